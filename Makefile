@@ -1,0 +1,47 @@
+# Two commands set up a fresh machine that has Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install lint bench clean-db
+
+# Reinstall only when the dependency list changes, so repeat runs are fast.
+$(VENV)/.installed-run: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,server]'
+	touch $@
+
+install: $(VENV)/.installed-run
+
+## Serve the engine on http://127.0.0.1:5000 with every package under content/ imported.
+run: $(VENV)/.installed-run
+	$(FLASK) db upgrade
+	$(FLASK) course import content
+	$(FLASK) users demo-admin
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Lint and run the whole test suite (SQLite; PostgreSQL too when PG_TEST_URL is set).
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+	@if [ -n "$$PG_TEST_URL" ]; then \
+		echo "== course tests against PostgreSQL =="; \
+		TEST_DATABASE_URL="$$PG_TEST_URL" $(BIN)/python -m pytest tests/course -m "not browser"; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_import.py
+
+clean-db:
+	rm -f instance/course.db instance/course.db-wal instance/course.db-shm

@@ -1,0 +1,88 @@
+"""The course engine's web application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from course.config import CONFIGS, DEV_SECRET_KEY, Config
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the application.
+
+    ``config`` is a settings class, or a mapping of overrides (with ``TESTING`` set,
+    the overrides apply on top of the testing settings).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    base = CONFIGS.get(os.environ.get("COURSE_ENV", "development"), Config)
+    if isinstance(config, type):
+        base = config
+    elif isinstance(config, Mapping) and config.get("TESTING"):
+        base = CONFIGS["testing"]
+    app.config.from_object(base)
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_database_url(app)
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set in production")
+
+    _configure_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from course import errors, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'course.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def _configure_extensions(app: Flask) -> None:
+    from course import models  # noqa: F401  (registers the tables on the metadata)
+    from course.auth import load_user
+    from course.db import configure_sqlite
+    from course.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(app, db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from course.health import bp as health_bp
+    from course.learn import bp as learn_bp
+
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(health_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from course.cli import course_cli, users_cli
+
+    app.cli.add_command(course_cli)
+    app.cli.add_command(users_cli)

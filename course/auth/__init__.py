@@ -1,0 +1,19 @@
+"""Accounts: sign-up, sign-in, profile and password reset."""
+
+from __future__ import annotations
+
+from course.extensions import db
+from course.models import User
+
+
+def load_user(user_id: str) -> User | None:
+    """Load the signed-in user; a stale session version (signed out elsewhere) loads nobody."""
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+        version = int(raw_version)
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.session_version != version or not user.is_active:
+        return None
+    return user

@@ -1,0 +1,150 @@
+"""Command-line tools: ``flask --app wsgi course ...`` and ``flask --app wsgi users ...``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+import lessons
+from course.extensions import db
+from course.models import Course, Role
+from course.packages import export_files, import_package
+from course.users import create_user
+
+course_cli = AppGroup("course", help="Check, import and export course packages.")
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
+    """Expand each path: a package folder, or a folder holding package folders."""
+    found: list[Path] = []
+    for path in paths:
+        if (path / "course.yaml").is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if (p / "course.yaml").is_file()))
+        else:
+            raise click.BadParameter(f"{path} is not a course package folder", param_hint="PATH")
+    return found
+
+
+@course_cli.command("check")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def check_command(path: Path, strict: bool) -> None:
+    """Check a course package against the format and the CE rules."""
+    package, findings = lessons.check_package(path)
+    for finding in findings:
+        click.echo(f"{path.name}/{finding}")
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    summary = f"{path.name}: {errors} error(s), {warnings} warning(s)"
+    if package is not None:
+        estimate = lessons.seat_time(package)
+        summary += (
+            f"; seat-time estimate {estimate.total_minutes:.1f} min for "
+            f"{package.contact_hours:g} contact hour(s)"
+        )
+    click.echo(summary, err=True)
+    if errors or (strict and warnings):
+        raise SystemExit(1)
+
+
+@course_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def import_command(paths: tuple[Path, ...]) -> None:
+    """Import course packages; all or nothing, learner records are never touched."""
+    packages = []
+    for folder in _package_dirs(paths):
+        try:
+            packages.append(lessons.load_package(folder))
+        except lessons.PackageError as exc:
+            for finding in exc.findings:
+                click.echo(f"{folder.name}/{finding}", err=True)
+            raise click.ClickException(f"{folder} has errors; nothing was imported") from exc
+    try:
+        results = [import_package(package) for package in packages]
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for result in results:
+        state = f"version {result.version.number}"
+        state += " (new)" if result.new_version else " (unchanged)"
+        line = f"{result.course.slug}: {state}, {len(result.course.live_lessons)} lesson(s)"
+        if result.archived_lessons:
+            line += f"; archived: {', '.join(result.archived_lessons)}"
+        click.echo(line)
+
+
+@course_cli.command("export")
+@click.argument("slug")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def export_command(slug: str, path: Path) -> None:
+    """Write the current version of course SLUG as a package folder at PATH."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"no course with slug {slug!r}")
+    path.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(export_files(course).items()):
+        (path / name).write_text(text, encoding="utf-8")
+    click.echo(f"{slug}: exported version {course.current_version.number} to {path}")
+
+
+@course_cli.command("list")
+def list_command() -> None:
+    """List imported courses with their current version."""
+    for course in db.session.scalars(select(Course).order_by(Course.slug)):
+        number = course.current_version.number if course.current_version else "-"
+        click.echo(f"{course.slug}\tversion {number}\t{course.title}")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", "full_name", prompt="Full name")
+@click.option(
+    "--password",
+    envvar="ADMIN_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Read from ADMIN_PASSWORD when set; prompted otherwise.",
+)
+def create_admin_command(email: str, full_name: str, password: str) -> None:
+    """Create an administrator account."""
+    try:
+        user = create_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
+        db.session.commit()
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created admin {user.email}")
+
+
+@users_cli.command("demo-admin")
+def demo_admin_command() -> None:
+    """Create a demo admin for local development (once), and print its sign-in."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("the demo admin is for development only")
+    email = "admin@example.org"
+    secret_file = Path(current_app.instance_path) / "demo-admin.txt"
+    if secret_file.exists():
+        click.echo(f"Demo admin: {email} / password in {secret_file}")
+        return
+    password = secrets.token_urlsafe(12)
+    try:
+        create_user(email=email, password=password, full_name="Demo Admin", role=Role.ADMIN)
+        db.session.commit()
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"{email}\n{password}\n")
+    click.echo(f"Demo admin created: {email} / {password} (saved in {secret_file})")

@@ -1,0 +1,7 @@
+"""The learner's side: catalogue, course pages and the lesson player."""
+
+from flask import Blueprint
+
+bp = Blueprint("learn", __name__)
+
+from course.learn import views  # noqa: E402,F401  (registers the routes)

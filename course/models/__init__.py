@@ -1,0 +1,44 @@
+"""The data model: accounts, course content, learner records and audit events."""
+
+from course.models.content import (
+    Choice,
+    Course,
+    CourseVersion,
+    EvaluationItem,
+    Lesson,
+    Question,
+    QuestionKind,
+)
+from course.models.learning import (
+    AttemptAnswer,
+    CheckResponse,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationResponse,
+    LessonProgress,
+    PostTestAttempt,
+)
+from course.models.records import AuditEvent, Certificate, CertificateStatus
+from course.models.users import Role, User
+
+__all__ = [
+    "AttemptAnswer",
+    "AuditEvent",
+    "Certificate",
+    "CertificateStatus",
+    "CheckResponse",
+    "Choice",
+    "Course",
+    "CourseVersion",
+    "Enrolment",
+    "EvaluationAnswer",
+    "EvaluationItem",
+    "EvaluationResponse",
+    "Lesson",
+    "LessonProgress",
+    "PostTestAttempt",
+    "Question",
+    "QuestionKind",
+    "Role",
+    "User",
+]

@@ -1,0 +1,158 @@
+"""Learner records: enrolments, lesson progress, answers, attempts and evaluations.
+
+Nothing here is ever deleted: these rows are the evidence behind CE credit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.db import UTCDateTime, utcnow
+from course.extensions import db
+from course.models.content import Course, CourseVersion, EvaluationItem, Lesson, Question
+from course.models.users import User
+
+
+class Enrolment(db.Model):
+    """A learner taking a course; one per learner and course."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set once lessons, post-test and evaluation are all done.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+    course: Mapped[Course] = relationship()
+    progress: Mapped[list[LessonProgress]] = relationship(back_populates="enrolment")
+    attempts: Mapped[list[PostTestAttempt]] = relationship(
+        back_populates="enrolment", order_by="PostTestAttempt.number"
+    )
+
+
+class LessonProgress(db.Model):
+    """How far a learner is in one lesson, and the active time spent on it."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reached_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Seconds of measured activity (heartbeats, or page timestamps without JavaScript).
+    active_seconds: Mapped[int] = mapped_column(default=0)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="progress")
+    lesson: Mapped[Lesson] = relationship()
+
+
+class CheckResponse(db.Model):
+    """One answer to a knowledge check; every try is kept."""
+
+    __tablename__ = "check_response"
+    __table_args__ = (Index(None, "enrolment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
+    #: Choice keys the learner selected, e.g. ["b"].
+    selected: Mapped[list[str]] = mapped_column(JSON)
+    is_correct: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Random token from the form: a resubmitted form is stored once.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    question: Mapped[Question] = relationship()
+
+
+class PostTestAttempt(db.Model):
+    """One post-test attempt: the stored draw, then the answers and score."""
+
+    __tablename__ = "post_test_attempt"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "number"),
+        # At most one open (unsubmitted) attempt per enrolment.
+        Index(
+            "uq_post_test_attempt_open",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    number: Mapped[int]
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
+    #: The drawn questions in display order with their shuffled choice order:
+    #: [{"question_id": 3, "key": "pt-1", "choices": ["c", "a", "b"]}, ...]
+    draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    correct_count: Mapped[int | None]
+    question_count: Mapped[int]
+    score_percent: Mapped[int | None]
+    passed: Mapped[bool | None]
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="attempts")
+    version: Mapped[CourseVersion] = relationship()
+    answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt")
+
+
+class AttemptAnswer(db.Model):
+    """The answer given to one drawn question in a submitted attempt."""
+
+    __tablename__ = "attempt_answer"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("post_test_attempt.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    selected: Mapped[list[str]] = mapped_column(JSON)
+    is_correct: Mapped[bool]
+
+    attempt: Mapped[PostTestAttempt] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+
+class EvaluationResponse(db.Model):
+    """A learner's submitted course evaluation; one per enrolment."""
+
+    __tablename__ = "evaluation_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    answers: Mapped[list[EvaluationAnswer]] = relationship(back_populates="response")
+
+
+class EvaluationAnswer(db.Model):
+    """The answer to one evaluation item."""
+
+    __tablename__ = "evaluation_answer"
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("evaluation_response.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("evaluation_item.id"))
+    value: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[EvaluationResponse] = relationship(back_populates="answers")
+    item: Mapped[EvaluationItem] = relationship()

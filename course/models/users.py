@@ -1,0 +1,66 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from course.db import UTCDateTime, utcnow
+from course.extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a person may do: learners take courses, authors edit them, admins run the site."""
+
+    LEARNER = "learner"
+    AUTHOR = "author"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: learner, author or admin."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased so that sign-in is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: The name as it must appear on a certificate.
+    full_name: Mapped[str] = mapped_column(String(200))
+    licence_number: Mapped[str | None] = mapped_column(String(64))
+    licence_jurisdiction: Mapped[str | None] = mapped_column(String(64))
+    profession: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Role.LEARNER,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Bumped on sign-out, password change or deactivation; old sessions then fail to load.
+    session_version: Mapped[int] = mapped_column(default=1)
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when the account was deleted and its kept credit records pseudonymised.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active and self.deleted_at is None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role) -> bool:
+        """Return True when the user holds one of the roles (admins hold every role)."""
+        return self.role == Role.ADMIN or self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

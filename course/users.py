@@ -1,0 +1,46 @@
+"""Account services shared by sign-up and the command line."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from course.auth.passwords import hash_password
+from course.extensions import db
+from course.models import Role, User
+
+
+def normalise_email(email: str) -> str:
+    """Return the e-mail address as stored: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the account with this e-mail address, if any."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: Role = Role.LEARNER,
+    licence_number: str | None = None,
+    licence_jurisdiction: str | None = None,
+    profession: str | None = None,
+) -> User:
+    """Create an account; raise ValueError when the e-mail address is taken."""
+    if find_user_by_email(email) is not None:
+        raise ValueError("an account with this e-mail address already exists")
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        full_name=full_name.strip(),
+        role=role,
+        licence_number=licence_number or None,
+        licence_jurisdiction=licence_jurisdiction or None,
+        profession=profession or None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
