@@ -1,0 +1,53 @@
+"""Course packages in; validated objects, safe HTML, grades and lint findings out."""
+
+from __future__ import annotations
+
+from .loader import check_files, check_package, load_files, load_package
+from .model import (
+    Approval,
+    Author,
+    Choice,
+    CoursePackage,
+    EvaluationItem,
+    Finding,
+    Lesson,
+    Objective,
+    PackageError,
+    Provider,
+    Question,
+    SeatTime,
+    SupportContact,
+)
+from .questions import QUESTION_TYPES, ChoiceFeedback, GradeResult, QuestionType, grade
+from .render import render_inline, render_markdown
+from .rules import describe_seat_time, lint, seat_time
+
+__all__ = [
+    "QUESTION_TYPES",
+    "Approval",
+    "Author",
+    "Choice",
+    "ChoiceFeedback",
+    "CoursePackage",
+    "EvaluationItem",
+    "Finding",
+    "GradeResult",
+    "Lesson",
+    "Objective",
+    "PackageError",
+    "Provider",
+    "Question",
+    "QuestionType",
+    "SeatTime",
+    "SupportContact",
+    "check_files",
+    "check_package",
+    "describe_seat_time",
+    "grade",
+    "lint",
+    "load_files",
+    "load_package",
+    "render_inline",
+    "render_markdown",
+    "seat_time",
+]

@@ -1,0 +1,142 @@
+"""Lesson files: front matter, knowledge-check blocks and the body rendered around them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from .model import Lesson, Question
+from .questions import parse_question
+from .render import count_words, html_text, markdown_to_unsafe_html, sanitize
+from .yamlread import MapReader, Source, compose, string_items
+
+LESSON_NAME = re.compile(r"^\d{2}-[a-z0-9-]+\.md$")
+FRONT_MATTER_KEYS = ("title", "objectives")
+
+# Same shape Python-Markdown's fenced_code accepts: a fence at column 0, closed by the
+# identical fence, so both agree on what is code.
+_FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ \t]*\r?\n?$")
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A fenced block in a lesson body, by 0-based line indexes (end is the closing line)."""
+
+    start: int
+    end: int | None
+    info: str
+
+    @property
+    def is_check(self) -> bool:
+        """True for a knowledge-check block."""
+        return self.info == "check"
+
+
+def find_fences(lines: list[str]) -> list[Fence]:
+    """Locate fenced blocks; an unclosed fence has end None and runs to the end."""
+    fences: list[Fence] = []
+    index = 0
+    while index < len(lines):
+        match = _FENCE_OPEN.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence = match.group("fence")
+        end = next(
+            (j for j in range(index + 1, len(lines)) if lines[j].rstrip(" \r\n") == fence), None
+        )
+        fences.append(Fence(index, end, match.group("info").strip()))
+        if end is None:
+            break
+        index = end + 1
+    return fences
+
+
+def split_front_matter(text: str) -> tuple[list[str], int] | None:
+    """Return (front-matter lines, index of the closing line), or None without front matter."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].lstrip("\ufeff").rstrip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return lines[1:index], index
+    return None
+
+
+def body_offset(text: str, body: str) -> int:
+    """How many file lines come before the lesson body."""
+    return text[: len(text) - len(body)].count("\n")
+
+
+def parse_lesson(
+    file: str, text: str, position: int, source: Source, objective_ids: Collection[str] | None
+) -> Lesson | None:
+    """Read one lesson file, reporting problems to `source`; None when it has no front matter."""
+    split = split_front_matter(text)
+    if split is None:
+        source.error(1, "a lesson starts with YAML front matter between two `---` lines")
+        return None
+    front_lines, closing = split
+    front = source.at(1)  # the YAML starts on the file's second line
+    reader = MapReader(
+        front, compose("".join(front_lines), front), "front matter", FRONT_MATTER_KEYS
+    )
+    title = reader.string("title") or ""
+    objectives = []
+    for objective, line in string_items(
+        front, reader.sequence("objectives") or [], "a lesson objective"
+    ):
+        if objective_ids is not None and objective not in objective_ids:
+            source.error(line, f"front matter: unknown objective `{objective}`")
+        objectives.append(objective)
+
+    lines = text.splitlines(keepends=True)
+    body = "".join(lines[closing + 1 :])
+    offset = closing + 1
+    body_lines = body.splitlines(keepends=True)
+    token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"
+    checks: list[Question] = []
+    pieces: list[str] = []
+    check_lines: list[int] = []
+    cursor = 0
+    for fence in find_fences(body_lines):
+        if not fence.is_check:
+            continue
+        fence_line = fence.start + offset + 1
+        if fence.end is None:
+            source.error(fence_line, "check block is not closed (no matching closing fence)")
+            break
+        yaml_text = "".join(body_lines[fence.start + 1 : fence.end])
+        snippet = source.at(fence_line)
+        node = compose(yaml_text, snippet)
+        question = parse_question(snippet, node, False, objective_ids) if node is not None else None
+        pieces.append("".join(body_lines[cursor : fence.start]))
+        if question is not None:
+            # A bare paragraph of letters and digits survives Markdown and the sanitizer as-is.
+            pieces.append(f"\n{token}{len(checks)}\n\n")
+            checks.append(question)
+            check_lines.append(fence_line)
+        cursor = fence.end + 1
+    pieces.append("".join(body_lines[cursor:]))
+
+    # Rendering the body once keeps heading ids unique across the parts.
+    html = sanitize(markdown_to_unsafe_html("".join(pieces)))
+    parts = re.split(rf"<p>{token}\d+</p>", html)
+    if len(parts) != len(checks) + 1:
+        for line in check_lines:
+            source.error(line, "check block must stand on its own, with a blank line around it")
+        parts = [html] + [""] * len(checks)
+    html_parts = tuple(part.strip() for part in parts)
+    return Lesson(
+        slug=file[3:-3],
+        position=position,
+        file=file,
+        title=title,
+        objectives=tuple(objectives),
+        markdown=body,
+        html_parts=html_parts,
+        checks=tuple(checks),
+        word_count=sum(count_words(html_text(part)) for part in html_parts),
+    )

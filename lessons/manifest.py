@@ -1,0 +1,187 @@
+"""course.yaml: the course manifest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from yaml.nodes import Node
+
+from .model import Approval, Author, Objective, Provider, SupportContact
+from .questions import ID_PATTERN
+from .render import render_markdown
+from .yamlread import MapReader, Source
+
+COURSE_FILE = "course.yaml"
+COURSE_KEYS = (
+    "slug", "title", "version", "summary", "audience", "level", "format", "contact_hours",
+    "credit_type", "objectives", "authors", "provider", "passing_score", "post_test",
+    "advisory", "support", "sequential", "min_active_minutes",
+)  # fmt: skip
+LEVELS = ("introductory", "intermediate", "advanced")
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+# The app renders support URLs as links, so only schemes a browser will not execute.
+SUPPORT_URL = re.compile(r"(?i)(https?://|mailto:|tel:)\S+")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The fields of course.yaml; objectives_ok is False when the objective list was unusable."""
+
+    slug: str
+    title: str
+    version: int
+    summary: str
+    audience: str
+    level: str
+    format: str
+    contact_hours: float
+    credit_type: str
+    objectives: tuple[Objective, ...]
+    authors: tuple[Author, ...]
+    provider: Provider
+    passing_score: int
+    post_test_draw: int
+    advisory: str
+    advisory_html: str
+    support: tuple[SupportContact, ...]
+    sequential: bool
+    min_active_minutes: int
+    objectives_ok: bool
+
+
+def parse_manifest(source: Source, node: Node | None, expected_slug: str | None) -> Manifest:
+    """Read course.yaml, reporting every schema problem to `source`."""
+    r = MapReader(source, node, "course.yaml", COURSE_KEYS)
+    slug = r.string("slug") or ""
+    if slug and not SLUG_PATTERN.fullmatch(slug):
+        source.error(r.line_of("slug"), f"slug `{slug}` must use only a-z, 0-9 and dashes")
+    if slug and expected_slug is not None and slug != expected_slug:
+        source.error(
+            r.line_of("slug"), f"slug `{slug}` must match the folder name `{expected_slug}`"
+        )
+    version = r.integer("version")
+    if version is not None and version < 1:
+        source.error(r.line_of("version"), "version must be 1 or more")
+    level = r.string("level") or ""
+    if level and level not in LEVELS:
+        source.error(r.line_of("level"), f"level `{level}` must be one of {', '.join(LEVELS)}")
+    hours = r.number("contact_hours")
+    if hours is not None and (hours <= 0 or (hours * 4) % 1):
+        source.error(r.line_of("contact_hours"), "contact_hours must be > 0 in steps of 0.25")
+    score = r.integer("passing_score")
+    if score is not None and not 0 <= score <= 100:
+        source.error(r.line_of("passing_score"), "passing_score is a percent, 0 to 100")
+    draw = _draw(source, r)
+    minutes = r.integer("min_active_minutes", required=False)
+    if minutes is not None and minutes < 0:
+        source.error(r.line_of("min_active_minutes"), "min_active_minutes must be 0 or more")
+    objectives, objectives_ok = _objectives(source, r)
+    advisory = r.string("advisory") or ""
+    support = _support(source, r)
+    if r.ok and not support and r.has("support"):
+        source.error(r.line_of("support"), "support needs at least one contact")
+    return Manifest(
+        slug=slug,
+        title=r.string("title") or "",
+        version=version or 0,
+        summary=r.string("summary") or "",
+        audience=r.string("audience") or "",
+        level=level,
+        format=r.string("format") or "",
+        contact_hours=hours or 0.0,
+        credit_type=r.string("credit_type") or "",
+        objectives=objectives,
+        authors=_authors(source, r),
+        provider=_provider(source, r),
+        passing_score=score or 0,
+        post_test_draw=draw,
+        advisory=advisory,
+        advisory_html=render_markdown(advisory),
+        support=support,
+        sequential=r.boolean("sequential", False),
+        min_active_minutes=minutes or 0,
+        objectives_ok=objectives_ok and r.ok,
+    )
+
+
+def _draw(source: Source, r: MapReader) -> int:
+    post_test = MapReader(source, r.node("post_test"), "post_test", ("draw",)) if r.ok else None
+    if post_test is None or not post_test.ok:
+        return 0
+    draw = post_test.integer("draw")
+    if draw is not None and draw < 1:
+        source.error(post_test.line_of("draw"), "post_test draw must be 1 or more")
+    return draw or 0
+
+
+def _objectives(source: Source, r: MapReader) -> tuple[tuple[Objective, ...], bool]:
+    nodes = r.sequence("objectives")
+    if nodes is None:
+        return (), False
+    objectives: list[Objective] = []
+    seen: dict[str, int] = {}
+    for node in nodes:
+        item = MapReader(source, node, "objective", ("id", "text"))
+        if not item.ok:
+            continue
+        oid = item.string("id") or ""
+        line = item.line_of("id")
+        if oid and not ID_PATTERN.fullmatch(oid):
+            source.error(line, f"objective id `{oid}` must match {ID_PATTERN.pattern}")
+        if oid in seen:
+            source.error(line, f"duplicate objective id `{oid}` (first at line {seen[oid]})")
+        elif oid:
+            seen[oid] = line
+        objectives.append(Objective(oid, item.string("text") or ""))
+    return tuple(objectives), True
+
+
+def _authors(source: Source, r: MapReader) -> tuple[Author, ...]:
+    authors = []
+    for node in r.sequence("authors", required=False) or []:
+        item = MapReader(source, node, "author", ("name", "credentials"))
+        if item.ok:
+            authors.append(Author(item.string("name") or "", item.string("credentials") or ""))
+    return tuple(authors)
+
+
+def _provider(source: Source, r: MapReader) -> Provider:
+    item = MapReader(source, r.node("provider"), "provider", ("name", "approval")) if r.ok else None
+    if item is None or not item.ok:
+        return Provider("", None)
+    approval = None
+    if item.has("approval"):
+        a = MapReader(source, item.node("approval"), "provider approval", _APPROVAL_KEYS)
+        if a.ok:
+            approval = Approval(
+                a.string("body") or "", a.string("number") or "", a.string("statement") or ""
+            )
+    return Provider(item.string("name") or "", approval)
+
+
+_APPROVAL_KEYS = ("body", "number", "statement")
+
+
+def _support(source: Source, r: MapReader) -> tuple[SupportContact, ...]:
+    contacts = []
+    for node in r.sequence("support") or []:
+        item = MapReader(source, node, "support contact", ("name", "contact", "url", "note"))
+        if not item.ok:
+            continue
+        url = item.string("url", required=False)
+        if url and not SUPPORT_URL.fullmatch(url):
+            source.error(
+                item.line_of("url"),
+                f"support url `{url}` must start with https://, http://, mailto: or tel:",
+            )
+            url = None
+        contacts.append(
+            SupportContact(
+                name=item.string("name") or "",
+                contact=item.string("contact") or "",
+                url=url,
+                note=item.string("note", required=False),
+            )
+        )
+    return tuple(contacts)

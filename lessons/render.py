@@ -1,0 +1,120 @@
+"""Markdown to sanitized HTML, with an explicit allowlist of tags, attributes and URL schemes."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+
+# attr_list and md_in_html are left out on purpose: both let authors write attributes
+# and raw structure that the allowlist would then have to second-guess.
+EXTENSIONS = ["tables", "fenced_code", "toc", "sane_lists"]
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "code",
+        "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "img",
+        "abbr", "sup", "sub", "dl", "dt", "dd", "span",
+    }
+)  # fmt: skip
+
+# Only heading ids survive (for in-page anchors); no class or style anywhere, so table
+# alignment is dropped rather than opening the door to inline CSS.
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+}
+
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+# Removed together with their content: their text is code or markup, never reading text.
+CLEAN_CONTENT_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "textarea"})
+
+_SINGLE_PARAGRAPH = re.compile(r"\A<p>(?P<inner>.*)</p>\Z", re.DOTALL)
+
+
+def sanitize(html: str) -> str:
+    """Clean an HTML fragment down to the allowlist."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(CLEAN_CONTENT_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def markdown_to_unsafe_html(text: str) -> str:
+    """Render Markdown without sanitizing; callers must pass the result to sanitize()."""
+    # A fresh Markdown instance per call: the toc extension keeps per-document state.
+    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return md.convert(text)
+
+
+def render_markdown(text: str) -> str:
+    """Render block Markdown to sanitized HTML."""
+    return sanitize(markdown_to_unsafe_html(text)).strip()
+
+
+def render_inline(text: str) -> str:
+    """Render short Markdown to sanitized HTML without the outer <p> of a single paragraph."""
+    html = render_markdown(text)
+    match = _SINGLE_PARAGRAPH.match(html)
+    # Only unwrap when the whole result is one paragraph; "<p>a</p><p>b</p>" must stay intact.
+    if match and "<p>" not in match.group("inner"):
+        return match.group("inner")
+    return html
+
+
+_BLOCK_TAGS = frozenset(
+    {"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "pre", "blockquote", "table", "tr",
+     "th", "td", "hr", "br", "dl", "dt", "dd"}
+)  # fmt: skip
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the text nodes of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # Block boundaries separate words ("<td>a</td><td>b</td>"); inline tags do not.
+        if tag in _BLOCK_TAGS:
+            self.chunks.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.chunks.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+
+def html_text(html: str) -> str:
+    """Return the visible text of a sanitized HTML fragment."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.chunks)
+
+
+_WORD = re.compile(r"\S+")
+_HAS_ALNUM = re.compile(r"[^\W_]")
+
+
+def count_words(text: str) -> int:
+    """Count whitespace-separated tokens that contain a letter or digit."""
+    # A lone dash or bullet is not a word a reader spends time on.
+    return sum(1 for token in _WORD.findall(text) if _HAS_ALNUM.search(token))

@@ -1,0 +1,291 @@
+"""Safe YAML reading that keeps line numbers, so every schema finding points at a line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .model import Finding
+
+_TAG = "tag:yaml.org,2002:"
+NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
+
+
+class Source:
+    """Collects findings for one file; `offset` shifts YAML lines to lines of that file."""
+
+    def __init__(self, file: str, findings: list[Finding], offset: int = 0) -> None:
+        self.file = file
+        self.findings = findings
+        self.offset = offset
+
+    def at(self, offset: int) -> Source:
+        """A source for a YAML snippet that starts after `offset` lines of the same file."""
+        return Source(self.file, self.findings, offset)
+
+    def line(self, node: Node) -> int:
+        """1-based line of a node in the file."""
+        return node.start_mark.line + 1 + self.offset
+
+    def error(self, line: int, message: str) -> None:
+        """Record an error."""
+        self.findings.append(Finding("error", self.file, line, message))
+
+    def warning(self, line: int, message: str) -> None:
+        """Record a warning."""
+        self.findings.append(Finding("warning", self.file, line, message))
+
+
+def compose(text: str, source: Source) -> Node | None:
+    """Parse one YAML document into nodes; report syntax errors and return None on failure.
+
+    An empty document comes back as a null scalar, so None always means "already reported".
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # Aliases let a few lines expand into a huge tree and are never needed in a package.
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken):
+                source.error(
+                    token.start_mark.line + 1 + source.offset,
+                    f"YAML aliases (*{token.value}) are not supported; write the value out",
+                )
+                return None
+    except yaml.MarkedYAMLError as exc:
+        source.error(*_syntax_error(exc, source.offset))
+        return None
+    except yaml.YAMLError as exc:  # reader errors, e.g. control characters
+        source.error(source.offset + 1, f"YAML error: {exc}")
+        return None
+    if node is None:
+        # An empty document: hand back an explicit null so readers report "is empty".
+        mark = yaml.Mark("", 0, 0, 0, None, None)
+        return ScalarNode(NULL, "", mark, mark)
+    return node
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, offset: int) -> tuple[int, str]:
+    problem, context = exc.problem_mark, exc.context_mark
+    message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
+    if context is not None and exc.context:
+        message += f" ({exc.context} at line {context.line + 1 + offset})"
+    # "End of stream" points past the text; the construct left open is the useful line.
+    if problem is not None and "end of stream" in (exc.problem or "") and context is not None:
+        problem = context
+    mark = problem or context
+    return (mark.line + 1 + offset if mark else offset + 1), message
+
+
+def describe(node: Node) -> str:
+    """Name a node's type for messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    names = {NULL: "empty", BOOL: "true/false", INT: "an integer", FLOAT: "a number", STR: "text"}
+    name = names.get(node.tag, "a date" if node.tag.endswith("timestamp") else "a value")
+    value = str(node.value)
+    return f"{name} ({value[:40]!r})" if value and node.tag != NULL else name
+
+
+def is_null(node: Node) -> bool:
+    """True for an empty value or an explicit null."""
+    return isinstance(node, ScalarNode) and node.tag == NULL
+
+
+def scalar_text(node: Node) -> str | None:
+    """Any non-null scalar as the text the author wrote, else None."""
+    # Reading `text: True` or `title: 2024` as text avoids YAML's surprise conversions.
+    if isinstance(node, ScalarNode) and node.tag != NULL:
+        return str(node.value).strip()
+    return None
+
+
+def construct(node: ScalarNode) -> object:
+    """The Python value of a scalar, using the safe constructor only."""
+    # A fresh constructor each time: it caches every node it has seen.
+    return SafeConstructor().construct_object(node, deep=True)
+
+
+class MapReader:
+    """Typed, line-aware access to a YAML mapping; reports unknown, missing and ill-typed keys."""
+
+    def __init__(self, source: Source, node: Node | None, what: str, allowed: Iterable[str]):
+        self.source = source
+        self.what = what
+        self.entries: dict[str, tuple[Node, Node]] = {}
+        self.line = source.line(node) if node is not None else source.offset + 1
+        self.ok = isinstance(node, MappingNode)
+        if node is None:  # unparsable YAML, already reported
+            return
+        if is_null(node):
+            source.error(self.line, f"{what} is empty; expected a mapping of keys")
+            return
+        if not isinstance(node, MappingNode):
+            source.error(self.line, f"{what} must be a mapping of keys, not {describe(node)}")
+            return
+        allowed_keys = set(allowed)
+        for key_node, value_node in node.value:
+            key = scalar_text(key_node)
+            line = source.line(key_node)
+            if key is None or not isinstance(key_node, ScalarNode):
+                source.error(line, f"{what}: keys must be plain names")
+                continue
+            if key in self.entries:
+                first = source.line(self.entries[key][0])
+                source.error(line, f"{what}: duplicate key `{key}` (first at line {first})")
+                continue
+            if key not in allowed_keys:
+                close = difflib.get_close_matches(key, allowed_keys, n=1)
+                hint = (
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "allowed: " + ", ".join(sorted(allowed_keys))
+                )
+                source.error(line, f"{what}: unknown key `{key}` ({hint})")
+                continue
+            self.entries[key] = (key_node, value_node)
+
+    def has(self, key: str) -> bool:
+        """True when the key is present with a non-null value."""
+        entry = self.entries.get(key)
+        return entry is not None and not is_null(entry[1])
+
+    def line_of(self, key: str) -> int:
+        """Line of the key, or of the mapping when the key is absent."""
+        entry = self.entries.get(key)
+        return self.source.line(entry[0]) if entry else self.line
+
+    def _value(self, key: str, required: bool) -> Node | None:
+        entry = self.entries.get(key)
+        if entry is None or is_null(entry[1]):
+            if required and self.ok:
+                if entry is None:
+                    self.source.error(self.line, f"{self.what}: missing key `{key}`")
+                else:
+                    self.source.error(self.line_of(key), f"{self.what}: `{key}` is empty")
+            return None
+        return entry[1]
+
+    def _wrong(self, key: str, expected: str, node: Node) -> None:
+        self.source.error(
+            self.line_of(key), f"{self.what}: `{key}` must be {expected}, not {describe(node)}"
+        )
+
+    def string(self, key: str, required: bool = True) -> str | None:
+        """A text value (stripped); None when absent, empty or of the wrong type."""
+        node = self._value(key, required)
+        if node is None:
+            return None
+        text = scalar_text(node)
+        if text is None:
+            self._wrong(key, "text", node)
+            return None
+        if not text and required:
+            self.source.error(self.line_of(key), f"{self.what}: `{key}` is empty")
+            return None
+        return text
+
+    def integer(self, key: str, required: bool = True) -> int | None:
+        """An integer value (true/false is not accepted)."""
+        node = self._value(key, required)
+        if node is None:
+            return None
+        if not (isinstance(node, ScalarNode) and node.tag == INT):
+            self._wrong(key, "an integer", node)
+            return None
+        value = construct(node)
+        assert isinstance(value, int)
+        return value
+
+    def number(self, key: str, required: bool = True) -> float | None:
+        """An integer or decimal value, as float."""
+        node = self._value(key, required)
+        if node is None:
+            return None
+        if not (isinstance(node, ScalarNode) and node.tag in (INT, FLOAT)):
+            self._wrong(key, "a number", node)
+            return None
+        value = construct(node)
+        assert isinstance(value, int | float)
+        return float(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """A true/false value, or the default when absent."""
+        node = self._value(key, False)
+        if node is None:
+            return default
+        if not (isinstance(node, ScalarNode) and node.tag == BOOL):
+            self._wrong(key, "true or false", node)
+            return default
+        return bool(construct(node))
+
+    def sequence(self, key: str, required: bool = True) -> list[Node] | None:
+        """The items of a list value."""
+        node = self._value(key, required)
+        if node is None:
+            return None
+        if not isinstance(node, SequenceNode):
+            self._wrong(key, "a list", node)
+            return None
+        return list(node.value)
+
+    def node(self, key: str, required: bool = True) -> Node | None:
+        """The raw node of a key (for nested mappings)."""
+        return self._value(key, required)
+
+
+def string_items(source: Source, nodes: list[Node], what: str) -> list[tuple[str, int]]:
+    """Read a list of text items with their lines; report items that are not text."""
+    items: list[tuple[str, int]] = []
+    for node in nodes:
+        text = scalar_text(node)
+        if text is None or not text:
+            source.error(source.line(node), f"{what} must be text, not {describe(node)}")
+            continue
+        items.append((text, source.line(node)))
+    return items
+
+
+Path = tuple[str | int, ...]
+
+
+def key_lines(text: str) -> dict[Path, int]:
+    """Line of every key and list item of a valid YAML file, by path, e.g. ("post_test", "draw")."""
+    lines: dict[Path, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    stack: list[tuple[Path, Node]] = [((), root)] if root is not None else []
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                child = (*path, str(key_node.value))
+                lines.setdefault(child, key_node.start_mark.line + 1)
+                stack.append((child, value_node))
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                lines.setdefault((*path, index), item.start_mark.line + 1)
+                stack.append(((*path, index), item))
+    return lines
+
+
+def text_values(node: Node | None) -> list[tuple[str, int]]:
+    """Every text value (not key) under a node with its 0-based line, in document order."""
+    found: list[tuple[str, int]] = []
+    stack: list[Node] = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            stack.extend(value for _, value in reversed(current.value))
+        elif isinstance(current, SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, ScalarNode) and current.tag == STR:
+            found.append((str(current.value), current.start_mark.line))
+    return found
