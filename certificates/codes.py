@@ -1,0 +1,88 @@
+"""Certificate codes: 80 random bits in Crockford base32 with a mod-37 check symbol."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote, urlsplit
+
+__all__ = ["CODE_BITS", "new_code", "normalize_code", "verify_url_for"]
+
+# Crockford's alphabet leaves out I, L, O and U so a code read aloud or retyped is unambiguous.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# The check symbol takes a value 0..36; values 32..36 use Crockford's five extra symbols.
+CHECK_ALPHABET = ALPHABET + "*~$=U"
+DATA_LENGTH = 16
+CODE_BITS = 5 * DATA_LENGTH  # 80 bits: guessing a live code is hopeless even at scale
+GROUP = 4
+
+_DECODE = {char: value for value, char in enumerate(CHECK_ALPHABET)}
+# Crockford decoding: letters people confuse with digits are read as those digits.
+_DECODE.update({"O": 0, "I": 1, "L": 1})
+# Separators people (or PDF viewers copying text) put between groups.
+_SEPARATORS = str.maketrans("", "", " \t\r\n-_.\u2010\u2011\u2012\u2013\u2014\u2212")
+# Longer input is not a mistyped code; refusing it early bounds the work a request causes.
+_MAX_INPUT = 64
+
+
+def _check_value(digits: list[int]) -> int:
+    """Return the mod-37 check value of base-32 digits (most significant first)."""
+    value = 0
+    for digit in digits:
+        value = value * 32 + digit
+    # 37 is prime and coprime to 32 and 31, so any single substitution or adjacent swap
+    # changes the remainder.
+    return value % 37
+
+
+def _format(data: str, check: str) -> str:
+    """Group the data characters in fours and append the check symbol as the last group."""
+    groups = [data[i : i + GROUP] for i in range(0, len(data), GROUP)]
+    return "-".join([*groups, check])
+
+
+def new_code() -> str:
+    """Return a new random certificate code, e.g. "7K3M-Q9XD-2HTP-W4RB-Z"."""
+    number = secrets.randbits(CODE_BITS)
+    digits = [(number >> (5 * i)) & 31 for i in reversed(range(DATA_LENGTH))]
+    data = "".join(ALPHABET[d] for d in digits)
+    return _format(data, CHECK_ALPHABET[_check_value(digits)])
+
+
+def normalize_code(text: str) -> str | None:
+    """Return the canonical code for loosely typed input, or None if malformed or mistyped."""
+    if not isinstance(text, str) or len(text) > _MAX_INPUT:
+        return None
+    compact = text.upper().translate(_SEPARATORS)
+    if len(compact) != DATA_LENGTH + 1:
+        return None
+    digits: list[int] = []
+    for char in compact[:DATA_LENGTH]:
+        value = _DECODE.get(char)
+        if value is None or value >= 32:
+            return None
+        digits.append(value)
+    check = _DECODE.get(compact[DATA_LENGTH])
+    if check is None or check != _check_value(digits):
+        return None
+    data = "".join(ALPHABET[d] for d in digits)
+    return _format(data, CHECK_ALPHABET[check])
+
+
+def verify_url_for(base_url: str, code: str) -> str:
+    """Return the public verification URL for a code: <base_url>/verify/<code>.
+
+    base_url is the site root ("https://host" or "https://host/prefix"); a base that
+    already ends in "/verify" is used as it is.
+    """
+    canonical = normalize_code(code)
+    if canonical is None:
+        raise ValueError(f"not a valid certificate code: {code!r}")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be an absolute http(s) URL: {base_url!r}")
+    base = base_url.rstrip("/")
+    if not base.endswith("/verify"):
+        base += "/verify"
+    # The check symbols * $ = are legal in a path but get cut off by many link detectors
+    # in mail and chat, so they are percent-encoded; web frameworks decode them again.
+    return f"{base}/{quote(canonical, safe='-')}"

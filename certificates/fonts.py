@@ -1,0 +1,119 @@
+"""The embedded certificate fonts, and text fitting: wrap and shrink text to a box."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+__all__ = ["BOLD", "REGULAR", "FittedText", "fit_text", "register_fonts", "text_width"]
+
+FONT_DIR = Path(__file__).with_name("fonts")
+# Names are prefixed so they cannot clash with fonts other code registers with ReportLab.
+REGULAR = "CertDejaVuSans"
+BOLD = "CertDejaVuSans-Bold"
+_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register the shipped DejaVu fonts with ReportLab once per process."""
+    # Parsing a TTF takes tens of milliseconds; caching keeps it out of every render.
+    for name, filename in _FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """Return the advance width of text in points."""
+    register_fonts()
+    return float(pdfmetrics.stringWidth(text, font, size))
+
+
+@dataclass(frozen=True)
+class FittedText:
+    """Text wrapped into lines at the font size that fits its box."""
+
+    lines: tuple[str, ...]
+    size: float
+
+
+def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
+    """Split a word wider than the box into pieces that each fit (URLs, codes)."""
+    pieces: list[str] = []
+    current = ""
+    for char in word:
+        if current and text_width(current + char, font, size) > width - 0.01:
+            pieces.append(current)
+            current = char
+        else:
+            current += char
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap; a word wider than the box is broken between characters."""
+    # Advance widths scale linearly with size, so each word is measured once at 1 pt.
+    words = text.split()
+    unit = [text_width(word, font, 1.0) for word in words]
+    space = text_width(" ", font, 1.0)
+    # A hundredth of a point of slack absorbs float rounding against a direct measurement.
+    limit = (width - 0.01) / size
+    lines: list[str] = []
+    current: list[str] = []
+    current_width = 0.0
+    for word, word_width in zip(words, unit, strict=True):
+        added = word_width + (space if current else 0.0)
+        if current and current_width + added <= limit:
+            current.append(word)
+            current_width += added
+            continue
+        if current:
+            lines.append(" ".join(current))
+        if word_width <= limit:
+            current, current_width = [word], word_width
+        else:
+            *full, last = _break_word(word, font, size, width)
+            lines.extend(full)
+            current, current_width = [last], text_width(last, font, 1.0)
+    if current:
+        lines.append(" ".join(current))
+    return lines
+
+
+def fit_text(
+    text: str,
+    font: str,
+    width: float,
+    *,
+    size: float,
+    min_size: float,
+    max_lines: int = 1,
+    single_line_min: float | None = None,
+) -> FittedText:
+    """Choose the largest size at which text fits the width in at most max_lines lines.
+
+    One line is preferred down to single_line_min (default: min_size); below that the
+    text may wrap. At min_size the text always fits the width, wrapping onto as many
+    lines as it needs, so nothing is ever cut off or drawn past the margins.
+    """
+    text = " ".join(text.split())
+    one_line_floor = min_size if single_line_min is None else max(single_line_min, min_size)
+    step = 0.5
+    current = size
+    unit_width = text_width(text, font, 1.0)
+    while current >= one_line_floor:
+        if unit_width * current <= width - 0.01:
+            return FittedText((text,), current)
+        current -= step
+    current = min(size, one_line_floor)
+    while current >= min_size:
+        lines = wrap(text, font, current, width)
+        if len(lines) <= max_lines:
+            return FittedText(tuple(lines), current)
+        current -= step
+    return FittedText(tuple(wrap(text, font, min_size, width)), min_size)

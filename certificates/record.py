@@ -1,0 +1,171 @@
+"""The certificate record: everything a certificate states, as a frozen, JSON-safe value."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+__all__ = ["AuthorLine", "CertificateRecord", "format_date", "hours_text"]
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_date(day: datetime.date) -> str:
+    """Format a date as "21 November 2026", independent of the process locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def hours_text(hours: decimal.Decimal) -> str:
+    """Return "1.0 contact hour" or "1.5 contact hours", keeping the figure as recorded."""
+    return f"{hours:f} contact hour{'' if hours == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class AuthorLine:
+    """One course author as printed: a name and their credentials (may be empty)."""
+
+    name: str
+    credentials: str
+
+    def display(self) -> str:
+        """Return "Name, CREDENTIALS", or the name alone when there are no credentials."""
+        credentials = self.credentials.strip()
+        return f"{self.name.strip()}, {credentials}" if credentials else self.name.strip()
+
+
+# Fields that are plain strings in both the record and its dict; checked in one loop.
+_REQUIRED_TEXT = (
+    "code",
+    "participant_name",
+    "course_title",
+    "credit_type",
+    "format",
+    "provider_name",
+    "verify_url",
+)
+_OPTIONAL_TEXT = (
+    "licence_number",
+    "licence_jurisdiction",
+    "approval_body",
+    "approval_number",
+    "approval_statement",
+    "signatory_name",
+    "signatory_title",
+)
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """A completion as it is certified; the same record always renders the same PDF."""
+
+    code: str
+    participant_name: str
+    licence_number: str | None
+    licence_jurisdiction: str | None
+    course_title: str
+    course_version: int
+    completed_on: datetime.date
+    issued_at: datetime.datetime
+    contact_hours: decimal.Decimal
+    credit_type: str
+    format: str
+    authors: tuple[AuthorLine, ...]
+    provider_name: str
+    approval_body: str | None
+    approval_number: str | None
+    approval_statement: str | None
+    verify_url: str
+    signatory_name: str | None = None
+    signatory_title: str | None = None
+
+    def __post_init__(self) -> None:
+        # A record is kept for years and shown to licensing boards, so a wrong type is
+        # refused here, where the caller can see it, rather than printed or stored.
+        for name in _REQUIRED_TEXT:
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string")
+        for name in _OPTIONAL_TEXT:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a string or None")
+        if isinstance(self.course_version, bool) or not isinstance(self.course_version, int):
+            raise TypeError("course_version must be an int")
+        if self.course_version < 1:
+            raise ValueError("course_version must be 1 or more")
+        # datetime is a subclass of date; a datetime here would not round-trip as a date.
+        if type(self.completed_on) is not datetime.date:
+            raise TypeError("completed_on must be a datetime.date (not a datetime)")
+        if not isinstance(self.issued_at, datetime.datetime):
+            raise TypeError("issued_at must be a datetime.datetime")
+        offset = self.issued_at.utcoffset()
+        if offset is None or offset != datetime.timedelta(0):
+            # Databases such as SQLite hand back naive datetimes; guessing their zone
+            # would silently misdate a legal record.
+            raise ValueError("issued_at must be timezone-aware UTC (tzinfo=datetime.UTC)")
+        if not isinstance(self.contact_hours, decimal.Decimal):
+            raise TypeError("contact_hours must be a decimal.Decimal, e.g. Decimal('1.0')")
+        if not self.contact_hours.is_finite() or self.contact_hours <= 0:
+            raise ValueError("contact_hours must be a positive, finite number")
+        if not isinstance(self.authors, tuple) or not all(
+            isinstance(a, AuthorLine) for a in self.authors
+        ):
+            raise TypeError("authors must be a tuple of AuthorLine")
+
+    @property
+    def has_approval(self) -> bool:
+        """True when body, number and statement are all set; otherwise no approval is claimed."""
+        return all(
+            value is not None and value.strip()
+            for value in (self.approval_body, self.approval_number, self.approval_statement)
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-safe snapshot: dates in ISO 8601, Decimal as a string."""
+        data: dict[str, object] = {}
+        for field in fields(self):
+            data[field.name] = getattr(self, field.name)
+        data["completed_on"] = self.completed_on.isoformat()
+        data["issued_at"] = self.issued_at.isoformat()
+        data["contact_hours"] = str(self.contact_hours)
+        data["authors"] = [{"name": a.name, "credentials": a.credentials} for a in self.authors]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CertificateRecord:
+        """Rebuild a record from to_dict() output; raises ValueError on a malformed snapshot."""
+        known = {field.name for field in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown certificate fields: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        try:
+            values["completed_on"] = datetime.date.fromisoformat(data["completed_on"])
+            values["issued_at"] = datetime.datetime.fromisoformat(data["issued_at"])
+            hours = data["contact_hours"]
+            if not isinstance(hours, str):
+                # A float here would already have lost the exact value that was certified.
+                raise TypeError("contact_hours must be a decimal string")
+            values["contact_hours"] = decimal.Decimal(hours)
+            values["authors"] = tuple(
+                AuthorLine(name=a["name"], credentials=a["credentials"]) for a in data["authors"]
+            )
+            return cls(**values)
+        except (KeyError, TypeError, decimal.InvalidOperation) as exc:
+            raise ValueError(f"malformed certificate snapshot: {exc!r}") from exc
