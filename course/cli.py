@@ -51,7 +51,7 @@ def check_command(path: Path, strict: bool) -> None:
             f"; seat-time estimate {estimate.total_minutes:.1f} min for "
             f"{package.contact_hours:g} contact hour(s)"
         )
-    click.echo(summary, err=True)
+    click.echo(summary)
     if errors or (strict and warnings):
         raise SystemExit(1)
 
@@ -62,12 +62,13 @@ def import_command(paths: tuple[Path, ...]) -> None:
     """Import course packages; all or nothing, learner records are never touched."""
     packages = []
     for folder in _package_dirs(paths):
-        try:
-            packages.append(lessons.load_package(folder))
-        except lessons.PackageError as exc:
-            for finding in exc.findings:
-                click.echo(f"{folder.name}/{finding}", err=True)
-            raise click.ClickException(f"{folder} has errors; nothing was imported") from exc
+        package, findings = lessons.check_package(folder)
+        errors = [f for f in findings if f.level == "error"]
+        for finding in errors:
+            click.echo(f"{folder.name}/{finding}", err=True)
+        if package is None or errors:
+            raise click.ClickException(f"{folder} has errors; nothing was imported")
+        packages.append(package)
     try:
         results = [import_package(package) for package in packages]
         db.session.commit()

@@ -17,10 +17,24 @@ def date_label(value: datetime | None) -> str:
     return "" if value is None else f"{value.day} {value:%B %Y}"
 
 
+def duration_label(seconds: int | None) -> str:
+    """Return a duration as "1 h 05 min" or "12 min"."""
+    minutes = round((seconds or 0) / 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
+def pairs(values: list[str]) -> list[tuple[str, str]]:
+    """Return [(value, value), ...] so plain choices render like labelled ones."""
+    return [(value, value) for value in values]
+
+
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.add_template_filter(hours_label, "hours")
     app.add_template_filter(date_label, "date")
+    app.add_template_filter(duration_label, "duration")
+    app.add_template_filter(pairs, "pairs")
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

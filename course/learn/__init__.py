@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("learn", __name__)
 
-from course.learn import views  # noqa: E402,F401  (registers the routes)
+from course.learn import assessment_views, views  # noqa: E402,F401  (registers routes)

@@ -1,21 +1,168 @@
-"""Catalogue and course pages."""
+"""Catalogue, course pages, the lesson player and the transcript."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
+from course.extensions import db
 from course.learn import bp
-from course.learn.services import get_course_or_404, list_courses
+from course.learn import services as learn
+from course.learn.assessment import course_progress
+from course.learn.forms import ActionForm, CheckForm, new_submission_key
+from course.learn.transcript import transcript_rows
+
+
+@bp.errorhandler(learn.NotEnrolled)
+def not_enrolled(exc: learn.NotEnrolled):
+    """Send a learner who is not enrolled to the course page (403 for scripts)."""
+    if request.method != "GET":
+        abort(403)
+    flash("Enrol in the course to open its lessons.", "error")
+    return redirect(url_for("learn.course_page", slug=str(exc)))
 
 
 @bp.get("/")
 def catalogue():
     """List every course open to learners."""
-    return render_template("learn/catalogue.html", courses=list_courses())
+    return render_template("learn/catalogue.html", courses=learn.list_courses())
 
 
 @bp.get("/courses/<slug>")
 def course_page(slug: str):
-    """Show a course: objectives, hours, format, approval, advisory and support."""
-    course = get_course_or_404(slug)
-    return render_template("learn/course.html", course=course, manifest=course.manifest)
+    """Show a course: objectives, hours, approval, advisory, support, Start or Resume."""
+    course = learn.get_course_or_404(slug)
+    enrolment = learn.find_enrolment(current_user, course)
+    return render_template(
+        "learn/course.html",
+        course=course,
+        manifest=course.manifest,
+        enrolment=enrolment,
+        outline=learn.outline(course, enrolment),
+        progress=course_progress(course, enrolment) if enrolment else None,
+        resume=learn.resume_target(course, enrolment) if enrolment else None,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/courses/<slug>/enrol")
+@login_required
+def enrol(slug: str):
+    """Enrol the learner (once) and open the first unfinished lesson."""
+    course = learn.get_course_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrolment = learn.enrol(current_user, course)
+    db.session.commit()
+    lesson = learn.resume_target(course, enrolment)
+    if lesson is None:
+        return redirect(url_for("learn.post_test", slug=slug))
+    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson.slug))
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, lesson_slug: str):
+    """Show a lesson with its knowledge checks and the learner's answers so far."""
+    course = learn.get_course_or_404(slug)
+    lesson = learn.get_lesson_or_404(course, lesson_slug)
+    enrolment = learn.require_enrolment(current_user, course)
+    try:
+        progress = learn.open_lesson(enrolment, course, lesson)
+    except learn.LessonLocked as exc:
+        flash("Lessons in this course open in order. Here is where you left off.", "info")
+        target = exc.first_unfinished.slug
+        return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target))
+    db.session.commit()
+    return render_template(
+        "learn/lesson.html",
+        **_lesson_context(course, lesson, enrolment),
+        lesson_progress=progress,
+    )
+
+
+def _lesson_context(course, lesson, enrolment) -> dict:
+    responses = learn.latest_responses(enrolment, lesson)
+    return {
+        "course": course,
+        "manifest": course.manifest,
+        "lesson": lesson,
+        "checks": lesson.live_checks,
+        "responses": responses,
+        "feedback": learn.feedback_for(responses),
+        "outline": learn.outline(course, enrolment),
+        "progress": course_progress(course, enrolment),
+        "previous": learn.previous_lesson(course, lesson),
+        "next": learn.next_lesson(course, lesson),
+        "new_key": new_submission_key,
+        "form": ActionForm(),
+        "check_form": CheckForm(),
+    }
+
+
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
+@login_required
+def answer_check(slug: str, lesson_slug: str, key: str):
+    """Store an answer; without JavaScript, redirect back to the question and its feedback."""
+    course = learn.get_course_or_404(slug)
+    lesson = learn.get_lesson_or_404(course, lesson_slug)
+    enrolment = learn.require_enrolment(current_user, course)
+    question = learn.get_check_or_404(lesson, key)
+    form = CheckForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        answer = learn.answer_check(
+            enrolment, lesson, question, request.form.getlist("choice"), form.submission_key.data
+        )
+    except ValueError:
+        abort(400)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        html = render_template("learn/_feedback.html", question=question, result=answer.result)
+        return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
+    if not request.form.getlist("choice"):
+        flash("Choose an answer, then check it.", "error")
+    anchor = f"check-{question.key}"
+    target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
+    return redirect(target, 303)
+
+
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")
+@login_required
+def complete_lesson(slug: str, lesson_slug: str):
+    """Finish a lesson: complete it when every check is answered, then move on."""
+    course = learn.get_course_or_404(slug)
+    lesson = learn.get_lesson_or_404(course, lesson_slug)
+    enrolment = learn.require_enrolment(current_user, course)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    missing = learn.complete_lesson(enrolment, lesson)
+    db.session.commit()
+    if missing:
+        flash(f"Answer the {len(missing)} remaining knowledge check(s) to finish.", "error")
+        anchor = f"check-{missing[0].key}"
+        return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor))
+    target = learn.resume_target(course, enrolment)
+    if target is None:
+        return redirect(url_for("learn.post_test", slug=slug))
+    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug))
+
+
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
+@login_required
+def heartbeat(slug: str, lesson_slug: str):
+    """Credit active reading time while the page is visible and in use."""
+    course = learn.get_course_or_404(slug)
+    lesson = learn.get_lesson_or_404(course, lesson_slug)
+    enrolment = learn.require_enrolment(current_user, course)
+    progress = learn.record_heartbeat(enrolment, lesson)
+    db.session.commit()
+    return jsonify(active_seconds=progress.active_seconds)
+
+
+@bp.get("/me")
+@login_required
+def transcript():
+    """The learner's transcript: courses, status, score, active time, completion date."""
+    return render_template("learn/transcript.html", rows=transcript_rows(current_user))

@@ -30,12 +30,15 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         }
     )
     with app.app_context():
-        db.drop_all()
+        # A fresh SQLite file is already empty; a shared PostgreSQL database is not.
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()
         db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()
         db.engine.dispose()
 
 

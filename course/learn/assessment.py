@@ -1,0 +1,337 @@
+"""Post-test and evaluation: when they open, the stored draw, exactly-once submission."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from course.db import utcnow
+from course.dbutil import insert_ignoring_duplicates
+from course.extensions import db
+from course.learn.grading import grade_row
+from course.learn.services import active_seconds, outline
+from course.models import (
+    AttemptAnswer,
+    Course,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationItem,
+    EvaluationResponse,
+    PostTestAttempt,
+    Question,
+    QuestionKind,
+)
+
+_shuffler = random.SystemRandom()
+LIKERT_LABELS = {
+    "1": "Strongly disagree",
+    "2": "Disagree",
+    "3": "Neither agree nor disagree",
+    "4": "Agree",
+    "5": "Strongly agree",
+}
+
+
+class NotYetOpen(Exception):
+    """The step is not open yet; ``reason`` tells the learner why in plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidSubmission(Exception):
+    """A submitted form does not fit what was asked (tampered or stale)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a learner stands in a course."""
+
+    lessons_done: int
+    lessons_total: int
+    active_seconds: int
+    passed_attempt: PostTestAttempt | None
+    evaluated: bool
+    completed: bool
+
+    @property
+    def lessons_complete(self) -> bool:
+        return self.lessons_done == self.lessons_total
+
+    @property
+    def percent(self) -> int:
+        """Share of the course's steps done: lessons, post-test, evaluation."""
+        steps = self.lessons_total + 2
+        done = self.lessons_done + bool(self.passed_attempt) + self.evaluated
+        return round(100 * done / steps)
+
+
+@dataclass(frozen=True)
+class DrawnQuestion:
+    """A question of an attempt, with its choices in the attempt's shuffled order."""
+
+    question: Question
+    choice_keys: tuple[str, ...]
+
+    @property
+    def choices(self):
+        by_key = {c.key: c for c in self.question.choices}
+        return [by_key[key] for key in self.choice_keys if key in by_key]
+
+
+def course_progress(course: Course, enrolment: Enrolment) -> Progress:
+    """Return the learner's progress through lessons, post-test and evaluation."""
+    states = outline(course, enrolment)
+    passed = next((a for a in enrolment.attempts if a.passed), None)
+    evaluated = _evaluation_of(enrolment) is not None
+    return Progress(
+        lessons_done=sum(s.completed for s in states),
+        lessons_total=len(states),
+        active_seconds=active_seconds(enrolment),
+        passed_attempt=passed,
+        evaluated=evaluated,
+        completed=enrolment.completed_at is not None,
+    )
+
+
+def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
+    """Return the progress when the post-test is open.
+
+    :raise NotYetOpen: until every lesson is complete and any minimum active time is met.
+    """
+    progress = course_progress(course, enrolment)
+    if not progress.lessons_complete:
+        left = progress.lessons_total - progress.lessons_done
+        raise NotYetOpen(
+            f"The post-test opens when every lesson is complete: {left} lesson(s) to go."
+        )
+    minimum = int(course.manifest.get("min_active_minutes") or 0) * 60
+    if progress.active_seconds < minimum:
+        raise NotYetOpen(
+            "The post-test opens after at least "
+            f"{minimum // 60} minutes of reading time in the lessons."
+        )
+    return progress
+
+
+def current_attempt(course: Course, enrolment: Enrolment) -> PostTestAttempt:
+    """Return the open attempt, drawing a new one when there is none.
+
+    The draw is stored, so a reload shows the same questions in the same order.
+    """
+    open_attempt = _open_attempt(enrolment)
+    if open_attempt is not None:
+        return open_attempt
+    bank = list(
+        db.session.scalars(
+            select(Question).where(
+                Question.course_id == course.id,
+                Question.kind == QuestionKind.POST_TEST,
+                Question.archived_at.is_(None),
+            )
+        )
+    )
+    count = min(int(course.manifest["post_test_draw"]), len(bank))
+    drawn = _shuffler.sample(bank, count)
+    draw = []
+    for question in drawn:
+        keys = [c.key for c in question.choices]
+        if question.type != "true_false":
+            _shuffler.shuffle(keys)
+        draw.append({"question_id": question.id, "key": question.key, "choices": keys})
+    number = 1 + max((a.number for a in enrolment.attempts), default=0)
+    attempt = PostTestAttempt(
+        enrolment_id=enrolment.id,
+        number=number,
+        version_id=course.current_version_id,
+        draw=draw,
+        question_count=count,
+        started_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another tab drew at the same moment; show that draw instead.
+        attempt = _open_attempt(enrolment)
+    return attempt
+
+
+def _open_attempt(enrolment: Enrolment) -> PostTestAttempt | None:
+    return db.session.scalar(
+        select(PostTestAttempt).where(
+            PostTestAttempt.enrolment_id == enrolment.id, PostTestAttempt.submitted_at.is_(None)
+        )
+    )
+
+
+def drawn_questions(attempt: PostTestAttempt) -> list[DrawnQuestion]:
+    """Return the attempt's questions in their drawn order."""
+    ids = [item["question_id"] for item in attempt.draw]
+    rows = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    return [
+        DrawnQuestion(rows[item["question_id"]], tuple(item["choices"]))
+        for item in attempt.draw
+        if item["question_id"] in rows
+    ]
+
+
+def get_attempt_or_404(enrolment: Enrolment, number: int) -> PostTestAttempt:
+    """Return one of the learner's own attempts.
+
+    :raise LookupError: when the learner has no attempt with that number.
+    """
+    for attempt in enrolment.attempts:
+        if attempt.number == number:
+            return attempt
+    raise LookupError(number)
+
+
+def submit_attempt(
+    course: Course, attempt: PostTestAttempt, answers: dict[str, list[str]]
+) -> tuple[PostTestAttempt, bool]:
+    """Grade and record an attempt exactly once; return it and whether this call recorded it.
+
+    ``answers`` maps question keys to selected choice keys.
+
+    :raise InvalidSubmission: when an answer names a question that was not drawn, or a
+        choice the question does not have.
+    :raise NotYetOpen: when a drawn question is left unanswered.
+    """
+    drawn = drawn_questions(attempt)
+    by_key = {d.question.key: d.question for d in drawn}
+    unknown = set(answers) - set(by_key)
+    if unknown:
+        raise InvalidSubmission("answers for questions that are not in this attempt")
+    missing = [i for i, d in enumerate(drawn, start=1) if not answers.get(d.question.key)]
+    if missing and attempt.submitted_at is None:
+        numbers = ", ".join(str(n) for n in missing)
+        raise NotYetOpen(f"Please answer every question before submitting (question {numbers}).")
+    graded = []
+    for key, question in by_key.items():
+        try:
+            result = grade_row(question, answers.get(key, []))
+        except ValueError as exc:
+            raise InvalidSubmission(str(exc)) from exc
+        graded.append((question, sorted(set(answers.get(key, []))), result.correct))
+    correct = sum(ok for _, _, ok in graded)
+    count = len(graded)
+    passing = int(course.manifest["passing_score"])
+    # A conditional update is the lock: of two racing submits only one matches.
+    claimed = db.session.execute(
+        update(PostTestAttempt)
+        .where(PostTestAttempt.id == attempt.id, PostTestAttempt.submitted_at.is_(None))
+        .values(
+            submitted_at=utcnow(),
+            correct_count=correct,
+            score_percent=(100 * correct) // count if count else 0,
+            passed=count > 0 and correct * 100 >= passing * count,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed:
+        for question, selected, ok in graded:
+            db.session.add(
+                AttemptAnswer(
+                    attempt_id=attempt.id, question_id=question.id, selected=selected, is_correct=ok
+                )
+            )
+        db.session.flush()
+    db.session.refresh(attempt)
+    return attempt, bool(claimed)
+
+
+def answers_by_question(attempt: PostTestAttempt) -> dict[int, AttemptAnswer]:
+    """Return a submitted attempt's answers keyed by question id."""
+    return {answer.question_id: answer for answer in attempt.answers}
+
+
+def evaluation_items(course: Course) -> list[EvaluationItem]:
+    """Return the course's live evaluation items in order."""
+    return list(
+        db.session.scalars(
+            select(EvaluationItem)
+            .where(EvaluationItem.course_id == course.id, EvaluationItem.archived_at.is_(None))
+            .order_by(EvaluationItem.position)
+        )
+    )
+
+
+def _evaluation_of(enrolment: Enrolment) -> EvaluationResponse | None:
+    return db.session.scalar(
+        select(EvaluationResponse).where(EvaluationResponse.enrolment_id == enrolment.id)
+    )
+
+
+def ensure_evaluation_open(course: Course, enrolment: Enrolment) -> Progress:
+    """Return the progress when the evaluation may be filled in.
+
+    :raise NotYetOpen: until the post-test is passed.
+    """
+    progress = course_progress(course, enrolment)
+    if progress.passed_attempt is None:
+        raise NotYetOpen("The evaluation opens once you have passed the post-test.")
+    return progress
+
+
+def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> dict[str, str]:
+    """Return an error message per item key for missing or out-of-range answers."""
+    errors: dict[str, str] = {}
+    for item in items:
+        value = (values.get(item.key) or "").strip()
+        if not value:
+            if item.required:
+                errors[item.key] = "Please answer this question."
+            continue
+        if item.type == "likert" and value not in LIKERT_LABELS:
+            errors[item.key] = "Choose one of the five options."
+        elif item.type == "choice" and value not in item.choices:
+            errors[item.key] = "Choose one of the options."
+        elif item.type == "number":
+            if not value.isdigit():
+                errors[item.key] = "Enter a whole number."
+            elif item.minimum is not None and int(value) < item.minimum:
+                errors[item.key] = f"Enter a number of at least {item.minimum}."
+            elif item.maximum is not None and int(value) > item.maximum:
+                errors[item.key] = f"Enter a number no larger than {item.maximum}."
+        elif item.type == "text" and len(value) > 5000:
+            errors[item.key] = "Please keep comments under 5,000 characters."
+    return errors
+
+
+def submit_evaluation(
+    course: Course, enrolment: Enrolment, values: dict[str, str]
+) -> EvaluationResponse:
+    """Store the evaluation once and complete the course.
+
+    :raise NotYetOpen: before the post-test is passed.
+    :raise InvalidSubmission: when answers are missing or out of range (see
+        ``validate_evaluation`` for the messages).
+    """
+    ensure_evaluation_open(course, enrolment)
+    items = evaluation_items(course)
+    if validate_evaluation(items, values):
+        raise InvalidSubmission("evaluation answers are missing or out of range")
+    now = utcnow()
+    inserted = insert_ignoring_duplicates(
+        EvaluationResponse,
+        {
+            "enrolment_id": enrolment.id,
+            "version_id": course.current_version_id,
+            "submitted_at": now,
+        },
+    )
+    response = _evaluation_of(enrolment)
+    if inserted:
+        for item in items:
+            value = (values.get(item.key) or "").strip()
+            if value:
+                answer = EvaluationAnswer(response_id=response.id, item_id=item.id, value=value)
+                db.session.add(answer)
+        enrolment.completed_at = enrolment.completed_at or now
+        db.session.flush()
+    return response

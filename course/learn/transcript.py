@@ -1,0 +1,65 @@
+"""The learner's transcript: one row per course taken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from course.extensions import db
+from course.learn.assessment import course_progress
+from course.models import Enrolment, User
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    """One course on a learner's transcript."""
+
+    enrolment: Enrolment
+    title: str
+    slug: str
+    status: str
+    best_score: int | None
+    attempts: int
+    active_seconds: int
+    contact_hours: float
+    completed_at: datetime | None
+
+
+def _status(progress) -> str:
+    if progress.completed:
+        return "Completed"
+    if progress.passed_attempt:
+        return "Post-test passed; evaluation to do"
+    if progress.lessons_complete:
+        return "Lessons done; post-test to do"
+    if progress.lessons_done:
+        return f"In progress ({progress.lessons_done} of {progress.lessons_total} lessons)"
+    return "Enrolled"
+
+
+def transcript_rows(user: User) -> list[TranscriptRow]:
+    """Return the learner's courses, newest enrolment first."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at.desc())
+    )
+    rows = []
+    for enrolment in enrolments:
+        course = enrolment.course
+        progress = course_progress(course, enrolment)
+        scores = [a.score_percent for a in enrolment.attempts if a.score_percent is not None]
+        rows.append(
+            TranscriptRow(
+                enrolment=enrolment,
+                title=course.title,
+                slug=course.slug,
+                status=_status(progress),
+                best_score=max(scores) if scores else None,
+                attempts=sum(a.submitted_at is not None for a in enrolment.attempts),
+                active_seconds=progress.active_seconds,
+                contact_hours=float(course.manifest.get("contact_hours", 0)),
+                completed_at=enrolment.completed_at,
+            )
+        )
+    return rows

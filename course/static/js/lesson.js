@@ -1,0 +1,66 @@
+// Lesson page behaviour, all optional: every form also works without this script.
+// - knowledge checks answer in place; the feedback region is aria-live, so screen
+//   readers announce it;
+// - a heartbeat reports active reading time while the page is visible and in use;
+// - submit buttons marked data-once resist double clicks (the server is the real guard).
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+
+  document.querySelectorAll("form.check-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) { return; }
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      var region = form.querySelector(".feedback");
+      if (!form.querySelector("input[name=choice]:checked")) {
+        region.innerHTML = '<p class="field-error">Choose an answer, then check it.</p>';
+        return;
+      }
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "Accept": "application/json", "X-CSRFToken": csrf },
+        credentials: "same-origin"
+      }).then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      }).then(function (data) {
+        region.innerHTML = data.html;
+        form.querySelector("input[name=submission_key]").value = data.next_key;
+        button.textContent = "Check again";
+      }).catch(function () {
+        form.submit();  // fall back to the ordinary post-and-redirect
+      }).finally(function () {
+        button.disabled = false;
+      });
+    });
+  });
+
+  document.querySelectorAll("button[data-once]").forEach(function (button) {
+    button.form.addEventListener("submit", function () {
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+
+  var article = document.querySelector("[data-heartbeat]");
+  if (article && window.fetch) {
+    var url = article.getAttribute("data-heartbeat");
+    var every = 1000 * (parseInt(article.getAttribute("data-heartbeat-seconds"), 10) || 30);
+    var lastInput = Date.now();
+    var IDLE_MS = 3 * 60 * 1000;
+    ["keydown", "pointerdown", "pointermove", "scroll", "touchstart", "focusin"].forEach(function (name) {
+      window.addEventListener(name, function () { lastInput = Date.now(); }, { passive: true });
+    });
+    window.setInterval(function () {
+      if (document.visibilityState !== "visible" || Date.now() - lastInput > IDLE_MS) { return; }
+      fetch(url, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+        credentials: "same-origin"
+      }).catch(function () {});
+    }, every);
+  }
+})();

@@ -1,0 +1,163 @@
+"""The application shell: factory, database settings, health check, pages, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from course import create_app
+from course.config import ProductionConfig
+from course.db import utcnow
+from course.extensions import db
+from course.models import Certificate, CertificateStatus, Enrolment, LessonProgress
+from tests.course.factories import import_course, make_user, sign_in
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite settings")
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_default_database_is_a_file_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": None})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(app.instance_path)}/course.db"
+
+
+def test_postgres_urls_get_the_psycopg_driver():
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgres://u:p@localhost/x"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@localhost/x"
+
+
+def test_production_refuses_the_default_secret_key(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-only-not-secret")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_catalogue_and_course_page_show_the_imported_course(app, client, minimal_package_dir):
+    with app.app_context():
+        import_course(minimal_package_dir)
+    page = client.get("/").get_data(as_text=True)
+    assert "Youth Who Run from Foster Care (test course)" in page
+    assert "1 contact hour" in page
+    course = client.get("/courses/minimal").get_data(as_text=True)
+    assert "Describe push and pull factors" in course  # objectives
+    assert "<strong>sexual exploitation</strong>" in course  # advisory, rendered at import
+    assert "National Human Trafficking Hotline" in course  # support panel
+    assert "Example Board of Social Work" in course  # approval, as configured
+    assert "Alex Rivera, LCSW" in course
+
+
+def test_course_without_approval_claims_none(app, client, package_copy):
+    manifest = package_copy / "course.yaml"
+    lines = manifest.read_text().splitlines()
+    start = lines.index("  approval:")
+    del lines[start : start + 4]
+    manifest.write_text("\n".join(lines) + "\n")
+    with app.app_context():
+        import_course(package_copy)
+    page = client.get("/courses/minimal").get_data(as_text=True)
+    assert "has not been approved" in page
+    assert "Example Board" not in page
+
+
+def test_unknown_course_is_a_friendly_404(client):
+    response = client.get("/courses/no-such-course")
+    assert response.status_code == 404
+    assert "could not find" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_pages_never_render_markdown_per_request(app, client, minimal_package_dir, monkeypatch):
+    with app.app_context():
+        course = import_course(minimal_package_dir)
+        learner = make_user()
+        lesson_slug = course.live_lessons[0].slug
+    import lessons.render
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("Markdown rendered during a request")
+
+    monkeypatch.setattr(lessons.render, "render_markdown", forbidden)
+    monkeypatch.setattr(lessons.render, "render_inline", forbidden)
+    monkeypatch.setattr("markdown.Markdown.convert", forbidden)
+    sign_in(client, learner)
+    assert client.get("/").status_code == 200
+    assert client.get("/courses/minimal").status_code == 200
+    client.post("/courses/minimal/enrol")
+    response = client.get(f"/courses/minimal/lessons/{lesson_slug}")
+    assert response.status_code == 200
+    assert "Push and pull factors" in response.get_data(as_text=True)
+
+
+def test_the_database_enforces_one_row_per_learner_and_lesson(app, minimal_package_dir):
+    with app.app_context():
+        course = import_course(minimal_package_dir)
+        learner = make_user()
+        enrolment = Enrolment(user_id=learner.id, course_id=course.id)
+        db.session.add(enrolment)
+        db.session.flush()
+        lesson = course.live_lessons[0]
+        db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id))
+        db.session.flush()
+        db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.add(Enrolment(user_id=learner.id, course_id=course.id))
+        db.session.flush()
+        db.session.add(Enrolment(user_id=learner.id, course_id=course.id))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+def test_the_database_allows_one_live_certificate_per_learner_and_version(app, minimal_package_dir):
+    with app.app_context():
+        course = import_course(minimal_package_dir)
+        learner = make_user()
+        enrolment = Enrolment(user_id=learner.id, course_id=course.id)
+        db.session.add(enrolment)
+        db.session.flush()
+
+        def certificate(code: str, status: CertificateStatus) -> Certificate:
+            return Certificate(
+                code=code, user_id=learner.id, course_id=course.id,
+                version_id=course.current_version_id, enrolment_id=enrolment.id,
+                status=status, snapshot={}, pdf_sha256="0" * 64, issued_at=utcnow(),
+            )
+
+        db.session.add(certificate("A", CertificateStatus.SUPERSEDED))
+        db.session.add(certificate("B", CertificateStatus.VALID))
+        db.session.flush()
+        db.session.add(certificate("C", CertificateStatus.VALID))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+def test_migrations_build_exactly_the_models_schema(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"})
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            assert diff == []
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert db.session.scalar(select(db.func.count()).select_from(Enrolment)) == 0

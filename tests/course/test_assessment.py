@@ -1,0 +1,209 @@
+"""Post-test and evaluation: opening rules, stored draws, exactly-once submission, review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from course.extensions import db
+from course.models import (
+    AttemptAnswer,
+    Course,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationResponse,
+    PostTestAttempt,
+)
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+
+
+def _without_minimum_time(package_copy: Path) -> Path:
+    manifest = package_copy / "course.yaml"
+    text = manifest.read_text().replace("min_active_minutes: 20", "min_active_minutes: 0")
+    manifest.write_text(text)
+    return package_copy
+
+
+@pytest.fixture
+def ready(app, client, package_copy):
+    """A signed-in learner who has finished every lesson of the minimal course."""
+    with app.app_context():
+        import_course(_without_minimum_time(package_copy))
+        learner = make_user()
+        sign_in(client, learner)
+        client.post("/courses/minimal/enrol")
+        finish_lessons(client, "minimal")
+    return client
+
+
+def test_the_post_test_is_closed_until_every_lesson_is_complete(app, client, package_copy):
+    with app.app_context():
+        import_course(_without_minimum_time(package_copy))
+        sign_in(client, make_user())
+    client.post("/courses/minimal/enrol")
+    response = client.get("/courses/minimal/post-test")
+    assert response.status_code == 403
+    assert "2 lesson(s) to go" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 0
+
+
+def test_a_minimum_active_time_keeps_the_post_test_closed(app, client, package_copy):
+    with app.app_context():
+        import_course(package_copy)  # this package asks for 20 minutes
+        sign_in(client, make_user())
+        client.post("/courses/minimal/enrol")
+        finish_lessons(client, "minimal")
+    response = client.get("/courses/minimal/post-test")
+    assert response.status_code == 403
+    assert "at least 20 minutes" in response.get_data(as_text=True)
+
+
+def test_a_reload_shows_the_same_stored_draw(app, ready):
+    with app.app_context():
+        first = open_attempt(ready, "minimal")
+        again = open_attempt(ready, "minimal")
+        assert first.id == again.id and first.draw == again.draw
+        assert first.question_count == 10
+        assert len({item["key"] for item in first.draw}) == 10
+
+
+def test_draws_shuffle_questions_and_choices(app, ready):
+    with app.app_context():
+        orders, choice_orders = set(), set()
+        for _ in range(8):
+            attempt = open_attempt(ready, "minimal")
+            orders.add(tuple(item["key"] for item in attempt.draw))
+            choice_orders.update(
+                tuple(item["choices"]) for item in attempt.draw if len(item["choices"]) > 2
+            )
+            ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=0))
+        assert len(orders) > 1 and len(choice_orders) > 1
+
+
+def test_opening_the_post_test_early_by_posting_is_refused(app, client, package_copy):
+    with app.app_context():
+        course = import_course(_without_minimum_time(package_copy))
+        learner = make_user()
+        sign_in(client, learner)
+        client.post("/courses/minimal/enrol")
+        enrolment = db.session.scalar(select(Enrolment))
+        forged = PostTestAttempt(
+            enrolment_id=enrolment.id, number=1, version_id=course.current_version_id,
+            draw=[], question_count=0,
+        )
+        assert forged  # nothing is stored: a learner cannot reach a draw before lessons end
+    response = client.post("/courses/minimal/post-test", data={"attempt": "1"})
+    assert response.status_code == 404
+
+
+def test_a_double_submit_records_exactly_one_attempt(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        data = answers_for(attempt, right=10)
+    first = ready.post("/courses/minimal/post-test", data=data)
+    second = ready.post("/courses/minimal/post-test", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.location == second.location
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AttemptAnswer)) == 10
+
+
+def test_a_submit_from_a_second_tab_after_the_first_changes_nothing(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        passing = answers_for(attempt, right=10)
+        failing = answers_for(attempt, right=0)
+    ready.post("/courses/minimal/post-test", data=passing)
+    ready.post("/courses/minimal/post-test", data=failing)
+    with app.app_context():
+        stored = db.session.scalar(select(PostTestAttempt))
+        assert (stored.correct_count, stored.passed) == (10, True)
+
+
+def test_failing_shows_what_was_missed_and_a_retake_gets_a_new_draw(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        first_draw = attempt.draw
+        response = ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=7))
+        review = ready.get(response.location).get_data(as_text=True)
+        assert "7 of 10 correctly (70%)" in review
+        assert "The passing score is 80%" in review and "Try again" in review
+        assert review.count("Missed") == 3
+        retake = open_attempt(ready, "minimal")
+        assert retake.number == 2 and retake.id != attempt.id
+        assert retake.draw != first_draw
+        passed = ready.post("/courses/minimal/post-test", data=answers_for(retake, right=8))
+        assert "8 of 10 correctly (80%)" in ready.get(passed.location).get_data(as_text=True)
+
+
+def test_unanswered_questions_are_pointed_out_and_answers_kept(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        data = answers_for(attempt, right=10)
+        dropped = next(key for key in data if key.startswith("q-"))
+        kept = [key for key in data if key.startswith("q-") and key != dropped][0]
+        del data[dropped]
+    response = ready.post("/courses/minimal/post-test", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Please answer every question" in page
+    value = data[kept][0]
+    assert f'id="{kept}-{value}" value="{value}" checked' in page
+    with app.app_context():
+        assert db.session.scalar(select(PostTestAttempt)).submitted_at is None
+
+
+def test_answers_for_questions_outside_the_draw_are_refused(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        data = answers_for(attempt, right=10)
+        bank = {q for q in ("pt-lo1-1", "pt-lo1-2", "pt-lo1-3")}
+        outside = next(
+            (k for k in sorted(bank) if k not in {i["key"] for i in attempt.draw}), "forged-id"
+        )
+        data[f"q-{outside}"] = ["a"]
+    assert ready.post("/courses/minimal/post-test", data=data).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(PostTestAttempt)).submitted_at is None
+
+
+def test_another_learners_attempt_cannot_be_submitted(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        data = answers_for(attempt, right=10)
+        intruder = sign_in(app.test_client(), make_user())
+    intruder.post("/courses/minimal/enrol")
+    assert intruder.post("/courses/minimal/post-test", data=data).status_code == 404
+    assert intruder.get("/courses/minimal/post-test/attempts/1").status_code == 404
+
+
+def test_the_evaluation_opens_after_passing_and_completes_the_course(app, ready):
+    assert ready.get("/courses/minimal/evaluation").status_code == 403
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=9))
+        course = db.session.scalar(select(Course))
+        form = evaluation_form(course)
+    assert ready.get("/courses/minimal/evaluation").status_code == 200
+    incomplete = {k: v for k, v in form.items() if not v.isdigit()}
+    response = ready.post("/courses/minimal/evaluation", data=incomplete)
+    assert response.status_code == 422
+    assert "Please answer this question." in response.get_data(as_text=True)
+    done = ready.post("/courses/minimal/evaluation", data=form)
+    assert done.status_code == 303
+    page = ready.get(done.location).get_data(as_text=True)
+    assert "Course complete" in page
+    again = ready.post("/courses/minimal/evaluation", data=form)
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EvaluationResponse)) == 1
+        answers = db.session.scalar(select(func.count()).select_from(EvaluationAnswer))
+        assert answers == len(form)
+        assert db.session.scalar(select(Enrolment)).completed_at is not None
+    transcript = ready.get("/me").get_data(as_text=True)
+    assert "Completed" in transcript and "90%" in transcript

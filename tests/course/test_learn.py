@@ -1,0 +1,209 @@
+"""The learner's journey: enrol, lessons and checks, resume, seat time, transcript."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from course.extensions import db
+from course.learn import services as learn
+from course.models import CheckResponse, Course, Enrolment, LessonProgress
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import correct_keys, wrong_keys
+
+
+@pytest.fixture
+def course_slug(app, minimal_package_dir) -> str:
+    with app.app_context():
+        return import_course(minimal_package_dir).slug
+
+
+@pytest.fixture
+def learner(app):
+    with app.app_context():
+        return make_user()
+
+
+def _course(slug: str = "minimal") -> Course:
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def test_anonymous_visitors_are_asked_to_sign_in(client, course_slug):
+    page = client.get(f"/courses/{course_slug}").get_data(as_text=True)
+    assert "sign in" in page
+    response = client.get(f"/courses/{course_slug}/lessons/push-pull")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_enrolling_twice_keeps_one_enrolment_and_opens_the_first_lesson(
+    app, client, course_slug, learner
+):
+    sign_in(client, learner)
+    first = client.post(f"/courses/{course_slug}/enrol")
+    second = client.post(f"/courses/{course_slug}/enrol")
+    assert first.location.endswith("/courses/minimal/lessons/push-pull")
+    assert second.location == first.location
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+
+
+def test_a_learner_who_is_not_enrolled_cannot_answer_or_open_lessons(client, course_slug, learner):
+    sign_in(client, learner)
+    page = client.get(f"/courses/{course_slug}/lessons/push-pull")
+    assert page.status_code == 302 and page.location.endswith("/courses/minimal")
+    answer = client.post(
+        f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1", data={"choice": "a"}
+    )
+    assert answer.status_code == 403
+
+
+def test_the_lesson_shows_its_text_and_labelled_checks(client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    page = client.get(f"/courses/{course_slug}/lessons/push-pull").get_data(as_text=True)
+    assert "Push and pull factors" in page
+    assert 'id="push-pull-1-a"' in page and 'for="push-pull-1-a"' in page
+    assert "Support is available" in page
+
+
+def test_answering_a_check_stores_it_and_shows_feedback_without_javascript(
+    app, client, course_slug, learner
+):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    url = f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1"
+    wrong = client.post(url, data={"choice": "b", "submission_key": "k1"})
+    assert wrong.status_code == 303
+    assert wrong.location.endswith("/lessons/push-pull#check-push-pull-1")
+    page = client.get(wrong.location).get_data(as_text=True)
+    assert "Not quite" in page and "That pushes a youth away from placement." in page
+    right = client.post(url, data={"choice": "a", "submission_key": "k2"})
+    page = client.get(right.location).get_data(as_text=True)
+    assert "That&#39;s right." in page or "That's right." in page
+    with app.app_context():
+        rows = db.session.scalars(select(CheckResponse).order_by(CheckResponse.id)).all()
+        assert [(r.selected, r.is_correct) for r in rows] == [(["b"], False), (["a"], True)]
+
+
+def test_a_double_submitted_check_is_stored_once(app, client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    url = f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1"
+    for _ in range(3):
+        client.post(url, data={"choice": "a", "submission_key": "same-form"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckResponse)) == 1
+
+
+def test_answering_in_place_returns_feedback_for_screen_readers(client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    response = client.post(
+        f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1",
+        data={"choice": "a", "submission_key": "js-1"},
+        headers={"Accept": "application/json"},
+    )
+    payload = response.get_json()
+    assert payload["correct"] is True
+    assert "Pull factors draw a youth toward" in payload["html"]
+    assert payload["next_key"] and payload["next_key"] != "js-1"
+
+
+@pytest.mark.parametrize(
+    ("key", "choice", "status"),
+    [("no-such-check", "a", 404), ("returning-1", "a", 404), ("push-pull-1", "z", 400)],
+)
+def test_tampered_question_or_choice_ids_are_refused(
+    app, client, course_slug, learner, key, choice, status
+):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    url = f"/courses/{course_slug}/lessons/push-pull/checks/{key}"
+    assert client.post(url, data={"choice": choice}).status_code == status
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckResponse)) == 0
+
+
+def test_a_lesson_completes_only_when_its_checks_are_answered(app, client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    client.get(f"/courses/{course_slug}/lessons/push-pull")
+    early = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
+    assert "#check-push-pull-1" in early.location
+    with app.app_context():
+        course = _course()
+        for check in course.live_lessons[0].live_checks:
+            client.post(
+                f"/courses/{course_slug}/lessons/push-pull/checks/{check.key}",
+                data={"choice": wrong_keys(check)},  # wrong answers still count as answered
+            )
+    done = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
+    assert done.location.endswith("/lessons/returning")
+
+
+def test_sequential_courses_keep_later_lessons_locked(client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    response = client.get(f"/courses/{course_slug}/lessons/returning")
+    assert response.status_code == 302 and response.location.endswith("/lessons/push-pull")
+
+
+def test_resume_goes_to_the_first_unfinished_lesson(app, client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    with app.app_context():
+        for check in _course().live_lessons[0].live_checks:
+            client.post(
+                f"/courses/{course_slug}/lessons/push-pull/checks/{check.key}",
+                data={"choice": correct_keys(check)},
+            )
+    client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
+    # days later, on another device: a fresh client for the same learner
+    other = sign_in(app.test_client(), learner)
+    page = other.get(f"/courses/{course_slug}").get_data(as_text=True)
+    assert "Resume: Coming back" in page or "Resume:" in page
+    assert "/lessons/returning" in page
+    assert "1 of 2 lessons" in page
+
+
+def test_seat_time_without_javascript_comes_from_page_timestamps(app, course_slug, learner):
+    with app.app_context(), app.test_request_context():
+        course = _course()
+        enrolment = learn.enrol(db.session.merge(learner), course)
+        lesson = course.live_lessons[0]
+        row = learn.touch_progress(enrolment, lesson)
+        start = row.last_seen_at
+        learn.touch_progress(enrolment, lesson, now=start + timedelta(seconds=240))
+        assert row.active_seconds == 240
+        # away for hours: nothing is credited for the gap
+        learn.touch_progress(enrolment, lesson, now=start + timedelta(hours=5))
+        assert row.active_seconds == 240
+
+
+def test_heartbeats_credit_active_time_capped_per_lesson(app, client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    client.get(f"/courses/{course_slug}/lessons/push-pull")
+    with app.app_context():
+        row = db.session.scalar(select(LessonProgress))
+        row.last_seen_at -= timedelta(seconds=30)
+        db.session.commit()
+    beat = client.post(f"/courses/{course_slug}/lessons/push-pull/heartbeat")
+    assert beat.status_code == 200
+    assert 29 <= beat.get_json()["active_seconds"] <= 32
+    with app.app_context():
+        row = db.session.scalar(select(LessonProgress))
+        row.active_seconds = 10**6
+        db.session.commit()
+    capped = client.post(f"/courses/{course_slug}/lessons/push-pull/heartbeat").get_json()
+    assert capped["active_seconds"] == 600  # ten minutes: the floor of the per-lesson cap
+
+
+def test_the_transcript_lists_the_course_with_status_and_time(client, course_slug, learner):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    page = client.get("/me").get_data(as_text=True)
+    assert "Youth Who Run from Foster Care (test course)" in page
+    assert "Enrolled" in page and "0 min" in page
