@@ -6,12 +6,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import yaml
-
 from .lessonfile import body_offset, find_fences
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Question
-from .yamlread import text_values
+from .yamlread import parse_nodes, text_values
 
 
 @dataclass(frozen=True)
@@ -128,11 +126,7 @@ class _Collector:
 def language_findings(package: CoursePackage) -> list[Finding]:
     """Warnings for stigmatizing terms anywhere a learner reads text."""
     out = _Collector(package)
-    try:
-        course_node = yaml.compose(package.files[COURSE_FILE], Loader=yaml.SafeLoader)
-    except yaml.YAMLError:  # the package was loaded, so this does not happen
-        course_node = None
-    for value, line in text_values(course_node):
+    for value, line in text_values(parse_nodes(package.files[COURSE_FILE])):
         out.scan_field(COURSE_FILE, line + 1, value)
     for lesson in package.lessons:
         text = package.files[lesson.file]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from html.parser import HTMLParser
 
 import markdown
@@ -54,11 +55,17 @@ def sanitize(html: str) -> str:
     )
 
 
+_local = threading.local()
+
+
 def markdown_to_unsafe_html(text: str) -> str:
     """Render Markdown without sanitizing; callers must pass the result to sanitize()."""
-    # A fresh Markdown instance per call: the toc extension keeps per-document state.
-    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    return md.convert(text)
+    # Building a Markdown instance is most of the cost, so each thread keeps one; reset()
+    # clears per-document state such as the ids the toc extension has handed out.
+    md: markdown.Markdown | None = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return md.reset().convert(text)
 
 
 def render_markdown(text: str) -> str:

@@ -40,41 +40,101 @@ class Source:
         self.findings.append(Finding("warning", self.file, line, message))
 
 
+class _AliasFound(Exception):
+    """Raised by the strict loader at the first alias."""
+
+    def __init__(self, event: yaml.AliasEvent) -> None:
+        super().__init__(event.anchor)
+        self.event = event
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Pure-Python safe loader that stops at aliases (a few lines could expand hugely)."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasFound(self.peek_event())
+        return super().compose_node(parent, index)
+
+
+# libyaml is much faster; the pure loader only runs to explain a failure the same way always.
+_FAST_LOADER: type | None = getattr(yaml, "CSafeLoader", None)
+
+
+def _fast_compose(text: str) -> Node | None | bool:
+    """Compose with libyaml; False when the text has an error or an alias."""
+    if _FAST_LOADER is None:
+        return False
+    try:
+        node = yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return False
+    return False if node is not None and _has_shared_nodes(node) else node
+
+
+def _has_shared_nodes(root: Node) -> bool:
+    # An alias makes the composer reuse a node object: that is how aliases show up here.
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return False
+
+
+def parse_nodes(text: str) -> Node | None:
+    """Compose a YAML text already known to be valid (None for an empty or broken one)."""
+    node = _fast_compose(text)
+    if node is False:
+        try:
+            return yaml.compose(text, Loader=_StrictLoader)
+        except (yaml.YAMLError, _AliasFound):
+            return None
+    return node if isinstance(node, Node) else None
+
+
 def compose(text: str, source: Source) -> Node | None:
     """Parse one YAML document into nodes; report syntax errors and return None on failure.
 
     An empty document comes back as a null scalar, so None always means "already reported".
     """
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        # Aliases let a few lines expand into a huge tree and are never needed in a package.
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, yaml.AliasToken):
-                source.error(
-                    token.start_mark.line + 1 + source.offset,
-                    f"YAML aliases (*{token.value}) are not supported; write the value out",
-                )
-                return None
-    except yaml.MarkedYAMLError as exc:
-        source.error(*_syntax_error(exc, source.offset))
-        return None
-    except yaml.YAMLError as exc:  # reader errors, e.g. control characters
-        source.error(source.offset + 1, f"YAML error: {exc}")
-        return None
-    if node is None:
+    node = _fast_compose(text)
+    if node is False:
+        try:
+            node = yaml.compose(text, Loader=_StrictLoader)
+        except _AliasFound as alias:
+            source.error(
+                alias.event.start_mark.line + 1 + source.offset,
+                f"YAML aliases (*{alias.event.anchor}) are not supported; write the value out",
+            )
+            return None
+        except yaml.MarkedYAMLError as exc:
+            source.error(*_syntax_error(exc, source.offset, len(text.rstrip())))
+            return None
+        except yaml.YAMLError as exc:  # reader errors, e.g. control characters
+            source.error(source.offset + 1, f"YAML error: {exc}")
+            return None
+    if not isinstance(node, Node):
         # An empty document: hand back an explicit null so readers report "is empty".
         mark = yaml.Mark("", 0, 0, 0, None, None)
         return ScalarNode(NULL, "", mark, mark)
     return node
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, offset: int) -> tuple[int, str]:
+def _syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:
     problem, context = exc.problem_mark, exc.context_mark
     message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
     if context is not None and exc.context:
         message += f" ({exc.context} at line {context.line + 1 + offset})"
-    # "End of stream" points past the text; the construct left open is the useful line.
-    if problem is not None and "end of stream" in (exc.problem or "") and context is not None:
+    # A problem found at the end of the text (an unclosed quote or bracket) is best shown
+    # where the construct left open begins.
+    if problem is not None and problem.index >= end and context is not None:
         problem = context
     mark = problem or context
     return (mark.line + 1 + offset if mark else offset + 1), message
@@ -257,10 +317,7 @@ Path = tuple[str | int, ...]
 def key_lines(text: str) -> dict[Path, int]:
     """Line of every key and list item of a valid YAML file, by path, e.g. ("post_test", "draw")."""
     lines: dict[Path, int] = {}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
+    root = parse_nodes(text)
     stack: list[tuple[Path, Node]] = [((), root)] if root is not None else []
     while stack:
         path, node = stack.pop()
