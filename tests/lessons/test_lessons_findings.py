@@ -18,7 +18,9 @@ def test_broken_yaml_in_check_block_points_at_the_md_line(files: dict[str, str])
     package, findings = lessons.check_files(files)
     assert package is None
     assert findings == [
-        Finding("error", "01-push-pull.md", 18, "YAML syntax error: mapping values are not allowed here")
+        Finding(
+            "error", "01-push-pull.md", 18, "YAML syntax error: mapping values are not allowed here"
+        )
     ]
 
 
@@ -56,6 +58,7 @@ class Case:
     after: str = ""  # look for needle only from the line with this text on
 
 
+# fmt: off
 CASES = [
     # unknown keys (usually typos)
     Case("unknown key course", "course.yaml", "title: Youth", "titel: Youth", "titel:",
@@ -76,9 +79,9 @@ CASES = [
     Case("missing explanation", "post-test.yaml",
          "    explanation: Pull factors draw a youth toward someone or something.\n", "",
          "id: pt-lo1-2", "post-test question `pt-lo1-2`: missing key `explanation`"),
-    Case("missing objective", "post-test.yaml", "    objective: LO1\n    prompt: Which of these is a"
-         " pull factor?", "    prompt: Which of these is a pull factor?", "id: pt-lo1-2",
-         "missing key `objective`"),
+    Case("missing objective", "post-test.yaml",
+         "    objective: LO1\n    prompt: Which of these is a pull factor?",
+         "    prompt: Which of these is a pull factor?", "id: pt-lo1-2", "missing key `objective`"),
     Case("missing choice text", "post-test.yaml", "      - text: A sibling in another town\n"
          "        correct: true", "      - correct: true", "      - correct: true",
          "choice a: missing key `text`"),
@@ -116,7 +119,8 @@ CASES = [
     Case("no correct choice", "post-test.yaml", "        correct: true\n        why: Conflict",
          "        why: Conflict", "choices:", "pt-lo1-1`: no choice is marked `correct: true`",
          after="id: pt-lo1-1"),
-    Case("single with two correct", "post-test.yaml", "        why: An invitation is a pull factor.",
+    Case("single with two correct", "post-test.yaml",
+         "        why: An invitation is a pull factor.",
          "        why: An invitation is a pull factor.\n        correct: true", "choices:",
          "a single question has exactly one correct choice, not 2", after="id: pt-lo1-1"),
     Case("multiple with none correct", "01-push-pull.md",
@@ -159,6 +163,7 @@ CASES = [
          "    why: This labels the youth by a behaviour.\n", "```check",
          "check block is not closed", after="## Indicators"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -229,7 +234,9 @@ def test_lesson_without_front_matter(files: dict[str, str]) -> None:
 
 
 def test_empty_check_block(files: dict[str, str]) -> None:
-    files = edited(files, "01-push-pull.md", "## Pull factors\n", "## Pull factors\n\n```check\n```\n")
+    files = edited(
+        files, "01-push-pull.md", "## Pull factors\n", "## Pull factors\n\n```check\n```\n"
+    )
     _, findings = lessons.check_files(files)
     line = line_of(files["01-push-pull.md"], "## Pull factors") + 3
     assert [(f.file, f.line, f.message) for f in findings] == [
@@ -247,7 +254,9 @@ def test_check_inside_another_fence_is_just_code(files: dict[str, str]) -> None:
 
 
 def test_missing_why_is_a_warning(files: dict[str, str]) -> None:
-    files = edited(files, "01-push-pull.md", "    why: That pushes a youth away from placement.\n", "")
+    files = edited(
+        files, "01-push-pull.md", "    why: That pushes a youth away from placement.\n", ""
+    )
     package, findings = lessons.check_files(files)
     assert package is not None
     line = line_of(files["01-push-pull.md"], "- text: Conflict with a foster parent")

@@ -1,0 +1,193 @@
+"""CE rules and the seat-time estimate."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+from lessons_testkit import edited, errors, line_of, warnings
+
+import lessons
+from lessons.rules import required_draw
+
+Files = dict[str, str]
+
+TRUE_FALSE_QUESTION = """\
+  - id: pt-lo1-tf
+    type: true_false
+    objective: LO1
+    prompt: Push factors only come from the placement.
+    choices:
+      - text: "True"
+        why: School, community and peers can push too.
+      - text: "False"
+        correct: true
+        why: School, community and peers can push too.
+    explanation: Push factors come from many places.
+"""
+
+
+def two_objectives(files: Files) -> Files:
+    """Drop LO3 and move everything that used it to LO2."""
+    files = {name: text.replace("LO3", "LO2") for name, text in files.items()}
+    text = files["course.yaml"]
+    start = text.index("  - id: LO2\n    text: Apply")
+    files["course.yaml"] = text[:start] + text[text.index("authors:") :]
+    return files
+
+
+def more_true_false(files: Files) -> Files:
+    files = dict(files)
+    files["post-test.yaml"] += TRUE_FALSE_QUESTION  # 2 of 13 = 15%
+    return files
+
+
+def lo3_not_assessed(files: Files) -> Files:
+    files = dict(files)
+    files["post-test.yaml"] = files["post-test.yaml"].replace("objective: LO3", "objective: LO2")
+    return files
+
+
+def lo3_not_evaluated(files: Files) -> Files:
+    return edited(files, "evaluation.yaml", "    objective: LO3\n", "")
+
+
+def one_and_a_half_hours(files: Files) -> Files:
+    return edited(files, "course.yaml", "contact_hours: 1.0", "contact_hours: 1.5")
+
+
+# (edit, file, text on the finding's line or None for line 0, message)
+CE_CASES: list[tuple[str, Callable[[Files], Files], str, str, str]] = [
+    ("objectives", two_objectives, "course.yaml", "objectives:",
+     "CE rule: at least 3 learning objectives (found 2)"),
+    ("passing score", lambda f: edited(f, "course.yaml", "passing_score: 80", "passing_score: 75"),
+     "course.yaml", "passing_score:", "CE rule: passing_score must be at least 80 (is 75)"),
+    ("draw for one hour", lambda f: edited(f, "course.yaml", "draw: 10", "draw: 9"),
+     "course.yaml", "draw:", "CE rule: a 1.0-hour course draws at least 10 post-test questions"
+     " (10 for the first hour, 5 per additional half hour); draw is 9"),
+    ("draw for 1.5 hours", one_and_a_half_hours, "course.yaml", "draw:",
+     "CE rule: a 1.5-hour course draws at least 15 post-test questions"),
+    ("true/false share", more_true_false, "post-test.yaml", "questions:",
+     "CE rule: at most 10% of the post-test may be true/false (2 of 13 questions)"),
+    ("bank larger than draw", lambda f: edited(f, "course.yaml", "draw: 10", "draw: 12"),
+     "post-test.yaml", "questions:", "CE rule: the bank (12 questions) must be larger than the"
+     " draw (12) so that a retake gets different questions"),
+    ("objective assessed", lo3_not_assessed, "post-test.yaml", "questions:",
+     "CE rule: objective LO3 is not assessed by any post-test question"),
+    ("objective evaluated", lo3_not_evaluated, "evaluation.yaml", "items:",
+     "CE rule: objective LO3 has no evaluation item (`objective: LO3`)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edit", "file", "needle", "message"),
+                         [c[1:] for c in CE_CASES], ids=[c[0] for c in CE_CASES])  # fmt: skip
+def test_ce_rule(files: Files, edit: Callable[[Files], Files], file: str, needle: str,
+                 message: str) -> None:  # fmt: skip
+    files = edit(files)
+    package, findings = lessons.check_files(files)
+    assert package is not None  # CE rules are lint errors on a well-formed package
+    found = errors(findings)
+    assert [(f.file, f.line) for f in found] == [(file, line_of(files[file], needle))]
+    assert found[0].message.startswith(message)
+    assert [f.message for f in lessons.lint(package) if f.level == "error"] == [found[0].message]
+
+
+def test_minimal_package_meets_every_ce_rule(package: lessons.CoursePackage) -> None:
+    assert errors(lessons.lint(package)) == []
+
+
+@pytest.mark.parametrize(
+    ("hours", "draw"),
+    [(0.5, 10), (0.75, 10), (1.0, 10), (1.25, 15), (1.5, 15), (2.0, 20), (2.5, 25), (3.0, 30)],
+)
+def test_required_draw(hours: float, draw: int) -> None:
+    assert required_draw(hours) == draw
+
+
+def test_true_false_at_ten_percent_is_allowed(files: Files) -> None:
+    # Seven more single-choice questions, then a second true/false: 2 of 20 is 10%.
+    extra = "".join(
+        TRUE_FALSE_QUESTION.replace("pt-lo1-tf", f"pt-extra-{n}").replace("true_false", "single")
+        for n in range(7)
+    )
+    files["post-test.yaml"] += extra
+    package, findings = lessons.check_files(files)
+    assert package is not None and len(package.post_test) == 19
+    assert errors(findings) == []
+    files["post-test.yaml"] += TRUE_FALSE_QUESTION
+    assert errors(lessons.check_files(files)[1]) == []  # 2 of 20
+
+
+def with_words(package: lessons.CoursePackage, words: int) -> lessons.CoursePackage:
+    """The package with its reading text set to `words` words (split over its lessons)."""
+    first, second = package.lessons
+    return dataclasses.replace(
+        package,
+        lessons=(
+            dataclasses.replace(first, word_count=words // 2),
+            dataclasses.replace(second, word_count=words - words // 2),
+        ),
+    )
+
+
+def test_seat_time_arithmetic(package: lessons.CoursePackage) -> None:
+    estimate = lessons.seat_time(with_words(package, 8350))
+    assert estimate.lesson_words == 8350
+    assert estimate.reading_minutes == pytest.approx(50.0)  # 8,350 / 167
+    assert estimate.post_test_minutes == 10.0  # draw 10, one minute each
+    # three likert, one number, one choice at 0.5 min; one text at 2 min
+    assert estimate.evaluation_minutes == 4.5
+    assert estimate.total_minutes == pytest.approx(64.5)
+
+
+def test_seat_time_of_minimal_package(package: lessons.CoursePackage) -> None:
+    words = sum(lesson.word_count for lesson in package.lessons)
+    estimate = lessons.seat_time(package)
+    assert estimate.lesson_words == words == 136
+    assert estimate.total_minutes == pytest.approx(words / 167 + 10 + 4.5)
+
+
+@pytest.mark.parametrize(
+    ("words", "warns"),
+    [
+        # reading + post-test 10 + evaluation 4.5 against 60 min +/-15% = 51-69 min
+        (6000, True),  # 35.9 + 14.5 = 50.4
+        (6100, False),  # 36.5 + 14.5 = 51.0
+        (8350, False),  # 50.0 + 14.5 = 64.5
+        (9100, False),  # 54.5 + 14.5 = 69.0
+        (9200, True),  # 55.1 + 14.5 = 69.6
+    ],
+)
+def test_seat_time_warning_only_outside_15_percent(
+    package: lessons.CoursePackage, words: int, warns: bool
+) -> None:
+    found = [f for f in lessons.lint(with_words(package, words)) if "seat-time" in f.message]
+    assert bool(found) is warns
+    if warns:
+        assert found[0].level == "warning"
+        assert (found[0].file, found[0].line) == ("course.yaml", 10)  # contact_hours
+
+
+def test_seat_time_message_when_short(package: lessons.CoursePackage) -> None:
+    (finding,) = [f for f in lessons.lint(package) if "seat" in f.message]
+    assert finding.message == (
+        "seat-time estimate 15.3 min (136 words at 167/min = 0.8 + post-test 10.0"
+        " + evaluation 4.5) is outside 51.0-69.0 min (contact_hours 1.0 = 60 min +/-15%);"
+        " add reading or lower contact_hours"
+    )
+    assert (
+        lessons.describe_seat_time(lessons.seat_time(package)) == finding.message.split(" is ")[0]
+    )
+
+
+def test_seat_time_message_when_long(package: lessons.CoursePackage) -> None:
+    (finding,) = [f for f in lessons.lint(with_words(package, 12000)) if "seat" in f.message]
+    assert finding.message.startswith("seat-time estimate 86.4 min (12,000 words")
+    assert finding.message.endswith("; trim reading or raise contact_hours")
+
+
+def test_lint_does_not_repeat_schema_warnings(files: Files) -> None:
+    package = lessons.load_files(files)
+    assert [f.message[:18] for f in lessons.lint(package)] == ["seat-time estimate"]
+    assert warnings(lessons.lint(package)) == lessons.lint(package)
