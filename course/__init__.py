@@ -66,6 +66,11 @@ def _configure_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.refresh_view = "auth.login"
+    login_manager.needs_refresh_message = "To keep your account safe, please sign in again."
+    login_manager.needs_refresh_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
     with app.app_context():
@@ -74,10 +79,12 @@ def _configure_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from course.auth.views import bp as auth_bp
     from course.health import bp as health_bp
     from course.learn import bp as learn_bp
 
     app.register_blueprint(learn_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(health_bp)
 
 
