@@ -19,7 +19,9 @@ __all__ = [
     "CredentialCheck",
     "generate_signing_key",
     "issue_credential",
+    "check_document_proof",
     "public_key_pem",
+    "sign_document",
     "verify_credential",
 ]
 
@@ -103,11 +105,17 @@ def public_key_pem(private_pem: bytes) -> bytes:
     )
 
 
+def _multikey(public: Ed25519PublicKey) -> str:
+    """Return the public key as a Multikey value: "z" + base58btc(0xed01 + key bytes)."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "z" + _b58encode(ED25519_PUB_MULTICODEC + raw)
+
+
 def _did_key(public: Ed25519PublicKey) -> str:
     """Return the did:key verification method URL that names this public key."""
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    multibase = "z" + _b58encode(ED25519_PUB_MULTICODEC + raw)
-    return f"did:key:{multibase}#{multibase}"
+    # did:key carries the key itself, so a verifier needs no network to resolve it.
+    multikey = _multikey(public)
+    return f"did:key:{multikey}#{multikey}"
 
 
 def _xsd_datetime(record: CertificateRecord) -> str:
@@ -192,75 +200,96 @@ def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
     )
 
 
-def issue_credential(
-    record: CertificateRecord, *, issuer_id: str, issuer_name: str, private_pem: bytes
+def sign_document(
+    document: dict[str, Any], *, private_pem: bytes, created: str, verification_method: str
 ) -> dict[str, Any]:
-    """Return the record as a signed OpenBadgeCredential (a JSON-ready dict)."""
+    """Return a copy of a JSON document with an eddsa-jcs-2022 Data Integrity proof added."""
     key = _load_private(private_pem)
-    document = _unsigned(record, issuer_id, issuer_name)
     proof: dict[str, Any] = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,
-        # The issue time, not the wall clock, so the same record signs to the same bytes.
-        "created": _xsd_datetime(record),
-        "verificationMethod": _did_key(key.public_key()),
+        "created": created,
+        "verificationMethod": verification_method,
         "proofPurpose": PROOF_PURPOSE,
-        "@context": document["@context"],
     }
+    if "@context" in document:
+        # eddsa-jcs-2022 binds the proof to the document's contexts.
+        proof["@context"] = document["@context"]
     signature = key.sign(_hash_data(document, proof))
     proof["proofValue"] = "z" + _b58encode(signature)
     return {**document, "proof": proof}
 
 
-def _invalid(reason: str) -> CredentialCheck:
-    """Return a failed check with its reason."""
-    return CredentialCheck(valid=False, reason=reason, code=None)
+def check_document_proof(document: Any, public_pem: bytes) -> str | None:
+    """Check an eddsa-jcs-2022 proof against a trusted key; None if valid, else why not."""
+    try:
+        public = _load_public(public_pem)
+    except (ValueError, TypeError) as exc:
+        return f"unusable public key: {exc}"
+    if not isinstance(document, dict):
+        return "credential is not a JSON object"
+    proof = document.get("proof")
+    if not isinstance(proof, dict):
+        return "credential has no proof"
+    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
+        return f"unsupported proof: expected a DataIntegrityProof with {CRYPTOSUITE}"
+    if proof.get("proofPurpose") != PROOF_PURPOSE:
+        return f"proof purpose is not {PROOF_PURPOSE}"
+    method = proof.get("verificationMethod")
+    # did:key:<key>#<key>, or an issuer URL whose fragment is the Multikey, names the key.
+    if not isinstance(method, str) or method.rpartition("#")[2] != _multikey(public):
+        return "proof was not made with the issuer's key"
+    proof_value = proof.get("proofValue")
+    if not isinstance(proof_value, str) or not proof_value.startswith("z"):
+        return "proofValue is not base58btc multibase"
+    try:
+        signature = _b58decode(proof_value[1:])
+    except ValueError:
+        return "proofValue is not base58btc multibase"
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in proof_config:
+        contexts = proof_config["@context"]
+        doc_contexts = unsecured.get("@context")
+        if not isinstance(contexts, list) or not isinstance(doc_contexts, list):
+            return "@context must be a list"
+        if doc_contexts[: len(contexts)] != contexts:
+            return "document @context does not match the proof"
+        unsecured["@context"] = contexts
+    try:
+        hash_data = _hash_data(unsecured, proof_config)
+    except (TypeError, ValueError) as exc:  # CanonicalizationError is a ValueError
+        return f"credential cannot be canonicalized: {exc}"
+    try:
+        public.verify(signature, hash_data)
+    except InvalidSignature:
+        return "signature does not match the credential: it was altered or not issued with this key"
+    return None
+
+
+def issue_credential(
+    record: CertificateRecord, *, issuer_id: str, issuer_name: str, private_pem: bytes
+) -> dict[str, Any]:
+    """Return the record as a signed OpenBadgeCredential (a JSON-ready dict)."""
+    public = _load_private(private_pem).public_key()
+    return sign_document(
+        _unsigned(record, issuer_id, issuer_name),
+        private_pem=private_pem,
+        # The issue time, not the wall clock, so the same record signs to the same bytes.
+        created=_xsd_datetime(record),
+        verification_method=_did_key(public),
+    )
 
 
 def verify_credential(credential: dict[str, Any], public_pem: bytes) -> CredentialCheck:
     """Check a credential's eddsa-jcs-2022 proof against the issuer's public key, offline."""
-    try:
-        public = _load_public(public_pem)
-    except (ValueError, TypeError) as exc:
-        return _invalid(f"unusable public key: {exc}")
-    if not isinstance(credential, dict):
-        return _invalid("credential is not a JSON object")
-    proof = credential.get("proof")
-    if not isinstance(proof, dict):
-        return _invalid("credential has no proof")
-    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
-        return _invalid(f"unsupported proof: expected a DataIntegrityProof with {CRYPTOSUITE}")
-    if proof.get("proofPurpose") != PROOF_PURPOSE:
-        return _invalid(f"proof purpose is not {PROOF_PURPOSE}")
-    if proof.get("verificationMethod") != _did_key(public):
-        return _invalid("proof was not made with the issuer's key")
-    proof_value = proof.get("proofValue")
-    if not isinstance(proof_value, str) or not proof_value.startswith("z"):
-        return _invalid("proofValue is not base58btc multibase")
-    try:
-        signature = _b58decode(proof_value[1:])
-    except ValueError:
-        return _invalid("proofValue is not base58btc multibase")
-    document = {k: v for k, v in credential.items() if k != "proof"}
-    proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in proof_config:
-        # The proof is bound to the document's contexts: the document must start with them.
-        contexts = proof_config["@context"]
-        doc_contexts = document.get("@context")
-        if not isinstance(contexts, list) or not isinstance(doc_contexts, list):
-            return _invalid("@context must be a list")
-        if doc_contexts[: len(contexts)] != contexts:
-            return _invalid("document @context does not match the proof")
-        document["@context"] = contexts
-    try:
-        hash_data = _hash_data(document, proof_config)
-    except (TypeError, ValueError) as exc:  # CanonicalizationError is a ValueError
-        return _invalid(f"credential cannot be canonicalized: {exc}")
-    try:
-        public.verify(signature, hash_data)
-    except InvalidSignature:
-        return _invalid("signature does not match the credential: it was altered or not issued")
+    problem = check_document_proof(credential, public_pem)
+    if problem is not None:
+        return CredentialCheck(valid=False, reason=problem, code=None)
+    types = credential.get("type")
+    if not isinstance(types, list) or "OpenBadgeCredential" not in types:
+        return CredentialCheck(False, "signed, but not an OpenBadgeCredential", None)
     code = normalize_code(str(credential.get("certificateCode", "")))
     if code is None:
-        return _invalid("signed, but the certificate code is malformed")
+        return CredentialCheck(False, "signed, but the certificate code is malformed", None)
     return CredentialCheck(valid=True, reason="signature valid", code=code)

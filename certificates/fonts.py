@@ -41,17 +41,22 @@ class FittedText:
 
 
 def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
-    """Split a word wider than the box into pieces that each fit (URLs, codes)."""
+    """Split a word wider than the box into pieces that fit, after a '/' or '-' if possible."""
     pieces: list[str] = []
-    current = ""
-    for char in word:
-        if current and text_width(current + char, font, size) > width - 0.01:
-            pieces.append(current)
-            current = char
-        else:
-            current += char
-    if current:
-        pieces.append(current)
+    rest = word
+    while rest:
+        end = 0
+        while end < len(rest) and text_width(rest[: end + 1], font, size) <= width - 0.01:
+            end += 1
+        if end == len(rest):
+            pieces.append(rest)
+            break
+        end = max(end, 1)  # a box narrower than one character still takes one
+        # Break a URL or code where a reader expects it: after a slash or a hyphen.
+        soft = max(rest.rfind("/", 0, end), rest.rfind("-", 0, end))
+        cut = soft + 1 if soft > 0 else end
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
     return pieces
 
 

@@ -28,7 +28,7 @@ QR_SIZE = 86.0  # 1.2 in: about 0.9 mm per module for a typical URL, easy for ph
 QR_X = PAGE_WIDTH - MARGIN - QR_SIZE
 QR_Y = 66.0
 SIGNATURE_WIDTH = 170.0
-SIGNATURE_Y = 104.0
+SIGNATURE_Y = 116.0
 CENTRE_WIDTH = 320.0
 CENTRE_LEFT = (PAGE_WIDTH - CENTRE_WIDTH) / 2
 FOOTER_TOP = 144.0
@@ -102,14 +102,14 @@ RULE_AFTER = "title"  # a short rule sets the title apart from the rest
 RULE_WIDTH = 150.0
 
 FOOTER_STYLES = {
-    "signatory_name": _Style(BOLD, 10.5, 5.5, 4),
-    "signatory_title": _Style(REGULAR, 9, 5.5, 1, MUTED, 2),
+    "signatory_name": _Style(BOLD, 10.5, 5.5, 4, INK, 2, 8.5),
+    "signatory_title": _Style(REGULAR, 9, 5.5, 1, MUTED, 2, 7.5),
     "signature_label": _Style(REGULAR, 9, 5.5, 4, MUTED),
-    "signature_provider": _Style(REGULAR, 8, 5.5, 1, MUTED, 2),
+    "signature_provider": _Style(REGULAR, 8, 5.5, 1, MUTED, 3, 7),
     "code_label": _Style(REGULAR, 8, 5.5, 0, MUTED),
     "code": _Style(BOLD, 15, 5.5, 3, ACCENT),
     "verify_label": _Style(REGULAR, 8, 5.5, 6, MUTED),
-    "verify_url": _Style(REGULAR, 9, 5.5, 2, INK, 2),
+    "verify_url": _Style(REGULAR, 9, 5.5, 2, INK, 2, 7),
     "issued": _Style(REGULAR, 8, 5.5, 6, MUTED),
     "qr_caption": _Style(REGULAR, 7.5, 5.5, 4, MUTED),
 }

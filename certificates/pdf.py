@@ -8,7 +8,7 @@ import segno
 from reportlab.lib.colors import HexColor
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import register_fonts
+from .fonts import REGULAR, register_fonts
 from .layout import ACCENT, INK, PAGE_HEIGHT, PAGE_WIDTH, Layout, layout_certificate
 from .record import CertificateRecord
 
@@ -83,7 +83,14 @@ def render_pdf(record: CertificateRecord) -> bytes:
     # invariant=1 fixes the creation date and document id, so the same record always
     # yields the same bytes (a re-download can be compared with the original).
     canvas = Canvas(
-        buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1, pageCompression=1, lang="en"
+        buffer,
+        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+        invariant=1,
+        pageCompression=1,
+        lang="en",
+        # Start in an embedded font, so the file names no font a printer might lack.
+        initialFontName=REGULAR,
+        initialFontSize=10,
     )
     canvas.setTitle(f"Certificate of Completion: {record.course_title}")
     canvas.setAuthor(record.provider_name)

@@ -1,0 +1,179 @@
+"""Certificate codes: format, randomness, typo detection and loose input."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from certificates_testkit import CODE
+
+from certificates import codes, new_code, normalize_code, verify_url_for
+
+DATA = "[0-9A-HJKMNP-TV-Z]"
+CODE_RE = re.compile(rf"^{DATA}{{4}}-{DATA}{{4}}-{DATA}{{4}}-{DATA}{{4}}-[0-9A-HJKMNP-TV-Z*~$=U]$")
+ALIASES = {"O": "0", "I": "1", "L": "1"}  # Crockford reads these as digits: not typos
+
+
+def test_new_code_has_the_grouped_crockford_format() -> None:
+    for _ in range(500):
+        code = new_code()
+        assert CODE_RE.match(code), code
+        assert normalize_code(code) == code
+
+
+def test_new_code_draws_80_random_bits_and_uses_all_of_them(monkeypatch) -> None:
+    requested: list[int] = []
+
+    def fake_randbits(k: int) -> int:
+        requested.append(k)
+        return (1 << k) - 1  # every bit set
+
+    monkeypatch.setattr(codes.secrets, "randbits", fake_randbits)
+    assert new_code().startswith("ZZZZ-ZZZZ-ZZZZ-ZZZZ-")
+    assert requested == [80]
+    monkeypatch.setattr(codes.secrets, "randbits", lambda k: 0)
+    assert new_code() == "0000-0000-0000-0000-0"
+
+
+def test_new_codes_are_unique_and_every_position_varies() -> None:
+    sample = [new_code() for _ in range(4000)]
+    assert len(set(sample)) == len(sample)
+    data = [code.replace("-", "")[:16] for code in sample]
+    for position in range(16):
+        # 4000 uniform draws miss one of 32 symbols with odds around 1e-53.
+        assert len({d[position] for d in data}) == 32, position
+    # All 37 check values turn up, the five extra symbols included.
+    assert {code[-1] for code in sample} == set(codes.CHECK_ALPHABET)
+
+
+def _compact(code: str) -> str:
+    return code.replace("-", "")
+
+
+def test_every_single_substitution_is_caught() -> None:
+    checked = 0
+    for code in [CODE] + [new_code() for _ in range(200)]:
+        compact = _compact(code)
+        for position, original in enumerate(compact):
+            alphabet = codes.CHECK_ALPHABET if position == 16 else codes.ALPHABET
+            for replacement in alphabet:
+                if replacement == original:
+                    continue
+                typo = compact[:position] + replacement + compact[position + 1 :]
+                assert normalize_code(typo) is None, (code, typo)
+                checked += 1
+    assert checked > 200 * 16 * 31
+
+
+def test_every_adjacent_transposition_is_caught() -> None:
+    checked = 0
+    for code in [CODE] + [new_code() for _ in range(1000)]:
+        compact = _compact(code)
+        for i in range(len(compact) - 1):
+            if compact[i] == compact[i + 1]:
+                continue  # swapping equal characters changes nothing
+            swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2 :]
+            # The swap may also involve the check symbol itself (position 16).
+            assert normalize_code(swapped) is None, (code, swapped)
+            checked += 1
+    assert checked > 1000 * 15
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        CODE,
+        CODE.lower(),
+        _compact(CODE),
+        _compact(CODE).lower(),
+        " 7k3m q9xd 2htp w4rb 5 ",
+        "7K3M--Q9XD---2HTP-W4RB-5",
+        "7K-3M-Q9-XD-2H-TP-W4-RB-5",
+        "7K3M\u2013Q9XD\u20132HTP\u2013W4RB\u20135",  # en dashes, as pasted from documents
+        "7K3M-Q9XD-2HTP-W4RB-5\n",
+    ],
+)
+def test_normalize_accepts_loose_input(typed: str) -> None:
+    assert normalize_code(typed) == CODE
+
+
+def test_normalize_reads_crockford_aliases_as_digits() -> None:
+    code = (
+        "0000-1111-0000-1111-"
+        + codes.CHECK_ALPHABET[codes._check_value([0, 0, 0, 0, 1, 1, 1, 1] * 2)]
+    )
+    typed = "oOoO-iIlL-OoOo-LlIi-" + code[-1]
+    assert normalize_code(typed) == code
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "7K3M-Q9XD-2HTP-W4RB",  # check symbol missing
+        "7K3M-Q9XD-2HTP-W4RB-55",  # one too many
+        "7K3M-Q9XD-2HTP-W4R-5",  # one too few
+        "7K3M-Q9XD-2HTP-W4R!-5",  # not in the alphabet
+        "UK3M-Q9XD-2HTP-W4RB-5",  # U is only a check symbol
+        "*K3M-Q9XD-2HTP-W4RB-5",  # so is *
+        "7K3M-Q9XD-2HTP-W4RB-5" * 4,  # far too long
+        "7K3M/Q9XD/2HTP/W4RB/5",  # slashes are not separators
+    ],
+)
+def test_normalize_rejects_malformed_input(typed: str) -> None:
+    assert normalize_code(typed) is None
+
+
+def test_normalize_rejects_non_strings() -> None:
+    assert normalize_code(None) is None  # type: ignore[arg-type]
+    assert normalize_code(12345) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("https://ce.example.org", f"https://ce.example.org/verify/{CODE}"),
+        ("https://ce.example.org/", f"https://ce.example.org/verify/{CODE}"),
+        ("https://ce.example.org/verify", f"https://ce.example.org/verify/{CODE}"),
+        ("https://ce.example.org/verify/", f"https://ce.example.org/verify/{CODE}"),
+        ("https://example.org/ce", f"https://example.org/ce/verify/{CODE}"),
+        ("http://localhost:5000", f"http://localhost:5000/verify/{CODE}"),
+    ],
+)
+def test_verify_url_for(base: str, expected: str) -> None:
+    assert verify_url_for(base, CODE) == expected
+
+
+def test_verify_url_for_canonicalises_the_code() -> None:
+    assert verify_url_for("https://ce.example.org", CODE.lower().replace("-", " ")).endswith(
+        f"/verify/{CODE}"
+    )
+
+
+def test_verify_url_keeps_check_symbols_safe_in_links() -> None:
+    # A code ending in one of the symbols that link detectors tend to drop.
+    for _ in range(2000):
+        code = new_code()
+        if code[-1] in "*$=":
+            break
+    else:  # pragma: no cover - odds about 1e-120
+        pytest.fail("no code with a symbol check character was drawn")
+    url = verify_url_for("https://ce.example.org", code)
+    last_segment = urlsplit(url).path.rsplit("/", 1)[1]
+    assert code[-1] not in last_segment
+    assert normalize_code(unquote(last_segment)) == code
+
+
+@pytest.mark.parametrize(
+    ("base", "code"),
+    [
+        ("https://ce.example.org", "7K3M-Q9XD-2HTP-W4RB-6"),  # check symbol wrong
+        ("ce.example.org", CODE),  # not absolute
+        ("ftp://ce.example.org", CODE),
+    ],
+)
+def test_verify_url_for_refuses_bad_input(base: str, code: str) -> None:
+    with pytest.raises(ValueError):
+        verify_url_for(base, code)

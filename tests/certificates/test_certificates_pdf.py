@@ -1,0 +1,211 @@
+"""The certificate PDF: what it says, how it is built, and that it is the same every time."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from certificates_testkit import BARE, FULL, pdf_text
+from pypdf import PdfReader
+
+from certificates import AuthorLine, CertificateRecord, render_pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_one_landscape_letter_page(full_pdf: bytes) -> None:
+    reader = PdfReader(io.BytesIO(full_pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == (792, 612)
+
+
+def test_every_field_is_printed(full_pdf: bytes) -> None:
+    text = pdf_text(full_pdf)
+    expected = [
+        "Certificate of Completion",
+        "Zoë Nguyễn-O'Brien",
+        "LCSW 123456",
+        "California",
+        FULL.course_title,
+        "Version 3",
+        "Completed on 21 November 2026",
+        "1.0 contact hour",
+        "Credit type: General",
+        "Self-paced online course (asynchronous, self-study)",
+        "Maria Alvarez, PhD, LCSW",
+        "Sam Okafor, MSW",
+        "Riverside Center for Child Welfare Training",
+        "National Association of Social Workers (NASW)",
+        "886123456-7890",
+        FULL.approval_statement,
+        "7K3M-Q9XD-2HTP-W4RB-5",
+        "https://ce.example.org/verify/7K3M-Q9XD-2HTP-W4RB-5",
+        "Issued 23 November 2026",
+        "Dana Whitfield, LCSW",
+        "Director of Continuing Education",
+    ]
+    missing = [item for item in expected if item not in text]
+    assert not missing, f"missing from the PDF text: {missing}\n{text}"
+    # 1.0 is one hour: singular, never "1.0 contact hours".
+    assert "contact hours" not in text
+
+
+def test_plural_hours() -> None:
+    text = pdf_text(render_pdf(dataclasses.replace(FULL, contact_hours=FULL.contact_hours * 2)))
+    assert "2.0 contact hours" in text
+
+
+def test_unset_optional_fields_print_nothing(bare_pdf: bytes) -> None:
+    text = pdf_text(bare_pdf)
+    lowered = text.lower()
+    unset = ("approv", "nasw", "886123456", "course author", "maria alvarez", "licen", "lcsw")
+    for absent in unset:
+        assert absent not in lowered, absent
+    # The signature line is still there, labelled, with no invented signatory.
+    assert "Authorized signature" in text
+    assert "Dana Whitfield" not in text
+    # And the required fields still are.
+    for present in ("Zoë Nguyễn-O'Brien", FULL.course_title, FULL.code, FULL.verify_url):
+        assert present in text
+
+
+@pytest.mark.parametrize("missing", ["approval_body", "approval_number", "approval_statement"])
+def test_partial_approval_claims_nothing(missing: str) -> None:
+    record = dataclasses.replace(FULL, **{missing: None})
+    lowered = pdf_text(render_pdf(record)).lower()
+    for absent in ("approv", "nasw", "886123456"):
+        assert absent not in lowered, (missing, absent)
+
+
+def test_author_without_credentials_and_licence_without_number() -> None:
+    record = dataclasses.replace(
+        FULL,
+        authors=(AuthorLine(name="Ana Lima", credentials=""),),
+        licence_number=None,
+        licence_jurisdiction="Oregon",
+    )
+    text = pdf_text(render_pdf(record))
+    assert "Course author: Ana Lima" in text
+    assert "Ana Lima," not in text
+    assert "Oregon" in text and "Licence no." not in text
+
+
+def test_decomposed_accents_print_as_composed_letters() -> None:
+    decomposed = unicodedata.normalize("NFD", "Zoë Nguyễn-O'Brien")
+    assert decomposed != FULL.participant_name
+    text = pdf_text(render_pdf(dataclasses.replace(FULL, participant_name=decomposed)))
+    assert "Zoë Nguyễn-O'Brien" in text
+
+
+def test_vietnamese_and_other_latin_letters_survive() -> None:
+    name = "Đặng Thị Hương Ưng Ðorđević Łukasz Żółć Søren Ærø Ñúñez"
+    text = pdf_text(render_pdf(dataclasses.replace(FULL, participant_name=name)))
+    assert name in text
+
+
+def test_only_embedded_dejavu_fonts_are_used(full_pdf: bytes) -> None:
+    page = PdfReader(io.BytesIO(full_pdf)).pages[0]
+    fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
+    assert {str(font["/BaseFont"]).split("+", 1)[1] for font in fonts} == {
+        "DejaVuSans",
+        "DejaVuSans-Bold",
+    }
+    for font in fonts:
+        assert "/FontFile2" in font["/FontDescriptor"].get_object()  # embedded, subset
+        assert "/ToUnicode" in font  # so text can be copied and searched
+
+
+def test_licence_file_ships_with_the_fonts() -> None:
+    fonts = ROOT / "certificates" / "fonts"
+    assert (fonts / "DejaVuSans.ttf").is_file() and (fonts / "DejaVuSans-Bold.ttf").is_file()
+    licence = (fonts / "LICENSE.txt").read_text(encoding="utf-8")
+    assert "Bitstream Vera Fonts Copyright" in licence and "Arev Fonts Copyright" in licence
+
+
+def test_verify_url_is_a_link(full_pdf: bytes) -> None:
+    page = PdfReader(io.BytesIO(full_pdf)).pages[0]
+    uris = {annot.get_object()["/A"]["/URI"] for annot in page["/Annots"]}
+    assert uris == {FULL.verify_url}
+
+
+def test_same_record_same_bytes() -> None:
+    first, second = render_pdf(FULL), render_pdf(FULL)
+    assert first == second
+    # No clock time anywhere: invariant mode pins the dates to 2000-01-01.
+    today = datetime.date.today().strftime("%Y%m%d").encode()
+    assert b"D:" + today not in first
+
+
+def test_same_bytes_in_another_process() -> None:
+    # A fresh interpreter with a different hash seed catches any set or dict ordering
+    # that leaks into the output.
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from certificates_testkit import FULL; from certificates import render_pdf;"
+        "sys.stdout.buffer.write(render_pdf(FULL))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)],
+        capture_output=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+    ).stdout
+    assert out == render_pdf(FULL)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"participant_name": "Zoë Nguyễn-O'Brian"},
+        {"code": "7K3M-Q9XD-2HTP-W4RC-A"},
+        {"completed_on": datetime.date(2026, 11, 22)},
+        {"course_version": 4},
+    ],
+)
+def test_different_record_different_bytes(changes: dict[str, object]) -> None:
+    assert render_pdf(dataclasses.replace(FULL, **changes)) != render_pdf(FULL)
+
+
+def test_qr_code_is_vector_not_an_image(full_pdf: bytes) -> None:
+    page = PdfReader(io.BytesIO(full_pdf)).pages[0]
+    assert list(page.images) == []
+    assert "/XObject" not in page["/Resources"]
+
+
+def test_qr_code_decodes_to_the_verify_url() -> None:
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (test extra) rasterizes the PDF")
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) decodes the QR")
+    for record in (FULL, dataclasses.replace(FULL, verify_url=FULL.verify_url + "?from=qr")):
+        document = pdfium.PdfDocument(render_pdf(record))
+        try:
+            image = document[0].render(scale=200 / 72).to_pil()  # 200 dpi, like a scan
+        finally:
+            document.close()
+        found = [
+            r for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
+        ]
+        assert [r.text for r in found] == [record.verify_url]
+
+
+@pytest.mark.skipif(
+    shutil.which("qpdf") is None, reason="qpdf is not installed (apt-get install qpdf)"
+)
+@pytest.mark.parametrize("record", [FULL, BARE], ids=["full", "bare"])
+def test_qpdf_finds_no_structural_problem(record: CertificateRecord, tmp_path: Path) -> None:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(render_pdf(record))
+    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    # Exit 0 is clean; 3 means warnings, which a clean generator should not produce either.
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors found" in result.stdout
