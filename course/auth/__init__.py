@@ -1,9 +1,16 @@
-"""Accounts: sign-up, sign-in, profile and password reset."""
+"""Accounts: sign-up, sign-in, profile and password reset.
+
+The routes live in ``course.auth.views``; importing that module registers them on ``bp``.
+"""
 
 from __future__ import annotations
 
+from flask import Blueprint
+
 from course.extensions import db
 from course.models import User
+
+bp = Blueprint("auth", __name__)
 
 
 def load_user(user_id: str) -> User | None:

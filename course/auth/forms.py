@@ -1,0 +1,176 @@
+"""Account forms. They check the shape of what was typed; the rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from course.auth.services import AccountDetails
+
+try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover
+
+    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
+        return (value, label)
+
+
+PROFESSIONS = [
+    "Social worker",
+    "Social work student",
+    "Child welfare caseworker or supervisor",
+    "Counsellor or therapist",
+    "Marriage and family therapist",
+    "Psychologist",
+    "Nurse",
+    "Other",
+]
+
+EMAIL_ATTRS = {"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
+NEW_PASSWORD_ATTRS = {"autocomplete": "new-password", "spellcheck": "false"}
+CURRENT_PASSWORD_ATTRS = {"autocomplete": "current-password", "spellcheck": "false"}
+PASSWORD_HINT = (
+    "At least 8 characters. Longer is stronger: a few unrelated words make a good "
+    "password that is easy to remember. Spaces and any characters are fine."
+)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field(label: str = "E-mail address") -> EmailField:
+    return EmailField(
+        label,
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter your e-mail address."),
+            Email("Enter an e-mail address like name@example.com."),
+            Length(max=254, message="An e-mail address can have at most 254 characters."),
+        ],
+        render_kw=EMAIL_ATTRS,
+    )
+
+
+class _DetailsMixin:
+    """The fields shared by sign-up and the profile."""
+
+    full_name = StringField(
+        "Full name",
+        description="Exactly as it should appear on your certificates.",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter your full name."),
+            Length(max=200, message="A name can have at most 200 characters."),
+        ],
+        render_kw={"autocomplete": "name", "spellcheck": "false"},
+    )
+    licence_number = StringField(
+        "Licence number (optional)",
+        description="Printed on your certificates if you give it.",
+        filters=[_strip],
+        validators=[Optional(), Length(max=64, message="Use at most 64 characters.")],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
+    )
+    licence_jurisdiction = StringField(
+        "State or jurisdiction that issued your licence (optional)",
+        filters=[_strip],
+        validators=[Optional(), Length(max=64, message="Use at most 64 characters.")],
+    )
+    profession = SelectField(
+        "Profession (optional)",
+        choices=[SelectChoice("", "Choose one")] + [SelectChoice(p, p) for p in PROFESSIONS],
+        validators=[Optional()],
+    )
+
+    def account_details(self) -> AccountDetails:
+        """Return what was entered as the service's dataclass."""
+        return AccountDetails(
+            full_name=self.full_name.data,
+            email=self.email.data,  # type: ignore[attr-defined]
+            licence_number=self.licence_number.data,
+            licence_jurisdiction=self.licence_jurisdiction.data,
+            profession=self.profession.data,
+        )
+
+
+class RegisterForm(_DetailsMixin, FlaskForm):
+    """Create an account."""
+
+    email = _email_field()
+    password = PasswordField(
+        "Create a password",
+        description=PASSWORD_HINT,
+        validators=[InputRequired("Create a password.")],
+        render_kw=NEW_PASSWORD_ATTRS,
+    )
+    next = HiddenField()
+
+
+class LoginForm(FlaskForm):
+    """Sign in."""
+
+    email = _email_field()
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Enter your password.")],
+        render_kw=CURRENT_PASSWORD_ATTRS,
+    )
+    remember = BooleanField(
+        "Keep me signed in on this device for 30 days",
+        description="Leave this unticked on a shared or public computer.",
+    )
+    next = HiddenField()
+
+
+class ProfileForm(_DetailsMixin, FlaskForm):
+    """Edit your details; a new e-mail address needs the current password."""
+
+    email = _email_field()
+    current_password = PasswordField(
+        "Current password (only to change your e-mail address)",
+        render_kw=CURRENT_PASSWORD_ATTRS,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keep a profession set elsewhere (for example by an admin) selectable.
+        current = kwargs.get("obj") and kwargs["obj"].profession
+        if current and current not in PROFESSIONS:
+            self.profession.choices = [*self.profession.choices, SelectChoice(current, current)]
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change your password."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired("Enter your current password.")],
+        render_kw=CURRENT_PASSWORD_ATTRS,
+    )
+    new_password = PasswordField(
+        "New password",
+        description=PASSWORD_HINT,
+        validators=[InputRequired("Enter a new password.")],
+        render_kw=NEW_PASSWORD_ATTRS,
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password from a reset link."""
+
+    new_password = PasswordField(
+        "New password",
+        description=PASSWORD_HINT,
+        validators=[InputRequired("Enter a new password.")],
+        render_kw=NEW_PASSWORD_ATTRS,
+    )

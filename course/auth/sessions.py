@@ -1,0 +1,101 @@
+"""The browser side of a sign-in: starting and ending sessions, time-outs, safe redirects."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from course.models import User
+
+#: Seconds since the epoch when this session signed in with a password.
+SIGNED_IN_AT = "auth_signed_in_at"
+#: Seconds since the epoch of the last request seen, refreshed at most once a minute.
+SEEN_AT = "auth_seen_at"
+#: True when the person ticked "keep me signed in".
+REMEMBERED = "auth_remembered"
+
+#: "Remember me" never lasts longer than this, whatever the configuration says.
+MAX_REMEMBER = timedelta(days=30)
+SEEN_REFRESH_SECONDS = 60
+
+
+def remember_duration() -> timedelta:
+    """Return the "remember me" lifetime: the configured one, at most 30 days."""
+    return min(current_app.config["REMEMBER_COOKIE_DURATION"], MAX_REMEMBER)
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """Sign the user in on a brand-new session (any earlier session data is dropped)."""
+    remembered = bool(remember)
+    session.clear()
+    login_user(user, remember=remembered, duration=remember_duration())
+    now = int(time.time())
+    session[SIGNED_IN_AT] = now
+    session[SEEN_AT] = now
+    session[REMEMBERED] = remembered
+
+
+def renew_session(user: User) -> None:
+    """Sign in again after the session version changed, keeping the "remember me" choice."""
+    start_session(user, remember=bool(session.get(REMEMBERED)))
+
+
+def end_session() -> None:
+    """Sign out in this browser: forget the user, the remember cookie and the session."""
+    logout_user()
+    session.clear()
+    # logout_user() asked for the remember cookie to be deleted; keep that request.
+    session["_remember"] = "clear"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _session_expired(now: int) -> bool:
+    signed_in_at = session.get(SIGNED_IN_AT)
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        # Restored from a "remember me" cookie (or begun elsewhere): start the clocks.
+        session[SIGNED_IN_AT] = session[SEEN_AT] = now
+        session[REMEMBERED] = True
+        return False
+    if session.get(REMEMBERED):
+        # "Keep me signed in" has no idle limit, only the remember-me lifetime.
+        return now - signed_in_at > remember_duration().total_seconds()
+    config = current_app.config
+    if now - signed_in_at > config["PERMANENT_SESSION_LIFETIME"].total_seconds():
+        return True
+    return now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
+
+
+def enforce_session_timeouts() -> Response | None:
+    """Sign out a session that sat idle too long or outlived its absolute lifetime."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    if _session_expired(now):
+        end_session()
+        flash(
+            "For your safety you were signed out after a period without activity. "
+            "Please sign in again; your progress is saved.",
+            "info",
+        )
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=safe_next(target)))
+    if now - session.get(SEEN_AT, 0) >= SEEN_REFRESH_SECONDS:
+        session[SEEN_AT] = now
+    return None

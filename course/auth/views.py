@@ -1,0 +1,201 @@
+"""Account pages: sign-up, sign-in, sign-out, profile, password change and reset."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, fresh_login_required, login_fresh
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from course.auth import bp, services
+from course.auth.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from course.auth.sessions import (
+    end_session,
+    enforce_session_timeouts,
+    renew_session,
+    safe_next,
+    start_session,
+)
+from course.extensions import db, limiter
+
+bp.before_app_request(enforce_session_timeouts)
+
+
+def _limit(key: str, default: str):
+    """Return a rate limit read from the configuration when the request comes in."""
+    return lambda: current_app.config.get(key, default)
+
+
+def _home() -> str:
+    return url_for("learn.catalogue")
+
+
+def _show_error(form: FlaskForm, exc: services.AuthError) -> None:
+    """Attach a service's refusal to its field, or to the form as a whole."""
+    if exc.field and exc.field in form:
+        field = form[exc.field]
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _private(body: str, status: int = 200) -> Response:
+    """Return a page whose address holds a secret: never cached, never sent as a referrer."""
+    response = make_response(body, status)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _reset_link(token: str) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for("auth.reset_password", token=token)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_limit("REGISTER_RATE_LIMIT", "30 per hour"), methods=["POST"])
+def register():
+    """Create an account and sign in to it."""
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = RegisterForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.account_details(), form.password.data)
+        except services.AuthError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            start_session(user, remember=False)
+            flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
+            return redirect(safe_next(form.next.data) or _home())
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"), methods=["POST"])
+def login():
+    """Sign in with e-mail address and password (also to confirm it is still you)."""
+    if current_user.is_authenticated and login_fresh():
+        return redirect(safe_next(request.args.get("next")) or _home())
+    email = current_user.email if current_user.is_authenticated else None
+    form = LoginForm(next=request.args.get("next"), email=email)
+    if form.validate_on_submit():
+        result = services.authenticate(
+            form.email.data, form.password.data, ip_address=request.remote_addr
+        )
+        db.session.commit()
+        if result.user is not None:
+            start_session(result.user, remember=form.remember.data)
+            flash("You are signed in.", "success")
+            return redirect(safe_next(form.next.data) or _home())
+        form.form_errors.append(result.message)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out, here and on every other device."""
+    if current_user.is_authenticated:
+        services.sign_out(current_user._get_current_object())
+        db.session.commit()
+    end_session()
+    flash("You have signed out on this device and any others.", "success")
+    return redirect(_home())
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@fresh_login_required
+def profile():
+    """Show and edit your details: name, e-mail address, licence and profession."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user,
+                form.account_details(),
+                current_password=form.current_password.data,
+                ip_address=request.remote_addr,
+            )
+        except services.AuthError as exc:
+            db.session.commit()  # a wrong password still counts towards the throttle
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your details are saved.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@fresh_login_required
+def change_password():
+    """Change your password; other devices are signed out."""
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                ip_address=request.remote_addr,
+            )
+        except services.AuthError as exc:
+            db.session.commit()  # a wrong password still counts towards the throttle
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            renew_session(user)
+            flash("Your password is changed. Any other devices have been signed out.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_RATE_LIMIT", "5 per minute; 30 per hour"), methods=["POST"])
+def reset_request():
+    """Ask for a password-reset link by e-mail."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data, link_for=_reset_link)
+        return redirect(url_for("auth.reset_sent"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.get("/reset/sent")
+def reset_sent():
+    """Say that a link is on its way if the account exists, without saying whether it does."""
+    return render_template(
+        "auth/reset_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"]
+    )
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from an e-mailed link; the link works once."""
+    try:
+        user = services.user_for_reset_token(token)
+    except services.ResetLinkError as exc:
+        page = render_template("auth/reset_link_problem.html", problem=exc.problem.value)
+        return _private(page, 400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.new_password.data, ip_address=request.remote_addr)
+        except services.AuthError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            end_session()
+            flash("Your password is changed. Please sign in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return _private(render_template("auth/reset_password.html", form=form, user=user))

@@ -1,0 +1,559 @@
+"""Accounts: sign-up, sign-in and out, remember me, sessions, profile and password change."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from course import create_app
+from course.auth import services
+from course.auth.passwords import verify_password
+from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
+from course.extensions import db
+from course.models import AuditEvent, User
+from course.users import create_user, find_user_by_email
+
+PASSWORD = "correct horse battery staple"
+WRONG_MESSAGE = "That e-mail address and password do not match an account."
+
+
+def make_user(app: Flask, email: str = "ana@example.com", password: str = PASSWORD, **kw) -> int:
+    """Create an account and return its id."""
+    with app.app_context():
+        user = create_user(email=email, password=password, full_name=kw.pop("name", "Ana Ruiz"))
+        db.session.commit()
+        return user.id
+
+
+def sign_in(client: FlaskClient, email: str = "ana@example.com", password: str = PASSWORD, **extra):
+    """Post the sign-in form."""
+    return client.post("/auth/login", data={"email": email, "password": password, **extra})
+
+
+def signed_in(client: FlaskClient) -> bool:
+    """Return True when the client can open a page that needs a signed-in user."""
+    return client.get("/auth/profile").status_code == 200
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app with extra settings (CSRF or rate limits on) on a fresh database."""
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'auth.db'}"
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "CONTENT_DIR": str(tmp_path / "content"),
+                **overrides,
+            }
+        )
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+# --- sign-up ---------------------------------------------------------------------------
+
+
+def test_register_creates_account_and_signs_in(app: Flask, client: FlaskClient) -> None:
+    response = client.post(
+        "/auth/register",
+        data={
+            "full_name": "  Ana Ruiz  ",
+            "email": "Ana@Example.com",
+            "password": PASSWORD,
+            "licence_number": "LCSW-12345",
+            "licence_jurisdiction": "Oregon",
+            "profession": "Social worker",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Welcome, Ana Ruiz. Your account is ready." in text(response)
+    assert "Sign out" in text(response)
+    with app.app_context():
+        user = find_user_by_email("ana@example.com")
+        assert user is not None
+        assert user.email == "ana@example.com"
+        assert user.full_name == "Ana Ruiz"
+        assert (user.licence_number, user.licence_jurisdiction) == ("LCSW-12345", "Oregon")
+        assert user.profession == "Social worker"
+        assert user.password_hash.startswith("$argon2id$")
+        assert user.last_login_at is not None
+
+
+def test_register_refuses_an_address_already_in_use(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    response = client.post(
+        "/auth/register",
+        data={"full_name": "Someone Else", "email": "ANA@example.com", "password": PASSWORD},
+    )
+    assert "An account with this e-mail address already exists" in text(response)
+    assert "Sign out" not in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "Use at least 8 characters."),
+        ("seven77", "Use at least 8 characters."),
+        ("password", "one of the most commonly used"),
+        ("Baseball", "one of the most commonly used"),
+        ("iloveyou", "one of the most commonly used"),
+        ("ana.ruiz@example.com", "not your e-mail address or your name"),
+        ("Ana Maria Ruiz", "not your e-mail address or your name"),
+        ("x" * 257, "Use at most 256 characters."),
+    ],
+)
+def test_register_refuses_weak_passwords(client: FlaskClient, password: str, message: str) -> None:
+    response = client.post(
+        "/auth/register",
+        data={"full_name": "Ana Maria Ruiz", "email": "ana.ruiz@example.com", "password": password},
+    )
+    body = text(response)
+    assert message in body
+    # The error is tied to the password field and listed in the summary at the top.
+    assert 'role="alert"' in body
+    assert '<a href="#password">' in body
+    assert re.search(r'aria-describedby="password-hint password-error"', body)
+    assert 'aria-invalid="true"' in body
+
+
+@pytest.mark.parametrize("length", [64, 100, 256])
+def test_long_passwords_are_accepted_and_never_truncated(
+    app: Flask, client: FlaskClient, length: int
+) -> None:
+    password = ("Social work ethics, " * 20)[:length]
+    assert len(password) == length
+    response = client.post(
+        "/auth/register",
+        data={"full_name": "Ana Ruiz", "email": "ana@example.com", "password": password},
+    )
+    assert response.status_code == 302
+    client.post("/auth/logout")
+    assert sign_in(client, password=password).status_code == 302
+    client.post("/auth/logout")
+    # One character fewer is a different password.
+    assert WRONG_MESSAGE in text(sign_in(client, password=password[:-1]))
+
+
+def test_composition_rules_are_not_imposed(client: FlaskClient) -> None:
+    response = client.post(
+        "/auth/register",
+        data={
+            "full_name": "Ana Ruiz",
+            "email": "ana@example.com",
+            "password": "plain lowercase words",
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_forms_are_labelled_and_autocompletable(client: FlaskClient) -> None:
+    body = text(client.get("/auth/register"))
+    for name in ("full_name", "email", "password", "licence_number", "licence_jurisdiction"):
+        assert f'<label for="{name}">' in body
+        assert f'id="{name}"' in body
+    assert 'autocomplete="name"' in body
+    assert 'autocomplete="email"' in body
+    assert 'autocomplete="new-password"' in body
+    assert 'type="password"' in body
+    assert "onpaste" not in body
+    body = text(client.get("/auth/login"))
+    assert 'autocomplete="current-password"' in body
+    assert '<label for="remember">' in body
+
+
+# --- sign-in and sign-out --------------------------------------------------------------
+
+
+def test_sign_in_and_out(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    response = sign_in(client, email="  ANA@example.com ")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert signed_in(client)
+    with app.app_context():
+        assert db.session.get(User, 1).last_login_at is not None
+
+    response = client.post("/auth/logout", follow_redirects=True)
+    assert "You have signed out" in text(response)
+    assert "Sign in" in text(response)
+    assert not signed_in(client)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer_and_cost(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app)
+    calls: list[str] = []
+
+    def counting_verify(stored_hash: str, password: str) -> bool:
+        calls.append(password)
+        return verify_password(stored_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", counting_verify)
+    wrong = sign_in(client, password="not the password")
+    unknown = sign_in(client, email="nobody@example.com", password="not the password")
+    assert wrong.status_code == unknown.status_code == 200
+    assert WRONG_MESSAGE in text(wrong)
+    assert WRONG_MESSAGE in text(unknown)
+    # Both spend one password hash, so timing does not tell whether the account exists.
+    assert len(calls) == 2
+    assert not signed_in(client)
+
+
+def test_sign_in_starts_a_new_session(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    with client.session_transaction() as sess:
+        sess["planted"] = "by someone else"
+    sign_in(client)
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess["_user_id"] == "1:1"
+
+
+def test_sign_in_upgrades_an_old_hash(app: Flask, client: FlaskClient) -> None:
+    from argon2 import PasswordHasher
+
+    make_user(app)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with app.app_context():
+        db.session.get(User, 1).password_hash = weak
+        db.session.commit()
+    assert sign_in(client).status_code == 302
+    with app.app_context():
+        upgraded = db.session.get(User, 1).password_hash
+    assert upgraded != weak
+    assert "m=19456,t=2,p=1" in upgraded
+
+
+def test_replayed_session_cookie_after_sign_out_loads_nobody(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    sign_in(client)
+    stolen = client.get_cookie("session").value
+    client.post("/auth/logout")
+    assert not signed_in(client)
+
+    client.set_cookie("session", stolen)
+    response = client.get("/auth/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_replayed_remember_cookie_after_sign_out_loads_nobody(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    sign_in(client, remember="y")
+    remembered = client.get_cookie("remember_token").value
+    client.post("/auth/logout")
+    assert client.get_cookie("remember_token") is None
+
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered)
+    assert "Sign out" not in text(thief.get("/"))
+
+
+def test_remember_me_lasts_at_most_30_days(make_app: Callable[..., Flask]) -> None:
+    app = make_app(REMEMBER_COOKIE_DURATION=timedelta(days=365))
+    make_user(app)
+    client = app.test_client()
+    sign_in(client, remember="y")
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None
+    lifetime = cookie.expires - datetime.now(UTC)
+    assert timedelta(days=29) < lifetime <= timedelta(days=30)
+    assert cookie.http_only
+
+
+def test_without_remember_me_there_is_no_lasting_cookie(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    assert client.get_cookie("remember_token") is None
+    assert client.get_cookie("session").expires is None  # gone when the browser closes
+
+
+def test_remember_me_brings_a_user_back_but_asks_again_before_account_changes(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    sign_in(client, remember="y")
+    client.delete_cookie("session")  # the browser was closed
+    assert "Sign out" in text(client.get("/"))
+    response = client.get("/auth/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    page = text(client.get(response.headers["Location"]))
+    assert "please sign in again" in page
+    assert 'value="ana@example.com"' in page
+
+
+# --- time-outs -------------------------------------------------------------------------
+
+
+def test_idle_session_is_signed_out(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = int(time.time()) - idle - 5
+    response = client.get("/auth/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/auth/profile"
+    page = text(client.get(response.headers["Location"]))
+    assert "you were signed out after a period without activity" in page
+    assert not signed_in(client)
+
+
+def test_recent_activity_keeps_the_session(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = int(time.time()) - idle + 30
+    assert signed_in(client)
+    with client.session_transaction() as sess:
+        assert sess[SEEN_AT] >= int(time.time()) - 5  # the activity was noted
+
+
+def test_session_ends_after_its_absolute_lifetime(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    with client.session_transaction() as sess:
+        sess[SIGNED_IN_AT] = int(time.time() - lifetime) - 5
+    assert client.get("/auth/profile").status_code == 302
+    assert not signed_in(client)
+
+
+# --- redirects -------------------------------------------------------------------------
+
+
+def test_sign_in_returns_to_the_page_asked_for(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    response = client.get("/auth/profile")
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/auth/login"
+    assert parse_qs(location.query) == {"next": ["/auth/profile"]}
+    page = text(client.get(response.headers["Location"]))
+    assert 'name="next" type="hidden" value="/auth/profile"' in page
+    response = sign_in(client, next="/auth/profile")
+    assert response.headers["Location"] == "/auth/profile"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/phish",
+        "//evil.example/phish",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        " //evil.example",
+        "/\tevil",
+    ],
+)
+def test_sign_in_never_redirects_off_site(app: Flask, client: FlaskClient, target: str) -> None:
+    make_user(app)
+    response = sign_in(client, next=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+# --- profile and password --------------------------------------------------------------
+
+
+def profile_data(**changes: str) -> dict[str, str]:
+    data = {
+        "full_name": "Ana Ruiz",
+        "email": "ana@example.com",
+        "licence_number": "",
+        "licence_jurisdiction": "",
+        "profession": "",
+        "current_password": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_profile_needs_a_signed_in_user(client: FlaskClient) -> None:
+    response = client.get("/auth/profile", follow_redirects=True)
+    assert "Please sign in to see that page." in text(response)
+
+
+def test_profile_edit(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    response = client.post(
+        "/auth/profile",
+        data=profile_data(
+            full_name="Ana María Ruiz-López",
+            licence_number="LCSW 998877",
+            licence_jurisdiction="Washington",
+            profession="Child welfare caseworker or supervisor",
+        ),
+        follow_redirects=True,
+    )
+    assert "Your details are saved." in text(response)
+    assert 'value="Ana María Ruiz-López"' in text(response)
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert user.full_name == "Ana María Ruiz-López"
+        assert user.licence_number == "LCSW 998877"
+        assert user.licence_jurisdiction == "Washington"
+        assert user.profession == "Child welfare caseworker or supervisor"
+
+
+def test_changing_email_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    make_user(app, email="taken@example.com", name="Other Person")
+    sign_in(client)
+
+    response = client.post("/auth/profile", data=profile_data(email="new@example.com"))
+    assert "To change your e-mail address, please enter your current password." in text(response)
+    response = client.post(
+        "/auth/profile", data=profile_data(email="new@example.com", current_password="nope nope")
+    )
+    assert "That is not your current password." in text(response)
+    response = client.post(
+        "/auth/profile", data=profile_data(email="taken@example.com", current_password=PASSWORD)
+    )
+    assert "Another account already uses that e-mail address." in text(response)
+    with app.app_context():
+        assert db.session.get(User, 1).email == "ana@example.com"
+
+    response = client.post(
+        "/auth/profile", data=profile_data(email="New@Example.com", current_password=PASSWORD)
+    )
+    assert response.status_code == 302
+    client.post("/auth/logout")
+    assert WRONG_MESSAGE in text(sign_in(client))
+    assert sign_in(client, email="new@example.com").status_code == 302
+    with app.app_context():
+        changed = AuditEvent.action == "auth.email_changed"
+        event = db.session.scalar(select(AuditEvent).where(changed))
+        assert event.detail == {"old": "ana@example.com", "new": "new@example.com"}
+        assert event.actor_id == 1
+
+
+def test_password_change_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    response = client.post(
+        "/auth/password",
+        data={"current_password": "guess guess", "new_password": "a brand new passphrase"},
+    )
+    assert "That is not your current password." in text(response)
+    assert '<a href="#current_password">' in text(response)
+    response = client.post(
+        "/auth/password", data={"current_password": PASSWORD, "new_password": "qwertyuiop"}
+    )
+    assert "one of the most commonly used" in text(response)
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert verify_password(user.password_hash, PASSWORD)
+        assert user.failed_login_count == 0  # the right password cleared the earlier slip
+
+
+def test_password_change_signs_out_other_devices(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    phone = app.test_client()
+    sign_in(client)
+    sign_in(phone, remember="y")
+    assert signed_in(phone)
+
+    response = client.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+        follow_redirects=True,
+    )
+    assert "Your password is changed." in text(response)
+    assert signed_in(client)  # this device stays signed in
+    assert not signed_in(phone)  # the other one, remember cookie and all, does not
+    phone.delete_cookie("session")
+    assert "Sign out" not in text(phone.get("/"))
+
+    client.post("/auth/logout")
+    assert WRONG_MESSAGE in text(sign_in(client))
+    assert sign_in(client, password="a brand new passphrase").status_code == 302
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert actions == ["auth.password_changed"]
+        assert db.session.get(User, 1).password_changed_at is not None
+
+
+# --- navigation and CSRF ---------------------------------------------------------------
+
+
+def test_navigation_depends_on_who_is_signed_in(app: Flask, client: FlaskClient) -> None:
+    body = text(client.get("/auth/login"))
+    assert 'href="/auth/login">Sign in<' in body
+    assert 'href="/auth/register">Create account<' in body
+    assert "My transcript" not in body
+
+    make_user(app)
+    sign_in(client)
+    body = text(client.get("/auth/profile"))
+    assert 'href="/me">My transcript<' in body
+    assert 'href="/auth/profile">Profile<' in body
+    assert re.search(
+        r'<form method="post" action="/auth/logout">\s*<input type="hidden" '
+        r'name="csrf_token"',
+        body,
+    )
+    assert "Create account" not in body
+
+
+def test_sign_out_is_post_only(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    assert client.get("/auth/logout").status_code == 405
+    assert signed_in(client)
+
+
+def test_posts_without_a_csrf_token_are_refused(make_app: Callable[..., Flask]) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    make_user(app)
+    client = app.test_client()
+    response = sign_in(client)
+    assert response.status_code == 400
+    assert not signed_in(client)
+
+    page = text(client.get("/auth/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert sign_in(client, csrf_token=token).status_code == 302
+    assert signed_in(client)
+    assert client.post("/auth/logout").status_code == 400  # no token: still signed in
+    assert signed_in(client)
