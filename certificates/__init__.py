@@ -1,7 +1,7 @@
-"""Certificates for CE credit: record in; PDF, verification code and signed credential out.
+"""Certificates for CE credit: record in; PDF, verification code and signed credential out."""
 
-Pure Python: no web framework, no database, no other package of this project.
-"""
+# Pure Python on purpose: no web framework, no database and no other package of this
+# project, so a CLI or another web framework can issue and check certificates too.
 
 from .codes import new_code, normalize_code, verify_url_for
 from .credential import (

@@ -69,11 +69,9 @@ def normalize_code(text: str) -> str | None:
 
 
 def verify_url_for(base_url: str, code: str) -> str:
-    """Return the public verification URL for a code: <base_url>/verify/<code>.
-
-    base_url is the site root ("https://host" or "https://host/prefix"); a base that
-    already ends in "/verify" is used as it is.
-    """
+    """Return the public verification URL for a code: <base_url>/verify/<code>."""
+    # base_url is the site root ("https://host" or "https://host/prefix"); a base that
+    # already ends in "/verify" (e.g. from the app's URL builder) is used as it is.
     canonical = normalize_code(code)
     if canonical is None:
         raise ValueError(f"not a valid certificate code: {code!r}")

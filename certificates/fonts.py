@@ -100,12 +100,10 @@ def fit_text(
     max_lines: int = 1,
     single_line_min: float | None = None,
 ) -> FittedText:
-    """Choose the largest size at which text fits the width in at most max_lines lines.
-
-    One line is preferred down to single_line_min (default: min_size); below that the
-    text may wrap. At min_size the text always fits the width, wrapping onto as many
-    lines as it needs, so nothing is ever cut off or drawn past the margins.
-    """
+    """Choose the largest size at which text fits the width in at most max_lines lines."""
+    # One line is preferred down to single_line_min (default: min_size); below that the
+    # text may wrap. At min_size the text always fits the width, wrapping onto as many
+    # lines as it needs, so nothing is ever cut off or drawn past the margins.
     text = " ".join(text.split())
     one_line_floor = min_size if single_line_min is None else max(single_line_min, min_size)
     step = 0.5
