@@ -121,13 +121,16 @@ def parse_lesson(
         cursor = fence.end + 1
     pieces.append("".join(body_lines[cursor:]))
 
-    # Rendering the body once keeps heading ids unique across the parts.
-    html = sanitize(markdown_to_unsafe_html("".join(pieces)))
-    parts = re.split(rf"<p>{token}\d+</p>", html)
-    if len(parts) != len(checks) + 1:
+    # Rendering the body once keeps heading ids unique across the parts. Each part is then
+    # sanitized on its own, so it is a balanced fragment even when raw HTML in the text
+    # wraps a placeholder (an unclosed <div> must not swallow the next check).
+    unsafe = markdown_to_unsafe_html("".join(pieces))
+    chunks = re.split(rf"(?:<p>)?{token}(\d+)(?:</p>)?", unsafe)
+    parts = [sanitize(chunk) for chunk in chunks[::2]]
+    if [int(index) for index in chunks[1::2]] != list(range(len(checks))):
         for line in check_lines:
             source.error(line, "check block must stand on its own, with a blank line around it")
-        parts = [html] + [""] * len(checks)
+        parts = [sanitize(unsafe.replace(token, ""))] + [""] * len(checks)
     html_parts = tuple(part.strip() for part in parts)
     return Lesson(
         slug=file[3:-3],

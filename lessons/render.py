@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from html.parser import HTMLParser
@@ -39,6 +40,22 @@ URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # Removed together with their content: their text is code or markup, never reading text.
 CLEAN_CONTENT_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "textarea"})
 
+# Browsers ignore tabs and newlines inside a URL scheme and nh3 already handles that; spaces
+# do make a relative URL ("java  script:" is harmless), but nothing legitimate looks like
+# that, so such URLs are dropped too rather than relying on every parser agreeing.
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+_BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Drop href/src values that spell a script or data URL once whitespace is removed."""
+    if attribute in ("href", "src"):
+        compact = _INVISIBLE.sub("", html.unescape(value)).lower()
+        if compact.startswith(_BAD_SCHEMES):
+            return None
+    return value
+
+
 _SINGLE_PARAGRAPH = re.compile(r"\A<p>(?P<inner>.*)</p>\Z", re.DOTALL)
 
 
@@ -52,6 +69,7 @@ def sanitize(html: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )
 
 
