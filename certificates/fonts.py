@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +18,22 @@ BOLD = "CertDejaVuSans-Bold"
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
 
 
-@functools.cache
+_lock = threading.Lock()
+_registered = False
+
+
 def register_fonts() -> None:
     """Register the shipped DejaVu fonts with ReportLab once per process."""
-    # Parsing a TTF takes tens of milliseconds; caching keeps it out of every render.
-    for name, filename in _FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+    global _registered
+    # Parsing a TTF takes tens of milliseconds, so it happens once; the lock stops two
+    # first requests from registering two different font objects under one name.
+    if _registered:
+        return
+    with _lock:
+        if not _registered:
+            for name, filename in _FILES.items():
+                pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+            _registered = True
 
 
 def text_width(text: str, font: str, size: float) -> float:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,15 @@ def test_same_bytes_in_another_process() -> None:
         env=env,
     ).stdout
     assert out == render_pdf(FULL)
+
+
+def test_concurrent_renders_give_the_same_bytes() -> None:
+    # A threaded web server renders several certificates at once with shared fonts.
+    records = [dataclasses.replace(FULL, course_version=v) for v in (1, 2, 3, 4)] * 5
+    expected = {record.course_version: render_pdf(record) for record in records}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(render_pdf, records))
+    assert all(pdf == expected[r.course_version] for r, pdf in zip(records, results, strict=True))
 
 
 @pytest.mark.parametrize(
