@@ -1,0 +1,240 @@
+"""Password reset: the e-mail really goes out over SMTP, and its link works once, in time."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import re
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from course.auth import services
+from course.extensions import db
+from course.models import AuditEvent, User
+from course.users import create_user
+
+PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "a fresh start today"
+SENT_MESSAGE = "If an account exists for that address, we have sent it a link"
+
+
+@dataclass
+class Inbox:
+    """An SMTP handler that keeps every message it is given."""
+
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app: Flask) -> Iterator[Inbox]:
+    """A real SMTP server on loopback, with the app pointed at it."""
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield handler
+    controller.stop()
+
+
+def make_user(app: Flask, email_address: str = "ana@example.com") -> int:
+    with app.app_context():
+        user = create_user(email=email_address, password=PASSWORD, full_name="Ana Ruiz")
+        db.session.commit()
+        return user.id
+
+
+def sign_in(client: FlaskClient, password: str = PASSWORD):
+    return client.post("/auth/login", data={"email": "ana@example.com", "password": password})
+
+
+def signed_in(client: FlaskClient) -> bool:
+    return client.get("/auth/profile").status_code == 200
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def link_path(message: email.message.EmailMessage) -> str:
+    """Return the path of the reset link in a message."""
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    url = re.search(r"https?://\S+/auth/reset/\S+", body).group(0)
+    return urlsplit(url).path
+
+
+def request_link(client: FlaskClient, inbox: Inbox, address: str = "ana@example.com") -> str:
+    response = client.post("/auth/reset", data={"email": address}, follow_redirects=True)
+    assert SENT_MESSAGE in text(response)
+    return link_path(inbox.messages[-1])
+
+
+def test_reset_mail_is_delivered_and_its_link_works_once(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    make_user(app)
+    response = client.post("/auth/reset", data={"email": " ANA@example.com "})
+    assert response.status_code == 302
+    response = client.get(response.headers["Location"])
+    assert SENT_MESSAGE in text(response)
+    assert "for 60 minutes" in text(response)
+
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert inbox.recipients == [["ana@example.com"]]
+    assert message["To"] == "ana@example.com"
+    assert message["Subject"] == "Reset your password for CE Course Engine"
+    assert "Hello Ana Ruiz" in message.get_body().get_content()
+    path = link_path(message)
+
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Choose a new password" in text(page)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    response = client.post(path, data={"new_password": NEW_PASSWORD}, follow_redirects=True)
+    assert "Your password is changed. Please sign in with your new password." in text(response)
+
+    assert "do not match" in text(sign_in(client))
+    assert sign_in(client, NEW_PASSWORD).status_code == 302
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert actions == ["auth.password_reset"]
+
+    # The same link a second time: refused, with a way to ask for a new one.
+    again = client.get(path)
+    assert again.status_code == 400
+    assert "This link has already been used" in text(again)
+    assert 'href="/auth/reset"' in text(again)
+    response = client.post(path, data={"new_password": "someone else's choice"})
+    assert response.status_code == 400
+    assert sign_in(client, NEW_PASSWORD).status_code == 302
+
+
+def test_unknown_address_gets_the_same_answer_and_no_mail(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    make_user(app)
+    response = client.post("/auth/reset", data={"email": "nobody@example.com"})
+    assert response.headers["Location"] == "/auth/reset/sent"
+    assert SENT_MESSAGE in text(client.get("/auth/reset/sent"))
+    assert inbox.messages == []
+
+
+def test_expired_link_is_refused(
+    app: Flask, client: FlaskClient, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app)
+    path = request_link(client, inbox)
+    later = int(time.time()) + app.config["PASSWORD_RESET_MINUTES"] * 60 + 5
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "This link has expired" in text(response)
+    assert "Ask for a new link" in text(response)
+    response = client.post(path, data={"new_password": NEW_PASSWORD})
+    assert response.status_code == 400
+    assert "do not match" not in text(sign_in(client))  # the old password still works
+
+
+def test_link_still_works_just_before_it_expires(
+    app: Flask, client: FlaskClient, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app)
+    path = request_link(client, inbox)
+    later = int(time.time()) + app.config["PASSWORD_RESET_MINUTES"] * 60 - 5
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    assert client.get(path).status_code == 200
+
+
+def test_damaged_link_is_refused(app: Flask, client: FlaskClient, inbox: Inbox) -> None:
+    make_user(app)
+    path = request_link(client, inbox)
+    response = client.get(path[:-3] + "xyz")
+    assert response.status_code == 400
+    assert "This link is not complete" in text(response)
+    with app.app_context():
+        forged = URLSafeTimedSerializer("not-our-key", salt=services.RESET_SALT)
+        token = forged.dumps({"uid": 1, "fp": "x"})
+    assert "This link is not complete" in text(client.get(f"/auth/reset/{token}"))
+
+
+def test_a_newer_password_voids_older_links(app: Flask, client: FlaskClient, inbox: Inbox) -> None:
+    make_user(app)
+    first = request_link(client, inbox)
+    second = request_link(client, inbox)
+    assert client.post(second, data={"new_password": NEW_PASSWORD}).status_code == 302
+    assert "This link has already been used" in text(client.get(first))
+
+
+def test_weak_new_password_is_refused_and_the_link_kept(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    make_user(app)
+    path = request_link(client, inbox)
+    response = client.post(path, data={"new_password": "12345678"})
+    assert response.status_code == 200
+    assert "one of the most commonly used" in text(response)
+    assert '<a href="#new_password">' in text(response)
+    assert client.post(path, data={"new_password": NEW_PASSWORD}).status_code == 302
+
+
+def test_reset_signs_out_every_device(app: Flask, client: FlaskClient, inbox: Inbox) -> None:
+    make_user(app)
+    laptop = app.test_client()
+    sign_in(laptop)
+    assert signed_in(laptop)
+    path = request_link(client, inbox)
+    client.post(path, data={"new_password": NEW_PASSWORD})
+    assert not signed_in(laptop)
+    with app.app_context():
+        assert db.session.get(User, 1).password_changed_at is not None
+
+
+def test_without_a_mail_server_the_link_is_logged(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_user(app)
+    app.config["MAIL_SERVER"] = ""
+    with caplog.at_level(logging.WARNING, logger="course.mail"):
+        response = client.post("/auth/reset", data={"email": "ana@example.com"})
+    assert response.status_code == 302
+    logged = re.search(r"http://\S+(/auth/reset/\S+)", caplog.text)
+    assert logged is not None
+    assert client.get(logged.group(1)).status_code == 200
+
+
+def test_a_mail_server_that_is_down_does_not_break_the_page(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_user(app)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    with caplog.at_level(logging.ERROR, logger="course.mail"):
+        response = client.post("/auth/reset", data={"email": "ana@example.com"})
+    assert response.headers["Location"] == "/auth/reset/sent"
+    assert "Could not send e-mail" in caplog.text
