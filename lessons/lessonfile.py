@@ -65,6 +65,19 @@ def split_front_matter(text: str) -> tuple[list[str], int] | None:
     return None
 
 
+_TOP_HEADING = re.compile(r"^#(?!#)[ \t]")
+
+
+def _warn_top_headings(source: Source, lines: list[str], offset: int) -> None:
+    # The sanitizer drops <h1> (the lesson title is the page's h1), leaving plain text.
+    in_code = {i for f in find_fences(lines) for i in range(f.start, (f.end or len(lines)) + 1)}
+    for index, line in enumerate(lines):
+        if index not in in_code and _TOP_HEADING.match(line):
+            source.warning(
+                index + offset + 1, "start headings at ## (the lesson title is the page's h1)"
+            )
+
+
 def body_offset(text: str, body: str) -> int:
     """How many file lines come before the lesson body."""
     return text[: len(text) - len(body)].count("\n")
@@ -96,6 +109,7 @@ def parse_lesson(
     body = "".join(lines[closing + 1 :])
     offset = closing + 1
     body_lines = body.splitlines(keepends=True)
+    _warn_top_headings(source, body_lines, offset)
     token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"
     checks: list[Question] = []
     pieces: list[str] = []
