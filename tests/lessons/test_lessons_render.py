@@ -1,0 +1,76 @@
+"""Markdown features the engine supports, and the ones it leaves out on purpose."""
+
+from __future__ import annotations
+
+from lessons_testkit import edited, line_of, minimal_files
+
+import lessons
+from lessons import render_inline, render_markdown
+
+
+def test_tables_without_inline_style() -> None:
+    html = render_markdown("| Left | Right |\n|:-----|------:|\n| a | b |\n")
+    assert "<table>" in html and "<th>Left</th>" in html and "<td>b</td>" in html
+    assert "style" not in html and "align" not in html
+
+
+def test_fenced_code_keeps_text_and_drops_class() -> None:
+    html = render_markdown("```python\nx = 1 < 2\n```\n")
+    assert html == "<pre><code>x = 1 &lt; 2\n</code></pre>"
+
+
+def test_heading_ids() -> None:
+    html = render_markdown("## Push and pull\n\n### Push and pull\n")
+    assert (
+        html
+        == '<h2 id="push-and-pull">Push and pull</h2>\n<h3 id="push-and-pull_1">Push and pull</h3>'
+    )
+
+
+def test_sane_lists_do_not_merge_list_types() -> None:
+    html = render_markdown("1. one\n2. two\n\n* a\n* b\n")
+    assert html.count("<ol>") == 1 and html.count("<ul>") == 1
+
+
+def test_comments_are_stripped() -> None:
+    assert (
+        render_markdown("Text <!-- secret note --> more\n\n<!-- block -->\n") == "<p>Text  more</p>"
+    )
+
+
+def test_attr_list_and_md_in_html_are_off() -> None:
+    assert render_markdown("## Title {: #custom .cls }") == (
+        '<h2 id="title-custom-cls">Title {: #custom .cls }</h2>'
+    )
+    html = render_markdown('<div markdown="1">\n**not bold**\n</div>')
+    assert "<strong>" not in html and "div" not in html
+
+
+def test_h1_is_not_allowed() -> None:
+    # The lesson title is the page's h1; a body h1 keeps its text but loses the tag.
+    assert render_markdown("# Big") == "Big"
+
+
+def test_render_inline_unwraps_one_paragraph_only() -> None:
+    assert render_inline("A *pull* factor") == "A <em>pull</em> factor"
+    assert render_inline("One.\n\nTwo.") == "<p>One.</p>\n<p>Two.</p>"
+    assert render_inline("- a\n- b") == "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"
+    assert render_inline("") == ""
+
+
+def test_text_is_escaped() -> None:
+    assert render_inline("5 < 6 & 7 > 3") == "5 &lt; 6 &amp; 7 &gt; 3"
+
+
+def test_h1_in_a_lesson_is_a_warning() -> None:
+    files = minimal_files()
+    files = edited(files, "01-push-pull.md", "## Push factors", "# Push factors")
+    files = edited(
+        files, "01-push-pull.md", "## Pull factors\n", "## Pull factors\n\n```\n# code\n```\n"
+    )
+    _, findings = lessons.check_files(files)
+    assert lessons.Finding(
+        "warning", "01-push-pull.md", line_of(files["01-push-pull.md"], "# Push factors"),
+        "start headings at ## (the lesson title is the page's h1)",
+    ) in findings  # fmt: skip
+    assert len([f for f in findings if "headings" in f.message]) == 1
