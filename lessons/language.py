@@ -155,9 +155,8 @@ def _scan_body(out: _Collector, file: str, text: str, body: str) -> None:
     lines = body.splitlines(keepends=True)
     # Check blocks are scanned as questions, where language_example can exempt them.
     for fence in find_fences(lines):
-        if fence.is_check:
-            end = len(lines) - 1 if fence.end is None else fence.end
-            for index in range(fence.start, end + 1):
+        if fence.is_check and fence.end is not None:
+            for index in range(fence.start, fence.end + 1):
                 lines[index] = "\n" if lines[index].endswith("\n") else ""
     visible = "".join(lines)
     for match, term in find_terms(visible):

@@ -35,7 +35,7 @@ class Fence:
 
 
 def find_fences(lines: list[str]) -> list[Fence]:
-    """Locate fenced blocks; an unclosed fence has end None and runs to the end."""
+    """Locate fenced blocks; an unclosed fence has end None and is not a block at all."""
     fences: list[Fence] = []
     index = 0
     while index < len(lines):
@@ -48,9 +48,8 @@ def find_fences(lines: list[str]) -> list[Fence]:
             (j for j in range(index + 1, len(lines)) if lines[j].rstrip(" \r\n") == fence), None
         )
         fences.append(Fence(index, end, match.group("info").strip()))
-        if end is None:
-            break
-        index = end + 1
+        # Like Markdown, an opening fence that is never closed is plain text.
+        index = index + 1 if end is None else end + 1
     return fences
 
 
@@ -70,7 +69,8 @@ _TOP_HEADING = re.compile(r"^#(?!#)[ \t]")
 
 def _warn_top_headings(source: Source, lines: list[str], offset: int) -> None:
     # The sanitizer drops <h1> (the lesson title is the page's h1), leaving plain text.
-    in_code = {i for f in find_fences(lines) for i in range(f.start, (f.end or len(lines)) + 1)}
+    fences = [f for f in find_fences(lines) if f.end is not None]
+    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
     for index, line in enumerate(lines):
         if index not in in_code and _TOP_HEADING.match(line):
             source.warning(
@@ -121,7 +121,7 @@ def parse_lesson(
         fence_line = fence.start + offset + 1
         if fence.end is None:
             source.error(fence_line, "check block is not closed (no matching closing fence)")
-            break
+            continue
         yaml_text = "".join(body_lines[fence.start + 1 : fence.end])
         snippet = source.at(fence_line)
         node = compose(yaml_text, snippet)
@@ -142,8 +142,9 @@ def parse_lesson(
     chunks = re.split(rf"(?:<p>)?{token}(\d+)(?:</p>)?", unsafe)
     parts = [sanitize(chunk) for chunk in chunks[::2]]
     if [int(index) for index in chunks[1::2]] != list(range(len(checks))):
+        # Should not happen (placeholders survive raw HTML); refuse rather than misplace.
         for line in check_lines:
-            source.error(line, "check block must stand on its own, with a blank line around it")
+            source.error(line, "could not place this check in the rendered lesson")
         parts = [sanitize(unsafe.replace(token, ""))] + [""] * len(checks)
     html_parts = tuple(part.strip() for part in parts)
     return Lesson(

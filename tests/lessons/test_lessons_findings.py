@@ -284,3 +284,12 @@ def test_findings_are_sorted_by_file_then_line(files: dict[str, str]) -> None:
     _, findings = lessons.check_files(files)
     keys = [(f.file, f.line) for f in findings]
     assert keys == sorted(keys) and len(keys) == 4
+
+
+def test_unclosed_plain_fence_pairs_like_markdown(files: dict[str, str]) -> None:
+    # Markdown closes a bare ``` at the next bare ```, which here ends the check block, so
+    # neither Markdown nor the loader sees a check in between.
+    files = edited(files, "01-push-pull.md", "## Push factors\n", "```\n\n## Push factors\n")
+    lesson = lessons.load_files(files).lessons[0]
+    assert [q.id for q in lesson.checks] == ["push-pull-2"]
+    assert "id: push-pull-1" in lesson.html_parts[0]
