@@ -17,6 +17,7 @@ def insert_ignoring_duplicates(model: type[Any], values: dict[str, Any]) -> bool
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
-    result = db.session.execute(statement)
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
+    primary_key = model.__table__.primary_key.columns.values()[0]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(primary_key)
+    return db.session.execute(statement).first() is not None

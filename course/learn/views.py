@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import Forbidden
 
 from course.extensions import db
 from course.learn import bp
@@ -17,7 +18,8 @@ from course.learn.transcript import transcript_rows
 def not_enrolled(exc: learn.NotEnrolled):
     """Send a learner who is not enrolled to the course page (403 for scripts)."""
     if request.method != "GET":
-        abort(403)
+        # An error handler cannot abort(); render the 403 page directly.
+        return render_template("errors/error.html", error=Forbidden()), 403
     flash("Enrol in the course to open its lessons.", "error")
     return redirect(url_for("learn.course_page", slug=str(exc)))
 
