@@ -158,6 +158,13 @@ def _record_failure(user: User, now: datetime, ip_address: str | None) -> None:
     db.session.flush()
 
 
+def _lock_row(user: User) -> None:
+    # Re-read the counters under a row lock (PostgreSQL), so that parallel attempts on one
+    # account queue up and each sees the failures before it. SQLite already serialises
+    # writing requests with BEGIN IMMEDIATE.
+    db.session.refresh(user, with_for_update=True)
+
+
 def _clear_failures(user: User) -> None:
     user.failed_login_count = 0
     user.last_failed_login_at = None
@@ -181,6 +188,7 @@ def authenticate(email: str, password: str, *, ip_address: str | None = None) ->
     if user is None or not user.is_active:
         verify_password(_dummy_hash(), password)
         return SignIn(SignInOutcome.WRONG)
+    _lock_row(user)
     if is_locked(user, now):
         return SignIn(SignInOutcome.LOCKED)
     wait = wait_seconds(user, now)
@@ -202,6 +210,7 @@ def _check_current_password(user: User, password: str, ip_address: str | None) -
     """Refuse unless ``password`` is the account's password; throttled like sign-in."""
     field = "current_password"
     now = utcnow()
+    _lock_row(user)
     if is_locked(user, now):
         raise AuthError(LOCKED, field)
     wait = wait_seconds(user, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -82,6 +82,16 @@ def _session_expired(now: int) -> bool:
     return now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
 
 
+def _return_path() -> str | None:
+    """Return where to come back to after signing in again (for a form: its page)."""
+    if request.method == "GET":
+        return safe_next(request.full_path.rstrip("?"))
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next(urlunsplit(("", "", referrer.path, referrer.query, "")))
+
+
 def enforce_session_timeouts() -> Response | None:
     """Sign out a session that sat idle too long or outlived its absolute lifetime."""
     if request.endpoint == "static" or not current_user.is_authenticated:
@@ -94,8 +104,7 @@ def enforce_session_timeouts() -> Response | None:
             "Please sign in again; your progress is saved.",
             "info",
         )
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=safe_next(target)))
+        return redirect(url_for("auth.login", next=_return_path()))
     if now - session.get(SEEN_AT, 0) >= SEEN_REFRESH_SECONDS:
         session[SEEN_AT] = now
     return None

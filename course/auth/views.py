@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, fresh_login_required, login_fresh
 from flask_wtf import FlaskForm
@@ -28,7 +30,7 @@ from course.extensions import db, limiter
 bp.before_app_request(enforce_session_timeouts)
 
 
-def _limit(key: str, default: str):
+def _limit(key: str, default: str) -> Callable[[], str]:
     """Return a rate limit read from the configuration when the request comes in."""
     return lambda: current_app.config.get(key, default)
 

@@ -336,6 +336,23 @@ def test_idle_session_is_signed_out(app: Flask, client: FlaskClient) -> None:
     assert not signed_in(client)
 
 
+def test_a_form_sent_after_the_idle_time_returns_to_its_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    sign_in(client)
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = 0
+    response = client.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+        headers={"Referer": "http://localhost/auth/password"},
+    )
+    assert response.headers["Location"] == "/auth/login?next=/auth/password"
+    with app.app_context():
+        assert db.session.get(User, 1).password_changed_at is None  # nothing was changed
+
+
 def test_recent_activity_keeps_the_session(app: Flask, client: FlaskClient) -> None:
     make_user(app)
     sign_in(client)

@@ -238,3 +238,22 @@ def test_a_mail_server_that_is_down_does_not_break_the_page(
         response = client.post("/auth/reset", data={"email": "ana@example.com"})
     assert response.headers["Location"] == "/auth/reset/sent"
     assert "Could not send e-mail" in caplog.text
+
+
+def test_changing_the_email_address_tells_the_old_one(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    make_user(app)
+    sign_in(client)
+    response = client.post(
+        "/auth/profile",
+        data={
+            "full_name": "Ana Ruiz",
+            "email": "ana.new@example.com",
+            "current_password": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert inbox.recipients == [["ana@example.com"]]
+    body = inbox.messages[0].get_body().get_content()
+    assert "was changed to ana.new@example.com" in body
