@@ -131,7 +131,7 @@ class ProfileForm(_DetailsMixin, FlaskForm):
 
     email = _email_field()
     current_password = PasswordField(
-        "Current password (only to change your e-mail address)",
+        "Current password",
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
 
