@@ -16,7 +16,9 @@ PAGE_WIDTH, PAGE_HEIGHT = landscape(letter)  # 792 x 612 pt
 MARGIN = 54.0  # 0.75 in: inside the border and clear of any printer's unprintable edge
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 FLOW_TOP = PAGE_HEIGHT - 60
-FLOW_BOTTOM = 162.0  # the footer (signature, code, QR code) sits below this line
+# The footer (signature, code, QR code) sits below this line, which also leaves the QR
+# code its quiet zone of 4 modules (16.4 pt at the coarsest, 21-module symbol).
+FLOW_BOTTOM = 170.0
 ASCENT, DESCENT, LEADING = 0.93, 0.24, 1.22  # DejaVu Sans metrics, in em
 MIN_SCALE = 0.6  # smaller would be unreadable; by then long blocks have wrapped instead
 
@@ -111,7 +113,7 @@ FOOTER_STYLES = {
     "verify_label": _Style(REGULAR, 8, 5.5, 6, MUTED),
     "verify_url": _Style(REGULAR, 9, 5.5, 2, INK, 2, 7),
     "issued": _Style(REGULAR, 8, 5.5, 6, MUTED),
-    "qr_caption": _Style(REGULAR, 7.5, 5.5, 4, MUTED),
+    "qr_caption": _Style(REGULAR, 7.5, 5.5, 17, MUTED),  # below the quiet zone
 }
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import io
 
 import pytest
+import segno
 from certificates_testkit import BARE, FULL, pdf_text
 from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -92,7 +93,11 @@ def test_everything_inside_the_margins_and_nothing_overlaps(record: CertificateR
         assert item.size >= 5.5, item  # still legible in print
     boxes = [(i.x, i.bottom, i.x + i.width, i.top, i) for i in items]
     qr_x, qr_y, qr_size = layout.qr
-    boxes.append((qr_x, qr_y, qr_x + qr_size, qr_y + qr_size, "QR code"))
+    # Scanners need a quiet zone of 4 light modules around the symbol.
+    quiet = 4 * qr_size / len(segno.make(record.verify_url, error="m", micro=False).matrix)
+    boxes.append(
+        (qr_x - quiet, qr_y - quiet, qr_x + qr_size + quiet, qr_y + qr_size + quiet, "QR code")
+    )
     for index, (x1, y1, x2, y2, first) in enumerate(boxes):
         for a1, b1, a2, b2, second in boxes[index + 1 :]:
             overlap = min(x2, a2) - max(x1, a1) > 0.5 and min(y2, b2) - max(y1, b1) > 0.5
