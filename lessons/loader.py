@@ -11,7 +11,15 @@ from types import MappingProxyType
 from .evaluation import EVALUATION_FILE, parse_evaluation
 from .lessonfile import LESSON_NAME, parse_lesson
 from .manifest import COURSE_FILE, parse_manifest
-from .model import CoursePackage, Finding, Lesson, PackageError, Question, sort_findings
+from .model import (
+    CoursePackage,
+    EvaluationItem,
+    Finding,
+    Lesson,
+    PackageError,
+    Question,
+    sort_findings,
+)
 from .questions import parse_question
 from .rules import lint
 from .yamlread import MapReader, Source, compose
@@ -125,18 +133,13 @@ def _load(
     )
     objective_ids = {o.id for o in manifest.objectives} if manifest.objectives_ok else None
 
-    lessons = tuple(
-        lesson
-        for position, name in enumerate(lesson_names, start=1)
-        if (
-            lesson := parse_lesson(
-                name, files[name], position, Source(name, findings), objective_ids
-            )
-        )
-        is not None
-    )
+    lessons: list[Lesson] = []
+    for position, name in enumerate(lesson_names, start=1):
+        lesson = parse_lesson(name, files[name], position, Source(name, findings), objective_ids)
+        if lesson is not None:
+            lessons.append(lesson)
     post_test = _parse_post_test(files, findings, objective_ids)
-    evaluation = ()
+    evaluation: tuple[EvaluationItem, ...] = ()
     if EVALUATION_FILE in files:
         source = Source(EVALUATION_FILE, findings)
         evaluation = parse_evaluation(
@@ -153,7 +156,7 @@ def _load(
     }
     package = CoursePackage(
         **values,
-        lessons=lessons,
+        lessons=tuple(lessons),
         post_test=post_test,
         evaluation=evaluation,
         files=MappingProxyType({name: files[name] for name in used}),
@@ -176,7 +179,7 @@ def _parse_post_test(
 
 
 def _check_unique(
-    findings: list[Finding], lessons: tuple[Lesson, ...], post_test: tuple[Question, ...]
+    findings: list[Finding], lessons: list[Lesson], post_test: tuple[Question, ...]
 ) -> None:
     slugs = [(lesson.slug, lesson.file, 1) for lesson in lessons]
     _check_unique_ids(findings, slugs, "lesson slug")

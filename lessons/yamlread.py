@@ -174,7 +174,9 @@ def construct(node: ScalarNode) -> object:
 class MapReader:
     """Typed, line-aware access to a YAML mapping; reports unknown, missing and ill-typed keys."""
 
-    def __init__(self, source: Source, node: Node | None, what: str, allowed: Iterable[str]):
+    def __init__(
+        self, source: Source, node: Node | None, what: str, allowed: Iterable[str]
+    ) -> None:
         self.source = source
         self.what = what
         self.entries: dict[str, tuple[Node, Node]] = {}
