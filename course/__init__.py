@@ -79,17 +79,22 @@ def _configure_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from course.admin import bp as admin_bp
     from course.auth.views import bp as auth_bp
     from course.health import bp as health_bp
     from course.learn import bp as learn_bp
+    from course.verify import bp as verify_bp
 
     app.register_blueprint(learn_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
 
 
 def _register_cli(app: Flask) -> None:
-    from course.cli import course_cli, users_cli
+    from course.cli import certs_cli, course_cli, users_cli
 
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(certs_cli)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -13,12 +14,14 @@ from sqlalchemy import select
 
 import lessons
 from course.extensions import db
+from course.issuing import check_credential
 from course.models import Course, Role
 from course.packages import export_files, import_package
 from course.users import create_user
 
 course_cli = AppGroup("course", help="Check, import and export course packages.")
 users_cli = AppGroup("users", help="Manage accounts.")
+certs_cli = AppGroup("certs", help="Check certificates and signed credentials.")
 
 
 def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
@@ -88,10 +91,13 @@ def import_command(paths: tuple[Path, ...]) -> None:
 @click.argument("slug")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 def export_command(slug: str, path: Path) -> None:
-    """Write the current version of course SLUG as a package folder at PATH."""
+    """Write the current version of course SLUG as a package folder at PATH (or PATH/SLUG)."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
         raise click.ClickException(f"no course with slug {slug!r}")
+    # A package folder is named after its slug; the checker insists on it.
+    if path.name != slug:
+        path = path / slug
     path.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(export_files(course).items()):
         (path / name).write_text(text, encoding="utf-8")
@@ -149,3 +155,23 @@ def demo_admin_command() -> None:
     with os.fdopen(fd, "w") as handle:
         handle.write(f"{email}\n{password}\n")
     click.echo(f"Demo admin created: {email} / {password} (saved in {secret_file})")
+
+
+@certs_cli.command("verify")
+@click.argument("file", type=click.File("rb"))
+def verify_credential_command(file) -> None:
+    """Check a signed credential FILE: its signature, then the certificate's status."""
+    try:
+        document = json.loads(file.read())
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name} is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise click.ClickException(f"{file.name} is not a credential")
+    check, found = check_credential(document)
+    if not check.valid:
+        click.echo(f"INVALID: {check.reason}")
+        raise SystemExit(1)
+    status = found.status if found else "unknown"
+    click.echo(f"signature valid; certificate {check.code} is {status}")
+    if status != "valid":
+        raise SystemExit(1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
@@ -44,8 +46,19 @@ def _wants_write_lock() -> bool:
     # transaction that upgrades later fails at once with SQLITE_BUSY instead of
     # waiting on the busy timeout.
     if has_request_context():
-        return request.method not in _READ_METHODS
+        return request.method not in _READ_METHODS or bool(g.get("writes"))
     return True
+
+
+def writes(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a GET view that may write (e.g. issuing a certificate on first view)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.writes = True
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def configure_sqlite(app: Flask, engine: Engine) -> None:

@@ -4,4 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("learn", __name__)
 
-from course.learn import assessment_views, views  # noqa: E402,F401  (registers routes)
+from course.learn import (  # noqa: E402,F401  (registers routes)
+    assessment_views,
+    certificate_views,
+    views,
+)

@@ -99,21 +99,10 @@ def evaluation(slug: str):
         tests.submit_evaluation(course, enrolment, values)
         db.session.commit()
         flash("Thank you. Your evaluation is saved and the course is complete.", "success")
+        # The certificate is issued on the next page, in its own transaction, so a
+        # problem there can never lose the evaluation just saved.
         return redirect(url_for("learn.completion", slug=slug), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
                            items=items, values=values, errors=errors, form=form,
                            likert=tests.LIKERT_LABELS), status
-
-
-@bp.get("/courses/<slug>/certificate")
-@login_required
-def completion(slug: str):
-    """The completion page (the certificate once certificates are issued)."""
-    course, enrolment = _enrolled(slug)
-    if enrolment.completed_at is None:
-        flash("The certificate is available once the course is complete.", "info")
-        return redirect(url_for("learn.course_page", slug=slug))
-    progress = tests.course_progress(course, enrolment)
-    return render_template("learn/complete.html", course=course, manifest=course.manifest,
-                           enrolment=enrolment, progress=progress)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.learn.assessment import course_progress
-from course.models import Enrolment, User
+from course.models import Certificate, Enrolment, User
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,13 @@ def transcript_rows(user: User) -> list[TranscriptRow]:
             )
         )
     return rows
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    """Return every certificate issued to the learner, newest first (superseded ones too)."""
+    query = (
+        select(Certificate)
+        .where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    return list(db.session.scalars(query))

@@ -11,7 +11,7 @@ from course.learn import bp
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
-from course.learn.transcript import transcript_rows
+from course.learn.transcript import certificates_of, transcript_rows
 
 
 @bp.errorhandler(learn.NotEnrolled)
@@ -167,4 +167,8 @@ def heartbeat(slug: str, lesson_slug: str):
 @login_required
 def transcript():
     """The learner's transcript: courses, status, score, active time, completion date."""
-    return render_template("learn/transcript.html", rows=transcript_rows(current_user))
+    return render_template(
+        "learn/transcript.html",
+        rows=transcript_rows(current_user),
+        certificates=certificates_of(current_user),
+    )

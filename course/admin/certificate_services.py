@@ -1,0 +1,58 @@
+"""Certificate records for administrators: search and ZIP export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+
+from sqlalchemy import or_, select
+
+from course import issuing
+from course.extensions import db
+from course.models import Certificate, Course, User
+
+
+def search_certificates(query: str | None, limit: int = 100) -> list[Certificate]:
+    """Return certificates whose code, holder name or e-mail matches, newest first."""
+    statement = select(Certificate).join(User, Certificate.user_id == User.id)
+    if query:
+        like = f"%{query.strip()}%"
+        statement = statement.where(
+            or_(Certificate.code.ilike(like), User.full_name.ilike(like), User.email.ilike(like))
+        )
+    statement = statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    return list(db.session.scalars(statement.limit(limit)))
+
+
+def get_certificate_or_none(code: str) -> Certificate | None:
+    """Return the certificate with this exact code."""
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None) -> bytes:
+    """Return a ZIP of the course's certificate PDFs issued in [start, end], with an index."""
+    statement = select(Certificate).where(Certificate.course_id == course.id)
+    if start:
+        statement = statement.where(
+            Certificate.issued_at >= dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+        )
+    if end:
+        after_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        statement = statement.where(Certificate.issued_at < after_end)
+    buffer = io.BytesIO()
+    index = io.StringIO()
+    writer = csv.writer(index)
+    writer.writerow(["code", "status", "participant_name", "completed_on", "issued_at",
+                     "pdf_sha256", "file"])
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in db.session.scalars(statement.order_by(Certificate.issued_at)):
+            name = f"certificate-{certificate.code}.pdf"
+            archive.writestr(name, issuing.pdf_of(certificate))
+            snapshot = certificate.snapshot
+            writer.writerow([certificate.code, certificate.status.value,
+                             snapshot["participant_name"], snapshot["completed_on"],
+                             snapshot["issued_at"], certificate.pdf_sha256, name])
+        archive.writestr("index.csv", index.getvalue())
+    return buffer.getvalue()

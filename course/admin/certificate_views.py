@@ -1,0 +1,97 @@
+"""Administrators' certificate actions: find, revoke, reissue, export."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from course import issuing
+from course.admin import bp
+from course.admin import certificate_services as services
+from course.admin.forms import CertificateExportForm, CertificateSearchForm, ReissueForm, RevokeForm
+from course.authz import role_required
+from course.extensions import db
+from course.learn.services import list_courses
+from course.models import Role
+
+
+def _certificate_or_404(code: str):
+    certificate = services.get_certificate_or_none(code)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+@bp.get("/certificates")
+@role_required(Role.ADMIN)
+def certificates():
+    """Search certificates and choose a course and dates for a ZIP export."""
+    search = CertificateSearchForm(request.args)
+    export = CertificateExportForm(formdata=None)
+    export.course.choices = [(c.slug, c.title) for c in list_courses()]
+    found = services.search_certificates(search.q.data)
+    return render_template("admin/certificates.html", search=search, export=export, found=found)
+
+
+@bp.get("/certificates/<code>")
+@role_required(Role.ADMIN)
+def certificate(code: str):
+    """One certificate: its record, status and history, with revoke and reissue."""
+    certificate = _certificate_or_404(code)
+    return render_template("admin/certificate.html", certificate=certificate,
+                           record=issuing.record_of(certificate),
+                           revoke_form=RevokeForm(), reissue_form=ReissueForm())
+
+
+@bp.post("/certificates/<code>/revoke")
+@role_required(Role.ADMIN)
+def revoke(code: str):
+    """Revoke a certificate with a reason."""
+    certificate, form = _certificate_or_404(code), RevokeForm()
+    if not form.validate_on_submit():
+        return render_template("admin/certificate.html", certificate=certificate,
+                               record=issuing.record_of(certificate), revoke_form=form,
+                               reissue_form=ReissueForm()), 422
+    try:
+        issuing.revoke(certificate, current_user, form.reason.data)
+    except ValueError as exc:
+        flash(str(exc).capitalize() + ".", "error")
+        return redirect(url_for("admin.certificate", code=code))
+    db.session.commit()
+    flash(f"Certificate {code} is revoked.", "success")
+    return redirect(url_for("admin.certificate", code=code))
+
+
+@bp.post("/certificates/<code>/reissue")
+@role_required(Role.ADMIN)
+def reissue(code: str):
+    """Reissue with the learner's corrected name; the old code shows as replaced."""
+    certificate = _certificate_or_404(code)
+    if not ReissueForm().validate_on_submit():
+        abort(400)
+    try:
+        replacement = issuing.reissue(certificate, current_user)
+    except ValueError as exc:
+        flash(str(exc).capitalize() + ".", "error")
+        return redirect(url_for("admin.certificate", code=code))
+    db.session.commit()
+    flash(f"Reissued as {replacement.code}; {code} now shows as replaced.", "success")
+    return redirect(url_for("admin.certificate", code=replacement.code))
+
+
+@bp.get("/certificates/export.zip")
+@role_required(Role.ADMIN)
+def export_certificates():
+    """Download a ZIP of a course's certificates issued in a date range."""
+    form = CertificateExportForm(request.args)
+    courses = {c.slug: c for c in list_courses()}
+    form.course.choices = [(slug, c.title) for slug, c in courses.items()]
+    if not form.validate():
+        abort(400)
+    data = services.certificates_zip(courses[form.course.data], form.start.data, form.end.data)
+    response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                         download_name=f"certificates-{form.course.data}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

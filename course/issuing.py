@@ -1,0 +1,250 @@
+"""Certificate issuing: record first, then PDF; exactly one live certificate per completion.
+
+Services flush and never commit. A certificate's snapshot and PDF hash are frozen at
+issue time: later changes to a name, a course or the template never alter it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+import certificates
+from course.audit import record_event
+from course.db import utcnow
+from course.dbutil import insert_ignoring_duplicates
+from course.extensions import db
+from course.models import (
+    Certificate,
+    CertificateStatus,
+    Enrolment,
+    EvaluationResponse,
+    User,
+)
+
+KEY_FILE = "credential-signing-key.pem"
+
+
+class NotEligible(Exception):
+    """The completion rule does not hold yet."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page may say about a code."""
+
+    code: str
+    status: str  # "valid", "revoked", "superseded" or "unknown"
+    certificate: Certificate | None
+
+
+def live_certificate(enrolment: Enrolment) -> Certificate | None:
+    """Return the learner's valid certificate for this enrolment, if one was issued."""
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.enrolment_id == enrolment.id,
+            Certificate.status == CertificateStatus.VALID,
+        )
+    )
+
+
+def _eligible(enrolment: Enrolment) -> bool:
+    evaluated = db.session.scalar(
+        select(EvaluationResponse.id).where(EvaluationResponse.enrolment_id == enrolment.id)
+    )
+    passed = any(attempt.passed for attempt in enrolment.attempts)
+    return bool(enrolment.completed_at and evaluated and passed)
+
+
+def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.CertificateRecord:
+    """Return the certificate record for a completed enrolment, as it would print today."""
+    course = enrolment.course
+    manifest = course.manifest
+    approval = manifest["provider"].get("approval") or {}
+    fmt = manifest["format"]
+    if "self-study" not in fmt.lower():
+        fmt = f"{fmt}; self-study"
+    config = current_app.config
+    return certificates.CertificateRecord(
+        code=code,
+        participant_name=user.full_name,
+        licence_number=user.licence_number,
+        licence_jurisdiction=user.licence_jurisdiction,
+        course_title=manifest["title"],
+        course_version=course.current_version.number,
+        completed_on=enrolment.completed_at.date(),
+        issued_at=utcnow().replace(microsecond=0),
+        contact_hours=Decimal(str(manifest["contact_hours"])),
+        credit_type=manifest["credit_type"],
+        format=fmt,
+        authors=tuple(
+            certificates.AuthorLine(name=a["name"], credentials=a.get("credentials") or "")
+            for a in manifest.get("authors", [])
+        ),
+        provider_name=manifest["provider"]["name"],
+        approval_body=approval.get("body"),
+        approval_number=approval.get("number"),
+        approval_statement=approval.get("statement"),
+        verify_url=certificates.verify_url_for(config["BASE_URL"], code),
+        signatory_name=config.get("CERT_SIGNATORY_NAME") or None,
+        signatory_title=config.get("CERT_SIGNATORY_TITLE") or None,
+    )
+
+
+def issue_certificate(enrolment: Enrolment) -> Certificate:
+    """Issue the certificate for a completed enrolment once; return the live one.
+
+    Two racing requests both try to insert; the unique index on live certificates
+    lets exactly one row in, and both return it.
+
+    :raise NotEligible: when lessons, post-test or evaluation are not all done.
+    """
+    existing = live_certificate(enrolment)
+    if existing is not None:
+        return existing
+    if not _eligible(enrolment):
+        raise NotEligible(enrolment.course.slug)
+    record = build_record(enrolment, enrolment.user, certificates.new_code())
+    pdf = certificates.render_pdf(record)
+    inserted = insert_ignoring_duplicates(
+        Certificate,
+        {
+            "code": record.code,
+            "user_id": enrolment.user_id,
+            "course_id": enrolment.course_id,
+            "version_id": enrolment.course.current_version_id,
+            "enrolment_id": enrolment.id,
+            "status": CertificateStatus.VALID.value,
+            "issued_at": record.issued_at,
+            "snapshot": record.to_dict(),
+            "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+        },
+    )
+    certificate = live_certificate(enrolment)
+    if inserted:
+        audit(None, "certificate.issued", certificate, {"user_id": enrolment.user_id})
+    return certificate
+
+
+def record_of(certificate: Certificate) -> certificates.CertificateRecord:
+    """Return the frozen record a certificate was issued with."""
+    return certificates.CertificateRecord.from_dict(certificate.snapshot)
+
+
+def pdf_of(certificate: Certificate) -> bytes:
+    """Render the certificate's PDF from its frozen record (same bytes as at issue)."""
+    return certificates.render_pdf(record_of(certificate))
+
+
+def revoke(certificate: Certificate, actor: User, reason: str) -> Certificate:
+    """Revoke a valid certificate with a reason; it then verifies as revoked."""
+    if certificate.status != CertificateStatus.VALID:
+        raise ValueError("only a valid certificate can be revoked")
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason.strip()
+    db.session.flush()
+    audit(actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason})
+    return certificate
+
+
+def reissue(certificate: Certificate, actor: User) -> Certificate:
+    """Issue a new certificate with today's name on the account; supersede the old one.
+
+    The completion date and course version stay as first certified.
+    """
+    if certificate.status != CertificateStatus.VALID:
+        raise ValueError("only a valid certificate can be reissued")
+    old = record_of(certificate)
+    enrolment = certificate_enrolment(certificate)
+    fresh = build_record(enrolment, certificate.user, certificates.new_code())
+    record = certificates.CertificateRecord.from_dict(
+        {**old.to_dict(), **_changed_fields(fresh), "issued_at": fresh.issued_at.isoformat()}
+    )
+    certificate.status = CertificateStatus.SUPERSEDED
+    db.session.flush()
+    replacement = Certificate(
+        code=record.code,
+        user_id=certificate.user_id,
+        course_id=certificate.course_id,
+        version_id=certificate.version_id,
+        enrolment_id=certificate.enrolment_id,
+        status=CertificateStatus.VALID,
+        issued_at=record.issued_at,
+        snapshot=record.to_dict(),
+        pdf_sha256=hashlib.sha256(certificates.render_pdf(record)).hexdigest(),
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    certificate.superseded_by_id = replacement.id
+    audit(actor, "certificate.reissued", certificate, {"new_code": replacement.code})
+    return replacement
+
+
+def _changed_fields(fresh: certificates.CertificateRecord) -> dict[str, object]:
+    # A reissue corrects who the certificate names, nothing about what was earned.
+    data = fresh.to_dict()
+    keys = ("code", "verify_url", "participant_name", "licence_number", "licence_jurisdiction")
+    return {key: data[key] for key in keys}
+
+
+def certificate_enrolment(certificate: Certificate) -> Enrolment:
+    """Return the enrolment a certificate was issued for."""
+    return db.session.get(Enrolment, certificate.enrolment_id)
+
+
+def verify_code(text: str) -> Verification | None:
+    """Look up a typed or scanned code; None when it is malformed (typo caught offline)."""
+    code = certificates.normalize_code(text)
+    if code is None:
+        return None
+    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+    status = certificate.status.value if certificate else "unknown"
+    return Verification(code=code, status=status, certificate=certificate)
+
+
+def signing_key() -> bytes:
+    """Return the instance's Ed25519 key, creating it on first use (never in the repo)."""
+    path = Path(current_app.instance_path) / KEY_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    pem = certificates.generate_signing_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()  # another process made it first: use theirs
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return pem
+
+
+def credential_of(certificate: Certificate) -> dict:
+    """Return the certificate as a signed Open Badges 3.0 credential."""
+    record = record_of(certificate)
+    return certificates.issue_credential(
+        record,
+        issuer_id=current_app.config["BASE_URL"].rstrip("/"),
+        issuer_name=record.provider_name,
+        private_pem=signing_key(),
+    )
+
+
+def check_credential(document: dict) -> tuple[certificates.CredentialCheck, Verification | None]:
+    """Check a credential's signature offline, then its certificate's current status."""
+    result = certificates.verify_credential(document, certificates.public_key_pem(signing_key()))
+    if not result.valid or result.code is None:
+        return result, None
+    return result, verify_code(result.code)
+
+
+def audit(actor: User | None, action: str, certificate: Certificate, detail: dict) -> None:
+    """Record a certificate event in the audit log."""
+    record_event(actor, action, "certificate", certificate.code, detail)

@@ -1,0 +1,82 @@
+"""The learner's certificate: HTML page, PDF and signed credential, owner-only."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from course import issuing
+from course.db import writes
+from course.extensions import db
+from course.learn import bp
+from course.learn import services as learn
+from course.models import Certificate
+
+
+def own_certificate_or_404(code: str) -> Certificate:
+    """Return one of the signed-in learner's certificates.
+
+    :raise 404: for unknown codes and for other people's certificates alike.
+    """
+    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    return certificate
+
+
+def _download(data: bytes, mimetype: str, name: str):
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/courses/<slug>/certificate")
+@login_required
+@writes
+def completion(slug: str):
+    """Issue (once) and show the learner's certificate for a completed course."""
+    course = learn.get_course_or_404(slug)
+    enrolment = learn.require_enrolment(current_user, course)
+    if enrolment.completed_at is None:
+        flash("The certificate is available once the course is complete.", "info")
+        return redirect(url_for("learn.course_page", slug=slug))
+    certificate = issuing.issue_certificate(enrolment)
+    db.session.commit()
+    return redirect(url_for("learn.certificate", code=certificate.code))
+
+
+@bp.get("/me/certificates/<code>")
+@login_required
+def certificate(code: str):
+    """An accessible HTML certificate that prints on one page."""
+    certificate = own_certificate_or_404(code)
+    record = issuing.record_of(certificate)
+    qr = segno.make(record.verify_url, error="m").svg_inline(scale=3, title="QR code: verify")
+    return render_template("learn/certificate.html", certificate=certificate, record=record,
+                           qr=Markup(qr), manifest=certificate.course.manifest)
+
+
+@bp.get("/me/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    """Download the certificate PDF, re-rendered from its frozen record."""
+    certificate = own_certificate_or_404(code)
+    return _download(issuing.pdf_of(certificate), "application/pdf", f"certificate-{code}.pdf")
+
+
+@bp.get("/me/certificates/<code>.json")
+@login_required
+def certificate_credential(code: str):
+    """Download the certificate as a signed Open Badges 3.0 credential."""
+    certificate = own_certificate_or_404(code)
+    document = issuing.credential_of(certificate)
+    data = json.dumps(document, indent=2, ensure_ascii=False).encode()
+    current_app.logger.info("Credential for %s downloaded", code)
+    return _download(data, "application/ld+json", f"certificate-{code}.json")

@@ -1,0 +1,30 @@
+"""Verification forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+
+class CodeForm(FlaskForm):
+    """Type a certificate code (GET form: no token needed, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(
+        "Certificate ID",
+        validators=[DataRequired(message="Enter the certificate ID."), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class CredentialForm(FlaskForm):
+    """Upload a signed credential (JSON) to check its signature and status."""
+
+    credential = FileField(
+        "Signed credential file (.json)",
+        validators=[FileRequired(message="Choose the credential file.")],
+    )

@@ -1,0 +1,73 @@
+"""Verify a certificate by its code, by QR, or by its signed credential."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, redirect, render_template, request, url_for
+
+from course import issuing
+from course.extensions import limiter
+from course.verify import bp
+from course.verify.forms import CodeForm, CredentialForm
+
+
+def _limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
+
+
+@bp.get("")
+@limiter.limit(_limit)
+def lookup():
+    """The verification form; a valid-looking code goes to its own page."""
+    form = CodeForm(request.args) if _has_query() else CodeForm(formdata=None)
+    if _has_query() and form.validate():
+        found = issuing.verify_code(form.code.data)
+        if found is not None:
+            return redirect(url_for("verify.result", code=found.code))
+        form.code.errors.append(
+            "That ID is not in the right form or has a typing mistake: please check it "
+            "against the certificate (IDs use the letters and digits shown, in groups of four)."
+        )
+    return render_template("verify/lookup.html", form=form, upload=CredentialForm())
+
+
+def _has_query() -> bool:
+    return "code" in request.args
+
+
+@bp.get("/<code>")
+@limiter.limit(_limit)
+def result(code: str):
+    """Say whether a certificate is valid, revoked, superseded or unknown."""
+    found = issuing.verify_code(code)
+    if found is None:
+        return render_template("verify/result.html", found=None, code=code), 404
+    if found.code != code:
+        return redirect(url_for("verify.result", code=found.code))
+    status = 404 if found.status == "unknown" else 200
+    return render_template("verify/result.html", found=found, code=code,
+                           record=_record(found)), status
+
+
+def _record(found: issuing.Verification):
+    return issuing.record_of(found.certificate) if found.certificate else None
+
+
+@bp.post("/credential")
+@limiter.limit(_limit)
+def credential():
+    """Check an uploaded Open Badges credential's signature and its certificate's status."""
+    form = CredentialForm()
+    if not form.validate_on_submit():
+        return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
+    try:
+        document = json.loads(form.credential.data.read(1_000_000))
+    except (ValueError, UnicodeDecodeError):
+        document = None
+    if not isinstance(document, dict):
+        form.credential.errors.append("That file is not a credential in JSON form.")
+        return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
+    check, found = issuing.check_credential(document)
+    return render_template("verify/credential.html", check=check, found=found,
+                           record=_record(found) if found else None)

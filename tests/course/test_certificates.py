@@ -1,0 +1,255 @@
+"""Certificates in the app: issued once, frozen, owner-only, verifiable, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from course.extensions import db
+from course.models import AuditEvent, Certificate, Course, Role, User
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+
+
+def _complete(app, client, package_dir: Path, **user_fields) -> User:
+    """Sign a new learner in and take them through the whole course."""
+    with app.app_context():
+        if db.session.scalar(select(Course)) is None:
+            import_course(package_dir)
+        learner = make_user(**user_fields)
+        sign_in(client, learner)
+        client.post("/courses/minimal/enrol")
+        finish_lessons(client, "minimal")
+        attempt = open_attempt(client, "minimal")
+        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        client.post(
+            "/courses/minimal/evaluation", data=evaluation_form(db.session.scalar(select(Course)))
+        )
+    return learner
+
+
+@pytest.fixture
+def package(package_copy: Path) -> Path:
+    manifest = package_copy / "course.yaml"
+    manifest.write_text(
+        manifest.read_text().replace("min_active_minutes: 20", "min_active_minutes: 0")
+    )
+    return package_copy
+
+
+@pytest.fixture
+def issued(app, client, package):
+    """A learner with a completed course; returns (learner, certificate code)."""
+    learner = _complete(
+        app,
+        client,
+        package,
+        full_name="Zoë Nguyễn-O'Brien",
+        licence_number="LSW-12345",
+        licence_jurisdiction="Ohio",
+    )
+    response = client.get("/courses/minimal/certificate")
+    assert response.status_code == 302
+    code = response.location.rsplit("/", 1)[1]
+    return learner, code
+
+
+def test_completing_the_course_issues_exactly_one_certificate(app, client, issued):
+    _, code = issued
+    again = client.get("/courses/minimal/certificate")
+    assert again.location.endswith(f"/me/certificates/{code}")
+    page = client.get(f"/me/certificates/{code}").get_data(as_text=True)
+    assert "Zoë Nguyễn-O&#39;Brien" in page
+    assert "LSW-12345" in page and "Example Board of Social Work" in page
+    assert "<svg" in page  # the QR code
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+def test_the_pdf_carries_every_field_and_matches_the_stored_hash(app, client, issued):
+    _, code = issued
+    response = client.get(f"/me/certificates/{code}.pdf")
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages
+    )
+    for field in (
+        "Zoë Nguyễn-O'Brien",
+        "LSW-12345",
+        "Youth Who Run from Foster Care",
+        "Alex Rivera",
+        "Example CE Provider",
+        "886-123",
+        code,
+    ):
+        assert field in text, field
+    with app.app_context():
+        stored = db.session.scalar(select(Certificate))
+        assert hashlib.sha256(response.data).hexdigest() == stored.pdf_sha256
+
+
+def test_an_issued_certificate_does_not_change_when_the_name_does(app, client, issued):
+    learner, code = issued
+    with app.app_context():
+        db.session.get(User, learner.id).full_name = "Somebody Else"
+        db.session.commit()
+    page = client.get(f"/me/certificates/{code}").get_data(as_text=True)
+    assert "Nguyễn" in page and "Somebody Else" not in page
+
+
+def test_another_learner_gets_404_for_someone_elses_certificate(app, issued):
+    _, code = issued
+    with app.app_context():
+        other = sign_in(app.test_client(), make_user())
+    for suffix in ("", ".pdf", ".json"):
+        assert other.get(f"/me/certificates/{code}{suffix}").status_code == 404
+
+
+def test_the_certificate_is_not_issued_before_completion(app, client, package):
+    with app.app_context():
+        import_course(package)
+        sign_in(client, make_user())
+    client.post("/courses/minimal/enrol")
+    response = client.get("/courses/minimal/certificate")
+    assert response.status_code == 302 and response.location.endswith("/courses/minimal")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_public_verification_shows_only_the_essentials(app, issued):
+    _, code = issued
+    public = app.test_client()
+    page = public.get(f"/verify/{code}").get_data(as_text=True)
+    assert "Valid certificate" in page and "Zoë Nguyễn-O&#39;Brien" in page
+    assert "LSW-12345" not in page  # the licence number is not public
+    typed = public.get("/verify", query_string={"code": code.lower().replace("-", " ")})
+    assert typed.status_code == 302 and typed.location.endswith(f"/verify/{code}")
+
+
+def test_a_typo_is_caught_before_any_lookup_and_unknown_codes_say_so(app, issued):
+    _, code = issued
+    public = app.test_client()
+    wrong = code[:-3] + ("A" if code[-3] != "A" else "B") + code[-2:]
+    typo = public.get("/verify", query_string={"code": wrong})
+    assert typo.status_code == 200 and "typing mistake" in typo.get_data(as_text=True)
+    import certificates
+
+    unknown = public.get(f"/verify/{certificates.new_code()}")
+    assert unknown.status_code == 404 and "No certificate found" in unknown.get_data(as_text=True)
+
+
+def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, issued):
+    _, code = issued
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    empty = admin.post(f"/admin/certificates/{code}/revoke", data={"reason": ""})
+    assert empty.status_code == 422
+    admin.post(f"/admin/certificates/{code}/revoke", data={"reason": "Completed by another person"})
+    page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    assert "Revoked." in page and "revoked on" in page
+    with app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "certificate.revoked")
+        )
+        assert event.subject_id == code and event.detail["reason"] == "Completed by another person"
+
+
+def test_reissue_after_a_name_correction_supersedes_the_old_code(app, issued):
+    learner, code = issued
+    with app.app_context():
+        db.session.get(User, learner.id).full_name = "Zoë Nguyễn O'Brien-Park"
+        db.session.commit()
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    response = admin.post(f"/admin/certificates/{code}/reissue")
+    new_code = response.location.rsplit("/", 1)[1]
+    assert new_code != code
+    public = app.test_client()
+    assert "Replaced." in public.get(f"/verify/{code}").get_data(as_text=True)
+    fresh = public.get(f"/verify/{new_code}").get_data(as_text=True)
+    assert "Valid certificate" in fresh and "O&#39;Brien-Park" in fresh
+    with app.app_context():
+        old = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        new = db.session.scalar(select(Certificate).where(Certificate.code == new_code))
+        assert old.superseded_by_id == new.id
+        assert new.snapshot["completed_on"] == old.snapshot["completed_on"]
+
+
+def test_learners_and_visitors_cannot_use_admin_certificate_actions(app, client, issued):
+    _, code = issued
+    assert (
+        client.post(f"/admin/certificates/{code}/revoke", data={"reason": "x"}).status_code == 403
+    )
+    anonymous = app.test_client().get("/admin/certificates")
+    assert anonymous.status_code == 302 and "/auth/login" in anonymous.location
+
+
+def test_admin_downloads_a_zip_of_a_courses_certificates(app, issued):
+    _, code = issued
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    response = admin.get("/admin/certificates/export.zip", query_string={"course": "minimal"})
+    assert response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert f"certificate-{code}.pdf" in archive.namelist()
+        assert code in archive.read("index.csv").decode()
+    future = admin.get(
+        "/admin/certificates/export.zip", query_string={"course": "minimal", "start": "2999-01-01"}
+    )
+    with zipfile.ZipFile(io.BytesIO(future.data)) as archive:
+        assert archive.namelist() == ["index.csv"]
+
+
+def test_the_signed_credential_verifies_and_a_tampered_one_fails(
+    app, client, runner, issued, tmp_path
+):
+    _, code = issued
+    document = json.loads(client.get(f"/me/certificates/{code}.json").data)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(document))
+    result = runner.invoke(args=["certs", "verify", str(good)])
+    assert result.exit_code == 0 and f"certificate {code} is valid" in result.output
+    document["credentialSubject"]["name"] = "Someone Else"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    tampered = runner.invoke(args=["certs", "verify", str(bad)])
+    assert tampered.exit_code == 1 and "INVALID" in tampered.output
+    upload = app.test_client().post(
+        "/verify/credential",
+        data={"credential": (io.BytesIO(bad.read_bytes()), "bad.json")},
+        content_type="multipart/form-data",
+    )
+    assert "Not valid." in upload.get_data(as_text=True)
+    ok = app.test_client().post(
+        "/verify/credential",
+        data={"credential": (io.BytesIO(good.read_bytes()), "good.json")},
+        content_type="multipart/form-data",
+    )
+    assert "The signature is valid" in ok.get_data(as_text=True)
+
+
+def test_verification_lookups_are_rate_limited(tmp_path):
+    from course import create_app
+    from course.extensions import limiter
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "RATELIMIT_ENABLED": True,
+            "VERIFY_RATE_LIMIT": "5 per minute",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/rl.db",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        limiter.reset()
+    client = app.test_client()
+    statuses = [client.get("/verify/AAAA-AAAA-AAAA-AAAA-A").status_code for _ in range(7)]
+    assert statuses[-1] == 429 and 429 not in statuses[:5]
