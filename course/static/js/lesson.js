@@ -9,16 +9,21 @@
   var csrf = meta ? meta.getAttribute("content") : "";
 
   document.querySelectorAll("form.check-form").forEach(function (form) {
+    var busy = false;
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !window.FormData) { return; }
       event.preventDefault();
+      if (busy) { return; }
       var button = form.querySelector("button[type=submit]");
       var region = form.querySelector(".feedback");
       if (!form.querySelector("input[name=choice]:checked")) {
         region.innerHTML = '<p class="field-error">Choose an answer, then check it.</p>';
         return;
       }
-      button.disabled = true;
+      // Not button.disabled: disabling the focused button drops keyboard focus to the
+      // top of the page, and the learner loses their place.
+      busy = true;
+      button.setAttribute("aria-disabled", "true");
       fetch(form.action, {
         method: "POST",
         body: new FormData(form),
@@ -34,7 +39,8 @@
       }).catch(function () {
         form.submit();  // fall back to the ordinary post-and-redirect
       }).finally(function () {
-        button.disabled = false;
+        busy = false;
+        button.removeAttribute("aria-disabled");
       });
     });
   });
