@@ -1,0 +1,319 @@
+"""Helpers for the browser tests: answer keys, axe-core checks, keyboard moves, a learner."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import Course, Question
+
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+PASSWORD = "plum tractor lantern seventeen"
+
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """The right and one wrong selection for a question, as choice keys."""
+
+    right: tuple[str, ...]
+    wrong: tuple[str, ...]
+    type: str
+
+
+def answer_keys(server: Any) -> dict[str, AnswerKey]:
+    """Read every question's answer key from the server's database (the test owns it)."""
+    with server.app.app_context():
+        course_id = select(Course.id).where(Course.slug == server.slug).scalar_subquery()
+        questions = db.session.scalars(select(Question).where(Question.course_id == course_id))
+        keys = {
+            q.key: AnswerKey(
+                right=tuple(c.key for c in q.choices if c.is_correct),
+                wrong=(next(c.key for c in q.choices if not c.is_correct),),
+                type=q.type,
+            )
+            for q in questions
+        }
+        db.session.remove()
+    return keys
+
+
+def new_learner() -> tuple[str, str]:
+    """Return a fresh full name and e-mail address."""
+    n = next(_serial)
+    return f"Jordan Browser{n}", f"browser-learner{n}@example.org"
+
+
+def check_keys(page: Page) -> list[str]:
+    """Return the question keys of the knowledge checks on a lesson page, in order."""
+    ids = page.locator("section.check").evaluate_all("s => s.map(e => e.id)")
+    return [i.removeprefix("check-") for i in ids]
+
+
+# -- accessibility ---------------------------------------------------------------------
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core on the page (WCAG 2.1 A and AA rules); return serious and critical ones."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        """async (tags) => {
+            const result = await window.axe.run(document, {
+                runOnly: {type: "tag", values: tags},
+                resultTypes: ["violations"],
+            });
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+    return [v for v in found if v["impact"] in BLOCKING_IMPACTS]
+
+
+def assert_accessible(page: Page, what: str, seen: set[str] | None = None) -> None:
+    """Fail with a readable list when axe-core finds a serious or critical violation."""
+    violations = axe_violations(page)
+    assert not violations, f"{what} ({page.url}):\n" + json.dumps(violations, indent=2)
+    if seen is not None:
+        seen.add(what)
+
+
+# -- keyboard --------------------------------------------------------------------------
+
+
+def focused(page: Page) -> dict[str, str]:
+    """Describe the element that has keyboard focus."""
+    return page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            return {id: e.id || "", tag: e.tagName.toLowerCase(), type: e.type || "",
+                    name: e.name || "", text: (e.textContent || "").trim()};
+        }"""
+    )
+
+
+def tab_to(page: Page, matches, limit: int = 120) -> dict[str, str]:
+    """Press Tab until the focused element matches; return its description."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        current = focused(page)
+        if matches(current):
+            return current
+    raise AssertionError(f"Tab never reached the element (last focus: {focused(page)})")
+
+
+def choose_by_keyboard(page: Page, prefix: str, ids: tuple[str, ...], kind: str) -> None:
+    """Select the inputs with these ids (all starting with ``prefix``) by keyboard alone.
+
+    Radios: Tab into the group, Space selects the focused one, arrow keys move the
+    selection. Checkboxes: Tab from box to box, Space ticks the ones wanted.
+    """
+    in_group = lambda f: f["tag"] == "input" and f["id"].startswith(prefix)  # noqa: E731
+    current = tab_to(page, in_group)
+    if kind == "radio":
+        (target,) = ids
+        page.keyboard.press("Space")
+        for _ in range(10):
+            if focused(page)["id"] == target:
+                break
+            page.keyboard.press("ArrowDown")
+        else:
+            raise AssertionError(f"arrow keys never reached {target}")
+        return
+    wanted = set(ids)
+    while wanted:
+        if current["id"] in wanted:
+            page.keyboard.press("Space")
+            wanted.discard(current["id"])
+        if wanted:
+            page.keyboard.press("Tab")
+            current = focused(page)
+            assert in_group(current), f"Tab left the group {prefix} before ticking {wanted}"
+
+
+# -- a learner's way through the course -------------------------------------------
+
+RIGHT = "That's right."
+NOT_QUITE = "Not quite. Here is why, and you are welcome to try again."
+
+
+class Journey:
+    """One learner's way through the course in one browser page."""
+
+    def __init__(self, page: Page, server, *, js: bool, audit: bool) -> None:
+        self.page, self.server, self.js = page, server, js
+        self.keys: dict[str, AnswerKey] = answer_keys(server)
+        self.audited: set[str] | None = set() if audit else None
+        self.name = ""
+
+    def audit(self, what: str) -> None:
+        if self.audited is not None:
+            assert_accessible(self.page, what, self.audited)
+
+    def heading(self):
+        return self.page.get_by_role("heading", level=1)
+
+    # -- account -------------------------------------------------------------------
+
+    def sign_up(self) -> str:
+        page, server = self.page, self.server
+        page.goto(server.url + "/")
+        expect(self.heading()).to_have_text("Courses")
+        self.audit("catalogue")
+        page.get_by_role("link", name=server.title).click()
+        expect(self.heading()).to_have_text(server.title)
+        self.audit("course page")
+        page.locator(".actions").get_by_role("link", name="sign in", exact=True).click()
+        expect(self.heading()).to_have_text("Sign in")
+        self.audit("sign-in")
+        page.get_by_role("link", name="Create an account").click()
+        expect(self.heading()).to_have_text("Create an account")
+        self.audit("register")
+        name, email = new_learner()
+        page.get_by_label("Full name").fill(name)
+        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Create a password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        # Back on the course page it came from, signed in.
+        expect(page).to_have_url(f"{server.url}/courses/{server.slug}")
+        expect(page.locator(".flashes")).to_contain_text(f"Welcome, {name}")
+        self.name = name
+        return name
+
+    # -- lessons -------------------------------------------------------------------
+
+    def answer(self, key: str, choices: tuple[str, ...], verdict: str) -> None:
+        """Answer a knowledge check and wait for its feedback (in place with JS)."""
+        page = self.page
+        section = page.locator(f"#check-{key}")
+        for box in section.locator("input[name=choice]").all():
+            wanted = box.get_attribute("value") in choices
+            if box.get_attribute("type") == "checkbox":
+                box.set_checked(wanted)
+            elif wanted:
+                box.check()
+        page.evaluate("() => { window.sameDocument = true; }")
+        section.get_by_role("button").click()
+        region = section.locator(".feedback[aria-live=polite]")
+        expect(region.locator(".feedback-verdict")).to_have_text(verdict)
+        expect(region.locator(".feedback-why").first).not_to_be_empty()
+        if self.js:
+            assert page.evaluate("() => window.sameDocument === true"), "the page reloaded"
+            expect(section.get_by_role("button")).to_have_text("Check again")
+        else:
+            expect(page).to_have_url(re.compile(rf"#check-{re.escape(key)}$"))
+            assert page.evaluate("() => window.sameDocument === undefined")
+
+    def lessons(self) -> None:
+        page = self.page
+        page.get_by_role("button", name="Start the course").click()
+        titles = []
+        for number in range(1, 100):
+            expect(page.locator(".breadcrumbs")).to_contain_text(f"Lesson {number} of")
+            titles.append(self.heading().inner_text())
+            keys = check_keys(page)
+            assert keys, "every lesson of the test course has knowledge checks"
+            for index, key in enumerate(keys):
+                if number == 1 and index == 0:
+                    # A wrong answer first: feedback explains, and the learner tries again.
+                    self.answer(key, self.keys[key].wrong, NOT_QUITE)
+                    self.audit("lesson with feedback")
+                self.answer(key, self.keys[key].right, RIGHT)
+            finish = page.get_by_role("button", name=re.compile(r"^Complete and"))
+            last = finish.inner_text() == "Complete and go to the post-test"
+            finish.click()
+            if last:
+                break
+            expect(page.locator(".breadcrumbs")).to_contain_text(f"Lesson {number + 1} of")
+        assert len(titles) == 2 and len(set(titles)) == 2
+
+    # -- post-test, evaluation, completion -----------------------------------------
+
+    def post_test(self, right: int) -> None:
+        """Answer the open attempt with ``right`` questions correct, then submit."""
+        page = self.page
+        expect(self.heading()).to_have_text("Post-test")
+        fieldsets = page.locator("form.post-test fieldset.question")
+        ids = fieldsets.evaluate_all("f => f.map(e => e.id)")
+        assert len(ids) == 10
+        for index, fieldset_id in enumerate(ids):
+            answer = self.keys[fieldset_id.removeprefix("q-")]
+            wanted = answer.right if index < right else answer.wrong
+            for box in page.locator(f"[id='{fieldset_id}'] input").all():
+                if box.get_attribute("type") == "checkbox":
+                    box.set_checked(box.get_attribute("value") in wanted)
+                elif box.get_attribute("value") in wanted:
+                    box.check()
+        page.get_by_role("button", name="Submit my answers").click()
+
+    def fail_then_pass(self) -> None:
+        page = self.page
+        self.audit("post-test")
+        self.post_test(right=7)
+        expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
+        result = page.locator(".result[role=status]")
+        expect(result).to_contain_text("You answered 7 of 10 correctly (70%)")
+        expect(result).to_contain_text("The passing score is 80%")
+        expect(page.locator(".review-item.is-incorrect")).to_have_count(3)
+        self.audit("review")
+        page.get_by_role("link", name="Try again").click()
+        self.post_test(right=10)
+        expect(page).to_have_url(re.compile(r"/post-test/attempts/2$"))
+        expect(result).to_contain_text("You answered 10 of 10 correctly (100%)")
+        expect(result).to_contain_text("You passed.")
+        page.get_by_role("link", name="Continue to the evaluation").click()
+
+    def evaluation(self) -> None:
+        page = self.page
+        expect(self.heading()).to_have_text("Course evaluation")
+        page.get_by_role("button", name="Submit the evaluation").click()
+        summary = page.locator(".error-summary[role=alert]")
+        expect(summary).to_contain_text("Please check 5 answer(s)")
+        expect(page.locator(".field-error")).to_have_count(5)
+        self.audit("evaluation with errors")
+        for fieldset in page.locator("form.evaluation fieldset").all():
+            fieldset.get_by_role("radio").last.check()
+        page.get_by_label(re.compile("how many minutes")).fill("45")
+        page.get_by_label(re.compile("Anything else")).fill("Clear and kind. Thank you.")
+        page.get_by_role("button", name="Submit the evaluation").click()
+
+    def completion(self) -> None:
+        page, server = self.page, self.server
+        # The evaluation leads to the learner's certificate, issued on the spot.
+        flash = "Thank you. Your evaluation is saved and the course is complete."
+        expect(page.locator(".flashes")).to_have_text(flash)
+        expect(self.heading()).to_have_text("Certificate of Completion")
+        certificate = page.locator("article.certificate")
+        expect(certificate).to_contain_text(self.name)
+        expect(certificate).to_contain_text(server.title)
+        self.audit("completion")
+        nav = page.get_by_role("navigation", name="Account")
+        nav.get_by_role("link", name="My transcript").click()
+        expect(self.heading()).to_have_text("My transcript")
+        row = page.get_by_role("row", name=re.compile(re.escape(server.title)))
+        expect(row).to_contain_text("Completed")
+        expect(row).to_contain_text("100% (2 attempts)")
+        expect(row).to_contain_text("1 contact hour")
+        expect(page.get_by_role("link", name=server.title)).to_have_count(2)  # row, certificate
+        self.audit("transcript")
+
+    def whole_course(self) -> None:
+        self.sign_up()
+        self.lessons()
+        self.fail_then_pass()
+        self.evaluation()
+        self.completion()

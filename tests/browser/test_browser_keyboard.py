@@ -1,0 +1,85 @@
+"""A lesson and the post-test with the keyboard alone: Tab, Space, Enter and arrow keys."""
+
+from __future__ import annotations
+
+import re
+
+from browser_kit import (
+    RIGHT,
+    Journey,
+    answer_keys,
+    check_keys,
+    choose_by_keyboard,
+    focused,
+    tab_to,
+)
+from playwright.sync_api import Page, expect
+
+
+def _kind(question_type: str) -> str:
+    return "checkbox" if question_type == "multiple" else "radio"
+
+
+def _press_button(page: Page, name: str) -> None:
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == name)
+    page.keyboard.press("Enter")
+
+
+def _check_by_keyboard(page: Page, key: str, choices: tuple[str, ...], kind: str) -> None:
+    """Answer a knowledge check with the keyboard; the answer is checked in place."""
+    choose_by_keyboard(page, f"{key}-", tuple(f"{key}-{c}" for c in choices), kind)
+    for box in page.locator(f"#check-{key} input[name=choice]").all():
+        expect(box).to_be_checked(checked=box.get_attribute("value") in choices)
+    # The button follows the choices directly.
+    tab_to(page, lambda f: f["text"] == "Check my answer", limit=len(choices) + 3)
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#feedback-{key} .feedback-verdict")).to_have_text(RIGHT)
+    # The learner keeps their place: focus stays on the button they pressed.
+    expect(page.locator(f"#check-{key} button")).to_be_focused()
+
+
+def test_a_lesson_and_the_post_test_by_keyboard_alone(browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=True, audit=False)
+        journey.sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        expect(page.locator(".breadcrumbs")).to_contain_text("Lesson 1 of 2")
+
+        # From here on, keys only. The first Tab offers the skip link, which moves focus
+        # past the header to the lesson.
+        page.keyboard.press("Tab")
+        assert focused(page)["text"] == "Skip to main content"
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_be_focused()
+        kinds = set()
+        for key in check_keys(page):
+            kinds.add(_kind(keys[key].type))
+            _check_by_keyboard(page, key, keys[key].right, _kind(keys[key].type))
+        assert kinds == {"radio", "checkbox"}, "the lesson exercises both kinds of input"
+        _press_button(page, "Complete and continue")
+        expect(page.locator(".breadcrumbs")).to_contain_text("Lesson 2 of 2")
+
+        # Lesson 2 by pointer, to reach the post-test.
+        for key in check_keys(page):
+            journey.answer(key, keys[key].right, RIGHT)
+        page.get_by_role("button", name="Complete and go to the post-test").click()
+
+        # The post-test by keyboard alone.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
+        fieldset_ids = page.locator("fieldset.question").evaluate_all("f => f.map(e => e.id)")
+        assert len(fieldset_ids) == 10
+        for fieldset_id in fieldset_ids:
+            answer = keys[fieldset_id.removeprefix("q-")]
+            ids = tuple(f"{fieldset_id}-{c}" for c in answer.right)
+            choose_by_keyboard(page, f"{fieldset_id}-", ids, _kind(answer.type))
+        assert page.locator("fieldset.question input:checked").count() == sum(
+            len(keys[i.removeprefix("q-")].right) for i in fieldset_ids
+        )
+        _press_button(page, "Submit my answers")
+        expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
+        expect(page.locator(".result")).to_contain_text("You answered 10 of 10 correctly (100%)")
+    finally:
+        context.close()
