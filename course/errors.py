@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from course.extensions import db
@@ -10,6 +11,10 @@ from course.extensions import db
 
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_template("errors/error.html", error=exc, csrf=True), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

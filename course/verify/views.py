@@ -13,7 +13,7 @@ from course.verify.forms import CodeForm, CredentialForm
 
 
 def _limit() -> str:
-    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
+    return current_app.config["VERIFY_RATE_LIMIT"]
 
 
 @bp.get("")
