@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import segno
 from reportlab.lib.colors import HexColor
@@ -14,6 +15,7 @@ from .record import CertificateRecord
 
 __all__ = ["render_pdf"]
 
+_render_lock = threading.Lock()
 BORDER_OUTER = 22.0
 BORDER_INNER = 27.0
 
@@ -79,6 +81,15 @@ def render_pdf(record: CertificateRecord) -> bytes:
     """Render the certificate as PDF bytes: one landscape Letter page, fonts embedded."""
     register_fonts()
     layout = layout_certificate(record)
+    # ReportLab's TrueType subsetting keeps a read cursor on the shared font object, so two
+    # threads building documents at once corrupt each other's fonts. Rendering holds the
+    # GIL nearly throughout, so serialising costs a threaded server almost nothing.
+    with _render_lock:
+        return _build(record, layout)
+
+
+def _build(record: CertificateRecord, layout: Layout) -> bytes:
+    """Draw one certificate into a new PDF document and return its bytes."""
     buffer = io.BytesIO()
     # invariant=1 fixes the creation date and document id, so the same record always
     # yields the same bytes (a re-download can be compared with the original).
