@@ -1,0 +1,569 @@
+"""Real servers on loopback for tests that need more than the test client.
+
+gunicorn serving the app, nginx in front of one or more gunicorns, redis for shared
+rate limits and a fresh PostgreSQL database: each starts as an unprivileged process
+(or database) of its own, with its configuration and logs in a temporary folder, listens
+on 127.0.0.1 only and is stopped by the helper that started it. Also here: a cookie-keeping
+HTTP client and the small HTML form parser the live tests share.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = ROOT / "tests" / "data" / "packages" / "minimal"
+STATIC = ROOT / "course" / "static"
+
+# -- ports and health --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Wait until ``url``/healthz answers 200; fail with the server's log if it never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited early:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"the server did not answer in time:\n{log.read_text(errors='replace')}")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited early:\n{log.read_text(errors='replace')}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail(f"nothing listened on port {port} in time:\n{log.read_text(errors='replace')}")
+
+
+def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# -- the app's data ----------------------------------------------------------------------
+
+
+def quick_package(source: Path, target: Path) -> Path:
+    """Copy a course package without its minimum reading time, so a script can finish it."""
+    shutil.copytree(source, target)
+    manifest = target / "course.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert "min_active_minutes: 20" in text, "the minimal package changed; update this helper"
+    manifest.write_text(text.replace("min_active_minutes: 20", "min_active_minutes: 0"), "utf-8")
+    return target
+
+
+def app_environment(database_url: str, content_dir: Path, **settings: str) -> dict[str, str]:
+    """Environment for a served app (and its CLI): development mode, a random secret key."""
+    env = {
+        **os.environ,
+        "COURSE_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "RATELIMIT_ENABLED": "0",
+        "CONTENT_DIR": str(content_dir),
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    env.update(settings)
+    return env
+
+
+def flask_cli(env: Mapping[str, str], *args: str, timeout: float = 120) -> str:
+    """Run ``flask --app wsgi ARGS`` as an operator would; return its output or fail."""
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    result = subprocess.run(
+        command, env=dict(env), cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        pytest.fail(f"flask {' '.join(args)} exited {result.returncode}:\n{output}")
+    return output
+
+
+# -- gunicorn ----------------------------------------------------------------------------
+
+
+@dataclass
+class Gunicorn:
+    """A gunicorn master serving the app on a loopback port."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+    access_log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the master's worker processes (its children)."""
+        return children_of(self.process.pid)
+
+    def access_count(self, *, health: bool = False) -> int:
+        """Return how many requests this server has logged (health checks left out)."""
+        if not self.access_log.exists():
+            return 0
+        with self.access_log.open("rb") as handle:
+            return sum(1 for line in handle if health or b" /healthz " not in line)
+
+
+def children_of(pid: int) -> list[int]:
+    """Return the pids whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # The command name sits in parentheses and may hold spaces: split after it.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def gunicorn_available() -> bool:
+    """True when gunicorn can be imported by this interpreter."""
+    import importlib.util
+
+    return importlib.util.find_spec("gunicorn") is not None
+
+
+@contextmanager
+def gunicorn(
+    root: Path,
+    env: Mapping[str, str],
+    *,
+    name: str = "gunicorn",
+    workers: int = 2,
+    threads: int = 1,
+    timeout: int = 60,
+    app: str = "course:create_app()",
+    extra: Sequence[str] = (),
+) -> Iterator[Gunicorn]:
+    """Serve the app with gunicorn on a free loopback port; stop it afterwards.
+
+    ``threads`` above 1 selects the gthread worker. Output goes to ``root/NAME.log`` and
+    the access log to ``root/NAME.access.log``.
+    """
+    port = free_port()
+    log_path = root / f"{name}.log"
+    access = root / f"{name}.access.log"
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command += ["--bind", f"127.0.0.1:{port}", "--timeout", str(timeout)]
+    command += ["--access-logfile", str(access), *extra, app]
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        command, env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
+    server = Gunicorn(process, port, log_path, access)
+    try:
+        wait_until_healthy(server.url, process, log_path)
+        yield server
+    finally:
+        _stop(process)
+        log.close()
+
+
+# -- nginx -------------------------------------------------------------------------------
+
+
+def nginx_path() -> str | None:
+    """Return the nginx binary on this machine, if any."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+NGINX_CONF = """\
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/nginx.error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    log_format upstream '$remote_addr "$request" $status $upstream_addr $request_time';
+    access_log {root}/nginx.access.log upstream;
+    client_body_temp_path {root}/tmp/body;
+    proxy_temp_path {root}/tmp/proxy;
+    fastcgi_temp_path {root}/tmp/fastcgi;
+    uwsgi_temp_path {root}/tmp/uwsgi;
+    scgi_temp_path {root}/tmp/scgi;
+    # Keep request and response bodies in memory: no temp files for the worker user.
+    client_body_buffer_size 1m;
+    proxy_max_temp_file_size 0;
+    types {{ text/css css; application/javascript js; image/svg+xml svg; }}
+    default_type application/octet-stream;
+
+    upstream course_app {{
+        # Round-robin, no sticky sessions: any server must serve any learner.
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        client_max_body_size 6m;
+        location /static/ {{
+            alias {static}/;
+            expires 1h;
+        }}
+        location / {{
+            proxy_pass http://course_app;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            # For the tests: which server answered.
+            add_header X-Upstream $upstream_addr always;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Nginx:
+    """An nginx in front of gunicorn servers, on a loopback port."""
+
+    process: subprocess.Popen
+    port: int
+    access_log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def upstream_counts(self) -> dict[str, int]:
+        """Return how many proxied requests each upstream answered, from nginx's log."""
+        counts: dict[str, int] = {}
+        for line in self.access_log.read_text(errors="replace").splitlines():
+            upstream = line.rsplit(" ", 2)[-2]
+            if upstream != "-":
+                counts[upstream] = counts.get(upstream, 0) + 1
+        return counts
+
+
+@contextmanager
+def nginx(root: Path, upstreams: Sequence[str]) -> Iterator[Nginx]:
+    """Run nginx (its own config, logs and temp folders under ``root``) in the foreground."""
+    binary = nginx_path()
+    assert binary, "check nginx_path() before starting nginx"
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (root / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    servers = "\n".join(f"        server {address} max_fails=0;" for address in upstreams)
+    conf = root / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(root=root, port=port, servers=servers, static=STATIC))
+    log_path = root / "nginx.out.log"
+    log = log_path.open("wb")
+    command = [binary, "-p", str(root), "-e", str(root / "nginx.error.log"), "-c", str(conf)]
+    process = subprocess.Popen(
+        [*command, "-g", "daemon off;"], stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for_port(port, process, root / "nginx.error.log")
+        yield Nginx(process, port, root / "nginx.access.log")
+    finally:
+        _stop(process, signal.SIGQUIT)  # graceful: finish the requests in flight
+        log.close()
+
+
+# -- redis -------------------------------------------------------------------------------
+
+
+def redis_unavailable() -> str | None:
+    """Return why Redis-backed rate limits cannot be tested here, or None when they can."""
+    if shutil.which("redis-server") is None:
+        return "redis-server is not installed (apt-get install redis-server)"
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        return "the redis Python client is not installed (pip install redis)"
+    return None
+
+
+@contextmanager
+def redis_server(root: Path) -> Iterator[str]:
+    """Run a throwaway redis-server on loopback without persistence; yield its URL."""
+    port = free_port()
+    log_path = root / "redis.log"
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(root), "--logfile", str(log_path)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        log_path.touch()
+        _wait_for_port(port, process, log_path)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------
+
+
+def postgres_unavailable(url: str | None) -> str | None:
+    """Return why a fresh PostgreSQL database cannot be made from ``url``, or None."""
+    if not url:
+        return "no PostgreSQL server given (set PG_TEST_URL, as .ci/run does)"
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[test]')"
+    try:
+        with psycopg.connect(_libpq_url(url), connect_timeout=5) as conn:
+            can = conn.execute(
+                "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()[0]
+    except psycopg.Error as exc:
+        return f"cannot reach PostgreSQL at PG_TEST_URL: {exc}".strip()
+    if not can:
+        return "the PG_TEST_URL role may not create databases (ALTER ROLE ... CREATEDB)"
+    return None
+
+
+def _libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def fresh_postgres_database(url: str, prefix: str = "ce_live") -> Iterator[str]:
+    """Create an empty database next to the one ``url`` names; drop it afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    parts = urlsplit(_libpq_url(url))
+    with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    fresh = parts._replace(scheme="postgresql+psycopg", path=f"/{name}").geturl()
+    try:
+        yield fresh
+    finally:
+        with psycopg.connect(_libpq_url(url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- HTML forms --------------------------------------------------------------------------
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self._open: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._open = Form(values.get("action", ""), [])
+            self.forms.append(self._open)
+        elif tag in {"input", "textarea", "select"} and self._open and values.get("name"):
+            self._open.fields.append({"tag": tag, **values})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+
+
+@dataclass
+class Form:
+    """A form on a page: its action and its named fields (attributes as dicts)."""
+
+    action: str
+    fields: list[dict[str, str]]
+
+    def value(self, name: str) -> str:
+        return next(f.get("value", "") for f in self.fields if f["name"] == name)
+
+    def with_value(self, name: str, value: str) -> Form:
+        fields = [{**f, "value": value} if f["name"] == name else f for f in self.fields]
+        return Form(self.action, fields)
+
+    def names(self, prefix: str) -> list[str]:
+        return list(dict.fromkeys(f["name"] for f in self.fields if f["name"].startswith(prefix)))
+
+
+def forms_in(page: str) -> list[Form]:
+    """Return the forms of an HTML page."""
+    parser = _FormParser()
+    parser.feed(page)
+    return parser.forms
+
+
+@dataclass
+class Page:
+    """A response as the client saw it, after following redirects."""
+
+    status: int
+    url: str
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def form(self, action_ends: str) -> Form:
+        return next(f for f in forms_in(self.body) if f.action.endswith(action_ends))
+
+
+# -- a browser-like HTTP client ------------------------------------------------------------
+
+#: What a dropped connection looks like to urllib: the browser would show an error page.
+CONNECTION_ERRORS = (
+    ConnectionError,
+    http.client.RemoteDisconnected,
+    http.client.IncompleteRead,
+    urllib.error.URLError,
+    TimeoutError,
+)
+#: Gateway statuses a reverse proxy returns while a server restarts: try again.
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class _SeenHeaders(urllib.request.BaseHandler):
+    """Record a header of every response, redirects included."""
+
+    handler_order = 100
+
+    def __init__(self, name: str, seen: list[str]) -> None:
+        self.name, self.seen = name, seen
+
+    def http_response(self, request, response):
+        value = response.headers.get(self.name)
+        if value:
+            self.seen.append(value)
+        return response
+
+
+class Browser:
+    """One person's browser: a cookie jar, and a retry when the connection drops.
+
+    A retry sends the very same request again (same form fields, so the same
+    ``submission_key``), as a person pressing reload or the button again would.
+    """
+
+    def __init__(self, base_url: str, *, retries: int = 0, track_header: str | None = None):
+        self.base_url = base_url
+        self.retries = retries
+        self.requests = 0
+        self.retried = 0
+        self.connection_errors = 0
+        self.statuses: dict[int, int] = {}
+        self.seen: list[str] = []
+        handlers: list[urllib.request.BaseHandler] = [
+            urllib.request.HTTPCookieProcessor(CookieJar())
+        ]
+        if track_header:
+            handlers.append(_SeenHeaders(track_header, self.seen))
+        self.opener = urllib.request.build_opener(*handlers)
+
+    def request(self, path: str, data: list[tuple[str, str]] | None = None, **headers: str) -> Page:
+        """Send a GET (or a POST with form ``data``); follow redirects; retry drops."""
+        body = urlencode(data).encode() if data is not None else None
+        url = urljoin(self.base_url, path)
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.retried += 1
+                time.sleep(min(0.1 * attempt, 1.0))
+            request = urllib.request.Request(url, data=body, headers=headers)
+            self.requests += 1
+            try:
+                with self.opener.open(request, timeout=60) as response:
+                    page = Page(
+                        response.status,
+                        response.url,
+                        response.read().decode(errors="replace"),
+                        dict(response.headers),
+                    )
+            except urllib.error.HTTPError as error:
+                with error:
+                    page = Page(
+                        error.code,
+                        error.url,
+                        error.read().decode(errors="replace"),
+                        dict(error.headers),
+                    )
+            except CONNECTION_ERRORS:
+                self.connection_errors += 1
+                if attempt == self.retries:
+                    raise
+                continue
+            self.statuses[page.status] = self.statuses.get(page.status, 0) + 1
+            if page.status in RETRY_STATUSES and attempt < self.retries:
+                continue
+            return page
+        raise AssertionError("unreachable")
+
+    def get_bytes(self, path: str) -> tuple[int, bytes, dict[str, str]]:
+        """GET a binary download (e.g. a PDF); retry drops like ``request``."""
+        url = urljoin(self.base_url, path)
+        for attempt in range(self.retries + 1):
+            self.requests += 1
+            try:
+                with self.opener.open(url, timeout=60) as response:
+                    data = response.read()
+                    self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+                    return response.status, data, dict(response.headers)
+            except urllib.error.HTTPError as error:
+                with error:
+                    self.statuses[error.code] = self.statuses.get(error.code, 0) + 1
+                    if error.code in RETRY_STATUSES and attempt < self.retries:
+                        continue
+                    return error.code, error.read(), dict(error.headers)
+            except CONNECTION_ERRORS:
+                self.connection_errors += 1
+                if attempt == self.retries:
+                    raise
+                self.retried += 1
+                time.sleep(min(0.1 * (attempt + 1), 1.0))
+        raise AssertionError("unreachable")

@@ -1,0 +1,178 @@
+"""A scripted learner who takes the whole course over HTTP, as a browser would.
+
+It signs up, enrols, answers every knowledge check, completes every lesson, passes the
+post-test, fills in the evaluation, opens the certificate and downloads its PDF. With
+``resubmit`` every form goes twice (the second copy is a reload or a double click; behind
+a round-robin proxy it lands on the other server). The learner remembers what the server
+acknowledged, so a test can compare it with what the database holds.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lessons
+from tests.live_servers import Browser, Form, Page, forms_in
+
+PASSWORD = "walnut harbour cinema ninety"
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """Right answers for every question of a package, by question id (= key in the app)."""
+
+    slug: str
+    right: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, package: Path) -> AnswerKey:
+        loaded = lessons.load_package(package)
+        questions = [q for lesson in loaded.lessons for q in lesson.checks]
+        questions += list(loaded.post_test)
+        right = {q.id: [c.key for c in q.choices if c.correct] for q in questions}
+        return cls(loaded.slug, right)
+
+
+class LearnerFailed(AssertionError):
+    """The server answered something a learner cannot go on from."""
+
+
+@dataclass
+class Learner:
+    """One person taking the course in one browser."""
+
+    browser: Browser
+    key: AnswerKey
+    email: str
+    resubmit: bool = False
+    think: tuple[float, float] = (0.0, 0.0)
+    #: submission keys sent, and those the server acknowledged (HTTP 200 with feedback)
+    sent_keys: set[str] = field(default_factory=set)
+    acked_keys: set[str] = field(default_factory=set)
+    steps: list[str] = field(default_factory=list)
+    certificate: str | None = None
+
+    def pause(self) -> None:
+        low, high = self.think
+        if high > 0:
+            time.sleep(random.uniform(low, high))
+
+    def ok(self, page: Page, what: str) -> Page:
+        if page.status != 200:
+            raise LearnerFailed(f"{self.email} {what}: HTTP {page.status} at {page.url}")
+        return page
+
+    def send(self, form: Form, data: list[tuple[str, str]], what: str, **headers: str) -> Page:
+        """Submit a form (twice when resubmitting); return the last answer."""
+        self.pause()
+        page = self.ok(self.browser.request(form.action, data, **headers), what)
+        if self.resubmit:
+            page = self.ok(self.browser.request(form.action, data, **headers), what + " again")
+        return page
+
+    # -- the course --------------------------------------------------------------------
+
+    def sign_up(self) -> Page:
+        slug = self.key.slug
+        page = self.ok(self.browser.request(f"/auth/register?next=/courses/{slug}"), "register")
+        form = page.form("/auth/register")
+        data = [("csrf_token", form.value("csrf_token")), ("next", form.value("next"))]
+        data += [("full_name", "Ops Learner " + self.email.split("@")[0].replace("-", " "))]
+        data += [("email", self.email), ("password", PASSWORD)]
+        data += [("licence_number", ""), ("licence_jurisdiction", ""), ("profession", "")]
+        self.pause()
+        page = self.ok(self.browser.request(form.action, data), "register")
+        if page.path != f"/courses/{slug}":
+            # The account was made but the answer was lost (a dropped connection): the
+            # form now says the address is taken, so sign in like a person would.
+            page = self.sign_in()
+        self.steps.append("signed up")
+        return page
+
+    def sign_in(self) -> Page:
+        slug = self.key.slug
+        page = self.ok(self.browser.request(f"/auth/login?next=/courses/{slug}"), "sign-in")
+        form = page.form("/auth/login")
+        data = [("csrf_token", form.value("csrf_token")), ("next", form.value("next"))]
+        data += [("email", self.email), ("password", PASSWORD)]
+        page = self.ok(self.browser.request(form.action, data), "sign-in")
+        if page.path != f"/courses/{slug}":
+            raise LearnerFailed(f"{self.email} could not sign in: {page.url}")
+        return page
+
+    def lessons(self, page: Page) -> Page:
+        enrol = page.form("/enrol")
+        page = self.send(enrol, [("csrf_token", enrol.value("csrf_token"))], "enrol")
+        while "/lessons/" in page.path:
+            for form in (f for f in forms_in(page.body) if "/checks/" in f.action):
+                self.answer(form)
+            complete = page.form("/complete")
+            data = [("csrf_token", complete.value("csrf_token"))]
+            page = self.send(complete, data, "complete " + page.path)
+            self.steps.append("lesson")
+        return page
+
+    def answer(self, form: Form) -> None:
+        question = form.action.rsplit("/", 1)[1]
+        key = form.value("submission_key")
+        data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
+        data += [("choice", c) for c in self.key.right[question]]
+        self.sent_keys.add(key)
+        page = self.send(form, data, f"check {question}", Accept="application/json")
+        reply = json.loads(page.body)
+        if reply.get("correct") is not True:
+            raise LearnerFailed(f"{self.email} check {question} graded wrong: {reply}")
+        self.acked_keys.add(key)
+
+    def post_test(self, page: Page) -> Page:
+        if not page.path.endswith("/post-test"):
+            raise LearnerFailed(f"{self.email} expected the post-test, got {page.url}")
+        form = page.form("/post-test")
+        data = [("csrf_token", form.value("csrf_token")), ("attempt", form.value("attempt"))]
+        for name in form.names("q-"):
+            data += [(name, c) for c in self.key.right[name[2:]]]
+        page = self.send(form, data, "post-test")
+        if "/post-test/attempts/" not in page.path or "You passed." not in page.body:
+            raise LearnerFailed(f"{self.email} did not pass the post-test: {page.url}")
+        self.steps.append("passed")
+        return page
+
+    def evaluation(self) -> Page:
+        slug = self.key.slug
+        page = self.ok(self.browser.request(f"/courses/{slug}/evaluation"), "evaluation")
+        form = next(f for f in forms_in(page.body) if f.names("item-"))
+        data = [("csrf_token", form.value("csrf_token"))]
+        for name in form.names("item-"):
+            kinds = [f for f in form.fields if f["name"] == name]
+            if kinds[0].get("type") == "radio":
+                data.append((name, kinds[-1]["value"]))
+            else:
+                data.append((name, "30" if kinds[0]["tag"] == "input" else "Thank you."))
+        form.action = form.action or page.path
+        page = self.send(form, data, "evaluation")
+        self.steps.append("evaluated")
+        return page
+
+    def certificate_pdf(self, page: Page) -> None:
+        if not page.path.startswith("/me/certificates/"):
+            # The redirect to the certificate was lost: open it again.
+            path = f"/courses/{self.key.slug}/certificate"
+            page = self.ok(self.browser.request(path), "certificate")
+        if not page.path.startswith("/me/certificates/"):
+            raise LearnerFailed(f"{self.email} has no certificate: {page.url}")
+        self.certificate = page.path.rsplit("/", 1)[1]
+        status, data, headers = self.browser.get_bytes(page.path + ".pdf")
+        if status != 200 or not data.startswith(b"%PDF"):
+            raise LearnerFailed(f"{self.email} certificate PDF: HTTP {status}")
+        self.steps.append("certificate")
+
+    def take_the_course(self) -> None:
+        page = self.sign_up()
+        page = self.lessons(page)
+        page = self.post_test(page)
+        page = self.evaluation()
+        self.certificate_pdf(page)
