@@ -1,5 +1,6 @@
 """The data model: accounts, course content, learner records and audit events."""
 
+from course.models.authoring import CourseDraft, DraftRevision
 from course.models.content import (
     Choice,
     Course,
@@ -29,7 +30,9 @@ __all__ = [
     "CheckResponse",
     "Choice",
     "Course",
+    "CourseDraft",
     "CourseVersion",
+    "DraftRevision",
     "Enrolment",
     "EvaluationAnswer",
     "EvaluationItem",
