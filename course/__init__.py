@@ -93,8 +93,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from course import cli_db
     from course.cli import certs_cli, course_cli, users_cli
 
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(certs_cli)
+    cli_db.register(app)

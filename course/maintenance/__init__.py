@@ -1,0 +1,1 @@
+"""Database care: backups and restores, and the data-invariant checker with its repair."""
