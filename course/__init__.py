@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from course.config import CONFIGS, DEV_SECRET_KEY, Config
+from course.config import CONFIGS, Config
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -29,8 +29,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_database_url(app)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set in production")
+    from course import security
+
+    security.init_app(app)  # first: a weak production secret key stops the start here
 
     _configure_extensions(app)
     _register_blueprints(app)

@@ -20,6 +20,16 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _proxies(name: str) -> int:
+    """Read a count of trusted proxies: a number, or yes/no (1/0)."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in {"", "0", "false", "no", "off"}:
+        return 0
+    if value in {"true", "yes", "on"}:
+        return 1
+    return int(value)
+
+
 class Config:
     """Base settings; every value can be overridden by an environment variable."""
 
@@ -63,6 +73,9 @@ class Config:
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
 
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    # Off by default: only behind a reverse proxy, set to the number of proxies, so the
+    # client's scheme (HTTPS, HSTS) and address (rate limits) come from X-Forwarded-*.
+    TRUST_PROXY = _proxies("TRUST_PROXY")
     HEARTBEAT_SECONDS = _int("HEARTBEAT_SECONDS", 30)
     IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180)
     LESSON_ACTIVE_CAP_MINUTES = _int("LESSON_ACTIVE_CAP_MINUTES", 60)
@@ -80,9 +93,10 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production settings: secure cookies with host-only prefixes."""
+    """Production settings: secure cookies with host-only prefixes, https links."""
 
     ENV_NAME = "production"
+    PREFERRED_URL_SCHEME = "https"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"

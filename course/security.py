@@ -1,0 +1,117 @@
+"""Security headers on every response, cookie prefixes honoured, an opt-in proxy fix.
+
+Every response the app sends (pages, redirects, error pages, static files) carries a
+Content-Security-Policy without inline scripts or styles, ``nosniff``, a referrer policy,
+a minimal permissions policy and a cross-origin opener policy. HSTS is added only to
+responses that went out over HTTPS, because a browser ignores it on plain HTTP and a
+development server on http://127.0.0.1 must not pin itself to HTTPS.
+
+Behind a reverse proxy that terminates TLS, the app sees plain HTTP unless it trusts the
+proxy's ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers: set ``TRUST_PROXY`` to the
+number of proxies in front of the app (usually 1) and Werkzeug's ``ProxyFix`` restores the
+client's scheme and address (the proxy must pass the original ``Host`` header on). Leave
+it at 0 when the app is reachable directly, or clients could forge those headers (and
+with them their address for rate limits). Production links are built with https
+(``PREFERRED_URL_SCHEME``), and certificate links use ``BASE_URL`` whatever the request.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from course.config import DEV_SECRET_KEY
+
+#: Shorter secret keys are refused in production (32 characters of a random token).
+MIN_SECRET_KEY_LENGTH = 32
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+#: One year, the ASVS minimum; subdomains included.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+#: Nothing here needs a camera, microphone, location, payments, USB or ad topics.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+)
+
+HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+#: Browsers drop a cookie with one of these prefixes unless it is marked Secure.
+SECURE_PREFIXES = ("__Host-", "__Secure-")
+
+
+def init_app(app: Flask) -> None:
+    """Refuse a weak production secret, trust a proxy if told to, add the headers hook."""
+    check_secret_key(app)
+    hops = app.config.get("TRUST_PROXY", 0)
+    if hops:
+        # Only the client's address and scheme: the proxy must pass the Host header on.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    # First in the list runs last (Flask calls after-request functions in reverse), so
+    # the hook sees the cookies Flask-Login set or cleared in its own after-request step.
+    app.after_request_funcs.setdefault(None, []).insert(0, add_security_headers)
+
+
+def check_secret_key(app: Flask) -> None:
+    """Stop a production app from starting with the development key or a short one.
+
+    :raise RuntimeError: naming SECRET_KEY, so the message says what to fix.
+    """
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if key == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set in production (it is the development key)")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production; "
+            'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
+def add_security_headers(response: Response) -> Response:
+    """Add the security headers a view has not set itself (a view may be stricter)."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    _secure_prefixed_cookies(response)
+    return response
+
+
+def _secure_prefixed_cookies(response: Response) -> None:
+    """Mark ``__Host-``/``__Secure-`` cookies Secure where a library forgot.
+
+    Flask-Login deletes its remember cookie without the Secure flag, and a browser
+    ignores that deletion for a prefixed cookie, leaving the stale cookie behind.
+    """
+    cookies = response.headers.getlist("Set-Cookie")
+    if not any(c.startswith(SECURE_PREFIXES) for c in cookies):
+        return
+    fixed = []
+    for cookie in cookies:
+        attributes = {part.strip().split("=", 1)[0].lower() for part in cookie.split(";")[1:]}
+        if cookie.startswith(SECURE_PREFIXES) and "secure" not in attributes:
+            cookie += "; Secure"
+        fixed.append(cookie)
+    del response.headers["Set-Cookie"]
+    for cookie in fixed:
+        response.headers.add("Set-Cookie", cookie)
