@@ -1,6 +1,7 @@
-"""Database care from the command line: ``flask db backup`` and ``flask db restore``.
+"""Database care from the command line: ``flask db backup|restore|check``.
 
-The ``db`` group is Flask-Migrate's; these commands join it.
+The ``db`` group is Flask-Migrate's; these commands join it, and ``check`` replaces its
+schema check with the data-invariant check (the test suite compares migrations to models).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from course.extensions import db
 from course.maintenance.backup import BackupError, backup_database, restore_database
+from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
 
 
 @click.command("backup")
@@ -51,9 +54,34 @@ def restore_command(path: Path, yes: bool) -> None:
         click.echo("The backup predates some migrations: run `flask db upgrade` next.")
 
 
+def _print_report(report: InvariantReport) -> None:
+    click.echo("Checked " + ", ".join(f"{count} {label}" for label, count in report.checked))
+    for finding in report.findings:
+        click.echo(f"{'ok' if finding.ok else 'FAIL':<4} {finding.count:>5}  {finding.rule}")
+        for example in finding.examples:
+            click.echo(f"{'':<12}{example}")
+    for line in report.repaired:
+        click.echo(f"Repaired: {line}")
+
+
+@click.command("check")
+@click.option("--repair", is_flag=True, help="Issue the certificates completions are missing.")
+@with_appcontext
+def check_command(repair: bool) -> None:
+    """Check the data invariants behind CE credit; exit 1 when any is broken."""
+    report = repair_invariants() if repair else check_invariants()
+    if report.repaired:
+        db.session.commit()
+    _print_report(report)
+    if not report.ok:
+        click.echo(f"{report.violations} violation(s)")
+        raise SystemExit(1)
+    click.echo("All invariants hold.")
+
+
 def register(app: Flask) -> None:
     """Add the commands to the app's ``db`` group."""
     from flask_migrate.cli import db as db_group
 
-    for command in (backup_command, restore_command):
+    for command in (backup_command, restore_command, check_command):
         db_group.add_command(command)
