@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
@@ -46,19 +45,24 @@ def _wants_write_lock() -> bool:
     # transaction that upgrades later fails at once with SQLITE_BUSY instead of
     # waiting on the busy timeout.
     if has_request_context():
-        return request.method not in _READ_METHODS or bool(g.get("writes"))
+        if request.method not in _READ_METHODS:
+            return True
+        if g.get("writes") is not None:  # a view that is done writing sets it to False
+            return bool(g.writes)
+        # A GET view marked @writes takes it from the request's first query on: that
+        # query (loading the signed-in user) runs before the view itself.
+        view = current_app.view_functions.get(request.endpoint or "")
+        return bool(getattr(view, "writes_to_database", False))
     return True
 
 
 def writes(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a GET view that may write (e.g. issuing a certificate on first view)."""
+    """Mark a GET view that may write (e.g. issuing a certificate on first view).
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.writes = True
-        return view(*args, **kwargs)
-
-    return wrapper
+    Put it below ``login_required`` and the route decorator; their wrappers keep the mark.
+    """
+    view.writes_to_database = True  # type: ignore[attr-defined]
+    return view
 
 
 def configure_sqlite(app: Flask, engine: Engine) -> None:

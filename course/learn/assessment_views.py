@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from course.db import writes
 from course.extensions import db
 from course.learn import assessment as tests
 from course.learn import bp
@@ -19,6 +20,7 @@ def _enrolled(slug: str):
 
 @bp.get("/courses/<slug>/post-test")
 @login_required
+@writes
 def post_test(slug: str):
     """Show the open attempt (drawn once and stored), or say why it is not open yet."""
     course, enrolment = _enrolled(slug)

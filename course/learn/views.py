@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
+from course.db import writes
 from course.extensions import db
 from course.learn import bp
 from course.learn import services as learn
@@ -64,6 +65,7 @@ def enrol(slug: str):
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
+@writes
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
     course = learn.get_course_or_404(slug)
