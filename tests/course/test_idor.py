@@ -9,7 +9,6 @@ tables below (and so gets covered) before it can ship.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -298,5 +297,3 @@ def test_the_public_verification_page_shows_only_the_essentials(
             select(Certificate).where(Certificate.code == records.values["code"])
         )
         assert certificate.status == CertificateStatus.VALID
-
-
