@@ -1,0 +1,426 @@
+"""Fifty learners take the course at once against a real server, double-clicking as they go.
+
+gunicorn with two sync worker processes serves the app on a loopback port, on an SQLite
+file in WAL mode, with CSRF on. Each learner signs up (or signs in to an account made
+beforehand) over HTTP, answers every knowledge check, fails the post-test once, passes
+it, fills in the evaluation and gets the certificate, submitting several forms twice
+(at the same moment, or again afterwards). Afterwards the database must hold each
+distinct submission exactly once.
+
+Marked ``concurrency``: deselect with ``-m "not concurrency"``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+import lessons
+from course import create_app
+from course.extensions import db
+from course.models import (
+    AttemptAnswer,
+    CheckResponse,
+    Course,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationItem,
+    EvaluationResponse,
+    LessonProgress,
+    PostTestAttempt,
+    Question,
+    User,
+)
+from course.models.records import Certificate
+from course.packages import import_package
+from course.users import create_user
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.skipif(
+        importlib.util.find_spec("gunicorn") is None,
+        reason="the concurrency test needs gunicorn (pip install -e '.[test]')",
+    ),
+    pytest.mark.skipif(
+        bool(os.environ.get("TEST_DATABASE_URL")),
+        reason="the concurrency test runs once, on SQLite, in the main pass",
+    ),
+]
+
+LEARNERS = 50
+WORKERS = 2
+PASSWORD = "walnut harbour cinema ninety"
+SLUG = "minimal"
+MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minimal"
+
+
+# -- the server ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    database_url: str
+    #: question key -> (right choice keys, one wrong selection)
+    answers: dict[str, tuple[list[str], list[str]]]
+    #: e-mail addresses of the accounts made before the server started
+    accounts: list[str]
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _prepare_database(root: Path, database_url: str) -> tuple[dict, list[str]]:
+    """Create the schema, import the course (no minimum reading time), make some accounts."""
+    package = root / "content" / SLUG
+    shutil.copytree(MINIMAL, package)
+    manifest = package / "course.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert "min_active_minutes: 20" in text, "the minimal package changed; update this test"
+    manifest.write_text(text.replace("min_active_minutes: 20", "min_active_minutes: 0"), "utf-8")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        import_package(lessons.load_package(package))
+        accounts = [f"ready{n}@example.org" for n in range(LEARNERS // 2)]
+        for n, email in enumerate(accounts):
+            create_user(email=email, password=PASSWORD, full_name=f"Ready Learner{n}")
+        db.session.commit()
+        answers = {
+            q.key: (
+                [c.key for c in q.choices if c.is_correct],
+                [next(c.key for c in q.choices if not c.is_correct)],
+            )
+            for q in db.session.scalars(select(Question))
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return answers, accounts
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """gunicorn, two sync workers, on a free loopback port and a migrated SQLite file."""
+    root = tmp_path_factory.mktemp("concurrency")
+    database_url = f"sqlite:///{root / 'course.db'}"
+    answers, accounts = _prepare_database(root, database_url)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "COURSE_ENV": "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "RATELIMIT_ENABLED": "0",
+        "CONTENT_DIR": str(root / "content"),
+    }
+    log = (root / "gunicorn.log").open("wb")
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS)]
+    command += ["--bind", f"127.0.0.1:{port}", "--timeout", "60", "course:create_app()"]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process, root / "gunicorn.log")
+        yield Server(url, database_url, answers, accounts, root / "gunicorn.log")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited early:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"gunicorn did not answer in time:\n{log.read_text(errors='replace')}")
+
+
+# -- a learner over HTTP ---------------------------------------------------------------
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self._open: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self._open = Form(values.get("action", ""), [])
+            self.forms.append(self._open)
+        elif tag in {"input", "textarea", "select"} and self._open and values.get("name"):
+            self._open.fields.append({"tag": tag, **values})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._open = None
+
+
+@dataclass
+class Form:
+    action: str
+    fields: list[dict[str, str]]
+
+    def value(self, name: str) -> str:
+        return next(f.get("value", "") for f in self.fields if f["name"] == name)
+
+    def with_value(self, name: str, value: str) -> Form:
+        fields = [{**f, "value": value} if f["name"] == name else f for f in self.fields]
+        return Form(self.action, fields)
+
+    def names(self, prefix: str) -> list[str]:
+        return list(dict.fromkeys(f["name"] for f in self.fields if f["name"].startswith(prefix)))
+
+
+def forms_in(page: str) -> list[Form]:
+    parser = _FormParser()
+    parser.feed(page)
+    return parser.forms
+
+
+@dataclass
+class Page:
+    status: int
+    url: str
+    body: str
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def form(self, action_ends: str) -> Form:
+        return next(f for f in forms_in(self.body) if f.action.endswith(action_ends))
+
+
+@dataclass
+class Learner:
+    """One learner with their own cookie jar; records what they submitted."""
+
+    server: Server
+    number: int
+    check_keys: set[str] = field(default_factory=set)
+    statuses: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        cookies = urllib.request.HTTPCookieProcessor(CookieJar())
+        self.opener = urllib.request.build_opener(cookies)
+        #: Half the learners answer checks like the script does (JSON), half like a form.
+        self.json = self.number % 2 == 0
+
+    def request(self, path: str, data: list[tuple[str, str]] | None = None, **headers) -> Page:
+        body = urlencode(data).encode() if data is not None else None
+        url = urljoin(self.server.url, path)
+        request = urllib.request.Request(url, data=body, headers=headers)
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                page = Page(response.status, response.url, response.read().decode())
+        except urllib.error.HTTPError as error:
+            with error:
+                page = Page(error.code, error.url, error.read().decode(errors="replace"))
+        self.statuses[page.status] += 1
+        if page.status >= 500:
+            pytest.fail(f"{path}: HTTP {page.status}; server log:\n{self.server.log_tail()}")
+        assert page.status == 200, f"{path}: HTTP {page.status}\n{page.body[:2000]}"
+        return page
+
+    def twice_at_once(self, path: str, data: list[tuple[str, str]], **headers) -> list[Page]:
+        """Send the same form twice at the same moment, like a double click."""
+        barrier = threading.Barrier(2)
+
+        def send() -> Page:
+            barrier.wait()
+            return self.request(path, data, **headers)
+
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(lambda _: send(), range(2)))
+
+    # -- the course --------------------------------------------------------------------
+
+    def sign_up_or_in(self) -> None:
+        if self.number % 2:
+            email = self.server.accounts[self.number // 2]
+            form = self.request("/auth/login").form("/auth/login")
+            data = [("csrf_token", form.value("csrf_token")), ("next", "")]
+            data += [("email", email), ("password", PASSWORD)]
+            page = self.request(form.action, data)
+            assert "You are signed in." in page.body
+        else:
+            form = self.request(f"/auth/register?next=/courses/{SLUG}").form("/auth/register")
+            data = [("csrf_token", form.value("csrf_token")), ("next", form.value("next"))]
+            data += [("full_name", f"Busy Learner{self.number}")]
+            data += [("email", f"busy{self.number}@example.org"), ("password", PASSWORD)]
+            data += [("licence_number", ""), ("licence_jurisdiction", ""), ("profession", "")]
+            page = self.request(form.action, data)
+            assert page.path == f"/courses/{SLUG}", page.url
+
+    def answer(self, form: Form, choices: list[str], send: str = "once") -> str:
+        """Answer a check; ``send`` is "once", "at once" (twice) or "again" (twice, in turn).
+
+        Return the submission key for the next answer to the same check.
+        """
+        key = form.value("submission_key")
+        self.check_keys.add(key)
+        data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
+        data += [("choice", c) for c in choices]
+        headers = {"Accept": "application/json"} if self.json else {}
+        if send == "at once":
+            pages = self.twice_at_once(form.action, data, **headers)
+        else:
+            times = 2 if send == "again" else 1
+            pages = [self.request(form.action, data, **headers) for _ in range(times)]
+        if self.json:
+            replies = [json.loads(p.body) for p in pages]
+            assert [r["correct"] for r in replies] == [choices == self.correct(form)] * len(pages)
+            return replies[-1]["next_key"]
+        return pages[-1].form(form.action).value("submission_key")
+
+    def correct(self, form: Form) -> list[str]:
+        return self.server.answers[form.action.rsplit("/", 1)[1]][0]
+
+    def lessons(self) -> Page:
+        page = self.request(f"/courses/{SLUG}")
+        enrol = page.form("/enrol")
+        page = self.request(enrol.action, [("csrf_token", enrol.value("csrf_token"))])
+        first = True
+        while "/lessons/" in page.path:
+            for form in (f for f in forms_in(page.body) if "/checks/" in f.action):
+                if first:
+                    # Wrong first (double-clicked), then right with the key of the page
+                    # that follows (and that form sent again).
+                    question = form.action.rsplit("/", 1)[1]
+                    key = self.answer(form, self.server.answers[question][1], "at once")
+                    form = form.with_value("submission_key", key)
+                    self.answer(form, self.correct(form), "again")
+                    first = False
+                else:
+                    self.answer(form, self.correct(form))
+            complete = page.form("/complete")
+            page = self.request(complete.action, [("csrf_token", complete.value("csrf_token"))])
+        return page
+
+    def post_test(self, page: Page, *, right: bool, at_once: bool) -> list[Page]:
+        assert page.path == f"/courses/{SLUG}/post-test", page.url
+        form = page.form("/post-test")
+        data = [("csrf_token", form.value("csrf_token")), ("attempt", form.value("attempt"))]
+        for name in form.names("q-"):
+            right_keys, wrong_keys = self.server.answers[name[2:]]
+            data += [(name, c) for c in (right_keys if right else wrong_keys)]
+        if at_once:
+            return self.twice_at_once(form.action, data)
+        return [self.request(form.action, data) for _ in range(2)]
+
+    def evaluation(self) -> list[Page]:
+        page = self.request(f"/courses/{SLUG}/evaluation")
+        form = next(f for f in forms_in(page.body) if f.names("item-"))
+        data = [("csrf_token", form.value("csrf_token"))]
+        for name in form.names("item-"):
+            kinds = [f for f in form.fields if f["name"] == name]
+            if kinds[0].get("type") == "radio":
+                data.append((name, kinds[-1]["value"]))
+            else:
+                data.append((name, "30" if kinds[0]["tag"] == "input" else "Thank you."))
+        return self.twice_at_once(page.path, data)
+
+    def take_the_course(self) -> None:
+        self.sign_up_or_in()
+        page = self.lessons()
+        reviews = self.post_test(page, right=False, at_once=True)
+        assert {p.path for p in reviews} == {f"/courses/{SLUG}/post-test/attempts/1"}
+        assert all("You answered 0 of 10 correctly" in p.body for p in reviews)
+        page = self.request(f"/courses/{SLUG}/post-test")
+        reviews = self.post_test(page, right=True, at_once=False)
+        assert {p.path for p in reviews} == {f"/courses/{SLUG}/post-test/attempts/2"}
+        assert all("You passed." in p.body for p in reviews)
+        certificates = self.evaluation()
+        paths = {p.path for p in certificates}
+        assert len(paths) == 1 and paths.pop().startswith("/me/certificates/"), paths
+
+
+# -- the test --------------------------------------------------------------------------
+
+
+def test_fifty_learners_at_once_store_every_submission_exactly_once(server: Server) -> None:
+    learners = [Learner(server, n) for n in range(LEARNERS)]
+    started = time.monotonic()
+    with ThreadPoolExecutor(LEARNERS) as pool:
+        for future in [pool.submit(learner.take_the_course) for learner in learners]:
+            future.result()
+    elapsed = time.monotonic() - started
+    statuses = sum((learner.statuses for learner in learners), Counter())
+    print(f"{LEARNERS} learners, {statuses.total()} requests in {elapsed:.1f} s: {statuses}")
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": server.database_url})
+    with app.app_context():
+        count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        checks = sum(len(lesson.live_checks) for lesson in course.live_lessons)
+        items = count(EvaluationItem)
+
+        assert count(User) == LEARNERS
+        enrolments = list(db.session.scalars(select(Enrolment)))
+        assert len(enrolments) == LEARNERS
+        assert all(e.completed_at is not None for e in enrolments)
+        progress = list(db.session.scalars(select(LessonProgress)))
+        assert len(progress) == LEARNERS * len(course.live_lessons)
+        assert all(p.completed_at is not None for p in progress)
+
+        # Every check answer once per distinct form: one wrong try, then each check right.
+        sent = set().union(*(learner.check_keys for learner in learners))
+        assert len(sent) == LEARNERS * (checks + 1)
+        stored = list(db.session.scalars(select(CheckResponse.submission_key)))
+        assert len(stored) == len(sent)
+        assert set(stored) == sent
+
+        # Two attempts each, the first failed and the second passed, ten answers apiece.
+        attempts = list(db.session.scalars(select(PostTestAttempt)))
+        assert len(attempts) == 2 * LEARNERS
+        assert Counter((a.number, a.passed, a.score_percent) for a in attempts) == {
+            (1, False, 0): LEARNERS,
+            (2, True, 100): LEARNERS,
+        }
+        assert count(AttemptAnswer) == sum(a.question_count for a in attempts) == 20 * LEARNERS
+
+        assert count(EvaluationResponse) == LEARNERS
+        assert count(EvaluationAnswer) == LEARNERS * items
+        assert count(Certificate) == LEARNERS
+        db.session.remove()
+        db.engine.dispose()
