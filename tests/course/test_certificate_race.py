@@ -1,0 +1,75 @@
+"""Twenty simultaneous requests for one learner's certificate, on a real server, issue one."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from course import create_app
+from course.extensions import db
+from tests.course.factories import PASSWORD, import_course, make_user, sign_in
+from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+from tests.live_servers import Browser, app_environment, gunicorn, gunicorn_available, quick_package
+
+pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="needs gunicorn")
+
+
+def _completed_learner(database_url: str, package: Path) -> str:
+    """Take a learner through the course in-process, stopping before the certificate."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        course = import_course(package)
+        learner = make_user(email="racer@example.org")
+        client = sign_in(app.test_client(), learner)
+        client.post("/courses/minimal/enrol")
+        finish_lessons(client, "minimal")
+        attempt = open_attempt(client, "minimal")
+        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        client.post("/courses/minimal/evaluation", data=evaluation_form(course))
+        db.engine.dispose()
+    return learner.email
+
+
+def test_twenty_concurrent_certificate_requests_create_one_record(
+    tmp_path: Path, minimal_package_dir: Path
+):
+    database_url = f"sqlite:///{tmp_path / 'race.db'}"
+    package = quick_package(minimal_package_dir, tmp_path / "content" / "minimal")
+    email = _completed_learner(database_url, package)
+    env = app_environment(database_url, tmp_path / "content")
+    with gunicorn(tmp_path, env, workers=2) as server:
+        browser = Browser(server.url)
+        login = browser.request("/auth/login")
+        form = login.form("/auth/login")
+        browser.request(
+            "/auth/login",
+            [("csrf_token", form.value("csrf_token")), ("email", email), ("password", PASSWORD)],
+        )
+        barrier = threading.Barrier(20)
+        pages: list = []
+
+        def fetch() -> None:
+            barrier.wait()
+            pages.append(browser.request("/courses/minimal/certificate"))
+
+        threads = [threading.Thread(target=fetch) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert len(pages) == 20 and {page.status for page in pages} == {200}
+    assert len({page.path for page in pages}) == 1  # everyone lands on the same certificate
+    assert "Certificate of Completion" in pages[0].body
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM certificate")).scalar() == 1
+        issued = conn.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'certificate.issued'")
+        ).scalar()
+        assert issued == 1
+    engine.dispose()
