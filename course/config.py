@@ -80,6 +80,12 @@ class Config:
     IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180)
     LESSON_ACTIVE_CAP_MINUTES = _int("LESSON_ACTIVE_CAP_MINUTES", 60)
 
+    # Retention (README, "Privacy and retention"); `flask privacy purge` applies it.
+    CREDIT_RETENTION_YEARS = _int("CREDIT_RETENTION_YEARS", 6)  # 6 at least (ACCME)
+    RESPONSE_RETENTION_MONTHS = _int("RESPONSE_RETENTION_MONTHS", 24)
+    DELETED_ACCOUNT_PURGE_DAYS = _int("DELETED_ACCOUNT_PURGE_DAYS", 30)
+    AUDIT_IP_RETENTION_DAYS = _int("AUDIT_IP_RETENTION_DAYS", 180)
+
 
 class TestingConfig(Config):
     """Settings for the test suite: CSRF and rate limits off unless a test turns them on."""

@@ -174,3 +174,17 @@ class ResetPasswordForm(FlaskForm):
         validators=[InputRequired("Enter a new password.")],
         render_kw=NEW_PASSWORD_ATTRS,
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    """Delete your account: your password, and a tick to say you understand."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Enter your password to confirm it is you.")],
+        render_kw=CURRENT_PASSWORD_ATTRS,
+    )
+    understood = BooleanField(
+        "I understand that my account cannot be restored once it is deleted",
+        validators=[InputRequired("Tick the box to confirm you want to delete your account.")],
+    )

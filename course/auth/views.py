@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from course.auth import bp, services
 from course.auth.forms import (
+    DeleteAccountForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
@@ -26,6 +28,7 @@ from course.auth.sessions import (
     start_session,
 )
 from course.extensions import db, limiter
+from course.privacy import deletion, export
 
 bp.before_app_request(enforce_session_timeouts)
 
@@ -201,3 +204,41 @@ def reset_password(token: str):
             flash("Your password is changed. Please sign in with your new password.", "success")
             return redirect(url_for("auth.login"))
     return _private(render_template("auth/reset_password.html", form=form, user=user))
+
+
+@bp.get("/profile/my-data.json")
+@fresh_login_required
+def download_data():
+    """Download everything held about you as one JSON file."""
+    data = export.export_user_data(current_user._get_current_object())
+    response = make_response(json.dumps(data, indent=2, ensure_ascii=False))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.export_filename()}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@fresh_login_required
+def delete_account():
+    """Delete your account after confirming your password; credit records stay, pseudonymised."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            deletion.delete_account(user, form.password.data, ip_address=request.remote_addr)
+        except services.AuthError as exc:
+            db.session.commit()  # a wrong password still counts towards the throttle
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            end_session()
+            flash("Your account is deleted and you are signed out everywhere.", "success")
+            return redirect(_home())
+    return render_template(
+        "auth/delete_account.html",
+        form=form,
+        preview=deletion.deletion_preview(user),
+        years=current_app.config["CREDIT_RETENTION_YEARS"],
+        purge_days=current_app.config["DELETED_ACCOUNT_PURGE_DAYS"],
+    )

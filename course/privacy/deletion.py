@@ -1,0 +1,166 @@
+"""Deleting an account: the person goes, the credit records they earned stay, pseudonymised.
+
+The account row keeps its id, so enrolments, answers, attempts, evaluations and
+certificates still hang together for the accreditor, but it no longer says who the
+person was. Issued certificates keep the name they were issued with: they are the credit
+record a licensing board may verify by code (admins can still revoke them).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from course import issuing
+from course.audit import record_event
+from course.auth.services import AuthError, _check_current_password
+from course.db import utcnow
+from course.extensions import db
+from course.maintenance.invariants import uncertified_completions
+from course.models import (
+    Certificate,
+    CertificateStatus,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationItem,
+    EvaluationResponse,
+    Role,
+    User,
+)
+
+STAFF_REFUSAL = (
+    "Accounts of authors and administrators are not deleted here, because the audit log "
+    "names them. Please ask another administrator to close this account."
+)
+
+
+@dataclass(frozen=True)
+class DeletionPreview:
+    """What deleting the account would keep, for the confirmation page."""
+
+    certificates: tuple[Certificate, ...]
+    completed_courses: tuple[str, ...]
+    unfinished_courses: tuple[str, ...]
+    #: Why this account cannot be deleted here; None when it can.
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class DeletionResult:
+    """What deleting the account did."""
+
+    user_id: int
+    certificates_kept: int
+    certificates_issued: tuple[str, ...]
+    enrolments_kept: int
+    comments_cleared: int
+
+
+def deletion_preview(user: User) -> DeletionPreview:
+    """Return the credit records that deleting this account would keep."""
+    enrolments = list(
+        db.session.scalars(
+            select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at)
+        )
+    )
+    certificates = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID)
+        .order_by(Certificate.issued_at)
+    )
+    return DeletionPreview(
+        certificates=tuple(certificates),
+        completed_courses=tuple(e.course.title for e in enrolments if e.completed_at),
+        unfinished_courses=tuple(e.course.title for e in enrolments if not e.completed_at),
+        refusal=None if user.role == Role.LEARNER else STAFF_REFUSAL,
+    )
+
+
+def _issue_missing_certificates(user: User) -> list[str]:
+    """Issue earned but never-opened certificates while the account still names its holder."""
+    query = uncertified_completions().where(Enrolment.user_id == user.id)
+    codes = []
+    for enrolment_id in list(db.session.scalars(query)):
+        try:
+            codes.append(issuing.issue_certificate(db.session.get(Enrolment, enrolment_id)).code)
+        except issuing.NotEligible:
+            continue  # the invariant checker reports such a completion
+    return codes
+
+
+def _clear_comments(user: User) -> int:
+    """Empty the learner's free-text evaluation answers; ratings and numbers stay."""
+    answers = db.session.scalars(
+        select(EvaluationAnswer)
+        .join(EvaluationItem, EvaluationAnswer.item_id == EvaluationItem.id)
+        .join(EvaluationResponse, EvaluationAnswer.response_id == EvaluationResponse.id)
+        .join(Enrolment, EvaluationResponse.enrolment_id == Enrolment.id)
+        .where(
+            Enrolment.user_id == user.id,
+            EvaluationItem.type == "text",
+            EvaluationAnswer.value != "",
+        )
+    )
+    cleared = 0
+    for answer in answers:
+        answer.value = ""
+        cleared += 1
+    return cleared
+
+
+def pseudonymise(user: User) -> None:
+    """Replace what identifies the person on the account row; the id stays."""
+    user.email = f"deleted-{user.id}@invalid"
+    # Not a hash of anything: no password can ever match it.
+    user.password_hash = f"!deleted!{secrets.token_urlsafe(32)}"
+    user.full_name = f"Deleted learner {user.id}"
+    user.licence_number = None
+    user.licence_jurisdiction = None
+    user.profession = None
+    user.active = False
+    user.deleted_at = utcnow()
+    user.failed_login_count = 0
+    user.last_failed_login_at = None
+    user.locked_until = None
+    # A new session version signs the person out on every device.
+    user.session_version += 1
+
+
+def delete_account(user: User, password: str, *, ip_address: str | None = None) -> DeletionResult:
+    """Delete the learner's account after checking their password; keep credit records.
+
+    :raise AuthError: for staff accounts, and when the password is wrong (which counts
+        towards sign-in throttling, so the caller commits then too).
+    """
+    if user.role != Role.LEARNER:
+        raise AuthError(STAFF_REFUSAL)
+    _check_current_password(user, password, ip_address)
+    issued = _issue_missing_certificates(user)
+    comments = _clear_comments(user)
+    preview = deletion_preview(user)
+    enrolments = len(preview.completed_courses) + len(preview.unfinished_courses)
+    pseudonymise(user)
+    result = DeletionResult(
+        user_id=user.id,
+        certificates_kept=len(preview.certificates),
+        certificates_issued=tuple(issued),
+        enrolments_kept=enrolments,
+        comments_cleared=comments,
+    )
+    record_event(
+        user,
+        "privacy.account_deleted",
+        "user",
+        user.id,
+        {
+            "certificates_kept": result.certificates_kept,
+            "certificates_issued": list(result.certificates_issued),
+            "enrolments_kept": result.enrolments_kept,
+            "comments_cleared": result.comments_cleared,
+        },
+        ip_address=ip_address,
+    )
+    db.session.flush()
+    return result

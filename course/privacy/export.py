@@ -1,0 +1,208 @@
+"""A learner's own data as one JSON document (a subject access request, self-served)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import or_, select
+
+from course import issuing
+from course.db import utcnow
+from course.extensions import db
+from course.models import (
+    AuditEvent,
+    Certificate,
+    CheckResponse,
+    Enrolment,
+    EvaluationResponse,
+    LessonProgress,
+    Question,
+    User,
+)
+
+FORMAT = "ce-course-engine/learner-data"
+VERSION = 1
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _text(html: str) -> str:
+    return Markup(html).striptags()
+
+
+def _choices(question: Question, keys: list[str]) -> list[dict[str, str]]:
+    texts = {choice.key: _text(choice.text_html) for choice in question.choices}
+    return [{"key": key, "text": texts.get(key, "")} for key in keys]
+
+
+def _question(question: Question) -> dict[str, Any]:
+    return {"id": question.key, "prompt": _text(question.prompt_html)}
+
+
+def _profile(user: User) -> dict[str, Any]:
+    return {
+        "account_id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "licence_number": user.licence_number,
+        "licence_jurisdiction": user.licence_jurisdiction,
+        "profession": user.profession,
+        "role": user.role.value,
+        "created_at": _time(user.created_at),
+        "last_login_at": _time(user.last_login_at),
+        "password_changed_at": _time(user.password_changed_at),
+    }
+
+
+def _lessons(enrolment: Enrolment) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(LessonProgress)
+        .where(LessonProgress.enrolment_id == enrolment.id)
+        .order_by(LessonProgress.started_at, LessonProgress.id)
+    )
+    return [
+        {
+            "lesson": row.lesson.slug,
+            "title": row.lesson.title,
+            "started_at": _time(row.started_at),
+            "last_seen_at": _time(row.last_seen_at),
+            "reached_end_at": _time(row.reached_end_at),
+            "completed_at": _time(row.completed_at),
+            "active_seconds": row.active_seconds,
+        }
+        for row in rows
+    ]
+
+
+def _check_answers(enrolment: Enrolment) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(CheckResponse)
+        .where(CheckResponse.enrolment_id == enrolment.id)
+        .order_by(CheckResponse.created_at, CheckResponse.id)
+    )
+    return [
+        {
+            "question": _question(row.question),
+            "selected": _choices(row.question, row.selected),
+            "correct": row.is_correct,
+            "answered_at": _time(row.created_at),
+        }
+        for row in rows
+    ]
+
+
+def _attempts(enrolment: Enrolment) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": attempt.number,
+            "course_version": attempt.version.number,
+            "started_at": _time(attempt.started_at),
+            "submitted_at": _time(attempt.submitted_at),
+            "questions": attempt.question_count,
+            "correct": attempt.correct_count,
+            "score_percent": attempt.score_percent,
+            "passed": attempt.passed,
+            "answers": [
+                {
+                    "question": _question(answer.question),
+                    "selected": _choices(answer.question, answer.selected),
+                    "correct": answer.is_correct,
+                }
+                for answer in sorted(attempt.answers, key=lambda a: a.id)
+            ],
+        }
+        for attempt in enrolment.attempts
+    ]
+
+
+def _evaluation(enrolment: Enrolment) -> dict[str, Any] | None:
+    response = db.session.scalar(
+        select(EvaluationResponse).where(EvaluationResponse.enrolment_id == enrolment.id)
+    )
+    if response is None:
+        return None
+    answers = sorted(response.answers, key=lambda a: a.item.position)
+    return {
+        "submitted_at": _time(response.submitted_at),
+        "answers": [
+            {"item": a.item.key, "prompt": a.item.prompt, "answer": a.value} for a in answers
+        ],
+    }
+
+
+def _certificates(enrolment: Enrolment) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.enrolment_id == enrolment.id)
+        .order_by(Certificate.issued_at, Certificate.id)
+    )
+    return [
+        {
+            "code": row.code,
+            "status": row.status.value,
+            "issued_at": _time(row.issued_at),
+            "revoked_at": _time(row.revoked_at),
+            "revoked_reason": row.revoked_reason,
+            "verify_url": issuing.record_of(row).verify_url,
+            "as_issued": row.snapshot,
+        }
+        for row in rows
+    ]
+
+
+def _account_events(user: User) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                AuditEvent.actor_id == user.id,
+                (AuditEvent.subject_type == "user") & (AuditEvent.subject_id == str(user.id)),
+            )
+        )
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return [
+        {
+            "at": _time(row.created_at),
+            "action": row.action,
+            "detail": row.detail,
+            "ip_address": row.ip_address,
+        }
+        for row in rows
+    ]
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """Return everything the engine holds about the learner, as JSON-ready data."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at)
+    )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _time(utcnow()),
+        "profile": _profile(user),
+        "enrolments": [
+            {
+                "course": {"slug": e.course.slug, "title": e.course.title},
+                "enrolled_at": _time(e.enrolled_at),
+                "completed_at": _time(e.completed_at),
+                "lessons": _lessons(e),
+                "knowledge_check_answers": _check_answers(e),
+                "post_test_attempts": _attempts(e),
+                "evaluation": _evaluation(e),
+                "certificates": _certificates(e),
+            }
+            for e in enrolments
+        ],
+        "account_events": _account_events(user),
+    }
+
+
+def export_filename(now: datetime | None = None) -> str:
+    """Return the download's file name, dated."""
+    return f"my-data-{(now or utcnow()).date().isoformat()}.json"
