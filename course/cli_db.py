@@ -1,4 +1,4 @@
-"""Database care from the command line: ``flask db backup|restore|check``.
+"""Database care from the command line: ``flask db backup|restore|check`` and ``flask privacy``.
 
 The ``db`` group is Flask-Migrate's; these commands join it, and ``check`` replaces its
 schema check with the data-invariant check (the test suite compares migrations to models).
@@ -9,12 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import with_appcontext
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from course.extensions import db
 from course.maintenance.backup import BackupError, backup_database, restore_database
 from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
+from course.privacy.retention import PurgeReport, RetentionPolicy, RetentionSettingError, purge
+
+privacy_cli = AppGroup("privacy", help="Apply the data-retention policy.")
 
 
 @click.command("backup")
@@ -79,9 +82,45 @@ def check_command(repair: bool) -> None:
     click.echo("All invariants hold.")
 
 
+def _print_purge(report: PurgeReport) -> None:
+    verb = "Removed" if report.applied else "Would remove"
+    click.echo(f"{verb}:")
+    click.echo(
+        f"  {report.stale_check_answers} knowledge-check answer(s) of idle, unfinished enrolments"
+    )
+    click.echo(
+        f"  {report.unfinished_enrolments_removed} unfinished enrolment(s) with "
+        f"{report.rows_removed_with_them} row(s) of {report.deleted_accounts_cleared} "
+        "deleted account(s)"
+    )
+    click.echo(f"  IP or e-mail addresses from {report.audit_events_scrubbed} audit event(s)")
+    click.echo(
+        f"Kept: {report.credit_records_past_retention} completed enrolment(s) past the credit "
+        "retention period (credit records are never purged; review them with your accreditor)"
+    )
+
+
+@privacy_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+@click.option("--yes", is_flag=True, help="Remove it.")
+def purge_command(dry_run: bool, yes: bool) -> None:
+    """Remove the personal data the retention policy no longer allows us to keep."""
+    if dry_run == yes:
+        raise click.UsageError("choose one of --dry-run or --yes")
+    try:
+        policy = RetentionPolicy.from_config(current_app.config)
+    except RetentionSettingError as exc:
+        raise click.ClickException(f"{exc}; nothing was purged") from exc
+    report = purge(policy, apply=yes)
+    if yes:
+        db.session.commit()
+    _print_purge(report)
+
+
 def register(app: Flask) -> None:
-    """Add the commands to the app's ``db`` group."""
+    """Add the commands to the app's ``db`` group and the ``privacy`` group to its CLI."""
     from flask_migrate.cli import db as db_group
 
     for command in (backup_command, restore_command, check_command):
         db_group.add_command(command)
+    app.cli.add_command(privacy_cli)
