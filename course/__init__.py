@@ -82,6 +82,7 @@ def _configure_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from course.admin import bp as admin_bp
     from course.auth.views import bp as auth_bp
+    from course.author import bp as author_bp
     from course.health import bp as health_bp
     from course.learn import bp as learn_bp
     from course.verify import bp as verify_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(verify_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(author_bp)
     app.register_blueprint(health_bp)
 
 

@@ -1,0 +1,114 @@
+"""Differences between two states of a package, as rows a template prints (escaped)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["equal", "replace", "delete", "insert", "gap"]
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One side-by-side row: old line on the left, new line on the right (None when absent)."""
+
+    kind: Kind
+    old_number: int | None
+    old: str | None
+    new_number: int | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """How one file differs: added, removed, renamed or changed, with its rows."""
+
+    name: str
+    status: Literal["added", "removed", "renamed", "changed"]
+    rows: tuple[DiffRow, ...]
+    added: int
+    removed: int
+    old_name: str | None = None
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def file_rows(old: str, new: str, context: int = 3) -> tuple[DiffRow, ...]:
+    """Side-by-side rows of the changed parts of a file, with a few lines of context."""
+    a, b = _lines(old), _lines(new)
+    rows: list[DiffRow] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for index, group in enumerate(matcher.get_grouped_opcodes(context)):
+        if index:
+            rows.append(DiffRow("gap", None, None, None, None))
+        for tag, i1, i2, j1, j2 in group:
+            for offset in range(max(i2 - i1, j2 - j1)):
+                i, j = i1 + offset, j1 + offset
+                has_old, has_new = i < i2, j < j2
+                kind: Kind = tag  # type: ignore[assignment]
+                if tag == "replace" and not has_new:
+                    kind = "delete"
+                elif tag == "replace" and not has_old:
+                    kind = "insert"
+                rows.append(
+                    DiffRow(
+                        kind,
+                        i + 1 if has_old else None,
+                        a[i] if has_old else None,
+                        j + 1 if has_new else None,
+                        b[j] if has_new else None,
+                    )
+                )
+    return tuple(rows)
+
+
+def _counts(old: str, new: str) -> tuple[int, int]:
+    added = removed = 0
+    for line in difflib.ndiff(_lines(old), _lines(new)):
+        if line.startswith("+ "):
+            added += 1
+        elif line.startswith("- "):
+            removed += 1
+    return added, removed
+
+
+def diff_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[FileDiff]:
+    """Every file that differs between two states; a file moved unchanged shows as renamed."""
+    gone = {name: old[name] for name in old if name not in new}
+    came = {name: new[name] for name in new if name not in old}
+    diffs: list[FileDiff] = []
+    for name in sorted(came):
+        source = next((o for o, text in gone.items() if text == came[name]), None)
+        if source is not None:
+            del gone[source]
+            diffs.append(FileDiff(name, "renamed", (), 0, 0, old_name=source))
+            continue
+        rows = file_rows("", came[name])
+        diffs.append(FileDiff(name, "added", rows, len(_lines(came[name])), 0))
+    for name in sorted(gone):
+        rows = file_rows(gone[name], "")
+        diffs.append(FileDiff(name, "removed", rows, 0, len(_lines(gone[name]))))
+    for name in sorted(set(old) & set(new)):
+        if old[name] != new[name]:
+            added, removed = _counts(old[name], new[name])
+            diffs.append(FileDiff(name, "changed", file_rows(old[name], new[name]), added, removed))
+    return sorted(diffs, key=lambda d: d.name)
+
+
+def change_summary(old: Mapping[str, str], new: Mapping[str, str]) -> str:
+    """A short account of a change, e.g. "01-intro.md +3 -1" or "4 files: 2 renamed"."""
+    diffs = diff_files(old, new)
+    if len(diffs) == 1:
+        d = diffs[0]
+        if d.status == "renamed":
+            return f"{d.old_name} renamed to {d.name}"
+        return f"{d.name} {d.status}, +{d.added} -{d.removed} lines"
+    kinds: dict[str, int] = {}
+    for d in diffs:
+        kinds[d.status] = kinds.get(d.status, 0) + 1
+    parts = ", ".join(f"{count} {status}" for status, count in sorted(kinds.items()))
+    return f"{len(diffs)} files: {parts}" if diffs else "no change"

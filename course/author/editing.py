@@ -1,0 +1,363 @@
+"""Changes to one part of a draft: settings, lessons, checks, post-test, evaluation, uploads.
+
+Each change is a pure function of the draft's files; ``_apply`` runs it on the locked
+draft, refuses it when someone saved the same part meanwhile, and stores a revision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from course.author.services import (
+    AuthorError,
+    Editor,
+    Files,
+    Saved,
+    Workspace,
+    commit_files,
+    guard_conflict,
+    lock_draft,
+)
+from course.extensions import db
+from course.models import Course, CourseDraft
+from lessons import dump
+from lessons import editing as ed
+
+POST_TEST_FILE = "post-test.yaml"
+EVALUATION_FILE = "evaluation.yaml"
+COURSE_FILE = "course.yaml"
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+NEW_LESSON_TEXT = "Write the lesson here. Start headings at `##`.\n"
+
+
+@dataclass(frozen=True)
+class Change:
+    """New files, the file mainly changed, a one-line summary and notes for the author."""
+
+    files: dict[str, str]
+    file: str | None
+    summary: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def _apply(
+    space: Workspace,
+    editor: Editor,
+    change: Callable[[dict[str, str]], Change],
+    *,
+    base: int | None = None,
+    part: Callable[[Files], Any] | None = None,
+    action: str = "save",
+) -> Saved:
+    if change(space.files).files == space.files:
+        return Saved(None)  # nothing to store; do not start a draft for it
+    draft = lock_draft(space, editor)
+    if part is not None:
+        guard_conflict(draft, space, base, part)
+    result = change(dict(draft.files))
+    revision = commit_files(
+        draft, editor, result.files, file=result.file, summary=result.summary, action=action
+    )
+    return Saved(revision, result.notes)
+
+
+def lesson_name(files: Files, slug: str) -> str | None:
+    """The file name of the lesson with this slug, if the draft has it."""
+    return next((n for n in ed.lesson_names(files) if ed.lesson_slug(n) == slug), None)
+
+
+def _lesson(files: Files, slug: str) -> str:
+    name = lesson_name(files, slug)
+    if name is None:
+        raise AuthorError("That lesson is no longer in the draft (it was archived or renamed).")
+    return name
+
+
+def _yaml(files: Files, name: str, key: str) -> list[dict[str, Any]]:
+    """The list under ``key`` in a YAML file; refuses a file the editor cannot read."""
+    data = ed.read_yaml(files.get(name, "")) if name in files else {key: []}
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise AuthorError(
+            f"{name} cannot be read as a list of {key}; restore an earlier revision or "
+            "upload a corrected package."
+        )
+    return items
+
+
+# -- course settings -------------------------------------------------------------------
+
+
+def save_settings(
+    space: Workspace, editor: Editor, manifest: Mapping[str, Any], base: int
+) -> Saved:
+    """Write course.yaml from the settings form's data (the slug never changes)."""
+
+    def change(files: dict[str, str]) -> Change:
+        files[COURSE_FILE] = dump.dump_manifest({**manifest, "slug": space.slug})
+        return Change(files, COURSE_FILE, "Saved the course settings")
+
+    return _apply(space, editor, change, base=base, part=lambda f: f.get(COURSE_FILE))
+
+
+# -- lessons ---------------------------------------------------------------------------
+
+
+def save_lesson(
+    space: Workspace,
+    editor: Editor,
+    slug: str,
+    title: str,
+    objectives: Sequence[str],
+    body: str,
+    base: int,
+) -> Saved:
+    """Save a lesson's title, objectives and text; a deleted check marker drops its check."""
+
+    def change(files: dict[str, str]) -> Change:
+        name = _lesson(files, slug)
+        source = ed.split_lesson(files[name])
+        files[name] = ed.join_lesson(title, objectives, body, source.blocks)
+        kept = set(ed.referenced_checks(body))
+        notes = tuple(
+            f"Knowledge check {check_id} was removed: its line [check: {check_id}] "
+            "is no longer in the text."
+            for check_id in source.blocks
+            if check_id not in kept
+        )
+        return Change(files, name, f"Saved lesson {slug}", notes)
+
+    return _apply(space, editor, change, base=base, part=lambda f: _text_of(f, slug))
+
+
+def _text_of(files: Files, slug: str) -> str | None:
+    name = lesson_name(files, slug)
+    return files[name] if name else None
+
+
+def add_lesson(space: Workspace, editor: Editor, slug: str, title: str) -> Saved:
+    """Add a lesson at the end of the course."""
+    slug = slug.strip().lower()
+    if not SLUG.fullmatch(slug):
+        raise AuthorError("A lesson slug uses only a-z, 0-9 and dashes, e.g. safety-planning.")
+    if space.course is not None and any(
+        lesson.slug == slug and lesson.archived_at for lesson in space.course.lessons
+    ):
+        raise AuthorError(
+            f"“{slug}” belonged to an archived lesson; learners' records keep that name. "
+            "Choose another slug, or restore a revision that still has the lesson."
+        )
+
+    def change(files: dict[str, str]) -> Change:
+        names = ed.lesson_names(files)
+        if lesson_name(files, slug) is not None:
+            raise AuthorError(f"The course already has a lesson “{slug}”.")
+        if len(names) >= ed.MAX_LESSONS:
+            raise AuthorError(f"A course has at most {ed.MAX_LESSONS} lessons.")
+        name = ed.lesson_file_name(len(names) + 1, slug)
+        files[name] = dump.dump_lesson(title, [], NEW_LESSON_TEXT)
+        return Change(files, name, f"Added lesson {slug}")
+
+    return _apply(space, editor, change)
+
+
+def move_lesson(space: Workspace, editor: Editor, slug: str, step: int) -> Saved:
+    """Move a lesson one place up (step -1) or down (step 1)."""
+
+    def change(files: dict[str, str]) -> Change:
+        _lesson(files, slug)
+        order = [ed.lesson_slug(n) or "" for n in ed.lesson_names(files)]
+        index = order.index(slug)
+        target = min(max(index + step, 0), len(order) - 1)
+        order.insert(target, order.pop(index))
+        where = "up" if step < 0 else "down"
+        return Change(ed.renumber(files, order), None, f"Moved lesson {slug} {where}")
+
+    return _apply(space, editor, change)
+
+
+def archive_lesson(space: Workspace, editor: Editor, slug: str) -> Saved:
+    """Take a lesson out of the draft; publishing archives it, learners' records stay."""
+
+    def change(files: dict[str, str]) -> Change:
+        del files[_lesson(files, slug)]
+        order = [ed.lesson_slug(n) or "" for n in ed.lesson_names(files)]
+        return Change(ed.renumber(files, order), None, f"Archived lesson {slug}")
+
+    return _apply(space, editor, change)
+
+
+# -- questions -------------------------------------------------------------------------
+
+
+def question_ids(files: Files) -> dict[str, str]:
+    """Every question id in the draft -> where it is (a lesson file or the post-test)."""
+    ids: dict[str, str] = {}
+    for name in ed.lesson_names(files):
+        for check in ed.split_lesson(files[name]).checks:
+            ids.setdefault(check.id, name)
+    data = ed.read_yaml(files.get(POST_TEST_FILE, ""))
+    questions = data.get("questions") if isinstance(data, dict) else None
+    for question in questions if isinstance(questions, list) else []:
+        if isinstance(question, dict) and ed.as_text(question.get("id")):
+            ids.setdefault(ed.as_text(question.get("id")).strip(), POST_TEST_FILE)
+    return ids
+
+
+def _unique(files: Files, old_id: str | None, new_id: str) -> None:
+    where = question_ids(files).get(new_id)
+    if where is not None and new_id != old_id:
+        raise AuthorError(f"The id {new_id} is already used by a question in {where}.")
+
+
+def save_check(
+    space: Workspace,
+    editor: Editor,
+    slug: str,
+    old_id: str | None,
+    data: Mapping[str, Any],
+    base: int,
+) -> Saved:
+    """Save a knowledge check of a lesson (a new one goes at the end of the text)."""
+    new_id = str(data["id"])
+
+    def change(files: dict[str, str]) -> Change:
+        name = _lesson(files, slug)
+        source = ed.split_lesson(files[name])
+        if old_id is not None and source.check(old_id) is None:
+            raise AuthorError(f"The lesson no longer has the knowledge check {old_id}.")
+        _unique(files, old_id, new_id)
+        files[name] = ed.replace_check(source, old_id, dump.dump_check(data))
+        verb = "Saved" if old_id else "Added"
+        return Change(files, name, f"{verb} knowledge check {new_id} in lesson {slug}")
+
+    return _apply(space, editor, change, base=base, part=lambda f: _check_of(f, slug, old_id))
+
+
+def _check_of(files: Files, slug: str, check_id: str | None) -> str | None:
+    text = _text_of(files, slug)
+    check = ed.split_lesson(text).check(check_id) if text and check_id else None
+    return check.text if check else None
+
+
+def remove_check(space: Workspace, editor: Editor, slug: str, check_id: str) -> Saved:
+    """Remove a knowledge check (and its marker) from a lesson."""
+
+    def change(files: dict[str, str]) -> Change:
+        name = _lesson(files, slug)
+        source = ed.split_lesson(files[name])
+        if source.check(check_id) is not None:
+            files[name] = ed.remove_check(source, check_id)
+        return Change(files, name, f"Removed knowledge check {check_id} from lesson {slug}")
+
+    return _apply(space, editor, change)
+
+
+def _question_of(files: Files, qid: str | None) -> Any:
+    try:
+        questions = _yaml(files, POST_TEST_FILE, "questions")
+    except AuthorError:
+        return None
+    return next((q for q in questions if ed.as_text(q.get("id")).strip() == qid), None)
+
+
+def save_question(
+    space: Workspace, editor: Editor, old_id: str | None, data: Mapping[str, Any], base: int
+) -> Saved:
+    """Save a post-test question (a new one goes at the end of the bank)."""
+    new_id = str(data["id"])
+
+    def change(files: dict[str, str]) -> Change:
+        questions = _yaml(files, POST_TEST_FILE, "questions")
+        ids = [ed.as_text(q.get("id")).strip() for q in questions]
+        if old_id is not None and old_id not in ids:
+            raise AuthorError(f"The post-test no longer has the question {old_id}.")
+        _unique(files, old_id, new_id)
+        if old_id is None:
+            questions.append(dict(data))
+        else:
+            questions[ids.index(old_id)] = dict(data)
+        files[POST_TEST_FILE] = dump.dump_post_test(questions)
+        verb = "Saved" if old_id else "Added"
+        return Change(files, POST_TEST_FILE, f"{verb} post-test question {new_id}")
+
+    return _apply(space, editor, change, base=base, part=lambda f: _question_of(f, old_id))
+
+
+def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
+    """Remove a question from the post-test bank."""
+
+    def change(files: dict[str, str]) -> Change:
+        questions = _yaml(files, POST_TEST_FILE, "questions")
+        kept = [q for q in questions if ed.as_text(q.get("id")).strip() != qid]
+        if len(kept) != len(questions):
+            files[POST_TEST_FILE] = dump.dump_post_test(kept)
+        return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}")
+
+    return _apply(space, editor, change)
+
+
+def save_evaluation(
+    space: Workspace, editor: Editor, items: Sequence[Mapping[str, Any]], base: int
+) -> Saved:
+    """Write evaluation.yaml from the evaluation form's items."""
+
+    def change(files: dict[str, str]) -> Change:
+        files[EVALUATION_FILE] = dump.dump_evaluation(items)
+        return Change(files, EVALUATION_FILE, "Saved the evaluation")
+
+    return _apply(space, editor, change, base=base, part=lambda f: f.get(EVALUATION_FILE))
+
+
+# -- packages --------------------------------------------------------------------------
+
+
+def package_slug(files: Files) -> str:
+    """The slug written in an uploaded package's course.yaml.
+
+    :raise AuthorError: when it is missing or not a valid slug.
+    """
+    data = ed.read_yaml(files.get(COURSE_FILE, ""))
+    slug = ed.as_text(data.get("slug")).strip() if isinstance(data, dict) else ""
+    if not SLUG.fullmatch(slug) or len(slug) > 100:
+        raise AuthorError(
+            "The package's course.yaml needs a slug of a-z, 0-9 and dashes "
+            "(it is the course's web address)."
+        )
+    return slug
+
+
+def upload_package(space: Workspace, editor: Editor, files: Files) -> Saved:
+    """Make an uploaded package the course's draft (a revision; publishing still checks it)."""
+    slug = package_slug(files)
+    if slug != space.slug:
+        raise AuthorError(f"This package is for the course “{slug}”, not “{space.slug}”.")
+
+    def change(_: dict[str, str]) -> Change:
+        return Change(dict(files), None, "Uploaded a package ZIP")
+
+    return _apply(space, editor, change, action="upload")
+
+
+def create_course(editor: Editor, files: Files) -> Workspace:
+    """Start a new course from an uploaded package: a draft no learner sees until published."""
+    slug = package_slug(files)
+    taken = db.session.scalar(select(Course.id).where(Course.slug == slug)) or db.session.scalar(
+        select(CourseDraft.id).where(CourseDraft.slug == slug)
+    )
+    if taken:
+        raise AuthorError(
+            f"A course “{slug}” already exists. Upload the ZIP on its page to replace its draft."
+        )
+    draft = CourseDraft(slug=slug, files={})
+    db.session.add(draft)
+    db.session.flush()
+    commit_files(
+        draft, editor, files, file=None, summary="Created the course from a ZIP", action="upload"
+    )
+    return Workspace(slug, None, draft)

@@ -1,0 +1,418 @@
+"""Authoring forms: fields check shape only; the package checker judges the content.
+
+List fields (objectives, choices, questions...) grow and shrink with buttons named
+``action`` (``add:choices``, ``remove:choices:2``) that re-render the form unsaved, so
+editing works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from lessons.dump import as_bool, clean_text
+
+try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover
+
+    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
+        return (value, label)
+
+
+from lessons.editing import as_text
+from lessons.questions import ID_PATTERN
+
+SHORT, LONG = 300, 20_000
+ID_MESSAGE = "Use letters, digits, dashes and underscores, starting with a letter or digit."
+LEVELS = [("introductory", "Introductory"), ("intermediate", "Intermediate"),
+          ("advanced", "Advanced")]  # fmt: skip
+QUESTION_TYPES = [("single", "One correct answer"), ("multiple", "One or more correct answers"),
+                  ("true_false", "True or false")]  # fmt: skip
+ITEM_TYPES = [("likert", "Agree-disagree scale (1-5)"), ("number", "Number"),
+              ("text", "Comment"), ("choice", "Choice")]  # fmt: skip
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+MAX_ROWS = 60
+
+F = TypeVar("F", bound=FlaskForm)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+class ActionForm(FlaskForm):
+    """A button that changes the draft (move, archive, restore, publish): the CSRF token only."""
+
+
+# -- course settings -------------------------------------------------------------------
+
+
+class ObjectiveRow(Form):
+    """One learning objective."""
+
+    id = StringField("Id", validators=[Length(max=50)])
+    text = TextAreaField("Objective", validators=[Length(max=SHORT * 2)])
+
+
+class AuthorRow(Form):
+    """One author as printed on the certificate."""
+
+    name = StringField("Name", validators=[Length(max=SHORT)])
+    credentials = StringField("Credentials", validators=[Length(max=SHORT)])
+
+
+class SupportRow(Form):
+    """One support contact shown on every course page."""
+
+    name = StringField("Name", validators=[Length(max=SHORT)])
+    contact = StringField("Contact", validators=[Length(max=SHORT)])
+    url = StringField("Link (https://, mailto: or tel:)", validators=[Length(max=SHORT)])
+    note = StringField("Note", validators=[Length(max=SHORT)])
+
+
+class SettingsForm(FlaskForm):
+    """course.yaml as fields."""
+
+    base_revision = HiddenField()
+    title = StringField("Title", validators=[Length(max=SHORT)])
+    summary = TextAreaField("Summary for the catalogue", validators=[Length(max=LONG)])
+    audience = StringField("Audience", validators=[Length(max=SHORT)])
+    level = SelectField("Level", choices=_choices(LEVELS))
+    format = StringField("Format", validators=[Length(max=SHORT)])
+    contact_hours = DecimalField(
+        "Contact hours", places=None, validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    credit_type = StringField("Credit type", validators=[Length(max=SHORT)])
+    version = IntegerField("Edition", validators=[Optional(), NumberRange(min=0)])
+    objectives = FieldList(FormField(ObjectiveRow), max_entries=MAX_ROWS)
+    authors = FieldList(FormField(AuthorRow), max_entries=MAX_ROWS)
+    provider_name = StringField("Provider", validators=[Length(max=SHORT)])
+    has_approval = BooleanField("The course is approved for CE credit")
+    approval_body = StringField("Approval body", validators=[Length(max=SHORT)])
+    approval_number = StringField("Approval number", validators=[Length(max=SHORT)])
+    approval_statement = TextAreaField("Approval statement", validators=[Length(max=LONG)])
+    passing_score = IntegerField(
+        "Passing score (percent)", validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    draw = IntegerField(
+        "Post-test questions per attempt", validators=[Optional(), NumberRange(min=0, max=1000)]
+    )
+    sequential = BooleanField("Lessons open in order")
+    min_active_minutes = IntegerField(
+        "Minimum active minutes before the post-test",
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+    )
+    advisory = TextAreaField("Content advisory (Markdown)", validators=[Length(max=LONG)])
+    support = FieldList(FormField(SupportRow), max_entries=MAX_ROWS)
+
+    @classmethod
+    def from_manifest(cls, data: Mapping[str, Any], base: int) -> SettingsForm:
+        """A form filled from course.yaml as plain data."""
+        provider = data.get("provider") if isinstance(data.get("provider"), dict) else {}
+        approval = provider.get("approval") if isinstance(provider.get("approval"), dict) else None
+        post_test = data.get("post_test") if isinstance(data.get("post_test"), dict) else {}
+        values = {
+            key: as_text(data.get(key))
+            for key in ("title", "summary", "audience", "level", "format", "credit_type",
+                        "advisory")
+        }  # fmt: skip
+        values.update(
+            base_revision=str(base),
+            contact_hours=_decimal(data.get("contact_hours")),
+            version=_int(data.get("version")),
+            objectives=_rows(data.get("objectives"), ("id", "text")),
+            authors=_rows(data.get("authors"), ("name", "credentials")),
+            provider_name=as_text(provider.get("name")),
+            has_approval=approval is not None,
+            approval_body=as_text((approval or {}).get("body")),
+            approval_number=as_text((approval or {}).get("number")),
+            approval_statement=as_text((approval or {}).get("statement")),
+            passing_score=_int(data.get("passing_score")),
+            draw=_int(post_test.get("draw")),
+            sequential=as_bool(data.get("sequential")),
+            min_active_minutes=_int(data.get("min_active_minutes")),
+            support=_rows(data.get("support"), ("name", "contact", "url", "note")),
+        )
+        return cls(formdata=None, data=values)
+
+    def to_manifest(self) -> dict[str, Any]:
+        """course.yaml data from the fields (empty rows dropped)."""
+        d = self.data
+        approval = {
+            "body": d["approval_body"], "number": d["approval_number"],
+            "statement": d["approval_statement"],
+        } if d["has_approval"] else None  # fmt: skip
+        hours = d["contact_hours"]
+        return {
+            "title": d["title"],
+            "version": d["version"],
+            "summary": d["summary"],
+            "audience": d["audience"],
+            "level": d["level"],
+            "format": d["format"],
+            "contact_hours": None if hours is None else float(hours),
+            "credit_type": d["credit_type"],
+            "objectives": _filled(d["objectives"]),
+            "authors": _filled(d["authors"]),
+            "provider": {"name": d["provider_name"], "approval": approval},
+            "passing_score": d["passing_score"],
+            "post_test": {"draw": d["draw"]},
+            "advisory": d["advisory"],
+            "support": _filled(d["support"]),
+            "sequential": d["sequential"],
+            "min_active_minutes": d["min_active_minutes"],
+        }
+
+
+def _rows(items: object, keys: tuple[str, ...]) -> list[dict[str, str]]:
+    if not isinstance(items, list):
+        return []
+    return [{k: as_text(i.get(k)) for k in keys} for i in items if isinstance(i, dict)]
+
+
+def _filled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [row for row in rows if any(clean_text(v) for v in row.values())]
+
+
+# -- lessons ---------------------------------------------------------------------------
+
+
+class NewLessonForm(FlaskForm):
+    """Add a lesson at the end of the course."""
+
+    title = StringField("Title", validators=[InputRequired(), Length(max=SHORT)])
+    slug = StringField(
+        "Slug (its web address)",
+        description="a-z, 0-9 and dashes, e.g. safety-planning; learners' records use it.",
+        validators=[InputRequired(), Length(max=90)],
+    )
+
+
+class LessonForm(FlaskForm):
+    """A lesson's front matter as fields and its Markdown text."""
+
+    base_revision = HiddenField()
+    title = StringField("Title", validators=[Length(max=SHORT)])
+    objectives = SelectMultipleField("Objectives this lesson serves", choices=[])
+    body = TextAreaField("Lesson text (Markdown)", validators=[Length(max=500_000)])
+
+    def set_objectives(self, known: list[tuple[str, str]]) -> None:
+        """Offer the course's objectives, keeping any unknown ones the lesson names."""
+        ids = [oid for oid, _ in known]
+        extra = [(o, f"{o} (not in the course settings)") for o in self.objectives.data or []
+                 if o not in ids]  # fmt: skip
+        self.objectives.choices = _choices([(oid, f"{oid}: {text}") for oid, text in known] + extra)
+
+
+# -- questions -------------------------------------------------------------------------
+
+
+class ChoiceRow(Form):
+    """One answer option."""
+
+    text = StringField("Choice", validators=[Length(max=LONG)])
+    correct = BooleanField("Correct")
+    why = TextAreaField("Why (feedback for this choice)", validators=[Length(max=LONG)])
+
+
+class QuestionForm(FlaskForm):
+    """A knowledge check or post-test question as fields."""
+
+    base_revision = HiddenField()
+    id = StringField(
+        "Question id",
+        description="Learners' answers are kept under it: change it only for a new question.",
+        validators=[
+            InputRequired(),
+            Length(max=100),
+            Regexp(ID_PATTERN.pattern + r"\Z", message=ID_MESSAGE),
+        ],
+    )
+    type = SelectField("Type", choices=_choices(QUESTION_TYPES))
+    # The checker reports an unknown objective; the form only offers the known ones.
+    objective = SelectField("Objective", choices=[], validate_choice=False)
+    prompt = TextAreaField("Question (Markdown)", validators=[Length(max=LONG)])
+    choices = FieldList(FormField(ChoiceRow), max_entries=26)
+    explanation = TextAreaField(
+        "Explanation shown in the review (Markdown)", validators=[Length(max=LONG)]
+    )
+    language_example = BooleanField("This question quotes language to avoid on purpose")
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], base: int) -> QuestionForm:
+        """A form filled from a question as plain data."""
+        values = {
+            "base_revision": str(base),
+            "id": as_text(data.get("id")),
+            "type": as_text(data.get("type")) or "single",
+            "objective": as_text(data.get("objective")),
+            "prompt": as_text(data.get("prompt")),
+            "explanation": as_text(data.get("explanation")),
+            "language_example": as_bool(data.get("language_example")),
+            "choices": [
+                {"text": as_text(c.get("text")), "correct": as_bool(c.get("correct")),
+                 "why": as_text(c.get("why"))}
+                for c in data.get("choices") or [] if isinstance(c, dict)
+            ],
+        }  # fmt: skip
+        return cls(formdata=None, data=values)
+
+    def to_data(self, post_test: bool) -> dict[str, Any]:
+        """The question as plain data (blank choices dropped)."""
+        d = self.data
+        data: dict[str, Any] = {
+            "id": d["id"].strip(),
+            "type": d["type"],
+            "prompt": d["prompt"],
+            "choices": [c for c in d["choices"] if clean_text(c["text"]) or clean_text(c["why"])],
+            "language_example": d["language_example"],
+        }
+        if post_test:
+            data["objective"] = d["objective"]
+            data["explanation"] = d["explanation"]
+        return data
+
+    def set_objectives(self, known: list[tuple[str, str]]) -> None:
+        """Offer the course's objectives (post-test) or drop the field (knowledge checks)."""
+        current = self.objective.data or ""
+        choices = [("", "Choose an objective")] + [(o, f"{o}: {t}") for o, t in known]
+        if current and current not in {o for o, _ in known}:
+            choices.append((current, f"{current} (not in the course settings)"))
+        self.objective.choices = _choices(choices)
+
+
+# -- evaluation ------------------------------------------------------------------------
+
+
+class ItemRow(Form):
+    """One evaluation item."""
+
+    id = StringField("Id", validators=[Length(max=100)])
+    type = SelectField("Type", choices=_choices(ITEM_TYPES))
+    prompt = TextAreaField("Question", validators=[Length(max=LONG)])
+    objective = SelectField("Objective it measures", choices=[], validate_choice=False)
+    required = BooleanField("Answer required")
+    min = IntegerField("Smallest number", validators=[Optional()])
+    max = IntegerField("Largest number", validators=[Optional()])
+    choices = TextAreaField("Choices, one per line", validators=[Length(max=LONG)])
+
+
+class EvaluationForm(FlaskForm):
+    """evaluation.yaml as fields."""
+
+    base_revision = HiddenField()
+    items = FieldList(FormField(ItemRow), max_entries=MAX_ROWS)
+
+    @classmethod
+    def from_items(cls, items: list[dict[str, Any]], base: int) -> EvaluationForm:
+        """A form filled from the evaluation's items as plain data."""
+        rows = [
+            {
+                "id": as_text(i.get("id")),
+                "type": as_text(i.get("type")) or "likert",
+                "prompt": as_text(i.get("prompt")),
+                "objective": as_text(i.get("objective")),
+                "required": as_bool(i["required"]) if "required" in i else True,
+                "min": _int(i.get("min")),
+                "max": _int(i.get("max")),
+                "choices": "\n".join(as_text(c) for c in i.get("choices") or []
+                                     if isinstance(i.get("choices"), list)),
+            }
+            for i in items
+        ]  # fmt: skip
+        return cls(formdata=None, data={"base_revision": str(base), "items": rows})
+
+    def to_items(self) -> list[dict[str, Any]]:
+        """The items as plain data (blank rows dropped)."""
+        items = []
+        for row in self.data["items"]:
+            if not (clean_text(row["id"]) or clean_text(row["prompt"])):
+                continue
+            choices = [c.strip() for c in (row["choices"] or "").splitlines() if c.strip()]
+            items.append({**row, "choices": choices})
+        return items
+
+    def set_objectives(self, known: list[tuple[str, str]]) -> None:
+        """Offer the course's objectives on every item."""
+        for entry in self.items:
+            field = entry.form.objective
+            choices = [("", "None")] + [(o, f"{o}: {t}") for o, t in known]
+            if field.data and field.data not in {o for o, _ in known}:
+                choices.append((field.data, f"{field.data} (not in the course settings)"))
+            field.choices = _choices(choices)
+
+
+# -- packages --------------------------------------------------------------------------
+
+
+class UploadForm(FlaskForm):
+    """Upload a course package as a ZIP."""
+
+    package = FileField("Course package (ZIP)", validators=[FileRequired("Choose a ZIP file.")])
+
+
+# -- list buttons ----------------------------------------------------------------------
+
+BLANK_ROWS = {
+    "objectives": {"id": "", "text": ""},
+    "authors": {"name": "", "credentials": ""},
+    "support": {"name": "", "contact": "", "url": "", "note": ""},
+    "choices": {"text": "", "correct": False, "why": ""},
+    "items": {"id": "", "type": "likert", "prompt": "", "objective": "", "required": True,
+              "min": None, "max": None, "choices": ""},
+}  # fmt: skip
+
+
+def list_action(form: F, action: str | None) -> F | None:
+    """Apply an ``add:<list>`` or ``remove:<list>:<n>`` button; None for any other action."""
+    parts = (action or "").split(":")
+    if parts[0] not in ("add", "remove") or len(parts) < 2 or parts[1] not in BLANK_ROWS:
+        return None
+    name = parts[1]
+    if not isinstance(getattr(form, name, None), FieldList):
+        return None
+    data = dict(form.data)
+    data.pop("csrf_token", None)
+    rows = list(data[name])
+    if parts[0] == "add" and len(rows) < getattr(form, name).max_entries:
+        rows.append(dict(BLANK_ROWS[name]))
+    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
+        index = int(parts[2])
+        if 0 <= index < len(rows):
+            del rows[index]
+    data[name] = rows
+    return type(form)(formdata=None, data=data)

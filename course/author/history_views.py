@@ -1,0 +1,130 @@
+"""Revisions (compare, restore), publishing, and the package as a ZIP download."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from course.author import bp
+from course.author import services as drafts
+from course.author.diffing import diff_files
+from course.author.forms import ActionForm, UploadForm
+from course.author.packagezip import write_package_zip
+from course.author.viewkit import editor, file_url
+from course.extensions import db
+from lessons import describe_seat_time, seat_time
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge):
+    """Explain an upload over the size limit instead of a bare error page."""
+    limit = (request.max_content_length or 0) / 1024 / 1024
+    message = f"The file is too large: uploads are limited to {limit:g} MB."
+    return render_template(
+        "author/upload.html", form=UploadForm(formdata=None), space=None, error=message
+    ), 413
+
+
+@bp.get("/courses/<slug>/history")
+def history(slug: str):
+    """List the draft's revisions: who saved which file, when; compare or restore one."""
+    space = drafts.get_workspace_or_404(slug)
+    return render_template(
+        "author/history.html", space=space, revisions=drafts.revisions(space), action=ActionForm()
+    )
+
+
+@bp.get("/courses/<slug>/history/compare")
+def compare(slug: str):
+    """Show what changed between two revisions, file by file (0: the published version)."""
+    space = drafts.get_workspace_or_404(slug)
+    old = request.args.get("old", 0, type=int)
+    new = request.args.get("new", space.revision, type=int)
+    numbers = {r.number for r in drafts.revisions(space)} | {0}
+    if old not in numbers or new not in numbers:
+        abort(404)
+    diffs = diff_files(
+        drafts.snapshot(space.draft, space, old), drafts.snapshot(space.draft, space, new)
+    )
+    return render_template(
+        "author/compare.html",
+        space=space,
+        old=old,
+        new=new,
+        diffs=diffs,
+        numbers=sorted(numbers, reverse=True),
+    )
+
+
+@bp.post("/courses/<slug>/history/<int:number>/restore")
+def restore(slug: str, number: int):
+    """Make an earlier revision the draft again (as a new revision)."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    revision = drafts.restore(space, editor(), number)
+    db.session.commit()
+    if revision is None:
+        flash(f"The draft already matches revision {number}.", "info")
+    else:
+        flash(f"Restored revision {number} as revision {revision.number}.", "success")
+    return redirect(url_for("author.history", slug=slug))
+
+
+def _publish_page(space: drafts.Workspace, status: int = 200):
+    package, findings = drafts.check_draft(space)
+    published = space.published.files if space.published else {}
+    return render_template(
+        "author/publish.html", space=space, findings=findings, file_url=file_url,
+        errors=sum(f.level == "error" for f in findings),
+        estimate=describe_seat_time(seat_time(package)) if package else None,
+        diffs=diff_files(published, drafts.package_files(space.files)), action=ActionForm(),
+    ), status  # fmt: skip
+
+
+@bp.get("/courses/<slug>/publish")
+def publish_page(slug: str):
+    """Show the checker's findings and what publishing would change."""
+    return _publish_page(drafts.get_workspace_or_404(slug))
+
+
+@bp.post("/courses/<slug>/publish")
+def publish(slug: str):
+    """Publish the draft as a new version, unless the checker finds errors."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = drafts.publish(space, editor())
+    except drafts.PublishRefused:
+        db.session.rollback()
+        flash("Not published: the checker found errors. Fix them, then publish.", "error")
+        return _publish_page(space, 422)
+    except drafts.AuthorError as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("author.course", slug=slug))
+    db.session.commit()
+    flash(f"Published as version {result.version.number}. Learners see it now; "
+          "everyone's progress is kept.", "success")  # fmt: skip
+    return redirect(url_for("author.course", slug=slug))
+
+
+@bp.get("/courses/<slug>/package.zip")
+def download(slug: str):
+    """Download the draft (or, with ?source=published, the published version) as a ZIP."""
+    space = drafts.get_workspace_or_404(slug)
+    published = request.args.get("source") == "published"
+    if published and space.published is None:
+        abort(404)
+    files = space.published.files if published else space.files
+    name = f"{slug}-v{space.published.number}.zip" if published else f"{slug}-draft.zip"
+    response = send_file(
+        io.BytesIO(write_package_zip(slug, files)),
+        as_attachment=True,
+        mimetype="application/zip",
+        download_name=name,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,116 @@
+"""The post-test bank and the evaluation, edited as forms."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from course.author import bp, reading
+from course.author import editing as edits
+from course.author import services as drafts
+from course.author.forms import ActionForm, EvaluationForm, QuestionForm, list_action
+from course.author.viewkit import base_revision, editor, flash_saved
+from course.extensions import db
+
+POST_TEST = edits.POST_TEST_FILE
+
+
+@bp.get("/courses/<slug>/post-test")
+def post_test(slug: str):
+    """List the post-test bank with its findings."""
+    space = drafts.get_workspace_or_404(slug)
+    findings, elsewhere = reading.post_test_findings(space)
+    return render_template(
+        "author/post_test.html",
+        space=space,
+        questions=reading.yaml_items(space.files, POST_TEST, "questions"),
+        findings=findings,
+        elsewhere=elsewhere,
+        action=ActionForm(),
+    )
+
+
+def _question_form(space: drafts.Workspace, questions: list[dict], qid: str | None):
+    if request.method == "POST":
+        return QuestionForm()
+    if qid is None:
+        data = {"id": "", "type": "single", "choices": [{"text": ""}, {"text": ""}]}
+    else:
+        data = next((q for q in questions if str(q.get("id", "")).strip() == qid), None)
+        if data is None:
+            abort(404)
+    return QuestionForm.from_data(data, space.revision)
+
+
+@bp.route("/courses/<slug>/post-test/new-question", methods=["GET", "POST"])
+@bp.route("/courses/<slug>/post-test/questions/<qid>", methods=["GET", "POST"])
+def question(slug: str, qid: str | None = None):
+    """Edit a post-test question as fields; a new one is added at the end of the bank."""
+    space = drafts.get_workspace_or_404(slug)
+    questions = reading.yaml_items(space.files, POST_TEST, "questions") or []
+    form = _question_form(space, questions, qid)
+    form.set_objectives(reading.objectives(space.files))
+    relisted = list_action(form, request.form.get("action"))
+    if relisted is not None:
+        form = relisted
+        form.set_objectives(reading.objectives(space.files))
+    elif request.method == "POST" and form.validate_on_submit():
+        try:
+            saved = edits.save_question(
+                space, editor(), qid, form.to_data(True), base_revision(form.base_revision.data)
+            )
+        except drafts.AuthorError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash_saved(saved)
+            return redirect(url_for("author.question", slug=slug, qid=form.id.data.strip()))
+    index = next((i for i, q in enumerate(questions) if str(q.get("id", "")).strip() == qid), -1)
+    findings = [f for f in reading.post_test_findings(space)[0] if f.item == index]
+    return render_template("author/question.html", space=space, form=form, check_id=qid,
+                           findings=findings, post_test=True, action=ActionForm()), (
+        422 if form.errors else 200)  # fmt: skip
+
+
+@bp.post("/courses/<slug>/post-test/questions/<qid>/remove")
+def remove_question(slug: str, qid: str):
+    """Remove a question from the post-test bank."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        flash_saved(edits.remove_question(space, editor(), qid))
+    except drafts.AuthorError as exc:
+        flash(str(exc), "error")
+    db.session.commit()
+    return redirect(url_for("author.post_test", slug=slug))
+
+
+@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
+def evaluation(slug: str):
+    """Edit the evaluation form's items as fields."""
+    space = drafts.get_workspace_or_404(slug)
+    items = reading.yaml_items(space.files, edits.EVALUATION_FILE, "items")
+    form = (
+        EvaluationForm()
+        if request.method == "POST"
+        else EvaluationForm.from_items(items or [], space.revision)
+    )
+    relisted = list_action(form, request.form.get("action"))
+    if relisted is not None:
+        form = relisted
+    form.set_objectives(reading.objectives(space.files))
+    if relisted is None and request.method == "POST" and form.validate_on_submit():
+        try:
+            saved = edits.save_evaluation(
+                space, editor(), form.to_items(), base_revision(form.base_revision.data)
+            )
+        except drafts.AuthorError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash_saved(saved)
+            return redirect(url_for("author.evaluation", slug=slug))
+    findings, elsewhere = reading.evaluation_findings(space)
+    return render_template("author/evaluation.html", space=space, form=form, findings=findings,
+                           elsewhere=elsewhere, unreadable=items is None), (
+        422 if form.errors else 200)  # fmt: skip

@@ -1,0 +1,174 @@
+"""What the editor pages show: draft data for the forms, previews, and findings placed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import lessons
+from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name
+from course.author.services import Files, Workspace, check_draft
+from lessons import editing as ed
+from lessons.yamlread import key_lines
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A checker finding, with where the author fixes it in the editor."""
+
+    level: str
+    file: str
+    line: int
+    message: str
+    where: str
+    #: The line in the lesson text box, or the check's id, when the finding is there.
+    text_line: int | None = None
+    check_id: str | None = None
+    item: int | None = None
+
+
+@dataclass(frozen=True)
+class PreviewCheck:
+    """A knowledge check shaped like the learner template's question."""
+
+    key: str
+    type: str
+    prompt_html: str
+    choices: tuple[lessons.Choice, ...]
+
+    @property
+    def id(self) -> str:
+        """The template looks answers up by id; a preview has none."""
+        return self.key
+
+
+@dataclass(frozen=True)
+class LessonView:
+    """A lesson in the editor: its fields, the rendered preview and its findings."""
+
+    slug: str
+    file: str
+    source: ed.LessonSource
+    title: str
+    html_parts: tuple[str, ...]
+    checks: tuple[PreviewCheck, ...]
+    findings: tuple[Placed, ...]
+    errors_elsewhere: int
+
+
+def objectives(files: Files) -> list[tuple[str, str]]:
+    """The draft's learning objectives as (id, text)."""
+    data = ed.read_yaml(files.get("course.yaml", ""))
+    items = data.get("objectives") if isinstance(data, dict) else None
+    return [
+        (ed.as_text(o.get("id")), ed.as_text(o.get("text")))
+        for o in items if isinstance(o, dict) and ed.as_text(o.get("id"))
+    ] if isinstance(items, list) else []  # fmt: skip
+
+
+def lesson_rows(files: Files) -> list[tuple[str, str, str]]:
+    """The draft's lessons in order as (file, slug, title)."""
+    rows = []
+    for name in ed.lesson_names(files):
+        source = ed.split_lesson(files[name])
+        rows.append((name, ed.lesson_slug(name) or "", source.title or name))
+    return rows
+
+
+def lesson_view(
+    space: Workspace, slug: str, edited: tuple[str, Sequence[str], str] | None = None
+) -> LessonView | None:
+    """A lesson as saved, or with unsaved (title, objectives, text), rendered and checked."""
+    files = space.files
+    name = lesson_name(files, slug)
+    if name is None:
+        return None
+    if edited is not None:
+        saved = ed.split_lesson(files[name])
+        files[name] = ed.join_lesson(*edited, saved.blocks)
+    package, findings = check_draft(space, files)
+    lesson = next((x for x in package.lessons if x.file == name), None) if package else None
+    if lesson is None:
+        ids = {oid for oid, _ in objectives(files)} or None
+        lesson, more = ed.preview_lesson(name, files[name], ids)
+        findings = findings or more
+    source = ed.split_lesson(files[name])
+    checks = tuple(
+        PreviewCheck(q.id, q.type, q.prompt_html, q.choices)
+        for q in (lesson.checks if lesson else ())
+    )
+    return LessonView(
+        slug=slug,
+        file=name,
+        source=source,
+        title=lesson.title if lesson else source.title,
+        html_parts=lesson.html_parts if lesson else (),
+        checks=checks,
+        findings=tuple(place_lesson(f, source) for f in findings if f.file == name),
+        errors_elsewhere=sum(f.level == "error" and f.file != name for f in findings),
+    )
+
+
+def place_lesson(finding: lessons.Finding, source: ed.LessonSource) -> Placed:
+    """Say where in the lesson editor a finding is."""
+    spot = source.locate(finding.line)
+    where = {
+        "file": "the lesson file",
+        "front": "the title or objectives",
+        "text": f"line {spot.line} of the text",
+        "check": f"knowledge check {spot.check_id} (line {spot.line} of the text)",
+    }[spot.kind]
+    text_line = spot.line if spot.kind in ("text", "check") else None
+    return Placed(
+        finding.level,
+        finding.file,
+        finding.line,
+        finding.message,
+        where,
+        text_line=text_line,
+        check_id=spot.check_id,
+    )
+
+
+def yaml_items(files: Files, name: str, key: str) -> list[dict[str, Any]] | None:
+    """The list under ``key`` of a YAML file as plain data, or None when it cannot be read."""
+    data = ed.read_yaml(files.get(name, ""))
+    items = data.get(key) if isinstance(data, dict) else None
+    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+        return items
+    return None
+
+
+def place_items(findings: Sequence[lessons.Finding], text: str, key: str) -> list[Placed]:
+    """Findings of a list file (post-test, evaluation), each tied to its item where possible."""
+    lines = key_lines(text) if text else {}
+    starts = sorted(
+        (line, path[1]) for path, line in lines.items()
+        if len(path) == 2 and path[0] == key and isinstance(path[1], int)
+    )  # fmt: skip
+    placed = []
+    for f in findings:
+        index = next((i for start, i in reversed(starts) if start <= f.line), None)
+        label = f"line {f.line}" if index is None else f"item {index + 1}, line {f.line}"
+        placed.append(Placed(f.level, f.file, f.line, f.message, label, item=index))
+    return placed
+
+
+def file_findings(space: Workspace, name: str) -> tuple[list[lessons.Finding], int]:
+    """The checker's findings for one file of the draft, and the errors in other files."""
+    _, findings = check_draft(space)
+    mine = [f for f in findings if f.file == name]
+    return mine, sum(f.level == "error" and f.file != name for f in findings)
+
+
+def post_test_findings(space: Workspace) -> tuple[list[Placed], int]:
+    """post-test.yaml's findings placed on its questions, and errors elsewhere."""
+    mine, elsewhere = file_findings(space, POST_TEST_FILE)
+    return place_items(mine, space.files.get(POST_TEST_FILE, ""), "questions"), elsewhere
+
+
+def evaluation_findings(space: Workspace) -> tuple[list[Placed], int]:
+    """evaluation.yaml's findings placed on its items, and errors elsewhere."""
+    mine, elsewhere = file_findings(space, EVALUATION_FILE)
+    return place_items(mine, space.files.get(EVALUATION_FILE, ""), "items"), elsewhere

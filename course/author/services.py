@@ -1,0 +1,317 @@
+"""Drafts and revisions: every save is a revision; publishing goes through the checker.
+
+A course's draft is created from its published files on the first save. Learners never
+see it: they read the Lesson and Question rows that only ``publish`` (import_package)
+changes. Services flush; the view commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort
+from sqlalchemy import select
+
+import lessons
+from course.audit import record_event
+from course.author.diffing import change_summary
+from course.db import utcnow
+from course.extensions import db
+from course.models import Course, CourseDraft, CourseVersion, DraftRevision, User
+from course.packages import ImportResult, import_package
+from lessons.editing import as_text, read_yaml
+
+Files = Mapping[str, str]
+PACKAGE_FILES = ("course.yaml", "post-test.yaml", "evaluation.yaml")
+
+
+class AuthorError(Exception):
+    """A change the author asked for cannot be made; the message says why."""
+
+
+class EditConflict(AuthorError):
+    """Someone saved the same part of the course after this editor was opened."""
+
+
+class PublishRefused(AuthorError):
+    """The checker found errors; nothing was published."""
+
+    def __init__(self, findings: list[lessons.Finding]) -> None:
+        super().__init__(f"{sum(f.level == 'error' for f in findings)} error(s) in the draft")
+        self.findings = findings
+
+
+@dataclass(frozen=True)
+class Editor:
+    """Who is editing, for revisions and the audit log."""
+
+    user: User
+    ip_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A course as the author area sees it: the published course, its draft, or both."""
+
+    slug: str
+    course: Course | None
+    draft: CourseDraft | None
+
+    @property
+    def published(self) -> CourseVersion | None:
+        """The version learners see, if any."""
+        return self.course.current_version if self.course else None
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The files being edited: the draft, or the published version before the first save."""
+        if self.draft is not None:
+            return dict(self.draft.files)
+        return dict(self.published.files) if self.published else {}
+
+    @property
+    def revision(self) -> int:
+        """The latest revision number (0 before the first save)."""
+        return self.draft.revision_number if self.draft else 0
+
+    @property
+    def title(self) -> str:
+        """The course title as the draft has it, or the slug."""
+        data = read_yaml(self.files.get("course.yaml", ""))
+        title = as_text(data.get("title")) if isinstance(data, dict) else ""
+        return title or (self.course.title if self.course else self.slug)
+
+    @property
+    def unpublished(self) -> bool:
+        """True when the draft holds changes learners do not see yet."""
+        if self.draft is None:
+            return False
+        published = dict(self.published.files) if self.published else {}
+        return package_files(self.draft.files) != published
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The outcome of a save: the new revision (None when nothing changed) and notes."""
+
+    revision: DraftRevision | None
+    notes: tuple[str, ...] = field(default=())
+
+
+def package_files(files: Files) -> dict[str, str]:
+    """The files a published version keeps (the checker ignores any others)."""
+    return {
+        name: text
+        for name, text in files.items()
+        if not name.startswith(".") and (name in PACKAGE_FILES or name.endswith(".md"))
+    }
+
+
+def list_workspaces() -> list[Workspace]:
+    """Every course and every unpublished new course, by title."""
+    drafts = {d.slug: d for d in db.session.scalars(select(CourseDraft))}
+    spaces = [
+        Workspace(c.slug, c, drafts.pop(c.slug, None))
+        for c in db.session.scalars(select(Course).where(Course.current_version_id.is_not(None)))
+    ]
+    spaces += [Workspace(slug, None, draft) for slug, draft in drafts.items()]
+    return sorted(spaces, key=lambda w: w.title.lower())
+
+
+def get_workspace_or_404(slug: str) -> Workspace:
+    """The course or new-course draft with this slug.
+
+    :raise 404: when there is neither.
+    """
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == slug))
+    if draft is None and (course is None or course.current_version is None):
+        abort(404)
+    return Workspace(slug, course, draft)
+
+
+def check_draft(
+    space: Workspace, files: Files | None = None
+) -> tuple[lessons.CoursePackage | None, list[lessons.Finding]]:
+    """The checker's findings for the draft (or for files about to be saved)."""
+    return lessons.check_files(space.files if files is None else files, expected_slug=space.slug)
+
+
+def lock_draft(space: Workspace, editor: Editor) -> CourseDraft:
+    """The draft, locked for this transaction; created from the published files if new."""
+    if space.draft is not None:
+        query = select(CourseDraft).where(CourseDraft.id == space.draft.id)
+        return db.session.scalars(query.with_for_update()).one()
+    if space.published is None:
+        raise AuthorError("this course has no published version to start a draft from")
+    # Two first saves at once: the course row lock makes the second one find the draft.
+    db.session.scalars(select(Course).where(Course.id == space.course.id).with_for_update()).one()
+    existing = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == space.slug))
+    if existing is not None:
+        return existing
+    draft = CourseDraft(slug=space.slug, course_id=space.course.id, files=dict(space.files))
+    db.session.add(draft)
+    db.session.flush()
+    number = space.published.number
+    _add_revision(
+        draft,
+        editor,
+        dict(space.files),
+        "start",
+        None,
+        f"Started the draft from published version {number}",
+    )
+    return draft
+
+
+def snapshot(draft: CourseDraft | None, space: Workspace, number: int) -> dict[str, str]:
+    """The files as they stood at a revision (0: the published version the draft began from)."""
+    if number == 0 or draft is None:
+        return dict(space.published.files) if space.published else {}
+    revision = get_revision(draft, number)
+    return dict(revision.files) if revision else {}
+
+
+def get_revision(draft: CourseDraft, number: int) -> DraftRevision | None:
+    """One revision of a draft by its number."""
+    query = select(DraftRevision).where(
+        DraftRevision.draft_id == draft.id, DraftRevision.number == number
+    )
+    return db.session.scalar(query)
+
+
+def guard_conflict(
+    draft: CourseDraft, space: Workspace, base: int | None, part: Callable[[Files], Any]
+) -> None:
+    """Refuse a save when the part being saved changed since revision ``base``.
+
+    :raise EditConflict: with a message for the author.
+    """
+    if base is None or base == draft.revision_number:
+        return
+    if part(snapshot(draft, space, base)) != part(draft.files):
+        raise EditConflict(
+            "Someone saved this part of the course after you opened it. Your text is "
+            "still in the form: compare it with the latest revision, then save again."
+        )
+
+
+def commit_files(
+    draft: CourseDraft,
+    editor: Editor,
+    files: Files,
+    *,
+    file: str | None,
+    summary: str,
+    action: str = "save",
+) -> DraftRevision | None:
+    """Store new files as the draft's next revision and audit it; None when nothing changed."""
+    files = dict(files)
+    if files == draft.files:
+        return None
+    summary = f"{summary} ({change_summary(draft.files, files)})"
+    revision = _add_revision(draft, editor, files, action, file, summary)
+    record_event(
+        editor.user,
+        f"draft.{_PAST[action]}",
+        "course_draft",
+        draft.slug,
+        {"revision": revision.number, "file": file, "summary": revision.summary},
+        editor.ip_address,
+    )
+    return revision
+
+
+_PAST = {"save": "saved", "restore": "restored", "upload": "uploaded"}
+
+
+def _add_revision(
+    draft: CourseDraft,
+    editor: Editor,
+    files: dict[str, str],
+    action: str,
+    file: str | None,
+    summary: str,
+) -> DraftRevision:
+    now = utcnow()
+    draft.revision_number += 1
+    draft.files = files
+    draft.updated_at = now
+    revision = DraftRevision(
+        draft=draft,
+        number=draft.revision_number,
+        created_at=now,
+        author_id=editor.user.id,
+        action=action,
+        file=file,
+        summary=summary[:300],
+        files=files,
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def restore(space: Workspace, editor: Editor, number: int) -> DraftRevision | None:
+    """Make an earlier revision the draft again, as a new revision.
+
+    :raise 404: when the draft has no such revision.
+    """
+    if space.draft is None or get_revision(space.draft, number) is None:
+        abort(404)
+    draft = lock_draft(space, editor)
+    files = snapshot(draft, space, number)
+    return commit_files(
+        draft, editor, files, file=None, summary=f"Restored revision {number}", action="restore"
+    )
+
+
+def publish(space: Workspace, editor: Editor) -> ImportResult:
+    """Check the draft and import it as the course's next version; learners keep progress.
+
+    :raise PublishRefused: when the checker finds errors (nothing is changed).
+    :raise AuthorError: when the draft matches the published version.
+    """
+    if space.draft is None:
+        raise AuthorError("There is nothing to publish: the draft has not been changed.")
+    draft = lock_draft(space, editor)
+    package, findings = lessons.check_files(draft.files, expected_slug=space.slug)
+    if package is None or any(f.level == "error" for f in findings):
+        raise PublishRefused(findings)
+    if space.published is not None and package.content_hash == space.published.content_hash:
+        raise AuthorError("There is nothing to publish: the draft matches the published version.")
+    result = import_package(package, actor=editor.user)
+    result.version.note = f"Published from the editor, revision {draft.revision_number}"
+    draft.course_id = result.course.id
+    revision = get_revision(draft, draft.revision_number)
+    if revision is not None:
+        revision.published_version_id = result.version.id
+    record_event(
+        editor.user,
+        "course.published",
+        "course",
+        result.course.slug,
+        {
+            "version": result.version.number,
+            "revision": draft.revision_number,
+            "archived_lessons": list(result.archived_lessons),
+            "warnings": sum(f.level == "warning" for f in findings),
+        },
+        editor.ip_address,
+    )
+    db.session.flush()
+    return result
+
+
+def revisions(space: Workspace) -> list[DraftRevision]:
+    """The draft's revisions, newest first."""
+    if space.draft is None:
+        return []
+    query = (
+        select(DraftRevision)
+        .where(DraftRevision.draft_id == space.draft.id)
+        .order_by(DraftRevision.number.desc())
+    )
+    return list(db.session.scalars(query))

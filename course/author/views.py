@@ -1,0 +1,153 @@
+"""The author area's home, a course's dashboard, its settings and its list of lessons."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from course.author import bp, reading
+from course.author import editing as edits
+from course.author import services as drafts
+from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm, list_action
+from course.author.packagezip import ZipRefused, read_package_zip
+from course.author.viewkit import base_revision, editor, file_url, flash_saved
+from course.extensions import db
+from lessons.editing import read_yaml
+
+
+@bp.get("/")
+def home():
+    """List the courses an author can edit, and offer to start one from a ZIP."""
+    return render_template("author/home.html", spaces=drafts.list_workspaces(), upload=UploadForm())
+
+
+@bp.post("/new")
+def create_course():
+    """Start a new course from an uploaded package ZIP (a draft until published)."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("author/upload.html", form=form, space=None), 422
+    try:
+        files = read_package_zip(form.package.data.read())
+        space = edits.create_course(editor(), files)
+    except (ZipRefused, drafts.AuthorError) as exc:
+        return render_template("author/upload.html", form=form, space=None, error=exc), 422
+    db.session.commit()
+    flash("The course is created as a draft. Check it, then publish it.", "success")
+    return redirect(url_for("author.course", slug=space.slug))
+
+
+@bp.get("/courses/<slug>/")
+def course(slug: str):
+    """A course's dashboard: status, lessons, checker findings, package in and out."""
+    space = drafts.get_workspace_or_404(slug)
+    package, findings = drafts.check_draft(space)
+    return render_template(
+        "author/course.html",
+        space=space,
+        lessons=reading.lesson_rows(space.files),
+        findings=findings,
+        file_url=file_url,
+        new_lesson=NewLessonForm(),
+        action=ActionForm(),
+        upload=UploadForm(),
+        latest=drafts.revisions(space)[:1],
+    )
+
+
+@bp.route("/courses/<slug>/settings", methods=["GET", "POST"])
+def settings(slug: str):
+    """Edit course.yaml as fields: objectives, hours, provider, approval, support..."""
+    space = drafts.get_workspace_or_404(slug)
+    data = read_yaml(space.files.get("course.yaml", ""))
+    if not isinstance(data, dict):
+        data = {}
+    form = (
+        SettingsForm()
+        if request.method == "POST"
+        else SettingsForm.from_manifest(data, space.revision)
+    )
+    relisted = list_action(form, request.form.get("action"))
+    if relisted is not None:
+        form = relisted
+    elif request.method == "POST" and form.validate_on_submit():
+        try:
+            saved = edits.save_settings(
+                space, editor(), form.to_manifest(), base_revision(form.base_revision.data)
+            )
+        except drafts.AuthorError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash_saved(saved)
+            return redirect(url_for("author.settings", slug=slug))
+    findings, elsewhere = reading.file_findings(space, "course.yaml")
+    status = 422 if form.errors else 200
+    return render_template(
+        "author/settings.html", space=space, form=form, findings=findings, elsewhere=elsewhere
+    ), status
+
+
+@bp.post("/courses/<slug>/lessons")
+def add_lesson(slug: str):
+    """Add a lesson at the end of the course and open it in the editor."""
+    space = drafts.get_workspace_or_404(slug)
+    form = NewLessonForm()
+    if not form.validate_on_submit():
+        flash("Give the new lesson a title and a slug.", "error")
+        return redirect(url_for("author.course", slug=slug, _anchor="add-lesson"))
+    lesson = form.slug.data.strip().lower()
+    try:
+        flash_saved(edits.add_lesson(space, editor(), lesson, form.title.data))
+    except drafts.AuthorError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("author.course", slug=slug, _anchor="add-lesson"))
+    db.session.commit()
+    return redirect(url_for("author.lesson", slug=slug, lesson=lesson))
+
+
+@bp.post("/courses/<slug>/lessons/<lesson>/move")
+def move_lesson(slug: str, lesson: str):
+    """Move a lesson up or down one place (the buttons work without JavaScript)."""
+    space = drafts.get_workspace_or_404(slug)
+    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if not ActionForm().validate_on_submit() or step is None:
+        abort(400)
+    try:
+        flash_saved(edits.move_lesson(space, editor(), lesson, step))
+    except drafts.AuthorError as exc:
+        flash(str(exc), "error")
+    db.session.commit()
+    return redirect(url_for("author.course", slug=slug, _anchor="lessons"))
+
+
+@bp.post("/courses/<slug>/lessons/<lesson>/archive")
+def archive_lesson(slug: str, lesson: str):
+    """Take a lesson out of the draft; publishing archives it and keeps learners' records."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        flash_saved(edits.archive_lesson(space, editor(), lesson))
+    except drafts.AuthorError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Lesson {lesson} is out of the draft; publishing archives it.", "info")
+    db.session.commit()
+    return redirect(url_for("author.course", slug=slug, _anchor="lessons"))
+
+
+@bp.post("/courses/<slug>/upload")
+def upload(slug: str):
+    """Make an uploaded package ZIP the course's draft."""
+    space = drafts.get_workspace_or_404(slug)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("author/upload.html", form=form, space=space), 422
+    try:
+        files = read_package_zip(form.package.data.read())
+        saved = edits.upload_package(space, editor(), files)
+    except (ZipRefused, drafts.AuthorError) as exc:
+        return render_template("author/upload.html", form=form, space=space, error=exc), 422
+    db.session.commit()
+    flash_saved(saved)
+    return redirect(url_for("author.course", slug=slug))
