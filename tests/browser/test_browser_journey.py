@@ -24,14 +24,32 @@ PAGE_TYPES = {
 }
 
 
+def _console_problem(message, problems: list[str]) -> None:
+    # Failed loads are reported by status in _response_problem.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        problems.append(message.text)
+
+
+def _response_problem(response, problems: list[str]) -> None:
+    expected = response.status == 422 and response.url.endswith("/evaluation")  # with errors
+    if response.status >= 400 and not expected and not response.url.endswith("/favicon.ico"):
+        problems.append(f"HTTP {response.status} for {response.url}")
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
 def test_a_new_learner_completes_the_course(browser, live_server, js: bool) -> None:
     context = browser.new_context(java_script_enabled=js)
     try:
         page = context.new_page()
+        # Script errors, resources the Content-Security-Policy refused, failed requests.
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("console", lambda message: _console_problem(message, problems))
+        page.on("response", lambda response: _response_problem(response, problems))
         journey = Journey(page, live_server, js=js, audit=js)
         journey.whole_course()
         if js:
             assert journey.audited == PAGE_TYPES
+        assert not problems
     finally:
         context.close()
