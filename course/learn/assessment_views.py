@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from course.db import writes
@@ -34,6 +34,7 @@ def post_test(slug: str):
                                 number=progress.passed_attempt.number))
     attempt = tests.current_attempt(course, enrolment)
     db.session.commit()
+    g.writes = False  # rendering only reads: do not hold SQLite's write lock meanwhile
     return _render_attempt(course, attempt, {}, None)
 
 

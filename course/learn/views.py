@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
@@ -78,6 +78,7 @@ def lesson(slug: str, lesson_slug: str):
         target = exc.first_unfinished.slug
         return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target))
     db.session.commit()
+    g.writes = False  # rendering only reads: do not hold SQLite's write lock meanwhile
     return render_template(
         "learn/lesson.html",
         **_lesson_context(course, lesson, enrolment),
