@@ -1,0 +1,249 @@
+"""The per-course audit pack: one ZIP with what a CE accreditor asks to see.
+
+Outline and objectives, the seat-time derivation, the post-test blueprint, the
+evaluation summary, a SPECIMEN certificate, the completion roster and the package source.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+import certificates
+import lessons
+from course import issuing
+from course.admin import report_services as reports
+from course.admin.evaluation_report import evaluation_results
+from course.admin.records_services import csv_chunks
+from course.db import utcnow
+from course.extensions import db
+from course.models import (
+    Certificate,
+    CertificateStatus,
+    Course,
+    Enrolment,
+    EvaluationResponse,
+    LessonProgress,
+    PostTestAttempt,
+    User,
+)
+from lessons.rules import WORDS_PER_MINUTE
+
+SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
+ROSTER_COLUMNS = (
+    "participant_name", "email", "licence_number", "licence_jurisdiction", "enrolled_at",
+    "completed_at", "post_test_attempts", "passing_score", "active_minutes",
+    "evaluation_submitted_at", "certificate_code", "certificate_status",
+)
+
+
+def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    return "".join(csv_chunks(header, rows))
+
+
+def _md_table(header: list[str], rows: list[list[Any]]) -> str:
+    def cell(value: Any) -> str:
+        return str(value if value is not None else "—").replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def outline(course: Course, package: lessons.CoursePackage) -> str:
+    """Return the course outline and objectives as Markdown."""
+    m = course.manifest
+    version = course.current_version
+    lines = [
+        f"# {package.title}", "",
+        f"Course `{course.slug}`, version {version.number} (imported {version.created_at:%Y-%m-%d},"
+        f" content hash `{version.content_hash}`).", "",
+        f"- Audience: {package.audience}", f"- Level: {package.level}",
+        f"- Format: {package.format}", f"- Contact hours: {package.contact_hours:g}",
+        f"- Credit type: {package.credit_type}", f"- Passing score: {package.passing_score}%",
+        f"- Post-test: {package.post_test_draw} questions drawn from a bank of"
+        f" {len(package.post_test)}",
+        f"- Provider: {package.provider.name}",
+    ]
+    approval = m["provider"].get("approval")
+    if approval:
+        lines.append(f"- Approval: {approval['body']}, number {approval['number']}")
+    lines += ["", "## Authors", ""]
+    lines += [f"- {a.name}{', ' + a.credentials if a.credentials else ''}" for a in package.authors]
+    lines += ["", "## Learning objectives", ""]
+    lines += [f"- **{o.id}**: {o.text}" for o in package.objectives]
+    lines += ["", "## Lessons", ""]
+    rows = [
+        [lesson.position, lesson.title, ", ".join(lesson.objectives) or "—", lesson.word_count,
+         len(lesson.checks)]
+        for lesson in package.lessons
+    ]
+    lines.append(_md_table(["#", "Lesson", "Objectives", "Words", "Knowledge checks"], rows))
+    lines += ["## Evaluation", ""]
+    lines += [f"- {item.prompt} ({item.type}{', ' + item.objective if item.objective else ''})"
+              for item in package.evaluation]
+    return "\n".join(lines) + "\n"
+
+
+def seat_time_doc(course: Course, package: lessons.CoursePackage) -> tuple[str, str]:
+    """Return the seat-time derivation as Markdown and its per-lesson table as CSV."""
+    estimate = lessons.seat_time(package)
+    measured = reports.seat_time(course)
+    by_slug = {row.lesson.slug: row for row in measured.lessons}
+    header = ["position", "lesson", "words", "estimated_minutes", "median_active_minutes",
+              "learners_measured"]
+    rows = []
+    for lesson in package.lessons:
+        row = by_slug.get(lesson.slug)
+        rows.append([lesson.position, lesson.title, lesson.word_count,
+                     round(lesson.word_count / WORDS_PER_MINUTE, 1),
+                     row.median_minutes if row else None, row.measured if row else 0])
+    text = "\n".join([
+        f"# Seat time: {package.title}", "",
+        f"Reading: {estimate.lesson_words:,} words at {WORDS_PER_MINUTE} words a minute ="
+        f" {estimate.reading_minutes:.1f} min",
+        f"Post-test: {package.post_test_draw} questions at 1 min = {estimate.post_test_minutes:.1f}"
+        " min",
+        f"Evaluation: {len(package.evaluation)} items = {estimate.evaluation_minutes:.1f} min",
+        f"**Estimated total: {estimate.total_minutes:.1f} min** for"
+        f" {package.contact_hours:g} contact hour(s) ({package.contact_hours * 60:g} min).", "",
+        "Measured: median active lesson time of the "
+        f"{measured.measured} learner(s) who completed every lesson:"
+        f" {_minutes(measured.median_minutes)} (lesson reading only; the estimate's reading part"
+        f" is {estimate.reading_minutes:.1f} min).", "",
+        "## Per lesson", "",
+        _md_table(header, rows),
+    ])
+    return text, _csv(header, rows)
+
+
+def _minutes(value: float | None) -> str:
+    return "no measurements yet" if value is None else f"{value:.1f} min"
+
+
+def blueprint(package: lessons.CoursePackage) -> str:
+    """Return the post-test blueprint by objective as CSV."""
+    bank = len(package.post_test) or 1
+    header = ["objective", "objective_text", "questions_in_bank", "share_of_bank_percent",
+              "expected_per_attempt", "draw", "question_ids", "types"]
+    rows = []
+    for objective in package.objectives:
+        questions = [q for q in package.post_test if q.objective == objective.id]
+        types = sorted({q.type for q in questions})
+        rows.append([objective.id, objective.text, len(questions),
+                     round(100 * len(questions) / bank, 1),
+                     round(package.post_test_draw * len(questions) / bank, 1),
+                     package.post_test_draw, " ".join(q.id for q in questions), " ".join(types)])
+    return _csv(header, rows)
+
+
+def evaluation_summary(course: Course) -> tuple[str, str]:
+    """Return the evaluation results and the comments, both as CSV."""
+    header = ["item", "type", "prompt", "responses", "option", "count", "percent", "mean",
+              "median"]
+    rows, comments = [], []
+    for stat in evaluation_results(course):
+        item = stat.item
+        base = [item.key, item.type, item.prompt, stat.responses]
+        if stat.counts:
+            rows += [[*base, c.label, c.count, c.percent, stat.mean, None] for c in stat.counts]
+        else:
+            rows.append([*base, None, None, None, stat.mean, stat.median])
+        comments += [[item.key, comment] for comment in stat.comments]
+    return _csv(header, rows), _csv(["item", "comment"], comments)
+
+
+def specimen_pdf(course: Course) -> bytes:
+    """Render a certificate for the course from a SPECIMEN record (never stored or issued)."""
+    # Transient objects: never added to the session, so nothing is written.
+    learner = User(full_name=SPECIMEN_NAME, licence_number="SPECIMEN",
+                   licence_jurisdiction="SPECIMEN")
+    enrolment = Enrolment(course=course, completed_at=utcnow())
+    record = issuing.build_record(enrolment, learner, certificates.new_code())
+    return certificates.render_pdf(record)
+
+
+def roster(course: Course) -> str:
+    """Return the completion roster (every completed enrolment) as CSV."""
+    attempts = (
+        select(PostTestAttempt.enrolment_id, func.count().label("n"),
+               func.max(case((PostTestAttempt.passed.is_(True), PostTestAttempt.score_percent)))
+               .label("score"))
+        .where(PostTestAttempt.submitted_at.is_not(None))
+        .group_by(PostTestAttempt.enrolment_id).subquery()
+    )
+    active = (
+        select(LessonProgress.enrolment_id, func.sum(LessonProgress.active_seconds).label("s"))
+        .group_by(LessonProgress.enrolment_id).subquery()
+    )
+    certificate = (
+        select(Certificate.enrolment_id, func.max(Certificate.code).label("code"))
+        .where(Certificate.status == CertificateStatus.VALID)
+        .group_by(Certificate.enrolment_id).subquery()
+    )
+    statement = (
+        select(User.full_name, User.email, User.licence_number, User.licence_jurisdiction,
+               Enrolment.enrolled_at, Enrolment.completed_at, attempts.c.n, attempts.c.score,
+               active.c.s, EvaluationResponse.submitted_at, certificate.c.code)
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
+        .outerjoin(active, active.c.enrolment_id == Enrolment.id)
+        .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
+        .outerjoin(certificate, certificate.c.enrolment_id == Enrolment.id)
+        .where(Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))
+        .order_by(Enrolment.completed_at, Enrolment.id)
+    )
+    rows = []
+    for *head, seconds, evaluated_at, code in db.session.execute(statement):
+        minutes = round((seconds or 0) / 60, 1)
+        rows.append([*head, minutes, evaluated_at, code, "valid" if code else "not issued"])
+    return _csv(ROSTER_COLUMNS, rows)
+
+
+def audit_pack(course: Course) -> bytes:
+    """Return the course's audit pack as ZIP bytes."""
+    version = course.current_version
+    package = lessons.load_files(version.files, expected_slug=course.slug)
+    seat_md, seat_csv = seat_time_doc(course, package)
+    evaluation_csv, comments_csv = evaluation_summary(course)
+    generated = utcnow().replace(microsecond=0).isoformat()
+    files = {
+        "README.txt": _readme(course, generated),
+        "outline.md": outline(course, package),
+        "seat-time.md": seat_md,
+        "seat-time.csv": seat_csv,
+        "post-test-blueprint.csv": blueprint(package),
+        "evaluation-summary.csv": evaluation_csv,
+        "evaluation-comments.csv": comments_csv,
+        "completion-roster.csv": roster(course),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        archive.writestr("sample-certificate-SPECIMEN.pdf", specimen_pdf(course))
+        for name, text in sorted(version.files.items()):
+            archive.writestr(f"package/{name}", text)
+    return buffer.getvalue()
+
+
+def _readme(course: Course, generated: str) -> str:
+    version = course.current_version
+    return (
+        f"Audit pack for {course.title} ({course.slug}, version {version.number}),"
+        f" generated {generated}.\n\n"
+        "outline.md                      course facts, objectives, lessons, evaluation items\n"
+        "seat-time.md, seat-time.csv     the seat-time estimate and measured active time\n"
+        "post-test-blueprint.csv         post-test questions per objective and the draw\n"
+        "evaluation-summary.csv          evaluation results per item\n"
+        "evaluation-comments.csv         free-text evaluation comments\n"
+        "completion-roster.csv           every learner who completed the course\n"
+        "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone\n"
+        "package/                        the course package source of this version\n\n"
+        "CSV cells that begin with = + - @ or a tab are prefixed with an apostrophe so that\n"
+        "spreadsheets show them as text.\n"
+    )

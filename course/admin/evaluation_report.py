@@ -1,0 +1,90 @@
+"""Evaluation results per item: Likert spread and mean, number median, choices, comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, Select, cast, func, select
+
+from course.admin.aggregates import Count, median_of, percent
+from course.extensions import db
+from course.models import Course, EvaluationAnswer, EvaluationItem, EvaluationResponse
+
+LIKERT_VALUES = ("1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True)
+class EvaluationStat:
+    """Results for one evaluation item."""
+
+    item: EvaluationItem
+    responses: int
+    counts: list[Count]
+    mean: float | None
+    median: float | None
+    comments: list[str]
+
+
+def _answers(course: Course) -> Select:
+    return (
+        select(EvaluationAnswer.item_id)
+        .join(EvaluationItem, EvaluationItem.id == EvaluationAnswer.item_id)
+        .where(EvaluationItem.course_id == course.id)
+    )
+
+
+def evaluation_results(course: Course) -> list[EvaluationStat]:
+    """Return per-item results: Likert spread and mean, number median, choice counts, comments."""
+    items = list(
+        db.session.scalars(
+            select(EvaluationItem)
+            .where(EvaluationItem.course_id == course.id)
+            .order_by(EvaluationItem.archived_at.is_not(None), EvaluationItem.position)
+        )
+    )
+    grouped = db.session.execute(
+        _answers(course)
+        .add_columns(EvaluationAnswer.value, func.count())
+        .where(EvaluationItem.type.in_(("likert", "choice")))
+        .group_by(EvaluationAnswer.item_id, EvaluationAnswer.value)
+    ).all()
+    responses = dict(
+        db.session.execute(
+            _answers(course).add_columns(func.count()).group_by(EvaluationAnswer.item_id)
+        ).all()
+    )
+    results = []
+    for item in items:
+        n = responses.get(item.id, 0)
+        if item.archived_at is not None and not n:
+            continue
+        counts = {value: c for item_id, value, c in grouped if item_id == item.id}
+        results.append(_item_result(item, n, counts))
+    return results
+
+
+def _item_result(item: EvaluationItem, n: int, counts: dict[str, int]) -> EvaluationStat:
+    mean = median = None
+    comments: list[str] = []
+    labels: list[str] = []
+    if item.type == "likert":
+        labels = list(LIKERT_VALUES)
+        if n:
+            mean = round(sum(int(v) * c for v, c in counts.items() if v.isdigit()) / n, 2)
+    elif item.type == "choice":
+        labels = list(item.choices) + sorted(set(counts) - set(item.choices))
+    elif item.type == "number":
+        median = median_of(
+            select(cast(EvaluationAnswer.value, Integer)).where(EvaluationAnswer.item_id == item.id)
+        )
+    elif item.type == "text":
+        comments = list(
+            db.session.scalars(
+                select(EvaluationAnswer.value)
+                .join(EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id)
+                .where(EvaluationAnswer.item_id == item.id)
+                .order_by(EvaluationResponse.submitted_at, EvaluationAnswer.id)
+            )
+        )
+    rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n)) for v in labels]
+    return EvaluationStat(item, n, rows, mean, median, comments)

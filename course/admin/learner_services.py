@@ -1,0 +1,243 @@
+"""Learners for administrators: search, one learner's full record, roles and deactivation.
+
+Services flush and never commit; every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from course.admin.paging import Page, paginate
+from course.audit import record_event
+from course.extensions import db
+from course.learn.assessment import Progress, course_progress
+from course.models import (
+    AttemptAnswer,
+    Certificate,
+    CheckResponse,
+    Course,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationResponse,
+    Lesson,
+    LessonProgress,
+    PostTestAttempt,
+    Question,
+    Role,
+    User,
+)
+
+
+class ActionRefused(Exception):
+    """An admin action that is not allowed (e.g. an admin demoting themselves)."""
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    """A person in the learners list, with counts of what they have taken."""
+
+    user: User
+    enrolments: int
+    completed: int
+    certificates: int
+
+
+@dataclass(frozen=True)
+class LessonTime:
+    """A lesson as one learner did it: when, and how much active time."""
+
+    lesson: Lesson
+    progress: LessonProgress | None
+
+
+@dataclass(frozen=True)
+class EnrolmentRecord:
+    """Everything a learner did in one course, as evidence for the credit."""
+
+    enrolment: Enrolment
+    course: Course
+    progress: Progress
+    lessons: list[LessonTime]
+    checks: list[CheckResponse]
+    attempts: list[PostTestAttempt]
+    evaluation: EvaluationResponse | None
+    certificates: list[Certificate]
+
+
+def like_pattern(text: str) -> str:
+    """Return a LIKE pattern matching ``text`` anywhere, with its wildcards taken literally."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_learners(query: str | None, role: Role | None, page: int) -> Page:
+    """Return a page of accounts matching name, e-mail or licence number, by name."""
+    enrolled = (
+        select(
+            Enrolment.user_id,
+            func.count().label("enrolments"),
+            func.count(Enrolment.completed_at).label("completed"),
+        )
+        .group_by(Enrolment.user_id)
+        .subquery()
+    )
+    certified = (
+        select(Certificate.user_id, func.count().label("certificates"))
+        .group_by(Certificate.user_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            User,
+            func.coalesce(enrolled.c.enrolments, 0),
+            func.coalesce(enrolled.c.completed, 0),
+            func.coalesce(certified.c.certificates, 0),
+        )
+        .outerjoin(enrolled, enrolled.c.user_id == User.id)
+        .outerjoin(certified, certified.c.user_id == User.id)
+        .order_by(User.full_name, User.id)
+    )
+    if query and query.strip():
+        like = like_pattern(query)
+        statement = statement.where(
+            or_(
+                User.full_name.ilike(like, escape="\\"),
+                User.email.ilike(like, escape="\\"),
+                User.licence_number.ilike(like, escape="\\"),
+            )
+        )
+    if role is not None:
+        statement = statement.where(User.role == role)
+    result = paginate(statement, page, rows=True)
+    rows = [LearnerRow(user, *counts) for user, *counts in result.items]
+    return Page(rows, result.number, result.per_page, result.total)
+
+
+def learner_record(user: User) -> list[EnrolmentRecord]:
+    """Return the learner's enrolments with progress, answers, attempts and certificates."""
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.enrolled_at.desc())
+        .options(selectinload(Enrolment.course))
+    )
+    return [_enrolment_record(enrolment) for enrolment in enrolments]
+
+
+def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
+    course = enrolment.course
+    done = {
+        row.lesson_id: row
+        for row in db.session.scalars(
+            select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id)
+        )
+    }
+    # Live lessons in order, then any archived lesson the learner spent time on.
+    lessons = [LessonTime(lesson, done.get(lesson.id)) for lesson in course.live_lessons]
+    lessons += [
+        LessonTime(lesson, done[lesson.id])
+        for lesson in course.lessons
+        if lesson.archived_at is not None and lesson.id in done
+    ]
+    checks = db.session.scalars(
+        select(CheckResponse)
+        .where(CheckResponse.enrolment_id == enrolment.id)
+        .order_by(CheckResponse.created_at, CheckResponse.id)
+        .options(selectinload(CheckResponse.question).selectinload(Question.choices))
+    )
+    attempts = db.session.scalars(
+        select(PostTestAttempt)
+        .where(PostTestAttempt.enrolment_id == enrolment.id)
+        .order_by(PostTestAttempt.number)
+        .options(
+            selectinload(PostTestAttempt.answers)
+            .selectinload(AttemptAnswer.question)
+            .selectinload(Question.choices)
+        )
+    )
+    evaluation = db.session.scalar(
+        select(EvaluationResponse)
+        .where(EvaluationResponse.enrolment_id == enrolment.id)
+        .options(selectinload(EvaluationResponse.answers).selectinload(EvaluationAnswer.item))
+    )
+    issued = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.enrolment_id == enrolment.id)
+        .order_by(Certificate.issued_at, Certificate.id)
+    )
+    return EnrolmentRecord(
+        enrolment=enrolment,
+        course=course,
+        progress=course_progress(course, enrolment),
+        lessons=lessons,
+        checks=list(checks),
+        attempts=list(attempts),
+        evaluation=evaluation,
+        certificates=list(issued),
+    )
+
+
+def change_role(actor: User, user: User, role: Role, ip_address: str | None = None) -> User:
+    """Give the account a new role; an admin cannot take their own admin role away.
+
+    :raise ActionRefused: when the actor would demote themselves.
+    """
+    if user.id == actor.id and role != Role.ADMIN:
+        raise ActionRefused("You cannot remove your own admin role; ask another admin.")
+    if user.role == role:
+        return user
+    before = user.role
+    user.role = role
+    db.session.flush()
+    record_event(
+        actor, "user.role_changed", "user", user.id,
+        {"from": before.value, "to": role.value, "email": user.email}, ip_address,
+    )
+    return user
+
+
+def deactivate(actor: User, user: User, ip_address: str | None = None) -> User:
+    """Deactivate the account and end all its sessions; its records are kept.
+
+    :raise ActionRefused: when the actor would deactivate themselves.
+    """
+    if user.id == actor.id:
+        raise ActionRefused("You cannot deactivate your own account.")
+    if not user.active:
+        return user
+    user.active = False
+    # Bumping the version makes every existing session and remember-me cookie fail to load.
+    user.session_version += 1
+    db.session.flush()
+    record_event(actor, "user.deactivated", "user", user.id, {"email": user.email}, ip_address)
+    return user
+
+
+def reactivate(actor: User, user: User, ip_address: str | None = None) -> User:
+    """Let a deactivated account sign in again (old sessions stay ended).
+
+    :raise ActionRefused: for a deleted account, which cannot come back.
+    """
+    if user.deleted_at is not None:
+        raise ActionRefused("A deleted account cannot be reactivated.")
+    if user.active:
+        return user
+    user.active = True
+    db.session.flush()
+    record_event(actor, "user.reactivated", "user", user.id, {"email": user.email}, ip_address)
+    return user
+
+
+def answer_text(question: Question, keys: list[str]) -> str:
+    """Return the chosen answers as plain text, e.g. "b. Feeling unheard"."""
+    by_key = {choice.key: choice for choice in question.choices}
+    parts = []
+    for key in keys:
+        choice = by_key.get(key)
+        text = Markup(choice.text_html).striptags() if choice else "(choice no longer offered)"
+        parts.append(f"{key}. {text}")
+    return "; ".join(parts) or "(no answer)"

@@ -1,0 +1,220 @@
+"""CE records: the streamed certificate CSV, the audit log and the per-course audit pack."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+import certificates
+from course import issuing
+from course.admin import records_services as records
+from course.audit import record_event
+from course.extensions import db
+from course.learn import services as learn
+from course.models import AuditEvent, Certificate, Course, User
+from tests.course.factories import sign_in
+from tests.course.test_admin_dataset import COMMENTS, NAMES, build_dataset
+
+FORMULA_REASON = "=cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def data(app, minimal_package_dir):
+    with app.app_context():
+        return build_dataset(minimal_package_dir)
+
+
+@pytest.fixture
+def history(app, data):
+    """B's certificate issued then reissued, and A's revoked with a formula as the reason."""
+    with app.app_context():
+        admin = db.session.get(User, data.admin.id)
+        course = db.session.get(Course, data.course_id)
+        b = db.session.get(User, data.learners["b"].id)
+        first_b = issuing.issue_certificate(learn.find_enrolment(b, course))
+        second_b = issuing.reissue(first_b, admin)
+        a_cert = db.session.scalar(
+            select(Certificate).where(Certificate.code == data.certificate_code)
+        )
+        issuing.revoke(a_cert, admin, FORMULA_REASON)
+        db.session.commit()
+        return {"a": a_cert.code, "b_old": first_b.code, "b_new": second_b.code}
+
+
+def _rows(response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_certificate_csv_streams_every_field_of_every_certificate(app, data, history):
+    client = sign_in(app.test_client(), data.admin)
+    response = client.get("/admin/records/certificates.csv")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = _rows(response)
+    assert list(rows[0]) == list(records.CERTIFICATE_COLUMNS)
+    snapshot_fields = {f.name for f in dataclasses.fields(certificates.CertificateRecord)}
+    assert {f"snapshot_{name}" for name in snapshot_fields} <= set(rows[0])
+    by_code = {row["code"]: row for row in rows}
+    assert set(by_code) == set(history.values())
+
+    a = by_code[history["a"]]
+    assert a["status"] == "revoked" and a["revoked_at"]
+    assert a["revoked_reason"] == "'" + FORMULA_REASON
+    assert a["snapshot_participant_name"] == "'" + NAMES["a"]  # =HYPERLINK(...) neutralised
+    assert a["learner_email"] == "a@example.org" and a["learner_licence_number"] == "LSW-A"
+    assert (a["course_slug"], a["course_version"]) == ("minimal", "1")
+    assert (a["post_test_score"], a["active_minutes"]) == ("100", "25.0")
+    assert a["snapshot_course_title"] == "Youth Who Run from Foster Care (test course)"
+    assert a["snapshot_authors"] == "Alex Rivera, LCSW; Sam Chen, MSW, PhD"
+    assert a["completed_at"].startswith(a["snapshot_completed_on"])
+
+    old_b, new_b = by_code[history["b_old"]], by_code[history["b_new"]]
+    assert old_b["status"] == "superseded" and old_b["superseded_by_code"] == history["b_new"]
+    assert new_b["status"] == "valid" and new_b["superseded_by_code"] == ""
+    assert new_b["snapshot_participant_name"] == "'@SUM(1)"
+    assert (new_b["post_test_score"], new_b["active_minutes"]) == ("90", "35.0")
+    with app.app_context():
+        stored = db.session.scalar(select(Certificate).where(Certificate.code == history["b_new"]))
+        assert new_b["pdf_sha256"] == stored.pdf_sha256
+        assert new_b["snapshot_verify_url"] == stored.snapshot["verify_url"]
+        exported = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "records.certificates_exported")
+        )
+        assert exported.actor_id == data.admin.id and exported.subject_id == "*"
+
+
+def test_the_csv_can_be_narrowed_to_one_course(app, data, history):
+    client = sign_in(app.test_client(), data.admin)
+    rows = _rows(client.get("/admin/records/certificates.csv", query_string={"course": "minimal"}))
+    assert len(rows) == 3
+    missing = client.get("/admin/records/certificates.csv", query_string={"course": "nope"})
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("\tTAB", "'\tTAB"),
+        ("\rCR", "'\rCR"),
+        ("Zoë =1", "Zoë =1"),
+        ("", ""),
+        (None, ""),
+        (42, "42"),
+        (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05+00:00"),
+    ],
+)
+def test_cells_that_could_run_as_formulas_get_an_apostrophe(value, cell):
+    assert records.neutralise(value) == cell
+
+
+def test_csv_chunks_come_a_batch_at_a_time():
+    chunks = list(records.csv_chunks(["n"], ([n] for n in range(5)), batch=2))
+    assert chunks == ["n\r\n0\r\n1\r\n", "2\r\n3\r\n", "4\r\n"]
+
+
+def test_certificate_rows_are_fetched_in_batches(app, data, history):
+    with app.app_context():
+        rows = list(records.certificate_rows(batch=1))
+    assert [row[0] for row in rows] == [history["a"], history["b_old"], history["b_new"]]
+    assert len(rows) == 3 and all(len(row) == len(records.CERTIFICATE_COLUMNS) for row in rows)
+
+
+def test_the_audit_log_filters_by_actor_action_and_date_with_paging(app, data):
+    with app.app_context():
+        admin = db.session.get(User, data.admin.id)
+        other = db.session.get(User, data.learners["c"].id)
+        for n in range(60):
+            event = record_event(admin, "test.bulk", "thing", n, {"n": n})
+            event.created_at = datetime(2026, 3, 1 + n % 28, 12, tzinfo=UTC)
+        record_event(other, "test.other", "thing", "x", {"note": "<b>bold</b>"}).created_at = (
+            datetime(2026, 5, 5, tzinfo=UTC)
+        )
+        db.session.commit()
+    client = sign_in(app.test_client(), data.admin)
+    everything = client.get("/admin/audit").get_data(as_text=True)
+    assert "Page 1 of 2" in everything and "test.other" in everything
+    assert "&lt;b&gt;bold&lt;/b&gt;" in everything
+    by_action = client.get("/admin/audit", query_string={"action": "test.other"})
+    assert "1 event(s)" in by_action.get_data(as_text=True)
+    by_actor = client.get("/admin/audit", query_string={"actor": "ada"}).get_data(as_text=True)
+    assert "60 event(s)" in by_actor and "<code>test.other</code>" not in by_actor
+    march = client.get(
+        "/admin/audit", query_string={"start": "2026-03-01", "end": "2026-03-02"}
+    ).get_data(as_text=True)
+    assert "6 event(s)" in march  # days 1 and 2 of March, three events each (n, n+28, n+56)
+    page_two = client.get("/admin/audit", query_string={"actor": "ada", "page": 2})
+    assert page_two.get_data(as_text=True).count("<code>test.bulk</code>") == 10
+    bad = client.get("/admin/audit", query_string={"start": "not-a-date", "action": "nope"})
+    assert bad.status_code == 200 and "field-error" in bad.get_data(as_text=True)
+
+
+def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
+    with app.app_context():
+        certificates_before = db.session.scalar(select(func.count()).select_from(Certificate))
+    client = sign_in(app.test_client(), data.admin)
+    response = client.get("/admin/courses/minimal/audit-pack.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(archive.namelist())
+    assert {
+        "README.txt", "outline.md", "seat-time.md", "seat-time.csv", "post-test-blueprint.csv",
+        "evaluation-summary.csv", "evaluation-comments.csv", "completion-roster.csv",
+        "sample-certificate-SPECIMEN.pdf", "package/course.yaml", "package/01-push-pull.md",
+    } <= names
+
+    def text(name):
+        return archive.read(name).decode()
+
+    outline = text("outline.md")
+    assert "LO2" in outline and "Identify indicators" in outline and "| 1 | Push" in outline
+    seat = list(csv.DictReader(io.StringIO(text("seat-time.csv"))))
+    assert [(r["median_active_minutes"], r["learners_measured"]) for r in seat] == [
+        ("9.2", "4"), ("15.0", "3")
+    ]
+    assert "words at 167 words a minute" in text("seat-time.md")
+    assert "25.0 min" in text("seat-time.md")  # median of the three who did every lesson
+    rows = csv.DictReader(io.StringIO(text("post-test-blueprint.csv")))
+    blueprint = {r["objective"]: r for r in rows}
+    assert set(blueprint) == {"LO1", "LO2", "LO3"}
+    lo1 = blueprint["LO1"]
+    assert (lo1["questions_in_bank"], lo1["share_of_bank_percent"], lo1["expected_per_attempt"],
+            lo1["draw"]) == ("4", "33.3", "3.3", "10")
+    assert lo1["question_ids"] == "pt-lo1-1 pt-lo1-2 pt-lo1-3 pt-lo1-4"
+    summary = list(csv.DictReader(io.StringIO(text("evaluation-summary.csv"))))
+    lo1_five = next(r for r in summary if r["item"] == "eval-lo1" and r["option"] == "5")
+    assert (lo1_five["count"], lo1_five["percent"], lo1_five["mean"]) == ("1", "50.0", "4.5")
+    minutes = next(r for r in summary if r["item"] == "minutes")
+    assert minutes["median"] == "50.0"
+    comments = [r["comment"] for r in csv.DictReader(io.StringIO(text("evaluation-comments.csv")))]
+    assert comments == [COMMENTS["a"], COMMENTS["b"]]
+    roster = list(csv.DictReader(io.StringIO(text("completion-roster.csv"))))
+    assert [r["participant_name"] for r in roster] == ["'" + NAMES["a"], "'" + NAMES["b"]]
+    assert roster[0]["certificate_code"] == data.certificate_code
+    assert (roster[0]["passing_score"], roster[0]["active_minutes"]) == ("100", "25.0")
+    assert (roster[1]["passing_score"], roster[1]["post_test_attempts"]) == ("90", "2")
+    assert roster[1]["certificate_status"] == "not issued"
+
+    pdf = PdfReader(io.BytesIO(archive.read("sample-certificate-SPECIMEN.pdf")))
+    assert "SPECIMEN" in "".join(page.extract_text() for page in pdf.pages)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == (
+            certificates_before
+        )
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "records.audit_pack_downloaded")
+        )
+        assert event.subject_id == "minimal" and event.actor_id == data.admin.id
+    assert client.get("/admin/courses/nope/audit-pack.zip").status_code == 404
