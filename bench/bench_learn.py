@@ -1,0 +1,384 @@
+"""Throughput of the learner's hot paths on gunicorn, against a bare Flask route.
+
+Usage: python bench/bench_learn.py [--package content/running-behavior] [--lesson N]
+                                   [--workers 2] [--connections 4] [--seconds 10]
+
+Side by side, in one run, each server gunicorn with the same number of sync workers:
+
+  bare    a bare Flask route returning the bytes of the signed-in lesson page
+  lesson  the signed-in lesson page itself (GET; it also records the visit)
+  saves   knowledge-check answers saved (POST, as the page's script sends them),
+          each with a unique submission key, counted as rows stored per second
+
+The app runs on a fresh SQLite file (WAL) with the package imported, CSRF on and rate
+limits off; one learner signs in over HTTP and the load generator sends that session
+cookie and CSRF token. The load generator is wrk when installed (Lua scripts for the
+POSTs and the percentiles), else a small Python generator with threads (slower: it
+may limit the bare route's figure). Goals: lesson >= 0.6 of the bare route's req/s
+with p99 <= 20 ms; >= 800 saves/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+# Runnable as `python bench/bench_learn.py` from a checkout without installing.
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench learner walks the dog"
+EMAIL = "bench-learner@example.org"
+GOAL_RATIO, GOAL_P99_MS, GOAL_SAVES = 0.6, 20.0, 800.0
+BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
+
+
+def bare_app():
+    """The bare route: gunicorn loads this as ``bench_learn:bare_app()``."""
+    from flask import Flask, Response
+
+    body = Path(os.environ[BARE_BODY_ENV]).read_bytes()
+    app = Flask("bare")
+
+    @app.get("/")
+    def page() -> Response:
+        return Response(body, mimetype="text/html")
+
+    return app
+
+
+# -- set-up ----------------------------------------------------------------------------
+
+
+def prepare(root: Path, package_dir: Path, lesson_number: int) -> dict:
+    """Create the database, import the package, make and enrol the learner."""
+    from sqlalchemy import select
+
+    import lessons
+    from course import create_app
+    from course.extensions import db
+    from course.learn.services import enrol
+    from course.models import Course
+    from course.packages import import_package
+    from course.users import create_user
+
+    package = root / "content" / package_dir.name
+    shutil.copytree(package_dir, package)
+    database_url = f"sqlite:///{root / 'bench.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        course = import_package(lessons.load_package(package)).course
+        user = create_user(email=EMAIL, password=PASSWORD, full_name="Bench Learner")
+        enrol(user, course)
+        db.session.commit()
+        course = db.session.scalar(select(Course).where(Course.slug == course.slug))
+        lesson = course.live_lessons[lesson_number - 1]
+        check = lesson.live_checks[0]
+        info = {
+            "database_url": database_url,
+            "content_dir": str(root / "content"),
+            "slug": course.slug,
+            "lesson": lesson.slug,
+            "check": check.key,
+            "choice": next(c.key for c in check.choices if c.is_correct),
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(target: str, workers: int, env: dict[str, str], log: Path):
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", str(ROOT / "bench"), target]
+    with log.open("wb") as handle:
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=handle, stderr=handle)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn {target} exited:\n{log.read_text(errors='replace')}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"gunicorn {target} did not start:\n{log.read_text(errors='replace')}")
+
+
+def sign_in(url: str, lesson_path: str) -> tuple[str, str, bytes]:
+    """Sign in over HTTP; return the cookie header, the page's CSRF token and its bytes."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(url + "/auth/login") as response:
+        form = response.read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)[1]
+    data = urlencode({"csrf_token": token, "email": EMAIL, "password": PASSWORD, "next": ""})
+    with opener.open(url + "/auth/login", data=data.encode()) as response:
+        assert "You are signed in." in response.read().decode(), "sign-in failed"
+    with opener.open(url + lesson_path) as response:
+        page = response.read()  # what the bare route serves: the page a client receives
+    csrf = re.search(rb'<meta name="csrf-token" content="([^"]+)"', page)[1].decode()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, csrf, page
+
+
+# -- load generators -------------------------------------------------------------------
+
+WRK_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"bad_status": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+WRK_POST = """
+local next_id = 1
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+function init(args)
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  local body = string.format("csrf_token=%s&choice=%s&submission_key=%s-%d-%d",
+                             CSRF, CHOICE, RUN, id, sent)
+  return wrk.format("POST", PATH, nil, body)
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid Lua string literal for these values
+
+
+def run_wrk(url: str, args, headers: dict[str, str], post: dict | None, workdir: Path) -> dict:
+    script = workdir / ("post.lua" if post else "get.lua")
+    text = WRK_DONE
+    if post:
+        text = "\n".join(f"{k} = {lua_string(v)}" for k, v in post.items()) + WRK_POST + text
+        text += '\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+    script.write_text(text)
+    command = ["wrk", "-t", str(min(2, args.connections)), "-c", str(args.connections)]
+    command += ["-d", f"{max(1, round(args.seconds))}s", "--timeout", "10s", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    raw = json.loads(line[len("BENCH ") :])
+    seconds = raw["duration_us"] / 1e6
+    return {
+        "requests": raw["requests"],
+        "seconds": seconds,
+        "rps": raw["requests"] / seconds,
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": raw["bad_status"] + raw["socket_errors"],
+    }
+
+
+def run_python(url: str, args, headers: dict[str, str], post: dict | None, _workdir) -> dict:
+    """A plain load generator: one thread per connection, a new connection per request."""
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + args.seconds
+
+    def worker(number: int) -> None:
+        sent = 0
+        mine: list[float] = []
+        while time.monotonic() < deadline:
+            sent += 1
+            body, request_headers = None, dict(headers)
+            if post:
+                key = f"{post['RUN']}-{number}-{sent}"
+                body = urlencode(
+                    {"csrf_token": post["CSRF"], "choice": post["CHOICE"], "submission_key": key}
+                )
+                request_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            try:
+                connection.request(
+                    "POST" if post else "GET",
+                    post["PATH"] if post else parts.path or "/",
+                    body=body,
+                    headers=request_headers,
+                )
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 400
+            except OSError:
+                ok = False
+            finally:
+                connection.close()
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "seconds": seconds,
+        "rps": len(latencies) / seconds,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "errors": errors[0],
+    }
+
+
+def stored_answers(database_url: str) -> int:
+    import sqlite3
+
+    path = database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT count(*) FROM check_response").fetchone()[0]
+
+
+# -- main ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--package", type=Path, default=ROOT / "content" / "running-behavior")
+    parser.add_argument("--lesson", type=int, default=1, help="which lesson (1 = first)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    args = parser.parse_args()
+    use_wrk = shutil.which("wrk") is not None and not args.python_load
+    load = run_wrk if use_wrk else run_python
+    if use_wrk:
+        generator = f"wrk, {min(2, args.connections)} threads"
+    else:
+        generator = "Python threads" + ("" if args.python_load else " (wrk not found)")
+
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-learn-") as tmp:
+        root = Path(tmp)
+        info = prepare(root, args.package.resolve(), args.lesson)
+        env = {
+            "COURSE_ENV": "development",
+            "DATABASE_URL": info["database_url"],
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "RATELIMIT_ENABLED": "0",
+            "CONTENT_DIR": info["content_dir"],
+        }
+        lesson_path = f"/courses/{info['slug']}/lessons/{info['lesson']}"
+        servers = []
+        try:
+            app_process, app_url = start_gunicorn(
+                "course:create_app()", args.workers, env, root / "app.log"
+            )
+            servers.append(app_process)
+            cookie, csrf, body = sign_in(app_url, lesson_path)
+            (root / "lesson.html").write_bytes(body)
+            bare_env = {BARE_BODY_ENV: str(root / "lesson.html")}
+            bare_process, bare_url = start_gunicorn(
+                "bench_learn:bare_app()", args.workers, bare_env, root / "bare.log"
+            )
+            servers.append(bare_process)
+
+            session = {"Cookie": cookie}
+            post = {
+                "PATH": f"{lesson_path}/checks/{info['check']}",
+                "CSRF": csrf,
+                "CHOICE": info["choice"],
+                "RUN": secrets.token_hex(4),
+            }
+            json_headers = {**session, "Accept": "application/json", "X-CSRFToken": csrf}
+            warm = argparse.Namespace(**{**vars(args), "seconds": 1.0})
+            load(bare_url + "/", warm, {}, None, root)
+            load(app_url + lesson_path, warm, session, None, root)
+
+            bare = load(bare_url + "/", args, {}, None, root)
+            lesson = load(app_url + lesson_path, args, session, None, root)
+            before = stored_answers(info["database_url"])
+            saves = load(app_url + post["PATH"], args, json_headers, post, root)
+            stored = stored_answers(info["database_url"]) - before
+        finally:
+            for process in servers:
+                process.terminate()
+            for process in servers:
+                process.wait(timeout=15)
+
+    ratio = lesson["rps"] / bare["rps"]
+    saves_per_second = stored / saves["seconds"]
+    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    print(
+        f"bench_learn: {args.package.name}, lesson {args.lesson} ({info['lesson']}, "
+        f"{len(body):,} bytes); gunicorn {args.workers} sync workers; {generator}, "
+        f"{args.connections} connections, {args.seconds:g} s each"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after (figures are only comparable on an idle machine)"
+    )
+    print(f"{'':34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    rows = [
+        ("bare Flask route (same bytes)", bare),
+        ("signed-in lesson page", lesson),
+        ("answer saves (POST)", saves),
+    ]
+    for label, row in rows:
+        print(
+            f"{label:34}{row['rps']:9.1f}{row['p50_ms']:9.2f}{row['p99_ms']:9.2f}{row['errors']:8d}"
+        )
+    print(
+        f"lesson / bare throughput: {ratio:.2f} "
+        f"(goal >= {GOAL_RATIO}: {met(ratio >= GOAL_RATIO)}); "
+        f"lesson p99 {lesson['p99_ms']:.1f} ms "
+        f"(goal <= {GOAL_P99_MS:g} ms: {met(lesson['p99_ms'] <= GOAL_P99_MS)})"
+    )
+    print(
+        f"answer saves: {saves_per_second:.1f}/s ({stored} rows stored for "
+        f"{saves['requests']} requests in {saves['seconds']:.1f} s) "
+        f"(goal >= {GOAL_SAVES:g}/s: {met(saves_per_second >= GOAL_SAVES)})"
+    )
+
+
+if __name__ == "__main__":
+    main()
