@@ -7,7 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from course.author import bp, reading
 from course.author import editing as edits
 from course.author import services as drafts
-from course.author.forms import ActionForm, EvaluationForm, QuestionForm, list_action
+from course.author.forms import ActionForm, list_action
+from course.author.question_forms import EvaluationForm, QuestionForm
 from course.author.viewkit import base_revision, editor, flash_saved
 from course.extensions import db
 

@@ -1,0 +1,166 @@
+"""Course packages as ZIP files in the author area: download, upload, new courses, refusals."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from course.author.packagezip import ZipRefused, read_package_zip, write_package_zip
+from course.extensions import db
+from course.models import AuditEvent, Course, CourseDraft, Role
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.test_author import BASE, flashes
+
+
+@pytest.fixture
+def author_client(app, client, minimal_package_dir):
+    """A signed-in author, with the minimal course published."""
+    with app.app_context():
+        import_course(minimal_package_dir)
+        user = make_user(Role.AUTHOR)
+    return sign_in(client, user)
+
+
+def _files(package_dir: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(package_dir.iterdir())}
+
+
+def _zip(entries: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _upload(client, url: str, data: bytes, name: str = "package.zip"):
+    return client.post(url, data={"package": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")  # fmt: skip
+
+
+def test_a_package_zip_reads_back_the_files_it_was_written_from(minimal_package_dir):
+    files = _files(minimal_package_dir)
+    data = write_package_zip("minimal", files)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert names == sorted(f"minimal/{name}" for name in files)
+    assert read_package_zip(data) == files
+    assert write_package_zip("minimal", files) == data  # the same files, the same bytes
+    at_root = _zip(files)
+    assert read_package_zip(at_root) == files
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ({"../course.yaml": "slug: x"}, "unsafe file name"),
+        ({"pkg/../../etc/passwd": "x", "course.yaml": "x"}, "unsafe file name"),
+        ({"/course.yaml": "slug: x"}, "unsafe file name"),
+        ({"C:/course.yaml": "slug: x"}, "unsafe file name"),
+        ({"pkg\\course.yaml": "slug: x"}, "unsafe file name"),
+        ({"a/b/course.yaml": "slug: x"}, "sub-folder"),
+        ({"a/course.yaml": "x", "b/post-test.yaml": "x"}, "one folder"),
+        ({"a/course.yaml": "x", "post-test.yaml": "x"}, "one folder"),
+        ({"course.yaml": b"slug: caf\xe9\n"}, "not UTF-8 text"),
+        ({"post-test.yaml": "questions: []"}, "no course.yaml"),
+    ],
+)
+def test_unsafe_or_malformed_zips_are_refused(entries, message):
+    with pytest.raises(ZipRefused, match=message):
+        read_package_zip(_zip(entries))
+
+
+def test_links_too_many_files_and_too_many_bytes_are_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        link = zipfile.ZipInfo("course.yaml")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    with pytest.raises(ZipRefused, match="link"):
+        read_package_zip(buffer.getvalue())
+    many = _zip({f"{n:02d}-x.md": "x" for n in range(5)} | {"course.yaml": "x"})
+    with pytest.raises(ZipRefused, match="at most 4"):
+        read_package_zip(many, max_files=4)
+    big = _zip({"course.yaml": "x" * 5000})
+    with pytest.raises(ZipRefused, match="larger than"):
+        read_package_zip(big, max_bytes=4000)
+    with pytest.raises(ZipRefused, match="not a ZIP"):
+        read_package_zip(b"PK\x03\x04 but not really")
+
+
+def test_dot_files_and_mac_folders_are_skipped(minimal_package_dir):
+    files = _files(minimal_package_dir)
+    entries = {f"minimal/{k}": v for k, v in files.items()}
+    entries |= {"__MACOSX/minimal/._course.yaml": b"\x00\x05", "minimal/.DS_Store": b"\xff"}
+    assert read_package_zip(_zip(entries)) == files
+
+
+def test_authors_download_the_draft_and_the_published_version(author_client):
+    draft = author_client.get(f"{BASE}/package.zip")
+    assert draft.status_code == 200 and draft.mimetype == "application/zip"
+    assert "minimal-draft.zip" in draft.headers["Content-Disposition"]
+    published = author_client.get(f"{BASE}/package.zip?source=published")
+    assert "minimal-v1.zip" in published.headers["Content-Disposition"]
+    assert read_package_zip(draft.data) == read_package_zip(published.data)
+
+
+def test_an_uploaded_zip_becomes_the_draft_as_a_revision(app, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    files["02-returning.md"] = files["02-returning.md"].replace("title: ", "title: Updated: ", 1)
+    page = flashes(author_client, _upload(author_client, f"{BASE}/upload",
+                                          write_package_zip("minimal", files)))  # fmt: skip
+    assert "Saved as revision 2." in page
+    with app.app_context():
+        draft = db.session.scalar(select(CourseDraft))
+        assert draft.files == files
+        assert draft.revisions[-1].action == "upload"
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "draft.uploaded"))
+        assert event.actor.role == Role.AUTHOR
+
+
+def test_uploads_for_another_course_or_that_are_unsafe_say_why(app, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    files["course.yaml"] = files["course.yaml"].replace("slug: minimal", "slug: other", 1)
+    response = _upload(author_client, f"{BASE}/upload", write_package_zip("other", files))
+    assert response.status_code == 422
+    assert "This package is for the course “other”, not “minimal”." in response.get_data(
+        as_text=True
+    )
+    response = _upload(author_client, f"{BASE}/upload", _zip({"../course.yaml": "slug: x"}))
+    assert response.status_code == 422
+    assert "unsafe file name" in response.get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    response = _upload(author_client, f"{BASE}/upload", b"x" * 4096)
+    assert response.status_code == 413
+    assert "uploads are limited to" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(CourseDraft)) is None
+
+
+def test_a_new_course_from_a_zip_stays_hidden_until_published(app, client, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    files["course.yaml"] = (
+        files["course.yaml"]
+        .replace("slug: minimal", "slug: second-course", 1)
+        .replace("title: Youth Who Run", "title: Second Course on Youth Who Run", 1)
+    )
+    response = _upload(author_client, "/author/new", write_package_zip("second-course", files))
+    assert response.location.endswith("/author/courses/second-course/")
+    assert "Second Course" in author_client.get("/author/").get_data(as_text=True)
+    assert client.get("/courses/second-course").status_code == 404
+    assert "Second Course" not in client.get("/").get_data(as_text=True)
+    again = _upload(author_client, "/author/new", write_package_zip("second-course", files))
+    assert again.status_code == 422
+    assert "already exists" in again.get_data(as_text=True)
+
+    page = flashes(author_client, author_client.post("/author/courses/second-course/publish"))
+    assert "Published as version 1." in page
+    assert client.get("/courses/second-course").status_code == 200
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "second-course"))
+        draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == "second-course"))
+        assert draft.course_id == course.id
