@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover
         return (value, label)
 
 
-from lessons.editing import as_text
+from lessons.editing import LessonSource, as_text
 
 SHORT, LONG = 300, 20_000
 ID_MESSAGE = "Use letters, digits, dashes and underscores, starting with a letter or digit."
@@ -224,6 +224,13 @@ class LessonForm(FlaskForm):
     title = StringField("Title", validators=[Length(max=SHORT)])
     objectives = SelectMultipleField("Objectives this lesson serves", choices=[])
     body = TextAreaField("Lesson text (Markdown)", validators=[Length(max=500_000)])
+
+    @classmethod
+    def from_source(cls, source: LessonSource, base: int) -> LessonForm:
+        """A form filled from a lesson split for editing."""
+        data = {"title": source.title, "objectives": list(source.objectives),
+                "body": source.body, "base_revision": str(base)}  # fmt: skip
+        return cls(formdata=None, data=data)
 
     def set_objectives(self, known: list[tuple[str, str]]) -> None:
         """Offer the course's objectives, keeping any unknown ones the lesson names."""

@@ -7,9 +7,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from course.author import bp, reading
 from course.author import editing as edits
 from course.author import services as drafts
-from course.author.forms import ActionForm, LessonForm, list_action
+from course.author.forms import ActionForm, LessonForm
 from course.author.question_forms import QuestionForm
-from course.author.viewkit import base_revision, editor, flash_saved
+from course.author.viewkit import editor, flash_saved, handle_form, status
 from course.extensions import db
 
 
@@ -20,38 +20,36 @@ def _lesson_or_404(space: drafts.Workspace, lesson: str) -> reading.LessonView:
     return view
 
 
-@bp.route("/courses/<slug>/lessons/<lesson>", methods=["GET", "POST"])
-def lesson(slug: str, lesson: str):
-    """Edit a lesson's title, objectives and Markdown; Preview shows it as learners will."""
-    space = drafts.get_workspace_or_404(slug)
-    view = _lesson_or_404(space, lesson)
-    form = LessonForm() if request.method == "POST" else LessonForm(formdata=None, data={
-        "title": view.source.title, "objectives": list(view.source.objectives),
-        "body": view.source.body, "base_revision": str(space.revision)})  # fmt: skip
-    form.set_objectives(reading.objectives(space.files))
-    if request.method == "POST" and form.validate_on_submit():
-        edited = (form.title.data or "", form.objectives.data or [], form.body.data or "")
-        if request.form.get("action") == "save":
-            try:
-                saved = edits.save_lesson(
-                    space, editor(), lesson, *edited, base=base_revision(form.base_revision.data)
-                )
-            except drafts.AuthorError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash_saved(saved)
-                return redirect(url_for("author.lesson", slug=slug, lesson=lesson))
-        view = reading.lesson_view(space, lesson, edited) or view
-    return render_template("author/lesson.html", space=space, view=view, form=form,
-                           action=ActionForm(), previewing=request.method == "POST",
-                           preview_key=_preview_key), (
-        422 if form.errors else 200)  # fmt: skip
+def _edited(form: LessonForm) -> tuple[str, list[str], str]:
+    return form.title.data or "", form.objectives.data or [], form.body.data or ""
 
 
 def _preview_key() -> str:
     # The learner template asks for a submission key; a preview never submits.
     return "preview"
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>", methods=["GET", "POST"])
+def lesson(slug: str, lesson: str):
+    """Edit a lesson's title, objectives and Markdown; Preview shows it as learners will."""
+    space = drafts.get_workspace_or_404(slug)
+    view = _lesson_or_404(space, lesson)
+    form = LessonForm() if request.method == "POST" else LessonForm.from_source(
+        view.source, space.revision)  # fmt: skip
+    form.set_objectives(reading.objectives(space.files))
+    form, done = handle_form(
+        form,
+        lambda f, base: edits.save_lesson(space, editor(), lesson, *_edited(f), base=base),
+        lambda f: url_for("author.lesson", slug=slug, lesson=lesson),
+    )
+    if done:
+        return done
+    if request.method == "POST":  # Preview, or a refused save: show the text as typed
+        view = reading.lesson_view(space, lesson, _edited(form)) or view
+    return render_template(
+        "author/lesson.html", space=space, view=view, form=form, action=ActionForm(),
+        previewing=request.method == "POST", preview_key=_preview_key,
+    ), status(form)  # fmt: skip
 
 
 def _new_check_id(space: drafts.Workspace, lesson: str) -> str:
@@ -79,32 +77,20 @@ def check(slug: str, lesson: str, check_id: str | None = None):
     """Edit a knowledge check as fields; a new one is added at the end of the lesson."""
     space = drafts.get_workspace_or_404(slug)
     view = _lesson_or_404(space, lesson)
-    form = _check_form(space, view, check_id)
-    relisted = list_action(form, request.form.get("action"))
-    if relisted is not None:
-        form = relisted
-    elif request.method == "POST" and form.validate_on_submit():
-        try:
-            saved = edits.save_check(
-                space,
-                editor(),
-                lesson,
-                check_id,
-                form.to_data(False),
-                base_revision(form.base_revision.data),
-            )
-        except drafts.AuthorError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash_saved(saved)
-            return redirect(
-                url_for("author.check", slug=slug, lesson=lesson, check_id=form.id.data.strip())
-            )
+    form, done = handle_form(
+        _check_form(space, view, check_id),
+        lambda f, base: edits.save_check(
+            space, editor(), lesson, check_id, f.to_data(post_test=False), base
+        ),
+        lambda f: url_for("author.check", slug=slug, lesson=lesson, check_id=f.id.data.strip()),
+    )
+    if done:
+        return done
     findings = [f for f in view.findings if check_id and f.check_id == check_id]
-    return render_template("author/question.html", space=space, view=view, form=form,
-                           check_id=check_id, findings=findings, post_test=False,
-                           action=ActionForm()), (422 if form.errors else 200)  # fmt: skip
+    return render_template(
+        "author/question.html", space=space, view=view, form=form, check_id=check_id,
+        findings=findings, post_test=False, action=ActionForm(),
+    ), status(form)  # fmt: skip
 
 
 @bp.post("/courses/<slug>/lessons/<lesson>/checks/<check_id>/remove")

@@ -7,9 +7,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from course.author import bp, reading
 from course.author import editing as edits
 from course.author import services as drafts
-from course.author.forms import ActionForm, list_action
+from course.author.forms import ActionForm
 from course.author.question_forms import EvaluationForm, QuestionForm
-from course.author.viewkit import base_revision, editor, flash_saved
+from course.author.viewkit import editor, flash_saved, handle_form, status
 from course.extensions import db
 
 POST_TEST = edits.POST_TEST_FILE
@@ -48,28 +48,20 @@ def question(slug: str, qid: str | None = None):
     """Edit a post-test question as fields; a new one is added at the end of the bank."""
     space = drafts.get_workspace_or_404(slug)
     questions = reading.yaml_items(space.files, POST_TEST, "questions") or []
-    form = _question_form(space, questions, qid)
+    form, done = handle_form(
+        _question_form(space, questions, qid),
+        lambda f, base: edits.save_question(space, editor(), qid, f.to_data(post_test=True), base),
+        lambda f: url_for("author.question", slug=slug, qid=f.id.data.strip()),
+    )
+    if done:
+        return done
     form.set_objectives(reading.objectives(space.files))
-    relisted = list_action(form, request.form.get("action"))
-    if relisted is not None:
-        form = relisted
-        form.set_objectives(reading.objectives(space.files))
-    elif request.method == "POST" and form.validate_on_submit():
-        try:
-            saved = edits.save_question(
-                space, editor(), qid, form.to_data(True), base_revision(form.base_revision.data)
-            )
-        except drafts.AuthorError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash_saved(saved)
-            return redirect(url_for("author.question", slug=slug, qid=form.id.data.strip()))
     index = next((i for i, q in enumerate(questions) if str(q.get("id", "")).strip() == qid), -1)
     findings = [f for f in reading.post_test_findings(space)[0] if f.item == index]
-    return render_template("author/question.html", space=space, form=form, check_id=qid,
-                           findings=findings, post_test=True, action=ActionForm()), (
-        422 if form.errors else 200)  # fmt: skip
+    return render_template(
+        "author/question.html", space=space, form=form, check_id=qid, findings=findings,
+        post_test=True, action=ActionForm(),
+    ), status(form)  # fmt: skip
 
 
 @bp.post("/courses/<slug>/post-test/questions/<qid>/remove")
@@ -91,27 +83,19 @@ def evaluation(slug: str):
     """Edit the evaluation form's items as fields."""
     space = drafts.get_workspace_or_404(slug)
     items = reading.yaml_items(space.files, edits.EVALUATION_FILE, "items")
-    form = (
-        EvaluationForm()
-        if request.method == "POST"
-        else EvaluationForm.from_items(items or [], space.revision)
-    )
-    relisted = list_action(form, request.form.get("action"))
-    if relisted is not None:
-        form = relisted
+    form = EvaluationForm() if request.method == "POST" else EvaluationForm.from_items(
+        items or [], space.revision)  # fmt: skip
     form.set_objectives(reading.objectives(space.files))
-    if relisted is None and request.method == "POST" and form.validate_on_submit():
-        try:
-            saved = edits.save_evaluation(
-                space, editor(), form.to_items(), base_revision(form.base_revision.data)
-            )
-        except drafts.AuthorError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash_saved(saved)
-            return redirect(url_for("author.evaluation", slug=slug))
+    form, done = handle_form(
+        form,
+        lambda f, base: edits.save_evaluation(space, editor(), f.to_items(), base),
+        lambda f: url_for("author.evaluation", slug=slug),
+    )
+    if done:
+        return done
+    form.set_objectives(reading.objectives(space.files))
     findings, elsewhere = reading.evaluation_findings(space)
-    return render_template("author/evaluation.html", space=space, form=form, findings=findings,
-                           elsewhere=elsewhere, unreadable=items is None), (
-        422 if form.errors else 200)  # fmt: skip
+    return render_template(
+        "author/evaluation.html", space=space, form=form, findings=findings,
+        elsewhere=elsewhere, unreadable=items is None,
+    ), status(form)  # fmt: skip

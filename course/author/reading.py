@@ -57,6 +57,12 @@ class LessonView:
     errors_elsewhere: int
 
 
+def manifest(files: Files) -> dict[str, Any]:
+    """course.yaml as plain data ({} when it cannot be read)."""
+    data = ed.read_yaml(files.get("course.yaml", ""))
+    return data if isinstance(data, dict) else {}
+
+
 def objectives(files: Files) -> list[tuple[str, str]]:
     """The draft's learning objectives as (id, text)."""
     data = ed.read_yaml(files.get("course.yaml", ""))

@@ -1,12 +1,21 @@
-"""Small helpers the author views share: who is editing, flashing a save, file links."""
+"""Small helpers the author views share: who is editing, running an editor form, links."""
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
-from flask_login import current_user
+from collections.abc import Callable
+from typing import TypeVar
 
-from course.author.services import Editor, Saved
+from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from course.author.forms import list_action
+from course.author.services import AuthorError, Editor, Saved
+from course.extensions import db
 from lessons.editing import lesson_slug
+
+F = TypeVar("F", bound=FlaskForm)
 
 
 def editor() -> Editor:
@@ -40,3 +49,35 @@ def file_url(slug: str, name: str) -> str | None:
         "evaluation.yaml": "author.evaluation",
     }
     return url_for(pages[name], slug=slug) if name in pages else None
+
+
+def handle_form(
+    form: F, save: Callable[[F, int], Saved], target: Callable[[F], str]
+) -> tuple[F, ResponseReturnValue | None]:
+    """Run an editor form's POST: a list button re-renders it, Save stores a revision.
+
+    ``save`` gets the valid form and the revision it was opened at. Returns the form to
+    render and, after a successful save, the redirect to send. A refused save (a
+    conflict, a duplicate id) becomes an error message on the form.
+    """
+    if request.method != "POST":
+        return form, None
+    action = request.form.get("action")
+    relisted = list_action(form, action)
+    if relisted is not None:
+        return relisted, None
+    if action != "save" or not form.validate_on_submit():
+        return form, None
+    try:
+        saved = save(form, base_revision(form.base_revision.data))
+    except AuthorError as exc:
+        form.form_errors.append(str(exc))
+        return form, None
+    db.session.commit()
+    flash_saved(saved)
+    return form, redirect(target(form))
+
+
+def status(form: FlaskForm) -> int:
+    """422 when the form is shown again with errors, else 200."""
+    return 422 if form.errors else 200

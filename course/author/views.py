@@ -7,11 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from course.author import bp, reading
 from course.author import editing as edits
 from course.author import services as drafts
-from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm, list_action
+from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm
 from course.author.packagezip import ZipRefused, read_package_zip
-from course.author.viewkit import base_revision, editor, file_url, flash_saved
+from course.author.viewkit import editor, file_url, flash_saved, handle_form, status
 from course.extensions import db
-from lessons.editing import read_yaml
 
 
 @bp.get("/")
@@ -58,33 +57,19 @@ def course(slug: str):
 def settings(slug: str):
     """Edit course.yaml as fields: objectives, hours, provider, approval, support..."""
     space = drafts.get_workspace_or_404(slug)
-    data = read_yaml(space.files.get("course.yaml", ""))
-    if not isinstance(data, dict):
-        data = {}
-    form = (
-        SettingsForm()
-        if request.method == "POST"
-        else SettingsForm.from_manifest(data, space.revision)
+    form = SettingsForm() if request.method == "POST" else SettingsForm.from_manifest(
+        reading.manifest(space.files), space.revision)  # fmt: skip
+    form, done = handle_form(
+        form,
+        lambda f, base: edits.save_settings(space, editor(), f.to_manifest(), base),
+        lambda f: url_for("author.settings", slug=slug),
     )
-    relisted = list_action(form, request.form.get("action"))
-    if relisted is not None:
-        form = relisted
-    elif request.method == "POST" and form.validate_on_submit():
-        try:
-            saved = edits.save_settings(
-                space, editor(), form.to_manifest(), base_revision(form.base_revision.data)
-            )
-        except drafts.AuthorError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash_saved(saved)
-            return redirect(url_for("author.settings", slug=slug))
+    if done:
+        return done
     findings, elsewhere = reading.file_findings(space, "course.yaml")
-    status = 422 if form.errors else 200
     return render_template(
         "author/settings.html", space=space, form=form, findings=findings, elsewhere=elsewhere
-    ), status
+    ), status(form)
 
 
 @bp.post("/courses/<slug>/lessons")
