@@ -31,7 +31,12 @@ def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
         if (path / "course.yaml").is_file():
             found.append(path)
         elif path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if (p / "course.yaml").is_file()))
+            inside = sorted(p for p in path.iterdir() if (p / "course.yaml").is_file())
+            if not inside:
+                raise click.BadParameter(
+                    f"{path} holds no course package (no course.yaml)", param_hint="PATH"
+                )
+            found.extend(inside)
         else:
             raise click.BadParameter(f"{path} is not a course package folder", param_hint="PATH")
     return found

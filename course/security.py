@@ -18,7 +18,9 @@ with them their address for rate limits). Production links are built with https
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from course.config import DEV_SECRET_KEY
 
@@ -55,6 +57,26 @@ HEADERS: dict[str, str] = {
 #: Browsers drop a cookie with one of these prefixes unless it is marked Secure.
 SECURE_PREFIXES = ("__Host-", "__Secure-")
 
+#: The largest id a database column holds (signed 64-bit, as in PostgreSQL's bigint).
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` for database ids: a number no column can hold is simply not found."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class UnstorableInput(BadRequest):
+    """A form or query value holds a NUL character, which no database text column accepts."""
+
+    description = (
+        "What was sent contains a character that cannot be stored (a NUL byte), so "
+        "nothing was saved. Please retype it, or paste it as plain text."
+    )
+
 
 def init_app(app: Flask) -> None:
     """Refuse a weak production secret, trust a proxy if told to, add the headers hook."""
@@ -63,6 +85,9 @@ def init_app(app: Flask) -> None:
     if hops:
         # Only the client's address and scheme: the proxy must pass the Host header on.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    # Before any blueprint adds its rules: <int:...> ids stay within what a column holds.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_unstorable_input)
     # First in the list runs last (Flask calls after-request functions in reverse), so
     # the hook sees the cookies Flask-Login set or cleared in its own after-request step.
     app.after_request_funcs.setdefault(None, []).insert(0, add_security_headers)
@@ -85,6 +110,26 @@ def check_secret_key(app: Flask) -> None:
             f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production; "
             'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
+
+
+def refuse_unstorable_input() -> None:
+    """Refuse NUL characters in query and form values before any view stores them.
+
+    SQLite stores them and PostgreSQL refuses them with an error, so the same input
+    would behave differently per database; nobody types one on purpose.
+
+    :raise 400: when a value holds a NUL character.
+    """
+    sources = [request.args]
+    if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        sources.append(request.form)
+    if any(
+        "\x00" in value for source in sources for values in source.listvalues() for value in values
+    ):
+        raise UnstorableInput()
 
 
 def add_security_headers(response: Response) -> Response:

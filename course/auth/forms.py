@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from course.auth.services import AccountDetails
 
@@ -63,7 +63,8 @@ class _DetailsMixin:
         description="Exactly as it should appear on your certificates.",
         filters=[_strip],
         validators=[
-            InputRequired("Enter your full name."),
+            # DataRequired checks the stripped value: a name of spaces is no name.
+            DataRequired("Enter your full name."),
             Length(max=200, message="A name can have at most 200 characters."),
         ],
         render_kw={"autocomplete": "name", "spellcheck": "false"},

@@ -292,8 +292,12 @@ def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> 
         elif item.type == "choice" and value not in item.choices:
             errors[item.key] = "Choose one of the options."
         elif item.type == "number":
-            if not value.isdigit():
+            # ASCII digits only ("²".isdigit() is true, but int() refuses it), and few
+            # enough that int() never parses thousands of them.
+            if not (value.isascii() and value.isdigit()):
                 errors[item.key] = "Enter a whole number."
+            elif len(value.lstrip("0")) > 9:
+                errors[item.key] = "Enter a smaller number."
             elif item.minimum is not None and int(value) < item.minimum:
                 errors[item.key] = f"Enter a number of at least {item.minimum}."
             elif item.maximum is not None and int(value) > item.maximum:

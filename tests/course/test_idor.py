@@ -25,6 +25,8 @@ from course.models import (
     CertificateStatus,
     Course,
     PostTestAttempt,
+    Question,
+    QuestionKind,
     Role,
     User,
 )
@@ -109,10 +111,18 @@ def records(app: Flask, package_copy: Path) -> Records:
         attempt_id = db.session.scalar(
             select(PostTestAttempt.id).order_by(PostTestAttempt.id.desc()).limit(1)
         )
+        question_key = db.session.scalar(
+            select(Question.key).where(
+                Question.course_id == course.id, Question.kind == QuestionKind.POST_TEST
+            )
+        )
         values = {
             "slug": course.slug,
             "lesson_slug": lesson.slug,
+            "lesson": lesson.slug,
             "key": lesson.live_checks[0].key,
+            "check_id": lesson.live_checks[0].key,
+            "qid": question_key,
             "code": code,
             "number": 2,
             "user_id": a.id,

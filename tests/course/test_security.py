@@ -15,6 +15,7 @@ from flask import Flask, request
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from course import create_app
 from course.config import ProductionConfig
@@ -88,7 +89,9 @@ def admin_with_everything(app: Flask, client: FlaskClient, quick_package: Path):
         values = {
             "slug": course.slug,
             "lesson_slug": lesson.slug,
+            "lesson": lesson.slug,
             "key": lesson.live_checks[0].key,
+            "check_id": lesson.live_checks[0].key,
         }
         admin = make_user(role=Role.ADMIN)
     values["code"] = complete_course(app, client, admin)
@@ -109,8 +112,8 @@ def fill(rule: Rule, values: dict[str, object]) -> str:
         elif name in DUMMIES:
             args[name] = DUMMIES[name]
         else:
-            converter = type(rule._converters[name]).__name__
-            args[name] = 1 if converter in {"IntegerConverter", "NumberConverter"} else "x"
+            number = isinstance(rule._converters[name], NumberConverter)
+            args[name] = 1 if number else "x"
     return rule.build(args)[1]
 
 
