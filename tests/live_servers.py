@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -112,14 +113,19 @@ def app_environment(database_url: str, content_dir: Path, **settings: str) -> di
 
 def flask_cli(env: Mapping[str, str], *args: str, timeout: float = 120) -> str:
     """Run ``flask --app wsgi ARGS`` as an operator would; return its output or fail."""
+    code, output = flask_cli_status(env, *args, timeout=timeout)
+    if code != 0:
+        pytest.fail(f"flask {' '.join(args)} exited {code}:\n{output}")
+    return output
+
+
+def flask_cli_status(env: Mapping[str, str], *args: str, timeout: float = 120) -> tuple[int, str]:
+    """Run ``flask --app wsgi ARGS``; return its exit status and output."""
     command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
     result = subprocess.run(
         command, env=dict(env), cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        pytest.fail(f"flask {' '.join(args)} exited {result.returncode}:\n{output}")
-    return output
+    return result.returncode, result.stdout + result.stderr
 
 
 # -- gunicorn ----------------------------------------------------------------------------
@@ -468,6 +474,7 @@ CONNECTION_ERRORS = (
 )
 #: Gateway statuses a reverse proxy returns while a server restarts: try again.
 RETRY_STATUSES = frozenset({502, 503, 504})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class _SeenHeaders(urllib.request.BaseHandler):
@@ -485,11 +492,19 @@ class _SeenHeaders(urllib.request.BaseHandler):
         return response
 
 
-class Browser:
-    """One person's browser: a cookie jar, and a retry when the connection drops.
+class _StayPut(urllib.request.HTTPRedirectHandler):
+    """Hand redirects back to the Browser, which follows them one hop at a time."""
 
-    A retry sends the very same request again (same form fields, so the same
-    ``submission_key``), as a person pressing reload or the button again would.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Browser:
+    """One person's browser: a cookie jar, redirects, and a retry when a connection drops.
+
+    Redirects are followed hop by hop, so a retry repeats the request that failed, as a
+    browser's reload does: the very same form (same fields, so the same
+    ``submission_key``) when the POST failed, the page it led to when the redirect failed.
     """
 
     def __init__(self, base_url: str, *, retries: int = 0, track_header: str | None = None):
@@ -498,19 +513,45 @@ class Browser:
         self.requests = 0
         self.retried = 0
         self.connection_errors = 0
-        self.statuses: dict[int, int] = {}
+        self.statuses: Counter[int] = Counter()
         self.seen: list[str] = []
         handlers: list[urllib.request.BaseHandler] = [
-            urllib.request.HTTPCookieProcessor(CookieJar())
+            urllib.request.HTTPCookieProcessor(CookieJar()),
+            _StayPut(),
         ]
         if track_header:
             handlers.append(_SeenHeaders(track_header, self.seen))
         self.opener = urllib.request.build_opener(*handlers)
 
     def request(self, path: str, data: list[tuple[str, str]] | None = None, **headers: str) -> Page:
-        """Send a GET (or a POST with form ``data``); follow redirects; retry drops."""
-        body = urlencode(data).encode() if data is not None else None
+        """Send a GET (or a POST with form ``data``) and follow redirects to a page."""
+        status, url, raw, response_headers = self.fetch(path, data, **headers)
+        return Page(status, url, raw.decode(errors="replace"), response_headers)
+
+    def get_bytes(self, path: str) -> tuple[int, bytes, dict[str, str]]:
+        """GET a download (e.g. a PDF): status, bytes and headers."""
+        status, _url, raw, headers = self.fetch(path)
+        return status, raw, headers
+
+    def fetch(
+        self, path: str, data: list[tuple[str, str]] | None = None, **headers: str
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        """Send a request, follow redirects hop by hop; return the last response."""
         url = urljoin(self.base_url, path)
+        body = urlencode(data).encode() if data is not None else None
+        for _hop in range(10):
+            status, raw, response_headers = self._once(url, body, headers)
+            if status not in REDIRECTS:
+                return status, url, raw, response_headers
+            url = urljoin(url, response_headers["Location"])
+            if status not in (307, 308):
+                body = None
+        raise AssertionError(f"too many redirects, last to {url}")
+
+    def _once(
+        self, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """One request, sent again on a dropped connection or a gateway error."""
         for attempt in range(self.retries + 1):
             if attempt:
                 self.retried += 1
@@ -519,51 +560,19 @@ class Browser:
             self.requests += 1
             try:
                 with self.opener.open(request, timeout=60) as response:
-                    page = Page(
-                        response.status,
-                        response.url,
-                        response.read().decode(errors="replace"),
-                        dict(response.headers),
-                    )
+                    status, raw = response.status, response.read()
+                    response_headers = dict(response.headers)
             except urllib.error.HTTPError as error:
                 with error:
-                    page = Page(
-                        error.code,
-                        error.url,
-                        error.read().decode(errors="replace"),
-                        dict(error.headers),
-                    )
+                    status, raw = error.code, error.read()
+                    response_headers = dict(error.headers)
             except CONNECTION_ERRORS:
                 self.connection_errors += 1
                 if attempt == self.retries:
                     raise
                 continue
-            self.statuses[page.status] = self.statuses.get(page.status, 0) + 1
-            if page.status in RETRY_STATUSES and attempt < self.retries:
+            self.statuses[status] += 1
+            if status in RETRY_STATUSES and attempt < self.retries:
                 continue
-            return page
-        raise AssertionError("unreachable")
-
-    def get_bytes(self, path: str) -> tuple[int, bytes, dict[str, str]]:
-        """GET a binary download (e.g. a PDF); retry drops like ``request``."""
-        url = urljoin(self.base_url, path)
-        for attempt in range(self.retries + 1):
-            self.requests += 1
-            try:
-                with self.opener.open(url, timeout=60) as response:
-                    data = response.read()
-                    self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
-                    return response.status, data, dict(response.headers)
-            except urllib.error.HTTPError as error:
-                with error:
-                    self.statuses[error.code] = self.statuses.get(error.code, 0) + 1
-                    if error.code in RETRY_STATUSES and attempt < self.retries:
-                        continue
-                    return error.code, error.read(), dict(error.headers)
-            except CONNECTION_ERRORS:
-                self.connection_errors += 1
-                if attempt == self.retries:
-                    raise
-                self.retried += 1
-                time.sleep(min(0.1 * (attempt + 1), 1.0))
+            return status, raw, response_headers
         raise AssertionError("unreachable")

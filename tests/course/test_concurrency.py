@@ -15,11 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -28,10 +23,9 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import pytest
 from sqlalchemy import func, select
@@ -55,6 +49,7 @@ from course.models import (
 from course.models.records import Certificate
 from course.packages import import_package
 from course.users import create_user
+from tests.live_servers import Form, Page, app_environment, forms_in, gunicorn, quick_package
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -78,12 +73,6 @@ MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minima
 # -- the server ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class Server:
     url: str
@@ -100,12 +89,7 @@ class Server:
 
 def _prepare_database(root: Path, database_url: str) -> tuple[dict, list[str]]:
     """Create the schema, import the course (no minimum reading time), make some accounts."""
-    package = root / "content" / SLUG
-    shutil.copytree(MINIMAL, package)
-    manifest = package / "course.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    assert "min_active_minutes: 20" in text, "the minimal package changed; update this test"
-    manifest.write_text(text.replace("min_active_minutes: 20", "min_active_minutes: 0"), "utf-8")
+    package = quick_package(MINIMAL, root / "content" / SLUG)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         db.create_all()
@@ -132,103 +116,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("concurrency")
     database_url = f"sqlite:///{root / 'course.db'}"
     answers, accounts = _prepare_database(root, database_url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "COURSE_ENV": "development",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "RATELIMIT_ENABLED": "0",
-        "CONTENT_DIR": str(root / "content"),
-    }
-    log = (root / "gunicorn.log").open("wb")
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS)]
-    command += ["--bind", f"127.0.0.1:{port}", "--timeout", "60", "course:create_app()"]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process, root / "gunicorn.log")
-        yield Server(url, database_url, answers, accounts, root / "gunicorn.log")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited early:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"gunicorn did not answer in time:\n{log.read_text(errors='replace')}")
+    env = app_environment(database_url, root / "content")
+    with gunicorn(root, env, workers=WORKERS) as running:
+        yield Server(running.url, database_url, answers, accounts, running.log)
 
 
 # -- a learner over HTTP ---------------------------------------------------------------
-
-
-class _FormParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._open: Form | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self._open = Form(values.get("action", ""), [])
-            self.forms.append(self._open)
-        elif tag in {"input", "textarea", "select"} and self._open and values.get("name"):
-            self._open.fields.append({"tag": tag, **values})
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = None
-
-
-@dataclass
-class Form:
-    action: str
-    fields: list[dict[str, str]]
-
-    def value(self, name: str) -> str:
-        return next(f.get("value", "") for f in self.fields if f["name"] == name)
-
-    def with_value(self, name: str, value: str) -> Form:
-        fields = [{**f, "value": value} if f["name"] == name else f for f in self.fields]
-        return Form(self.action, fields)
-
-    def names(self, prefix: str) -> list[str]:
-        return list(dict.fromkeys(f["name"] for f in self.fields if f["name"].startswith(prefix)))
-
-
-def forms_in(page: str) -> list[Form]:
-    parser = _FormParser()
-    parser.feed(page)
-    return parser.forms
-
-
-@dataclass
-class Page:
-    status: int
-    url: str
-    body: str
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.url).path
-
-    def form(self, action_ends: str) -> Form:
-        return next(f for f in forms_in(self.body) if f.action.endswith(action_ends))
 
 
 @dataclass

@@ -1,8 +1,7 @@
 """The records' invariants, read with plain SQL (SQLite and PostgreSQL alike).
 
-Each check counts the rows that break one rule; every count must be 0. The repair pass
-issues the certificate of a completed enrolment whose certificate visit never happened
-(the learner left, or the connection dropped, between the evaluation and the certificate).
+Each check counts the rows that break one rule; every count must be 0. This is the
+tests' own reading, independent of the app's ``flask db check``, which the tests run too.
 """
 
 from __future__ import annotations
@@ -94,39 +93,6 @@ def stored_submission_keys(database_url: str) -> list[str]:
             return [row[0] for row in rows]
     finally:
         engine.dispose()
-
-
-def repair(database_url: str, content_dir: str) -> int:
-    """Issue the missing certificate of every completed enrolment; return how many."""
-    from sqlalchemy import select
-
-    from course import create_app, issuing
-    from course.extensions import db
-    from course.models import Certificate, CertificateStatus, Enrolment
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": _sync_url(database_url),
-            "CONTENT_DIR": content_dir,
-        }
-    )
-    issued = 0
-    with app.app_context():
-        live = select(Certificate.id).where(
-            Certificate.enrolment_id == Enrolment.id,
-            Certificate.status == CertificateStatus.VALID,
-        )
-        missing = db.session.scalars(
-            select(Enrolment).where(Enrolment.completed_at.is_not(None), ~live.exists())
-        ).all()
-        for enrolment in missing:
-            issuing.issue_certificate(enrolment)
-            issued += 1
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return issued
 
 
 def stored_codes(database_url: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,10 @@ class LearnerFailed(AssertionError):
     """The server answered something a learner cannot go on from."""
 
 
+class TimeUp(Exception):
+    """The run is over: the learner stops before the next form."""
+
+
 @dataclass
 class Learner:
     """One person taking the course in one browser."""
@@ -55,20 +60,31 @@ class Learner:
     acked_keys: set[str] = field(default_factory=set)
     steps: list[str] = field(default_factory=list)
     certificate: str | None = None
+    #: time.monotonic() after which the learner sends no further form
+    deadline: float | None = None
 
     def pause(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TimeUp(self.email)
         low, high = self.think
         if high > 0:
             time.sleep(random.uniform(low, high))
 
     def ok(self, page: Page, what: str) -> Page:
         if page.status != 200:
-            raise LearnerFailed(f"{self.email} {what}: HTTP {page.status} at {page.url}")
+            text = " ".join(re.sub(r"<[^>]+>", " ", page.body).split())
+            raise LearnerFailed(
+                f"{self.email} {what}: HTTP {page.status} at {page.url}: {text[:700]}"
+            )
         return page
 
     def send(self, form: Form, data: list[tuple[str, str]], what: str, **headers: str) -> Page:
-        """Submit a form (twice when resubmitting); return the last answer."""
+        """Think, then submit a form (twice when resubmitting); return the last answer."""
         self.pause()
+        return self.post(form, data, what, **headers)
+
+    def post(self, form: Form, data: list[tuple[str, str]], what: str, **headers: str) -> Page:
+        """Submit a form now (twice when resubmitting); return the last answer."""
         page = self.ok(self.browser.request(form.action, data, **headers), what)
         if self.resubmit:
             page = self.ok(self.browser.request(form.action, data, **headers), what + " again")
@@ -121,8 +137,9 @@ class Learner:
         key = form.value("submission_key")
         data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
         data += [("choice", c) for c in self.key.right[question]]
+        self.pause()
         self.sent_keys.add(key)
-        page = self.send(form, data, f"check {question}", Accept="application/json")
+        page = self.post(form, data, f"check {question}", Accept="application/json")
         reply = json.loads(page.body)
         if reply.get("correct") is not True:
             raise LearnerFailed(f"{self.email} check {question} graded wrong: {reply}")

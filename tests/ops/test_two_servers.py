@@ -116,12 +116,12 @@ def test_every_learner_is_served_by_both_servers(finished: Stack) -> None:
         # The session cookie made on one server is honoured by the other.
         assert Counter(learner.browser.seen).keys() == addresses, learner.browser.seen
         statuses.update(learner.browser.statuses)
-    assert set(statuses) == {200}, statuses
+    assert all(status < 400 for status in statuses), statuses
 
     logged = {s.address: s.access_count() for s in finished.servers}
     proxied = finished.proxy.upstream_counts()
     requests = sum(learner.browser.requests for learner in finished.learners)
-    print(f"{LEARNERS} learners, {requests} page loads; requests per server: {logged}")
+    print(f"\n{LEARNERS} learners, {requests} requests; per server: {logged}; {statuses}")
     assert all(count > 0 for count in logged.values()), logged
     # nginx and the servers agree on who answered what.
     assert {a: proxied.get(a, 0) for a in logged} == logged, (proxied, logged)
@@ -148,6 +148,7 @@ def test_nothing_is_stored_twice(finished: Stack) -> None:
     assert count("SELECT count(*) FROM certificate") == LEARNERS
     assert {learner.certificate for learner in learners} == set(invariants.stored_codes(url))
     assert invariants.check(url) == {name: 0 for name in invariants.CHECKS}
+    assert "All invariants hold." in flask_cli(finished.cli_env, "db", "check")
 
 
 def test_static_files_come_from_nginx(finished: Stack) -> None:
