@@ -124,6 +124,7 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
             "issued_at": record.issued_at,
             "snapshot": record.to_dict(),
             "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+            "pdf": pdf,
         },
     )
     certificate = live_certificate(enrolment)
@@ -138,7 +139,9 @@ def record_of(certificate: Certificate) -> certificates.CertificateRecord:
 
 
 def pdf_of(certificate: Certificate) -> bytes:
-    """Render the certificate's PDF from its frozen record (same bytes as at issue)."""
+    """Return the PDF as issued (older rows without stored bytes are re-rendered)."""
+    if certificate.pdf is not None:
+        return certificate.pdf
     return certificates.render_pdf(record_of(certificate))
 
 
@@ -169,6 +172,7 @@ def reissue(certificate: Certificate, actor: User) -> Certificate:
     )
     certificate.status = CertificateStatus.SUPERSEDED
     db.session.flush()
+    pdf = certificates.render_pdf(record)
     replacement = Certificate(
         code=record.code,
         user_id=certificate.user_id,
@@ -178,7 +182,8 @@ def reissue(certificate: Certificate, actor: User) -> Certificate:
         status=CertificateStatus.VALID,
         issued_at=record.issued_at,
         snapshot=record.to_dict(),
-        pdf_sha256=hashlib.sha256(certificates.render_pdf(record)).hexdigest(),
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
     )
     db.session.add(replacement)
     db.session.flush()

@@ -6,8 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
@@ -61,6 +61,8 @@ class Certificate(db.Model):
     #: Every printed field as issued; later edits to names or courses never change it.
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
+    #: The PDF exactly as issued: a later template or library upgrade cannot change it.
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()

@@ -96,6 +96,23 @@ def test_the_pdf_carries_every_field_and_matches_the_stored_hash(app, client, is
         assert hashlib.sha256(response.data).hexdigest() == stored.pdf_sha256
 
 
+def test_the_issued_pdf_is_kept_and_rerendering_the_record_gives_the_same_bytes(
+    app, client, issued, monkeypatch
+):
+    _, code = issued
+    import certificates
+    from course import issuing
+
+    with app.app_context():
+        stored = db.session.scalar(select(Certificate))
+        rerendered = certificates.render_pdf(issuing.record_of(stored))
+        assert hashlib.sha256(rerendered).hexdigest() == stored.pdf_sha256
+    # a later template change must not alter what was issued
+    monkeypatch.setattr(certificates, "render_pdf", lambda record: b"%PDF-new template")
+    downloaded = client.get(f"/me/certificates/{code}.pdf").data
+    assert downloaded == rerendered
+
+
 def test_an_issued_certificate_does_not_change_when_the_name_does(app, client, issued):
     learner, code = issued
     with app.app_context():
