@@ -59,8 +59,7 @@ class BackupResult:
 
 @dataclass(frozen=True)
 class RestoreResult:
-    """A finished restore: each of the app's tables with its row count afterwards, or None
-    for a table the backup's (older) schema lacks."""
+    """A finished restore: the app's tables with their row counts (None: table missing)."""
 
     path: Path
     dialect: str

@@ -44,6 +44,7 @@ class Finding:
 
     @property
     def ok(self) -> bool:
+        """True when no record breaks the rule."""
         return self.count == 0
 
 
@@ -62,6 +63,7 @@ class InvariantReport:
 
     @property
     def ok(self) -> bool:
+        """True when every invariant holds."""
         return self.violations == 0
 
 
