@@ -100,6 +100,8 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
 def issue_certificate(enrolment: Enrolment) -> Certificate:
     """Issue the certificate for a completed enrolment once; return the live one.
 
+    A revoked certificate is returned as it is (and shown as revoked), never replaced.
+
     Two racing requests both try to insert; the unique index on live certificates
     lets exactly one row in, and both return it.
 
@@ -108,6 +110,16 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
     existing = live_certificate(enrolment)
     if existing is not None:
         return existing
+    revoked = db.session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.enrolment_id == enrolment.id,
+            Certificate.status == CertificateStatus.REVOKED,
+        )
+        .order_by(Certificate.id.desc())
+    )
+    if revoked is not None:
+        return revoked  # a revocation is final: visiting the page must not undo it
     if not _eligible(enrolment):
         raise NotEligible(enrolment.course.slug)
     record = build_record(enrolment, enrolment.user, certificates.new_code())

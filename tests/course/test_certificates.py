@@ -163,7 +163,7 @@ def test_a_typo_is_caught_before_any_lookup_and_unknown_codes_say_so(app, issued
     assert unknown.status_code == 404 and "No certificate found" in unknown.get_data(as_text=True)
 
 
-def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, issued):
+def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, issued):
     _, code = issued
     with app.app_context():
         admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
@@ -172,6 +172,9 @@ def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, issued):
     admin.post(f"/admin/certificates/{code}/revoke", data={"reason": "Completed by another person"})
     page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
     assert "Revoked." in page and "revoked on" in page
+    # the learner's next visit shows the revoked certificate; it does not issue a new one
+    again = client.get("/courses/minimal/certificate", follow_redirects=True)
+    assert "This certificate is revoked" in again.get_data(as_text=True)
     with app.app_context():
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "certificate.revoked")
