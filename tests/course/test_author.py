@@ -435,7 +435,7 @@ def test_revisions_compare_escaped_and_restore_as_a_new_revision(app, author_cli
     assert lesson_text(author_client) == original
     with app.app_context():
         restored = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "draft.restored")
+            select(AuditEvent).where(AuditEvent.action == "draft.restored").order_by(AuditEvent.id)
         ).all()
         assert [e.detail["revision"] for e in restored] == [4, 5]
         assert all(e.actor_id == author.id for e in restored)

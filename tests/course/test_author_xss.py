@@ -190,7 +190,11 @@ def test_payloads_stay_text_on_author_and_learner_pages(app, client, author_clie
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
         check = next(q for q in lesson.live_checks if q.key == "push-pull-1")
         wrong = wrong_keys(check)
-    client.post("/courses/minimal/lessons/push-pull/checks/push-pull-1", data={"choice": wrong})
+    assert_inert(client.get("/courses/minimal/lessons/push-pull"), "lesson")
+    answer = client.post(
+        "/courses/minimal/lessons/push-pull/checks/push-pull-1", data={"choice": wrong}
+    )
+    assert answer.status_code == 303, answer.status_code
     page = assert_inert(client.get("/courses/minimal/lessons/push-pull"), "lesson with feedback")
     assert "Because" in page and "Which?" in page
     assert_inert(client.get("/courses/minimal/lessons/returning"), "second lesson")
