@@ -68,11 +68,11 @@ def file_rows(old: str, new: str, context: int = 3) -> tuple[DiffRow, ...]:
 
 def _counts(old: str, new: str) -> tuple[int, int]:
     added = removed = 0
-    for line in difflib.ndiff(_lines(old), _lines(new)):
-        if line.startswith("+ "):
-            added += 1
-        elif line.startswith("- "):
-            removed += 1
+    matcher = difflib.SequenceMatcher(None, _lines(old), _lines(new), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
     return added, removed
 
 

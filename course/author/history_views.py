@@ -20,11 +20,13 @@ from lessons import describe_seat_time, seat_time
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc: RequestEntityTooLarge):
     """Explain an upload over the size limit instead of a bare error page."""
-    limit = (request.max_content_length or 0) / 1024 / 1024
-    message = f"The file is too large: uploads are limited to {limit:g} MB."
-    return render_template(
-        "author/upload.html", form=UploadForm(formdata=None), space=None, error=message
-    ), 413
+    slug = (request.view_args or {}).get("slug")
+    space = drafts.find_workspace(slug) if slug else None
+    limit = request.max_content_length or 0
+    size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
+    message = f"The file is too large: uploads are limited to {size}."
+    form = UploadForm(formdata=None)
+    return render_template("author/upload.html", form=form, space=space, error=message), 413
 
 
 @bp.get("/courses/<slug>/history")
@@ -42,8 +44,7 @@ def compare(slug: str):
     space = drafts.get_workspace_or_404(slug)
     old = request.args.get("old", 0, type=int)
     new = request.args.get("new", space.revision, type=int)
-    numbers = {r.number for r in drafts.revisions(space)} | {0}
-    if old not in numbers or new not in numbers:
+    if not (0 <= old <= space.revision and 0 <= new <= space.revision):
         abort(404)
     diffs = diff_files(
         drafts.snapshot(space.draft, space, old), drafts.snapshot(space.draft, space, new)
@@ -54,7 +55,6 @@ def compare(slug: str):
         old=old,
         new=new,
         diffs=diffs,
-        numbers=sorted(numbers, reverse=True),
     )
 
 

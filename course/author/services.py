@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
 
 import lessons
 from course.audit import record_event
@@ -120,16 +121,24 @@ def list_workspaces() -> list[Workspace]:
     return sorted(spaces, key=lambda w: w.title.lower())
 
 
+def find_workspace(slug: str) -> Workspace | None:
+    """The course or new-course draft with this slug, if there is one."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == slug))
+    if draft is None and (course is None or course.current_version is None):
+        return None
+    return Workspace(slug, course, draft)
+
+
 def get_workspace_or_404(slug: str) -> Workspace:
     """The course or new-course draft with this slug.
 
     :raise 404: when there is neither.
     """
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
-    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == slug))
-    if draft is None and (course is None or course.current_version is None):
+    space = find_workspace(slug)
+    if space is None:
         abort(404)
-    return Workspace(slug, course, draft)
+    return space
 
 
 def check_draft(
@@ -167,7 +176,7 @@ def lock_draft(space: Workspace, editor: Editor) -> CourseDraft:
 
 
 def snapshot(draft: CourseDraft | None, space: Workspace, number: int) -> dict[str, str]:
-    """The files as they stood at a revision (0: the published version the draft began from)."""
+    """The files as they stood at a revision (0: the version learners see now)."""
     if number == 0 or draft is None:
         return dict(space.published.files) if space.published else {}
     revision = get_revision(draft, number)
@@ -305,13 +314,19 @@ def publish(space: Workspace, editor: Editor) -> ImportResult:
     return result
 
 
-def revisions(space: Workspace) -> list[DraftRevision]:
-    """The draft's revisions, newest first."""
+def revisions(space: Workspace, limit: int | None = None) -> list[DraftRevision]:
+    """The draft's revisions, newest first, without their file snapshots loaded."""
     if space.draft is None:
         return []
     query = (
         select(DraftRevision)
         .where(DraftRevision.draft_id == space.draft.id)
+        .options(
+            defer(DraftRevision.files),
+            selectinload(DraftRevision.author),
+            selectinload(DraftRevision.published_version).defer(CourseVersion.files),
+        )
         .order_by(DraftRevision.number.desc())
+        .limit(limit)
     )
     return list(db.session.scalars(query))

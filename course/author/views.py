@@ -49,7 +49,7 @@ def course(slug: str):
         new_lesson=NewLessonForm(),
         action=ActionForm(),
         upload=UploadForm(),
-        latest=drafts.revisions(space)[:1],
+        latest=drafts.revisions(space, limit=1),
     )
 
 

@@ -136,7 +136,9 @@ def test_uploads_for_another_course_or_that_are_unsafe_say_why(app, author_clien
     app.config["MAX_CONTENT_LENGTH"] = 2048
     response = _upload(author_client, f"{BASE}/upload", b"x" * 4096)
     assert response.status_code == 413
-    assert "uploads are limited to" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "The file is too large: uploads are limited to 2 KB." in page
+    assert 'action="/author/courses/minimal/upload"' in page
     with app.app_context():
         assert db.session.scalar(select(CourseDraft)) is None
 
