@@ -52,11 +52,12 @@ CHECKS: dict[str, str] = {
     "evaluations without a completion": """
         SELECT count(*) FROM evaluation_response AS e JOIN enrolment AS n
           ON n.id = e.enrolment_id WHERE n.completed_at IS NULL""",
+    # (A certificate an admin revoked still counts: revoking is not losing it.)
     "completions without a certificate": """
         SELECT count(*) FROM enrolment AS n
         WHERE n.completed_at IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM certificate AS c
-            WHERE c.enrolment_id = n.id AND c.status = 'valid')""",
+            WHERE c.enrolment_id = n.id AND c.status IN ('valid', 'revoked'))""",
 }
 
 
