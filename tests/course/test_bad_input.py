@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -463,4 +464,46 @@ def test_a_malformed_package_is_refused_clearly_and_imports_nothing(
         )
         checked = runner.invoke(args=["course", "check", str(package)])
         assert checked.exit_code != 0 and "error" in checked.output.lower(), (how, checked.output)
+    unchanged()
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_refused_package_upload_says_why_and_changes_nothing(
+    app: Flask, minimal_package_dir: Path
+) -> None:
+    with app.app_context():
+        import_course(minimal_package_dir)
+        author = make_user(role=Role.AUTHOR)
+    client = app.test_client()
+    sign_in(client, author)
+    manifest = (minimal_package_dir / "course.yaml").read_bytes()
+    uploads = [
+        (b"%PDF-1.7 not a zip at all", "not a ZIP archive"),
+        (_zip({"../../course.yaml": manifest}), "unsafe file name"),
+        (_zip({"course.yaml": manifest, "01-a.md": b"\xff\xfe\x00binary"}), "not UTF-8"),
+        (_zip({"notes.txt": b"hello"}), "no course.yaml"),
+    ]
+    unchanged = _snapshot_now(app)
+    for data, message in uploads:
+        response = client.post(
+            "/author/courses/minimal/upload",
+            data={"package": (io.BytesIO(data), "package.zip")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422, message
+        assert message in text(response), message
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    big = client.post(
+        "/author/courses/minimal/upload",
+        data={"package": (io.BytesIO(bytes(200 * 1024)), "package.zip")},
+        content_type="multipart/form-data",
+    )
+    assert big.status_code == 413 and "too large" in text(big)
     unchanged()
