@@ -55,6 +55,24 @@ def assert_security_headers(response, what: str, *, https: bool) -> None:
         assert hsts is None, f"{what}: HSTS over plain HTTP"
 
 
+#: Files the app hands out for saving, never for the browser to render in its own origin.
+DOWNLOADS = {"application/pdf", "application/zip", "text/csv", "application/ld+json"}
+
+
+def assert_content_type(response, url: str) -> None:
+    """Text comes with its charset; downloads come as attachments (ASVS 4.1.1, 3.2.1)."""
+    if not response.content_length and not response.is_streamed:
+        return
+    content_type = response.headers.get("Content-Type", "")
+    assert content_type, url
+    if response.mimetype.startswith("text/"):
+        assert "charset=" in content_type, f"{url}: {content_type}"
+    download = response.mimetype in DOWNLOADS or url.endswith((".json", ".pdf", ".zip", ".csv"))
+    if download and response.status_code == 200:
+        disposition = response.headers.get("Content-Disposition", "")
+        assert disposition.startswith("attachment"), f"{url}: {disposition!r}"
+
+
 def complete_course(app: Flask, client: FlaskClient, user: User, slug: str = "minimal") -> str:
     """Take the signed-in user through the whole course; return the certificate code."""
     with app.app_context():
@@ -137,6 +155,7 @@ def test_every_get_route_sends_the_security_headers(app, admin_with_everything, 
         crawled[rule.rule] = response.status_code
         if response.status_code >= 500:
             failed.append(url)
+        assert_content_type(response, url)
         response.close()  # a streamed download must be closed, read or not
     assert not failed, f"server errors (see the log) on {failed}"
     assert len(crawled) >= 20
@@ -344,6 +363,13 @@ def production_settings(tmp_path: Path, secret: str) -> type[ProductionConfig]:
 def test_production_refuses_a_default_or_short_secret_key(tmp_path, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(production_settings(tmp_path, secret))
+
+
+def test_production_has_no_demo_account(production_app):
+    result = production_app.test_cli_runner().invoke(args=["users", "demo-admin"])
+    assert result.exit_code != 0 and "development only" in result.output
+    with production_app.app_context():
+        assert db.session.scalar(select(User)) is None
 
 
 def test_production_starts_with_a_long_random_secret_key(tmp_path):
