@@ -17,7 +17,8 @@ with them their address for rate limits). Production links are built with https
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -138,8 +139,18 @@ def add_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    if request.endpoint != "static" and _signed_in():
+        # A signed-in page stays out of every cache, so that after signing out the Back
+        # button or a shared computer's cache cannot show it again.
+        response.headers.setdefault("Cache-Control", "private, no-store")
     _secure_prefixed_cookies(response)
     return response
+
+
+def _signed_in() -> bool:
+    # Only a request that already loaded its user (or carries one in its session) can
+    # be signed in; anonymous requests never touch the database here.
+    return "_user_id" in session and current_user.is_authenticated
 
 
 def _secure_prefixed_cookies(response: Response) -> None:

@@ -165,6 +165,16 @@ def test_every_get_route_sends_the_security_headers(app, admin_with_everything, 
     assert crawled["/static/<path:filename>"] == 200
 
 
+def test_signed_in_pages_are_never_cached_and_public_ones_may_be(app, admin_with_everything):
+    client, values = admin_with_everything
+    for url in ("/me", f"/courses/{values['slug']}", f"/me/certificates/{values['code']}"):
+        assert "no-store" in client.get(url).headers["Cache-Control"], url
+    with client.get("/static/css/site.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    anonymous = app.test_client().get("/")
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+
+
 def _boom():
     raise RuntimeError("secret internals: /srv/app/settings.py line 12")
 
