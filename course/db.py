@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -44,16 +46,16 @@ def _wants_write_lock() -> bool:
     # Requests that may write take SQLite's write lock up front: a deferred
     # transaction that upgrades later fails at once with SQLITE_BUSY instead of
     # waiting on the busy timeout.
-    if has_request_context():
-        if request.method not in _READ_METHODS:
-            return True
-        if g.get("writes") is not None:  # a view that is done writing sets it to False
-            return bool(g.writes)
-        # A GET view marked @writes takes it from the request's first query on: that
-        # query (loading the signed-in user) runs before the view itself.
-        view = current_app.view_functions.get(request.endpoint or "")
-        return bool(getattr(view, "writes_to_database", False))
-    return True
+    if not has_request_context():
+        return True
+    if g.get("writes") is not None:  # set by write_transaction() and views that read first
+        return bool(g.writes)
+    if request.method not in _READ_METHODS:
+        return True
+    # A GET view marked @writes takes it from the request's first query on: that
+    # query (loading the signed-in user) runs before the view itself.
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_to_database", False))
 
 
 def writes(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,6 +65,41 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
     """
     view.writes_to_database = True  # type: ignore[attr-defined]
     return view
+
+
+def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a POST view do its lookups without SQLite's write lock.
+
+    The view then writes inside ``write_transaction()``, so the lock is held only for
+    the writes themselves and other learners' saves wait less.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.writes = False
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """End the current (read) transaction, run the block in a write transaction, commit."""
+    from course.extensions import db
+
+    db.session.commit()
+    previous = g.get("writes") if has_request_context() else None
+    if has_request_context():
+        g.writes = True
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if has_request_context():
+            g.writes = previous
 
 
 def configure_sqlite(app: Flask, engine: Engine) -> None:

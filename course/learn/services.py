@@ -15,6 +15,8 @@ from course.extensions import db
 from course.learn.grading import grade_row
 from course.models import CheckResponse, Course, Enrolment, Lesson, LessonProgress, Question, User
 
+TOUCH_INTERVAL_SECONDS = 60
+
 
 class NotEnrolled(Exception):
     """The learner must enrol before doing this."""
@@ -37,6 +39,7 @@ class LessonState:
     completed: bool
     locked: bool
     active_seconds: int
+    progress: LessonProgress | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def outline(course: Course, enrolment: Enrolment | None) -> list[LessonState]:
                 completed=completed,
                 locked=sequential and blocked,
                 active_seconds=row.active_seconds if row else 0,
+                progress=row,
             )
         )
         blocked = blocked or not completed
@@ -142,17 +146,28 @@ def resume_target(course: Course, enrolment: Enrolment) -> Lesson | None:
     return None
 
 
-def open_lesson(enrolment: Enrolment, course: Course, lesson: Lesson) -> LessonProgress:
-    """Record a visit to a lesson (and its seat time) and return its progress row.
+def ensure_unlocked(states: list[LessonState], lesson: Lesson) -> LessonState:
+    """Return the lesson's state for this learner.
 
     :raise LessonLocked: when the course is sequential and an earlier lesson is unfinished.
     """
-    for state in outline(course, enrolment):
-        if state.lesson.id == lesson.id:
-            if state.locked:
-                raise LessonLocked(resume_target(course, enrolment) or lesson)
-            break
-    return touch_progress(enrolment, lesson)
+    state = next(state for state in states if state.lesson.id == lesson.id)
+    if state.locked:
+        first = next(s.lesson for s in states if not s.completed)
+        raise LessonLocked(first)
+    return state
+
+
+def needs_touch(progress: LessonProgress | None, now: datetime | None = None) -> bool:
+    """Return True when a page request should be recorded for seat time.
+
+    Requests less than a minute apart are not written: the next recorded one credits
+    the whole gap, so nothing is lost, and most page views stay read-only.
+    """
+    if progress is None:
+        return True
+    now = now or utcnow()
+    return (now - progress.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS
 
 
 def touch_progress(
@@ -231,11 +246,13 @@ def latest_responses(enrolment: Enrolment, lesson: Lesson) -> dict[int, CheckRes
     check_ids = [q.id for q in lesson.live_checks]
     if not check_ids:
         return {}
-    rows = db.session.scalars(
-        select(CheckResponse)
+    # Every try is kept, so fetch only the newest per question, not the whole history.
+    newest = (
+        select(func.max(CheckResponse.id))
         .where(CheckResponse.enrolment_id == enrolment.id, CheckResponse.question_id.in_(check_ids))
-        .order_by(CheckResponse.created_at, CheckResponse.id)
+        .group_by(CheckResponse.question_id)
     )
+    rows = db.session.scalars(select(CheckResponse).where(CheckResponse.id.in_(newest)))
     return {row.question_id: row for row in rows}
 
 
@@ -285,7 +302,8 @@ def answer_check(
             "submission_key": submission_key or None,
         },
     )
-    touch_progress(enrolment, lesson)
+    if needs_touch(_progress_row(enrolment, lesson)):
+        touch_progress(enrolment, lesson)
     return CheckAnswer(question=question, result=result, stored=stored)
 
 
@@ -307,20 +325,6 @@ def complete_lesson(enrolment: Enrolment, lesson: Lesson) -> list[Question]:
     if not missing and row.completed_at is None:
         row.completed_at = now
     return missing
-
-
-def next_lesson(course: Course, lesson: Lesson) -> Lesson | None:
-    """Return the lesson after this one, if any."""
-    live = course.live_lessons
-    index = next(i for i, item in enumerate(live) if item.id == lesson.id)
-    return live[index + 1] if index + 1 < len(live) else None
-
-
-def previous_lesson(course: Course, lesson: Lesson) -> Lesson | None:
-    """Return the lesson before this one, if any."""
-    live = course.live_lessons
-    index = next(i for i, item in enumerate(live) if item.id == lesson.id)
-    return live[index - 1] if index > 0 else None
 
 
 def active_seconds(enrolment: Enrolment) -> int:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
-from course.db import writes
+from course.db import reads_first, write_transaction
 from course.extensions import db
 from course.learn import bp
 from course.learn import services as learn
@@ -65,29 +65,30 @@ def enrol(slug: str):
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
-@writes
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
     course = learn.get_course_or_404(slug)
     lesson = learn.get_lesson_or_404(course, lesson_slug)
     enrolment = learn.require_enrolment(current_user, course)
+    states = learn.outline(course, enrolment)
     try:
-        progress = learn.open_lesson(enrolment, course, lesson)
+        state = learn.ensure_unlocked(states, lesson)
     except learn.LessonLocked as exc:
         flash("Lessons in this course open in order. Here is where you left off.", "info")
         target = exc.first_unfinished.slug
         return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target))
-    db.session.commit()
-    g.writes = False  # rendering only reads: do not hold SQLite's write lock meanwhile
-    return render_template(
-        "learn/lesson.html",
-        **_lesson_context(course, lesson, enrolment),
-        lesson_progress=progress,
-    )
+    progress = state.progress
+    if learn.needs_touch(progress):
+        with write_transaction():
+            progress = learn.touch_progress(enrolment, lesson)
+    context = _lesson_context(course, lesson, enrolment, states)
+    return render_template("learn/lesson.html", **context, lesson_progress=progress)
 
 
-def _lesson_context(course, lesson, enrolment) -> dict:
+def _lesson_context(course, lesson, enrolment, states) -> dict:
     responses = learn.latest_responses(enrolment, lesson)
+    live = [state.lesson for state in states]
+    index = next(i for i, item in enumerate(live) if item.id == lesson.id)
     return {
         "course": course,
         "manifest": course.manifest,
@@ -95,10 +96,10 @@ def _lesson_context(course, lesson, enrolment) -> dict:
         "checks": lesson.live_checks,
         "responses": responses,
         "feedback": learn.feedback_for(responses),
-        "outline": learn.outline(course, enrolment),
-        "progress": course_progress(course, enrolment),
-        "previous": learn.previous_lesson(course, lesson),
-        "next": learn.next_lesson(course, lesson),
+        "outline": states,
+        "progress": course_progress(course, enrolment, states),
+        "previous": live[index - 1] if index > 0 else None,
+        "next": live[index + 1] if index + 1 < len(live) else None,
         "new_key": new_submission_key,
         "form": ActionForm(),
         "check_form": CheckForm(),
@@ -107,6 +108,7 @@ def _lesson_context(course, lesson, enrolment) -> dict:
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
 @login_required
+@reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
     course = learn.get_course_or_404(slug)
@@ -117,12 +119,13 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        answer = learn.answer_check(
-            enrolment, lesson, question, request.form.getlist("choice"), form.submission_key.data
-        )
+        with write_transaction():
+            answer = learn.answer_check(
+                enrolment, lesson, question, request.form.getlist("choice"),
+                form.submission_key.data,
+            )
     except ValueError:
         abort(400)
-    db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         html = render_template("learn/_feedback.html", question=question, result=answer.result)
         return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())

@@ -63,7 +63,7 @@ class CourseVersion(db.Model):
     #: Normalised course.yaml fields plus derived figures (word count, estimate).
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Every source file of the package, name -> text, for export and audit.
-    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    files: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)
     word_count: Mapped[int]
     estimated_minutes: Mapped[float]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -88,7 +88,7 @@ class Lesson(db.Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
-    markdown: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text, deferred=True)
     #: Sanitised HTML rendered at import; part i comes before knowledge check i.
     html_parts: Mapped[list[str]] = mapped_column(JSON)
     word_count: Mapped[int]
@@ -144,7 +144,10 @@ class Question(db.Model):
 
     lesson: Mapped[Lesson | None] = relationship(back_populates="checks")
     choices: Mapped[list[Choice]] = relationship(
-        back_populates="question", order_by="Choice.position", cascade="all, delete-orphan"
+        back_populates="question",
+        order_by="Choice.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",  # a question is never shown without its choices
     )
 
     def __repr__(self) -> str:

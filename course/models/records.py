@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
@@ -62,7 +62,7 @@ class Certificate(db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     #: The PDF exactly as issued: a later template or library upgrade cannot change it.
-    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
