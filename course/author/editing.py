@@ -6,7 +6,6 @@ draft, refuses it when someone saved the same part meanwhile, and stores a revis
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from course.author.services import (
+    SLUG,
     AuthorError,
     Editor,
     Files,
@@ -31,7 +31,6 @@ from lessons import editing as ed
 POST_TEST_FILE = "post-test.yaml"
 EVALUATION_FILE = "evaluation.yaml"
 COURSE_FILE = "course.yaml"
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 NEW_LESSON_TEXT = "Write the lesson here. Start headings at `##`.\n"
 
 
@@ -324,7 +323,7 @@ def package_slug(files: Files) -> str:
     """
     data = ed.read_yaml(files.get(COURSE_FILE, ""))
     slug = ed.as_text(data.get("slug")).strip() if isinstance(data, dict) else ""
-    if not SLUG.fullmatch(slug) or len(slug) > 100:
+    if not SLUG.fullmatch(slug):
         raise AuthorError(
             "The package's course.yaml needs a slug of a-z, 0-9 and dashes "
             "(it is the course's web address)."

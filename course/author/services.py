@@ -7,6 +7,7 @@ changes. Services flush; the view commits once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from course.packages import ImportResult, import_package
 from lessons.editing import as_text, read_yaml
 
 Files = Mapping[str, str]
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 PACKAGE_FILES = ("course.yaml", "post-test.yaml", "evaluation.yaml")
 
 
@@ -123,6 +125,8 @@ def list_workspaces() -> list[Workspace]:
 
 def find_workspace(slug: str) -> Workspace | None:
     """The course or new-course draft with this slug, if there is one."""
+    if not SLUG.fullmatch(slug):
+        return None  # not a slug at all (and PostgreSQL refuses some characters outright)
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == slug))
     if draft is None and (course is None or course.current_version is None):

@@ -545,3 +545,10 @@ def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author
         )
     sign_in(client, learner)
     assert client.get("/courses/minimal/lessons/push-pull").status_code == 404
+
+
+def test_unknown_or_malformed_slugs_are_not_found(author_client):
+    for slug in ("nope", "%00", "UPPER", "a%2F..%2Fb", "x" * 200):
+        assert author_client.get(f"/author/courses/{slug}/").status_code == 404, slug
+    assert author_client.get(f"{BASE}/lessons/%00").status_code == 404
+    assert author_client.get(f"{BASE}/history/compare?old=7&new=0").status_code == 404
