@@ -166,3 +166,29 @@ def test_a_new_course_from_a_zip_stays_hidden_until_published(app, client, autho
         course = db.session.scalar(select(Course).where(Course.slug == "second-course"))
         draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == "second-course"))
         assert draft.course_id == course.id
+
+
+def test_a_broken_package_opens_in_every_editor_without_a_server_error(app, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    files["post-test.yaml"] = "questions: [\n"
+    files["evaluation.yaml"] = "items: 5\n"
+    files["01-push-pull.md"] = "No front matter.\n\n```check\nid: [broken\n```\n"
+    files["02-returning.md"] = files["02-returning.md"].replace("title:", "title: [", 1)
+    files["notes.txt"] = "not part of a package"
+    flashes(author_client, _upload(author_client, f"{BASE}/upload",
+                                   write_package_zip("minimal", files)))  # fmt: skip
+    urls = [f"{BASE}/", f"{BASE}/settings", f"{BASE}/lessons/push-pull",
+            f"{BASE}/lessons/returning", f"{BASE}/lessons/push-pull/new-check",
+            f"{BASE}/post-test", f"{BASE}/post-test/new-question", f"{BASE}/evaluation",
+            f"{BASE}/history", f"{BASE}/history/compare", f"{BASE}/publish"]  # fmt: skip
+    for url in urls:
+        assert author_client.get(url).status_code == 200, url
+    publish = author_client.get(f"{BASE}/publish").get_data(as_text=True)
+    assert "post-test.yaml" in publish and "Publish now" not in publish
+    question = {"id": "pt-x", "type": "single", "prompt": "P?", "choices-0-text": "A",
+                "action": "save"}  # fmt: skip
+    refused = author_client.post(f"{BASE}/post-test/new-question", data=question)
+    assert refused.status_code == 422
+    assert "post-test.yaml cannot be read as a list of questions" in refused.get_data(as_text=True)
+    lesson = author_client.get(f"{BASE}/lessons/push-pull").get_data(as_text=True)
+    assert "```check\nid: [broken" in lesson  # an unreadable check stays in the text box
