@@ -145,6 +145,22 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
     return certificate
 
 
+def issue_after_completion(enrolment: Enrolment) -> Certificate | None:
+    """Issue the certificate in its own transaction once the completion is committed.
+
+    A failure here is logged and left for the certificate page or ``flask db check
+    --repair`` to retry: it must never undo the evaluation just saved.
+    """
+    try:
+        certificate = issue_certificate(enrolment)
+        db.session.commit()
+        return certificate
+    except Exception:  # noqa: BLE001  (any failure: the completion stands, issue later)
+        db.session.rollback()
+        current_app.logger.exception("Certificate not issued yet for enrolment %s", enrolment.id)
+        return None
+
+
 def record_of(certificate: Certificate) -> certificates.CertificateRecord:
     """Return the frozen record a certificate was issued with."""
     return certificates.CertificateRecord.from_dict(certificate.snapshot)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from course.db import writes
 from course.extensions import db
+from course.issuing import issue_after_completion
 from course.learn import assessment as tests
 from course.learn import bp
 from course.learn import services as learn
@@ -101,9 +102,8 @@ def evaluation(slug: str):
     if form.validate_on_submit() and not errors:
         tests.submit_evaluation(course, enrolment, values)
         db.session.commit()
+        issue_after_completion(enrolment)
         flash("Thank you. Your evaluation is saved and the course is complete.", "success")
-        # The certificate is issued on the next page, in its own transaction, so a
-        # problem there can never lose the evaluation just saved.
         return redirect(url_for("learn.completion", slug=slug), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,

@@ -30,6 +30,11 @@ def _completed_learner(database_url: str, package: Path) -> str:
         attempt = open_attempt(client, "minimal")
         client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
         client.post("/courses/minimal/evaluation", data=evaluation_form(course))
+        # Completing issues the certificate at once; take it back so that the racing
+        # requests below are the ones that issue it.
+        db.session.execute(text("DELETE FROM certificate"))
+        db.session.execute(text("DELETE FROM audit_event WHERE action = 'certificate.issued'"))
+        db.session.commit()
         db.engine.dispose()
     return learner.email
 
