@@ -176,7 +176,7 @@ def test_signed_in_pages_are_never_cached_and_public_ones_may_be(app, admin_with
 
 
 def _boom():
-    raise RuntimeError("secret internals: /srv/app/settings.py line 12")
+    raise RuntimeError("secret internals: config/settings.py line 12")
 
 
 @pytest.fixture
