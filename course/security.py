@@ -114,13 +114,15 @@ def check_secret_key(app: Flask) -> None:
 
 
 def refuse_unstorable_input() -> None:
-    """Refuse NUL characters in query and form values before any view stores them.
+    """Refuse NUL characters in the path, query and form values before any view runs.
 
     SQLite stores them and PostgreSQL refuses them with an error, so the same input
     would behave differently per database; nobody types one on purpose.
 
     :raise 400: when a value holds a NUL character.
     """
+    if "\x00" in request.path:  # a path segment such as a course slug or certificate code
+        raise UnstorableInput()
     sources = [request.args]
     if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in {
         "application/x-www-form-urlencoded",

@@ -507,3 +507,12 @@ def test_a_refused_package_upload_says_why_and_changes_nothing(
     )
     assert big.status_code == 413 and "too large" in text(big)
     unchanged()
+
+
+@pytest.mark.parametrize(
+    "path", ["/courses/a%00b", "/verify/AAAA%00", "/courses/minimal/lessons/x%00y"]
+)
+def test_a_nul_byte_in_the_path_is_a_clear_400_on_every_database(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Traceback" not in response.get_data(as_text=True)
