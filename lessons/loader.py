@@ -121,7 +121,12 @@ def _load(
             findings.append(Finding("warning", name, 0, "not part of a course package; ignored"))
     for name in REQUIRED_FILES:
         if name not in files:
-            findings.append(Finding("error", name, 0, "missing"))
+            findings.append(Finding("error", name, 0, "missing: every package needs this file"))
+    for name in sorted(files):
+        if "\x00" in files[name]:
+            # PostgreSQL cannot store the NUL character; SQLite would, so refuse it here.
+            line = files[name][: files[name].index("\x00")].count("\n") + 1
+            findings.append(Finding("error", name, line, "contains a NUL character"))
     if not lesson_names:
         findings.append(Finding("error", COURSE_FILE, 0, "the package has no lesson files"))
 

@@ -220,8 +220,8 @@ def test_missing_files_and_no_lessons(files: dict[str, str]) -> None:
     assert package is None
     assert {str(f) for f in findings} == {
         "course.yaml:0: error: the package has no lesson files",
-        "evaluation.yaml:0: error: missing",
-        "post-test.yaml:0: error: missing",
+        "evaluation.yaml:0: error: missing: every package needs this file",
+        "post-test.yaml:0: error: missing: every package needs this file",
     }
 
 

@@ -225,7 +225,7 @@ def test_package_error_lists_findings(files: dict[str, str]) -> None:
     with pytest.raises(lessons.PackageError) as raised:
         lessons.load_files(files)
     found = {str(f) for f in raised.value.findings}
-    assert "post-test.yaml:0: error: missing" in found
+    assert "post-test.yaml:0: error: missing: every package needs this file" in found
     line = line_of(files["course.yaml"], "level:")
     assert any(s.startswith(f"course.yaml:{line}: error: level `expert`") for s in found)
     assert all(s in str(raised.value) for s in found)
@@ -251,3 +251,14 @@ def test_check_package_reads_folder(package_dir: Path) -> None:
 def test_finding_str() -> None:
     finding = lessons.Finding("warning", "03-push-pull.md", 12, "no why")
     assert str(finding) == "03-push-pull.md:12: warning: no why"
+
+
+def test_a_nul_character_is_an_error_with_its_line():
+    files = dict(minimal_files())
+    name = next(n for n in files if n.endswith(".md"))
+    lines = files[name].split("\n")
+    lines[3] = "\x00" + lines[3]
+    files[name] = "\n".join(lines)
+    _, findings = lessons.check_files(files)
+    nul = [f for f in findings if "NUL" in f.message]
+    assert nul and nul[0].file == name and nul[0].level == "error" and nul[0].line == 4
