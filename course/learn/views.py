@@ -25,6 +25,21 @@ def not_enrolled(exc: learn.NotEnrolled):
     return redirect(url_for("learn.course_page", slug=str(exc)))
 
 
+def _enrolled_lesson(slug: str, lesson_slug: str):
+    """Return (course, lesson, enrolment) for the signed-in learner, or 404/403."""
+    course = learn.get_course_or_404(slug)
+    lesson = learn.get_lesson_or_404(course, lesson_slug)
+    return course, lesson, learn.require_enrolment(current_user, course)
+
+
+def _to_next_step(course, enrolment):
+    """Redirect to the first unfinished lesson, or to the post-test when all are done."""
+    target = learn.resume_target(course, enrolment)
+    if target is None:
+        return redirect(url_for("learn.post_test", slug=course.slug))
+    return redirect(url_for("learn.lesson", slug=course.slug, lesson_slug=target.slug))
+
+
 @bp.get("/")
 def catalogue():
     """List every course open to learners."""
@@ -57,19 +72,14 @@ def enrol(slug: str):
         abort(400)
     enrolment = learn.enrol(current_user, course)
     db.session.commit()
-    lesson = learn.resume_target(course, enrolment)
-    if lesson is None:
-        return redirect(url_for("learn.post_test", slug=slug))
-    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson.slug))
+    return _to_next_step(course, enrolment)
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
-    course = learn.get_course_or_404(slug)
-    lesson = learn.get_lesson_or_404(course, lesson_slug)
-    enrolment = learn.require_enrolment(current_user, course)
+    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     states = learn.outline(course, enrolment)
     try:
         state = learn.ensure_unlocked(states, lesson)
@@ -111,9 +121,7 @@ def _lesson_context(course, lesson, enrolment, states) -> dict:
 @reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
-    course = learn.get_course_or_404(slug)
-    lesson = learn.get_lesson_or_404(course, lesson_slug)
-    enrolment = learn.require_enrolment(current_user, course)
+    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key)
     form = CheckForm()
     if not form.validate_on_submit():
@@ -140,9 +148,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 @login_required
 def complete_lesson(slug: str, lesson_slug: str):
     """Finish a lesson: complete it when every check is answered, then move on."""
-    course = learn.get_course_or_404(slug)
-    lesson = learn.get_lesson_or_404(course, lesson_slug)
-    enrolment = learn.require_enrolment(current_user, course)
+    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     missing = learn.complete_lesson(enrolment, lesson)
@@ -151,19 +157,14 @@ def complete_lesson(slug: str, lesson_slug: str):
         flash(f"Answer the {len(missing)} remaining knowledge check(s) to finish.", "error")
         anchor = f"check-{missing[0].key}"
         return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor))
-    target = learn.resume_target(course, enrolment)
-    if target is None:
-        return redirect(url_for("learn.post_test", slug=slug))
-    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug))
+    return _to_next_step(course, enrolment)
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
 @login_required
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
-    course = learn.get_course_or_404(slug)
-    lesson = learn.get_lesson_or_404(course, lesson_slug)
-    enrolment = learn.require_enrolment(current_user, course)
+    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     progress = learn.record_heartbeat(enrolment, lesson)
     db.session.commit()
     return jsonify(active_seconds=progress.active_seconds)
