@@ -523,9 +523,16 @@ class Browser:
             handlers.append(_SeenHeaders(track_header, self.seen))
         self.opener = urllib.request.build_opener(*handlers)
 
-    def request(self, path: str, data: list[tuple[str, str]] | None = None, **headers: str) -> Page:
+    def request(
+        self,
+        path: str,
+        data: list[tuple[str, str]] | None = None,
+        *,
+        follow: bool = True,
+        **headers: str,
+    ) -> Page:
         """Send a GET (or a POST with form ``data``) and follow redirects to a page."""
-        status, url, raw, response_headers = self.fetch(path, data, **headers)
+        status, url, raw, response_headers = self.fetch(path, data, follow=follow, **headers)
         return Page(status, url, raw.decode(errors="replace"), response_headers)
 
     def get_bytes(self, path: str) -> tuple[int, bytes, dict[str, str]]:
@@ -534,14 +541,22 @@ class Browser:
         return status, raw, headers
 
     def fetch(
-        self, path: str, data: list[tuple[str, str]] | None = None, **headers: str
+        self,
+        path: str,
+        data: list[tuple[str, str]] | None = None,
+        *,
+        follow: bool = True,
+        **headers: str,
     ) -> tuple[int, str, bytes, dict[str, str]]:
-        """Send a request, follow redirects hop by hop; return the last response."""
+        """Send a request, follow redirects hop by hop; return the last response.
+
+        With ``follow=False`` a redirect is returned as it is (the person closed the tab).
+        """
         url = urljoin(self.base_url, path)
         body = urlencode(data).encode() if data is not None else None
         for _hop in range(10):
             status, raw, response_headers = self._once(url, body, headers)
-            if status not in REDIRECTS:
+            if status not in REDIRECTS or not follow:
                 return status, url, raw, response_headers
             url = urljoin(url, response_headers["Location"])
             if status not in (307, 308):
@@ -563,9 +578,19 @@ class Browser:
                     status, raw = response.status, response.read()
                     response_headers = dict(response.headers)
             except urllib.error.HTTPError as error:
-                with error:
-                    status, raw = error.code, error.read()
-                    response_headers = dict(error.headers)
+                status, response_headers = error.code, dict(error.headers)
+                try:
+                    with error:
+                        raw = error.read()
+                except CONNECTION_ERRORS:
+                    # Cut off after the headers: a browser still follows a redirect
+                    # (its body is never shown) and reloads anything else.
+                    self.connection_errors += 1
+                    if status not in REDIRECTS:
+                        if attempt == self.retries:
+                            raise
+                        continue
+                    raw = b""
             except CONNECTION_ERRORS:
                 self.connection_errors += 1
                 if attempt == self.retries:

@@ -62,6 +62,8 @@ class Learner:
     certificate: str | None = None
     #: time.monotonic() after which the learner sends no further form
     deadline: float | None = None
+    #: close the tab once the evaluation is sent, before the certificate page opens
+    leave_after_evaluation: bool = False
 
     def pause(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -104,8 +106,11 @@ class Learner:
         page = self.ok(self.browser.request(form.action, data), "register")
         if page.path != f"/courses/{slug}":
             # The account was made but the answer was lost (a dropped connection): the
-            # form now says the address is taken, so sign in like a person would.
-            page = self.sign_in()
+            # form now says the address is taken, or (when the cookie did arrive) the
+            # learner is already signed in. Go to the course, signing in if need be.
+            page = self.ok(self.browser.request(f"/courses/{slug}"), "course")
+            if not any(f.action.endswith("/enrol") for f in forms_in(page.body)):
+                page = self.sign_in()
         self.steps.append("signed up")
         return page
 
@@ -170,6 +175,13 @@ class Learner:
             else:
                 data.append((name, "30" if kinds[0]["tag"] == "input" else "Thank you."))
         form.action = form.action or page.path
+        if self.leave_after_evaluation:
+            self.pause()
+            left = self.browser.request(form.action, data, follow=False)
+            if left.status not in (302, 303):  # 302: the first copy was already saved
+                raise LearnerFailed(f"{self.email} evaluation: HTTP {left.status}")
+            self.steps.append("left")
+            return left
         page = self.send(form, data, "evaluation")
         self.steps.append("evaluated")
         return page
@@ -192,4 +204,5 @@ class Learner:
         page = self.lessons(page)
         page = self.post_test(page)
         page = self.evaluation()
-        self.certificate_pdf(page)
+        if not self.leave_after_evaluation:
+            self.certificate_pdf(page)
