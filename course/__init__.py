@@ -78,6 +78,12 @@ def _configure_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(app, db.engine)
 
+    @app.before_request
+    def _start_from_the_database() -> None:
+        # Objects outlive commits (expire_on_commit is off); a request that shares its
+        # session with earlier work, as in a CLI or test context, must still read fresh.
+        db.session.expire_all()
+
 
 def _register_blueprints(app: Flask) -> None:
     from course.admin import bp as admin_bp

@@ -62,7 +62,9 @@ NAME_LIMIT, COMMENT_LIMIT, QUERY_LIMIT = 200, 5000, 1500
 
 
 def payload(i: int) -> str:
-    return PAYLOADS[i % len(PAYLOADS)]
+    """Return the i-th payload for a package field, without NUL characters."""
+    # The checker refuses NULs in a package (tested on its own); the rest still runs here.
+    return PAYLOADS[i % len(PAYLOADS)].replace("\x00", "")
 
 
 def packs(limit: int) -> list[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import event, text
+from sqlalchemy.exc import ProgrammingError
 
 from course import create_app
 from course.extensions import db
@@ -30,16 +32,46 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         }
     )
     with app.app_context():
-        # A fresh SQLite file is already empty; a shared PostgreSQL database is not.
-        if db.engine.dialect.name != "sqlite":
-            db.drop_all()
-        db.create_all()
+        if db.engine.dialect.name == "sqlite":
+            db.create_all()  # a fresh file per test
+        else:
+            _reset_postgres()
+            event.listen(db.engine, "before_cursor_execute", _note_schema_changes)
     yield app
     with app.app_context():
         db.session.remove()
-        if db.engine.dialect.name != "sqlite":
-            db.drop_all()
         db.engine.dispose()
+
+
+_schema_ready: set[str] = set()
+_DDL = ("CREATE", "DROP", "ALTER")
+
+
+def _note_schema_changes(conn, cursor, statement: str, *args) -> None:
+    # Some tests rebuild tables without their constraints on purpose; the next test
+    # must then get the real schema back, not a TRUNCATE of the altered one.
+    if statement.lstrip()[:6].upper().startswith(_DDL):
+        _schema_ready.discard(str(conn.engine.url))
+
+
+def _reset_postgres() -> None:
+    """Empty the shared PostgreSQL database: rebuild the schema once, then TRUNCATE.
+
+    Dropping and creating every table for each test took most of the PostgreSQL pass.
+    """
+    url = str(db.engine.url)
+    if url not in _schema_ready:
+        db.drop_all()
+        db.create_all()
+        _schema_ready.add(url)
+        return
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except ProgrammingError:  # a test (backup/restore, migrations) rebuilt the schema
+        db.drop_all()
+        db.create_all()
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ def finish_lessons(client: FlaskClient, slug: str) -> None:
     """Answer every check correctly and complete every lesson, in order."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     for lesson in course.live_lessons:
-        assert client.get(f"/courses/{slug}/lessons/{lesson.slug}").status_code == 200
+        page = client.get(f"/courses/{slug}/lessons/{lesson.slug}")
+        assert page.status_code == 200, (page.status_code, page.location, page.get_data(True)[-600:])
         for check in lesson.live_checks:
             client.post(
                 f"/courses/{slug}/lessons/{lesson.slug}/checks/{check.key}",
