@@ -13,7 +13,8 @@ would (same form, same ``submission_key``). Afterwards:
   evaluation), no completion lacks its certificate.
 
 Run on PostgreSQL with gthread workers (when PG_TEST_URL allows a fresh database) and on
-SQLite with sync workers. ``OPS_SIGKILL_SECONDS`` sets the load time per run (default 45).
+SQLite with sync workers. ``OPS_SIGKILL_SECONDS`` sets the load time per run
+(default 32 s: three kills).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def _killer(server: Gunicorn, stop: threading.Event, kills: list[int]) -> None:
 def test_sigkill_a_worker_every_ten_seconds(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    seconds = float(os.environ.get("OPS_SIGKILL_SECONDS", "45"))
+    seconds = float(os.environ.get("OPS_SIGKILL_SECONDS", "32"))
     root = tmp_path_factory.mktemp(f"sigkill-{backend}")
     package = quick_package(MINIMAL, root / "content" / "minimal")
     key = AnswerKey.of(package)
