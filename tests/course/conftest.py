@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -72,6 +72,35 @@ def _reset_postgres() -> None:
     except ProgrammingError:  # a test (backup/restore, migrations) rebuilt the schema
         db.drop_all()
         db.create_all()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps with extra settings (CSRF or rate limits on) on a fresh database."""
+    made: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+                "CONTENT_DIR": str(tmp_path / "content"),
+                **overrides,
+            }
+        )
+        with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                db.create_all()
+            else:
+                _reset_postgres()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

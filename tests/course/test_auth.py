@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,7 +13,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from course import create_app
 from course.auth import services
 from course.auth.passwords import verify_password
 from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
@@ -47,35 +44,6 @@ def signed_in(client: FlaskClient) -> bool:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build an app with extra settings (CSRF or rate limits on) on a fresh database."""
-    made: list[Flask] = []
-
-    def make(**overrides) -> Flask:
-        url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'auth.db'}"
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "CONTENT_DIR": str(tmp_path / "content"),
-                **overrides,
-            }
-        )
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
 
 
 # --- sign-up ---------------------------------------------------------------------------

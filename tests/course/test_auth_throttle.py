@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from course import create_app
 from course.auth import services
 from course.auth.passwords import verify_password
 from course.db import utcnow
@@ -66,35 +63,6 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(services, "verify_password", counting_verify)
     return calls
-
-
-@pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build an app with extra settings on a fresh database."""
-    made: list[Flask] = []
-
-    def make(**overrides) -> Flask:
-        url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'auth.db'}"
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": url,
-                "CONTENT_DIR": str(tmp_path / "content"),
-                **overrides,
-            }
-        )
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
 
 
 def test_five_failures_start_a_wait_in_which_no_password_is_checked(
