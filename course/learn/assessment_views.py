@@ -19,6 +19,12 @@ def _enrolled(slug: str):
     return course, learn.require_enrolment(current_user, course)
 
 
+def _not_open(course, step: str, exc: tests.NotYetOpen):
+    """Say in plain words why a step is not open yet (403)."""
+    return render_template("learn/not_open.html", course=course, manifest=course.manifest,
+                           step=step, reason=exc.reason), 403
+
+
 @bp.get("/courses/<slug>/post-test")
 @login_required
 @writes
@@ -28,8 +34,7 @@ def post_test(slug: str):
     try:
         progress = tests.ensure_post_test_open(course, enrolment)
     except tests.NotYetOpen as exc:
-        return render_template("learn/not_open.html", course=course, manifest=course.manifest,
-                               step="Post-test", reason=exc.reason), 403
+        return _not_open(course, "Post-test", exc)
     if progress.passed_attempt:
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
@@ -92,8 +97,7 @@ def evaluation(slug: str):
     try:
         progress = tests.ensure_evaluation_open(course, enrolment)
     except tests.NotYetOpen as exc:
-        return render_template("learn/not_open.html", course=course, manifest=course.manifest,
-                               step="Evaluation", reason=exc.reason), 403
+        return _not_open(course, "Evaluation", exc)
     if progress.evaluated:
         return redirect(url_for("learn.completion", slug=slug))
     items, form = tests.evaluation_items(course), EvaluationForm()
