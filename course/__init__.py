@@ -38,9 +38,11 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     _register_cli(app)
 
     from course import errors, templating
+    from course.learn import content
 
     errors.init_app(app)
     templating.init_app(app)
+    content.init_app(app)
     return app
 
 

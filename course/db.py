@@ -50,11 +50,12 @@ def _wants_write_lock() -> bool:
         return True
     if g.get("writes") is not None:  # set by write_transaction() and views that read first
         return bool(g.writes)
-    if request.method not in _READ_METHODS:
-        return True
-    # A GET view marked @writes takes it from the request's first query on: that
-    # query (loading the signed-in user) runs before the view itself.
+    # The request's first query (loading the signed-in user) runs before the view
+    # itself, so the view's marks are read here: a GET marked @writes takes the lock
+    # from that query on, a POST marked @reads_first does its lookups without it.
     view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in _READ_METHODS:
+        return not getattr(view, "reads_first", False)
     return bool(getattr(view, "writes_to_database", False))
 
 
@@ -79,6 +80,7 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
         g.writes = False
         return view(*args, **kwargs)
 
+    wrapper.reads_first = True  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
+from course.learn.content import CourseContent, content_of
 from course.learn.grading import grade_row
-from course.learn.services import LessonState, active_seconds, outline
+from course.learn.services import LessonState, outline
 from course.models import (
     AttemptAnswer,
     Course,
@@ -20,6 +21,7 @@ from course.models import (
     EvaluationAnswer,
     EvaluationItem,
     EvaluationResponse,
+    LessonProgress,
     PostTestAttempt,
     Question,
     QuestionKind,
@@ -84,18 +86,31 @@ class DrawnQuestion:
 
 
 def course_progress(
-    course: Course, enrolment: Enrolment, states: list[LessonState] | None = None
+    course: Course | CourseContent, enrolment: Enrolment, states: list[LessonState] | None = None
 ) -> Progress:
     """Return the learner's progress through lessons, post-test and evaluation."""
-    states = outline(course, enrolment) if states is None else states
-    passed = next((a for a in enrolment.attempts if a.passed), None)
-    evaluated = _evaluation_of(enrolment) is not None
+    if states is None:
+        states = outline(content_of(course) if isinstance(course, Course) else course, enrolment)
+    # One round trip for the three figures every page's progress bar needs.
+    seconds, passed_id, evaluated = db.session.execute(
+        select(
+            select(func.coalesce(func.sum(LessonProgress.active_seconds), 0))
+            .where(LessonProgress.enrolment_id == enrolment.id)
+            .scalar_subquery(),
+            select(PostTestAttempt.id)
+            .where(PostTestAttempt.enrolment_id == enrolment.id, PostTestAttempt.passed.is_(True))
+            .order_by(PostTestAttempt.number)
+            .limit(1)
+            .scalar_subquery(),
+            exists().where(EvaluationResponse.enrolment_id == enrolment.id),
+        )
+    ).one()
     return Progress(
         lessons_done=sum(s.completed for s in states),
         lessons_total=len(states),
-        active_seconds=active_seconds(enrolment),
-        passed_attempt=passed,
-        evaluated=evaluated,
+        active_seconds=int(seconds or 0),
+        passed_attempt=db.session.get(PostTestAttempt, passed_id) if passed_id else None,
+        evaluated=bool(evaluated),
         completed=enrolment.completed_at is not None,
     )
 

@@ -12,8 +12,8 @@ import lessons
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
-from course.learn.grading import grade_row
-from course.models import CheckResponse, Course, Enrolment, Lesson, LessonProgress, Question, User
+from course.learn.content import CheckView, CourseContent, LessonView, published_course
+from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
 
 TOUCH_INTERVAL_SECONDS = 60
 
@@ -25,7 +25,7 @@ class NotEnrolled(Exception):
 class LessonLocked(Exception):
     """The course unlocks lessons in order and an earlier one is unfinished."""
 
-    def __init__(self, first_unfinished: Lesson) -> None:
+    def __init__(self, first_unfinished: LessonView) -> None:
         super().__init__(first_unfinished.slug)
         self.first_unfinished = first_unfinished
 
@@ -34,7 +34,7 @@ class LessonLocked(Exception):
 class LessonState:
     """One lesson as a learner sees it in the course outline."""
 
-    lesson: Lesson
+    lesson: LessonView
     started: bool
     completed: bool
     locked: bool
@@ -46,7 +46,7 @@ class LessonState:
 class CheckAnswer:
     """The outcome of answering a knowledge check."""
 
-    question: Question
+    question: CheckView
     result: lessons.GradeResult
     stored: bool
 
@@ -61,29 +61,37 @@ def list_courses() -> list[Course]:
     return list(db.session.scalars(query))
 
 
+def get_published_or_404(slug: str) -> tuple[Course, CourseContent]:
+    """Return an open course and the content learners see of it.
+
+    :raise 404: when there is no such course or it is archived.
+    """
+    found = published_course(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
 def get_course_or_404(slug: str) -> Course:
     """Return the published course with this slug.
 
     :raise 404: when there is no such course or it is archived.
     """
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
-    if course is None or course.archived_at is not None or course.current_version is None:
-        abort(404)
-    return course
+    return get_published_or_404(slug)[0]
 
 
-def get_lesson_or_404(course: Course, slug: str) -> Lesson:
+def get_lesson_or_404(content: CourseContent, slug: str) -> LessonView:
     """Return a live lesson of the course.
 
     :raise 404: when the course has no such live lesson.
     """
-    for lesson in course.live_lessons:
-        if lesson.slug == slug:
-            return lesson
-    abort(404)
+    lesson = content.lesson(slug)
+    if lesson is None:
+        abort(404)
+    return lesson
 
 
-def find_enrolment(user: User, course: Course) -> Enrolment | None:
+def find_enrolment(user: User, course: Course | CourseContent) -> Enrolment | None:
     """Return the learner's enrolment in the course, if any."""
     if not user.is_authenticated:
         return None
@@ -92,7 +100,7 @@ def find_enrolment(user: User, course: Course) -> Enrolment | None:
     )
 
 
-def require_enrolment(user: User, course: Course) -> Enrolment:
+def require_enrolment(user: User, course: Course | CourseContent) -> Enrolment:
     """Return the learner's enrolment or raise NotEnrolled."""
     enrolment = find_enrolment(user, course)
     if enrolment is None:
@@ -100,7 +108,7 @@ def require_enrolment(user: User, course: Course) -> Enrolment:
     return enrolment
 
 
-def enrol(user: User, course: Course) -> Enrolment:
+def enrol(user: User, course: Course | CourseContent) -> Enrolment:
     """Enrol the learner once; enrolling again returns the existing enrolment."""
     insert_ignoring_duplicates(
         Enrolment, {"user_id": user.id, "course_id": course.id, "enrolled_at": utcnow()}
@@ -116,12 +124,12 @@ def progress_by_lesson(enrolment: Enrolment) -> dict[int, LessonProgress]:
     return {row.lesson_id: row for row in rows}
 
 
-def outline(course: Course, enrolment: Enrolment | None) -> list[LessonState]:
+def outline(content: CourseContent, enrolment: Enrolment | None) -> list[LessonState]:
     """Return the course's live lessons with the learner's state for each."""
     progress = progress_by_lesson(enrolment) if enrolment else {}
-    sequential = bool(course.manifest.get("sequential"))
+    sequential = bool(content.manifest.get("sequential"))
     states, blocked = [], False
-    for lesson in course.live_lessons:
+    for lesson in content.lessons:
         row = progress.get(lesson.id)
         completed = bool(row and row.completed_at)
         states.append(
@@ -138,15 +146,17 @@ def outline(course: Course, enrolment: Enrolment | None) -> list[LessonState]:
     return states
 
 
-def resume_target(course: Course, enrolment: Enrolment) -> Lesson | None:
+def resume_target(
+    content: CourseContent, enrolment: Enrolment, states: list[LessonState] | None = None
+) -> LessonView | None:
     """Return the first unfinished lesson, or None when every lesson is complete."""
-    for state in outline(course, enrolment):
+    for state in outline(content, enrolment) if states is None else states:
         if not state.completed:
             return state.lesson
     return None
 
 
-def ensure_unlocked(states: list[LessonState], lesson: Lesson) -> LessonState:
+def ensure_unlocked(states: list[LessonState], lesson: LessonView) -> LessonState:
     """Return the lesson's state for this learner.
 
     :raise LessonLocked: when the course is sequential and an earlier lesson is unfinished.
@@ -171,7 +181,7 @@ def needs_touch(progress: LessonProgress | None, now: datetime | None = None) ->
 
 
 def touch_progress(
-    enrolment: Enrolment, lesson: Lesson, now: datetime | None = None
+    enrolment: Enrolment, lesson: LessonView, now: datetime | None = None
 ) -> LessonProgress:
     """Get or create the progress row and credit the time since the last page request."""
     now = now or utcnow()
@@ -196,7 +206,7 @@ def touch_progress(
     return row
 
 
-def record_heartbeat(enrolment: Enrolment, lesson: Lesson) -> LessonProgress:
+def record_heartbeat(enrolment: Enrolment, lesson: LessonView) -> LessonProgress:
     """Credit active time reported by the page's heartbeat (visible and recently used)."""
     now = utcnow()
     row = _progress_row(enrolment, lesson)
@@ -212,7 +222,7 @@ def record_heartbeat(enrolment: Enrolment, lesson: Lesson) -> LessonProgress:
     return row
 
 
-def _progress_row(enrolment: Enrolment, lesson: Lesson) -> LessonProgress | None:
+def _progress_row(enrolment: Enrolment, lesson: LessonView) -> LessonProgress | None:
     return db.session.scalar(
         select(LessonProgress).where(
             LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson.id
@@ -233,7 +243,7 @@ def _page_credit(row: LessonProgress, now: datetime) -> int:
     return int(min(gap, idle)) if gap <= idle * 2 else 0
 
 
-def _credit(row: LessonProgress, lesson: Lesson, seconds: int) -> None:
+def _credit(row: LessonProgress, lesson: LessonView, seconds: int) -> None:
     # Cap per lesson at three times its reading time (at least ten minutes), so a
     # page left open does not inflate the record.
     reading_minutes = lesson.word_count / 167
@@ -241,9 +251,9 @@ def _credit(row: LessonProgress, lesson: Lesson, seconds: int) -> None:
     row.active_seconds = min(cap, row.active_seconds + max(0, seconds))
 
 
-def latest_responses(enrolment: Enrolment, lesson: Lesson) -> dict[int, CheckResponse]:
+def latest_responses(enrolment: Enrolment, lesson: LessonView) -> dict[int, CheckResponse]:
     """Return the learner's most recent answer to each check of the lesson."""
-    check_ids = [q.id for q in lesson.live_checks]
+    check_ids = [check.id for check in lesson.checks]
     if not check_ids:
         return {}
     # Every try is kept, so fetch only the newest per question, not the whole history.
@@ -256,32 +266,38 @@ def latest_responses(enrolment: Enrolment, lesson: Lesson) -> dict[int, CheckRes
     return {row.question_id: row for row in rows}
 
 
-def feedback_for(responses: dict[int, CheckResponse]) -> dict[int, lessons.GradeResult]:
+def feedback_for(
+    lesson: LessonView, responses: dict[int, CheckResponse]
+) -> dict[int, lessons.GradeResult]:
     """Return the feedback for each stored answer, keyed by question id."""
     feedback = {}
-    for question_id, response in responses.items():
+    for check in lesson.checks:
+        response = responses.get(check.id)
+        if response is None:
+            continue
         try:
-            feedback[question_id] = grade_row(response.question, response.selected)
+            feedback[check.id] = check.grade(response.selected)
         except ValueError:
             continue  # the answer predates a change to the question's choices
     return feedback
 
 
-def get_check_or_404(lesson: Lesson, key: str) -> Question:
+def get_check_or_404(lesson: LessonView, key: str) -> CheckView:
     """Return a live knowledge check of this lesson.
 
     :raise 404: when the lesson has no such check (a tampered or stale id).
     """
-    for question in lesson.live_checks:
-        if question.key == key:
-            return question
-    abort(404)
+    check = lesson.check(key)
+    if check is None:
+        abort(404)
+    return check
 
 
 def answer_check(
     enrolment: Enrolment,
-    lesson: Lesson,
-    question: Question,
+    content: CourseContent,
+    lesson: LessonView,
+    question: CheckView,
     selected: list[str],
     submission_key: str | None,
 ) -> CheckAnswer:
@@ -289,13 +305,13 @@ def answer_check(
 
     :raise ValueError: when a selected key is not a choice of the question.
     """
-    result = grade_row(question, selected)
+    result = question.grade(selected)
     stored = insert_ignoring_duplicates(
         CheckResponse,
         {
             "enrolment_id": enrolment.id,
             "question_id": question.id,
-            "version_id": lesson.course.current_version_id,
+            "version_id": content.version_id,
             "selected": sorted(set(selected)),
             "is_correct": result.correct,
             "created_at": utcnow(),
@@ -307,13 +323,13 @@ def answer_check(
     return CheckAnswer(question=question, result=result, stored=stored)
 
 
-def unanswered_checks(enrolment: Enrolment, lesson: Lesson) -> list[Question]:
+def unanswered_checks(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]:
     """Return the lesson's checks the learner has not answered yet."""
     answered = latest_responses(enrolment, lesson)
-    return [q for q in lesson.live_checks if q.id not in answered]
+    return [check for check in lesson.checks if check.id not in answered]
 
 
-def complete_lesson(enrolment: Enrolment, lesson: Lesson) -> list[Question]:
+def complete_lesson(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]:
     """Mark the end of the lesson reached; complete it when every check is answered.
 
     Returns the checks still unanswered (empty when the lesson is now complete).

@@ -26,18 +26,18 @@ def not_enrolled(exc: learn.NotEnrolled):
 
 
 def _enrolled_lesson(slug: str, lesson_slug: str):
-    """Return (course, lesson, enrolment) for the signed-in learner, or 404/403."""
-    course = learn.get_course_or_404(slug)
-    lesson = learn.get_lesson_or_404(course, lesson_slug)
-    return course, lesson, learn.require_enrolment(current_user, course)
+    """Return (course content, lesson, enrolment) for the signed-in learner, or 404/403."""
+    _, content = learn.get_published_or_404(slug)
+    lesson = learn.get_lesson_or_404(content, lesson_slug)
+    return content, lesson, learn.require_enrolment(current_user, content)
 
 
-def _to_next_step(course, enrolment):
+def _to_next_step(content, enrolment):
     """Redirect to the first unfinished lesson, or to the post-test when all are done."""
-    target = learn.resume_target(course, enrolment)
+    target = learn.resume_target(content, enrolment)
     if target is None:
-        return redirect(url_for("learn.post_test", slug=course.slug))
-    return redirect(url_for("learn.lesson", slug=course.slug, lesson_slug=target.slug))
+        return redirect(url_for("learn.post_test", slug=content.slug))
+    return redirect(url_for("learn.lesson", slug=content.slug, lesson_slug=target.slug))
 
 
 @bp.get("/")
@@ -49,16 +49,17 @@ def catalogue():
 @bp.get("/courses/<slug>")
 def course_page(slug: str):
     """Show a course: objectives, hours, approval, advisory, support, Start or Resume."""
-    course = learn.get_course_or_404(slug)
+    course, content = learn.get_published_or_404(slug)
     enrolment = learn.find_enrolment(current_user, course)
+    states = learn.outline(content, enrolment)
     return render_template(
         "learn/course.html",
         course=course,
-        manifest=course.manifest,
+        manifest=content.manifest,
         enrolment=enrolment,
-        outline=learn.outline(course, enrolment),
-        progress=course_progress(course, enrolment) if enrolment else None,
-        resume=learn.resume_target(course, enrolment) if enrolment else None,
+        outline=states,
+        progress=course_progress(course, enrolment, states) if enrolment else None,
+        resume=learn.resume_target(content, enrolment, states) if enrolment else None,
         form=ActionForm(),
     )
 
@@ -67,20 +68,20 @@ def course_page(slug: str):
 @login_required
 def enrol(slug: str):
     """Enrol the learner (once) and open the first unfinished lesson."""
-    course = learn.get_course_or_404(slug)
+    _, content = learn.get_published_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    enrolment = learn.enrol(current_user, course)
+    enrolment = learn.enrol(current_user, content)
     db.session.commit()
-    return _to_next_step(course, enrolment)
+    return _to_next_step(content, enrolment)
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
-    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
-    states = learn.outline(course, enrolment)
+    content, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    states = learn.outline(content, enrolment)
     try:
         state = learn.ensure_unlocked(states, lesson)
     except learn.LessonLocked as exc:
@@ -91,23 +92,23 @@ def lesson(slug: str, lesson_slug: str):
     if learn.needs_touch(progress):
         with write_transaction():
             progress = learn.touch_progress(enrolment, lesson)
-    context = _lesson_context(course, lesson, enrolment, states)
+    context = _lesson_context(content, lesson, enrolment, states)
     return render_template("learn/lesson.html", **context, lesson_progress=progress)
 
 
-def _lesson_context(course, lesson, enrolment, states) -> dict:
+def _lesson_context(content, lesson, enrolment, states) -> dict:
     responses = learn.latest_responses(enrolment, lesson)
     live = [state.lesson for state in states]
     index = next(i for i, item in enumerate(live) if item.id == lesson.id)
     return {
-        "course": course,
-        "manifest": course.manifest,
+        "course": content,
+        "manifest": content.manifest,
         "lesson": lesson,
-        "checks": lesson.live_checks,
+        "checks": lesson.checks,
         "responses": responses,
-        "feedback": learn.feedback_for(responses),
+        "feedback": learn.feedback_for(lesson, responses),
         "outline": states,
-        "progress": course_progress(course, enrolment, states),
+        "progress": course_progress(content, enrolment, states),
         "previous": live[index - 1] if index > 0 else None,
         "next": live[index + 1] if index + 1 < len(live) else None,
         "new_key": new_submission_key,
@@ -121,7 +122,7 @@ def _lesson_context(course, lesson, enrolment, states) -> dict:
 @reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
-    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    content, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key)
     form = CheckForm()
     if not form.validate_on_submit():
@@ -129,7 +130,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     try:
         with write_transaction():
             answer = learn.answer_check(
-                enrolment, lesson, question, request.form.getlist("choice"),
+                enrolment, content, lesson, question, request.form.getlist("choice"),
                 form.submission_key.data,
             )
     except ValueError:
@@ -148,7 +149,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 @login_required
 def complete_lesson(slug: str, lesson_slug: str):
     """Finish a lesson: complete it when every check is answered, then move on."""
-    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    content, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     missing = learn.complete_lesson(enrolment, lesson)
@@ -157,14 +158,14 @@ def complete_lesson(slug: str, lesson_slug: str):
         flash(f"Answer the {len(missing)} remaining knowledge check(s) to finish.", "error")
         anchor = f"check-{missing[0].key}"
         return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor))
-    return _to_next_step(course, enrolment)
+    return _to_next_step(content, enrolment)
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
 @login_required
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
-    course, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    _, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
     progress = learn.record_heartbeat(enrolment, lesson)
     db.session.commit()
     return jsonify(active_seconds=progress.active_seconds)

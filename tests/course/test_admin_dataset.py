@@ -24,6 +24,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.learn import assessment
 from course.learn import services as learn
+from course.learn.content import content_of
 from course.models import Course, Enrolment, PostTestAttempt, Question, QuestionKind, Role, User
 from tests.course.factories import import_course, make_user
 from tests.course.journey import correct_keys, wrong_keys
@@ -69,11 +70,12 @@ class Dataset:
 
 
 def _answer_checks(enrolment: Enrolment, course: Course, tries: dict[str, list[int]]) -> None:
-    for lesson in course.live_lessons:
-        for check in lesson.live_checks:
+    content = content_of(course)
+    for lesson in content.lessons:
+        for check in lesson.checks:
             for right in tries.get(check.key, []):
                 keys = correct_keys(check) if right else wrong_keys(check)
-                learn.answer_check(enrolment, lesson, check, keys, None)
+                learn.answer_check(enrolment, content, lesson, check, keys, None)
 
 
 def _take_attempt(course: Course, enrolment: Enrolment, number: int, right: int) -> None:
@@ -100,7 +102,7 @@ def _take_attempt(course: Course, enrolment: Enrolment, number: int, right: int)
 def _take_course(course: Course, user: User, letter: str) -> Enrolment:
     enrolment = learn.enrol(user, course)
     _answer_checks(enrolment, course, CHECKS[letter])
-    lessons = course.live_lessons
+    lessons = content_of(course).lessons
     for lesson, seconds in zip(lessons, SECONDS[letter], strict=False):
         assert learn.complete_lesson(enrolment, lesson) == []
         learn.touch_progress(enrolment, lesson).active_seconds = seconds

@@ -12,6 +12,7 @@ from course import packages
 from course.db import utcnow
 from course.extensions import db
 from course.learn import services as learn
+from course.learn.content import content_of
 from course.models import (
     CheckResponse,
     Course,
@@ -118,12 +119,13 @@ def test_reimport_of_a_changed_package_keeps_learner_progress(app, package_copy)
         course = import_course(package_copy)
         learner = make_user()
         enrolment = learn.enrol(learner, course)
-        first = course.live_lessons[0]
+        content = content_of(course)
+        first = content.lessons[0]
         progress = learn.touch_progress(enrolment, first)
         progress.active_seconds = 321
         progress.completed_at = utcnow()
-        check = first.live_checks[0]
-        answer = learn.answer_check(enrolment, first, check, ["a"], "key-1")
+        check = first.checks[0]
+        answer = learn.answer_check(enrolment, content, first, check, ["a"], "key-1")
         assert answer.stored
         db.session.commit()
         ids = (enrolment.id, first.id, check.id)

@@ -1,0 +1,209 @@
+"""Published course content as immutable snapshots, kept in memory per course version.
+
+Lessons, knowledge checks and their choices only change through an import, and every
+import that changes anything makes a new course version. So a snapshot keyed by the
+version (and its content hash) never goes stale: a learner request reads one course
+row to learn the current version and takes the lessons from memory instead of loading
+them again, which is most of what a lesson page used to cost.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import lessons
+from course.extensions import db
+from course.learn.grading import as_spec
+from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
+
+#: Versions kept per process; a server holds a few courses, each a few hundred KB.
+CACHE_SIZE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceView:
+    """One choice of a knowledge check."""
+
+    key: str
+    text_html: str
+    is_correct: bool
+    why_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """A knowledge check as published, with what grading it needs."""
+
+    id: int
+    key: str
+    type: str
+    prompt_html: str
+    explanation_html: str
+    objective: str | None
+    choices: tuple[ChoiceView, ...]
+    spec: lessons.Question
+
+    def grade(self, selected: list[str] | tuple[str, ...]) -> lessons.GradeResult:
+        """Grade an answer; raise ValueError when a key is not one of the choices."""
+        return lessons.grade(self.spec, selected)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonView:
+    """A live lesson of the published version: its HTML parts and its checks."""
+
+    id: int
+    slug: str
+    position: int
+    title: str
+    objectives: tuple[str, ...]
+    html_parts: tuple[str, ...]
+    word_count: int
+    checks: tuple[CheckView, ...]
+
+    def check(self, key: str) -> CheckView | None:
+        """Return the knowledge check with this key, if the lesson has it."""
+        return next((check for check in self.checks if check.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CourseContent:
+    """What learners see of one course version: manifest and live lessons, in order."""
+
+    id: int
+    slug: str
+    title: str
+    version_id: int
+    content_hash: str
+    manifest: MappingProxyType[str, Any]
+    lessons: tuple[LessonView, ...]
+
+    def lesson(self, slug: str) -> LessonView | None:
+        """Return the live lesson with this slug, if there is one."""
+        return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+
+
+class _ContentCache:
+    """A small LRU of snapshots for one app (tests run many apps on many databases)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[int, str], CourseContent] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str]) -> CourseContent | None:
+        with self._lock:
+            content = self._items.get(key)
+            if content is not None:
+                self._items.move_to_end(key)
+            return content
+
+    def put(self, content: CourseContent) -> None:
+        with self._lock:
+            self._items[(content.version_id, content.content_hash)] = content
+            while len(self._items) > CACHE_SIZE:
+                self._items.popitem(last=False)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its own snapshot cache."""
+    app.extensions["course_content"] = _ContentCache()
+
+
+def published_course(slug: str) -> tuple[Course, CourseContent] | None:
+    """Return an open course and its current content, or None (unknown or archived).
+
+    One query when the version is already in memory: the course row with its
+    version's content hash, so a restored or re-imported database is never served
+    another version's lessons.
+    """
+    row = db.session.execute(
+        select(Course, CourseVersion.content_hash)
+        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .where(Course.slug == slug, Course.archived_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    course, content_hash = row
+    return course, content_of(course, content_hash)
+
+
+def content_of(course: Course, content_hash: str | None = None) -> CourseContent:
+    """Return the snapshot of the course's current version, loading it once."""
+    if course.current_version_id is None:
+        raise LookupError(f"course {course.slug!r} has no published version")
+    if content_hash is None:
+        content_hash = db.session.scalar(
+            select(CourseVersion.content_hash).where(CourseVersion.id == course.current_version_id)
+        )
+    cache: _ContentCache = current_app.extensions["course_content"]
+    content = cache.get((course.current_version_id, str(content_hash)))
+    if content is None:
+        content = _load(course, db.session.get_one(CourseVersion, course.current_version_id))
+        cache.put(content)
+    return content
+
+
+def _load(course: Course, version: CourseVersion) -> CourseContent:
+    live_lessons = db.session.scalars(
+        select(Lesson)
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    checks = db.session.scalars(
+        select(Question)
+        .where(
+            Question.course_id == course.id,
+            Question.kind == QuestionKind.CHECK,
+            Question.archived_at.is_(None),
+        )
+        .order_by(Question.position)
+        .options(selectinload(Question.choices))
+    ).all()
+    by_lesson: dict[int, list[CheckView]] = {}
+    for question in checks:
+        if question.lesson_id is not None:
+            by_lesson.setdefault(question.lesson_id, []).append(_check_view(question))
+    return CourseContent(
+        id=course.id,
+        slug=course.slug,
+        title=course.title,
+        version_id=version.id,
+        content_hash=version.content_hash,
+        manifest=MappingProxyType(dict(version.manifest)),
+        lessons=tuple(
+            LessonView(
+                id=lesson.id,
+                slug=lesson.slug,
+                position=lesson.position,
+                title=lesson.title,
+                objectives=tuple(lesson.objectives),
+                html_parts=tuple(lesson.html_parts),
+                word_count=lesson.word_count,
+                checks=tuple(by_lesson.get(lesson.id, ())),
+            )
+            for lesson in live_lessons
+        ),
+    )
+
+
+def _check_view(question: Question) -> CheckView:
+    return CheckView(
+        id=question.id,
+        key=question.key,
+        type=question.type,
+        prompt_html=question.prompt_html,
+        explanation_html=question.explanation_html,
+        objective=question.objective,
+        choices=tuple(
+            ChoiceView(c.key, c.text_html, c.is_correct, c.why_html) for c in question.choices
+        ),
+        spec=as_spec(question),
+    )
