@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 import lessons
@@ -26,6 +26,12 @@ from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
 
 #: Versions kept per process; a server holds a few courses, each a few hundred KB.
 CACHE_SIZE = 32
+# Built once: on SQLite, building and keying a statement costs more than running it.
+_OPEN_COURSE = (
+    select(Course, CourseVersion.content_hash)
+    .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+    .where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +130,7 @@ def published_course(slug: str) -> tuple[Course, CourseContent] | None:
     version's content hash, so a restored or re-imported database is never served
     another version's lessons.
     """
-    row = db.session.execute(
-        select(Course, CourseVersion.content_hash)
-        .join(CourseVersion, CourseVersion.id == Course.current_version_id)
-        .where(Course.slug == slug, Course.archived_at.is_(None))
-    ).first()
+    row = db.session.execute(_OPEN_COURSE, {"slug": slug}).first()
     if row is None:
         return None
     course, content_hash = row

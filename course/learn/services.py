@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 import lessons
 from course.db import utcnow
@@ -16,6 +16,28 @@ from course.learn.content import CheckView, CourseContent, LessonView, published
 from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
 
 TOUCH_INTERVAL_SECONDS = 60
+
+# The statements every lesson request runs are built once, with bound parameters:
+# building and keying a statement costs more than running it on SQLite.
+_ENROLMENT = select(Enrolment).where(
+    Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id")
+)
+_PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.enrolment_id == bindparam("id"))
+_PROGRESS_ROW = select(LessonProgress).where(
+    LessonProgress.enrolment_id == bindparam("enrolment_id"),
+    LessonProgress.lesson_id == bindparam("lesson_id"),
+)
+# Every try is kept, so fetch only the newest per question, not the whole history.
+_LATEST_RESPONSES = select(CheckResponse).where(
+    CheckResponse.id.in_(
+        select(func.max(CheckResponse.id))
+        .where(
+            CheckResponse.enrolment_id == bindparam("enrolment_id"),
+            CheckResponse.question_id.in_(bindparam("question_ids", expanding=True)),
+        )
+        .group_by(CheckResponse.question_id)
+    )
+)
 
 
 class NotEnrolled(Exception):
@@ -95,9 +117,7 @@ def find_enrolment(user: User, course: Course | CourseContent) -> Enrolment | No
     """Return the learner's enrolment in the course, if any."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
-    )
+    return db.session.scalar(_ENROLMENT, {"user_id": user.id, "course_id": course.id})
 
 
 def require_enrolment(user: User, course: Course | CourseContent) -> Enrolment:
@@ -118,9 +138,7 @@ def enrol(user: User, course: Course | CourseContent) -> Enrolment:
 
 def progress_by_lesson(enrolment: Enrolment) -> dict[int, LessonProgress]:
     """Return the learner's progress rows keyed by lesson id."""
-    rows = db.session.scalars(
-        select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id)
-    )
+    rows = db.session.scalars(_PROGRESS_ROWS, {"id": enrolment.id})
     return {row.lesson_id: row for row in rows}
 
 
@@ -195,11 +213,7 @@ def touch_progress(
             "active_seconds": 0,
         },
     )
-    row = db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson.id
-        )
-    )
+    row = _progress_row(enrolment, lesson)
     if not inserted:
         _credit(row, lesson, _page_credit(row, now))
         row.last_seen_at = now
@@ -223,11 +237,7 @@ def record_heartbeat(enrolment: Enrolment, lesson: LessonView) -> LessonProgress
 
 
 def _progress_row(enrolment: Enrolment, lesson: LessonView) -> LessonProgress | None:
-    return db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson.id
-        )
-    )
+    return db.session.scalar(_PROGRESS_ROW, {"enrolment_id": enrolment.id, "lesson_id": lesson.id})
 
 
 def _page_credit(row: LessonProgress, now: datetime) -> int:
@@ -256,13 +266,9 @@ def latest_responses(enrolment: Enrolment, lesson: LessonView) -> dict[int, Chec
     check_ids = [check.id for check in lesson.checks]
     if not check_ids:
         return {}
-    # Every try is kept, so fetch only the newest per question, not the whole history.
-    newest = (
-        select(func.max(CheckResponse.id))
-        .where(CheckResponse.enrolment_id == enrolment.id, CheckResponse.question_id.in_(check_ids))
-        .group_by(CheckResponse.question_id)
+    rows = db.session.scalars(
+        _LATEST_RESPONSES, {"enrolment_id": enrolment.id, "question_ids": check_ids}
     )
-    rows = db.session.scalars(select(CheckResponse).where(CheckResponse.id.in_(newest)))
     return {row.question_id: row for row in rows}
 
 

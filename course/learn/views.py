@@ -112,8 +112,6 @@ def _lesson_context(content, lesson, enrolment, states) -> dict:
         "previous": live[index - 1] if index > 0 else None,
         "next": live[index + 1] if index + 1 < len(live) else None,
         "new_key": new_submission_key,
-        "form": ActionForm(),
-        "check_form": CheckForm(),
     }
 
 
