@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from course.extensions import db
+
+
+@lru_cache(maxsize=64)
+def _insert_or_nothing(table: Table, dialect: str) -> Insert:
+    # Built once per table: building the statement cost more than running it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
+    primary_key = table.primary_key.columns.values()[0]
+    return insert(table).on_conflict_do_nothing().returning(primary_key)
 
 
 def insert_ignoring_duplicates(model: type[Any], values: dict[str, Any]) -> bool:
@@ -16,8 +27,5 @@ def insert_ignoring_duplicates(model: type[Any], values: dict[str, Any]) -> bool
     database, not the application, decides which of two racing requests wins.
     """
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT.
-    primary_key = model.__table__.primary_key.columns.values()[0]
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(primary_key)
-    return db.session.execute(statement).first() is not None
+    statement = _insert_or_nothing(model.__table__, dialect)
+    return db.session.execute(statement, values).first() is not None
