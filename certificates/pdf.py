@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import threading
 
-import segno
 from reportlab.lib.colors import HexColor
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import REGULAR, register_fonts
 from .layout import ACCENT, INK, PAGE_HEIGHT, PAGE_WIDTH, Layout, layout_certificate
+from .qr import dark_runs, qr_matrix
 from .record import CertificateRecord
 
 __all__ = ["render_pdf"]
@@ -20,31 +20,16 @@ BORDER_OUTER = 22.0
 BORDER_INNER = 27.0
 
 
-def _qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """Return the QR symbol's size in modules and its dark runs as (row, start, length)."""
-    # Level M survives a smudge or a fold; segno raises it further when the URL leaves room.
-    matrix = segno.make(url, error="m", micro=False).matrix
-    runs: list[tuple[int, int, int]] = []
-    for row_index, row in enumerate(matrix):
-        start = None
-        for col, dark in enumerate([*row, 0]):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                runs.append((row_index, start, col - start))
-                start = None
-    return len(matrix), runs
-
-
 def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as vector rectangles, one per horizontal run of dark modules."""
-    modules, runs = _qr_runs(url)
+    matrix = qr_matrix(url)
+    modules = len(matrix)
     canvas.saveState()
     # Work in module units with rows counted downwards from the top-left corner, so every
     # rectangle has small integer coordinates: a compact content stream, quick to write.
     canvas.transform(size / modules, 0, 0, -size / modules, x, y + size)
     canvas.setFillColor(HexColor("#000000"))
-    ops = "".join(f"{start} {row} {length} 1 re\n" for row, start, length in runs)
+    ops = "".join(f"{start} {row} {length} 1 re\n" for row, start, length in dark_runs(matrix))
     canvas.addLiteral(ops + "f")
     canvas.restoreState()
     canvas.linkURL(url, (x, y, x + size, y + size), relative=0)
