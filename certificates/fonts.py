@@ -32,7 +32,11 @@ def register_fonts() -> None:
     with _lock:
         if not _registered:
             for name, filename in _FILES.items():
-                pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+                # Embed only the glyphs a certificate prints. ReportLab's default adds all
+                # of ASCII so that content streams read as text: a fifth more to build and
+                # to store, for no reader's benefit (the ToUnicode maps keep text copyable).
+                font = TTFont(name, str(FONT_DIR / filename), asciiReadable=False)
+                pdfmetrics.registerFont(font)
             _registered = True
 
 
