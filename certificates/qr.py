@@ -1,208 +1,162 @@
-"""QR code matrices: segno encodes, and the data mask is chosen by a quick, exact score."""
+"""QR codes for verification URLs: the symbol segno.make gives, built several times faster."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import segno
 
+from .qrlayout import SymbolLayout, best_mask, format_bits, raw_codewords, symbol_layout
+
 __all__ = ["dark_runs", "qr_matrix"]
 
-# segno scores all 8 data masks in pure Python, module by module: most of a render's
-# time. Here the symbol is encoded once with mask 0, every other mask is one XOR on the
-# whole matrix held as an integer (one byte per module), and the ISO/IEC 18004 penalty
-# is scored with C-speed bytes and integer operations. The score and its tie-breaking
-# are segno's own, so the chosen mask and every module are the same as segno.make's.
+# segno builds a symbol module by module in pure Python and scores all 8 data masks that
+# way: about 6 ms, most of a certificate's render. A verification URL is ASCII with
+# lowercase letters, which segno encodes in byte mode; that case is encoded here with
+# whole-integer operations (anything else still goes to segno). Both paths pick the mask
+# with segno's own score and tie-break, so the symbol is the one segno.make would draw.
 
-_MASKS: tuple[Callable[[int, int], bool], ...] = (  # ISO/IEC 18004 Table 10; i row, j column
-    lambda i, j: (i + j) % 2 == 0,
-    lambda i, j: i % 2 == 0,
-    lambda i, j: j % 3 == 0,
-    lambda i, j: (i + j) % 3 == 0,
-    lambda i, j: (i // 2 + j // 3) % 2 == 0,
-    lambda i, j: (i * j) % 2 + (i * j) % 3 == 0,
-    lambda i, j: ((i * j) % 2 + (i * j) % 3) % 2 == 0,
-    lambda i, j: ((i + j) % 2 + (i * j) % 3) % 2 == 0,
-)
-_ERROR_BITS = {"L": 1, "M": 0, "Q": 3, "H": 2}
-_FINDER_LIKE = b"\x01\x00\x01\x01\x01\x00\x01"  # N3: dark-light-dark x3-light-dark
+# ISO/IEC 18004 Table 9, versions 1-40: error correction codewords per block, and blocks.
+_EC_PER_BLOCK = {
+    "M": (10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
+          26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28),
+    "Q": (13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30,
+          28, 30, 30, 30, 30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
+    "H": (17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28,
+          30, 24, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
+}  # fmt: skip
+_BLOCKS = {
+    "M": (1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
+          17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49),
+    "Q": (1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20,
+          23, 23, 25, 27, 29, 34, 34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68),
+    "H": (1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25,
+          25, 34, 30, 32, 35, 37, 40, 42, 45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81),
+}  # fmt: skip
+# Level M survives a smudge or a fold; like segno, raise it while the version has room.
+_LEVELS = ("M", "Q", "H")
+# Characters that make segno choose byte mode: outside the alphanumeric mode's set.
+_BYTE_MODE = re.compile(r"[^0-9A-Z $%*+\-./:]")
+_BITS = bytes.maketrans(b"01", b"\x00\x01")
 _DARK_RUN = re.compile(rb"\x01+")
-_DATA, _FIXED, _RESERVED = 0, 1, 2  # reserved: format, version and the dark module
 
 
-@dataclass(frozen=True)
-class _Tables:
-    """Per-version bit masks over the matrix as an integer, one byte per module."""
-
-    size: int
-    ones: int  # every module set
-    scored: int  # modules scored as they stand: all but the reserved ones, which score light
-    format_area: int
-    flips: tuple[int, ...]  # per mask: the data modules where it differs from mask 0
-    has_left: int  # modules not in the first column
-    has_above: int  # modules not in the first row
-    corners: int  # modules that are the bottom-right of a 2x2 block
-    corner_count: int
+def _gf_tables() -> tuple[list[int], list[int]]:
+    """Return exp and log tables of GF(256) with the QR polynomial x^8+x^4+x^3+x^2+1."""
+    exp, log = [0] * 512, [0] * 256
+    value = 1
+    for power in range(255):
+        exp[power] = exp[power + 255] = value
+        log[value] = power
+        value <<= 1
+        if value & 0x100:
+            value ^= 0x11D
+    return exp, log
 
 
-def _as_int(flags: bytes | bytearray) -> int:
-    """Return one-byte-per-module flags as an integer, first module most significant."""
-    return int.from_bytes(flags, "big")
-
-
-def _alignment_centres(version: int, size: int) -> list[int]:
-    """Return the row (and column) centres of the alignment patterns (ISO 18004 Annex E)."""
-    if version == 1:
-        return []
-    count = version // 7 + 2
-    step = (version * 8 + count * 3 + 5) // (count * 4 - 4) * 2
-    return [6, *reversed([size - 7 - i * step for i in range(count - 1)])]
-
-
-def _format_cells(size: int) -> list[tuple[int, int, int]]:
-    """Return (bit, row, column) for both copies of the 15 format bits (ISO/IEC 18004 7.9)."""
-    cells: list[tuple[int, int, int]] = []
-    for i in range(8):
-        near = i if i < 6 else i + 1  # row and column 6 belong to the timing patterns
-        cells += [(i, near, 8), (i, 8, size - 1 - i), (14 - i, 8, near)]
-        if i < 7:  # above bit 8's second copy sits the dark module, not a format bit
-            cells.append((14 - i, size - 1 - i, 8))
-    return cells
+_EXP, _LOG = _gf_tables()
 
 
 @functools.cache
-def _tables(version: int) -> _Tables:
-    """Compute the function-pattern layout and mask tables of one QR version."""
-    size = 17 + 4 * version
-    kind = [bytearray(size) for _ in range(size)]
-
-    def mark(rows: range, cols: range, value: int) -> None:
-        for row in rows:
-            for col in cols:
-                kind[row][col] = value
-
-    full, first, last = range(size), range(8), range(size - 8, size)
-    for rows, cols in ((first, first), (first, last), (last, first)):
-        mark(rows, cols, _FIXED)  # finder patterns with their separators
-    mark(range(6, 7), full, _FIXED)  # timing patterns
-    mark(full, range(6, 7), _FIXED)
-    centres = _alignment_centres(version, size)
-    under_finders = {(6, 6), (6, size - 7), (size - 7, 6)}  # these three are left out
-    for row in centres:
-        for col in centres:
-            if (row, col) not in under_finders:
-                mark(range(row - 2, row + 3), range(col - 2, col + 3), _FIXED)
-    for _, row, col in [*_format_cells(size), (0, size - 8, 8)]:  # format, dark module
-        kind[row][col] = _RESERVED
-    if version >= 7:
-        mark(range(6), range(size - 11, size - 8), _RESERVED)
-        mark(range(size - 11, size - 8), range(6), _RESERVED)
-    flat = b"".join(kind)
-    ones = _as_int(b"\x01" * size * size)
-    data = bytes(1 if k == _DATA else 0 for k in flat)
-    reserved = bytes(1 if k == _RESERVED else 0 for k in flat)
-    format_area = bytearray(size * size)
-    for _, row, col in _format_cells(size):
-        format_area[row * size + col] = 1
-    cells = [(i, j) for i in range(size) for j in range(size)]
-    patterns = [bytes(int(mask(i, j)) for i, j in cells) for mask in _MASKS]
-    flips = tuple(_as_int(data) & (_as_int(p) ^ _as_int(patterns[0])) for p in patterns)
-    has_left = _as_int(bytes(int(j > 0) for _, j in cells))
-    has_above = _as_int(bytes(int(i > 0) for i, _ in cells))
-    return _Tables(
-        size=size,
-        ones=ones,
-        scored=ones ^ _as_int(reserved),
-        format_area=_as_int(format_area),
-        flips=flips,
-        has_left=has_left,
-        has_above=has_above,
-        corners=has_left & has_above,
-        corner_count=(size - 1) ** 2,
+def _ec_products(count: int) -> tuple[int, ...]:
+    """For each byte value, its product with the generator polynomial, as one integer."""
+    generator = [1]  # coefficients, highest power first: prod (x - a^i), i < count
+    for i in range(count):
+        generator = [
+            high ^ (_EXP[_LOG[low] + i] if low else 0)
+            for high, low in zip([*generator, 0], [0, *generator], strict=True)
+        ]
+    tail = generator[1:]
+    return tuple(
+        int.from_bytes(bytes(_EXP[_LOG[f] + _LOG[g]] if f and g else 0 for g in tail), "big")
+        for f in range(256)
     )
 
 
-def _runs(same: int, step: int) -> int:
-    """Score N1 along one direction, given the modules equal to the one step before."""
-    # A run of L >= 5 modules scores L - 2: the L - 4 modules ending five equal ones, plus
-    # 2 for the first of those.
-    five = same & same >> step & same >> 2 * step & same >> 3 * step
-    return five.bit_count() + 2 * (five & ~(five >> step)).bit_count()
+def _ec_codewords(block: bytes, count: int) -> bytes:
+    """Return the Reed-Solomon error correction codewords of a data block."""
+    products = _ec_products(count)
+    top, keep = 8 * (count - 1), (1 << 8 * count) - 1
+    remainder = 0  # the division's remainder register, as one integer
+    for byte in block:
+        remainder = ((remainder << 8) & keep) ^ products[byte ^ (remainder >> top)]
+    return remainder.to_bytes(count, "big")
 
 
-def _finder_like(lines: bytes, size: int) -> int:
-    """Score N3 over rows and columns joined by a separator, counted exactly as segno does."""
-    score = 0
-    index = lines.find(_FINDER_LIKE)
-    while index != -1:
-        start = index - index % (size + 1)  # the first module of the row or column
-        end = start + size
-        after = index + 7
-        if (
-            index in (start, end - 7)
-            or 1 not in lines[max(index - 4, start) : index]
-            or 1 not in lines[after : min(after + 4, end)]
-        ):
-            score += 40
-        else:
-            after = index + 4  # an overlapping pattern may start at the next dark triple
-        index = lines.find(_FINDER_LIKE, after)
-    return score
+def _data_capacity(version: int, level: str) -> int:
+    """Return how many data codewords a symbol of version and level holds."""
+    index = version - 1
+    return raw_codewords(version) - _BLOCKS[level][index] * _EC_PER_BLOCK[level][index]
 
 
-def _penalty(matrix: int, tables: _Tables) -> int:
-    """Return the ISO/IEC 18004 7.8.3 penalty of a masked matrix (N1 + N2 + N3 + N4)."""
-    size = tables.size
-    across = matrix ^ (matrix >> 8)  # modules unlike their left neighbour
-    down = matrix ^ (matrix >> 8 * size)  # modules unlike their upper neighbour
-    n1 = _runs(tables.has_left & ~across, 8) + _runs(tables.has_above & ~down, 8 * size)
-    # N2: 3 points for each 2x2 block of one colour, found by its bottom-right module.
-    mixed = across | (across >> 8 * size) | down
-    n2 = 3 * (tables.corner_count - (mixed & tables.corners).bit_count())
-    cells = matrix.to_bytes(size * size, "big")
-    rows = [cells[i : i + size] for i in range(0, size * size, size)]
-    n3 = _finder_like(b"\x02".join(rows + [cells[j::size] for j in range(size)]), size)
-    percent = float(matrix.bit_count()) / size**2
-    n4 = 10 * int(abs(percent * 100 - 50) / 5)
-    return n1 + n2 + n3 + n4
+def _byte_mode(data: bytes) -> tuple[SymbolLayout, str, int] | None:
+    """Encode data in byte mode; returns layout, level and unmasked matrix, or None."""
+    for version in range(1, 41):
+        count_bits = 8 if version < 10 else 16
+        length = 4 + count_bits + 8 * len(data)
+        if length <= 8 * _data_capacity(version, "M"):
+            break
+    else:
+        return None  # too long for any QR code: segno raises the error
+    level = "M"
+    for better in _LEVELS[1:]:
+        if length > 8 * _data_capacity(version, better):
+            break
+        level = better
+    capacity = _data_capacity(version, level)
+    stream = (0b0100 << count_bits | len(data)) << 8 * len(data) | int.from_bytes(data, "big")
+    # Terminator (up to 4 zero bits), then zeros to the next codeword boundary; segno
+    # adds a whole zero codeword when already on one (harmless: readers stop at the
+    # terminator), kept so that the symbol stays the same as segno's.
+    terminator = min(4, 8 * capacity - length)
+    padding = 8 - (length + terminator) % 8
+    stream <<= terminator + padding
+    stream_bytes = stream.to_bytes((length + terminator + padding) // 8, "big")
+    message = (stream_bytes + b"\xec\x11" * capacity)[:capacity]
+    layout = symbol_layout(version)
+    return layout, level, _symbol(message, layout, level)
 
 
-@functools.cache
-def _format_bits(version: int, error: str, mask: int) -> int:
-    """Return the two copies of the format information (ISO/IEC 18004 7.9) as an integer."""
-    size = 17 + 4 * version
-    data = _ERROR_BITS[error] << 3 | mask
-    remainder = data
-    for _ in range(10):
-        remainder = (remainder << 1) ^ ((remainder >> 9) * 0x537)
-    bits = (data << 10 | remainder) ^ 0x5412
-    cells = bytearray(size * size)
-    for bit, row, col in _format_cells(size):
-        cells[row * size + col] = bits >> bit & 1
-    return _as_int(cells)
+def _symbol(message: bytes, layout: SymbolLayout, level: str) -> int:
+    """Split into blocks, add error correction, interleave and place (ISO 18004 7.5-7.7)."""
+    version = layout.version
+    blocks = _BLOCKS[level][version - 1]
+    ec_count = _EC_PER_BLOCK[level][version - 1]
+    short = len(message) // blocks
+    long_blocks = len(message) % blocks  # the last ones hold one codeword more
+    starts = [i * short + max(0, i - (blocks - long_blocks)) for i in range(blocks + 1)]
+    data = [message[a:b] for a, b in zip(starts, starts[1:], strict=False)]
+    ec = [_ec_codewords(block, ec_count) for block in data]
+    interleaved = b"".join(bytes(column) for column in zip(*data, strict=False))
+    interleaved += bytes(block[short] for block in data if len(block) > short)
+    interleaved += b"".join(bytes(column) for column in zip(*ec, strict=True))
+    bits = format(int.from_bytes(interleaved, "big"), f"0{8 * len(interleaved)}b")
+    modules = bits.encode("ascii").translate(_BITS).ljust(layout.data_modules + 1, b"\x00")
+    return layout.fixed | int.from_bytes(bytes(layout.place(modules)), "big")
+
+
+def _segno(url: str) -> tuple[SymbolLayout, str, int]:
+    """Encode with segno (any mode); returns layout, level and unmasked matrix."""
+    code = segno.make(url, error="m", micro=False, mask=0)
+    version, level = code.version, code.error
+    assert isinstance(version, int) and isinstance(level, str)  # QR code, not Micro QR
+    layout = symbol_layout(version)
+    with_mask_0 = int.from_bytes(b"".join(code.matrix), "big")
+    unmasked = (with_mask_0 & (layout.ones ^ layout.format_area)) ^ layout.flips[0]
+    return layout, level, unmasked
 
 
 def qr_matrix(url: str) -> tuple[bytes, ...]:
     """Return the QR code matrix for url, module for module the one segno.make gives."""
-    # Level M survives a smudge or a fold; segno raises it further when the URL leaves room.
-    code = segno.make(url, error="m", micro=False, mask=0)
-    version, error = code.version, code.error
-    assert isinstance(version, int) and error is not None  # a QR code, not a Micro QR code
-    tables = _tables(version)
-    with_mask_0 = _as_int(b"".join(code.matrix))
-    scored = with_mask_0 & tables.scored
-    best, best_score = 0, None
-    for mask, flip in enumerate(tables.flips):
-        score = _penalty(scored ^ flip, tables)
-        if best_score is None or score < best_score:  # the first of equals, as segno picks
-            best, best_score = mask, score
-    symbol = (with_mask_0 & (tables.ones ^ tables.format_area)) ^ tables.flips[best]
-    symbol |= _format_bits(version, error, best)
-    cells = symbol.to_bytes(tables.size**2, "big")
-    return tuple(cells[i : i + tables.size] for i in range(0, len(cells), tables.size))
+    encoded = None
+    if url.isascii() and _BYTE_MODE.search(url):
+        encoded = _byte_mode(url.encode("ascii"))
+    layout, level, unmasked = encoded or _segno(url)
+    mask = best_mask(unmasked, layout)
+    symbol = (unmasked ^ layout.flips[mask]) | format_bits(layout.version, level, mask)
+    cells = symbol.to_bytes(layout.size**2, "big")
+    return tuple(cells[i : i + layout.size] for i in range(0, len(cells), layout.size))
 
 
 def dark_runs(matrix: tuple[bytes, ...]) -> list[tuple[int, int, int]]:
