@@ -22,7 +22,7 @@ from course.models import (
     LessonProgress,
     Question,
 )
-from tests.course.factories import import_course, make_user
+from tests.course.factories import import_course, make_user, sign_in
 
 
 def _break_first_check(package_dir: Path) -> tuple[str, int]:
@@ -155,6 +155,38 @@ def test_reimport_of_a_changed_package_keeps_learner_progress(app, package_copy)
         response = db.session.scalar(select(CheckResponse))
         assert (response.question_id, response.selected) == (ids[2], ["a"])
         assert db.session.get(Question, ids[2]).archived_at is None
+
+
+def test_learners_see_a_reimported_course_at_once_though_lessons_are_kept_in_memory(
+    app, package_copy
+):
+    with app.app_context():
+        course = import_course(package_copy)
+        learner = make_user()
+        learn.enrol(learner, course)
+        db.session.commit()
+        slug = course.slug
+    client = sign_in(app.test_client(), learner)
+    page = f"/courses/{slug}/lessons/push-pull"
+    assert "Youth leave placement" in client.get(page).get_data(as_text=True)
+
+    lesson_file = package_copy / "01-push-pull.md"
+    lesson_file.write_text(
+        lesson_file.read_text().replace("Youth leave placement", "Young people leave placement"),
+        encoding="utf-8",
+    )
+    (package_copy / "02-returning.md").unlink()
+    with app.app_context():
+        import_course(package_copy)
+    text = client.get(page).get_data(as_text=True)
+    assert "Young people leave placement" in text
+    assert "Youth leave placement" not in text
+    assert client.get(f"/courses/{slug}/lessons/returning").status_code == 404
+
+    with app.app_context():
+        db.session.scalar(select(Course).where(Course.slug == slug)).archived_at = utcnow()
+        db.session.commit()
+    assert client.get(page).status_code == 404
 
 
 def test_lessons_removed_from_the_package_are_archived_not_deleted(app, runner, package_copy):
