@@ -348,12 +348,3 @@ def complete_lesson(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]
         row.completed_at = now
     return missing
 
-
-def active_seconds(enrolment: Enrolment) -> int:
-    """Return the learner's total measured active time in the course."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(LessonProgress.active_seconds), 0)).where(
-            LessonProgress.enrolment_id == enrolment.id
-        )
-    )
-    return int(total or 0)
