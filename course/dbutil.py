@@ -55,4 +55,3 @@ def insert_ignoring_duplicates(model: type[Any], values: dict[str, Any]) -> bool
         raise KeyError(f"{table.name} has no column {sorted(unknown)[0]!r}")
     statement = _insert_or_nothing(table, tuple(sorted(row)))
     return db.session.execute(statement, row).first() is not None
-
