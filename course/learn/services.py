@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 import lessons
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
-from course.learn.content import CheckView, CourseContent, LessonView, published_course
-from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
+from course.learn.content import CheckView, CourseContent, LessonView, content_of, published_course
+from course.models import CheckResponse, Course, CourseVersion, Enrolment, LessonProgress, User
 
 TOUCH_INTERVAL_SECONDS = 60
 
@@ -21,6 +21,16 @@ TOUCH_INTERVAL_SECONDS = 60
 # building and keying a statement costs more than running it on SQLite.
 _ENROLMENT = select(Enrolment).where(
     Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id")
+)
+# A learner's lesson request: the open course, its version's hash and the enrolment, at once.
+_ENROLLED_COURSE = (
+    select(Course, CourseVersion.content_hash, Enrolment)
+    .join(CourseVersion, CourseVersion.id == Course.current_version_id)
+    .outerjoin(
+        Enrolment,
+        and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")),
+    )
+    .where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
 )
 _PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.enrolment_id == bindparam("id"))
 _PROGRESS_ROW = select(LessonProgress).where(
@@ -100,6 +110,25 @@ def get_course_or_404(slug: str) -> Course:
     :raise 404: when there is no such course or it is archived.
     """
     return get_published_or_404(slug)[0]
+
+
+def get_enrolled_lesson_or_404(
+    user: User, slug: str, lesson_slug: str
+) -> tuple[CourseContent, LessonView, Enrolment]:
+    """Return the course content, a live lesson of it and the learner's enrolment.
+
+    :raise 404: when there is no such open course or live lesson.
+    :raise NotEnrolled: when the learner has not enrolled in the course.
+    """
+    row = db.session.execute(_ENROLLED_COURSE, {"slug": slug, "user_id": user.id}).first()
+    if row is None:
+        abort(404)
+    course, content_hash, enrolment = row
+    content = content_of(course, content_hash)
+    lesson = get_lesson_or_404(content, lesson_slug)
+    if enrolment is None:
+        raise NotEnrolled(course.slug)
+    return content, lesson, enrolment
 
 
 def get_lesson_or_404(content: CourseContent, slug: str) -> LessonView:
@@ -347,4 +376,3 @@ def complete_lesson(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]
     if not missing and row.completed_at is None:
         row.completed_at = now
     return missing
-

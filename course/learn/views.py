@@ -27,9 +27,7 @@ def not_enrolled(exc: learn.NotEnrolled):
 
 def _enrolled_lesson(slug: str, lesson_slug: str):
     """Return (course content, lesson, enrolment) for the signed-in learner, or 404/403."""
-    _, content = learn.get_published_or_404(slug)
-    lesson = learn.get_lesson_or_404(content, lesson_slug)
-    return content, lesson, learn.require_enrolment(current_user, content)
+    return learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
 
 
 def _to_next_step(content, enrolment):
