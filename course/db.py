@@ -13,7 +13,10 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
+from course.writelock import WriterLock, lock_path_for
+
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITER_LOCK = "course_writer_lock"
 
 
 def utcnow() -> datetime:
@@ -119,6 +122,49 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
+    lock_path = lock_path_for(engine.url.database)
+    if lock_path:
+
+        @event.listens_for(engine, "connect")
+        def _open_writer_lock(_dbapi_conn: Any, record: Any) -> None:
+            record.info[_WRITER_LOCK] = WriterLock(lock_path, timeout_ms / 1000)
+
+        @event.listens_for(engine, "close")
+        def _close_writer_lock(_dbapi_conn: Any, record: Any) -> None:
+            lock = record.info.pop(_WRITER_LOCK, None)
+            if lock is not None:
+                lock.close()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+        if not _wants_write_lock():
+            conn.exec_driver_sql("BEGIN")
+            return
+        lock = conn.connection.info.get(_WRITER_LOCK)
+        if lock is not None:
+            lock.acquire()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        _end_and_release(conn, commit=True)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        _end_and_release(conn, commit=False)
+
+
+def _end_and_release(conn: Any, *, commit: bool) -> None:
+    # These events fire before SQLAlchemy ends the transaction; the lock may only go
+    # once SQLite's own has, so end it here (SQLAlchemy's own call then does nothing).
+    lock = conn.connection.info.get(_WRITER_LOCK)
+    if lock is None or not lock.held:
+        return
+    dbapi_conn = conn.connection.dbapi_connection
+    try:
+        if commit:
+            dbapi_conn.commit()
+        else:
+            dbapi_conn.rollback()
+    finally:
+        lock.release()
