@@ -111,8 +111,10 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
     """Set WAL mode, a busy timeout and foreign keys, and control BEGIN ourselves."""
     timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    lock_path = lock_path_for(engine.url.database)
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
         # pysqlite's own BEGIN handling is off so the "begin" event below owns it.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
@@ -121,19 +123,14 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
-
-    lock_path = lock_path_for(engine.url.database)
-    if lock_path:
-
-        @event.listens_for(engine, "connect")
-        def _open_writer_lock(_dbapi_conn: Any, record: Any) -> None:
+        if lock_path:
             record.info[_WRITER_LOCK] = WriterLock(lock_path, timeout_ms / 1000)
 
-        @event.listens_for(engine, "close")
-        def _close_writer_lock(_dbapi_conn: Any, record: Any) -> None:
-            lock = record.info.pop(_WRITER_LOCK, None)
-            if lock is not None:
-                lock.close()
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_conn: Any, record: Any) -> None:
+        lock = record.info.pop(_WRITER_LOCK, None)
+        if lock is not None:
+            lock.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

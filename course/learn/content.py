@@ -26,8 +26,9 @@ from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
 
 #: Versions kept per process; a server holds a few courses, each a few hundred KB.
 CACHE_SIZE = 32
-# Built once: on SQLite, building and keying a statement costs more than running it.
-_OPEN_COURSE = (
+#: An open course by slug (not archived, with a published version) and its version's hash.
+#: Built once: on SQLite, building and keying a statement costs more than running it.
+OPEN_COURSE = (
     select(Course, CourseVersion.content_hash)
     .join(CourseVersion, CourseVersion.id == Course.current_version_id)
     .where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
@@ -130,7 +131,7 @@ def published_course(slug: str) -> tuple[Course, CourseContent] | None:
     version's content hash, so a restored or re-imported database is never served
     another version's lessons.
     """
-    row = db.session.execute(_OPEN_COURSE, {"slug": slug}).first()
+    row = db.session.execute(OPEN_COURSE, {"slug": slug}).first()
     if row is None:
         return None
     course, content_hash = row

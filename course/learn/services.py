@@ -12,8 +12,15 @@ import lessons
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
-from course.learn.content import CheckView, CourseContent, LessonView, content_of, published_course
-from course.models import CheckResponse, Course, CourseVersion, Enrolment, LessonProgress, User
+from course.learn.content import (
+    OPEN_COURSE,
+    CheckView,
+    CourseContent,
+    LessonView,
+    content_of,
+    published_course,
+)
+from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
 
 TOUCH_INTERVAL_SECONDS = 60
 
@@ -23,14 +30,8 @@ _ENROLMENT = select(Enrolment).where(
     Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id")
 )
 # A learner's lesson request: the open course, its version's hash and the enrolment, at once.
-_ENROLLED_COURSE = (
-    select(Course, CourseVersion.content_hash, Enrolment)
-    .join(CourseVersion, CourseVersion.id == Course.current_version_id)
-    .outerjoin(
-        Enrolment,
-        and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")),
-    )
-    .where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
+_ENROLLED_COURSE = OPEN_COURSE.add_columns(Enrolment).outerjoin(
+    Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"))
 )
 _PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.enrolment_id == bindparam("id"))
 _PROGRESS_ROW = select(LessonProgress).where(

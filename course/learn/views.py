@@ -25,11 +25,6 @@ def not_enrolled(exc: learn.NotEnrolled):
     return redirect(url_for("learn.course_page", slug=str(exc)))
 
 
-def _enrolled_lesson(slug: str, lesson_slug: str):
-    """Return (course content, lesson, enrolment) for the signed-in learner, or 404/403."""
-    return learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
-
-
 def _to_next_step(content, enrolment):
     """Redirect to the first unfinished lesson, or to the post-test when all are done."""
     target = learn.resume_target(content, enrolment)
@@ -78,7 +73,7 @@ def enrol(slug: str):
 @login_required
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
-    content, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
     states = learn.outline(content, enrolment)
     try:
         state = learn.ensure_unlocked(states, lesson)
@@ -118,7 +113,7 @@ def _lesson_context(content, lesson, enrolment, states) -> dict:
 @reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
-    content, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key)
     form = CheckForm()
     if not form.validate_on_submit():
@@ -145,7 +140,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 @login_required
 def complete_lesson(slug: str, lesson_slug: str):
     """Finish a lesson: complete it when every check is answered, then move on."""
-    content, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     missing = learn.complete_lesson(enrolment, lesson)
@@ -161,7 +156,7 @@ def complete_lesson(slug: str, lesson_slug: str):
 @login_required
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
-    _, lesson, enrolment = _enrolled_lesson(slug, lesson_slug)
+    _, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
     progress = learn.record_heartbeat(enrolment, lesson)
     db.session.commit()
     return jsonify(active_seconds=progress.active_seconds)
