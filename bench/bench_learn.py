@@ -47,6 +47,10 @@ PASSWORD = "bench learner walks the dog"
 EMAIL = "bench-learner@example.org"
 GOAL_RATIO, GOAL_P99_MS, GOAL_SAVES = 0.6, 20.0, 800.0
 BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
+# One browser: sign-in and load send the same User-Agent. Flask-Login ties a session to
+# the client's address and agent, so a mismatch would rewrite the cookie on every request,
+# which no real browser's session does.
+USER_AGENT = "bench-learn"
 
 
 def bare_app():
@@ -134,6 +138,7 @@ def sign_in(url: str, lesson_path: str) -> tuple[str, str, bytes]:
     """Sign in over HTTP; return the cookie header, the page's CSRF token and its bytes."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     with opener.open(url + "/auth/login") as response:
         form = response.read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)[1]
@@ -145,6 +150,19 @@ def sign_in(url: str, lesson_path: str) -> tuple[str, str, bytes]:
     csrf = re.search(rb'<meta name="csrf-token" content="([^"]+)"', page)[1].decode()
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, csrf, page
+
+
+def rewrites_cookie(url: str, path: str, headers: dict[str, str]) -> bool:
+    """True when a signed-in page view answers with Set-Cookie (a cost on every request)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.getheader("Set-Cookie") is not None
+    finally:
+        connection.close()
 
 
 # -- load generators -------------------------------------------------------------------
@@ -322,13 +340,14 @@ def main() -> None:
             )
             servers.append(bare_process)
 
-            session = {"Cookie": cookie}
+            session = {"Cookie": cookie, "User-Agent": USER_AGENT}
             post = {
                 "PATH": f"{lesson_path}/checks/{info['check']}",
                 "CSRF": csrf,
                 "CHOICE": info["choice"],
                 "RUN": secrets.token_hex(4),
             }
+            cookie_rewritten = rewrites_cookie(app_url, lesson_path, session)
             json_headers = {**session, "Accept": "application/json", "X-CSRFToken": csrf}
             warm = argparse.Namespace(**{**vars(args), "seconds": 1.0})
             load(bare_url + "/", warm, {}, None, root)
@@ -357,6 +376,8 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
         f"{os.getloadavg()[0]:.1f} after (figures are only comparable on an idle machine)"
     )
+    if cookie_rewritten:
+        print("warning: the session cookie is rewritten on every page view (not steady)")
     print(f"{'':34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     rows = [
         ("bare Flask route (same bytes)", bare),
