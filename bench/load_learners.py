@@ -234,6 +234,8 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
+    #: how late the generator's own event loop woke up (seconds), inside the window
+    loop_lags: list[float] = field(default_factory=list)
 
     def counts(self, at: float) -> bool:
         return self.window[0] <= at < self.window[1]
@@ -533,6 +535,7 @@ class Level:
     cpu_server: float
     cpu_database: float
     cpu_ms_per_request: float
+    loop_lag_p95: float
     by_kind: dict[str, dict[str, float]]
     examples: list[str]
 
@@ -548,9 +551,19 @@ def _pct(values: list[float], q: float) -> float:
     return 1000 * values[min(len(values) - 1, int(q * len(values)))]
 
 
+async def _watch_loop(plan: Plan) -> None:
+    """Record how late the generator wakes: its own delay is inside every latency it measures."""
+    while True:
+        asked = time.monotonic()
+        await asyncio.sleep(0.05)
+        woke = time.monotonic()
+        if plan.stats.counts(asked):
+            plan.stats.loop_lags.append(woke - asked - 0.05)
+
+
 async def _drive(plan: Plan, seeded: Seeded, cookies: tuple[str, list[str]], login_share: float):
     name, values = cookies
-    tasks = []
+    tasks = [asyncio.create_task(_watch_loop(plan))]
     for n, (_user_id, email, done) in enumerate(seeded.learners):
         cookie = None if random.random() < login_share else (name, values[n])
         tasks.append(asyncio.create_task(learner(plan, n, email, done, cookie)))
@@ -638,6 +651,7 @@ def run_level(args: argparse.Namespace, count: int) -> Level:
             cpu_server=100 * (s1 - s0) / ticks / wall / cores,
             cpu_database=100 * (d1 - d0) / ticks / wall / cores,
             cpu_ms_per_request=1000 * ((s1 - s0) + (d1 - d0)) / ticks / max(1, len(all_latencies)),
+            loop_lag_p95=_pct(stats.loop_lags, 0.95),
             by_kind=by_kind,
             examples=stats.examples,
         )
@@ -691,6 +705,7 @@ def main() -> None:
         results.append(level)
         slow = sorted(level.by_kind.items(), key=lambda kv: -kv[1]["p95"])[:4]
         print("  slowest p95: " + ", ".join(f"{k} {v['p95']:.0f} ms (n={v['n']})" for k, v in slow))
+        print(f"  generator's own wake-up delay p95: {level.loop_lag_p95:.1f} ms")
         for example in level.examples[:5]:
             print(f"  error: {example}")
         print(header)
