@@ -176,34 +176,88 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def authenticate(email: str, password: str, *, ip_address: str | None = None) -> SignIn:
-    """Check an e-mail address and password, throttling each account before any hashing.
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A sign-in's slow half, done before anything is written.
 
+    ``refusal`` is set when the attempt was refused before hashing (unknown address,
+    locked or waiting account); otherwise ``matched`` says whether the password fits
+    ``verified_hash``, and ``new_hash`` holds an upgraded hash to store on success.
+    """
+
+    user: User | None
+    refusal: SignIn | None = None
+    matched: bool = False
+    verified_hash: str = ""
+    new_hash: str | None = None
+
+
+def check_sign_in(email: str, password: str) -> PasswordCheck:
+    """Read the account, refuse it when locked or waiting, then verify the password.
+
+    Nothing is written, so the caller runs this before its write transaction: hashing
+    takes tens of milliseconds and, on SQLite, every other writer would wait for it.
     An unknown address costs one hash, like a wrong password, and gets the same answer.
-    On success the failure count is cleared, ``last_login_at`` recorded and the hash
-    upgraded when the hashing parameters have changed.
     """
     now = utcnow()
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         verify_password(_dummy_hash(), password)
-        return SignIn(SignInOutcome.WRONG)
+        return PasswordCheck(None, refusal=SignIn(SignInOutcome.WRONG))
+    refusal = _refusal(user, now)
+    if refusal is not None:
+        return PasswordCheck(user, refusal=refusal)
+    stored = user.password_hash
+    if not verify_password(stored, password):
+        return PasswordCheck(user, verified_hash=stored)
+    new_hash = hash_password(password) if needs_rehash(stored) else None
+    return PasswordCheck(user, matched=True, verified_hash=stored, new_hash=new_hash)
+
+
+def record_sign_in(check: PasswordCheck, *, ip_address: str | None = None) -> SignIn:
+    """Record a checked sign-in: count a failure, or clear the failures on success.
+
+    The counters are read again under a row lock and the account checked again, so of
+    parallel attempts on one account each sees the failures recorded before it, and an
+    attempt that finished hashing after the account locked is refused.
+    """
+    if check.refusal is not None or check.user is None:
+        return check.refusal or SignIn(SignInOutcome.WRONG)
+    user, now = check.user, utcnow()
     _lock_row(user)
-    if is_locked(user, now):
-        return SignIn(SignInOutcome.LOCKED)
-    wait = wait_seconds(user, now)
-    if wait:
-        return SignIn(SignInOutcome.WAIT, wait_seconds=wait)
-    if not verify_password(user.password_hash, password):
+    if not user.is_active or user.password_hash != check.verified_hash:
+        # Deactivated, or the password was changed while this attempt was hashing.
+        return SignIn(SignInOutcome.WRONG)
+    refusal = _refusal(user, now)
+    if refusal is not None:
+        return refusal
+    if not check.matched:
         _record_failure(user, now, ip_address)
         locked = is_locked(user, now)
         return SignIn(SignInOutcome.LOCKED if locked else SignInOutcome.WRONG)
     _clear_failures(user)
     user.last_login_at = now
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if check.new_hash is not None:
+        user.password_hash = check.new_hash
     db.session.flush()
     return SignIn(SignInOutcome.OK, user=user)
+
+
+def authenticate(email: str, password: str, *, ip_address: str | None = None) -> SignIn:
+    """Check an e-mail address and password, throttling each account before any hashing.
+
+    On success the failure count is cleared, ``last_login_at`` recorded and the hash
+    upgraded when the hashing parameters have changed. One transaction; a request that
+    cares about SQLite's writers calls ``check_sign_in`` and ``record_sign_in`` itself.
+    """
+    return record_sign_in(check_sign_in(email, password), ip_address=ip_address)
+
+
+def _refusal(user: User, now: datetime) -> SignIn | None:
+    if is_locked(user, now):
+        return SignIn(SignInOutcome.LOCKED)
+    wait = wait_seconds(user, now)
+    return SignIn(SignInOutcome.WAIT, wait_seconds=wait) if wait else None
 
 
 def _check_current_password(user: User, password: str, ip_address: str | None) -> None:

@@ -27,6 +27,7 @@ from course.auth.sessions import (
     safe_next,
     start_session,
 )
+from course.db import reads_first, write_transaction
 from course.extensions import db, limiter
 from course.privacy import deletion, export
 
@@ -86,6 +87,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"), methods=["POST"])
+@reads_first
 def login():
     """Sign in with e-mail address and password (also to confirm it is still you)."""
     if current_user.is_authenticated and login_fresh():
@@ -93,10 +95,9 @@ def login():
     email = current_user.email if current_user.is_authenticated else None
     form = LoginForm(next=request.args.get("next"), email=email)
     if form.validate_on_submit():
-        result = services.authenticate(
-            form.email.data, form.password.data, ip_address=request.remote_addr
-        )
-        db.session.commit()
+        check = services.check_sign_in(form.email.data, form.password.data)
+        with write_transaction():
+            result = services.record_sign_in(check, ip_address=request.remote_addr)
         if result.user is not None:
             start_session(result.user, remember=form.remember.data)
             flash("You are signed in.", "success")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -200,3 +201,86 @@ def test_too_many_sign_ins_from_one_address_get_429(make_app: Callable[..., Flas
         environ_base={"REMOTE_ADDR": "127.0.0.2"},
     )
     assert response.status_code == 302
+
+
+# -- the password is checked outside the write transaction ----------------------------
+
+
+def _while_hashing(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Run ``action`` in the middle of the sign-in's password check."""
+
+    def verify_then_act(stored_hash: str, password: str) -> bool:
+        matched = verify_password(stored_hash, password)
+        action()
+        return matched
+
+    monkeypatch.setattr(services, "verify_password", verify_then_act)
+
+
+def test_other_writers_are_not_held_up_while_a_sign_in_hashes(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app)
+    saved: list[str] = []
+
+    def another_learner_saves() -> None:
+        # A second connection that refuses to wait for any lock writes and commits.
+        if db.engine.dialect.name == "sqlite":
+            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE user_account SET profession = 'Social worker' WHERE id = 1")
+            other.execute("COMMIT")
+            other.close()
+        else:
+            with db.engine.begin() as other:
+                other.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
+                other.execute(
+                    User.__table__.update().where(User.id == 1).values(profession="Social worker")
+                )
+        saved.append("saved")
+
+    _while_hashing(monkeypatch, another_learner_saves)
+    response = sign_in(client)
+    assert response.status_code == 302  # signed in
+    assert saved == ["saved"]
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert user.profession == "Social worker" and user.last_login_at is not None
+
+
+def test_a_password_changed_while_the_old_one_was_checked_does_not_sign_in(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app)
+
+    def password_reset_elsewhere() -> None:
+        with db.engine.begin() as other:
+            other.execute(
+                User.__table__.update().where(User.id == 1).values(password_hash="$argon2id$new")
+            )
+
+    _while_hashing(monkeypatch, password_reset_elsewhere)
+    response = sign_in(client)
+    assert WRONG_MESSAGE in text(response)
+    with app.app_context():
+        assert db.session.get(User, 1).failed_login_count == 0  # not the person's mistake
+
+
+def test_an_account_locked_while_the_password_was_checked_stays_locked(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app)
+
+    def locked_by_parallel_failures() -> None:
+        with db.engine.begin() as other:
+            other.execute(
+                User.__table__.update()
+                .where(User.id == 1)
+                .values(failed_login_count=100, locked_until=services.LOCKED_UNTIL_RESET)
+            )
+
+    _while_hashing(monkeypatch, locked_by_parallel_failures)
+    response = sign_in(client)  # the right password, but too late
+    assert LOCKED_MESSAGE in text(response)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
