@@ -22,19 +22,25 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(
     *,
     email: str,
-    password: str,
+    password: str | None = None,
+    password_hash: str | None = None,
     full_name: str,
     role: Role = Role.LEARNER,
     licence_number: str | None = None,
     licence_jurisdiction: str | None = None,
     profession: str | None = None,
 ) -> User:
-    """Create an account; raise ValueError when the e-mail address is taken."""
+    """Create an account; raise ValueError when the e-mail address is taken.
+
+    Give ``password``, or its ``password_hash`` made earlier outside the transaction.
+    """
+    if (password is None) == (password_hash is None):
+        raise TypeError("give exactly one of password and password_hash")
     if find_user_by_email(email) is not None:
         raise ValueError("an account with this e-mail address already exists")
     user = User(
         email=normalise_email(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password or ""),
         full_name=full_name.strip(),
         role=role,
         licence_number=licence_number or None,

@@ -46,6 +46,10 @@ WRONG_CREDENTIALS = (
     "That e-mail address and password do not match an account. "
     "Please check them and try again, or reset your password."
 )
+ADDRESS_TAKEN = (
+    "An account with this e-mail address already exists. "
+    "You can sign in, or reset your password if you have forgotten it."
+)
 LOCKED = (
     "This account is locked after many unsuccessful sign-in attempts, to keep it safe. "
     "To unlock it, reset your password: we will e-mail you a link."
@@ -279,28 +283,38 @@ def _check_current_password(user: User, password: str, ip_address: str | None) -
 # --- accounts --------------------------------------------------------------------------
 
 
-def register(details: AccountDetails, password: str) -> User:
-    """Create a learner account and count it as signed in.
+def check_registration(details: AccountDetails, password: str) -> str:
+    """Refuse a taken address or a disallowed password; return the password's hash.
+
+    Nothing is written, so the caller runs this before its write transaction: on
+    SQLite every other writer would otherwise wait for the hash.
 
     :raise AuthError: when the address is taken or the password is not allowed.
     """
     if find_user_by_email(details.email) is not None:
-        raise AuthError(
-            "An account with this e-mail address already exists. "
-            "You can sign in, or reset your password if you have forgotten it.",
-            "email",
-        )
+        raise AuthError(ADDRESS_TAKEN, "email")
     problem = password_problem(password, email=details.email, full_name=details.full_name)
     if problem:
         raise AuthError(problem, "password")
-    user = create_user(
-        email=details.email,
-        password=password,
-        full_name=details.full_name,
-        licence_number=_clean(details.licence_number),
-        licence_jurisdiction=_clean(details.licence_jurisdiction),
-        profession=_clean(details.profession),
-    )
+    return hash_password(password)
+
+
+def register(details: AccountDetails, password_hash: str) -> User:
+    """Create a learner account from a checked registration and count it as signed in.
+
+    :raise AuthError: when the address was taken in the meantime.
+    """
+    try:
+        user = create_user(
+            email=details.email,
+            password_hash=password_hash,
+            full_name=details.full_name,
+            licence_number=_clean(details.licence_number),
+            licence_jurisdiction=_clean(details.licence_jurisdiction),
+            profession=_clean(details.profession),
+        )
+    except ValueError as exc:
+        raise AuthError(ADDRESS_TAKEN, "email") from exc
     user.last_login_at = utcnow()
     db.session.flush()
     return user

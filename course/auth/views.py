@@ -67,18 +67,21 @@ def _reset_link(token: str) -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_limit("REGISTER_RATE_LIMIT", "30 per hour"), methods=["POST"])
+@reads_first
 def register():
     """Create an account and sign in to it."""
     if current_user.is_authenticated:
         return redirect(_home())
     form = RegisterForm(next=request.args.get("next"))
     if form.validate_on_submit():
+        details = form.account_details()
         try:
-            user = services.register(form.account_details(), form.password.data)
+            password_hash = services.check_registration(details, form.password.data)
+            with write_transaction():
+                user = services.register(details, password_hash)
         except services.AuthError as exc:
             _show_error(form, exc)
         else:
-            db.session.commit()
             start_session(user, remember=False)
             flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
             return redirect(safe_next(form.next.data) or _home())

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from course.auth import services
-from course.auth.passwords import verify_password
+from course.auth.passwords import hash_password, verify_password
 from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
 from course.models import AuditEvent, User
@@ -81,6 +81,31 @@ def test_register_refuses_an_address_already_in_use(app: Flask, client: FlaskCli
     response = client.post(
         "/auth/register",
         data={"full_name": "Someone Else", "email": "ANA@example.com", "password": PASSWORD},
+    )
+    assert "An account with this e-mail address already exists" in text(response)
+    assert "Sign out" not in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
+def test_an_address_taken_while_the_password_was_hashed_is_refused_plainly(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hash is made before the write transaction (on SQLite other learners' saves
+    # would wait for it), so someone else may register the address meanwhile.
+    def hash_while_another_registers(password: str) -> str:
+        with db.engine.begin() as other:
+            other.execute(
+                User.__table__.insert().values(
+                    email="ana@example.com", password_hash="$argon2id$x", full_name="Ana"
+                )
+            )
+        return hash_password(password)
+
+    monkeypatch.setattr(services, "hash_password", hash_while_another_registers)
+    response = client.post(
+        "/auth/register",
+        data={"full_name": "Ana Ruiz", "email": "ana@example.com", "password": PASSWORD},
     )
     assert "An account with this e-mail address already exists" in text(response)
     assert "Sign out" not in text(response)
