@@ -11,6 +11,7 @@ the redis client installed, rate limits live in Redis and are shared by both ser
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -118,8 +119,14 @@ def test_every_learner_is_served_by_both_servers(finished: Stack) -> None:
         statuses.update(learner.browser.statuses)
     assert all(status < 400 for status in statuses), statuses
 
-    logged = {s.address: s.access_count() for s in finished.servers}
-    proxied = finished.proxy.upstream_counts()
+    # gunicorn logs a request just after sending its answer: give the last lines a moment.
+    deadline = time.monotonic() + 5
+    while True:
+        logged = {s.address: s.access_count() for s in finished.servers}
+        proxied = finished.proxy.upstream_counts()
+        if {a: proxied.get(a, 0) for a in logged} == logged or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     requests = sum(learner.browser.requests for learner in finished.learners)
     print(f"\n{LEARNERS} learners, {requests} requests; per server: {logged}; {statuses}")
     assert all(count > 0 for count in logged.values()), logged
