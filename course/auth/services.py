@@ -247,16 +247,6 @@ def record_sign_in(check: PasswordCheck, *, ip_address: str | None = None) -> Si
     return SignIn(SignInOutcome.OK, user=user)
 
 
-def authenticate(email: str, password: str, *, ip_address: str | None = None) -> SignIn:
-    """Check an e-mail address and password, throttling each account before any hashing.
-
-    On success the failure count is cleared, ``last_login_at`` recorded and the hash
-    upgraded when the hashing parameters have changed. One transaction; a request that
-    cares about SQLite's writers calls ``check_sign_in`` and ``record_sign_in`` itself.
-    """
-    return record_sign_in(check_sign_in(email, password), ip_address=ip_address)
-
-
 def _refusal(user: User, now: datetime) -> SignIn | None:
     if is_locked(user, now):
         return SignIn(SignInOutcome.LOCKED)
@@ -269,11 +259,9 @@ def _check_current_password(user: User, password: str, ip_address: str | None) -
     field = "current_password"
     now = utcnow()
     _lock_row(user)
-    if is_locked(user, now):
-        raise AuthError(LOCKED, field)
-    wait = wait_seconds(user, now)
-    if wait:
-        raise AuthError(wait_message(wait), field)
+    refusal = _refusal(user, now)
+    if refusal is not None:
+        raise AuthError(refusal.message, field)
     if not verify_password(user.password_hash, password or ""):
         _record_failure(user, now, ip_address)
         raise AuthError("That is not your current password. Please try again.", field)

@@ -217,6 +217,18 @@ def _while_hashing(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) 
     monkeypatch.setattr(services, "verify_password", verify_then_act)
 
 
+def _update_account_elsewhere(**values: object) -> Callable[[], None]:
+    """An action that changes the account through a second connection and commits."""
+
+    def update() -> None:
+        with db.engine.begin() as other:
+            if db.engine.dialect.name != "sqlite":
+                other.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")  # never wait
+            other.execute(User.__table__.update().where(User.id == 1).values(**values))
+
+    return update
+
+
 def test_other_writers_are_not_held_up_while_a_sign_in_hashes(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -232,11 +244,7 @@ def test_other_writers_are_not_held_up_while_a_sign_in_hashes(
             other.execute("COMMIT")
             other.close()
         else:
-            with db.engine.begin() as other:
-                other.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
-                other.execute(
-                    User.__table__.update().where(User.id == 1).values(profession="Social worker")
-                )
+            _update_account_elsewhere(profession="Social worker")()
         saved.append("saved")
 
     _while_hashing(monkeypatch, another_learner_saves)
@@ -253,12 +261,7 @@ def test_a_password_changed_while_the_old_one_was_checked_does_not_sign_in(
 ) -> None:
     make_user(app)
 
-    def password_reset_elsewhere() -> None:
-        with db.engine.begin() as other:
-            other.execute(
-                User.__table__.update().where(User.id == 1).values(password_hash="$argon2id$new")
-            )
-
+    password_reset_elsewhere = _update_account_elsewhere(password_hash="$argon2id$new")
     _while_hashing(monkeypatch, password_reset_elsewhere)
     response = sign_in(client)
     assert WRONG_MESSAGE in text(response)
@@ -271,14 +274,9 @@ def test_an_account_locked_while_the_password_was_checked_stays_locked(
 ) -> None:
     make_user(app)
 
-    def locked_by_parallel_failures() -> None:
-        with db.engine.begin() as other:
-            other.execute(
-                User.__table__.update()
-                .where(User.id == 1)
-                .values(failed_login_count=100, locked_until=services.LOCKED_UNTIL_RESET)
-            )
-
+    locked_by_parallel_failures = _update_account_elsewhere(
+        failed_login_count=100, locked_until=services.LOCKED_UNTIL_RESET
+    )
     _while_hashing(monkeypatch, locked_by_parallel_failures)
     response = sign_in(client)  # the right password, but too late
     assert LOCKED_MESSAGE in text(response)
