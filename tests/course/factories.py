@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 
 from flask.testing import FlaskClient
+from sqlalchemy import Executable, create_engine
+from sqlalchemy.pool import NullPool
 
 import lessons
 from course.extensions import db
@@ -46,3 +48,22 @@ def sign_in(client: FlaskClient, user: User) -> FlaskClient:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
+
+
+def write_elsewhere_without_waiting(statement: Executable) -> None:
+    """Run a write through a second connection that refuses to wait for any lock.
+
+    On SQLite it asks for the one write lock at once, so it fails with "database is
+    locked" while the app holds that lock; on PostgreSQL it gives up on a row lock.
+    """
+    if db.engine.dialect.name == "sqlite":
+        other = create_engine(db.engine.url, connect_args={"timeout": 0}, poolclass=NullPool)
+        try:
+            with other.begin() as connection:
+                connection.execute(statement)
+        finally:
+            other.dispose()
+        return
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
+        connection.execute(statement)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from course.auth import services
 from course.auth.passwords import verify_password
@@ -18,6 +18,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import AuditEvent, User
 from course.users import create_user
+from tests.course.factories import write_elsewhere_without_waiting
 
 PASSWORD = "correct horse battery staple"
 WRONG_MESSAGE = "That e-mail address and password do not match an account."
@@ -218,15 +219,9 @@ def _while_hashing(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) 
 
 
 def _update_account_elsewhere(**values: object) -> Callable[[], None]:
-    """An action that changes the account through a second connection and commits."""
-
-    def update() -> None:
-        with db.engine.begin() as other:
-            if db.engine.dialect.name != "sqlite":
-                other.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")  # never wait
-            other.execute(User.__table__.update().where(User.id == 1).values(**values))
-
-    return update
+    """An action that changes the account through a second connection that never waits."""
+    statement = update(User).where(User.id == 1).values(**values)
+    return partial(write_elsewhere_without_waiting, statement)
 
 
 def test_other_writers_are_not_held_up_while_a_sign_in_hashes(
@@ -236,15 +231,9 @@ def test_other_writers_are_not_held_up_while_a_sign_in_hashes(
     saved: list[str] = []
 
     def another_learner_saves() -> None:
-        # A second connection that refuses to wait for any lock writes and commits.
-        if db.engine.dialect.name == "sqlite":
-            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("UPDATE user_account SET profession = 'Social worker' WHERE id = 1")
-            other.execute("COMMIT")
-            other.close()
-        else:
-            _update_account_elsewhere(profession="Social worker")()
+        write_elsewhere_without_waiting(
+            update(User).where(User.id == 1).values(profession="Social worker")
+        )
         saved.append("saved")
 
     _while_hashing(monkeypatch, another_learner_saves)
