@@ -1,7 +1,9 @@
-"""Certificate issuing: record first, then PDF; exactly one live certificate per completion.
+"""Certificate issuing: exactly one live certificate per completion.
 
-Services flush and never commit. A certificate's snapshot and PDF hash are frozen at
-issue time: later changes to a name, a course or the template never alter it.
+Services flush and never commit, except ``issue_once`` and ``issue_after_completion``,
+which render the PDF first and then run their own short write transaction. A
+certificate's snapshot and PDF hash are frozen at issue time: later changes to a name,
+a course or the template never alter it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import select
 
 import certificates
 from course.audit import record_event
-from course.db import utcnow
+from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
 from course.models import (
@@ -97,20 +99,21 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
     )
 
 
-def issue_certificate(enrolment: Enrolment) -> Certificate:
-    """Issue the certificate for a completed enrolment once; return the live one.
+@dataclass(frozen=True)
+class PreparedCertificate:
+    """A certificate's record and PDF, made before its write transaction."""
 
-    A revoked certificate is returned as it is (and shown as revoked), never replaced.
+    record: certificates.CertificateRecord
+    pdf: bytes
+    version_id: int
 
-    Two racing requests both try to insert; the unique index on live certificates
-    lets exactly one row in, and both return it.
 
-    :raise NotEligible: when lessons, post-test or evaluation are not all done.
+def existing_certificate(enrolment: Enrolment) -> Certificate | None:
+    """Return the live certificate, else the latest revoked one, else None.
+
+    A revocation is final: visiting the page must not issue a fresh certificate.
     """
-    existing = live_certificate(enrolment)
-    if existing is not None:
-        return existing
-    revoked = db.session.scalar(
+    return live_certificate(enrolment) or db.session.scalar(
         select(Certificate)
         .where(
             Certificate.enrolment_id == enrolment.id,
@@ -118,19 +121,49 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
         )
         .order_by(Certificate.id.desc())
     )
-    if revoked is not None:
-        return revoked  # a revocation is final: visiting the page must not undo it
+
+
+def prepare_certificate(enrolment: Enrolment) -> PreparedCertificate:
+    """Build the record and render the PDF; reads only, so it can run before the write lock.
+
+    :raise NotEligible: when lessons, post-test or evaluation are not all done.
+    """
     if not _eligible(enrolment):
         raise NotEligible(enrolment.course.slug)
     record = build_record(enrolment, enrolment.user, certificates.new_code())
     pdf = certificates.render_pdf(record)
+    return PreparedCertificate(record, pdf, enrolment.course.current_version_id)
+
+
+def issue_certificate(
+    enrolment: Enrolment, prepared: PreparedCertificate | None = None
+) -> Certificate:
+    """Issue the certificate for a completed enrolment once; return the live one.
+
+    A revoked certificate is returned as it is (and shown as revoked), never replaced.
+    ``prepared`` (from ``prepare_certificate``) keeps the PDF rendering out of the
+    write transaction; eligibility is checked again here either way.
+
+    Two racing requests both try to insert; the unique index on live certificates
+    lets exactly one row in, and both return it.
+
+    :raise NotEligible: when lessons, post-test or evaluation are not all done.
+    """
+    existing = existing_certificate(enrolment)
+    if existing is not None:
+        return existing
+    if not _eligible(enrolment):
+        raise NotEligible(enrolment.course.slug)
+    if prepared is None:
+        prepared = prepare_certificate(enrolment)
+    record, pdf = prepared.record, prepared.pdf
     inserted = insert_ignoring_duplicates(
         Certificate,
         {
             "code": record.code,
             "user_id": enrolment.user_id,
             "course_id": enrolment.course_id,
-            "version_id": enrolment.course.current_version_id,
+            "version_id": prepared.version_id,
             "enrolment_id": enrolment.id,
             "status": CertificateStatus.VALID.value,
             "issued_at": record.issued_at,
@@ -145,6 +178,22 @@ def issue_certificate(enrolment: Enrolment) -> Certificate:
     return certificate
 
 
+def issue_once(enrolment: Enrolment) -> Certificate:
+    """Return the enrolment's certificate, issuing it first if there is none; commits.
+
+    The PDF is rendered before the write transaction, so other learners' saves do not
+    wait behind it.
+
+    :raise NotEligible: when lessons, post-test or evaluation are not all done.
+    """
+    certificate = existing_certificate(enrolment)
+    if certificate is not None:
+        return certificate
+    prepared = prepare_certificate(enrolment)
+    with write_transaction():
+        return issue_certificate(enrolment, prepared)
+
+
 def issue_after_completion(enrolment: Enrolment) -> Certificate | None:
     """Issue the certificate in its own transaction once the completion is committed.
 
@@ -152,9 +201,7 @@ def issue_after_completion(enrolment: Enrolment) -> Certificate | None:
     --repair`` to retry: it must never undo the evaluation just saved.
     """
     try:
-        certificate = issue_certificate(enrolment)
-        db.session.commit()
-        return certificate
+        return issue_once(enrolment)
     except Exception:  # noqa: BLE001  (any failure: the completion stands, issue later)
         db.session.rollback()
         current_app.logger.exception("Certificate not issued yet for enrolment %s", enrolment.id)

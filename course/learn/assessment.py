@@ -140,6 +140,30 @@ def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
     return progress
 
 
+def post_test_state(
+    course: Course, enrolment: Enrolment
+) -> tuple[Progress, PostTestAttempt | None]:
+    """Return the progress and the open attempt (None once passed or before a draw).
+
+    Reads only, so a reload of the post-test never waits for the write lock.
+
+    :raise NotYetOpen: see ``ensure_post_test_open``.
+    """
+    progress = ensure_post_test_open(course, enrolment)
+    return progress, None if progress.passed_attempt else _open_attempt(enrolment)
+
+
+def draw_attempt(course: Course, enrolment: Enrolment) -> tuple[Progress, PostTestAttempt | None]:
+    """Check again inside the write transaction, then draw unless an attempt is open or passed.
+
+    :raise NotYetOpen: see ``ensure_post_test_open``.
+    """
+    progress, attempt = post_test_state(course, enrolment)
+    if attempt is None and progress.passed_attempt is None:
+        attempt = current_attempt(course, enrolment)
+    return progress, attempt
+
+
 def current_attempt(course: Course, enrolment: Enrolment) -> PostTestAttempt:
     """Return the open attempt, drawing a new one when there is none.
 
@@ -165,7 +189,13 @@ def current_attempt(course: Course, enrolment: Enrolment) -> PostTestAttempt:
         if question.type != "true_false":
             _shuffler.shuffle(keys)
         draw.append({"question_id": question.id, "key": question.key, "choices": keys})
-    number = 1 + max((a.number for a in enrolment.attempts), default=0)
+    # Counted in SQL: the enrolment's loaded attempts may predate another tab's draw.
+    latest = db.session.scalar(
+        select(func.max(PostTestAttempt.number)).where(
+            PostTestAttempt.enrolment_id == enrolment.id
+        )
+    )
+    number = 1 + (latest or 0)
     attempt = PostTestAttempt(
         enrolment_id=enrolment.id,
         number=number,
@@ -213,10 +243,27 @@ def get_attempt_or_404(enrolment: Enrolment, number: int) -> PostTestAttempt:
     raise LookupError(number)
 
 
-def submit_attempt(
+@dataclass(frozen=True)
+class GradedAttempt:
+    """An attempt's answers graded against the drawn questions, not yet recorded.
+
+    Rows hold question ids, not questions: the write transaction that records them
+    begins with a commit, and an expired question would be loaded again under the lock.
+    """
+
+    rows: tuple[tuple[int, list[str], bool], ...]
+    correct: int
+    passed: bool
+
+    @property
+    def score_percent(self) -> int:
+        return (100 * self.correct) // len(self.rows) if self.rows else 0
+
+
+def grade_attempt(
     course: Course, attempt: PostTestAttempt, answers: dict[str, list[str]]
-) -> tuple[PostTestAttempt, bool]:
-    """Grade and record an attempt exactly once; return it and whether this call recorded it.
+) -> GradedAttempt:
+    """Grade an attempt's answers; reads only, so it runs before the write transaction.
 
     ``answers`` maps question keys to selected choice keys.
 
@@ -233,38 +280,50 @@ def submit_attempt(
     if missing and attempt.submitted_at is None:
         numbers = ", ".join(str(n) for n in missing)
         raise NotYetOpen(f"Please answer every question before submitting (question {numbers}).")
-    graded = []
+    rows = []
     for key, question in by_key.items():
         try:
             result = grade_row(question, answers.get(key, []))
         except ValueError as exc:
             raise InvalidSubmission(str(exc)) from exc
-        graded.append((question, sorted(set(answers.get(key, []))), result.correct))
-    correct = sum(ok for _, _, ok in graded)
-    count = len(graded)
+        rows.append((question.id, sorted(set(answers.get(key, []))), result.correct))
+    correct = sum(ok for _, _, ok in rows)
     passing = int(course.manifest["passing_score"])
+    passed = bool(rows) and correct * 100 >= passing * len(rows)
+    return GradedAttempt(tuple(rows), correct, passed)
+
+
+def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[PostTestAttempt, bool]:
+    """Record a graded attempt exactly once; return it and whether this call recorded it."""
     # A conditional update is the lock: of two racing submits only one matches.
     claimed = db.session.execute(
         update(PostTestAttempt)
         .where(PostTestAttempt.id == attempt.id, PostTestAttempt.submitted_at.is_(None))
         .values(
             submitted_at=utcnow(),
-            correct_count=correct,
-            score_percent=(100 * correct) // count if count else 0,
-            passed=count > 0 and correct * 100 >= passing * count,
+            correct_count=graded.correct,
+            score_percent=graded.score_percent,
+            passed=graded.passed,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
-        for question, selected, ok in graded:
+        for question_id, selected, ok in graded.rows:
             db.session.add(
                 AttemptAnswer(
-                    attempt_id=attempt.id, question_id=question.id, selected=selected, is_correct=ok
+                    attempt_id=attempt.id, question_id=question_id, selected=selected, is_correct=ok
                 )
             )
         db.session.flush()
     db.session.refresh(attempt)
     return attempt, bool(claimed)
+
+
+def submit_attempt(
+    course: Course, attempt: PostTestAttempt, answers: dict[str, list[str]]
+) -> tuple[PostTestAttempt, bool]:
+    """Grade and record an attempt exactly once (``grade_attempt``, then ``record_attempt``)."""
+    return record_attempt(attempt, grade_attempt(course, attempt, answers))
 
 
 def answers_by_question(attempt: PostTestAttempt) -> dict[int, AttemptAnswer]:
@@ -279,6 +338,9 @@ def evaluation_items(course: Course) -> list[EvaluationItem]:
             select(EvaluationItem)
             .where(EvaluationItem.course_id == course.id, EvaluationItem.archived_at.is_(None))
             .order_by(EvaluationItem.position)
+            # Fresh values even for items this session already holds (objects outlive
+            # commits), so a submit checks against the form as it is now.
+            .execution_options(populate_existing=True)
         )
     )
 

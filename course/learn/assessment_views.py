@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from course.db import writes
-from course.extensions import db
+from course.db import reads_first, write_transaction
 from course.issuing import issue_after_completion
 from course.learn import assessment as tests
 from course.learn import bp
@@ -27,20 +26,19 @@ def _not_open(course, step: str, exc: tests.NotYetOpen):
 
 @bp.get("/courses/<slug>/post-test")
 @login_required
-@writes
 def post_test(slug: str):
     """Show the open attempt (drawn once and stored), or say why it is not open yet."""
     course, enrolment = _enrolled(slug)
     try:
-        progress = tests.ensure_post_test_open(course, enrolment)
+        progress, attempt = tests.post_test_state(course, enrolment)
+        if attempt is None and progress.passed_attempt is None:
+            with write_transaction():  # only the draw writes; a reload just reads
+                progress, attempt = tests.draw_attempt(course, enrolment)
     except tests.NotYetOpen as exc:
         return _not_open(course, "Post-test", exc)
     if progress.passed_attempt:
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
-    attempt = tests.current_attempt(course, enrolment)
-    db.session.commit()
-    g.writes = False  # rendering only reads: do not hold SQLite's write lock meanwhile
     return _render_attempt(course, attempt, {}, None)
 
 
@@ -53,6 +51,7 @@ def _render_attempt(course, attempt, selected, error):
 
 @bp.post("/courses/<slug>/post-test")
 @login_required
+@reads_first
 def submit_post_test(slug: str):
     """Grade and record the attempt once, then show the review."""
     course, enrolment = _enrolled(slug)
@@ -64,12 +63,13 @@ def submit_post_test(slug: str):
         abort(404)
     answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
     try:
-        attempt, _ = tests.submit_attempt(course, attempt, answers)
+        graded = tests.grade_attempt(course, attempt, answers)
+        with write_transaction():  # grading only read; the lock is held for the record
+            attempt, _ = tests.record_attempt(attempt, graded)
     except tests.InvalidSubmission:
         abort(400)
     except tests.NotYetOpen as exc:
         return _render_attempt(course, attempt, answers, exc.reason), 422
-    db.session.commit()
     return redirect(url_for("learn.attempt_review", slug=slug, number=attempt.number), 303)
 
 
@@ -91,6 +91,7 @@ def attempt_review(slug: str, number: int):
 
 @bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
 @login_required
+@reads_first
 def evaluation(slug: str):
     """Show and store the course evaluation (required before the course is complete)."""
     course, enrolment = _enrolled(slug)
@@ -103,13 +104,23 @@ def evaluation(slug: str):
     items, form = tests.evaluation_items(course), EvaluationForm()
     values = {item.key: request.form.get(f"item-{item.id}", "") for item in items}
     errors = tests.validate_evaluation(items, values) if form.is_submitted() else {}
-    if form.validate_on_submit() and not errors:
-        tests.submit_evaluation(course, enrolment, values)
-        db.session.commit()
-        issue_after_completion(enrolment)
+    if form.validate_on_submit() and not errors and _save_evaluation(course, enrolment, values):
         flash("Thank you. Your evaluation is saved and the course is complete.", "success")
         return redirect(url_for("learn.completion", slug=slug), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
                            items=items, values=values, errors=errors, form=form,
                            likert=tests.LIKERT_LABELS), status
+
+
+def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
+    """Store the evaluation, then issue the certificate; False if the form changed meanwhile."""
+    try:
+        with write_transaction():  # checked again inside: the lookups above only read
+            tests.submit_evaluation(course, enrolment, values)
+    except tests.InvalidSubmission:
+        flash("The evaluation changed while you were answering it. "
+              "Please check your answers and send it again.", "error")
+        return False
+    issue_after_completion(enrolment)  # renders the PDF, then a short write of its own
+    return True

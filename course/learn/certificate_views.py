@@ -12,7 +12,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from course import issuing
-from course.db import writes
 from course.extensions import db
 from course.learn import bp
 from course.learn import services as learn
@@ -39,7 +38,6 @@ def _download(data: bytes, mimetype: str, name: str):
 
 @bp.get("/courses/<slug>/certificate")
 @login_required
-@writes
 def completion(slug: str):
     """Issue (once) and show the learner's certificate for a completed course."""
     course = learn.get_course_or_404(slug)
@@ -47,8 +45,7 @@ def completion(slug: str):
     if enrolment.completed_at is None:
         flash("The certificate is available once the course is complete.", "info")
         return redirect(url_for("learn.course_page", slug=slug))
-    certificate = issuing.issue_certificate(enrolment)
-    db.session.commit()
+    certificate = issuing.issue_once(enrolment)
     return redirect(url_for("learn.certificate", code=certificate.code))
 
 
