@@ -21,8 +21,11 @@ in X-Forwarded-For (documentation range) and the app trusts one proxy.
 
 The generator is one asyncio process with plain HTTP/1.1 over new connections (30-90 s
 of thinking outlasts any keep-alive), so it leaves the cores to the server; its CPU share
-is reported. A level passes when every request succeeded and p95 <= 100 ms; with
-``--until-fail`` the steps stop at the first level that fails.
+is reported. So is the share of the machine's time its host gave to other tenants
+("steal%"): on a shared virtual machine that varies from run to run, and a run with much
+of it is slower for reasons outside the code. A level passes when every request
+succeeded and p95 <= 100 ms; with ``--until-fail`` the steps stop at the first level
+that fails.
 
 Numbers are measured over ``--duration`` seconds after ``--warmup`` seconds of ramp-up.
 Traffic goes to 127.0.0.1 only; every run stops by itself.
@@ -515,10 +518,12 @@ def _same_priority(pids: list[int]) -> None:
             pass
 
 
-def _machine_ticks() -> tuple[int, int]:
+def _machine_ticks() -> tuple[int, int, int]:
+    """Return the machine's total, idle and stolen CPU ticks (steal: the host's other VMs)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
-    return sum(values), idle
+    steal = values[7] if len(values) > 7 else 0
+    return sum(values), idle, steal
 
 
 @dataclass
@@ -531,6 +536,7 @@ class Level:
     p99: float
     errors: int
     cpu_total: float
+    cpu_stolen: float
     cpu_generator: float
     cpu_server: float
     cpu_database: float
@@ -626,7 +632,7 @@ def run_level(args: argparse.Namespace, count: int) -> Level:
         ticks = os.sysconf("SC_CLK_TCK")
         cores = os.cpu_count() or 1
         wall = t1 - t0
-        total, idle = m1[0] - m0[0], m1[1] - m0[1]
+        total, idle, stolen = (m1[i] - m0[i] for i in range(3))
         generator = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) / wall / cores
         all_latencies = [v for values in stats.latencies.values() for v in values]
         by_kind = {
@@ -646,7 +652,8 @@ def run_level(args: argparse.Namespace, count: int) -> Level:
             p95=_pct(all_latencies, 0.95),
             p99=_pct(all_latencies, 0.99),
             errors=sum(stats.errors.values()),
-            cpu_total=100 * (total - idle) / total if total else 0.0,
+            cpu_total=100 * (total - idle - stolen) / total if total else 0.0,
+            cpu_stolen=100 * stolen / total if total else 0.0,
             cpu_generator=100 * generator,
             cpu_server=100 * (s1 - s0) / ticks / wall / cores,
             cpu_database=100 * (d1 - d0) / ticks / wall / cores,
@@ -696,7 +703,8 @@ def main() -> None:
     )
     header = (
         f"{'learners':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'cpu %':>6} {'gen %':>6} {'app %':>6} {'db %':>6} {'ms/req':>6}"
+        f"{'errors':>6} {'cpu %':>6} {'gen %':>6} {'app %':>6} {'db %':>6} {'ms/req':>6} "
+        f"{'steal%':>6}"
     )
     results = []
     for count in (int(v) for v in args.learners.split(",")):
@@ -724,7 +732,7 @@ def _row(level: Level) -> str:
         f"{level.learners:>8} {level.rate:>7.1f} {level.p50:>7.1f} {level.p95:>7.1f} "
         f"{level.p99:>7.1f} {level.errors:>6} {level.cpu_total:>6.0f} "
         f"{level.cpu_generator:>6.0f} {level.cpu_server:>6.0f} {level.cpu_database:>6.0f} "
-        f"{level.cpu_ms_per_request:>6.1f}"
+        f"{level.cpu_ms_per_request:>6.1f} {level.cpu_stolen:>6.0f}"
     )
 
 
