@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from course.db import utcnow
@@ -153,25 +153,11 @@ def post_test_state(
     return progress, None if progress.passed_attempt else _open_attempt(enrolment)
 
 
-def draw_attempt(course: Course, enrolment: Enrolment) -> tuple[Progress, PostTestAttempt | None]:
-    """Check again inside the write transaction, then draw unless an attempt is open or passed.
+def prepare_draw(course: Course) -> list[dict]:
+    """Draw the post-test's questions and shuffle their choices; reads only.
 
-    :raise NotYetOpen: see ``ensure_post_test_open``.
+    Returns what an attempt stores, so a reload shows the same questions in the same order.
     """
-    progress, attempt = post_test_state(course, enrolment)
-    if attempt is None and progress.passed_attempt is None:
-        attempt = current_attempt(course, enrolment)
-    return progress, attempt
-
-
-def current_attempt(course: Course, enrolment: Enrolment) -> PostTestAttempt:
-    """Return the open attempt, drawing a new one when there is none.
-
-    The draw is stored, so a reload shows the same questions in the same order.
-    """
-    open_attempt = _open_attempt(enrolment)
-    if open_attempt is not None:
-        return open_attempt
     bank = list(
         db.session.scalars(
             select(Question).where(
@@ -182,35 +168,54 @@ def current_attempt(course: Course, enrolment: Enrolment) -> PostTestAttempt:
         )
     )
     count = min(int(course.manifest["post_test_draw"]), len(bank))
-    drawn = _shuffler.sample(bank, count)
     draw = []
-    for question in drawn:
+    for question in _shuffler.sample(bank, count):
         keys = [c.key for c in question.choices]
         if question.type != "true_false":
             _shuffler.shuffle(keys)
         draw.append({"question_id": question.id, "key": question.key, "choices": keys})
-    # Counted in SQL: the enrolment's loaded attempts may predate another tab's draw.
+    return draw
+
+
+def store_draw(course: Course, enrolment: Enrolment, draw: list[dict]) -> PostTestAttempt | None:
+    """Store a prepared draw as the open attempt; inside the write transaction.
+
+    Checked again first, in SQL: if another tab drew meanwhile, its attempt is returned
+    instead; if another tab passed meanwhile, None (there is nothing left to take).
+    """
+    if db.session.scalar(_passed_attempt_id(enrolment)) is not None:
+        return None
+    open_attempt = _open_attempt(enrolment)
+    if open_attempt is not None:
+        return open_attempt
     latest = db.session.scalar(
         select(func.max(PostTestAttempt.number)).where(
             PostTestAttempt.enrolment_id == enrolment.id
         )
     )
-    number = 1 + (latest or 0)
     attempt = PostTestAttempt(
         enrolment_id=enrolment.id,
-        number=number,
+        number=1 + (latest or 0),
         version_id=course.current_version_id,
         draw=draw,
-        question_count=count,
+        question_count=len(draw),
         started_at=utcnow(),
     )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
-        # Another tab drew at the same moment; show that draw instead.
+        # Another connection drew at the same moment (possible on PostgreSQL).
         attempt = _open_attempt(enrolment)
     return attempt
+
+
+def _passed_attempt_id(enrolment: Enrolment):
+    return (
+        select(PostTestAttempt.id)
+        .where(PostTestAttempt.enrolment_id == enrolment.id, PostTestAttempt.passed.is_(True))
+        .limit(1)
+    )
 
 
 def _open_attempt(enrolment: Enrolment) -> PostTestAttempt | None:
@@ -308,13 +313,12 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
-        for question_id, selected, ok in graded.rows:
-            db.session.add(
-                AttemptAnswer(
-                    attempt_id=attempt.id, question_id=question_id, selected=selected, is_correct=ok
-                )
-            )
-        db.session.flush()
+        # One statement for all the answers: the write lock is held while they go in.
+        rows = [
+            {"attempt_id": attempt.id, "question_id": qid, "selected": selected, "is_correct": ok}
+            for qid, selected, ok in graded.rows
+        ]
+        db.session.execute(insert(AttemptAnswer), rows)
     db.session.refresh(attempt)
     return attempt, bool(claimed)
 

@@ -31,14 +31,17 @@ def post_test(slug: str):
     course, enrolment = _enrolled(slug)
     try:
         progress, attempt = tests.post_test_state(course, enrolment)
-        if attempt is None and progress.passed_attempt is None:
-            with write_transaction():  # only the draw writes; a reload just reads
-                progress, attempt = tests.draw_attempt(course, enrolment)
     except tests.NotYetOpen as exc:
         return _not_open(course, "Post-test", exc)
     if progress.passed_attempt:
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
+    if attempt is None:
+        draw = tests.prepare_draw(course)
+        with write_transaction():  # only storing the draw writes; a reload just reads
+            attempt = tests.store_draw(course, enrolment, draw)
+        if attempt is None:  # another tab passed meanwhile: show that
+            return redirect(url_for("learn.post_test", slug=slug))
     return _render_attempt(course, attempt, {}, None)
 
 

@@ -119,6 +119,24 @@ def test_two_tabs_opening_the_post_test_at_once_share_one_draw(
         assert _count(PostTestAttempt) == 1
 
 
+def test_a_tab_that_opens_the_post_test_as_another_passes_it_shows_the_pass(
+    app: Flask, ready: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def second_tab_takes_and_passes_it() -> None:
+        monkeypatch.undo()
+        with app.app_context():
+            attempt = open_attempt(ready, SLUG)
+            ready.post(f"/courses/{SLUG}/post-test", data=answers_for(attempt, right=10))
+
+    state = _then(assessment.post_test_state, second_tab_takes_and_passes_it)
+    monkeypatch.setattr(assessment, "post_test_state", state)
+    page = ready.get(f"/courses/{SLUG}/post-test", follow_redirects=True)
+    assert page.request.path == f"/courses/{SLUG}/post-test/attempts/1"
+    assert "You passed" in page.get_data(as_text=True)
+    with app.app_context():
+        assert _count(PostTestAttempt) == 1  # no new, never-submitted attempt after the pass
+
+
 def test_other_writers_are_not_held_up_while_a_post_test_is_graded(
     app: Flask, ready: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
