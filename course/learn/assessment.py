@@ -30,10 +30,7 @@ from course.models import (
 _shuffler = random.SystemRandom()
 # One round trip for the three figures every page's progress bar needs; built once
 # because building it costs more than running it.
-_PROGRESS_FIGURES = select(
-    select(func.coalesce(func.sum(LessonProgress.active_seconds), 0))
-    .where(LessonProgress.enrolment_id == bindparam("enrolment_id"))
-    .scalar_subquery(),
+_PASSED_ATTEMPT_ID = (
     select(PostTestAttempt.id)
     .where(
         PostTestAttempt.enrolment_id == bindparam("enrolment_id"),
@@ -41,7 +38,12 @@ _PROGRESS_FIGURES = select(
     )
     .order_by(PostTestAttempt.number)
     .limit(1)
+)
+_PROGRESS_FIGURES = select(
+    select(func.coalesce(func.sum(LessonProgress.active_seconds), 0))
+    .where(LessonProgress.enrolment_id == bindparam("enrolment_id"))
     .scalar_subquery(),
+    _PASSED_ATTEMPT_ID.scalar_subquery(),
     exists().where(EvaluationResponse.enrolment_id == bindparam("enrolment_id")),
 )
 LIKERT_LABELS = {
@@ -183,7 +185,7 @@ def store_draw(course: Course, enrolment: Enrolment, draw: list[dict]) -> PostTe
     Checked again first, in SQL: if another tab drew meanwhile, its attempt is returned
     instead; if another tab passed meanwhile, None (there is nothing left to take).
     """
-    if db.session.scalar(_passed_attempt_id(enrolment)) is not None:
+    if db.session.scalar(_PASSED_ATTEMPT_ID, {"enrolment_id": enrolment.id}) is not None:
         return None
     open_attempt = _open_attempt(enrolment)
     if open_attempt is not None:
@@ -208,14 +210,6 @@ def store_draw(course: Course, enrolment: Enrolment, draw: list[dict]) -> PostTe
         # Another connection drew at the same moment (possible on PostgreSQL).
         attempt = _open_attempt(enrolment)
     return attempt
-
-
-def _passed_attempt_id(enrolment: Enrolment):
-    return (
-        select(PostTestAttempt.id)
-        .where(PostTestAttempt.enrolment_id == enrolment.id, PostTestAttempt.passed.is_(True))
-        .limit(1)
-    )
 
 
 def _open_attempt(enrolment: Enrolment) -> PostTestAttempt | None:
@@ -321,13 +315,6 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
         db.session.execute(insert(AttemptAnswer), rows)
     db.session.refresh(attempt)
     return attempt, bool(claimed)
-
-
-def submit_attempt(
-    course: Course, attempt: PostTestAttempt, answers: dict[str, list[str]]
-) -> tuple[PostTestAttempt, bool]:
-    """Grade and record an attempt exactly once (``grade_attempt``, then ``record_attempt``)."""
-    return record_attempt(attempt, grade_attempt(course, attempt, answers))
 
 
 def answers_by_question(attempt: PostTestAttempt) -> dict[int, AttemptAnswer]:

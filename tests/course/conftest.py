@@ -1,4 +1,5 @@
-"""Fixtures for the web app: an app on a fresh database, a client and a CLI runner."""
+"""Fixtures for the web app: an app on a fresh database, a client, a CLI runner and a
+learner ready for the post-test."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy.exc import ProgrammingError
 
 from course import create_app
 from course.extensions import db
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import finish_lessons, without_minimum_time
 
 
 def _database_url(tmp_path: Path) -> str:
@@ -121,3 +124,14 @@ def package_copy(tmp_path: Path, minimal_package_dir: Path) -> Path:
     target = tmp_path / "pkg" / "minimal"
     shutil.copytree(minimal_package_dir, target)
     return target
+
+
+@pytest.fixture
+def ready(app: Flask, client: FlaskClient, package_copy: Path) -> FlaskClient:
+    """A signed-in learner (user 1) who has finished every lesson of the minimal course."""
+    with app.app_context():
+        import_course(without_minimum_time(package_copy))
+        sign_in(client, make_user())
+        client.post("/courses/minimal/enrol")
+        finish_lessons(client, "minimal")
+    return client

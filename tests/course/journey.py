@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -19,6 +20,14 @@ def correct_keys(question: Question) -> list[str]:
 def wrong_keys(question: Question) -> list[str]:
     """Return one wrong answer for the question."""
     return [next(c.key for c in question.choices if not c.is_correct)]
+
+
+def without_minimum_time(package_dir: Path) -> Path:
+    """Drop the minimal package's minimum reading time, so its post-test opens at once."""
+    manifest = package_dir / "course.yaml"
+    text = manifest.read_text().replace("min_active_minutes: 20", "min_active_minutes: 0")
+    manifest.write_text(text)
+    return package_dir
 
 
 def finish_lessons(client: FlaskClient, slug: str) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 
 from course.extensions import db
@@ -17,31 +14,18 @@ from course.models import (
     PostTestAttempt,
 )
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
-
-
-def _without_minimum_time(package_copy: Path) -> Path:
-    manifest = package_copy / "course.yaml"
-    text = manifest.read_text().replace("min_active_minutes: 20", "min_active_minutes: 0")
-    manifest.write_text(text)
-    return package_copy
-
-
-@pytest.fixture
-def ready(app, client, package_copy):
-    """A signed-in learner who has finished every lesson of the minimal course."""
-    with app.app_context():
-        import_course(_without_minimum_time(package_copy))
-        learner = make_user()
-        sign_in(client, learner)
-        client.post("/courses/minimal/enrol")
-        finish_lessons(client, "minimal")
-    return client
+from tests.course.journey import (
+    answers_for,
+    evaluation_form,
+    finish_lessons,
+    open_attempt,
+    without_minimum_time,
+)
 
 
 def test_the_post_test_is_closed_until_every_lesson_is_complete(app, client, package_copy):
     with app.app_context():
-        import_course(_without_minimum_time(package_copy))
+        import_course(without_minimum_time(package_copy))
         sign_in(client, make_user())
     client.post("/courses/minimal/enrol")
     response = client.get("/courses/minimal/post-test")
@@ -86,7 +70,7 @@ def test_draws_shuffle_questions_and_choices(app, ready):
 
 def test_opening_the_post_test_early_by_posting_is_refused(app, client, package_copy):
     with app.app_context():
-        course = import_course(_without_minimum_time(package_copy))
+        course = import_course(without_minimum_time(package_copy))
         learner = make_user()
         sign_in(client, learner)
         client.post("/courses/minimal/enrol")

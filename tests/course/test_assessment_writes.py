@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,29 +25,11 @@ from course.models import (
     User,
 )
 from tests.course.factories import (
-    import_course,
-    make_user,
-    sign_in,
     write_elsewhere_without_waiting,
 )
-from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+from tests.course.journey import answers_for, evaluation_form, open_attempt
 
 SLUG = "minimal"
-
-
-@pytest.fixture
-def ready(app: Flask, client: FlaskClient, package_copy: Path) -> FlaskClient:
-    """A signed-in learner (user 1) who has finished every lesson of the minimal course."""
-    manifest = package_copy / "course.yaml"
-    manifest.write_text(
-        manifest.read_text().replace("min_active_minutes: 20", "min_active_minutes: 0")
-    )
-    with app.app_context():
-        import_course(package_copy)
-        sign_in(client, make_user())
-        client.post(f"/courses/{SLUG}/enrol")
-        finish_lessons(client, SLUG)
-    return client
 
 
 def _another_learner_saves(saved: list[str]) -> Callable[[], None]:

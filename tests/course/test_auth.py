@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from course.auth import services
 from course.auth.passwords import hash_password, verify_password
@@ -19,6 +19,7 @@ from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
 from course.models import AuditEvent, User
 from course.users import create_user, find_user_by_email
+from tests.course.factories import write_elsewhere_without_waiting
 
 PASSWORD = "correct horse battery staple"
 WRONG_MESSAGE = "That e-mail address and password do not match an account."
@@ -76,16 +77,21 @@ def test_register_creates_account_and_signs_in(app: Flask, client: FlaskClient) 
         assert user.last_login_at is not None
 
 
+def _assert_refused_as_taken(app: Flask, response) -> None:
+    """The form says the address is taken, nobody is signed in and no account is added."""
+    assert "An account with this e-mail address already exists" in text(response)
+    assert "Sign out" not in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
 def test_register_refuses_an_address_already_in_use(app: Flask, client: FlaskClient) -> None:
     make_user(app)
     response = client.post(
         "/auth/register",
         data={"full_name": "Someone Else", "email": "ANA@example.com", "password": PASSWORD},
     )
-    assert "An account with this e-mail address already exists" in text(response)
-    assert "Sign out" not in text(response)
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count(User.id))) == 1
+    _assert_refused_as_taken(app, response)
 
 
 def test_an_address_taken_while_the_password_was_hashed_is_refused_plainly(
@@ -94,12 +100,11 @@ def test_an_address_taken_while_the_password_was_hashed_is_refused_plainly(
     # The hash is made before the write transaction (on SQLite other learners' saves
     # would wait for it), so someone else may register the address meanwhile.
     def hash_while_another_registers(password: str) -> str:
-        with db.engine.begin() as other:
-            other.execute(
-                User.__table__.insert().values(
-                    email="ana@example.com", password_hash="$argon2id$x", full_name="Ana"
-                )
+        write_elsewhere_without_waiting(
+            insert(User).values(
+                email="ana@example.com", password_hash="$argon2id$x", full_name="Ana"
             )
+        )
         return hash_password(password)
 
     monkeypatch.setattr(services, "hash_password", hash_while_another_registers)
@@ -107,10 +112,7 @@ def test_an_address_taken_while_the_password_was_hashed_is_refused_plainly(
         "/auth/register",
         data={"full_name": "Ana Ruiz", "email": "ana@example.com", "password": PASSWORD},
     )
-    assert "An account with this e-mail address already exists" in text(response)
-    assert "Sign out" not in text(response)
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count(User.id))) == 1
+    _assert_refused_as_taken(app, response)
 
 
 @pytest.mark.parametrize(
