@@ -16,6 +16,7 @@ from course.learn.grading import grade_row
 from course.learn.services import LessonState, outline
 from course.models import (
     AttemptAnswer,
+    Choice,
     Course,
     Enrolment,
     EvaluationAnswer,
@@ -45,6 +46,18 @@ _PROGRESS_FIGURES = select(
     .scalar_subquery(),
     _PASSED_ATTEMPT_ID.scalar_subquery(),
     exists().where(EvaluationResponse.enrolment_id == bindparam("enrolment_id")),
+)
+# The whole bank as plain rows (ids and choice keys): a draw needs no more, and loading
+# thirty questions with their choices as objects cost several milliseconds a visit.
+_BANK_CHOICE_KEYS = (
+    select(Question.id, Question.key, Question.type, Choice.key)
+    .outerjoin(Choice, Choice.question_id == Question.id)
+    .where(
+        Question.course_id == bindparam("course_id"),
+        Question.kind == QuestionKind.POST_TEST,
+        Question.archived_at.is_(None),
+    )
+    .order_by(Question.id, Choice.position)
 )
 LIKERT_LABELS = {
     "1": "Strongly disagree",
@@ -160,22 +173,19 @@ def prepare_draw(course: Course) -> list[dict]:
 
     Returns what an attempt stores, so a reload shows the same questions in the same order.
     """
-    bank = list(
-        db.session.scalars(
-            select(Question).where(
-                Question.course_id == course.id,
-                Question.kind == QuestionKind.POST_TEST,
-                Question.archived_at.is_(None),
-            )
-        )
-    )
+    bank: dict[int, tuple[str, str, list[str]]] = {}
+    for question_id, key, kind, choice_key in db.session.execute(
+        _BANK_CHOICE_KEYS, {"course_id": course.id}
+    ):
+        bank.setdefault(question_id, (key, kind, []))[2].append(choice_key)
     count = min(int(course.manifest["post_test_draw"]), len(bank))
     draw = []
-    for question in _shuffler.sample(bank, count):
-        keys = [c.key for c in question.choices]
-        if question.type != "true_false":
+    for question_id in _shuffler.sample(sorted(bank), count):
+        key, kind, choice_keys = bank[question_id]
+        keys = [k for k in choice_keys if k is not None]
+        if kind != "true_false":
             _shuffler.shuffle(keys)
-        draw.append({"question_id": question.id, "key": question.key, "choices": keys})
+        draw.append({"question_id": question_id, "key": key, "choices": keys})
     return draw
 
 

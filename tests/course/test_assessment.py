@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from course.db import utcnow
 from course.extensions import db
 from course.models import (
     AttemptAnswer,
@@ -12,6 +13,8 @@ from course.models import (
     EvaluationAnswer,
     EvaluationResponse,
     PostTestAttempt,
+    Question,
+    QuestionKind,
 )
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
@@ -66,6 +69,31 @@ def test_draws_shuffle_questions_and_choices(app, ready):
             )
             ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=0))
         assert len(orders) > 1 and len(choice_orders) > 1
+
+
+def test_a_draw_takes_only_live_questions_each_with_all_its_choices(app, ready):
+    with app.app_context():
+        bank = db.session.scalars(
+            select(Question).where(Question.kind == QuestionKind.POST_TEST).order_by(Question.id)
+        ).all()
+        bank.sort(key=lambda q: q.type != "true_false")  # keep a true/false one live
+        live, retired = bank[:10], bank[10:]
+        assert retired and live[0].type == "true_false"
+        db.session.execute(
+            update(Question)
+            .where(Question.id.in_([q.id for q in retired]))
+            .values(archived_at=utcnow())
+        )
+        db.session.commit()
+        attempt = open_attempt(ready, "minimal")
+        drawn = {item["question_id"]: item for item in attempt.draw}
+        assert set(drawn) == {q.id for q in live}
+        for question in live:
+            item = drawn[question.id]
+            keys = [c.key for c in question.choices]
+            assert item["key"] == question.key and sorted(item["choices"]) == sorted(keys)
+            if question.type == "true_false":
+                assert item["choices"] == keys  # True stays before False
 
 
 def test_opening_the_post_test_early_by_posting_is_refused(app, client, package_copy):
