@@ -7,6 +7,8 @@ Usage: python bench/bench_learn.py [--package content/running-behavior] [--lesso
 Side by side, in one run, each server gunicorn with the same number of sync workers:
 
   bare    a bare Flask route returning the bytes of the signed-in lesson page
+  floor   a route of the course app that returns the same bytes signed in and does no
+          other work: the ceiling for any signed-in page through the app's pipeline
   lesson  the signed-in lesson page itself (GET; it also records the visit)
   saves   knowledge-check answers saved (POST, as the page's script sends them),
           each with a unique submission key, counted as rows stored per second
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import re
 import secrets
@@ -35,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from http.cookiejar import CookieJar
@@ -46,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Runnable as `python bench/bench_learn.py` from a checkout without installing.
 sys.path.insert(0, str(ROOT))
 
+from http_load import run_python, run_wrk  # noqa: E402  (beside this file)
+
 PASSWORD = "bench learner walks the dog"
 EMAIL = "bench-learner@example.org"
 GOAL_RATIO, GOAL_P99_MS, GOAL_SAVES = 0.6, 20.0, 800.0
@@ -54,6 +56,7 @@ BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
 # the client's address and agent, so a mismatch would rewrite the cookie on every request,
 # which no real browser's session does.
 USER_AGENT = "bench-learn"
+FLOOR_PATH = "/_bench/signed-in-floor"
 
 
 def bare_app():
@@ -66,6 +69,28 @@ def bare_app():
     @app.get("/")
     def page() -> Response:
         return Response(body, mimetype="text/html")
+
+    return app
+
+
+def course_app():
+    """The course app plus one signed-in route that does no work: ``bench_learn:course_app()``.
+
+    The route at ``FLOOR_PATH`` returns the lesson page's bytes through the app's whole
+    request pipeline (session cookie, signed-in user, session time-outs, CSRF, security
+    headers) and nothing else, so its throughput is the most any signed-in page can reach.
+    """
+    from flask import Response
+    from flask_login import login_required
+
+    from course import create_app
+
+    app = create_app()
+
+    @app.get(FLOOR_PATH)
+    @login_required
+    def signed_in_floor() -> Response:
+        return Response(Path(os.environ[BARE_BODY_ENV]).read_bytes(), mimetype="text/html")
 
     return app
 
@@ -168,128 +193,6 @@ def rewrites_cookie(url: str, path: str, headers: dict[str, str]) -> bool:
         connection.close()
 
 
-# -- load generators -------------------------------------------------------------------
-
-WRK_DONE = """
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
-    .. '"bad_status": %d, "socket_errors": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.status, e.connect + e.read + e.write + e.timeout))
-end
-"""
-
-WRK_POST = """
-local next_id = 1
-function setup(thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-end
-function init(args)
-  sent = 0
-end
-function request()
-  sent = sent + 1
-  local body = string.format("csrf_token=%s&choice=%s&submission_key=%s-%d-%d",
-                             CSRF, CHOICE, RUN, id, sent)
-  return wrk.format("POST", PATH, nil, body)
-end
-"""
-
-
-def lua_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid Lua string literal for these values
-
-
-def run_wrk(url: str, args, headers: dict[str, str], post: dict | None, workdir: Path) -> dict:
-    script = workdir / ("post.lua" if post else "get.lua")
-    text = WRK_DONE
-    if post:
-        text = "\n".join(f"{k} = {lua_string(v)}" for k, v in post.items()) + WRK_POST + text
-        text += '\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-    script.write_text(text)
-    command = ["wrk", "-t", str(min(2, args.connections)), "-c", str(args.connections)]
-    command += ["-d", f"{max(1, round(args.seconds))}s", "--timeout", "10s", "-s", str(script)]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    command.append(url)
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
-    raw = json.loads(line[len("BENCH ") :])
-    seconds = raw["duration_us"] / 1e6
-    return {
-        "requests": raw["requests"],
-        "seconds": seconds,
-        "rps": raw["requests"] / seconds,
-        "p50_ms": raw["p50_us"] / 1000,
-        "p99_ms": raw["p99_us"] / 1000,
-        "errors": raw["bad_status"] + raw["socket_errors"],
-    }
-
-
-def run_python(url: str, args, headers: dict[str, str], post: dict | None, _workdir) -> dict:
-    """A plain load generator: one thread per connection, a new connection per request."""
-    parts = urlsplit(url)
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + args.seconds
-
-    def worker(number: int) -> None:
-        sent = 0
-        mine: list[float] = []
-        while time.monotonic() < deadline:
-            sent += 1
-            body, request_headers = None, dict(headers)
-            if post:
-                key = f"{post['RUN']}-{number}-{sent}"
-                body = urlencode(
-                    {"csrf_token": post["CSRF"], "choice": post["CHOICE"], "submission_key": key}
-                )
-                request_headers["Content-Type"] = "application/x-www-form-urlencoded"
-            started = time.perf_counter()
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-            try:
-                connection.request(
-                    "POST" if post else "GET",
-                    post["PATH"] if post else parts.path or "/",
-                    body=body,
-                    headers=request_headers,
-                )
-                response = connection.getresponse()
-                response.read()
-                ok = response.status < 400
-            except OSError:
-                ok = False
-            finally:
-                connection.close()
-            mine.append(time.perf_counter() - started)
-            if not ok:
-                with lock:
-                    errors[0] += 1
-        with lock:
-            latencies.extend(mine)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.monotonic() - started
-    cuts = statistics.quantiles(latencies, n=100)
-    return {
-        "requests": len(latencies),
-        "seconds": seconds,
-        "rps": len(latencies) / seconds,
-        "p50_ms": cuts[49] * 1000,
-        "p99_ms": cuts[98] * 1000,
-        "errors": errors[0],
-    }
-
-
 def stored_answers(database_url: str) -> int:
     import sqlite3
 
@@ -332,13 +235,14 @@ def main() -> None:
         lesson_path = f"/courses/{info['slug']}/lessons/{info['lesson']}"
         servers = []
         try:
+            env[BARE_BODY_ENV] = str(root / "lesson.html")  # written once signed in
             app_process, app_url = start_gunicorn(
-                "course:create_app()", args.workers, env, root / "app.log"
+                "bench_learn:course_app()", args.workers, env, root / "app.log"
             )
             servers.append(app_process)
             cookie, csrf, body = sign_in(app_url, lesson_path)
             (root / "lesson.html").write_bytes(body)
-            bare_env = {BARE_BODY_ENV: str(root / "lesson.html")}
+            bare_env = {BARE_BODY_ENV: env[BARE_BODY_ENV]}
             bare_process, bare_url = start_gunicorn(
                 "bench_learn:bare_app()", args.workers, bare_env, root / "bare.log"
             )
@@ -355,6 +259,7 @@ def main() -> None:
             warm = argparse.Namespace(**{**vars(args), "seconds": 1.0})
             load(bare_url + "/", warm, {}, None, root)
             load(app_url + lesson_path, warm, session, None, root)
+            load(app_url + FLOOR_PATH, warm, session, None, root)
 
             rounds = [
                 measure_round(load, args, info, (bare_url, app_url, lesson_path), session,
@@ -397,6 +302,11 @@ def main() -> None:
         f"goal >= {GOAL_RATIO}: {met(ratio >= GOAL_RATIO)}); "
         f"lesson p99 {p99:.1f} ms (goal <= {GOAL_P99_MS:g} ms: {met(p99 <= GOAL_P99_MS)})"
     )
+    floor = statistics.median(r["floor"]["rps"] / r["bare"]["rps"] for r in rounds)
+    print(
+        f"signed-in route doing no work / bare throughput, median of rounds: {floor:.2f} "
+        "(the ceiling for any signed-in page through this app's request pipeline)"
+    )
     stored = sum(r["stored"] for r in rounds)
     sent = sum(r["saves"]["requests"] for r in rounds)
     print(
@@ -407,6 +317,7 @@ def main() -> None:
 
 LABELS = (
     ("bare Flask route (same bytes)", "bare"),
+    ("signed-in route, no view work", "floor"),
     ("signed-in lesson page", "lesson"),
     ("answer saves (POST)", "saves"),
 )
@@ -416,6 +327,7 @@ def measure_round(load, args, info, urls, session, json_headers, post, root) -> 
     """Load the bare route, the lesson page and the saves in turn; return their figures."""
     bare_url, app_url, lesson_path = urls
     bare = load(bare_url + "/", args, {}, None, root)
+    floor = load(app_url + FLOOR_PATH, args, session, None, root)
     lesson = load(app_url + lesson_path, args, session, None, root)
     before = stored_answers(info["database_url"])
     # Fresh submission keys each round: a repeated key is a retry, stored once by design.
@@ -424,6 +336,7 @@ def measure_round(load, args, info, urls, session, json_headers, post, root) -> 
     stored = stored_answers(info["database_url"]) - before
     return {
         "bare": bare,
+        "floor": floor,
         "lesson": lesson,
         "saves": saves,
         "stored": stored,
