@@ -17,7 +17,7 @@ The app runs on a fresh SQLite file (WAL) with the package imported, CSRF on and
 limits off; one learner signs in over HTTP and the load generator sends that session
 cookie and CSRF token. The load generator is wrk when installed (Lua scripts for the
 POSTs and the percentiles), else a small Python generator with threads (slower: it
-may limit the bare route's figure). The three run in turn, ``--rounds`` times, and the
+may limit the bare route's figure). The four run in turn, ``--rounds`` times, and the
 goals are judged on the median of the rounds, so one noisy stretch of a shared machine
 does not decide them. Goals: lesson >= 0.6 of the bare route's req/s with p99 <= 20 ms;
 >= 800 saves/s.
