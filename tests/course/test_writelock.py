@@ -7,6 +7,8 @@ import time
 
 from sqlalchemy import text
 
+from course import db as course_db
+from course.db import CheckpointSchedule
 from course.extensions import db
 from course.writelock import WriterLock, lock_path_for
 
@@ -77,3 +79,45 @@ def test_the_app_takes_the_lock_for_a_write_and_gives_it_back_at_commit(app, tmp
         assert other.held  # released once SQLite committed
         other.close()
         assert db.session.execute(text("SELECT body FROM note")).scalar() == "first"
+
+
+def test_the_log_is_copied_back_after_the_writers_lock_is_let_go(app, monkeypatch):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+        other = WriterLock(lock_path_for(db.engine.url.database), timeout=0.05)
+        seen = []
+
+        def probe_then_checkpoint(dbapi_conn):
+            # Another writer can take the lock while the pages are copied back.
+            prober = threading.Thread(target=lambda: (other.acquire(), seen.append(other.held)))
+            prober.start()
+            prober.join(2)
+            other.release()
+            result = real_checkpoint(dbapi_conn)
+            seen.append(result)
+            return result
+
+        # SQLite's own checkpoint would run inside COMMIT, under the lock: it is off.
+        assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+        real_checkpoint = course_db.checkpoint
+        monkeypatch.setattr(course_db, "checkpoint", probe_then_checkpoint)
+        monkeypatch.setattr(CheckpointSchedule, "due", lambda self: True)  # timing: test below
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS note (body TEXT)"))
+        db.session.execute(text("INSERT INTO note VALUES ('copied back')"))
+        db.session.commit()
+        other.close()
+        assert len(seen) == 2 and seen[0] is True
+        busy, in_log, copied = seen[1]
+        assert busy == 0 and in_log > 0 and copied == in_log
+
+
+def test_checkpoints_come_every_hundred_commits_or_five_seconds():
+    now = [1000.0]
+    schedule = CheckpointSchedule(every_commits=100, every_seconds=5.0, clock=lambda: now[0])
+    assert schedule.due()  # the first write of a process
+    assert [schedule.due() for _ in range(100)].count(True) == 1  # the hundredth commit
+    now[0] += 4.9
+    assert not schedule.due()
+    now[0] += 0.2
+    assert schedule.due()  # five seconds on, even after few commits
