@@ -137,6 +137,7 @@ class CheckpointSchedule:
 
     def due(self) -> bool:
         """Count a commit; return True when it is time for a checkpoint."""
+        # Threads of one process may race here; the worst case is one extra checkpoint.
         self._commits += 1
         now = self._clock()
         if self._commits < self._every_commits and now - self._last < self._every_seconds:
@@ -152,7 +153,8 @@ def checkpoint(dbapi_conn: sqlite3.Connection) -> tuple[int, int, int]:
     raised, because the commit before it already stands.
     """
     try:
-        return tuple(dbapi_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+        busy, in_log, copied = dbapi_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return busy, in_log, copied
     except sqlite3.Error as exc:
         log.warning("SQLite checkpoint failed (the next one copies what it left): %s", exc)
         return (1, -1, -1)

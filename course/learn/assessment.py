@@ -174,16 +174,16 @@ def prepare_draw(course: Course) -> list[dict]:
     Returns what an attempt stores, so a reload shows the same questions in the same order.
     """
     bank: dict[int, tuple[str, str, list[str]]] = {}
-    for question_id, key, kind, choice_key in db.session.execute(
+    for question_id, key, question_type, choice_key in db.session.execute(
         _BANK_CHOICE_KEYS, {"course_id": course.id}
     ):
-        bank.setdefault(question_id, (key, kind, []))[2].append(choice_key)
+        bank.setdefault(question_id, (key, question_type, []))[2].append(choice_key)
     count = min(int(course.manifest["post_test_draw"]), len(bank))
     draw = []
     for question_id in _shuffler.sample(sorted(bank), count):
-        key, kind, choice_keys = bank[question_id]
-        keys = [k for k in choice_keys if k is not None]
-        if kind != "true_false":
+        key, question_type, choice_keys = bank[question_id]
+        keys = [k for k in choice_keys if k is not None]  # None: a question with no choices
+        if question_type != "true_false":
             _shuffler.shuffle(keys)
         draw.append({"question_id": question_id, "key": key, "choices": keys})
     return draw
