@@ -86,11 +86,14 @@ def course_app():
     from course import create_app
 
     app = create_app()
+    body: list[bytes] = []  # read at the first request: the file is written after sign-in
 
     @app.get(FLOOR_PATH)
     @login_required
     def signed_in_floor() -> Response:
-        return Response(Path(os.environ[BARE_BODY_ENV]).read_bytes(), mimetype="text/html")
+        if not body:
+            body.append(Path(os.environ[BARE_BODY_ENV]).read_bytes())
+        return Response(body[0], mimetype="text/html")
 
     return app
 

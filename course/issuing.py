@@ -130,6 +130,10 @@ def prepare_certificate(enrolment: Enrolment) -> PreparedCertificate:
     """
     if not _eligible(enrolment):
         raise NotEligible(enrolment.course.slug)
+    return _render(enrolment)
+
+
+def _render(enrolment: Enrolment) -> PreparedCertificate:
     record = build_record(enrolment, enrolment.user, certificates.new_code())
     pdf = certificates.render_pdf(record)
     return PreparedCertificate(record, pdf, enrolment.course.current_version_id)
@@ -155,7 +159,7 @@ def issue_certificate(
     if not _eligible(enrolment):
         raise NotEligible(enrolment.course.slug)
     if prepared is None:
-        prepared = prepare_certificate(enrolment)
+        prepared = _render(enrolment)  # eligibility was just checked
     record, pdf = prepared.record, prepared.pdf
     inserted = insert_ignoring_duplicates(
         Certificate,
