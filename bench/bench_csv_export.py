@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 import certificates  # noqa: E402
 import lessons  # noqa: E402
 from course import create_app  # noqa: E402
+from course.auth.browsers import open_browser_session  # noqa: E402
 from course.extensions import db  # noqa: E402
 from course.models import (  # noqa: E402
     Certificate,
@@ -188,6 +189,8 @@ def run(rows: int) -> dict:
             admin_id = populate(rows)
             build = time.perf_counter() - began
             admin = db.session.get(User, admin_id)
+            open_browser_session(admin, remembered=False, lifetime=timedelta(hours=1))
+            db.session.commit()
             session_id = admin.get_id()
         client = app.test_client()
         with client.session_transaction() as session:

@@ -46,6 +46,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -203,10 +204,25 @@ def session_cookies(seeded: Seeded, database_url: str) -> tuple[str, list[str]]:
     )
     serializer = app.session_interface.get_signing_serializer(app)
     now = int(time.time())
+    with app.app_context():
+        from sqlalchemy import select
+
+        from course.auth.browsers import open_browser_session
+        from course.extensions import db
+        from course.models import User
+
+        users = {user.id: user for user in db.session.scalars(select(User))}
+        session_ids = {}
+        for user_id, _email, _done in seeded.learners:
+            user = users[user_id]
+            open_browser_session(user, remembered=False, lifetime=timedelta(hours=12))
+            session_ids[user_id] = user.get_id()
+        db.session.commit()
+        db.engine.dispose()
     cookies = [
         serializer.dumps(
             {
-                "_user_id": f"{user_id}:1",
+                "_user_id": session_ids[user_id],
                 "_fresh": True,
                 "auth_signed_in_at": now,
                 "auth_seen_at": now,
@@ -215,10 +231,6 @@ def session_cookies(seeded: Seeded, database_url: str) -> tuple[str, list[str]]:
         )
         for user_id, _email, _done in seeded.learners
     ]
-    with app.app_context():
-        from course.extensions import db
-
-        db.engine.dispose()
     return app.config["SESSION_COOKIE_NAME"], cookies
 
 

@@ -59,7 +59,7 @@ def _configure_database_url(app: Flask) -> None:
 
 def _configure_extensions(app: Flask) -> None:
     from course import models  # noqa: F401  (registers the tables on the metadata)
-    from course.auth import load_user
+    from course.auth.browsers import load_signed_in_user
     from course.db import configure_sqlite
     from course.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -75,7 +75,7 @@ def _configure_extensions(app: Flask) -> None:
     login_manager.needs_refresh_message = "To keep your account safe, please sign in again."
     login_manager.needs_refresh_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(load_signed_in_user)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(app, db.engine)

@@ -94,6 +94,7 @@ def _print_purge(report: PurgeReport) -> None:
         "deleted account(s)"
     )
     click.echo(f"  IP or e-mail addresses from {report.audit_events_scrubbed} audit event(s)")
+    click.echo(f"  {report.finished_sign_ins_removed} record(s) of ended browser sign-ins")
     click.echo(
         f"Kept: {report.credit_records_past_retention} completed enrolment(s) past the credit "
         "retention period (credit records are never purged; review them with your accreditor)"

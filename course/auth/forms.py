@@ -189,3 +189,7 @@ class DeleteAccountForm(FlaskForm):
         "I understand that my account cannot be restored once it is deleted",
         validators=[InputRequired("Tick the box to confirm you want to delete your account.")],
     )
+
+
+class SignOutOthersForm(FlaskForm):
+    """A button that signs out every other browser: only the CSRF token."""

@@ -21,6 +21,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from course.auth.browsers import end_other_browser_sessions
 from course.auth.passwords import hash_password, needs_rehash, verify_password
 from course.auth.policy import password_problem
 from course.db import utcnow
@@ -308,12 +309,6 @@ def register(details: AccountDetails, password_hash: str) -> User:
     return user
 
 
-def sign_out(user: User) -> None:
-    """End every session of this account, on this device and any other."""
-    user.session_version += 1
-    db.session.flush()
-
-
 def update_profile(
     user: User,
     details: AccountDetails,
@@ -357,6 +352,7 @@ def change_password(
     """
     _check_current_password(user, current_password, ip_address)
     _set_password(user, new_password, "new_password")
+    end_other_browser_sessions(user)
     _audit(user, user, "auth.password_changed", ip_address)
     db.session.flush()
     return user

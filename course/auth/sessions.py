@@ -10,6 +10,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from course.auth.browsers import end_browser_session, open_browser_session
 from course.models import User
 
 #: Seconds since the epoch when this session signed in with a password.
@@ -29,10 +30,34 @@ def remember_duration() -> timedelta:
     return min(current_app.config["REMEMBER_COOKIE_DURATION"], MAX_REMEMBER)
 
 
+def _lifetime(remembered: bool) -> timedelta:
+    if remembered:
+        return remember_duration()
+    return current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
 def start_session(user: User, *, remember: bool) -> None:
-    """Sign the user in on a brand-new session (any earlier session data is dropped)."""
+    """Sign the user in on a brand-new session (any earlier session data is dropped).
+
+    Call it inside the write transaction: it records this browser's sign-in.
+    """
     remembered = bool(remember)
+    if current_user.is_authenticated:
+        # Signing in again on this browser (to confirm it is you) replaces its sign-in.
+        end_browser_session(current_user._get_current_object())
     session.clear()
+    open_browser_session(user, remembered=remembered, lifetime=_lifetime(remembered))
+    _log_in(user, remembered)
+
+
+def renew_session(user: User) -> None:
+    """Sign in again after the session version changed, on this browser's same sign-in."""
+    remembered = bool(session.get(REMEMBERED))
+    session.clear()
+    _log_in(user, remembered)
+
+
+def _log_in(user: User, remembered: bool) -> None:
     login_user(user, remember=remembered, duration=remember_duration())
     now = int(time.time())
     session[SIGNED_IN_AT] = now
@@ -40,13 +65,8 @@ def start_session(user: User, *, remember: bool) -> None:
     session[REMEMBERED] = remembered
 
 
-def renew_session(user: User) -> None:
-    """Sign in again after the session version changed, keeping the "remember me" choice."""
-    start_session(user, remember=bool(session.get(REMEMBERED)))
-
-
 def end_session() -> None:
-    """Sign out in this browser: forget the user, the remember cookie and the session."""
+    """Forget the user, the remember cookie and the session in this browser's cookies."""
     logout_user()
     session.clear()
     # logout_user() asked for the remember cookie to be deleted; keep that request.

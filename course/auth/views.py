@@ -11,6 +11,11 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from course.auth import bp, services
+from course.auth.browsers import (
+    end_browser_session,
+    end_other_browser_sessions,
+    signed_in_browsers,
+)
 from course.auth.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -19,6 +24,7 @@ from course.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
+    SignOutOthersForm,
 )
 from course.auth.sessions import (
     end_session,
@@ -79,10 +85,10 @@ def register():
             password_hash = services.check_registration(details, form.password.data)
             with write_transaction():
                 user = services.register(details, password_hash)
+                start_session(user, remember=False)
         except services.AuthError as exc:
             _show_error(form, exc)
         else:
-            start_session(user, remember=False)
             flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
             return redirect(safe_next(form.next.data) or _home())
     return render_template("auth/register.html", form=form)
@@ -101,8 +107,9 @@ def login():
         check = services.check_sign_in(form.email.data, form.password.data)
         with write_transaction():
             result = services.record_sign_in(check, ip_address=request.remote_addr)
+            if result.user is not None:
+                start_session(result.user, remember=form.remember.data)
         if result.user is not None:
-            start_session(result.user, remember=form.remember.data)
             flash("You are signed in.", "success")
             return redirect(safe_next(form.next.data) or _home())
         form.form_errors.append(result.message)
@@ -111,12 +118,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out, here and on every other device."""
+    """Sign out in this browser; other browsers stay signed in."""
     if current_user.is_authenticated:
-        services.sign_out(current_user._get_current_object())
+        end_browser_session(current_user._get_current_object())
         db.session.commit()
     end_session()
-    flash("You have signed out on this device and any others.", "success")
+    flash("You have signed out.", "success")
     return redirect(_home())
 
 
@@ -141,7 +148,23 @@ def profile():
             db.session.commit()
             flash("Your details are saved.", "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return render_template(
+        "auth/profile.html",
+        form=form,
+        browsers=signed_in_browsers(user),
+        sign_out_others=SignOutOthersForm(),
+    )
+
+
+@bp.post("/profile/sign-out-others")
+@fresh_login_required
+def sign_out_others():
+    """Sign out every other browser signed in to your account; this one stays."""
+    ended = end_other_browser_sessions(current_user._get_current_object())
+    db.session.commit()
+    browsers = "browser" if ended == 1 else "browsers"
+    flash(f"You are signed out on {ended} other {browsers}. This one stays signed in.", "success")
+    return redirect(url_for("auth.profile", _anchor="sign-ins"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

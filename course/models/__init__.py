@@ -20,11 +20,12 @@ from course.models.learning import (
     PostTestAttempt,
 )
 from course.models.records import AuditEvent, Certificate, CertificateStatus
-from course.models.users import Role, User
+from course.models.users import BrowserSession, Role, User
 
 __all__ = [
     "AttemptAnswer",
     "AuditEvent",
+    "BrowserSession",
     "Certificate",
     "CertificateStatus",
     "CheckResponse",

@@ -1,4 +1,4 @@
-"""Accounts and roles."""
+"""Accounts, roles and the browsers signed in to them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.db import UTCDateTime, utcnow
@@ -40,7 +40,8 @@ class User(UserMixin, db.Model):
         default=Role.LEARNER,
     )
     active: Mapped[bool] = mapped_column(default=True)
-    #: Bumped on sign-out, password change or deactivation; old sessions then fail to load.
+    #: Bumped on a password change or reset, deactivation or deletion: every browser
+    #: session made before then fails to load.
     session_version: Mapped[int] = mapped_column(default=1)
     failed_login_count: Mapped[int] = mapped_column(default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -55,8 +56,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active and self.deleted_at is None
 
+    #: The token of the browser session this object was loaded for; never stored here.
+    browser_token = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.browser_token}"
 
     def has_role(self, *roles: Role) -> bool:
         """Return True when the user holds one of the roles (admins hold every role)."""
@@ -64,3 +68,20 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class BrowserSession(db.Model):
+    """One browser signed in to an account: signing out there ends this row only."""
+
+    __tablename__ = "browser_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: SHA-256 of the random token in the session cookie; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The account's session version the row belongs to; rows of an older one are dead.
+    session_version: Mapped[int]
+    remembered: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from course import issuing
 from course.audit import record_event
+from course.auth.browsers import forget_browser_sessions
 from course.auth.services import AuthError, _check_current_password
 from course.db import utcnow
 from course.extensions import db
@@ -126,6 +127,7 @@ def pseudonymise(user: User) -> None:
     user.locked_until = None
     # A new session version signs the person out on every device.
     user.session_version += 1
+    forget_browser_sessions(user)
 
 
 def delete_account(user: User, password: str, *, ip_address: str | None = None) -> DeletionResult:

@@ -13,6 +13,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import (
     AuditEvent,
+    BrowserSession,
     Certificate,
     CheckResponse,
     Enrolment,
@@ -176,6 +177,23 @@ def _account_events(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _sign_ins(user: User) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(BrowserSession)
+        .where(BrowserSession.user_id == user.id)
+        .order_by(BrowserSession.created_at, BrowserSession.id)
+    )
+    return [
+        {
+            "signed_in_at": _time(row.created_at),
+            "kept_signed_in": row.remembered,
+            "expires_at": _time(row.expires_at),
+            "signed_out_at": _time(row.ended_at),
+        }
+        for row in rows
+    ]
+
+
 def export_user_data(user: User) -> dict[str, Any]:
     """Return everything the engine holds about the learner, as JSON-ready data."""
     enrolments = db.session.scalars(
@@ -200,6 +218,7 @@ def export_user_data(user: User) -> dict[str, Any]:
             for e in enrolments
         ],
         "account_events": _account_events(user),
+        "sign_ins": _sign_ins(user),
     }
 
 

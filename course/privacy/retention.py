@@ -7,7 +7,9 @@ What the purge may remove, and nothing else:
 - for accounts deleted more than ``DELETED_ACCOUNT_PURGE_DAYS`` ago: their unfinished
   enrolments (no credit was earned) with everything in them, their sign-in timestamps,
   the IP addresses in their audit events and any e-mail addresses in those events' details;
-- IP addresses of audit events older than ``AUDIT_IP_RETENTION_DAYS``.
+- IP addresses of audit events older than ``AUDIT_IP_RETENTION_DAYS``;
+- records of browser sign-ins that have ended, expired or been outdated: they can never
+  sign anyone in again.
 
 Credit records (a completed enrolment and its progress, answers, attempts, evaluation
 and certificates) are never touched, whatever their age: the purge only counts those past
@@ -25,11 +27,13 @@ from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from course.audit import record_event
+from course.auth.browsers import finished_browser_sessions
 from course.db import utcnow
 from course.extensions import db
 from course.models import (
     AttemptAnswer,
     AuditEvent,
+    BrowserSession,
     Certificate,
     CheckResponse,
     Enrolment,
@@ -97,6 +101,7 @@ class PurgeReport:
     rows_removed_with_them: int = 0
     audit_events_scrubbed: int = 0
     credit_records_past_retention: int = 0
+    finished_sign_ins_removed: int = 0
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -223,12 +228,14 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         Enrolment.user_id.not_in(expired_accounts),
     )
     stale_answers = _count(CheckResponse, CheckResponse.enrolment_id.in_(stale))
+    finished_sign_ins = _count(BrowserSession, *finished_browser_sessions(now))
     if apply:
         db.session.flush()
         db.session.execute(
             update(AuditEvent).where(*old_ips).values(ip_address=None), execution_options=_BULK
         )
         _delete(CheckResponse, CheckResponse.enrolment_id.in_(stale))
+        _delete(BrowserSession, *finished_browser_sessions(now))
         db.session.expire_all()
 
     accounts, totals = 0, [0, 0, 0]
@@ -253,6 +260,7 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         rows_removed_with_them=totals[1],
         audit_events_scrubbed=totals[2] + ip_events,
         credit_records_past_retention=_count(Enrolment, Enrolment.completed_at < credit_cutoff),
+        finished_sign_ins_removed=finished_sign_ins,
     )
     if apply:
         detail = {**asdict(report), "policy": asdict(policy)}

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import nullcontext
+from datetime import timedelta
 from pathlib import Path
 
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import Executable, create_engine
 from sqlalchemy.pool import NullPool
 
 import lessons
+from course.auth.browsers import open_browser_session
 from course.extensions import db
 from course.models import Course, Role, User
 from course.packages import import_package
@@ -44,6 +48,12 @@ def import_course(path: Path) -> Course:
 
 def sign_in(client: FlaskClient, user: User) -> FlaskClient:
     """Sign the client in as user without going through the sign-in form."""
+    # Use the test's own app context when it has one: a second one would wait for the
+    # first one's SQLite write lock.
+    context = nullcontext() if has_app_context() else client.application.app_context()
+    with context:
+        open_browser_session(user, remembered=False, lifetime=timedelta(hours=12))
+        db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

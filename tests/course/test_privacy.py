@@ -95,6 +95,8 @@ def test_a_learner_downloads_everything_held_about_them(app, package):  # noqa: 
     assert certificate["code"] == code and certificate["status"] == "valid"
     assert unquote(certificate["verify_url"]).endswith(f"/verify/{code}")
     assert certificate["as_issued"]["participant_name"] == "Ada Lovelace"
+    assert data["sign_ins"] and all(s["signed_in_at"] for s in data["sign_ins"])
+    assert not any("token" in key for s in data["sign_ins"] for key in s)
 
 
 def test_the_download_holds_only_the_owners_data_and_needs_a_sign_in(app, package):  # noqa: F811

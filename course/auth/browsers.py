@@ -1,0 +1,163 @@
+"""Browser sessions kept on the server, so that signing out ends one browser's sign-in.
+
+The session cookie carries ``user id:session version:token``. The token's hash names a
+``BrowserSession`` row; sign-out ends that row only, a password change ends every row but
+the current one, and a new session version (password reset, deactivation, deletion)
+outdates them all at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, or_, select, update
+
+from course.db import utcnow
+from course.extensions import db
+from course.models import BrowserSession, User
+
+_BULK = {"synchronize_session": False}
+# Every signed-in request runs this; built once, as building costs more than running it.
+_SIGNED_IN_USER = (
+    select(User)
+    .join(BrowserSession, BrowserSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        BrowserSession.token_hash == bindparam("token_hash"),
+        BrowserSession.ended_at.is_(None),
+        BrowserSession.expires_at > bindparam("now"),
+    )
+)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_browser_session(user: User, *, remembered: bool, lifetime: timedelta) -> str:
+    """Record a new sign-in for this browser; return its token, also set on ``user``."""
+    token, now = secrets.token_urlsafe(32), utcnow()
+    db.session.add(
+        BrowserSession(
+            user_id=user.id,
+            token_hash=_digest(token),
+            session_version=user.session_version,
+            remembered=remembered,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    db.session.flush()
+    user.browser_token = token
+    return token
+
+
+def load_signed_in_user(session_id: str) -> User | None:
+    """Return the user a session cookie names, or None once that sign-in has ended."""
+    try:
+        raw_id, raw_version, token = session_id.split(":", 2)
+        user_id, version = int(raw_id), int(raw_version)
+    except (ValueError, TypeError):
+        return None
+    if not token:
+        return None
+    params = {"user_id": user_id, "token_hash": _digest(token), "now": utcnow()}
+    user = db.session.scalar(_SIGNED_IN_USER, params)
+    if user is None or user.session_version != version or not user.is_active:
+        return None
+    user.browser_token = token
+    return user
+
+
+def _this_browser(user: User) -> tuple:
+    token_hash = _digest(user.browser_token)
+    return (BrowserSession.user_id == user.id, BrowserSession.token_hash == token_hash)
+
+
+def end_browser_session(user: User) -> None:
+    """Sign out the browser ``user`` was loaded for; other browsers stay signed in."""
+    db.session.execute(
+        update(BrowserSession)
+        .where(*_this_browser(user), BrowserSession.ended_at.is_(None))
+        .values(ended_at=utcnow()),
+        execution_options=_BULK,
+    )
+
+
+def end_other_browser_sessions(user: User) -> int:
+    """Sign out every other browser; this one moves to the account's session version.
+
+    Returns how many browsers were signed out.
+    """
+    others = db.session.execute(
+        update(BrowserSession)
+        .where(
+            BrowserSession.user_id == user.id,
+            BrowserSession.token_hash != _digest(user.browser_token),
+            BrowserSession.ended_at.is_(None),
+            BrowserSession.session_version == user.session_version,
+            BrowserSession.expires_at > utcnow(),
+        )
+        .values(ended_at=utcnow()),
+        execution_options=_BULK,
+    ).rowcount
+    db.session.execute(
+        update(BrowserSession)
+        .where(*_this_browser(user))
+        .values(session_version=user.session_version),
+        execution_options=_BULK,
+    )
+    return others
+
+
+@dataclass(frozen=True)
+class SignedInBrowser:
+    """A browser still signed in to the account, as its owner sees it."""
+
+    signed_in_at: datetime
+    remembered: bool
+    expires_at: datetime
+    is_this_browser: bool
+
+
+def signed_in_browsers(user: User) -> list[SignedInBrowser]:
+    """Return the browsers still signed in to the account, newest sign-in first."""
+    this_one = _digest(user.browser_token)
+    rows = db.session.scalars(
+        select(BrowserSession)
+        .where(
+            BrowserSession.user_id == user.id,
+            BrowserSession.ended_at.is_(None),
+            BrowserSession.session_version == user.session_version,
+            BrowserSession.expires_at > utcnow(),
+        )
+        .order_by(BrowserSession.created_at.desc(), BrowserSession.id.desc())
+    )
+    return [
+        SignedInBrowser(row.created_at, row.remembered, row.expires_at, row.token_hash == this_one)
+        for row in rows
+    ]
+
+
+def forget_browser_sessions(user: User) -> None:
+    """Delete every sign-in record of the account (its deletion keeps none)."""
+    db.session.execute(
+        delete(BrowserSession).where(BrowserSession.user_id == user.id), execution_options=_BULK
+    )
+
+
+def finished_browser_sessions(now: datetime) -> tuple:
+    """Conditions for sign-in records that can never load anyone again."""
+    current_version = (
+        select(User.session_version).where(User.id == BrowserSession.user_id).scalar_subquery()
+    )
+    return (
+        or_(
+            BrowserSession.ended_at.is_not(None),
+            BrowserSession.expires_at <= now,
+            BrowserSession.session_version != current_version,
+        ),
+    )
