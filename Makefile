@@ -29,12 +29,18 @@ run: $(VENV)/.installed-run
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Lint and run the whole test suite (SQLite; PostgreSQL too when PG_TEST_URL is set).
+## Tests of the app in-process run in TEST_WORKERS processes at once; those that start
+## servers, browsers or many learners (markers browser, concurrency, ops) run one at a time.
+TEST_WORKERS ?= 2
+SERIAL := browser or concurrency or ops
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL))"
+	$(BIN)/python -m pytest -p no:xdist -m "$(SERIAL)"
 	@if [ -n "$$PG_TEST_URL" ]; then \
 		echo "== course tests against PostgreSQL =="; \
-		TEST_DATABASE_URL="$$PG_TEST_URL" $(BIN)/python -m pytest tests/course -m "not browser"; \
+		TEST_DATABASE_URL="$$PG_TEST_URL" $(BIN)/python -m pytest -n $(TEST_WORKERS) \
+			tests/course -m "not ($(SERIAL))"; \
 	fi
 
 lint: $(VENV)/.installed-test

@@ -368,7 +368,10 @@ def production_settings(tmp_path: Path, secret: str) -> type[ProductionConfig]:
 
 
 @pytest.mark.parametrize(
-    "secret", ["dev-only-not-secret", "", "short", "x" * 31, secrets.token_hex(15)]
+    "secret",
+    ["dev-only-not-secret", "", "short", "x" * 31, secrets.token_hex(15)],
+    # Named, not shown: the random one must get the same id in every test process.
+    ids=["default", "empty", "short", "31-characters", "random-30-characters"],
 )
 def test_production_refuses_a_default_or_short_secret_key(tmp_path, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
