@@ -319,9 +319,26 @@ class Journey:
         expect(page.get_by_role("link", name=server.title)).to_have_count(2)  # row, certificate
         self.audit("transcript")
 
+    def profile_and_sign_out(self) -> None:
+        page, server = self.page, self.server
+        nav = page.get_by_role("navigation", name="Account")
+        nav.get_by_role("link", name="Profile").click()
+        expect(self.heading()).to_have_text("Your profile")
+        expect(page.get_by_label("Full name")).to_have_value(self.name)
+        sign_ins = page.locator("h2#sign-ins + ul > li")
+        expect(sign_ins).to_have_count(1)
+        expect(sign_ins).to_contain_text("This browser")
+        expect(page.get_by_text("You are not signed in anywhere else.")).to_be_visible()
+        self.audit("profile")
+        nav.get_by_role("button", name="Sign out").click()
+        expect(page.locator(".flashes")).to_have_text("You have signed out.")
+        page.goto(server.url + "/me")
+        expect(self.heading()).to_have_text("Sign in")  # the transcript needs a sign-in again
+
     def whole_course(self) -> None:
         self.sign_up()
         self.lessons()
         self.fail_then_pass()
         self.evaluation()
         self.completion()
+        self.profile_and_sign_out()

@@ -1,7 +1,8 @@
 """A new learner takes the whole course in a real browser, with and without JavaScript.
 
 Register, every lesson and knowledge check, fail the post-test once, pass it, fill in
-the evaluation, see the completion page and the transcript. With JavaScript on, axe-core
+the evaluation, see the completion page, the transcript and the profile with this
+browser's sign-in, and sign out. With JavaScript on, axe-core
 checks every page type and the knowledge-check feedback must arrive in place.
 """
 
@@ -21,6 +22,7 @@ PAGE_TYPES = {
     "evaluation with errors",
     "completion",
     "transcript",
+    "profile",
 }
 
 
