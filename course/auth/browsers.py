@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
 
 from course.db import utcnow
 from course.extensions import db
@@ -92,6 +92,7 @@ def end_other_browser_sessions(user: User) -> int:
 
     Returns how many browsers were signed out.
     """
+    now = utcnow()
     others = db.session.execute(
         update(BrowserSession)
         .where(
@@ -99,9 +100,9 @@ def end_other_browser_sessions(user: User) -> int:
             BrowserSession.token_hash != _digest(user.browser_token),
             BrowserSession.ended_at.is_(None),
             BrowserSession.session_version == user.session_version,
-            BrowserSession.expires_at > utcnow(),
+            BrowserSession.expires_at > now,
         )
-        .values(ended_at=utcnow()),
+        .values(ended_at=now),
         execution_options=_BULK,
     ).rowcount
     db.session.execute(
@@ -149,15 +150,13 @@ def forget_browser_sessions(user: User) -> None:
     )
 
 
-def finished_browser_sessions(now: datetime) -> tuple:
-    """Conditions for sign-in records that can never load anyone again."""
+def finished_browser_sessions(now: datetime) -> ColumnElement[bool]:
+    """The condition for sign-in records that can never load anyone again."""
     current_version = (
         select(User.session_version).where(User.id == BrowserSession.user_id).scalar_subquery()
     )
-    return (
-        or_(
-            BrowserSession.ended_at.is_not(None),
-            BrowserSession.expires_at <= now,
-            BrowserSession.session_version != current_version,
-        ),
+    return or_(
+        BrowserSession.ended_at.is_not(None),
+        BrowserSession.expires_at <= now,
+        BrowserSession.session_version != current_version,
     )

@@ -228,14 +228,14 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         Enrolment.user_id.not_in(expired_accounts),
     )
     stale_answers = _count(CheckResponse, CheckResponse.enrolment_id.in_(stale))
-    finished_sign_ins = _count(BrowserSession, *finished_browser_sessions(now))
+    finished_sign_ins = _count(BrowserSession, finished_browser_sessions(now))
     if apply:
         db.session.flush()
         db.session.execute(
             update(AuditEvent).where(*old_ips).values(ip_address=None), execution_options=_BULK
         )
         _delete(CheckResponse, CheckResponse.enrolment_id.in_(stale))
-        _delete(BrowserSession, *finished_browser_sessions(now))
+        _delete(BrowserSession, finished_browser_sessions(now))
         db.session.expire_all()
 
     accounts, totals = 0, [0, 0, 0]
