@@ -77,6 +77,16 @@ def _this_browser(user: User) -> tuple:
     return (BrowserSession.user_id == user.id, BrowserSession.token_hash == token_hash)
 
 
+def _live(user: User, now: datetime) -> tuple:
+    """Conditions for the account's sign-in records that can still sign someone in."""
+    return (
+        BrowserSession.user_id == user.id,
+        BrowserSession.ended_at.is_(None),
+        BrowserSession.session_version == user.session_version,
+        BrowserSession.expires_at > now,
+    )
+
+
 def end_browser_session(user: User) -> None:
     """Sign out the browser ``user`` was loaded for; other browsers stay signed in."""
     db.session.execute(
@@ -95,13 +105,7 @@ def end_other_browser_sessions(user: User) -> int:
     now = utcnow()
     others = db.session.execute(
         update(BrowserSession)
-        .where(
-            BrowserSession.user_id == user.id,
-            BrowserSession.token_hash != _digest(user.browser_token),
-            BrowserSession.ended_at.is_(None),
-            BrowserSession.session_version == user.session_version,
-            BrowserSession.expires_at > now,
-        )
+        .where(*_live(user, now), BrowserSession.token_hash != _digest(user.browser_token))
         .values(ended_at=now),
         execution_options=_BULK,
     ).rowcount
@@ -129,12 +133,7 @@ def signed_in_browsers(user: User) -> list[SignedInBrowser]:
     this_one = _digest(user.browser_token)
     rows = db.session.scalars(
         select(BrowserSession)
-        .where(
-            BrowserSession.user_id == user.id,
-            BrowserSession.ended_at.is_(None),
-            BrowserSession.session_version == user.session_version,
-            BrowserSession.expires_at > utcnow(),
-        )
+        .where(*_live(user, utcnow()))
         .order_by(BrowserSession.created_at.desc(), BrowserSession.id.desc())
     )
     return [
