@@ -94,8 +94,14 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
-    """End the current (read) transaction, run the block in a write transaction, commit."""
+def write_transaction(
+    *, commit_on: type[BaseException] | tuple[type[BaseException], ...] = ()
+) -> Iterator[None]:
+    """End the current (read) transaction, run the block in a write transaction, commit.
+
+    An exception rolls the block back, except those in ``commit_on``: refusals that
+    still record something (a wrong password counts towards the throttle) commit first.
+    """
     from course.extensions import db
 
     db.session.commit()
@@ -105,6 +111,9 @@ def write_transaction() -> Iterator[None]:
     try:
         yield
         db.session.commit()
+    except commit_on:
+        db.session.commit()
+        raise
     except BaseException:
         db.session.rollback()
         raise

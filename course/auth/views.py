@@ -10,7 +10,7 @@ from flask_login import current_user, fresh_login_required, login_fresh
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from course.auth import bp, services
+from course.auth import bp, resets, services, signin
 from course.auth.browsers import (
     end_browser_session,
     end_other_browser_sessions,
@@ -49,7 +49,7 @@ def _home() -> str:
     return url_for("learn.catalogue")
 
 
-def _show_error(form: FlaskForm, exc: services.AuthError) -> None:
+def _show_error(form: FlaskForm, exc: signin.AuthError) -> None:
     """Attach a service's refusal to its field, or to the form as a whole."""
     if exc.field and exc.field in form:
         field = form[exc.field]
@@ -86,7 +86,7 @@ def register():
             with write_transaction():
                 user = services.register(details, password_hash)
                 start_session(user, remember=False)
-        except services.AuthError as exc:
+        except signin.AuthError as exc:
             _show_error(form, exc)
         else:
             flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
@@ -104,9 +104,9 @@ def login():
     email = current_user.email if current_user.is_authenticated else None
     form = LoginForm(next=request.args.get("next"), email=email)
     if form.validate_on_submit():
-        check = services.check_sign_in(form.email.data, form.password.data)
+        check = signin.check_sign_in(form.email.data, form.password.data)
         with write_transaction():
-            result = services.record_sign_in(check, ip_address=request.remote_addr)
+            result = signin.record_sign_in(check, ip_address=request.remote_addr)
             if result.user is not None:
                 start_session(result.user, remember=form.remember.data)
         if result.user is not None:
@@ -129,23 +129,20 @@ def logout():
 
 @bp.route("/profile", methods=["GET", "POST"])
 @fresh_login_required
+@reads_first
 def profile():
     """Show and edit your details: name, e-mail address, licence and profession."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
+        details = form.account_details()
         try:
-            services.update_profile(
-                user,
-                form.account_details(),
-                current_password=form.current_password.data,
-                ip_address=request.remote_addr,
-            )
-        except services.AuthError as exc:
-            db.session.commit()  # a wrong password still counts towards the throttle
+            check = services.check_profile_change(user, details, form.current_password.data)
+            with write_transaction(commit_on=signin.AuthError):
+                services.update_profile(user, details, check, ip_address=request.remote_addr)
+        except signin.AuthError as exc:
             _show_error(form, exc)
         else:
-            db.session.commit()
             flash("Your details are saved.", "success")
             return redirect(url_for("auth.profile"))
     return render_template(
@@ -169,23 +166,21 @@ def sign_out_others():
 
 @bp.route("/password", methods=["GET", "POST"])
 @fresh_login_required
+@reads_first
 def change_password():
     """Change your password; other devices are signed out."""
     user = current_user._get_current_object()
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        change = services.check_password_change(
+            user, form.current_password.data, form.new_password.data
+        )
         try:
-            services.change_password(
-                user,
-                form.current_password.data,
-                form.new_password.data,
-                ip_address=request.remote_addr,
-            )
-        except services.AuthError as exc:
-            db.session.commit()  # a wrong password still counts towards the throttle
+            with write_transaction(commit_on=signin.AuthError):
+                services.change_password(user, change, ip_address=request.remote_addr)
+        except signin.AuthError as exc:
             _show_error(form, exc)
         else:
-            db.session.commit()
             renew_session(user)
             flash("Your password is changed. Any other devices have been signed out.", "success")
             return redirect(url_for("auth.profile"))
@@ -198,7 +193,7 @@ def reset_request():
     """Ask for a password-reset link by e-mail."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.send_password_reset(form.email.data, link_for=_reset_link)
+        resets.send_password_reset(form.email.data, link_for=_reset_link)
         return redirect(url_for("auth.reset_sent"))
     return render_template("auth/reset_request.html", form=form)
 
@@ -212,24 +207,24 @@ def reset_sent():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@reads_first
 def reset_password(token: str):
     """Choose a new password from an e-mailed link; the link works once."""
-    try:
-        user = services.user_for_reset_token(token)
-    except services.ResetLinkError as exc:
-        page = render_template("auth/reset_link_problem.html", problem=exc.problem.value)
-        return _private(page, 400)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.new_password.data, ip_address=request.remote_addr)
-        except services.AuthError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
+    try:
+        user = resets.user_for_reset_token(token)
+        if form.validate_on_submit():
+            new_hash = services.check_new_password(user, form.new_password.data)
+            with write_transaction():
+                resets.reset_password(token, new_hash, ip_address=request.remote_addr)
             end_session()
             flash("Your password is changed. Please sign in with your new password.", "success")
             return redirect(url_for("auth.login"))
+    except resets.ResetLinkError as exc:
+        page = render_template("auth/reset_link_problem.html", problem=exc.problem.value)
+        return _private(page, 400)
+    except signin.AuthError as exc:
+        _show_error(form, exc)
     return _private(render_template("auth/reset_password.html", form=form, user=user))
 
 
@@ -247,18 +242,19 @@ def download_data():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @fresh_login_required
+@reads_first
 def delete_account():
     """Delete your account after confirming your password; credit records stay, pseudonymised."""
     user = current_user._get_current_object()
     form = DeleteAccountForm()
     if form.validate_on_submit():
+        check = signin.check_password(user, form.password.data)
         try:
-            deletion.delete_account(user, form.password.data, ip_address=request.remote_addr)
-        except services.AuthError as exc:
-            db.session.commit()  # a wrong password still counts towards the throttle
+            with write_transaction(commit_on=signin.AuthError):
+                deletion.delete_account(user, check, ip_address=request.remote_addr)
+        except signin.AuthError as exc:
             _show_error(form, exc)
         else:
-            db.session.commit()
             end_session()
             flash("Your account is deleted and you are signed out everywhere.", "success")
             return redirect(_home())

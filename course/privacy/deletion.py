@@ -16,7 +16,7 @@ from sqlalchemy import select
 from course import issuing
 from course.audit import record_event
 from course.auth.browsers import forget_browser_sessions
-from course.auth.services import AuthError, _check_current_password
+from course.auth.signin import AuthError, PasswordCheck, confirm_password
 from course.db import utcnow
 from course.extensions import db
 from course.maintenance.invariants import uncertified_completions
@@ -130,15 +130,19 @@ def pseudonymise(user: User) -> None:
     forget_browser_sessions(user)
 
 
-def delete_account(user: User, password: str, *, ip_address: str | None = None) -> DeletionResult:
-    """Delete the learner's account after checking their password; keep credit records.
+def delete_account(
+    user: User, password: PasswordCheck, *, ip_address: str | None = None
+) -> DeletionResult:
+    """Delete the learner's account once their password is confirmed; keep credit records.
+
+    ``password`` comes from ``signin.check_password``, run before the write transaction.
 
     :raise AuthError: for staff accounts, and when the password is wrong (which counts
         towards sign-in throttling, so the caller commits then too).
     """
     if user.role != Role.LEARNER:
         raise AuthError(STAFF_REFUSAL)
-    _check_current_password(user, password, ip_address)
+    confirm_password(password, ip_address=ip_address, field="password")
     issued = _issue_missing_certificates(user)
     comments = _clear_comments(user)
     preview = deletion_preview(user)

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select
 
-from course.auth import services
+from course.auth import services, signin
 from course.auth.passwords import hash_password, verify_password
 from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
@@ -215,7 +215,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer_and_cost(
         calls.append(password)
         return verify_password(stored_hash, password)
 
-    monkeypatch.setattr(services, "verify_password", counting_verify)
+    monkeypatch.setattr(signin, "verify_password", counting_verify)
     wrong = sign_in(client, password="not the password")
     unknown = sign_in(client, email="nobody@example.com", password="not the password")
     assert wrong.status_code == unknown.status_code == 200

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from course.auth import services
+from course.auth import resets
 from course.extensions import db
 from course.models import AuditEvent, User
 from course.users import create_user
@@ -179,7 +179,7 @@ def test_damaged_link_is_refused(app: Flask, client: FlaskClient, inbox: Inbox) 
     assert response.status_code == 400
     assert "This link is not complete" in text(response)
     with app.app_context():
-        forged = URLSafeTimedSerializer("not-our-key", salt=services.RESET_SALT)
+        forged = URLSafeTimedSerializer("not-our-key", salt=resets.RESET_SALT)
         token = forged.dumps({"uid": 1, "fp": "x"})
     assert "This link is not complete" in text(client.get(f"/auth/reset/{token}"))
 

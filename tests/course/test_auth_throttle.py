@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from course.auth import services
+from course.auth import resets, signin
 from course.auth.passwords import verify_password
 from course.db import utcnow
 from course.extensions import db
@@ -63,7 +63,7 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append(password)
         return verify_password(stored_hash, password)
 
-    monkeypatch.setattr(services, "verify_password", counting_verify)
+    monkeypatch.setattr(signin, "verify_password", counting_verify)
     return calls
 
 
@@ -72,7 +72,7 @@ def test_five_failures_start_a_wait_in_which_no_password_is_checked(
 ) -> None:
     make_user(app)
     clock = [utcnow()]
-    monkeypatch.setattr(services, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(signin, "utcnow", lambda: clock[0])
     for _ in range(5):
         assert WRONG_MESSAGE in text(sign_in(client, password="a wrong guess"))
     assert len(hashes) == 5
@@ -116,7 +116,7 @@ def test_the_wait_doubles_and_is_capped_at_15_minutes(
 def test_wait_seconds(app: Flask, failures: int, wait: int) -> None:
     now = utcnow()
     user = User(failed_login_count=failures, last_failed_login_at=now)
-    assert services.wait_seconds(user, now) == wait
+    assert signin.wait_seconds(user, now) == wait
 
 
 def test_one_hundred_failures_lock_the_account_until_a_password_reset(
@@ -142,7 +142,7 @@ def test_one_hundred_failures_lock_the_account_until_a_password_reset(
             "1",
             None,
         )
-        token = services.make_reset_token(user)
+        token = resets.make_reset_token(user)
 
     # A password reset unlocks it.
     response = client.post(f"/auth/reset/{token}", data={"new_password": "a fresh start today"})
@@ -215,7 +215,7 @@ def _while_hashing(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) 
         action()
         return matched
 
-    monkeypatch.setattr(services, "verify_password", verify_then_act)
+    monkeypatch.setattr(signin, "verify_password", verify_then_act)
 
 
 def _update_account_elsewhere(**values: object) -> Callable[[], None]:
@@ -264,7 +264,7 @@ def test_an_account_locked_while_the_password_was_checked_stays_locked(
     make_user(app)
 
     locked_by_parallel_failures = _update_account_elsewhere(
-        failed_login_count=100, locked_until=services.LOCKED_UNTIL_RESET
+        failed_login_count=100, locked_until=signin.LOCKED_UNTIL_RESET
     )
     _while_hashing(monkeypatch, locked_by_parallel_failures)
     response = sign_in(client)  # the right password, but too late
