@@ -12,7 +12,8 @@ from course import create_app
 from course.extensions import db
 from tests.course.factories import PASSWORD, import_course, make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
-from tests.live_servers import Browser, app_environment, gunicorn, gunicorn_available, quick_package
+from tests.live_client import Browser
+from tests.live_servers import app_environment, gunicorn, gunicorn_available, quick_package
 
 pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="needs gunicorn")
 

@@ -49,7 +49,8 @@ from course.models import (
 from course.models.records import Certificate
 from course.packages import import_package
 from course.users import create_user
-from tests.live_servers import Form, Page, app_environment, forms_in, gunicorn, quick_package
+from tests.live_client import Form, Page, forms_in
+from tests.live_servers import app_environment, gunicorn, quick_package
 
 pytestmark = [
     pytest.mark.concurrency,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import lessons
-from tests.live_servers import Browser, Form, Page, forms_in
+from tests.live_client import Browser, Form, Page, forms_in
 
 PASSWORD = "walnut harbour cinema ninety"
 

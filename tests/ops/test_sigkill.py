@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.live_client import Browser
 from tests.live_servers import (
     MINIMAL,
-    Browser,
     Gunicorn,
     app_environment,
     flask_cli,

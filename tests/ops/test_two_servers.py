@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_client import Browser
 from tests.live_servers import (
     MINIMAL,
-    Browser,
     Gunicorn,
     Nginx,
     app_environment,
