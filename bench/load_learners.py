@@ -44,14 +44,17 @@ import secrets
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# Beside this file: the seeded database, the HTTP client and the CPU counters.
+from learner_http import Client, HttpError, Stats  # noqa: E402
+from learner_seed import CONTENT, PASSWORD, SLUG, Course, Seeded, seed, session_cookies  # noqa: E402
+from proc_cpu import cpu_ticks, machine_ticks, postgres_pids, same_priority  # noqa: E402
 
 from tests.live_servers import (  # noqa: E402
     app_environment,
@@ -59,308 +62,7 @@ from tests.live_servers import (  # noqa: E402
     gunicorn,
 )
 
-CONTENT = ROOT / "content"
-SLUG = "running-behavior"
-PASSWORD = "walnut harbour cinema ninety"
 P95_LIMIT_MS = 100.0
-REQUEST_TIMEOUT = 30.0
-
-
-# -- the database ------------------------------------------------------------------------
-
-
-@dataclass
-class Course:
-    """What learners need to know of the course, read back after the import."""
-
-    lessons: list[str]  # slugs in order
-    checks: dict[str, list[str]]  # lesson slug -> check keys
-    right: dict[str, list[str]]  # question key -> correct choice keys
-
-
-@dataclass
-class Seeded:
-    course: Course
-    #: per learner: (user id, email, lessons already done)
-    learners: list[tuple[int, str, int]]
-    secret_key: str
-
-
-def seed(database_url: str, count: int, secret_key: str) -> Seeded:
-    """Create the schema, import the course and seed ``count`` learners in place."""
-    from sqlalchemy import insert, select
-
-    import lessons as lesson_loader
-    from course import create_app
-    from course.auth.passwords import hash_password
-    from course.db import utcnow
-    from course.extensions import db
-    from course.models import CheckResponse, Enrolment, LessonProgress, Role, User
-    from course.models import Course as CourseRow
-    from course.packages import import_package
-
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret_key}
-    )
-    rng = random.Random(count)
-    with app.app_context():
-        db.create_all()
-        import_package(lesson_loader.load_package(CONTENT / SLUG))
-        db.session.commit()
-        course_row = db.session.scalar(select(CourseRow).where(CourseRow.slug == SLUG))
-        live = course_row.live_lessons
-        course = Course(
-            lessons=[lesson.slug for lesson in live],
-            checks={lesson.slug: [q.key for q in lesson.live_checks] for lesson in live},
-            right={},
-        )
-        questions = [q for lesson in live for q in lesson.live_checks]
-        from course.models import Question, QuestionKind
-
-        questions += list(
-            db.session.scalars(
-                select(Question).where(
-                    Question.course_id == course_row.id, Question.kind == QuestionKind.POST_TEST
-                )
-            )
-        )
-        course.right = {q.key: [c.key for c in q.choices if c.is_correct] for q in questions}
-
-        now = utcnow()
-        password_hash = hash_password(PASSWORD)
-        users = [
-            {
-                "email": f"bench{n}@example.org",
-                "password_hash": password_hash,
-                "full_name": f"Bench Learner {n}",
-                "role": Role.LEARNER,
-                "created_at": now,
-            }
-            for n in range(count)
-        ]
-        for start in range(0, count, 5000):
-            db.session.execute(insert(User), users[start : start + 5000])
-        ids = dict(db.session.execute(select(User.email, User.id)).all())
-        done = {n: rng.randint(0, len(live)) for n in range(count)}
-        enrolled = [n for n in range(count) if done[n] > 0]
-        db.session.execute(
-            insert(Enrolment),
-            [
-                {
-                    "user_id": ids[f"bench{n}@example.org"],
-                    "course_id": course_row.id,
-                    "enrolled_at": now,
-                }
-                for n in enrolled
-            ],
-        )
-        enrolments = dict(db.session.execute(select(Enrolment.user_id, Enrolment.id)).all())
-        progress, responses = [], []
-        version = course_row.current_version_id
-        for n in enrolled:
-            enrolment = enrolments[ids[f"bench{n}@example.org"]]
-            for lesson in live[: done[n]]:
-                progress.append(
-                    {
-                        "enrolment_id": enrolment,
-                        "lesson_id": lesson.id,
-                        "started_at": now,
-                        "last_seen_at": now,
-                        "reached_end_at": now,
-                        "completed_at": now,
-                        "active_seconds": 600,
-                    }
-                )
-                for q in lesson.live_checks:
-                    responses.append(
-                        {
-                            "enrolment_id": enrolment,
-                            "question_id": q.id,
-                            "version_id": version,
-                            "selected": course.right[q.key],
-                            "is_correct": True,
-                            "created_at": now,
-                            "submission_key": secrets.token_urlsafe(24),
-                        }
-                    )
-        for rows, model in ((progress, LessonProgress), (responses, CheckResponse)):
-            for start in range(0, len(rows), 5000):
-                db.session.execute(insert(model), rows[start : start + 5000])
-        db.session.commit()
-        learners = [
-            (ids[f"bench{n}@example.org"], f"bench{n}@example.org", done[n]) for n in range(count)
-        ]
-        db.session.remove()
-        db.engine.dispose()
-    return Seeded(course, learners, secret_key)
-
-
-def session_cookies(seeded: Seeded, database_url: str) -> tuple[str, list[str]]:
-    """Return the session cookie name and a signed-in session cookie per learner."""
-    from course import create_app
-
-    app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": seeded.secret_key}
-    )
-    serializer = app.session_interface.get_signing_serializer(app)
-    now = int(time.time())
-    with app.app_context():
-        from sqlalchemy import select
-
-        from course.auth.browsers import open_browser_session
-        from course.extensions import db
-        from course.models import User
-
-        users = {user.id: user for user in db.session.scalars(select(User))}
-        session_ids = {}
-        for user_id, _email, _done in seeded.learners:
-            user = users[user_id]
-            open_browser_session(user, remembered=False, lifetime=timedelta(hours=12))
-            session_ids[user_id] = user.get_id()
-        db.session.commit()
-        db.engine.dispose()
-    cookies = [
-        serializer.dumps(
-            {
-                "_user_id": session_ids[user_id],
-                "_fresh": True,
-                "auth_signed_in_at": now,
-                "auth_seen_at": now,
-                "auth_remembered": False,
-            }
-        )
-        for user_id, _email, _done in seeded.learners
-    ]
-    return app.config["SESSION_COOKIE_NAME"], cookies
-
-
-# -- HTTP ------------------------------------------------------------------------------
-
-
-class HttpError(Exception):
-    """A request that did not get a usable answer (connection, timeout, 4xx/5xx)."""
-
-
-@dataclass
-class Stats:
-    """Latencies by request kind, inside the measuring window."""
-
-    window: tuple[float, float] = (0.0, 0.0)
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    examples: list[str] = field(default_factory=list)
-    #: how late the generator's own event loop woke up (seconds), inside the window
-    loop_lags: list[float] = field(default_factory=list)
-
-    def counts(self, at: float) -> bool:
-        return self.window[0] <= at < self.window[1]
-
-    def error(self, kind: str, what: str) -> None:
-        self.errors[kind] += 1
-        if len(self.examples) < 10:
-            self.examples.append(f"{kind}: {what}")
-
-
-RESPONSE_HEAD = re.compile(rb"HTTP/1\.[01] (\d{3})")
-
-
-class Client:
-    """One learner's browser: cookies, a client address, plain HTTP/1.1 per request."""
-
-    def __init__(self, port: int, address: str, stats: Stats) -> None:
-        self.port, self.address, self.stats = port, address, stats
-        self.cookies: dict[str, str] = {}
-
-    async def request(
-        self,
-        kind: str,
-        path: str,
-        form: list[tuple[str, str]] | None = None,
-        accept: str = "text/html",
-    ) -> tuple[int, str, dict[str, str], bytes]:
-        """Send one request and follow redirects; return status, final path, headers, body."""
-        method = "GET" if form is None else "POST"
-        body = urlencode(form).encode() if form is not None else b""
-        for _hop in range(5):
-            status, headers, data = await self._once(kind, method, path, body, accept)
-            if status in (301, 302, 303, 307, 308):
-                path = urlsplit(headers["location"]).path or "/"
-                method, body, kind = "GET", b"", kind + ">"
-                continue
-            if status >= 400:
-                self.stats.error(kind, f"HTTP {status} {path}")
-                raise HttpError(f"{status} {path}")
-            return status, path, headers, data
-        raise HttpError("redirect loop")
-
-    async def _once(self, kind, method, path, body, accept):
-        lines = [
-            f"{method} {path} HTTP/1.1",
-            f"Host: 127.0.0.1:{self.port}",
-            "Connection: close",
-            f"Accept: {accept}",
-            f"X-Forwarded-For: {self.address}",
-            "User-Agent: load-learners",
-        ]
-        if self.cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        if method == "POST":
-            lines += [
-                "Content-Type: application/x-www-form-urlencoded",
-                f"Content-Length: {len(body)}",
-            ]
-        payload = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-        started = time.monotonic()
-        writer = None
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", self.port), REQUEST_TIMEOUT
-            )
-            writer.write(payload)
-            raw = await asyncio.wait_for(reader.read(-1), REQUEST_TIMEOUT)
-        except (TimeoutError, OSError) as exc:
-            self.stats.error(kind, f"{type(exc).__name__} {path}")
-            raise HttpError(str(exc)) from exc
-        finally:
-            if writer is not None:
-                writer.close()
-        elapsed = time.monotonic() - started
-        head, _, data = raw.partition(b"\r\n\r\n")
-        match = RESPONSE_HEAD.match(head)
-        if match is None:
-            self.stats.error(kind, f"bad response {path}")
-            raise HttpError("bad response")
-        status = int(match[1])
-        headers: dict[str, str] = {}
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.decode("latin-1").partition(":")
-            name, value = name.strip().lower(), value.strip()
-            if name == "set-cookie":
-                cookie, _, attributes = value.partition(";")
-                key, _, val = cookie.partition("=")
-                if "max-age=0" in attributes.lower() or not val:
-                    self.cookies.pop(key, None)
-                else:
-                    self.cookies[key] = val
-            else:
-                headers[name] = value
-        if "chunked" in headers.get("transfer-encoding", ""):
-            data = _unchunk(data)
-        if self.stats.counts(started):
-            self.stats.latencies[kind].append(elapsed)
-        return status, headers, data
-
-
-def _unchunk(data: bytes) -> bytes:
-    out, rest = [], data
-    while rest:
-        size_line, _, rest = rest.partition(b"\r\n")
-        size = int(size_line.split(b";")[0] or b"0", 16)
-        if size == 0:
-            break
-        out.append(rest[:size])
-        rest = rest[size + 2 :]
-    return b"".join(out)
 
 
 # -- a learner ---------------------------------------------------------------------------
@@ -494,50 +196,6 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
 # -- measuring ---------------------------------------------------------------------------
 
 
-def _cpu_ticks(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
-def _postgres_pids(database: str | None) -> list[int]:
-    if not database:
-        return []
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"postgres:" in command and f" {database} ".encode() in command:
-                found.append(int(entry.name))
-    return found
-
-
-def _same_priority(pids: list[int]) -> None:
-    """Give the database's server processes this script's niceness (run under nice -n)."""
-    mine = os.getpriority(os.PRIO_PROCESS, 0)
-    for pid in pids:
-        try:
-            os.setpriority(os.PRIO_PROCESS, pid, mine)
-        except OSError:
-            pass
-
-
-def _machine_ticks() -> tuple[int, int, int]:
-    """Return the machine's total, idle and stolen CPU ticks (steal: the host's other VMs)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    steal = values[7] if len(values) > 7 else 0
-    return sum(values), idle, steal
-
-
 @dataclass
 class Level:
     learners: int
@@ -627,12 +285,12 @@ def run_level(args: argparse.Namespace, count: int) -> Level:
                     pids = [server.process.pid, *server.worker_pids()]
                     database = urlsplit(database_url).path.lstrip("/")
                     if label == "start":
-                        _same_priority(_postgres_pids(database))
+                        same_priority(postgres_pids(database))
                     marks[label] = (
-                        _machine_ticks(),
+                        machine_ticks(),
                         resource.getrusage(resource.RUSAGE_SELF),
-                        _cpu_ticks(pids),
-                        _cpu_ticks(_postgres_pids(database if args.database != "sqlite" else None)),
+                        cpu_ticks(pids),
+                        cpu_ticks(postgres_pids(database if args.database != "sqlite" else None)),
                         time.monotonic(),
                     )
 
