@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,10 @@ from course.users import create_user
 
 _serial = itertools.count(1)
 PASSWORD = "correct horse battery staple"
+# Flask-WTF's hidden field (attributes in either order) or the page's meta tag.
+_CSRF_TOKEN = re.compile(
+    r'name="csrf_token"(?: type="hidden")? value="([^"]+)"|name="csrf-token" content="([^"]+)"'
+)
 
 
 def make_user(role: Role = Role.LEARNER, **fields: str) -> User:
@@ -77,3 +82,10 @@ def write_elsewhere_without_waiting(statement: Executable) -> None:
     with db.engine.begin() as connection:
         connection.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
         connection.execute(statement)
+
+
+def csrf_token_in(page: str) -> str:
+    """Return the first CSRF token a page carries, as a browser would send it back."""
+    found = _CSRF_TOKEN.search(page)
+    assert found, "the page carries no CSRF token"
+    return found.group(1) or found.group(2)

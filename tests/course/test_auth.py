@@ -19,7 +19,7 @@ from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
 from course.models import AuditEvent, User
 from course.users import create_user, find_user_by_email
-from tests.course.factories import write_elsewhere_without_waiting
+from tests.course.factories import csrf_token_in, write_elsewhere_without_waiting
 
 PASSWORD = "correct horse battery staple"
 WRONG_MESSAGE = "That e-mail address and password do not match an account."
@@ -565,7 +565,7 @@ def test_posts_without_a_csrf_token_are_refused(make_app: Callable[..., Flask]) 
     assert not signed_in(client)
 
     page = text(client.get("/auth/login"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     assert sign_in(client, csrf_token=token).status_code == 302
     assert signed_in(client)
     assert client.post("/auth/logout").status_code == 400  # no token: still signed in

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from course.db import utcnow
 from course.extensions import db
 from course.models import BrowserSession, User
+from tests.course.factories import csrf_token_in
 from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
 
 
@@ -96,7 +97,7 @@ def test_signing_out_others_needs_the_form_token(make_app) -> None:
     laptop, phone = _browsers(app, 2)
     for browser in (laptop, phone):
         page = text(browser.get("/auth/login"))
-        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        token = csrf_token_in(page)
         sign_in(browser, csrf_token=token)
     assert laptop.post("/auth/profile/sign-out-others").status_code == 400
     assert signed_in(phone)

@@ -18,7 +18,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import AuditEvent, User
 from course.users import create_user
-from tests.course.factories import write_elsewhere_without_waiting
+from tests.course.factories import csrf_token_in, write_elsewhere_without_waiting
 
 PASSWORD = "correct horse battery staple"
 WRONG_MESSAGE = "That e-mail address and password do not match an account."
@@ -178,7 +178,7 @@ def test_too_many_sign_ins_from_one_address_get_429(make_app: Callable[..., Flas
     make_user(app, email="ben@example.com")
     client = app.test_client()
     page = text(client.get("/auth/login"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
 
     for _ in range(3):
         assert WRONG_MESSAGE in text(sign_in(client, password="guess", csrf_token=token))
@@ -195,7 +195,7 @@ def test_too_many_sign_ins_from_one_address_get_429(make_app: Callable[..., Flas
     # A different address is not affected.
     other = app.test_client()
     page = text(other.get("/auth/login"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     response = other.post(
         "/auth/login",
         data={"email": "ben@example.com", "password": PASSWORD, "csrf_token": token},

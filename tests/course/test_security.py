@@ -22,7 +22,7 @@ from course.config import ProductionConfig
 from course.extensions import db, limiter
 from course.models import Certificate, Course, Role, User
 from course.security import CONTENT_SECURITY_POLICY
-from tests.course.factories import PASSWORD, import_course, make_user, sign_in
+from tests.course.factories import PASSWORD, csrf_token_in, import_course, make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
 
 HTTPS = "https://localhost"
@@ -430,7 +430,7 @@ def test_production_cookies_are_host_only_secure_httponly_and_lax(production_app
         user = make_user(email="prod@example.org")
     client = production_app.test_client()
     page = client.get("/auth/login", base_url=HTTPS).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     response = client.post(
         "/auth/login",
         base_url=HTTPS,
@@ -453,7 +453,7 @@ def test_production_cookies_are_host_only_secure_httponly_and_lax(production_app
     # __Host- cookie (without Secure the deletion would be ignored), and the session
     # that carries the goodbye message keeps its own attributes.
     page = client.get("/me", base_url=HTTPS).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     out = client.post(
         "/auth/logout",
         base_url=HTTPS,
