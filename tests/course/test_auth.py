@@ -1,9 +1,12 @@
-"""Accounts: sign-up, sign-in and out, remember me, sessions, profile and password change."""
+"""Accounts: sign-up, sign-in and out, remember me, redirects and CSRF.
+
+Session time-outs are in test_auth_timeouts.py, the profile and password change in
+test_auth_profile.py; both use the helpers here.
+"""
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -15,9 +18,8 @@ from sqlalchemy import insert, select
 
 from course.auth import services, signin
 from course.auth.passwords import hash_password, verify_password
-from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
-from course.models import AuditEvent, User
+from course.models import User
 from course.users import create_user, find_user_by_email
 from tests.course.factories import csrf_token_in, write_elsewhere_without_waiting
 
@@ -315,61 +317,6 @@ def test_remember_me_brings_a_user_back_but_asks_again_before_account_changes(
     assert 'value="ana@example.com"' in page
 
 
-# --- time-outs -------------------------------------------------------------------------
-
-
-def test_idle_session_is_signed_out(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    sign_in(client)
-    idle = app.config["SESSION_IDLE_MINUTES"] * 60
-    with client.session_transaction() as sess:
-        sess[SEEN_AT] = int(time.time()) - idle - 5
-    response = client.get("/auth/profile")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/auth/login?next=/auth/profile"
-    page = text(client.get(response.headers["Location"]))
-    assert "you were signed out after a period without activity" in page
-    assert not signed_in(client)
-
-
-def test_a_form_sent_after_the_idle_time_returns_to_its_page(
-    app: Flask, client: FlaskClient
-) -> None:
-    make_user(app)
-    sign_in(client)
-    with client.session_transaction() as sess:
-        sess[SEEN_AT] = 0
-    response = client.post(
-        "/auth/password",
-        data={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
-        headers={"Referer": "http://localhost/auth/password"},
-    )
-    assert response.headers["Location"] == "/auth/login?next=/auth/password"
-    with app.app_context():
-        assert db.session.get(User, 1).password_changed_at is None  # nothing was changed
-
-
-def test_recent_activity_keeps_the_session(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    sign_in(client)
-    idle = app.config["SESSION_IDLE_MINUTES"] * 60
-    with client.session_transaction() as sess:
-        sess[SEEN_AT] = int(time.time()) - idle + 30
-    assert signed_in(client)
-    with client.session_transaction() as sess:
-        assert sess[SEEN_AT] >= int(time.time()) - 5  # the activity was noted
-
-
-def test_session_ends_after_its_absolute_lifetime(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    sign_in(client)
-    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    with client.session_transaction() as sess:
-        sess[SIGNED_IN_AT] = int(time.time() - lifetime) - 5
-    assert client.get("/auth/profile").status_code == 302
-    assert not signed_in(client)
-
-
 # --- redirects -------------------------------------------------------------------------
 
 
@@ -403,128 +350,6 @@ def test_sign_in_never_redirects_off_site(app: Flask, client: FlaskClient, targe
     response = sign_in(client, next=target)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-
-
-# --- profile and password --------------------------------------------------------------
-
-
-def profile_data(**changes: str) -> dict[str, str]:
-    data = {
-        "full_name": "Ana Ruiz",
-        "email": "ana@example.com",
-        "licence_number": "",
-        "licence_jurisdiction": "",
-        "profession": "",
-        "current_password": "",
-    }
-    data.update(changes)
-    return data
-
-
-def test_profile_needs_a_signed_in_user(client: FlaskClient) -> None:
-    response = client.get("/auth/profile", follow_redirects=True)
-    assert "Please sign in to see that page." in text(response)
-
-
-def test_profile_edit(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    sign_in(client)
-    response = client.post(
-        "/auth/profile",
-        data=profile_data(
-            full_name="Ana María Ruiz-López",
-            licence_number="LCSW 998877",
-            licence_jurisdiction="Washington",
-            profession="Child welfare caseworker or supervisor",
-        ),
-        follow_redirects=True,
-    )
-    assert "Your details are saved." in text(response)
-    assert 'value="Ana María Ruiz-López"' in text(response)
-    with app.app_context():
-        user = db.session.get(User, 1)
-        assert user.full_name == "Ana María Ruiz-López"
-        assert user.licence_number == "LCSW 998877"
-        assert user.licence_jurisdiction == "Washington"
-        assert user.profession == "Child welfare caseworker or supervisor"
-
-
-def test_changing_email_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    make_user(app, email="taken@example.com", name="Other Person")
-    sign_in(client)
-
-    response = client.post("/auth/profile", data=profile_data(email="new@example.com"))
-    assert "To change your e-mail address, please enter your current password." in text(response)
-    response = client.post(
-        "/auth/profile", data=profile_data(email="new@example.com", current_password="nope nope")
-    )
-    assert "That is not your current password." in text(response)
-    response = client.post(
-        "/auth/profile", data=profile_data(email="taken@example.com", current_password=PASSWORD)
-    )
-    assert "Another account already uses that e-mail address." in text(response)
-    with app.app_context():
-        assert db.session.get(User, 1).email == "ana@example.com"
-
-    response = client.post(
-        "/auth/profile", data=profile_data(email="New@Example.com", current_password=PASSWORD)
-    )
-    assert response.status_code == 302
-    client.post("/auth/logout")
-    assert WRONG_MESSAGE in text(sign_in(client))
-    assert sign_in(client, email="new@example.com").status_code == 302
-    with app.app_context():
-        changed = AuditEvent.action == "auth.email_changed"
-        event = db.session.scalar(select(AuditEvent).where(changed))
-        assert event.detail == {"old": "ana@example.com", "new": "new@example.com"}
-        assert event.actor_id == 1
-
-
-def test_password_change_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    sign_in(client)
-    response = client.post(
-        "/auth/password",
-        data={"current_password": "guess guess", "new_password": "a brand new passphrase"},
-    )
-    assert "That is not your current password." in text(response)
-    assert '<a href="#current_password">' in text(response)
-    response = client.post(
-        "/auth/password", data={"current_password": PASSWORD, "new_password": "qwertyuiop"}
-    )
-    assert "one of the most commonly used" in text(response)
-    with app.app_context():
-        user = db.session.get(User, 1)
-        assert verify_password(user.password_hash, PASSWORD)
-        assert user.failed_login_count == 0  # the right password cleared the earlier slip
-
-
-def test_password_change_signs_out_other_devices(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    phone = app.test_client()
-    sign_in(client)
-    sign_in(phone, remember="y")
-    assert signed_in(phone)
-
-    response = client.post(
-        "/auth/password",
-        data={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
-        follow_redirects=True,
-    )
-    assert "Your password is changed." in text(response)
-    assert signed_in(client)  # this device stays signed in
-    assert not signed_in(phone)  # the other one, remember cookie and all, does not
-    phone.delete_cookie("session")
-    assert "Sign out" not in text(phone.get("/"))
-
-    client.post("/auth/logout")
-    assert WRONG_MESSAGE in text(sign_in(client))
-    assert sign_in(client, password="a brand new passphrase").status_code == 302
-    with app.app_context():
-        actions = db.session.scalars(select(AuditEvent.action)).all()
-        assert actions == ["auth.password_changed"]
-        assert db.session.get(User, 1).password_changed_at is not None
 
 
 # --- navigation and CSRF ---------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""The profile: details, e-mail and password changes, with the current password where due."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from course.auth.passwords import verify_password
+from course.extensions import db
+from course.models import AuditEvent, User
+from tests.course.test_auth import PASSWORD, WRONG_MESSAGE, make_user, sign_in, signed_in, text
+
+
+def profile_data(**changes: str) -> dict[str, str]:
+    data = {
+        "full_name": "Ana Ruiz",
+        "email": "ana@example.com",
+        "licence_number": "",
+        "licence_jurisdiction": "",
+        "profession": "",
+        "current_password": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_profile_needs_a_signed_in_user(client: FlaskClient) -> None:
+    response = client.get("/auth/profile", follow_redirects=True)
+    assert "Please sign in to see that page." in text(response)
+
+
+def test_profile_edit(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    response = client.post(
+        "/auth/profile",
+        data=profile_data(
+            full_name="Ana María Ruiz-López",
+            licence_number="LCSW 998877",
+            licence_jurisdiction="Washington",
+            profession="Child welfare caseworker or supervisor",
+        ),
+        follow_redirects=True,
+    )
+    assert "Your details are saved." in text(response)
+    assert 'value="Ana María Ruiz-López"' in text(response)
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert user.full_name == "Ana María Ruiz-López"
+        assert user.licence_number == "LCSW 998877"
+        assert user.licence_jurisdiction == "Washington"
+        assert user.profession == "Child welfare caseworker or supervisor"
+
+
+def test_changing_email_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    make_user(app, email="taken@example.com", name="Other Person")
+    sign_in(client)
+
+    response = client.post("/auth/profile", data=profile_data(email="new@example.com"))
+    assert "To change your e-mail address, please enter your current password." in text(response)
+    response = client.post(
+        "/auth/profile", data=profile_data(email="new@example.com", current_password="nope nope")
+    )
+    assert "That is not your current password." in text(response)
+    response = client.post(
+        "/auth/profile", data=profile_data(email="taken@example.com", current_password=PASSWORD)
+    )
+    assert "Another account already uses that e-mail address." in text(response)
+    with app.app_context():
+        assert db.session.get(User, 1).email == "ana@example.com"
+
+    response = client.post(
+        "/auth/profile", data=profile_data(email="New@Example.com", current_password=PASSWORD)
+    )
+    assert response.status_code == 302
+    client.post("/auth/logout")
+    assert WRONG_MESSAGE in text(sign_in(client))
+    assert sign_in(client, email="new@example.com").status_code == 302
+    with app.app_context():
+        changed = AuditEvent.action == "auth.email_changed"
+        event = db.session.scalar(select(AuditEvent).where(changed))
+        assert event.detail == {"old": "ana@example.com", "new": "new@example.com"}
+        assert event.actor_id == 1
+
+
+def test_password_change_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    response = client.post(
+        "/auth/password",
+        data={"current_password": "guess guess", "new_password": "a brand new passphrase"},
+    )
+    assert "That is not your current password." in text(response)
+    assert '<a href="#current_password">' in text(response)
+    response = client.post(
+        "/auth/password", data={"current_password": PASSWORD, "new_password": "qwertyuiop"}
+    )
+    assert "one of the most commonly used" in text(response)
+    with app.app_context():
+        user = db.session.get(User, 1)
+        assert verify_password(user.password_hash, PASSWORD)
+        assert user.failed_login_count == 0  # the right password cleared the earlier slip
+
+
+def test_password_change_signs_out_other_devices(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    phone = app.test_client()
+    sign_in(client)
+    sign_in(phone, remember="y")
+    assert signed_in(phone)
+
+    response = client.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+        follow_redirects=True,
+    )
+    assert "Your password is changed." in text(response)
+    assert signed_in(client)  # this device stays signed in
+    assert not signed_in(phone)  # the other one, remember cookie and all, does not
+    phone.delete_cookie("session")
+    assert "Sign out" not in text(phone.get("/"))
+
+    client.post("/auth/logout")
+    assert WRONG_MESSAGE in text(sign_in(client))
+    assert sign_in(client, password="a brand new passphrase").status_code == 302
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert actions == ["auth.password_changed"]
+        assert db.session.get(User, 1).password_changed_at is not None

@@ -1,0 +1,65 @@
+"""Sessions end after an idle hour and after their absolute lifetime, kindly."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
+from course.extensions import db
+from course.models import User
+from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
+
+
+def test_idle_session_is_signed_out(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = int(time.time()) - idle - 5
+    response = client.get("/auth/profile")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/auth/profile"
+    page = text(client.get(response.headers["Location"]))
+    assert "you were signed out after a period without activity" in page
+    assert not signed_in(client)
+
+
+def test_a_form_sent_after_the_idle_time_returns_to_its_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    sign_in(client)
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = 0
+    response = client.post(
+        "/auth/password",
+        data={"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+        headers={"Referer": "http://localhost/auth/password"},
+    )
+    assert response.headers["Location"] == "/auth/login?next=/auth/password"
+    with app.app_context():
+        assert db.session.get(User, 1).password_changed_at is None  # nothing was changed
+
+
+def test_recent_activity_keeps_the_session(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = int(time.time()) - idle + 30
+    assert signed_in(client)
+    with client.session_transaction() as sess:
+        assert sess[SEEN_AT] >= int(time.time()) - 5  # the activity was noted
+
+
+def test_session_ends_after_its_absolute_lifetime(app: Flask, client: FlaskClient) -> None:
+    make_user(app)
+    sign_in(client)
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    with client.session_transaction() as sess:
+        sess[SIGNED_IN_AT] = int(time.time() - lifetime) - 5
+    assert client.get("/auth/profile").status_code == 302
+    assert not signed_in(client)
