@@ -25,257 +25,38 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
-import yaml
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
+from xss_site import (  # beside this file, as browser_kit is
+    COMMENT_LIMIT,
+    HOSTILE,
+    NAME_LIMIT,
+    PASSWORD,
+    QUERY_LIMIT,
+    USER_AGENT,
+    Person,
+    Site,
+    build_site,
+    hostile_package,
+    packs,
+    quick_minimal,
+    setup_client,
+)
+from xss_watch import WATCH, Watch
 
 import lessons
 from course import create_app
 from course.extensions import db
-from course.models import Certificate, Course, Role, User
+from course.models import Certificate, Course, User
 from course.packages import import_package
-from course.security import CONTENT_SECURITY_POLICY
-from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+from tests.course.journey import answers_for, open_attempt
 from tests.data.xss_payloads import PAYLOADS
-
-HERE = Path(__file__).resolve().parent
-MINIMAL = HERE.parent / "data" / "packages" / "minimal"
-HOSTILE = "hostile"
-USER_AGENT = "course-xss-test (chromium)"
-PASSWORD = "plum tractor lantern seventeen"
-
-# Plain-text limits: names hold 200 characters, comments 5,000.
-NAME_LIMIT, COMMENT_LIMIT, QUERY_LIMIT = 200, 5000, 1500
-
-# -- payload placement ---------------------------------------------------------------------
-
-
-def payload(i: int) -> str:
-    """Return the i-th payload for a package field, without NUL characters."""
-    # The checker refuses NULs in a package (tested on its own); the rest still runs here.
-    return PAYLOADS[i % len(PAYLOADS)].replace("\x00", "")
-
-
-def packs(limit: int) -> list[str]:
-    """Join payloads with spaces into values of at most ``limit`` characters.
-
-    Payloads holding a NUL are left out: every form refuses NUL before storing anything
-    (tests/course/test_bad_input.py checks that refusal).
-    """
-    found, current = [], ""
-    for text in PAYLOADS:
-        if "\x00" in text or len(text) > limit:
-            continue
-        if current and len(current) + 1 + len(text) > limit:
-            found.append(current)
-            current = text
-        else:
-            current = f"{current} {text}" if current else text
-    return [*found, current]
-
-
-def _yaml(data: object) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
-
-
-def hostile_package(target: Path) -> Path:
-    """The minimal package with every payload in every Markdown field.
-
-    Lesson bodies hold each payload as its own block, each followed by a check whose
-    prompt, choice texts and feedback are payloads; the post-test bank has one question
-    per payload (prompt, choices, feedback and explanation), all of it drawn. A bank no
-    larger than the draw breaks a CE rule; ``load_package`` imports it anyway, as the
-    test needs every question on one page.
-    """
-    shutil.copytree(MINIMAL, target)
-    count = len(PAYLOADS)
-    manifest = yaml.safe_load((target / "course.yaml").read_text("utf-8"))
-    manifest.update(slug=HOSTILE, title="Hostile input course", min_active_minutes=0)
-    manifest["post_test"]["draw"] = count
-    manifest["advisory"] = "\n\n".join(PAYLOADS)
-    (target / "course.yaml").write_text(_yaml(manifest), "utf-8")
-    for old in target.glob("0*.md"):
-        old.unlink()
-    half = (count + 1) // 2
-    for number, (start, stop) in enumerate([(0, half), (half, count)], 1):
-        parts = [f"---\ntitle: Hostile lesson {number}\nobjectives: [LO{number}]\n---\n"]
-        for i in range(start, stop):
-            check = {
-                "id": f"xss-check-{i}",
-                "type": "multiple",
-                "prompt": payload(i),
-                "choices": [
-                    {"text": payload(i + 1), "correct": True, "why": payload(i + 2)},
-                    {"text": payload(i + 3), "correct": True, "why": payload(i + 4)},
-                    {"text": "None of these", "why": "Plain feedback."},
-                ],
-            }
-            parts.append(f"{payload(i)}\n\n```check\n{_yaml(check)}```\n")
-        (target / f"0{number}-hostile-{number}.md").write_text("\n".join(parts), "utf-8")
-    questions = [
-        {
-            "id": f"xss-q-{i}",
-            "type": "single",
-            "objective": f"LO{i % 3 + 1}",
-            "prompt": payload(i),
-            "choices": [
-                {"text": payload(i + 1), "correct": True, "why": payload(i + 2)},
-                {"text": payload(i + 3), "why": payload(i + 4)},
-            ],
-            "explanation": payload(i + 5),
-        }
-        for i in range(count)
-    ]
-    (target / "post-test.yaml").write_text(_yaml({"questions": questions}), "utf-8")
-    return target
-
-
-def quick_minimal(target: Path) -> Path:
-    shutil.copytree(MINIMAL, target)
-    manifest = target / "course.yaml"
-    manifest.write_text(
-        manifest.read_text("utf-8").replace("min_active_minutes: 20", "min_active_minutes: 0")
-    )
-    return target
-
-
-# -- the site ------------------------------------------------------------------------------
-
-
-@dataclass
-class Person:
-    """An account the test made, with a signed-in session cookie for the browser."""
-
-    id: int
-    email: str
-    name: str
-    cookie: str
-
-
-@dataclass
-class Site:
-    """The live server and what was put into it."""
-
-    url: str
-    app: Flask
-    admin: Person
-    reader: Person  # took the hostile course
-    holders: list[Person]  # signed up with hostile names, then changed them
-    certified: Person  # holds one certificate per hostile name (reissued after each change)
-    codes: dict[str, str] = field(default_factory=dict)  # certificate code -> name on it
-
-
-def setup_client(app: Flask) -> FlaskClient:
-    """A test client that looks like the browser (same user agent, same address)."""
-    client = app.test_client()
-    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
-    return client
-
-
-def register(app: Flask, name: str, email: str) -> tuple[FlaskClient, int]:
-    """Create an account through the sign-up form; return the signed-in client."""
-    client = setup_client(app)
-    data = {"full_name": name, "email": email, "password": PASSWORD}
-    response = client.post("/auth/register", data=data)
-    assert response.status_code == 302, (name, response.get_data(as_text=True)[:2000])
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-    return client, user_id
-
-
-def rename(client: FlaskClient, email: str, name: str) -> None:
-    """Change the signed-in person's name on the profile form."""
-    response = client.post("/auth/profile", data={"full_name": name, "email": email})
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-
-
-def session_cookie(client: FlaskClient) -> str:
-    return client.get_cookie("session").value
-
-
-def finish_minimal(app: Flask, client: FlaskClient, comment: str) -> str:
-    """Take the minimal course; the evaluation carries the comment. Return the code."""
-    with app.app_context():
-        assert client.post("/courses/minimal/enrol").status_code == 302
-        finish_lessons(client, "minimal")
-        attempt = open_attempt(client, "minimal")
-        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
-        course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
-        form = evaluation_form(course)
-        comment_field = next(k for k, v in form.items() if v == "Helpful, thank you.")
-        form[comment_field] = comment
-        response = client.post("/courses/minimal/evaluation", data=form)
-        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
-    response = client.get("/courses/minimal/certificate")
-    assert response.status_code == 302
-    return response.location.rsplit("/", 1)[1]
-
-
-def build_site(app: Flask) -> Site:
-    """Put every payload into the app through its forms (CSRF is off until serving)."""
-    admin_client, admin_id = register(app, "Site Admin", "admin@example.org")
-    with app.app_context():
-        db.session.get(User, admin_id).role = Role.ADMIN
-        db.session.commit()
-    admin = Person(admin_id, "admin@example.org", "Site Admin", session_cookie(admin_client))
-
-    # A learner who reads the hostile course: attempt 1 failed (its review shows every
-    # explanation), attempt 2 open (the post-test page shows every prompt).
-    names, comments = packs(NAME_LIMIT), packs(COMMENT_LIMIT)
-    client, reader_id = register(app, names[0], "reader@example.org")
-    with app.app_context():
-        client.post(f"/courses/{HOSTILE}/enrol")
-        finish_lessons(client, HOSTILE)
-        attempt = open_attempt(client, HOSTILE)
-        client.post(f"/courses/{HOSTILE}/post-test", data=answers_for(attempt, right=0))
-        open_attempt(client, HOSTILE)
-    reader = Person(reader_id, "reader@example.org", names[0], session_cookie(client))
-
-    # Name holders sign up with one pack of payloads as their name and change it to the
-    # next pack on the profile form. The first few finish the course, each leaving one
-    # pack of payloads as an evaluation comment.
-    holders, clients = [], []
-    for n, first in enumerate(names):
-        email = f"holder{n:03d}@example.org"
-        client, user_id = register(app, first, email)
-        final = names[(n + 1) % len(names)]
-        rename(client, email, final)
-        holders.append(Person(user_id, email, final, session_cookie(client)))
-        clients.append(client)
-    for n, comment in enumerate(comments):
-        finish_minimal(app, clients[n], comment)
-
-    # One learner gets a certificate with every name: change the name, an admin reissues.
-    certified, client = holders[0], clients[0]
-    codes = {}
-    with app.app_context():
-        code = db.session.scalar(
-            select(Certificate.code).where(Certificate.user_id == certified.id)
-        )
-    codes[code] = certified.name
-    for name in names:
-        if name == certified.name:
-            continue
-        rename(client, certified.email, name)
-        response = admin_client.post(f"/admin/certificates/{code}/reissue")
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-        code = response.location.rsplit("/", 1)[1]
-        codes[code] = name
-    certified.cookie = session_cookie(client)
-    site = Site("", app, admin, reader, holders, certified, codes)
-    assert sorted(codes.values()) == sorted(names)
-    return site
 
 
 @pytest.fixture(scope="module")
@@ -318,118 +99,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.server_close()
         with app.app_context():
             db.engine.dispose()
-
-
-# -- the watcher ---------------------------------------------------------------------------
-
-# Runs in every document before its own scripts: note CSP violations as they happen.
-WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(
-    e.effectiveDirective + " " + (e.blockedURI || "inline") + " " + (e.sample || ""));
-});
-"""
-
-# Anything in the DOM that could run on load, click, hover or focus.
-INSPECT = """
-() => {
-  const bad = [];
-  const urlAttrs = new Set(["href", "src", "action", "formaction", "xlink:href", "data",
-    "background", "poster", "lowsrc", "dynsrc", "codebase", "cite", "srcset"]);
-  const same = (v) => v.startsWith("/") && !v.startsWith("//") ||
-                      v.startsWith(location.origin + "/");
-  for (const el of document.querySelectorAll("*")) {
-    const tag = el.tagName.toLowerCase();
-    const where = tag + (el.id ? "#" + el.id : "");
-    for (const a of el.attributes) {
-      const n = a.name.toLowerCase();
-      if (n.startsWith("on")) bad.push(`${where} has ${n}`);
-      if (n === "style" || n === "srcdoc") bad.push(`${where} has ${n}`);
-      if (urlAttrs.has(n)) {
-        // Ask the browser's own URL parser which scheme the value really has.
-        let scheme = "";
-        try { scheme = new URL(a.value, document.baseURI).protocol; } catch (e) {}
-        if (["javascript:", "vbscript:", "livescript:"].includes(scheme) ||
-            scheme === "data:" && tag !== "img") {
-          bad.push(`${where} ${n}=${a.value.slice(0, 60)}`);
-        }
-      }
-    }
-    if (["iframe", "frame", "frameset", "object", "embed", "applet", "base", "style",
-         "math", "xmp", "plaintext", "template", "noembed", "isindex", "keygen"]
-        .includes(tag)) bad.push(`<${tag}> element`);
-    if (tag === "script" && !same(el.getAttribute("src") || "")) bad.push("<script> element");
-    if (tag === "link" && !(el.rel === "stylesheet" && same(el.getAttribute("href") || "")))
-      bad.push("<link> element");
-    if (tag === "meta" && (el.httpEquiv || el.closest("body"))) bad.push("<meta> element");
-    // Inline SVG is fine (the QR code, admin charts); what SVG can run or smuggle is not.
-    if (["foreignobject", "animate", "set", "animatetransform", "animatemotion", "use",
-         "handler", "listener"].includes(tag)) bad.push(`<${tag}> element`);
-    if (tag === "form" && !same(el.getAttribute("action") || location.pathname))
-      bad.push(`form action ${el.getAttribute("action")}`);
-  }
-  return {bad, xss: window.__xss, violations: window.__cspViolations || []};
-}
-"""
-
-
-@dataclass
-class Watch:
-    """What the pages did: visits, dialogs, markers, DOM findings, CSP violations."""
-
-    pages: int = 0
-    dialogs: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    images_refused: int = 0
-    documents_without_csp: list[str] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-
-    def attach(self, page) -> None:
-        page.on("dialog", self._dialog)
-        page.on("response", self._response)
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message} on {dialog.page.url}")
-        dialog.dismiss()
-
-    def _response(self, response) -> None:
-        if response.request.resource_type != "document":
-            return
-        if response.headers.get("content-security-policy") != CONTENT_SECURITY_POLICY:
-            self.documents_without_csp.append(response.url)
-
-    def inspect(self, page, what: str) -> None:
-        """Check the page as it stands now."""
-        found = page.evaluate(INSPECT)
-        self.pages += 1
-        self.seen.add(what)
-        self.problems += [f"{what} ({page.url[:100]}): {b}" for b in found["bad"][:5]]
-        if found["xss"] is not None:
-            self.problems.append(f"{what} ({page.url[:100]}): window.__xss = {found['xss']}")
-        for violation in found["violations"]:
-            directive, blocked = (violation.split(" ") + [""])[:2]
-            host = urlsplit(blocked).hostname or ""
-            if directive == "img-src" and host and any(host in p for p in PAYLOADS):
-                self.images_refused += 1  # a payload's external image, refused: not script
-            else:
-                self.problems.append(f"{what} ({page.url[:100]}): CSP refused {violation}")
-
-    def visit(self, page, url: str, what: str, status: int | None = 200) -> None:
-        """Open the address and check the page; ``status`` None accepts any but a 5xx."""
-        response = page.goto(url)
-        assert response is not None, url
-        if status is None:
-            assert response.status < 500, f"{what}: {url} answered {response.status}"
-        else:
-            assert response.status == status, f"{what}: {url} answered {response.status}"
-        self.inspect(page, what)
-
-    def assert_clean(self) -> None:
-        """Fail now, naming the pages, if anything ran or could have."""
-        assert not self.dialogs, self.dialogs[:20]
-        assert not self.documents_without_csp, self.documents_without_csp[:20]
-        assert not self.problems, "\n".join(self.problems[:40])
 
 
 @pytest.fixture(scope="module")
