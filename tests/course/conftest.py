@@ -1,5 +1,5 @@
-"""Fixtures for the web app: an app on a fresh database, a client, a CLI runner and a
-learner ready for the post-test."""
+"""Fixtures for the web app: an app on a fresh database, a client, a CLI runner, a
+learner ready for the post-test and an author signed in on the minimal course."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from course import create_app
 from course.extensions import db
+from course.models import Role
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import finish_lessons, without_minimum_time
 
@@ -170,3 +171,23 @@ def ready(app: Flask, client: FlaskClient, package_copy: Path) -> FlaskClient:
         client.post("/courses/minimal/enrol")
         finish_lessons(client, "minimal")
     return client
+
+
+@pytest.fixture
+def course_slug(app: Flask, minimal_package_dir) -> str:
+    """The minimal course, imported."""
+    with app.app_context():
+        return import_course(minimal_package_dir).slug
+
+
+@pytest.fixture
+def author(app: Flask, course_slug):
+    """An author, with the minimal course imported."""
+    with app.app_context():
+        return make_user(Role.AUTHOR, full_name="Avery Author")
+
+
+@pytest.fixture
+def author_client(client: FlaskClient, author) -> FlaskClient:
+    """The client, signed in as the author."""
+    return sign_in(client, author)

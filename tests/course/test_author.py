@@ -1,135 +1,26 @@
-"""The author area: drafts, the lesson editor, forms, revisions and publishing."""
+"""The author area: access, the lesson editor, forms, lessons and revisions.
+
+Publishing is in test_author_publish.py; the form helpers in author_kit.py.
+"""
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from course.extensions import db
 from course.models import (
     AuditEvent,
-    CheckResponse,
-    Course,
     CourseDraft,
-    CourseVersion,
     DraftRevision,
     Lesson,
-    LessonProgress,
-    Question,
     Role,
 )
 from lessons import editing
-from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import correct_keys
-
-BASE = "/author/courses/minimal"
-LESSON = f"{BASE}/lessons/push-pull"
-
-
-class FormReader(HTMLParser):
-    """The fields a browser would submit for each form of a page (no button pressed)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self._form = {"action": a.get("action", ""), "fields": []}
-            self.forms.append(self._form)
-        elif self._form is None:
-            return
-        elif tag == "input" and a.get("type") not in ("submit", "button", "file") and a.get("name"):
-            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
-                return
-            self._form["fields"].append([a["name"], a.get("value", "on")])
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self._form["fields"].append([a["name"], ""])
-        elif tag == "select":
-            self._select = a["name"]
-        elif tag == "option" and self._select and "selected" in a:
-            self._form["fields"].append([self._select, a.get("value", "")])
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None and self._form is not None:
-            self._form["fields"][-1][1] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea" and self._textarea is not None and self._form is not None:
-            # Browsers drop the one newline that follows <textarea>.
-            field = self._form["fields"][-1]
-            field[1] = field[1][2:] if field[1].startswith("\r\n") else field[1].removeprefix("\n")
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self._form = None
-
-
-def page_form(html: str, contains: str) -> dict[str, list[str]]:
-    """The fields of the first form on the page that has a field named ``contains``."""
-    reader = FormReader()
-    reader.feed(html)
-    for form in reader.forms:
-        if any(name == contains for name, _ in form["fields"]):
-            data: dict[str, list[str]] = {}
-            for name, value in form["fields"]:
-                data.setdefault(name, []).append(value)
-            return data
-    raise AssertionError(f"no form with a field {contains!r}")
-
-
-def submit(client: FlaskClient, url: str, action: str, **changes: object):
-    """Open url, fill its form like a browser (changes override fields), press ``action``."""
-    page = client.get(url)
-    assert page.status_code == 200, page.status_code
-    data: dict[str, object] = page_form(page.get_data(as_text=True), "base_revision")
-    data.update(changes)
-    data["action"] = action
-    return client.post(url, data=data)
-
-
-def lesson_text(client: FlaskClient, url: str = LESSON) -> str:
-    """The lesson text box's content as the editor shows it."""
-    return page_form(client.get(url).get_data(as_text=True), "body")["body"][0]
-
-
-def flashes(client: FlaskClient, response) -> str:
-    """The page a redirect leads to (with its flash messages)."""
-    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    return client.get(response.location).get_data(as_text=True)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def course_slug(app: Flask, minimal_package_dir) -> str:
-    with app.app_context():
-        return import_course(minimal_package_dir).slug
-
-
-@pytest.fixture
-def author(app: Flask, course_slug):
-    with app.app_context():
-        return make_user(Role.AUTHOR, full_name="Avery Author")
-
-
-@pytest.fixture
-def author_client(client: FlaskClient, author) -> FlaskClient:
-    return sign_in(client, author)
-
+from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, page_form, submit
+from tests.course.factories import make_user, sign_in
 
 # -- access ----------------------------------------------------------------------------
 
@@ -440,117 +331,3 @@ def test_revisions_compare_escaped_and_restore_as_a_new_revision(app, author_cli
         assert [e.detail["revision"] for e in restored] == [4, 5]
         assert all(e.actor_id == author.id for e in restored)
     assert author_client.post(f"{BASE}/history/99/restore").status_code == 404
-
-
-# -- publishing --------------------------------------------------------------------------
-
-
-def _content_state() -> dict:
-    lessons = db.session.scalars(select(Lesson).order_by(Lesson.id)).all()
-    questions = db.session.scalars(select(Question).order_by(Question.id)).all()
-    return {
-        "versions": [(v.number, v.content_hash) for v in db.session.scalars(select(CourseVersion))],
-        "lessons": [(x.slug, x.position, x.markdown, x.archived_at) for x in lessons],
-        "questions": [(q.key, q.prompt_html, q.archived_at) for q in questions],
-    }
-
-
-def test_publishing_is_refused_while_the_checker_finds_errors(app, author_client):
-    submit(author_client, f"{BASE}/settings", "save", passing_score="50")
-    submit(author_client, LESSON, "save", body="Changed text.\n")
-    with app.app_context():
-        before = _content_state()
-    page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
-    assert "Publishing is not possible while the checker finds errors" in page
-    assert "Publish now" not in page
-    response = author_client.post(f"{BASE}/publish")
-    assert response.status_code == 422
-    assert "Not published: the checker found errors" in response.get_data(as_text=True)
-    with app.app_context():
-        assert _content_state() == before
-        assert count(AuditEvent.__table__) == 2  # the two saves; no publish
-        assert (
-            db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
-            is None
-        )
-
-
-def test_publishing_makes_a_new_version_and_keeps_learners_progress(app, client, author):
-    learner = None
-    with app.app_context():
-        learner = make_user()
-    sign_in(client, learner)
-    client.post("/courses/minimal/enrol")
-    with app.app_context():
-        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
-        for check in lesson.live_checks:
-            client.post(
-                f"/courses/minimal/lessons/push-pull/checks/{check.key}",
-                data={"choice": correct_keys(check)},
-            )
-    client.post("/courses/minimal/lessons/push-pull/complete")
-    with app.app_context():
-        progress_before = [
-            (p.lesson_id, p.completed_at) for p in db.session.scalars(select(LessonProgress))
-        ]
-        responses_before = count(CheckResponse)
-    assert progress_before and progress_before[0][1] is not None
-
-    sign_in(client, author)
-    text = lesson_text(client).replace("Youth leave placement", "Youth who run leave placement", 1)
-    submit(client, LESSON, "save", body=text)
-    submit(client, f"{BASE}/lessons/returning", "save", title="When a youth comes back")
-    page = flashes(client, client.post(f"{BASE}/publish"))
-    assert "Published as version 2." in page
-    with app.app_context():
-        course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
-        assert course.current_version.number == 2
-        assert course.current_version.created_by_id == author.id
-        draft = db.session.scalar(select(CourseDraft))
-        latest = draft.revisions[-1]
-        assert latest.published_version_id == course.current_version.id
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
-        assert event.actor_id == author.id and event.detail["version"] == 2
-        progress_after = [
-            (p.lesson_id, p.completed_at) for p in db.session.scalars(select(LessonProgress))
-        ]
-        assert progress_after == progress_before
-        assert count(CheckResponse) == responses_before
-    assert "nothing to publish" in flashes(client, client.post(f"{BASE}/publish")).lower()
-
-    sign_in(client, learner)
-    lesson_page = client.get("/courses/minimal/lessons/push-pull").get_data(as_text=True)
-    assert "Youth who run leave placement" in lesson_page
-    course_page = client.get("/courses/minimal").get_data(as_text=True)
-    assert "When a youth comes back" in course_page
-    assert re.search(
-        r"Push and pull factors</a>\s*<span class=\"badge done\">Complete", course_page
-    )
-
-
-def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author):
-    with app.app_context():
-        learner = make_user()
-    sign_in(client, learner)
-    client.post("/courses/minimal/enrol")
-    client.get("/courses/minimal/lessons/push-pull")
-    sign_in(client, author)
-    client.post(f"{BASE}/lessons/push-pull/archive")
-    flashes(client, client.post(f"{BASE}/publish"))
-    with app.app_context():
-        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
-        assert lesson.archived_at is not None
-        assert db.session.scalar(
-            select(LessonProgress).where(LessonProgress.lesson_id == lesson.id)
-        )
-    sign_in(client, learner)
-    assert client.get("/courses/minimal/lessons/push-pull").status_code == 404
-
-
-def test_unknown_or_malformed_slugs_are_not_found(author_client):
-    for slug in ("nope", "UPPER", "a%2F..%2Fb", "x" * 200):
-        assert author_client.get(f"/author/courses/{slug}/").status_code == 404, slug
-    # a NUL byte is refused before any view runs, on every route
-    assert author_client.get("/author/courses/%00/").status_code == 400
-    assert author_client.get(f"{BASE}/lessons/%00").status_code == 400
-    assert author_client.get(f"{BASE}/history/compare?old=7&new=0").status_code == 404

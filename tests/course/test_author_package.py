@@ -13,8 +13,8 @@ from sqlalchemy import select
 from course.author.packagezip import ZipRefused, read_package_zip, write_package_zip
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseDraft, Role
+from tests.course.author_kit import BASE, flashes
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.test_author import BASE, flashes
 
 
 @pytest.fixture

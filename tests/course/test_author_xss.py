@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Lesson, Role
+from tests.course.author_kit import BASE, LESSON, flashes, lesson_text, page_form, submit
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import wrong_keys
-from tests.course.test_author import BASE, LESSON, flashes, lesson_text, page_form, submit
 
 PAYLOADS = [
     "<script>alert('xss-1')</script>",

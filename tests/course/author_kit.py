@@ -1,0 +1,96 @@
+"""Helpers for the author-area tests: read a page's forms and submit them like a browser."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from course.extensions import db
+
+BASE = "/author/courses/minimal"
+LESSON = f"{BASE}/lessons/push-pull"
+
+
+class FormReader(HTMLParser):
+    """The fields a browser would submit for each form of a page (no button pressed)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._form = {"action": a.get("action", ""), "fields": []}
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("type") not in ("submit", "button", "file") and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self._form["fields"].append([a["name"], a.get("value", "on")])
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self._form["fields"].append([a["name"], ""])
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self._form["fields"].append([self._select, a.get("value", "")])
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None and self._form is not None:
+            self._form["fields"][-1][1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea is not None and self._form is not None:
+            # Browsers drop the one newline that follows <textarea>.
+            field = self._form["fields"][-1]
+            field[1] = field[1][2:] if field[1].startswith("\r\n") else field[1].removeprefix("\n")
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._form = None
+
+
+def page_form(html: str, contains: str) -> dict[str, list[str]]:
+    """The fields of the first form on the page that has a field named ``contains``."""
+    reader = FormReader()
+    reader.feed(html)
+    for form in reader.forms:
+        if any(name == contains for name, _ in form["fields"]):
+            data: dict[str, list[str]] = {}
+            for name, value in form["fields"]:
+                data.setdefault(name, []).append(value)
+            return data
+    raise AssertionError(f"no form with a field {contains!r}")
+
+
+def submit(client: FlaskClient, url: str, action: str, **changes: object):
+    """Open url, fill its form like a browser (changes override fields), press ``action``."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    data: dict[str, object] = page_form(page.get_data(as_text=True), "base_revision")
+    data.update(changes)
+    data["action"] = action
+    return client.post(url, data=data)
+
+
+def lesson_text(client: FlaskClient, url: str = LESSON) -> str:
+    """The lesson text box's content as the editor shows it."""
+    return page_form(client.get(url).get_data(as_text=True), "body")["body"][0]
+
+
+def flashes(client: FlaskClient, response) -> str:
+    """The page a redirect leads to (with its flash messages)."""
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    return client.get(response.location).get_data(as_text=True)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))

@@ -1,0 +1,134 @@
+"""Publishing a draft: refused while the checker finds errors, else a new version that
+keeps every learner's progress and records."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import (
+    AuditEvent,
+    CheckResponse,
+    Course,
+    CourseDraft,
+    CourseVersion,
+    Lesson,
+    LessonProgress,
+    Question,
+)
+from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, submit
+from tests.course.factories import make_user, sign_in
+from tests.course.journey import correct_keys
+
+
+def _content_state() -> dict:
+    lessons = db.session.scalars(select(Lesson).order_by(Lesson.id)).all()
+    questions = db.session.scalars(select(Question).order_by(Question.id)).all()
+    return {
+        "versions": [(v.number, v.content_hash) for v in db.session.scalars(select(CourseVersion))],
+        "lessons": [(x.slug, x.position, x.markdown, x.archived_at) for x in lessons],
+        "questions": [(q.key, q.prompt_html, q.archived_at) for q in questions],
+    }
+
+
+def test_publishing_is_refused_while_the_checker_finds_errors(app, author_client):
+    submit(author_client, f"{BASE}/settings", "save", passing_score="50")
+    submit(author_client, LESSON, "save", body="Changed text.\n")
+    with app.app_context():
+        before = _content_state()
+    page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
+    assert "Publishing is not possible while the checker finds errors" in page
+    assert "Publish now" not in page
+    response = author_client.post(f"{BASE}/publish")
+    assert response.status_code == 422
+    assert "Not published: the checker found errors" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _content_state() == before
+        assert count(AuditEvent.__table__) == 2  # the two saves; no publish
+        assert (
+            db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
+            is None
+        )
+
+
+def test_publishing_makes_a_new_version_and_keeps_learners_progress(app, client, author):
+    learner = None
+    with app.app_context():
+        learner = make_user()
+    sign_in(client, learner)
+    client.post("/courses/minimal/enrol")
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
+        for check in lesson.live_checks:
+            client.post(
+                f"/courses/minimal/lessons/push-pull/checks/{check.key}",
+                data={"choice": correct_keys(check)},
+            )
+    client.post("/courses/minimal/lessons/push-pull/complete")
+    with app.app_context():
+        progress_before = [
+            (p.lesson_id, p.completed_at) for p in db.session.scalars(select(LessonProgress))
+        ]
+        responses_before = count(CheckResponse)
+    assert progress_before and progress_before[0][1] is not None
+
+    sign_in(client, author)
+    text = lesson_text(client).replace("Youth leave placement", "Youth who run leave placement", 1)
+    submit(client, LESSON, "save", body=text)
+    submit(client, f"{BASE}/lessons/returning", "save", title="When a youth comes back")
+    page = flashes(client, client.post(f"{BASE}/publish"))
+    assert "Published as version 2." in page
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
+        assert course.current_version.number == 2
+        assert course.current_version.created_by_id == author.id
+        draft = db.session.scalar(select(CourseDraft))
+        latest = draft.revisions[-1]
+        assert latest.published_version_id == course.current_version.id
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
+        assert event.actor_id == author.id and event.detail["version"] == 2
+        progress_after = [
+            (p.lesson_id, p.completed_at) for p in db.session.scalars(select(LessonProgress))
+        ]
+        assert progress_after == progress_before
+        assert count(CheckResponse) == responses_before
+    assert "nothing to publish" in flashes(client, client.post(f"{BASE}/publish")).lower()
+
+    sign_in(client, learner)
+    lesson_page = client.get("/courses/minimal/lessons/push-pull").get_data(as_text=True)
+    assert "Youth who run leave placement" in lesson_page
+    course_page = client.get("/courses/minimal").get_data(as_text=True)
+    assert "When a youth comes back" in course_page
+    assert re.search(
+        r"Push and pull factors</a>\s*<span class=\"badge done\">Complete", course_page
+    )
+
+
+def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author):
+    with app.app_context():
+        learner = make_user()
+    sign_in(client, learner)
+    client.post("/courses/minimal/enrol")
+    client.get("/courses/minimal/lessons/push-pull")
+    sign_in(client, author)
+    client.post(f"{BASE}/lessons/push-pull/archive")
+    flashes(client, client.post(f"{BASE}/publish"))
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
+        assert lesson.archived_at is not None
+        assert db.session.scalar(
+            select(LessonProgress).where(LessonProgress.lesson_id == lesson.id)
+        )
+    sign_in(client, learner)
+    assert client.get("/courses/minimal/lessons/push-pull").status_code == 404
+
+
+def test_unknown_or_malformed_slugs_are_not_found(author_client):
+    for slug in ("nope", "UPPER", "a%2F..%2Fb", "x" * 200):
+        assert author_client.get(f"/author/courses/{slug}/").status_code == 404, slug
+    # a NUL byte is refused before any view runs, on every route
+    assert author_client.get("/author/courses/%00/").status_code == 400
+    assert author_client.get(f"{BASE}/lessons/%00").status_code == 400
+    assert author_client.get(f"{BASE}/history/compare?old=7&new=0").status_code == 404
