@@ -19,7 +19,7 @@ from sqlalchemy.exc import ProgrammingError
 from course import create_app
 from course.extensions import db
 from course.models import Role
-from tests.course.factories import import_course, make_user, sign_in
+from tests.course.factories import import_course, make_user, sign_in, snapshot_row_counts
 from tests.course.journey import finish_lessons, without_minimum_time
 
 
@@ -191,3 +191,9 @@ def author(app: Flask, course_slug):
 def author_client(client: FlaskClient, author) -> FlaskClient:
     """The client, signed in as the author."""
     return sign_in(client, author)
+
+
+@pytest.fixture
+def unchanged(app: Flask) -> Callable[[], None]:
+    """The row counts before the test, as a check to call at its end."""
+    return snapshot_row_counts(app)

@@ -1,16 +1,17 @@
-"""Builders for test data: accounts, imported courses and signed-in clients."""
+"""Builders for test data (accounts, imported courses, signed-in clients) and row counts."""
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import Executable, create_engine
+from sqlalchemy import Executable, create_engine, func, select
 from sqlalchemy.pool import NullPool
 
 import lessons
@@ -89,3 +90,29 @@ def csrf_token_in(page: str) -> str:
     found = _CSRF_TOKEN.search(page)
     assert found, "the page carries no CSRF token"
     return found.group(1) or found.group(2)
+
+
+#: A refused attempt may be written to the audit log: that is a record, not a change.
+NOT_COUNTED = {"audit_event"}
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table: the whole database's footprint."""
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+        if table.name not in NOT_COUNTED
+    }
+
+
+def snapshot_row_counts(app: Flask) -> Callable[[], None]:
+    """Snapshot the row counts now; calling the result asserts they did not change."""
+    with app.app_context():
+        before = row_counts()
+
+    def check() -> None:
+        with app.app_context():
+            db.session.remove()
+            assert row_counts() == before
+
+    return check
