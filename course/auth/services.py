@@ -159,8 +159,9 @@ def change_password(user: User, change: PasswordChange, *, ip_address: str | Non
     :raise AuthError: when the current password is wrong or the new one is not allowed.
     """
     confirm_password(change.current, ip_address=ip_address)
-    if change.problem or change.new_hash is None:
-        raise AuthError(change.problem or "Choose a new password.", "new_password")
+    if change.problem:
+        raise AuthError(change.problem, "new_password")
+    assert change.new_hash is not None  # a confirmed current password means it was hashed
     set_password_hash(user, change.new_hash)
     end_other_browser_sessions(user)
     record_event(user, "auth.password_changed", "user", user.id, ip_address=ip_address)
