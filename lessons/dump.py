@@ -210,13 +210,21 @@ def dump_manifest(manifest: Data) -> str:
     return dump_yaml(manifest_data(manifest))
 
 
-def dump_front_matter(title: str, objectives: Iterable[str]) -> str:
-    """A lesson's front matter, fences included."""
+def front_matter_yaml(title: str, objectives: Iterable[str]) -> str:
+    """A lesson's front matter as YAML, without its fences."""
     data = {"title": clean_text(title), "objectives": FlowList(clean_text(o) for o in objectives)}
-    return f"---\n{dump_yaml(data)}---\n"
+    return dump_yaml(data)
 
 
-def dump_lesson(title: str, objectives: Iterable[str], body: str) -> str:
+def dump_front_matter(title: str, objectives: Iterable[str], yaml_text: str | None = None) -> str:
+    """A lesson's front matter, fences included (``yaml_text`` when given, as written)."""
+    return f"---\n{front_matter_yaml(title, objectives) if yaml_text is None else yaml_text}---\n"
+
+
+def dump_lesson(
+    title: str, objectives: Iterable[str], body: str, front_yaml: str | None = None
+) -> str:
     """A whole lesson file: front matter, a blank line, then the Markdown body."""
     text = body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    return dump_front_matter(title, objectives) + "\n" + (text + "\n" if text else "")
+    front = dump_front_matter(title, objectives, front_yaml)
+    return front + "\n" + (text + "\n" if text else "")

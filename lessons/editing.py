@@ -14,13 +14,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from .dump import dump_lesson
+from .dump import dump_lesson, front_matter_yaml
 from .lessonfile import LESSON_NAME, Fence, find_fences, parse_lesson, split_front_matter
 from .model import Finding, Lesson, sort_findings
 from .questions import ID_PATTERN
-from .yamlread import NULL, Source, parse_nodes
+from .yamlkeep import keep_layout
+from .yamlread import Source, parse_nodes, plain_data
 
 MARKER = re.compile(r"^\[check: (?P<id>[A-Za-z0-9][A-Za-z0-9_-]*)\][ \t]*$")
 MAX_LESSONS = 99  # lesson files are numbered with two digits
@@ -37,21 +36,7 @@ def read_yaml(text: str) -> Any:
     None also means the text is empty or cannot be read (syntax error or alias); the
     checker explains which. Duplicate keys keep their first value, as findings say.
     """
-    return _plain(parse_nodes(text))
-
-
-def _plain(node: Node | None) -> Any:
-    if isinstance(node, MappingNode):
-        result: dict[str, Any] = {}
-        for key, value in node.value:
-            if isinstance(key, ScalarNode):
-                result.setdefault(str(key.value), _plain(value))
-        return result
-    if isinstance(node, SequenceNode):
-        return [_plain(item) for item in node.value]
-    if isinstance(node, ScalarNode) and node.tag != NULL:
-        return str(node.value)
-    return None
+    return plain_data(parse_nodes(text))
 
 
 def as_text(value: object) -> str:
@@ -93,6 +78,8 @@ class LessonSource:
     front_lines: int
     #: File line -> (editor line, check id or None) for every body line.
     line_map: Mapping[int, tuple[int, str | None]] = field(repr=False)
+    #: The front matter's YAML as written, so saving keeps its comments and layout.
+    front: str = field(default="", repr=False)
 
     def check(self, check_id: str) -> CheckBlock | None:
         """The check with this id, if the lesson has it as a block the editor can read."""
@@ -120,10 +107,11 @@ def split_lesson(text: str) -> LessonSource:
     """Split a lesson file into front-matter fields and text with one marker per check."""
     lines = text.replace("\r\n", "\n").splitlines(keepends=True)
     split = split_front_matter(text.replace("\r\n", "\n"))
-    title, objectives, start = "", (), 0
+    title, objectives, start, front_text = "", (), 0, ""
     if split is not None:
         front_lines, closing = split
-        front = read_yaml("".join(front_lines))
+        front_text = "".join(front_lines)
+        front = read_yaml(front_text)
         if isinstance(front, dict):
             title = as_text(front.get("title"))
             raw = front.get("objectives")
@@ -151,7 +139,8 @@ def split_lesson(text: str) -> LessonSource:
         for offset in range(fence.start, fence.end + 1):
             line_map[start + offset + 1] = (len(out), block.id)
         index = fence.end + 1
-    return LessonSource(title, objectives, "".join(out), tuple(checks), start, line_map)
+    body = "".join(out)
+    return LessonSource(title, objectives, body, tuple(checks), start, line_map, front_text)
 
 
 def _check_block(
@@ -183,18 +172,24 @@ def _markers(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
 
 
 def join_lesson(
-    title: str, objectives: Collection[str], body: str, blocks: Mapping[str, str]
+    title: str,
+    objectives: Collection[str],
+    body: str,
+    blocks: Mapping[str, str],
+    front: str = "",
 ) -> str:
     """Build the lesson file, putting each check's block back where its marker stands.
 
     A marker for a check that ``blocks`` does not have stays in the text as written.
+    ``front`` is the old front matter, whose comments and layout are kept.
     """
     lines = body.replace("\r\n", "\n").replace("\r", "\n").splitlines(keepends=True)
     for index, match in reversed(_markers(lines)):
         block = blocks.get(match.group("id"))
         if block is not None:
             lines[index] = block if block.endswith("\n") else block + "\n"
-    return dump_lesson(title, objectives, "".join(lines))
+    front_yaml = keep_layout(front, front_matter_yaml(title, objectives)) if front else None
+    return dump_lesson(title, objectives, "".join(lines), front_yaml)
 
 
 def replace_check(source: LessonSource, old_id: str | None, block: str) -> str:
@@ -209,7 +204,7 @@ def replace_check(source: LessonSource, old_id: str | None, block: str) -> str:
     else:
         body = body.rstrip("\n") + "\n\n" + marker(new_id) + "\n"
     blocks[new_id] = block
-    return join_lesson(source.title, source.objectives, body, blocks)
+    return join_lesson(source.title, source.objectives, body, blocks, source.front)
 
 
 def remove_check(source: LessonSource, check_id: str) -> str:
@@ -219,7 +214,7 @@ def remove_check(source: LessonSource, check_id: str) -> str:
         if match.group("id") == check_id:
             del lines[index]
     blocks = {k: v for k, v in source.blocks.items() if k != check_id}
-    return join_lesson(source.title, source.objectives, "".join(lines), blocks)
+    return join_lesson(source.title, source.objectives, "".join(lines), blocks, source.front)
 
 
 def _rename_marker(body: str, old_id: str, new_id: str) -> str:

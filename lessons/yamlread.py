@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -125,6 +126,24 @@ def compose(text: str, source: Source) -> Node | None:
         mark = yaml.Mark("", 0, 0, 0, None, None)
         return ScalarNode(NULL, "", mark, mark)
     return node
+
+
+def plain_data(node: Node | None) -> Any:
+    """Nodes as plain data: dicts, lists, scalars as written, None for null.
+
+    Duplicate keys keep their first value, as the findings say.
+    """
+    if isinstance(node, MappingNode):
+        result: dict[str, Any] = {}
+        for key, value in node.value:
+            if isinstance(key, ScalarNode):
+                result.setdefault(str(key.value), plain_data(value))
+        return result
+    if isinstance(node, SequenceNode):
+        return [plain_data(item) for item in node.value]
+    if isinstance(node, ScalarNode) and node.tag != NULL:
+        return str(node.value)
+    return None
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:

@@ -27,6 +27,7 @@ from course.extensions import db
 from course.models import Course, CourseDraft
 from lessons import dump
 from lessons import editing as ed
+from lessons.yamlkeep import keep_layout
 
 POST_TEST_FILE = "post-test.yaml"
 EVALUATION_FILE = "evaluation.yaml"
@@ -98,7 +99,8 @@ def save_settings(
     """Write course.yaml from the settings form's data (the slug never changes)."""
 
     def change(files: dict[str, str]) -> Change:
-        files[COURSE_FILE] = dump.dump_manifest({**manifest, "slug": space.slug})
+        text = dump.dump_manifest({**manifest, "slug": space.slug})
+        files[COURSE_FILE] = keep_layout(files.get(COURSE_FILE, ""), text)
         return Change(files, COURSE_FILE, "Saved the course settings")
 
     return _apply(space, editor, change, base=base, part=lambda f: f.get(COURSE_FILE))
@@ -121,7 +123,7 @@ def save_lesson(
     def change(files: dict[str, str]) -> Change:
         name = _lesson(files, slug)
         source = ed.split_lesson(files[name])
-        files[name] = ed.join_lesson(title, objectives, body, source.blocks)
+        files[name] = ed.join_lesson(title, objectives, body, source.blocks, source.front)
         kept = set(ed.referenced_checks(body))
         notes = tuple(
             f"Knowledge check {check_id} was removed: its line [check: {check_id}] "
@@ -265,6 +267,11 @@ def _question_of(files: Files, qid: str | None) -> Any:
     return next((q for q in questions if ed.as_text(q.get("id")).strip() == qid), None)
 
 
+def _post_test_text(files: Files, questions: list[dict[str, Any]]) -> str:
+    """post-test.yaml for these questions, keeping the old file's comments and layout."""
+    return keep_layout(files.get(POST_TEST_FILE, ""), dump.dump_post_test(questions))
+
+
 def save_question(
     space: Workspace, editor: Editor, old_id: str | None, data: Mapping[str, Any], base: int
 ) -> Saved:
@@ -281,7 +288,7 @@ def save_question(
             questions.append(dict(data))
         else:
             questions[ids.index(old_id)] = dict(data)
-        files[POST_TEST_FILE] = dump.dump_post_test(questions)
+        files[POST_TEST_FILE] = _post_test_text(files, questions)
         verb = "Saved" if old_id else "Added"
         return Change(files, POST_TEST_FILE, f"{verb} post-test question {new_id}")
 
@@ -295,7 +302,7 @@ def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
         questions = _yaml(files, POST_TEST_FILE, "questions")
         kept = [q for q in questions if ed.as_text(q.get("id")).strip() != qid]
         if len(kept) != len(questions):
-            files[POST_TEST_FILE] = dump.dump_post_test(kept)
+            files[POST_TEST_FILE] = _post_test_text(files, kept)
         return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}")
 
     return _apply(space, editor, change)
@@ -307,7 +314,8 @@ def save_evaluation(
     """Write evaluation.yaml from the evaluation form's items."""
 
     def change(files: dict[str, str]) -> Change:
-        files[EVALUATION_FILE] = dump.dump_evaluation(items)
+        text = dump.dump_evaluation(items)
+        files[EVALUATION_FILE] = keep_layout(files.get(EVALUATION_FILE, ""), text)
         return Change(files, EVALUATION_FILE, "Saved the evaluation")
 
     return _apply(space, editor, change, base=base, part=lambda f: f.get(EVALUATION_FILE))

@@ -92,7 +92,7 @@ def lesson_view(
         return None
     if edited is not None:
         saved = ed.split_lesson(files[name])
-        files[name] = ed.join_lesson(*edited, saved.blocks)
+        files[name] = ed.join_lesson(*edited, saved.blocks, saved.front)
     package, findings = check_draft(space, files)
     lesson = next((x for x in package.lessons if x.file == name), None) if package else None
     if lesson is None:

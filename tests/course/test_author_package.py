@@ -13,7 +13,7 @@ from sqlalchemy import select
 from course.author.packagezip import ZipRefused, read_package_zip, write_package_zip
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseDraft, Role
-from tests.course.author_kit import BASE, flashes
+from tests.course.author_kit import BASE, flashes, submit
 from tests.course.factories import import_course, make_user, sign_in
 
 
@@ -192,3 +192,37 @@ def test_a_broken_package_opens_in_every_editor_without_a_server_error(app, auth
     assert "post-test.yaml cannot be read as a list of questions" in refused.get_data(as_text=True)
     lesson = author_client.get(f"{BASE}/lessons/push-pull").get_data(as_text=True)
     assert "```check\nid: [broken" in lesson  # an unreadable check stays in the text box
+
+
+def test_saving_from_the_forms_keeps_the_comments_of_an_uploaded_package(app, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    notes = {
+        "course.yaml": "# Settings: reviewed by the CE committee\n",
+        "post-test.yaml": "# Bank notes: keep two questions per objective\n",
+        "evaluation.yaml": "# Evaluation: the board's required items first\n",
+    }
+    for name, note in notes.items():
+        files[name] = note + files[name]
+    files["post-test.yaml"] = files["post-test.yaml"].replace(
+        "  - id: pt-lo1-2", "  # Pull factors from here on\n  - id: pt-lo1-2"
+    )
+    flashes(author_client, _upload(author_client, f"{BASE}/upload",
+                                   write_package_zip("minimal", files)))  # fmt: skip
+
+    edit = f"{BASE}/post-test/questions/pt-lo1-1"
+    flashes(author_client, submit(author_client, edit, "save", prompt="Which one pushes?"))
+    flashes(author_client, submit(author_client, f"{BASE}/settings", "save", level="advanced"))
+    new_prompt = {"items-0-prompt": "It helped me name push factors."}
+    flashes(author_client, submit(author_client, f"{BASE}/evaluation", "save", **new_prompt))
+
+    saved = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    for name, note in notes.items():
+        assert saved[name].startswith(note), name
+    assert "  # Pull factors from here on\n  - id: pt-lo1-2" in saved["post-test.yaml"]
+    assert "prompt: Which one pushes?" in saved["post-test.yaml"]
+    assert "level: advanced" in saved["course.yaml"]
+    assert "prompt: It helped me name push factors." in saved["evaluation.yaml"]
+    # Only the edited lines differ from the upload.
+    for name in notes:
+        old, new = files[name].splitlines(), saved[name].splitlines()
+        assert len(set(old) ^ set(new)) == 2, name

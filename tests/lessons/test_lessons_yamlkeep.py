@@ -1,0 +1,179 @@
+"""Saving a YAML file from the editor keeps the author's comments and layout."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from lessons import dump
+from lessons.editing import join_lesson, read_yaml, replace_check, split_lesson
+from lessons.yamlkeep import keep_layout
+
+ROOT = Path(__file__).resolve().parents[2]
+POST_TEST = ROOT / "content" / "running-behavior" / "post-test.yaml"
+
+BANK = """\
+# Post-test bank: notes for the next author.
+
+questions:
+  # ---- LO1
+  - id: q1
+    type: single
+    objective: LO1
+    prompt: >-
+      A long prompt folded over
+      two lines.
+    choices:
+      - text: Yes  # the right one
+        correct: true
+      - text: "No"
+    explanation: Because.
+
+  # ---- LO2
+  - id: q2
+    type: single
+    objective: LO2
+    prompt: Second?
+    choices:
+      - text: A
+        correct: true
+      - text: B
+    explanation: |
+      Line one.
+      # this line is text, not a comment
+  - id: q3
+    type: single
+    objective: LO2
+    prompt: Third?
+    choices:
+      - text: C
+        correct: true
+      - text: D
+    explanation: Three.
+# end of the bank
+"""
+
+
+def _questions(text: str) -> list[dict]:
+    return [dict(q) for q in read_yaml(text)["questions"]]
+
+
+def _changed_lines(old: str, new: str) -> list[str]:
+    diff = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in {"+++", "---"}]
+
+
+def _save(old: str, questions: list[dict]) -> str:
+    new = keep_layout(old, dump.dump_post_test(questions))
+    assert read_yaml(new) == read_yaml(dump.dump_post_test(questions))
+    return new
+
+
+def test_saving_unchanged_data_gives_back_the_file_as_written():
+    assert _save(BANK, _questions(BANK)) == BANK
+    real = POST_TEST.read_text()
+    assert _save(real, _questions(real)) == real
+
+
+def test_editing_one_question_rewrites_only_that_question():
+    questions = _questions(BANK)
+    questions[1]["prompt"] = "Second, reworded?"
+    saved = _save(BANK, questions)
+    assert _changed_lines(BANK, saved) == ["-    prompt: Second?", "+    prompt: Second, reworded?"]
+
+
+def test_every_comment_survives_an_edit_to_each_question_of_the_real_bank():
+    real = POST_TEST.read_text()
+    comments = [line for line in real.splitlines() if line.lstrip().startswith("#")]
+    assert len(comments) >= 9
+    for index in range(len(_questions(real))):
+        questions = _questions(real)
+        questions[index]["explanation"] = "A new explanation."
+        saved = _save(real, questions)
+        assert [line for line in saved.splitlines() if line.lstrip().startswith("#")] == comments
+        # Everything outside the edited question is byte for byte the same.
+        changed = _changed_lines(real, saved)
+        assert changed[-1] == "+    explanation: A new explanation.", changed
+        assert all("explanation" in line or line.startswith("-  ") for line in changed)
+
+
+def test_removing_the_first_question_of_a_section_keeps_the_section_heading():
+    questions = [q for q in _questions(BANK) if q["id"] != "q2"]
+    saved = _save(BANK, questions)
+    assert "  # ---- LO2\n  - id: q3" in saved
+    assert "# Post-test bank" in saved and saved.endswith("# end of the bank\n")
+
+
+def test_a_new_question_goes_after_the_last_one_and_before_the_closing_comment():
+    questions = _questions(BANK) + [
+        {"id": "q4", "type": "single", "objective": "LO1", "prompt": "Four?",
+         "choices": [{"text": "E", "correct": True}, {"text": "F"}], "explanation": "4."}
+    ]  # fmt: skip
+    saved = _save(BANK, questions)
+    assert saved.startswith(BANK.removesuffix("# end of the bank\n"))
+    assert "  - id: q4\n" in saved and saved.endswith('    explanation: "4."\n# end of the bank\n')
+
+
+def test_reordered_items_take_their_comments_with_them():
+    questions = _questions(BANK)
+    saved = _save(BANK, [questions[2], questions[0], questions[1]])
+    assert saved.index("id: q3") < saved.index("# ---- LO1") < saved.index("id: q1")
+    assert saved.index("# ---- LO2") < saved.index("id: q2")
+
+
+def test_a_new_item_follows_the_file_own_indentation():
+    flush_left = BANK.replace("\n  ", "\n")
+    assert "\n- id: q1" in flush_left
+    questions = _questions(flush_left)
+    questions[0]["prompt"] = "Changed."
+    saved = _save(flush_left, questions)
+    assert "\n- id: q1\n  type: single\n  objective: LO1\n  prompt: Changed.\n" in saved
+    assert "# ---- LO1" in saved and "  - id" not in saved
+    # An item whose keys start in another order is written whole, still flush left.
+    reordered = flush_left.replace("- id: q1\n  type: single\n", "- type: single\n  id: q1\n")
+    saved = _save(reordered, questions)
+    assert "# ---- LO1\n- id: q1\n  type: single\n  objective: LO1\n  prompt: Changed.\n" in saved
+
+
+def test_settings_keep_comments_on_the_keys_that_did_not_change():
+    old = "# Course settings\nslug: demo  # never changes\ntitle: Old title\nhours: 1.0\n"
+    new = "slug: demo\ntitle: New title\nhours: 1.0\n"
+    saved = keep_layout(old, new)
+    expected = "# Course settings\nslug: demo  # never changes\ntitle: New title\nhours: 1.0\n"
+    assert saved == expected
+
+
+@pytest.mark.parametrize(
+    "old",
+    ["", "questions: [\n", "- a list\n- at the top\n", "questions: []\n", "a: 1\na: 2\n"],
+    ids=["empty", "broken", "top-level-list", "flow-list", "duplicate-keys"],
+)
+def test_a_file_it_cannot_follow_is_written_fresh(old):
+    new = dump.dump_post_test(_questions(BANK))
+    assert keep_layout(old, new) == new
+
+
+LESSON = """\
+---
+# Reviewed 2026 with the youth advisory board
+title: Push and pull
+objectives: [LO1]  # LO2 moves to lesson 3
+---
+
+Some text.
+"""
+
+
+def test_a_lesson_keeps_its_front_matter_comments_through_text_and_check_edits():
+    source = split_lesson(LESSON)
+    saved = join_lesson(source.title, source.objectives, "Other text.\n", {}, source.front)
+    assert saved == LESSON.replace("Some text.", "Other text.")
+    retitled = join_lesson("Push, pull", source.objectives, source.body, {}, source.front)
+    assert "# Reviewed 2026" in retitled and "objectives: [LO1]  # LO2 moves" in retitled
+    assert "title: Push, pull" in retitled
+    choices = [{"text": "A", "correct": True}, {"text": "B"}]
+    check = dump.dump_check({"id": "c1", "type": "single", "prompt": "Why?", "choices": choices})
+    with_check = replace_check(split_lesson(LESSON), None, check)
+    assert with_check.startswith(LESSON.split("Some")[0]) and "[check" not in with_check
