@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
+from ua_parser import parse as parse_user_agent
 
 from course.db import utcnow
 from course.extensions import db
 from course.models import BrowserSession, User
+from course.models.users import DEVICE_LENGTH
 
 _BULK = {"synchronize_session": False}
 # Every signed-in request runs this; built once, as building costs more than running it.
@@ -37,7 +39,33 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_browser_session(user: User, *, remembered: bool, lifetime: timedelta) -> str:
+# Names people know their own devices by, where the parser's differ.
+_SYSTEMS = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
+_APPLE_DEVICES = ("iPhone", "iPad")
+
+
+def device_label(user_agent: str) -> str | None:
+    """A coarse name for a browser, such as "Firefox on Windows" (None when unknown).
+
+    Only the browser and system families are kept: enough for a person to tell their
+    phone from an office computer, not a fingerprint.
+    """
+    parsed = parse_user_agent(user_agent[:512])  # the parser's cost grows with the text
+    browser = parsed.user_agent.family if parsed.user_agent else None
+    if not browser or browser == "Other":
+        return None
+    system = parsed.os.family if parsed.os else None
+    device = parsed.device.family if parsed.device else None
+    if device in _APPLE_DEVICES:
+        system = device
+    if not system or system == "Other":
+        return browser[:DEVICE_LENGTH]
+    return f"{browser} on {_SYSTEMS.get(system, system)}"[:DEVICE_LENGTH]
+
+
+def open_browser_session(
+    user: User, *, remembered: bool, lifetime: timedelta, device: str | None = None
+) -> str:
     """Record a new sign-in for this browser; return its token, also set on ``user``."""
     token, now = secrets.token_urlsafe(32), utcnow()
     db.session.add(
@@ -46,6 +74,7 @@ def open_browser_session(user: User, *, remembered: bool, lifetime: timedelta) -
             token_hash=_digest(token),
             session_version=user.session_version,
             remembered=remembered,
+            device=device,
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -126,6 +155,7 @@ class SignedInBrowser:
     remembered: bool
     expires_at: datetime
     is_this_browser: bool
+    device: str | None
 
 
 def signed_in_browsers(user: User) -> list[SignedInBrowser]:
@@ -137,7 +167,9 @@ def signed_in_browsers(user: User) -> list[SignedInBrowser]:
         .order_by(BrowserSession.created_at.desc(), BrowserSession.id.desc())
     )
     return [
-        SignedInBrowser(row.created_at, row.remembered, row.expires_at, row.token_hash == this_one)
+        SignedInBrowser(
+            row.created_at, row.remembered, row.expires_at, row.token_hash == this_one, row.device
+        )
         for row in rows
     ]
 

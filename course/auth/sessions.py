@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from course.auth.browsers import end_browser_session, open_browser_session
+from course.auth.browsers import device_label, end_browser_session, open_browser_session
 from course.models import User
 
 #: Seconds since the epoch when this session signed in with a password.
@@ -36,17 +36,27 @@ def _lifetime(remembered: bool) -> timedelta:
     return current_app.config["PERMANENT_SESSION_LIFETIME"]
 
 
-def start_session(user: User, *, remember: bool) -> None:
+def this_device() -> str | None:
+    """A coarse name for the requesting browser, such as "Firefox on Windows".
+
+    Work it out before the write transaction: the parser's first call in a process
+    compiles its patterns, which no one should wait for behind the write lock.
+    """
+    return device_label(request.headers.get("User-Agent", ""))
+
+
+def start_session(user: User, *, remember: bool, device: str | None = None) -> None:
     """Sign the user in on a brand-new session (any earlier session data is dropped).
 
-    Call it inside the write transaction: it records this browser's sign-in.
+    Call it inside the write transaction: it records this browser's sign-in, named
+    ``device`` (from ``this_device``).
     """
     remembered = bool(remember)
     if current_user.is_authenticated:
         # Signing in again on this browser (to confirm it is you) replaces its sign-in.
         end_browser_session(current_user._get_current_object())
     session.clear()
-    open_browser_session(user, remembered=remembered, lifetime=_lifetime(remembered))
+    open_browser_session(user, remembered=remembered, lifetime=_lifetime(remembered), device=device)
     _log_in(user, remembered)
 
 

@@ -32,6 +32,7 @@ from course.auth.sessions import (
     renew_session,
     safe_next,
     start_session,
+    this_device,
 )
 from course.db import reads_first, write_transaction
 from course.extensions import db, limiter
@@ -83,9 +84,10 @@ def register():
         details = form.account_details()
         try:
             password_hash = services.check_registration(details, form.password.data)
+            device = this_device()
             with write_transaction():
                 user = services.register(details, password_hash)
-                start_session(user, remember=False)
+                start_session(user, remember=False, device=device)
         except signin.AuthError as exc:
             _show_error(form, exc)
         else:
@@ -105,10 +107,11 @@ def login():
     form = LoginForm(next=request.args.get("next"), email=email)
     if form.validate_on_submit():
         check = signin.check_sign_in(form.email.data, form.password.data)
+        device = this_device()
         with write_transaction():
             result = signin.record_sign_in(check, ip_address=request.remote_addr)
             if result.user is not None:
-                start_session(result.user, remember=form.remember.data)
+                start_session(result.user, remember=form.remember.data, device=device)
         if result.user is not None:
             flash("You are signed in.", "success")
             return redirect(safe_next(form.next.data) or _home())

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
 
+#: Characters kept of a browser's name in its sign-in record.
+DEVICE_LENGTH = 80
+
 
 class Role(enum.StrEnum):
     """What a person may do: learners take courses, authors edit them, admins run the site."""
@@ -82,6 +85,8 @@ class BrowserSession(db.Model):
     #: The account's session version the row belongs to; rows of an older one are dead.
     session_version: Mapped[int]
     remembered: Mapped[bool] = mapped_column(default=False)
+    #: A coarse name for the browser, such as "Firefox on Windows", for its owner's list.
+    device: Mapped[str | None] = mapped_column(String(DEVICE_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

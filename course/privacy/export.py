@@ -187,6 +187,7 @@ def _sign_ins(user: User) -> list[dict[str, Any]]:
         {
             "signed_in_at": _time(row.created_at),
             "kept_signed_in": row.remembered,
+            "browser": row.device,
             "expires_at": _time(row.expires_at),
             "signed_out_at": _time(row.ended_at),
         }

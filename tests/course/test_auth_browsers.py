@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from course.auth.browsers import device_label
 from course.db import utcnow
 from course.extensions import db
 from course.models import BrowserSession, User
@@ -89,6 +91,55 @@ def test_the_profile_lists_sign_ins_and_signs_out_every_other_browser(app: Flask
     thief = app.test_client()
     thief.set_cookie("remember_token", remembered)
     assert "Sign out" not in text(thief.get("/"))
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "label"),
+    [
+        (IPHONE, "Mobile Safari on iPhone"),
+        (WINDOWS_FIREFOX, "Firefox on Windows"),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0.0.0 Mobile Safari/537.36",
+            "Chrome Mobile on Android",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like "
+            "Gecko) Version/17.5 Safari/605.1.15",
+            "Safari on macOS",
+        ),
+        ("", None),
+        ("curl/8.5.0", "curl"),
+        ("x" * 20_000, None),
+    ],
+    ids=["iphone", "windows", "android", "mac", "none", "no-system", "huge"],
+)
+def test_each_sign_in_is_named_by_its_browser_and_system(user_agent, label) -> None:
+    assert device_label(user_agent) == label
+
+
+def test_the_profile_names_the_browsers_so_a_stranger_stands_out(app: Flask) -> None:
+    make_user(app)
+    laptop, phone, unknown = _browsers(app, 3)
+    laptop.environ_base["HTTP_USER_AGENT"] = WINDOWS_FIREFOX
+    phone.environ_base["HTTP_USER_AGENT"] = IPHONE
+    for browser in (phone, unknown, laptop):
+        sign_in(browser)
+
+    page = text(laptop.get("/auth/profile"))
+    assert "<strong>This browser</strong> (Firefox on Windows): signed in" in page
+    assert "Mobile Safari on iPhone: signed in" in page
+    assert page.count("Another browser: signed in") == 1  # the test client names nothing
+    download = laptop.get("/auth/profile/my-data.json").get_json()
+    names = [sign_in["browser"] for sign_in in download["sign_ins"]]
+    assert names == ["Mobile Safari on iPhone", None, "Firefox on Windows"]
 
 
 def test_signing_out_others_needs_the_form_token(make_app) -> None:
