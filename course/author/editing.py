@@ -90,6 +90,11 @@ def _yaml(files: Files, name: str, key: str) -> list[dict[str, Any]]:
     return items
 
 
+def _write_yaml(files: dict[str, str], name: str, text: str) -> None:
+    """Store a YAML file the editor wrote, keeping the old file's comments and layout."""
+    files[name] = keep_layout(files.get(name, ""), text)
+
+
 # -- course settings -------------------------------------------------------------------
 
 
@@ -99,8 +104,7 @@ def save_settings(
     """Write course.yaml from the settings form's data (the slug never changes)."""
 
     def change(files: dict[str, str]) -> Change:
-        text = dump.dump_manifest({**manifest, "slug": space.slug})
-        files[COURSE_FILE] = keep_layout(files.get(COURSE_FILE, ""), text)
+        _write_yaml(files, COURSE_FILE, dump.dump_manifest({**manifest, "slug": space.slug}))
         return Change(files, COURSE_FILE, "Saved the course settings")
 
     return _apply(space, editor, change, base=base, part=lambda f: f.get(COURSE_FILE))
@@ -267,11 +271,6 @@ def _question_of(files: Files, qid: str | None) -> Any:
     return next((q for q in questions if ed.as_text(q.get("id")).strip() == qid), None)
 
 
-def _post_test_text(files: Files, questions: list[dict[str, Any]]) -> str:
-    """post-test.yaml for these questions, keeping the old file's comments and layout."""
-    return keep_layout(files.get(POST_TEST_FILE, ""), dump.dump_post_test(questions))
-
-
 def save_question(
     space: Workspace, editor: Editor, old_id: str | None, data: Mapping[str, Any], base: int
 ) -> Saved:
@@ -288,7 +287,7 @@ def save_question(
             questions.append(dict(data))
         else:
             questions[ids.index(old_id)] = dict(data)
-        files[POST_TEST_FILE] = _post_test_text(files, questions)
+        _write_yaml(files, POST_TEST_FILE, dump.dump_post_test(questions))
         verb = "Saved" if old_id else "Added"
         return Change(files, POST_TEST_FILE, f"{verb} post-test question {new_id}")
 
@@ -302,7 +301,7 @@ def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
         questions = _yaml(files, POST_TEST_FILE, "questions")
         kept = [q for q in questions if ed.as_text(q.get("id")).strip() != qid]
         if len(kept) != len(questions):
-            files[POST_TEST_FILE] = _post_test_text(files, kept)
+            _write_yaml(files, POST_TEST_FILE, dump.dump_post_test(kept))
         return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}")
 
     return _apply(space, editor, change)
@@ -314,8 +313,7 @@ def save_evaluation(
     """Write evaluation.yaml from the evaluation form's items."""
 
     def change(files: dict[str, str]) -> Change:
-        text = dump.dump_evaluation(items)
-        files[EVALUATION_FILE] = keep_layout(files.get(EVALUATION_FILE, ""), text)
+        _write_yaml(files, EVALUATION_FILE, dump.dump_evaluation(items))
         return Change(files, EVALUATION_FILE, "Saved the evaluation")
 
     return _apply(space, editor, change, base=base, part=lambda f: f.get(EVALUATION_FILE))
