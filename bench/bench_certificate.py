@@ -25,7 +25,6 @@ from certificates import (  # noqa: E402
 
 WARMUP = 3
 RUNS = 200
-GOAL_MS = 10.0
 
 
 def realistic_record() -> CertificateRecord:
@@ -90,7 +89,6 @@ def main() -> int:
     print(f"median {median:.2f} ms   p95 {p95:.2f} ms   min {timings[0]:.2f} ms")
     # CPU time is steadier than wall time when other work shares the machine.
     print(f"CPU time per render: median {statistics.median(cpu):.2f} ms")
-    print(f"goal: median <= {GOAL_MS:.0f} ms: {'met' if median <= GOAL_MS else 'NOT met'}")
     return 0
 
 

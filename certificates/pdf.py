@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 
+import segno
 from reportlab.lib.colors import HexColor
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import REGULAR, register_fonts
 from .layout import ACCENT, INK, PAGE_HEIGHT, PAGE_WIDTH, Layout, layout_certificate
-from .qr import dark_runs, qr_matrix
 from .record import CertificateRecord
 
 __all__ = ["render_pdf"]
@@ -18,18 +19,30 @@ __all__ = ["render_pdf"]
 _render_lock = threading.Lock()
 BORDER_OUTER = 22.0
 BORDER_INNER = 27.0
+_DARK_RUN = re.compile(rb"\x01+")
+
+
+def qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """Return the QR symbol's size in modules and its dark runs as (row, start, length)."""
+    # Level M survives a smudge or a fold; segno raises it further when the URL leaves room.
+    matrix = segno.make(url, error="m", micro=False).matrix
+    runs = [
+        (row, run.start(), run.end() - run.start())
+        for row, line in enumerate(matrix)
+        for run in _DARK_RUN.finditer(bytes(line))
+    ]
+    return len(matrix), runs
 
 
 def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as vector rectangles, one per horizontal run of dark modules."""
-    matrix = qr_matrix(url)
-    modules = len(matrix)
+    modules, runs = qr_runs(url)
     canvas.saveState()
     # Work in module units with rows counted downwards from the top-left corner, so every
     # rectangle has small integer coordinates: a compact content stream, quick to write.
     canvas.transform(size / modules, 0, 0, -size / modules, x, y + size)
     canvas.setFillColor(HexColor("#000000"))
-    ops = "".join(f"{start} {row} {length} 1 re\n" for row, start, length in dark_runs(matrix))
+    ops = "".join(f"{start} {row} {length} 1 re\n" for row, start, length in runs)
     canvas.addLiteral(ops + "f")
     canvas.restoreState()
     canvas.linkURL(url, (x, y, x + size, y + size), relative=0)

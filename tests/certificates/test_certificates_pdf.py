@@ -15,11 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import segno
 from certificates_testkit import BARE, FULL, pdf_text
 from pypdf import PdfReader
 from reportlab.pdfbase import ttfonts
 
 from certificates import AuthorLine, CertificateRecord, render_pdf
+from certificates.pdf import qr_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -202,6 +204,16 @@ def test_qr_code_is_vector_not_an_image(full_pdf: bytes) -> None:
     page = PdfReader(io.BytesIO(full_pdf)).pages[0]
     assert list(page.images) == []
     assert "/XObject" not in page["/Resources"]
+
+
+def test_qr_runs_cover_exactly_the_dark_modules_of_segnos_symbol() -> None:
+    matrix = segno.make(FULL.verify_url, error="m", micro=False).matrix
+    size, runs = qr_runs(FULL.verify_url)
+    drawn = [bytearray(size) for _ in range(size)]
+    for row, start, length in runs:
+        assert length > 0 and drawn[row][start : start + length] == bytes(length)
+        drawn[row][start : start + length] = b"\x01" * length
+    assert drawn == [bytearray(row) for row in matrix]
 
 
 def test_qr_code_decodes_to_the_verify_url() -> None:
