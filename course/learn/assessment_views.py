@@ -64,6 +64,10 @@ def submit_post_test(slug: str):
     attempt = next((a for a in enrolment.attempts if a.id == int(form.attempt.data)), None)
     if attempt is None:
         abort(404)
+    try:  # the rules that opened the post-test hold at submit too, not only for page views
+        tests.ensure_post_test_open(course, enrolment)
+    except tests.NotYetOpen as exc:
+        return _not_open(course, "Post-test", exc)
     answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
     try:
         graded = tests.grade_attempt(course, attempt, answers)

@@ -58,9 +58,10 @@ class NotEnrolled(Exception):
 class LessonLocked(Exception):
     """The course unlocks lessons in order and an earlier one is unfinished."""
 
-    def __init__(self, first_unfinished: LessonView) -> None:
+    def __init__(self, first_unfinished: LessonView, content: CourseContent | None = None) -> None:
         super().__init__(first_unfinished.slug)
         self.first_unfinished = first_unfinished
+        self.content = content
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,27 @@ def get_enrolled_lesson_or_404(
     if enrolment is None:
         raise NotEnrolled(course.slug)
     return content, lesson, enrolment
+
+
+def get_open_lesson_or_404(
+    user: User, slug: str, lesson_slug: str
+) -> tuple[CourseContent, LessonView, Enrolment, list[LessonState]]:
+    """Return what ``get_enrolled_lesson_or_404`` does, plus the outline, for an open lesson.
+
+    Every request on a lesson (page, answer, completion, heartbeat) goes through here, so
+    a course that opens its lessons in order holds that rule for scripts too.
+
+    :raise 404: when there is no such open course or live lesson.
+    :raise NotEnrolled: when the learner has not enrolled in the course.
+    :raise LessonLocked: when the course is sequential and an earlier lesson is unfinished.
+    """
+    content, lesson, enrolment = get_enrolled_lesson_or_404(user, slug, lesson_slug)
+    states = outline(content, enrolment)
+    try:
+        ensure_unlocked(states, lesson)
+    except LessonLocked as exc:
+        raise LessonLocked(exc.first_unfinished, content) from None
+    return content, lesson, enrolment, states
 
 
 def get_lesson_or_404(content: CourseContent, slug: str) -> LessonView:

@@ -25,6 +25,21 @@ def not_enrolled(exc: learn.NotEnrolled):
     return redirect(url_for("learn.course_page", slug=str(exc)))
 
 
+@bp.errorhandler(learn.LessonLocked)
+def lesson_locked(exc: learn.LessonLocked):
+    """Refuse every request on a locked lesson; a page view goes to the lesson that is open."""
+    db.session.rollback()
+    first, content = exc.first_unfinished, exc.content
+    if request.method == "GET":
+        flash("Lessons in this course open in order. Here is where you left off.", "info")
+        return redirect(url_for("learn.lesson", slug=content.slug, lesson_slug=first.slug))
+    reason = f"Lessons in this course open in order. Please finish “{first.title}” first."
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=reason), 403
+    return render_template("learn/not_open.html", course=content, manifest=content.manifest,
+                           step="This lesson", reason=reason), 403
+
+
 def _to_next_step(content, enrolment):
     """Redirect to the first unfinished lesson, or to the post-test when all are done."""
     target = learn.resume_target(content, enrolment)
@@ -73,15 +88,10 @@ def enrol(slug: str):
 @login_required
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
-    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
-    states = learn.outline(content, enrolment)
-    try:
-        state = learn.ensure_unlocked(states, lesson)
-    except learn.LessonLocked as exc:
-        flash("Lessons in this course open in order. Here is where you left off.", "info")
-        target = exc.first_unfinished.slug
-        return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target))
-    progress = state.progress
+    content, lesson, enrolment, states = learn.get_open_lesson_or_404(
+        current_user, slug, lesson_slug
+    )
+    progress = next(s.progress for s in states if s.lesson.id == lesson.id)
     if learn.needs_touch(progress):
         with write_transaction():
             progress = learn.touch_progress(enrolment, lesson)
@@ -113,7 +123,7 @@ def _lesson_context(content, lesson, enrolment, states) -> dict:
 @reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
-    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
+    content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key)
     form = CheckForm()
     if not form.validate_on_submit():
@@ -140,7 +150,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 @login_required
 def complete_lesson(slug: str, lesson_slug: str):
     """Finish a lesson: complete it when every check is answered, then move on."""
-    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
+    content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     missing = learn.complete_lesson(enrolment, lesson)
@@ -156,7 +166,7 @@ def complete_lesson(slug: str, lesson_slug: str):
 @login_required
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
-    _, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
+    _, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     progress = learn.record_heartbeat(enrolment, lesson)
     db.session.commit()
     return jsonify(active_seconds=progress.active_seconds)
