@@ -29,9 +29,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_database_url(app)
-    from course import security
+    from course import logs, security
 
     security.init_app(app)  # first: a weak production secret key stops the start here
+    logs.init_app(app)  # before anything logs; its request id before the other hooks
 
     _configure_extensions(app)
     _register_blueprints(app)

@@ -89,6 +89,13 @@ class Config:
     DELETED_ACCOUNT_PURGE_DAYS = _int("DELETED_ACCOUNT_PURGE_DAYS", 30)
     AUDIT_IP_RETENTION_DAYS = _int("AUDIT_IP_RETENTION_DAYS", 180)
 
+    # Logging (course/logs.py): level and line format; errors to Sentry when a DSN is set.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    LOG_CONFIGURE = True
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+    SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "")
+
 
 class TestingConfig(Config):
     """Settings for the test suite: CSRF and rate limits off unless a test turns them on."""
@@ -99,6 +106,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or None
+    # pytest captures log records itself; tests of the format install the handler.
+    LOG_CONFIGURE = False
+    SENTRY_DSN = ""
 
 
 class ProductionConfig(Config):
