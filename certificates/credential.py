@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ PROOF_PURPOSE = "assertionMethod"
 # Multicodec prefix for an Ed25519 public key, as used by did:key and Multikey.
 ED25519_PUB_MULTICODEC = b"\xed\x01"
 BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+SIGNATURE_BYTES = 64  # an Ed25519 signature
 CRITERIA = (
     "Completed every lesson of the course, passed the post-test at the required score "
     "and submitted the course evaluation."
@@ -58,8 +60,12 @@ def _b58encode(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(out))
 
 
-def _b58decode(text: str) -> bytes:
-    """Decode base58 (Bitcoin alphabet); raises ValueError on a character outside it."""
+def _b58decode(text: str, max_bytes: int) -> bytes:
+    """Decode base58 (Bitcoin alphabet) of at most max_bytes; raises ValueError otherwise."""
+    # Base conversion costs time growing with the square of the length, so text longer
+    # than max_bytes can ever need is refused before any arithmetic.
+    if len(text) > math.ceil(max_bytes * math.log(256, 58)):
+        raise ValueError(f"longer than base58 of {max_bytes} bytes")
     number = 0
     for char in text:
         index = BASE58_ALPHABET.find(char)
@@ -68,6 +74,8 @@ def _b58decode(text: str) -> bytes:
         number = number * 58 + index
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    if zeros + len(body) > max_bytes:
+        raise ValueError(f"longer than base58 of {max_bytes} bytes")
     return b"\0" * zeros + body
 
 
@@ -243,9 +251,9 @@ def check_document_proof(document: Any, public_pem: bytes) -> str | None:
     if not isinstance(proof_value, str) or not proof_value.startswith("z"):
         return "proofValue is not base58btc multibase"
     try:
-        signature = _b58decode(proof_value[1:])
+        signature = _b58decode(proof_value[1:], SIGNATURE_BYTES)
     except ValueError:
-        return "proofValue is not base58btc multibase"
+        return "proofValue is not the base58btc multibase of an Ed25519 signature"
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in proof_config:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
@@ -13,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 import lessons
+from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.extensions import db
 from course.issuing import check_credential
 from course.models import Course, Role
@@ -167,11 +167,9 @@ def demo_admin_command() -> None:
 def verify_credential_command(file) -> None:
     """Check a signed credential FILE: its signature, then the certificate's status."""
     try:
-        document = json.loads(file.read())
-    except ValueError as exc:
-        raise click.ClickException(f"{file.name} is not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise click.ClickException(f"{file.name} is not a credential")
+        document = read_credential(file.read(MAX_CREDENTIAL_BYTES + 1))
+    except CredentialFileError as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from exc
     check, found = check_credential(document)
     if not check.valid:
         click.echo(f"INVALID: {check.reason}")

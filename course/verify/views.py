@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, redirect, render_template, request, url_for
 
+from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course import issuing
 from course.extensions import limiter
 from course.verify import bp
@@ -62,11 +61,10 @@ def credential():
     if not form.validate_on_submit():
         return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
     try:
-        document = json.loads(form.credential.data.read(1_000_000))
-    except (ValueError, UnicodeDecodeError):
-        document = None
-    if not isinstance(document, dict):
-        form.credential.errors.append("That file is not a credential in JSON form.")
+        # One byte past the limit is enough to tell that a file is over it.
+        document = read_credential(form.credential.data.read(MAX_CREDENTIAL_BYTES + 1))
+    except CredentialFileError as exc:
+        form.credential.errors.append(str(exc))
         return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
     check, found = issuing.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
