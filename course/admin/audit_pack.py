@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -18,7 +17,7 @@ import lessons
 from course import issuing
 from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
-from course.admin.records_services import csv_chunks
+from course.csvout import csv_text
 from course.db import utcnow
 from course.extensions import db
 from course.models import (
@@ -39,10 +38,6 @@ ROSTER_COLUMNS = (
     "completed_at", "post_test_attempts", "passing_score", "active_minutes",
     "evaluation_submitted_at", "certificate_code", "certificate_status",
 )
-
-
-def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
-    return "".join(csv_chunks(header, rows))
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
@@ -118,7 +113,7 @@ def seat_time_doc(course: Course, package: lessons.CoursePackage) -> tuple[str, 
         "## Per lesson", "",
         _md_table(header, rows),
     ])
-    return text, _csv(header, rows)
+    return text, csv_text(header, rows)
 
 
 def _minutes(value: float | None) -> str:
@@ -138,7 +133,7 @@ def blueprint(package: lessons.CoursePackage) -> str:
                      round(100 * len(questions) / bank, 1),
                      round(package.post_test_draw * len(questions) / bank, 1),
                      package.post_test_draw, " ".join(q.id for q in questions), " ".join(types)])
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def evaluation_summary(course: Course) -> tuple[str, str]:
@@ -154,7 +149,7 @@ def evaluation_summary(course: Course) -> tuple[str, str]:
         else:
             rows.append([*base, None, None, None, stat.mean, stat.median])
         comments += [[item.key, comment] for comment in stat.comments]
-    return _csv(header, rows), _csv(["item", "comment"], comments)
+    return csv_text(header, rows), csv_text(["item", "comment"], comments)
 
 
 def specimen_pdf(course: Course) -> bytes:
@@ -201,7 +196,7 @@ def roster(course: Course) -> str:
     for *head, seconds, evaluated_at, code in db.session.execute(statement):
         minutes = round((seconds or 0) / 60, 1)
         rows.append([*head, minutes, evaluated_at, code, "valid" if code else "not issued"])
-    return _csv(ROSTER_COLUMNS, rows)
+    return csv_text(ROSTER_COLUMNS, rows)
 
 
 def audit_pack(course: Course) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zipfile
@@ -10,8 +9,13 @@ import zipfile
 from sqlalchemy import or_, select
 
 from course import issuing
+from course.csvout import csv_text
 from course.extensions import db
 from course.models import Certificate, Course, User
+
+INDEX_COLUMNS = (
+    "code", "status", "participant_name", "completed_on", "issued_at", "pdf_sha256", "file",
+)
 
 
 def search_certificates(query: str | None, limit: int = 100) -> list[Certificate]:
@@ -42,17 +46,14 @@ def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None)
         after_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         statement = statement.where(Certificate.issued_at < after_end)
     buffer = io.BytesIO()
-    index = io.StringIO()
-    writer = csv.writer(index)
-    writer.writerow(["code", "status", "participant_name", "completed_on", "issued_at",
-                     "pdf_sha256", "file"])
+    index: list[list[str]] = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in db.session.scalars(statement.order_by(Certificate.issued_at)):
             name = f"certificate-{certificate.code}.pdf"
             archive.writestr(name, issuing.pdf_of(certificate))
             snapshot = certificate.snapshot
-            writer.writerow([certificate.code, certificate.status.value,
-                             snapshot["participant_name"], snapshot["completed_on"],
-                             snapshot["issued_at"], certificate.pdf_sha256, name])
-        archive.writestr("index.csv", index.getvalue())
+            index.append([certificate.code, certificate.status.value,
+                          snapshot["participant_name"], snapshot["completed_on"],
+                          snapshot["issued_at"], certificate.pdf_sha256, name])
+        archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
     return buffer.getvalue()

@@ -6,11 +6,9 @@ ever issued takes the same memory as exporting ten.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -19,6 +17,7 @@ import certificates
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event
+from course.csvout import BATCH_ROWS, csv_chunks
 from course.extensions import db
 from course.models import (
     AuditEvent,
@@ -31,9 +30,6 @@ from course.models import (
     User,
 )
 
-#: Spreadsheets run a cell starting with one of these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 SNAPSHOT_FIELDS = tuple(field.name for field in dataclasses.fields(certificates.CertificateRecord))
 CERTIFICATE_COLUMNS = (
     "code",
@@ -53,7 +49,6 @@ CERTIFICATE_COLUMNS = (
     "pdf_sha256",
     *(f"snapshot_{name}" for name in SNAPSHOT_FIELDS),
 )
-BATCH_ROWS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,57 +59,6 @@ class AuditFilter:
     action: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
-
-
-def neutralise(value: Any) -> str:
-    """Return a CSV cell's text, with a leading apostrophe when it could run as a formula."""
-    # Called for every cell of every row: the common case (a string) comes first.
-    if value.__class__ is str:
-        return "'" + value if value[:1] in _FORMULA_FIRST else value
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text[:1] in _FORMULA_FIRST else text
-
-
-class _Line:
-    """A write-only file for csv.writer that hands back what was written."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def take(self) -> str:
-        text, self.parts = "".join(self.parts), []
-        return text
-
-
-def csv_chunks(
-    header: Iterable[str], rows: Iterable[Iterable[Any]], batch: int = BATCH_ROWS
-) -> Iterator[str]:
-    """Yield CSV text in chunks of ``batch`` rows, every cell neutralised."""
-    buffer = _Line()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    pending: list[list[str]] = []
-    first = _FORMULA_FIRST
-    for row in rows:
-        # neutralise() inlined for the common cases: a safe string, or None (csv writes "").
-        pending.append([
-            v if (v.__class__ is str and v[:1] not in first) or v is None else neutralise(v)
-            for v in row
-        ])
-        if len(pending) == batch:
-            writer.writerows(pending)
-            pending.clear()
-            yield buffer.take()
-    writer.writerows(pending)
-    yield buffer.take()
 
 
 def _certificate_query(course_id: int | None):

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import certificates
-from course import issuing
+from course import csvout, issuing
 from course.admin import records_services as records
 from course.audit import record_event
 from course.extensions import db
@@ -109,6 +109,8 @@ def test_the_csv_can_be_narrowed_to_one_course(app, data, history):
         ("-2+3", "'-2+3"),
         ("\tTAB", "'\tTAB"),
         ("\rCR", "'\rCR"),
+        ("\nLF", "'\nLF"),
+        ("\uff1dSUM(1)", "'\uff1dSUM(1)"),
         ("Zoë =1", "Zoë =1"),
         ("", ""),
         (None, ""),
@@ -117,11 +119,11 @@ def test_the_csv_can_be_narrowed_to_one_course(app, data, history):
     ],
 )
 def test_cells_that_could_run_as_formulas_get_an_apostrophe(value, cell):
-    assert records.neutralise(value) == cell
+    assert csvout.neutralise(value) == cell
 
 
 def test_csv_chunks_come_a_batch_at_a_time():
-    chunks = list(records.csv_chunks(["n"], ([n] for n in range(5)), batch=2))
+    chunks = list(csvout.csv_chunks(["n"], ([n] for n in range(5)), batch=2))
     assert chunks == ["n\r\n0\r\n1\r\n", "2\r\n3\r\n", "4\r\n"]
 
 
