@@ -31,10 +31,11 @@ _YOUNG = r"(?:child|children|teen|teenage|juvenile|underage|minor|adolescent|you
 _EXPLOITED = '"a child who is a victim of sex trafficking"'
 _EXPLOITATION = '"child sex trafficking" or "commercial sexual exploitation of children"'
 _MISSING = '"a youth with repeated missing episodes"'
+_RUNS = '"a youth who runs" (or "youth who run")'
 
 # Longer phrases come first: a span matched once is not matched again by a shorter term.
 TERMS: tuple[Term, ...] = (
-    _term(r"chronic (?:runners?|runaways?)", _MISSING),
+    _term(r"(?:chronic|habitual|serial) (?:runners?|runaways?)", _MISSING),
     _term(r"frequent fl[iy]ers?", _MISSING),
     _term(rf"{_YOUNG} prostitutes?", _EXPLOITED),
     _term(r"prostituted (?:child|children|youths?|teens?|girls?|boys?|minors?)", _EXPLOITED),
@@ -45,11 +46,29 @@ TERMS: tuple[Term, ...] = (
         _EXPLOITATION,
     ),
     _term(
+        rf"{_YOUNG} porn(?:ography)?",
+        '"child sexual abuse material" (CSAM): the images record a crime against a child',
+    ),
+    _term(
+        r"engag(?:e|es|ed|ing) in prostitution",
+        '"a youth who was sexually exploited" or "a victim of sex trafficking"',
+    ),
+    _term(
+        r"turn(?:s|ed|ing)? tricks?",
+        '"a youth who is being sexually exploited" (a child is exploited, not working)',
+    ),
+    _term(
+        r"underage (?:woman|women)",
+        '"a girl" or "a child" (a person under 18 is a child, not a woman)',
+    ),
+    _term(r"street kids?", '"a youth experiencing homelessness"'),
+    _term(
         r"willing participants?",
         '"a victim of exploitation" (a child cannot consent to commercial sex)',
     ),
-    _term(r"runners?", '"a youth who runs" (or "youth who run")'),
-    _term(r"awol", '"missing from care"'),
+    _term(r"runners?", _RUNS),
+    _term(r"bolters?", _RUNS),
+    _term(r"awol(?:ing|ed|s)?", '"missing from care"'),
     _term(
         r"abscond(?:ers?|ed|ing|s)?", '"missing from care" or "left placement without permission"'
     ),

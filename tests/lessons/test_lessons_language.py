@@ -64,8 +64,33 @@ def test_terms(text: str, found: str, preferred: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found", "preferred"),
+    [
+        ("seized child pornography", "child pornography", "child sexual abuse material"),
+        ("labeled a habitual runaway", "habitual runaway", "repeated missing episodes"),
+        ("a serial runaway", "serial runaway", "repeated missing episodes"),
+        ("she engaged in prostitution", "engaged in prostitution", "who was sexually exploited"),
+        ("an underage woman", "underage woman", "a child"),
+        ("a street kid downtown", "street kid", "a youth experiencing homelessness"),
+        ("turning tricks at 15", "turning tricks", "a youth who is being sexually exploited"),
+        ("the unit's bolter", "bolter", "a youth who runs"),
+        ("AWOLing from the group home", "AWOLing", "missing from care"),
+    ],
+)
+def test_terms_of_issue_22(text: str, found: str, preferred: str) -> None:
+    # One case per term: each is found, whole, with person-first wording to use instead.
+    ((match, term),) = list(find_terms(text))
+    assert match.group() == found
+    assert preferred in term.preferred
+
+
+@pytest.mark.parametrize(
     "text",
     [
+        "street youth outreach",
+        "a bolt of cloth; she bolted the door",
+        "tricks of the trade",
+        "engaged in learning",
         "a front-runner in the field",
         "the runner-up",
         "forerunners of this policy",
