@@ -9,19 +9,24 @@ puts the blocks back. A block whose YAML cannot be read stays in the text as wri
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .dump import dump_lesson, front_matter_yaml
-from .lessonfile import LESSON_NAME, Fence, find_fences, parse_lesson, split_front_matter
+from .lessonfile import (
+    LESSON_NAME,
+    Fence,
+    find_fences,
+    find_markers,
+    parse_lesson,
+    split_front_matter,
+)
 from .model import Finding, Lesson, sort_findings
 from .questions import ID_PATTERN
 from .yamlkeep import keep_layout
 from .yamlread import Source, parse_nodes, plain_data
 
-MARKER = re.compile(r"^\[check: (?P<id>[A-Za-z0-9][A-Za-z0-9_-]*)\][ \t]*$")
 MAX_LESSONS = 99  # lesson files are numbered with two digits
 
 
@@ -154,21 +159,21 @@ def _check_block(
     return CheckBlock(check_id, text, data, start + fence.start + 1, start + fence.end + 1)
 
 
+def newlines(text: str) -> str:
+    """Text with every line ending as ``\\n`` (browsers send ``\\r\\n`` from a text box)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def referenced_checks(body: str) -> list[str]:
     """Ids of the check markers in a lesson text, in order (markers in code blocks ignored)."""
-    lines = body.splitlines(keepends=True)
-    return [m.group("id") for index, m in _markers(lines)]
+    lines = newlines(body).splitlines(keepends=True)
+    return [m.group("id") for index, m in find_markers(lines)]
 
 
-def _markers(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
-    fences = [f for f in find_fences(lines) if f.end is not None]
-    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
-    found = []
-    for index, line in enumerate(lines):
-        match = MARKER.match(line.rstrip("\n"))
-        if match and index not in in_code:
-            found.append((index, match))
-    return found
+def unknown_markers(body: str, known: Collection[str]) -> list[tuple[int, str]]:
+    """Markers in a lesson text for checks not in ``known``, as (1-based line, id)."""
+    lines = newlines(body).splitlines(keepends=True)
+    return [(i + 1, m.group("id")) for i, m in find_markers(lines) if m.group("id") not in known]
 
 
 def join_lesson(
@@ -183,8 +188,8 @@ def join_lesson(
     A marker for a check that ``blocks`` does not have stays in the text as written.
     ``front`` is the old front matter, whose comments and layout are kept.
     """
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").splitlines(keepends=True)
-    for index, match in reversed(_markers(lines)):
+    lines = newlines(body).splitlines(keepends=True)
+    for index, match in reversed(find_markers(lines)):
         block = blocks.get(match.group("id"))
         if block is not None:
             lines[index] = block if block.endswith("\n") else block + "\n"
@@ -198,7 +203,7 @@ def replace_check(source: LessonSource, old_id: str | None, block: str) -> str:
     body = source.body
     new_id = block_id(block)
     if old_id is not None and old_id in blocks:
-        del blocks[old_id]
+        block = keep_block_layout(blocks.pop(old_id), block)
         if new_id != old_id:
             body = _rename_marker(body, old_id, new_id)
     else:
@@ -207,10 +212,23 @@ def replace_check(source: LessonSource, old_id: str | None, block: str) -> str:
     return join_lesson(source.title, source.objectives, body, blocks, source.front)
 
 
+def keep_block_layout(old: str, new: str) -> str:
+    """A rewritten check block that keeps the old block's lines wherever its data agrees.
+
+    Without this, saving one changed word re-dumps the whole block, and the diff of the
+    revision shows every line of it as changed.
+    """
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    if len(old_lines) < 2 or len(new_lines) < 2:
+        return new
+    inner = keep_layout("".join(old_lines[1:-1]), "".join(new_lines[1:-1]))
+    return new_lines[0] + inner + new_lines[-1]
+
+
 def remove_check(source: LessonSource, check_id: str) -> str:
     """The lesson file without one check (its marker line goes too)."""
     lines = source.body.splitlines(keepends=True)
-    for index, match in reversed(_markers(lines)):
+    for index, match in reversed(find_markers(lines)):
         if match.group("id") == check_id:
             del lines[index]
     blocks = {k: v for k, v in source.blocks.items() if k != check_id}
@@ -219,7 +237,7 @@ def remove_check(source: LessonSource, check_id: str) -> str:
 
 def _rename_marker(body: str, old_id: str, new_id: str) -> str:
     lines = body.splitlines(keepends=True)
-    for index, match in _markers(lines):
+    for index, match in find_markers(lines):
         if match.group("id") == old_id:
             lines[index] = marker(new_id) + "\n"
     return "".join(lines)

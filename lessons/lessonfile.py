@@ -64,6 +64,30 @@ def split_front_matter(text: str) -> tuple[list[str], int] | None:
     return None
 
 
+#: A line that stands for a knowledge check in the editor's text (never in a package file).
+MARKER = re.compile(r"^\[check: (?P<id>[A-Za-z0-9][A-Za-z0-9_-]*)\][ \t]*$")
+
+
+def find_markers(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
+    """Check marker lines outside fenced code, as (0-based index, match)."""
+    fences = [f for f in find_fences(lines) if f.end is not None]
+    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
+    found = []
+    for index, line in enumerate(lines):
+        match = MARKER.match(line.rstrip("\r\n"))
+        if match and index not in in_code:
+            found.append((index, match))
+    return found
+
+
+def missing_check_message(check_id: str) -> str:
+    """What is wrong with a marker line whose check the lesson does not have."""
+    return (
+        f"[check: {check_id}] refers to a knowledge check this lesson does not have; "
+        "add the check or delete the line (learners would see the bracketed text)"
+    )
+
+
 _TOP_HEADING = re.compile(r"^#(?!#)[ \t]")
 
 
@@ -110,6 +134,8 @@ def parse_lesson(
     offset = closing + 1
     body_lines = body.splitlines(keepends=True)
     _warn_top_headings(source, body_lines, offset)
+    for index, match in find_markers(body_lines):
+        source.error(index + offset + 1, missing_check_message(match.group("id")))
     token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"
     checks: list[Question] = []
     pieces: list[str] = []

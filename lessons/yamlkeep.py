@@ -3,10 +3,10 @@
 The editor writes a whole file from plain data (``dump``), which would drop the author's
 comments, blank lines and layout every time one question is saved. ``keep_layout`` takes
 that new text and the old one and keeps the old text of every part whose data did not
-change: top-level keys, list items (matched by their ``id``) and the keys of a changed
-item, each with the comment and blank lines above it. Only what changed comes from the
-new text. A changed item is checked to read back as its new data, and so is the whole
-file; where one does not, the new text is used for it.
+change: top-level keys, list items (matched by their ``id``, or by position in a list
+without ids) and the keys of a changed item, each with the comment and blank lines above
+it. Only what changed comes from the new text. A changed item is checked to read back as
+its new data, and so is the whole file; where one does not, the new text is used for it.
 """
 
 from __future__ import annotations
@@ -68,15 +68,19 @@ class _Texts:
     old: list[str]
     new: list[str]
 
-    def merge_key(self, old: _Part, new: _Part) -> Sequence[str]:
-        """A top-level key: its old lines, its list merged item by item, or its new lines."""
+    def merge_key(self, old: _Part, new: _Part, shift: int = 0) -> Sequence[str]:
+        """A key: its old lines, its list merged item by item, or its new lines.
+
+        ``shift`` is how far right the new key must move to stand at the old indent.
+        """
         if _same(old.data, new.data):
             return old.lines
         items = self._items(old, new)
         if items is None:
-            return new.lines
-        above, old_items, new_items, shift = items
-        merged = _merge(old_items, new_items, lambda o, n: self.merge_item(o, n, shift))
+            moved = _shifted(new.lines, shift)
+            return new.lines if moved is None else moved
+        above, old_items, new_items, inner = items
+        merged = _merge(old_items, new_items, lambda o, n: self.merge_item(o, n, inner))
         return [*above, *merged]
 
     def merge_item(self, old: _Part, new: _Part, shift: int) -> Sequence[str]:
@@ -94,13 +98,11 @@ class _Texts:
         if old_keys is None or new_keys is None:
             return new.lines
 
-        def keep(before: _Part, after: _Part) -> Sequence[str]:
-            # The whole item moved, so each of its keys' lines can move too.
-            moved = _shifted(after.lines, shift)
-            return before.lines if _same(before.data, after.data) or moved is None else moved
-
         in_order = _in_old_order(new_keys.parts, old_keys.parts)
-        merged = [*old_keys.above, *_merge(old_keys.parts, in_order, keep)]
+        merged = [
+            *old_keys.above,
+            *_merge(old_keys.parts, in_order, lambda o, n: self.merge_key(o, n, shift)),
+        ]
         return merged if _reads_as(merged, new.data) else new.lines
 
     def _items(
@@ -169,12 +171,20 @@ def _key_spans(node: Node, lines: list[str]) -> list[_Span]:
 
 
 def _item_spans(node: Node, lines: list[str]) -> list[_Span]:
-    """Each item of a block list of mappings, named by its ``id``, with the lines it takes."""
+    """Each item of a block list of mappings, with the lines it takes.
+
+    Items are named by their ``id``; in a list where no item has one (a question's
+    choices) they are named by position, so one changed choice rewrites that choice only.
+    """
     if not isinstance(node, SequenceNode) or node.flow_style or not node.value:
         return []
+    items = [plain_data(item) if isinstance(item, MappingNode) else None for item in node.value]
+    if not all(isinstance(item, dict) for item in items):
+        return []
+    by_position = not any("id" in item for item in items)
     spans = []
-    for item in node.value:
-        ident = plain_data(item).get("id") if isinstance(item, MappingNode) else None
+    for index, (item, data) in enumerate(zip(node.value, items, strict=True)):
+        ident = f"#{index}" if by_position else data.get("id")
         first = _dash_line(item, lines)
         if not isinstance(ident, str) or not ident or first is None:
             return []

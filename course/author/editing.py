@@ -124,9 +124,19 @@ def save_lesson(
 ) -> Saved:
     """Save a lesson's title, objectives and text; a deleted check marker drops its check."""
 
+    body = ed.newlines(body)
+
     def change(files: dict[str, str]) -> Change:
         name = _lesson(files, slug)
         source = ed.split_lesson(files[name])
+        unknown = ed.unknown_markers(body, source.blocks)
+        if unknown:
+            line, check_id = unknown[0]
+            raise AuthorError(
+                f"Line {line}: [check: {check_id}] is not a knowledge check of this lesson. "
+                "Fix the id, add the check with “Add a knowledge check”, or delete the line. "
+                "Nothing was saved; your text is still here."
+            )
         files[name] = ed.join_lesson(title, objectives, body, source.blocks, source.front)
         kept = set(ed.referenced_checks(body))
         notes = tuple(

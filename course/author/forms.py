@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover
         return (value, label)
 
 
-from lessons.editing import LessonSource, as_text
+from lessons.editing import LessonSource, as_text, newlines
 
 SHORT, LONG = 300, 20_000
 ID_MESSAGE = "Use letters, digits, dashes and underscores, starting with a letter or digit."
@@ -223,7 +223,12 @@ class LessonForm(FlaskForm):
     base_revision = HiddenField()
     title = StringField("Title", validators=[Length(max=SHORT)])
     objectives = SelectMultipleField("Objectives this lesson serves", choices=[])
-    body = TextAreaField("Lesson text (Markdown)", validators=[Length(max=500_000)])
+    #: Browsers send a text box's line breaks as CRLF; the package keeps LF.
+    body = TextAreaField(
+        "Lesson text (Markdown)",
+        validators=[Length(max=500_000)],
+        filters=[lambda text: newlines(text) if text else text],
+    )
 
     @classmethod
     def from_source(cls, source: LessonSource, base: int) -> LessonForm:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lessons_testkit import errors
+from lessons_testkit import edited, errors, line_of
 
 import lessons
 from lessons import dump, editing
@@ -237,6 +237,35 @@ def test_markers_in_code_and_unknown_markers_stay_text(files: dict[str, str]) ->
     assert joined.count("id: push-pull-1") == 1
     assert "```\n[check: push-pull-1]\n```" in joined
     assert "[check: nowhere]" in joined
+
+
+def test_a_marker_for_a_check_the_lesson_lacks_is_an_error_at_its_line(
+    files: dict[str, str],
+) -> None:
+    files = edited(files, LESSON, "## Pull factors", "[check: does-not-exist]\n\n## Pull factors")
+    files = edited(
+        files, LESSON, "## Push factors", "```\n[check: in-code]\n```\n\n## Push factors"
+    )
+    text = files[LESSON]
+    assert errors(lessons.check_files(files)[1]) == [
+        lessons.Finding(
+            "error",
+            LESSON,
+            line_of(text, "[check: does-not-exist]"),
+            "[check: does-not-exist] refers to a knowledge check this lesson does not have; "
+            "add the check or delete the line (learners would see the bracketed text)",
+        )
+    ]
+
+
+def test_markers_are_read_from_text_with_browser_line_endings(files: dict[str, str]) -> None:
+    body = editing.split_lesson(files[LESSON]).body.replace("\n", "\r\n")
+    assert editing.referenced_checks(body) == ["push-pull-1", "push-pull-2"]
+    typed = body + "[check: nope]\r\n"
+    assert editing.unknown_markers(typed, {"push-pull-1"}) == [
+        (line_of(typed, "[check: push-pull-2]"), "push-pull-2"),
+        (line_of(typed, "[check: nope]"), "nope"),
+    ]
 
 
 def test_deleting_a_marker_drops_its_check(files: dict[str, str]) -> None:

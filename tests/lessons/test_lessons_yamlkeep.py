@@ -177,3 +177,50 @@ def test_a_lesson_keeps_its_front_matter_comments_through_text_and_check_edits()
     check = dump.dump_check({"id": "c1", "type": "single", "prompt": "Why?", "choices": choices})
     with_check = replace_check(split_lesson(LESSON), None, check)
     assert with_check.startswith(LESSON.split("Some")[0]) and "[check" not in with_check
+
+
+def test_editing_one_choice_rewrites_only_that_choice():
+    questions = _questions(BANK)
+    questions[0]["choices"][1]["text"] = "No, never"
+    saved = _save(BANK, questions)
+    assert _changed_lines(BANK, saved) == ['-      - text: "No"', "+      - text: No, never"]
+    assert "      - text: Yes  # the right one\n" in saved
+
+
+def test_a_removed_choice_still_reads_back_as_the_new_list():
+    questions = _questions(BANK)
+    del questions[1]["choices"][0]
+    saved = _save(BANK, questions)
+    assert read_yaml(saved)["questions"][1]["choices"] == [{"text": "B"}]
+    assert "# ---- LO2" in saved
+
+
+REAL_LESSON = ROOT / "content" / "running-behavior" / "01-why-this-matters.md"
+
+
+def test_a_one_word_prompt_edit_changes_only_the_prompt_lines_of_the_check_block():
+    text = REAL_LESSON.read_text()
+    source = split_lesson(text)
+    check = source.checks[0]
+    assert check.text.count("\n") > 15  # a block worth keeping
+    data = dict(check.data)
+    data["prompt"] = str(data["prompt"]).replace("court report", "court filing")
+    saved = replace_check(source, check.id, dump.dump_check(data))
+    changed = _changed_lines(text, saved)
+    assert any("court filing" in line for line in changed)
+    assert all(line[1:].startswith(("prompt:", "  ")) and "- text" not in line for line in changed)
+    assert len(changed) <= 5, changed
+    assert split_lesson(saved).check(check.id).data["prompt"] == data["prompt"]
+
+
+def test_a_why_edit_in_one_choice_leaves_the_other_choices_as_written():
+    text = REAL_LESSON.read_text()
+    source = split_lesson(text)
+    check = source.checks[1]
+    data = dict(check.data)
+    data["choices"] = [dict(c) for c in data["choices"]]
+    data["choices"][1]["why"] = "Both figures are NCMEC's, for different years."
+    saved = replace_check(source, check.id, dump.dump_check(data))
+    changed = _changed_lines(text, saved)
+    assert changed[-1] == "+    why: Both figures are NCMEC's, for different years."
+    assert all(line.startswith("-") for line in changed[:-1]) and len(changed) <= 4

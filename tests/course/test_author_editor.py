@@ -1,0 +1,113 @@
+"""An editor authors can trust: browser line endings, missing checks, small diffs, speed."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from course.author.diffing import diff_files
+from course.author.packagezip import write_package_zip
+from course.extensions import db
+from course.models import CourseDraft, DraftRevision
+from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, submit
+
+
+def test_a_browser_save_with_crlf_line_endings_reports_no_false_removals(app, author_client):
+    # A browser sends a text box's line breaks as CRLF; every check marker is still there.
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    response = submit(author_client, LESSON, "save", body=text.replace("\n", "\r\n"))
+    page = flashes(author_client, response)
+    assert "Saved as revision 2." in page
+    assert "was removed" not in page
+    with app.app_context():
+        saved = db.session.scalar(select(CourseDraft)).files["01-push-pull.md"]
+    assert "\r" not in saved
+    assert "id: push-pull-1" in saved and "id: push-pull-2" in saved
+
+
+def test_a_real_removal_is_still_reported_when_the_text_comes_with_crlf(author_client):
+    text = lesson_text(author_client).replace("[check: push-pull-2]\n", "")
+    page = flashes(
+        author_client, submit(author_client, LESSON, "save", body=text.replace("\n", "\r\n"))
+    )
+    assert "Knowledge check push-pull-2 was removed" in page
+    assert "push-pull-1 was removed" not in page
+
+
+def test_a_marker_for_a_missing_check_is_refused_with_its_line(app, author_client):
+    text = lesson_text(author_client)
+    lines = text.splitlines()
+    lines.insert(3, "[check: does-not-exist]")
+    response = submit(author_client, LESSON, "save", body="\r\n".join(lines) + "\r\n")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Line 4: [check: does-not-exist] is not a knowledge check of this lesson." in page
+    assert "[check: does-not-exist]" in page  # the author's text is still in the form
+    with app.app_context():
+        assert count(DraftRevision) == 0
+    # Preview shows it as a checker error at that line of the text.
+    preview = submit(author_client, LESSON, "preview", body="\n".join(lines) + "\n")
+    shown = preview.get_data(as_text=True)
+    assert "line 4 of the text" in shown
+    assert "refers to a knowledge check this lesson does not have" in shown
+
+
+AUTHORED_CHECK = """```check
+# Reviewed with the youth advisory board
+id: push-pull-1
+type: single
+prompt: >-
+  Which of these is a *pull* factor for a youth who is thinking about
+  leaving placement?
+choices:
+  - text: A friend who offers a place to stay
+    correct: true
+    why: >-
+      Pull factors draw a youth toward something or someone, here a place
+      to stay.
+  - text: Conflict with a foster parent
+    why: That pushes a youth away from placement.
+```
+"""
+
+
+def test_editing_one_word_of_a_check_shows_only_its_lines_in_the_diff(
+    app, author_client, minimal_package_dir
+):
+    files = {p.name: p.read_text() for p in minimal_package_dir.iterdir()}
+    lesson = files["01-push-pull.md"]
+    start = lesson.index("```check\nid: push-pull-1")
+    end = lesson.index("```\n", start + 3) + 4
+    files["01-push-pull.md"] = lesson[:start] + AUTHORED_CHECK + lesson[end:]
+    author_client.post(
+        f"{BASE}/upload",
+        data={"package": (io.BytesIO(write_package_zip("minimal", files)), "minimal.zip")},
+    )
+    url = f"{LESSON}/checks/push-pull-1"
+    why = "Pull factors draw a youth toward something or someone, here a bed."
+    flashes(author_client, submit(author_client, url, "save", **{"choices-0-why": why}))
+    with app.app_context():
+        old, new = (r.files["01-push-pull.md"] for r in db.session.scalars(
+            select(DraftRevision).where(DraftRevision.number >= 2).order_by(DraftRevision.number)
+        ))  # fmt: skip
+    changed = [d for d in diff_files({"f": old}, {"f": new})[0].rows if d.kind != "equal"]
+    assert [(r.old, r.new) for r in changed] == [
+        ("    why: >-", f"    why: {why}"),
+        ("      Pull factors draw a youth toward something or someone, here a place", None),
+        ("      to stay.", None),
+    ]
+    # The comment, the folded prompt and the other choice are kept as the author wrote them.
+    assert "# Reviewed with the youth advisory board\n" in new
+    assert "  Which of these is a *pull* factor for a youth who is thinking about\n" in new
+    page = author_client.get(f"{BASE}/history/compare?old=2&new=3").get_data(as_text=True)
+    assert "+1 −3 lines" in page
+
+
+def test_the_preview_stands_beside_the_text_without_inline_style(author_client):
+    response = author_client.get(LESSON)
+    page = response.get_data(as_text=True)
+    split = page[page.index('<div class="editor-split">') :]
+    assert split.index('name="body"') < split.index('id="preview-heading"')
+    assert " style=" not in page and "<style" not in page
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
