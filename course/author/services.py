@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer, selectinload
 
 import lessons
 from course.audit import record_event
+from course.author import checkcache
 from course.author.diffing import change_summary
 from course.db import utcnow
 from course.extensions import db
@@ -148,8 +149,8 @@ def get_workspace_or_404(slug: str) -> Workspace:
 def check_draft(
     space: Workspace, files: Files | None = None
 ) -> tuple[lessons.CoursePackage | None, list[lessons.Finding]]:
-    """The checker's findings for the draft (or for files about to be saved)."""
-    return lessons.check_files(space.files if files is None else files, expected_slug=space.slug)
+    """The checker's findings for the draft (or for files about to be saved), cached."""
+    return checkcache.check(space.files if files is None else files, space.slug)
 
 
 def lock_draft(space: Workspace, editor: Editor) -> CourseDraft:
@@ -290,7 +291,7 @@ def publish(space: Workspace, editor: Editor) -> ImportResult:
     if space.draft is None:
         raise AuthorError("There is nothing to publish: the draft has not been changed.")
     draft = lock_draft(space, editor)
-    package, findings = lessons.check_files(draft.files, expected_slug=space.slug)
+    package, findings = checkcache.check(draft.files, space.slug)
     if package is None or any(f.level == "error" for f in findings):
         raise PublishRefused(findings)
     if space.published is not None and package.content_hash == space.published.content_hash:

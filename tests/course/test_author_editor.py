@@ -6,6 +6,8 @@ import io
 
 from sqlalchemy import select
 
+import lessons
+from course.author import checkcache
 from course.author.diffing import diff_files
 from course.author.packagezip import write_package_zip
 from course.extensions import db
@@ -111,3 +113,26 @@ def test_the_preview_stands_beside_the_text_without_inline_style(author_client):
     assert split.index('name="body"') < split.index('id="preview-heading"')
     assert " style=" not in page and "<style" not in page
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+
+
+def test_author_pages_run_the_checker_once_per_revision(app, author_client, monkeypatch):
+    calls: list[int] = []
+    real = lessons.check_files
+
+    def counted(files, **kwargs):
+        calls.append(1)
+        return real(files, **kwargs)
+
+    monkeypatch.setattr(checkcache.lessons, "check_files", counted)
+    checkcache.clear()
+    pages = [f"{BASE}/", LESSON, f"{BASE}/settings", f"{BASE}/post-test", f"{BASE}/publish"]
+    for url in pages * 2:
+        assert author_client.get(url).status_code == 200
+    assert len(calls) == 1
+    text = lesson_text(author_client).replace("Youth leave", "A runner may leave", 1)
+    flashes(author_client, submit(author_client, LESSON, "save", body=text))
+    for url in pages:
+        author_client.get(url)
+    assert len(calls) == 2
+    # The findings are those of the new revision, not the cached old ones.
+    assert "stigmatizing language" in author_client.get(f"{BASE}/publish").get_data(as_text=True)
