@@ -26,6 +26,8 @@ from .yamlread import MapReader, Source, compose
 
 POST_TEST_FILE = "post-test.yaml"
 REQUIRED_FILES = (COURSE_FILE, POST_TEST_FILE, EVALUATION_FILE)
+# Notes for authors and reviewers that travel with the package; never shown to learners.
+NOTE_FILES = ("README.md", "REVIEW.md")
 
 
 def load_files(files: Mapping[str, str], *, expected_slug: str | None = None) -> CoursePackage:
@@ -101,7 +103,7 @@ def _load(
     for name in sorted(files):
         if name.startswith("."):  # editor and OS droppings such as .DS_Store
             continue
-        if name in REQUIRED_FILES:
+        if name in REQUIRED_FILES or name in NOTE_FILES:
             continue
         if name.endswith(".md"):
             if LESSON_NAME.match(name):

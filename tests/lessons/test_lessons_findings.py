@@ -206,6 +206,17 @@ def test_bad_lesson_file_name(files: dict[str, str], name: str) -> None:
     assert f"lesson file name `{name}` must look like NN-slug.md" in errors(findings)[0].message
 
 
+@pytest.mark.parametrize("name", ["README.md", "REVIEW.md"])
+def test_review_notes_travel_with_the_package_without_becoming_a_lesson(
+    files: dict[str, str], name: str
+) -> None:
+    _, before = lessons.check_files(files)
+    files[name] = "# Review\n\nNotes for the accreditor, not for learners.\n"
+    package, findings = lessons.check_files(files)
+    assert package is not None and findings == before
+    assert name not in [lesson.file for lesson in package.lessons]
+
+
 def test_duplicate_lesson_slug(files: dict[str, str]) -> None:
     files["03-push-pull.md"] = files["01-push-pull.md"].replace("push-pull-", "other-")
     _, findings = lessons.check_files(files)
