@@ -21,8 +21,23 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
 
+# `make run` links certificates to the address it serves on (a browser cannot open
+# 0.0.0.0, so listening on every interface links to 127.0.0.1) and, unless PROVIDER_NAME
+# is given, issues them for a clearly fictional demo provider: each one says "Sample".
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+DEMO := $(if $(filter undefined,$(origin PROVIDER_NAME)),1,0)
+run: export BASE_URL ?= http://$(LINK_HOST):$(PORT)
+run: export PROVIDER_DEMO ?= $(DEMO)
+ifeq ($(DEMO),1)
+run: export PROVIDER_NAME := Lakeshore Demo Institute for Continuing Education (fictional)
+run: export PROVIDER_CONTACT ?= corrections@example.org (demo address)
+run: export CERT_SIGNATORY_NAME ?= Jordan Sample (fictional)
+run: export CERT_SIGNATORY_TITLE ?= Director of Continuing Education (demo)
+endif
+
 ## Serve the engine on http://127.0.0.1:5000 with every package under content/ imported.
 run: $(VENV)/.installed-run
+	@echo "Certificates link to $$BASE_URL; provider: $$PROVIDER_NAME (demo: $$PROVIDER_DEMO)"
 	$(FLASK) db upgrade
 	$(FLASK) course import content
 	$(FLASK) users demo-admin

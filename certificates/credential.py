@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .codes import normalize_code
-from .record import CertificateRecord, format_date, hours_text
+from .record import SAMPLE_NOTICE, CertificateRecord, format_date, hours_text
 
 __all__ = [
     "CredentialCheck",
@@ -137,7 +137,8 @@ def _achievement(record: CertificateRecord, issuer: dict[str, Any]) -> dict[str,
     # for the same course version points at the same achievement.
     seed = f"{issuer['id']}\n{record.course_title}\n{record.course_version}"
     description = (
-        f"{record.course_title} (version {record.course_version}): "
+        (f"{SAMPLE_NOTICE}. " if record.sample else "")
+        + f"{record.course_title} (version {record.course_version}): "
         f"{hours_text(record.contact_hours)} of continuing education, credit type "
         f"{record.credit_type}. Format: {record.format}."
     )
@@ -182,15 +183,17 @@ def _unsigned(record: CertificateRecord, issuer_id: str, issuer_name: str) -> di
     }
     if record.licence_number:
         subject["licenseNumber"] = record.licence_number
-    return {
+    # A sample says so in its name and first words, where every wallet and reader shows it.
+    sample = f"{SAMPLE_NOTICE}. " if record.sample else ""
+    document = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": record.verify_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer,
         "validFrom": _xsd_datetime(record),
-        "name": f"Certificate of Completion: {record.course_title}",
+        "name": f"{sample}Certificate of Completion: {record.course_title}",
         "description": (
-            f"Completed on {format_date(record.completed_on)}. "
+            f"{sample}Completed on {format_date(record.completed_on)}. "
             f"Certificate code {record.code}; verify at {record.verify_url}."
         ),
         # The exact figures as printed, so a reader need not trust float rounding.
@@ -198,6 +201,9 @@ def _unsigned(record: CertificateRecord, issuer_id: str, issuer_name: str) -> di
         "contactHours": str(record.contact_hours),
         "credentialSubject": subject,
     }
+    if record.sample:
+        document["sample"] = True
+    return document
 
 
 def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:

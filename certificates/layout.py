@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import landscape, letter
 
 from .fonts import BOLD, REGULAR, fit_text, text_width
-from .record import CertificateRecord, format_date, hours_text
+from .record import SAMPLE_NOTICE, CertificateRecord, format_date, hours_text
 
 __all__ = ["MARGIN", "PAGE_HEIGHT", "PAGE_WIDTH", "Layout", "TextItem", "layout_certificate"]
 
@@ -25,6 +25,7 @@ MIN_SCALE = 0.6  # smaller would be unreadable; by then long blocks have wrapped
 INK = "#1f2933"
 ACCENT = "#1d3b5e"
 MUTED = "#52606d"
+SAMPLE_RED = "#9b1c1c"  # 7:1 on white: the sample notice must be read, not just seen
 
 QR_SIZE = 86.0  # 1.2 in: about 0.9 mm per module for a typical URL, easy for phones
 QR_X = PAGE_WIDTH - MARGIN - QR_SIZE
@@ -86,7 +87,8 @@ class _Style:
 
 # The centred flow, top to bottom; only roles with text are printed.
 FLOW_STYLES = {
-    "provider": _Style(BOLD, 13, 8, 0, ACCENT, 2, 10),
+    "sample": _Style(BOLD, 13, 8, 0, SAMPLE_RED, 2, 10),
+    "provider": _Style(BOLD, 13, 8, 6, ACCENT, 2, 10),
     "title": _Style(BOLD, 34, 20, 12, ACCENT),
     "intro": _Style(REGULAR, 12, 8, 31, MUTED),
     "name": _Style(BOLD, 28, 8, 8, INK, 2, 16),
@@ -139,6 +141,7 @@ def _flow_texts(record: CertificateRecord) -> dict[str, str]:
     label = "Course author" if len(record.authors) == 1 else "Course authors"
     approved = record.has_approval
     return {
+        "sample": SAMPLE_NOTICE if record.sample else "",
         "provider": record.provider_name,
         "title": "Certificate of Completion",
         "intro": "This certifies that",

@@ -8,17 +8,30 @@ import threading
 
 import segno
 from reportlab.lib.colors import HexColor
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import REGULAR, register_fonts
-from .layout import ACCENT, INK, PAGE_HEIGHT, PAGE_WIDTH, Layout, layout_certificate
-from .record import CertificateRecord
+from .fonts import BOLD, REGULAR, register_fonts
+from .layout import (
+    ACCENT,
+    FLOW_BOTTOM,
+    INK,
+    MARGIN,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    SIGNATURE_WIDTH,
+    SIGNATURE_Y,
+    Layout,
+    layout_certificate,
+)
+from .record import SAMPLE_NOTICE, CertificateRecord
 
 __all__ = ["render_pdf"]
 
 _render_lock = threading.Lock()
 BORDER_OUTER = 22.0
 BORDER_INNER = 27.0
+WATERMARK = "#eef0f3"  # faint: the words in the flow say it; this only shows it at a glance
 _DARK_RUN = re.compile(rb"\x01+")
 
 
@@ -48,8 +61,38 @@ def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     canvas.linkURL(url, (x, y, x + size, y + size), relative=0)
 
 
-def _draw(canvas: Canvas, layout: Layout, record: CertificateRecord) -> None:
-    """Draw the border, rules, text and QR code of one certificate page."""
+def _draw_watermark(canvas: Canvas) -> None:
+    """Write SAMPLE across the page, behind everything else."""
+    canvas.saveState()
+    canvas.setFillColor(HexColor(WATERMARK))
+    canvas.setFont(BOLD, 150)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(24)
+    canvas.drawCentredString(0, -50, "SAMPLE")
+    canvas.restoreState()
+
+
+def _draw_signature(canvas: Canvas, image: bytes) -> None:
+    """Draw the signature scan on the signature line, scaled to fit above it."""
+    height = FLOW_BOTTOM - SIGNATURE_Y - 8
+    canvas.drawImage(
+        ImageReader(io.BytesIO(image)),
+        MARGIN,
+        SIGNATURE_Y + 2,
+        width=SIGNATURE_WIDTH,
+        height=height,
+        preserveAspectRatio=True,
+        anchor="sw",
+        mask="auto",
+    )
+
+
+def _draw(
+    canvas: Canvas, layout: Layout, record: CertificateRecord, signature: bytes | None
+) -> None:
+    """Draw the border, rules, text, signature and QR code of one certificate page."""
+    if record.sample:
+        _draw_watermark(canvas)
     canvas.setStrokeColor(HexColor(ACCENT))
     canvas.setLineWidth(1.4)
     canvas.rect(
@@ -73,20 +116,23 @@ def _draw(canvas: Canvas, layout: Layout, record: CertificateRecord) -> None:
             )
     x, y, size = layout.qr
     _draw_qr(canvas, record.verify_url, x, y, size)
+    if signature:
+        _draw_signature(canvas, signature)
 
 
-def render_pdf(record: CertificateRecord) -> bytes:
-    """Render the certificate as PDF bytes: one landscape Letter page, fonts embedded."""
+def render_pdf(record: CertificateRecord, signature_image: bytes | None = None) -> bytes:
+    """Render the certificate as PDF bytes (a signature scan drawn if given), fonts embedded."""
+    # signature_image: PNG or JPEG bytes, drawn above the signature line.
     register_fonts()
     layout = layout_certificate(record)
     # ReportLab's TrueType subsetting keeps a read cursor on the shared font object, so two
     # threads building documents at once corrupt each other's fonts. Rendering holds the
     # GIL nearly throughout, so serialising costs a threaded server almost nothing.
     with _render_lock:
-        return _build(record, layout)
+        return _build(record, layout, signature_image)
 
 
-def _build(record: CertificateRecord, layout: Layout) -> bytes:
+def _build(record: CertificateRecord, layout: Layout, signature: bytes | None) -> bytes:
     """Draw one certificate into a new PDF document and return its bytes."""
     buffer = io.BytesIO()
     # invariant=1 fixes the creation date and document id, so the same record always
@@ -101,12 +147,13 @@ def _build(record: CertificateRecord, layout: Layout) -> bytes:
         initialFontName=REGULAR,
         initialFontSize=10,
     )
-    canvas.setTitle(f"Certificate of Completion: {record.course_title}")
+    sample = f"{SAMPLE_NOTICE}: " if record.sample else ""
+    canvas.setTitle(f"{sample}Certificate of Completion: {record.course_title}")
     canvas.setAuthor(record.provider_name)
-    canvas.setSubject(f"Certificate {record.code} for {record.participant_name}")
+    canvas.setSubject(f"{sample}Certificate {record.code} for {record.participant_name}")
     canvas.setCreator("CE course engine certificates")
     canvas.setKeywords(["certificate", "continuing education", record.code])
-    _draw(canvas, layout, record)
+    _draw(canvas, layout, record, signature)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-__all__ = ["AuthorLine", "CertificateRecord", "format_date", "hours_text"]
+__all__ = ["SAMPLE_NOTICE", "AuthorLine", "CertificateRecord", "format_date", "hours_text"]
+
+#: What a sample certificate says in words, wherever it is shown.
+SAMPLE_NOTICE = "Sample, not valid for continuing-education credit"
 
 MONTHS = (
     "January",
@@ -38,15 +41,24 @@ def hours_text(hours: decimal.Decimal) -> str:
 
 @dataclass(frozen=True)
 class AuthorLine:
-    """One course author as printed: a name and their credentials (may be empty)."""
+    """One course author as printed: a name, their credentials and role (may be empty)."""
 
     name: str
     credentials: str
+    role: str = ""
 
     def display(self) -> str:
-        """Return "Name, CREDENTIALS", or the name alone when there are no credentials."""
+        """Return "Name, CREDENTIALS (Role)", leaving out the parts that are empty."""
         credentials = self.credentials.strip()
-        return f"{self.name.strip()}, {credentials}" if credentials else self.name.strip()
+        text = f"{self.name.strip()}, {credentials}" if credentials else self.name.strip()
+        return f"{text} ({self.role.strip()})" if self.role.strip() else text
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the author as JSON-safe data; the role only when there is one."""
+        data = {"name": self.name, "credentials": self.credentials}
+        if self.role:
+            data["role"] = self.role
+        return data
 
 
 # Fields that are plain strings in both the record and its dict; checked in one loop.
@@ -67,6 +79,7 @@ _OPTIONAL_TEXT = (
     "approval_statement",
     "signatory_name",
     "signatory_title",
+    "provider_contact",
 )
 
 
@@ -93,6 +106,10 @@ class CertificateRecord:
     verify_url: str
     signatory_name: str | None = None
     signatory_title: str | None = None
+    #: True until a real provider is set: the certificate then says SAMPLE_NOTICE.
+    sample: bool = False
+    #: Where to ask for a correction (an e-mail address, telephone number or web page).
+    provider_contact: str | None = None
 
     def __post_init__(self) -> None:
         # A record is kept for years and shown to licensing boards, so a wrong type is
@@ -105,6 +122,8 @@ class CertificateRecord:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a string or None")
+        if not isinstance(self.sample, bool):
+            raise TypeError("sample must be a bool")
         if isinstance(self.course_version, bool) or not isinstance(self.course_version, int):
             raise TypeError("course_version must be an int")
         if self.course_version < 1:
@@ -144,7 +163,7 @@ class CertificateRecord:
         data["completed_on"] = self.completed_on.isoformat()
         data["issued_at"] = self.issued_at.isoformat()
         data["contact_hours"] = str(self.contact_hours)
-        data["authors"] = [{"name": a.name, "credentials": a.credentials} for a in self.authors]
+        data["authors"] = [author.to_dict() for author in self.authors]
         return data
 
     @classmethod
@@ -164,7 +183,8 @@ class CertificateRecord:
                 raise TypeError("contact_hours must be a decimal string")
             values["contact_hours"] = decimal.Decimal(hours)
             values["authors"] = tuple(
-                AuthorLine(name=a["name"], credentials=a["credentials"]) for a in data["authors"]
+                AuthorLine(name=a["name"], credentials=a["credentials"], role=a.get("role", ""))
+                for a in data["authors"]
             )
             return cls(**values)
         except (KeyError, TypeError, decimal.InvalidOperation) as exc:

@@ -29,9 +29,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_database_url(app)
-    from course import logs, security
+    from course import logs, provider, security
 
     security.init_app(app)  # first: a weak production secret key stops the start here
+    provider.init_app(app)  # then a production BASE_URL that is not https://
     logs.init_app(app)  # before anything logs; its request id before the other hooks
 
     _configure_extensions(app)

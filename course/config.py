@@ -64,8 +64,15 @@ class Config:
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "30 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute; 30 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
+    # The CE provider (course/provider.py): until PROVIDER_NAME names a real provider
+    # (PROVIDER_DEMO off), every certificate says it is a sample.
+    PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "")
+    PROVIDER_CONTACT = os.environ.get("PROVIDER_CONTACT", "")
+    PROVIDER_TIMEZONE = os.environ.get("PROVIDER_TIMEZONE", "America/Chicago")
+    PROVIDER_DEMO = _bool("PROVIDER_DEMO", False)
     CERT_SIGNATORY_NAME = os.environ.get("CERT_SIGNATORY_NAME", "")
     CERT_SIGNATORY_TITLE = os.environ.get("CERT_SIGNATORY_TITLE", "")
+    CERT_SIGNATURE_IMAGE = os.environ.get("CERT_SIGNATURE_IMAGE", "")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _int("MAIL_PORT", 25)

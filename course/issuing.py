@@ -29,6 +29,7 @@ from course.models import (
     EvaluationResponse,
     User,
 )
+from course.provider import NO_PROVIDER, current_provider
 
 KEY_FILE = "credential-signing-key.pem"
 
@@ -68,11 +69,13 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
     """Return the certificate record for a completed enrolment, as it would print today."""
     course = enrolment.course
     manifest = course.manifest
-    approval = manifest["provider"].get("approval") or {}
+    package_provider = manifest.get("provider") or {}
+    approval = package_provider.get("approval") or {}
     fmt = manifest["format"]
     if "self-study" not in fmt.lower():
         fmt = f"{fmt}; self-study"
     config = current_app.config
+    provider = current_provider()
     return certificates.CertificateRecord(
         code=code,
         participant_name=user.full_name,
@@ -89,13 +92,16 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
             certificates.AuthorLine(name=a["name"], credentials=a.get("credentials") or "")
             for a in manifest.get("authors", [])
         ),
-        provider_name=manifest["provider"]["name"],
+        # Without a deployment provider the certificate is a sample whatever it names.
+        provider_name=provider.name or package_provider.get("name") or NO_PROVIDER,
         approval_body=approval.get("body"),
         approval_number=approval.get("number"),
         approval_statement=approval.get("statement"),
         verify_url=certificates.verify_url_for(config["BASE_URL"], code),
-        signatory_name=config.get("CERT_SIGNATORY_NAME") or None,
-        signatory_title=config.get("CERT_SIGNATORY_TITLE") or None,
+        signatory_name=provider.signatory_name or None,
+        signatory_title=provider.signatory_title or None,
+        sample=not provider.configured,
+        provider_contact=provider.contact or None,
     )
 
 
@@ -135,7 +141,7 @@ def prepare_certificate(enrolment: Enrolment) -> PreparedCertificate:
 
 def _render(enrolment: Enrolment) -> PreparedCertificate:
     record = build_record(enrolment, enrolment.user, certificates.new_code())
-    pdf = certificates.render_pdf(record)
+    pdf = render(record)
     return PreparedCertificate(record, pdf, enrolment.course.current_version_id)
 
 
@@ -212,6 +218,11 @@ def issue_after_completion(enrolment: Enrolment) -> Certificate | None:
         return None
 
 
+def render(record: certificates.CertificateRecord) -> bytes:
+    """Render a new certificate's PDF, with the provider's signature scan when one is set."""
+    return certificates.render_pdf(record, current_provider().signature_image)
+
+
 def record_of(certificate: Certificate) -> certificates.CertificateRecord:
     """Return the frozen record a certificate was issued with."""
     return certificates.CertificateRecord.from_dict(certificate.snapshot)
@@ -251,7 +262,7 @@ def reissue(certificate: Certificate, actor: User) -> Certificate:
     )
     certificate.status = CertificateStatus.SUPERSEDED
     db.session.flush()
-    pdf = certificates.render_pdf(record)
+    pdf = render(record)
     replacement = Certificate(
         code=record.code,
         user_id=certificate.user_id,

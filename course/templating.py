@@ -6,6 +6,8 @@ from datetime import datetime
 
 from flask import Flask
 
+from course.provider import SAMPLE_NOTICE, current_provider
+
 
 def hours_label(hours: float) -> str:
     """Return "1 contact hour" or "1.5 contact hours"."""
@@ -38,4 +40,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_globals() -> dict[str, object]:
-        return {"site_name": app.config["SITE_NAME"]}
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "ce_provider": current_provider(),
+            "sample_notice": SAMPLE_NOTICE,
+        }

@@ -28,6 +28,7 @@ def production_settings(tmp_path: Path, secret: str) -> type[ProductionConfig]:
         (ProductionConfig,),
         {
             "SECRET_KEY": secret,
+            "BASE_URL": "https://ce.example.org",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "CONTENT_DIR": str(tmp_path / "content"),
             "RATELIMIT_STORAGE_URI": "memory://",
