@@ -39,10 +39,11 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from course import errors, templating
+    from course import errors, mail, templating
     from course.learn import content
 
     errors.init_app(app)
+    mail.init_app(app)
     templating.init_app(app)
     content.init_app(app)
     return app
@@ -107,9 +108,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from course import cli_db
-    from course.cli import certs_cli, course_cli, users_cli
+    from course.cli import certs_cli, course_cli, mail_cli, users_cli
 
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(certs_cli)
+    app.cli.add_command(mail_cli)
     cli_db.register(app)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
@@ -22,6 +22,7 @@ from course.users import create_user
 course_cli = AppGroup("course", help="Check, import and export course packages.")
 users_cli = AppGroup("users", help="Manage accounts.")
 certs_cli = AppGroup("certs", help="Check certificates and signed credentials.")
+mail_cli = AppGroup("mail", help="Deliver queued e-mail.")
 
 
 def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
@@ -178,3 +179,14 @@ def verify_credential_command(file) -> None:
     click.echo(f"signature valid; certificate {check.code} is {status}")
     if status != "valid":
         raise SystemExit(1)
+
+
+@mail_cli.command("send")
+def send_mail_command() -> None:
+    """Deliver the queued e-mail that is due now; say how many messages still wait."""
+    from course.mail import deliver_due
+    from course.models import OutgoingMail
+
+    deliver_due()
+    waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
+    click.echo(f"Queued e-mail delivered; {waiting} message(s) wait for a retry.")

@@ -1,4 +1,10 @@
-"""Outgoing e-mail over SMTP, with settings from the environment.
+"""Outgoing e-mail: queued with the caller's transaction, sent off the request path.
+
+``send_mail`` only adds the message to the ``outgoing_mail`` table, so a slow or
+unreachable SMTP server never holds a worker, and a request that queues a message takes
+as long as one that does not. After the commit a sender thread in the same process
+delivers it, trying again with growing pauses while the server fails; ``flask mail
+send`` delivers whatever is due (for a scheduled job, or after a restart).
 
 Without ``MAIL_SERVER`` nothing is sent: outside production the message is written to the
 log instead, so a developer can follow a password-reset link without a mail server.
@@ -7,17 +13,47 @@ log instead, so a developer can follow a password-reset link without a mail serv
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app
+from flask import Flask, current_app
+from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from course.db import utcnow
+from course.extensions import db
+from course.models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 
-#: Seconds to wait for the SMTP server before giving up.
+#: Seconds to wait for the SMTP server before giving up on an attempt.
 SMTP_TIMEOUT = 15
+#: Pauses before the second, third ... attempt; a message still refused after the last
+#: one (about an hour in all, as long as a reset link lasts) is dropped and logged.
+RETRY_PAUSES = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(minutes=30),
+)
+#: How long a claimed message is left to its sender: longer than any SMTP conversation.
+CLAIM = timedelta(minutes=5)
+#: The longest the sender thread sleeps while a retry is pending.
+POLL_SECONDS = 30.0
+BATCH = 20
+_QUEUED = "course.mail.queued"
+
+
+class PermanentFailure(Exception):
+    """The SMTP server refused the message for good (a 5xx answer): no retry."""
 
 
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
@@ -32,25 +68,136 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send a plain-text e-mail; return True when the SMTP server accepted it.
+def send_mail(to: str, subject: str, body: str) -> OutgoingMail:
+    """Queue a plain-text e-mail in the current transaction; it goes out after the commit.
 
-    Failures are logged, never raised: the caller's page should not break because the
-    mail server is down.
+    The caller commits (a rolled-back request sends nothing). Nothing here waits for
+    the mail server.
     """
+    row = OutgoingMail(to_address=to, subject=subject[:200], body=body)
+    db.session.add(row)
+    db.session.flush()
+    session = db.session()
+    if not session.info.get(_QUEUED):
+        session.info[_QUEUED] = True
+        event.listen(session, "after_commit", _wake_after_commit, once=True)
+    return row
+
+
+def _wake_after_commit(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
+    sender_for(current_app._get_current_object()).wake()
+
+
+# --- delivery --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    to: str
+    subject: str
+    body: str
+    attempts: int
+
+
+def deliver_due(batch: int = BATCH) -> float | None:
+    """Deliver the queued messages that are due; return seconds until the next one is.
+
+    Returns None when the outbox is empty. Each message is claimed in its own short
+    transaction first, so senders in other processes never deliver it twice, and no
+    transaction stays open while the SMTP server answers.
+    """
+    while True:
+        now = utcnow()
+        due = db.session.scalars(
+            select(OutgoingMail.id)
+            .where(OutgoingMail.next_attempt_at <= now, _unclaimed(now))
+            .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id)
+            .limit(batch)
+        ).all()
+        db.session.commit()
+        for mail_id in due:
+            claimed = _claim(mail_id)
+            if claimed is not None:
+                _attempt(claimed)
+        if len(due) < batch:
+            break
+    following = db.session.scalar(
+        select(func.min(func.coalesce(OutgoingMail.claimed_until, OutgoingMail.next_attempt_at)))
+    )
+    db.session.commit()
+    if following is None:
+        return None
+    return max(0.0, (following - utcnow()).total_seconds())
+
+
+def _unclaimed(now):
+    return or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now)
+
+
+def _claim(mail_id: int) -> _Claimed | None:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, _unclaimed(now))
+        .values(claimed_until=now + CLAIM, attempts=OutgoingMail.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    row = db.session.get(OutgoingMail, mail_id, populate_existing=True) if claimed else None
+    found = row and _Claimed(row.id, row.to_address, row.subject, row.body, row.attempts)
+    db.session.commit()
+    return found or None
+
+
+def _attempt(mail: _Claimed) -> None:
     config = current_app.config
-    message = build_message(to, subject, body)
+    try:
+        _deliver(mail)
+    except PermanentFailure as exc:
+        logger.error("The mail server refused e-mail %r to %s for good: %s",
+                     mail.subject, mail.to, exc)
+        _forget(mail.id)
+    except (OSError, smtplib.SMTPException) as exc:
+        if mail.attempts > len(RETRY_PAUSES):
+            logger.error("Gave up on e-mail %r to %s after %s attempts: %s",
+                         mail.subject, mail.to, mail.attempts, exc)
+            _forget(mail.id)
+            return
+        pause = RETRY_PAUSES[mail.attempts - 1]
+        db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail.id)
+            .values(claimed_until=None, next_attempt_at=utcnow() + pause,
+                    last_error=str(exc)[:500])
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        logger.exception("Could not send e-mail to %s through %s; trying again in %s",
+                         mail.to, config["MAIL_SERVER"], pause)
+    else:
+        _forget(mail.id)
+
+
+def _forget(mail_id: int) -> None:
+    # Sent messages are not kept: a reset link's text has no business in the database.
+    db.session.execute(delete(OutgoingMail).where(OutgoingMail.id == mail_id))
+    db.session.commit()
+
+
+def _deliver(mail: _Claimed) -> None:
+    """Hand one message to the SMTP server (or, without one, to the log)."""
+    config = current_app.config
+    message = build_message(mail.to, mail.subject, mail.body)
     if not config["MAIL_SERVER"]:
         if config["ENV_NAME"] == "production":
-            logger.error("MAIL_SERVER is not set; an e-mail to %s was not sent", to)
+            logger.error("MAIL_SERVER is not set; an e-mail to %s was not sent", mail.to)
         else:
             logger.warning(
                 "MAIL_SERVER is not set; this e-mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
-                to,
-                subject,
-                body,
+                mail.to, mail.subject, mail.body,
             )
-        return False
+        return
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
             if config["MAIL_USE_TLS"]:
@@ -58,8 +205,109 @@ def send_mail(to: str, subject: str, body: str) -> bool:
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        logger.exception("Could not send e-mail to %s through %s", to, config["MAIL_SERVER"])
-        return False
-    logger.info("E-mail %r sent to %s", subject, to)
-    return True
+    except smtplib.SMTPResponseException as exc:
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if all(500 <= code < 600 for code in codes):
+            raise PermanentFailure(str(exc.recipients)) from exc
+        raise
+    logger.info("E-mail %r sent to %s", mail.subject, mail.to)
+
+
+# --- the sender thread -----------------------------------------------------------------
+
+
+class MailSender:
+    """One thread per process that drains the outbox while it holds messages.
+
+    It starts when a message is queued (or on the process's first request if messages
+    wait), sleeps while a retry is pending, and ends once the outbox is empty.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._reset()
+
+    def _reset(self) -> None:
+        # A forked worker inherits the parent's objects but not its thread.
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Have the thread look at the outbox now, starting it if need be."""
+        if self._pid != os.getpid():
+            self._reset()
+        with self._lock:
+            if self._stopping:
+                return
+            self._wake.set()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="course-mail-sender", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to finish its current message and end; wait for it."""
+        with self._lock:
+            self._stopping = True
+            self._wake.set()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            pause = self._deliver()
+            with self._lock:
+                if self._stopping or (pause is None and not self._wake.is_set()):
+                    self._thread = None
+                    return
+            self._wake.wait(POLL_SECONDS if pause is None else min(pause, POLL_SECONDS))
+
+    def _deliver(self) -> float | None:
+        with self.app.app_context():
+            try:
+                return deliver_due()
+            except Exception:
+                # The next message queued starts a fresh thread; `flask mail send` also
+                # delivers what waits.
+                logger.exception("The mail sender stopped on an error")
+                return None
+            finally:
+                db.session.remove()
+
+
+def sender_for(app: Flask) -> MailSender:
+    """Return the app's mail sender, made on first use."""
+    sender = app.extensions.get("course_mail_sender")
+    if sender is None:
+        sender = app.extensions.setdefault("course_mail_sender", MailSender(app))
+    return sender
+
+
+def init_app(app: Flask) -> None:
+    """Start the sender on a process's first request when messages are waiting."""
+    checked: set[int] = set()
+
+    @app.before_request
+    def _resume_waiting_mail() -> None:
+        if os.getpid() in checked:
+            return
+        checked.add(os.getpid())
+        # A worker that was killed may have left messages queued.
+        try:
+            waiting = db.session.scalar(select(OutgoingMail.id).limit(1)) is not None
+        except SQLAlchemyError:
+            # No outbox yet (a database not migrated): the request itself may not need it.
+            db.session.rollback()
+            return
+        if waiting:
+            sender_for(app).wake()

@@ -80,9 +80,10 @@ def user_for_reset_token(token: str, *, lock: bool = False) -> User:
 
 
 def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
-    """E-mail a reset link when an active account has this address; say nothing otherwise.
+    """Queue a reset link when an active account has this address; say nothing otherwise.
 
-    ``link_for`` turns a token into the full link. Returns True when a mail went out.
+    ``link_for`` turns a token into the full link. Returns True when a mail was queued;
+    the caller commits.
     """
     user = find_user_by_email(email)
     if user is None or not user.is_active:
@@ -99,7 +100,8 @@ def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
         "The link works once. If you did not ask for this, you can ignore this e-mail: "
         "your password stays the same.\n"
     )
-    return send_mail(user.email, f"Reset your password for {config['SITE_NAME']}", body)
+    send_mail(user.email, f"Reset your password for {config['SITE_NAME']}", body)
+    return True
 
 
 def reset_password(token: str, password_hash: str, *, ip_address: str | None = None) -> User:

@@ -196,7 +196,8 @@ def reset_request():
     """Ask for a password-reset link by e-mail."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        resets.send_password_reset(form.email.data, link_for=_reset_link)
+        with write_transaction():
+            resets.send_password_reset(form.email.data, link_for=_reset_link)
         return redirect(url_for("auth.reset_sent"))
     return render_template("auth/reset_request.html", form=form)
 

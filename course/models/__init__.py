@@ -19,6 +19,7 @@ from course.models.learning import (
     LessonProgress,
     PostTestAttempt,
 )
+from course.models.mail import OutgoingMail
 from course.models.records import AuditEvent, Certificate, CertificateStatus
 from course.models.users import BrowserSession, Role, User
 
@@ -40,6 +41,7 @@ __all__ = [
     "EvaluationResponse",
     "Lesson",
     "LessonProgress",
+    "OutgoingMail",
     "PostTestAttempt",
     "Question",
     "QuestionKind",

@@ -21,6 +21,7 @@ from course.extensions import db
 from course.models import Role
 from tests.course.factories import import_course, make_user, sign_in, snapshot_row_counts
 from tests.course.journey import finish_lessons, without_minimum_time
+from tests.smtp_sink import Inbox, smtp_server
 
 
 def _database_url(tmp_path: Path) -> str:
@@ -65,9 +66,16 @@ def app(tmp_path: Path) -> Iterator[Flask]:
             _reset_postgres()
             event.listen(db.engine, "before_cursor_execute", _note_schema_changes)
     yield app
+    _stop_mail_sender(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _stop_mail_sender(app: Flask) -> None:
+    sender = app.extensions.get("course_mail_sender")
+    if sender is not None:
+        sender.stop()
 
 
 _schema_ready: set[str] = set()
@@ -137,9 +145,19 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 
     yield make
     for app in made:
+        _stop_mail_sender(app)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def inbox(app: Flask) -> Iterator[Inbox]:
+    """A real SMTP server on loopback, with the app pointed at it."""
+    handler = Inbox()
+    with smtp_server(handler) as port:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        yield handler
 
 
 @pytest.fixture

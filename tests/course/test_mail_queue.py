@@ -1,0 +1,120 @@
+"""E-mail goes out after the response, from a queue with retries, never inside a request."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from course import mail
+from course.db import utcnow, write_transaction
+from course.extensions import db
+from course.models import OutgoingMail
+from course.users import create_user
+from tests.smtp_sink import Inbox, smtp_server, wait_until
+
+RESET = {"email": "ana@example.com"}
+
+
+@pytest.fixture
+def ana(app: Flask) -> None:
+    with app.app_context():
+        create_user(email="ana@example.com", password="correct horse battery", full_name="Ana")
+        db.session.commit()
+
+
+def queued(app: Flask) -> list[OutgoingMail]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(OutgoingMail)))
+        db.session.commit()
+        return rows
+
+
+def test_a_slow_mail_server_never_holds_the_request(
+    app: Flask, client: FlaskClient, inbox: Inbox, ana
+) -> None:
+    inbox.gate.clear()  # the server takes the connection, then hangs before accepting
+    response = client.post("/auth/reset", data=RESET)
+    assert response.status_code == 302  # answered while the mail server still hangs
+    assert inbox.messages == []
+    inbox.waiting.wait(15)
+    [row] = queued(app)
+    assert (row.to_address, row.attempts) == ("ana@example.com", 1)
+    inbox.gate.set()
+    [message] = inbox.wait_for(1)
+    assert message["Subject"] == "Reset your password for CE Course Engine"
+    wait_until(lambda: queued(app) == [])  # delivered messages are not kept
+
+
+def test_a_server_that_says_try_later_gets_the_message_on_a_retry(
+    app: Flask, client: FlaskClient, runner, inbox: Inbox, ana, caplog
+) -> None:
+    inbox.refuse = ["451 4.3.0 Try again later"]
+    with caplog.at_level(logging.ERROR, logger="course.mail"):
+        client.post("/auth/reset", data=RESET)
+        wait_until(lambda: "trying again in 0:00:30" in caplog.text)
+    [row] = queued(app)
+    assert row.attempts == 1 and "451" in row.last_error
+    assert row.next_attempt_at > utcnow() + timedelta(seconds=20)
+    assert inbox.messages == []
+    # Half a minute later (the clock moved on here), `flask mail send` delivers it.
+    with app.app_context():
+        db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
+        db.session.commit()
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "0 message(s) wait" in result.output
+    assert len(inbox.wait_for(1)) == 1 and queued(app) == []
+
+
+def test_a_message_the_server_refuses_for_good_is_dropped_and_logged(
+    app: Flask, client: FlaskClient, inbox: Inbox, ana, caplog
+) -> None:
+    inbox.refuse = ["550 5.1.1 No such mailbox"]
+    with caplog.at_level(logging.ERROR, logger="course.mail"):
+        client.post("/auth/reset", data=RESET)
+        wait_until(lambda: "refused e-mail" in caplog.text)
+    wait_until(lambda: queued(app) == [])
+    assert "550" in caplog.text and inbox.messages == []
+
+
+def test_after_the_last_retry_the_message_is_dropped(
+    app: Flask, inbox: Inbox, caplog
+) -> None:
+    inbox.refuse = ["421 4.3.2 Service not available"]
+    with app.app_context():
+        # Added directly, so no sender wakes: this test drives the delivery itself.
+        attempts = len(mail.RETRY_PAUSES)
+        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B",
+                                    attempts=attempts))
+        db.session.commit()
+        with caplog.at_level(logging.ERROR, logger="course.mail"):
+            assert mail.deliver_due() is None
+    assert "Gave up on e-mail 'Hello' to ana@example.com after 6 attempts" in caplog.text
+    assert queued(app) == []
+
+
+def test_a_rolled_back_request_sends_nothing(app: Flask, inbox: Inbox) -> None:
+    with app.app_context(), pytest.raises(RuntimeError):
+        with write_transaction():
+            mail.send_mail("ana@example.com", "Never", "Body")
+            raise RuntimeError("the page failed after queueing")
+    assert queued(app) == []
+
+
+def test_mail_left_by_a_killed_worker_goes_out_on_the_next_first_request(
+    make_app
+) -> None:
+    handler = Inbox()
+    with smtp_server(handler) as port:
+        first = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        with first.app_context():
+            db.session.add(OutgoingMail(to_address="ana@example.com", subject="Left", body="B"))
+            db.session.commit()  # committed, but the process died before its sender ran
+        second = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        second.test_client().get("/")
+        [message] = handler.wait_for(1)
+    assert message["Subject"] == "Left"
