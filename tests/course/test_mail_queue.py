@@ -66,7 +66,8 @@ def test_a_server_that_says_try_later_gets_the_message_on_a_retry(
         db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
         db.session.commit()
     result = runner.invoke(args=["mail", "send"])
-    assert result.exit_code == 0 and "0 message(s) wait" in result.output
+    assert result.exit_code == 0
+    assert "0 message(s) wait" in result.output, (queued(app), caplog.text)
     assert len(inbox.wait_for(1)) == 1 and queued(app) == []
 
 
