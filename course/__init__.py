@@ -63,8 +63,8 @@ def _configure_database_url(app: Flask) -> None:
 def _configure_extensions(app: Flask) -> None:
     from course import models  # noqa: F401  (registers the tables on the metadata)
     from course.auth.browsers import load_signed_in_user
-    from course.db import configure_sqlite
     from course.extensions import csrf, db, limiter, login_manager, migrate
+    from course.sqlite import configure_sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

@@ -38,7 +38,8 @@ class Config:
     # None means "SQLite file in the instance folder"; the factory fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+    # A web request's write waits this long for SQLite's lock, then gets a "busy" page.
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 2000)
     CONTENT_DIR = os.environ.get("CONTENT_DIR", "content")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SITE_NAME = os.environ.get("SITE_NAME", "CE Course Engine")

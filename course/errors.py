@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db
+
+#: Seconds a client is asked to wait before sending a refused write again.
+RETRY_AFTER_SECONDS = 5
 
 
 def init_app(app: Flask) -> None:
@@ -26,11 +31,51 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         return render_template("errors/error.html", error=exc), exc.code
 
+    @app.errorhandler(DatabaseBusy)
+    def database_busy(exc: DatabaseBusy):
+        return busy_response(exc)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if is_busy_error(exc):
+            return busy_response(exc)
+        return server_error(exc)
+
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         app.logger.exception("Unhandled error: %s", exc)
         db.session.rollback()
         return render_template("errors/error.html", error=None), 500
+
+
+def busy_response(exc: Exception):
+    """Answer 503 "busy, please try again", keeping what the learner sent.
+
+    A form comes back as a page whose "Try again" button sends the same fields again
+    (passwords excepted: a page never holds one); the forms that store something are
+    safe to send twice. A script gets JSON. Either way, a Retry-After header.
+    """
+    db.session.rollback()
+    current_app.logger.warning("Database busy: %s %s refused (%s)", request.method,
+                               request.path, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="busy", retry_after=RETRY_AFTER_SECONDS), 503, headers
+    fields = [
+        (name, value)
+        for name, values in request.form.lists()
+        for value in values
+        if "password" not in name.lower()
+    ]
+    page = render_template(
+        "errors/busy.html",
+        resend=request.method == "POST",
+        action=request.full_path.rstrip("?"),
+        fields=fields,
+        dropped_password=any("password" in name.lower() for name in request.form),
+        dropped_files=bool(request.files),
+    )
+    return page, 503, headers
 
 
 def size_label(size: int | None) -> str:

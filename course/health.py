@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from course.db import DatabaseBusy, is_busy_error, write_transaction
 from course.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -13,9 +14,25 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Answer 200 when the app can reach its database, 503 otherwise."""
+    """Answer 200 when the database answers and can take a write now, 503 otherwise."""
     try:
         db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return jsonify(status="error", database="unreachable"), 503
+        writable = _can_write()
+    except DatabaseBusy:
+        return jsonify(status="error", database="busy"), 503
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        state = "busy" if is_busy_error(exc) else "unreachable"
+        return jsonify(status="error", database=state), 503
+    if not writable:
+        return jsonify(status="error", database="read-only"), 503
     return jsonify(status="ok", database="ok")
+
+
+def _can_write() -> bool:
+    """Take the write lock and give it straight back (SQLite); ask PostgreSQL if read-only."""
+    if db.engine.dialect.name == "postgresql":
+        return db.session.execute(text("SHOW transaction_read_only")).scalar() == "off"
+    with write_transaction():
+        db.session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the lock, or busy
+    return True

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
-from course.db import reads_first, write_transaction
+from course.db import DatabaseBusy, reads_first, write_transaction
 from course.extensions import db
 from course.learn import bp
 from course.learn import services as learn
@@ -93,7 +95,8 @@ def lesson(slug: str, lesson_slug: str):
     )
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
     if learn.needs_touch(progress):
-        with write_transaction():
+        # Reading goes on while the database is busy; the next visit credits the time.
+        with suppress(DatabaseBusy), write_transaction(brief_wait=True):
             progress = learn.touch_progress(enrolment, lesson)
     context = _lesson_context(content, lesson, enrolment, states)
     return render_template("learn/lesson.html", **context, lesson_progress=progress)

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import current_app
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from course.extensions import db
+from course.sqlite import COMMAND_BUSY_TIMEOUT_MS
 
 #: URL query parameters that libpq also reads from the environment.
 _PG_QUERY_ENV = {
@@ -170,7 +170,7 @@ def _read_only(path: Path) -> sqlite3.Connection:
 
 
 def _busy_timeout(connection: sqlite3.Connection) -> None:
-    connection.execute(f"PRAGMA busy_timeout = {int(current_app.config['SQLITE_BUSY_TIMEOUT_MS'])}")
+    connection.execute(f"PRAGMA busy_timeout = {COMMAND_BUSY_TIMEOUT_MS}")
 
 
 def _backup_sqlite(source: Path, target: Path) -> tuple[str, ...]:
