@@ -185,15 +185,36 @@ def sign_in(url: str, lesson_path: str) -> tuple[str, str, bytes]:
 
 def rewrites_cookie(url: str, path: str, headers: dict[str, str]) -> bool:
     """True when a signed-in page view answers with Set-Cookie (a cost on every request)."""
+    return _new_session_cookie(url, path, headers) is not None
+
+
+def _new_session_cookie(url: str, path: str, headers: dict[str, str]) -> str | None:
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         response.read()
-        return response.getheader("Set-Cookie") is not None
+        return response.getheader("Set-Cookie")
     finally:
         connection.close()
+
+
+def refresh_cookie(url: str, session: dict[str, str]) -> None:
+    """Let the app renew the replayed session cookie, as a browser keeps the one it is sent.
+
+    The app notes "last seen" in the session at most once a minute. The load generator
+    replays one cookie without storing the answers' Set-Cookie, so once that cookie is a
+    minute old every request would rewrite it, a cost no real browser's session has.
+    Renewing it before each load keeps it fresh while that load runs (under a minute).
+    """
+    set_cookie = _new_session_cookie(url, FLOOR_PATH, session)
+    if set_cookie is None:
+        return
+    name, _, value = set_cookie.partition(";")[0].partition("=")
+    cookies = dict(part.split("=", 1) for part in session["Cookie"].split("; "))
+    cookies[name] = value
+    session["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 def stored_answers(database_url: str) -> int:
@@ -217,6 +238,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="goals judged on the median")
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     args = parser.parse_args()
+    if args.seconds >= 55:
+        parser.error("--seconds must stay under a minute: the replayed session cookie would "
+                     "go stale mid-load and every request rewrite it (see refresh_cookie)")
     use_wrk = shutil.which("wrk") is not None and not args.python_load
     load = run_wrk if use_wrk else run_python
     if use_wrk:
@@ -330,11 +354,15 @@ def measure_round(load, args, info, urls, session, json_headers, post, root) -> 
     """Load the bare route, the lesson page and the saves in turn; return their figures."""
     bare_url, app_url, lesson_path = urls
     bare = load(bare_url + "/", args, {}, None, root)
+    refresh_cookie(app_url, session)
     floor = load(app_url + FLOOR_PATH, args, session, None, root)
+    refresh_cookie(app_url, session)
     lesson = load(app_url + lesson_path, args, session, None, root)
     before = stored_answers(info["database_url"])
     # Fresh submission keys each round: a repeated key is a retry, stored once by design.
     post = {**post, "RUN": secrets.token_hex(4)}
+    refresh_cookie(app_url, session)
+    json_headers["Cookie"] = session["Cookie"]
     saves = load(app_url + post["PATH"], args, json_headers, post, root)
     stored = stored_answers(info["database_url"]) - before
     return {
