@@ -6,7 +6,9 @@ from datetime import datetime
 
 from flask import Flask
 
+from course.contacts import contact_links
 from course.provider import SAMPLE_NOTICE, current_provider
+from lessons.rules import WORDS_PER_MINUTE
 
 
 def hours_label(hours: float) -> str:
@@ -26,6 +28,16 @@ def duration_label(seconds: int | None) -> str:
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """Return "1 event" or "3 events": the number and the noun that agrees with it."""
+    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
+
+
+def reading_minutes(words: int) -> str:
+    """Return a lesson's reading time at the CE rate, as "about 6 min"."""
+    return f"about {max(1, round(words / WORDS_PER_MINUTE))} min"
+
+
 def pairs(values: list[str]) -> list[tuple[str, str]]:
     """Return [(value, value), ...] so plain choices render like labelled ones."""
     return [(value, value) for value in values]
@@ -37,6 +49,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_label, "date")
     app.add_template_filter(duration_label, "duration")
     app.add_template_filter(pairs, "pairs")
+    app.add_template_filter(contact_links, "contact_links")
+    app.add_template_filter(reading_minutes, "reading_minutes")
+    app.add_template_filter(counted, "counted")
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

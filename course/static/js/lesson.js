@@ -16,10 +16,17 @@
       if (busy) { return; }
       var button = form.querySelector("button[type=submit]");
       var region = form.querySelector(".feedback");
+      var error = form.querySelector(".question-error");
+      var showError = function (message) {
+        // Beside the question, in a live region; nothing is sent or stored.
+        error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
+        error.firstChild.appendChild(document.createTextNode(message));
+      };
       if (!form.querySelector("input[name=choice]:checked")) {
-        region.innerHTML = '<p class="field-error">Choose an answer, then check it.</p>';
+        showError("Choose an answer, then check it.");
         return;
       }
+      error.innerHTML = "";
       // Not button.disabled: disabling the focused button drops keyboard focus to the
       // top of the page, and the learner loses their place.
       busy = true;
@@ -30,9 +37,11 @@
         headers: { "Accept": "application/json", "X-CSRFToken": csrf },
         credentials: "same-origin"
       }).then(function (response) {
+        if (response.status === 422) { return response.json(); }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       }).then(function (data) {
+        if (data.error) { showError(data.error); return; }
         region.innerHTML = data.html;
         form.querySelector("input[name=submission_key]").value = data.next_key;
         button.textContent = "Check again";
