@@ -129,9 +129,9 @@ def _licence_line(record: CertificateRecord) -> str:
     number = _clean(record.licence_number or "")
     where = _clean(record.licence_jurisdiction or "")
     if number and where:
-        return f"Licence no. {number} ({where})"
+        return f"License no. {number} ({where})"
     if number:
-        return f"Licence no. {number}"
+        return f"License no. {number}"
     return f"Licensed in {where}" if where else ""
 
 

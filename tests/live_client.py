@@ -29,7 +29,8 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag == "form":
-            self._open = Form(values.get("action", ""), [])
+            # A browser never sends an action's #fragment; it only scrolls to it after.
+            self._open = Form(values.get("action", "").split("#", 1)[0], [])
             self.forms.append(self._open)
         elif tag in {"input", "textarea", "select"} and self._open and values.get("name"):
             self._open.fields.append({"tag": tag, **values})

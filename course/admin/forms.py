@@ -56,7 +56,7 @@ class LearnerSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name, e-mail or licence number", validators=[Optional(), Length(max=200)])
+    q = StringField("Name, e-mail or license number", validators=[Optional(), Length(max=200)])
     role = SelectField(
         "Role",
         choices=[SelectChoice("", "Any role")] + [SelectChoice(*c) for c in ROLE_CHOICES],

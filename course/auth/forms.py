@@ -22,7 +22,7 @@ PROFESSIONS = [
     "Social worker",
     "Social work student",
     "Child welfare caseworker or supervisor",
-    "Counsellor or therapist",
+    "Counselor or therapist",
     "Marriage and family therapist",
     "Psychologist",
     "Nurse",
@@ -70,14 +70,14 @@ class _DetailsMixin:
         render_kw={"autocomplete": "name", "spellcheck": "false"},
     )
     licence_number = StringField(
-        "Licence number (optional)",
+        "License number (optional)",
         description="Printed on your certificates if you give it.",
         filters=[_strip],
         validators=[Optional(), Length(max=64, message="Use at most 64 characters.")],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
     licence_jurisdiction = StringField(
-        "State or jurisdiction that issued your licence (optional)",
+        "State or jurisdiction that issued your license (optional)",
         filters=[_strip],
         validators=[Optional(), Length(max=64, message="Use at most 64 characters.")],
     )

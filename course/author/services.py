@@ -43,7 +43,8 @@ class PublishRefused(AuthorError):
     """The checker found errors; nothing was published."""
 
     def __init__(self, findings: list[lessons.Finding]) -> None:
-        super().__init__(f"{sum(f.level == 'error' for f in findings)} error(s) in the draft")
+        errors = sum(f.level == "error" for f in findings)
+        super().__init__(f"{errors} {'error' if errors == 1 else 'errors'} in the draft")
         self.findings = findings
 
 

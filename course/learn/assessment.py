@@ -76,6 +76,16 @@ class NotYetOpen(Exception):
         self.reason = reason
 
 
+class Unanswered(NotYetOpen):
+    """A post-test was submitted with questions left unanswered (their numbers, from 1)."""
+
+    def __init__(self, numbers: list[int]) -> None:
+        listed = ", ".join(str(n) for n in numbers)
+        noun = "question" if len(numbers) == 1 else "questions"
+        super().__init__(f"Please answer every question before submitting ({noun} {listed}).")
+        self.numbers = numbers
+
+
 class InvalidSubmission(Exception):
     """A submitted form does not fit what was asked (tampered or stale)."""
 
@@ -143,9 +153,8 @@ def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
     progress = course_progress(course, enrolment)
     if not progress.lessons_complete:
         left = progress.lessons_total - progress.lessons_done
-        raise NotYetOpen(
-            f"The post-test opens when every lesson is complete: {left} lesson(s) to go."
-        )
+        noun = "lesson" if left == 1 else "lessons"
+        raise NotYetOpen(f"The post-test opens when every lesson is complete: {left} {noun} to go.")
     minimum = int(course.manifest.get("min_active_minutes") or 0) * 60
     if progress.active_seconds < minimum:
         raise NotYetOpen(
@@ -287,8 +296,7 @@ def grade_attempt(
         raise InvalidSubmission("answers for questions that are not in this attempt")
     missing = [i for i, d in enumerate(drawn, start=1) if not answers.get(d.question.key)]
     if missing and attempt.submitted_at is None:
-        numbers = ", ".join(str(n) for n in missing)
-        raise NotYetOpen(f"Please answer every question before submitting (question {numbers}).")
+        raise Unanswered(missing)
     rows = []
     for key, question in by_key.items():
         try:

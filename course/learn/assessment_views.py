@@ -45,11 +45,11 @@ def post_test(slug: str):
     return _render_attempt(course, attempt, {}, None)
 
 
-def _render_attempt(course, attempt, selected, error):
+def _render_attempt(course, attempt, selected, error, missing=()):
     form = PostTestForm(attempt=str(attempt.id))
     return render_template("learn/post_test.html", course=course, manifest=course.manifest,
                            attempt=attempt, drawn=tests.drawn_questions(attempt),
-                           selected=selected, error=error, form=form)
+                           selected=selected, error=error, missing=list(missing), form=form)
 
 
 @bp.post("/courses/<slug>/post-test")
@@ -76,7 +76,8 @@ def submit_post_test(slug: str):
     except tests.InvalidSubmission:
         abort(400)
     except tests.NotYetOpen as exc:
-        return _render_attempt(course, attempt, answers, exc.reason), 422
+        missing = exc.numbers if isinstance(exc, tests.Unanswered) else ()
+        return _render_attempt(course, attempt, answers, exc.reason, missing), 422
     return redirect(url_for("learn.attempt_review", slug=slug, number=attempt.number), 303)
 
 

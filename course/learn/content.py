@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 import lessons
 from course.extensions import db
+from course.learn.enhance import for_display
 from course.learn.grading import as_spec
 from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
 
@@ -188,7 +189,7 @@ def _load(course: Course, version: CourseVersion) -> CourseContent:
                 position=lesson.position,
                 title=lesson.title,
                 objectives=tuple(lesson.objectives),
-                html_parts=tuple(lesson.html_parts),
+                html_parts=tuple(for_display(part) for part in lesson.html_parts),
                 word_count=lesson.word_count,
                 checks=tuple(by_lesson.get(lesson.id, ())),
             )

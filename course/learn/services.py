@@ -55,6 +55,10 @@ class NotEnrolled(Exception):
     """The learner must enrol before doing this."""
 
 
+class EmptyAnswer(ValueError):
+    """A knowledge check was sent with nothing chosen: refused, nothing is stored."""
+
+
 class LessonLocked(Exception):
     """The course unlocks lessons in order and an earlier one is unfinished."""
 
@@ -226,6 +230,18 @@ def resume_target(
     return None
 
 
+def next_after(
+    content: CourseContent, enrolment: Enrolment, lesson: LessonView
+) -> LessonView | None:
+    """Return where "Complete and continue" leads: the next lesson in order, else the
+    first unfinished one, else None (every lesson is done: the post-test is next)."""
+    states = outline(content, enrolment)
+    index = next(i for i, s in enumerate(states) if s.lesson.id == lesson.id)
+    if index + 1 < len(states):
+        return states[index + 1].lesson
+    return resume_target(content, enrolment, states)
+
+
 def ensure_unlocked(states: list[LessonState], lesson: LessonView) -> LessonState:
     """Return the lesson's state for this learner.
 
@@ -361,8 +377,11 @@ def answer_check(
 ) -> CheckAnswer:
     """Grade and store an answer to a knowledge check; a resubmitted form is stored once.
 
+    :raise EmptyAnswer: when nothing is chosen (an empty answer is not a wrong one).
     :raise ValueError: when a selected key is not a choice of the question.
     """
+    if not selected:
+        raise EmptyAnswer("Choose an answer, then check it.")
     result = question.grade(selected)
     stored = insert_ignoring_duplicates(
         CheckResponse,

@@ -14,6 +14,7 @@ from course.learn import bp
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
+from course.learn.home import my_learning
 from course.learn.transcript import certificates_of, transcript_rows
 
 
@@ -23,7 +24,7 @@ def not_enrolled(exc: learn.NotEnrolled):
     if request.method != "GET":
         # An error handler cannot abort(); render the 403 page directly.
         return render_template("errors/error.html", error=Forbidden()), 403
-    flash("Enrol in the course to open its lessons.", "error")
+    flash("Start the course to open its lessons.", "error")
     return redirect(url_for("learn.course_page", slug=str(exc)))
 
 
@@ -52,8 +53,9 @@ def _to_next_step(content, enrolment):
 
 @bp.get("/")
 def catalogue():
-    """List every course open to learners."""
-    return render_template("learn/catalogue.html", courses=learn.list_courses())
+    """The learner's home when signed in ("My learning"), then every open course."""
+    learning = my_learning(current_user) if current_user.is_authenticated else []
+    return render_template("learn/catalogue.html", courses=learn.list_courses(), learning=learning)
 
 
 @bp.get("/courses/<slug>")
@@ -117,8 +119,18 @@ def _lesson_context(content, lesson, enrolment, states) -> dict:
         "progress": course_progress(content, enrolment, states),
         "previous": live[index - 1] if index > 0 else None,
         "next": live[index + 1] if index + 1 < len(live) else None,
+        "others_unfinished": any(not s.completed for s in states if s.lesson.id != lesson.id),
         "new_key": new_submission_key,
     }
+
+
+def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
+    """Render a lesson page, with what a refused answer or finish needs shown beside it."""
+    states = learn.outline(content, enrolment)
+    context = _lesson_context(content, lesson, enrolment, states)
+    progress = next(s.progress for s in states if s.lesson.id == lesson.id)
+    page = render_template("learn/lesson.html", **context, lesson_progress=progress, **extra)
+    return page, status
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
@@ -131,19 +143,24 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     form = CheckForm()
     if not form.validate_on_submit():
         abort(400)
+    wants_json = request.accept_mimetypes.best == "application/json"
     try:
         with write_transaction():
             answer = learn.answer_check(
                 enrolment, content, lesson, question, request.form.getlist("choice"),
                 form.submission_key.data,
             )
+    except learn.EmptyAnswer as exc:
+        # Nothing is stored; the message stands beside the question (the form's action
+        # ends in the question's anchor, so the page opens there).
+        if wants_json:
+            return jsonify(error=str(exc)), 422
+        return _render_lesson(content, lesson, enrolment, 422, check_errors={key: str(exc)})
     except ValueError:
         abort(400)
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json:
         html = render_template("learn/_feedback.html", question=question, result=answer.result)
         return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
-    if not request.form.getlist("choice"):
-        flash("Choose an answer, then check it.", "error")
     anchor = f"check-{question.key}"
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)
@@ -159,10 +176,15 @@ def complete_lesson(slug: str, lesson_slug: str):
     missing = learn.complete_lesson(enrolment, lesson)
     db.session.commit()
     if missing:
-        flash(f"Answer the {len(missing)} remaining knowledge check(s) to finish.", "error")
-        anchor = f"check-{missing[0].key}"
-        return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor))
-    return _to_next_step(content, enrolment)
+        # The list of unanswered checks stands where the button was (#lesson-end).
+        return _render_lesson(content, lesson, enrolment, 422, missing=missing)
+    target = learn.next_after(content, enrolment, lesson)
+    if target is None:
+        return redirect(url_for("learn.post_test", slug=content.slug))
+    if target.position < lesson.position:
+        flash(f"Lesson {target.position}, {target.title}, is not finished yet. "
+              "Finish it to open the post-test.", "info")
+    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug))
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")

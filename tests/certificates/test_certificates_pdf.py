@@ -101,7 +101,7 @@ def test_author_without_credentials_and_licence_without_number() -> None:
     text = pdf_text(render_pdf(record))
     assert "Course author: Ana Lima" in text
     assert "Ana Lima," not in text
-    assert "Oregon" in text and "Licence no." not in text
+    assert "Oregon" in text and "License no." not in text
 
 
 def test_decomposed_accents_print_as_composed_letters() -> None:

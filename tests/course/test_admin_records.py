@@ -150,13 +150,13 @@ def test_the_audit_log_filters_by_actor_action_and_date_with_paging(app, data):
     assert "Page 1 of 2" in everything and "test.other" in everything
     assert "&lt;b&gt;bold&lt;/b&gt;" in everything
     by_action = client.get("/admin/audit", query_string={"action": "test.other"})
-    assert "1 event(s)" in by_action.get_data(as_text=True)
+    assert "<caption>1 event," in by_action.get_data(as_text=True)
     by_actor = client.get("/admin/audit", query_string={"actor": "ada"}).get_data(as_text=True)
-    assert "60 event(s)" in by_actor and "<code>test.other</code>" not in by_actor
+    assert "<caption>60 events" in by_actor and "<code>test.other</code>" not in by_actor
     march = client.get(
         "/admin/audit", query_string={"start": "2026-03-01", "end": "2026-03-02"}
     ).get_data(as_text=True)
-    assert "6 event(s)" in march  # days 1 and 2 of March, three events each (n, n+28, n+56)
+    assert "<caption>6 events" in march  # days 1 and 2 of March, three events each (n, n+28, n+56)
     page_two = client.get("/admin/audit", query_string={"actor": "ada", "page": 2})
     assert page_two.get_data(as_text=True).count("<code>test.bulk</code>") == 10
     bad = client.get("/admin/audit", query_string={"start": "not-a-date", "action": "nope"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select, update
 
 from course.db import utcnow
@@ -33,7 +35,7 @@ def test_the_post_test_is_closed_until_every_lesson_is_complete(app, client, pac
     client.post("/courses/minimal/enrol")
     response = client.get("/courses/minimal/post-test")
     assert response.status_code == 403
-    assert "2 lesson(s) to go" in response.get_data(as_text=True)
+    assert "2 lessons to go" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 0
 
@@ -163,7 +165,10 @@ def test_unanswered_questions_are_pointed_out_and_answers_kept(app, ready):
     response = ready.post("/courses/minimal/post-test", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Please answer every question" in page
+    # The error summary links to the unanswered question; the error stands beside it too.
+    assert "Answer every question before you submit." in page
+    assert re.search(rf'<a href="#{dropped}">Question \d+</a>', page)
+    assert f'<fieldset class="question has-error" id="{dropped}"' in page
     value = data[kept][0]
     assert f'id="{kept}-{value}" value="{value}" checked' in page
     with app.app_context():

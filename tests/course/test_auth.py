@@ -365,7 +365,7 @@ def test_navigation_depends_on_who_is_signed_in(app: Flask, client: FlaskClient)
     sign_in(client)
     body = text(client.get("/auth/profile"))
     assert 'href="/me">My transcript<' in body
-    assert 'href="/auth/profile">Profile<' in body
+    assert 'href="/auth/profile" aria-current="page">Profile<' in body
     assert re.search(
         r'<form method="post" action="/auth/logout">\s*<input type="hidden" '
         r'name="csrf_token"',

@@ -102,7 +102,8 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(app, client,
     course_page = client.get("/courses/minimal").get_data(as_text=True)
     assert "When a youth comes back" in course_page
     assert re.search(
-        r"Push and pull factors</a>\s*<span class=\"badge done\">Complete", course_page
+        r"Push and pull factors</a>\s*</span>\s*<span class=\"step-meta\">[^<]*</span>\s*"
+        r"<span class=\"usa-tag is-done\">Complete", course_page
     )
 
 

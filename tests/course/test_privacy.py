@@ -120,7 +120,7 @@ def test_the_confirmation_page_says_what_is_kept_and_why(app, package):  # noqa:
     page = client.get("/auth/delete").get_data(as_text=True)
     assert "What is deleted now" in page and "What is kept, and why" in page
     assert "at least 6 years" in page and "licensing board" in page
-    assert "Certificates already issued keep the name and licence number" in page
+    assert "Certificates already issued keep the name and license number" in page
     assert code in page and "can still revoke" in page
     assert "download your data" in page and 'type="password"' in page
 

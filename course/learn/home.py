@@ -1,0 +1,85 @@
+"""The learner's home, "My learning": each course taken, where they stand, what is next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from course.extensions import db
+from course.learn.assessment import Progress, course_progress
+from course.learn.content import CourseContent, LessonView, content_of
+from course.learn.services import outline, resume_target
+from course.models import Certificate, CertificateStatus, Course, Enrolment, User
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the learner does next in a course: ``kind`` names the page, ``label`` the button."""
+
+    kind: str  # "lesson", "post_test", "evaluation" or "certificate"
+    label: str
+    lesson: LessonView | None = None
+
+
+@dataclass(frozen=True)
+class LearningRow:
+    """One course on the learner's home: progress, active time, next step, certificate."""
+
+    content: CourseContent
+    enrolment: Enrolment
+    progress: Progress
+    next_step: NextStep
+    certificate: Certificate | None
+
+
+def next_step(content: CourseContent, enrolment: Enrolment, states, progress: Progress) -> NextStep:
+    """Return the learner's next step, worded for a button ("Continue: Lesson 4, ...")."""
+    if enrolment.completed_at is not None:
+        return NextStep("certificate", "View your certificate")
+    lesson = resume_target(content, enrolment, states)
+    if lesson is not None:
+        started = progress.lessons_done or any(s.started for s in states)
+        verb = "Continue" if started else "Start"
+        return NextStep("lesson", f"{verb}: Lesson {lesson.position}, {lesson.title}", lesson)
+    if progress.passed_attempt is not None:
+        return NextStep("evaluation", "Continue: Fill in the evaluation")
+    return NextStep("post_test", "Continue: Take the post-test")
+
+
+def my_learning(user: User) -> list[LearningRow]:
+    """Return the open courses the learner is enrolled in, most recently enrolled first."""
+    query = (
+        select(Enrolment, Course)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(
+            Enrolment.user_id == user.id,
+            Course.archived_at.is_(None),
+            Course.current_version_id.is_not(None),
+        )
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+    )
+    pairs = db.session.execute(query).all()
+    if not pairs:
+        return []
+    valid = db.session.scalars(
+        select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID
+        )
+    )
+    certificates = {c.enrolment_id: c for c in valid}
+    rows = []
+    for enrolment, course in pairs:
+        content = content_of(course)
+        states = outline(content, enrolment)
+        progress = course_progress(content, enrolment, states)
+        rows.append(
+            LearningRow(
+                content=content,
+                enrolment=enrolment,
+                progress=progress,
+                next_step=next_step(content, enrolment, states, progress),
+                certificate=certificates.get(enrolment.id),
+            )
+        )
+    return rows

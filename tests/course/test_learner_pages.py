@@ -1,0 +1,116 @@
+"""What a learner sees: refused empty answers, where "continue" leads, "My learning",
+and the display helpers (hotline links, tables that stack on a phone)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from course.contacts import contact_links
+from course.extensions import db
+from course.learn.enhance import for_display
+from course.models import CheckResponse, Course
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import correct_keys
+
+REAL_COURSE = Path(__file__).resolve().parents[2] / "content" / "running-behavior"
+
+
+@pytest.fixture
+def learner(app):
+    with app.app_context():
+        return make_user()
+
+
+def _answer_lesson(client, slug: str, lesson) -> None:
+    for check in lesson.live_checks:
+        client.post(
+            f"/courses/{slug}/lessons/{lesson.slug}/checks/{check.key}",
+            data={"choice": correct_keys(check)},
+        )
+
+
+def test_an_empty_answer_is_refused_beside_the_question_and_stored_nowhere(
+    app, client, course_slug, learner
+):
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    url = f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1"
+    page = client.post(url, data={})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    error = re.search(r'<div class="question-error" id="check-push-pull-1-error"[^>]*>(.*?)</div>',
+                      html, re.S)
+    assert error and "Choose an answer, then check it." in error.group(1)
+    # The form leads back to the question, so the page opens with the message in view.
+    assert f'action="{url}#check-push-pull-1"' in html
+    as_script = client.post(url, data={}, headers={"Accept": "application/json"})
+    assert as_script.status_code == 422
+    assert as_script.get_json() == {"error": "Choose an answer, then check it."}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckResponse)) == 0
+    # Nothing answered, so the lesson cannot be completed either.
+    done = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
+    assert done.status_code == 422
+
+
+def test_complete_and_continue_goes_to_the_next_lesson_not_back(app, client, learner):
+    with app.app_context():
+        course = import_course(REAL_COURSE)
+        slug, lessons = course.slug, list(course.live_lessons)
+    assert not course.manifest.get("sequential")
+    sign_in(client, learner)
+    client.post(f"/courses/{slug}/enrol")
+    with app.app_context():
+        _answer_lesson(client, slug, db.session.merge(lessons[1]))
+    # Lesson 1 is still unfinished; finishing lesson 2 leads on to lesson 3.
+    done = client.post(f"/courses/{slug}/lessons/{lessons[1].slug}/complete")
+    assert done.status_code == 302
+    assert done.location.endswith(f"/lessons/{lessons[2].slug}")
+
+
+def test_my_learning_shows_each_course_with_progress_and_next_step(
+    app, client, course_slug, learner
+):
+    sign_in(client, learner)
+    assert "You have not started a course yet" in client.get("/").get_data(as_text=True)
+    client.post(f"/courses/{course_slug}/enrol")
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+        first, second = course.live_lessons
+        _answer_lesson(client, course_slug, first)
+        first_slug, second_slug, second_title = first.slug, second.slug, second.title
+    client.post(f"/courses/{course_slug}/lessons/{first_slug}/complete")
+    html = client.get("/").get_data(as_text=True)
+    assert "<h1>My learning</h1>" in html
+    assert "1 of 2 lessons complete" in html and "active time" in html
+    assert (f'href="/courses/{course_slug}/lessons/{second_slug}">'
+            f"Continue: Lesson 2, {second_title}</a>") in html
+    assert "All courses" in html and "You are taking this course" in html
+
+
+def test_hotline_numbers_become_call_and_text_links() -> None:
+    html = str(contact_links("Call 1-888-373-7888, text 233733, TTY 711, or live chat"))
+    assert '<a href="tel:+18883737888" aria-label="Call 1-888-373-7888">1-888-373-7888</a>' in html
+    assert '<a href="sms:233733" aria-label="Text 233733">233733</a>' in html
+    assert 'href="tel:711"' in html
+    both = str(contact_links("Call or text 988"))
+    assert 'href="tel:988"' in both and 'href="sms:988"' in both
+    assert str(contact_links("See <your> plan")) == "See &lt;your&gt; plan"
+
+
+def test_lesson_tables_label_each_cell_and_numbers_dial() -> None:
+    part = (
+        "<table>\n<thead>\n<tr>\n<th>Say</th>\n<th>Instead of</th>\n</tr>\n</thead>\n"
+        "<tbody>\n<tr>\n<td>a youth who runs</td>\n<td>a runner</td>\n</tr>\n</tbody>\n</table>"
+        "<p>Call 1-800-786-2929 in 2013, or <a href=\"tel:988\">988</a>.</p>"
+    )
+    shown = for_display(part)
+    assert '<table class="usa-table usa-table--stacked">' in shown
+    assert '<td data-label="Say">a youth who runs</td>' in shown
+    assert '<td data-label="Instead of">a runner</td>' in shown
+    assert '<a href="tel:+18007862929">1-800-786-2929</a> in 2013' in shown
+    assert shown.count("<a ") == 2
