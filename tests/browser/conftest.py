@@ -26,6 +26,7 @@ from course.extensions import db
 from course.packages import import_package
 
 HERE = Path(__file__).resolve().parent
+REAL_COURSE = HERE.parent.parent / "content" / "running-behavior"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -78,6 +79,8 @@ class LiveServer:
     app: Flask
     slug: str
     title: str
+    #: The real course from content/, when it is there: long lessons, tables, hotlines.
+    real_slug: str | None = None
 
 
 def journey_package(source: Path, target: Path) -> Path:
@@ -92,7 +95,7 @@ def journey_package(source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Serve the app on a free loopback port with CSRF on and the minimal course imported."""
+    """Serve the app on a free loopback port with CSRF on, the minimal and the real course."""
     root = tmp_path_factory.mktemp("browser")
     source = HERE.parent / "data" / "packages" / "minimal"
     package = journey_package(source, root / "content" / "minimal")
@@ -111,13 +114,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         result = import_package(lessons.load_package(package))
         db.session.commit()
         slug, title = result.course.slug, result.course.title
+        real_slug = None
+        if REAL_COURSE.is_dir():
+            real_slug = import_package(lessons.load_package(REAL_COURSE)).course.slug
+            db.session.commit()
         db.session.remove()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, slug, title)
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, slug, title, real_slug)
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -150,7 +150,7 @@ def test_learner_pages_of_the_hostile_course(site: Site, watch: Watch, new_page)
         slugs = [lesson.slug for lesson in course.live_lessons]
     for slug in slugs:
         watch.visit(page, f"{base}/lessons/{slug}", "lesson (body, checks, feedback)")
-        checks = page.locator("section.check").count()
+        checks = page.locator("div.check").count()
         assert checks > 100
         # Both right choices were chosen: their feedback is on the page, under each check.
         assert page.locator(".feedback-list > li").count() == 2 * checks

@@ -1,0 +1,154 @@
+"""Every learner page type at 320, 768 and 1280 px: no sideways scrolling, 44 px buttons
+and choice rows (24 px links), a focus ring of 3:1 or more, and no axe-core violation of
+any impact under the WCAG 2.0, 2.1 and 2.2 A and AA rules. Each page is also
+photographed at 320 and 1280 px into tests/browser/screenshots/ for a person to look at.
+
+One browser page walks a learner through the course, stopping at each page type in the
+states that matter most (errors shown, feedback shown); the real course's lessons are
+checked at phone width, where long tables and addresses used to scroll sideways.
+"""
+
+from __future__ import annotations
+
+import re
+
+from browser_kit import NOT_QUITE, RIGHT, Journey, axe_run, check_keys
+from page_audit import AXE_TAGS, audit, focus_rings, measure, report
+from playwright.sync_api import expect
+
+
+def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
+    server = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: dict[str, list[str]] = {}
+    try:
+        page = context.new_page()
+        journey = Journey(page, server, js=True, audit=False)
+        course_url = f"{server.url}/courses/{server.slug}"
+
+        # Signed out: the catalogue, a course, sign-in with errors, register, verify.
+        page.goto(server.url + "/")
+        audit(page, "catalogue", problems)
+        page.goto(course_url)
+        audit(page, "course-signed-out", problems)
+        page.goto(server.url + "/auth/login")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".error-summary")).to_be_focused()
+        audit(page, "sign-in-errors", problems)
+        page.goto(server.url + "/verify")
+        audit(page, "verify", problems)
+
+        journey.sign_up()
+        audit(page, "course-start", problems)
+        page.get_by_role("button", name="Start the course").click()
+        lesson_one = page.url
+        page.goto(f"{course_url}/post-test")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("not open yet")
+        audit(page, "not-open", problems)
+
+        # A lesson: an empty answer refused beside the question, then feedback.
+        page.goto(lesson_one)
+        keys = check_keys(page)
+        first = page.locator(f"#check-{keys[0]}")
+        first.get_by_role("button", name="Check my answer").click()
+        refused = "Error: Choose an answer, then check it."
+        expect(first.locator(".question-error")).to_have_text(refused)
+        journey.answer(keys[0], journey.keys[keys[0]].wrong, NOT_QUITE)
+        audit(page, "lesson", problems)
+        page.get_by_role("button", name="Complete and continue").click()
+        expect(page.locator("#lesson-end .error-summary")).to_be_focused()
+        audit(page, "lesson-unfinished", problems)
+        for key in check_keys(page):
+            journey.answer(key, journey.keys[key].right, RIGHT)
+        page.get_by_role("button", name="Complete and continue").click()
+        expect(page.locator(".breadcrumbs")).to_contain_text("Lesson 2 of 2")
+        page.goto(course_url)
+        expect(page.locator(".next-step")).to_contain_text("Continue: Lesson 2")
+        audit(page, "course-in-progress", problems)
+        page.goto(server.url + "/")
+        audit(page, "my-learning", problems)
+        home = page.locator(".my-learning")
+        home.get_by_role("link", name=re.compile("^Continue: Lesson 2")).click()
+        for key in check_keys(page):
+            journey.answer(key, journey.keys[key].right, RIGHT)
+        page.get_by_role("button", name="Complete and go to the post-test").click()
+
+        # The post-test sent with nothing answered, then failed once, then passed.
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page.locator(".error-summary")).to_be_focused()
+        expect(page.locator(".error-summary li")).to_have_count(10)
+        audit(page, "post-test-errors", problems)
+        journey.post_test(right=7)
+        audit(page, "review", problems)
+        page.get_by_role("link", name="Try again").click()
+        journey.post_test(right=10)
+        page.get_by_role("link", name="Continue to the evaluation").click()
+        page.get_by_role("button", name="Submit the evaluation").click()
+        expect(page.locator(".error-summary")).to_be_focused()
+        audit(page, "evaluation-errors", problems)
+        for fieldset in page.locator("form.evaluation fieldset").all():
+            fieldset.get_by_role("radio").last.check()
+        page.get_by_label(re.compile("how many minutes")).fill("45")
+        page.get_by_role("button", name="Submit the evaluation").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Certificate of Completion")
+        audit(page, "certificate", problems)
+        code = page.url.rsplit("/", 1)[1]
+        page.goto(f"{server.url}/verify/{code}")
+        audit(page, "verify-result", problems)
+        page.goto(server.url + "/me")
+        audit(page, "transcript", problems)
+        page.goto(server.url + "/auth/profile")
+        audit(page, "profile", problems)
+
+        if server.real_slug:
+            _real_lessons(page, f"{server.url}/courses/{server.real_slug}", problems)
+    finally:
+        context.close()
+    assert not problems, report(problems)
+
+
+def _real_lessons(page, url: str, problems: dict[str, list[str]]) -> None:
+    """The real course's lessons at phone width; lesson 5 (a wide table) at every width."""
+    page.goto(url)
+    page.get_by_role("button", name="Start the course").click()
+    expect(page.locator("nav.breadcrumbs")).to_contain_text("Lesson 1 of")
+    page.goto(url)
+    lessons = page.locator(".outline a").evaluate_all("a => a.map(e => e.href)")
+    assert len(lessons) >= 5
+    for number, href in enumerate(lessons, start=1):
+        page.goto(href)
+        if number == 5:
+            audit(page, "lesson-with-table", problems)
+            continue
+        page.set_viewport_size({"width": 320, "height": 900})
+        found = measure(page)
+        if found:
+            problems[f"real lesson {number}@320"] = found
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_audit_catches_each_kind_of_problem(browser) -> None:
+    """The checks above can fail: a page with one of each problem fails every one."""
+    context = browser.new_context(viewport={"width": 320, "height": 600})
+    try:
+        page = context.new_page()
+        page.set_content(
+            """<!doctype html><html lang="en"><head><title>Bad</title><style>
+              button { width: 30px; height: 20px; }
+              a:focus { outline: 2px solid #2491ff; outline-offset: 2px; }
+              .wide { width: 500px; }
+            </style></head><body><main>
+              <div class="wide">A box wider than a phone</div>
+              <button>Go</button>
+              <p><a href="#x">A link whose ring is 3.2:1</a> on a grey page.</p>
+              <input type="text">
+            </main></body></html>"""
+        )
+        page.evaluate("() => { document.body.style.background = '#f0f0f0'; }")
+        found = " ".join(measure(page))
+        assert "scrolls sideways" in found and "button 'Go' is 30x20 px" in found
+        rings = " ".join(focus_rings(page))
+        assert "A link whose ring" in rings and "against its background" in rings
+        assert {v["id"] for v in axe_run(page, AXE_TAGS)} >= {"label"}
+    finally:
+        context.close()
