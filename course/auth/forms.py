@@ -122,7 +122,7 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField(
         "Keep me signed in on this device for 30 days",
-        description="Leave this unticked on a shared or public computer.",
+        description="Leave this unchecked on a shared or public computer.",
     )
     next = HiddenField()
 
@@ -187,7 +187,7 @@ class DeleteAccountForm(FlaskForm):
     )
     understood = BooleanField(
         "I understand that my account cannot be restored once it is deleted",
-        validators=[InputRequired("Tick the box to confirm you want to delete your account.")],
+        validators=[InputRequired("Check the box to confirm you want to delete your account.")],
     )
 
 

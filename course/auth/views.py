@@ -164,7 +164,8 @@ def sign_out_others():
     db.session.commit()
     browsers = "browser" if ended == 1 else "browsers"
     flash(f"You are signed out on {ended} other {browsers}. This one stays signed in.", "success")
-    return redirect(url_for("auth.profile", _anchor="sign-ins"))
+    # No #anchor: the message above the form is what the learner must see first.
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

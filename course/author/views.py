@@ -79,13 +79,13 @@ def add_lesson(slug: str):
     form = NewLessonForm()
     if not form.validate_on_submit():
         flash("Give the new lesson a title and a slug.", "error")
-        return redirect(url_for("author.course", slug=slug, _anchor="add-lesson"))
+        return redirect(url_for("author.course", slug=slug, at="add-lesson", _anchor="add-lesson"))
     lesson = form.slug.data.strip().lower()
     try:
         flash_saved(edits.add_lesson(space, editor(), lesson, form.title.data))
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("author.course", slug=slug, _anchor="add-lesson"))
+        return redirect(url_for("author.course", slug=slug, at="add-lesson", _anchor="add-lesson"))
     db.session.commit()
     return redirect(url_for("author.lesson", slug=slug, lesson=lesson))
 
@@ -102,7 +102,7 @@ def move_lesson(slug: str, lesson: str):
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
     db.session.commit()
-    return redirect(url_for("author.course", slug=slug, _anchor="lessons"))
+    return redirect(url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
 
 
 @bp.post("/courses/<slug>/lessons/<lesson>/archive")
@@ -118,7 +118,7 @@ def archive_lesson(slug: str, lesson: str):
     else:
         flash(f"Lesson {lesson} is out of the draft; publishing archives it.", "info")
     db.session.commit()
-    return redirect(url_for("author.course", slug=slug, _anchor="lessons"))
+    return redirect(url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
 
 
 @bp.post("/courses/<slug>/upload")

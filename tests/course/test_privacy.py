@@ -132,7 +132,7 @@ def test_deleting_needs_the_password_and_the_tick(app, package):  # noqa: F811
     assert wrong.status_code == 200
     assert "That is not your current password" in wrong.get_data(as_text=True)
     unticked = _confirm(client, understood=False)
-    assert "Tick the box" in unticked.get_data(as_text=True)
+    assert "Check the box" in unticked.get_data(as_text=True)
     with app.app_context():
         user = db.session.get(User, learner.id)
         assert user.email == "ada@example.org" and user.deleted_at is None
