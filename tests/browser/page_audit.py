@@ -59,6 +59,15 @@ def audit(page: Page, name: str, problems: dict[str, list[str]]) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def snapshot(page: Page, name: str) -> None:
+    """Photograph the page at each screenshot width (no checks), then go back to 1280 px."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in SCREENSHOT_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def report(problems: dict[str, Any]) -> str:
     """Format the collected problems for an assertion message."""
     return json.dumps(problems, indent=2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from browser_kit import PASSWORD, assert_accessible, new_learner
+from page_audit import snapshot
 from playwright.sync_api import Page, expect
 
 from course.extensions import db
@@ -47,6 +48,7 @@ def test_an_author_fixes_a_finding_publishes_and_a_learner_reads_it(browser, liv
         expect(page.get_by_role("heading", level=1)).to_have_text("Authoring")
         page.get_by_role("link", name=server.title).click()
         assert_accessible(page, "author dashboard")
+        snapshot(page, "author-course")
         page.get_by_role("link", name="Push and pull factors").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Edit lesson: Push and pull factors"
@@ -64,6 +66,7 @@ def test_an_author_fixes_a_finding_publishes_and_a_learner_reads_it(browser, liv
         expect(finding).to_contain_text("line 1 of the text")
         expect(finding).to_contain_text('use "a youth who runs"')
         assert_accessible(page, "lesson editor with preview and findings")
+        snapshot(page, "author-lesson-editor")
 
         text = page.get_by_label("Lesson text (Markdown)")
         assert FLAGGED in text.input_value(), "the unsaved text stays in the editor"
@@ -82,6 +85,23 @@ def test_an_author_fixes_a_finding_publishes_and_a_learner_reads_it(browser, liv
         assert_accessible(page, "publish page")
         page.get_by_role("button", name="Publish now").click()
         expect(page.locator(".flashes")).to_contain_text(re.compile(r"Published as version \d+\."))
+    finally:
+        context.close()
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _sign_in(page, server, _account(server, Role.ADMIN))
+        nav = page.get_by_role("navigation", name="Account")
+        nav.get_by_role("link", name="Administration").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
+        assert_accessible(page, "admin overview")
+        snapshot(page, "admin-home")
+        page.get_by_role("navigation", name="Administration").get_by_role(
+            "link", name="Learners"
+        ).click()
+        assert_accessible(page, "admin learners")
+        snapshot(page, "admin-learners")
     finally:
         context.close()
 
