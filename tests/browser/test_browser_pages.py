@@ -152,3 +152,27 @@ def test_the_audit_catches_each_kind_of_problem(browser) -> None:
         assert {v["id"] for v in axe_run(page, AXE_TAGS)} >= {"label"}
     finally:
         context.close()
+
+
+def test_without_javascript_refusals_show_where_the_page_opens(browser, live_server) -> None:
+    """No script: an empty answer and an early "Complete" are refused in view, in place."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=False, audit=False)
+        journey.sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        last = check_keys(page)[-1]
+        page.locator(f"#check-{last}").get_by_role("button", name="Check my answer").click()
+        expect(page).to_have_url(re.compile(rf"/checks/{last}#check-{last}$"))
+        error = page.locator(f"#check-{last}-error")
+        expect(error).to_have_text("Error: Choose an answer, then check it.")
+        expect(error).to_be_in_viewport()
+        page.get_by_role("button", name="Complete and continue").click()
+        summary = page.locator("#lesson-end .error-summary")
+        expect(summary).to_contain_text("still unanswered")
+        expect(summary).to_be_in_viewport()
+        summary.get_by_role("link").first.click()
+        expect(page).to_have_url(re.compile(r"#check-"))
+    finally:
+        context.close()
