@@ -87,9 +87,10 @@ class Config:
     # Off by default: only behind a reverse proxy, set to the number of proxies, so the
     # client's scheme (HTTPS, HSTS) and address (rate limits) come from X-Forwarded-*.
     TRUST_PROXY = _proxies("TRUST_PROXY")
+    # Active time (docs/ce-credit.md): a lesson page beats this often while visible and
+    # used; it stops once the learner has done nothing for IDLE_AFTER_SECONDS.
     HEARTBEAT_SECONDS = _int("HEARTBEAT_SECONDS", 30)
     IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180)
-    LESSON_ACTIVE_CAP_MINUTES = _int("LESSON_ACTIVE_CAP_MINUTES", 60)
 
     # Retention (README, "Privacy and retention"); `flask privacy purge` applies it.
     CREDIT_RETENTION_YEARS = _int("CREDIT_RETENTION_YEARS", 6)  # 6 at least (ACCME)

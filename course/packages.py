@@ -71,7 +71,12 @@ def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
             for s in package.support
         ],
         "sequential": package.sequential,
-        "min_active_minutes": package.min_active_minutes,
+        # The minimum in force (the package's own or the default share of reading time).
+        "min_active_minutes": lessons.min_active_minutes(package),
+        "min_active_minutes_source": (
+            "default" if package.min_active_minutes is None else "package"
+        ),
+        "reading_minutes": round(estimate.reading_minutes, 1),
         "word_count": estimate.lesson_words,
         "estimated_minutes": round(estimate.total_minutes, 1),
     }

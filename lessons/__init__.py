@@ -21,8 +21,10 @@ from .model import (
 from .questions import QUESTION_TYPES, ChoiceFeedback, GradeResult, QuestionType, grade
 from .render import render_inline, render_markdown
 from .rules import describe_seat_time, lint, seat_time
+from .timing import DEFAULT_MIN_ACTIVE_SHARE, default_min_active_minutes, min_active_minutes
 
 __all__ = [
+    "DEFAULT_MIN_ACTIVE_SHARE",
     "QUESTION_TYPES",
     "Approval",
     "Author",
@@ -42,11 +44,13 @@ __all__ = [
     "SupportContact",
     "check_files",
     "check_package",
+    "default_min_active_minutes",
     "describe_seat_time",
     "grade",
     "lint",
     "load_files",
     "load_package",
+    "min_active_minutes",
     "render_inline",
     "render_markdown",
     "seat_time",

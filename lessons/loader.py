@@ -22,6 +22,7 @@ from .model import (
 )
 from .questions import parse_question
 from .rules import lint
+from .timing import timing_findings
 from .yamlread import MapReader, Source, compose
 
 POST_TEST_FILE = "post-test.yaml"
@@ -54,7 +55,7 @@ def check_files(
     """Schema and lint findings for file name -> text; the package is None on schema errors."""
     package, findings = _load(files, expected_slug)
     if package is not None:
-        findings += lint(package)
+        findings += lint(package) + timing_findings(package)
     return package, sort_findings(findings)
 
 

@@ -46,7 +46,8 @@ class Manifest:
     advisory_html: str
     support: tuple[SupportContact, ...]
     sequential: bool
-    min_active_minutes: int
+    #: None when course.yaml leaves it out: the course then gets the default share.
+    min_active_minutes: int | None
     objectives_ok: bool
 
 
@@ -100,7 +101,7 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
         advisory_html=render_markdown(advisory),
         support=support,
         sequential=r.boolean("sequential", False),
-        min_active_minutes=minutes or 0,
+        min_active_minutes=minutes,
         objectives_ok=objectives_ok and r.ok,
     )
 

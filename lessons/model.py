@@ -171,7 +171,8 @@ class CoursePackage:
     advisory_html: str
     support: tuple[SupportContact, ...]
     sequential: bool
-    min_active_minutes: int
+    #: None when course.yaml leaves it out (see ``lessons.timing.min_active_minutes``).
+    min_active_minutes: int | None
     lessons: tuple[Lesson, ...]
     post_test: tuple[Question, ...]
     evaluation: tuple[EvaluationItem, ...]

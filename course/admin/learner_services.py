@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from course.admin.paging import Page, paginate
 from course.audit import record_event
 from course.extensions import db
+from course.learn.activetime import EnrolmentTime, enrolment_time
 from course.learn.assessment import Progress, course_progress
 from course.models import (
     AttemptAnswer,
@@ -61,6 +62,8 @@ class EnrolmentRecord:
     enrolment: Enrolment
     course: Course
     progress: Progress
+    #: Active time beside the estimate of the version taken.
+    time: EnrolmentTime
     lessons: list[LessonTime]
     checks: list[CheckResponse]
     attempts: list[PostTestAttempt]
@@ -173,6 +176,7 @@ def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
         enrolment=enrolment,
         course=course,
         progress=course_progress(course, enrolment),
+        time=enrolment_time(enrolment),
         lessons=lessons,
         checks=list(checks),
         attempts=list(attempts),

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
+from course.learn.activetime import minimum_minutes_of, minutes_to_go
 from course.learn.content import CourseContent, content_of
 from course.learn.grading import grade_row
 from course.learn.services import LessonState, outline
@@ -100,10 +101,17 @@ class Progress:
     passed_attempt: PostTestAttempt | None
     evaluated: bool
     completed: bool
+    #: The course's minimum active time before the post-test, in minutes.
+    minimum_minutes: int = 0
 
     @property
     def lessons_complete(self) -> bool:
         return self.lessons_done == self.lessons_total
+
+    @property
+    def minutes_to_go(self) -> int:
+        """Whole minutes of reading still needed before the post-test opens (0 once met)."""
+        return minutes_to_go(self.active_seconds, self.minimum_minutes)
 
     @property
     def percent(self) -> int:
@@ -142,6 +150,7 @@ def course_progress(
         passed_attempt=db.session.get(PostTestAttempt, passed_id) if passed_id else None,
         evaluated=bool(evaluated),
         completed=enrolment.completed_at is not None,
+        minimum_minutes=minimum_minutes_of(course.manifest),
     )
 
 
@@ -155,11 +164,13 @@ def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
         left = progress.lessons_total - progress.lessons_done
         noun = "lesson" if left == 1 else "lessons"
         raise NotYetOpen(f"The post-test opens when every lesson is complete: {left} {noun} to go.")
-    minimum = int(course.manifest.get("min_active_minutes") or 0) * 60
-    if progress.active_seconds < minimum:
+    if progress.minutes_to_go:
+        left = progress.minutes_to_go
         raise NotYetOpen(
-            "The post-test opens after at least "
-            f"{minimum // 60} minutes of reading time in the lessons."
+            f"The post-test opens after at least {progress.minimum_minutes} minutes of"
+            f" reading in the lessons. You have about {left} more"
+            f" {'minute' if left == 1 else 'minutes'} of reading to go: take your time with"
+            " the lessons and come back."
         )
     return progress
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import and_, bindparam, func, select
 
 import lessons
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
+from course.learn import activetime
 from course.learn.content import (
     OPEN_COURSE,
     CheckView,
@@ -21,8 +22,6 @@ from course.learn.content import (
     published_course,
 )
 from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
-
-TOUCH_INTERVAL_SECONDS = 60
 
 # The statements every lesson request runs are built once, with bound parameters:
 # building and keying a statement costs more than running it on SQLite.
@@ -254,79 +253,27 @@ def ensure_unlocked(states: list[LessonState], lesson: LessonView) -> LessonStat
     return state
 
 
-def needs_touch(progress: LessonProgress | None, now: datetime | None = None) -> bool:
-    """Return True when a page request should be recorded for seat time.
-
-    Requests less than a minute apart are not written: the next recorded one credits
-    the whole gap, so nothing is lost, and most page views stay read-only.
-    """
-    if progress is None:
-        return True
-    now = now or utcnow()
-    return (now - progress.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS
+def needs_touch(
+    enrolment: Enrolment, lesson: LessonView, progress: LessonProgress | None
+) -> bool:
+    """Return True when a lesson page view should be written (see ``activetime``)."""
+    return activetime.needs_touch(enrolment, lesson.id, progress)
 
 
 def touch_progress(
     enrolment: Enrolment, lesson: LessonView, now: datetime | None = None
 ) -> LessonProgress:
-    """Get or create the progress row and credit the time since the last page request."""
-    now = now or utcnow()
-    inserted = insert_ignoring_duplicates(
-        LessonProgress,
-        {
-            "enrolment_id": enrolment.id,
-            "lesson_id": lesson.id,
-            "started_at": now,
-            "last_seen_at": now,
-            "active_seconds": 0,
-        },
-    )
-    row = _progress_row(enrolment, lesson)
-    if not inserted:
-        _credit(row, lesson, _page_credit(row, now))
-        row.last_seen_at = now
-    return row
+    """Get or create the progress row and credit the reading time before this request."""
+    return activetime.credit_page(enrolment, lesson, now)
 
 
-def record_heartbeat(enrolment: Enrolment, lesson: LessonView) -> LessonProgress:
+def record_heartbeat(enrolment: Enrolment, lesson: LessonView) -> LessonProgress | None:
     """Credit active time reported by the page's heartbeat (visible and recently used)."""
-    now = utcnow()
-    row = _progress_row(enrolment, lesson)
-    if row is None:
-        return touch_progress(enrolment, lesson, now)
-    interval = int(current_app.config["HEARTBEAT_SECONDS"])
-    last = max(row.last_seen_at, row.last_heartbeat_at or row.last_seen_at)
-    gap = (now - last).total_seconds()
-    # A gap much longer than the interval means the page was hidden or idle: count
-    # one interval, never the whole gap.
-    _credit(row, lesson, int(gap) if gap <= interval * 3 else interval)
-    row.last_heartbeat_at = now
-    return row
+    return activetime.credit_heartbeat(enrolment, lesson)
 
 
 def _progress_row(enrolment: Enrolment, lesson: LessonView) -> LessonProgress | None:
     return db.session.scalar(_PROGRESS_ROW, {"enrolment_id": enrolment.id, "lesson_id": lesson.id})
-
-
-def _page_credit(row: LessonProgress, now: datetime) -> int:
-    """Seconds to credit for the gap since the learner's last request on this lesson."""
-    if row.last_heartbeat_at and row.last_heartbeat_at >= row.last_seen_at:
-        # The page has a working heartbeat: it covers the time up to its last beat.
-        gap = (now - row.last_heartbeat_at).total_seconds()
-        interval = int(current_app.config["HEARTBEAT_SECONDS"])
-        return int(gap) if gap <= interval * 3 else 0
-    # Without JavaScript only page timestamps exist; a long gap means the learner left.
-    gap = (now - row.last_seen_at).total_seconds()
-    idle = int(current_app.config["IDLE_AFTER_SECONDS"]) * 5
-    return int(min(gap, idle)) if gap <= idle * 2 else 0
-
-
-def _credit(row: LessonProgress, lesson: LessonView, seconds: int) -> None:
-    # Cap per lesson at three times its reading time (at least ten minutes), so a
-    # page left open does not inflate the record.
-    reading_minutes = lesson.word_count / 167
-    cap = int(max(10.0, 3 * reading_minutes) * 60)
-    row.active_seconds = min(cap, row.active_seconds + max(0, seconds))
 
 
 def latest_responses(enrolment: Enrolment, lesson: LessonView) -> dict[int, CheckResponse]:
@@ -395,8 +342,7 @@ def answer_check(
             "submission_key": submission_key or None,
         },
     )
-    if needs_touch(_progress_row(enrolment, lesson)):
-        touch_progress(enrolment, lesson)
+    touch_progress(enrolment, lesson)  # an answer is a page request: it credits reading time
     return CheckAnswer(question=question, result=result, stored=stored)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from course.extensions import db
+from course.learn.activetime import enrolment_times
 from course.learn.assessment import course_progress
 from course.models import Certificate, Enrolment, User
 
@@ -23,6 +24,10 @@ class TranscriptRow:
     best_score: int | None
     attempts: int
     active_seconds: int
+    #: The seat-time estimate (reading, post-test, evaluation) of the version taken.
+    estimated_minutes: float
+    #: The reading part of it, which active time in the lessons measures.
+    reading_minutes: float
     contact_hours: float
     completed_at: datetime | None
 
@@ -44,9 +49,12 @@ def transcript_rows(user: User) -> list[TranscriptRow]:
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at.desc())
     )
+    enrolments = list(enrolments)
+    times = enrolment_times([enrolment.id for enrolment in enrolments])
     rows = []
     for enrolment in enrolments:
         course = enrolment.course
+        time = times[enrolment.id]
         progress = course_progress(course, enrolment)
         scores = [a.score_percent for a in enrolment.attempts if a.score_percent is not None]
         rows.append(
@@ -57,7 +65,9 @@ def transcript_rows(user: User) -> list[TranscriptRow]:
                 status=_status(progress),
                 best_score=max(scores) if scores else None,
                 attempts=sum(a.submitted_at is not None for a in enrolment.attempts),
-                active_seconds=progress.active_seconds,
+                active_seconds=time.active_seconds,
+                estimated_minutes=time.estimated_minutes,
+                reading_minutes=time.reading_minutes,
                 contact_hours=float(course.manifest.get("contact_hours", 0)),
                 completed_at=enrolment.completed_at,
             )

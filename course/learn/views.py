@@ -96,7 +96,7 @@ def lesson(slug: str, lesson_slug: str):
         current_user, slug, lesson_slug
     )
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
-    if learn.needs_touch(progress):
+    if learn.needs_touch(enrolment, lesson, progress):
         # Reading goes on while the database is busy; the next visit credits the time.
         with suppress(DatabaseBusy), write_transaction(brief_wait=True):
             progress = learn.touch_progress(enrolment, lesson)
@@ -194,7 +194,7 @@ def heartbeat(slug: str, lesson_slug: str):
     _, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     progress = learn.record_heartbeat(enrolment, lesson)
     db.session.commit()
-    return jsonify(active_seconds=progress.active_seconds)
+    return jsonify(active_seconds=progress.active_seconds if progress else 0)
 
 
 @bp.get("/me")

@@ -29,6 +29,12 @@ class Enrolment(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Set once lessons, post-test and evaluation are all done.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Active time is credited only after this mark, which every credit moves to its
+    #: own time: parallel tabs and heartbeats never count the same minute twice.
+    credited_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The lesson of the learner's latest page request: the time until the next one is
+    #: reading time of this lesson.
+    last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"))
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
@@ -53,6 +59,9 @@ class LessonProgress(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Seconds of measured activity (heartbeats, or page timestamps without JavaScript).
     active_seconds: Mapped[int] = mapped_column(default=0)
+    #: The part of active_seconds credited from page timestamps alone; it never exceeds
+    #: the lesson's reading estimate, however often the page is reloaded.
+    page_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="progress")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.learn import services as learn
-from course.models import CheckResponse, Course, Enrolment, LessonProgress
+from course.models import CheckResponse, Course, Enrolment
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import correct_keys, wrong_keys
 
@@ -168,39 +165,6 @@ def test_resume_goes_to_the_first_unfinished_lesson(app, client, course_slug, le
     assert "Continue: Lesson 2, " in page
     assert "/lessons/returning" in page
     assert "1 of 2 lessons" in page
-
-
-def test_seat_time_without_javascript_comes_from_page_timestamps(app, course_slug, learner):
-    with app.app_context(), app.test_request_context():
-        course = _course()
-        enrolment = learn.enrol(db.session.merge(learner), course)
-        lesson = course.live_lessons[0]
-        row = learn.touch_progress(enrolment, lesson)
-        start = row.last_seen_at
-        learn.touch_progress(enrolment, lesson, now=start + timedelta(seconds=240))
-        assert row.active_seconds == 240
-        # away for hours: nothing is credited for the gap
-        learn.touch_progress(enrolment, lesson, now=start + timedelta(hours=5))
-        assert row.active_seconds == 240
-
-
-def test_heartbeats_credit_active_time_capped_per_lesson(app, client, course_slug, learner):
-    sign_in(client, learner)
-    client.post(f"/courses/{course_slug}/enrol")
-    client.get(f"/courses/{course_slug}/lessons/push-pull")
-    with app.app_context():
-        row = db.session.scalar(select(LessonProgress))
-        row.last_seen_at -= timedelta(seconds=30)
-        db.session.commit()
-    beat = client.post(f"/courses/{course_slug}/lessons/push-pull/heartbeat")
-    assert beat.status_code == 200
-    assert 29 <= beat.get_json()["active_seconds"] <= 32
-    with app.app_context():
-        row = db.session.scalar(select(LessonProgress))
-        row.active_seconds = 10**6
-        db.session.commit()
-    capped = client.post(f"/courses/{course_slug}/lessons/push-pull/heartbeat").get_json()
-    assert capped["active_seconds"] == 600  # ten minutes: the floor of the per-lesson cap
 
 
 def test_the_transcript_lists_the_course_with_status_and_time(client, course_slug, learner):

@@ -65,7 +65,8 @@
     var url = article.getAttribute("data-heartbeat");
     var every = 1000 * (parseInt(article.getAttribute("data-heartbeat-seconds"), 10) || 30);
     var lastInput = Date.now();
-    var IDLE_MS = 3 * 60 * 1000;
+    // Only a page in use counts: no beat once the learner has done nothing this long.
+    var IDLE_MS = 1000 * (parseInt(article.getAttribute("data-idle-seconds"), 10) || 180);
     ["keydown", "pointerdown", "pointermove", "scroll", "touchstart", "focusin"].forEach(function (name) {
       window.addEventListener(name, function () { lastInput = Date.now(); }, { passive: true });
     });

@@ -1,0 +1,279 @@
+"""Active time: the wall-clock time a learner spends in a course's lessons, counted once.
+
+Every credit moves the enrolment's ``credited_until`` mark to now, and only time after
+the mark is ever credited, so parallel tabs, heartbeats sent to several lessons at once
+and reloads can never add up to more than the time that truly passed. Within that:
+
+- a heartbeat (the page sends one only while it is visible and was used recently)
+  credits the time since the mark, up to one and a half heartbeat intervals;
+- a page request on a lesson (a view, an answer, a completion) credits the time since
+  the mark to the lesson shown before it, up to what is left of that lesson's reading
+  estimate, so reloading never earns more than reading it would. If that page had a
+  working heartbeat, its silence means the learner was away: only up to one interval.
+
+Services flush and never commit; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import bindparam, func, select
+
+from course.db import utcnow
+from course.dbutil import insert_ignoring_duplicates
+from course.extensions import db
+from course.models import (
+    Course,
+    CourseVersion,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    PostTestAttempt,
+)
+from lessons.timing import lesson_cap_seconds, reading_seconds
+
+#: A heartbeat credits at most this many intervals: timers run a little late.
+HEARTBEAT_GRACE = 1.5
+#: Page views of one lesson closer together than this are not written (the next written
+#: request credits the whole gap, so nothing is lost and most page views only read).
+TOUCH_INTERVAL_SECONDS = 60
+
+# Fresh values even for rows the request read before it took the enrolment's lock.
+_PROGRESS_ROW = (
+    select(LessonProgress)
+    .where(
+        LessonProgress.enrolment_id == bindparam("enrolment_id"),
+        LessonProgress.lesson_id == bindparam("lesson_id"),
+    )
+    .execution_options(populate_existing=True)
+)
+_PREVIOUS_PAGE = (
+    select(LessonProgress, Lesson.word_count)
+    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+    .where(
+        LessonProgress.enrolment_id == bindparam("enrolment_id"),
+        LessonProgress.lesson_id == bindparam("lesson_id"),
+    )
+    .execution_options(populate_existing=True)
+)
+
+
+def needs_touch(
+    enrolment: Enrolment,
+    lesson_id: int,
+    progress: LessonProgress | None,
+    now: datetime | None = None,
+) -> bool:
+    """Return True when a lesson page view should be written for active time."""
+    if progress is None or enrolment.last_lesson_id != lesson_id:
+        return True
+    now = now or utcnow()
+    return (now - progress.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS
+
+
+def credit_page(enrolment: Enrolment, lesson, now: datetime | None = None) -> LessonProgress:
+    """Record a request on ``lesson`` (view, answer, completion); return its progress row.
+
+    ``lesson`` is anything with ``id`` and ``word_count`` (a lesson or its snapshot).
+    """
+    now = now or utcnow()
+    _lock(enrolment)
+    insert_ignoring_duplicates(
+        LessonProgress,
+        {
+            "enrolment_id": enrolment.id,
+            "lesson_id": lesson.id,
+            "started_at": now,
+            "last_seen_at": now,
+            "active_seconds": 0,
+            "page_seconds": 0,
+        },
+    )
+    gap = _gap(enrolment, now)
+    if gap and enrolment.last_lesson_id is not None:
+        found = db.session.execute(
+            _PREVIOUS_PAGE, {"enrolment_id": enrolment.id, "lesson_id": enrolment.last_lesson_id}
+        ).first()
+        if found is not None:
+            previous, words = found
+            _credit_previous_page(previous, words, gap)
+    _advance(enrolment, now)
+    enrolment.last_lesson_id = lesson.id
+    row = _row(enrolment.id, lesson.id)
+    row.last_seen_at = now
+    return row
+
+
+def _credit_previous_page(row: LessonProgress, words: int, gap: float) -> None:
+    if row.last_heartbeat_at is not None and row.last_heartbeat_at >= row.last_seen_at:
+        _add(row, words, min(gap, _heartbeat_allowance()))
+        return
+    left = max(0, reading_seconds(words) - row.page_seconds)
+    seconds = int(min(gap, left))
+    row.page_seconds += seconds
+    _add(row, words, seconds)
+
+
+def credit_heartbeat(
+    enrolment: Enrolment, lesson, now: datetime | None = None
+) -> LessonProgress | None:
+    """Credit a heartbeat from the page of ``lesson``; None when the page was never opened."""
+    now = now or utcnow()
+    _lock(enrolment)
+    row = _row(enrolment.id, lesson.id)
+    if row is None:
+        return None  # a beat for a page this learner never loaded: nothing was read
+    gap = _gap(enrolment, now)
+    if gap:
+        _add(row, lesson.word_count, min(gap, _heartbeat_allowance()))
+    row.last_heartbeat_at = now
+    _advance(enrolment, now)
+    return row
+
+
+def _heartbeat_allowance() -> float:
+    return int(current_app.config["HEARTBEAT_SECONDS"]) * HEARTBEAT_GRACE
+
+
+def _lock(enrolment: Enrolment) -> None:
+    # Fresh values, and on PostgreSQL a row lock: two requests of one learner (two tabs)
+    # credit one after the other, each after the other's mark. SQLite has one writer.
+    db.session.refresh(enrolment, with_for_update=True)
+
+
+def _gap(enrolment: Enrolment, now: datetime) -> float:
+    """Seconds since the mark that no credit has covered yet (0 before the first page)."""
+    if enrolment.credited_until is None:
+        return 0.0
+    return max(0.0, (now - enrolment.credited_until).total_seconds())
+
+
+def _advance(enrolment: Enrolment, now: datetime) -> None:
+    if enrolment.credited_until is None or now > enrolment.credited_until:
+        enrolment.credited_until = now
+
+
+def _row(enrolment_id: int, lesson_id: int) -> LessonProgress | None:
+    return db.session.scalar(
+        _PROGRESS_ROW, {"enrolment_id": enrolment_id, "lesson_id": lesson_id}
+    )
+
+
+def _add(row: LessonProgress, words: int, seconds: float) -> None:
+    # A lesson's total is capped (three times its reading time, at least ten minutes) so
+    # a page left open does not inflate the record; time over the cap is not credited.
+    if int(seconds) <= 0:
+        return
+    cap = lesson_cap_seconds(words)
+    row.active_seconds = max(row.active_seconds, min(cap, row.active_seconds + int(seconds)))
+
+
+# -- what the records show -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentTime:
+    """A learner's measured active time in a course beside the course's estimates."""
+
+    enrolment_id: int
+    active_seconds: int
+    #: The seat-time estimate (reading, post-test and evaluation) of the version taken.
+    estimated_minutes: float
+    #: The reading part of that estimate: what active time in the lessons measures.
+    reading_minutes: float
+    #: The minimum active time the version asked for before its post-test.
+    minimum_minutes: int
+    version_number: int
+
+    @property
+    def active_minutes(self) -> float:
+        """Active time in minutes, to one decimal."""
+        return round(self.active_seconds / 60, 1)
+
+    @property
+    def minimum_met(self) -> bool:
+        """Whether the active time reached the minimum."""
+        return self.active_seconds >= self.minimum_minutes * 60
+
+
+def enrolment_time(enrolment: Enrolment) -> EnrolmentTime:
+    """Return the learner's active time and the estimate of the version they took."""
+    return enrolment_times([enrolment.id])[enrolment.id]
+
+
+def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
+    """Return ``enrolment_time`` for many enrolments at once (rosters, audit packs).
+
+    The version taken is that of the passed attempt, else of the latest attempt, else
+    the course's current version.
+    """
+    if not enrolment_ids:
+        return {}
+    active = dict(
+        db.session.execute(
+            select(LessonProgress.enrolment_id, func.sum(LessonProgress.active_seconds))
+            .where(LessonProgress.enrolment_id.in_(enrolment_ids))
+            .group_by(LessonProgress.enrolment_id)
+        ).all()
+    )
+    taken: dict[int, int] = {}
+    attempts = db.session.execute(
+        select(PostTestAttempt.enrolment_id, PostTestAttempt.version_id, PostTestAttempt.passed)
+        .where(PostTestAttempt.enrolment_id.in_(enrolment_ids))
+        .order_by(PostTestAttempt.number)
+    )
+    passed: set[int] = set()
+    for enrolment_id, version_id, did_pass in attempts:
+        if enrolment_id not in passed:
+            taken[enrolment_id] = version_id
+        if did_pass:
+            passed.add(enrolment_id)
+    rows = db.session.execute(
+        select(Enrolment.id, Enrolment.course_id).where(Enrolment.id.in_(enrolment_ids))
+    ).all()
+    current = dict(
+        db.session.execute(
+            select(Course.id, Course.current_version_id).where(
+                Course.id.in_({course_id for _, course_id in rows})
+            )
+        ).all()
+    )
+    version_ids = {taken.get(eid, current.get(cid)) for eid, cid in rows} - {None}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(select(CourseVersion).where(CourseVersion.id.in_(version_ids)))
+    }
+    times = {}
+    for enrolment_id, course_id in rows:
+        version = versions.get(taken.get(enrolment_id, current.get(course_id)))
+        manifest = version.manifest if version else {}
+        times[enrolment_id] = EnrolmentTime(
+            enrolment_id=enrolment_id,
+            active_seconds=int(active.get(enrolment_id) or 0),
+            estimated_minutes=float(version.estimated_minutes) if version else 0.0,
+            reading_minutes=reading_minutes_of(manifest),
+            minimum_minutes=minimum_minutes_of(manifest),
+            version_number=version.number if version else 0,
+        )
+    return times
+
+
+def reading_minutes_of(manifest) -> float:
+    """The reading part of a stored version's seat-time estimate, in minutes."""
+    if "reading_minutes" in manifest:
+        return float(manifest["reading_minutes"])
+    return round(reading_seconds(int(manifest.get("word_count") or 0)) / 60, 1)
+
+
+def minimum_minutes_of(manifest) -> int:
+    """The minimum active minutes a stored version asks for before its post-test."""
+    return int(manifest.get("min_active_minutes") or 0)
+
+
+def minutes_to_go(active_seconds: int, minimum_minutes: int) -> int:
+    """Whole minutes of reading still needed before the minimum is met (0 once it is)."""
+    return max(0, math.ceil((minimum_minutes * 60 - active_seconds) / 60))

@@ -1,0 +1,79 @@
+"""The minimum active time before the post-test: its default and the checker's findings."""
+
+from __future__ import annotations
+
+import math
+
+from .manifest import COURSE_FILE
+from .model import CoursePackage, Finding
+from .rules import WORDS_PER_MINUTE, seat_time
+from .yamlread import key_lines
+
+#: Without ``min_active_minutes`` a course asks for this share of its reading time.
+#: Half the estimate is reading at about 334 words a minute, faster than adults read
+#: for understanding; docs/ce-credit.md says why it is not more.
+DEFAULT_MIN_ACTIVE_SHARE = 0.5
+#: The most a lesson's heartbeats can credit: three times its reading time, at least ten
+#: minutes, so a page left open does not inflate the record.
+LESSON_CAP_FACTOR = 3
+LESSON_CAP_FLOOR_MINUTES = 10
+
+
+def reading_seconds(words: int) -> int:
+    """Seconds the estimate gives to reading ``words`` words."""
+    return round(words * 60 / WORDS_PER_MINUTE)
+
+
+def lesson_cap_seconds(words: int) -> int:
+    """The most active time one lesson of ``words`` words can be credited."""
+    return max(LESSON_CAP_FLOOR_MINUTES * 60, LESSON_CAP_FACTOR * reading_seconds(words))
+
+
+def default_min_active_minutes(reading_minutes: float) -> int:
+    """The minimum for a course that sets none: a share of its reading time, in minutes."""
+    return math.floor(DEFAULT_MIN_ACTIVE_SHARE * reading_minutes)
+
+
+def min_active_minutes(package: CoursePackage) -> int:
+    """The course's minimum active minutes: its own ``min_active_minutes``, else the default."""
+    if package.min_active_minutes is not None:
+        return package.min_active_minutes
+    return default_min_active_minutes(seat_time(package).reading_minutes)
+
+
+def timing_findings(package: CoursePackage) -> list[Finding]:
+    """Warnings for a minimum that measures nothing, or one some learners can never reach."""
+    minutes = package.min_active_minutes
+    if minutes is None:
+        return []
+    line = key_lines(package.files[COURSE_FILE]).get(("min_active_minutes",), 0)
+    reading = seat_time(package).reading_minutes
+    default = default_min_active_minutes(reading)
+    if minutes == 0:
+        return [
+            Finding(
+                "warning", COURSE_FILE, line,
+                "min_active_minutes: 0 opens the post-test without any measured reading time;"
+                f" leave it out for the default ({DEFAULT_MIN_ACTIVE_SHARE:.0%} of the"
+                f" {reading:.1f} min reading estimate = {default} min)",
+            )
+        ]  # fmt: skip
+    reachable = sum(lesson_cap_seconds(lesson.word_count) for lesson in package.lessons) / 60
+    if minutes > reachable:
+        return [
+            Finding(
+                "warning", COURSE_FILE, line,
+                f"min_active_minutes: {minutes} is more than the lessons can credit"
+                f" ({reachable:.0f} min at most), so no learner could open the post-test",
+            )
+        ]  # fmt: skip
+    if minutes > reading:
+        return [
+            Finding(
+                "warning", COURSE_FILE, line,
+                f"min_active_minutes: {minutes} is more than the {reading:.1f} min reading"
+                " estimate; a learner without JavaScript is credited at most the estimate"
+                " and could never open the post-test",
+            )
+        ]  # fmt: skip
+    return []

@@ -1,0 +1,307 @@
+"""Active time is wall-clock time, counted once: reloads, parallel tabs and heartbeats to
+several lessons never add up to more than the time that truly passed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import lessons
+from course.db import utcnow
+from course.extensions import db
+from course.learn import activetime
+from course.learn import services as learn
+from course.models import Course, Enrolment, LessonProgress
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import finish_lessons
+
+SLUG = "minimal"
+#: Words added to each lesson of the test course: 835 words read in 5 minutes.
+EXTRA_WORDS = 835
+
+
+class Clock:
+    """The time active-time credit sees, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(activetime, "utcnow", clock)
+    return clock
+
+
+def _longer(package_dir: Path, *, sequential: bool = False, minimum: str | None = None) -> Path:
+    """Give each lesson five minutes of reading; optionally open every lesson at once."""
+    for lesson in sorted(package_dir.glob("0*.md")):
+        lesson.write_text(lesson.read_text() + "\n" + "Reading " * EXTRA_WORDS + "\n")
+    manifest = package_dir / "course.yaml"
+    text = manifest.read_text()
+    if not sequential:
+        text = text.replace("sequential: true", "sequential: false")
+    if minimum is None:
+        text = text.replace("min_active_minutes: 20\n", "")
+    else:
+        text = text.replace("min_active_minutes: 20", f"min_active_minutes: {minimum}")
+    manifest.write_text(text)
+    return package_dir
+
+
+@pytest.fixture
+def learner(app, client, package_copy):
+    """A signed-in learner enrolled in a course whose lessons take 5 minutes each to read."""
+    with app.app_context():
+        import_course(_longer(package_copy))
+        sign_in(client, make_user())
+    client.post(f"/courses/{SLUG}/enrol")
+    return client
+
+
+def _lesson_url(slug: str) -> str:
+    return f"/courses/{SLUG}/lessons/{slug}"
+
+
+def _active() -> dict[str, int]:
+    rows = db.session.execute(
+        select(LessonProgress.lesson_id, LessonProgress.active_seconds)
+    ).all()
+    course = db.session.scalar(select(Course))
+    slugs = {lesson.id: lesson.slug for lesson in course.lessons}
+    return {slugs[lesson_id]: seconds for lesson_id, seconds in rows}
+
+
+def _total(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.sum(LessonProgress.active_seconds))) or 0
+
+
+def _reading_seconds(app, slug: str) -> int:
+    with app.app_context():
+        course = db.session.scalar(select(Course))
+        lesson = next(item for item in course.live_lessons if item.slug == slug)
+        return activetime.reading_seconds(lesson.word_count)
+
+
+def test_without_javascript_the_time_between_two_pages_is_credited(app, learner, clock):
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(240)
+    learner.get(_lesson_url("returning"))  # four minutes of reading the first lesson
+    with app.app_context():
+        assert _active() == {"push-pull": 240, "returning": 0}
+
+
+def test_a_long_gap_credits_at_most_what_is_left_of_the_lessons_reading_estimate(
+    app, learner, clock
+):
+    budget = _reading_seconds(app, "push-pull")
+    assert budget > 300  # five minutes of words and more
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(120)
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(5 * 3600)  # the tab stayed open all afternoon
+    learner.get(_lesson_url("push-pull"))
+    with app.app_context():
+        assert _active()["push-pull"] == budget  # never more than reading it takes
+
+
+def test_a_reload_loop_does_not_mint_active_time(app, learner, clock):
+    budget = _reading_seconds(app, "push-pull")
+    learner.get(_lesson_url("push-pull"))
+    for _ in range(200):  # a script reloading as fast as it can: the clock hardly moves
+        clock.advance(0.05)
+        learner.get(_lesson_url("push-pull"))
+    assert _total(app) <= 10
+    for _ in range(120):  # reloading once a minute for two hours
+        clock.advance(61)
+        learner.get(_lesson_url("push-pull"))
+    assert _total(app) == budget  # the reading estimate, not two hours
+
+
+def test_real_time_reloads_credit_no_more_than_the_time_that_passed(app, learner):
+    started = utcnow()
+    for _ in range(50):
+        learner.get(_lesson_url("push-pull"))
+        learner.post(f"{_lesson_url('push-pull')}/complete")  # each a written page request
+    elapsed = (utcnow() - started).total_seconds()
+    assert _total(app) <= elapsed + 1
+
+
+def test_heartbeats_to_several_lessons_at_once_count_the_time_once(app, learner, clock):
+    learner.get(_lesson_url("push-pull"))
+    learner.get(_lesson_url("returning"))  # a second tab
+    for _ in range(10):  # five minutes of beats from both tabs
+        clock.advance(30)
+        for slug in ("push-pull", "returning", "push-pull", "returning"):
+            assert learner.post(f"{_lesson_url(slug)}/heartbeat").status_code == 200
+    assert _total(app) == 300  # five minutes of wall time, not twenty
+
+
+def test_heartbeats_in_parallel_requests_count_the_time_once(
+    app, package_copy, client, monkeypatch
+):
+    gap = activetime._gap
+
+    def slow_gap(*args):  # hold each request between reading the mark and moving it
+        found = gap(*args)
+        time.sleep(0.1)
+        return found
+
+    with app.app_context():
+        import_course(_longer(package_copy))
+        user = make_user()
+    clients = [sign_in(app.test_client(), user) for _ in range(6)]
+    clients[0].post(f"/courses/{SLUG}/enrol")
+    lessons_of = ["push-pull", "returning"] * (len(clients) // 2)  # tabs on two lessons
+    for tab, slug in zip(clients, lessons_of, strict=True):
+        tab.get(_lesson_url(slug))
+    with app.app_context():
+        # Thirty seconds have passed since anything was credited.
+        enrolment = db.session.scalar(select(Enrolment))
+        enrolment.credited_until -= timedelta(seconds=30)
+        db.session.commit()
+    barrier, statuses = threading.Barrier(len(clients)), []
+    monkeypatch.setattr(activetime, "_gap", slow_gap)
+
+    def beat(tab, slug: str) -> None:
+        barrier.wait()
+        statuses.append(tab.post(f"{_lesson_url(slug)}/heartbeat").status_code)
+
+    started = utcnow()
+    threads = [
+        threading.Thread(target=beat, args=pair) for pair in zip(clients, lessons_of, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = (utcnow() - started).total_seconds()
+    assert statuses == [200] * len(clients)
+    assert _total(app) <= 30 + elapsed + 1  # once, not six times thirty seconds
+
+
+def test_a_heartbeat_after_a_silence_credits_at_most_one_interval(app, learner, clock):
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(30)
+    learner.post(f"{_lesson_url('push-pull')}/heartbeat")
+    clock.advance(600)  # the tab was hidden, or the learner away: the page sent nothing
+    beat = learner.post(f"{_lesson_url('push-pull')}/heartbeat").get_json()
+    allowance = app.config["HEARTBEAT_SECONDS"] * activetime.HEARTBEAT_GRACE
+    assert beat["active_seconds"] == 30 + allowance
+
+
+def test_after_a_working_heartbeat_its_silence_means_away_even_for_a_page_view(
+    app, learner, clock
+):
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(30)
+    learner.post(f"{_lesson_url('push-pull')}/heartbeat")
+    clock.advance(20 * 60)  # idle: the page stopped beating
+    learner.post(f"{_lesson_url('push-pull')}/complete")
+    allowance = app.config["HEARTBEAT_SECONDS"] * activetime.HEARTBEAT_GRACE
+    assert _total(app) == 30 + allowance
+
+
+def test_a_heartbeat_for_a_page_never_opened_credits_nothing(app, learner, clock):
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(30)
+    beat = learner.post(f"{_lesson_url('returning')}/heartbeat")
+    assert beat.status_code == 200 and beat.get_json()["active_seconds"] == 0
+    with app.app_context():
+        assert set(_active()) == {"push-pull"}
+
+
+def test_a_lessons_time_is_capped(app, learner, clock):
+    learner.get(_lesson_url("push-pull"))
+    for _ in range(200):  # 100 minutes of reading one five-minute lesson
+        clock.advance(30)
+        learner.post(f"{_lesson_url('push-pull')}/heartbeat")
+    with app.app_context():
+        course = db.session.scalar(select(Course))
+        words = course.live_lessons[0].word_count
+        assert _active()["push-pull"] == lessons.timing.lesson_cap_seconds(words) == 3 * 328
+
+
+def test_a_course_without_a_minimum_asks_for_half_its_reading_time(app, learner, clock):
+    with app.app_context():
+        course = db.session.scalar(select(Course))
+        reading = course.manifest["reading_minutes"]
+        assert course.manifest["min_active_minutes_source"] == "default"
+        assert course.manifest["min_active_minutes"] == int(reading / 2) == 5
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(120)
+    page = learner.get(_lesson_url("push-pull")).get_data(as_text=True)
+    assert "About 3 more minutes of reading before the post-test opens" in page
+    with app.app_context():
+        finish_lessons(learner, SLUG)
+    closed = learner.get(f"/courses/{SLUG}/post-test")
+    assert closed.status_code == 403
+    assert "at least 5 minutes" in closed.get_data(as_text=True)
+    clock.advance(200)
+    learner.post(f"{_lesson_url('returning')}/complete")
+    assert learner.get(f"/courses/{SLUG}/post-test").status_code == 200
+    course_page = learner.get(f"/courses/{SLUG}").get_data(as_text=True)
+    assert "more minute" not in course_page
+
+
+def test_a_package_minimum_of_zero_is_kept_and_warned_about(package_copy):
+    _longer(package_copy, minimum="0")
+    package, findings = lessons.check_package(package_copy)
+    assert lessons.min_active_minutes(package) == 0
+    (warning,) = [f for f in findings if "min_active_minutes" in f.message]
+    assert warning.level == "warning" and warning.file == "course.yaml"
+    assert warning.line == package.files["course.yaml"].splitlines().index(
+        "min_active_minutes: 0"
+    ) + 1
+    assert "without any measured reading time" in warning.message
+
+
+def test_a_minimum_no_learner_could_reach_is_warned_about(package_copy):
+    _longer(package_copy, minimum="45")
+    _, findings = lessons.check_package(package_copy)
+    (warning,) = [f for f in findings if "min_active_minutes" in f.message]
+    assert "no learner could open the post-test" in warning.message
+
+
+def test_the_transcript_and_the_record_show_active_time_beside_the_estimate(
+    app, learner, clock
+):
+    learner.get(_lesson_url("push-pull"))
+    clock.advance(240)
+    learner.get(_lesson_url("returning"))
+    page = learner.get("/me").get_data(as_text=True)
+    assert "4 min" in page and "of about 11 min of reading" in page
+    with app.app_context():
+        enrolment = db.session.scalar(select(Enrolment))
+        time = activetime.enrolment_time(enrolment)
+        course = db.session.scalar(select(Course))
+        assert time.active_seconds == 240 and time.minimum_minutes == 5
+        assert time.estimated_minutes == course.current_version.estimated_minutes
+        assert time.reading_minutes == course.manifest["reading_minutes"]
+        assert not time.minimum_met
+
+
+def test_every_credit_moves_the_mark_and_never_counts_before_it(app, learner, clock):
+    learner.get(_lesson_url("push-pull"))
+    with app.app_context(), app.test_request_context():
+        enrolment = db.session.scalar(select(Enrolment))
+        mark = enrolment.credited_until
+        course = db.session.scalar(select(Course))
+        lesson = course.live_lessons[0]
+        # A request that arrives late, stamped before the mark, credits nothing.
+        learn.touch_progress(enrolment, lesson, now=mark - timedelta(seconds=90))
+        assert enrolment.credited_until == mark
+        assert _active()["push-pull"] == 0
