@@ -7,7 +7,7 @@ timestamps alone. Stored course versions whose course.yaml leaves out
 version records where its minimum came from and its reading time.
 
 Revision ID: e5b2c8a41d07
-Revises: d4e1a7c90b3f
+Revises: b9531d585d81
 Create Date: 2026-11-23 09:00:00.000000
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5b2c8a41d07'
-down_revision = 'd4e1a7c90b3f'
+down_revision = 'b9531d585d81'
 branch_labels = None
 depends_on = None
 
