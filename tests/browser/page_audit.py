@@ -46,6 +46,7 @@ def focus_rings(page: Page) -> list[str]:
 
 def audit(page: Page, name: str, problems: dict[str, list[str]]) -> None:
     """Check the page at each width; collect what fails under ``name@width``."""
+    page.wait_for_load_state("load")  # stylesheets and fonts in, or sizes are the browser's
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         found = measure(page) + focus_rings(page)
@@ -61,6 +62,7 @@ def audit(page: Page, name: str, problems: dict[str, list[str]]) -> None:
 
 def snapshot(page: Page, name: str) -> None:
     """Photograph the page at each screenshot width (no checks), then go back to 1280 px."""
+    page.wait_for_load_state("load")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in SCREENSHOT_WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})

@@ -21,12 +21,14 @@
         // Beside the question, in a live region; nothing is sent or stored.
         error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
         error.firstChild.appendChild(document.createTextNode(message));
+        form.parentNode.classList.add("has-error");
       };
       if (!form.querySelector("input[name=choice]:checked")) {
         showError("Choose an answer, then check it.");
         return;
       }
       error.innerHTML = "";
+      form.parentNode.classList.remove("has-error");
       // Not button.disabled: disabling the focused button drops keyboard focus to the
       // top of the page, and the learner loses their place.
       busy = true;
