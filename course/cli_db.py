@@ -86,17 +86,17 @@ def _print_purge(report: PurgeReport) -> None:
     verb = "Removed" if report.applied else "Would remove"
     click.echo(f"{verb}:")
     click.echo(
-        f"  {report.stale_check_answers} knowledge-check answer(s) of idle, unfinished enrolments"
+        f"  {report.stale_check_answers} knowledge-check answer(s) of idle, unfinished enrollments"
     )
     click.echo(
-        f"  {report.unfinished_enrolments_removed} unfinished enrolment(s) with "
+        f"  {report.unfinished_enrolments_removed} unfinished enrollment(s) with "
         f"{report.rows_removed_with_them} row(s) of {report.deleted_accounts_cleared} "
         "deleted account(s)"
     )
     click.echo(f"  IP or e-mail addresses from {report.audit_events_scrubbed} audit event(s)")
     click.echo(f"  {report.finished_sign_ins_removed} record(s) of ended browser sign-ins")
     click.echo(
-        f"Kept: {report.credit_records_past_retention} completed enrolment(s) past the credit "
+        f"Kept: {report.credit_records_past_retention} completed enrollment(s) past the credit "
         "retention period (credit records are never purged; review them with your accreditor)"
     )
 

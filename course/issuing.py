@@ -214,7 +214,7 @@ def issue_after_completion(enrolment: Enrolment) -> Certificate | None:
         return issue_once(enrolment)
     except Exception:  # noqa: BLE001  (any failure: the completion stands, issue later)
         db.session.rollback()
-        current_app.logger.exception("Certificate not issued yet for enrolment %s", enrolment.id)
+        current_app.logger.exception("Certificate not issued yet for enrollment %s", enrolment.id)
         return None
 
 

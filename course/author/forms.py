@@ -104,7 +104,7 @@ class SettingsForm(FlaskForm):
 
     base_revision = HiddenField()
     title = StringField("Title", validators=[Length(max=SHORT)])
-    summary = TextAreaField("Summary for the catalogue", validators=[Length(max=LONG)])
+    summary = TextAreaField("Summary for the catalog", validators=[Length(max=LONG)])
     audience = StringField("Audience", validators=[Length(max=SHORT)])
     level = SelectField("Level", choices=choices_of(LEVELS))
     format = StringField("Format", validators=[Length(max=SHORT)])

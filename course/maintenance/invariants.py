@@ -161,13 +161,13 @@ def _completions() -> list[Finding]:
     return [
         _finding(
             "completion_earned",
-            "every completed enrolment has a passed post-test and an evaluation",
+            "every completed enrollment has a passed post-test and an evaluation",
             unearned.order_by(Enrolment.id),
             "enrolment",
         ),
         _finding(
             "completion_has_certificate",
-            "every completed enrolment has its certificate (valid, or revoked by an admin)",
+            "every completed enrollment has its certificate (valid, or revoked by an admin)",
             uncertified_completions().order_by(Enrolment.id),
             "enrolment",
         ),
@@ -203,7 +203,7 @@ CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     _attempts_recorded_whole,
     _duplicates(
         "evaluation_once",
-        "an enrolment has at most one evaluation",
+        "an enrollment has at most one evaluation",
         "enrolment",
         (EvaluationResponse.enrolment_id,),
     ),
@@ -215,20 +215,20 @@ CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     ),
     _duplicates(
         "enrolment_once",
-        "a learner has at most one enrolment per course",
+        "a learner has at most one enrollment per course",
         "learner, course",
         (Enrolment.user_id, Enrolment.course_id),
     ),
     _duplicates(
         "progress_once",
-        "an enrolment has at most one progress record per lesson",
-        "enrolment, lesson",
+        "an enrollment has at most one progress record per lesson",
+        "enrollment, lesson",
         (LessonProgress.enrolment_id, LessonProgress.lesson_id),
     ),
     _certificates_earned,
     _duplicates(
         "one_live_certificate",
-        "an enrolment has at most one valid certificate",
+        "an enrollment has at most one valid certificate",
         "enrolment",
         (Certificate.enrolment_id,),
         (Certificate.status == CertificateStatus.VALID,),
@@ -278,7 +278,7 @@ def repair_invariants() -> InvariantReport:
             certificate.code,
             {"enrolment_id": enrolment.id, "user_id": enrolment.user_id},
         )
-        repaired.append(f"issued certificate {certificate.code} for enrolment {enrolment.id}")
+        repaired.append(f"issued certificate {certificate.code} for enrollment {enrolment.id}")
     db.session.flush()
     report = check_invariants()
     return InvariantReport(report.findings, report.checked, tuple(repaired))

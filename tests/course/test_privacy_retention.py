@@ -142,8 +142,8 @@ def test_the_purge_removes_only_what_the_policy_allows(app, runner, people):
     result = runner.invoke(args=["privacy", "purge", "--yes"])
     assert result.exit_code == 0, result.output
     assert f"{bob_answers} knowledge-check answer(s)" in result.output
-    assert "1 unfinished enrolment(s)" in result.output and "2 deleted account(s)" in result.output
-    assert "Kept: 1 completed enrolment(s) past the credit retention period" in result.output
+    assert "1 unfinished enrollment(s)" in result.output and "2 deleted account(s)" in result.output
+    assert "Kept: 1 completed enrollment(s) past the credit retention period" in result.output
 
     with app.app_context():
         # Credit records, eight years old and of a deleted account: every row as it was.
@@ -190,7 +190,7 @@ def test_the_purge_removes_only_what_the_policy_allows(app, runner, people):
 
     again = runner.invoke(args=["privacy", "purge", "--yes"])
     assert "  0 knowledge-check answer(s)" in again.output
-    assert "0 unfinished enrolment(s) with 0 row(s) of 0 deleted account(s)" in again.output
+    assert "0 unfinished enrollment(s) with 0 row(s) of 0 deleted account(s)" in again.output
 
 
 def test_months_are_calendar_months():
