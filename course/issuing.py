@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 import certificates
+from course.approval import approval_on
 from course.audit import record_event
 from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
@@ -70,7 +71,8 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
     course = enrolment.course
     manifest = course.manifest
     package_provider = manifest.get("provider") or {}
-    approval = package_provider.get("approval") or {}
+    completed_on = enrolment.completed_at.date()
+    approval = approval_on(course, completed_on)
     fmt = manifest["format"]
     if "self-study" not in fmt.lower():
         fmt = f"{fmt}; self-study"
@@ -83,20 +85,22 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
         licence_jurisdiction=user.licence_jurisdiction,
         course_title=manifest["title"],
         course_version=course.current_version.number,
-        completed_on=enrolment.completed_at.date(),
+        completed_on=completed_on,
         issued_at=utcnow().replace(microsecond=0),
         contact_hours=Decimal(str(manifest["contact_hours"])),
         credit_type=manifest["credit_type"],
         format=fmt,
         authors=tuple(
-            certificates.AuthorLine(name=a["name"], credentials=a.get("credentials") or "")
+            certificates.AuthorLine(
+                name=a["name"], credentials=a.get("credentials") or "", role=a.get("role") or ""
+            )
             for a in manifest.get("authors", [])
         ),
         # Without a deployment provider the certificate is a sample whatever it names.
         provider_name=provider.name or package_provider.get("name") or NO_PROVIDER,
-        approval_body=approval.get("body"),
-        approval_number=approval.get("number"),
-        approval_statement=approval.get("statement"),
+        approval_body=approval.body if approval else None,
+        approval_number=approval.number if approval else None,
+        approval_statement=approval.statement if approval else None,
         verify_url=certificates.verify_url_for(config["BASE_URL"], code),
         signatory_name=provider.signatory_name or None,
         signatory_title=provider.signatory_title or None,

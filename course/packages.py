@@ -40,7 +40,7 @@ class ImportResult:
 def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
     """Return the JSON-safe manifest stored with a version and shown on course pages."""
     estimate = lessons.seat_time(package)
-    approval = package.provider.approval
+    approval = package.approval
     return {
         "slug": package.slug,
         "title": package.title,
@@ -52,17 +52,18 @@ def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
         "contact_hours": package.contact_hours,
         "credit_type": package.credit_type,
         "objectives": [{"id": o.id, "text": o.text} for o in package.objectives],
-        "authors": [{"name": a.name, "credentials": a.credentials} for a in package.authors],
+        "authors": [
+            {"name": a.name, "credentials": a.credentials, "role": a.role} for a in package.authors
+        ],
         "provider": {
             "name": package.provider.name,
-            "approval": None
-            if approval is None
-            else {
-                "body": approval.body,
-                "number": approval.number,
-                "statement": approval.statement,
-            },
+            "approval": approval_data(approval) if approval else None,
         },
+        # The package's approval (top level, or the older provider.approval); both keys hold
+        # it, so code written against either place reads the same claim.
+        "approval": approval_data(approval) if approval else None,
+        "disclosure_html": package.disclosure_html,
+        "references_html": list(package.references_html),
         "passing_score": package.passing_score,
         "post_test_draw": package.post_test_draw,
         "advisory_html": package.advisory_html,
@@ -79,6 +80,17 @@ def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
         "reading_minutes": round(estimate.reading_minutes, 1),
         "word_count": estimate.lesson_words,
         "estimated_minutes": round(estimate.total_minutes, 1),
+    }
+
+
+def approval_data(approval: lessons.Approval) -> dict[str, Any]:
+    """Return an approval as JSON-safe data, its period as ISO dates (or None)."""
+    return {
+        "body": approval.body,
+        "number": approval.number,
+        "statement": approval.statement,
+        "period_start": approval.period_start.isoformat() if approval.period_start else None,
+        "period_end": approval.period_end.isoformat() if approval.period_end else None,
     }
 
 

@@ -19,9 +19,9 @@ Data = Mapping[str, Any]
 
 # A lesson's check block: its info string is what lessonfile looks for.
 CHECK_FENCE = "```"
-APPROVAL_KEYS = ("body", "number", "statement")
+APPROVAL_KEYS = ("body", "number", "statement", "period_start", "period_end")
 SUPPORT_KEYS = ("name", "contact", "url", "note")
-AUTHOR_KEYS = ("name", "credentials")
+AUTHOR_KEYS = ("name", "credentials", "role")
 OBJECTIVE_KEYS = ("id", "text")
 
 
@@ -176,13 +176,25 @@ def manifest_data(manifest: Data) -> dict[str, Any]:
         if key == "objectives":
             value = [_ordered(_texts(o), OBJECTIVE_KEYS) for o in value]
         elif key == "authors":
-            value = [_ordered(_texts(a), AUTHOR_KEYS) for a in value]
+            value = [_ordered(_author(a), AUTHOR_KEYS) for a in value]
             if not value:
                 continue
         elif key == "support":
             value = [_ordered(_texts(s, drop_blank=True), SUPPORT_KEYS) for s in value]
         elif key == "provider":
             value = _provider(value)
+            if not value:
+                continue
+        elif key == "approval":
+            if not value:
+                continue
+            value = _ordered(_texts(value, drop_blank=True), APPROVAL_KEYS)
+        elif key == "references":
+            value = [_text(reference) for reference in value if not _is_blank(reference)]
+            if not value:
+                continue
+        elif key == "disclosure" and _is_blank(value):
+            continue
         elif isinstance(value, str):
             value = _text(value)
         result[key] = value
@@ -197,11 +209,19 @@ def _texts(data: Data, drop_blank: bool = False) -> dict[str, Any]:
     }
 
 
+def _author(author: Data) -> dict[str, Any]:
+    # An author's role is optional: a blank one is left out rather than written empty.
+    return {k: v for k, v in _texts(author).items() if k != "role" or not _is_blank(v)}
+
+
 def _provider(provider: Data) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": _text(provider.get("name"))}
+    """The package's optional provider block; empty when it names nothing."""
+    result: dict[str, Any] = {}
+    if not _is_blank(provider.get("name")):
+        result["name"] = _text(provider.get("name"))
     approval = provider.get("approval")
     if approval:
-        result["approval"] = _ordered(_texts(approval), APPROVAL_KEYS)
+        result["approval"] = _ordered(_texts(approval, drop_blank=True), APPROVAL_KEYS)
     return result
 
 

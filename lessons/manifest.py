@@ -9,14 +9,15 @@ from yaml.nodes import Node
 
 from .model import Approval, Author, Objective, Provider, SupportContact
 from .questions import ID_PATTERN
-from .render import render_markdown
-from .yamlread import MapReader, Source
+from .render import render_inline, render_markdown
+from .yamlread import MapReader, Source, string_items
 
 COURSE_FILE = "course.yaml"
 COURSE_KEYS = (
     "slug", "title", "version", "summary", "audience", "level", "format", "contact_hours",
     "credit_type", "objectives", "authors", "provider", "passing_score", "post_test",
-    "advisory", "support", "sequential", "min_active_minutes",
+    "advisory", "support", "sequential", "min_active_minutes", "disclosure", "references",
+    "approval",
 )  # fmt: skip
 LEVELS = ("introductory", "intermediate", "advanced")
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -48,6 +49,11 @@ class Manifest:
     sequential: bool
     #: None when course.yaml leaves it out: the course then gets the default share.
     min_active_minutes: int | None
+    disclosure: str
+    disclosure_html: str
+    references: tuple[str, ...]
+    references_html: tuple[str, ...]
+    approval: Approval | None
     objectives_ok: bool
 
 
@@ -82,6 +88,10 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
     support = _support(source, r)
     if r.ok and not support and r.has("support"):
         source.error(r.line_of("support"), "support needs at least one contact")
+    provider = _provider(source, r)
+    approval = _approval(source, r, provider)
+    disclosure = r.string("disclosure", required=False) or ""
+    references = _references(source, r)
     return Manifest(
         slug=slug,
         title=r.string("title") or "",
@@ -94,7 +104,7 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
         credit_type=r.string("credit_type") or "",
         objectives=objectives,
         authors=_authors(source, r),
-        provider=_provider(source, r),
+        provider=provider,
         passing_score=score or 0,
         post_test_draw=draw,
         advisory=advisory,
@@ -102,6 +112,11 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
         support=support,
         sequential=r.boolean("sequential", False),
         min_active_minutes=minutes,
+        disclosure=disclosure,
+        disclosure_html=render_markdown(disclosure),
+        references=references,
+        references_html=tuple(render_inline(reference) for reference in references),
+        approval=approval,
         objectives_ok=objectives_ok and r.ok,
     )
 
@@ -141,27 +156,69 @@ def _objectives(source: Source, r: MapReader) -> tuple[tuple[Objective, ...], bo
 def _authors(source: Source, r: MapReader) -> tuple[Author, ...]:
     authors = []
     for node in r.sequence("authors", required=False) or []:
-        item = MapReader(source, node, "author", ("name", "credentials"))
+        item = MapReader(source, node, "author", ("name", "credentials", "role"))
         if item.ok:
-            authors.append(Author(item.string("name") or "", item.string("credentials") or ""))
+            authors.append(
+                Author(
+                    item.string("name") or "",
+                    item.string("credentials") or "",
+                    item.string("role", required=False) or "",
+                )
+            )
     return tuple(authors)
 
 
+def _references(source: Source, r: MapReader) -> tuple[str, ...]:
+    nodes = r.sequence("references", required=False) or []
+    return tuple(text for text, _ in string_items(source, nodes, "a reference"))
+
+
 def _provider(source: Source, r: MapReader) -> Provider:
-    item = MapReader(source, r.node("provider"), "provider", ("name", "approval")) if r.ok else None
-    if item is None or not item.ok:
+    """The package's optional provider block (the deployment names the real provider)."""
+    if not r.ok or not r.has("provider"):
+        return Provider("", None)
+    item = MapReader(source, r.node("provider"), "provider", ("name", "approval"))
+    if not item.ok:
         return Provider("", None)
     approval = None
     if item.has("approval"):
-        a = MapReader(source, item.node("approval"), "provider approval", _APPROVAL_KEYS)
-        if a.ok:
-            approval = Approval(
-                a.string("body") or "", a.string("number") or "", a.string("statement") or ""
-            )
-    return Provider(item.string("name") or "", approval)
+        approval = _read_approval(source, item.node("approval"), "provider approval")
+    return Provider(item.string("name", required=False) or "", approval)
 
 
-_APPROVAL_KEYS = ("body", "number", "statement")
+def _approval(source: Source, r: MapReader, provider: Provider) -> Approval | None:
+    """The top-level `approval:`, or the older `provider.approval`; never both."""
+    if not r.ok or not r.has("approval"):
+        return provider.approval
+    if provider.approval is not None:
+        source.error(
+            r.line_of("approval"),
+            "approval is given twice: keep the top-level `approval:` and remove"
+            " `provider.approval` (its older place)",
+        )
+    return _read_approval(source, r.node("approval"), "approval")
+
+
+APPROVAL_KEYS = ("body", "number", "statement", "period_start", "period_end")
+
+
+def _read_approval(source: Source, node: Node | None, what: str) -> Approval | None:
+    a = MapReader(source, node, what, APPROVAL_KEYS)
+    if not a.ok:
+        return None
+    start, end = a.date("period_start", required=False), a.date("period_end", required=False)
+    if start and end and end < start:
+        source.error(
+            a.line_of("period_end"),
+            f"{what}: period_end {end.isoformat()} is before period_start {start.isoformat()}",
+        )
+    return Approval(
+        a.string("body") or "",
+        a.string("number") or "",
+        a.string("statement") or "",
+        start,
+        end,
+    )
 
 
 def _support(source: Source, r: MapReader) -> tuple[SupportContact, ...]:

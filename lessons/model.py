@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Mapping
@@ -85,19 +86,22 @@ class Objective:
 
 @dataclass(frozen=True)
 class Author:
-    """An author as printed on the certificate."""
+    """An author as printed on the certificate and course page; role is optional."""
 
     name: str
     credentials: str
+    role: str = ""
 
 
 @dataclass(frozen=True)
 class Approval:
-    """The CE approval a provider holds for this course."""
+    """The CE approval a provider holds for this course, for a period when one is given."""
 
     body: str
     number: str
     statement: str
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,11 @@ class CoursePackage:
     sequential: bool
     #: None when course.yaml leaves it out (see ``lessons.timing.min_active_minutes``).
     min_active_minutes: int | None
+    disclosure: str
+    disclosure_html: str
+    references: tuple[str, ...]
+    references_html: tuple[str, ...]
+    approval: Approval | None
     lessons: tuple[Lesson, ...]
     post_test: tuple[Question, ...]
     evaluation: tuple[EvaluationItem, ...]

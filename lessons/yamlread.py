@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from collections.abc import Iterable
 from typing import Any
@@ -294,6 +295,30 @@ class MapReader:
         value = construct(node)
         assert isinstance(value, int | float)
         return float(value)
+
+    def date(self, key: str, required: bool = True) -> datetime.date | None:
+        """A calendar date written as YYYY-MM-DD (quoted or not)."""
+        node = self._value(key, required)
+        if node is None:
+            return None
+        try:
+            value = construct(node) if isinstance(node, ScalarNode) else None
+        except (ValueError, yaml.YAMLError):  # e.g. 2026-13-01 looks like a date but is none
+            value = None
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+        if type(value) is not datetime.date:  # a datetime (with a time) is not a date either
+            text = scalar_text(node)
+            got = f"`{text}`" if text is not None else describe(node)
+            self.source.error(
+                self.line_of(key),
+                f"{self.what}: `{key}` must be a real date written as YYYY-MM-DD, not {got}",
+            )
+            return None
+        return value
 
     def boolean(self, key: str, default: bool) -> bool:
         """A true/false value, or the default when absent."""

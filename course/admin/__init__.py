@@ -23,6 +23,7 @@ def admins_only():
 
 
 from course.admin import (  # noqa: E402,F401  (registers routes)
+    approval_views,
     certificate_views,
     learner_views,
     records_views,

@@ -17,6 +17,7 @@ import lessons
 from course import issuing
 from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
+from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
 from course.db import utcnow
 from course.extensions import db
@@ -30,6 +31,7 @@ from course.models import (
     PostTestAttempt,
     User,
 )
+from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.rules import WORDS_PER_MINUTE
 
 SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
@@ -51,7 +53,6 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
 
 def outline(course: Course, package: lessons.CoursePackage) -> str:
     """Return the course outline and objectives as Markdown."""
-    m = course.manifest
     version = course.current_version
     lines = [
         f"# {package.title}", "",
@@ -62,13 +63,18 @@ def outline(course: Course, package: lessons.CoursePackage) -> str:
         f"- Credit type: {package.credit_type}", f"- Passing score: {package.passing_score}%",
         f"- Post-test: {package.post_test_draw} questions drawn from a bank of"
         f" {len(package.post_test)}",
-        f"- Provider: {package.provider.name}",
+        f"- Provider: {provider_line()}",
     ]
-    approval = m["provider"].get("approval")
-    if approval:
-        lines.append(f"- Approval: {approval['body']}, number {approval['number']}")
+    claim = approval_for(course)
+    if claim:
+        source = "recorded by an administrator" if claim.source == "admin" else "from the package"
+        lines.append(f"- Approval: {claim.body}, number {claim.number}{_period(claim)} ({source})")
+        lines.append(f"- Approval statement: {claim.statement}")
     lines += ["", "## Authors", ""]
-    lines += [f"- {a.name}{', ' + a.credentials if a.credentials else ''}" for a in package.authors]
+    lines += [f"- {_author(a)}" for a in package.authors] or ["None named."]
+    lines += ["", "## Disclosure", "", package.disclosure.strip() or "None given."]
+    lines += ["", "## References", ""]
+    lines += [f"- {reference}" for reference in package.references] or ["None given."]
     lines += ["", "## Learning objectives", ""]
     lines += [f"- **{o.id}**: {o.text}" for o in package.objectives]
     lines += ["", "## Lessons", ""]
@@ -82,6 +88,25 @@ def outline(course: Course, package: lessons.CoursePackage) -> str:
     lines += [f"- {item.prompt} ({item.type}{', ' + item.objective if item.objective else ''})"
               for item in package.evaluation]
     return "\n".join(lines) + "\n"
+
+
+def _author(author: lessons.Author) -> str:
+    text = f"{author.name}, {author.credentials}" if author.credentials else author.name
+    return f"{text} ({author.role})" if author.role else text
+
+
+def _period(claim: ApprovalClaim) -> str:
+    start = f" from {claim.period_start.isoformat()}" if claim.period_start else ""
+    end = f" until {claim.period_end.isoformat()}" if claim.period_end else ""
+    return f", approved{start}{end}" if start or end else ""
+
+
+def provider_line() -> str:
+    """The deployment's provider as the audit pack states it, sample status included."""
+    provider = current_provider()
+    if provider.configured:
+        return provider.name
+    return f"{provider.name or 'none set'}. Certificates say: {SAMPLE_NOTICE}"
 
 
 def seat_time_doc(course: Course, package: lessons.CoursePackage) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
     from wtforms import SelectChoice
@@ -93,3 +93,40 @@ class AuditFilterForm(FlaskForm):
 def action_choices(actions: list[str]) -> list:
     """Return the audit filter's action choices: any, then each action in the log."""
     return [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in actions]
+
+
+class ApprovalForm(FlaskForm):
+    """Record a course's CE approval in place of the package's; the reason is audited."""
+
+    body = StringField(
+        "Approval body", validators=[DataRequired("Name the approval body."), Length(max=300)]
+    )
+    number = StringField(
+        "Approval number", validators=[DataRequired("Give the approval number."), Length(max=100)]
+    )
+    statement = TextAreaField(
+        "Approval statement, as the body words it",
+        validators=[DataRequired("Give the approval statement."), Length(max=2000)],
+    )
+    period_start = DateField("Approved from", validators=[Optional()])
+    period_end = DateField("Approved until (inclusive)", validators=[Optional()])
+    reason = TextAreaField(
+        "Reason for this change",
+        description="Kept in the audit log, e.g. “Renewal letter of March 3, 2026”.",
+        validators=[DataRequired("Give the reason for this change."), Length(max=1000)],
+    )
+
+    def validate_period_end(self, field) -> None:
+        """Refuse a period that ends before it starts."""
+        start = self.period_start.data
+        if start and field.data and field.data < start:
+            raise ValidationError("The approval period ends before it starts.")
+
+
+class ClearApprovalForm(FlaskForm):
+    """Remove the admin's approval record, so the package's applies again."""
+
+    reason = TextAreaField(
+        "Reason for removing it",
+        validators=[DataRequired("Give the reason for removing it."), Length(max=1000)],
+    )

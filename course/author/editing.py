@@ -104,10 +104,26 @@ def save_settings(
     """Write course.yaml from the settings form's data (the slug never changes)."""
 
     def change(files: dict[str, str]) -> Change:
-        _write_yaml(files, COURSE_FILE, dump.dump_manifest({**manifest, "slug": space.slug}))
+        data = _approval_in_its_place(files.get(COURSE_FILE, ""), {**manifest, "slug": space.slug})
+        _write_yaml(files, COURSE_FILE, dump.dump_manifest(data))
         return Change(files, COURSE_FILE, "Saved the course settings")
 
     return _apply(space, editor, change, base=base, part=lambda f: f.get(COURSE_FILE))
+
+
+def _approval_in_its_place(old_text: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Keep an approval under ``provider:`` where the file had it there (its older place).
+
+    The form writes it at the top level; moving it would rewrite lines the author did not
+    touch, so a package that still uses ``provider.approval`` keeps using it.
+    """
+    old = ed.read_yaml(old_text)
+    provider = old.get("provider") if isinstance(old, dict) else None
+    if "approval" in (old or {}) or not (isinstance(provider, dict) and "approval" in provider):
+        return data
+    approval = data.pop("approval", None)
+    data["provider"] = {**(data.get("provider") or {}), "approval": approval}
+    return data
 
 
 # -- lessons ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ editing works without JavaScript.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     FieldList,
     Form,
@@ -88,6 +90,8 @@ class AuthorRow(Form):
 
     name = StringField("Name", validators=[Length(max=SHORT)])
     credentials = StringField("Credentials", validators=[Length(max=SHORT)])
+    role = StringField("Role (optional), e.g. Author or Content reviewer",
+                       validators=[Length(max=SHORT)])  # fmt: skip
 
 
 class SupportRow(Form):
@@ -115,11 +119,25 @@ class SettingsForm(FlaskForm):
     version = IntegerField("Edition", validators=[Optional(), NumberRange(min=0)])
     objectives = FieldList(FormField(ObjectiveRow), max_entries=MAX_ROWS)
     authors = FieldList(FormField(AuthorRow), max_entries=MAX_ROWS)
-    provider_name = StringField("Provider", validators=[Length(max=SHORT)])
+    disclosure = TextAreaField(
+        "Disclosure (Markdown): conflicts of interest and commercial support",
+        validators=[Length(max=LONG)],
+    )
+    references = TextAreaField(
+        "References, one per line (APA style; Markdown links allowed)",
+        validators=[Length(max=LONG)],
+    )
+    provider_name = StringField(
+        "Provider named in the package (optional)",
+        description="Certificates print the provider this site is set up for; see ce-credit.md.",
+        validators=[Length(max=SHORT)],
+    )
     has_approval = BooleanField("The course is approved for CE credit")
     approval_body = StringField("Approval body", validators=[Length(max=SHORT)])
     approval_number = StringField("Approval number", validators=[Length(max=SHORT)])
     approval_statement = TextAreaField("Approval statement", validators=[Length(max=LONG)])
+    approval_start = DateField("Approved from (optional)", validators=[Optional()])
+    approval_end = DateField("Approved until, inclusive (optional)", validators=[Optional()])
     passing_score = IntegerField(
         "Passing score (percent)", validators=[Optional(), NumberRange(min=0, max=100)]
     )
@@ -138,24 +156,31 @@ class SettingsForm(FlaskForm):
     def from_manifest(cls, data: Mapping[str, Any], base: int) -> SettingsForm:
         """A form filled from course.yaml as plain data."""
         provider = data.get("provider") if isinstance(data.get("provider"), dict) else {}
-        approval = provider.get("approval") if isinstance(provider.get("approval"), dict) else None
+        approval = next(
+            (a for a in (data.get("approval"), provider.get("approval")) if isinstance(a, dict)),
+            None,
+        )
+        references = data.get("references") if isinstance(data.get("references"), list) else []
         post_test = data.get("post_test") if isinstance(data.get("post_test"), dict) else {}
         values = {
             key: as_text(data.get(key))
             for key in ("title", "summary", "audience", "level", "format", "credit_type",
-                        "advisory")
+                        "advisory", "disclosure")
         }  # fmt: skip
         values.update(
             base_revision=str(base),
             contact_hours=_decimal(data.get("contact_hours")),
             version=to_int(data.get("version")),
             objectives=_rows(data.get("objectives"), ("id", "text")),
-            authors=_rows(data.get("authors"), ("name", "credentials")),
+            authors=_rows(data.get("authors"), ("name", "credentials", "role")),
+            references="\n".join(as_text(r) for r in references),
             provider_name=as_text(provider.get("name")),
             has_approval=approval is not None,
             approval_body=as_text((approval or {}).get("body")),
             approval_number=as_text((approval or {}).get("number")),
             approval_statement=as_text((approval or {}).get("statement")),
+            approval_start=_date((approval or {}).get("period_start")),
+            approval_end=_date((approval or {}).get("period_end")),
             passing_score=to_int(data.get("passing_score")),
             draw=to_int(post_test.get("draw")),
             sequential=as_bool(data.get("sequential")),
@@ -170,6 +195,7 @@ class SettingsForm(FlaskForm):
         approval = {
             "body": d["approval_body"], "number": d["approval_number"],
             "statement": d["approval_statement"],
+            "period_start": d["approval_start"], "period_end": d["approval_end"],
         } if d["has_approval"] else None  # fmt: skip
         hours = d["contact_hours"]
         return {
@@ -183,7 +209,10 @@ class SettingsForm(FlaskForm):
             "credit_type": d["credit_type"],
             "objectives": _filled(d["objectives"]),
             "authors": _filled(d["authors"]),
-            "provider": {"name": d["provider_name"], "approval": approval},
+            "disclosure": d["disclosure"],
+            "references": [r for r in clean_text(d["references"]).split("\n") if r.strip()],
+            "provider": {"name": d["provider_name"]},
+            "approval": approval,
             "passing_score": d["passing_score"],
             "post_test": {"draw": d["draw"]},
             "advisory": d["advisory"],
@@ -191,6 +220,15 @@ class SettingsForm(FlaskForm):
             "sequential": d["sequential"],
             "min_active_minutes": d["min_active_minutes"],
         }
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(as_text(value).strip())
+    except ValueError:
+        return None
 
 
 def _rows(items: object, keys: tuple[str, ...]) -> list[dict[str, str]]:
@@ -260,7 +298,7 @@ class UploadForm(FlaskForm):
 
 BLANK_ROWS = {
     "objectives": {"id": "", "text": ""},
-    "authors": {"name": "", "credentials": ""},
+    "authors": {"name": "", "credentials": "", "role": ""},
     "support": {"name": "", "contact": "", "url": "", "note": ""},
     "choices": {"text": "", "correct": False, "why": ""},
     "items": {"id": "", "type": "likert", "prompt": "", "objective": "", "required": True,

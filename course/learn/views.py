@@ -8,6 +8,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
+from course.approval import approval_for
 from course.db import DatabaseBusy, reads_first, write_transaction
 from course.extensions import db
 from course.learn import bp
@@ -68,6 +69,7 @@ def course_page(slug: str):
         "learn/course.html",
         course=course,
         manifest=content.manifest,
+        approval=approval_for(course),
         enrolment=enrolment,
         outline=states,
         progress=course_progress(course, enrolment, states) if enrolment else None,

@@ -4,6 +4,7 @@ from course.models.authoring import CourseDraft, DraftRevision
 from course.models.content import (
     Choice,
     Course,
+    CourseApproval,
     CourseVersion,
     EvaluationItem,
     Lesson,
@@ -32,6 +33,7 @@ __all__ = [
     "CheckResponse",
     "Choice",
     "Course",
+    "CourseApproval",
     "CourseDraft",
     "CourseVersion",
     "DraftRevision",

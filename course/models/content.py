@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
@@ -74,6 +74,26 @@ class CourseVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<CourseVersion {self.course_id} v{self.number}>"
+
+
+class CourseApproval(db.Model):
+    """A CE approval an admin recorded for a course; it replaces the package's approval.
+
+    One row per course, changed in place; the audit log keeps every earlier value and why.
+    """
+
+    __tablename__ = "course_approval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), unique=True)
+    body: Mapped[str] = mapped_column(String(300))
+    number: Mapped[str] = mapped_column(String(100))
+    statement: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class Lesson(db.Model):

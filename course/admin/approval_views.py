@@ -1,0 +1,64 @@
+"""A course's CE approval as an admin records it: set, change or remove, with a reason."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from course import approval as approvals
+from course.admin import bp
+from course.admin.forms import ApprovalForm, ClearApprovalForm
+from course.admin.report_views import course_or_404
+from course.authz import role_required
+from course.extensions import db
+from course.models import Role
+
+
+def _page(course, form: ApprovalForm, clear: ClearApprovalForm, status: int = 200):
+    return render_template(
+        "admin/approval.html", course=course, form=form, clear=clear,
+        claim=approvals.approval_for(course),
+        package=approvals.package_approval(course.manifest),
+        recorded=approvals.recorded_approval(course),
+    ), status  # fmt: skip
+
+
+@bp.get("/courses/<slug>/approval")
+@role_required(Role.ADMIN)
+def approval(slug: str):
+    """Show the approval the course claims and where it comes from; a form to change it."""
+    course = course_or_404(slug)
+    claim = approvals.approval_for(course)
+    fields = ("body", "number", "statement", "period_start", "period_end")
+    form = ApprovalForm(formdata=None, data={f: getattr(claim, f) for f in fields} if claim else {})
+    return _page(course, form, ClearApprovalForm(formdata=None))
+
+
+@bp.post("/courses/<slug>/approval")
+@role_required(Role.ADMIN)
+def set_approval(slug: str):
+    """Record the course's approval; it replaces the package's on certificates from now on."""
+    course, form = course_or_404(slug), ApprovalForm()
+    if not form.validate_on_submit():
+        return _page(course, form, ClearApprovalForm(formdata=None), 422)
+    change = approvals.ApprovalChange(
+        form.body.data, form.number.data, form.statement.data,
+        form.period_start.data, form.period_end.data, form.reason.data,
+    )  # fmt: skip
+    approvals.set_approval(course, current_user, change, request.remote_addr)
+    db.session.commit()
+    flash("Approval recorded. Certificates issued from now on print it.", "success")
+    return redirect(url_for("admin.approval", slug=slug))
+
+
+@bp.post("/courses/<slug>/approval/clear")
+@role_required(Role.ADMIN)
+def clear_approval(slug: str):
+    """Remove the admin's record; the package's approval (if any) applies again."""
+    course, clear = course_or_404(slug), ClearApprovalForm()
+    if not clear.validate_on_submit():
+        return _page(course, ApprovalForm(formdata=None), clear, 422)
+    removed = approvals.clear_approval(course, current_user, clear.reason.data, request.remote_addr)
+    db.session.commit()
+    flash("Approval record removed." if removed else "There was no approval record.", "info")
+    return redirect(url_for("admin.approval", slug=slug))
