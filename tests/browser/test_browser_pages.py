@@ -108,8 +108,10 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
 
 
 def _real_lessons(page, url: str, problems: dict[str, list[str]]) -> None:
-    """The real course's lessons at phone width; lesson 5 (a wide table) at every width."""
+    """The real course's page (authors, disclosure, references) at every width, its
+    lessons at phone width, and lesson 5 (a wide table) at every width."""
     page.goto(url)
+    audit(page, "course-real", problems)
     page.get_by_role("button", name="Start the course").click()
     expect(page.locator("nav.breadcrumbs")).to_contain_text("Lesson 1 of")
     page.goto(url)
