@@ -105,7 +105,7 @@ def populate(rows: int) -> int:
     _insert(User, [
         {"id": n, "email": f"learner{n}@example.org", "password_hash": "x",
          "full_name": f"Learner Number {n}", "licence_number": f"LSW-{n:06d}",
-         "role": Role.LEARNER, "active": True, "session_version": 1, "failed_login_count": 0,
+         "role": Role.LEARNER, "active": True, "session_version": 1,
          "created_at": start}
         for n in range(1, rows + 1)
     ])

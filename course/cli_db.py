@@ -95,6 +95,7 @@ def _print_purge(report: PurgeReport) -> None:
     )
     click.echo(f"  IP or e-mail addresses from {report.audit_events_scrubbed} audit event(s)")
     click.echo(f"  {report.finished_sign_ins_removed} record(s) of ended browser sign-ins")
+    click.echo(f"  {report.sign_in_counters_removed} counter(s) of failed sign-ins a day old")
     click.echo(
         f"Kept: {report.credit_records_past_retention} completed enrollment(s) past the credit "
         "retention period (credit records are never purged; review them with your accreditor)"

@@ -19,7 +19,13 @@ from course.audit import record_event
 from course.auth.browsers import end_other_browser_sessions
 from course.auth.passwords import hash_password
 from course.auth.policy import password_problem
-from course.auth.signin import AuthError, PasswordCheck, check_password, confirm_password
+from course.auth.signin import (
+    AuthError,
+    Client,
+    PasswordCheck,
+    check_password,
+    confirm_password,
+)
 from course.db import utcnow
 from course.extensions import db
 from course.mail import send_mail
@@ -94,7 +100,7 @@ def register(details: AccountDetails, password_hash: str) -> User:
 
 
 def check_profile_change(
-    user: User, details: AccountDetails, current_password: str | None
+    user: User, details: AccountDetails, current_password: str | None, client: Client
 ) -> PasswordCheck | None:
     """Check the current password when the e-mail address changes; None when it does not.
 
@@ -104,7 +110,7 @@ def check_profile_change(
         return None
     if not current_password:
         raise AuthError(NEEDS_PASSWORD_FOR_EMAIL, "current_password")
-    return check_password(user, current_password)
+    return check_password(user, current_password, client)
 
 
 def update_profile(
@@ -139,12 +145,14 @@ def update_profile(
     return user
 
 
-def check_password_change(user: User, current_password: str, new_password: str) -> PasswordChange:
+def check_password_change(
+    user: User, current_password: str, new_password: str, client: Client
+) -> PasswordChange:
     """Verify the current password and, when it fits, vet and hash the new one.
 
     Nothing is written; ``change_password`` records the result.
     """
-    current = check_password(user, current_password)
+    current = check_password(user, current_password, client)
     if not current.matched:
         return PasswordChange(current)
     problem = password_problem(new_password, email=user.email, full_name=user.full_name)

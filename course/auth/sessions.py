@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from course.auth.browsers import device_label, end_browser_session, open_browser_session
+from course.auth.devices import trust_this_browser
 from course.models import User
 
 #: Seconds since the epoch when this session signed in with a password.
@@ -49,7 +50,7 @@ def start_session(user: User, *, remember: bool, device: str | None = None) -> N
     """Sign the user in on a brand-new session (any earlier session data is dropped).
 
     Call it inside the write transaction: it records this browser's sign-in, named
-    ``device`` (from ``this_device``).
+    ``device`` (from ``this_device``), and gives the browser its device cookie.
     """
     remembered = bool(remember)
     if current_user.is_authenticated:
@@ -58,6 +59,7 @@ def start_session(user: User, *, remember: bool, device: str | None = None) -> N
     session.clear()
     open_browser_session(user, remembered=remembered, lifetime=_lifetime(remembered), device=device)
     _log_in(user, remembered)
+    trust_this_browser(user)
 
 
 def renew_session(user: User) -> None:

@@ -1,9 +1,11 @@
-"""Password checks, throttled per account: signing in and confirming it is still you.
+"""Password checks, throttled without lockouts: signing in and confirming it is still you.
 
 Each check has a slow half that hashes and writes nothing (``check_sign_in``,
 ``check_password``), run before the write transaction so that on SQLite no other writer
 waits for argon2, and a quick half run inside it (``record_sign_in``,
 ``confirm_password``) that re-reads the account under a row lock and records the result.
+Failures are counted per address and e-mail pair, per e-mail from unknown browsers, and
+per trusted browser (``course.auth.throttle``); no number of failures locks an account.
 """
 
 from __future__ import annotations
@@ -12,37 +14,36 @@ import enum
 import logging
 import math
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 
 from course.audit import record_event
+from course.auth import throttle
 from course.auth.passwords import hash_password, needs_rehash, verify_password
+from course.auth.throttle import Key, Scope
 from course.db import utcnow
 from course.extensions import db
 from course.models import User
-from course.users import find_user_by_email
+from course.users import find_user_by_email, normalise_email
 
 logger = logging.getLogger(__name__)
-
-#: Consecutive failures allowed before each new attempt has to wait.
-THROTTLE_AFTER = 5
-#: Consecutive failures that lock the account until a password reset (NIST: at most 100).
-LOCK_AFTER = 100
-#: The longest wait between attempts, reached after 15 failures.
-MAX_WAIT_SECONDS = 15 * 60
-#: ``locked_until`` for a lock that only a password reset lifts.
-LOCKED_UNTIL_RESET = datetime(9999, 12, 31, tzinfo=UTC)
 
 WRONG_CREDENTIALS = (
     "That e-mail address and password do not match an account. "
     "Please check them and try again, or reset your password."
 )
 WRONG_CURRENT_PASSWORD = "That is not your current password. Please try again."
-LOCKED = (
-    "This account is locked after many unsuccessful sign-in attempts, to keep it safe. "
-    "To unlock it, reset your password: we will e-mail you a link."
-)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a password check comes from: the network address, and the device tokens
+    this browser holds from earlier sign-ins (account id to token)."""
+
+    ip_address: str | None = None
+    devices: Mapping[int, str] = field(default_factory=dict)
 
 
 class AuthError(Exception):
@@ -60,7 +61,6 @@ class SignInOutcome(enum.Enum):
     OK = "ok"
     WRONG = "wrong"
     WAIT = "wait"
-    LOCKED = "locked"
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,6 @@ class SignIn:
         """What to tell the person, in plain words."""
         if self.outcome is SignInOutcome.WAIT:
             return wait_message(self.wait_seconds)
-        if self.outcome is SignInOutcome.LOCKED:
-            return LOCKED
         if self.outcome is SignInOutcome.WRONG:
             return WRONG_CREDENTIALS
         return ""
@@ -87,12 +85,16 @@ class SignIn:
 class PasswordCheck:
     """A password check's slow half, done before anything is written.
 
-    ``refusal`` is set when the attempt was refused before hashing (unknown address,
-    locked or waiting account); otherwise ``matched`` says whether the password fits
-    ``verified_hash``, and ``new_hash`` holds an upgraded hash to store on success.
+    ``refusal`` is set when the attempt was refused before hashing (it must wait);
+    otherwise ``matched`` says whether the password fits ``verified_hash``, and
+    ``new_hash`` holds an upgraded hash to store on success. ``counters`` are the
+    throttle keys the attempt counts against; ``device`` is set when it comes from a
+    browser the account signed in from before.
     """
 
     user: User | None
+    counters: tuple[Key, ...] = ()
+    device: Key | None = None
     refusal: SignIn | None = None
     matched: bool = False
     verified_hash: str = ""
@@ -100,61 +102,82 @@ class PasswordCheck:
 
 
 def wait_message(seconds: int) -> str:
-    """Return the "please wait" message for a throttled account."""
+    """Return the "please wait" message for a throttled e-mail address."""
     if seconds < 60:
         span = f"{seconds} second" + ("" if seconds == 1 else "s")
     else:
         minutes = math.ceil(seconds / 60)
         span = f"{minutes} minute" + ("" if minutes == 1 else "s")
     return (
-        "There have been several unsuccessful attempts to sign in to this account. "
-        f"To keep it safe, please wait {span} and try again, or reset your password."
+        "There have been several unsuccessful attempts to sign in with this e-mail "
+        f"address. To keep the account safe, please wait {span} and try again, or reset "
+        "your password. A browser you have signed in with before is not held up."
     )
 
 
-def is_locked(user: User, now: datetime) -> bool:
-    """Return True while the account is locked."""
-    return user.locked_until is not None and user.locked_until > now
+def _counters(email: str, client: Client, user: User | None) -> tuple[tuple[Key, ...], Key | None]:
+    """Return the throttle keys of an attempt: (pair, account) and the device's, if any."""
+    email = normalise_email(email)
+    pair = throttle.key(Scope.PAIR, email, client.ip_address or "")
+    account = throttle.key(Scope.ACCOUNT, email)
+    token = client.devices.get(user.id) if user is not None else None
+    device = throttle.key(Scope.DEVICE, str(user.id), token) if user and token else None
+    return (pair, account), device
 
 
-def wait_seconds(user: User, now: datetime) -> int:
-    """Return how many seconds the account must wait before its next attempt (0: none)."""
-    failures = user.failed_login_count
-    if failures < THROTTLE_AFTER or user.last_failed_login_at is None:
-        return 0
-    delay = min(2 ** (failures - THROTTLE_AFTER), MAX_WAIT_SECONDS)
-    remaining = (user.last_failed_login_at + timedelta(seconds=delay) - now).total_seconds()
-    return max(0, math.ceil(remaining))
+def _refusal(
+    counters: tuple[Key, ...], device: Key | None, now: datetime
+) -> tuple[SignIn | None, Key | None]:
+    """Return the refusal for an attempt that must wait, and the device key if trusted.
+
+    A trusted browser is held up by its own counter only; when that one must wait, the
+    browser is counted like any other.
+    """
+    found = throttle.waits([*counters, *([device] if device else [])], now)
+    if device is not None and not found[Scope.DEVICE]:
+        return None, device
+    wait = max(found[scope] for scope, _ in counters)
+    return (SignIn(SignInOutcome.WAIT, wait_seconds=wait) if wait else None), None
 
 
-def clear_failures(user: User) -> None:
-    """Forget the account's failed attempts and lift any lock (a password was proven)."""
-    user.failed_login_count = 0
-    user.last_failed_login_at = None
-    user.locked_until = None
+def is_trusted_browser(email: str, client: Client) -> bool:
+    """Return True when this browser signed in to the account before and is not held up."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active or user.id not in client.devices:
+        return False
+    counters, device = _counters(email, client, user)
+    return _refusal(counters, device, utcnow())[1] is not None
 
 
 # --- signing in ------------------------------------------------------------------------
 
 
-def check_sign_in(email: str, password: str) -> PasswordCheck:
-    """Read the account, refuse it when locked or waiting, then verify the password.
+def check_sign_in(email: str, password: str, client: Client | None = None) -> PasswordCheck:
+    """Read the counters, refuse an attempt that must wait, then verify the password.
 
     Nothing is written, so the caller runs this before its write transaction: hashing
     takes tens of milliseconds and, on SQLite, every other writer would wait for it.
-    An unknown address costs one hash, like a wrong password, and gets the same answer.
+    An unknown address is counted, refused and hashed like a known one and gets the
+    same answer.
     """
+    client = client or Client()
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
+    if user is not None and not user.is_active:
+        user = None
+    counters, device = _counters(email, client, user)
+    refusal, device = _refusal(counters, device, utcnow())
+    if refusal is not None:
+        return PasswordCheck(user, counters, refusal=refusal)
+    if user is None:
         verify_password(_dummy_hash(), password)
-        return PasswordCheck(None, refusal=SignIn(SignInOutcome.WRONG))
-    return check_password(user, password)
+        return PasswordCheck(None, counters, device)
+    return _verify(user, password, counters, device)
 
 
 def record_sign_in(check: PasswordCheck, *, ip_address: str | None = None) -> SignIn:
-    """Record a checked sign-in: count a failure, or clear the failures on success."""
-    if check.refusal is not None or check.user is None:
-        return check.refusal or SignIn(SignInOutcome.WRONG)
+    """Record a checked sign-in: count a failure, or clear the counters on success."""
+    if check.refusal is not None:
+        return check.refusal
     now = utcnow()
     result = _record(check, now, ip_address)
     if result.user is not None:
@@ -166,19 +189,14 @@ def record_sign_in(check: PasswordCheck, *, ip_address: str | None = None) -> Si
 # --- confirming it is still you --------------------------------------------------------
 
 
-def check_password(user: User, password: str) -> PasswordCheck:
-    """Verify a signed-in person's password (or a sign-in's), writing nothing.
-
-    A locked or waiting account is refused before hashing, as at sign-in.
-    """
-    refusal = _refusal(user, utcnow())
+def check_password(user: User, password: str, client: Client | None = None) -> PasswordCheck:
+    """Verify a signed-in person's password, writing nothing; throttled as at sign-in."""
+    client = client or Client()
+    counters, device = _counters(user.email, client, user)
+    refusal, device = _refusal(counters, device, utcnow())
     if refusal is not None:
-        return PasswordCheck(user, refusal=refusal)
-    stored = user.password_hash
-    if not verify_password(stored, password or ""):
-        return PasswordCheck(user, verified_hash=stored)
-    new_hash = hash_password(password) if needs_rehash(stored) else None
-    return PasswordCheck(user, matched=True, verified_hash=stored, new_hash=new_hash)
+        return PasswordCheck(user, counters, refusal=refusal)
+    return _verify(user, password, counters, device)
 
 
 def confirm_password(
@@ -189,7 +207,7 @@ def confirm_password(
     A wrong password counts towards the throttle, so the caller commits on refusal too
     (``write_transaction(commit_on=AuthError)``).
 
-    :raise AuthError: when the password is wrong, or the account must wait or is locked.
+    :raise AuthError: when the password is wrong, or the attempt must wait.
     """
     if check.refusal is not None:
         raise AuthError(check.refusal.message, field)
@@ -200,55 +218,71 @@ def confirm_password(
         raise AuthError(result.message, field)
 
 
+def clear_failures(user: User) -> None:
+    """Forget the failures counted on the account's e-mail address (a reset proved it)."""
+    throttle.clear([throttle.key(Scope.ACCOUNT, normalise_email(user.email))])
+
+
 # --- shared ----------------------------------------------------------------------------
 
 
+def _verify(
+    user: User, password: str, counters: tuple[Key, ...], device: Key | None
+) -> PasswordCheck:
+    stored = user.password_hash
+    if not verify_password(stored, password or ""):
+        return PasswordCheck(user, counters, device, verified_hash=stored)
+    new_hash = hash_password(password) if needs_rehash(stored) else None
+    return PasswordCheck(
+        user, counters, device, matched=True, verified_hash=stored, new_hash=new_hash
+    )
+
+
 def _record(check: PasswordCheck, now: datetime, ip_address: str | None) -> SignIn:
-    """Record a check against the account re-read under a row lock.
+    """Record a check, re-reading the account under a row lock and the counters afresh.
 
     Of parallel attempts on one account each sees the failures recorded before it, and
-    an attempt that finished hashing after the account locked is refused.
+    an attempt that finished hashing after its counters reached a wait is refused.
     """
     user = check.user
-    assert user is not None  # only checks without a refusal are recorded
-    _lock_row(user)
-    if not user.is_active or user.password_hash != check.verified_hash:
-        # Deactivated, or the password was changed while this attempt was hashing.
-        return SignIn(SignInOutcome.WRONG)
-    refusal = _refusal(user, now)
+    if user is not None:
+        _lock_row(user)
+        if not user.is_active or user.password_hash != check.verified_hash:
+            # Deactivated, or the password was changed while this attempt was hashing.
+            return SignIn(SignInOutcome.WRONG)
+    refusal, device = _refusal(check.counters, check.device, now)
     if refusal is not None:
         return refusal
-    if not check.matched:
-        _record_failure(user, now, ip_address)
-        locked = is_locked(user, now)
-        return SignIn(SignInOutcome.LOCKED if locked else SignInOutcome.WRONG)
-    clear_failures(user)
+    if not check.matched or user is None:
+        _record_failure(check, device, now, user, ip_address)
+        return SignIn(SignInOutcome.WRONG)
+    throttle.clear([*check.counters, *([device] if device else [])])
     if check.new_hash is not None:
         user.password_hash = check.new_hash
     db.session.flush()
     return SignIn(SignInOutcome.OK, user=user)
 
 
-def _refusal(user: User, now: datetime) -> SignIn | None:
-    if is_locked(user, now):
-        return SignIn(SignInOutcome.LOCKED)
-    wait = wait_seconds(user, now)
-    return SignIn(SignInOutcome.WAIT, wait_seconds=wait) if wait else None
-
-
-def _record_failure(user: User, now: datetime, ip_address: str | None) -> None:
-    user.failed_login_count += 1
-    user.last_failed_login_at = now
-    if user.failed_login_count >= LOCK_AFTER and not is_locked(user, now):
-        user.locked_until = LOCKED_UNTIL_RESET
-        detail = {"failed_logins": user.failed_login_count}
-        record_event(None, "auth.account_locked", "user", user.id, detail, ip_address)
-        logger.warning("Account %s locked after %s failed sign-ins", user.id, LOCK_AFTER)
+def _record_failure(
+    check: PasswordCheck, device: Key | None, now: datetime, user: User | None, ip: str | None
+) -> None:
+    # A trusted browser's failures count against it alone, so that strangers' guesses
+    # elsewhere never hold it up; every other browser counts against the address pair
+    # and the e-mail address.
+    for counter in [device] if device else check.counters:
+        scope = counter[0]
+        failures = throttle.record_failure(counter, now)
+        if failures == throttle.FREE_FAILURES[scope]:
+            logger.warning("Sign-in attempts now wait: %s failures (%s) from %s",
+                           failures, scope.value, ip)
+            if user is not None:
+                detail = {"scope": scope.value, "failures": failures}
+                record_event(None, "auth.sign_in_throttled", "user", user.id, detail, ip)
     db.session.flush()
 
 
 def _lock_row(user: User) -> None:
-    # Re-read the counters under a row lock (PostgreSQL), so that parallel attempts on one
+    # Re-read the account under a row lock (PostgreSQL), so that parallel attempts on one
     # account queue up and each sees the failures before it. SQLite already serialises
     # writing requests with BEGIN IMMEDIATE.
     db.session.refresh(user, with_for_update=True)

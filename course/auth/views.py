@@ -10,7 +10,7 @@ from flask_login import current_user, fresh_login_required, login_fresh
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from course.auth import bp, resets, services, signin
+from course.auth import bp, devices, resets, services, signin
 from course.auth.browsers import (
     end_browser_session,
     end_other_browser_sessions,
@@ -96,8 +96,18 @@ def register():
     return render_template("auth/register.html", form=form)
 
 
+def _trusted_browser() -> bool:
+    """Exempt a browser that signed in to this account before from the per-address limit."""
+    email = request.form.get("email")
+    return bool(email) and signin.is_trusted_browser(email, devices.client())
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"), methods=["POST"])
+@limiter.limit(
+    _limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"),
+    methods=["POST"],
+    exempt_when=_trusted_browser,
+)
 @reads_first
 def login():
     """Sign in with e-mail address and password (also to confirm it is still you)."""
@@ -106,7 +116,7 @@ def login():
     email = current_user.email if current_user.is_authenticated else None
     form = LoginForm(next=request.args.get("next"), email=email)
     if form.validate_on_submit():
-        check = signin.check_sign_in(form.email.data, form.password.data)
+        check = signin.check_sign_in(form.email.data, form.password.data, devices.client())
         device = this_device()
         with write_transaction():
             result = signin.record_sign_in(check, ip_address=request.remote_addr)
@@ -140,7 +150,9 @@ def profile():
     if form.validate_on_submit():
         details = form.account_details()
         try:
-            check = services.check_profile_change(user, details, form.current_password.data)
+            check = services.check_profile_change(
+                user, details, form.current_password.data, devices.client()
+            )
             with write_transaction(commit_on=signin.AuthError):
                 services.update_profile(user, details, check, ip_address=request.remote_addr)
         except signin.AuthError as exc:
@@ -177,7 +189,7 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         change = services.check_password_change(
-            user, form.current_password.data, form.new_password.data
+            user, form.current_password.data, form.new_password.data, devices.client()
         )
         try:
             with write_transaction(commit_on=signin.AuthError):
@@ -221,8 +233,9 @@ def reset_password(token: str):
         if form.validate_on_submit():
             new_hash = services.check_new_password(user, form.new_password.data)
             with write_transaction():
-                resets.reset_password(token, new_hash, ip_address=request.remote_addr)
+                user = resets.reset_password(token, new_hash, ip_address=request.remote_addr)
             end_session()
+            devices.trust_this_browser(user)  # the e-mail proved it: sign in here unhindered
             flash("Your password is changed. Please sign in with your new password.", "success")
             return redirect(url_for("auth.login"))
     except resets.ResetLinkError as exc:
@@ -253,7 +266,7 @@ def delete_account():
     user = current_user._get_current_object()
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        check = signin.check_password(user, form.password.data)
+        check = signin.check_password(user, form.password.data, devices.client())
         try:
             with write_transaction(commit_on=signin.AuthError):
                 deletion.delete_account(user, check, ip_address=request.remote_addr)

@@ -22,7 +22,7 @@ from course.models.learning import (
 )
 from course.models.mail import OutgoingMail
 from course.models.records import AuditEvent, Certificate, CertificateStatus
-from course.models.users import BrowserSession, Role, User
+from course.models.users import BrowserSession, Role, SignInThrottle, User
 
 __all__ = [
     "AttemptAnswer",
@@ -48,5 +48,6 @@ __all__ = [
     "Question",
     "QuestionKind",
     "Role",
+    "SignInThrottle",
     "User",
 ]

@@ -122,9 +122,6 @@ def pseudonymise(user: User) -> None:
     user.profession = None
     user.active = False
     user.deleted_at = utcnow()
-    user.failed_login_count = 0
-    user.last_failed_login_at = None
-    user.locked_until = None
     # A new session version signs the person out on every device.
     user.session_version += 1
     forget_browser_sessions(user)

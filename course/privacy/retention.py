@@ -9,7 +9,8 @@ What the purge may remove, and nothing else:
   the IP addresses in their audit events and any e-mail addresses in those events' details;
 - IP addresses of audit events older than ``AUDIT_IP_RETENTION_DAYS``;
 - records of browser sign-ins that have ended, expired or been outdated: they can never
-  sign anyone in again.
+  sign anyone in again;
+- counters of failed sign-ins with no failure for a day (``course.auth.throttle``).
 
 Credit records (a completed enrolment and its progress, answers, attempts, evaluation
 and certificates) are never touched, whatever their age: the purge only counts those past
@@ -27,6 +28,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from course.audit import record_event
+from course.auth import throttle
 from course.auth.browsers import finished_browser_sessions
 from course.db import utcnow
 from course.extensions import db
@@ -40,6 +42,7 @@ from course.models import (
     EvaluationResponse,
     LessonProgress,
     PostTestAttempt,
+    SignInThrottle,
     User,
 )
 
@@ -102,6 +105,7 @@ class PurgeReport:
     audit_events_scrubbed: int = 0
     credit_records_past_retention: int = 0
     finished_sign_ins_removed: int = 0
+    sign_in_counters_removed: int = 0
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -229,6 +233,8 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
     )
     stale_answers = _count(CheckResponse, CheckResponse.enrolment_id.in_(stale))
     finished_sign_ins = _count(BrowserSession, finished_browser_sessions(now))
+    forgotten = SignInThrottle.last_failed_at < now - throttle.FORGET_AFTER
+    counters = _count(SignInThrottle, forgotten)
     if apply:
         db.session.flush()
         db.session.execute(
@@ -236,6 +242,7 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         )
         _delete(CheckResponse, CheckResponse.enrolment_id.in_(stale))
         _delete(BrowserSession, finished_browser_sessions(now))
+        _delete(SignInThrottle, forgotten)
         db.session.expire_all()
 
     accounts, totals = 0, [0, 0, 0]
@@ -261,6 +268,7 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         audit_events_scrubbed=totals[2] + ip_events,
         credit_records_past_retention=_count(Enrolment, Enrolment.completed_at < credit_cutoff),
         finished_sign_ins_removed=finished_sign_ins,
+        sign_in_counters_removed=counters,
     )
     if apply:
         detail = {**asdict(report), "policy": asdict(policy)}

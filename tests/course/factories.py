@@ -116,3 +116,25 @@ def snapshot_row_counts(app: Flask) -> Callable[[], None]:
             assert row_counts() == before
 
     return check
+
+
+def sign_in_failures(email: str, scope: str = "pair", ip: str = "127.0.0.1") -> int:
+    """The failed password checks counted for an e-mail address (from ``ip`` for a pair)."""
+    from course.auth import throttle
+    from course.models import SignInThrottle
+
+    parts = (email, ip) if scope == "pair" else (email,)
+    wanted = throttle.key(throttle.Scope(scope), *parts)
+    row = db.session.scalar(
+        select(SignInThrottle).where(
+            SignInThrottle.scope == wanted[0].value, SignInThrottle.key == wanted[1]
+        )
+    )
+    return row.failures if row else 0
+
+
+def all_sign_in_failures() -> int:
+    """Every failed password check still counted, whatever its counter."""
+    from course.models import SignInThrottle
+
+    return db.session.scalar(select(func.coalesce(func.sum(SignInThrottle.failures), 0)))

@@ -1,4 +1,5 @@
-"""Sign-in throttling: per account (growing waits, lock at 100) and per address (429)."""
+"""Sign-in throttling without lockouts: per address and e-mail pair, per e-mail from
+unknown browsers, per trusted browser (device cookie), and per address (429)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from course.auth import resets, signin
+from course.auth import signin, throttle
 from course.auth.passwords import verify_password
 from course.db import utcnow
 from course.extensions import db
 from course.models import AuditEvent, User
 from course.users import create_user
-from tests.course.factories import csrf_token_in, write_elsewhere_without_waiting
+from tests.course.factories import (
+    csrf_token_in,
+    sign_in_failures,
+    write_elsewhere_without_waiting,
+)
 
 PASSWORD = "correct horse battery staple"
 WRONG_MESSAGE = "That e-mail address and password do not match an account."
-WAIT_MESSAGE = "To keep it safe, please wait"
-LOCKED_MESSAGE = "This account is locked after many unsuccessful sign-in attempts"
+WAIT_MESSAGE = "To keep the account safe, please wait"
 
 
 def make_user(app: Flask, email: str = "ana@example.com") -> int:
@@ -34,24 +38,30 @@ def make_user(app: Flask, email: str = "ana@example.com") -> int:
         return user.id
 
 
-def set_failures(app: Flask, count: int, seconds_ago: float) -> None:
-    """Pretend the account has ``count`` consecutive failures, the last one a while ago."""
-    with app.app_context():
-        user = db.session.get(User, 1)
-        user.failed_login_count = count
-        user.last_failed_login_at = utcnow() - timedelta(seconds=seconds_ago)
-        db.session.commit()
-
-
-def sign_in(client: FlaskClient, password: str = PASSWORD, **extra):
-    """Post the sign-in form."""
+def sign_in(client: FlaskClient, password: str = PASSWORD, email: str = "ana@example.com",
+            ip: str = "127.0.0.1", **extra):
+    """Post the sign-in form from a network address."""
     return client.post(
-        "/auth/login", data={"email": "ana@example.com", "password": password, **extra}
+        "/auth/login",
+        data={"email": email, "password": password, **extra},
+        environ_base={"REMOTE_ADDR": ip},
     )
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def set_failures(app: Flask, scope: str, count: int, seconds_ago: float,
+                 email: str = "ana@example.com", ip: str = "127.0.0.1") -> None:
+    """Pretend a counter holds ``count`` failures, the last one a while ago."""
+    with app.app_context():
+        parts = (email, ip) if scope == "pair" else (email,)
+        key = throttle.key(throttle.Scope(scope), *parts)
+        throttle.clear([key])
+        for _ in range(count):
+            throttle.record_failure(key, utcnow() - timedelta(seconds=seconds_ago))
+        db.session.commit()
 
 
 @pytest.fixture
@@ -67,12 +77,18 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def test_five_failures_start_a_wait_in_which_no_password_is_checked(
-    app: Flask, client: FlaskClient, hashes: list[str], monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The sign-in service's clock, which a test moves on by hand."""
+    now = [utcnow()]
+    monkeypatch.setattr(signin, "utcnow", lambda: now[0])
+    return now
+
+
+def test_five_failures_from_one_address_start_a_wait_in_which_no_password_is_checked(
+    app: Flask, client: FlaskClient, hashes: list[str], clock: list
 ) -> None:
     make_user(app)
-    clock = [utcnow()]
-    monkeypatch.setattr(signin, "utcnow", lambda: clock[0])
     for _ in range(5):
         assert WRONG_MESSAGE in text(sign_in(client, password="a wrong guess"))
     assert len(hashes) == 5
@@ -83,81 +99,133 @@ def test_five_failures_start_a_wait_in_which_no_password_is_checked(
     assert "wait 1 second and try again" in text(response)
     assert len(hashes) == 5
     assert "Sign out" not in text(response)
+    # Another address is not held up by this one's failures.
+    assert sign_in(app.test_client(), ip="192.0.2.7").status_code == 302
 
     # Once the wait is over, the right password works and clears the count.
     clock[0] += timedelta(seconds=1)
     assert sign_in(client).status_code == 302
     with app.app_context():
-        assert db.session.get(User, 1).failed_login_count == 0
+        assert sign_in_failures("ana@example.com") == 0
 
 
 def test_the_wait_doubles_and_is_capped_at_15_minutes(
     app: Flask, client: FlaskClient, hashes: list[str]
 ) -> None:
     make_user(app)
-    set_failures(app, 9, seconds_ago=0)
+    set_failures(app, "pair", 9, seconds_ago=0)
     assert re.search(r"wait 1[56] seconds", text(sign_in(client)))  # 2**4 s
-    set_failures(app, 11, seconds_ago=14)
+    set_failures(app, "pair", 11, seconds_ago=14)
     assert re.search(r"wait (49|50) seconds", text(sign_in(client)))  # 2**6 s, 14 s gone
-    set_failures(app, 12, seconds_ago=0)
+    set_failures(app, "pair", 12, seconds_ago=0)
     assert "wait 3 minutes" in text(sign_in(client))  # 128 s, rounded up to whole minutes
-    set_failures(app, 40, seconds_ago=0)
+    set_failures(app, "pair", 40, seconds_ago=0)
     assert "wait 15 minutes" in text(sign_in(client))
     assert hashes == []
 
-    set_failures(app, 40, seconds_ago=15 * 60 + 1)
+    set_failures(app, "pair", 40, seconds_ago=15 * 60 + 1)
     assert sign_in(client).status_code == 302
 
 
 @pytest.mark.parametrize(
-    ("failures", "wait"),
-    [(0, 0), (4, 0), (5, 1), (6, 2), (7, 4), (14, 512), (15, 900), (99, 900)],
+    ("scope", "failures", "wait"),
+    [
+        ("pair", 0, 0), ("pair", 4, 0), ("pair", 5, 1), ("pair", 6, 2), ("pair", 7, 4),
+        ("pair", 14, 512), ("pair", 15, 900), ("pair", 10_000, 900),
+        ("account", 19, 0), ("account", 20, 1), ("account", 25, 32),
+        ("device", 4, 0), ("device", 5, 1),
+    ],
 )
-def test_wait_seconds(app: Flask, failures: int, wait: int) -> None:
+def test_wait_seconds(scope: str, failures: int, wait: int) -> None:
     now = utcnow()
-    user = User(failed_login_count=failures, last_failed_login_at=now)
-    assert signin.wait_seconds(user, now) == wait
+    assert throttle.wait_seconds(throttle.Scope(scope), failures, now, now) == wait
+    # A counter is forgotten a day after its last failure.
+    day_ago = now - timedelta(days=1, seconds=1)
+    assert throttle.wait_seconds(throttle.Scope(scope), failures, day_ago, now) == 0
 
 
-def test_one_hundred_failures_lock_the_account_until_a_password_reset(
-    app: Flask, client: FlaskClient, hashes: list[str]
+def test_strangers_everywhere_cannot_keep_the_learner_out_of_their_own_browser(
+    app: Flask, clock: list
 ) -> None:
     make_user(app)
-    set_failures(app, 99, seconds_ago=3600)
-    response = sign_in(client, password="the hundredth guess")
-    assert LOCKED_MESSAGE in text(response)
-    assert "reset your password" in text(response)
-    assert len(hashes) == 1
+    own = app.test_client()
+    assert sign_in(own).status_code == 302  # an earlier sign-in gives the device cookie
+    own.post("/auth/logout")
+    cookie = own.get_cookie("device")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Strict"
 
-    # Locked: the right password is refused without being checked, now and much later.
-    set_failures(app, 100, seconds_ago=30 * 24 * 3600)
-    assert LOCKED_MESSAGE in text(sign_in(client))
-    assert len(hashes) == 1
-    with app.app_context():
-        user = db.session.get(User, 1)
-        assert user.locked_until is not None and user.locked_until > utcnow()
-        event = db.session.scalar(select(AuditEvent))
-        assert (event.action, event.subject_id, event.actor_id) == (
-            "auth.account_locked",
-            "1",
-            None,
-        )
-        token = resets.make_reset_token(user)
+    # 150 wrong guesses from 30 addresses, one of them the learner's own (a shared office).
+    for n in range(150):
+        sign_in(app.test_client(), password=f"guess {n}", ip=f"198.51.100.{n % 30}")
+    assert WAIT_MESSAGE in text(sign_in(app.test_client(), ip="203.0.113.9"))
 
-    # A password reset unlocks it.
-    response = client.post(f"/auth/reset/{token}", data={"new_password": "a fresh start today"})
-    assert response.status_code == 302
-    assert sign_in(client, password="a fresh start today").status_code == 302
+    # The learner's own browser signs in at once, even from the guessers' address.
+    assert sign_in(own, ip="198.51.100.0").status_code == 302
     with app.app_context():
-        user = db.session.get(User, 1)
-        assert (user.failed_login_count, user.locked_until) == (0, None)
+        events = db.session.scalars(select(AuditEvent.action)).all()
+        assert "auth.sign_in_throttled" in events  # admins can see the attack
+
+    # No number of failures locks the account: a new browser gets in once the wait ends.
+    clock[0] += throttle.MAX_WAIT + timedelta(seconds=1)
+    assert sign_in(app.test_client(), ip="203.0.113.9").status_code == 302
+
+
+def test_a_trusted_browser_that_keeps_failing_is_counted_like_any_other(
+    app: Flask, hashes: list[str], clock: list
+) -> None:
+    make_user(app)
+    own = app.test_client()
+    sign_in(own)
+    own.post("/auth/logout")
+    for _ in range(5):  # its own five, which hold up no one else
+        assert WRONG_MESSAGE in text(sign_in(own, password="a wrong guess"))
+    with app.app_context():
+        assert sign_in_failures("ana@example.com") == 0
+    for _ in range(5):  # then the address pair's five
+        assert WRONG_MESSAGE in text(sign_in(own, password="a wrong guess"))
+    assert WAIT_MESSAGE in text(sign_in(own))
+    assert len(hashes) == 11
+
+
+def test_a_forged_or_foreign_device_cookie_is_ignored(app: Flask) -> None:
+    make_user(app)
+    other = make_user(app, email="ben@example.com")
+    bens = app.test_client()
+    sign_in(bens, email="ben@example.com")
+    cookie = bens.get_cookie("device").value
+    set_failures(app, "pair", 5, seconds_ago=0)
+    for value in (cookie, cookie[:-2] + "xx", "[[1, \"guessed\"]]"):
+        stranger = app.test_client()
+        stranger.set_cookie("device", value)
+        assert WAIT_MESSAGE in text(sign_in(stranger)), value  # Ben's cookie is not Ana's
+    assert other == 2
+
+
+def test_unknown_and_known_addresses_get_the_same_answers_and_the_same_work(
+    app: Flask, hashes: list[str], clock: list
+) -> None:
+    make_user(app)
+    answers = {}
+    for email in ("ana@example.com", "nobody@example.com"):
+        client, seen = app.test_client(), []
+        for _ in range(7):
+            before = len(hashes)
+            response = sign_in(client, email=email, password="a wrong guess")
+            message = re.sub(r"wait \d+ \w+", "wait N", text(response))
+            seen.append((response.status_code, WRONG_MESSAGE in message,
+                         WAIT_MESSAGE in message, len(hashes) - before))
+        answers[email] = seen
+    assert answers["ana@example.com"] == answers["nobody@example.com"]
+    assert [hashed for *_, hashed in answers["nobody@example.com"]] == [1] * 5 + [0, 0]
 
 
 def test_wrong_current_passwords_count_towards_the_throttle(
-    app: Flask, client: FlaskClient, hashes: list[str]
+    app: Flask, hashes: list[str], clock: list
 ) -> None:
     make_user(app)
+    client = app.test_client()
     assert sign_in(client).status_code == 302
+    client.delete_cookie("device")  # a stolen session, without the learner's device cookie
     for _ in range(5):
         response = client.post(
             "/auth/password",
@@ -172,36 +240,48 @@ def test_wrong_current_passwords_count_towards_the_throttle(
     assert len(hashes) == 6  # the sign-in and five wrong guesses; none during the wait
 
 
+def test_a_completed_password_reset_trusts_the_browser_that_used_the_link(app: Flask) -> None:
+    from course.auth import resets
+
+    make_user(app)
+    set_failures(app, "account", 40, seconds_ago=0)
+    browser = app.test_client()
+    assert WAIT_MESSAGE in text(sign_in(browser))
+    with app.app_context():
+        token = resets.make_reset_token(db.session.get(User, 1))
+    response = browser.post(f"/auth/reset/{token}", data={"new_password": "a fresh start today"})
+    assert response.status_code == 302
+    assert sign_in(browser, password="a fresh start today").status_code == 302
+
+
 def test_too_many_sign_ins_from_one_address_get_429(make_app: Callable[..., Flask]) -> None:
     app = make_app(RATELIMIT_ENABLED=True, WTF_CSRF_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     make_user(app)
     make_user(app, email="ben@example.com")
+    own = app.test_client()
+    token = csrf_token_in(text(own.get("/auth/login")))
+    assert sign_in(own, csrf_token=token).status_code == 302  # Ana's browser, trusted
+    own.delete_cookie("session")  # closed; the device cookie stays
     client = app.test_client()
     page = text(client.get("/auth/login"))
     token = csrf_token_in(page)
 
-    for _ in range(3):
+    for _ in range(2):
         assert WRONG_MESSAGE in text(sign_in(client, password="guess", csrf_token=token))
     response = sign_in(client, csrf_token=token)
     assert response.status_code == 429
     assert "Too many attempts" in text(response)
     # Another account from the same address is refused too; reading the page is not.
-    response = client.post(
-        "/auth/login",
-        data={"email": "ben@example.com", "password": PASSWORD, "csrf_token": token},
-    )
+    response = sign_in(client, email="ben@example.com", csrf_token=token)
     assert response.status_code == 429
     assert client.get("/auth/login").status_code == 200
-    # A different address is not affected.
+    # A different address is not affected, and neither is Ana's own browser.
     other = app.test_client()
-    page = text(other.get("/auth/login"))
-    token = csrf_token_in(page)
-    response = other.post(
-        "/auth/login",
-        data={"email": "ben@example.com", "password": PASSWORD, "csrf_token": token},
-        environ_base={"REMOTE_ADDR": "127.0.0.2"},
-    )
+    token = csrf_token_in(text(other.get("/auth/login")))
+    response = sign_in(other, email="ben@example.com", csrf_token=token, ip="127.0.0.2")
     assert response.status_code == 302
+    token = csrf_token_in(text(own.get("/auth/login")))
+    assert sign_in(own, csrf_token=token).status_code == 302
 
 
 # -- the password is checked outside the write transaction ----------------------------
@@ -255,19 +335,23 @@ def test_a_password_changed_while_the_old_one_was_checked_does_not_sign_in(
     response = sign_in(client)
     assert WRONG_MESSAGE in text(response)
     with app.app_context():
-        assert db.session.get(User, 1).failed_login_count == 0  # not the person's mistake
+        assert sign_in_failures("ana@example.com") == 0  # not the person's mistake
 
 
-def test_an_account_locked_while_the_password_was_checked_stays_locked(
+def test_an_attempt_that_finished_hashing_after_the_wait_began_is_refused(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_user(app)
 
-    locked_by_parallel_failures = _update_account_elsewhere(
-        failed_login_count=100, locked_until=signin.LOCKED_UNTIL_RESET
-    )
-    _while_hashing(monkeypatch, locked_by_parallel_failures)
+    def parallel_guesses_reach_the_limit() -> None:
+        with app.app_context():
+            key = throttle.key(throttle.Scope.PAIR, "ana@example.com", "127.0.0.1")
+            for _ in range(5):
+                throttle.record_failure(key, utcnow())
+            db.session.commit()
+
+    _while_hashing(monkeypatch, parallel_guesses_reach_the_limit)
     response = sign_in(client)  # the right password, but too late
-    assert LOCKED_MESSAGE in text(response)
+    assert WAIT_MESSAGE in text(response)
     with client.session_transaction() as session:
         assert "_user_id" not in session

@@ -74,10 +74,12 @@ def _cookie(set_cookies: list[str], name: str) -> dict[str, str | bool]:
     return attributes
 
 
-def _assert_host_only_secure(cookie: dict[str, str | bool], what: str) -> None:
+def _assert_host_only_secure(
+    cookie: dict[str, str | bool], what: str, samesite: str = "Lax"
+) -> None:
     assert cookie.get("secure") is True, what
     assert cookie.get("httponly") is True, what
-    assert cookie.get("samesite") == "Lax", what
+    assert cookie.get("samesite") == samesite, what
     assert cookie.get("path") == "/", what  # a __Host- cookie needs Path=/ and no Domain
     assert "domain" not in cookie, what
 
@@ -113,6 +115,8 @@ def test_production_cookies_are_host_only_secure_httponly_and_lax(production_app
     remember = _cookie(set_cookies, "__Host-remember")
     _assert_host_only_secure(session, "session cookie")
     _assert_host_only_secure(remember, "remember cookie")
+    device = _cookie(set_cookies, "__Host-device")  # marks a browser that signed in before
+    _assert_host_only_secure(device, "device cookie", samesite="Strict")
     assert "max-age" not in session and "expires" not in session  # ends with the browser
     expires = parsedate_to_datetime(str(remember["expires"]))
     assert timedelta(days=29) < expires - datetime.now(UTC) <= timedelta(days=30)

@@ -1,0 +1,122 @@
+"""Failed password checks, counted so that guessing slows down but no one is locked out.
+
+Three counters, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies":
+
+- ``pair``: an e-mail address tried from one network address. One guesser slows down
+  after a few failures without affecting anyone else.
+- ``account``: an e-mail address tried from browsers it has never signed in from, from
+  any address. Many guessers together slow down too, but the learner's own browser (one
+  holding a device cookie from an earlier sign-in) is not counted here and not held up.
+- ``device``: one such trusted browser. If it fails too often it is trusted no longer
+  for a while, and is counted like any other browser.
+
+After ``FREE_FAILURES`` of its scope, each attempt on a key must wait 1, 2, 4 ... seconds
+after the last failure, at most ``MAX_WAIT``. Nothing ever locks an account: a counter
+is forgotten a day after its last failure, and a successful check clears it. Unknown
+e-mail addresses are counted exactly like known ones, so the answers give nothing away.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from course.extensions import db
+from course.models import SignInThrottle
+
+
+class Scope(enum.StrEnum):
+    """What a counter counts (see the module's docstring)."""
+
+    PAIR = "pair"
+    ACCOUNT = "account"
+    DEVICE = "device"
+
+
+#: Failures allowed on a key before each new attempt has to wait.
+FREE_FAILURES = {Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5}
+#: The longest wait between attempts.
+MAX_WAIT = timedelta(minutes=15)
+#: A counter with no failure for this long starts again from nothing.
+FORGET_AFTER = timedelta(days=1)
+
+Key = tuple[Scope, str]
+
+
+def key(scope: Scope, *parts: str) -> Key:
+    """Return the counter key for what ``parts`` name (an e-mail, an address, a token)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    material = "\0".join((scope.value, *parts)).encode()
+    return scope, hmac.new(secret, material, hashlib.sha256).hexdigest()
+
+
+def wait_seconds(scope: Scope, failures: int, last_failed_at: datetime, now: datetime) -> int:
+    """Return how long an attempt on a key with this record must still wait (0: none)."""
+    free = FREE_FAILURES[scope]
+    if failures < free or now - last_failed_at > FORGET_AFTER:
+        return 0
+    delay = min(2 ** min(failures - free, 20), MAX_WAIT.total_seconds())
+    remaining = (last_failed_at + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def waits(keys: Iterable[Key], now: datetime) -> dict[Scope, int]:
+    """Return the wait of each key's scope (0 for a key with no failures), in one query."""
+    keys = list(keys)
+    found = {scope: 0 for scope, _ in keys}
+    if not keys:
+        return found
+    rows = db.session.execute(
+        select(SignInThrottle.scope, SignInThrottle.failures, SignInThrottle.last_failed_at)
+        .where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(keys))
+    )
+    for scope, failures, last_failed_at in rows:
+        scope = Scope(scope)
+        found[scope] = max(found[scope], wait_seconds(scope, failures, last_failed_at, now))
+    return found
+
+
+def record_failure(counter: Key, now: datetime) -> int:
+    """Count a failure on a key, in one statement; return its failures so far."""
+    scope, digest = counter
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SignInThrottle).values(
+        scope=scope.value, key=digest, failures=1, last_failed_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[SignInThrottle.scope, SignInThrottle.key],
+        set_={
+            "failures": case(
+                (SignInThrottle.last_failed_at < now - FORGET_AFTER, 1),
+                else_=SignInThrottle.failures + 1,
+            ),
+            "last_failed_at": now,
+        },
+    ).returning(SignInThrottle.failures)
+    return int(db.session.execute(statement).scalar_one())
+
+
+def clear(keys: Iterable[Key]) -> None:
+    """Forget the failures on these keys (a password was proven)."""
+    keys = list(keys)
+    if keys:
+        db.session.execute(
+            delete(SignInThrottle).where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(keys))
+        )
+
+
+def purge_forgotten(now: datetime) -> int:
+    """Delete counters with no failure for ``FORGET_AFTER``; return how many went."""
+    result = db.session.execute(
+        delete(SignInThrottle).where(SignInThrottle.last_failed_at < now - FORGET_AFTER)
+    )
+    return result.rowcount or 0
