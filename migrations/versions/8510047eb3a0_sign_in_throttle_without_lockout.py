@@ -4,7 +4,7 @@ The per-account failure count and the lock after 100 failures go: a stranger cou
 any learner out. Accounts locked by the old rule are unlocked by this upgrade.
 
 Revision ID: 8510047eb3a0
-Revises: e5b2c8a41d07
+Revises: f364d1f4f283
 Create Date: 2026-12-02 06:51:34.647556
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8510047eb3a0'
-down_revision = 'e5b2c8a41d07'
+down_revision = 'f364d1f4f283'
 branch_labels = None
 depends_on = None
 
