@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -94,13 +97,13 @@ def test_the_log_is_copied_back_after_the_writers_lock_is_let_go(app, monkeypatc
         other = WriterLock(lock_path_for(db.engine.url.database))
         seen = []
 
-        def probe_then_checkpoint(dbapi_conn):
+        def probe_then_checkpoint(dbapi_conn, mode="PASSIVE"):
             # Another writer can take the lock while the pages are copied back.
             prober = threading.Thread(target=lambda: seen.append(other.acquire(soon(0.05))))
             prober.start()
             prober.join(2)
             other.release()
-            result = real_checkpoint(dbapi_conn)
+            result = real_checkpoint(dbapi_conn, mode)
             seen.append(result)
             return result
 
@@ -108,7 +111,7 @@ def test_the_log_is_copied_back_after_the_writers_lock_is_let_go(app, monkeypatc
         assert db.session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
         real_checkpoint = course_sqlite.checkpoint
         monkeypatch.setattr(course_sqlite, "checkpoint", probe_then_checkpoint)
-        monkeypatch.setattr(CheckpointSchedule, "due", lambda self: True)  # timing: test below
+        monkeypatch.setattr(CheckpointSchedule, "due", lambda self: "PASSIVE")  # timing: test below
         db.session.execute(text("CREATE TABLE IF NOT EXISTS note (body TEXT)"))
         db.session.execute(text("INSERT INTO note VALUES ('copied back')"))
         db.session.commit()
@@ -122,8 +125,40 @@ def test_checkpoints_come_every_hundred_commits_or_five_seconds():
     now = [1000.0]
     schedule = CheckpointSchedule(every_commits=100, every_seconds=5.0, clock=lambda: now[0])
     assert schedule.due()  # the first write of a process
-    assert [schedule.due() for _ in range(100)].count(True) == 1  # the hundredth commit
+    assert [schedule.due() for _ in range(100)].count("PASSIVE") == 1  # the hundredth commit
     now[0] += 4.9
     assert not schedule.due()
     now[0] += 0.2
-    assert schedule.due()  # five seconds on, even after few commits
+    assert schedule.due() == "PASSIVE"  # five seconds on, even after few commits
+    schedule.saw((0, 1024, 1000))  # the log has grown past the limit: the next one empties it
+    now[0] += 5
+    assert schedule.due() == "TRUNCATE"
+    schedule.saw((0, 0, 0))
+    now[0] += 5
+    assert schedule.due() == "PASSIVE"
+
+
+NO_FCNTL = """
+import sys
+sys.modules["fcntl"] = None  # as on Windows: importing it fails
+from sqlalchemy import text
+from course import create_app
+from course.extensions import db
+from course.writelock import lock_path_for
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1]})
+with app.app_context():
+    db.session.execute(text("CREATE TABLE note (body TEXT)"))
+    db.session.execute(text("INSERT INTO note VALUES ('saved')"))
+    db.session.commit()
+    print(lock_path_for(sys.argv[1]), db.session.execute(text("SELECT body FROM note")).scalar())
+"""
+
+
+def test_the_app_imports_and_writes_on_a_platform_without_fcntl(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", NO_FCNTL, str(tmp_path / "plain.db")],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["None", "saved"]  # no lock file: SQLite's lock alone
+    assert not (tmp_path / "plain.db-writer.lock").exists()
