@@ -47,6 +47,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from http_load import run_python, run_wrk  # noqa: E402  (beside this file)
+from proc_cpu import cpu_ticks  # noqa: E402
+
+from tests.live_servers import children_of  # noqa: E402
+
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 PASSWORD = "bench learner walks the dog"
 EMAIL = "bench-learner@example.org"
@@ -57,6 +62,7 @@ BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
 # which no real browser's session does.
 USER_AGENT = "bench-learn"
 FLOOR_PATH = "/_bench/signed-in-floor"
+NO_WRITER_LOCK_ENV = "BENCH_NO_WRITER_LOCK"
 
 
 def bare_app():
@@ -85,6 +91,10 @@ def course_app():
 
     from course import create_app
 
+    if os.environ.get(NO_WRITER_LOCK_ENV):
+        import course.sqlite
+
+        course.sqlite.lock_path_for = lambda database: None  # SQLite's busy handler alone
     app = create_app()
     body: list[bytes] = []  # read at the first request: the file is written after sign-in
 
@@ -237,6 +247,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=3, help="goals judged on the median")
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
+    parser.add_argument("--no-writer-lock", action="store_true",
+                        help="leave out the writers' lock file (to measure what it brings)")
     args = parser.parse_args()
     if args.seconds >= 55:
         parser.error("--seconds must stay under a minute: the replayed session cookie would "
@@ -259,6 +271,8 @@ def main() -> None:
             "RATELIMIT_ENABLED": "0",
             "CONTENT_DIR": info["content_dir"],
         }
+        if args.no_writer_lock:
+            env[NO_WRITER_LOCK_ENV] = "1"
         lesson_path = f"/courses/{info['slug']}/lessons/{info['lesson']}"
         servers = []
         try:
@@ -288,9 +302,13 @@ def main() -> None:
             load(app_url + lesson_path, warm, session, None, root)
             load(app_url + FLOOR_PATH, warm, session, None, root)
 
+            pids = (
+                [bare_process.pid, *children_of(bare_process.pid)],
+                [app_process.pid, *children_of(app_process.pid)],
+            )
             rounds = [
                 measure_round(load, args, info, (bare_url, app_url, lesson_path), session,
-                              json_headers, post, root)
+                              json_headers, post, root, pids)
                 for _ in range(args.rounds)
             ]
         finally:
@@ -304,6 +322,7 @@ def main() -> None:
         f"bench_learn: {args.package.name}, lesson {args.lesson} ({info['lesson']}, "
         f"{len(body):,} bytes); gunicorn {args.workers} sync workers; {generator}, "
         f"{args.connections} connections, {args.seconds:g} s each, {args.rounds} round(s)"
+        + (", without the writers' lock file" if args.no_writer_lock else "")
     )
     print(
         f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
@@ -311,14 +330,19 @@ def main() -> None:
     )
     if cookie_rewritten:
         print("warning: the session cookie is rewritten on every page view (not steady)")
-    print(f"{'':40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"{'':40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU ms/req':>12}")
     for number, figures in enumerate(rounds, 1):
         for label, key in LABELS:
             row = figures[key]
             print(
                 f"{f'{number}: {label}':40}{row['rps']:9.1f}{row['p50_ms']:9.2f}"
-                f"{row['p99_ms']:9.2f}{row['errors']:8d}"
+                f"{row['p99_ms']:9.2f}{row['errors']:8d}{row['cpu_ms']:12.2f}"
             )
+    cpu = {key: statistics.median(r[key]["cpu_ms"] for r in rounds) for _, key in LABELS}
+    print(
+        "server CPU per request (all gunicorn processes, /proc), median of rounds: "
+        + ", ".join(f"{key} {value:.2f} ms" for key, value in cpu.items())
+    )
     ratio = statistics.median(r["lesson"]["rps"] / r["bare"]["rps"] for r in rounds)
     p99 = statistics.median(r["lesson"]["p99_ms"] for r in rounds)
     saves = statistics.median(r["saves_per_second"] for r in rounds)
@@ -350,20 +374,31 @@ LABELS = (
 )
 
 
-def measure_round(load, args, info, urls, session, json_headers, post, root) -> dict:
+def with_cpu(pids: list[int], run) -> dict:
+    """Run one load; add the servers' CPU milliseconds per request (from /proc) to it."""
+    before = cpu_ticks(pids)
+    figures = run()
+    figures["cpu_ms"] = (cpu_ticks(pids) - before) * TICK_MS / max(1, figures["requests"])
+    return figures
+
+
+def measure_round(load, args, info, urls, session, json_headers, post, root, pids) -> dict:
     """Load the bare route, the lesson page and the saves in turn; return their figures."""
     bare_url, app_url, lesson_path = urls
-    bare = load(bare_url + "/", args, {}, None, root)
+    bare_pids, app_pids = pids
+    bare = with_cpu(bare_pids, lambda: load(bare_url + "/", args, {}, None, root))
     refresh_cookie(app_url, session)
-    floor = load(app_url + FLOOR_PATH, args, session, None, root)
+    floor = with_cpu(app_pids, lambda: load(app_url + FLOOR_PATH, args, session, None, root))
     refresh_cookie(app_url, session)
-    lesson = load(app_url + lesson_path, args, session, None, root)
+    lesson = with_cpu(app_pids, lambda: load(app_url + lesson_path, args, session, None, root))
     before = stored_answers(info["database_url"])
     # Fresh submission keys each round: a repeated key is a retry, stored once by design.
     post = {**post, "RUN": secrets.token_hex(4)}
     refresh_cookie(app_url, session)
     json_headers["Cookie"] = session["Cookie"]
-    saves = load(app_url + post["PATH"], args, json_headers, post, root)
+    saves = with_cpu(
+        app_pids, lambda: load(app_url + post["PATH"], args, json_headers, post, root)
+    )
     stored = stored_answers(info["database_url"]) - before
     return {
         "bare": bare,
