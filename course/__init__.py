@@ -82,6 +82,10 @@ def _configure_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(app, db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            from course import postgres
+
+            postgres.init_app(app)
 
     @app.before_request
     def _start_from_the_database() -> None:

@@ -37,7 +37,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "SQLite file in the instance folder"; the factory fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ping before each use of a pooled connection (a round trip every request): a
+    # connection is replaced after half an hour, and one that a restarted database server
+    # dropped fails one request, which the client is asked to send again (course/errors.py).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False, "pool_recycle": 1800}
     # A web request's write waits this long for SQLite's lock, then gets a "busy" page.
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 2000)
     CONTENT_DIR = os.environ.get("CONTENT_DIR", "content")

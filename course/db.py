@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -38,9 +39,11 @@ def is_busy_error(exc: BaseException) -> bool:
             return code & 0xFF in _SQLITE_BUSY_CODES
         return "locked" in str(orig) or "readonly" in str(orig)
     state = getattr(orig, "sqlstate", None)
-    if isinstance(state, str):
-        return state.startswith("08") or state in _POSTGRES_BUSY_STATES
-    return bool(getattr(exc, "connection_invalidated", False))
+    if isinstance(state, str) and (state.startswith("08") or state in _POSTGRES_BUSY_STATES):
+        return True
+    # PostgreSQL's "operational" errors are the server's state, not the SQL: it is down,
+    # starting, out of connections or disk.
+    return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", 0))
 
 
 def utcnow() -> datetime:
@@ -118,7 +121,7 @@ def write_transaction(
     commit_on: type[BaseException] | tuple[type[BaseException], ...] = (),
     brief_wait: bool = False,
 ) -> Iterator[None]:
-    """End the current (read) transaction, run the block in a write transaction, commit.
+    """Run the block in a write transaction and commit (on SQLite: a new transaction).
 
     An exception rolls the block back, except those in ``commit_on``: refusals that
     still record something (a wrong password counts towards the throttle) commit first.
@@ -127,7 +130,10 @@ def write_transaction(
     """
     from course.extensions import db
 
-    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        # End the read transaction: the write one begins with SQLite's lock. PostgreSQL
+        # goes on in the same transaction, on the same connection (one checkout).
+        db.session.commit()
     previous = g.get("writes") if has_request_context() else None
     if has_request_context():
         g.writes = True

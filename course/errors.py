@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -12,6 +12,8 @@ from course.extensions import db
 
 #: Seconds a client is asked to wait before sending a refused write again.
 RETRY_AFTER_SECONDS = 5
+# Methods a 307 makes the browser send again as they were (body included).
+_RESENDABLE = frozenset({"GET", "HEAD", "POST"})
 
 
 def init_app(app: Flask) -> None:
@@ -37,6 +39,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):
+        if exc.connection_invalidated and request.method in _RESENDABLE:
+            return stale_connection(exc)
         if is_busy_error(exc):
             return busy_response(exc)
         return server_error(exc)
@@ -46,6 +50,22 @@ def init_app(app: Flask) -> None:
         app.logger.exception("Unhandled error: %s", exc)
         db.session.rollback()
         return render_template("errors/error.html", error=None), 500
+
+
+def stale_connection(exc: DBAPIError):
+    """Have the client send the request again: the pool's connections were just replaced.
+
+    Pooled connections are not pinged before use, so after the database server restarted
+    (or killed a connection) the first request on each old one fails. SQLAlchemy has
+    then discarded every connection of the pool; a 307 makes the browser (or fetch) send
+    the very same request again, which gets a fresh connection. Whatever that request
+    stores is stored once: a transaction on a dropped connection never committed, and
+    every form that stores something may be sent twice.
+    """
+    db.session.rollback()
+    current_app.logger.warning("Database connection lost; %s %s sent again (%s)",
+                               request.method, request.path, exc.orig)
+    return redirect(request.full_path.rstrip("?"), 307)
 
 
 def busy_response(exc: Exception):

@@ -1,0 +1,90 @@
+"""PostgreSQL: statements get prepared, a dropped connection costs one resent request,
+and a save checks one connection out of the pool."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select, text
+
+from course.extensions import db
+from course.models import CheckResponse, Course
+from tests.course.journey import correct_keys
+
+
+@pytest.fixture(autouse=True)
+def postgres_only(app: Flask) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's connections (run with TEST_DATABASE_URL)")
+
+
+def kill_the_apps_connections(app: Flask) -> int:
+    """Terminate every server process serving the test database but this one, as a
+    restart of the database server would; return how many there were."""
+    with app.app_context():
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
+
+
+def first_check(app: Flask):
+    with app.app_context():
+        lesson = db.session.scalar(select(Course).where(Course.slug == "minimal")).live_lessons[0]
+        check = lesson.live_checks[0]
+        return f"/courses/minimal/lessons/{lesson.slug}/checks/{check.key}", correct_keys(check)
+
+
+def test_pages_that_only_read_let_statements_be_prepared(app: Flask, ready: FlaskClient) -> None:
+    for _ in range(8):  # psycopg prepares a statement on its fifth run on a connection
+        assert ready.get("/courses/minimal").status_code == 200
+    with app.app_context():
+        prepared = db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+    # Each page view used to end with ROLLBACK, which makes psycopg forget them all.
+    assert prepared > 0
+
+
+def test_a_dropped_connection_costs_one_resent_request(app: Flask, ready: FlaskClient) -> None:
+    assert ready.get("/courses/minimal").status_code == 200  # a connection in the pool
+    assert kill_the_apps_connections(app) >= 1
+    first = ready.get("/courses/minimal")
+    assert first.status_code == 307 and first.location.endswith("/courses/minimal")
+    assert ready.get(first.location).status_code == 200
+
+
+def test_an_answer_sent_on_a_dropped_connection_is_sent_again_and_stored_once(
+    app: Flask, ready: FlaskClient
+) -> None:
+    url, keys = first_check(app)
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(CheckResponse))
+    assert ready.get("/courses/minimal").status_code == 200
+    kill_the_apps_connections(app)
+    data = {"choice": keys, "submission_key": "resent-after-restart"}
+    response = ready.post(url, data=data, follow_redirects=True)
+    assert response.status_code == 200
+    assert [r.status_code for r in response.history] == [307, 303]
+    with app.app_context():
+        after = db.session.scalar(select(func.count()).select_from(CheckResponse))
+    assert after == before + 1
+
+
+def test_a_save_checks_out_one_connection(app: Flask, ready: FlaskClient) -> None:
+    url, keys = first_check(app)
+    checkouts = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: checkouts.append(1)  # noqa: E731
+    event.listen(engine, "checkout", listener)
+    try:
+        response = ready.post(url, data={"choice": keys, "submission_key": "one-checkout"})
+    finally:
+        event.remove(engine, "checkout", listener)
+    assert response.status_code == 303
+    assert len(checkouts) == 1  # write_transaction() used to end the read one and check out anew
