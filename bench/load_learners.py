@@ -2,11 +2,14 @@
 
 Usage:
   python bench/load_learners.py [--learners 1000,5000,10000,20000] [--think 30,90]
-      [--warmup 60] [--duration 180] [--database sqlite|postgresql] [--workers 3]
+      [--warmup 60] [--duration 180] [--database sqlite|postgresql|sqlite,postgresql]
+      [--workers 3]
       [--threads 1] [--until-fail] [--json results.json]
 
 For each level (a number of learners) the script makes a fresh database (an SQLite file,
-or with ``--database postgresql`` a fresh database next to ``PG_TEST_URL``), imports the
+or with ``--database postgresql`` a fresh database next to ``PG_TEST_URL``; with
+``sqlite,postgresql`` each level runs on both in turn, and the app + database CPU per
+request of the two is compared at the end), imports the
 course in content/, seeds the learners and starts gunicorn on a loopback port. Each
 simulated learner is somewhere in the course: a uniformly drawn number of lessons is
 already done (the rows are seeded), and from there the learner reads a lesson, answers
@@ -198,6 +201,7 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
 
 @dataclass
 class Level:
+    database: str
     learners: int
     requests: int
     rate: float
@@ -249,12 +253,12 @@ async def _drive(plan: Plan, seeded: Seeded, cookies: tuple[str, list[str]], log
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def run_level(args: argparse.Namespace, count: int) -> Level:
-    """Seed, serve and load one level; return its figures."""
+def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
+    """Seed, serve and load one level on one database; return its figures."""
     with tempfile.TemporaryDirectory(prefix="load-learners-") as tmp:
         root = Path(tmp)
         secret = secrets.token_urlsafe(32)
-        if args.database == "postgresql":
+        if database == "postgresql":
             context = fresh_postgres_database(args.pg_url, "ce_bench")
         else:
             context = _nullcontext(f"sqlite:///{root / 'course.db'}")
@@ -283,14 +287,14 @@ def run_level(args: argparse.Namespace, count: int) -> Level:
 
                 def mark(label: str) -> None:
                     pids = [server.process.pid, *server.worker_pids()]
-                    database = urlsplit(database_url).path.lstrip("/")
+                    name = urlsplit(database_url).path.lstrip("/")
                     if label == "start":
-                        same_priority(postgres_pids(database))
+                        same_priority(postgres_pids(name))
                     marks[label] = (
                         machine_ticks(),
                         resource.getrusage(resource.RUSAGE_SELF),
                         cpu_ticks(pids),
-                        cpu_ticks(postgres_pids(database if args.database != "sqlite" else None)),
+                        cpu_ticks(postgres_pids(name if database != "sqlite" else None)),
                         time.monotonic(),
                     )
 
@@ -315,6 +319,7 @@ def run_level(args: argparse.Namespace, count: int) -> Level:
             for kind, values in sorted(stats.latencies.items())
         }
         return Level(
+            database=database,
             learners=count,
             requests=len(all_latencies),
             rate=len(all_latencies) / args.duration,
@@ -351,7 +356,12 @@ def main() -> None:
     parser.add_argument("--think", default="30,90", help="think time range in seconds")
     parser.add_argument("--warmup", type=float, default=60.0)
     parser.add_argument("--duration", type=float, default=180.0)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite, postgresql, or both (sqlite,postgresql): each level on each in turn, "
+        "with the CPU per request of PostgreSQL's app and server processes against SQLite's",
+    )
     parser.add_argument("--pg-url", default=os.environ.get("PG_TEST_URL"))
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
@@ -359,7 +369,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.think = tuple(float(v) for v in args.think.split(","))
-    if args.database == "postgresql" and not args.pg_url:
+    databases = args.database.split(",")
+    if not set(databases) <= {"sqlite", "postgresql"}:
+        parser.error("--database takes sqlite, postgresql or sqlite,postgresql")
+    if "postgresql" in databases and not args.pg_url:
         parser.error("--database postgresql needs --pg-url or PG_TEST_URL")
     limit = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limit[1], limit[1]))
@@ -367,19 +380,21 @@ def main() -> None:
     kind = "gthread" if args.threads > 1 else "sync"
     print(
         f"gunicorn {args.workers} {kind} worker(s) x {args.threads} thread(s), "
-        f"{args.database}; think {args.think[0]:g}-{args.think[1]:g} s; "
+        f"{' then '.join(databases)}; think {args.think[0]:g}-{args.think[1]:g} s; "
         f"{args.warmup:g} s warm-up + {args.duration:g} s measured per level",
         flush=True,
     )
     header = (
-        f"{'learners':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'database':>10} {'learners':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'errors':>6} {'cpu %':>6} {'gen %':>6} {'app %':>6} {'db %':>6} {'ms/req':>6} "
         f"{'steal%':>6}"
     )
     results = []
-    for count in (int(v) for v in args.learners.split(",")):
-        print(f"- {count} learners", flush=True)
-        level = run_level(args, count)
+    for count, database in (
+        (int(v), database) for v in args.learners.split(",") for database in databases
+    ):
+        print(f"- {count} learners, {database}", flush=True)
+        level = run_level(args, count, database)
         results.append(level)
         slow = sorted(level.by_kind.items(), key=lambda kv: -kv[1]["p95"])[:4]
         print("  slowest p95: " + ", ".join(f"{k} {v['p95']:.0f} ms (n={v['n']})" for k, v in slow))
@@ -393,13 +408,20 @@ def main() -> None:
     print("\n" + header)
     for level in results:
         print(_row(level) + ("" if level.passed else "  <- over the limit"))
+    if len(databases) == 2:
+        print("\napp + database CPU per request, PostgreSQL / SQLite, same mix and level:")
+        for lite, pg in zip(results[::2], results[1::2], strict=False):
+            ratio = pg.cpu_ms_per_request / lite.cpu_ms_per_request
+            print(f"  {lite.learners} learners: {pg.cpu_ms_per_request:.2f} / "
+                  f"{lite.cpu_ms_per_request:.2f} ms = {ratio:.2f}x")
     if args.json:
         args.json.write_text(json.dumps([level.__dict__ for level in results], indent=2))
 
 
 def _row(level: Level) -> str:
     return (
-        f"{level.learners:>8} {level.rate:>7.1f} {level.p50:>7.1f} {level.p95:>7.1f} "
+        f"{level.database:>10} {level.learners:>8} {level.rate:>7.1f} {level.p50:>7.1f} "
+        f"{level.p95:>7.1f} "
         f"{level.p99:>7.1f} {level.errors:>6} {level.cpu_total:>6.0f} "
         f"{level.cpu_generator:>6.0f} {level.cpu_server:>6.0f} {level.cpu_database:>6.0f} "
         f"{level.cpu_ms_per_request:>6.1f} {level.cpu_stolen:>6.0f}"
