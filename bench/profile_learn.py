@@ -1,0 +1,171 @@
+"""Profile the signed-in lesson page in-process: where its CPU goes, by function.
+
+Usage: python bench/profile_learn.py [--requests 2000] [--lesson 1] [--top 25]
+                                     [--sort tottime|cumulative] [--out lesson.prof]
+
+Makes a fresh SQLite database with content/running-behavior imported and one enrolled,
+signed-in learner (CSRF on), warms up, then runs the lesson page through Flask's test
+client under cProfile. Prints the CPU per request (``time.process_time``, profiler off
+and on) and the functions that use most of it, grouped by package as well, so a change
+to the hot path can be checked before and after. The profiler roughly doubles the cost
+of each Python call, so read shares, not absolute times, from its table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PACKAGE = ROOT / "content" / "running-behavior"
+PASSWORD = "profile learner reads slowly"
+
+
+def prepare(root: Path, lesson_number: int):
+    """Return an app, a signed-in test client and the lesson's path."""
+    import shutil
+
+    from sqlalchemy import select
+
+    import lessons
+    from course import create_app
+    from course.extensions import db
+    from course.learn.services import enrol
+    from course.models import Course
+    from course.packages import import_package
+    from course.users import create_user
+
+    shutil.copytree(PACKAGE, root / "content" / PACKAGE.name)
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'profile.db'}",
+            "CONTENT_DIR": str(root / "content"),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        course = import_package(lessons.load_package(root / "content" / PACKAGE.name)).course
+        user = create_user(email="profile@example.org", password=PASSWORD, full_name="P L")
+        enrol(user, course)
+        db.session.commit()
+        course = db.session.scalar(select(Course).where(Course.slug == course.slug))
+        path = f"/courses/{course.slug}/lessons/{course.live_lessons[lesson_number - 1].slug}"
+        db.session.remove()
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    client.post(
+        "/auth/login",
+        data={"csrf_token": token, "email": "profile@example.org", "password": PASSWORD},
+    )
+    assert client.get(path).status_code == 200
+    return app, client, path
+
+
+def cpu_per_request(client, path: str, count: int) -> float:
+    """Median CPU milliseconds per request over ``count`` requests in batches of 50."""
+    batches = []
+    for _ in range(max(1, count // 50)):
+        start = time.process_time()
+        for _ in range(50):
+            client.get(path)
+        batches.append((time.process_time() - start) * 1000 / 50)
+    return statistics.median(batches)
+
+
+def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Own CPU time grouped by top-level package (or the standard library)."""
+    totals: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        if "site-packages/" in filename:
+            key = filename.split("site-packages/")[1].split("/")[0]
+        elif str(ROOT) in filename:
+            key = "this project: " + filename.split(str(ROOT) + "/")[1].split("/")[0]
+        elif filename.startswith("~") or filename.startswith("<"):
+            key = "built-ins (C)"
+        else:
+            key = "standard library"
+        totals[key.removesuffix(".py")] += tottime
+    whole = sum(totals.values()) or 1
+    return sorted(((k, v / whole) for k, v in totals.items()), key=lambda kv: -kv[1])
+
+
+# Entry points whose inclusive time answers "how much goes to ...?" (file ending, function).
+PARTS = (
+    ("Jinja templates (render_template)", "flask/templating.py", "render_template"),
+    ("database: every ORM query (session._execute_internal)", "sqlalchemy/orm/session.py",
+     "_execute_internal"),
+    ("signed-in user lookup", "course/auth/browsers.py", "load_signed_in_user"),
+    ("url_for", "flask/app.py", "url_for"),
+    ("CSRF token", "flask_wtf/csrf.py", "generate_csrf"),
+    ("session cookie read", "flask/sessions.py", "open_session"),
+    ("session cookie write", "flask/sessions.py", "save_session"),
+    ("end of request (session.remove)", "flask_sqlalchemy/extension.py", "_teardown_session"),
+)
+
+
+def parts(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Inclusive time of well-known entry points, as shares of the whole."""
+    whole = sum(tottime for (_cc, _nc, tottime, _ct, _callers) in stats.stats.values()) or 1
+    found = []
+    for label, ending, name in PARTS:
+        cumulative = sum(
+            ct
+            for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()
+            if filename.endswith(ending) and func == name
+        )
+        found.append((label, cumulative / whole))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--lesson", type=int, default=1)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    parser.add_argument("--out", type=Path, help="also save the raw profile here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="profile-learn-") as tmp:
+        app, client, path = prepare(Path(tmp), args.lesson)
+        cpu_per_request(client, path, 200)  # warm: templates compiled, caches filled
+        plain = cpu_per_request(client, path, args.requests)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            client.get(path)
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    calls = sum(nc for (_cc, nc, *_rest) in stats.stats.values()) / args.requests
+    print(f"signed-in lesson page {path}, in-process (Flask test client), SQLite")
+    print(f"CPU per request without the profiler: {plain:.3f} ms (median of 50-request batches)")
+    print(f"Python function calls per request: {calls:,.0f}")
+    print("\nOwn time by package:")
+    for name, share in by_package(stats)[:12]:
+        print(f"  {share:6.1%}  {name}")
+    print("\nInclusive time of entry points (they overlap: a template calls url_for):")
+    for label, share in parts(stats):
+        print(f"  {share:6.1%}  {label}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+    table = out.getvalue()
+    print("\n" + table[table.index("   ncalls") :])
+    if args.out:
+        stats.dump_stats(args.out)
+
+
+if __name__ == "__main__":
+    main()
