@@ -33,12 +33,14 @@ GOAL_PAGE_MS, GOAL_PUBLISH_MS = 50.0, 300.0
 
 
 def build(root: Path, package_dir: Path):
-    """The app on a fresh database with the package imported, an author and a reviewer."""
+    """The app on a fresh database with the package imported and its team: an author and a
+    reviewer."""
     import lessons
     from course import create_app
     from course.extensions import db
     from course.models import Role
     from course.packages import import_package
+    from course.teams.services import add_member
     from course.users import create_user
 
     app = create_app(
@@ -52,12 +54,13 @@ def build(root: Path, package_dir: Path):
     )
     with app.app_context():
         db.create_all()
-        import_package(lessons.load_package(package_dir))
-        for email, name in (
-            ("bench-author@example.org", "Bench Author"),
-            ("bench-reviewer@example.org", "Bench Reviewer"),
+        slug = import_package(lessons.load_package(package_dir)).course.slug
+        for email, name, team_role in (
+            ("bench-author@example.org", "Bench Author", "author"),
+            ("bench-reviewer@example.org", "Bench Reviewer", "reviewer"),
         ):
-            create_user(email=email, password=PASSWORD, full_name=name, role=Role.AUTHOR)
+            user = create_user(email=email, password=PASSWORD, full_name=name, role=Role.AUTHOR)
+            add_member(slug, user, team_role, by=None)
         db.session.commit()
     return app
 

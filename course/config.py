@@ -89,6 +89,9 @@ class Config:
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
 
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    # Off: a draft is published by a reviewer who made none of its changes. On, for a
+    # provider with one reviewer: they may publish their own changes (recorded as such).
+    ALLOW_SELF_PUBLISH = _bool("ALLOW_SELF_PUBLISH", False)
     # Off by default: only behind a reverse proxy, set to the number of proxies, so the
     # client's scheme (HTTPS, HSTS) and address (rate limits) come from X-Forwarded-*.
     TRUST_PROXY = _proxies("TRUST_PROXY")

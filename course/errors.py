@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import Forbidden, HTTPException, RequestEntityTooLarge
 
 from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db
@@ -31,7 +31,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return render_template("errors/error.html", error=exc), exc.code
+        # A refusal with its own description explains itself; the stock one says nothing.
+        return render_template(
+            "errors/error.html", error=exc, default_forbidden=Forbidden.description
+        ), exc.code
 
     @app.errorhandler(DatabaseBusy)
     def database_busy(exc: DatabaseBusy):

@@ -28,4 +28,5 @@ from course.admin import (  # noqa: E402,F401  (registers routes)
     learner_views,
     records_views,
     report_views,
+    team_views,
 )

@@ -78,6 +78,10 @@ class AccountStatusForm(FlaskForm):
     """Deactivate or reactivate an account (the form only carries the CSRF token)."""
 
 
+class ActionForm(FlaskForm):
+    """A button that changes something (the form only carries the CSRF token)."""
+
+
 class AuditFilterForm(FlaskForm):
     """Narrow the audit log by actor, action and dates."""
 
@@ -130,3 +134,23 @@ class ClearApprovalForm(FlaskForm):
         "Reason for removing it",
         validators=[DataRequired("Give the reason for removing it."), Length(max=1000)],
     )
+
+
+TEAM_ROLE_CHOICES = [("author", "Author: edits the course"),
+                     ("reviewer", "Reviewer: edits, reviews and publishes")]  # fmt: skip
+
+
+class TeamAddForm(FlaskForm):
+    """Put an author on a course's team."""
+
+    email = StringField(
+        "Author's e-mail address",
+        validators=[DataRequired(message="Give the author's e-mail address."), Length(max=254)],
+    )
+    role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
+
+
+class TeamRoleForm(FlaskForm):
+    """Change a team member's role on the course."""
+
+    role = SelectField("Role", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])

@@ -24,7 +24,8 @@ from course.author.services import (
     lock_draft,
 )
 from course.extensions import db
-from course.models import Course, CourseDraft
+from course.models import Course, CourseDraft, TeamRole
+from course.teams import services as teams
 from lessons import dump
 from lessons import editing as ed
 from lessons.yamlkeep import keep_layout
@@ -391,4 +392,7 @@ def create_course(editor: Editor, files: Files) -> Workspace:
     commit_files(
         draft, editor, files, file=None, summary="Created the course from a ZIP", action="upload"
     )
+    if not teams.is_admin(editor.user):  # admins work on every course already
+        teams.add_member(slug, editor.user, TeamRole.AUTHOR, by=editor.user,
+                         ip_address=editor.ip_address)  # fmt: skip
     return Workspace(slug, None, draft)

@@ -28,7 +28,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lessons.dump import as_bool, clean_text
 
@@ -283,6 +283,24 @@ class LessonForm(FlaskForm):
         self.objectives.choices = choices_of(
             [(oid, f"{oid}: {text}") for oid, text in known] + extra
         )
+
+
+# -- review ----------------------------------------------------------------------------
+
+
+class CommentForm(FlaskForm):
+    """A review comment on the draft's latest revision."""
+
+    body = TextAreaField(
+        "Comment",
+        validators=[DataRequired("Write the comment first."), Length(max=5000)],
+        filters=[lambda text: newlines(text).strip() if text else text],
+    )
+    file = SelectField("About the file (optional)", choices=[], validate_choice=False)
+
+    def set_files(self, names: list[str]) -> None:
+        """Offer the package's files to comment on."""
+        self.file.choices = choices_of([("", "The whole draft")] + [(n, n) for n in names])
 
 
 # -- packages --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Revisions (compare, restore), publishing, and the package as a ZIP download."""
+"""Revisions (compare, restore) and the package as a ZIP download."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from course.author import services as drafts
 from course.author.diffing import diff_files
 from course.author.forms import ActionForm, UploadForm
 from course.author.packagezip import write_package_zip
-from course.author.viewkit import editor, file_url
+from course.author.viewkit import editor
 from course.extensions import db
-from lessons import describe_seat_time, seat_time
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -71,44 +70,6 @@ def restore(slug: str, number: int):
     else:
         flash(f"Restored revision {number} as revision {revision.number}.", "success")
     return redirect(url_for("author.history", slug=slug))
-
-
-def _publish_page(space: drafts.Workspace, status: int = 200):
-    package, findings = drafts.check_draft(space)
-    published = space.published.files if space.published else {}
-    return render_template(
-        "author/publish.html", space=space, findings=findings, file_url=file_url,
-        errors=sum(f.level == "error" for f in findings),
-        estimate=describe_seat_time(seat_time(package)) if package else None,
-        diffs=diff_files(published, drafts.package_files(space.files)), action=ActionForm(),
-    ), status  # fmt: skip
-
-
-@bp.get("/courses/<slug>/publish")
-def publish_page(slug: str):
-    """Show the checker's findings and what publishing would change."""
-    return _publish_page(drafts.get_workspace_or_404(slug))
-
-
-@bp.post("/courses/<slug>/publish")
-def publish(slug: str):
-    """Publish the draft as a new version, unless the checker finds errors."""
-    space = drafts.get_workspace_or_404(slug)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        result = drafts.publish(space, editor())
-    except drafts.PublishRefused:
-        db.session.rollback()
-        flash("Not published: the checker found errors. Fix them, then publish.", "error")
-        return _publish_page(space, 422)
-    except drafts.AuthorError as exc:
-        flash(str(exc), "info")
-        return redirect(url_for("author.course", slug=slug))
-    db.session.commit()
-    flash(f"Published as version {result.version.number}. Learners see it now; "
-          "everyone's progress is kept.", "success")  # fmt: skip
-    return redirect(url_for("author.course", slug=slug))
 
 
 @bp.get("/courses/<slug>/package.zip")

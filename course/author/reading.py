@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import lessons
+from course.author.diffing import FileDiff, diff_files
 from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name
-from course.author.services import Files, Workspace, check_draft
+from course.author.services import Files, Workspace, check_draft, package_files
+from course.models import DraftRevision, RevisionComment, User
+from course.teams import review
 from lessons import editing as ed
 from lessons.yamlread import key_lines
 
@@ -55,6 +58,42 @@ class LessonView:
     checks: tuple[PreviewCheck, ...]
     findings: tuple[Placed, ...]
     errors_elsewhere: int
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """The review and publish page: findings, changes, comments, and who may publish."""
+
+    findings: list[lessons.Finding]
+    errors: int
+    estimate: str | None
+    diffs: list[FileDiff]
+    comments: list[RevisionComment]
+    edits: list[DraftRevision]
+    check: review.PublishCheck
+
+    @property
+    def open_comments(self) -> int:
+        """How many comments are not resolved yet."""
+        return sum(c.resolved_at is None for c in self.comments)
+
+
+def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView:
+    """What a reviewer (or an author waiting for one) sees before publishing."""
+    package, findings = check_draft(space)
+    published = space.published.files if space.published else {}
+    estimate = lessons.describe_seat_time(lessons.seat_time(package)) if package else None
+    return ReviewView(
+        findings=findings,
+        errors=sum(f.level == "error" for f in findings),
+        estimate=estimate,
+        diffs=diff_files(published, package_files(space.files)),
+        comments=review.comments(space.draft),
+        edits=review.unpublished_edits(space.draft),
+        check=review.publish_check(
+            user, space.slug, space.title, space.draft, allow_self=allow_self
+        ),
+    )
 
 
 def manifest(files: Files) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import Course, CourseDraft, CourseVersion, DraftRevision, User
 from course.packages import ImportResult, import_package
+from course.teams.review import require_publisher
 from lessons.editing import as_text, read_yaml
 
 Files = Mapping[str, str]
@@ -114,12 +115,16 @@ def package_files(files: Files) -> dict[str, str]:
     }
 
 
-def list_workspaces() -> list[Workspace]:
-    """Every course and every unpublished new course, by title."""
-    drafts = {d.slug: d for d in db.session.scalars(select(CourseDraft))}
+def list_workspaces(slugs: set[str] | None = None) -> list[Workspace]:
+    """Every course and unpublished new course (or those with ``slugs``), by title."""
+    draft_query, course_query = select(CourseDraft), select(Course)
+    if slugs is not None:
+        draft_query = draft_query.where(CourseDraft.slug.in_(slugs))
+        course_query = course_query.where(Course.slug.in_(slugs))
+    drafts = {d.slug: d for d in db.session.scalars(draft_query)}
     spaces = [
         Workspace(c.slug, c, drafts.pop(c.slug, None))
-        for c in db.session.scalars(select(Course).where(Course.current_version_id.is_not(None)))
+        for c in db.session.scalars(course_query.where(Course.current_version_id.is_not(None)))
     ]
     spaces += [Workspace(slug, None, draft) for slug, draft in drafts.items()]
     return sorted(spaces, key=lambda w: w.title.lower())
@@ -283,22 +288,31 @@ def restore(space: Workspace, editor: Editor, number: int) -> DraftRevision | No
     )
 
 
-def publish(space: Workspace, editor: Editor) -> ImportResult:
+def publish(space: Workspace, editor: Editor, *, allow_self: bool = False) -> ImportResult:
     """Check the draft and import it as the course's next version; learners keep progress.
 
+    The publisher must be a reviewer of the course (or an admin) who made none of the
+    changes, unless ``allow_self`` lets them publish their own (recorded as such).
+
+    :raise ReviewRefused: when the user may not publish this draft (nothing is changed).
     :raise PublishRefused: when the checker finds errors (nothing is changed).
     :raise AuthorError: when the draft matches the published version.
     """
     if space.draft is None:
         raise AuthorError("There is nothing to publish: the draft has not been changed.")
     draft = lock_draft(space, editor)
+    review = require_publisher(editor.user, space.slug, space.title, draft, allow_self=allow_self)
     package, findings = checkcache.check(draft.files, space.slug)
     if package is None or any(f.level == "error" for f in findings):
         raise PublishRefused(findings)
     if space.published is not None and package.content_hash == space.published.content_hash:
         raise AuthorError("There is nothing to publish: the draft matches the published version.")
     result = import_package(package, actor=editor.user)
-    result.version.note = f"Published from the editor, revision {draft.revision_number}"
+    result.version.note = f"Published from the editor, revision {draft.revision_number}" + (
+        "; self-published by one of its editors, without a second reviewer"
+        if review.self_publish
+        else f"; reviewed and published by {editor.user.full_name}"
+    )
     draft.course_id = result.course.id
     revision = get_revision(draft, draft.revision_number)
     if revision is not None:
@@ -313,6 +327,8 @@ def publish(space: Workspace, editor: Editor) -> ImportResult:
             "revision": draft.revision_number,
             "archived_lessons": list(result.archived_lessons),
             "warnings": sum(f.level == "warning" for f in findings),
+            "editors": [user.id for user in review.editors],
+            "self_published": review.self_publish,
         },
         editor.ip_address,
     )

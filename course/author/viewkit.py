@@ -5,17 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from course.author.forms import list_action
-from course.author.services import AuthorError, Editor, Saved
+from course.author.services import AuthorError, Editor, Saved, find_workspace
 from course.extensions import db
+from course.teams import services as teams
 from lessons.editing import lesson_slug
 
 F = TypeVar("F", bound=FlaskForm)
+
+
+def guard_course(slug: str) -> None:
+    """Refuse a course that does not exist (404) or whose team the user is not on (403)."""
+    space = find_workspace(slug)
+    if space is None:
+        abort(404)
+    if not teams.can_work_on(current_user, slug):
+        abort(
+            403,
+            description=(
+                f"You are not on the team of the course “{space.title}”, so you cannot open "
+                "or change it. An administrator adds people to a course's team on its Team "
+                "page: ask one if you should work on this course."
+            ),
+        )
 
 
 def editor() -> Editor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from course.author import bp, reading
 from course.author import editing as edits
@@ -11,12 +12,15 @@ from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadF
 from course.author.packagezip import ZipRefused, read_package_zip
 from course.author.viewkit import editor, file_url, flash_saved, handle_form, status
 from course.extensions import db
+from course.teams import review
+from course.teams import services as teams
 
 
 @bp.get("/")
 def home():
     """List the courses an author can edit, and offer to start one from a ZIP."""
-    return render_template("author/home.html", spaces=drafts.list_workspaces(), upload=UploadForm())
+    spaces = drafts.list_workspaces(teams.course_slugs(current_user))
+    return render_template("author/home.html", spaces=spaces, upload=UploadForm())
 
 
 @bp.post("/new")
@@ -50,6 +54,8 @@ def course(slug: str):
         action=ActionForm(),
         upload=UploadForm(),
         latest=drafts.revisions(space, limit=1),
+        team=teams.members(slug),
+        open_comments=review.open_comments(space.draft),
     )
 
 

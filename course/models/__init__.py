@@ -22,6 +22,7 @@ from course.models.learning import (
 )
 from course.models.mail import OutgoingMail
 from course.models.records import AuditEvent, Certificate, CertificateStatus
+from course.models.teams import CourseMember, RevisionComment, TeamRole
 from course.models.users import BrowserSession, Role, SignInThrottle, User
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Course",
     "CourseApproval",
     "CourseDraft",
+    "CourseMember",
     "CourseVersion",
     "DraftRevision",
     "Enrolment",
@@ -47,7 +49,9 @@ __all__ = [
     "PostTestAttempt",
     "Question",
     "QuestionKind",
+    "RevisionComment",
     "Role",
     "SignInThrottle",
+    "TeamRole",
     "User",
 ]

@@ -1,30 +1,53 @@
-"""An author edits a lesson in chromium, sees the preview and a finding, fixes it, publishes.
+"""Review before publishing, in chromium: an author edits, a reviewer comments, the author
+fixes it, the reviewer publishes, and a learner reads the new version with progress kept.
 
-Then a learner opens the lesson and reads the new text. The author pages are checked with
-axe-core on the way. The author area has no script of its own: every button is a form.
+The author pages are checked with axe-core on the way. The author area has no script of
+its own: every button is a form.
 """
 
 from __future__ import annotations
 
-import re
-
 from browser_kit import PASSWORD, assert_accessible, new_learner
 from page_audit import snapshot
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from course.db import utcnow
 from course.extensions import db
-from course.models import Role
-from course.users import create_user
+from course.learn.services import enrol
+from course.models import Course, LessonProgress, Role
+from course.teams.services import add_member
+from course.users import create_user, find_user_by_email
 
 OLD = "Youth leave placement for reasons that make sense to them."
 FLAGGED = "A runner leaves placement for reasons that make sense to them."
+EDITED = "Youth who run leave placement for reasons that make sense to them."
 FIXED = "A youth who runs leaves placement for reasons that make sense to them."
+COMMENT = "Use the singular here: “a youth who runs”, as in the rest of the lesson."
 
 
-def _account(server, role: Role) -> str:
+def _account(server, role: Role, team_role: str | None = None) -> str:
     name, email = new_learner()
     with server.app.app_context():
-        create_user(email=email, password=PASSWORD, full_name=name, role=role)
+        user = create_user(email=email, password=PASSWORD, full_name=name, role=role)
+        if team_role:
+            add_member(server.slug, user, team_role, by=None)
+        db.session.commit()
+        db.session.remove()
+    return email
+
+
+def _learner_with_first_lesson_done(server) -> str:
+    email = _account(server, Role.LEARNER)
+    with server.app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == server.slug))
+        enrolment = enrol(find_user_by_email(email), course)
+        now = utcnow()
+        first = course.live_lessons[0]
+        db.session.add(
+            LessonProgress(enrolment=enrolment, lesson_id=first.id, started_at=now,
+                           last_seen_at=now, reached_end_at=now, completed_at=now)
+        )  # fmt: skip
         db.session.commit()
         db.session.remove()
     return email
@@ -38,80 +61,85 @@ def _sign_in(page: Page, server, email: str) -> None:
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
 
 
-def test_an_author_fixes_a_finding_publishes_and_a_learner_reads_it(browser, live_server):
+def _review_page(page: Page) -> None:
+    page.get_by_role("navigation", name="Course authoring").get_by_role(
+        "link", name="Review and publish"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review and publish")
+
+
+def _save_lesson(page: Page, old: str, new: str, revision: int) -> None:
+    text = page.get_by_label("Lesson text (Markdown)")
+    text.fill(text.input_value().replace(old, new))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flashes")).to_contain_text(f"Saved as revision {revision}.")
+
+
+def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser, live_server):
     server = live_server
-    context = browser.new_context()
+    learner = _learner_with_first_lesson_done(server)
+    author_context, reviewer_context = browser.new_context(), browser.new_context()
     try:
-        page = context.new_page()
-        _sign_in(page, server, _account(server, Role.AUTHOR))
-        page.get_by_role("navigation", name="Account").get_by_role("link", name="Authoring").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Authoring")
-        page.get_by_role("link", name=server.title).click()
-        assert_accessible(page, "author dashboard")
-        snapshot(page, "author-course")
-        page.get_by_role("link", name="Push and pull factors").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(
-            "Edit lesson: Push and pull factors"
-        )
-
-        text = page.get_by_label("Lesson text (Markdown)")
-        original = text.input_value()
-        assert OLD in original and "[check: push-pull-1]" in original
-        text.fill(original.replace(OLD, FLAGGED))
-        page.get_by_role("button", name="Preview").click()
-        preview = page.locator("section.preview")
-        expect(page.locator("#preview-heading")).to_have_text("Preview (not saved yet)")
-        expect(preview).to_contain_text(FLAGGED)
-        finding = page.locator(".finding-list li").filter(has_text="runner")
+        author = author_context.new_page()
+        _sign_in(author, server, _account(server, Role.AUTHOR, "author"))
+        account = author.get_by_role("navigation", name="Account")
+        account.get_by_role("link", name="Authoring").click()
+        author.get_by_role("link", name=server.title).click()
+        assert_accessible(author, "author dashboard")
+        snapshot(author, "author-course")
+        author.get_by_role("link", name="Push and pull factors").click()
+        text = author.get_by_label("Lesson text (Markdown)")
+        assert OLD in text.input_value() and "[check: push-pull-1]" in text.input_value()
+        text.fill(text.input_value().replace(OLD, FLAGGED))
+        author.get_by_role("button", name="Preview").click()
+        expect(author.locator("section.preview")).to_contain_text(FLAGGED)
+        finding = author.locator(".finding-list li").filter(has_text="runner")
         expect(finding).to_contain_text("line 1 of the text")
-        expect(finding).to_contain_text('use "a youth who runs"')
-        assert_accessible(page, "lesson editor with preview and findings")
-        snapshot(page, "author-lesson-editor")
+        assert_accessible(author, "lesson editor with preview and findings")
+        snapshot(author, "author-lesson-editor")
+        _save_lesson(author, FLAGGED, EDITED, 2)
+        expect(author.locator(".flashes")).not_to_contain_text("was removed")
 
-        text = page.get_by_label("Lesson text (Markdown)")
-        assert FLAGGED in text.input_value(), "the unsaved text stays in the editor"
-        text.fill(text.input_value().replace(FLAGGED, FIXED))
-        page.get_by_role("button", name="Preview").click()
-        expect(page.locator("section.findings")).to_contain_text(
-            "The checker found no problems in this lesson."
-        )
-        page.get_by_role("button", name="Save").click()
-        expect(page.locator(".flashes")).to_contain_text("Saved as revision 2.")
+        # The author cannot publish alone; the page says who can.
+        _review_page(author)
+        expect(author.locator("#publish-heading + p")).to_contain_text("Only a reviewer of")
+        expect(author.get_by_role("button", name="Publish now")).to_have_count(0)
 
-        page.get_by_role("navigation", name="Course authoring").get_by_role(
-            "link", name="Publish"
-        ).click()
-        expect(page.locator("body")).to_contain_text("01-push-pull.md")
-        assert_accessible(page, "publish page")
-        page.get_by_role("button", name="Publish now").click()
-        expect(page.locator(".flashes")).to_contain_text(re.compile(r"Published as version \d+\."))
+        reviewer = reviewer_context.new_page()
+        _sign_in(reviewer, server, _account(server, Role.AUTHOR, "reviewer"))
+        reviewer.goto(f"{server.url}/author/courses/{server.slug}/")
+        _review_page(reviewer)
+        expect(reviewer.locator("body")).to_contain_text("01-push-pull.md")
+        reviewer.get_by_role("textbox", name="Comment").fill(COMMENT)
+        reviewer.get_by_label("About the file (optional)").select_option("01-push-pull.md")
+        reviewer.get_by_role("button", name="Add the comment").click()
+        expect(reviewer.locator(".flashes")).to_contain_text("Comment added on revision 2.")
+        assert_accessible(reviewer, "review page with a comment")
+
+        _review_page(author)
+        expect(author.locator(".review-comment")).to_contain_text(COMMENT)
+        author.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+        _save_lesson(author, EDITED, FIXED, 3)
+        _review_page(author)
+        author.get_by_role("button", name="Mark resolved").click()
+        expect(author.locator(".review-comment")).to_contain_text("resolved")
+
+        reviewer.reload()
+        expect(reviewer.locator(".review-comment")).to_contain_text("resolved")
+        reviewer.get_by_role("button", name="Publish now").click()
+        expect(reviewer.locator(".flashes")).to_contain_text("Published as version")
     finally:
-        context.close()
+        author_context.close()
+        reviewer_context.close()
 
     context = browser.new_context()
     try:
         page = context.new_page()
-        _sign_in(page, server, _account(server, Role.ADMIN))
-        nav = page.get_by_role("navigation", name="Account")
-        nav.get_by_role("link", name="Administration").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
-        assert_accessible(page, "admin overview")
-        snapshot(page, "admin-home")
-        page.get_by_role("navigation", name="Administration").get_by_role(
-            "link", name="Learners"
-        ).click()
-        assert_accessible(page, "admin learners")
-        snapshot(page, "admin-learners")
-    finally:
-        context.close()
-
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        _sign_in(page, server, _account(server, Role.LEARNER))
+        _sign_in(page, server, learner)
         page.goto(f"{server.url}/courses/{server.slug}")
-        page.get_by_role("button", name="Start the course").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Push and pull factors")
+        first = page.get_by_role("listitem").filter(has_text="Push and pull factors")
+        expect(first.locator(".badge.done")).to_have_text("Complete")
+        first.get_by_role("link", name="Push and pull factors").click()
         expect(page.locator("article.lesson")).to_contain_text(FIXED)
         expect(page.locator("article.lesson")).not_to_contain_text(OLD)
     finally:

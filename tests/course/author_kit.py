@@ -94,3 +94,13 @@ def flashes(client: FlaskClient, response) -> str:
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def sign_in_reviewer(app, client: FlaskClient, slug: str = "minimal") -> FlaskClient:
+    """Sign the client in as a new reviewer of the course, who edited nothing."""
+    from course.models import Role
+    from tests.course.factories import join_team, make_user, sign_in
+
+    with app.app_context():
+        reviewer = join_team(slug, make_user(Role.AUTHOR, full_name="Riley Reviewer"), "reviewer")
+    return sign_in(client, reviewer)

@@ -19,7 +19,13 @@ from sqlalchemy.exc import ProgrammingError
 from course import create_app
 from course.extensions import db
 from course.models import Role
-from tests.course.factories import import_course, make_user, sign_in, snapshot_row_counts
+from tests.course.factories import (
+    import_course,
+    join_team,
+    make_user,
+    sign_in,
+    snapshot_row_counts,
+)
 from tests.course.journey import finish_lessons, without_minimum_time
 from tests.smtp_sink import Inbox, smtp_server
 
@@ -200,9 +206,17 @@ def course_slug(app: Flask, minimal_package_dir) -> str:
 
 @pytest.fixture
 def author(app: Flask, course_slug):
-    """An author, with the minimal course imported."""
+    """An author on the minimal course's team, with the course imported."""
     with app.app_context():
-        return make_user(Role.AUTHOR, full_name="Avery Author")
+        return join_team(course_slug, make_user(Role.AUTHOR, full_name="Avery Author"))
+
+
+@pytest.fixture
+def reviewer(app: Flask, course_slug):
+    """A reviewer on the minimal course's team."""
+    with app.app_context():
+        user = make_user(Role.AUTHOR, full_name="Riley Reviewer")
+        return join_team(course_slug, user, "reviewer")
 
 
 @pytest.fixture

@@ -45,6 +45,15 @@ def make_user(role: Role = Role.LEARNER, **fields: str) -> User:
     return user
 
 
+def join_team(slug: str, user: User, role: str = "author") -> User:
+    """Put an author on a course's team as "author" or "reviewer", and commit."""
+    from course.teams.services import add_member
+
+    add_member(slug, db.session.merge(user), role, by=None)
+    db.session.commit()
+    return user
+
+
 def import_course(path: Path) -> Course:
     """Import the package at path and commit; return the course."""
     result = import_package(lessons.load_package(path))

@@ -20,14 +20,14 @@ from course.models import (
 )
 from lessons import editing
 from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, page_form, submit
-from tests.course.factories import make_user, sign_in
+from tests.course.factories import join_team, make_user, sign_in
 
 # -- access ----------------------------------------------------------------------------
 
 
 def _author_urls(app: Flask) -> list[tuple[str, str]]:
     values = {"slug": "minimal", "lesson": "push-pull", "check_id": "push-pull-1",
-              "qid": "pt-lo1-1", "number": 1}  # fmt: skip
+              "qid": "pt-lo1-1", "number": 1, "comment_id": 1}  # fmt: skip
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("author."):
@@ -56,6 +56,7 @@ def test_every_author_page_refuses_anonymous_visitors_and_learners(app, client, 
 def test_authors_and_admins_open_every_author_page(app, client, course_slug):
     with app.app_context():
         author, admin = make_user(Role.AUTHOR), make_user(Role.ADMIN)
+        join_team(course_slug, author)
     for user in (author, admin):
         sign_in(client, user)
         for method, url in _author_urls(app):

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from course.author.packagezip import ZipRefused, read_package_zip, write_package_zip
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseDraft, Role
-from tests.course.author_kit import BASE, flashes, submit
-from tests.course.factories import import_course, make_user, sign_in
+from tests.course.author_kit import BASE, flashes, sign_in_reviewer, submit
+from tests.course.factories import import_course, join_team, make_user, sign_in
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def author_client(app, client, minimal_package_dir):
     """A signed-in author, with the minimal course published."""
     with app.app_context():
         import_course(minimal_package_dir)
-        user = make_user(Role.AUTHOR)
+        user = join_team("minimal", make_user(Role.AUTHOR))
     return sign_in(client, user)
 
 
@@ -159,7 +159,12 @@ def test_a_new_course_from_a_zip_stays_hidden_until_published(app, client, autho
     assert again.status_code == 422
     assert "already exists" in again.get_data(as_text=True)
 
-    page = flashes(author_client, author_client.post("/author/courses/second-course/publish"))
+    # Its creator is its author: publishing needs a reviewer, whom an admin adds.
+    alone = author_client.post("/author/courses/second-course/publish")
+    assert alone.status_code == 403
+    assert "Only a reviewer of “Second Course on Youth Who Run" in alone.get_data(as_text=True)
+    reviewer = sign_in_reviewer(app, author_client, "second-course")
+    page = flashes(reviewer, reviewer.post("/author/courses/second-course/publish"))
     assert "Published as version 1." in page
     assert client.get("/courses/second-course").status_code == 200
     with app.app_context():

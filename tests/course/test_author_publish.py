@@ -18,7 +18,15 @@ from course.models import (
     LessonProgress,
     Question,
 )
-from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, submit
+from tests.course.author_kit import (
+    BASE,
+    LESSON,
+    count,
+    flashes,
+    lesson_text,
+    sign_in_reviewer,
+    submit,
+)
 from tests.course.factories import make_user, sign_in
 from tests.course.journey import correct_keys
 
@@ -41,19 +49,23 @@ def test_publishing_is_refused_while_the_checker_finds_errors(app, author_client
     page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
     assert "Publishing is not possible while the checker finds errors" in page
     assert "Publish now" not in page
-    response = author_client.post(f"{BASE}/publish")
+    reviewer = sign_in_reviewer(app, author_client)
+    response = reviewer.post(f"{BASE}/publish")
     assert response.status_code == 422
     assert "Not published: the checker found errors" in response.get_data(as_text=True)
     with app.app_context():
         assert _content_state() == before
-        assert count(AuditEvent.__table__) == 2  # the two saves; no publish
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert [a for a in actions if not a.startswith("team.")] == ["draft.saved"] * 2
         assert (
             db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
             is None
         )
 
 
-def test_publishing_makes_a_new_version_and_keeps_learners_progress(app, client, author):
+def test_publishing_makes_a_new_version_and_keeps_learners_progress(
+    app, client, author, reviewer
+):
     learner = None
     with app.app_context():
         learner = make_user()
@@ -78,17 +90,23 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(app, client,
     text = lesson_text(client).replace("Youth leave placement", "Youth who run leave placement", 1)
     submit(client, LESSON, "save", body=text)
     submit(client, f"{BASE}/lessons/returning", "save", title="When a youth comes back")
+    sign_in(client, reviewer)
     page = flashes(client, client.post(f"{BASE}/publish"))
     assert "Published as version 2." in page
     with app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
         assert course.current_version.number == 2
-        assert course.current_version.created_by_id == author.id
+        assert course.current_version.created_by_id == reviewer.id
+        assert course.current_version.note == (
+            "Published from the editor, revision 3; reviewed and published by Riley Reviewer"
+        )
         draft = db.session.scalar(select(CourseDraft))
         latest = draft.revisions[-1]
         assert latest.published_version_id == course.current_version.id
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
-        assert event.actor_id == author.id and event.detail["version"] == 2
+        assert event.actor_id == reviewer.id and event.detail["version"] == 2
+        assert event.detail["editors"] == [author.id]
+        assert event.detail["self_published"] is False
         progress_after = [
             (p.lesson_id, p.completed_at) for p in db.session.scalars(select(LessonProgress))
         ]
@@ -107,7 +125,7 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(app, client,
     )
 
 
-def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author):
+def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author, reviewer):
     with app.app_context():
         learner = make_user()
     sign_in(client, learner)
@@ -115,6 +133,7 @@ def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author
     client.get("/courses/minimal/lessons/push-pull")
     sign_in(client, author)
     client.post(f"{BASE}/lessons/push-pull/archive")
+    sign_in(client, reviewer)
     flashes(client, client.post(f"{BASE}/publish"))
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))

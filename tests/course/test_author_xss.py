@@ -17,8 +17,16 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Lesson, Role
-from tests.course.author_kit import BASE, LESSON, flashes, lesson_text, page_form, submit
-from tests.course.factories import import_course, make_user, sign_in
+from tests.course.author_kit import (
+    BASE,
+    LESSON,
+    flashes,
+    lesson_text,
+    page_form,
+    sign_in_reviewer,
+    submit,
+)
+from tests.course.factories import import_course, join_team, make_user, sign_in
 from tests.course.journey import wrong_keys
 
 PAYLOADS = [
@@ -121,7 +129,7 @@ def test_the_detector_finds_what_a_browser_would_run():
 def author_client(app, client, minimal_package_dir):
     with app.app_context():
         import_course(minimal_package_dir)
-        user = make_user(Role.AUTHOR)
+        user = join_team("minimal", make_user(Role.AUTHOR))
     return sign_in(client, user)
 
 
@@ -177,7 +185,12 @@ def test_payloads_stay_text_on_author_and_learner_pages(app, client, author_clie
     for url in AUTHOR_PAGES:
         page = assert_inert(author_client.get(url), url)
         assert "&lt;script&gt;" in page or url.endswith("/history"), url
-    published = flashes(author_client, author_client.post(f"{BASE}/publish"))
+    comment = author_client.post(f"{BASE}/comments", data={"body": PAYLOADS[0]})
+    assert comment.status_code == 303
+    reviewer = sign_in_reviewer(app, client)
+    page = assert_inert(reviewer.get(f"{BASE}/publish"), "review page with a comment")
+    assert "&lt;script&gt;" in page
+    published = flashes(reviewer, reviewer.post(f"{BASE}/publish"))
     assert "Published as version 2." in published
 
     with app.app_context():
@@ -201,7 +214,7 @@ def test_payloads_stay_text_on_author_and_learner_pages(app, client, author_clie
     assert_inert(client.get("/me"), "transcript")
 
 
-def test_a_script_url_in_the_support_links_is_refused_and_never_linked(author_client):
+def test_a_script_url_in_the_support_links_is_refused_and_never_linked(app, author_client):
     for url in (
         "javascript:alert(1)",
         " JaVa\tScRiPt:alert(1)",
@@ -212,6 +225,7 @@ def test_a_script_url_in_the_support_links_is_refused_and_never_linked(author_cl
         assert "support url" in page and "must start with https://" in page
         for target in (f"{BASE}/settings", f"{BASE}/publish", f"{BASE}/"):
             assert_inert(author_client.get(target), target)
-        assert author_client.post(f"{BASE}/publish").status_code == 422
     form = page_form(author_client.get(f"{BASE}/settings").get_data(as_text=True), "base_revision")
     assert form["support-0-url"] == ["data:text/html,<script>x</script>"]
+    reviewer = sign_in_reviewer(app, author_client)
+    assert reviewer.post(f"{BASE}/publish").status_code == 422

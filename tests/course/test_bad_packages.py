@@ -16,7 +16,13 @@ from pathlib import Path
 from flask import Flask
 
 from course.models import Role
-from tests.course.factories import import_course, make_user, sign_in, snapshot_row_counts
+from tests.course.factories import (
+    import_course,
+    join_team,
+    make_user,
+    sign_in,
+    snapshot_row_counts,
+)
 
 
 def text(response) -> str:
@@ -104,7 +110,7 @@ def test_a_refused_package_upload_says_why_and_changes_nothing(
 ) -> None:
     with app.app_context():
         import_course(minimal_package_dir)
-        author = make_user(role=Role.AUTHOR)
+        author = join_team("minimal", make_user(role=Role.AUTHOR))
     client = app.test_client()
     sign_in(client, author)
     manifest = (minimal_package_dir / "course.yaml").read_bytes()

@@ -1,0 +1,108 @@
+"""Review and publish: findings, changes, review comments, Publish; the team's report."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from course.admin import report_services as reports
+from course.admin.report_views import report_charts
+from course.author import bp, reading
+from course.author import services as drafts
+from course.author.forms import ActionForm, CommentForm
+from course.author.viewkit import editor, file_url
+from course.extensions import db
+from course.teams import review
+
+
+def _allow_self() -> bool:
+    return bool(current_app.config.get("ALLOW_SELF_PUBLISH"))
+
+
+def _review_page(space: drafts.Workspace, status: int = 200, form: CommentForm | None = None):
+    if form is None:
+        form = CommentForm(formdata=None)
+    form.set_files(sorted(drafts.package_files(space.files)))
+    view = reading.review_view(space, current_user, allow_self=_allow_self())
+    return render_template(
+        "author/publish.html", space=space, view=view, file_url=file_url,
+        comment_form=form, action=ActionForm(),
+    ), status  # fmt: skip
+
+
+@bp.get("/courses/<slug>/publish")
+def publish_page(slug: str):
+    """Show the checker's findings, what publishing would change, comments, and Publish."""
+    return _review_page(drafts.get_workspace_or_404(slug))
+
+
+@bp.post("/courses/<slug>/publish")
+def publish(slug: str):
+    """Publish the draft as a new version: a reviewer who made none of its changes.
+
+    :raise 403: with the reason, for an author or a reviewer publishing their own changes.
+    """
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = drafts.publish(space, editor(), allow_self=_allow_self())
+    except review.ReviewRefused as exc:
+        db.session.rollback()
+        abort(403, description=str(exc))
+    except drafts.PublishRefused:
+        db.session.rollback()
+        flash("Not published: the checker found errors. Fix them, then publish.", "error")
+        return _review_page(space, 422)
+    except drafts.AuthorError as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("author.course", slug=slug))
+    db.session.commit()
+    flash(f"Published as version {result.version.number}. Learners see it now; "
+          "everyone's progress is kept.", "success")  # fmt: skip
+    return redirect(url_for("author.course", slug=slug))
+
+
+@bp.post("/courses/<slug>/comments")
+def comment(slug: str):
+    """Add a review comment on the draft's latest revision."""
+    space = drafts.get_workspace_or_404(slug)
+    if space.draft is None:
+        abort(404)  # nothing has been changed, so there is nothing to review
+    form = CommentForm()
+    form.set_files(sorted(drafts.package_files(space.files)))
+    if not form.validate_on_submit():
+        return _review_page(space, 422, form)
+    review.add_comment(
+        space.draft, current_user, form.body.data, form.file.data or None, editor().ip_address
+    )
+    db.session.commit()
+    flash(f"Comment added on revision {space.revision}.", "success")
+    return redirect(url_for("author.publish_page", slug=slug, _anchor="comments"), 303)
+
+
+@bp.post("/courses/<slug>/comments/<int:comment_id>/resolve")
+def resolve_comment(slug: str, comment_id: int):
+    """Mark a review comment resolved (any member of the course's team may)."""
+    space = drafts.get_workspace_or_404(slug)
+    found = review.get_comment(space.draft, comment_id)
+    if found is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if review.resolve_comment(found, current_user, editor().ip_address):
+        db.session.commit()
+        flash("The comment is marked resolved.", "success")
+    return redirect(url_for("author.publish_page", slug=slug, _anchor="comments"), 303)
+
+
+@bp.get("/courses/<slug>/report")
+def report(slug: str):
+    """The course's report for its team: funnel, scores, items, evaluation, seat time."""
+    space = drafts.get_workspace_or_404(slug)
+    if space.published is None:
+        abort(404)  # nobody has taken a course that was never published
+    found = reports.course_report(space.course)
+    return render_template(
+        "author/report.html", space=space, report=found, charts=report_charts(found)
+    )

@@ -1,0 +1,1 @@
+"""Course teams: who may edit, review and publish each course, and review comments."""

@@ -1,0 +1,179 @@
+"""Review before publishing: who may publish a draft, and comments on its revisions.
+
+A draft is published by a reviewer of the course (or an admin) who made none of the
+changes being published. A provider too small for a second person can allow
+self-publishing (``ALLOW_SELF_PUBLISH``); such a publish is recorded as one in the audit
+log and in the version's note. Services flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
+
+from course.audit import record_event
+from course.db import utcnow
+from course.extensions import db
+from course.models import CourseDraft, DraftRevision, RevisionComment, TeamRole, User
+from course.teams.services import can_publish, team_role
+
+#: Revisions that change the draft (a "start" only copies the published files).
+EDITS = ("save", "restore", "upload")
+MAX_COMMENT = 5000
+
+
+class ReviewRefused(Exception):
+    """The user may not publish this draft; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """Whether a user may publish a draft now, and what the audit record will say."""
+
+    allowed: bool
+    reason: str
+    #: The publisher made some of the changes, and the setting lets them publish anyway.
+    self_publish: bool
+    #: Who made the changes since the last publish, by name, in order of their first edit.
+    editors: tuple[User, ...]
+
+
+def unpublished_edits(draft: CourseDraft | None) -> list[DraftRevision]:
+    """The revisions that changed the draft since it was last published, oldest first."""
+    if draft is None:
+        return []
+    last_published = db.session.scalar(
+        select(func.max(DraftRevision.number)).where(
+            DraftRevision.draft_id == draft.id, DraftRevision.published_version_id.is_not(None)
+        )
+    )
+    query = (
+        select(DraftRevision)
+        .where(
+            DraftRevision.draft_id == draft.id,
+            DraftRevision.number > (last_published or 0),
+            DraftRevision.action.in_(EDITS),
+        )
+        .options(defer(DraftRevision.files), selectinload(DraftRevision.author))
+        .order_by(DraftRevision.number)
+    )
+    return list(db.session.scalars(query))
+
+
+def publish_check(
+    user: User, slug: str, title: str, draft: CourseDraft | None, *, allow_self: bool
+) -> PublishCheck:
+    """May ``user`` publish the draft of course ``slug`` now? With the reason if not."""
+    edits = unpublished_edits(draft)
+    editors: dict[int, User] = {}
+    for revision in edits:
+        if revision.author is not None:
+            editors.setdefault(revision.author.id, revision.author)
+    people = tuple(editors.values())
+    if not can_publish(user, slug):
+        role = team_role(user, slug)
+        reason = (
+            f"Only a reviewer of “{title}” or an administrator can publish it. You are on its "
+            "team as an author: a reviewer of the course reviews your changes and publishes them."
+            if role == TeamRole.AUTHOR
+            else f"Only a reviewer of “{title}” or an administrator can publish it."
+        )
+        return PublishCheck(False, reason, False, people)
+    mine = [r.number for r in edits if r.author_id == user.id]
+    if mine and not allow_self:
+        numbers = ", ".join(str(n) for n in mine)
+        reason = (
+            f"You made changes in this draft (revision {numbers}), so a reviewer who did not "
+            "make them must publish it: ask another reviewer of the course or an administrator. "
+            "(A provider with a single reviewer can allow self-publishing in its settings.)"
+        )
+        return PublishCheck(False, reason, False, people)
+    return PublishCheck(True, "", bool(mine), people)
+
+
+def require_publisher(
+    user: User, slug: str, title: str, draft: CourseDraft | None, *, allow_self: bool
+) -> PublishCheck:
+    """The publish check, raising when the user may not publish.
+
+    :raise ReviewRefused: with the reason, for a 403 page.
+    """
+    check = publish_check(user, slug, title, draft, allow_self=allow_self)
+    if not check.allowed:
+        raise ReviewRefused(check.reason)
+    return check
+
+
+# -- comments --------------------------------------------------------------------------
+
+
+def comments(draft: CourseDraft | None) -> list[RevisionComment]:
+    """A draft's review comments: open ones first, each group oldest first."""
+    if draft is None:
+        return []
+    query = (
+        select(RevisionComment)
+        .where(RevisionComment.draft_id == draft.id)
+        .options(selectinload(RevisionComment.author), selectinload(RevisionComment.resolved_by))
+        .order_by(RevisionComment.id)
+    )
+    found = list(db.session.scalars(query))
+    return [c for c in found if c.resolved_at is None] + [c for c in found if c.resolved_at]
+
+
+def open_comments(draft: CourseDraft | None) -> int:
+    """How many of a draft's review comments are not resolved yet."""
+    if draft is None:
+        return 0
+    query = select(func.count()).where(
+        RevisionComment.draft_id == draft.id, RevisionComment.resolved_at.is_(None)
+    )
+    return db.session.scalar(query) or 0
+
+
+def add_comment(
+    draft: CourseDraft, user: User, body: str, file: str | None, ip_address: str | None
+) -> RevisionComment:
+    """Comment on the draft's latest revision (optionally on one of its files)."""
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise ValueError("a comment needs text")
+    if file is not None and file not in draft.files:
+        file = None
+    comment = RevisionComment(
+        draft_id=draft.id,
+        revision_number=draft.revision_number,
+        author_id=user.id,
+        file=file,
+        body=body[:MAX_COMMENT],
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record_event(
+        user, "review.commented", "course_draft", draft.slug,
+        {"revision": draft.revision_number, "comment": comment.id, "file": file}, ip_address,
+    )  # fmt: skip
+    return comment
+
+
+def get_comment(draft: CourseDraft | None, comment_id: int) -> RevisionComment | None:
+    """One of the draft's comments by id (None for another draft's)."""
+    comment = db.session.get(RevisionComment, comment_id)
+    return comment if draft is not None and comment and comment.draft_id == draft.id else None
+
+
+def resolve_comment(comment: RevisionComment, user: User, ip_address: str | None) -> bool:
+    """Mark a comment resolved; False when it already was."""
+    if comment.resolved_at is not None:
+        return False
+    comment.resolved_at = utcnow()
+    comment.resolved_by_id = user.id
+    record_event(
+        user, "review.resolved", "course_draft", comment.draft.slug,
+        {"comment": comment.id, "revision": comment.revision_number}, ip_address,
+    )  # fmt: skip
+    db.session.flush()
+    return True
