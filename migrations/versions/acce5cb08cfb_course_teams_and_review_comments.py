@@ -6,7 +6,7 @@ existing course as an author; an administrator then trims the teams and names th
 reviewers (until then, administrators publish).
 
 Revision ID: acce5cb08cfb
-Revises: d4e1a7c90b3f
+Revises: b9531d585d81
 Create Date: 2026-12-02 06:27:53.739200
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'acce5cb08cfb'
-down_revision = 'd4e1a7c90b3f'
+down_revision = 'b9531d585d81'
 branch_labels = None
 depends_on = None
 
