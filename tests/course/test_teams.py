@@ -181,7 +181,7 @@ def test_review_comments_on_a_revision_are_added_shown_and_resolved(
     assert "Review comments (1 open)" in page
     assert "Riley Reviewer on revision 2, <code>01-push-pull.md</code>" in page
     assert "Say “youth who run” here.\nThanks!" in page
-    assert "1 open review comment(s)" in client.get(f"{BASE}/").get_data(as_text=True)
+    assert "1 open review comment" in client.get(f"{BASE}/").get_data(as_text=True)
     with app.app_context():
         comment = db.session.scalar(select(RevisionComment))
         assert (comment.revision_number, comment.author_id) == (2, reviewer.id)
