@@ -6,7 +6,7 @@ existing course as an author; an administrator then trims the teams and names th
 reviewers (until then, administrators publish).
 
 Revision ID: acce5cb08cfb
-Revises: f364d1f4f283
+Revises: 8510047eb3a0
 Create Date: 2026-12-02 06:27:53.739200
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'acce5cb08cfb'
-down_revision = 'f364d1f4f283'
+down_revision = '8510047eb3a0'
 branch_labels = None
 depends_on = None
 
