@@ -12,6 +12,7 @@ from sqlalchemy import Select, distinct, func, select
 
 from course.admin.aggregates import Count, count_of, count_true, median_of, percent
 from course.admin.evaluation_report import EvaluationStat, evaluation_results
+from course.admin.item_analysis import MIN_ANSWERS, Discrimination, discrimination
 from course.extensions import db
 from course.models import (
     AttemptAnswer,
@@ -51,6 +52,8 @@ class ItemStat:
     graded: int
     correct: int
     percent: float | None
+    #: Post-test questions only: how well the question separates stronger learners.
+    discrimination: Discrimination | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class CourseReport:
     checks: list[ItemStat]
     evaluation: list[EvaluationStat]
     seat_time: SeatTime
+    #: Answers a question needs before its discrimination index is shown.
+    min_answers: int = MIN_ANSWERS
 
 
 def lessons_done(course: Course) -> Select:
@@ -174,7 +179,7 @@ def _questions(course: Course, kind: QuestionKind) -> list[Question]:
 
 
 def post_test_items(course: Course) -> list[ItemStat]:
-    """Return each post-test question's answer count and share answered correctly."""
+    """Return each post-test question's answers, share answered correctly and discrimination."""
     rows = db.session.execute(
         select(AttemptAnswer.question_id, func.count(), count_true(AttemptAnswer.is_correct))
         .join(Question, Question.id == AttemptAnswer.question_id)
@@ -182,10 +187,12 @@ def post_test_items(course: Course) -> list[ItemStat]:
         .group_by(AttemptAnswer.question_id)
     ).all()
     stats = {question_id: (n, int(right)) for question_id, n, right in rows}
+    indexes = discrimination(course.id)
     items = []
     for question in _questions(course, QuestionKind.POST_TEST):
         n, right = stats.get(question.id, (0, 0))
-        items.append(ItemStat(question, n, n, right, percent(right, n)))
+        index = indexes.get(question.id, Discrimination(0, None))
+        items.append(ItemStat(question, n, n, right, percent(right, n), index))
     return items
 
 

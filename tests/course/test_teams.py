@@ -75,7 +75,7 @@ def test_a_team_member_sees_the_team_and_the_course_report(app, author_client, r
     report = author_client.get(f"{BASE}/report")
     assert report.status_code == 200
     page = report.get_data(as_text=True)
-    assert "Completion funnel" in page and "Item difficulty" in page
+    assert "Completion funnel" in page and "Item analysis" in page
     assert "Audit pack" not in page  # learners' records stay with the administrators
     assert author_client.get("/admin/courses/minimal/report").status_code == 403
 
