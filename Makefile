@@ -47,7 +47,7 @@ run: $(VENV)/.installed-run
 ## Tests of the app in-process run in TEST_WORKERS processes at once; those that start
 ## servers, browsers or many learners (markers browser, concurrency, ops) run one at a time.
 TEST_WORKERS ?= 2
-SERIAL := browser or concurrency or ops
+SERIAL := browser or concurrency or ops or interop
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL))"

@@ -6,24 +6,37 @@
 from .codes import new_code, normalize_code, verify_url_for
 from .credential import (
     CredentialCheck,
-    generate_signing_key,
+    Issuer,
     issue_credential,
-    public_key_pem,
     verify_credential,
 )
+from .issuer import did_document, did_document_path, did_web
+from .keys import generate_signing_key, multikey_of, public_key_pem
 from .pdf import render_pdf
+from .proofs import method_for, secure_document
 from .record import AuthorLine, CertificateRecord
+from .status_list import LIST_SIZE, status_entry, status_list_credential
 
 __all__ = [
+    "LIST_SIZE",
     "AuthorLine",
     "CertificateRecord",
     "CredentialCheck",
+    "Issuer",
+    "did_document",
+    "did_document_path",
+    "did_web",
     "generate_signing_key",
     "issue_credential",
+    "method_for",
+    "multikey_of",
     "new_code",
     "normalize_code",
     "public_key_pem",
     "render_pdf",
+    "secure_document",
+    "status_entry",
+    "status_list_credential",
     "verify_credential",
     "verify_url_for",
 ]

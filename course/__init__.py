@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from course.admin import bp as admin_bp
     from course.auth.views import bp as auth_bp
     from course.author import bp as author_bp
+    from course.credentials import bp as credentials_bp
     from course.health import bp as health_bp
     from course.learn import bp as learn_bp
     from course.verify import bp as verify_bp
@@ -108,14 +109,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(author_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(credentials_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from course import cli_db
     from course.cli import certs_cli, course_cli, mail_cli, users_cli
+    from course.cli_keys import keys_cli
 
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(certs_cli)
     app.cli.add_command(mail_cli)
     cli_db.register(app)
+    app.cli.add_command(keys_cli)

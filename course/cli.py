@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
+from course.credentials.services import check_credential
 from course.extensions import db
-from course.issuing import check_credential
 from course.models import Course, Role
 from course.packages import export_files, import_package
 from course.users import create_user

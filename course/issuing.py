@@ -9,10 +9,8 @@ a course or the template never alter it.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,6 +18,7 @@ from sqlalchemy import select
 import certificates
 from course.approval import approval_on
 from course.audit import record_event
+from course.credential_status import allocate_status
 from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -31,8 +30,6 @@ from course.models import (
     User,
 )
 from course.provider import NO_PROVIDER, current_provider
-
-KEY_FILE = "credential-signing-key.pem"
 
 
 class NotEligible(Exception):
@@ -188,6 +185,7 @@ def issue_certificate(
     )
     certificate = live_certificate(enrolment)
     if inserted:
+        allocate_status(certificate)
         audit(None, "certificate.issued", certificate, {"user_id": enrolment.user_id})
     return certificate
 
@@ -281,6 +279,7 @@ def reissue(certificate: Certificate, actor: User) -> Certificate:
     )
     db.session.add(replacement)
     db.session.flush()
+    allocate_status(replacement)
     certificate.superseded_by_id = replacement.id
     audit(actor, "certificate.reissued", certificate, {"new_code": replacement.code})
     return replacement
@@ -306,42 +305,6 @@ def verify_code(text: str) -> Verification | None:
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
     return Verification(code=code, status=status, certificate=certificate)
-
-
-def signing_key() -> bytes:
-    """Return the instance's Ed25519 key, creating it on first use (never in the repo)."""
-    path = Path(current_app.instance_path) / KEY_FILE
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    pem = certificates.generate_signing_key()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()  # another process made it first: use theirs
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    return pem
-
-
-def credential_of(certificate: Certificate) -> dict:
-    """Return the certificate as a signed Open Badges 3.0 credential."""
-    record = record_of(certificate)
-    return certificates.issue_credential(
-        record,
-        issuer_id=current_app.config["BASE_URL"].rstrip("/"),
-        issuer_name=record.provider_name,
-        private_pem=signing_key(),
-    )
-
-
-def check_credential(document: dict) -> tuple[certificates.CredentialCheck, Verification | None]:
-    """Check a credential's signature offline, then its certificate's current status."""
-    result = certificates.verify_credential(document, certificates.public_key_pem(signing_key()))
-    if not result.valid or result.code is None:
-        return result, None
-    return result, verify_code(result.code)
 
 
 def audit(actor: User | None, action: str, certificate: Certificate, detail: dict) -> None:

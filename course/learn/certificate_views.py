@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from course import issuing
+from course.credentials import services as credentials
 from course.extensions import db
 from course.learn import bp
 from course.learn import services as learn
@@ -73,7 +74,7 @@ def certificate_pdf(code: str):
 def certificate_credential(code: str):
     """Download the certificate as a signed Open Badges 3.0 credential."""
     certificate = own_certificate_or_404(code)
-    document = issuing.credential_of(certificate)
+    document = credentials.credential_of(certificate)
     data = json.dumps(document, indent=2, ensure_ascii=False).encode()
     current_app.logger.info("Credential for %s downloaded", code)
     return _download(data, "application/ld+json", f"certificate-{code}.json")

@@ -11,6 +11,7 @@ from course.models.content import (
     Question,
     QuestionKind,
 )
+from course.models.interop import CredentialStatus, SigningKey
 from course.models.learning import (
     AttemptAnswer,
     CheckResponse,
@@ -38,6 +39,7 @@ __all__ = [
     "CourseDraft",
     "CourseMember",
     "CourseVersion",
+    "CredentialStatus",
     "DraftRevision",
     "Enrolment",
     "EvaluationAnswer",
@@ -52,6 +54,7 @@ __all__ = [
     "RevisionComment",
     "Role",
     "SignInThrottle",
+    "SigningKey",
     "TeamRole",
     "User",
 ]

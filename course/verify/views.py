@@ -6,6 +6,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course import issuing
+from course.credentials import services as credentials
 from course.extensions import limiter
 from course.verify import bp
 from course.verify.forms import CodeForm, CredentialForm
@@ -66,6 +67,6 @@ def credential():
     except CredentialFileError as exc:
         form.credential.errors.append(str(exc))
         return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
-    check, found = issuing.check_credential(document)
+    check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
                            record=_record(found) if found else None)

@@ -1,4 +1,4 @@
-"""Signed Open Badges 3.0 credentials: shape, eddsa-jcs-2022 proof, and tamper detection."""
+"""Signed Open Badges 3.0 credentials: shape, the two proofs, and tamper detection."""
 
 from __future__ import annotations
 
@@ -10,20 +10,28 @@ from typing import Any
 
 import pytest
 import rfc8785
-from certificates_testkit import BARE, FULL
+from certificates_testkit import BARE, BASE_URL, FULL
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from certificates import (
+    Issuer,
     generate_signing_key,
     issue_credential,
+    new_code,
     public_key_pem,
+    status_entry,
     verify_credential,
+    verify_url_for,
 )
-from certificates.credential import _b58decode, check_document_proof, sign_document
+from certificates.multibase import b58decode
+from certificates.proofs import check_document_proof, sign_document
 
-ISSUER_ID = "https://ce.example.org/issuer"
+ISSUER_ID = "did:web:ce.example.org"
 ISSUER_NAME = "Riverside Center for Child Welfare Training"
+ISSUER = Issuer(id=ISSUER_ID, name=ISSUER_NAME, url="https://ce.example.org")
+STATUS = status_entry("https://ce.example.org/credentials/status/1", 4242)
+IMAGE = "https://ce.example.org/credentials/badges/running-behavior.svg"
 
 # The eddsa-jcs-2022 test vector published with the W3C "Data Integrity EdDSA
 # Cryptosuites v1.0" specification (key pair, unsigned credential, expected proofValue).
@@ -54,7 +62,7 @@ def key() -> bytes:
 
 @pytest.fixture(scope="module")
 def credential(key: bytes) -> dict[str, Any]:
-    return issue_credential(FULL, issuer_id=ISSUER_ID, issuer_name=ISSUER_NAME, private_pem=key)
+    return issue_credential(FULL, issuer=ISSUER, private_pem=key, status=STATUS, image_url=IMAGE)
 
 
 def test_keys_are_ed25519_pem(key: bytes) -> None:
@@ -73,11 +81,26 @@ def test_credential_is_an_open_badge(credential: dict[str, Any]) -> None:
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     ]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert credential["issuer"] == {"id": ISSUER_ID, "type": ["Profile"], "name": ISSUER_NAME}
+    assert credential["issuer"] == {
+        "id": ISSUER_ID,
+        "type": ["Profile"],
+        "name": ISSUER_NAME,
+        "url": "https://ce.example.org",
+    }
     assert credential["validFrom"] == "2026-11-23T09:30:00Z"
     assert credential["id"] == FULL.verify_url
-    assert credential["certificateCode"] == FULL.code
-    assert credential["contactHours"] == "1.0"
+    assert FULL.code in credential["description"]
+    assert "1.0 contact hour" in credential["description"]
+    # Only Open Badges and VC terms: nothing outside the contexts, which the
+    # eddsa-rdfc-2022 proof would leave unsigned.
+    assert "certificateCode" not in credential and "contactHours" not in credential
+    assert credential["credentialStatus"] == {
+        "id": "https://ce.example.org/credentials/status/1#4242",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "4242",
+        "statusListCredential": "https://ce.example.org/credentials/status/1",
+    }
     subject = credential["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
     assert subject["identifier"] == [
@@ -88,7 +111,7 @@ def test_credential_is_an_open_badge(credential: dict[str, Any]) -> None:
             "hashed": False,
         }
     ]
-    assert subject["licenseNumber"] == "LCSW 123456"
+    assert subject["licenseNumber"] == "LCSW 123456 (California)"
     assert subject["creditsEarned"] == 1.0
     assert subject["activityEndDate"] == "2026-11-21T00:00:00Z"
     achievement = subject["achievement"]
@@ -98,26 +121,34 @@ def test_credential_is_an_open_badge(credential: dict[str, Any]) -> None:
     assert achievement["criteria"]["narrative"]
     assert "1.0 contact hour" in achievement["description"]
     assert "886123456-7890" in achievement["description"]
-    proof = credential["proof"]
-    assert proof["type"] == "DataIntegrityProof"
-    assert proof["cryptosuite"] == "eddsa-jcs-2022"
-    assert proof["proofPurpose"] == "assertionMethod"
-    assert proof["verificationMethod"].startswith("did:key:z6Mk")
-    assert proof["proofValue"].startswith("z")
+    assert achievement["image"] == {
+        "id": IMAGE,
+        "type": "Image",
+        "caption": f"Badge for {FULL.course_title}",
+    }
+    jcs, rdfc = credential["proof"]
+    assert [jcs["cryptosuite"], rdfc["cryptosuite"]] == ["eddsa-jcs-2022", "eddsa-rdfc-2022"]
+    for proof in (jcs, rdfc):
+        assert proof["type"] == "DataIntegrityProof"
+        assert proof["proofPurpose"] == "assertionMethod"
+        # The issuer's DID names the key; its fragment is the key itself.
+        assert proof["verificationMethod"].startswith(f"{ISSUER_ID}#z6Mk")
+        assert proof["proofValue"].startswith("z")
+        assert proof["created"] == "2026-11-23T09:30:00Z"
 
 
 def test_bare_record_claims_no_approval_or_licence(key: bytes) -> None:
-    bare = issue_credential(BARE, issuer_id=ISSUER_ID, issuer_name=ISSUER_NAME, private_pem=key)
+    bare = issue_credential(BARE, issuer=ISSUER, private_pem=key)
     assert "licenseNumber" not in bare["credentialSubject"]
+    assert "credentialStatus" not in bare
+    assert "image" not in bare["credentialSubject"]["achievement"]
     text = json.dumps(bare, ensure_ascii=False).lower()
     assert "approv" not in text and "886123456" not in text and "nasw" not in text
 
 
 def test_same_course_version_same_achievement_id(key: bytes) -> None:
     def achievement_id(record: object) -> str:
-        issued = issue_credential(
-            record, issuer_id=ISSUER_ID, issuer_name=ISSUER_NAME, private_pem=key
-        )
+        issued = issue_credential(record, issuer=ISSUER, private_pem=key)
         return issued["credentialSubject"]["achievement"]["id"]
 
     assert achievement_id(FULL) == achievement_id(BARE)
@@ -137,14 +168,14 @@ def test_credential_survives_a_json_round_trip(credential: dict[str, Any], key: 
 
 
 def test_signing_is_deterministic(credential: dict[str, Any], key: bytes) -> None:
-    again = issue_credential(FULL, issuer_id=ISSUER_ID, issuer_name=ISSUER_NAME, private_pem=key)
+    again = issue_credential(FULL, issuer=ISSUER, private_pem=key, status=STATUS, image_url=IMAGE)
     assert again == credential
 
 
 def test_proof_follows_eddsa_jcs_2022_by_hand(credential: dict[str, Any], key: bytes) -> None:
     # Recompute the signed bytes from the specification, independently of the module.
-    proof = dict(credential["proof"])
-    signature = _b58decode(proof.pop("proofValue")[1:], 64)
+    proof = dict(credential["proof"][0])
+    signature = b58decode(proof.pop("proofValue")[1:], 64)
     assert len(signature) == 64
     assert proof["@context"] == credential["@context"]
     document = {k: v for k, v in credential.items() if k != "proof"}
@@ -155,14 +186,14 @@ def test_proof_follows_eddsa_jcs_2022_by_hand(credential: dict[str, Any], key: b
     public = serialization.load_pem_public_key(public_key_pem(key))
     assert isinstance(public, Ed25519PublicKey)
     public.verify(signature, signed)  # raises if the bytes differ
-    # did:key names the same key: multicodec 0xed01 followed by the raw key.
+    # The method's fragment is the same key: multicodec 0xed01 followed by the raw key.
     multikey = proof["verificationMethod"].split("#")[1]
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    assert _b58decode(multikey[1:], 34) == b"\xed\x01" + raw
+    assert b58decode(multikey[1:], 34) == b"\xed\x01" + raw
 
 
 def _spec_keys() -> tuple[bytes, bytes]:
-    decoded = _b58decode(SPEC_PRIVATE_MULTIBASE[1:], 34)
+    decoded = b58decode(SPEC_PRIVATE_MULTIBASE[1:], 34)
     assert decoded[:2] == b"\x80\x26"  # multicodec ed25519-priv
     private = Ed25519PrivateKey.from_private_bytes(decoded[2:])
     private_pem = private.private_bytes(
@@ -201,25 +232,35 @@ def _flip_last_char(text: str) -> str:
 
 TAMPERING = {
     "name": lambda c: c["credentialSubject"]["identifier"][0].update(identityHash="Zoe Nguyen"),
-    "hours": lambda c: c.update(contactHours="10.0"),
+    "hours": lambda c: c["credentialSubject"]["achievement"].update(creditsAvailable=10.0),
     "credits": lambda c: c["credentialSubject"].update(creditsEarned=10.0),
-    "code": lambda c: c.update(certificateCode="7K3M-Q9XD-2HTP-W4RC-A"),
+    "code": lambda c: c.update(id="https://ce.example.org/verify/7K3M-Q9XD-2HTP-W4RC-A"),
+    "licence": lambda c: c["credentialSubject"].update(licenseNumber="LCSW 999999"),
+    "status_index": lambda c: c["credentialStatus"].update(statusListIndex="7"),
+    "status_removed": lambda c: c.pop("credentialStatus"),
     "course": lambda c: c["credentialSubject"]["achievement"].update(name="Another course"),
     "valid_from": lambda c: c.update(validFrom="2020-01-01T00:00:00Z"),
     "added_field": lambda c: c.update(validUntil="2099-01-01T00:00:00Z"),
     "context": lambda c: c["@context"].append("https://example.org/other-context"),
     "issuer": lambda c: c["issuer"].update(name="Someone Else"),
-    "proof_value": lambda c: c["proof"].update(
-        proofValue=_flip_last_char(c["proof"]["proofValue"])
+    "proof_value": lambda c: c["proof"][0].update(
+        proofValue=_flip_last_char(c["proof"][0]["proofValue"])
     ),
-    "proof_created": lambda c: c["proof"].update(created="2030-01-01T00:00:00Z"),
-    "proof_purpose": lambda c: c["proof"].update(proofPurpose="authentication"),
-    "cryptosuite": lambda c: c["proof"].update(cryptosuite="eddsa-rdfc-2022"),
-    "proof_context": lambda c: c["proof"].update(**{"@context": ["https://example.org/x"]}),
+    "rdfc_proof_value": lambda c: c["proof"][1].update(
+        proofValue=_flip_last_char(c["proof"][1]["proofValue"])
+    ),
+    "proof_created": lambda c: c["proof"][0].update(created="2030-01-01T00:00:00Z"),
+    "rdfc_proof_created": lambda c: c["proof"][1].update(created="2030-01-01T00:00:00Z"),
+    "proof_purpose": lambda c: c["proof"][0].update(proofPurpose="authentication"),
+    "rdfc_proof_purpose": lambda c: c["proof"][1].update(proofPurpose="authentication"),
+    "cryptosuite": lambda c: c["proof"][0].update(cryptosuite="eddsa-rdfc-2022"),
+    "proof_context": lambda c: c["proof"][0].update(**{"@context": ["https://example.org/x"]}),
     "no_proof": lambda c: c.pop("proof"),
-    "proof_not_base58": lambda c: c["proof"].update(proofValue="z0OIl"),
-    "proof_not_multibase": lambda c: c["proof"].update(proofValue="u" + "A" * 86),
-    "method": lambda c: c["proof"].update(verificationMethod="did:key:z6MkOther#z6MkOther"),
+    "only_rdfc_proof": lambda c: c["proof"].pop(0),
+    "proof_not_base58": lambda c: c["proof"][0].update(proofValue="z0OIl"),
+    "proof_not_multibase": lambda c: c["proof"][0].update(proofValue="u" + "A" * 86),
+    "method": lambda c: c["proof"][0].update(verificationMethod="did:key:z6MkOther#z6MkOther"),
+    "rdfc_method": lambda c: c["proof"][1].update(verificationMethod="did:web:x#z6MkOther"),
 }
 
 
@@ -241,12 +282,7 @@ def test_a_forger_re_signing_with_their_own_key_is_refused(
     credential: dict[str, Any], key: bytes
 ) -> None:
     forged_record = dataclasses.replace(FULL, participant_name="Someone Else")
-    forged = issue_credential(
-        forged_record,
-        issuer_id=ISSUER_ID,
-        issuer_name=ISSUER_NAME,
-        private_pem=generate_signing_key(),
-    )
+    forged = issue_credential(forged_record, issuer=ISSUER, private_pem=generate_signing_key())
     assert not verify_credential(forged, public_key_pem(key)).valid
 
 
@@ -259,3 +295,17 @@ def test_garbage_is_invalid_not_an_exception(garbage: object, key: bytes) -> Non
 def test_unusable_public_key_is_reported(credential: dict[str, Any]) -> None:
     check = verify_credential(credential, b"not a key")
     assert not check.valid and "key" in check.reason
+
+
+@pytest.mark.parametrize("check", ["*", "~", "$", "=", "U"])
+def test_the_code_is_read_back_from_the_credential_id_whatever_its_check_symbol(
+    key: bytes, check: str
+) -> None:
+    # Codes whose check symbol is percent-encoded in the verification URL ("%2A").
+    code = next(
+        c for c in iter(new_code, None) if c.endswith(check)
+    )
+    record = dataclasses.replace(FULL, code=code, verify_url=verify_url_for(BASE_URL, code))
+    check_result = verify_credential(issue_credential(record, issuer=ISSUER, private_pem=key),
+                                     public_key_pem(key))
+    assert check_result.valid and check_result.code == code

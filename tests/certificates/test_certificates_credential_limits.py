@@ -7,14 +7,21 @@ import json
 import pytest
 from certificates_testkit import FULL
 
-from certificates import generate_signing_key, issue_credential, public_key_pem, verify_credential
-from certificates.credential import _b58decode, _b58encode
+from certificates import (
+    Issuer,
+    generate_signing_key,
+    issue_credential,
+    public_key_pem,
+    verify_credential,
+)
 from certificates.credential_file import (
     MAX_CREDENTIAL_BYTES,
     MAX_JSON_DEPTH,
     CredentialFileError,
     read_credential,
 )
+from certificates.multibase import b58decode as _b58decode
+from certificates.multibase import b58encode as _b58encode
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +31,14 @@ def key() -> bytes:
 
 @pytest.fixture(scope="module")
 def credential(key: bytes) -> dict:
-    return issue_credential(
-        FULL, issuer_id="https://ce.example.org", issuer_name="Provider", private_pem=key
-    )
+    issuer = Issuer(id="did:web:ce.example.org", name="Provider", url="https://ce.example.org")
+    return issue_credential(FULL, issuer=issuer, private_pem=key)
 
 
 def test_a_proof_value_longer_than_a_signature_is_refused_as_such(credential, key) -> None:
     # The penetration test's value was "z" + "2" * 600_000: decoding it took 30 s.
-    forged = {**credential, "proof": {**credential["proof"], "proofValue": "z" + "2" * 20_000}}
+    jcs, rdfc = credential["proof"]
+    forged = {**credential, "proof": [{**jcs, "proofValue": "z" + "2" * 20_000}, rdfc]}
     check = verify_credential(forged, public_key_pem(key))
     assert not check.valid
     assert check.reason == "proofValue is not the base58btc multibase of an Ed25519 signature"

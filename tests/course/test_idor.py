@@ -59,6 +59,9 @@ CONTENT = {
 #: link whose token is the secret, and static files.
 PUBLIC = {
     "/verify/<code>",
+    # Open Badges: a status list holds only bits; a badge image only the course's title.
+    "/credentials/status/<int:number>",
+    "/credentials/badges/<slug>.svg",
     "/auth/reset/<token>",
     "/static/<path:filename>",
 }

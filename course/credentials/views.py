@@ -1,0 +1,51 @@
+"""The issuer's DID document, status lists and badge images: public, cacheable, CORS-open."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, render_template
+
+from course.credentials import bp
+from course.credentials import services as credentials
+
+
+def _public_json(document: dict, mimetype: str, max_age: int, name: str) -> Response:
+    response = Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype=mimetype)
+    # A file for programs, never a page: a browser saves it rather than render it here.
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+
+    # Verifiers running in a browser (wallets, verifier pages) fetch these from other sites.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")
+def did_document():
+    """The issuer's did:web document: its name, home page and every signing key."""
+    return _public_json(credentials.did_document(), "application/did+json", 3600, "did.json")
+
+
+@bp.get("/credentials/status/<int:number>")
+def status_list(number: int):
+    """A signed Bitstring Status List: bit set = credential revoked or replaced."""
+    document = credentials.status_list(number)
+    if document is None:
+        abort(404)
+    # Verifiers may cache a list this long: a revocation reaches them within 5 minutes.
+    return _public_json(document, "application/vc+ld+json", 300, f"status-list-{number}.json")
+
+
+@bp.get("/credentials/badges/<slug>.svg")
+def badge(slug: str):
+    """The badge image of a course, shown by wallets beside the credential."""
+    course = credentials.course_for_badge(slug)
+    if course is None:
+        abort(404)
+    svg = render_template("credentials/badge.svg", course=course, manifest=course.manifest)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
