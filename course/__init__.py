@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from course.credentials import bp as credentials_bp
     from course.health import bp as health_bp
     from course.learn import bp as learn_bp
+    from course.lti import bp as lti_bp
     from course.verify import bp as verify_bp
 
     app.register_blueprint(learn_bp)
@@ -110,12 +111,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(author_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(lti_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from course import cli_db
     from course.cli import certs_cli, course_cli, mail_cli, users_cli
     from course.cli_keys import keys_cli
+    from course.outbox.cli import outbox_cli
 
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
@@ -123,3 +126,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     cli_db.register(app)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(outbox_cli)

@@ -76,6 +76,8 @@ class Config:
     PROVIDER_CONTACT = os.environ.get("PROVIDER_CONTACT", "")
     PROVIDER_TIMEZONE = os.environ.get("PROVIDER_TIMEZONE", "America/Chicago")
     PROVIDER_DEMO = _bool("PROVIDER_DEMO", False)
+    # A whole agency may launch from one address (its office network): set generously.
+    LTI_RATE_LIMIT = os.environ.get("LTI_RATE_LIMIT", "120 per minute; 2000 per hour")
     CERT_SIGNATORY_NAME = os.environ.get("CERT_SIGNATORY_NAME", "")
     CERT_SIGNATORY_TITLE = os.environ.get("CERT_SIGNATORY_TITLE", "")
     CERT_SIGNATURE_IMAGE = os.environ.get("CERT_SIGNATURE_IMAGE", "")

@@ -1,7 +1,7 @@
 """The site's signing keys, kept in the database so that ``db backup`` carries them.
 
 One current key per purpose: "credential" (Ed25519, Open Badges credentials and status
-lists). A rotation retires the current
+lists) and "lti" (RSA, LTI 1.3 messages to a platform). A rotation retires the current
 key and makes a new one; retired keys stay published, so what they signed still verifies.
 """
 
@@ -21,6 +21,7 @@ from course.extensions import db
 from course.models import SigningKey, User
 
 CREDENTIAL = "credential"
+LTI = "lti"
 #: Where keys were kept before they moved into the database; read once, then unused.
 LEGACY_KEY_FILE = "credential-signing-key.pem"
 
@@ -41,7 +42,14 @@ def _legacy_key() -> bytes | None:
         return None
 
 
-MAKERS: dict[str, Callable[[], tuple[str, str]]] = {CREDENTIAL: _new_credential_key}
+def _new_lti_key() -> tuple[str, str]:
+    from course.lti.keys import generate_rsa_key
+
+    return generate_rsa_key()
+
+
+MAKERS: dict[str, Callable[[], tuple[str, str]]] = {CREDENTIAL: _new_credential_key,
+                                                    LTI: _new_lti_key}
 
 
 def _current(purpose: str) -> SigningKey | None:

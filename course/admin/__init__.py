@@ -26,6 +26,7 @@ from course.admin import (  # noqa: E402,F401  (registers routes)
     approval_views,
     certificate_views,
     learner_views,
+    lti_views,
     records_views,
     report_views,
     team_views,

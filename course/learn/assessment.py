@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from course import outbox
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -343,6 +344,8 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
         ]
         db.session.execute(insert(AttemptAnswer), rows)
     db.session.refresh(attempt)
+    if claimed:
+        outbox.post_test_submitted(attempt)
     return attempt, bool(claimed)
 
 
@@ -442,4 +445,5 @@ def submit_evaluation(
                 db.session.add(answer)
         enrolment.completed_at = enrolment.completed_at or now
         db.session.flush()
+        outbox.course_completed(enrolment)
     return response

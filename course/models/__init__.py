@@ -21,7 +21,9 @@ from course.models.learning import (
     LessonProgress,
     PostTestAttempt,
 )
+from course.models.lti import LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform
 from course.models.mail import OutgoingMail
+from course.models.outbox import OutboxMessage
 from course.models.records import AuditEvent, Certificate, CertificateStatus
 from course.models.teams import CourseMember, RevisionComment, TeamRole
 from course.models.users import BrowserSession, Role, SignInThrottle, User
@@ -46,6 +48,11 @@ __all__ = [
     "EvaluationItem",
     "EvaluationResponse",
     "Lesson",
+    "LtiGradeTarget",
+    "LtiIdentity",
+    "LtiLogin",
+    "LtiPlatform",
+    "OutboxMessage",
     "LessonProgress",
     "OutgoingMail",
     "PostTestAttempt",

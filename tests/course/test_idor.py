@@ -24,6 +24,7 @@ from course.models import (
     Certificate,
     CertificateStatus,
     Course,
+    LtiPlatform,
     PostTestAttempt,
     Question,
     QuestionKind,
@@ -119,6 +120,13 @@ def records(app: Flask, package_copy: Path) -> Records:
                 Question.course_id == course.id, Question.kind == QuestionKind.POST_TEST
             )
         )
+        platform = LtiPlatform(
+            name="Agency LMS", issuer="https://lms.example.org", client_id="tool-1",
+            deployment_ids=["1"], auth_login_url="https://lms.example.org/auth",
+            auth_token_url="https://lms.example.org/token", jwks_url="https://lms.example.org/jwks",
+        )
+        db.session.add(platform)
+        db.session.commit()
         values = {
             "slug": course.slug,
             "lesson_slug": lesson.slug,
@@ -129,6 +137,7 @@ def records(app: Flask, package_copy: Path) -> Records:
             "code": code,
             "number": 2,
             "user_id": a.id,
+            "platform_id": platform.id,
             "token": "not-a-real-token",
             "filename": "css/site.css",
             "comment_id": 1,

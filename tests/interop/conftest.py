@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.course.conftest import app, client, package_copy  # noqa: F401  (fixtures)
+from tests.course.conftest import app, client, package_copy, runner  # noqa: F401  (fixtures)
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,4 +38,5 @@ def live_url(app: Flask) -> Iterator[str]:  # noqa: F811
     thread.start()
     yield url
     server.shutdown()
+    server.server_close()
     thread.join(timeout=10)

@@ -1,0 +1,62 @@
+"""Administrators connect an agency's LMS: register platforms, see the tool's URLs and keys."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from course.admin import bp
+from course.authz import role_required
+from course.extensions import db
+from course.lti import admin_services as services
+from course.lti.forms import PlatformForm
+from course.models import LtiPlatform, Role
+
+
+def _details():
+    return services.tool_details(current_app.config["BASE_URL"])
+
+
+@bp.get("/lti")
+@role_required(Role.ADMIN)
+def lti_platforms():
+    """Registered platforms, and what to enter on the platform's side."""
+    return render_template("admin/lti.html", platforms=services.platforms(), tool=_details())
+
+
+@bp.route("/lti/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def lti_new_platform():
+    """Register a platform."""
+    return _edit(None, PlatformForm())
+
+
+@bp.route("/lti/<int:platform_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def lti_platform(platform_id: int):
+    """Change a platform's registration, or stop its launches."""
+    platform = db.session.get(LtiPlatform, platform_id) or abort(404)
+    form = PlatformForm(obj=platform)
+    if request.method == "GET":
+        form.deployment_ids.data = "\n".join(platform.deployment_ids or [])
+        form.reason.data = ""
+    return _edit(platform, form)
+
+
+def _edit(platform: LtiPlatform | None, form: PlatformForm):
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in services.FIELDS}
+        values.update(deployment_ids=form.deployments(), name=form.name.data.strip(),
+                      issuer=form.issuer.data.strip(), client_id=form.client_id.data.strip())
+        try:
+            services.save_platform(platform, values, current_user, form.reason.data.strip(),
+                                   request.remote_addr)
+        except services.DuplicatePlatform as exc:
+            form.client_id.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Platform \u201c{values['name']}\u201d saved.", "success")
+            return redirect(url_for("admin.lti_platforms"))
+    status = 422 if form.errors else 200
+    return render_template("admin/lti_platform.html", form=form, platform=platform,
+                           tool=_details()), status

@@ -1,0 +1,68 @@
+"""Registering platforms: create and change them, audited; what to give a platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from course.audit import record_event
+from course.extensions import db
+from course.lti import jwks
+from course.models import LtiPlatform, User
+
+FIELDS = ("name", "issuer", "client_id", "deployment_ids", "auth_login_url",
+          "auth_token_url", "jwks_url", "active")
+
+
+@dataclass(frozen=True)
+class ToolDetails:
+    """What an LMS administrator types in on their side to add this tool."""
+
+    login_url: str
+    launch_url: str
+    jwks_url: str
+    course_url_pattern: str
+    base_url: str
+
+
+def tool_details(base_url: str) -> ToolDetails:
+    """Return the tool's URLs for a site at ``base_url``."""
+    base = base_url.rstrip("/")
+    return ToolDetails(login_url=f"{base}/lti/login", launch_url=f"{base}/lti/launch",
+                       jwks_url=f"{base}/lti/jwks.json",
+                       course_url_pattern=f"{base}/courses/<course>", base_url=base)
+
+
+def platforms() -> list[LtiPlatform]:
+    """Return every registered platform, by name."""
+    return list(db.session.scalars(select(LtiPlatform).order_by(LtiPlatform.name)))
+
+
+class DuplicatePlatform(ValueError):
+    """Another registration has the same issuer and client id."""
+
+
+def save_platform(platform: LtiPlatform | None, values: dict, actor: User, reason: str,
+                  ip_address: str | None) -> LtiPlatform:
+    """Create or change a platform registration; flushes, audited with the change."""
+    clash = db.session.scalar(
+        select(LtiPlatform).where(LtiPlatform.issuer == values["issuer"],
+                                  LtiPlatform.client_id == values["client_id"])
+    )
+    if clash is not None and clash is not platform:
+        raise DuplicatePlatform("A platform with this issuer and client ID is already registered.")
+    action = "lti.platform_changed" if platform else "lti.platform_registered"
+    before = {name: getattr(platform, name) for name in FIELDS} if platform else {}
+    if platform is None:
+        platform = LtiPlatform()
+        db.session.add(platform)
+    else:
+        jwks.forget(platform.jwks_url)
+    for name in FIELDS:
+        setattr(platform, name, values[name])
+    db.session.flush()
+    changed = {name: values[name] for name in FIELDS if before.get(name) != values[name]}
+    record_event(actor, action, "lti_platform", platform.id,
+                 {"reason": reason, "changed": changed}, ip_address)
+    return platform

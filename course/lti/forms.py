@@ -1,0 +1,48 @@
+"""The form an admin registers (or edits) an LMS platform with."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Length, ValidationError
+
+
+def _https_in_production(form: FlaskForm, field: URLField) -> None:
+    if field.data and not field.data.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ValidationError("Use the platform's https:// address.")
+
+
+class PlatformForm(FlaskForm):
+    """Register a platform: its issuer, our client id there, deployments, and endpoints."""
+
+    name = StringField("Name (for you, e.g. \u201cState training Moodle\u201d)",
+                       validators=[DataRequired(message="Give the platform a name."),
+                                   Length(max=200)])
+    issuer = StringField("Issuer (iss)", validators=[
+        DataRequired(message="Give the platform's issuer."), Length(max=255),
+        URL(require_tld=False, message="The issuer is the platform's URL.")])
+    client_id = StringField("Client ID", validators=[
+        DataRequired(message="Give the client ID the platform gave this tool."), Length(max=255)])
+    deployment_ids = TextAreaField("Deployment IDs (one a line)", validators=[
+        DataRequired(message="Give at least one deployment ID."), Length(max=4000)])
+    auth_login_url = URLField("OIDC authentication request URL", validators=[
+        DataRequired(message="Give the platform's authentication URL."), Length(max=500),
+        URL(require_tld=False), _https_in_production])
+    auth_token_url = URLField("Access token URL (for grades)", validators=[
+        DataRequired(message="Give the platform's access token URL."), Length(max=500),
+        URL(require_tld=False), _https_in_production])
+    jwks_url = URLField("Public keyset URL (JWKS)", validators=[
+        DataRequired(message="Give the platform's public keyset URL."), Length(max=500),
+        URL(require_tld=False), _https_in_production])
+    active = BooleanField("Allow launches from this platform", default=True)
+    reason = StringField("Why (for the audit log)", validators=[
+        DataRequired(message="Say why, for the audit log."), Length(max=500)])
+
+    def deployments(self) -> list[str]:
+        """The deployment ids, one a line, without blanks or repeats."""
+        seen: list[str] = []
+        for line in (self.deployment_ids.data or "").splitlines():
+            value = line.strip()
+            if value and value not in seen:
+                seen.append(value)
+        return seen

@@ -1,0 +1,38 @@
+"""Platforms' public keys, fetched from their JWKS URLs and cached per process."""
+
+from __future__ import annotations
+
+import threading
+
+import jwt
+
+#: Keys are fetched again after this long, or at once when a token names an unknown kid.
+CACHE_SECONDS = 600
+FETCH_TIMEOUT_SECONDS = 5
+
+_clients: dict[str, jwt.PyJWKClient] = {}
+_lock = threading.Lock()
+
+
+def _client(jwks_url: str) -> jwt.PyJWKClient:
+    with _lock:
+        client = _clients.get(jwks_url)
+        if client is None:
+            client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=CACHE_SECONDS,
+                                     timeout=FETCH_TIMEOUT_SECONDS)
+            _clients[jwks_url] = client
+        return client
+
+
+def signing_key_for(jwks_url: str, token: str):
+    """Return the platform key that signed a JWT, by the kid in its header.
+
+    :raise jwt.PyJWTError: when the JWKS cannot be fetched or holds no such key.
+    """
+    return _client(jwks_url).get_signing_key_from_jwt(token).key
+
+
+def forget(jwks_url: str) -> None:
+    """Drop a platform's cached keys (after its registration changed)."""
+    with _lock:
+        _clients.pop(jwks_url, None)

@@ -1,0 +1,41 @@
+"""The tool's RSA key for LTI messages, and the JWKS the platforms fetch it from."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+#: LTI 1.3 requires RS256; 2048 bits is the floor NIST and 1EdTech give for RSA.
+KEY_BITS = 2048
+
+
+def _thumbprint(public_jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint: a stable kid that names the key itself."""
+    members = {name: public_jwk[name] for name in ("e", "kty", "n")}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def public_jwk(private_pem: str) -> dict[str, Any]:
+    """Return the public JWK of an RSA private key, with its kid, alg and use."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    jwk: dict[str, Any] = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    jwk.update(kid=_thumbprint(jwk), alg="RS256", use="sig")
+    return jwk
+
+
+def generate_rsa_key() -> tuple[str, str]:
+    """Return (kid, PKCS#8 PEM) of a new RSA key for signing LTI messages."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return public_jwk(pem)["kid"], pem

@@ -1,0 +1,268 @@
+"""LTI 1.3 tool: OIDC login initiation and the resource-link launch, checked claim by claim."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+from sqlalchemy import delete, select, update
+
+from course.db import utcnow
+from course.dbutil import insert_ignoring_duplicates
+from course.extensions import db
+from course.learn.services import enrol
+from course.lti.jwks import signing_key_for
+from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
+from course.users import create_user
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+#: A login not finished in this time is refused (the platform answers in seconds).
+LOGIN_LIFETIME = timedelta(minutes=10)
+KEEP_LOGINS = timedelta(days=1)
+#: Clock difference tolerated between the platform and this server.
+LEEWAY_SECONDS = 60
+
+
+class LaunchError(Exception):
+    """A login or launch was refused; the message says why, for the person and the log."""
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    """Where to send the browser to finish the OIDC login, and the state to bind to it."""
+
+    url: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A checked launch: who, into which course, and where the grade goes back."""
+
+    user: User
+    course: Course
+    platform: LtiPlatform
+    created: bool
+
+
+def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
+    """Return the active platform registered for an issuer (and client id, if given)."""
+    query = select(LtiPlatform).where(LtiPlatform.issuer == issuer, LtiPlatform.active)
+    if client_id:
+        query = query.where(LtiPlatform.client_id == client_id)
+    platforms = db.session.scalars(query).all()
+    if not platforms:
+        raise LaunchError(f"No platform is registered for issuer {issuer!r}.")
+    if len(platforms) > 1:
+        raise LaunchError("Several registrations share this issuer: name the client id.")
+    return platforms[0]
+
+
+def start_login(params: dict[str, str], launch_url: str, base_url: str) -> LoginRedirect:
+    """Answer a platform's login initiation: store a fresh state and nonce; flushes."""
+    for name in ("iss", "login_hint", "target_link_uri"):
+        if not params.get(name):
+            raise LaunchError(f"The login request has no {name}.")
+    target = urlsplit(params["target_link_uri"])
+    if f"{target.scheme}://{target.netloc}" != _origin(base_url):
+        raise LaunchError("The launch points at another site than this one.")
+    platform = find_platform(params["iss"], params.get("client_id"))
+    # Logins are worth nothing once used or stale: clear old ones as new ones come in.
+    db.session.execute(delete(LtiLogin).where(LtiLogin.created_at < utcnow() - KEEP_LOGINS))
+    login = LtiLogin(platform_id=platform.id, state=secrets.token_urlsafe(32),
+                     nonce=secrets.token_urlsafe(32), created_at=utcnow())
+    db.session.add(login)
+    db.session.flush()
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": launch_url,
+        "login_hint": params["login_hint"],
+        "state": login.state,
+        "nonce": login.nonce,
+    }
+    if params.get("lti_message_hint"):
+        query["lti_message_hint"] = params["lti_message_hint"]
+    separator = "&" if urlsplit(platform.auth_login_url).query else "?"
+    return LoginRedirect(url=platform.auth_login_url + separator + urlencode(query),
+                         state=login.state)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _login_for(state: str, browser_state: str | None) -> LtiLogin:
+    """Return the unspent, fresh login a launch's state names; reads only."""
+    if not state:
+        raise LaunchError("The launch has no state.")
+    if browser_state != state:
+        raise LaunchError("This launch was not started in this browser (state cookie missing).")
+    login = db.session.scalar(select(LtiLogin).where(LtiLogin.state == state))
+    if login is None or login.used_at is not None or login.created_at <= utcnow() - LOGIN_LIFETIME:
+        raise LaunchError("This launch has expired or was already used; start it again.")
+    return login
+
+
+def _spend(login: LtiLogin) -> None:
+    """Mark a login used; exactly one of two racing launches with its state wins."""
+    spent = db.session.execute(
+        update(LtiLogin)
+        .where(LtiLogin.id == login.id, LtiLogin.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if spent.rowcount != 1:
+        raise LaunchError("This launch has expired or was already used; start it again.")
+
+
+def check_id_token(id_token: str, login: LtiLogin) -> dict[str, Any]:
+    """Verify the id_token's signature against the platform's JWKS and its core claims."""
+    platform = login.platform
+    try:
+        key = signing_key_for(platform.jwks_url, id_token)
+        claims = jwt.decode(
+            id_token,
+            key,
+            algorithms=["RS256"],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise LaunchError("The launch token has expired.") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise LaunchError("The launch token is not meant for this tool (audience).") from exc
+    except jwt.PyJWTError as exc:
+        raise LaunchError(f"The launch token is not valid: {exc}.") from exc
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if len(audiences) > 1 and claims.get("azp") != platform.client_id:
+        raise LaunchError("The launch token names several audiences but not this tool as azp.")
+    if claims["nonce"] != login.nonce:
+        raise LaunchError("The launch token's nonce does not belong to this login.")
+    return claims
+
+
+def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
+    if claims.get(LTI + "message_type") != "LtiResourceLinkRequest":
+        raise LaunchError("Only resource-link launches are supported.")
+    if claims.get(LTI + "version") != "1.3.0":
+        raise LaunchError("Only LTI 1.3.0 launches are supported.")
+    if claims.get(LTI + "deployment_id") not in (platform.deployment_ids or []):
+        raise LaunchError("This deployment is not registered with this tool.")
+    if not (claims.get(LTI + "resource_link") or {}).get("id"):
+        raise LaunchError("The launch names no resource link.")
+
+
+def _course_for(claims: dict[str, Any], base_url: str) -> Course:
+    # The resource link's target is the course's own page, BASE_URL/courses/<slug>; a
+    # custom parameter course=<slug> works too, for platforms that fix the target URL.
+    slug = (claims.get(LTI + "custom") or {}).get("course")
+    if not slug:
+        target = urlsplit(claims.get(LTI + "target_link_uri", ""))
+        parts = [p for p in target.path.split("/") if p]
+        base_parts = [p for p in urlsplit(base_url).path.split("/") if p]
+        rest = parts[len(base_parts):]
+        if len(rest) >= 2 and rest[0] == "courses":
+            slug = rest[1]
+    course = db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.archived_at.is_(None))
+    ) if slug else None
+    if course is None or course.current_version_id is None:
+        raise LaunchError("The launch points at no course offered here.")
+    return course
+
+
+def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, bool]:
+    """Return the account for (platform, sub), making one without a password if new."""
+    identity = db.session.scalar(
+        select(LtiIdentity).where(LtiIdentity.platform_id == platform.id,
+                                  LtiIdentity.subject == claims["sub"])
+    )
+    if identity is not None:
+        identity.last_launch_at = utcnow()
+        return identity.user, False
+    name = (claims.get("name") or " ".join(
+        part for part in (claims.get("given_name"), claims.get("family_name")) if part
+    )).strip()
+    # Never matched by e-mail: a platform's claim that someone owns an address here
+    # would hand them that account. Platform learners get an address of their own.
+    user = create_user(
+        email=f"lti-{platform.id}-{secrets.token_hex(8)}@lti.invalid",
+        password_hash=f"!lti!{secrets.token_urlsafe(32)}",  # no password can match
+        full_name=name[:200] or "Learner from your agency's LMS",
+        role=Role.LEARNER,
+    )
+    insert_ignoring_duplicates(
+        LtiIdentity,
+        {"platform_id": platform.id, "subject": claims["sub"], "user_id": user.id,
+         "created_at": utcnow(), "last_launch_at": utcnow()},
+    )
+    identity = db.session.scalar(
+        select(LtiIdentity).where(LtiIdentity.platform_id == platform.id,
+                                  LtiIdentity.subject == claims["sub"])
+    )
+    return identity.user, identity.user_id == user.id
+
+
+def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: User,
+                           course: Course) -> None:
+    endpoint = claims.get(AGS) or {}
+    lineitem = endpoint.get("lineitem")
+    scopes = endpoint.get("scope") or []
+    if not lineitem or SCORE_SCOPE not in scopes:
+        return  # the platform wants no grade for this link
+    values = {"user_id": user.id, "course_id": course.id, "platform_id": platform.id,
+              "subject": claims["sub"], "lineitem_url": lineitem, "scopes": scopes,
+              "updated_at": utcnow()}
+    if not insert_ignoring_duplicates(LtiGradeTarget, values):
+        db.session.execute(
+            update(LtiGradeTarget)
+            .where(LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id,
+                   LtiGradeTarget.lineitem_url == lineitem)
+            .values(scopes=scopes, updated_at=values["updated_at"])
+        )
+
+
+@dataclass(frozen=True)
+class CheckedLaunch:
+    """A launch whose token, state and claims all checked out, not yet acted on."""
+
+    login: LtiLogin
+    claims: dict[str, Any]
+    course: Course
+
+
+def check_launch(
+    id_token: str, state: str, browser_state: str | None, base_url: str
+) -> CheckedLaunch:
+    """Check a resource-link launch; reads only, so the platform's JWKS is fetched unlocked.
+
+    :raise LaunchError: for anything a platform or an attacker got wrong.
+    """
+    login = _login_for(state, browser_state)
+    claims = check_id_token(id_token, login)
+    _check_message(claims, login.platform)
+    return CheckedLaunch(login=login, claims=claims, course=_course_for(claims, base_url))
+
+
+def complete_launch(checked: CheckedLaunch) -> Launch:
+    """Spend the login, find or make the learner, enrol them; flushes (write transaction)."""
+    _spend(checked.login)
+    platform, claims, course = checked.login.platform, checked.claims, checked.course
+    user, created = _learner_for(claims, platform)
+    if not user.is_active:
+        raise LaunchError("This account is closed.")
+    enrol(user, course)
+    _remember_grade_target(claims, platform, user, course)
+    return Launch(user=user, course=course, platform=platform, created=created)

@@ -1,0 +1,86 @@
+"""LTI 1.3 endpoints the platform calls: login initiation, launch, and the tool's keys."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+
+from course import signing_keys
+from course.auth.sessions import start_session, this_device
+from course.db import reads_first, write_transaction
+from course.extensions import csrf, limiter
+from course.lti import bp
+from course.lti import services as lti
+from course.lti.keys import public_jwk
+
+STATE_COOKIE = "lti_state"
+
+
+def _limit() -> str:
+    return current_app.config["LTI_RATE_LIMIT"]
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def launch_url() -> str:
+    """The redirect URI registered with platforms: BASE_URL/lti/launch."""
+    return _base_url() + "/lti/launch"
+
+
+def _refused(error: lti.LaunchError):
+    current_app.logger.warning("LTI launch refused: %s", error)
+    return render_template("lti/refused.html", reason=str(error)), 400
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit(_limit)
+def login():
+    """OIDC login initiation: remember a state and nonce, send the browser to the platform."""
+    params = {**request.args.to_dict(), **request.form.to_dict()}
+    try:
+        with write_transaction():
+            started = lti.start_login(params, launch_url(), _base_url())
+    except lti.LaunchError as error:
+        return _refused(error)
+    response = redirect(started.url)
+    secure = request.is_secure or _base_url().startswith("https://")
+    # The launch comes back as a cross-site POST: only a SameSite=None cookie (which
+    # browsers accept only when Secure) rides along. Partitioned keeps it working in
+    # an LMS iframe where third-party cookies are blocked.
+    response.set_cookie(STATE_COOKIE, started.state, max_age=600, httponly=True,
+                        secure=secure, samesite="None" if secure else "Lax",
+                        partitioned=secure, path="/lti/")
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+@limiter.limit(_limit)
+@reads_first
+def launch():
+    """The resource-link launch: check the id_token, sign the learner in, open the course."""
+    form = request.form
+    try:
+        checked = lti.check_launch(form.get("id_token", ""), form.get("state", ""),
+                                   request.cookies.get(STATE_COOKIE), _base_url())
+        device = this_device()
+        with write_transaction():
+            done = lti.complete_launch(checked)
+            start_session(done.user, remember=False, device=device)
+    except lti.LaunchError as error:
+        return _refused(error)
+    response = redirect(url_for("learn.course_page", slug=done.course.slug))
+    response.delete_cookie(STATE_COOKIE, path="/lti/")
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks():
+    """The tool's public keys, current and retired, for platforms to check its messages."""
+    keys = signing_keys.all_keys(signing_keys.LTI)
+    response = jsonify(keys=[public_jwk(key.private_pem) for key in keys])
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Content-Disposition"] = 'attachment; filename="jwks.json"'
+    return response

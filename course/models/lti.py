@@ -1,0 +1,91 @@
+"""LTI 1.3: registered platforms, who a platform's user is here, launches and grade targets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.db import UTCDateTime, utcnow
+from course.extensions import db
+from course.models.content import Course
+from course.models.users import User
+
+
+class LtiPlatform(db.Model):
+    """An LMS (Moodle, Canvas, Cornerstone...) registered to launch courses here."""
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: The platform's ``iss``, e.g. https://moodle.agency.example.
+    issuer: Mapped[str] = mapped_column(String(255))
+    #: The client id the platform gave this tool.
+    client_id: Mapped[str] = mapped_column(String(255))
+    #: Where the platform's OIDC authorization endpoint is.
+    auth_login_url: Mapped[str] = mapped_column(String(500))
+    #: The OAuth 2 token endpoint, for Assignment and Grade Services.
+    auth_token_url: Mapped[str] = mapped_column(String(500))
+    #: Where the platform publishes the keys it signs id_tokens with.
+    jwks_url: Mapped[str] = mapped_column(String(500))
+    #: The deployment ids allowed to launch; a launch from any other is refused.
+    deployment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiIdentity(db.Model):
+    """A platform's user (its ``sub``) and the account they are here: never by e-mail."""
+
+    __tablename__ = "lti_identity"
+    __table_args__ = (UniqueConstraint("platform_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_launch_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()
+    platform: Mapped[LtiPlatform] = relationship()
+
+
+class LtiLogin(db.Model):
+    """One OIDC login started by a platform: its state and nonce, each usable once."""
+
+    __tablename__ = "lti_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
+    state: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set by the launch that used it; a second launch with the same state is refused.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    platform: Mapped[LtiPlatform] = relationship()
+
+
+class LtiGradeTarget(db.Model):
+    """Where a learner's score for a course goes back to: a platform's line item."""
+
+    __tablename__ = "lti_grade_target"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "lineitem_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
+    #: The platform's user id (``sub``), which scores are posted for.
+    subject: Mapped[str] = mapped_column(String(255))
+    lineitem_url: Mapped[str] = mapped_column(Text)
+    #: The AGS scopes the platform granted in the launch.
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    platform: Mapped[LtiPlatform] = relationship()
+    course: Mapped[Course] = relationship()

@@ -1,0 +1,121 @@
+"""The outbox worker: send due messages, retry failures with back-off, never twice at once."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import select, update
+
+from course.db import utcnow, write_transaction
+from course.extensions import db
+from course.lti import ags
+from course.models import LtiGradeTarget, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+#: A claimed message is left alone by other workers this long (its sender may be slow).
+LEASE = timedelta(minutes=5)
+#: Back-off after each failure: 30 s, 1 min, 2 min... up to an hour between tries.
+FIRST_RETRY_SECONDS = 30
+MAX_RETRY_SECONDS = 3600
+
+
+@dataclass
+class SendReport:
+    """What one pass of the worker did, per channel."""
+
+    sent: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+
+    def add(self, channel: str, ok: bool, count: int = 1) -> None:
+        """Count messages sent or failed on a channel."""
+        bucket = self.sent if ok else self.failed
+        bucket[channel] = bucket.get(channel, 0) + count
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before the next try after ``attempts`` failures, with jitter."""
+    seconds = min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+def claim(channel: str, limit: int, now: datetime) -> list[OutboxMessage]:
+    """Take up to ``limit`` due messages of a channel, oldest first, under a lease; commits."""
+    with write_transaction():
+        ids = list(db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id).limit(limit)
+        ))
+        if not ids:
+            return []
+        # Only rows still due are taken: another worker may have claimed some meanwhile.
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire_all()
+    return list(db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at == now + LEASE)
+        .order_by(OutboxMessage.id)
+    ))
+
+
+def settle(messages: list[OutboxMessage], error: str | None) -> None:
+    """Mark messages sent, or schedule their next try; commits."""
+    now = utcnow()
+    with write_transaction():
+        for message in messages:
+            message = db.session.merge(message)
+            if error is None:
+                message.sent_at, message.last_error = now, None
+            else:
+                message.attempts += 1
+                message.last_error = error[:2000]
+                message.next_attempt_at = now + backoff(message.attempts)
+
+
+def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: SendReport) -> None:
+    for message in messages:
+        target = db.session.get(LtiGradeTarget, message.grade_target_id)
+        try:
+            ags.post_score(target, message.payload, http)
+        except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
+            log.warning("Score %s not delivered: %s", message.message_id, exc)
+            settle([message], str(exc) or exc.__class__.__name__)
+            report.add("lti", False)
+        else:
+            settle([message], None)
+            report.add("lti", True)
+
+
+SENDERS: dict[str, Callable[[list[OutboxMessage], requests.Session, SendReport], None]] = {
+    "lti": _send_lti,
+}
+
+
+def send_due(channels: list[str] | None = None, batch: int = 50) -> SendReport:
+    """Send every message that is due now, channel by channel; return what happened."""
+    report = SendReport()
+    with requests.Session() as http:
+        http.headers["User-Agent"] = f"{current_app.config['SITE_NAME']} outbox"
+        for channel in channels or list(SENDERS):
+            while True:
+                messages = claim(channel, batch, utcnow())
+                if not messages:
+                    break
+                SENDERS[channel](messages, http, report)
+                if report.failed.get(channel):
+                    break  # the other end is unwell: leave the rest for the next pass
+    return report

@@ -1,0 +1,65 @@
+"""The outbox: messages claimed once at a time, retried with growing waits, counted."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from course.db import utcnow
+from course.extensions import db
+from course.models import OutboxMessage
+from course.outbox import worker
+
+
+def _queue(count: int, channel: str = "lti") -> None:
+    now = utcnow()
+    for _ in range(count):
+        db.session.add(OutboxMessage(channel=channel, message_id=str(uuid.uuid4()),
+                                     payload={}, created_at=now, next_attempt_at=now))
+    db.session.commit()
+
+
+def test_two_workers_never_claim_the_same_message(app):
+    with app.app_context():
+        _queue(5)
+        now = utcnow()
+        first = worker.claim("lti", 3, now)
+        second = worker.claim("lti", 10, now)
+        third = worker.claim("lti", 10, now)
+        assert len(first) == 3 and len(second) == 2 and third == []
+        assert not {m.id for m in first} & {m.id for m in second}
+        # A claim lapses: a worker that died mid-send leaves its messages to the next.
+        later = worker.claim("lti", 10, now + worker.LEASE + timedelta(seconds=1))
+        assert len(later) == 5
+
+
+def test_failures_wait_longer_each_time_up_to_an_hour():
+    waits = [worker.backoff(n).total_seconds() for n in range(1, 12)]
+    assert 24 <= waits[0] <= 36
+    assert all(later > earlier * 1.3 for earlier, later in zip(waits[:5], waits[1:6], strict=True))
+    assert max(waits) <= 3600 * 1.2
+
+
+def test_a_failed_message_is_kept_with_its_error_and_a_later_try(app):
+    with app.app_context():
+        _queue(1)
+        message = worker.claim("lti", 1, utcnow())[0]
+        worker.settle([message], "HTTP 503")
+        stored = db.session.scalar(select(OutboxMessage))
+        assert stored.sent_at is None and stored.attempts == 1
+        assert stored.last_error == "HTTP 503"
+        assert stored.next_attempt_at > utcnow() + timedelta(seconds=20)
+        assert worker.claim("lti", 1, utcnow()) == []
+
+
+def test_status_counts_what_waits_fails_and_went(app, runner):
+    assert "empty" in runner.invoke(args=["outbox", "status"]).output
+    with app.app_context():
+        _queue(3)
+        sent, failed, _ = worker.claim("lti", 3, utcnow())
+        worker.settle([sent], None)
+        worker.settle([failed], "timeout")
+    output = runner.invoke(args=["outbox", "status"]).output
+    assert "lti: 1 waiting, 1 failing, 1 sent" in output

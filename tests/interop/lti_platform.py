@@ -1,0 +1,180 @@
+"""An LTI 1.3 platform played by the tests: its own RSA key, a real HTTP server on loopback.
+
+It serves what a real LMS does for a tool: its JWKS, the OIDC authorization endpoint
+(answering with the auto-posting form that carries the signed id_token), an OAuth 2
+token endpoint that checks the tool's signed client assertion, and a line item's
+scores endpoint that records every score it is sent.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+
+
+@dataclass
+class PlayedPlatform:
+    """The platform's state: its key, what the next launch says, and what it received."""
+
+    client_id: str = "ce-tool-client"
+    deployment_id: str = "deployment-1"
+    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
+    kid: str = field(default_factory=lambda: secrets.token_hex(8))
+    url: str = ""
+    tool_jwks: dict[str, Any] | None = None
+    #: Claims changed or added (None removes one) for the next id_token.
+    overrides: dict[str, Any] = field(default_factory=dict)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    token_requests: list[dict[str, Any]] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+    down: bool = False
+
+    @property
+    def issuer(self) -> str:
+        return self.url
+
+    @property
+    def lineitem(self) -> str:
+        return f"{self.url}/courses/7/lineitems/42?type=ce"
+
+    def registration(self) -> dict[str, Any]:
+        """What an admin types into the tool to register this platform."""
+        return {"name": "Agency Moodle", "issuer": self.issuer, "client_id": self.client_id,
+                "deployment_ids": [self.deployment_id], "auth_login_url": f"{self.url}/auth",
+                "auth_token_url": f"{self.url}/token", "jwks_url": f"{self.url}/jwks",
+                "active": True}
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {"keys": [{**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
+
+    def id_token(self, *, nonce: str, sub: str, target: str, **claims: Any) -> str:
+        """Sign an id_token for a resource-link launch, as the platform would."""
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "iss": self.issuer, "aud": self.client_id, "sub": sub, "nonce": nonce,
+            "iat": now, "exp": now + 300, "name": "Jordan Rivera",
+            "email": "jordan.rivera@agency.example",
+            LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
+            LTI + "deployment_id": self.deployment_id, LTI + "target_link_uri": target,
+            LTI + "resource_link": {"id": "resource-link-1", "title": "Youth who run"},
+            LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+            AGS: {"scope": [SCORE_SCOPE], "lineitem": self.lineitem},
+        }
+        body.update(claims)
+        body.update(self.overrides)
+        body = {k: v for k, v in body.items() if v is not None}
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet test output
+            pass
+
+        def _reply(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _json(self, status: int, document: Any) -> None:
+            self._reply(status, json.dumps(document).encode(), "application/json")
+
+        def do_GET(self) -> None:  # noqa: N802
+            parts = urlsplit(self.path)
+            if platform.down:
+                return self._json(503, {"error": "down"})
+            if parts.path == "/jwks":
+                return self._json(200, platform.jwks())
+            if parts.path == "/auth":
+                return self._authorize({k: v[0] for k, v in parse_qs(parts.query).items()})
+            return self._json(404, {})
+
+        def _authorize(self, query: dict[str, str]) -> None:
+            assert query["client_id"] == platform.client_id
+            assert query["response_type"] == "id_token" and query["scope"] == "openid"
+            assert query["response_mode"] == "form_post" and query["prompt"] == "none"
+            sub = query["login_hint"]
+            token = platform.id_token(nonce=query["nonce"], sub=sub,
+                                      target=query.get("lti_message_hint") or "")
+            form = (
+                f'<form method="post" action="{html.escape(query["redirect_uri"])}">'
+                f'<input type="hidden" name="id_token" value="{token}">'
+                f'<input type="hidden" name="state" value="{html.escape(query["state"])}">'
+                "</form>"
+            )
+            self._reply(200, form.encode(), "text/html")
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if platform.down:
+                return self._json(503, {"error": "down"})
+            path = urlsplit(self.path).path
+            if path == "/token":
+                return self._token({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+            if path.endswith("/scores"):
+                return self._score(raw)
+            return self._json(404, {})
+
+        def _token(self, form: dict[str, str]) -> None:
+            platform.token_requests.append(form)
+            assertion = form["client_assertion"]
+            header = jwt.get_unverified_header(assertion)
+            keys = {k["kid"]: k for k in (platform.tool_jwks or {}).get("keys", [])}
+            key = RSAAlgorithm.from_jwk(json.dumps(keys[header["kid"]]))
+            claims = jwt.decode(assertion, key, algorithms=["RS256"],
+                                audience=f"{platform.url}/token")
+            assert claims["iss"] == claims["sub"] == platform.client_id
+            assert form["grant_type"] == "client_credentials"
+            assert form["scope"] == SCORE_SCOPE
+            token = secrets.token_urlsafe(16)
+            platform.tokens.add(token)
+            self._json(200, {"access_token": token, "token_type": "Bearer",
+                             "expires_in": 3600, "scope": SCORE_SCOPE})
+
+        def _score(self, raw: bytes) -> None:
+            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if bearer not in platform.tokens:
+                return self._json(401, {"error": "invalid_token"})
+            if self.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
+                return self._json(415, {})
+            if not self.path.startswith(urlsplit(platform.lineitem).path + "/scores?type=ce"):
+                return self._json(404, {})
+            platform.scores.append(json.loads(raw))
+            self._json(200, {"resultUrl": f"{platform.url}/results/{uuid.uuid4()}"})
+
+    return Handler
+
+
+def start(platform: PlayedPlatform) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    """Serve the platform on a free loopback port; its url is filled in."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(platform))
+    platform.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def auto_post_form(page: str) -> dict[str, str]:
+    """Return the fields of the platform's auto-posting form (what the browser submits)."""
+    return dict(re.findall(r'name="(id_token|state)" value="([^"]*)"', page))

@@ -1,0 +1,255 @@
+"""LTI 1.3: an agency's LMS (played by the tests, over real HTTP) launches a course and
+gets the learner's score back through Assignment and Grade Services."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from course.extensions import db
+from course.models import (
+    AuditEvent,
+    Course,
+    Enrolment,
+    LtiIdentity,
+    LtiPlatform,
+    OutboxMessage,
+    Role,
+    User,
+)
+from tests.course.certificate_kit import quick
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+from tests.interop.lti_platform import PlayedPlatform, auto_post_form, start
+
+BASE = "http://localhost"
+COURSE_URL = f"{BASE}/courses/minimal"
+
+
+@pytest.fixture
+def platform(app: Flask, package_copy: Path) -> Iterator[PlayedPlatform]:
+    """A running platform, registered with the tool, and the course it launches."""
+    app.config["BASE_URL"] = BASE
+    played = PlayedPlatform()
+    server, thread = start(played)
+    with app.app_context():
+        import_course(quick(package_copy))
+        db.session.add(LtiPlatform(**played.registration()))
+        db.session.commit()
+    played.tool_jwks = app.test_client().get("/lti/jwks.json").get_json()
+    yield played
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def _begin(client: FlaskClient, platform: PlayedPlatform, sub: str) -> str:
+    """Play the browser through login initiation; return the platform's auth URL."""
+    response = client.get("/lti/login", query_string={
+        "iss": platform.issuer, "login_hint": sub, "target_link_uri": COURSE_URL,
+        "lti_message_hint": COURSE_URL, "client_id": platform.client_id,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.startswith(platform.url + "/auth?")
+    return response.location
+
+
+def _authorize(auth_url: str) -> dict[str, str]:
+    with urllib.request.urlopen(auth_url, timeout=10) as reply:
+        return auto_post_form(reply.read().decode())
+
+
+def launch(client: FlaskClient, platform: PlayedPlatform, sub: str = "moodle-user-17"):
+    """A whole launch: login initiation, the platform's form post, the launch."""
+    form = _authorize(_begin(client, platform, sub))
+    return client.post("/lti/launch", data=form), form
+
+
+def test_a_full_launch_signs_the_learner_in_and_opens_the_course(app, client, platform):
+    response, _ = launch(client, platform)
+    assert response.status_code == 302
+    assert response.location.endswith("/courses/minimal")
+    me = client.get("/me")  # signed in: the transcript opens instead of the sign-in page
+    assert me.status_code == 200 and "My transcript" in me.get_data(as_text=True)
+    with app.app_context():
+        identity = db.session.scalar(select(LtiIdentity))
+        assert identity.subject == "moodle-user-17"
+        user = identity.user
+        assert user.full_name == "Jordan Rivera" and user.role == Role.LEARNER
+        # The platform's e-mail claim is not trusted for the account.
+        assert user.email.endswith("@lti.invalid")
+        assert user.password_hash.startswith("!")
+        assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+    again, _ = launch(app.test_client(), platform)
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 1
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_an_existing_account_with_the_same_e_mail_is_never_taken_over(app, client, platform):
+    with app.app_context():
+        owner = make_user(email="jordan.rivera@agency.example", full_name="Real Owner")
+    response, _ = launch(client, platform)
+    assert response.status_code == 302
+    with app.app_context():
+        identity = db.session.scalar(select(LtiIdentity))
+        assert identity.user_id != owner.id
+
+
+def test_a_replayed_launch_is_refused(app, client, platform):
+    first, form = launch(client, platform)
+    assert first.status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("lti_state", form["state"], path="/lti/")
+    again = replay.post("/lti/launch", data=form)
+    assert again.status_code == 400
+    assert "already used" in again.get_data(as_text=True)
+    # The same id_token (same nonce) under a fresh login's state is refused as well.
+    fresh = app.test_client()
+    auth_url = _begin(fresh, platform, "moodle-user-17")
+    new_state = auth_url.split("state=")[1].split("&")[0]
+    stolen = fresh.post("/lti/launch", data={"id_token": form["id_token"], "state": new_state})
+    assert stolen.status_code == 400
+    assert "nonce" in stolen.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"aud": "another-tool"}, "audience"),
+        ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000}, "expired"),
+        ({"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment-9"},
+         "deployment is not registered"),
+        ({"iss": "https://evil.example"}, "not valid"),
+        ({"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest"},
+         "resource-link"),
+    ],
+    ids=["wrong-audience", "expired", "unregistered-deployment", "wrong-issuer", "deep-link"],
+)
+def test_a_bad_launch_token_is_refused(app, client, platform, overrides, message):
+    platform.overrides = overrides
+    response, _ = launch(client, platform)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 0
+
+
+def test_a_token_signed_with_another_key_is_refused(app, client, platform):
+    impostor = PlayedPlatform(kid=platform.kid)  # same kid, different key
+    auth_url = _begin(client, platform, "moodle-user-17")
+    state = auth_url.split("state=")[1].split("&")[0]
+    nonce = auth_url.split("nonce=")[1].split("&")[0]
+    impostor.url = platform.url
+    token = impostor.id_token(nonce=nonce, sub="moodle-user-17", target=COURSE_URL)
+    response = client.post("/lti/launch", data={"id_token": token, "state": state})
+    assert response.status_code == 400 and "not valid" in response.get_data(as_text=True)
+
+
+def test_a_launch_from_another_browser_is_refused(app, client, platform):
+    form = _authorize(_begin(client, platform, "moodle-user-17"))
+    elsewhere = app.test_client()  # no state cookie: not the browser that started it
+    response = elsewhere.post("/lti/launch", data=form)
+    assert response.status_code == 400 and "browser" in response.get_data(as_text=True)
+
+
+def _finish_course(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        finish_lessons(client, "minimal")
+        attempt = open_attempt(client, "minimal")
+        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        client.post("/courses/minimal/evaluation",
+                    data=evaluation_form(db.session.scalar(select(Course))))
+
+
+def test_scores_go_back_to_the_platform_off_the_request_path(app, client, runner, platform):
+    launch(client, platform)
+    _finish_course(app, client)
+    # Nothing reached the platform while the learner worked: it all waits in the outbox.
+    assert platform.scores == [] and platform.token_requests == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+    sent = runner.invoke(args=["outbox", "send"])
+    assert sent.exit_code == 0, sent.output
+    assert "lti: 2 sent, 0 failed" in sent.output
+    attempt, completion = platform.scores
+    assert attempt["userId"] == completion["userId"] == "moodle-user-17"
+    assert attempt["scoreGiven"] == 100 and attempt["scoreMaximum"] == 100
+    assert attempt["activityProgress"] == "Submitted"
+    assert completion["activityProgress"] == "Completed"
+    assert completion["gradingProgress"] == "FullyGraded"
+    # Sent once: a second pass finds nothing to send.
+    assert runner.invoke(args=["outbox", "send"]).output == ""
+    assert len(platform.scores) == 2
+
+
+def test_a_platform_that_is_down_gets_the_score_later_exactly_once(app, client, runner,
+                                                                     platform):
+    launch(client, platform)
+    _finish_course(app, client)
+    platform.down = True
+    failed = runner.invoke(args=["outbox", "send"])
+    assert "failed (will retry)" in failed.output
+    assert platform.scores == []
+    with app.app_context():
+        waiting = db.session.scalars(select(OutboxMessage)).all()
+        assert all(m.sent_at is None for m in waiting)
+        assert any(m.attempts == 1 and m.last_error for m in waiting)
+        # Back-off: not due again at once; make it due, as time passing would.
+        for message in waiting:
+            message.next_attempt_at = message.created_at
+        db.session.commit()
+    platform.down = False
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
+    assert [s["activityProgress"] for s in platform.scores] == ["Submitted", "Completed"]
+
+
+def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform):
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+    sign_in(client, admin)
+    page = client.get("/admin/lti").get_data(as_text=True)
+    assert "http://localhost/lti/login" in page and "http://localhost/lti/jwks.json" in page
+    new = dict(platform.registration(), client_id="second-client", name="Canvas",
+               deployment_ids="dep-a\ndep-b\n", reason="Agency pilot, ticket 12")
+    response = client.post("/admin/lti/new", data=new)
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(LtiPlatform).where(LtiPlatform.name == "Canvas"))
+        assert saved.deployment_ids == ["dep-a", "dep-b"]
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "lti.platform_registered"))
+        assert event.actor_id == admin.id and event.detail["reason"] == "Agency pilot, ticket 12"
+    clash = client.post("/admin/lti/new", data=dict(new, name="Copy"))
+    assert clash.status_code == 422 and "already registered" in clash.get_data(as_text=True)
+    keys = client.get("/lti/jwks.json").get_json()["keys"]
+    assert keys and all(k["kty"] == "RSA" and k["alg"] == "RS256" and "d" not in k for k in keys)
+
+
+def test_a_rotated_tool_key_stays_in_the_jwks(app, client, runner, platform):
+    before = {k["kid"] for k in client.get("/lti/jwks.json").get_json()["keys"]}
+    rotated = runner.invoke(args=["keys", "rotate", "lti", "--reason", "yearly"])
+    assert rotated.exit_code == 0, rotated.output
+    after = {k["kid"] for k in client.get("/lti/jwks.json").get_json()["keys"]}
+    assert len(before) == 1 and before < after and len(after) == 2
+    # The platform takes scores signed with the new key once it reads the new JWKS.
+    platform.tool_jwks = client.get("/lti/jwks.json").get_json()
+    launch(client, platform)
+    _finish_course(app, client)
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
+
+
+def test_learners_cannot_reach_the_lti_admin_pages(app, client, platform):
+    with app.app_context():
+        learner = make_user()
+    sign_in(client, learner)
+    assert client.get("/admin/lti").status_code == 403
+    assert client.post("/admin/lti/new", data={}).status_code == 403
