@@ -30,8 +30,8 @@ MONTHS = (
 
 
 def format_date(day: datetime.date) -> str:
-    """Format a date as "21 November 2026", independent of the process locale."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    """Format a date as "November 21, 2026" (US style), independent of the process locale."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def hours_text(hours: decimal.Decimal) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask
 
+from certificates.record import format_date
 from course.contacts import contact_links
 from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.rules import WORDS_PER_MINUTE
@@ -16,9 +17,9 @@ def hours_label(hours: float) -> str:
     return f"{hours:g} contact hour" + ("" if hours == 1 else "s")
 
 
-def date_label(value: datetime | None) -> str:
-    """Return a date as "21 November 2026"."""
-    return "" if value is None else f"{value.day} {value:%B %Y}"
+def date_label(value: date | datetime | None) -> str:
+    """Return a date as "November 21, 2026", the one format every page uses."""
+    return "" if value is None else format_date(value)
 
 
 def duration_label(seconds: int | None) -> str:

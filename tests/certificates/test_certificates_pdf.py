@@ -42,7 +42,7 @@ def test_every_field_is_printed(full_pdf: bytes) -> None:
         "California",
         FULL.course_title,
         "Version 3",
-        "Completed on 21 November 2026",
+        "Completed on November 21, 2026",
         "1.0 contact hour",
         "Credit type: General",
         "Self-paced online course (asynchronous, self-study)",
@@ -54,7 +54,7 @@ def test_every_field_is_printed(full_pdf: bytes) -> None:
         FULL.approval_statement,
         "7K3M-Q9XD-2HTP-W4RB-5",
         "https://ce.example.org/verify/7K3M-Q9XD-2HTP-W4RB-5",
-        "Issued 23 November 2026",
+        "Issued November 23, 2026",
         "Dana Whitfield, LCSW",
         "Director of Continuing Education",
     ]
