@@ -22,6 +22,12 @@ def date_label(value: date | datetime | None) -> str:
     return "" if value is None else format_date(value)
 
 
+def time_label(value: datetime) -> str:
+    """Return a clock time the US way, as "7:06 AM"."""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
 def duration_label(seconds: int | None) -> str:
     """Return a duration as "1 h 05 min" or "12 min"."""
     minutes = round((seconds or 0) / 60)
@@ -48,6 +54,7 @@ def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.add_template_filter(hours_label, "hours")
     app.add_template_filter(date_label, "date")
+    app.add_template_filter(time_label, "time")
     app.add_template_filter(duration_label, "duration")
     app.add_template_filter(pairs, "pairs")
     app.add_template_filter(contact_links, "contact_links")

@@ -4,6 +4,7 @@ and the display helpers (hotline links, tables that stack on a phone)."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from course.contacts import contact_links
 from course.extensions import db
 from course.learn.enhance import for_display
 from course.models import CheckResponse, Course
+from course.templating import date_label, time_label
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import correct_keys
 
@@ -114,3 +116,11 @@ def test_lesson_tables_label_each_cell_and_numbers_dial() -> None:
     assert '<td data-label="Instead of">a runner</td>' in shown
     assert '<a href="tel:+18007862929">1-800-786-2929</a> in 2013' in shown
     assert shown.count("<a ") == 2
+
+
+def test_dates_and_times_read_the_us_way() -> None:
+    assert date_label(date(2026, 12, 2)) == "December 2, 2026"
+    assert date_label(datetime(2026, 11, 21, 23, 5)) == "November 21, 2026"
+    assert [time_label(datetime(2026, 1, 1, h, 5)) for h in (0, 7, 12, 19)] == [
+        "12:05 AM", "7:05 AM", "12:05 PM", "7:05 PM"
+    ]
