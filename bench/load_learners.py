@@ -72,7 +72,8 @@ P95_LIMIT_MS = 100.0
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHECK_FORM = re.compile(
-    r'action="([^"]*/checks/([^"/]+))"\s*>\s*<input type="hidden" name="csrf_token" '
+    # The action may end in "#check-KEY" (the page returns to the question without script).
+    r'action="([^"#]*/checks/([^"/#]+))(?:#[^"]*)?"\s*>\s*<input type="hidden" name="csrf_token" '
     r'value="([^"]+)">\s*<input type="hidden" name="submission_key" value="([^"]+)">'
 )
 ATTEMPT = re.compile(
