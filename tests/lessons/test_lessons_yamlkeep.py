@@ -219,11 +219,11 @@ def test_a_one_word_prompt_edit_changes_only_the_prompt_lines_of_the_check_block
 def test_a_why_edit_in_one_choice_leaves_the_other_choices_as_written():
     text = REAL_LESSON.read_text()
     source = split_lesson(text)
-    check = source.checks[1]
+    check = source.checks[0]  # the lesson's one check; its second choice has a folded why
     data = dict(check.data)
     data["choices"] = [dict(c) for c in data["choices"]]
-    data["choices"][1]["why"] = "Both figures are NCMEC's, for different years."
+    data["choices"][1]["why"] = "Waiting breaks the 24-hour limit."
     saved = replace_check(source, check.id, dump.dump_check(data))
     changed = _changed_lines(text, saved)
-    assert changed[-1] == "+    why: Both figures are NCMEC's, for different years."
+    assert changed[-1] == "+    why: Waiting breaks the 24-hour limit."
     assert all(line.startswith("-") for line in changed[:-1]) and len(changed) <= 4
