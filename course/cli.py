@@ -17,7 +17,9 @@ from course.credentials.services import check_credential
 from course.extensions import db
 from course.models import Course, Role
 from course.packages import export_files, import_package
+from course.provider import current_provider
 from course.users import create_user
+from lessons.rules import SEAT_TIME_METHOD
 
 course_cli = AppGroup("course", help="Check, import and export course packages.")
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -48,17 +50,16 @@ def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 def check_command(path: Path, strict: bool) -> None:
     """Check a course package against the format and the CE rules."""
-    package, findings = lessons.check_package(path)
+    package, findings = lessons.check_package(path, provider_name=current_provider().name)
     for finding in findings:
         click.echo(f"{path.name}/{finding}")
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     summary = f"{path.name}: {errors} error(s), {warnings} warning(s)"
     if package is not None:
-        estimate = lessons.seat_time(package)
         summary += (
-            f"; seat-time estimate {estimate.total_minutes:.1f} min for "
-            f"{package.contact_hours:g} contact hour(s)"
+            f"; {lessons.describe_seat_time(lessons.seat_time(package))} for"
+            f" {package.contact_hours:g} contact hour(s)\n{SEAT_TIME_METHOD}"
         )
     click.echo(summary)
     if errors or (strict and warnings):
@@ -71,7 +72,7 @@ def import_command(paths: tuple[Path, ...]) -> None:
     """Import course packages; all or nothing, learner records are never touched."""
     packages = []
     for folder in _package_dirs(paths):
-        package, findings = lessons.check_package(folder)
+        package, findings = lessons.check_package(folder, provider_name=current_provider().name)
         errors = [f for f in findings if f.level == "error"]
         for finding in errors:
             click.echo(f"{folder.name}/{finding}", err=True)

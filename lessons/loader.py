@@ -50,19 +50,24 @@ def load_package(path: str | os.PathLike[str]) -> CoursePackage:
 
 
 def check_files(
-    files: Mapping[str, str], *, expected_slug: str | None = None
+    files: Mapping[str, str], *, expected_slug: str | None = None, provider_name: str = ""
 ) -> tuple[CoursePackage | None, list[Finding]]:
     """Schema and lint findings for file name -> text; the package is None on schema errors."""
+    # provider_name: the provider the deployment names, if any (see rules.lint).
     package, findings = _load(files, expected_slug)
     if package is not None:
-        findings += lint(package) + timing_findings(package)
+        findings += lint(package, provider_name=provider_name) + timing_findings(package)
     return package, sort_findings(findings)
 
 
-def check_package(path: str | os.PathLike[str]) -> tuple[CoursePackage | None, list[Finding]]:
+def check_package(
+    path: str | os.PathLike[str], *, provider_name: str = ""
+) -> tuple[CoursePackage | None, list[Finding]]:
     """Schema and lint findings for a package folder."""
     files, findings = _read_folder(Path(path))
-    package, more = check_files(files, expected_slug=Path(path).resolve().name)
+    package, more = check_files(
+        files, expected_slug=Path(path).resolve().name, provider_name=provider_name
+    )
     findings += more
     if any(f.level == "error" for f in findings):
         package = None

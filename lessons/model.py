@@ -205,3 +205,5 @@ class SeatTime:
     post_test_minutes: float
     evaluation_minutes: float
     total_minutes: float
+    #: Words of the knowledge checks a learner reads (included in reading_minutes).
+    check_words: int = 0

@@ -1,13 +1,19 @@
-"""CE rules and the seat-time estimate, checked on a loaded package."""
+"""CE rules and the seat-time estimate, checked on a loaded package.
+
+Errors are CE rules a course must meet before it is imported or published; warnings are
+advice. Every finding names a file and line.
+"""
 
 from __future__ import annotations
 
 import math
 
+from .cues import cue_findings
 from .evaluation import EVALUATION_FILE
 from .language import language_findings
 from .manifest import COURSE_FILE
-from .model import CoursePackage, Finding, SeatTime, sort_findings
+from .model import CoursePackage, Finding, Question, SeatTime, sort_findings
+from .render import count_words, html_text
 from .yamlread import key_lines
 
 POST_TEST_FILE = "post-test.yaml"
@@ -32,29 +38,97 @@ def required_draw(contact_hours: float) -> int:
     return 10 + 5 * extra_half_hours
 
 
+def check_words(question: Question) -> int:
+    """Words a learner reads in a knowledge check: prompt, every choice, the keyed feedback."""
+    parts = [question.prompt_html, *(c.text_html for c in question.choices)]
+    parts += [c.why_html for c in question.choices if c.correct]
+    return sum(count_words(html_text(part)) for part in parts)
+
+
 def seat_time(package: CoursePackage) -> SeatTime:
-    """Estimate the minutes a learner needs: reading, post-test and evaluation."""
+    """Estimate the minutes a learner needs: reading (lessons and checks), post-test, evaluation."""
     words = sum(lesson.word_count for lesson in package.lessons)
-    reading = words / WORDS_PER_MINUTE
+    checks = sum(check_words(q) for lesson in package.lessons for q in lesson.checks)
+    reading = (words + checks) / WORDS_PER_MINUTE
     post_test = package.post_test_draw * MINUTES_PER_POST_TEST_QUESTION
     evaluation = sum(EVALUATION_MINUTES.get(item.type, 0.0) for item in package.evaluation)
-    return SeatTime(words, reading, post_test, evaluation, reading + post_test + evaluation)
+    total = reading + post_test + evaluation
+    return SeatTime(words, reading, post_test, evaluation, total, checks)
 
 
 def describe_seat_time(estimate: SeatTime) -> str:
     """The estimate and how it adds up, e.g. for the checker's summary line."""
     return (
-        f"seat-time estimate {estimate.total_minutes:.1f} min ({estimate.lesson_words:,} words"
-        f" at {WORDS_PER_MINUTE}/min = {estimate.reading_minutes:.1f}"
-        f" + post-test {estimate.post_test_minutes:.1f}"
+        f"seat-time estimate {estimate.total_minutes:.1f} min ({estimate.lesson_words:,} lesson"
+        f" + {estimate.check_words:,} knowledge-check words at {WORDS_PER_MINUTE}/min"
+        f" = {estimate.reading_minutes:.1f} + post-test {estimate.post_test_minutes:.1f}"
         f" + evaluation {estimate.evaluation_minutes:.1f})"
     )
 
 
-def lint(package: CoursePackage) -> list[Finding]:
-    """CE rule errors, seat-time and language warnings for a loaded package, sorted."""
-    findings = ce_findings(package) + seat_time_findings(package) + language_findings(package)
+#: How the estimate is made, for the checker to print beside it.
+SEAT_TIME_METHOD = (
+    f"method: lesson text and knowledge checks (prompt, choices and the keyed choice's"
+    f" feedback) at {WORDS_PER_MINUTE} words a minute, {MINUTES_PER_POST_TEST_QUESTION:g} min"
+    " per drawn post-test question, evaluation items at"
+    f" {EVALUATION_MINUTES['likert']:g} min each ({EVALUATION_MINUTES['text']:g} min for"
+    " free text)"
+)
+
+
+def lint(package: CoursePackage, *, provider_name: str = "") -> list[Finding]:
+    """CE rule errors, seat-time, answer-cue and language warnings, sorted."""
+    # provider_name: the provider the deployment names; a course that claims an approval
+    # needs one, there or in its package.
+    findings = (
+        ce_findings(package)
+        + credit_findings(package, provider_name)
+        + seat_time_findings(package)
+        + cue_findings(package)
+        + language_findings(package)
+    )
     return sort_findings(findings)
+
+
+def credit_findings(package: CoursePackage, provider_name: str = "") -> list[Finding]:
+    """Errors for a course that cannot back its credit: untaught objectives, unbacked approval."""
+    course = key_lines(package.files[COURSE_FILE])
+    found: list[Finding] = []
+    taught = {oid for lesson in package.lessons for oid in lesson.objectives}
+    for index, objective in enumerate(package.objectives):
+        if objective.id not in taught:
+            found.append(
+                Finding(
+                    "error",
+                    COURSE_FILE,
+                    course.get(("objectives", index), 0),
+                    f"CE rule: objective {objective.id} is taught by no lesson (list it in a"
+                    " lesson's front matter `objectives:`, or remove it)",
+                )
+            )
+    if package.approval is not None:
+        line = course.get(("approval",)) or course.get(("provider", "approval"), 0)
+        if not (provider_name.strip() or package.provider.name.strip()):
+            found.append(
+                Finding(
+                    "error",
+                    COURSE_FILE,
+                    line,
+                    "CE rule: the course claims an approval but no provider is named: set"
+                    " PROVIDER_NAME for this site (or `provider: name:` in the package)",
+                )
+            )
+        if not package.authors:
+            found.append(
+                Finding(
+                    "error",
+                    COURSE_FILE,
+                    line,
+                    "CE rule: the course claims an approval but names no authors: add"
+                    " `authors:` with each author's name and credentials",
+                )
+            )
+    return found
 
 
 def ce_findings(package: CoursePackage) -> list[Finding]:
@@ -104,6 +178,7 @@ def ce_findings(package: CoursePackage) -> list[Finding]:
             f"the bank ({bank} questions) must be larger than the draw"
             f" ({package.post_test_draw}) so that a retake gets different questions",
         )
+    found += _share_findings(package, post_line)
     assessed = {q.objective for q in package.post_test}
     evaluated = {item.objective for item in package.evaluation}
     for objective in package.objectives:
@@ -122,26 +197,54 @@ def ce_findings(package: CoursePackage) -> list[Finding]:
     return found
 
 
+def _share_findings(package: CoursePackage, post_line: int) -> list[Finding]:
+    """Errors when the bank cannot give every objective its share of a balanced draw."""
+    if not package.objectives or not package.post_test_draw:
+        return []
+    share = package.post_test_draw // len(package.objectives)
+    found = []
+    for objective in package.objectives:
+        have = sum(1 for q in package.post_test if q.objective == objective.id)
+        if 0 < have < share:
+            found.append(
+                Finding(
+                    "error",
+                    POST_TEST_FILE,
+                    post_line,
+                    f"CE rule: objective {objective.id} has {have} post-test question(s);"
+                    f" a draw of {package.post_test_draw} gives each of the"
+                    f" {len(package.objectives)} objectives at least {share}, so the bank needs"
+                    f" {share - have} more for {objective.id}",
+                )
+            )
+    return found
+
+
 def seat_time_findings(package: CoursePackage) -> list[Finding]:
-    """A warning when the estimate is more than 15% away from the contact hours."""
+    """An error when the estimate is below the contact hours, a warning when 15% above."""
     estimate = seat_time(package)
     target = package.contact_hours * 60
-    low, high = target * (1 - SEAT_TIME_TOLERANCE), target * (1 + SEAT_TIME_TOLERANCE)
-    if low <= estimate.total_minutes <= high:
-        return []
-    advice = (
-        "add reading or lower contact_hours"
-        if estimate.total_minutes < low
-        else "trim reading or raise contact_hours"
-    )
+    high = target * (1 + SEAT_TIME_TOLERANCE)
     line = key_lines(package.files[COURSE_FILE]).get(("contact_hours",), 0)
     hours = format_hours(package.contact_hours)
+    if estimate.total_minutes < target:
+        return [
+            Finding(
+                "error",
+                COURSE_FILE,
+                line,
+                f"CE rule: {describe_seat_time(estimate)} is below the {target:.0f} min of"
+                f" contact_hours {hours}; add reading or lower contact_hours",
+            )
+        ]
+    if estimate.total_minutes <= high:
+        return []
     return [
         Finding(
             "warning",
             COURSE_FILE,
             line,
-            f"{describe_seat_time(estimate)} is outside {low:.1f}-{high:.1f} min"
-            f" (contact_hours {hours} = {target:.0f} min +/-15%); {advice}",
+            f"{describe_seat_time(estimate)} is more than 15% over the {target:.0f} min of"
+            f" contact_hours {hours} (up to {high:.1f} min); trim reading or raise contact_hours",
         )
     ]

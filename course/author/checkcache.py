@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 import lessons
+from course.provider import current_provider
 
 Checked = tuple[lessons.CoursePackage | None, tuple[lessons.Finding, ...]]
 
@@ -24,9 +25,9 @@ _entries: OrderedDict[str, Checked] = OrderedDict()
 _lock = threading.Lock()
 
 
-def files_key(files: Mapping[str, str], slug: str | None) -> str:
-    """A hash naming one state of a package (its slug and every file's name and text)."""
-    digest = hashlib.sha256((slug or "").encode())
+def files_key(files: Mapping[str, str], slug: str | None, provider: str = "") -> str:
+    """A hash naming one state of a package (slug, provider, every file's name and text)."""
+    digest = hashlib.sha256((slug or "").encode() + b"\0" + provider.encode())
     for name in sorted(files):
         digest.update(b"\0" + name.encode() + b"\0" + files[name].encode())
     return digest.hexdigest()
@@ -36,13 +37,14 @@ def check(
     files: Mapping[str, str], slug: str | None
 ) -> tuple[lessons.CoursePackage | None, list[lessons.Finding]]:
     """``lessons.check_files`` for these files, computed once per state of the package."""
-    key = files_key(files, slug)
+    provider = current_provider().name  # an approval claim needs a provider to be named
+    key = files_key(files, slug, provider)
     with _lock:
         hit = _entries.get(key)
         if hit is not None:
             _entries.move_to_end(key)
     if hit is None:
-        package, findings = lessons.check_files(files, expected_slug=slug)
+        package, findings = lessons.check_files(files, expected_slug=slug, provider_name=provider)
         hit = (package, tuple(findings))
         with _lock:
             _entries[key] = hit

@@ -318,7 +318,7 @@ class Journey:
         row = page.get_by_role("row", name=re.compile(re.escape(server.title)))
         expect(row).to_contain_text("Completed")
         expect(row).to_contain_text("100% (2 attempts)")
-        expect(row).to_contain_text("1 contact hour")
+        expect(row).to_contain_text("0.25 contact hours")
         expect(page.get_by_role("link", name=server.title)).to_have_count(2)  # row, certificate
         self.audit("transcript")
 

@@ -61,7 +61,7 @@ def test_catalogue_and_course_page_show_the_imported_course(app, client, minimal
         import_course(minimal_package_dir)
     page = client.get("/").get_data(as_text=True)
     assert "Youth Who Run from Foster Care (test course)" in page
-    assert "1 contact hour" in page
+    assert "0.25 contact hours" in page
     course = client.get("/courses/minimal").get_data(as_text=True)
     assert "Describe push and pull factors" in course  # objectives
     assert "<strong>sexual exploitation</strong>" in course  # advisory, rendered at import

@@ -20,7 +20,7 @@ from tests.course.factories import make_user, sign_in
 APPROVAL_BLOCK = """  approval:
     body: Example Board of Social Work
     number: "886-123"
-    statement: This course is approved for 1.0 General continuing-education contact hour.
+    statement: This course is approved for 0.25 General continuing-education contact hours.
 """
 EXTRAS = """authors:
   - name: Course development team, Riverside Center
@@ -34,7 +34,7 @@ references:
 approval:
   body: Example Board of Social Work
   number: "886-123"
-  statement: This course is approved for 1.0 General continuing-education contact hour.
+  statement: This course is approved for 0.25 General continuing-education contact hours.
   period_start: {start}
   period_end: {end}
 """
@@ -213,11 +213,11 @@ def test_the_settings_form_writes_roles_disclosure_references_and_the_approval_p
 
 def test_a_package_with_a_top_level_approval_keeps_it_there(app, client, package_copy):
     _with_extras(package_copy)
-    from tests.course.factories import import_course
+    from tests.course.factories import import_course, join_team
 
     with app.app_context():
         import_course(package_copy)
-        sign_in(client, make_user(role=Role.AUTHOR))
+        sign_in(client, join_team("minimal", make_user(role=Role.AUTHOR)))
     url = f"{BASE}/settings"
     data = page_form(client.get(url).get_data(as_text=True), "base_revision")
     data.update({"approval_end": "2030-06-30", "action": "save"})

@@ -190,16 +190,19 @@ def test_learners_see_a_reimported_course_at_once_though_lessons_are_kept_in_mem
 
 
 def test_lessons_removed_from_the_package_are_archived_not_deleted(app, runner, package_copy):
-    runner.invoke(args=["course", "import", str(package_copy)])
-    (package_copy / "02-returning.md").unlink()
-    # the removed lesson's checks leave too; the post-test still covers every objective
+    extra = package_copy / "03-looking-ahead.md"
+    extra.write_text("---\ntitle: Looking ahead\nobjectives: [LO3]\n---\n\nPlan the next week.\n")
+    first = runner.invoke(args=["course", "import", str(package_copy)])
+    assert first.exit_code == 0, first.output
+    extra.unlink()
+    # the removed lesson leaves; the others still teach every objective
     result = runner.invoke(args=["course", "import", str(package_copy)])
     assert result.exit_code == 0, result.output
-    assert "archived: returning" in result.output
+    assert "archived: looking-ahead" in result.output
     with app.app_context():
         course = db.session.scalar(select(Course))
-        assert [lesson.slug for lesson in course.live_lessons] == ["push-pull"]
-        archived = db.session.scalar(select(Lesson).where(Lesson.slug == "returning"))
+        assert [lesson.slug for lesson in course.live_lessons] == ["push-pull", "returning"]
+        archived = db.session.scalar(select(Lesson).where(Lesson.slug == "looking-ahead"))
         assert archived is not None and archived.archived_at is not None
 
 

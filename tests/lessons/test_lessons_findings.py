@@ -92,7 +92,7 @@ CASES = [
     # wrong types
     Case("wrong type integer", "course.yaml", "passing_score: 80", "passing_score: eighty",
          "passing_score", "`passing_score` must be an integer, not text ('eighty')"),
-    Case("wrong type number", "course.yaml", "contact_hours: 1.0", "contact_hours: one",
+    Case("wrong type number", "course.yaml", "contact_hours: 0.25", "contact_hours: one",
          "contact_hours", "`contact_hours` must be a number"),
     Case("wrong type bool", "01-push-pull.md", "    correct: true\n    why: Pull",
          '    correct: "yes"\n    why: Pull', 'correct: "yes"', "`correct` must be true or false"),
@@ -143,7 +143,7 @@ CASES = [
     # values
     Case("bad level", "course.yaml", "level: introductory", "level: expert", "level:",
          "level `expert` must be one of introductory, intermediate, advanced"),
-    Case("contact hours step", "course.yaml", "contact_hours: 1.0", "contact_hours: 1.1",
+    Case("contact hours step", "course.yaml", "contact_hours: 0.25", "contact_hours: 1.1",
          "contact_hours", "contact_hours must be > 0 in steps of 0.25"),
     Case("passing score range", "course.yaml", "passing_score: 80", "passing_score: 180",
          "passing_score", "passing_score is a percent, 0 to 100"),

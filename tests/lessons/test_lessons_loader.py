@@ -22,7 +22,7 @@ def test_manifest_fields(package: lessons.CoursePackage) -> None:
     assert package.audience == "Social workers and foster care case managers"
     assert package.level == "introductory"
     assert package.format == "Self-paced, reading-based online course (asynchronous)"
-    assert package.contact_hours == 1.0 and isinstance(package.contact_hours, float)
+    assert package.contact_hours == 0.25 and isinstance(package.contact_hours, float)
     assert package.credit_type == "General"
     assert [o.id for o in package.objectives] == ["LO1", "LO2", "LO3"]
     assert package.objectives[0] == Objective(
@@ -33,7 +33,7 @@ def test_manifest_fields(package: lessons.CoursePackage) -> None:
     assert package.provider.approval == Approval(
         body="Example Board of Social Work",
         number="886-123",
-        statement="This course is approved for 1.0 General continuing-education contact hour.",
+        statement="This course is approved for 0.25 General continuing-education contact hours.",
     )
     assert package.passing_score == 80
     assert package.post_test_draw == 10
@@ -206,15 +206,16 @@ def test_ignored_files_warn_and_stay_out_of_files(files: dict[str, str]) -> None
     assert not [f for f in findings if f.file == ".DS_Store"]
 
 
-def test_minimal_package_checks_clean_but_for_seat_time() -> None:
+def test_minimal_package_checks_clean_but_for_two_warnings() -> None:
     package, findings = lessons.check_package(MINIMAL)
     assert package is not None
     assert errors(findings) == []
-    # A tiny test course: too short for its hour, and its 20-minute minimum is more than
-    # a learner without JavaScript can be credited for 136 words.
+    # A tiny test course: its 20-minute minimum is more than a learner without JavaScript
+    # can be credited for 136 words, and its post-test always keys the first choice.
     assert [f.message.split(" (")[0].split(";")[0] for f in findings] == [
-        "seat-time estimate 15.3 min",
-        "min_active_minutes: 20 is more than the 0.8 min reading estimate",
+        "min_active_minutes: 20 is more than the 1.4 min reading estimate",
+        "answer cue: the keyed choice is choice a in 9 of 9 single-answer post-test questions,"
+        " so always picking a scores well without reading",
     ]
 
 
@@ -251,8 +252,14 @@ def test_non_utf8_file_is_an_error(package_dir: Path) -> None:
 def test_check_package_reads_folder(package_dir: Path) -> None:
     (package_dir / "02-returning.md").unlink()
     package, findings = lessons.check_package(package_dir)
-    assert package is not None
-    assert [lesson.slug for lesson in package.lessons] == ["push-pull"]
+    # Without its second lesson, no lesson teaches LO2 or LO3 any more.
+    assert package is None
+    assert [f.message for f in errors(findings)] == [
+        f"CE rule: objective {oid} is taught by no lesson (list it in a lesson's front matter"
+        " `objectives:`, or remove it)"
+        for oid in ("LO2", "LO3")
+    ]
+    assert [lesson.slug for lesson in lessons.load_package(package_dir).lessons] == ["push-pull"]
 
 
 def test_finding_str() -> None:

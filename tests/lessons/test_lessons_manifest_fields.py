@@ -17,14 +17,14 @@ OLD_APPROVAL = """provider:
   approval:
     body: Example Board of Social Work
     number: "886-123"
-    statement: This course is approved for 1.0 General continuing-education contact hour.
+    statement: This course is approved for 0.25 General continuing-education contact hours.
 """
 TOP_APPROVAL = """provider:
   name: Example CE Provider
 approval:
   body: Example Board of Social Work
   number: "886-123"
-  statement: This course is approved for 1.0 General continuing-education contact hour.
+  statement: This course is approved for 0.25 General continuing-education contact hours.
   period_start: 2026-01-01
   period_end: "2028-12-31"
 """
@@ -45,7 +45,7 @@ def test_the_top_level_approval_is_read_with_its_period() -> None:
     assert package.approval == Approval(
         "Example Board of Social Work",
         "886-123",
-        "This course is approved for 1.0 General continuing-education contact hour.",
+        "This course is approved for 0.25 General continuing-education contact hours.",
         datetime.date(2026, 1, 1),
         datetime.date(2028, 12, 31),
     )

@@ -1,0 +1,86 @@
+"""CE rules that gate publishing: objectives taught, approval backed, every objective's share."""
+
+from __future__ import annotations
+
+from lessons_testkit import edited, errors, line_of, minimal_files
+
+import lessons
+
+Files = dict[str, str]
+UNTAUGHT = (
+    "CE rule: objective LO3 is taught by no lesson (list it in a lesson's front matter"
+    " `objectives:`, or remove it)"
+)
+NO_PROVIDER = (
+    "CE rule: the course claims an approval but no provider is named: set PROVIDER_NAME for"
+    " this site (or `provider: name:` in the package)"
+)
+NO_AUTHORS = (
+    "CE rule: the course claims an approval but names no authors: add `authors:` with each"
+    " author's name and credentials"
+)
+
+
+def _errors(files: Files, provider_name: str = "") -> list[lessons.Finding]:
+    return errors(lessons.check_files(files, provider_name=provider_name)[1])
+
+
+def test_an_objective_no_lesson_teaches_is_an_error_on_its_line() -> None:
+    files = edited(minimal_files(), "02-returning.md", "objectives: [LO2, LO3]",
+                   "objectives: [LO2]")  # fmt: skip
+    found = _errors(files)
+    assert [(f.file, f.line, f.message) for f in found] == [
+        ("course.yaml", line_of(files["course.yaml"], "  - id: LO3"), UNTAUGHT)
+    ]
+    package, _ = lessons.check_files(files)
+    assert package is not None  # a CE rule, not a schema error: the checker still loads it
+
+
+def _without_package_provider(files: Files) -> Files:
+    return edited(files, "course.yaml", "  name: Example CE Provider\n", "")
+
+
+def test_an_approval_without_any_provider_is_an_error() -> None:
+    files = _without_package_provider(minimal_files())
+    found = _errors(files)
+    assert [(f.file, f.line, f.message) for f in found] == [
+        ("course.yaml", line_of(files["course.yaml"], "  approval:"), NO_PROVIDER)
+    ]
+
+
+def test_the_deployments_provider_backs_an_approval() -> None:
+    files = _without_package_provider(minimal_files())
+    assert _errors(files, provider_name="Riverside Center for Child Welfare Training") == []
+
+
+def test_an_approval_without_authors_is_an_error() -> None:
+    text = minimal_files()["course.yaml"]
+    authors = text[text.index("authors:") : text.index("provider:")]
+    files = edited(minimal_files(), "course.yaml", authors, "")
+    assert [f.message for f in _errors(files, provider_name="X")] == [NO_AUTHORS]
+
+
+def test_a_course_without_approval_needs_neither_provider_nor_authors() -> None:
+    text = minimal_files()["course.yaml"]
+    block = text[text.index("authors:") : text.index("passing_score:")]
+    assert _errors(edited(minimal_files(), "course.yaml", block, "")) == []
+
+
+def test_each_objective_needs_its_share_of_the_draw_in_the_bank() -> None:
+    files = minimal_files()
+    for qid in ("pt-lo3-1", "pt-lo3-2"):  # two of LO3's four questions move to LO1
+        files = edited(files, "post-test.yaml", f"id: {qid}\n    type: single\n    objective: LO3",
+                       f"id: {qid}\n    type: single\n    objective: LO1")  # fmt: skip
+    found = _errors(files)
+    assert [(f.file, f.line) for f in found] == [
+        ("post-test.yaml", line_of(files["post-test.yaml"], "questions:"))
+    ]
+    assert found[0].message == (
+        "CE rule: objective LO3 has 2 post-test question(s); a draw of 10 gives each of the 3"
+        " objectives at least 3, so the bank needs 1 more for LO3"
+    )
+    # Three questions for LO3 are its share: moving only one away is fine.
+    one_moved = edited(minimal_files(), "post-test.yaml",
+                       "id: pt-lo3-1\n    type: single\n    objective: LO3",
+                       "id: pt-lo3-1\n    type: single\n    objective: LO1")  # fmt: skip
+    assert _errors(one_moved) == []
