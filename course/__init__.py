@@ -118,7 +118,7 @@ def _register_cli(app: Flask) -> None:
     from course import cli_db
     from course.cli import certs_cli, course_cli, mail_cli, users_cli
     from course.cli_keys import keys_cli
-    from course.outbox.cli import outbox_cli
+    from course.outbox.cli import outbox_cli, xapi_cli
 
     app.cli.add_command(course_cli)
     app.cli.add_command(users_cli)
@@ -127,3 +127,4 @@ def _register_cli(app: Flask) -> None:
     cli_db.register(app)
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(xapi_cli)

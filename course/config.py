@@ -102,6 +102,17 @@ class Config:
     HEARTBEAT_SECONDS = _int("HEARTBEAT_SECONDS", 30)
     IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180)
 
+    # xAPI statements to a learning record store (docs/interoperability.md): off unless
+    # an endpoint is set and XAPI_ENABLED is on; sent by `flask outbox send`.
+    XAPI_ENABLED = _bool("XAPI_ENABLED", False)
+    XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT", "")
+    XAPI_USERNAME = os.environ.get("XAPI_USERNAME", "")
+    XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD", "")
+    # The learner as an e-mail address (mbox) instead of an account on this site: only
+    # when the provider's privacy notice and the registry's agreement allow it.
+    XAPI_ACTOR_EMAIL = _bool("XAPI_ACTOR_EMAIL", False)
+    XAPI_BATCH = _int("XAPI_BATCH", 50)
+
     # Retention (README, "Privacy and retention"); `flask privacy purge` applies it.
     CREDIT_RETENTION_YEARS = _int("CREDIT_RETENTION_YEARS", 6)  # 6 at least (ACCME)
     RESPONSE_RETENTION_MONTHS = _int("RESPONSE_RETENTION_MONTHS", 24)

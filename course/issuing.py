@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 import certificates
+from course import outbox
 from course.approval import approval_on
 from course.audit import record_event
 from course.credential_status import allocate_status
@@ -186,6 +187,7 @@ def issue_certificate(
     certificate = live_certificate(enrolment)
     if inserted:
         allocate_status(certificate)
+        outbox.certificate_issued(certificate)
         audit(None, "certificate.issued", certificate, {"user_id": enrolment.user_id})
     return certificate
 
@@ -245,6 +247,7 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> Certificate:
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason.strip()
     db.session.flush()
+    outbox.certificate_revoked(certificate)
     audit(actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason})
     return certificate
 
@@ -280,6 +283,8 @@ def reissue(certificate: Certificate, actor: User) -> Certificate:
     db.session.add(replacement)
     db.session.flush()
     allocate_status(replacement)
+    outbox.certificate_revoked(certificate)
+    outbox.certificate_issued(replacement)
     certificate.superseded_by_id = replacement.id
     audit(actor, "certificate.reissued", certificate, {"new_code": replacement.code})
     return replacement

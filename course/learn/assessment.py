@@ -240,6 +240,8 @@ def store_draw(course: Course, enrolment: Enrolment, draw: list[dict]) -> PostTe
     except IntegrityError:
         # Another connection drew at the same moment (possible on PostgreSQL).
         attempt = _open_attempt(enrolment)
+    else:
+        outbox.post_test_attempted(attempt)
     return attempt
 
 

@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy import and_, bindparam, func, select
 
 import lessons
+from course import outbox
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -185,10 +186,13 @@ def require_enrolment(user: User, course: Course | CourseContent) -> Enrolment:
 
 def enrol(user: User, course: Course | CourseContent) -> Enrolment:
     """Enrol the learner once; enrolling again returns the existing enrolment."""
-    insert_ignoring_duplicates(
+    inserted = insert_ignoring_duplicates(
         Enrolment, {"user_id": user.id, "course_id": course.id, "enrolled_at": utcnow()}
     )
-    return require_enrolment(user, course)
+    enrolment = require_enrolment(user, course)
+    if inserted:
+        outbox.registered(enrolment)
+    return enrolment
 
 
 def progress_by_lesson(enrolment: Enrolment) -> dict[int, LessonProgress]:
@@ -343,6 +347,8 @@ def answer_check(
         },
     )
     touch_progress(enrolment, lesson)  # an answer is a page request: it credits reading time
+    if stored:
+        outbox.check_answered(enrolment, question, selected, result.correct)
     return CheckAnswer(question=question, result=result, stored=stored)
 
 
@@ -363,4 +369,5 @@ def complete_lesson(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]
     missing = unanswered_checks(enrolment, lesson)
     if not missing and row.completed_at is None:
         row.completed_at = now
+        outbox.lesson_completed(enrolment, lesson, row)
     return missing

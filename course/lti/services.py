@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 from sqlalchemy import delete, select, update
 
+from course import outbox
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -263,6 +264,9 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
     user, created = _learner_for(claims, platform)
     if not user.is_active:
         raise LaunchError("This account is closed.")
-    enrol(user, course)
+    before = utcnow()
+    enrolment = enrol(user, course)
+    if enrolment.enrolled_at < before:
+        outbox.launched(enrolment)  # a new enrolment announces its own launch
     _remember_grade_target(claims, platform, user, course)
     return Launch(user=user, course=course, platform=platform, created=created)

@@ -8,15 +8,30 @@ them later, so no learner ever waits for an LMS or a learning record store.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import Enrolment, LtiGradeTarget, OutboxMessage, PostTestAttempt
+from course.models import (
+    Certificate,
+    Course,
+    Enrolment,
+    LessonProgress,
+    LtiGradeTarget,
+    OutboxMessage,
+    PostTestAttempt,
+    User,
+)
+from course.outbox import xapi
 from course.outbox.scores import score
 
 LTI = "lti"
+XAPI = "xapi"
 
 
 def _grade_targets(user_id: int, course_id: int) -> list[LtiGradeTarget]:
@@ -37,16 +52,130 @@ def _queue_scores(enrolment: Enrolment, percent: int | None, *, completed: bool,
                                      next_attempt_at=now))
 
 
+def _xapi_on() -> bool:
+    config = current_app.config
+    return bool(config.get("XAPI_ENABLED") and config.get("XAPI_ENDPOINT"))
+
+
+def _learner(user: User) -> xapi.Learner:
+    email = user.email if current_app.config.get("XAPI_ACTOR_EMAIL") else None
+    return xapi.Learner(user_id=user.id, name=user.full_name, email=email)
+
+
+def _course_ref(enrolment: Enrolment) -> xapi.CourseRef:
+    course: Course = enrolment.course
+    config = current_app.config
+    return xapi.CourseRef(
+        base_url=config["BASE_URL"].rstrip("/"), slug=course.slug,
+        title=course.manifest.get("title", course.title),
+        version=course.current_version.number if course.current_version else 0,
+        enrolment_id=enrolment.id, site_name=config["SITE_NAME"],
+    )
+
+
+def _queue_statement(body: dict[str, Any], subject_key: str | None = None) -> None:
+    now = utcnow()
+    db.session.add(OutboxMessage(channel=XAPI, message_id=body["id"], payload=body,
+                                 subject_key=subject_key, created_at=now, next_attempt_at=now))
+
+
+def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
+         when: datetime | None = None, result: dict[str, Any] | None = None,
+         subject_key: str | None = None) -> None:
+    if not _xapi_on():
+        return
+    course = _course_ref(enrolment)
+    body = xapi.statement(verb, _learner(enrolment.user), course,
+                          obj or xapi.course_activity(course), when or utcnow(), result=result)
+    _queue_statement(body, subject_key)
+
+
+def registered(enrolment: Enrolment) -> None:
+    """The learner enrolled: registered for the course, and launched it."""
+    _say("registered", enrolment, when=enrolment.enrolled_at)
+    _say("launched", enrolment)
+
+
+def launched(enrolment: Enrolment) -> None:
+    """The course was opened for the learner (an LMS launch)."""
+    _say("launched", enrolment)
+
+
+def lesson_completed(enrolment: Enrolment, lesson: Any, progress: LessonProgress) -> None:
+    """The learner finished a lesson: experienced it, for its measured active time."""
+    if not _xapi_on():
+        return
+    course = _course_ref(enrolment)
+    _say("experienced", enrolment, xapi.lesson_activity(course, lesson.slug, lesson.title),
+         when=progress.completed_at,
+         result={"duration": xapi.duration(progress.active_seconds), "completion": True})
+
+
+def check_answered(enrolment: Enrolment, question: Any, selected: Sequence[str],
+                   correct: bool) -> None:
+    """The learner answered a knowledge check (every try is a statement)."""
+    if not _xapi_on():
+        return
+    course = _course_ref(enrolment)
+    activity = xapi.question_activity(course, question.key, question.prompt_html,
+                                      [(c.key, c.text_html) for c in question.choices])
+    _say("answered", enrolment, activity,
+         result={"success": bool(correct), "response": "[,]".join(sorted(set(selected)))})
+
+
+def post_test_attempted(attempt: PostTestAttempt) -> None:
+    """The learner started a post-test attempt."""
+    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+    if _xapi_on():
+        _say("attempted", enrolment, xapi.post_test_activity(_course_ref(enrolment)),
+             when=attempt.started_at)
+
+
 def post_test_submitted(attempt: PostTestAttempt) -> None:
-    """Queue the attempt's score for the LMS that launched the course, if one did."""
+    """Queue the attempt's result: passed or failed (xAPI), and the score for the LMS."""
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     verdict = "passed" if attempt.passed else "not passed yet"
     _queue_scores(enrolment, attempt.score_percent, completed=False, passed=attempt.passed,
                   comment=f"Post-test attempt {attempt.number}: {verdict}.")
+    if _xapi_on():
+        result = xapi.score_result(attempt.correct_count or 0, attempt.question_count,
+                                   attempt.score_percent or 0, bool(attempt.passed))
+        _say("passed" if attempt.passed else "failed", enrolment,
+             xapi.post_test_activity(_course_ref(enrolment)), when=attempt.submitted_at,
+             result=result)
 
 
 def course_completed(enrolment: Enrolment) -> None:
-    """Queue the completion (with the best post-test score) for the launching LMS."""
+    """Queue the completion: completed (xAPI), and the best passing score for the LMS."""
     scores = [a.score_percent for a in enrolment.attempts if a.passed and a.score_percent]
     _queue_scores(enrolment, max(scores) if scores else None, completed=True, passed=True,
                   comment="Course completed: post-test passed and evaluation submitted.")
+    _say("completed", enrolment, when=enrolment.completed_at,
+         result={"completion": True, "success": True})
+
+
+def certificate_issued(certificate: Certificate) -> None:
+    """The learner earned a certificate (its public verification page is the object)."""
+    if not _xapi_on():
+        return
+    enrolment = db.session.get(Enrolment, certificate.enrolment_id)
+    verify_url = certificate.snapshot.get("verify_url", "")
+    activity = xapi.certificate_activity(verify_url, certificate.snapshot.get("course_title", ""))
+    _say("earned", enrolment, activity, when=certificate.issued_at,
+         subject_key=f"certificate:{certificate.code}")
+
+
+def certificate_revoked(certificate: Certificate) -> None:
+    """A certificate was revoked or replaced: the provider voids the "earned" statement."""
+    if not _xapi_on():
+        return
+    earned = db.session.scalar(
+        select(OutboxMessage.message_id).where(
+            OutboxMessage.subject_key == f"certificate:{certificate.code}")
+    )
+    if earned is None:
+        return  # issued while statements were off: there is nothing to void
+    config = current_app.config
+    name = certificate.snapshot.get("provider_name") or config["SITE_NAME"]
+    _queue_statement(xapi.voiding(earned, name, config["BASE_URL"].rstrip("/"), utcnow()),
+                     f"certificate:{certificate.code}:voided")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, timedelta
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.models import OutboxMessage
 from course.outbox import worker
@@ -53,3 +55,41 @@ def status_command() -> None:
     for channel, states in sorted(counts.items()):
         click.echo(f"{channel}: " + ", ".join(
             f"{states.get(s, 0)} {s}" for s in ("waiting", "failing", "sent")))
+
+
+xapi_cli = AppGroup("xapi", help="xAPI statements for the learning record store.")
+
+
+@xapi_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, sending as statements come due.")
+@click.option("--interval", default=10.0, show_default=True,
+              help="Seconds between passes with --loop.")
+@click.pass_context
+def xapi_send_command(ctx: click.Context, loop: bool, interval: float) -> None:
+    """Send queued statements to the LRS (the same as ``outbox send --channel xapi``)."""
+    ctx.invoke(send_command, loop=loop, interval=interval, channels=("xapi",))
+
+
+@xapi_cli.command("resend")
+@click.option("--since", "since", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First day (UTC) whose statements go again.")
+@click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day (UTC), inclusive; today by default.")
+def resend_command(since, until) -> None:
+    """Queue again every statement made in a date range (e.g. after the LRS lost data).
+
+    Statements keep their ids, so an LRS that still holds one keeps a single copy.
+    """
+    start = since.replace(tzinfo=UTC)
+    end = (until.replace(tzinfo=UTC) if until else utcnow()) + timedelta(days=1)
+    end = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    with write_transaction():
+        count = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.channel == "xapi", OutboxMessage.created_at >= start,
+                   OutboxMessage.created_at < end)
+            .values(sent_at=None, attempts=0, last_error=None, next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    noun = "statement" if count == 1 else "statements"
+    click.echo(f"{count} {noun} queued again; `flask --app wsgi xapi send` sends them.")

@@ -16,6 +16,7 @@ from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.lti import ags
 from course.models import LtiGradeTarget, OutboxMessage
+from course.outbox import lrs
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,29 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
             report.add("lti", True)
 
 
+def _send_xapi(messages: list[OutboxMessage], http: requests.Session,
+               report: SendReport) -> None:
+    outcomes = lrs.send(messages, current_app.config, http)
+    stored = [message for message, error in outcomes if error is None]
+    if stored:
+        settle(stored, None)
+        report.add("xapi", True, len(stored))
+    for message, error in outcomes:
+        if error is not None:
+            log.warning("Statement %s not stored: %s", message.message_id, error)
+            settle([message], error)
+            report.add("xapi", False)
+
+
 SENDERS: dict[str, Callable[[list[OutboxMessage], requests.Session, SendReport], None]] = {
     "lti": _send_lti,
+    "xapi": _send_xapi,
 }
+
+
+def _ready(channel: str) -> bool:
+    # Statements wait in the outbox while no LRS is configured; they go once it is.
+    return channel != "xapi" or bool(current_app.config.get("XAPI_ENDPOINT"))
 
 
 def send_due(channels: list[str] | None = None, batch: int = 50) -> SendReport:
@@ -111,8 +132,11 @@ def send_due(channels: list[str] | None = None, batch: int = 50) -> SendReport:
     with requests.Session() as http:
         http.headers["User-Agent"] = f"{current_app.config['SITE_NAME']} outbox"
         for channel in channels or list(SENDERS):
+            if not _ready(channel):
+                continue
+            size = current_app.config.get("XAPI_BATCH", batch) if channel == "xapi" else batch
             while True:
-                messages = claim(channel, batch, utcnow())
+                messages = claim(channel, size, utcnow())
                 if not messages:
                     break
                 SENDERS[channel](messages, http, report)

@@ -1,0 +1,185 @@
+"""xAPI statements for what an auditor or a training registry needs, in ADL's vocabulary.
+
+Activity ids are the public addresses of what was done, built from the course package's
+own ids (course slug, lesson slug, question id), so they stay stable across versions.
+The learner is an account on this site (never an e-mail address, unless the provider
+turns ``XAPI_ACTOR_EMAIL`` on).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+VERBS: dict[str, str] = {
+    "registered": ADL + "registered",
+    "launched": ADL + "launched",  # as cmi5 uses it: the course was opened for the learner
+    "experienced": ADL + "experienced",
+    "answered": ADL + "answered",
+    "attempted": ADL + "attempted",
+    "passed": ADL + "passed",
+    "failed": ADL + "failed",
+    "completed": ADL + "completed",
+    "earned": "http://id.tincanapi.com/verb/earned",
+    "voided": ADL + "voided",
+}
+COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+LESSON_TYPE = "http://adlnet.gov/expapi/activities/lesson"
+INTERACTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
+ASSESSMENT_TYPE = "http://adlnet.gov/expapi/activities/assessment"
+CERTIFICATE_TYPE = "https://w3id.org/xapi/tla/activity-types/credential"
+LANGUAGE = "en-US"
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Who the statement is about: an account here, or an e-mail when allowed."""
+
+    user_id: int
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class CourseRef:
+    """The course a statement belongs to, and the site it lives on."""
+
+    base_url: str
+    slug: str
+    title: str
+    version: int
+    enrolment_id: int
+    site_name: str
+
+    @property
+    def url(self) -> str:
+        """The course's activity id: its page."""
+        return f"{self.base_url}/courses/{self.slug}"
+
+
+def actor(learner: Learner, base_url: str) -> dict[str, Any]:
+    """Return the xAPI Agent for a learner."""
+    if learner.email:
+        return {"objectType": "Agent", "name": learner.name, "mbox": f"mailto:{learner.email}"}
+    return {"objectType": "Agent", "name": learner.name,
+            "account": {"homePage": base_url, "name": str(learner.user_id)}}
+
+
+def duration(seconds: int) -> str:
+    """Return seconds as an ISO 8601 duration, e.g. PT1H2M5S."""
+    hours, rest = divmod(max(int(seconds), 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text + (f"{secs}S" if secs or text == "PT" else "")
+
+
+def _name(text: str) -> dict[str, str]:
+    return {LANGUAGE: text}
+
+
+def _activity(activity_id: str, kind: str, name: str, **definition: Any) -> dict[str, Any]:
+    return {"objectType": "Activity", "id": activity_id,
+            "definition": {"type": kind, "name": _name(name), **definition}}
+
+
+def course_activity(course: CourseRef) -> dict[str, Any]:
+    """The course as an activity."""
+    return _activity(course.url, COURSE_TYPE, course.title)
+
+
+def registration(course: CourseRef) -> str:
+    """One registration UUID per enrolment, the same in all its statements."""
+    seed = f"{course.base_url}/enrolments/{course.enrolment_id}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+
+def statement(
+    verb: str,
+    learner: Learner,
+    course: CourseRef,
+    obj: dict[str, Any],
+    when: datetime,
+    *,
+    result: dict[str, Any] | None = None,
+    statement_id: str | None = None,
+) -> dict[str, Any]:
+    """Build one statement; the course is its parent unless it is the object itself."""
+    context: dict[str, Any] = {
+        "registration": registration(course),
+        "platform": course.site_name,
+        "language": LANGUAGE,
+    }
+    if obj.get("id") != course.url:
+        context["contextActivities"] = {"parent": [course_activity(course)]}
+    body: dict[str, Any] = {
+        "id": statement_id or str(uuid.uuid4()),
+        "actor": actor(learner, course.base_url),
+        "verb": {"id": VERBS[verb], "display": _name(verb)},
+        "object": obj,
+        "context": context,
+        "timestamp": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    if result is not None:
+        body["result"] = result
+    return body
+
+
+def lesson_activity(course: CourseRef, slug: str, title: str) -> dict[str, Any]:
+    """A lesson, by its slug in the package."""
+    return _activity(f"{course.url}/lessons/{slug}", LESSON_TYPE, title)
+
+
+def question_activity(course: CourseRef, key: str, prompt_html: str,
+                      choices: list[tuple[str, str]]) -> dict[str, Any]:
+    """A knowledge check, by its question id in the package, as a choice interaction."""
+    prompt = _plain(prompt_html)
+    return _activity(
+        f"{course.url}/questions/{key}", INTERACTION_TYPE, prompt[:200] or key,
+        interactionType="choice",
+        choices=[{"id": cid, "description": _name(_plain(text)[:200])} for cid, text in choices],
+    )
+
+
+def post_test_activity(course: CourseRef) -> dict[str, Any]:
+    """The course's post-test."""
+    return _activity(f"{course.url}/post-test", ASSESSMENT_TYPE, f"Post-test: {course.title}")
+
+
+def certificate_activity(verify_url: str, title: str) -> dict[str, Any]:
+    """A certificate, identified by its public verification page."""
+    return _activity(verify_url, CERTIFICATE_TYPE, f"Certificate of Completion: {title}",
+                     moreInfo=verify_url)
+
+
+def score_result(correct: int, total: int, percent: int, passed: bool) -> dict[str, Any]:
+    """A post-test result: the scaled score the passing rule is judged on."""
+    return {"score": {"scaled": round(percent / 100, 4), "raw": correct, "min": 0,
+                      "max": total},
+            "success": passed, "completion": True}
+
+
+def voiding(statement_id: str, authority_name: str, base_url: str,
+            when: datetime) -> dict[str, Any]:
+    """A statement by the provider voiding an earlier one (a revoked certificate)."""
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "name": authority_name,
+                  "account": {"homePage": base_url, "name": "provider"}},
+        "verb": {"id": VERBS["voided"], "display": _name("voided")},
+        "object": {"objectType": "StatementRef", "id": statement_id},
+        "timestamp": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def _plain(html_text: str) -> str:
+    """Authored HTML (already sanitized) as one line of plain text."""
+    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", html_text))).strip()
