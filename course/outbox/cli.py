@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 
 from course.db import utcnow, write_transaction
 from course.extensions import db
@@ -39,11 +39,12 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
 @outbox_cli.command("status")
 def status_command() -> None:
     """Count messages waiting, failing and sent, per channel."""
+    # The same SQL text in SELECT and GROUP BY (no bound parameters), as PostgreSQL needs.
+    waiting = OutboxMessage.sent_at.is_(None)
+    failed = OutboxMessage.attempts > literal_column("0")
     rows = db.session.execute(
-        select(OutboxMessage.channel, OutboxMessage.sent_at.is_(None),
-               OutboxMessage.attempts > 0, func.count())
-        .group_by(OutboxMessage.channel, OutboxMessage.sent_at.is_(None),
-                  OutboxMessage.attempts > 0)
+        select(OutboxMessage.channel, waiting, failed, func.count())
+        .group_by(OutboxMessage.channel, waiting, failed)
     ).all()
     counts: dict[str, dict[str, int]] = {}
     for channel, waiting, failed, count in rows:
