@@ -131,7 +131,7 @@ def prepare(root: Path, package_dir: Path, lesson_number: int) -> dict:
         db.create_all()
         course = import_package(lessons.load_package(package)).course
         user = create_user(email=EMAIL, password=PASSWORD, full_name="Bench Learner")
-        enrol(user, course)
+        enrolment = enrol(user, course)
         db.session.commit()
         course = db.session.scalar(select(Course).where(Course.slug == course.slug))
         lesson = course.live_lessons[lesson_number - 1]
@@ -142,11 +142,21 @@ def prepare(root: Path, package_dir: Path, lesson_number: int) -> dict:
             "slug": course.slug,
             "lesson": lesson.slug,
             "check": check.key,
-            "choice": next(c.key for c in check.choices if c.is_correct),
+            "choice": _position_of_right_choice(check, enrolment.choice_seed),
         }
         db.session.remove()
         db.engine.dispose()
     return info
+
+
+def _position_of_right_choice(check, seed: str) -> str:
+    """What the page sends for the right choice: its position in the learner's own order."""
+    from lessons.draw import shuffled_choices
+
+    order = [c.key for c in check.choices]
+    if check.type != "true_false":
+        order = shuffled_choices(order, seed, check.key)
+    return str(order.index(next(c.key for c in check.choices if c.is_correct)) + 1)
 
 
 def free_port() -> int:

@@ -8,15 +8,22 @@ session cookie made with the server's key.
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 SLUG = "running-behavior"
+
+
+def label_text(html: str) -> str:
+    """How a choice's HTML reads in its label: tags dropped, entities decoded, spaces tidied."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
 PASSWORD = "walnut harbour cinema ninety"
 
 
@@ -27,6 +34,9 @@ class Course:
     lessons: list[str]  # slugs in order
     checks: dict[str, list[str]]  # lesson slug -> check keys
     right: dict[str, list[str]]  # question key -> correct choice keys
+    #: question key -> the correct choices as their labels read: pages send a choice's
+    #: position in each learner's own order, so a learner picks by label
+    labels: dict[str, list[str]]
 
 
 @dataclass
@@ -64,6 +74,7 @@ def seed(database_url: str, count: int, secret_key: str) -> Seeded:
             lessons=[lesson.slug for lesson in live],
             checks={lesson.slug: [q.key for q in lesson.live_checks] for lesson in live},
             right={},
+            labels={},
         )
         questions = [q for lesson in live for q in lesson.live_checks]
         from course.models import Question, QuestionKind
@@ -76,6 +87,9 @@ def seed(database_url: str, count: int, secret_key: str) -> Seeded:
             )
         )
         course.right = {q.key: [c.key for c in q.choices if c.is_correct] for q in questions}
+        course.labels = {
+            q.key: [label_text(c.text_html) for c in q.choices if c.is_correct] for q in questions
+        }
 
         now = utcnow()
         password_hash = hash_password(PASSWORD)

@@ -56,7 +56,16 @@ sys.path.insert(0, str(ROOT))
 
 # Beside this file: the seeded database, the HTTP client and the CPU counters.
 from learner_http import Client, HttpError, Stats  # noqa: E402
-from learner_seed import CONTENT, PASSWORD, SLUG, Course, Seeded, seed, session_cookies  # noqa: E402
+from learner_seed import (  # noqa: E402
+    CONTENT,
+    PASSWORD,
+    SLUG,
+    Course,
+    Seeded,
+    label_text,
+    seed,
+    session_cookies,
+)
 from proc_cpu import cpu_ticks, machine_ticks, postgres_pids, same_priority  # noqa: E402
 
 from tests.live_servers import (  # noqa: E402
@@ -81,6 +90,8 @@ ATTEMPT = re.compile(
     r'<input[^>]*value="(\d+)"[^>]*name="attempt"'
 )
 POST_TEST_Q = re.compile(r'name="q-([^"]+)"')
+CHOICE = re.compile(r'<input\b[^>]*\bname="([^"]+)"[^>]*\bid="([^"]+)"[^>]*\bvalue="(\d+)"')
+LABEL = re.compile(r'<label for="([^"]+)">(.*?)</label>', re.S)
 FIELD = re.compile(r"<(input|textarea)\b([^>]*)>")
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 
@@ -96,6 +107,20 @@ class Plan:
 
 class StopRun(Exception):
     """The run ends before the learner's next page."""
+
+
+def labelled(html: str, name: str, id_prefix: str, labels: list[str]) -> list[str]:
+    """The values of the ``name`` inputs (ids starting ``id_prefix-``) labelled as wanted.
+
+    Pages send a choice's position in the learner's own order, so a learner picks by label.
+    """
+    texts = {item: label_text(text) for item, text in LABEL.findall(html)}
+    return [
+        value
+        for input_name, input_id, value in CHOICE.findall(html)
+        if input_name == name and input_id.startswith(f"{id_prefix}-")
+        and texts.get(input_id) in labels
+    ]
 
 
 async def think(plan: Plan) -> None:
@@ -144,7 +169,7 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
             for action, key, token, submission in CHECK_FORM.findall(html):
                 await think(plan)
                 form = [("csrf_token", token), ("submission_key", submission)]
-                form += [("choice", c) for c in course.right[key]]
+                form += [("choice", c) for c in labelled(html, "choice", key, course.labels[key])]
                 _, _, _, reply = await client.request("check", action, form, "application/json")
                 if b'"correct":true' not in reply.replace(b" ", b""):
                     plan.stats.error("check", f"graded wrong {key}")
@@ -158,7 +183,8 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
             found = ATTEMPT.search(html)
             form = [("csrf_token", CSRF.search(html)[1]), ("attempt", found[1] or found[2])]
             for key in dict.fromkeys(POST_TEST_Q.findall(html)):
-                form += [(f"q-{key}", c) for c in course.right[key]]
+                name = f"q-{key}"
+                form += [(name, c) for c in labelled(html, name, name, course.labels[key])]
             await think(plan)
             _, path, _, page = await client.request("submit", path, form)
         await think(plan)

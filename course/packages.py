@@ -66,6 +66,9 @@ def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
         "references_html": list(package.references_html),
         "passing_score": package.passing_score,
         "post_test_draw": package.post_test_draw,
+        "post_test_max_attempts": package.post_test_max_attempts,
+        "post_test_retake_wait_minutes": package.post_test_retake_wait_minutes,
+        "post_test_review": package.post_test_review,
         "advisory_html": package.advisory_html,
         "support": [
             {"name": s.name, "contact": s.contact, "url": s.url, "note": s.note}

@@ -19,6 +19,16 @@ COURSE_KEYS = (
     "advisory", "support", "sequential", "min_active_minutes", "disclosure", "references",
     "approval",
 )  # fmt: skip
+POST_TEST_KEYS = ("draw", "max_attempts", "retake_wait_minutes", "review")
+#: What a post-test review shows. ``missed``: a failed attempt shows which questions were
+#: missed, the learner's answers and the explanations but not the keyed choices; a passed
+#: one shows everything. ``keyed``: every review shows the keyed choices. ``score``: a
+#: failed attempt shows only the score and the objectives of the missed questions.
+REVIEW_POLICIES = ("missed", "keyed", "score")
+DEFAULT_REVIEW = "missed"
+#: No cap on attempts by default, but a wait after each failed one (docs/ce-credit.md).
+DEFAULT_MAX_ATTEMPTS = 0
+DEFAULT_RETAKE_WAIT_MINUTES = 10
 LEVELS = ("introductory", "intermediate", "advanced")
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 # The app renders support URLs as links, so only schemes a browser will not execute.
@@ -43,6 +53,12 @@ class Manifest:
     provider: Provider
     passing_score: int
     post_test_draw: int
+    #: Submitted attempts allowed; 0 means no cap.
+    post_test_max_attempts: int
+    #: Minutes a learner waits after a failed attempt before the next draw.
+    post_test_retake_wait_minutes: int
+    #: What a review shows (see REVIEW_POLICIES).
+    post_test_review: str
     advisory: str
     advisory_html: str
     support: tuple[SupportContact, ...]
@@ -79,7 +95,7 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
     score = r.integer("passing_score")
     if score is not None and not 0 <= score <= 100:
         source.error(r.line_of("passing_score"), "passing_score is a percent, 0 to 100")
-    draw = _draw(source, r)
+    draw, max_attempts, wait, review = _post_test(source, r)
     minutes = r.integer("min_active_minutes", required=False)
     if minutes is not None and minutes < 0:
         source.error(r.line_of("min_active_minutes"), "min_active_minutes must be 0 or more")
@@ -107,6 +123,9 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
         provider=provider,
         passing_score=score or 0,
         post_test_draw=draw,
+        post_test_max_attempts=max_attempts,
+        post_test_retake_wait_minutes=wait,
+        post_test_review=review,
         advisory=advisory,
         advisory_html=render_markdown(advisory),
         support=support,
@@ -121,14 +140,30 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
     )
 
 
-def _draw(source: Source, r: MapReader) -> int:
-    post_test = MapReader(source, r.node("post_test"), "post_test", ("draw",)) if r.ok else None
-    if post_test is None or not post_test.ok:
-        return 0
+def _post_test(source: Source, r: MapReader) -> tuple[int, int, int, str]:
+    """The draw, attempt cap, retake wait and review policy of ``post_test:``."""
+    defaults = (0, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETAKE_WAIT_MINUTES, DEFAULT_REVIEW)
+    if not r.ok:
+        return defaults
+    post_test = MapReader(source, r.node("post_test"), "post_test", POST_TEST_KEYS)
+    if not post_test.ok:
+        return defaults
     draw = post_test.integer("draw")
     if draw is not None and draw < 1:
         source.error(post_test.line_of("draw"), "post_test draw must be 1 or more")
-    return draw or 0
+    numbers = []
+    for key, default in (("max_attempts", defaults[1]), ("retake_wait_minutes", defaults[2])):
+        value = post_test.integer(key, required=False)
+        if value is not None and value < 0:
+            source.error(post_test.line_of(key), f"post_test {key} must be 0 or more")
+        numbers.append(default if value is None else max(0, value))
+    review = post_test.string("review", required=False) or DEFAULT_REVIEW
+    if review not in REVIEW_POLICIES:
+        source.error(
+            post_test.line_of("review"),
+            f"post_test review `{review}` must be one of {', '.join(REVIEW_POLICIES)}",
+        )
+    return draw or 0, numbers[0], numbers[1], review
 
 
 def _objectives(source: Source, r: MapReader) -> tuple[tuple[Objective, ...], bool]:

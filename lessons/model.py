@@ -171,6 +171,12 @@ class CoursePackage:
     provider: Provider
     passing_score: int
     post_test_draw: int
+    #: Submitted attempts allowed; 0 means no cap.
+    post_test_max_attempts: int
+    #: Minutes a learner waits after a failed attempt before the next draw.
+    post_test_retake_wait_minutes: int
+    #: What a review shows: "missed", "keyed" or "score" (see lessons.manifest).
+    post_test_review: str
     advisory: str
     advisory_html: str
     support: tuple[SupportContact, ...]

@@ -8,11 +8,14 @@ cookies, post the forms they find on pages, and retry as a person reloading woul
 from __future__ import annotations
 
 import http.client
+import re
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -25,6 +28,8 @@ class _FormParser(HTMLParser):
         super().__init__()
         self.forms: list[Form] = []
         self._open: Form | None = None
+        self.labels: dict[str, str] = {}
+        self._label: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
@@ -34,10 +39,19 @@ class _FormParser(HTMLParser):
             self.forms.append(self._open)
         elif tag in {"input", "textarea", "select"} and self._open and values.get("name"):
             self._open.fields.append({"tag": tag, **values})
+        elif tag == "label" and values.get("for"):
+            self._label = values["for"]
+            self.labels[self._label] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._label is not None:
+            self.labels[self._label] += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._open = None
+        elif tag == "label":
+            self._label = None
 
 
 @dataclass
@@ -57,11 +71,29 @@ class Form:
     def names(self, prefix: str) -> list[str]:
         return list(dict.fromkeys(f["name"] for f in self.fields if f["name"].startswith(prefix)))
 
+    def values_labelled(self, name: str, labels: Collection[str]) -> list[str]:
+        """The values of the ``name`` inputs whose labels read as one of ``labels``.
+
+        Choices send their position on the page, not a key: a learner picks by what the
+        label says, and so does this.
+        """
+        wanted = {" ".join(label.split()) for label in labels}
+        return [f["value"] for f in self.fields if f["name"] == name and f.get("label") in wanted]
+
+
+def label_text(html: str) -> str:
+    """How a choice's HTML reads in its label: tags dropped, entities decoded, spaces tidied."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
 
 def forms_in(page: str) -> list[Form]:
-    """Return the forms of an HTML page."""
+    """Return the forms of an HTML page (each input with its label's text, if it has one)."""
     parser = _FormParser()
     parser.feed(page)
+    for form in parser.forms:
+        for item in form.fields:
+            if item.get("id") in parser.labels:
+                item["label"] = " ".join(parser.labels[item["id"]].split())
     return parser.forms
 
 

@@ -16,6 +16,7 @@ from course.audit import record_event
 from course.extensions import db
 from course.learn.activetime import EnrolmentTime, enrolment_time
 from course.learn.assessment import Progress, course_progress
+from course.learn.retakes import AttemptRecord, attempt_history
 from course.models import (
     AttemptAnswer,
     Certificate,
@@ -67,6 +68,8 @@ class EnrolmentRecord:
     lessons: list[LessonTime]
     checks: list[CheckResponse]
     attempts: list[PostTestAttempt]
+    #: The same attempts with the version taken and the blueprint each draw followed.
+    history: list[AttemptRecord]
     evaluation: EvaluationResponse | None
     certificates: list[Certificate]
 
@@ -180,6 +183,7 @@ def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
         lessons=lessons,
         checks=list(checks),
         attempts=list(attempts),
+        history=attempt_history(enrolment),
         evaluation=evaluation,
         certificates=list(issued),
     )

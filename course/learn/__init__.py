@@ -7,5 +7,6 @@ bp = Blueprint("learn", __name__)
 from course.learn import (  # noqa: E402,F401  (registers routes)
     assessment_views,
     certificate_views,
+    evaluation_views,
     views,
 )

@@ -1,16 +1,15 @@
-"""Post-test, review, evaluation and completion pages."""
+"""The post-test and its reviews."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from course.db import reads_first, write_transaction
-from course.issuing import issue_after_completion
 from course.learn import assessment as tests
-from course.learn import bp
+from course.learn import bp, posttest, retakes
 from course.learn import services as learn
-from course.learn.forms import EvaluationForm, PostTestForm
+from course.learn.forms import PostTestForm
 
 
 def _enrolled(slug: str):
@@ -31,15 +30,17 @@ def post_test(slug: str):
     course, enrolment = _enrolled(slug)
     try:
         progress, attempt = tests.post_test_state(course, enrolment)
+        if attempt is None and not progress.passed_attempt:
+            retakes.ensure_can_draw(course, enrolment)  # attempts left, and the wait over
     except tests.NotYetOpen as exc:
         return _not_open(course, "Post-test", exc)
     if progress.passed_attempt:
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
     if attempt is None:
-        draw = tests.prepare_draw(course)
+        draw = posttest.prepare_draw(course)
         with write_transaction():  # only storing the draw writes; a reload just reads
-            attempt = tests.store_draw(course, enrolment, draw)
+            attempt = posttest.store_draw(course, enrolment, draw)
         if attempt is None:  # another tab passed meanwhile: show that
             return redirect(url_for("learn.post_test", slug=slug))
     return _render_attempt(course, attempt, {}, None)
@@ -48,7 +49,7 @@ def post_test(slug: str):
 def _render_attempt(course, attempt, selected, error, missing=()):
     form = PostTestForm(attempt=str(attempt.id))
     return render_template("learn/post_test.html", course=course, manifest=course.manifest,
-                           attempt=attempt, drawn=tests.drawn_questions(attempt),
+                           attempt=attempt, drawn=posttest.drawn_questions(attempt),
                            selected=selected, error=error, missing=list(missing), form=form)
 
 
@@ -68,11 +69,13 @@ def submit_post_test(slug: str):
         tests.ensure_post_test_open(course, enrolment)
     except tests.NotYetOpen as exc:
         return _not_open(course, "Post-test", exc)
-    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    positions = {k[2:]: request.form.getlist(k) for k in request.form if k.startswith("q-")}
+    answers = {}
     try:
-        graded = tests.grade_attempt(course, attempt, answers)
+        answers = posttest.chosen_keys(attempt, positions)
+        graded = posttest.grade_attempt(course, attempt, answers)
         with write_transaction():  # grading only read; the lock is held for the record
-            attempt, _ = tests.record_attempt(attempt, graded)
+            attempt, _ = posttest.record_attempt(attempt, graded)
     except tests.InvalidSubmission:
         abort(400)
     except tests.NotYetOpen as exc:
@@ -92,43 +95,20 @@ def attempt_review(slug: str, number: int):
         abort(404)
     if attempt.submitted_at is None:
         return redirect(url_for("learn.post_test", slug=slug))
-    return render_template("learn/review.html", course=course, manifest=course.manifest,
-                           attempt=attempt, drawn=tests.drawn_questions(attempt),
-                           answers=tests.answers_by_question(attempt))
+    missed = retakes.missed_question_ids(attempt)
+    return render_template(
+        "learn/review.html", course=course, manifest=course.manifest, attempt=attempt,
+        drawn=posttest.drawn_questions(attempt), answers=tests.answers_by_question(attempt),
+        show=retakes.review_of(attempt, attempt.version.manifest),
+        blueprint=retakes.blueprint_of(attempt, missed),
+        lessons_for=retakes.lessons_by_objective(course), retake=_retake_note(course, enrolment),
+    )
 
 
-@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
-@login_required
-@reads_first
-def evaluation(slug: str):
-    """Show and store the course evaluation (required before the course is complete)."""
-    course, enrolment = _enrolled(slug)
+def _retake_note(course, enrolment) -> str | None:
+    """Why a new attempt cannot start yet, in plain words; None when it can."""
     try:
-        progress = tests.ensure_evaluation_open(course, enrolment)
+        retakes.ensure_can_draw(course, enrolment)
     except tests.NotYetOpen as exc:
-        return _not_open(course, "Evaluation", exc)
-    if progress.evaluated:
-        return redirect(url_for("learn.completion", slug=slug))
-    items, form = tests.evaluation_items(course), EvaluationForm()
-    values = {item.key: request.form.get(f"item-{item.id}", "") for item in items}
-    errors = tests.validate_evaluation(items, values) if form.is_submitted() else {}
-    if form.validate_on_submit() and not errors and _save_evaluation(course, enrolment, values):
-        flash("Thank you. Your evaluation is saved and the course is complete.", "success")
-        return redirect(url_for("learn.completion", slug=slug), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
-                           items=items, values=values, errors=errors, form=form,
-                           likert=tests.LIKERT_LABELS), status
-
-
-def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
-    """Store the evaluation, then issue the certificate; False if the form changed meanwhile."""
-    try:
-        with write_transaction():  # checked again inside: the lookups above only read
-            tests.submit_evaluation(course, enrolment, values)
-    except tests.InvalidSubmission:
-        flash("The evaluation changed while you were answering it. "
-              "Please check your answers and send it again.", "error")
-        return False
-    issue_after_completion(enrolment)  # renders the PDF, then a short write of its own
-    return True
+        return exc.reason
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import abort
@@ -23,6 +23,7 @@ from course.learn.content import (
     published_course,
 )
 from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
+from lessons.draw import keys_at, shuffled_choices
 
 # The statements every lesson request runs are built once, with bound parameters:
 # building and keying a statement costs more than running it on SQLite.
@@ -305,6 +306,28 @@ def feedback_for(
         except ValueError:
             continue  # the answer predates a change to the question's choices
     return feedback
+
+
+def in_learner_order(enrolment: Enrolment, check: CheckView) -> CheckView:
+    """Return the check with its choices in this learner's own order (True/False stays).
+
+    The order is the same on every visit (it comes from the enrolment's seed), and a
+    page sends a choice's position, not its key (see ``chosen_keys``).
+    """
+    if check.type == "true_false":
+        return check
+    order = shuffled_choices([c.key for c in check.choices], enrolment.choice_seed, check.key)
+    by_key = {c.key: c for c in check.choices}
+    return replace(check, choices=tuple(by_key[key] for key in order))
+
+
+def chosen_keys(enrolment: Enrolment, check: CheckView, positions: list[str]) -> list[str]:
+    """Map the positions a learner chose on the page to the check's choice keys.
+
+    :raise ValueError: for a position the page did not show.
+    """
+    order = [c.key for c in in_learner_order(enrolment, check).choices]
+    return keys_at(order, positions)
 
 
 def get_check_or_404(lesson: LessonView, key: str) -> CheckView:

@@ -114,7 +114,7 @@ def _lesson_context(content, lesson, enrolment, states) -> dict:
         "course": content,
         "manifest": content.manifest,
         "lesson": lesson,
-        "checks": lesson.checks,
+        "checks": [learn.in_learner_order(enrolment, check) for check in lesson.checks],
         "responses": responses,
         "feedback": learn.feedback_for(lesson, responses),
         "outline": states,
@@ -147,10 +147,11 @@ def answer_check(slug: str, lesson_slug: str, key: str):
         abort(400)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
+        # The page sends positions in this learner's order of the choices, not keys.
+        chosen = learn.chosen_keys(enrolment, question, request.form.getlist("choice"))
         with write_transaction():
             answer = learn.answer_check(
-                enrolment, content, lesson, question, request.form.getlist("choice"),
-                form.submission_key.data,
+                enrolment, content, lesson, question, chosen, form.submission_key.data
             )
     except learn.EmptyAnswer as exc:
         # Nothing is stored; the message stands beside the question (the form's action

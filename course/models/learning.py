@@ -5,6 +5,7 @@ Nothing here is ever deleted: these rows are the evidence behind CE credit.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,9 @@ class Enrolment(db.Model):
     #: The lesson of the learner's latest page request: the time until the next one is
     #: reading time of this lesson.
     last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"))
+    #: The learner's own random seed for the order of knowledge-check choices: the same
+    #: order on every visit, and not one a script could work out from ids.
+    choice_seed: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
@@ -109,8 +113,11 @@ class PostTestAttempt(db.Model):
     number: Mapped[int]
     version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
     #: The drawn questions in display order with their shuffled choice order:
-    #: [{"question_id": 3, "key": "pt-1", "choices": ["c", "a", "b"]}, ...]
+    #: [{"question_id": 3, "key": "pt-1", "objective": "LO2", "choices": ["c", "a", "b"]}, ...]
     draw: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: How the draw was balanced: each objective's questions in it and in the bank,
+    #: [{"objective": "LO1", "drawn": 2, "bank": 5}, ...]; None for attempts drawn before.
+    blueprint: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     correct_count: Mapped[int | None]

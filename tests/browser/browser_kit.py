@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Course, Question
+from tests.live_client import label_text
 
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -25,7 +26,11 @@ _serial = itertools.count(1)
 
 @dataclass(frozen=True)
 class AnswerKey:
-    """The right and one wrong selection for a question, as choice keys."""
+    """The right and one wrong selection for a question, as the choices' labels read.
+
+    A page sends each choice's position in the learner's own order, so a learner (and
+    this kit) picks choices by what their labels say.
+    """
 
     right: tuple[str, ...]
     wrong: tuple[str, ...]
@@ -39,8 +44,8 @@ def answer_keys(server: Any) -> dict[str, AnswerKey]:
         questions = db.session.scalars(select(Question).where(Question.course_id == course_id))
         keys = {
             q.key: AnswerKey(
-                right=tuple(c.key for c in q.choices if c.is_correct),
-                wrong=(next(c.key for c in q.choices if not c.is_correct),),
+                right=tuple(label_text(c.text_html) for c in q.choices if c.is_correct),
+                wrong=(label_text(next(c.text_html for c in q.choices if not c.is_correct)),),
                 type=q.type,
             )
             for q in questions
@@ -53,6 +58,17 @@ def new_learner() -> tuple[str, str]:
     """Return a fresh full name and e-mail address."""
     n = next(_serial)
     return f"Jordan Browser{n}", f"browser-learner{n}@example.org"
+
+
+def label_of(box: Locator) -> str:
+    """The text of an input's label, as a learner reads it."""
+    return " ".join(box.evaluate("e => e.labels[0].textContent").split())
+
+
+def ids_labelled(page: Page, scope: str, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The ids of the inputs in ``scope`` whose labels read as one of ``labels``."""
+    boxes = page.locator(f"{scope} input").all()
+    return tuple(box.get_attribute("id") for box in boxes if label_of(box) in labels)
 
 
 def check_keys(page: Page) -> list[str]:
@@ -212,7 +228,7 @@ class Journey:
         page = self.page
         section = page.locator(f"#check-{key}")
         for box in section.locator("input[name=choice]").all():
-            wanted = box.get_attribute("value") in choices
+            wanted = label_of(box) in choices
             if box.get_attribute("type") == "checkbox":
                 box.set_checked(wanted)
             elif wanted:
@@ -266,8 +282,8 @@ class Journey:
             wanted = answer.right if index < right else answer.wrong
             for box in page.locator(f"[id='{fieldset_id}'] input").all():
                 if box.get_attribute("type") == "checkbox":
-                    box.set_checked(box.get_attribute("value") in wanted)
-                elif box.get_attribute("value") in wanted:
+                    box.set_checked(label_of(box) in wanted)
+                elif label_of(box) in wanted:
                     box.check()
         page.get_by_role("button", name="Submit my answers").click()
 

@@ -11,6 +11,7 @@ from browser_kit import (
     check_keys,
     choose_by_keyboard,
     focused,
+    ids_labelled,
     tab_to,
 )
 from playwright.sync_api import Page, expect
@@ -27,9 +28,10 @@ def _press_button(page: Page, name: str) -> None:
 
 def _check_by_keyboard(page: Page, key: str, choices: tuple[str, ...], kind: str) -> None:
     """Answer a knowledge check with the keyboard; the answer is checked in place."""
-    choose_by_keyboard(page, f"{key}-", tuple(f"{key}-{c}" for c in choices), kind)
+    ids = ids_labelled(page, f"#check-{key}", choices)
+    choose_by_keyboard(page, f"{key}-", ids, kind)
     for box in page.locator(f"#check-{key} input[name=choice]").all():
-        expect(box).to_be_checked(checked=box.get_attribute("value") in choices)
+        expect(box).to_be_checked(checked=box.get_attribute("id") in ids)
     # The button follows the choices directly.
     tab_to(page, lambda f: f["text"] == "Check my answer", limit=len(choices) + 3)
     page.keyboard.press("Enter")
@@ -73,7 +75,7 @@ def test_a_lesson_and_the_post_test_by_keyboard_alone(browser, live_server) -> N
         assert len(fieldset_ids) == 10
         for fieldset_id in fieldset_ids:
             answer = keys[fieldset_id.removeprefix("q-")]
-            ids = tuple(f"{fieldset_id}-{c}" for c in answer.right)
+            ids = ids_labelled(page, f"[id='{fieldset_id}']", answer.right)
             choose_by_keyboard(page, f"{fieldset_id}-", ids, _kind(answer.type))
         assert page.locator("fieldset.question input:checked").count() == sum(
             len(keys[i.removeprefix("q-")].right) for i in fieldset_ids

@@ -26,7 +26,7 @@ from tests.course.factories import (
     sign_in,
     snapshot_row_counts,
 )
-from tests.course.journey import finish_lessons, without_minimum_time
+from tests.course.journey import finish_lessons, quick_retakes, without_minimum_time
 from tests.smtp_sink import Inbox, smtp_server
 
 
@@ -188,9 +188,13 @@ def package_copy(tmp_path: Path, minimal_package_dir: Path) -> Path:
 
 @pytest.fixture
 def ready(app: Flask, client: FlaskClient, package_copy: Path) -> FlaskClient:
-    """A signed-in learner (user 1) who has finished every lesson of the minimal course."""
+    """A signed-in learner (user 1) who has finished every lesson of the minimal course.
+
+    The course asks for no minimum reading time and lets a failed post-test be retaken
+    at once, so tests can get to what they test; the defaults have tests of their own.
+    """
     with app.app_context():
-        import_course(without_minimum_time(package_copy))
+        import_course(quick_retakes(without_minimum_time(package_copy)))
         sign_in(client, make_user())
         client.post("/courses/minimal/enrol")
         finish_lessons(client, "minimal")

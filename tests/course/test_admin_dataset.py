@@ -22,7 +22,7 @@ from sqlalchemy import select
 from course import issuing
 from course.db import utcnow
 from course.extensions import db
-from course.learn import assessment
+from course.learn import assessment, evaluation, posttest
 from course.learn import services as learn
 from course.learn.content import content_of
 from course.models import Course, Enrolment, PostTestAttempt, Question, QuestionKind, Role, User
@@ -96,7 +96,7 @@ def _take_attempt(course: Course, enrolment: Enrolment, number: int, right: int)
     db.session.add(attempt)
     db.session.flush()
     answers = {q.key: correct_keys(q) if i < right else wrong_keys(q) for i, q in enumerate(bank)}
-    assessment.record_attempt(attempt, assessment.grade_attempt(course, attempt, answers))
+    posttest.record_attempt(attempt, posttest.grade_attempt(course, attempt, answers))
 
 
 def _take_course(course: Course, user: User, letter: str) -> Enrolment:
@@ -110,7 +110,7 @@ def _take_course(course: Course, user: User, letter: str) -> Enrolment:
         _take_attempt(course, enrolment, number, right)
     db.session.refresh(enrolment)
     if letter in EVALUATIONS:
-        assessment.submit_evaluation(course, enrolment, EVALUATIONS[letter])
+        evaluation.submit_evaluation(course, enrolment, EVALUATIONS[letter])
     db.session.flush()
     return enrolment
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 import certificates
 from course.extensions import db
-from course.learn import assessment
+from course.learn import assessment, evaluation, posttest
 from course.models import (
     AttemptAnswer,
     Certificate,
@@ -125,7 +125,7 @@ def test_other_writers_are_not_held_up_while_a_post_test_is_graded(
         data = answers_for(open_attempt(ready, SLUG), right=9)
     saved: list[str] = []
     monkeypatch.setattr(
-        assessment, "grade_row", _then(assessment.grade_row, _another_learner_saves(saved))
+        posttest, "grade_row", _then(posttest.grade_row, _another_learner_saves(saved))
     )
     response = ready.post(f"/courses/{SLUG}/post-test", data=data)
     assert response.status_code == 303
@@ -143,10 +143,10 @@ def test_a_submit_that_lost_the_race_to_another_tab_records_nothing_more(
         attempt = open_attempt(ready, SLUG)
         passing, failing = answers_for(attempt, right=10), answers_for(attempt, right=0)
     second_tab_submits = _then(
-        assessment.grade_attempt,
+        posttest.grade_attempt,
         lambda: monkeypatch.undo() or ready.post(f"/courses/{SLUG}/post-test", data=passing),
     )
-    monkeypatch.setattr(assessment, "grade_attempt", second_tab_submits)
+    monkeypatch.setattr(posttest, "grade_attempt", second_tab_submits)
     # This tab graded its (failing) answers, then the other tab's passing submit landed.
     response = ready.post(f"/courses/{SLUG}/post-test", data=failing)
     assert response.status_code == 303
@@ -190,8 +190,8 @@ def test_an_evaluation_changed_while_it_was_answered_asks_again_and_stores_nothi
         write_elsewhere_without_waiting(statement)
 
     # The page's own check passes; the check inside the write transaction sees the change.
-    check = _then(assessment.validate_evaluation, author_lowers_the_maximum)
-    monkeypatch.setattr(assessment, "validate_evaluation", check)
+    check = _then(evaluation.validate_evaluation, author_lowers_the_maximum)
+    monkeypatch.setattr(evaluation, "validate_evaluation", check)
     response = ready.post(f"/courses/{SLUG}/evaluation", data=form)
     assert response.status_code == 422
     assert "The evaluation changed while you were answering it." in response.get_data(as_text=True)

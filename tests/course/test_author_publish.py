@@ -28,7 +28,7 @@ from tests.course.author_kit import (
     submit,
 )
 from tests.course.factories import make_user, sign_in
-from tests.course.journey import correct_keys
+from tests.course.journey import check_positions, correct_keys
 
 
 def _content_state() -> dict:
@@ -76,7 +76,7 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(
         for check in lesson.live_checks:
             client.post(
                 f"/courses/minimal/lessons/push-pull/checks/{check.key}",
-                data={"choice": correct_keys(check)},
+                data={"choice": check_positions(client, "minimal", check, correct_keys(check))},
             )
     client.post("/courses/minimal/lessons/push-pull/complete")
     with app.app_context():

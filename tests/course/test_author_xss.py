@@ -27,7 +27,7 @@ from tests.course.author_kit import (
     submit,
 )
 from tests.course.factories import import_course, join_team, make_user, sign_in
-from tests.course.journey import wrong_keys
+from tests.course.journey import check_positions, wrong_keys
 
 PAYLOADS = [
     "<script>alert('xss-1')</script>",
@@ -202,7 +202,7 @@ def test_payloads_stay_text_on_author_and_learner_pages(app, client, author_clie
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
         check = next(q for q in lesson.live_checks if q.key == "push-pull-1")
-        wrong = wrong_keys(check)
+        wrong = check_positions(client, "minimal", check, wrong_keys(check))
     assert_inert(client.get("/courses/minimal/lessons/push-pull"), "lesson")
     answer = client.post(
         "/courses/minimal/lessons/push-pull/checks/push-pull-1", data={"choice": wrong}

@@ -135,7 +135,7 @@ def test_an_answer_sent_by_the_page_script_gets_a_json_busy_answer(
         url = f"/courses/minimal/lessons/{lesson.slug}/checks/{check.key}"
     with lock_held_elsewhere(app):
         response = ready.post(
-            url, data={"choice": ["a"]}, headers={"Accept": "application/json"}
+            url, data={"choice": ["1"]}, headers={"Accept": "application/json"}
         )
     assert response.status_code == 503
     assert response.get_json() == {"error": "busy", "retry_after": 5}

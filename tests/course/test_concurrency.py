@@ -49,7 +49,7 @@ from course.models import (
 from course.models.records import Certificate
 from course.packages import import_package
 from course.users import create_user
-from tests.live_client import Form, Page, forms_in
+from tests.live_client import Form, Page, forms_in, label_text
 from tests.live_servers import app_environment, gunicorn, quick_package
 
 pytestmark = [
@@ -78,7 +78,7 @@ MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minima
 class Server:
     url: str
     database_url: str
-    #: question key -> (right choice keys, one wrong selection)
+    #: question key -> (right choices, one wrong selection), as their labels read
     answers: dict[str, tuple[list[str], list[str]]]
     #: e-mail addresses of the accounts made before the server started
     accounts: list[str]
@@ -104,8 +104,8 @@ def _prepare_database(root: Path, database_url: str) -> tuple[dict, list[str]]:
         db.session.commit()
         answers = {
             q.key: (
-                [c.key for c in q.choices if c.is_correct],
-                [next(c.key for c in q.choices if not c.is_correct)],
+                [label_text(c.text_html) for c in q.choices if c.is_correct],
+                [label_text(next(c.text_html for c in q.choices if not c.is_correct))],
             )
             for q in db.session.scalars(select(Question))
         }
@@ -197,7 +197,7 @@ class Learner:
         key = form.value("submission_key")
         self.check_keys.add(key)
         data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
-        data += [("choice", c) for c in choices]
+        data += [("choice", c) for c in form.values_labelled("choice", choices)]
         headers = {"Accept": "application/json"} if self.json else {}
         if send == "at once":
             pages = self.twice_at_once(form.action, data, **headers)
@@ -240,7 +240,8 @@ class Learner:
         data = [("csrf_token", form.value("csrf_token")), ("attempt", form.value("attempt"))]
         for name in form.names("q-"):
             right_keys, wrong_keys = self.server.answers[name[2:]]
-            data += [(name, c) for c in (right_keys if right else wrong_keys)]
+            labels = right_keys if right else wrong_keys
+            data += [(name, c) for c in form.values_labelled(name, labels)]
         if at_once:
             return self.twice_at_once(form.action, data)
         return [self.request(form.action, data) for _ in range(2)]

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.models import CheckResponse, Course, Enrolment
+from course.models import CheckResponse, Course, Enrolment, Question
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import correct_keys, wrong_keys
+from tests.course.journey import check_positions, correct_keys, wrong_keys
 
 
 @pytest.fixture
@@ -25,6 +25,13 @@ def learner(app):
 
 def _course(slug: str = "minimal") -> Course:
     return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def _choice(app, client, *keys: str, check: str = "push-pull-1") -> list[str]:
+    """What the learner's page sends for choosing these keys (their positions on it)."""
+    with app.app_context():
+        question = db.session.scalar(select(Question).where(Question.key == check))
+        return check_positions(client, "minimal", question, list(keys))
 
 
 def test_anonymous_visitors_are_asked_to_sign_in(client, course_slug):
@@ -61,7 +68,7 @@ def test_the_lesson_shows_its_text_and_labelled_checks(client, course_slug, lear
     client.post(f"/courses/{course_slug}/enrol")
     page = client.get(f"/courses/{course_slug}/lessons/push-pull").get_data(as_text=True)
     assert "Push and pull factors" in page
-    assert 'id="push-pull-1-a"' in page and 'for="push-pull-1-a"' in page
+    assert 'id="push-pull-1-1"' in page and 'for="push-pull-1-1"' in page
     assert "Support is available" in page
 
 
@@ -71,12 +78,12 @@ def test_answering_a_check_stores_it_and_shows_feedback_without_javascript(
     sign_in(client, learner)
     client.post(f"/courses/{course_slug}/enrol")
     url = f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1"
-    wrong = client.post(url, data={"choice": "b", "submission_key": "k1"})
+    wrong = client.post(url, data={"choice": _choice(app, client, "b"), "submission_key": "k1"})
     assert wrong.status_code == 303
     assert wrong.location.endswith("/lessons/push-pull#check-push-pull-1")
     page = client.get(wrong.location).get_data(as_text=True)
     assert "Not quite" in page and "That pushes a youth away from placement." in page
-    right = client.post(url, data={"choice": "a", "submission_key": "k2"})
+    right = client.post(url, data={"choice": _choice(app, client, "a"), "submission_key": "k2"})
     page = client.get(right.location).get_data(as_text=True)
     assert "That&#39;s right." in page or "That's right." in page
     with app.app_context():
@@ -89,17 +96,19 @@ def test_a_double_submitted_check_is_stored_once(app, client, course_slug, learn
     client.post(f"/courses/{course_slug}/enrol")
     url = f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1"
     for _ in range(3):
-        client.post(url, data={"choice": "a", "submission_key": "same-form"})
+        client.post(url, data={"choice": _choice(app, client, "a"), "submission_key": "same-form"})
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CheckResponse)) == 1
 
 
-def test_answering_in_place_returns_feedback_for_screen_readers(client, course_slug, learner):
+def test_answering_in_place_returns_feedback_for_screen_readers(
+    app, client, course_slug, learner
+):
     sign_in(client, learner)
     client.post(f"/courses/{course_slug}/enrol")
     response = client.post(
         f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1",
-        data={"choice": "a", "submission_key": "js-1"},
+        data={"choice": _choice(app, client, "a"), "submission_key": "js-1"},
         headers={"Accept": "application/json"},
     )
     payload = response.get_json()
@@ -110,7 +119,13 @@ def test_answering_in_place_returns_feedback_for_screen_readers(client, course_s
 
 @pytest.mark.parametrize(
     ("key", "choice", "status"),
-    [("no-such-check", "a", 404), ("returning-1", "a", 404), ("push-pull-1", "z", 400)],
+    [
+        ("no-such-check", "1", 404),
+        ("returning-1", "1", 404),
+        ("push-pull-1", "z", 400),
+        ("push-pull-1", "9", 400),  # a position the page does not show
+        ("push-pull-1", "a", 400),  # a choice's key: pages send positions
+    ],
 )
 def test_tampered_question_or_choice_ids_are_refused(
     app, client, course_slug, learner, key, choice, status
@@ -136,7 +151,8 @@ def test_a_lesson_completes_only_when_its_checks_are_answered(app, client, cours
         for check in course.live_lessons[0].live_checks:
             client.post(
                 f"/courses/{course_slug}/lessons/push-pull/checks/{check.key}",
-                data={"choice": wrong_keys(check)},  # wrong answers still count as answered
+                # wrong answers still count as answered
+                data={"choice": check_positions(client, "minimal", check, wrong_keys(check))},
             )
     done = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
     assert done.location.endswith("/lessons/returning")
@@ -156,7 +172,7 @@ def test_resume_goes_to_the_first_unfinished_lesson(app, client, course_slug, le
         for check in _course().live_lessons[0].live_checks:
             client.post(
                 f"/courses/{course_slug}/lessons/push-pull/checks/{check.key}",
-                data={"choice": correct_keys(check)},
+                data={"choice": check_positions(client, "minimal", check, correct_keys(check))},
             )
     client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
     # days later, on another device: a fresh client for the same learner

@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 from course.extensions import db
 from course.models import CheckResponse, Course, LessonProgress, PostTestAttempt
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import answers_for, correct_keys, finish_lessons, open_attempt
+from tests.course.journey import (
+    answers_for,
+    check_positions,
+    correct_keys,
+    finish_lessons,
+    open_attempt,
+)
 
 LOCKED = "/courses/minimal/lessons/returning"
 
@@ -35,7 +41,7 @@ def _locked_check():
 def test_a_locked_lesson_refuses_answers_with_or_without_javascript(app, learner):
     with app.app_context():
         check = _locked_check()
-        data = {"choice": correct_keys(check), "submission_key": "forged-1"}
+        data = {"choice": ["1"], "submission_key": "forged-1"}
     plain = learner.post(f"{LOCKED}/checks/{check.key}", data=data)
     assert plain.status_code == 403
     assert "open in order" in plain.get_data(as_text=True)
@@ -65,11 +71,11 @@ def test_a_lesson_opens_for_every_request_once_the_one_before_is_complete(app, l
         for check in first.live_checks:
             learner.post(
                 f"/courses/minimal/lessons/{first.slug}/checks/{check.key}",
-                data={"choice": correct_keys(check)},
+                data={"choice": check_positions(learner, "minimal", check, correct_keys(check))},
             )
         learner.post(f"/courses/minimal/lessons/{first.slug}/complete")
         check = _locked_check()
-    answer = learner.post(f"{LOCKED}/checks/{check.key}", data={"choice": correct_keys(check)})
+    answer = learner.post(f"{LOCKED}/checks/{check.key}", data={"choice": ["1"]})
     assert answer.status_code == 303
     assert learner.post(f"{LOCKED}/heartbeat").status_code == 200
 
@@ -82,7 +88,7 @@ def test_a_course_that_is_not_sequential_keeps_every_lesson_open(app, client, pa
         sign_in(client, make_user())
         client.post("/courses/minimal/enrol")
         check = _locked_check()
-    answer = client.post(f"{LOCKED}/checks/{check.key}", data={"choice": correct_keys(check)})
+    answer = client.post(f"{LOCKED}/checks/{check.key}", data={"choice": ["1"]})
     assert answer.status_code == 303
 
 

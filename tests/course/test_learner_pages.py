@@ -16,7 +16,7 @@ from course.learn.enhance import for_display
 from course.models import CheckResponse, Course
 from course.templating import date_label, time_label
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import correct_keys
+from tests.course.journey import check_positions, correct_keys
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "content" / "running-behavior"
 
@@ -31,7 +31,7 @@ def _answer_lesson(client, slug: str, lesson) -> None:
     for check in lesson.live_checks:
         client.post(
             f"/courses/{slug}/lessons/{lesson.slug}/checks/{check.key}",
-            data={"choice": correct_keys(check)},
+            data={"choice": check_positions(client, slug, check, correct_keys(check))},
         )
 
 

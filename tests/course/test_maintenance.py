@@ -18,6 +18,7 @@ from course.models import Certificate, CertificateStatus, Course, EvaluationAnsw
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
     answers_for,
+    check_positions,
     correct_keys,
     evaluation_form,
     finish_lessons,
@@ -72,7 +73,7 @@ def start_course(app: Flask, package: Path, **fields: Any) -> tuple[User, FlaskC
         for check in lesson.live_checks:
             client.post(
                 f"/courses/minimal/lessons/{lesson.slug}/checks/{check.key}",
-                data={"choice": correct_keys(check)},
+                data={"choice": check_positions(client, "minimal", check, correct_keys(check))},
             )
     return learner, client
 

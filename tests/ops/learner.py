@@ -17,14 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import lessons
-from tests.live_client import Browser, Form, Page, forms_in
+from tests.live_client import Browser, Form, Page, forms_in, label_text
 
 PASSWORD = "walnut harbour cinema ninety"
 
 
 @dataclass(frozen=True)
 class AnswerKey:
-    """Right answers for every question of a package, by question id (= key in the app)."""
+    """Right answers for every question of a package, by question id (= key in the app).
+
+    Answers are the choices' texts as their labels read: pages send a choice's position
+    in the learner's own order, so a learner picks by what a label says.
+    """
 
     slug: str
     right: dict[str, list[str]]
@@ -34,7 +38,7 @@ class AnswerKey:
         loaded = lessons.load_package(package)
         questions = [q for lesson in loaded.lessons for q in lesson.checks]
         questions += list(loaded.post_test)
-        right = {q.id: [c.key for c in q.choices if c.correct] for q in questions}
+        right = {q.id: [label_text(c.text_html) for c in q.choices if c.correct] for q in questions}
         return cls(loaded.slug, right)
 
 
@@ -141,7 +145,7 @@ class Learner:
         question = form.action.rsplit("/", 1)[1]
         key = form.value("submission_key")
         data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
-        data += [("choice", c) for c in self.key.right[question]]
+        data += [("choice", c) for c in form.values_labelled("choice", self.key.right[question])]
         self.pause()
         self.sent_keys.add(key)
         page = self.post(form, data, f"check {question}", Accept="application/json")
@@ -156,7 +160,7 @@ class Learner:
         form = page.form("/post-test")
         data = [("csrf_token", form.value("csrf_token")), ("attempt", form.value("attempt"))]
         for name in form.names("q-"):
-            data += [(name, c) for c in self.key.right[name[2:]]]
+            data += [(name, c) for c in form.values_labelled(name, self.key.right[name[2:]])]
         page = self.send(form, data, "post-test")
         if "/post-test/attempts/" not in page.path or "You passed." not in page.body:
             raise LearnerFailed(f"{self.email} did not pass the post-test: {page.url}")

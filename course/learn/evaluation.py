@@ -1,0 +1,121 @@
+"""The course evaluation: when it opens, checking the answers, storing it once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from course import outbox
+from course.db import utcnow
+from course.dbutil import insert_ignoring_duplicates
+from course.extensions import db
+from course.learn.assessment import InvalidSubmission, NotYetOpen, Progress, course_progress
+from course.models import (
+    Course,
+    Enrolment,
+    EvaluationAnswer,
+    EvaluationItem,
+    EvaluationResponse,
+)
+
+LIKERT_LABELS = {
+    "1": "Strongly disagree",
+    "2": "Disagree",
+    "3": "Neither agree nor disagree",
+    "4": "Agree",
+    "5": "Strongly agree",
+}
+
+
+def evaluation_items(course: Course) -> list[EvaluationItem]:
+    """Return the course's live evaluation items in order."""
+    return list(
+        db.session.scalars(
+            select(EvaluationItem)
+            .where(EvaluationItem.course_id == course.id, EvaluationItem.archived_at.is_(None))
+            .order_by(EvaluationItem.position)
+            # Fresh values even for items this session already holds (objects outlive
+            # commits), so a submit checks against the form as it is now.
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _evaluation_of(enrolment: Enrolment) -> EvaluationResponse | None:
+    return db.session.scalar(
+        select(EvaluationResponse).where(EvaluationResponse.enrolment_id == enrolment.id)
+    )
+
+
+def ensure_evaluation_open(course: Course, enrolment: Enrolment) -> Progress:
+    """Return the progress when the evaluation may be filled in.
+
+    :raise NotYetOpen: until the post-test is passed.
+    """
+    progress = course_progress(course, enrolment)
+    if progress.passed_attempt is None:
+        raise NotYetOpen("The evaluation opens once you have passed the post-test.")
+    return progress
+
+
+def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> dict[str, str]:
+    """Return an error message per item key for missing or out-of-range answers."""
+    errors: dict[str, str] = {}
+    for item in items:
+        value = (values.get(item.key) or "").strip()
+        if not value:
+            if item.required:
+                errors[item.key] = "Please answer this question."
+            continue
+        if item.type == "likert" and value not in LIKERT_LABELS:
+            errors[item.key] = "Choose one of the five options."
+        elif item.type == "choice" and value not in item.choices:
+            errors[item.key] = "Choose one of the options."
+        elif item.type == "number":
+            # ASCII digits only ("²".isdigit() is true, but int() refuses it), and few
+            # enough that int() never parses thousands of them.
+            if not (value.isascii() and value.isdigit()):
+                errors[item.key] = "Enter a whole number."
+            elif len(value.lstrip("0")) > 9:
+                errors[item.key] = "Enter a smaller number."
+            elif item.minimum is not None and int(value) < item.minimum:
+                errors[item.key] = f"Enter a number of at least {item.minimum}."
+            elif item.maximum is not None and int(value) > item.maximum:
+                errors[item.key] = f"Enter a number no larger than {item.maximum}."
+        elif item.type == "text" and len(value) > 5000:
+            errors[item.key] = "Please keep comments under 5,000 characters."
+    return errors
+
+
+def submit_evaluation(
+    course: Course, enrolment: Enrolment, values: dict[str, str]
+) -> EvaluationResponse:
+    """Store the evaluation once and complete the course.
+
+    :raise NotYetOpen: before the post-test is passed.
+    :raise InvalidSubmission: when answers are missing or out of range (see
+        ``validate_evaluation`` for the messages).
+    """
+    ensure_evaluation_open(course, enrolment)
+    items = evaluation_items(course)
+    if validate_evaluation(items, values):
+        raise InvalidSubmission("evaluation answers are missing or out of range")
+    now = utcnow()
+    inserted = insert_ignoring_duplicates(
+        EvaluationResponse,
+        {
+            "enrolment_id": enrolment.id,
+            "version_id": course.current_version_id,
+            "submitted_at": now,
+        },
+    )
+    response = _evaluation_of(enrolment)
+    if inserted:
+        for item in items:
+            value = (values.get(item.key) or "").strip()
+            if value:
+                answer = EvaluationAnswer(response_id=response.id, item_id=item.id, value=value)
+                db.session.add(answer)
+        enrolment.completed_at = enrolment.completed_at or now
+        db.session.flush()
+        outbox.course_completed(enrolment)
+    return response

@@ -1,0 +1,57 @@
+"""The course evaluation page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from course.db import reads_first, write_transaction
+from course.issuing import issue_after_completion
+from course.learn import assessment as tests
+from course.learn import bp
+from course.learn import evaluation as evaluations
+from course.learn import services as learn
+from course.learn.forms import EvaluationForm
+
+
+def _enrolled(slug: str):
+    course = learn.get_course_or_404(slug)
+    return course, learn.require_enrolment(current_user, course)
+
+
+@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
+@login_required
+@reads_first
+def evaluation(slug: str):
+    """Show and store the course evaluation (required before the course is complete)."""
+    course, enrolment = _enrolled(slug)
+    try:
+        progress = evaluations.ensure_evaluation_open(course, enrolment)
+    except tests.NotYetOpen as exc:
+        return render_template("learn/not_open.html", course=course, manifest=course.manifest,
+                               step="Evaluation", reason=exc.reason), 403
+    if progress.evaluated:
+        return redirect(url_for("learn.completion", slug=slug))
+    items, form = evaluations.evaluation_items(course), EvaluationForm()
+    values = {item.key: request.form.get(f"item-{item.id}", "") for item in items}
+    errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
+    if form.validate_on_submit() and not errors and _save_evaluation(course, enrolment, values):
+        flash("Thank you. Your evaluation is saved and the course is complete.", "success")
+        return redirect(url_for("learn.completion", slug=slug), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
+                           items=items, values=values, errors=errors, form=form,
+                           likert=evaluations.LIKERT_LABELS), status
+
+
+def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
+    """Store the evaluation, then issue the certificate; False if the form changed meanwhile."""
+    try:
+        with write_transaction():  # checked again inside: the lookups above only read
+            evaluations.submit_evaluation(course, enrolment, values)
+    except tests.InvalidSubmission:
+        flash("The evaluation changed while you were answering it. "
+              "Please check your answers and send it again.", "error")
+        return False
+    issue_after_completion(enrolment)  # renders the PDF, then a short write of its own
+    return True

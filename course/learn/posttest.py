@@ -1,0 +1,242 @@
+"""The post-test: a draw balanced by objective and stored once with its blueprint, the
+choices' positions on the page mapped back to their keys, grading and recording once."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from course import outbox
+from course.db import utcnow
+from course.extensions import db
+from course.learn.assessment import PASSED_ATTEMPT_ID, InvalidSubmission, Unanswered, open_attempt
+from course.learn.grading import grade_row
+from course.models import (
+    AttemptAnswer,
+    Choice,
+    Course,
+    Enrolment,
+    PostTestAttempt,
+    Question,
+    QuestionKind,
+)
+from lessons.draw import balanced_draw, keys_at
+
+_shuffler = random.SystemRandom()
+# The whole bank as plain rows (ids, objectives and choice keys): a draw needs no more,
+# and loading thirty questions with their choices as objects cost several milliseconds.
+_BANK_CHOICE_KEYS = (
+    select(Question.id, Question.key, Question.type, Question.objective, Choice.key)
+    .outerjoin(Choice, Choice.question_id == Question.id)
+    .where(
+        Question.course_id == bindparam("course_id"),
+        Question.kind == QuestionKind.POST_TEST,
+        Question.archived_at.is_(None),
+    )
+    .order_by(Question.id, Choice.position)
+)
+
+
+@dataclass(frozen=True)
+class DrawnQuestion:
+    """A question of an attempt, with its choices in the attempt's shuffled order."""
+
+    question: Question
+    choice_keys: tuple[str, ...]
+
+    @property
+    def choices(self):
+        by_key = {c.key: c for c in self.question.choices}
+        return [by_key[key] for key in self.choice_keys if key in by_key]
+
+
+@dataclass(frozen=True)
+class PreparedDraw:
+    """What an attempt stores: the questions in order, and the blueprint they follow."""
+
+    items: list[dict[str, Any]]
+    blueprint: list[dict[str, Any]]
+
+
+def prepare_draw(course: Course) -> PreparedDraw:
+    """Draw the post-test's questions, every objective its share, and shuffle choices.
+
+    Reads only; the result is stored with the attempt, so a reload shows the same
+    questions in the same order.
+    """
+    bank: dict[int, tuple[str, str, str, list[str]]] = {}
+    for question_id, key, question_type, objective, choice_key in db.session.execute(
+        _BANK_CHOICE_KEYS, {"course_id": course.id}
+    ):
+        bank.setdefault(question_id, (key, question_type, objective or "", []))[3].append(
+            choice_key
+        )
+    objectives = [o["id"] for o in course.manifest.get("objectives", [])]
+    count = min(int(course.manifest["post_test_draw"]), len(bank))
+    picked, shares = balanced_draw(
+        [(question_id, bank[question_id][2]) for question_id in sorted(bank)],
+        objectives,
+        count,
+        _shuffler,
+    )
+    items = []
+    for question_id in picked:
+        key, question_type, objective, choice_keys = bank[question_id]
+        keys = [k for k in choice_keys if k is not None]  # None: a question with no choices
+        if question_type != "true_false":
+            _shuffler.shuffle(keys)
+        items.append(
+            {"question_id": question_id, "key": key, "objective": objective, "choices": keys}
+        )
+    blueprint = [{"objective": s.objective, "drawn": s.drawn, "bank": s.bank} for s in shares]
+    return PreparedDraw(items, blueprint)
+
+
+def store_draw(
+    course: Course, enrolment: Enrolment, draw: PreparedDraw
+) -> PostTestAttempt | None:
+    """Store a prepared draw as the open attempt; inside the write transaction.
+
+    Checked again first, in SQL: if another tab drew meanwhile, its attempt is returned
+    instead; if another tab passed meanwhile, None (there is nothing left to take).
+    """
+    if db.session.scalar(PASSED_ATTEMPT_ID, {"enrolment_id": enrolment.id}) is not None:
+        return None
+    attempt = open_attempt(enrolment)
+    if attempt is not None:
+        return attempt
+    latest = db.session.scalar(
+        select(func.max(PostTestAttempt.number)).where(
+            PostTestAttempt.enrolment_id == enrolment.id
+        )
+    )
+    attempt = PostTestAttempt(
+        enrolment_id=enrolment.id,
+        number=1 + (latest or 0),
+        version_id=course.current_version_id,
+        draw=draw.items,
+        blueprint=draw.blueprint,
+        question_count=len(draw.items),
+        started_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another connection drew at the same moment (possible on PostgreSQL).
+        attempt = open_attempt(enrolment)
+    else:
+        outbox.post_test_attempted(attempt)
+    return attempt
+
+
+def drawn_questions(attempt: PostTestAttempt) -> list[DrawnQuestion]:
+    """Return the attempt's questions in their drawn order."""
+    ids = [item["question_id"] for item in attempt.draw]
+    rows = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    return [
+        DrawnQuestion(rows[item["question_id"]], tuple(item["choices"]))
+        for item in attempt.draw
+        if item["question_id"] in rows
+    ]
+
+
+def chosen_keys(
+    attempt: PostTestAttempt, positions: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    """Map a post-test form's answers (question key -> positions) to choice keys.
+
+    :raise InvalidSubmission: for a question that was not drawn or a position that is
+        not on the page.
+    """
+    orders = {item["key"]: item["choices"] for item in attempt.draw}
+    answers = {}
+    for key, values in positions.items():
+        if key not in orders:
+            raise InvalidSubmission("answers for questions that are not in this attempt")
+        try:
+            answers[key] = keys_at(orders[key], values)
+        except ValueError as exc:
+            raise InvalidSubmission(str(exc)) from exc
+    return answers
+
+
+@dataclass(frozen=True)
+class GradedAttempt:
+    """An attempt's answers graded against the drawn questions, not yet recorded.
+
+    Rows hold question ids, not questions: the write transaction that records them
+    begins with a commit, and an expired question would be loaded again under the lock.
+    """
+
+    rows: tuple[tuple[int, list[str], bool], ...]
+    correct: int
+    passed: bool
+
+    @property
+    def score_percent(self) -> int:
+        return (100 * self.correct) // len(self.rows) if self.rows else 0
+
+
+def grade_attempt(
+    course: Course, attempt: PostTestAttempt, answers: dict[str, list[str]]
+) -> GradedAttempt:
+    """Grade an attempt's answers; reads only, so it runs before the write transaction.
+
+    ``answers`` maps question keys to selected choice keys.
+
+    :raise InvalidSubmission: when an answer names a question that was not drawn, or a
+        choice the question does not have.
+    :raise NotYetOpen: when a drawn question is left unanswered.
+    """
+    drawn = drawn_questions(attempt)
+    by_key = {d.question.key: d.question for d in drawn}
+    unknown = set(answers) - set(by_key)
+    if unknown:
+        raise InvalidSubmission("answers for questions that are not in this attempt")
+    missing = [i for i, d in enumerate(drawn, start=1) if not answers.get(d.question.key)]
+    if missing and attempt.submitted_at is None:
+        raise Unanswered(missing)
+    rows = []
+    for key, question in by_key.items():
+        try:
+            result = grade_row(question, answers.get(key, []))
+        except ValueError as exc:
+            raise InvalidSubmission(str(exc)) from exc
+        rows.append((question.id, sorted(set(answers.get(key, []))), result.correct))
+    correct = sum(ok for _, _, ok in rows)
+    passing = int(course.manifest["passing_score"])
+    passed = bool(rows) and correct * 100 >= passing * len(rows)
+    return GradedAttempt(tuple(rows), correct, passed)
+
+
+def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[PostTestAttempt, bool]:
+    """Record a graded attempt exactly once; return it and whether this call recorded it."""
+    # A conditional update is the lock: of two racing submits only one matches.
+    claimed = db.session.execute(
+        update(PostTestAttempt)
+        .where(PostTestAttempt.id == attempt.id, PostTestAttempt.submitted_at.is_(None))
+        .values(
+            submitted_at=utcnow(),
+            correct_count=graded.correct,
+            score_percent=graded.score_percent,
+            passed=graded.passed,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed:
+        # One statement for all the answers: the write lock is held while they go in.
+        rows = [
+            {"attempt_id": attempt.id, "question_id": qid, "selected": selected, "is_correct": ok}
+            for qid, selected, ok in graded.rows
+        ]
+        db.session.execute(insert(AttemptAnswer), rows)
+    db.session.refresh(attempt)
+    if claimed:
+        outbox.post_test_submitted(attempt)
+    return attempt, bool(claimed)

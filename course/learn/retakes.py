@@ -1,0 +1,182 @@
+"""A fair post-test over several attempts: caps and waits, what a review may show, and
+the attempt history the learner record and audit pack show."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from course.db import utcnow
+from course.extensions import db
+from course.learn.assessment import NotYetOpen
+from course.models import Course, Enrolment, PostTestAttempt, Question
+from lessons.manifest import DEFAULT_MAX_ATTEMPTS, DEFAULT_RETAKE_WAIT_MINUTES, DEFAULT_REVIEW
+
+
+@dataclass(frozen=True)
+class RetakeRules:
+    """A course's rules for attempts (``post_test:`` in course.yaml)."""
+
+    max_attempts: int  # 0: no cap
+    wait_minutes: int
+    review: str  # "missed", "keyed" or "score"
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """What a review of one attempt shows."""
+
+    #: Which choice of each question was keyed.
+    keys: bool
+    #: The questions with the learner's answers and the explanations.
+    questions: bool
+
+
+@dataclass(frozen=True)
+class ObjectiveShare:
+    """One objective in an attempt's blueprint, as a review shows it."""
+
+    objective: str
+    text: str
+    drawn: int
+    bank: int
+    missed: int
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt in a learner's history, for the learner record and the audit pack."""
+
+    attempt: PostTestAttempt
+    version_number: int
+    blueprint: list[ObjectiveShare]
+
+    @property
+    def number(self) -> int:
+        return self.attempt.number
+
+    @property
+    def submitted(self) -> bool:
+        return self.attempt.submitted_at is not None
+
+
+def rules_of(manifest: Any) -> RetakeRules:
+    """Return a stored version's attempt rules (the defaults for versions made before them)."""
+    return RetakeRules(
+        max_attempts=int(manifest.get("post_test_max_attempts", DEFAULT_MAX_ATTEMPTS)),
+        wait_minutes=int(
+            manifest.get("post_test_retake_wait_minutes", DEFAULT_RETAKE_WAIT_MINUTES)
+        ),
+        review=str(manifest.get("post_test_review", DEFAULT_REVIEW)),
+    )
+
+
+def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -> None:
+    """Check that the learner may start a new attempt.
+
+    :raise NotYetOpen: when every allowed attempt is used, or the wait after a failed
+        attempt has not passed yet.
+    """
+    rules = rules_of(course.manifest)
+    submitted = [a for a in enrolment.attempts if a.submitted_at is not None]
+    if rules.max_attempts and len(submitted) >= rules.max_attempts:
+        raise NotYetOpen(
+            f"You have used all {rules.max_attempts} attempts at this post-test. Please"
+            " contact the course provider, who can review your attempts with you and"
+            " allow another."
+        )
+    if not submitted or not rules.wait_minutes:
+        return
+    last = max(submitted, key=lambda a: a.submitted_at)
+    waited = ((now or utcnow()) - last.submitted_at).total_seconds()
+    left = math.ceil((rules.wait_minutes * 60 - waited) / 60)
+    if left > 0:
+        raise NotYetOpen(
+            f"You can take the post-test again in about {left}"
+            f" {'minute' if left == 1 else 'minutes'}. Meanwhile the review of your last"
+            " attempt shows which topics to look at again in the lessons."
+        )
+
+
+def review_of(attempt: PostTestAttempt, manifest: Any) -> ReviewView:
+    """Return what the review of a submitted attempt shows under the course's policy.
+
+    A failed attempt never shows the keyed choices unless the course chose ``keyed``:
+    the learner sees what was missed and why, then answers a new draw on their own.
+    """
+    policy = rules_of(manifest).review
+    if attempt.passed or policy == "keyed":
+        return ReviewView(keys=True, questions=True)
+    return ReviewView(keys=False, questions=policy != "score")
+
+
+def blueprint_of(attempt: PostTestAttempt, missed_ids: set[int]) -> list[ObjectiveShare]:
+    """Return the objectives of the attempt's draw and how many questions of each were missed.
+
+    Attempts drawn before blueprints were kept get one worked out from their questions.
+    """
+    texts = {o["id"]: o["text"] for o in attempt.version.manifest.get("objectives", [])}
+    objective_of = {item["question_id"]: item.get("objective") for item in attempt.draw}
+    if any(value is None for value in objective_of.values()):
+        rows = db.session.execute(
+            select(Question.id, Question.objective).where(Question.id.in_(list(objective_of)))
+        )
+        objective_of = {question_id: objective or "" for question_id, objective in rows}
+    blueprint = attempt.blueprint or [
+        {"objective": o, "drawn": list(objective_of.values()).count(o), "bank": 0}
+        for o in dict.fromkeys(objective_of.values())
+    ]
+    return [
+        ObjectiveShare(
+            objective=share["objective"],
+            text=texts.get(share["objective"], ""),
+            drawn=share["drawn"],
+            bank=share["bank"],
+            missed=sum(
+                1
+                for question_id, objective in objective_of.items()
+                if objective == share["objective"] and question_id in missed_ids
+            ),
+        )
+        for share in blueprint
+    ]
+
+
+def missed_question_ids(attempt: PostTestAttempt) -> set[int]:
+    """Ids of the drawn questions a submitted attempt did not answer correctly."""
+    right = {answer.question_id for answer in attempt.answers if answer.is_correct}
+    return {item["question_id"] for item in attempt.draw} - right
+
+
+def attempt_history(enrolment: Enrolment) -> list[AttemptRecord]:
+    """Return every attempt of the enrolment, in order, with its version and blueprint."""
+    attempts = db.session.scalars(
+        select(PostTestAttempt)
+        .where(PostTestAttempt.enrolment_id == enrolment.id)
+        .order_by(PostTestAttempt.number)
+        .options(selectinload(PostTestAttempt.answers), selectinload(PostTestAttempt.version))
+    )
+    return [
+        AttemptRecord(
+            attempt=attempt,
+            version_number=attempt.version.number,
+            blueprint=blueprint_of(
+                attempt, missed_question_ids(attempt) if attempt.submitted_at else set()
+            ),
+        )
+        for attempt in attempts
+    ]
+
+
+def lessons_by_objective(course: Course) -> dict[str, list[str]]:
+    """Return the titles of the live lessons that teach each objective, in course order."""
+    found: dict[str, list[str]] = {}
+    for lesson in course.live_lessons:
+        for objective in lesson.objectives:
+            found.setdefault(objective, []).append(lesson.title)
+    return found

@@ -1,0 +1,101 @@
+"""Fair question order: the post-test draw balanced by objective, choices shuffled per learner."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+Item = TypeVar("Item", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One objective's part of a draw: how many questions it got, out of how many in the bank."""
+
+    objective: str
+    drawn: int
+    bank: int
+
+
+def plan_shares(
+    objectives: Sequence[str], bank_sizes: Mapping[str, int], count: int, rng: random.Random
+) -> dict[str, int]:
+    """Split ``count`` questions over the objectives as evenly as their banks allow.
+
+    Every objective with questions gets ``count // objectives`` or one more (which ones
+    get the one more is random, so over many attempts no objective is favoured); an
+    objective with too few questions gives its unused share to the others.
+    """
+    active = [o for o in objectives if bank_sizes.get(o, 0) > 0]
+    shares = dict.fromkeys(active, 0)
+    remaining = min(count, sum(bank_sizes[o] for o in active))
+    while remaining > 0:
+        room = [o for o in active if shares[o] < bank_sizes[o]]
+        each = remaining // len(room)
+        if each == 0:
+            for objective in rng.sample(room, remaining):
+                shares[objective] += 1
+            break
+        for objective in room:
+            added = min(each, bank_sizes[objective] - shares[objective])
+            shares[objective] += added
+            remaining -= added
+    return shares
+
+
+def balanced_draw(
+    bank: Sequence[tuple[Item, str]],
+    objectives: Sequence[str],
+    count: int,
+    rng: random.Random,
+) -> tuple[list[Item], list[Share]]:
+    """Draw ``count`` items of a bank of (item, objective), every objective getting its share.
+
+    Returns the items in a shuffled order (objectives mixed, not in blocks) and the
+    blueprint: each objective's share, in the course's objective order (objectives only
+    the bank names come last).
+    """
+    by_objective: dict[str, list[Item]] = {}
+    for item, objective in bank:
+        by_objective.setdefault(objective, []).append(item)
+    order = list(objectives) + sorted(set(by_objective) - set(objectives))
+    sizes = {objective: len(items) for objective, items in by_objective.items()}
+    shares = plan_shares(order, sizes, count, rng)
+    drawn: list[Item] = []
+    for objective, share in shares.items():
+        drawn += rng.sample(by_objective[objective], share)
+    rng.shuffle(drawn)
+    blueprint = [Share(o, shares.get(o, 0), sizes.get(o, 0)) for o in order]
+    return drawn, blueprint
+
+
+def shuffled_choices(keys: Sequence[str], seed: str, question_id: str) -> list[str]:
+    """A learner's order of a question's choice keys: the same every time for one seed.
+
+    ``seed`` is the learner's own random seed (kept with the enrolment), so the order
+    cannot be worked out from ids and stays put on every reload.
+    """
+    order = list(keys)
+    random.Random(f"{seed}:{question_id}").shuffle(order)
+    return order
+
+
+def keys_at(order: Sequence[str], positions: Sequence[str]) -> list[str]:
+    """Return the choice keys at the 1-based ``positions`` a page showed in ``order``.
+
+    Pages send a choice's position, never its key: the keys are the package's order,
+    in which authors tend to put the right answer first.
+
+    :raise ValueError: for a position that is not a number on the page.
+    """
+    keys = []
+    for position in positions:
+        if not (position.isascii() and position.isdigit() and len(position) <= 3):
+            raise ValueError(f"not a choice position: {position[:20]!r}")
+        index = int(position) - 1
+        if not 0 <= index < len(order):
+            raise ValueError(f"no choice at position {index + 1}")
+        keys.append(order[index])
+    return keys

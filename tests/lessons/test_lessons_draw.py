@@ -1,0 +1,94 @@
+"""The post-test draw is balanced by objective; choice order is per learner and stable."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import lessons
+from lessons.draw import balanced_draw, keys_at, plan_shares, shuffled_choices
+
+SHIPPED = Path(__file__).resolve().parents[2] / "content" / "running-behavior"
+MINIMAL = Path(__file__).resolve().parents[1] / "data" / "packages" / "minimal"
+
+
+def _bank(package: lessons.CoursePackage) -> tuple[list[tuple[str, str]], list[str]]:
+    bank = [(q.id, q.objective or "") for q in package.post_test]
+    return bank, [o.id for o in package.objectives]
+
+
+@pytest.mark.parametrize("folder", [SHIPPED, MINIMAL], ids=["shipped", "minimal"])
+def test_a_thousand_draws_each_cover_every_objective(folder: Path) -> None:
+    package = lessons.load_package(folder)
+    bank, objectives = _bank(package)
+    count = package.post_test_draw
+    rng = random.Random(18)
+    per_objective = Counter()
+    for _ in range(1000):
+        drawn, blueprint = balanced_draw(bank, objectives, count, rng)
+        covered = {dict(bank)[question] for question in drawn}
+        assert covered == set(objectives), "an objective got no question"
+        assert len(drawn) == len(set(drawn)) == count
+        shares = [share.drawn for share in blueprint]
+        assert max(shares) - min(shares) <= 1, "every objective gets its share"
+        assert [share.objective for share in blueprint] == objectives
+        per_objective.update(dict(bank)[question] for question in drawn)
+    # Over many attempts no objective is favoured by which ones get the extra question.
+    expected = 1000 * count / len(objectives)
+    assert all(abs(n - expected) < 0.1 * expected for n in per_objective.values())
+
+
+def test_a_uniform_draw_would_often_miss_an_objective() -> None:
+    """The reason for the balanced draw: the old one left an objective out ~58% of the time."""
+    bank, objectives = _bank(lessons.load_package(SHIPPED))
+    rng = random.Random(18)
+    missing = sum(
+        {objective for _, objective in rng.sample(bank, 10)} != set(objectives)
+        for _ in range(1000)
+    )
+    assert missing > 300
+
+
+def test_shares_follow_what_the_bank_has() -> None:
+    rng = random.Random(1)
+    # One objective has a single question: the others take up what it cannot.
+    shares = plan_shares(["A", "B", "C"], {"A": 1, "B": 5, "C": 5}, 10, rng)
+    assert shares == {"A": 1, "B": 5, "C": 4} or shares == {"A": 1, "B": 4, "C": 5}
+    # Fewer questions than objectives: each objective at most one.
+    assert sorted(plan_shares(["A", "B", "C"], {"A": 3, "B": 3, "C": 3}, 2, rng).values()) == [
+        0, 1, 1,
+    ]  # fmt: skip
+    # A bank smaller than the draw: everything.
+    assert plan_shares(["A", "B"], {"A": 2, "B": 1}, 10, rng) == {"A": 2, "B": 1}
+    # An objective the bank does not cover gets nothing (and breaks nothing).
+    assert plan_shares(["A", "B"], {"A": 4}, 3, rng) == {"A": 3}
+
+
+def test_the_blueprint_lists_objectives_in_course_order_with_bank_sizes() -> None:
+    bank = [("q1", "B"), ("q2", "A"), ("q3", "A"), ("q4", "X")]
+    drawn, blueprint = balanced_draw(bank, ["A", "B"], 3, random.Random(2))
+    assert [(s.objective, s.drawn, s.bank) for s in blueprint] == [
+        ("A", 1, 2), ("B", 1, 1), ("X", 1, 1),
+    ]  # fmt: skip
+    assert {"q1", "q4"} < set(drawn) and len(set(drawn) & {"q2", "q3"}) == 1
+
+
+def test_a_learners_choice_order_is_stable_and_differs_between_learners() -> None:
+    keys = list("abcd")
+    first = shuffled_choices(keys, "seed-one", "push-pull-1")
+    assert shuffled_choices(keys, "seed-one", "push-pull-1") == first  # a reload
+    assert sorted(first) == keys
+    orders = {tuple(shuffled_choices(keys, f"seed-{n}", "push-pull-1")) for n in range(50)}
+    assert len(orders) > 10
+    firsts = Counter(shuffled_choices(keys, f"seed-{n}", "q")[0] for n in range(400))
+    assert all(count > 60 for count in firsts.values()), "the first place is not always `a`"
+
+
+def test_positions_map_back_to_keys() -> None:
+    assert keys_at(["c", "a", "b"], ["1", "3"]) == ["c", "b"]
+    for bad in ("0", "4", "a", "-1", "1.0", "", "9" * 50):
+        with pytest.raises(ValueError):
+            keys_at(["c", "a", "b"], [bad])
