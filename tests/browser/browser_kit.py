@@ -67,7 +67,7 @@ def label_of(box: Locator) -> str:
 
 def ids_labelled(page: Page, scope: str, labels: tuple[str, ...]) -> tuple[str, ...]:
     """The ids of the inputs in ``scope`` whose labels read as one of ``labels``."""
-    boxes = page.locator(f"{scope} input").all()
+    boxes = page.locator(f"{scope} input[type=radio], {scope} input[type=checkbox]").all()
     return tuple(box.get_attribute("id") for box in boxes if label_of(box) in labels)
 
 

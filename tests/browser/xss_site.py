@@ -76,6 +76,7 @@ def hostile_package(target: Path) -> Path:
     manifest = yaml.safe_load((target / "course.yaml").read_text("utf-8"))
     manifest.update(slug=HOSTILE, title="Hostile input course", min_active_minutes=0)
     manifest["post_test"]["draw"] = count
+    manifest["post_test"]["retake_wait_minutes"] = 0  # the reader fails, then opens attempt 2
     manifest["advisory"] = "\n\n".join(PAYLOADS)
     (target / "course.yaml").write_text(_yaml(manifest), "utf-8")
     for old in target.glob("0*.md"):

@@ -161,7 +161,7 @@ def test_every_attempt_covers_every_objective_and_keeps_its_blueprint(app, ready
             ready.post(f"/courses/{SLUG}/post-test", data=answers_for(attempt, right=0))
     review = ready.get(f"/courses/{SLUG}/post-test/attempts/1").get_data(as_text=True)
     assert "By learning objective" in review
-    assert "LO2: Identify indicators that a youth who runs may be a victim" in review
+    assert "<strong>LO2</strong>: Identify indicators that a youth who runs may be" in review
 
 
 # -- reviews -----------------------------------------------------------------------------
