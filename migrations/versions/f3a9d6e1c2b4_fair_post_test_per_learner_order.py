@@ -5,7 +5,7 @@ on every visit; each post-test attempt keeps the blueprint its draw was balanced
 Existing enrolments get a fresh seed each; existing attempts have no blueprint.
 
 Revision ID: f3a9d6e1c2b4
-Revises: e5b2c8a41d07
+Revises: c41d7e9f0a12
 Create Date: 2026-11-23 12:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f3a9d6e1c2b4'
-down_revision = 'e5b2c8a41d07'
+down_revision = 'c41d7e9f0a12'
 branch_labels = None
 depends_on = None
 
