@@ -12,7 +12,7 @@ from .codes import normalize_code
 from .keys import generate_signing_key, multikey_of, public_key_pem
 from .linked_data import OB_CONTEXT, VC_CONTEXT
 from .proofs import check_document_proof, check_proofs, method_for, secure_document, sign_document
-from .record import SAMPLE_NOTICE, CertificateRecord, format_date, hours_text
+from .record import SAMPLE_NOTICE, CertificateRecord, hours_text
 
 __all__ = [
     "CredentialCheck",
@@ -156,7 +156,7 @@ def unsigned_credential(
         "name": f"{sample}Certificate of Completion: {record.course_title}",
         "description": (
             f"{sample}{hours_text(record.contact_hours)}, completed on "
-            f"{format_date(record.completed_on)}. "
+            f"{record.completed_text}. "
             f"Certificate code {record.code}; verify at {record.verify_url}."
         ),
         "credentialSubject": subject,

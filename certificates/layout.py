@@ -150,7 +150,7 @@ def _flow_texts(record: CertificateRecord) -> dict[str, str]:
         "completed": "has completed the continuing-education course",
         "course": record.course_title,
         "version": (
-            f"Version {record.course_version} · Completed on {format_date(record.completed_on)}"
+            f"Version {record.course_version} · Completed on {record.completed_text}"
         ),
         "hours": f"{hours_text(record.contact_hours)} · Credit type: {record.credit_type}",
         "format": f"Format: {record.format}",
@@ -257,7 +257,7 @@ def _footer(record: CertificateRecord) -> list[TextItem]:
         ("code", record.code, None),
         ("verify_label", "Verify this certificate at", None),
         ("verify_url", record.verify_url, record.verify_url),
-        ("issued", f"Issued {format_date(record.issued_at.date())}", None),
+        ("issued", f"Issued {format_date(record.issued_on)}", None),
     ):
         top = column(role, text, top, CENTRE_LEFT, CENTRE_WIDTH, link=link)
 

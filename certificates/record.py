@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-__all__ = ["SAMPLE_NOTICE", "AuthorLine", "CertificateRecord", "format_date", "hours_text"]
+__all__ = [
+    "SAMPLE_NOTICE",
+    "AuthorLine",
+    "CertificateRecord",
+    "format_date",
+    "hours_text",
+    "zone_label",
+]
 
 #: What a sample certificate says in words, wherever it is shown.
 SAMPLE_NOTICE = "Sample, not valid for continuing-education credit"
@@ -29,9 +37,32 @@ MONTHS = (
 )
 
 
+#: How people in the United States name the zones a US provider is likely to use.
+US_ZONE_NAMES = {
+    "America/New_York": "Eastern Time",
+    "America/Detroit": "Eastern Time",
+    "America/Indiana/Indianapolis": "Eastern Time",
+    "America/Kentucky/Louisville": "Eastern Time",
+    "America/Chicago": "Central Time",
+    "America/Denver": "Mountain Time",
+    "America/Boise": "Mountain Time",
+    "America/Phoenix": "Mountain Time (Arizona)",
+    "America/Los_Angeles": "Pacific Time",
+    "America/Anchorage": "Alaska Time",
+    "Pacific/Honolulu": "Hawaii Time",
+    "America/Puerto_Rico": "Atlantic Time",
+    "UTC": "UTC",
+}
+
+
 def format_date(day: datetime.date) -> str:
     """Format a date as "November 21, 2026" (US style), independent of the process locale."""
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def zone_label(zone: str) -> str:
+    """Name a time zone as a reader knows it: "Central Time", else "Europe/Paris time"."""
+    return US_ZONE_NAMES.get(zone, f"{zone.replace('_', ' ')} time")
 
 
 def hours_text(hours: decimal.Decimal) -> str:
@@ -80,6 +111,7 @@ _OPTIONAL_TEXT = (
     "signatory_name",
     "signatory_title",
     "provider_contact",
+    "time_zone",
 )
 
 
@@ -110,6 +142,8 @@ class CertificateRecord:
     sample: bool = False
     #: Where to ask for a correction (an e-mail address, telephone number or web page).
     provider_contact: str | None = None
+    #: The IANA time zone its dates are stated in (the provider's); None in older records.
+    time_zone: str | None = None
 
     def __post_init__(self) -> None:
         # A record is kept for years and shown to licensing boards, so a wrong type is
@@ -124,6 +158,11 @@ class CertificateRecord:
                 raise TypeError(f"{name} must be a string or None")
         if not isinstance(self.sample, bool):
             raise TypeError("sample must be a bool")
+        if self.time_zone is not None:
+            try:
+                zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"time_zone {self.time_zone!r} is not an IANA zone") from exc
         if isinstance(self.course_version, bool) or not isinstance(self.course_version, int):
             raise TypeError("course_version must be an int")
         if self.course_version < 1:
@@ -146,6 +185,18 @@ class CertificateRecord:
             isinstance(a, AuthorLine) for a in self.authors
         ):
             raise TypeError("authors must be a tuple of AuthorLine")
+
+    @property
+    def issued_on(self) -> datetime.date:
+        """The day it was issued, in the zone its dates are stated in (UTC for old records)."""
+        zone = zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else datetime.UTC
+        return self.issued_at.astimezone(zone).date()
+
+    @property
+    def completed_text(self) -> str:
+        """The completion date with its zone named: "December 2, 2026 (Central Time)"."""
+        day = format_date(self.completed_on)
+        return f"{day} ({zone_label(self.time_zone)})" if self.time_zone else day
 
     @property
     def has_approval(self) -> bool:

@@ -20,6 +20,7 @@ from course import outbox
 from course.approval import approval_on
 from course.audit import record_event
 from course.credential_status import allocate_status
+from course.dates import local_date
 from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -69,7 +70,8 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
     course = enrolment.course
     manifest = course.manifest
     package_provider = manifest.get("provider") or {}
-    completed_on = enrolment.completed_at.date()
+    # The provider's calendar day: 5 pm in California is that day, not the next UTC one.
+    completed_on = local_date(enrolment.completed_at)
     approval = approval_on(course, completed_on)
     fmt = manifest["format"]
     if "self-study" not in fmt.lower():
@@ -104,6 +106,7 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
         signatory_title=provider.signatory_title or None,
         sample=not provider.configured,
         provider_contact=provider.contact or None,
+        time_zone=provider.time_zone,
     )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import Flask
 
-from certificates.record import format_date
 from course.contacts import contact_links
+from course.dates import date_label, stamp_label, time_label
 from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.rules import WORDS_PER_MINUTE
 
@@ -15,17 +13,6 @@ from lessons.rules import WORDS_PER_MINUTE
 def hours_label(hours: float) -> str:
     """Return "1 contact hour" or "1.5 contact hours"."""
     return f"{hours:g} contact hour" + ("" if hours == 1 else "s")
-
-
-def date_label(value: date | datetime | None) -> str:
-    """Return a date as "November 21, 2026", the one format every page uses."""
-    return "" if value is None else format_date(value)
-
-
-def time_label(value: datetime) -> str:
-    """Return a clock time the US way, as "7:06 AM"."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
 
 
 def duration_label(seconds: int | None) -> str:
@@ -53,8 +40,13 @@ def pairs(values: list[str]) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.add_template_filter(hours_label, "hours")
+    # Dates and times in the provider's time zone (course/dates.py).
     app.add_template_filter(date_label, "date")
     app.add_template_filter(time_label, "time")
+    app.add_template_filter(stamp_label, "stamp")
+    # The old name of "stamp", from when audit pages showed UTC; kept for templates
+    # written against it.
+    app.add_template_filter(stamp_label, "utc_stamp")
     app.add_template_filter(duration_label, "duration")
     app.add_template_filter(pairs, "pairs")
     app.add_template_filter(contact_links, "contact_links")

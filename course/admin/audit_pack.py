@@ -19,6 +19,7 @@ from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
 from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
+from course.dates import date_label, stamp_label
 from course.db import utcnow
 from course.extensions import db
 from course.models import (
@@ -56,7 +57,8 @@ def outline(course: Course, package: lessons.CoursePackage) -> str:
     version = course.current_version
     lines = [
         f"# {package.title}", "",
-        f"Course `{course.slug}`, version {version.number} (imported {version.created_at:%Y-%m-%d},"
+        f"Course `{course.slug}`, version {version.number} (imported"
+        f" {date_label(version.created_at, zone=True)},"
         f" content hash `{version.content_hash}`).", "",
         f"- Audience: {package.audience}", f"- Level: {package.level}",
         f"- Format: {package.format}", f"- Contact hours: {package.contact_hours:g}",
@@ -96,8 +98,8 @@ def _author(author: lessons.Author) -> str:
 
 
 def _period(claim: ApprovalClaim) -> str:
-    start = f" from {claim.period_start.isoformat()}" if claim.period_start else ""
-    end = f" until {claim.period_end.isoformat()}" if claim.period_end else ""
+    start = f" from {date_label(claim.period_start)}" if claim.period_start else ""
+    end = f" until {date_label(claim.period_end)}" if claim.period_end else ""
     return f", approved{start}{end}" if start or end else ""
 
 
@@ -230,7 +232,7 @@ def audit_pack(course: Course) -> bytes:
     package = lessons.load_files(version.files, expected_slug=course.slug)
     seat_md, seat_csv = seat_time_doc(course, package)
     evaluation_csv, comments_csv = evaluation_summary(course)
-    generated = utcnow().replace(microsecond=0).isoformat()
+    generated = stamp_label(utcnow())
     files = {
         "README.txt": _readme(course, generated),
         "outline.md": outline(course, package),

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from course import issuing
 from course.csvout import csv_text
+from course.dates import day_bounds, local_iso
 from course.extensions import db
 from course.models import Certificate, Course, User
 
@@ -38,13 +39,11 @@ def get_certificate_or_none(code: str) -> Certificate | None:
 def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None) -> bytes:
     """Return a ZIP of the course's certificate PDFs issued in [start, end], with an index."""
     statement = select(Certificate).where(Certificate.course_id == course.id)
-    if start:
-        statement = statement.where(
-            Certificate.issued_at >= dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-        )
-    if end:
-        after_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        statement = statement.where(Certificate.issued_at < after_end)
+    since, before = day_bounds(start, end)  # the provider's calendar days
+    if since:
+        statement = statement.where(Certificate.issued_at >= since)
+    if before:
+        statement = statement.where(Certificate.issued_at < before)
     buffer = io.BytesIO()
     index: list[list[str]] = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -54,6 +53,6 @@ def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None)
             snapshot = certificate.snapshot
             index.append([certificate.code, certificate.status.value,
                           snapshot["participant_name"], snapshot["completed_on"],
-                          snapshot["issued_at"], certificate.pdf_sha256, name])
+                          local_iso(certificate.issued_at), certificate.pdf_sha256, name])
         archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
     return buffer.getvalue()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -14,12 +12,6 @@ from course.admin.forms import AccountStatusForm, LearnerSearchForm, RoleForm
 from course.authz import role_required
 from course.extensions import db
 from course.models import Role, User
-
-
-@bp.app_template_filter("utc_stamp")
-def utc_stamp(value: datetime | None) -> str:
-    """Return a timestamp as "2026-11-21 14:03:09" in UTC (audit pages show the time too)."""
-    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @bp.context_processor

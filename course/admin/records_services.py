@@ -18,6 +18,7 @@ from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event
 from course.csvout import BATCH_ROWS, csv_chunks
+from course.dates import day_bounds, provider_zone
 from course.extensions import db
 from course.models import (
     AuditEvent,
@@ -123,13 +124,21 @@ def certificate_rows(course_id: int | None = None, batch: int = BATCH_ROWS) -> I
     """
     connection = db.session.connection().execution_options(yield_per=batch)
     authors = SNAPSHOT_FIELDS.index("authors")
+    zone = provider_zone()  # issued, revoked and completed: in the provider's time zone
     for row in connection.execute(_certificate_query(course_id)):
         *fields, seconds, sha256, snapshot = row
         fields[1] = fields[1].value
+        for index in _INSTANTS:
+            if fields[index] is not None:
+                fields[index] = fields[index].astimezone(zone).isoformat()
         minutes = None if seconds is None else round(seconds / 60, 1)
         printed = [snapshot.get(name) for name in SNAPSHOT_FIELDS]
         printed[authors] = _author_lines(printed[authors] or [])
         yield [*fields, minutes, sha256, *printed]
+
+
+_INSTANTS = tuple(CERTIFICATE_COLUMNS.index(name) for name in ("issued_at", "revoked_at",
+                                                              "completed_at"))  # fmt: skip
 
 
 def _author_lines(authors: list[dict[str, str]]) -> str:
@@ -157,12 +166,11 @@ def audit_events(filters: AuditFilter, page: int) -> Page:
         )
     if filters.action:
         statement = statement.where(AuditEvent.action == filters.action)
-    if filters.start:
-        start = dt.datetime.combine(filters.start, dt.time(), tzinfo=dt.UTC)
-        statement = statement.where(AuditEvent.created_at >= start)
-    if filters.end:
-        after = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        statement = statement.where(AuditEvent.created_at < after)
+    since, before = day_bounds(filters.start, filters.end)  # the provider's calendar days
+    if since:
+        statement = statement.where(AuditEvent.created_at >= since)
+    if before:
+        statement = statement.where(AuditEvent.created_at < before)
     return paginate(statement, page)
 
 

@@ -175,7 +175,7 @@ def test_the_audit_pack_outline_shows_authors_disclosure_and_references(
     assert "- Course development team, Riverside Center, MSW, LCSW (Authors)" in outline
     assert "## Disclosure" in outline and "**no commercial support**" in outline
     assert "- Polaris. (2023). *Annual report*." in outline
-    assert "approved from 2020-01-01 until 2099-12-31 (from the package)" in outline
+    assert "approved from January 1, 2020 until December 31, 2099 (from the package)" in outline
     assert "Sample, not valid for continuing-education credit" in outline  # no provider set
 
 

@@ -1,0 +1,54 @@
+"""Certificate dates: stated in the provider's zone, with the zone named on the page."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+import pytest
+from certificates_testkit import FULL, pdf_text
+
+from certificates import CertificateRecord, render_pdf
+from certificates.record import format_date, zone_label
+
+# Issued at 05:30 UTC on November 23: still November 22 in Chicago.
+EARLY = dataclasses.replace(
+    FULL,
+    issued_at=datetime.datetime(2026, 11, 23, 5, 30, tzinfo=datetime.UTC),
+    time_zone="America/Chicago",
+)
+
+
+def test_dates_are_written_the_us_way() -> None:
+    assert format_date(datetime.date(2026, 12, 2)) == "December 2, 2026"
+
+
+@pytest.mark.parametrize(
+    ("zone", "label"),
+    [("America/Chicago", "Central Time"), ("America/Los_Angeles", "Pacific Time"),
+     ("America/Phoenix", "Mountain Time (Arizona)"), ("Europe/Paris", "Europe/Paris time"),
+     ("America/Port_of_Spain", "America/Port of Spain time")],
+)  # fmt: skip
+def test_zones_are_named_as_readers_know_them(zone: str, label: str) -> None:
+    assert zone_label(zone) == label
+
+
+def test_the_pdf_names_the_zone_of_the_completion_date_and_issues_on_the_local_day() -> None:
+    text = pdf_text(render_pdf(EARLY))
+    assert "Completed on November 21, 2026 (Central Time)" in text
+    assert "Issued November 22, 2026" in text
+    assert EARLY.issued_on == datetime.date(2026, 11, 22)
+
+
+def test_a_record_from_before_time_zones_reads_as_issued() -> None:
+    data = EARLY.to_dict()
+    del data["time_zone"]
+    old = CertificateRecord.from_dict(data)
+    assert old.time_zone is None and old.issued_on == datetime.date(2026, 11, 23)  # UTC
+    assert old.completed_text == "November 21, 2026"
+    assert CertificateRecord.from_dict(EARLY.to_dict()) == EARLY
+
+
+def test_an_unknown_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an IANA zone"):
+        dataclasses.replace(FULL, time_zone="Central Time")
