@@ -242,7 +242,9 @@ def pdf_of(certificate: Certificate) -> bytes:
     return certificates.render_pdf(record_of(certificate))
 
 
-def revoke(certificate: Certificate, actor: User, reason: str) -> Certificate:
+def revoke(
+    certificate: Certificate, actor: User, reason: str, ip_address: str | None = None
+) -> Certificate:
     """Revoke a valid certificate with a reason; it then verifies as revoked."""
     if certificate.status != CertificateStatus.VALID:
         raise ValueError("only a valid certificate can be revoked")
@@ -251,14 +253,20 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> Certificate:
     certificate.revoked_reason = reason.strip()
     db.session.flush()
     outbox.certificate_revoked(certificate)
-    audit(actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason})
+    audit(
+        actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
+        ip_address,
+    )  # fmt: skip
     return certificate
 
 
-def reissue(certificate: Certificate, actor: User) -> Certificate:
+def reissue(
+    certificate: Certificate, actor: User, reason: str = "", ip_address: str | None = None
+) -> Certificate:
     """Issue a new certificate with today's name on the account; supersede the old one.
 
-    The completion date and course version stay as first certified.
+    The completion date and course version stay as first certified. The reason and the
+    admin's address go into the audit log.
     """
     if certificate.status != CertificateStatus.VALID:
         raise ValueError("only a valid certificate can be reissued")
@@ -289,7 +297,15 @@ def reissue(certificate: Certificate, actor: User) -> Certificate:
     outbox.certificate_revoked(certificate)
     outbox.certificate_issued(replacement)
     certificate.superseded_by_id = replacement.id
-    audit(actor, "certificate.reissued", certificate, {"new_code": replacement.code})
+    changed = {
+        key: [getattr(old, key), getattr(record, key)]
+        for key in ("participant_name", "licence_number", "licence_jurisdiction")
+        if getattr(old, key) != getattr(record, key)
+    }
+    audit(
+        actor, "certificate.reissued", certificate,
+        {"new_code": replacement.code, "reason": reason.strip(), "changed": changed}, ip_address,
+    )  # fmt: skip
     return replacement
 
 
@@ -315,6 +331,12 @@ def verify_code(text: str) -> Verification | None:
     return Verification(code=code, status=status, certificate=certificate)
 
 
-def audit(actor: User | None, action: str, certificate: Certificate, detail: dict) -> None:
-    """Record a certificate event in the audit log."""
-    record_event(actor, action, "certificate", certificate.code, detail)
+def audit(
+    actor: User | None,
+    action: str,
+    certificate: Certificate,
+    detail: dict,
+    ip_address: str | None = None,
+) -> None:
+    """Record a certificate event in the audit log (with the admin's address, if one)."""
+    record_event(actor, action, "certificate", certificate.code, detail, ip_address)

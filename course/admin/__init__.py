@@ -25,9 +25,11 @@ def admins_only():
 from course.admin import (  # noqa: E402,F401  (registers routes)
     approval_views,
     certificate_views,
+    correction_views,
     learner_views,
     lti_views,
     records_views,
     report_views,
+    request_views,
     team_views,
 )

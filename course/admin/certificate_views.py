@@ -40,9 +40,15 @@ def certificates():
 def certificate(code: str):
     """One certificate: its record, status and history, with revoke and reissue."""
     certificate = _certificate_or_404(code)
-    return render_template("admin/certificate.html", certificate=certificate,
-                           record=issuing.record_of(certificate),
-                           revoke_form=RevokeForm(), reissue_form=ReissueForm())
+    return _certificate_page(certificate)
+
+
+def _certificate_page(certificate, revoke_form=None, reissue_form=None, status: int = 200):
+    return render_template(
+        "admin/certificate.html", certificate=certificate, record=issuing.record_of(certificate),
+        revoke_form=revoke_form or RevokeForm(formdata=None),
+        reissue_form=reissue_form or ReissueForm(formdata=None, prefix="reissue"),
+    ), status  # fmt: skip
 
 
 @bp.post("/certificates/<code>/revoke")
@@ -51,11 +57,9 @@ def revoke(code: str):
     """Revoke a certificate with a reason."""
     certificate, form = _certificate_or_404(code), RevokeForm()
     if not form.validate_on_submit():
-        return render_template("admin/certificate.html", certificate=certificate,
-                               record=issuing.record_of(certificate), revoke_form=form,
-                               reissue_form=ReissueForm()), 422
+        return _certificate_page(certificate, revoke_form=form, status=422)
     try:
-        issuing.revoke(certificate, current_user, form.reason.data)
+        issuing.revoke(certificate, current_user, form.reason.data, request.remote_addr)
     except ValueError as exc:
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("admin.certificate", code=code))
@@ -68,11 +72,13 @@ def revoke(code: str):
 @role_required(Role.ADMIN)
 def reissue(code: str):
     """Reissue with the learner's corrected name; the old code shows as replaced."""
-    certificate = _certificate_or_404(code)
-    if not ReissueForm().validate_on_submit():
-        abort(400)
+    certificate, form = _certificate_or_404(code), ReissueForm(prefix="reissue")
+    if not form.validate_on_submit():
+        return _certificate_page(certificate, reissue_form=form, status=422)
     try:
-        replacement = issuing.reissue(certificate, current_user)
+        replacement = issuing.reissue(
+            certificate, current_user, form.reason.data, request.remote_addr
+        )
     except ValueError as exc:
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("admin.certificate", code=code))

@@ -27,7 +27,13 @@ class RevokeForm(FlaskForm):
 
 
 class ReissueForm(FlaskForm):
-    """Reissue a certificate with the name now on the learner's account."""
+    """Reissue a certificate with the name now on the learner's account; the reason is audited."""
+
+    reason = TextAreaField(
+        "Reason for reissuing",
+        description="Kept in the audit log, e.g. “Name misspelled; learner's e-mail of May 2”.",
+        validators=[DataRequired(message="Give the reason for reissuing."), Length(max=1000)],
+    )
 
 
 class CertificateSearchForm(FlaskForm):
@@ -65,17 +71,28 @@ class LearnerSearchForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    """Give an account a different role."""
+    """Give an account a different role, saying why."""
 
     role = SelectField(
         "Role",
         choices=[SelectChoice(*c) for c in ROLE_CHOICES],
         validators=[DataRequired()],
     )
+    reason = TextAreaField(
+        "Reason for the change",
+        description="Kept in the audit log with your name, the time and your address.",
+        validators=[DataRequired("Give the reason for the change."), Length(max=1000)],
+    )
 
 
 class AccountStatusForm(FlaskForm):
-    """Deactivate or reactivate an account (the form only carries the CSRF token)."""
+    """Deactivate or reactivate an account, saying why."""
+
+    reason = TextAreaField(
+        "Reason",
+        description="Kept in the audit log with your name, the time and your address.",
+        validators=[DataRequired("Give the reason."), Length(max=1000)],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -162,7 +162,8 @@ def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
         .options(
             selectinload(PostTestAttempt.answers)
             .selectinload(AttemptAnswer.question)
-            .selectinload(Question.choices)
+            .selectinload(Question.choices),
+            selectinload(PostTestAttempt.reset_by),
         )
     )
     evaluation = db.session.scalar(
@@ -189,7 +190,9 @@ def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
     )
 
 
-def change_role(actor: User, user: User, role: Role, ip_address: str | None = None) -> User:
+def change_role(
+    actor: User, user: User, role: Role, ip_address: str | None = None, reason: str = ""
+) -> User:
     """Give the account a new role; an admin cannot take their own admin role away.
 
     :raise ActionRefused: when the actor would demote themselves.
@@ -203,12 +206,15 @@ def change_role(actor: User, user: User, role: Role, ip_address: str | None = No
     db.session.flush()
     record_event(
         actor, "user.role_changed", "user", user.id,
-        {"from": before.value, "to": role.value, "email": user.email}, ip_address,
+        {"from": before.value, "to": role.value, "email": user.email, "reason": reason.strip()},
+        ip_address,
     )
     return user
 
 
-def deactivate(actor: User, user: User, ip_address: str | None = None) -> User:
+def deactivate(
+    actor: User, user: User, ip_address: str | None = None, reason: str = ""
+) -> User:
     """Deactivate the account and end all its sessions; its records are kept.
 
     :raise ActionRefused: when the actor would deactivate themselves.
@@ -221,11 +227,16 @@ def deactivate(actor: User, user: User, ip_address: str | None = None) -> User:
     # Bumping the version makes every existing session and remember-me cookie fail to load.
     user.session_version += 1
     db.session.flush()
-    record_event(actor, "user.deactivated", "user", user.id, {"email": user.email}, ip_address)
+    record_event(
+        actor, "user.deactivated", "user", user.id,
+        {"email": user.email, "reason": reason.strip()}, ip_address,
+    )  # fmt: skip
     return user
 
 
-def reactivate(actor: User, user: User, ip_address: str | None = None) -> User:
+def reactivate(
+    actor: User, user: User, ip_address: str | None = None, reason: str = ""
+) -> User:
     """Let a deactivated account sign in again (old sessions stay ended).
 
     :raise ActionRefused: for a deleted account, which cannot come back.
@@ -236,7 +247,10 @@ def reactivate(actor: User, user: User, ip_address: str | None = None) -> User:
         return user
     user.active = True
     db.session.flush()
-    record_event(actor, "user.reactivated", "user", user.id, {"email": user.email}, ip_address)
+    record_event(
+        actor, "user.reactivated", "user", user.id,
+        {"email": user.email, "reason": reason.strip()}, ip_address,
+    )  # fmt: skip
     return user
 
 

@@ -8,8 +8,17 @@ from flask_login import current_user
 from course.admin import bp
 from course.admin import learner_services as services
 from course.admin import report_services as reports
+from course.admin.correction_forms import (
+    BulkEnrolForm,
+    DetailsForm,
+    EnrolForm,
+    ResetAttemptForm,
+    course_choices,
+)
 from course.admin.forms import AccountStatusForm, LearnerSearchForm, RoleForm
 from course.authz import role_required
+from course.corrections import requests as correction_requests
+from course.corrections import services as corrections
 from course.extensions import db
 from course.models import Role, User
 
@@ -43,31 +52,47 @@ def learners():
     page = services.search_learners(
         query, _role_or_none(form.role.data), request.args.get("page", 1, type=int)
     )
-    return render_template("admin/learners.html", form=form, page=page)
+    bulk = BulkEnrolForm(formdata=None)
+    bulk.course.choices = course_choices(corrections.published_courses())
+    return render_template("admin/learners.html", form=form, page=page, bulk=bulk)
+
+
+def learner_page(user: User, status: int = 200, **forms):
+    """Render one learner's record with its forms (those given show their errors)."""
+    forms.setdefault("role_form", RoleForm(formdata=None, role=user.role.value))
+    forms.setdefault("status_form", AccountStatusForm(formdata=None))
+    forms.setdefault("details_form", DetailsForm(formdata=None, obj=user))
+    forms.setdefault("reset_form", ResetAttemptForm(formdata=None))
+    enrol_form = forms.setdefault("enrol_form", EnrolForm(formdata=None))
+    enrol_form.course.choices = course_choices(corrections.not_enrolled_in(user))
+    return render_template(
+        "admin/learner.html", user=user, records=services.learner_record(user),
+        valid_certificates=corrections.valid_certificates(user),
+        requests=correction_requests.requests_of(user),
+        is_self=user.id == current_user.id, **forms,
+    ), status  # fmt: skip
 
 
 @bp.get("/learners/<int:user_id>")
 @role_required(Role.ADMIN)
 def learner(user_id: int):
-    """One learner: enrolments, lesson times, every answer, attempts, evaluation, certificates."""
-    user = db.get_or_404(User, user_id)
-    return render_template(
-        "admin/learner.html", user=user, records=services.learner_record(user),
-        role_form=RoleForm(role=user.role.value), status_form=AccountStatusForm(),
-        is_self=user.id == current_user.id,
-    )
+    """One learner: enrollments, lesson times, every answer, attempts, evaluation, certificates."""
+    return learner_page(db.get_or_404(User, user_id))
 
 
-def _apply(action, user: User, *args, done: str):
-    """Run an account action, commit it with its audit event, and return to the learner."""
+def _apply(action, user: User, form, *args, done: str):
+    """Run an account action with its reason, commit it with its audit event, go back."""
+    if not form.validate_on_submit():
+        field = "role_form" if isinstance(form, RoleForm) else "status_form"
+        return learner_page(user, 422, **{field: form})
     try:
-        action(current_user, user, *args, ip_address=request.remote_addr)
+        action(current_user, user, *args, ip_address=request.remote_addr, reason=form.reason.data)
     except services.ActionRefused as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()
         flash(done, "success")
-    return redirect(url_for("admin.learner", user_id=user.id), 303)
+    return redirect(url_for("admin.learner", user_id=user.id, _anchor="account"), 303)
 
 
 @bp.post("/learners/<int:user_id>/role")
@@ -75,10 +100,11 @@ def _apply(action, user: User, *args, done: str):
 def change_role(user_id: int):
     """Give an account another role (never one's own admin role away)."""
     user, form = db.get_or_404(User, user_id), RoleForm()
-    if not form.validate_on_submit():
+    if form.role.data not in {r.value for r in Role}:
         abort(400)
     role = Role(form.role.data)
-    return _apply(services.change_role, user, role, done=f"{user.full_name} is now {role.value}.")
+    return _apply(services.change_role, user, form, role,
+                  done=f"{user.full_name} is now {role.value}.")  # fmt: skip
 
 
 @bp.post("/learners/<int:user_id>/deactivate")
@@ -86,9 +112,8 @@ def change_role(user_id: int):
 def deactivate(user_id: int):
     """Deactivate an account and sign it out everywhere; its records stay."""
     user = db.get_or_404(User, user_id)
-    if not AccountStatusForm().validate_on_submit():
-        abort(400)
-    return _apply(services.deactivate, user, done=f"{user.full_name} is deactivated.")
+    return _apply(services.deactivate, user, AccountStatusForm(),
+                  done=f"{user.full_name} is deactivated.")  # fmt: skip
 
 
 @bp.post("/learners/<int:user_id>/reactivate")
@@ -96,6 +121,5 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     """Let a deactivated account sign in again."""
     user = db.get_or_404(User, user_id)
-    if not AccountStatusForm().validate_on_submit():
-        abort(400)
-    return _apply(services.reactivate, user, done=f"{user.full_name} can sign in again.")
+    return _apply(services.reactivate, user, AccountStatusForm(),
+                  done=f"{user.full_name} can sign in again.")  # fmt: skip

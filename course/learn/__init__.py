@@ -7,6 +7,7 @@ bp = Blueprint("learn", __name__)
 from course.learn import (  # noqa: E402,F401  (registers routes)
     assessment_views,
     certificate_views,
+    correction_views,
     evaluation_views,
     views,
 )

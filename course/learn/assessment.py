@@ -149,7 +149,9 @@ def open_attempt(enrolment: Enrolment) -> PostTestAttempt | None:
     """Return the learner's drawn, not yet submitted attempt, if there is one."""
     return db.session.scalar(
         select(PostTestAttempt).where(
-            PostTestAttempt.enrolment_id == enrolment.id, PostTestAttempt.submitted_at.is_(None)
+            PostTestAttempt.enrolment_id == enrolment.id,
+            PostTestAttempt.submitted_at.is_(None),
+            PostTestAttempt.reset_at.is_(None),  # an admin reset it: a fresh draw replaces it
         )
     )
 

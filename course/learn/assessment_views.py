@@ -94,6 +94,9 @@ def attempt_review(slug: str, number: int):
     except LookupError:
         abort(404)
     if attempt.submitted_at is None:
+        if attempt.reset_at is not None:
+            flash(f"An administrator reset attempt {attempt.number}, so it was not graded. "
+                  "Here is a fresh set of questions.", "info")  # fmt: skip
         return redirect(url_for("learn.post_test", slug=slug))
     missed = retakes.missed_question_ids(attempt)
     return render_template(

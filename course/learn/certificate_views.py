@@ -12,10 +12,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from course import issuing
+from course.corrections import requests as correction_requests
 from course.credentials import services as credentials
 from course.extensions import db
 from course.learn import bp
 from course.learn import services as learn
+from course.learn.forms import CorrectionRequestForm
 from course.models import Certificate
 
 
@@ -54,11 +56,19 @@ def completion(slug: str):
 @login_required
 def certificate(code: str):
     """An accessible HTML certificate that prints on one page."""
-    certificate = own_certificate_or_404(code)
+    return certificate_page(own_certificate_or_404(code))
+
+
+def certificate_page(certificate: Certificate, form=None, status: int = 200):
+    """Render the certificate with its correction requests and the form to ask for one."""
     record = issuing.record_of(certificate)
     qr = segno.make(record.verify_url, error="m").svg_inline(scale=3, title="QR code: verify")
-    return render_template("learn/certificate.html", certificate=certificate, record=record,
-                           qr=Markup(qr), manifest=certificate.course.manifest)
+    return render_template(
+        "learn/certificate.html", certificate=certificate, record=record, qr=Markup(qr),
+        manifest=certificate.course.manifest,
+        corrections=correction_requests.requests_for(certificate),
+        correction_form=form or CorrectionRequestForm(formdata=None),
+    ), status  # fmt: skip
 
 
 @bp.get("/me/certificates/<code>.pdf")

@@ -5,7 +5,15 @@ from __future__ import annotations
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover
+
+    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
+        return (value, label)
 
 
 def new_submission_key() -> str:
@@ -31,3 +39,21 @@ class PostTestForm(FlaskForm):
 
 class EvaluationForm(FlaskForm):
     """Submit the evaluation; answers arrive as fields ``item-<item id>``."""
+
+
+class CorrectionRequestForm(FlaskForm):
+    """A learner asks to correct their certificate."""
+
+    kind = SelectField(
+        "What is wrong?",
+        choices=[SelectChoice("name", "My name"), SelectChoice("license", "My license number"),
+                 SelectChoice("other", "Something else")],
+    )  # fmt: skip
+    requested_value = StringField(
+        "What it should say",
+        description="For example, your name exactly as it should be printed.",
+        validators=[DataRequired("Say what it should say."), Length(max=200)],
+    )
+    message = TextAreaField(
+        "Anything else we should know (optional)", validators=[Optional(), Length(max=2000)]
+    )

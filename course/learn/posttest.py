@@ -220,7 +220,11 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
     # A conditional update is the lock: of two racing submits only one matches.
     claimed = db.session.execute(
         update(PostTestAttempt)
-        .where(PostTestAttempt.id == attempt.id, PostTestAttempt.submitted_at.is_(None))
+        .where(
+            PostTestAttempt.id == attempt.id,
+            PostTestAttempt.submitted_at.is_(None),
+            PostTestAttempt.reset_at.is_(None),  # an admin reset it: it is not graded
+        )
         .values(
             submitted_at=utcnow(),
             correct_count=graded.correct,

@@ -83,7 +83,8 @@ def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -
         attempt has not passed yet.
     """
     rules = rules_of(course.manifest)
-    submitted = [a for a in enrolment.attempts if a.submitted_at is not None]
+    # An attempt an admin reset stays in the record but no longer counts or makes one wait.
+    submitted = [a for a in enrolment.attempts if a.submitted_at is not None and a.counts]
     if rules.max_attempts and len(submitted) >= rules.max_attempts:
         raise NotYetOpen(
             f"You have used all {rules.max_attempts} attempts at this post-test. Please"

@@ -11,6 +11,7 @@ from course.models.content import (
     Question,
     QuestionKind,
 )
+from course.models.corrections import CorrectionKind, CorrectionRequest, CorrectionStatus
 from course.models.interop import CredentialStatus, SigningKey
 from course.models.learning import (
     AttemptAnswer,
@@ -37,6 +38,9 @@ __all__ = [
     "CheckResponse",
     "Choice",
     "Course",
+    "CorrectionKind",
+    "CorrectionRequest",
+    "CorrectionStatus",
     "CourseApproval",
     "CourseDraft",
     "CourseMember",

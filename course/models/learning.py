@@ -98,13 +98,13 @@ class PostTestAttempt(db.Model):
     __tablename__ = "post_test_attempt"
     __table_args__ = (
         UniqueConstraint("enrolment_id", "number"),
-        # At most one open (unsubmitted) attempt per enrolment.
+        # At most one open attempt per enrolment: not submitted, not reset by an admin.
         Index(
             "uq_post_test_attempt_open",
             "enrolment_id",
             unique=True,
-            sqlite_where=text("submitted_at IS NULL"),
-            postgresql_where=text("submitted_at IS NULL"),
+            sqlite_where=text("submitted_at IS NULL AND reset_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL AND reset_at IS NULL"),
         ),
     )
 
@@ -124,10 +124,21 @@ class PostTestAttempt(db.Model):
     question_count: Mapped[int]
     score_percent: Mapped[int | None]
     passed: Mapped[bool | None]
+    #: Set when an admin reset the attempt (with who and why): it stays in the record but
+    #: no longer counts, and an open one no longer blocks a fresh draw.
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reset_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reset_reason: Mapped[str | None] = mapped_column(Text)
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="attempts")
     version: Mapped[CourseVersion] = relationship()
     answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt")
+    reset_by: Mapped[User | None] = relationship(foreign_keys=[reset_by_id])
+
+    @property
+    def counts(self) -> bool:
+        """False once an admin reset the attempt: attempt limits leave it out."""
+        return self.reset_at is None
 
 
 class AttemptAnswer(db.Model):

@@ -96,7 +96,12 @@ def test_deactivating_ends_the_learners_sessions_and_is_audited(app, people):
     learner_client = sign_in(app.test_client(), learner)
     assert learner_client.get("/me").status_code == 200
     admin_client = sign_in(app.test_client(), admin)
-    response = admin_client.post(f"/admin/learners/{learner.id}/deactivate")
+    unexplained = admin_client.post(f"/admin/learners/{learner.id}/deactivate")
+    assert unexplained.status_code == 422 and _user(app, learner.id).active
+    assert "Give the reason." in unexplained.get_data(as_text=True)
+    response = admin_client.post(
+        f"/admin/learners/{learner.id}/deactivate", data={"reason": "Shared account"}
+    )
     assert response.status_code == 303
     assert "is deactivated" in admin_client.get(response.location).get_data(as_text=True)
     stored = _user(app, learner.id)
@@ -105,8 +110,9 @@ def test_deactivating_ends_the_learners_sessions_and_is_audited(app, people):
     assert ended.status_code == 302 and "/auth/login" in ended.location
     [event] = _events(app, "user.deactivated")
     assert (event.actor_id, event.subject_id) == (admin.id, str(learner.id))
+    assert (event.detail["reason"], event.ip_address) == ("Shared account", "127.0.0.1")
 
-    admin_client.post(f"/admin/learners/{learner.id}/reactivate")
+    admin_client.post(f"/admin/learners/{learner.id}/reactivate", data={"reason": "Resolved"})
     assert _user(app, learner.id).active
     assert learner_client.get("/me").status_code == 302  # the old session stays ended
     assert sign_in(app.test_client(), _user(app, learner.id)).get("/me").status_code == 200
@@ -118,11 +124,14 @@ def test_role_changes_are_audited_and_take_effect(app, people):
     admin_client = sign_in(app.test_client(), admin)
     learner_client = sign_in(app.test_client(), learner)
     assert learner_client.get("/admin/").status_code == 403
-    admin_client.post(f"/admin/learners/{learner.id}/role", data={"role": "admin"})
+    admin_client.post(
+        f"/admin/learners/{learner.id}/role", data={"role": "admin", "reason": "New director"}
+    )
     assert _user(app, learner.id).role == Role.ADMIN
     assert learner_client.get("/admin/").status_code == 200
     [event] = _events(app, "user.role_changed")
     assert event.detail["from"] == "learner" and event.detail["to"] == "admin"
+    assert event.detail["reason"] == "New director"
     assert admin_client.post(
         f"/admin/learners/{learner.id}/role", data={"role": "superuser"}
     ).status_code == 400
@@ -133,10 +142,12 @@ def test_an_admin_cannot_demote_or_deactivate_themselves(app, people):
     client = sign_in(app.test_client(), admin)
     page = client.get(f"/admin/learners/{admin.id}").get_data(as_text=True)
     assert "your own account" in page and "Deactivate account" not in page
-    demote = client.post(f"/admin/learners/{admin.id}/role", data={"role": "learner"},
-                         follow_redirects=True)
+    demote = client.post(f"/admin/learners/{admin.id}/role",
+                         data={"role": "learner", "reason": "x"}, follow_redirects=True)
     assert "cannot remove your own admin role" in demote.get_data(as_text=True)
-    deactivate = client.post(f"/admin/learners/{admin.id}/deactivate", follow_redirects=True)
+    deactivate = client.post(
+        f"/admin/learners/{admin.id}/deactivate", data={"reason": "x"}, follow_redirects=True
+    )
     assert "cannot deactivate your own account" in deactivate.get_data(as_text=True)
     stored = _user(app, admin.id)
     assert stored.role == Role.ADMIN and stored.active
@@ -144,7 +155,7 @@ def test_an_admin_cannot_demote_or_deactivate_themselves(app, people):
     assert _events(app, "user.role_changed") == _events(app, "user.deactivated") == []
     assert client.get("/admin/").status_code == 200
     # Another admin may do both.
-    client.post(f"/admin/learners/{other_admin.id}/role", data={"role": "author"})
+    client.post(f"/admin/learners/{other_admin.id}/role", data={"role": "author", "reason": "x"})
     assert _user(app, other_admin.id).role == Role.AUTHOR
 
 

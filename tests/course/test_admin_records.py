@@ -160,7 +160,10 @@ def test_the_audit_log_filters_by_actor_action_and_date_with_paging(app, data):
     page_two = client.get("/admin/audit", query_string={"actor": "ada", "page": 2})
     assert page_two.get_data(as_text=True).count("<code>test.bulk</code>") == 10
     bad = client.get("/admin/audit", query_string={"start": "not-a-date", "action": "nope"})
-    assert bad.status_code == 200 and "field-error" in bad.get_data(as_text=True)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "field-error" in page
+    assert "Action: Not a valid choice." in page and "From: Not a valid date value." in page
+    assert "test.bulk</code>" not in page  # nothing shown, rather than everything
 
 
 def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):

@@ -48,7 +48,10 @@ def data(app, minimal_package_dir):
         db.session.get(User, data.learners["d"].id).role = Role.ADMIN
         db.session.commit()
     hostile_admin = sign_in(app.test_client(), data.learners["d"])
-    hostile_admin.post(f"/admin/learners/{data.learners['c'].id}/deactivate")
+    hostile_admin.post(
+        f"/admin/learners/{data.learners['c'].id}/deactivate",
+        data={"reason": "<img src=x onerror=alert(9)> reason"},
+    )
     return data
 
 
@@ -63,6 +66,7 @@ def test_hostile_text_is_shown_escaped_and_never_runs(app, data):
         "/admin/audit?actor=%3Cscript%3E",
         "/admin/certificates",
         f"/admin/certificates/{data.certificate_code}",
+        "/admin/corrections?status=all",
         *(f"/admin/learners/{user.id}" for user in data.learners.values()),
     ]
     shown = ""
@@ -77,6 +81,7 @@ def test_hostile_text_is_shown_escaped_and_never_runs(app, data):
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in shown
     assert "&lt;script&gt;alert(&#34;comment&#34;)&lt;/script&gt;" in shown
     assert "&lt;svg onload=alert(2)&gt;" in shown
+    assert "&lt;img src=x onerror=alert(9)&gt; reason" in shown  # the audit log's reason
     assert NAMES["a"].replace('"', "&#34;") in shown
     assert COMMENTS["a"] not in shown and NAMES["d"] not in shown
 

@@ -180,6 +180,7 @@ def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, 
             select(AuditEvent).where(AuditEvent.action == "certificate.revoked")
         )
         assert event.subject_id == code and event.detail["reason"] == "Completed by another person"
+        assert event.ip_address == "127.0.0.1"
 
 
 def test_reissue_after_a_name_correction_supersedes_the_old_code(app, issued):
@@ -188,7 +189,12 @@ def test_reissue_after_a_name_correction_supersedes_the_old_code(app, issued):
         db.session.get(User, learner.id).full_name = "Zoë Nguyễn O'Brien-Park"
         db.session.commit()
         admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
-    response = admin.post(f"/admin/certificates/{code}/reissue")
+    refused = admin.post(f"/admin/certificates/{code}/reissue", data={"reissue-reason": " "})
+    assert refused.status_code == 422
+    assert "Give the reason for reissuing." in refused.get_data(as_text=True)
+    response = admin.post(
+        f"/admin/certificates/{code}/reissue", data={"reissue-reason": "Accents were missing"}
+    )
     new_code = response.location.rsplit("/", 1)[1]
     assert new_code != code
     public = app.test_client()
@@ -200,6 +206,13 @@ def test_reissue_after_a_name_correction_supersedes_the_old_code(app, issued):
         new = db.session.scalar(select(Certificate).where(Certificate.code == new_code))
         assert old.superseded_by_id == new.id
         assert new.snapshot["completed_on"] == old.snapshot["completed_on"]
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "certificate.reissued")
+        )
+        assert event.detail["reason"] == "Accents were missing"
+        assert event.detail["new_code"] == new_code
+        assert event.detail["changed"]["participant_name"][1] == "Zoë Nguyễn O'Brien-Park"
+        assert event.ip_address == "127.0.0.1" and event.actor_id is not None
 
 
 def test_learners_and_visitors_cannot_use_admin_certificate_actions(app, client, issued):

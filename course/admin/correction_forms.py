@@ -1,0 +1,102 @@
+"""Forms for correcting learner records: details, enrollments, attempts, requests.
+
+Every form that changes a record asks why: the reason goes into the audit log.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from course.admin.forms import SelectChoice
+
+REASON_HINT = "Kept in the audit log with your name, the time and your address."
+
+
+def course_choices(courses) -> list[SelectChoice]:
+    """A course select's options: slug and title."""
+    return [SelectChoice(c.slug, c.title) for c in courses]
+
+
+def reason_field(label: str = "Reason", message: str = "Give the reason.") -> TextAreaField:
+    """A required reason for the audit log."""
+    return TextAreaField(
+        label, description=REASON_HINT, validators=[DataRequired(message), Length(max=1000)]
+    )
+
+
+class DetailsForm(FlaskForm):
+    """Correct what certificates print about a learner; optionally reissue them."""
+
+    full_name = StringField(
+        "Full name, as certificates print it",
+        validators=[DataRequired("The name cannot be empty."), Length(max=200)],
+    )
+    licence_number = StringField("License number", validators=[Optional(), Length(max=64)])
+    licence_jurisdiction = StringField(
+        "License state or jurisdiction", validators=[Optional(), Length(max=64)]
+    )
+    reissue = BooleanField(
+        "Reissue the learner's valid certificates with these details", default=True
+    )
+    reason = reason_field("Reason for the correction", "Give the reason for the correction.")
+
+
+class EnrolForm(FlaskForm):
+    """Enroll one learner in a course for them."""
+
+    course = SelectField("Course", validators=[DataRequired("Choose a course.")])
+    reason = reason_field("Reason for enrolling them", "Give the reason for enrolling them.")
+
+
+class BulkEnrolForm(FlaskForm):
+    """Enroll the learners ticked in a list in one course."""
+
+    users = SelectMultipleField("Learners", coerce=int, choices=[], validate_choice=False)
+    course = SelectField("Enroll the selected learners in", validators=[DataRequired()])
+    reason = reason_field("Reason", "Give the reason for enrolling them.")
+
+
+class EmailEnrolForm(FlaskForm):
+    """Enroll learners in a course by pasting their e-mail addresses."""
+
+    emails = TextAreaField(
+        "E-mail addresses",
+        description="One per line, or separated by commas. Each must belong to an account.",
+        validators=[DataRequired("Paste at least one e-mail address."), Length(max=50_000)],
+    )
+    reason = reason_field("Reason", "Give the reason for enrolling them.")
+
+
+class ResetAttemptForm(FlaskForm):
+    """Reset a post-test attempt: it stays in the record but no longer counts."""
+
+    attempt = HiddenField()
+    reason = reason_field("Reason for the reset", "Give the reason for the reset.")
+
+
+class AccountReasonForm(FlaskForm):
+    """Deactivate or reactivate an account, saying why."""
+
+    reason = reason_field()
+
+
+class ResolveRequestForm(DetailsForm):
+    """Make the correction a learner asked for; their valid certificates are reissued."""
+
+    reissue = HiddenField(default="y")
+    reason = reason_field("Note to the learner and the audit log", "Say what you changed.")
+
+
+class DeclineRequestForm(FlaskForm):
+    """Close a correction request without a change."""
+
+    note = reason_field("Why not (the learner reads this)", "Tell the learner why not.")

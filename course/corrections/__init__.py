@@ -1,0 +1,1 @@
+"""Learner records an admin can correct: details, enrolments, attempts, and requests."""

@@ -1,0 +1,102 @@
+"""The audit log: filters that refuse what they do not know, and a CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from course.audit import record_event
+from course.extensions import db
+from course.models import AuditEvent, User
+from tests.course.factories import sign_in
+from tests.course.test_admin_dataset import NAMES, build_dataset
+
+
+@pytest.fixture
+def data(app, minimal_package_dir):
+    with app.app_context():
+        data = build_dataset(minimal_package_dir)
+        formula = db.session.get(User, data.learners["a"].id)  # named =HYPERLINK(...)
+        admin = db.session.get(User, data.admin.id)
+        for day, actor, action, reason in (
+            (1, admin, "user.deactivated", "Shared account"),
+            (2, admin, "user.reactivated", "=cmd|' /C calc'!A0"),
+            (3, formula, "correction.requested", ""),
+        ):
+            event = record_event(actor, action, "user", day, {"reason": reason}, "203.0.113.9")
+            event.created_at = datetime(2026, 4, day, 9, tzinfo=UTC)
+        db.session.commit()
+    return data
+
+
+@pytest.fixture
+def admin(app, data):
+    return sign_in(app.test_client(), data.admin)
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ({"action": "unknown"}, "Action: Not a valid choice."),
+        ({"start": "2026-13-01"}, "From: Not a valid date value."),
+        ({"start": "2026-04-03", "end": "2026-04-01"}, "The end date is before the start date."),
+        ({"page": "0"}, "The page must be a whole number from 1."),
+        ({"page": "two"}, "The page must be a whole number from 1."),
+        ({"who": "ada"}, "“who” is not a filter of the audit log."),
+    ],
+)
+def test_an_unknown_or_malformed_filter_is_a_400_that_shows_nothing(admin, query, problem):
+    response = admin.get("/admin/audit", query_string=query)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert problem in page
+    assert "nothing is shown" in page and "<code>user.deactivated</code>" not in page
+    assert admin.get("/admin/audit.csv", query_string=query).status_code == 400
+
+
+def test_known_filters_still_narrow_the_log(admin):
+    page = admin.get("/admin/audit", query_string={"action": "user.reactivated"})
+    assert page.status_code == 200
+    assert "<caption>1 event," in page.get_data(as_text=True)
+
+
+def test_the_csv_export_has_who_when_where_and_why_with_formulas_neutralised(app, admin, data):
+    page = admin.get("/admin/audit", query_string={"start": "2026-04-01", "end": "2026-04-30"})
+    assert "Download these events as CSV" in page.get_data(as_text=True)
+    response = admin.get(
+        "/admin/audit.csv", query_string={"start": "2026-04-01", "end": "2026-04-30"}
+    )
+    assert response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert 'filename="audit-log.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["action"] for r in rows] == [
+        "correction.requested",
+        "user.reactivated",
+        "user.deactivated",
+    ]
+    first, second, third = rows
+    assert third["time_utc"].startswith("2026-04-01T09:00:00")
+    assert (third["actor_email"], third["reason"], third["ip_address"]) == (
+        "admin@example.org",
+        "Shared account",
+        "203.0.113.9",
+    )
+    # Cells a spreadsheet would run as formulas start with an apostrophe.
+    assert second["reason"] == "'=cmd|' /C calc'!A0"
+    assert first["actor_name"] == "'" + NAMES["a"]
+    with app.app_context():
+        (export,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "records.audit_exported")
+        )
+        assert export.actor_id == data.admin.id and export.ip_address == "127.0.0.1"
+        assert export.detail == {"start": "2026-04-01", "end": "2026-04-30"}
+
+
+def test_only_admins_export_the_log(app, data):
+    learner = sign_in(app.test_client(), data.learners["b"])
+    assert learner.get("/admin/audit.csv").status_code == 403
