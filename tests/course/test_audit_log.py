@@ -38,24 +38,25 @@ def admin(app, data):
     return sign_in(app.test_client(), data.admin)
 
 
-@pytest.mark.parametrize(
-    ("query", "problem"),
-    [
-        ({"action": "unknown"}, "Action: Not a valid choice."),
-        ({"start": "2026-13-01"}, "From: Not a valid date value."),
-        ({"start": "2026-04-03", "end": "2026-04-01"}, "The end date is before the start date."),
-        ({"page": "0"}, "The page must be a whole number from 1."),
-        ({"page": "two"}, "The page must be a whole number from 1."),
-        ({"who": "ada"}, "“who” is not a filter of the audit log."),
-    ],
-)
-def test_an_unknown_or_malformed_filter_is_a_400_that_shows_nothing(admin, query, problem):
-    response = admin.get("/admin/audit", query_string=query)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert problem in page
-    assert "nothing is shown" in page and "<code>user.deactivated</code>" not in page
-    assert admin.get("/admin/audit.csv", query_string=query).status_code == 400
+BAD_FILTERS = [
+    ({"action": "unknown"}, "Action: Not a valid choice."),
+    ({"start": "2026-13-01"}, "From: Not a valid date value."),
+    ({"start": "2026-04-03", "end": "2026-04-01"}, "The end date is before the start date."),
+    ({"page": "0"}, "The page must be a whole number from 1."),
+    ({"page": "two"}, "The page must be a whole number from 1."),
+    ({"who": "ada"}, "“who” is not a filter of the audit log."),
+]
+
+
+def test_an_unknown_or_malformed_filter_is_a_400_that_shows_nothing(admin):
+    # One dataset for every case: building it is the slow part.
+    for query, problem in BAD_FILTERS:
+        response = admin.get("/admin/audit", query_string=query)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, query
+        assert problem in page, query
+        assert "nothing is shown" in page and "<code>user.deactivated</code>" not in page
+        assert admin.get("/admin/audit.csv", query_string=query).status_code == 400, query
 
 
 def test_known_filters_still_narrow_the_log(admin):
