@@ -5,7 +5,7 @@ record. A reset open attempt must not block a fresh draw, so the "one open attem
 index leaves reset attempts out.
 
 Revision ID: 9a7855e5c446
-Revises: c41d7e9f0a12
+Revises: f3a9d6e1c2b4
 Create Date: 2026-12-02 07:49:10.040020
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9a7855e5c446'
-down_revision = 'c41d7e9f0a12'
+down_revision = 'f3a9d6e1c2b4'
 branch_labels = None
 depends_on = None
 
