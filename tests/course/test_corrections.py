@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from course.corrections import services as corrections
 from course.extensions import db
+from course.learn import retakes
+from course.learn.assessment import NotYetOpen
 from course.models import (
     AuditEvent,
     Certificate,
@@ -278,3 +280,23 @@ def test_resetting_an_open_attempt_gives_the_learner_a_fresh_draw(app, ready):
             (1, None, True),
             (2, None, False),
         ]
+
+
+def test_a_reset_attempt_gives_back_a_capped_learners_try(app, data, admin):
+    c = data.learners["c"]
+    with app.app_context():
+        (attempt,) = _attempts(c.id)
+        course = db.session.get(Enrolment, attempt.enrolment_id).course
+        version = course.current_version
+        version.manifest = {**version.manifest, "post_test_max_attempts": 1,
+                            "post_test_retake_wait_minutes": 0}  # fmt: skip
+        db.session.commit()
+        with pytest.raises(NotYetOpen, match="used all 1 attempts"):
+            retakes.ensure_can_draw(course, db.session.get(Enrolment, attempt.enrolment_id))
+    admin.post(
+        f"/admin/learners/{c.id}/attempts/reset",
+        data={"attempt": attempt.id, "reason": "Provider allows another try"},
+    )
+    with app.app_context():
+        enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+        retakes.ensure_can_draw(enrolment.course, enrolment)  # no longer refused
