@@ -69,6 +69,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "30 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute; 30 per hour")
+    # Per account: how often the profile may ask to move to a new e-mail address.
+    EMAIL_CHANGE_RATE_LIMIT = os.environ.get("EMAIL_CHANGE_RATE_LIMIT", "5 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
     # The CE provider (course/provider.py): until PROVIDER_NAME names a real provider
     # (PROVIDER_DEMO off), every certificate says it is a sample.
@@ -89,6 +91,8 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
+    # How long the e-mailed links that finish a sign-up or an e-mail change work.
+    REGISTRATION_LINK_HOURS = _int("REGISTRATION_LINK_HOURS", 24)
 
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     # Off: a draft is published by a reviewer who made none of its changes. On, for a

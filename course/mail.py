@@ -44,8 +44,9 @@ RETRY_PAUSES = (
     timedelta(minutes=15),
     timedelta(minutes=30),
 )
-#: How long a claimed message is left to its sender: longer than any SMTP conversation.
-CLAIM = timedelta(minutes=5)
+#: How long a claimed message is left to its sender before another may try it (a
+#: sender killed mid-message leaves its claim behind); a slower server may get it twice.
+CLAIM = timedelta(minutes=1)
 #: The longest the sender thread sleeps while a retry is pending.
 POLL_SECONDS = 30.0
 BATCH = 20

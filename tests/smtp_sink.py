@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import re
 import socket
 import threading
 import time
@@ -25,6 +26,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text body of a message."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def link_path(message: EmailMessage, prefix: str) -> str:
+    """The path of the first link in a message whose path starts with ``prefix``."""
+    found = re.search(rf"https?://[^/\s]+({re.escape(prefix)}\S*)", plain_text(message))
+    assert found, f"no {prefix} link in: {plain_text(message)}"
+    return found.group(1)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -69,6 +82,18 @@ class Inbox:
                 assert left > 0, f"{len(self.messages)} of {count} e-mails arrived in {timeout} s"
                 self._arrived.wait(left)
             return list(self.messages)
+
+    def next_to(self, address: str, after: int = 0, timeout: float = 15.0) -> EmailMessage:
+        """Wait for a message to ``address`` among those after the first ``after``."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                for index in range(after, len(self.messages)):
+                    if address.lower() in (r.lower() for r in self.recipients[index]):
+                        return self.messages[index]
+                left = deadline - time.monotonic()
+                assert left > 0, f"no e-mail to {address} arrived in {timeout} s"
+                self._arrived.wait(left)
 
     def body(self, index: int = -1) -> str:
         """The plain-text body of a message that arrived."""

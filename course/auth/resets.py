@@ -11,12 +11,15 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from course.audit import record_event
+from course.auth import throttle
 from course.auth.services import set_password_hash
 from course.auth.signin import clear_failures
+from course.auth.throttle import Scope
+from course.db import utcnow
 from course.extensions import db
 from course.mail import send_mail
 from course.models import User
-from course.users import find_user_by_email
+from course.users import find_user_by_email, normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +86,17 @@ def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
     """Queue a reset link when an active account has this address; say nothing otherwise.
 
     ``link_for`` turns a token into the full link. Returns True when a mail was queued;
-    the caller commits.
+    the caller commits. Every request counts against its address, known or not, and an
+    address gets at most five links until a day passes without a request, so nobody can
+    flood a mailbox from here.
     """
+    asked = throttle.record_failure(throttle.key(Scope.RESET, normalise_email(email)), utcnow())
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         logger.info("Password reset asked for an address with no active account")
+        return False
+    if asked > throttle.FREE_FAILURES[Scope.RESET]:
+        logger.warning("Password reset not sent: %s asked for this address today", asked)
         return False
     config = current_app.config
     minutes = config["PASSWORD_RESET_MINUTES"]

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-
 from course.audit import record_event
 from course.auth.browsers import end_other_browser_sessions
 from course.auth.passwords import hash_password
@@ -28,9 +26,8 @@ from course.auth.signin import (
 )
 from course.db import utcnow
 from course.extensions import db
-from course.mail import send_mail
 from course.models import User
-from course.users import create_user, find_user_by_email, normalise_email
+from course.users import create_user, normalise_email
 
 ADDRESS_TAKEN = (
     "An account with this e-mail address already exists. "
@@ -63,15 +60,15 @@ class PasswordChange:
 
 
 def check_registration(details: AccountDetails, password: str) -> str:
-    """Refuse a taken address or a disallowed password; return the password's hash.
+    """Refuse a disallowed password; return its hash.
 
-    Nothing is written, so the caller runs this before its write transaction: on
-    SQLite every other writer would otherwise wait for the hash.
+    Whether the address has an account is not checked here: sign-up answers alike
+    either way (``course.auth.registration``). Nothing is written, so the caller runs
+    this before its write transaction: on SQLite every other writer would otherwise wait
+    for the hash.
 
-    :raise AuthError: when the address is taken or the password is not allowed.
+    :raise AuthError: when the password is not allowed.
     """
-    if find_user_by_email(details.email) is not None:
-        raise AuthError(ADDRESS_TAKEN, "email")
     problem = password_problem(password, email=details.email, full_name=details.full_name)
     if problem:
         raise AuthError(problem, "password")
@@ -79,7 +76,7 @@ def check_registration(details: AccountDetails, password: str) -> str:
 
 
 def register(details: AccountDetails, password_hash: str) -> User:
-    """Create a learner account from a checked registration and count it as signed in.
+    """Create a learner account from a confirmed sign-up and count it as signed in.
 
     :raise AuthError: when the address was taken in the meantime.
     """
@@ -119,30 +116,24 @@ def update_profile(
     password: PasswordCheck | None,
     *,
     ip_address: str | None = None,
-) -> User:
-    """Save the profile; a new e-mail address needs the checked current password.
+) -> str | None:
+    """Save the profile; return the new e-mail address to confirm by link, if one was given.
 
-    :raise AuthError: when the password is missing or wrong, or the address is taken.
+    The address itself changes only when its link is opened (``course.auth.emailchange``).
+
+    :raise AuthError: when a new address comes without the right current password.
     """
     new_email = normalise_email(details.email)
-    old_email = user.email
-    if new_email != old_email:
+    if new_email != user.email:
         if password is None:
             raise AuthError(NEEDS_PASSWORD_FOR_EMAIL, "current_password")
         confirm_password(password, ip_address=ip_address)
-        if find_user_by_email(new_email) is not None:
-            raise AuthError("Another account already uses that e-mail address.", "email")
-        user.email = new_email
-        detail = {"old": old_email, "new": new_email}
-        record_event(user, "auth.email_changed", "user", user.id, detail, ip_address)
     user.full_name = details.full_name.strip()
     user.licence_number = _clean(details.licence_number)
     user.licence_jurisdiction = _clean(details.licence_jurisdiction)
     user.profession = _clean(details.profession)
     db.session.flush()
-    if new_email != old_email:
-        _notify_email_changed(user, old_email)
-    return user
+    return new_email if new_email != user.email else None
 
 
 def check_password_change(
@@ -201,14 +192,3 @@ def set_password_hash(user: User, password_hash: str) -> None:
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
-
-
-def _notify_email_changed(user: User, old_email: str) -> None:
-    site = current_app.config["SITE_NAME"]
-    body = (
-        f"Hello {user.full_name},\n\n"
-        f"The e-mail address for your account on {site} was changed to {user.email}.\n\n"
-        "If you made this change, there is nothing more to do. If you did not, please "
-        "contact the course provider straight away.\n"
-    )
-    send_mail(old_email, f"Your e-mail address on {site} was changed", body)

@@ -219,8 +219,9 @@ def confirm_password(
 
 
 def clear_failures(user: User) -> None:
-    """Forget the failures counted on the account's e-mail address (a reset proved it)."""
-    throttle.clear([throttle.key(Scope.ACCOUNT, normalise_email(user.email))])
+    """Forget the failures and reset requests counted on the account's e-mail address."""
+    email = normalise_email(user.email)
+    throttle.clear([throttle.key(Scope.ACCOUNT, email), throttle.key(Scope.RESET, email)])
 
 
 # --- shared ----------------------------------------------------------------------------

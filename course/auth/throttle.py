@@ -39,10 +39,13 @@ class Scope(enum.StrEnum):
     PAIR = "pair"
     ACCOUNT = "account"
     DEVICE = "device"
+    #: Password-reset e-mails asked for one address (known or not): a cap, not a wait.
+    RESET = "reset"
 
 
-#: Failures allowed on a key before each new attempt has to wait.
-FREE_FAILURES = {Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5}
+#: Failures allowed on a key before each new attempt has to wait (for ``RESET``: the
+#: e-mails sent to an address before it gets no more until a day passes).
+FREE_FAILURES = {Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5, Scope.RESET: 5}
 #: The longest wait between attempts.
 MAX_WAIT = timedelta(minutes=15)
 #: A counter with no failure for this long starts again from nothing.

@@ -10,7 +10,7 @@ from flask_login import current_user, fresh_login_required, login_fresh
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from course.auth import bp, devices, resets, services, signin
+from course.auth import bp, devices, emailchange, registration, resets, services, signin
 from course.auth.browsers import (
     end_browser_session,
     end_other_browser_sessions,
@@ -68,32 +68,71 @@ def _private(body: str, status: int = 200) -> Response:
 
 
 def _reset_link(token: str) -> str:
+    return _external("auth.reset_password")(token)
+
+
+def _external(endpoint: str) -> Callable[[str | None], str]:
+    """Return a maker of full links to ``endpoint`` (with its token, if it takes one)."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("auth.reset_password", token=token)
+    return lambda token: base + (
+        url_for(endpoint, token=token) if token is not None else url_for(endpoint)
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_limit("REGISTER_RATE_LIMIT", "30 per hour"), methods=["POST"])
 @reads_first
 def register():
-    """Create an account and sign in to it."""
+    """Ask for an account: the link that creates it goes to the e-mail address."""
     if current_user.is_authenticated:
         return redirect(_home())
     form = RegisterForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        details = form.account_details()
         try:
-            password_hash = services.check_registration(details, form.password.data)
-            device = this_device()
-            with write_transaction():
-                user = services.register(details, password_hash)
-                start_session(user, remember=False, device=device)
+            password_hash = services.check_registration(form.account_details(), form.password.data)
         except signin.AuthError as exc:
             _show_error(form, exc)
         else:
-            flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
-            return redirect(safe_next(form.next.data) or _home())
+            pending = registration.PendingAccount(
+                form.account_details(), password_hash, safe_next(form.next.data)
+            )
+            with write_transaction():
+                registration.request_registration(
+                    pending,
+                    link_for=_external("auth.confirm_registration"),
+                    sign_in_url=_external("auth.login")(None),
+                    reset_url=_external("auth.reset_request")(None),
+                )
+            return redirect(url_for("auth.registration_sent"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    """Say that the link is on its way, the same whether or not the address has an account."""
+    hours = current_app.config["REGISTRATION_LINK_HOURS"]
+    return render_template("auth/register_sent.html", hours=hours)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@reads_first
+def confirm_registration(token: str):
+    """Create the account from an e-mailed link (a button, so mail scanners create nothing)."""
+    form = FlaskForm()
+    try:
+        pending = registration.read_link_token(token)
+        if form.validate_on_submit():
+            device = this_device()
+            with write_transaction():
+                user = registration.complete_registration(pending)
+                start_session(user, remember=False, device=device)
+            flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
+            return redirect(pending.next or _home())
+    except registration.RegistrationLinkError as exc:
+        page = render_template("auth/register_link_problem.html", problem=exc.problem.value)
+        return _private(page, 400)
+    page = render_template("auth/register_confirm.html", form=form, pending=pending, token=token)
+    return _private(page)
 
 
 def _trusted_browser() -> bool:
@@ -140,8 +179,24 @@ def logout():
     return redirect(_home())
 
 
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else "anonymous"
+
+
+def _keeps_email() -> bool:
+    """Exempt profile saves that leave the e-mail address alone from its change limit."""
+    email = (request.form.get("email") or "").strip().lower()
+    return not current_user.is_authenticated or email in ("", current_user.email)
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @fresh_login_required
+@limiter.limit(
+    _limit("EMAIL_CHANGE_RATE_LIMIT", "5 per hour"),
+    methods=["POST"],
+    key_func=_user_key,
+    exempt_when=_keeps_email,
+)
 @reads_first
 def profile():
     """Show and edit your details: name, e-mail address, licence and profession."""
@@ -154,11 +209,17 @@ def profile():
                 user, details, form.current_password.data, devices.client()
             )
             with write_transaction(commit_on=signin.AuthError):
-                services.update_profile(user, details, check, ip_address=request.remote_addr)
+                new_email = services.update_profile(
+                    user, details, check, ip_address=request.remote_addr
+                )
+                if new_email:
+                    emailchange.request_email_change(
+                        user, new_email, link_for=_external("auth.confirm_email_change")
+                    )
         except signin.AuthError as exc:
             _show_error(form, exc)
         else:
-            flash("Your details are saved.", "success")
+            flash(_saved_message(new_email), "success")
             return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html",
@@ -166,6 +227,35 @@ def profile():
         browsers=signed_in_browsers(user),
         sign_out_others=SignOutOthersForm(),
     )
+
+
+def _saved_message(new_email: str | None) -> str:
+    if not new_email:
+        return "Your details are saved."
+    return (
+        f"Your details are saved. To use {new_email} for your account, open the link we "
+        "sent to it; until then your account keeps its current address."
+    )
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@reads_first
+def confirm_email_change(token: str):
+    """Move the account to a new address from the link sent there (a button, not the GET)."""
+    form = FlaskForm()
+    try:
+        change = emailchange.read_email_change(token)
+        if form.validate_on_submit():
+            with write_transaction():
+                emailchange.apply_email_change(change, ip_address=request.remote_addr)
+            flash(f"Your account now uses {change.new_email}.", "success")
+            return redirect(url_for("auth.profile" if current_user.is_authenticated
+                                    else "auth.login"))
+    except emailchange.EmailLinkError as exc:
+        page = render_template("auth/email_link_problem.html", problem=exc.problem.value)
+        return _private(page, 400)
+    page = render_template("auth/email_confirm.html", form=form, change=change, token=token)
+    return _private(page)
 
 
 @bp.post("/profile/sign-out-others")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from course.extensions import db
 from course.models import Course, Question
 from tests.live_client import label_text
+from tests.smtp_sink import link_path
 
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -215,6 +216,14 @@ class Journey:
         page.get_by_label("E-mail address").fill(email)
         page.get_by_label("Create a password").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
+        expect(self.heading()).to_have_text("Check your e-mail")
+        self.audit("sign-up link sent")
+        # The link in the e-mail, then its button, as the learner would.
+        link = link_path(server.inbox.next_to(email), "/auth/register/confirm/")
+        page.goto(server.url + link)
+        expect(self.heading()).to_have_text("Finish creating your account")
+        self.audit("finish creating the account")
+        page.get_by_role("button", name="Create my account").click()
         # Back on the course page it came from, signed in.
         expect(page).to_have_url(f"{server.url}/courses/{server.slug}")
         expect(page.locator(".flashes")).to_contain_text(f"Welcome, {name}")

@@ -23,7 +23,9 @@ from werkzeug.serving import make_server
 import lessons
 from course import create_app
 from course.extensions import db
+from course.mail import sender_for
 from course.packages import import_package
+from tests.smtp_sink import Inbox, smtp_server
 
 HERE = Path(__file__).resolve().parent
 REAL_COURSE = HERE.parent.parent / "content" / "running-behavior"
@@ -81,6 +83,8 @@ class LiveServer:
     title: str
     #: The real course from content/, when it is there: long lessons, tables, hotlines.
     real_slug: str | None = None
+    #: The SMTP server on loopback that receives what the app e-mails (sign-up links).
+    inbox: Inbox | None = None
 
 
 def journey_package(source: Path, target: Path) -> Path:
@@ -128,8 +132,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    inbox = Inbox()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, slug, title, real_slug)
+        with smtp_server(inbox) as port:
+            app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+            url = f"http://127.0.0.1:{server.server_port}"
+            yield LiveServer(url, app, slug, title, real_slug, inbox)
+            sender_for(app).stop()
     finally:
         server.shutdown()
         thread.join(timeout=10)

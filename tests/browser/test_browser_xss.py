@@ -53,10 +53,12 @@ from xss_watch import WATCH, Watch
 import lessons
 from course import create_app
 from course.extensions import db
+from course.mail import sender_for
 from course.models import Certificate, Course, User
 from course.packages import import_package
 from tests.course.journey import answers_for, open_attempt
 from tests.data.xss_payloads import PAYLOADS
+from tests.smtp_sink import Inbox, link_path, smtp_server
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +84,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ):
             import_package(lessons.load_package(package))
         db.session.commit()
-    site = build_site(app)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        yield from _serve(app, build_site(app, inbox), started)
+
+
+def _serve(app, site: Site, started: float) -> Iterator[Site]:
     app.config["WTF_CSRF_ENABLED"] = True
     setup_seconds = time.perf_counter() - started
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -97,6 +105,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        sender_for(app).stop()
         with app.app_context():
             db.engine.dispose()
 
@@ -226,13 +235,18 @@ def test_forms_that_send_hostile_values_back(site: Site, watch: Watch, new_page)
     assert page.locator(".error-summary").count() == 1
     assert len(page.get_by_label("Full name").input_value()) > NAME_LIMIT
 
-    # Sign-up accepted with a hostile name: the welcome message shows it.
+    # Sign-up accepted with a hostile name: the e-mailed link's page and the welcome
+    # message show it.
     watch.visit(page, f"{site.url}/auth/register", "register")
     set_value(page.get_by_label("Full name"), packs(NAME_LIMIT)[1])
     page.get_by_label("E-mail address").fill("new-hostile@example.org")
     page.get_by_label("Create a password").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Create account").click()
+    link = link_path(site.inbox.next_to("new-hostile@example.org"), "/auth/register/confirm/")
+    watch.visit(page, site.url + link, "finish creating the account (name)")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create my account").click()
     watch.inspect(page, "welcome message (name)")
     assert page.locator(".flashes").count() == 1
 

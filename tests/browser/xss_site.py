@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Certificate, Course, Role, User
+from tests.course.factories import register_by_mail
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
 from tests.data.xss_payloads import PAYLOADS
+from tests.smtp_sink import Inbox
 
 HERE = Path(__file__).resolve().parent
 MINIMAL = HERE.parent / "data" / "packages" / "minimal"
@@ -147,6 +149,7 @@ class Site:
     reader: Person  # took the hostile course
     holders: list[Person]  # signed up with hostile names, then changed them
     certified: Person  # holds one certificate per hostile name (reissued after each change)
+    inbox: Inbox  # what the app e-mails (sign-up links)
     codes: dict[str, str] = field(default_factory=dict)  # certificate code -> name on it
 
 
@@ -157,11 +160,11 @@ def setup_client(app: Flask) -> FlaskClient:
     return client
 
 
-def register(app: Flask, name: str, email: str) -> tuple[FlaskClient, int]:
-    """Create an account through the sign-up form; return the signed-in client."""
+def register(app: Flask, inbox: Inbox, name: str, email: str) -> tuple[FlaskClient, int]:
+    """Create an account through the sign-up form and its link; return the signed-in client."""
     client = setup_client(app)
     data = {"full_name": name, "email": email, "password": PASSWORD}
-    response = client.post("/auth/register", data=data)
+    response = register_by_mail(client, inbox, data)
     assert response.status_code == 302, (name, response.get_data(as_text=True)[:2000])
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == email))
@@ -196,9 +199,9 @@ def finish_minimal(app: Flask, client: FlaskClient, comment: str) -> str:
     return response.location.rsplit("/", 1)[1]
 
 
-def build_site(app: Flask) -> Site:
+def build_site(app: Flask, inbox: Inbox) -> Site:
     """Put every payload into the app through its forms (CSRF is off until serving)."""
-    admin_client, admin_id = register(app, "Site Admin", "admin@example.org")
+    admin_client, admin_id = register(app, inbox, "Site Admin", "admin@example.org")
     with app.app_context():
         db.session.get(User, admin_id).role = Role.ADMIN
         db.session.commit()
@@ -207,7 +210,7 @@ def build_site(app: Flask) -> Site:
     # A learner who reads the hostile course: attempt 1 failed (its review shows every
     # explanation), attempt 2 open (the post-test page shows every prompt).
     names, comments = packs(NAME_LIMIT), packs(COMMENT_LIMIT)
-    client, reader_id = register(app, names[0], "reader@example.org")
+    client, reader_id = register(app, inbox, names[0], "reader@example.org")
     with app.app_context():
         client.post(f"/courses/{HOSTILE}/enrol")
         finish_lessons(client, HOSTILE)
@@ -222,7 +225,7 @@ def build_site(app: Flask) -> Site:
     holders, clients = [], []
     for n, first in enumerate(names):
         email = f"holder{n:03d}@example.org"
-        client, user_id = register(app, first, email)
+        client, user_id = register(app, inbox, first, email)
         final = names[(n + 1) % len(names)]
         rename(client, email, final)
         holders.append(Person(user_id, email, final, session_cookie(client)))
@@ -250,6 +253,6 @@ def build_site(app: Flask) -> Site:
         code = response.location.rsplit("/", 1)[1]
         codes[code] = name
     certified.cookie = session_cookie(client)
-    site = Site("", app, admin, reader, holders, certified, codes)
+    site = Site("", app, admin, reader, holders, certified, inbox, codes)
     assert sorted(codes.values()) == sorted(names)
     return site

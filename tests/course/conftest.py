@@ -164,6 +164,23 @@ def inbox(app: Flask) -> Iterator[Inbox]:
     with smtp_server(handler) as port:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         yield handler
+        _stop_mail_sender(app)  # before the server goes: no conversation left half-way
+
+
+@pytest.fixture
+def inbox_for() -> Iterator[Callable[[Flask], Inbox]]:
+    """Point apps made with ``make_app`` at one real SMTP server on loopback."""
+    handler, pointed = Inbox(), []
+    with smtp_server(handler) as port:
+
+        def point(app: Flask) -> Inbox:
+            app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+            pointed.append(app)
+            return handler
+
+        yield point
+        for app in pointed:
+            _stop_mail_sender(app)
 
 
 @pytest.fixture

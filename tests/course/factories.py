@@ -147,3 +147,21 @@ def all_sign_in_failures() -> int:
     from course.models import SignInThrottle
 
     return db.session.scalar(select(func.coalesce(func.sum(SignInThrottle.failures), 0)))
+
+
+def register_by_mail(client: FlaskClient, inbox, data: dict[str, str]):
+    """Sign up as a person would: the form, then the e-mailed link and its button.
+
+    Returns the answer to the button (a redirect into the site, signed in).
+    """
+    from tests.smtp_sink import link_path
+
+    before = len(inbox.messages)
+    response = client.post("/auth/register", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.location.endswith("/auth/register/sent")
+    message = inbox.next_to(data["email"].strip(), after=before)
+    path = link_path(message, "/auth/register/confirm/")
+    page = client.get(path).get_data(as_text=True)
+    found = _CSRF_TOKEN.search(page)
+    return client.post(path, data={"csrf_token": found.group(1) or found.group(2)} if found else {})

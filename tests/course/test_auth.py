@@ -14,14 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select
 
-from course.auth import services, signin
-from course.auth.passwords import hash_password, verify_password
+from course.auth import signin
+from course.auth.passwords import verify_password
 from course.extensions import db
 from course.models import User
-from course.users import create_user, find_user_by_email
-from tests.course.factories import csrf_token_in, write_elsewhere_without_waiting
+from course.users import create_user
+from tests.course.factories import csrf_token_in, register_by_mail
+from tests.smtp_sink import Inbox
 
 PASSWORD = "correct horse battery staple"
 WRONG_MESSAGE = "That e-mail address and password do not match an account."
@@ -50,71 +50,6 @@ def text(response) -> str:
 
 
 # --- sign-up ---------------------------------------------------------------------------
-
-
-def test_register_creates_account_and_signs_in(app: Flask, client: FlaskClient) -> None:
-    response = client.post(
-        "/auth/register",
-        data={
-            "full_name": "  Ana Ruiz  ",
-            "email": "Ana@Example.com",
-            "password": PASSWORD,
-            "licence_number": "LCSW-12345",
-            "licence_jurisdiction": "Oregon",
-            "profession": "Social worker",
-        },
-        follow_redirects=True,
-    )
-    assert response.status_code == 200
-    assert "Welcome, Ana Ruiz. Your account is ready." in text(response)
-    assert "Sign out" in text(response)
-    with app.app_context():
-        user = find_user_by_email("ana@example.com")
-        assert user is not None
-        assert user.email == "ana@example.com"
-        assert user.full_name == "Ana Ruiz"
-        assert (user.licence_number, user.licence_jurisdiction) == ("LCSW-12345", "Oregon")
-        assert user.profession == "Social worker"
-        assert user.password_hash.startswith("$argon2id$")
-        assert user.last_login_at is not None
-
-
-def _assert_refused_as_taken(app: Flask, response) -> None:
-    """The form says the address is taken, nobody is signed in and no account is added."""
-    assert "An account with this e-mail address already exists" in text(response)
-    assert "Sign out" not in text(response)
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count(User.id))) == 1
-
-
-def test_register_refuses_an_address_already_in_use(app: Flask, client: FlaskClient) -> None:
-    make_user(app)
-    response = client.post(
-        "/auth/register",
-        data={"full_name": "Someone Else", "email": "ANA@example.com", "password": PASSWORD},
-    )
-    _assert_refused_as_taken(app, response)
-
-
-def test_an_address_taken_while_the_password_was_hashed_is_refused_plainly(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The hash is made before the write transaction (on SQLite other learners' saves
-    # would wait for it), so someone else may register the address meanwhile.
-    def hash_while_another_registers(password: str) -> str:
-        write_elsewhere_without_waiting(
-            insert(User).values(
-                email="ana@example.com", password_hash="$argon2id$x", full_name="Ana"
-            )
-        )
-        return hash_password(password)
-
-    monkeypatch.setattr(services, "hash_password", hash_while_another_registers)
-    response = client.post(
-        "/auth/register",
-        data={"full_name": "Ana Ruiz", "email": "ana@example.com", "password": PASSWORD},
-    )
-    _assert_refused_as_taken(app, response)
 
 
 @pytest.mark.parametrize(
@@ -146,15 +81,12 @@ def test_register_refuses_weak_passwords(client: FlaskClient, password: str, mes
 
 @pytest.mark.parametrize("length", [64, 100, 256])
 def test_long_passwords_are_accepted_and_never_truncated(
-    app: Flask, client: FlaskClient, length: int
+    app: Flask, client: FlaskClient, inbox: Inbox, length: int
 ) -> None:
     password = ("Social work ethics, " * 20)[:length]
     assert len(password) == length
-    response = client.post(
-        "/auth/register",
-        data={"full_name": "Ana Ruiz", "email": "ana@example.com", "password": password},
-    )
-    assert response.status_code == 302
+    data = {"full_name": "Ana Ruiz", "email": "ana@example.com", "password": password}
+    assert register_by_mail(client, inbox, data).status_code == 302
     client.post("/auth/logout")
     assert sign_in(client, password=password).status_code == 302
     client.post("/auth/logout")
@@ -162,16 +94,10 @@ def test_long_passwords_are_accepted_and_never_truncated(
     assert WRONG_MESSAGE in text(sign_in(client, password=password[:-1]))
 
 
-def test_composition_rules_are_not_imposed(client: FlaskClient) -> None:
-    response = client.post(
-        "/auth/register",
-        data={
-            "full_name": "Ana Ruiz",
-            "email": "ana@example.com",
-            "password": "plain lowercase words",
-        },
-    )
-    assert response.status_code == 302
+def test_composition_rules_are_not_imposed(client: FlaskClient, inbox: Inbox) -> None:
+    password = "plain lowercase words"
+    data = {"full_name": "Ana Ruiz", "email": "ana@example.com", "password": password}
+    assert register_by_mail(client, inbox, data).status_code == 302
 
 
 def test_forms_are_labelled_and_autocompletable(client: FlaskClient) -> None:

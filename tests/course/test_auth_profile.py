@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from course.extensions import db
 from course.models import AuditEvent, User
 from tests.course.factories import all_sign_in_failures
 from tests.course.test_auth import PASSWORD, WRONG_MESSAGE, make_user, sign_in, signed_in, text
+from tests.smtp_sink import Inbox, link_path, plain_text
 
 
 def profile_data(**changes: str) -> dict[str, str]:
@@ -54,9 +57,10 @@ def test_profile_edit(app: Flask, client: FlaskClient) -> None:
         assert user.profession == "Child welfare caseworker or supervisor"
 
 
-def test_changing_email_needs_the_current_password(app: Flask, client: FlaskClient) -> None:
+def test_changing_email_needs_the_current_password(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
     make_user(app)
-    make_user(app, email="taken@example.com", name="Other Person")
     sign_in(client)
 
     response = client.post("/auth/profile", data=profile_data(email="new@example.com"))
@@ -65,17 +69,27 @@ def test_changing_email_needs_the_current_password(app: Flask, client: FlaskClie
         "/auth/profile", data=profile_data(email="new@example.com", current_password="nope nope")
     )
     assert "That is not your current password." in text(response)
-    response = client.post(
-        "/auth/profile", data=profile_data(email="taken@example.com", current_password=PASSWORD)
-    )
-    assert "Another account already uses that e-mail address." in text(response)
     with app.app_context():
         assert db.session.get(User, 1).email == "ana@example.com"
+    assert inbox.messages == []
 
     response = client.post(
-        "/auth/profile", data=profile_data(email="New@Example.com", current_password=PASSWORD)
+        "/auth/profile", data=profile_data(email="New@Example.com", current_password=PASSWORD),
+        follow_redirects=True,
     )
-    assert response.status_code == 302
+    assert "To use new@example.com for your account, open the link we sent to it" in text(
+        response
+    )
+    with app.app_context():
+        assert db.session.get(User, 1).email == "ana@example.com"  # not before the link
+    link = link_path(inbox.next_to("new@example.com"), "/auth/email/confirm/")
+    page = client.get(link)  # a mail scanner's visit changes nothing
+    assert "Use this address" in text(page) and page.headers["Referrer-Policy"] == "no-referrer"
+    with app.app_context():
+        assert db.session.get(User, 1).email == "ana@example.com"
+    response = client.post(link, follow_redirects=True)
+    assert "Your account now uses new@example.com." in text(response)
+    assert "was changed to new@example.com" in plain_text(inbox.next_to("ana@example.com"))
     client.post("/auth/logout")
     assert WRONG_MESSAGE in text(sign_in(client))
     assert sign_in(client, email="new@example.com").status_code == 302
@@ -84,6 +98,68 @@ def test_changing_email_needs_the_current_password(app: Flask, client: FlaskClie
         event = db.session.scalar(select(AuditEvent).where(changed))
         assert event.detail == {"old": "ana@example.com", "new": "new@example.com"}
         assert event.actor_id == 1
+    again = client.post(link)
+    assert again.status_code == 400 and "already been used" in text(again)
+
+
+def test_a_taken_address_gets_the_same_answer_and_its_owner_a_note(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    make_user(app)
+    make_user(app, email="taken@example.com", name="Other Person")
+    sign_in(client)
+    client.get("/")  # shows "You are signed in", so that both answers below start alike
+    answers = []
+    for email in ("taken@example.com", "free@example.com"):
+        data = profile_data(email=email, current_password=PASSWORD)
+        response = client.post("/auth/profile", data=data)
+        page = text(client.get(response.location)).replace(email, "ADDRESS")
+        page = re.sub(r'(name="csrf_token"[^>]*?value=")[^"]*"', r'\1"', page)  # signed per second
+        answers.append((response.status_code, response.location, page))
+    assert answers[0] == answers[1]
+    note = plain_text(inbox.next_to("taken@example.com"))
+    assert "already belongs to an account, so nothing was changed" in note
+    assert "/auth/email/confirm/" not in note
+    assert "/auth/email/confirm/" in plain_text(inbox.next_to("free@example.com"))
+    with app.app_context():
+        assert db.session.get(User, 1).email == "ana@example.com"
+
+
+def test_a_link_whose_address_was_taken_meanwhile_changes_nothing(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    make_user(app)
+    sign_in(client)
+    data = profile_data(email="new@example.com", current_password=PASSWORD)
+    client.post("/auth/profile", data=data)
+    link = link_path(inbox.next_to("new@example.com"), "/auth/email/confirm/")
+    make_user(app, email="new@example.com", name="Quicker Person")
+    response = client.post(link)
+    assert response.status_code == 400 and "That address is in use" in text(response)
+    with app.app_context():
+        assert db.session.get(User, 1).email == "ana@example.com"
+
+
+def test_asking_for_e_mail_changes_is_limited_per_account(make_app, inbox_for) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, EMAIL_CHANGE_RATE_LIMIT="3 per hour")
+    inbox_for(app)
+    make_user(app)
+    client = app.test_client()
+    sign_in(client)
+    for n in range(3):
+        data = profile_data(email=f"probe{n}@example.com", current_password=PASSWORD)
+        assert client.post("/auth/profile", data=data).status_code == 302
+    data = profile_data(email="probe9@example.com", current_password=PASSWORD)
+    response = client.post("/auth/profile", data=data)
+    assert response.status_code == 429 and "Too many attempts" in text(response)
+    # Other details can still be saved, and another account is not held up.
+    saved = client.post("/auth/profile", data=profile_data(licence_number="LSW 1"))
+    assert saved.status_code == 302
+    make_user(app, email="ben@example.com")
+    other = app.test_client()
+    sign_in(other, email="ben@example.com")
+    data = profile_data(email="ben.new@example.com", current_password=PASSWORD)
+    assert other.post("/auth/profile", data=data).status_code == 302
 
 
 def test_password_change_needs_the_current_password(app: Flask, client: FlaskClient) -> None:

@@ -51,6 +51,7 @@ from course.packages import import_package
 from course.users import create_user
 from tests.live_client import Form, Page, forms_in, label_text
 from tests.live_servers import app_environment, gunicorn, quick_package
+from tests.smtp_sink import Inbox, link_path, smtp_server
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -83,6 +84,8 @@ class Server:
     #: e-mail addresses of the accounts made before the server started
     accounts: list[str]
     log: Path
+    #: the SMTP server on loopback the app sends its e-mail to (sign-up links)
+    inbox: Inbox
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -120,9 +123,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("concurrency")
     database_url = f"sqlite:///{root / 'course.db'}"
     answers, accounts = _prepare_database(root, database_url)
-    env = app_environment(database_url, root / "content")
-    with gunicorn(root, env, workers=WORKERS) as running:
-        yield Server(running.url, database_url, answers, accounts, running.log)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        env = app_environment(
+            database_url, root / "content", MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port)
+        )
+        with gunicorn(root, env, workers=WORKERS) as running:
+            yield Server(running.url, database_url, answers, accounts, running.log, inbox)
 
 
 # -- a learner over HTTP ---------------------------------------------------------------
@@ -187,6 +194,11 @@ class Learner:
             data += [("email", f"busy{self.number}@example.org"), ("password", PASSWORD)]
             data += [("licence_number", ""), ("licence_jurisdiction", ""), ("profession", "")]
             page = self.request(form.action, data)
+            assert page.path == "/auth/register/sent", page.url
+            message = self.server.inbox.next_to(f"busy{self.number}@example.org", timeout=60)
+            link = link_path(message, "/auth/register/confirm/")
+            form = self.request(link).form(link)
+            page = self.request(form.action, [("csrf_token", form.value("csrf_token"))])
             assert page.path == f"/courses/{SLUG}", page.url
 
     def answer(self, form: Form, choices: list[str], send: str = "once") -> str:

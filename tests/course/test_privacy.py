@@ -19,7 +19,13 @@ from course.models import (
     Role,
     User,
 )
-from tests.course.factories import PASSWORD, all_sign_in_failures, make_user, sign_in
+from tests.course.factories import (
+    PASSWORD,
+    all_sign_in_failures,
+    make_user,
+    register_by_mail,
+    sign_in,
+)
 from tests.course.test_maintenance import (  # noqa: F401
     complete_course,
     package,
@@ -140,7 +146,7 @@ def test_deleting_needs_the_password_and_the_tick(app, package):  # noqa: F811
     assert client.get("/auth/profile").status_code == 200
 
 
-def test_deleting_an_account_pseudonymises_it_and_keeps_the_credit_records(app, package):  # noqa: F811
+def test_deleting_an_account_pseudonymises_it_and_keeps_the_credit_records(app, package, inbox):  # noqa: F811, E501
     learner, client, code = complete_course(app, package, **ADA)
     _fresh(client)
     other_device = sign_in(app.test_client(), learner)
@@ -185,11 +191,8 @@ def test_deleting_an_account_pseudonymises_it_and_keeps_the_credit_records(app, 
     assert "Valid certificate" in verified and "Ada Lovelace" in verified
 
     fresh = app.test_client()
-    registered = fresh.post(
-        "/auth/register",
-        data={"full_name": "Ada Lovelace", "email": "ada@example.org", "password": PASSWORD},
-    )
-    assert registered.status_code == 302
+    again = {"full_name": "Ada Lovelace", "email": "ada@example.org", "password": PASSWORD}
+    assert register_by_mail(fresh, inbox, again).status_code == 302
     with app.app_context():
         new = db.session.scalar(select(User).where(User.email == "ada@example.org"))
         assert new is not None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import lessons
 from tests.live_client import Browser, Form, Page, forms_in, label_text
+from tests.smtp_sink import Inbox, link_path
 
 PASSWORD = "walnut harbour cinema ninety"
 
@@ -68,6 +69,8 @@ class Learner:
     deadline: float | None = None
     #: close the tab once the evaluation is sent, before the certificate page opens
     leave_after_evaluation: bool = False
+    #: the SMTP server the app sends sign-up links to
+    inbox: Inbox | None = None
 
     def pause(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -99,8 +102,8 @@ class Learner:
     # -- the course --------------------------------------------------------------------
 
     def sign_up(self) -> Page:
-        slug = self.key.slug
-        page = self.ok(self.browser.request(f"/auth/register?next=/courses/{slug}"), "register")
+        course = f"/courses/{self.key.slug}"
+        page = self.ok(self.browser.request(f"/auth/register?next={course}"), "register")
         form = page.form("/auth/register")
         data = [("csrf_token", form.value("csrf_token")), ("next", form.value("next"))]
         data += [("full_name", "Ops Learner " + self.email.split("@")[0].replace("-", " "))]
@@ -108,11 +111,24 @@ class Learner:
         data += [("licence_number", ""), ("licence_jurisdiction", ""), ("profession", "")]
         self.pause()
         page = self.ok(self.browser.request(form.action, data), "register")
-        if page.path != f"/courses/{slug}":
-            # The account was made but the answer was lost (a dropped connection): the
-            # form now says the address is taken, or (when the cookie did arrive) the
-            # learner is already signed in. Go to the course, signing in if need be.
-            page = self.ok(self.browser.request(f"/courses/{slug}"), "course")
+        if page.path != "/auth/register/sent":
+            raise LearnerFailed(f"{self.email} sign-up answered {page.url}")
+        assert self.inbox is not None, "a learner who signs up needs the app's SMTP server"
+        message = self.inbox.next_to(self.email, timeout=120)
+        link = link_path(message, "/auth/register/confirm/")
+        page = self.browser.request(link)
+        if page.status == 200:
+            button = page.form(link)
+            data = [("csrf_token", button.value("csrf_token"))]
+            self.pause()
+            page = self.browser.request(button.action, data)
+            if self.resubmit:
+                self.browser.request(button.action, data)
+        if page.status != 200 or page.path != course:
+            # A dropped answer was sent again, or the link was opened twice: the account
+            # exists ("your account is ready"). The course page says whether this
+            # browser is signed in; sign in if not.
+            page = self.ok(self.browser.request(course), "course")
             if not any(f.action.endswith("/enrol") for f in forms_in(page.body)):
                 page = self.sign_in()
         self.steps.append("signed up")

@@ -46,6 +46,7 @@ from tests.live_servers import (
 )
 from tests.ops import invariants
 from tests.ops.learner import AnswerKey, Learner, LearnerFailed, TimeUp
+from tests.smtp_sink import Inbox, smtp_server
 
 LEARNERS = 24
 KILL_EVERY = 10.0
@@ -90,13 +91,15 @@ class Tally:
                 self.failures.append(outcome)
 
 
-def _learner_loop(server: Gunicorn, key: AnswerKey, n: int, deadline: float, tally: Tally):
+def _learner_loop(
+    server: Gunicorn, inbox: Inbox, key: AnswerKey, n: int, deadline: float, tally: Tally
+):
     round_ = 0
     while time.monotonic() < deadline:
         round_ += 1
         browser = Browser(server.url, retries=RETRIES)
         email = f"sigkill-{n}-{round_}@example.org"
-        learner = Learner(browser, key, email, think=THINK, deadline=deadline)
+        learner = Learner(browser, key, email, think=THINK, deadline=deadline, inbox=inbox)
         # Every sixth learner closes the tab after the evaluation, once: the certificate
         # page never opens (the evaluation itself issues the certificate, in a second
         # transaction; a kill between the two leaves it to the repair pass).
@@ -144,7 +147,9 @@ def test_sigkill_a_worker_every_ten_seconds(
         else:
             url = f"sqlite:///{root / 'course.db'}"
             workers, threads = 3, 1
-        env = app_environment(url, root / "content")
+        inbox = Inbox()
+        port = stack.enter_context(smtp_server(inbox))
+        env = app_environment(url, root / "content", MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port))
         flask_cli(env, "db", "upgrade")
         flask_cli(env, "course", "import", str(package))
         server = stack.enter_context(gunicorn(root, env, workers=workers, threads=threads))
@@ -158,7 +163,7 @@ def test_sigkill_a_worker_every_ten_seconds(
         try:
             with ThreadPoolExecutor(LEARNERS) as pool:
                 loops = [
-                    pool.submit(_learner_loop, server, key, n, deadline, tally)
+                    pool.submit(_learner_loop, server, inbox, key, n, deadline, tally)
                     for n in range(LEARNERS)
                 ]
                 for loop in loops:

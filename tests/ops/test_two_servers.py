@@ -40,6 +40,7 @@ from tests.live_servers import (
 )
 from tests.ops import invariants
 from tests.ops.learner import AnswerKey, Learner
+from tests.smtp_sink import Inbox, smtp_server
 
 LEARNERS = 10
 VERIFY_LIMIT = 12  # per minute, for the shared rate-limit check
@@ -66,6 +67,7 @@ class Stack:
     redis_url: str | None
     learners: list[Learner]
     cli_env: dict[str, str]
+    inbox: Inbox
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +80,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             fresh_postgres_database(os.environ["PG_TEST_URL"], "ce_ops")
         )
         redis_url = None if redis_unavailable() else stack.enter_context(redis_server(root))
+        inbox = Inbox()
+        mail_port = stack.enter_context(smtp_server(inbox))
         env = app_environment(
             database_url,
             root / "content",
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(mail_port),
             TRUST_PROXY="1",
             RATELIMIT_ENABLED="1",
             RATELIMIT_STORAGE_URI=redis_url or "memory://",
@@ -91,7 +97,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         servers = [stack.enter_context(gunicorn(root, env, name=n)) for n in ("app-a", "app-b")]
         proxy = stack.enter_context(nginx(root, [s.address for s in servers]))
         key = AnswerKey.of(package)
-        yield Stack(servers, proxy, database_url, root / "content", key, redis_url, [], env)
+        yield Stack(servers, proxy, database_url, root / "content", key, redis_url, [], env, inbox)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +106,8 @@ def finished(stack: Stack) -> Stack:
 
     def one(n: int) -> Learner:
         browser = Browser(stack.proxy.url, track_header="X-Upstream")
-        learner = Learner(browser, stack.key, f"two-servers-{n}@example.org", resubmit=True)
+        email = f"two-servers-{n}@example.org"
+        learner = Learner(browser, stack.key, email, resubmit=True, inbox=stack.inbox)
         learner.take_the_course()
         return learner
 

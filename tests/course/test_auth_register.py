@@ -1,0 +1,164 @@
+"""Sign-up by e-mailed link: the same answer whether or not the address has an account."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography.fernet import Fernet
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from course.auth import services, signin
+from course.auth.passwords import verify_password
+from course.extensions import db
+from course.models import User
+from course.users import find_user_by_email
+from tests.course.factories import register_by_mail
+from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
+from tests.smtp_sink import Inbox, plain_text
+
+ANA = {
+    "full_name": "  Ana Ruiz  ",
+    "email": "Ana@Example.com",
+    "password": PASSWORD,
+    "licence_number": "LCSW-12345",
+    "licence_jurisdiction": "Oregon",
+    "profession": "Social worker",
+}
+
+
+def accounts(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(User.id)))
+
+
+def link_in(message) -> str:
+    url = re.search(r"https?://\S+/auth/register/confirm/\S+", plain_text(message)).group(0)
+    return urlsplit(url).path
+
+
+def test_the_e_mailed_link_creates_the_account_and_signs_in(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    response = client.post("/auth/register?next=/courses/minimal", data={
+        **ANA, "next": "/courses/minimal"})
+    assert response.location == "/auth/register/sent"
+    assert "Check your e-mail" in text(client.get(response.location))
+    assert accounts(app) == 0 and not signed_in(client)  # nothing until the link is opened
+
+    message = inbox.next_to("ana@example.com")
+    assert message["Subject"] == "Finish creating your account on CE Course Engine"
+    assert "within 24 hours" in plain_text(message)
+    path = link_in(message)
+    page = client.get(path)  # what a mail scanner does: it creates nothing
+    assert page.status_code == 200 and "Create my account" in text(page)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert accounts(app) == 0
+    # The link carries the pending account encrypted: no name, address or hash shows.
+    assert "Ruiz" not in path and "argon2" not in path and "example" not in path
+
+    response = client.post(path)
+    assert response.location == "/courses/minimal"
+    assert "Welcome, Ana Ruiz. Your account is ready." in text(client.get("/"))
+    assert signed_in(client)
+    with app.app_context():
+        user = find_user_by_email("ana@example.com")
+        assert (user.email, user.full_name) == ("ana@example.com", "Ana Ruiz")
+        assert (user.licence_number, user.licence_jurisdiction) == ("LCSW-12345", "Oregon")
+        assert user.profession == "Social worker"
+        assert verify_password(user.password_hash, PASSWORD)
+        assert user.last_login_at is not None
+    assert client.get("/").status_code == 200
+    # The link is spent: it says so and points to the sign-in page.
+    again = app.test_client().post(path)
+    assert again.status_code == 400 and "Your account is ready" in text(again)
+    assert accounts(app) == 1
+
+
+def test_a_taken_address_gets_the_same_answer_and_its_owner_a_note(
+    app: Flask, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(app, email="ana@example.com")
+    hashes: list[str] = []
+    original = services.hash_password
+    monkeypatch.setattr(services, "hash_password", lambda p: hashes.append(p) or original(p))
+    answers = []
+    for email in ("ANA@example.com", "new.person@example.com"):
+        client = app.test_client()
+        response = client.post("/auth/register", data={**ANA, "email": email})
+        page = client.get(response.location)
+        answers.append((response.status_code, response.location, text(page), len(hashes)))
+        hashes.clear()
+    assert answers[0] == answers[1]
+
+    note = inbox.next_to("ana@example.com")
+    assert note["Subject"] == "You already have an account on CE Course Engine"
+    body = plain_text(note)
+    assert "Hello Ana Ruiz" in body and "no new one was made" in body
+    assert "/auth/login" in body and "/auth/reset" in body
+    assert "/auth/register/confirm/" not in body
+    link = inbox.next_to("new.person@example.com")
+    assert "/auth/register/confirm/" in plain_text(link)
+    assert accounts(app) == 1
+    with app.app_context():
+        assert find_user_by_email("ana@example.com").full_name == "Ana Ruiz"
+
+
+def test_a_weak_password_is_the_only_complaint_whether_or_not_the_address_is_taken(
+    app: Flask,
+) -> None:
+    make_user(app)
+    for email in ("ana@example.com", "someone.new@example.com"):
+        response = app.test_client().post(
+            "/auth/register", data={"full_name": "A Person", "email": email, "password": "short"}
+        )
+        assert response.status_code == 200
+        assert "Use at least 8 characters." in text(response)
+        assert "already" not in text(response)
+
+
+def test_an_address_taken_before_the_link_is_opened_makes_no_second_account(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    client.post("/auth/register", data=ANA)
+    path = link_in(inbox.next_to("ana@example.com"))
+    make_user(app, email="ana@example.com", password="another passphrase here")
+    response = client.post(path)
+    assert response.status_code == 400
+    assert "Your account is ready" in text(response)
+    assert accounts(app) == 1 and not signed_in(client)
+    assert sign_in(client, password="another passphrase here").status_code == 302
+
+
+def test_expired_and_damaged_links_are_refused_plainly(
+    app: Flask, client: FlaskClient, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.post("/auth/register", data=ANA)
+    path = link_in(inbox.next_to("ana@example.com"))
+    damaged = client.get(path[:-4] + "AAAA")
+    assert damaged.status_code == 400 and "This link is not complete" in text(damaged)
+    with app.app_context():
+        forged = Fernet(Fernet.generate_key()).encrypt(b"{}").decode()
+    assert "This link is not complete" in text(client.get(f"/auth/register/confirm/{forged}"))
+
+    hours = app.config["REGISTRATION_LINK_HOURS"]
+    real_decrypt = Fernet.decrypt
+    monkeypatch.setattr(
+        Fernet, "decrypt",
+        lambda self, token, ttl=None: real_decrypt(self, token, ttl and ttl - hours * 3600 - 1)
+        if ttl else real_decrypt(self, token),
+    )
+    expired = client.post(path)
+    assert expired.status_code == 400 and "This link has expired" in text(expired)
+    assert accounts(app) == 0
+
+
+def test_signing_up_through_the_helper_works_for_every_other_test(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    response = register_by_mail(client, inbox, {**ANA, "email": "helper@example.com"})
+    assert response.status_code == 302 and signed_in(client)
+    assert signin.WRONG_CREDENTIALS not in text(sign_in(app.test_client(), "helper@example.com"))
