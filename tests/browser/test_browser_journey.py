@@ -16,6 +16,8 @@ PAGE_TYPES = {
     "course page",
     "sign-in",
     "register",
+    "sign-up link sent",
+    "finish creating the account",
     "lesson with feedback",
     "post-test",
     "review",
