@@ -40,9 +40,11 @@ class LinkProblem(enum.StrEnum):
 class RegistrationLinkError(Exception):
     """A sign-up link that expired, was damaged, or whose account exists already."""
 
-    def __init__(self, problem: LinkProblem) -> None:
+    def __init__(self, problem: LinkProblem, pending: PendingAccount | None = None) -> None:
         super().__init__(problem.value)
         self.problem = problem
+        #: the account a spent link carried, so its own browser can be sent on
+        self.pending = pending
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def read_link_token(token: str) -> PendingAccount:
         raise RegistrationLinkError(LinkProblem.INVALID) from exc
     pending = PendingAccount(AccountDetails(**payload["details"]), payload["hash"], payload["next"])
     if find_user_by_email(pending.details.email) is not None:
-        raise RegistrationLinkError(LinkProblem.DONE)
+        raise RegistrationLinkError(LinkProblem.DONE, pending)
     return pending
 
 
@@ -143,5 +145,5 @@ def complete_registration(pending: PendingAccount) -> User:
     try:
         return register(pending.details, pending.password_hash)
     except AuthError as exc:
-        raise RegistrationLinkError(LinkProblem.DONE) from exc
+        raise RegistrationLinkError(LinkProblem.DONE, pending) from exc
 

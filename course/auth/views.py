@@ -129,10 +129,22 @@ def confirm_registration(token: str):
             flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
             return redirect(pending.next or _home())
     except registration.RegistrationLinkError as exc:
+        if _created_here(exc):  # a double-click: the first press already made the account
+            return redirect(exc.pending.next or _home())
         page = render_template("auth/register_link_problem.html", problem=exc.problem.value)
         return _private(page, 400)
     page = render_template("auth/register_confirm.html", form=form, pending=pending, token=token)
     return _private(page)
+
+
+def _created_here(exc: registration.RegistrationLinkError) -> bool:
+    """Whether a spent sign-up link is being opened by the browser it signed in."""
+    pending = exc.pending
+    return (
+        pending is not None
+        and current_user.is_authenticated
+        and current_user.email == registration.normalise_email(pending.details.email)
+    )
 
 
 def _trusted_browser() -> bool:
