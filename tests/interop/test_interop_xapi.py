@@ -19,7 +19,13 @@ from course.extensions import db
 from course.models import Certificate, Course, OutboxMessage, User
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+from tests.course.journey import (
+    answers_for,
+    evaluation_form,
+    finish_lessons,
+    open_attempt,
+    quick_retakes,
+)
 from tests.interop.ralph_lrs import PASSWORD, USERNAME, Ralph, ralph_python
 from tests.live_servers import ROOT, app_environment, free_port
 
@@ -45,7 +51,8 @@ def xapi_app(app: Flask, package_copy: Path, lrs: Ralph) -> Flask:
     app.config.update(BASE_URL=BASE, XAPI_ENABLED=True, XAPI_ENDPOINT=lrs.endpoint,
                       XAPI_USERNAME=USERNAME, XAPI_PASSWORD=PASSWORD, XAPI_BATCH=4)
     with app.app_context():
-        import_course(quick(package_copy))
+        # One learner fails, then passes: this course lets them retake at once.
+        import_course(quick_retakes(quick(package_copy)))
     return app
 
 
