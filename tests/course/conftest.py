@@ -129,7 +129,10 @@ def _delete_every_row(conn) -> None:
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build apps with extra settings (CSRF or rate limits on) on a fresh database."""
+    """Build apps with extra settings (CSRF or rate limits on) on a fresh database.
+
+    Every app a test builds shares that one database, as a restarted server would.
+    """
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
@@ -144,7 +147,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 db.create_all()
-            else:
+            elif not made:  # a second app is the same database restarted: keep its rows
                 _reset_postgres()
         made.append(app)
         return app
