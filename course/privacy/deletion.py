@@ -30,6 +30,7 @@ from course.models import (
     Role,
     User,
 )
+from course.outbox.privacy import pseudonymise_statements
 
 STAFF_REFUSAL = (
     "Accounts of authors and administrators are not deleted here, because the audit log "
@@ -112,7 +113,8 @@ def _clear_comments(user: User) -> int:
 
 
 def pseudonymise(user: User) -> None:
-    """Replace what identifies the person on the account row; the id stays."""
+    """Replace what identifies the person on the account row and in stored statements."""
+    old_email = user.email
     user.email = f"deleted-{user.id}@invalid"
     # Not a hash of anything: no password can ever match it.
     user.password_hash = f"!deleted!{secrets.token_urlsafe(32)}"
@@ -125,6 +127,7 @@ def pseudonymise(user: User) -> None:
     # A new session version signs the person out on every device.
     user.session_version += 1
     forget_browser_sessions(user)
+    pseudonymise_statements(user, old_email=old_email)
 
 
 def delete_account(

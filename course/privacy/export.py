@@ -22,6 +22,7 @@ from course.models import (
     Question,
     User,
 )
+from course.outbox.privacy import statements_about
 
 FORMAT = "ce-course-engine/learner-data"
 VERSION = 1
@@ -220,7 +221,20 @@ def export_user_data(user: User) -> dict[str, Any]:
         ],
         "account_events": _account_events(user),
         "sign_ins": _sign_ins(user),
+        "learning_record_statements": _statements(user),
     }
+
+
+def _statements(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "statement_id": row.message_id,
+            "queued_at": _time(row.created_at),
+            "sent_at": _time(row.sent_at),
+            "statement": row.payload,
+        }
+        for row in statements_about(user)
+    ]
 
 
 def export_filename(now: datetime | None = None) -> str:

@@ -16,6 +16,7 @@ from course.models import (
     Enrolment,
     EvaluationAnswer,
     EvaluationItem,
+    OutboxMessage,
     Role,
     User,
 )
@@ -234,3 +235,38 @@ def test_staff_accounts_are_not_deleted_here(app):
     )
     with app.app_context():
         assert db.session.get(User, admin.id).deleted_at is None
+
+
+# --- statements for a learning record store ---------------------------------------------------
+
+
+def _statement_actors(app) -> list[dict]:
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "xapi"))
+        return [row.payload["actor"] for row in rows]
+
+
+def test_statements_about_a_learner_are_in_the_download_and_lose_the_name_on_deletion(
+    app, package  # noqa: F811
+):
+    # The provider sends e-mail addresses to its LRS: the hardest case to forget.
+    app.config.update(XAPI_ENABLED=True, XAPI_ENDPOINT="http://127.0.0.1:9/xapi",
+                      XAPI_ACTOR_EMAIL=True)
+    learner, client, _ = complete_course(app, package, **ADA)
+    _, other = start_course(app, package, email="bo@example.org")
+    _fresh(client)
+    data = client.get("/auth/profile/my-data.json").get_json()
+    statements = data["learning_record_statements"]
+    verbs = {s["statement"]["verb"]["display"]["en-US"] for s in statements}
+    assert {"registered", "completed", "passed"} <= verbs
+    assert all(s["statement"]["actor"]["mbox"] == "mailto:ada@example.org" for s in statements)
+    assert all(s["sent_at"] is None for s in statements)  # no worker ran: still waiting
+
+    assert _confirm(client).status_code == 302
+    actors = _statement_actors(app)
+    ours = [a for a in actors if a.get("account", {}).get("name") == str(learner.id)]
+    assert len(ours) == len(statements)
+    assert {a["name"] for a in ours} == {f"Deleted learner {learner.id}"}
+    assert not any("ada" in str(a).lower() or "Lovelace" in str(a) for a in actors)
+    # The other learner's statements keep their name and address.
+    assert any(a.get("mbox") == "mailto:bo@example.org" for a in actors)

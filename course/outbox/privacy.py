@@ -1,0 +1,52 @@
+"""The learner's own statements in the outbox: listed in their data download, stripped on deletion.
+
+The outbox keeps a copy of every statement it sends, and each names the learner. A
+learner's data download lists them; deleting the account replaces the name (and the
+e-mail address, where the provider sends it) in every copy, so statements still waiting
+reach the learning record store pseudonymised. Statements the store already holds are
+the provider's to erase there (see docs/interoperability.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from course.extensions import db
+from course.models import OutboxMessage, User
+from course.outbox import XAPI, xapi
+
+
+def _about(user: User, email: str) -> Any:
+    actor = OutboxMessage.payload["actor"]
+    return (OutboxMessage.channel == XAPI) & or_(
+        actor["account"]["name"].as_string() == str(user.id),
+        actor["mbox"].as_string() == f"mailto:{email}",
+    )
+
+
+def statements_about(user: User) -> list[OutboxMessage]:
+    """Return the xAPI statements queued or sent about the learner, oldest first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(_about(user, user.email))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
+
+
+def pseudonymise_statements(user: User, *, old_email: str) -> int:
+    """Put the account's pseudonym in every stored statement about the learner; return how many.
+
+    Call after the account row got its pseudonym. The caller commits.
+    """
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    stand_in = xapi.Learner(user_id=user.id, name=user.full_name, email=None)
+    rows = db.session.scalars(select(OutboxMessage).where(_about(user, old_email))).all()
+    for row in rows:
+        # A new dict: the JSON column notices replacement, not changes made in place.
+        row.payload = {**row.payload, "actor": xapi.actor(stand_in, base_url)}
+    return len(rows)
