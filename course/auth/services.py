@@ -101,9 +101,12 @@ def check_profile_change(
 ) -> PasswordCheck | None:
     """Check the current password when the e-mail address changes; None when it does not.
 
-    Nothing is written. :raise AuthError: when a new address comes without the password.
+    An account opened from an agency's LMS has no password: the launch that made this
+    session fresh confirmed it is them. Nothing is written.
+
+    :raise AuthError: when a new address comes without the password.
     """
-    if normalise_email(details.email) == user.email:
+    if normalise_email(details.email) == user.email or not user.signs_in_with_password:
         return None
     if not current_password:
         raise AuthError(NEEDS_PASSWORD_FOR_EMAIL, "current_password")
@@ -124,7 +127,7 @@ def update_profile(
     :raise AuthError: when a new address comes without the right current password.
     """
     new_email = normalise_email(details.email)
-    if new_email != user.email:
+    if new_email != user.email and user.signs_in_with_password:
         if password is None:
             raise AuthError(NEEDS_PASSWORD_FOR_EMAIL, "current_password")
         confirm_password(password, ip_address=ip_address)

@@ -164,6 +164,8 @@ def login():
     """Sign in with e-mail address and password (also to confirm it is still you)."""
     if current_user.is_authenticated and login_fresh():
         return redirect(safe_next(request.args.get("next")) or _home())
+    if current_user.is_authenticated and not current_user.signs_in_with_password:
+        return render_template("auth/relaunch.html")  # no password to ask for
     email = current_user.email if current_user.is_authenticated else None
     form = LoginForm(next=request.args.get("next"), email=email)
     if form.validate_on_submit():
@@ -214,12 +216,13 @@ def profile():
     """Show and edit your details: name, e-mail address, licence and profession."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
+    if not user.signs_in_with_password:
+        del form.current_password  # opened from an LMS: its launch confirmed it is them
     if form.validate_on_submit():
         details = form.account_details()
         try:
-            check = services.check_profile_change(
-                user, details, form.current_password.data, devices.client()
-            )
+            password = form.current_password and form.current_password.data
+            check = services.check_profile_change(user, details, password, devices.client())
             with write_transaction(commit_on=signin.AuthError):
                 new_email = services.update_profile(
                     user, details, check, ip_address=request.remote_addr
@@ -236,6 +239,7 @@ def profile():
     return render_template(
         "auth/profile.html",
         form=form,
+        launched=not user.signs_in_with_password,
         browsers=signed_in_browsers(user),
         sign_out_others=SignOutOthersForm(),
     )
@@ -367,8 +371,10 @@ def delete_account():
     """Delete your account after confirming your password; credit records stay, pseudonymised."""
     user = current_user._get_current_object()
     form = DeleteAccountForm()
+    if not user.signs_in_with_password:
+        del form.password  # opened from an LMS: its launch confirmed it is them
     if form.validate_on_submit():
-        check = signin.check_password(user, form.password.data, devices.client())
+        check = form.password and signin.check_password(user, form.password.data, devices.client())
         try:
             with write_transaction(commit_on=signin.AuthError):
                 deletion.delete_account(user, check, ip_address=request.remote_addr)
@@ -381,6 +387,7 @@ def delete_account():
     return render_template(
         "auth/delete_account.html",
         form=form,
+        launched=not user.signs_in_with_password,
         preview=deletion.deletion_preview(user),
         years=current_app.config["CREDIT_RETENTION_YEARS"],
         purge_days=current_app.config["DELETED_ACCOUNT_PURGE_DAYS"],

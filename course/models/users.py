@@ -62,6 +62,11 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}:{self.browser_token}"
 
+    @property
+    def signs_in_with_password(self) -> bool:
+        """False for an account opened from an agency's LMS (or deleted): it has no password."""
+        return not self.password_hash.startswith("!")
+
     def has_role(self, *roles: Role) -> bool:
         """Return True when the user holds one of the roles (admins hold every role)."""
         return self.role == Role.ADMIN or self.role in roles

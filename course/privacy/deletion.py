@@ -131,18 +131,23 @@ def pseudonymise(user: User) -> None:
 
 
 def delete_account(
-    user: User, password: PasswordCheck, *, ip_address: str | None = None
+    user: User, password: PasswordCheck | None, *, ip_address: str | None = None
 ) -> DeletionResult:
     """Delete the learner's account once their password is confirmed; keep credit records.
 
-    ``password`` comes from ``signin.check_password``, run before the write transaction.
+    ``password`` comes from ``signin.check_password``, run before the write transaction;
+    it is None for an account opened from an agency's LMS, which has no password (the
+    launch that made the session fresh confirmed it is them).
 
     :raise AuthError: for staff accounts, and when the password is wrong (which counts
         towards sign-in throttling, so the caller commits then too).
     """
     if user.role != Role.LEARNER:
         raise AuthError(STAFF_REFUSAL)
-    confirm_password(password, ip_address=ip_address, field="password")
+    if user.signs_in_with_password:
+        if password is None:
+            raise AuthError("Enter your password to confirm it is you.", "password")
+        confirm_password(password, ip_address=ip_address, field="password")
     issued = _issue_missing_certificates(user)
     comments = _clear_comments(user)
     preview = deletion_preview(user)

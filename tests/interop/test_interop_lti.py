@@ -253,3 +253,37 @@ def test_learners_cannot_reach_the_lti_admin_pages(app, client, platform):
     sign_in(client, learner)
     assert client.get("/admin/lti").status_code == 403
     assert client.post("/admin/lti/new", data={}).status_code == 403
+
+
+def test_a_learner_from_the_lms_changes_details_and_deletes_the_account_without_a_password(
+    app, client, platform
+):
+    launch(client, platform)
+    profile = client.get("/auth/profile").get_data(as_text=True)
+    assert 'name="current_password"' not in profile and "it has no password here" in profile
+    saved = client.post("/auth/profile", data={
+        "full_name": "Jordan Rivera-Lee", "email": "jordan@agency.example",
+        "licence_number": "LSW-7", "licence_jurisdiction": "Ohio", "profession": "",
+    })
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(select(LtiIdentity)).user
+        assert (user.full_name, user.licence_number) == ("Jordan Rivera-Lee", "LSW-7")
+        user_id = user.id
+
+    # Once the session is no longer fresh, the sign-in page cannot ask for a password
+    # the account does not have: it says to open the course from the LMS again.
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    stale = client.get("/auth/delete", follow_redirects=True).get_data(as_text=True)
+    assert "Open the course again from that system" in stale and "Password" not in stale
+    launch(client, platform)
+
+    page = client.get("/auth/delete").get_data(as_text=True)
+    assert 'name="password"' not in page and "confirmed it is you" in page
+    assert client.post("/auth/delete", data={}).status_code == 200  # the tick is still needed
+    deleted = client.post("/auth/delete", data={"understood": "y"})
+    assert deleted.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.deleted_at is not None and user.full_name == f"Deleted learner {user_id}"
