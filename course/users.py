@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from course.auth.passwords import hash_password
 from course.extensions import db
 from course.models import Role, User
+from course.names import clean_name
 
 
 def normalise_email(email: str) -> str:
@@ -33,15 +34,18 @@ def create_user(
     """Create an account; raise ValueError when the e-mail address is taken.
 
     Give ``password``, or its ``password_hash`` made earlier outside the transaction.
+
+    :raise NameRefused: (a ValueError) for a name that could mislead (``course.names``).
     """
     if (password is None) == (password_hash is None):
         raise TypeError("give exactly one of password and password_hash")
+    full_name = clean_name(full_name)
     if find_user_by_email(email) is not None:
         raise ValueError("an account with this e-mail address already exists")
     user = User(
         email=normalise_email(email),
         password_hash=password_hash or hash_password(password or ""),
-        full_name=full_name.strip(),
+        full_name=full_name,
         role=role,
         licence_number=licence_number or None,
         licence_jurisdiction=licence_jurisdiction or None,

@@ -9,6 +9,7 @@ import zipfile
 from sqlalchemy import or_, select
 
 from course import issuing
+from course.admin.learner_services import like_pattern
 from course.csvout import csv_text
 from course.dates import day_bounds, local_iso
 from course.extensions import db
@@ -23,10 +24,11 @@ def search_certificates(query: str | None, limit: int = 100) -> list[Certificate
     """Return certificates whose code, holder name or e-mail matches, newest first."""
     statement = select(Certificate).join(User, Certificate.user_id == User.id)
     if query:
-        like = f"%{query.strip()}%"
-        statement = statement.where(
-            or_(Certificate.code.ilike(like), User.full_name.ilike(like), User.email.ilike(like))
-        )
+        like = like_pattern(query)
+        statement = statement.where(or_(
+            Certificate.code.ilike(like, escape="\\"), User.full_name.ilike(like, escape="\\"),
+            User.email.ilike(like, escape="\\"),
+        ))  # fmt: skip
     statement = statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     return list(db.session.scalars(statement.limit(limit)))
 

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from course.admin.forms import SelectChoice
+from course.names import PersonName, name_filter
 
 REASON_HINT = "Kept in the audit log with your name, the time and your address."
 
@@ -38,7 +39,8 @@ class DetailsForm(FlaskForm):
 
     full_name = StringField(
         "Full name, as certificates print it",
-        validators=[DataRequired("The name cannot be empty."), Length(max=200)],
+        filters=[name_filter],
+        validators=[DataRequired("The name cannot be empty."), Length(max=200), PersonName()],
     )
     licence_number = StringField("License number", validators=[Optional(), Length(max=64)])
     licence_jurisdiction = StringField(

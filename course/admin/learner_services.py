@@ -32,6 +32,7 @@ from course.models import (
     Role,
     User,
 )
+from course.names import normalise_name
 
 
 class ActionRefused(Exception):
@@ -75,8 +76,12 @@ class EnrolmentRecord:
 
 
 def like_pattern(text: str) -> str:
-    """Return a LIKE pattern matching ``text`` anywhere, with its wildcards taken literally."""
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Return a LIKE pattern matching ``text`` anywhere, with its wildcards taken literally.
+
+    The text is normalised as names are stored (NFC, single spaces), so "Zoë" typed as
+    "Zoe" plus a combining diaeresis still finds her.
+    """
+    escaped = normalise_name(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 

@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from course.auth.services import AccountDetails
+from course.names import PersonName, name_filter
 
 try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
     from wtforms import SelectChoice
@@ -61,11 +62,12 @@ class _DetailsMixin:
     full_name = StringField(
         "Full name",
         description="Exactly as it should appear on your certificates.",
-        filters=[_strip],
+        filters=[name_filter],
         validators=[
-            # DataRequired checks the stripped value: a name of spaces is no name.
+            # DataRequired checks the normalised value: a name of spaces is no name.
             DataRequired("Enter your full name."),
             Length(max=200, message="A name can have at most 200 characters."),
+            PersonName(),
         ],
         render_kw={"autocomplete": "name", "spellcheck": "false"},
     )

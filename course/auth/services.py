@@ -27,6 +27,7 @@ from course.auth.signin import (
 from course.db import utcnow
 from course.extensions import db
 from course.models import User
+from course.names import NameRefused, clean_name
 from course.users import create_user, normalise_email
 
 ADDRESS_TAKEN = (
@@ -89,6 +90,8 @@ def register(details: AccountDetails, password_hash: str) -> User:
             licence_jurisdiction=_clean(details.licence_jurisdiction),
             profession=_clean(details.profession),
         )
+    except NameRefused as exc:
+        raise AuthError(str(exc), "full_name") from exc
     except ValueError as exc:
         raise AuthError(ADDRESS_TAKEN, "email") from exc
     user.last_login_at = utcnow()
@@ -124,14 +127,19 @@ def update_profile(
 
     The address itself changes only when its link is opened (``course.auth.emailchange``).
 
-    :raise AuthError: when a new address comes without the right current password.
+    :raise AuthError: for a name that could mislead, or a new address without the right
+        current password.
     """
+    try:
+        full_name = clean_name(details.full_name)
+    except NameRefused as exc:
+        raise AuthError(str(exc), "full_name") from exc
     new_email = normalise_email(details.email)
     if new_email != user.email and user.signs_in_with_password:
         if password is None:
             raise AuthError(NEEDS_PASSWORD_FOR_EMAIL, "current_password")
         confirm_password(password, ip_address=ip_address)
-    user.full_name = details.full_name.strip()
+    user.full_name = full_name
     user.licence_number = _clean(details.licence_number)
     user.licence_jurisdiction = _clean(details.licence_jurisdiction)
     user.profession = _clean(details.profession)

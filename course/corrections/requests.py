@@ -27,6 +27,7 @@ from course.models import (
     CorrectionStatus,
     User,
 )
+from course.names import NameRefused, clean_name
 
 MAX_VALUE, MAX_MESSAGE = 200, 2000
 
@@ -64,13 +65,19 @@ def request_correction(
 ) -> CorrectionRequest:
     """Record a learner's request to correct one of their own certificates.
 
-    :raise RequestRefused: for someone else's certificate, one no longer valid, or
-        a certificate that already has an open request.
+    :raise RequestRefused: for someone else's certificate, one no longer valid, a
+        certificate that already has an open request, or a name that could mislead.
     """
     if certificate.user_id != user.id:
         raise RequestRefused("You can only ask for corrections to your own certificates.")
     if certificate.status != CertificateStatus.VALID:
         raise RequestRefused("This certificate is no longer valid, so it cannot be corrected.")
+    kind = CorrectionKind(kind)
+    if kind == CorrectionKind.NAME:
+        try:
+            requested_value = clean_name(requested_value)
+        except NameRefused as exc:
+            raise RequestRefused(str(exc)) from exc
     if open_request(certificate) is not None:
         raise RequestRefused(
             "You already asked for a correction to this certificate; an administrator "
@@ -79,7 +86,7 @@ def request_correction(
     request = CorrectionRequest(
         user_id=user.id,
         certificate_id=certificate.id,
-        kind=CorrectionKind(kind),
+        kind=kind,
         requested_value=" ".join(requested_value.split())[:MAX_VALUE],
         message=message.replace("\r\n", "\n").strip()[:MAX_MESSAGE],
         created_at=utcnow(),

@@ -25,6 +25,7 @@ from course.models import (
     PostTestAttempt,
     User,
 )
+from course.names import NameRefused, clean_name
 from course.users import find_user_by_email
 
 #: The learner details a certificate prints, as (attribute, label).
@@ -85,17 +86,18 @@ def correct_details(
 ) -> Corrected:
     """Correct a learner's name or license and, if asked, reissue their valid certificates.
 
-    :raise CorrectionRefused: for a deleted account, an empty name or a change of nothing.
+    :raise CorrectionRefused: for a deleted account, an empty or misleading name, or a
+        change of nothing.
     """
     if user.deleted_at is not None:
         raise CorrectionRefused("This account was deleted; its details can no longer change.")
-    new = Details(
-        _clean(details.full_name) or "",
-        _clean(details.licence_number),
-        _clean(details.licence_jurisdiction),
-    )
-    if not new.full_name:
+    if not _clean(details.full_name):
         raise CorrectionRefused("The name cannot be empty: certificates print it.")
+    try:
+        full_name = clean_name(details.full_name)
+    except NameRefused as exc:
+        raise CorrectionRefused(str(exc)) from exc
+    new = Details(full_name, _clean(details.licence_number), _clean(details.licence_jurisdiction))
     old = Details.of(user)
     changes = {
         name: [getattr(old, name), getattr(new, name)]

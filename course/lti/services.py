@@ -18,6 +18,7 @@ from course.extensions import db
 from course.learn.services import enrol
 from course.lti.jwks import signing_key_for
 from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
+from course.names import name_or
 from course.users import create_user
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -201,7 +202,9 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
     user = create_user(
         email=f"lti-{platform.id}-{secrets.token_hex(8)}@lti.invalid",
         password_hash=f"!lti!{secrets.token_urlsafe(32)}",  # no password can match
-        full_name=name[:200] or "Learner from your agency's LMS",
+        # A platform's name goes on certificates too: hidden characters are dropped and
+        # a name with no letter left is replaced, as a launch cannot ask again.
+        full_name=name_or(name[:200], "Learner from your agency's LMS"),
         role=Role.LEARNER,
     )
     insert_ignoring_duplicates(

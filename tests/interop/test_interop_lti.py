@@ -94,6 +94,21 @@ def test_a_full_launch_signs_the_learner_in_and_opens_the_course(app, client, pl
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+@pytest.mark.parametrize(
+    ("claimed", "stored"),
+    [("Jane \u202eHTIMS\u202c Doe", "Jane HTIMS Doe"),
+     ("\u200b\u200b", "Learner from your agency's LMS"),
+     ("Zoe\u0308\x07  Smith", "Zo\u00eb Smith")],
+    ids=["direction-override", "invisible-only", "decomposed-with-bell"],
+)
+def test_a_platform_name_cannot_lie_on_certificates(app, client, platform, claimed, stored):
+    platform.overrides = {"name": claimed}
+    response, _ = launch(client, platform)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.full_name)) == stored
+
+
 def test_an_existing_account_with_the_same_e_mail_is_never_taken_over(app, client, platform):
     with app.app_context():
         owner = make_user(email="jordan.rivera@agency.example", full_name="Real Owner")

@@ -1,0 +1,87 @@
+"""People's names as certificates print them: normalised, and never able to lie.
+
+A name is shown on the verify page, printed in the PDF, searched by admins and exported
+to CSV. Text-direction controls make one string read differently in each of those
+(``Jane \\u202eHTIMS\\u202c Doe`` shows as "Jane SMITH Doe" in a browser), invisible
+characters make a blank name look filled in, and control characters print as missing
+glyphs. So names are stored in Unicode NFC with runs of whitespace made one space, and
+a name holding any of those characters, or no visible letter at all, is refused with a
+message saying why.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from wtforms.validators import ValidationError
+
+#: Joiners some scripts need inside words (Persian, Indic, emoji sequences).
+JOINERS = frozenset("\u200c\u200d")
+#: Letters by category that render as nothing (Hangul fillers).
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+INVISIBLE = (
+    "A name cannot contain invisible or control characters, such as text-direction "
+    "marks or zero-width spaces. Please type it again, or paste it as plain text."
+)
+NO_LETTER = "A name needs at least one letter."
+
+
+class NameRefused(ValueError):
+    """A name that cannot be stored; the message says why, in words a learner follows."""
+
+
+def normalise_name(value: str) -> str:
+    """Return the name in NFC with surrounding and repeated whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def _hidden(char: str) -> bool:
+    if char in JOINERS:
+        return False
+    category = unicodedata.category(char)
+    # Cc control; Cf format, which holds every bidirectional embedding, override,
+    # isolate and mark, the zero-width space and the BOM; Cs/Co/Cn surrogate, private
+    # use and unassigned code points.
+    return category in {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean_name(value: str) -> str:
+    """Return the name as stored; raise NameRefused for one that could mislead.
+
+    :raise NameRefused: for a control, format or text-direction character, or a name
+        without any visible letter.
+    """
+    name = normalise_name(value)
+    if any(_hidden(char) for char in name):
+        raise NameRefused(INVISIBLE)
+    if not any(unicodedata.category(c).startswith("L") and c not in BLANK_LETTERS for c in name):
+        raise NameRefused(NO_LETTER)
+    return name
+
+
+def name_or(value: str, fallback: str) -> str:
+    """Return the cleaned name, or ``fallback`` when it is refused (names from elsewhere)."""
+    stripped = "".join(c for c in normalise_name(value) if not _hidden(c))
+    try:
+        return clean_name(stripped)
+    except NameRefused:
+        return fallback
+
+
+def name_filter(value: Any) -> Any:
+    """WTForms filter: normalise a typed name before it is checked."""
+    return normalise_name(value) if isinstance(value, str) else value
+
+
+class PersonName:
+    """WTForms validator: the field holds a name that :func:`clean_name` accepts."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not field.data:
+            return  # DataRequired speaks for an empty field
+        try:
+            clean_name(field.data)
+        except NameRefused as exc:
+            raise ValidationError(str(exc)) from exc
