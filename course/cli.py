@@ -97,18 +97,26 @@ def import_command(paths: tuple[Path, ...]) -> None:
 @course_cli.command("export")
 @click.argument("slug")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
-def export_command(slug: str, path: Path) -> None:
-    """Write the current version of course SLUG as a package folder at PATH (or PATH/SLUG)."""
+@click.option("--version", "number", type=click.IntRange(min=1),
+              help="A published version's number (default: the current version).")
+def export_command(slug: str, path: Path, number: int | None) -> None:
+    """Write a version of course SLUG (the current one by default) as a package folder at
+    PATH (or PATH/SLUG)."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
         raise click.ClickException(f"no course with slug {slug!r}")
+    try:
+        files = export_files(course, number)
+    except LookupError as exc:  # never another version in its place
+        raise click.ClickException(f"{exc}; nothing was written") from exc
     # A package folder is named after its slug; the checker insists on it.
     if path.name != slug:
         path = path / slug
     path.mkdir(parents=True, exist_ok=True)
-    for name, text in sorted(export_files(course).items()):
+    for name, text in sorted(files.items()):
         (path / name).write_text(text, encoding="utf-8")
-    click.echo(f"{slug}: exported version {course.current_version.number} to {path}")
+    shown = number or course.current_version.number
+    click.echo(f"{slug}: exported version {shown} to {path}")
 
 
 @course_cli.command("list")

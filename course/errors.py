@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import Forbidden, HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
 
 from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db
@@ -33,8 +33,9 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         # A refusal with its own description explains itself; the stock one says nothing.
         return render_template(
-            "errors/error.html", error=exc, default_forbidden=Forbidden.description
-        ), exc.code
+            "errors/error.html", error=exc, default_forbidden=Forbidden.description,
+            default_not_found=NotFound.description,
+        ), exc.code  # fmt: skip
 
     @app.errorhandler(DatabaseBusy)
     def database_busy(exc: DatabaseBusy):

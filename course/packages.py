@@ -238,8 +238,33 @@ def _sync_evaluation(course: Course, package: lessons.CoursePackage, now: Any) -
             row.archived_at = now
 
 
-def export_files(course: Course) -> dict[str, str]:
-    """Return the current version's package files, name -> text."""
-    if course.current_version is None:
-        raise LookupError(f"course {course.slug!r} has no imported version")
-    return dict(course.current_version.files)
+def find_version(course: Course, number: int) -> CourseVersion | None:
+    """Return the course's published version with this number, if there is one."""
+    return db.session.scalar(
+        select(CourseVersion).where(CourseVersion.course_id == course.id,
+                                    CourseVersion.number == number)
+    )  # fmt: skip
+
+
+def version_numbers(course: Course) -> list[int]:
+    """Return the numbers of every published version of the course, oldest first."""
+    return list(
+        db.session.scalars(
+            select(CourseVersion.number)
+            .where(CourseVersion.course_id == course.id)
+            .order_by(CourseVersion.number)
+        )
+    )
+
+
+def export_files(course: Course, number: int | None = None) -> dict[str, str]:
+    """Return the package files of version ``number`` (the current one if None), name -> text.
+
+    :raise LookupError: when the course has no such version; never another version instead.
+    """
+    version = course.current_version if number is None else find_version(course, number)
+    if version is None:
+        published = ", ".join(map(str, version_numbers(course))) or "none"
+        wanted = "imported version" if number is None else f"version {number}"
+        raise LookupError(f"course {course.slug!r} has no {wanted} (published: {published})")
+    return dict(version.files)

@@ -1,7 +1,8 @@
 """The per-course audit pack: one ZIP with what a CE accreditor asks to see.
 
 Outline and objectives, the seat-time derivation, the post-test blueprint, the
-evaluation summary, a SPECIMEN certificate, the completion roster and the package source.
+evaluation summary, a SPECIMEN certificate, the completion roster and attempt history of
+a version and period, and the package source of every version those learners took.
 """
 
 from __future__ import annotations
@@ -10,37 +11,22 @@ import io
 import zipfile
 from typing import Any
 
-from sqlalchemy import case, func, select
-
 import certificates
 import lessons
 from course import issuing
 from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
+from course.admin.roster import AuditScope, attempts_csv, roster_csv, roster_rows
 from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
 from course.dates import date_label, stamp_label
 from course.db import utcnow
-from course.extensions import db
-from course.models import (
-    Certificate,
-    CertificateStatus,
-    Course,
-    Enrolment,
-    EvaluationResponse,
-    LessonProgress,
-    PostTestAttempt,
-    User,
-)
+from course.models import Course, CourseVersion, Enrolment, User
+from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.rules import WORDS_PER_MINUTE
 
 SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
-ROSTER_COLUMNS = (
-    "participant_name", "email", "licence_number", "licence_jurisdiction", "enrolled_at",
-    "completed_at", "post_test_attempts", "passing_score", "active_minutes",
-    "evaluation_submitted_at", "certificate_code", "certificate_status",
-)
 
 
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
@@ -52,9 +38,8 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def outline(course: Course, package: lessons.CoursePackage) -> str:
-    """Return the course outline and objectives as Markdown."""
-    version = course.current_version
+def outline(course: Course, version: CourseVersion, package: lessons.CoursePackage) -> str:
+    """Return the outline and objectives of one version of the course as Markdown."""
     lines = [
         f"# {package.title}", "",
         f"Course `{course.slug}`, version {version.number} (imported"
@@ -189,83 +174,63 @@ def specimen_pdf(course: Course) -> bytes:
     return issuing.render(record)
 
 
-def roster(course: Course) -> str:
-    """Return the completion roster (every completed enrolment) as CSV."""
-    attempts = (
-        select(PostTestAttempt.enrolment_id, func.count().label("n"),
-               func.max(case((PostTestAttempt.passed.is_(True), PostTestAttempt.score_percent)))
-               .label("score"))
-        .where(PostTestAttempt.submitted_at.is_not(None))
-        .group_by(PostTestAttempt.enrolment_id).subquery()
-    )
-    active = (
-        select(LessonProgress.enrolment_id, func.sum(LessonProgress.active_seconds).label("s"))
-        .group_by(LessonProgress.enrolment_id).subquery()
-    )
-    certificate = (
-        select(Certificate.enrolment_id, func.max(Certificate.code).label("code"))
-        .where(Certificate.status == CertificateStatus.VALID)
-        .group_by(Certificate.enrolment_id).subquery()
-    )
-    statement = (
-        select(User.full_name, User.email, User.licence_number, User.licence_jurisdiction,
-               Enrolment.enrolled_at, Enrolment.completed_at, attempts.c.n, attempts.c.score,
-               active.c.s, EvaluationResponse.submitted_at, certificate.c.code)
-        .join(User, User.id == Enrolment.user_id)
-        .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
-        .outerjoin(active, active.c.enrolment_id == Enrolment.id)
-        .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
-        .outerjoin(certificate, certificate.c.enrolment_id == Enrolment.id)
-        .where(Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))
-        .order_by(Enrolment.completed_at, Enrolment.id)
-    )
-    rows = []
-    for *head, seconds, evaluated_at, code in db.session.execute(statement):
-        minutes = round((seconds or 0) / 60, 1)
-        rows.append([*head, minutes, evaluated_at, code, "valid" if code else "not issued"])
-    return csv_text(ROSTER_COLUMNS, rows)
+def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
+    """Return the course's audit pack as ZIP bytes, for the completions within ``scope``.
 
-
-def audit_pack(course: Course) -> bytes:
-    """Return the course's audit pack as ZIP bytes."""
-    version = course.current_version
+    The outline, blueprint and seat time describe the scope's version (else the current
+    one); the pack holds the package of that version and of every version its completers
+    took.
+    """
+    scope = scope or AuditScope()
+    version = scope.version or course.current_version
     package = lessons.load_files(version.files, expected_slug=course.slug)
+    rows = roster_rows(course, scope)
     seat_md, seat_csv = seat_time_doc(course, package)
     evaluation_csv, comments_csv = evaluation_summary(course)
     generated = stamp_label(utcnow())
+    numbers = sorted({version.number} | {row.version_number for row in rows})
     files = {
-        "README.txt": _readme(course, generated),
-        "outline.md": outline(course, package),
+        "README.txt": _readme(course, version, scope, numbers, generated),
+        "outline.md": outline(course, version, package),
         "seat-time.md": seat_md,
         "seat-time.csv": seat_csv,
         "post-test-blueprint.csv": blueprint(package),
         "evaluation-summary.csv": evaluation_csv,
         "evaluation-comments.csv": comments_csv,
-        "completion-roster.csv": roster(course),
+        "completion-roster.csv": roster_csv(rows),
+        "post-test-attempts.csv": attempts_csv(rows),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
             archive.writestr(name, text)
         archive.writestr("sample-certificate-SPECIMEN.pdf", specimen_pdf(course))
-        for name, text in sorted(version.files.items()):
-            archive.writestr(f"package/{name}", text)
+        for number in numbers:
+            for name, text in sorted(export_files(course, number).items()):
+                archive.writestr(f"package/v{number}/{name}", text)
     return buffer.getvalue()
 
 
-def _readme(course: Course, generated: str) -> str:
-    version = course.current_version
+def _readme(
+    course: Course, version: CourseVersion, scope: AuditScope, numbers: list[int], generated: str
+) -> str:
+    packages = ", ".join(f"package/v{n}/" for n in numbers)
     return (
-        f"Audit pack for {course.title} ({course.slug}, version {version.number}),"
-        f" generated {generated}.\n\n"
+        f"Audit pack for {course.title} ({course.slug}), generated {generated}.\n"
+        f"Completions covered: {scope.describe()}.\n"
+        f"Course facts, blueprint and seat time describe version {version.number}.\n\n"
         "outline.md                      course facts, objectives, lessons, evaluation items\n"
         "seat-time.md, seat-time.csv     the seat-time estimate and measured active time\n"
         "post-test-blueprint.csv         post-test questions per objective and the draw\n"
-        "evaluation-summary.csv          evaluation results per item\n"
-        "evaluation-comments.csv         free-text evaluation comments\n"
-        "completion-roster.csv           every learner who completed the course\n"
+        "evaluation-summary.csv          evaluation results per item (every response)\n"
+        "evaluation-comments.csv         free-text evaluation comments (every response)\n"
+        "completion-roster.csv           each completion covered: version taken, score and\n"
+        "                                passing score, active time beside the estimate\n"
+        "post-test-attempts.csv          every post-test attempt of those learners, reset\n"
+        "                                ones included, with the version and blueprint drawn\n"
         "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone\n"
-        "package/                        the course package source of this version\n\n"
+        f"package/vN/                     the course package source of each version: {packages}\n\n"
+        "Times are in the provider's time zone, with their UTC offset.\n"
         "CSV cells that begin with = + - @ or a tab are prefixed with an apostrophe so that\n"
         "spreadsheets show them as text.\n"
     )

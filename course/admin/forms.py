@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
     from wtforms import SelectChoice
@@ -109,6 +109,19 @@ class AuditFilterForm(FlaskForm):
     action = SelectField("Action", validators=[Optional()])
     start = DateField("From", validators=[Optional()])
     end = DateField("To (inclusive)", validators=[Optional()])
+
+
+class AuditScopeForm(FlaskForm):
+    """Narrow an audit pack or roster to one course version and a period of completions."""
+
+    class Meta:
+        csrf = False
+
+    version = IntegerField(
+        "Version", validators=[Optional(), NumberRange(min=1, message="A version number from 1.")]
+    )
+    start = DateField("Completed from", validators=[Optional()])
+    end = DateField("Completed to (inclusive)", validators=[Optional()])
 
 
 def action_choices(actions: list[str]) -> list:

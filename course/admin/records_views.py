@@ -1,4 +1,4 @@
-"""CE records for administrators: the certificate CSV, the audit log and audit packs."""
+"""CE records for administrators: the certificate CSV, the audit log, rosters and audit packs."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import io
 from flask import Response, abort, g, render_template, request, send_file, stream_with_context
 from flask_login import current_user
 
-from course.admin import bp
+from course.admin import bp, roster
 from course.admin import records_services as records
 from course.admin.audit_pack import audit_pack as build_audit_pack
-from course.admin.forms import AuditFilterForm, action_choices
+from course.admin.forms import AuditFilterForm, AuditScopeForm, action_choices
 from course.admin.report_views import course_or_404
+from course.admin.roster import AuditScope
 from course.authz import role_required
 from course.db import writes
 from course.extensions import db
-from course.models import Role
+from course.models import Course, Role
 
 
 @bp.get("/records/certificates.csv")
@@ -98,17 +99,67 @@ def audit_csv():
     return response
 
 
+SCOPE_PARAMETERS = ("version", "start", "end")
+
+
+def _scope(course: Course) -> AuditScope:
+    """The version and period asked for in the query string.
+
+    :raise 400: (saying what is wrong) for an unknown parameter, a malformed value or a
+        period that ends before it starts.
+    :raise 404: for a version the course does not have.
+    """
+    form = AuditScopeForm(request.args)
+    problems = [f"“{name}” is not an option of the audit pack or roster." for name in request.args
+                if name not in SCOPE_PARAMETERS]  # fmt: skip
+    if not form.validate():
+        problems += [f"{form[name].label.text}: {' '.join(errors)}"
+                     for name, errors in form.errors.items()]  # fmt: skip
+    if not problems:
+        try:
+            return roster.audit_scope(course, form.version.data, form.start.data, form.end.data)
+        except LookupError as exc:
+            abort(404, description=str(exc))
+        except ValueError as exc:
+            problems.append(str(exc))
+    abort(400, description=" ".join(problems))
+
+
 @bp.get("/courses/<slug>/audit-pack.zip")
 @role_required(Role.ADMIN)
 @writes
 def audit_pack(slug: str):
-    """Download a course's audit pack: outline, seat time, blueprint, evaluation, roster."""
+    """Download a course's audit pack (``?version=&start=&end=`` narrow it): outline, seat
+    time, blueprint, evaluation, roster, attempts and the packages of the versions taken."""
     course = course_or_404(slug)
-    data = build_audit_pack(course)
+    scope = _scope(course)
+    data = build_audit_pack(course, scope)
     records.record_export(current_user, "records.audit_pack_downloaded", slug,
-                          request.remote_addr)
+                          request.remote_addr, scope.detail())  # fmt: skip
     db.session.commit()
-    response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
-                         download_name=f"audit-pack-{slug}.zip")
+    return _attachment(data, "application/zip", f"audit-pack-{slug}{_suffix(scope)}.zip")
+
+
+@bp.get("/courses/<slug>/roster.csv")
+@role_required(Role.ADMIN)
+@writes
+def roster_csv(slug: str):
+    """Download the completion roster of a course version and period as CSV."""
+    course = course_or_404(slug)
+    scope = _scope(course)
+    text = roster.roster_csv(roster.roster_rows(course, scope))
+    records.record_export(current_user, "records.roster_exported", slug, request.remote_addr,
+                          scope.detail())  # fmt: skip
+    db.session.commit()
+    return _attachment(text.encode(), "text/csv", f"roster-{slug}{_suffix(scope)}.csv")
+
+
+def _suffix(scope: AuditScope) -> str:
+    return "".join(f"-{key[0]}{value}" for key, value in scope.detail().items())
+
+
+def _attachment(data: bytes, mimetype: str, name: str):
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=name)  # fmt: skip
     response.headers["Cache-Control"] = "private, no-store"
     return response

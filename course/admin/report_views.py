@@ -10,6 +10,7 @@ from course.admin import report_services as reports
 from course.admin.charts import Bar, bar_chart, funnel_chart, stacked_bar
 from course.authz import role_required
 from course.models import Course, Role
+from course.packages import version_numbers
 
 
 def course_or_404(slug: str) -> Course:
@@ -57,4 +58,5 @@ def report_charts(report: reports.CourseReport) -> dict[str, Markup]:
 def course_report(slug: str):
     """A course's report: funnel, scores, item difficulty, evaluation and seat time."""
     report = reports.course_report(course_or_404(slug))
-    return render_template("admin/report.html", report=report, charts=report_charts(report))
+    return render_template("admin/report.html", report=report, charts=report_charts(report),
+                           versions=version_numbers(report.course))  # fmt: skip

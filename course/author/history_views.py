@@ -14,6 +14,7 @@ from course.author.forms import ActionForm, UploadForm
 from course.author.packagezip import write_package_zip
 from course.author.viewkit import editor
 from course.extensions import db
+from course.packages import export_files, version_numbers
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -32,9 +33,11 @@ def too_large(exc: RequestEntityTooLarge):
 def history(slug: str):
     """List the draft's revisions: who saved which file, when; compare or restore one."""
     space = drafts.get_workspace_or_404(slug)
+    versions = version_numbers(space.course) if space.course else []
     return render_template(
-        "author/history.html", space=space, revisions=drafts.revisions(space), action=ActionForm()
-    )
+        "author/history.html", space=space, revisions=drafts.revisions(space), action=ActionForm(),
+        versions=versions,
+    )  # fmt: skip
 
 
 @bp.get("/courses/<slug>/history/compare")
@@ -74,13 +77,26 @@ def restore(slug: str, number: int):
 
 @bp.get("/courses/<slug>/package.zip")
 def download(slug: str):
-    """Download the draft (or, with ?source=published, the published version) as a ZIP."""
+    """Download the draft, or a published version as a ZIP: ``?version=N`` (or
+    ``?source=published`` for the current one).
+
+    :raise 404: for a version the course does not have (never another version instead).
+    """
     space = drafts.get_workspace_or_404(slug)
-    published = request.args.get("source") == "published"
-    if published and space.published is None:
+    wanted = request.args.get("version")
+    if wanted is None and request.args.get("source") != "published":
+        return _zip(slug, space.files, f"{slug}-draft.zip")
+    if space.course is None or (wanted is not None and not wanted.isdigit()):
         abort(404)
-    files = space.published.files if published else space.files
-    name = f"{slug}-v{space.published.number}.zip" if published else f"{slug}-draft.zip"
+    number = int(wanted) if wanted is not None else space.published.number
+    try:
+        files = export_files(space.course, number)
+    except LookupError:
+        abort(404)
+    return _zip(slug, files, f"{slug}-v{number}.zip")
+
+
+def _zip(slug: str, files: dict[str, str], name: str):
     response = send_file(
         io.BytesIO(write_package_zip(slug, files)),
         as_attachment=True,

@@ -177,7 +177,8 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     assert {
         "README.txt", "outline.md", "seat-time.md", "seat-time.csv", "post-test-blueprint.csv",
         "evaluation-summary.csv", "evaluation-comments.csv", "completion-roster.csv",
-        "sample-certificate-SPECIMEN.pdf", "package/course.yaml", "package/01-push-pull.md",
+        "sample-certificate-SPECIMEN.pdf", "package/v1/course.yaml", "package/v1/01-push-pull.md",
+        "post-test-attempts.csv",
     } <= names
 
     def text(name):
@@ -208,8 +209,10 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     roster = list(csv.DictReader(io.StringIO(text("completion-roster.csv"))))
     assert [r["participant_name"] for r in roster] == ["'" + NAMES["a"], "'" + NAMES["b"]]
     assert roster[0]["certificate_code"] == data.certificate_code
-    assert (roster[0]["passing_score"], roster[0]["active_minutes"]) == ("100", "25.0")
-    assert (roster[1]["passing_score"], roster[1]["post_test_attempts"]) == ("90", "2")
+    assert (roster[0]["score"], roster[0]["passing_score"]) == ("100", "80")
+    assert (roster[0]["active_minutes"], roster[0]["course_version"]) == ("25.0", "1")
+    assert (roster[1]["score"], roster[1]["passing_score"]) == ("90", "80")
+    assert roster[1]["post_test_attempts"] == "2"
     assert roster[1]["certificate_status"] == "not issued"
 
     pdf = PdfReader(io.BytesIO(archive.read("sample-certificate-SPECIMEN.pdf")))

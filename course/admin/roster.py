@@ -1,0 +1,190 @@
+"""The completion roster and attempt history of a course, narrowed by version and period.
+
+An audit asks about one period ("completions in 2026") and often one version of the
+course; each roster row says which version the learner took, so a pack can carry the
+package of every version its completers read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+
+from course.csvout import csv_text
+from course.dates import date_label, day_bounds, local_iso
+from course.extensions import db
+from course.learn.activetime import enrolment_times
+from course.models import (
+    Certificate,
+    CertificateStatus,
+    Course,
+    CourseVersion,
+    Enrolment,
+    EvaluationResponse,
+    PostTestAttempt,
+    User,
+)
+from course.packages import find_version
+
+ROSTER_COLUMNS = (
+    "participant_name", "email", "licence_number", "licence_jurisdiction", "enrolled_at",
+    "completed_at", "course_version", "post_test_attempts", "score", "passing_score",
+    "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
+    "certificate_code", "certificate_status",
+)  # fmt: skip
+ATTEMPT_COLUMNS = (
+    "participant_name", "email", "attempt", "course_version", "started_at", "submitted_at",
+    "correct", "questions", "score", "passed", "counted", "reset_at", "reset_reason",
+    "blueprint",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """Which completions an audit covers: one version (or every one) and a period of the
+    provider's calendar days (open at either end)."""
+
+    version: CourseVersion | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def describe(self) -> str:
+        """The scope in words, for the pack's README: "version 2, completed from ... to ..."."""
+        version = f"version {self.version.number}" if self.version else "every version"
+        if self.start and self.end:
+            period = f"completed from {date_label(self.start)} to {date_label(self.end)}"
+        elif self.start:
+            period = f"completed on or after {date_label(self.start)}"
+        elif self.end:
+            period = f"completed on or before {date_label(self.end)}"
+        else:
+            period = "completed at any time"
+        return f"{version}, {period}"
+
+    def detail(self) -> dict[str, str]:
+        """The scope for an audit event's detail (empty parts left out)."""
+        found = {"version": self.version.number if self.version else None,
+                 "start": self.start, "end": self.end}  # fmt: skip
+        return {key: str(value) for key, value in found.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One completed enrolment as the roster lists it."""
+
+    enrolment_id: int
+    version_number: int
+    cells: list
+
+
+def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
+    """Return every completion of the course within the scope, in completion order."""
+    attempts = (
+        select(
+            PostTestAttempt.enrolment_id,
+            func.count().label("n"),
+            func.max(case((PostTestAttempt.passed.is_(True), PostTestAttempt.score_percent)))
+            .label("score"),
+        )
+        .where(PostTestAttempt.submitted_at.is_not(None), PostTestAttempt.reset_at.is_(None))
+        .group_by(PostTestAttempt.enrolment_id).subquery()
+    )  # fmt: skip
+    certificate = (
+        select(Certificate.enrolment_id, func.max(Certificate.code).label("code"))
+        .where(Certificate.status == CertificateStatus.VALID)
+        .group_by(Certificate.enrolment_id).subquery()
+    )  # fmt: skip
+    statement = (
+        select(Enrolment.id, User.full_name, User.email, User.licence_number,
+               User.licence_jurisdiction, Enrolment.enrolled_at, Enrolment.completed_at,
+               attempts.c.n, attempts.c.score, EvaluationResponse.submitted_at,
+               certificate.c.code)
+        .join(User, User.id == Enrolment.user_id)
+        .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
+        .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
+        .outerjoin(certificate, certificate.c.enrolment_id == Enrolment.id)
+        .where(Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))
+        .order_by(Enrolment.completed_at, Enrolment.id)
+    )  # fmt: skip
+    since, before = day_bounds(scope.start, scope.end)
+    if since:
+        statement = statement.where(Enrolment.completed_at >= since)
+    if before:
+        statement = statement.where(Enrolment.completed_at < before)
+    found = db.session.execute(statement).all()
+    times = enrolment_times([row[0] for row in found])
+    passing = _passing_scores(course)
+    rows = []
+    for enrolment_id, *who, enrolled, completed, n, score, evaluated, code in found:
+        time = times[enrolment_id]
+        if scope.version is not None and time.version_number != scope.version.number:
+            continue
+        cells = [*who, local_iso(enrolled), local_iso(completed), time.version_number, n or 0,
+                 score, passing.get(time.version_number), time.active_minutes,
+                 time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
+                 "valid" if code else "not issued"]  # fmt: skip
+        rows.append(RosterRow(enrolment_id, time.version_number, cells))
+    return rows
+
+
+def _passing_scores(course: Course) -> dict[int, int | None]:
+    """Each version's passing score (percent), by version number."""
+    versions = db.session.execute(
+        select(CourseVersion.number, CourseVersion.manifest).where(
+            CourseVersion.course_id == course.id
+        )
+    )
+    return {number: (manifest or {}).get("passing_score") for number, manifest in versions}
+
+
+def roster_csv(rows: list[RosterRow]) -> str:
+    """Return the roster as CSV text (cells neutralised against spreadsheet formulas)."""
+    return csv_text(ROSTER_COLUMNS, [row.cells for row in rows])
+
+
+def attempts_csv(rows: list[RosterRow]) -> str:
+    """Return every post-test attempt of the roster's learners as CSV, reset ones included."""
+    ids = [row.enrolment_id for row in rows]
+    found = db.session.execute(
+        select(User.full_name, User.email, PostTestAttempt, CourseVersion.number)
+        .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
+        .join(User, User.id == Enrolment.user_id)
+        .join(CourseVersion, CourseVersion.id == PostTestAttempt.version_id)
+        .where(PostTestAttempt.enrolment_id.in_(ids))
+        .order_by(Enrolment.completed_at, Enrolment.id, PostTestAttempt.number)
+    ).all() if ids else []  # fmt: skip
+    cells = []
+    for name, email, attempt, number in found:
+        blueprint = "; ".join(f"{part['objective']}: {part['drawn']} of {part['bank']}"
+                              for part in attempt.blueprint or [])  # fmt: skip
+        cells.append([
+            name, email, attempt.number, number, local_iso(attempt.started_at),
+            local_iso(attempt.submitted_at), attempt.correct_count, attempt.question_count,
+            attempt.score_percent, _yes_no(attempt.passed), _yes_no(attempt.reset_at is None),
+            local_iso(attempt.reset_at), attempt.reset_reason, blueprint,
+        ])  # fmt: skip
+    return csv_text(ATTEMPT_COLUMNS, cells)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def audit_scope(
+    course: Course, number: int | None, start: dt.date | None, end: dt.date | None
+) -> AuditScope:
+    """Return the scope for version ``number`` (None: every version) and the period.
+
+    :raise LookupError: when the course has no version ``number``; never another version.
+    :raise ValueError: when the period ends before it starts.
+    """
+    if start and end and end < start:
+        raise ValueError("The end date is before the start date.")
+    version = None
+    if number is not None:
+        version = find_version(course, number)
+        if version is None:
+            raise LookupError(f"Course {course.slug} has no version {number}.")
+    return AuditScope(version, start, end)
