@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
@@ -80,6 +80,9 @@ def busy_response(exc: Exception):
     safe to send twice. A script gets JSON. Either way, a Retry-After header.
     """
     db.session.rollback()
+    # What the rest of the request reads (the signed-in user, when the busy lock met
+    # its first query) is read without asking for the lock again.
+    g.writes = False
     current_app.logger.warning("Database busy: %s %s refused (%s)", request.method,
                                request.path, exc)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
