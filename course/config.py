@@ -57,6 +57,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12))
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
+    # How long before an idle sign-out the page asks "stay signed in?" (WCAG 2.2.1).
+    SESSION_WARNING_SECONDS = _int("SESSION_WARNING_SECONDS", 180)
     # Marks a browser that signed in before (course/auth/devices.py).
     DEVICE_COOKIE_NAME = "device"
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from course.auth.browsers import device_label, end_browser_session, open_browser_session
 from course.auth.devices import trust_this_browser
 from course.models import User
+
+logger = logging.getLogger(__name__)
 
 #: Seconds since the epoch when this session signed in with a password.
 SIGNED_IN_AT = "auth_signed_in_at"
@@ -24,6 +28,39 @@ REMEMBERED = "auth_remembered"
 #: "Remember me" never lasts longer than this, whatever the configuration says.
 MAX_REMEMBER = timedelta(days=30)
 SEEN_REFRESH_SECONDS = 60
+
+#: Forms whose answers outlive a session that timed out: endpoint -> a function that
+#: keeps what the form carried for its signed-in owner and returns True when it did.
+Keeper = Callable[[User], bool]
+_KEEPERS: dict[str, Keeper] = {}
+
+
+def keep_through_timeout(*endpoints: str) -> Callable[[Keeper], Keeper]:
+    """Register a keeper for forms sent to ``endpoints`` after the session timed out.
+
+    The keeper runs before the sign-out, for the account the expired session belongs
+    to, after the CSRF check passed: it stores the answers where the owner finds them
+    after signing in again, and never submits anything for them.
+    """
+
+    def register(keeper: Keeper) -> Keeper:
+        for endpoint in endpoints:
+            _KEEPERS[endpoint] = keeper
+        return keeper
+
+    return register
+
+
+def _keep_posted_answers() -> bool:
+    """Keep what a form sent after the time-out carried, when its page asks for that."""
+    keeper = _KEEPERS.get(request.endpoint or "")
+    if keeper is None or request.method != "POST":
+        return False
+    try:
+        return keeper(current_user._get_current_object())
+    except Exception:  # a keeper that fails must not keep the person from signing in
+        logger.exception("could not keep the answers of a form sent after a time-out")
+        return False
 
 
 def remember_duration() -> timedelta:
@@ -130,13 +167,48 @@ def enforce_session_timeouts() -> Response | None:
         return None
     now = int(time.time())
     if _session_expired(now):
+        kept = _keep_posted_answers()
         end_session()
         flash(
             "For your safety you were signed out after a period without activity. "
-            "Please sign in again; your progress is saved.",
+            + (
+                "Please sign in again: the answers you sent are saved, and you can check"
+                " them before you submit."
+                if kept
+                else "Please sign in again; your progress is saved."
+            ),
             "info",
         )
         return redirect(url_for("auth.login", next=_return_path()))
     if now - session.get(SEEN_AT, 0) >= SEEN_REFRESH_SECONDS:
         session[SEEN_AT] = now
     return None
+
+
+def session_clock() -> dict[str, int] | None:
+    """Return how long this sign-in lasts without activity, for the page's warning.
+
+    ``expires_in`` counts from now, ``idle`` is the whole allowance and ``warning`` how
+    long before the end the learner is asked whether to stay signed in (WCAG 2.2.1).
+    None when nobody is signed in or "keep me signed in" was ticked (no idle limit).
+    """
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    if session.get(REMEMBERED):
+        return None
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(seen_at, int):
+        return None
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    return {
+        "expires_in": max(0, idle - (int(time.time()) - seen_at)),
+        "idle": idle,
+        # A few minutes to answer, never less than 20 seconds, at most half the allowance.
+        "warning": max(20, min(current_app.config["SESSION_WARNING_SECONDS"], idle // 2)),
+    }
+
+
+def stay_signed_in() -> int:
+    """Count this moment as activity; return the seconds until an idle sign-out."""
+    session[SEEN_AT] = int(time.time())
+    return current_app.config["SESSION_IDLE_MINUTES"] * 60

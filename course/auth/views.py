@@ -10,7 +10,16 @@ from flask_login import current_user, fresh_login_required, login_fresh
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from course.auth import bp, devices, emailchange, registration, resets, services, signin
+from course.auth import (  # noqa: F401  (session_views registers its routes)
+    bp,
+    devices,
+    emailchange,
+    registration,
+    resets,
+    services,
+    session_views,
+    signin,
+)
 from course.auth.browsers import (
     end_browser_session,
     end_other_browser_sessions,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from course.auth.sessions import keep_through_timeout
 from course.db import reads_first, write_transaction
 from course.learn import assessment as tests
-from course.learn import bp, posttest, retakes
+from course.learn import bp, drafts, posttest, retakes
 from course.learn import services as learn
 from course.learn.forms import PostTestForm
 
@@ -43,7 +44,7 @@ def post_test(slug: str):
             attempt = posttest.store_draw(course, enrolment, draw)
         if attempt is None:  # another tab passed meanwhile: show that
             return redirect(url_for("learn.post_test", slug=slug))
-    return _render_attempt(course, attempt, {}, None)
+    return _render_attempt(course, attempt, drafts.post_test_draft(attempt), None)
 
 
 def _render_attempt(course, attempt, selected, error, missing=()):
@@ -51,6 +52,11 @@ def _render_attempt(course, attempt, selected, error, missing=()):
     return render_template("learn/post_test.html", course=course, manifest=course.manifest,
                            attempt=attempt, drawn=posttest.drawn_questions(attempt),
                            selected=selected, error=error, missing=list(missing), form=form)
+
+
+def _positions() -> dict[str, list[str]]:
+    """The post-test form's answers: question key -> the chosen choices' positions."""
+    return {k[2:]: request.form.getlist(k) for k in request.form if k.startswith("q-")}
 
 
 @bp.post("/courses/<slug>/post-test")
@@ -69,10 +75,9 @@ def submit_post_test(slug: str):
         tests.ensure_post_test_open(course, enrolment)
     except tests.NotYetOpen as exc:
         return _not_open(course, "Post-test", exc)
-    positions = {k[2:]: request.form.getlist(k) for k in request.form if k.startswith("q-")}
     answers = {}
     try:
-        answers = posttest.chosen_keys(attempt, positions)
+        answers = posttest.chosen_keys(attempt, _positions())
         graded = posttest.grade_attempt(course, attempt, answers)
         with write_transaction():  # grading only read; the lock is held for the record
             attempt, _ = posttest.record_attempt(attempt, graded)
@@ -80,8 +85,51 @@ def submit_post_test(slug: str):
         abort(400)
     except tests.NotYetOpen as exc:
         missing = exc.numbers if isinstance(exc, tests.Unanswered) else ()
+        if missing:  # what was answered is kept, as "Save and finish later" would
+            with write_transaction():
+                drafts.save_post_test_draft(attempt, _positions())
         return _render_attempt(course, attempt, answers, exc.reason, missing), 422
     return redirect(url_for("learn.attempt_review", slug=slug, number=attempt.number), 303)
+
+
+@bp.post("/courses/<slug>/post-test/save")
+@login_required
+@reads_first
+def save_post_test(slug: str):
+    """Keep the answers chosen so far ("Save and finish later", or the page's own saves)."""
+    course, enrolment = _enrolled(slug)
+    form = PostTestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    attempt = drafts.open_attempt_of(enrolment, form.attempt.data)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if attempt is None:  # submitted or reset meanwhile (another tab): nothing to save to
+        if wants_json:
+            return jsonify(saved=False), 409
+        return redirect(url_for("learn.post_test", slug=slug), 303)
+    try:
+        with write_transaction():
+            drafts.save_post_test_draft(attempt, _positions())
+    except tests.InvalidSubmission:
+        abort(400)
+    if wants_json:
+        return jsonify(saved=True)
+    flash("Your answers are saved. You can leave now and finish the post-test later: "
+          "they will be here when you come back.", "success")
+    return redirect(url_for("learn.post_test", slug=slug), 303)
+
+
+@keep_through_timeout("learn.submit_post_test", "learn.save_post_test")
+def _keep_post_test_answers(user) -> bool:
+    """Keep the answers of a post-test sent after the session timed out, in its attempt."""
+    course = learn.get_course_or_404(request.view_args["slug"])
+    enrolment = learn.find_enrolment(user, course)
+    attempt = enrolment and drafts.open_attempt_of(enrolment, request.form.get("attempt"))
+    if not attempt:
+        return False
+    with write_transaction():
+        drafts.save_post_test_draft(attempt, _positions())
+    return True
 
 
 @bp.get("/courses/<slug>/post-test/attempts/<int:number>")

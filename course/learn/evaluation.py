@@ -116,6 +116,7 @@ def submit_evaluation(
                 answer = EvaluationAnswer(response_id=response.id, item_id=item.id, value=value)
                 db.session.add(answer)
         enrolment.completed_at = enrolment.completed_at or now
+        enrolment.evaluation_draft = None  # the answers are stored now
         db.session.flush()
         outbox.course_completed(enrolment)
     return response

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from course.auth.sessions import keep_through_timeout
 from course.db import reads_first, write_transaction
 from course.issuing import issue_after_completion
 from course.learn import assessment as tests
-from course.learn import bp
+from course.learn import bp, drafts
 from course.learn import evaluation as evaluations
 from course.learn import services as learn
 from course.learn.forms import EvaluationForm
@@ -33,12 +34,15 @@ def evaluation(slug: str):
     if progress.evaluated:
         return redirect(url_for("learn.completion", slug=slug))
     items, form = evaluations.evaluation_items(course), EvaluationForm()
-    values = {item.key: request.form.get(f"item-{item.id}", "") for item in items}
+    values = _values(items) if form.is_submitted() else drafts.evaluation_draft(enrolment)
     errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
     if form.validate_on_submit() and not errors and _save_evaluation(course, enrolment, values):
         flash("Thank you. Your evaluation is saved and the course is complete.", "success")
         return redirect(url_for("learn.completion", slug=slug), 303)
     status = 422 if form.is_submitted() else 200
+    if errors and form.validate_on_submit():  # what was answered is kept meanwhile
+        with write_transaction():
+            drafts.save_evaluation_draft(course, enrolment, values)
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
                            items=items, values=values, errors=errors, form=form,
                            likert=evaluations.LIKERT_LABELS), status
@@ -54,4 +58,51 @@ def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
               "Please check your answers and send it again.", "error")
         return False
     issue_after_completion(enrolment)  # renders the PDF, then a short write of its own
+    return True
+
+
+def _values(items) -> dict[str, str]:
+    """The evaluation form's answers: item key -> value."""
+    return {item.key: request.form.get(f"item-{item.id}", "") for item in items}
+
+
+@bp.post("/courses/<slug>/evaluation/save")
+@login_required
+@reads_first
+def save_evaluation(slug: str):
+    """Keep the evaluation answers given so far ("Save and finish later", or the page)."""
+    course, enrolment = _enrolled(slug)
+    if not EvaluationForm().validate_on_submit():
+        abort(400)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        with write_transaction():
+            drafts.save_evaluation_draft(
+                course, enrolment, _values(evaluations.evaluation_items(course))
+            )
+    except (tests.NotYetOpen, tests.InvalidSubmission):  # not open yet, or already sent
+        if wants_json:
+            return jsonify(saved=False), 409
+        return redirect(url_for("learn.evaluation", slug=slug), 303)
+    if wants_json:
+        return jsonify(saved=True)
+    flash("Your answers are saved. You can leave now and finish the evaluation later: "
+          "they will be here when you come back.", "success")
+    return redirect(url_for("learn.evaluation", slug=slug), 303)
+
+
+@keep_through_timeout("learn.evaluation", "learn.save_evaluation")
+def _keep_evaluation_answers(user) -> bool:
+    """Keep the answers of an evaluation sent after the session timed out."""
+    course = learn.get_course_or_404(request.view_args["slug"])
+    enrolment = learn.find_enrolment(user, course)
+    if enrolment is None:
+        return False
+    try:
+        with write_transaction():
+            drafts.save_evaluation_draft(
+                course, enrolment, _values(evaluations.evaluation_items(course))
+            )
+    except (tests.NotYetOpen, tests.InvalidSubmission):
+        return False
     return True

@@ -230,6 +230,7 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
             correct_count=graded.correct,
             score_percent=graded.score_percent,
             passed=graded.passed,
+            draft=None,  # the answers are recorded now; the draft has done its work
         )
         .execution_options(synchronize_session=False)
     ).rowcount

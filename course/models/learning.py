@@ -39,6 +39,10 @@ class Enrolment(db.Model):
     #: The learner's own random seed for the order of knowledge-check choices: the same
     #: order on every visit, and not one a script could work out from ids.
     choice_seed: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    #: The evaluation answers saved so far ({item key: value}), until it is submitted:
+    #: nothing typed is lost to a closed tab or a session that timed out.
+    evaluation_draft: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    evaluation_draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
@@ -129,6 +133,10 @@ class PostTestAttempt(db.Model):
     reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reset_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reset_reason: Mapped[str | None] = mapped_column(Text)
+    #: The answers chosen so far ({question key: [choice keys]}) while the attempt is
+    #: open, saved as the learner chooses them; cleared once the answers are recorded.
+    draft: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="attempts")
     version: Mapped[CourseVersion] = relationship()

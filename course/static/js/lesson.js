@@ -78,6 +78,9 @@
         method: "POST",
         headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
         credentials: "same-origin"
+      }).then(function (response) {
+        // The server counted this as activity: the idle sign-out warning starts over.
+        if (response.ok) { document.dispatchEvent(new CustomEvent("ce:server-contact")); }
       }).catch(function () {});
     }, every);
   }

@@ -1,0 +1,64 @@
+// Post-test and evaluation: every answer is saved as the learner gives it, with a small
+// request to the form's save address. Optional: without this script the "Save and finish
+// later" button does the same, and a form sent after a time-out is kept by the server.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.FormData) { return; }
+  document.querySelectorAll("form[data-save-url]").forEach(function (form) {
+    var url = form.getAttribute("data-save-url");
+    var status = form.querySelector("[data-save-status]");
+    var sending = false;
+    var again = false;
+    var typing = null;
+    var say = function (message) {
+      // A live region: announced once, not on every keystroke (same text, no news).
+      if (status && status.textContent !== message) { status.textContent = message; }
+    };
+    var save = function () {
+      // One request at a time, the latest answers last: a slow save never overwrites
+      // a newer one.
+      if (sending) { again = true; return; }
+      sending = true;
+      fetch(url, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "Accept": "application/json" },
+        credentials: "same-origin",
+        redirect: "manual"
+      }).then(function (response) {
+        if (response.type === "opaqueredirect") {
+          // Signed out for inactivity: the server kept these answers for the sign-in.
+          say("For your safety you were signed out after a period without activity. " +
+              "Your answers are saved: sign in again to finish.");
+          document.dispatchEvent(new CustomEvent("ce:signed-out"));
+          return;
+        }
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        say("Your answers are saved.");
+        document.dispatchEvent(new CustomEvent("ce:server-contact"));
+      }).catch(function () {
+        say("Your answers could not be saved just now. They are still on this page; " +
+            "they are saved when you submit or choose \u201cSave and finish later\u201d.");
+      }).finally(function () {
+        sending = false;
+        if (again) { again = false; save(); }
+      });
+    };
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("input[type=radio], input[type=checkbox], select")) { save(); }
+    });
+    form.addEventListener("input", function (event) {
+      if (!event.target.matches("textarea, input[type=text]")) { return; }
+      window.clearTimeout(typing);
+      typing = window.setTimeout(save, 1500);
+    });
+    form.addEventListener("focusout", function (event) {
+      // Leaving a text box saves what was typed at once.
+      if (typing && event.target.matches("textarea, input[type=text]")) {
+        window.clearTimeout(typing);
+        typing = null;
+        save();
+      }
+    });
+  });
+})();

@@ -1,0 +1,78 @@
+// Before an idle sign-out, ask whether to stay signed in (WCAG 2.2.1, Timing
+// Adjustable). The dialog is a native <dialog>: it takes focus, keeps it inside, and
+// works with the keyboard alone. Any request the page makes (reading-time heartbeats,
+// saved answers) counts as activity, as it does on the server.
+(function () {
+  "use strict";
+  var dialog = document.getElementById("session-warning");
+  if (!dialog || !window.fetch || typeof dialog.showModal !== "function") { return; }
+  var idle = parseInt(dialog.getAttribute("data-idle-seconds"), 10);
+  var warning = parseInt(dialog.getAttribute("data-warning-seconds"), 10);
+  var stay = dialog.querySelector("[data-stay]");
+  var text = dialog.querySelector("[data-session-text]");
+  var signIn = dialog.querySelector("[data-sign-in]");
+  // The server notes activity at most once a minute, so after a request the sign-out
+  // may come up to a minute sooner than the full allowance.
+  var endsAt = Date.now() + 1000 * parseInt(dialog.getAttribute("data-expires-in"), 10);
+  var signedOut = false;
+  var timer = null;
+
+  var minutesLeft = function () {
+    var minutes = Math.max(1, Math.round((endsAt - Date.now()) / 60000));
+    return minutes === 1 ? "about a minute" : "about " + minutes + " minutes";
+  };
+  var schedule = function () {
+    window.clearTimeout(timer);
+    if (signedOut) { return; }
+    var untilWarning = endsAt - Date.now() - 1000 * warning;
+    if (untilWarning > 0) {
+      timer = window.setTimeout(schedule, Math.min(untilWarning, 60000));
+      return;
+    }
+    if (Date.now() >= endsAt) { showSignedOut(); return; }
+    if (!dialog.open) {
+      text.textContent = "For your safety you will be signed out in " + minutesLeft() +
+        " because there has been no activity. Your answers so far are saved.";
+      dialog.showModal();
+      stay.focus();
+    }
+    timer = window.setTimeout(schedule, Math.min(endsAt - Date.now(), 15000));
+  };
+  var contact = function (seconds) {
+    endsAt = Date.now() + 1000 * seconds;
+    schedule();
+  };
+  var showSignedOut = function () {
+    signedOut = true;
+    text.textContent = "For your safety you were signed out after a period without " +
+      "activity. Your answers so far are saved: sign in again to carry on.";
+    stay.hidden = true;
+    signIn.hidden = false;
+    if (!dialog.open) { dialog.showModal(); }
+    signIn.focus();
+  };
+  var keepAlive = function () {
+    fetch(dialog.getAttribute("data-keepalive-url"), {
+      method: "POST",
+      headers: { "Accept": "application/json", "X-CSRFToken": dialog.getAttribute("data-csrf") },
+      credentials: "same-origin",
+      redirect: "manual"
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (data) {
+      if (dialog.open) { dialog.close(); }
+      contact(data.idle_seconds);
+    }).catch(showSignedOut);
+  };
+  stay.addEventListener("click", keepAlive);
+  dialog.addEventListener("cancel", function (event) {
+    // Escape: the learner is evidently here, so it counts as "Stay signed in".
+    if (signedOut) { return; }
+    event.preventDefault();
+    keepAlive();
+  });
+  document.addEventListener("ce:server-contact", function () { contact(idle - 60); });
+  document.addEventListener("ce:signed-out", showSignedOut);
+  schedule();
+})();
