@@ -12,7 +12,7 @@ from .credential import (
 )
 from .issuer import did_document, did_document_path, did_web
 from .keys import generate_signing_key, multikey_of, public_key_pem
-from .pdf import render_pdf
+from .pdf import VoidNotice, render_pdf
 from .proofs import method_for, secure_document
 from .record import AuthorLine, CertificateRecord
 from .status_list import LIST_SIZE, status_entry, status_list_credential
@@ -23,6 +23,7 @@ __all__ = [
     "CertificateRecord",
     "CredentialCheck",
     "Issuer",
+    "VoidNotice",
     "did_document",
     "did_document_path",
     "did_web",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import re
 import threading
+from dataclasses import dataclass
 
 import segno
 from reportlab.lib.colors import HexColor
-from reportlab.lib.utils import ImageReader
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import BOLD, REGULAR, register_fonts
@@ -19,6 +20,7 @@ from .layout import (
     MARGIN,
     PAGE_HEIGHT,
     PAGE_WIDTH,
+    SAMPLE_RED,
     SIGNATURE_WIDTH,
     SIGNATURE_Y,
     Layout,
@@ -26,13 +28,21 @@ from .layout import (
 )
 from .record import SAMPLE_NOTICE, CertificateRecord
 
-__all__ = ["render_pdf"]
+__all__ = ["VoidNotice", "render_pdf"]
 
 _render_lock = threading.Lock()
 BORDER_OUTER = 22.0
 BORDER_INNER = 27.0
 WATERMARK = "#eef0f3"  # faint: the words in the flow say it; this only shows it at a glance
 _DARK_RUN = re.compile(rb"\x01+")
+
+
+@dataclass(frozen=True)
+class VoidNotice:
+    """What a void certificate says across its face: a word in capitals, then a sentence."""
+
+    word: str
+    text: str
 
 
 def qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
@@ -87,6 +97,34 @@ def _draw_signature(canvas: Canvas, image: bytes) -> None:
     )
 
 
+def _draw_void(canvas: Canvas, notice: VoidNotice) -> None:
+    """Strike the page: the word across it and, in a box over the middle, the sentence."""
+    canvas.saveState()
+    canvas.setFillColor(HexColor(SAMPLE_RED))
+    canvas.setFillAlpha(0.18)  # the words under it stay legible: the record is still evidence
+    canvas.setFont(BOLD, 120)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+    canvas.rotate(24)
+    canvas.drawCentredString(0, -40, notice.word)
+    canvas.restoreState()
+    width = PAGE_WIDTH - 2 * MARGIN - 60
+    lines = simpleSplit(notice.text, REGULAR, 12, width - 24)
+    height = 44 + 16 * len(lines)
+    x, y = (PAGE_WIDTH - width) / 2, (PAGE_HEIGHT - height) / 2
+    canvas.saveState()
+    canvas.setFillColor(HexColor("#ffffff"))
+    canvas.setStrokeColor(HexColor(SAMPLE_RED))
+    canvas.setLineWidth(2)
+    canvas.rect(x, y, width, height, fill=1, stroke=1)
+    canvas.setFillColor(HexColor(SAMPLE_RED))
+    canvas.setFont(BOLD, 22)
+    canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 30, notice.word)
+    canvas.setFont(REGULAR, 12)
+    for n, line in enumerate(lines):
+        canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 50 - 16 * n, line)
+    canvas.restoreState()
+
+
 def _draw(
     canvas: Canvas, layout: Layout, record: CertificateRecord, signature: bytes | None
 ) -> None:
@@ -120,8 +158,14 @@ def _draw(
         _draw_signature(canvas, signature)
 
 
-def render_pdf(record: CertificateRecord, signature_image: bytes | None = None) -> bytes:
+def render_pdf(
+    record: CertificateRecord,
+    signature_image: bytes | None = None,
+    void: VoidNotice | None = None,
+) -> bytes:
     """Render the certificate as PDF bytes (a signature scan drawn if given), fonts embedded."""
+    # void: the page is struck through with its word and sentence, and the title and
+    # subject begin with the word, so the file of a revoked certificate says so itself.
     # signature_image: PNG or JPEG bytes, drawn above the signature line.
     register_fonts()
     layout = layout_certificate(record)
@@ -129,10 +173,12 @@ def render_pdf(record: CertificateRecord, signature_image: bytes | None = None) 
     # threads building documents at once corrupt each other's fonts. Rendering holds the
     # GIL nearly throughout, so serialising costs a threaded server almost nothing.
     with _render_lock:
-        return _build(record, layout, signature_image)
+        return _build(record, layout, signature_image, void)
 
 
-def _build(record: CertificateRecord, layout: Layout, signature: bytes | None) -> bytes:
+def _build(
+    record: CertificateRecord, layout: Layout, signature: bytes | None, void: VoidNotice | None
+) -> bytes:
     """Draw one certificate into a new PDF document and return its bytes."""
     buffer = io.BytesIO()
     # invariant=1 fixes the creation date and document id, so the same record always
@@ -148,12 +194,16 @@ def _build(record: CertificateRecord, layout: Layout, signature: bytes | None) -
         initialFontSize=10,
     )
     sample = f"{SAMPLE_NOTICE}: " if record.sample else ""
+    if void is not None:
+        sample = f"{void.word}: {sample}"
     canvas.setTitle(f"{sample}Certificate of Completion: {record.course_title}")
     canvas.setAuthor(record.provider_name)
     canvas.setSubject(f"{sample}Certificate {record.code} for {record.participant_name}")
     canvas.setCreator("CE course engine certificates")
     canvas.setKeywords(["certificate", "continuing education", record.code])
     _draw(canvas, layout, record, signature)
+    if void is not None:
+        _draw_void(canvas, void)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -20,7 +20,7 @@ from course import outbox
 from course.approval import approval_on
 from course.audit import record_event
 from course.credential_status import allocate_status
-from course.dates import local_date
+from course.dates import date_label, local_date
 from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -236,10 +236,43 @@ def record_of(certificate: Certificate) -> certificates.CertificateRecord:
 
 
 def pdf_of(certificate: Certificate) -> bytes:
-    """Return the PDF as issued (older rows without stored bytes are re-rendered)."""
+    """Return the PDF as issued (older rows without stored bytes are re-rendered).
+
+    The bytes match the stored hash, for the records; what a holder downloads is
+    ``holder_pdf``, struck through once the certificate no longer certifies.
+    """
     if certificate.pdf is not None:
         return certificate.pdf
     return certificates.render_pdf(record_of(certificate))
+
+
+def holder_pdf(certificate: Certificate) -> bytes:
+    """Return the PDF to hand out: as issued while valid, else marked REVOKED or REPLACED
+    across the page (and without the signature scan, which no longer vouches for it)."""
+    notice = void_notice(certificate)
+    if notice is None:
+        return pdf_of(certificate)
+    return certificates.render_pdf(record_of(certificate), None, notice)
+
+
+def void_notice(certificate: Certificate) -> certificates.VoidNotice | None:
+    """What a certificate that no longer certifies says across its face (None while valid)."""
+    status = certificate.status
+    if status == CertificateStatus.VALID:
+        return None
+    url = certificate.snapshot.get("verify_url") or "the verification page"
+    check = f"Check its status at {url}."
+    if status == CertificateStatus.REVOKED:
+        since = f" on {date_label(certificate.revoked_at)}" if certificate.revoked_at else ""
+        return certificates.VoidNotice(
+            "REVOKED",
+            f"This certificate was revoked{since} and no longer certifies completion. {check}",
+        )
+    return certificates.VoidNotice(
+        "REPLACED",
+        "This certificate was replaced by a corrected one and no longer certifies completion"
+        f" on its own; the holder has the current certificate. {check}",
+    )
 
 
 def revoke(

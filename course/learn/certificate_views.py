@@ -65,7 +65,7 @@ def certificate_page(certificate: Certificate, form=None, status: int = 200):
     qr = segno.make(record.verify_url, error="m").svg_inline(scale=3, title="QR code: verify")
     return render_template(
         "learn/certificate.html", certificate=certificate, record=record, qr=Markup(qr),
-        manifest=certificate.course.manifest,
+        manifest=certificate.course.manifest, void=issuing.void_notice(certificate),
         corrections=correction_requests.requests_for(certificate),
         correction_form=form or CorrectionRequestForm(formdata=None),
     ), status  # fmt: skip
@@ -76,14 +76,24 @@ def certificate_page(certificate: Certificate, form=None, status: int = 200):
 def certificate_pdf(code: str):
     """Download the certificate PDF, re-rendered from its frozen record."""
     certificate = own_certificate_or_404(code)
-    return _download(issuing.pdf_of(certificate), "application/pdf", f"certificate-{code}.pdf")
+    return _download(issuing.holder_pdf(certificate), "application/pdf",
+                     f"certificate-{code}.pdf")  # fmt: skip
 
 
 @bp.get("/me/certificates/<code>.json")
 @login_required
 def certificate_credential(code: str):
-    """Download the certificate as a signed Open Badges 3.0 credential."""
+    """Download the certificate as a signed Open Badges 3.0 credential.
+
+    :raise 410: (saying why) once the certificate is revoked or replaced: a fresh signed
+        copy of a credential that no longer certifies would only mislead.
+    """
     certificate = own_certificate_or_404(code)
+    notice = issuing.void_notice(certificate)
+    if notice is not None:
+        abort(410, description=f"{notice.word.capitalize()}: {notice.text} Its signed"
+              " credential is no longer offered; a copy downloaded earlier shows as revoked"
+              " to any verifier that checks its status.")  # fmt: skip
     document = credentials.credential_of(certificate)
     data = json.dumps(document, indent=2, ensure_ascii=False).encode()
     current_app.logger.info("Credential for %s downloaded", code)

@@ -20,7 +20,7 @@ from certificates_testkit import BARE, FULL, pdf_text
 from pypdf import PdfReader
 from reportlab.pdfbase import ttfonts
 
-from certificates import AuthorLine, CertificateRecord, render_pdf
+from certificates import AuthorLine, CertificateRecord, VoidNotice, render_pdf
 from certificates.pdf import qr_runs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,3 +242,15 @@ def test_qpdf_finds_no_structural_problem(record: CertificateRecord, tmp_path: P
     # Exit 0 is clean; 3 means warnings, which a clean generator should not produce either.
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No syntax or stream encoding errors found" in result.stdout
+
+
+def test_a_void_notice_strikes_the_page_in_words_and_title(full_pdf: bytes) -> None:
+    notice = VoidNotice("REVOKED", "This certificate was revoked on March 3, 2026 and no longer"
+                        " certifies completion. Check its status at https://ce.example.org/v.")
+    marked = render_pdf(FULL, None, notice)
+    text = pdf_text(marked)
+    assert "REVOKED" in text and "no longer certifies completion" in text
+    assert "Zoë Nguyễn-O'Brien" in text  # the record under the mark is still readable
+    assert PdfReader(io.BytesIO(marked)).metadata.title.startswith("REVOKED: ")
+    assert "REVOKED" not in pdf_text(full_pdf)
+    assert render_pdf(FULL, None, notice) == marked  # still byte-reproducible

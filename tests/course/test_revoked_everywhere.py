@@ -1,0 +1,134 @@
+"""A revoked (or replaced) certificate reads as such everywhere its holder or a board looks:
+the PDF, the HTML page, the credential download, the transcript and the verify page."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+from course import issuing
+from course.extensions import db
+from course.models import Role, User
+from tests.course.certificate_kit import certificate, earn_certificate, quick
+from tests.course.factories import make_user, sign_in
+
+REASON = "Completed by another person"
+
+
+@pytest.fixture
+def issued(app: Flask, client: FlaskClient, package_copy: Path) -> str:
+    return earn_certificate(app, client, quick(package_copy), full_name="Ada Lovelace")
+
+
+def _revoke(app: Flask, code: str) -> None:
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    response = admin.post(f"/admin/certificates/{code}/revoke", data={"reason": REASON})
+    assert response.status_code == 302
+
+
+def _pdf_text(data: bytes) -> tuple[str, str]:
+    """The PDF's page text and its title."""
+    reader = PdfReader(io.BytesIO(data))
+    return "".join(page.extract_text() for page in reader.pages), reader.metadata.title
+
+
+def test_a_valid_certificate_pdf_and_credential_are_unmarked(client, issued):
+    text, title = _pdf_text(client.get(f"/me/certificates/{issued}.pdf").data)
+    assert "Ada Lovelace" in text and "REVOKED" not in text and "REVOKED" not in title
+    assert client.get(f"/me/certificates/{issued}.json").status_code == 200
+    page = client.get(f"/me/certificates/{issued}").get_data(as_text=True)
+    assert "Download signed credential" in page and "REVOKED" not in page
+
+
+def test_the_pdf_of_a_revoked_certificate_says_revoked_across_it(app, client, issued):
+    before = client.get(f"/me/certificates/{issued}.pdf").data
+    _revoke(app, issued)
+    response = client.get(f"/me/certificates/{issued}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text, title = _pdf_text(response.data)
+    assert "REVOKED" in text and "no longer certifies completion" in text
+    assert title.startswith("REVOKED: ")
+    assert "Ada Lovelace" in text  # still the record it was, now marked
+    with app.app_context():
+        stored = certificate(issued)
+        date = issuing.date_label(stored.revoked_at)
+        verify_url = stored.snapshot["verify_url"]
+        # the records keep the file as issued: its bytes still match the stored hash
+        assert issuing.pdf_of(stored) == before
+    flowing = " ".join(text.split())
+    assert f"revoked on {date} and no longer certifies" in flowing
+    assert f"Check its status at {verify_url}." in flowing
+
+
+def test_the_html_page_says_revoked_and_offers_no_credential(app, client, issued):
+    _revoke(app, issued)
+    response = client.get(f"/me/certificates/{issued}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<title>Revoked: Certificate" in page
+    # inside the certificate itself, so a printout says it too (the alert above is no-print)
+    article = page[page.index('<article class="certificate"') :]
+    assert '<p class="cert-void"><strong>REVOKED.</strong> This certificate was revoked' in article
+    assert "Download signed credential" not in page
+    assert "Download PDF (marked revoked)" in page
+
+
+def test_the_credential_download_is_refused_with_a_page_that_says_why(app, client, issued):
+    _revoke(app, issued)
+    response = client.get(f"/me/certificates/{issued}.json")
+    assert response.status_code == 410 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Revoked: This certificate was revoked on" in page
+    assert "signed credential is no longer offered" in page
+    assert "application/ld+json" not in response.headers.get("Content-Type", "")
+
+
+def test_the_transcript_and_the_verify_page_say_revoked(app, client, issued):
+    _revoke(app, issued)
+    transcript = client.get("/me").get_data(as_text=True)
+    assert '<span class="usa-tag">Revoked</span>' in transcript
+    public = app.test_client().get(f"/verify/{issued}")
+    page = public.get_data(as_text=True)
+    assert public.status_code == 200
+    assert "<title>Revoked: Certificate verification" in page
+    assert "<strong>Revoked.</strong> This certificate was revoked on" in page
+    assert "no longer certifies completion" in page
+    assert "<dt>Status</dt><dd>Revoked" in page
+    assert "Valid certificate" not in page
+    assert REASON not in page  # why it was revoked is the provider's business, not the public's
+
+
+def test_a_replaced_certificate_is_marked_replaced_and_points_to_the_new_one(
+    app, client, issued
+):
+    with app.app_context():
+        learner = db.session.get(User, certificate(issued).user_id)
+        learner.full_name = "Ada King Lovelace"
+        db.session.commit()
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    response = admin.post(
+        f"/admin/certificates/{issued}/reissue", data={"reissue-reason": "Name corrected"}
+    )
+    new_code = response.location.rsplit("/", 1)[1]
+    text, title = _pdf_text(client.get(f"/me/certificates/{issued}.pdf").data)
+    assert "REPLACED" in text and title.startswith("REPLACED: ")
+    assert client.get(f"/me/certificates/{issued}.json").status_code == 410
+    fresh = client.get(f"/me/certificates/{new_code}.json")
+    assert fresh.status_code == 200 and json.loads(fresh.data)["type"]
+    new_text, _ = _pdf_text(client.get(f"/me/certificates/{new_code}.pdf").data)
+    assert "REPLACED" not in new_text and "Ada King Lovelace" in new_text
+
+
+def test_someone_else_cannot_fetch_a_revoked_certificate(app, issued):
+    _revoke(app, issued)
+    with app.app_context():
+        other = sign_in(app.test_client(), make_user())
+    for suffix in ("", ".pdf", ".json"):
+        assert other.get(f"/me/certificates/{issued}{suffix}").status_code == 404
