@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -93,6 +93,8 @@ class CourseContent:
     content_hash: str
     manifest: MappingProxyType[str, Any]
     lessons: tuple[LessonView, ...]
+    #: HTML rendered once for this version (see ``course.learn.fragments``).
+    fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def lesson(self, slug: str) -> LessonView | None:
         """Return the live lesson with this slug, if there is one."""

@@ -316,9 +316,16 @@ def in_learner_order(enrolment: Enrolment, check: CheckView) -> CheckView:
     """
     if check.type == "true_false":
         return check
-    order = shuffled_choices([c.key for c in check.choices], enrolment.choice_seed, check.key)
     by_key = {c.key: c for c in check.choices}
-    return replace(check, choices=tuple(by_key[key] for key in order))
+    return replace(check, choices=tuple(by_key[key] for key in choice_order(enrolment, check)))
+
+
+def choice_order(enrolment: Enrolment, check: CheckView) -> list[str]:
+    """Return the check's choice keys in this learner's order (see ``in_learner_order``)."""
+    keys = [c.key for c in check.choices]
+    if check.type == "true_false":
+        return keys
+    return shuffled_choices(keys, enrolment.choice_seed, check.key)
 
 
 def chosen_keys(enrolment: Enrolment, check: CheckView, positions: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
 from course.learn.home import my_learning
+from course.learn.lesson_page import lesson_context
 from course.learn.transcript import certificates_of, transcript_rows
 
 
@@ -102,36 +103,16 @@ def lesson(slug: str, lesson_slug: str):
         # Reading goes on while the database is busy; the next visit credits the time.
         with suppress(DatabaseBusy), write_transaction(brief_wait=True):
             progress = learn.touch_progress(enrolment, lesson)
-    context = _lesson_context(content, lesson, enrolment, states)
+    context = lesson_context(content, lesson, enrolment, states)
     return render_template("learn/lesson.html", **context, lesson_progress=progress)
-
-
-def _lesson_context(content, lesson, enrolment, states) -> dict:
-    responses = learn.latest_responses(enrolment, lesson)
-    live = [state.lesson for state in states]
-    index = next(i for i, item in enumerate(live) if item.id == lesson.id)
-    return {
-        "course": content,
-        "manifest": content.manifest,
-        "lesson": lesson,
-        "checks": [learn.in_learner_order(enrolment, check) for check in lesson.checks],
-        "responses": responses,
-        "feedback": learn.feedback_for(lesson, responses),
-        "outline": states,
-        "progress": course_progress(content, enrolment, states),
-        "previous": live[index - 1] if index > 0 else None,
-        "next": live[index + 1] if index + 1 < len(live) else None,
-        "others_unfinished": any(not s.completed for s in states if s.lesson.id != lesson.id),
-        "new_key": new_submission_key,
-    }
 
 
 def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
     """Render a lesson page, with what a refused answer or finish needs shown beside it."""
     states = learn.outline(content, enrolment)
-    context = _lesson_context(content, lesson, enrolment, states)
+    context = lesson_context(content, lesson, enrolment, states, **extra)
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
-    page = render_template("learn/lesson.html", **context, lesson_progress=progress, **extra)
+    page = render_template("learn/lesson.html", **context, lesson_progress=progress)
     return page, status
 
 

@@ -1,0 +1,122 @@
+"""The lesson page's fixed HTML, rendered once per course version and filled in per request.
+
+A knowledge check's form is the same for every learner but for a few things: the order
+of its choices (each learner's own), which are ticked, the feedback on the last answer,
+the CSRF token and the submission key. Rendering the whole form with Jinja on every page
+view was most of the page's template time, so its parts are rendered once, by the same
+macros the full form uses (``learn/_check.html``), with markers where those values go,
+and kept in the course version's snapshot. A page view fills the markers in.
+
+The support panel depends on the version's manifest alone and is kept the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import get_template_attribute, render_template
+from markupsafe import Markup
+
+from course.learn.content import CheckView, CourseContent, LessonView
+
+# Characters no rendered text or URL holds, and that HTML escaping leaves alone.
+_CSRF, _KEY, _POSITION, _FEEDBACK = "\x00csrf\x00", "\x00key\x00", "\x00pos\x00", "\x00fb\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckParts:
+    """One check's form, in pieces: head, a row per choice (plain and ticked), tails."""
+
+    head: str
+    choices_open: str
+    choices_close: str
+    rows: dict[str, tuple[str, str]]
+    unanswered_tail: str
+    answered_tail: str
+
+
+def _memo(content: CourseContent, key: Any, make: Callable[[], Any]) -> Any:
+    # Two requests may render a part at once; either result is the same, one is kept.
+    found = content.fragments.get(key)
+    if found is None:
+        found = content.fragments.setdefault(key, make())
+    return found
+
+
+def support_html(content: CourseContent) -> Markup:
+    """The course's support panel (hotlines and contacts), as every course page shows it."""
+    def make() -> Markup:
+        return Markup(render_template("_support.html", manifest=content.manifest))
+
+    return _memo(content, "support", make)
+
+
+def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number: int) -> CheckParts:
+    def make() -> CheckParts:
+        head = get_template_attribute("learn/_check.html", "check_head")
+        tail = get_template_attribute("learn/_check.html", "check_tail")
+        inputs = get_template_attribute("learn/_choices.html", "choice_inputs")
+        row = get_template_attribute("learn/_choices.html", "choice_row")
+        choices_open, rest = str(inputs(check, [], "choice", check.key, [])).rsplit("</div>", 1)
+        return CheckParts(
+            head=str(head(check, number, content.slug, lesson.slug, _CSRF, _KEY)),
+            choices_open=choices_open,
+            choices_close="</div>" + rest,
+            rows={
+                c.key: (
+                    str(row(check, c, _POSITION, "choice", check.key, False)),
+                    str(row(check, c, _POSITION, "choice", check.key, True)),
+                )
+                for c in check.choices
+            },
+            unanswered_tail=str(tail(check, None, None)),
+            answered_tail=str(tail(check, True, None, Markup(_FEEDBACK))),
+        )
+
+    return _memo(content, ("check", lesson.id, check.id, number), make)
+
+
+def feedback_html(content: CourseContent, check: CheckView, selected: Sequence[str]) -> Markup:
+    """The feedback shown under a check for an answer (the same for everyone who gave it)."""
+    chosen = tuple(sorted(set(selected)))
+    return _memo(
+        content,
+        ("feedback", check.id, chosen),
+        lambda: Markup(
+            render_template("learn/_feedback.html", question=check, result=check.grade(chosen))
+        ),
+    )
+
+
+def check_html(
+    content: CourseContent,
+    lesson: LessonView,
+    check: CheckView,
+    number: int,
+    order: Sequence[str],
+    *,
+    csrf: str,
+    submission_key: str,
+    selected: Collection[str] | None,
+) -> Markup:
+    """One check's form for a learner: choices in ``order``, ``selected`` ticked (None when
+    never answered) and the feedback on that answer; no error shown (the full macro does)."""
+    parts = _parts(content, lesson, check, number)
+    chosen = selected or ()
+    rows = "\n  \n    ".join(
+        parts.rows[key][key in chosen].replace(_POSITION, str(position))
+        for position, key in enumerate(order, 1)
+    )
+    if selected is None:
+        tail = parts.unanswered_tail
+    else:
+        try:
+            feedback = str(feedback_html(content, check, list(selected)))
+        except ValueError:
+            feedback = ""  # the answer predates a change to the question's choices
+        tail = parts.answered_tail.replace(_FEEDBACK, feedback)
+    head = parts.head.replace(_CSRF, csrf).replace(_KEY, submission_key)
+    choices = f"{parts.choices_open}{rows}\n{parts.choices_close}"
+    return Markup(f"{head}\n      {choices}\n{tail}")

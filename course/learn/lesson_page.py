@@ -1,0 +1,69 @@
+"""What the lesson page shows: the lesson, its checks filled in for the learner, the outline."""
+
+from __future__ import annotations
+
+from flask_wtf.csrf import generate_csrf
+
+from course.learn import fragments
+from course.learn import services as learn
+from course.learn.assessment import course_progress
+from course.learn.content import CourseContent, LessonView
+from course.learn.forms import new_submission_key
+from course.models import Enrolment
+
+MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
+
+
+def lesson_context(
+    content: CourseContent,
+    lesson: LessonView,
+    enrolment: Enrolment,
+    states: list[learn.LessonState],
+    check_errors: dict[str, str] | None = None,
+    missing: list | None = None,
+) -> dict:
+    """Return the lesson template's variables.
+
+    A check without an error comes from its pre-rendered parts (``fragments``); one that
+    shows an error (a refused answer, or unanswered at "complete") is rendered in full.
+    """
+    check_errors = check_errors or {}
+    missing_keys = {check.key for check in missing or ()}
+    responses = learn.latest_responses(enrolment, lesson)
+    csrf = generate_csrf()
+    forms, full = [], {}
+    for number, check in enumerate(lesson.checks, 1):
+        if check.key in check_errors or check.key in missing_keys:
+            forms.append(None)
+            full[check.key] = learn.in_learner_order(enrolment, check)
+            continue
+        response = responses.get(check.id)
+        forms.append(
+            fragments.check_html(
+                content, lesson, check, number, learn.choice_order(enrolment, check),
+                csrf=csrf, submission_key=new_submission_key(),
+                selected=response.selected if response is not None else None,
+            )
+        )
+    live = [state.lesson for state in states]
+    index = next(i for i, item in enumerate(live) if item.id == lesson.id)
+    return {
+        "course": content,
+        "manifest": content.manifest,
+        "lesson": lesson,
+        "checks": lesson.checks,
+        "check_forms": forms,
+        "full_checks": full,
+        "responses": responses,
+        "feedback": learn.feedback_for(lesson, responses) if full else {},
+        "check_errors": check_errors,
+        "missing": missing,
+        "missing_message": MISSING_MESSAGE,
+        "outline": states,
+        "progress": course_progress(content, enrolment, states),
+        "previous": live[index - 1] if index > 0 else None,
+        "next": live[index + 1] if index + 1 < len(live) else None,
+        "others_unfinished": any(not s.completed for s in states if s.lesson.id != lesson.id),
+        "new_key": new_submission_key,
+        "support_html": fragments.support_html(content),
+    }
