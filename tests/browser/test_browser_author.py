@@ -144,3 +144,32 @@ def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser,
         expect(page.locator("article.lesson")).not_to_contain_text(OLD)
     finally:
         context.close()
+
+
+def test_the_preview_stands_beside_the_text_on_a_wide_screen_and_below_it_on_a_narrow_one(
+    browser, live_server
+):
+    server = live_server
+    email = _account(server, Role.AUTHOR, "author")
+    lesson = f"{server.url}/author/courses/{server.slug}/lessons/push-pull"
+    boxes = {}
+    for width in (1440, 800):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            _sign_in(page, server, email)
+            page.goto(lesson)
+            text = page.get_by_label("Lesson text (Markdown)")
+            preview = page.locator("section.preview")
+            expect(preview).to_contain_text("Push and pull factors")
+            boxes[width] = (text.bounding_box(), preview.bounding_box())
+        finally:
+            context.close()
+    text, preview = boxes[1440]
+    # side by side: the preview starts right of the text, level with it
+    assert preview["x"] >= text["x"] + text["width"], boxes
+    assert preview["y"] < text["y"] + text["height"], boxes
+    text, preview = boxes[800]
+    # stacked: the preview comes under the whole form, full width
+    assert preview["y"] >= text["y"] + text["height"], boxes
+    assert preview["x"] < text["x"] + text["width"] / 2, boxes
