@@ -1,0 +1,171 @@
+"""No answer is lost, in chromium: nine post-test answers survive an idle sign-out, and
+before the sign-out the page offers to stay signed in (WCAG 2.2.1), keyboard alone.
+
+Time passes on the server by ageing the session cookie's record of the last activity,
+signed with the app's key as the app would; in the page, Playwright's clock moves on.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from browser_kit import PASSWORD, answer_keys, assert_accessible, focused, label_of, new_learner
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+
+from course.auth.sessions import SEEN_AT
+from course.db import utcnow
+from course.extensions import db
+from course.learn.services import enrol
+from course.models import Course, Enrolment, LessonProgress, PostTestAttempt
+from course.users import create_user, find_user_by_email
+
+
+def _learner_at_the_post_test(server) -> str:
+    """A new account with every lesson of the test course complete; returns its e-mail."""
+    name, email = new_learner()
+    with server.app.app_context():
+        create_user(email=email, password=PASSWORD, full_name=name)
+        db.session.commit()
+        course = db.session.scalar(select(Course).where(Course.slug == server.slug))
+        enrolment = enrol(find_user_by_email(email), course)
+        now = utcnow()
+        for lesson in course.live_lessons:
+            db.session.add(
+                LessonProgress(enrolment=enrolment, lesson_id=lesson.id, started_at=now,
+                               last_seen_at=now, reached_end_at=now, completed_at=now)
+            )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    return email
+
+
+def _sign_in(page: Page, email: str) -> None:
+    """The sign-in form, without "keep me signed in": the idle limit applies."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _idle_for(context: BrowserContext, server, seconds: int) -> None:
+    """Make the server see no activity from this browser for ``seconds``."""
+    name = server.app.config["SESSION_COOKIE_NAME"]
+    cookie = next(c for c in context.cookies(server.url) if c["name"] == name)
+    serializer = server.app.session_interface.get_signing_serializer(server.app)
+    data = serializer.loads(cookie["value"])
+    data[SEEN_AT] = int(time.time()) - seconds
+    context.add_cookies([{**cookie, "value": serializer.dumps(data)}])
+
+
+def _answer(page: Page, fieldset_id: str, wanted: tuple[str, ...]) -> None:
+    for box in page.locator(f"[id='{fieldset_id}'] input").all():
+        if box.get_attribute("type") == "checkbox":
+            box.set_checked(label_of(box) in wanted)
+        elif label_of(box) in wanted:
+            box.check()
+
+
+def _chosen(page: Page, fieldset_id: str) -> set[str]:
+    return {label_of(box) for box in page.locator(f"[id='{fieldset_id}'] input:checked").all()}
+
+
+def _saved_answers(server, email: str) -> int:
+    """How many answers the server keeps for the learner's open attempt."""
+    with server.app.app_context():
+        user = find_user_by_email(email)
+        attempt = db.session.scalar(
+            select(PostTestAttempt)
+            .join(Enrolment)
+            .where(Enrolment.user_id == user.id, PostTestAttempt.submitted_at.is_(None))
+        )
+        count = len(attempt.draft or {}) if attempt else 0
+        db.session.remove()
+    return count
+
+
+def _until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) -> None:
+    server = live_server
+    keys = answer_keys(server)
+    email = _learner_at_the_post_test(server)
+    context = browser.new_context(java_script_enabled=js)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/auth/login")
+        _sign_in(page, email)
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
+        ids = page.locator("form.post-test fieldset.question").evaluate_all(
+            "f => f.map(e => e.id)"
+        )
+        assert len(ids) == 10
+        for fieldset_id in ids[:9]:
+            _answer(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
+        if js:  # saved as chosen, each answer in turn
+            expect(page.locator("[data-save-status]")).to_have_text("Your answers are saved.")
+            assert _until(lambda: _saved_answers(server, email) == 9)
+        else:  # nothing is sent until a button is pressed
+            assert _saved_answers(server, email) == 0
+
+        _idle_for(context, server, 2 * 3600)  # the learner stepped away
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        expect(page.locator(".flashes")).to_contain_text("the answers you sent are saved")
+        _sign_in(page, email)
+
+        # Back on the post-test: the same attempt, the nine answers as they were.
+        expect(page).to_have_url(f"{server.url}/courses/{server.slug}/post-test")
+        for fieldset_id in ids[:9]:
+            assert _chosen(page, fieldset_id) == set(keys[fieldset_id.removeprefix("q-")].right)
+        assert _chosen(page, ids[9]) == set()
+        _answer(page, ids[9], keys[ids[9].removeprefix("q-")].right)
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
+        result = page.locator(".result[role=status]")
+        expect(result).to_contain_text("You answered 10 of 10 correctly (100%)")
+        expect(result).to_contain_text("You passed.")
+    finally:
+        context.close()
+
+
+def test_before_the_idle_sign_out_the_learner_can_stay_signed_in(browser, live_server) -> None:
+    server = live_server
+    email = _learner_at_the_post_test(server)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.clock.install()
+        page.goto(f"{server.url}/auth/login")
+        _sign_in(page, email)
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        expect(dialog).to_be_hidden()
+
+        _idle_for(context, server, 58 * 60)  # 58 minutes without a request...
+        page.clock.fast_forward("58:00")  # ...and the page's timers agree
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
+        assert focused(page)["text"] == "Stay signed in"  # focus moved into the dialog
+        assert_accessible(page, "idle sign-out warning")
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_hidden()
+
+        # The server counted that as activity: an hour's allowance again.
+        name = server.app.config["SESSION_COOKIE_NAME"]
+        cookie = next(c for c in context.cookies(server.url) if c["name"] == name)
+        serializer = server.app.session_interface.get_signing_serializer(server.app)
+        assert serializer.loads(cookie["value"])[SEEN_AT] >= int(time.time()) - 10
+        page.reload()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
+    finally:
+        context.close()
