@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from course import issuing
 from course.audit import record_event
@@ -27,6 +27,7 @@ from course.models import (
     EvaluationAnswer,
     EvaluationItem,
     EvaluationResponse,
+    PostTestAttempt,
     Role,
     User,
 )
@@ -112,6 +113,23 @@ def _clear_comments(user: User) -> int:
     return cleared
 
 
+def _clear_saved_answers(user: User) -> None:
+    """Drop answers saved but never submitted: they are no credit record, and may be text."""
+    enrolment_ids = select(Enrolment.id).where(Enrolment.user_id == user.id)
+    db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .values(evaluation_draft=None, evaluation_draft_saved_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(PostTestAttempt)
+        .where(PostTestAttempt.enrolment_id.in_(enrolment_ids))
+        .values(draft=None, draft_saved_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def pseudonymise(user: User) -> None:
     """Replace what identifies the person on the account row and in stored statements."""
     old_email = user.email
@@ -150,6 +168,7 @@ def delete_account(
         confirm_password(password, ip_address=ip_address, field="password")
     issued = _issue_missing_certificates(user)
     comments = _clear_comments(user)
+    _clear_saved_answers(user)
     preview = deletion_preview(user)
     enrolments = len(preview.completed_courses) + len(preview.unfinished_courses)
     pseudonymise(user)

@@ -108,6 +108,7 @@ def _attempts(enrolment: Enrolment) -> list[dict[str, Any]]:
             "correct": attempt.correct_count,
             "score_percent": attempt.score_percent,
             "passed": attempt.passed,
+            "saved_answers": attempt.draft,  # chosen, not yet submitted
             "answers": [
                 {
                     "question": _question(answer.question),
@@ -215,6 +216,8 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "knowledge_check_answers": _check_answers(e),
                 "post_test_attempts": _attempts(e),
                 "evaluation": _evaluation(e),
+                # Saved while answering, not yet submitted (gone once they are).
+                "evaluation_saved_answers": e.evaluation_draft,
                 "certificates": _certificates(e),
             }
             for e in enrolments

@@ -334,3 +334,22 @@ def test_no_idle_warning_for_keep_me_signed_in_or_signed_out(app, client, learne
     assert 'id="session-warning"' not in client.get("/me").get_data(as_text=True)
     anonymous = app.test_client()
     assert 'id="session-warning"' not in anonymous.get("/").get_data(as_text=True)
+
+
+def test_saved_answers_are_in_the_download_and_go_with_the_account(app, client, learner):
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        client.post(POST_TEST, data=with_token(client, POST_TEST, answers_for(attempt, right=10)))
+        items = evaluation_form(db.session.scalar(select(Course)))
+        comment = next(k for k, v in items.items() if v == "Helpful, thank you.")
+        typed = {comment: "My supervisor, Jo Park, said I should take this course."}
+        client.post(f"{EVALUATION}/save", data=with_token(client, EVALUATION, typed))
+        download = client.get("/auth/profile/my-data.json").get_json()
+        (enrolment,) = download["enrolments"]
+        assert list(enrolment["evaluation_saved_answers"].values()) == [typed[comment]]
+
+        deleted = client.post("/auth/delete", data=with_token(
+            client, "/auth/delete", {"password": PASSWORD, "understood": "y"}))
+        assert deleted.status_code == 302
+        db.session.expire_all()
+        assert db.session.scalar(select(Enrolment)).evaluation_draft is None
