@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
@@ -63,9 +64,9 @@ _PREVIOUS_PAGE = (
 
 
 def needs_touch(
-    enrolment: Enrolment,
+    enrolment: Any,
     lesson_id: int,
-    progress: LessonProgress | None,
+    progress: Any,
     now: datetime | None = None,
 ) -> bool:
     """Return True when a lesson page view should be written for active time."""
@@ -75,13 +76,13 @@ def needs_touch(
     return (now - progress.last_seen_at).total_seconds() >= TOUCH_INTERVAL_SECONDS
 
 
-def credit_page(enrolment: Enrolment, lesson, now: datetime | None = None) -> LessonProgress:
+def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> LessonProgress:
     """Record a request on ``lesson`` (view, answer, completion); return its progress row.
 
     ``lesson`` is anything with ``id`` and ``word_count`` (a lesson or its snapshot).
     """
     now = now or utcnow()
-    _lock(enrolment)
+    enrolment = _lock(enrolment)
     insert_ignoring_duplicates(
         LessonProgress,
         {
@@ -119,11 +120,11 @@ def _credit_previous_page(row: LessonProgress, words: int, gap: float) -> None:
 
 
 def credit_heartbeat(
-    enrolment: Enrolment, lesson, now: datetime | None = None
+    enrolment: Any, lesson, now: datetime | None = None
 ) -> LessonProgress | None:
     """Credit a heartbeat from the page of ``lesson``; None when the page was never opened."""
     now = now or utcnow()
-    _lock(enrolment)
+    enrolment = _lock(enrolment)
     row = _row(enrolment.id, lesson.id)
     if row is None:
         return None  # a beat for a page this learner never loaded: nothing was read
@@ -139,10 +140,13 @@ def _heartbeat_allowance() -> float:
     return int(current_app.config["HEARTBEAT_SECONDS"]) * HEARTBEAT_GRACE
 
 
-def _lock(enrolment: Enrolment) -> None:
-    # Fresh values, and on PostgreSQL a row lock: two requests of one learner (two tabs)
-    # credit one after the other, each after the other's mark. SQLite has one writer.
-    db.session.refresh(enrolment, with_for_update=True)
+def _lock(enrolment: Any) -> Enrolment:
+    """Return the ORM enrolment with fresh values, and on PostgreSQL a row lock: two
+    requests of one learner (two tabs) credit one after the other, each after the other's
+    mark. SQLite has one writer. ``enrolment`` may be the read-only one (``reads``)."""
+    return db.session.get_one(
+        Enrolment, enrolment.id, with_for_update=True, populate_existing=True
+    )
 
 
 def _gap(enrolment: Enrolment, now: datetime) -> float:

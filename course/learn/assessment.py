@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, exists, func, select
 from course.extensions import db
 from course.learn.activetime import minimum_minutes_of, minutes_to_go
 from course.learn.content import CourseContent, content_of
+from course.learn.reads import LearnerEnrolment
 from course.learn.services import LessonState, outline
 from course.models import (
     AttemptAnswer,
@@ -92,14 +93,26 @@ class Progress:
 
 
 def course_progress(
-    course: Course | CourseContent, enrolment: Enrolment, states: list[LessonState] | None = None
+    course: Course | CourseContent,
+    enrolment: Enrolment | LearnerEnrolment,
+    states: list[LessonState] | None = None,
+    *,
+    read_again: bool = False,
 ) -> Progress:
-    """Return the learner's progress through lessons, post-test and evaluation."""
+    """Return the learner's progress through lessons, post-test and evaluation.
+
+    A read-only enrolment (``reads``) carries the figures as its request first read them;
+    ``read_again`` reads them anew, for a request that has written since.
+    """
     if states is None:
         states = outline(content_of(course) if isinstance(course, Course) else course, enrolment)
-    seconds, passed_id, evaluated = db.session.execute(
-        _PROGRESS_FIGURES, {"enrolment_id": enrolment.id}
-    ).one()
+    if isinstance(enrolment, LearnerEnrolment) and not read_again:
+        seconds = enrolment.active_seconds
+        passed_id, evaluated = enrolment.passed_attempt_id, enrolment.evaluated
+    else:
+        seconds, passed_id, evaluated = db.session.execute(
+            _PROGRESS_FIGURES, {"enrolment_id": enrolment.id}
+        ).one()
     return Progress(
         lessons_done=sum(s.completed for s in states),
         lessons_total=len(states),

@@ -23,6 +23,7 @@ import lessons
 from course.extensions import db
 from course.learn.enhance import for_display
 from course.learn.grading import as_spec
+from course.learn.reads import PublishedCourse
 from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
 
 #: Versions kept per process; a server holds a few courses, each a few hundred KB.
@@ -141,7 +142,7 @@ def published_course(slug: str) -> tuple[Course, CourseContent] | None:
     return course, content_of(course, content_hash)
 
 
-def content_of(course: Course, content_hash: str | None = None) -> CourseContent:
+def content_of(course: Course | PublishedCourse, content_hash: str | None = None) -> CourseContent:
     """Return the snapshot of the course's current version, loading it once."""
     if course.current_version_id is None:
         raise LookupError(f"course {course.slug!r} has no published version")
@@ -157,7 +158,7 @@ def content_of(course: Course, content_hash: str | None = None) -> CourseContent
     return content
 
 
-def _load(course: Course, version: CourseVersion) -> CourseContent:
+def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseContent:
     live_lessons = db.session.scalars(
         select(Lesson)
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))

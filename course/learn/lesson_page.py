@@ -9,7 +9,7 @@ from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.content import CourseContent, LessonView
 from course.learn.forms import new_submission_key
-from course.models import Enrolment
+from course.learn.reads import LearnerEnrolment
 
 MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
 
@@ -17,12 +17,14 @@ MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
 def lesson_context(
     content: CourseContent,
     lesson: LessonView,
-    enrolment: Enrolment,
+    enrolment: LearnerEnrolment,
     states: list[learn.LessonState],
     check_errors: dict[str, str] | None = None,
     missing: list | None = None,
+    *,
+    written: bool = False,
 ) -> dict:
-    """Return the lesson template's variables.
+    """Return the lesson template's variables (``written``: the request wrote progress).
 
     A check without an error comes from its pre-rendered parts (``fragments``); one that
     shows an error (a refused answer, or unanswered at "complete") is rendered in full.
@@ -60,7 +62,7 @@ def lesson_context(
         "missing": missing,
         "missing_message": MISSING_MESSAGE,
         "outline": states,
-        "progress": course_progress(content, enrolment, states),
+        "progress": course_progress(content, enrolment, states, read_again=written),
         "previous": live[index - 1] if index > 0 else None,
         "next": live[index + 1] if index + 1 < len(live) else None,
         "others_unfinished": any(not s.completed for s in states if s.lesson.id != lesson.id),

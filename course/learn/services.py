@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from flask import abort
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import bindparam, select
 
 import lessons
 from course import outbox
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
-from course.learn import activetime
+from course.learn import activetime, reads
 from course.learn.content import (
-    OPEN_COURSE,
     CheckView,
     CourseContent,
     LessonView,
     content_of,
     published_course,
 )
+from course.learn.reads import LearnerEnrolment
 from course.models import CheckResponse, Course, Enrolment, LessonProgress, User
 from lessons.draw import keys_at, shuffled_choices
 
@@ -30,25 +31,12 @@ from lessons.draw import keys_at, shuffled_choices
 _ENROLMENT = select(Enrolment).where(
     Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id")
 )
-# A learner's lesson request: the open course, its version's hash and the enrolment, at once.
-_ENROLLED_COURSE = OPEN_COURSE.add_columns(Enrolment).outerjoin(
-    Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"))
-)
-_PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.enrolment_id == bindparam("id"))
+#: The ORM enrolment, or the read-only one lesson requests read (``reads``).
+AnyEnrolment = Enrolment | LearnerEnrolment
+
 _PROGRESS_ROW = select(LessonProgress).where(
     LessonProgress.enrolment_id == bindparam("enrolment_id"),
     LessonProgress.lesson_id == bindparam("lesson_id"),
-)
-# Every try is kept, so fetch only the newest per question, not the whole history.
-_LATEST_RESPONSES = select(CheckResponse).where(
-    CheckResponse.id.in_(
-        select(func.max(CheckResponse.id))
-        .where(
-            CheckResponse.enrolment_id == bindparam("enrolment_id"),
-            CheckResponse.question_id.in_(bindparam("question_ids", expanding=True)),
-        )
-        .group_by(CheckResponse.question_id)
-    )
 )
 
 
@@ -78,7 +66,8 @@ class LessonState:
     completed: bool
     locked: bool
     active_seconds: int
-    progress: LessonProgress | None = None
+    #: The ``lesson_progress`` row, read-only (a Core row, or the ORM one just written).
+    progress: Any = None
 
 
 @dataclass(frozen=True)
@@ -121,16 +110,16 @@ def get_course_or_404(slug: str) -> Course:
 
 def get_enrolled_lesson_or_404(
     user: User, slug: str, lesson_slug: str
-) -> tuple[CourseContent, LessonView, Enrolment]:
-    """Return the course content, a live lesson of it and the learner's enrolment.
+) -> tuple[CourseContent, LessonView, LearnerEnrolment]:
+    """Return the course content, a live lesson of it and the learner's enrolment (read-only).
 
     :raise 404: when there is no such open course or live lesson.
     :raise NotEnrolled: when the learner has not enrolled in the course.
     """
-    row = db.session.execute(_ENROLLED_COURSE, {"slug": slug, "user_id": user.id}).first()
-    if row is None:
+    found = reads.enrolled_course(user.id, slug)
+    if found is None:
         abort(404)
-    course, content_hash, enrolment = row
+    course, content_hash, enrolment = found
     content = content_of(course, content_hash)
     lesson = get_lesson_or_404(content, lesson_slug)
     if enrolment is None:
@@ -140,7 +129,7 @@ def get_enrolled_lesson_or_404(
 
 def get_open_lesson_or_404(
     user: User, slug: str, lesson_slug: str
-) -> tuple[CourseContent, LessonView, Enrolment, list[LessonState]]:
+) -> tuple[CourseContent, LessonView, LearnerEnrolment, list[LessonState]]:
     """Return what ``get_enrolled_lesson_or_404`` does, plus the outline, for an open lesson.
 
     Every request on a lesson (page, answer, completion, heartbeat) goes through here, so
@@ -196,13 +185,14 @@ def enrol(user: User, course: Course | CourseContent) -> Enrolment:
     return enrolment
 
 
-def progress_by_lesson(enrolment: Enrolment) -> dict[int, LessonProgress]:
-    """Return the learner's progress rows keyed by lesson id."""
-    rows = db.session.scalars(_PROGRESS_ROWS, {"id": enrolment.id})
-    return {row.lesson_id: row for row in rows}
+def progress_by_lesson(enrolment: AnyEnrolment) -> dict[int, Any]:
+    """Return the learner's progress rows (read-only) keyed by lesson id."""
+    return {row.lesson_id: row for row in reads.progress_rows(enrolment.id)}
 
 
-def outline(content: CourseContent, enrolment: Enrolment | None) -> list[LessonState]:
+def outline(
+    content: CourseContent, enrolment: AnyEnrolment | None
+) -> list[LessonState]:
     """Return the course's live lessons with the learner's state for each."""
     progress = progress_by_lesson(enrolment) if enrolment else {}
     sequential = bool(content.manifest.get("sequential"))
@@ -225,7 +215,7 @@ def outline(content: CourseContent, enrolment: Enrolment | None) -> list[LessonS
 
 
 def resume_target(
-    content: CourseContent, enrolment: Enrolment, states: list[LessonState] | None = None
+    content: CourseContent, enrolment: AnyEnrolment, states: list[LessonState] | None = None
 ) -> LessonView | None:
     """Return the first unfinished lesson, or None when every lesson is complete."""
     for state in outline(content, enrolment) if states is None else states:
@@ -235,7 +225,7 @@ def resume_target(
 
 
 def next_after(
-    content: CourseContent, enrolment: Enrolment, lesson: LessonView
+    content: CourseContent, enrolment: AnyEnrolment, lesson: LessonView
 ) -> LessonView | None:
     """Return where "Complete and continue" leads: the next lesson in order, else the
     first unfinished one, else None (every lesson is done: the post-test is next)."""
@@ -259,37 +249,36 @@ def ensure_unlocked(states: list[LessonState], lesson: LessonView) -> LessonStat
 
 
 def needs_touch(
-    enrolment: Enrolment, lesson: LessonView, progress: LessonProgress | None
+    enrolment: AnyEnrolment, lesson: LessonView, progress: LessonProgress | None
 ) -> bool:
     """Return True when a lesson page view should be written (see ``activetime``)."""
     return activetime.needs_touch(enrolment, lesson.id, progress)
 
 
 def touch_progress(
-    enrolment: Enrolment, lesson: LessonView, now: datetime | None = None
+    enrolment: AnyEnrolment, lesson: LessonView, now: datetime | None = None
 ) -> LessonProgress:
     """Get or create the progress row and credit the reading time before this request."""
     return activetime.credit_page(enrolment, lesson, now)
 
 
-def record_heartbeat(enrolment: Enrolment, lesson: LessonView) -> LessonProgress | None:
+def record_heartbeat(enrolment: AnyEnrolment, lesson: LessonView) -> LessonProgress | None:
     """Credit active time reported by the page's heartbeat (visible and recently used)."""
     return activetime.credit_heartbeat(enrolment, lesson)
 
 
-def _progress_row(enrolment: Enrolment, lesson: LessonView) -> LessonProgress | None:
+def _progress_row(enrolment: AnyEnrolment, lesson: LessonView) -> LessonProgress | None:
     return db.session.scalar(_PROGRESS_ROW, {"enrolment_id": enrolment.id, "lesson_id": lesson.id})
 
 
-def latest_responses(enrolment: Enrolment, lesson: LessonView) -> dict[int, CheckResponse]:
-    """Return the learner's most recent answer to each check of the lesson."""
+def latest_responses(
+    enrolment: AnyEnrolment, lesson: LessonView
+) -> dict[int, Any]:
+    """Return the learner's most recent answer (a read-only row) to each check of the lesson."""
     check_ids = [check.id for check in lesson.checks]
     if not check_ids:
         return {}
-    rows = db.session.scalars(
-        _LATEST_RESPONSES, {"enrolment_id": enrolment.id, "question_ids": check_ids}
-    )
-    return {row.question_id: row for row in rows}
+    return {row.question_id: row for row in reads.latest_responses(enrolment.id, check_ids)}
 
 
 def feedback_for(
@@ -308,7 +297,7 @@ def feedback_for(
     return feedback
 
 
-def in_learner_order(enrolment: Enrolment, check: CheckView) -> CheckView:
+def in_learner_order(enrolment: AnyEnrolment, check: CheckView) -> CheckView:
     """Return the check with its choices in this learner's own order (True/False stays).
 
     The order is the same on every visit (it comes from the enrolment's seed), and a
@@ -320,7 +309,7 @@ def in_learner_order(enrolment: Enrolment, check: CheckView) -> CheckView:
     return replace(check, choices=tuple(by_key[key] for key in choice_order(enrolment, check)))
 
 
-def choice_order(enrolment: Enrolment, check: CheckView) -> list[str]:
+def choice_order(enrolment: AnyEnrolment, check: CheckView) -> list[str]:
     """Return the check's choice keys in this learner's order (see ``in_learner_order``)."""
     keys = [c.key for c in check.choices]
     if check.type == "true_false":
@@ -328,7 +317,7 @@ def choice_order(enrolment: Enrolment, check: CheckView) -> list[str]:
     return shuffled_choices(keys, enrolment.choice_seed, check.key)
 
 
-def chosen_keys(enrolment: Enrolment, check: CheckView, positions: list[str]) -> list[str]:
+def chosen_keys(enrolment: AnyEnrolment, check: CheckView, positions: list[str]) -> list[str]:
     """Map the positions a learner chose on the page to the check's choice keys.
 
     :raise ValueError: for a position the page did not show.
@@ -349,7 +338,7 @@ def get_check_or_404(lesson: LessonView, key: str) -> CheckView:
 
 
 def answer_check(
-    enrolment: Enrolment,
+    enrolment: AnyEnrolment,
     content: CourseContent,
     lesson: LessonView,
     question: CheckView,
@@ -382,13 +371,13 @@ def answer_check(
     return CheckAnswer(question=question, result=result, stored=stored)
 
 
-def unanswered_checks(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]:
+def unanswered_checks(enrolment: AnyEnrolment, lesson: LessonView) -> list[CheckView]:
     """Return the lesson's checks the learner has not answered yet."""
     answered = latest_responses(enrolment, lesson)
     return [check for check in lesson.checks if check.id not in answered]
 
 
-def complete_lesson(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]:
+def complete_lesson(enrolment: AnyEnrolment, lesson: LessonView) -> list[CheckView]:
     """Mark the end of the lesson reached; complete it when every check is answered.
 
     Returns the checks still unanswered (empty when the lesson is now complete).
@@ -401,3 +390,4 @@ def complete_lesson(enrolment: Enrolment, lesson: LessonView) -> list[CheckView]
         row.completed_at = now
         outbox.lesson_completed(enrolment, lesson, row)
     return missing
+

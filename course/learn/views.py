@@ -99,18 +99,19 @@ def lesson(slug: str, lesson_slug: str):
         current_user, slug, lesson_slug
     )
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
-    if learn.needs_touch(enrolment, lesson, progress):
+    written = learn.needs_touch(enrolment, lesson, progress)
+    if written:
         # Reading goes on while the database is busy; the next visit credits the time.
         with suppress(DatabaseBusy), write_transaction(brief_wait=True):
             progress = learn.touch_progress(enrolment, lesson)
-    context = lesson_context(content, lesson, enrolment, states)
+    context = lesson_context(content, lesson, enrolment, states, written=written)
     return render_template("learn/lesson.html", **context, lesson_progress=progress)
 
 
 def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
     """Render a lesson page, with what a refused answer or finish needs shown beside it."""
     states = learn.outline(content, enrolment)
-    context = lesson_context(content, lesson, enrolment, states, **extra)
+    context = lesson_context(content, lesson, enrolment, states, written=True, **extra)
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
     page = render_template("learn/lesson.html", **context, lesson_progress=progress)
     return page, status

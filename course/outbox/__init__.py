@@ -101,21 +101,27 @@ def launched(enrolment: Enrolment) -> None:
     _say("launched", enrolment)
 
 
-def lesson_completed(enrolment: Enrolment, lesson: Any, progress: LessonProgress) -> None:
-    """The learner finished a lesson: experienced it, for its measured active time."""
+def lesson_completed(enrolment: Any, lesson: Any, progress: LessonProgress) -> None:
+    """The learner finished a lesson: experienced it, for its measured active time.
+
+    ``enrolment`` may be the read-only one lesson requests read (``learn.reads``).
+    """
     if not _xapi_on():
         return
+    enrolment = db.session.get_one(Enrolment, enrolment.id)
     course = _course_ref(enrolment)
     _say("experienced", enrolment, xapi.lesson_activity(course, lesson.slug, lesson.title),
          when=progress.completed_at,
          result={"duration": xapi.duration(progress.active_seconds), "completion": True})
 
 
-def check_answered(enrolment: Enrolment, question: Any, selected: Sequence[str],
+def check_answered(enrolment: Any, question: Any, selected: Sequence[str],
                    correct: bool) -> None:
-    """The learner answered a knowledge check (every try is a statement)."""
+    """The learner answered a knowledge check (every try is a statement); ``enrolment``
+    may be the read-only one lesson requests read (``learn.reads``)."""
     if not _xapi_on():
         return
+    enrolment = db.session.get_one(Enrolment, enrolment.id)
     course = _course_ref(enrolment)
     activity = xapi.question_activity(course, question.key, question.prompt_html,
                                       [(c.key, c.text_html) for c in question.choices])

@@ -1,0 +1,155 @@
+"""What every lesson request reads, as prebuilt Core statements returning plain rows.
+
+A lesson page, an answer, a completion and a heartbeat all read the course, the learner's
+enrolment and progress. Through the ORM each of those queries cost about twice what the
+same SELECT costs in Core (identity map, loading, events), so they are Core statements,
+built once, run on the session's connection (its transaction, its lock). Writes still go
+through the ORM objects (``activetime`` loads the enrolment for update).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy.engine import Row
+
+from course.extensions import db
+from course.models import (
+    CheckResponse,
+    Course,
+    CourseVersion,
+    Enrolment,
+    EvaluationResponse,
+    LessonProgress,
+    PostTestAttempt,
+)
+
+_course, _version = Course.__table__, CourseVersion.__table__
+_enrolment, _progress = Enrolment.__table__, LessonProgress.__table__
+_response, _attempt = CheckResponse.__table__, PostTestAttempt.__table__
+_evaluation = EvaluationResponse.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedCourse:
+    """An open course as a learner request needs it: enough to find its content snapshot."""
+
+    id: int
+    slug: str
+    title: str
+    current_version_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerEnrolment:
+    """A learner's enrolment as lesson requests read it, with the progress bar's figures.
+
+    The figures are as of the request's first query; a request that then credits time
+    reads them again (see ``assessment.course_progress``).
+    """
+
+    id: int
+    user_id: int
+    course_id: int
+    completed_at: datetime | None
+    credited_until: datetime | None
+    last_lesson_id: int | None
+    choice_seed: str
+    active_seconds: int
+    passed_attempt_id: int | None
+    evaluated: bool
+
+
+_ENROLMENT_ID = _enrolment.c.id
+_ENROLLED_COURSE = (
+    select(
+        _course.c.id,
+        _course.c.slug,
+        _course.c.title,
+        _course.c.current_version_id,
+        _version.c.content_hash,
+        _enrolment.c.id.label("enrolment_id"),
+        _enrolment.c.completed_at,
+        _enrolment.c.credited_until,
+        _enrolment.c.last_lesson_id,
+        _enrolment.c.choice_seed,
+        select(func.coalesce(func.sum(_progress.c.active_seconds), 0))
+        .where(_progress.c.enrolment_id == _ENROLMENT_ID)
+        .scalar_subquery()
+        .label("active_seconds"),
+        select(_attempt.c.id)
+        .where(_attempt.c.enrolment_id == _ENROLMENT_ID, _attempt.c.passed.is_(True))
+        .order_by(_attempt.c.number)
+        .limit(1)
+        .scalar_subquery()
+        .label("passed_attempt_id"),
+        exists().where(_evaluation.c.enrolment_id == _ENROLMENT_ID).label("evaluated"),
+    )
+    .select_from(
+        _course.join(_version, _version.c.id == _course.c.current_version_id).outerjoin(
+            _enrolment,
+            and_(
+                _enrolment.c.course_id == _course.c.id,
+                _enrolment.c.user_id == bindparam("user_id"),
+            ),
+        )
+    )
+    .where(_course.c.slug == bindparam("slug"), _course.c.archived_at.is_(None))
+)
+_PROGRESS_ROWS = select(_progress).where(_progress.c.enrolment_id == bindparam("enrolment_id"))
+# Every try is kept, so fetch only the newest per question, not the whole history.
+_LATEST_RESPONSES = select(_response).where(
+    _response.c.id.in_(
+        select(func.max(_response.c.id))
+        .where(
+            _response.c.enrolment_id == bindparam("enrolment_id"),
+            _response.c.question_id.in_(bindparam("question_ids", expanding=True)),
+        )
+        .group_by(_response.c.question_id)
+    )
+)
+
+
+def _run(statement: Any, params: dict[str, Any]) -> Any:
+    return db.session.connection().execute(statement, params)
+
+
+def enrolled_course(
+    user_id: int, slug: str
+) -> tuple[PublishedCourse, str, LearnerEnrolment | None] | None:
+    """Return an open course, its version's content hash and the learner's enrolment in
+    it (None when not enrolled), in one query; None when there is no such open course."""
+    row = _run(_ENROLLED_COURSE, {"user_id": user_id, "slug": slug}).first()
+    if row is None:
+        return None
+    course = PublishedCourse(row.id, row.slug, row.title, row.current_version_id)
+    if row.enrolment_id is None:
+        return course, row.content_hash, None
+    enrolment = LearnerEnrolment(
+        id=row.enrolment_id,
+        user_id=user_id,
+        course_id=row.id,
+        completed_at=row.completed_at,
+        credited_until=row.credited_until,
+        last_lesson_id=row.last_lesson_id,
+        choice_seed=row.choice_seed,
+        active_seconds=int(row.active_seconds or 0),
+        passed_attempt_id=row.passed_attempt_id,
+        evaluated=bool(row.evaluated),
+    )
+    return course, row.content_hash, enrolment
+
+
+def progress_rows(enrolment_id: int) -> list[Row[Any]]:
+    """Return the learner's lesson progress rows (read-only rows of ``lesson_progress``)."""
+    return list(_run(_PROGRESS_ROWS, {"enrolment_id": enrolment_id}))
+
+
+def latest_responses(enrolment_id: int, question_ids: list[int]) -> list[Row[Any]]:
+    """Return the learner's newest answer to each of these questions (read-only rows)."""
+    return list(
+        _run(_LATEST_RESPONSES, {"enrolment_id": enrolment_id, "question_ids": question_ids})
+    )
