@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, fresh_login_required, login_fresh
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from course.auth import (  # noqa: F401  (session_views registers its routes)
@@ -144,6 +145,20 @@ def confirm_registration(token: str):
         return _private(page, 400)
     page = render_template("auth/register_confirm.html", form=form, pending=pending, token=token)
     return _private(page)
+
+
+@bp.errorhandler(CSRFError)
+def form_from_before_sign_in(exc: CSRFError):
+    """Send a double-click on "Sign in" or "Create my account" where the first click went.
+
+    Signing in gives the browser a new session and so a new form token; the second click
+    still carries the old one. Anyone else gets the usual page about an expired form.
+    """
+    if current_user.is_authenticated and request.endpoint == "auth.confirm_registration":
+        return redirect(request.path, code=303)
+    if current_user.is_authenticated and request.endpoint == "auth.login":
+        return redirect(url_for("auth.login", next=request.form.get("next")), code=303)
+    return render_template("errors/error.html", error=exc, csrf=True), 400
 
 
 def _created_here(exc: registration.RegistrationLinkError) -> bool:

@@ -321,3 +321,21 @@ def test_posts_without_a_csrf_token_are_refused(make_app: Callable[..., Flask]) 
     assert signed_in(client)
     assert client.post("/auth/logout").status_code == 400  # no token: still signed in
     assert signed_in(client)
+
+
+def test_a_double_click_on_sign_in_lands_where_the_first_click_did(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    make_user(app)
+    client = app.test_client()
+    token = csrf_token_in(text(client.get("/auth/login?next=/me")))
+    first = sign_in(client, csrf_token=token, next="/me")
+    assert first.status_code == 302 and first.location == "/me"
+    # Signing in renewed the session and its form token; the second click has the old one.
+    second = sign_in(client, csrf_token=token, next="/me")
+    assert second.status_code == 303
+    assert client.get(second.location).location == "/me"
+    # A stranger's stale token is still refused with the page that explains it.
+    stranger = sign_in(app.test_client(), csrf_token=token)
+    assert stranger.status_code == 400 and "This form was open for a long time" in text(stranger)

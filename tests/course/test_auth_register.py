@@ -16,7 +16,7 @@ from course.auth.passwords import verify_password
 from course.extensions import db
 from course.models import User
 from course.users import find_user_by_email
-from tests.course.factories import register_by_mail
+from tests.course.factories import csrf_token_in, register_by_mail
 from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
 from tests.smtp_sink import Inbox, plain_text
 
@@ -165,3 +165,21 @@ def test_signing_up_through_the_helper_works_for_every_other_test(
     response = register_by_mail(client, inbox, {**ANA, "email": "helper@example.com"})
     assert response.status_code == 302 and signed_in(client)
     assert signin.WRONG_CREDENTIALS not in text(sign_in(app.test_client(), "helper@example.com"))
+
+
+def test_a_double_click_on_create_my_account_lands_on_the_course(
+    make_app, inbox_for
+) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    inbox = inbox_for(app)
+    client = app.test_client()
+    token = csrf_token_in(text(client.get("/auth/register")))
+    client.post("/auth/register", data={**ANA, "next": "/courses/minimal", "csrf_token": token})
+    path = link_in(inbox.next_to("ana@example.com"))
+    button = csrf_token_in(text(client.get(path)))
+    first = client.post(path, data={"csrf_token": button})
+    assert first.status_code == 302 and first.location == "/courses/minimal"
+    second = client.post(path, data={"csrf_token": button})  # the old session's token
+    assert second.status_code == 303
+    assert client.get(second.location).location == "/courses/minimal"
+    assert accounts(app) == 1
