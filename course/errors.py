@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
@@ -21,6 +21,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        from course.auth.sessions import keep_answers_of_a_stale_page, return_path
+
+        if keep_answers_of_a_stale_page(exc.description):
+            flash("This page was open for a long time, so for your safety your answers were "
+                  "saved but not sent. Please check them and submit again.", "info")  # fmt: skip
+            return redirect(return_path() or "/", 303)
         return render_template("errors/error.html", error=exc, csrf=True), 400
 
     @app.errorhandler(RequestEntityTooLarge)

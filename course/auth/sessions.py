@@ -10,7 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from course.auth.browsers import device_label, end_browser_session, open_browser_session
 from course.auth.devices import trust_this_browser
@@ -49,6 +51,25 @@ def keep_through_timeout(*endpoints: str) -> Callable[[Keeper], Keeper]:
         return keeper
 
     return register
+
+
+def keep_answers_of_a_stale_page(reason: str) -> bool:
+    """Keep the answers of a form refused only because its page stood open too long.
+
+    A CSRF token expires (``WTF_CSRF_TIME_LIMIT``) while a post-test waits overnight.
+    The token must still be this session's and correctly signed: only its age is
+    forgiven, up to the longest a sign-in lasts, and only to keep the answers for their
+    owner, never to submit them.
+    """
+    if reason != "The CSRF token has expired." or request.method != "POST":
+        return False
+    if request.endpoint not in _KEEPERS or not current_user.is_authenticated:
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"), time_limit=int(MAX_REMEMBER.total_seconds()))
+    except ValidationError:
+        return False
+    return _keep_posted_answers()
 
 
 def _keep_posted_answers() -> bool:
@@ -116,10 +137,13 @@ def _log_in(user: User, remembered: bool) -> None:
 
 def end_session() -> None:
     """Forget the user, the remember cookie and the session in this browser's cookies."""
+    pending = session.get("_flashes")
     logout_user()
     session.clear()
     # logout_user() asked for the remember cookie to be deleted; keep that request.
     session["_remember"] = "clear"
+    if pending:  # messages not shown yet are for this browser, whoever signs in next
+        session["_flashes"] = pending
 
 
 def safe_next(target: str | None) -> str | None:
@@ -151,7 +175,7 @@ def _session_expired(now: int) -> bool:
     return now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
 
 
-def _return_path() -> str | None:
+def return_path() -> str | None:
     """Return where to come back to after signing in again (for a form: its page)."""
     if request.method == "GET":
         return safe_next(request.full_path.rstrip("?"))
@@ -179,7 +203,7 @@ def enforce_session_timeouts() -> Response | None:
             ),
             "info",
         )
-        return redirect(url_for("auth.login", next=_return_path()))
+        return redirect(url_for("auth.login", next=return_path()))
     if now - session.get(SEEN_AT, 0) >= SEEN_REFRESH_SECONDS:
         session[SEEN_AT] = now
     return None

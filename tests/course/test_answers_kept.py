@@ -353,3 +353,37 @@ def test_saved_answers_are_in_the_download_and_go_with_the_account(app, client, 
         assert deleted.status_code == 302
         db.session.expire_all()
         assert db.session.scalar(select(Enrolment)).evaluation_draft is None
+
+
+def test_a_post_test_left_open_longer_than_its_token_lasts_keeps_its_answers(
+    app, client, learner
+):
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        app.config["WTF_CSRF_TIME_LIMIT"] = 1  # the page stood open past its token's age
+        data = with_token(client, POST_TEST, answers_for(attempt, right=10))
+        time.sleep(2)
+        time_out(client)  # and the learner was away past the idle limit too
+        sent = client.post(POST_TEST, data=data, headers={"Referer": f"http://localhost{POST_TEST}"})
+        assert sent.status_code == 303 and sent.headers["Location"] == POST_TEST
+        db.session.expire_all()
+        assert db.session.get(PostTestAttempt, attempt.id).submitted_at is None
+        app.config["WTF_CSRF_TIME_LIMIT"] = 8 * 3600
+        assert client.get(POST_TEST).headers["Location"] == f"/auth/login?next={POST_TEST}"
+        login = client.get(f"/auth/login?next={POST_TEST}").get_data(as_text=True)
+        assert "your answers were saved but not sent" in login
+        sign_in_with_password(client, learner, POST_TEST)
+        assert sorted_answers(shown(client, POST_TEST).checked) == sorted_answers(data)
+
+
+def test_a_token_of_another_session_keeps_nothing(app, client, learner):
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        app.config["WTF_CSRF_TIME_LIMIT"] = 1
+        stranger = app.test_client()
+        forged = {**answers_for(attempt, right=0), "csrf_token": page_token(stranger, "/")}
+        time.sleep(2)
+        refused = client.post(POST_TEST, data=forged)
+        assert refused.status_code == 400
+        db.session.expire_all()
+        assert db.session.get(PostTestAttempt, attempt.id).draft is None
