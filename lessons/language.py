@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from .lessonfile import body_offset, find_fences
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Question
-from .yamlread import parse_nodes, text_values
+from .yamlpaths import text_values
+from .yamlread import parse_nodes
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from .limits import Closers, markdown_problem
 from .model import Lesson, Question
 from .questions import parse_question
 from .render import count_words, html_text, markdown_to_unsafe_html, sanitize
@@ -37,6 +38,7 @@ class Fence:
 def find_fences(lines: list[str]) -> list[Fence]:
     """Locate fenced blocks; an unclosed fence has end None and is not a block at all."""
     fences: list[Fence] = []
+    closers = Closers(lines)
     index = 0
     while index < len(lines):
         match = _FENCE_OPEN.match(lines[index])
@@ -44,9 +46,7 @@ def find_fences(lines: list[str]) -> list[Fence]:
             index += 1
             continue
         fence = match.group("fence")
-        end = next(
-            (j for j in range(index + 1, len(lines)) if lines[j].rstrip(" \r\n") == fence), None
-        )
+        end = closers.after(fence, index)
         fences.append(Fence(index, end, match.group("info").strip()))
         # Like Markdown, an opening fence that is never closed is plain text.
         index = index + 1 if end is None else end + 1
@@ -132,6 +132,10 @@ def parse_lesson(
     lines = text.splitlines(keepends=True)
     body = "".join(lines[closing + 1 :])
     offset = closing + 1
+    problem = markdown_problem(body)
+    if problem is not None:
+        source.error(problem[0] + offset + 1, problem[1])
+        return None
     body_lines = body.splitlines(keepends=True)
     _warn_top_headings(source, body_lines, offset)
     for index, match in find_markers(body_lines):

@@ -10,6 +10,14 @@ from types import MappingProxyType
 
 from .evaluation import EVALUATION_FILE, parse_evaluation
 from .lessonfile import LESSON_NAME, parse_lesson
+from .limits import (
+    CHECK_SECONDS,
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    MAX_PACKAGE_BYTES,
+    Deadline,
+    size_problem,
+)
 from .manifest import COURSE_FILE, parse_manifest
 from .model import (
     CoursePackage,
@@ -29,6 +37,7 @@ POST_TEST_FILE = "post-test.yaml"
 REQUIRED_FILES = (COURSE_FILE, POST_TEST_FILE, EVALUATION_FILE)
 # Notes for authors and reviewers that travel with the package; never shown to learners.
 NOTE_FILES = ("README.md", "REVIEW.md")
+TOO_MANY_BYTES = f"the package files add up to more than {MAX_PACKAGE_BYTES // 1024 // 1024} MB"
 
 
 def load_files(files: Mapping[str, str], *, expected_slug: str | None = None) -> CoursePackage:
@@ -50,12 +59,23 @@ def load_package(path: str | os.PathLike[str]) -> CoursePackage:
 
 
 def check_files(
-    files: Mapping[str, str], *, expected_slug: str | None = None, provider_name: str = ""
+    files: Mapping[str, str],
+    *,
+    expected_slug: str | None = None,
+    provider_name: str = "",
+    seconds: float = CHECK_SECONDS,
 ) -> tuple[CoursePackage | None, list[Finding]]:
-    """Schema and lint findings for file name -> text; the package is None on schema errors."""
+    """Schema and lint findings for file name -> text; the package is None on schema errors.
+
+    Checking stops with an error once it has taken ``seconds`` (see ``lessons.limits``).
+    """
     # provider_name: the provider the deployment names, if any (see rules.lint).
-    package, findings = _load(files, expected_slug)
+    deadline = Deadline(seconds)
+    package, findings = _load(files, expected_slug, deadline)
     if package is not None:
+        if deadline.passed():
+            findings.append(Finding("error", COURSE_FILE, 1, deadline.message()))
+            return None, sort_findings(findings)
         findings += lint(package, provider_name=provider_name) + timing_findings(package)
     return package, sort_findings(findings)
 
@@ -75,25 +95,47 @@ def check_package(
 
 
 def _read_folder(folder: Path) -> tuple[dict[str, str], list[Finding]]:
+    """The package files of a folder, read as a ZIP upload is: links refused, no sub-folders,
+    nothing read that is not part of a package, and the same size limits."""
     files: dict[str, str] = {}
     findings: list[Finding] = []
-    if not folder.is_dir():
-        findings.append(Finding("error", str(folder.name), 0, "not a folder"))
+    if folder.is_symlink() or not folder.is_dir():
+        findings.append(Finding("error", str(folder.name), 0, "not a folder (links are refused)"))
         return files, findings
-    for entry in sorted(folder.iterdir()):
+    entries = sorted(folder.iterdir())
+    if len(entries) > MAX_FILES:
+        message = f"the folder holds {len(entries)} entries; a package has at most {MAX_FILES}"
+        return files, [Finding("error", COURSE_FILE, 0, message)]
+    total = 0
+    for entry in entries:
+        if entry.is_symlink():
+            # A link could point at any file the importing user can read.
+            findings.append(Finding("error", entry.name, 0, "is a link; links are refused"))
+            continue
         if entry.name.startswith("."):
             continue
         if not entry.is_file():
             findings.append(Finding("warning", entry.name, 0, "sub-folder ignored"))
             continue
-        try:
-            files[entry.name] = entry.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if _is_package_file(entry.name):
+        if not _is_package_file(entry.name):
+            # Never read: a stray file may be huge. The empty stand-in gets its warning.
+            files[entry.name] = ""
+            continue
+        with entry.open("rb") as handle:
+            # At most one byte over the limit: enough to refuse, whatever the file's size.
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        total += len(raw)
+        if len(raw) > MAX_FILE_BYTES:
+            problem = size_problem(entry.stat().st_size, raw.decode("utf-8", "replace"))
+            findings.append(Finding("error", entry.name, *problem))  # type: ignore[misc]
+        elif total > MAX_PACKAGE_BYTES:
+            findings.append(Finding("error", entry.name, 0, TOO_MANY_BYTES))
+            break
+        else:
+            try:
+                files[entry.name] = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
                 findings.append(Finding("error", entry.name, 0, f"not valid UTF-8 text ({exc})"))
-            else:
-                # Its text is never used; an empty stand-in still gets the "ignored" warning.
-                files[entry.name] = ""
     return files, findings
 
 
@@ -101,10 +143,30 @@ def _is_package_file(name: str) -> bool:
     return name in REQUIRED_FILES or name.endswith(".md")
 
 
+def _limit_findings(files: Mapping[str, str]) -> list[Finding]:
+    """Errors for a package over the limits on files and bytes (``lessons.limits``)."""
+    if len(files) > MAX_FILES:
+        message = f"the package holds {len(files)} files; it may have at most {MAX_FILES}"
+        return [Finding("error", COURSE_FILE, 0, message)]
+    findings, total = [], 0
+    for name in sorted(files):
+        size = len(files[name].encode("utf-8", "surrogatepass"))
+        total += size
+        problem = size_problem(size, files[name])
+        if problem is not None:
+            findings.append(Finding("error", name, *problem))
+    if total > MAX_PACKAGE_BYTES:
+        findings.append(Finding("error", COURSE_FILE, 0, TOO_MANY_BYTES))
+    return findings
+
+
 def _load(
-    files: Mapping[str, str], expected_slug: str | None
+    files: Mapping[str, str], expected_slug: str | None, deadline: Deadline | None = None
 ) -> tuple[CoursePackage | None, list[Finding]]:
-    findings: list[Finding] = []
+    deadline = deadline or Deadline()
+    findings = _limit_findings(files)
+    if findings:  # nothing is parsed: the limits are what keeps parsing quick
+        return None, sort_findings(findings)
     lesson_names: list[str] = []
     for name in sorted(files):
         if name.startswith("."):  # editor and OS droppings such as .DS_Store
@@ -148,6 +210,9 @@ def _load(
 
     lessons: list[Lesson] = []
     for position, name in enumerate(lesson_names, start=1):
+        if deadline.passed():
+            findings.append(Finding("error", name, 1, deadline.message()))
+            return None, sort_findings(findings)
         lesson = parse_lesson(name, files[name], position, Source(name, findings), objective_ids)
         if lesson is not None:
             lessons.append(lesson)

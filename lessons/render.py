@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
+from .limits import markdown_problem
+
 # attr_list and md_in_html are left out on purpose: both let authors write attributes
 # and raw structure that the allowlist would then have to second-guess.
 EXTENSIONS = ["tables", "fenced_code", "toc", "sane_lists"]
@@ -78,6 +80,10 @@ _local = threading.local()
 
 def markdown_to_unsafe_html(text: str) -> str:
     """Render Markdown without sanitizing; callers must pass the result to sanitize()."""
+    if markdown_problem(text) is not None:
+        # Nesting that would take Python-Markdown minutes (the checker reports it as an
+        # error): shown as the text it is instead.
+        return f"<pre>{html.escape(text)}</pre>"
     # Building a Markdown instance is most of the cost, so each thread keeps one; reset()
     # clears per-document state such as the ids the toc extension has handed out.
     md: markdown.Markdown | None = getattr(_local, "md", None)

@@ -14,7 +14,7 @@ from .language import language_findings
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Question, SeatTime, sort_findings
 from .render import count_words, html_text
-from .yamlread import key_lines
+from .yamlpaths import key_lines
 
 POST_TEST_FILE = "post-test.yaml"
 WORDS_PER_MINUTE = 167

@@ -7,7 +7,7 @@ import math
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding
 from .rules import WORDS_PER_MINUTE, seat_time
-from .yamlread import key_lines
+from .yamlpaths import key_lines
 
 #: Without ``min_active_minutes`` a course asks for this share of its reading time.
 #: Half the estimate is reading at about 334 words a minute, faster than adults read

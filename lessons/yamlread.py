@@ -11,6 +11,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
 
 _TAG = "tag:yaml.org,2002:"
@@ -92,6 +93,8 @@ def _has_shared_nodes(root: Node) -> bool:
 
 def parse_nodes(text: str) -> Node | None:
     """Compose a YAML text already known to be valid (None for an empty or broken one)."""
+    if too_deep(text) is not None:
+        return None
     node = _fast_compose(text)
     if node is False:
         try:
@@ -106,6 +109,13 @@ def compose(text: str, source: Source) -> Node | None:
 
     An empty document comes back as a null scalar, so None always means "already reported".
     """
+    deep = too_deep(text)
+    if deep is not None:
+        source.error(
+            deep + 1 + source.offset,
+            f"YAML nested more than {MAX_YAML_DEPTH} levels deep; a package needs only a few",
+        )
+        return None
     node = _fast_compose(text)
     if node is False:
         try:
@@ -270,6 +280,10 @@ class MapReader:
         if not text and required:
             self.source.error(self.line_of(key), f"{self.what}: `{key}` is empty")
             return None
+        problem = markdown_problem(text)
+        if problem is not None:  # most text is rendered as Markdown
+            self.source.error(self.line_of(key) + problem[0], f"{self.what}: `{key}`: {problem[1]}")
+            return None
         return text
 
     def integer(self, key: str, required: bool = True) -> int | None:
@@ -353,42 +367,9 @@ def string_items(source: Source, nodes: list[Node], what: str) -> list[tuple[str
         if text is None or not text:
             source.error(source.line(node), f"{what} must be text, not {describe(node)}")
             continue
+        problem = markdown_problem(text)
+        if problem is not None:
+            source.error(source.line(node) + problem[0], f"{what}: {problem[1]}")
+            continue
         items.append((text, source.line(node)))
     return items
-
-
-Path = tuple[str | int, ...]
-
-
-def key_lines(text: str) -> dict[Path, int]:
-    """Line of every key and list item of a valid YAML file, by path, e.g. ("post_test", "draw")."""
-    lines: dict[Path, int] = {}
-    root = parse_nodes(text)
-    stack: list[tuple[Path, Node]] = [((), root)] if root is not None else []
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, MappingNode):
-            for key_node, value_node in node.value:
-                child = (*path, str(key_node.value))
-                lines.setdefault(child, key_node.start_mark.line + 1)
-                stack.append((child, value_node))
-        elif isinstance(node, SequenceNode):
-            for index, item in enumerate(node.value):
-                lines.setdefault((*path, index), item.start_mark.line + 1)
-                stack.append(((*path, index), item))
-    return lines
-
-
-def text_values(node: Node | None) -> list[tuple[str, int]]:
-    """Every text value (not key) under a node with its 0-based line, in document order."""
-    found: list[tuple[str, int]] = []
-    stack: list[Node] = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, MappingNode):
-            stack.extend(value for _, value in reversed(current.value))
-        elif isinstance(current, SequenceNode):
-            stack.extend(reversed(current.value))
-        elif isinstance(current, ScalarNode) and current.tag == STR:
-            found.append((str(current.value), current.start_mark.line))
-    return found

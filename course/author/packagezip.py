@@ -8,9 +8,11 @@ import stat
 import zipfile
 from collections.abc import Mapping
 
+from lessons.limits import MAX_FILE_BYTES, MAX_FILES, MAX_PACKAGE_BYTES
+
 COURSE_FILE = "course.yaml"
-MAX_FILES = 200
-MAX_TOTAL_BYTES = 20 * 1024 * 1024
+# The checker's limits: what it would refuse is not worth unpacking or storing.
+MAX_TOTAL_BYTES = MAX_PACKAGE_BYTES
 # A fixed timestamp makes the same files give the same ZIP.
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -83,6 +85,8 @@ def read_package_zip(
             name = parts[-1]
             if name in files:
                 raise ZipRefused(f"The ZIP holds {name!r} twice.")
+            if info.file_size > MAX_FILE_BYTES:
+                raise ZipRefused(_too_big(name, info.file_size))
             with archive.open(info) as handle:
                 # Never trust the sizes in the ZIP's directory: read at most what is left.
                 raw = handle.read(budget + 1)
@@ -91,6 +95,8 @@ def read_package_zip(
                 raise ZipRefused(
                     f"The unpacked files are larger than {max_bytes // 1024 // 1024} MB."
                 )
+            if len(raw) > MAX_FILE_BYTES:  # the directory said less than the file holds
+                raise ZipRefused(_too_big(name, len(raw)))
             try:
                 files[name] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -100,6 +106,13 @@ def read_package_zip(
     if COURSE_FILE not in files:
         raise ZipRefused("The ZIP has no course.yaml at its top or in its one folder.")
     return files
+
+
+def _too_big(name: str, size: int) -> str:
+    return (
+        f"{name!r} is {size // 1024} KB unpacked; a package file may have at most "
+        f"{MAX_FILE_BYTES // 1024} KB. Split a long lesson into several."
+    )
 
 
 def write_package_zip(slug: str, files: Mapping[str, str]) -> bytes:

@@ -13,7 +13,7 @@ from course.author.services import Files, Workspace, check_draft, package_files
 from course.models import DraftRevision, RevisionComment, User
 from course.teams import review
 from lessons import editing as ed
-from lessons.yamlread import key_lines
+from lessons.yamlpaths import key_lines
 
 
 @dataclass(frozen=True)
