@@ -16,6 +16,7 @@ from wtforms.validators import ValidationError
 
 from course.auth.browsers import device_label, end_browser_session, open_browser_session
 from course.auth.devices import trust_this_browser
+from course.extensions import db
 from course.models import User
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,16 @@ def _keep_posted_answers() -> bool:
     except Exception:  # a keeper that fails must not keep the person from signing in
         logger.exception("could not keep the answers of a form sent after a time-out")
         return False
+
+
+def signed_in_account() -> User:
+    """The signed-in user's account as the ORM ``User``, for a view that edits it.
+
+    ``current_user`` is a read-only ``SignedInUser``: most requests only read it.
+    """
+    user = db.session.get_one(User, current_user.id)
+    user.browser_token = current_user.browser_token
+    return user
 
 
 def remember_duration() -> timedelta:

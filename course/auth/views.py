@@ -41,6 +41,7 @@ from course.auth.sessions import (
     enforce_session_timeouts,
     renew_session,
     safe_next,
+    signed_in_account,
     start_session,
     this_device,
 )
@@ -238,7 +239,7 @@ def _keeps_email() -> bool:
 @reads_first
 def profile():
     """Show and edit your details: name, e-mail address, licence and profession."""
-    user = current_user._get_current_object()
+    user = signed_in_account()
     form = ProfileForm(obj=user)
     if not user.signs_in_with_password:
         del form.current_password  # opened from an LMS: its launch confirmed it is them
@@ -315,7 +316,7 @@ def sign_out_others():
 @reads_first
 def change_password():
     """Change your password; other devices are signed out."""
-    user = current_user._get_current_object()
+    user = signed_in_account()
     form = PasswordChangeForm()
     if form.validate_on_submit():
         change = services.check_password_change(
@@ -380,7 +381,7 @@ def reset_password(token: str):
 @fresh_login_required
 def download_data():
     """Download everything held about you as one JSON file."""
-    data = export.export_user_data(current_user._get_current_object())
+    data = export.export_user_data(signed_in_account())
     response = make_response(json.dumps(data, indent=2, ensure_ascii=False))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = f'attachment; filename="{export.export_filename()}"'
@@ -393,7 +394,7 @@ def download_data():
 @reads_first
 def delete_account():
     """Delete your account after confirming your password; credit records stay, pseudonymised."""
-    user = current_user._get_current_object()
+    user = signed_in_account()
     form = DeleteAccountForm()
     if not user.signs_in_with_password:
         del form.password  # opened from an LMS: its launch confirmed it is them

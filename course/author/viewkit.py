@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from course.auth.sessions import signed_in_account
 from course.author.forms import list_action
 from course.author.services import AuthorError, Editor, Saved, find_workspace
 from course.extensions import db
@@ -37,7 +38,7 @@ def guard_course(slug: str) -> None:
 
 def editor() -> Editor:
     """The signed-in author and their address, for revisions and the audit log."""
-    return Editor(current_user._get_current_object(), request.remote_addr)
+    return Editor(signed_in_account(), request.remote_addr)
 
 
 def base_revision(value: str | None) -> int:

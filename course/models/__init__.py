@@ -27,7 +27,7 @@ from course.models.mail import OutgoingMail
 from course.models.outbox import OutboxMessage
 from course.models.records import AuditEvent, Certificate, CertificateStatus
 from course.models.teams import CourseMember, RevisionComment, TeamRole
-from course.models.users import BrowserSession, Role, SignInThrottle, User
+from course.models.users import BrowserSession, Role, SignedInUser, SignInThrottle, User
 
 __all__ = [
     "AttemptAnswer",
@@ -67,5 +67,6 @@ __all__ = [
     "SignInThrottle",
     "SigningKey",
     "TeamRole",
+    "SignedInUser",
     "User",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,7 +25,55 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+def signs_in_with_password(password_hash: str) -> bool:
+    """False for an account opened from an agency's LMS (or deleted): it has no password."""
+    return not password_hash.startswith("!")
+
+
+class AccountMixin(UserMixin):
+    """What an account and the signed-in user loaded for a request share: Flask-Login's
+    id (user, session version, browser token), whether it is active, and its roles.
+
+    It reads ``id``, ``role``, ``active``, ``deleted_at``, ``session_version`` and
+    ``browser_token``; it declares none of them, so that the ORM model maps its own.
+    """
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active and self.deleted_at is None
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}:{self.browser_token}"
+
+    def has_role(self, *roles: Role) -> bool:
+        """Return True when the user holds one of the roles (admins hold every role)."""
+        return self.role == Role.ADMIN or self.role in roles
+
+
+@dataclass(frozen=True, eq=False)
+class SignedInUser(AccountMixin):
+    """The signed-in user as a request reads it: what pages show and checks need, never
+    edited (a view that edits the account loads the ``User``: ``sessions.signed_in_account``).
+    """
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+    licence_number: str | None
+    licence_jurisdiction: str | None
+    profession: str | None
+    active: bool
+    deleted_at: datetime | None
+    session_version: int
+    signs_in_with_password: bool
+    browser_token: str = ""
+
+    def __repr__(self) -> str:
+        return f"<SignedInUser {self.id} {self.role.value}>"
+
+
+class User(AccountMixin, db.Model):
     """A person with an account: learner, author or admin."""
 
     __tablename__ = "user_account"
@@ -52,24 +101,13 @@ class User(UserMixin, db.Model):
     #: Set when the account was deleted and its kept credit records pseudonymised.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    @property
-    def is_active(self) -> bool:  # type: ignore[override]
-        return self.active and self.deleted_at is None
-
     #: The token of the browser session this object was loaded for; never stored here.
     browser_token = ""
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}:{self.browser_token}"
 
     @property
     def signs_in_with_password(self) -> bool:
         """False for an account opened from an agency's LMS (or deleted): it has no password."""
-        return not self.password_hash.startswith("!")
-
-    def has_role(self, *roles: Role) -> bool:
-        """Return True when the user holds one of the roles (admins hold every role)."""
-        return self.role == Role.ADMIN or self.role in roles
+        return signs_in_with_password(self.password_hash)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
