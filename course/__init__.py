@@ -61,7 +61,10 @@ def _configure_database_url(app: Flask) -> None:
 
 
 def _configure_extensions(app: Flask) -> None:
-    from course import models  # noqa: F401  (registers the tables on the metadata)
+    from course import (
+        csrftokens,
+        models,  # noqa: F401  (registers the tables on the metadata)
+    )
     from course.auth.browsers import load_signed_in_user
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.sqlite import configure_sqlite
@@ -69,6 +72,7 @@ def _configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    csrftokens.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
