@@ -74,6 +74,12 @@ class Config:
     # Per account: how often the profile may ask to move to a new e-mail address.
     EMAIL_CHANGE_RATE_LIMIT = os.environ.get("EMAIL_CHANGE_RATE_LIMIT", "5 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
+    # Per learner (course/learn/limits.py): every answer, save and submission together,
+    # and the reading-time heartbeats (one every HEARTBEAT_SECONDS from each open tab).
+    LEARNER_WRITE_RATE_LIMIT = os.environ.get(
+        "LEARNER_WRITE_RATE_LIMIT", "60 per minute; 1200 per hour"
+    )
+    HEARTBEAT_RATE_LIMIT = os.environ.get("HEARTBEAT_RATE_LIMIT", "12 per minute; 400 per hour")
     # The CE provider (course/provider.py): until PROVIDER_NAME names a real provider
     # (PROVIDER_DEMO off), every certificate says it is a sample.
     PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "")

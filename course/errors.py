@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    Forbidden,
+    HTTPException,
+    NotFound,
+    RequestEntityTooLarge,
+    TooManyRequests,
+)
 
 from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db
@@ -34,6 +40,16 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         return render_template("errors/error.html", error=exc, limit=size_label(limit)), 413
+
+    @app.errorhandler(TooManyRequests)
+    def too_many(exc: TooManyRequests):
+        # Flask-Limiter adds Retry-After (RATELIMIT_HEADERS_ENABLED) after this.
+        db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error="too_many_requests"), 429
+        if request.method != "POST":
+            return render_template("errors/error.html", error=exc), 429
+        return resend_page("limited", 429, {"Cache-Control": "no-store"})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -94,6 +110,15 @@ def busy_response(exc: Exception):
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error="busy", retry_after=RETRY_AFTER_SECONDS), 503, headers
+    return resend_page("busy", 503, headers)
+
+
+def resend_page(reason: str, status: int, headers: dict[str, str]):
+    """A page whose "Try again" button sends the refused form's fields again.
+
+    ``reason`` is "busy" (the database) or "limited" (too many requests). Passwords are
+    never kept in a page, and a file cannot be.
+    """
     fields = [
         (name, value)
         for name, values in request.form.lists()
@@ -102,13 +127,14 @@ def busy_response(exc: Exception):
     ]
     page = render_template(
         "errors/busy.html",
+        reason=reason,
         resend=request.method == "POST",
         action=request.full_path.rstrip("?"),
         fields=fields,
         dropped_password=any("password" in name.lower() for name in request.form),
         dropped_files=bool(request.files),
     )
-    return page, 503, headers
+    return page, status, headers
 
 
 def size_label(size: int | None) -> str:

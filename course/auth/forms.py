@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG
 from course.auth.services import AccountDetails
 from course.names import PersonName, name_filter
 
@@ -41,6 +42,11 @@ PASSWORD_HINT = (
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def _password(required: str) -> list[Any]:
+    """A password field's checks: given, and short enough to hash (no argon2 on megabytes)."""
+    return [InputRequired(required), Length(max=MAX_PASSWORD_CHARS, message=TOO_LONG)]
 
 
 def _email_field(label: str = "E-mail address") -> EmailField:
@@ -107,7 +113,7 @@ class RegisterForm(_DetailsMixin, FlaskForm):
     password = PasswordField(
         "Create a password",
         description=PASSWORD_HINT,
-        validators=[InputRequired("Create a password.")],
+        validators=_password("Create a password."),
         render_kw=NEW_PASSWORD_ATTRS,
     )
     next = HiddenField()
@@ -119,7 +125,7 @@ class LoginForm(FlaskForm):
     email = _email_field()
     password = PasswordField(
         "Password",
-        validators=[InputRequired("Enter your password.")],
+        validators=_password("Enter your password."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
     remember = BooleanField(
@@ -135,6 +141,7 @@ class ProfileForm(_DetailsMixin, FlaskForm):
     email = _email_field()
     current_password = PasswordField(
         "Current password",
+        validators=[Length(max=MAX_PASSWORD_CHARS, message=TOO_LONG)],
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
 
@@ -151,13 +158,13 @@ class PasswordChangeForm(FlaskForm):
 
     current_password = PasswordField(
         "Current password",
-        validators=[InputRequired("Enter your current password.")],
+        validators=_password("Enter your current password."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
     new_password = PasswordField(
         "New password",
         description=PASSWORD_HINT,
-        validators=[InputRequired("Enter a new password.")],
+        validators=_password("Enter a new password."),
         render_kw=NEW_PASSWORD_ATTRS,
     )
 
@@ -174,7 +181,7 @@ class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
         "New password",
         description=PASSWORD_HINT,
-        validators=[InputRequired("Enter a new password.")],
+        validators=_password("Enter a new password."),
         render_kw=NEW_PASSWORD_ATTRS,
     )
 
@@ -184,7 +191,7 @@ class DeleteAccountForm(FlaskForm):
 
     password = PasswordField(
         "Your password",
-        validators=[InputRequired("Enter your password to confirm it is you.")],
+        validators=_password("Enter your password to confirm it is you."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
     understood = BooleanField(

@@ -219,7 +219,9 @@ def logout():
 
 
 def _user_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else "anonymous"
+    # The account, not the sign-in (get_id() holds the browser's token): signing in again
+    # must not start a fresh count.
+    return f"user:{current_user.id}" if current_user.is_authenticated else "anonymous"
 
 
 def _keeps_email() -> bool:

@@ -11,6 +11,7 @@ from course.learn import assessment as tests
 from course.learn import bp, drafts, posttest, retakes
 from course.learn import services as learn
 from course.learn.forms import PostTestForm
+from course.learn.limits import learner_writes
 
 
 def _enrolled(slug: str):
@@ -61,6 +62,7 @@ def _positions() -> dict[str, list[str]]:
 
 @bp.post("/courses/<slug>/post-test")
 @login_required
+@learner_writes
 @reads_first
 def submit_post_test(slug: str):
     """Grade and record the attempt once, then show the review."""
@@ -94,6 +96,7 @@ def submit_post_test(slug: str):
 
 @bp.post("/courses/<slug>/post-test/save")
 @login_required
+@learner_writes
 @reads_first
 def save_post_test(slug: str):
     """Keep the answers chosen so far ("Save and finish later", or the page's own saves)."""

@@ -10,10 +10,12 @@ from course.extensions import db
 from course.learn import bp
 from course.learn.certificate_views import certificate_page, own_certificate_or_404
 from course.learn.forms import CorrectionRequestForm
+from course.learn.limits import learner_writes
 
 
 @bp.post("/me/certificates/<code>/correction")
 @login_required
+@learner_writes
 def request_correction(code: str):
     """Record the learner's correction request; admins see it in their list."""
     certificate, form = own_certificate_or_404(code), CorrectionRequestForm()

@@ -13,6 +13,7 @@ from course.learn import bp, drafts
 from course.learn import evaluation as evaluations
 from course.learn import services as learn
 from course.learn.forms import EvaluationForm
+from course.learn.limits import learner_writes
 
 
 def _enrolled(slug: str):
@@ -22,6 +23,7 @@ def _enrolled(slug: str):
 
 @bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
 @login_required
+@learner_writes
 @reads_first
 def evaluation(slug: str):
     """Show and store the course evaluation (required before the course is complete)."""
@@ -68,6 +70,7 @@ def _values(items) -> dict[str, str]:
 
 @bp.post("/courses/<slug>/evaluation/save")
 @login_required
+@learner_writes
 @reads_first
 def save_evaluation(slug: str):
     """Keep the evaluation answers given so far ("Save and finish later", or the page)."""

@@ -17,6 +17,7 @@ from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
 from course.learn.home import my_learning
 from course.learn.lesson_page import lesson_context
+from course.learn.limits import heartbeats, learner_writes
 from course.learn.transcript import certificates_of, transcript_rows
 
 
@@ -81,6 +82,7 @@ def course_page(slug: str):
 
 @bp.post("/courses/<slug>/enrol")
 @login_required
+@learner_writes
 def enrol(slug: str):
     """Enrol the learner (once) and open the first unfinished lesson."""
     _, content = learn.get_published_or_404(slug)
@@ -119,6 +121,7 @@ def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
 @login_required
+@learner_writes
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
     # One write transaction from the sign-in lookup to the commit: a save used to read in
@@ -154,6 +157,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")
 @login_required
+@learner_writes
 def complete_lesson(slug: str, lesson_slug: str):
     """Finish a lesson: complete it when every check is answered, then move on."""
     content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
@@ -175,6 +179,7 @@ def complete_lesson(slug: str, lesson_slug: str):
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
 @login_required
+@heartbeats
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
     _, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
