@@ -89,6 +89,10 @@ def _print_purge(report: PurgeReport) -> None:
         f"  {report.stale_check_answers} knowledge-check answer(s) of idle, unfinished enrollments"
     )
     click.echo(
+        f"  {report.stale_saved_answers} set(s) of saved, unsent post-test or evaluation "
+        "answers of idle, unfinished enrollments"
+    )
+    click.echo(
         f"  {report.unfinished_enrolments_removed} unfinished enrollment(s) with "
         f"{report.rows_removed_with_them} row(s) of {report.deleted_accounts_cleared} "
         "deleted account(s)"

@@ -2,8 +2,8 @@
 
 What the purge may remove, and nothing else:
 
-- knowledge-check answers of enrolments that never completed and have seen no activity
-  for ``RESPONSE_RETENTION_MONTHS``;
+- knowledge-check answers, and post-test and evaluation answers saved but never sent, of
+  enrolments that never completed and have seen no activity for ``RESPONSE_RETENTION_MONTHS``;
 - for accounts deleted more than ``DELETED_ACCOUNT_PURGE_DAYS`` ago: their unfinished
   enrolments (no credit was earned) with everything in them, their sign-in timestamps,
   the IP addresses in their audit events and any e-mail addresses in those events' details;
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, null, or_, select, update
 from sqlalchemy.orm import aliased
 
 from course.audit import record_event
@@ -99,6 +99,7 @@ class PurgeReport:
 
     applied: bool
     stale_check_answers: int = 0
+    stale_saved_answers: int = 0
     deleted_accounts_cleared: int = 0
     unfinished_enrolments_removed: int = 0
     rows_removed_with_them: int = 0
@@ -232,6 +233,11 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         Enrolment.user_id.not_in(expired_accounts),
     )
     stale_answers = _count(CheckResponse, CheckResponse.enrolment_id.in_(stale))
+    saved_evaluations = (Enrolment.id.in_(stale), Enrolment.evaluation_draft_saved_at.is_not(None))
+    saved_attempts = (
+        PostTestAttempt.enrolment_id.in_(stale), PostTestAttempt.draft_saved_at.is_not(None)
+    )
+    saved_answers = _count(Enrolment, *saved_evaluations) + _count(PostTestAttempt, *saved_attempts)
     finished_sign_ins = _count(BrowserSession, finished_browser_sessions(now))
     forgotten = SignInThrottle.last_failed_at < now - throttle.FORGET_AFTER
     counters = _count(SignInThrottle, forgotten)
@@ -241,6 +247,17 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
             update(AuditEvent).where(*old_ips).values(ip_address=None), execution_options=_BULK
         )
         _delete(CheckResponse, CheckResponse.enrolment_id.in_(stale))
+        # SQL NULL, not JSON null: the saved answers may hold free text.
+        db.session.execute(
+            update(Enrolment).where(*saved_evaluations)
+            .values(evaluation_draft=null(), evaluation_draft_saved_at=None),
+            execution_options=_BULK,
+        )
+        db.session.execute(
+            update(PostTestAttempt).where(*saved_attempts)
+            .values(draft=null(), draft_saved_at=None),
+            execution_options=_BULK,
+        )
         _delete(BrowserSession, finished_browser_sessions(now))
         _delete(SignInThrottle, forgotten)
         db.session.expire_all()
@@ -262,6 +279,7 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
     report = PurgeReport(
         applied=apply,
         stale_check_answers=stale_answers,
+        stale_saved_answers=saved_answers,
         deleted_accounts_cleared=accounts,
         unfinished_enrolments_removed=totals[0],
         rows_removed_with_them=totals[1],

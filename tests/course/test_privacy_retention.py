@@ -138,10 +138,19 @@ def test_the_purge_removes_only_what_the_policy_allows(app, runner, people):
         ada_before = {model: _rows(model, people["ada"]) for model in _TIMES}
         bob_answers = len(_rows(CheckResponse, people["bob"]))
         eve_answers = _rows(CheckResponse, people["eve"])
+        # Bob and Cara each left an evaluation comment saved but never sent.
+        for name, days in (("bob", 3 * 365), ("cara", 2)):
+            enrolment = db.session.scalar(
+                select(Enrolment).where(Enrolment.user_id == people[name])
+            )
+            enrolment.evaluation_draft = {"comments": f"{name} wrote this and left"}
+            enrolment.evaluation_draft_saved_at = utcnow() - timedelta(days=days)
+        db.session.commit()
     assert bob_answers > 0
     result = runner.invoke(args=["privacy", "purge", "--yes"])
     assert result.exit_code == 0, result.output
     assert f"{bob_answers} knowledge-check answer(s)" in result.output
+    assert "1 set(s) of saved, unsent post-test or evaluation answers" in result.output
     assert "1 unfinished enrollment(s)" in result.output and "2 deleted account(s)" in result.output
     assert "Kept: 1 completed enrollment(s) past the credit retention period" in result.output
 
@@ -152,6 +161,10 @@ def test_the_purge_removes_only_what_the_policy_allows(app, runner, people):
         # Bob stopped three years ago: his check answers go, his enrolment and progress stay.
         assert _rows(CheckResponse, people["bob"]) == []
         assert _rows(Enrolment, people["bob"]) and _rows(LessonProgress, people["bob"])
+        saved = select(Enrolment.user_id, Enrolment.evaluation_draft)
+        drafts = dict(db.session.execute(saved).all())
+        assert drafts[people["bob"]] is None
+        assert drafts[people["cara"]] == {"comments": "cara wrote this and left"}
         # Cara is active: all kept. Eve deleted her account five days ago: kept for now.
         assert _rows(CheckResponse, people["cara"])
         assert eve_answers and _rows(CheckResponse, people["eve"]) == eve_answers
