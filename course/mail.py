@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 import threading
@@ -51,6 +52,18 @@ CLAIM = timedelta(minutes=1)
 POLL_SECONDS = 30.0
 BATCH = 20
 _QUEUED = "course.mail.queued"
+
+
+_ADDRESS = re.compile(r"[^\s<>@,;:'\"()\[\]]+@[^\s<>@,;:'\"()\[\]]+")
+
+
+def redact(error: object) -> str:
+    """An error's text with e-mail addresses left out (SMTP answers often repeat them).
+
+    The log names a message by its id and subject, never by whom it was for: a log is
+    kept and shared more widely than the database, and needs no personal data.
+    """
+    return _ADDRESS.sub("<address>", str(error))
 
 
 class PermanentFailure(Exception):
@@ -156,13 +169,13 @@ def _attempt(mail: _Claimed) -> None:
     try:
         _deliver(mail)
     except PermanentFailure as exc:
-        logger.error("The mail server refused e-mail %r to %s for good: %s",
-                     mail.subject, mail.to, exc)
+        logger.error("The mail server refused e-mail %s (%r) for good: %s",
+                     mail.id, mail.subject, redact(exc))
         _forget(mail.id)
     except (OSError, smtplib.SMTPException) as exc:
         if mail.attempts > len(RETRY_PAUSES):
-            logger.error("Gave up on e-mail %r to %s after %s attempts: %s",
-                         mail.subject, mail.to, mail.attempts, exc)
+            logger.error("Gave up on e-mail %s (%r) after %s attempts: %s",
+                         mail.id, mail.subject, mail.attempts, redact(exc))
             _forget(mail.id)
             return
         pause = RETRY_PAUSES[mail.attempts - 1]
@@ -174,8 +187,8 @@ def _attempt(mail: _Claimed) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        logger.exception("Could not send e-mail to %s through %s; trying again in %s",
-                         mail.to, config["MAIL_SERVER"], pause)
+        logger.error("Could not send e-mail %s (%r) through %s; trying again in %s: %s",
+                     mail.id, mail.subject, config["MAIL_SERVER"], pause, redact(exc))
     else:
         _forget(mail.id)
 
@@ -192,7 +205,8 @@ def _deliver(mail: _Claimed) -> None:
     message = build_message(mail.to, mail.subject, mail.body)
     if not config["MAIL_SERVER"]:
         if config["ENV_NAME"] == "production":
-            logger.error("MAIL_SERVER is not set; an e-mail to %s was not sent", mail.to)
+            logger.error("MAIL_SERVER is not set; e-mail %s (%r) was not sent",
+                         mail.id, mail.subject)
         else:
             logger.warning(
                 "MAIL_SERVER is not set; this e-mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
@@ -215,7 +229,7 @@ def _deliver(mail: _Claimed) -> None:
         if all(500 <= code < 600 for code in codes):
             raise PermanentFailure(str(exc.recipients)) from exc
         raise
-    logger.info("E-mail %r sent to %s", mail.subject, mail.to)
+    logger.info("E-mail %s (%r) sent", mail.id, mail.subject)
 
 
 # --- the sender thread -----------------------------------------------------------------
