@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from functools import lru_cache
+
+from flask import Flask, has_request_context, request
 
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label
@@ -37,8 +40,37 @@ def pairs(values: list[str]) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
 
+def cached_url_for(app: Flask, size: int = 4096) -> Callable[..., str]:
+    """Return the app's ``url_for`` for templates, remembering the links it built.
+
+    A page builds 15 to 20 links and Werkzeug works each out anew, most of them the same
+    on every page (style sheets, the menu, the lesson's own). A link depends only on its
+    endpoint, its values and where the app is mounted, so those are the key; external
+    links (which name the request's host) and relative endpoints are always built.
+    """
+    build = app.url_for
+
+    @lru_cache(maxsize=size)
+    def remembered(script_root: str, endpoint: str, values: tuple) -> str:
+        return build(endpoint, **dict(values))
+
+    def url_for(endpoint: str, **values: object) -> str:
+        if endpoint.startswith(".") or not has_request_context() or any(
+            name.startswith("_") and name != "_anchor" for name in values
+        ):
+            return build(endpoint, **values)
+        key = tuple(sorted(values.items()))
+        try:
+            return remembered(request.script_root, endpoint, key)
+        except TypeError:  # a value that cannot be a key (a list of query values)
+            return build(endpoint, **values)
+
+    return url_for
+
+
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
+    app.jinja_env.globals["url_for"] = cached_url_for(app)
     app.add_template_filter(hours_label, "hours")
     # Dates and times in the provider's time zone (course/dates.py).
     app.add_template_filter(date_label, "date")

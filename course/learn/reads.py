@@ -25,12 +25,13 @@ from course.models import (
     EvaluationResponse,
     LessonProgress,
     PostTestAttempt,
+    Question,
 )
 
 _course, _version = Course.__table__, CourseVersion.__table__
 _enrolment, _progress = Enrolment.__table__, LessonProgress.__table__
 _response, _attempt = CheckResponse.__table__, PostTestAttempt.__table__
-_evaluation = EvaluationResponse.__table__
+_evaluation, _question = EvaluationResponse.__table__, Question.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +101,16 @@ _ENROLLED_COURSE = (
     .where(_course.c.slug == bindparam("slug"), _course.c.archived_at.is_(None))
 )
 _PROGRESS_ROWS = select(_progress).where(_progress.c.enrolment_id == bindparam("enrolment_id"))
-# Every try is kept, so fetch only the newest per question, not the whole history.
+# Every try is kept, so fetch only the newest per question, not the whole history. The
+# lesson's questions are picked by a join, not a list of ids: a list is an "expanding"
+# parameter, and SQLAlchemy renders the statement's SQL anew for each run of one.
 _LATEST_RESPONSES = select(_response).where(
     _response.c.id.in_(
         select(func.max(_response.c.id))
+        .join(_question, _question.c.id == _response.c.question_id)
         .where(
             _response.c.enrolment_id == bindparam("enrolment_id"),
-            _response.c.question_id.in_(bindparam("question_ids", expanding=True)),
+            _question.c.lesson_id == bindparam("lesson_id"),
         )
         .group_by(_response.c.question_id)
     )
@@ -148,8 +152,6 @@ def progress_rows(enrolment_id: int) -> list[Row[Any]]:
     return list(_run(_PROGRESS_ROWS, {"enrolment_id": enrolment_id}))
 
 
-def latest_responses(enrolment_id: int, question_ids: list[int]) -> list[Row[Any]]:
-    """Return the learner's newest answer to each of these questions (read-only rows)."""
-    return list(
-        _run(_LATEST_RESPONSES, {"enrolment_id": enrolment_id, "question_ids": question_ids})
-    )
+def latest_responses(enrolment_id: int, lesson_id: int) -> list[Row[Any]]:
+    """Return the learner's newest answer to each question of the lesson (read-only rows)."""
+    return list(_run(_LATEST_RESPONSES, {"enrolment_id": enrolment_id, "lesson_id": lesson_id}))

@@ -275,10 +275,9 @@ def latest_responses(
     enrolment: AnyEnrolment, lesson: LessonView
 ) -> dict[int, Any]:
     """Return the learner's most recent answer (a read-only row) to each check of the lesson."""
-    check_ids = [check.id for check in lesson.checks]
-    if not check_ids:
+    if not lesson.checks:
         return {}
-    return {row.question_id: row for row in reads.latest_responses(enrolment.id, check_ids)}
+    return {row.question_id: row for row in reads.latest_responses(enrolment.id, lesson.id)}
 
 
 def feedback_for(
