@@ -148,12 +148,15 @@ def blueprint(package: lessons.CoursePackage) -> str:
     return csv_text(header, rows)
 
 
-def evaluation_summary(course: Course) -> tuple[str, str]:
-    """Return the evaluation results and the comments, both as CSV."""
+def evaluation_summary(
+    course: Course, enrolments: list[int] | None = None
+) -> tuple[str, str]:
+    """Return the evaluation results and the comments (of every response, or of those
+    ``enrolments`` gave), both as CSV."""
     header = ["item", "type", "prompt", "responses", "option", "count", "percent", "mean",
               "median"]
     rows, comments = [], []
-    for stat in evaluation_results(course):
+    for stat in evaluation_results(course, enrolments):
         item = stat.item
         base = [item.key, item.type, item.prompt, stat.responses]
         if stat.counts:
@@ -186,7 +189,9 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     package = lessons.load_files(version.files, expected_slug=course.slug)
     rows = roster_rows(course, scope)
     seat_md, seat_csv = seat_time_doc(course, package)
-    evaluation_csv, comments_csv = evaluation_summary(course)
+    # A narrowed pack reports the evaluations of the completions it covers, and only those.
+    covered = [row.enrolment_id for row in rows] if scope.detail() else None
+    evaluation_csv, comments_csv = evaluation_summary(course, covered)
     generated = stamp_label(utcnow())
     numbers = sorted({version.number} | {row.version_number for row in rows})
     files = {
@@ -215,6 +220,7 @@ def _readme(
     course: Course, version: CourseVersion, scope: AuditScope, numbers: list[int], generated: str
 ) -> str:
     packages = ", ".join(f"package/v{n}/" for n in numbers)
+    answered = "of the completions covered" if scope.detail() else "every response"
     return (
         f"Audit pack for {course.title} ({course.slug}), generated {generated}.\n"
         f"Completions covered: {scope.describe()}.\n"
@@ -222,8 +228,8 @@ def _readme(
         "outline.md                      course facts, objectives, lessons, evaluation items\n"
         "seat-time.md, seat-time.csv     the seat-time estimate and measured active time\n"
         "post-test-blueprint.csv         post-test questions per objective and the draw\n"
-        "evaluation-summary.csv          evaluation results per item (every response)\n"
-        "evaluation-comments.csv         free-text evaluation comments (every response)\n"
+        f"evaluation-summary.csv          evaluation results per item ({answered})\n"
+        f"evaluation-comments.csv         free-text evaluation comments ({answered})\n"
         "completion-roster.csv           each completion covered: version taken, score and\n"
         "                                passing score, active time beside the estimate\n"
         "post-test-attempts.csv          every post-test attempt of those learners, reset\n"

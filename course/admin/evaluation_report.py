@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, Select, cast, func, select
@@ -25,16 +26,29 @@ class EvaluationStat:
     comments: list[str]
 
 
-def _answers(course: Course) -> Select:
-    return (
+def _answers(course: Course, enrolments: Collection[int] | None = None) -> Select:
+    statement = (
         select(EvaluationAnswer.item_id)
         .join(EvaluationItem, EvaluationItem.id == EvaluationAnswer.item_id)
         .where(EvaluationItem.course_id == course.id)
     )
+    return _of(statement, enrolments)
 
 
-def evaluation_results(course: Course) -> list[EvaluationStat]:
-    """Return per-item results: Likert spread and mean, number median, choice counts, comments."""
+def _of(statement: Select, enrolments: Collection[int] | None) -> Select:
+    """Narrow a query of evaluation answers to the responses of these enrolments."""
+    if enrolments is None:
+        return statement
+    return statement.join(
+        EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id
+    ).where(EvaluationResponse.enrolment_id.in_(list(enrolments)))
+
+
+def evaluation_results(
+    course: Course, enrolments: Collection[int] | None = None
+) -> list[EvaluationStat]:
+    """Return per-item results: Likert spread and mean, number median, choice counts, comments
+    (of every response, or of those ``enrolments`` gave)."""
     items = list(
         db.session.scalars(
             select(EvaluationItem)
@@ -43,14 +57,16 @@ def evaluation_results(course: Course) -> list[EvaluationStat]:
         )
     )
     grouped = db.session.execute(
-        _answers(course)
+        _answers(course, enrolments)
         .add_columns(EvaluationAnswer.value, func.count())
         .where(EvaluationItem.type.in_(("likert", "choice")))
         .group_by(EvaluationAnswer.item_id, EvaluationAnswer.value)
     ).all()
     responses = dict(
         db.session.execute(
-            _answers(course).add_columns(func.count()).group_by(EvaluationAnswer.item_id)
+            _answers(course, enrolments)
+            .add_columns(func.count())
+            .group_by(EvaluationAnswer.item_id)
         ).all()
     )
     results = []
@@ -59,11 +75,13 @@ def evaluation_results(course: Course) -> list[EvaluationStat]:
         if item.archived_at is not None and not n:
             continue
         counts = {value: c for item_id, value, c in grouped if item_id == item.id}
-        results.append(_item_result(item, n, counts))
+        results.append(_item_result(item, n, counts, enrolments))
     return results
 
 
-def _item_result(item: EvaluationItem, n: int, counts: dict[str, int]) -> EvaluationStat:
+def _item_result(
+    item: EvaluationItem, n: int, counts: dict[str, int], enrolments: Collection[int] | None
+) -> EvaluationStat:
     mean = median = None
     comments: list[str] = []
     labels: list[str] = []
@@ -75,16 +93,22 @@ def _item_result(item: EvaluationItem, n: int, counts: dict[str, int]) -> Evalua
         labels = list(item.choices) + sorted(set(counts) - set(item.choices))
     elif item.type == "number":
         median = median_of(
-            select(cast(EvaluationAnswer.value, Integer)).where(EvaluationAnswer.item_id == item.id)
-        )
-    elif item.type == "text":
-        comments = list(
-            db.session.scalars(
-                select(EvaluationAnswer.value)
-                .join(EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id)
-                .where(EvaluationAnswer.item_id == item.id)
-                .order_by(EvaluationResponse.submitted_at, EvaluationAnswer.id)
+            _of(
+                select(cast(EvaluationAnswer.value, Integer)).where(
+                    EvaluationAnswer.item_id == item.id
+                ),
+                enrolments,
             )
         )
+    elif item.type == "text":
+        statement = (
+            select(EvaluationAnswer.value)
+            .join(EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id)
+            .where(EvaluationAnswer.item_id == item.id)
+            .order_by(EvaluationResponse.submitted_at, EvaluationAnswer.id)
+        )
+        if enrolments is not None:
+            statement = statement.where(EvaluationResponse.enrolment_id.in_(list(enrolments)))
+        comments = list(db.session.scalars(statement))
     rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n)) for v in labels]
     return EvaluationStat(item, n, rows, mean, median, comments)

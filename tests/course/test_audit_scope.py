@@ -16,7 +16,7 @@ from course.extensions import db
 from course.learn import services as learn
 from course.models import AuditEvent, Course, PostTestAttempt, Role, User
 from tests.course.factories import import_course, join_team, make_user, sign_in
-from tests.course.test_admin_dataset import NAMES, _take_course, build_dataset
+from tests.course.test_admin_dataset import COMMENTS, NAMES, _take_course, build_dataset
 
 #: When each completer finished (noon UTC, the same calendar day in the provider's zone).
 COMPLETED = {"a": datetime(2026, 1, 15, 17, tzinfo=UTC), "b": datetime(2026, 2, 10, 17, tzinfo=UTC),
@@ -246,3 +246,26 @@ def test_the_cli_exports_any_published_version_and_refuses_an_unknown_one(
         args=["course", "export", "minimal", str(tmp_path / "v0"), "--version", "0"]
     )
     assert zero.exit_code == 2 and not (tmp_path / "v0").exists()
+
+
+def test_a_narrowed_pack_reports_the_evaluations_of_the_completions_it_covers(app, two_versions):
+    admin = sign_in(app.test_client(), two_versions.admin)
+
+    def comments(**query):
+        archive = _pack(admin, **query)
+        return [r["comment"] for r in _csv(archive.read("evaluation-comments.csv").decode())]
+
+    def minutes_median(**query):
+        rows = _csv(_pack(admin, **query).read("evaluation-summary.csv").decode())
+        return next(r["median"] for r in rows if r["item"] == "minutes")
+
+    assert comments() == [COMMENTS["a"], COMMENTS["b"], COMMENTS["a"]]  # A, B, then E
+    assert comments(version=1) == [COMMENTS["a"], COMMENTS["b"]]
+    assert comments(version=2) == [COMMENTS["a"]]
+    assert comments(start="2026-02-01", end="2026-02-28") == [COMMENTS["b"]]
+    assert comments(end="2025-12-31") == []
+    assert (minutes_median(start="2026-02-01", end="2026-02-28"), minutes_median()) == (
+        "60.0", "40.0"
+    )  # fmt: skip
+    readme = _pack(admin, version=2).read("README.txt").decode()
+    assert "evaluation results per item (of the completions covered)" in readme
