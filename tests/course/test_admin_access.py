@@ -64,6 +64,7 @@ def test_the_walk_sees_the_routes_it_should(app):
         ("POST", "admin.change_role"),
         ("GET", "admin.certificates_csv"),
         ("GET", "admin.audit_pack"),
+        ("GET", "admin.roster_csv"),
         ("HEAD", "admin.audit_log"),
         ("POST", "admin.revoke"),
     ]:
