@@ -6,17 +6,22 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint bench clean-db
+# Every install takes the exact versions of the constraints file (pyproject.toml keeps the
+# ranges for library users), so a fresh machine gets what the tests ran against.
+CONSTRAINTS := requirements/constraints.txt
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS)
+
+.PHONY: run test install lint audit lock bench clean-db
 
 # Reinstall only when the dependency list changes, so repeat runs are fast.
-$(VENV)/.installed-run: pyproject.toml
+$(VENV)/.installed-run: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server]'
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[server]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,server]'
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) $(VENV)/.installed-run
+	$(PIP) -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed-run
@@ -60,6 +65,23 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+
+## Check the pinned versions against known vulnerabilities (says so when it cannot).
+audit: $(VENV)/.installed-test
+	$(BIN)/python .ci/audit.py $(CONSTRAINTS)
+
+## Rebuild the constraints file: a fresh environment at the newest versions the ranges allow.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	sed -n '/^#/p' $(CONSTRAINTS) > $(CONSTRAINTS).new
+	$(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable \
+		| grep -v '^setuptools==' >> $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(LOCK_VENV)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_import.py
