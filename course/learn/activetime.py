@@ -95,6 +95,7 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> LessonPr
         },
     )
     gap = _gap(enrolment, now)
+    previous = None
     if gap and enrolment.last_lesson_id is not None:
         found = db.session.execute(
             _PREVIOUS_PAGE, {"enrolment_id": enrolment.id, "lesson_id": enrolment.last_lesson_id}
@@ -103,8 +104,10 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> LessonPr
             previous, words = found
             _credit_previous_page(previous, words, gap)
     _advance(enrolment, now)
+    # Staying on one lesson (answering its checks) the row just read is this lesson's.
+    same = previous is not None and previous.lesson_id == lesson.id
     enrolment.last_lesson_id = lesson.id
-    row = _row(enrolment.id, lesson.id)
+    row = previous if same else _row(enrolment.id, lesson.id)
     row.last_seen_at = now
     return row
 
