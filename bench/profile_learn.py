@@ -2,13 +2,16 @@
 
 Usage: python bench/profile_learn.py [--requests 2000] [--lesson 1] [--top 25]
                                      [--sort tottime|cumulative] [--out lesson.prof]
+                                     [--answers]
 
 Makes a fresh SQLite database with content/running-behavior imported and one enrolled,
 signed-in learner (CSRF on), warms up, then runs the lesson page through Flask's test
-client under cProfile. Prints the CPU per request (``time.process_time``, profiler off
-and on) and the functions that use most of it, grouped by package as well, so a change
-to the hot path can be checked before and after. The profiler roughly doubles the cost
-of each Python call, so read shares, not absolute times, from its table.
+client under cProfile (with ``--answers``: knowledge-check answers saved as the page's
+script sends them, each with its own submission key). Prints the CPU per request
+(``time.process_time``, profiler off and on) and the functions that use most of it,
+grouped by package as well, so a change to the hot path can be checked before and after.
+The profiler roughly doubles the cost of each Python call, so read shares, not absolute
+times, from its table.
 """
 
 from __future__ import annotations
@@ -75,13 +78,30 @@ def prepare(root: Path, lesson_number: int):
     return app, client, path
 
 
-def cpu_per_request(client, path: str, count: int) -> float:
+def answer_sender(client, path: str):
+    """Return a function that saves an answer to the lesson's first check (JSON, as the
+    page's script sends it), a new submission key each time; and the check's path."""
+    page = client.get(path).get_data(as_text=True)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)[1]
+    action = re.search(r'action="([^"#]+/checks/[^"#]+)', page)[1]
+    headers = {"Accept": "application/json", "X-CSRFToken": csrf}
+    keys = iter(range(10**9))
+
+    def send():
+        data = {"choice": "1", "submission_key": f"profile-{next(keys)}"}
+        response = client.post(action, data=data, headers=headers)
+        assert response.status_code == 200, response.status_code
+
+    return send, action
+
+
+def cpu_per_request(request, count: int) -> float:
     """Median CPU milliseconds per request over ``count`` requests in batches of 50."""
     batches = []
     for _ in range(max(1, count // 50)):
         start = time.process_time()
         for _ in range(50):
-            client.get(path)
+            request()
         batches.append((time.process_time() - start) * 1000 / 50)
     return statistics.median(batches)
 
@@ -138,19 +158,26 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     parser.add_argument("--out", type=Path, help="also save the raw profile here")
+    parser.add_argument("--answers", action="store_true",
+                        help="profile answer saves (POST) instead of the page")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-learn-") as tmp:
         app, client, path = prepare(Path(tmp), args.lesson)
-        cpu_per_request(client, path, 200)  # warm: templates compiled, caches filled
-        plain = cpu_per_request(client, path, args.requests)
+        if args.answers:
+            request, path = answer_sender(client, path)
+        else:
+            request = lambda: client.get(path)  # noqa: E731
+        cpu_per_request(request, 200)  # warm: templates compiled, caches filled
+        plain = cpu_per_request(request, args.requests)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
-            client.get(path)
+            request()
         profiler.disable()
     stats = pstats.Stats(profiler)
     calls = sum(nc for (_cc, nc, *_rest) in stats.stats.values()) / args.requests
-    print(f"signed-in lesson page {path}, in-process (Flask test client), SQLite")
+    what = "knowledge-check answers saved to" if args.answers else "signed-in lesson page"
+    print(f"{what} {path}, in-process (Flask test client), SQLite")
     print(f"CPU per request without the profiler: {plain:.3f} ms (median of 50-request batches)")
     print(f"Python function calls per request: {calls:,.0f}")
     print("\nOwn time by package:")
