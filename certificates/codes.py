@@ -5,7 +5,14 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote, urlsplit
 
-__all__ = ["CODE_BITS", "new_code", "normalize_code", "verify_url_for"]
+__all__ = [
+    "CODE_BITS",
+    "EXAMPLE_CODE",
+    "FORMAT_TEXT",
+    "new_code",
+    "normalize_code",
+    "verify_url_for",
+]
 
 # Crockford's alphabet leaves out I, L, O and U so a code read aloud or retyped is unambiguous.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -14,6 +21,13 @@ CHECK_ALPHABET = ALPHABET + "*~$=U"
 DATA_LENGTH = 16
 CODE_BITS = 5 * DATA_LENGTH  # 80 bits: guessing a live code is hopeless even at scale
 GROUP = 4
+#: A well-formed code (its check symbol matches) that no certificate has, for hints.
+EXAMPLE_CODE = "7K3M-Q9XD-2HTP-W4RB-5"
+#: The shape of a code in words, for people who mistype one.
+FORMAT_TEXT = (
+    f"{DATA_LENGTH // GROUP} groups of {GROUP} letters and digits, then one last check"
+    f" character, like {EXAMPLE_CODE}"
+)
 
 _DECODE = {char: value for value, char in enumerate(CHECK_ALPHABET)}
 # Crockford decoding: letters people confuse with digits are read as those digits.
@@ -41,7 +55,7 @@ def _format(data: str, check: str) -> str:
 
 
 def new_code() -> str:
-    """Return a new random certificate code, e.g. "7K3M-Q9XD-2HTP-W4RB-Z"."""
+    """Return a new random certificate code, e.g. "7K3M-Q9XD-2HTP-W4RB-5"."""
     number = secrets.randbits(CODE_BITS)
     digits = [(number >> (5 * i)) & 31 for i in reversed(range(DATA_LENGTH))]
     data = "".join(ALPHABET[d] for d in digits)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 
+from certificates.codes import EXAMPLE_CODE, FORMAT_TEXT
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course import issuing
 from course.credentials import services as credentials
 from course.extensions import limiter
 from course.verify import bp
 from course.verify.forms import CodeForm, CredentialForm
+
+
+@bp.context_processor
+def example_code() -> dict[str, str]:
+    """The well-formed example code the lookup form's hint shows."""
+    return {"example_code": EXAMPLE_CODE}
 
 
 def _limit() -> str:
@@ -26,8 +33,8 @@ def lookup():
         if found is not None:
             return redirect(url_for("verify.result", code=found.code))
         form.code.errors.append(
-            "That ID is not in the right form or has a typing mistake: please check it "
-            "against the certificate (IDs use the letters and digits shown, in groups of four)."
+            "That ID is not in the right form or has a typing mistake: please check it"
+            f" against the certificate. An ID is {FORMAT_TEXT}."
         )
     return render_template("verify/lookup.html", form=form, upload=CredentialForm())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -286,3 +287,16 @@ def test_verification_lookups_are_rate_limited(tmp_path):
     client = app.test_client()
     statuses = [client.get("/verify/AAAA-AAAA-AAAA-AAAA-A").status_code for _ in range(7)]
     assert statuses[-1] == 429 and 429 not in statuses[:5]
+
+
+def test_the_lookup_hint_s_example_is_a_well_formed_id_and_a_typo_is_explained(client):
+    page = client.get("/verify").get_data(as_text=True)
+    example = re.search(r"For example ([0-9A-Z*~$=-]+)\.", page).group(1)
+    # Typed as shown, the example is not refused as malformed: it is simply no one's.
+    response = client.get("/verify", query_string={"code": example})
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 404
+    wrong = client.get("/verify", query_string={"code": example[:-1] + "X"})
+    text = wrong.get_data(as_text=True)
+    assert "typing mistake" in text
+    assert "4 groups of 4 letters and digits, then one last check character" in text
