@@ -173,3 +173,28 @@ def test_the_preview_stands_beside_the_text_on_a_wide_screen_and_below_it_on_a_n
     # stacked: the preview comes under the whole form, full width
     assert preview["y"] >= text["y"] + text["height"], boxes
     assert preview["x"] < text["x"] + text["width"] / 2, boxes
+
+
+def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
+    # A cell laid out as flex (the buttons) used to leave the table: doubled border,
+    # the last row's cell shorter than its row.
+    server = live_server
+    email = _account(server, Role.AUTHOR, "author")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        _sign_in(page, server, email)
+        page.goto(f"{server.url}/author/courses/{server.slug}/")
+        rows = page.locator("table.lesson-table tbody tr")
+        assert rows.count() >= 2
+        for index in range(rows.count()):
+            row = rows.nth(index).bounding_box()
+            for cell in rows.nth(index).locator("td").all():
+                box = cell.bounding_box()
+                assert abs(box["y"] - row["y"]) < 1 and abs(box["height"] - row["height"]) < 1, (
+                    index, box, row)
+            display = rows.nth(index).locator("td").last.evaluate(
+                "cell => getComputedStyle(cell).display")
+            assert display == "table-cell"
+    finally:
+        context.close()
