@@ -70,10 +70,18 @@ def check_registration(details: AccountDetails, password: str) -> str:
 
     :raise AuthError: when the password is not allowed.
     """
-    problem = password_problem(password, email=details.email, full_name=details.full_name)
+    problem = registration_password_problem(details, password)
     if problem:
         raise AuthError(problem, "password")
     return hash_password(password)
+
+
+def registration_password_problem(details: AccountDetails, password: str) -> str | None:
+    """Return why a sign-up's password is refused, or None; hashes nothing.
+
+    Sign-up shows this beside the other fields' problems, so a learner fixes all at once.
+    """
+    return password_problem(password, email=details.email or "", full_name=details.full_name or "")
 
 
 def register(details: AccountDetails, password_hash: str) -> User:

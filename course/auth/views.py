@@ -115,6 +115,11 @@ def register():
                     reset_url=_external("auth.reset_request")(None),
                 )
             return redirect(url_for("auth.registration_sent"))
+    elif form.is_submitted() and not form.password.errors:
+        # Another field was refused: say what is wrong with the password now, not next time.
+        problem = services.registration_password_problem(form.account_details(), form.password.data)
+        if problem:
+            _show_error(form, signin.AuthError(problem, "password"))
     return render_template("auth/register.html", form=form)
 
 

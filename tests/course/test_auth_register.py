@@ -123,6 +123,24 @@ def test_a_weak_password_is_the_only_complaint_whether_or_not_the_address_is_tak
         assert "already" not in text(response)
 
 
+def test_every_refused_field_is_named_at_once_the_same_for_a_taken_address(app: Flask) -> None:
+    make_user(app)
+    pages = []
+    for email in ("ana@example.com", "someone.new@example.com", "ana@example"):
+        response = app.test_client().post(
+            "/auth/register", data={"full_name": "", "email": email, "password": "short"}
+        )
+        assert response.status_code == 200
+        page = text(response)
+        assert "Enter your full name." in page
+        # The password's problem shows with the others, not on the next try.
+        assert "Use at least 8 characters." in page, email
+        assert "already" not in page
+        pages.append(page.replace(email, "ADDRESS"))
+    assert pages[0] == pages[1]
+    assert "Enter an e-mail address like name@example.com." in pages[2]
+
+
 def test_an_address_taken_before_the_link_is_opened_makes_no_second_account(
     app: Flask, client: FlaskClient, inbox: Inbox
 ) -> None:
