@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select, text
 
 from course.extensions import db
 from course.models import CheckResponse, Course
-from tests.course.journey import correct_keys
+from tests.course.journey import check_positions, correct_keys
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +34,14 @@ def kill_the_apps_connections(app: Flask) -> int:
     return len(rows)
 
 
-def first_check(app: Flask):
+def first_check(app: Flask, client: FlaskClient):
+    """The first check's URL and what the learner's page sends for its right answer (the
+    positions of the right choices in the learner's own order, not their keys)."""
     with app.app_context():
         lesson = db.session.scalar(select(Course).where(Course.slug == "minimal")).live_lessons[0]
         check = lesson.live_checks[0]
-        return f"/courses/minimal/lessons/{lesson.slug}/checks/{check.key}", correct_keys(check)
+        positions = check_positions(client, "minimal", check, correct_keys(check))
+        return f"/courses/minimal/lessons/{lesson.slug}/checks/{check.key}", positions
 
 
 def test_pages_that_only_read_let_statements_be_prepared(app: Flask, ready: FlaskClient) -> None:
@@ -61,7 +64,7 @@ def test_a_dropped_connection_costs_one_resent_request(app: Flask, ready: FlaskC
 def test_an_answer_sent_on_a_dropped_connection_is_sent_again_and_stored_once(
     app: Flask, ready: FlaskClient
 ) -> None:
-    url, keys = first_check(app)
+    url, keys = first_check(app, ready)
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(CheckResponse))
     assert ready.get("/courses/minimal").status_code == 200
@@ -76,7 +79,7 @@ def test_an_answer_sent_on_a_dropped_connection_is_sent_again_and_stored_once(
 
 
 def test_a_save_checks_out_one_connection(app: Flask, ready: FlaskClient) -> None:
-    url, keys = first_check(app)
+    url, keys = first_check(app, ready)
     checkouts = []
     with app.app_context():
         engine = db.engine
