@@ -8,7 +8,7 @@ from functools import lru_cache
 from flask import Flask, has_request_context, request
 
 from course.contacts import contact_links
-from course.dates import date_label, stamp_label, time_label
+from course.dates import date_label, stamp_label, time_label, zone_label
 from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.rules import WORDS_PER_MINUTE
 
@@ -87,8 +87,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_globals() -> dict[str, object]:
+        provider = current_provider()
         return {
             "site_name": app.config["SITE_NAME"],
-            "ce_provider": current_provider(),
+            "ce_provider": provider,
+            # Times on pages are in the provider's zone; column headings name it.
+            "time_zone": zone_label(provider.time_zone),
             "sample_notice": SAMPLE_NOTICE,
         }

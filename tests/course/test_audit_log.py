@@ -101,3 +101,17 @@ def test_the_csv_export_has_who_when_where_and_why_with_formulas_neutralised(app
 def test_only_admins_export_the_log(app, data):
     learner = sign_in(app.test_client(), data.learners["b"])
     assert learner.get("/admin/audit.csv").status_code == 403
+
+
+def test_time_columns_name_the_zone_their_times_are_in_and_the_csv_stays_utc(app, admin, data):
+    # The provider's zone (Central here) is what the cells show, so the headings say it.
+    assert app.config["PROVIDER_TIMEZONE"] == "America/Chicago"
+    log = admin.get("/admin/audit").get_data(as_text=True)
+    learner = admin.get(f"/admin/learners/{data.learners['a'].id}").get_data(as_text=True)
+    for page in (log, learner):
+        assert "Time (UTC)" not in page
+        assert '<th scope="col">Time (Central Time)</th>' in page
+    assert "April 1, 2026, 4:00:00 AM CDT" in log
+    assert "AM CDT" in learner or "PM CDT" in learner or " CST" in learner
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/audit.csv").get_data(as_text=True))))
+    assert "2026-04-01T09:00:00+00:00" in [row["time_utc"] for row in rows]
