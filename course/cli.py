@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
+from course.audit import record_event
 from course.credentials.services import check_credential
 from course.extensions import db
 from course.models import Course, Role
@@ -68,7 +69,8 @@ def check_command(path: Path, strict: bool) -> None:
 
 @course_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def import_command(paths: tuple[Path, ...]) -> None:
+@click.option("--reason", default="", help="Why, for the audit log (e.g. yearly review).")
+def import_command(paths: tuple[Path, ...], reason: str) -> None:
     """Import course packages; all or nothing, learner records are never touched."""
     packages = []
     for folder in _package_dirs(paths):
@@ -81,6 +83,9 @@ def import_command(paths: tuple[Path, ...]) -> None:
         packages.append(package)
     try:
         results = [import_package(package) for package in packages]
+        for result in results:
+            if result.new_version:
+                _audit_import(result, reason)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -92,6 +97,15 @@ def import_command(paths: tuple[Path, ...]) -> None:
         if result.archived_lessons:
             line += f"; archived: {', '.join(result.archived_lessons)}"
         click.echo(line)
+
+
+def _audit_import(result, reason: str) -> None:
+    """Record a command-line import that made a new current version."""
+    record_event(
+        None, "course.imported", "course", result.course.slug,
+        {"version": result.version.number, "archived_lessons": list(result.archived_lessons),
+         **({"reason": reason} if reason else {})},
+    )  # fmt: skip
 
 
 @course_cli.command("export")
@@ -138,10 +152,13 @@ def list_command() -> None:
     confirmation_prompt=True,
     help="Read from ADMIN_PASSWORD when set; prompted otherwise.",
 )
-def create_admin_command(email: str, full_name: str, password: str) -> None:
+@click.option("--reason", default="", help="Why, for the audit log.")
+def create_admin_command(email: str, full_name: str, password: str, reason: str) -> None:
     """Create an administrator account."""
     try:
         user = create_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
+        detail = {"role": Role.ADMIN.value, **({"reason": reason} if reason else {})}
+        record_event(None, "user.created", "user", user.id, detail)
         db.session.commit()
     except ValueError as exc:
         db.session.rollback()
@@ -161,7 +178,11 @@ def demo_admin_command() -> None:
         return
     password = secrets.token_urlsafe(12)
     try:
-        create_user(email=email, password=password, full_name="Demo Admin", role=Role.ADMIN)
+        user = create_user(
+            email=email, password=password, full_name="Demo Admin", role=Role.ADMIN
+        )
+        record_event(None, "user.created", "user", user.id,
+                     {"role": Role.ADMIN.value, "reason": "demo admin for development"})
         db.session.commit()
     except ValueError as exc:
         db.session.rollback()

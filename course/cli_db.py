@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from course.audit import record_event
 from course.extensions import db
 from course.maintenance.backup import BackupError, backup_database, restore_database
 from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
@@ -50,6 +51,11 @@ def restore_command(path: Path, yes: bool) -> None:
         result = restore_database(path)
     except BackupError as exc:
         raise click.ClickException(f"{exc}; the database is unchanged") from exc
+    if result.rows.get("audit_event") is not None:
+        # Recorded in the restored data, so the log says when it was put back and from what.
+        record_event(None, "database.restored", "database", result.dialect,
+                     {"backup": result.path.name})
+        db.session.commit()
     click.echo(f"Restored the {result.dialect} database from {result.path}:")
     for table, count in result.rows.items():
         click.echo(f"  {table}: {'missing' if count is None else f'{count} row(s)'}")

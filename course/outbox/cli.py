@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, literal_column, select, update
 
+from course.audit import record_event
 from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.models import OutboxMessage
@@ -92,5 +93,9 @@ def resend_command(since, until) -> None:
             .values(sent_at=None, attempts=0, last_error=None, next_attempt_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
+        last_day = (end - timedelta(days=1)).date()
+        record_event(None, "xapi.requeued", "outbox", "xapi",
+                     {"since": start.date().isoformat(), "until": last_day.isoformat(),
+                      "statements": count})  # fmt: skip
     noun = "statement" if count == 1 else "statements"
     click.echo(f"{count} {noun} queued again; `flask --app wsgi xapi send` sends them.")

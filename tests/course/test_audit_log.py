@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from course.audit import record_event
 from course.extensions import db
-from course.models import AuditEvent, User
-from tests.course.factories import sign_in
+from course.models import AuditEvent, Role, User
+from tests.course.factories import make_user, sign_in
 from tests.course.test_admin_dataset import NAMES, build_dataset
 
 
@@ -115,3 +115,40 @@ def test_time_columns_name_the_zone_their_times_are_in_and_the_csv_stays_utc(app
     assert "AM CDT" in learner or "PM CDT" in learner or " CST" in learner
     rows = list(csv.DictReader(io.StringIO(admin.get("/admin/audit.csv").get_data(as_text=True))))
     assert "2026-04-01T09:00:00+00:00" in [row["time_utc"] for row in rows]
+
+
+def test_an_empty_log_says_so_instead_of_showing_an_empty_table(app, client):
+    with app.app_context():
+        admin = make_user(Role.ADMIN, email="first.admin@example.org")
+    page = sign_in(client, admin).get("/admin/audit").get_data(as_text=True)
+    assert "No events yet." in page and "<table" not in page
+    narrowed = client.get("/admin/audit", query_string={"actor": "nobody"})
+    assert "No events match these filters." in narrowed.get_data(as_text=True)
+
+
+def test_command_line_changes_are_logged_with_who_where_and_why(
+    app, client, runner, minimal_package_dir
+):
+    made = runner.invoke(args=["users", "create-admin", "--email", "ops@example.org",
+                               "--name", "Olu Ops", "--password", "a long pass phrase",
+                               "--reason", "first admin of the site"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    for _ in range(2):  # the second import changes nothing, so it records nothing
+        imported = runner.invoke(args=["course", "import", str(minimal_package_dir),
+                                       "--reason", "yearly review"])  # fmt: skip
+        assert imported.exit_code == 0, imported.output
+    with app.app_context():
+        events = {e.action: e for e in db.session.scalars(select(AuditEvent))}
+        assert sorted(events) == ["course.imported", "user.created"]
+        for event in events.values():
+            assert event.actor_id is None and event.ip_address is None
+            assert event.detail["via"] == "command line"
+            assert event.detail["os_user"] and event.detail["host"]
+        assert events["course.imported"].detail["reason"] == "yearly review"
+        assert events["course.imported"].detail["version"] == 1
+        assert events["user.created"].detail["reason"] == "first admin of the site"
+        admin = db.session.scalar(select(User).where(User.email == "ops@example.org"))
+        db.session.expunge(admin)
+    page = sign_in(client, admin).get("/admin/audit").get_data(as_text=True)
+    assert "<caption>2 events, newest first</caption>" in page
+    assert page.count("Command line") == 2 and "(command line)" in page

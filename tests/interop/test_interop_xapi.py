@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from course import issuing
 from course.db import utcnow, write_transaction
 from course.extensions import db
-from course.models import Certificate, Course, OutboxMessage, User
+from course.models import AuditEvent, Certificate, Course, OutboxMessage, User
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
@@ -200,6 +200,12 @@ def test_statements_carry_active_time_scores_and_stable_ids(xapi_app, lrs, runne
     assert runner.invoke(args=["xapi", "send"]).output == ""
     today = utcnow().strftime("%Y-%m-%d")
     assert "queued again" in runner.invoke(args=["xapi", "resend", "--since", today]).output
+    with xapi_app.app_context():
+        (requeued,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "xapi.requeued")
+        )
+        assert requeued.detail["via"] == "command line"
+        assert requeued.detail["since"] == requeued.detail["until"] == today
     assert "0 failed" in runner.invoke(args=["xapi", "send"]).output
     assert len(lrs.stored()) == count
 
