@@ -85,3 +85,21 @@ def test_a_lesson_and_the_post_test_by_keyboard_alone(browser, live_server) -> N
         expect(page.locator(".result")).to_contain_text("You answered 10 of 10 correctly (100%)")
     finally:
         context.close()
+
+
+def test_the_header_s_tab_order_follows_its_visual_order(browser, live_server) -> None:
+    # "Get support" sits on the first row on a phone; it used to come last in tab order.
+    for width in (320, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server.url}/courses/{live_server.slug}")
+            links = page.locator(".site-header a, .site-header button")
+            boxes = [(link.inner_text().strip(), link.bounding_box()) for link in links.all()]
+            assert "Get support" in [text for text, _ in boxes]
+            for (before, a), (after, b) in zip(boxes, boxes[1:], strict=False):
+                same_row = abs(a["y"] - b["y"]) < a["height"] / 2
+                assert (b["x"] > a["x"]) if same_row else (b["y"] > a["y"]), (
+                    width, before, after, a, b)
+        finally:
+            context.close()

@@ -24,3 +24,14 @@ def test_the_site_stylesheet_fetches_nothing_from_elsewhere(client) -> None:
     assert "@import" not in css and "http" not in css
     page = client.get("/").get_data(as_text=True)
     assert re.findall(r'(?:src|href)="(https?:)', page) == []
+
+
+def test_every_page_names_an_icon_that_is_served(client) -> None:
+    # Without one, browsers ask for /favicon.ico on every page and get a 404.
+    for path in ("/", "/verify", "/auth/login"):
+        page = client.get(path).get_data(as_text=True)
+        icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+        assert icon, path
+    with client.get(icon.group(1)) as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.get_data(as_text=True).startswith("<svg")
