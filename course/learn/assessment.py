@@ -85,11 +85,18 @@ class Progress:
         return minutes_to_go(self.active_seconds, self.minimum_minutes)
 
     @property
+    def steps_total(self) -> int:
+        """The course's steps: each lesson, the post-test and the evaluation."""
+        return self.lessons_total + 2
+
+    @property
+    def steps_done(self) -> int:
+        return self.lessons_done + bool(self.passed_attempt) + self.evaluated
+
+    @property
     def percent(self) -> int:
-        """Share of the course's steps done: lessons, post-test, evaluation."""
-        steps = self.lessons_total + 2
-        done = self.lessons_done + bool(self.passed_attempt) + self.evaluated
-        return round(100 * done / steps)
+        """Share of the course's steps done (``steps_done`` of ``steps_total``)."""
+        return round(100 * self.steps_done / self.steps_total)
 
 
 def course_progress(

@@ -113,6 +113,7 @@ def test_time_columns_name_the_zone_their_times_are_in_and_the_csv_stays_utc(app
         assert '<th scope="col">Time (Central Time)</th>' in page
     assert "April 1, 2026, 4:00:00 AM CDT" in log
     assert "AM CDT" in learner or "PM CDT" in learner or " CST" in learner
+    assert "(4 of 4 steps, 100%)" in learner  # the share says what it counts
     rows = list(csv.DictReader(io.StringIO(admin.get("/admin/audit.csv").get_data(as_text=True))))
     assert "2026-04-01T09:00:00+00:00" in [row["time_utc"] for row in rows]
 

@@ -126,3 +126,20 @@ def test_dates_and_times_read_the_us_way(make_app) -> None:
         assert [time_label(datetime(2026, 1, 1, h, 5)) for h in (0, 7, 12, 19)] == [
             "12:05 AM UTC", "7:05 AM UTC", "12:05 PM UTC", "7:05 PM UTC"
         ]
+
+
+def test_the_progress_sentence_counts_what_it_names(app, client, course_slug, learner):
+    # It said "1 of 2 lessons complete (25%)": the percentage counted the post-test and
+    # the evaluation too, so the words and the number disagreed.
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+        first, second = course.live_lessons
+        _answer_lesson(client, course_slug, first)
+        first_slug, second_slug = first.slug, second.slug
+    client.post(f"/courses/{course_slug}/lessons/{first_slug}/complete")
+    for path in (f"/courses/{course_slug}", f"/courses/{course_slug}/lessons/{second_slug}"):
+        html = client.get(path).get_data(as_text=True)
+        sentence = re.search(r"<p>Course progress: (.*?)</p>", html, re.S).group(1)
+        assert sentence.strip() == "1 of 2 lessons complete.", path
