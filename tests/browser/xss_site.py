@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Certificate, Course, Role, User
+from course.names import NameRefused, clean_name, normalise_name
 from tests.course.factories import register_by_mail
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
 from tests.data.xss_payloads import PAYLOADS
@@ -42,22 +43,33 @@ def payload(i: int) -> str:
     return PAYLOADS[i % len(PAYLOADS)].replace("\x00", "")
 
 
-def packs(limit: int) -> list[str]:
+def packs(limit: int, *, names: bool = False) -> list[str]:
     """Join payloads with spaces into values of at most ``limit`` characters.
 
     Payloads holding a NUL are left out: every form refuses NUL before storing anything
-    (tests/course/test_bad_input.py checks that refusal).
+    (tests/course/test_bad_input.py checks that refusal). For ``names``, so are those a
+    name refuses (control characters: tests/course/test_names.py), and each value is
+    written as names are stored (NFC, single spaces).
     """
     found, current = [], ""
     for text in PAYLOADS:
-        if "\x00" in text or len(text) > limit:
+        if "\x00" in text or len(text) > limit or (names and _refused_as_name(text)):
             continue
         if current and len(current) + 1 + len(text) > limit:
             found.append(current)
             current = text
         else:
             current = f"{current} {text}" if current else text
-    return [*found, current]
+    packed = [*found, current]
+    return [normalise_name(value) for value in packed] if names else packed
+
+
+def _refused_as_name(text: str) -> bool:
+    try:
+        clean_name(text)
+    except NameRefused:
+        return True
+    return False
 
 
 def _yaml(data: object) -> str:
@@ -209,7 +221,7 @@ def build_site(app: Flask, inbox: Inbox) -> Site:
 
     # A learner who reads the hostile course: attempt 1 failed (its review shows every
     # explanation), attempt 2 open (the post-test page shows every prompt).
-    names, comments = packs(NAME_LIMIT), packs(COMMENT_LIMIT)
+    names, comments = packs(NAME_LIMIT, names=True), packs(COMMENT_LIMIT)
     client, reader_id = register(app, inbox, names[0], "reader@example.org")
     with app.app_context():
         client.post(f"/courses/{HOSTILE}/enrol")
