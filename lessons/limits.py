@@ -112,7 +112,8 @@ def markdown_problem(text: str) -> tuple[int, str] | None:
         if not line.strip():
             brackets = parens = 0  # a paragraph ends at a blank line
             continue
-        if _depth(line) > MAX_MARKDOWN_DEPTH:
+        # A line that starts with a letter opens no list or quote (most prose lines).
+        if not line[:1].isalpha() and _depth(line) > MAX_MARKDOWN_DEPTH:
             return index, (
                 f"lists or quotes are nested more than {MAX_MARKDOWN_DEPTH} levels deep"
             )
