@@ -27,7 +27,9 @@ from course.models import (
     EvaluationResponse,
     LessonProgress,
     PostTestAttempt,
+    User,
 )
+from course.names import NameRefused, clean_name
 
 #: How many offending rows a finding names.
 EXAMPLES = 5
@@ -186,6 +188,33 @@ def uncertified_completions() -> Select:
     return select(Enrolment.id).where(Enrolment.completed_at.is_not(None), ~certified)
 
 
+def _reads_true(name: str) -> bool:
+    try:
+        return clean_name(name) == name
+    except NameRefused:
+        return False
+
+
+def _names_read_true() -> Finding:
+    """Names stored before the name rule (``course.names``) that it would now refuse.
+
+    Such a name can read one way on the verify page and another in the PDF, or print as
+    nothing; an admin corrects it (with a reason) and reissues the certificates.
+    """
+    people = db.session.execute(select(User.id, User.full_name).where(User.deleted_at.is_(None)))
+    bad = [f"learner {i}" for i, name in people if not _reads_true(name)]
+    valid = select(Certificate.code, Certificate.snapshot).where(
+        Certificate.status == CertificateStatus.VALID
+    )
+    bad += [f"certificate {code}" for code, snapshot in db.session.execute(valid)
+            if not _reads_true(str((snapshot or {}).get("participant_name", "")))]  # fmt: skip
+    rule = (
+        "every name reads as stored: no hidden, control or direction-changing characters, "
+        "and a letter (correct it on the learner's page, which reissues)"
+    )
+    return Finding("names_read_true", rule, len(bad), tuple(bad[:EXAMPLES]))
+
+
 CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     _duplicates(
         "check_answer_once",
@@ -234,6 +263,7 @@ CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
         (Certificate.status == CertificateStatus.VALID,),
     ),
     _completions,
+    _names_read_true,
 )
 
 _COUNTED = (

@@ -21,6 +21,7 @@ from course.models import (
     EvaluationResponse,
     PostTestAttempt,
     Role,
+    User,
 )
 from tests.course.factories import make_user
 from tests.course.test_maintenance import complete_course, package  # noqa: F401
@@ -202,3 +203,17 @@ def test_an_unsubmitted_attempt_with_answers_is_reported(app, runner, completed)
         rule = _rules()["attempt_recorded_whole"]
     result, failing = _check(runner)
     assert result.exit_code == 1 and failing == {rule}
+
+
+def test_a_name_stored_before_the_name_rule_that_could_lie_is_reported(app, runner, completed):
+    learner, _, code = completed
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == learner.id)
+                           .values(full_name="Jane \u202eHTIMS\u202c Doe"))  # fmt: skip
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate.snapshot = {**certificate.snapshot, "participant_name": "\u200b\u200b"}
+        db.session.commit()
+        rule = _rules()["names_read_true"]
+    result, failing = _check(runner)
+    assert result.exit_code == 1 and failing == {rule}
+    assert f"learner {learner.id}" in result.output and f"certificate {code}" in result.output
