@@ -81,6 +81,11 @@ def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
             "default" if package.min_active_minutes is None else "package"
         ),
         "reading_minutes": round(estimate.reading_minutes, 1),
+        # Each lesson's share of reading_minutes (text and checks), so the parts add up.
+        "lesson_reading_minutes": {
+            lesson.slug: round(lessons.lesson_reading_minutes(lesson), 2)
+            for lesson in package.lessons
+        },
         "word_count": estimate.lesson_words,
         "estimated_minutes": round(estimate.total_minutes, 1),
     }

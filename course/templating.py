@@ -9,8 +9,8 @@ from flask import Flask, has_request_context, request
 
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
+from course.learn.activetime import lesson_minutes_of, reading_minutes_of
 from course.provider import SAMPLE_NOTICE, current_provider
-from lessons.rules import WORDS_PER_MINUTE
 
 
 def hours_label(hours: float) -> str:
@@ -30,9 +30,9 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
 
 
-def reading_minutes(words: int) -> str:
-    """Return a lesson's reading time at the CE rate, as "about 6 min"."""
-    return f"about {max(1, round(words / WORDS_PER_MINUTE))} min"
+def lesson_minutes(manifest: dict, lesson: object) -> str:
+    """A lesson's reading estimate as the outline shows it: "about 7 min"."""
+    return f"about {max(1, round(lesson_minutes_of(manifest, lesson)))} min"
 
 
 def pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -71,6 +71,8 @@ def cached_url_for(app: Flask, size: int = 4096) -> Callable[..., str]:
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.jinja_env.globals["url_for"] = cached_url_for(app)
+    app.jinja_env.globals["lesson_minutes"] = lesson_minutes
+    app.jinja_env.globals["reading_minutes_of"] = reading_minutes_of
     app.add_template_filter(hours_label, "hours")
     # Dates and times in the provider's time zone (course/dates.py).
     app.add_template_filter(date_label, "date")
@@ -82,7 +84,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(duration_label, "duration")
     app.add_template_filter(pairs, "pairs")
     app.add_template_filter(contact_links, "contact_links")
-    app.add_template_filter(reading_minutes, "reading_minutes")
     app.add_template_filter(counted, "counted")
 
     @app.context_processor

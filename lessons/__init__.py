@@ -20,7 +20,7 @@ from .model import (
 )
 from .questions import QUESTION_TYPES, ChoiceFeedback, GradeResult, QuestionType, grade
 from .render import render_inline, render_markdown
-from .rules import describe_seat_time, lint, seat_time
+from .rules import describe_seat_time, lesson_reading_minutes, lint, seat_time
 from .timing import DEFAULT_MIN_ACTIVE_SHARE, default_min_active_minutes, min_active_minutes
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "check_package",
     "default_min_active_minutes",
     "describe_seat_time",
+    "lesson_reading_minutes",
     "grade",
     "lint",
     "load_files",

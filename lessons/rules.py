@@ -12,7 +12,7 @@ from .cues import cue_findings
 from .evaluation import EVALUATION_FILE
 from .language import language_findings
 from .manifest import COURSE_FILE
-from .model import CoursePackage, Finding, Question, SeatTime, sort_findings
+from .model import CoursePackage, Finding, Lesson, Question, SeatTime, sort_findings
 from .render import count_words, html_text
 from .yamlpaths import key_lines
 
@@ -45,10 +45,17 @@ def check_words(question: Question) -> int:
     return sum(count_words(html_text(part)) for part in parts)
 
 
+def lesson_reading_minutes(lesson: Lesson) -> float:
+    """A lesson's share of the reading estimate: its text and its knowledge checks."""
+    checks = sum(check_words(q) for q in lesson.checks)
+    return (lesson.word_count + checks) / WORDS_PER_MINUTE
+
+
 def seat_time(package: CoursePackage) -> SeatTime:
     """Estimate the minutes a learner needs: reading (lessons and checks), post-test, evaluation."""
     words = sum(lesson.word_count for lesson in package.lessons)
     checks = sum(check_words(q) for lesson in package.lessons for q in lesson.checks)
+    # The same sum as the lessons' own estimates (lesson_reading_minutes), so they add up.
     reading = (words + checks) / WORDS_PER_MINUTE
     post_test = package.post_test_draw * MINUTES_PER_POST_TEST_QUESTION
     evaluation = sum(EVALUATION_MINUTES.get(item.type, 0.0) for item in package.evaluation)

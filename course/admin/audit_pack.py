@@ -24,7 +24,7 @@ from course.db import utcnow
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
-from lessons.rules import WORDS_PER_MINUTE
+from lessons.rules import WORDS_PER_MINUTE, check_words
 
 SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
 
@@ -101,17 +101,19 @@ def seat_time_doc(course: Course, package: lessons.CoursePackage) -> tuple[str, 
     estimate = lessons.seat_time(package)
     measured = reports.seat_time(course)
     by_slug = {row.lesson.slug: row for row in measured.lessons}
-    header = ["position", "lesson", "words", "estimated_minutes", "median_active_minutes",
-              "learners_measured"]
+    header = ["position", "lesson", "words", "check_words", "estimated_minutes",
+              "median_active_minutes", "learners_measured"]
     rows = []
     for lesson in package.lessons:
         row = by_slug.get(lesson.slug)
-        rows.append([lesson.position, lesson.title, lesson.word_count,
-                     round(lesson.word_count / WORDS_PER_MINUTE, 1),
+        checks = sum(check_words(q) for q in lesson.checks)
+        rows.append([lesson.position, lesson.title, lesson.word_count, checks,
+                     round(lessons.lesson_reading_minutes(lesson), 1),
                      row.median_minutes if row else None, row.measured if row else 0])
     text = "\n".join([
         f"# Seat time: {package.title}", "",
-        f"Reading: {estimate.lesson_words:,} words at {WORDS_PER_MINUTE} words a minute ="
+        f"Reading: {estimate.lesson_words:,} lesson words and {estimate.check_words:,}"
+        f" knowledge-check words at {WORDS_PER_MINUTE} words a minute ="
         f" {estimate.reading_minutes:.1f} min",
         f"Post-test: {package.post_test_draw} questions at 1 min = {estimate.post_test_minutes:.1f}"
         " min",

@@ -14,6 +14,7 @@ from course.admin.aggregates import Count, count_of, count_true, median_of, perc
 from course.admin.evaluation_report import EvaluationStat, evaluation_results
 from course.admin.item_analysis import MIN_ANSWERS, Discrimination, discrimination
 from course.extensions import db
+from course.learn.activetime import lesson_minutes_of, reading_minutes_of
 from course.models import (
     AttemptAnswer,
     Certificate,
@@ -28,7 +29,6 @@ from course.models import (
     Question,
     QuestionKind,
 )
-from lessons.rules import WORDS_PER_MINUTE
 
 SCORE_BINS = tuple((low, low + 9) for low in range(0, 90, 10)) + ((90, 100),)
 
@@ -238,6 +238,7 @@ def seat_time(course: Course) -> SeatTime:
     measured = count_of(select(func.count()).select_from(per_learner.subquery()))
     median = median_of(per_learner)
     lessons = []
+    manifest = course.manifest
     for lesson in course.live_lessons:
         finished = select(LessonProgress.active_seconds).where(
             LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_not(None)
@@ -246,15 +247,15 @@ def seat_time(course: Course) -> SeatTime:
         lessons.append(
             LessonTime(
                 lesson=lesson,
-                estimated_minutes=round(lesson.word_count / WORDS_PER_MINUTE, 1),
+                estimated_minutes=round(lesson_minutes_of(manifest, lesson), 1),
                 median_minutes=None if seconds is None else round(seconds / 60, 1),
                 measured=count_of(select(func.count()).select_from(finished.subquery())),
             )
         )
-    manifest = course.manifest
     return SeatTime(
         estimated_minutes=float(manifest.get("estimated_minutes") or 0),
-        reading_minutes=round(int(manifest.get("word_count") or 0) / WORDS_PER_MINUTE, 1),
+        # The checker's reading estimate: lesson text and knowledge checks.
+        reading_minutes=reading_minutes_of(manifest),
         median_minutes=None if median is None else round(median / 60, 1),
         measured=measured,
         lessons=lessons,

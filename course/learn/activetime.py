@@ -276,6 +276,16 @@ def reading_minutes_of(manifest) -> float:
     return round(reading_seconds(int(manifest.get("word_count") or 0)) / 60, 1)
 
 
+def lesson_minutes_of(manifest, lesson) -> float:
+    """A lesson's share of a stored version's reading estimate (its text and checks)."""
+    stored = manifest.get("lesson_reading_minutes") or {}
+    if lesson.slug in stored:
+        return float(stored[lesson.slug])
+    # A version stored before the per-lesson figures: the lesson's share of the words.
+    words = int(manifest.get("word_count") or 0)
+    return reading_minutes_of(manifest) * lesson.word_count / words if words else 0.0
+
+
 def minimum_minutes_of(manifest) -> int:
     """The minimum active minutes a stored version asks for before its post-test."""
     return int(manifest.get("min_active_minutes") or 0)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+import lessons
+from course.admin.report_services import seat_time
 from course.contacts import contact_links
 from course.extensions import db
 from course.learn.enhance import for_display
@@ -143,3 +145,31 @@ def test_the_progress_sentence_counts_what_it_names(app, client, course_slug, le
         html = client.get(path).get_data(as_text=True)
         sentence = re.search(r"<p>Course progress: (.*?)</p>", html, re.S).group(1)
         assert sentence.strip() == "1 of 2 lessons complete.", path
+
+
+def test_every_page_gives_the_checker_s_reading_estimate_and_no_time_limit(app, client, learner):
+    package, _ = lessons.check_package(REAL_COURSE)
+    reading = lessons.seat_time(package).reading_minutes  # lesson and check words
+    with app.app_context():
+        course = import_course(REAL_COURSE)
+        slug, first = course.slug, course.live_lessons[0].slug
+        minimum = course.manifest["min_active_minutes"]
+        report = seat_time(db.session.merge(course))
+        assert report.reading_minutes == round(reading, 1)
+        # The lessons' own estimates add up to the course's.
+        lesson_sum = sum(row.estimated_minutes for row in report.lessons)
+        assert lesson_sum == pytest.approx(reading, abs=0.4)
+    page = client.get(f"/courses/{slug}").get_data(as_text=True)
+    assert f"About {round(reading)} min of reading" in page
+    shown = [int(n) for n in re.findall(r'<span class="step-meta">about (\d+) min</span>', page)]
+    assert abs(sum(shown[:-2]) - reading) <= len(shown[:-2]) / 2  # the outline's lessons
+    promise = (f"There is no time limit, but the post-test opens only after at least {minimum}"
+               " minutes of reading in the lessons.")
+    assert promise in page
+    sign_in(client, learner)
+    client.post(f"/courses/{slug}/enrol")
+    lesson = client.get(f"/courses/{slug}/lessons/{first}").get_data(as_text=True)
+    assert "Nothing is timed" not in lesson
+    assert re.search(r"There is no time limit, but the post-test opens only after at least\s+"
+                     rf"{minimum} minutes of reading", lesson)
+    assert f"of about {round(reading)} min of reading" in client.get("/me").get_data(as_text=True)
