@@ -209,6 +209,9 @@ def gunicorn(
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
     command += ["--bind", f"127.0.0.1:{port}", "--timeout", str(timeout)]
+    # No control socket: by default every gunicorn of this user shares one in $HOME
+    # (docs/deployment.md gives each production instance its own).
+    command += ["--no-control-socket"]
     command += ["--access-logfile", str(access), *extra, app]
     log = log_path.open("wb")
     process = subprocess.Popen(
