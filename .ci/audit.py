@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-TIMEOUT_SECONDS = 600
+TIMEOUT_SECONDS = 300  # pip-audit gives up on one lookup after 15 s; this bounds the rest
 _UNREACHABLE = re.compile(
     r"ConnectionError|NameResolution|Max retries|timed out|Temporary failure|ProxyError|"
     r"SSLError|Connection refused|Network is unreachable|ServiceError",
