@@ -168,13 +168,15 @@ def complete_lesson(slug: str, lesson_slug: str):
     if missing:
         # The list of unanswered checks stands where the button was (#lesson-end).
         return _render_lesson(content, lesson, enrolment, 422, missing=missing)
+    # The form's action ends in #lesson-end and a browser keeps that fragment through a
+    # redirect without one: name the top (#main) so the next page opens there.
     target = learn.next_after(content, enrolment, lesson)
     if target is None:
-        return redirect(url_for("learn.post_test", slug=content.slug))
+        return redirect(url_for("learn.post_test", slug=content.slug, _anchor="main"))
     if target.position < lesson.position:
         flash(f"Lesson {target.position}, {target.title}, is not finished yet. "
               "Finish it to open the post-test.", "info")
-    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug))
+    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug, _anchor="main"))
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")

@@ -155,7 +155,16 @@ def test_a_lesson_completes_only_when_its_checks_are_answered(app, client, cours
                 data={"choice": check_positions(client, "minimal", check, wrong_keys(check))},
             )
     done = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
-    assert done.location.endswith("/lessons/returning")
+    # The next page opens at its top (#main), not at the finishing form's #lesson-end.
+    assert done.location.endswith("/lessons/returning#main")
+    with app.app_context():
+        for check in _course().live_lessons[1].live_checks:
+            client.post(
+                f"/courses/{course_slug}/lessons/returning/checks/{check.key}",
+                data={"choice": check_positions(client, "minimal", check, wrong_keys(check))},
+            )
+    last = client.post(f"/courses/{course_slug}/lessons/returning/complete")
+    assert last.location.endswith(f"/courses/{course_slug}/post-test#main")
 
 
 def test_sequential_courses_keep_later_lessons_locked(client, course_slug, learner):
