@@ -10,6 +10,7 @@ import math
 
 from .cues import cue_findings
 from .evaluation import EVALUATION_FILE
+from .feedback import feedback_findings
 from .language import language_findings
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Lesson, Question, SeatTime, sort_findings
@@ -92,6 +93,7 @@ def lint(package: CoursePackage, *, provider_name: str = "") -> list[Finding]:
         + credit_findings(package, provider_name)
         + seat_time_findings(package)
         + cue_findings(package)
+        + feedback_findings(package)
         + language_findings(package)
     )
     return sort_findings(findings)

@@ -34,7 +34,8 @@ class CheckParts:
     choices_close: str
     rows: dict[str, tuple[str, str]]
     unanswered_tail: str
-    answered_tail: str
+    #: After a wrong answer, then after a right one (the button's words differ).
+    answered_tails: tuple[str, str]
 
 
 def _memo(content: CourseContent, key: Any, make: Callable[[], Any]) -> Any:
@@ -72,7 +73,10 @@ def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number:
                 for c in check.choices
             },
             unanswered_tail=str(tail(check, None, None)),
-            answered_tail=str(tail(check, True, None, Markup(_FEEDBACK))),
+            answered_tails=(
+                str(tail(check, True, None, Markup(_FEEDBACK), False)),
+                str(tail(check, True, None, Markup(_FEEDBACK), True)),
+            ),
         )
 
     return _memo(content, ("check", lesson.id, check.id, number), make)
@@ -80,14 +84,20 @@ def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number:
 
 def feedback_html(content: CourseContent, check: CheckView, selected: Sequence[str]) -> Markup:
     """The feedback shown under a check for an answer (the same for everyone who gave it)."""
+    return _graded(content, check, selected)[0]
+
+
+def _graded(
+    content: CourseContent, check: CheckView, selected: Sequence[str]
+) -> tuple[Markup, bool]:
     chosen = tuple(sorted(set(selected)))
-    return _memo(
-        content,
-        ("feedback", check.id, chosen),
-        lambda: Markup(
-            render_template("learn/_feedback.html", question=check, result=check.grade(chosen))
-        ),
-    )
+
+    def make() -> tuple[Markup, bool]:
+        result = check.grade(chosen)
+        html = render_template("learn/_feedback.html", question=check, result=result)
+        return Markup(html), result.correct
+
+    return _memo(content, ("feedback", check.id, chosen), make)
 
 
 def check_html(
@@ -113,10 +123,11 @@ def check_html(
         tail = parts.unanswered_tail
     else:
         try:
-            feedback = str(feedback_html(content, check, list(selected)))
+            html, correct = _graded(content, check, list(selected))
+            feedback = str(html)
         except ValueError:
-            feedback = ""  # the answer predates a change to the question's choices
-        tail = parts.answered_tail.replace(_FEEDBACK, feedback)
+            feedback, correct = "", False  # the answer predates a change to its choices
+        tail = parts.answered_tails[correct].replace(_FEEDBACK, feedback)
     head = parts.head.replace(_CSRF, csrf).replace(_KEY, submission_key)
     choices = f"{parts.choices_open}{rows}\n{parts.choices_close}"
     return Markup(f"{head}\n      {choices}\n{tail}")

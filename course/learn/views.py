@@ -150,7 +150,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     if wants_json:
         html = render_template("learn/_feedback.html", question=question, result=answer.result)
         return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
-    anchor = f"check-{question.key}"
+    anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)
 

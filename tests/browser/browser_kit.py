@@ -247,11 +247,15 @@ class Journey:
         region = section.locator(".feedback[aria-live=polite]")
         expect(region.locator(".feedback-verdict")).to_have_text(verdict)
         expect(region.locator(".feedback-why").first).not_to_be_empty()
+        # After a right answer the button offers a change; after a wrong one, another try.
+        button = "Change my answer" if verdict == RIGHT else "Check again"
+        expect(section.get_by_role("button")).to_have_text(button)
         if self.js:
             assert page.evaluate("() => window.sameDocument === true"), "the page reloaded"
-            expect(section.get_by_role("button")).to_have_text("Check again")
         else:
-            expect(page).to_have_url(re.compile(rf"#check-{re.escape(key)}$"))
+            # Back at the feedback, the verdict in view.
+            expect(page).to_have_url(re.compile(rf"#feedback-{re.escape(key)}$"))
+            expect(region.locator(".feedback-verdict")).to_be_in_viewport()
             assert page.evaluate("() => window.sameDocument === undefined")
 
     def lessons(self) -> None:

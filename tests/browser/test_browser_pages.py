@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from browser_kit import NOT_QUITE, RIGHT, Journey, axe_run, check_keys
+from browser_kit import NOT_QUITE, RIGHT, Journey, answer_keys, axe_run, check_keys
 from page_audit import AXE_TAGS, audit, focus_rings, measure, report
 from playwright.sync_api import expect
 
@@ -176,5 +176,29 @@ def test_without_javascript_refusals_show_where_the_page_opens(browser, live_ser
         expect(summary).to_be_in_viewport()
         summary.get_by_role("link").first.click()
         expect(page).to_have_url(re.compile(r"#check-"))
+    finally:
+        context.close()
+
+
+def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
+    browser, live_server
+) -> None:
+    """No script, 320 px: the page that answers a check opens with its verdict in view."""
+    keys = answer_keys(live_server)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=False, audit=False)
+        journey.sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        key = check_keys(page)[0]
+        # Journey.answer checks the address (#feedback-KEY), the verdict in view and the
+        # button's words: "Check again" after a wrong answer, "Change my answer" after a
+        # right one.
+        journey.answer(key, keys[key].wrong, NOT_QUITE)
+        button = page.locator(f"#check-{key} button")
+        expect(button).to_be_in_viewport()  # the question's end stays just above
+        journey.answer(key, keys[key].right, RIGHT)
+        expect(page.locator(f"#feedback-{key} .feedback-body")).to_contain_text("You chose")
     finally:
         context.close()

@@ -80,15 +80,28 @@ def test_answering_a_check_stores_it_and_shows_feedback_without_javascript(
     url = f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1"
     wrong = client.post(url, data={"choice": _choice(app, client, "b"), "submission_key": "k1"})
     assert wrong.status_code == 303
-    assert wrong.location.endswith("/lessons/push-pull#check-push-pull-1")
+    # The page reopens at the feedback (the verdict in view on a phone), which takes focus.
+    assert wrong.location.endswith("/lessons/push-pull#feedback-push-pull-1")
     page = client.get(wrong.location).get_data(as_text=True)
+    assert 'id="feedback-push-pull-1" aria-live="polite" tabindex="-1"' in page
     assert "Not quite" in page and "That pushes a youth away from placement." in page
+    check = page[page.index('id="check-push-pull-1"'):page.index('id="feedback-push-pull-1"')]
+    assert ">Check again</button>" in check
     right = client.post(url, data={"choice": _choice(app, client, "a"), "submission_key": "k2"})
     page = client.get(right.location).get_data(as_text=True)
     assert "That&#39;s right." in page or "That's right." in page
+    # Right: the button offers a change of answer, not another check of the same one.
+    check = page[page.index('id="check-push-pull-1"'):page.index('id="feedback-push-pull-1"')]
+    assert ">Change my answer</button>" in check and "Check again" not in check
+    with_script = client.post(url, data={"choice": _choice(app, client, "a"),
+                                         "submission_key": "k3"},
+                              headers={"Accept": "application/json"})  # fmt: skip
+    assert with_script.get_json()["correct"] is True  # lesson.js words the button from it
     with app.app_context():
         rows = db.session.scalars(select(CheckResponse).order_by(CheckResponse.id)).all()
-        assert [(r.selected, r.is_correct) for r in rows] == [(["b"], False), (["a"], True)]
+        assert [(r.selected, r.is_correct) for r in rows] == [
+            (["b"], False), (["a"], True), (["a"], True)
+        ]
 
 
 def test_a_double_submitted_check_is_stored_once(app, client, course_slug, learner):

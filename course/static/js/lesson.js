@@ -46,7 +46,7 @@
         if (data.error) { showError(data.error); return; }
         region.innerHTML = data.html;
         form.querySelector("input[name=submission_key]").value = data.next_key;
-        button.textContent = "Check again";
+        button.textContent = data.correct ? "Change my answer" : "Check again";
       }).catch(function () {
         form.submit();  // fall back to the ordinary post-and-redirect
       }).finally(function () {
