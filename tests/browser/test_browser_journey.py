@@ -36,7 +36,7 @@ def _console_problem(message, problems: list[str]) -> None:
 
 def _response_problem(response, problems: list[str]) -> None:
     expected = response.status == 422 and response.url.endswith("/evaluation")  # with errors
-    if response.status >= 400 and not expected and not response.url.endswith("/favicon.ico"):
+    if response.status >= 400 and not expected:  # /favicon.ico too: pages name their icon
         problems.append(f"HTTP {response.status} for {response.url}")
 
 
