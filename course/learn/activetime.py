@@ -83,20 +83,25 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> LessonPr
     """
     now = now or utcnow()
     enrolment = _lock(enrolment)
-    insert_ignoring_duplicates(
-        LessonProgress,
-        {
-            "enrolment_id": enrolment.id,
-            "lesson_id": lesson.id,
-            "started_at": now,
-            "last_seen_at": now,
-            "active_seconds": 0,
-            "page_seconds": 0,
-        },
-    )
+    # Most requests are on a lesson already started: read its row, insert only when none.
+    row = _row(enrolment.id, lesson.id)
+    if row is None:
+        insert_ignoring_duplicates(
+            LessonProgress,
+            {
+                "enrolment_id": enrolment.id,
+                "lesson_id": lesson.id,
+                "started_at": now,
+                "last_seen_at": now,
+                "active_seconds": 0,
+                "page_seconds": 0,
+            },
+        )
+        row = _row(enrolment.id, lesson.id)
     gap = _gap(enrolment, now)
-    previous = None
-    if gap and enrolment.last_lesson_id is not None:
+    if gap and enrolment.last_lesson_id == lesson.id:
+        _credit_previous_page(row, lesson.word_count, gap)  # still on the same lesson
+    elif gap and enrolment.last_lesson_id is not None:
         found = db.session.execute(
             _PREVIOUS_PAGE, {"enrolment_id": enrolment.id, "lesson_id": enrolment.last_lesson_id}
         ).first()
@@ -104,10 +109,7 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> LessonPr
             previous, words = found
             _credit_previous_page(previous, words, gap)
     _advance(enrolment, now)
-    # Staying on one lesson (answering its checks) the row just read is this lesson's.
-    same = previous is not None and previous.lesson_id == lesson.id
     enrolment.last_lesson_id = lesson.id
-    row = previous if same else _row(enrolment.id, lesson.id)
     row.last_seen_at = now
     return row
 
