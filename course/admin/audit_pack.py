@@ -96,10 +96,16 @@ def provider_line() -> str:
     return f"{provider.name or 'none set'}. Certificates say: {SAMPLE_NOTICE}"
 
 
-def seat_time_doc(course: Course, package: lessons.CoursePackage) -> tuple[str, str]:
-    """Return the seat-time derivation as Markdown and its per-lesson table as CSV."""
+def seat_time_doc(
+    course: Course, package: lessons.CoursePackage, covered: list[int] | None = None
+) -> tuple[str, str]:
+    """Return the seat-time derivation as Markdown and its per-lesson table as CSV.
+
+    ``covered`` narrows the measured figures to a narrowed pack's completions.
+    """
     estimate = lessons.seat_time(package)
-    measured = reports.seat_time(course)
+    measured = reports.seat_time(course, covered)
+    who = "" if covered is None else " among the completions this pack covers"
     by_slug = {row.lesson.slug: row for row in measured.lessons}
     header = ["position", "lesson", "words", "check_words", "estimated_minutes",
               "median_active_minutes", "learners_measured"]
@@ -121,7 +127,7 @@ def seat_time_doc(course: Course, package: lessons.CoursePackage) -> tuple[str, 
         f"**Estimated total: {estimate.total_minutes:.1f} min** for"
         f" {package.contact_hours:g} contact hour(s) ({package.contact_hours * 60:g} min).", "",
         "Measured: median active lesson time of the "
-        f"{measured.measured} learner(s) who completed every lesson:"
+        f"{measured.measured} learner(s) who completed every lesson{who}:"
         f" {_minutes(measured.median_minutes)} (lesson reading only; the estimate's reading part"
         f" is {estimate.reading_minutes:.1f} min).", "",
         "## Per lesson", "",
@@ -190,9 +196,9 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     version = scope.version or course.current_version
     package = lessons.load_files(version.files, expected_slug=course.slug)
     rows = roster_rows(course, scope)
-    seat_md, seat_csv = seat_time_doc(course, package)
-    # A narrowed pack reports the evaluations of the completions it covers, and only those.
+    # A narrowed pack reports the time and evaluations of the completions it covers only.
     covered = [row.enrolment_id for row in rows] if scope.detail() else None
+    seat_md, seat_csv = seat_time_doc(course, package, covered)
     evaluation_csv, comments_csv = evaluation_summary(course, covered)
     generated = stamp_label(utcnow())
     numbers = sorted({version.number} | {row.version_number for row in rows})

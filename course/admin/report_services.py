@@ -226,13 +226,17 @@ def check_items(course: Course) -> list[ItemStat]:
     return items
 
 
-def seat_time(course: Course) -> SeatTime:
-    """Return the estimate against median measured active time, for the course and per lesson."""
+def seat_time(course: Course, enrolment_ids: list[int] | None = None) -> SeatTime:
+    """Return the estimate against median measured active time, for the course and per lesson.
+
+    ``enrolment_ids`` narrows the measurement to those enrolments (an audit's completions).
+    """
+    among = () if enrolment_ids is None else (LessonProgress.enrolment_id.in_(enrolment_ids),)
     per_learner = (
         select(func.sum(LessonProgress.active_seconds))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(Lesson.course_id == course.id)
-        .where(LessonProgress.enrolment_id.in_(lessons_done(course)))
+        .where(LessonProgress.enrolment_id.in_(lessons_done(course)), *among)
         .group_by(LessonProgress.enrolment_id)
     )
     measured = count_of(select(func.count()).select_from(per_learner.subquery()))
@@ -241,7 +245,7 @@ def seat_time(course: Course) -> SeatTime:
     manifest = course.manifest
     for lesson in course.live_lessons:
         finished = select(LessonProgress.active_seconds).where(
-            LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_not(None)
+            LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_not(None), *among
         )
         seconds = median_of(finished)
         lessons.append(

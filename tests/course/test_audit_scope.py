@@ -269,3 +269,22 @@ def test_a_narrowed_pack_reports_the_evaluations_of_the_completions_it_covers(ap
     )  # fmt: skip
     readme = _pack(admin, version=2).read("README.txt").decode()
     assert "evaluation results per item (of the completions covered)" in readme
+
+
+def test_a_narrowed_pack_measures_the_active_time_of_the_completions_it_covers(
+    app, two_versions
+):
+    admin = sign_in(app.test_client(), two_versions.admin)
+
+    def measured(**query):
+        archive = _pack(admin, **query)
+        rows = _csv(archive.read("seat-time.csv").decode())
+        return archive.read("seat-time.md").decode(), [int(r["learners_measured"]) for r in rows]
+
+    everyone, everyone_rows = measured()
+    v2, v2_rows = measured(version=2)
+    february, february_rows = measured(start="2026-02-01", end="2026-02-28")
+    assert "among the completions this pack covers" not in everyone
+    assert "1 learner(s) who completed every lesson among the completions this pack covers" in v2
+    assert "1 learner(s) who completed every lesson among the completions" in february
+    assert max(v2_rows) == max(february_rows) == 1 < max(everyone_rows)
