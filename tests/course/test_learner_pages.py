@@ -92,6 +92,8 @@ def test_my_learning_shows_each_course_with_progress_and_next_step(
     html = client.get("/").get_data(as_text=True)
     assert "<h1>My learning</h1>" in html
     assert "1 of 2 lessons complete" in html and "active time" in html
+    # The bar counts steps (2 lessons, post-test, evaluation) and its name says so.
+    assert '<progress max="4" value="1"' in html and ": 1 of 4 steps" in html
     assert (f'href="/courses/{course_slug}/lessons/{second_slug}">'
             f"Continue: Lesson 2, {second_title}</a>") in html
     assert "All courses" in html and "You are taking this course" in html
