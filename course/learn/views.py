@@ -11,7 +11,7 @@ from werkzeug.exceptions import Forbidden
 from course.approval import approval_for
 from course.db import DatabaseBusy, write_transaction
 from course.extensions import db
-from course.learn import bp
+from course.learn import bp, fragments
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
@@ -148,7 +148,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     except ValueError:
         abort(400)
     if wants_json:
-        html = render_template("learn/_feedback.html", question=question, result=answer.result)
+        html = fragments.feedback_html(content, question, chosen)  # as the page shows it
         return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
     anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
