@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from course.approval import approval_for
-from course.db import DatabaseBusy, write_transaction
+from course.db import DatabaseBusy, reads_first, write_transaction
 from course.extensions import db
 from course.learn import bp, fragments
 from course.learn import services as learn
@@ -122,10 +122,12 @@ def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
 @login_required
 @learner_writes
+@reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
     """Store an answer; without JavaScript, redirect back to the question and its feedback."""
-    # One write transaction from the sign-in lookup to the commit: a save used to read in
-    # one transaction and write in a second, and the two cost more than the lock's wait.
+    # The lookups read without SQLite's write lock, which is held only for the writes:
+    # one transaction from the first lookup, holding the lock throughout, measured a
+    # quarter fewer saves a second. On PostgreSQL the write goes on in the same transaction.
     content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key)
     form = CheckForm()
@@ -135,10 +137,10 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     try:
         # The page sends positions in this learner's order of the choices, not keys.
         chosen = learn.chosen_keys(enrolment, question, request.form.getlist("choice"))
-        answer = learn.answer_check(
-            enrolment, content, lesson, question, chosen, form.submission_key.data
-        )
-        db.session.commit()
+        with write_transaction():
+            answer = learn.answer_check(
+                enrolment, content, lesson, question, chosen, form.submission_key.data
+            )
     except learn.EmptyAnswer as exc:
         # Nothing is stored; the message stands beside the question (the form's action
         # ends in the question's anchor, so the page opens there).
