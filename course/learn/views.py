@@ -184,11 +184,13 @@ def complete_lesson(slug: str, lesson_slug: str):
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
 @login_required
 @heartbeats
+@reads_first
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
+    # As for answers: SQLite's write lock only for the write, which reads its rows afresh.
     _, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
-    progress = learn.record_heartbeat(enrolment, lesson)
-    db.session.commit()
+    with write_transaction():
+        progress = learn.record_heartbeat(enrolment, lesson)
     return jsonify(active_seconds=progress.active_seconds if progress else 0)
 
 
