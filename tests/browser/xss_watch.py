@@ -51,7 +51,9 @@ INSPECT = """
          "math", "xmp", "plaintext", "template", "noembed", "isindex", "keygen"]
         .includes(tag)) bad.push(`<${tag}> element`);
     if (tag === "script" && !same(el.getAttribute("src") || "")) bad.push("<script> element");
-    if (tag === "link" && !(el.rel === "stylesheet" && same(el.getAttribute("href") || "")))
+    // The page's own stylesheets and icon, in its head; any other <link> came from input.
+    if (tag === "link" && !(["stylesheet", "icon"].includes(el.rel) && el.closest("head")
+                            && same(el.getAttribute("href") || "")))
       bad.push("<link> element");
     if (tag === "meta" && (el.httpEquiv || el.closest("body"))) bad.push("<meta> element");
     // Inline SVG is fine (the QR code, admin charts); what SVG can run or smuggle is not.
