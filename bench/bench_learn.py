@@ -19,8 +19,9 @@ cookie and CSRF token. The load generator is wrk when installed (Lua scripts for
 POSTs and the percentiles), else a small Python generator with threads (slower: it
 may limit the bare route's figure). The four run in turn, ``--rounds`` times, and the
 goals are judged on the median of the rounds, so one noisy stretch of a shared machine
-does not decide them. Goals: lesson >= 0.6 of the bare route's req/s with p99 <= 20 ms;
->= 800 saves/s.
+does not decide them. Goals (issue 24): the signed-in lesson page <= 1.2 ms of server
+CPU a request with p99 <= 20 ms; >= 800 saves/s. The lesson/bare throughput ratio (an
+older goal) is printed for comparison only.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 PASSWORD = "bench learner walks the dog"
 EMAIL = "bench-learner@example.org"
-GOAL_RATIO, GOAL_P99_MS, GOAL_SAVES = 0.6, 20.0, 800.0
+GOAL_CPU_MS, GOAL_P99_MS, GOAL_SAVES = 1.2, 20.0, 800.0
 BARE_BODY_ENV = "BENCH_BARE_BODY_FILE"
 # One browser: sign-in and load send the same User-Agent. Flask-Login ties a session to
 # the client's address and agent, so a mismatch would rewrite the cookie on every request,
@@ -358,10 +359,13 @@ def main() -> None:
     saves = statistics.median(r["saves_per_second"] for r in rounds)
     spread = lambda values: f"{min(values):.2f}-{max(values):.2f}"  # noqa: E731
     print(
-        f"lesson / bare throughput, median of rounds: {ratio:.2f} "
-        f"(rounds {spread([r['lesson']['rps'] / r['bare']['rps'] for r in rounds])}; "
-        f"goal >= {GOAL_RATIO}: {met(ratio >= GOAL_RATIO)}); "
+        f"lesson page server CPU, median of rounds: {cpu['lesson']:.2f} ms "
+        f"(goal <= {GOAL_CPU_MS:g} ms: {met(cpu['lesson'] <= GOAL_CPU_MS)}); "
         f"lesson p99 {p99:.1f} ms (goal <= {GOAL_P99_MS:g} ms: {met(p99 <= GOAL_P99_MS)})"
+    )
+    print(
+        f"lesson / bare throughput, median of rounds: {ratio:.2f} "
+        f"(rounds {spread([r['lesson']['rps'] / r['bare']['rps'] for r in rounds])})"
     )
     floor = statistics.median(r["floor"]["rps"] / r["bare"]["rps"] for r in rounds)
     print(
