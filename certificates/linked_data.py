@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld import jsonld
 
-from .multibase import SIGNATURE_BYTES, b58decode, b58encode
+from .multibase import b58encode, proof_signature
 
 __all__ = [
     "CONTEXTS",
@@ -128,13 +128,9 @@ def check_rdfc_proof(
     """Check an eddsa-rdfc-2022 proof over a document without its proof; None if valid."""
     # Canonicalization can be slow on a hostile graph: call this only for a document
     # whose other proof was already checked, or that came from a trusted source.
-    value = proof.get("proofValue")
-    if not isinstance(value, str) or not value.startswith("z"):
-        return "proofValue is not base58btc multibase"
-    try:
-        signature = b58decode(value[1:], SIGNATURE_BYTES)
-    except ValueError:
-        return "proofValue is not the base58btc multibase of an Ed25519 signature"
+    signature = proof_signature(proof.get("proofValue"))
+    if isinstance(signature, str):
+        return signature
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document.get("@context")
     try:

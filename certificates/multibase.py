@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["BASE58_ALPHABET", "SIGNATURE_BYTES", "b58decode", "b58encode"]
+__all__ = ["BASE58_ALPHABET", "SIGNATURE_BYTES", "b58decode", "b58encode", "proof_signature"]
 
 SIGNATURE_BYTES = 64  # an Ed25519 signature
 
@@ -39,3 +39,13 @@ def b58decode(text: str, max_bytes: int) -> bytes:
     if zeros + len(body) > max_bytes:
         raise ValueError(f"longer than base58 of {max_bytes} bytes")
     return b"\0" * zeros + body
+
+
+def proof_signature(value: object) -> bytes | str:
+    """Return the Ed25519 signature a proof's ``proofValue`` carries, or why it carries none."""
+    if not isinstance(value, str) or not value.startswith("z"):
+        return "proofValue is not base58btc multibase"
+    try:
+        return b58decode(value[1:], SIGNATURE_BYTES)
+    except ValueError:
+        return "proofValue is not the base58btc multibase of an Ed25519 signature"

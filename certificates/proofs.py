@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from .keys import load_private, load_public, multikey
 from .linked_data import RDFC_CRYPTOSUITE, check_rdfc_proof, rdfc_proof
-from .multibase import SIGNATURE_BYTES, b58decode, b58encode
+from .multibase import b58encode, proof_signature
 
 __all__ = [
     "CRYPTOSUITE",
@@ -61,13 +61,9 @@ def _jcs_problem(
     """Check one eddsa-jcs-2022 proof over a document without proofs; None if valid."""
     if proof.get("proofPurpose") != PROOF_PURPOSE:
         return f"proof purpose is not {PROOF_PURPOSE}"
-    proof_value = proof.get("proofValue")
-    if not isinstance(proof_value, str) or not proof_value.startswith("z"):
-        return "proofValue is not base58btc multibase"
-    try:
-        signature = b58decode(proof_value[1:], SIGNATURE_BYTES)
-    except ValueError:
-        return "proofValue is not the base58btc multibase of an Ed25519 signature"
+    signature = proof_signature(proof.get("proofValue"))
+    if isinstance(signature, str):
+        return signature
     unsecured = dict(document)
     proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in proof_config:
