@@ -292,10 +292,11 @@ class MailSender:
             try:
                 return deliver_due()
             except Exception:
-                # The next message queued starts a fresh thread; `flask mail send` also
-                # delivers what waits.
-                logger.exception("The mail sender stopped on an error")
-                return None
+                # A database that is busy or restarting must not leave messages behind
+                # until the next one is queued: try again after the usual pause.
+                logger.exception("The mail sender met an error; it tries again in %d s",
+                                 POLL_SECONDS)
+                return POLL_SECONDS
             finally:
                 db.session.remove()
 
