@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from course.auth.sessions import keep_through_timeout
@@ -12,6 +12,7 @@ from course.learn import bp, drafts, posttest, retakes
 from course.learn import services as learn
 from course.learn.forms import PostTestForm
 from course.learn.limits import learner_writes
+from course.learn.replies import saved_reply
 
 
 def _enrolled(slug: str):
@@ -105,21 +106,15 @@ def save_post_test(slug: str):
     if not form.validate_on_submit():
         abort(400)
     attempt = drafts.open_attempt_of(enrolment, form.attempt.data)
-    wants_json = request.accept_mimetypes.best == "application/json"
+    page = url_for("learn.post_test", slug=slug)
     if attempt is None:  # submitted or reset meanwhile (another tab): nothing to save to
-        if wants_json:
-            return jsonify(saved=False), 409
-        return redirect(url_for("learn.post_test", slug=slug), 303)
+        return saved_reply(False, "post-test", page)
     try:
         with write_transaction():
             drafts.save_post_test_draft(attempt, _positions())
     except tests.InvalidSubmission:
         abort(400)
-    if wants_json:
-        return jsonify(saved=True)
-    flash("Your answers are saved. You can leave now and finish the post-test later: "
-          "they will be here when you come back.", "success")
-    return redirect(url_for("learn.post_test", slug=slug), 303)
+    return saved_reply(True, "post-test", page)
 
 
 @keep_through_timeout("learn.submit_post_test", "learn.save_post_test")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from course.auth.sessions import keep_through_timeout
@@ -14,6 +14,7 @@ from course.learn import evaluation as evaluations
 from course.learn import services as learn
 from course.learn.forms import EvaluationForm
 from course.learn.limits import learner_writes
+from course.learn.replies import saved_reply
 
 
 def _enrolled(slug: str):
@@ -77,21 +78,15 @@ def save_evaluation(slug: str):
     course, enrolment = _enrolled(slug)
     if not EvaluationForm().validate_on_submit():
         abort(400)
-    wants_json = request.accept_mimetypes.best == "application/json"
+    page = url_for("learn.evaluation", slug=slug)
     try:
         with write_transaction():
             drafts.save_evaluation_draft(
                 course, enrolment, _values(evaluations.evaluation_items(course))
             )
     except (tests.NotYetOpen, tests.InvalidSubmission):  # not open yet, or already sent
-        if wants_json:
-            return jsonify(saved=False), 409
-        return redirect(url_for("learn.evaluation", slug=slug), 303)
-    if wants_json:
-        return jsonify(saved=True)
-    flash("Your answers are saved. You can leave now and finish the evaluation later: "
-          "they will be here when you come back.", "success")
-    return redirect(url_for("learn.evaluation", slug=slug), 303)
+        return saved_reply(False, "evaluation", page)
+    return saved_reply(True, "evaluation", page)
 
 
 @keep_through_timeout("learn.evaluation", "learn.save_evaluation")
