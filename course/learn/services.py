@@ -34,12 +34,6 @@ _ENROLMENT = select(Enrolment).where(
 #: The ORM enrolment, or the read-only one lesson requests read (``reads``).
 AnyEnrolment = Enrolment | LearnerEnrolment
 
-_PROGRESS_ROW = select(LessonProgress).where(
-    LessonProgress.enrolment_id == bindparam("enrolment_id"),
-    LessonProgress.lesson_id == bindparam("lesson_id"),
-)
-
-
 class NotEnrolled(Exception):
     """The learner must enrol before doing this."""
 
@@ -258,17 +252,22 @@ def needs_touch(
 def touch_progress(
     enrolment: AnyEnrolment, lesson: LessonView, now: datetime | None = None
 ) -> LessonProgress:
-    """Get or create the progress row and credit the reading time before this request."""
-    return activetime.credit_page(enrolment, lesson, now)
+    """Get or create the progress row and credit the reading time before this request.
+
+    Returns the ORM row, for a caller that goes on to change it (a completion).
+    """
+    activetime.credit_page(enrolment, lesson, now)
+    return db.session.scalar(
+        activetime.PROGRESS_ROW, {"enrolment_id": enrolment.id, "lesson_id": lesson.id}
+    )
 
 
-def record_heartbeat(enrolment: AnyEnrolment, lesson: LessonView) -> LessonProgress | None:
-    """Credit active time reported by the page's heartbeat (visible and recently used)."""
+def record_heartbeat(enrolment: AnyEnrolment, lesson: LessonView) -> int | None:
+    """Credit active time reported by the page's heartbeat (visible and recently used).
+
+    Returns the lesson's active seconds, or None when the page was never opened.
+    """
     return activetime.credit_heartbeat(enrolment, lesson)
-
-
-def _progress_row(enrolment: AnyEnrolment, lesson: LessonView) -> LessonProgress | None:
-    return db.session.scalar(_PROGRESS_ROW, {"enrolment_id": enrolment.id, "lesson_id": lesson.id})
 
 
 def latest_responses(
@@ -364,7 +363,8 @@ def answer_check(
             "submission_key": submission_key or None,
         },
     )
-    touch_progress(enrolment, lesson)  # an answer is a page request: it credits reading time
+    # An answer is a page request: it credits reading time (no ORM row needed here).
+    activetime.credit_page(enrolment, lesson)
     if stored:
         outbox.check_answered(enrolment, question, selected, result.correct)
     return CheckAnswer(question=question, result=result, stored=stored)

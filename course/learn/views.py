@@ -190,8 +190,8 @@ def heartbeat(slug: str, lesson_slug: str):
     # As for answers: SQLite's write lock only for the write, which reads its rows afresh.
     _, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     with write_transaction():
-        progress = learn.record_heartbeat(enrolment, lesson)
-    return jsonify(active_seconds=progress.active_seconds if progress else 0)
+        active_seconds = learn.record_heartbeat(enrolment, lesson)
+    return jsonify(active_seconds=active_seconds or 0)
 
 
 @bp.get("/me")
