@@ -393,6 +393,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--until-fail", action="store_true")
+    parser.add_argument(
+        "--kinds", action="store_true",
+        help="list every request kind's p50 and p95 (at a light load, p50 is its cost)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.think = tuple(float(v) for v in args.think.split(","))
@@ -425,6 +429,9 @@ def main() -> None:
         results.append(level)
         slow = sorted(level.by_kind.items(), key=lambda kv: -kv[1]["p95"])[:4]
         print("  slowest p95: " + ", ".join(f"{k} {v['p95']:.0f} ms (n={v['n']})" for k, v in slow))
+        if args.kinds:
+            for k, v in sorted(level.by_kind.items(), key=lambda kv: -kv[1]["p50"]):
+                print(f"    {k:<24} n={v['n']:<6} p50 {v['p50']:6.1f} ms  p95 {v['p95']:6.1f} ms")
         print(f"  generator's own wake-up delay p95: {level.loop_lag_p95:.1f} ms")
         for example in level.examples[:5]:
             print(f"  error: {example}")

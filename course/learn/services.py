@@ -249,6 +249,11 @@ def needs_touch(
     return activetime.needs_touch(enrolment, lesson.id, progress)
 
 
+def record_visit(enrolment: AnyEnrolment, lesson: LessonView) -> None:
+    """Record a page view of ``lesson`` and credit the reading time before it."""
+    activetime.credit_page(enrolment, lesson)
+
+
 def touch_progress(
     enrolment: AnyEnrolment, lesson: LessonView, now: datetime | None = None
 ) -> LessonProgress:
@@ -363,8 +368,7 @@ def answer_check(
             "submission_key": submission_key or None,
         },
     )
-    # An answer is a page request: it credits reading time (no ORM row needed here).
-    activetime.credit_page(enrolment, lesson)
+    record_visit(enrolment, lesson)  # an answer is a page request: it credits reading time
     if stored:
         outbox.check_answered(enrolment, question, selected, result.correct)
     return CheckAnswer(question=question, result=result, stored=stored)

@@ -104,8 +104,10 @@ def lesson(slug: str, lesson_slug: str):
     written = learn.needs_touch(enrolment, lesson, progress)
     if written:
         # Reading goes on while the database is busy; the next visit credits the time.
+        # The row read above still says whether the lesson is complete: a view changes
+        # only times, so it is not read again.
         with suppress(DatabaseBusy), write_transaction(brief_wait=True):
-            progress = learn.touch_progress(enrolment, lesson)
+            learn.record_visit(enrolment, lesson)
     context = lesson_context(content, lesson, enrolment, states, written=written)
     return render_template("learn/lesson.html", **context, lesson_progress=progress)
 
