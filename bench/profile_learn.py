@@ -2,7 +2,7 @@
 
 Usage: python bench/profile_learn.py [--requests 2000] [--lesson 1] [--top 25]
                                      [--sort tottime|cumulative] [--out lesson.prof]
-                                     [--answers]
+                                     [--answers | --course-page]
 
 Makes a fresh SQLite database with content/running-behavior imported and one enrolled,
 signed-in learner (CSRF on), warms up, then runs the lesson page through Flask's test
@@ -163,11 +163,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also save the raw profile here")
     parser.add_argument("--answers", action="store_true",
                         help="profile answer saves (POST) instead of the page")
+    parser.add_argument("--course-page", action="store_true",
+                        help="profile the course's own page (outline and progress) instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-learn-") as tmp:
         app, client, path = prepare(Path(tmp), args.lesson)
         if args.answers:
             request, path = answer_sender(client, path)
+        elif args.course_page:
+            path = path.split("/lessons/")[0]
+            request = lambda: client.get(path)  # noqa: E731
         else:
             request = lambda: client.get(path)  # noqa: E731
         cpu_per_request(request, 200)  # warm: templates compiled, caches filled
@@ -179,7 +184,10 @@ def main() -> None:
         profiler.disable()
     stats = pstats.Stats(profiler)
     calls = sum(nc for (_cc, nc, *_rest) in stats.stats.values()) / args.requests
-    what = "knowledge-check answers saved to" if args.answers else "signed-in lesson page"
+    what = (
+        "knowledge-check answers saved to" if args.answers
+        else "signed-in course page" if args.course_page else "signed-in lesson page"
+    )
     print(f"{what} {path}, in-process (Flask test client), SQLite")
     print(f"CPU per request without the profiler: {plain:.3f} ms (median of 50-request batches)")
     print(f"Python function calls per request: {calls:,.0f}")

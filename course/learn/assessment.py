@@ -111,8 +111,10 @@ def course_progress(
     A read-only enrolment (``reads``) carries the figures as its request first read them;
     ``read_again`` reads them anew, for a request that has written since.
     """
+    # The snapshot's manifest: the ORM course's would load and decode its version again.
+    content = content_of(course) if isinstance(course, Course) else course
     if states is None:
-        states = outline(content_of(course) if isinstance(course, Course) else course, enrolment)
+        states = outline(content, enrolment)
     if isinstance(enrolment, LearnerEnrolment) and not read_again:
         seconds = enrolment.active_seconds
         passed_id, evaluated = enrolment.passed_attempt_id, enrolment.evaluated
@@ -127,7 +129,7 @@ def course_progress(
         passed_attempt=db.session.get(PostTestAttempt, passed_id) if passed_id else None,
         evaluated=bool(evaluated),
         completed=enrolment.completed_at is not None,
-        minimum_minutes=minimum_minutes_of(course.manifest),
+        minimum_minutes=minimum_minutes_of(content.manifest),
     )
 
 

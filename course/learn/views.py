@@ -71,10 +71,10 @@ def course_page(slug: str):
         "learn/course.html",
         course=course,
         manifest=content.manifest,
-        approval=approval_for(course),
+        approval=approval_for(course, content.manifest),
         enrolment=enrolment,
         outline=states,
-        progress=course_progress(course, enrolment, states) if enrolment else None,
+        progress=course_progress(content, enrolment, states) if enrolment else None,
         resume=learn.resume_target(content, enrolment, states) if enrolment else None,
         form=ActionForm(),
     )
