@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -27,11 +28,13 @@ def dial_string(number: str) -> str:
     return digits
 
 
+@lru_cache(maxsize=256)
 def contact_links(text: str) -> Markup:
     """Return the text, escaped, with each phone number linked for calling or texting.
 
     A number after "text" opens a text message; any other opens a call. A number
     offered for both ("Call or text 988") gets its call link and a "text" link after it.
+    Remembered: the same few support lines are shown on every course page.
     """
     parts: list[str] = []
     last = 0

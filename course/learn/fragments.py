@@ -7,7 +7,8 @@ view was most of the page's template time, so its parts are rendered once, by th
 macros the full form uses (``learn/_check.html``), with markers where those values go,
 and kept in the course version's snapshot. A page view fills the markers in.
 
-The support panel depends on the version's manifest alone and is kept the same way.
+The support panel and the course page's objectives, facts and references depend on the
+version's manifest alone and are kept the same way.
 """
 
 from __future__ import annotations
@@ -52,6 +53,30 @@ def support_html(content: CourseContent) -> Markup:
         return Markup(render_template("_support.html", manifest=content.manifest))
 
     return _memo(content, "support", make)
+
+
+@dataclass(frozen=True, slots=True)
+class CourseAbout:
+    """The course page's fixed parts: before the provider and approval, after, and the
+    disclosure and references (the approval is an admin's record, read per request)."""
+
+    head: Markup
+    tail: Markup
+    notes: Markup
+
+
+def course_about_html(content: CourseContent) -> CourseAbout:
+    """The course page's parts that depend on the version alone."""
+    def make() -> CourseAbout:
+        parts = {
+            part: Markup(render_template(
+                "learn/_course_about.html", part=part, manifest=content.manifest
+            ))
+            for part in ("head", "tail", "notes")
+        }
+        return CourseAbout(**parts)
+
+    return _memo(content, "course-about", make)
 
 
 def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number: int) -> CheckParts:

@@ -77,6 +77,8 @@ def course_page(slug: str):
         progress=course_progress(content, enrolment, states) if enrolment else None,
         resume=learn.resume_target(content, enrolment, states) if enrolment else None,
         form=ActionForm(),
+        about=fragments.course_about_html(content),
+        support_html=fragments.support_html(content),
     )
 
 
