@@ -8,8 +8,9 @@ the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import bindparam, select
 
@@ -17,6 +18,9 @@ from course.audit import record_event
 from course.db import utcnow
 from course.extensions import db
 from course.models import Course, CourseApproval, User
+
+if TYPE_CHECKING:
+    from course.learn.reads import PublishedCourse
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def package_approval(manifest: dict[str, Any]) -> ApprovalClaim | None:
+def package_approval(manifest: Mapping[str, Any]) -> ApprovalClaim | None:
     """The approval a stored manifest claims (top level, or the older provider.approval)."""
     data = manifest.get("approval") or (manifest.get("provider") or {}).get("approval")
     if not data:
@@ -84,7 +88,7 @@ def recorded_approval(course: Course) -> CourseApproval | None:
 
 
 def approval_for(
-    course: Course, manifest: dict[str, Any] | None = None
+    course: Course | PublishedCourse, manifest: Mapping[str, Any] | None = None
 ) -> ApprovalClaim | None:
     """The approval the course claims now: the admin's record first, else the package's.
 
@@ -97,7 +101,9 @@ def approval_for(
         row = db.session.execute(_RECORDED_CLAIM, {"course_id": course.id}).first()
     if row is not None:
         return ApprovalClaim(*row, source="admin")
-    return package_approval(course.manifest if manifest is None else manifest)
+    if manifest is None:
+        manifest = course.manifest  # type: ignore[union-attr]  (an ORM course)
+    return package_approval(manifest)
 
 
 def approval_on(course: Course, day: dt.date) -> ApprovalClaim | None:

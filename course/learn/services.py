@@ -94,6 +94,21 @@ def get_published_or_404(slug: str) -> tuple[Course, CourseContent]:
     return found
 
 
+def get_course_page_or_404(
+    user: User, slug: str
+) -> tuple[reads.PublishedCourse, CourseContent, LearnerEnrolment | None]:
+    """Return an open course, its content and the learner's enrolment (read-only; None
+    when signed out or not enrolled), in one query: the course page is most requests.
+
+    :raise 404: when there is no such course or it is archived.
+    """
+    found = reads.enrolled_course(user.id if user.is_authenticated else None, slug)
+    if found is None:
+        abort(404)
+    course, content_hash, enrolment = found
+    return course, content_of(course, content_hash), enrolment
+
+
 def get_course_or_404(slug: str) -> Course:
     """Return the published course with this slug.
 

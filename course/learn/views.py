@@ -64,8 +64,7 @@ def catalogue():
 @bp.get("/courses/<slug>")
 def course_page(slug: str):
     """Show a course: objectives, hours, approval, advisory, support, Start or Resume."""
-    course, content = learn.get_published_or_404(slug)
-    enrolment = learn.find_enrolment(current_user, course)
+    course, content, enrolment = learn.get_course_page_or_404(current_user, slug)
     states = learn.outline(content, enrolment)
     return render_template(
         "learn/course.html",
@@ -76,7 +75,6 @@ def course_page(slug: str):
         outline=states,
         progress=course_progress(content, enrolment, states) if enrolment else None,
         resume=learn.resume_target(content, enrolment, states) if enrolment else None,
-        form=ActionForm(),
         about=fragments.course_about_html(content),
         support_html=fragments.support_html(content),
     )
