@@ -169,3 +169,46 @@ def test_before_the_idle_sign_out_the_learner_can_stay_signed_in(browser, live_s
         expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
     finally:
         context.close()
+
+
+def test_a_submit_waits_for_a_save_still_on_its_way(browser, live_server) -> None:
+    """The last answer's save is slow and the learner submits at once: the save arrives
+    first and succeeds, then the submission; the form never crosses its own save."""
+    server = live_server
+    keys = answer_keys(server)
+    email = _learner_at_the_post_test(server)
+    context = browser.new_context()
+    statuses: list[tuple[str, int]] = []
+    try:
+        page = context.new_page()
+        page.on("response", lambda r: statuses.append((r.request.method + " " + r.url, r.status)))
+        page.goto(f"{server.url}/auth/login")
+        _sign_in(page, email)
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        ids = page.locator("form.post-test fieldset.question").evaluate_all(
+            "f => f.map(e => e.id)"
+        )
+        for fieldset_id in ids[:9]:
+            _answer(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
+        expect(page.locator("[data-save-status]")).to_have_text("Your answers are saved.")
+
+        # From now on the page's saves leave a second late, as on a weak signal.
+        page.evaluate(
+            """() => { const send = window.fetch;
+                window.fetch = (url, options) => new Promise(
+                    done => setTimeout(() => done(send(url, options)), 1000)); }"""
+        )
+        before = len(statuses)
+        _answer(page, ids[9], keys[ids[9].removeprefix("q-")].right)  # starts the slow save
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
+        expect(page.locator(".result[role=status]")).to_contain_text("10 of 10 correctly")
+        after = statuses[before:]
+        assert [(what, status) for what, status in after if status >= 400] == []
+        # The slow save was answered (not cut off by the page leaving), before the submit.
+        saves = [i for i, (what, _) in enumerate(after) if what.endswith("/post-test/save")]
+        submits = [i for i, (what, _) in enumerate(after)
+                   if what.startswith("POST") and what.endswith("/post-test")]
+        assert saves and submits and saves[0] < submits[0], after
+    finally:
+        context.close()

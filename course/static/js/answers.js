@@ -7,9 +7,10 @@
   document.querySelectorAll("form[data-save-url]").forEach(function (form) {
     var url = form.getAttribute("data-save-url");
     var status = form.querySelector("[data-save-status]");
-    var sending = false;
+    var sending = null;  // the save in flight, if any
     var again = false;
     var typing = null;
+    var submitted = false;
     var say = function (message) {
       // A live region: announced once, not on every keystroke (same text, no news).
       if (status && status.textContent !== message) { status.textContent = message; }
@@ -17,9 +18,9 @@
     var save = function () {
       // One request at a time, the latest answers last: a slow save never overwrites
       // a newer one.
+      if (submitted) { return; }  // the form itself carries every answer now
       if (sending) { again = true; return; }
-      sending = true;
-      fetch(url, {
+      sending = fetch(url, {
         method: "POST",
         body: new FormData(form),
         headers: { "Accept": "application/json" },
@@ -40,7 +41,7 @@
         say("Your answers could not be saved just now. They are still on this page; " +
             "they are saved when you submit or choose \u201cSave and finish later\u201d.");
       }).finally(function () {
-        sending = false;
+        sending = null;
         if (again) { again = false; save(); }
       });
     };
@@ -52,8 +53,27 @@
       window.clearTimeout(typing);
       typing = window.setTimeout(save, 1500);
     });
+    form.addEventListener("submit", function (event) {
+      // A save still on its way must not arrive after the form: the submission would be
+      // recorded first and the late save refused. So the form waits for it (briefly).
+      window.clearTimeout(typing);
+      typing = null;
+      submitted = true;
+      if (!sending || form.hasAttribute("data-releasing")) { return; }
+      event.preventDefault();
+      var button = event.submitter || null;
+      var release = function () {
+        form.setAttribute("data-releasing", "");
+        if (form.requestSubmit) { form.requestSubmit(button); } else { form.submit(); }
+      };
+      Promise.race([sending, new Promise(function (done) { window.setTimeout(done, 3000); })])
+        .then(release, release);
+    });
     form.addEventListener("focusout", function (event) {
-      // Leaving a text box saves what was typed at once.
+      // Leaving a text box saves what was typed at once; not when the learner is on the
+      // way to a button of this form, which sends the answers itself.
+      var next = event.relatedTarget;
+      if (next && next.form === form && next.type === "submit") { return; }
       if (typing && event.target.matches("textarea, input[type=text]")) {
         window.clearTimeout(typing);
         typing = null;
