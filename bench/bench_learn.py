@@ -127,7 +127,9 @@ def prepare(root: Path, package_dir: Path, lesson_number: int) -> dict:
     package = root / "content" / package_dir.name
     shutil.copytree(package_dir, package)
     database_url = f"sqlite:///{root / 'bench.db'}"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(
+        {"TESTING": True, "PASSWORD_HASHING": "owasp", "SQLALCHEMY_DATABASE_URI": database_url}
+    )
     with app.app_context():
         db.create_all()
         course = import_package(lessons.load_package(package)).course

@@ -61,7 +61,13 @@ def seed(database_url: str, count: int, secret_key: str) -> Seeded:
     from course.packages import import_package
 
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret_key}
+        {
+            "TESTING": True,
+            # Seeded hashes at production cost: the server verifies (and keeps) them.
+            "PASSWORD_HASHING": "owasp",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": secret_key,
+        }
     )
     rng = random.Random(count)
     with app.app_context():
@@ -165,7 +171,12 @@ def session_cookies(seeded: Seeded, database_url: str) -> tuple[str, list[str]]:
     from course import create_app
 
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": seeded.secret_key}
+        {
+            "TESTING": True,
+            "PASSWORD_HASHING": "owasp",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": seeded.secret_key,
+        }
     )
     serializer = app.session_interface.get_signing_serializer(app)
     now = int(time.time())

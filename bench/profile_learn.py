@@ -53,6 +53,7 @@ def prepare(root: Path, lesson_number: int):
     app = create_app(
         {
             "TESTING": True,
+            "PASSWORD_HASHING": "owasp",  # what production pays, not the tests' cost
             "WTF_CSRF_ENABLED": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'profile.db'}",
             "CONTENT_DIR": str(root / "content"),

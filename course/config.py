@@ -150,6 +150,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or None
     # pytest captures log records itself; tests of the format install the handler.
     LOG_CONFIGURE = False
+    # argon2id at argon2-cffi's test cost (course.auth.passwords); a testing app only.
+    PASSWORD_HASHING = "cheapest"
     SENTRY_DSN = ""
 
 
