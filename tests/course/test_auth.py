@@ -340,3 +340,17 @@ def test_a_double_click_on_sign_in_lands_where_the_first_click_did(
     # A stranger's stale token is still refused with the page that explains it.
     stranger = sign_in(app.test_client(), csrf_token=token)
     assert stranger.status_code == 400 and "This form was open for a long time" in text(stranger)
+
+
+def test_only_a_testing_app_hashes_at_the_test_cost(tmp_path) -> None:
+    from course import create_app
+    from course.auth.passwords import hash_password
+
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"}
+    served = create_app({**settings, "PASSWORD_HASHING": "cheapest"})  # not TESTING
+    with served.app_context():
+        assert "m=19456,t=2,p=1" in hash_password(PASSWORD)
+    tested = create_app({**settings, "TESTING": True})
+    with tested.app_context():
+        assert hash_password(PASSWORD).startswith("$argon2id$")
+        assert "m=8,t=1,p=1" in hash_password(PASSWORD)
