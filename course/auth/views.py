@@ -148,7 +148,10 @@ def confirm_registration(token: str):
         if _created_here(exc):  # a double-click: the first press already made the account
             return redirect(exc.pending.next or _home())
         page = render_template("auth/register_link_problem.html", problem=exc.problem.value)
-        return _private(page, 400)
+        # A spent link means the account exists: what was asked is done, so that page is
+        # an ordinary answer (a press sent again after a dropped connection lands here).
+        done = exc.problem is registration.LinkProblem.DONE
+        return _private(page, 200 if done else 400)
     page = render_template("auth/register_confirm.html", form=form, pending=pending, token=token)
     return _private(page)
 
