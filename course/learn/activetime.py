@@ -102,7 +102,8 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> None:
     """Record a request on ``lesson`` (view, answer, completion) and credit the time.
 
     ``lesson`` is anything with ``id`` and ``word_count`` (a lesson or its snapshot);
-    ``enrolment`` anything with ``id``. Flushes nothing of the ORM's: writes directly.
+    ``enrolment`` anything with ``id``. Writes with Core statements, after flushing what
+    the request changed through the ORM; ORM objects already loaded are not refreshed.
     """
     now = now or utcnow()
     db.session.flush()  # the statements below see what the request changed through the ORM

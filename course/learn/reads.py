@@ -3,8 +3,8 @@
 A lesson page, an answer, a completion and a heartbeat all read the course, the learner's
 enrolment and progress. Through the ORM each of those queries cost about twice what the
 same SELECT costs in Core (identity map, loading, events), so they are Core statements,
-built once, run on the session's connection (its transaction, its lock). Writes still go
-through the ORM objects (``activetime`` loads the enrolment for update).
+built once, run on the session's connection (its transaction, its lock). Active time
+is written the same way (``activetime``, which locks the enrolment row on PostgreSQL).
 """
 
 from __future__ import annotations
