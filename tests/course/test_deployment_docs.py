@@ -50,3 +50,16 @@ def test_gunicorn_listens_only_where_the_proxy_reaches_it() -> None:
     for text in (GUIDE, README):
         assert "behind the reverse proxy" in text
         assert "slowloris" in text
+
+
+def test_a_timer_sends_queued_mail_within_minutes_on_a_quiet_site() -> None:
+    # Workers send mail after a response; one killed first leaves its message queued
+    # until the next request, so a timer must not leave it until the daily job.
+    unit = _block("A timer every", "ini")
+    service, timer = unit.split("# course-engine-queues.timer")
+    assert "ExecStart=/srv/course-engine/.venv/bin/flask --app wsgi mail send\n" in service
+    assert "Type=oneshot" in service
+    every = re.search(r"^OnUnitActiveSec=(\d+)min$", timer, re.M)
+    assert every and int(every.group(1)) <= 5
+    enable = _block("queued messages every two minutes", "sh")
+    assert "systemctl enable --now" in enable and "course-engine-queues.timer" in enable
