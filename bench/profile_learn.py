@@ -4,7 +4,7 @@ Usage: python bench/profile_learn.py [--requests 2000] [--lesson 1] [--top 25]
                                      [--sort tottime|cumulative] [--out lesson.prof]
                                      [--answers | --course-page]
 
-Makes a fresh SQLite database with content/running-behavior imported and one enrolled,
+Makes a fresh SQLite database (or empties the PostgreSQL one given) with content/running-behavior imported and one enrolled,
 signed-in learner (CSRF on), warms up, then runs the lesson page through Flask's test
 client under cProfile (with ``--answers``: knowledge-check answers saved as the page's
 script sends them, each with its own submission key). Prints the CPU per request
@@ -35,7 +35,7 @@ PACKAGE = ROOT / "content" / "running-behavior"
 PASSWORD = "profile learner reads slowly"
 
 
-def prepare(root: Path, lesson_number: int):
+def prepare(root: Path, lesson_number: int, database_url: str | None = None):
     """Return an app, a signed-in test client and the lesson's path."""
     import shutil
 
@@ -55,11 +55,13 @@ def prepare(root: Path, lesson_number: int):
             "TESTING": True,
             "PASSWORD_HASHING": "owasp",  # what production pays, not the tests' cost
             "WTF_CSRF_ENABLED": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'profile.db'}",
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{root / 'profile.db'}",
             "CONTENT_DIR": str(root / "content"),
         }
     )
     with app.app_context():
+        if database_url:
+            db.drop_all()  # a database of its own, emptied for each run
         db.create_all()
         course = import_package(lessons.load_package(root / "content" / PACKAGE.name)).course
         user = create_user(email="profile@example.org", password=PASSWORD, full_name="P L")
@@ -159,6 +161,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--lesson", type=int, default=1)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to profile on "
+                        "(it is emptied); a new SQLite file by default")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     parser.add_argument("--out", type=Path, help="also save the raw profile here")
@@ -168,7 +172,7 @@ def main() -> None:
                         help="profile the course's own page (outline and progress) instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-learn-") as tmp:
-        app, client, path = prepare(Path(tmp), args.lesson)
+        app, client, path = prepare(Path(tmp), args.lesson, args.database_url)
         if args.answers:
             request, path = answer_sender(client, path)
         elif args.course_page:
@@ -189,7 +193,7 @@ def main() -> None:
         "knowledge-check answers saved to" if args.answers
         else "signed-in course page" if args.course_page else "signed-in lesson page"
     )
-    print(f"{what} {path}, in-process (Flask test client), SQLite")
+    print(f"{what} {path}, in-process (Flask test client), {'PostgreSQL' if args.database_url else 'SQLite'}")
     print(f"CPU per request without the profiler: {plain:.3f} ms (median of 50-request batches)")
     print(f"Python function calls per request: {calls:,.0f}")
     print("\nOwn time by package:")

@@ -54,9 +54,32 @@ def join_team(slug: str, user: User, role: str = "author") -> User:
     return user
 
 
+_PARSED: dict[tuple, lessons.CoursePackage] = {}
+
+
+def parsed_package(path: Path) -> lessons.CoursePackage:
+    """``lessons.load_package(path)``, parsed once per test process for the same files.
+
+    Most tests import an unchanged copy of the same package, and parsing its Markdown
+    was about a fifth of such a test's time. A package is a pure function of its files
+    and its folder's name; the loader's own tests in ``tests/lessons`` parse every time.
+    """
+    key = (path.resolve().name, tuple(
+        (file.relative_to(path).as_posix(), file.read_bytes())
+        for file in sorted(path.rglob("*"))
+        if file.is_file()
+    ))
+    if key not in _PARSED:
+        package = lessons.load_package(path)  # raises, as ever, for a bad package
+        if len(_PARSED) >= 16:
+            _PARSED.clear()
+        _PARSED[key] = package
+    return _PARSED[key]
+
+
 def import_course(path: Path) -> Course:
     """Import the package at path and commit; return the course."""
-    result = import_package(lessons.load_package(path))
+    result = import_package(parsed_package(path))
     db.session.commit()
     return result.course
 
