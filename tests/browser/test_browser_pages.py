@@ -11,6 +11,8 @@ checked at phone width, where long tables and addresses used to scroll sideways.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from browser_kit import NOT_QUITE, RIGHT, Journey, answer_keys, axe_run, check_keys
 from page_audit import AXE_TAGS, audit, focus_rings, measure, report
@@ -156,14 +158,23 @@ def test_the_audit_catches_each_kind_of_problem(browser) -> None:
         context.close()
 
 
-def test_without_javascript_refusals_show_where_the_page_opens(browser, live_server) -> None:
-    """No script: an empty answer and an early "Complete" are refused in view, in place."""
+@contextmanager
+def _first_lesson_on_a_phone_without_script(browser, live_server) -> Iterator[tuple]:
+    """A new learner at 320 px with scripts off, on the course's first lesson."""
     context = browser.new_context(java_script_enabled=False, viewport={"width": 320, "height": 640})
     try:
         page = context.new_page()
         journey = Journey(page, live_server, js=False, audit=False)
         journey.sign_up()
         page.get_by_role("button", name="Start the course").click()
+        yield page, journey
+    finally:
+        context.close()
+
+
+def test_without_javascript_refusals_show_where_the_page_opens(browser, live_server) -> None:
+    """No script: an empty answer and an early "Complete" are refused in view, in place."""
+    with _first_lesson_on_a_phone_without_script(browser, live_server) as (page, _journey):
         last = check_keys(page)[-1]
         page.locator(f"#check-{last}").get_by_role("button", name="Check my answer").click()
         expect(page).to_have_url(re.compile(rf"/checks/{last}#check-{last}$"))
@@ -176,8 +187,6 @@ def test_without_javascript_refusals_show_where_the_page_opens(browser, live_ser
         expect(summary).to_be_in_viewport()
         summary.get_by_role("link").first.click()
         expect(page).to_have_url(re.compile(r"#check-"))
-    finally:
-        context.close()
 
 
 def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
@@ -185,12 +194,7 @@ def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
 ) -> None:
     """No script, 320 px: the page that answers a check opens with its verdict in view."""
     keys = answer_keys(live_server)
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 320, "height": 640})
-    try:
-        page = context.new_page()
-        journey = Journey(page, live_server, js=False, audit=False)
-        journey.sign_up()
-        page.get_by_role("button", name="Start the course").click()
+    with _first_lesson_on_a_phone_without_script(browser, live_server) as (page, journey):
         key = check_keys(page)[0]
         # Journey.answer checks the address (#feedback-KEY), the verdict in view and the
         # button's words: "Check again" after a wrong answer, "Change my answer" after a
@@ -200,5 +204,3 @@ def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
         expect(button).to_be_in_viewport()  # the question's end stays just above
         journey.answer(key, keys[key].right, RIGHT)
         expect(page.locator(f"#feedback-{key} .feedback-body")).to_contain_text("You chose")
-    finally:
-        context.close()
