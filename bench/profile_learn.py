@@ -2,14 +2,15 @@
 
 Usage: python bench/profile_learn.py [--requests 2000] [--lesson 1] [--top 25]
                                      [--sort tottime|cumulative] [--out lesson.prof]
-                                     [--answers | --course-page]
+                                     [--answers | --course-page] [--database-url URL]
 
-Makes a fresh SQLite database (or empties the PostgreSQL one given) with content/running-behavior imported and one enrolled,
-signed-in learner (CSRF on), warms up, then runs the lesson page through Flask's test
-client under cProfile (with ``--answers``: knowledge-check answers saved as the page's
-script sends them, each with its own submission key). Prints the CPU per request
-(``time.process_time``, profiler off and on) and the functions that use most of it,
-grouped by package as well, so a change to the hot path can be checked before and after.
+Makes a fresh SQLite database (or empties the PostgreSQL one given with --database-url)
+with content/running-behavior imported and one enrolled, signed-in learner (CSRF on),
+warms up, then runs the lesson page through Flask's test client under cProfile (with
+``--answers``: knowledge-check answers saved as the page's script sends them, each with
+its own submission key). Prints the CPU per request (``time.process_time``, profiler off
+and on) and the functions that use most of it, grouped by package as well, so a change
+to the hot path can be checked before and after.
 The profiler roughly doubles the cost of each Python call, so read shares, not absolute
 times, from its table.
 """
@@ -193,7 +194,8 @@ def main() -> None:
         "knowledge-check answers saved to" if args.answers
         else "signed-in course page" if args.course_page else "signed-in lesson page"
     )
-    print(f"{what} {path}, in-process (Flask test client), {'PostgreSQL' if args.database_url else 'SQLite'}")
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"{what} {path}, in-process (Flask test client), {database}")
     print(f"CPU per request without the profiler: {plain:.3f} ms (median of 50-request batches)")
     print(f"Python function calls per request: {calls:,.0f}")
     print("\nOwn time by package:")
