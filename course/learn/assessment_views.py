@@ -151,6 +151,7 @@ def attempt_review(slug: str, number: int):
         show=retakes.review_of(attempt, attempt.version.manifest),
         blueprint=retakes.blueprint_of(attempt, missed),
         lessons_for=retakes.lessons_by_objective(course), retake=_retake_note(course, enrolment),
+        completed=enrolment.completed_at is not None,
     )
 
 

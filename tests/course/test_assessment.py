@@ -224,3 +224,16 @@ def test_the_evaluation_opens_after_passing_and_completes_the_course(app, ready)
         assert db.session.scalar(select(Enrolment)).completed_at is not None
     transcript = ready.get("/me").get_data(as_text=True)
     assert "Completed" in transcript and "90%" in transcript
+
+
+def test_a_passed_attempt_leads_on_to_the_evaluation_then_to_the_certificate(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=9))
+        form = evaluation_form(db.session.scalar(select(Course)))
+    review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
+    assert "Continue to the evaluation" in review and "View your certificate" not in review
+    ready.post("/courses/minimal/evaluation", data=form)
+    review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
+    assert "View your certificate" in review and "Continue to the evaluation" not in review
+    assert 'href="/courses/minimal/certificate"' in review
