@@ -142,7 +142,12 @@ def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
     if not progress.lessons_complete:
         left = progress.lessons_total - progress.lessons_done
         noun = "lesson" if left == 1 else "lessons"
-        raise NotYetOpen(f"The post-test opens when every lesson is complete: {left} {noun} to go.")
+        reason = f"The post-test opens when every lesson is complete: {left} {noun} to go."
+        if progress.minutes_to_go:
+            # Said now, so that finishing the lessons quickly holds no second surprise.
+            reason += (f" It also needs at least {progress.minimum_minutes} minutes of reading"
+                       f" in the lessons; you have about {progress.minutes_to_go} to go.")
+        raise NotYetOpen(reason)
     if progress.minutes_to_go:
         left = progress.minutes_to_go
         raise NotYetOpen(

@@ -51,6 +51,18 @@ def test_a_minimum_active_time_keeps_the_post_test_closed(app, client, package_c
     assert "at least 20 minutes" in response.get_data(as_text=True)
 
 
+def test_before_the_lessons_are_done_the_closed_post_test_names_both_conditions(
+    app, client, package_copy
+):
+    with app.app_context():
+        import_course(package_copy)  # 20 minutes, two lessons
+        sign_in(client, make_user())
+    client.post("/courses/minimal/enrol")
+    page = client.get("/courses/minimal/post-test").get_data(as_text=True)
+    assert "2 lessons to go" in page
+    assert "at least 20 minutes of reading in the lessons; you have about 20 to go" in page
+
+
 def test_a_reload_shows_the_same_stored_draw(app, ready):
     with app.app_context():
         first = open_attempt(ready, "minimal")
