@@ -48,6 +48,11 @@ def test_without_a_provider_every_view_of_the_certificate_says_sample(app, clien
     for where, text in said.items():
         assert SAMPLE in text, where
     assert json.loads(client.get(f"/me/certificates/{code}.json").data)["name"].startswith(SAMPLE)
+    # A board checking in a hurry must not read "Valid certificate" on a sample.
+    assert "Valid sample certificate: it certifies no credit." in said["verify"]
+    assert "Valid certificate" not in said["verify"]
+    for where in ("html", "pdf", "verify"):  # one name for the code a learner reads out
+        assert "Certificate code" in said[where] and "Certificate ID" not in said[where], where
     with app.app_context():
         assert db.session.scalar(select(Certificate)).snapshot["sample"] is True
 
@@ -73,6 +78,7 @@ def test_a_real_provider_is_printed_with_its_signatory_and_contact(make_app, pac
     assert "Example CE Provider" not in pdf  # the package's own provider line gives way
     assert "ce-records@riverside.example.org" in said["html"]
     assert "Riverside Center for Child Welfare Training" in said["verify"]
+    assert "Valid certificate." in said["verify"] and "sample" not in said["verify"].lower()
     assert "SAMPLE" not in pdf  # no watermark either
 
 

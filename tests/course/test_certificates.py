@@ -146,7 +146,7 @@ def test_public_verification_shows_only_the_essentials(app, issued):
     _, code = issued
     public = app.test_client()
     page = public.get(f"/verify/{code}").get_data(as_text=True)
-    assert "Valid certificate" in page and "Zoë Nguyễn-O&#39;Brien" in page
+    assert "Valid sample certificate" in page and "Zoë Nguyễn-O&#39;Brien" in page
     assert "LSW-12345" not in page  # the licence number is not public
     typed = public.get("/verify", query_string={"code": code.lower().replace("-", " ")})
     assert typed.status_code == 302 and typed.location.endswith(f"/verify/{code}")
@@ -201,7 +201,7 @@ def test_reissue_after_a_name_correction_supersedes_the_old_code(app, issued):
     public = app.test_client()
     assert "Replaced." in public.get(f"/verify/{code}").get_data(as_text=True)
     fresh = public.get(f"/verify/{new_code}").get_data(as_text=True)
-    assert "Valid certificate" in fresh and "O&#39;Brien-Park" in fresh
+    assert "Valid sample certificate" in fresh and "O&#39;Brien-Park" in fresh
     with app.app_context():
         old = db.session.scalar(select(Certificate).where(Certificate.code == code))
         new = db.session.scalar(select(Certificate).where(Certificate.code == new_code))
