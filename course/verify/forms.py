@@ -15,8 +15,8 @@ class CodeForm(FlaskForm):
         csrf = False
 
     code = StringField(
-        "Certificate ID",
-        validators=[DataRequired(message="Enter the certificate ID."), Length(max=64)],
+        "Certificate code",
+        validators=[DataRequired(message="Enter the certificate code."), Length(max=64)],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
 
