@@ -8,7 +8,7 @@ the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -99,10 +99,18 @@ def approval_for(
     row = None
     if course.id is not None:
         row = db.session.execute(_RECORDED_CLAIM, {"course_id": course.id}).first()
-    if row is not None:
-        return ApprovalClaim(*row, source="admin")
-    if manifest is None:
+    if row is None and manifest is None:
         manifest = course.manifest  # type: ignore[union-attr]  (an ORM course)
+    return claim_from(row, manifest or {})
+
+
+def claim_from(
+    recorded: Sequence[Any] | None, manifest: Mapping[str, Any]
+) -> ApprovalClaim | None:
+    """The claim from an admin's recorded (body, number, statement, period_start,
+    period_end), else from the manifest: the admin's record replaces the package's."""
+    if recorded is not None:
+        return ApprovalClaim(*recorded, source="admin")
     return package_approval(manifest)
 
 

@@ -20,6 +20,7 @@ from course.extensions import db
 from course.models import (
     CheckResponse,
     Course,
+    CourseApproval,
     CourseVersion,
     Enrolment,
     EvaluationResponse,
@@ -32,6 +33,7 @@ _course, _version = Course.__table__, CourseVersion.__table__
 _enrolment, _progress = Enrolment.__table__, LessonProgress.__table__
 _response, _attempt = CheckResponse.__table__, PostTestAttempt.__table__
 _evaluation, _question = EvaluationResponse.__table__, Question.__table__
+_approval = CourseApproval.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,12 @@ _ENROLLED_COURSE = (
     )
     .where(_course.c.slug == bindparam("slug"), _course.c.archived_at.is_(None))
 )
+# The course page, the most frequent request, also shows the approval an admin recorded
+# (at most one row a course): joined here, it costs no round trip of its own.
+_APPROVAL_COLUMNS = ("body", "number", "statement", "period_start", "period_end")
+_COURSE_PAGE = _ENROLLED_COURSE.add_columns(
+    *(_approval.c[name].label(f"approval_{name}") for name in _APPROVAL_COLUMNS)
+).outerjoin(_approval, _approval.c.course_id == _course.c.id)
 _PROGRESS_ROWS = select(_progress).where(_progress.c.enrolment_id == bindparam("enrolment_id"))
 # Every try is kept, so fetch only the newest per question, not the whole history. The
 # lesson's questions are picked by a join, not a list of ids: a list is an "expanding"
@@ -127,10 +135,26 @@ def enrolled_course(
     """Return an open course, its version's content hash and the learner's enrolment in
     it (None when not enrolled), in one query; None when there is no such open course."""
     row = _run(_ENROLLED_COURSE, {"user_id": user_id, "slug": slug}).first()
+    return None if row is None else _course_and_enrolment(row, user_id)
+
+
+def course_page(
+    user_id: int | None, slug: str
+) -> tuple[PublishedCourse, str, LearnerEnrolment | None, tuple[Any, ...] | None] | None:
+    """As ``enrolled_course``, with the approval an admin recorded for the course as
+    (body, number, statement, period_start, period_end), or None when none is."""
+    row = _run(_COURSE_PAGE, {"user_id": user_id, "slug": slug}).first()
     if row is None:
         return None
+    recorded = tuple(row._mapping[f"approval_{name}"] for name in _APPROVAL_COLUMNS)
+    return *_course_and_enrolment(row, user_id), (None if recorded[0] is None else recorded)
+
+
+def _course_and_enrolment(
+    row: Row[Any], user_id: int | None
+) -> tuple[PublishedCourse, str, LearnerEnrolment | None]:
     course = PublishedCourse(row.id, row.slug, row.title, row.current_version_id)
-    if row.enrolment_id is None:
+    if row.enrolment_id is None or user_id is None:
         return course, row.content_hash, None
     enrolment = LearnerEnrolment(
         id=row.enrolment_id,

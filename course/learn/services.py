@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 
 import lessons
 from course import outbox
+from course.approval import ApprovalClaim, claim_from
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -96,17 +97,19 @@ def get_published_or_404(slug: str) -> tuple[Course, CourseContent]:
 
 def get_course_page_or_404(
     user: User, slug: str
-) -> tuple[reads.PublishedCourse, CourseContent, LearnerEnrolment | None]:
-    """Return an open course, its content and the learner's enrolment (read-only; None
-    when signed out or not enrolled), in one query: the course page is most requests.
+) -> tuple[reads.PublishedCourse, CourseContent, LearnerEnrolment | None, ApprovalClaim | None]:
+    """Return an open course, its content, the learner's enrolment (read-only; None when
+    signed out or not enrolled) and the approval it claims, in one query: the course
+    page is most requests.
 
     :raise 404: when there is no such course or it is archived.
     """
-    found = reads.enrolled_course(user.id if user.is_authenticated else None, slug)
+    found = reads.course_page(user.id if user.is_authenticated else None, slug)
     if found is None:
         abort(404)
-    course, content_hash, enrolment = found
-    return course, content_of(course, content_hash), enrolment
+    course, content_hash, enrolment, recorded = found
+    content = content_of(course, content_hash)
+    return course, content, enrolment, claim_from(recorded, content.manifest)
 
 
 def get_course_or_404(slug: str) -> Course:

@@ -8,7 +8,6 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
-from course.approval import approval_for
 from course.db import DatabaseBusy, reads_first, write_transaction
 from course.extensions import db
 from course.learn import bp, fragments
@@ -64,13 +63,13 @@ def catalogue():
 @bp.get("/courses/<slug>")
 def course_page(slug: str):
     """Show a course: objectives, hours, approval, advisory, support, Start or Resume."""
-    course, content, enrolment = learn.get_course_page_or_404(current_user, slug)
+    course, content, enrolment, approval = learn.get_course_page_or_404(current_user, slug)
     states = learn.outline(content, enrolment)
     return render_template(
         "learn/course.html",
         course=course,
         manifest=content.manifest,
-        approval=approval_for(course, content.manifest),
+        approval=approval,
         enrolment=enrolment,
         outline=states,
         progress=course_progress(content, enrolment, states) if enrolment else None,

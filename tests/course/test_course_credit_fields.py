@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from course.extensions import db
 from course.models import AuditEvent, Certificate, CourseApproval, Role
@@ -145,14 +145,40 @@ def test_removing_the_record_brings_back_the_packages_approval(app, course_slug)
     form = page_form(admin.get(url).get_data(as_text=True), "reason")
     form.update({"number": "886-999", "reason": "Interim number"})
     admin.post(url, data=form)
+    assert "886-999" in page_words(app.test_client().get("/courses/minimal").get_data(True))
     refused = admin.post(f"{url}/clear", data={"reason": ""})
     assert refused.status_code == 422
     page = flashes(admin, admin.post(f"{url}/clear", data={"reason": "Board restored the number"}))
     assert "From the course package" in page_words(page) and "886-123" in page
+    assert "886-123" in page_words(app.test_client().get("/courses/minimal").get_data(True))
     with app.app_context():
         assert db.session.scalar(select(CourseApproval)) is None
         actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions == ["course.approval_set", "course.approval_cleared"]
+
+
+def test_the_course_page_reads_the_recorded_approval_in_its_one_course_query(
+    app, client, course_slug
+):
+    admin = _admin(app)
+    url = "/admin/courses/minimal/approval"
+    form = page_form(admin.get(url).get_data(as_text=True), "reason")
+    admin.post(url, data={**form, "number": "886-999", "reason": "Renewal"})
+    with app.app_context():
+        sign_in(client, make_user())
+        client.post("/courses/minimal/enrol")
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/courses/minimal").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert "886-999" in page_words(page)
+    # The signed-in user, then the course with enrolment and approval, then progress.
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 3, reads
 
 
 def test_only_admins_record_approvals(app, client, course_slug):
