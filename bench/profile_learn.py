@@ -204,10 +204,11 @@ def main() -> None:
     print("\nInclusive time of entry points (they overlap: a template calls url_for):")
     for label, share in parts(stats):
         print(f"  {share:6.1%}  {label}")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
-    table = out.getvalue()
-    print("\n" + table[table.index("   ncalls") :])
+    if args.top > 0:  # --top 0: the summaries alone
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        table = out.getvalue()
+        print("\n" + table[table.index("   ncalls") :])
     if args.out:
         stats.dump_stats(args.out)
 
