@@ -90,7 +90,7 @@ ATTEMPT = re.compile(
     r'<input[^>]*value="(\d+)"[^>]*name="attempt"'
 )
 POST_TEST_Q = re.compile(r'name="q-([^"]+)"')
-CHOICE = re.compile(r'<input\b[^>]*\bname="([^"]+)"[^>]*\bid="([^"]+)"[^>]*\bvalue="(\d+)"')
+CHOICE = re.compile(r'<input\b[^>]*\bname="([^"]+)"[^>]*\bid="([^"]+)"[^>]*\bvalue="([^"]+)"')
 LABEL = re.compile(r'<label for="([^"]+)">(.*?)</label>', re.S)
 FIELD = re.compile(r"<(input|textarea)\b([^>]*)>")
 ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
