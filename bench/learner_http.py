@@ -96,6 +96,10 @@ class Client:
                 asyncio.open_connection("127.0.0.1", self.port), REQUEST_TIMEOUT
             )
             writer.write(payload)
+            # Half-close at once, as a proxy in front of gunicorn closes at once: a sync
+            # worker drains the socket until the client closes (RFC 9112 9.6), and this
+            # event loop's own delay (ms, with thousands of learners) held the worker.
+            writer.write_eof()
             raw = await asyncio.wait_for(reader.read(-1), REQUEST_TIMEOUT)
         except (TimeoutError, OSError) as exc:
             self.stats.error(kind, f"{type(exc).__name__} {path}")
