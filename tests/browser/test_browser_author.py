@@ -198,3 +198,33 @@ def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
             assert display == "table-cell"
     finally:
         context.close()
+
+
+# An element's visible text (its first text node: a button's hidden suffix is clipped)
+# as lines on screen: a word broken mid-way adds a line.
+_LINES = """el => {
+  const range = document.createRange(); range.selectNodeContents(el.firstChild);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+}"""
+
+
+def test_on_a_phone_the_lesson_table_keeps_its_words_whole(browser, live_server):
+    # At 320 px four columns broke "Archive" and the slugs mid-word; each lesson is a
+    # card of labelled cells now.
+    server = live_server
+    email = _account(server, Role.AUTHOR, "author")
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    try:
+        page = context.new_page()
+        _sign_in(page, server, email)
+        page.goto(f"{server.url}/author/courses/{server.slug}/")
+        table = page.locator("table.lesson-table")
+        words = table.locator("tbody button, tbody code").all()
+        assert len(words) >= 4
+        for element in words:
+            assert element.evaluate(_LINES) == 1, element.inner_text()
+        assert "Order and archive" in table.locator("tbody td").last.evaluate(
+            "cell => getComputedStyle(cell, '::before').content")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
