@@ -7,6 +7,9 @@ its own: every button is a form.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from browser_kit import PASSWORD, assert_accessible, new_learner
 from page_audit import snapshot
 from playwright.sync_api import Page, expect
@@ -175,16 +178,24 @@ def test_the_preview_stands_beside_the_text_on_a_wide_screen_and_below_it_on_a_n
     assert preview["x"] < text["x"] + text["width"] / 2, boxes
 
 
-def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
-    # A cell laid out as flex (the buttons) used to leave the table: doubled border,
-    # the last row's cell shorter than its row.
-    server = live_server
+@contextmanager
+def _authors_course_page(browser, server, width: int) -> Iterator[Page]:
+    """The course's authoring page, signed in as a new author, in a window this wide."""
     email = _account(server, Role.AUTHOR, "author")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         _sign_in(page, server, email)
         page.goto(f"{server.url}/author/courses/{server.slug}/")
+        yield page
+    finally:
+        context.close()
+
+
+def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
+    # A cell laid out as flex (the buttons) used to leave the table: doubled border,
+    # the last row's cell shorter than its row.
+    with _authors_course_page(browser, live_server, 1280) as page:
         rows = page.locator("table.lesson-table tbody tr")
         assert rows.count() >= 2
         for index in range(rows.count()):
@@ -196,8 +207,6 @@ def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
             display = rows.nth(index).locator("td").last.evaluate(
                 "cell => getComputedStyle(cell).display")
             assert display == "table-cell"
-    finally:
-        context.close()
 
 
 # An element's visible text (its first text node: a button's hidden suffix is clipped)
@@ -211,13 +220,7 @@ _LINES = """el => {
 def test_on_a_phone_the_lesson_table_keeps_its_words_whole(browser, live_server):
     # At 320 px four columns broke "Archive" and the slugs mid-word; each lesson is a
     # card of labelled cells now.
-    server = live_server
-    email = _account(server, Role.AUTHOR, "author")
-    context = browser.new_context(viewport={"width": 320, "height": 800})
-    try:
-        page = context.new_page()
-        _sign_in(page, server, email)
-        page.goto(f"{server.url}/author/courses/{server.slug}/")
+    with _authors_course_page(browser, live_server, 320) as page:
         table = page.locator("table.lesson-table")
         words = table.locator("tbody button, tbody code").all()
         assert len(words) >= 4
@@ -226,5 +229,3 @@ def test_on_a_phone_the_lesson_table_keeps_its_words_whole(browser, live_server)
         assert "Order and archive" in table.locator("tbody td").last.evaluate(
             "cell => getComputedStyle(cell, '::before').content")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    finally:
-        context.close()
