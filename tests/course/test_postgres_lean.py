@@ -3,6 +3,8 @@ and a save checks one connection out of the pool."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from flask import Flask
@@ -26,12 +28,17 @@ def kill_the_apps_connections(app: Flask) -> int:
     restart of the database server would; return how many there were."""
     with app.app_context():
         url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    others = "WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with psycopg.connect(url, autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return len(rows)
+        rows = admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity {others}")
+        killed = len(rows.fetchall())
+        # A terminated server process exits a moment later; until then the app's pooled
+        # connection still works, and the request meant to meet a dead one would not.
+        deadline = time.monotonic() + 5
+        while admin.execute(f"SELECT count(*) FROM pg_stat_activity {others}").fetchone()[0]:
+            assert time.monotonic() < deadline, "the terminated connections stayed"
+            time.sleep(0.01)
+    return killed
 
 
 def first_check(app: Flask, client: FlaskClient):
