@@ -19,6 +19,7 @@ from course.extensions import db
 from course.models import Course, Role
 from course.packages import export_files, import_package
 from course.provider import current_provider
+from course.templating import counted, hours_label
 from course.users import create_user
 from lessons.rules import SEAT_TIME_METHOD
 
@@ -56,11 +57,11 @@ def check_command(path: Path, strict: bool) -> None:
         click.echo(f"{path.name}/{finding}")
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
-    summary = f"{path.name}: {errors} error(s), {warnings} warning(s)"
+    summary = f"{path.name}: {counted(errors, 'error')}, {counted(warnings, 'warning')}"
     if package is not None:
         summary += (
             f"; {lessons.describe_seat_time(lessons.seat_time(package))} for"
-            f" {package.contact_hours:g} contact hour(s)\n{SEAT_TIME_METHOD}"
+            f" {hours_label(package.contact_hours)}\n{SEAT_TIME_METHOD}"
         )
     click.echo(summary)
     if errors or (strict and warnings):
@@ -93,7 +94,8 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
     for result in results:
         state = f"version {result.version.number}"
         state += " (new)" if result.new_version else " (unchanged)"
-        line = f"{result.course.slug}: {state}, {len(result.course.live_lessons)} lesson(s)"
+        lesson_count = counted(len(result.course.live_lessons), "lesson")
+        line = f"{result.course.slug}: {state}, {lesson_count}"
         if result.archived_lessons:
             line += f"; archived: {', '.join(result.archived_lessons)}"
         click.echo(line)
@@ -219,4 +221,5 @@ def send_mail_command() -> None:
 
     deliver_due()
     waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
-    click.echo(f"Queued e-mail delivered; {waiting} message(s) wait for a retry.")
+    verb = "waits" if waiting == 1 else "wait"
+    click.echo(f"Queued e-mail delivered; {counted(waiting, 'message')} {verb} for a retry.")

@@ -17,6 +17,7 @@ from course.extensions import db
 from course.maintenance.backup import BackupError, backup_database, restore_database
 from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
 from course.privacy.retention import PurgeReport, RetentionPolicy, RetentionSettingError, purge
+from course.templating import counted
 
 privacy_cli = AppGroup("privacy", help="Apply the data-retention policy.")
 
@@ -58,7 +59,7 @@ def restore_command(path: Path, yes: bool) -> None:
         db.session.commit()
     click.echo(f"Restored the {result.dialect} database from {result.path}:")
     for table, count in result.rows.items():
-        click.echo(f"  {table}: {'missing' if count is None else f'{count} row(s)'}")
+        click.echo(f"  {table}: {'missing' if count is None else counted(count, 'row')}")
     if result.missing_tables:
         click.echo("The backup predates some migrations: run `flask db upgrade` next.")
 
@@ -83,7 +84,7 @@ def check_command(repair: bool) -> None:
         db.session.commit()
     _print_report(report)
     if not report.ok:
-        click.echo(f"{report.violations} violation(s)")
+        click.echo(counted(report.violations, "violation"))
         raise SystemExit(1)
     click.echo("All invariants hold.")
 
@@ -92,23 +93,27 @@ def _print_purge(report: PurgeReport) -> None:
     verb = "Removed" if report.applied else "Would remove"
     click.echo(f"{verb}:")
     click.echo(
-        f"  {report.stale_check_answers} knowledge-check answer(s) of idle, unfinished enrollments"
+        f"  {counted(report.stale_check_answers, 'knowledge-check answer')} of idle, unfinished"
+        " enrollments"
     )
     click.echo(
-        f"  {report.stale_saved_answers} set(s) of saved, unsent post-test or evaluation "
+        f"  {counted(report.stale_saved_answers, 'set')} of saved, unsent post-test or evaluation "
         "answers of idle, unfinished enrollments"
     )
     click.echo(
-        f"  {report.unfinished_enrolments_removed} unfinished enrollment(s) with "
-        f"{report.rows_removed_with_them} row(s) of {report.deleted_accounts_cleared} "
-        "deleted account(s)"
+        f"  {counted(report.unfinished_enrolments_removed, 'unfinished enrollment')} with "
+        f"{counted(report.rows_removed_with_them, 'row')} of "
+        f"{counted(report.deleted_accounts_cleared, 'deleted account')}"
     )
-    click.echo(f"  IP or e-mail addresses from {report.audit_events_scrubbed} audit event(s)")
-    click.echo(f"  {report.finished_sign_ins_removed} record(s) of ended browser sign-ins")
-    click.echo(f"  {report.sign_in_counters_removed} counter(s) of failed sign-ins a day old")
+    scrubbed = counted(report.audit_events_scrubbed, "audit event")
+    click.echo(f"  IP or e-mail addresses from {scrubbed}")
+    click.echo(f"  {counted(report.finished_sign_ins_removed, 'record')} of ended browser sign-ins")
+    counters = counted(report.sign_in_counters_removed, "counter")
+    click.echo(f"  {counters} of failed sign-ins a day old")
     click.echo(
-        f"Kept: {report.credit_records_past_retention} completed enrollment(s) past the credit "
-        "retention period (credit records are never purged; review them with your accreditor)"
+        f"Kept: {counted(report.credit_records_past_retention, 'completed enrollment')} past the"
+        " credit retention period (credit records are never purged; review them with your"
+        " accreditor)"
     )
 
 

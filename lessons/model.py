@@ -39,7 +39,8 @@ class PackageError(Exception):
         self.findings = sort_findings(findings)
         errors = sum(1 for f in self.findings if f.level == "error")
         lines = "\n".join(str(f) for f in self.findings)
-        super().__init__(f"course package has {errors} error(s):\n{lines}")
+        noun = "error" if errors == 1 else "errors"
+        super().__init__(f"course package has {errors} {noun}:\n{lines}")
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,8 @@ def _share_findings(package: CoursePackage, post_line: int) -> list[Finding]:
                     "error",
                     POST_TEST_FILE,
                     post_line,
-                    f"CE rule: objective {objective.id} has {have} post-test question(s);"
+                    f"CE rule: objective {objective.id} has {have} post-test"
+                    f" question{'' if have == 1 else 's'};"
                     f" a draw of {package.post_test_draw} gives each of the"
                     f" {len(package.objectives)} objectives at least {share}, so the bank needs"
                     f" {share - have} more for {objective.id}",

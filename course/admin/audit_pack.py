@@ -24,6 +24,7 @@ from course.db import utcnow
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
+from course.templating import counted, hours_label
 from lessons.rules import WORDS_PER_MINUTE, check_words
 
 SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
@@ -125,9 +126,9 @@ def seat_time_doc(
         " min",
         f"Evaluation: {len(package.evaluation)} items = {estimate.evaluation_minutes:.1f} min",
         f"**Estimated total: {estimate.total_minutes:.1f} min** for"
-        f" {package.contact_hours:g} contact hour(s) ({package.contact_hours * 60:g} min).", "",
+        f" {hours_label(package.contact_hours)} ({package.contact_hours * 60:g} min).", "",
         "Measured: median active lesson time of the "
-        f"{measured.measured} learner(s) who completed every lesson{who}:"
+        f"{counted(measured.measured, 'learner')} who completed every lesson{who}:"
         f" {_minutes(measured.median_minutes)} (lesson reading only; the estimate's reading part"
         f" is {estimate.reading_minutes:.1f} min).", "",
         "## Per lesson", "",

@@ -230,10 +230,10 @@ def test_the_purge_removes_sign_ins_that_can_never_load_again(app: Flask, runner
         db.session.commit()
 
     dry = runner.invoke(args=["privacy", "purge", "--dry-run"])
-    assert "3 record(s) of ended browser sign-ins" in dry.output
+    assert "3 records of ended browser sign-ins" in dry.output
     assert len(_rows(app)) == 4
     real = runner.invoke(args=["privacy", "purge", "--yes"])
-    assert "3 record(s) of ended browser sign-ins" in real.output
+    assert "3 records of ended browser sign-ins" in real.output
     assert len(_rows(app)) == 1
     assert signed_in(live)
     assert not any(signed_in(browser) for browser in (signed_out, expired, outdated))

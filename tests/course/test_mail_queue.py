@@ -69,7 +69,7 @@ def test_a_server_that_says_try_later_gets_the_message_on_a_retry(
         db.session.commit()
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0
-    assert "0 message(s) wait" in result.output
+    assert "0 messages wait" in result.output
     assert len(inbox.wait_for(1)) == 1 and queued(app) == []
 
 

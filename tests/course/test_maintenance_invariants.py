@@ -80,7 +80,7 @@ def test_a_completion_without_its_certificate_is_reported_then_repaired(app, run
 
     result, failing = _check(runner)
     assert result.exit_code == 1 and failing == {rule}
-    assert f"enrolment {enrolment_id}" in result.output and "1 violation(s)" in result.output
+    assert f"enrolment {enrolment_id}" in result.output and "1 violation" in result.output
 
     repaired, failing = _check(runner, "--repair")
     assert repaired.exit_code == 0, repaired.output

@@ -83,9 +83,9 @@ def test_check_prints_the_estimate_with_its_method(runner, minimal_package_dir):
     result = runner.invoke(args=["course", "check", str(minimal_package_dir)])
     assert result.exit_code == 0, result.output
     assert (
-        "minimal: 0 error(s), 2 warning(s); seat-time estimate 15.9 min (136 lesson + 103"
+        "minimal: 0 errors, 2 warnings; seat-time estimate 15.9 min (136 lesson + 103"
         " knowledge-check words at 167/min = 1.4 + post-test 10.0 + evaluation 4.5) for 0.25"
-        " contact hour(s)" in result.output
+        " contact hours" in result.output
     )
     assert "method: lesson text and knowledge checks" in result.output
 

@@ -76,7 +76,7 @@ def test_each_objective_needs_its_share_of_the_draw_in_the_bank() -> None:
         ("post-test.yaml", line_of(files["post-test.yaml"], "questions:"))
     ]
     assert found[0].message == (
-        "CE rule: objective LO3 has 2 post-test question(s); a draw of 10 gives each of the 3"
+        "CE rule: objective LO3 has 2 post-test questions; a draw of 10 gives each of the 3"
         " objectives at least 3, so the bank needs 1 more for LO3"
     )
     # Three questions for LO3 are its share: moving only one away is fine.
