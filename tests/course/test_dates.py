@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from course import dates
+from course import dates, issuing
 from course.audit import record_event
 from course.extensions import db
 from course.learn import evaluation
@@ -80,7 +80,10 @@ def _finish_at(app, client, package_copy, when: datetime, monkeypatch) -> str:
         client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
         course = db.session.scalar(select(Course))
         form = evaluation_form(course)
+    # The evaluation issues the certificate at once: both happen at ``when``, whatever
+    # today's date is where the tests run.
     monkeypatch.setattr(evaluation, "utcnow", lambda: when)
+    monkeypatch.setattr(issuing, "utcnow", lambda: when)
     client.post("/courses/minimal/evaluation", data=form)
     monkeypatch.undo()
     return client.get("/courses/minimal/certificate").location.rsplit("/", 1)[1]
