@@ -98,6 +98,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
+    # A message whose sender was killed mid-send waits this long before another sender
+    # takes it over; keep it well above a slow SMTP exchange (each step may take 15 s).
+    MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 60)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     # How long the e-mailed links that finish a sign-up or an e-mail change work.
     REGISTRATION_LINK_HOURS = _int("REGISTRATION_LINK_HOURS", 24)

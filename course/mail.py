@@ -45,9 +45,6 @@ RETRY_PAUSES = (
     timedelta(minutes=15),
     timedelta(minutes=30),
 )
-#: How long a claimed message is left to its sender before another may try it (a
-#: sender killed mid-message leaves its claim behind); a slower server may get it twice.
-CLAIM = timedelta(minutes=1)
 #: The longest the sender thread sleeps while a retry is pending.
 POLL_SECONDS = 30.0
 BATCH = 20
@@ -150,12 +147,19 @@ def _unclaimed(now):
     return or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now)
 
 
+def _claim_lease() -> timedelta:
+    # How long a claimed message is left to its sender before another may try it: a
+    # sender killed mid-message leaves its claim behind, and one slower than the lease
+    # may see its message sent twice.
+    return timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+
+
 def _claim(mail_id: int) -> _Claimed | None:
     now = utcnow()
     claimed = db.session.execute(
         update(OutgoingMail)
         .where(OutgoingMail.id == mail_id, _unclaimed(now))
-        .values(claimed_until=now + CLAIM, attempts=OutgoingMail.attempts + 1)
+        .values(claimed_until=now + _claim_lease(), attempts=OutgoingMail.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     row = db.session.get(OutgoingMail, mail_id, populate_existing=True) if claimed else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -123,3 +124,25 @@ def test_mail_left_by_a_killed_worker_goes_out_on_the_next_first_request(
         second.test_client().get("/")
         [message] = handler.wait_for(1)
     assert message["Subject"] == "Left"
+
+
+def test_a_message_whose_sender_died_mid_send_goes_out_once_its_claim_lapses(
+    make_app
+) -> None:
+    handler = Inbox()
+    with smtp_server(handler) as port:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_CLAIM_SECONDS=2)
+        with app.app_context():
+            row = OutgoingMail(to_address="ana@example.com", subject="Claimed", body="B")
+            db.session.add(row)
+            db.session.commit()
+            # A sender claims the message, then its process is killed before it sends.
+            assert mail._claim(row.id) is not None
+            # Another sender leaves it alone while the claim holds, and knows how long.
+            wait = mail.deliver_due()
+            assert handler.messages == []
+            assert 1 < wait <= 2
+            time.sleep(wait + 0.1)
+            assert mail.deliver_due() is None
+        [message] = handler.wait_for(1)
+    assert message["Subject"] == "Claimed"
