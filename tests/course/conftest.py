@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import event, text
 from sqlalchemy.exc import ProgrammingError
 
@@ -55,20 +58,67 @@ def _worker_database(url: str, worker: str) -> str:
     return parts._replace(path=f"/{name}").geturl()
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    """An app on an empty database of the current schema."""
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app this test process builds.
+
+    Each test builds its own app, and each app compiled every template it rendered
+    anew: a tenth of the whole pass. Every app comes from ``create_app`` with the same
+    Jinja settings, and Jinja checks each entry against the template's source, so a
+    changed template is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
+@cache
+def _empty_sqlite_database() -> Path:
+    """A SQLite file of the current schema and no rows, made once per test process."""
+    path = Path(tempfile.mkdtemp(prefix="schema-")) / "empty.db"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
+def build_app(tmp_path: Path, **overrides: object) -> Flask:
+    """An app for one test, on its own database (an empty SQLite file unless it exists)."""
+    url = _database_url(tmp_path)
+    file = tmp_path / "test.db"
+    if url.startswith("sqlite") and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        if not file.exists():
+            # Copying an empty database costs far less than creating its tables (20 ms).
+            shutil.copyfile(_empty_sqlite_database(), file)
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": url,
             "CONTENT_DIR": str(tmp_path / "content"),
+            **overrides,
         }
     )
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database of the current schema."""
+    app = build_app(tmp_path)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            db.create_all()  # a fresh file per test
-        else:
+        if db.engine.dialect.name != "sqlite":  # SQLite: build_app copied an empty file
             _reset_postgres()
             event.listen(db.engine, "before_cursor_execute", _note_schema_changes)
     yield app
@@ -136,14 +186,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path),
-                "CONTENT_DIR": str(tmp_path / "content"),
-                **overrides,
-            }
-        )
+        app = build_app(tmp_path, **overrides)
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 db.create_all()
