@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -82,10 +81,10 @@ class _SharedTemplateCode(BytecodeCache):
 _TEMPLATE_CODE = _SharedTemplateCode()
 
 
-@cache
-def _empty_sqlite_database() -> Path:
+@pytest.fixture(scope="session")
+def empty_sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file of the current schema and no rows, made once per test process."""
-    path = Path(tempfile.mkdtemp(prefix="schema-")) / "empty.db"
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
         db.create_all()
@@ -93,14 +92,14 @@ def _empty_sqlite_database() -> Path:
     return path
 
 
-def build_app(tmp_path: Path, **overrides: object) -> Flask:
+def build_app(tmp_path: Path, empty_database: Path, **overrides: object) -> Flask:
     """An app for one test, on its own database (an empty SQLite file unless it exists)."""
     url = _database_url(tmp_path)
     file = tmp_path / "test.db"
     if url.startswith("sqlite") and "SQLALCHEMY_DATABASE_URI" not in overrides:
         if not file.exists():
             # Copying an empty database costs far less than creating its tables (20 ms).
-            shutil.copyfile(_empty_sqlite_database(), file)
+            shutil.copyfile(empty_database, file)
     app = create_app(
         {
             "TESTING": True,
@@ -114,9 +113,9 @@ def build_app(tmp_path: Path, **overrides: object) -> Flask:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def app(tmp_path: Path, empty_sqlite_database: Path) -> Iterator[Flask]:
     """An app on an empty database of the current schema."""
-    app = build_app(tmp_path)
+    app = build_app(tmp_path, empty_sqlite_database)
     with app.app_context():
         if db.engine.dialect.name != "sqlite":  # SQLite: build_app copied an empty file
             _reset_postgres()
@@ -178,7 +177,7 @@ def _delete_every_row(conn) -> None:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(tmp_path: Path, empty_sqlite_database: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps with extra settings (CSRF or rate limits on) on a fresh database.
 
     Every app a test builds shares that one database, as a restarted server would.
@@ -186,7 +185,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
-        app = build_app(tmp_path, **overrides)
+        app = build_app(tmp_path, empty_sqlite_database, **overrides)
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 db.create_all()
