@@ -16,7 +16,13 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.course.conftest import app, client, package_copy, runner  # noqa: F401  (fixtures)
+from tests.course.conftest import (  # noqa: F401  (fixtures)
+    app,
+    client,
+    empty_sqlite_database,
+    package_copy,
+    runner,
+)
 
 HERE = Path(__file__).resolve().parent
 
