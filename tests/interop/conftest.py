@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 
 from tests.course.conftest import (  # noqa: F401  (fixtures)
     app,
+    app_builder,
     client,
-    empty_sqlite_database,
     package_copy,
     runner,
 )
