@@ -68,11 +68,20 @@ def init_app(app: Flask) -> None:
         demo=bool(config.get("PROVIDER_DEMO")),
     )
     provider = app.extensions["ce_provider"]
-    if config.get("ENV_NAME") == "production" and not provider.configured:
+    if config.get("ENV_NAME") != "production":
+        return
+    if not provider.configured:
         app.logger.warning(
             "No real CE provider is set (PROVIDER_NAME%s): every certificate says %r.",
             ", and PROVIDER_DEMO is on" if provider.demo else "",
             SAMPLE_NOTICE,
+        )
+    elif not provider.signatory_name:
+        # A board reads an unnamed signature line as an unsigned certificate.
+        app.logger.warning(
+            "CERT_SIGNATORY_NAME is not set: certificates from %s print a signature line "
+            "with nobody named under it. Name the person who signs for the provider.",
+            provider.name,
         )
 
 

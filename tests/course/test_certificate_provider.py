@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -178,6 +179,20 @@ def test_production_refuses_to_start_without_an_https_base_url(tmp_path, base_ur
 def test_production_starts_with_an_https_base_url(tmp_path):
     app = create_app(_production(tmp_path, "https://ce.example.org"))
     assert app.config["BASE_URL"] == "https://ce.example.org"
+
+
+@pytest.mark.parametrize("signatory", ["", "Dana Whitfield, LCSW"])
+def test_production_warns_when_certificates_would_name_no_signatory(
+    tmp_path, caplog: pytest.LogCaptureFixture, signatory: str
+):
+    settings = _production(tmp_path, "https://ce.example.org")
+    named = type("Named", (settings,), {
+        "PROVIDER_NAME": "Lakeshore Institute", "CERT_SIGNATORY_NAME": signatory})
+    with caplog.at_level(logging.WARNING):
+        create_app(named)
+    warned = "CERT_SIGNATORY_NAME is not set" in caplog.text
+    assert warned == (not signatory), caplog.text
+    assert "No real CE provider is set" not in caplog.text
 
 
 def _make_run_environment(*args: str, env: dict[str, str] | None = None) -> dict[str, str]:
