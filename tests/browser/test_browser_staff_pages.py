@@ -1,0 +1,95 @@
+"""Every admin and author page type at 320, 768 and 1280 px, held to the learner pages'
+bar: no sideways scrolling of the page (a wide table scrolls inside its own box), 44 px
+buttons, 24 px links, a focus ring of 3:1 or more, and no axe-core violation.
+
+The records hold a learner who finished the course over HTTP, so the tables an
+administrator reads (learners, certificates, the audit log, the course report) have
+rows. Each page is photographed at 320 and 1280 px beside the learner pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from browser_kit import PASSWORD, new_learner
+from page_audit import audit, report
+from playwright.sync_api import expect
+
+import lessons
+from course.extensions import db
+from course.models import Role
+from course.users import create_user, find_user_by_email
+from tests.live_client import Browser
+from tests.ops.learner import AnswerKey, Learner
+
+MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minimal"
+
+
+def _finished_learner(server) -> tuple[int, str]:
+    """A learner who took the whole course over HTTP: (their id, their certificate code)."""
+    _name, email = new_learner()
+    learner = Learner(Browser(server.url), AnswerKey.of(MINIMAL), email, inbox=server.inbox)
+    learner.take_the_course()
+    with server.app.app_context():
+        user_id = find_user_by_email(email).id
+        db.session.remove()
+    return user_id, learner.certificate
+
+
+def _admin(server) -> str:
+    name, email = new_learner()
+    with server.app.app_context():
+        create_user(email=email, password=PASSWORD, full_name=name, role=Role.ADMIN)
+        db.session.commit()
+        db.session.remove()
+    return email
+
+
+def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) -> None:
+    server = live_server
+    learner_id, code = _finished_learner(server)
+    package = lessons.load_package(MINIMAL)
+    lesson, question = package.lessons[0].slug, package.post_test[0].id
+    admin, author = f"{server.url}/admin", f"{server.url}/author/courses/{server.slug}"
+    pages = {
+        "admin-home": f"{admin}/",
+        "admin-learners": f"{admin}/learners",
+        "admin-learner": f"{admin}/learners/{learner_id}",
+        "admin-certificates": f"{admin}/certificates",
+        "admin-certificate": f"{admin}/certificates/{code}",
+        "admin-audit-log": f"{admin}/audit",
+        "admin-report": f"{admin}/courses/{server.slug}/report",
+        "admin-approval": f"{admin}/courses/{server.slug}/approval",
+        "admin-team": f"{admin}/courses/{server.slug}/team",
+        "admin-enrol": f"{admin}/courses/{server.slug}/enrol",
+        "admin-corrections": f"{admin}/corrections",
+        "admin-lti": f"{admin}/lti",
+        "author-home": f"{server.url}/author/",
+        "author-course": f"{author}/",
+        "author-settings": f"{author}/settings",
+        "author-lesson": f"{author}/lessons/{lesson}",
+        "author-post-test": f"{author}/post-test",
+        "author-question": f"{author}/post-test/questions/{question}",
+        "author-evaluation": f"{author}/evaluation",
+        "author-history": f"{author}/history",
+        "author-publish": f"{author}/publish",
+        "author-report": f"{author}/report",
+    }
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: dict[str, list[str]] = {}
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/auth/login")
+        page.get_by_label("E-mail address").fill(_admin(server))
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+        for name, url in pages.items():
+            response = page.goto(url)
+            assert response is not None and response.ok, (name, url, response and response.status)
+            audit(page, name, problems)
+        page.goto(f"{admin}/learners")
+        expect(page.locator("main table")).to_contain_text("Jordan Browser")
+    finally:
+        context.close()
+    assert not problems, report(problems)
