@@ -1,4 +1,5 @@
-"""Assignment and Grade Services: post a learner's score to a platform's line item."""
+"""Assignment and Grade Services: post a learner's score to a platform's line item,
+finding or creating the resource link's line item when the launch named none."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import jwt
 import requests
@@ -15,12 +16,19 @@ from course import signing_keys
 from course.models import LtiGradeTarget, LtiPlatform
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+#: Marks the line items this tool makes, so it finds its own among an instructor's.
+LINEITEM_TAG = "ce-completion"
+#: Scores go as a percentage (see course.outbox.scores).
+SCORE_MAXIMUM = 100
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TIMEOUT_SECONDS = 10
 
-#: Access tokens by (token URL, client id), with when to stop using them.
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+#: Access tokens by (token URL, client id, scopes), with when to stop using them.
+_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
 
@@ -37,20 +45,21 @@ def _client_assertion(platform: LtiPlatform) -> str:
     return jwt.encode(claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid})
 
 
-def _token_key(platform: LtiPlatform) -> tuple[str, str]:
-    return platform.auth_token_url, platform.client_id
+def _token_key(platform: LtiPlatform, scope: str) -> tuple[str, str, str]:
+    return platform.auth_token_url, platform.client_id, scope
 
 
-def _token(platform: LtiPlatform, http: requests.Session) -> str:
+def _token(platform: LtiPlatform, http: requests.Session, scope: str = SCORE_SCOPE) -> str:
+    key = _token_key(platform, scope)
     with _lock:
-        cached = _tokens.get(_token_key(platform))
+        cached = _tokens.get(key)
     if cached and cached[1] > time.monotonic():
         return cached[0]
     response = http.post(platform.auth_token_url, timeout=TIMEOUT_SECONDS, data={
         "grant_type": "client_credentials",
         "client_assertion_type": ASSERTION_TYPE,
         "client_assertion": _client_assertion(platform),
-        "scope": SCORE_SCOPE,
+        "scope": scope,
     })
     if response.status_code != 200:
         raise DeliveryError(f"token request refused: HTTP {response.status_code}")
@@ -59,8 +68,59 @@ def _token(platform: LtiPlatform, http: requests.Session) -> str:
     # Renew a minute early, so a token never expires between asking and using it.
     lifetime = max(int(body.get("expires_in", 3600)) - 60, 0)
     with _lock:
-        _tokens[_token_key(platform)] = (token, time.monotonic() + lifetime)
+        _tokens[key] = (token, time.monotonic() + lifetime)
     return token
+
+
+def _forget_token(platform: LtiPlatform, scope: str) -> None:
+    with _lock:  # a revoked or expired token: the next call asks for a new one
+        _tokens.pop(_token_key(platform, scope), None)
+
+
+def _authorized(platform: LtiPlatform, http: requests.Session, scope: str, method: str,
+                url: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:
+    """Send one AGS request with a bearer token, asking for a new token once on 401."""
+    for retry in (False, True):
+        bearer = {"Authorization": f"Bearer {_token(platform, http, scope)}"}
+        response = http.request(method, url, headers={**headers, **bearer},
+                                timeout=TIMEOUT_SECONDS, **kwargs)
+        if response.status_code != 401 or retry:
+            break
+        _forget_token(platform, scope)
+    return response
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = "&".join(filter(None, [parts.query, urlencode(params)]))
+    return urlunsplit(parts._replace(query=query))
+
+
+def find_or_create_line_item(target: LtiGradeTarget, http: requests.Session) -> str:
+    """Return the URL of the target's resource-link line item, made on the platform if
+    it has none yet; raise DeliveryError when the platform refuses either step."""
+    platform, link = target.platform, target.resource_link_id or ""
+    scope = f"{LINEITEM_SCOPE} {SCORE_SCOPE}"
+    listed = _authorized(
+        platform, http, scope, "GET",
+        _with_query(target.lineitems_url or "", resource_link_id=link, tag=LINEITEM_TAG),
+        headers={"Accept": LINEITEMS_TYPE},
+    )
+    if listed.status_code != 200:
+        raise DeliveryError(f"line items not listed: HTTP {listed.status_code}")
+    for item in listed.json():
+        # A platform may ignore the filters: check them here.
+        if item.get("resourceLinkId") == link and item.get("tag") == LINEITEM_TAG:
+            return str(item["id"])
+    made = _authorized(
+        platform, http, scope, "POST", target.lineitems_url or "",
+        json={"scoreMaximum": SCORE_MAXIMUM, "label": target.course.title,
+              "resourceId": target.course.slug, "resourceLinkId": link, "tag": LINEITEM_TAG},
+        headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
+    )
+    if made.status_code not in (200, 201):
+        raise DeliveryError(f"line item not created: HTTP {made.status_code}")
+    return str(made.json()["id"])
 
 
 def scores_url(lineitem_url: str) -> str:
@@ -71,16 +131,9 @@ def scores_url(lineitem_url: str) -> str:
 
 def post_score(target: LtiGradeTarget, body: dict[str, Any], http: requests.Session) -> None:
     """Send one score; raise DeliveryError when the platform does not accept it."""
-    platform = target.platform
-    for retry in (False, True):
-        headers = {"Authorization": f"Bearer {_token(platform, http)}",
-                   "Content-Type": SCORE_TYPE}
-        response = http.post(scores_url(target.lineitem_url), json=body, headers=headers,
-                             timeout=TIMEOUT_SECONDS)
-        if response.status_code == 401 and not retry:
-            with _lock:  # a revoked or expired token: ask for a new one, once
-                _tokens.pop(_token_key(platform), None)
-            continue
-        if 200 <= response.status_code < 300:
-            return
+    scope = SCORE_SCOPE if target.resource_link_id is None else f"{LINEITEM_SCOPE} {SCORE_SCOPE}"
+    response = _authorized(target.platform, http, scope, "POST",
+                           scores_url(target.lineitem_url or ""), json=body,
+                           headers={"Content-Type": SCORE_TYPE})
+    if not 200 <= response.status_code < 300:
         raise DeliveryError(f"score refused: HTTP {response.status_code}")

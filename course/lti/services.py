@@ -16,6 +16,7 @@ from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
 from course.learn.services import enrol
+from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.lti.jwks import signing_key_for
 from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
 from course.names import name_or
@@ -23,7 +24,6 @@ from course.users import create_user
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 #: A login not finished in this time is refused (the platform answers in seconds).
 LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
@@ -222,18 +222,26 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
 def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: User,
                            course: Course) -> None:
     endpoint = claims.get(AGS) or {}
-    lineitem = endpoint.get("lineitem")
     scopes = endpoint.get("scope") or []
-    if not lineitem or SCORE_SCOPE not in scopes:
+    if SCORE_SCOPE not in scopes:
         return  # the platform wants no grade for this link
     values = {"user_id": user.id, "course_id": course.id, "platform_id": platform.id,
-              "subject": claims["sub"], "lineitem_url": lineitem, "scopes": scopes,
-              "updated_at": utcnow()}
+              "subject": claims["sub"], "scopes": scopes, "updated_at": utcnow()}
+    if endpoint.get("lineitem"):
+        values["lineitem_url"] = endpoint["lineitem"]
+        same = LtiGradeTarget.lineitem_url == endpoint["lineitem"]
+    else:
+        # No line item named: the tool may make the link's own, if the platform lets it.
+        link = str((claims.get(LTI + "resource_link") or {}).get("id") or "")
+        if not endpoint.get("lineitems") or LINEITEM_SCOPE not in scopes or not link:
+            return
+        values.update(lineitems_url=endpoint["lineitems"], resource_link_id=link[:255])
+        same = LtiGradeTarget.resource_link_id == values["resource_link_id"]
     if not insert_ignoring_duplicates(LtiGradeTarget, values):
         db.session.execute(
             update(LtiGradeTarget)
             .where(LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id,
-                   LtiGradeTarget.lineitem_url == lineitem)
+                   same)
             .values(scopes=scopes, updated_at=values["updated_at"])
         )
 

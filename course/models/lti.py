@@ -71,10 +71,18 @@ class LtiLogin(db.Model):
 
 
 class LtiGradeTarget(db.Model):
-    """Where a learner's score for a course goes back to: a platform's line item."""
+    """Where a learner's score for a course goes back to: a platform's line item.
+
+    A platform names the line item in the launch, or only where its line items live
+    (``lineitems_url``): the tool then finds or creates the resource link's own line
+    item before the first score, and remembers it here.
+    """
 
     __tablename__ = "lti_grade_target"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "lineitem_url"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id", "lineitem_url"),
+        UniqueConstraint("user_id", "course_id", "resource_link_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -82,7 +90,11 @@ class LtiGradeTarget(db.Model):
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
     #: The platform's user id (``sub``), which scores are posted for.
     subject: Mapped[str] = mapped_column(String(255))
-    lineitem_url: Mapped[str] = mapped_column(Text)
+    lineitem_url: Mapped[str | None] = mapped_column(Text)
+    #: Where the platform keeps line items, for a launch that named none of its own.
+    lineitems_url: Mapped[str | None] = mapped_column(Text)
+    #: The launch's resource link, whose line item the tool finds or creates.
+    resource_link_id: Mapped[str | None] = mapped_column(String(255))
     #: The AGS scopes the platform granted in the launch.
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

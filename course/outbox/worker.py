@@ -87,10 +87,23 @@ def settle(messages: list[OutboxMessage], error: str | None) -> None:
                 message.next_attempt_at = now + backoff(message.attempts)
 
 
+def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
+    """Give a target from a launch that named no line item its link's own; commits."""
+    url = ags.find_or_create_line_item(target, http)
+    with write_transaction():
+        db.session.execute(
+            update(LtiGradeTarget).where(LtiGradeTarget.id == target.id)
+            .values(lineitem_url=url).execution_options(synchronize_session=False)
+        )
+    db.session.refresh(target)
+
+
 def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: SendReport) -> None:
     for message in messages:
         target = db.session.get(LtiGradeTarget, message.grade_target_id)
         try:
+            if target.lineitem_url is None:
+                _line_item_of(target, http)
             ags.post_score(target, message.payload, http)
         except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
             log.warning("Score %s not delivered: %s", message.message_id, exc)

@@ -2,8 +2,9 @@
 
 It serves what a real LMS does for a tool: its JWKS, the OIDC authorization endpoint
 (answering with the auto-posting form that carries the signed id_token), an OAuth 2
-token endpoint that checks the tool's signed client assertion, and a line item's
-scores endpoint that records every score it is sent.
+token endpoint that checks the tool's signed client assertion, a line item's scores
+endpoint that records every score it is sent, and the line items container (list,
+filtered as the spec says, and create) for a launch that names no line item.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from jwt.algorithms import RSAAlgorithm
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 
 
 @dataclass
@@ -43,7 +45,10 @@ class PlayedPlatform:
     overrides: dict[str, Any] = field(default_factory=dict)
     scores: list[dict[str, Any]] = field(default_factory=list)
     token_requests: list[dict[str, Any]] = field(default_factory=list)
-    tokens: set[str] = field(default_factory=set)
+    #: Access tokens handed out, with the scopes each one grants.
+    tokens: dict[str, set[str]] = field(default_factory=dict)
+    #: Line items the tool created in the container, as the platform stores them.
+    line_items: list[dict[str, Any]] = field(default_factory=list)
     down: bool = False
 
     @property
@@ -53,6 +58,10 @@ class PlayedPlatform:
     @property
     def lineitem(self) -> str:
         return f"{self.url}/courses/7/lineitems/42?type=ce"
+
+    @property
+    def lineitems(self) -> str:
+        return f"{self.url}/courses/7/lineitems"
 
     def registration(self) -> dict[str, Any]:
         """What an admin types into the tool to register this platform."""
@@ -107,7 +116,35 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
                 return self._json(200, platform.jwks())
             if parts.path == "/auth":
                 return self._authorize({k: v[0] for k, v in parse_qs(parts.query).items()})
+            if parts.path == urlsplit(platform.lineitems).path:
+                return self._list_line_items({k: v[0] for k, v in parse_qs(parts.query).items()})
             return self._json(404, {})
+
+        def _granted(self, scope: str) -> bool:
+            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            return scope in platform.tokens.get(bearer, set())
+
+        def _list_line_items(self, query: dict[str, str]) -> None:
+            if not self._granted(LINEITEM_SCOPE):
+                return self._json(401, {"error": "invalid_token"})
+            found = [item for item in platform.line_items
+                     if all(item.get(key) == query[arg] for arg, key in
+                            (("resource_link_id", "resourceLinkId"), ("tag", "tag"))
+                            if arg in query)]
+            self._reply(200, json.dumps(found).encode(),
+                        "application/vnd.ims.lis.v2.lineitemcontainer+json")
+
+        def _create_line_item(self, raw: bytes) -> None:
+            if not self._granted(LINEITEM_SCOPE):
+                return self._json(401, {"error": "invalid_token"})
+            if self.headers.get("Content-Type") != "application/vnd.ims.lis.v2.lineitem+json":
+                return self._json(415, {})
+            item = json.loads(raw)
+            assert item["scoreMaximum"] > 0 and item["label"]
+            item["id"] = f"{platform.lineitems}/{100 + len(platform.line_items)}"
+            platform.line_items.append(item)
+            self._reply(201, json.dumps(item).encode(),
+                        "application/vnd.ims.lis.v2.lineitem+json")
 
         def _authorize(self, query: dict[str, str]) -> None:
             assert query["client_id"] == platform.client_id
@@ -134,6 +171,8 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
                 return self._token({k: v[0] for k, v in parse_qs(raw.decode()).items()})
             if path.endswith("/scores"):
                 return self._score(raw)
+            if path == urlsplit(platform.lineitems).path:
+                return self._create_line_item(raw)
             return self._json(404, {})
 
         def _token(self, form: dict[str, str]) -> None:
@@ -146,21 +185,23 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
                                 audience=f"{platform.url}/token")
             assert claims["iss"] == claims["sub"] == platform.client_id
             assert form["grant_type"] == "client_credentials"
-            assert form["scope"] == SCORE_SCOPE
+            scopes = set(form["scope"].split())
+            assert scopes and scopes <= {SCORE_SCOPE, LINEITEM_SCOPE}, form["scope"]
             token = secrets.token_urlsafe(16)
-            platform.tokens.add(token)
+            platform.tokens[token] = scopes
             self._json(200, {"access_token": token, "token_type": "Bearer",
-                             "expires_in": 3600, "scope": SCORE_SCOPE})
+                             "expires_in": 3600, "scope": form["scope"]})
 
         def _score(self, raw: bytes) -> None:
-            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            if bearer not in platform.tokens:
+            if not self._granted(SCORE_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
             if self.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
                 return self._json(415, {})
-            if not self.path.startswith(urlsplit(platform.lineitem).path + "/scores?type=ce"):
+            items = [platform.lineitem] + [item["id"] for item in platform.line_items]
+            if not any(self.path.startswith(urlsplit(item).path + "/scores")
+                       and urlsplit(item).query in self.path for item in items):
                 return self._json(404, {})
-            platform.scores.append(json.loads(raw))
+            platform.scores.append({**json.loads(raw), "lineitem": self.path.split("/scores")[0]})
             self._json(200, {"resultUrl": f"{platform.url}/results/{uuid.uuid4()}"})
 
     return Handler

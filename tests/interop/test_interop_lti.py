@@ -7,6 +7,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from course.models import (
     AuditEvent,
     Course,
     Enrolment,
+    LtiGradeTarget,
     LtiIdentity,
     LtiPlatform,
     OutboxMessage,
@@ -27,7 +29,14 @@ from course.models import (
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
-from tests.interop.lti_platform import PlayedPlatform, auto_post_form, start
+from tests.interop.lti_platform import (
+    AGS,
+    LINEITEM_SCOPE,
+    SCORE_SCOPE,
+    PlayedPlatform,
+    auto_post_form,
+    start,
+)
 
 BASE = "http://localhost"
 COURSE_URL = f"{BASE}/courses/minimal"
@@ -225,6 +234,42 @@ def test_a_platform_that_is_down_gets_the_score_later_exactly_once(app, client, 
     platform.down = False
     assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
     assert [s["activityProgress"] for s in platform.scores] == ["Submitted", "Completed"]
+
+
+def test_a_launch_naming_no_line_item_gets_the_links_own_made_once(app, client, runner,
+                                                                    platform):
+    # Some platforms say only where line items live (a module link, not an assignment).
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    second = app.test_client()
+    for browser, sub in ((client, "moodle-user-17"), (second, "moodle-user-18")):
+        launch(browser, platform, sub)
+        _finish_course(app, browser)
+    assert platform.line_items == []  # nothing made on the request path
+    sent = runner.invoke(args=["outbox", "send"])
+    assert "lti: 4 sent, 0 failed" in sent.output, sent.output
+    # One line item for the link, found again for the second learner, not made twice.
+    (item,) = platform.line_items
+    assert item["resourceLinkId"] == "resource-link-1" and item["tag"] == "ce-completion"
+    assert item["scoreMaximum"] == 100
+    with app.app_context():
+        assert item["label"] == db.session.scalar(select(Course)).title
+        stored = db.session.scalars(select(LtiGradeTarget.lineitem_url)).all()
+    assert stored == [item["id"], item["id"]]
+    assert {s["lineitem"] for s in platform.scores} == {urlsplit(item["id"]).path}
+    assert sorted((s["userId"], s["activityProgress"]) for s in platform.scores) == [
+        ("moodle-user-17", "Completed"), ("moodle-user-17", "Submitted"),
+        ("moodle-user-18", "Completed"), ("moodle-user-18", "Submitted")]
+
+
+def test_without_leave_to_make_line_items_no_score_is_queued(app, client, platform):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE], "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiGradeTarget)) == 0
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.channel == "lti")) == 0
 
 
 def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform):
