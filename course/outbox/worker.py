@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import requests
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from course.db import utcnow, write_transaction
 from course.extensions import db
@@ -90,11 +91,15 @@ def settle(messages: list[OutboxMessage], error: str | None) -> None:
 def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
     """Give a target from a launch that named no line item its link's own; commits."""
     url = ags.find_or_create_line_item(target, http)
-    with write_transaction():
-        db.session.execute(
-            update(LtiGradeTarget).where(LtiGradeTarget.id == target.id)
-            .values(lineitem_url=url).execution_options(synchronize_session=False)
-        )
+    try:
+        with write_transaction():
+            db.session.execute(
+                update(LtiGradeTarget).where(LtiGradeTarget.id == target.id)
+                .values(lineitem_url=url).execution_options(synchronize_session=False)
+            )
+    except IntegrityError as exc:
+        # The learner's scores already go to that line item through a launch that named it.
+        raise ags.DeliveryError(f"line item {url} is already this learner's") from exc
     db.session.refresh(target)
 
 

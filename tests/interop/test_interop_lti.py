@@ -262,6 +262,23 @@ def test_a_launch_naming_no_line_item_gets_the_links_own_made_once(app, client, 
         ("moodle-user-18", "Completed"), ("moodle-user-18", "Submitted")]
 
 
+def test_a_line_item_the_learner_already_scores_into_is_not_taken_twice(app, client, runner,
+                                                                          platform):
+    # The platform lists the line item it also names in other launches of this learner.
+    platform.line_items.append({"id": platform.lineitem, "resourceLinkId": "resource-link-1",
+                                "tag": "ce-completion", "scoreMaximum": 100, "label": "CE"})
+    launch(client, platform)
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(app.test_client(), platform)
+    _finish_course(app, client)
+    sent = runner.invoke(args=["outbox", "send"])
+    # The worker goes on past the refused target; the learner's scores arrive once.
+    assert sent.exit_code == 0 and "lti: 2 sent, 2 failed" in sent.output, sent.output
+    assert [s["activityProgress"] for s in platform.scores] == ["Submitted", "Completed"]
+    assert len(platform.line_items) == 1
+
+
 def test_without_leave_to_make_line_items_no_score_is_queued(app, client, platform):
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE], "lineitems": platform.lineitems}
     launch(client, platform)
