@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 import lessons
 from course.extensions import db
 from course.models import Role
+from course.teams.services import add_member
 from course.users import create_user, find_user_by_email
 from tests.live_client import Browser
 from tests.ops.learner import AnswerKey, Learner
@@ -36,10 +37,14 @@ def _finished_learner(server) -> tuple[int, str]:
     return user_id, learner.certificate
 
 
-def _admin(server) -> str:
-    name, email = new_learner()
+def _admin_and_an_author(server) -> str:
+    """An admin to sign in as, and an author on the course's team (a row to remove)."""
+    (name, email), (author_name, author_email) = new_learner(), new_learner()
     with server.app.app_context():
         create_user(email=email, password=PASSWORD, full_name=name, role=Role.ADMIN)
+        author = create_user(email=author_email, password=PASSWORD, full_name=author_name,
+                             role=Role.AUTHOR)
+        add_member(server.slug, author, "author", by=None)
         db.session.commit()
         db.session.remove()
     return email
@@ -80,7 +85,7 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
     try:
         page = context.new_page()
         page.goto(server.url + "/auth/login")
-        page.get_by_label("E-mail address").fill(_admin(server))
+        page.get_by_label("E-mail address").fill(_admin_and_an_author(server))
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
