@@ -2,8 +2,14 @@
 
 Register, every lesson and knowledge check, fail the post-test once, pass it, fill in
 the evaluation, see the completion page, the transcript and the profile with this
-browser's sign-in, and sign out. With JavaScript on, axe-core
-checks every page type and the knowledge-check feedback must arrive in place.
+browser's sign-in, and sign out. axe-core checks every page type both ways, and with
+JavaScript on the knowledge-check feedback must arrive in place.
+
+Without JavaScript, the browser never loads the app's scripts (every page's scripts are
+files under /static/js/, and the Content-Security-Policy allows no inline script), so a
+learner gets exactly the pages of a browser with JavaScript off, while axe-core, which
+needs the browser's JavaScript to run, can still check them. The pages' own tests in
+test_browser_pages.py also run with JavaScript switched off in the browser.
 """
 
 from __future__ import annotations
@@ -42,7 +48,9 @@ def _response_problem(response, problems: list[str]) -> None:
 
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
 def test_a_new_learner_completes_the_course(browser, live_server, js: bool) -> None:
-    context = browser.new_context(java_script_enabled=js)
+    context = browser.new_context()
+    if not js:
+        context.route("**/static/js/**", lambda route: route.abort())
     try:
         page = context.new_page()
         # Script errors, resources the Content-Security-Policy refused, failed requests.
@@ -50,10 +58,13 @@ def test_a_new_learner_completes_the_course(browser, live_server, js: bool) -> N
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("console", lambda message: _console_problem(message, problems))
         page.on("response", lambda response: _response_problem(response, problems))
-        journey = Journey(page, live_server, js=js, audit=js)
+        scripts: list[str] = []
+        page.on("requestfinished", lambda request: scripts.append(request.url)
+                if "/static/js/" in request.url else None)
+        journey = Journey(page, live_server, js=js, audit=True)
         journey.whole_course()
-        if js:
-            assert journey.audited == PAGE_TYPES
+        assert journey.audited == PAGE_TYPES
         assert not problems
+        assert bool(scripts) == js, scripts  # without JavaScript, not one script ran
     finally:
         context.close()
