@@ -1,8 +1,8 @@
-"""Kill a gunicorn worker with SIGKILL every seven seconds while learners take the course.
+"""Kill a gunicorn worker with SIGKILL every five seconds while learners take the course.
 
 Scripted learners (24 at once, short think time) take the course again and again with
 new accounts for a bounded time, while a killer thread SIGKILLs one of the master's
-workers every seven seconds during that time; gunicorn starts a new one. A learner whose
+workers every five seconds during that time; gunicorn starts a new one. A learner whose
 connection drops sends the very same request again, as a person reloading or pressing
 the button again would (same form, same ``submission_key``). Afterwards:
 
@@ -14,7 +14,7 @@ the button again would (same form, same ``submission_key``). Afterwards:
 
 Run on PostgreSQL with gthread workers (when PG_TEST_URL allows a fresh database) and on
 SQLite with sync workers. ``OPS_SIGKILL_SECONDS`` sets the load time per run
-(default 16 s: two kills, at 7 and 14 s, and 70-100 courses finished; set it
+(default 12 s: two kills, at 5 and 10 s, and 40-70 courses finished; set it
 higher for a longer soak).
 """
 
@@ -50,7 +50,7 @@ from tests.ops.learner import AnswerKey, Learner, LearnerFailed, TimeUp
 from tests.smtp_sink import Inbox, smtp_server
 
 LEARNERS = 24
-KILL_EVERY = 7.0
+KILL_EVERY = 5.0
 THINK = (0.02, 0.2)
 RETRIES = 40
 
@@ -135,10 +135,10 @@ def _killer(
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-def test_sigkill_a_worker_every_seven_seconds(
+def test_sigkill_a_worker_every_five_seconds(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    seconds = float(os.environ.get("OPS_SIGKILL_SECONDS", "16"))
+    seconds = float(os.environ.get("OPS_SIGKILL_SECONDS", "12"))
     root = tmp_path_factory.mktemp(f"sigkill-{backend}")
     package = quick_package(MINIMAL, root / "content" / "minimal")
     key = AnswerKey.of(package)
