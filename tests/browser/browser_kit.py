@@ -120,6 +120,15 @@ def assert_accessible(page: Page, what: str, seen: set[str] | None = None) -> No
         seen.add(what)
 
 
+def sign_in(page: Page, server: Any, email: str) -> None:
+    """Sign in on the sign-in page with the tests' password, and wait until signed in."""
+    page.goto(server.url + "/auth/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+
+
 # -- keyboard --------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from browser_kit import PASSWORD, assert_accessible, new_learner
+from browser_kit import PASSWORD, assert_accessible, new_learner, sign_in
 from page_audit import snapshot
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -56,14 +56,6 @@ def _learner_with_first_lesson_done(server) -> str:
     return email
 
 
-def _sign_in(page: Page, server, email: str) -> None:
-    page.goto(server.url + "/auth/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
-
-
 def _review_page(page: Page) -> None:
     page.get_by_role("navigation", name="Course authoring").get_by_role(
         "link", name="Review and publish"
@@ -84,7 +76,7 @@ def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser,
     author_context, reviewer_context = browser.new_context(), browser.new_context()
     try:
         author = author_context.new_page()
-        _sign_in(author, server, _account(server, Role.AUTHOR, "author"))
+        sign_in(author, server, _account(server, Role.AUTHOR, "author"))
         account = author.get_by_role("navigation", name="Account")
         account.get_by_role("link", name="Authoring").click()
         author.get_by_role("link", name=server.title).click()
@@ -109,7 +101,7 @@ def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser,
         expect(author.get_by_role("button", name="Publish now")).to_have_count(0)
 
         reviewer = reviewer_context.new_page()
-        _sign_in(reviewer, server, _account(server, Role.AUTHOR, "reviewer"))
+        sign_in(reviewer, server, _account(server, Role.AUTHOR, "reviewer"))
         reviewer.goto(f"{server.url}/author/courses/{server.slug}/")
         _review_page(reviewer)
         expect(reviewer.locator("body")).to_contain_text("01-push-pull.md")
@@ -138,7 +130,7 @@ def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser,
     context = browser.new_context()
     try:
         page = context.new_page()
-        _sign_in(page, server, learner)
+        sign_in(page, server, learner)
         page.goto(f"{server.url}/courses/{server.slug}")
         first = page.locator("ol.outline > li").filter(has_text="Push and pull factors")
         expect(first).to_contain_text("Complete")
@@ -160,7 +152,7 @@ def test_the_preview_stands_beside_the_text_on_a_wide_screen_and_below_it_on_a_n
         context = browser.new_context(viewport={"width": width, "height": 900})
         try:
             page = context.new_page()
-            _sign_in(page, server, email)
+            sign_in(page, server, email)
             page.goto(lesson)
             text = page.get_by_label("Lesson text (Markdown)")
             preview = page.locator("section.preview")
@@ -185,7 +177,7 @@ def _authors_course_page(browser, server, width: int) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
-        _sign_in(page, server, email)
+        sign_in(page, server, email)
         page.goto(f"{server.url}/author/courses/{server.slug}/")
         yield page
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from browser_kit import PASSWORD, assert_accessible, new_learner
+from browser_kit import PASSWORD, assert_accessible, new_learner, sign_in
 from playwright.sync_api import expect
 
 from course.extensions import db
@@ -30,10 +30,7 @@ def test_the_report_form_downloads_a_roster_and_pack_of_a_version_and_period(
     context = browser.new_context(accept_downloads=True)
     try:
         page = context.new_page()
-        page.goto(server.url + "/auth/login")
-        page.get_by_label("E-mail address").fill(_admin(server))
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, server, _admin(server))
         page.goto(f"{server.url}/admin/courses/{server.slug}/report")
         form = page.locator("form.audit-scope-form")
         expect(form.get_by_label("Version")).to_contain_text("Version 1")

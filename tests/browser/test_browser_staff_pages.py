@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from browser_kit import PASSWORD, new_learner
+from browser_kit import PASSWORD, new_learner, sign_in
 from page_audit import audit, report
 from playwright.sync_api import expect
 
@@ -84,11 +84,7 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
     problems: dict[str, list[str]] = {}
     try:
         page = context.new_page()
-        page.goto(server.url + "/auth/login")
-        page.get_by_label("E-mail address").fill(_admin_and_an_author(server))
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+        sign_in(page, server, _admin_and_an_author(server))
         for name, url in pages.items():
             response = page.goto(url)
             assert response is not None and response.ok, (name, url, response and response.status)

@@ -62,6 +62,20 @@ def lock_held_elsewhere(app: Flask) -> Iterator[None]:
         holder.stdout.close()
 
 
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How long each attempt to write may wait for SQLite's lock, in ms: what the app asks
+    SQLite for, not wall time, which a loaded machine stretches."""
+    asked: list[int] = []
+    set_timeout = course_sqlite._set_busy_timeout
+    monkeypatch.setattr(
+        course_sqlite,
+        "_set_busy_timeout",
+        lambda conn, ms: (asked.append(ms), set_timeout(conn, ms))[1],
+    )
+    return asked
+
+
 def timed(call):
     started = time.monotonic()
     response = call()
@@ -81,21 +95,13 @@ def resent_fields(page: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def test_a_post_test_sent_during_a_long_lock_is_refused_quickly_and_kept(
-    app: Flask, ready: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, ready: FlaskClient, waits: list[int]
 ) -> None:
     with app.app_context():
         attempt = open_attempt(ready, "minimal")
         answers = answers_for(attempt, right=len(attempt.draw))
     sent = sorted((name, value) for name, values in answers.items() for value in values)
-    # The lock waits the app asks SQLite for (wall time, which a loaded machine
-    # stretches, is only checked loosely).
-    waits: list[int] = []
-    set_timeout = course_sqlite._set_busy_timeout
-    monkeypatch.setattr(
-        course_sqlite,
-        "_set_busy_timeout",
-        lambda conn, ms: (waits.append(ms), set_timeout(conn, ms))[1],
-    )
+    waits.clear()  # the attempt was opened while nothing held the lock
     with lock_held_elsewhere(app):
         first, waited = timed(lambda: ready.post("/courses/minimal/post-test", data=answers))
         first_waits, waits[:] = list(waits), []
@@ -125,21 +131,12 @@ def test_a_post_test_sent_during_a_long_lock_is_refused_quickly_and_kept(
 
 
 def test_pages_that_only_read_are_served_while_the_lock_is_held(
-    app: Flask, ready: FlaskClient, monkeypatch
+    app: Flask, ready: FlaskClient, monkeypatch, waits: list[int]
 ) -> None:
     # A lesson view that would record reading time (once a minute) still shows the lesson.
     monkeypatch.setattr(learn_services, "needs_touch", lambda *args, **kwargs: True)
     with app.app_context():
         lesson_url = "/courses/minimal/lessons/" + first_lesson().slug
-    # How long each attempt to write may wait for SQLite's lock: measured as what the app
-    # asks SQLite for, not as wall time, which a loaded machine stretches.
-    waits: list[int] = []
-    set_timeout = course_sqlite._set_busy_timeout
-    monkeypatch.setattr(
-        course_sqlite,
-        "_set_busy_timeout",
-        lambda conn, ms: (waits.append(ms), set_timeout(conn, ms))[1],
-    )
     with lock_held_elsewhere(app):
         for url in ("/", "/courses/minimal", lesson_url, "/me"):
             waits.clear()
