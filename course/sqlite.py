@@ -177,6 +177,8 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # asked for no transaction (a migration's PRAGMA foreign_keys, say)
         if not wants_write_lock():
             conn.exec_driver_sql("BEGIN")
             return
