@@ -24,6 +24,8 @@ LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 LINEITEM_TAG = "ce-completion"
 #: Scores go as a percentage (see course.outbox.scores).
 SCORE_MAXIMUM = 100
+#: A container with more pages than this is not searched further (a new item is made).
+MAX_CONTAINER_PAGES = 20
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TIMEOUT_SECONDS = 10
 
@@ -96,22 +98,36 @@ def _with_query(url: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+def _own_line_item(items: Any, link: str) -> str | None:
+    """The id of this tool's line item for the link among a container page's items."""
+    if not isinstance(items, list):
+        raise DeliveryError("line items: the platform did not answer with a list")
+    for item in items:
+        # A platform may ignore the filters, or send the link id as a number: check here.
+        if (isinstance(item, dict) and item.get("tag") == LINEITEM_TAG
+                and str(item.get("resourceLinkId")) == link and item.get("id")):
+            return str(item["id"])
+    return None
+
+
 def find_or_create_line_item(target: LtiGradeTarget, http: requests.Session) -> str:
     """Return the URL of the target's resource-link line item, made on the platform if
     it has none yet; raise DeliveryError when the platform refuses either step."""
     platform, link = target.platform, target.resource_link_id or ""
     scope = f"{LINEITEM_SCOPE} {SCORE_SCOPE}"
-    listed = _authorized(
-        platform, http, scope, "GET",
-        _with_query(target.lineitems_url or "", resource_link_id=link, tag=LINEITEM_TAG),
-        headers={"Accept": LINEITEMS_TYPE},
-    )
-    if listed.status_code != 200:
-        raise DeliveryError(f"line items not listed: HTTP {listed.status_code}")
-    for item in listed.json():
-        # A platform may ignore the filters: check them here.
-        if item.get("resourceLinkId") == link and item.get("tag") == LINEITEM_TAG:
-            return str(item["id"])
+    page: str | None = _with_query(target.lineitems_url or "", resource_link_id=link,
+                                   tag=LINEITEM_TAG)
+    for _ in range(MAX_CONTAINER_PAGES):
+        listed = _authorized(platform, http, scope, "GET", page or "",
+                             headers={"Accept": LINEITEMS_TYPE})
+        if listed.status_code != 200:
+            raise DeliveryError(f"line items not listed: HTTP {listed.status_code}")
+        found = _own_line_item(listed.json(), link)
+        if found:
+            return found
+        page = listed.links.get("next", {}).get("url")  # the spec's paging, by Link header
+        if not page:
+            break
     made = _authorized(
         platform, http, scope, "POST", target.lineitems_url or "",
         json={"scoreMaximum": SCORE_MAXIMUM, "label": target.course.title,
@@ -120,7 +136,10 @@ def find_or_create_line_item(target: LtiGradeTarget, http: requests.Session) -> 
     )
     if made.status_code not in (200, 201):
         raise DeliveryError(f"line item not created: HTTP {made.status_code}")
-    return str(made.json()["id"])
+    created = _own_line_item([made.json()], link)
+    if created is None:
+        raise DeliveryError("line item created, but the platform's answer lacks its id")
+    return created
 
 
 def scores_url(lineitem_url: str) -> str:

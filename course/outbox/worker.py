@@ -88,9 +88,23 @@ def settle(messages: list[OutboxMessage], error: str | None) -> None:
                 message.next_attempt_at = now + backoff(message.attempts)
 
 
+class AlreadyScored(Exception):
+    """The learner's scores reach this line item through another launch's grade target."""
+
+
 def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
-    """Give a target from a launch that named no line item its link's own; commits."""
-    url = ags.find_or_create_line_item(target, http)
+    """Give a target from a launch that named no line item its link's own; commits.
+
+    Another learner's target from the same link may know it already: then the platform
+    is not asked again.
+    """
+    url = db.session.scalar(
+        select(LtiGradeTarget.lineitem_url)
+        .where(LtiGradeTarget.platform_id == target.platform_id,
+               LtiGradeTarget.resource_link_id == target.resource_link_id,
+               LtiGradeTarget.lineitem_url.is_not(None))
+        .limit(1)
+    ) or ags.find_or_create_line_item(target, http)
     try:
         with write_transaction():
             db.session.execute(
@@ -98,8 +112,7 @@ def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
                 .values(lineitem_url=url).execution_options(synchronize_session=False)
             )
     except IntegrityError as exc:
-        # The learner's scores already go to that line item through a launch that named it.
-        raise ags.DeliveryError(f"line item {url} is already this learner's") from exc
+        raise AlreadyScored(f"line item {url} already takes this learner's scores") from exc
     db.session.refresh(target)
 
 
@@ -110,6 +123,10 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
             if target.lineitem_url is None:
                 _line_item_of(target, http)
             ags.post_score(target, message.payload, http)
+        except AlreadyScored as exc:
+            # The same score goes out through the learner's other target: nothing to retry.
+            log.info("Score %s not sent twice: %s", message.message_id, exc)
+            settle([message], None)
         except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
             log.warning("Score %s not delivered: %s", message.message_id, exc)
             settle([message], str(exc) or exc.__class__.__name__)

@@ -49,6 +49,9 @@ class PlayedPlatform:
     tokens: dict[str, set[str]] = field(default_factory=dict)
     #: Line items the tool created in the container, as the platform stores them.
     line_items: list[dict[str, Any]] = field(default_factory=list)
+    #: Some platforms ignore the container's filters, and page it (Link rel="next").
+    filters_container: bool = True
+    container_page_size: int | None = None
     down: bool = False
 
     @property
@@ -118,6 +121,8 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
                 return self._authorize({k: v[0] for k, v in parse_qs(parts.query).items()})
             if parts.path == urlsplit(platform.lineitems).path:
                 return self._list_line_items({k: v[0] for k, v in parse_qs(parts.query).items()})
+            if parts.path == urlsplit(platform.lineitems).path + "/page":
+                return self._list_line_items({"page": parts.query})
             return self._json(404, {})
 
         def _granted(self, scope: str) -> bool:
@@ -128,11 +133,20 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             if not self._granted(LINEITEM_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
             found = [item for item in platform.line_items
-                     if all(item.get(key) == query[arg] for arg, key in
+                     if not platform.filters_container
+                     or all(item.get(key) == query[arg] for arg, key in
                             (("resource_link_id", "resourceLinkId"), ("tag", "tag"))
                             if arg in query)]
-            self._reply(200, json.dumps(found).encode(),
-                        "application/vnd.ims.lis.v2.lineitemcontainer+json")
+            size = platform.container_page_size or len(found) or 1
+            start = int(query.get("page") or 0)
+            body = json.dumps(found[start : start + size]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.ims.lis.v2.lineitemcontainer+json")
+            if start + size < len(found):
+                self.send_header("Link", f'<{platform.lineitems}/page?{start + size}>; rel="next"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def _create_line_item(self, raw: bytes) -> None:
             if not self._granted(LINEITEM_SCOPE):

@@ -273,10 +273,29 @@ def test_a_line_item_the_learner_already_scores_into_is_not_taken_twice(app, cli
     launch(app.test_client(), platform)
     _finish_course(app, client)
     sent = runner.invoke(args=["outbox", "send"])
-    # The worker goes on past the refused target; the learner's scores arrive once.
-    assert sent.exit_code == 0 and "lti: 2 sent, 2 failed" in sent.output, sent.output
+    # The second target's scores are the first's: settled, not sent twice or retried.
+    assert sent.exit_code == 0 and "lti: 2 sent, 0 failed" in sent.output, sent.output
     assert [s["activityProgress"] for s in platform.scores] == ["Submitted", "Completed"]
     assert len(platform.line_items) == 1
+    assert runner.invoke(args=["outbox", "send"]).output == ""
+
+
+def test_the_links_line_item_is_found_on_a_later_page_of_an_unfiltered_container(
+    app, client, runner, platform
+):
+    other = {"id": f"{platform.lineitems}/7", "resourceLinkId": "another-link",
+             "tag": "ce-completion", "scoreMaximum": 100, "label": "Another course"}
+    ours = {"id": f"{platform.lineitems}/8", "resourceLinkId": "resource-link-1",
+            "tag": "ce-completion", "scoreMaximum": 100, "label": "Made earlier"}
+    platform.line_items += [other, ours]
+    platform.filters_container, platform.container_page_size = False, 1
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    assert "lti: 2 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    assert platform.line_items == [other, ours]  # found on page 2, none made
+    assert {s["lineitem"] for s in platform.scores} == {urlsplit(ours["id"]).path}
 
 
 def test_without_leave_to_make_line_items_no_score_is_queued(app, client, platform):
