@@ -38,6 +38,10 @@ class DeliveryError(Exception):
     """The platform refused or could not take the score; the worker tries again later."""
 
 
+class LineItemGone(DeliveryError):
+    """The platform no longer has the line item (an instructor deleted the column)."""
+
+
 def _client_assertion(platform: LtiPlatform) -> str:
     key = signing_keys.current_key(signing_keys.LTI)
     now = int(time.time())
@@ -154,5 +158,7 @@ def post_score(target: LtiGradeTarget, body: dict[str, Any], http: requests.Sess
     response = _authorized(target.platform, http, scope, "POST",
                            scores_url(target.lineitem_url or ""), json=body,
                            headers={"Content-Type": SCORE_TYPE})
+    if response.status_code in (404, 410):
+        raise LineItemGone(f"score refused: HTTP {response.status_code}, no such line item")
     if not 200 <= response.status_code < 300:
         raise DeliveryError(f"score refused: HTTP {response.status_code}")

@@ -116,6 +116,19 @@ def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
     db.session.refresh(target)
 
 
+def _forget_line_item(target: LtiGradeTarget) -> None:
+    """Drop a line item the tool made that the platform no longer has, for every target
+    of its link, so the next pass finds or makes the link's line item again; commits."""
+    with write_transaction():
+        db.session.execute(
+            update(LtiGradeTarget)
+            .where(LtiGradeTarget.platform_id == target.platform_id,
+                   LtiGradeTarget.resource_link_id == target.resource_link_id,
+                   LtiGradeTarget.lineitem_url == target.lineitem_url)
+            .values(lineitem_url=None).execution_options(synchronize_session=False)
+        )
+
+
 def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: SendReport) -> None:
     for message in messages:
         target = db.session.get(LtiGradeTarget, message.grade_target_id)
@@ -123,6 +136,12 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
             if target.lineitem_url is None:
                 _line_item_of(target, http)
             ags.post_score(target, message.payload, http)
+        except ags.LineItemGone as exc:
+            if target.resource_link_id is not None:
+                _forget_line_item(target)  # one the tool made: find or make it again
+            log.warning("Score %s not delivered: %s", message.message_id, exc)
+            settle([message], str(exc))
+            report.add("lti", False)
         except AlreadyScored as exc:
             # The same score goes out through the learner's other target: nothing to retry.
             log.info("Score %s not sent twice: %s", message.message_id, exc)

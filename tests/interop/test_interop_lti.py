@@ -298,6 +298,27 @@ def test_the_links_line_item_is_found_on_a_later_page_of_an_unfiltered_container
     assert {s["lineitem"] for s in platform.scores} == {urlsplit(ours["id"]).path}
 
 
+def test_a_made_line_item_the_instructor_deleted_is_made_again(app, client, runner, platform):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    with app.app_context():  # the tool made this one earlier; the platform has it no more
+        target = db.session.scalar(select(LtiGradeTarget))
+        target.lineitem_url = f"{platform.lineitems}/99"
+        db.session.commit()
+    failed = runner.invoke(args=["outbox", "send"]).output
+    assert "lti: 0 sent, 2 failed" in failed, failed
+    with app.app_context():
+        assert db.session.scalar(select(LtiGradeTarget.lineitem_url)) is None
+        for message in db.session.scalars(select(OutboxMessage)):
+            message.next_attempt_at = message.created_at  # due again, as time passing makes it
+        db.session.commit()
+    assert "lti: 2 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    (item,) = platform.line_items
+    assert {s["lineitem"] for s in platform.scores} == {urlsplit(item["id"]).path}
+
+
 def test_without_leave_to_make_line_items_no_score_is_queued(app, client, platform):
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE], "lineitems": platform.lineitems}
     launch(client, platform)
