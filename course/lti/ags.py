@@ -140,10 +140,10 @@ def find_or_create_line_item(target: LtiGradeTarget, http: requests.Session) -> 
     )
     if made.status_code not in (200, 201):
         raise DeliveryError(f"line item not created: HTTP {made.status_code}")
-    created = _own_line_item([made.json()], link)
-    if created is None:
+    created = made.json()  # the line item as stored; a platform need not echo every field
+    if not isinstance(created, dict) or not created.get("id"):
         raise DeliveryError("line item created, but the platform's answer lacks its id")
-    return created
+    return str(created["id"])
 
 
 def scores_url(lineitem_url: str) -> str:
