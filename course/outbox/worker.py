@@ -136,17 +136,13 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
             if target.lineitem_url is None:
                 _line_item_of(target, http)
             ags.post_score(target, message.payload, http)
-        except ags.LineItemGone as exc:
-            if target.resource_link_id is not None:
-                _forget_line_item(target)  # one the tool made: find or make it again
-            log.warning("Score %s not delivered: %s", message.message_id, exc)
-            settle([message], str(exc))
-            report.add("lti", False)
         except AlreadyScored as exc:
             # The same score goes out through the learner's other target: nothing to retry.
             log.info("Score %s not sent twice: %s", message.message_id, exc)
             settle([message], None)
         except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
+            if isinstance(exc, ags.LineItemGone) and target.resource_link_id is not None:
+                _forget_line_item(target)  # one the tool made: find or make it again
             log.warning("Score %s not delivered: %s", message.message_id, exc)
             settle([message], str(exc) or exc.__class__.__name__)
             report.add("lti", False)
