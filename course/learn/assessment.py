@@ -133,7 +133,7 @@ def course_progress(
     )
 
 
-def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
+def ensure_post_test_open(course: Course | CourseContent, enrolment: Enrolment) -> Progress:
     """Return the progress when the post-test is open.
 
     :raise NotYetOpen: until every lesson is complete and any minimum active time is met.
@@ -160,7 +160,7 @@ def ensure_post_test_open(course: Course, enrolment: Enrolment) -> Progress:
 
 
 def post_test_state(
-    course: Course, enrolment: Enrolment
+    course: Course | CourseContent, enrolment: Enrolment
 ) -> tuple[Progress, PostTestAttempt | None]:
     """Return the progress and the open attempt (None once passed or before a draw).
 

@@ -16,13 +16,14 @@ from course.learn.replies import saved_reply
 
 
 def _enrolled(slug: str):
-    course = learn.get_course_or_404(slug)
-    return course, learn.require_enrolment(current_user, course)
+    """The open course, its published content (in memory) and the learner's enrolment."""
+    course, content = learn.get_published_or_404(slug)
+    return course, content, learn.require_enrolment(current_user, course)
 
 
-def _not_open(course, step: str, exc: tests.NotYetOpen):
+def _not_open(content, step: str, exc: tests.NotYetOpen):
     """Say in plain words why a step is not open yet (403)."""
-    return render_template("learn/not_open.html", course=course, manifest=course.manifest,
+    return render_template("learn/not_open.html", course=content, manifest=content.manifest,
                            step=step, reason=exc.reason), 403
 
 
@@ -30,29 +31,29 @@ def _not_open(course, step: str, exc: tests.NotYetOpen):
 @login_required
 def post_test(slug: str):
     """Show the open attempt (drawn once and stored), or say why it is not open yet."""
-    course, enrolment = _enrolled(slug)
+    _, content, enrolment = _enrolled(slug)
     try:
-        progress, attempt = tests.post_test_state(course, enrolment)
+        progress, attempt = tests.post_test_state(content, enrolment)
         if attempt is None and not progress.passed_attempt:
-            retakes.ensure_can_draw(course, enrolment)  # attempts left, and the wait over
+            retakes.ensure_can_draw(content, enrolment)  # attempts left, and the wait over
     except tests.NotYetOpen as exc:
-        return _not_open(course, "Post-test", exc)
+        return _not_open(content, "Post-test", exc)
     if progress.passed_attempt:
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
     if attempt is None:
-        draw = posttest.prepare_draw(course)
+        draw = posttest.prepare_draw(content)
         with write_transaction():  # only storing the draw writes; a reload just reads
-            attempt = posttest.store_draw(course, enrolment, draw)
+            attempt = posttest.store_draw(content, enrolment, draw)
         if attempt is None:  # another tab passed meanwhile: show that
             return redirect(url_for("learn.post_test", slug=slug))
-    return _render_attempt(course, attempt, drafts.post_test_draft(attempt), None)
+    return _render_attempt(content, attempt, drafts.post_test_draft(attempt), None)
 
 
-def _render_attempt(course, attempt, selected, error, missing=()):
+def _render_attempt(content, attempt, selected, error, missing=()):
     form = PostTestForm(attempt=str(attempt.id))
-    return render_template("learn/post_test.html", course=course, manifest=course.manifest,
-                           attempt=attempt, drawn=posttest.drawn_questions(attempt),
+    return render_template("learn/post_test.html", course=content, manifest=content.manifest,
+                           attempt=attempt, drawn=posttest.drawn_questions(content, attempt),
                            selected=selected, error=error, missing=list(missing), form=form)
 
 
@@ -67,7 +68,7 @@ def _positions() -> dict[str, list[str]]:
 @reads_first
 def submit_post_test(slug: str):
     """Grade and record the attempt once, then show the review."""
-    course, enrolment = _enrolled(slug)
+    _, content, enrolment = _enrolled(slug)
     form = PostTestForm()
     if not form.validate_on_submit() or not (form.attempt.data or "").isdigit():
         abort(400)
@@ -75,13 +76,13 @@ def submit_post_test(slug: str):
     if attempt is None:
         abort(404)
     try:  # the rules that opened the post-test hold at submit too, not only for page views
-        tests.ensure_post_test_open(course, enrolment)
+        tests.ensure_post_test_open(content, enrolment)
     except tests.NotYetOpen as exc:
-        return _not_open(course, "Post-test", exc)
+        return _not_open(content, "Post-test", exc)
     answers = {}
     try:
         answers = posttest.chosen_keys(attempt, _positions())
-        graded = posttest.grade_attempt(course, attempt, answers)
+        graded = posttest.grade_attempt(content, attempt, answers)
         with write_transaction():  # grading only read; the lock is held for the record
             attempt, _ = posttest.record_attempt(attempt, graded)
     except tests.InvalidSubmission:
@@ -91,7 +92,7 @@ def submit_post_test(slug: str):
         if missing:  # what was answered is kept, as "Save and finish later" would
             with write_transaction():
                 drafts.save_post_test_draft(attempt, _positions())
-        return _render_attempt(course, attempt, answers, exc.reason, missing), 422
+        return _render_attempt(content, attempt, answers, exc.reason, missing), 422
     return redirect(url_for("learn.attempt_review", slug=slug, number=attempt.number), 303)
 
 
@@ -101,7 +102,7 @@ def submit_post_test(slug: str):
 @reads_first
 def save_post_test(slug: str):
     """Keep the answers chosen so far ("Save and finish later", or the page's own saves)."""
-    course, enrolment = _enrolled(slug)
+    _, _, enrolment = _enrolled(slug)
     form = PostTestForm()
     if not form.validate_on_submit():
         abort(400)
@@ -134,7 +135,7 @@ def _keep_post_test_answers(user) -> bool:
 @login_required
 def attempt_review(slug: str, number: int):
     """Review a submitted attempt: score, what was missed and why."""
-    course, enrolment = _enrolled(slug)
+    _, content, enrolment = _enrolled(slug)
     try:
         attempt = tests.get_attempt_or_404(enrolment, number)
     except LookupError:
@@ -146,19 +147,21 @@ def attempt_review(slug: str, number: int):
         return redirect(url_for("learn.post_test", slug=slug))
     missed = retakes.missed_question_ids(attempt)
     return render_template(
-        "learn/review.html", course=course, manifest=course.manifest, attempt=attempt,
-        drawn=posttest.drawn_questions(attempt), answers=tests.answers_by_question(attempt),
+        "learn/review.html", course=content, manifest=content.manifest, attempt=attempt,
+        drawn=posttest.drawn_questions(content, attempt),
+        answers=tests.answers_by_question(attempt),
         show=retakes.review_of(attempt, attempt.version.manifest),
         blueprint=retakes.blueprint_of(attempt, missed),
-        lessons_for=retakes.lessons_by_objective(course), retake=_retake_note(course, enrolment),
+        lessons_for=retakes.lessons_by_objective(content),
+        retake=_retake_note(content, enrolment),
         completed=enrolment.completed_at is not None,
     )
 
 
-def _retake_note(course, enrolment) -> str | None:
+def _retake_note(content, enrolment) -> str | None:
     """Why a new attempt cannot start yet, in plain words; None when it can."""
     try:
-        retakes.ensure_can_draw(course, enrolment)
+        retakes.ensure_can_draw(content, enrolment)
     except tests.NotYetOpen as exc:
         return exc.reason
     return None

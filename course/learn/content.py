@@ -49,7 +49,7 @@ class ChoiceView:
 
 @dataclass(frozen=True, slots=True)
 class CheckView:
-    """A knowledge check as published, with what grading it needs."""
+    """A knowledge check or post-test question as published, with what grading it needs."""
 
     id: int
     key: str
@@ -94,6 +94,8 @@ class CourseContent:
     content_hash: str
     manifest: MappingProxyType[str, Any]
     lessons: tuple[LessonView, ...]
+    #: The post-test bank as published (questions not archived), by question id.
+    post_test: MappingProxyType[int, CheckView]
     #: HTML rendered once for this version (see ``course.learn.fragments``).
     fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -164,20 +166,19 @@ def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseCon
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
         .order_by(Lesson.position)
     ).all()
-    checks = db.session.scalars(
+    questions = db.session.scalars(
         select(Question)
-        .where(
-            Question.course_id == course.id,
-            Question.kind == QuestionKind.CHECK,
-            Question.archived_at.is_(None),
-        )
-        .order_by(Question.position)
+        .where(Question.course_id == course.id, Question.archived_at.is_(None))
+        .order_by(Question.position, Question.id)
         .options(selectinload(Question.choices))
     ).all()
     by_lesson: dict[int, list[CheckView]] = {}
-    for question in checks:
-        if question.lesson_id is not None:
-            by_lesson.setdefault(question.lesson_id, []).append(_check_view(question))
+    post_test: dict[int, CheckView] = {}
+    for question in questions:
+        if question.kind == QuestionKind.POST_TEST:
+            post_test[question.id] = check_view(question)
+        elif question.lesson_id is not None:
+            by_lesson.setdefault(question.lesson_id, []).append(check_view(question))
     return CourseContent(
         id=course.id,
         slug=course.slug,
@@ -198,10 +199,12 @@ def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseCon
             )
             for lesson in live_lessons
         ),
+        post_test=MappingProxyType(post_test),
     )
 
 
-def _check_view(question: Question) -> CheckView:
+def check_view(question: Question) -> CheckView:
+    """Return a stored question (a check or a post-test question) as an immutable view."""
     return CheckView(
         id=question.id,
         key=question.key,

@@ -8,49 +8,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from course import outbox
 from course.db import utcnow
 from course.extensions import db
 from course.learn.assessment import PASSED_ATTEMPT_ID, InvalidSubmission, Unanswered, open_attempt
-from course.learn.grading import grade_row
-from course.models import (
-    AttemptAnswer,
-    Choice,
-    Course,
-    Enrolment,
-    PostTestAttempt,
-    Question,
-    QuestionKind,
-)
+from course.learn.content import CheckView, ChoiceView, CourseContent, check_view
+from course.models import AttemptAnswer, Enrolment, PostTestAttempt, Question
+from lessons import grade
 from lessons.draw import balanced_draw, keys_at
 
 _shuffler = random.SystemRandom()
-# The whole bank as plain rows (ids, objectives and choice keys): a draw needs no more,
-# and loading thirty questions with their choices as objects cost several milliseconds.
-_BANK_CHOICE_KEYS = (
-    select(Question.id, Question.key, Question.type, Question.objective, Choice.key)
-    .outerjoin(Choice, Choice.question_id == Question.id)
-    .where(
-        Question.course_id == bindparam("course_id"),
-        Question.kind == QuestionKind.POST_TEST,
-        Question.archived_at.is_(None),
-    )
-    .order_by(Question.id, Choice.position)
-)
 
 
 @dataclass(frozen=True)
 class DrawnQuestion:
     """A question of an attempt, with its choices in the attempt's shuffled order."""
 
-    question: Question
+    question: CheckView
     choice_keys: tuple[str, ...]
 
     @property
-    def choices(self):
+    def choices(self) -> list[ChoiceView]:
         by_key = {c.key: c for c in self.question.choices}
         return [by_key[key] for key in self.choice_keys if key in by_key]
 
@@ -63,42 +45,41 @@ class PreparedDraw:
     blueprint: list[dict[str, Any]]
 
 
-def prepare_draw(course: Course) -> PreparedDraw:
+def prepare_draw(content: CourseContent) -> PreparedDraw:
     """Draw the post-test's questions, every objective its share, and shuffle choices.
 
-    Reads only; the result is stored with the attempt, so a reload shows the same
-    questions in the same order.
+    From the published bank in memory; the result is stored with the attempt, so a
+    reload shows the same questions in the same order.
     """
-    bank: dict[int, tuple[str, str, str, list[str]]] = {}
-    for question_id, key, question_type, objective, choice_key in db.session.execute(
-        _BANK_CHOICE_KEYS, {"course_id": course.id}
-    ):
-        bank.setdefault(question_id, (key, question_type, objective or "", []))[3].append(
-            choice_key
-        )
-    objectives = [o["id"] for o in course.manifest.get("objectives", [])]
-    count = min(int(course.manifest["post_test_draw"]), len(bank))
+    bank = content.post_test
+    objectives = [o["id"] for o in content.manifest.get("objectives", [])]
+    count = min(int(content.manifest["post_test_draw"]), len(bank))
     picked, shares = balanced_draw(
-        [(question_id, bank[question_id][2]) for question_id in sorted(bank)],
+        [(question_id, bank[question_id].objective or "") for question_id in sorted(bank)],
         objectives,
         count,
         _shuffler,
     )
     items = []
     for question_id in picked:
-        key, question_type, objective, choice_keys = bank[question_id]
-        keys = [k for k in choice_keys if k is not None]  # None: a question with no choices
-        if question_type != "true_false":
+        question = bank[question_id]
+        keys = [choice.key for choice in question.choices]
+        if question.type != "true_false":
             _shuffler.shuffle(keys)
         items.append(
-            {"question_id": question_id, "key": key, "objective": objective, "choices": keys}
+            {
+                "question_id": question_id,
+                "key": question.key,
+                "objective": question.objective or "",
+                "choices": keys,
+            }
         )
     blueprint = [{"objective": s.objective, "drawn": s.drawn, "bank": s.bank} for s in shares]
     return PreparedDraw(items, blueprint)
 
 
 def store_draw(
-    course: Course, enrolment: Enrolment, draw: PreparedDraw
+    content: CourseContent, enrolment: Enrolment, draw: PreparedDraw
 ) -> PostTestAttempt | None:
     """Store a prepared draw as the open attempt; inside the write transaction.
 
@@ -118,7 +99,7 @@ def store_draw(
     attempt = PostTestAttempt(
         enrolment_id=enrolment.id,
         number=1 + (latest or 0),
-        version_id=course.current_version_id,
+        version_id=content.version_id,
         draw=draw.items,
         blueprint=draw.blueprint,
         question_count=len(draw.items),
@@ -135,14 +116,24 @@ def store_draw(
     return attempt
 
 
-def drawn_questions(attempt: PostTestAttempt) -> list[DrawnQuestion]:
-    """Return the attempt's questions in their drawn order."""
+def drawn_questions(content: CourseContent, attempt: PostTestAttempt) -> list[DrawnQuestion]:
+    """Return the attempt's questions in their drawn order.
+
+    From the published bank in memory; a question archived since the draw (an import
+    replaced it) is read from the database, as the learner saw it.
+    """
     ids = [item["question_id"] for item in attempt.draw]
-    rows = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    views = {i: content.post_test[i] for i in ids if i in content.post_test}
+    archived = [i for i in ids if i not in views]
+    if archived:
+        rows = db.session.scalars(
+            select(Question).where(Question.id.in_(archived)).options(selectinload(Question.choices))
+        )
+        views.update((question.id, check_view(question)) for question in rows)
     return [
-        DrawnQuestion(rows[item["question_id"]], tuple(item["choices"]))
+        DrawnQuestion(views[item["question_id"]], tuple(item["choices"]))
         for item in attempt.draw
-        if item["question_id"] in rows
+        if item["question_id"] in views
     ]
 
 
@@ -184,7 +175,7 @@ class GradedAttempt:
 
 
 def grade_attempt(
-    course: Course, attempt: PostTestAttempt, answers: dict[str, list[str]]
+    content: CourseContent, attempt: PostTestAttempt, answers: dict[str, list[str]]
 ) -> GradedAttempt:
     """Grade an attempt's answers; reads only, so it runs before the write transaction.
 
@@ -194,7 +185,7 @@ def grade_attempt(
         choice the question does not have.
     :raise NotYetOpen: when a drawn question is left unanswered.
     """
-    drawn = drawn_questions(attempt)
+    drawn = drawn_questions(content, attempt)
     by_key = {d.question.key: d.question for d in drawn}
     unknown = set(answers) - set(by_key)
     if unknown:
@@ -205,12 +196,12 @@ def grade_attempt(
     rows = []
     for key, question in by_key.items():
         try:
-            result = grade_row(question, answers.get(key, []))
+            result = grade(question.spec, answers.get(key, []))
         except ValueError as exc:
             raise InvalidSubmission(str(exc)) from exc
         rows.append((question.id, sorted(set(answers.get(key, []))), result.correct))
     correct = sum(ok for _, _, ok in rows)
-    passing = int(course.manifest["passing_score"])
+    passing = int(content.manifest["passing_score"])
     passed = bool(rows) and correct * 100 >= passing * len(rows)
     return GradedAttempt(tuple(rows), correct, passed)
 

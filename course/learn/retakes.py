@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from course.db import utcnow
 from course.extensions import db
 from course.learn.assessment import NotYetOpen
-from course.models import Course, Enrolment, PostTestAttempt, Question
+from course.learn.content import CourseContent
+from course.models import Enrolment, PostTestAttempt, Question
 from lessons.manifest import DEFAULT_MAX_ATTEMPTS, DEFAULT_RETAKE_WAIT_MINUTES, DEFAULT_REVIEW
 
 
@@ -174,10 +175,10 @@ def attempt_history(enrolment: Enrolment) -> list[AttemptRecord]:
     ]
 
 
-def lessons_by_objective(course: Course) -> dict[str, list[str]]:
+def lessons_by_objective(content: CourseContent) -> dict[str, list[str]]:
     """Return the titles of the live lessons that teach each objective, in course order."""
     found: dict[str, list[str]] = {}
-    for lesson in course.live_lessons:
+    for lesson in content.lessons:
         for objective in lesson.objectives:
             found.setdefault(objective, []).append(lesson.title)
     return found

@@ -96,7 +96,7 @@ def _take_attempt(course: Course, enrolment: Enrolment, number: int, right: int)
     db.session.add(attempt)
     db.session.flush()
     answers = {q.key: correct_keys(q) if i < right else wrong_keys(q) for i, q in enumerate(bank)}
-    posttest.record_attempt(attempt, posttest.grade_attempt(course, attempt, answers))
+    posttest.record_attempt(attempt, posttest.grade_attempt(content_of(course), attempt, answers))
 
 
 def _take_course(course: Course, user: User, letter: str) -> Enrolment:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select, update
+import yaml
+from sqlalchemy import func, select
 
-from course.db import utcnow
 from course.extensions import db
 from course.models import (
     AttemptAnswer,
@@ -85,20 +85,22 @@ def test_draws_shuffle_questions_and_choices(app, ready):
         assert len(orders) > 1 and len(choice_orders) > 1
 
 
-def test_a_draw_takes_only_live_questions_each_with_all_its_choices(app, ready):
+def test_a_draw_takes_only_live_questions_each_with_all_its_choices(app, ready, package_copy):
+    # A revision of the package retires two questions: the import archives them.
+    bank_file = package_copy / "post-test.yaml"
+    bank_data = yaml.safe_load(bank_file.read_text())
+    bank_data["questions"].sort(key=lambda q: q["type"] != "true_false")  # keep one live
+    retired_keys = {q["id"] for q in bank_data["questions"][10:]}
+    bank_data["questions"] = bank_data["questions"][:10]
+    bank_file.write_text(yaml.safe_dump(bank_data, sort_keys=False))
     with app.app_context():
+        import_course(package_copy)
         bank = db.session.scalars(
             select(Question).where(Question.kind == QuestionKind.POST_TEST).order_by(Question.id)
         ).all()
-        bank.sort(key=lambda q: q.type != "true_false")  # keep a true/false one live
-        live, retired = bank[:10], bank[10:]
-        assert retired and live[0].type == "true_false"
-        db.session.execute(
-            update(Question)
-            .where(Question.id.in_([q.id for q in retired]))
-            .values(archived_at=utcnow())
-        )
-        db.session.commit()
+        live = [q for q in bank if q.archived_at is None]
+        assert retired_keys and {q.key for q in bank if q.archived_at} == retired_keys
+        assert any(q.type == "true_false" for q in live)
         attempt = open_attempt(ready, "minimal")
         drawn = {item["question_id"]: item for item in attempt.draw}
         assert set(drawn) == {q.id for q in live}
@@ -108,6 +110,35 @@ def test_a_draw_takes_only_live_questions_each_with_all_its_choices(app, ready):
             assert item["key"] == question.key and sorted(item["choices"]) == sorted(keys)
             if question.type == "true_false":
                 assert item["choices"] == keys  # True stays before False
+
+
+def test_an_attempt_drawn_before_a_revision_keeps_the_questions_it_showed(
+    app, ready, package_copy
+):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        retired = [item["key"] for item in attempt.draw][:2]
+        prompts = {q.key: q.prompt_html for q in attempt_questions(attempt)}
+    # Meanwhile a revision of the package retires two of the questions drawn.
+    bank_file = package_copy / "post-test.yaml"
+    bank_data = yaml.safe_load(bank_file.read_text())
+    bank_data["questions"] = [q for q in bank_data["questions"] if q["id"] not in retired]
+    bank_file.write_text(yaml.safe_dump(bank_data, sort_keys=False))
+    with app.app_context():
+        import_course(package_copy)
+        page = ready.get("/courses/minimal/post-test").get_data(as_text=True)
+        assert f'value="{attempt.id}"' in page  # the same attempt, not a new draw
+        assert all(prompts[key] in page for key in retired)
+        response = ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        review = ready.get(response.location).get_data(as_text=True)
+        assert "10 of 10 correctly (100%)" in review and "You passed" in review
+        assert all(prompts[key] in review for key in retired)
+
+
+def attempt_questions(attempt: PostTestAttempt) -> list[Question]:
+    """The attempt's drawn questions as stored rows."""
+    ids = [item["question_id"] for item in attempt.draw]
+    return list(db.session.scalars(select(Question).where(Question.id.in_(ids))))
 
 
 def test_opening_the_post_test_early_by_posting_is_refused(app, client, package_copy):

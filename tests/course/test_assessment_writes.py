@@ -125,7 +125,7 @@ def test_other_writers_are_not_held_up_while_a_post_test_is_graded(
         data = answers_for(open_attempt(ready, SLUG), right=9)
     saved: list[str] = []
     monkeypatch.setattr(
-        posttest, "grade_row", _then(posttest.grade_row, _another_learner_saves(saved))
+        posttest, "grade", _then(posttest.grade, _another_learner_saves(saved))
     )
     response = ready.post(f"/courses/{SLUG}/post-test", data=data)
     assert response.status_code == 303
