@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from course.auth.sessions import keep_through_timeout
 from course.db import reads_first, write_transaction
 from course.learn import assessment as tests
-from course.learn import bp, drafts, posttest, retakes
+from course.learn import bp, drafts, fragments, posttest, retakes
 from course.learn import services as learn
 from course.learn.forms import PostTestForm
 from course.learn.limits import learner_writes
@@ -54,7 +54,8 @@ def _render_attempt(content, attempt, selected, error, missing=()):
     form = PostTestForm(attempt=str(attempt.id))
     return render_template("learn/post_test.html", course=content, manifest=content.manifest,
                            attempt=attempt, drawn=posttest.drawn_questions(content, attempt),
-                           selected=selected, error=error, missing=list(missing), form=form)
+                           selected=selected, error=error, missing=list(missing), form=form,
+                           support_html=fragments.support_html(content))
 
 
 def _positions() -> dict[str, list[str]]:
@@ -146,15 +147,16 @@ def attempt_review(slug: str, number: int):
                   "Here is a fresh set of questions.", "info")  # fmt: skip
         return redirect(url_for("learn.post_test", slug=slug))
     missed = retakes.missed_question_ids(attempt)
+    drawn_under = retakes.manifest_of(attempt, content)  # its version decides the review
     return render_template(
         "learn/review.html", course=content, manifest=content.manifest, attempt=attempt,
         drawn=posttest.drawn_questions(content, attempt),
         answers=tests.answers_by_question(attempt),
-        show=retakes.review_of(attempt, attempt.version.manifest),
-        blueprint=retakes.blueprint_of(attempt, missed),
+        show=retakes.review_of(attempt, drawn_under),
+        blueprint=retakes.blueprint_of(attempt, missed, drawn_under),
         lessons_for=retakes.lessons_by_objective(content),
         retake=_retake_note(content, enrolment),
-        completed=enrolment.completed_at is not None,
+        completed=enrolment.completed_at is not None, support_html=fragments.support_html(content),
     )
 
 

@@ -105,6 +105,13 @@ def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -
         )
 
 
+def manifest_of(attempt: PostTestAttempt, content: CourseContent) -> Any:
+    """Return the manifest of the version the attempt was drawn from (in memory if current)."""
+    if attempt.version_id == content.version_id:
+        return content.manifest
+    return attempt.version.manifest
+
+
 def review_of(attempt: PostTestAttempt, manifest: Any) -> ReviewView:
     """Return what the review of a submitted attempt shows under the course's policy.
 
@@ -117,12 +124,16 @@ def review_of(attempt: PostTestAttempt, manifest: Any) -> ReviewView:
     return ReviewView(keys=False, questions=policy != "score")
 
 
-def blueprint_of(attempt: PostTestAttempt, missed_ids: set[int]) -> list[ObjectiveShare]:
+def blueprint_of(
+    attempt: PostTestAttempt, missed_ids: set[int], manifest: Any = None
+) -> list[ObjectiveShare]:
     """Return the objectives of the attempt's draw and how many questions of each were missed.
 
+    ``manifest`` is that of the attempt's version, when the caller has it at hand.
     Attempts drawn before blueprints were kept get one worked out from their questions.
     """
-    texts = {o["id"]: o["text"] for o in attempt.version.manifest.get("objectives", [])}
+    manifest = attempt.version.manifest if manifest is None else manifest
+    texts = {o["id"]: o["text"] for o in manifest.get("objectives", [])}
     objective_of = {item["question_id"]: item.get("objective") for item in attempt.draw}
     if any(value is None for value in objective_of.values()):
         rows = db.session.execute(
