@@ -52,9 +52,11 @@ def post_test(slug: str):
 
 def _render_attempt(content, attempt, selected, error, missing=()):
     form = PostTestForm(attempt=str(attempt.id))
+    drawn = posttest.drawn_questions(content, attempt)
     return render_template("learn/post_test.html", course=content, manifest=content.manifest,
-                           attempt=attempt, drawn=posttest.drawn_questions(content, attempt),
-                           selected=selected, error=error, missing=list(missing), form=form,
+                           attempt=attempt, drawn=drawn, selected=selected, error=error,
+                           missing=list(missing), form=form,
+                           fieldsets=fragments.post_test_fieldsets(content, drawn, selected),
                            support_html=fragments.support_html(content))
 
 

@@ -7,13 +7,16 @@ view was most of the page's template time, so its parts are rendered once, by th
 macros the full form uses (``learn/_check.html``), with markers where those values go,
 and kept in the course version's snapshot. A page view fills the markers in.
 
+A post-test question's fieldset is kept the same way (``learn/_post_test.html``): its
+number on the page and its choices' order and ticks are filled in per attempt.
+
 The support panel and the course page's objectives, facts and references depend on the
 version's manifest alone and are kept the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,7 @@ from course.learn.content import CheckView, CourseContent, LessonView
 
 # Characters no rendered text or URL holds, and that HTML escaping leaves alone.
 _CSRF, _KEY, _POSITION, _FEEDBACK = "\x00csrf\x00", "\x00key\x00", "\x00pos\x00", "\x00fb\x00"
+_LABEL = "\x00label\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +160,72 @@ def check_html(
     head = parts.head.replace(_CSRF, csrf).replace(_KEY, submission_key)
     choices = f"{parts.choices_open}{rows}\n{parts.choices_close}"
     return Markup(f"{head}\n      {choices}\n{tail}")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsetParts:
+    """A post-test question's fieldset in pieces: up to its choices, a row per choice
+    (plain and ticked), and the rest."""
+
+    head: str
+    rows: dict[str, tuple[str, str]]
+    tail: str
+
+
+def _fieldset_parts(content: CourseContent, question: CheckView) -> FieldsetParts:
+    def make() -> FieldsetParts:
+        fieldset = get_template_attribute("learn/_post_test.html", "question_fieldset")
+        inputs = get_template_attribute("learn/_choices.html", "choice_inputs")
+        row = get_template_attribute("learn/_choices.html", "choice_row")
+        base = f"q-{question.key}"
+        no_choices = str(inputs(question, [], base, base, []))
+        before, after = str(fieldset(question, [], _LABEL, [], False)).split(no_choices)
+        choices_open, choices_close = no_choices.rsplit("</div>", 1)
+        return FieldsetParts(
+            head=before + choices_open,
+            rows={
+                c.key: (
+                    str(row(question, c, _POSITION, base, base, False)),
+                    str(row(question, c, _POSITION, base, base, True)),
+                )
+                for c in question.choices
+            },
+            tail=f"\n</div>{choices_close}{after}",
+        )
+
+    return _memo(content, ("post-test", question.id), make)
+
+
+def post_test_fieldset(
+    content: CourseContent,
+    question: CheckView,
+    choices: Sequence[str],
+    label: str,
+    chosen: Collection[str],
+) -> Markup:
+    """A post-test question for one attempt: ``choices`` (keys) in the attempt's order,
+    the ``chosen`` ones ticked, under ``label``; no error shown (the full macro does)."""
+    parts = _fieldset_parts(content, question)
+    rows = "\n  \n    ".join(
+        parts.rows[key][key in chosen].replace(_POSITION, str(position))
+        for position, key in enumerate(choices, 1)
+    )
+    return Markup(f"{parts.head.replace(_LABEL, label)}{rows}{parts.tail}")
+
+
+def post_test_fieldsets(
+    content: CourseContent, drawn: Sequence[Any], selected: Mapping[str, Collection[str]]
+) -> list[Markup]:
+    """Every drawn question's fieldset (``posttest.DrawnQuestion``), numbered in order,
+    with the answers saved so far (question key -> choice keys) ticked."""
+    total = len(drawn)
+    return [
+        post_test_fieldset(
+            content,
+            item.question,
+            [choice.key for choice in item.choices],
+            f"Question {number} of {total}",
+            selected.get(item.question.key, ()),
+        )
+        for number, item in enumerate(drawn, 1)
+    ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import yaml
+from flask import get_template_attribute
 from sqlalchemy import func, select
 
 from course.extensions import db
+from course.learn import fragments, posttest
+from course.learn.content import content_of
 from course.models import (
     AttemptAnswer,
     Course,
@@ -133,6 +136,29 @@ def test_an_attempt_drawn_before_a_revision_keeps_the_questions_it_showed(
         review = ready.get(response.location).get_data(as_text=True)
         assert "10 of 10 correctly (100%)" in review and "You passed" in review
         assert all(prompts[key] in review for key in retired)
+
+
+def test_the_post_test_page_shows_each_question_as_the_full_template_would(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
+        with app.test_request_context():
+            content = content_of(course)
+            drawn = posttest.drawn_questions(content, attempt)
+            fieldset = get_template_attribute("learn/_post_test.html", "question_fieldset")
+            for number, item in enumerate(drawn, 1):
+                keys = [choice.key for choice in item.choices]
+                ticked = keys[-1:] if number % 2 else []  # the last choice, on every other
+                label = f"Question {number} of {len(drawn)}"
+                full = fieldset(item.question, item.choices, label, ticked, False)
+                parts = fragments.post_test_fieldset(content, item.question, keys, label, ticked)
+                assert _tags(parts) == _tags(full)
+                assert ("checked" in parts) == bool(ticked)
+
+
+def _tags(html: str) -> str:
+    """HTML with runs of white space collapsed, and none left between tags."""
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
 
 
 def attempt_questions(attempt: PostTestAttempt) -> list[Question]:
