@@ -158,7 +158,8 @@ def attempt_review(slug: str, number: int):
         blueprint=retakes.blueprint_of(attempt, missed, drawn_under),
         lessons_for=retakes.lessons_by_objective(content),
         retake=_retake_note(content, enrolment),
-        completed=enrolment.completed_at is not None, support_html=fragments.support_html(content),
+        completed=enrolment.completed_at is not None,
+        support_html=fragments.support_html(content),
     )
 
 

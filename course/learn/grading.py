@@ -1,8 +1,6 @@
-"""Grade stored questions with the pure grading rules of ``lessons``."""
+"""Stored questions as the pure questions of ``lessons``, which grade them."""
 
 from __future__ import annotations
-
-from collections.abc import Collection
 
 import lessons
 from course.models import Question
@@ -35,10 +33,3 @@ def as_spec(question: Question) -> lessons.Question:
         line=0,
     )
 
-
-def grade_row(question: Question, selected: Collection[str]) -> lessons.GradeResult:
-    """Grade an answer to a stored question.
-
-    :raise ValueError: when a selected key is not one of the question's choices.
-    """
-    return lessons.grade(as_spec(question), selected)
