@@ -3,7 +3,7 @@
 # Pure Python on purpose: no web framework, no database and no other package of this
 # project, so a CLI or another web framework can issue and check certificates too.
 
-from .codes import new_code, normalize_code, verify_url_for
+from .codes import new_code, normalize_code, verify_qr_svg, verify_url_for
 from .credential import (
     CredentialCheck,
     Issuer,
@@ -39,5 +39,6 @@ __all__ = [
     "status_entry",
     "status_list_credential",
     "verify_credential",
+    "verify_qr_svg",
     "verify_url_for",
 ]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
+
+import segno
 
 __all__ = [
     "CODE_BITS",
@@ -11,6 +14,7 @@ __all__ = [
     "FORMAT_TEXT",
     "new_code",
     "normalize_code",
+    "verify_qr_svg",
     "verify_url_for",
 ]
 
@@ -98,3 +102,11 @@ def verify_url_for(base_url: str, code: str) -> str:
     # The check symbols * $ = are legal in a path but get cut off by many link detectors
     # in mail and chat, so they are percent-encoded; web frameworks decode them again.
     return f"{base}/{quote(canonical, safe='-')}"
+
+
+@lru_cache(maxsize=512)
+def verify_qr_svg(url: str) -> str:
+    """Return a verification URL as an inline SVG QR code, error correction level M."""
+    # Remembered per URL (a few KB each): a certificate's URL never changes, and choosing
+    # the best of the code's eight masks cost half of each certificate page view.
+    return segno.make(url, error="m").svg_inline(scale=3, title="QR code: verify")

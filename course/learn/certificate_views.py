@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import json
 
-import segno
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from certificates import verify_qr_svg
 from course import issuing
 from course.corrections import requests as correction_requests
 from course.credentials import services as credentials
@@ -62,9 +62,9 @@ def certificate(code: str):
 def certificate_page(certificate: Certificate, form=None, status: int = 200):
     """Render the certificate with its correction requests and the form to ask for one."""
     record = issuing.record_of(certificate)
-    qr = segno.make(record.verify_url, error="m").svg_inline(scale=3, title="QR code: verify")
     return render_template(
-        "learn/certificate.html", certificate=certificate, record=record, qr=Markup(qr),
+        "learn/certificate.html", certificate=certificate, record=record,
+        qr=Markup(verify_qr_svg(record.verify_url)),
         manifest=certificate.course.manifest, void=issuing.void_notice(certificate),
         corrections=correction_requests.requests_for(certificate),
         correction_form=form or CorrectionRequestForm(formdata=None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import json
 import re
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
@@ -349,6 +352,12 @@ class Journey:
         certificate = page.locator("article.certificate")
         expect(certificate).to_contain_text(self.name)
         expect(certificate).to_contain_text(server.title)
+        # A phone that scans the page's QR code opens this certificate's verification page.
+        code = page.url.rsplit("/", 1)[1]
+        verify = page.get_by_role("link", name=re.compile(re.escape(code))).get_attribute("href")
+        assert verify.endswith(f"/verify/{code}")
+        scan = Image.open(io.BytesIO(page.locator(".cert-qr svg").screenshot()))
+        assert [r.text for r in zxingcpp.read_barcodes(scan)] == [verify]
         self.audit("completion")
         nav = page.get_by_role("navigation", name="Account")
         nav.get_by_role("link", name="My transcript").click()

@@ -8,7 +8,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from certificates_testkit import CODE
 
-from certificates import codes, new_code, normalize_code, verify_url_for
+from certificates import codes, new_code, normalize_code, verify_qr_svg, verify_url_for
+from certificates.codes import EXAMPLE_CODE
 
 DATA = "[0-9A-HJKMNP-TV-Z]"
 CODE_RE = re.compile(rf"^{DATA}{{4}}-{DATA}{{4}}-{DATA}{{4}}-{DATA}{{4}}-[0-9A-HJKMNP-TV-Z*~$=U]$")
@@ -177,3 +178,12 @@ def test_verify_url_keeps_check_symbols_safe_in_links() -> None:
 def test_verify_url_for_refuses_bad_input(base: str, code: str) -> None:
     with pytest.raises(ValueError):
         verify_url_for(base, code)
+
+
+def test_each_verification_url_gets_its_own_qr_code() -> None:
+    first = verify_qr_svg(verify_url_for("https://ce.example.org", EXAMPLE_CODE))
+    second = verify_qr_svg(verify_url_for("https://ce.example.org", new_code()))
+    assert first.startswith("<svg") and "<title>QR code: verify</title>" in first
+    assert second.startswith("<svg") and first != second
+    # Asked again, the same URL gives the same code (it is remembered, not redrawn).
+    assert verify_qr_svg(verify_url_for("https://ce.example.org", EXAMPLE_CODE)) == first
