@@ -16,6 +16,7 @@ from page_audit import audit, report
 from playwright.sync_api import expect
 
 import lessons
+from course.author.services import Editor, commit_files, find_workspace, lock_draft
 from course.extensions import db
 from course.models import Role
 from course.teams.services import add_member
@@ -50,9 +51,26 @@ def _admin_and_an_author(server) -> str:
     return email
 
 
+def _revised_draft(server, email: str) -> str:
+    """A draft of the real course with two revisions, so its history offers a Restore
+    whichever tests ran before (the minimal course's drafts belong to the author test)."""
+    slug = server.real_slug or server.slug
+    with server.app.app_context():
+        editor = Editor(find_user_by_email(email))
+        draft = lock_draft(find_workspace(slug), editor)
+        name = min(f for f in draft.files if f.endswith(".md"))
+        files = {**draft.files, name: draft.files[name] + "\n"}
+        commit_files(draft, editor, files, file=name, summary="A blank line at the end")
+        db.session.commit()
+        db.session.remove()
+    return slug
+
+
 def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) -> None:
     server = live_server
     learner_id, code = _finished_learner(server)
+    admin_email = _admin_and_an_author(server)
+    revised = _revised_draft(server, admin_email)
     package = lessons.load_package(MINIMAL)
     lesson, question = package.lessons[0].slug, package.post_test[0].id
     admin, author = f"{server.url}/admin", f"{server.url}/author/courses/{server.slug}"
@@ -76,7 +94,7 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         "author-post-test": f"{author}/post-test",
         "author-question": f"{author}/post-test/questions/{question}",
         "author-evaluation": f"{author}/evaluation",
-        "author-history": f"{author}/history",
+        "author-history": f"{server.url}/author/courses/{revised}/history",
         "author-publish": f"{author}/publish",
         "author-report": f"{author}/report",
     }
@@ -84,10 +102,12 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
     problems: dict[str, list[str]] = {}
     try:
         page = context.new_page()
-        sign_in(page, server, _admin_and_an_author(server))
+        sign_in(page, server, admin_email)
         for name, url in pages.items():
             response = page.goto(url)
             assert response is not None and response.ok, (name, url, response and response.status)
+            if name == "author-history":  # the audit reaches a revision's Restore button
+                expect(page.get_by_role("button", name="Restore revision 1")).to_be_visible()
             audit(page, name, problems)
         page.goto(f"{admin}/learners")
         expect(page.locator("main table")).to_contain_text("Jordan Browser")
