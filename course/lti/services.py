@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import jwt
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from course import outbox
 from course.db import utcnow
@@ -238,11 +238,18 @@ def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: 
         values.update(lineitems_url=endpoint["lineitems"], resource_link_id=link[:255])
         same = LtiGradeTarget.resource_link_id == values["resource_link_id"]
     if not insert_ignoring_duplicates(LtiGradeTarget, values):
+        changes: dict[str, Any] = {"scopes": scopes, "updated_at": values["updated_at"]}
+        if "lineitems_url" in values:
+            # The container's URL changed (the platform moved, say): the link's line item
+            # is looked up there again, found if it is there, made if not.
+            moved = LtiGradeTarget.lineitems_url != values["lineitems_url"]
+            changes["lineitem_url"] = case((moved, None), else_=LtiGradeTarget.lineitem_url)
+            changes["lineitems_url"] = values["lineitems_url"]
         db.session.execute(
             update(LtiGradeTarget)
             .where(LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id,
                    same)
-            .values(scopes=scopes, updated_at=values["updated_at"])
+            .values(**changes)
         )
 
 

@@ -53,6 +53,8 @@ class PlayedPlatform:
     filters_container: bool = True
     container_page_size: int | None = None
     down: bool = False
+    #: The platform's course (context) whose container the launches name.
+    context: int = 7
 
     @property
     def issuer(self) -> str:
@@ -60,11 +62,11 @@ class PlayedPlatform:
 
     @property
     def lineitem(self) -> str:
-        return f"{self.url}/courses/7/lineitems/42?type=ce"
+        return f"{self.url}/courses/{self.context}/lineitems/42?type=ce"
 
     @property
     def lineitems(self) -> str:
-        return f"{self.url}/courses/7/lineitems"
+        return f"{self.url}/courses/{self.context}/lineitems"
 
     def registration(self) -> dict[str, Any]:
         """What an admin types into the tool to register this platform."""
@@ -133,10 +135,11 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             if not self._granted(LINEITEM_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
             found = [item for item in platform.line_items
-                     if not platform.filters_container
+                     if item["id"].startswith(platform.lineitems + "/")  # this context's
+                     and (not platform.filters_container
                      or all(item.get(key) == query[arg] for arg, key in
                             (("resource_link_id", "resourceLinkId"), ("tag", "tag"))
-                            if arg in query)]
+                            if arg in query))]
             size = platform.container_page_size or len(found) or 1
             start = int(query.get("page") or 0)
             body = json.dumps(found[start : start + size]).encode()

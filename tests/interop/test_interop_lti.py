@@ -319,6 +319,38 @@ def test_a_made_line_item_the_instructor_deleted_is_made_again(app, client, runn
     assert {s["lineitem"] for s in platform.scores} == {urlsplit(item["id"]).path}
 
 
+def test_a_link_whose_container_moved_gets_its_line_item_in_the_new_one(
+    app, client, runner, platform
+):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    with app.app_context():
+        finish_lessons(client, "minimal")
+        attempt = open_attempt(client, "minimal")
+        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    (first,) = platform.line_items
+    # The next launch of the same link names another container: the old one is gone.
+    platform.context = 8
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    with app.app_context():
+        client.post("/courses/minimal/evaluation",
+                    data=evaluation_form(db.session.scalar(select(Course))))
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    (second,) = [item for item in platform.line_items if item is not first]
+    assert second["id"].startswith(platform.lineitems + "/")
+    submitted, completed = platform.scores
+    assert submitted["lineitem"] == urlsplit(first["id"]).path
+    assert completed["lineitem"] == urlsplit(second["id"]).path
+    assert completed["activityProgress"] == "Completed"
+    with app.app_context():
+        target = db.session.scalar(select(LtiGradeTarget))
+        assert (target.lineitems_url, target.lineitem_url) == (platform.lineitems, second["id"])
+
+
 def test_without_leave_to_make_line_items_no_score_is_queued(app, client, platform):
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE], "lineitems": platform.lineitems}
     launch(client, platform)
