@@ -19,6 +19,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "ops: real servers under load and faults (deselect with -m 'not ops')"
     )
+    config.addinivalue_line(
+        "markers", "soak: a long run under repeated faults, for `make soak` (not `make test`)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -54,7 +54,10 @@ KILL_EVERY = 5.0
 THINK = (0.02, 0.2)
 RETRIES = 40
 
-pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="needs gunicorn")
+pytestmark = [
+    pytest.mark.skipif(not gunicorn_available(), reason="needs gunicorn"),
+    pytest.mark.soak,  # about a minute: `make soak`, which CI runs after `make test`
+]
 
 
 @dataclass
