@@ -123,6 +123,26 @@ def labelled(html: str, name: str, id_prefix: str, labels: list[str]) -> list[st
     ]
 
 
+def evaluation_form(html: str) -> list[tuple[str, str]]:
+    """The evaluation filled in: the last choice of each scale, a number, a comment."""
+    form = [("csrf_token", CSRF.search(html)[1])]
+    seen = set()
+    for tag, attributes in FIELD.findall(html):
+        attrs = dict(ATTR.findall(attributes))
+        name = attrs.get("name", "")
+        if not name.startswith("item-") or name in seen:
+            continue
+        if attrs.get("type") == "radio":
+            values = re.findall(rf'name="{name}" value="([^"]+)"', html)
+            form.append((name, values[-1]))
+        elif tag == "textarea":
+            form.append((name, "Clear and useful."))
+        else:
+            form.append((name, "60"))
+        seen.add(name)
+    return form
+
+
 async def think(plan: Plan) -> None:
     """Read or think for a while before the next page; stop when the run is over."""
     pause = random.uniform(*plan.think)
@@ -190,22 +210,7 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
         await think(plan)
         _, path, _, page = await client.request("evaluation", f"/courses/{slug}/evaluation")
         if path.endswith("/evaluation"):
-            html = page.decode()
-            form = [("csrf_token", CSRF.search(html)[1])]
-            seen = set()
-            for tag, attributes in FIELD.findall(html):
-                attrs = dict(ATTR.findall(attributes))
-                name = attrs.get("name", "")
-                if not name.startswith("item-") or name in seen:
-                    continue
-                if attrs.get("type") == "radio":
-                    values = re.findall(rf'name="{name}" value="([^"]+)"', html)
-                    form.append((name, values[-1]))
-                elif tag == "textarea":
-                    form.append((name, "Clear and useful."))
-                else:
-                    form.append((name, "60"))
-                seen.add(name)
+            form = evaluation_form(page.decode())
             await think(plan)
             _, path, _, page = await client.request("evaluate", path, form)
         if not path.startswith("/me/certificates/"):
