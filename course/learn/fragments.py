@@ -179,7 +179,8 @@ def _fieldset_parts(content: CourseContent, question: CheckView) -> FieldsetPart
         row = get_template_attribute("learn/_choices.html", "choice_row")
         base = f"q-{question.key}"
         no_choices = str(inputs(question, [], base, base, []))
-        before, after = str(fieldset(question, [], _LABEL, [], False)).split(no_choices)
+        # The last match: the choices come after the prompt, whatever the prompt holds.
+        before, _, after = str(fieldset(question, [], _LABEL, [], False)).rpartition(no_choices)
         choices_open, choices_close = no_choices.rsplit("</div>", 1)
         return FieldsetParts(
             head=before + choices_open,

@@ -95,25 +95,32 @@ class AlreadyScored(Exception):
 def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
     """Give a target from a launch that named no line item its link's own; commits.
 
-    Another learner's target from the same link may know it already: then the platform
-    is not asked again.
+    Another learner's target from the same link and container may know it already: then
+    the platform is not asked again. A relaunch that moved the target to another
+    container meanwhile leaves it untouched, for the next pass to look there.
     """
+    container = target.lineitems_url
     url = db.session.scalar(
         select(LtiGradeTarget.lineitem_url)
         .where(LtiGradeTarget.platform_id == target.platform_id,
                LtiGradeTarget.resource_link_id == target.resource_link_id,
+               LtiGradeTarget.lineitems_url == container,
                LtiGradeTarget.lineitem_url.is_not(None))
         .limit(1)
     ) or ags.find_or_create_line_item(target, http)
     try:
         with write_transaction():
             db.session.execute(
-                update(LtiGradeTarget).where(LtiGradeTarget.id == target.id)
+                update(LtiGradeTarget)
+                .where(LtiGradeTarget.id == target.id, LtiGradeTarget.lineitem_url.is_(None),
+                       LtiGradeTarget.lineitems_url == container)
                 .values(lineitem_url=url).execution_options(synchronize_session=False)
             )
     except IntegrityError as exc:
         raise AlreadyScored(f"line item {url} already takes this learner's scores") from exc
     db.session.refresh(target)
+    if target.lineitem_url is None:
+        raise ags.DeliveryError("a new launch moved the link to another line items container")
 
 
 def _forget_line_item(target: LtiGradeTarget) -> None:

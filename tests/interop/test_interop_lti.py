@@ -324,31 +324,38 @@ def test_a_link_whose_container_moved_gets_its_line_item_in_the_new_one(
 ):
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
                                "lineitems": platform.lineitems}
-    launch(client, platform)
-    with app.app_context():
-        finish_lessons(client, "minimal")
-        attempt = open_attempt(client, "minimal")
-        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
-    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    other = app.test_client()
+    for browser, sub in ((client, "moodle-user-17"), (other, "moodle-user-18")):
+        launch(browser, platform, sub)
+        with app.app_context():
+            finish_lessons(browser, "minimal")
+            attempt = open_attempt(browser, "minimal")
+            browser.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+    assert "lti: 2 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
     (first,) = platform.line_items
-    # The next launch of the same link names another container: the old one is gone.
+    # The first learner's next launch of the link names another container; the other
+    # learner's target still knows the old container's line item, which must not be reused.
+    old_container = platform.lineitems
     platform.context = 8
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
                                "lineitems": platform.lineitems}
-    launch(client, platform)
+    launch(client, platform, "moodle-user-17")
     with app.app_context():
         client.post("/courses/minimal/evaluation",
                     data=evaluation_form(db.session.scalar(select(Course))))
     assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
     (second,) = [item for item in platform.line_items if item is not first]
     assert second["id"].startswith(platform.lineitems + "/")
-    submitted, completed = platform.scores
-    assert submitted["lineitem"] == urlsplit(first["id"]).path
-    assert completed["lineitem"] == urlsplit(second["id"]).path
-    assert completed["activityProgress"] == "Completed"
+    assert [(s["userId"], s["activityProgress"], s["lineitem"]) for s in platform.scores] == [
+        ("moodle-user-17", "Submitted", urlsplit(first["id"]).path),
+        ("moodle-user-18", "Submitted", urlsplit(first["id"]).path),
+        ("moodle-user-17", "Completed", urlsplit(second["id"]).path),
+    ]
     with app.app_context():
-        target = db.session.scalar(select(LtiGradeTarget))
-        assert (target.lineitems_url, target.lineitem_url) == (platform.lineitems, second["id"])
+        targets = {t.subject: (t.lineitems_url, t.lineitem_url)
+                   for t in db.session.scalars(select(LtiGradeTarget))}
+    assert targets == {"moodle-user-17": (platform.lineitems, second["id"]),
+                       "moodle-user-18": (old_container, first["id"])}
 
 
 def test_without_leave_to_make_line_items_no_score_is_queued(app, client, platform):
