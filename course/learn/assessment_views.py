@@ -84,7 +84,7 @@ def submit_post_test(slug: str):
         return _not_open(content, "Post-test", exc)
     answers = {}
     try:
-        answers = posttest.chosen_keys(attempt, _positions())
+        answers = posttest.chosen_keys(content, attempt, _positions())
         graded = posttest.grade_attempt(content, attempt, answers)
         with write_transaction():  # grading only read; the lock is held for the record
             attempt, _ = posttest.record_attempt(attempt, graded)
@@ -94,7 +94,7 @@ def submit_post_test(slug: str):
         missing = exc.numbers if isinstance(exc, tests.Unanswered) else ()
         if missing:  # what was answered is kept, as "Save and finish later" would
             with write_transaction():
-                drafts.save_post_test_draft(attempt, _positions())
+                drafts.save_post_test_draft(content, attempt, _positions())
         return _render_attempt(content, attempt, answers, exc.reason, missing), 422
     return redirect(url_for("learn.attempt_review", slug=slug, number=attempt.number), 303)
 
@@ -105,7 +105,7 @@ def submit_post_test(slug: str):
 @reads_first
 def save_post_test(slug: str):
     """Keep the answers chosen so far ("Save and finish later", or the page's own saves)."""
-    _, _, enrolment = _enrolled(slug)
+    _, content, enrolment = _enrolled(slug)
     form = PostTestForm()
     if not form.validate_on_submit():
         abort(400)
@@ -115,7 +115,7 @@ def save_post_test(slug: str):
         return saved_reply(False, "post-test", page)
     try:
         with write_transaction():
-            drafts.save_post_test_draft(attempt, _positions())
+            drafts.save_post_test_draft(content, attempt, _positions())
     except tests.InvalidSubmission:
         abort(400)
     return saved_reply(True, "post-test", page)
@@ -124,13 +124,13 @@ def save_post_test(slug: str):
 @keep_through_timeout("learn.submit_post_test", "learn.save_post_test")
 def _keep_post_test_answers(user) -> bool:
     """Keep the answers of a post-test sent after the session timed out, in its attempt."""
-    course = learn.get_course_or_404(request.view_args["slug"])
+    course, content = learn.get_published_or_404(request.view_args["slug"])
     enrolment = learn.find_enrolment(user, course)
     attempt = enrolment and drafts.open_attempt_of(enrolment, request.form.get("attempt"))
     if not attempt:
         return False
     with write_transaction():
-        drafts.save_post_test_draft(attempt, _positions())
+        drafts.save_post_test_draft(content, attempt, _positions())
     return True
 
 

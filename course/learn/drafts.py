@@ -14,6 +14,7 @@ from sqlalchemy import update
 from course.db import utcnow
 from course.extensions import db
 from course.learn.assessment import InvalidSubmission, open_attempt
+from course.learn.content import CourseContent
 from course.learn.evaluation import ensure_evaluation_open, evaluation_items
 from course.learn.posttest import chosen_keys
 from course.models import Course, Enrolment, PostTestAttempt
@@ -35,7 +36,7 @@ def open_attempt_of(enrolment: Enrolment, attempt_id: str | None) -> PostTestAtt
 
 
 def save_post_test_draft(
-    attempt: PostTestAttempt, positions: Mapping[str, list[str]]
+    content: CourseContent, attempt: PostTestAttempt, positions: Mapping[str, list[str]]
 ) -> dict[str, list[str]]:
     """Keep the answers chosen so far in the open attempt; return them as choice keys.
 
@@ -44,7 +45,7 @@ def save_post_test_draft(
 
     :raise InvalidSubmission: for a question not drawn or a position not on the page.
     """
-    answers = {key: keys for key, keys in chosen_keys(attempt, positions).items() if keys}
+    answers = {key: keys for key, keys in chosen_keys(content, attempt, positions).items() if keys}
     # Conditional, like recording: a save racing the submit never touches a graded attempt.
     db.session.execute(
         update(PostTestAttempt)

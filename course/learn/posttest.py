@@ -138,14 +138,20 @@ def drawn_questions(content: CourseContent, attempt: PostTestAttempt) -> list[Dr
 
 
 def chosen_keys(
-    attempt: PostTestAttempt, positions: Mapping[str, list[str]]
+    content: CourseContent, attempt: PostTestAttempt, positions: Mapping[str, list[str]]
 ) -> dict[str, list[str]]:
     """Map a post-test form's answers (question key -> positions) to choice keys.
+
+    Positions count the choices the page showed: the draw's order, less any choice a
+    revision removed since the draw.
 
     :raise InvalidSubmission: for a question that was not drawn or a position that is
         not on the page.
     """
-    orders = {item["key"]: item["choices"] for item in attempt.draw}
+    orders = {
+        item.question.key: [choice.key for choice in item.choices]
+        for item in drawn_questions(content, attempt)
+    }
     answers = {}
     for key, values in positions.items():
         if key not in orders:

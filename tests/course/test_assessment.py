@@ -24,6 +24,7 @@ from course.models import (
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
     answers_for,
+    choices_on_page,
     evaluation_form,
     finish_lessons,
     open_attempt,
@@ -159,6 +160,38 @@ def test_the_post_test_page_shows_each_question_as_the_full_template_would(app, 
 def _tags(html: str) -> str:
     """HTML with runs of white space collapsed, and none left between tags."""
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
+
+
+def test_positions_mean_what_the_page_showed_after_a_revision_drops_a_choice(
+    app, ready, package_copy
+):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        question = db.session.scalar(select(Question).where(Question.key == "pt-lo1-3"))
+        wrong = question.choices[-1]  # choice c: "A partner who offers housing"
+        assert not wrong.is_correct and len(question.choices) == 3
+        # This attempt drew the question with its wrong choice first (draws are shuffled).
+        item = {"question_id": question.id, "key": question.key, "objective": "LO1",
+                "choices": [wrong.key] + [c.key for c in question.choices[:-1]]}
+        others = [i for i in attempt.draw if i["key"] != question.key]
+        attempt.draw = [item, *others[: len(attempt.draw) - 1]]
+        db.session.commit()
+    # Meanwhile a revision drops that choice: the page now shows two, numbered 1 and 2.
+    bank_file = package_copy / "post-test.yaml"
+    bank_data = yaml.safe_load(bank_file.read_text())
+    revised = next(q for q in bank_data["questions"] if q["id"] == "pt-lo1-3")
+    revised["choices"] = revised["choices"][:-1]
+    bank_file.write_text(yaml.safe_dump(bank_data, sort_keys=False))
+    with app.app_context():
+        import_course(package_copy)
+        page = ready.get("/courses/minimal/post-test").get_data(as_text=True)
+        shown = choices_on_page(page, "q-pt-lo1-3")
+        assert [label for _, label in shown] == ["Frequent placement changes", "Feeling unheard"]
+        data = answers_for(db.session.get(PostTestAttempt, attempt.id), right=10)
+        data["q-pt-lo1-3"] = [value for value, _ in shown]  # both right answers, as ticked
+        response = ready.post("/courses/minimal/post-test", data=data)
+        assert response.status_code == 303
+        assert "10 of 10 correctly" in ready.get(response.location).get_data(as_text=True)
 
 
 def attempt_questions(attempt: PostTestAttempt) -> list[Question]:
