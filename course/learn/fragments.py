@@ -83,24 +83,39 @@ def course_about_html(content: CourseContent) -> CourseAbout:
     return _memo(content, "course-about", make)
 
 
+def _row_pairs(question: CheckView, name: str, id_prefix: str) -> dict[str, tuple[str, str]]:
+    """Each choice's row, plain and ticked, with a marker for its position."""
+    row = get_template_attribute("learn/_choices.html", "choice_row")
+    return {
+        c.key: (
+            str(row(question, c, _POSITION, name, id_prefix, False)),
+            str(row(question, c, _POSITION, name, id_prefix, True)),
+        )
+        for c in question.choices
+    }
+
+
+def _filled_rows(
+    rows: dict[str, tuple[str, str]], order: Sequence[str], chosen: Collection[str]
+) -> str:
+    """The rows in a learner's ``order``, numbered from 1, the ``chosen`` ones ticked."""
+    return "\n  \n    ".join(
+        rows[key][key in chosen].replace(_POSITION, str(position))
+        for position, key in enumerate(order, 1)
+    )
+
+
 def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number: int) -> CheckParts:
     def make() -> CheckParts:
         head = get_template_attribute("learn/_check.html", "check_head")
         tail = get_template_attribute("learn/_check.html", "check_tail")
         inputs = get_template_attribute("learn/_choices.html", "choice_inputs")
-        row = get_template_attribute("learn/_choices.html", "choice_row")
         choices_open, rest = str(inputs(check, [], "choice", check.key, [])).rsplit("</div>", 1)
         return CheckParts(
             head=str(head(check, number, content.slug, lesson.slug, _CSRF, _KEY)),
             choices_open=choices_open,
             choices_close="</div>" + rest,
-            rows={
-                c.key: (
-                    str(row(check, c, _POSITION, "choice", check.key, False)),
-                    str(row(check, c, _POSITION, "choice", check.key, True)),
-                )
-                for c in check.choices
-            },
+            rows=_row_pairs(check, "choice", check.key),
             unanswered_tail=str(tail(check, None, None)),
             answered_tails=(
                 str(tail(check, True, None, Markup(_FEEDBACK), False)),
@@ -144,10 +159,7 @@ def check_html(
     never answered) and the feedback on that answer; no error shown (the full macro does)."""
     parts = _parts(content, lesson, check, number)
     chosen = selected or ()
-    rows = "\n  \n    ".join(
-        parts.rows[key][key in chosen].replace(_POSITION, str(position))
-        for position, key in enumerate(order, 1)
-    )
+    rows = _filled_rows(parts.rows, order, chosen)
     if selected is None:
         tail = parts.unanswered_tail
     else:
@@ -176,7 +188,6 @@ def _fieldset_parts(content: CourseContent, question: CheckView) -> FieldsetPart
     def make() -> FieldsetParts:
         fieldset = get_template_attribute("learn/_post_test.html", "question_fieldset")
         inputs = get_template_attribute("learn/_choices.html", "choice_inputs")
-        row = get_template_attribute("learn/_choices.html", "choice_row")
         base = f"q-{question.key}"
         no_choices = str(inputs(question, [], base, base, []))
         # The last match: the choices come after the prompt, whatever the prompt holds.
@@ -184,13 +195,7 @@ def _fieldset_parts(content: CourseContent, question: CheckView) -> FieldsetPart
         choices_open, choices_close = no_choices.rsplit("</div>", 1)
         return FieldsetParts(
             head=before + choices_open,
-            rows={
-                c.key: (
-                    str(row(question, c, _POSITION, base, base, False)),
-                    str(row(question, c, _POSITION, base, base, True)),
-                )
-                for c in question.choices
-            },
+            rows=_row_pairs(question, base, base),
             tail=f"\n</div>{choices_close}{after}",
         )
 
@@ -207,10 +212,7 @@ def post_test_fieldset(
     """A post-test question for one attempt: ``choices`` (keys) in the attempt's order,
     the ``chosen`` ones ticked, under ``label``; no error shown (the full macro does)."""
     parts = _fieldset_parts(content, question)
-    rows = "\n  \n    ".join(
-        parts.rows[key][key in chosen].replace(_POSITION, str(position))
-        for position, key in enumerate(choices, 1)
-    )
+    rows = _filled_rows(parts.rows, choices, chosen)
     return Markup(f"{parts.head.replace(_LABEL, label)}{rows}{parts.tail}")
 
 
