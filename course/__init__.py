@@ -64,11 +64,13 @@ def _configure_extensions(app: Flask) -> None:
     from course import (
         csrftokens,
         models,  # noqa: F401  (registers the tables on the metadata)
+        sessioncookie,
     )
     from course.auth.browsers import load_signed_in_user
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.sqlite import configure_sqlite
 
+    sessioncookie.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
