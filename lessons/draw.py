@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 Item = TypeVar("Item", bound=Hashable)
@@ -77,9 +78,15 @@ def shuffled_choices(keys: Sequence[str], seed: str, question_id: str) -> list[s
     ``seed`` is the learner's own random seed (kept with the enrolment), so the order
     cannot be worked out from ids and stays put on every reload.
     """
+    return list(_shuffled(tuple(keys), seed, question_id))
+
+
+# Every page view asks again for each check; seeding a generator from a string hashes it.
+@lru_cache(maxsize=8192)
+def _shuffled(keys: tuple[str, ...], seed: str, question_id: str) -> tuple[str, ...]:
     order = list(keys)
     random.Random(f"{seed}:{question_id}").shuffle(order)
-    return order
+    return tuple(order)
 
 
 def keys_at(order: Sequence[str], positions: Sequence[str]) -> list[str]:
