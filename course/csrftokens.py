@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, current_app, g, session
+from flask_wtf.csrf import generate_csrf
 
 #: Session key of [the hour it was signed in, the secret it signs, the signed token].
 SIGNED = "csrf_signed"
@@ -53,3 +54,11 @@ def init_app(app: Flask) -> None:
         app.config["WTF_CSRF_TIME_LIMIT"] = int(limit) + _HOUR
     app.before_request(reuse_signed_token)
     app.after_request(keep_signed_token)
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    def csrf_token() -> str:
+        # A page asks three to five times; Flask-WTF keeps the request's token in ``g``
+        # and returns it from there, after reading its settings anew on every call.
+        return g.get(field) or generate_csrf()
+
+    app.jinja_env.globals["csrf_token"] = csrf_token
