@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, and_, bindparam, func, select, update
 
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
@@ -50,11 +50,6 @@ TOUCH_INTERVAL_SECONDS = 60
 _ENROLMENT = Enrolment.__table__
 _PROGRESS = LessonProgress.__table__
 _LESSON = Lesson.__table__
-_MARK = (
-    select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id)
-    .where(_ENROLMENT.c.id == bindparam("enrolment_id"))
-    .with_for_update()
-)
 _PAGE = (
     select(
         _PROGRESS.c.id,
@@ -69,6 +64,28 @@ _PAGE = (
         _PROGRESS.c.enrolment_id == bindparam("enrolment_id"),
         _PROGRESS.c.lesson_id == bindparam("lesson_id"),
     )
+)
+_MARK = (
+    select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id)
+    .where(_ENROLMENT.c.id == bindparam("enrolment_id"))
+    .with_for_update()
+)
+# On SQLite, the mark and the page in one statement: the write transaction already holds
+# the database's one write lock, so what it reads is current. Not on PostgreSQL: after
+# waiting for another tab's lock on the enrolment, a locking statement re-reads only the
+# locked row, and the page row beside it would be the one from before that tab's update.
+_MARK_AND_PAGE = (
+    select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id, *_PAGE.selected_columns)
+    .select_from(
+        _ENROLMENT.outerjoin(
+            _PROGRESS,
+            and_(
+                _PROGRESS.c.enrolment_id == _ENROLMENT.c.id,
+                _PROGRESS.c.lesson_id == bindparam("lesson_id"),
+            ),
+        ).outerjoin(_LESSON, _LESSON.c.id == _PROGRESS.c.lesson_id)
+    )
+    .where(_ENROLMENT.c.id == bindparam("enrolment_id"))
 )
 # Executed with the new values as parameters: the SET clause names the columns given,
 # and each set of columns is compiled once (a fresh ``values()`` was compiled each time).
@@ -107,9 +124,8 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> None:
     """
     now = now or utcnow()
     db.session.flush()  # the statements below see what the request changed through the ORM
-    mark = _mark(enrolment.id)
     # Most requests are on a lesson already started: read its row, insert only when none.
-    page = _page(enrolment.id, lesson.id)
+    mark, page = _mark_and_page(enrolment.id, lesson.id)
     if page is None:
         insert_ignoring_duplicates(
             LessonProgress,
@@ -154,8 +170,7 @@ def credit_heartbeat(enrolment: Any, lesson, now: datetime | None = None) -> int
     """
     now = now or utcnow()
     db.session.flush()
-    mark = _mark(enrolment.id)
-    page = _page(enrolment.id, lesson.id)
+    mark, page = _mark_and_page(enrolment.id, lesson.id)
     if page is None:
         return None
     active = page.active_seconds
@@ -171,10 +186,23 @@ def _allowance() -> float:
     return int(current_app.config["HEARTBEAT_SECONDS"]) * HEARTBEAT_GRACE
 
 
+def _mark_and_page(enrolment_id: int, lesson_id: int) -> tuple[Row, Row | None]:
+    """The enrolment's credit mark and the lesson's page row, in one statement.
+
+    On PostgreSQL the mark's read locks the enrolment's row: two requests of one learner
+    (two tabs) credit one after the other, each after the other's mark, and the page is
+    read after the lock. SQLite has one writer. The page is None when the lesson has no
+    progress row yet.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        return _mark(enrolment_id), _page(enrolment_id, lesson_id)
+    row = db.session.execute(
+        _MARK_AND_PAGE, {"enrolment_id": enrolment_id, "lesson_id": lesson_id}
+    ).one()
+    return row, (row if row.id is not None else None)
+
+
 def _mark(enrolment_id: int) -> Row:
-    """The enrolment's credit mark, and on PostgreSQL a row lock: two requests of one
-    learner (two tabs) credit one after the other, each after the other's mark. SQLite
-    has one writer."""
     return db.session.execute(_MARK, {"enrolment_id": enrolment_id}).one()
 
 
