@@ -1,0 +1,213 @@
+"""Machine instructions per request on the learner's hot paths, side by side with another checkout.
+
+Usage: python bench/bench_instructions.py [--requests 50] [--against PATH]
+                                          [--paths lesson,course,floor,save]
+
+CPU time on a shared machine drifts by a fifth from one minute to the next, more than
+most changes to a hot path are worth, so two commits' CPU figures only compare when
+interleaved over many runs. Instructions counted by valgrind's callgrind do not drift:
+the same code on the same inputs counts within about half a percent, whatever else the
+machine is doing. This runs each path in-process (the app called as a WSGI application,
+no test client, no HTTP server), under callgrind, and counts only the measured requests:
+
+  lesson  the signed-in lesson page (GET)
+  course  the signed-in course page (GET)
+  floor   a signed-in route of the course app that does no work of its own
+  save    a knowledge-check answer saved (POST, as the page's script sends it)
+
+With ``--against`` another checkout of the project (``git worktree add``) runs the same
+paths with its own code and setup (``bench/profile_learn.py``), at the same time on the
+other core, and the table gives the ratio. Instructions are not time (a cache miss costs
+more than an add), so read the ratio beside ``bench_learn.py``'s CPU figures, not instead
+of them. Needs valgrind (Debian's package); each path takes a minute or two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHS = ("lesson", "course", "floor", "save")
+FLOOR_PATH = "/_bench/signed-in-floor"
+# Collection is on only inside this C function: the measured loop runs in a starmap, and
+# nothing in setting up the app or warming it up uses one.
+TOGGLE = "starmap_next"
+WARM_UP = 30
+
+
+# -- the child, run under valgrind with the checkout to measure first on sys.path ------------
+
+
+def _environ(path: str, cookie: str, user_agent: str, body: bytes = b"", **headers: str) -> dict:
+    environ = {
+        "REQUEST_METHOD": "POST" if body else "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "localhost",
+        "HTTP_COOKIE": cookie,
+        "HTTP_USER_AGENT": user_agent,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if body:
+        environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        environ["CONTENT_LENGTH"] = str(len(body))
+    environ.update({"HTTP_" + name.upper(): value for name, value in headers.items()})
+    return environ
+
+
+def _with_floor_route(create_app):
+    """Wrap the app factory so the app also has the do-nothing signed-in route."""
+
+    def create(*args, **kwargs):
+        from flask import Response
+        from flask_login import login_required
+
+        app = create_app(*args, **kwargs)
+
+        @app.get(FLOOR_PATH)
+        @login_required
+        def signed_in_floor() -> Response:
+            return Response(b"x" * 20_000, mimetype="text/html")
+
+        return app
+
+    return create
+
+
+def child(what: str, count: int, checkout: Path) -> None:
+    """Set up the app, warm the path up, then make ``count`` requests inside a starmap."""
+    # The measured checkout's code and set-up, not this file's neighbours.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [str(checkout), str(checkout / "bench")] + [
+        p for p in sys.path if Path(p or ".").resolve() != here
+    ]
+    import profile_learn
+
+    import course
+
+    course.create_app = _with_floor_route(course.create_app)
+    with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
+        app, client, lesson_path = profile_learn.prepare(Path(tmp), 1)
+        cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+        # The test client's agent: the session is tied to the browser that signed in.
+        agent = client.environ_base.get("HTTP_USER_AGENT") or _test_client_agent()
+        page = client.get(lesson_path).get_data(as_text=True)
+        if what == "save":
+            csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)[1]
+            path = re.search(r'action="([^"#]+/checks/[^"#]+)', page)[1]
+
+            def environ(n: int) -> dict:
+                body = urlencode({"choice": "1", "submission_key": f"bench-{n}"}).encode()
+                return _environ(path, cookie, agent, body, accept="application/json",
+                                x_csrftoken=csrf)
+        else:
+            path = {"lesson": lesson_path, "course": lesson_path.split("/lessons/")[0],
+                    "floor": FLOOR_PATH}[what]
+
+            def environ(n: int) -> dict:
+                return _environ(path, cookie, agent)
+
+        def one(n: int) -> None:
+            statuses: list[str] = []
+            body = app(environ(n), lambda status, headers, exc=None: statuses.append(status))
+            b"".join(body)
+            getattr(body, "close", lambda: None)()
+            if not statuses[0].startswith("200"):
+                raise SystemExit(f"{what}: {path} answered {statuses[0]}")
+
+        for n in range(WARM_UP):
+            one(n)
+        list(itertools.starmap(one, ((WARM_UP + n,) for n in range(count))))
+
+
+def _test_client_agent() -> str:
+    from importlib.metadata import version
+
+    return f"Werkzeug/{version('werkzeug')}"
+
+
+# -- the parent ----------------------------------------------------------------------------
+
+
+def count_instructions(checkout: Path, what: str, requests: int) -> float:
+    """Run one path of one checkout under callgrind; return instructions per request."""
+    with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
+        command = [
+            "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={TOGGLE}",
+            f"--callgrind-out-file={Path(tmp) / 'out'}",
+            sys.executable, str(Path(__file__).resolve()), "--child", what, str(requests),
+            str(checkout),
+        ]
+        done = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"{checkout} {what}: failed\n{done.stderr[-3000:]}")
+    return int(found[1]) / requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=50, help="measured requests per path")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with")
+    parser.add_argument("--paths", default=",".join(PATHS), help="a comma-separated subset")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]), Path(args.child[2]))
+        return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
+    paths = [p for p in args.paths.split(",") if p]
+    unknown = set(paths) - set(PATHS)
+    if unknown:
+        parser.error(f"unknown path {sorted(unknown)[0]!r}; choose from {', '.join(PATHS)}")
+    checkouts = [ROOT] + ([args.against.resolve()] if args.against else [])
+    for checkout in checkouts:
+        if not (checkout / "bench" / "profile_learn.py").exists():
+            parser.error(f"{checkout} has no bench/profile_learn.py to set the app up with")
+    print(f"instructions per request (callgrind), {args.requests} requests after {WARM_UP} "
+          "to warm up, in-process, SQLite")
+    names = [_describe(c) for c in checkouts]
+    print(f"{'path':8} " + " ".join(f"{name:>24}" for name in names)
+          + ("    ratio" if len(checkouts) > 1 else ""))
+    with ThreadPoolExecutor(max_workers=len(checkouts)) as pool:
+        for what in paths:
+            counts = list(pool.map(count_instructions, checkouts, itertools.repeat(what),
+                                   itertools.repeat(args.requests)))
+            row = f"{what:8} " + " ".join(f"{n / 1e6:21.3f} M " for n in counts)
+            if len(counts) > 1:
+                row += f"   {counts[0] / counts[1]:6.3f}"
+            print(row, flush=True)
+
+
+def _describe(checkout: Path) -> str:
+    done = subprocess.run(["git", "-C", str(checkout), "log", "-1", "--format=%h"],
+                          capture_output=True, text=True)
+    label = done.stdout.strip() or checkout.name
+    dirty = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "--", "."],
+                           capture_output=True, text=True).stdout.strip()
+    return label + ("+changes" if dirty else "")
+
+
+if __name__ == "__main__":
+    main()
