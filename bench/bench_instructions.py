@@ -17,9 +17,11 @@ no test client, no HTTP server), under callgrind, and counts only the measured r
 
 With ``--against`` another checkout of the project (``git worktree add``) runs the same
 paths with its own code and setup (``bench/profile_learn.py``), at the same time on the
-other core, and the table gives the ratio. Instructions are not time (a cache miss costs
-more than an add), so read the ratio beside ``bench_learn.py``'s CPU figures, not instead
-of them. Needs valgrind (Debian's package); each path takes a minute or two.
+other core, and the table gives the ratio. Each checkout runs on its own ``.venv`` when it
+has one (so each commit's pinned libraries), else on this one's. Instructions are not
+time (a cache miss costs more than an add), so read the ratio beside ``bench_learn.py``'s
+CPU figures, not instead of them. Needs valgrind (Debian's package); each path takes a
+minute or two.
 """
 
 from __future__ import annotations
@@ -127,17 +129,24 @@ def child(what: str, count: int, checkout: Path) -> None:
             def environ(n: int) -> dict:
                 return _environ(path, cookie, agent)
 
+        rewrites = []
+
         def one(n: int) -> None:
-            statuses: list[str] = []
-            body = app(environ(n), lambda status, headers, exc=None: statuses.append(status))
+            answers: list[tuple] = []
+            body = app(environ(n), lambda *answer: answers.append(answer[:2]))
             b"".join(body)
             getattr(body, "close", lambda: None)()
-            if not statuses[0].startswith("200"):
-                raise SystemExit(f"{what}: {path} answered {statuses[0]}")
+            status, headers = answers[0]
+            if not status.startswith("200"):
+                raise SystemExit(f"{what}: {path} answered {status}")
+            if n >= WARM_UP and any(name.lower() == "set-cookie" for name, _ in headers):
+                rewrites.append(n)  # e.g. the hour turned: each request re-signs its token
 
         for n in range(WARM_UP):
             one(n)
         list(itertools.starmap(one, ((WARM_UP + n,) for n in range(count))))
+        if rewrites:
+            print(f"{len(rewrites)} measured requests rewrote the session cookie", file=sys.stderr)
 
 
 def _test_client_agent() -> str:
@@ -155,14 +164,23 @@ def count_instructions(checkout: Path, what: str, requests: int) -> float:
         command = [
             "valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={TOGGLE}",
             f"--callgrind-out-file={Path(tmp) / 'out'}",
-            sys.executable, str(Path(__file__).resolve()), "--child", what, str(requests),
-            str(checkout),
+            str(_python_of(checkout)), str(Path(__file__).resolve()), "--child", what,
+            str(requests), str(checkout),
         ]
         done = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"{checkout} {what}: failed\n{done.stderr[-3000:]}")
+    if int(found[1]) == 0:  # a Python built without the symbol: nothing was counted
+        raise SystemExit(f"callgrind counted nothing inside {TOGGLE}; is Python stripped?")
+    if "rewrote the session cookie" in done.stderr:
+        raise SystemExit(f"{checkout} {what}: the session cookie changed mid-run; run again")
     return int(found[1]) / requests
+
+
+def _python_of(checkout: Path) -> Path:
+    own = checkout / ".venv" / "bin" / "python"
+    return own if own.exists() else Path(sys.executable)
 
 
 def main() -> None:

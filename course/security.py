@@ -140,7 +140,7 @@ def refuse_unstorable_input() -> None:
 def add_security_headers(response: Response) -> Response:
     """Add the security headers a view has not set itself (a view may be stricter)."""
     # One pass over the response's headers, not one per header added: every page pays it.
-    present = {name.lower() for name in response.headers.keys()}
+    present = set(response.headers.keys(lower=True))
     missing = [(name, value) for key, name, value in _HEADER_ITEMS if key not in present]
     if request.is_secure and "strict-transport-security" not in present:
         missing.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))

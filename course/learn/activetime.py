@@ -73,7 +73,8 @@ _MARK = (
 # On SQLite, the mark and the page in one statement: the write transaction already holds
 # the database's one write lock, so what it reads is current. Not on PostgreSQL: after
 # waiting for another tab's lock on the enrolment, a locking statement re-reads only the
-# locked row, and the page row beside it would be the one from before that tab's update.
+# locked row, and the page row beside it would be the one from before that tab's update
+# (nor can it lock the page too: FOR UPDATE refuses the nullable side of an outer join).
 _MARK_AND_PAGE = (
     select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id, *_PAGE.selected_columns)
     .select_from(
@@ -187,7 +188,7 @@ def _allowance() -> float:
 
 
 def _mark_and_page(enrolment_id: int, lesson_id: int) -> tuple[Row, Row | None]:
-    """The enrolment's credit mark and the lesson's page row, in one statement.
+    """The enrolment's credit mark and the lesson's page row (one statement on SQLite).
 
     On PostgreSQL the mark's read locks the enrolment's row: two requests of one learner
     (two tabs) credit one after the other, each after the other's mark, and the page is
