@@ -61,4 +61,7 @@ def init_app(app: Flask) -> None:
         # and returns it from there, after reading its settings anew on every call.
         return g.get(field) or generate_csrf()
 
+    # Flask-WTF puts its own ``csrf_token`` in every template's context as well as in the
+    # globals, and the context wins; a processor registered after it wins in turn.
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
