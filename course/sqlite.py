@@ -180,7 +180,9 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
         if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return  # asked for no transaction (a migration's PRAGMA foreign_keys, say)
         if not wants_write_lock():
-            conn.exec_driver_sql("BEGIN")
+            # A deferred BEGIN takes no lock and cannot find the database busy, so it goes
+            # straight to the driver, as the PRAGMAs do: every reading request sends one.
+            conn.connection.dbapi_connection.execute("BEGIN")
             return
         in_request = has_request_context()
         wait_ms = backoff.wait_ms(request_ms) if in_request else command_ms
