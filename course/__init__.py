@@ -75,7 +75,7 @@ def _configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    csrftokens.init_app(app)
+    csrftokens.init_app(app)  # after Flask-WTF, so the app's csrf_token wins in templates
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -7,8 +7,9 @@ import re
 import time
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 
+import course.csrftokens
 from course.csrftokens import SIGNED
 from tests.course.factories import import_course, make_user, sign_in
 
@@ -77,3 +78,22 @@ def test_a_kept_token_of_another_secret_is_not_reused(learner):
         session[SIGNED] = [hour, "another secret", "not-a-token"]
     fresh = _token(learner)
     assert fresh != "not-a-token" and _answer(learner, fresh) == 303
+
+
+def test_a_page_asking_for_the_token_again_gets_the_same_one_without_signing_again(
+    app, monkeypatch
+):
+    signed = []
+
+    def counting_generate_csrf():
+        signed.append(1)
+        return real()
+
+    real = course.csrftokens.generate_csrf
+    monkeypatch.setattr(course.csrftokens, "generate_csrf", counting_generate_csrf)
+    with app.test_request_context("/"):
+        first, second = render_template_string("{{ csrf_token() }} {{ csrf_token() }}").split()
+    assert first == second
+    # Flask-WTF also puts its own csrf_token into every template's context; if that won,
+    # the page would sign through it and this count would be 0.
+    assert signed == [1]
