@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Flask
 
-from course.application import CourseFlask
 from course.config import CONFIGS, Config
 
 
@@ -19,7 +18,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     ``config`` is a settings class, or a mapping of overrides (with ``TESTING`` set,
     the overrides apply on top of the testing settings).
     """
-    app = CourseFlask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True)
     base = CONFIGS.get(os.environ.get("COURSE_ENV", "development"), Config)
     if isinstance(config, type):
         base = config
