@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import zxingcpp
 from PIL import Image
@@ -353,9 +354,11 @@ class Journey:
         expect(certificate).to_contain_text(self.name)
         expect(certificate).to_contain_text(server.title)
         # A phone that scans the page's QR code opens this certificate's verification page.
-        code = page.url.rsplit("/", 1)[1]
-        verify = page.get_by_role("link", name=re.compile(re.escape(code))).get_attribute("href")
-        assert verify.endswith(f"/verify/{code}")
+        code = unquote(page.url.rsplit("/", 1)[1])
+        # The address percent-encodes a check symbol of * $ or = (certificates.codes).
+        shown = quote(code, safe="-")
+        verify = page.get_by_role("link", name=re.compile(re.escape(shown))).get_attribute("href")
+        assert verify.endswith(f"/verify/{shown}")
         scan = Image.open(io.BytesIO(page.locator(".cert-qr svg").screenshot()))
         assert [r.text for r in zxingcpp.read_barcodes(scan)] == [verify]
         self.audit("completion")
