@@ -28,7 +28,12 @@ def kill_the_apps_connections(app: Flask) -> int:
     restart of the database server would; return how many there were."""
     with app.app_context():
         url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    others = "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    # The app's connections only: an autovacuum worker on the same database belongs to a
+    # superuser, and terminating it fails (it also comes and goes on its own).
+    others = (
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND usename = current_user AND backend_type = 'client backend'"
+    )
     with psycopg.connect(url, autocommit=True) as admin:
         rows = admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity {others}")
         killed = len(rows.fetchall())
