@@ -89,9 +89,9 @@ def _configure_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(app, db.engine)
         elif db.engine.dialect.name == "postgresql":
-            from course import postgres
+            from course.postgres import configure_postgres
 
-            postgres.init_app(app)
+            configure_postgres(db.engine)
 
     @app.before_request
     def _start_from_the_database() -> None:

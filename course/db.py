@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import ServiceUnavailable
 
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # SQLite's primary result codes for "someone else holds the lock" and a read-only file.
 _SQLITE_BUSY_CODES = frozenset({5, 6, 8})  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY
 # PostgreSQL: lock or statement time-outs, deadlocks and conflicts worth a retry, a server
@@ -85,7 +85,7 @@ def wants_write_lock() -> bool:
     # itself, so the view's marks are read here: a GET marked @writes takes the lock
     # from that query on, a POST marked @reads_first does its lookups without it.
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.method not in _READ_METHODS:
+    if request.method not in READ_METHODS:
         return not getattr(view, "reads_first", False)
     return bool(getattr(view, "writes_to_database", False))
 

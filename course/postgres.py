@@ -1,63 +1,64 @@
-"""PostgreSQL: requests that only read end with COMMIT, so prepared statements survive.
+"""PostgreSQL: pages that only read run without a transaction: two round trips less each.
 
-psycopg prepares a statement on the server once a connection has run it
-``prepare_threshold`` times (5), and then skips parsing and planning it. It forgets them
-all on ROLLBACK, and a request that only reads used to end with one (the session's close
-rolls back), so nothing was ever prepared and every query was planned anew. A request
-whose transaction did nothing but SELECT now ends with COMMIT instead; any other
-transaction (a flush, an INSERT, UPDATE or DELETE, or plain SQL text, which may write)
-still ends the old way unless the view committed it.
+A GET whose view is not marked ``@writes`` runs its SELECTs in autocommit: no BEGIN
+before them and no COMMIT or ROLLBACK after, two of a lesson page's six round trips.
+Under READ COMMITTED each statement reads its own snapshot anyway, so a transaction
+bought such a page nothing. It also keeps psycopg's prepared statements, which a
+ROLLBACK makes it forget. Should such a page write or stream after all, the first
+statement that needs a transaction (anything but a plain SELECT, or a streamed one)
+opens one, so what the page writes still commits or rolls back together. Every other
+request (a POST, a GET marked ``@writes``, a command) runs in one transaction from its
+first statement, as before.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import has_request_context, request
+from psycopg import ServerCursor
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.engine import Engine
 
-from course.extensions import db
-
-_MAY_HAVE_WRITTEN = "course_may_have_written"
+from course.db import READ_METHODS, wants_write_lock
 
 
-def _note_statement(state: ORMExecuteState) -> None:
-    if not state.is_select:
-        state.session.info[_MAY_HAVE_WRITTEN] = True
+def _only_reads() -> bool:
+    return has_request_context() and request.method in READ_METHODS and not wants_write_lock()
 
 
-def _note_flush(session: Session, _context: Any) -> None:
-    session.info[_MAY_HAVE_WRITTEN] = True
+def _needs_transaction(cursor: Any, statement: str) -> bool:
+    # A streamed read's server-side cursor and a locking read (FOR UPDATE, FOR SHARE)
+    # last only inside a transaction; anything but a SELECT (DML, a SAVEPOINT, plain
+    # SQL text) may write.
+    return (
+        not statement.startswith("SELECT")
+        or " FOR " in statement
+        or isinstance(cursor, ServerCursor)
+    )
 
 
-def _forget(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(_MAY_HAVE_WRITTEN, None)
+def configure_postgres(engine: Engine) -> None:
+    """Run reading requests in autocommit; open a transaction before anything else."""
 
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if "isolation_level" in conn.get_execution_options():
+            return  # the caller chose (SQLAlchemy sets and resets that one itself)
+        dbapi_conn = conn.connection.dbapi_connection
+        # A pooled connection comes back rolled back, so it is idle here and may switch.
+        if dbapi_conn.info.transaction_status == TransactionStatus.IDLE:
+            dbapi_conn.autocommit = _only_reads()
 
-def _commit_if_only_read(exc: BaseException | None) -> None:
-    if exc is not None or not db.session.registry.has():
-        return
-    session = db.session()
-    if not session.in_transaction() or session.info.get(_MAY_HAVE_WRITTEN):
-        return
-    if session.new or session.dirty or session.deleted:
-        return
-    try:
-        session.commit()
-    except SQLAlchemyError:
-        session.rollback()
-
-
-def init_app(app: Flask) -> None:
-    """Watch what each transaction does; end read-only requests with COMMIT."""
-    session_class = db.session.session_factory.class_
-    if not event.contains(session_class, "do_orm_execute", _note_statement):
-        event.listen(session_class, "do_orm_execute", _note_statement)
-        event.listen(session_class, "after_flush", _note_flush)
-        event.listen(session_class, "after_transaction_end", _forget)
-    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask calls
-    # teardown functions in reverse order).
-    app.teardown_appcontext(_commit_if_only_read)
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi_conn = conn.connection.dbapi_connection
+        if (
+            dbapi_conn.autocommit
+            and _needs_transaction(cursor, statement)
+            and dbapi_conn.info.transaction_status == TransactionStatus.IDLE
+        ):
+            # psycopg sends COMMIT or ROLLBACK for a transaction begun by hand even in
+            # autocommit, so the session's commit and rollback go on working.
+            dbapi_conn.execute("BEGIN")

@@ -1,5 +1,6 @@
-"""PostgreSQL: statements get prepared, a dropped connection costs one resent request,
-and a save checks one connection out of the pool."""
+"""PostgreSQL: pages that only read run without a transaction and keep their prepared
+statements, what a page writes still commits or rolls back as one, a dropped connection
+costs one resent request, and a save checks one connection out of the pool."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event, func, select, text
 
 from course.extensions import db
-from course.models import CheckResponse, Course
+from course.models import CheckResponse, Course, User
+from tests.course.factories import make_user
 from tests.course.journey import check_positions, correct_keys
 
 
@@ -63,6 +66,91 @@ def test_pages_that_only_read_let_statements_be_prepared(app: Flask, ready: Flas
         prepared = db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
     # Each page view used to end with ROLLBACK, which makes psycopg forget them all.
     assert prepared > 0
+
+
+def transaction_states(app: Flask, request) -> list[tuple[str, bool, TransactionStatus]]:
+    """Each statement a request sends: its first word, whether the connection is in
+    autocommit, and whether a transaction was open when it was sent."""
+    seen = []
+
+    def note(conn, _cursor, statement: str, *_args) -> None:
+        dbapi_conn = conn.connection.dbapi_connection
+        seen.append(
+            (statement.split()[0], dbapi_conn.autocommit, dbapi_conn.info.transaction_status)
+        )
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_page_that_only_reads_sends_no_begin_and_no_commit(
+    app: Flask, ready: FlaskClient
+) -> None:
+    ready.get("/courses/minimal")
+    seen = transaction_states(app, lambda: ready.get("/courses/minimal"))
+    assert len(seen) >= 2
+    # Without autocommit, psycopg would send BEGIN before the first statement and the
+    # second would find a transaction open.
+    assert all(kind == "SELECT" and autocommit for kind, autocommit, _ in seen)
+    assert {status for _, _, status in seen} == {TransactionStatus.IDLE}
+
+
+def test_a_save_still_runs_in_one_transaction(app: Flask, ready: FlaskClient) -> None:
+    url, keys = first_check(app, ready)
+    data = {"choice": keys, "submission_key": "in-one-transaction"}
+    seen = transaction_states(app, lambda: ready.post(url, data=data))
+    assert not any(autocommit for _, autocommit, _ in seen)
+    assert {status for _, _, status in seen[1:]} == {TransactionStatus.INTRANS}
+
+
+def test_a_reading_page_that_writes_after_all_commits_or_rolls_back_as_one(
+    app: Flask,
+) -> None:
+    """A GET not marked @writes that writes anyway: the first write opens a transaction,
+    so a failure after it undoes it, and a commit keeps every write."""
+
+    @app.get("/test-only/rename/<int:user_id>/<outcome>")
+    def rename(user_id: int, outcome: str) -> str:
+        user = db.session.get(User, user_id)
+        user.full_name = "Renamed Halfway"
+        db.session.flush()
+        user.email = f"renamed{user_id}@example.org"
+        db.session.flush()
+        if outcome == "fail":
+            raise RuntimeError("the page fails after its writes")
+        db.session.commit()
+        return "renamed"
+
+    with app.app_context():
+        failing, passing = make_user(), make_user()
+    client = app.test_client()
+    assert client.get(f"/test-only/rename/{failing.id}/fail").status_code == 500
+    assert client.get(f"/test-only/rename/{passing.id}/commit").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, failing.id).full_name == failing.full_name
+        assert db.session.get(User, failing.id).email == failing.email
+        renamed = db.session.get(User, passing.id)
+        assert (renamed.full_name, renamed.email) == (
+            "Renamed Halfway", f"renamed{passing.id}@example.org"
+        )
+
+
+def test_a_locking_read_on_a_reading_page_holds_its_lock_in_a_transaction(app: Flask) -> None:
+    @app.get("/test-only/lock/<int:user_id>")
+    def lock(user_id: int) -> str:
+        db.session.scalars(select(User).where(User.id == user_id).with_for_update()).one()
+        status = db.session.connection().connection.dbapi_connection.info.transaction_status
+        return status.name
+
+    with app.app_context():
+        user = make_user()
+    assert app.test_client().get(f"/test-only/lock/{user.id}").text == "INTRANS"
 
 
 def test_a_dropped_connection_costs_one_resent_request(app: Flask, ready: FlaskClient) -> None:
