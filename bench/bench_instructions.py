@@ -2,6 +2,7 @@
 
 Usage: python bench/bench_instructions.py [--requests 50] [--against PATH]
                                           [--paths lesson,course,floor,save]
+                                          [--database-url URL]
 
 CPU time on a shared machine drifts by a fifth from one minute to the next, more than
 most changes to a hot path are worth, so two commits' CPU figures only compare when
@@ -22,6 +23,10 @@ has one (so each commit's pinned libraries), else on this one's. Instructions ar
 time (a cache miss costs more than an add), so read the ratio beside ``bench_learn.py``'s
 CPU figures, not instead of them. Needs valgrind (Debian's package); each path takes a
 minute or two.
+
+With ``--database-url`` (an empty PostgreSQL database; it is emptied) the app runs on
+PostgreSQL, one checkout after the other. Only the app's own process is counted: the
+database server's work and the kernel's (each round trip's system calls) are not.
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ def _with_floor_route(create_app):
     return create
 
 
-def child(what: str, count: int, checkout: Path) -> None:
+def child(what: str, count: int, checkout: Path, database_url: str | None = None) -> None:
     """Set up the app, warm the path up, then make ``count`` requests inside a starmap."""
     # The measured checkout's code and set-up, not this file's neighbours.
     here = Path(__file__).resolve().parent
@@ -109,7 +114,7 @@ def child(what: str, count: int, checkout: Path) -> None:
 
     course.create_app = _with_floor_route(course.create_app)
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
-        app, client, lesson_path = profile_learn.prepare(Path(tmp), 1)
+        app, client, lesson_path = profile_learn.prepare(Path(tmp), 1, database_url)
         cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
         # The test client's agent: the session is tied to the browser that signed in.
         agent = client.environ_base.get("HTTP_USER_AGENT") or _test_client_agent()
@@ -158,7 +163,9 @@ def _test_client_agent() -> str:
 # -- the parent ----------------------------------------------------------------------------
 
 
-def count_instructions(checkout: Path, what: str, requests: int) -> float:
+def count_instructions(
+    checkout: Path, what: str, requests: int, database_url: str | None = None
+) -> float:
     """Run one path of one checkout under callgrind; return instructions per request."""
     with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
         command = [
@@ -166,7 +173,7 @@ def count_instructions(checkout: Path, what: str, requests: int) -> float:
             f"--callgrind-out-file={Path(tmp) / 'out'}",
             str(_python_of(checkout)), str(Path(__file__).resolve()), "--child", what,
             str(requests), str(checkout),
-        ]
+        ] + ([database_url] if database_url else [])
         done = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if done.returncode != 0 or found is None:
@@ -188,10 +195,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="measured requests per path")
     parser.add_argument("--against", type=Path, help="another checkout to compare with")
     parser.add_argument("--paths", default=",".join(PATHS), help="a comma-separated subset")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to run on (it "
+                        "is emptied; the checkouts take turns); a new SQLite file by default")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]), Path(args.child[2]))
+        what, count, checkout, *url = args.child
+        child(what, int(count), Path(checkout), *url)
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -203,15 +213,19 @@ def main() -> None:
     for checkout in checkouts:
         if not (checkout / "bench" / "profile_learn.py").exists():
             parser.error(f"{checkout} has no bench/profile_learn.py to set the app up with")
+    database = "PostgreSQL (app process only)" if args.database_url else "SQLite"
     print(f"instructions per request (callgrind), {args.requests} requests after {WARM_UP} "
-          "to warm up, in-process, SQLite")
+          f"to warm up, in-process, {database}")
     names = [_describe(c) for c in checkouts]
     print(f"{'path':8} " + " ".join(f"{name:>24}" for name in names)
           + ("    ratio" if len(checkouts) > 1 else ""))
-    with ThreadPoolExecutor(max_workers=len(checkouts)) as pool:
+    # One database: the checkouts cannot share it at the same time.
+    workers = 1 if args.database_url else len(checkouts)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         for what in paths:
             counts = list(pool.map(count_instructions, checkouts, itertools.repeat(what),
-                                   itertools.repeat(args.requests)))
+                                   itertools.repeat(args.requests),
+                                   itertools.repeat(args.database_url)))
             row = f"{what:8} " + " ".join(f"{n / 1e6:21.3f} M " for n in counts)
             if len(counts) > 1:
                 row += f"   {counts[0] / counts[1]:6.3f}"

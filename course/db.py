@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import ServiceUnavailable
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # SQLite's primary result codes for "someone else holds the lock" and a read-only file.
 _SQLITE_BUSY_CODES = frozenset({5, 6, 8})  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY
 # PostgreSQL: lock or statement time-outs, deadlocks and conflicts worth a retry, a server
@@ -85,9 +85,17 @@ def wants_write_lock() -> bool:
     # itself, so the view's marks are read here: a GET marked @writes takes the lock
     # from that query on, a POST marked @reads_first does its lookups without it.
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.method not in READ_METHODS:
+    if request.method not in _READ_METHODS:
         return not getattr(view, "reads_first", False)
     return bool(getattr(view, "writes_to_database", False))
+
+
+def reads_only() -> bool:
+    """Return True in a GET whose view is not marked ``@writes`` and is not writing now."""
+    if not has_request_context() or request.method not in _READ_METHODS or g.get("writes"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "writes_to_database", False)
 
 
 def writes(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -130,10 +138,15 @@ def write_transaction(
     """
     from course.extensions import db
 
-    if db.engine.dialect.name == "sqlite":
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite":
         # End the read transaction: the write one begins with SQLite's lock. PostgreSQL
         # goes on in the same transaction, on the same connection (one checkout).
         db.session.commit()
+    elif dialect == "postgresql":
+        from course.postgres import begin_if_autocommit
+
+        begin_if_autocommit(db.session())  # a page that was only reading until now
     previous = g.get("writes") if has_request_context() else None
     if has_request_context():
         g.writes = True
