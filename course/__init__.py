@@ -89,9 +89,9 @@ def _configure_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(app, db.engine)
         elif db.engine.dialect.name == "postgresql":
-            from course.postgres import configure_postgres
+            from course import postgres
 
-            configure_postgres(db.engine)
+            postgres.init_app(app)
 
     @app.before_request
     def _start_from_the_database() -> None:

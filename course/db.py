@@ -90,14 +90,6 @@ def wants_write_lock() -> bool:
     return bool(getattr(view, "writes_to_database", False))
 
 
-def reads_only() -> bool:
-    """Return True in a GET whose view is not marked ``@writes`` and is not writing now."""
-    if not has_request_context() or request.method not in _READ_METHODS or g.get("writes"):
-        return False
-    view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, "writes_to_database", False)
-
-
 def writes(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a GET view that may write (e.g. issuing a certificate on first view).
 
@@ -138,15 +130,10 @@ def write_transaction(
     """
     from course.extensions import db
 
-    dialect = db.engine.dialect.name
-    if dialect == "sqlite":
+    if db.engine.dialect.name == "sqlite":
         # End the read transaction: the write one begins with SQLite's lock. PostgreSQL
         # goes on in the same transaction, on the same connection (one checkout).
         db.session.commit()
-    elif dialect == "postgresql":
-        from course.postgres import begin_if_autocommit
-
-        begin_if_autocommit(db.session())  # a page that was only reading until now
     previous = g.get("writes") if has_request_context() else None
     if has_request_context():
         g.writes = True

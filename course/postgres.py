@@ -1,78 +1,63 @@
-"""PostgreSQL: pages that only read run in autocommit, two round trips fewer each.
+"""PostgreSQL: requests that only read end with COMMIT, so prepared statements survive.
 
-A GET whose view is not marked ``@writes`` gets its connection in autocommit: no BEGIN
-before its SELECTs and no COMMIT or ROLLBACK after them, two of a lesson page's six
-round trips. Under READ COMMITTED each statement reads its own snapshot anyway, so a
-transaction bought such a page nothing; and psycopg keeps its prepared statements, which
-a ROLLBACK makes it forget. Should the page write after all (``write_transaction()``, an
-ORM flush, a statement that is not a plain SELECT), a transaction is opened first, so
-what it writes still commits or rolls back together. Every other request (a POST, a GET
-marked ``@writes``, a command) runs in one transaction from its first statement.
-
-The switch is made when the connection is checked out of the pool and the transaction
-is opened from the ORM session's events: listening to the engine's own statement events
-would put every statement of every request on SQLAlchemy's slower path (3.5% more
-instructions for a lesson page).
+psycopg prepares a statement on the server once a connection has run it
+``prepare_threshold`` times (5), and then skips parsing and planning it. It forgets them
+all on ROLLBACK, and a request that only reads used to end with one (the session's close
+rolls back), so nothing was ever prepared and every query was planned anew. A request
+whose transaction did nothing but SELECT now ends with COMMIT instead; any other
+transaction (a flush, an INSERT, UPDATE or DELETE, or plain SQL text, which may write)
+still ends the old way unless the view committed it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-from psycopg.pq import TransactionStatus
+from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from course.db import reads_only
 from course.extensions import db
 
-
-def begin_if_autocommit(session: Session) -> None:
-    """Open a transaction on the session's connection if it was reading in autocommit."""
-    dbapi_conn = session.connection().connection.dbapi_connection
-    if (
-        isinstance(dbapi_conn, psycopg.Connection)
-        and dbapi_conn.autocommit
-        and dbapi_conn.info.transaction_status == TransactionStatus.IDLE
-    ):
-        # psycopg ends a transaction begun by hand with COMMIT or ROLLBACK even in
-        # autocommit, so the session's commit and rollback go on working.
-        dbapi_conn.execute("BEGIN")
+_MAY_HAVE_WRITTEN = "course_may_have_written"
 
 
-def _needs_transaction(state: ORMExecuteState) -> bool:
-    # A locking read holds its lock, and a streamed read its server-side cursor, only
-    # inside a transaction; anything but a SELECT may write.
-    options = state.execution_options
-    return (
-        not state.is_select
-        or getattr(state.statement, "_for_update_arg", None) is not None
-        or bool(options.get("yield_per") or options.get("stream_results"))
-    )
+def _note_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_MAY_HAVE_WRITTEN] = True
 
 
-def _before_statement(state: ORMExecuteState) -> None:
-    if _needs_transaction(state):
-        begin_if_autocommit(state.session)
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_MAY_HAVE_WRITTEN] = True
 
 
-def _before_flush(session: Session, *_args: Any) -> None:
-    begin_if_autocommit(session)
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MAY_HAVE_WRITTEN, None)
 
 
-def configure_postgres(engine: Engine) -> None:
-    """Check connections out in autocommit for reading pages; begin before any write."""
+def _commit_if_only_read(exc: BaseException | None) -> None:
+    if exc is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if not session.in_transaction() or session.info.get(_MAY_HAVE_WRITTEN):
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
 
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-        # A pooled connection comes back rolled back, so it is idle here and may switch;
-        # an isolation level a caller asks for is set after this, and wins.
-        if dbapi_conn.info.transaction_status == TransactionStatus.IDLE:
-            dbapi_conn.autocommit = reads_only()
 
+def init_app(app: Flask) -> None:
+    """Watch what each transaction does; end read-only requests with COMMIT."""
     session_class = db.session.session_factory.class_
-    if not event.contains(session_class, "do_orm_execute", _before_statement):
-        event.listen(session_class, "do_orm_execute", _before_statement)
-        event.listen(session_class, "before_flush", _before_flush)
+    if not event.contains(session_class, "do_orm_execute", _note_statement):
+        event.listen(session_class, "do_orm_execute", _note_statement)
+        event.listen(session_class, "after_flush", _note_flush)
+        event.listen(session_class, "after_transaction_end", _forget)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask calls
+    # teardown functions in reverse order).
+    app.teardown_appcontext(_commit_if_only_read)

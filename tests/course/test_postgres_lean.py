@@ -1,6 +1,6 @@
-"""PostgreSQL: pages that only read run without a transaction and keep their prepared
-statements, what a page writes still commits or rolls back as one, a dropped connection
-costs one resent request, and a save checks one connection out of the pool."""
+"""PostgreSQL: statements get prepared, what a request writes commits or rolls back as
+one, a dropped connection costs one resent request, and a save checks one connection
+out of the pool."""
 
 from __future__ import annotations
 
@@ -89,19 +89,7 @@ def transaction_states(app: Flask, request) -> list[tuple[str, bool, Transaction
     return seen
 
 
-def test_a_page_that_only_reads_sends_no_begin_and_no_commit(
-    app: Flask, ready: FlaskClient
-) -> None:
-    ready.get("/courses/minimal")
-    seen = transaction_states(app, lambda: ready.get("/courses/minimal"))
-    assert len(seen) >= 2
-    # Without autocommit, psycopg would send BEGIN before the first statement and the
-    # second would find a transaction open.
-    assert all(kind == "SELECT" and autocommit for kind, autocommit, _ in seen)
-    assert {status for _, _, status in seen} == {TransactionStatus.IDLE}
-
-
-def test_a_save_still_runs_in_one_transaction(app: Flask, ready: FlaskClient) -> None:
+def test_a_save_runs_in_one_transaction(app: Flask, ready: FlaskClient) -> None:
     url, keys = first_check(app, ready)
     data = {"choice": keys, "submission_key": "in-one-transaction"}
     seen = transaction_states(app, lambda: ready.post(url, data=data))
@@ -112,8 +100,9 @@ def test_a_save_still_runs_in_one_transaction(app: Flask, ready: FlaskClient) ->
 def test_a_reading_page_that_writes_after_all_commits_or_rolls_back_as_one(
     app: Flask,
 ) -> None:
-    """A GET not marked @writes that writes anyway: the first write opens a transaction,
-    so a failure after it undoes it, and a commit keeps every write."""
+    """A GET not marked @writes that writes anyway: a failure after its writes undoes
+    them all, and a commit keeps them all (autocommit for reading pages must not
+    change that)."""
 
     @app.get("/test-only/rename/<int:user_id>/<outcome>")
     def rename(user_id: int, outcome: str) -> str:
