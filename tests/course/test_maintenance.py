@@ -158,6 +158,18 @@ def test_a_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(app, 
         assert snapshot() == before
 
 
+def test_the_deployment_guides_socket_url_reaches_the_app_and_pg_dump_alike():
+    from course import create_app
+
+    socket_url = "postgresql://course@/course?host=/var/run/postgresql"  # docs/deployment.md
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": socket_url})
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    assert url.drivername == "postgresql+psycopg" and url.host is None
+    assert url.query["host"] == "/var/run/postgresql"
+    env = backup_module.pg_environment(url, base={})
+    assert env == {"PGHOST": "/var/run/postgresql", "PGUSER": "course", "PGDATABASE": "course"}
+
+
 def test_pg_tools_get_the_password_from_the_environment_not_the_command_line(monkeypatch):
     url = make_url("postgresql+psycopg://ce_user:s3cr%40t@db.example.org:6543/ce?sslmode=require")
     env = backup_module.pg_environment(url, base={"LANG": "C", "PGPASSWORD": "old"})
