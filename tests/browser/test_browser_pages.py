@@ -97,8 +97,8 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         audit(page, "certificate", problems)
         code = unquote(page.url.rsplit("/", 1)[1])
         # On a phone the verification address breaks after a slash, not inside the code.
-        # The address percent-encodes a check symbol of * $ = (one code in twelve), as
-        # the PDF and QR code do: mail and chat programs cut links at those.
+        # Codes issued before new codes stopped ending in * $ = show them percent-encoded,
+        # as the PDF and QR code do: mail and chat programs cut links at those.
         page.set_viewport_size({"width": 320, "height": 900})
         code_part = page.locator(".cert-facts a .keep-whole")
         expect(code_part).to_have_text(quote(code, safe="-"))
