@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import ServiceUnavailable
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Outside a request: whether a transaction about to begin may write (None: it may).
+_job_writes: ContextVar[bool | None] = ContextVar("job_writes", default=None)
 # SQLite's primary result codes for "someone else holds the lock" and a read-only file.
 _SQLITE_BUSY_CODES = frozenset({5, 6, 8})  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY
 # PostgreSQL: lock or statement time-outs, deadlocks and conflicts worth a retry, a server
@@ -78,7 +81,7 @@ def wants_write_lock() -> bool:
     # transaction that upgrades later fails at once with SQLITE_BUSY instead of
     # waiting on the busy timeout.
     if not has_request_context():
-        return True
+        return _job_writes.get() is not False
     if g.get("writes") is not None:  # set by write_transaction() and views that read first
         return bool(g.writes)
     # The request's first query (loading the signed-in user) runs before the view
@@ -116,6 +119,22 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
+def reads_outside_writes() -> Iterator[None]:
+    """Outside a request: transactions begun in the block but outside write_transaction()
+    only read, so on SQLite they take no write lock.
+
+    For jobs that wait on the network between writes (the outbox worker): a command's
+    transactions otherwise take SQLite's write lock up front, and learners' saves would
+    wait on it while a slow platform answered.
+    """
+    token = _job_writes.set(False)
+    try:
+        yield
+    finally:
+        _job_writes.reset(token)
+
+
+@contextmanager
 def write_transaction(
     *,
     commit_on: type[BaseException] | tuple[type[BaseException], ...] = (),
@@ -138,6 +157,7 @@ def write_transaction(
     if has_request_context():
         g.writes = True
         g.brief_wait = brief_wait
+    job_mode = _job_writes.set(True)
     try:
         yield
         db.session.commit()
@@ -148,6 +168,7 @@ def write_transaction(
         db.session.rollback()
         raise
     finally:
+        _job_writes.reset(job_mode)
         if has_request_context():
             g.writes = previous
             g.brief_wait = False

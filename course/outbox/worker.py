@@ -12,8 +12,9 @@ import requests
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from course.db import utcnow, write_transaction
+from course.db import reads_outside_writes, utcnow, write_transaction
 from course.extensions import db
 from course.lti import ags
 from course.models import LtiGradeTarget, OutboxMessage
@@ -48,7 +49,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(channel: str, limit: int, now: datetime) -> list[OutboxMessage]:
-    """Take up to ``limit`` due messages of a channel, oldest first, under a lease; commits."""
+    """Take up to ``limit`` due messages of a channel, oldest first, under a lease; commits.
+
+    Every function here that sends ends its transaction first: outside a request each
+    SQLite transaction takes the write lock, which learners' saves would wait for while
+    a slow platform or LRS answered.
+    """
     with write_transaction():
         ids = list(db.session.scalars(
             select(OutboxMessage.id)
@@ -66,12 +72,14 @@ def claim(channel: str, limit: int, now: datetime) -> list[OutboxMessage]:
             .values(next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False)
         )
-    db.session.expire_all()
-    return list(db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at == now + LEASE)
-        .order_by(OutboxMessage.id)
-    ))
+        db.session.expire_all()
+        # Loaded before the commit: no transaction (on SQLite, no write lock) may stay
+        # open while the other end answers.
+        return list(db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at == now + LEASE)
+            .order_by(OutboxMessage.id)
+        ))
 
 
 def settle(messages: list[OutboxMessage], error: str | None) -> None:
@@ -116,9 +124,9 @@ def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
                        LtiGradeTarget.lineitems_url == container)
                 .values(lineitem_url=url).execution_options(synchronize_session=False)
             )
+            db.session.refresh(target)
     except IntegrityError as exc:
         raise AlreadyScored(f"line item {url} already takes this learner's scores") from exc
-    db.session.refresh(target)
     if target.lineitem_url is None:
         raise ags.DeliveryError("a new launch moved the link to another line items container")
 
@@ -136,9 +144,19 @@ def _forget_line_item(target: LtiGradeTarget) -> None:
         )
 
 
+def _grade_target(target_id: int) -> LtiGradeTarget:
+    """Load a grade target as stored now, with what sending needs, and end the read."""
+    target = db.session.get(
+        LtiGradeTarget, target_id, populate_existing=True,
+        options=[joinedload(LtiGradeTarget.platform), joinedload(LtiGradeTarget.course)],
+    )
+    db.session.commit()
+    return target
+
+
 def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: SendReport) -> None:
     for message in messages:
-        target = db.session.get(LtiGradeTarget, message.grade_target_id)
+        target = _grade_target(message.grade_target_id)
         try:
             if target.lineitem_url is None:
                 _line_item_of(target, http)
@@ -186,7 +204,7 @@ def _ready(channel: str) -> bool:
 def send_due(channels: list[str] | None = None, batch: int = 50) -> SendReport:
     """Send every message that is due now, channel by channel; return what happened."""
     report = SendReport()
-    with requests.Session() as http:
+    with reads_outside_writes(), requests.Session() as http:
         http.headers["User-Agent"] = f"{current_app.config['SITE_NAME']} outbox"
         for channel in channels or list(SENDERS):
             if not _ready(channel):

@@ -52,6 +52,10 @@ class PlayedPlatform:
     #: Some platforms ignore the container's filters, and page it (Link rel="next").
     filters_container: bool = True
     container_page_size: int | None = None
+    #: Seconds the platform takes to answer a line items or score request (a slow LMS),
+    #: and set when such a request arrives.
+    ags_delay: float = 0.0
+    ags_request: threading.Event = field(default_factory=threading.Event)
     down: bool = False
     #: The platform's course (context) whose container the launches name.
     context: int = 7
@@ -134,6 +138,8 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
         def _list_line_items(self, query: dict[str, str]) -> None:
             if not self._granted(LINEITEM_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
+            platform.ags_request.set()
+            time.sleep(platform.ags_delay)
             found = [item for item in platform.line_items
                      if item["id"].startswith(platform.lineitems + "/")  # this context's
                      and (not platform.filters_container
@@ -212,6 +218,8 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
         def _score(self, raw: bytes) -> None:
             if not self._granted(SCORE_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
+            platform.ags_request.set()
+            time.sleep(platform.ags_delay)
             if self.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
                 return self._json(415, {})
             items = [platform.lineitem] + [item["id"] for item in platform.line_items]
