@@ -22,7 +22,13 @@ from course.models.learning import (
     LessonProgress,
     PostTestAttempt,
 )
-from course.models.lti import LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform
+from course.models.lti import (
+    LtiGradeTarget,
+    LtiIdentity,
+    LtiLinkLineItem,
+    LtiLogin,
+    LtiPlatform,
+)
 from course.models.mail import OutgoingMail
 from course.models.outbox import OutboxMessage
 from course.models.records import AuditEvent, Certificate, CertificateStatus
@@ -54,6 +60,7 @@ __all__ = [
     "Lesson",
     "LtiGradeTarget",
     "LtiIdentity",
+    "LtiLinkLineItem",
     "LtiLogin",
     "LtiPlatform",
     "OutboxMessage",

@@ -101,3 +101,30 @@ class LtiGradeTarget(db.Model):
 
     platform: Mapped[LtiPlatform] = relationship()
     course: Mapped[Course] = relationship()
+
+
+class LtiLinkLineItem(db.Model):
+    """A resource link's own line item in a platform's container, made by this tool.
+
+    Two servers' outbox workers sending a new link's first scores at the same moment
+    would each make a line item; the one that claims this row first makes it, and the
+    other waits for it. A claim lapses at ``claimed_until``, in case its worker died.
+    """
+
+    __tablename__ = "lti_link_line_item"
+    __table_args__ = (
+        # Named here: the convention's name would pass PostgreSQL's 63 characters.
+        UniqueConstraint("platform_id", "resource_link_id", "lineitems_url",
+                         name="uq_lti_link_line_item_link"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    lineitems_url: Mapped[str] = mapped_column(Text)
+    #: The line item found or made; empty until then, or after the platform lost it.
+    lineitem_url: Mapped[str | None] = mapped_column(Text)
+    #: A random token of the worker finding or making the line item, and until when.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

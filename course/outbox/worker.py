@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from course.db import reads_outside_writes, utcnow, write_transaction
+from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
 from course.lti import ags
-from course.models import LtiGradeTarget, OutboxMessage
+from course.models import LtiGradeTarget, LtiLinkLineItem, OutboxMessage
 from course.outbox import lrs
 
 log = logging.getLogger(__name__)
@@ -100,6 +103,51 @@ class AlreadyScored(Exception):
     """The learner's scores reach this line item through another launch's grade target."""
 
 
+class LineItemBeingMade(ags.DeliveryError):
+    """Another worker is finding or making the link's line item; try again shortly."""
+
+
+def _link_key(target: LtiGradeTarget) -> list[Any]:
+    return [LtiLinkLineItem.platform_id == target.platform_id,
+            LtiLinkLineItem.resource_link_id == target.resource_link_id,
+            LtiLinkLineItem.lineitems_url == target.lineitems_url]
+
+
+def _link_line_item(target: LtiGradeTarget, http: requests.Session) -> str:
+    """Return the link's line item in the target's container, found or made on the
+    platform by one worker at a time (another worker's claim: LineItemBeingMade)."""
+    token, now = uuid.uuid4().hex, utcnow()
+    with write_transaction():
+        insert_ignoring_duplicates(LtiLinkLineItem, {
+            "platform_id": target.platform_id, "resource_link_id": target.resource_link_id,
+            "lineitems_url": target.lineitems_url})
+        claimed = db.session.execute(
+            update(LtiLinkLineItem)
+            .where(*_link_key(target), LtiLinkLineItem.lineitem_url.is_(None),
+                   or_(LtiLinkLineItem.claimed_until.is_(None),
+                       LtiLinkLineItem.claimed_until < now))
+            .values(claim=token, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        known = db.session.scalar(select(LtiLinkLineItem.lineitem_url).where(*_link_key(target)))
+    if known:
+        return known
+    if not claimed:
+        raise LineItemBeingMade("another worker is finding or making the link's line item")
+    url = None
+    try:
+        url = ags.find_or_create_line_item(target, http)
+    finally:  # made or not, the claim ends: a failure lets the next pass try again
+        with write_transaction():
+            db.session.execute(
+                update(LtiLinkLineItem)
+                .where(*_link_key(target), LtiLinkLineItem.claim == token)
+                .values(lineitem_url=url, claim=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+    return url
+
+
 def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
     """Give a target from a launch that named no line item its link's own; commits.
 
@@ -115,7 +163,7 @@ def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
                LtiGradeTarget.lineitems_url == container,
                LtiGradeTarget.lineitem_url.is_not(None))
         .limit(1)
-    ) or ags.find_or_create_line_item(target, http)
+    ) or _link_line_item(target, http)
     try:
         with write_transaction():
             db.session.execute(
@@ -134,12 +182,20 @@ def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
 def _forget_line_item(target: LtiGradeTarget) -> None:
     """Drop a line item the tool made that the platform no longer has, for every target
     of its link, so the next pass finds or makes the link's line item again; commits."""
+    gone = target.lineitem_url
     with write_transaction():
         db.session.execute(
             update(LtiGradeTarget)
             .where(LtiGradeTarget.platform_id == target.platform_id,
                    LtiGradeTarget.resource_link_id == target.resource_link_id,
-                   LtiGradeTarget.lineitem_url == target.lineitem_url)
+                   LtiGradeTarget.lineitem_url == gone)
+            .values(lineitem_url=None).execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(LtiLinkLineItem)
+            .where(LtiLinkLineItem.platform_id == target.platform_id,
+                   LtiLinkLineItem.resource_link_id == target.resource_link_id,
+                   LtiLinkLineItem.lineitem_url == gone)
             .values(lineitem_url=None).execution_options(synchronize_session=False)
         )
 
@@ -165,6 +221,11 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
             # The same score goes out through the learner's other target: nothing to retry.
             log.info("Score %s not sent twice: %s", message.message_id, exc)
             settle([message], None)
+        except LineItemBeingMade as exc:
+            # Not the platform's fault: tried again after the first back-off, without
+            # stopping this pass's other scores.
+            log.info("Score %s waits: %s", message.message_id, exc)
+            settle([message], str(exc))
         except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
             if isinstance(exc, ags.LineItemGone) and target.resource_link_id is not None:
                 _forget_line_item(target)  # one the tool made: find or make it again

@@ -27,6 +27,7 @@ from course.models import (
     Role,
     User,
 )
+from course.outbox.worker import send_due
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
@@ -280,6 +281,40 @@ def test_a_launch_naming_no_line_item_gets_the_links_own_made_once(app, client, 
         ("moodle-user-18", "Completed"), ("moodle-user-18", "Submitted")]
 
 
+def test_two_servers_sending_a_links_first_scores_at_once_make_one_line_item(
+    app, client, runner, platform
+):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    # Two servers' queue timers take one score each. The second starts while the platform
+    # is still listing its container for the first: without a claim, it too would find
+    # no line item there and make one.
+    platform.ags_delay, reports = 0.5, []
+
+    def server() -> None:
+        with app.app_context():
+            reports.append(send_due(["lti"], batch=1))
+
+    first = threading.Thread(target=server)
+    first.start()
+    assert platform.ags_request.wait(timeout=10)
+    server()
+    first.join(timeout=30)
+    assert sum(r.sent.get("lti", 0) for r in reports) == 1
+    assert not any(r.failed for r in reports)  # the waiting score is no platform failure
+    (item,) = platform.line_items
+    with app.app_context():
+        waiting = db.session.scalar(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+        assert waiting.attempts == 1 and "another worker" in waiting.last_error
+        waiting.next_attempt_at = waiting.created_at  # due again, as time passing makes it
+        db.session.commit()
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    assert len(platform.line_items) == 1
+    assert [s["lineitem"] for s in platform.scores] == [urlsplit(item["id"]).path] * 2
+
+
 def test_a_line_item_the_learner_already_scores_into_is_not_taken_twice(app, client, runner,
                                                                           platform):
     # The platform lists the line item it also names in other launches of this learner.
@@ -338,6 +373,31 @@ def test_a_made_line_item_the_instructor_deleted_is_made_again(app, client, runn
     assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
     assert len(platform.line_items) == 1
     assert {s["lineitem"] for s in platform.scores} == {urlsplit(item["id"]).path}
+
+
+def test_a_line_item_the_tool_made_is_made_again_once_the_instructor_deletes_it(
+    app, client, runner, platform
+):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    with app.app_context():
+        finish_lessons(client, "minimal")
+        attempt = open_attempt(client, "minimal")
+        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    platform.line_items.clear()  # the instructor deleted the column
+    with app.app_context():
+        client.post("/courses/minimal/evaluation",
+                    data=evaluation_form(db.session.scalar(select(Course))))
+    assert "lti: 0 sent, 1 failed" in runner.invoke(args=["outbox", "send"]).output
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+        message.next_attempt_at = message.created_at  # due again, as time passing makes it
+        db.session.commit()
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    (remade,) = platform.line_items
+    assert platform.scores[-1]["lineitem"] == urlsplit(remade["id"]).path
 
 
 def test_a_link_whose_container_moved_gets_its_line_item_in_the_new_one(
