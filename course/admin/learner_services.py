@@ -16,6 +16,7 @@ from course.audit import record_event
 from course.extensions import db
 from course.learn.activetime import EnrolmentTime, enrolment_time
 from course.learn.assessment import Progress, course_progress
+from course.learn.posttest import answered_question
 from course.learn.retakes import AttemptRecord, attempt_history
 from course.models import (
     AttemptAnswer,
@@ -259,12 +260,24 @@ def reactivate(
     return user
 
 
-def answer_text(question: Question, keys: list[str]) -> str:
-    """Return the chosen answers as plain text, e.g. "b. Feeling unheard"."""
-    by_key = {choice.key: choice for choice in question.choices}
+def answer_text(answer: AttemptAnswer | CheckResponse) -> str:
+    """Return the chosen answers as plain text, e.g. "b. Feeling unheard".
+
+    A post-test answer shows the choices as graded; a knowledge check's, as they are now.
+    """
+    if isinstance(answer, AttemptAnswer):
+        choices = answered_question(answer).choices
+    else:
+        choices = tuple(answer.question.choices)
+    by_key = {choice.key: choice for choice in choices}
     parts = []
-    for key in keys:
+    for key in answer.selected:
         choice = by_key.get(key)
         text = Markup(choice.text_html).striptags() if choice else "(choice no longer offered)"
         parts.append(f"{key}. {text}")
     return "; ".join(parts) or "(no answer)"
+
+
+def question_text(answer: AttemptAnswer) -> str:
+    """Return a post-test answer's question prompt as plain text, as graded."""
+    return Markup(answered_question(answer).prompt_html).striptags()

@@ -25,8 +25,8 @@ from course.models import Role, User
 
 @bp.context_processor
 def admin_helpers() -> dict[str, object]:
-    """Give admin templates the helper that spells out a learner's chosen answers."""
-    return {"answer_text": services.answer_text}
+    """Give admin templates the helpers that spell out a learner's questions and answers."""
+    return {"answer_text": services.answer_text, "question_text": services.question_text}
 
 
 def _role_or_none(value: str | None) -> Role | None:

@@ -149,11 +149,12 @@ def attempt_review(slug: str, number: int):
                   "Here is a fresh set of questions.", "info")  # fmt: skip
         return redirect(url_for("learn.post_test", slug=slug))
     missed = retakes.missed_question_ids(attempt)
+    answers = tests.answers_by_question(attempt)
     drawn_under = retakes.manifest_of(attempt, content)  # its version decides the review
     return render_template(
         "learn/review.html", course=content, manifest=content.manifest, attempt=attempt,
-        drawn=posttest.drawn_questions(content, attempt),
-        answers=tests.answers_by_question(attempt),
+        questions=posttest.reviewed_questions(content, attempt, answers),
+        answers=answers,
         show=retakes.review_of(attempt, drawn_under),
         blueprint=retakes.blueprint_of(attempt, missed, drawn_under),
         lessons_for=retakes.lessons_by_objective(content),

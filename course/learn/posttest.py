@@ -137,6 +137,63 @@ def drawn_questions(content: CourseContent, attempt: PostTestAttempt) -> list[Dr
     ]
 
 
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """A question of a submitted attempt as the learner saw it when it was graded."""
+
+    id: int
+    prompt_html: str
+    explanation_html: str
+    choices: tuple[ChoiceView, ...]
+
+
+def _as_graded(drawn: DrawnQuestion) -> dict[str, Any]:
+    question = drawn.question
+    return {
+        "prompt_html": question.prompt_html,
+        "explanation_html": question.explanation_html,
+        "choices": [{"key": c.key, "text_html": c.text_html, "is_correct": c.is_correct}
+                    for c in drawn.choices],
+    }
+
+
+def _from_graded(question_id: int, shown: dict[str, Any]) -> AnsweredQuestion:
+    choices = tuple(ChoiceView(c["key"], c["text_html"], c["is_correct"], "")
+                    for c in shown["choices"])
+    return AnsweredQuestion(question_id, shown["prompt_html"], shown["explanation_html"], choices)
+
+
+def answered_question(answer: AttemptAnswer) -> AnsweredQuestion:
+    """Return an answer's question as graded; as it stands now for answers from before
+    the attempt kept it (their keys may name other texts since a revision)."""
+    if answer.shown:
+        return _from_graded(answer.question_id, answer.shown)
+    question = answer.question
+    return AnsweredQuestion(question.id, question.prompt_html, question.explanation_html,
+                            tuple(ChoiceView(c.key, c.text_html, c.is_correct, "")
+                                  for c in question.choices))
+
+
+def reviewed_questions(
+    content: CourseContent, attempt: PostTestAttempt, answers: Mapping[int, AttemptAnswer]
+) -> list[AnsweredQuestion]:
+    """Return a submitted attempt's questions in their drawn order, as graded."""
+    graded = {qid: answer.shown for qid, answer in answers.items() if answer.shown}
+    now: dict[int, DrawnQuestion] = {}
+    if any(item["question_id"] not in graded for item in attempt.draw):
+        now = {d.question.id: d for d in drawn_questions(content, attempt)}
+    reviewed = []
+    for item in attempt.draw:
+        qid = item["question_id"]
+        if qid in graded:
+            reviewed.append(_from_graded(qid, graded[qid]))
+        elif qid in now:
+            question = now[qid].question
+            reviewed.append(AnsweredQuestion(qid, question.prompt_html,
+                                             question.explanation_html, tuple(now[qid].choices)))
+    return reviewed
+
+
 def chosen_keys(
     content: CourseContent, attempt: PostTestAttempt, positions: Mapping[str, list[str]]
 ) -> dict[str, list[str]]:
@@ -171,7 +228,7 @@ class GradedAttempt:
     begins with a commit, and an expired question would be loaded again under the lock.
     """
 
-    rows: tuple[tuple[int, list[str], bool], ...]
+    rows: tuple[tuple[int, list[str], bool, dict[str, Any]], ...]
     correct: int
     passed: bool
 
@@ -192,7 +249,7 @@ def grade_attempt(
     :raise NotYetOpen: when a drawn question is left unanswered.
     """
     drawn = drawn_questions(content, attempt)
-    by_key = {d.question.key: d.question for d in drawn}
+    by_key = {d.question.key: d for d in drawn}
     unknown = set(answers) - set(by_key)
     if unknown:
         raise InvalidSubmission("answers for questions that are not in this attempt")
@@ -200,13 +257,14 @@ def grade_attempt(
     if missing and attempt.submitted_at is None:
         raise Unanswered(missing)
     rows = []
-    for key, question in by_key.items():
+    for key, shown in by_key.items():
         try:
-            result = grade(question.spec, answers.get(key, []))
+            result = grade(shown.question.spec, answers.get(key, []))
         except ValueError as exc:
             raise InvalidSubmission(str(exc)) from exc
-        rows.append((question.id, sorted(set(answers.get(key, []))), result.correct))
-    correct = sum(ok for _, _, ok in rows)
+        selected = sorted(set(answers.get(key, [])))
+        rows.append((shown.question.id, selected, result.correct, _as_graded(shown)))
+    correct = sum(ok for _, _, ok, _ in rows)
     passing = int(content.manifest["passing_score"])
     passed = bool(rows) and correct * 100 >= passing * len(rows)
     return GradedAttempt(tuple(rows), correct, passed)
@@ -234,8 +292,9 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
     if claimed:
         # One statement for all the answers: the write lock is held while they go in.
         rows = [
-            {"attempt_id": attempt.id, "question_id": qid, "selected": selected, "is_correct": ok}
-            for qid, selected, ok in graded.rows
+            {"attempt_id": attempt.id, "question_id": qid, "selected": selected,
+             "is_correct": ok, "shown": shown}
+            for qid, selected, ok, shown in graded.rows
         ]
         db.session.execute(insert(AttemptAnswer), rows)
     db.session.refresh(attempt)

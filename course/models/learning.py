@@ -160,6 +160,11 @@ class AttemptAnswer(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
     selected: Mapped[list[str]] = mapped_column(JSON)
     is_correct: Mapped[bool]
+    #: The question as graded: {"prompt_html", "explanation_html", "choices": [{"key",
+    #: "text_html", "is_correct"}, ...] in the order shown}. A later revision may reword
+    #: or reorder the question's choices (their keys are positions), and reviews and
+    #: records must still show what the learner answered. None for answers from before.
+    shown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     attempt: Mapped[PostTestAttempt] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +12,15 @@ from sqlalchemy import or_, select
 from course import issuing
 from course.db import utcnow
 from course.extensions import db
+from course.learn.content import ChoiceView
+from course.learn.posttest import answered_question
 from course.models import (
+    AttemptAnswer,
     AuditEvent,
     BrowserSession,
     Certificate,
     CheckResponse,
+    Choice,
     Enrolment,
     EvaluationResponse,
     LessonProgress,
@@ -36,13 +41,22 @@ def _text(html: str) -> str:
     return Markup(html).striptags()
 
 
-def _choices(question: Question, keys: list[str]) -> list[dict[str, str]]:
-    texts = {choice.key: _text(choice.text_html) for choice in question.choices}
+def _choices(choices: Iterable[Choice | ChoiceView], keys: list[str]) -> list[dict[str, str]]:
+    texts = {choice.key: _text(choice.text_html) for choice in choices}
     return [{"key": key, "text": texts.get(key, "")} for key in keys]
 
 
-def _question(question: Question) -> dict[str, Any]:
-    return {"id": question.key, "prompt": _text(question.prompt_html)}
+def _question(question: Question, prompt_html: str | None = None) -> dict[str, Any]:
+    return {"id": question.key, "prompt": _text(prompt_html or question.prompt_html)}
+
+
+def _post_test_answer(answer: AttemptAnswer) -> dict[str, Any]:
+    graded = answered_question(answer)  # as the learner saw it, whatever changed since
+    return {
+        "question": _question(answer.question, graded.prompt_html),
+        "selected": _choices(graded.choices, answer.selected),
+        "correct": answer.is_correct,
+    }
 
 
 def _profile(user: User) -> dict[str, Any]:
@@ -89,7 +103,7 @@ def _check_answers(enrolment: Enrolment) -> list[dict[str, Any]]:
     return [
         {
             "question": _question(row.question),
-            "selected": _choices(row.question, row.selected),
+            "selected": _choices(row.question.choices, row.selected),
             "correct": row.is_correct,
             "answered_at": _time(row.created_at),
         }
@@ -110,12 +124,7 @@ def _attempts(enrolment: Enrolment) -> list[dict[str, Any]]:
             "passed": attempt.passed,
             "saved_answers": attempt.draft,  # chosen, not yet submitted
             "answers": [
-                {
-                    "question": _question(answer.question),
-                    "selected": _choices(answer.question, answer.selected),
-                    "correct": answer.is_correct,
-                }
-                for answer in sorted(attempt.answers, key=lambda a: a.id)
+                _post_test_answer(answer) for answer in sorted(attempt.answers, key=lambda a: a.id)
             ],
         }
         for attempt in enrolment.attempts
