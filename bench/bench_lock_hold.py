@@ -5,7 +5,7 @@ Usage: python bench/bench_lock_hold.py [--accounts 8]
 On SQLite one writer works at a time: while a request holds the lock, every learner's
 answer save waits. This script makes a fresh SQLite file, creates ``--accounts``
 learners and, for each, through the test client (CSRF and rate limits off): signs in,
-changes the e-mail address with the right password and then tries a wrong one, changes
+changes the email address with the right password and then tries a wrong one, changes
 the password, resets it by link, signs in again and deletes the account. It times the
 writers' lock (the file lock taken before ``BEGIN IMMEDIATE``) from taking to releasing
 and prints the median and the longest hold per endpoint, in milliseconds. A request

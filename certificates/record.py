@@ -140,7 +140,7 @@ class CertificateRecord:
     signatory_title: str | None = None
     #: True until a real provider is set: the certificate then says SAMPLE_NOTICE.
     sample: bool = False
-    #: Where to ask for a correction (an e-mail address, telephone number or web page).
+    #: Where to ask for a correction (an email address, telephone number or web page).
     provider_contact: str | None = None
     #: The IANA time zone its dates are stated in (the provider's); None in older records.
     time_zone: str | None = None

@@ -26,7 +26,7 @@ from lessons.rules import SEAT_TIME_METHOD
 course_cli = AppGroup("course", help="Check, import and export course packages.")
 users_cli = AppGroup("users", help="Manage accounts.")
 certs_cli = AppGroup("certs", help="Check certificates and signed credentials.")
-mail_cli = AppGroup("mail", help="Deliver queued e-mail.")
+mail_cli = AppGroup("mail", help="Deliver queued email.")
 
 
 def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
@@ -215,11 +215,11 @@ def verify_credential_command(file) -> None:
 
 @mail_cli.command("send")
 def send_mail_command() -> None:
-    """Deliver the queued e-mail that is due now; say how many messages still wait."""
+    """Deliver the queued email that is due now; say how many messages still wait."""
     from course.mail import deliver_due
     from course.models import OutgoingMail
 
     deliver_due()
     waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
     verb = "waits" if waiting == 1 else "wait"
-    click.echo(f"Queued e-mail delivered; {counted(waiting, 'message')} {verb} for a retry.")
+    click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a retry.")

@@ -106,7 +106,7 @@ def _print_purge(report: PurgeReport) -> None:
         f"{counted(report.deleted_accounts_cleared, 'deleted account')}"
     )
     scrubbed = counted(report.audit_events_scrubbed, "audit event")
-    click.echo(f"  IP or e-mail addresses from {scrubbed}")
+    click.echo(f"  IP or email addresses from {scrubbed}")
     click.echo(f"  {counted(report.finished_sign_ins_removed, 'record')} of ended browser sign-ins")
     counters = counted(report.sign_in_counters_removed, "counter")
     click.echo(f"  {counters} of failed sign-ins a day old")

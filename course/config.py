@@ -71,7 +71,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "30 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute; 30 per hour")
-    # Per account: how often the profile may ask to move to a new e-mail address.
+    # Per account: how often the profile may ask to move to a new email address.
     EMAIL_CHANGE_RATE_LIMIT = os.environ.get("EMAIL_CHANGE_RATE_LIMIT", "5 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
     # Per learner (course/learn/limits.py): every answer, save and submission together,
@@ -102,7 +102,7 @@ class Config:
     # takes it over; keep it well above a slow SMTP exchange (each step may take 15 s).
     MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 60)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
-    # How long the e-mailed links that finish a sign-up or an e-mail change work.
+    # How long the emailed links that finish a sign-up or an email change work.
     REGISTRATION_LINK_HOURS = _int("REGISTRATION_LINK_HOURS", 24)
 
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
@@ -123,7 +123,7 @@ class Config:
     XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT", "")
     XAPI_USERNAME = os.environ.get("XAPI_USERNAME", "")
     XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD", "")
-    # The learner as an e-mail address (mbox) instead of an account on this site: only
+    # The learner as an email address (mbox) instead of an account on this site: only
     # when the provider's privacy notice and the registry's agreement allow it.
     XAPI_ACTOR_EMAIL = _bool("XAPI_ACTOR_EMAIL", False)
     XAPI_BATCH = _int("XAPI_BATCH", 50)

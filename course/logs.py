@@ -79,7 +79,7 @@ class _UTCTimes:
 
 
 class TextFormatter(_UTCTimes, logging.Formatter):
-    """``2026-12-02T15:04:05.123Z INFO course.mail request_id=... E-mail sent``."""
+    """``2026-12-02T15:04:05.123Z INFO course.mail request_id=... Email sent``."""
 
 
 class JsonLineFormatter(_UTCTimes, JsonFormatter):
@@ -160,7 +160,7 @@ def _init_sentry(app: Flask) -> None:
         dsn=app.config["SENTRY_DSN"],
         integrations=[FlaskIntegration()],
         environment=app.config.get("SENTRY_ENVIRONMENT") or app.config["ENV_NAME"],
-        # Learners' names, e-mail and addresses stay out of the reports.
+        # Learners' names, email and addresses stay out of the reports.
         send_default_pii=False,
         traces_sample_rate=0.0,
         before_send=_tag_request_id,

@@ -1,4 +1,4 @@
-"""Outgoing e-mail: queued with the caller's transaction, sent off the request path.
+"""Outgoing email: queued with the caller's transaction, sent off the request path.
 
 ``send_mail`` only adds the message to the ``outgoing_mail`` table, so a slow or
 unreachable SMTP server never holds a worker, and a request that queues a message takes
@@ -55,7 +55,7 @@ _ADDRESS = re.compile(r"[^\s<>@,;:'\"()\[\]]+@[^\s<>@,;:'\"()\[\]]+")
 
 
 def redact(error: object) -> str:
-    """An error's text with e-mail addresses left out (SMTP answers often repeat them).
+    """An error's text with email addresses left out (SMTP answers often repeat them).
 
     The log names a message by its id and subject, never by whom it was for: a log is
     kept and shared more widely than the database, and needs no personal data.
@@ -80,7 +80,7 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
 
 
 def send_mail(to: str, subject: str, body: str) -> OutgoingMail:
-    """Queue a plain-text e-mail in the current transaction; it goes out after the commit.
+    """Queue a plain-text email in the current transaction; it goes out after the commit.
 
     The caller commits (a rolled-back request sends nothing). Nothing here waits for
     the mail server.
@@ -173,12 +173,12 @@ def _attempt(mail: _Claimed) -> None:
     try:
         _deliver(mail)
     except PermanentFailure as exc:
-        logger.error("The mail server refused e-mail %s (%r) for good: %s",
+        logger.error("The mail server refused email %s (%r) for good: %s",
                      mail.id, mail.subject, redact(exc))
         _forget(mail.id)
     except (OSError, smtplib.SMTPException) as exc:
         if mail.attempts > len(RETRY_PAUSES):
-            logger.error("Gave up on e-mail %s (%r) after %s attempts: %s",
+            logger.error("Gave up on email %s (%r) after %s attempts: %s",
                          mail.id, mail.subject, mail.attempts, redact(exc))
             _forget(mail.id)
             return
@@ -191,7 +191,7 @@ def _attempt(mail: _Claimed) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        logger.error("Could not send e-mail %s (%r) through %s; trying again in %s: %s",
+        logger.error("Could not send email %s (%r) through %s; trying again in %s: %s",
                      mail.id, mail.subject, config["MAIL_SERVER"], pause, redact(exc))
     else:
         _forget(mail.id)
@@ -209,11 +209,11 @@ def _deliver(mail: _Claimed) -> None:
     message = build_message(mail.to, mail.subject, mail.body)
     if not config["MAIL_SERVER"]:
         if config["ENV_NAME"] == "production":
-            logger.error("MAIL_SERVER is not set; e-mail %s (%r) was not sent",
+            logger.error("MAIL_SERVER is not set; email %s (%r) was not sent",
                          mail.id, mail.subject)
         else:
             logger.warning(
-                "MAIL_SERVER is not set; this e-mail was not sent:\nTo: %s\nSubject: %s\n\n%s",
+                "MAIL_SERVER is not set; this email was not sent:\nTo: %s\nSubject: %s\n\n%s",
                 mail.to, mail.subject, mail.body,
             )
         return
@@ -233,7 +233,7 @@ def _deliver(mail: _Claimed) -> None:
         if all(500 <= code < 600 for code in codes):
             raise PermanentFailure(str(exc.recipients)) from exc
         raise
-    logger.info("E-mail %s (%r) sent", mail.id, mail.subject)
+    logger.info("Email %s (%r) sent", mail.id, mail.subject)
 
 
 # --- the sender thread -----------------------------------------------------------------
@@ -268,7 +268,7 @@ class MailSender:
             self._wake.set()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
-                    target=self._run, name="course-mail-sender", daemon=True
+                    target=self._run, name="coursemail-sender", daemon=True
                 )
                 self._thread.start()
 

@@ -11,12 +11,12 @@ from course.names import clean_name
 
 
 def normalise_email(email: str) -> str:
-    """Return the e-mail address as stored: trimmed and lower-cased."""
+    """Return the email address as stored: trimmed and lower-cased."""
     return email.strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
-    """Return the account with this e-mail address, if any."""
+    """Return the account with this email address, if any."""
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
@@ -31,7 +31,7 @@ def create_user(
     licence_jurisdiction: str | None = None,
     profession: str | None = None,
 ) -> User:
-    """Create an account; raise ValueError when the e-mail address is taken.
+    """Create an account; raise ValueError when the email address is taken.
 
     Give ``password``, or its ``password_hash`` made earlier outside the transaction.
 
@@ -41,7 +41,7 @@ def create_user(
         raise TypeError("give exactly one of password and password_hash")
     full_name = clean_name(full_name)
     if find_user_by_email(email) is not None:
-        raise ValueError("an account with this e-mail address already exists")
+        raise ValueError("an account with this email address already exists")
     user = User(
         email=normalise_email(email),
         password_hash=password_hash or hash_password(password or ""),

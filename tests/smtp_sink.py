@@ -79,7 +79,7 @@ class Inbox:
         with self._arrived:
             while len(self.messages) < count:
                 left = deadline - time.monotonic()
-                assert left > 0, f"{len(self.messages)} of {count} e-mails arrived in {timeout} s"
+                assert left > 0, f"{len(self.messages)} of {count} emails arrived in {timeout} s"
                 self._arrived.wait(left)
             return list(self.messages)
 
@@ -92,7 +92,7 @@ class Inbox:
                     if address.lower() in (r.lower() for r in self.recipients[index]):
                         return self.messages[index]
                 left = deadline - time.monotonic()
-                assert left > 0, f"no e-mail to {address} arrived in {timeout} s"
+                assert left > 0, f"no email to {address} arrived in {timeout} s"
                 self._arrived.wait(left)
 
     def body(self, index: int = -1) -> str:

@@ -21,7 +21,7 @@ INDEX_COLUMNS = (
 
 
 def search_certificates(query: str | None, limit: int = 100) -> list[Certificate]:
-    """Return certificates whose code, holder name or e-mail matches, newest first."""
+    """Return certificates whose code, holder name or email matches, newest first."""
     statement = select(Certificate).join(User, Certificate.user_id == User.id)
     if query:
         like = like_pattern(query)

@@ -68,12 +68,12 @@ class BulkEnrolForm(FlaskForm):
 
 
 class EmailEnrolForm(FlaskForm):
-    """Enroll learners in a course by pasting their e-mail addresses."""
+    """Enroll learners in a course by pasting their email addresses."""
 
     emails = TextAreaField(
-        "E-mail addresses",
+        "Email addresses",
         description="One per line, or separated by commas. Each must belong to an account.",
-        validators=[DataRequired("Paste at least one e-mail address."), Length(max=50_000)],
+        validators=[DataRequired("Paste at least one email address."), Length(max=50_000)],
     )
     reason = reason_field("Reason", "Give the reason for enrolling them.")
 

@@ -117,7 +117,7 @@ def enrol_selected():
 
 @bp.route("/courses/<slug>/enrol", methods=["GET", "POST"])
 def enrol_by_email(slug: str):
-    """Enroll many learners in a course by pasting their e-mail addresses."""
+    """Enroll many learners in a course by pasting their email addresses."""
     course = corrections.published_course(slug) or abort(404)
     form = EmailEnrolForm()
     if not form.validate_on_submit():

@@ -31,18 +31,18 @@ class ReissueForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason for reissuing",
-        description="Kept in the audit log, e.g. “Name misspelled; learner's e-mail of May 2”.",
+        description="Kept in the audit log, e.g. “Name misspelled; learner's email of May 2”.",
         validators=[DataRequired(message="Give the reason for reissuing."), Length(max=1000)],
     )
 
 
 class CertificateSearchForm(FlaskForm):
-    """Find certificates by code, name or e-mail."""
+    """Find certificates by code, name or email."""
 
     class Meta:
         csrf = False
 
-    q = StringField("Code, name or e-mail", validators=[Optional(), Length(max=200)])
+    q = StringField("Code, name or email", validators=[Optional(), Length(max=200)])
 
 
 class CertificateExportForm(FlaskForm):
@@ -57,12 +57,12 @@ class CertificateExportForm(FlaskForm):
 
 
 class LearnerSearchForm(FlaskForm):
-    """Find accounts by name, e-mail or licence number, optionally by role."""
+    """Find accounts by name, email or licence number, optionally by role."""
 
     class Meta:
         csrf = False
 
-    q = StringField("Name, e-mail or license number", validators=[Optional(), Length(max=200)])
+    q = StringField("Name, email or license number", validators=[Optional(), Length(max=200)])
     role = SelectField(
         "Role",
         choices=[SelectChoice("", "Any role")] + [SelectChoice(*c) for c in ROLE_CHOICES],
@@ -105,7 +105,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor = StringField("Actor (name or e-mail)", validators=[Optional(), Length(max=200)])
+    actor = StringField("Actor (name or email)", validators=[Optional(), Length(max=200)])
     action = SelectField("Action", validators=[Optional()])
     start = DateField("From", validators=[Optional()])
     end = DateField("To (inclusive)", validators=[Optional()])
@@ -174,8 +174,8 @@ class TeamAddForm(FlaskForm):
     """Put an author on a course's team."""
 
     email = StringField(
-        "Author's e-mail address",
-        validators=[DataRequired(message="Give the author's e-mail address."), Length(max=254)],
+        "Author's email address",
+        validators=[DataRequired(message="Give the author's email address."), Length(max=254)],
     )
     role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
 

@@ -87,7 +87,7 @@ def like_pattern(text: str) -> str:
 
 
 def search_learners(query: str | None, role: Role | None, page: int) -> Page:
-    """Return a page of accounts matching name, e-mail or licence number, by name."""
+    """Return a page of accounts matching name, email or licence number, by name."""
     enrolled = (
         select(
             Enrolment.user_id,

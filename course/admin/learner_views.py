@@ -46,7 +46,7 @@ def home():
 @bp.get("/learners")
 @role_required(Role.ADMIN)
 def learners():
-    """List accounts, searched by name, e-mail or licence number, a page at a time."""
+    """List accounts, searched by name, email or licence number, a page at a time."""
     form = LearnerSearchForm(request.args)
     query = form.q.data if form.validate() else None
     page = services.search_learners(

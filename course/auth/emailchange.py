@@ -1,4 +1,4 @@
-"""A new e-mail address takes effect from a link sent to it, and says nothing of others.
+"""A new email address takes effect from a link sent to it, and says nothing of others.
 
 The profile never says whether another account uses an address: a free address gets a
 link that makes the change, a taken one gets a note to its owner, and the person sees
@@ -26,7 +26,7 @@ SALT = "course.auth.email-change"
 
 
 class EmailLinkProblem(enum.StrEnum):
-    """Why an e-mail change link cannot be used."""
+    """Why an email change link cannot be used."""
 
     EXPIRED = "expired"
     USED = "used"
@@ -35,7 +35,7 @@ class EmailLinkProblem(enum.StrEnum):
 
 
 class EmailLinkError(Exception):
-    """An e-mail change link that expired, was used, or whose address got taken."""
+    """An email change link that expired, was used, or whose address got taken."""
 
     def __init__(self, problem: EmailLinkProblem) -> None:
         super().__init__(problem.value)
@@ -44,7 +44,7 @@ class EmailLinkError(Exception):
 
 @dataclass(frozen=True)
 class EmailChange:
-    """A checked e-mail change link: whose account, and the address it moves to."""
+    """A checked email change link: whose account, and the address it moves to."""
 
     user: User
     new_email: str
@@ -63,18 +63,18 @@ def _fingerprint(user: User) -> str:
 def request_email_change(user: User, new_email: str, *, link_for: Callable[[str], str]) -> None:
     """Queue the confirmation link to a new address, or a note when it has an account.
 
-    One e-mail is queued either way and nothing else changes. The caller has confirmed
+    One email is queued either way and nothing else changes. The caller has confirmed
     the current password, and commits.
     """
     site = current_app.config["SITE_NAME"]
     new_email = normalise_email(new_email)
     if find_user_by_email(new_email) is not None:
         body = (
-            f"Hello,\n\nSomeone asked to move another account on {site} to this e-mail "
+            f"Hello,\n\nSomeone asked to move another account on {site} to this email "
             "address. This address already belongs to an account, so nothing was changed. "
             "If that was you, you can sign in with this address as usual.\n"
         )
-        send_mail(new_email, f"Your e-mail address on {site}", body)
+        send_mail(new_email, f"Your email address on {site}", body)
         return
     token = _serializer().dumps({"uid": user.id, "to": new_email, "fp": _fingerprint(user)})
     hours = current_app.config["REGISTRATION_LINK_HOURS"]
@@ -83,13 +83,13 @@ def request_email_change(user: User, new_email: str, *, link_for: Callable[[str]
         f"To use this address for your account on {site}, open this link within "
         f"{hours} hours:\n\n{link_for(token)}\n\n"
         "Until then your account keeps its current address. If you did not ask for this, "
-        "you can ignore this e-mail.\n"
+        "you can ignore this email.\n"
     )
-    send_mail(new_email, f"Confirm your new e-mail address on {site}", body)
+    send_mail(new_email, f"Confirm your new email address on {site}", body)
 
 
 def read_email_change(token: str) -> EmailChange:
-    """Return the change an e-mailed link asks for.
+    """Return the change an emailed link asks for.
 
     :raise EmailLinkError: when the link expired, was used, is damaged, or the address
         now belongs to another account.
@@ -135,8 +135,8 @@ def _notify_old_address(user: User, old_email: str) -> None:
     site = current_app.config["SITE_NAME"]
     body = (
         f"Hello {user.full_name},\n\n"
-        f"The e-mail address for your account on {site} was changed to {user.email}.\n\n"
+        f"The email address for your account on {site} was changed to {user.email}.\n\n"
         "If you made this change, there is nothing more to do. If you did not, please "
         "contact the course provider straight away.\n"
     )
-    send_mail(old_email, f"Your e-mail address on {site} was changed", body)
+    send_mail(old_email, f"Your email address on {site} was changed", body)

@@ -49,14 +49,14 @@ def _password(required: str) -> list[Any]:
     return [InputRequired(required), Length(max=MAX_PASSWORD_CHARS, message=TOO_LONG)]
 
 
-def _email_field(label: str = "E-mail address") -> EmailField:
+def _email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
         filters=[_strip],
         validators=[
-            InputRequired("Enter your e-mail address."),
-            Email("Enter an e-mail address like name@example.com."),
-            Length(max=254, message="An e-mail address can have at most 254 characters."),
+            InputRequired("Enter your email address."),
+            Email("Enter an email address like name@example.com."),
+            Length(max=254, message="An email address can have at most 254 characters."),
         ],
         render_kw=EMAIL_ATTRS,
     )
@@ -136,7 +136,7 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(_DetailsMixin, FlaskForm):
-    """Edit your details; a new e-mail address needs the current password."""
+    """Edit your details; a new email address needs the current password."""
 
     email = _email_field()
     current_password = PasswordField(

@@ -43,5 +43,5 @@ def password_problem(password: str, *, email: str = "", full_name: str = "") -> 
         )
     personal = {_fold(email), _fold(email).split("@")[0], _fold(full_name)}
     if folded in personal - {""} or folded.replace(" ", "") == _fold(full_name).replace(" ", ""):
-        return "Please choose a password that is not your e-mail address or your name."
+        return "Please choose a password that is not your email address or your name."
     return None

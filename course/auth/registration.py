@@ -1,8 +1,8 @@
-"""Sign-up confirmed by e-mail, answering alike whether or not the address has an account.
+"""Sign-up confirmed by email, answering alike whether or not the address has an account.
 
 Registering never says whether an address is taken: a new address gets a link that
 creates the account, an address with an account gets a note telling its owner how to
-sign in or reset the password, and the page after both says "check your e-mail". The
+sign in or reset the password, and the page after both says "check your email". The
 link carries the pending account itself, encrypted and authenticated (Fernet) with a key
 derived from ``SECRET_KEY``, so nothing is stored until the person opens it.
 """
@@ -49,7 +49,7 @@ class RegistrationLinkError(Exception):
 
 @dataclass(frozen=True)
 class PendingAccount:
-    """An account waiting for its owner to open the e-mailed link."""
+    """An account waiting for its owner to open the emailed link."""
 
     details: AccountDetails
     password_hash: str
@@ -106,7 +106,7 @@ def request_registration(
 ) -> None:
     """Queue the sign-up link, or a note to the owner when the address has an account.
 
-    Either way one e-mail is queued and nothing else changes, so the answer and the
+    Either way one email is queued and nothing else changes, so the answer and the
     time it takes are the same. The caller commits.
     """
     config = current_app.config
@@ -117,10 +117,10 @@ def request_registration(
         body = (
             f"Hello {owner.full_name},\n\n"
             f"Someone, probably you, tried to create an account on {site} with this "
-            "e-mail address. You already have an account with it, so no new one was made.\n\n"
+            "email address. You already have an account with it, so no new one was made.\n\n"
             f"To sign in: {sign_in_url}\n"
             f"If you forgot your password, reset it here: {reset_url}\n\n"
-            "If this was not you, you can ignore this e-mail: nothing has changed.\n"
+            "If this was not you, you can ignore this email: nothing has changed.\n"
         )
         send_mail(email, f"You already have an account on {site}", body)
         return
@@ -129,7 +129,7 @@ def request_registration(
         f"Hello {pending.details.full_name},\n\n"
         f"To finish creating your account on {site}, open this link within {hours} hours:\n\n"
         f"{link_for(make_link_token(pending))}\n\n"
-        "If you did not ask for an account, you can ignore this e-mail: without the link "
+        "If you did not ask for an account, you can ignore this email: without the link "
         "no account is made.\n"
     )
     send_mail(email, f"Finish creating your account on {site}", body)

@@ -1,4 +1,4 @@
-"""Password reset by e-mailed link: signed, expiring, and good for one use."""
+"""Password reset by emailed link: signed, expiring, and good for one use."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
         f"{config['SITE_NAME']}. To choose a new password, open this link within "
         f"{minutes} minutes:\n\n"
         f"{link_for(make_reset_token(user))}\n\n"
-        "The link works once. If you did not ask for this, you can ignore this e-mail: "
+        "The link works once. If you did not ask for this, you can ignore this email: "
         "your password stays the same.\n"
     )
     send_mail(user.email, f"Reset your password for {config['SITE_NAME']}", body)

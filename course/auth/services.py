@@ -31,10 +31,10 @@ from course.names import NameRefused, clean_name
 from course.users import create_user, normalise_email
 
 ADDRESS_TAKEN = (
-    "An account with this e-mail address already exists. "
+    "An account with this email address already exists. "
     "You can sign in, or reset your password if you have forgotten it."
 )
-NEEDS_PASSWORD_FOR_EMAIL = "To change your e-mail address, please enter your current password."
+NEEDS_PASSWORD_FOR_EMAIL = "To change your email address, please enter your current password."
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def register(details: AccountDetails, password_hash: str) -> User:
 def check_profile_change(
     user: User, details: AccountDetails, current_password: str | None, client: Client
 ) -> PasswordCheck | None:
-    """Check the current password when the e-mail address changes; None when it does not.
+    """Check the current password when the email address changes; None when it does not.
 
     An account opened from an agency's LMS has no password: the launch that made this
     session fresh confirmed it is them. Nothing is written.
@@ -131,7 +131,7 @@ def update_profile(
     *,
     ip_address: str | None = None,
 ) -> str | None:
-    """Save the profile; return the new e-mail address to confirm by link, if one was given.
+    """Save the profile; return the new email address to confirm by link, if one was given.
 
     The address itself changes only when its link is opened (``course.auth.emailchange``).
 

@@ -4,7 +4,7 @@ Each check has a slow half that hashes and writes nothing (``check_sign_in``,
 ``check_password``), run before the write transaction so that on SQLite no other writer
 waits for argon2, and a quick half run inside it (``record_sign_in``,
 ``confirm_password``) that re-reads the account under a row lock and records the result.
-Failures are counted per address and e-mail pair, per e-mail from unknown browsers, and
+Failures are counted per address and email pair, per email from unknown browsers, and
 per trusted browser (``course.auth.throttle``); no number of failures locks an account.
 """
 
@@ -31,7 +31,7 @@ from course.users import find_user_by_email, normalise_email
 logger = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = (
-    "That e-mail address and password do not match an account. "
+    "That email address and password do not match an account. "
     "Please check them and try again, or reset your password."
 )
 WRONG_CURRENT_PASSWORD = "That is not your current password. Please try again."
@@ -102,14 +102,14 @@ class PasswordCheck:
 
 
 def wait_message(seconds: int) -> str:
-    """Return the "please wait" message for a throttled e-mail address."""
+    """Return the "please wait" message for a throttled email address."""
     if seconds < 60:
         span = f"{seconds} second" + ("" if seconds == 1 else "s")
     else:
         minutes = math.ceil(seconds / 60)
         span = f"{minutes} minute" + ("" if minutes == 1 else "s")
     return (
-        "There have been several unsuccessful attempts to sign in with this e-mail "
+        "There have been several unsuccessful attempts to sign in with this email "
         f"address. To keep the account safe, please wait {span} and try again, or reset "
         "your password. A browser you have signed in with before is not held up."
     )
@@ -219,7 +219,7 @@ def confirm_password(
 
 
 def clear_failures(user: User) -> None:
-    """Forget the failures and reset requests counted on the account's e-mail address."""
+    """Forget the failures and reset requests counted on the account's email address."""
     email = normalise_email(user.email)
     throttle.clear([throttle.key(Scope.ACCOUNT, email), throttle.key(Scope.RESET, email)])
 
@@ -269,7 +269,7 @@ def _record_failure(
 ) -> None:
     # A trusted browser's failures count against it alone, so that strangers' guesses
     # elsewhere never hold it up; every other browser counts against the address pair
-    # and the e-mail address.
+    # and the email address.
     for counter in [device] if device else check.counters:
         scope = counter[0]
         failures = throttle.record_failure(counter, now)

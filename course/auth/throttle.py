@@ -2,9 +2,9 @@
 
 Three counters, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies":
 
-- ``pair``: an e-mail address tried from one network address. One guesser slows down
+- ``pair``: an email address tried from one network address. One guesser slows down
   after a few failures without affecting anyone else.
-- ``account``: an e-mail address tried from browsers it has never signed in from, from
+- ``account``: an email address tried from browsers it has never signed in from, from
   any address. Many guessers together slow down too, but the learner's own browser (one
   holding a device cookie from an earlier sign-in) is not counted here and not held up.
 - ``device``: one such trusted browser. If it fails too often it is trusted no longer
@@ -13,7 +13,7 @@ Three counters, after OWASP's "Slow Down Online Guessing Attacks with Device Coo
 After ``FREE_FAILURES`` of its scope, each attempt on a key must wait 1, 2, 4 ... seconds
 after the last failure, at most ``MAX_WAIT``. Nothing ever locks an account: a counter
 is forgotten a day after its last failure, and a successful check clears it. Unknown
-e-mail addresses are counted exactly like known ones, so the answers give nothing away.
+email addresses are counted exactly like known ones, so the answers give nothing away.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ class Scope(enum.StrEnum):
     PAIR = "pair"
     ACCOUNT = "account"
     DEVICE = "device"
-    #: Password-reset e-mails asked for one address (known or not): a cap, not a wait.
+    #: Password-reset emails asked for one address (known or not): a cap, not a wait.
     RESET = "reset"
 
 
 #: Failures allowed on a key before each new attempt has to wait (for ``RESET``: the
-#: e-mails sent to an address before it gets no more until a day passes).
+#: emails sent to an address before it gets no more until a day passes).
 FREE_FAILURES = {Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5, Scope.RESET: 5}
 #: The longest wait between attempts.
 MAX_WAIT = timedelta(minutes=15)
@@ -55,7 +55,7 @@ Key = tuple[Scope, str]
 
 
 def key(scope: Scope, *parts: str) -> Key:
-    """Return the counter key for what ``parts`` name (an e-mail, an address, a token)."""
+    """Return the counter key for what ``parts`` name (an email, an address, a token)."""
     secret = current_app.config["SECRET_KEY"].encode()
     material = "\0".join((scope.value, *parts)).encode()
     return scope, hmac.new(secret, material, hashlib.sha256).hexdigest()

@@ -94,7 +94,7 @@ def _external(endpoint: str) -> Callable[[str | None], str]:
 @limiter.limit(_limit("REGISTER_RATE_LIMIT", "30 per hour"), methods=["POST"])
 @reads_first
 def register():
-    """Ask for an account: the link that creates it goes to the e-mail address."""
+    """Ask for an account: the link that creates it goes to the email address."""
     if current_user.is_authenticated:
         return redirect(_home())
     form = RegisterForm(next=request.args.get("next"))
@@ -133,7 +133,7 @@ def registration_sent():
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 @reads_first
 def confirm_registration(token: str):
-    """Create the account from an e-mailed link (a button, so mail scanners create nothing)."""
+    """Create the account from an emailed link (a button, so mail scanners create nothing)."""
     form = FlaskForm()
     try:
         pending = registration.read_link_token(token)
@@ -194,7 +194,7 @@ def _trusted_browser() -> bool:
 )
 @reads_first
 def login():
-    """Sign in with e-mail address and password (also to confirm it is still you)."""
+    """Sign in with email address and password (also to confirm it is still you)."""
     if current_user.is_authenticated and login_fresh():
         return redirect(safe_next(request.args.get("next")) or _home())
     if current_user.is_authenticated and not current_user.signs_in_with_password:
@@ -233,7 +233,7 @@ def _user_key() -> str:
 
 
 def _keeps_email() -> bool:
-    """Exempt profile saves that leave the e-mail address alone from its change limit."""
+    """Exempt profile saves that leave the email address alone from its change limit."""
     email = (request.form.get("email") or "").strip().lower()
     return not current_user.is_authenticated or email in ("", current_user.email)
 
@@ -248,7 +248,7 @@ def _keeps_email() -> bool:
 )
 @reads_first
 def profile():
-    """Show and edit your details: name, e-mail address, licence and profession."""
+    """Show and edit your details: name, email address, licence and profession."""
     user = signed_in_account()
     form = ProfileForm(obj=user)
     if not user.signs_in_with_password:
@@ -347,7 +347,7 @@ def change_password():
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(_limit("RESET_RATE_LIMIT", "5 per minute; 30 per hour"), methods=["POST"])
 def reset_request():
-    """Ask for a password-reset link by e-mail."""
+    """Ask for a password-reset link by email."""
     form = ResetRequestForm()
     if form.validate_on_submit():
         with write_transaction():
@@ -367,7 +367,7 @@ def reset_sent():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @reads_first
 def reset_password(token: str):
-    """Choose a new password from an e-mailed link; the link works once."""
+    """Choose a new password from an emailed link; the link works once."""
     form = ResetPasswordForm()
     try:
         user = resets.user_for_reset_token(token)
@@ -376,7 +376,7 @@ def reset_password(token: str):
             with write_transaction():
                 user = resets.reset_password(token, new_hash, ip_address=request.remote_addr)
             end_session()
-            devices.trust_this_browser(user)  # the e-mail proved it: sign in here unhindered
+            devices.trust_this_browser(user)  # the email proved it: sign in here unhindered
             flash("Your password is changed. Please sign in with your new password.", "success")
             return redirect(url_for("auth.login"))
     except resets.ResetLinkError as exc:

@@ -149,7 +149,7 @@ def proposed_details(request: CorrectionRequest) -> services.Details:
 
 
 def _tell_learner(request: CorrectionRequest, outcome: str) -> None:
-    """E-mail the learner what became of their request (queued; sent after the commit)."""
+    """Email the learner what became of their request (queued; sent after the commit)."""
     user = request.user
     if user.deleted_at is not None:
         return

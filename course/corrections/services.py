@@ -193,14 +193,14 @@ def users_by_id(ids: list[int]) -> list[User]:
 
 
 def split_emails(text: str) -> list[str]:
-    """E-mail addresses from pasted text: one per line, or separated by commas or spaces."""
+    """Email addresses from pasted text: one per line, or separated by commas or spaces."""
     return list(dict.fromkeys(part for part in re.split(r"[\s,;]+", text) if part))
 
 
 def enrol_by_email(
     actor: User, text: str, course: Course, reason: str, ip_address: str | None
 ) -> Enrolled:
-    """Enroll every account named in pasted e-mail addresses; unknown ones are listed.
+    """Enroll every account named in pasted email addresses; unknown ones are listed.
 
     :raise CorrectionRefused: when the text names more than ``MAX_BULK`` addresses.
     """

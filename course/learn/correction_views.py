@@ -30,5 +30,5 @@ def request_correction(code: str):
         form.form_errors.append(str(exc))
         return certificate_page(certificate, form, 422)
     db.session.commit()
-    flash("Your request is sent. An administrator will answer it here and by e-mail.", "success")
+    flash("Your request is sent. An administrator will answer it here and by email.", "success")
     return redirect(url_for("learn.certificate", code=code, _anchor="correction"), 303)

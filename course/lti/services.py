@@ -197,7 +197,7 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
     name = (claims.get("name") or " ".join(
         part for part in (claims.get("given_name"), claims.get("family_name")) if part
     )).strip()
-    # Never matched by e-mail: a platform's claim that someone owns an address here
+    # Never matched by email: a platform's claim that someone owns an address here
     # would hand them that account. Platform learners get an address of their own.
     user = create_user(
         email=f"lti-{platform.id}-{secrets.token_hex(8)}@lti.invalid",

@@ -38,7 +38,7 @@ class LtiPlatform(db.Model):
 
 
 class LtiIdentity(db.Model):
-    """A platform's user (its ``sub``) and the account they are here: never by e-mail."""
+    """A platform's user (its ``sub``) and the account they are here: never by email."""
 
     __tablename__ = "lti_identity"
     __table_args__ = (UniqueConstraint("platform_id", "subject"),)

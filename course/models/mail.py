@@ -1,4 +1,4 @@
-"""E-mail waiting to go out: the outbox the mail sender drains."""
+"""Email waiting to go out: the outbox the mail sender drains."""
 
 from __future__ import annotations
 

@@ -133,10 +133,10 @@ class BrowserSession(db.Model):
 
 
 class SignInThrottle(db.Model):
-    """Failed password checks counted for one key: an address and e-mail pair, an
-    e-mail address tried from unknown browsers, or one trusted browser.
+    """Failed password checks counted for one key: an address and email pair, an
+    email address tried from unknown browsers, or one trusted browser.
 
-    ``key`` is an HMAC of what it counts, so the table names no address or e-mail.
+    ``key`` is an HMAC of what it counts, so the table names no address or email.
     """
 
     __tablename__ = "sign_in_throttle"

@@ -2,7 +2,7 @@
 
 The outbox keeps a copy of every statement it sends, and each names the learner. A
 learner's data download lists them; deleting the account replaces the name (and the
-e-mail address, where the provider sends it) in every copy, so statements still waiting
+email address, where the provider sends it) in every copy, so statements still waiting
 reach the learning record store pseudonymised. Statements the store already holds are
 the provider's to erase there (see docs/interoperability.md).
 """

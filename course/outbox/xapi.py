@@ -2,7 +2,7 @@
 
 Activity ids are the public addresses of what was done, built from the course package's
 own ids (course slug, lesson slug, question id), so they stay stable across versions.
-The learner is an account on this site (never an e-mail address, unless the provider
+The learner is an account on this site (never an email address, unless the provider
 turns ``XAPI_ACTOR_EMAIL`` on).
 """
 
@@ -38,7 +38,7 @@ LANGUAGE = "en-US"
 
 @dataclass(frozen=True)
 class Learner:
-    """Who the statement is about: an account here, or an e-mail when allowed."""
+    """Who the statement is about: an account here, or an email when allowed."""
 
     user_id: int
     name: str

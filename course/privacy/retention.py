@@ -6,7 +6,7 @@ What the purge may remove, and nothing else:
   enrolments that never completed and have seen no activity for ``RESPONSE_RETENTION_MONTHS``;
 - for accounts deleted more than ``DELETED_ACCOUNT_PURGE_DAYS`` ago: their unfinished
   enrolments (no credit was earned) with everything in them, their sign-in timestamps,
-  the IP addresses in their audit events and any e-mail addresses in those events' details;
+  the IP addresses in their audit events and any email addresses in those events' details;
 - IP addresses of audit events older than ``AUDIT_IP_RETENTION_DAYS``;
 - records of browser sign-ins that have ended, expired or been outdated: they can never
   sign anyone in again;

@@ -117,13 +117,13 @@ def add_member(
 def add_member_by_email(
     slug: str, email: str, role: TeamRole | str, *, by: User, ip_address: str | None
 ) -> CourseMember:
-    """Put the account with this e-mail address on a course's team.
+    """Put the account with this email address on a course's team.
 
     :raise TeamError: when there is no such account, or it cannot join.
     """
     user = find_user_by_email(email)
     if user is None:
-        raise TeamError(f"There is no account with the e-mail address {email.strip()}.")
+        raise TeamError(f"There is no account with the email address {email.strip()}.")
     return add_member(slug, user, role, by=by, ip_address=ip_address)
 
 

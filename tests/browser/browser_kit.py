@@ -61,7 +61,7 @@ def answer_keys(server: Any) -> dict[str, AnswerKey]:
 
 
 def new_learner() -> tuple[str, str]:
-    """Return a fresh full name and e-mail address."""
+    """Return a fresh full name and email address."""
     n = next(_serial)
     return f"Jordan Browser{n}", f"browser-learner{n}@example.org"
 
@@ -128,7 +128,7 @@ def assert_accessible(page: Page, what: str, seen: set[str] | None = None) -> No
 def sign_in(page: Page, server: Any, email: str) -> None:
     """Sign in on the sign-in page with the tests' password, and wait until signed in."""
     page.goto(server.url + "/auth/login")
-    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
@@ -227,12 +227,12 @@ class Journey:
         self.audit("register")
         name, email = new_learner()
         page.get_by_label("Full name").fill(name)
-        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Email address").fill(email)
         page.get_by_label("Create a password").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
-        expect(self.heading()).to_have_text("Check your e-mail")
+        expect(self.heading()).to_have_text("Check your email")
         self.audit("sign-up link sent")
-        # The link in the e-mail, then its button, as the learner would.
+        # The link in the email, then its button, as the learner would.
         link = link_path(server.inbox.next_to(email), "/auth/register/confirm/")
         page.goto(server.url + link)
         expect(self.heading()).to_have_text("Finish creating your account")

@@ -83,7 +83,7 @@ class LiveServer:
     title: str
     #: The real course from content/, when it is there: long lessons, tables, hotlines.
     real_slug: str | None = None
-    #: The SMTP server on loopback that receives what the app e-mails (sign-up links).
+    #: The SMTP server on loopback that receives what the app emails (sign-up links).
     inbox: Inbox | None = None
 
 

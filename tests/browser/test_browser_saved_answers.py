@@ -24,7 +24,7 @@ from course.users import create_user, find_user_by_email
 
 
 def _learner_at_the_post_test(server) -> str:
-    """A new account with every lesson of the test course complete; returns its e-mail."""
+    """A new account with every lesson of the test course complete; returns its email."""
     name, email = new_learner()
     with server.app.app_context():
         create_user(email=email, password=PASSWORD, full_name=name)
@@ -45,7 +45,7 @@ def _learner_at_the_post_test(server) -> str:
 def _sign_in(page: Page, email: str) -> None:
     """The sign-in form, without "keep me signed in": the idle limit applies."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 

@@ -224,10 +224,10 @@ def test_names_on_certificates_and_their_public_verification(
 def test_forms_that_send_hostile_values_back(site: Site, watch: Watch, new_page) -> None:
     page = new_page()
     everything = " ".join(p for p in PAYLOADS if "\x00" not in p)
-    # Sign-up refused (name too long, e-mail invalid): both come back in the form.
+    # Sign-up refused (name too long, email invalid): both come back in the form.
     watch.visit(page, f"{site.url}/auth/register", "register")
     set_value(page.get_by_label("Full name"), everything)
-    set_value(page.get_by_label("E-mail address"), packs(COMMENT_LIMIT)[1])
+    set_value(page.get_by_label("Email address"), packs(COMMENT_LIMIT)[1])
     page.get_by_label("Create a password").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Create account").click()
@@ -235,11 +235,11 @@ def test_forms_that_send_hostile_values_back(site: Site, watch: Watch, new_page)
     assert page.locator(".error-summary").count() == 1
     assert len(page.get_by_label("Full name").input_value()) > NAME_LIMIT
 
-    # Sign-up accepted with a hostile name: the e-mailed link's page and the welcome
+    # Sign-up accepted with a hostile name: the emailed link's page and the welcome
     # message show it.
     watch.visit(page, f"{site.url}/auth/register", "register")
     set_value(page.get_by_label("Full name"), packs(NAME_LIMIT, names=True)[1])
-    page.get_by_label("E-mail address").fill("new-hostile@example.org")
+    page.get_by_label("Email address").fill("new-hostile@example.org")
     page.get_by_label("Create a password").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Create account").click()

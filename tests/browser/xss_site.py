@@ -161,7 +161,7 @@ class Site:
     reader: Person  # took the hostile course
     holders: list[Person]  # signed up with hostile names, then changed them
     certified: Person  # holds one certificate per hostile name (reissued after each change)
-    inbox: Inbox  # what the app e-mails (sign-up links)
+    inbox: Inbox  # what the app emails (sign-up links)
     codes: dict[str, str] = field(default_factory=dict)  # certificate code -> name on it
 
 

@@ -151,7 +151,7 @@ def snapshot_row_counts(app: Flask) -> Callable[[], None]:
 
 
 def sign_in_failures(email: str, scope: str = "pair", ip: str = "127.0.0.1") -> int:
-    """The failed password checks counted for an e-mail address (from ``ip`` for a pair)."""
+    """The failed password checks counted for an email address (from ``ip`` for a pair)."""
     from course.auth import throttle
     from course.models import SignInThrottle
 
@@ -173,7 +173,7 @@ def all_sign_in_failures() -> int:
 
 
 def register_by_mail(client: FlaskClient, inbox, data: dict[str, str]):
-    """Sign up as a person would: the form, then the e-mailed link and its button.
+    """Sign up as a person would: the form, then the emailed link and its button.
 
     Returns the answer to the button (a redirect into the site, signed in).
     """

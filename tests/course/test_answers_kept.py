@@ -110,7 +110,7 @@ def time_out(client: FlaskClient) -> None:
 @pytest.fixture
 def learner(app: Flask, client: FlaskClient, package_copy) -> str:
     """A learner signed in with their password (an idle limit applies), lessons done,
-    CSRF checked on every form as in production. Returns their e-mail address."""
+    CSRF checked on every form as in production. Returns their email address."""
     with app.app_context():
         import_course(quick_retakes(without_minimum_time(package_copy)))
         email = make_user(email="pat@example.org").email

@@ -24,7 +24,7 @@ from tests.course.factories import csrf_token_in, register_by_mail
 from tests.smtp_sink import Inbox
 
 PASSWORD = "correct horse battery staple"
-WRONG_MESSAGE = "That e-mail address and password do not match an account."
+WRONG_MESSAGE = "That email address and password do not match an account."
 
 
 def make_user(app: Flask, email: str = "ana@example.com", password: str = PASSWORD, **kw) -> int:
@@ -60,8 +60,8 @@ def text(response) -> str:
         ("password", "one of the most commonly used"),
         ("Baseball", "one of the most commonly used"),
         ("iloveyou", "one of the most commonly used"),
-        ("ana.ruiz@example.com", "not your e-mail address or your name"),
-        ("Ana Maria Ruiz", "not your e-mail address or your name"),
+        ("ana.ruiz@example.com", "not your email address or your name"),
+        ("Ana Maria Ruiz", "not your email address or your name"),
         ("x" * 257, "Use at most 256 characters."),
     ],
 )

@@ -1,6 +1,6 @@
 """Changes that need a password hashed do the hashing before they take the write lock.
 
-A password change, an e-mail change, an account deletion and a password reset each
+A password change, an email change, an account deletion and a password reset each
 spend one or two argon2 hashes (30 ms each). On SQLite every other learner's save waits
 while a request holds the write lock, so the hashing happens first and the account is
 read again under the lock to record the result.
@@ -85,7 +85,7 @@ def _reset_password(client: FlaskClient, app: Flask):
         (_delete_account, ["check"]),
         (_reset_password, ["hash"]),
     ],
-    ids=["password change", "e-mail change", "deletion", "reset"],
+    ids=["password change", "email change", "deletion", "reset"],
 )
 def test_the_account_can_be_written_while_the_change_hashes(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, post, hashing: list[str]

@@ -1,4 +1,4 @@
-"""The profile: details, e-mail and password changes, with the current password where due."""
+"""The profile: details, email and password changes, with the current password where due."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_changing_email_needs_the_current_password(
     sign_in(client)
 
     response = client.post("/auth/profile", data=profile_data(email="new@example.com"))
-    assert "To change your e-mail address, please enter your current password." in text(response)
+    assert "To change your email address, please enter your current password." in text(response)
     response = client.post(
         "/auth/profile", data=profile_data(email="new@example.com", current_password="nope nope")
     )

@@ -1,4 +1,4 @@
-"""Sign-up by e-mailed link: the same answer whether or not the address has an account."""
+"""Sign-up by emailed link: the same answer whether or not the address has an account."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_the_e_mailed_link_creates_the_account_and_signs_in(
     response = client.post("/auth/register?next=/courses/minimal", data={
         **ANA, "next": "/courses/minimal"})
     assert response.location == "/auth/register/sent"
-    assert "Check your e-mail" in text(client.get(response.location))
+    assert "Check your email" in text(client.get(response.location))
     assert accounts(app) == 0 and not signed_in(client)  # nothing until the link is opened
 
     message = inbox.next_to("ana@example.com")
@@ -140,7 +140,7 @@ def test_every_refused_field_is_named_at_once_the_same_for_a_taken_address(app: 
         assert "already" not in page
         pages.append(page.replace(email, "ADDRESS"))
     assert pages[0] == pages[1]
-    assert "Enter an e-mail address like name@example.com." in pages[2]
+    assert "Enter an email address like name@example.com." in pages[2]
 
 
 def test_an_address_taken_before_the_link_is_opened_makes_no_second_account(

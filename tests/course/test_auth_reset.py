@@ -1,4 +1,4 @@
-"""Password reset: the e-mail really goes out over SMTP, and its link works once, in time."""
+"""Password reset: the email really goes out over SMTP, and its link works once, in time."""
 
 from __future__ import annotations
 
@@ -203,7 +203,7 @@ def test_a_mail_server_that_is_down_does_not_break_the_page(
     with caplog.at_level(logging.ERROR, logger="course.mail"):
         response = client.post("/auth/reset", data={"email": "ana@example.com"})
         assert response.headers["Location"] == "/auth/reset/sent"
-        wait_until(lambda: "Could not send e-mail" in caplog.text)
+        wait_until(lambda: "Could not send email" in caplog.text)
     assert "trying again in 0:00:30" in caplog.text
 
 

@@ -1,4 +1,4 @@
-"""Sign-in throttling without lockouts: per address and e-mail pair, per e-mail from
+"""Sign-in throttling without lockouts: per address and email pair, per email from
 unknown browsers, per trusted browser (device cookie), and per address (429)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.course.factories import (
 )
 
 PASSWORD = "correct horse battery staple"
-WRONG_MESSAGE = "That e-mail address and password do not match an account."
+WRONG_MESSAGE = "That email address and password do not match an account."
 WAIT_MESSAGE = "To keep the account safe, please wait"
 
 

@@ -81,10 +81,10 @@ class Server:
     database_url: str
     #: question key -> (right choices, one wrong selection), as their labels read
     answers: dict[str, tuple[list[str], list[str]]]
-    #: e-mail addresses of the accounts made before the server started
+    #: email addresses of the accounts made before the server started
     accounts: list[str]
     log: Path
-    #: the SMTP server on loopback the app sends its e-mail to (sign-up links)
+    #: the SMTP server on loopback the app sends its email to (sign-up links)
     inbox: Inbox
 
     def log_tail(self, lines: int = 60) -> str:

@@ -44,7 +44,7 @@ def test_a_learner_asks_and_an_admin_corrects_and_reissues(app, data, learner, i
     response = _ask(learner, code)
     assert response.status_code == 303
     page = learner.get(f"/me/certificates/{code}").get_data(as_text=True)
-    assert "An administrator will answer here and by e-mail." in page
+    assert "An administrator will answer here and by email." in page
     assert "Ask for a correction" not in page  # one open request at a time
 
     admin = sign_in(app.test_client(), data.admin)

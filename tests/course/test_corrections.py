@@ -65,7 +65,7 @@ def test_a_name_and_license_correction_reissues_with_the_reason_in_the_audit_log
         f"/admin/learners/{a.id}/details",
         data={"full_name": "Alex  Rivera-Lopez", "licence_number": "LSW-9",
               "licence_jurisdiction": "Ohio", "reissue": "y",
-              "reason": "Name misspelled; learner's e-mail of May 2"},
+              "reason": "Name misspelled; learner's email of May 2"},
     )  # fmt: skip
     assert response.status_code == 303
     with app.app_context():
@@ -83,7 +83,7 @@ def test_a_name_and_license_correction_reissues_with_the_reason_in_the_audit_log
         assert new.snapshot["completed_on"] == old.snapshot["completed_on"]
         (corrected,) = _events("user.details_corrected")
         assert corrected.actor_id == data.admin.id and corrected.ip_address == "127.0.0.1"
-        assert corrected.detail["reason"] == "Name misspelled; learner's e-mail of May 2"
+        assert corrected.detail["reason"] == "Name misspelled; learner's email of May 2"
         assert corrected.detail["changes"]["full_name"] == [a.full_name, "Alex Rivera-Lopez"]
         assert corrected.detail["changes"]["licence_number"] == ["LSW-A", "LSW-9"]
         assert corrected.detail["reissued"] == [new.code]
@@ -200,7 +200,7 @@ def test_bulk_enrollment_by_pasted_e_mail_addresses(app, data, admin):
     with app.app_context():
         make_user(full_name="Eve Pasted", email="eve@example.org")
     url = "/admin/courses/minimal/enrol"
-    assert "E-mail addresses" in admin.get(url).get_data(as_text=True)
+    assert "Email addresses" in admin.get(url).get_data(as_text=True)
     response = admin.post(
         url, data={"emails": "EVE@example.org,\r\nnobody@example.org\r\na@example.org",
                    "reason": "Agency list"},

@@ -75,7 +75,7 @@ PUBLIC = {
     "/credentials/status/<int:number>",
     "/credentials/badges/<slug>.svg",
     "/auth/reset/<token>",
-    # E-mailed links: the token is the key (signed, or encrypted and signed).
+    # Emailed links: the token is the key (signed, or encrypted and signed).
     "/auth/register/confirm/<token>",
     "/auth/email/confirm/<token>",
     "/static/<path:filename>",

@@ -1,4 +1,4 @@
-"""E-mail goes out after the response, from a queue with retries, never inside a request."""
+"""Email goes out after the response, from a queue with retries, never inside a request."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_a_message_the_server_refuses_for_good_is_dropped_and_logged(
     inbox.refuse = ["550 5.1.1 <ana@example.com>: No such mailbox"]  # answers repeat it
     with caplog.at_level(logging.ERROR, logger="course.mail"):
         client.post("/auth/reset", data=RESET)
-        wait_until(lambda: "refused e-mail" in caplog.text)
+        wait_until(lambda: "refused email" in caplog.text)
     wait_until(lambda: queued(app) == [])
     assert "550" in caplog.text and inbox.messages == []
     assert "ana@example.com" not in caplog.text
@@ -98,7 +98,7 @@ def test_after_the_last_retry_the_message_is_dropped(
         db.session.commit()
         with caplog.at_level(logging.ERROR, logger="course.mail"):
             assert mail.deliver_due() is None
-    assert "Gave up on e-mail 1 ('Hello') after 6 attempts" in caplog.text
+    assert "Gave up on email 1 ('Hello') after 6 attempts" in caplog.text
     assert "ana@example.com" not in caplog.text  # the log names no one
     assert queued(app) == []
 

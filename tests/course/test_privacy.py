@@ -249,7 +249,7 @@ def _statement_actors(app) -> list[dict]:
 def test_statements_about_a_learner_are_in_the_download_and_lose_the_name_on_deletion(
     app, package  # noqa: F811
 ):
-    # The provider sends e-mail addresses to its LRS: the hardest case to forget.
+    # The provider sends email addresses to its LRS: the hardest case to forget.
     app.config.update(XAPI_ENABLED=True, XAPI_ENDPOINT="http://127.0.0.1:9/xapi",
                       XAPI_ACTOR_EMAIL=True)
     learner, client, _ = complete_course(app, package, **ADA)

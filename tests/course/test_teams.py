@@ -229,7 +229,7 @@ def test_admins_add_change_and_remove_team_members_with_an_audit_trail(app, clie
     assert refused.status_code == 422
     assert "Lee Learner is not an author." in refused.get_data(as_text=True)
     unknown = client.post(url, data={"email": "nobody@example.org", "role": "author"})
-    assert "There is no account with the e-mail address" in unknown.get_data(as_text=True)
+    assert "There is no account with the email address" in unknown.get_data(as_text=True)
     again = client.post(url, data={"email": "casey@example.org", "role": "author"})
     assert "is already on this course" in again.get_data(as_text=True)
     assert client.post(url, data={"email": "casey@example.org", "role": "owner"}).status_code == 422

@@ -94,7 +94,7 @@ def test_a_full_launch_signs_the_learner_in_and_opens_the_course(app, client, pl
         assert identity.subject == "moodle-user-17"
         user = identity.user
         assert user.full_name == "Jordan Rivera" and user.role == Role.LEARNER
-        # The platform's e-mail claim is not trusted for the account.
+        # The platform's email claim is not trusted for the account.
         assert user.email.endswith("@lti.invalid")
         assert user.password_hash.startswith("!")
         assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))

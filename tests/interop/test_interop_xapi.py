@@ -152,7 +152,7 @@ def test_every_statement_reaches_the_lrs_once_through_a_restart(xapi_app, lrs, t
         ours = queued[statement["id"]]
         assert statement["verb"] == ours["verb"]
         assert statement["object"]["id"] == ours["object"]["id"]
-        assert "mbox" not in statement["actor"]  # an account, not an e-mail address
+        assert "mbox" not in statement["actor"]  # an account, not an email address
         assert statement["actor"]["account"]["homePage"] == BASE
     verbs = Counter(s["verb"]["id"].rsplit("/", 1)[1] for s in stored)
     assert verbs["registered"] == verbs["completed"] == verbs["earned"] == 2

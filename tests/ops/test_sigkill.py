@@ -123,7 +123,7 @@ def _killer(
     server: Gunicorn, stop: threading.Event, kills: list[int], deadline: float
 ) -> None:
     # Kills come with the load, as a worker's timeout or a lack of memory would. Once the
-    # load ends, a learner still finishing a step (waiting for a sign-up e-mail, say)
+    # load ends, a learner still finishing a step (waiting for a sign-up email, say)
     # meets a server nobody else uses: a replacement worker then has no request to
     # start its mail sender on, while every worker that knew of the message is killed.
     while not stop.wait(KILL_EVERY) and time.monotonic() < deadline:
@@ -159,7 +159,7 @@ def test_sigkill_a_worker_every_five_seconds(
             workers, threads = 3, 1
         inbox = Inbox()
         port = stack.enter_context(smtp_server(inbox))
-        # A sign-up e-mail whose sender was killed mid-send goes out once its claim
+        # A sign-up email whose sender was killed mid-send goes out once its claim
         # lapses; a short claim keeps the learner waiting for it seconds, not a minute
         # (the loopback SMTP server answers in milliseconds, so nothing is sent twice).
         env = app_environment(
