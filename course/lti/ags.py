@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -26,6 +27,8 @@ LINEITEM_TAG = "ce-completion"
 SCORE_MAXIMUM = 100
 #: A container with more pages than this is not searched further (a new item is made).
 MAX_CONTAINER_PAGES = 20
+#: The whole search stops after this long, well inside the outbox worker's claim lease.
+SEARCH_SECONDS = 120
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TIMEOUT_SECONDS = 10
 
@@ -42,29 +45,48 @@ class LineItemGone(DeliveryError):
     """The platform no longer has the line item (an instructor deleted the column)."""
 
 
-def _client_assertion(platform: LtiPlatform) -> str:
-    key = signing_keys.current_key(signing_keys.LTI)
+@dataclass(frozen=True)
+class Caller:
+    """What every AGS call needs besides its target: an HTTP session and the tool's key.
+
+    The key is read before any call, so no database read is left open while a platform
+    answers.
+    """
+
+    http: requests.Session
+    kid: str
+    private_pem: str
+
+    @classmethod
+    def with_current_key(cls, http: requests.Session) -> Caller:
+        """Return a caller signing with the tool's current LTI key (made on first use)."""
+        key = signing_keys.current_key(signing_keys.LTI)
+        return cls(http, key.kid, key.private_pem)
+
+
+def _client_assertion(platform: LtiPlatform, caller: Caller) -> str:
     now = int(time.time())
     claims = {"iss": platform.client_id, "sub": platform.client_id,
               "aud": platform.auth_token_url, "iat": now, "exp": now + 300,
               "jti": str(uuid.uuid4())}
-    return jwt.encode(claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+    return jwt.encode(claims, caller.private_pem, algorithm="RS256",
+                      headers={"kid": caller.kid})
 
 
 def _token_key(platform: LtiPlatform, scope: str) -> tuple[str, str, str]:
     return platform.auth_token_url, platform.client_id, scope
 
 
-def _token(platform: LtiPlatform, http: requests.Session, scope: str = SCORE_SCOPE) -> str:
+def _token(platform: LtiPlatform, caller: Caller, scope: str = SCORE_SCOPE) -> str:
     key = _token_key(platform, scope)
     with _lock:
         cached = _tokens.get(key)
     if cached and cached[1] > time.monotonic():
         return cached[0]
-    response = http.post(platform.auth_token_url, timeout=TIMEOUT_SECONDS, data={
+    response = caller.http.post(platform.auth_token_url, timeout=TIMEOUT_SECONDS, data={
         "grant_type": "client_credentials",
         "client_assertion_type": ASSERTION_TYPE,
-        "client_assertion": _client_assertion(platform),
+        "client_assertion": _client_assertion(platform, caller),
         "scope": scope,
     })
     if response.status_code != 200:
@@ -83,12 +105,12 @@ def _forget_token(platform: LtiPlatform, scope: str) -> None:
         _tokens.pop(_token_key(platform, scope), None)
 
 
-def _authorized(platform: LtiPlatform, http: requests.Session, scope: str, method: str,
+def _authorized(platform: LtiPlatform, caller: Caller, scope: str, method: str,
                 url: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:
     """Send one AGS request with a bearer token, asking for a new token once on 401."""
     for retry in (False, True):
-        bearer = {"Authorization": f"Bearer {_token(platform, http, scope)}"}
-        response = http.request(method, url, headers={**headers, **bearer},
+        bearer = {"Authorization": f"Bearer {_token(platform, caller, scope)}"}
+        response = caller.http.request(method, url, headers={**headers, **bearer},
                                 timeout=TIMEOUT_SECONDS, **kwargs)
         if response.status_code != 401 or retry:
             break
@@ -114,15 +136,18 @@ def _own_line_item(items: Any, link: str) -> str | None:
     return None
 
 
-def find_or_create_line_item(target: LtiGradeTarget, http: requests.Session) -> str:
+def find_or_create_line_item(target: LtiGradeTarget, caller: Caller) -> str:
     """Return the URL of the target's resource-link line item, made on the platform if
     it has none yet; raise DeliveryError when the platform refuses either step."""
     platform, link = target.platform, target.resource_link_id or ""
     scope = f"{LINEITEM_SCOPE} {SCORE_SCOPE}"
     page: str | None = _with_query(target.lineitems_url or "", resource_link_id=link,
                                    tag=LINEITEM_TAG)
+    deadline = time.monotonic() + SEARCH_SECONDS
     for _ in range(MAX_CONTAINER_PAGES):
-        listed = _authorized(platform, http, scope, "GET", page or "",
+        if time.monotonic() > deadline:
+            raise DeliveryError("line items: the platform's container took too long to list")
+        listed = _authorized(platform, caller, scope, "GET", page or "",
                              headers={"Accept": LINEITEMS_TYPE})
         if listed.status_code != 200:
             raise DeliveryError(f"line items not listed: HTTP {listed.status_code}")
@@ -133,7 +158,7 @@ def find_or_create_line_item(target: LtiGradeTarget, http: requests.Session) -> 
         if not page:
             break
     made = _authorized(
-        platform, http, scope, "POST", target.lineitems_url or "",
+        platform, caller, scope, "POST", target.lineitems_url or "",
         json={"scoreMaximum": SCORE_MAXIMUM, "label": target.course.title,
               "resourceId": target.course.slug, "resourceLinkId": link, "tag": LINEITEM_TAG},
         headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
@@ -152,10 +177,10 @@ def scores_url(lineitem_url: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
 
 
-def post_score(target: LtiGradeTarget, body: dict[str, Any], http: requests.Session) -> None:
+def post_score(target: LtiGradeTarget, body: dict[str, Any], caller: Caller) -> None:
     """Send one score; raise DeliveryError when the platform does not accept it."""
     scope = SCORE_SCOPE if target.resource_link_id is None else f"{LINEITEM_SCOPE} {SCORE_SCOPE}"
-    response = _authorized(target.platform, http, scope, "POST",
+    response = _authorized(target.platform, caller, scope, "POST",
                            scores_url(target.lineitem_url or ""), json=body,
                            headers={"Content-Type": SCORE_TYPE})
     if response.status_code in (404, 410):

@@ -85,18 +85,27 @@ def claim(channel: str, limit: int, now: datetime) -> list[OutboxMessage]:
         ))
 
 
-def settle(messages: list[OutboxMessage], error: str | None) -> None:
-    """Mark messages sent, or schedule their next try; commits."""
+def settle(messages: list[OutboxMessage], error: str | None, *, note: str | None = None) -> None:
+    """Mark messages sent (``note``: why one was settled without sending), or schedule
+    their next try; commits."""
     now = utcnow()
     with write_transaction():
         for message in messages:
             message = db.session.merge(message)
             if error is None:
-                message.sent_at, message.last_error = now, None
+                message.sent_at, message.last_error = now, note
             else:
                 message.attempts += 1
                 message.last_error = error[:2000]
                 message.next_attempt_at = now + backoff(message.attempts)
+
+
+def _put_back(message: OutboxMessage, reason: str) -> None:
+    """Try a message again after the first back-off, not counting this as a failure."""
+    with write_transaction():
+        message = db.session.merge(message)
+        message.last_error = reason
+        message.next_attempt_at = utcnow() + timedelta(seconds=FIRST_RETRY_SECONDS)
 
 
 class AlreadyScored(Exception):
@@ -113,7 +122,7 @@ def _link_key(target: LtiGradeTarget) -> list[Any]:
             LtiLinkLineItem.lineitems_url == target.lineitems_url]
 
 
-def _link_line_item(target: LtiGradeTarget, http: requests.Session) -> str:
+def _link_line_item(target: LtiGradeTarget, caller: ags.Caller) -> str:
     """Return the link's line item in the target's container, found or made on the
     platform by one worker at a time (another worker's claim: LineItemBeingMade)."""
     token, now = uuid.uuid4().hex, utcnow()
@@ -134,21 +143,35 @@ def _link_line_item(target: LtiGradeTarget, http: requests.Session) -> str:
         return known
     if not claimed:
         raise LineItemBeingMade("another worker is finding or making the link's line item")
-    url = None
     try:
-        url = ags.find_or_create_line_item(target, http)
-    finally:  # made or not, the claim ends: a failure lets the next pass try again
-        with write_transaction():
-            db.session.execute(
-                update(LtiLinkLineItem)
-                .where(*_link_key(target), LtiLinkLineItem.claim == token)
-                .values(lineitem_url=url, claim=None, claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
-    return url
+        url = ags.find_or_create_line_item(target, caller)
+    except BaseException:
+        _release(target, token, None)  # the next pass tries again
+        raise
+    return _release(target, token, url) or url
 
 
-def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
+def _release(target: LtiGradeTarget, token: str, url: str | None) -> str | None:
+    """End a claim, storing the line item found or made; return the link's line item."""
+    with write_transaction():
+        released = db.session.execute(
+            update(LtiLinkLineItem)
+            .where(*_link_key(target), LtiLinkLineItem.claim == token)
+            .values(lineitem_url=url, claim=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if released or url is None:
+            return url
+        # The claim lapsed (the platform answered slower than the lease) and another
+        # worker took it: its line item, once stored, is the link's.
+        stored = db.session.scalar(select(LtiLinkLineItem.lineitem_url).where(*_link_key(target)))
+    if stored and stored != url:
+        log.warning("Line item %s was made after this worker's claim lapsed; the link "
+                    "scores into %s, and %s can be deleted on the platform", url, stored, url)
+    return stored
+
+
+def _line_item_of(target: LtiGradeTarget, caller: ags.Caller) -> None:
     """Give a target from a launch that named no line item its link's own; commits.
 
     Another learner's target from the same link and container may know it already: then
@@ -163,7 +186,7 @@ def _line_item_of(target: LtiGradeTarget, http: requests.Session) -> None:
                LtiGradeTarget.lineitems_url == container,
                LtiGradeTarget.lineitem_url.is_not(None))
         .limit(1)
-    ) or _link_line_item(target, http)
+    ) or _link_line_item(target, caller)
     try:
         with write_transaction():
             db.session.execute(
@@ -200,32 +223,45 @@ def _forget_line_item(target: LtiGradeTarget) -> None:
         )
 
 
-def _grade_target(target_id: int) -> LtiGradeTarget:
-    """Load a grade target as stored now, with what sending needs, and end the read."""
+def _grade_target(message: OutboxMessage) -> tuple[LtiGradeTarget, bool]:
+    """Load a message's grade target as stored now, with what sending needs, and whether
+    a newer score for it went out already; end the read."""
     target = db.session.get(
-        LtiGradeTarget, target_id, populate_existing=True,
+        LtiGradeTarget, message.grade_target_id, populate_existing=True,
         options=[joinedload(LtiGradeTarget.platform), joinedload(LtiGradeTarget.course)],
     )
+    newer = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.grade_target_id == message.grade_target_id,
+               OutboxMessage.id > message.id, OutboxMessage.sent_at.is_not(None))
+        .limit(1)
+    )
     db.session.commit()
-    return target
+    return target, newer is not None
 
 
 def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: SendReport) -> None:
+    caller = ags.Caller.with_current_key(http)
     for message in messages:
-        target = _grade_target(message.grade_target_id)
+        target, superseded = _grade_target(message)
+        if superseded:
+            # A platform keeps a learner's latest score, and some refuse an older one:
+            # sending this after the newer one would undo it or fail for ever.
+            log.info("Score %s not sent: a newer one went first", message.message_id)
+            settle([message], None, note="not sent: a newer score for this target went first")
+            continue
         try:
             if target.lineitem_url is None:
-                _line_item_of(target, http)
-            ags.post_score(target, message.payload, http)
+                _line_item_of(target, caller)
+            ags.post_score(target, message.payload, caller)
         except AlreadyScored as exc:
             # The same score goes out through the learner's other target: nothing to retry.
             log.info("Score %s not sent twice: %s", message.message_id, exc)
             settle([message], None)
         except LineItemBeingMade as exc:
-            # Not the platform's fault: tried again after the first back-off, without
-            # stopping this pass's other scores.
+            # Not the platform's fault: neither a failure nor a reason to stop the pass.
             log.info("Score %s waits: %s", message.message_id, exc)
-            settle([message], str(exc))
+            _put_back(message, str(exc))
         except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
             if isinstance(exc, ags.LineItemGone) and target.resource_link_id is not None:
                 _forget_line_item(target)  # one the tool made: find or make it again

@@ -52,13 +52,21 @@ class PlayedPlatform:
     #: Some platforms ignore the container's filters, and page it (Link rel="next").
     filters_container: bool = True
     container_page_size: int | None = None
-    #: Seconds the platform takes to answer a line items or score request (a slow LMS),
-    #: and set when such a request arrives.
-    ags_delay: float = 0.0
+    #: Set when a line items or score request arrives. While ``hold`` is set the
+    #: platform answers such requests only once ``release`` is (a slow LMS; it gives up
+    #: waiting after ten seconds).
     ags_request: threading.Event = field(default_factory=threading.Event)
+    hold: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
     down: bool = False
     #: The platform's course (context) whose container the launches name.
     context: int = 7
+
+    def slow_answer(self) -> None:
+        """Note an AGS request; while holding, wait for the test to release it."""
+        self.ags_request.set()
+        if self.hold:
+            self.release.wait(timeout=10)
 
     @property
     def issuer(self) -> str:
@@ -138,8 +146,7 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
         def _list_line_items(self, query: dict[str, str]) -> None:
             if not self._granted(LINEITEM_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
-            platform.ags_request.set()
-            time.sleep(platform.ags_delay)
+            platform.slow_answer()
             found = [item for item in platform.line_items
                      if item["id"].startswith(platform.lineitems + "/")  # this context's
                      and (not platform.filters_container
@@ -218,8 +225,7 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
         def _score(self, raw: bytes) -> None:
             if not self._granted(SCORE_SCOPE):
                 return self._json(401, {"error": "invalid_token"})
-            platform.ags_request.set()
-            time.sleep(platform.ags_delay)
+            platform.slow_answer()
             if self.headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
                 return self._json(415, {})
             items = [platform.lineitem] + [item["id"] for item in platform.line_items]
