@@ -71,3 +71,26 @@ def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
     assert [c["text"] for c in graded["selected"]] == ["Frequent placement changes",
                                                        "Feeling unheard"]
 
+
+
+def test_answers_recorded_before_questions_were_kept_show_the_question_as_it_reads_now(
+    app, ready
+):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        for answer in db.session.scalars(select(AttemptAnswer)):
+            answer.shown = None  # as recorded before the column existed
+        db.session.commit()
+        learner = attempt.enrolment.user
+        admin = make_user(role=Role.ADMIN, email="admin@example.org")
+        texts = {c.text_html for q in db.session.scalars(select(Question)) for c in q.choices}
+    review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
+    assert "10 of 10 correctly" in review and review.count("Your answer") >= 10
+    page = sign_in(app.test_client(), admin).get(f"/admin/learners/{learner.id}")
+    assert page.get_data(as_text=True).count("as the question reads now") == 10
+    ready.post("/auth/login", data={"email": learner.email, "password": PASSWORD})
+    download = ready.get("/auth/profile/my-data.json").get_json()
+    answers = download["enrolments"][0]["post_test_attempts"][0]["answers"]
+    assert len(answers) == 10
+    assert all(c["text"] in texts for a in answers for c in a["selected"])
