@@ -207,20 +207,14 @@ def _forget_line_item(target: LtiGradeTarget) -> None:
     of its link, so the next pass finds or makes the link's line item again; commits."""
     gone = target.lineitem_url
     with write_transaction():
-        db.session.execute(
-            update(LtiGradeTarget)
-            .where(LtiGradeTarget.platform_id == target.platform_id,
-                   LtiGradeTarget.resource_link_id == target.resource_link_id,
-                   LtiGradeTarget.lineitem_url == gone)
-            .values(lineitem_url=None).execution_options(synchronize_session=False)
-        )
-        db.session.execute(
-            update(LtiLinkLineItem)
-            .where(LtiLinkLineItem.platform_id == target.platform_id,
-                   LtiLinkLineItem.resource_link_id == target.resource_link_id,
-                   LtiLinkLineItem.lineitem_url == gone)
-            .values(lineitem_url=None).execution_options(synchronize_session=False)
-        )
+        for model in (LtiGradeTarget, LtiLinkLineItem):
+            db.session.execute(
+                update(model)
+                .where(model.platform_id == target.platform_id,
+                       model.resource_link_id == target.resource_link_id,
+                       model.lineitem_url == gone)
+                .values(lineitem_url=None).execution_options(synchronize_session=False)
+            )
 
 
 def _grade_target(message: OutboxMessage) -> tuple[LtiGradeTarget, bool]:
