@@ -1,4 +1,5 @@
-"""Database care from the command line: ``flask db backup|restore|check`` and ``flask privacy``.
+"""Database care from the command line: ``flask db backup|restore|check|keep-graded`` and
+``flask privacy``.
 
 The ``db`` group is Flask-Migrate's; these commands join it, and ``check`` replaces its
 schema check with the data-invariant check (the test suite compares migrations to models).
@@ -13,7 +14,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from course.audit import record_event
+from course.db import write_transaction
 from course.extensions import db
+from course.learn.graded_backfill import keep_graded_questions
 from course.maintenance.backup import BackupError, backup_database, restore_database
 from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
 from course.privacy.retention import PurgeReport, RetentionPolicy, RetentionSettingError, purge
@@ -89,6 +92,23 @@ def check_command(repair: bool) -> None:
     click.echo("All invariants hold.")
 
 
+@click.command("keep-graded")
+@with_appcontext
+def keep_graded_command() -> None:
+    """Give post-test answers recorded before questions were kept their question as shown."""
+    with write_transaction():
+        filled, left = keep_graded_questions()
+        if filled:
+            record_event(None, "answers.kept_as_graded", "attempt_answer", "all",
+                         {"filled": filled, "left": left})
+    answers = counted(filled, "post-test answer")
+    click.echo(f"Kept the question as the attempt showed it for {answers} (from the package"
+               " of the version each attempt was drawn from).")
+    if left:
+        click.echo(f"Left {counted(left, 'answer')} as they are: the package no longer has "
+                   "their question.")
+
+
 def _print_purge(report: PurgeReport) -> None:
     verb = "Removed" if report.applied else "Would remove"
     click.echo(f"{verb}:")
@@ -138,6 +158,6 @@ def register(app: Flask) -> None:
     """Add the commands to the app's ``db`` group and the ``privacy`` group to its CLI."""
     from flask_migrate.cli import db as db_group
 
-    for command in (backup_command, restore_command, check_command):
+    for command in (backup_command, restore_command, check_command, keep_graded_command):
         db_group.add_command(command)
     app.cli.add_command(privacy_cli)

@@ -164,7 +164,7 @@ class AttemptAnswer(db.Model):
     #: "text_html", "is_correct"}, ...] in the order shown}. A later revision may reword
     #: or reorder the question's choices (their keys are positions), and reviews and
     #: records must still show what the learner answered. None for answers from before.
-    shown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    shown: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     attempt: Mapped[PostTestAttempt] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from course.extensions import db
-from course.models import AttemptAnswer, PostTestAttempt, Question, Role
+from course.models import AttemptAnswer, AuditEvent, PostTestAttempt, Question, Role
 from tests.course.factories import PASSWORD, import_course, make_user, sign_in
 from tests.course.journey import answers_for, open_attempt
 
@@ -26,13 +26,13 @@ def _your_answers(review: str, prompt: str) -> list[str]:
     return [Markup(choice.split("<span")[0]).striptags().strip() for choice in marked]
 
 
-def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
-    app, ready, package_copy
-):
+def _submitted_then_revised(app, ready, package_copy, *, before_shown_existed=False):
+    """Submit an attempt showing pt-lo1-3 in package order, answered a and b (right);
+    then a revision rewords it and turns its choices around, so "a" is now the wrong
+    choice, "A partner who offers housing". Return the learner and an admin."""
     with app.app_context():
         attempt = open_attempt(ready, "minimal")
         question = db.session.scalar(select(Question).where(Question.key == "pt-lo1-3"))
-        # The attempt shows this question's choices in the package's order (a, b, c).
         item = {"question_id": question.id, "key": question.key, "objective": "LO1",
                 "choices": [c.key for c in question.choices]}
         others = [i for i in attempt.draw if i["key"] != question.key]
@@ -43,9 +43,11 @@ def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
         answer = db.session.scalar(
             select(AttemptAnswer).where(AttemptAnswer.question_id == question.id))
         assert answer.selected == ["a", "b"] and answer.is_correct
+        if before_shown_existed:
+            for answer in db.session.scalars(select(AttemptAnswer)):
+                answer.shown = None
+            db.session.commit()
         learner = attempt.enrolment.user
-    # A revision rewords the question and turns its choices around: "a" is now the
-    # wrong choice, "A partner who offers housing".
     bank_file = package_copy / "post-test.yaml"
     bank = yaml.safe_load(bank_file.read_text())
     revised = next(q for q in bank["questions"] if q["id"] == "pt-lo1-3")
@@ -54,6 +56,13 @@ def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
     with app.app_context():
         import_course(package_copy)
         admin = make_user(role=Role.ADMIN, email="admin@example.org")
+    return learner, admin
+
+
+def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
+    app, ready, package_copy
+):
+    learner, admin = _submitted_then_revised(app, ready, package_copy)
     review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
     assert REWORDED not in review
     assert _your_answers(review, PROMPT) == ["Frequent placement changes", "Feeling unheard"]
@@ -73,24 +82,26 @@ def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
 
 
 
-def test_answers_recorded_before_questions_were_kept_show_the_question_as_it_reads_now(
-    app, ready
+def test_answers_recorded_before_questions_were_kept_are_labeled_then_filled_in(
+    app, ready, package_copy, runner
 ):
-    with app.app_context():
-        attempt = open_attempt(ready, "minimal")
-        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
-        for answer in db.session.scalars(select(AttemptAnswer)):
-            answer.shown = None  # as recorded before the column existed
-        db.session.commit()
-        learner = attempt.enrolment.user
-        admin = make_user(role=Role.ADMIN, email="admin@example.org")
-        texts = {c.text_html for q in db.session.scalars(select(Question)) for c in q.choices}
+    learner, admin = _submitted_then_revised(app, ready, package_copy,
+                                             before_shown_existed=True)
+    staff = sign_in(app.test_client(), admin)
+    page = staff.get(f"/admin/learners/{learner.id}").get_data(as_text=True)
+    # Without the question as graded, the record can only show today's text, and says so.
+    assert page.count("as the question reads now") == 10
+    assert "a. A partner who offers housing; b. Feeling unheard" in page
+
+    done = runner.invoke(args=["db", "keep-graded"])
+    assert "for 10 post-test answers" in done.output, done.output
+    page = staff.get(f"/admin/learners/{learner.id}").get_data(as_text=True)
+    assert "as the question reads now" not in page
+    assert "a. Frequent placement changes; b. Feeling unheard" in page and REWORDED not in page
     review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
-    assert "10 of 10 correctly" in review and review.count("Your answer") >= 10
-    page = sign_in(app.test_client(), admin).get(f"/admin/learners/{learner.id}")
-    assert page.get_data(as_text=True).count("as the question reads now") == 10
-    ready.post("/auth/login", data={"email": learner.email, "password": PASSWORD})
-    download = ready.get("/auth/profile/my-data.json").get_json()
-    answers = download["enrolments"][0]["post_test_attempts"][0]["answers"]
-    assert len(answers) == 10
-    assert all(c["text"] in texts for a in answers for c in a["selected"])
+    assert _your_answers(review, PROMPT) == ["Frequent placement changes", "Feeling unheard"]
+    assert "for 0 post-test answers" in runner.invoke(args=["db", "keep-graded"]).output
+    with app.app_context():
+        detail = db.session.scalar(select(AuditEvent.detail).where(
+            AuditEvent.action == "answers.kept_as_graded"))
+        assert (detail["filled"], detail["left"], detail["via"]) == (10, 0, "command line")
