@@ -105,8 +105,8 @@ def keep_graded_command() -> None:
     click.echo(f"Kept the question as the attempt showed it for {answers} (from the package"
                " of the version each attempt was drawn from).")
     if left:
-        click.echo(f"Left {counted(left, 'answer')} as they are: the package no longer has "
-                   "their question.")
+        click.echo(f"Left {counted(left, 'answer')} as they are: their version's package "
+                   "lacks the question or can no longer be read.")
 
 
 def _print_purge(report: PurgeReport) -> None:

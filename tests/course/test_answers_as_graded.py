@@ -105,3 +105,21 @@ def test_answers_recorded_before_questions_were_kept_are_labeled_then_filled_in(
         detail = db.session.scalar(select(AuditEvent.detail).where(
             AuditEvent.action == "answers.kept_as_graded"))
         assert (detail["filled"], detail["left"], detail["via"]) == (10, 0, "command line")
+
+
+def test_answers_whose_question_the_stored_package_lacks_are_left_and_counted(
+    app, ready, runner
+):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        for answer in db.session.scalars(select(AttemptAnswer)):
+            answer.shown = None
+        version = db.session.get(PostTestAttempt, attempt.id).version
+        bank = yaml.safe_load(version.files["post-test.yaml"])
+        drawn = {item["key"] for item in attempt.draw}
+        bank["questions"] = [q for q in bank["questions"] if q["id"] != min(drawn)]
+        version.files = {**version.files, "post-test.yaml": yaml.safe_dump(bank)}
+        db.session.commit()
+    done = runner.invoke(args=["db", "keep-graded"]).output
+    assert "for 9 post-test answers" in done and "Left 1 answer as they are" in done, done
