@@ -95,18 +95,18 @@ def check_command(repair: bool) -> None:
 @click.command("keep-graded")
 @with_appcontext
 def keep_graded_command() -> None:
-    """Give post-test answers recorded before questions were kept their question as shown."""
+    """Give post-test answers recorded before questions were kept their question as graded."""
     with write_transaction():
         filled, left = keep_graded_questions()
         if filled:
             record_event(None, "answers.kept_as_graded", "attempt_answer", "all",
                          {"filled": filled, "left": left})
     answers = counted(filled, "post-test answer")
-    click.echo(f"Kept the question as the attempt showed it for {answers} (from the package"
-               " of the version each attempt was drawn from).")
+    click.echo(f"Kept the question as graded for {answers} (from the package of the version"
+               " that graded each, checked by grading the stored choices again).")
     if left:
-        click.echo(f"Left {counted(left, 'answer')} as they are: their version's package "
-                   "lacks the question or can no longer be read.")
+        click.echo(f"Left {counted(left, 'answer')} as they are: no stored package grades "
+                   "their choices as they were graded, or it can no longer be read.")
 
 
 def _print_purge(report: PurgeReport) -> None:

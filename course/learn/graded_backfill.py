@@ -1,5 +1,5 @@
 """Give post-test answers recorded before ``attempt_answer.shown`` existed their question
-as the attempt showed it, from the stored package of the version it was drawn from."""
+as graded, from the stored package of the version that graded them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import lessons
 from course.extensions import db
 from course.models import AttemptAnswer, CourseVersion, PostTestAttempt
 
+Bank = dict[str, lessons.Question]
 
-def _bank(version: CourseVersion) -> dict[str, lessons.Question]:
+
+def _bank(version: CourseVersion) -> Bank:
     try:
         package = lessons.load_files(version.files, expected_slug=version.course.slug)
     except lessons.PackageError:  # a schema this release no longer reads: answers stay
@@ -31,34 +33,60 @@ def _shown(spec: lessons.Question, order: list[str]) -> dict[str, Any]:
     }
 
 
+def _grades_the_same(spec: lessons.Question, answer: AttemptAnswer) -> bool:
+    keys = {choice.key for choice in spec.choices}
+    if not set(answer.selected) <= keys:
+        return False
+    return lessons.grade(spec, answer.selected).correct == answer.is_correct
+
+
+def _graded_under(attempt: PostTestAttempt, versions: list[CourseVersion]) -> list[CourseVersion]:
+    """The versions that may have graded an attempt: the one published when it was
+    submitted (grading reads the current version), then the one it was drawn from."""
+    submitted = attempt.submitted_at
+    published = [v for v in versions if submitted and v.created_at <= submitted]
+    first = [published[-1]] if published else []
+    return first + [v for v in versions if v.id == attempt.version_id and v not in first]
+
+
 def keep_graded_questions() -> tuple[int, int]:
     """Fill in the question of every answer that lacks it; return (filled, left).
 
-    An answer is left as it is when its version's package does not have the question
-    (or can no longer be read).
+    An answer is filled from the first version that grades its stored choices exactly as
+    they were graded; one that no stored package can account for (the question or a
+    chosen key is missing, the result differs, the package no longer reads) is left.
     Flushes; the caller commits.
     """
     attempts = db.session.scalars(
         select(PostTestAttempt)
         .where(PostTestAttempt.answers.any(AttemptAnswer.shown.is_(None)))
         .options(selectinload(PostTestAttempt.answers).selectinload(AttemptAnswer.question),
-                 selectinload(PostTestAttempt.version).selectinload(CourseVersion.course))
+                 selectinload(PostTestAttempt.enrolment))
     ).all()
-    banks: dict[int, dict[str, lessons.Question]] = {}
+    versions: dict[int, list[CourseVersion]] = {}
+    banks: dict[int, Bank] = {}
     filled = left = 0
     for attempt in attempts:
-        if attempt.version_id not in banks:
-            banks[attempt.version_id] = _bank(attempt.version)
+        course_id = attempt.enrolment.course_id
+        if course_id not in versions:
+            versions[course_id] = list(db.session.scalars(
+                select(CourseVersion).where(CourseVersion.course_id == course_id)
+                .order_by(CourseVersion.created_at, CourseVersion.id)))
+        candidates = _graded_under(attempt, versions[course_id])
         orders = {item["question_id"]: item["choices"] for item in attempt.draw}
         for answer in attempt.answers:
             if answer.shown is not None:
                 continue
-            spec = banks[attempt.version_id].get(answer.question.key)
-            if spec is None:
+            for version in candidates:
+                if version.id not in banks:
+                    banks[version.id] = _bank(version)
+                spec = banks[version.id].get(answer.question.key)
+                if spec is not None and _grades_the_same(spec, answer):
+                    order = orders.get(answer.question_id) or [c.key for c in spec.choices]
+                    answer.shown = _shown(spec, order)
+                    filled += 1
+                    break
+            else:
                 left += 1
-                continue
-            order = orders.get(answer.question_id) or [c.key for c in spec.choices]
-            answer.shown = _shown(spec, order)
-            filled += 1
     db.session.flush()
     return filled, left

@@ -26,18 +26,40 @@ def _your_answers(review: str, prompt: str) -> list[str]:
     return [Markup(choice.split("<span")[0]).striptags().strip() for choice in marked]
 
 
+def _choices_in(review: str, prompt: str) -> list[str]:
+    """Every choice text under the review's question with ``prompt``, in page order."""
+    (item,) = [part for part in review.split('<li class="review-item')[1:] if prompt in part]
+    return [Markup(choice.split("<span")[0]).striptags().strip()
+            for choice in re.findall(r"<li>(.*?)</li>", item, re.S)]
+
+
+def _revise(package_copy) -> None:
+    """Reword pt-lo1-3 and turn its choices around: "a" becomes the wrong choice, "A
+    partner who offers housing"."""
+    bank_file = package_copy / "post-test.yaml"
+    bank = yaml.safe_load(bank_file.read_text())
+    revised = next(q for q in bank["questions"] if q["id"] == "pt-lo1-3")
+    revised["prompt"], revised["choices"] = REWORDED, revised["choices"][::-1]
+    bank_file.write_text(yaml.safe_dump(bank, sort_keys=False))
+
+
+def _draw_with_push_factors_first(attempt: PostTestAttempt) -> None:
+    # pt-lo1-3's choices shown c, a, b: "A partner who offers housing" first.
+    question = db.session.scalar(select(Question).where(Question.key == "pt-lo1-3"))
+    item = {"question_id": question.id, "key": question.key, "objective": "LO1",
+            "choices": ["c", "a", "b"]}
+    others = [i for i in attempt.draw if i["key"] != question.key]
+    attempt.draw = [item, *others[: len(attempt.draw) - 1]]
+    db.session.commit()
+
+
 def _submitted_then_revised(app, ready, package_copy, *, before_shown_existed=False):
-    """Submit an attempt showing pt-lo1-3 in package order, answered a and b (right);
-    then a revision rewords it and turns its choices around, so "a" is now the wrong
-    choice, "A partner who offers housing". Return the learner and an admin."""
+    """Submit an attempt showing pt-lo1-3 as c, a, b, answered a and b (right); then
+    revise it (``_revise``). Return the learner and an admin."""
     with app.app_context():
         attempt = open_attempt(ready, "minimal")
+        _draw_with_push_factors_first(attempt)
         question = db.session.scalar(select(Question).where(Question.key == "pt-lo1-3"))
-        item = {"question_id": question.id, "key": question.key, "objective": "LO1",
-                "choices": [c.key for c in question.choices]}
-        others = [i for i in attempt.draw if i["key"] != question.key]
-        attempt.draw = [item, *others[: len(attempt.draw) - 1]]
-        db.session.commit()
         ready.post("/courses/minimal/post-test",
                    data=answers_for(db.session.get(PostTestAttempt, attempt.id), right=10))
         answer = db.session.scalar(
@@ -48,11 +70,7 @@ def _submitted_then_revised(app, ready, package_copy, *, before_shown_existed=Fa
                 answer.shown = None
             db.session.commit()
         learner = attempt.enrolment.user
-    bank_file = package_copy / "post-test.yaml"
-    bank = yaml.safe_load(bank_file.read_text())
-    revised = next(q for q in bank["questions"] if q["id"] == "pt-lo1-3")
-    revised["prompt"], revised["choices"] = REWORDED, revised["choices"][::-1]
-    bank_file.write_text(yaml.safe_dump(bank, sort_keys=False))
+    _revise(package_copy)
     with app.app_context():
         import_course(package_copy)
         admin = make_user(role=Role.ADMIN, email="admin@example.org")
@@ -100,6 +118,8 @@ def test_answers_recorded_before_questions_were_kept_are_labeled_then_filled_in(
     assert "a. Frequent placement changes; b. Feeling unheard" in page and REWORDED not in page
     review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
     assert _your_answers(review, PROMPT) == ["Frequent placement changes", "Feeling unheard"]
+    assert _choices_in(review, PROMPT) == [  # in the order the attempt showed them
+        "A partner who offers housing", "Frequent placement changes", "Feeling unheard"]
     assert "for 0 post-test answers" in runner.invoke(args=["db", "keep-graded"]).output
     with app.app_context():
         detail = db.session.scalar(select(AuditEvent.detail).where(
@@ -123,3 +143,42 @@ def test_answers_whose_question_the_stored_package_lacks_are_left_and_counted(
         db.session.commit()
     done = runner.invoke(args=["db", "keep-graded"]).output
     assert "for 9 post-test answers" in done and "Left 1 answer as they are" in done, done
+
+
+def test_an_attempt_graded_after_a_revision_is_filled_in_from_the_version_that_graded_it(
+    app, ready, package_copy, runner
+):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        _draw_with_push_factors_first(attempt)
+    _revise(package_copy)  # published while the attempt is open: grading reads it
+    with app.app_context():
+        import_course(package_copy)
+        attempt = db.session.get(PostTestAttempt, attempt.id)
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        question = db.session.scalar(select(Question).where(Question.key == "pt-lo1-3"))
+        answer = db.session.scalar(
+            select(AttemptAnswer).where(AttemptAnswer.question_id == question.id))
+        assert answer.selected == ["b", "c"] and answer.is_correct  # the revised keys
+        for each in db.session.scalars(select(AttemptAnswer)):
+            each.shown = None
+        db.session.commit()
+    assert "for 10 post-test answers" in runner.invoke(args=["db", "keep-graded"]).output
+    review = ready.get("/courses/minimal/post-test/attempts/1").get_data(as_text=True)
+    # From the revised version, which graded it; the draw's version would put the
+    # learner's b and c on "Feeling unheard" and "A partner who offers housing".
+    assert _your_answers(review, REWORDED) == ["Frequent placement changes", "Feeling unheard"]
+
+
+def test_answers_whose_stored_package_no_longer_reads_are_left(app, ready, runner):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        for answer in db.session.scalars(select(AttemptAnswer)):
+            answer.shown = None
+        version = db.session.get(PostTestAttempt, attempt.id).version
+        version.files = {**version.files, "course.yaml": "title: [not closed"}
+        db.session.commit()
+    done = runner.invoke(args=["db", "keep-graded"])
+    assert done.exit_code == 0, done.output
+    assert "for 0 post-test answers" in done.output and "Left 10 answers" in done.output
