@@ -27,8 +27,10 @@ LINEITEM_TAG = "ce-completion"
 SCORE_MAXIMUM = 100
 #: A container with more pages than this is not searched further (a new item is made).
 MAX_CONTAINER_PAGES = 20
-#: The whole search stops after this long, well inside the outbox worker's claim lease.
-SEARCH_SECONDS = 120
+#: The whole search stops after this long, inside the outbox worker's five-minute claim
+#: lease (each request's own time-out is 10 s, so only a platform that drips its pages
+#: out slowly meets this).
+SEARCH_SECONDS = 240
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TIMEOUT_SECONDS = 10
 

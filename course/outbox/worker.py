@@ -152,20 +152,27 @@ def _link_line_item(target: LtiGradeTarget, caller: ags.Caller) -> str:
 
 
 def _release(target: LtiGradeTarget, token: str, url: str | None) -> str | None:
-    """End a claim, storing the line item found or made; return the link's line item."""
+    """End a claim, storing the line item found or made unless the link has one already;
+    return the link's line item (None when nothing was found or made)."""
     with write_transaction():
-        released = db.session.execute(
+        db.session.execute(
             update(LtiLinkLineItem)
             .where(*_link_key(target), LtiLinkLineItem.claim == token)
-            .values(lineitem_url=url, claim=None, claimed_until=None)
+            .values(claim=None, claimed_until=None)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if released or url is None:
-            return url
-        # The claim lapsed (the platform answered slower than the lease) and another
-        # worker took it: its line item, once stored, is the link's.
+        )
+        if url is None:
+            return None
+        # The first line item stored is the link's: a worker whose claim lapsed (a very
+        # slow platform) and the one that took it over both end up scoring into it.
+        db.session.execute(
+            update(LtiLinkLineItem)
+            .where(*_link_key(target), LtiLinkLineItem.lineitem_url.is_(None))
+            .values(lineitem_url=url)
+            .execution_options(synchronize_session=False)
+        )
         stored = db.session.scalar(select(LtiLinkLineItem.lineitem_url).where(*_link_key(target)))
-    if stored and stored != url:
+    if stored != url:
         log.warning("Line item %s was made after this worker's claim lapsed; the link "
                     "scores into %s, and %s can be deleted on the platform", url, stored, url)
     return stored
@@ -217,16 +224,19 @@ def _forget_line_item(target: LtiGradeTarget) -> None:
             )
 
 
-def _grade_target(message: OutboxMessage) -> tuple[LtiGradeTarget, bool]:
+def _grade_target(message: OutboxMessage) -> tuple[LtiGradeTarget | None, bool]:
     """Load a message's grade target as stored now, with what sending needs, and whether
     a newer score for it went out already; end the read."""
+    if message.grade_target_id is None:
+        return None, False
     target = db.session.get(
         LtiGradeTarget, message.grade_target_id, populate_existing=True,
         options=[joinedload(LtiGradeTarget.platform), joinedload(LtiGradeTarget.course)],
     )
     newer = db.session.scalar(
         select(OutboxMessage.id)
-        .where(OutboxMessage.grade_target_id == message.grade_target_id,
+        .where(OutboxMessage.channel == "lti",
+               OutboxMessage.grade_target_id == message.grade_target_id,
                OutboxMessage.id > message.id, OutboxMessage.sent_at.is_not(None))
         .limit(1)
     )
@@ -238,6 +248,10 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
     caller = ags.Caller.with_current_key(http)
     for message in messages:
         target, superseded = _grade_target(message)
+        if target is None:  # no grade target: nowhere to send it (none are made so)
+            log.error("Score %s has no grade target; settled unsent", message.message_id)
+            settle([message], None, note="not sent: no grade target")
+            continue
         if superseded:
             # A platform keeps a learner's latest score, and some refuse an older one:
             # sending this after the newer one would undo it or fail for ever.

@@ -7,26 +7,32 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from course.db import utcnow, write_transaction
 from course.extensions import db
+from course.lti import ags
 from course.models import (
     AuditEvent,
     Course,
     Enrolment,
     LtiGradeTarget,
     LtiIdentity,
+    LtiLinkLineItem,
     LtiPlatform,
     OutboxMessage,
     Role,
     User,
 )
+from course.outbox import worker
 from course.outbox.worker import send_due
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
@@ -315,6 +321,92 @@ def test_two_servers_sending_a_links_first_scores_at_once_make_one_line_item(
     assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
     assert len(platform.line_items) == 1
     assert [s["lineitem"] for s in platform.scores] == [urlsplit(item["id"]).path] * 2
+
+
+def test_another_learners_newer_score_does_not_hold_one_back(app, client, runner, platform):
+    second = app.test_client()
+    for browser, sub in ((client, "moodle-user-17"), (second, "moodle-user-18")):
+        launch(browser, platform, sub)
+        with app.app_context():
+            finish_lessons(browser, "minimal")
+            attempt = open_attempt(browser, "minimal")
+            browser.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+    with app.app_context():  # the first learner's score waits; the second's goes first
+        first = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id))
+        first.next_attempt_at = utcnow() + timedelta(minutes=1)
+        db.session.commit()
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    with app.app_context():
+        first = db.session.get(OutboxMessage, first.id)
+        first.next_attempt_at = first.created_at
+        db.session.commit()
+    assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    assert [s["userId"] for s in platform.scores] == ["moodle-user-18", "moodle-user-17"]
+
+
+def test_no_database_transaction_is_open_while_the_platform_answers(
+    app, client, runner, platform, monkeypatch
+):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    calls: list[tuple[str, bool]] = []
+    request = requests.Session.request
+
+    def watched(self, method, url, *args, **kwargs):
+        calls.append((method, db.session().in_transaction()))
+        return request(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", watched)
+    assert "lti: 2 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
+    # A token, the container's listing, the line item made, and two scores.
+    assert [method for method, _ in calls] == ["POST", "GET", "POST", "POST", "POST"]
+    assert not any(open_ for _, open_ in calls)
+
+
+def test_two_workers_whose_claims_overlapped_keep_the_line_item_stored_first(
+    app, client, runner, platform, caplog
+):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    platform.hold = True
+    sending = threading.Thread(target=lambda: runner.invoke(args=["outbox", "send"]))
+    sending.start()
+    assert platform.ags_request.wait(timeout=10)
+    # While the platform is slow, this worker's claim lapses and another takes it over.
+    with app.app_context(), write_transaction():
+        db.session.execute(update(LtiLinkLineItem).values(claim="another-worker"))
+    platform.release.set()
+    sending.join(timeout=30)
+    (ours,) = platform.line_items
+    with app.app_context():
+        assert db.session.scalar(select(LtiLinkLineItem.lineitem_url)) == ours["id"]
+        # The other worker then ends its claim with a line item of its own: the first
+        # one stored stays the link's, and the extra one is named for deletion.
+        target = db.session.scalar(select(LtiGradeTarget))
+        extra = f"{platform.lineitems}/77"
+        assert worker._release(target, "another-worker", extra) == ours["id"]
+    assert any("claim lapsed" in r.message and extra in r.message for r in caplog.records)
+    assert {s["lineitem"] for s in platform.scores} == {urlsplit(ours["id"]).path}
+
+
+def test_a_container_that_takes_too_long_to_list_fails_the_score_for_a_retry(
+    app, client, runner, platform, monkeypatch
+):
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+    launch(client, platform)
+    _finish_course(app, client)
+    monkeypatch.setattr(ags, "SEARCH_SECONDS", -1)  # the deadline has passed at once
+    assert "lti: 0 sent, 2 failed" in runner.invoke(args=["outbox", "send"]).output
+    assert platform.line_items == []
+    with app.app_context():
+        failing = db.session.scalars(select(OutboxMessage)).all()
+        assert all(m.attempts == 1 and "took too long" in m.last_error for m in failing)
+        assert db.session.scalar(select(LtiLinkLineItem.claim)) is None  # released
 
 
 def test_a_line_item_the_learner_already_scores_into_is_not_taken_twice(app, client, runner,
