@@ -53,6 +53,18 @@ def _draw_with_push_factors_first(attempt: PostTestAttempt) -> None:
     db.session.commit()
 
 
+def _recorded_before_shown_existed(app, ready) -> int:
+    """Submit an attempt and empty its answers' questions, as an older release left them;
+    return the attempt's id."""
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        for answer in db.session.scalars(select(AttemptAnswer)):
+            answer.shown = None
+        db.session.commit()
+        return attempt.id
+
+
 def _submitted_then_revised(app, ready, package_copy, *, before_shown_existed=False):
     """Submit an attempt showing pt-lo1-3 as c, a, b, answered a and b (right); then
     revise it (``_revise``). Return the learner and an admin."""
@@ -130,12 +142,10 @@ def test_answers_recorded_before_questions_were_kept_are_labeled_then_filled_in(
 def test_answers_whose_question_the_stored_package_lacks_are_left_and_counted(
     app, ready, runner
 ):
+    attempt_id = _recorded_before_shown_existed(app, ready)
     with app.app_context():
-        attempt = open_attempt(ready, "minimal")
-        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
-        for answer in db.session.scalars(select(AttemptAnswer)):
-            answer.shown = None
-        version = db.session.get(PostTestAttempt, attempt.id).version
+        attempt = db.session.get(PostTestAttempt, attempt_id)
+        version = attempt.version
         bank = yaml.safe_load(version.files["post-test.yaml"])
         drawn = {item["key"] for item in attempt.draw}
         bank["questions"] = [q for q in bank["questions"] if q["id"] != min(drawn)]
@@ -171,12 +181,9 @@ def test_an_attempt_graded_after_a_revision_is_filled_in_from_the_version_that_g
 
 
 def test_answers_whose_stored_package_no_longer_reads_are_left(app, ready, runner):
+    attempt_id = _recorded_before_shown_existed(app, ready)
     with app.app_context():
-        attempt = open_attempt(ready, "minimal")
-        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
-        for answer in db.session.scalars(select(AttemptAnswer)):
-            answer.shown = None
-        version = db.session.get(PostTestAttempt, attempt.id).version
+        version = db.session.get(PostTestAttempt, attempt_id).version
         version.files = {**version.files, "course.yaml": "title: [not closed"}
         db.session.commit()
     done = runner.invoke(args=["db", "keep-graded"])

@@ -193,11 +193,22 @@ def test_a_launch_from_another_browser_is_refused(app, client, platform):
     assert response.status_code == 400 and "browser" in response.get_data(as_text=True)
 
 
-def _finish_course(app: Flask, client: FlaskClient) -> None:
+def _names_only_the_container(platform: PlayedPlatform) -> None:
+    """Make the next launches name no line item, only the container (Canvas modules)."""
+    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
+                               "lineitems": platform.lineitems}
+
+
+def _pass_post_test(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         finish_lessons(client, "minimal")
         attempt = open_attempt(client, "minimal")
         client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+
+
+def _finish_course(app: Flask, client: FlaskClient) -> None:
+    _pass_post_test(app, client)
+    with app.app_context():
         client.post("/courses/minimal/evaluation",
                     data=evaluation_form(db.session.scalar(select(Course))))
 
@@ -265,8 +276,7 @@ def test_learners_save_at_once_while_a_slow_platform_takes_a_score(app, client, 
 def test_a_launch_naming_no_line_item_gets_the_links_own_made_once(app, client, runner,
                                                                     platform):
     # Some platforms say only where line items live (a module link, not an assignment).
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     second = app.test_client()
     for browser, sub in ((client, "moodle-user-17"), (second, "moodle-user-18")):
         launch(browser, platform, sub)
@@ -291,8 +301,7 @@ def test_a_launch_naming_no_line_item_gets_the_links_own_made_once(app, client, 
 def test_two_servers_sending_a_links_first_scores_at_once_make_one_line_item(
     app, client, runner, platform
 ):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
     _finish_course(app, client)
     # Two servers' queue timers take one score each. The second starts while the platform
@@ -327,10 +336,7 @@ def test_another_learners_newer_score_does_not_hold_one_back(app, client, runner
     second = app.test_client()
     for browser, sub in ((client, "moodle-user-17"), (second, "moodle-user-18")):
         launch(browser, platform, sub)
-        with app.app_context():
-            finish_lessons(browser, "minimal")
-            attempt = open_attempt(browser, "minimal")
-            browser.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        _pass_post_test(app, browser)
     with app.app_context():  # the first learner's score waits; the second's goes first
         first = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id))
         first.next_attempt_at = utcnow() + timedelta(minutes=1)
@@ -347,8 +353,7 @@ def test_another_learners_newer_score_does_not_hold_one_back(app, client, runner
 def test_no_database_transaction_is_open_while_the_platform_answers(
     app, client, runner, platform, monkeypatch
 ):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
     _finish_course(app, client)
     calls: list[tuple[str, bool]] = []
@@ -368,8 +373,7 @@ def test_no_database_transaction_is_open_while_the_platform_answers(
 def test_two_workers_whose_claims_overlapped_keep_the_line_item_stored_first(
     app, client, runner, platform, caplog
 ):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
     _finish_course(app, client)
     platform.hold = True
@@ -396,8 +400,7 @@ def test_two_workers_whose_claims_overlapped_keep_the_line_item_stored_first(
 def test_a_container_that_takes_too_long_to_list_fails_the_score_for_a_retry(
     app, client, runner, platform, monkeypatch
 ):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
     _finish_course(app, client)
     monkeypatch.setattr(ags, "SEARCH_SECONDS", -1)  # the deadline has passed at once
@@ -415,8 +418,7 @@ def test_a_line_item_the_learner_already_scores_into_is_not_taken_twice(app, cli
     platform.line_items.append({"id": platform.lineitem, "resourceLinkId": "resource-link-1",
                                 "tag": "ce-completion", "scoreMaximum": 100, "label": "CE"})
     launch(client, platform)
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(app.test_client(), platform)
     _finish_course(app, client)
     sent = runner.invoke(args=["outbox", "send"])
@@ -436,8 +438,7 @@ def test_the_links_line_item_is_found_on_a_later_page_of_an_unfiltered_container
             "tag": "ce-completion", "scoreMaximum": 100, "label": "Made earlier"}
     platform.line_items += [other, ours]
     platform.filters_container, platform.container_page_size = False, 1
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
     _finish_course(app, client)
     assert "lti: 2 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
@@ -446,8 +447,7 @@ def test_the_links_line_item_is_found_on_a_later_page_of_an_unfiltered_container
 
 
 def test_a_made_line_item_the_instructor_deleted_is_made_again(app, client, runner, platform):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
     _finish_course(app, client)
     with app.app_context():  # the tool made this one earlier; the platform has it no more
@@ -477,13 +477,9 @@ def test_a_made_line_item_the_instructor_deleted_is_made_again(app, client, runn
 def test_a_line_item_the_tool_made_is_made_again_once_the_instructor_deletes_it(
     app, client, runner, platform
 ):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform)
-    with app.app_context():
-        finish_lessons(client, "minimal")
-        attempt = open_attempt(client, "minimal")
-        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+    _pass_post_test(app, client)
     assert "lti: 1 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
     platform.line_items.clear()  # the instructor deleted the column
     with app.app_context():
@@ -502,23 +498,18 @@ def test_a_line_item_the_tool_made_is_made_again_once_the_instructor_deletes_it(
 def test_a_link_whose_container_moved_gets_its_line_item_in_the_new_one(
     app, client, runner, platform
 ):
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     other = app.test_client()
     for browser, sub in ((client, "moodle-user-17"), (other, "moodle-user-18")):
         launch(browser, platform, sub)
-        with app.app_context():
-            finish_lessons(browser, "minimal")
-            attempt = open_attempt(browser, "minimal")
-            browser.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        _pass_post_test(app, browser)
     assert "lti: 2 sent, 0 failed" in runner.invoke(args=["outbox", "send"]).output
     (first,) = platform.line_items
     # The first learner's next launch of the link names another container; the other
     # learner's target still knows the old container's line item, which must not be reused.
     old_container = platform.lineitems
     platform.context = 8
-    platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
-                               "lineitems": platform.lineitems}
+    _names_only_the_container(platform)
     launch(client, platform, "moodle-user-17")
     with app.app_context():
         client.post("/courses/minimal/evaluation",
