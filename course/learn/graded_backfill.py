@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 import lessons
 from course.extensions import db
+from course.learn.posttest import graded_record
 from course.models import AttemptAnswer, CourseVersion, PostTestAttempt
 
 Bank = dict[str, lessons.Question]
@@ -25,12 +26,9 @@ def _bank(version: CourseVersion) -> Bank:
 
 def _shown(spec: lessons.Question, order: list[str]) -> dict[str, Any]:
     by_key = {choice.key: choice for choice in spec.choices}
-    return {
-        "prompt_html": spec.prompt_html,
-        "explanation_html": spec.explanation_html,
-        "choices": [{"key": key, "text_html": by_key[key].text_html,
-                     "is_correct": by_key[key].correct} for key in order if key in by_key],
-    }
+    return graded_record(spec.prompt_html, spec.explanation_html,
+                         ((key, by_key[key].text_html, by_key[key].correct)
+                          for key in order if key in by_key))
 
 
 def _grades_the_same(spec: lessons.Question, answer: AttemptAnswer) -> bool:

@@ -4,7 +4,7 @@ choices' positions on the page mapped back to their keys, grading and recording 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,14 +147,23 @@ class AnsweredQuestion:
     choices: tuple[ChoiceView, ...]
 
 
+def graded_record(
+    prompt_html: str, explanation_html: str, choices: Iterable[tuple[str, str, bool]]
+) -> dict[str, Any]:
+    """Return what ``AttemptAnswer.shown`` keeps: the prompt, the explanation and the
+    choices shown, in order, as (key, text HTML, keyed) triples."""
+    return {
+        "prompt_html": prompt_html,
+        "explanation_html": explanation_html,
+        "choices": [{"key": key, "text_html": text_html, "is_correct": is_correct}
+                    for key, text_html, is_correct in choices],
+    }
+
+
 def _as_graded(drawn: DrawnQuestion) -> dict[str, Any]:
     question = drawn.question
-    return {
-        "prompt_html": question.prompt_html,
-        "explanation_html": question.explanation_html,
-        "choices": [{"key": c.key, "text_html": c.text_html, "is_correct": c.is_correct}
-                    for c in drawn.choices],
-    }
+    return graded_record(question.prompt_html, question.explanation_html,
+                         ((c.key, c.text_html, c.is_correct) for c in drawn.choices))
 
 
 def _from_graded(question_id: int, shown: dict[str, Any]) -> AnsweredQuestion:
