@@ -91,20 +91,23 @@ def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
         .where(PostTestAttempt.submitted_at.is_not(None), PostTestAttempt.reset_at.is_(None))
         .group_by(PostTestAttempt.enrolment_id).subquery()
     )  # fmt: skip
-    certificate = (
-        select(Certificate.enrolment_id, func.max(Certificate.code).label("code"))
-        .where(Certificate.status == CertificateStatus.VALID)
+    # The enrolment's certificate as it stands: the valid one, else the revoked one (a
+    # replaced certificate always has a newer one after it).
+    latest = (
+        select(Certificate.enrolment_id, func.max(Certificate.id).label("id"))
+        .where(Certificate.status != CertificateStatus.SUPERSEDED)
         .group_by(Certificate.enrolment_id).subquery()
     )  # fmt: skip
     statement = (
         select(Enrolment.id, User.full_name, User.email, User.licence_number,
                User.licence_jurisdiction, Enrolment.enrolled_at, Enrolment.completed_at,
                attempts.c.n, attempts.c.score, EvaluationResponse.submitted_at,
-               certificate.c.code)
+               Certificate.code, Certificate.status, Certificate.snapshot)
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
         .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
-        .outerjoin(certificate, certificate.c.enrolment_id == Enrolment.id)
+        .outerjoin(latest, latest.c.enrolment_id == Enrolment.id)
+        .outerjoin(Certificate, Certificate.id == latest.c.id)
         .where(Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))
         .order_by(Enrolment.completed_at, Enrolment.id)
     )  # fmt: skip
@@ -117,16 +120,27 @@ def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
     times = enrolment_times([row[0] for row in found])
     passing = _passing_scores(course)
     rows = []
-    for enrolment_id, *who, enrolled, completed, n, score, evaluated, code in found:
+    for row in found:
+        enrolment_id, *who, enrolled, completed, n, score, evaluated, code, status, snapshot = row
         time = times[enrolment_id]
         if scope.version is not None and time.version_number != scope.version.number:
             continue
-        cells = [*who, local_iso(enrolled), local_iso(completed), time.version_number, n or 0,
-                 score, passing.get(time.version_number), time.active_minutes,
-                 time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
-                 "valid" if code else "not issued"]  # fmt: skip
+        cells = [*_as_certified(who, snapshot), local_iso(enrolled), local_iso(completed),
+                 time.version_number, n or 0, score, passing.get(time.version_number),
+                 time.active_minutes, time.estimated_minutes, time.minimum_minutes,
+                 local_iso(evaluated), code, status.value if status else "not issued"]  # fmt: skip
         rows.append(RosterRow(enrolment_id, time.version_number, cells))
     return rows
+
+
+def _as_certified(who: list, snapshot: dict | None) -> list:
+    """The name, email and license as the certificate states them (the email is not on it);
+    the account's details where no certificate was issued."""
+    if not snapshot:
+        return who
+    _, email, *_ = who
+    return [snapshot["participant_name"], email, snapshot.get("licence_number"),
+            snapshot.get("licence_jurisdiction")]  # fmt: skip
 
 
 def _passing_scores(course: Course) -> dict[int, int | None]:

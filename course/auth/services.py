@@ -147,10 +147,20 @@ def update_profile(
         if password is None:
             raise AuthError(NEEDS_PASSWORD_FOR_EMAIL, "current_password")
         confirm_password(password, ip_address=ip_address)
-    user.full_name = full_name
-    user.licence_number = _clean(details.licence_number)
-    user.licence_jurisdiction = _clean(details.licence_jurisdiction)
-    user.profession = _clean(details.profession)
+    fields = {
+        "full_name": full_name,
+        "licence_number": _clean(details.licence_number),
+        "licence_jurisdiction": _clean(details.licence_jurisdiction),
+        "profession": _clean(details.profession),
+    }
+    changed = {name: [getattr(user, name), value] for name, value in fields.items()
+               if getattr(user, name) != value}  # fmt: skip
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if changed:
+        # Certificates print these: an accreditor may ask when a name or license changed.
+        record_event(user, "user.details_updated", "user", user.id, {"changed": changed},
+                     ip_address)  # fmt: skip
     db.session.flush()
     return new_email if new_email != user.email else None
 

@@ -55,6 +55,21 @@ def test_profile_edit(app: Flask, client: FlaskClient) -> None:
         assert user.licence_number == "LCSW 998877"
         assert user.licence_jurisdiction == "Washington"
         assert user.profession == "Child welfare caseworker or supervisor"
+        updated = select(AuditEvent).where(AuditEvent.action == "user.details_updated")
+        event = db.session.scalar(updated)
+        assert (event.actor_id, event.subject_id, event.ip_address) == (1, "1", "127.0.0.1")
+        assert event.detail["changed"] == {
+            "full_name": ["Ana Ruiz", "Ana María Ruiz-López"],
+            "licence_number": [None, "LCSW 998877"],
+            "licence_jurisdiction": [None, "Washington"],
+            "profession": [None, "Child welfare caseworker or supervisor"],
+        }
+    # Saved again unchanged: nothing more to record.
+    client.post("/auth/profile", data=profile_data(
+        full_name="Ana María Ruiz-López", licence_number="LCSW 998877",
+        licence_jurisdiction="Washington", profession="Child welfare caseworker or supervisor"))
+    with app.app_context():
+        assert len(db.session.scalars(updated).all()) == 1
 
 
 def test_changing_email_needs_the_current_password(

@@ -3,6 +3,7 @@ the PDF, the HTML page, the credential download, the transcript and the verify p
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -16,7 +17,7 @@ from course import issuing
 from course.extensions import db
 from course.models import Role, User
 from tests.course.certificate_kit import certificate, earn_certificate, quick
-from tests.course.factories import make_user, sign_in
+from tests.course.factories import PASSWORD, make_user, sign_in
 
 REASON = "Completed by another person"
 
@@ -132,3 +133,36 @@ def test_someone_else_cannot_fetch_a_revoked_certificate(app, issued):
         other = sign_in(app.test_client(), make_user())
     for suffix in ("", ".pdf", ".json"):
         assert other.get(f"/me/certificates/{issued}{suffix}").status_code == 404
+
+
+def _roster(app: Flask) -> list[dict[str, str]]:
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    response = admin.get("/admin/courses/minimal/roster.csv")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_roster_gives_a_revoked_certificate_its_code_and_status(app, issued):
+    _revoke(app, issued)
+    [row] = _roster(app)
+    assert (row["certificate_code"], row["certificate_status"]) == (issued, "revoked")
+
+
+def test_the_roster_names_the_learner_as_the_certificate_does(app, client, issued):
+    with app.app_context():
+        email = db.session.get(User, certificate(issued).user_id).email
+    # The profile asks for a fresh sign-in with the password.
+    client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    response = client.post(
+        "/auth/profile",
+        data={"full_name": "Ada King", "email": email, "licence_number": "SW-999",
+              "licence_jurisdiction": "Ohio"},
+    )  # fmt: skip
+    assert response.location == "/auth/profile"
+    with app.app_context():
+        assert db.session.get(User, certificate(issued).user_id).full_name == "Ada King"
+    [row] = _roster(app)
+    assert row["participant_name"] == "Ada Lovelace" and row["email"] == email
+    assert row["licence_jurisdiction"] != "Ohio" and row["licence_number"] != "SW-999"
+    assert (row["certificate_code"], row["certificate_status"]) == (issued, "valid")
