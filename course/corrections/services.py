@@ -236,7 +236,8 @@ def reset_attempt(
     """Reset an attempt: it stays in the record but no longer counts or blocks a new one.
 
     :raise CorrectionRefused: for a passed attempt (it earned credit; revoke the
-        certificate instead) or one already reset.
+        certificate instead), any attempt of a learner who has passed since (the attempts
+        it took are part of that credit's record), or one already reset.
     """
     if attempt.reset_at is not None:
         raise CorrectionRefused(f"Attempt {attempt.number} was already reset.")
@@ -245,11 +246,16 @@ def reset_attempt(
             f"Attempt {attempt.number} was passed and earned credit, so it cannot be reset. "
             "If the credit should not stand, revoke the certificate."
         )
+    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
+    if any(other.passed and other.counts for other in enrolment.attempts):
+        raise CorrectionRefused(
+            f"The learner has passed the post-test since, so attempt {attempt.number} is part "
+            "of the record of that credit and cannot be reset."
+        )
     attempt.reset_at = utcnow()
     attempt.reset_by_id = actor.id
     attempt.reset_reason = reason.strip()
     db.session.flush()
-    enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     record_event(
         actor, "attempt.reset", "post_test_attempt", attempt.id,
         {"user_id": enrolment.user_id, "course_id": enrolment.course_id,

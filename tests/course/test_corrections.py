@@ -258,6 +258,22 @@ def test_a_passed_attempt_cannot_be_reset_and_others_attempts_are_not_found(app,
         assert _attempts(a.id)[0].reset_at is None and _events("attempt.reset") == []
 
 
+def test_an_attempt_failed_before_a_pass_cannot_be_reset(app, data, admin):
+    b = data.learners["b"]
+    with app.app_context():
+        failed, passed = _attempts(b.id)
+        assert not failed.passed and passed.passed
+    page = admin.get(f"/admin/learners/{b.id}").get_data(as_text=True)
+    assert "Reset attempt" not in page  # no form for what would be refused
+    response = admin.post(
+        f"/admin/learners/{b.id}/attempts/reset", data={"attempt": failed.id, "reason": "Tidy"}
+    )
+    page = admin.get(response.location).get_data(as_text=True)
+    assert "passed the post-test since, so attempt 1 is part of the record" in page
+    with app.app_context():
+        assert _attempts(b.id)[0].reset_at is None and _events("attempt.reset") == []
+
+
 def test_resetting_an_open_attempt_gives_the_learner_a_fresh_draw(app, ready):
     with app.app_context():
         first = open_attempt(ready, "minimal")
