@@ -38,6 +38,13 @@ def get_certificate_or_none(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    """Return the certificate that replaced this one on reissue, if any."""
+    if certificate.superseded_by_id is None:
+        return None
+    return db.session.get(Certificate, certificate.superseded_by_id)
+
+
 def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None) -> bytes:
     """Return a ZIP of the course's certificate PDFs issued in [start, end], with an index."""
     statement = select(Certificate).where(Certificate.course_id == course.id)

@@ -46,6 +46,7 @@ def certificate(code: str):
 def _certificate_page(certificate, revoke_form=None, reissue_form=None, status: int = 200):
     return render_template(
         "admin/certificate.html", certificate=certificate, record=issuing.record_of(certificate),
+        replacement=services.replacement_of(certificate),
         revoke_form=revoke_form or RevokeForm(formdata=None),
         reissue_form=reissue_form or ReissueForm(formdata=None, prefix="reissue"),
     ), status  # fmt: skip

@@ -4,6 +4,7 @@ the PDF, the HTML page, the credential download, the transcript and the verify p
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -17,6 +18,7 @@ from course import issuing
 from course.extensions import db
 from course.models import Role, User
 from tests.course.certificate_kit import certificate, earn_certificate, quick
+from tests.course.certkit import page_words
 from tests.course.factories import PASSWORD, make_user, sign_in
 
 REASON = "Completed by another person"
@@ -166,3 +168,24 @@ def test_the_roster_names_the_learner_as_the_certificate_does(app, client, issue
     assert row["participant_name"] == "Ada Lovelace" and row["email"] == email
     assert row["licence_jurisdiction"] != "Ohio" and row["licence_number"] != "SW-999"
     assert (row["certificate_code"], row["certificate_status"]) == (issued, "valid")
+
+
+def test_the_admin_page_of_a_replaced_certificate_names_its_replacement_in_us_dates(
+    app, issued
+):
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+        stored = certificate(issued)
+        completed, issued_at = stored.snapshot["completed_on"], stored.snapshot["issued_at"]
+        completed_label = issuing.date_label(dt.date.fromisoformat(completed))
+    response = admin.post(
+        f"/admin/certificates/{issued}/reissue", data={"reissue-reason": "Name corrected"}
+    )
+    new_code = response.location.rsplit("/", 1)[1]
+    page = page_words(admin.get(f"/admin/certificates/{issued}").get_data(as_text=True))
+    link = f'<a href="/admin/certificates/{new_code}">'
+    assert f"Status: <strong>Replaced</strong>, by {link}" in page
+    assert f"<dt>Completed on</dt><dd>{completed_label} (Central Time)</dd>" in page
+    assert "<dt>License no.</dt>" in page and "Licence" not in page
+    assert completed not in page and issued_at not in page  # no ISO dates
+    assert "True" not in page and "Sample:" not in page
