@@ -10,7 +10,7 @@ from sqlalchemy import select
 from course.extensions import db
 from course.learn.activetime import enrolment_times
 from course.learn.assessment import course_progress
-from course.models import Certificate, Enrolment, User
+from course.models import Certificate, CertificateStatus, Enrolment, User
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ class TranscriptRow:
     completed_at: datetime | None
 
 
-def _status(progress) -> str:
+def _status(progress, certificate: Certificate | None) -> str:
+    if certificate is not None and certificate.status == CertificateStatus.REVOKED:
+        return "Completed; certificate revoked"
     if progress.completed:
         return "Completed"
     if progress.passed_attempt:
@@ -44,31 +46,45 @@ def _status(progress) -> str:
     return "Enrolled"
 
 
-def transcript_rows(user: User) -> list[TranscriptRow]:
-    """Return the learner's courses, newest enrolment first."""
+def transcript_rows(user: User, certificates: list[Certificate]) -> list[TranscriptRow]:
+    """Return the learner's courses, newest enrolment first.
+
+    A course with a certificate reads as the certificate states it (title and hours as
+    certified, whatever later versions changed); a revoked one earns no credit here.
+    """
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at.desc())
     )
     enrolments = list(enrolments)
     times = enrolment_times([enrolment.id for enrolment in enrolments])
+    # Newest first, so the first one met is the certificate as it stands now.
+    standing: dict[int, Certificate] = {}
+    for certificate in certificates:
+        if certificate.status != CertificateStatus.SUPERSEDED:
+            standing.setdefault(certificate.enrolment_id, certificate)
     rows = []
     for enrolment in enrolments:
         course = enrolment.course
         time = times[enrolment.id]
         progress = course_progress(course, enrolment)
         scores = [a.score_percent for a in enrolment.attempts if a.score_percent is not None]
+        certificate = standing.get(enrolment.id)
+        stated = certificate.snapshot if certificate is not None else {}
+        hours = stated.get("contact_hours", course.manifest.get("contact_hours", 0))
+        if certificate is not None and certificate.status == CertificateStatus.REVOKED:
+            hours = 0
         rows.append(
             TranscriptRow(
                 enrolment=enrolment,
-                title=course.title,
+                title=stated.get("course_title") or course.title,
                 slug=course.slug,
-                status=_status(progress),
+                status=_status(progress, certificate),
                 best_score=max(scores) if scores else None,
                 attempts=sum(a.submitted_at is not None for a in enrolment.attempts),
                 active_seconds=time.active_seconds,
                 estimated_minutes=time.estimated_minutes,
                 reading_minutes=time.reading_minutes,
-                contact_hours=float(course.manifest.get("contact_hours", 0)),
+                contact_hours=float(hours),
                 completed_at=enrolment.completed_at,
             )
         )

@@ -199,8 +199,9 @@ def heartbeat(slug: str, lesson_slug: str):
 @login_required
 def transcript():
     """The learner's transcript: courses, status, score, active time, completion date."""
+    certificates = certificates_of(current_user)
     return render_template(
         "learn/transcript.html",
-        rows=transcript_rows(current_user),
-        certificates=certificates_of(current_user),
+        rows=transcript_rows(current_user, certificates),
+        certificates=certificates,
     )

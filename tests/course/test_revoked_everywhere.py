@@ -19,7 +19,7 @@ from course.extensions import db
 from course.models import Role, User
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 from tests.course.certkit import page_words
-from tests.course.factories import PASSWORD, make_user, sign_in
+from tests.course.factories import PASSWORD, import_course, make_user, sign_in
 
 REASON = "Completed by another person"
 
@@ -189,3 +189,18 @@ def test_the_admin_page_of_a_replaced_certificate_names_its_replacement_in_us_da
     assert "<dt>License no.</dt>" in page and "Licence" not in page
     assert completed not in page and issued_at not in page  # no ISO dates
     assert "True" not in page and "Sample:" not in page
+
+
+def test_the_transcript_reads_as_the_certificate_states_it(app, client, package_copy, issued):
+    manifest = package_copy / "course.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text.replace("(test course)\n", "(test course), Revised\n", 1))
+    with app.app_context():
+        assert import_course(package_copy).title.endswith("Revised")  # version 2 renames it
+    page = page_words(client.get("/me").get_data(as_text=True))
+    assert "Revised" not in page  # the course and its certificate as certified
+    assert "<td data-label=\"Status\">Completed</td>" in page
+    _revoke(app, issued)
+    page = page_words(client.get("/me").get_data(as_text=True))
+    assert "<td data-label=\"Status\">Completed; certificate revoked</td>" in page
+    assert "<td data-label=\"Credit\">—</td>" in page
