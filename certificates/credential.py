@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +67,19 @@ class Issuer:
 def _xsd_datetime(record: CertificateRecord) -> str:
     """Return issued_at as an XML Schema dateTime in UTC with a Z suffix."""
     return record.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _completion_day(record: CertificateRecord) -> str:
+    """Return the day of completion as an XML Schema dateTime: noon there, with its offset.
+
+    The certificate states a day, and the term needs a time. Midnight UTC read as the
+    previous evening in every US time zone; noon in the provider's zone stays the same
+    calendar day wherever a wallet shows it, from Hawaii to Maine.
+    """
+    noon = datetime.datetime.combine(record.completed_on, datetime.time(12))
+    if record.time_zone is None:  # records from before zones were kept: the day in UTC
+        return f"{noon.isoformat()}Z"
+    return noon.replace(tzinfo=zoneinfo.ZoneInfo(record.time_zone)).isoformat()
 
 
 def _achievement(
@@ -138,7 +153,7 @@ def unsigned_credential(
         ],
         "achievement": _achievement(record, issuer.profile(), image_url),
         "creditsEarned": float(record.contact_hours),
-        "activityEndDate": f"{record.completed_on.isoformat()}T00:00:00Z",
+        "activityEndDate": _completion_day(record),
     }
     licence = _licence(record)
     if licence:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import hashlib
 import json
 import secrets
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -114,7 +116,7 @@ def test_credential_is_an_open_badge(credential: dict[str, Any]) -> None:
     ]
     assert subject["licenseNumber"] == "LCSW 123456 (California)"
     assert subject["creditsEarned"] == 1.0
-    assert subject["activityEndDate"] == "2026-11-21T00:00:00Z"
+    assert subject["activityEndDate"] == "2026-11-21T12:00:00Z"  # a record without a zone
     achievement = subject["achievement"]
     assert achievement["type"] == ["Achievement"]
     assert achievement["id"].startswith("urn:uuid:")
@@ -145,6 +147,25 @@ def test_bare_record_claims_no_approval_or_licence(key: bytes) -> None:
     assert "image" not in bare["credentialSubject"]["achievement"]
     text = json.dumps(bare, ensure_ascii=False).lower()
     assert "approv" not in text and "886123456" not in text and "nasw" not in text
+
+
+@pytest.mark.parametrize(
+    ("zone", "stated"),
+    [("America/Chicago", "2026-11-21T12:00:00-06:00"),
+     ("Pacific/Honolulu", "2026-11-21T12:00:00-10:00"),
+     ("America/New_York", "2026-11-21T12:00:00-05:00")],
+)  # fmt: skip
+def test_the_completion_day_reads_the_same_day_in_every_us_time_zone(
+    key: bytes, zone: str, stated: str
+) -> None:
+    record = dataclasses.replace(FULL, time_zone=zone)
+    end = issue_credential(record, issuer=ISSUER, private_pem=key)["credentialSubject"][
+        "activityEndDate"
+    ]
+    assert end == stated
+    instant = datetime.datetime.fromisoformat(end)
+    for shown_in in ("Pacific/Honolulu", "America/Los_Angeles", "America/New_York"):
+        assert instant.astimezone(zoneinfo.ZoneInfo(shown_in)).date() == FULL.completed_on
 
 
 def test_same_course_version_same_achievement_id(key: bytes) -> None:
