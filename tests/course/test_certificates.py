@@ -147,7 +147,9 @@ def test_public_verification_shows_only_the_essentials(app, issued):
     public = app.test_client()
     page = public.get(f"/verify/{code}").get_data(as_text=True)
     assert "Valid sample certificate" in page and "Zoë Nguyễn-O&#39;Brien" in page
-    assert "LSW-12345" not in page  # the licence number is not public
+    assert "LSW-12345" not in page  # the license number is not public, only its end
+    assert "<dt>License no.</dt><dd>ending in 2345 (Ohio)</dd>" in page
+    assert "(version 1)" in page
     typed = public.get("/verify", query_string={"code": code.lower().replace("-", " ")})
     assert typed.status_code == 302 and typed.location.endswith(f"/verify/{code}")
 

@@ -76,6 +76,10 @@ def test_the_certificate_prints_the_author_role_and_an_approval_in_its_period(
     pdf = pdf_words(client.get(f"/me/certificates/{code}.pdf").data)
     assert "Course development team, Riverside Center, MSW, LCSW (Authors)" in pdf
     assert "Approved by Example Board of Social Work" in pdf and "886-123" in pdf
+    # A board checking the code sees the same approval.
+    public = page_words(app.test_client().get(f"/verify/{code}").get_data(as_text=True))
+    assert "<dt>Approval</dt><dd>This course is approved for 0.25 General" in public
+    assert "Example Board of Social Work, approval number 886-123.</dd>" in public
 
 
 def test_a_completion_outside_the_approval_period_claims_no_approval(app, client, package_copy):
@@ -83,6 +87,8 @@ def test_a_completion_outside_the_approval_period_claims_no_approval(app, client
     _, code = finish_course(app, client, package_copy)
     pdf = pdf_words(client.get(f"/me/certificates/{code}.pdf").data)
     assert "Approved by" not in pdf and "886-123" not in pdf
+    public = page_words(app.test_client().get(f"/verify/{code}").get_data(as_text=True))
+    assert "<dt>Approval</dt><dd>None stated on this certificate.</dd>" in public
     with app.app_context():
         snapshot = db.session.scalar(select(Certificate)).snapshot
     assert snapshot["approval_body"] is None and snapshot["approval_number"] is None
