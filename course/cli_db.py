@@ -16,7 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from course.audit import record_event
 from course.db import write_transaction
 from course.extensions import db
-from course.learn.graded_backfill import keep_graded_questions
+from course.learn.graded_backfill import keep_graded_questions, keep_pass_marks
 from course.maintenance.backup import BackupError, backup_database, restore_database
 from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
 from course.privacy.retention import PurgeReport, RetentionPolicy, RetentionSettingError, purge
@@ -95,18 +95,28 @@ def check_command(repair: bool) -> None:
 @click.command("keep-graded")
 @with_appcontext
 def keep_graded_command() -> None:
-    """Give post-test answers recorded before questions were kept their question as graded."""
+    """Give post-test records from before the engine kept it what graded them: each answer
+    its question, each attempt its version and passing score."""
     with write_transaction():
         filled, left = keep_graded_questions()
         if filled:
             record_event(None, "answers.kept_as_graded", "attempt_answer", "all",
                          {"filled": filled, "left": left})
+        marked, unmarked = keep_pass_marks()
+        if marked:
+            record_event(None, "attempts.pass_marks_kept", "post_test_attempt", "all",
+                         {"filled": marked, "left": unmarked})
     answers = counted(filled, "post-test answer")
     click.echo(f"Kept the question as graded for {answers} (from the package of the version"
                " that graded each, checked by grading the stored choices again).")
     if left:
         click.echo(f"Left {counted(left, 'answer')} as they are: no stored package grades "
                    "their choices as they were graded, or it can no longer be read.")
+    click.echo(f"Kept the passing score that graded {counted(marked, 'attempt')} (the version "
+               "published when each was submitted, checked against its result).")
+    if unmarked:
+        click.echo(f"Left {counted(unmarked, 'attempt')} without one: submitted before any "
+                   "stored version, or its result does not match that passing score.")
 
 
 def _print_purge(report: PurgeReport) -> None:

@@ -16,7 +16,13 @@ import lessons
 from course import issuing
 from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
-from course.admin.roster import AuditScope, attempts_csv, roster_csv, roster_rows
+from course.admin.roster import (
+    AuditScope,
+    attempt_versions,
+    attempts_csv,
+    roster_csv,
+    roster_rows,
+)
 from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
 from course.dates import date_label, stamp_label
@@ -202,7 +208,10 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     seat_md, seat_csv = seat_time_doc(course, package, covered)
     evaluation_csv, comments_csv = evaluation_summary(course, covered)
     generated = stamp_label(utcnow())
-    numbers = sorted({version.number} | {row.version_number for row in rows})
+    # Every version a covered learner read, drew a post-test from or was graded by.
+    numbers = sorted(
+        {version.number} | {row.version_number for row in rows} | attempt_versions(rows)
+    )
     files = {
         "README.txt": _readme(course, version, scope, numbers, generated),
         "outline.md": outline(course, version, package),
@@ -225,13 +234,20 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def package_title(version: CourseVersion) -> str | None:
+    """The course title as this version's package gave it."""
+    return (version.manifest or {}).get("title")
+
+
 def _readme(
     course: Course, version: CourseVersion, scope: AuditScope, numbers: list[int], generated: str
 ) -> str:
     packages = ", ".join(f"package/v{n}/" for n in numbers)
     answered = "of the completions covered" if scope.detail() else "every response"
     return (
-        f"Audit pack for {course.title} ({course.slug}), generated {generated}.\n"
+        # The version's own title: a later revision may have renamed the course.
+        f"Audit pack for {package_title(version) or course.title} ({course.slug}), "
+        f"generated {generated}.\n"
         f"Completions covered: {scope.describe()}.\n"
         f"Course facts, blueprint and seat time describe version {version.number}.\n\n"
         "outline.md                      course facts, objectives, lessons, evaluation items\n"
@@ -242,7 +258,8 @@ def _readme(
         "completion-roster.csv           each completion covered: version taken, score and\n"
         "                                passing score, active time beside the estimate\n"
         "post-test-attempts.csv          every post-test attempt of those learners, reset\n"
-        "                                ones included, with the version and blueprint drawn\n"
+        "                                ones included, with the version and blueprint drawn,\n"
+        "                                and the version and passing score that graded it\n"
         "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone\n"
         f"package/vN/                     the course package source of each version: {packages}\n\n"
         "Times are in the provider's time zone, with their UTC offset.\n"

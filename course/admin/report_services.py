@@ -41,6 +41,9 @@ class Scores:
     passed: int
     mean: float | None
     bins: list[Count]
+    #: Attempts by the passing score that graded them ({80: 12, 90: 3}); attempts from
+    #: before the passing score was kept with each are left out.
+    pass_marks: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,14 @@ def scores(course: Course) -> Scores:
         n = sum(count for score, count, _ in rows if low <= score <= high)
         bins.append(Count(f"{low}–{high}", n, percent(n, attempts)))
     mean = round(total / attempts, 1) if attempts else None
-    return Scores(attempts=attempts, passed=passed, mean=mean, bins=bins)
+    marks = db.session.execute(
+        select(PostTestAttempt.passing_score, func.count())
+        .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
+        .where(Enrolment.course_id == course.id, PostTestAttempt.passing_score.is_not(None))
+        .group_by(PostTestAttempt.passing_score).order_by(PostTestAttempt.passing_score)
+    ).all()  # fmt: skip
+    return Scores(attempts=attempts, passed=passed, mean=mean, bins=bins,
+                  pass_marks={mark: n for mark, n in marks})  # fmt: skip
 
 
 def _questions(course: Course, kind: QuestionKind) -> list[Question]:

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from course.csvout import csv_text
 from course.dates import date_label, day_bounds, local_iso
@@ -37,7 +38,7 @@ ROSTER_COLUMNS = (
 ATTEMPT_COLUMNS = (
     "participant_name", "email", "attempt", "course_version", "started_at", "submitted_at",
     "correct", "questions", "score", "passed", "counted", "reset_at", "reset_reason",
-    "blueprint",
+    "blueprint", "graded_by_version", "passing_score",
 )  # fmt: skip
 
 
@@ -87,6 +88,9 @@ def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
             func.count().label("n"),
             func.max(case((PostTestAttempt.passed.is_(True), PostTestAttempt.score_percent)))
             .label("score"),
+            # The pass mark that graded the pass (None for attempts from before it was kept).
+            func.max(case((PostTestAttempt.passed.is_(True), PostTestAttempt.passing_score)))
+            .label("pass_mark"),
         )
         .where(PostTestAttempt.submitted_at.is_not(None), PostTestAttempt.reset_at.is_(None))
         .group_by(PostTestAttempt.enrolment_id).subquery()
@@ -101,7 +105,8 @@ def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
     statement = (
         select(Enrolment.id, User.full_name, User.email, User.licence_number,
                User.licence_jurisdiction, Enrolment.enrolled_at, Enrolment.completed_at,
-               attempts.c.n, attempts.c.score, EvaluationResponse.submitted_at,
+               attempts.c.n, attempts.c.score, attempts.c.pass_mark,
+               EvaluationResponse.submitted_at,
                Certificate.code, Certificate.status, Certificate.snapshot)
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
@@ -121,12 +126,14 @@ def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
     passing = _passing_scores(course)
     rows = []
     for row in found:
-        enrolment_id, *who, enrolled, completed, n, score, evaluated, code, status, snapshot = row
+        (enrolment_id, *who, enrolled, completed, n, score, pass_mark, evaluated, code, status,
+         snapshot) = row
         time = times[enrolment_id]
         if scope.version is not None and time.version_number != scope.version.number:
             continue
         cells = [*_as_certified(who, snapshot), local_iso(enrolled), local_iso(completed),
-                 time.version_number, n or 0, score, passing.get(time.version_number),
+                 time.version_number, n or 0, score,
+                 pass_mark if pass_mark is not None else passing.get(time.version_number),
                  time.active_minutes, time.estimated_minutes, time.minimum_minutes,
                  local_iso(evaluated), code, status.value if status else "not issued"]  # fmt: skip
         rows.append(RosterRow(enrolment_id, time.version_number, cells))
@@ -161,25 +168,44 @@ def roster_csv(rows: list[RosterRow]) -> str:
 def attempts_csv(rows: list[RosterRow]) -> str:
     """Return every post-test attempt of the roster's learners as CSV, reset ones included."""
     ids = [row.enrolment_id for row in rows]
+    graded_by = aliased(CourseVersion)
     found = db.session.execute(
-        select(User.full_name, User.email, PostTestAttempt, CourseVersion.number)
+        select(User.full_name, User.email, PostTestAttempt, CourseVersion.number,
+               graded_by.number)
         .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
         .join(User, User.id == Enrolment.user_id)
         .join(CourseVersion, CourseVersion.id == PostTestAttempt.version_id)
+        .outerjoin(graded_by, graded_by.id == PostTestAttempt.graded_version_id)
         .where(PostTestAttempt.enrolment_id.in_(ids))
         .order_by(Enrolment.completed_at, Enrolment.id, PostTestAttempt.number)
     ).all() if ids else []  # fmt: skip
     cells = []
-    for name, email, attempt, number in found:
+    for name, email, attempt, number, graded_number in found:
         blueprint = "; ".join(f"{part['objective']}: {part['drawn']} of {part['bank']}"
                               for part in attempt.blueprint or [])  # fmt: skip
         cells.append([
             name, email, attempt.number, number, local_iso(attempt.started_at),
             local_iso(attempt.submitted_at), attempt.correct_count, attempt.question_count,
             attempt.score_percent, _yes_no(attempt.passed), _yes_no(attempt.reset_at is None),
-            local_iso(attempt.reset_at), attempt.reset_reason, blueprint,
+            local_iso(attempt.reset_at), attempt.reset_reason, blueprint, graded_number,
+            attempt.passing_score,
         ])  # fmt: skip
     return csv_text(ATTEMPT_COLUMNS, cells)
+
+
+def attempt_versions(rows: list[RosterRow]) -> set[int]:
+    """Return the numbers of the versions the roster's attempts were drawn from or graded by."""
+    ids = [row.enrolment_id for row in rows]
+    if not ids:
+        return set()
+    found = db.session.scalars(
+        select(CourseVersion.number).join(
+            PostTestAttempt,
+            (CourseVersion.id == PostTestAttempt.version_id)
+            | (CourseVersion.id == PostTestAttempt.graded_version_id),
+        ).where(PostTestAttempt.enrolment_id.in_(ids)).distinct()
+    )  # fmt: skip
+    return set(found)
 
 
 def _yes_no(value: bool | None) -> str:

@@ -1,5 +1,5 @@
-"""Give post-test answers recorded before ``attempt_answer.shown`` existed their question
-as graded, from the stored package of the version that graded them."""
+"""Give post-test records from before the engine kept them what graded them: answers their
+question (``attempt_answer.shown``), attempts their version and passing score."""
 
 from __future__ import annotations
 
@@ -86,5 +86,40 @@ def keep_graded_questions() -> tuple[int, int]:
                     break
             else:
                 left += 1
+    db.session.flush()
+    return filled, left
+
+
+def keep_pass_marks() -> tuple[int, int]:
+    """Give each submitted attempt without one the version that graded it and its passing
+    score; return (filled, left).
+
+    That version is the one published when the attempt was submitted (grading reads the
+    current version). An attempt is filled only when its stored result agrees with that
+    passing score; one submitted before any stored version, or that disagrees, is left.
+    Flushes; the caller commits.
+    """
+    attempts = db.session.scalars(
+        select(PostTestAttempt)
+        .where(PostTestAttempt.submitted_at.is_not(None), PostTestAttempt.passing_score.is_(None))
+        .options(selectinload(PostTestAttempt.enrolment))
+    ).all()
+    versions: dict[int, list[CourseVersion]] = {}
+    filled = left = 0
+    for attempt in attempts:
+        course_id = attempt.enrolment.course_id
+        if course_id not in versions:
+            versions[course_id] = list(db.session.scalars(
+                select(CourseVersion).where(CourseVersion.course_id == course_id)
+                .order_by(CourseVersion.created_at, CourseVersion.id)))
+        published = [v for v in versions[course_id] if v.created_at <= attempt.submitted_at]
+        mark = (published[-1].manifest or {}).get("passing_score") if published else None
+        agrees = mark is not None and attempt.correct_count is not None and bool(
+            attempt.passed) == (attempt.correct_count * 100 >= int(mark) * attempt.question_count)
+        if not agrees:
+            left += 1
+            continue
+        attempt.graded_version_id, attempt.passing_score = published[-1].id, int(mark)
+        filled += 1
     db.session.flush()
     return filled, left

@@ -240,6 +240,9 @@ class GradedAttempt:
     rows: tuple[tuple[int, list[str], bool, dict[str, Any]], ...]
     correct: int
     passed: bool
+    #: The version that graded it and that version's passing score, kept with the result.
+    version_id: int
+    passing_score: int
 
     @property
     def score_percent(self) -> int:
@@ -276,7 +279,7 @@ def grade_attempt(
     correct = sum(ok for _, _, ok, _ in rows)
     passing = int(content.manifest["passing_score"])
     passed = bool(rows) and correct * 100 >= passing * len(rows)
-    return GradedAttempt(tuple(rows), correct, passed)
+    return GradedAttempt(tuple(rows), correct, passed, content.version_id, passing)
 
 
 def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[PostTestAttempt, bool]:
@@ -294,6 +297,8 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
             correct_count=graded.correct,
             score_percent=graded.score_percent,
             passed=graded.passed,
+            graded_version_id=graded.version_id,
+            passing_score=graded.passing_score,
             draft=None,  # the answers are recorded now; the draft has done its work
         )
         .execution_options(synchronize_session=False)

@@ -128,6 +128,10 @@ class PostTestAttempt(db.Model):
     question_count: Mapped[int]
     score_percent: Mapped[int | None]
     passed: Mapped[bool | None]
+    #: The version whose rules graded it (the one published at submission, which can be
+    #: newer than the draw's) and its passing score (percent); None before they were kept.
+    graded_version_id: Mapped[int | None] = mapped_column(ForeignKey("course_version.id"))
+    passing_score: Mapped[int | None]
     #: Set when an admin reset the attempt (with who and why): it stays in the record but
     #: no longer counts, and an open one no longer blocks a fresh draw.
     reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -139,7 +143,8 @@ class PostTestAttempt(db.Model):
     draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="attempts")
-    version: Mapped[CourseVersion] = relationship()
+    version: Mapped[CourseVersion] = relationship(foreign_keys=[version_id])
+    graded_version: Mapped[CourseVersion | None] = relationship(foreign_keys=[graded_version_id])
     answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt")
     reset_by: Mapped[User | None] = relationship(foreign_keys=[reset_by_id])
 
