@@ -131,7 +131,8 @@ def certificate_rows(course_id: int | None = None, batch: int = BATCH_ROWS) -> I
         fields[1] = fields[1].value
         for index in _INSTANTS:
             if fields[index] is not None:
-                fields[index] = fields[index].astimezone(zone).isoformat()
+                # To the second, as every other export (``local_iso``) writes instants.
+                fields[index] = fields[index].astimezone(zone).replace(microsecond=0).isoformat()
         minutes = None if seconds is None else round(seconds / 60, 1)
         printed = [snapshot.get(name) for name in SNAPSHOT_FIELDS]
         printed[authors] = _author_lines(printed[authors] or [])

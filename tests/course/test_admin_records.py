@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
 
@@ -76,6 +77,8 @@ def test_the_certificate_csv_streams_every_field_of_every_certificate(app, data,
     assert a["snapshot_course_title"] == "Youth Who Run from Foster Care (test course)"
     assert a["snapshot_authors"] == "Alex Rivera, LCSW; Sam Chen, MSW, PhD"
     assert a["completed_at"].startswith(a["snapshot_completed_on"])
+    for instant in ("issued_at", "revoked_at", "completed_at"):  # to the second, with offset
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d", a[instant]), a[instant]
 
     old_b, new_b = by_code[history["b_old"]], by_code[history["b_new"]]
     assert old_b["status"] == "superseded" and old_b["superseded_by_code"] == history["b_new"]
