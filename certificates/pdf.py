@@ -97,8 +97,20 @@ def _draw_signature(canvas: Canvas, image: bytes) -> None:
     )
 
 
-def _draw_void(canvas: Canvas, notice: VoidNotice) -> None:
-    """Strike the page: the word across it and, in a box over the middle, the sentence."""
+def void_box(lines: int, top: float) -> tuple[float, float, float, float]:
+    """The void notice's box (x, y, width, height), above the highest text (``top``)."""
+    # Centred in the band between that text and the outer border: it hides nothing.
+    width, height = PAGE_WIDTH - 2 * MARGIN, 24 + 10 * lines
+    ceiling = PAGE_HEIGHT - BORDER_OUTER - 3  # over the inner rule if the band is tight
+    return (PAGE_WIDTH - width) / 2, top + (ceiling - top - height) / 2, width, height
+
+
+def _draw_void(canvas: Canvas, notice: VoidNotice, top: float) -> None:
+    """Strike the page: the word across it and, in a box above the text, the sentence.
+
+    The box stands in the band between the border and ``top`` (the highest text), so it
+    hides nothing: a void certificate's record stays legible as evidence.
+    """
     canvas.saveState()
     canvas.setFillColor(HexColor(SAMPLE_RED))
     canvas.setFillAlpha(0.18)  # the words under it stay legible: the record is still evidence
@@ -107,21 +119,19 @@ def _draw_void(canvas: Canvas, notice: VoidNotice) -> None:
     canvas.rotate(24)
     canvas.drawCentredString(0, -40, notice.word)
     canvas.restoreState()
-    width = PAGE_WIDTH - 2 * MARGIN - 60
-    lines = simpleSplit(notice.text, REGULAR, 12, width - 24)
-    height = 44 + 16 * len(lines)
-    x, y = (PAGE_WIDTH - width) / 2, (PAGE_HEIGHT - height) / 2
+    lines = simpleSplit(notice.text, REGULAR, 8.5, PAGE_WIDTH - 2 * MARGIN - 24)
+    x, y, width, height = void_box(len(lines), top)
     canvas.saveState()
     canvas.setFillColor(HexColor("#ffffff"))
     canvas.setStrokeColor(HexColor(SAMPLE_RED))
-    canvas.setLineWidth(2)
+    canvas.setLineWidth(1.5)
     canvas.rect(x, y, width, height, fill=1, stroke=1)
     canvas.setFillColor(HexColor(SAMPLE_RED))
-    canvas.setFont(BOLD, 22)
-    canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 30, notice.word)
-    canvas.setFont(REGULAR, 12)
+    canvas.setFont(BOLD, 11)
+    canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 13, notice.word)
+    canvas.setFont(REGULAR, 8.5)
     for n, line in enumerate(lines):
-        canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 50 - 16 * n, line)
+        canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 24 - 10 * n, line)
     canvas.restoreState()
 
 
@@ -203,7 +213,7 @@ def _build(
     canvas.setKeywords(["certificate", "continuing education", record.code])
     _draw(canvas, layout, record, signature)
     if void is not None:
-        _draw_void(canvas, void)
+        _draw_void(canvas, void, max(item.top for item in layout.items))
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

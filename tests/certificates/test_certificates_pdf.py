@@ -21,7 +21,8 @@ from pypdf import PdfReader
 from reportlab.pdfbase import ttfonts
 
 from certificates import AuthorLine, CertificateRecord, VoidNotice, render_pdf
-from certificates.pdf import qr_runs
+from certificates.layout import layout_certificate
+from certificates.pdf import BORDER_OUTER, PAGE_HEIGHT, qr_runs, void_box
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -254,3 +255,13 @@ def test_a_void_notice_strikes_the_page_in_words_and_title(full_pdf: bytes) -> N
     assert PdfReader(io.BytesIO(marked)).metadata.title.startswith("REVOKED: ")
     assert "REVOKED" not in pdf_text(full_pdf)
     assert render_pdf(FULL, None, notice) == marked  # still byte-reproducible
+
+
+@pytest.mark.parametrize("sample", [False, True])
+def test_a_void_notice_hides_no_text_of_the_record(sample: bool) -> None:
+    record = dataclasses.replace(FULL, sample=sample)
+    top = max(item.top for item in layout_certificate(record).items)
+    for lines in (1, 2):  # a revocation's sentence takes two lines at most
+        x, y, width, height = void_box(lines, top)
+        assert y >= top, "the box would cover the highest line of the certificate"
+        assert y + height <= PAGE_HEIGHT - BORDER_OUTER and x >= BORDER_OUTER
