@@ -58,6 +58,20 @@ class Unanswered(NotYetOpen):
         self.numbers = numbers
 
 
+@dataclass(frozen=True)
+class Closed:
+    """Why the post-test is not open for a learner now, for the pages that say so."""
+
+    #: "lessons", "reading", "wait" (after a failed attempt) or "used_up" (no attempts left).
+    why: str
+    #: The not-open page's plain words.
+    reason: str
+    #: The course outline's short tag.
+    tag: str
+    #: Minutes of reading still needed ("reading") or of the wait left ("wait").
+    minutes: int = 0
+
+
 class InvalidSubmission(Exception):
     """A submitted form does not fit what was asked (tampered or stale)."""
 
@@ -139,6 +153,14 @@ def ensure_post_test_open(course: Course | CourseContent, enrolment: Enrolment) 
     :raise NotYetOpen: until every lesson is complete and any minimum active time is met.
     """
     progress = course_progress(course, enrolment)
+    closed = closed_by_progress(progress)
+    if closed:
+        raise NotYetOpen(closed.reason)
+    return progress
+
+
+def closed_by_progress(progress: Progress) -> Closed | None:
+    """Return why the lessons keep the post-test closed; None once they open it."""
     if not progress.lessons_complete:
         left = progress.lessons_total - progress.lessons_done
         noun = "lesson" if left == 1 else "lessons"
@@ -147,16 +169,19 @@ def ensure_post_test_open(course: Course | CourseContent, enrolment: Enrolment) 
             # Said now, so that finishing the lessons quickly holds no second surprise.
             reason += (f" It also needs at least {progress.minimum_minutes} minutes of reading"
                        f" in the lessons; you have about {progress.minutes_to_go} to go.")
-        raise NotYetOpen(reason)
+        return Closed("lessons", reason, "Opens after the lessons")
     if progress.minutes_to_go:
         left = progress.minutes_to_go
-        raise NotYetOpen(
+        minutes = "minute" if left == 1 else "minutes"
+        return Closed(
+            "reading",
             f"The post-test opens after at least {progress.minimum_minutes} minutes of"
-            f" reading in the lessons. You have about {left} more"
-            f" {'minute' if left == 1 else 'minutes'} of reading to go: take your time with"
-            " the lessons and come back."
+            f" reading in the lessons. You have about {left} more {minutes} of reading to"
+            " go: take your time with the lessons and come back.",
+            f"Opens after {left} more {minutes} of reading",
+            left,
         )
-    return progress
+    return None
 
 
 def post_test_state(

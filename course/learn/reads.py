@@ -123,6 +123,20 @@ _LATEST_RESPONSES = select(_response).where(
         .group_by(_response.c.question_id)
     )
 )
+# The course page's post-test step, once the lessons are done: the attempts' numbers and
+# whether each counts (as ``PostTestAttempt.counts``), for the retake rules and the review.
+_SUBMITTED_ATTEMPTS = (
+    select(
+        _attempt.c.number,
+        _attempt.c.submitted_at,
+        _attempt.c.reset_at.is_(None).label("counts"),
+    )
+    .where(
+        _attempt.c.enrolment_id == bindparam("enrolment_id"),
+        _attempt.c.submitted_at.is_not(None),
+    )
+    .order_by(_attempt.c.number)
+)
 
 
 def _run(statement: Any, params: dict[str, Any]) -> Any:
@@ -179,3 +193,8 @@ def progress_rows(enrolment_id: int) -> list[Row[Any]]:
 def latest_responses(enrolment_id: int, lesson_id: int) -> list[Row[Any]]:
     """Return the learner's newest answer to each question of the lesson (read-only rows)."""
     return list(_run(_LATEST_RESPONSES, {"enrolment_id": enrolment_id, "lesson_id": lesson_id}))
+
+
+def submitted_attempts(enrolment_id: int) -> list[Row[Any]]:
+    """Return the learner's submitted attempts in order: number, submitted_at, counts."""
+    return list(_run(_SUBMITTED_ATTEMPTS, {"enrolment_id": enrolment_id}))

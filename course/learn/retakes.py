@@ -4,6 +4,7 @@ the attempt history the learner record and audit pack show."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from course.db import utcnow
 from course.extensions import db
-from course.learn.assessment import NotYetOpen
+from course.learn import reads
+from course.learn.assessment import Closed, NotYetOpen, Progress, closed_by_progress
 from course.learn.content import CourseContent
 from course.models import Enrolment, PostTestAttempt, Question
 from lessons.manifest import DEFAULT_MAX_ATTEMPTS, DEFAULT_RETAKE_WAIT_MINUTES, DEFAULT_REVIEW
@@ -66,6 +68,15 @@ class AttemptRecord:
         return self.attempt.submitted_at is not None
 
 
+@dataclass(frozen=True)
+class PostTestStep:
+    """The post-test as the course page shows it: open or why not, and the last review."""
+
+    closed: Closed | None
+    #: The number of the learner's newest submitted attempt, if any.
+    last_attempt: int | None = None
+
+
 def rules_of(manifest: Any) -> RetakeRules:
     """Return a stored version's attempt rules (the defaults for versions made before them)."""
     return RetakeRules(
@@ -83,26 +94,61 @@ def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -
     :raise NotYetOpen: when every allowed attempt is used, or the wait after a failed
         attempt has not passed yet.
     """
-    rules = rules_of(course.manifest)
+    closed = closed_for_retake(course.manifest, enrolment.attempts, now)
+    if closed:
+        raise NotYetOpen(closed.reason)
+
+
+def closed_for_retake(
+    manifest: Any, attempts: Iterable[Any], now: datetime | None = None
+) -> Closed | None:
+    """Return why a new attempt cannot start yet (every attempt used, or the wait after
+    the last one); None when it can. ``attempts`` need ``submitted_at`` and ``counts``."""
+    rules = rules_of(manifest)
     # An attempt an admin reset stays in the record but no longer counts or makes one wait.
-    submitted = [a for a in enrolment.attempts if a.submitted_at is not None and a.counts]
+    submitted = [a.submitted_at for a in attempts if a.submitted_at is not None and a.counts]
     if rules.max_attempts and len(submitted) >= rules.max_attempts:
-        raise NotYetOpen(
+        return Closed(
+            "used_up",
             f"You have used all {rules.max_attempts} attempts at this post-test. Please"
             " contact the course provider, who can review your attempts with you and"
-            " allow another."
+            " allow another.",
+            "No attempts left",
         )
     if not submitted or not rules.wait_minutes:
-        return
-    last = max(submitted, key=lambda a: a.submitted_at)
-    waited = ((now or utcnow()) - last.submitted_at).total_seconds()
+        return None
+    waited = ((now or utcnow()) - max(submitted)).total_seconds()
     left = math.ceil((rules.wait_minutes * 60 - waited) / 60)
-    if left > 0:
-        raise NotYetOpen(
-            f"You can take the post-test again in about {left}"
-            f" {'minute' if left == 1 else 'minutes'}. Meanwhile the review of your last"
-            " attempt shows which topics to look at again in the lessons."
-        )
+    if left <= 0:
+        return None
+    minutes = "minute" if left == 1 else "minutes"
+    return Closed(
+        "wait",
+        f"You can take the post-test again in about {left} {minutes}. Meanwhile the review"
+        " of your last attempt shows which topics to look at again in the lessons.",
+        f"Can retake in about {left} {minutes}",
+        left,
+    )
+
+
+def last_submitted(attempts: Iterable[PostTestAttempt]) -> PostTestAttempt | None:
+    """Return the learner's newest submitted attempt, whose review says what to read again."""
+    submitted = [a for a in attempts if a.submitted_at is not None]
+    return max(submitted, key=lambda a: a.number, default=None)
+
+
+def post_test_step(content: CourseContent, enrolment: Any, progress: Progress) -> PostTestStep:
+    """Return whether the learner can take the post-test now, as ``post_test`` decides.
+
+    Reads the learner's attempts (one query) only once the lessons are done and the
+    post-test is not passed: before that the lessons decide, and after it nothing waits.
+    """
+    closed = closed_by_progress(progress)
+    if progress.passed_attempt or not progress.lessons_complete:
+        return PostTestStep(closed)
+    attempts = reads.submitted_attempts(enrolment.id)
+    closed = closed or closed_for_retake(content.manifest, attempts)
+    return PostTestStep(closed, attempts[-1].number if attempts else None)
 
 
 def manifest_of(attempt: PostTestAttempt, content: CourseContent) -> Any:

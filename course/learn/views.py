@@ -10,7 +10,7 @@ from werkzeug.exceptions import Forbidden
 
 from course.db import DatabaseBusy, reads_first, write_transaction
 from course.extensions import db
-from course.learn import bp, fragments
+from course.learn import bp, fragments, retakes
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
@@ -65,6 +65,7 @@ def course_page(slug: str):
     """Show a course: objectives, hours, approval, advisory, support, Start or Resume."""
     course, content, enrolment, approval = learn.get_course_page_or_404(current_user, slug)
     states = learn.outline(content, enrolment)
+    progress = course_progress(content, enrolment, states) if enrolment else None
     return render_template(
         "learn/course.html",
         course=course,
@@ -72,7 +73,8 @@ def course_page(slug: str):
         approval=approval,
         enrolment=enrolment,
         outline=states,
-        progress=course_progress(content, enrolment, states) if enrolment else None,
+        progress=progress,
+        post_test=retakes.post_test_step(content, enrolment, progress) if enrolment else None,
         resume=learn.resume_target(content, enrolment, states) if enrolment else None,
         about=fragments.course_about_html(content),
         support_html=fragments.support_html(content),

@@ -1,0 +1,124 @@
+"""Where the post-test stands, said where the learner looks: the course page's button and
+outline, the page that says it is not open, the review of a failed attempt, the intro."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from course.db import utcnow
+from course.extensions import db
+from course.learn import retakes
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import (
+    answers_for,
+    finish_lessons,
+    open_attempt,
+    plain,
+    without_minimum_time,
+)
+
+SLUG = "minimal"
+COURSE = f"/courses/{SLUG}"
+POST_TEST = f"{COURSE}/post-test"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch):
+    """The time the retake rules see: ``clock.now``, moved on by the test."""
+
+    class Clock:
+        now = utcnow()
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(retakes, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture
+def lessons_done(app, client, package_copy):
+    """A signed-in learner who has finished every lesson of the minimal course (as given:
+    20 minutes of reading before the post-test, 10 minutes' wait after a failed attempt)."""
+
+    def build(*, minimum_time: bool = False):
+        with app.app_context():
+            import_course(package_copy if minimum_time else without_minimum_time(package_copy))
+            sign_in(client, make_user())
+            client.post(f"{COURSE}/enrol")
+            finish_lessons(client, SLUG)
+        return client
+
+    return build
+
+
+def _fail_once(app, client) -> None:
+    with app.app_context():
+        attempt = open_attempt(client, SLUG)
+        client.post(POST_TEST, data=answers_for(attempt, right=2))
+
+
+def _next_step(page: str) -> str:
+    """The course page's "Your next step" box, as text."""
+    return plain(re.search(r'<section class="next-step.*?</section>', page, re.S)[0])
+
+
+def _post_test_tag(page: str) -> str:
+    """The tag beside the post-test in the course outline."""
+    row = re.search(r"Post-test: \d+ questions.*?</li>", page, re.S)[0]
+    return plain(re.search(r'<span class="usa-tag[^"]*">(.*?)</span>', row, re.S)[1])
+
+
+def test_the_course_page_offers_the_post_test_only_once_the_reading_time_is_met(
+    app, lessons_done
+):
+    client = lessons_done(minimum_time=True)
+    page = client.get(COURSE).get_data(as_text=True)
+    assert "2 of 2 lessons complete" in plain(page)
+    assert f'href="{POST_TEST}"' not in page  # no button to a page that says "not open"
+    assert re.fullmatch(r"Opens after (19|20) more minutes of reading", _post_test_tag(page))
+    assert "Read again: Lesson 1" in _next_step(page)
+    assert client.get(POST_TEST).status_code == 403  # as the page says
+
+
+def test_the_course_page_says_when_a_failed_post_test_can_be_retaken(app, lessons_done, clock):
+    client = lessons_done()
+    page = client.get(COURSE).get_data(as_text=True)
+    assert _post_test_tag(page) == "Open"
+    assert "Take the post-test" in _next_step(page)
+    _fail_once(app, client)
+    clock.now = utcnow() + timedelta(minutes=3)
+    page = client.get(COURSE).get_data(as_text=True)
+    assert _post_test_tag(page) == "Can retake in about 7 minutes"
+    assert "You can take the post-test again in about 7 minutes" in _next_step(page)
+    assert f'href="{POST_TEST}"' not in page
+    clock.now += timedelta(minutes=7)
+    page = client.get(COURSE).get_data(as_text=True)
+    assert _post_test_tag(page) == "Open"
+    assert "Take the post-test again" in _next_step(page)
+    assert client.get(POST_TEST).status_code == 200  # as the page says
+
+
+def test_the_course_page_reads_the_post_test_state_in_at_most_one_more_query(
+    app, lessons_done
+):
+    client = lessons_done()
+    _fail_once(app, client)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(COURSE).status_code == 200
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    # The user, the course with enrolment, the lessons' progress, then the attempts (the
+    # course page is measured: see test_course_credit_fields for a learner mid-course).
+    assert len(reads) <= 4, reads
