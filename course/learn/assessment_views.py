@@ -21,10 +21,12 @@ def _enrolled(slug: str):
     return course, content, learn.require_enrolment(current_user, course)
 
 
-def _not_open(content, step: str, exc: tests.NotYetOpen):
-    """Say in plain words why a step is not open yet (403)."""
+def _not_open(content, enrolment, exc: tests.NotYetOpen):
+    """Say in plain words why the post-test is not open yet (403), beside the review of
+    the learner's last attempt, which says what to read again meanwhile."""
     return render_template("learn/not_open.html", course=content, manifest=content.manifest,
-                           step=step, reason=exc.reason), 403
+                           step="Post-test", reason=exc.reason,
+                           review=retakes.last_submitted(enrolment.attempts)), 403
 
 
 @bp.get("/courses/<slug>/post-test")
@@ -37,7 +39,7 @@ def post_test(slug: str):
         if attempt is None and not progress.passed_attempt:
             retakes.ensure_can_draw(content, enrolment)  # attempts left, and the wait over
     except tests.NotYetOpen as exc:
-        return _not_open(content, "Post-test", exc)
+        return _not_open(content, enrolment, exc)
     if progress.passed_attempt:
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
@@ -81,7 +83,7 @@ def submit_post_test(slug: str):
     try:  # the rules that opened the post-test hold at submit too, not only for page views
         tests.ensure_post_test_open(content, enrolment)
     except tests.NotYetOpen as exc:
-        return _not_open(content, "Post-test", exc)
+        return _not_open(content, enrolment, exc)
     answers = {}
     try:
         answers = posttest.chosen_keys(content, attempt, _positions())

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from course.extensions import db
 from course.learn.activetime import enrolment_times
 from course.learn.assessment import course_progress
-from course.models import Certificate, CertificateStatus, Enrolment, User
+from course.learn.retakes import last_submitted
+from course.models import Certificate, CertificateStatus, Enrolment, PostTestAttempt, User
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class TranscriptRow:
     reading_minutes: float
     contact_hours: float
     completed_at: datetime | None
+    #: The last attempt, whose review says what to read again; None once the test is passed.
+    review_attempt: PostTestAttempt | None = None
 
 
 def _status(progress, certificate: Certificate | None) -> str:
@@ -67,6 +70,7 @@ def transcript_rows(user: User, certificates: list[Certificate]) -> list[Transcr
         course = enrolment.course
         time = times[enrolment.id]
         progress = course_progress(course, enrolment)
+        last_attempt = last_submitted(enrolment.attempts)
         scores = [a.score_percent for a in enrolment.attempts if a.score_percent is not None]
         certificate = standing.get(enrolment.id)
         stated = certificate.snapshot if certificate is not None else {}
@@ -86,6 +90,7 @@ def transcript_rows(user: User, certificates: list[Certificate]) -> list[Transcr
                 reading_minutes=time.reading_minutes,
                 contact_hours=float(hours),
                 completed_at=enrolment.completed_at,
+                review_attempt=None if progress.passed_attempt else last_attempt,
             )
         )
     return rows

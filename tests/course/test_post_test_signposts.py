@@ -64,8 +64,8 @@ def _fail_once(app, client) -> None:
 
 
 def _next_step(page: str) -> str:
-    """The course page's "Your next step" box, as text."""
-    return plain(re.search(r'<section class="next-step.*?</section>', page, re.S)[0])
+    """The course page's "Your next step" box (HTML)."""
+    return re.search(r'<section class="next-step.*?</section>', page, re.S)[0]
 
 
 def _post_test_tag(page: str) -> str:
@@ -82,7 +82,7 @@ def test_the_course_page_offers_the_post_test_only_once_the_reading_time_is_met(
     assert "2 of 2 lessons complete" in plain(page)
     assert f'href="{POST_TEST}"' not in page  # no button to a page that says "not open"
     assert re.fullmatch(r"Opens after (19|20) more minutes of reading", _post_test_tag(page))
-    assert "Read again: Lesson 1" in _next_step(page)
+    assert "Read again: Lesson 1" in plain(_next_step(page))
     assert client.get(POST_TEST).status_code == 403  # as the page says
 
 
@@ -90,17 +90,17 @@ def test_the_course_page_says_when_a_failed_post_test_can_be_retaken(app, lesson
     client = lessons_done()
     page = client.get(COURSE).get_data(as_text=True)
     assert _post_test_tag(page) == "Open"
-    assert "Take the post-test" in _next_step(page)
+    assert "Take the post-test" in plain(_next_step(page))
     _fail_once(app, client)
     clock.now = utcnow() + timedelta(minutes=3)
     page = client.get(COURSE).get_data(as_text=True)
     assert _post_test_tag(page) == "Can retake in about 7 minutes"
-    assert "You can take the post-test again in about 7 minutes" in _next_step(page)
+    assert "You can take the post-test again in about 7 minutes" in plain(_next_step(page))
     assert f'href="{POST_TEST}"' not in page
     clock.now += timedelta(minutes=7)
     page = client.get(COURSE).get_data(as_text=True)
     assert _post_test_tag(page) == "Open"
-    assert "Take the post-test again" in _next_step(page)
+    assert "Take the post-test again" in plain(_next_step(page))
     assert client.get(POST_TEST).status_code == 200  # as the page says
 
 
@@ -122,3 +122,40 @@ def test_the_course_page_reads_the_post_test_state_in_at_most_one_more_query(
     # The user, the course with enrolment, the lessons' progress, then the attempts (the
     # course page is measured: see test_course_credit_fields for a learner mid-course).
     assert len(reads) <= 4, reads
+
+
+def _review_links(html: str) -> list[tuple[str, str]]:
+    """The page's links to post-test reviews: (address, text)."""
+    pattern = rf'<a [^>]*href="({POST_TEST}/attempts/\d+)"[^>]*>(.*?)</a>'
+    return [(url, plain(text)) for url, text in re.findall(pattern, html, re.S)]
+
+
+def test_the_review_of_the_last_failed_attempt_stays_a_click_away(app, lessons_done, clock):
+    client = lessons_done()
+    _fail_once(app, client)
+    # The learner left the results page; every way back to the post-test leads to it.
+    waiting = client.get(POST_TEST)
+    assert waiting.status_code == 403
+    first = (f"{POST_TEST}/attempts/1", "Review attempt 1")
+    assert _review_links(waiting.get_data(as_text=True)) == [first]
+    assert _review_links(_next_step(client.get(COURSE).get_data(as_text=True))) == [first]
+    [(url, text)] = _review_links(client.get("/me").get_data(as_text=True))
+    assert url == first[0] and text.startswith("Review attempt 1 of Youth Who Run")
+    assert client.get(first[0]).status_code == 200
+    clock.now = utcnow() + timedelta(minutes=10)
+    _fail_once(app, client)
+    second = (f"{POST_TEST}/attempts/2", "Review attempt 2")
+    assert _review_links(client.get(POST_TEST).get_data(as_text=True)) == [second]
+    assert _review_links(_next_step(client.get(COURSE).get_data(as_text=True))) == [second]
+    # Another learner at the same point has no attempt of their own to review.
+    with app.app_context():
+        other = sign_in(app.test_client(), make_user())
+    other.post(f"{COURSE}/enrol")
+    assert _review_links(other.get(COURSE).get_data(as_text=True)) == []
+    # Once passed, the evaluation is next and the failed attempts are history.
+    clock.now += timedelta(minutes=10)
+    with app.app_context():
+        attempt = open_attempt(client, SLUG)
+        client.post(POST_TEST, data=answers_for(attempt, right=10))
+    assert _review_links(_next_step(client.get(COURSE).get_data(as_text=True))) == []
+    assert _review_links(client.get("/me").get_data(as_text=True)) == []
