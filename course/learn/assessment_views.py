@@ -58,6 +58,7 @@ def _render_attempt(content, attempt, selected, error, missing=()):
     return render_template("learn/post_test.html", course=content, manifest=content.manifest,
                            attempt=attempt, drawn=drawn, selected=selected, error=error,
                            missing=list(missing), form=form,
+                           rules=retakes.rules_of(content.manifest),
                            fieldsets=fragments.post_test_fieldsets(content, drawn, selected),
                            support_html=fragments.support_html(content))
 
@@ -160,16 +161,8 @@ def attempt_review(slug: str, number: int):
         show=retakes.review_of(attempt, drawn_under),
         blueprint=retakes.blueprint_of(attempt, missed, drawn_under),
         lessons_for=retakes.lessons_by_objective(content),
-        retake=_retake_note(content, enrolment),
+        retake=retakes.closed_for_retake(content.manifest, enrolment.attempts),
         completed=enrolment.completed_at is not None,
         support_html=fragments.support_html(content),
     )
 
-
-def _retake_note(content, enrolment) -> str | None:
-    """Why a new attempt cannot start yet, in plain words; None when it can."""
-    try:
-        retakes.ensure_can_draw(content, enrolment)
-    except tests.NotYetOpen as exc:
-        return exc.reason
-    return None

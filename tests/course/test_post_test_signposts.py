@@ -46,7 +46,11 @@ def lessons_done(app, client, package_copy):
     """A signed-in learner who has finished every lesson of the minimal course (as given:
     20 minutes of reading before the post-test, 10 minutes' wait after a failed attempt)."""
 
-    def build(*, minimum_time: bool = False):
+    def build(*, minimum_time: bool = False, **post_test: object):
+        manifest = package_copy / "course.yaml"
+        block = "post_test:\n  draw: 10\n"
+        extra = "".join(f"  {key}: {value}\n" for key, value in post_test.items())
+        manifest.write_text(manifest.read_text().replace(block, block + extra))
         with app.app_context():
             import_course(package_copy if minimum_time else without_minimum_time(package_copy))
             sign_in(client, make_user())
@@ -159,3 +163,27 @@ def test_the_review_of_the_last_failed_attempt_stays_a_click_away(app, lessons_d
         client.post(POST_TEST, data=answers_for(attempt, right=10))
     assert _review_links(_next_step(client.get(COURSE).get_data(as_text=True))) == []
     assert _review_links(client.get("/me").get_data(as_text=True)) == []
+
+
+def test_the_post_test_says_up_front_how_long_a_retake_waits(app, lessons_done):
+    client = lessons_done(retake_wait_minutes=25)
+    intro = plain(client.get(POST_TEST).get_data(as_text=True))
+    assert "try again with new questions after a 25-minute break." in intro
+
+
+def test_a_course_with_no_wait_promises_none(app, lessons_done):
+    client = lessons_done(retake_wait_minutes=0, max_attempts=3)
+    intro = plain(client.get(POST_TEST).get_data(as_text=True))
+    assert "try again with new questions, up to 3 attempts in all." in intro
+
+
+def test_the_results_of_a_failed_attempt_say_the_wait_once(app, lessons_done):
+    client = lessons_done(retake_wait_minutes=25)
+    _fail_once(app, client)
+    review = plain(client.get(f"{POST_TEST}/attempts/1").get_data(as_text=True))
+    result = review[review.index("You answered") : review.index("By learning objective")]
+    assert result.endswith(
+        "The passing score is 80%. Take a moment with the explanations below; you can try"
+        " again in about 25 minutes, with a new set of questions. "
+    ), result
+    assert "when you are ready" not in review and "Try again" not in review
