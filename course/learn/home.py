@@ -9,6 +9,7 @@ from sqlalchemy import select
 from course.extensions import db
 from course.learn.assessment import Progress, course_progress
 from course.learn.content import CourseContent, LessonView, content_of
+from course.learn.retakes import post_test_step
 from course.learn.services import outline, resume_target
 from course.models import Certificate, CertificateStatus, Course, Enrolment, User
 
@@ -17,9 +18,11 @@ from course.models import Certificate, CertificateStatus, Course, Enrolment, Use
 class NextStep:
     """What the learner does next in a course: ``kind`` names the page, ``label`` the button."""
 
-    kind: str  # "lesson", "post_test", "evaluation" or "certificate"
+    kind: str  # "lesson", "post_test", "review", "course", "evaluation" or "certificate"
     label: str
     lesson: LessonView | None = None
+    #: The attempt to review while the post-test waits ("review").
+    attempt: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,13 @@ def next_step(content: CourseContent, enrolment: Enrolment, states, progress: Pr
         return NextStep("lesson", f"{verb}: Lesson {lesson.position}, {lesson.title}", lesson)
     if progress.passed_attempt is not None:
         return NextStep("evaluation", "Continue: Fill in the evaluation")
-    return NextStep("post_test", "Continue: Take the post-test")
+    step = post_test_step(content, enrolment, progress)
+    # Never a button to a post-test that would only say it is not open yet.
+    if step.closed is None:
+        return NextStep("post_test", "Continue: Take the post-test")
+    if step.last_attempt is not None:
+        return NextStep("review", f"Review attempt {step.last_attempt}", attempt=step.last_attempt)
+    return NextStep("course", f"Post-test: {step.closed.tag[0].lower()}{step.closed.tag[1:]}")
 
 
 def my_learning(user: User) -> list[LearningRow]:

@@ -90,6 +90,30 @@ def test_the_course_page_offers_the_post_test_only_once_the_reading_time_is_met(
     assert client.get(POST_TEST).status_code == 403  # as the page says
 
 
+def test_my_learning_never_sends_the_learner_to_a_post_test_that_is_not_open(
+    app, lessons_done, clock
+):
+    client = lessons_done(minimum_time=True)
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="{POST_TEST}"' not in home
+    assert re.search(rf'href="{COURSE}">Post-test: opens after (19|20) more minutes', home)
+
+
+def test_my_learning_offers_the_review_while_a_retake_waits(app, lessons_done, clock):
+    client = lessons_done()
+    assert f'href="{POST_TEST}">Continue: Take the post-test' in client.get("/").get_data(
+        as_text=True
+    )
+    _fail_once(app, client)
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="{POST_TEST}"' not in home
+    assert f'href="{POST_TEST}/attempts/1">Review attempt 1</a>' in home
+    clock.now = utcnow() + timedelta(minutes=11)
+    assert f'href="{POST_TEST}">Continue: Take the post-test' in client.get("/").get_data(
+        as_text=True
+    )
+
+
 def test_the_course_page_says_when_a_failed_post_test_can_be_retaken(app, lessons_done, clock):
     client = lessons_done()
     page = client.get(COURSE).get_data(as_text=True)
