@@ -88,6 +88,7 @@ def manifest_of(package: lessons.CoursePackage) -> dict[str, Any]:
         },
         "word_count": estimate.lesson_words,
         "estimated_minutes": round(estimate.total_minutes, 1),
+        "evaluation_minutes": round(estimate.evaluation_minutes, 1),
     }
 
 

@@ -211,3 +211,16 @@ def test_the_results_of_a_failed_attempt_say_the_wait_once(app, lessons_done):
         " again in about 25 minutes, with a new set of questions. "
     ), result
     assert "when you are ready" not in review and "Try again" not in review
+
+
+def test_the_outline_gives_the_evaluation_the_minutes_the_estimate_counts(
+    app, client, package_copy
+):
+    evaluation = package_copy / "evaluation.yaml"
+    text = evaluation.read_text()
+    comments = text.index("  - id: comments")
+    evaluation.write_text(text[:comments])  # 5 short items left: 2.5 minutes
+    with app.app_context():
+        import_course(package_copy)
+    page = plain(client.get(COURSE).get_data(as_text=True))
+    assert "Evaluation and certificate about 3 min" in page
