@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
+import math
+import time
+
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import (
-    Forbidden,
     HTTPException,
-    NotFound,
     RequestEntityTooLarge,
     TooManyRequests,
+    default_exceptions,
 )
 
 from course.db import DatabaseBusy, is_busy_error
-from course.extensions import db
+from course.extensions import db, limiter
+from course.models import Role
 
 #: Seconds a client is asked to wait before sending a refused write again.
 RETRY_AFTER_SECONDS = 5
@@ -24,6 +38,9 @@ _RESENDABLE = frozenset({"GET", "HEAD", "POST"})
 
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
+    app.add_template_global(way_back)
+    app.add_template_global(own_words)
+    app.add_template_global(wait_label)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -48,16 +65,12 @@ def init_app(app: Flask) -> None:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error="too_many_requests"), 429
         if request.method != "POST":
-            return render_template("errors/error.html", error=exc), 429
+            return render_template("errors/error.html", error=exc, wait=retry_seconds()), 429
         return resend_page("limited", 429, {"Cache-Control": "no-store"})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        # A refusal with its own description explains itself; the stock one says nothing.
-        return render_template(
-            "errors/error.html", error=exc, default_forbidden=Forbidden.description,
-            default_not_found=NotFound.description,
-        ), exc.code  # fmt: skip
+        return render_template("errors/error.html", error=exc), exc.code
 
     @app.errorhandler(DatabaseBusy)
     def database_busy(exc: DatabaseBusy):
@@ -131,10 +144,69 @@ def resend_page(reason: str, status: int, headers: dict[str, str]):
         resend=request.method == "POST",
         action=request.full_path.rstrip("?"),
         fields=fields,
+        status=status,
         dropped_password=any("password" in name.lower() for name in request.form),
         dropped_files=bool(request.files),
     )
     return page, status, headers
+
+
+def own_words(exc: HTTPException | None) -> str | None:
+    """The refusal's own explanation, or None when it carries only the stock HTTP one."""
+    # abort(403, description=...) explains itself; the stock text is written for
+    # developers ("The browser (or proxy) sent a request...") and says nothing to a learner.
+    if exc is None or not exc.description:
+        return None
+    stock = default_exceptions.get(exc.code)  # a subclass's own class text is its own words
+    return None if stock and exc.description == stock.description else exc.description
+
+
+def way_back(status: int) -> tuple[str, str]:
+    """The link an error page offers back to where the person was, in words they know."""
+    # A licensing board's verifier knows nothing of "the courses"; a learner mid-lesson
+    # wants the lesson; the course list is for everyone else.
+    area, _, rest = request.path.strip("/").partition("/")
+    if area == "verify":
+        return url_for("verify.lookup"), "Back to Verify a certificate"
+    # Someone refused the area (or who typed an address in it) cannot use its home.
+    if area == "admin" and _holds(Role.ADMIN):
+        return url_for("admin.home"), "Back to Administration"
+    if area == "author" and _holds(Role.AUTHOR):
+        return url_for("author.home"), "Back to Authoring"
+    if area == "me" and rest and current_user.is_authenticated:
+        return url_for("learn.transcript"), "Back to my transcript"
+    slug, _, rest = rest.partition("/")
+    part, _, lesson_slug = rest.partition("/")
+    if area == "courses" and slug and status != 404:  # a 404 may be for the course itself
+        lesson_slug = lesson_slug.partition("/")[0]
+        if part == "lessons" and lesson_slug and status != 403:  # 403: not enrolled
+            return url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug), "Back to the lesson"
+        return url_for("learn.course_page", slug=slug), "Back to the course"
+    return url_for("learn.catalogue"), "Back to the courses"
+
+
+def _holds(role: Role) -> bool:
+    return current_user.is_authenticated and current_user.has_role(role)
+
+
+def retry_seconds() -> int | None:
+    """Seconds until the limit that refused this request lets one through; None if unknown."""
+    limit = limiter.current_limit
+    if limit is None:
+        return None
+    return max(1, int(limit.reset_at - time.time()))  # as Flask-Limiter rounds it
+
+
+def wait_label(seconds: int) -> str:
+    """Return a wait as "about 40 seconds", "about 1 minute" or "about 2 hours"."""
+    seconds = max(seconds, 1)
+    if seconds < 60:
+        return f"about {seconds} second{'' if seconds == 1 else 's'}"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} minute{'' if minutes == 1 else 's'}"
+    hours = round(minutes / 60)
+    return f"about {hours} hour{'' if hours == 1 else 's'}"
 
 
 def size_label(size: int | None) -> str:

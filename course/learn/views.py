@@ -25,7 +25,8 @@ def not_enrolled(exc: learn.NotEnrolled):
     """Send a learner who is not enrolled to the course page (403 for scripts)."""
     if request.method != "GET":
         # An error handler cannot abort(); render the 403 page directly.
-        return render_template("errors/error.html", error=Forbidden()), 403
+        refusal = Forbidden(description="Start the course to open its lessons.")
+        return render_template("errors/error.html", error=refusal), 403
     flash("Start the course to open its lessons.", "error")
     return redirect(url_for("learn.course_page", slug=str(exc)))
 

@@ -61,6 +61,9 @@ def test_a_learner_who_is_not_enrolled_cannot_answer_or_open_lessons(client, cou
         f"/courses/{course_slug}/lessons/push-pull/checks/push-pull-1", data={"choice": "a"}
     )
     assert answer.status_code == 403
+    refusal = answer.get_data(as_text=True)
+    assert "Start the course to open its lessons." in refusal
+    assert '<a href="/courses/minimal">Back to the course</a>' in refusal
 
 
 def test_the_lesson_shows_its_text_and_labelled_checks(client, course_slug, learner):
