@@ -185,6 +185,17 @@ def complete_lesson(slug: str, lesson_slug: str):
     return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug, _anchor="main"))
 
 
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/complete")
+def back_to_lesson(slug: str, lesson_slug: str, key: str | None = None):
+    """Open the lesson, at the form, when a form's address is opened again."""
+    # Without script a refused answer or finish is shown at the form's address, so a
+    # reload, Back or a bookmark asks for it again; the lesson is what the learner wants.
+    anchor = f"check-{key}" if key else "lesson-end"
+    target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
+    return redirect(target, 303)
+
+
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
 @login_required
 @heartbeats

@@ -61,6 +61,25 @@ def test_an_empty_answer_is_refused_beside_the_question_and_stored_nowhere(
     assert done.status_code == 422
 
 
+def test_reopening_a_refused_forms_address_shows_the_lesson_not_an_error(
+    client, course_slug, learner
+):
+    # Without script a refused answer or finish is shown at the form's address; a reload
+    # or Back there used to give "405 Method Not Allowed".
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    lesson = f"/courses/{course_slug}/lessons/push-pull"
+    assert client.post(f"{lesson}/checks/push-pull-1", data={}).status_code == 422
+    assert client.post(f"{lesson}/complete").status_code == 422
+    for address, anchor in ((f"{lesson}/checks/push-pull-1", "check-push-pull-1"),
+                            (f"{lesson}/complete", "lesson-end")):  # fmt: skip
+        reopened = client.get(address)
+        assert reopened.status_code == 303
+        assert reopened.location == f"{lesson}#{anchor}"  # the page opens at the form
+        page = client.get(reopened.location)
+        assert page.status_code == 200 and "Push and pull factors" in page.get_data(as_text=True)
+
+
 def test_complete_and_continue_goes_to_the_next_lesson_not_back(app, client, learner):
     with app.app_context():
         course = import_course(REAL_COURSE)
