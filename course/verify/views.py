@@ -33,8 +33,8 @@ def lookup():
         if found is not None:
             return redirect(url_for("verify.result", code=found.code))
         form.code.errors.append(
-            "That ID is not in the right form or has a typing mistake: please check it"
-            f" against the certificate. An ID is {FORMAT_TEXT}."
+            "That code is not in the right form or has a typing mistake: please check it"
+            f" against the certificate. A certificate code is {FORMAT_TEXT}."
         )
     return render_template("verify/lookup.html", form=form, upload=CredentialForm())
 

@@ -291,7 +291,7 @@ def test_verification_lookups_are_rate_limited(tmp_path):
     assert statuses[-1] == 429 and 429 not in statuses[:5]
 
 
-def test_the_lookup_hint_s_example_is_a_well_formed_id_and_a_typo_is_explained(client):
+def test_the_lookup_hint_s_example_is_a_well_formed_code_and_a_typo_is_explained(client):
     page = client.get("/verify").get_data(as_text=True)
     example = re.search(r"For example ([0-9A-Z*~$=-]+)\.", page).group(1)
     # Typed as shown, the example is not refused as malformed: it is simply no one's.
@@ -300,5 +300,7 @@ def test_the_lookup_hint_s_example_is_a_well_formed_id_and_a_typo_is_explained(c
     assert client.get(response.headers["Location"]).status_code == 404
     wrong = client.get("/verify", query_string={"code": example[:-1] + "X"})
     text = wrong.get_data(as_text=True)
-    assert "typing mistake" in text
-    assert "4 groups of 4 letters and digits, then one last check character" in text
+    # The form asks for a "Certificate code": the error says "code" too, never "ID".
+    assert "That code is not in the right form or has a typing mistake" in text
+    assert "A certificate code is 4 groups of 4 letters and digits, then one last check" in text
+    assert " ID " not in text
