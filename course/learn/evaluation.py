@@ -64,7 +64,7 @@ def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> 
         value = (values.get(item.key) or "").strip()
         if not value:
             if item.required:
-                errors[item.key] = "Please answer this question."
+                errors[item.key] = _unanswered(item)
             continue
         if item.type == "likert" and value not in LIKERT_LABELS:
             errors[item.key] = "Choose one of the five options."
@@ -84,6 +84,19 @@ def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> 
         elif item.type == "text" and len(value) > 5000:
             errors[item.key] = "Please keep comments under 5,000 characters."
     return errors
+
+
+def _unanswered(item: EvaluationItem) -> str:
+    """The message for a required item left empty, worded as the post-test words its own."""
+    if item.type in ("likert", "choice"):
+        return "Choose an answer to this question."
+    if item.type == "number":
+        # Courses ask how many minutes the course took (see docs/course-package.md); an
+        # example says what to type, but would mislead on a number that counts anything else.
+        if "minute" in item.prompt.lower():
+            return "Enter the number of minutes, for example 60."
+        return "Enter a whole number."
+    return "Please answer this question."
 
 
 def submit_evaluation(

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from course.extensions import db
 from course.learn import fragments, posttest
 from course.learn.content import content_of
+from course.learn.evaluation import validate_evaluation
 from course.models import (
     AttemptAnswer,
     Course,
     Enrolment,
     EvaluationAnswer,
+    EvaluationItem,
     EvaluationResponse,
     PostTestAttempt,
     Question,
@@ -301,6 +303,26 @@ def test_another_learners_attempt_cannot_be_submitted(app, ready):
     assert intruder.get("/courses/minimal/post-test/attempts/1").status_code == 404
 
 
+def test_an_unanswered_evaluation_item_says_what_to_do_for_its_kind() -> None:
+    def item(key: str, kind: str, prompt: str) -> EvaluationItem:
+        return EvaluationItem(key=key, type=kind, prompt=prompt, required=True, choices=["Phone"])
+
+    items = [
+        item("lo1", "likert", "The course helped me."),
+        item("device", "choice", "What device did you use?"),
+        item("minutes", "number", "About how many minutes did the course take you?"),
+        item("visits", "number", "How many home visits do you make a week?"),
+        item("comments", "text", "What would you change?"),
+    ]
+    assert validate_evaluation(items, {}) == {
+        "lo1": "Choose an answer to this question.",
+        "device": "Choose an answer to this question.",
+        "minutes": "Enter the number of minutes, for example 60.",
+        "visits": "Enter a whole number.",  # no example in minutes for another count
+        "comments": "Please answer this question.",
+    }
+
+
 def test_the_evaluation_opens_after_passing_and_completes_the_course(app, ready):
     assert ready.get("/courses/minimal/evaluation").status_code == 403
     with app.app_context():
@@ -312,7 +334,11 @@ def test_the_evaluation_opens_after_passing_and_completes_the_course(app, ready)
     incomplete = {k: v for k, v in form.items() if not v.isdigit()}
     response = ready.post("/courses/minimal/evaluation", data=incomplete)
     assert response.status_code == 422
-    assert "Please answer this question." in response.get_data(as_text=True)
+    # Worded as the post-test words an unanswered question, and per kind of item.
+    missing = response.get_data(as_text=True)
+    assert "Choose an answer to this question." in missing  # the likert items
+    assert "Enter the number of minutes, for example 60." in missing
+    assert "Please answer this question." not in missing
     done = ready.post("/courses/minimal/evaluation", data=form)
     assert done.status_code == 303
     page = ready.get(done.location, follow_redirects=True).get_data(as_text=True)
