@@ -77,7 +77,13 @@ def test_a_real_provider_is_printed_with_its_signatory_and_contact(make_app, pac
     assert "Riverside Center for Child Welfare Training" in pdf
     assert "Dana Whitfield, LCSW" in pdf and "Director of Continuing Education" in pdf
     assert "Example CE Provider" not in pdf  # the package's own provider line gives way
-    assert "ce-records@riverside.example.org" in said["html"]
+    # One way to ask for a correction: the form, with the contact said once beside it.
+    html = said["html"]
+    assert html.count("Something wrong on this certificate") == 1
+    assert html.count("ce-records@riverside.example.org") == 1
+    section = html[html.index('id="correction"'):html.index("</section>")]
+    assert ("You can also contact Riverside Center for Child Welfare Training directly: "
+            "ce-records@riverside.example.org.") in section  # fmt: skip
     assert "Riverside Center for Child Welfare Training" in said["verify"]
     assert "Valid certificate." in said["verify"] and "sample" not in said["verify"].lower()
     assert "SAMPLE" not in pdf  # no watermark either

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from course.extensions import db
 from course.models import AuditEvent, Certificate, Course, Role, User
+from tests.course.certkit import pdf_words
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
 
@@ -72,6 +73,16 @@ def test_completing_the_course_issues_exactly_one_certificate(app, client, issue
     assert "<svg" in page  # the QR code
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
+
+
+def test_the_page_labels_the_license_and_author_as_the_pdf_does(client, issued):
+    _, code = issued
+    html = client.get(f"/me/certificates/{code}").get_data(as_text=True)
+    page = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    pdf = pdf_words(client.get(f"/me/certificates/{code}.pdf").data)
+    for label in ("License no. LSW-12345 (Ohio)", "Course author"):
+        assert label in page and label in pdf, label
+    assert "License LSW-12345" not in page and "<dt>Author</dt>" not in html
 
 
 def test_the_pdf_carries_every_field_and_matches_the_stored_hash(app, client, issued):
