@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ def test_a_valid_certificate_pdf_and_credential_are_unmarked(client, issued):
     assert client.get(f"/me/certificates/{issued}.json").status_code == 200
     page = client.get(f"/me/certificates/{issued}").get_data(as_text=True)
     assert "Download signed credential" in page and "REVOKED" not in page
+    # What the credential is for, in plain words, tied to its link for screen readers.
+    link = re.search(r'<a [^>]*>Download signed credential \(Open Badges\)</a>', page).group(0)
+    assert 'aria-describedby="credential-hint"' in link
+    hint = re.search(r'<p class="hint" id="credential-hint">(.*?)</p>', page, re.S).group(1)
+    assert "digitally signed copy of this certificate" in hint
+    assert "licensing board or a digital wallet app can check" in hint
 
 
 def test_the_pdf_of_a_revoked_certificate_says_revoked_across_it(app, client, issued):
@@ -79,7 +86,7 @@ def test_the_html_page_says_revoked_and_offers_no_credential(app, client, issued
     # inside the certificate itself, so a printout says it too (the alert above is no-print)
     article = page[page.index('<article class="certificate"') :]
     assert '<p class="cert-void"><strong>REVOKED.</strong> This certificate was revoked' in article
-    assert "Download signed credential" not in page
+    assert "Download signed credential" not in page and "credential-hint" not in page
     assert "Download PDF (marked revoked)" in page
 
 
