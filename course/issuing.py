@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -45,6 +46,8 @@ class Verification:
     code: str
     status: str  # "valid", "revoked", "superseded" or "unknown"
     certificate: Certificate | None
+    #: When a replaced certificate's replacement was issued.
+    replaced_at: datetime | None = None
 
 
 def live_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -361,7 +364,13 @@ def verify_code(text: str) -> Verification | None:
         return None
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
-    return Verification(code=code, status=status, certificate=certificate)
+    replaced_at = None
+    if certificate is not None and certificate.superseded_by_id is not None:
+        replaced_at = db.session.scalar(
+            select(Certificate.issued_at).where(Certificate.id == certificate.superseded_by_id)
+        )
+    return Verification(code=code, status=status, certificate=certificate,
+                        replaced_at=replaced_at)  # fmt: skip
 
 
 def audit(

@@ -134,6 +134,10 @@ def test_a_replaced_certificate_is_marked_replaced_and_points_to_the_new_one(
     assert fresh.status_code == 200 and json.loads(fresh.data)["type"]
     new_text, _ = _pdf_text(client.get(f"/me/certificates/{new_code}.pdf").data)
     assert "REPLACED" not in new_text and "Ada King Lovelace" in new_text
+    public = page_words(app.test_client().get(f"/verify/{issued}").get_data(as_text=True))
+    with app.app_context():
+        replaced_on = issuing.date_label(certificate(new_code).issued_at)
+    assert f"This certificate was replaced on {replaced_on} by a corrected one" in public
 
 
 def test_someone_else_cannot_fetch_a_revoked_certificate(app, issued):
