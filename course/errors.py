@@ -38,9 +38,6 @@ _RESENDABLE = frozenset({"GET", "HEAD", "POST"})
 
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
-    app.add_template_global(way_back)
-    app.add_template_global(own_words)
-    app.add_template_global(wait_label)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -50,13 +47,13 @@ def init_app(app: Flask) -> None:
             flash("This page was open for a long time, so for your safety your answers were "
                   "saved but not sent. Please check them and submit again.", "info")  # fmt: skip
             return redirect(return_path() or "/", 303)
-        return render_template("errors/error.html", error=exc, csrf=True), 400
+        return error_page(exc, 400, csrf=True)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge):
         db.session.rollback()
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        return render_template("errors/error.html", error=exc, limit=size_label(limit)), 413
+        return error_page(exc, 413, limit=size_label(limit))
 
     @app.errorhandler(TooManyRequests)
     def too_many(exc: TooManyRequests):
@@ -65,12 +62,12 @@ def init_app(app: Flask) -> None:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error="too_many_requests"), 429
         if request.method != "POST":
-            return render_template("errors/error.html", error=exc, wait=retry_seconds()), 429
+            return error_page(exc, 429, wait=retry_seconds())
         return resend_page("limited", 429, {"Cache-Control": "no-store"})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return render_template("errors/error.html", error=exc), exc.code
+        return error_page(exc, exc.code)
 
     @app.errorhandler(DatabaseBusy)
     def database_busy(exc: DatabaseBusy):
@@ -88,7 +85,7 @@ def init_app(app: Flask) -> None:
     def server_error(exc: Exception):
         app.logger.exception("Unhandled error: %s", exc)
         db.session.rollback()
-        return render_template("errors/error.html", error=None), 500
+        return error_page(None, 500)
 
 
 def stale_connection(exc: DBAPIError):
@@ -145,10 +142,20 @@ def resend_page(reason: str, status: int, headers: dict[str, str]):
         action=request.full_path.rstrip("?"),
         fields=fields,
         status=status,
+        way_back=way_back,
         dropped_password=any("password" in name.lower() for name in request.form),
         dropped_files=bool(request.files),
     )
     return page, status, headers
+
+
+def error_page(error: HTTPException | None, status: int, **context: object):
+    """Render the plain-words error page for ``error`` (None: our own failure)."""
+    # Its helpers go in this page's context, not every template's globals: Jinja copies
+    # the globals into each render, and the lesson page would pay for them too.
+    page = render_template("errors/error.html", error=error, own_words=own_words,
+                           way_back=way_back, wait_label=wait_label, **context)  # fmt: skip
+    return page, status
 
 
 def own_words(exc: HTTPException | None) -> str | None:

@@ -78,7 +78,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date_label, "date")
     app.add_template_filter(time_label, "time")
     app.add_template_filter(stamp_label, "stamp")
-    app.add_template_global(zone_label, "zone_label")
     # The old name of "stamp", from when audit pages showed UTC; kept for templates
     # written against it.
     app.add_template_filter(stamp_label, "utc_stamp")

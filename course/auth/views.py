@@ -46,6 +46,7 @@ from course.auth.sessions import (
     this_device,
 )
 from course.db import reads_first, write_transaction
+from course.errors import error_page
 from course.extensions import db, limiter
 from course.privacy import deletion, export
 
@@ -167,7 +168,7 @@ def form_from_before_sign_in(exc: CSRFError):
         return redirect(request.path, code=303)
     if current_user.is_authenticated and request.endpoint == "auth.login":
         return redirect(url_for("auth.login", next=request.form.get("next")), code=303)
-    return render_template("errors/error.html", error=exc, csrf=True), 400
+    return error_page(exc, 400, csrf=True)
 
 
 def _created_here(exc: registration.RegistrationLinkError) -> bool:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from course.db import DatabaseBusy, reads_first, write_transaction
+from course.errors import error_page
 from course.extensions import db
 from course.learn import bp, fragments, retakes
 from course.learn import services as learn
@@ -26,7 +27,7 @@ def not_enrolled(exc: learn.NotEnrolled):
     if request.method != "GET":
         # An error handler cannot abort(); render the 403 page directly.
         refusal = Forbidden(description="Start the course to open its lessons.")
-        return render_template("errors/error.html", error=refusal), 403
+        return error_page(refusal, 403)
     flash("Start the course to open its lessons.", "error")
     return redirect(url_for("learn.course_page", slug=str(exc)))
 
