@@ -16,6 +16,21 @@ from course.models import AttemptAnswer, CourseVersion, PostTestAttempt
 Bank = dict[str, lessons.Question]
 
 
+class _Versions:
+    """Each course's versions in publishing order, read once per course."""
+
+    def __init__(self) -> None:
+        self._by_course: dict[int, list[CourseVersion]] = {}
+
+    def of(self, course_id: int) -> list[CourseVersion]:
+        """The course's versions, oldest first."""
+        if course_id not in self._by_course:
+            self._by_course[course_id] = list(db.session.scalars(
+                select(CourseVersion).where(CourseVersion.course_id == course_id)
+                .order_by(CourseVersion.created_at, CourseVersion.id)))  # fmt: skip
+        return self._by_course[course_id]
+
+
 def _bank(version: CourseVersion) -> Bank:
     try:
         package = lessons.load_files(version.files, expected_slug=version.course.slug)
@@ -61,16 +76,11 @@ def keep_graded_questions() -> tuple[int, int]:
         .options(selectinload(PostTestAttempt.answers).selectinload(AttemptAnswer.question),
                  selectinload(PostTestAttempt.enrolment))
     ).all()
-    versions: dict[int, list[CourseVersion]] = {}
+    versions = _Versions()
     banks: dict[int, Bank] = {}
     filled = left = 0
     for attempt in attempts:
-        course_id = attempt.enrolment.course_id
-        if course_id not in versions:
-            versions[course_id] = list(db.session.scalars(
-                select(CourseVersion).where(CourseVersion.course_id == course_id)
-                .order_by(CourseVersion.created_at, CourseVersion.id)))
-        candidates = _graded_under(attempt, versions[course_id])
+        candidates = _graded_under(attempt, versions.of(attempt.enrolment.course_id))
         orders = {item["question_id"]: item["choices"] for item in attempt.draw}
         for answer in attempt.answers:
             if answer.shown is not None:
@@ -104,15 +114,11 @@ def keep_pass_marks() -> tuple[int, int]:
         .where(PostTestAttempt.submitted_at.is_not(None), PostTestAttempt.passing_score.is_(None))
         .options(selectinload(PostTestAttempt.enrolment))
     ).all()
-    versions: dict[int, list[CourseVersion]] = {}
+    versions = _Versions()
     filled = left = 0
     for attempt in attempts:
-        course_id = attempt.enrolment.course_id
-        if course_id not in versions:
-            versions[course_id] = list(db.session.scalars(
-                select(CourseVersion).where(CourseVersion.course_id == course_id)
-                .order_by(CourseVersion.created_at, CourseVersion.id)))
-        published = [v for v in versions[course_id] if v.created_at <= attempt.submitted_at]
+        published = [v for v in versions.of(attempt.enrolment.course_id)
+                     if v.created_at <= attempt.submitted_at]  # fmt: skip
         mark = (published[-1].manifest or {}).get("passing_score") if published else None
         agrees = mark is not None and attempt.correct_count is not None and bool(
             attempt.passed) == (attempt.correct_count * 100 >= int(mark) * attempt.question_count)

@@ -55,15 +55,21 @@ def test_an_attempt_keeps_the_passing_score_of_the_version_that_graded_it(
     assert {"package/v1/course.yaml", "package/v2/course.yaml"} <= set(names)
 
 
+def _fail_at_80_then_raise_the_passing_score(client, package_copy) -> PostTestAttempt:
+    """Fail an attempt (70%) under version 1, then publish version 2 passing at 90."""
+    failed = open_attempt(client, "minimal")
+    client.post("/courses/minimal/post-test", data=answers_for(failed, right=7))
+    manifest = package_copy / "course.yaml"
+    manifest.write_text(manifest.read_text().replace("passing_score: 80", "passing_score: 90"))
+    import_course(package_copy)
+    return failed
+
+
 def test_the_report_says_when_attempts_were_graded_under_another_passing_score(
     app, ready, package_copy
 ):
     with app.app_context():
-        attempt = open_attempt(ready, "minimal")
-        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=7))
-        manifest = package_copy / "course.yaml"
-        manifest.write_text(manifest.read_text().replace("passing_score: 80", "passing_score: 90"))
-        import_course(package_copy)
+        _fail_at_80_then_raise_the_passing_score(ready, package_copy)
         admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
     page = page_words(admin.get("/admin/courses/minimal/report").get_data(as_text=True))
     assert "1 submitted attempt, 0 passed (passing score 90%)" in page
@@ -79,11 +85,7 @@ def test_keep_graded_gives_older_attempts_the_passing_score_that_graded_them(
     app, ready, package_copy, runner
 ):
     with app.app_context():
-        failed = open_attempt(ready, "minimal")
-        ready.post("/courses/minimal/post-test", data=answers_for(failed, right=7))
-        manifest = package_copy / "course.yaml"
-        manifest.write_text(manifest.read_text().replace("passing_score: 80", "passing_score: 90"))
-        import_course(package_copy)
+        failed = _fail_at_80_then_raise_the_passing_score(ready, package_copy)
         passed = open_attempt(ready, "minimal")
         ready.post("/courses/minimal/post-test", data=answers_for(passed, right=10))
         # As an older release left them: nothing kept of what graded them. One result does
