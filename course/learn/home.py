@@ -18,7 +18,7 @@ from course.models import Certificate, CertificateStatus, Course, Enrolment, Use
 class NextStep:
     """What the learner does next in a course: ``kind`` names the page, ``label`` the button."""
 
-    kind: str  # "lesson", "post_test", "review", "course", "evaluation" or "certificate"
+    kind: str  # "lesson", "post_test", "review", "evaluation" or "certificate"
     label: str
     lesson: LessonView | None = None
     #: The attempt to review while the post-test waits ("review").
@@ -53,7 +53,9 @@ def next_step(content: CourseContent, enrolment: Enrolment, states, progress: Pr
         return NextStep("post_test", "Continue: Take the post-test")
     if step.last_attempt is not None:
         return NextStep("review", f"Review attempt {step.last_attempt}", attempt=step.last_attempt)
-    return NextStep("course", f"Post-test: {step.closed.tag[0].lower()}{step.closed.tag[1:]}")
+    # Reading time short: the lessons are where it counts, as on the course page.
+    first = states[0].lesson
+    return NextStep("lesson", f"Read again: Lesson 1, {first.title}", first)
 
 
 def my_learning(user: User) -> list[LearningRow]:

@@ -129,6 +129,9 @@ def test_a_replaced_certificate_is_marked_replaced_and_points_to_the_new_one(
     new_code = response.location.rsplit("/", 1)[1]
     text, title = _pdf_text(client.get(f"/me/certificates/{issued}.pdf").data)
     assert "REPLACED" in text and title.startswith("REPLACED: ")
+    old_page = page_words(client.get(f"/me/certificates/{issued}").get_data(as_text=True))
+    assert "This certificate is replaced." in old_page and "superseded" not in old_page
+    assert 'see <a href="/me">your transcript</a>' in old_page
     assert client.get(f"/me/certificates/{issued}.json").status_code == 410
     fresh = client.get(f"/me/certificates/{new_code}.json")
     assert fresh.status_code == 200 and json.loads(fresh.data)["type"]
