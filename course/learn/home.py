@@ -36,9 +36,15 @@ class LearningRow:
     certificate: Certificate | None
 
 
-def next_step(content: CourseContent, enrolment: Enrolment, states, progress: Progress) -> NextStep:
+def next_step(
+    content: CourseContent, enrolment: Enrolment, states, progress: Progress,
+    certificate: Certificate | None = None,
+) -> NextStep:
     """Return the learner's next step, worded for a button ("Continue: Lesson 4, ...")."""
     if enrolment.completed_at is not None:
+        # A revoked certificate must not read as one to hand in.
+        if certificate is not None and certificate.status == CertificateStatus.REVOKED:
+            return NextStep("certificate", "See your revoked certificate")
         return NextStep("certificate", "View your certificate")
     lesson = resume_target(content, enrolment, states)
     if lesson is not None:
@@ -73,12 +79,13 @@ def my_learning(user: User) -> list[LearningRow]:
     pairs = db.session.execute(query).all()
     if not pairs:
         return []
-    valid = db.session.scalars(
+    # Each enrolment's certificate as it stands: the valid one, else the revoked one.
+    standing = db.session.scalars(
         select(Certificate).where(
-            Certificate.user_id == user.id, Certificate.status == CertificateStatus.VALID
-        )
+            Certificate.user_id == user.id, Certificate.status != CertificateStatus.SUPERSEDED
+        ).order_by(Certificate.id)
     )
-    certificates = {c.enrolment_id: c for c in valid}
+    certificates = {c.enrolment_id: c for c in standing}
     rows = []
     for enrolment, course in pairs:
         content = content_of(course)
@@ -89,7 +96,8 @@ def my_learning(user: User) -> list[LearningRow]:
                 content=content,
                 enrolment=enrolment,
                 progress=progress,
-                next_step=next_step(content, enrolment, states, progress),
+                next_step=next_step(content, enrolment, states, progress,
+                                    certificates.get(enrolment.id)),
                 certificate=certificates.get(enrolment.id),
             )
         )

@@ -8,6 +8,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
+from course import issuing
 from course.db import DatabaseBusy, reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db
@@ -78,6 +79,8 @@ def course_page(slug: str):
         progress=progress,
         post_test=retakes.post_test_step(content, enrolment, progress) if enrolment else None,
         resume=learn.resume_target(content, enrolment, states) if enrolment else None,
+        certificate=issuing.existing_certificate(enrolment) if progress and progress.completed
+        else None,
         about=fragments.course_about_html(content),
         support_html=fragments.support_html(content),
     )

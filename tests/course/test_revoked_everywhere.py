@@ -218,3 +218,18 @@ def test_the_transcript_reads_as_the_certificate_states_it(app, client, package_
     page = page_words(client.get("/me").get_data(as_text=True))
     assert "<td data-label=\"Status\">Completed; certificate revoked</td>" in page
     assert "<td data-label=\"Credit\">—</td>" in page
+
+
+def test_my_learning_and_the_course_page_never_offer_a_revoked_certificate_as_valid(
+    app, client, issued
+):
+    assert "View your certificate" in client.get("/courses/minimal").get_data(as_text=True)
+    _revoke(app, issued)
+    course_page = page_words(client.get("/courses/minimal").get_data(as_text=True))
+    assert "Your certificate for this course was revoked" in course_page
+    assert f'href="/me/certificates/{issued}">See your revoked certificate</a>' in course_page
+    assert "View your certificate" not in course_page
+    home = page_words(client.get("/").get_data(as_text=True))
+    assert f'href="/me/certificates/{issued}">See your revoked certificate</a>' in home
+    assert "Download the certificate (PDF, marked revoked)" in home
+    assert "View your certificate" not in home
