@@ -9,6 +9,7 @@ a course or the template never alter it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -58,6 +59,19 @@ def live_certificate(enrolment: Enrolment) -> Certificate | None:
             Certificate.status == CertificateStatus.VALID,
         )
     )
+
+
+def standing_by_enrolment(found: Iterable[Certificate]) -> dict[int, Certificate]:
+    """Each enrolment's certificate as it stands: the valid one, else the revoked one.
+
+    A replaced certificate always has a newer one after it, so the newest certificate
+    that is not replaced is the one that stands (as ``existing_certificate`` finds it).
+    """
+    standing: dict[int, Certificate] = {}
+    for certificate in sorted(found, key=lambda c: c.id):
+        if certificate.status != CertificateStatus.SUPERSEDED:
+            standing[certificate.enrolment_id] = certificate
+    return standing
 
 
 def _eligible(enrolment: Enrolment) -> bool:

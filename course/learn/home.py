@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from course.extensions import db
+from course.issuing import standing_by_enrolment
 from course.learn.assessment import Progress, course_progress
 from course.learn.content import CourseContent, LessonView, content_of
 from course.learn.retakes import post_test_step
 from course.learn.services import outline, resume_target
+from course.learn.transcript import certificates_of
 from course.models import Certificate, CertificateStatus, Course, Enrolment, User
 
 
@@ -79,13 +81,7 @@ def my_learning(user: User) -> list[LearningRow]:
     pairs = db.session.execute(query).all()
     if not pairs:
         return []
-    # Each enrolment's certificate as it stands: the valid one, else the revoked one.
-    standing = db.session.scalars(
-        select(Certificate).where(
-            Certificate.user_id == user.id, Certificate.status != CertificateStatus.SUPERSEDED
-        ).order_by(Certificate.id)
-    )
-    certificates = {c.enrolment_id: c for c in standing}
+    certificates = standing_by_enrolment(certificates_of(user))
     rows = []
     for enrolment, course in pairs:
         content = content_of(course)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from course.extensions import db
+from course.issuing import standing_by_enrolment
 from course.learn.activetime import enrolment_times
 from course.learn.assessment import course_progress
 from course.learn.retakes import last_submitted
@@ -60,11 +61,7 @@ def transcript_rows(user: User, certificates: list[Certificate]) -> list[Transcr
     )
     enrolments = list(enrolments)
     times = enrolment_times([enrolment.id for enrolment in enrolments])
-    # Newest first, so the first one met is the certificate as it stands now.
-    standing: dict[int, Certificate] = {}
-    for certificate in certificates:
-        if certificate.status != CertificateStatus.SUPERSEDED:
-            standing.setdefault(certificate.enrolment_id, certificate)
+    standing = standing_by_enrolment(certificates)
     rows = []
     for enrolment in enrolments:
         course = enrolment.course
