@@ -109,19 +109,24 @@ _COURSE_PAGE = _ENROLLED_COURSE.add_columns(
     *(_approval.c[name].label(f"approval_{name}") for name in _APPROVAL_COLUMNS)
 ).outerjoin(_approval, _approval.c.course_id == _course.c.id)
 _PROGRESS_ROWS = select(_progress).where(_progress.c.enrolment_id == bindparam("enrolment_id"))
-# Every try is kept, so fetch only the newest per question, not the whole history. The
-# lesson's questions are picked by a join, not a list of ids: a list is an "expanding"
-# parameter, and SQLAlchemy renders the statement's SQL anew for each run of one.
-_LATEST_RESPONSES = select(_response).where(
-    _response.c.id.in_(
-        select(func.max(_response.c.id))
-        .join(_question, _question.c.id == _response.c.question_id)
-        .where(
-            _response.c.enrolment_id == bindparam("enrolment_id"),
-            _question.c.lesson_id == bindparam("lesson_id"),
-        )
-        .group_by(_response.c.question_id)
+# Every try is kept, so fetch only the newest per question, not the whole history: one
+# index seek per question of the lesson (the newest id under (enrolment, question)), so a
+# learner's thousandth try costs what the first did. The lesson's questions are picked by
+# a join, not a list of ids: a list is an "expanding" parameter, and SQLAlchemy renders
+# the statement's SQL anew for each run of one.
+_NEWEST_TRY = (
+    select(_response.c.id)
+    .where(
+        _response.c.enrolment_id == bindparam("enrolment_id"),
+        _response.c.question_id == _question.c.id,
     )
+    .order_by(_response.c.id.desc())
+    .limit(1)
+    .correlate(_question)
+    .scalar_subquery()
+)
+_LATEST_RESPONSES = select(_response).where(
+    _response.c.id.in_(select(_NEWEST_TRY).where(_question.c.lesson_id == bindparam("lesson_id")))
 )
 # The course page's post-test step, once the lessons are done: the attempts' numbers and
 # whether each counts (as ``PostTestAttempt.counts``), for the retake rules and the review.

@@ -80,7 +80,9 @@ class CheckResponse(db.Model):
     """One answer to a knowledge check; every try is kept."""
 
     __tablename__ = "check_response"
-    __table_args__ = (Index(None, "enrolment_id", "question_id"),)
+    # Ends in id so the newest try per question is one seek from the index's end, on
+    # PostgreSQL as on SQLite (where every index ends in the row id anyway).
+    __table_args__ = (Index(None, "enrolment_id", "question_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))

@@ -99,3 +99,20 @@ def test_a_check_from_its_parts_reads_as_the_full_form(app, client, course_slug)
             full = form(in_learner_order(enrolment, check), number, responses.get(check.id),
                         feedback.get(check.id), "minimal", "push-pull", lambda: "")
             assert normal(str(full)) in normal(page)
+
+
+def test_interleaved_tries_show_each_checks_newest_answer(app, course_slug):
+    first, second = app.test_client(), app.test_client()
+    with app.app_context():
+        sign_in(first, make_user(email="one@example.org"))
+        sign_in(second, make_user(email="two@example.org"))
+    for client in (first, second):
+        client.post("/courses/minimal/enrol")
+    _answer(app, first, "push-pull-1", "b")
+    newest_two = _answer(app, first, "push-pull-2", "a", "c")
+    newest_one = _answer(app, first, "push-pull-1", "a")
+    others = _answer(app, second, "push-pull-2", "b")  # tried last, by someone else
+    page = first.get(LESSON).get_data(as_text=True)
+    assert _ticked(page, "push-pull-1") == set(newest_one)
+    assert _ticked(page, "push-pull-2") == set(newest_two)
+    assert _ticked(second.get(LESSON).get_data(as_text=True), "push-pull-2") == set(others)
