@@ -19,8 +19,10 @@ def hours_label(hours: float) -> str:
 
 
 def duration_label(seconds: int | None) -> str:
-    """Return a duration as "1 h 05 min" or "12 min"."""
-    minutes = round((seconds or 0) / 60)
+    """Return a duration as "1 h 05 min" or "12 min", in whole minutes served."""
+    # Down, never up: 44 min 40 s read as "45 min" beside "1 more minute to go" of a
+    # 45-minute minimum, and a record must not state time not yet spent.
+    minutes = (seconds or 0) // 60
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
 

@@ -261,8 +261,8 @@ class EnrolmentTime:
 
     @property
     def active_minutes(self) -> float:
-        """Active time in minutes, to one decimal."""
-        return round(self.active_seconds / 60, 1)
+        """Active time in minutes, to the tenth served (down, so 44:57 is not "45.0")."""
+        return self.active_seconds // 6 / 10
 
     @property
     def minimum_met(self) -> bool:

@@ -14,9 +14,10 @@ import lessons
 from course.admin.report_services import seat_time
 from course.contacts import contact_links
 from course.extensions import db
+from course.learn.activetime import EnrolmentTime, minutes_to_go
 from course.learn.enhance import for_display
 from course.models import CheckResponse, Course
-from course.templating import date_label, time_label
+from course.templating import date_label, duration_label, time_label
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import check_positions, correct_keys
 
@@ -150,6 +151,21 @@ def test_dates_and_times_read_the_us_way(make_app) -> None:
         assert [time_label(datetime(2026, 1, 1, h, 5)) for h in (0, 7, 12, 19)] == [
             "12:05 AM UTC", "7:05 AM UTC", "12:05 PM UTC", "7:05 PM UTC"
         ]
+
+
+def test_active_time_shown_and_minutes_to_go_add_up_to_the_minimum() -> None:
+    # 44 min 40 s of a 45-minute minimum: "45 min" beside "1 more minute" read as a bug.
+    for seconds in (0, 59, 60, 2680, 2699, 2700, 3599, 3661):
+        shown = duration_label(seconds)
+        hours, rest = re.fullmatch(r"(?:(\d+) h )?(\d+) min", shown).groups()
+        minutes = int(hours or 0) * 60 + int(rest)
+        assert minutes * 60 <= seconds < minutes * 60 + 60, (seconds, shown)
+        if seconds < 2700:
+            assert minutes + minutes_to_go(seconds, 45) == 45, (seconds, shown)
+    assert duration_label(3661) == "1 h 01 min" and duration_label(None) == "0 min"
+    # The records' tenths go down too: an accreditor never reads a minimum as met early.
+    short = EnrolmentTime(1, 2697, 60.0, 50.0, 45, 1)
+    assert (short.active_minutes, short.minimum_met) == (44.9, False)
 
 
 def test_the_progress_sentence_counts_what_it_names(app, client, course_slug, learner):
