@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import (
     HTTPException,
@@ -28,7 +29,7 @@ from werkzeug.exceptions import (
 
 from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db, limiter
-from course.models import Role
+from course.models import Course, Role
 
 #: Seconds a client is asked to wait before sending a refused write again.
 RETRY_AFTER_SECONDS = 5
@@ -184,12 +185,21 @@ def way_back(status: int) -> tuple[str, str]:
         return url_for("learn.transcript"), "Back to my transcript"
     slug, _, rest = rest.partition("/")
     part, _, lesson_slug = rest.partition("/")
-    if area == "courses" and slug and status != 404:  # a 404 may be for the course itself
+    # A 404 may be for the course itself; a missing page in a course that is there (an
+    # old lesson's address, a mistyped one) leads back to the course.
+    if area == "courses" and slug and (status != 404 or _course_is_open(slug)):
+        if status == 404:
+            return url_for("learn.course_page", slug=slug), "Back to the course"
         lesson_slug = lesson_slug.partition("/")[0]
         if part == "lessons" and lesson_slug and status != 403:  # 403: not enrolled
             return url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug), "Back to the lesson"
         return url_for("learn.course_page", slug=slug), "Back to the course"
     return url_for("learn.catalogue"), "Back to the courses"
+
+
+def _course_is_open(slug: str) -> bool:
+    found = select(Course.id).where(Course.slug == slug, Course.archived_at.is_(None))
+    return db.session.scalar(found) is not None
 
 
 def _holds(role: Role) -> bool:

@@ -124,6 +124,19 @@ def test_an_unknown_course_sends_the_learner_to_the_course_list(client) -> None:
     assert _way_back(missing) == ("/", "Back to the courses")
 
 
+def test_a_missing_page_inside_a_course_leads_back_to_that_course(
+    app: Flask, client, minimal_package_dir
+) -> None:
+    with app.app_context():
+        import_course(minimal_package_dir)
+        sign_in(client, make_user())
+    client.post("/courses/minimal/enrol")
+    for path in ("/courses/minimal/lessons/no-such-lesson", "/courses/minimal/nothing-here"):
+        missing = client.get(path)
+        assert missing.status_code == 404, path
+        assert _way_back(missing) == ("/courses/minimal", "Back to the course"), path
+
+
 def test_admins_go_back_to_their_home_and_learners_refused_there_to_the_courses(app, client):
     with app.app_context():
         admin, learner = make_user(Role.ADMIN), make_user()
