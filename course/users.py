@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from course.auth.passwords import hash_password
 from course.extensions import db
@@ -17,7 +17,9 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     """Return the account with this email address, if any."""
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    # Every write stores the address lower-cased: compared as stored, it is found through
+    # the unique index (lower() on the column read every account at each sign-in).
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def create_user(

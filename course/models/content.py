@@ -153,7 +153,7 @@ class Question(db.Model):
             values_callable=lambda e: [m.value for m in e],
         )
     )
-    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"))
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"), index=True)
     position: Mapped[int]
     type: Mapped[str] = mapped_column(String(20))
     prompt_html: Mapped[str] = mapped_column(Text)

@@ -57,7 +57,7 @@ class CorrectionRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"))
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
     kind: Mapped[CorrectionKind] = mapped_column(
         Enum(CorrectionKind, native_enum=False, length=16, values_callable=_values)
     )

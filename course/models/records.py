@@ -41,10 +41,10 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"), index=True)
     status: Mapped[CertificateStatus] = mapped_column(
         Enum(
             CertificateStatus,

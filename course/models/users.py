@@ -79,7 +79,8 @@ class User(AccountMixin, db.Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Stored lower-cased so that sign-in is case-insensitive.
+    #: Stored lower-cased (``normalise_email``), so a case-insensitive sign-in is one
+    #: lookup in the unique index.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     #: The name as it must appear on a certificate.
