@@ -44,7 +44,11 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         from course.auth.sessions import keep_answers_of_a_stale_page, return_path
 
-        if keep_answers_of_a_stale_page(exc.description):
+        kept = keep_answers_of_a_stale_page(exc.description)
+        if isinstance(kept, str):
+            flash(f"This page was open for a long time. {kept} Please check them.", "info")
+            return redirect(return_path() or "/", 303)
+        if kept:
             flash("This page was open for a long time, so for your safety your answers were "
                   "saved but not sent. Please check them and submit again.", "info")  # fmt: skip
             return redirect(return_path() or "/", 303)

@@ -33,8 +33,9 @@ MAX_REMEMBER = timedelta(days=30)
 SEEN_REFRESH_SECONDS = 60
 
 #: Forms whose answers outlive a session that timed out: endpoint -> a function that
-#: keeps what the form carried for its signed-in owner and returns True when it did.
-Keeper = Callable[[User], bool]
+#: keeps what the form carried for its signed-in owner and returns True when it did (or a
+#: sentence saying where it kept it, shown instead of the learner's "answers are saved").
+Keeper = Callable[[User], bool | str]
 _KEEPERS: dict[str, Keeper] = {}
 
 
@@ -54,7 +55,7 @@ def keep_through_timeout(*endpoints: str) -> Callable[[Keeper], Keeper]:
     return register
 
 
-def keep_answers_of_a_stale_page(reason: str) -> bool:
+def keep_answers_of_a_stale_page(reason: str) -> bool | str:
     """Keep the answers of a form refused only because its page stood open too long.
 
     A CSRF token expires (``WTF_CSRF_TIME_LIMIT``) while a post-test waits overnight.
@@ -73,7 +74,7 @@ def keep_answers_of_a_stale_page(reason: str) -> bool:
     return _keep_posted_answers()
 
 
-def _keep_posted_answers() -> bool:
+def _keep_posted_answers() -> bool | str:
     """Keep what a form sent after the time-out carried, when its page asks for that."""
     keeper = _KEEPERS.get(request.endpoint or "")
     if keeper is None or request.method != "POST":
@@ -207,7 +208,9 @@ def enforce_session_timeouts() -> Response | None:
         flash(
             "For your safety you were signed out after a period without activity. "
             + (
-                "Please sign in again: the answers you sent are saved, and you can check"
+                f"Please sign in again. {kept}"
+                if isinstance(kept, str)
+                else "Please sign in again: the answers you sent are saved, and you can check"
                 " them before you submit."
                 if kept
                 else "Please sign in again; your progress is saved."

@@ -28,5 +28,6 @@ from course.author import (  # noqa: E402,F401  (registers routes)
     lesson_views,
     question_views,
     review_views,
+    timeouts,
     views,
 )

@@ -1,0 +1,109 @@
+"""Editor forms sent after an idle sign-out, or from a page open overnight, are saved.
+
+An author may write for an hour without sending anything; losing that text to the
+session's time-out would be the worst thing the editor could do. Like a learner's
+answers (see ``keep_through_timeout``), the text is kept for its owner before the
+sign-out: here as a draft revision, which nobody sees until it is published and which
+the history can undo. A save that would overwrite someone else's change is not made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_wtf import FlaskForm
+
+from course.auth.sessions import keep_through_timeout, signed_in_account
+from course.author import editing as edits
+from course.author import reading
+from course.author.forms import LessonForm, SettingsForm
+from course.author.question_forms import EvaluationForm, QuestionForm
+from course.author.services import AuthorError, Editor, Saved, Workspace, find_workspace
+from course.author.viewkit import base_revision
+from course.db import write_transaction
+from course.models import Role, User
+from course.teams import services as teams
+
+Save = Callable[[Workspace, Editor, Any, int, dict[str, Any]], Saved]
+
+
+def _keep(user: User, form: FlaskForm, save: Save) -> str | bool:
+    """Save the sent form as the editor's Save button would; a message, or False."""
+    args = dict(request.view_args or {})
+    if not user.has_role(Role.AUTHOR) or not teams.can_work_on(user, args.get("slug", "")):
+        return False
+    space = find_workspace(args["slug"])
+    if space is None:
+        return False
+    if isinstance(form, LessonForm):
+        form.set_objectives(reading.objectives(space.files))
+    if not form.validate():
+        return False
+    editor = Editor(signed_in_account(), request.remote_addr)
+    try:
+        with write_transaction():
+            saved = save(space, editor, form, base_revision(form.base_revision.data), args)
+    except AuthorError:
+        return False
+    if saved.revision is None:
+        return "Your changes were already saved."
+    return f"Your changes were saved as revision {saved.revision.number} of the draft."
+
+
+def _unchecked(form_class: type[FlaskForm]) -> FlaskForm:
+    # The CSRF token was checked before the keeper runs (only its age may be forgiven).
+    return form_class(meta={"csrf": False})
+
+
+@keep_through_timeout("author.lesson")
+def _keep_lesson(user: User) -> str | bool:
+    """Keep a lesson's title, objectives and text."""
+
+    def save(space, editor, f, base, args):
+        fields = (f.title.data or "", f.objectives.data or [], f.body.data or "")
+        return edits.save_lesson(space, editor, args["lesson"], *fields, base=base)
+
+    return _keep(user, _unchecked(LessonForm), save)
+
+
+@keep_through_timeout("author.check")
+def _keep_check(user: User) -> str | bool:
+    """Keep a knowledge check."""
+
+    def save(space, editor, f, base, args):
+        data = f.to_data(post_test=False)
+        return edits.save_check(space, editor, args["lesson"], args.get("check_id"), data, base)
+
+    return _keep(user, _unchecked(QuestionForm), save)
+
+
+@keep_through_timeout("author.question")
+def _keep_question(user: User) -> str | bool:
+    """Keep a post-test question."""
+
+    def save(space, editor, f, base, args):
+        return edits.save_question(space, editor, args.get("qid"), f.to_data(post_test=True), base)
+
+    return _keep(user, _unchecked(QuestionForm), save)
+
+
+@keep_through_timeout("author.settings")
+def _keep_settings(user: User) -> str | bool:
+    """Keep the course settings."""
+
+    def save(space, editor, f, base, args):
+        return edits.save_settings(space, editor, f.to_manifest(), base)
+
+    return _keep(user, _unchecked(SettingsForm), save)
+
+
+@keep_through_timeout("author.evaluation")
+def _keep_evaluation(user: User) -> str | bool:
+    """Keep the evaluation's items."""
+
+    def save(space, editor, f, base, args):
+        return edits.save_evaluation(space, editor, f.to_items(), base)
+
+    return _keep(user, _unchecked(EvaluationForm), save)
