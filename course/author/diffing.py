@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["equal", "replace", "delete", "insert", "gap"]
+#: Pieces of a changed line: (text, True where the words changed).
+Parts = tuple[tuple[str, bool], ...]
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+#: Below this share of words in common, marking words would mark nearly all of them.
+_WORD_MARKS_MIN_RATIO = 0.4
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,32 @@ class DiffRow:
     old: str | None
     new_number: int | None
     new: str | None
+    #: For a changed line, its words split into changed and unchanged (None: not marked).
+    old_parts: Parts | None = None
+    new_parts: Parts | None = None
+
+
+def word_parts(old: str, new: str) -> tuple[Parts, Parts] | None:
+    """The two lines as pieces, the changed words marked; None when most words changed."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < _WORD_MARKS_MIN_RATIO:
+        return None
+    old_parts: list[tuple[str, bool]] = []
+    new_parts: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        _join(old_parts, "".join(a[i1:i2]), tag != "equal")
+        _join(new_parts, "".join(b[j1:j2]), tag != "equal")
+    return tuple(old_parts), tuple(new_parts)
+
+
+def _join(parts: list[tuple[str, bool]], text: str, changed: bool) -> None:
+    if not text:
+        return
+    if parts and parts[-1][1] == changed:
+        parts[-1] = (parts[-1][0] + text, changed)
+    else:
+        parts.append((text, changed))
 
 
 @dataclass(frozen=True)
@@ -54,6 +86,7 @@ def file_rows(old: str, new: str, context: int = 3) -> tuple[DiffRow, ...]:
                     kind = "delete"
                 elif tag == "replace" and not has_old:
                     kind = "insert"
+                parts = word_parts(a[i], b[j]) if kind == "replace" else None
                 rows.append(
                     DiffRow(
                         kind,
@@ -61,6 +94,7 @@ def file_rows(old: str, new: str, context: int = 3) -> tuple[DiffRow, ...]:
                         a[i] if has_old else None,
                         j + 1 if has_new else None,
                         b[j] if has_new else None,
+                        *(parts or (None, None)),
                     )
                 )
     return tuple(rows)

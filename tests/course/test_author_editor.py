@@ -136,3 +136,18 @@ def test_author_pages_run_the_checker_once_per_revision(app, author_client, monk
     assert len(calls) == 2
     # The findings are those of the new revision, not the cached old ones.
     assert "stigmatizing language" in author_client.get(f"{BASE}/publish").get_data(as_text=True)
+
+
+def test_a_one_word_change_in_a_long_paragraph_is_marked_word_by_word(author_client):
+    # A Markdown paragraph is one line: the compare page shows which words changed, with
+    # <del> and <ins> (struck through and underlined, so not by color alone).
+    text = lesson_text(author_client)
+    line = next(x for x in text.splitlines() if len(x.split()) > 8 and not x.startswith("["))
+    words = line.split(" ")
+    edited = " ".join([*words[:4], "REPLACED", *words[5:]])
+    flashes(author_client, submit(author_client, LESSON, "save", body=text.replace(line, edited)))
+    page = author_client.get(f"{BASE}/history/compare?old=1&new=2").get_data(as_text=True)
+    assert f"<del>{words[4]}</del>" in page
+    assert "<ins>REPLACED</ins>" in page
+    assert f"<del>{words[3]}" not in page  # the words around it are not marked
+    assert page.count("<ins>") == 1
