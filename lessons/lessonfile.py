@@ -102,6 +102,28 @@ def _warn_top_headings(source: Source, lines: list[str], offset: int) -> None:
             )
 
 
+_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(|<img\b(?P<attrs>[^>]*)", re.IGNORECASE)
+_ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\S[^\"]*\"|'[^']*\S[^']*'|[^\s\"'>]+)", re.IGNORECASE)
+
+
+def _warn_images_without_alt(source: Source, lines: list[str], offset: int) -> None:
+    # WCAG 1.1.1: a learner who cannot see an image needs its text alternative.
+    fences = [f for f in find_fences(lines) if f.end is not None]
+    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
+    for index, line in enumerate(lines):
+        if index in in_code:
+            continue
+        for match in _IMAGE.finditer(line):
+            attrs = match.group("attrs")
+            bare = not match.group("alt").strip() if attrs is None else not _ALT.search(attrs)
+            if bare:
+                source.warning(
+                    index + offset + 1,
+                    "an image needs alt text saying what it shows, for learners who cannot "
+                    "see it: write ![what it shows](address)",
+                )
+
+
 def body_offset(text: str, body: str) -> int:
     """How many file lines come before the lesson body."""
     return text[: len(text) - len(body)].count("\n")
@@ -138,6 +160,7 @@ def parse_lesson(
         return None
     body_lines = body.splitlines(keepends=True)
     _warn_top_headings(source, body_lines, offset)
+    _warn_images_without_alt(source, body_lines, offset)
     for index, match in find_markers(body_lines):
         source.error(index + offset + 1, missing_check_message(match.group("id")))
     token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"
