@@ -84,10 +84,12 @@ def publish_check(
     mine = [r.number for r in edits if r.author_id == user.id]
     if mine and not allow_self:
         numbers = ", ".join(str(n) for n in mine)
+        which = "revisions" if len(mine) > 1 else "revision"
         reason = (
-            f"You made changes in this draft (revision {numbers}), so a reviewer who did not "
+            f"You made changes in this draft ({which} {numbers}), so a reviewer who did not "
             "make them must publish it: ask another reviewer of the course or an administrator. "
-            "(A provider with a single reviewer can allow self-publishing in its settings.)"
+            "(For a provider with a single reviewer, the site's administrator can allow "
+            "self-publishing.)"
         )
         return PublishCheck(False, reason, False, people)
     return PublishCheck(True, "", bool(mine), people)

@@ -329,3 +329,16 @@ def test_the_migration_keeps_every_existing_author_on_every_existing_course(tmp_
             rows = conn.execute(text("SELECT course_slug, user_id, role FROM course_member"))
             assert rows.all() == [("draft-only", 1, "author")]
         db.engine.dispose()
+
+
+def test_the_refusal_counts_the_reviewers_revisions_and_names_who_can_allow_self_publishing(
+    client, reviewer
+):
+    sign_in(client, reviewer)
+    _edit(client)
+    _edit(client, "Youth leave for many reasons")
+    page = client.get(f"{BASE}/publish").get_data(as_text=True)
+    assert "You made changes in this draft (revisions 2, 3)" in page
+    # Self-publishing is the site's setting, not one on the course's Settings tab.
+    assert "in its settings" not in page
+    assert "administrator can allow self-publishing" in page
