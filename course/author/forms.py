@@ -303,6 +303,16 @@ class CommentForm(FlaskForm):
         self.file.choices = choices_of([("", "The whole draft")] + [(n, n) for n in names])
 
 
+class PublishForm(FlaskForm):
+    """Publish the draft, with the publisher's note on what changed and why."""
+
+    note = TextAreaField(
+        "What changed and why (optional; kept with the version and in the audit log)",
+        validators=[Length(max=300, message="Keep the note to 300 characters or fewer.")],
+        filters=[lambda text: " ".join(text.split()) if text else text],
+    )
+
+
 # -- packages --------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from course.admin import report_services as reports
 from course.admin.report_views import report_charts
 from course.author import bp, reading
 from course.author import services as drafts
-from course.author.forms import ActionForm, CommentForm
+from course.author.forms import ActionForm, CommentForm, PublishForm
 from course.author.viewkit import editor, file_url
 from course.extensions import db
 from course.teams import review
@@ -19,7 +19,12 @@ def _allow_self() -> bool:
     return bool(current_app.config.get("ALLOW_SELF_PUBLISH"))
 
 
-def _review_page(space: drafts.Workspace, status: int = 200, form: CommentForm | None = None):
+def _review_page(
+    space: drafts.Workspace,
+    status: int = 200,
+    form: CommentForm | None = None,
+    publish_form: PublishForm | None = None,
+):
     if form is None:
         form = CommentForm(formdata=None)
     form.set_files(sorted(drafts.package_files(space.files)))
@@ -27,6 +32,7 @@ def _review_page(space: drafts.Workspace, status: int = 200, form: CommentForm |
     return render_template(
         "author/publish.html", space=space, view=view, file_url=file_url,
         comment_form=form, action=ActionForm(),
+        publish_form=publish_form or PublishForm(formdata=None),
     ), status  # fmt: skip
 
 
@@ -43,17 +49,21 @@ def publish(slug: str):
     :raise 403: with the reason, for an author or a reviewer publishing their own changes.
     """
     space = drafts.get_workspace_or_404(slug)
-    if not ActionForm().validate_on_submit():
+    form = PublishForm()
+    if not form.validate_on_submit():
+        if form.note.errors:  # too long: show it again with the note as typed
+            return _review_page(space, 422, publish_form=form)
         abort(400)
     try:
-        result = drafts.publish(space, editor(), allow_self=_allow_self())
+        note = form.note.data or ""
+        result = drafts.publish(space, editor(), allow_self=_allow_self(), note=note)
     except review.ReviewRefused as exc:
         db.session.rollback()
         abort(403, description=str(exc))
     except drafts.PublishRefused:
         db.session.rollback()
         flash("Not published: the checker found errors. Fix them, then publish.", "error")
-        return _review_page(space, 422)
+        return _review_page(space, 422, publish_form=form)
     except drafts.AuthorError as exc:
         flash(str(exc), "info")
         return redirect(url_for("author.course", slug=slug))

@@ -288,11 +288,15 @@ def restore(space: Workspace, editor: Editor, number: int) -> DraftRevision | No
     )
 
 
-def publish(space: Workspace, editor: Editor, *, allow_self: bool = False) -> ImportResult:
+def publish(
+    space: Workspace, editor: Editor, *, allow_self: bool = False, note: str = ""
+) -> ImportResult:
     """Check the draft and import it as the course's next version; learners keep progress.
 
     The publisher must be a reviewer of the course (or an admin) who made none of the
     changes, unless ``allow_self`` lets them publish their own (recorded as such).
+    ``note``, the publisher's account of what changed and why, goes with the version
+    and into the audit log.
 
     :raise ReviewRefused: when the user may not publish this draft (nothing is changed).
     :raise PublishRefused: when the checker finds errors (nothing is changed).
@@ -313,6 +317,8 @@ def publish(space: Workspace, editor: Editor, *, allow_self: bool = False) -> Im
         if review.self_publish
         else f"; reviewed and published by {editor.user.full_name}"
     )
+    if note:
+        result.version.note = f"{result.version.note}. Note: {note}"[:500]
     draft.course_id = result.course.id
     revision = get_revision(draft, draft.revision_number)
     if revision is not None:
@@ -329,6 +335,7 @@ def publish(space: Workspace, editor: Editor, *, allow_self: bool = False) -> Im
             "warnings": sum(f.level == "warning" for f in findings),
             "editors": [user.id for user in review.editors],
             "self_published": review.self_publish,
+            **({"note": note} if note else {}),
         },
         editor.ip_address,
     )

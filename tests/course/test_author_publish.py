@@ -154,3 +154,34 @@ def test_unknown_or_malformed_slugs_are_not_found(author_client):
     assert author_client.get("/author/courses/%00/").status_code == 400
     assert author_client.get(f"{BASE}/lessons/%00").status_code == 400
     assert author_client.get(f"{BASE}/history/compare?old=7&new=0").status_code == 404
+
+
+def test_the_publisher_says_what_changed_and_why_in_the_version_and_the_audit_log(
+    app, author_client
+):
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    submit(author_client, LESSON, "save", body=text)
+    reviewer = sign_in_reviewer(app, author_client)
+    assert 'name="note"' in reviewer.get(f"{BASE}/publish").get_data(as_text=True)
+    why = "Person-first wording in lesson 1, as the advisory board asked."
+    assert "Published as version 2." in flashes(
+        reviewer, reviewer.post(f"{BASE}/publish", data={"note": why})
+    )
+    with app.app_context():
+        version = db.session.scalar(select(CourseVersion).where(CourseVersion.number == 2))
+        assert version.note.endswith(f" Note: {why}")
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
+        assert event.detail["note"] == why
+
+
+def test_a_note_too_long_is_shown_again_not_lost(app, author_client):
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    submit(author_client, LESSON, "save", body=text)
+    reviewer = sign_in_reviewer(app, author_client)
+    response = reviewer.post(f"{BASE}/publish", data={"note": "Long. " * 60})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Long. Long." in page and "Publish now" in page
+    assert "Keep the note to 300 characters or fewer." in page
+    with app.app_context():
+        assert count(CourseVersion) == 1
