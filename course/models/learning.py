@@ -56,7 +56,11 @@ class LessonProgress(db.Model):
     """How far a learner is in one lesson, and the active time spent on it."""
 
     __tablename__ = "lesson_progress"
-    __table_args__ = (UniqueConstraint("enrolment_id", "lesson_id"),)
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "lesson_id"),
+        # The course report's median active time of those who finished each lesson.
+        Index(None, "lesson_id", "completed_at", "active_seconds"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))

@@ -37,6 +37,7 @@ class Certificate(db.Model):
             sqlite_where=text("status = 'valid'"),
             postgresql_where=text("status = 'valid'"),
         ),
+        Index(None, "issued_at", "id"),  # the admin's list, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
