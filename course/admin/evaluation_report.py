@@ -24,6 +24,8 @@ class EvaluationStat:
     mean: float | None
     median: float | None
     comments: list[str]
+    #: Every comment given, of which ``comments`` may show only the newest.
+    comment_count: int = 0
 
 
 def _answers(course: Course, enrolments: Collection[int] | None = None) -> Select:
@@ -45,10 +47,11 @@ def _of(statement: Select, enrolments: Collection[int] | None) -> Select:
 
 
 def evaluation_results(
-    course: Course, enrolments: Collection[int] | None = None
+    course: Course, enrolments: Collection[int] | None = None, newest_comments: int | None = None
 ) -> list[EvaluationStat]:
     """Return per-item results: Likert spread and mean, number median, choice counts, comments
-    (of every response, or of those ``enrolments`` gave)."""
+    (of every response, or of those ``enrolments`` gave; oldest first, or only the
+    ``newest_comments``, newest first)."""
     items = list(
         db.session.scalars(
             select(EvaluationItem)
@@ -75,12 +78,16 @@ def evaluation_results(
         if item.archived_at is not None and not n:
             continue
         counts = {value: c for item_id, value, c in grouped if item_id == item.id}
-        results.append(_item_result(item, n, counts, enrolments))
+        results.append(_item_result(item, n, counts, enrolments, newest_comments))
     return results
 
 
 def _item_result(
-    item: EvaluationItem, n: int, counts: dict[str, int], enrolments: Collection[int] | None
+    item: EvaluationItem,
+    n: int,
+    counts: dict[str, int],
+    enrolments: Collection[int] | None,
+    newest: int | None,
 ) -> EvaluationStat:
     mean = median = None
     comments: list[str] = []
@@ -105,10 +112,14 @@ def _item_result(
             select(EvaluationAnswer.value)
             .join(EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id)
             .where(EvaluationAnswer.item_id == item.id)
-            .order_by(EvaluationResponse.submitted_at, EvaluationAnswer.id)
         )
         if enrolments is not None:
             statement = statement.where(EvaluationResponse.enrolment_id.in_(list(enrolments)))
-        comments = list(db.session.scalars(statement))
+        if newest is None:
+            order = (EvaluationResponse.submitted_at, EvaluationAnswer.id)
+        else:
+            # A report page at a few thousand completions listed every comment (200 KB).
+            order = (EvaluationResponse.submitted_at.desc(), EvaluationAnswer.id.desc())
+        comments = list(db.session.scalars(statement.order_by(*order).limit(newest)))
     rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n)) for v in labels]
-    return EvaluationStat(item, n, rows, mean, median, comments)
+    return EvaluationStat(item, n, rows, mean, median, comments, n if item.type == "text" else 0)

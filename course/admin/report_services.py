@@ -276,6 +276,10 @@ def seat_time(course: Course, enrolment_ids: list[int] | None = None) -> SeatTim
     )
 
 
+#: Comments a report page lists per item, newest first; the audit pack has them all.
+REPORT_COMMENTS = 20
+
+
 def course_report(course: Course) -> CourseReport:
     """Return every figure of the course's report."""
     return CourseReport(
@@ -285,7 +289,7 @@ def course_report(course: Course) -> CourseReport:
         scores=scores(course),
         post_test=post_test_items(course),
         checks=check_items(course),
-        evaluation=evaluation_results(course),
+        evaluation=evaluation_results(course, newest_comments=REPORT_COMMENTS),
         seat_time=seat_time(course),
     )
 

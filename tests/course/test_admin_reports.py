@@ -89,7 +89,23 @@ def test_evaluation_results_per_item(report):
     assert _table(by_key["device"].counts) == [
         ("Phone", 1, 50.0), ("Tablet", 0, 0.0), ("Computer", 1, 50.0)
     ]
-    assert by_key["comments"].comments == [COMMENTS["a"], COMMENTS["b"]]
+    # The page lists comments newest first (the audit pack keeps them all, oldest first).
+    assert by_key["comments"].comments == [COMMENTS["b"], COMMENTS["a"]]
+    assert by_key["comments"].comment_count == 2
+
+
+def test_a_report_lists_only_the_newest_comments_and_says_where_the_rest_are(
+    app, data, monkeypatch
+):
+    monkeypatch.setattr(reports, "REPORT_COMMENTS", 1)
+    with app.app_context():
+        course = db.session.get(Course, data.course_id)
+        stat = next(s for s in reports.course_report(course).evaluation
+                    if s.item.key == "comments")
+        assert (stat.comments, stat.comment_count) == ([COMMENTS["b"]], 2)
+        admin = sign_in(app.test_client(), data.admin)
+        page = admin.get(f"/admin/courses/{course.slug}/report").get_data(as_text=True)
+    assert "The 1 newest of 2 comments, newest first" in page and "evaluation-comments.csv" in page
 
 
 def test_median_active_time_against_the_estimate(report, app, data):
