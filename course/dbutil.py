@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Table, TextualSelect, bindparam, text
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    Table,
+    TextualSelect,
+    any_,
+    bindparam,
+    text,
+)
 
 from course.extensions import db
 
@@ -55,3 +65,15 @@ def insert_ignoring_duplicates(model: type[Any], values: dict[str, Any]) -> bool
         raise KeyError(f"{table.name} has no column {sorted(unknown)[0]!r}")
     statement = _insert_or_nothing(table, tuple(sorted(row)))
     return db.session.execute(statement, row).first() is not None
+
+
+def among(column: ColumnElement[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN values`` for any number of values, on both databases.
+
+    An IN list sends one parameter a value, and psycopg refuses more than 65,535: a
+    roster of a course with more completions failed on PostgreSQL. There the values go
+    as one array parameter (``= ANY``); SQLite takes long IN lists as they are.
+    """
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))

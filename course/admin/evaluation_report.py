@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, Select, cast, func, select
 
 from course.admin.aggregates import Count, median_of, percent
+from course.dbutil import among
 from course.extensions import db
 from course.models import Course, EvaluationAnswer, EvaluationItem, EvaluationResponse
 
@@ -43,7 +44,7 @@ def _of(statement: Select, enrolments: Collection[int] | None) -> Select:
         return statement
     return statement.join(
         EvaluationResponse, EvaluationResponse.id == EvaluationAnswer.response_id
-    ).where(EvaluationResponse.enrolment_id.in_(list(enrolments)))
+    ).where(among(EvaluationResponse.enrolment_id, enrolments))
 
 
 def evaluation_results(
@@ -114,7 +115,7 @@ def _item_result(
             .where(EvaluationAnswer.item_id == item.id)
         )
         if enrolments is not None:
-            statement = statement.where(EvaluationResponse.enrolment_id.in_(list(enrolments)))
+            statement = statement.where(among(EvaluationResponse.enrolment_id, enrolments))
         if newest is None:
             order = (EvaluationResponse.submitted_at, EvaluationAnswer.id)
         else:

@@ -13,6 +13,7 @@ from sqlalchemy import Select, distinct, func, select
 from course.admin.aggregates import Count, count_of, count_true, median_of, percent
 from course.admin.evaluation_report import EvaluationStat, evaluation_results
 from course.admin.item_analysis import MIN_ANSWERS, Discrimination, discrimination
+from course.dbutil import among
 from course.extensions import db
 from course.learn.activetime import lesson_minutes_of, reading_minutes_of
 from course.models import (
@@ -241,12 +242,13 @@ def seat_time(course: Course, enrolment_ids: list[int] | None = None) -> SeatTim
 
     ``enrolment_ids`` narrows the measurement to those enrolments (an audit's completions).
     """
-    among = () if enrolment_ids is None else (LessonProgress.enrolment_id.in_(enrolment_ids),)
+    narrowed = enrolment_ids is not None
+    among_them = (among(LessonProgress.enrolment_id, enrolment_ids),) if narrowed else ()
     per_learner = (
         select(func.sum(LessonProgress.active_seconds))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(Lesson.course_id == course.id)
-        .where(LessonProgress.enrolment_id.in_(lessons_done(course)), *among)
+        .where(LessonProgress.enrolment_id.in_(lessons_done(course)), *among_them)
         .group_by(LessonProgress.enrolment_id)
     )
     measured = count_of(select(func.count()).select_from(per_learner.subquery()))
@@ -255,7 +257,9 @@ def seat_time(course: Course, enrolment_ids: list[int] | None = None) -> SeatTim
     manifest = course.manifest
     for lesson in course.live_lessons:
         finished = select(LessonProgress.active_seconds).where(
-            LessonProgress.lesson_id == lesson.id, LessonProgress.completed_at.is_not(None), *among
+            LessonProgress.lesson_id == lesson.id,
+            LessonProgress.completed_at.is_not(None),
+            *among_them,
         )
         seconds = median_of(finished)
         lessons.append(

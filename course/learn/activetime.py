@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import Row, and_, bindparam, func, select, update
 
 from course.db import utcnow
-from course.dbutil import insert_ignoring_duplicates
+from course.dbutil import among, insert_ignoring_duplicates
 from course.extensions import db
 from course.models import (
     Course,
@@ -286,14 +286,14 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
     active = dict(
         db.session.execute(
             select(LessonProgress.enrolment_id, func.sum(LessonProgress.active_seconds))
-            .where(LessonProgress.enrolment_id.in_(enrolment_ids))
+            .where(among(LessonProgress.enrolment_id, enrolment_ids))
             .group_by(LessonProgress.enrolment_id)
         ).all()
     )
     taken: dict[int, int] = {}
     attempts = db.session.execute(
         select(PostTestAttempt.enrolment_id, PostTestAttempt.version_id, PostTestAttempt.passed)
-        .where(PostTestAttempt.enrolment_id.in_(enrolment_ids))
+        .where(among(PostTestAttempt.enrolment_id, enrolment_ids))
         .order_by(PostTestAttempt.number)
     )
     passed: set[int] = set()
@@ -303,7 +303,7 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
         if did_pass:
             passed.add(enrolment_id)
     rows = db.session.execute(
-        select(Enrolment.id, Enrolment.course_id).where(Enrolment.id.in_(enrolment_ids))
+        select(Enrolment.id, Enrolment.course_id).where(among(Enrolment.id, enrolment_ids))
     ).all()
     current = dict(
         db.session.execute(
@@ -313,10 +313,8 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
         ).all()
     )
     version_ids = {taken.get(eid, current.get(cid)) for eid, cid in rows} - {None}
-    versions = {
-        v.id: v
-        for v in db.session.scalars(select(CourseVersion).where(CourseVersion.id.in_(version_ids)))
-    }
+    found = db.session.scalars(select(CourseVersion).where(among(CourseVersion.id, version_ids)))
+    versions = {v.id: v for v in found}
     times = {}
     for enrolment_id, course_id in rows:
         version = versions.get(taken.get(enrolment_id, current.get(course_id)))
