@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from course.admin.paging import Page, paginate
+from course.admin.paging import PER_PAGE, Page, paginate
 from course.audit import record_event
 from course.extensions import db
 from course.learn.activetime import EnrolmentTime, enrolment_time
@@ -88,31 +88,7 @@ def like_pattern(text: str) -> str:
 
 def search_learners(query: str | None, role: Role | None, page: int) -> Page:
     """Return a page of accounts matching name, email or licence number, by name."""
-    enrolled = (
-        select(
-            Enrolment.user_id,
-            func.count().label("enrolments"),
-            func.count(Enrolment.completed_at).label("completed"),
-        )
-        .group_by(Enrolment.user_id)
-        .subquery()
-    )
-    certified = (
-        select(Certificate.user_id, func.count().label("certificates"))
-        .group_by(Certificate.user_id)
-        .subquery()
-    )
-    statement = (
-        select(
-            User,
-            func.coalesce(enrolled.c.enrolments, 0),
-            func.coalesce(enrolled.c.completed, 0),
-            func.coalesce(certified.c.certificates, 0),
-        )
-        .outerjoin(enrolled, enrolled.c.user_id == User.id)
-        .outerjoin(certified, certified.c.user_id == User.id)
-        .order_by(User.full_name, User.id)
-    )
+    statement = select(User.id).order_by(User.full_name, User.id)
     if query and query.strip():
         like = like_pattern(query)
         statement = statement.where(
@@ -124,9 +100,58 @@ def search_learners(query: str | None, role: Role | None, page: int) -> Page:
         )
     if role is not None:
         statement = statement.where(User.role == role)
-    result = paginate(statement, page, rows=True)
-    rows = [LearnerRow(user, *counts) for user, *counts in result.items]
+    # The page's ids first, then its accounts and their counts: joined to every enrolment
+    # and certificate, the count and the page each grouped the whole provider, and sorting
+    # whole rows to reach a deep page carried every account's columns through the sort.
+    result = _page_of_ids(statement, page)
+    ids = result.items
+    users = {user.id: user for user in _accounts(ids)}
+    counts = _taken(ids)
+    rows = [LearnerRow(users[user_id], *counts.get(user_id, (0, 0, 0))) for user_id in ids]
     return Page(rows, result.number, result.per_page, result.total)
+
+
+def _page_of_ids(statement: Select, number: int) -> Page:
+    """Return page ``number`` of the statement's account ids, as ``paginate`` does.
+
+    A search is a scan of every account, and counting its matches is a second scan: a
+    first page that is not full already holds every match, so it needs no count.
+    """
+    if number > 1:
+        return paginate(statement, number)
+    ids = list(db.session.scalars(statement.limit(PER_PAGE)))
+    total = len(ids)
+    if total == PER_PAGE:
+        total = db.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+    return Page(ids, 1, PER_PAGE, int(total or 0))
+
+
+def _accounts(ids: list[int]) -> list[User]:
+    """Return the accounts with these ids, in no particular order."""
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+
+
+def _taken(ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Return each account's enrolments, completions and certificates, by account id."""
+    if not ids:
+        return {}
+    enrolled = db.session.execute(
+        select(Enrolment.user_id, func.count(), func.count(Enrolment.completed_at))
+        .where(Enrolment.user_id.in_(ids))
+        .group_by(Enrolment.user_id)
+    )
+    counts = {user_id: (enrolments, completed, 0) for user_id, enrolments, completed in enrolled}
+    certified = db.session.execute(
+        select(Certificate.user_id, func.count())
+        .where(Certificate.user_id.in_(ids))
+        .group_by(Certificate.user_id)
+    )
+    for user_id, certificates in certified:
+        enrolments, completed, _ = counts.get(user_id, (0, 0, 0))
+        counts[user_id] = (enrolments, completed, certificates)
+    return counts
 
 
 def learner_record(user: User) -> list[EnrolmentRecord]:
