@@ -30,6 +30,7 @@ from course.models import (
     LessonProgress,
     PostTestAttempt,
     Question,
+    QuestionKind,
     Role,
     User,
 )
@@ -59,6 +60,26 @@ class LessonTime:
 
 
 @dataclass(frozen=True)
+class CheckSummary:
+    """A knowledge check as one learner answered it: the newest try and how many tries."""
+
+    newest: CheckResponse
+    tries: int
+
+
+@dataclass(frozen=True)
+class CheckHistory:
+    """A page of one enrolment's knowledge-check tries, newest first, maybe of one check."""
+
+    enrolment: Enrolment
+    #: Every check answered, for the choice of check to show.
+    checks: list[CheckSummary]
+    #: The check shown, or None for all of them.
+    question: Question | None
+    page: Page
+
+
+@dataclass(frozen=True)
 class EnrolmentRecord:
     """Everything a learner did in one course, as evidence for the credit."""
 
@@ -68,7 +89,8 @@ class EnrolmentRecord:
     #: Active time beside the estimate of the version taken.
     time: EnrolmentTime
     lessons: list[LessonTime]
-    checks: list[CheckResponse]
+    #: The newest try of each check answered, in course order; the rest are paged apart.
+    checks: list[CheckSummary]
     attempts: list[PostTestAttempt]
     #: The same attempts with the version taken and the blueprint each draw followed.
     history: list[AttemptRecord]
@@ -180,12 +202,6 @@ def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
         for lesson in course.lessons
         if lesson.archived_at is not None and lesson.id in done
     ]
-    checks = db.session.scalars(
-        select(CheckResponse)
-        .where(CheckResponse.enrolment_id == enrolment.id)
-        .order_by(CheckResponse.created_at, CheckResponse.id)
-        .options(selectinload(CheckResponse.question).selectinload(Question.choices))
-    )
     attempts = db.session.scalars(
         select(PostTestAttempt)
         .where(PostTestAttempt.enrolment_id == enrolment.id)
@@ -213,12 +229,85 @@ def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
         progress=course_progress(course, enrolment),
         time=enrolment_time(enrolment),
         lessons=lessons,
-        checks=list(checks),
+        checks=check_summaries(enrolment),
         attempts=list(attempts),
         history=attempt_history(enrolment),
         evaluation=evaluation,
         certificates=list(issued),
     )
+
+
+def check_summaries(enrolment: Enrolment) -> list[CheckSummary]:
+    """Return each knowledge check the enrolment answered: its newest try and the count."""
+    mine = (CheckResponse.enrolment_id == enrolment.id, CheckResponse.question_id == Question.id)
+    # Every try is kept; per check of the course, the newest is one seek from the end of
+    # the (enrolment, question, id) index and the count one range of it, as on the lesson
+    # page, so a learner's thousandth try costs the record what the first did.
+    answered = (
+        select(
+            select(CheckResponse.id)
+            .where(*mine)
+            .order_by(CheckResponse.id.desc())
+            .limit(1)
+            .correlate(Question)
+            .scalar_subquery()
+            .label("newest_id"),
+            select(func.count()).where(*mine).correlate(Question).scalar_subquery().label("tries"),
+            Lesson.position.label("lesson_position"),
+            Question.position,
+        )
+        .outerjoin(Lesson, Lesson.id == Question.lesson_id)
+        .where(Question.course_id == enrolment.course_id, Question.kind == QuestionKind.CHECK)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(CheckResponse, answered.c.tries)
+        .join(answered, answered.c.newest_id == CheckResponse.id)
+        .order_by(answered.c.lesson_position, answered.c.position, CheckResponse.id)
+        .options(selectinload(CheckResponse.question).selectinload(Question.choices))
+    )
+    return [CheckSummary(newest, tries) for newest, tries in rows]
+
+
+def check_history(user: User, enrolment_id: int, key: str | None, page: int) -> CheckHistory | None:
+    """Return a page of one of the user's enrolments' check tries, newest first.
+
+    :return: None when the enrolment is not the user's, or ``key`` names no check it
+        answered; without a key, the tries of every check.
+    """
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.id == enrolment_id, Enrolment.user_id == user.id)
+        .options(selectinload(Enrolment.course))
+    )
+    if enrolment is None:
+        return None
+    checks = check_summaries(enrolment)
+    question = None
+    if key:
+        question = next((c.newest.question for c in checks if c.newest.question.key == key), None)
+        if question is None:
+            return None
+    statement = (
+        select(CheckResponse.id)
+        .where(CheckResponse.enrolment_id == enrolment.id)
+        .order_by(CheckResponse.id.desc())
+    )
+    if question is not None:
+        statement = statement.where(CheckResponse.question_id == question.id)
+    # Ids first, from the index alone: across every check they are sorted, and sorting
+    # whole rows to reach a deep page would carry every try's columns through the sort.
+    ids = paginate(statement, page)
+    tries = {
+        response.id: response
+        for response in db.session.scalars(
+            select(CheckResponse)
+            .where(CheckResponse.id.in_(ids.items))
+            .options(selectinload(CheckResponse.question).selectinload(Question.choices))
+        )
+    }
+    shown = Page([tries[i] for i in ids.items], ids.number, ids.per_page, ids.total)
+    return CheckHistory(enrolment, checks, question, shown)
 
 
 def change_role(

@@ -76,8 +76,20 @@ def learner_page(user: User, status: int = 200, **forms):
 @bp.get("/learners/<int:user_id>")
 @role_required(Role.ADMIN)
 def learner(user_id: int):
-    """One learner: enrollments, lesson times, every answer, attempts, evaluation, certificates."""
+    """One learner: enrollments, lesson times, answers, attempts, evaluation, certificates."""
     return learner_page(db.get_or_404(User, user_id))
+
+
+@bp.get("/learners/<int:user_id>/enrolments/<int:enrolment_id>/checks")
+@role_required(Role.ADMIN)
+def learner_checks(user_id: int, enrolment_id: int):
+    """Every knowledge-check try of one enrolment, or of one check, newest first, paged."""
+    user = db.get_or_404(User, user_id)
+    history = services.check_history(user, enrolment_id, request.args.get("check"),
+                                     request.args.get("page", 1, type=int))  # fmt: skip
+    if history is None:
+        abort(404)
+    return render_template("admin/learner_checks.html", user=user, history=history)
 
 
 def _apply(action, user: User, form, *args, done: str):

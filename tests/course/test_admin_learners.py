@@ -1,14 +1,19 @@
-"""The admin's learner pages at scale: the learners list's figures, page after page."""
+"""The admin's learner pages at scale: the list's figures page after page, and a record
+that shows each knowledge check's newest try and count, with every try paged apart."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from sqlalchemy import select
 
 from course.extensions import db
-from course.models import User
+from course.learn import services as learn
+from course.learn.content import content_of
+from course.models import Course, Enrolment, Role, User
 from tests.course.factories import make_user, sign_in
+from tests.course.journey import correct_keys, wrong_keys
 from tests.course.test_admin_dataset import build_dataset
 
 ROW = re.compile(
@@ -18,10 +23,39 @@ ROW = re.compile(
 )
 
 
+SUMMARY = re.compile(
+    r'<tr><th scope="row"><code>([\w-]+)</code>.*?</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>'
+    r'\s*<td>.*?</td>\s*<td class="num"><a href="([^"]+)">([\d,]+) tr',
+    re.S,
+)
+TRY = re.compile(r"<tr><td>[^<]*</td>\s*<td><code>([\w-]+)</code>.*?</td>\s*<td>(.*?)</td>"
+                 r"\s*<td>(Correct|Not correct)</td></tr>", re.S)
+
+
 @pytest.fixture
 def data(app, minimal_package_dir):
     with app.app_context():
         return build_dataset(minimal_package_dir)
+
+
+def _answer(user: User, key: str, rights: list[int]) -> list[str]:
+    """Answer one check again, right (1) or wrong (0) in turn; return each answer's keys."""
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+    content = content_of(db.session.get(Course, enrolment.course_id))
+    lesson, check = next((lesson, check) for lesson in content.lessons
+                         for check in lesson.checks if check.key == key)  # fmt: skip
+    sent = []
+    for right in rights:
+        sent.append((correct_keys if right else wrong_keys)(check)[0])
+        learn.answer_check(enrolment, content, lesson, check, [sent[-1]], None)
+    db.session.commit()
+    return sent
+
+
+def _summary(page: str) -> dict[str, tuple[str, str, str, int]]:
+    """The record's checks: key -> (newest answer, result, history link, tries)."""
+    return {key: (answer, result, link.replace("&amp;", "&"), int(n.replace(",", "")))
+            for key, answer, result, link, n in SUMMARY.findall(page)}  # fmt: skip
 
 
 def _figures(page: str) -> dict[int, tuple[int, int, int]]:
@@ -59,3 +93,66 @@ def test_a_search_shows_only_its_matches_with_their_own_figures(app, data):
     assert "0 accounts matching" in none and _figures(none) == {}
     admins = client.get("/admin/learners", query_string={"role": "admin"}).get_data(as_text=True)
     assert _figures(admins) == {data.admin.id: (0, 0, 0)}
+
+
+def test_the_record_shows_each_checks_newest_answer_and_its_tries(app, data):
+    c = data.learners["c"]
+    with app.app_context():
+        # C's third try at push-pull-1 was right; a fourth, wrong, is now the newest.
+        [wrong] = _answer(c, "push-pull-1", [0])
+    record = sign_in(app.test_client(), data.admin).get(f"/admin/learners/{c.id}")
+    page = record.get_data(as_text=True)
+    checks = _summary(page)
+
+    assert list(checks) == ["push-pull-1", "push-pull-2", "returning-1", "returning-2"]
+    assert [(result, tries) for _, result, _, tries in checks.values()] == [
+        ("Not correct", 4), ("Correct", 2), ("Correct", 1), ("Correct", 2)]
+    assert checks["push-pull-1"][0].startswith(f"{wrong}. ")
+    assert "4 checks answered, 9 tries in all" in page
+    assert "/checks?check=push-pull-2" in checks["push-pull-2"][2]
+    assert '<th scope="col">Time (Central Time)</th>' in page
+
+
+def test_many_tries_leave_the_record_short_and_the_history_pages_them(app, data):
+    d = data.learners["d"]
+    with app.app_context():
+        _answer(d, "push-pull-1", [0, 1] * 60)  # 120 more tries, the last one right
+    admin = sign_in(app.test_client(), data.admin)
+    record = admin.get(f"/admin/learners/{d.id}").get_data(as_text=True)
+    checks = _summary(record)
+    assert [(k, r, n) for k, (_, r, _, n) in checks.items()] == [
+        ("push-pull-1", "Correct", 121), ("push-pull-2", "Correct", 2)]
+    assert record.count("Not correct") == 0  # no try but the newest of each is listed
+    [every] = re.findall(r'<a href="([^"]+/checks)">Every knowledge-check try', record)
+
+    first = admin.get(every).get_data(as_text=True)
+    assert "123 tries, newest first" in first and "Page 1 of 3 (123 in all)" in first
+    rows = TRY.findall(first)
+    assert len(rows) == 50 and rows[0][2] == "Correct" and rows[1][2] == "Not correct"
+    assert f'rel="next" href="{every}?page=2"' in first and 'aria-current="page"' in first
+    last = admin.get(every, query_string={"page": 3}).get_data(as_text=True)
+    assert [(key, result) for key, _, result in TRY.findall(last)][-3:] == [
+        ("push-pull-2", "Correct"), ("push-pull-2", "Not correct"), ("push-pull-1", "Correct"),
+    ]  # D's first tries, the oldest last
+    assert len(TRY.findall(last)) == 23 and 'rel="next"' not in last
+
+    one = admin.get(checks["push-pull-2"][2]).get_data(as_text=True)
+    assert [(key, result) for key, _, result in TRY.findall(one)] == [
+        ("push-pull-2", "Correct"), ("push-pull-2", "Not correct")]
+    assert "2 tries of <code>push-pull-2</code>" in one
+    assert '<option value="push-pull-2" selected>' in one
+
+
+def test_the_history_is_only_for_that_learners_own_enrolment(app, data):
+    a, b = data.learners["a"], data.learners["b"]
+    with app.app_context():
+        enrolment = db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == a.id))
+    admin = sign_in(app.test_client(), data.admin)
+    assert admin.get(f"/admin/learners/{a.id}/enrolments/{enrolment}/checks").status_code == 200
+    assert admin.get(f"/admin/learners/{b.id}/enrolments/{enrolment}/checks").status_code == 404
+    unknown = f"/admin/learners/{a.id}/enrolments/{enrolment}/checks?check=no-such-check"
+    assert admin.get(unknown).status_code == 404
+    with app.app_context():
+        author = make_user(Role.AUTHOR)
+    staff = sign_in(app.test_client(), author)
+    assert staff.get(f"/admin/learners/{a.id}/enrolments/{enrolment}/checks").status_code == 403

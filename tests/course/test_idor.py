@@ -24,6 +24,7 @@ from course.models import (
     Certificate,
     CertificateStatus,
     Course,
+    Enrolment,
     LtiPlatform,
     PostTestAttempt,
     Question,
@@ -141,6 +142,7 @@ def records(app: Flask, package_copy: Path) -> Records:
         )
         db.session.add(platform)
         db.session.commit()
+        enrolment_id = db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == a.id))
         values = {
             "slug": course.slug,
             "lesson_slug": lesson.slug,
@@ -151,6 +153,7 @@ def records(app: Flask, package_copy: Path) -> Records:
             "code": code,
             "number": 2,
             "user_id": a.id,
+            "enrolment_id": enrolment_id,
             "platform_id": platform.id,
             "token": "not-a-real-token",
             "filename": "css/site.css",
