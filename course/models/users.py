@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.db import UTCDateTime, utcnow
@@ -77,6 +77,9 @@ class User(AccountMixin, db.Model):
     """A person with an account: learner, author or admin."""
 
     __tablename__ = "user_account"
+    # The admin's learners list pages through people by name: read in order from here,
+    # not sorted whole for every page.
+    __table_args__ = (Index(None, "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased (``normalise_email``), so a case-insensitive sign-in is one

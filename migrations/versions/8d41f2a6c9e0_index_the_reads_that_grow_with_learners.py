@@ -26,9 +26,9 @@ _PLAIN = [
     ('ix_correction_request_certificate_id', 'correction_request', ['certificate_id']),
     # The course report's per-lesson medians of finished lessons, and the admin's newest
     # certificates first: both read a whole table without them.
-    ('ix_lesson_progress_lesson_id', 'lesson_progress',
-     ['lesson_id', 'completed_at', 'active_seconds']),
+    ('ix_lesson_progress_lesson_id', 'lesson_progress', ['lesson_id', 'completed_at']),
     ('ix_certificate_issued_at', 'certificate', ['issued_at', 'id']),
+    ('ix_user_account_full_name', 'user_account', ['full_name', 'id']),
 ]
 
 
