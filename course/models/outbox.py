@@ -32,6 +32,11 @@ class OutboxMessage(db.Model):
     #: What the message is about when a later one must find it, e.g. the statement that
     #: a certificate was earned ("certificate:<code>"), which its revocation voids.
     subject_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    #: For "xapi": the learner the statement is about, so their data download and their
+    #: account's deletion find their statements by index instead of reading every payload.
+    #: The account row outlives deletion (pseudonymised, same id). None for the provider's
+    #: own statements (a voiding) and for "lti".
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     #: For "lti": where the score goes.
     grade_target_id: Mapped[int | None] = mapped_column(ForeignKey("lti_grade_target.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -74,10 +74,13 @@ class AuditEvent(db.Model):
     """Something an author, admin or the system did that an auditor may ask about."""
 
     __tablename__ = "audit_event"
+    # A person's own events (their data download, the log filtered by actor) and the
+    # events about one record, each found by index.
+    __table_args__ = (Index(None, "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(64))

@@ -73,10 +73,12 @@ def _course_ref(enrolment: Enrolment) -> xapi.CourseRef:
     )
 
 
-def _queue_statement(body: dict[str, Any], subject_key: str | None = None) -> None:
+def _queue_statement(body: dict[str, Any], subject_key: str | None = None,
+                     user_id: int | None = None) -> None:
     now = utcnow()
     db.session.add(OutboxMessage(channel=XAPI, message_id=body["id"], payload=body,
-                                 subject_key=subject_key, created_at=now, next_attempt_at=now))
+                                 subject_key=subject_key, user_id=user_id, created_at=now,
+                                 next_attempt_at=now))
 
 
 def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
@@ -87,7 +89,7 @@ def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
     course = _course_ref(enrolment)
     body = xapi.statement(verb, _learner(enrolment.user), course,
                           obj or xapi.course_activity(course), when or utcnow(), result=result)
-    _queue_statement(body, subject_key)
+    _queue_statement(body, subject_key, enrolment.user_id)
 
 
 def registered(enrolment: Enrolment) -> None:

@@ -12,19 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from course.extensions import db
 from course.models import OutboxMessage, User
 from course.outbox import XAPI, xapi
 
 
-def _about(user: User, email: str) -> Any:
-    actor = OutboxMessage.payload["actor"]
-    return (OutboxMessage.channel == XAPI) & or_(
-        actor["account"]["name"].as_string() == str(user.id),
-        actor["mbox"].as_string() == f"mailto:{email}",
-    )
+def _about(user: User) -> Any:
+    # The learner each statement is about, recorded when it was queued (the migration
+    # that added the column read it from each older statement's actor).
+    return (OutboxMessage.channel == XAPI) & (OutboxMessage.user_id == user.id)
 
 
 def statements_about(user: User) -> list[OutboxMessage]:
@@ -32,20 +30,20 @@ def statements_about(user: User) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             select(OutboxMessage)
-            .where(_about(user, user.email))
+            .where(_about(user))
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
         )
     )
 
 
-def pseudonymise_statements(user: User, *, old_email: str) -> int:
+def pseudonymise_statements(user: User) -> int:
     """Put the account's pseudonym in every stored statement about the learner; return how many.
 
     Call after the account row got its pseudonym. The caller commits.
     """
     base_url = current_app.config["BASE_URL"].rstrip("/")
     stand_in = xapi.Learner(user_id=user.id, name=user.full_name, email=None)
-    rows = db.session.scalars(select(OutboxMessage).where(_about(user, old_email))).all()
+    rows = db.session.scalars(select(OutboxMessage).where(_about(user))).all()
     for row in rows:
         # A new dict: the JSON column notices replacement, not changes made in place.
         row.payload = {**row.payload, "actor": xapi.actor(stand_in, base_url)}

@@ -132,7 +132,6 @@ def _clear_saved_answers(user: User) -> None:
 
 def pseudonymise(user: User) -> None:
     """Replace what identifies the person on the account row and in stored statements."""
-    old_email = user.email
     user.email = f"deleted-{user.id}@invalid"
     # Not a hash of anything: no password can ever match it.
     user.password_hash = f"!deleted!{secrets.token_urlsafe(32)}"
@@ -145,7 +144,7 @@ def pseudonymise(user: User) -> None:
     # A new session version signs the person out on every device.
     user.session_version += 1
     forget_browser_sessions(user)
-    pseudonymise_statements(user, old_email=old_email)
+    pseudonymise_statements(user)
 
 
 def delete_account(
