@@ -202,16 +202,15 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     scope = scope or AuditScope()
     version = scope.version or course.current_version
     package = lessons.load_files(version.files, expected_slug=course.slug)
-    rows = roster_rows(course, scope)
+    rows = list(roster_rows(course, scope))
     # A narrowed pack reports the time and evaluations of the completions it covers only.
     covered = [row.enrolment_id for row in rows] if scope.detail() else None
     seat_md, seat_csv = seat_time_doc(course, package, covered)
     evaluation_csv, comments_csv = evaluation_summary(course, covered)
     generated = stamp_label(utcnow())
     # Every version a covered learner read, drew a post-test from or was graded by.
-    numbers = sorted(
-        {version.number} | {row.version_number for row in rows} | attempt_versions(rows)
-    )
+    taken = {row.version_number for row in rows} | attempt_versions(course, scope, rows)
+    numbers = sorted({version.number} | taken)
     files = {
         "README.txt": _readme(course, version, scope, numbers, generated),
         "outline.md": outline(course, version, package),
@@ -221,7 +220,7 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
         "evaluation-summary.csv": evaluation_csv,
         "evaluation-comments.csv": comments_csv,
         "completion-roster.csv": roster_csv(rows),
-        "post-test-attempts.csv": attempts_csv(rows),
+        "post-test-attempts.csv": attempts_csv(course, scope, rows),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -8,12 +8,13 @@ package of every version its completers read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
-from course.csvout import csv_text
+from course.csvout import BATCH_ROWS, csv_chunks, csv_text
 from course.dates import date_label, day_bounds, local_iso
 from course.extensions import db
 from course.learn.activetime import enrolment_times
@@ -35,6 +36,8 @@ ROSTER_COLUMNS = (
     "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
     "certificate_code", "certificate_status",
 )  # fmt: skip
+#: The snapshot fields the roster shows instead of the account's (they may since differ).
+CERTIFIED_FIELDS = ("participant_name", "licence_number", "licence_jurisdiction")
 ATTEMPT_COLUMNS = (
     "participant_name", "email", "attempt", "course_version", "started_at", "submitted_at",
     "correct", "questions", "score", "passed", "counted", "reset_at", "reset_reason",
@@ -80,8 +83,42 @@ class RosterRow:
     cells: list
 
 
-def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
-    """Return every completion of the course within the scope, in completion order."""
+def completions(course_id: int, scope: AuditScope) -> Select:
+    """The ids of the course's enrolments completed in the scope's period, of every version.
+
+    A subquery rather than a list of ids: one parameter, however many completions there
+    are. The version a learner took is worked out in Python (``enrolment_times``), so
+    callers narrowing to a version keep only the rows of the roster's enrolments.
+    """
+    return _completed(select(Enrolment.id), course_id, scope)
+
+
+def _completed(statement: Select, course_id: int, scope: AuditScope) -> Select:
+    statement = statement.where(
+        Enrolment.course_id == course_id, Enrolment.completed_at.is_not(None)
+    )
+    since, before = day_bounds(scope.start, scope.end)
+    if since:
+        statement = statement.where(Enrolment.completed_at >= since)
+    if before:
+        statement = statement.where(Enrolment.completed_at < before)
+    return statement
+
+
+def roster_rows(
+    course: Course, scope: AuditScope, batch: int = BATCH_ROWS
+) -> Iterator[RosterRow]:
+    """Return every completion of the course within the scope, in completion order,
+    read ``batch`` rows at a time.
+
+    The course and scope are read now: a streamed roster reads its rows after the view
+    has committed, when the view's objects are expired.
+    """
+    number = scope.version.number if scope.version is not None else None
+    return _roster_rows(course.id, number, _roster_query(course.id, scope), batch)
+
+
+def _roster_query(course_id: int, scope: AuditScope) -> Select:
     attempts = (
         select(
             PostTestAttempt.enrolment_id,
@@ -102,110 +139,119 @@ def roster_rows(course: Course, scope: AuditScope) -> list[RosterRow]:
         .where(Certificate.status != CertificateStatus.SUPERSEDED)
         .group_by(Certificate.enrolment_id).subquery()
     )  # fmt: skip
+    # Only the three fields the roster shows: decoding each whole snapshot in Python
+    # cost more than the rest of the roster.
+    certified = [Certificate.snapshot[name].as_string() for name in CERTIFIED_FIELDS]
     statement = (
         select(Enrolment.id, User.full_name, User.email, User.licence_number,
-               User.licence_jurisdiction, Enrolment.enrolled_at, Enrolment.completed_at,
-               attempts.c.n, attempts.c.score, attempts.c.pass_mark,
-               EvaluationResponse.submitted_at,
-               Certificate.code, Certificate.status, Certificate.snapshot)
+               User.licence_jurisdiction, *certified, Enrolment.enrolled_at,
+               Enrolment.completed_at, attempts.c.n, attempts.c.score, attempts.c.pass_mark,
+               EvaluationResponse.submitted_at, Certificate.code, Certificate.status)
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
         .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
         .outerjoin(latest, latest.c.enrolment_id == Enrolment.id)
         .outerjoin(Certificate, Certificate.id == latest.c.id)
-        .where(Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))
         .order_by(Enrolment.completed_at, Enrolment.id)
     )  # fmt: skip
-    since, before = day_bounds(scope.start, scope.end)
-    if since:
-        statement = statement.where(Enrolment.completed_at >= since)
-    if before:
-        statement = statement.where(Enrolment.completed_at < before)
-    found = db.session.execute(statement).all()
-    times = enrolment_times([row[0] for row in found])
-    passing = _passing_scores(course)
-    rows = []
-    for row in found:
-        (enrolment_id, *who, enrolled, completed, n, score, pass_mark, evaluated, code, status,
-         snapshot) = row
-        time = times[enrolment_id]
-        if scope.version is not None and time.version_number != scope.version.number:
-            continue
-        cells = [*_as_certified(who, snapshot), local_iso(enrolled), local_iso(completed),
-                 time.version_number, n or 0, score,
-                 pass_mark if pass_mark is not None else passing.get(time.version_number),
-                 time.active_minutes, time.estimated_minutes, time.minimum_minutes,
-                 local_iso(evaluated), code, status.value if status else "not issued"]  # fmt: skip
-        rows.append(RosterRow(enrolment_id, time.version_number, cells))
-    return rows
+    return _completed(statement, course_id, scope)
 
 
-def _as_certified(who: list, snapshot: dict | None) -> list:
-    """The name, email and license as the certificate states them (the email is not on it);
-    the account's details where no certificate was issued."""
-    if not snapshot:
-        return who
-    _, email, *_ = who
-    return [snapshot["participant_name"], email, snapshot.get("licence_number"),
-            snapshot.get("licence_jurisdiction")]  # fmt: skip
+def _roster_rows(
+    course_id: int, number: int | None, statement: Select, batch: int
+) -> Iterator[RosterRow]:
+    passing = _passing_scores(course_id)
+    found = db.session.connection().execute(statement, execution_options={"yield_per": batch})
+    for part in found.partitions():
+        # A batch's times at once: a bounded list of ids, whatever the roster's length.
+        times = enrolment_times([row[0] for row in part])
+        for row in part:
+            (enrolment_id, name, email, licence, jurisdiction, *as_certified, enrolled,
+             completed, n, score, pass_mark, evaluated, code, status) = row  # fmt: skip
+            time = times[enrolment_id]
+            if number is not None and time.version_number != number:
+                continue
+            # As the certificate states them (the email is not on it); the account's
+            # details where no certificate was issued.
+            who = [name, licence, jurisdiction] if as_certified[0] is None else as_certified
+            if pass_mark is None:
+                pass_mark = passing.get(time.version_number)
+            cells = [who[0], email, *who[1:], local_iso(enrolled), local_iso(completed),
+                     time.version_number, n or 0, score, pass_mark, time.active_minutes,
+                     time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
+                     status.value if status else "not issued"]  # fmt: skip
+            yield RosterRow(enrolment_id, time.version_number, cells)
 
 
-def _passing_scores(course: Course) -> dict[int, int | None]:
+def _passing_scores(course_id: int) -> dict[int, int | None]:
     """Each version's passing score (percent), by version number."""
     versions = db.session.execute(
         select(CourseVersion.number, CourseVersion.manifest).where(
-            CourseVersion.course_id == course.id
+            CourseVersion.course_id == course_id
         )
     )
     return {number: (manifest or {}).get("passing_score") for number, manifest in versions}
 
 
-def roster_csv(rows: list[RosterRow]) -> str:
+def roster_chunks(rows: Iterable[RosterRow], batch: int = BATCH_ROWS) -> Iterator[str]:
+    """Yield the roster as CSV, ``batch`` rows a chunk (cells neutralised against formulas)."""
+    return csv_chunks(ROSTER_COLUMNS, (row.cells for row in rows), batch)
+
+
+def roster_csv(rows: Iterable[RosterRow]) -> str:
     """Return the roster as CSV text (cells neutralised against spreadsheet formulas)."""
-    return csv_text(ROSTER_COLUMNS, [row.cells for row in rows])
+    return "".join(roster_chunks(rows))
 
 
-def attempts_csv(rows: list[RosterRow]) -> str:
+def attempts_csv(course: Course, scope: AuditScope, rows: list[RosterRow]) -> str:
     """Return every post-test attempt of the roster's learners as CSV, reset ones included."""
-    ids = [row.enrolment_id for row in rows]
+    covered = {row.enrolment_id for row in rows}
     graded_by = aliased(CourseVersion)
+    # The columns the CSV shows, not whole attempts: each one's draw and draft are JSON
+    # that would be decoded for nothing.
     found = db.session.execute(
-        select(User.full_name, User.email, PostTestAttempt, CourseVersion.number,
-               graded_by.number)
+        select(PostTestAttempt.enrolment_id, User.full_name, User.email, PostTestAttempt.number,
+               CourseVersion.number, PostTestAttempt.started_at, PostTestAttempt.submitted_at,
+               PostTestAttempt.correct_count, PostTestAttempt.question_count,
+               PostTestAttempt.score_percent, PostTestAttempt.passed, PostTestAttempt.reset_at,
+               PostTestAttempt.reset_reason, PostTestAttempt.blueprint, graded_by.number,
+               PostTestAttempt.passing_score)
         .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
         .join(User, User.id == Enrolment.user_id)
         .join(CourseVersion, CourseVersion.id == PostTestAttempt.version_id)
         .outerjoin(graded_by, graded_by.id == PostTestAttempt.graded_version_id)
-        .where(PostTestAttempt.enrolment_id.in_(ids))
+        .where(PostTestAttempt.enrolment_id.in_(completions(course.id, scope)))
         .order_by(Enrolment.completed_at, Enrolment.id, PostTestAttempt.number)
-    ).all() if ids else []  # fmt: skip
+    ) if covered else []  # fmt: skip
     cells = []
-    for name, email, attempt, number, graded_number in found:
+    for row in found:
+        (enrolment_id, name, email, number, version, started, submitted, correct, questions,
+         score, passed, reset_at, reset_reason, parts, graded_number, pass_mark) = row  # fmt: skip
+        if enrolment_id not in covered:  # another version's completion
+            continue
         blueprint = "; ".join(f"{part['objective']}: {part['drawn']} of {part['bank']}"
-                              for part in attempt.blueprint or [])  # fmt: skip
+                              for part in parts or [])  # fmt: skip
         cells.append([
-            name, email, attempt.number, number, local_iso(attempt.started_at),
-            local_iso(attempt.submitted_at), attempt.correct_count, attempt.question_count,
-            attempt.score_percent, _yes_no(attempt.passed), _yes_no(attempt.reset_at is None),
-            local_iso(attempt.reset_at), attempt.reset_reason, blueprint, graded_number,
-            attempt.passing_score,
+            name, email, number, version, local_iso(started), local_iso(submitted), correct,
+            questions, score, _yes_no(passed), _yes_no(reset_at is None), local_iso(reset_at),
+            reset_reason, blueprint, graded_number, pass_mark,
         ])  # fmt: skip
     return csv_text(ATTEMPT_COLUMNS, cells)
 
 
-def attempt_versions(rows: list[RosterRow]) -> set[int]:
+def attempt_versions(course: Course, scope: AuditScope, rows: list[RosterRow]) -> set[int]:
     """Return the numbers of the versions the roster's attempts were drawn from or graded by."""
-    ids = [row.enrolment_id for row in rows]
-    if not ids:
+    covered = {row.enrolment_id for row in rows}
+    if not covered:
         return set()
-    found = db.session.scalars(
-        select(CourseVersion.number).join(
+    found = db.session.execute(
+        select(PostTestAttempt.enrolment_id, CourseVersion.number).join(
             PostTestAttempt,
             (CourseVersion.id == PostTestAttempt.version_id)
             | (CourseVersion.id == PostTestAttempt.graded_version_id),
-        ).where(PostTestAttempt.enrolment_id.in_(ids)).distinct()
+        ).where(PostTestAttempt.enrolment_id.in_(completions(course.id, scope))).distinct()
     )  # fmt: skip
-    return set(found)
+    return {number for enrolment_id, number in found if enrolment_id in covered}
 
 
 def _yes_no(value: bool | None) -> str:
