@@ -1,8 +1,11 @@
 """Admin downloads at a provider's scale: learners' saves do not wait while one is built,
-and the work does not grow a statement per certificate or completion."""
+the work does not grow a statement per certificate or a parameter per completion, and
+every download stays audited."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -11,9 +14,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select, update
 
-from course.admin import roster
+from course import issuing
+from course.admin import certificate_services, roster
 from course.extensions import db
-from course.models import AuditEvent, Course, User
+from course.learn import services as learn
+from course.models import AuditEvent, Certificate, Course, User
+from tests.course.certkit import pdf_words
 from tests.course.factories import sign_in, write_elsewhere_without_waiting
 from tests.course.test_admin_dataset import build_dataset
 from tests.course.test_audit_scope import two_versions  # noqa: F401  (a fixture)
@@ -113,3 +119,72 @@ def test_a_packs_attempts_bind_no_parameter_per_completion(app: Flask, two_versi
         rows = list(roster.roster_rows(course, v2))
         attempts = roster.attempts_csv(course, v2, rows)
     assert [line.split(",")[1] for line in attempts.splitlines()[1:]] == ["e@example.org"]
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """Record the SQL of each statement run in the block (inside an app context)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_the_certificates_zip_takes_as_many_statements_for_six_as_for_two(
+    app: Flask, data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = sign_in(app.test_client(), data.admin)
+
+    def download() -> tuple[int, zipfile.ZipFile]:
+        with app.app_context(), statements_run() as seen:
+            response = client.get("/admin/certificates/export.zip", query_string={
+                "course": "minimal"})  # fmt: skip
+            assert response.status_code == 200
+            assert int(response.headers["Content-Length"]) == len(response.data)
+            return len(seen), zipfile.ZipFile(io.BytesIO(response.data))
+
+    download()  # the first request of a process also looks for queued mail
+    with app.app_context():
+        b = db.session.get(User, data.learners["b"].id)
+        certificate = issuing.issue_certificate(
+            learn.find_enrolment(b, db.session.get(Course, data.course_id)))
+        db.session.commit()  # fmt: skip
+    two, archive = download()
+    assert len(archive.namelist()) == 3  # two PDFs and the index
+    with app.app_context():
+        admin = db.session.get(User, data.admin.id)
+        for _ in range(4):  # each reissue is another certificate with its own PDF
+            certificate = issuing.reissue(db.session.merge(certificate), admin)
+            db.session.commit()
+    saved: list[str] = []
+    monkeypatch.setattr(certificate_services, "csv_text", _learner_saves_during(
+        certificate_services.csv_text, saved))  # fmt: skip
+    six, archive = download()
+    assert six == two and len(archive.namelist()) == 7
+    assert saved  # every PDF was in the ZIP, and the write lock was free
+    stored = {info.filename: info.compress_type for info in archive.infolist()}
+    assert stored.pop("index.csv") == zipfile.ZIP_DEFLATED
+    assert set(stored.values()) == {zipfile.ZIP_STORED}  # PDFs are compressed already
+    events = _audited(app, "records.certificate_pdfs_exported")
+    assert len(events) == 3 and events[0].actor_id == data.admin.id
+    assert (events[0].subject_id, events[0].ip_address) == ("minimal", "127.0.0.1")
+
+
+def test_a_certificate_without_its_stored_pdf_is_rendered_into_the_zip(
+    app: Flask, data
+) -> None:
+    with app.app_context():
+        certificate = db.session.scalar(select(Certificate))
+        certificate.pdf = None  # issued before PDFs were stored
+        db.session.commit()
+    client = sign_in(app.test_client(), data.admin)
+    response = client.get("/admin/certificates/export.zip", query_string={"course": "minimal"})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    pdf = archive.read(f"certificate-{data.certificate_code}.pdf")
+    assert pdf.startswith(b"%PDF") and data.certificate_code in pdf_words(pdf)
