@@ -22,7 +22,11 @@ class Enrolment(db.Model):
     """A learner taking a course; one per learner and course."""
 
     __tablename__ = "enrolment"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        # A course's completions, for its roster and audit pack, in the order they came.
+        Index(None, "course_id", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

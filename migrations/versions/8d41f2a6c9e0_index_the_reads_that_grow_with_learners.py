@@ -29,6 +29,7 @@ _PLAIN = [
     ('ix_lesson_progress_lesson_id', 'lesson_progress', ['lesson_id', 'completed_at']),
     ('ix_certificate_issued_at', 'certificate', ['issued_at', 'id']),
     ('ix_user_account_full_name', 'user_account', ['full_name', 'id']),
+    ('ix_enrolment_course_id', 'enrolment', ['course_id', 'completed_at']),
 ]
 
 
