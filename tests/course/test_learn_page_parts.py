@@ -34,18 +34,24 @@ def _answer(app, client, check: str, *keys: str) -> list[str]:
     return positions
 
 
-def _ticked(page: str, check: str) -> set[str]:
-    found = re.findall(rf'id="{check}-(\d+)" value="\d+" checked', page)
-    return set(found)
-
-
-def test_each_learner_sees_their_own_ticks_order_and_feedback(app, course_slug):
+def _two_learners(app):
+    """Two learners signed in on their own clients, both enrolled in the minimal course."""
     first, second = app.test_client(), app.test_client()
     with app.app_context():
         sign_in(first, make_user(email="one@example.org"))
         sign_in(second, make_user(email="two@example.org"))
     for client in (first, second):
         client.post("/courses/minimal/enrol")
+    return first, second
+
+
+def _ticked(page: str, check: str) -> set[str]:
+    found = re.findall(rf'id="{check}-(\d+)" value="\d+" checked', page)
+    return set(found)
+
+
+def test_each_learner_sees_their_own_ticks_order_and_feedback(app, course_slug):
+    first, second = _two_learners(app)
     ticked = _answer(app, first, "push-pull-2", "a", "c")  # one right, one wrong
     page = first.get(LESSON).get_data(as_text=True)
     assert _ticked(page, "push-pull-2") == set(ticked)
@@ -102,12 +108,7 @@ def test_a_check_from_its_parts_reads_as_the_full_form(app, client, course_slug)
 
 
 def test_interleaved_tries_show_each_checks_newest_answer(app, course_slug):
-    first, second = app.test_client(), app.test_client()
-    with app.app_context():
-        sign_in(first, make_user(email="one@example.org"))
-        sign_in(second, make_user(email="two@example.org"))
-    for client in (first, second):
-        client.post("/courses/minimal/enrol")
+    first, second = _two_learners(app)
     _answer(app, first, "push-pull-1", "b")
     newest_two = _answer(app, first, "push-pull-2", "a", "c")
     newest_one = _answer(app, first, "push-pull-1", "a")

@@ -13,6 +13,7 @@ from course.outbox.privacy import statements_about
 from tests.course.factories import PASSWORD, make_user
 from tests.course.journey import finish_lessons
 from tests.course.test_maintenance import package, start_course  # noqa: F401
+from tests.course.test_privacy import _statement_actors
 
 XAPI_WITH_ADDRESSES = {"XAPI_ENABLED": True, "XAPI_ENDPOINT": "http://127.0.0.1:9/xapi",
                        "XAPI_ACTOR_EMAIL": True}
@@ -23,12 +24,6 @@ def _sign_in(client, email: str):
     response = client.post("/auth/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302
     return client
-
-
-def _actors(app) -> list[dict]:
-    with app.app_context():
-        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "xapi"))
-        return [row.payload["actor"] for row in rows]
 
 
 def test_statements_under_an_old_address_are_still_the_learners_and_no_one_elses(
@@ -56,7 +51,7 @@ def test_statements_under_an_old_address_are_still_the_learners_and_no_one_elses
 
     response = client.post("/auth/delete", data={"password": PASSWORD, "understood": "y"})
     assert response.status_code == 302
-    actors = _actors(app)
+    actors = _statement_actors(app)
     ours = [a for a in actors if a.get("account", {}).get("name") == str(ada.id)]
     assert len(ours) == len(addresses)
     assert {a["name"] for a in ours} == {f"Deleted learner {ada.id}"}
