@@ -38,15 +38,23 @@ def upgrade():
     # stored address must be lower-cased, as the app has always written them. Two
     # accounts that differ only in case would merge: refuse, and name them, before any
     # change (SQLite's DDL is not transactional).
+    # Lowered in Python, as the app lowers what people type (SQLite's lower() leaves
+    # letters outside ASCII as they are).
     conn = op.get_bind()
-    clashes = conn.execute(sa.text(
-        "SELECT lower(email) FROM user_account GROUP BY lower(email) HAVING count(*) > 1"
-    )).scalars().all()
+    accounts = conn.execute(sa.text("SELECT id, email FROM user_account")).all()
+    owners: dict[str, int] = {}
+    for _, email in accounts:
+        key = email.strip().lower()
+        owners[key] = owners.get(key, 0) + 1
+    clashes = sorted(key for key, count in owners.items() if count > 1)
     if clashes:
         raise RuntimeError(
             "These addresses belong to more than one account when case is ignored; rename "
             "or deactivate one of each, then migrate again: " + ", ".join(clashes))
-    conn.execute(sa.text("UPDATE user_account SET email = lower(email) WHERE email <> lower(email)"))
+    for account_id, email in accounts:
+        if email != email.strip().lower():
+            conn.execute(sa.text("UPDATE user_account SET email = :email WHERE id = :id"),
+                         {"email": email.strip().lower(), "id": account_id})
     for name, table, columns in _PLAIN:
         op.create_index(name, table, columns, unique=False)
 

@@ -32,12 +32,15 @@ def _app_before(tmp_path, *emails: str):
 
 
 def test_an_address_stored_in_mixed_case_still_signs_in(tmp_path):
-    app = _app_before(tmp_path, "Ada.Lovelace@Example.ORG", "grace@example.org")
+    app = _app_before(tmp_path, "Ada.Lovelace@Example.ORG", "grace@example.org",
+                      "ÉLODIE@example.org")
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         assert find_user_by_email(" ADA.lovelace@example.org ").email == (
             "ada.lovelace@example.org")
         assert find_user_by_email("grace@example.org") is not None
+        # Lowered as the app lowers what is typed, beyond ASCII too.
+        assert find_user_by_email("Élodie@example.org").email == "élodie@example.org"
 
 
 def test_accounts_that_differ_only_in_case_stop_the_migration_by_name(tmp_path, capfd):
