@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from markupsafe import Markup
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from course.admin.paging import PER_PAGE, Page, paginate
+from course.admin.paging import Page, paginate
 from course.audit import record_event
 from course.extensions import db
 from course.learn.activetime import EnrolmentTime, enrolment_time
@@ -125,29 +125,12 @@ def search_learners(query: str | None, role: Role | None, page: int) -> Page:
     # The page's ids first, then its accounts and their counts: joined to every enrolment
     # and certificate, the count and the page each grouped the whole provider, and sorting
     # whole rows to reach a deep page carried every account's columns through the sort.
-    result = _page_of_ids(statement, page)
+    result = paginate(statement, page)
     ids = result.items
     users = {user.id: user for user in _accounts(ids)}
     counts = _taken(ids)
     rows = [LearnerRow(users[user_id], *counts.get(user_id, (0, 0, 0))) for user_id in ids]
     return Page(rows, result.number, result.per_page, result.total)
-
-
-def _page_of_ids(statement: Select, number: int) -> Page:
-    """Return page ``number`` of the statement's account ids, as ``paginate`` does.
-
-    A search is a scan of every account, and counting its matches is a second scan: a
-    first page that is not full already holds every match, so it needs no count.
-    """
-    if number > 1:
-        return paginate(statement, number)
-    ids = list(db.session.scalars(statement.limit(PER_PAGE)))
-    total = len(ids)
-    if total == PER_PAGE:
-        total = db.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())
-        )
-    return Page(ids, 1, PER_PAGE, int(total or 0))
 
 
 def _accounts(ids: list[int]) -> list[User]:

@@ -83,8 +83,10 @@ def test_the_actor_filter_reads_the_matching_peoples_events_by_index(app, client
         admin = make_user(Role.ADMIN, email="admin@example.org")
         _log_events([make_user(full_name="Ada Lovelace"), make_user()])
     sign_in(client, admin)
-    client.get("/admin/audit?actor=ada")
-    _, ran, page = _statements(app, client, "/admin/audit?actor=ada")
+    # Page 2 of one event shows page 1: a full count and page read (a first page that is
+    # not full needs no count).
+    client.get("/admin/audit?actor=ada&page=2")
+    _, ran, page = _statements(app, client, "/admin/audit?actor=ada&page=2")
     assert "<caption>1 event," in page
     reads = [s for s in ran if s.lstrip().upper().startswith("SELECT")
              and "FROM audit_event" in s and "DISTINCT" not in s]
