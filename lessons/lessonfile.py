@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from .limits import Closers, markdown_problem
@@ -68,14 +68,18 @@ def split_front_matter(text: str) -> tuple[list[str], int] | None:
 MARKER = re.compile(r"^\[check: (?P<id>[A-Za-z0-9][A-Za-z0-9_-]*)\][ \t]*$")
 
 
-def find_markers(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
-    """Check marker lines outside fenced code, as (0-based index, match)."""
+def prose_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """The lines outside closed fenced blocks (code and checks), as (0-based index, line)."""
     fences = [f for f in find_fences(lines) if f.end is not None]
     in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
+    return ((index, line) for index, line in enumerate(lines) if index not in in_code)
+
+
+def find_markers(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
+    """Check marker lines outside fenced code, as (0-based index, match)."""
     found = []
-    for index, line in enumerate(lines):
-        match = MARKER.match(line.rstrip("\r\n"))
-        if match and index not in in_code:
+    for index, line in prose_lines(lines):
+        if match := MARKER.match(line.rstrip("\r\n")):
             found.append((index, match))
     return found
 
@@ -93,10 +97,8 @@ _TOP_HEADING = re.compile(r"^#(?!#)[ \t]")
 
 def _warn_top_headings(source: Source, lines: list[str], offset: int) -> None:
     # The sanitizer drops <h1> (the lesson title is the page's h1), leaving plain text.
-    fences = [f for f in find_fences(lines) if f.end is not None]
-    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
-    for index, line in enumerate(lines):
-        if index not in in_code and _TOP_HEADING.match(line):
+    for index, line in prose_lines(lines):
+        if _TOP_HEADING.match(line):
             source.warning(
                 index + offset + 1, "start headings at ## (the lesson title is the page's h1)"
             )
@@ -108,11 +110,7 @@ _ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\S[^\"]*\"|'[^']*\S[^']*'|[^\s\"'>]+)",
 
 def _warn_images_without_alt(source: Source, lines: list[str], offset: int) -> None:
     # WCAG 1.1.1: a learner who cannot see an image needs its text alternative.
-    fences = [f for f in find_fences(lines) if f.end is not None]
-    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
-    for index, line in enumerate(lines):
-        if index in in_code:
-            continue
+    for index, line in prose_lines(lines):
         for match in _IMAGE.finditer(line):
             attrs = match.group("attrs")
             bare = not match.group("alt").strip() if attrs is None else not _ALT.search(attrs)
