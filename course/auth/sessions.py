@@ -205,18 +205,15 @@ def enforce_session_timeouts() -> Response | None:
     if _session_expired(now):
         kept = _keep_posted_answers()
         end_session()
-        flash(
-            "For your safety you were signed out after a period without activity. "
-            + (
-                f"Please sign in again. {kept}"
-                if isinstance(kept, str)
-                else "Please sign in again: the answers you sent are saved, and you can check"
-                " them before you submit."
-                if kept
-                else "Please sign in again; your progress is saved."
-            ),
-            "info",
-        )
+        if isinstance(kept, str):  # the keeper says where it kept them
+            then = f"Please sign in again. {kept}"
+        elif kept:
+            then = ("Please sign in again: the answers you sent are saved, and you can check"
+                    " them before you submit.")  # fmt: skip
+        else:
+            then = "Please sign in again; your progress is saved."
+        flash(f"For your safety you were signed out after a period without activity. {then}",
+              "info")  # fmt: skip
         return redirect(url_for("auth.login", next=return_path()))
     if now - session.get(SEEN_AT, 0) >= SEEN_REFRESH_SECONDS:
         session[SEEN_AT] = now
