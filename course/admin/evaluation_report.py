@@ -25,8 +25,11 @@ class EvaluationStat:
     mean: float | None
     median: float | None
     comments: list[str]
-    #: Every comment given, of which ``comments`` may show only the newest.
-    comment_count: int = 0
+
+    @property
+    def comment_count(self) -> int:
+        """Every comment given, of which ``comments`` may hold only the newest."""
+        return self.responses if self.item.type == "text" else 0
 
 
 def _answers(course: Course, enrolments: Collection[int] | None = None) -> Select:
@@ -123,4 +126,4 @@ def _item_result(
             order = (EvaluationResponse.submitted_at.desc(), EvaluationAnswer.id.desc())
         comments = list(db.session.scalars(statement.order_by(*order).limit(newest)))
     rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n)) for v in labels]
-    return EvaluationStat(item, n, rows, mean, median, comments, n if item.type == "text" else 0)
+    return EvaluationStat(item, n, rows, mean, median, comments)
