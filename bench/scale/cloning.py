@@ -199,39 +199,24 @@ def clone(
                 e["user_id"] = u["id"]
                 e["choice_seed"] = secrets.token_hex(16)
                 out["enrolment"].append(shift(e, day))
-            for r in s["lesson_progress"]:
-                r = dict(r)
-                r["id"] = new("lesson_progress", r["id"])
-                r["enrolment_id"] = idmap["enrolment"][r["enrolment_id"]]
-                out["lesson_progress"].append(shift(r, day))
-            for r in s["check_response"]:
-                r = dict(r)
-                r["id"] = new("check_response", r["id"])
-                r["enrolment_id"] = idmap["enrolment"][r["enrolment_id"]]
+
+            def children(table, key, parent, dated=True, s=s, day=day, idmap=idmap):
+                """Copy the template's rows of ``table``: a new id, ``key`` pointing at the
+                clone of its ``parent`` row, and (``dated``) the clone's dates."""
+                for r in s[table]:
+                    r = dict(r, id=new(table, r["id"]), **{key: idmap[parent][r[key]]})
+                    out[table].append(shift(r, day) if dated else r)
+                return out[table][len(out[table]) - len(s[table]) :]
+
+            children("lesson_progress", "enrolment_id", "enrolment")
+            for r in children("check_response", "enrolment_id", "enrolment"):
                 r["submission_key"] = secrets.token_urlsafe(24) if r["submission_key"] else None
-                out["check_response"].append(shift(r, day))
-            for r in s["post_test_attempt"]:
-                r = dict(r)
-                r["id"] = new("post_test_attempt", r["id"])
-                r["enrolment_id"] = idmap["enrolment"][r["enrolment_id"]]
-                out["post_test_attempt"].append(shift(r, day))
-            for r in s["attempt_answer"]:
-                r = dict(r)
-                r["id"] = new("attempt_answer", r["id"])
-                r["attempt_id"] = idmap["post_test_attempt"][r["attempt_id"]]
-                out["attempt_answer"].append(r)
-            for r in s["evaluation_response"]:
-                r = dict(r)
-                r["id"] = new("evaluation_response", r["id"])
-                r["enrolment_id"] = idmap["enrolment"][r["enrolment_id"]]
-                out["evaluation_response"].append(shift(r, day))
-            for r in s["evaluation_answer"]:
-                r = dict(r)
-                r["id"] = new("evaluation_answer", r["id"])
-                r["response_id"] = idmap["evaluation_response"][r["response_id"]]
+            children("post_test_attempt", "enrolment_id", "enrolment")
+            children("attempt_answer", "attempt_id", "post_test_attempt", dated=False)
+            children("evaluation_response", "enrolment_id", "enrolment")
+            for r in children("evaluation_answer", "response_id", "evaluation_response", False):
                 if r["value"] == "4":  # spread the Likert ratings, so the report has a spread
                     r["value"] = str(rng.choice([3, 4, 4, 5, 5]))
-                out["evaluation_answer"].append(r)
             for r in s["certificate"]:
                 new("certificate", r["id"])
             # a replaced certificate points at its replacement: insert that one first
