@@ -119,7 +119,7 @@ def keep_graded_command() -> None:
                    "stored version, or its result does not match that passing score.")
 
 
-def _print_purge(report: PurgeReport) -> None:
+def _print_purge(report: PurgeReport, policy: RetentionPolicy) -> None:
     verb = "Removed" if report.applied else "Would remove"
     click.echo(f"{verb}:")
     click.echo(
@@ -140,6 +140,9 @@ def _print_purge(report: PurgeReport) -> None:
     click.echo(f"  {counted(report.finished_sign_ins_removed, 'record')} of ended browser sign-ins")
     counters = counted(report.sign_in_counters_removed, "counter")
     click.echo(f"  {counters} of failed sign-ins a day old")
+    delivered = counted(report.delivered_messages_removed, "outbox message")
+    days = counted(policy.outbox_delivered_days, "day")
+    click.echo(f"  {delivered} (LMS scores, LRS statements) delivered over {days} ago")
     click.echo(
         f"Kept: {counted(report.credit_records_past_retention, 'completed enrollment')} past the"
         " credit retention period (credit records are never purged; review them with your"
@@ -161,7 +164,7 @@ def purge_command(dry_run: bool, yes: bool) -> None:
     report = purge(policy, apply=yes)
     if yes:
         db.session.commit()
-    _print_purge(report)
+    _print_purge(report, policy)
 
 
 def register(app: Flask) -> None:

@@ -133,6 +133,8 @@ class Config:
     RESPONSE_RETENTION_MONTHS = _int("RESPONSE_RETENTION_MONTHS", 24)
     DELETED_ACCOUNT_PURGE_DAYS = _int("DELETED_ACCOUNT_PURGE_DAYS", 30)
     AUDIT_IP_RETENTION_DAYS = _int("AUDIT_IP_RETENTION_DAYS", 180)
+    # Scores and statements the LMS or LRS already holds; 7 at least (`xapi resend`).
+    OUTBOX_DELIVERED_RETENTION_DAYS = _int("OUTBOX_DELIVERED_RETENTION_DAYS", 90)
 
     # Logging (course/logs.py): level and line format; errors to Sentry when a DSN is set.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

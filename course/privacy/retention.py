@@ -10,7 +10,9 @@ What the purge may remove, and nothing else:
 - IP addresses of audit events older than ``AUDIT_IP_RETENTION_DAYS``;
 - records of browser sign-ins that have ended, expired or been outdated: they can never
   sign anyone in again;
-- counters of failed sign-ins with no failure for a day (``course.auth.throttle``).
+- counters of failed sign-ins with no failure for a day (``course.auth.throttle``);
+- outbox messages (LMS scores, LRS statements) delivered more than
+  ``OUTBOX_DELIVERED_RETENTION_DAYS`` ago that nothing reads again (``_delivered_before``).
 
 Credit records (a completed enrolment and its progress, answers, attempts, evaluation
 and certificates) are never touched, whatever their age: the purge only counts those past
@@ -41,13 +43,17 @@ from course.models import (
     Enrolment,
     EvaluationResponse,
     LessonProgress,
+    OutboxMessage,
     PostTestAttempt,
     SignInThrottle,
     User,
 )
+from course.outbox import LTI, XAPI
 
 #: ACCME: participation records are kept six years; no setting may shorten that.
 MIN_CREDIT_RETENTION_YEARS = 6
+#: `xapi resend` can only send again what the outbox still holds: keep a week at least.
+MIN_OUTBOX_DELIVERED_DAYS = 7
 REMOVED = "[removed]"
 _BULK = {"synchronize_session": False}
 
@@ -64,6 +70,7 @@ class RetentionPolicy:
     response_months: int = 24
     deleted_account_days: int = 30
     audit_ip_days: int = 180
+    outbox_delivered_days: int = 90
 
     def __post_init__(self) -> None:
         if self.credit_years < MIN_CREDIT_RETENTION_YEARS:
@@ -78,6 +85,12 @@ class RetentionPolicy:
         ):
             if value < 1:
                 raise RetentionSettingError(f"{name} is {value}; it must be at least 1")
+        if self.outbox_delivered_days < MIN_OUTBOX_DELIVERED_DAYS:
+            raise RetentionSettingError(
+                f"OUTBOX_DELIVERED_RETENTION_DAYS is {self.outbox_delivered_days}; it must be"
+                f" at least {MIN_OUTBOX_DELIVERED_DAYS}, so `xapi resend` can still send a"
+                " week's statements again"
+            )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RetentionPolicy:
@@ -90,6 +103,7 @@ class RetentionPolicy:
             response_months=int(config["RESPONSE_RETENTION_MONTHS"]),
             deleted_account_days=int(config["DELETED_ACCOUNT_PURGE_DAYS"]),
             audit_ip_days=int(config["AUDIT_IP_RETENTION_DAYS"]),
+            outbox_delivered_days=int(config["OUTBOX_DELIVERED_RETENTION_DAYS"]),
         )
 
 
@@ -107,6 +121,7 @@ class PurgeReport:
     credit_records_past_retention: int = 0
     finished_sign_ins_removed: int = 0
     sign_in_counters_removed: int = 0
+    delivered_messages_removed: int = 0
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -168,6 +183,29 @@ def _count(model: type, *conditions: Any) -> int:
 def _delete(model: type, *conditions: Any) -> int:
     statement = delete(model).where(*conditions)
     return db.session.execute(statement, execution_options=_BULK).rowcount
+
+
+def _delivered_before(cutoff: datetime) -> tuple:
+    """Return the conditions for a message delivered before ``cutoff`` that nothing reads again."""
+    waiting = aliased(OutboxMessage)  # must not correlate with the statement's own table
+    waiting_scores = select(waiting.grade_target_id).where(
+        waiting.channel == LTI, waiting.sent_at.is_(None), waiting.grade_target_id.is_not(None)
+    )
+    return (
+        # Both channels by name, so the (channel, sent_at) index finds the rows.
+        OutboxMessage.channel.in_((XAPI, LTI)),
+        OutboxMessage.sent_at < cutoff,
+        # Settled without sending (``last_error`` says why): never delivered.
+        OutboxMessage.last_error.is_(None),
+        # A later message finds it: the "earned" statement a revocation voids.
+        OutboxMessage.subject_key.is_(None),
+        # The worker holds back a score when a newer one for its target went out (the
+        # platform keeps the latest): the newer stays while any score for it waits.
+        or_(
+            OutboxMessage.grade_target_id.is_(None),
+            OutboxMessage.grade_target_id.not_in(waiting_scores),
+        ),
+    )
 
 
 def _user_events(user_id: int) -> Select:
@@ -241,6 +279,8 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
     finished_sign_ins = _count(BrowserSession, finished_browser_sessions(now))
     forgotten = SignInThrottle.last_failed_at < now - throttle.FORGET_AFTER
     counters = _count(SignInThrottle, forgotten)
+    delivered = _delivered_before(now - timedelta(days=policy.outbox_delivered_days))
+    messages = _count(OutboxMessage, *delivered)
     if apply:
         db.session.flush()
         db.session.execute(
@@ -260,6 +300,7 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         )
         _delete(BrowserSession, finished_browser_sessions(now))
         _delete(SignInThrottle, forgotten)
+        messages = _delete(OutboxMessage, *delivered)
         db.session.expire_all()
 
     accounts, totals = 0, [0, 0, 0]
@@ -287,6 +328,7 @@ def purge(policy: RetentionPolicy, *, apply: bool, now: datetime | None = None) 
         credit_records_past_retention=_count(Enrolment, Enrolment.completed_at < credit_cutoff),
         finished_sign_ins_removed=finished_sign_ins,
         sign_in_counters_removed=counters,
+        delivered_messages_removed=messages,
     )
     if apply:
         detail = {**asdict(report), "policy": asdict(policy)}
