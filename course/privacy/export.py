@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
@@ -234,6 +235,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         "account_events": _account_events(user),
         "sign_ins": _sign_ins(user),
         "learning_record_statements": _statements(user),
+        "learning_record_statements_note": _statements_note(),
     }
 
 
@@ -247,6 +249,17 @@ def _statements(user: User) -> list[dict[str, Any]]:
         }
         for row in statements_about(user)
     ]
+
+
+def _statements_note() -> str:
+    """Say which statements the download lists: the purge removes those delivered long ago."""
+    days = current_app.config["OUTBOX_DELIVERED_RETENTION_DAYS"]
+    return (
+        f"Statements are listed here until {days} days after the learning record store"
+        " received them; older ones are held by the learning record store, not here. The"
+        " statement that you earned a certificate stays, so that it can be withdrawn if the"
+        " certificate is revoked or replaced."
+    )
 
 
 def export_filename(now: datetime | None = None) -> str:

@@ -22,7 +22,7 @@ from course.models import (
 )
 from course.outbox import worker
 from course.privacy.retention import RetentionPolicy, RetentionSettingError, _delivered_before
-from tests.course.factories import import_course, make_user
+from tests.course.factories import PASSWORD, import_course, make_user
 from tests.course.test_maintenance import complete_course, package, snapshot  # noqa: F401
 
 XAPI_ON = {"XAPI_ENABLED": True, "XAPI_ENDPOINT": "http://127.0.0.1:9/xapi"}
@@ -197,7 +197,7 @@ def test_a_certificate_revoked_after_the_purge_still_voids_its_earned_statement(
     app, runner, package  # noqa: F811
 ):
     app.config.update(XAPI_ON)
-    _, _, code = complete_course(app, package, email="ada@example.org")
+    learner, client, code = complete_course(app, package, email="ada@example.org")
     with app.app_context():
         long_ago = utcnow() - timedelta(days=200)
         db.session.execute(update(OutboxMessage).values(sent_at=long_ago, created_at=long_ago))
@@ -217,6 +217,13 @@ def test_a_certificate_revoked_after_the_purge_still_voids_its_earned_statement(
             OutboxMessage.subject_key == f"certificate:{code}:voided"))
     assert voiding.payload["object"] == {"objectType": "StatementRef", "id": earned}
 
+    # The learner's download lists what is left and says where the rest went.
+    client.post("/auth/login", data={"email": "ada@example.org", "password": PASSWORD})
+    data = client.get("/auth/profile/my-data.json").get_json()
+    assert [s["statement_id"] for s in data["learning_record_statements"]] == [earned]
+    note = data["learning_record_statements_note"]
+    assert "until 90 days after the learning record store received them" in note
+    assert "held by the learning record store, not here" in note
 
 
 def test_the_purge_finds_old_messages_by_index(app):
