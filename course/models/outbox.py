@@ -43,5 +43,7 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not before this time; a worker that claims the message pushes it ahead (a lease).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Delivered, or settled without sending (``last_error`` says why). `privacy purge`
+    #: removes delivered messages after OUTBOX_DELIVERED_RETENTION_DAYS (course.privacy).
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
