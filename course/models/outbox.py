@@ -37,8 +37,11 @@ class OutboxMessage(db.Model):
     #: The account row outlives deletion (pseudonymised, same id). None for the provider's
     #: own statements (a voiding) and for "lti".
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    #: For "lti": where the score goes.
-    grade_target_id: Mapped[int | None] = mapped_column(ForeignKey("lti_grade_target.id"))
+    #: For "lti": where the score goes. Indexed: before sending a score, the worker asks
+    #: whether a newer one for the same target went out already.
+    grade_target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_grade_target.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not before this time; a worker that claims the message pushes it ahead (a lease).
