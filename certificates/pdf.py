@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import threading
@@ -43,6 +44,11 @@ class VoidNotice:
 
     word: str
     text: str
+
+
+def pdf_date(moment: datetime.datetime) -> str:
+    """Return a moment as a PDF date string in UTC, e.g. ``D:20261202143000+00'00'``."""
+    return moment.astimezone(datetime.UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
 def qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
@@ -191,7 +197,7 @@ def _build(
 ) -> bytes:
     """Draw one certificate into a new PDF document and return its bytes."""
     buffer = io.BytesIO()
-    # invariant=1 fixes the creation date and document id, so the same record always
+    # invariant=1 fixes the document id and keeps the clock out, so the same record always
     # yields the same bytes (a re-download can be compared with the original).
     canvas = Canvas(
         buffer,
@@ -211,6 +217,11 @@ def _build(
     canvas.setSubject(f"{sample}Certificate {record.code} for {record.participant_name}")
     canvas.setCreator("CE course engine certificates")
     canvas.setKeywords(["certificate", "continuing education", record.code])
+    # Invariant mode would date the file 2000-01-01, which a board reads in the document
+    # properties; the issue time is just as fixed per record and true. ReportLab passes its
+    # own timestamp's fields, which this ignores.
+    issued = pdf_date(record.issued_at)
+    canvas.setDateFormatter(lambda *_timestamp: issued)
     _draw(canvas, layout, record, signature)
     if void is not None:
         _draw_void(canvas, void, max(item.top for item in layout.items))

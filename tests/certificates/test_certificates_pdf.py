@@ -146,7 +146,7 @@ def test_verify_url_is_a_link(full_pdf: bytes) -> None:
 def test_same_record_same_bytes() -> None:
     first, second = render_pdf(FULL), render_pdf(FULL)
     assert first == second
-    # No clock time anywhere: invariant mode pins the dates to 2000-01-01.
+    # No clock time anywhere: the file is dated with the record's issue time.
     today = datetime.date.today().strftime("%Y%m%d").encode()
     assert b"D:" + today not in first
 
@@ -265,3 +265,17 @@ def test_a_void_notice_hides_no_text_of_the_record(sample: bool) -> None:
         x, y, width, height = void_box(lines, top)
         assert y >= top, "the box would cover the highest line of the certificate"
         assert y + height <= PAGE_HEIGHT - BORDER_OUTER and x >= BORDER_OUTER
+
+
+@pytest.mark.parametrize("variant", ["issued", "sample", "void"])
+def test_the_file_is_dated_when_the_certificate_was_issued(variant: str) -> None:
+    # What a board sees under File > Properties: the issue time, not the year 2000.
+    issued_at = datetime.datetime(2026, 12, 2, 14, 30, 5, 250_000, tzinfo=datetime.UTC)
+    record = dataclasses.replace(FULL, issued_at=issued_at, sample=variant == "sample")
+    void = VoidNotice("REVOKED", "This certificate was revoked.") if variant == "void" else None
+    pdf = render_pdf(record, None, void)
+    info = PdfReader(io.BytesIO(pdf)).metadata
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20261202143005+00'00'"
+    assert info.creation_date == info.modification_date == issued_at.replace(microsecond=0)
+    assert b"D:2000" not in pdf
+    assert render_pdf(record, None, void) == pdf  # still the same bytes every time

@@ -125,6 +125,29 @@ def test_the_issued_pdf_is_kept_and_rerendering_the_record_gives_the_same_bytes(
     assert downloaded == rerendered
 
 
+def test_the_issued_pdf_is_dated_when_it_was_issued(app, client, issued):
+    _, code = issued
+    info = PdfReader(io.BytesIO(client.get(f"/me/certificates/{code}.pdf").data)).metadata
+    with app.app_context():
+        stored = db.session.scalar(select(Certificate))
+        assert info.creation_date == stored.issued_at.replace(microsecond=0)
+
+
+def test_a_pdf_stored_before_files_were_dated_is_served_as_stored(app, client, issued):
+    _, code = issued
+    with app.app_context():
+        stored = db.session.scalar(select(Certificate))
+        # The file as issued before: dated 2000-01-01 by ReportLab's invariant mode.
+        dated = stored.issued_at.strftime("D:%Y%m%d%H%M%S+00'00'").encode()
+        old = stored.pdf.replace(dated, b"D:20000101000000+00'00'")
+        assert old != stored.pdf
+        stored.pdf, stored.pdf_sha256 = old, hashlib.sha256(old).hexdigest()
+        db.session.commit()
+    downloaded = client.get(f"/me/certificates/{code}.pdf").data
+    assert downloaded == old
+    assert "Valid sample certificate" in client.get(f"/verify/{code}").get_data(as_text=True)
+
+
 def test_an_issued_certificate_does_not_change_when_the_name_does(app, client, issued):
     learner, code = issued
     with app.app_context():
