@@ -32,3 +32,11 @@ def request_correction(code: str):
     db.session.commit()
     flash("Your request is sent. An administrator will answer it here and by email.", "success")
     return redirect(url_for("learn.certificate", code=code, _anchor="correction"), 303)
+
+
+@bp.get("/me/certificates/<code>/correction")
+def back_to_correction(code: str):
+    """Open the certificate, at the correction form, when the form's address is opened again."""
+    # A refused request is shown at the form's address, so a reload, Back or a bookmark
+    # asks for it again. Only a redirect: the certificate page checks sign-in and owner.
+    return redirect(url_for("learn.certificate", code=code, _anchor="correction"), 303)

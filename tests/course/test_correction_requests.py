@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -121,6 +123,43 @@ def test_bad_requests_are_refused_with_a_reason(app, data, learner):
     assert _ask(other, code).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(CorrectionRequest)) == 1
+
+
+def test_reopening_the_request_forms_address_shows_the_certificate_not_an_error(app, data, learner):
+    # A refused request is shown at the form's address; a reload, Back or a bookmark there
+    # used to give "405 Method Not Allowed".
+    code = data.certificate_code
+    assert _ask(learner, code, requested_value="  ").status_code == 422
+    reopened = learner.get(f"/me/certificates/{code}/correction")
+    assert reopened.status_code == 303
+    assert reopened.location == f"/me/certificates/{code}#correction"  # at the form
+    page = learner.get(reopened.location)
+    assert page.status_code == 200 and "Ask for a correction" in page.get_data(as_text=True)
+
+
+def test_reopening_the_request_forms_address_still_asks_who_you_are(app, data):
+    code = data.certificate_code
+    anonymous = app.test_client()
+    reopened = anonymous.get(f"/me/certificates/{code}/correction", follow_redirects=True)
+    assert reopened.request.path == "/auth/login"
+    assert "Please sign in to see that page." in reopened.get_data(as_text=True)
+    # Another learner learns nothing more than from the certificate's own address.
+    other = sign_in(app.test_client(), data.learners["b"])
+    reopened = other.get(f"/me/certificates/{code}/correction", follow_redirects=True)
+    assert reopened.status_code == 404
+
+
+def test_a_request_sent_while_signed_out_leads_back_to_the_certificate(app, data):
+    # Signed out in another tab: sign-in comes back to the form's address, by GET.
+    code = data.certificate_code
+    client = app.test_client()
+    refused = _ask(client, code)
+    assert refused.status_code == 302
+    (after_sign_in,) = parse_qs(urlsplit(refused.location).query)["next"]
+    assert after_sign_in.endswith(f"/me/certificates/{code}/correction")
+    sign_in(client, data.learners["a"])
+    back = client.get(after_sign_in, follow_redirects=True)
+    assert back.request.path == f"/me/certificates/{code}" and back.status_code == 200
 
 
 def test_one_open_request_per_certificate_is_enforced_by_the_database(app, data, learner):

@@ -179,6 +179,11 @@ def _methods(rule: Rule) -> list[str]:
 
 def _request(client: FlaskClient, method: str, url: str):
     response = client.open(url, method=method, data={} if method == "POST" else None)
+    if method == "GET" and response.status_code == 303:
+        # A form's address opened again only sends the browser on to the page that holds
+        # the form, which does its own checks: that page is what the person gets.
+        response.close()
+        response = client.get(response.location)
     response.close()
     return response
 
@@ -215,16 +220,16 @@ def test_another_learner_gets_404_for_every_per_user_object(app: Flask, records:
         sign_in(client, records.b)
     # Enrolled, so the request gets as far as looking the object up.
     assert client.post(f"/courses/{records.values['slug']}/enrol").status_code == 302
-    answered = {}
+    answered = set()
     for rule in app.url_map.iter_rules():
         if rule.rule not in PER_USER:
             continue
         url = _fill(rule, records.values)
         for method in _methods(rule):
             response = _request(client, method, url)
-            answered[f"{method} {url}"] = response.status_code
+            answered.add(rule.rule)
             assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
-    assert len(answered) == len(PER_USER)
+    assert answered == PER_USER
     # The owner still gets them all.
     owner = app.test_client()
     with app.app_context():
@@ -305,7 +310,8 @@ def test_no_page_shows_another_learner_anything_of_theirs(app: Flask, records: R
         if "GET" not in rule.methods or rule.rule in PUBLIC:
             continue
         url = _fill(rule, records.values)
-        response = client.get(url)
+        # To the page a redirect leads to: the redirect itself only repeats the address.
+        response = client.get(url, follow_redirects=True)
         body = response.get_data(as_text=True)
         leaks += [f"{url}: {s}" for s in _a_secrets(records) if s in body]
     assert not leaks
