@@ -322,6 +322,12 @@ def sign_out_others():
     return redirect(url_for("auth.profile"))
 
 
+@bp.get("/profile/sign-out-others")
+def back_to_sign_ins():
+    """Open the profile at its list of sign-ins when that form's address is opened again."""
+    return redirect(url_for("auth.profile", _anchor="sign-ins"), 303)
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @fresh_login_required
 @reads_first

@@ -124,6 +124,12 @@ def save_post_test(slug: str):
     return saved_reply(True, "post-test", page)
 
 
+@bp.get("/courses/<slug>/post-test/save")
+def back_to_post_test(slug: str):
+    """Open the post-test when the address of its "Save and finish later" is opened again."""
+    return redirect(url_for("learn.post_test", slug=slug), 303)
+
+
 @keep_through_timeout("learn.submit_post_test", "learn.save_post_test")
 def _keep_post_test_answers(user) -> bool:
     """Keep the answers of a post-test sent after the session timed out, in its attempt."""

@@ -89,6 +89,12 @@ def save_evaluation(slug: str):
     return saved_reply(True, "evaluation", page)
 
 
+@bp.get("/courses/<slug>/evaluation/save")
+def back_to_evaluation(slug: str):
+    """Open the evaluation when the address of its "Save and finish later" is opened again."""
+    return redirect(url_for("learn.evaluation", slug=slug), 303)
+
+
 @keep_through_timeout("learn.evaluation", "learn.save_evaluation")
 def _keep_evaluation_answers(user) -> bool:
     """Keep the answers of an evaluation sent after the session timed out."""

@@ -99,6 +99,13 @@ def enrol(slug: str):
     return _to_next_step(content, enrolment)
 
 
+@bp.get("/courses/<slug>/enrol")
+def back_to_course(slug: str):
+    """Open the course page, where Start is, when the start form's address is opened again."""
+    # Sign-in after a start sent while signed out comes back here by GET; only a redirect.
+    return redirect(url_for("learn.course_page", slug=slug), 303)
+
+
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):

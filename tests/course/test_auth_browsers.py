@@ -142,6 +142,23 @@ def test_the_profile_names_the_browsers_so_a_stranger_stands_out(app: Flask) -> 
     assert names == ["Mobile Safari on iPhone", None, "Firefox on Windows"]
 
 
+def test_reopening_the_sign_out_others_address_shows_the_sign_ins_and_ends_none(
+    app: Flask,
+) -> None:
+    # Opening the form's address again (history, a bookmark, sign-in coming back to it)
+    # gave "405 Method Not Allowed"; it must never sign anyone out either.
+    make_user(app)
+    laptop, phone = _browsers(app, 2)
+    sign_in(laptop)
+    sign_in(phone)
+    reopened = laptop.get("/auth/profile/sign-out-others")
+    assert reopened.status_code == 303 and reopened.location == "/auth/profile#sign-ins"
+    assert "Sign out of 1 other browser" in text(laptop.get(reopened.location))
+    assert signed_in(phone)
+    anonymous = app.test_client().get("/auth/profile/sign-out-others", follow_redirects=True)
+    assert anonymous.request.path == "/auth/login"
+
+
 def test_signing_out_others_needs_the_form_token(make_app) -> None:
     app = make_app(WTF_CSRF_ENABLED=True)
     make_user(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -79,6 +80,45 @@ def test_reopening_a_refused_forms_address_shows_the_lesson_not_an_error(
         assert reopened.location == f"{lesson}#{anchor}"  # the page opens at the form
         page = client.get(reopened.location)
         assert page.status_code == 200 and "Push and pull factors" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "page", "title"),
+    [
+        ("enrol", "", "Youth Who Run"),
+        ("post-test/save", "/post-test", "Post-test"),
+        ("evaluation/save", "/evaluation", "Evaluation"),
+    ],
+)
+def test_reopening_a_course_forms_address_opens_its_page_not_an_error(
+    app, client, course_slug, learner, form, page, title
+):
+    # "Start the course" and "Save and finish later" post to their own addresses; opening
+    # one again (a bookmark, history, sign-in coming back to it) gave "405 Method Not Allowed".
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    reopened = client.get(f"/courses/{course_slug}/{form}")
+    assert reopened.status_code == 303
+    assert reopened.location == f"/courses/{course_slug}{page}"
+    # The page itself, or its own word on why it is not open yet: no bare error.
+    shown = client.get(reopened.location).get_data(as_text=True)
+    assert title in re.search(r"<h1[^>]*>(.*?)</h1>", shown, re.S).group(1)
+    anonymous = app.test_client().get(f"/courses/{course_slug}/{form}", follow_redirects=True)
+    if page:  # the course page itself is public; the post-test and evaluation ask who you are
+        assert anonymous.request.path == "/auth/login"
+    else:
+        assert "Sign in, or create a free account, to start." in anonymous.get_data(as_text=True)
+
+
+def test_starting_a_course_while_signed_out_comes_back_to_the_course(client, course_slug, learner):
+    # Signed out in another tab, the learner presses Start; sign-in returns to that address.
+    sent = client.post(f"/courses/{course_slug}/enrol")
+    assert sent.status_code == 302
+    (after_sign_in,) = parse_qs(urlsplit(sent.location).query)["next"]
+    sign_in(client, learner)
+    back = client.get(after_sign_in, follow_redirects=True)
+    assert back.request.path == f"/courses/{course_slug}"
+    assert "Start the course" in back.get_data(as_text=True)
 
 
 def test_complete_and_continue_goes_to_the_next_lesson_not_back(app, client, learner):
