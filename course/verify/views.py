@@ -77,3 +77,10 @@ def credential():
     check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
                            record=_record(found) if found else None)
+
+
+@bp.get("/credential")
+def back_to_upload():
+    """Open the verification page at the upload form when its address is opened again."""
+    # The check's result is shown at this address; a bookmark or reopening it asks by GET.
+    return redirect(url_for("verify.lookup", _anchor="check-credential"), 303)

@@ -305,6 +305,15 @@ def test_the_signed_credential_verifies_and_a_tampered_one_fails(
     assert "The signature is valid" in ok.get_data(as_text=True)
 
 
+def test_reopening_the_credential_check_address_shows_the_upload_form(client):
+    # A check's result is shown at the upload's address; opening it again by GET looked
+    # "credential" up as a certificate code and said no certificate has it.
+    reopened = client.get("/verify/credential")
+    assert reopened.status_code == 303 and reopened.location == "/verify#check-credential"
+    page = client.get(reopened.location).get_data(as_text=True)
+    assert '<h2 id="check-credential">Check a signed credential</h2>' in page
+
+
 def test_verification_lookups_are_rate_limited(tmp_path):
     from course import create_app
     from course.extensions import limiter
