@@ -1,7 +1,8 @@
-"""Changes to one part of a draft: settings, lessons, checks, post-test, evaluation, uploads.
+"""Changes to one part of a draft: settings, lessons, checks, post-test, evaluation.
 
-Each change is a pure function of the draft's files; ``_apply`` runs it on the locked
+Each change is a pure function of the draft's files; ``apply_change`` runs it on the locked
 draft, refuses it when someone saved the same part meanwhile, and stores a revision.
+A whole uploaded package is in uploads.py.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import select
 
 from course.author.services import (
     SLUG,
@@ -23,9 +22,6 @@ from course.author.services import (
     guard_conflict,
     lock_draft,
 )
-from course.extensions import db
-from course.models import Course, CourseDraft, TeamRole
-from course.teams import services as teams
 from lessons import dump
 from lessons import editing as ed
 from lessons.yamlkeep import keep_layout
@@ -46,7 +42,7 @@ class Change:
     notes: tuple[str, ...] = field(default=())
 
 
-def _apply(
+def apply_change(
     space: Workspace,
     editor: Editor,
     change: Callable[[dict[str, str]], Change],
@@ -55,6 +51,10 @@ def _apply(
     part: Callable[[Files], Any] | None = None,
     action: str = "save",
 ) -> Saved:
+    """Run ``change`` on the locked draft and store the result as a revision.
+
+    :raise EditConflict: when ``part`` changed since revision ``base``.
+    """
     if change(space.files).files == space.files:
         return Saved(None)  # nothing to store; do not start a draft for it
     draft = lock_draft(space, editor)
@@ -109,7 +109,7 @@ def save_settings(
         _write_yaml(files, COURSE_FILE, dump.dump_manifest(data))
         return Change(files, COURSE_FILE, "Saved the course settings")
 
-    return _apply(space, editor, change, base=base, part=lambda f: f.get(COURSE_FILE))
+    return apply_change(space, editor, change, base=base, part=lambda f: f.get(COURSE_FILE))
 
 
 def _approval_in_its_place(old_text: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +164,7 @@ def save_lesson(
         )
         return Change(files, name, f"Saved lesson {slug}", notes)
 
-    return _apply(space, editor, change, base=base, part=lambda f: _text_of(f, slug))
+    return apply_change(space, editor, change, base=base, part=lambda f: _text_of(f, slug))
 
 
 def _text_of(files: Files, slug: str) -> str | None:
@@ -195,7 +195,7 @@ def add_lesson(space: Workspace, editor: Editor, slug: str, title: str) -> Saved
         files[name] = dump.dump_lesson(title, [], NEW_LESSON_TEXT)
         return Change(files, name, f"Added lesson {slug}")
 
-    return _apply(space, editor, change)
+    return apply_change(space, editor, change)
 
 
 def move_lesson(space: Workspace, editor: Editor, slug: str, step: int) -> Saved:
@@ -210,7 +210,7 @@ def move_lesson(space: Workspace, editor: Editor, slug: str, step: int) -> Saved
         where = "up" if step < 0 else "down"
         return Change(ed.renumber(files, order), None, f"Moved lesson {slug} {where}")
 
-    return _apply(space, editor, change)
+    return apply_change(space, editor, change)
 
 
 def archive_lesson(space: Workspace, editor: Editor, slug: str) -> Saved:
@@ -221,7 +221,7 @@ def archive_lesson(space: Workspace, editor: Editor, slug: str) -> Saved:
         order = [ed.lesson_slug(n) or "" for n in ed.lesson_names(files)]
         return Change(ed.renumber(files, order), None, f"Archived lesson {slug}")
 
-    return _apply(space, editor, change)
+    return apply_change(space, editor, change)
 
 
 # -- questions -------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def save_check(
         verb = "Saved" if old_id else "Added"
         return Change(files, name, f"{verb} knowledge check {new_id} in lesson {slug}")
 
-    return _apply(space, editor, change, base=base, part=lambda f: _check_of(f, slug, old_id))
+    return apply_change(space, editor, change, base=base, part=lambda f: _check_of(f, slug, old_id))
 
 
 def _check_of(files: Files, slug: str, check_id: str | None) -> str | None:
@@ -287,7 +287,7 @@ def remove_check(space: Workspace, editor: Editor, slug: str, check_id: str) -> 
             files[name] = ed.remove_check(source, check_id)
         return Change(files, name, f"Removed knowledge check {check_id} from lesson {slug}")
 
-    return _apply(space, editor, change)
+    return apply_change(space, editor, change)
 
 
 def _question_of(files: Files, qid: str | None) -> Any:
@@ -318,7 +318,7 @@ def save_question(
         verb = "Saved" if old_id else "Added"
         return Change(files, POST_TEST_FILE, f"{verb} post-test question {new_id}")
 
-    return _apply(space, editor, change, base=base, part=lambda f: _question_of(f, old_id))
+    return apply_change(space, editor, change, base=base, part=lambda f: _question_of(f, old_id))
 
 
 def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
@@ -331,7 +331,7 @@ def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
             _write_yaml(files, POST_TEST_FILE, dump.dump_post_test(kept))
         return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}")
 
-    return _apply(space, editor, change)
+    return apply_change(space, editor, change)
 
 
 def save_evaluation(
@@ -343,56 +343,4 @@ def save_evaluation(
         _write_yaml(files, EVALUATION_FILE, dump.dump_evaluation(items))
         return Change(files, EVALUATION_FILE, "Saved the evaluation")
 
-    return _apply(space, editor, change, base=base, part=lambda f: f.get(EVALUATION_FILE))
-
-
-# -- packages --------------------------------------------------------------------------
-
-
-def package_slug(files: Files) -> str:
-    """The slug written in an uploaded package's course.yaml.
-
-    :raise AuthorError: when it is missing or not a valid slug.
-    """
-    data = ed.read_yaml(files.get(COURSE_FILE, ""))
-    slug = ed.as_text(data.get("slug")).strip() if isinstance(data, dict) else ""
-    if not SLUG.fullmatch(slug):
-        raise AuthorError(
-            "The package's course.yaml needs a slug of a-z, 0-9 and dashes "
-            "(it is the course's web address)."
-        )
-    return slug
-
-
-def upload_package(space: Workspace, editor: Editor, files: Files) -> Saved:
-    """Make an uploaded package the course's draft (a revision; publishing still checks it)."""
-    slug = package_slug(files)
-    if slug != space.slug:
-        raise AuthorError(f"This package is for the course “{slug}”, not “{space.slug}”.")
-
-    def change(_: dict[str, str]) -> Change:
-        return Change(dict(files), None, "Uploaded a package ZIP")
-
-    return _apply(space, editor, change, action="upload")
-
-
-def create_course(editor: Editor, files: Files) -> Workspace:
-    """Start a new course from an uploaded package: a draft no learner sees until published."""
-    slug = package_slug(files)
-    taken = db.session.scalar(select(Course.id).where(Course.slug == slug)) or db.session.scalar(
-        select(CourseDraft.id).where(CourseDraft.slug == slug)
-    )
-    if taken:
-        raise AuthorError(
-            f"A course “{slug}” already exists. Upload the ZIP on its page to replace its draft."
-        )
-    draft = CourseDraft(slug=slug, files={})
-    db.session.add(draft)
-    db.session.flush()
-    commit_files(
-        draft, editor, files, file=None, summary="Created the course from a ZIP", action="upload"
-    )
-    if not teams.is_admin(editor.user):  # admins work on every course already
-        teams.add_member(slug, editor.user, TeamRole.AUTHOR, by=editor.user,
-                         ip_address=editor.ip_address)  # fmt: skip
-    return Workspace(slug, None, draft)
+    return apply_change(space, editor, change, base=base, part=lambda f: f.get(EVALUATION_FILE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from course.author import bp, reading
+from course.author import bp, reading, uploads
 from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm
@@ -31,7 +31,7 @@ def create_course():
         return render_template("author/upload.html", form=form, space=None), 422
     try:
         files = read_package_zip(form.package.data.read())
-        space = edits.create_course(editor(), files)
+        space = uploads.create_course(editor(), files)
     except (ZipRefused, drafts.AuthorError) as exc:
         return render_template("author/upload.html", form=form, space=None, error=exc), 422
     db.session.commit()
@@ -136,7 +136,7 @@ def upload(slug: str):
         return render_template("author/upload.html", form=form, space=space), 422
     try:
         files = read_package_zip(form.package.data.read())
-        saved = edits.upload_package(space, editor(), files)
+        saved = uploads.upload_package(space, editor(), files)
     except (ZipRefused, drafts.AuthorError) as exc:
         return render_template("author/upload.html", form=form, space=space, error=exc), 422
     db.session.commit()

@@ -1,0 +1,69 @@
+"""A course's draft from an uploaded package ZIP: a new course, or a new revision of one."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from course.author.editing import COURSE_FILE, Change, apply_change
+from course.author.services import (
+    SLUG,
+    AuthorError,
+    Editor,
+    Files,
+    Saved,
+    Workspace,
+    commit_files,
+)
+from course.extensions import db
+from course.models import Course, CourseDraft, TeamRole
+from course.teams import services as teams
+from lessons import editing as ed
+
+
+def package_slug(files: Files) -> str:
+    """The slug written in an uploaded package's course.yaml.
+
+    :raise AuthorError: when it is missing or not a valid slug.
+    """
+    data = ed.read_yaml(files.get(COURSE_FILE, ""))
+    slug = ed.as_text(data.get("slug")).strip() if isinstance(data, dict) else ""
+    if not SLUG.fullmatch(slug):
+        raise AuthorError(
+            "The package's course.yaml needs a slug of a-z, 0-9 and dashes "
+            "(it is the course's web address)."
+        )
+    return slug
+
+
+def upload_package(space: Workspace, editor: Editor, files: Files) -> Saved:
+    """Make an uploaded package the course's draft (a revision; publishing still checks it)."""
+    slug = package_slug(files)
+    if slug != space.slug:
+        raise AuthorError(f"This package is for the course “{slug}”, not “{space.slug}”.")
+
+    def change(_: dict[str, str]) -> Change:
+        return Change(dict(files), None, "Uploaded a package ZIP")
+
+    return apply_change(space, editor, change, action="upload")
+
+
+def create_course(editor: Editor, files: Files) -> Workspace:
+    """Start a new course from an uploaded package: a draft no learner sees until published."""
+    slug = package_slug(files)
+    taken = db.session.scalar(select(Course.id).where(Course.slug == slug)) or db.session.scalar(
+        select(CourseDraft.id).where(CourseDraft.slug == slug)
+    )
+    if taken:
+        raise AuthorError(
+            f"A course “{slug}” already exists. Upload the ZIP on its page to replace its draft."
+        )
+    draft = CourseDraft(slug=slug, files={})
+    db.session.add(draft)
+    db.session.flush()
+    commit_files(
+        draft, editor, files, file=None, summary="Created the course from a ZIP", action="upload"
+    )
+    if not teams.is_admin(editor.user):  # admins work on every course already
+        teams.add_member(slug, editor.user, TeamRole.AUTHOR, by=editor.user,
+                         ip_address=editor.ip_address)  # fmt: skip
+    return Workspace(slug, None, draft)
