@@ -64,12 +64,25 @@ def apply_change(
     revision = commit_files(
         draft, editor, result.files, file=result.file, summary=result.summary, action=action
     )
-    return Saved(revision, result.notes)
+    return Saved(revision, result.notes, result.summary)
 
 
 def lesson_name(files: Files, slug: str) -> str | None:
     """The file name of the lesson with this slug, if the draft has it."""
     return next((n for n in ed.lesson_names(files) if ed.lesson_slug(n) == slug), None)
+
+
+def _quoted(text: object, limit: int = 60) -> str:
+    """A title or prompt on one line in curly quotes, shortened for a message."""
+    words = " ".join(ed.as_text(text).split())
+    return f"“{words if len(words) <= limit else words[: limit - 1].rstrip() + '…'}”"
+
+
+def _lesson_label(files: Files, name: str) -> str:
+    """'lesson 3, “Why youth run”': a lesson as the course page lists it."""
+    number = ed.lesson_names(files).index(name) + 1
+    title = ed.split_lesson(files[name]).title
+    return f"lesson {number}, {_quoted(title)}" if title else f"lesson {number}"
 
 
 def _lesson(files: Files, slug: str) -> str:
@@ -217,9 +230,11 @@ def archive_lesson(space: Workspace, editor: Editor, slug: str) -> Saved:
     """Take a lesson out of the draft; publishing archives it, learners' records stay."""
 
     def change(files: dict[str, str]) -> Change:
-        del files[_lesson(files, slug)]
+        name = _lesson(files, slug)
+        label = _lesson_label(files, name)
+        del files[name]
         order = [ed.lesson_slug(n) or "" for n in ed.lesson_names(files)]
-        return Change(ed.renumber(files, order), None, f"Archived lesson {slug}")
+        return Change(ed.renumber(files, order), None, f"Archived {label}")
 
     return apply_change(space, editor, change)
 
@@ -283,9 +298,13 @@ def remove_check(space: Workspace, editor: Editor, slug: str, check_id: str) -> 
     def change(files: dict[str, str]) -> Change:
         name = _lesson(files, slug)
         source = ed.split_lesson(files[name])
-        if source.check(check_id) is not None:
-            files[name] = ed.remove_check(source, check_id)
-        return Change(files, name, f"Removed knowledge check {check_id} from lesson {slug}")
+        check = source.check(check_id)
+        if check is None:
+            return Change(files, name, f"Knowledge check {check_id} was already removed")
+        label = _lesson_label(files, name)
+        files[name] = ed.remove_check(source, check_id)
+        prompt = _quoted(check.data.get("prompt"))
+        return Change(files, name, f"Removed knowledge check {check_id}, {prompt}, from {label}")
 
     return apply_change(space, editor, change)
 
@@ -327,9 +346,12 @@ def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
     def change(files: dict[str, str]) -> Change:
         questions = _yaml(files, POST_TEST_FILE, "questions")
         kept = [q for q in questions if ed.as_text(q.get("id")).strip() != qid]
-        if len(kept) != len(questions):
-            _write_yaml(files, POST_TEST_FILE, dump.dump_post_test(kept))
-        return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}")
+        if len(kept) == len(questions):
+            return Change(files, POST_TEST_FILE, f"Post-test question {qid} was already removed")
+        _write_yaml(files, POST_TEST_FILE, dump.dump_post_test(kept))
+        gone = next(q for q in questions if ed.as_text(q.get("id")).strip() == qid)
+        prompt = _quoted(gone.get("prompt"))
+        return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}, {prompt}")
 
     return apply_change(space, editor, change)
 

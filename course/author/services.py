@@ -104,6 +104,8 @@ class Saved:
 
     revision: DraftRevision | None
     notes: tuple[str, ...] = field(default=())
+    #: What the change did, in the author's words ("Archived lesson 3, “Why youth run”").
+    summary: str = ""
 
 
 def package_files(files: Files) -> dict[str, str]:
