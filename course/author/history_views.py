@@ -1,4 +1,4 @@
-"""Revisions (compare, restore) and the package as a ZIP download."""
+"""Revisions (compare, restore, undo) and the package as a ZIP download."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.author import bp
 from course.author import services as drafts
+from course.author import undo as undoing
 from course.author.diffing import diff_files
 from course.author.forms import ActionForm, UploadForm
 from course.author.packagezip import write_package_zip
-from course.author.viewkit import editor
+from course.author.viewkit import editor, file_url
 from course.extensions import db
 from course.packages import export_files, version_numbers
 
@@ -73,6 +74,27 @@ def restore(slug: str, number: int):
     else:
         flash(f"Restored revision {number} as revision {revision.number}.", "success")
     return redirect(url_for("author.history", slug=slug))
+
+
+@bp.post("/courses/<slug>/history/<int:number>/undo")
+def undo(slug: str, number: int):
+    """Take back one's own latest change, from the Undo button in the message after it."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    change = undoing.change_to_undo(space, number)
+    try:
+        done = undoing.undo(space, editor(), change)
+    except undoing.UndoRefused as exc:
+        history = url_for("author.history", slug=slug)
+        flash({"text": str(exc), "link": history, "link_text": "Open the History"}, exc.category)
+    else:
+        text = (f"{undoing.described(change)}: undone. The draft is as it was at revision "
+                f"{number - 1} again (saved as revision {done.revision.number}).")  # fmt: skip
+        flash({"text": text}, "success")
+    db.session.commit()
+    back = file_url(slug, change.file) if change.file else None  # a lesson, the post-test
+    return redirect(back or url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
 
 
 @bp.get("/courses/<slug>/package.zip")

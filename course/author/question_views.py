@@ -9,7 +9,7 @@ from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm
 from course.author.question_forms import EvaluationForm, QuestionForm
-from course.author.viewkit import editor, flash_saved, handle_form, status
+from course.author.viewkit import LEARNERS_KEEP, editor, flash_undoable, handle_form, status
 from course.extensions import db
 
 POST_TEST = edits.POST_TEST_FILE
@@ -71,7 +71,7 @@ def remove_question(slug: str, qid: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        flash_saved(edits.remove_question(space, editor(), qid))
+        flash_undoable(slug, edits.remove_question(space, editor(), qid), LEARNERS_KEEP)
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
     db.session.commit()

@@ -228,8 +228,12 @@ def commit_files(
     file: str | None,
     summary: str,
     action: str = "save",
+    detail: Mapping[str, Any] | None = None,
 ) -> DraftRevision | None:
-    """Store new files as the draft's next revision and audit it; None when nothing changed."""
+    """Store new files as the draft's next revision and audit it; None when nothing changed.
+
+    ``detail`` adds to the audit event (e.g. which revision an undo took back).
+    """
     files = dict(files)
     if files == draft.files:
         return None
@@ -240,13 +244,13 @@ def commit_files(
         f"draft.{_PAST[action]}",
         "course_draft",
         draft.slug,
-        {"revision": revision.number, "file": file, "summary": revision.summary},
+        {"revision": revision.number, "file": file, "summary": revision.summary, **(detail or {})},
         editor.ip_address,
     )
     return revision
 
 
-_PAST = {"save": "saved", "restore": "restored", "upload": "uploaded"}
+_PAST = {"save": "saved", "restore": "restored", "upload": "uploaded", "undo": "undone"}
 
 
 def _add_revision(

@@ -19,6 +19,9 @@ from lessons.editing import lesson_slug
 
 F = TypeVar("F", bound=FlaskForm)
 
+#: What an author should know after taking something out of the draft.
+LEARNERS_KEEP = "Learners keep seeing it until you publish."
+
 
 def guard_course(slug: str) -> None:
     """Refuse a course that does not exist (404) or whose team the user is not on (403)."""
@@ -52,6 +55,19 @@ def flash_saved(saved: Saved) -> None:
         flash("Nothing changed, so nothing was saved.", "info")
     else:
         flash(f"Saved as revision {saved.revision.number}.", "success")
+    for note in saved.notes:
+        flash(note, "info")
+
+
+def flash_undoable(slug: str, saved: Saved, consequence: str) -> None:
+    """Say exactly what an Archive or Remove did, with an Undo button in the message."""
+    if saved.revision is None:
+        flash_saved(saved)
+        return
+    number = saved.revision.number
+    undo = url_for("author.undo", slug=slug, number=number)
+    text = f"{saved.summary} (revision {number}). {consequence}"
+    flash({"text": text, "undo": undo, "label": saved.summary}, "success")
     for note in saved.notes:
         flash(note, "info")
 

@@ -10,7 +10,15 @@ from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm
 from course.author.packagezip import ZipRefused, read_package_zip
-from course.author.viewkit import editor, file_url, flash_saved, handle_form, status
+from course.author.viewkit import (
+    LEARNERS_KEEP,
+    editor,
+    file_url,
+    flash_saved,
+    flash_undoable,
+    handle_form,
+    status,
+)
 from course.extensions import db
 from course.teams import review
 from course.teams import services as teams
@@ -118,11 +126,11 @@ def archive_lesson(slug: str, lesson: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        flash_saved(edits.archive_lesson(space, editor(), lesson))
+        saved = edits.archive_lesson(space, editor(), lesson)
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Lesson {lesson} is out of the draft; publishing archives it.", "info")
+        flash_undoable(slug, saved, LEARNERS_KEEP + " Their records of it are kept.")
     db.session.commit()
     return redirect(url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
 

@@ -49,7 +49,7 @@ class DraftRevision(db.Model):
     number: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    #: start, save, restore or upload.
+    #: start, save, restore, upload or undo.
     action: Mapped[str] = mapped_column(String(20))
     #: The file saved (None when several changed, e.g. a reorder, restore or upload).
     file: Mapped[str | None] = mapped_column(String(200))

@@ -20,7 +20,7 @@ from course.models import CourseDraft, DraftRevision, RevisionComment, TeamRole,
 from course.teams.services import can_publish, team_role
 
 #: Revisions that change the draft (a "start" only copies the published files).
-EDITS = ("save", "restore", "upload")
+EDITS = ("save", "restore", "upload", "undo")
 MAX_COMMENT = 5000
 
 
