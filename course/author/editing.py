@@ -24,6 +24,7 @@ from course.author.services import (
 )
 from lessons import dump
 from lessons import editing as ed
+from lessons.render import html_text, render_inline
 from lessons.yamlkeep import keep_layout
 
 POST_TEST_FILE = "post-test.yaml"
@@ -76,6 +77,11 @@ def _quoted(text: object, limit: int = 60) -> str:
     """A title or prompt on one line in curly quotes, shortened for a message."""
     words = " ".join(ed.as_text(text).split())
     return f"“{words if len(words) <= limit else words[: limit - 1].rstrip() + '…'}”"
+
+
+def _prompt(markdown: object) -> str:
+    """A question's prompt as learners read it ("Select all", not "Select **all**"), quoted."""
+    return _quoted(html_text(render_inline(ed.as_text(markdown))))
 
 
 def _lesson_label(files: Files, name: str) -> str:
@@ -303,7 +309,7 @@ def remove_check(space: Workspace, editor: Editor, slug: str, check_id: str) -> 
             return Change(files, name, f"Knowledge check {check_id} was already removed")
         label = _lesson_label(files, name)
         files[name] = ed.remove_check(source, check_id)
-        prompt = _quoted(check.data.get("prompt"))
+        prompt = _prompt(check.data.get("prompt"))
         return Change(files, name, f"Removed knowledge check {check_id}, {prompt}, from {label}")
 
     return apply_change(space, editor, change)
@@ -350,7 +356,7 @@ def remove_question(space: Workspace, editor: Editor, qid: str) -> Saved:
             return Change(files, POST_TEST_FILE, f"Post-test question {qid} was already removed")
         _write_yaml(files, POST_TEST_FILE, dump.dump_post_test(kept))
         gone = next(q for q in questions if ed.as_text(q.get("id")).strip() == qid)
-        prompt = _quoted(gone.get("prompt"))
+        prompt = _prompt(gone.get("prompt"))
         return Change(files, POST_TEST_FILE, f"Removed post-test question {qid}, {prompt}")
 
     return apply_change(space, editor, change)

@@ -79,7 +79,7 @@ def test_removing_a_check_then_undo_gives_it_back_on_the_lesson_page(app, author
     url = f"{LESSON}/checks/push-pull-1"
     page = flashes(author_client, author_client.post(f"{url}/remove"))
     assert (
-        "Removed knowledge check push-pull-1, “Which of these is a *pull* factor?”, from "
+        "Removed knowledge check push-pull-1, “Which of these is a pull factor?”, from "
         "lesson 1, “Push and pull factors” (revision 2)." in page
     )
     assert author_client.get(url).status_code == 404
