@@ -65,7 +65,7 @@ def apply_change(
     revision = commit_files(
         draft, editor, result.files, file=result.file, summary=result.summary, action=action
     )
-    return Saved(revision, result.notes, result.summary)
+    return Saved(revision, result.notes)
 
 
 def lesson_name(files: Files, slug: str) -> str | None:

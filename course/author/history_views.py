@@ -89,7 +89,7 @@ def undo(slug: str, number: int):
         history = url_for("author.history", slug=slug)
         flash({"text": str(exc), "link": history, "link_text": "Open the History"}, exc.category)
     else:
-        text = (f"{undoing.described(change)}: undone. The draft is as it was at revision "
+        text = (f"{drafts.described(change)}: undone. The draft is as it was at revision "
                 f"{number - 1} again (saved as revision {done.revision.number}).")  # fmt: skip
         flash({"text": text}, "success")
     db.session.commit()

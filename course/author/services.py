@@ -104,8 +104,6 @@ class Saved:
 
     revision: DraftRevision | None
     notes: tuple[str, ...] = field(default=())
-    #: What the change did, in the author's words ("Archived lesson 3, “Why youth run”").
-    summary: str = ""
 
 
 def package_files(files: Files) -> dict[str, str]:
@@ -248,6 +246,11 @@ def commit_files(
         editor.ip_address,
     )
     return revision
+
+
+def described(revision: DraftRevision) -> str:
+    """What a revision did in the author's words: its summary without ``commit_files``' counts."""
+    return revision.summary.rpartition(" (")[0] or revision.summary
 
 
 _PAST = {"save": "saved", "restore": "restored", "upload": "uploaded", "undo": "undone"}

@@ -17,6 +17,7 @@ from course.author.services import (
     Editor,
     Workspace,
     commit_files,
+    described,
     get_revision,
     lock_draft,
 )
@@ -53,11 +54,6 @@ def change_to_undo(space: Workspace, number: int) -> DraftRevision:
     if revision is None:
         abort(404)
     return revision
-
-
-def described(revision: DraftRevision) -> str:
-    """What a revision did, without the line counts ``commit_files`` adds to its summary."""
-    return revision.summary.rpartition(" (")[0] or revision.summary
 
 
 def undo(space: Workspace, editor: Editor, undid: DraftRevision) -> Undone:

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 
 from course.auth.sessions import signed_in_account
 from course.author.forms import list_action
-from course.author.services import AuthorError, Editor, Saved, find_workspace
+from course.author.services import AuthorError, Editor, Saved, described, find_workspace
 from course.extensions import db
 from course.teams import services as teams
 from lessons.editing import lesson_slug
@@ -64,10 +64,10 @@ def flash_undoable(slug: str, saved: Saved, consequence: str) -> None:
     if saved.revision is None:
         flash_saved(saved)
         return
-    number = saved.revision.number
+    number, summary = saved.revision.number, described(saved.revision)
     undo = url_for("author.undo", slug=slug, number=number)
-    text = f"{saved.summary} (revision {number}). {consequence}"
-    flash({"text": text, "undo": undo, "label": saved.summary}, "success")
+    text = f"{summary} (revision {number}). {consequence}"
+    flash({"text": text, "undo": undo, "label": summary}, "success")
     for note in saved.notes:
         flash(note, "info")
 
