@@ -8,10 +8,13 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the application's own loggers working when migrations run in-process.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app configures logging itself (course.logs: its format, level and request ids).
+# The ini's console handler would replace the app's handler on the root logger, so that
+# `flask db upgrade` printed in another format than the rest of the log, and it binds the
+# stderr of the moment, which a test runner closes after the test. So the ini's logging
+# applies only where nothing configured the root logger (alembic run on its own).
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
+from flask_migrate import upgrade
 
 from course import create_app
 from course.extensions import db
@@ -141,6 +142,23 @@ def test_the_level_comes_from_the_settings(make_app, capsys) -> None:
     logging.getLogger("course.mail").warning("loud at WARNING")
     err = capsys.readouterr().err
     assert "loud at WARNING" in err and "quiet at WARNING" not in err
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_migration_logs_through_the_apps_handler_and_keeps_it(tmp_path, capsys) -> None:
+    app = create_app({"TESTING": True, "LOG_CONFIGURE": True, "LOG_FORMAT": "json",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"})  # fmt: skip
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    logging.getLogger("course.mail").warning("after the migration")
+    lines = capsys.readouterr().err.splitlines()
+    # Alembic's ini once replaced the app's handler: later lines lost their format, and
+    # the handler it left wrote to a stream the test runner had closed.
+    assert lines and all(line.startswith("{") for line in lines), lines[:5]
+    messages = [json.loads(line)["message"] for line in lines]
+    assert any(m.startswith("Running upgrade") for m in messages)
+    assert messages[-1] == "after the migration"
+    assert [h.get_name() for h in logging.getLogger().handlers].count("course") == 1
 
 
 @pytest.mark.parametrize("setting", [{"LOG_FORMAT": "xml"}, {"LOG_LEVEL": "CHATTY"}])
