@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import socket
+from datetime import timedelta
 from typing import Any
 
 import click
 from flask import has_request_context
+from sqlalchemy import select
 
 from course.db import utcnow
 from course.extensions import db
@@ -15,6 +17,8 @@ from course.models import AuditEvent, User
 
 #: ``detail["via"]`` of an event recorded by a ``flask`` command, not a web request.
 COMMAND_LINE = "command line"
+#: An admin opened a page showing one learner's records (``detail["page"]`` says which).
+RECORD_VIEWED = "user.record_viewed"
 
 
 def _os_user() -> str:
@@ -60,4 +64,39 @@ def record_event(
         created_at=utcnow(),
     )
     db.session.add(event)
+    return event
+
+
+def viewed_within(actor: User, learner: User, what: dict[str, Any], window: timedelta) -> bool:
+    """Return True if the actor's opening of this page of the learner's is on record within
+    the window (``what`` names the page and the record on it, as ``record_view`` stores it)."""
+    details = db.session.scalars(
+        # The learner's events by the (subject_type, subject_id) index: a handful a window.
+        select(AuditEvent.detail).where(
+            AuditEvent.subject_type == "user",
+            AuditEvent.subject_id == str(learner.id),
+            AuditEvent.action == RECORD_VIEWED,
+            AuditEvent.actor_id == actor.id,
+            AuditEvent.created_at > utcnow() - window,
+        )
+    )
+    # Compared here, not in SQL: JSON fields are queried differently by SQLite and PostgreSQL.
+    return any({key: (detail or {}).get(key) for key in what} == what for detail in details)
+
+
+def record_view(
+    actor: User,
+    learner: User,
+    what: dict[str, Any],
+    window: timedelta,
+    ip_address: str | None = None,
+) -> AuditEvent | None:
+    """Record that an admin opened a page of the learner's records, unless that opening is
+    on record within the window; return the event, or None."""
+    if viewed_within(actor, learner, what, window):
+        return None
+    event = record_event(
+        actor, RECORD_VIEWED, "user", learner.id, {**what, "email": learner.email}, ip_address
+    )
+    db.session.flush()
     return event

@@ -136,6 +136,11 @@ class Config:
     # Scores and statements the LMS or LRS already holds; 7 at least (`xapi resend`).
     OUTBOX_DELIVERED_RETENTION_DAYS = _int("OUTBOX_DELIVERED_RETENTION_DAYS", 90)
 
+    # An admin opening one learner's record is audited once per page and this many minutes
+    # (course/admin/viewing.py): reloads and back-and-forth within one sitting add nothing.
+    # 0 records every opening.
+    AUDIT_VIEW_WINDOW_MINUTES = _int("AUDIT_VIEW_WINDOW_MINUTES", 30)
+
     # Logging (course/logs.py): level and line format; errors to Sentry when a DSN is set.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()

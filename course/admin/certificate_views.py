@@ -14,6 +14,7 @@ from course.admin import bp
 from course.admin import certificate_services as services
 from course.admin import records_services as records
 from course.admin.forms import CertificateExportForm, CertificateSearchForm, ReissueForm, RevokeForm
+from course.admin.viewing import audit_view
 from course.authz import role_required
 from course.db import write_transaction
 from course.extensions import db
@@ -44,6 +45,7 @@ def certificates():
 def certificate(code: str):
     """One certificate: its record, status and history, with revoke and reissue."""
     certificate = _certificate_or_404(code)
+    audit_view(certificate.user, "certificate", certificate=certificate.code)
     return _certificate_page(certificate)
 
 

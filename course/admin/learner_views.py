@@ -16,6 +16,7 @@ from course.admin.correction_forms import (
     course_choices,
 )
 from course.admin.forms import AccountStatusForm, LearnerSearchForm, RoleForm
+from course.admin.viewing import audit_view
 from course.authz import role_required
 from course.corrections import requests as correction_requests
 from course.corrections import services as corrections
@@ -77,7 +78,9 @@ def learner_page(user: User, status: int = 200, **forms):
 @role_required(Role.ADMIN)
 def learner(user_id: int):
     """One learner: enrollments, lesson times, answers, attempts, evaluation, certificates."""
-    return learner_page(db.get_or_404(User, user_id))
+    user = db.get_or_404(User, user_id)
+    audit_view(user, "learner record")
+    return learner_page(user)
 
 
 @bp.get("/learners/<int:user_id>/enrolments/<int:enrolment_id>/checks")
@@ -89,6 +92,7 @@ def learner_checks(user_id: int, enrolment_id: int):
                                      request.args.get("page", 1, type=int))  # fmt: skip
     if history is None:
         abort(404)
+    audit_view(user, "knowledge-check answers", enrolment=enrolment_id)
     return render_template("admin/learner_checks.html", user=user, history=history)
 
 

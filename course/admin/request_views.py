@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from course.admin import bp
 from course.admin.correction_forms import DeclineRequestForm, ResolveRequestForm
+from course.admin.viewing import audit_view
 from course.corrections import requests as corrections
 from course.corrections import services
 from course.extensions import db
@@ -47,7 +48,9 @@ def _request_or_404(request_id: int) -> CorrectionRequest:
 @bp.get("/corrections/<int:request_id>")
 def correction_request(request_id: int):
     """One request: what the learner asked, their details now, resolve or decline."""
-    return _request_page(_request_or_404(request_id))
+    found = _request_or_404(request_id)
+    audit_view(found.user, "correction request", request=found.id)
+    return _request_page(found)
 
 
 @bp.post("/corrections/<int:request_id>/resolve")
