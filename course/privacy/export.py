@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from course import issuing
 from course.db import utcnow
@@ -177,10 +178,13 @@ def _account_events(user: User) -> list[dict[str, Any]]:
             )
         )
         .order_by(AuditEvent.created_at, AuditEvent.id)
+        .options(selectinload(AuditEvent.actor))
     )
     return [
         {
             "at": _time(row.created_at),
+            # Who: the learner asks who changed or looked at their record (None: the system).
+            "by": row.actor.full_name if row.actor else None,
             "action": row.action,
             "detail": row.detail,
             "ip_address": row.ip_address,
