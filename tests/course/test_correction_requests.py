@@ -72,8 +72,9 @@ def test_a_learner_asks_and_an_admin_corrects_and_reissues(app, data, learner, i
         new = db.session.get(Certificate, old.superseded_by_id)
         assert new.snapshot["participant_name"] == "Alex Rivera"
         actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-        assert actions[-4:] == [
+        assert actions[-5:] == [
             "correction.requested",
+            "user.record_viewed",  # the admin opened the request
             "certificate.reissued",
             "user.details_corrected",
             "correction.resolved",
