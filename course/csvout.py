@@ -4,6 +4,10 @@ Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and a few
 look-alikes) as a formula, so a learner's name or an admin's reason could otherwise run
 on the accreditor's machine (OWASP "CSV injection"). Every CSV goes through
 ``csv_chunks`` or ``csv_text``; a test fails if a module writes CSV another way.
+
+Every CSV starts with a UTF-8 byte-order mark (``BOM``): Excel on Windows reads a CSV
+without one in the machine's code page, so "José" shows as "JosÃ©". Programs read the
+files with the ``utf-8-sig`` codec, which drops the mark.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["BATCH_ROWS", "FORMULA_STARTS", "csv_chunks", "csv_text", "neutralise"]
+__all__ = ["BATCH_ROWS", "BOM", "FORMULA_STARTS", "csv_chunks", "csv_text", "neutralise"]
 
 #: First characters that make a spreadsheet read a cell as a formula: the ASCII ones
 #: OWASP lists, the line breaks some programs strip first, and full-width forms.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 BATCH_ROWS = 1000
+#: The UTF-8 byte-order mark: how Excel tells a UTF-8 CSV from one in the Windows code page.
+BOM = "\ufeff"
 
 
 def neutralise(value: Any) -> str:
@@ -53,8 +59,9 @@ class _Line:
 def csv_chunks(
     header: Iterable[str], rows: Iterable[Iterable[Any]], batch: int = BATCH_ROWS
 ) -> Iterator[str]:
-    """Yield CSV text in chunks of ``batch`` rows, every cell neutralised."""
+    """Yield CSV text in chunks of ``batch`` rows, every cell neutralised, after a ``BOM``."""
     buffer = _Line()
+    buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow([neutralise(name) for name in header])
     pending: list[list[str]] = []

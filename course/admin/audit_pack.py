@@ -262,6 +262,7 @@ def _readme(
         "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone\n"
         f"package/vN/                     the course package source of each version: {packages}\n\n"
         "Times are in the provider's time zone, with their UTC offset.\n"
-        "CSV cells that begin with = + - @ or a tab are prefixed with an apostrophe so that\n"
-        "spreadsheets show them as text.\n"
+        "CSV files are UTF-8 with a byte-order mark, so that Excel shows accented names as\n"
+        "written. CSV cells that begin with = + - @ or a tab are prefixed with an apostrophe\n"
+        "so that spreadsheets show them as text.\n"
     )

@@ -44,7 +44,9 @@ def test_the_report_form_downloads_a_roster_and_pack_of_a_version_and_period(
         assert roster.value.suggested_filename == (
             f"roster-{server.slug}-v1-s2026-01-01-e2026-12-31.csv"
         )
-        header = Path(roster.value.path()).read_text(encoding="utf-8").splitlines()[0]
+        body = Path(roster.value.path()).read_bytes()
+        assert body.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel looks for
+        header = body.decode("utf-8-sig").splitlines()[0]
         assert "course_version" in header and "score,passing_score" in header
         assert "active_minutes,estimated_minutes" in header
 

@@ -50,7 +50,7 @@ def history(app, data):
 
 
 def _rows(response) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_certificate_csv_streams_every_field_of_every_certificate(app, data, history):
@@ -127,7 +127,7 @@ def test_cells_that_could_run_as_formulas_get_an_apostrophe(value, cell):
 
 def test_csv_chunks_come_a_batch_at_a_time():
     chunks = list(csvout.csv_chunks(["n"], ([n] for n in range(5)), batch=2))
-    assert chunks == ["n\r\n0\r\n1\r\n", "2\r\n3\r\n", "4\r\n"]
+    assert chunks == ["\ufeffn\r\n0\r\n1\r\n", "2\r\n3\r\n", "4\r\n"]  # the mark first
 
 
 def test_certificate_rows_are_fetched_in_batches(app, data, history):
@@ -185,7 +185,7 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     } <= names
 
     def text(name):
-        return archive.read(name).decode()
+        return archive.read(name).decode("utf-8-sig")
 
     outline = text("outline.md")
     assert "LO2" in outline and "Identify indicators" in outline and "| 1 | Push" in outline

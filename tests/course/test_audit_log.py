@@ -74,7 +74,7 @@ def test_the_csv_export_has_who_when_where_and_why_with_formulas_neutralised(app
     assert response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "private, no-store"
     assert 'filename="audit-log.csv"' in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert [r["action"] for r in rows] == [
         "correction.requested",
         "user.reactivated",
@@ -114,7 +114,8 @@ def test_time_columns_name_the_zone_their_times_are_in_and_the_csv_stays_utc(app
     assert "April 1, 2026, 4:00:00 AM CDT" in log
     assert "AM CDT" in learner or "PM CDT" in learner or " CST" in learner
     assert "(4 of 4 steps, 100%)" in learner  # the share says what it counts
-    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/audit.csv").get_data(as_text=True))))
+    body = admin.get("/admin/audit.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert "2026-04-01T09:00:00+00:00" in [row["time_utc"] for row in rows]
 
 

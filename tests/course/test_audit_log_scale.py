@@ -71,7 +71,7 @@ def test_the_actor_filter_matches_a_name_or_an_address_and_never_the_system(app,
     _, _, page = _statements(app, client, "/admin/audit?actor=nobody")
     assert "No events match these filters." in page
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/audit.csv?actor=lovelace")
-                                            .get_data(as_text=True))))
+                                            .get_data().decode("utf-8-sig"))))
     assert [(r["actor_email"], r["actor_name"]) for r in rows] == [
         ("countess@example.org", "Ada Lovelace")] * 2
 

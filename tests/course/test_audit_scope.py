@@ -43,8 +43,8 @@ def two_versions(app, package_copy):
     return data
 
 
-def _csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+def _csv(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def _pack(client, **query) -> zipfile.ZipFile:
@@ -57,7 +57,7 @@ def test_each_roster_row_names_version_score_passing_score_and_active_time(app, 
     admin = sign_in(app.test_client(), two_versions.admin)
     response = admin.get("/admin/courses/minimal/roster.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = {r["email"]: r for r in _csv(response.get_data(as_text=True))}
+    rows = {r["email"]: r for r in _csv(response.get_data())}
     assert list(rows) == ["a@example.org", "b@example.org", "e@example.org"]
     a, b, e = rows.values()
     assert (a["course_version"], a["score"], a["passing_score"]) == ("1", "100", "80")
@@ -81,7 +81,7 @@ def test_the_roster_narrows_to_a_version_and_a_period(app, two_versions):
     def emails(**query):
         response = admin.get("/admin/courses/minimal/roster.csv", query_string=query)
         assert response.status_code == 200
-        return [r["email"] for r in _csv(response.get_data(as_text=True))]
+        return [r["email"] for r in _csv(response.get_data())]
 
     assert emails(version=1) == ["a@example.org", "b@example.org"]
     assert emails(version=2) == ["e@example.org"]
@@ -109,7 +109,7 @@ def test_the_pack_of_a_version_2_course_carries_every_version_its_completers_too
     # completions of January and February only: version 1's completers, version 1's package,
     # though the course is at version 2 (whose facts the outline still states)
     early = _pack(admin, start="2026-01-01", end="2026-02-28")
-    assert [r["email"] for r in _csv(early.read("completion-roster.csv").decode())] == [
+    assert [r["email"] for r in _csv(early.read("completion-roster.csv"))] == [
         "a@example.org", "b@example.org"
     ]  # fmt: skip
     assert {n.split("/")[1] for n in early.namelist() if n.startswith("package/")} == {"v1", "v2"}
@@ -142,7 +142,7 @@ def test_the_pack_holds_the_attempt_history_reset_attempts_included(app, two_ver
         first.reset_at, first.reset_reason = datetime(2026, 2, 1, tzinfo=UTC), "Power cut"
         db.session.commit()
     admin = sign_in(app.test_client(), two_versions.admin)
-    attempts = _csv(_pack(admin).read("post-test-attempts.csv").decode())
+    attempts = _csv(_pack(admin).read("post-test-attempts.csv"))
     by_learner = {}
     for row in attempts:
         by_learner.setdefault(row["email"], []).append(row)
@@ -156,7 +156,7 @@ def test_the_pack_holds_the_attempt_history_reset_attempts_included(app, two_ver
     assert by_learner["e@example.org"][0]["course_version"] == "2"
     # C never completed: not in the roster, so not in the history either
     assert "c@example.org" not in by_learner
-    roster = {r["email"]: r for r in _csv(_pack(admin).read("completion-roster.csv").decode())}
+    roster = {r["email"]: r for r in _csv(_pack(admin).read("completion-roster.csv"))}
     assert roster["b@example.org"]["post_test_attempts"] == "1"  # the reset one no longer counts
 
 
@@ -253,10 +253,10 @@ def test_a_narrowed_pack_reports_the_evaluations_of_the_completions_it_covers(ap
 
     def comments(**query):
         archive = _pack(admin, **query)
-        return [r["comment"] for r in _csv(archive.read("evaluation-comments.csv").decode())]
+        return [r["comment"] for r in _csv(archive.read("evaluation-comments.csv"))]
 
     def minutes_median(**query):
-        rows = _csv(_pack(admin, **query).read("evaluation-summary.csv").decode())
+        rows = _csv(_pack(admin, **query).read("evaluation-summary.csv"))
         return next(r["median"] for r in rows if r["item"] == "minutes")
 
     assert comments() == [COMMENTS["a"], COMMENTS["b"], COMMENTS["a"]]  # A, B, then E
@@ -278,7 +278,7 @@ def test_a_narrowed_pack_measures_the_active_time_of_the_completions_it_covers(
 
     def measured(**query):
         archive = _pack(admin, **query)
-        rows = _csv(archive.read("seat-time.csv").decode())
+        rows = _csv(archive.read("seat-time.csv"))
         return archive.read("seat-time.md").decode(), [int(r["learners_measured"]) for r in rows]
 
     everyone, everyone_rows = measured()

@@ -1,4 +1,5 @@
-"""Every CSV the engine hands out neutralises cells a spreadsheet would run as formulas."""
+"""Every CSV the engine hands out neutralises cells a spreadsheet would run as formulas,
+and starts with a byte-order mark so that Excel reads it as UTF-8."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import io
 import zipfile
 from pathlib import Path
 
+from course.csvout import BOM, csv_chunks
+from course.extensions import db
+from course.models import User
 from tests.course.factories import sign_in
 from tests.course.test_admin_dataset import NAMES, build_dataset
 
@@ -22,7 +26,7 @@ def test_the_certificates_export_zip_index_neutralises_names(app, minimal_packag
     response = client.get("/admin/certificates/export.zip", query_string={"course": "minimal"})
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
-        rows = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode())))
+        rows = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8-sig"))))
     names = {row["participant_name"] for row in rows}
     assert "'" + NAMES["a"] in names  # =HYPERLINK(...) shows as text
     assert not any(name[:1] in "=+-@" for name in names)
@@ -40,3 +44,43 @@ def test_no_module_writes_csv_except_the_one_neutralising_writer() -> None:
                 if "csv" in names:
                     writers.append(path.relative_to(ROOT).as_posix())
     assert writers == ["course/csvout.py"]
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+DOWNLOADS = (
+    "/admin/records/certificates.csv", "/admin/audit.csv", "/admin/courses/minimal/roster.csv",
+)  # fmt: skip
+ZIPS = ("/admin/courses/minimal/audit-pack.zip", "/admin/certificates/export.zip?course=minimal")
+
+
+def test_every_csv_starts_with_one_byte_order_mark(app, minimal_package_dir) -> None:
+    with app.app_context():
+        data = build_dataset(minimal_package_dir)
+    client = sign_in(app.test_client(), data.admin)
+    files = {url: client.get(url).data for url in DOWNLOADS}
+    for url in ZIPS:
+        with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
+            files |= {f"{url}:{name}": archive.read(name) for name in archive.namelist()
+                      if name.endswith(".csv") and "/" not in name}  # fmt: skip
+    assert len(files) == len(DOWNLOADS) + 7  # six in the audit pack, the certificates' index
+    for name, body in files.items():
+        assert body.startswith(UTF8_BOM) and body.count(UTF8_BOM) == 1, name
+
+
+def test_a_streamed_csv_has_the_mark_once_however_many_chunks() -> None:
+    chunks = list(csv_chunks(["name"], [["José"], ["Zoë"], ["Ngô"]], batch=1))
+    assert len(chunks) == 4 and chunks[0].startswith(BOM)
+    assert "".join(chunks).count(BOM) == 1
+
+
+def test_an_accented_name_reads_back_through_csv_with_utf_8_sig(app, minimal_package_dir) -> None:
+    with app.app_context():
+        data = build_dataset(minimal_package_dir)
+        # B completed without a certificate: the roster gives the account's name.
+        db.session.get(User, data.learners["b"].id).full_name = "José Núñez Çelik"
+        db.session.commit()
+    client = sign_in(app.test_client(), data.admin)
+    body = client.get("/admin/courses/minimal/roster.csv").data
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert list(rows[0])[0] == "participant_name"  # the mark is not part of the heading
+    assert "José Núñez Çelik" in [row["participant_name"] for row in rows]

@@ -131,7 +131,7 @@ def test_csv_exports_and_admin_records_use_the_providers_zone(
         record_event(None, "test.evening", "thing", 1).created_at = FIVE_PM_IN_CALIFORNIA
         db.session.commit()
     rows = list(csv.DictReader(io.StringIO(
-        admin.get("/admin/records/certificates.csv").get_data(as_text=True)
+        admin.get("/admin/records/certificates.csv").get_data().decode("utf-8-sig")
     )))  # fmt: skip
     assert rows[0]["code"] == code
     assert rows[0]["completed_at"] == "2026-12-02T17:00:00-08:00"

@@ -41,11 +41,15 @@ def test_an_attempt_keeps_the_passing_score_of_the_version_that_graded_it(
     record = page_words(admin.get(f"/admin/learners/{learner_id}").get_data(as_text=True))
     assert "80% (8 of 10), not passed (passing score 90%, graded under version 2)" in record
     archive = zipfile.ZipFile(io.BytesIO(admin.get("/admin/courses/minimal/audit-pack.zip").data))
-    rows = list(csv.DictReader(io.StringIO(archive.read("post-test-attempts.csv").decode())))
+
+    def rows_of(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+
+    rows = rows_of("post-test-attempts.csv")
     assert [(r["course_version"], r["score"], r["passed"], r["graded_by_version"],
              r["passing_score"]) for r in rows] == [
         ("1", "80", "no", "2", "90"), ("2", "100", "yes", "2", "90")]  # fmt: skip
-    [completion] = csv.DictReader(io.StringIO(archive.read("completion-roster.csv").decode()))
+    [completion] = rows_of("completion-roster.csv")
     assert completion["passing_score"] == "90"
     # The package of the version the first attempt was drawn from is in the pack too,
     # whichever version the pack is narrowed to.

@@ -156,7 +156,7 @@ def _roster(app: Flask) -> list[dict[str, str]]:
         admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
     response = admin.get("/admin/courses/minimal/roster.csv")
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_roster_gives_a_revoked_certificate_its_code_and_status(app, issued):
