@@ -34,7 +34,7 @@ def test_archive_says_what_went_and_undo_brings_the_lesson_back(app, author_clie
     page = flashes(author_client, author_client.post(f"{BASE}/lessons/push-pull/archive"))
     assert ARCHIVED in page and "Learners keep seeing it until you publish." in page
     undo = _undo_form(page)
-    assert 'class="visually-hidden">: Archived lesson 1, “Push and pull factors”' in page
+    assert 'class="visually-hidden"> revision 2: Archived lesson 1, “Push and pull factors”' in page
     assert _lessons(app) == ["01-returning.md"]
 
     response = author_client.post(undo)
