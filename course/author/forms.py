@@ -2,12 +2,14 @@
 
 List fields (objectives, choices, questions...) grow and shrink with buttons named
 ``action`` (``add:choices``, ``remove:choices:2``) that re-render the form unsaved, so
-editing works without JavaScript.
+editing works without JavaScript. The re-rendered form carries a ``ListChange`` that the
+page turns into a message at the row that changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -334,8 +336,22 @@ BLANK_ROWS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ListChange:
+    """What a list button did to the unsaved form, for the message shown where it did it."""
+
+    name: str  #: the list, e.g. "choices"
+    index: int  #: the row that now stands where the change was (the list's length: its end)
+    kind: str  #: "added", "removed" or "full" (nothing added: the list is at its limit)
+    limit: int
+
+
 def list_action(form: F, action: str | None) -> F | None:
-    """Apply an ``add:<list>`` or ``remove:<list>:<n>`` button; None for any other action."""
+    """Apply an ``add:<list>`` or ``remove:<list>:<n>`` button; None for any other action.
+
+    The new form's ``list_change`` says what changed (None when nothing did: a row that
+    is no longer there).
+    """
     parts = (action or "").split(":")
     if parts[0] not in ("add", "remove") or len(parts) < 2 or parts[1] not in BLANK_ROWS:
         return None
@@ -345,11 +361,17 @@ def list_action(form: F, action: str | None) -> F | None:
     data = dict(form.data)
     data.pop("csrf_token", None)
     rows = list(data[name])
-    if parts[0] == "add" and len(rows) < getattr(form, name).max_entries:
+    limit = getattr(form, name).max_entries
+    change = None
+    if parts[0] == "add" and len(rows) < limit:
         rows.append(dict(BLANK_ROWS[name]))
-    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
-        index = int(parts[2])
-        if 0 <= index < len(rows):
-            del rows[index]
+        change = ListChange(name, len(rows) - 1, "added", limit)
+    elif parts[0] == "add":
+        change = ListChange(name, len(rows), "full", limit)
+    elif len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(rows):
+        del rows[int(parts[2])]
+        change = ListChange(name, int(parts[2]), "removed", limit)
     data[name] = rows
-    return type(form)(formdata=None, data=data)
+    relisted = type(form)(formdata=None, data=data)
+    relisted.list_change = change
+    return relisted

@@ -29,6 +29,7 @@ from course.users import create_user
 MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minimal"
 SLUG = "undo-drill"
 UNDO = re.compile(r"^Undo")
+NOT_SAVED = "Nothing is saved until you press Save."
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +178,31 @@ def test_without_javascript_archive_and_undo_still_work(browser, live_server, co
         page.get_by_role("button", name=UNDO).click()
         expect(page.locator(".flashes .flash")).to_contain_text(": undone.")
         assert len(_lesson_titles(page)) == 2
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["script", "no-script"])
+def test_remove_choice_says_nothing_is_saved_and_tab_goes_on_to_the_next_choice(
+    browser, live_server, course, js
+):
+    with _signed_in(browser, live_server, js=js) as page:
+        page.goto(f"{course}/lessons/push-pull/checks/push-pull-2")
+        second = page.locator("#choices-1-text").input_value()
+        page.get_by_role("button", name="Remove choice a", exact=True).focus()
+        page.keyboard.press("Enter")
+        note = page.locator(".list-status .usa-alert")
+        expect(note).to_have_text(f"Choice removed from the form. {NOT_SAVED}")
+        expect(note).to_be_focused()  # read out by a screen reader, ringed for the eye
+        assert note.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+        assert page.locator(".list-status").get_attribute("role") == "status"
+        page.keyboard.press("Tab")
+        choice = page.locator("#choices-0-text")
+        expect(choice).to_be_focused()  # the choice that moved up into the removed one's place
+        expect(choice).to_have_value(second)
+        if js:
+            _check_widths(page, "author-list-removed")
+        page.get_by_role("button", name="Add a choice").focus()
+        page.keyboard.press("Enter")
+        expect(note).to_have_text(f"Choice added to the form. {NOT_SAVED}")
+        expect(note).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.locator(".list-status + fieldset input").first).to_be_focused()

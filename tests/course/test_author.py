@@ -169,6 +169,63 @@ def test_a_check_is_edited_as_fields_with_choices_added_and_removed(app, author_
     ]
 
 
+NOT_SAVED = "Nothing is saved until you press Save."
+
+
+def _list_status(page: str) -> tuple[str, str] | None:
+    """The note a list button left on the form, and the row legend or button Tab reaches next."""
+    found = re.search(
+        r'<div class="list-status" role="status">(.*?)</p>.*?(<legend>[^<]*|<button[^>]*>[^<]*)',
+        page, re.S,
+    )  # fmt: skip
+    if found is None:
+        return None
+    assert page.count(" autofocus") == 1  # the note takes focus, nothing else does
+    return " ".join(re.sub("<[^>]+>", "", found[1]).split()), re.sub("<[^>]+>", "", found[2])
+
+
+def test_a_list_button_says_where_the_unsaved_form_changed(app, author_client):
+    url = f"{LESSON}/checks/push-pull-1"
+    page = author_client.get(url).get_data(as_text=True)
+    assert _list_status(page) is None and NOT_SAVED not in page
+    removed = f"Choice removed from the form. {NOT_SAVED}"
+    page = submit(author_client, url, "remove:choices:0").get_data(as_text=True)
+    assert _list_status(page) == (removed, "Choice a")  # Tab goes on to the next choice
+    page = submit(author_client, url, "remove:choices:1").get_data(as_text=True)
+    assert _list_status(page) == (removed, "Add a choice")  # the last one: nothing after it
+    page = submit(author_client, url, "add:choices").get_data(as_text=True)
+    assert _list_status(page) == (f"Choice added to the form. {NOT_SAVED}", "Choice c")
+    with app.app_context():
+        assert count(CourseDraft) == 0 and count(DraftRevision) == 0
+    # The note is about this one form: saving leads to a page without it.
+    data = page_form(page, "base_revision")
+    data["action"] = "save"
+    assert _list_status(flashes(author_client, author_client.post(url, data=data))) is None
+
+
+def test_a_full_list_says_nothing_was_added(author_client):
+    url = f"{BASE}/post-test/new-question"
+    choices = {f"choices-{n}-text": f"Choice {n}" for n in range(26)}
+    page = submit(author_client, url, "add:choices", **choices).get_data(as_text=True)
+    assert 'name="choices-25-text"' in page and 'name="choices-26-text"' not in page
+    assert _list_status(page) == (
+        f"The list is full (at most 26), so nothing was added. {NOT_SAVED}", "Add a choice"
+    )
+
+
+def test_every_list_of_the_evaluation_and_settings_says_so_too(author_client):
+    page = submit(author_client, f"{BASE}/evaluation", "remove:items:0").get_data(as_text=True)
+    assert _list_status(page) == (f"Item removed from the form. {NOT_SAVED}", "Item 1")
+    url = f"{BASE}/settings"
+    assert _list_status(author_client.get(url).get_data(as_text=True)) is None
+    page = submit(author_client, url, "add:support").get_data(as_text=True)
+    status = _list_status(page)
+    assert status and status[0] == f"Support contact added to the form. {NOT_SAVED}"
+    assert status[1].startswith("Support contact ")
+    page = submit(author_client, url, "remove:objectives:1").get_data(as_text=True)
+    assert _list_status(page) == (f"Objective removed from the form. {NOT_SAVED}", "Objective 2")
+
+
 def test_a_broken_check_is_saved_and_its_findings_shown(author_client):
     url = f"{LESSON}/checks/push-pull-1"
     response = submit(author_client, url, "save", **{"choices-0-correct": []})
