@@ -39,10 +39,11 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from course import errors, mail, templating
+    from course import errors, formpages, mail, templating
     from course.learn import content
 
     errors.init_app(app)
+    formpages.init_app(app)  # after the blueprints: it reads their rules
     mail.init_app(app)
     templating.init_app(app)
     content.init_app(app)

@@ -11,6 +11,7 @@ from course.admin.forms import ApprovalForm, ClearApprovalForm
 from course.admin.report_views import course_or_404
 from course.authz import role_required
 from course.extensions import db
+from course.formpages import form_page
 from course.models import Role
 
 
@@ -52,6 +53,7 @@ def set_approval(slug: str):
 
 
 @bp.post("/courses/<slug>/approval/clear")
+@form_page("admin.approval")
 @role_required(Role.ADMIN)
 def clear_approval(slug: str):
     """Remove the admin's record; the package's approval (if any) applies again."""

@@ -18,6 +18,7 @@ from course.admin.viewing import audit_view
 from course.authz import role_required
 from course.db import write_transaction
 from course.extensions import db
+from course.formpages import form_page
 from course.learn.services import list_courses
 from course.models import Role
 
@@ -59,6 +60,7 @@ def _certificate_page(certificate, revoke_form=None, reissue_form=None, status: 
 
 
 @bp.post("/certificates/<code>/revoke")
+@form_page("admin.certificate")
 @role_required(Role.ADMIN)
 def revoke(code: str):
     """Revoke a certificate with a reason."""
@@ -76,6 +78,7 @@ def revoke(code: str):
 
 
 @bp.post("/certificates/<code>/reissue")
+@form_page("admin.certificate")
 @role_required(Role.ADMIN)
 def reissue(code: str):
     """Reissue with the learner's corrected name; the old code shows as replaced."""

@@ -17,6 +17,7 @@ from course.admin.correction_forms import (
 from course.admin.learner_views import learner_page
 from course.corrections import services as corrections
 from course.extensions import db
+from course.formpages import form_page
 from course.models import User
 
 
@@ -31,6 +32,7 @@ def _details(form: DetailsForm) -> corrections.Details:
 
 
 @bp.post("/learners/<int:user_id>/details")
+@form_page("admin.learner", anchor="correct")
 def correct_details(user_id: int):
     """Correct a learner's name or license (with a reason) and reissue their certificates."""
     user, form = db.get_or_404(User, user_id), DetailsForm()
@@ -51,6 +53,7 @@ def correct_details(user_id: int):
 
 
 @bp.post("/learners/<int:user_id>/enrolments")
+@form_page("admin.learner", anchor="enroll")
 def enrol_learner(user_id: int):
     """Enroll the learner in a course for them, with a reason."""
     user, form = db.get_or_404(User, user_id), EnrolForm()
@@ -70,6 +73,7 @@ def enrol_learner(user_id: int):
 
 
 @bp.post("/learners/<int:user_id>/attempts/reset")
+@form_page("admin.learner")
 def reset_attempt(user_id: int):
     """Reset one of the learner's post-test attempts, with a reason; it stays in the record."""
     user, form = db.get_or_404(User, user_id), ResetAttemptForm()
@@ -98,6 +102,7 @@ def _enrolled_message(done: corrections.Enrolled) -> None:
 
 
 @bp.post("/learners/enrol")
+@form_page("admin.learners")
 def enrol_selected():
     """Enroll the learners ticked in the learners list in one course."""
     form = BulkEnrolForm()

@@ -21,6 +21,7 @@ from course.authz import role_required
 from course.corrections import requests as correction_requests
 from course.corrections import services as corrections
 from course.extensions import db
+from course.formpages import form_page
 from course.models import Role, User
 
 
@@ -112,6 +113,7 @@ def _apply(action, user: User, form, *args, done: str):
 
 
 @bp.post("/learners/<int:user_id>/role")
+@form_page("admin.learner", anchor="account")
 @role_required(Role.ADMIN)
 def change_role(user_id: int):
     """Give an account another role (never one's own admin role away)."""
@@ -124,6 +126,7 @@ def change_role(user_id: int):
 
 
 @bp.post("/learners/<int:user_id>/deactivate")
+@form_page("admin.learner", anchor="account")
 @role_required(Role.ADMIN)
 def deactivate(user_id: int):
     """Deactivate an account and sign it out everywhere; its records stay."""
@@ -133,6 +136,7 @@ def deactivate(user_id: int):
 
 
 @bp.post("/learners/<int:user_id>/reactivate")
+@form_page("admin.learner", anchor="account")
 @role_required(Role.ADMIN)
 def reactivate(user_id: int):
     """Let a deactivated account sign in again."""

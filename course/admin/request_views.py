@@ -11,6 +11,7 @@ from course.admin.viewing import audit_view
 from course.corrections import requests as corrections
 from course.corrections import services
 from course.extensions import db
+from course.formpages import form_page
 from course.models import CorrectionRequest, CorrectionStatus
 
 FILTERS = {"open": CorrectionStatus.OPEN, "done": CorrectionStatus.DONE,
@@ -54,6 +55,7 @@ def correction_request(request_id: int):
 
 
 @bp.post("/corrections/<int:request_id>/resolve")
+@form_page("admin.correction_request", anchor="resolve-heading")
 def resolve_correction(request_id: int):
     """Make the correction and reissue the learner's valid certificates."""
     found, form = _request_or_404(request_id), ResolveRequestForm()
@@ -76,6 +78,7 @@ def resolve_correction(request_id: int):
 
 
 @bp.post("/corrections/<int:request_id>/decline")
+@form_page("admin.correction_request", anchor="decline-heading")
 def decline_correction(request_id: int):
     """Close a request without a change, telling the learner why."""
     found, form = _request_or_404(request_id), DeclineRequestForm(prefix="decline")

@@ -9,6 +9,7 @@ from course.admin import bp
 from course.admin.forms import ActionForm, TeamAddForm, TeamRoleForm
 from course.author.services import Workspace, find_workspace
 from course.extensions import db
+from course.formpages import form_page
 from course.teams import services as teams
 
 
@@ -51,6 +52,7 @@ def add_team_member(slug: str):
 
 
 @bp.post("/courses/<slug>/team/<int:member_id>/role")
+@form_page("admin.team", anchor="role-{member_id}")
 def change_team_role(slug: str, member_id: int):
     """Make a team member an author or a reviewer of the course."""
     member, form = teams.get_member(slug, member_id), TeamRoleForm()
@@ -65,6 +67,7 @@ def change_team_role(slug: str, member_id: int):
 
 
 @bp.post("/courses/<slug>/team/<int:member_id>/remove")
+@form_page("admin.team")
 def remove_team_member(slug: str, member_id: int):
     """Take someone off the course's team; their revisions and comments stay."""
     member = teams.get_member(slug, member_id)

@@ -48,6 +48,7 @@ from course.auth.sessions import (
 from course.db import reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db, limiter
+from course.formpages import form_page
 from course.privacy import deletion, export
 
 bp.before_app_request(enforce_session_timeouts)
@@ -217,6 +218,7 @@ def login():
 
 
 @bp.post("/logout")
+@form_page("learn.catalogue")
 def logout():
     """Sign out in this browser; other browsers stay signed in."""
     if current_user.is_authenticated:

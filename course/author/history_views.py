@@ -15,6 +15,7 @@ from course.author.forms import ActionForm, UploadForm
 from course.author.packagezip import write_package_zip
 from course.author.viewkit import editor, file_url
 from course.extensions import db
+from course.formpages import form_page
 from course.packages import export_files, version_numbers
 
 
@@ -62,6 +63,7 @@ def compare(slug: str):
 
 
 @bp.post("/courses/<slug>/history/<int:number>/restore")
+@form_page("author.history")
 def restore(slug: str, number: int):
     """Make an earlier revision the draft again (as a new revision)."""
     space = drafts.get_workspace_or_404(slug)
@@ -77,6 +79,7 @@ def restore(slug: str, number: int):
 
 
 @bp.post("/courses/<slug>/history/<int:number>/undo")
+@form_page("author.history")
 def undo(slug: str, number: int):
     """Take back one's own latest change, from the Undo button in the message after it."""
     space = drafts.get_workspace_or_404(slug)

@@ -11,6 +11,7 @@ from course.author.forms import ActionForm, LessonForm
 from course.author.question_forms import QuestionForm
 from course.author.viewkit import LEARNERS_KEEP, editor, flash_undoable, handle_form, status
 from course.extensions import db
+from course.formpages import form_page
 
 
 def _lesson_or_404(space: drafts.Workspace, lesson: str) -> reading.LessonView:
@@ -94,6 +95,7 @@ def check(slug: str, lesson: str, check_id: str | None = None):
 
 
 @bp.post("/courses/<slug>/lessons/<lesson>/checks/<check_id>/remove")
+@form_page("author.check")
 def remove_check(slug: str, lesson: str, check_id: str):
     """Remove a knowledge check from its lesson."""
     space = drafts.get_workspace_or_404(slug)

@@ -11,6 +11,7 @@ from course.author.forms import ActionForm
 from course.author.question_forms import EvaluationForm, QuestionForm
 from course.author.viewkit import LEARNERS_KEEP, editor, flash_undoable, handle_form, status
 from course.extensions import db
+from course.formpages import form_page
 
 POST_TEST = edits.POST_TEST_FILE
 
@@ -65,6 +66,7 @@ def question(slug: str, qid: str | None = None):
 
 
 @bp.post("/courses/<slug>/post-test/questions/<qid>/remove")
+@form_page("author.question")
 def remove_question(slug: str, qid: str):
     """Remove a question from the post-test bank."""
     space = drafts.get_workspace_or_404(slug)

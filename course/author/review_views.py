@@ -12,6 +12,7 @@ from course.author import services as drafts
 from course.author.forms import ActionForm, CommentForm, PublishForm
 from course.author.viewkit import editor, file_url
 from course.extensions import db
+from course.formpages import form_page
 from course.teams import review
 
 
@@ -74,6 +75,7 @@ def publish(slug: str):
 
 
 @bp.post("/courses/<slug>/comments")
+@form_page("author.publish_page", anchor="comments")
 def comment(slug: str):
     """Add a review comment on the draft's latest revision."""
     space = drafts.get_workspace_or_404(slug)
@@ -92,6 +94,7 @@ def comment(slug: str):
 
 
 @bp.post("/courses/<slug>/comments/<int:comment_id>/resolve")
+@form_page("author.publish_page", anchor="comments")
 def resolve_comment(slug: str, comment_id: int):
     """Mark a review comment resolved (any member of the course's team may)."""
     space = drafts.get_workspace_or_404(slug)

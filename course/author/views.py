@@ -20,6 +20,7 @@ from course.author.viewkit import (
     status,
 )
 from course.extensions import db
+from course.formpages import form_page
 from course.teams import review
 from course.teams import services as teams
 
@@ -32,6 +33,7 @@ def home():
 
 
 @bp.post("/new")
+@form_page("author.home", anchor="new-course-heading")
 def create_course():
     """Start a new course from an uploaded package ZIP (a draft until published)."""
     form = UploadForm()
@@ -87,6 +89,7 @@ def settings(slug: str):
 
 
 @bp.post("/courses/<slug>/lessons")
+@form_page("author.course", anchor="add-lesson")
 def add_lesson(slug: str):
     """Add a lesson at the end of the course and open it in the editor."""
     space = drafts.get_workspace_or_404(slug)
@@ -105,6 +108,7 @@ def add_lesson(slug: str):
 
 
 @bp.post("/courses/<slug>/lessons/<lesson>/move")
+@form_page("author.course", anchor="lessons")
 def move_lesson(slug: str, lesson: str):
     """Move a lesson up or down one place (the buttons work without JavaScript)."""
     space = drafts.get_workspace_or_404(slug)
@@ -120,6 +124,7 @@ def move_lesson(slug: str, lesson: str):
 
 
 @bp.post("/courses/<slug>/lessons/<lesson>/archive")
+@form_page("author.lesson", anchor="archive-heading")
 def archive_lesson(slug: str, lesson: str):
     """Take a lesson out of the draft; publishing archives it and keeps learners' records."""
     space = drafts.get_workspace_or_404(slug)
@@ -136,6 +141,7 @@ def archive_lesson(slug: str, lesson: str):
 
 
 @bp.post("/courses/<slug>/upload")
+@form_page("author.course", anchor="package-heading")
 def upload(slug: str):
     """Make an uploaded package ZIP the course's draft."""
     space = drafts.get_workspace_or_404(slug)

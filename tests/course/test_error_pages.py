@@ -93,8 +93,8 @@ def test_a_form_address_opened_on_its_own_explains_itself_and_leads_back(
     assert _heading(heartbeat) == "This address cannot be opened on its own"
     assert "Nothing was changed" in _plain(heartbeat)
     assert _way_back(heartbeat) == ("/courses/minimal/lessons/push-pull", "Back to the lesson")
-    logout = client.get("/auth/logout")
-    assert logout.status_code == 405 and _way_back(logout) == ("/", "Back to the courses")
+    keep_alive = client.get("/auth/stay-signed-in")
+    assert keep_alive.status_code == 405 and _way_back(keep_alive) == ("/", "Back to the courses")
 
 
 def test_a_refused_form_says_nothing_changed_instead_of_the_stock_http_text(

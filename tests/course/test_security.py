@@ -219,7 +219,7 @@ def test_error_pages_redirects_and_static_files_carry_the_headers(app_with_a_bug
         "/courses/no-such-course": 404,
         "/me/certificates/NOPE-NOPE": 302,  # sign in first
         "/verify/AAAA-AAAA-AAAA-AAAA-A": 404,
-        "/auth/logout": 405,
+        "/auth/stay-signed-in": 405,  # the page's script posts it
         "/boom": 500,
         "/static/css/site.css": 200,
         "/static/js/lesson.js": 200,
