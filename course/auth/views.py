@@ -313,6 +313,7 @@ def confirm_email_change(token: str):
 
 
 @bp.post("/profile/sign-out-others")
+@form_page("auth.profile", anchor="sign-ins")
 @fresh_login_required
 def sign_out_others():
     """Sign out every other browser signed in to your account; this one stays."""
@@ -322,12 +323,6 @@ def sign_out_others():
     flash(f"You are signed out on {ended} other {browsers}. This one stays signed in.", "success")
     # No #anchor: the message above the form is what the learner must see first.
     return redirect(url_for("auth.profile"))
-
-
-@bp.get("/profile/sign-out-others")
-def back_to_sign_ins():
-    """Open the profile at its list of sign-ins when that form's address is opened again."""
-    return redirect(url_for("auth.profile", _anchor="sign-ins"), 303)
 
 
 @bp.route("/password", methods=["GET", "POST"])

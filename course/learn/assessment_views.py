@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from course.auth.sessions import keep_through_timeout
 from course.db import reads_first, write_transaction
+from course.formpages import form_page
 from course.learn import assessment as tests
 from course.learn import bp, drafts, fragments, posttest, retakes
 from course.learn import services as learn
@@ -103,6 +104,7 @@ def submit_post_test(slug: str):
 
 
 @bp.post("/courses/<slug>/post-test/save")
+@form_page("learn.post_test")
 @login_required
 @learner_writes
 @reads_first
@@ -122,12 +124,6 @@ def save_post_test(slug: str):
     except tests.InvalidSubmission:
         abort(400)
     return saved_reply(True, "post-test", page)
-
-
-@bp.get("/courses/<slug>/post-test/save")
-def back_to_post_test(slug: str):
-    """Open the post-test when the address of its "Save and finish later" is opened again."""
-    return redirect(url_for("learn.post_test", slug=slug), 303)
 
 
 @keep_through_timeout("learn.submit_post_test", "learn.save_post_test")

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from course.corrections import requests as corrections
 from course.extensions import db
+from course.formpages import form_page
 from course.learn import bp
 from course.learn.certificate_views import certificate_page, own_certificate_or_404
 from course.learn.forms import CorrectionRequestForm
@@ -14,6 +15,7 @@ from course.learn.limits import learner_writes
 
 
 @bp.post("/me/certificates/<code>/correction")
+@form_page("learn.certificate", anchor="correction")
 @login_required
 @learner_writes
 def request_correction(code: str):
@@ -31,12 +33,4 @@ def request_correction(code: str):
         return certificate_page(certificate, form, 422)
     db.session.commit()
     flash("Your request is sent. An administrator will answer it here and by email.", "success")
-    return redirect(url_for("learn.certificate", code=code, _anchor="correction"), 303)
-
-
-@bp.get("/me/certificates/<code>/correction")
-def back_to_correction(code: str):
-    """Open the certificate, at the correction form, when the form's address is opened again."""
-    # A refused request is shown at the form's address, so a reload, Back or a bookmark
-    # asks for it again. Only a redirect: the certificate page checks sign-in and owner.
     return redirect(url_for("learn.certificate", code=code, _anchor="correction"), 303)

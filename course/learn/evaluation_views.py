@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from course.auth.sessions import keep_through_timeout
 from course.db import reads_first, write_transaction
+from course.formpages import form_page
 from course.issuing import issue_after_completion
 from course.learn import assessment as tests
 from course.learn import bp, drafts
@@ -70,6 +71,7 @@ def _values(items) -> dict[str, str]:
 
 
 @bp.post("/courses/<slug>/evaluation/save")
+@form_page("learn.evaluation")
 @login_required
 @learner_writes
 @reads_first
@@ -87,12 +89,6 @@ def save_evaluation(slug: str):
     except (tests.NotYetOpen, tests.InvalidSubmission):  # not open yet, or already sent
         return saved_reply(False, "evaluation", page)
     return saved_reply(True, "evaluation", page)
-
-
-@bp.get("/courses/<slug>/evaluation/save")
-def back_to_evaluation(slug: str):
-    """Open the evaluation when the address of its "Save and finish later" is opened again."""
-    return redirect(url_for("learn.evaluation", slug=slug), 303)
 
 
 @keep_through_timeout("learn.evaluation", "learn.save_evaluation")

@@ -12,6 +12,7 @@ from course import issuing
 from course.db import DatabaseBusy, reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db
+from course.formpages import form_page
 from course.learn import bp, fragments, retakes
 from course.learn import services as learn
 from course.learn.assessment import course_progress
@@ -87,6 +88,7 @@ def course_page(slug: str):
 
 
 @bp.post("/courses/<slug>/enrol")
+@form_page("learn.course_page")
 @login_required
 @learner_writes
 def enrol(slug: str):
@@ -97,13 +99,6 @@ def enrol(slug: str):
     enrolment = learn.enrol(current_user, content)
     db.session.commit()
     return _to_next_step(content, enrolment)
-
-
-@bp.get("/courses/<slug>/enrol")
-def back_to_course(slug: str):
-    """Open the course page, where Start is, when the start form's address is opened again."""
-    # Sign-in after a start sent while signed out comes back here by GET; only a redirect.
-    return redirect(url_for("learn.course_page", slug=slug), 303)
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
@@ -135,6 +130,7 @@ def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
+@form_page("learn.lesson", anchor="check-{key}")
 @login_required
 @learner_writes
 @reads_first
@@ -173,6 +169,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")
+@form_page("learn.lesson", anchor="lesson-end")
 @login_required
 @learner_writes
 def complete_lesson(slug: str, lesson_slug: str):
@@ -194,17 +191,6 @@ def complete_lesson(slug: str, lesson_slug: str):
         flash(f"Lesson {target.position}, {target.title}, is not finished yet. "
               "Finish it to open the post-test.", "info")
     return redirect(url_for("learn.lesson", slug=slug, lesson_slug=target.slug, _anchor="main"))
-
-
-@bp.get("/courses/<slug>/lessons/<lesson_slug>/checks/<key>")
-@bp.get("/courses/<slug>/lessons/<lesson_slug>/complete")
-def back_to_lesson(slug: str, lesson_slug: str, key: str | None = None):
-    """Open the lesson, at the form, when a form's address is opened again."""
-    # Without script a refused answer or finish is shown at the form's address, so a
-    # reload, Back or a bookmark asks for it again; the lesson is what the learner wants.
-    anchor = f"check-{key}" if key else "lesson-end"
-    target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
-    return redirect(target, 303)
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/heartbeat")
