@@ -42,14 +42,19 @@ def form_page(endpoint: str, anchor: str | None = None) -> Callable[[View], View
 def init_app(app: Flask) -> None:
     """Give every POST-only address of a marked view a GET rule leading to its page.
 
-    Run after the blueprints are registered. An unknown page's endpoint fails here, at
-    start-up, not on someone's click.
+    Run after the blueprints are registered. A mistake fails here, at start-up, not on
+    someone's click: an unknown page's endpoint, or a mark on an address that is a page's
+    own (a GET there would be ambiguous).
     """
+    rules = list(app.url_map.iter_rules())
+    pages = {rule.rule for rule in rules if "GET" in (rule.methods or ())}
     companions: dict[str, Callable[..., Any]] = {}
-    for rule in list(app.url_map.iter_rules()):
+    for rule in rules:
         page = getattr(app.view_functions[rule.endpoint], "form_page", None)
-        if page is None or "GET" in (rule.methods or ()):
+        if page is None:
             continue
+        if rule.rule in pages:
+            raise ValueError(f"{rule.endpoint}: {rule.rule} answers GET itself; drop @form_page")
         endpoint = f"{rule.endpoint}_reopened"
         if endpoint not in companions:
             companions[endpoint] = _leads_to(page, _arguments(app, page.endpoint))

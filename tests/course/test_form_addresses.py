@@ -14,7 +14,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import Rule
 
+from course import formpages
 from course.extensions import db
+from course.formpages import form_page
 from course.models import CorrectionRequest, CourseMember, Role, User
 from tests.course.factories import (
     PASSWORD,
@@ -91,6 +93,23 @@ def test_each_form_address_only_leads_to_a_page(app: Flask, minimal_package_dir)
     assert checked >= 30
     unchanged()  # nothing was done by GET, and the admin is still signed in
     assert client.get("/me").status_code == 200
+
+
+def test_a_wrong_mark_stops_the_app_at_start_up() -> None:
+    app = Flask(__name__)
+
+    @app.route("/settings", methods=["GET", "POST"])
+    @form_page("settings")
+    def settings() -> str:
+        return ""
+
+    with pytest.raises(ValueError, match="answers GET itself"):
+        formpages.init_app(app)  # its address is a page already: a GET would be ambiguous
+
+    app = Flask(__name__)
+    app.add_url_rule("/save", "save", form_page("no.such_page")(settings), methods=["POST"])
+    with pytest.raises(KeyError, match="no.such_page"):
+        formpages.init_app(app)
 
 
 @pytest.fixture
