@@ -27,6 +27,7 @@ from course.models import (
     EvaluationResponse,
     LessonProgress,
     Question,
+    Role,
     User,
 )
 from course.outbox.privacy import statements_about
@@ -180,17 +181,33 @@ def _account_events(user: User) -> list[dict[str, Any]]:
         .order_by(AuditEvent.created_at, AuditEvent.id)
         .options(selectinload(AuditEvent.actor))
     )
-    return [
-        {
-            "at": _time(row.created_at),
-            # Who: the learner asks who changed or looked at their record (None: the system).
-            "by": row.actor.full_name if row.actor else None,
-            "action": row.action,
-            "detail": row.detail,
-            "ip_address": row.ip_address,
-        }
-        for row in rows
-    ]
+    return [_account_event(user, row) for row in rows]
+
+
+#: Who did an event about the learner, by the doer's role.
+_DOERS = {Role.ADMIN: "an administrator", Role.AUTHOR: "an author", Role.LEARNER: "another user"}
+#: Where a command ran: the server's account and name are the provider's, not the learner's.
+_SERVER_DETAILS = ("os_user", "host", "command")
+
+
+def _account_event(user: User, row: AuditEvent) -> dict[str, Any]:
+    """One event of the learner's, or about them by someone else, as the download gives it.
+
+    Someone else's event says who by role only, without their address: staff names and
+    addresses are the staff's own data. The provider's audit log names them when a
+    learner asks who looked at or changed their record.
+    """
+    yours = row.actor_id == user.id
+    detail = row.detail if yours or not row.detail else {
+        key: value for key, value in row.detail.items() if key not in _SERVER_DETAILS
+    }
+    return {
+        "at": _time(row.created_at),
+        "by": "you" if yours else _DOERS.get(row.actor.role) if row.actor else "the system",
+        "action": row.action,
+        "detail": detail,
+        "ip_address": row.ip_address if yours else None,
+    }
 
 
 def _sign_ins(user: User) -> list[dict[str, Any]]:
