@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -27,16 +26,6 @@ from tests.smtp_sink import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HEX_ID = re.compile(r"[0-9a-f]{32}")
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Put the root logger back as pytest had it after a test that configured logging."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def crashing(app: Flask) -> Flask:
@@ -81,7 +70,6 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_info_lines_such_as_email_sent_reach_the_log(make_app, capsys) -> None:
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -118,7 +106,6 @@ def test_info_lines_such_as_email_sent_reach_the_log(make_app, capsys) -> None:
     assert request_id.startswith("request_id=")
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_json_lines_name_the_request_that_failed(make_app, capsys) -> None:
     client = crashing(make_app(LOG_CONFIGURE=True, LOG_FORMAT="json")).test_client()
     response = client.get("/crash-for-test")
@@ -135,7 +122,6 @@ def test_json_lines_name_the_request_that_failed(make_app, capsys) -> None:
     assert {"time", "logger"} <= errors[0].keys()
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_the_level_comes_from_the_settings(make_app, capsys) -> None:
     make_app(LOG_CONFIGURE=True, LOG_LEVEL="WARNING")
     logging.getLogger("course.mail").info("quiet at WARNING")
@@ -144,7 +130,6 @@ def test_the_level_comes_from_the_settings(make_app, capsys) -> None:
     assert "loud at WARNING" in err and "quiet at WARNING" not in err
 
 
-@pytest.mark.usefixtures("restore_logging")
 def test_a_migration_logs_through_the_apps_handler_and_keeps_it(tmp_path, capsys) -> None:
     app = create_app({"TESTING": True, "LOG_CONFIGURE": True, "LOG_FORMAT": "json",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"})  # fmt: skip
@@ -162,7 +147,6 @@ def test_a_migration_logs_through_the_apps_handler_and_keeps_it(tmp_path, capsys
 
 
 @pytest.mark.parametrize("setting", [{"LOG_FORMAT": "xml"}, {"LOG_LEVEL": "CHATTY"}])
-@pytest.mark.usefixtures("restore_logging")
 def test_a_mistyped_log_setting_stops_the_start(setting, tmp_path) -> None:
     with pytest.raises(RuntimeError, match=next(iter(setting))):
         create_app(
