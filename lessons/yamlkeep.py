@@ -11,6 +11,7 @@ its new data, and so is the whole file; where one does not, the new text is used
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,8 @@ class _Cut:
 
 
 _Span = tuple[str, int, int, Node]
+#: Where a folded block had one line to go by: the dumper's own width.
+FOLD_WIDTH = 88
 _MergeOne = Callable[[_Part, _Part], Sequence[str]]
 
 
@@ -77,6 +80,9 @@ class _Texts:
             return old.lines
         items = self._items(old, new)
         if items is None:
+            folded = _folded_as_before(old, new)
+            if folded is not None:
+                return folded
             moved = _shifted(new.lines, shift)
             return new.lines if moved is None else moved
         above, old_items, new_items, inner = items
@@ -129,6 +135,35 @@ class _Texts:
             )
         above = [self.old[old.first], *old_items.above]
         return above, old_items.parts, moved, shift
+
+
+def _folded_as_before(old: _Part, new: _Part) -> list[str] | None:
+    """New text too long for one line, folded (``>-``) and wrapped as the author had it.
+
+    The dumper wraps long text as a plain scalar over several lines; where the author
+    wrote that key as a folded block, an edit keeps the block, its indent and width.
+    None where that does not apply or would not read back as the new text.
+    """
+    text = new.data
+    if not (isinstance(old.value, ScalarNode) and old.value.style == ">"):
+        return None
+    if not isinstance(text, str) or len(new.lines) < 2 or text != " ".join(text.split()):
+        return None
+    body = [line for line in old.lines[1:] if line.strip()]
+    if not body or old.value.start_mark.line != old.first:
+        return None
+    indent = " " * _indent(body[0])
+    width = max(len(line) for line in body) if len(body) > 1 else FOLD_WIDTH
+    lines = [old.lines[0], *textwrap.wrap(
+        text, max(width, len(indent) + 40), initial_indent=indent, subsequent_indent=indent,
+        break_long_words=False, break_on_hyphens=False,
+    )]  # fmt: skip
+    # Read back on their own: the first line may carry a list item's dash.
+    head = lines[0].replace("-", " ", 1) if lines[0].lstrip().startswith("-") else lines[0]
+    own = _shifted([head, *lines[1:]], -_indent(head))
+    if own is None or not _same(plain_data(parse_nodes("\n".join(own) + "\n")), {old.name: text}):
+        return None
+    return lines
 
 
 def _merge(old_parts: list[_Part], new_parts: list[_Part], merge_one: _MergeOne) -> list[str]:

@@ -227,3 +227,30 @@ def test_a_why_edit_in_one_choice_leaves_the_other_choices_as_written():
     changed = _changed_lines(text, saved)
     assert changed[-1] == "+    why: Waiting breaks the 24-hour limit."
     assert all(line.startswith("-") for line in changed[:-1]) and len(changed) <= 4
+
+
+def test_a_long_edit_to_a_folded_prompt_stays_a_folded_block_wrapped_as_before():
+    real = POST_TEST.read_text()
+    questions = _questions(real)
+    old_prompt = questions[0]["prompt"]
+    questions[0]["prompt"] = old_prompt.replace("one national figure", "a single national figure")
+    saved = _save(real, questions)
+    changed = _changed_lines(real, saved)
+    # The author's `prompt: >-` block stays; only its text lines change, at the same indent
+    # and no wider than the author wrapped them (the dumper wrote a plain scalar instead).
+    assert all(line[1:].startswith("      ") for line in changed), changed
+    assert "    prompt: >-" in saved.splitlines()[:12]
+    widest = max(len(line) for line in real.splitlines()[8:12])
+    assert all(len(line) - 1 <= widest for line in changed)
+    assert _questions(saved)[0]["prompt"] == questions[0]["prompt"]
+
+
+def test_a_long_why_in_a_choice_keeps_its_folded_block():
+    real = POST_TEST.read_text()
+    questions = _questions(real)
+    why = "NCMEC's figure for 2024 is about 1 in 7; the 1 in 6 figure belongs to 2019, 2021 and 2022."
+    questions[0]["choices"][0]["why"] = why
+    saved = _save(real, questions)
+    changed = _changed_lines(real, saved)
+    assert changed and all(line[1:].startswith("          ") for line in changed), changed
+    assert _questions(saved)[0]["choices"][0]["why"] == why
