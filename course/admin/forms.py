@@ -100,12 +100,20 @@ class ActionForm(FlaskForm):
 
 
 class AuditFilterForm(FlaskForm):
-    """Narrow the audit log by actor, action and dates."""
+    """Narrow the audit log by actor, learner, action and dates."""
 
     class Meta:
         csrf = False
 
     actor = StringField("Actor (name or email)", validators=[Optional(), Length(max=200)])
+    learner = StringField(
+        "About learner (full email or name)", validators=[Optional(), Length(max=254)]
+    )
+    #: The learner page's link: an account, whatever its email address is now.
+    learner_id = IntegerField(
+        "Learner account",
+        validators=[Optional(), NumberRange(min=1, message="An account number from 1.")],
+    )
     action = SelectField("Action", validators=[Optional()])
     start = DateField("From", validators=[Optional()])
     end = DateField("To (inclusive)", validators=[Optional()])

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 import certificates
@@ -24,6 +24,7 @@ from course.extensions import db
 from course.models import (
     AuditEvent,
     Certificate,
+    CorrectionRequest,
     Course,
     CourseVersion,
     Enrolment,
@@ -31,6 +32,7 @@ from course.models import (
     PostTestAttempt,
     User,
 )
+from course.users import normalise_email
 
 SNAPSHOT_FIELDS = tuple(field.name for field in dataclasses.fields(certificates.CertificateRecord))
 CERTIFICATE_COLUMNS = (
@@ -61,6 +63,16 @@ class AuditFilter:
     action: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    #: Whom the events are about: an email address (whole) or part of a name, as typed.
+    learner: str | None = None
+    #: Whom the events are about, by account: the learner page's link, stable across an
+    #: email change.
+    learner_id: int | None = None
+
+    @property
+    def about_learner(self) -> bool:
+        """Return True if the log is narrowed to the events about some learner."""
+        return bool(self.learner) or self.learner_id is not None
 
 
 def _certificate_query(course_id: int | None):
@@ -201,6 +213,9 @@ def _audit_query(statement, filters: AuditFilter):
             or_(User.email.ilike(like, escape="\\"), User.full_name.ilike(like, escape="\\"))
         ).correlate(None)  # the CSV's own join of user_account is another row's
         statement = statement.where(AuditEvent.actor_id.in_(actors))
+    if filters.about_learner:
+        # The accounts once (a name is a pattern: one scan of the accounts, not one a kind).
+        statement = statement.where(_about(_learner_ids(filters).cte("learner_ids")))
     if filters.action:
         statement = statement.where(AuditEvent.action == filters.action)
     since, before = day_bounds(filters.start, filters.end)  # the provider's calendar days
@@ -209,6 +224,55 @@ def _audit_query(statement, filters: AuditFilter):
     if before:
         statement = statement.where(AuditEvent.created_at < before)
     return statement
+
+
+def _learner_ids(filters: AuditFilter):
+    """The accounts the learner filter names: by id, by whole email address or by name."""
+    ids = select(User.id).correlate(None)  # never tied to an outer query's user_account
+    if filters.learner_id is not None:
+        ids = ids.where(User.id == filters.learner_id)
+    if filters.learner:
+        # The whole address, compared as stored, unlike the actor filter: a part of one
+        # ("ann@") would bring in another learner's events ("joann@") when answering one
+        # learner's request. A name matches in part, as the actor filter's does.
+        like = like_pattern(filters.learner)
+        ids = ids.where(or_(User.email == normalise_email(filters.learner),
+                            User.full_name.ilike(like, escape="\\")))  # fmt: skip
+    return ids
+
+
+def _about(learners):
+    """Events whose subject is one of these accounts (a CTE of ids) or a record of theirs.
+
+    Each kind of record is looked up by its owner's index, then its events by the
+    (subject_type, subject_id) index: never a scan of the log or of its JSON details.
+    """
+    users = select(learners.c.id)
+    owned = {
+        "user": select(cast(learners.c.id, String)),
+        "certificate": select(Certificate.code).where(Certificate.user_id.in_(users)),
+        "enrolment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
+        "post_test_attempt": select(cast(PostTestAttempt.id, String))
+        .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
+        .where(Enrolment.user_id.in_(users)),
+        "correction_request": select(cast(CorrectionRequest.id, String))
+        .where(CorrectionRequest.user_id.in_(users)),
+    }  # fmt: skip
+    return or_(*(
+        and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids))
+        for kind, ids in owned.items()
+    ))  # fmt: skip
+
+
+#: How many of the accounts a learner filter matches the page names.
+NAMED_LEARNERS = 5
+
+
+def audit_learners(filters: AuditFilter) -> list[User]:
+    """Return the accounts the learner filter matches, one more than the page names."""
+    ids = _learner_ids(filters)
+    statement = select(User).where(User.id.in_(ids)).order_by(User.full_name, User.id)
+    return list(db.session.scalars(statement.limit(NAMED_LEARNERS + 1)))
 
 
 def audit_actions() -> list[str]:

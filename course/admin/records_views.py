@@ -16,7 +16,7 @@ from course.admin.roster import AuditScope
 from course.authz import role_required
 from course.db import write_transaction, writes
 from course.extensions import db
-from course.models import Course, Role
+from course.models import Course, Role, User
 
 
 @bp.get("/records/certificates.csv")
@@ -39,7 +39,7 @@ def certificates_csv():
     return response
 
 
-AUDIT_PARAMETERS = ("actor", "action", "start", "end", "page")
+AUDIT_PARAMETERS = ("actor", "learner", "learner_id", "action", "start", "end", "page")
 
 
 def _audit_form() -> tuple[AuditFilterForm, list[str]]:
@@ -60,7 +60,9 @@ def _audit_form() -> tuple[AuditFilterForm, list[str]]:
 
 def _filters(form: AuditFilterForm) -> records.AuditFilter:
     return records.AuditFilter(actor=form.actor.data or None, action=form.action.data or None,
-                               start=form.start.data, end=form.end.data)  # fmt: skip
+                               start=form.start.data, end=form.end.data,
+                               learner=(form.learner.data or "").strip() or None,
+                               learner_id=form.learner_id.data)  # fmt: skip
 
 
 @bp.get("/audit")
@@ -72,9 +74,16 @@ def audit_log():
     """
     form, problems = _audit_form()
     if problems:
-        return render_template("admin/audit.html", form=form, page=None, problems=problems), 400
-    page = records.audit_events(_filters(form), int(request.args.get("page", 1)))
-    return render_template("admin/audit.html", form=form, page=page, problems=[])
+        return render_template("admin/audit.html", form=form, page=None, problems=problems,
+                               learners=None, account=None), 400  # fmt: skip
+    filters = _filters(form)
+    page = records.audit_events(filters, int(request.args.get("page", 1)))
+    # Whom the events are about, named on the page: the link from a record carries an id.
+    learners = records.audit_learners(filters) if filters.about_learner else None
+    account = db.session.get(User, filters.learner_id) if filters.learner_id else None
+    return render_template("admin/audit.html", form=form, page=page, problems=[],
+                           learners=learners, account=account,
+                           named=records.NAMED_LEARNERS)  # fmt: skip
 
 
 @bp.get("/audit.csv")
