@@ -104,6 +104,25 @@ def test_the_csv_download_honours_the_learner_filter_and_records_it(app, admin, 
         assert export.detail == {"learner_id": str(a.id), "action": "user.record_viewed"}
 
 
+def test_the_learner_page_links_to_the_log_of_events_about_them(app, admin, data):
+    a = data.learners["a"]
+    record = admin.get(f"/admin/learners/{a.id}").get_data(as_text=True)
+    link = f'<a href="/admin/audit?learner_id={a.id}">Who opened or changed this record</a>'
+    assert link in record
+    with app.app_context():  # the link names the account, so an email change keeps it
+        db.session.get(User, a.id).email = "alex.new@example.org"
+        db.session.commit()
+    page = admin.get(f"/admin/audit?learner_id={a.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # This second look at the record, within the window, added no event.
+    assert f"<caption>{len(ABOUT_A)} events, newest first</caption>" in text
+    # The filter box says whom, and unticking the box (then Filter) drops it.
+    assert f'name="learner_id" value="{a.id}" checked>' in text
+    assert "(alex.new@example.org)</label>" in text
+    assert f'href="/admin/audit.csv?learner_id={a.id}"' in text
+
+
 def test_a_learner_that_matches_nobody_is_an_empty_log_that_says_why(admin):
     for query, message in (
         ({"learner": "nobody@example.org"}, "No account matches “nobody@example.org”"),
