@@ -81,6 +81,8 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         "admin-certificates": f"{admin}/certificates",
         "admin-certificate": f"{admin}/certificates/{code}",
         "admin-audit-log": f"{admin}/audit",
+        # Narrowed by the learner page's link: the "Only about" box and whom it names.
+        "admin-audit-learner": f"{admin}/audit?learner_id={learner_id}",
         "admin-report": f"{admin}/courses/{server.slug}/report",
         "admin-approval": f"{admin}/courses/{server.slug}/approval",
         "admin-team": f"{admin}/courses/{server.slug}/team",
