@@ -248,7 +248,10 @@ def test_a_long_edit_to_a_folded_prompt_stays_a_folded_block_wrapped_as_before()
 def test_a_long_why_in_a_choice_keeps_its_folded_block():
     real = POST_TEST.read_text()
     questions = _questions(real)
-    why = "NCMEC's figure for 2024 is about 1 in 7; the 1 in 6 figure belongs to 2019, 2021 and 2022."
+    why = (
+        "NCMEC's figure for 2024 is about 1 in 7; the 1 in 6 figure belongs to 2019, 2021"
+        " and 2022."
+    )
     questions[0]["choices"][0]["why"] = why
     saved = _save(real, questions)
     changed = _changed_lines(real, saved)
