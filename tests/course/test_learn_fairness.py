@@ -5,7 +5,6 @@ wait between attempts, and a cap when a course asks for one."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from course.learn import content as learn_content
 from course.learn import retakes
 from course.learn import services as learn
 from course.models import CheckResponse, Course, Enrolment, PostTestAttempt, Question, Role
-from tests.course.factories import import_course, make_user, sign_in
+from tests.course.factories import Clock, import_course, make_user, sign_in
 from tests.course.journey import (
     answers_for,
     choices_on_page,
@@ -29,19 +28,6 @@ from tests.course.journey import (
 
 SLUG = "minimal"
 LESSON = f"/courses/{SLUG}/lessons/push-pull"
-
-
-class Clock:
-    """The time the retake rules see, moved on by the test."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        self.now += timedelta(minutes=minutes)
 
 
 @pytest.fixture

@@ -12,28 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from course import audit
-from course.db import utcnow
 from course.extensions import db
 from course.models import AuditEvent, CorrectionRequest, Enrolment, Role
-from tests.course.factories import make_user, sign_in
+from tests.course.factories import Clock, make_user, sign_in
 from tests.course.test_admin_dataset import build_dataset
 from tests.course.test_busy_database import lock_held_elsewhere, waits  # noqa: F401
 from tests.course.test_privacy import _fresh
 
 ADMIN_ADDRESS = "203.0.113.7"
-
-
-class Clock:
-    """The audit log's idea of now, moved on by the test."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        self.now += timedelta(minutes=minutes)
 
 
 @pytest.fixture
