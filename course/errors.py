@@ -22,11 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import (
     HTTPException,
+    MethodNotAllowed,
     RequestEntityTooLarge,
     TooManyRequests,
     default_exceptions,
 )
 
+from course import formpages
 from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db, limiter
 from course.models import Course, Role
@@ -69,6 +71,12 @@ def init_app(app: Flask) -> None:
         if request.method != "POST":
             return error_page(exc, 429, wait=retry_seconds())
         return resend_page("limited", 429, {"Cache-Control": "no-store"})
+
+    @app.errorhandler(MethodNotAllowed)
+    def method_not_allowed(exc: MethodNotAllowed):
+        # A form's address opened by GET (a reload, a bookmark, a sign-in's next=).
+        page = formpages.reopened_page()
+        return redirect(page, 303) if page else error_page(exc, 405)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -3,10 +3,13 @@
 A browser asks for a form's address by GET when a refused form's page is reloaded or
 gone Back to, from a bookmark, and after signing in again: Flask-Login's ``next`` is the
 address the form was sent to. A POST-only address would answer "405 Method Not Allowed".
-A view marked ``@form_page(...)`` names its form's page instead, and ``init_app`` gives
-each of its addresses a GET rule that only redirects there. Nothing is done by GET, and
-the page does its own sign-in, role and owner checks (as do the blueprint's own hooks,
-which the GET rule shares: its endpoint is in the same blueprint).
+A view marked ``@form_page(...)`` names its form's page instead: the 405 handler asks
+``reopened_page`` and answers 303 there. Nothing is done by GET, and the page does its
+own sign-in, role and owner checks.
+
+Answered from the 405 handler rather than by a GET rule for each address: Werkzeug
+compiles every rule of every app, and 34 more rules added a quarter to the cost of
+building the app, which the test suite does once a test.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, redirect, url_for
+from flask import Flask, current_app, request, url_for
+from flask.globals import request_ctx
+from werkzeug.exceptions import HTTPException
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -40,38 +45,45 @@ def form_page(endpoint: str, anchor: str | None = None) -> Callable[[View], View
 
 
 def init_app(app: Flask) -> None:
-    """Give every POST-only address of a marked view a GET rule leading to its page.
+    """Check every mark at start-up, after the blueprints are registered.
 
-    Run after the blueprints are registered. A mistake fails here, at start-up, not on
-    someone's click: an unknown page's endpoint, or a mark on an address that is a page's
-    own (a GET there would be ambiguous).
+    A mistake fails here, not on someone's click: a page's endpoint that does not exist,
+    or a mark on an address that is a page's own (a GET there would be ambiguous).
     """
     rules = list(app.url_map.iter_rules())
-    pages = {rule.rule for rule in rules if "GET" in (rule.methods or ())}
-    companions: dict[str, Callable[..., Any]] = {}
+    endpoints = {rule.endpoint for rule in rules}
+    adapter = app.url_map.bind("localhost")
     for rule in rules:
         page = getattr(app.view_functions[rule.endpoint], "form_page", None)
         if page is None:
             continue
-        if rule.rule in pages:
-            raise ValueError(f"{rule.endpoint}: {rule.rule} answers GET itself; drop @form_page")
-        endpoint = f"{rule.endpoint}_reopened"
-        if endpoint not in companions:
-            companions[endpoint] = _leads_to(page, _arguments(app, page.endpoint))
-        app.add_url_rule(rule.rule, endpoint, companions[endpoint], methods=["GET"])
+        # A GET there reaches a page (its own, or another rule's: /verify/<code>), never
+        # the 405 handler: the mark would do nothing.
+        path = rule.build(dict.fromkeys(rule.arguments, "1"))[1]
+        try:
+            endpoint, _ = adapter.match(path, method="GET")
+        except HTTPException:
+            pass
+        else:
+            raise ValueError(f"{rule.endpoint}: a GET on {rule.rule} opens {endpoint}; "
+                             "drop @form_page and give the address a GET view")  # fmt: skip
+        if page.endpoint not in endpoints:
+            raise ValueError(f"{rule.endpoint}: @form_page names no page: {page.endpoint}")
 
 
-def _arguments(app: Flask, endpoint: str) -> frozenset[str]:
-    """The view arguments any of the endpoint's rules takes."""
-    return frozenset().union(*(rule.arguments for rule in app.url_map.iter_rules(endpoint)))
-
-
-def _leads_to(page: FormPage, accepted: frozenset[str]) -> Callable[..., Any]:
-    def reopened(**values: Any):
-        # The form's own values (a member, a comment) stay behind: the page takes fewer.
-        kept = {name: value for name, value in values.items() if name in accepted}
-        anchor = page.anchor.format(**values) if page.anchor else None
-        return redirect(url_for(page.endpoint, _anchor=anchor, **kept), 303)
-
-    reopened.__doc__ = f"Open {page.endpoint} when its form's address is opened by GET."
-    return reopened
+def reopened_page() -> str | None:
+    """The address of the form's page when this GET found a marked form's address; else None."""
+    if request.method not in ("GET", "HEAD") or request_ctx.url_adapter is None:
+        return None
+    try:
+        endpoint, values = request_ctx.url_adapter.match(method="POST")
+    except HTTPException:
+        return None
+    page: FormPage | None = getattr(current_app.view_functions.get(endpoint), "form_page", None)
+    if page is None:
+        return None
+    # The form's own values (a member, a comment) stay behind: the page takes fewer.
+    accepted = set().union(*(r.arguments for r in current_app.url_map.iter_rules(page.endpoint)))
+    kept = {name: value for name, value in values.items() if name in accepted}
+    anchor = page.anchor.format(**values) if page.anchor else None
+    return url_for(page.endpoint, _anchor=anchor, **kept)

@@ -9,7 +9,6 @@ from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileErr
 from course import issuing
 from course.credentials import services as credentials
 from course.extensions import limiter
-from course.formpages import form_page
 from course.verify import bp
 from course.verify.forms import CodeForm, CredentialForm
 
@@ -63,7 +62,6 @@ def _record(found: issuing.Verification):
 
 
 @bp.post("/credential")
-@form_page("verify.lookup", anchor="check-credential")
 @limiter.limit(_limit)
 def credential():
     """Check an uploaded Open Badges credential's signature and its certificate's status."""
@@ -79,3 +77,11 @@ def credential():
     check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
                            record=_record(found) if found else None)
+
+
+@bp.get("/credential")
+def back_to_upload():
+    """Open the verification page at the upload form when its address is opened again."""
+    # A view of its own, not @form_page: GET /verify/credential would otherwise reach
+    # /verify/<code> and look "credential" up as a certificate's code.
+    return redirect(url_for("verify.lookup", _anchor="check-credential"), 303)
