@@ -9,11 +9,18 @@ from typing import Any
 
 import click
 from flask import has_request_context
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import AuditEvent, User
+from course.models import (
+    AuditEvent,
+    Certificate,
+    CorrectionRequest,
+    Enrolment,
+    PostTestAttempt,
+    User,
+)
 
 #: ``detail["via"]`` of an event recorded by a ``flask`` command, not a web request.
 COMMAND_LINE = "command line"
@@ -100,3 +107,28 @@ def record_view(
     )
     db.session.flush()
     return event
+
+
+def about(learners) -> ColumnElement[bool]:
+    """Events whose subject is one of these accounts (a select or CTE of ids, as ``id``)
+    or a record of theirs: a certificate, enrollment, post-test attempt or correction
+    request.
+
+    Each kind of record is looked up by its owner's index, then its events by the
+    (subject_type, subject_id) index: never a scan of the log or of its JSON details.
+    """
+    users = select(learners.c.id)
+    owned = {
+        "user": select(cast(learners.c.id, String)),
+        "certificate": select(Certificate.code).where(Certificate.user_id.in_(users)),
+        "enrolment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
+        "post_test_attempt": select(cast(PostTestAttempt.id, String))
+        .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
+        .where(Enrolment.user_id.in_(users)),
+        "correction_request": select(cast(CorrectionRequest.id, String))
+        .where(CorrectionRequest.user_id.in_(users)),
+    }  # fmt: skip
+    return or_(*(
+        and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids))
+        for kind, ids in owned.items()
+    ))  # fmt: skip

@@ -11,10 +11,11 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 import certificates
+from course import audit
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event
@@ -24,7 +25,6 @@ from course.extensions import db
 from course.models import (
     AuditEvent,
     Certificate,
-    CorrectionRequest,
     Course,
     CourseVersion,
     Enrolment,
@@ -215,7 +215,7 @@ def _audit_query(statement, filters: AuditFilter):
         statement = statement.where(AuditEvent.actor_id.in_(actors))
     if filters.about_learner:
         # The accounts once (a name is a pattern: one scan of the accounts, not one a kind).
-        statement = statement.where(_about(_learner_ids(filters).cte("learner_ids")))
+        statement = statement.where(audit.about(_learner_ids(filters).cte("learner_ids")))
     if filters.action:
         statement = statement.where(AuditEvent.action == filters.action)
     since, before = day_bounds(filters.start, filters.end)  # the provider's calendar days
@@ -239,29 +239,6 @@ def _learner_ids(filters: AuditFilter):
         ids = ids.where(or_(User.email == normalise_email(filters.learner),
                             User.full_name.ilike(like, escape="\\")))  # fmt: skip
     return ids
-
-
-def _about(learners):
-    """Events whose subject is one of these accounts (a CTE of ids) or a record of theirs.
-
-    Each kind of record is looked up by its owner's index, then its events by the
-    (subject_type, subject_id) index: never a scan of the log or of its JSON details.
-    """
-    users = select(learners.c.id)
-    owned = {
-        "user": select(cast(learners.c.id, String)),
-        "certificate": select(Certificate.code).where(Certificate.user_id.in_(users)),
-        "enrolment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
-        "post_test_attempt": select(cast(PostTestAttempt.id, String))
-        .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
-        .where(Enrolment.user_id.in_(users)),
-        "correction_request": select(cast(CorrectionRequest.id, String))
-        .where(CorrectionRequest.user_id.in_(users)),
-    }  # fmt: skip
-    return or_(*(
-        and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids))
-        for kind, ids in owned.items()
-    ))  # fmt: skip
 
 
 #: How many of the accounts a learner filter matches the page names.

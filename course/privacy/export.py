@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from course import issuing
+from course import audit, issuing
 from course.db import utcnow
 from course.extensions import db
 from course.learn.content import ChoiceView
@@ -175,7 +175,9 @@ def _account_events(user: User) -> list[dict[str, Any]]:
         .where(
             or_(
                 AuditEvent.actor_id == user.id,
-                (AuditEvent.subject_type == "user") & (AuditEvent.subject_id == str(user.id)),
+                # About their account or a record of theirs (a certificate revoked, an
+                # attempt reset), as the admin's audit log narrowed to them shows.
+                audit.about(select(User.id).where(User.id == user.id).cte("learner")),
             )
         )
         .order_by(AuditEvent.created_at, AuditEvent.id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from course import audit
 from course.extensions import db
 from course.models import AuditEvent, CorrectionRequest, Enrolment, Role
-from tests.course.factories import Clock, make_user, sign_in
+from tests.course.factories import PASSWORD, Clock, make_user, sign_in
 from tests.course.test_admin_dataset import build_dataset
 from tests.course.test_busy_database import lock_held_elsewhere, waits  # noqa: F401
 from tests.course.test_privacy import _fresh
@@ -183,6 +183,9 @@ def test_the_looks_show_in_the_audit_log_filtered_by_action_and_in_its_csv(app, 
 def test_the_learners_data_download_says_who_looked_at_their_record_and_when(app, data, admin):
     admin.get(f"/admin/certificates/{data.certificate_code}")
     client = _fresh(app.test_client(), "a@example.org")
+    changed = client.post("/auth/password", data={
+        "current_password": PASSWORD, "new_password": "a-new-passphrase-for-ada"})  # fmt: skip
+    assert changed.status_code == 302
     events = client.get("/auth/profile/my-data.json").get_json()["account_events"]
     (look,) = [e for e in events if e["action"] == audit.RECORD_VIEWED]
     assert look["by"] == "an administrator" and look["at"]
@@ -190,8 +193,10 @@ def test_the_learners_data_download_says_who_looked_at_their_record_and_when(app
     # The admin's name and address are the admin's own: the provider's audit log has them.
     assert "Ada Admin" not in json.dumps(events) and ADMIN_ADDRESS not in json.dumps(events)
     assert look["ip_address"] is None
-    assert all(e["by"] == "you" for e in events if e is not look)
-    assert all(e["ip_address"] for e in events if e is not look)
+    rest = [e for e in events if e is not look]
+    # The learner's own password change, and the certificate the system issued them.
+    assert {e["by"] for e in rest} == {"you", "the system"}
+    assert all(e["ip_address"] for e in rest if e["by"] == "you")
 
 
 def test_a_reload_in_the_window_reads_without_the_write_lock(app, data, admin, waits):  # noqa: F811
@@ -208,3 +213,14 @@ def test_a_reload_in_the_window_reads_without_the_write_lock(app, data, admin, w
         busy = admin.get(f"/admin/learners/{data.learners['d'].id}")
         assert busy.status_code == 503 and "LSW-D" not in busy.get_data(as_text=True)
     assert len(_views(app)) == 1
+
+
+def test_the_download_lists_what_was_done_to_the_learners_records_not_anothers(app, data):
+    # A certificate's events are about its holder: the download lists them, by role.
+    events = _fresh(app.test_client(), "a@example.org").get(
+        "/auth/profile/my-data.json").get_json()["account_events"]  # fmt: skip
+    issued = [e for e in events if e["action"] == "certificate.issued"]
+    assert issued and all(e["by"] == "the system" for e in issued)
+    others = _fresh(app.test_client(), "b@example.org").get(
+        "/auth/profile/my-data.json").get_json()["account_events"]  # fmt: skip
+    assert data.certificate_code not in json.dumps(others)
