@@ -28,6 +28,7 @@ from tests.course.factories import (
     snapshot_row_counts,
 )
 from tests.course.journey import finish_lessons, quick_retakes, without_minimum_time
+from tests.course.test_admin_dataset import Dataset, build_dataset
 from tests.smtp_sink import Inbox, smtp_server
 
 
@@ -242,6 +243,13 @@ def ready(app: Flask, client: FlaskClient, package_copy: Path) -> FlaskClient:
         client.post("/courses/minimal/enrol")
         finish_lessons(client, "minimal")
     return client
+
+
+@pytest.fixture
+def data(app: Flask, minimal_package_dir: Path) -> Dataset:
+    """The admin pages' dataset (``build_dataset``): an admin, learners, a certificate."""
+    with app.app_context():
+        return build_dataset(minimal_package_dir)
 
 
 @pytest.fixture

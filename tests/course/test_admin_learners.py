@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from course.extensions import db
@@ -14,7 +13,6 @@ from course.learn.content import content_of
 from course.models import Course, Enrolment, Role, User
 from tests.course.factories import make_user, sign_in
 from tests.course.journey import correct_keys, wrong_keys
-from tests.course.test_admin_dataset import build_dataset
 
 ROW = re.compile(
     r'id="name-(\d+)">.*?</th>.*?<td class="num">(\d+)</td>\s*'
@@ -30,12 +28,6 @@ SUMMARY = re.compile(
 )
 TRY = re.compile(r"<tr><td>[^<]*</td>\s*<td><code>([\w-]+)</code>.*?</td>\s*<td>(.*?)</td>"
                  r"\s*<td>(Correct|Not correct)</td></tr>", re.S)
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 def _answer(user: User, key: str, rights: list[int]) -> list[str]:

@@ -21,15 +21,9 @@ from course.extensions import db
 from course.learn import services as learn
 from course.models import AuditEvent, Certificate, Course, User
 from tests.course.factories import sign_in
-from tests.course.test_admin_dataset import COMMENTS, NAMES, build_dataset
+from tests.course.test_admin_dataset import COMMENTS, NAMES
 
 FORMULA_REASON = "=cmd|' /C calc'!A0"
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 @pytest.fixture

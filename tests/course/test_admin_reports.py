@@ -12,13 +12,7 @@ from course.admin import report_services as reports
 from course.extensions import db
 from course.models import Course
 from tests.course.factories import sign_in
-from tests.course.test_admin_dataset import COMMENTS, build_dataset
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
+from tests.course.test_admin_dataset import COMMENTS
 
 
 @pytest.fixture

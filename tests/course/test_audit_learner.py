@@ -11,7 +11,6 @@ from sqlalchemy import select
 from course.extensions import db
 from course.models import AuditEvent, Enrolment, PostTestAttempt, User
 from tests.course.factories import sign_in
-from tests.course.test_admin_dataset import build_dataset
 
 #: What the admin does below that is about learner A, and what the dataset recorded.
 ABOUT_A = [
@@ -21,12 +20,6 @@ ABOUT_A = [
     ("user", "user.record_viewed"),
     ("user", "user.record_viewed"),
 ]
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 @pytest.fixture

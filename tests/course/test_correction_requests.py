@@ -18,14 +18,7 @@ from course.models import (
     User,
 )
 from tests.course.factories import sign_in
-from tests.course.test_admin_dataset import build_dataset
 from tests.smtp_sink import plain_text
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 @pytest.fixture

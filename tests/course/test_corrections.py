@@ -25,13 +25,6 @@ from course.models import (
 )
 from tests.course.factories import make_user, sign_in
 from tests.course.journey import answers_for, open_attempt
-from tests.course.test_admin_dataset import build_dataset
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 @pytest.fixture

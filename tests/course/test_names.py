@@ -15,7 +15,6 @@ from course.extensions import db
 from course.models import CorrectionRequest, User
 from course.names import INVISIBLE, NO_LETTER, NameRefused, clean_name, name_or
 from tests.course.factories import make_user, sign_in
-from tests.course.test_admin_dataset import build_dataset
 from tests.course.test_auth import PASSWORD, text
 from tests.course.test_auth import make_user as make_account
 from tests.course.test_auth import sign_in as sign_in_by_form
@@ -81,12 +80,6 @@ def test_a_profile_edit_refuses_a_lying_name_and_keeps_the_old(
     assert _html(INVISIBLE) in text(response)
     with app.app_context():
         assert db.session.get(User, user_id).full_name == "Jane Smith Doe"
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 def test_an_admin_correction_refuses_a_lying_name(app, data) -> None:

@@ -15,7 +15,6 @@ from course import audit
 from course.extensions import db
 from course.models import AuditEvent, CorrectionRequest, Enrolment, Role
 from tests.course.factories import PASSWORD, Clock, make_user, sign_in
-from tests.course.test_admin_dataset import build_dataset
 from tests.course.test_busy_database import lock_held_elsewhere, waits  # noqa: F401
 from tests.course.test_privacy import _fresh
 
@@ -27,12 +26,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(audit, "utcnow", clock)
     return clock
-
-
-@pytest.fixture
-def data(app, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 @pytest.fixture

@@ -21,14 +21,7 @@ from course.learn import services as learn
 from course.models import AuditEvent, Certificate, Course, User
 from tests.course.certkit import pdf_words
 from tests.course.factories import sign_in, write_elsewhere_without_waiting
-from tests.course.test_admin_dataset import build_dataset
 from tests.course.test_audit_scope import two_versions  # noqa: F401  (a fixture)
-
-
-@pytest.fixture
-def data(app: Flask, minimal_package_dir):
-    with app.app_context():
-        return build_dataset(minimal_package_dir)
 
 
 def _learner_saves_during(original: Callable, saved: list[str]) -> Callable:
