@@ -9,8 +9,10 @@ with content/running-behavior imported and one enrolled, signed-in learner (CSRF
 warms up, then runs the lesson page through Flask's test client under cProfile (with
 ``--answers``: knowledge-check answers saved as the page's script sends them, each with
 its own submission key). Prints the CPU per request (``time.process_time``, profiler off
-and on) and the functions that use most of it, grouped by package as well, so a change
-to the hot path can be checked before and after.
+and on; for a GET also the app's own share: the same request handed straight to the WSGI
+app, as a server would, without the test client building it and keeping its cookies)
+and the functions that use most of it, grouped by package as well, so a change to the
+hot path can be checked before and after.
 The profiler roughly doubles the cost of each Python call, so read shares, not absolute
 times, from its table.
 """
@@ -99,6 +101,27 @@ def answer_sender(client, path: str):
     return send, action
 
 
+def wsgi_sender(app, client, path: str):
+    """Return a function that hands the app the GET of ``path`` as a WSGI server would:
+    the environ built once with the client's cookies, no test client per request."""
+    # The environ of a real request through the client: its path, headers and cookies.
+    environ = dict(client.get(path).request.environ)
+
+    def start_response(status, headers, exc_info=None):
+        assert status.startswith("200"), status
+
+    expected = len(client.get(path).get_data())
+
+    def send():
+        body = app({**environ, "wsgi.input": io.BytesIO()}, start_response)
+        try:
+            assert sum(len(chunk) for chunk in body) == expected  # the whole page
+        finally:
+            getattr(body, "close", lambda: None)()
+
+    return send
+
+
 def cpu_per_request(request, count: int) -> float:
     """Median CPU milliseconds per request over ``count`` requests in batches of 50."""
     batches = []
@@ -108,6 +131,13 @@ def cpu_per_request(request, count: int) -> float:
             request()
         batches.append((time.process_time() - start) * 1000 / 50)
     return statistics.median(batches)
+
+
+def cpu_side_by_side(first, second, count: int) -> tuple[float, float]:
+    """As ``cpu_per_request`` for two ways of sending, their batches taken in turn."""
+    pairs = [(cpu_per_request(first, 50), cpu_per_request(second, 50))
+             for _ in range(max(1, count // 50))]
+    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
 
 
 def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
@@ -182,7 +212,13 @@ def main() -> None:
         else:
             request = lambda: client.get(path)  # noqa: E731
         cpu_per_request(request, 200)  # warm: templates compiled, caches filled
-        plain = cpu_per_request(request, args.requests)
+        app_only = None
+        if args.answers:
+            plain = cpu_per_request(request, args.requests)
+        else:  # batches of the two in turn, so a slow stretch of the machine hits both
+            direct = wsgi_sender(app, client, path)
+            cpu_per_request(direct, 200)
+            plain, app_only = cpu_side_by_side(request, direct, args.requests)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
@@ -197,6 +233,9 @@ def main() -> None:
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{what} {path}, in-process (Flask test client), {database}")
     print(f"CPU per request without the profiler: {plain:.3f} ms (median of 50-request batches)")
+    if app_only is not None:
+        print(f"... of which the app's own (the same GET straight to the WSGI app): "
+              f"{app_only:.3f} ms")
     print(f"Python function calls per request: {calls:,.0f}")
     print("\nOwn time by package:")
     for name, share in by_package(stats)[:12]:
