@@ -16,12 +16,14 @@ Side by side, in one run, each server gunicorn with the same number of sync work
 The app runs on a fresh SQLite file (WAL) with the package imported, CSRF on and rate
 limits off; one learner signs in over HTTP and the load generator sends that session
 cookie and CSRF token. The load generator is wrk when installed (Lua scripts for the
-POSTs and the percentiles), else a small Python generator with threads (slower: it
-may limit the bare route's figure). The four run in turn, ``--rounds`` times, and the
-goals are judged on the median of the rounds, so one noisy stretch of a shared machine
-does not decide them. Goals (issue 24): the signed-in lesson page <= 1.2 ms of server
-CPU a request with p99 <= 20 ms; >= 800 saves/s. The lesson/bare throughput ratio (an
-older goal) is printed for comparison only.
+POSTs and the percentiles), else a small Python generator with threads. Install wrk
+(Debian: ``apt-get install wrk``) before judging the goals: the Python generator
+competes with the server for the same cores, so it can hold down every throughput
+figure. The four run in turn, ``--rounds`` times, and the goals are judged on the
+median of the rounds, so one noisy stretch of a shared machine does not decide them.
+Goals (issue 24): the signed-in lesson page <= 1.2 ms of server CPU a request with
+p99 <= 20 ms; >= 800 saves/s. The lesson/bare throughput ratio (an older goal) is
+printed for comparison only.
 """
 
 from __future__ import annotations
