@@ -49,6 +49,9 @@ class Verification:
     certificate: Certificate | None
     #: When a replaced certificate's replacement was issued.
     replaced_at: datetime | None = None
+    #: For a replaced certificate, the status of the newest one that replaced it
+    #: ("valid" or "revoked"): whether the completion is still certified.
+    current_status: str | None = None
 
 
 def live_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -378,13 +381,19 @@ def verify_code(text: str) -> Verification | None:
         return None
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
-    replaced_at = None
-    if certificate is not None and certificate.superseded_by_id is not None:
-        replaced_at = db.session.scalar(
-            select(Certificate.issued_at).where(Certificate.id == certificate.superseded_by_id)
-        )
+    replaced_at, current = _replacement(certificate) if certificate else (None, None)
     return Verification(code=code, status=status, certificate=certificate,
-                        replaced_at=replaced_at)  # fmt: skip
+                        replaced_at=replaced_at, current_status=current)  # fmt: skip
+
+
+def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]:
+    """When a certificate was replaced, and the status of the newest one in its line."""
+    if certificate.superseded_by_id is None:
+        return None, None
+    first = newest = db.session.get(Certificate, certificate.superseded_by_id)
+    while newest.superseded_by_id is not None:  # a second correction replaces the first
+        newest = db.session.get(Certificate, newest.superseded_by_id)
+    return first.issued_at, newest.status.value
 
 
 def audit(

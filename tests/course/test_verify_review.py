@@ -1,0 +1,78 @@
+"""What a board reads on the verification page: whether a replaced certificate's
+completion still stands, and whom to ask about a certificate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from course import issuing
+from course.extensions import db
+from course.models import Role
+from tests.course.certificate_kit import certificate
+from tests.course.certkit import finish_course, page_words
+from tests.course.factories import make_user
+
+PROVIDER = {
+    "PROVIDER_NAME": "Riverside Center for Child Welfare Training",
+    "PROVIDER_CONTACT": "ce-records@riverside.example.org",
+    "CERT_SIGNATORY_NAME": "Dana Whitfield, LCSW",
+}
+
+
+def _verify(app: Flask, code: str) -> str:
+    response = app.test_client().get(f"/verify/{code}")
+    assert response.status_code == 200
+    return page_words(response.get_data(as_text=True))
+
+
+def _reissue(app: Flask, code: str, new_name: str) -> str:
+    with app.app_context():
+        old = certificate(code)
+        old.user.full_name = new_name
+        new = issuing.reissue(old, make_user(role=Role.ADMIN), "Name corrected")
+        db.session.commit()
+        return new.code
+
+
+def _revoke(app: Flask, code: str) -> None:
+    with app.app_context():
+        issuing.revoke(certificate(code), make_user(role=Role.ADMIN), "Completed by another person")
+        db.session.commit()
+
+
+def test_a_replaced_certificate_says_its_completion_still_stands(make_app, package_copy: Path):
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy, full_name="Ada Lovelace")
+    new_code = _reissue(app, code, "Ada King")
+    page = _verify(app, code)
+    assert "Replaced." in page
+    assert "The completion it records still stands" in page
+    # The corrected certificate is the holder's to share: neither its code nor the new
+    # name is published under the old code.
+    assert new_code not in page and "Ada King" not in page
+
+
+def test_a_replaced_certificate_whose_replacement_was_revoked_says_so(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy, full_name="Ada Lovelace")
+    second = _reissue(app, _reissue(app, code, "Ada King"), "Ada King-Byron")
+    _revoke(app, second)
+    page = _verify(app, code)
+    assert "Replaced." in page
+    assert "has since been revoked, so this completion is no longer certified" in page
+    assert "still stands" not in page
+
+
+def test_the_verification_page_says_whom_to_ask(make_app, package_copy: Path):
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy)
+    _revoke(app, code)
+    page = _verify(app, code)
+    assert (
+        "Contact Riverside Center for Child Welfare Training: ce-records@riverside.example.org"
+        in page
+    )
