@@ -89,6 +89,7 @@ class _Style:
 FLOW_STYLES = {
     "sample": _Style(BOLD, 13, 8, 0, SAMPLE_RED, 2, 10),
     "provider": _Style(BOLD, 13, 8, 6, ACCENT, 2, 10),
+    "provider_contact": _Style(REGULAR, 9.5, 6.5, 2, MUTED, 2, 8),
     "title": _Style(BOLD, 34, 20, 12, ACCENT),
     "intro": _Style(REGULAR, 12, 8, 31, MUTED),
     "name": _Style(BOLD, 28, 8, 8, INK, 2, 16),
@@ -140,9 +141,12 @@ def _flow_texts(record: CertificateRecord) -> dict[str, str]:
     authors = "; ".join(author.display() for author in record.authors)
     label = "Course author" if len(record.authors) == 1 else "Course authors"
     approved = record.has_approval
+    contact = f"Contact: {record.provider_contact}" if record.provider_contact else ""
     return {
         "sample": SAMPLE_NOTICE if record.sample else "",
         "provider": record.provider_name,
+        # Under the provider's name, as on a letterhead: whom a board asks about it.
+        "provider_contact": contact,
         "title": "Certificate of Completion",
         "intro": "This certifies that",
         "name": record.participant_name,
