@@ -19,6 +19,17 @@ def example_code() -> dict[str, str]:
     return {"example_code": EXAMPLE_CODE}
 
 
+@bp.after_request
+def private_answer(response):
+    """Keep a certificate's answer out of search engines and caches."""
+    if request.endpoint in ("verify.result", "verify.credential"):
+        # It names a person: a link the holder posts publicly must not make the name
+        # searchable. And a cached "Valid" could outlive a revocation.
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 

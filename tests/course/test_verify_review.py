@@ -3,6 +3,7 @@ completion still stands, and whom to ask about a certificate."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from flask import Flask
@@ -76,3 +77,26 @@ def test_the_verification_page_says_whom_to_ask(make_app, package_copy: Path):
         "Contact Riverside Center for Child Welfare Training: ce-records@riverside.example.org"
         in page
     )
+
+
+def test_a_certificates_answer_is_kept_out_of_search_engines_and_caches(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    learner = app.test_client()
+    _, code = finish_course(app, learner, package_copy, full_name="Grace Hopper")
+    credential = learner.get(f"/me/certificates/{code}.json").data
+    board = app.test_client()
+    uploaded = board.post(
+        "/verify/credential",
+        data={"credential": (io.BytesIO(credential), "credential.json")},
+        content_type="multipart/form-data",
+    )
+    assert "The signature is valid" in uploaded.get_data(as_text=True)
+    for response in (
+        board.get(f"/verify/{code}"), board.get("/verify/7K3M-Q9XD-2HTP-W4RB-5"), uploaded
+    ):
+        assert "noindex" in response.headers["X-Robots-Tag"]
+        assert response.headers["Cache-Control"] == "no-store"
+    # The form itself may be found and cached: it names nobody.
+    assert "X-Robots-Tag" not in board.get("/verify").headers
