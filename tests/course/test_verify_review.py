@@ -4,6 +4,8 @@ completion still stands, and whom to ask about a certificate."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -100,3 +102,24 @@ def test_a_certificates_answer_is_kept_out_of_search_engines_and_caches(
         assert response.headers["Cache-Control"] == "no-store"
     # The form itself may be found and cached: it names nobody.
     assert "X-Robots-Tag" not in board.get("/verify").headers
+
+
+def test_an_altered_credential_is_refused_in_plain_words_with_a_way_forward(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    learner = app.test_client()
+    _, code = finish_course(app, learner, package_copy)
+    credential = json.loads(learner.get(f"/me/certificates/{code}.json").data)
+    credential["credentialSubject"]["creditsEarned"] = 10
+    response = app.test_client().post(
+        "/verify/credential",
+        data={"credential": (io.BytesIO(json.dumps(credential).encode()), "c.json")},
+        content_type="multipart/form-data",
+    )
+    page = page_words(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    assert "Not valid. This file was changed after it was issued, or it was not issued here" in page
+    assert "enter the certificate code" in page
+    # The verdict says "altered" once, not once in words and again in the technical reason.
+    verdict = page[page.index("Not valid.") : page.index("Technical detail")]
+    assert "altered" not in verdict
