@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import segno
 
@@ -42,6 +42,8 @@ _DECODE.update({"O": 0, "I": 1, "L": 1})
 _SEPARATORS = str.maketrans("", "", " \t\r\n-_.\u2010\u2011\u2012\u2013\u2014\u2212")
 # Longer input is not a mistyped code; refusing it early bounds the work a request causes.
 _MAX_INPUT = 64
+#: The longest pasted verification address read as its code (see normalize_code).
+MAX_PASTED = 512
 
 
 def _check_value(digits: list[int]) -> int:
@@ -80,7 +82,10 @@ def new_code() -> str:
 
 def normalize_code(text: str) -> str | None:
     """Return the canonical code for loosely typed input, or None if malformed or mistyped."""
-    if not isinstance(text, str) or len(text) > _MAX_INPUT:
+    if not isinstance(text, str) or len(text) > MAX_PASTED:
+        return None
+    text = _code_part(text)
+    if len(text) > _MAX_INPUT:
         return None
     compact = text.upper().translate(_SEPARATORS)
     if len(compact) != DATA_LENGTH + 1:
@@ -96,6 +101,15 @@ def normalize_code(text: str) -> str | None:
         return None
     data = "".join(ALPHABET[d] for d in digits)
     return _format(data, CHECK_ALPHABET[check])
+
+
+def _code_part(text: str) -> str:
+    """The code in a pasted verification address ("https://host/verify/<code>"), else text."""
+    # Boards copy the address printed under the code as often as the code itself.
+    if "/verify/" not in text:
+        return text
+    path = text.strip().split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return unquote(path.rpartition("/verify/")[2])
 
 
 def verify_url_for(base_url: str, code: str) -> str:

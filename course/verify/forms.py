@@ -7,6 +7,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from certificates.codes import MAX_PASTED
+
 
 class CodeForm(FlaskForm):
     """Type a certificate code (GET form: no token needed, nothing changes)."""
@@ -16,7 +18,7 @@ class CodeForm(FlaskForm):
 
     code = StringField(
         "Certificate code",
-        validators=[DataRequired(message="Enter the certificate code."), Length(max=64)],
+        validators=[DataRequired(message="Enter the certificate code."), Length(max=MAX_PASTED)],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
 

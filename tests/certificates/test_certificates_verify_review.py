@@ -1,4 +1,5 @@
-"""The certificate names whom to ask about it, and the line fits whatever its length."""
+"""The certificate names whom to ask about it, and a pasted verification address reads
+as its code."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import dataclasses
 
 import pytest
 import segno
-from certificates_testkit import BARE, FULL, pdf_text
+from certificates_testkit import BARE, BASE_URL, CODE, FULL, pdf_text
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from test_certificates_layout import EXTREME
 
-from certificates import render_pdf
+from certificates import codes, normalize_code, render_pdf, verify_url_for
 from certificates.layout import MARGIN, PAGE_HEIGHT, PAGE_WIDTH, layout_certificate
 
 CONTACT = "ce-records@riverside.example.org"
@@ -47,3 +48,26 @@ def test_a_long_contact_fits_inside_the_margins_without_overlap(record) -> None:
         for a1, b1, a2, b2, second in boxes[n + 1 :]:
             overlap = min(x2, a2) - max(x1, a1) > 0.5 and min(y2, b2) - max(y1, b1) > 0.5
             assert not overlap, (first, second)
+
+
+STAR = codes._code_from_bits((1 << 80) - 2)  # an older code whose check symbol is "*"
+
+
+@pytest.mark.parametrize(
+    "pasted, expected",
+    [
+        (verify_url_for(BASE_URL, CODE), CODE),
+        (f"  {verify_url_for(BASE_URL, CODE)}/  ", CODE),
+        (f"{verify_url_for(BASE_URL, CODE)}?utm_source=mail#top", CODE),
+        (verify_url_for(BASE_URL, STAR), STAR),  # the "*" arrives as "%2A"
+        (f"{BASE_URL}/verify/{CODE.lower()}", CODE),
+    ],
+)
+def test_a_pasted_verification_address_reads_as_its_code(pasted: str, expected: str) -> None:
+    assert normalize_code(pasted) == expected
+
+
+def test_a_pasted_address_still_needs_a_well_formed_code() -> None:
+    assert normalize_code(f"{BASE_URL}/verify/{CODE[:-1]}Z") is None  # the check fails
+    assert normalize_code(f"{BASE_URL}/verify/") is None
+    assert normalize_code(f"{BASE_URL}/{'x' * 600}/verify/{CODE}") is None  # too long

@@ -123,3 +123,13 @@ def test_an_altered_credential_is_refused_in_plain_words_with_a_way_forward(
     # The verdict says "altered" once, not once in words and again in the technical reason.
     verdict = page[page.index("Not valid.") : page.index("Technical detail")]
     assert "altered" not in verdict
+
+
+def test_a_board_may_paste_the_printed_address_into_the_code_box(make_app, package_copy: Path):
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy)
+    with app.app_context():
+        printed = certificate(code).snapshot["verify_url"]
+    response = app.test_client().get("/verify", query_string={"code": printed})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/verify/{code}")
