@@ -14,7 +14,7 @@ from course import issuing
 from course.extensions import db
 from course.models import Role
 from tests.course.certificate_kit import certificate
-from tests.course.certkit import finish_course, page_words
+from tests.course.certkit import finish_course, page_words, pdf_words
 from tests.course.factories import make_user
 
 PROVIDER = {
@@ -133,3 +133,16 @@ def test_a_board_may_paste_the_printed_address_into_the_code_box(make_app, packa
     response = app.test_client().get("/verify", query_string={"code": printed})
     assert response.status_code == 302
     assert response.location.endswith(f"/verify/{code}")
+
+
+def test_the_verification_page_gives_the_issue_date_printed_on_the_certificate(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER, PROVIDER_TIMEZONE="Pacific/Honolulu")
+    learner = app.test_client()
+    _, code = finish_course(app, learner, package_copy)
+    pdf = pdf_words(learner.get(f"/me/certificates/{code}.pdf").data)
+    printed = re.search(r"Issued (\w+ \d+, \d{4})", pdf)
+    page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    page = page_words(re.sub(r"<[^>]+>", " ", page))
+    assert f"Issued on {printed.group(1)}" in page
