@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-__all__ = ["BOLD", "REGULAR", "FittedText", "fit_text", "register_fonts", "text_width"]
+__all__ = [
+    "BOLD", "REGULAR", "FittedText", "fit_text", "register_fonts", "text_width", "unprintable",
+]
 
 FONT_DIR = Path(__file__).with_name("fonts")
 # Names are prefixed so they cannot clash with fonts other code registers with ReportLab.
@@ -38,6 +41,24 @@ def register_fonts() -> None:
                 font = TTFont(name, str(FONT_DIR / filename), asciiReadable=False)
                 pdfmetrics.registerFont(font)
             _registered = True
+
+
+def unprintable(text: str) -> str:
+    """Return the characters of ``text`` a certificate cannot print as typed, each once."""
+    # Unprintable: a font lacks it (it would print as an empty box), or it is written
+    # right to left, while every line is drawn left to right without shaping, so Hebrew
+    # would print reversed and Arabic unjoined.
+    register_fonts()
+    maps = [pdfmetrics.getFont(name).face.charToGlyph for name in (REGULAR, BOLD)]
+    found: dict[str, None] = {}
+    for char in text:
+        if char.isspace() or char in found:
+            continue
+        if unicodedata.bidirectional(char) in {"R", "AL", "AN"} or any(
+            ord(char) not in glyphs for glyphs in maps
+        ):
+            found[char] = None
+    return "".join(found)
 
 
 def text_width(text: str, font: str, size: float) -> float:

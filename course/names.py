@@ -6,7 +6,9 @@ to CSV. Text-direction controls make one string read differently in each of thos
 characters make a blank name look filled in, and control characters print as missing
 glyphs. So names are stored in Unicode NFC with runs of whitespace made one space, and
 a name holding any of those characters, or no visible letter at all, is refused with a
-message saying why.
+message saying why. So is a name the certificate cannot print as typed (a script its
+font lacks, or one written right to left): the name is asked for "exactly as it should
+appear on your certificates", so it is refused when typed, not after the hour of study.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import unicodedata
 from typing import Any
 
 from wtforms.validators import ValidationError
+
+from certificates.fonts import unprintable
 
 #: Joiners some scripts need inside words (Persian, Indic, emoji sequences).
 JOINERS = frozenset("\u200c\u200d")
@@ -26,6 +30,10 @@ INVISIBLE = (
     "marks or zero-width spaces. Please type it again, or paste it as plain text."
 )
 NO_LETTER = "A name needs at least one letter."
+UNPRINTABLE = (
+    "Certificates cannot print {chars} in a name. Please type your name as it appears on "
+    "your license, in letters such as A to Z (accents are fine)."
+)
 
 
 class NameRefused(ValueError):
@@ -50,14 +58,17 @@ def _hidden(char: str) -> bool:
 def clean_name(value: str) -> str:
     """Return the name as stored; raise NameRefused for one that could mislead.
 
-    :raise NameRefused: for a control, format or text-direction character, or a name
-        without any visible letter.
+    :raise NameRefused: for a control, format or text-direction character, a name
+        without any visible letter, or one holding characters a certificate cannot print.
     """
     name = normalise_name(value)
     if any(_hidden(char) for char in name):
         raise NameRefused(INVISIBLE)
     if not any(unicodedata.category(c).startswith("L") and c not in BLANK_LETTERS for c in name):
         raise NameRefused(NO_LETTER)
+    if missing := unprintable(name):
+        shown = ", ".join(f"“{char}”" for char in missing[:5]) + (", …" if missing[5:] else "")
+        raise NameRefused(UNPRINTABLE.format(chars=shown))
     return name
 
 

@@ -202,8 +202,9 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
     user = create_user(
         email=f"lti-{platform.id}-{secrets.token_hex(8)}@lti.invalid",
         password_hash=f"!lti!{secrets.token_urlsafe(32)}",  # no password can match
-        # A platform's name goes on certificates too: hidden characters are dropped and
-        # a name with no letter left is replaced, as a launch cannot ask again.
+        # A platform's name goes on certificates too: hidden characters are dropped, and
+        # a name with no letter left or one a certificate cannot print is replaced, as a
+        # launch cannot ask again (the learner can type it on their profile).
         full_name=name_or(name[:200], "Learner from your agency's LMS"),
         role=Role.LEARNER,
     )

@@ -199,7 +199,8 @@ def _names_read_true() -> Finding:
     """Names stored before the name rule (``course.names``) that it would now refuse.
 
     Such a name can read one way on the verify page and another in the PDF, or print as
-    nothing; an admin corrects it (with a reason) and reissues the certificates.
+    nothing or as empty boxes; an admin corrects it (with a reason) and reissues the
+    certificates.
     """
     people = db.session.execute(select(User.id, User.full_name).where(User.deleted_at.is_(None)))
     bad = [f"learner {i}" for i, name in people if not _reads_true(name)]
@@ -210,7 +211,8 @@ def _names_read_true() -> Finding:
             if not _reads_true(str((snapshot or {}).get("participant_name", "")))]  # fmt: skip
     rule = (
         "every name reads as stored: no hidden, control or direction-changing characters, "
-        "and a letter (correct it on the learner's page, which reissues)"
+        "a letter, and only characters a certificate prints (correct it on the learner's "
+        "page, which reissues)"
     )
     return Finding("names_read_true", rule, len(bad), tuple(bad[:EXAMPLES]))
 

@@ -1,4 +1,5 @@
-"""Names that cannot lie: normalised, no hidden or direction-changing characters, a letter.
+"""Names that cannot lie: normalised, no hidden or direction-changing characters, a letter,
+and nothing the certificate would print as empty boxes or in the wrong order.
 
 Everywhere a full name is set: sign-up, the profile, an admin's correction, a learner's
 correction request, the command line and (in tests/interop) an LTI launch.
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from course.extensions import db
 from course.models import CorrectionRequest, User
-from course.names import INVISIBLE, NO_LETTER, NameRefused, clean_name, name_or
+from course.names import INVISIBLE, NO_LETTER, UNPRINTABLE, NameRefused, clean_name, name_or
 from tests.course.factories import make_user, sign_in
 from tests.course.test_auth import PASSWORD, text
 from tests.course.test_auth import make_user as make_account
@@ -114,11 +115,62 @@ def test_the_command_line_refuses_a_lying_admin_name(app: Flask, runner) -> None
 
 
 def test_real_names_in_many_scripts_are_kept() -> None:
-    for name in ("Ana María Ruiz-López", "O'Brien", "Nguyễn Thị Minh Khai", "张伟",
-                 "محمد علي", "مهرداد\u200cزاده", "José\u00a0Díaz", "Ng\u0169"):
+    for name in ("Ana María Ruiz-López", "O'Brien", "Nguyễn Thị Minh Khai", "Łukasz Żółć",
+                 "Ólafur Þórðarson", "Ελένη Παπαδοπούλου", "Анна Иванова",
+                 "José\u00a0Díaz", "Ng\u0169"):
         assert clean_name(name) == " ".join(name.split())
     with pytest.raises(NameRefused):
         clean_name("\u202e")
     # Names from elsewhere (an LMS) lose hidden characters instead of refusing a launch.
     assert name_or("Jane \u202eHTIMS\u202c Doe", "Learner") == "Jane HTIMS Doe"
     assert name_or("\u200b", "Learner") == "Learner"
+    assert name_or("张伟", "Learner") == "Learner"
+
+
+#: Names the certificate's font has no glyphs for (empty boxes), or would draw left to
+#: right letter by letter (reversed, and Arabic unjoined), with what the learner is told.
+UNPRINTED = {
+    "Chinese": ("张伟", "“张”, “伟”"),
+    "Devanagari": ("राम", "“र”, “ा”, “म”"),
+    "Thai": ("สมชาย", "“ส”, “ม”, “ช”, “า”, “ย”"),
+    "Hebrew": ("מרים כהן", "“מ”, “ר”, “י”, “ם”, “כ”, …"),
+    "Arabic": ("محمد علي", "“م”, “ح”, “د”, “ع”, “ل”, …"),
+    "Latin with a Chinese middle name": ("Wei 伟 Chen", "“伟”"),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNPRINTED))
+def test_sign_up_refuses_a_name_the_certificate_cannot_print(
+    client: FlaskClient, inbox: Inbox, kind
+) -> None:
+    name, shown = UNPRINTED[kind]
+    response = client.post("/auth/register", data={
+        "full_name": name, "email": "wei@example.com", "password": PASSWORD,
+        "licence_number": "LCSW 123"})
+    page = text(response)
+    assert response.status_code == 200 and UNPRINTABLE.format(chars=shown) in page
+    assert 'value="LCSW 123"' in page  # the rest of the form is kept
+    assert inbox.messages == []
+
+
+def test_a_profile_edit_refuses_a_name_the_certificate_cannot_print_and_keeps_the_old(
+    app: Flask, client: FlaskClient
+) -> None:
+    user_id = make_account(app, name="Pat Chen")
+    sign_in_by_form(client)
+    response = client.post("/auth/profile", data=profile_data(full_name="Pat 陈"))
+    assert response.status_code == 200
+    assert UNPRINTABLE.format(chars="“陈”") in text(response)
+    with app.app_context():
+        assert db.session.get(User, user_id).full_name == "Pat Chen"
+
+
+def test_an_admin_correction_refuses_a_name_the_certificate_cannot_print(app, data) -> None:
+    admin = sign_in(app.test_client(), data.admin)
+    learner = data.learners["c"]
+    response = admin.post(f"/admin/learners/{learner.id}/details",
+                          data={"full_name": "张伟", "reason": "Name as on license"})
+    assert response.status_code == 422
+    assert UNPRINTABLE.format(chars="“张”, “伟”") in text(response)
+    with app.app_context():
+        assert db.session.get(User, learner.id).full_name == learner.full_name
