@@ -28,7 +28,11 @@ def _term(words: str, preferred: str) -> Term:
     return Term(re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE), preferred)
 
 
-_YOUNG = r"(?:child|children|teen|teenage|juvenile|underage|minor|adolescent|young)"
+# An age ("a 15-year-old prostitute") or "girl"/"boy" names a child as surely as "child".
+_YOUNG = (
+    r"(?:child|children|teen|teenage|juvenile|underage|minor|adolescent|young|girls?|boys?"
+    r"|\d{1,2} years? old)"
+)
 _EXPLOITED = '"a child who is a victim of sex trafficking"'
 _EXPLOITATION = '"child sex trafficking" or "commercial sexual exploitation of children"'
 _MISSING = '"a youth with repeated missing episodes"'

@@ -55,6 +55,10 @@ def test_term_in_lesson_text_with_line_and_preferred_wording(files: Files) -> No
         ("a willing participant", "willing participant", "cannot consent"),
         ("after a placement failure", "placement failure", "placement disruption"),
         ("a teen sex worker", "teen sex worker", "victim of sex trafficking"),
+        ("a 15-year-old prostitute", "15-year-old prostitute", "victim of sex trafficking"),
+        ("a 16 year old sex worker", "16 year old sex worker", "victim of sex trafficking"),
+        ("girl prostitutes", "girl prostitutes", "victim of sex trafficking"),
+        ("boy prostitution rings", "boy prostitution", "child sex trafficking"),
     ],
 )
 def test_terms(text: str, found: str, preferred: str) -> None:
@@ -99,6 +103,8 @@ def test_terms_of_issue_22(text: str, found: str, preferred: str) -> None:
         "read more at https://example.org/runners-guide",
         "[a guide](https://example.org/awol-policy)",
         "<!-- runner -->",
+        "a 15-year-old who was exploited",
+        "girls who run from care",
     ],
 )
 def test_not_flagged(text: str) -> None:
