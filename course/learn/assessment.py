@@ -177,7 +177,7 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             "reading",
             f"The post-test opens after at least {progress.minimum_minutes} minutes of"
             f" reading in the lessons. You have about {left} more {minutes} of reading to"
-            " go: take your time with the lessons and come back.",
+            " go. Reading a lesson again counts, so you can go back to any of them.",
             f"Opens after {left} more {minutes} of reading",
             left,
         )

@@ -12,6 +12,7 @@ from course.learn import assessment as tests
 from course.learn import bp, drafts, fragments, posttest, retakes
 from course.learn import services as learn
 from course.learn.forms import PostTestForm
+from course.learn.home import next_step
 from course.learn.limits import learner_writes
 from course.learn.replies import saved_reply
 
@@ -24,10 +25,17 @@ def _enrolled(slug: str):
 
 def _not_open(content, enrolment, exc: tests.NotYetOpen):
     """Say in plain words why the post-test is not open yet (403), beside the review of
-    the learner's last attempt, which says what to read again meanwhile."""
+    the learner's last attempt, which says what to read again meanwhile, or else the
+    lesson to read next: "Complete" on the last lesson lands here when reading is short."""
+    review = retakes.last_submitted(enrolment.attempts)
+    then = None
+    if review is None:
+        states = learn.outline(content, enrolment)
+        progress = tests.course_progress(content, enrolment, states)
+        then = next_step(content, enrolment, states, progress)
     return render_template("learn/not_open.html", course=content, manifest=content.manifest,
-                           step="Post-test", reason=exc.reason,
-                           review=retakes.last_submitted(enrolment.attempts)), 403
+                           step="Post-test", reason=exc.reason, review=review,
+                           next_step=then if then and then.lesson else None), 403
 
 
 @bp.get("/courses/<slug>/post-test")
