@@ -22,6 +22,18 @@
         error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
         error.firstChild.appendChild(document.createTextNode(message));
         form.parentNode.classList.add("has-error");
+        // The message stands under the question, off screen above the button on a
+        // phone: go to the first choice, as the page without script does, in view.
+        var first = form.querySelector("input[name=choice]");
+        if (first) { first.focus({ preventScroll: true }); }
+        error.scrollIntoView({ block: "nearest" });
+      };
+      var reveal = function () {
+        // The feedback opens below the button, off screen on a phone: scroll it into
+        // view, but never so far that the focused button leaves the screen.
+        var below = region.getBoundingClientRect().bottom - window.innerHeight + 16;
+        var room = button.getBoundingClientRect().top - 16;
+        if (below > 0 && room > 0) { window.scrollBy(0, Math.min(below, room)); }
       };
       if (!form.querySelector("input[name=choice]:checked")) {
         showError("Choose an answer, then check it.");
@@ -47,6 +59,7 @@
         region.innerHTML = data.html;
         form.querySelector("input[name=submission_key]").value = data.next_key;
         button.textContent = data.correct ? "Change my answer" : "Check again";
+        reveal();
       }).catch(function () {
         form.submit();  // fall back to the ordinary post-and-redirect
       }).finally(function () {

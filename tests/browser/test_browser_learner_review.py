@@ -1,0 +1,43 @@
+"""A new learner on a phone (320 px): what a knowledge check shows must land on screen."""
+
+from __future__ import annotations
+
+from browser_kit import NOT_QUITE, Journey, answer_keys, check_keys, ids_labelled
+from playwright.sync_api import expect
+
+
+def test_a_knowledge_check_shows_its_feedback_and_its_error_on_a_phone(
+    browser, live_server
+) -> None:
+    keys = answer_keys(live_server)
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        Journey(page, live_server, js=True, audit=False).sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        first, second = check_keys(page)[:2]
+
+        # A wrong answer, sent from the keyboard: the button stays focused and in view,
+        # and the explanation below it comes into view too instead of below the fold.
+        (wrong,) = ids_labelled(page, f"#check-{first}", keys[first].wrong)
+        page.locator(f"[id='{wrong}']").check()
+        button = page.locator(f"#check-{first} button[type=submit]")
+        button.focus()
+        page.keyboard.press("Enter")
+        verdict = page.locator(f"#feedback-{first} .feedback-verdict")
+        expect(verdict).to_have_text(NOT_QUITE)
+        expect(verdict).to_be_in_viewport(ratio=1)
+        expect(button).to_be_focused()
+        expect(button).to_be_in_viewport(ratio=1)
+
+        # "Check my answer" with nothing chosen: the message is said beside the question,
+        # so the learner is taken there (its first choice) with the message in view.
+        button = page.locator(f"#check-{second} button[type=submit]")
+        button.focus()
+        page.keyboard.press("Enter")
+        error = page.locator(f"#check-{second} .question-error")
+        expect(error).to_contain_text("Choose an answer, then check it.")
+        expect(error).to_be_in_viewport(ratio=1)
+        expect(page.locator(f"#check-{second} input[name=choice]").first).to_be_focused()
+    finally:
+        context.close()
