@@ -41,3 +41,25 @@ def test_a_knowledge_check_shows_its_feedback_and_its_error_on_a_phone(
         expect(page.locator(f"#check-{second} input[name=choice]").first).to_be_focused()
     finally:
         context.close()
+
+
+def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
+    browser, live_server
+) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.clock.install()
+        Journey(page, live_server, js=True, audit=False).sign_up()
+        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        page.clock.fast_forward("58:00")
+        expect(dialog).to_be_visible()
+        # Still signed in: "Stay signed in", and not yet "Sign in again" beside it.
+        expect(dialog.get_by_role("button", name="Stay signed in")).to_be_visible()
+        expect(dialog.get_by_role("link", name="Sign in again")).to_be_hidden()
+        page.clock.fast_forward("03:00")
+        expect(dialog).to_contain_text("you were signed out")
+        expect(dialog.get_by_role("link", name="Sign in again")).to_be_visible()
+        expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
+    finally:
+        context.close()
