@@ -16,7 +16,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.learn import reads
 from course.learn.assessment import Closed, NotYetOpen, Progress, closed_by_progress
-from course.learn.content import CourseContent
+from course.learn.content import CourseContent, LessonView
 from course.models import Enrolment, PostTestAttempt, Question
 from lessons.manifest import DEFAULT_MAX_ATTEMPTS, DEFAULT_RETAKE_WAIT_MINUTES, DEFAULT_REVIEW
 
@@ -232,10 +232,10 @@ def attempt_history(enrolment: Enrolment) -> list[AttemptRecord]:
     ]
 
 
-def lessons_by_objective(content: CourseContent) -> dict[str, list[str]]:
-    """Return the titles of the live lessons that teach each objective, in course order."""
-    found: dict[str, list[str]] = {}
+def lessons_by_objective(content: CourseContent) -> dict[str, list[LessonView]]:
+    """Return the live lessons that teach each objective, in course order."""
+    found: dict[str, list[LessonView]] = {}
     for lesson in content.lessons:
         for objective in lesson.objectives:
-            found.setdefault(objective, []).append(lesson.title)
+            found.setdefault(objective, []).append(lesson)
     return found

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from course.extensions import db
 from course.models import Course
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import check_positions, correct_keys, plain
+from tests.course.journey import answers_for, check_positions, correct_keys, open_attempt, plain
 
 SLUG = "minimal"
 COURSE = f"/courses/{SLUG}"
@@ -46,3 +46,18 @@ def test_finishing_the_lessons_before_the_reading_time_leads_on_to_a_lesson(
     assert link[1] == f"{COURSE}/lessons/{first.slug}"
     assert link[2] == f"Read again: Lesson 1, {first.title}"
     assert client.get(link[1]).status_code == 200
+
+
+def test_the_review_of_a_failed_attempt_links_to_the_lessons_to_read_again(ready):
+    with ready.application.app_context():
+        attempt = open_attempt(ready, SLUG)
+        review = ready.post(f"{COURSE}/post-test", data=answers_for(attempt, right=0),
+                            follow_redirects=True)
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        lessons = [(lesson.slug, lesson.title) for lesson in course.live_lessons]
+    page = review.get_data(as_text=True)
+    assert "You answered 0 of 10 correctly" in plain(page)
+    # Each missed objective names where it is taught, as a link the learner can follow.
+    for slug, title in lessons:
+        assert re.search(rf'Taught in <a href="{COURSE}/lessons/{slug}">Lesson \d, {title}</a>',
+                         page), title
