@@ -9,7 +9,14 @@ from sqlalchemy import select
 from course.extensions import db
 from course.models import Course
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import answers_for, check_positions, correct_keys, open_attempt, plain
+from tests.course.journey import (
+    answers_for,
+    check_positions,
+    correct_keys,
+    evaluation_form,
+    open_attempt,
+    plain,
+)
 
 SLUG = "minimal"
 COURSE = f"/courses/{SLUG}"
@@ -61,3 +68,18 @@ def test_the_review_of_a_failed_attempt_links_to_the_lessons_to_read_again(ready
     for slug, title in lessons:
         assert re.search(rf'Taught in <a href="{COURSE}/lessons/{slug}">Lesson \d, {title}</a>',
                          page), title
+
+
+def test_get_support_on_the_certificate_page_leads_to_the_support_lines(ready):
+    with ready.application.app_context():
+        attempt = open_attempt(ready, SLUG)
+        ready.post(f"{COURSE}/post-test", data=answers_for(attempt, right=10))
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        done = ready.post(f"{COURSE}/evaluation", data=evaluation_form(course),
+                          follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Certificate of Completion" in page
+    # The header offers "Get support" on every page of a course; it must lead somewhere.
+    assert '<a class="site-support-link" href="#support">Get support</a>' in page
+    assert 'id="support"' in page
+    assert "Support is available" in plain(page)
