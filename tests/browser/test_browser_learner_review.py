@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+import zxingcpp
 from browser_kit import NOT_QUITE, Journey, answer_keys, check_keys, ids_labelled
+from PIL import Image
 from playwright.sync_api import expect
 
 
@@ -61,5 +65,27 @@ def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
         expect(dialog).to_contain_text("you were signed out")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_visible()
         expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_the_certificate_shows_its_qr_code_on_a_phone(browser, live_server) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=True, audit=False)
+        journey.sign_up()
+        journey.lessons()
+        journey.post_test(right=10)
+        page.get_by_role("link", name="Continue to the evaluation").click()
+        journey.evaluation()
+        expect(journey.heading()).to_have_text("Certificate of Completion")
+        qr = page.locator(".cert-qr svg")
+        qr.scroll_into_view_if_needed()
+        box = qr.bounding_box()
+        assert box and box["width"] >= 96 and box["height"] >= 96, box  # scannable
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, box  # and on screen
+        scan = Image.open(io.BytesIO(qr.screenshot()))
+        assert len(zxingcpp.read_barcodes(scan)) == 1
     finally:
         context.close()
