@@ -83,3 +83,23 @@ def test_get_support_on_the_certificate_page_leads_to_the_support_lines(ready):
     assert '<a class="site-support-link" href="#support">Get support</a>' in page
     assert 'id="support"' in page
     assert "Support is available" in plain(page)
+
+
+def test_the_last_lesson_promises_the_post_test_only_once_the_reading_time_is_met(
+    app, client, package_copy
+):
+    with app.app_context():
+        import_course(package_copy)  # 20 minutes of reading before the post-test
+        sign_in(client, make_user())
+        client.post(f"{COURSE}/enrol")
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        first, last_slug = course.live_lessons[0], course.live_lessons[-1].slug
+        for check in first.live_checks:
+            positions = check_positions(client, SLUG, check, correct_keys(check))
+            client.post(f"{COURSE}/lessons/{first.slug}/checks/{check.key}",
+                        data={"choice": positions})
+        client.post(f"{COURSE}/lessons/{first.slug}/complete")
+    page = plain(client.get(f"{COURSE}/lessons/{last_slug}").get_data(as_text=True))
+    assert "more minutes to go" in page
+    assert "Complete this lesson" in page
+    assert "Complete and go to the post-test" not in page
