@@ -89,3 +89,26 @@ def test_the_certificate_shows_its_qr_code_on_a_phone(browser, live_server) -> N
         assert len(zxingcpp.read_barcodes(scan)) == 1
     finally:
         context.close()
+
+
+def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_server) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.clock.install()
+        Journey(page, live_server, js=True, audit=False).sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        beats: list[str] = []
+        page.on("request", lambda r: beats.append(r.url) if r.url.endswith("/heartbeat") else None)
+        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        page.clock.fast_forward("58:00")  # the learner walked away from the lesson
+        expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
+        # The warning taking focus is not the learner coming back: no reading time is
+        # reported for the minutes it waits, and the sign-out comes when it said.
+        for _ in range(3):
+            page.clock.fast_forward("01:00")
+        expect(dialog).to_contain_text("you were signed out")
+        expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
+        assert beats == []
+    finally:
+        context.close()

@@ -83,7 +83,14 @@
     // Only a page in use counts: no beat once the learner has done nothing this long.
     var IDLE_MS = 1000 * (parseInt(article.getAttribute("data-idle-seconds"), 10) || 180);
     ["keydown", "pointerdown", "pointermove", "scroll", "touchstart", "focusin"].forEach(function (name) {
-      window.addEventListener(name, function () { lastInput = Date.now(); }, { passive: true });
+      window.addEventListener(name, function (event) {
+        // The time-out warning moves focus into itself: that is the page, not the
+        // learner. Counted, it restarted the beats, which kept an empty seat signed
+        // in and credited reading time nobody spent.
+        var target = event.target;
+        if (name === "focusin" && target.closest && target.closest("#session-warning")) { return; }
+        lastInput = Date.now();
+      }, { passive: true });
     });
     window.setInterval(function () {
       if (document.visibilityState !== "visible" || Date.now() - lastInput > IDLE_MS) { return; }
