@@ -103,3 +103,14 @@ def test_the_last_lesson_promises_the_post_test_only_once_the_reading_time_is_me
     assert "more minutes to go" in page
     assert "Complete this lesson" in page
     assert "Complete and go to the post-test" not in page
+    with app.app_context():
+        lesson = db.session.scalar(select(Course).where(Course.slug == SLUG)).live_lessons[-1]
+        for check in lesson.live_checks:
+            positions = check_positions(client, SLUG, check, correct_keys(check))
+            client.post(f"{COURSE}/lessons/{last_slug}/checks/{check.key}",
+                        data={"choice": positions})
+    assert client.post(f"{COURSE}/lessons/{last_slug}/complete").status_code == 302
+    # Done, and the reading still short: the button moves on, promising nothing.
+    page = plain(client.get(f"{COURSE}/lessons/{last_slug}").get_data(as_text=True))
+    assert "You have completed this lesson." in page
+    assert "answer the checks. Continue ← Previous" in page
