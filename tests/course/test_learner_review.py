@@ -114,3 +114,12 @@ def test_the_last_lesson_promises_the_post_test_only_once_the_reading_time_is_me
     page = plain(client.get(f"{COURSE}/lessons/{last_slug}").get_data(as_text=True))
     assert "You have completed this lesson." in page
     assert "answer the checks. Continue ← Previous" in page
+
+
+def test_the_evaluation_says_it_is_the_last_step_before_the_certificate(ready):
+    with ready.application.app_context():
+        attempt = open_attempt(ready, SLUG)
+        ready.post(f"{COURSE}/post-test", data=answers_for(attempt, right=10))
+    page = plain(ready.get(f"{COURSE}/evaluation").get_data(as_text=True))
+    assert ("This is the last step: when you submit the evaluation, your certificate is"
+            " ready to view and download.") in page
