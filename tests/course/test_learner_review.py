@@ -123,3 +123,11 @@ def test_the_evaluation_says_it_is_the_last_step_before_the_certificate(ready):
     page = plain(ready.get(f"{COURSE}/evaluation").get_data(as_text=True))
     assert ("This is the last step: when you submit the evaluation, your certificate is"
             " ready to view and download.") in page
+
+
+def test_an_empty_catalogue_gives_a_learner_no_command_to_run(app, client):
+    with app.app_context():
+        sign_in(client, make_user())
+    page = plain(client.get("/").get_data(as_text=True))
+    assert "No courses are open yet. Please come back later." in page
+    assert "flask" not in page
