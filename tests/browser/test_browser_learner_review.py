@@ -112,3 +112,50 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         assert beats == []
     finally:
         context.close()
+
+
+def test_the_list_of_unanswered_checks_takes_focus_to_the_check(browser, live_server) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        Journey(page, live_server, js=True, audit=False).sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        first = check_keys(page)[0]
+        page.get_by_role("button", name="Complete and continue").click()
+        summary = page.locator("#lesson-end .error-summary")
+        expect(summary).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(summary.get_by_role("link", name="Knowledge check 1")).to_be_focused()
+        page.keyboard.press("Enter")
+        # Focus goes to the check, in view, not back to the top of the page...
+        check = page.locator(f"#check-{first}")
+        expect(check).to_be_focused()
+        expect(check.locator("legend")).to_be_in_viewport()
+        # ...and the next Tab reaches its first choice.
+        page.keyboard.press("Tab")
+        expect(check.locator("input[name=choice]").first).to_be_focused()
+    finally:
+        context.close()
+
+
+def test_the_post_test_list_of_unanswered_questions_takes_focus_there(
+    browser, live_server
+) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=True, audit=False)
+        journey.sign_up()
+        journey.lessons()
+        expect(journey.heading()).to_have_text("Post-test")
+        page.get_by_role("button", name="Submit my answers").click()
+        summary = page.locator(".error-summary")
+        expect(summary).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(summary.get_by_role("link", name="Question 1", exact=True)).to_be_focused()
+        page.keyboard.press("Enter")
+        question = page.locator("form.post-test fieldset.question").first
+        expect(question).to_be_focused()
+        expect(question.locator("legend")).to_be_in_viewport()
+    finally:
+        context.close()
