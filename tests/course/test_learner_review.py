@@ -131,3 +131,20 @@ def test_an_empty_catalogue_gives_a_learner_no_command_to_run(app, client):
     page = plain(client.get("/").get_data(as_text=True))
     assert "No courses are open yet. Please come back later." in page
     assert "flask" not in page
+
+
+def test_the_headers_sign_in_from_a_course_page_comes_back_to_it(app, client, package_copy):
+    with app.app_context():
+        import_course(package_copy)
+        make_user(email="back@example.org", password="a long enough passphrase here")
+    page = client.get(COURSE).get_data(as_text=True)
+    header = page[page.index("<header"):page.index("</header>")]
+    assert f'href="/auth/login?next={COURSE}"' in header
+    assert f'href="/auth/register?next={COURSE}"' in header
+    signed_in = client.post("/auth/login", data={
+        "email": "back@example.org", "password": "a long enough passphrase here",
+        "next": COURSE})
+    assert signed_in.headers["Location"].endswith(COURSE)
+    # From the catalogue, signing in leads to the learner's home, as before.
+    catalogue = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/auth/login"' in catalogue[catalogue.index("<header"):]
