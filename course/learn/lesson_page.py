@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_wtf.csrf import generate_csrf
 
 from course.learn import fragments
@@ -12,6 +14,25 @@ from course.learn.forms import new_submission_key
 from course.learn.reads import LearnerEnrolment
 
 MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a learner who left mid-lesson goes on: the first check still unanswered."""
+
+    answered: int
+    key: str
+    number: int
+
+
+def resume_point(lesson: LessonView, responses: dict) -> Resume | None:
+    """Return the first unanswered check of a lesson begun but not finished, else None."""
+    open_checks = [(n, c) for n, c in enumerate(lesson.checks, 1) if c.id not in responses]
+    answered = len(lesson.checks) - len(open_checks)
+    if not open_checks or not answered:
+        return None
+    number, check = open_checks[0]
+    return Resume(answered, check.key, number)
 
 
 def lesson_context(
@@ -57,6 +78,7 @@ def lesson_context(
         "check_forms": forms,
         "full_checks": full,
         "responses": responses,
+        "resume": resume_point(lesson, responses),
         "feedback": learn.feedback_for(lesson, responses) if full else {},
         "check_errors": check_errors,
         "missing": missing,

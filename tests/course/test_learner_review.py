@@ -148,3 +148,26 @@ def test_the_headers_sign_in_from_a_course_page_comes_back_to_it(app, client, pa
     # From the catalogue, signing in leads to the learner's home, as before.
     catalogue = app.test_client().get("/").get_data(as_text=True)
     assert 'href="/auth/login"' in catalogue[catalogue.index("<header"):]
+
+
+def test_a_lesson_left_midway_offers_to_go_on_from_the_first_open_check(
+    app, client, package_copy
+):
+    with app.app_context():
+        import_course(package_copy)
+        sign_in(client, make_user())
+        client.post(f"{COURSE}/enrol")
+        course = db.session.scalar(select(Course).where(Course.slug == SLUG))
+        lesson = next(item for item in course.live_lessons if len(item.live_checks) >= 2)
+        first, second = lesson.live_checks[:2]
+        count, second_key = len(lesson.live_checks), second.key
+        base = f"{COURSE}/lessons/{lesson.slug}"
+        assert "resume-note" not in client.get(base).get_data(as_text=True)  # not begun
+        positions = check_positions(client, SLUG, first, correct_keys(first))
+        client.post(f"{base}/checks/{first.key}", data={"choice": positions})
+        page = client.get(base).get_data(as_text=True)
+    note = re.search(r'<p class="resume-note">(.*?)</p>', page, re.S)
+    assert note, "no way back to where the learner stopped"
+    assert f"You have answered 1 of {count} knowledge checks" in plain(note[1])
+    assert f'<a href="#check-{second_key}">Go on from knowledge check 2</a>' in note[1]
+    assert f'id="check-{second_key}"' in page  # the link lands on the check
