@@ -152,15 +152,41 @@ def blueprint(package: lessons.CoursePackage) -> str:
     bank = len(package.post_test) or 1
     header = ["objective", "objective_text", "questions_in_bank", "share_of_bank_percent",
               "expected_per_attempt", "draw", "question_ids", "types"]
+    sizes = {o.id: sum(q.objective == o.id for q in package.post_test) for o in package.objectives}
+    expected = expected_shares([o.id for o in package.objectives], sizes, package.post_test_draw)
     rows = []
     for objective in package.objectives:
         questions = [q for q in package.post_test if q.objective == objective.id]
         types = sorted({q.type for q in questions})
         rows.append([objective.id, objective.text, len(questions),
                      round(100 * len(questions) / bank, 1),
-                     round(package.post_test_draw * len(questions) / bank, 1),
+                     round(expected.get(objective.id, 0), 1),
                      package.post_test_draw, " ".join(q.id for q in questions), " ".join(types)])
     return csv_text(header, rows)
+
+
+def expected_shares(objectives: list[str], sizes: dict[str, int], count: int) -> dict[str, float]:
+    """The questions each objective gets per attempt on average, under ``plan_shares``.
+
+    The draw splits evenly by objective, not in proportion to the bank: an objective with
+    8 of 46 questions gets the same share as one with 6. Where ``plan_shares`` hands out
+    the last few questions at random, each objective still in the running expects its part.
+    """
+    active = [o for o in objectives if sizes.get(o, 0) > 0]
+    shares = dict.fromkeys(active, 0.0)
+    remaining = min(count, sum(sizes[o] for o in active))
+    while remaining > 0:
+        room = [o for o in active if shares[o] < sizes[o]]
+        each = remaining // len(room)
+        if each == 0:
+            for objective in room:
+                shares[objective] += remaining / len(room)
+            break
+        for objective in room:
+            added = min(each, sizes[objective] - int(shares[objective]))
+            shares[objective] += added
+            remaining -= added
+    return shares
 
 
 def evaluation_summary(
