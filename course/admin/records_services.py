@@ -21,6 +21,7 @@ from course.admin.paging import Page, paginate
 from course.audit import record_event
 from course.csvout import BATCH_ROWS, csv_chunks
 from course.dates import day_bounds, provider_zone
+from course.dbutil import among
 from course.extensions import db
 from course.models import (
     AuditEvent,
@@ -42,6 +43,8 @@ CERTIFICATE_COLUMNS = (
     "revoked_at",
     "revoked_reason",
     "superseded_by_code",
+    "superseded_at",
+    "superseded_reason",
     "learner_email",
     "learner_licence_number",
     "learner_licence_jurisdiction",
@@ -75,8 +78,19 @@ class AuditFilter:
         return bool(self.learner) or self.learner_id is not None
 
 
-def _certificate_query(course_id: int | None):
+def _certificate_query(course_id: int | None, enrolments=None):
     replacement = aliased(Certificate)
+    # Why a replaced certificate was reissued is kept only in its audit event (indexed
+    # by subject); a board asking about a replaced code needs the why beside it.
+    reissue = (
+        select(AuditEvent.detail)
+        .where(AuditEvent.subject_type == "certificate", AuditEvent.subject_id == Certificate.code,
+               AuditEvent.action == "certificate.reissued")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+        .correlate(Certificate)
+        .scalar_subquery()
+    )  # fmt: skip
     best = (
         select(
             PostTestAttempt.enrolment_id,
@@ -102,6 +116,8 @@ def _certificate_query(course_id: int | None):
             Certificate.revoked_at,
             Certificate.revoked_reason,
             replacement.code,
+            replacement.issued_at,
+            reissue,
             User.email,
             User.licence_number,
             User.licence_jurisdiction,
@@ -125,22 +141,28 @@ def _certificate_query(course_id: int | None):
     )
     if course_id is not None:
         statement = statement.where(Certificate.course_id == course_id)
+    if enrolments is not None:
+        statement = statement.where(among(Certificate.enrolment_id, enrolments))
     return statement
 
 
-def certificate_rows(course_id: int | None = None, batch: int = BATCH_ROWS) -> Iterator[list]:
+def certificate_rows(
+    course_id: int | None = None, batch: int = BATCH_ROWS, enrolments=None
+) -> Iterator[list]:
     """Yield one list of cells per certificate, fetched ``batch`` rows at a time.
 
     Takes the course's id, not the course: the rows are read after the view has returned,
     in a fresh session, where the view's objects are no longer loaded. Rows come through
     the Core connection (no ORM bookkeeping per row) from a server-side cursor.
+    ``enrolments`` (a collection of ids) narrows the rows to those enrolments'.
     """
     connection = db.session.connection().execution_options(yield_per=batch)
     authors = SNAPSHOT_FIELDS.index("authors")
     zone = provider_zone()  # issued, revoked and completed: in the provider's time zone
-    for row in connection.execute(_certificate_query(course_id)):
+    for row in connection.execute(_certificate_query(course_id, enrolments)):
         *fields, seconds, sha256, snapshot = row
         fields[1] = fields[1].value
+        fields[_REASON] = (fields[_REASON] or {}).get("reason") or None
         for index in _INSTANTS:
             if fields[index] is not None:
                 # To the second, as every other export (``local_iso``) writes instants.
@@ -151,8 +173,11 @@ def certificate_rows(course_id: int | None = None, batch: int = BATCH_ROWS) -> I
         yield [*fields, minutes, sha256, *printed]
 
 
-_INSTANTS = tuple(CERTIFICATE_COLUMNS.index(name) for name in ("issued_at", "revoked_at",
-                                                              "completed_at"))  # fmt: skip
+_INSTANTS = tuple(
+    CERTIFICATE_COLUMNS.index(name)
+    for name in ("issued_at", "revoked_at", "superseded_at", "completed_at")
+)
+_REASON = CERTIFICATE_COLUMNS.index("superseded_reason")
 
 
 def _author_lines(authors: list[dict[str, str]]) -> str:

@@ -8,11 +8,17 @@ import csv
 import io
 import random
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
-from course.models import Role
+from course import issuing
+from course.extensions import db
+from course.learn import services as learn
+from course.models import Certificate, Course, Role, User
 from lessons.draw import plan_shares
 from tests.course.factories import import_course, make_user, sign_in
 
@@ -47,3 +53,75 @@ def test_the_blueprint_expects_what_the_draw_by_objective_gives(app):
     for row in rows:
         assert abs(float(row["expected_per_attempt"]) - totals[row["objective"]] / runs) < 0.06, row
     assert sum(float(row["expected_per_attempt"]) for row in rows) == pytest.approx(draw, abs=0.4)
+
+
+@pytest.fixture
+def corrected(app, data):
+    """B certified and then reissued after a name correction; A's certificate revoked,
+    both through the admin's own forms."""
+    with app.app_context():
+        course = db.session.get(Course, data.course_id)
+        b = db.session.get(User, data.learners["b"].id)
+        b_code = issuing.issue_certificate(learn.find_enrolment(b, course)).code
+        db.session.commit()
+    client = sign_in(app.test_client(), data.admin)
+    fixed = client.post(f"/admin/learners/{data.learners['b'].id}/details", data={
+        "full_name": "Bea Corrected", "licence_number": "LSW-B", "licence_jurisdiction": "",
+        "reissue": "y", "reason": "Name misspelled; learner's email of December 1",
+    })  # fmt: skip
+    assert fixed.status_code == 303, fixed.get_data(as_text=True)[:500]
+    revoked = client.post(f"/admin/certificates/{data.certificate_code}/revoke",
+                          data={"reason": "Completion shared between two people"})
+    assert revoked.status_code == 302
+    with app.app_context():
+        new = db.session.scalar(select(Certificate).where(Certificate.code == b_code))
+        replacement = db.session.get(Certificate, new.superseded_by_id)
+        return {"client": client, "replaced": b_code, "replacement": replacement.code}
+
+
+def _by_code(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {row["code"]: row for row in rows}
+
+
+def test_a_replaced_certificate_says_when_and_why_in_the_certificate_csv(corrected):
+    response = corrected["client"].get("/admin/records/certificates.csv")
+    rows = _by_code(list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))))
+    old, new = rows[corrected["replaced"]], rows[corrected["replacement"]]
+    assert old["status"] == "superseded" and old["superseded_by_code"] == new["code"]
+    assert old["superseded_reason"] == "Name misspelled; learner's email of December 1"
+    assert old["superseded_at"] == new["issued_at"]  # the replacement was issued then
+    assert new["superseded_at"] == new["superseded_reason"] == ""
+
+
+def test_the_audit_pack_holds_every_certificate_with_its_why(corrected, data):
+    archive = _pack(corrected["client"], "minimal")
+    rows = _by_code(_csv(archive, "certificates.csv"))
+    assert set(rows) == {data.certificate_code, corrected["replaced"], corrected["replacement"]}
+    assert rows[data.certificate_code]["status"] == "revoked"
+    assert rows[data.certificate_code]["revoked_reason"] == "Completion shared between two people"
+    assert rows[corrected["replaced"]]["superseded_reason"].startswith("Name misspelled")
+    assert rows[corrected["replacement"]]["snapshot_participant_name"] == "Bea Corrected"
+    # The same completions as the roster: its codes are the certificates as they stand.
+    roster = {row["certificate_code"] for row in _csv(archive, "completion-roster.csv")}
+    assert roster == {data.certificate_code, corrected["replacement"]}
+    # A pack narrowed to a period without completions holds no certificate either.
+    empty = _pack(corrected["client"], "minimal", start="2001-01-01", end="2001-12-31")
+    assert _csv(empty, "certificates.csv") == []
+
+
+def test_the_pack_readme_names_the_time_zone_and_explains_every_column(corrected):
+    archive = _pack(corrected["client"], "minimal")
+    readme = archive.read("README.txt").decode()
+    assert "Central Time (America/Chicago)" in readme  # the provider's zone (the default)
+    completed = datetime.fromisoformat(_csv(archive, "completion-roster.csv")[0]["completed_at"])
+    assert completed.utcoffset() == completed.astimezone(ZoneInfo("America/Chicago")).utcoffset()
+    explained = readme.split("Columns", 1)[1]
+    for name in ("completion-roster.csv", "post-test-attempts.csv", "certificates.csv"):
+        header = archive.read(name).decode("utf-8-sig").splitlines()[0].split(",")
+        section = explained.split(f"\n{name}\n", 1)[1].split(".csv\n", 1)[0]
+        unexplained = [
+            column for column in header
+            if column not in section and f"{column.split('_')[0]}_*" not in section
+        ]  # fmt: skip
+        assert unexplained == [], (name, unexplained)
+    assert "certificates.csv" in readme.split("Columns", 1)[0]  # listed among the files
