@@ -53,7 +53,7 @@ def set_approval(slug: str):
 
 
 @bp.post("/courses/<slug>/approval/clear")
-@form_page("admin.approval")
+@form_page("admin.approval", anchor="remove-approval")
 @role_required(Role.ADMIN)
 def clear_approval(slug: str):
     """Remove the admin's record; the package's approval (if any) applies again."""

@@ -8,13 +8,14 @@ import zipfile
 from typing import BinaryIO
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from course import issuing
 from course.admin.learner_services import like_pattern
 from course.csvout import csv_text
 from course.dates import day_bounds, local_iso
 from course.extensions import db
-from course.models import Certificate, Course, User
+from course.models import AuditEvent, Certificate, Course, User
 
 INDEX_COLUMNS = (
     "code", "status", "participant_name", "completed_on", "issued_at", "pdf_sha256", "file",
@@ -48,6 +49,45 @@ def replacement_of(certificate: Certificate) -> Certificate | None:
     if certificate.superseded_by_id is None:
         return None
     return db.session.get(Certificate, certificate.superseded_by_id)
+
+
+def replaced_by_this(certificate: Certificate) -> Certificate | None:
+    """Return the certificate this one replaced on reissue, if it is a replacement."""
+    # Through the enrolment's index: a replacement belongs to the same enrolment.
+    return db.session.scalar(select(Certificate).where(
+        Certificate.enrolment_id == certificate.enrolment_id,
+        Certificate.superseded_by_id == certificate.id,
+    ))  # fmt: skip
+
+
+def history_of(certificate: Certificate, replaced: Certificate | None = None) -> list[AuditEvent]:
+    """Return what was done to the certificate (issued, correction asked, reissued,
+    revoked), oldest first, with who did it: the page answers "why" without the log.
+
+    A replacement's own issue is recorded on the certificate it ``replaced``: that
+    reissue is its first event.
+    """
+    about = (AuditEvent.subject_id == certificate.code) & AuditEvent.action.in_(HISTORY_ACTIONS)
+    if replaced is not None:
+        about |= (AuditEvent.subject_id == replaced.code) & (
+            AuditEvent.action == "certificate.reissued"
+        )
+    statement = (
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .where(AuditEvent.subject_type == "certificate", about)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+#: The events about a certificate its page lists, in the words it lists them with.
+HISTORY_ACTIONS = {
+    "certificate.issued": "Issued",
+    "correction.requested": "Learner asked for a correction",
+    "certificate.reissued": "Reissued",
+    "certificate.revoked": "Revoked",
+}
 
 
 def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None) -> BinaryIO:

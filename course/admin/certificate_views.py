@@ -51,16 +51,18 @@ def certificate(code: str):
 
 
 def _certificate_page(certificate, revoke_form=None, reissue_form=None, status: int = 200):
+    replaced = services.replaced_by_this(certificate)
     return render_template(
         "admin/certificate.html", certificate=certificate, record=issuing.record_of(certificate),
-        replacement=services.replacement_of(certificate),
+        replacement=services.replacement_of(certificate), replaced=replaced,
+        history=services.history_of(certificate, replaced), actions=services.HISTORY_ACTIONS,
         revoke_form=revoke_form or RevokeForm(formdata=None),
         reissue_form=reissue_form or ReissueForm(formdata=None, prefix="reissue"),
     ), status  # fmt: skip
 
 
 @bp.post("/certificates/<code>/revoke")
-@form_page("admin.certificate")
+@form_page("admin.certificate", anchor="revoke")
 @role_required(Role.ADMIN)
 def revoke(code: str):
     """Revoke a certificate with a reason."""
@@ -78,7 +80,7 @@ def revoke(code: str):
 
 
 @bp.post("/certificates/<code>/reissue")
-@form_page("admin.certificate")
+@form_page("admin.certificate", anchor="reissue")
 @role_required(Role.ADMIN)
 def reissue(code: str):
     """Reissue with the learner's corrected name; the old code shows as replaced."""

@@ -67,7 +67,7 @@ def change_team_role(slug: str, member_id: int):
 
 
 @bp.post("/courses/<slug>/team/<int:member_id>/remove")
-@form_page("admin.team")
+@form_page("admin.team", anchor="members")
 def remove_team_member(slug: str, member_id: int):
     """Take someone off the course's team; their revisions and comments stay."""
     member = teams.get_member(slug, member_id)

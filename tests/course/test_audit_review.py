@@ -125,3 +125,48 @@ def test_the_pack_readme_names_the_time_zone_and_explains_every_column(corrected
         ]  # fmt: skip
         assert unexplained == [], (name, unexplained)
     assert "certificates.csv" in readme.split("Columns", 1)[0]  # listed among the files
+
+
+def test_a_certificate_page_tells_what_was_done_to_it_and_why(corrected, data):
+    client = corrected["client"]
+    old = client.get(f"/admin/certificates/{corrected['replaced']}").get_data(as_text=True)
+    history = old.split('id="history"', 1)[1]
+    assert "Reissued as" in history and corrected["replacement"] in history
+    assert "Name misspelled; learner&#39;s email of December 1" in history
+    assert "Ada Admin" in history  # who did it
+    assert "Bea Corrected" in history  # what changed, beside the old name
+    new = client.get(f"/admin/certificates/{corrected['replacement']}").get_data(as_text=True)
+    assert f"Replaces <a href=\"/admin/certificates/{corrected['replaced']}\">" in new
+    revoked = client.get(f"/admin/certificates/{data.certificate_code}").get_data(as_text=True)
+    assert "Completion shared between two people" in revoked.split('id="history"', 1)[1]
+
+
+@pytest.mark.parametrize("form", ["revoke", "reissue"])
+def test_a_certificate_form_address_opened_by_get_leads_to_its_section(data, app, form):
+    client = sign_in(app.test_client(), data.admin)
+    response = client.get(f"/admin/certificates/{data.certificate_code}/{form}")
+    assert response.status_code == 303
+    assert response.location.endswith(f"/admin/certificates/{data.certificate_code}#{form}")
+    page = client.get(response.location.split("#")[0]).get_data(as_text=True)
+    assert f'id="{form}"' in page
+
+
+def test_the_approval_removal_address_opened_by_get_leads_to_its_section(data, app):
+    client = sign_in(app.test_client(), data.admin)
+    saved = client.post("/admin/courses/minimal/approval", data={
+        "body": "NASW", "number": "886-1", "statement": "Approved for 1 contact hour.",
+        "reason": "Approval letter of March 3, 2026",
+    })  # fmt: skip
+    assert saved.status_code == 302
+    response = client.get("/admin/courses/minimal/approval/clear")
+    assert response.status_code == 303
+    assert response.location.endswith("/admin/courses/minimal/approval#remove-approval")
+    page = client.get("/admin/courses/minimal/approval").get_data(as_text=True)
+    assert 'id="remove-approval"' in page
+
+
+def test_a_replacement_certificate_page_says_why_it_was_issued(corrected):
+    page = corrected["client"].get(f"/admin/certificates/{corrected['replacement']}")
+    history = page.get_data(as_text=True).split('id="history"', 1)[1].split("</table>")[0]
+    assert f"Issued, replacing <a href=\"/admin/certificates/{corrected['replaced']}\">" in history
+    assert "Name misspelled; learner&#39;s email of December 1" in history

@@ -150,13 +150,13 @@ def _fill(app: Flask, data: Dataset, address: str) -> str:
         ("/admin/learners/{user}/details", "/admin/learners/{user}", "correct"),
         ("/admin/learners/{user}/enrolments", "/admin/learners/{user}", "enroll"),
         ("/admin/learners/enrol", "/admin/learners", None),
-        ("/admin/certificates/{code}/reissue", "/admin/certificates/{code}", None),
-        ("/admin/certificates/{code}/revoke", "/admin/certificates/{code}", None),
+        ("/admin/certificates/{code}/reissue", "/admin/certificates/{code}", "reissue"),
+        ("/admin/certificates/{code}/revoke", "/admin/certificates/{code}", "revoke"),
         ("/admin/corrections/{request}/resolve", "/admin/corrections/{request}", "resolve-heading"),
         ("/admin/corrections/{request}/decline", "/admin/corrections/{request}", "decline-heading"),
         ("/admin/courses/minimal/team/{member}/role", "/admin/courses/minimal/team",
          "role-{member}"),
-        ("/admin/courses/minimal/team/{member}/remove", "/admin/courses/minimal/team", None),
+        ("/admin/courses/minimal/team/{member}/remove", "/admin/courses/minimal/team", "members"),
     ],
 )  # fmt: skip
 def test_an_admin_reopening_a_form_address_lands_on_the_form(
