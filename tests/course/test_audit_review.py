@@ -170,3 +170,11 @@ def test_a_replacement_certificate_page_says_why_it_was_issued(corrected):
     history = page.get_data(as_text=True).split('id="history"', 1)[1].split("</table>")[0]
     assert f"Issued, replacing <a href=\"/admin/certificates/{corrected['replaced']}\">" in history
     assert "Name misspelled; learner&#39;s email of December 1" in history
+
+
+def test_the_learner_page_says_what_happens_to_one_old_code_in_good_english(app, data):
+    client = sign_in(app.test_client(), data.admin)
+    page = client.get(f"/admin/learners/{data.learners['a'].id}").get_data(as_text=True)
+    text = " ".join(page.split())
+    assert "1 valid certificate can be reissued with the corrected details; the old code then" \
+        " verifies as replaced." in text
