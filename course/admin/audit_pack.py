@@ -16,6 +16,7 @@ import lessons
 from course import issuing
 from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
+from course.admin.pack_history import approvals_csv, versions_csv
 from course.admin.records_services import CERTIFICATE_COLUMNS, certificate_rows
 from course.admin.roster import (
     AuditScope,
@@ -251,6 +252,8 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
         # Every certificate of those completions: valid, revoked and replaced, with why.
         "certificates.csv": csv_text(CERTIFICATE_COLUMNS, certificate_rows(
             course.id, enrolments=[row.enrolment_id for row in rows])),
+        "course-versions.csv": versions_csv(course),
+        "approval-changes.csv": approvals_csv(course),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -294,6 +297,10 @@ def _readme(
         "certificates.csv                every certificate issued for those completions:\n"
         "                                valid, revoked (when, why) and replaced (by which\n"
         "                                code, when, why), with what each one states\n"
+        "course-versions.csv             every published version of the course: when, by\n"
+        "                                whom, the note given, its authors and contact hours\n"
+        "approval-changes.csv            every change an administrator made to the course's\n"
+        "                                CE approval: when, by whom, why, and what applied\n"
         "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone\n"
         f"package/vN/                     the course package source of each version: {packages}\n\n"
         f"Times are in the provider's time zone, {zone_label(zone)} ({zone}), written\n"
@@ -346,6 +353,22 @@ post-test-attempts.csv
   blueprint        questions drawn per objective: "LO1: 2 of 6" is 2 drawn from 6
   graded_by_version, passing_score
                    the version that graded the attempt, and its pass mark
+
+course-versions.csv
+  version, published_at, published_by, note
+                   each version of the course's content, when and by whom it was
+                   published (imported), and the note given with it
+  title, contact_hours, passing_score, estimated_minutes, authors, content_hash
+                   what that version stated, and a hash of its package files
+
+approval-changes.csv
+  changed_at, change, changed_by, reason
+                   when an administrator recorded or removed the course's approval, who,
+                   and why
+  approval_*, approved_from, approved_until
+                   the approval that applied from then on (after a removal, the one the
+                   package states, if any); an approval only in the package is in
+                   outline.md
 
 certificates.csv
   code, status     the certificate's code (verify it at the address in

@@ -116,7 +116,8 @@ def test_the_pack_readme_names_the_time_zone_and_explains_every_column(corrected
     completed = datetime.fromisoformat(_csv(archive, "completion-roster.csv")[0]["completed_at"])
     assert completed.utcoffset() == completed.astimezone(ZoneInfo("America/Chicago")).utcoffset()
     explained = readme.split("Columns", 1)[1]
-    for name in ("completion-roster.csv", "post-test-attempts.csv", "certificates.csv"):
+    for name in ("completion-roster.csv", "post-test-attempts.csv", "certificates.csv",
+                 "course-versions.csv", "approval-changes.csv"):
         header = archive.read(name).decode("utf-8-sig").splitlines()[0].split(",")
         section = explained.split(f"\n{name}\n", 1)[1].split(".csv\n", 1)[0]
         unexplained = [
@@ -178,3 +179,32 @@ def test_the_learner_page_says_what_happens_to_one_old_code_in_good_english(app,
     text = " ".join(page.split())
     assert "1 valid certificate can be reissued with the corrected details; the old code then" \
         " verifies as replaced." in text
+
+
+def test_the_audit_pack_tells_who_published_each_version_and_every_approval_change(data, app):
+    client = sign_in(app.test_client(), data.admin)
+    for number, reason in (("886-1", "Approval letter of March 3, 2026"),
+                           ("886-2", "Renewal letter of March 2, 2027")):
+        client.post("/admin/courses/minimal/approval", data={
+            "body": "NASW", "number": number, "statement": "Approved for 1 contact hour.",
+            "period_start": "2026-01-01", "reason": reason,
+        })  # fmt: skip
+    client.post("/admin/courses/minimal/approval/clear", data={"reason": "Approval lapsed"})
+    archive = _pack(client, "minimal")
+    versions = _csv(archive, "course-versions.csv")
+    assert [row["version"] for row in versions] == ["1"]
+    with app.app_context():
+        manifest = db.session.get(Course, data.course_id).manifest
+    assert versions[0]["contact_hours"] == str(manifest["contact_hours"])
+    assert versions[0]["passing_score"] == str(manifest["passing_score"])
+    assert versions[0]["authors"] == "Alex Rivera, LCSW; Sam Chen, MSW, PhD"
+    assert versions[0]["published_at"] and len(versions[0]["content_hash"]) == 64
+    changes = _csv(archive, "approval-changes.csv")
+    package_number = manifest["provider"]["approval"]["number"]  # applies again after removal
+    assert [(c["change"], c["approval_number"], c["reason"]) for c in changes] == [
+        ("recorded", "886-1", "Approval letter of March 3, 2026"),
+        ("recorded", "886-2", "Renewal letter of March 2, 2027"),
+        ("removed", package_number, "Approval lapsed"),
+    ]
+    assert changes[0]["changed_by"] == "Ada Admin (admin@example.org)"
+    assert changes[0]["approved_from"] == "2026-01-01"

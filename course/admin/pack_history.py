@@ -1,0 +1,74 @@
+"""The audit pack's history of a course: its published versions and its approval changes.
+
+An accreditor asks who wrote the course, what changed in it and when, and which approval
+applied when: the versions table and the approval changes answer that without the whole
+audit log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from course.csvout import csv_text
+from course.dates import local_iso
+from course.extensions import db
+from course.models import AuditEvent, Course, CourseVersion, User
+
+VERSION_COLUMNS = (
+    "version", "published_at", "published_by", "note", "title", "contact_hours",
+    "passing_score", "estimated_minutes", "authors", "content_hash",
+)  # fmt: skip
+APPROVAL_COLUMNS = (
+    "changed_at", "change", "changed_by", "reason", "approval_body", "approval_number",
+    "approval_statement", "approved_from", "approved_until",
+)  # fmt: skip
+_CHANGES = {"course.approval_set": "recorded", "course.approval_cleared": "removed"}
+
+
+def versions_csv(course: Course) -> str:
+    """Every published version of the course, oldest first, with who published it and why."""
+    found = db.session.execute(
+        select(CourseVersion.number, CourseVersion.created_at, User.full_name, User.email,
+               CourseVersion.note, CourseVersion.manifest, CourseVersion.estimated_minutes,
+               CourseVersion.content_hash)
+        .outerjoin(User, User.id == CourseVersion.created_by_id)
+        .where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.number)
+    )  # fmt: skip
+    rows = []
+    for number, created, name, email, note, manifest, minutes, content_hash in found:
+        manifest = manifest or {}
+        by = f"{name} ({email})" if name else "Command line or system"
+        rows.append([number, local_iso(created), by, note, manifest.get("title"),
+                     manifest.get("contact_hours"), manifest.get("passing_score"),
+                     round(minutes, 1), _authors(manifest.get("authors") or []), content_hash])
+    return csv_text(VERSION_COLUMNS, rows)
+
+
+def _authors(authors: list[dict]) -> str:
+    lines = []
+    for author in authors:
+        line = ", ".join(part for part in (author.get("name"), author.get("credentials")) if part)
+        lines.append(f"{line} ({author['role']})" if author.get("role") else line)
+    return "; ".join(lines)
+
+
+def approvals_csv(course: Course) -> str:
+    """Every change an administrator made to the course's approval, oldest first, with the
+    approval that applied from then on (after a removal: the package's own, if any)."""
+    found = db.session.execute(
+        select(AuditEvent.created_at, AuditEvent.action, User.full_name, User.email,
+               AuditEvent.detail)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_type == "course", AuditEvent.subject_id == course.slug,
+               AuditEvent.action.in_(_CHANGES))
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )  # fmt: skip
+    rows = []
+    for created, action, name, email, detail in found:
+        after = (detail or {}).get("after") or {}
+        rows.append([local_iso(created), _CHANGES[action], f"{name} ({email})" if name else "",
+                     (detail or {}).get("reason"), after.get("body"), after.get("number"),
+                     after.get("statement"), after.get("period_start"),
+                     after.get("period_end")])  # fmt: skip
+    return csv_text(APPROVAL_COLUMNS, rows)
