@@ -20,7 +20,7 @@ from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event
 from course.csvout import BATCH_ROWS, csv_chunks
-from course.dates import day_bounds, provider_zone
+from course.dates import day_bounds, local_iso, provider_zone
 from course.dbutil import among
 from course.extensions import db
 from course.models import (
@@ -157,7 +157,7 @@ def certificate_rows(
     ``enrolments`` (a collection of ids) narrows the rows to those enrolments'.
     """
     connection = db.session.connection().execution_options(yield_per=batch)
-    authors = SNAPSHOT_FIELDS.index("authors")
+    authors, issued = SNAPSHOT_FIELDS.index("authors"), SNAPSHOT_FIELDS.index("issued_at")
     zone = provider_zone()  # issued, revoked and completed: in the provider's time zone
     for row in connection.execute(_certificate_query(course_id, enrolments)):
         *fields, seconds, sha256, snapshot = row
@@ -170,6 +170,8 @@ def certificate_rows(
         minutes = None if seconds is None else round(seconds / 60, 1)
         printed = [snapshot.get(name) for name in SNAPSHOT_FIELDS]
         printed[authors] = _author_lines(printed[authors] or [])
+        if printed[issued]:  # stored in UTC; stated like every other instant in the file
+            printed[issued] = local_iso(dt.datetime.fromisoformat(printed[issued]))
         yield [*fields, minutes, sha256, *printed]
 
 

@@ -208,3 +208,17 @@ def test_the_audit_pack_tells_who_published_each_version_and_every_approval_chan
     ]
     assert changes[0]["changed_by"] == "Ada Admin (admin@example.org)"
     assert changes[0]["approved_from"] == "2026-01-01"
+
+
+def test_every_instant_in_the_certificate_csv_is_stated_in_the_provider_zone(corrected):
+    response = corrected["client"].get("/admin/records/certificates.csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    zone = ZoneInfo("America/Chicago")  # the provider's (the default)
+    for row in rows:
+        # What the certificate states, and when it was issued: the same instant, written alike.
+        assert row["snapshot_issued_at"] == row["issued_at"], row["code"]
+        for column in ("issued_at", "revoked_at", "superseded_at", "completed_at",
+                       "snapshot_issued_at"):
+            if row[column]:
+                instant = datetime.fromisoformat(row[column])
+                assert instant.utcoffset() == instant.astimezone(zone).utcoffset(), column
