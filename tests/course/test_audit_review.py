@@ -222,3 +222,14 @@ def test_every_instant_in_the_certificate_csv_is_stated_in_the_provider_zone(cor
             if row[column]:
                 instant = datetime.fromisoformat(row[column])
                 assert instant.utcoffset() == instant.astimezone(zone).utcoffset(), column
+
+
+@pytest.mark.parametrize(("form", "field"), [("revoke", "reason"), ("reissue", "reissue-reason")])
+def test_a_refused_certificate_form_is_announced_at_the_top_of_the_page(data, app, form, field):
+    client = sign_in(app.test_client(), data.admin)
+    response = client.post(f"/admin/certificates/{data.certificate_code}/{form}", data={})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary = page.find('class="error-summary"')
+    assert 0 < summary < page.find('<dl class="facts">')  # before the facts, not far below
+    assert f'<a href="#{field}">' in page[summary:] and f'id="{field}"' in page
