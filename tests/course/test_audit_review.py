@@ -233,3 +233,13 @@ def test_a_refused_certificate_form_is_announced_at_the_top_of_the_page(data, ap
     summary = page.find('class="error-summary"')
     assert 0 < summary < page.find('<dl class="facts">')  # before the facts, not far below
     assert f'<a href="#{field}">' in page[summary:] and f'id="{field}"' in page
+
+
+def test_the_report_says_why_certified_can_be_fewer_than_the_roster(corrected, data):
+    client = corrected["client"]
+    page = " ".join(client.get("/admin/courses/minimal/report").get_data(as_text=True).split())
+    roster = _csv(_pack(client, "minimal"), "completion-roster.csv")
+    revoked = [row for row in roster if row["certificate_status"] == "revoked"]
+    assert revoked, "a revoked certificate makes the counts differ"
+    assert "Certified counts the learners who hold a valid certificate now: a revoked" \
+        " certificate is not counted" in page
