@@ -16,7 +16,8 @@ import lessons
 from course import issuing
 from course.admin import report_services as reports
 from course.admin.evaluation_report import evaluation_results
-from course.admin.pack_history import approvals_csv, versions_csv
+from course.admin.pack_history import approvals_csv, item_analysis_csv, versions_csv
+from course.admin.pack_readme import readme
 from course.admin.records_services import CERTIFICATE_COLUMNS, certificate_rows
 from course.admin.roster import (
     AuditScope,
@@ -27,7 +28,7 @@ from course.admin.roster import (
 )
 from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
-from course.dates import date_label, stamp_label, zone_label
+from course.dates import date_label, stamp_label
 from course.db import utcnow
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
@@ -240,7 +241,7 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     taken = {row.version_number for row in rows} | attempt_versions(course, scope, rows)
     numbers = sorted({version.number} | taken)
     files = {
-        "README.txt": _readme(course, version, scope, numbers, generated),
+        "README.txt": readme(course, version, scope, numbers, generated),
         "outline.md": outline(course, version, package),
         "seat-time.md": seat_md,
         "seat-time.csv": seat_csv,
@@ -254,6 +255,7 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
             course.id, enrolments=[row.enrolment_id for row in rows])),
         "course-versions.csv": versions_csv(course),
         "approval-changes.csv": approvals_csv(course),
+        "item-analysis.csv": item_analysis_csv(course),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -264,127 +266,3 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
             for name, text in sorted(export_files(course, number).items()):
                 archive.writestr(f"package/v{number}/{name}", text)
     return buffer.getvalue()
-
-
-def package_title(version: CourseVersion) -> str | None:
-    """The course title as this version's package gave it."""
-    return (version.manifest or {}).get("title")
-
-
-def _readme(
-    course: Course, version: CourseVersion, scope: AuditScope, numbers: list[int], generated: str
-) -> str:
-    packages = ", ".join(f"package/v{n}/" for n in numbers)
-    answered = "of the completions covered" if scope.detail() else "every response"
-    zone = current_provider().time_zone
-    return (
-        # The version's own title: a later revision may have renamed the course.
-        f"Audit pack for {package_title(version) or course.title} ({course.slug}), "
-        f"generated {generated}.\n"
-        f"Completions covered: {scope.describe()}.\n"
-        f"Course facts, blueprint and seat time describe version {version.number}.\n\n"
-        "outline.md                      course facts, approval, authors, objectives, lessons,\n"
-        "                                evaluation items\n"
-        "seat-time.md, seat-time.csv     the seat-time estimate and measured active time\n"
-        "post-test-blueprint.csv         post-test questions per objective and the draw\n"
-        f"evaluation-summary.csv          evaluation results per item ({answered})\n"
-        f"evaluation-comments.csv         free-text evaluation comments ({answered})\n"
-        "completion-roster.csv           each completion covered: version taken, score and\n"
-        "                                passing score, active time beside the estimate\n"
-        "post-test-attempts.csv          every post-test attempt of those learners, reset\n"
-        "                                ones included, with the version and blueprint drawn,\n"
-        "                                and the version and passing score that graded it\n"
-        "certificates.csv                every certificate issued for those completions:\n"
-        "                                valid, revoked (when, why) and replaced (by which\n"
-        "                                code, when, why), with what each one states\n"
-        "course-versions.csv             every published version of the course: when, by\n"
-        "                                whom, the note given, its authors and contact hours\n"
-        "approval-changes.csv            every change an administrator made to the course's\n"
-        "                                CE approval: when, by whom, why, and what applied\n"
-        "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone\n"
-        f"package/vN/                     the course package source of each version: {packages}\n\n"
-        f"Times are in the provider's time zone, {zone_label(zone)} ({zone}), written\n"
-        "as ISO 8601 with their UTC offset; dates are calendar days in that zone.\n"
-        "CSV files are UTF-8 with a byte-order mark, so that Excel shows accented names as\n"
-        "written. CSV cells that begin with = + - @ or a tab are prefixed with an apostrophe\n"
-        "so that spreadsheets show them as text.\n\n"
-        + _COLUMNS
-    )
-
-
-#: What the columns of the pack's learner files mean, for a reader outside the provider.
-_COLUMNS = """Columns
--------
-completion-roster.csv
-  participant_name, licence_number, licence_jurisdiction
-                   as the certificate states them (the account's where none was issued)
-  email            the learner's account email
-  enrolled_at, completed_at
-                   when the learner enrolled, and completed the course (passed the
-                   post-test and submitted the evaluation)
-  course_version   the version the learner took (see package/vN/)
-  post_test_attempts
-                   attempts counted toward the result (reset attempts are not)
-  score, passing_score
-                   the passing attempt's score and the pass mark that graded it (percent)
-  active_minutes   measured active time in the lessons (see seat-time.md)
-  estimated_minutes, minimum_active_minutes
-                   the version's seat-time estimate and the minimum lesson time required
-                   before the post-test opened
-  evaluation_submitted_at
-                   when the learner submitted the evaluation (answers are not linked to
-                   names in this pack)
-  certificate_code, certificate_status
-                   the certificate as it stands: valid, revoked or not issued (a replaced
-                   certificate gives way to its replacement; see certificates.csv)
-
-post-test-attempts.csv
-  participant_name, email
-                   the learner's account as it is now
-  attempt          1 for the first attempt, and so on
-  course_version   the version the attempt's questions were drawn from
-  started_at, submitted_at
-                   when the attempt was opened and submitted
-  correct, questions, score
-                   questions answered correctly, questions asked, score in percent
-  passed, counted  yes or no; an attempt an administrator reset is not counted
-  reset_at, reset_reason
-                   when and why an administrator reset the attempt
-  blueprint        questions drawn per objective: "LO1: 2 of 6" is 2 drawn from 6
-  graded_by_version, passing_score
-                   the version that graded the attempt, and its pass mark
-
-course-versions.csv
-  version, published_at, published_by, note
-                   each version of the course's content, when and by whom it was
-                   published (imported), and the note given with it
-  title, contact_hours, passing_score, estimated_minutes, authors, content_hash
-                   what that version stated, and a hash of its package files
-
-approval-changes.csv
-  changed_at, change, changed_by, reason
-                   when an administrator recorded or removed the course's approval, who,
-                   and why
-  approval_*, approved_from, approved_until
-                   the approval that applied from then on (after a removal, the one the
-                   package states, if any); an approval only in the package is in
-                   outline.md
-
-certificates.csv
-  code, status     the certificate's code (verify it at the address in
-                   snapshot_verify_url) and status: valid, revoked, or superseded
-                   (replaced by a reissued certificate)
-  issued_at        when the certificate was issued
-  revoked_at, revoked_reason
-                   when and why an administrator revoked it
-  superseded_by_code, superseded_at, superseded_reason
-                   the certificate that replaced it, when, and why it was reissued
-  learner_*        the learner's account as it is now
-  course_slug, course_version
-                   the course and the version the certificate was earned on
-  completed_at, post_test_score, active_minutes
-                   the completion the certificate is for
-  pdf_sha256       SHA-256 of the PDF as issued
-  snapshot_*       what the certificate states, copied when it was issued (name,
-                   license, course, completion date, contact hours, approval, provider)
-"""

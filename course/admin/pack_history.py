@@ -1,18 +1,21 @@
-"""The audit pack's history of a course: its published versions and its approval changes.
+"""The audit pack's course-wide files: its published versions, its approval changes and
+the post-test's item analysis.
 
-An accreditor asks who wrote the course, what changed in it and when, and which approval
-applied when: the versions table and the approval changes answer that without the whole
-audit log.
+An accreditor asks who wrote the course, what changed in it and when, which approval
+applied when, and whether the post-test measures what it claims: these answer that
+without the whole audit log or the report page.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from course.admin.report_services import post_test_items
 from course.csvout import csv_text
 from course.dates import local_iso
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseVersion, User
+from lessons.render import html_text
 
 VERSION_COLUMNS = (
     "version", "published_at", "published_by", "note", "title", "contact_hours",
@@ -72,3 +75,22 @@ def approvals_csv(course: Course) -> str:
                      after.get("statement"), after.get("period_start"),
                      after.get("period_end")])  # fmt: skip
     return csv_text(APPROVAL_COLUMNS, rows)
+
+
+ITEM_COLUMNS = (
+    "question_id", "objective", "prompt", "in_use", "answers", "correct",
+    "difficulty_percent", "discrimination", "reading",
+)  # fmt: skip
+
+
+def item_analysis_csv(course: Course) -> str:
+    """Each post-test question's difficulty and discrimination, over every submitted answer
+    (the report page's table, for a reader without access to it)."""
+    rows = []
+    for stat in post_test_items(course):
+        question, index = stat.question, stat.discrimination
+        rows.append([question.key, question.objective, html_text(question.prompt_html),
+                     "no" if question.archived_at else "yes", stat.answers, stat.correct,
+                     stat.percent, None if index is None or index.index is None
+                     else round(index.index, 2), index.reading if index else None])
+    return csv_text(ITEM_COLUMNS, rows)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from course import issuing
 from course.extensions import db
 from course.learn import services as learn
-from course.models import Certificate, Course, Role, User
+from course.models import Certificate, Course, Question, QuestionKind, Role, User
 from lessons.draw import plan_shares
 from tests.course.factories import import_course, make_user, sign_in
 
@@ -117,7 +117,7 @@ def test_the_pack_readme_names_the_time_zone_and_explains_every_column(corrected
     assert completed.utcoffset() == completed.astimezone(ZoneInfo("America/Chicago")).utcoffset()
     explained = readme.split("Columns", 1)[1]
     for name in ("completion-roster.csv", "post-test-attempts.csv", "certificates.csv",
-                 "course-versions.csv", "approval-changes.csv"):
+                 "course-versions.csv", "approval-changes.csv", "item-analysis.csv"):
         header = archive.read(name).decode("utf-8-sig").splitlines()[0].split(",")
         section = explained.split(f"\n{name}\n", 1)[1].split(".csv\n", 1)[0]
         unexplained = [
@@ -243,3 +243,19 @@ def test_the_report_says_why_certified_can_be_fewer_than_the_roster(corrected, d
     assert revoked, "a revoked certificate makes the counts differ"
     assert "Certified counts the learners who hold a valid certificate now: a revoked" \
         " certificate is not counted" in page
+
+
+def test_the_audit_pack_holds_the_item_analysis_the_report_shows(app, data):
+    client = sign_in(app.test_client(), data.admin)
+    rows = {row["question_id"]: row for row in _csv(_pack(client, "minimal"), "item-analysis.csv")}
+    report = client.get("/admin/courses/minimal/report").get_data(as_text=True)
+    with app.app_context():
+        bank = db.session.scalars(select(Question.key).where(
+            Question.course_id == data.course_id, Question.kind == QuestionKind.POST_TEST))
+        assert set(rows) == set(bank)
+    answered = [row for row in rows.values() if int(row["answers"])]
+    assert answered and all(row["question_id"] in report for row in answered)
+    for row in answered:  # the share correct the report states, from the same counts
+        assert float(row["difficulty_percent"]) == pytest.approx(
+            100 * int(row["correct"]) / int(row["answers"]), abs=0.05)
+        assert row["in_use"] == "yes" and row["objective"].startswith("LO")

@@ -62,7 +62,7 @@ def test_every_csv_starts_with_one_byte_order_mark(app, minimal_package_dir) -> 
         with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
             files |= {f"{url}:{name}": archive.read(name) for name in archive.namelist()
                       if name.endswith(".csv") and "/" not in name}  # fmt: skip
-    assert len(files) == len(DOWNLOADS) + 10  # nine in the audit pack, the certificates' index
+    assert len(files) == len(DOWNLOADS) + 11  # ten in the audit pack, the certificates' index
     for name, body in files.items():
         assert body.startswith(UTF8_BOM) and body.count(UTF8_BOM) == 1, name
 
