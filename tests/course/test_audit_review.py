@@ -259,3 +259,14 @@ def test_the_audit_pack_holds_the_item_analysis_the_report_shows(app, data):
         assert float(row["difficulty_percent"]) == pytest.approx(
             100 * int(row["correct"]) / int(row["answers"]), abs=0.05)
         assert row["in_use"] == "yes" and row["objective"].startswith("LO")
+
+
+def test_the_audit_log_shows_a_correction_as_old_and_new_not_as_python(corrected):
+    page = corrected["client"].get("/admin/audit", query_string={
+        "action": "user.details_corrected"}).get_data(as_text=True)  # fmt: skip
+    text = " ".join(page.split())
+    assert "full_name: “@SUM(1)” → “Bea Corrected”" in text
+    assert "[&#39;" not in page and "{&#39;" not in page  # no Python list or dict notation
+    reissued = corrected["client"].get("/admin/audit", query_string={
+        "action": "certificate.reissued"}).get_data(as_text=True)  # fmt: skip
+    assert "participant_name: “@SUM(1)” → “Bea Corrected”" in " ".join(reissued.split())
