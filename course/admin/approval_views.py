@@ -12,15 +12,17 @@ from course.admin.report_views import course_or_404
 from course.authz import role_required
 from course.extensions import db
 from course.formpages import form_page
-from course.models import Role
+from course.models import Role, User
 
 
 def _page(course, form: ApprovalForm, clear: ClearApprovalForm, status: int = 200):
+    recorded = approvals.recorded_approval(course)
     return render_template(
         "admin/approval.html", course=course, form=form, clear=clear,
         claim=approvals.approval_for(course),
-        package=approvals.package_approval(course.manifest),
-        recorded=approvals.recorded_approval(course),
+        package=approvals.package_approval(course.manifest), recorded=recorded,
+        recorded_by=db.session.get(User, recorded.set_by_id) if recorded and recorded.set_by_id
+        else None,
     ), status  # fmt: skip
 
 

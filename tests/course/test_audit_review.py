@@ -270,3 +270,14 @@ def test_the_audit_log_shows_a_correction_as_old_and_new_not_as_python(corrected
     reissued = corrected["client"].get("/admin/audit", query_string={
         "action": "certificate.reissued"}).get_data(as_text=True)  # fmt: skip
     assert "participant_name: “@SUM(1)” → “Bea Corrected”" in " ".join(reissued.split())
+
+
+def test_the_approval_page_names_who_recorded_it(data, app):
+    client = sign_in(app.test_client(), data.admin)
+    client.post("/admin/courses/minimal/approval", data={
+        "body": "NASW", "number": "886-1", "statement": "Approved for 1 contact hour.",
+        "reason": "Approval letter of March 3, 2026",
+    })  # fmt: skip
+    page = " ".join(client.get("/admin/courses/minimal/approval").get_data(as_text=True).split())
+    assert "Recorded by Ada Admin on " in page
+    assert 'href="/admin/audit?action=course.approval_set"' in page
