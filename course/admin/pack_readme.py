@@ -89,7 +89,7 @@ completion-roster.csv
 
 post-test-attempts.csv
   participant_name, email
-                   the learner's account as it is now
+                   as in completion-roster.csv
   attempt          1 for the first attempt, and so on
   course_version   the version the attempt's questions were drawn from
   started_at, submitted_at

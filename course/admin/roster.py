@@ -205,7 +205,10 @@ def roster_csv(rows: Iterable[RosterRow]) -> str:
 
 def attempts_csv(course: Course, scope: AuditScope, rows: list[RosterRow]) -> str:
     """Return every post-test attempt of the roster's learners as CSV, reset ones included."""
-    covered = {row.enrolment_id for row in rows}
+    # Named as the roster names them (as certified), so the two files agree after a
+    # learner's account name changed without a reissue.
+    named = {row.enrolment_id: row.cells[0] for row in rows}
+    covered = set(named)
     graded_by = aliased(CourseVersion)
     # The columns the CSV shows, not whole attempts: each one's draw and draft are JSON
     # that would be decoded for nothing.
@@ -232,9 +235,10 @@ def attempts_csv(course: Course, scope: AuditScope, rows: list[RosterRow]) -> st
         blueprint = "; ".join(f"{part['objective']}: {part['drawn']} of {part['bank']}"
                               for part in parts or [])  # fmt: skip
         cells.append([
-            name, email, number, version, local_iso(started), local_iso(submitted), correct,
-            questions, score, _yes_no(passed), _yes_no(reset_at is None), local_iso(reset_at),
-            reset_reason, blueprint, graded_number, pass_mark,
+            named[enrolment_id] or name, email, number, version, local_iso(started),
+            local_iso(submitted), correct, questions, score, _yes_no(passed),
+            _yes_no(reset_at is None), local_iso(reset_at), reset_reason, blueprint,
+            graded_number, pass_mark,
         ])  # fmt: skip
     return csv_text(ATTEMPT_COLUMNS, cells)
 

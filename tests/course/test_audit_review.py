@@ -281,3 +281,20 @@ def test_the_approval_page_names_who_recorded_it(data, app):
     page = " ".join(client.get("/admin/courses/minimal/approval").get_data(as_text=True).split())
     assert "Recorded by Ada Admin on " in page
     assert 'href="/admin/audit?action=course.approval_set"' in page
+
+
+def test_the_attempts_name_the_learner_as_the_roster_does_after_a_name_change(app, data):
+    client = sign_in(app.test_client(), data.admin)
+    learner = data.learners["a"]  # holds a certificate in their old name
+    changed = client.post(f"/admin/learners/{learner.id}/details", data={
+        "full_name": "Ann New-Name", "licence_number": "LSW-A", "licence_jurisdiction": "",
+        "reason": "Married; certificate not reissued yet",
+    })  # fmt: skip
+    assert changed.status_code == 303
+    archive = _pack(client, "minimal")
+    roster = {row["email"]: row["participant_name"]
+              for row in _csv(archive, "completion-roster.csv")}
+    attempts = {row["email"]: row["participant_name"]
+                for row in _csv(archive, "post-test-attempts.csv")}
+    assert attempts == roster
+    assert roster["a@example.org"] != "Ann New-Name"  # the certificate's name, as before
