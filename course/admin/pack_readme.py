@@ -89,7 +89,7 @@ completion-roster.csv
 
 post-test-attempts.csv
   participant_name, email
-                   as in completion-roster.csv
+                   as the completion roster names the learner
   attempt          1 for the first attempt, and so on
   course_version   the version the attempt's questions were drawn from
   started_at, submitted_at
