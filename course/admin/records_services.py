@@ -156,10 +156,15 @@ def certificate_rows(
     the Core connection (no ORM bookkeeping per row) from a server-side cursor.
     ``enrolments`` (a collection of ids) narrows the rows to those enrolments'.
     """
-    connection = db.session.connection().execution_options(yield_per=batch)
+    # On the statement, not the connection: Connection.execution_options() changes the
+    # session's connection in place, so a later INSERT in the same transaction (the audit
+    # pack records its download) would go through a server-side cursor, which PostgreSQL
+    # refuses.
+    connection = db.session.connection()
     authors, issued = SNAPSHOT_FIELDS.index("authors"), SNAPSHOT_FIELDS.index("issued_at")
     zone = provider_zone()  # issued, revoked and completed: in the provider's time zone
-    for row in connection.execute(_certificate_query(course_id, enrolments)):
+    statement = _certificate_query(course_id, enrolments).execution_options(yield_per=batch)
+    for row in connection.execute(statement):
         *fields, seconds, sha256, snapshot = row
         fields[1] = fields[1].value
         fields[_REASON] = (fields[_REASON] or {}).get("reason") or None
@@ -217,8 +222,8 @@ def audit_rows(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[list]:
         ).outerjoin(User, User.id == AuditEvent.actor_id),
         filters,
     )  # fmt: skip
-    connection = db.session.connection().execution_options(yield_per=batch)
-    for row in connection.execute(statement):
+    connection = db.session.connection()  # yield_per on the statement: see certificate_rows
+    for row in connection.execute(statement.execution_options(yield_per=batch)):
         *fields, ip_address, detail = row
         detail = detail or {}
         why = detail.get("reason") or detail.get("note") or ""
