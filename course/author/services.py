@@ -39,6 +39,11 @@ class AuthorError(Exception):
 class EditConflict(AuthorError):
     """Someone saved the same part of the course after this editor was opened."""
 
+    def __init__(self, message: str, latest: int) -> None:
+        super().__init__(message)
+        #: The revision the author has now been shown; a second Save replaces it.
+        self.latest = latest
+
 
 class PublishRefused(AuthorError):
     """The checker found errors; nothing was published."""
@@ -212,9 +217,20 @@ def guard_conflict(
     if base is None or base == draft.revision_number:
         return
     if part(snapshot(draft, space, base)) != part(draft.files):
+        later = db.session.scalars(
+            select(DraftRevision)
+            .where(DraftRevision.draft_id == draft.id, DraftRevision.number > base)
+            .order_by(DraftRevision.number)
+        )
+        names = list(dict.fromkeys(r.author.full_name for r in later if r.author is not None))
         raise EditConflict(
-            "Someone saved this part of the course after you opened it. Your text is "
-            "still in the form: compare it with the latest revision, then save again."
+            "Someone saved this part of the course after you opened it ("
+            f"{' and '.join(names) or 'another editor'}; the draft is now at revision "
+            f"{draft.revision_number}, and the History page shows what changed). Your text is "
+            "still in the form and nothing was saved. Press Save again to replace their "
+            "version with yours (the history can undo it), or open the page again to start "
+            "from theirs.",
+            draft.revision_number,
         )
 
 

@@ -12,7 +12,14 @@ from flask_wtf import FlaskForm
 
 from course.auth.sessions import signed_in_account
 from course.author.forms import list_action
-from course.author.services import AuthorError, Editor, Saved, described, find_workspace
+from course.author.services import (
+    AuthorError,
+    EditConflict,
+    Editor,
+    Saved,
+    described,
+    find_workspace,
+)
 from course.extensions import db
 from course.teams import services as teams
 from lessons.editing import lesson_slug
@@ -107,6 +114,9 @@ def handle_form(
         saved = save(form, base_revision(form.base_revision.data))
     except AuthorError as exc:
         form.form_errors.append(str(exc))
+        if isinstance(exc, EditConflict):
+            # The author has now been told; a second Save is a decision to replace theirs.
+            form.base_revision.data = str(exc.latest)
         return form, None
     db.session.commit()
     flash_saved(saved)

@@ -1,0 +1,40 @@
+"""Defects found by a fresh-eyes review of the author area, each pinned by a test."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import CourseDraft, Role
+from tests.course.author_kit import LESSON, flashes, lesson_text, page_form, submit
+from tests.course.factories import join_team, make_user, sign_in
+
+
+def _second_author(app, client):
+    with app.app_context():
+        other = join_team("minimal", make_user(Role.AUTHOR, full_name="Bo Other"), "author")
+    return sign_in(client, other)
+
+
+def test_after_an_edit_conflict_saving_again_keeps_the_authors_text(app, author_client):
+    # Two authors open the same lesson; the other one saves first.
+    mine = page_form(author_client.get(LESSON).get_data(as_text=True), "body")
+    other = _second_author(app, app.test_client())
+    theirs = lesson_text(other).replace("Youth leave", "Young people leave", 1)
+    flashes(other, submit(other, LESSON, "save", body=theirs))
+
+    mine.update(body=mine["body"][0] + "\nMy new paragraph.\n", action="save")
+    refused = author_client.post(LESSON, data=mine)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Someone saved this part of the course after you opened it (Bo Other;" in page
+    assert "Press Save again to replace their version with yours" in page
+
+    # The form as shown now saves: the conflict is not a dead end.
+    again = page_form(page, "body")
+    again["action"] = "save"
+    saved = flashes(author_client, author_client.post(LESSON, data=again))
+    assert "Saved as revision" in saved
+    with app.app_context():
+        text = db.session.scalar(select(CourseDraft)).files["01-push-pull.md"]
+    assert "My new paragraph." in text
