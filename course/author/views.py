@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from course.author import bp, reading, uploads
@@ -23,6 +23,9 @@ from course.extensions import db
 from course.formpages import form_page
 from course.teams import review
 from course.teams import services as teams
+
+#: Where a refused "Add a lesson" keeps the title and slug typed, for the page it returns to.
+TYPED_LESSON = "author_new_lesson"
 
 
 @bp.get("/")
@@ -60,7 +63,8 @@ def course(slug: str):
         lessons=reading.lesson_rows(space.files),
         findings=findings,
         file_url=file_url,
-        new_lesson=NewLessonForm(),
+        # A refused Add comes back with what was typed (see add_lesson).
+        new_lesson=NewLessonForm(formdata=None, data=session.pop(TYPED_LESSON, None)),
         action=ActionForm(),
         upload=UploadForm(),
         latest=drafts.revisions(space, limit=1),
@@ -95,16 +99,21 @@ def add_lesson(slug: str):
     space = drafts.get_workspace_or_404(slug)
     form = NewLessonForm()
     if not form.validate_on_submit():
-        flash("Give the new lesson a title and a slug.", "error")
-        return redirect(url_for("author.course", slug=slug, at="add-lesson", _anchor="add-lesson"))
+        return _refused_lesson(slug, form, "Give the new lesson a title and a slug.")
     lesson = form.slug.data.strip().lower()
     try:
         flash_saved(edits.add_lesson(space, editor(), lesson, form.title.data))
     except drafts.AuthorError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("author.course", slug=slug, at="add-lesson", _anchor="add-lesson"))
+        return _refused_lesson(slug, form, str(exc))
     db.session.commit()
     return redirect(url_for("author.lesson", slug=slug, lesson=lesson))
+
+
+def _refused_lesson(slug: str, form: NewLessonForm, message: str):
+    """Back to the Add a lesson form, with the reason and what the author typed."""
+    flash(message, "error")
+    session[TYPED_LESSON] = {"title": form.title.data or "", "slug": form.slug.data or ""}
+    return redirect(url_for("author.course", slug=slug, at="add-lesson", _anchor="add-lesson"))
 
 
 @bp.post("/courses/<slug>/lessons/<lesson>/move")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import CourseDraft, Role
-from tests.course.author_kit import LESSON, flashes, lesson_text, page_form, submit
+from tests.course.author_kit import BASE, LESSON, flashes, lesson_text, page_form, submit
 from tests.course.factories import join_team, make_user, sign_in
 
 
@@ -38,3 +38,22 @@ def test_after_an_edit_conflict_saving_again_keeps_the_authors_text(app, author_
     with app.app_context():
         text = db.session.scalar(select(CourseDraft)).files["01-push-pull.md"]
     assert "My new paragraph." in text
+
+
+def test_a_refused_new_lesson_keeps_the_title_and_slug_typed(author_client):
+    typed = {"title": "Safety planning with youth who return", "slug": "Safety Planning"}
+    page = flashes(author_client, author_client.post(f"{BASE}/lessons", data=typed))
+    assert "A lesson slug uses only a-z, 0-9 and dashes" in page
+    form = page_form(page, "slug")
+    assert form["title"] == [typed["title"]]
+    assert form["slug"] == [typed["slug"]]
+    # Only once: the next visit starts with an empty form.
+    again = page_form(author_client.get(f"{BASE}/").get_data(as_text=True), "slug")
+    assert again["title"] == [""] and again["slug"] == [""]
+
+
+def test_a_new_lesson_without_a_title_keeps_the_slug_typed(author_client):
+    typed = {"title": "", "slug": "safety-planning"}
+    page = flashes(author_client, author_client.post(f"{BASE}/lessons", data=typed))
+    assert "Give the new lesson a title and a slug." in page
+    assert page_form(page, "slug")["slug"] == ["safety-planning"]
