@@ -78,6 +78,24 @@ def restore(slug: str, number: int):
     return redirect(url_for("author.history", slug=slug))
 
 
+@bp.post("/courses/<slug>/history/versions/<int:number>/restore")
+@form_page("author.history", anchor="published-versions")
+def restore_version(slug: str, number: int):
+    """Make a published version the draft again: the way back after a publish."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    revision = undoing.restore_version(space, editor(), number)
+    db.session.commit()
+    if revision is None:
+        flash(f"The draft already matches published version {number}.", "info")
+    else:
+        flash(f"Restored published version {number} as revision {revision.number} of the "
+              "draft. Learners see no change until a reviewer publishes it.",
+              "success")  # fmt: skip
+    return redirect(url_for("author.history", slug=slug))
+
+
 @bp.post("/courses/<slug>/history/<int:number>/undo")
 @form_page("author.history")
 def undo(slug: str, number: int):

@@ -69,8 +69,11 @@ def publish(slug: str):
         flash(str(exc), "info")
         return redirect(url_for("author.course", slug=slug))
     db.session.commit()
-    flash(f"Published as version {result.version.number}. Learners see it now; "
-          "everyone's progress is kept.", "success")  # fmt: skip
+    number = result.version.number
+    back = (f" To take it back, restore published version {number - 1} from the History "
+            "and publish again." if number > 1 else "")  # fmt: skip
+    flash(f"Published as version {number}. Learners see it now; everyone's progress is "
+          f"kept.{back}", "success")  # fmt: skip
     return redirect(url_for("author.course", slug=slug))
 
 

@@ -22,6 +22,7 @@ from course.author.services import (
     lock_draft,
 )
 from course.models import DraftRevision
+from course.packages import export_files
 
 
 class UndoRefused(AuthorError):
@@ -93,3 +94,28 @@ def undo(space: Workspace, editor: Editor, undid: DraftRevision) -> Undone:
     if revision is None:  # revision `number` changed nothing: there is nothing to take back
         raise AlreadyUndone(f"{what}: the draft is already as it was before it.")
     return Undone(undid, revision)
+
+
+def restore_version(space: Workspace, editor: Editor, number: int) -> DraftRevision | None:
+    """Make a published version's files the draft again, as a new revision (None: it matched).
+
+    The way back after a publish: the draft goes back, a reviewer publishes it again.
+
+    :raise 404: when the course has no such version.
+    """
+    try:
+        files = export_files(space.course, number) if space.course else None
+    except LookupError:
+        files = None
+    if files is None:
+        abort(404)
+    draft = lock_draft(space, editor)
+    return commit_files(
+        draft,
+        editor,
+        files,
+        file=None,
+        summary=f"Restored published version {number}",
+        action="restore",
+        detail={"version": number},
+    )

@@ -5,8 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from course.extensions import db
-from course.models import CourseDraft, Role
-from tests.course.author_kit import BASE, LESSON, flashes, lesson_text, page_form, submit
+from course.models import CourseDraft, Lesson, Role
+from tests.course.author_kit import (
+    BASE,
+    LESSON,
+    flashes,
+    lesson_text,
+    page_form,
+    sign_in_reviewer,
+    submit,
+)
 from tests.course.factories import join_team, make_user, sign_in
 
 
@@ -57,3 +65,35 @@ def test_a_new_lesson_without_a_title_keeps_the_slug_typed(author_client):
     page = flashes(author_client, author_client.post(f"{BASE}/lessons", data=typed))
     assert "Give the new lesson a title and a slug." in page
     assert page_form(page, "slug")["slug"] == ["safety-planning"]
+
+
+def _publish(app, author_client):
+    """The author changes lesson 1; a reviewer publishes it. The reviewer's client."""
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    flashes(author_client, submit(author_client, LESSON, "save", body=text))
+    reviewer = sign_in_reviewer(app, app.test_client())
+    form = page_form(reviewer.get(f"{BASE}/publish").get_data(as_text=True), "note")
+    return reviewer, flashes(reviewer, reviewer.post(f"{BASE}/publish", data=form))
+
+
+def test_a_publish_can_be_taken_back_from_the_history(app, author_client):
+    reviewer, published = _publish(app, author_client)
+    assert "To take it back, restore published version 1 from the History" in published
+
+    history = author_client.get(f"{BASE}/history").get_data(as_text=True)
+    restore = f"{BASE}/history/versions/1/restore"
+    assert f'action="{restore}"' in history
+    form = page_form(history, "csrf_token")
+    page = flashes(author_client, author_client.post(restore, data=form))
+    assert "Restored published version 1 as revision 3 of the draft." in page
+    assert "Learners see no change until a reviewer publishes it." in page
+    assert "Young people leave" not in lesson_text(author_client)
+    assert author_client.post(f"{BASE}/history/versions/9/restore", data=form).status_code == 404
+
+    # The reviewer publishes the draft again: learners read version 1's text as version 3.
+    form = page_form(reviewer.get(f"{BASE}/publish").get_data(as_text=True), "note")
+    again = flashes(reviewer, reviewer.post(f"{BASE}/publish", data=form))
+    assert "Published as version 3." in again
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
+        assert "Young people leave" not in lesson.markdown and "Youth leave" in lesson.markdown
