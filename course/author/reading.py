@@ -12,6 +12,7 @@ from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name
 from course.author.services import Files, Workspace, check_draft, package_files
 from course.models import DraftRevision, RevisionComment, User
 from course.teams import review
+from course.teams import services as teams
 from lessons import editing as ed
 from lessons.yamlpaths import key_lines
 
@@ -71,6 +72,8 @@ class ReviewView:
     comments: list[RevisionComment]
     edits: list[DraftRevision]
     check: review.PublishCheck
+    #: The course's reviewers other than the viewer: who to tell that the draft is ready.
+    reviewers: list[User]
 
     @property
     def open_comments(self) -> int:
@@ -93,6 +96,11 @@ def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView
         check=review.publish_check(
             user, space.slug, space.title, space.draft, allow_self=allow_self
         ),
+        reviewers=[
+            m.user
+            for m in teams.members(space.slug)
+            if m.role.value == "reviewer" and m.user_id != user.id
+        ],
     )
 
 

@@ -97,3 +97,17 @@ def test_a_publish_can_be_taken_back_from_the_history(app, author_client):
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
         assert "Young people leave" not in lesson.markdown and "Youth leave" in lesson.markdown
+
+
+def test_an_author_waiting_for_review_is_told_who_reviews_and_that_nobody_is_notified(
+    app, author_client
+):
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    flashes(author_client, submit(author_client, LESSON, "save", body=text))
+    alone = author_client.get(f"{BASE}/publish").get_data(as_text=True)
+    assert "This course has no other reviewer yet: an administrator can publish it" in alone
+
+    sign_in_reviewer(app, app.test_client())
+    page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
+    assert "Reviewers of this course: Riley Reviewer." in page
+    assert "The site does not tell them that the draft is waiting" in page
