@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from course.author import bp, reading, uploads
+from course.author import archived, bp, reading, uploads
 from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm
@@ -70,6 +70,7 @@ def course(slug: str):
         latest=drafts.revisions(space, limit=1),
         team=teams.members(slug),
         open_comments=review.open_comments(space.draft),
+        archived=archived.archived_in_draft(space),
     )
 
 
@@ -145,6 +146,23 @@ def archive_lesson(slug: str, lesson: str):
         flash(str(exc), "error")
     else:
         flash_undoable(slug, saved, LEARNERS_KEEP + " Their records of it are kept.")
+    db.session.commit()
+    return redirect(url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
+
+
+@bp.post("/courses/<slug>/lessons/<lesson>/bring-back")
+@form_page("author.course", anchor="archived")
+def bring_back_lesson(slug: str, lesson: str):
+    """Put a lesson the draft archived back in its place, keeping every later change."""
+    space = drafts.get_workspace_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        saved = archived.bring_back(space, editor(), lesson)
+    except drafts.AuthorError as exc:
+        flash(str(exc), "error")
+    else:
+        flash_undoable(slug, saved, "Publishing no longer archives it.")
     db.session.commit()
     return redirect(url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
 

@@ -111,3 +111,28 @@ def test_an_author_waiting_for_review_is_told_who_reviews_and_that_nobody_is_not
     page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
     assert "Reviewers of this course: Riley Reviewer." in page
     assert "The site does not tell them that the draft is waiting" in page
+
+
+def test_an_archived_lesson_comes_back_alone_after_later_edits(app, author_client):
+    second = f"{BASE}/lessons/returning"
+    edited = lesson_text(author_client, second) + "\nA paragraph added before archiving.\n"
+    flashes(author_client, submit(author_client, second, "save", body=edited))
+    form = page_form(author_client.get(second).get_data(as_text=True), "csrf_token")
+    flashes(author_client, author_client.post(f"{second}/archive", data=form))
+    # The author goes on editing lesson 1, so Undo of the archive is no longer possible.
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    flashes(author_client, submit(author_client, LESSON, "save", body=text))
+
+    dashboard = author_client.get(f"{BASE}/").get_data(as_text=True)
+    assert "Archived in the draft" in dashboard
+    bring_back = f"{BASE}/lessons/returning/bring-back"
+    assert f'action="{bring_back}"' in dashboard
+    page = flashes(author_client, author_client.post(bring_back, data=form))
+    assert "Brought back lesson 2, “When a youth returns”" in page
+    assert "Archived in the draft" not in page
+
+    with app.app_context():
+        files = db.session.scalar(select(CourseDraft)).files
+    assert sorted(n for n in files if n.endswith(".md")) == ["01-push-pull.md", "02-returning.md"]
+    assert "Young people leave" in files["01-push-pull.md"]  # the later edit is kept
+    assert "A paragraph added before archiving." in files["02-returning.md"]
