@@ -8,7 +8,7 @@ from typing import Any
 
 import lessons
 from course.author.diffing import FileDiff, diff_files
-from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name
+from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name, question_ids
 from course.author.services import Files, Workspace, check_draft, package_files
 from course.models import DraftRevision, RevisionComment, User
 from course.teams import review
@@ -74,6 +74,10 @@ class ReviewView:
     check: review.PublishCheck
     #: The course's reviewers other than the viewer: who to tell that the draft is ready.
     reviewers: list[User]
+    #: Question ids learners have now that publishing takes away (removed or renamed),
+    #: and the new ids, each with the file it is in: what changes for learners part-way.
+    dropped_questions: list[tuple[str, str]]
+    added_questions: list[tuple[str, str]]
 
     @property
     def open_comments(self) -> int:
@@ -86,6 +90,7 @@ def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView
     package, findings = check_draft(space)
     published = space.published.files if space.published else {}
     estimate = lessons.describe_seat_time(lessons.seat_time(package)) if package else None
+    before, after = question_ids(published), question_ids(package_files(space.files))
     return ReviewView(
         findings=findings,
         errors=sum(f.level == "error" for f in findings),
@@ -101,6 +106,10 @@ def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView
             for m in teams.members(space.slug)
             if m.role.value == "reviewer" and m.user_id != user.id
         ],
+        dropped_questions=[(q, where) for q, where in before.items() if q not in after],
+        added_questions=[(q, where) for q, where in after.items() if q not in before]
+        if before
+        else [],
     )
 
 

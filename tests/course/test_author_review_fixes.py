@@ -136,3 +136,19 @@ def test_an_archived_lesson_comes_back_alone_after_later_edits(app, author_clien
     assert sorted(n for n in files if n.endswith(".md")) == ["01-push-pull.md", "02-returning.md"]
     assert "Young people leave" in files["01-push-pull.md"]  # the later edit is kept
     assert "A paragraph added before archiving." in files["02-returning.md"]
+
+
+def test_the_review_page_warns_that_a_renamed_check_is_new_to_learners(author_client):
+    flashes(author_client, submit(author_client, f"{LESSON}/checks/push-pull-1", "save", id="pp-1"))
+    page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
+    assert "Publishing takes away 1 question that learners have now:" in page
+    assert "<code>push-pull-1</code> (01-push-pull.md)" in page
+    assert "the new ids are <code>pp-1</code>" in page
+
+    # A text edit that keeps every id says nothing of the kind.
+    submit(author_client, f"{LESSON}/checks/pp-1", "save", id="push-pull-1")
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    flashes(author_client, submit(author_client, LESSON, "save", body=text))
+    assert "Publishing takes away" not in author_client.get(f"{BASE}/publish").get_data(
+        as_text=True
+    )
