@@ -18,6 +18,8 @@ from course.extensions import db
 from course.models import Course, CourseDraft, TeamRole
 from course.teams import services as teams
 from lessons import editing as ed
+from lessons.model import Finding
+from lessons.yamlread import Source, compose
 
 
 def package_slug(files: Files) -> str:
@@ -25,7 +27,14 @@ def package_slug(files: Files) -> str:
 
     :raise AuthorError: when it is missing or not a valid slug.
     """
-    data = ed.read_yaml(files.get(COURSE_FILE, ""))
+    if COURSE_FILE not in files:
+        raise AuthorError("The package has no course.yaml beside its lesson files.")
+    findings: list[Finding] = []
+    if compose(files[COURSE_FILE], Source(COURSE_FILE, findings)) is None and findings:
+        # Say what is wrong in the file rather than "needs a slug", which it may well have.
+        first = findings[0]
+        raise AuthorError(f"{first.file} line {first.line}: {first.message}. Fix it, then upload.")
+    data = ed.read_yaml(files[COURSE_FILE])
     slug = ed.as_text(data.get("slug")).strip() if isinstance(data, dict) else ""
     if not SLUG.fullmatch(slug):
         raise AuthorError(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from sqlalchemy import select
 
 from course.extensions import db
@@ -152,3 +155,28 @@ def test_the_review_page_warns_that_a_renamed_check_is_new_to_learners(author_cl
     assert "Publishing takes away" not in author_client.get(f"{BASE}/publish").get_data(
         as_text=True
     )
+
+
+def test_an_upload_with_broken_yaml_in_course_yaml_says_where(author_client):
+    package = zipfile.ZipFile(io.BytesIO(author_client.get(f"{BASE}/package.zip").data))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as out:
+        for name in package.namelist():
+            text = package.read(name).decode()
+            if name.endswith("course.yaml"):
+                text = text.replace("title:", "title: [Youth who run", 1)
+            out.writestr(name, text)
+    token = page_form(author_client.get(f"{BASE}/").get_data(as_text=True), "csrf_token")
+    response = author_client.post(
+        f"{BASE}/upload",
+        data={
+            "csrf_token": token["csrf_token"][0],
+            "package": (io.BytesIO(broken.getvalue()), "c.zip"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "course.yaml line 3: YAML syntax error" in page  # where the bracket left open ends
+    assert "(while parsing a flow sequence at line 2)" in page
+    assert "needs a slug" not in page
