@@ -21,11 +21,15 @@ from course.packages import export_files, version_numbers
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc: RequestEntityTooLarge):
-    """Explain an upload over the size limit instead of a bare error page."""
+    """Explain a request over the size limit (a ZIP, or a huge paste) instead of a bare error."""
     slug = (request.view_args or {}).get("slug")
     space = drafts.find_workspace(slug) if slug else None
     limit = request.max_content_length or 0
     size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
+    if request.endpoint not in ("author.upload", "author.create_course"):
+        # An editor form (a huge paste), not a ZIP: say so, and how to get the text back.
+        page = render_template("author/too_large.html", space=space, size=size, back=request.path)
+        return page, 413
     message = f"The file is too large: uploads are limited to {size}."
     form = UploadForm(formdata=None)
     return render_template("author/upload.html", form=form, space=space, error=message), 413

@@ -180,3 +180,14 @@ def test_an_upload_with_broken_yaml_in_course_yaml_says_where(author_client):
     assert "course.yaml line 3: YAML syntax error" in page  # where the bracket left open ends
     assert "(while parsing a flow sequence at line 2)" in page
     assert "needs a slug" not in page
+
+
+def test_a_paste_over_the_request_limit_is_not_called_an_upload(app, author_client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = submit(author_client, LESSON, "save", body="A very long paste. " * 60_000)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Too much text to save" in page
+    assert "use your browser's Back button" in page
+    assert f'<a href="{LESSON}">Open the page again</a>' in page
+    assert "Upload a course package" not in page
