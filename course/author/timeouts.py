@@ -4,7 +4,8 @@ An author may write for an hour without sending anything; losing that text to th
 session's time-out would be the worst thing the editor could do. Like a learner's
 answers (see ``keep_through_timeout``), the text is kept for its owner before the
 sign-out: here as a draft revision, which nobody sees until it is published and which
-the history can undo. A save that would overwrite someone else's change is not made.
+the history can undo. A save that would overwrite someone else's change is not made, and
+the sign-in page then says plainly that the text was not saved (never "progress is saved").
 """
 
 from __future__ import annotations
@@ -20,13 +21,31 @@ from course.author import editing as edits
 from course.author import reading
 from course.author.forms import LessonForm, SettingsForm
 from course.author.question_forms import EvaluationForm, QuestionForm
-from course.author.services import AuthorError, Editor, Saved, Workspace, find_workspace
+from course.author.services import (
+    AuthorError,
+    EditConflict,
+    Editor,
+    Saved,
+    Workspace,
+    find_workspace,
+)
 from course.author.viewkit import base_revision
 from course.db import write_transaction
 from course.models import Role, User
 from course.teams import services as teams
 
 Save = Callable[[Workspace, Editor, Any, int, dict[str, Any]], Saved]
+
+#: Said instead of "your progress is saved" when the editor's text could not be kept.
+NOT_SAVED = "Your changes were NOT saved:"
+
+
+def _first_error(form: FlaskForm) -> str:
+    """The first message of a refused form, for the sign-in page."""
+    for field_name, messages in form.errors.items():
+        first = messages[0] if isinstance(messages, list) and messages else messages
+        return f"{getattr(form, field_name).label.text}: {first}" if field_name else str(first)
+    return "the form was refused"
 
 
 def _keep(user: User, form: FlaskForm, save: Save) -> str | bool:
@@ -40,13 +59,19 @@ def _keep(user: User, form: FlaskForm, save: Save) -> str | bool:
     if isinstance(form, LessonForm):
         form.set_objectives(reading.objectives(space.files))
     if not form.validate():
-        return False
+        return f"{NOT_SAVED} it had a problem to fix first ({_first_error(form)})."
     editor = Editor(signed_in_account(), request.remote_addr)
     try:
         with write_transaction():
             saved = save(space, editor, form, base_revision(form.base_revision.data), args)
-    except AuthorError:
-        return False
+    except EditConflict:
+        return (
+            f"{NOT_SAVED} someone else saved the same part of the course while you were "
+            "away, so yours was not saved over theirs. Open the page again to see their "
+            "version, and make your change there."
+        )
+    except AuthorError as exc:
+        return f"{NOT_SAVED} {str(exc).split('. ')[0].rstrip('.')}."
     if saved.revision is None:
         return "Your changes were already saved."
     return f"Your changes were saved as revision {saved.revision.number} of the draft."

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
+from flask import g
 from sqlalchemy import select
 
+from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
 from course.models import CourseDraft, Lesson, Role
 from tests.course.author_kit import (
@@ -18,7 +21,7 @@ from tests.course.author_kit import (
     sign_in_reviewer,
     submit,
 )
-from tests.course.factories import join_team, make_user, sign_in
+from tests.course.factories import csrf_token_in, join_team, make_user, sign_in
 
 
 def _second_author(app, client):
@@ -191,3 +194,30 @@ def test_a_paste_over_the_request_limit_is_not_called_an_upload(app, author_clie
     assert "use your browser's Back button" in page
     assert f'<a href="{LESSON}">Open the page again</a>' in page
     assert "Upload a course package" not in page
+
+
+def test_an_edit_sent_after_a_sign_out_that_cannot_be_kept_does_not_claim_it_was(
+    app, author_client
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        g.pop("csrf_token", None)
+        with author_client.session_transaction() as session:
+            session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
+            session[REMEMBERED] = False
+        page = author_client.get(LESSON).get_data(as_text=True)
+        mine = page_form(page, "base_revision")
+        mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
+        mine["body"] = [mine["body"][0] + "\nWritten over a long hour.\n"]
+    # Meanwhile another author saves the same lesson; then the first one's session ends.
+    other = _second_author(app, app.test_client())
+    theirs = lesson_text(other).replace("Youth leave", "Young people leave", 1)
+    flashes(other, submit(other, LESSON, "save", body=theirs))
+    with app.app_context():
+        with author_client.session_transaction() as session:
+            session[SEEN_AT] = int(time.time()) - 24 * 3600
+        response = author_client.post(LESSON, data=mine)
+        assert response.headers["Location"].startswith("/auth/login")
+        shown = author_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your changes were NOT saved: someone else saved the same part" in shown
+    assert "your progress is saved" not in shown
