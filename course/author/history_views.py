@@ -78,7 +78,17 @@ def restore(slug: str, number: int):
     if revision is None:
         flash(f"The draft already matches revision {number}.", "info")
     else:
-        flash(f"Restored revision {number} as revision {revision.number}.", "success")
+        later = revision.number - 1 - number  # the revisions saved after the one restored
+        taken = (
+            f" The change saved after revision {number} is out of the draft now; it stays in "
+            "the list below."
+            if later == 1
+            else f" The {later} changes saved after revision {number} are out of the draft now; "
+            "they stay in the list below."
+            if later > 1
+            else ""
+        )
+        flash(f"Restored revision {number} as revision {revision.number}.{taken}", "success")
     return redirect(url_for("author.history", slug=slug))
 
 

@@ -221,3 +221,16 @@ def test_an_edit_sent_after_a_sign_out_that_cannot_be_kept_does_not_claim_it_was
         shown = author_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your changes were NOT saved: someone else saved the same part" in shown
     assert "your progress is saved" not in shown
+
+
+def test_restoring_a_revision_says_that_later_changes_leave_the_draft(author_client):
+    for words in ("Young people leave", "Young persons leave"):
+        text = lesson_text(author_client).replace("Youth leave", words, 1)
+        text = text.replace("Young people leave", words, 1)
+        flashes(author_client, submit(author_client, LESSON, "save", body=text))
+    history = author_client.get(f"{BASE}/history").get_data(as_text=True)
+    lead = " ".join(history.split())
+    assert "changes saved after it leave the draft, though they stay in this list" in lead
+    form = page_form(history, "csrf_token")
+    page = flashes(author_client, author_client.post(f"{BASE}/history/1/restore", data=form))
+    assert "Restored revision 1 as revision 4. The 2 changes saved after revision 1 are out" in page
