@@ -50,6 +50,7 @@ def lesson(slug: str, lesson: str):
     return render_template(
         "author/lesson.html", space=space, view=view, form=form, action=ActionForm(),
         previewing=request.method == "POST", preview_key=_preview_key,
+        learners=reading.lesson_status(space, lesson),
     ), status(form)  # fmt: skip
 
 

@@ -138,6 +138,24 @@ def lesson_rows(files: Files) -> list[tuple[str, str, str]]:
     return rows
 
 
+def lesson_status(space: Workspace, slug: str) -> tuple[str, bool]:
+    """What learners see of this lesson now, in one sentence, and whether the draft differs."""
+    if space.published is None:
+        return "Learners see nothing of this course yet: it has never been published.", False
+    number, published = space.published.number, dict(space.published.files)
+    old_name, new_name = lesson_name(published, slug), lesson_name(space.files, slug)
+    if old_name is None:
+        return "New in the draft: learners do not see this lesson until it is published.", True
+    if published[old_name] != space.files.get(new_name or ""):
+        return (
+            f"Learners see this lesson as in published version {number}, without the changes "
+            "saved here, until a reviewer publishes the draft."
+        ), True
+    moved = "; its place in the course changes when the draft is published" if (
+        old_name != new_name) else ""  # fmt: skip
+    return f"Learners see this lesson as saved here (published version {number}){moved}.", False
+
+
 def lesson_view(
     space: Workspace, slug: str, edited: tuple[str, Sequence[str], str] | None = None
 ) -> LessonView | None:

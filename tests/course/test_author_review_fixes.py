@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 
@@ -234,3 +235,22 @@ def test_restoring_a_revision_says_that_later_changes_leave_the_draft(author_cli
     form = page_form(history, "csrf_token")
     page = flashes(author_client, author_client.post(f"{BASE}/history/1/restore", data=form))
     assert "Restored revision 1 as revision 4. The 2 changes saved after revision 1 are out" in page
+
+
+def test_the_lesson_editor_says_what_learners_see_of_the_lesson(author_client):
+    def status(url: str = LESSON) -> str:
+        return " ".join(author_client.get(url).get_data(as_text=True).split())
+
+    assert "Learners see this lesson as saved here (published version 1)." in status()
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    flashes(author_client, submit(author_client, LESSON, "save", body=text))
+    changed = status()
+    assert "Learners see this lesson as in published version 1, without the changes" in changed
+    link = re.search(r'<a href="([^"]+)">Compare with what learners see</a>', changed)
+    assert link and link.group(1).replace("&amp;", "&") == f"{BASE}/history/compare?new=2&old=0"
+
+    new = {"title": "Safety planning", "slug": "safety-planning"}
+    flashes(author_client, author_client.post(f"{BASE}/lessons", data=new))
+    assert "New in the draft: learners do not see this lesson" in status(
+        f"{BASE}/lessons/safety-planning"
+    )
