@@ -266,7 +266,13 @@ class LessonForm(FlaskForm):
     #: Browsers send a text box's line breaks as CRLF; the package keeps LF.
     body = TextAreaField(
         "Lesson text (Markdown)",
-        validators=[Length(max=500_000)],
+        validators=[
+            Length(
+                max=500_000,
+                message="The text is longer than 500,000 characters; a lesson file may hold "
+                "at most 512 KB. Split it into several lessons. Nothing was saved.",
+            )
+        ],
         filters=[lambda text: newlines(text) if text else text],
     )
 

@@ -254,3 +254,19 @@ def test_the_lesson_editor_says_what_learners_see_of_the_lesson(author_client):
     assert "New in the draft: learners do not see this lesson" in status(
         f"{BASE}/lessons/safety-planning"
     )
+
+
+def test_a_long_paste_is_refused_with_its_text_kept_not_cut_short_by_the_browser(
+    author_client,
+):
+    editor = author_client.get(LESSON).get_data(as_text=True)
+    form = page_form(editor, "body")
+    box = re.search(r"<textarea[^>]*name=\"body\"[^>]*>", editor).group(0)
+    assert "maxlength" not in box  # the browser would drop the end of a paste silently
+
+    form.update(body="A very long paste. " * 30_000, action="save")
+    response = author_client.post(LESSON, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The text is longer than 500,000 characters" in page
+    assert "A very long paste. " * 100 in page  # still in the text box
