@@ -99,6 +99,11 @@ def axe_run(page: Page, tags: list[str]) -> list[dict[str, Any]]:
         page.evaluate(_axe_source())
     return page.evaluate(
         """async (tags) => {
+            // USWDS's web fonts load with font-display: fallback, so on a busy machine
+            // the page may still be in its fallback font and reflow mid-run: measure
+            // sizes and spacing (target-size) in the font the learner ends up with.
+            await document.fonts.ready;
+            await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
             const result = await window.axe.run(document, {
                 runOnly: {type: "tag", values: tags},
                 resultTypes: ["violations"],

@@ -56,6 +56,9 @@ def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
         page.clock.install()
         Journey(page, live_server, js=True, audit=False).sign_up()
         dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        # The page's scripts time the warning from when they run: jumping the clock
+        # before they have run would start their count after the jump.
+        page.wait_for_load_state("load")
         page.clock.fast_forward("58:00")
         expect(dialog).to_be_visible()
         # Still signed in: "Stay signed in", and not yet "Sign in again" beside it.
@@ -98,9 +101,13 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         page.clock.install()
         Journey(page, live_server, js=True, audit=False).sign_up()
         page.get_by_role("button", name="Start the course").click()
+        page.wait_for_url("**/lessons/**")  # and its load event: see below
         beats: list[str] = []
         page.on("request", lambda r: beats.append(r.url) if r.url.endswith("/heartbeat") else None)
         dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        # The page's scripts time the warning from when they run: jumping the clock
+        # before they have run would start their count after the jump.
+        page.wait_for_load_state("load")
         page.clock.fast_forward("58:00")  # the learner walked away from the lesson
         expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
         # The warning taking focus is not the learner coming back: no reading time is
