@@ -46,6 +46,32 @@ def plan_shares(
     return shares
 
 
+def expected_shares(
+    objectives: Sequence[str], sizes: Mapping[str, int], count: int
+) -> dict[str, float]:
+    """The questions each objective gets per attempt on average, under ``plan_shares``.
+
+    The draw splits evenly by objective, not in proportion to the bank: an objective with
+    8 of 46 questions gets the same share as one with 6. Where ``plan_shares`` hands out
+    the last few questions at random, each objective still in the running expects its part.
+    """
+    active = [o for o in objectives if sizes.get(o, 0) > 0]
+    shares = dict.fromkeys(active, 0.0)
+    remaining = min(count, sum(sizes[o] for o in active))
+    while remaining > 0:
+        room = [o for o in active if shares[o] < sizes[o]]
+        each = remaining // len(room)
+        if each == 0:
+            for objective in room:
+                shares[objective] += remaining / len(room)
+            break
+        for objective in room:
+            added = min(each, sizes[objective] - int(shares[objective]))
+            shares[objective] += added
+            remaining -= added
+    return shares
+
+
 def balanced_draw(
     bank: Sequence[tuple[Item, str]],
     objectives: Sequence[str],

@@ -34,6 +34,7 @@ from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
 from course.templating import counted, hours_label
+from lessons.draw import expected_shares
 from lessons.rules import WORDS_PER_MINUTE, check_words
 
 SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
@@ -166,30 +167,6 @@ def blueprint(package: lessons.CoursePackage) -> str:
                      round(expected.get(objective.id, 0), 1),
                      package.post_test_draw, " ".join(q.id for q in questions), " ".join(types)])
     return csv_text(header, rows)
-
-
-def expected_shares(objectives: list[str], sizes: dict[str, int], count: int) -> dict[str, float]:
-    """The questions each objective gets per attempt on average, under ``plan_shares``.
-
-    The draw splits evenly by objective, not in proportion to the bank: an objective with
-    8 of 46 questions gets the same share as one with 6. Where ``plan_shares`` hands out
-    the last few questions at random, each objective still in the running expects its part.
-    """
-    active = [o for o in objectives if sizes.get(o, 0) > 0]
-    shares = dict.fromkeys(active, 0.0)
-    remaining = min(count, sum(sizes[o] for o in active))
-    while remaining > 0:
-        room = [o for o in active if shares[o] < sizes[o]]
-        each = remaining // len(room)
-        if each == 0:
-            for objective in room:
-                shares[objective] += remaining / len(room)
-            break
-        for objective in room:
-            added = min(each, sizes[objective] - int(shares[objective]))
-            shares[objective] += added
-            remaining -= added
-    return shares
 
 
 def evaluation_summary(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import lessons
-from lessons.draw import balanced_draw, keys_at, plan_shares, shuffled_choices
+from lessons.draw import balanced_draw, expected_shares, keys_at, plan_shares, shuffled_choices
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content" / "running-behavior"
 MINIMAL = Path(__file__).resolve().parents[1] / "data" / "packages" / "minimal"
@@ -92,3 +92,19 @@ def test_positions_map_back_to_keys() -> None:
     for bad in ("0", "4", "a", "-1", "1.0", "", "9" * 50):
         with pytest.raises(ValueError):
             keys_at(["c", "a", "b"], [bad])
+
+
+def test_expected_shares_are_what_the_draw_gives_on_average() -> None:
+    # The audit pack's blueprint states these; over many attempts the draws must agree.
+    for sizes, count in (({"A": 1, "B": 5, "C": 5}, 10), ({"A": 8, "B": 6, "C": 6}, 7),
+                         ({"A": 2, "B": 9, "C": 9, "D": 3}, 10)):
+        objectives = list(sizes)
+        expected = expected_shares(objectives, sizes, count)
+        assert sum(expected.values()) == pytest.approx(min(count, sum(sizes.values())))
+        rng, runs = random.Random(7), 4000
+        totals = dict.fromkeys(objectives, 0)
+        for _ in range(runs):
+            for objective, drawn in plan_shares(objectives, sizes, count, rng).items():
+                totals[objective] += drawn
+        for objective in objectives:
+            assert totals[objective] / runs == pytest.approx(expected[objective], abs=0.05)
