@@ -115,6 +115,8 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         for _ in range(3):
             page.clock.fast_forward("01:00")
         expect(dialog).to_contain_text("you were signed out")
+        # The page's own note on unsent work (base.html), read by the script.
+        expect(dialog).to_contain_text("Your answers so far are saved: sign in again")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
         assert beats == []
     finally:

@@ -328,6 +328,29 @@ def test_the_page_warns_before_an_idle_sign_out_and_the_learner_can_stay(app, cl
     assert client.get("/me").status_code == 302
 
 
+def test_the_idle_warning_says_what_happens_to_unsent_work_in_each_area(app) -> None:
+    import re
+
+    def notes(role: str, path: str) -> tuple[str, str]:
+        with app.app_context():
+            email = make_user(email=f"{role}@example.org", role=role).email
+        client = app.test_client()
+        sign_in_with_password(client, email)  # a session the idle limit applies to
+        page = client.get(path).get_data(as_text=True)
+        found = re.search(r'data-warning-note="([^"]*)"\s+data-signed-out-note="([^"]*)"', page)
+        assert found, path
+        return found[1], found[2]
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    # A learner's answers are kept through a sign-out; an author's Save still saves (the
+    # editor keeps it); an admin's form is not kept, so it must not promise that it is.
+    learner = notes("learner", "/me")
+    assert learner[1] == "Your answers so far are saved: sign in again to carry on."
+    assert "press Save, then sign in, and it is saved" in notes("author", "/author/")[1]
+    warning, signed_out = notes("admin", "/admin/")
+    assert "saved" not in warning + signed_out and "not kept" in signed_out
+
+
 def test_no_idle_warning_for_keep_me_signed_in_or_signed_out(app, client, learner):
     with client.session_transaction() as session:
         session[REMEMBERED] = True

@@ -11,6 +11,8 @@
   var stay = dialog.querySelector("[data-stay]");
   var text = dialog.querySelector("[data-session-text]");
   var signIn = dialog.querySelector("[data-sign-in]");
+  var warningNote = dialog.getAttribute("data-warning-note") || "";
+  var signedOutNote = dialog.getAttribute("data-signed-out-note") || "";
   // The server notes activity at most once a minute, so after a request the sign-out
   // may come up to a minute sooner than the full allowance.
   var endsAt = Date.now() + 1000 * parseInt(dialog.getAttribute("data-expires-in"), 10);
@@ -32,7 +34,7 @@
     if (Date.now() >= endsAt) { showSignedOut(); return; }
     if (!dialog.open) {
       text.textContent = "For your safety you will be signed out in " + minutesLeft() +
-        " because there has been no activity. Your answers so far are saved.";
+        " because there has been no activity. " + warningNote;
       dialog.showModal();
       stay.focus();
     }
@@ -45,7 +47,7 @@
   var showSignedOut = function () {
     signedOut = true;
     text.textContent = "For your safety you were signed out after a period without " +
-      "activity. Your answers so far are saved: sign in again to carry on.";
+      "activity. " + signedOutNote;
     stay.hidden = true;
     signIn.hidden = false;
     if (!dialog.open) { dialog.showModal(); }
