@@ -29,20 +29,9 @@ def plan_shares(
     get the one more is random, so over many attempts no objective is favoured); an
     objective with too few questions gives its unused share to the others.
     """
-    active = [o for o in objectives if bank_sizes.get(o, 0) > 0]
-    shares = dict.fromkeys(active, 0)
-    remaining = min(count, sum(bank_sizes[o] for o in active))
-    while remaining > 0:
-        room = [o for o in active if shares[o] < bank_sizes[o]]
-        each = remaining // len(room)
-        if each == 0:
-            for objective in rng.sample(room, remaining):
-                shares[objective] += 1
-            break
-        for objective in room:
-            added = min(each, bank_sizes[objective] - shares[objective])
-            shares[objective] += added
-            remaining -= added
+    shares, room, left = _even_split(objectives, bank_sizes, count)
+    for objective in rng.sample(room, left):
+        shares[objective] += 1
     return shares
 
 
@@ -55,21 +44,28 @@ def expected_shares(
     8 of 46 questions gets the same share as one with 6. Where ``plan_shares`` hands out
     the last few questions at random, each objective still in the running expects its part.
     """
+    shares, room, left = _even_split(objectives, sizes, count)
+    return {o: drawn + (left / len(room) if o in room else 0.0) for o, drawn in shares.items()}
+
+
+def _even_split(
+    objectives: Sequence[str], sizes: Mapping[str, int], count: int
+) -> tuple[dict[str, int], list[str], int]:
+    """The whole shares every objective gets, the objectives with room for one more, and
+    how many questions are left to hand out one each among them (fewer than there are)."""
     active = [o for o in objectives if sizes.get(o, 0) > 0]
-    shares = dict.fromkeys(active, 0.0)
+    shares = dict.fromkeys(active, 0)
     remaining = min(count, sum(sizes[o] for o in active))
     while remaining > 0:
         room = [o for o in active if shares[o] < sizes[o]]
         each = remaining // len(room)
         if each == 0:
-            for objective in room:
-                shares[objective] += remaining / len(room)
-            break
+            return shares, room, remaining
         for objective in room:
-            added = min(each, sizes[objective] - int(shares[objective]))
+            added = min(each, sizes[objective] - shares[objective])
             shares[objective] += added
             remaining -= added
-    return shares
+    return shares, [], 0
 
 
 def balanced_draw(
