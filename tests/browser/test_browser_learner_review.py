@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import zxingcpp
 from browser_kit import NOT_QUITE, Journey, answer_keys, check_keys, ids_labelled
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
+
+
+@contextmanager
+def new_learner(
+    browser, live_server, *, clock: bool = False, **context_args
+) -> Iterator[tuple[Page, Journey]]:
+    """A learner just signed up with scripts on, on a phone (320 x 640 unless told)."""
+    context = browser.new_context(**({"viewport": {"width": 320, "height": 640}} | context_args))
+    try:
+        page = context.new_page()
+        if clock:  # before the first page, so its scripts run on the test's clock
+            page.clock.install()
+        journey = Journey(page, live_server, js=True, audit=False)
+        journey.sign_up()
+        yield page, journey
+    finally:
+        context.close()
 
 
 def test_a_knowledge_check_shows_its_feedback_and_its_error_on_a_phone(
     browser, live_server
 ) -> None:
     keys = answer_keys(live_server)
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    try:
-        page = context.new_page()
-        Journey(page, live_server, js=True, audit=False).sign_up()
+    with new_learner(browser, live_server) as (page, journey):
         page.get_by_role("button", name="Start the course").click()
         first, second = check_keys(page)[:2]
 
@@ -43,18 +59,13 @@ def test_a_knowledge_check_shows_its_feedback_and_its_error_on_a_phone(
         expect(error).to_contain_text("Choose an answer, then check it.")
         expect(error).to_be_in_viewport(ratio=1)
         expect(page.locator(f"#check-{second} input[name=choice]").first).to_be_focused()
-    finally:
-        context.close()
 
 
 def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
     browser, live_server
 ) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 667}, has_touch=True)
-    try:
-        page = context.new_page()
-        page.clock.install()
-        Journey(page, live_server, js=True, audit=False).sign_up()
+    phone = {"viewport": {"width": 375, "height": 667}, "has_touch": True}
+    with new_learner(browser, live_server, clock=True, **phone) as (page, journey):
         dialog = page.get_by_role("alertdialog", name="Are you still there?")
         # The page's scripts time the warning from when they run: jumping the clock
         # before they have run would start their count after the jump.
@@ -68,16 +79,10 @@ def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
         expect(dialog).to_contain_text("you were signed out")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_visible()
         expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
-    finally:
-        context.close()
 
 
 def test_the_certificate_shows_its_qr_code_on_a_phone(browser, live_server) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    try:
-        page = context.new_page()
-        journey = Journey(page, live_server, js=True, audit=False)
-        journey.sign_up()
+    with new_learner(browser, live_server) as (page, journey):
         journey.lessons()
         journey.post_test(right=10)
         page.get_by_role("link", name="Continue to the evaluation").click()
@@ -90,16 +95,10 @@ def test_the_certificate_shows_its_qr_code_on_a_phone(browser, live_server) -> N
         assert box["x"] >= 0 and box["x"] + box["width"] <= 320, box  # and on screen
         scan = Image.open(io.BytesIO(qr.screenshot()))
         assert len(zxingcpp.read_barcodes(scan)) == 1
-    finally:
-        context.close()
 
 
 def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_server) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    try:
-        page = context.new_page()
-        page.clock.install()
-        Journey(page, live_server, js=True, audit=False).sign_up()
+    with new_learner(browser, live_server, clock=True) as (page, journey):
         page.get_by_role("button", name="Start the course").click()
         page.wait_for_url("**/lessons/**")  # and its load event: see below
         beats: list[str] = []
@@ -119,15 +118,10 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         expect(dialog).to_contain_text("Your answers so far are saved: sign in again")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
         assert beats == []
-    finally:
-        context.close()
 
 
 def test_the_list_of_unanswered_checks_takes_focus_to_the_check(browser, live_server) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    try:
-        page = context.new_page()
-        Journey(page, live_server, js=True, audit=False).sign_up()
+    with new_learner(browser, live_server) as (page, journey):
         page.get_by_role("button", name="Start the course").click()
         first = check_keys(page)[0]
         page.get_by_role("button", name="Complete and continue").click()
@@ -143,18 +137,12 @@ def test_the_list_of_unanswered_checks_takes_focus_to_the_check(browser, live_se
         # ...and the next Tab reaches its first choice.
         page.keyboard.press("Tab")
         expect(check.locator("input[name=choice]").first).to_be_focused()
-    finally:
-        context.close()
 
 
 def test_the_post_test_list_of_unanswered_questions_takes_focus_there(
     browser, live_server
 ) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    try:
-        page = context.new_page()
-        journey = Journey(page, live_server, js=True, audit=False)
-        journey.sign_up()
+    with new_learner(browser, live_server) as (page, journey):
         journey.lessons()
         expect(journey.heading()).to_have_text("Post-test")
         page.get_by_role("button", name="Submit my answers").click()
@@ -166,5 +154,3 @@ def test_the_post_test_list_of_unanswered_questions_takes_focus_there(
         question = page.locator("form.post-test fieldset.question").first
         expect(question).to_be_focused()
         expect(question.locator("legend")).to_be_in_viewport()
-    finally:
-        context.close()
