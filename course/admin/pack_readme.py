@@ -65,7 +65,7 @@ def readme(
 _COLUMNS = """Columns
 -------
 completion-roster.csv
-  participant_name, licence_number, licence_jurisdiction
+  participant_name, license_number, license_jurisdiction
                    as the certificate states them (the account's where none was issued)
   email            the learner's account email
   enrolled_at, completed_at

@@ -46,15 +46,16 @@ CERTIFICATE_COLUMNS = (
     "superseded_at",
     "superseded_reason",
     "learner_email",
-    "learner_licence_number",
-    "learner_licence_jurisdiction",
+    "learner_license_number",
+    "learner_license_jurisdiction",
     "course_slug",
     "course_version",
     "completed_at",
     "post_test_score",
     "active_minutes",
     "pdf_sha256",
-    *(f"snapshot_{name}" for name in SNAPSHOT_FIELDS),
+    # The record's fields keep their British names; a person reads the US ones.
+    *(f"snapshot_{name}".replace("licence", "license") for name in SNAPSHOT_FIELDS),
 )
 
 

@@ -31,7 +31,7 @@ from course.models import (
 from course.packages import find_version
 
 ROSTER_COLUMNS = (
-    "participant_name", "email", "licence_number", "licence_jurisdiction", "enrolled_at",
+    "participant_name", "email", "license_number", "license_jurisdiction", "enrolled_at",
     "completed_at", "course_version", "post_test_attempts", "score", "passing_score",
     "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
     "certificate_code", "certificate_status",

@@ -53,15 +53,27 @@ DOWNLOADS = (
 ZIPS = ("/admin/courses/minimal/audit-pack.zip", "/admin/certificates/export.zip?course=minimal")
 
 
-def test_every_csv_starts_with_one_byte_order_mark(app, minimal_package_dir) -> None:
+def _every_download(app, package_dir) -> dict[str, bytes]:
+    """Every CSV an admin can download, alone or in a ZIP, and the ZIPs' READMEs, by name."""
     with app.app_context():
-        data = build_dataset(minimal_package_dir)
+        data = build_dataset(package_dir)
     client = sign_in(app.test_client(), data.admin)
     files = {url: client.get(url).data for url in DOWNLOADS}
     for url in ZIPS:
         with zipfile.ZipFile(io.BytesIO(client.get(url).data)) as archive:
             files |= {f"{url}:{name}": archive.read(name) for name in archive.namelist()
-                      if name.endswith(".csv") and "/" not in name}  # fmt: skip
+                      if name.endswith((".csv", ".txt")) and "/" not in name}  # fmt: skip
+    return files
+
+
+def _csv_files(files: dict[str, bytes]) -> dict[str, list[list[str]]]:
+    return {name: list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+            for name, body in files.items() if not name.endswith(".txt")}  # fmt: skip
+
+
+def test_every_csv_starts_with_one_byte_order_mark(app, minimal_package_dir) -> None:
+    files = {name: body for name, body in _every_download(app, minimal_package_dir).items()
+             if not name.endswith(".txt")}  # fmt: skip
     assert len(files) == len(DOWNLOADS) + 11  # ten in the audit pack, the certificates' index
     for name, body in files.items():
         assert body.startswith(UTF8_BOM) and body.count(UTF8_BOM) == 1, name
@@ -84,3 +96,16 @@ def test_an_accented_name_reads_back_through_csv_with_utf_8_sig(app, minimal_pac
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert list(rows[0])[0] == "participant_name"  # the mark is not part of the heading
     assert "José Núñez Çelik" in [row["participant_name"] for row in rows]
+
+
+def test_every_csv_heading_and_readme_spells_license_the_us_way(app, minimal_package_dir) -> None:
+    files = _every_download(app, minimal_package_dir)
+    headings = {name: rows[0] for name, rows in _csv_files(files).items()}
+    for name, heading in headings.items():
+        assert not [cell for cell in heading if "licence" in cell], name
+    assert {"license_number", "license_jurisdiction"} <= set(
+        headings["/admin/courses/minimal/roster.csv"])
+    assert {"learner_license_number", "snapshot_license_number",
+            "snapshot_license_jurisdiction"} <= set(headings["/admin/records/certificates.csv"])
+    readme = files["/admin/courses/minimal/audit-pack.zip:README.txt"].decode()
+    assert "license_number, license_jurisdiction" in readme and "licence" not in readme

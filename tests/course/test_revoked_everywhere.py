@@ -180,7 +180,7 @@ def test_the_roster_names_the_learner_as_the_certificate_does(app, client, issue
         assert db.session.get(User, certificate(issued).user_id).full_name == "Ada King"
     [row] = _roster(app)
     assert row["participant_name"] == "Ada Lovelace" and row["email"] == email
-    assert row["licence_jurisdiction"] != "Ohio" and row["licence_number"] != "SW-999"
+    assert row["license_jurisdiction"] != "Ohio" and row["license_number"] != "SW-999"
     assert (row["certificate_code"], row["certificate_status"]) == (issued, "valid")
 
 
