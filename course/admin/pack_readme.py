@@ -71,6 +71,9 @@ completion-roster.csv
   enrolled_at, completed_at
                    when the learner enrolled, and completed the course (passed the
                    post-test and submitted the evaluation)
+  course_title, contact_hours
+                   the course and the contact hours as the certificate states them (the
+                   version it was issued for); the version taken's where none was issued
   course_version   the version the learner took (see package/vN/)
   post_test_attempts
                    attempts counted toward the result (reset attempts are not)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
@@ -32,12 +33,15 @@ from course.packages import find_version
 
 ROSTER_COLUMNS = (
     "participant_name", "email", "license_number", "license_jurisdiction", "enrolled_at",
-    "completed_at", "course_version", "post_test_attempts", "score", "passing_score",
+    "completed_at", "course_title", "course_version", "contact_hours", "post_test_attempts",
+    "score", "passing_score",
     "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
     "certificate_code", "certificate_status",
 )  # fmt: skip
 #: The snapshot fields the roster shows instead of the account's (they may since differ).
 CERTIFIED_FIELDS = ("participant_name", "licence_number", "licence_jurisdiction")
+#: The snapshot fields the roster shows instead of the version's: what was certified.
+CERTIFIED_CREDIT = ("course_title", "contact_hours")
 ATTEMPT_COLUMNS = (
     "participant_name", "email", "attempt", "course_version", "started_at", "submitted_at",
     "correct", "questions", "score", "passed", "counted", "reset_at", "reset_reason",
@@ -139,9 +143,10 @@ def _roster_query(course_id: int, scope: AuditScope) -> Select:
         .where(Certificate.status != CertificateStatus.SUPERSEDED)
         .group_by(Certificate.enrolment_id).subquery()
     )  # fmt: skip
-    # Only the three fields the roster shows: decoding each whole snapshot in Python
-    # cost more than the rest of the roster.
-    certified = [Certificate.snapshot[name].as_string() for name in CERTIFIED_FIELDS]
+    # Only the fields the roster shows: decoding each whole snapshot in Python cost more
+    # than the rest of the roster.
+    certified = [Certificate.snapshot[name].as_string()
+                 for name in (*CERTIFIED_FIELDS, *CERTIFIED_CREDIT)]  # fmt: skip
     statement = (
         select(Enrolment.id, User.full_name, User.email, User.licence_number,
                User.licence_jurisdiction, *certified, Enrolment.enrolled_at,
@@ -160,37 +165,59 @@ def _roster_query(course_id: int, scope: AuditScope) -> Select:
 def _roster_rows(
     course_id: int, number: int | None, statement: Select, batch: int
 ) -> Iterator[RosterRow]:
-    passing = _passing_scores(course_id)
+    facts = _version_facts(course_id)
     found = db.session.connection().execute(statement, execution_options={"yield_per": batch})
     for part in found.partitions():
         # A batch's times at once: a bounded list of ids, whatever the roster's length.
         times = enrolment_times([row[0] for row in part])
         for row in part:
-            (enrolment_id, name, email, licence, jurisdiction, *as_certified, enrolled,
-             completed, n, score, pass_mark, evaluated, code, status) = row  # fmt: skip
+            (enrolment_id, name, email, licence, jurisdiction, *as_certified, title, hours,
+             enrolled, completed, n, score, pass_mark, evaluated, code, status) = row  # fmt: skip
             time = times[enrolment_id]
             if number is not None and time.version_number != number:
                 continue
             # As the certificate states them (the email is not on it); the account's
-            # details where no certificate was issued.
+            # details, and the taken version's title and hours, where none was issued.
             who = [name, licence, jurisdiction] if as_certified[0] is None else as_certified
+            version = facts.get(time.version_number, _NO_FACTS)
+            if title is None:
+                title, hours = version.title, version.contact_hours
             if pass_mark is None:
-                pass_mark = passing.get(time.version_number)
-            cells = [who[0], email, *who[1:], local_iso(enrolled), local_iso(completed),
-                     time.version_number, n or 0, score, pass_mark, time.active_minutes,
+                pass_mark = version.passing_score
+            cells = [who[0], email, *who[1:], local_iso(enrolled), local_iso(completed), title,
+                     time.version_number, hours, n or 0, score, pass_mark, time.active_minutes,
                      time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
                      status.value if status else "not issued"]  # fmt: skip
             yield RosterRow(enrolment_id, time.version_number, cells)
 
 
-def _passing_scores(course_id: int) -> dict[int, int | None]:
-    """Each version's passing score (percent), by version number."""
+@dataclass(frozen=True)
+class _VersionFacts:
+    """What a version's package states that a roster row without a certificate needs."""
+
+    title: str | None = None
+    contact_hours: str | None = None
+    passing_score: int | None = None
+
+
+_NO_FACTS = _VersionFacts()
+
+
+def _version_facts(course_id: int) -> dict[int, _VersionFacts]:
+    """Each version's title, contact hours and passing score (percent), by version number."""
     versions = db.session.execute(
         select(CourseVersion.number, CourseVersion.manifest).where(
             CourseVersion.course_id == course_id
         )
     )
-    return {number: (manifest or {}).get("passing_score") for number, manifest in versions}
+    facts = {}
+    for number, manifest in versions:
+        manifest = manifest or {}
+        hours = manifest.get("contact_hours")
+        # Written as a certificate would state them ("1.5", as issuing's Decimal gives).
+        hours = None if hours is None else str(Decimal(str(hours)))
+        facts[number] = _VersionFacts(manifest.get("title"), hours, manifest.get("passing_score"))
+    return facts
 
 
 def roster_chunks(rows: Iterable[RosterRow], batch: int = BATCH_ROWS) -> Iterator[str]:

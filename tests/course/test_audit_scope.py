@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 import lessons
+from course import issuing
 from course.extensions import db
 from course.learn import services as learn
 from course.models import AuditEvent, Course, PostTestAttempt, Role, User
@@ -91,6 +92,32 @@ def test_the_roster_narrows_to_a_version_and_a_period(app, two_versions):
     assert emails(version=2, end="2026-02-28") == []
     # empty fields (what the report page's form sends) mean "every"
     assert len(emails(version="", start="", end="")) == 3
+
+
+def test_each_roster_row_says_the_course_and_contact_hours_it_certifies(app, package_copy):
+    """A roster opened alone names the course and the hours of the version each
+    certificate was issued for, not what the course says now."""
+    with app.app_context():
+        data = build_dataset(package_copy)  # A certified on version 1 (0.25 hours), B not
+        yaml = package_copy / "course.yaml"
+        yaml.write_text(yaml.read_text().replace("contact_hours: 0.25", "contact_hours: 1.5")
+                        .replace("(test course)", "(revised)"))  # fmt: skip
+        course = import_course(package_copy)
+        e = make_user(full_name=V2_NAME, email="e@example.org")
+        issuing.issue_certificate(_take_course(course, db.session.get(User, e.id), "a"))
+        db.session.commit()
+    admin = sign_in(app.test_client(), data.admin)
+    rows = {r["email"]: r for r in _csv(admin.get("/admin/courses/minimal/roster.csv").data)}
+    v1_title = "Youth Who Run from Foster Care (test course)"
+    assert (rows["a@example.org"]["course_title"], rows["a@example.org"]["contact_hours"]) == (
+        v1_title, "0.25")  # fmt: skip
+    # No certificate: the hours of the version B took, still not the course's current ones.
+    assert (rows["b@example.org"]["course_title"], rows["b@example.org"]["contact_hours"]) == (
+        v1_title, "0.25")  # fmt: skip
+    assert (rows["e@example.org"]["course_title"], rows["e@example.org"]["contact_hours"]) == (
+        "Youth Who Run from Foster Care (revised)", "1.5")  # fmt: skip
+    readme = _pack(admin).read("README.txt").decode()
+    assert "course_title, contact_hours" in readme
 
 
 def test_the_pack_of_a_version_2_course_carries_every_version_its_completers_took(
