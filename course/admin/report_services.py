@@ -6,6 +6,7 @@ database does grows with the learners and the Python side only with the course's
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Select, distinct, func, select
@@ -13,6 +14,7 @@ from sqlalchemy import Select, distinct, func, select
 from course.admin.aggregates import Count, count_of, count_true, median_of, percent
 from course.admin.evaluation_report import EvaluationStat, evaluation_results
 from course.admin.item_analysis import MIN_ANSWERS, Discrimination, discrimination
+from course.db import utcnow
 from course.dbutil import among
 from course.extensions import db
 from course.learn.activetime import lesson_minutes_of, reading_minutes_of
@@ -93,6 +95,8 @@ class CourseReport:
     checks: list[ItemStat]
     evaluation: list[EvaluationStat]
     seat_time: SeatTime
+    #: When the figures were computed (UTC): a printout is a snapshot of a moving course.
+    generated_at: dt.datetime
     #: Answers a question needs before its discrimination index is shown.
     min_answers: int = MIN_ANSWERS
 
@@ -285,8 +289,9 @@ REPORT_COMMENTS = 20
 
 
 def course_report(course: Course) -> CourseReport:
-    """Return every figure of the course's report."""
+    """Return every figure of the course's report, and when they were computed."""
     return CourseReport(
+        generated_at=utcnow(),
         course=course,
         enrolments=enrolmentcount_of(course),
         funnel=funnel(course),

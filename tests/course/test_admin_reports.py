@@ -9,8 +9,11 @@ import pytest
 
 from course.admin import charts
 from course.admin import report_services as reports
+from course.dates import date_label, time_label
+from course.db import utcnow
 from course.extensions import db
 from course.models import Course
+from tests.course.author_kit import BASE
 from tests.course.factories import sign_in
 from tests.course.test_admin_dataset import COMMENTS
 
@@ -171,3 +174,27 @@ def test_admin_home_lists_courses_with_counts(app, data):
     assert "Youth Who Run from Foster Care (test course)" in html
     row = re.search(r"test course\).*?</tr>", html, re.S).group(0)
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "4", "2", "1"]
+
+
+
+def _says_when_generated(app, client, url: str) -> None:
+    """The page at ``url`` says it was generated now, in the provider's zone, named."""
+    with app.app_context():
+        before = utcnow()
+        response = client.get(url)
+        after = utcnow()
+        # Both ends: the minute may turn during the request.
+        said = {f"Generated {date_label(t)} at {time_label(t)}." for t in (before, after)}
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert any(words in html for words in said), re.findall(r"Generated[^<]*", html)
+    assert re.search(r"Generated [A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d\d [AP]M [A-Z]+\.", html)
+
+
+def test_the_report_says_when_its_figures_were_computed(app, data):
+    _says_when_generated(app, sign_in(app.test_client(), data.admin),
+                         "/admin/courses/minimal/report")  # fmt: skip
+
+
+def test_the_course_teams_report_says_when_too(app, author_client, course_slug):
+    _says_when_generated(app, author_client, f"{BASE}/report")
