@@ -8,6 +8,9 @@ on the accreditor's machine (OWASP "CSV injection"). Every CSV goes through
 Every CSV starts with a UTF-8 byte-order mark (``BOM``): Excel on Windows reads a CSV
 without one in the machine's code page, so "José" shows as "JosÃ©". Programs read the
 files with the ``utf-8-sig`` codec, which drops the mark.
+
+Every instant is written as ISO 8601 to the second with its UTC offset
+("2026-12-04T15:15:03-06:00"), whichever export it is in.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ def neutralise(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        # To the second, as ``course.dates.local_iso`` writes every other instant:
+        # a spreadsheet misreads "20:15:03.123456+00:00" and nobody audits microseconds.
+        return value.replace(microsecond=0).isoformat()
     text = str(value)
     return "'" + text if text[:1] in _FORMULA_FIRST else text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -109,3 +110,25 @@ def test_every_csv_heading_and_readme_spells_license_the_us_way(app, minimal_pac
             "snapshot_license_jurisdiction"} <= set(headings["/admin/records/certificates.csv"])
     readme = files["/admin/courses/minimal/audit-pack.zip:README.txt"].decode()
     assert "license_number, license_jurisdiction" in readme and "licence" not in readme
+
+
+#: An instant with a fraction of a second, as a spreadsheet misreads it.
+FRACTION = re.compile(r"\d\d:\d\d:\d\d\.\d")
+INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+
+
+def test_every_instant_in_every_csv_is_to_the_second_with_its_offset(
+    app, minimal_package_dir
+) -> None:
+    files = _csv_files(_every_download(app, minimal_package_dir))
+    instants = 0
+    for name, rows in files.items():
+        for row in rows[1:]:
+            for heading, cell in zip(rows[0], row, strict=True):
+                assert not FRACTION.search(cell), (name, heading, cell)
+                if heading.endswith("_at") or heading.startswith("time"):
+                    assert cell == "" or INSTANT.fullmatch(cell), (name, heading, cell)
+                    instants += bool(cell)
+    assert instants > 20
+    audit = files["/admin/audit.csv"]
+    assert all(INSTANT.fullmatch(row[1]) for row in audit[1:]) and len(audit) > 1
