@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from course.admin.records_services import author_lines
 from course.admin.report_services import post_test_items
 from course.csvout import csv_text
 from course.dates import local_iso
@@ -44,16 +45,8 @@ def versions_csv(course: Course) -> str:
         by = f"{name} ({email})" if name else "Command line or system"
         rows.append([number, local_iso(created), by, note, manifest.get("title"),
                      manifest.get("contact_hours"), manifest.get("passing_score"),
-                     round(minutes, 1), _authors(manifest.get("authors") or []), content_hash])
+                     round(minutes, 1), author_lines(manifest.get("authors") or []), content_hash])
     return csv_text(VERSION_COLUMNS, rows)
-
-
-def _authors(authors: list[dict]) -> str:
-    lines = []
-    for author in authors:
-        line = ", ".join(part for part in (author.get("name"), author.get("credentials")) if part)
-        lines.append(f"{line} ({author['role']})" if author.get("role") else line)
-    return "; ".join(lines)
 
 
 def approvals_csv(course: Course) -> str:

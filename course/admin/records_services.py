@@ -175,7 +175,7 @@ def certificate_rows(
                 fields[index] = fields[index].astimezone(zone).replace(microsecond=0).isoformat()
         minutes = None if seconds is None else round(seconds / 60, 1)
         printed = [snapshot.get(name) for name in SNAPSHOT_FIELDS]
-        printed[authors] = _author_lines(printed[authors] or [])
+        printed[authors] = author_lines(printed[authors] or [])
         if printed[issued]:  # stored in UTC; stated like every other instant in the file
             printed[issued] = local_iso(dt.datetime.fromisoformat(printed[issued]))
         yield [*fields, minutes, sha256, *printed]
@@ -188,10 +188,14 @@ _INSTANTS = tuple(
 _REASON = CERTIFICATE_COLUMNS.index("superseded_reason")
 
 
-def _author_lines(authors: list[dict[str, str]]) -> str:
+def author_lines(authors: list[dict[str, str]]) -> str:
+    """Authors as a certificate prints them ("Name, CREDENTIALS (Role)"), joined by "; "."""
+    # The certificate's own wording (AuthorLine.display), so the CSVs say what it says.
     return "; ".join(
-        f"{a['name']}, {a['credentials']}" if a.get("credentials") else a["name"] for a in authors
-    )
+        certificates.AuthorLine(a.get("name") or "", a.get("credentials") or "",
+                                a.get("role") or "").display()
+        for a in authors
+    )  # fmt: skip
 
 
 def certificates_csv(course_id: int | None = None, batch: int = BATCH_ROWS) -> Iterator[str]:

@@ -21,7 +21,7 @@ from course.extensions import db
 from course.learn import services as learn
 from course.models import AuditEvent, Certificate, Course, User
 from tests.course.factories import sign_in
-from tests.course.test_admin_dataset import COMMENTS, NAMES
+from tests.course.test_admin_dataset import COMMENTS, NAMES, build_dataset
 
 FORMULA_REASON = "=cmd|' /C calc'!A0"
 
@@ -225,3 +225,23 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
         )
         assert event.subject_id == "minimal" and event.actor_id == data.admin.id
     assert client.get("/admin/courses/nope/audit-pack.zip").status_code == 404
+
+
+def test_the_csvs_list_authors_as_the_certificate_prints_them_role_included(
+    app, package_copy
+):
+    yaml = package_copy / "course.yaml"
+    yaml.write_text(yaml.read_text().replace(
+        "credentials: LCSW\n", "credentials: LCSW\n    role: Lead author\n"))  # fmt: skip
+    with app.app_context():
+        data = build_dataset(package_copy)
+        certificate = db.session.scalar(select(Certificate))
+        printed = "; ".join(author.display() for author in issuing.record_of(certificate).authors)
+    assert printed == "Alex Rivera, LCSW (Lead author); Sam Chen, MSW, PhD"
+    client = sign_in(app.test_client(), data.admin)
+    [row] = _rows(client.get("/admin/records/certificates.csv"))
+    assert row["snapshot_authors"] == printed
+    pack = zipfile.ZipFile(io.BytesIO(client.get("/admin/courses/minimal/audit-pack.zip").data))
+    versions = csv.DictReader(io.StringIO(pack.read("course-versions.csv").decode("utf-8-sig")))
+    versions = list(versions)
+    assert versions[0]["authors"] == printed
