@@ -1,14 +1,18 @@
-"""The audit pack's README: what each file holds and what its columns mean.
+"""The READMEs of the ZIPs admins hand out: what each file holds and what its columns mean.
 
-An accreditor reads the pack without the provider at hand: every column of the files
-about learners and the course's history is explained here in words.
+An accreditor reads the audit pack, or a folder of certificates, without the provider at
+hand: every file and column of the learner and history files is explained in words.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import current_app
+
 from course.admin.roster import AuditScope
-from course.dates import zone_label
-from course.models import Course, CourseVersion
+from course.dates import date_label, stamp_label, zone_label
+from course.models import Course, CourseVersion, User
 from course.provider import current_provider
 
 
@@ -150,3 +154,48 @@ certificates.csv
   snapshot_*       what the certificate states, copied when it was issued (name,
                    license, course, completion date, contact hours, approval, provider)
 """
+
+
+def _issued(start: dt.date | None, end: dt.date | None) -> str:
+    if start and end:
+        return f"issued from {date_label(start)} to {date_label(end)}"
+    if start:
+        return f"issued on or after {date_label(start)}"
+    if end:
+        return f"issued on or before {date_label(end)}"
+    return "issued at any time"
+
+
+def certificates_readme(
+    course: Course, start: dt.date | None, end: dt.date | None, count: int,
+    made_by: User, made_at: dt.datetime,
+) -> str:  # fmt: skip
+    """The certificate ZIP's README: its files, their names, who made it when, and how
+    to verify a certificate."""
+    verify = current_app.config["BASE_URL"].rstrip("/") + "/verify"
+    zone = current_provider().time_zone
+    made = f"Made {stamp_label(made_at)} by {made_by.full_name} ({made_by.email})."
+    return (
+        f"Certificates for {course.title} ({course.slug}), {_issued(start, end)}: "
+        f"{count} {'certificate' if count == 1 else 'certificates'}.\n{made}\n\n"
+        "certificate-CODE.pdf  one certificate as it was issued, named by the code printed\n"
+        "                      on it: certificate-9KFG-Z96V-Y6EM-CSH0-D.pdf is the one\n"
+        "                      with code 9KFG-Z96V-Y6EM-CSH0-D; its SHA-256 in index.csv\n"
+        "                      shows it is unchanged\n"
+        "index.csv             one row per certificate, in the order issued:\n"
+        "  code, status        the code, and its status when the ZIP was made: valid,\n"
+        "                      revoked, or superseded (replaced by a reissued certificate).\n"
+        "                      A PDF is kept as issued, so a revoked one does not say so:\n"
+        "                      check its status at the address below\n"
+        "  participant_name, completed_on\n"
+        "                      the name and completion date the certificate states\n"
+        "  issued_at           when it was issued\n"
+        "  pdf_sha256, file    SHA-256 of the PDF, and its file in this ZIP\n\n"
+        f"To verify a certificate, open {verify}/CODE (the address its QR code holds) or\n"
+        f"enter its code at {verify}: the page says whether it is valid, revoked or\n"
+        "replaced, and what it states.\n\n"
+        f"Times are in the provider's time zone, {zone_label(zone)} ({zone}), written\n"
+        "as ISO 8601 with their UTC offset; dates are calendar days in that zone.\n"
+        "index.csv is UTF-8 with a byte-order mark; cells that begin with = + - @ or a tab\n"
+        "are prefixed with an apostrophe so that spreadsheets show them as text.\n"
+    )

@@ -7,7 +7,7 @@ import dataclasses
 import io
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 import certificates
 from course import csvout, issuing
+from course.admin import pack_readme as readme
 from course.admin import records_services as records
 from course.audit import record_event
 from course.extensions import db
@@ -245,3 +246,26 @@ def test_the_csvs_list_authors_as_the_certificate_prints_them_role_included(
     versions = csv.DictReader(io.StringIO(pack.read("course-versions.csv").decode("utf-8-sig")))
     versions = list(versions)
     assert versions[0]["authors"] == printed
+
+
+def test_the_certificate_zips_readme_says_what_it_holds_who_made_it_and_how_to_verify(
+    app, data
+):
+    with app.app_context():
+        course = db.session.get(Course, data.course_id)
+        admin = db.session.get(User, data.admin.id)
+        made_at = datetime(2026, 12, 4, 21, 5, 9, tzinfo=UTC)
+        text = readme.certificates_readme(course, date(2026, 1, 1), date(2026, 12, 31), 2,
+                                          admin, made_at)  # fmt: skip
+        one = readme.certificates_readme(course, None, None, 1, admin, made_at)
+    first = text.splitlines()[0]
+    assert first.startswith("Certificates for Youth Who Run from Foster Care (test course) ")
+    assert first.endswith(" issued from January 1, 2026 to December 31, 2026: 2 certificates.")
+    # When and by whom, in the provider's zone (Central here), as admin pages state times.
+    assert "Made December 4, 2026, 3:05:09 PM CST by Ada Admin (admin@example.org)." in text
+    assert "certificate-CODE.pdf" in text and "named by the code printed" in text
+    assert "index.csv" in text and "pdf_sha256" in text
+    base = app.config["BASE_URL"].rstrip("/")
+    assert f"open {base}/verify/CODE" in text and f"enter its code at {base}/verify:" in text
+    assert "issued at any time: 1 certificate." in one
+    assert "licence" not in text
