@@ -266,6 +266,6 @@ def test_the_certificate_zips_readme_says_what_it_holds_who_made_it_and_how_to_v
     assert "certificate-CODE.pdf" in text and "named by the code printed" in text
     assert "index.csv" in text and "pdf_sha256" in text
     base = app.config["BASE_URL"].rstrip("/")
-    assert f"open {base}/verify/CODE" in text and f"enter its code at {base}/verify:" in text
+    assert f"  {base}/verify/CODE\n" in text and f"enter its code at {base}/verify\n" in text
     assert "issued at any time: 1 certificate." in one
     assert "licence" not in text
