@@ -35,6 +35,9 @@ from course.models import (
 )
 from course.provider import NO_PROVIDER, current_provider
 
+#: Moved to ``course.certificate_changes``; still importable from here.
+_MOVED = ("revoke", "reissue")
+
 
 class NotEligible(Exception):
     """The completion rule does not hold yet."""
@@ -295,80 +298,6 @@ def void_notice(certificate: Certificate) -> certificates.VoidNotice | None:
     )
 
 
-def revoke(
-    certificate: Certificate, actor: User, reason: str, ip_address: str | None = None
-) -> Certificate:
-    """Revoke a valid certificate with a reason; it then verifies as revoked."""
-    if certificate.status != CertificateStatus.VALID:
-        raise ValueError("only a valid certificate can be revoked")
-    certificate.status = CertificateStatus.REVOKED
-    certificate.revoked_at = utcnow()
-    certificate.revoked_reason = reason.strip()
-    db.session.flush()
-    outbox.certificate_revoked(certificate)
-    audit(
-        actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
-        ip_address,
-    )  # fmt: skip
-    return certificate
-
-
-def reissue(
-    certificate: Certificate, actor: User, reason: str = "", ip_address: str | None = None
-) -> Certificate:
-    """Issue a new certificate with today's name on the account; supersede the old one.
-
-    The completion date and course version stay as first certified. The reason and the
-    admin's address go into the audit log.
-    """
-    if certificate.status != CertificateStatus.VALID:
-        raise ValueError("only a valid certificate can be reissued")
-    old = record_of(certificate)
-    enrolment = certificate_enrolment(certificate)
-    fresh = build_record(enrolment, certificate.user, certificates.new_code())
-    record = certificates.CertificateRecord.from_dict(
-        {**old.to_dict(), **_changed_fields(fresh), "issued_at": fresh.issued_at.isoformat()}
-    )
-    certificate.status = CertificateStatus.SUPERSEDED
-    db.session.flush()
-    pdf = render(record)
-    replacement = Certificate(
-        code=record.code,
-        user_id=certificate.user_id,
-        course_id=certificate.course_id,
-        version_id=certificate.version_id,
-        enrolment_id=certificate.enrolment_id,
-        status=CertificateStatus.VALID,
-        issued_at=record.issued_at,
-        snapshot=record.to_dict(),
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
-    )
-    db.session.add(replacement)
-    db.session.flush()
-    allocate_status(replacement)
-    outbox.certificate_revoked(certificate)
-    outbox.certificate_issued(replacement)
-    certificate.superseded_by_id = replacement.id
-    changed = {
-        key: [getattr(old, key), getattr(record, key)]
-        for key in ("participant_name", "licence_number", "licence_jurisdiction")
-        if getattr(old, key) != getattr(record, key)
-    }
-    audit(
-        actor, "certificate.reissued", certificate,
-        {"new_code": replacement.code, "reason": reason.strip(), "changed": changed}, ip_address,
-    )  # fmt: skip
-    return replacement
-
-
-def _changed_fields(fresh: certificates.CertificateRecord) -> dict[str, object]:
-    # A reissue corrects who the certificate names, nothing about what was earned.
-    data = fresh.to_dict()
-    keys = ("code", "verify_url", "participant_name", "licence_number", "licence_jurisdiction")
-    return {key: data[key] for key in keys}
-
-
 def certificate_enrolment(certificate: Certificate) -> Enrolment:
     """Return the enrolment a certificate was issued for."""
     return db.session.get(Enrolment, certificate.enrolment_id)
@@ -405,3 +334,13 @@ def audit(
 ) -> None:
     """Record a certificate event in the audit log (with the admin's address, if one)."""
     record_event(actor, action, "certificate", certificate.code, detail, ip_address)
+
+
+def __getattr__(name: str):
+    """Hand out the certificate changes that moved to ``course.certificate_changes``."""
+    # Looked up on use, not imported at the top: that module builds on this one.
+    if name in _MOVED:
+        from course import certificate_changes
+
+        return getattr(certificate_changes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

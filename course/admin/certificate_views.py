@@ -9,6 +9,7 @@ from typing import BinaryIO
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from course import certificate_changes as changes
 from course import issuing
 from course.admin import bp
 from course.admin import certificate_services as services
@@ -70,7 +71,7 @@ def revoke(code: str):
     if not form.validate_on_submit():
         return _certificate_page(certificate, revoke_form=form, status=422)
     try:
-        issuing.revoke(certificate, current_user, form.reason.data, request.remote_addr)
+        changes.revoke(certificate, current_user, form.reason.data, request.remote_addr)
     except ValueError as exc:
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("admin.certificate", code=code))
@@ -88,7 +89,7 @@ def reissue(code: str):
     if not form.validate_on_submit():
         return _certificate_page(certificate, reissue_form=form, status=422)
     try:
-        replacement = issuing.reissue(
+        replacement = changes.reissue(
             certificate, current_user, form.reason.data, request.remote_addr
         )
     except ValueError as exc:

@@ -1,0 +1,92 @@
+"""Changes an admin makes to an issued certificate: revoke, reissue, reinstate.
+
+Each one flushes and leaves the commit to its caller, and each is audited with who,
+the reason and the admin's address. A certificate's own record is never rewritten: a
+change that needs different words issues a new certificate with a new code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import certificates
+from course import outbox
+from course.credential_status import allocate_status
+from course.db import utcnow
+from course.extensions import db
+from course.issuing import audit, build_record, certificate_enrolment, record_of, render
+from course.models import Certificate, CertificateStatus, User
+
+
+def revoke(
+    certificate: Certificate, actor: User, reason: str, ip_address: str | None = None
+) -> Certificate:
+    """Revoke a valid certificate with a reason; it then verifies as revoked."""
+    if certificate.status != CertificateStatus.VALID:
+        raise ValueError("only a valid certificate can be revoked")
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason.strip()
+    db.session.flush()
+    outbox.certificate_revoked(certificate)
+    audit(
+        actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
+        ip_address,
+    )  # fmt: skip
+    return certificate
+
+
+def reissue(
+    certificate: Certificate, actor: User, reason: str = "", ip_address: str | None = None
+) -> Certificate:
+    """Issue a new certificate with today's name on the account; supersede the old one.
+
+    The completion date and course version stay as first certified. The reason and the
+    admin's address go into the audit log.
+    """
+    if certificate.status != CertificateStatus.VALID:
+        raise ValueError("only a valid certificate can be reissued")
+    old = record_of(certificate)
+    enrolment = certificate_enrolment(certificate)
+    fresh = build_record(enrolment, certificate.user, certificates.new_code())
+    record = certificates.CertificateRecord.from_dict(
+        {**old.to_dict(), **_changed_fields(fresh), "issued_at": fresh.issued_at.isoformat()}
+    )
+    certificate.status = CertificateStatus.SUPERSEDED
+    db.session.flush()
+    pdf = render(record)
+    replacement = Certificate(
+        code=record.code,
+        user_id=certificate.user_id,
+        course_id=certificate.course_id,
+        version_id=certificate.version_id,
+        enrolment_id=certificate.enrolment_id,
+        status=CertificateStatus.VALID,
+        issued_at=record.issued_at,
+        snapshot=record.to_dict(),
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    allocate_status(replacement)
+    outbox.certificate_revoked(certificate)
+    outbox.certificate_issued(replacement)
+    certificate.superseded_by_id = replacement.id
+    changed = {
+        key: [getattr(old, key), getattr(record, key)]
+        for key in ("participant_name", "licence_number", "licence_jurisdiction")
+        if getattr(old, key) != getattr(record, key)
+    }
+    audit(
+        actor, "certificate.reissued", certificate,
+        {"new_code": replacement.code, "reason": reason.strip(), "changed": changed}, ip_address,
+    )  # fmt: skip
+    return replacement
+
+
+def _changed_fields(fresh: certificates.CertificateRecord) -> dict[str, object]:
+    # A reissue corrects who the certificate names, nothing about what was earned.
+    data = fresh.to_dict()
+    keys = ("code", "verify_url", "participant_name", "licence_number", "licence_jurisdiction")
+    return {key: data[key] for key in keys}
