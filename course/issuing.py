@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -41,20 +40,6 @@ _MOVED = ("revoke", "reissue")
 
 class NotEligible(Exception):
     """The completion rule does not hold yet."""
-
-
-@dataclass(frozen=True)
-class Verification:
-    """What the public verification page may say about a code."""
-
-    code: str
-    status: str  # "valid", "revoked", "superseded" or "unknown"
-    certificate: Certificate | None
-    #: When a replaced certificate's replacement was issued.
-    replaced_at: datetime | None = None
-    #: For a replaced certificate, the status of the newest one that replaced it
-    #: ("valid" or "revoked"): whether the completion is still certified.
-    current_status: str | None = None
 
 
 def live_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -301,28 +286,6 @@ def void_notice(certificate: Certificate) -> certificates.VoidNotice | None:
 def certificate_enrolment(certificate: Certificate) -> Enrolment:
     """Return the enrolment a certificate was issued for."""
     return db.session.get(Enrolment, certificate.enrolment_id)
-
-
-def verify_code(text: str) -> Verification | None:
-    """Look up a typed or scanned code; None when it is malformed (typo caught offline)."""
-    code = certificates.normalize_code(text)
-    if code is None:
-        return None
-    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
-    status = certificate.status.value if certificate else "unknown"
-    replaced_at, current = _replacement(certificate) if certificate else (None, None)
-    return Verification(code=code, status=status, certificate=certificate,
-                        replaced_at=replaced_at, current_status=current)  # fmt: skip
-
-
-def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]:
-    """When a certificate was replaced, and the status of the newest one in its line."""
-    if certificate.superseded_by_id is None:
-        return None, None
-    first = newest = db.session.get(Certificate, certificate.superseded_by_id)
-    while newest.superseded_by_id is not None:  # a second correction replaces the first
-        newest = db.session.get(Certificate, newest.superseded_by_id)
-    return first.issued_at, newest.status.value
 
 
 def audit(

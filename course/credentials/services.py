@@ -13,9 +13,10 @@ from course import signing_keys
 from course.credential_status import allocate_status
 from course.db import utcnow, write_transaction
 from course.extensions import db
-from course.issuing import Verification, record_of, verify_code
+from course.issuing import record_of
 from course.models import Certificate, CertificateStatus, Course, CredentialStatus
 from course.provider import current_provider
+from course.verify.services import Verification, verify_code
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Certificates whose bit is set: a verifier sees them as revoked.

@@ -9,7 +9,7 @@ from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileErr
 from course import issuing
 from course.credentials import services as credentials
 from course.extensions import limiter
-from course.verify import bp
+from course.verify import bp, services
 from course.verify.forms import CodeForm, CredentialForm
 
 
@@ -40,7 +40,7 @@ def lookup():
     """The verification form; a valid-looking code goes to its own page."""
     form = CodeForm(request.args) if _has_query() else CodeForm(formdata=None)
     if _has_query() and form.validate():
-        found = issuing.verify_code(form.code.data)
+        found = services.verify_code(form.code.data)
         if found is not None:
             return redirect(url_for("verify.result", code=found.code))
         form.code.errors.append(
@@ -58,7 +58,7 @@ def _has_query() -> bool:
 @limiter.limit(_limit)
 def result(code: str):
     """Say whether a certificate is valid, revoked, superseded or unknown."""
-    found = issuing.verify_code(code)
+    found = services.verify_code(code)
     if found is None:
         return render_template("verify/result.html", found=None, code=code), 404
     if found.code != code:
@@ -68,7 +68,7 @@ def result(code: str):
                            record=_record(found)), status
 
 
-def _record(found: issuing.Verification):
+def _record(found: services.Verification):
     return issuing.record_of(found.certificate) if found.certificate else None
 
 
