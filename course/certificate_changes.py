@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import hashlib
 
+from flask import current_app
+
 import certificates
 from course import outbox
 from course.credential_status import allocate_status
 from course.db import utcnow
 from course.extensions import db
-from course.issuing import audit, build_record, certificate_enrolment, record_of, render
+from course.issuing import (
+    audit,
+    build_record,
+    certificate_enrolment,
+    live_certificate,
+    record_of,
+    render,
+)
 from course.models import Certificate, CertificateStatus, User
 
 
@@ -53,26 +62,10 @@ def reissue(
         {**old.to_dict(), **_changed_fields(fresh), "issued_at": fresh.issued_at.isoformat()}
     )
     certificate.status = CertificateStatus.SUPERSEDED
-    db.session.flush()
-    pdf = render(record)
-    replacement = Certificate(
-        code=record.code,
-        user_id=certificate.user_id,
-        course_id=certificate.course_id,
-        version_id=certificate.version_id,
-        enrolment_id=certificate.enrolment_id,
-        status=CertificateStatus.VALID,
-        issued_at=record.issued_at,
-        snapshot=record.to_dict(),
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        pdf=pdf,
-    )
-    db.session.add(replacement)
-    db.session.flush()
-    allocate_status(replacement)
+    db.session.flush()  # out of the one-live-certificate index before the new one goes in
+    replacement = _issue_successor(certificate, record)
     outbox.certificate_revoked(certificate)
     outbox.certificate_issued(replacement)
-    certificate.superseded_by_id = replacement.id
     changed = {
         key: [getattr(old, key), getattr(record, key)]
         for key in ("participant_name", "licence_number", "licence_jurisdiction")
@@ -90,3 +83,65 @@ def _changed_fields(fresh: certificates.CertificateRecord) -> dict[str, object]:
     data = fresh.to_dict()
     keys = ("code", "verify_url", "participant_name", "licence_number", "licence_jurisdiction")
     return {key: data[key] for key in keys}
+
+
+def reinstate(
+    certificate: Certificate, actor: User, reason: str, ip_address: str | None = None
+) -> Certificate:
+    """Issue a new certificate for the completion a revoked one certified; return it.
+
+    The revoked certificate stays revoked (a board told "revoked" must never see that
+    code turn valid again) and names the new one as its successor. The new one prints
+    what the revoked one did, under a new code and today's issue date.
+
+    :raise ValueError: when the certificate is not revoked, was reinstated already, or
+        the learner holds a valid certificate for the enrollment.
+    """
+    if certificate.status != CertificateStatus.REVOKED:
+        raise ValueError("only a revoked certificate can be reinstated")
+    enrolment = certificate_enrolment(certificate)
+    if certificate.superseded_by_id is not None:
+        done = db.session.get(Certificate, certificate.superseded_by_id)
+        raise ValueError(f"this certificate was reinstated already, as {done.code}")
+    live = live_certificate(enrolment)
+    if live is not None:
+        raise ValueError(
+            f"the learner already has a valid certificate for this completion, {live.code}"
+        )
+    code = certificates.new_code()
+    record = certificates.CertificateRecord.from_dict({
+        **record_of(certificate).to_dict(), "code": code,
+        "verify_url": certificates.verify_url_for(current_app.config["BASE_URL"], code),
+        "issued_at": utcnow().replace(microsecond=0).isoformat(),
+    })  # fmt: skip
+    replacement = _issue_successor(certificate, record)
+    outbox.certificate_issued(replacement)
+    audit(
+        actor, "certificate.reinstated", certificate,
+        {"new_code": replacement.code, "reason": reason.strip()}, ip_address,
+    )  # fmt: skip
+    return replacement
+
+
+def _issue_successor(
+    certificate: Certificate, record: certificates.CertificateRecord
+) -> Certificate:
+    """Store a new valid certificate for the same completion, pointed to by the old one."""
+    pdf = render(record)
+    successor = Certificate(
+        code=record.code,
+        user_id=certificate.user_id,
+        course_id=certificate.course_id,
+        version_id=certificate.version_id,
+        enrolment_id=certificate.enrolment_id,
+        status=CertificateStatus.VALID,
+        issued_at=record.issued_at,
+        snapshot=record.to_dict(),
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf=pdf,
+    )
+    db.session.add(successor)
+    db.session.flush()
+    allocate_status(successor)
+    certificate.superseded_by_id = successor.id
+    return successor

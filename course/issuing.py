@@ -35,7 +35,7 @@ from course.models import (
 from course.provider import NO_PROVIDER, current_provider
 
 #: Moved to ``course.certificate_changes``; still importable from here.
-_MOVED = ("revoke", "reissue")
+_MOVED = ("revoke", "reissue", "reinstate")
 
 
 class NotEligible(Exception):

@@ -45,14 +45,14 @@ def get_certificate_or_none(code: str) -> Certificate | None:
 
 
 def replacement_of(certificate: Certificate) -> Certificate | None:
-    """Return the certificate that replaced this one on reissue, if any."""
+    """Return the certificate that replaced this one on reissue or reinstated it, if any."""
     if certificate.superseded_by_id is None:
         return None
     return db.session.get(Certificate, certificate.superseded_by_id)
 
 
 def replaced_by_this(certificate: Certificate) -> Certificate | None:
-    """Return the certificate this one replaced on reissue, if it is a replacement."""
+    """Return the certificate this one replaced on reissue, or the revoked one it reinstates."""
     # Through the enrolment's index: a replacement belongs to the same enrolment.
     return db.session.scalar(select(Certificate).where(
         Certificate.enrolment_id == certificate.enrolment_id,
@@ -62,15 +62,16 @@ def replaced_by_this(certificate: Certificate) -> Certificate | None:
 
 def history_of(certificate: Certificate, replaced: Certificate | None = None) -> list[AuditEvent]:
     """Return what was done to the certificate (issued, correction asked, reissued,
-    revoked), oldest first, with who did it: the page answers "why" without the log.
+    revoked, reinstated), oldest first, with who did it: the page answers "why" without
+    the log.
 
     A replacement's own issue is recorded on the certificate it ``replaced``: that
-    reissue is its first event.
+    reissue or reinstatement is its first event.
     """
     about = (AuditEvent.subject_id == certificate.code) & AuditEvent.action.in_(HISTORY_ACTIONS)
     if replaced is not None:
         about |= (AuditEvent.subject_id == replaced.code) & (
-            AuditEvent.action == "certificate.reissued"
+            AuditEvent.action.in_(SUCCESSOR_ACTIONS)
         )
     statement = (
         select(AuditEvent)
@@ -87,7 +88,10 @@ HISTORY_ACTIONS = {
     "correction.requested": "Learner asked for a correction",
     "certificate.reissued": "Reissued",
     "certificate.revoked": "Revoked",
+    "certificate.reinstated": "Reinstated",
 }
+#: The events that issue a new certificate in an old one's place.
+SUCCESSOR_ACTIONS = ("certificate.reissued", "certificate.reinstated")
 
 
 def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None) -> BinaryIO:

@@ -1,4 +1,4 @@
-"""Administrators' certificate actions: find, revoke, reissue, export."""
+"""Administrators' certificate actions: find, revoke, reissue, reinstate, export."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from course import issuing
 from course.admin import bp
 from course.admin import certificate_services as services
 from course.admin import records_services as records
-from course.admin.forms import CertificateExportForm, CertificateSearchForm, ReissueForm, RevokeForm
+from course.admin.forms import (
+    CertificateExportForm,
+    CertificateSearchForm,
+    ReinstateForm,
+    ReissueForm,
+    RevokeForm,
+)
 from course.admin.viewing import audit_view
 from course.authz import role_required
 from course.db import write_transaction
@@ -45,13 +51,15 @@ def certificates():
 @bp.get("/certificates/<code>")
 @role_required(Role.ADMIN)
 def certificate(code: str):
-    """One certificate: its record, status and history, with revoke and reissue."""
+    """One certificate: its record, status and history, with revoke, reissue and reinstate."""
     certificate = _certificate_or_404(code)
     audit_view(certificate.user, "certificate", certificate=certificate.code)
     return _certificate_page(certificate)
 
 
-def _certificate_page(certificate, revoke_form=None, reissue_form=None, status: int = 200):
+def _certificate_page(
+    certificate, revoke_form=None, reissue_form=None, reinstate_form=None, status: int = 200
+):
     replaced = services.replaced_by_this(certificate)
     return render_template(
         "admin/certificate.html", certificate=certificate, record=issuing.record_of(certificate),
@@ -59,6 +67,7 @@ def _certificate_page(certificate, revoke_form=None, reissue_form=None, status: 
         history=services.history_of(certificate, replaced), actions=services.HISTORY_ACTIONS,
         revoke_form=revoke_form or RevokeForm(formdata=None),
         reissue_form=reissue_form or ReissueForm(formdata=None, prefix="reissue"),
+        reinstate_form=reinstate_form or ReinstateForm(formdata=None, prefix="reinstate"),
     ), status  # fmt: skip
 
 
@@ -98,6 +107,25 @@ def reissue(code: str):
     db.session.commit()
     flash(f"Reissued as {replacement.code}; {code} now shows as replaced.", "success")
     return redirect(url_for("admin.certificate", code=replacement.code))
+
+
+@bp.post("/certificates/<code>/reinstate")
+@form_page("admin.certificate", anchor="reinstate")
+@role_required(Role.ADMIN)
+def reinstate(code: str):
+    """Reinstate a revoked certificate's completion on a new one; the old code stays revoked."""
+    certificate, form = _certificate_or_404(code), ReinstateForm(prefix="reinstate")
+    if not form.validate_on_submit():
+        return _certificate_page(certificate, reinstate_form=form, status=422)
+    try:
+        new = changes.reinstate(certificate, current_user, form.reason.data, request.remote_addr)
+    except ValueError as exc:
+        # Not str.capitalize(): it would lower-case the certificate code in the message.
+        flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}; nothing was changed.", "error")
+        return redirect(url_for("admin.certificate", code=code))
+    db.session.commit()
+    flash(f"Reinstated as {new.code}; {code} stays revoked and names it.", "success")
+    return redirect(url_for("admin.certificate", code=new.code))
 
 
 @bp.get("/certificates/export.zip")

@@ -36,6 +36,16 @@ class ReissueForm(FlaskForm):
     )
 
 
+class ReinstateForm(FlaskForm):
+    """Reinstate a revoked certificate's completion on a new certificate; the reason is audited."""
+
+    reason = TextAreaField(
+        "Reason for reinstating",
+        description="Kept in the audit log, e.g. “Revoked the wrong learner's certificate”.",
+        validators=[DataRequired(message="Give the reason for reinstating."), Length(max=1000)],
+    )
+
+
 class CertificateSearchForm(FlaskForm):
     """Find certificates by code, name or email."""
 

@@ -19,10 +19,11 @@ class Verification:
     code: str
     status: str  # "valid", "revoked", "superseded" or "unknown"
     certificate: Certificate | None
-    #: When a replaced certificate's replacement was issued.
+    #: When the certificate that followed this one was issued: the corrected one that
+    #: replaced it, or the one that reinstated its completion after a revocation.
     replaced_at: datetime | None = None
-    #: For a replaced certificate, the status of the newest one that replaced it
-    #: ("valid" or "revoked"): whether the completion is still certified.
+    #: For such a certificate, the status of the newest one in its line ("valid" or
+    #: "revoked"): whether the completion is still certified.
     current_status: str | None = None
 
 
@@ -39,7 +40,11 @@ def verify_code(text: str) -> Verification | None:
 
 
 def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]:
-    """When a certificate was replaced, and the status of the newest one in its line."""
+    """When a certificate was followed by another, and the status of the newest in its line.
+
+    A reissue supersedes a certificate; a reinstatement follows a revoked one, which
+    stays revoked. Both point to the new certificate the same way.
+    """
     if certificate.superseded_by_id is None:
         return None, None
     first = newest = db.session.get(Certificate, certificate.superseded_by_id)
