@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.db import UTCDateTime, utcnow
@@ -64,6 +64,9 @@ class Certificate(db.Model):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     #: The PDF exactly as issued: a later template or library upgrade cannot change it.
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    #: Issued before badge images were kept per course version: its credential keeps
+    #: naming the course's badge, so a copy signed back then still matches a new download.
+    course_badge: Mapped[bool] = mapped_column(server_default=false())
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
