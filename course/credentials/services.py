@@ -14,7 +14,7 @@ from course.credential_status import allocate_status
 from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.issuing import record_of
-from course.models import Certificate, CertificateStatus, Course, CredentialStatus
+from course.models import Certificate, CertificateStatus, Course, CourseVersion, CredentialStatus
 from course.provider import current_provider
 from course.verify.services import Verification, verify_code
 
@@ -88,13 +88,18 @@ def credential_of(certificate: Certificate) -> dict:
         issuer=issuer(record.provider_name),
         private_pem=_signing_pem(),
         status=certificates.status_entry(status_list_url(status.list_number), status.list_index),
-        image_url=badge_url(certificate.course.slug),
-    )
+        # The badge of the version certified: a revision's new hours must not show on it.
+        # Certificates from before that keep the course's badge, so their credential
+        # still signs to the very bytes it did.
+        image_url=badge_url(certificate.course.slug,
+                            None if certificate.course_badge else record.course_version),
+    )  # fmt: skip
 
 
-def badge_url(slug: str) -> str:
-    """Return the stable address of a course's badge image."""
-    return f"{base_url()}/credentials/badges/{slug}.svg"
+def badge_url(slug: str, version: int | None = None) -> str:
+    """Return the stable address of a course's badge image, or of one version's."""
+    url = f"{base_url()}/credentials/badges/{slug}.svg"
+    return url if version is None else f"{url}?version={version}"
 
 
 def check_credential(
@@ -130,9 +135,17 @@ def status_list(number: int) -> dict | None:
     )
 
 
-def course_for_badge(slug: str) -> Course | None:
-    """Return a course by slug, archived ones too: old credentials still show their badge."""
-    return db.session.scalar(select(Course).where(Course.slug == slug))
+def badge_of(slug: str, version: int | None = None) -> tuple[Course, dict] | None:
+    """Return a course and the manifest its badge shows: that version's, else the current one.
+
+    Archived courses too: old credentials still show their badge.
+    """
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or version is None:
+        return (course, course.manifest) if course else None
+    manifest = db.session.scalar(select(CourseVersion.manifest).where(
+        CourseVersion.course_id == course.id, CourseVersion.number == version))  # fmt: skip
+    return (course, manifest) if manifest is not None else None
 
 
 def did_document() -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, request
 
 from course.credentials import bp
 from course.credentials import services as credentials
@@ -40,11 +40,13 @@ def status_list(number: int):
 
 @bp.get("/credentials/badges/<slug>.svg")
 def badge(slug: str):
-    """The badge image of a course, shown by wallets beside the credential."""
-    course = credentials.course_for_badge(slug)
-    if course is None:
+    """The badge image of a course (of one version, with ``?version=N``), shown by wallets
+    beside the credential."""
+    found = credentials.badge_of(slug, request.args.get("version", type=int))
+    if found is None:
         abort(404)
-    svg = render_template("credentials/badge.svg", course=course, manifest=course.manifest)
+    course, manifest = found
+    svg = render_template("credentials/badge.svg", course=course, manifest=manifest)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=86400"

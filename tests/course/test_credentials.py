@@ -58,7 +58,7 @@ def test_the_credential_names_the_did_web_issuer_its_status_bit_and_badge(app, c
         row = db.session.scalar(select(CredentialStatus))
         assert status["statusListIndex"] == str(row.list_index)
     image = document["credentialSubject"]["achievement"]["image"]["id"]
-    assert image == f"{BASE}/credentials/badges/minimal.svg"
+    assert image == f"{BASE}/credentials/badges/minimal.svg?version=1"
 
 
 def test_the_did_document_publishes_the_key_that_signed(app, client, issued):
