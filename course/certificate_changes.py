@@ -97,6 +97,9 @@ def reinstate(
     :raise ValueError: when the certificate is not revoked, was reinstated already, or
         the learner holds a valid certificate for the enrollment.
     """
+    # Two admins at once: the second waits here, then sees the first one's reinstatement
+    # (PostgreSQL; SQLite's write lock, taken up front, already serializes them).
+    db.session.refresh(certificate, with_for_update=True)
     if certificate.status != CertificateStatus.REVOKED:
         raise ValueError("only a revoked certificate can be reinstated")
     enrolment = certificate_enrolment(certificate)
