@@ -12,8 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from course import issuing
 from course.admin.learner_services import like_pattern
+from course.admin.pack_readme import certificates_readme
 from course.csvout import csv_text
 from course.dates import day_bounds, local_iso
+from course.db import utcnow
 from course.extensions import db
 from course.models import AuditEvent, Certificate, Course, User
 
@@ -94,9 +96,12 @@ HISTORY_ACTIONS = {
 SUCCESSOR_ACTIONS = ("certificate.reissued", "certificate.reinstated")
 
 
-def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None) -> BinaryIO:
-    """Return a ZIP of the course's certificate PDFs issued in [start, end], with an index,
-    as a temporary file read from its start (on disk once it outgrows ``ZIP_IN_MEMORY``)."""
+def certificates_zip(
+    course: Course, start: dt.date | None, end: dt.date | None, made_by: User
+) -> BinaryIO:
+    """Return a ZIP of the course's certificate PDFs issued in [start, end], with an index
+    and a README, as a temporary file read from its start (on disk once it outgrows
+    ``ZIP_IN_MEMORY``)."""
     statement = (
         select(Certificate.id, Certificate.code, Certificate.status,
                *(Certificate.snapshot[name].as_string() for name in INDEXED_FIELDS),
@@ -124,5 +129,7 @@ def certificates_zip(course: Course, start: dt.date | None, end: dt.date | None)
             index.append([code, status.value, name, completed_on, local_iso(issued_at), sha256,
                           file])  # fmt: skip
         archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
+        readme = certificates_readme(course, start, end, len(index), made_by, utcnow())
+        archive.writestr("README.txt", readme)
     spool.seek(0)
     return spool

@@ -140,7 +140,7 @@ def export_certificates():
     slug = form.course.data
     period = {"start": form.start.data, "end": form.end.data}
     # Built in a read transaction: learners' saves do not wait on SQLite's write lock.
-    archive = services.certificates_zip(courses[slug], **period)
+    archive = services.certificates_zip(courses[slug], **period, made_by=current_user)
     with write_transaction():
         records.record_export(current_user, "records.certificate_pdfs_exported", slug,
                               request.remote_addr,

@@ -270,11 +270,16 @@ def test_admin_downloads_a_zip_of_a_courses_certificates(app, issued):
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         assert f"certificate-{code}.pdf" in archive.namelist()
         assert code in archive.read("index.csv").decode()
+        # Opened alone, the ZIP says what it holds, who made it and how to verify.
+        readme = archive.read("README.txt").decode()
+    assert readme.startswith("Certificates for ") and ": 1 certificate." in readme
+    assert "Made " in readme and "/verify/CODE" in readme
     future = admin.get(
         "/admin/certificates/export.zip", query_string={"course": "minimal", "start": "2999-01-01"}
     )
     with zipfile.ZipFile(io.BytesIO(future.data)) as archive:
-        assert archive.namelist() == ["index.csv"]
+        assert sorted(archive.namelist()) == ["README.txt", "index.csv"]
+        assert ": 0 certificates." in archive.read("README.txt").decode()
 
 
 def test_the_signed_credential_verifies_and_a_tampered_one_fails(

@@ -149,14 +149,14 @@ def test_the_certificates_zip_takes_as_many_statements_for_six_as_for_two(
             learn.find_enrolment(b, db.session.get(Course, data.course_id)))
         db.session.commit()  # fmt: skip
     two, archive = download()
-    assert len(archive.namelist()) == 3  # two PDFs and the index
+    assert len(archive.namelist()) == 4  # two PDFs, the index and the README
     with app.app_context():
         admin = db.session.get(User, data.admin.id)
         for _ in range(4):  # each reissue is another certificate with its own PDF
             certificate = issuing.reissue(db.session.merge(certificate), admin)
             db.session.commit()
     six, archive = download()
-    assert six == two and len(archive.namelist()) == 7
+    assert six == two and len(archive.namelist()) == 8
     # Then with a learner's save during the build (its statements are not the ZIP's).
     saved: list[str] = []
     monkeypatch.setattr(certificate_services, "csv_text", _learner_saves_during(
@@ -164,7 +164,7 @@ def test_the_certificates_zip_takes_as_many_statements_for_six_as_for_two(
     _, archive = download()
     assert saved  # every PDF was in the ZIP, and the write lock was free
     stored = {info.filename: info.compress_type for info in archive.infolist()}
-    assert stored.pop("index.csv") == zipfile.ZIP_DEFLATED
+    assert stored.pop("index.csv") == stored.pop("README.txt") == zipfile.ZIP_DEFLATED
     assert set(stored.values()) == {zipfile.ZIP_STORED}  # PDFs are compressed already
     events = _audited(app, "records.certificate_pdfs_exported")
     assert len(events) == 4 and events[0].actor_id == data.admin.id
