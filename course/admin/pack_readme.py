@@ -144,7 +144,10 @@ certificates.csv
   revoked_at, revoked_reason
                    when and why an administrator revoked it
   superseded_by_code, superseded_at, superseded_reason
-                   the certificate that replaced it, when, and why it was reissued
+                   the certificate that replaced it, when, and why: the reason
+                   given for a correction, or "Reinstated: " and the reason when a
+                   certificate revoked by mistake was reinstated on a new code
+                   (it stays revoked)
   learner_*        the learner's account as it is now
   course_slug, course_version
                    the course and the version the certificate was earned on

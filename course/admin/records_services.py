@@ -26,6 +26,7 @@ from course.extensions import db
 from course.models import (
     AuditEvent,
     Certificate,
+    CertificateStatus,
     Course,
     CourseVersion,
     Enrolment,
@@ -81,12 +82,12 @@ class AuditFilter:
 
 def _certificate_query(course_id: int | None, enrolments=None):
     replacement = aliased(Certificate)
-    # Why a replaced certificate was reissued is kept only in its audit event (indexed
-    # by subject); a board asking about a replaced code needs the why beside it.
+    # Why a replaced certificate was reissued, or a revoked one reinstated, is kept only
+    # in its audit event (indexed by subject); a board asking about the code needs it.
     reissue = (
         select(AuditEvent.detail)
         .where(AuditEvent.subject_type == "certificate", AuditEvent.subject_id == Certificate.code,
-               AuditEvent.action == "certificate.reissued")
+               AuditEvent.action.in_(("certificate.reissued", "certificate.reinstated")))
         .order_by(AuditEvent.id.desc())
         .limit(1)
         .correlate(Certificate)
@@ -168,7 +169,11 @@ def certificate_rows(
     for row in connection.execute(statement):
         *fields, seconds, sha256, snapshot = row
         fields[1] = fields[1].value
-        fields[_REASON] = (fields[_REASON] or {}).get("reason") or None
+        reason = (fields[_REASON] or {}).get("reason") or None
+        # A revoked certificate with a successor was reinstated, not corrected.
+        if reason and fields[1] == CertificateStatus.REVOKED.value:
+            reason = f"Reinstated: {reason}"
+        fields[_REASON] = reason
         for index in _INSTANTS:
             if fields[index] is not None:
                 # To the second, as every other export (``local_iso``) writes instants.

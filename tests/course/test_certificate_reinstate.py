@@ -3,6 +3,7 @@ while the revoked code stays revoked and says where the completion went."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from pathlib import Path
@@ -255,3 +256,14 @@ def test_reopening_the_reinstate_address_lands_on_its_form(admin, issued):
     assert reopened.status_code == 303
     assert reopened.location == f"/admin/certificates/{issued}#reinstate"
     assert 'id="reinstate"' in admin.get(f"/admin/certificates/{issued}").get_data(as_text=True)
+
+
+def test_the_certificate_csv_says_the_revoked_code_was_reinstated_and_why(admin, issued):
+    new_code = _reinstated(admin, issued)
+    response = admin.get("/admin/records/certificates.csv")
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")))}
+    old = rows[issued]
+    assert (old["status"], old["revoked_reason"]) == ("revoked", REVOKED_WHY)
+    assert old["superseded_by_code"] == new_code and old["superseded_at"]
+    assert old["superseded_reason"] == f"Reinstated: {REINSTATED_WHY}"
+    assert rows[new_code]["status"] == "valid" and not rows[new_code]["superseded_reason"]
