@@ -27,10 +27,18 @@ from course.issuing import (
 from course.models import Certificate, CertificateStatus, User
 
 
+def _lock(certificate: Certificate) -> None:
+    # Two admins at once: the second waits here, then sees the first one's change and is
+    # refused, instead of meeting the one-live-certificate index (PostgreSQL; SQLite's
+    # write lock, taken up front, already serializes them).
+    db.session.refresh(certificate, with_for_update=True)
+
+
 def revoke(
     certificate: Certificate, actor: User, reason: str, ip_address: str | None = None
 ) -> Certificate:
     """Revoke a valid certificate with a reason; it then verifies as revoked."""
+    _lock(certificate)
     if certificate.status != CertificateStatus.VALID:
         raise ValueError("only a valid certificate can be revoked")
     certificate.status = CertificateStatus.REVOKED
@@ -53,6 +61,7 @@ def reissue(
     The completion date and course version stay as first certified. The reason and the
     admin's address go into the audit log.
     """
+    _lock(certificate)
     if certificate.status != CertificateStatus.VALID:
         raise ValueError("only a valid certificate can be reissued")
     old = record_of(certificate)
@@ -97,9 +106,7 @@ def reinstate(
     :raise ValueError: when the certificate is not revoked, was reinstated already, or
         the learner holds a valid certificate for the enrollment.
     """
-    # Two admins at once: the second waits here, then sees the first one's reinstatement
-    # (PostgreSQL; SQLite's write lock, taken up front, already serializes them).
-    db.session.refresh(certificate, with_for_update=True)
+    _lock(certificate)
     if certificate.status != CertificateStatus.REVOKED:
         raise ValueError("only a revoked certificate can be reinstated")
     enrolment = certificate_enrolment(certificate)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,17 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from course import certificate_changes, issuing
 from course.extensions import db
-from course.models import AuditEvent, Certificate, CredentialStatus, OutboxMessage, Role
+from course.models import (
+    AuditEvent,
+    Certificate,
+    CertificateStatus,
+    CredentialStatus,
+    OutboxMessage,
+    Role,
+    User,
+)
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 from tests.course.certkit import page_words
 from tests.course.factories import make_user, sign_in
@@ -267,3 +278,50 @@ def test_the_certificate_csv_says_the_revoked_code_was_reinstated_and_why(admin,
     assert old["superseded_by_code"] == new_code and old["superseded_at"]
     assert old["superseded_reason"] == f"Reinstated: {REINSTATED_WHY}"
     assert rows[new_code]["status"] == "valid" and not rows[new_code]["superseded_reason"]
+
+
+@pytest.mark.parametrize("change", ["reissue", "reinstate"])
+def test_two_admins_changing_one_certificate_at_once_make_one_new_certificate(
+    app: Flask, issued: str, change: str
+) -> None:
+    """PostgreSQL lets both admins read the certificate at once (SQLite's write lock,
+    taken up front, serializes them): the second must be refused, not meet the database's
+    one-valid-certificate index."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("concurrent transactions: PostgreSQL (run with TEST_DATABASE_URL)")
+        admin_id = make_user(role=Role.ADMIN).id
+        if change == "reinstate":
+            issuing.revoke(certificate(issued), db.session.get(User, admin_id), REVOKED_WHY)
+            db.session.commit()
+    first_holds_its_lock, outcomes = threading.Event(), {}
+
+    def act(name: str) -> None:
+        with app.app_context():
+            try:
+                target, admin = certificate(issued), db.session.get(User, admin_id)
+                if name == "second":
+                    first_holds_its_lock.wait(5)
+                getattr(certificate_changes, change)(target, admin, f"by the {name} admin")
+                if name == "first":
+                    first_holds_its_lock.set()
+                    time.sleep(0.5)  # the second admin's request arrives meanwhile
+                db.session.commit()
+                outcomes[name] = "changed"
+            except Exception as exc:  # noqa: BLE001 (the outcome is what the test reads)
+                db.session.rollback()
+                outcomes[name] = type(exc).__name__
+            finally:
+                first_holds_its_lock.set()
+
+    threads = [threading.Thread(target=act, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == {"first": "changed", "second": "ValueError"}
+    with app.app_context():
+        valid = select(func.count()).select_from(Certificate).where(
+            Certificate.status == CertificateStatus.VALID
+        )
+        assert db.session.scalar(valid) == 1
