@@ -14,6 +14,7 @@ from flask import current_app
 import certificates
 from course import outbox
 from course.credential_status import allocate_status
+from course.dates import date_label
 from course.db import utcnow
 from course.extensions import db
 from course.issuing import (
@@ -24,7 +25,9 @@ from course.issuing import (
     record_of,
     render,
 )
+from course.mail import send_mail
 from course.models import Certificate, CertificateStatus, User
+from course.provider import current_provider
 
 
 def _lock(certificate: Certificate) -> None:
@@ -49,6 +52,14 @@ def revoke(
     audit(
         actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
         ip_address,
+    )  # fmt: skip
+    _tell_learner(
+        certificate, "Your certificate was revoked",
+        f"Your certificate {certificate.code} for {_course_of(certificate)} was revoked on "
+        f"{date_label(certificate.revoked_at)} and no longer certifies your completion.\n\n"
+        f"The reason recorded: {certificate.revoked_reason}\n\n"
+        f"If you think this is a mistake, contact {_issuer(certificate)} and give the "
+        f"code {certificate.code}.",
     )  # fmt: skip
     return certificate
 
@@ -130,7 +141,42 @@ def reinstate(
         actor, "certificate.reinstated", certificate,
         {"new_code": replacement.code, "reason": reason.strip()}, ip_address,
     )  # fmt: skip
+    _tell_learner(
+        replacement, "Your certificate was reinstated",
+        f"The revocation of your certificate {certificate.code} for "
+        f"{_course_of(certificate)} was a mistake, and your completion is reinstated. Your "
+        f"new certificate, {replacement.code}, certifies it; download it from the page "
+        f"below. The old code stays revoked, so please give licensing boards the new one.",
+        page=replacement.code,
+    )  # fmt: skip
     return replacement
+
+
+def _course_of(certificate: Certificate) -> str:
+    return f"\u201c{certificate.snapshot.get('course_title') or certificate.course.title}\u201d"
+
+
+def _issuer(certificate: Certificate) -> str:
+    """The provider the certificate names, with its contact for corrections."""
+    snapshot, provider = certificate.snapshot, current_provider()
+    name = snapshot.get("provider_name") or provider.name or current_app.config["SITE_NAME"]
+    contact = snapshot.get("provider_contact") or provider.contact
+    return f"{name} ({contact})" if contact else name
+
+
+def _tell_learner(
+    certificate: Certificate, subject: str, text: str, page: str | None = None
+) -> None:
+    """Email the learner what became of their certificate (queued; sent after the commit)."""
+    # A learner must not find out from a licensing board. Accounts made by an LMS launch
+    # have no address of their own (``.invalid``), and a deleted one has none at all.
+    user = certificate.user
+    if user.deleted_at is not None or user.email.endswith(".invalid"):
+        return
+    config = current_app.config
+    link = config["BASE_URL"].rstrip("/") + (f"/me/certificates/{page}" if page else "/me")
+    body = f"Hello {user.full_name},\n\n{text}\n\n{link}\n"
+    send_mail(user.email, f"{subject} ({config['SITE_NAME']})", body)
 
 
 def _issue_successor(

@@ -18,10 +18,11 @@ ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")
 
 
 class RevokeForm(FlaskForm):
-    """Revoke a certificate; the reason goes into the audit log."""
+    """Revoke a certificate; the reason goes to the learner and into the audit log."""
 
     reason = TextAreaField(
         "Reason for revoking",
+        description="Emailed to the learner and kept in the audit log.",
         validators=[DataRequired(message="Give the reason for revoking."), Length(max=1000)],
     )
 
@@ -41,7 +42,8 @@ class ReinstateForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason for reinstating",
-        description="Kept in the audit log, e.g. “Revoked the wrong learner's certificate”.",
+        description="Kept in the audit log, e.g. “Revoked the wrong learner's certificate”."
+        " The learner is emailed the new certificate's code.",
         validators=[DataRequired(message="Give the reason for reinstating."), Length(max=1000)],
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from course import certificate_changes, issuing
 from course.extensions import db
+from course.mail import send_mail
 from course.models import (
     AuditEvent,
     Certificate,
@@ -30,6 +31,7 @@ from course.models import (
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 from tests.course.certkit import page_words
 from tests.course.factories import make_user, sign_in
+from tests.smtp_sink import plain_text
 
 REVOKED_WHY = "Completed by another person"
 REINSTATED_WHY = "Revoked the wrong learner's certificate"
@@ -325,3 +327,41 @@ def test_two_admins_changing_one_certificate_at_once_make_one_new_certificate(
             Certificate.status == CertificateStatus.VALID
         )
         assert db.session.scalar(valid) == 1
+
+
+
+def test_the_learner_is_emailed_why_a_certificate_was_revoked_and_then_its_new_code(
+    app, admin, issued, inbox
+):
+    page = admin.get(f"/admin/certificates/{issued}").get_data(as_text=True)
+    assert "Emailed to the learner and kept in the audit log." in page  # the admin is told
+    with app.app_context():
+        owner, printed = certificate(issued).user.email, certificate(issued).snapshot
+    new_code = _reinstated(admin, issued)
+    revoked = inbox.next_to(owner)
+    assert revoked["Subject"].startswith("Your certificate was revoked")
+    body = page_words(plain_text(revoked))
+    assert f"Your certificate {issued} for “{printed['course_title']}” was revoked on" in body
+    assert f"The reason recorded: {REVOKED_WHY}" in body
+    # Whom to ask: the provider the certificate names (the tests configure no contact).
+    issuer = printed["provider_name"] or app.config["SITE_NAME"]
+    assert f"contact {issuer} and give the code {issued}." in body and body.endswith("/me")
+    reinstated = inbox.next_to(owner, after=inbox.messages.index(revoked) + 1)
+    assert reinstated["Subject"].startswith("Your certificate was reinstated")
+    body = page_words(plain_text(reinstated))
+    assert f"Your new certificate, {new_code}, certifies it" in body
+    assert body.endswith(f"/me/certificates/{new_code}")
+    assert REINSTATED_WHY not in body  # the admin's note to the record stays there
+
+
+def test_an_account_without_an_address_of_its_own_is_not_emailed(app, admin, issued, inbox):
+    lms_address = "lti-1-0123456789abcdef@lti.invalid"
+    with app.app_context():
+        certificate(issued).user.email = lms_address
+        db.session.commit()
+    _reinstated(admin, issued)
+    with app.app_context():  # queued after the two changes, so sent after them
+        send_mail("sentinel@example.org", "Sent last", "The queue went this far.")
+        db.session.commit()
+    inbox.next_to("sentinel@example.org")
+    assert not any(lms_address in to for to in inbox.recipients)
