@@ -34,9 +34,6 @@ from course.models import (
 )
 from course.provider import NO_PROVIDER, current_provider
 
-#: Moved to ``course.certificate_changes``; still importable from here.
-_MOVED = ("revoke", "reissue", "reinstate")
-
 
 class NotEligible(Exception):
     """The completion rule does not hold yet."""
@@ -298,12 +295,3 @@ def audit(
     """Record a certificate event in the audit log (with the admin's address, if one)."""
     record_event(actor, action, "certificate", certificate.code, detail, ip_address)
 
-
-def __getattr__(name: str):
-    """Hand out the certificate changes that moved to ``course.certificate_changes``."""
-    # Looked up on use, not imported at the top: that module builds on this one.
-    if name in _MOVED:
-        from course import certificate_changes
-
-        return getattr(certificate_changes, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from course import issuing
+from course import certificate_changes
 from course.audit import record_event
 from course.db import utcnow
 from course.extensions import db
@@ -112,7 +112,7 @@ def correct_details(
     reissued = []
     if reissue:
         for certificate in valid_certificates(user):
-            reissued.append(issuing.reissue(certificate, actor, reason, ip_address))
+            reissued.append(certificate_changes.reissue(certificate, actor, reason, ip_address))
     record_event(
         actor, "user.details_corrected", "user", user.id,
         {"changes": changes, "reason": reason.strip(), "reissued": [c.code for c in reissued]},

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 import certificates
-from course import csvout, issuing
+from course import certificate_changes, csvout, issuing
 from course.admin import pack_readme as readme
 from course.admin import records_services as records
 from course.audit import record_event
@@ -35,11 +35,11 @@ def history(app, data):
         course = db.session.get(Course, data.course_id)
         b = db.session.get(User, data.learners["b"].id)
         first_b = issuing.issue_certificate(learn.find_enrolment(b, course))
-        second_b = issuing.reissue(first_b, admin)
+        second_b = certificate_changes.reissue(first_b, admin)
         a_cert = db.session.scalar(
             select(Certificate).where(Certificate.code == data.certificate_code)
         )
-        issuing.revoke(a_cert, admin, FORMULA_REASON)
+        certificate_changes.revoke(a_cert, admin, FORMULA_REASON)
         db.session.commit()
         return {"a": a_cert.code, "b_old": first_b.code, "b_new": second_b.code}
 

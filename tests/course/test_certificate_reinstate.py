@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from course import certificate_changes, issuing
+from course import certificate_changes
 from course.extensions import db
 from course.mail import send_mail
 from course.models import (
@@ -294,7 +294,8 @@ def test_two_admins_changing_one_certificate_at_once_make_one_new_certificate(
             pytest.skip("concurrent transactions: PostgreSQL (run with TEST_DATABASE_URL)")
         admin_id = make_user(role=Role.ADMIN).id
         if change == "reinstate":
-            issuing.revoke(certificate(issued), db.session.get(User, admin_id), REVOKED_WHY)
+            admin = db.session.get(User, admin_id)
+            certificate_changes.revoke(certificate(issued), admin, REVOKED_WHY)
             db.session.commit()
     first_holds_its_lock, outcomes = threading.Event(), {}
 

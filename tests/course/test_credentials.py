@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 import certificates
 from certificates.proofs import check_proofs
 from certificates.status_list import decode_list, is_set
-from course import issuing, signing_keys
+from course import certificate_changes, signing_keys
 from course.credentials import services as credentials
 from course.db import write_transaction
 from course.extensions import db
@@ -83,7 +83,7 @@ def test_revoking_and_reissuing_set_the_bits_a_verifier_reads(app, client, issue
     with app.app_context():
         admin = db.session.get(User, certificate(issued).user_id)
         with write_transaction():
-            replacement = issuing.reissue(certificate(issued), admin)
+            replacement = certificate_changes.reissue(certificate(issued), admin)
         new_code = replacement.code
     bits = _status_bits(app, client)
     with app.app_context():
@@ -93,7 +93,7 @@ def test_revoking_and_reissuing_set_the_bits_a_verifier_reads(app, client, issue
     assert is_set(bits, first)  # the replaced credential no longer stands
     assert not is_set(bits, second)
     with app.app_context(), write_transaction():
-        issuing.revoke(certificate(new_code), admin, "Completion recorded in error")
+        certificate_changes.revoke(certificate(new_code), admin, "Completion recorded in error")
     assert is_set(_status_bits(app, client), second)
 
 

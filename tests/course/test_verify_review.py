@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from course import issuing
+from course import certificate_changes
 from course.extensions import db
 from course.models import Role
 from tests.course.certificate_kit import certificate
@@ -34,14 +34,15 @@ def _reissue(app: Flask, code: str, new_name: str) -> str:
     with app.app_context():
         old = certificate(code)
         old.user.full_name = new_name
-        new = issuing.reissue(old, make_user(role=Role.ADMIN), "Name corrected")
+        new = certificate_changes.reissue(old, make_user(role=Role.ADMIN), "Name corrected")
         db.session.commit()
         return new.code
 
 
 def _revoke(app: Flask, code: str) -> None:
     with app.app_context():
-        issuing.revoke(certificate(code), make_user(role=Role.ADMIN), "Completed by another person")
+        admin = make_user(role=Role.ADMIN)
+        certificate_changes.revoke(certificate(code), admin, "Completed by another person")
         db.session.commit()
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import certificates
-from course import issuing, signing_keys
+from course import certificate_changes, signing_keys
 from course.db import write_transaction
 from course.extensions import db
 from course.models import User
@@ -84,7 +84,7 @@ def test_a_revocation_reaches_the_verifier_through_the_status_list(
     with app.app_context():
         admin = db.session.get(User, certificate(issued).user_id)
         with write_transaction():
-            issuing.revoke(certificate(issued), admin, "Completion recorded in error")
+            certificate_changes.revoke(certificate(issued), admin, "Completion recorded in error")
     verdict = third_party_check(verifier, document, tmp_path)
     assert verdict["revoked"] is True
 

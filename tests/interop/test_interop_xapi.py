@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from course import issuing
+from course import certificate_changes
 from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.models import AuditEvent, Certificate, Course, OutboxMessage, User
@@ -190,7 +190,7 @@ def test_statements_carry_active_time_scores_and_stable_ids(xapi_app, lrs, runne
         certificate = db.session.scalar(select(Certificate))
         admin = make_user()
         with write_transaction():
-            issuing.revoke(certificate, admin, "Completion recorded in error")
+            certificate_changes.revoke(certificate, admin, "Completion recorded in error")
     assert "1 sent" in runner.invoke(args=["xapi", "send"]).output
     voiding = [s for s in lrs.stored() if s["verb"]["id"] == ADL + "voided"]
     assert voiding[0]["object"] == {"objectType": "StatementRef", "id": earned["id"]}
