@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from html.parser import HTMLParser
 
+import pytest
 from flask import g
 from sqlalchemy import select
 
 from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
-from course.models import AuditEvent, CourseDraft
-from tests.course.author_kit import LESSON, page_form
-from tests.course.factories import csrf_token_in
+from course.models import AuditEvent, CourseDraft, Role
+from tests.course.author_kit import BASE, LESSON, page_form
+from tests.course.factories import csrf_token_in, make_user, sign_in
 
 
 def _editor_form(client, url: str) -> dict[str, list[str]]:
@@ -64,3 +66,105 @@ def test_a_check_sent_from_a_page_open_overnight_is_kept(app, author_client):
         assert "saved as revision 2" in page
         draft = db.session.scalar(select(CourseDraft))
         assert "A prompt revised the next morning" in draft.files["01-push-pull.md"]
+
+
+class _Dialog(HTMLParser):
+    """The time-out dialog's buttons and links, and the ids of the page's forms."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: dict[str, dict[str, str]] = {}
+        self.controls: list[tuple[dict[str, str], str]] = []
+        self.ids: dict[str, str] = {}
+        self._in_dialog = False
+        self._open: tuple[dict[str, str], str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and "id" in a:
+            self.forms[a["id"]] = a
+        if tag == "dialog" and a.get("id") == "session-warning":
+            self._in_dialog = True
+        if self._in_dialog and tag in ("button", "a", "p"):
+            self._open = (a | {"tag": tag}, "")
+        if self._in_dialog and "id" in a:
+            self.ids[a["id"]] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open = (self._open[0], self._open[1] + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open is not None and tag == self._open[0]["tag"]:
+            attrs, text = self._open
+            self.controls.append((attrs, " ".join(text.split())))
+            if "id" in attrs:
+                self.ids[attrs["id"]] = " ".join(text.split())
+            self._open = None
+        if tag == "dialog":
+            self._in_dialog = False
+
+
+def _dialog(client, url: str) -> _Dialog:
+    with client.session_transaction() as session:  # signed in with a password, idle limit on
+        session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
+        session[REMEMBERED] = False
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parsed = _Dialog()
+    parsed.feed(response.get_data(as_text=True))
+    return parsed
+
+
+def _signed_out_choices(dialog: _Dialog) -> list[str]:
+    return [text for attrs, text in dialog.controls if "data-signed-out" in attrs]
+
+
+EDITORS = [
+    LESSON,
+    f"{LESSON}/checks/push-pull-1",
+    f"{LESSON}/new-check",
+    f"{BASE}/post-test/questions/pt-lo1-1",
+    f"{BASE}/post-test/new-question",
+    f"{BASE}/evaluation",
+    f"{BASE}/settings",
+]
+
+
+@pytest.mark.parametrize("url", EDITORS)
+def test_after_a_sign_out_an_editor_offers_to_save_the_text_first(app, author_client, url):
+    dialog = _dialog(author_client, url)
+    # Once signed out: save first (focused, being first), or sign in and lose the text.
+    assert _signed_out_choices(dialog) == [
+        "Save my text and sign in",
+        "Sign in again",
+        "Sign in again without saving, and the text you typed since your last save is lost.",
+    ]
+    save, sign_in, _ = (attrs for attrs, _text in dialog.controls if "data-signed-out" in attrs)
+    # The button sends the page's own editor form through Save, not a copy of it.
+    assert save["tag"] == "button" and save["type"] == "submit"
+    assert (save["name"], save["value"]) == ("action", "save")
+    assert "formnovalidate" in save  # the server says what is wrong; the browser must not stop it
+    editor = dialog.forms[save["form"]]
+    assert editor["method"] == "post" and "action" not in editor  # Save posts to this page
+    # The secondary choice says, to a screen reader too, that it loses the text.
+    assert sign_in["href"].startswith("/auth/login?next=")
+    assert "lost" in dialog.ids[sign_in["aria-describedby"]]
+    assert "usa-button--outline" in sign_in["class"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/author/", f"{BASE}/", f"{BASE}/post-test", f"{BASE}/history", f"{BASE}/publish"]
+)
+def test_author_pages_without_an_editor_keep_the_plain_sign_in(app, author_client, url):
+    dialog = _dialog(author_client, url)
+    assert _signed_out_choices(dialog) == ["Sign in again"]
+    assert not dialog.forms.get("editor-form")
+
+
+@pytest.mark.parametrize("role", [Role.LEARNER, Role.ADMIN])
+def test_learners_and_admins_keep_the_plain_sign_in(app, client, role):
+    with app.app_context():
+        sign_in(client, make_user(role=role))
+    page = "/me" if role == Role.LEARNER else "/admin/"
+    assert _signed_out_choices(_dialog(client, page)) == ["Sign in again"]

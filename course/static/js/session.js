@@ -10,7 +10,9 @@
   var warning = parseInt(dialog.getAttribute("data-warning-seconds"), 10);
   var stay = dialog.querySelector("[data-stay]");
   var text = dialog.querySelector("[data-session-text]");
-  var signIn = dialog.querySelector("[data-sign-in]");
+  // Shown once signed out; the first takes focus (on an author's editor: "Save my text
+  // and sign in", which sends the editor's form through the normal Save).
+  var afterSignOut = dialog.querySelectorAll("[data-signed-out]");
   var warningNote = dialog.getAttribute("data-warning-note") || "";
   var signedOutNote = dialog.getAttribute("data-signed-out-note") || "";
   // The server notes activity at most once a minute, so after a request the sign-out
@@ -49,9 +51,9 @@
     text.textContent = "For your safety you were signed out after a period without " +
       "activity. " + signedOutNote;
     stay.hidden = true;
-    signIn.hidden = false;
+    for (var i = 0; i < afterSignOut.length; i++) { afterSignOut[i].hidden = false; }
     if (!dialog.open) { dialog.showModal(); }
-    signIn.focus();
+    if (afterSignOut.length) { afterSignOut[0].focus(); }
   };
   var keepAlive = function () {
     fetch(dialog.getAttribute("data-keepalive-url"), {

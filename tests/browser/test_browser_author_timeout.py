@@ -1,0 +1,120 @@
+"""An author's unsaved text survives the idle sign-out, in chromium, keyboard alone: the
+signed-out message's "Save my text and sign in" saves it to the draft and comes back.
+
+Time passes on the server by ageing the session cookie's record of the last activity,
+signed with the app's key as the app would; in the page, Playwright's clock moves on.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from browser_kit import PASSWORD, assert_accessible, focused, new_learner
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+
+from course.auth.sessions import SEEN_AT
+from course.extensions import db
+from course.models import CourseDraft, Role
+from course.teams.services import add_member
+from course.users import create_user
+
+WRITTEN = "A paragraph the author wrote over a long hour without pressing Save: {}."
+
+
+def _author(server) -> str:
+    """A new author on the test course's team; returns the email."""
+    name, email = new_learner()
+    with server.app.app_context():
+        user = create_user(email=email, password=PASSWORD, full_name=name, role=Role.AUTHOR)
+        add_member(server.slug, user, "author", by=None)
+        db.session.commit()
+        db.session.remove()
+    return email
+
+
+def _sign_in(page: Page, email: str) -> None:
+    """The sign-in form, without "keep me signed in": the idle limit applies."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _idle_for(context: BrowserContext, server, seconds: int) -> None:
+    """Make the server see no activity from this browser for ``seconds``."""
+    name = server.app.config["SESSION_COOKIE_NAME"]
+    cookie = next(c for c in context.cookies(server.url) if c["name"] == name)
+    serializer = server.app.session_interface.get_signing_serializer(server.app)
+    data = serializer.loads(cookie["value"])
+    data[SEEN_AT] = int(time.time()) - seconds
+    context.add_cookies([{**cookie, "value": serializer.dumps(data)}])
+
+
+def _draft_lesson(server) -> str:
+    with server.app.app_context():
+        draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == server.slug))
+        text = draft.files["01-push-pull.md"] if draft else ""
+        db.session.remove()
+    return text
+
+
+def _typing_on_the_lesson_editor(browser, server, minutes: int):
+    """A page on the lesson editor with text typed and nothing sent for ``minutes``."""
+    email = _author(server)
+    written = WRITTEN.format(email)
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{server.url}/auth/login")
+    _sign_in(page, email)
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+    page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+    text = page.get_by_label("Lesson text (Markdown)")
+    text.fill(text.input_value() + f"\n{written}\n")
+
+    _idle_for(context, server, minutes * 60)  # the author wrote without sending anything...
+    page.clock.fast_forward(f"{minutes // 60:02d}:{minutes % 60:02d}:00")  # ...timers agree
+    return context, page, email, written
+
+
+def _save_and_come_back(page: Page, server, email: str, written: str) -> None:
+    """Press the focused "Save my text and sign in", sign in, and find the text kept."""
+    assert focused(page)["text"] == "Save my text and sign in"
+    assert written not in _draft_lesson(server)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.locator(".flashes")).to_contain_text("Your changes were saved as revision")
+    assert written in _draft_lesson(server)
+    _sign_in(page, email)
+
+    # Back on the editor, the text in the draft and on the page.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edit lesson:")
+    assert page.url.endswith(f"/author/courses/{server.slug}/lessons/push-pull")
+    text = page.get_by_label("Lesson text (Markdown)")
+    expect(text).to_have_value(re.compile(re.escape(written)))
+
+
+def test_save_my_text_and_sign_in_keeps_the_text_through_the_sign_out(browser, live_server):
+    server = live_server
+    context, page, email, written = _typing_on_the_lesson_editor(browser, server, 61)
+    try:
+        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("you were signed out after a period without activity")
+        expect(dialog).to_contain_text("Your text is still on this page.")
+        expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
+        # The safe choice has the focus; the other one says what it costs.
+        assert focused(page)["text"] == "Save my text and sign in"
+        sign_in_again = dialog.get_by_role("link", name="Sign in again")
+        expect(sign_in_again).to_have_accessible_description(
+            "Sign in again without saving, and the text you typed since your last save is lost."
+        )
+        assert_accessible(page, "signed-out message on an author's editor")
+        page.keyboard.press("Tab")
+        assert focused(page)["text"] == "Sign in again"
+        page.keyboard.press("Shift+Tab")
+        _save_and_come_back(page, server, email, written)
+    finally:
+        context.close()
