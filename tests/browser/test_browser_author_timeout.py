@@ -118,3 +118,22 @@ def test_save_my_text_and_sign_in_keeps_the_text_through_the_sign_out(browser, l
         _save_and_come_back(page, server, email, written)
     finally:
         context.close()
+
+
+def test_stay_signed_in_pressed_too_late_still_lets_the_text_be_saved(browser, live_server):
+    # The warning was up when the laptop went to sleep; it wakes after the sign-out and
+    # the author presses "Stay signed in". Asking the server then would end the session
+    # for good, and the Save that follows could no longer be kept.
+    server = live_server
+    context, page, email, written = _typing_on_the_lesson_editor(browser, server, 58)
+    try:
+        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
+        assert focused(page)["text"] == "Stay signed in"
+        _idle_for(context, server, 70 * 60)
+        page.clock.set_system_time(int(time.time() + 3600) * 1000)  # no timer runs
+        page.keyboard.press("Enter")
+        expect(dialog).to_contain_text("you were signed out after a period without activity")
+        _save_and_come_back(page, server, email, written)
+    finally:
+        context.close()

@@ -56,6 +56,9 @@
     if (afterSignOut.length) { afterSignOut[0].focus(); }
   };
   var keepAlive = function () {
+    // Past the end the server would sign out on this very request and forget the
+    // session, and with it what a form sent afterwards could still keep.
+    if (Date.now() >= endsAt) { showSignedOut(); return; }
     fetch(dialog.getAttribute("data-keepalive-url"), {
       method: "POST",
       headers: { "Accept": "application/json", "X-CSRFToken": dialog.getAttribute("data-csrf") },
