@@ -38,6 +38,9 @@ Save = Callable[[Workspace, Editor, Any, int, dict[str, Any]], Saved]
 
 #: Said instead of "your progress is saved" when the editor's text could not be kept.
 NOT_SAVED = "Your changes were NOT saved:"
+#: Where a new knowledge check or post-test question kept through a sign-out is found.
+KEPT_CHECK = "knowledge check {id}: the lesson's page lists it"
+KEPT_QUESTION = "post-test question {id}: the Post-test tab lists it"
 
 
 def _first_error(form: FlaskForm) -> str:
@@ -48,8 +51,12 @@ def _first_error(form: FlaskForm) -> str:
     return "the form was refused"
 
 
-def _keep(user: User, form: FlaskForm, save: Save) -> str | bool:
-    """Save the sent form as the editor's Save button would; a message, or False."""
+def _keep(user: User, form: FlaskForm, save: Save, new: str = "") -> str | bool:
+    """Save the sent form as the editor's Save button would; a message, or False.
+
+    ``new`` says what a page for a new item adds, with ``{id}`` for its id: after the
+    sign-in that page opens empty again, so the message says where the text went.
+    """
     args = dict(request.view_args or {})
     if not user.has_role(Role.AUTHOR) or not teams.can_work_on(user, args.get("slug", "")):
         return False
@@ -74,7 +81,8 @@ def _keep(user: User, form: FlaskForm, save: Save) -> str | bool:
         return f"{NOT_SAVED} {str(exc).split('. ')[0].rstrip('.')}."
     if saved.revision is None:
         return "Your changes were already saved."
-    return f"Your changes were saved as revision {saved.revision.number} of the draft."
+    where = ", as the new " + new.format(id=form.id.data.strip()) if new else ""
+    return f"Your changes were saved as revision {saved.revision.number} of the draft{where}."
 
 
 def _unchecked(form_class: type[FlaskForm]) -> FlaskForm:
@@ -101,7 +109,8 @@ def _keep_check(user: User) -> str | bool:
         data = f.to_data(post_test=False)
         return edits.save_check(space, editor, args["lesson"], args.get("check_id"), data, base)
 
-    return _keep(user, _unchecked(QuestionForm), save)
+    new = "" if request.view_args and request.view_args.get("check_id") else KEPT_CHECK
+    return _keep(user, _unchecked(QuestionForm), save, new)
 
 
 @keep_through_timeout("author.question")
@@ -111,7 +120,8 @@ def _keep_question(user: User) -> str | bool:
     def save(space, editor, f, base, args):
         return edits.save_question(space, editor, args.get("qid"), f.to_data(post_test=True), base)
 
-    return _keep(user, _unchecked(QuestionForm), save)
+    new = "" if request.view_args and request.view_args.get("qid") else KEPT_QUESTION
+    return _keep(user, _unchecked(QuestionForm), save, new)
 
 
 @keep_through_timeout("author.settings")

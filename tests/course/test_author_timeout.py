@@ -68,6 +68,31 @@ def test_a_check_sent_from_a_page_open_overnight_is_kept(app, author_client):
         assert "A prompt revised the next morning" in draft.files["01-push-pull.md"]
 
 
+def test_a_new_check_kept_through_the_sign_out_says_where_it_went(app, author_client):
+    # After the sign-in the "new check" page opens empty again: the message must say the
+    # check was added, and under which id, or the author would write it a second time.
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"{LESSON}/new-check"
+    with app.app_context():
+        data = _editor_form(author_client, url)
+        data.update(
+            prompt=["Which of these is a push factor?"],
+            **{"choices-0-text": ["Conflict at home"], "choices-0-correct": ["y"]},
+            **{"choices-1-text": ["A friend's invitation"]},
+            action=["save"],
+        )
+        _step_away(author_client)
+        response = author_client.post(url, data=data, headers={"Referer": f"http://localhost{url}"})
+        assert response.status_code == 302
+        page = author_client.get(response.headers["Location"]).get_data(as_text=True)
+        assert (
+            "saved as revision 2 of the draft, as the new knowledge check push-pull-3: "
+            "the lesson&#39;s page lists it." in page
+        )
+        draft = db.session.scalar(select(CourseDraft))
+        assert "id: push-pull-3" in draft.files["01-push-pull.md"]
+
+
 class _Dialog(HTMLParser):
     """The time-out dialog's buttons and links, and the ids of the page's forms."""
 
