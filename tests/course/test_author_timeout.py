@@ -101,6 +101,7 @@ class _Dialog(HTMLParser):
         self.forms: dict[str, dict[str, str]] = {}
         self.controls: list[tuple[dict[str, str], str]] = []
         self.ids: dict[str, str] = {}
+        self.notes: tuple[str, str] = ("", "")
         self._in_dialog = False
         self._open: tuple[dict[str, str], str] | None = None
 
@@ -110,6 +111,7 @@ class _Dialog(HTMLParser):
             self.forms[a["id"]] = a
         if tag == "dialog" and a.get("id") == "session-warning":
             self._in_dialog = True
+            self.notes = (a["data-warning-note"], a["data-signed-out-note"])
         if self._in_dialog and tag in ("button", "a", "p"):
             self._open = (a | {"tag": tag}, "")
         if self._in_dialog and "id" in a:
@@ -176,6 +178,11 @@ def test_after_a_sign_out_an_editor_offers_to_save_the_text_first(app, author_cl
     assert sign_in["href"].startswith("/auth/login?next=")
     assert "lost" in dialog.ids[sign_in["aria-describedby"]]
     assert "usa-button--outline" in sign_in["class"]
+    assert dialog.notes == (
+        "Text you have not saved yet stays on this page.",
+        "Your text is still on this page. “Save my text and sign in” keeps it in the draft, "
+        "then you sign in and come back here.",
+    )
 
 
 @pytest.mark.parametrize(
@@ -185,6 +192,11 @@ def test_author_pages_without_an_editor_keep_the_plain_sign_in(app, author_clien
     dialog = _dialog(author_client, url)
     assert _signed_out_choices(dialog) == ["Sign in again"]
     assert not dialog.forms.get("editor-form")
+    # A review comment or a new lesson's title sent after the sign-out is not kept.
+    assert dialog.notes == (
+        "Anything typed on this page and not yet sent would be lost.",
+        "Anything typed on this page and not sent was not kept: copy it before you sign in again.",
+    )
 
 
 @pytest.mark.parametrize("role", [Role.LEARNER, Role.ADMIN])
