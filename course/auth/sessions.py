@@ -8,7 +8,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, flash, has_request_context, redirect, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response
@@ -187,8 +196,15 @@ def _session_expired(now: int) -> bool:
     return now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
 
 
+def come_back_to(path: str) -> None:
+    """Let a keeper say where to come back to after the sign-in (default: the form's page)."""
+    g.come_back_to = path
+
+
 def return_path() -> str | None:
     """Return where to come back to after signing in again (for a form: its page)."""
+    if g.get("come_back_to"):
+        return safe_next(g.come_back_to)
     if request.method == "GET":
         return safe_next(request.full_path.rstrip("?"))
     referrer = urlsplit(request.referrer or "")

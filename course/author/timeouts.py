@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from flask_wtf import FlaskForm
 
-from course.auth.sessions import keep_through_timeout, signed_in_account
+from course.auth.sessions import come_back_to, keep_through_timeout, signed_in_account
 from course.author import editing as edits
 from course.author import reading
 from course.author.forms import LessonForm, SettingsForm
@@ -82,6 +82,9 @@ def _keep(user: User, form: FlaskForm, save: Save, new: str = "") -> str | bool:
     if saved.revision is None:
         return "Your changes were already saved."
     where = ", as the new " + new.format(id=form.id.data.strip()) if new else ""
+    if new:  # its "new" page would open empty: come back to the item itself
+        item = "check_id" if request.endpoint == "author.check" else "qid"
+        come_back_to(url_for(request.endpoint, **args, **{item: form.id.data.strip()}))
     return f"Your changes were saved as revision {saved.revision.number} of the draft{where}."
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import g
@@ -84,6 +85,9 @@ def test_a_new_check_kept_through_the_sign_out_says_where_it_went(app, author_cl
         _step_away(author_client)
         response = author_client.post(url, data=data, headers={"Referer": f"http://localhost{url}"})
         assert response.status_code == 302
+        # After the sign-in the author comes back to the check itself, not an empty form.
+        back_to = parse_qs(urlsplit(response.headers["Location"]).query)["next"]
+        assert back_to == [f"{LESSON}/checks/push-pull-3"]
         page = author_client.get(response.headers["Location"]).get_data(as_text=True)
         assert (
             "saved as revision 2 of the draft, as the new knowledge check push-pull-3: "
