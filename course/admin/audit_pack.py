@@ -198,7 +198,9 @@ def specimen_pdf(course: Course) -> bytes:
     return issuing.render(record)
 
 
-def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
+def audit_pack(
+    course: Course, scope: AuditScope | None = None, made_by: User | None = None
+) -> bytes:
     """Return the course's audit pack as ZIP bytes, for the completions within ``scope``.
 
     The outline, blueprint and seat time describe the scope's version (else the current
@@ -214,6 +216,8 @@ def audit_pack(course: Course, scope: AuditScope | None = None) -> bytes:
     seat_md, seat_csv = seat_time_doc(course, package, covered)
     evaluation_csv, comments_csv = evaluation_summary(course, covered)
     generated = stamp_label(utcnow())
+    if made_by is not None:  # an accreditor may ask who pulled the records
+        generated += f" by {made_by.full_name} ({made_by.email})"
     # Every version a covered learner read, drew a post-test from or was graded by.
     taken = {row.version_number for row in rows} | attempt_versions(course, scope, rows)
     numbers = sorted({version.number} | taken)

@@ -143,7 +143,7 @@ def audit_pack(slug: str):
     scope = _scope(course)
     detail = scope.detail()
     # Built in a read transaction: learners' saves do not wait on SQLite's write lock.
-    data = build_audit_pack(course, scope)
+    data = build_audit_pack(course, scope, made_by=current_user)
     with write_transaction():
         records.record_export(current_user, "records.audit_pack_downloaded", slug,
                               request.remote_addr, detail)  # fmt: skip

@@ -109,10 +109,13 @@ def test_the_audit_pack_holds_every_certificate_with_its_why(corrected, data):
     assert _csv(empty, "certificates.csv") == []
 
 
-def test_the_pack_readme_names_the_time_zone_and_explains_every_column(corrected):
+def test_the_pack_readme_names_the_time_zone_and_explains_every_column(corrected, data):
     archive = _pack(corrected["client"], "minimal")
     readme = archive.read("README.txt").decode()
     assert "Central Time (America/Chicago)" in readme  # the provider's zone (the default)
+    # Who pulled the records, as the certificate ZIP's README says too.
+    first = readme.splitlines()[0]
+    assert first.endswith(f" by {data.admin.full_name} ({data.admin.email}).")
     completed = datetime.fromisoformat(_csv(archive, "completion-roster.csv")[0]["completed_at"])
     assert completed.utcoffset() == completed.astimezone(ZoneInfo("America/Chicago")).utcoffset()
     explained = readme.split("Columns", 1)[1]
