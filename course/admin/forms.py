@@ -42,7 +42,7 @@ class ReinstateForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason for reinstating",
-        description="Kept in the audit log, e.g. “Revoked the wrong learner's certificate”."
+        description="Kept in the audit log, e.g. “Revoked the wrong learner’s certificate”."
         " The learner is emailed the new certificate's code.",
         validators=[DataRequired(message="Give the reason for reinstating."), Length(max=1000)],
     )

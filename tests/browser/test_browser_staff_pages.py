@@ -113,6 +113,12 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
             audit(page, name, problems)
         page.goto(f"{admin}/learners")
         expect(page.locator("main table")).to_contain_text("Jordan Browser")
+        # A revoked certificate's page: its history and the form to reinstate it.
+        page.goto(f"{admin}/certificates/{code}")
+        page.get_by_label("Reason for revoking").fill("Revoked to see the page; test only")
+        page.get_by_role("button", name="Revoke certificate").click()
+        expect(page.get_by_role("button", name="Reinstate on a new certificate")).to_be_visible()
+        audit(page, "admin-certificate-revoked", problems)
     finally:
         context.close()
     assert not problems, report(problems)
