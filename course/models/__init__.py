@@ -32,7 +32,7 @@ from course.models.lti import (
 from course.models.mail import OutgoingMail
 from course.models.outbox import OutboxMessage
 from course.models.records import AuditEvent, Certificate, CertificateStatus
-from course.models.teams import CourseMember, RevisionComment, TeamRole
+from course.models.teams import CourseMember, ReviewRequest, RevisionComment, TeamRole
 from course.models.users import BrowserSession, Role, SignedInUser, SignInThrottle, User
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "PostTestAttempt",
     "Question",
     "QuestionKind",
+    "ReviewRequest",
     "RevisionComment",
     "Role",
     "SignInThrottle",

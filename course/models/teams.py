@@ -1,4 +1,4 @@
-"""Course teams and review: who may edit or publish a course, and review comments."""
+"""Course teams and review: who may edit or publish a course, comments, review requests."""
 
 from __future__ import annotations
 
@@ -76,3 +76,33 @@ class RevisionComment(db.Model):
 
     def __repr__(self) -> str:
         return f"<RevisionComment {self.draft_id} r{self.revision_number}>"
+
+
+class ReviewRequest(db.Model):
+    """An author's request that a draft's revision be reviewed, open until it is published."""
+
+    __tablename__ = "review_request"
+    __table_args__ = (
+        # One request per revision: asking again for the same changes tells nobody twice.
+        UniqueConstraint("draft_id", "revision_number"),
+        CheckConstraint("revision_number > 0", name="revision_number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("course_draft.id"))
+    #: The draft's revision when the author asked: later saves are changes since the request.
+    revision_number: Mapped[int]
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set when the draft is published, with who published it and as which version.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version_number: Mapped[int | None]
+
+    draft: Mapped[CourseDraft] = relationship()
+    asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    def __repr__(self) -> str:
+        return f"<ReviewRequest {self.draft_id} r{self.revision_number}>"
