@@ -321,6 +321,17 @@ class PublishForm(FlaskForm):
     )
 
 
+class ReviewRequestForm(FlaskForm):
+    """Ask for review of the draft's latest revision, with an optional note to the reviewers."""
+
+    #: Not "note": the Publish form on the same page has one, and ids must differ.
+    request_note = TextAreaField(
+        "Note for the reviewers (optional)",
+        validators=[Length(max=500, message="Keep the note to 500 characters or fewer.")],
+        filters=[lambda text: newlines(text).strip() if text else text],
+    )
+
+
 # -- packages --------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Review and publish: findings, changes, review comments, Publish; the team's report."""
+"""Review and publish: findings, changes, review requests and comments, Publish; the report."""
 
 from __future__ import annotations
 
@@ -9,15 +9,28 @@ from course.admin import report_services as reports
 from course.admin.report_views import report_charts
 from course.author import bp, reading
 from course.author import services as drafts
-from course.author.forms import ActionForm, CommentForm, PublishForm
+from course.author.forms import ActionForm, CommentForm, PublishForm, ReviewRequestForm
 from course.author.viewkit import editor, file_url
 from course.extensions import db
 from course.formpages import form_page
-from course.teams import review
+from course.teams import requests, review
 
 
 def _allow_self() -> bool:
     return bool(current_app.config.get("ALLOW_SELF_PUBLISH"))
+
+
+@bp.context_processor
+def review_helpers() -> dict[str, object]:
+    """Let every author page show where a draft stands in review (queried only when shown)."""
+    return {
+        "review_state": requests.state,
+        "review_states": requests.states,
+        "review_history": requests.history,
+        "review_waiting": lambda spaces: requests.waiting_for(
+            current_user, spaces, allow_self=_allow_self()
+        ),
+    }
 
 
 def _review_page(
@@ -25,6 +38,7 @@ def _review_page(
     status: int = 200,
     form: CommentForm | None = None,
     publish_form: PublishForm | None = None,
+    ask_form: ReviewRequestForm | None = None,
 ):
     if form is None:
         form = CommentForm(formdata=None)
@@ -34,6 +48,8 @@ def _review_page(
         "author/publish.html", space=space, view=view, file_url=file_url,
         comment_form=form, action=ActionForm(),
         publish_form=publish_form or PublishForm(formdata=None),
+        ask_form=ask_form or ReviewRequestForm(formdata=None),
+        may_ask=requests.refusal(space, current_user) is None,
     ), status  # fmt: skip
 
 
@@ -88,12 +104,48 @@ def comment(slug: str):
     form.set_files(sorted(drafts.package_files(space.files)))
     if not form.validate_on_submit():
         return _review_page(space, 422, form)
-    review.add_comment(
-        space.draft, current_user, form.body.data, form.file.data or None, editor().ip_address
+    requests.add_comment(
+        space, current_user, form.body.data, form.file.data or None, editor().ip_address
     )
     db.session.commit()
     flash(f"Comment added on revision {space.revision}.", "success")
     return redirect(url_for("author.publish_page", slug=slug, _anchor="comments"), 303)
+
+
+@bp.post("/courses/<slug>/review-request")
+@form_page("author.publish_page", anchor="review-request")
+def ask_for_review(slug: str):
+    """Ask for review of the draft's latest revision: whoever may publish it is emailed.
+
+    :raise 403: with the reason, for someone who made none of the changes.
+    """
+    space = drafts.get_workspace_or_404(slug)
+    form = ReviewRequestForm()
+    if not form.validate_on_submit():
+        return _review_page(space, 422, ask_form=form)
+    try:
+        note, by = form.request_note.data or "", editor()
+        asked = requests.ask_for_review(
+            space, by.user, note, by.ip_address, allow_self=_allow_self()
+        )
+    except requests.RequestRefused as exc:
+        abort(403, description=str(exc))
+    db.session.commit()
+    flash(_asked_message(asked), "success" if asked.created else "info")
+    return redirect(url_for("author.publish_page", slug=slug, _anchor="review-request"), 303)
+
+
+def _asked_message(asked: requests.Asked) -> str:
+    number = asked.request.revision_number
+    if not asked.created:
+        return (f"Review of revision {number} was already asked for by "
+                f"{asked.request.asked_by.full_name}; nobody was emailed again.")  # fmt: skip
+    if not asked.told:
+        return (f"Review of revision {number} is asked for, but nobody else may publish "
+                "it yet: ask an administrator to name a reviewer on the course's Team "
+                "page.")  # fmt: skip
+    names = ", ".join(p.full_name for p in asked.told)
+    return f"Review of revision {number} is asked for. Emailed: {names}."
 
 
 @bp.post("/courses/<slug>/comments/<int:comment_id>/resolve")

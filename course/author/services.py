@@ -24,6 +24,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import Course, CourseDraft, CourseVersion, DraftRevision, User
 from course.packages import ImportResult, import_package
+from course.teams.requests import close_on_publish
 from course.teams.review import require_publisher
 from lessons.editing import as_text, read_yaml
 
@@ -348,6 +349,8 @@ def publish(
     revision = get_revision(draft, draft.revision_number)
     if revision is not None:
         revision.published_version_id = result.version.id
+    # The review asked for is done: its askers hear who published it.
+    close_on_publish(space, editor.user, result.version.number, editor.ip_address)
     record_event(
         editor.user,
         "course.published",

@@ -106,7 +106,7 @@ def test_a_publish_can_be_taken_back_from_the_history(app, author_client):
         assert "Young people leave" not in lesson.markdown and "Youth leave" in lesson.markdown
 
 
-def test_an_author_waiting_for_review_is_told_who_reviews_and_that_nobody_is_notified(
+def test_an_author_waiting_for_review_is_told_who_reviews_and_how_to_tell_them(
     app, author_client
 ):
     text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
@@ -117,7 +117,7 @@ def test_an_author_waiting_for_review_is_told_who_reviews_and_that_nobody_is_not
     sign_in_reviewer(app, app.test_client())
     page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
     assert "Reviewers of this course: Riley Reviewer." in page
-    assert "The site does not tell them that the draft is waiting" in page
+    assert 'When your changes are ready, <a href="#review-request">ask for review</a>' in page
 
 
 def test_an_archived_lesson_comes_back_alone_after_later_edits(app, author_client):
