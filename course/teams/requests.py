@@ -102,6 +102,11 @@ def _link(path: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
 
 
+def _subject(what: str, space: Space) -> str:
+    # A line break in a header would make the message unsendable; titles come from YAML.
+    return f"{what}: {' '.join(space.title.split())}"
+
+
 def _open_query():
     return (
         select(ReviewRequest)
@@ -236,7 +241,7 @@ def _tell_publisher(person: User, space: Space, asker: User, request: ReviewRequ
         "You may publish it: review the changes, comment, and publish when it is ready.\n\n"
         f"{note}Review and publish: {_link(f'/author/courses/{space.slug}/publish')}\n"
     )
-    send_mail(person.email, f"Review requested: {space.title}", body)
+    send_mail(person.email, _subject("Review requested", space), body)
 
 
 def add_comment(
@@ -258,7 +263,7 @@ def add_comment(
             f"{comment.revision_number} of the draft of “{space.title}”{where}:\n\n{text}\n\n"
             f"Read the comments and answer them: {link}\n"
         )
-        send_mail(asker.email, f"Review comment: {space.title}", mail)
+        send_mail(asker.email, _subject("Review comment", space), mail)
     return comment
 
 
@@ -281,7 +286,7 @@ def close_on_publish(
             f"draft of “{space.title}” as version {version_number}. Learners see it now.\n\n"
             f"The course: {_link(f'/author/courses/{space.slug}/')}\n"
         )
-        send_mail(asker.email, f"Published: {space.title}", body)
+        send_mail(asker.email, _subject("Published", space), body)
     record_event(
         publisher, "review.closed", "course_draft", space.slug,
         {"requests": [r.id for r in found.requests], "version": version_number}, ip_address,
