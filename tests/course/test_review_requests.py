@@ -277,3 +277,15 @@ def test_a_reviewer_who_made_changes_is_not_emailed_but_another_one_is(
     page = _shown(client, _ask(client))
     assert "Emailed: Sam Second." in page  # Riley edited too, so Riley may not publish it
     assert _delivered(app, inbox) == [second.email]
+
+
+def test_a_note_too_long_comes_back_with_the_reason_and_the_text_kept(app, client, author):
+    sign_in(client, author)
+    _edit(client)
+    response = _ask(client, "n" * 501)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Keep the note to 500 characters or fewer." in page
+    assert "n" * 501 in page  # nothing typed is lost
+    with app.app_context():
+        assert _requests() == []
