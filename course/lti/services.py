@@ -29,6 +29,8 @@ LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
 #: Clock difference tolerated between the platform and this server.
 LEEWAY_SECONDS = 60
+#: Where an administrator fixes a registration; named by the errors a setting causes.
+ADMIN_PAGE = "Admin, LMS connections"
 
 
 class LaunchError(Exception):
@@ -53,16 +55,30 @@ class Launch:
     created: bool
 
 
+def _shown(value: Any) -> str:
+    """A value a platform sent, quoted and cut short, for an error message."""
+    return repr(str(value)[:200])
+
+
 def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
     """Return the active platform registered for an issuer (and client id, if given)."""
-    query = select(LtiPlatform).where(LtiPlatform.issuer == issuer, LtiPlatform.active)
+    registered = db.session.scalars(select(LtiPlatform).where(LtiPlatform.issuer == issuer)).all()
+    if not registered:
+        raise LaunchError(f"No platform is registered here with the issuer {_shown(issuer)}: "
+                          f"register it, with that exact Issuer (iss), under {ADMIN_PAGE}.")
     if client_id:
-        query = query.where(LtiPlatform.client_id == client_id)
-    platforms = db.session.scalars(query).all()
+        registered = [p for p in registered if p.client_id == client_id]
+        if not registered:
+            raise LaunchError(
+                f"The platform {_shown(issuer)} is registered here, but not with the client "
+                f"ID {_shown(client_id)}: correct its Client ID under {ADMIN_PAGE}.")
+    platforms = [p for p in registered if p.active]
     if not platforms:
-        raise LaunchError(f"No platform is registered for issuer {issuer!r}.")
+        raise LaunchError(f"Launches from the platform \u201c{registered[0].name}\u201d are "
+                          f"stopped: turn on \u201cAllow launches\u201d under {ADMIN_PAGE}.")
     if len(platforms) > 1:
-        raise LaunchError("Several registrations share this issuer: name the client id.")
+        raise LaunchError("Several registrations share this issuer and the login named no "
+                          "client ID: have the platform send client_id with its login request.")
     return platforms[0]
 
 
@@ -73,7 +89,10 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
             raise LaunchError(f"The login request has no {name}.")
     target = urlsplit(params["target_link_uri"])
     if f"{target.scheme}://{target.netloc}" != _origin(base_url):
-        raise LaunchError("The launch points at another site than this one.")
+        raise LaunchError(
+            f"The launch points at {_shown(params['target_link_uri'])}, not at this site "
+            f"({base_url}): the tool's URLs in the platform must start with this site's "
+            "address (BASE_URL).")
     platform = find_platform(params["iss"], params.get("client_id"))
     # Logins are worth nothing once used or stale: clear old ones as new ones come in.
     db.session.execute(delete(LtiLogin).where(LtiLogin.created_at < utcnow() - KEEP_LOGINS))
@@ -141,35 +160,75 @@ def check_id_token(id_token: str, login: LtiLogin) -> dict[str, Any]:
             leeway=LEEWAY_SECONDS,
             options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise LaunchError("The launch token has expired.") from exc
-    except jwt.InvalidAudienceError as exc:
-        raise LaunchError("The launch token is not meant for this tool (audience).") from exc
     except jwt.PyJWTError as exc:
-        raise LaunchError(f"The launch token is not valid: {exc}.") from exc
+        raise LaunchError(_token_problem(exc, id_token, platform)) from exc
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if len(audiences) > 1 and claims.get("azp") != platform.client_id:
-        raise LaunchError("The launch token names several audiences but not this tool as azp.")
+        raise LaunchError(
+            f"The launch token names several audiences and its azp is {_shown(claims.get('azp'))}, "
+            f"not {_shown(platform.client_id)}, the Client ID registered for "
+            f"\u201c{platform.name}\u201d: correct it under {ADMIN_PAGE}.")
     if claims["nonce"] != login.nonce:
         raise LaunchError("The launch token's nonce does not belong to this login.")
     return claims
 
 
+def _token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> str:
+    """Say what is wrong with a launch token, naming the setting that would fix it."""
+    where = f"registered for \u201c{platform.name}\u201d"
+    try:
+        unchecked = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        unchecked = {}
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return ("The launch token has expired: open the course again from the platform. If "
+                "this keeps happening, this server's clock or the platform's is wrong.")
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return ("The launch token is dated in the future: this server's clock or the "
+                "platform's is wrong by more than a minute.")
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"The launch token has no {exc.claim} claim, which LTI 1.3 requires."
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return (f"The launch token is for the client ID {_shown(unchecked.get('aud'))} "
+                f"(audience), not {_shown(platform.client_id)}, the Client ID {where}: "
+                f"correct it under {ADMIN_PAGE}.")
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return (f"The launch token's issuer is {_shown(unchecked.get('iss'))}, not "
+                f"{_shown(platform.issuer)}, the Issuer (iss) {where}: correct it under "
+                f"{ADMIN_PAGE}.")
+    if isinstance(exc, jwt.PyJWKClientError | jwt.InvalidSignatureError):
+        return (f"The launch token is not valid: it was not signed by a key at "
+                f"{platform.jwks_url}, the Public keyset URL (JWKS) {where} ({exc}): correct "
+                f"it under {ADMIN_PAGE}.")
+    return f"The launch token is not valid: {exc}."
+
+
 def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
-    if claims.get(LTI + "message_type") != "LtiResourceLinkRequest":
-        raise LaunchError("Only resource-link launches are supported.")
+    kind = claims.get(LTI + "message_type")
+    if kind != "LtiResourceLinkRequest":
+        raise LaunchError(
+            f"The launch is a {_shown(kind)} message, but only resource-link launches "
+            "(LtiResourceLinkRequest) are supported: this tool offers no deep linking, so add "
+            "the course in the platform by its URL instead.")
     if claims.get(LTI + "version") != "1.3.0":
-        raise LaunchError("Only LTI 1.3.0 launches are supported.")
-    if claims.get(LTI + "deployment_id") not in (platform.deployment_ids or []):
-        raise LaunchError("This deployment is not registered with this tool.")
+        raise LaunchError(f"The launch is LTI version {_shown(claims.get(LTI + 'version'))}; "
+                          "only LTI 1.3.0 launches are supported.")
+    deployment = claims.get(LTI + "deployment_id")
+    if not deployment:
+        raise LaunchError("The launch token has no deployment_id claim, which LTI 1.3 requires.")
+    if deployment not in (platform.deployment_ids or []):
+        raise LaunchError(
+            f"The deployment {_shown(deployment)} is not registered with this tool: add it to "
+            f"the Deployment IDs of \u201c{platform.name}\u201d under {ADMIN_PAGE}.")
     if not (claims.get(LTI + "resource_link") or {}).get("id"):
-        raise LaunchError("The launch names no resource link.")
+        raise LaunchError("The launch token has no resource_link id, which LTI 1.3 requires.")
 
 
 def _course_for(claims: dict[str, Any], base_url: str) -> Course:
     # The resource link's target is the course's own page, BASE_URL/courses/<slug>; a
     # custom parameter course=<slug> works too, for platforms that fix the target URL.
     slug = (claims.get(LTI + "custom") or {}).get("course")
+    target_text = str(claims.get(LTI + "target_link_uri", ""))
     if not slug:
         target = urlsplit(claims.get(LTI + "target_link_uri", ""))
         parts = [p for p in target.path.split("/") if p]
@@ -181,7 +240,10 @@ def _course_for(claims: dict[str, Any], base_url: str) -> Course:
         select(Course).where(Course.slug == slug, Course.archived_at.is_(None))
     ) if slug else None
     if course is None or course.current_version_id is None:
-        raise LaunchError("The launch points at no course offered here.")
+        raise LaunchError(
+            f"The launch points at no course offered here ({_shown(slug or target_text)}): "
+            "the link's target in the platform must be a course's own address "
+            f"({base_url}/courses/<course>), or carry the custom parameter course=<course>.")
     return course
 
 

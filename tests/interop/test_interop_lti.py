@@ -153,26 +153,85 @@ def test_a_replayed_launch_is_refused(app, client, platform):
     assert "nonce" in stolen.get_data(as_text=True)
 
 
+DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+
+
+# Each refusal names what the platform sent and the registration setting that fixes it,
+# since the learner is told to pass the page's words on to whoever connected the LMS.
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("overrides", "messages"),
     [
-        ({"aud": "another-tool"}, "audience"),
-        ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000}, "expired"),
-        ({"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "deployment-9"},
-         "deployment is not registered"),
-        ({"iss": "https://evil.example"}, "not valid"),
+        ({"aud": "another-tool"},
+         ["'another-tool'", "'ce-tool-client', the Client ID registered for",
+          "Admin, LMS connections"]),
+        ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000},
+         ["expired", "clock"]),
+        ({"iat": int(time.time()) + 3600, "exp": int(time.time()) + 4000},
+         ["dated in the future", "clock"]),
+        ({DEPLOYMENT: "deployment-9"},
+         ["deployment 'deployment-9' is not registered",
+          "Deployment IDs of \u201cAgency Moodle\u201d under Admin, LMS connections"]),
+        ({DEPLOYMENT: None}, ["no deployment_id claim"]),
+        ({"iss": "https://evil.example"},
+         ["issuer is 'https://evil.example'", "the Issuer (iss) registered for"]),
+        ({"nonce": None}, ["no nonce claim"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest"},
-         "resource-link"),
+         ["'LtiDeepLinkingRequest'", "resource-link", "no deep linking"]),
+        ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": f"{BASE}/courses/gone"},
+         ["no course offered here ('gone')", "custom parameter course=&lt;course&gt;"]),
     ],
-    ids=["wrong-audience", "expired", "unregistered-deployment", "wrong-issuer", "deep-link"],
+    ids=["wrong-audience", "expired", "from-the-future", "unregistered-deployment",
+         "no-deployment", "wrong-issuer", "no-nonce", "deep-link", "unknown-course"],
 )
-def test_a_bad_launch_token_is_refused(app, client, platform, overrides, message):
+def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform, overrides,
+                                                          messages):
     platform.overrides = overrides
     response, _ = launch(client, platform)
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    for message in messages:
+        assert message in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "messages"),
+    [
+        ({"iss": "https://moodle.other.example"},
+         ["No platform is registered here with the issuer 'https://moodle.other.example'",
+          "Issuer (iss), under Admin, LMS connections"]),
+        ({"client_id": "typo-client"},
+         ["not with the client ID 'typo-client'", "correct its Client ID"]),
+        ({"target_link_uri": "https://elsewhere.example/courses/minimal"},
+         ["'https://elsewhere.example/courses/minimal', not at this site (http://localhost)",
+          "BASE_URL"]),
+        ({"login_hint": ""}, ["The login request has no login_hint."]),
+    ],
+    ids=["unknown-issuer", "wrong-client-id", "another-site", "no-login-hint"],
+)
+def test_a_misconfigured_login_is_refused_naming_what_to_fix(app, client, platform, query,
+                                                             messages):
+    response = client.get("/lti/login", query_string={
+        "iss": platform.issuer, "login_hint": "moodle-user-17", "target_link_uri": COURSE_URL,
+        "client_id": platform.client_id, **query,
+    })
+    assert response.status_code == 400
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    for message in messages:
+        assert message in page
+
+
+def test_a_login_from_a_stopped_platform_says_how_to_allow_it(app, client, platform):
+    with app.app_context():
+        db.session.execute(update(LtiPlatform).values(active=False))
+        db.session.commit()
+    response = client.get("/lti/login", query_string={
+        "iss": platform.issuer, "login_hint": "moodle-user-17", "target_link_uri": COURSE_URL,
+    })
+    assert response.status_code == 400
+    assert ("Launches from the platform \u201cAgency Moodle\u201d are stopped: turn on "
+            "\u201cAllow launches\u201d") in response.get_data(as_text=True)
 
 
 def test_a_token_signed_with_another_key_is_refused(app, client, platform):
@@ -183,7 +242,8 @@ def test_a_token_signed_with_another_key_is_refused(app, client, platform):
     impostor.url = platform.url
     token = impostor.id_token(nonce=nonce, sub="moodle-user-17", target=COURSE_URL)
     response = client.post("/lti/launch", data={"id_token": token, "state": state})
-    assert response.status_code == 400 and "not valid" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "the Public keyset URL (JWKS) registered for" in response.get_data(as_text=True)
 
 
 def test_a_launch_from_another_browser_is_refused(app, client, platform):
