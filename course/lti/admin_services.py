@@ -9,6 +9,7 @@ from sqlalchemy import select
 from course.audit import record_event
 from course.extensions import db
 from course.lti import jwks
+from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.models import LtiPlatform, User
 
 FIELDS = ("name", "issuer", "client_id", "deployment_ids", "auth_login_url",
@@ -24,6 +25,8 @@ class ToolDetails:
     jwks_url: str
     course_url_pattern: str
     base_url: str
+    score_scope: str = SCORE_SCOPE
+    lineitem_scope: str = LINEITEM_SCOPE
 
 
 def tool_details(base_url: str) -> ToolDetails:

@@ -605,6 +605,10 @@ def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform
     sign_in(client, admin)
     page = client.get("/admin/lti").get_data(as_text=True)
     assert "http://localhost/lti/login" in page and "http://localhost/lti/jwks.json" in page
+    # Both AGS scopes the tool asks tokens for: without the lineitem one a launch that
+    # names no line item (Canvas module items) sends no grade.
+    assert SCORE_SCOPE in page and LINEITEM_SCOPE in page
+    assert "grade sync and column management" in page
     new = dict(platform.registration(), client_id="second-client", name="Canvas",
                deployment_ids="dep-a\ndep-b\n", reason="Agency pilot, ticket 12")
     response = client.post("/admin/lti/new", data=new)
