@@ -17,14 +17,37 @@ class DeliveryError(Exception):
     """The LRS did not store the statements; the worker tries again later."""
 
 
+def _url(config: Mapping[str, Any]) -> str:
+    return config["XAPI_ENDPOINT"].rstrip("/") + "/statements"
+
+
+def _auth(config: Mapping[str, Any]) -> tuple[str, str] | None:
+    if config.get("XAPI_USERNAME"):
+        return config["XAPI_USERNAME"], config.get("XAPI_PASSWORD") or ""
+    return None
+
+
 def _post(statements: list[dict[str, Any]], config: Mapping[str, Any],
           http: requests.Session) -> requests.Response:
-    url = config["XAPI_ENDPOINT"].rstrip("/") + "/statements"
-    auth = None
-    if config.get("XAPI_USERNAME"):
-        auth = (config["XAPI_USERNAME"], config.get("XAPI_PASSWORD") or "")
-    return http.post(url, json=statements, auth=auth, timeout=TIMEOUT_SECONDS,
-                     headers={"X-Experience-API-Version": XAPI_VERSION})
+    return http.post(_url(config), json=statements, auth=_auth(config),
+                     timeout=TIMEOUT_SECONDS, headers={"X-Experience-API-Version": XAPI_VERSION})
+
+
+def _holds(statement_id: str, config: Mapping[str, Any], http: requests.Session) -> bool:
+    """Whether the LRS already has a statement with this id, voided or not."""
+    # xAPI 1.0.3 lets an LRS answer a statement id it holds with 409 Conflict even when
+    # the copy is identical (a resend after a crash, or `xapi resend`); retrying could
+    # never succeed. A voided statement is only found by voidedStatementId.
+    for parameter in ("statementId", "voidedStatementId"):
+        try:
+            response = http.get(_url(config), params={parameter: statement_id},
+                                auth=_auth(config), timeout=TIMEOUT_SECONDS,
+                                headers={"X-Experience-API-Version": XAPI_VERSION})
+        except requests.RequestException:
+            return False
+        if response.status_code == 200:
+            return True
+    return False
 
 
 def send(messages: list[OutboxMessage], config: Mapping[str, Any],
@@ -32,8 +55,8 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
     """Send statements; return each message with None (stored) or why it was not.
 
     A batch goes in one request. The LRS stores a statement id once: one it already
-    holds, identical, is accepted again without a second copy, so a resend after a
-    crash or a restore never duplicates anything.
+    holds is accepted again without a second copy, or refused with 409 Conflict and then
+    found there, so a resend after a crash or a restore never duplicates anything.
     """
     try:
         response = _post([m.payload for m in messages], config, http)
@@ -44,5 +67,7 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
     if response.status_code in (400, 409) and len(messages) > 1:
         # One bad statement refuses the whole batch: find it, let the others through.
         return [outcome for m in messages for outcome in send([m], config, http)]
+    if response.status_code == 409 and _holds(messages[0].message_id, config, http):
+        return [(messages[0], None)]  # the LRS keeps the copy it stored first
     return [(m, f"LRS answered HTTP {response.status_code}: {response.text[:300]}")
             for m in messages]

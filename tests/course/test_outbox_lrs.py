@@ -1,0 +1,134 @@
+"""Statements to a learning record store that answers a statement id it holds with 409."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from course.db import utcnow
+from course.extensions import db
+from course.models import OutboxMessage
+from course.outbox import worker
+
+
+class StrictLrs:
+    """An LRS that refuses any statement id it already has (xAPI 1.0.3 allows 409 then)."""
+
+    def __init__(self) -> None:
+        self.statements: dict[str, dict[str, Any]] = {}
+        self.voided: set[str] = set()
+        self.refuse_all = False
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        lrs = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet test output
+                pass
+
+            def _reply(self, status: int, body: Any = None) -> None:
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if lrs.refuse_all or any(s["id"] in lrs.statements for s in batch):
+                    self._reply(409, {"message": "Statement id already exists"})
+                    return
+                for statement in batch:
+                    lrs.statements[statement["id"]] = statement
+                    if statement["verb"]["id"].endswith("/voided"):
+                        lrs.voided.add(statement["object"]["id"])
+                self._reply(200, [s["id"] for s in batch])
+
+            def do_GET(self) -> None:  # noqa: N802
+                query = parse_qs(urlsplit(self.path).query)
+                wanted = (query.get("statementId") or query.get("voidedStatementId") or [""])[0]
+                voided_asked = "voidedStatementId" in query
+                held = wanted in lrs.statements and (wanted in lrs.voided) == voided_asked
+                if held:
+                    self._reply(200, lrs.statements[wanted])
+                else:
+                    self._reply(404, {"message": "not found"})
+
+        return Handler
+
+
+@pytest.fixture
+def strict_lrs(app: Flask) -> Iterator[StrictLrs]:
+    lrs = StrictLrs()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), lrs.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config.update(XAPI_ENABLED=True,
+                      XAPI_ENDPOINT=f"http://127.0.0.1:{server.server_port}/xAPI/")
+    yield lrs
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def _statement(verb: str = "experienced", obj: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()),
+            "actor": {"objectType": "Agent", "name": "Dana Lee",
+                      "account": {"homePage": "http://localhost", "name": "7"}},
+            "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}", "display": {"en-US": verb}},
+            "object": obj or {"objectType": "Activity", "id": "http://localhost/courses/minimal"},
+            "timestamp": "2026-12-02T15:00:00.000Z"}
+
+
+def _queue(*statements: dict[str, Any]) -> None:
+    now = utcnow()
+    for body in statements:
+        db.session.add(OutboxMessage(channel="xapi", message_id=body["id"], payload=body,
+                                     created_at=now, next_attempt_at=now))
+    db.session.commit()
+
+
+def test_a_resend_the_lrs_already_holds_counts_as_stored_not_failing(app, runner, strict_lrs):
+    earned = _statement("earned")
+    voiding = _statement("voided", {"objectType": "StatementRef", "id": earned["id"]})
+    other = _statement()
+    with app.app_context():
+        _queue(earned, other)
+        worker.send_due(["xapi"])
+        _queue(voiding)
+        worker.send_due(["xapi"])
+    assert len(strict_lrs.statements) == 3
+    # The LRS lost nothing, but the operator resends the day anyway (or a worker died
+    # after the LRS stored a batch): every id comes back with 409 Conflict.
+    assert "3 statements queued again" in runner.invoke(
+        args=["xapi", "resend", "--since", utcnow().date().isoformat()]).output
+    with app.app_context():
+        report = worker.send_due(["xapi"])
+        assert report.failed.get("xapi", 0) == 0
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        assert all(row.sent_at is not None and row.last_error is None for row in rows)
+    assert len(strict_lrs.statements) == 3
+    assert "xapi: 0 waiting, 0 failing, 3 sent" in runner.invoke(
+        args=["outbox", "status"]).output
+
+
+def test_a_conflict_over_a_statement_the_lrs_cannot_show_stays_failing(app, runner,
+                                                                       strict_lrs):
+    strict_lrs.refuse_all = True  # a 409 for another reason: the LRS holds no such id
+    with app.app_context():
+        _queue(_statement())
+        worker.send_due(["xapi"])
+        row = db.session.scalar(select(OutboxMessage))
+        assert row.sent_at is None and "LRS answered HTTP 409" in row.last_error
+    assert "xapi: 0 waiting, 1 failing, 0 sent" in runner.invoke(
+        args=["outbox", "status"]).output
