@@ -92,7 +92,11 @@ def _token(platform: LtiPlatform, caller: Caller, scope: str = SCORE_SCOPE) -> s
         "scope": scope,
     })
     if response.status_code != 200:
-        raise DeliveryError(f"token request refused: HTTP {response.status_code}")
+        raise DeliveryError(
+            f"token request refused: HTTP {response.status_code}{_oauth_error(response)}; "
+            f"check the Access token URL and Client ID registered for \u201c{platform.name}"
+            "\u201d (Admin, LMS connections), and that the platform has this tool's Public "
+            "keyset URL")
     body = response.json()
     token = body["access_token"]
     # Renew a minute early, so a token never expires between asking and using it.
@@ -100,6 +104,20 @@ def _token(platform: LtiPlatform, caller: Caller, scope: str = SCORE_SCOPE) -> s
     with _lock:
         _tokens[key] = (token, time.monotonic() + lifetime)
     return token
+
+
+def _oauth_error(response: requests.Response) -> str:
+    """The platform's own OAuth 2 error (RFC 6749 5.2), if it gave one, for the log."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict) or not body.get("error"):
+        return ""
+    detail = str(body["error"])[:100]
+    if body.get("error_description"):
+        detail += f": {str(body['error_description'])[:200]}"
+    return f" ({detail})"
 
 
 def _forget_token(platform: LtiPlatform, scope: str) -> None:
@@ -187,5 +205,10 @@ def post_score(target: LtiGradeTarget, body: dict[str, Any], caller: Caller) -> 
                            headers={"Content-Type": SCORE_TYPE})
     if response.status_code in (404, 410):
         raise LineItemGone(f"score refused: HTTP {response.status_code}, no such line item")
+    if response.status_code in (401, 403):
+        raise DeliveryError(
+            f"score refused: HTTP {response.status_code}; the platform did not let this "
+            "tool post scores: allow Assignment and Grade Services (the score scope) for "
+            "the tool in the platform")
     if not 200 <= response.status_code < 300:
         raise DeliveryError(f"score refused: HTTP {response.status_code}")

@@ -57,6 +57,14 @@ def status_command() -> None:
     for channel, states in sorted(counts.items()):
         click.echo(f"{channel}: " + ", ".join(
             f"{states.get(s, 0)} {s}" for s in ("waiting", "failing", "sent")))
+        if states.get("failing"):
+            # What an operator must fix is in the error, not in the count.
+            error = db.session.scalar(
+                select(OutboxMessage.last_error)
+                .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
+                       OutboxMessage.attempts > 0)
+                .order_by(OutboxMessage.id.desc()).limit(1))
+            click.echo(f"  the newest failing one: {error}")
 
 
 xapi_cli = AppGroup("xapi", help="xAPI statements for the learning record store.")

@@ -213,7 +213,10 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             key = RSAAlgorithm.from_jwk(json.dumps(keys[header["kid"]]))
             claims = jwt.decode(assertion, key, algorithms=["RS256"],
                                 audience=f"{platform.url}/token")
-            assert claims["iss"] == claims["sub"] == platform.client_id
+            if not claims["iss"] == claims["sub"] == platform.client_id:
+                # What a platform answers a tool it does not know (RFC 6749 5.2).
+                return self._json(401, {"error": "invalid_client",
+                                        "error_description": "unknown client"})
             assert form["grant_type"] == "client_credentials"
             scopes = set(form["scope"].split())
             assert scopes and scopes <= {SCORE_SCOPE, LINEITEM_SCOPE}, form["scope"]

@@ -315,6 +315,19 @@ def test_a_platform_that_is_down_gets_the_score_later_exactly_once(app, client, 
     assert [s["activityProgress"] for s in platform.scores] == ["Submitted", "Completed"]
 
 
+def test_a_platform_refusing_the_tool_says_what_to_check_in_outbox_status(app, client, runner,
+                                                                          platform):
+    launch(client, platform)
+    _finish_course(app, client)
+    platform.client_id = "renamed-in-the-lms"  # the LMS admin re-made the tool there
+    assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert "lti: 0 waiting, 2 failing, 0 sent" in status
+    assert "token request refused: HTTP 401 (invalid_client: unknown client)" in status
+    assert "check the Access token URL and Client ID registered for \u201cAgency Moodle" in status
+    assert platform.scores == []
+
+
 def test_learners_save_at_once_while_a_slow_platform_takes_a_score(app, client, runner,
                                                                      platform):
     launch(client, platform)
