@@ -69,5 +69,15 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
         return [outcome for m in messages for outcome in send([m], config, http)]
     if response.status_code == 409 and _holds(messages[0].message_id, config, http):
         return [(messages[0], None)]  # the LRS keeps the copy it stored first
-    return [(m, f"LRS answered HTTP {response.status_code}: {response.text[:300]}")
-            for m in messages]
+    answer = f"LRS answered HTTP {response.status_code}{_what_to_check(response, config)}"
+    return [(m, f"{answer}: {response.text[:300]}") for m in messages]
+
+
+def _what_to_check(response: requests.Response, config: Mapping[str, Any]) -> str:
+    """Name the setting that most likely causes an LRS's refusal, for `outbox status`."""
+    if response.status_code in (401, 403):
+        return " (check XAPI_USERNAME and XAPI_PASSWORD, the LRS's key and secret)"
+    if response.status_code in (404, 405):
+        return (f" (check XAPI_ENDPOINT: statements went to {_url(config)}; it is the LRS's "
+                "xAPI base URL, the part before /statements)")
+    return ""

@@ -27,6 +27,8 @@ class StrictLrs:
         self.statements: dict[str, dict[str, Any]] = {}
         self.voided: set[str] = set()
         self.refuse_all = False
+        #: HTTP Basic credentials the LRS accepts (its "key" and "secret").
+        self.basic = "Basic a2V5OnNlY3JldA=="  # key:secret
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         lrs = self
@@ -43,7 +45,18 @@ class StrictLrs:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _refused(self) -> bool:
+                if not urlsplit(self.path).path.startswith("/xAPI/statements"):
+                    self._reply(404, {"message": "no such resource"})
+                    return True
+                if self.headers.get("Authorization") != lrs.basic:
+                    self._reply(401, {"message": "unauthorized"})
+                    return True
+                return False
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                if self._refused():
+                    return
                 batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if lrs.refuse_all or any(s["id"] in lrs.statements for s in batch):
                     self._reply(409, {"message": "Statement id already exists"})
@@ -55,6 +68,8 @@ class StrictLrs:
                 self._reply(200, [s["id"] for s in batch])
 
             def do_GET(self) -> None:  # noqa: N802
+                if self._refused():
+                    return
                 query = parse_qs(urlsplit(self.path).query)
                 wanted = (query.get("statementId") or query.get("voidedStatementId") or [""])[0]
                 voided_asked = "voidedStatementId" in query
@@ -73,7 +88,7 @@ def strict_lrs(app: Flask) -> Iterator[StrictLrs]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), lrs.handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    app.config.update(XAPI_ENABLED=True,
+    app.config.update(XAPI_ENABLED=True, XAPI_USERNAME="key", XAPI_PASSWORD="secret",
                       XAPI_ENDPOINT=f"http://127.0.0.1:{server.server_port}/xAPI/")
     yield lrs
     server.shutdown()
@@ -132,3 +147,23 @@ def test_a_conflict_over_a_statement_the_lrs_cannot_show_stays_failing(app, runn
         assert row.sent_at is None and "LRS answered HTTP 409" in row.last_error
     assert "xapi: 0 waiting, 1 failing, 0 sent" in runner.invoke(
         args=["outbox", "status"]).output
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "hint"),
+    [("XAPI_PASSWORD", "wrong", "HTTP 401 (check XAPI_USERNAME and XAPI_PASSWORD"),
+     ("XAPI_ENDPOINT", "/lrs/", "HTTP 404 (check XAPI_ENDPOINT: statements went to "
+                                "http://127.0.0.1:")],
+    ids=["wrong-secret", "wrong-endpoint"],
+)
+def test_an_lrs_refusal_names_the_setting_to_fix(app, runner, strict_lrs, setting, value,
+                                                 hint):
+    if setting == "XAPI_ENDPOINT":
+        value = app.config["XAPI_ENDPOINT"].replace("/xAPI/", value)
+    app.config[setting] = value
+    with app.app_context():
+        _queue(_statement())
+        worker.send_due(["xapi"])
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert "xapi: 0 waiting, 1 failing, 0 sent" in status
+    assert hint in status
