@@ -196,6 +196,9 @@ def _token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) ->
         return (f"The launch token's issuer is {_shown(unchecked.get('iss'))}, not "
                 f"{_shown(platform.issuer)}, the Issuer (iss) {where}: correct it under "
                 f"{ADMIN_PAGE}.")
+    if isinstance(exc, jwt.PyJWKClientConnectionError):
+        return (f"The platform's keys could not be fetched from {platform.jwks_url}, the "
+                f"Public keyset URL {where}: check it under {ADMIN_PAGE}.")
     if isinstance(exc, jwt.PyJWKClientError | jwt.InvalidSignatureError):
         return (f"The launch token is not valid: it was not signed by a key at "
                 f"{platform.jwks_url}, the Public keyset URL (JWKS) {where} ({exc}): correct "

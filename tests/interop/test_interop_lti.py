@@ -246,6 +246,16 @@ def test_a_token_signed_with_another_key_is_refused(app, client, platform):
     assert "the Public keyset URL (JWKS) registered for" in response.get_data(as_text=True)
 
 
+def test_a_keyset_url_that_does_not_answer_is_named(app, client, platform):
+    with app.app_context():
+        db.session.execute(update(LtiPlatform).values(jwks_url=f"{platform.url}/no-keys-here"))
+        db.session.commit()
+    response, _ = launch(client, platform)
+    assert response.status_code == 400
+    assert (f"keys could not be fetched from {platform.url}/no-keys-here, the Public keyset "
+            "URL registered for") in response.get_data(as_text=True)
+
+
 def test_a_launch_from_another_browser_is_refused(app, client, platform):
     form = _authorize(_begin(client, platform, "moodle-user-17"))
     elsewhere = app.test_client()  # no state cookie: not the browser that started it
