@@ -1,4 +1,4 @@
-"""The deployment guide's word on signing keys matches where the engine keeps them."""
+"""The deployment and interoperability guides agree with the engine and each other."""
 
 from __future__ import annotations
 
@@ -38,3 +38,19 @@ def test_the_guides_links_into_the_interoperability_doc_reach_a_heading() -> Non
     linked = re.findall(r"interoperability\.md#([\w-]+)", GUIDE)
     assert linked
     assert set(linked) <= anchors
+
+
+def _unit_settings(text: str, description: str) -> dict[str, str]:
+    """The [Service] settings of the systemd unit whose Description starts so."""
+    start = text.index(f"Description={description}")
+    unit = text[start : text.index("```", start)]
+    return dict(re.findall(r"^(User|Group|EnvironmentFile|WorkingDirectory)=(.+)$", unit, re.M))
+
+
+def test_the_outbox_worker_unit_runs_as_the_web_app_does() -> None:
+    web = _unit_settings(GUIDE, "CE course engine (gunicorn)")
+    worker = _unit_settings(INTEROP, "CE course engine outbox worker")
+    # Another environment file would leave the worker without DATABASE_URL and the
+    # XAPI_* settings; without User= it would run as root.
+    assert worker == web
+    assert "deployment.md#7-systemd" in INTEROP and "## 7. systemd" in GUIDE
