@@ -128,7 +128,11 @@ def _login_for(state: str, browser_state: str | None) -> LtiLogin:
     if not state:
         raise LaunchError("The launch has no state.")
     if browser_state != state:
-        raise LaunchError("This launch was not started in this browser (state cookie missing).")
+        raise LaunchError(
+            "This launch was not started in this browser, or the browser did not send its "
+            "cookie back (state cookie missing), as happens when the LMS opens the course "
+            "inside its own page: set the tool's launch container to \u201cNew window\u201d "
+            "in the LMS.")
     login = db.session.scalar(select(LtiLogin).where(LtiLogin.state == state))
     if login is None or login.used_at is not None or login.created_at <= utcnow() - LOGIN_LIFETIME:
         raise LaunchError("This launch has expired or was already used; start it again.")

@@ -261,6 +261,8 @@ def test_a_launch_from_another_browser_is_refused(app, client, platform):
     elsewhere = app.test_client()  # no state cookie: not the browser that started it
     response = elsewhere.post("/lti/launch", data=form)
     assert response.status_code == 400 and "browser" in response.get_data(as_text=True)
+    # The usual cause is an LMS framing the course, where the cookie is not sent back.
+    assert "launch container to \u201cNew window\u201d" in response.get_data(as_text=True)
 
 
 def _names_only_the_container(platform: PlayedPlatform) -> None:
