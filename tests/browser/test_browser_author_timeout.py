@@ -100,12 +100,17 @@ def test_save_my_text_and_sign_in_keeps_the_text_through_the_sign_out(browser, l
     server = live_server
     context, page, email, written = _typing_on_the_lesson_editor(browser, server, 61)
     try:
-        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        dialog = page.get_by_role("alertdialog", name="You were signed out")
         expect(dialog).to_be_visible()
         expect(dialog).to_contain_text("you were signed out after a period without activity")
         expect(dialog).to_contain_text("Your text is still on this page.")
         expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
-        # The safe choice has the focus; the other one says what it costs.
+        # The new title takes focus, so a screen reader reads it with the editor's note...
+        title = dialog.get_by_role("heading", name="You were signed out")
+        expect(title).to_be_focused()
+        expect(title).to_have_accessible_description(re.compile("Your text is still on this page"))
+        # ...and the safe choice is the first Tab away; the other one says what it costs.
+        page.keyboard.press("Tab")
         assert focused(page)["text"] == "Save my text and sign in"
         sign_in_again = dialog.get_by_role("link", name="Sign in again")
         expect(sign_in_again).to_have_accessible_description(
@@ -127,13 +132,17 @@ def test_stay_signed_in_pressed_too_late_still_lets_the_text_be_saved(browser, l
     server = live_server
     context, page, email, written = _typing_on_the_lesson_editor(browser, server, 58)
     try:
-        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        dialog = page.get_by_role("alertdialog")
+        expect(dialog).to_have_accessible_name("Are you still there?")
         expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
         assert focused(page)["text"] == "Stay signed in"
         _idle_for(context, server, 70 * 60)
         page.clock.set_system_time(int(time.time() + 3600) * 1000)  # no timer runs
         page.keyboard.press("Enter")
         expect(dialog).to_contain_text("you were signed out after a period without activity")
+        # The pressed button is gone; focus is not lost to the page but on the new title.
+        expect(dialog.get_by_role("heading", name="You were signed out")).to_be_focused()
+        page.keyboard.press("Tab")
         _save_and_come_back(page, server, email, written)
     finally:
         context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -66,17 +67,19 @@ def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
 ) -> None:
     phone = {"viewport": {"width": 375, "height": 667}, "has_touch": True}
     with new_learner(browser, live_server, clock=True, **phone) as (page, journey):
-        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        dialog = page.get_by_role("alertdialog")
         # The page's scripts time the warning from when they run: jumping the clock
         # before they have run would start their count after the jump.
         page.wait_for_load_state("load")
         page.clock.fast_forward("58:00")
-        expect(dialog).to_be_visible()
+        expect(dialog).to_have_accessible_name("Are you still there?")
         # Still signed in: "Stay signed in", and not yet "Sign in again" beside it.
         expect(dialog.get_by_role("button", name="Stay signed in")).to_be_visible()
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_hidden()
         page.clock.fast_forward("03:00")
         expect(dialog).to_contain_text("you were signed out")
+        # The dialog is renamed for what happened, not left asking "Are you still there?".
+        expect(dialog).to_have_accessible_name("You were signed out")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_visible()
         expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
 
@@ -103,7 +106,7 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         page.wait_for_url("**/lessons/**")  # and its load event: see below
         beats: list[str] = []
         page.on("request", lambda r: beats.append(r.url) if r.url.endswith("/heartbeat") else None)
-        dialog = page.get_by_role("alertdialog", name="Are you still there?")
+        dialog = page.get_by_role("alertdialog")
         # The page's scripts time the warning from when they run: jumping the clock
         # before they have run would start their count after the jump.
         page.wait_for_load_state("load")
@@ -116,6 +119,15 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         expect(dialog).to_contain_text("you were signed out")
         # The page's own note on unsent work (base.html), read by the script.
         expect(dialog).to_contain_text("Your answers so far are saved: sign in again")
+        # A screen reader hears the change: the retitled heading takes focus, and is read
+        # with the note it describes; the next Tab reaches "Sign in again".
+        title = dialog.get_by_role("heading", name="You were signed out")
+        expect(title).to_be_focused()
+        expect(title).to_have_accessible_description(
+            re.compile(r"^For your safety you were signed out .* sign in again to carry on\.$")
+        )
+        expect(dialog).to_have_accessible_name("You were signed out")
+        page.keyboard.press("Tab")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
         assert beats == []
 

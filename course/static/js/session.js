@@ -10,8 +10,9 @@
   var warning = parseInt(dialog.getAttribute("data-warning-seconds"), 10);
   var stay = dialog.querySelector("[data-stay]");
   var text = dialog.querySelector("[data-session-text]");
-  // Shown once signed out; the first takes focus (on an author's editor: "Save my text
-  // and sign in", which sends the editor's form through the normal Save).
+  var title = dialog.querySelector("[data-session-title]");
+  // Shown once signed out (on an author's editor "Save my text and sign in" comes first,
+  // which sends the editor's form through the normal Save).
   var afterSignOut = dialog.querySelectorAll("[data-signed-out]");
   var warningNote = dialog.getAttribute("data-warning-note") || "";
   var signedOutNote = dialog.getAttribute("data-signed-out-note") || "";
@@ -47,13 +48,18 @@
     schedule();
   };
   var showSignedOut = function () {
+    // Said once: a second report of the same sign-out must not move focus again.
+    if (signedOut && dialog.open) { return; }
     signedOut = true;
+    // Screen readers name a dialog only when focus enters it, and this one may already
+    // hold focus: the new title takes focus, so it is read (with the note it describes).
+    title.textContent = "You were signed out";
     text.textContent = "For your safety you were signed out after a period without " +
       "activity. " + signedOutNote;
     stay.hidden = true;
     for (var i = 0; i < afterSignOut.length; i++) { afterSignOut[i].hidden = false; }
     if (!dialog.open) { dialog.showModal(); }
-    if (afterSignOut.length) { afterSignOut[0].focus(); }
+    title.focus();
   };
   var keepAlive = function () {
     // Past the end the server would sign out on this very request and forget the
