@@ -1,0 +1,61 @@
+"""A refused code or credential on the public verify page is announced and leads to its box."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from flask.testing import FlaskClient
+
+
+class _Summary(HTMLParser):
+    """The error summary a page opens with: its attributes and the links it lists."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box: dict[str, str | None] | None = None
+        self.links: list[str] = []
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if self.box is None and "error-summary" in (found.get("class") or "").split():
+            self.box, self._depth = found, 1
+        elif self._depth:
+            self._depth += tag != "a" and tag not in {"br", "img"}
+            if tag == "a":
+                self.links.append(found.get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag != "a":
+            self._depth -= 1
+
+
+def _summary(page: str) -> _Summary:
+    parser = _Summary()
+    parser.feed(page)
+    return parser
+
+
+def test_a_mistyped_code_is_announced_and_leads_to_the_code_box(client: FlaskClient) -> None:
+    page = client.get("/verify", query_string={"code": "not a code"}).get_data(as_text=True)
+    summary = _summary(page)
+    # The reloaded page opens with a summary that takes focus and is read out...
+    assert summary.box is not None, "no error summary: nothing tells the learner"
+    assert summary.box.get("role") == "alert" and "autofocus" in summary.box
+    # ...whose link leads to the box, which names the error as its description.
+    assert summary.links == ["#code"]
+    assert 'aria-describedby="code-hint code-error"' in page
+    assert '<p class="field-error" id="code-error"><span class="visually-hidden">Error: </span>' in page
+
+
+def test_a_credential_sent_without_a_file_is_announced(client: FlaskClient) -> None:
+    response = client.post("/verify/credential", data={}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    summary = _summary(page)
+    assert summary.box is not None and summary.box.get("role") == "alert"
+    assert summary.links == ["#credential"]
+    assert '<p class="field-error" id="credential-error"><span class="visually-hidden">Error: ' in page
+
+
+def test_the_verify_form_opens_without_an_error_summary(client: FlaskClient) -> None:
+    assert _summary(client.get("/verify").get_data(as_text=True)).box is None
