@@ -212,3 +212,27 @@ def test_a_submit_waits_for_a_save_still_on_its_way(browser, live_server) -> Non
         assert saves and submits and saves[0] < submits[0], after
     finally:
         context.close()
+
+
+def test_an_answer_saved_after_the_sign_out_is_told_once(browser, live_server) -> None:
+    """An answer given after the server signed the learner out: the time-out dialog says
+    so, its title taking focus, and the form's status region does not say it again."""
+    server = live_server
+    keys = answer_keys(server)
+    email = _learner_at_the_post_test(server)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/auth/login")
+        _sign_in(page, email)
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        first = page.locator("form.post-test fieldset.question").first.get_attribute("id")
+        status = page.locator("[data-save-status]")
+        _idle_for(context, server, 2 * 3600)  # a laptop woken after two hours
+        _answer(page, first, keys[first.removeprefix("q-")].right)
+        dialog = page.get_by_role("alertdialog", name="You were signed out")
+        expect(dialog).to_contain_text("Your answers so far are saved")
+        expect(dialog.get_by_role("heading", name="You were signed out")).to_be_focused()
+        expect(status).to_be_empty()
+    finally:
+        context.close()

@@ -29,9 +29,13 @@
       }).then(function (response) {
         if (response.type === "opaqueredirect") {
           // Signed out for inactivity: the server kept these answers for the sign-in.
-          say("For your safety you were signed out after a period without activity. " +
-              "Your answers are saved: sign in again to finish.");
-          document.dispatchEvent(new CustomEvent("ce:signed-out"));
+          // The time-out dialog (session.js) says so when the page has one: said here
+          // as well, a screen reader heard it twice.
+          var told = !document.dispatchEvent(new CustomEvent("ce:signed-out", { cancelable: true }));
+          if (!told) {
+            say("For your safety you were signed out after a period without activity. " +
+                "Your answers are saved: sign in again to finish.");
+          }
           return;
         }
         if (!response.ok) { throw new Error("HTTP " + response.status); }

@@ -86,6 +86,9 @@
     keepAlive();
   });
   document.addEventListener("ce:server-contact", function () { contact(idle - 60); });
-  document.addEventListener("ce:signed-out", showSignedOut);
+  document.addEventListener("ce:signed-out", function (event) {
+    event.preventDefault();  // tells the sender the dialog has said it
+    showSignedOut();
+  });
   schedule();
 })();
