@@ -45,7 +45,7 @@ def test_a_mistyped_code_is_announced_and_leads_to_the_code_box(client: FlaskCli
     # ...whose link leads to the box, which names the error as its description.
     assert summary.links == ["#code"]
     assert 'aria-describedby="code-hint code-error"' in page
-    assert '<p class="field-error" id="code-error"><span class="visually-hidden">Error: </span>' in page
+    assert 'id="code-error"><span class="visually-hidden">Error: </span>' in page
 
 
 def test_a_credential_sent_without_a_file_is_announced(client: FlaskClient) -> None:
@@ -54,7 +54,7 @@ def test_a_credential_sent_without_a_file_is_announced(client: FlaskClient) -> N
     summary = _summary(page)
     assert summary.box is not None and summary.box.get("role") == "alert"
     assert summary.links == ["#credential"]
-    assert '<p class="field-error" id="credential-error"><span class="visually-hidden">Error: ' in page
+    assert 'id="credential-error"><span class="visually-hidden">Error: </span>' in page
 
 
 def test_the_verify_form_opens_without_an_error_summary(client: FlaskClient) -> None:
