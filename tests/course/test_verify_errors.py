@@ -1,4 +1,4 @@
-"""A refused code or credential on the public verify page is announced and leads to its box."""
+"""The public verify page, heard with a screen reader: refusals announced, "Not found" titled."""
 
 from __future__ import annotations
 
@@ -59,3 +59,11 @@ def test_a_credential_sent_without_a_file_is_announced(client: FlaskClient) -> N
 
 def test_the_verify_form_opens_without_an_error_summary(client: FlaskClient) -> None:
     assert _summary(client.get("/verify").get_data(as_text=True)).box is None
+
+
+def test_a_code_not_issued_here_says_not_found_in_the_page_title(client: FlaskClient) -> None:
+    response = client.get("/verify/7K3M-Q9XD-2HTP-W4RB-5")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    title = page[page.index("<title>") + 7 : page.index("</title>")]
+    assert title.startswith("Not found: Certificate verification")
