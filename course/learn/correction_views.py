@@ -32,5 +32,8 @@ def request_correction(code: str):
         form.form_errors.append(str(exc))
         return certificate_page(certificate, form, 422)
     db.session.commit()
-    flash("Your request is sent. An administrator will answer it here and by email.", "success")
-    return redirect(url_for("learn.certificate", code=code, _anchor="correction"), 303)
+    # Said where the page opens, and focused (a mapping), not at the top out of sight.
+    flash({"text": "Your request is sent. An administrator will answer it here and by email."},
+          "success")
+    return redirect(url_for("learn.certificate", code=code, at="correction", _anchor="correction"),
+                    303)
