@@ -7,6 +7,7 @@ import io
 import itertools
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from urllib.parse import unquote
 
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import select
 
 from certificates.codes import verify_url_for
+from course.auth.sessions import SEEN_AT
 from course.extensions import db
 from course.models import Course, Question
 from tests.live_client import label_text
@@ -137,6 +139,25 @@ def sign_in(page: Page, server: Any, email: str) -> None:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+
+
+def sign_in_here(page: Page, email: str) -> None:
+    """Fill in the sign-in form the page shows, without "keep me signed in" (the idle limit
+    applies), as a person sent there by a time-out does."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def idle_for(context: BrowserContext, server: Any, seconds: int) -> None:
+    """Make the server see no activity from this browser for ``seconds``."""
+    name = server.app.config["SESSION_COOKIE_NAME"]
+    cookie = next(c for c in context.cookies(server.url) if c["name"] == name)
+    serializer = server.app.session_interface.get_signing_serializer(server.app)
+    data = serializer.loads(cookie["value"])
+    data[SEEN_AT] = int(time.time()) - seconds
+    context.add_cookies([{**cookie, "value": serializer.dumps(data)}])
 
 
 # -- keyboard --------------------------------------------------------------------------

@@ -10,11 +10,17 @@ from __future__ import annotations
 import re
 import time
 
-from browser_kit import PASSWORD, assert_accessible, focused, new_learner
-from playwright.sync_api import BrowserContext, Page, expect
+from browser_kit import (
+    PASSWORD,
+    assert_accessible,
+    focused,
+    idle_for,
+    new_learner,
+    sign_in_here,
+)
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from course.auth.sessions import SEEN_AT
 from course.extensions import db
 from course.models import CourseDraft, Role
 from course.teams.services import add_member
@@ -34,24 +40,6 @@ def _author(server) -> str:
     return email
 
 
-def _sign_in(page: Page, email: str) -> None:
-    """The sign-in form, without "keep me signed in": the idle limit applies."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _idle_for(context: BrowserContext, server, seconds: int) -> None:
-    """Make the server see no activity from this browser for ``seconds``."""
-    name = server.app.config["SESSION_COOKIE_NAME"]
-    cookie = next(c for c in context.cookies(server.url) if c["name"] == name)
-    serializer = server.app.session_interface.get_signing_serializer(server.app)
-    data = serializer.loads(cookie["value"])
-    data[SEEN_AT] = int(time.time()) - seconds
-    context.add_cookies([{**cookie, "value": serializer.dumps(data)}])
-
-
 def _draft_lesson(server) -> str:
     with server.app.app_context():
         draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == server.slug))
@@ -68,13 +56,13 @@ def _typing_on_the_lesson_editor(browser, server, minutes: int):
     page = context.new_page()
     page.clock.install()
     page.goto(f"{server.url}/auth/login")
-    _sign_in(page, email)
+    sign_in_here(page, email)
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
     page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
     text = page.get_by_label("Lesson text (Markdown)")
     text.fill(text.input_value() + f"\n{written}\n")
 
-    _idle_for(context, server, minutes * 60)  # the author wrote without sending anything...
+    idle_for(context, server, minutes * 60)  # the author wrote without sending anything...
     page.clock.fast_forward(f"{minutes // 60:02d}:{minutes % 60:02d}:00")  # ...timers agree
     return context, page, email, written
 
@@ -87,7 +75,7 @@ def _save_and_come_back(page: Page, server, email: str, written: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     expect(page.locator(".flashes")).to_contain_text("Your changes were saved as revision")
     assert written in _draft_lesson(server)
-    _sign_in(page, email)
+    sign_in_here(page, email)
 
     # Back on the editor, the text in the draft and on the page.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Edit lesson:")
@@ -136,7 +124,7 @@ def test_stay_signed_in_pressed_too_late_still_lets_the_text_be_saved(browser, l
         expect(dialog).to_have_accessible_name("Are you still there?")
         expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
         assert focused(page)["text"] == "Stay signed in"
-        _idle_for(context, server, 70 * 60)
+        idle_for(context, server, 70 * 60)
         page.clock.set_system_time(int(time.time() + 3600) * 1000)  # no timer runs
         page.keyboard.press("Enter")
         expect(dialog).to_contain_text("you were signed out after a period without activity")

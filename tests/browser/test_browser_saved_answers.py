@@ -11,8 +11,17 @@ import re
 import time
 
 import pytest
-from browser_kit import PASSWORD, answer_keys, assert_accessible, focused, label_of, new_learner
-from playwright.sync_api import BrowserContext, Page, expect
+from browser_kit import (
+    PASSWORD,
+    answer_keys,
+    assert_accessible,
+    focused,
+    idle_for,
+    label_of,
+    new_learner,
+    sign_in_here,
+)
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from course.auth.sessions import SEEN_AT
@@ -40,24 +49,6 @@ def _learner_at_the_post_test(server) -> str:
         db.session.commit()
         db.session.remove()
     return email
-
-
-def _sign_in(page: Page, email: str) -> None:
-    """The sign-in form, without "keep me signed in": the idle limit applies."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _idle_for(context: BrowserContext, server, seconds: int) -> None:
-    """Make the server see no activity from this browser for ``seconds``."""
-    name = server.app.config["SESSION_COOKIE_NAME"]
-    cookie = next(c for c in context.cookies(server.url) if c["name"] == name)
-    serializer = server.app.session_interface.get_signing_serializer(server.app)
-    data = serializer.loads(cookie["value"])
-    data[SEEN_AT] = int(time.time()) - seconds
-    context.add_cookies([{**cookie, "value": serializer.dumps(data)}])
 
 
 def _answer(page: Page, fieldset_id: str, wanted: tuple[str, ...]) -> None:
@@ -102,7 +93,7 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
     try:
         page = context.new_page()
         page.goto(f"{server.url}/auth/login")
-        _sign_in(page, email)
+        sign_in_here(page, email)
         page.goto(f"{server.url}/courses/{server.slug}/post-test")
         expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
@@ -117,11 +108,11 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
         else:  # nothing is sent until a button is pressed
             assert _saved_answers(server, email) == 0
 
-        _idle_for(context, server, 2 * 3600)  # the learner stepped away
+        idle_for(context, server, 2 * 3600)  # the learner stepped away
         page.get_by_role("button", name="Submit my answers").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
         expect(page.locator(".flashes")).to_contain_text("the answers you sent are saved")
-        _sign_in(page, email)
+        sign_in_here(page, email)
 
         # Back on the post-test: the same attempt, the nine answers as they were.
         expect(page).to_have_url(f"{server.url}/courses/{server.slug}/post-test")
@@ -146,12 +137,12 @@ def test_before_the_idle_sign_out_the_learner_can_stay_signed_in(browser, live_s
         page = context.new_page()
         page.clock.install()
         page.goto(f"{server.url}/auth/login")
-        _sign_in(page, email)
+        sign_in_here(page, email)
         page.goto(f"{server.url}/courses/{server.slug}/post-test")
         dialog = page.get_by_role("alertdialog", name="Are you still there?")
         expect(dialog).to_be_hidden()
 
-        _idle_for(context, server, 58 * 60)  # 58 minutes without a request...
+        idle_for(context, server, 58 * 60)  # 58 minutes without a request...
         page.clock.fast_forward("58:00")  # ...and the page's timers agree
         expect(dialog).to_be_visible()
         expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
@@ -183,7 +174,7 @@ def test_a_submit_waits_for_a_save_still_on_its_way(browser, live_server) -> Non
         page = context.new_page()
         page.on("response", lambda r: statuses.append((r.request.method + " " + r.url, r.status)))
         page.goto(f"{server.url}/auth/login")
-        _sign_in(page, email)
+        sign_in_here(page, email)
         page.goto(f"{server.url}/courses/{server.slug}/post-test")
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
             "f => f.map(e => e.id)"
@@ -224,11 +215,11 @@ def test_an_answer_saved_after_the_sign_out_is_told_once(browser, live_server) -
     try:
         page = context.new_page()
         page.goto(f"{server.url}/auth/login")
-        _sign_in(page, email)
+        sign_in_here(page, email)
         page.goto(f"{server.url}/courses/{server.slug}/post-test")
         first = page.locator("form.post-test fieldset.question").first.get_attribute("id")
         status = page.locator("[data-save-status]")
-        _idle_for(context, server, 2 * 3600)  # a laptop woken after two hours
+        idle_for(context, server, 2 * 3600)  # a laptop woken after two hours
         _answer(page, first, keys[first.removeprefix("q-")].right)
         dialog = page.get_by_role("alertdialog", name="You were signed out")
         expect(dialog).to_contain_text("Your answers so far are saved")
