@@ -25,7 +25,7 @@ from course.issuing import (
     record_of,
     render,
 )
-from course.mail import send_mail
+from course.mail import tell_account_holder
 from course.models import Certificate, CertificateStatus, User
 from course.provider import current_provider
 
@@ -53,8 +53,8 @@ def revoke(
         actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
         ip_address,
     )  # fmt: skip
-    _tell_learner(
-        certificate, "Your certificate was revoked",
+    tell_account_holder(
+        certificate.user, _subject("Your certificate was revoked"),
         f"Your certificate {certificate.code} for {_course_of(certificate)} was revoked on "
         f"{date_label(certificate.revoked_at)} and no longer certifies your completion.\n\n"
         f"The reason recorded: {certificate.revoked_reason}\n\n"
@@ -141,13 +141,13 @@ def reinstate(
         actor, "certificate.reinstated", certificate,
         {"new_code": replacement.code, "reason": reason.strip()}, ip_address,
     )  # fmt: skip
-    _tell_learner(
-        replacement, "Your certificate was reinstated",
+    tell_account_holder(
+        certificate.user, _subject("Your certificate was reinstated"),
         f"The revocation of your certificate {certificate.code} for "
         f"{_course_of(certificate)} was a mistake, and your completion is reinstated. Your "
         f"new certificate, {replacement.code}, certifies it; download it from the page "
         f"below. The old code stays revoked, so please give licensing boards the new one.",
-        page=replacement.code,
+        path=f"/me/certificates/{replacement.code}",
     )  # fmt: skip
     return replacement
 
@@ -156,27 +156,16 @@ def _course_of(certificate: Certificate) -> str:
     return f"\u201c{certificate.snapshot.get('course_title') or certificate.course.title}\u201d"
 
 
+def _subject(what: str) -> str:
+    return f"{what} ({current_app.config['SITE_NAME']})"
+
+
 def _issuer(certificate: Certificate) -> str:
     """The provider the certificate names, with its contact for corrections."""
     snapshot, provider = certificate.snapshot, current_provider()
     name = snapshot.get("provider_name") or provider.name or current_app.config["SITE_NAME"]
     contact = snapshot.get("provider_contact") or provider.contact
     return f"{name} ({contact})" if contact else name
-
-
-def _tell_learner(
-    certificate: Certificate, subject: str, text: str, page: str | None = None
-) -> None:
-    """Email the learner what became of their certificate (queued; sent after the commit)."""
-    # A learner must not find out from a licensing board. Accounts made by an LMS launch
-    # have no address of their own (``.invalid``), and a deleted one has none at all.
-    user = certificate.user
-    if user.deleted_at is not None or user.email.endswith(".invalid"):
-        return
-    config = current_app.config
-    link = config["BASE_URL"].rstrip("/") + (f"/me/certificates/{page}" if page else "/me")
-    body = f"Hello {user.full_name},\n\n{text}\n\n{link}\n"
-    send_mail(user.email, f"{subject} ({config['SITE_NAME']})", body)
 
 
 def _issue_successor(

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import OutgoingMail
+from course.models import OutgoingMail, User
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,20 @@ def send_mail(to: str, subject: str, body: str) -> OutgoingMail:
         session.info[_QUEUED] = True
         event.listen(session, "after_commit", _wake_after_commit, once=True)
     return row
+
+
+def tell_account_holder(
+    user: User, subject: str, text: str, path: str = "/me", link_label: str = ""
+) -> None:
+    """Email a person about their own records, with a link to ``path`` (queued).
+
+    Nothing is sent for a deleted account, nor for one made by an LMS launch: its
+    ``.invalid`` address is one no mail reaches.
+    """
+    if user.deleted_at is not None or user.email.endswith(".invalid"):
+        return
+    link = current_app.config["BASE_URL"].rstrip("/") + path
+    send_mail(user.email, subject, f"Hello {user.full_name},\n\n{text}\n\n{link_label}{link}\n")
 
 
 def _wake_after_commit(session: Session) -> None:

@@ -18,7 +18,7 @@ from course.audit import record_event
 from course.corrections import services
 from course.db import utcnow
 from course.extensions import db
-from course.mail import send_mail
+from course.mail import tell_account_holder
 from course.models import (
     Certificate,
     CertificateStatus,
@@ -150,15 +150,10 @@ def proposed_details(request: CorrectionRequest) -> services.Details:
 
 def _tell_learner(request: CorrectionRequest, outcome: str) -> None:
     """Email the learner what became of their request (queued; sent after the commit)."""
-    user = request.user
-    if user.deleted_at is not None:
-        return
-    config = current_app.config
-    body = (
-        f"Hello {user.full_name},\n\n{outcome}\n\n{request.resolution_note}\n\n"
-        f"Your certificates: {config['BASE_URL'].rstrip('/')}/me\n"
-    )
-    send_mail(user.email, f"Your correction request on {config['SITE_NAME']}", body)
+    tell_account_holder(
+        request.user, f"Your correction request on {current_app.config['SITE_NAME']}",
+        f"{outcome}\n\n{request.resolution_note}", link_label="Your certificates: ",
+    )  # fmt: skip
 
 
 def _close(request: CorrectionRequest, actor: User, status: CorrectionStatus, note: str) -> None:
