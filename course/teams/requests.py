@@ -2,7 +2,7 @@
 
 A request is for one revision of a draft. Each person who may publish the draft is
 emailed once per request; the askers hear of each review comment and of the publish.
-Mail is queued (``course.mail.send_mail``) and goes out after the caller's commit.
+Mail is queued (``course.mail.tell_account_holder``) and goes out after the caller's commit.
 Services flush; the caller commits once.
 """
 
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from course.audit import record_event
 from course.db import utcnow
 from course.extensions import db
-from course.mail import send_mail
+from course.mail import tell_account_holder
 from course.models import (
     CourseDraft,
     CourseMember,
@@ -96,10 +95,6 @@ class Waiting:
 
     space: Space
     state: ReviewState
-
-
-def _link(path: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
 
 
 def _subject(what: str, space: Space) -> str:
@@ -234,14 +229,15 @@ def _request_for(draft: CourseDraft, number: int) -> ReviewRequest | None:
 
 
 def _tell_publisher(person: User, space: Space, asker: User, request: ReviewRequest) -> None:
-    note = f"Their note:\n{request.note}\n\n" if request.note else ""
-    body = (
-        f"Hello {person.full_name},\n\n{asker.full_name} asks for a review of the draft of "
-        f"“{space.title}” (revision {request.revision_number}) before it is published. "
-        "You may publish it: review the changes, comment, and publish when it is ready.\n\n"
-        f"{note}Review and publish: {_link(f'/author/courses/{space.slug}/publish')}\n"
+    note = f"\n\nTheir note:\n{request.note}" if request.note else ""
+    text = (
+        f"{asker.full_name} asks for a review of the draft of “{space.title}” (revision "
+        f"{request.revision_number}) before it is published. You may publish it: review the "
+        f"changes, comment, and publish when it is ready.{note}"
     )
-    send_mail(person.email, _subject("Review requested", space), body)
+    page = f"/author/courses/{space.slug}/publish"
+    tell_account_holder(person, _subject("Review requested", space), text, page,
+                        "Review and publish: ")  # fmt: skip
 
 
 def add_comment(
@@ -254,16 +250,16 @@ def add_comment(
     found = state(space.draft)
     text = comment.body if len(comment.body) <= EXCERPT else f"{comment.body[:EXCERPT]}…"
     where = f", about {comment.file}" if comment.file else ""
-    link = _link(f"/author/courses/{space.slug}/publish#comments")
+    said = (
+        f"{user.full_name} commented on revision {comment.revision_number} of the draft of "
+        f"“{space.title}”{where}:\n\n{text}"
+    )
     for asker in found.askers if found else []:
         if asker.id == user.id or not asker.is_active:
             continue
-        mail = (
-            f"Hello {asker.full_name},\n\n{user.full_name} commented on revision "
-            f"{comment.revision_number} of the draft of “{space.title}”{where}:\n\n{text}\n\n"
-            f"Read the comments and answer them: {link}\n"
-        )
-        send_mail(asker.email, _subject("Review comment", space), mail)
+        tell_account_holder(asker, _subject("Review comment", space), said,
+                            f"/author/courses/{space.slug}/publish#comments",
+                            "Read the comments and answer them: ")  # fmt: skip
     return comment
 
 
@@ -281,12 +277,12 @@ def close_on_publish(
     for asker in found.askers:
         if asker.id == publisher.id or not asker.is_active:
             continue
-        body = (
-            f"Hello {asker.full_name},\n\n{publisher.full_name} reviewed and published the "
-            f"draft of “{space.title}” as version {version_number}. Learners see it now.\n\n"
-            f"The course: {_link(f'/author/courses/{space.slug}/')}\n"
+        text = (
+            f"{publisher.full_name} reviewed and published the draft of “{space.title}” as "
+            f"version {version_number}. Learners see it now."
         )
-        send_mail(asker.email, _subject("Published", space), body)
+        tell_account_holder(asker, _subject("Published", space), text,
+                            f"/author/courses/{space.slug}/", "The course: ")  # fmt: skip
     record_event(
         publisher, "review.closed", "course_draft", space.slug,
         {"requests": [r.id for r in found.requests], "version": version_number}, ip_address,
