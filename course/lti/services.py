@@ -237,7 +237,7 @@ def _course_for(claims: dict[str, Any], base_url: str) -> Course:
     slug = (claims.get(LTI + "custom") or {}).get("course")
     target_text = str(claims.get(LTI + "target_link_uri", ""))
     if not slug:
-        target = urlsplit(claims.get(LTI + "target_link_uri", ""))
+        target = urlsplit(target_text)
         parts = [p for p in target.path.split("/") if p]
         base_parts = [p for p in urlsplit(base_url).path.split("/") if p]
         rest = parts[len(base_parts):]
