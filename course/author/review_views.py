@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from course.admin import report_services as reports
@@ -10,27 +10,16 @@ from course.admin.report_views import report_charts
 from course.author import bp, reading
 from course.author import services as drafts
 from course.author.forms import ActionForm, CommentForm, PublishForm, ReviewRequestForm
-from course.author.viewkit import editor, file_url
+from course.author.viewkit import allow_self_publish, editor, file_url
 from course.extensions import db
 from course.formpages import form_page
 from course.teams import requests, review
 
 
-def _allow_self() -> bool:
-    return bool(current_app.config.get("ALLOW_SELF_PUBLISH"))
-
-
 @bp.context_processor
 def review_helpers() -> dict[str, object]:
     """Let every author page show where a draft stands in review (queried only when shown)."""
-    return {
-        "review_state": requests.state,
-        "review_states": requests.states,
-        "review_history": requests.history,
-        "review_waiting": lambda spaces: requests.waiting_for(
-            current_user, spaces, allow_self=_allow_self()
-        ),
-    }
+    return {"review_state": requests.state, "review_history": requests.history}
 
 
 def _review_page(
@@ -43,7 +32,7 @@ def _review_page(
     if form is None:
         form = CommentForm(formdata=None)
     form.set_files(sorted(drafts.package_files(space.files)))
-    view = reading.review_view(space, current_user, allow_self=_allow_self())
+    view = reading.review_view(space, current_user, allow_self=allow_self_publish())
     return render_template(
         "author/publish.html", space=space, view=view, file_url=file_url,
         comment_form=form, action=ActionForm(),
@@ -73,7 +62,7 @@ def publish(slug: str):
         abort(400)
     try:
         note = form.note.data or ""
-        result = drafts.publish(space, editor(), allow_self=_allow_self(), note=note)
+        result = drafts.publish(space, editor(), allow_self=allow_self_publish(), note=note)
     except review.ReviewRefused as exc:
         db.session.rollback()
         abort(403, description=str(exc))
@@ -126,7 +115,7 @@ def ask_for_review(slug: str):
     try:
         note, by = form.request_note.data or "", editor()
         asked = requests.ask_for_review(
-            space, by.user, note, by.ip_address, allow_self=_allow_self()
+            space, by.user, note, by.ip_address, allow_self=allow_self_publish()
         )
     except requests.RequestRefused as exc:
         abort(403, description=str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -28,6 +28,11 @@ F = TypeVar("F", bound=FlaskForm)
 
 #: What an author should know after taking something out of the draft.
 LEARNERS_KEEP = "Learners keep seeing it until you publish."
+
+
+def allow_self_publish() -> bool:
+    """True when the site lets a reviewer publish changes they made (a one-reviewer provider)."""
+    return bool(current_app.config.get("ALLOW_SELF_PUBLISH"))
 
 
 def guard_course(slug: str) -> None:

@@ -12,6 +12,7 @@ from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadF
 from course.author.packagezip import ZipRefused, read_package_zip
 from course.author.viewkit import (
     LEARNERS_KEEP,
+    allow_self_publish,
     editor,
     file_url,
     flash_saved,
@@ -21,7 +22,7 @@ from course.author.viewkit import (
 )
 from course.extensions import db
 from course.formpages import form_page
-from course.teams import review
+from course.teams import requests, review
 from course.teams import services as teams
 
 #: Where a refused "Add a lesson" keeps the title and slug typed, for the page it returns to.
@@ -32,7 +33,12 @@ TYPED_LESSON = "author_new_lesson"
 def home():
     """List the courses an author can edit, and offer to start one from a ZIP."""
     spaces = drafts.list_workspaces(teams.course_slugs(current_user))
-    return render_template("author/home.html", spaces=spaces, upload=UploadForm())
+    in_review = requests.states(space.draft for space in spaces)
+    waiting = requests.waiting_for(current_user, spaces, in_review, allow_self=allow_self_publish())
+    return render_template(
+        "author/home.html", spaces=spaces, upload=UploadForm(), in_review=in_review,
+        waiting=waiting,
+    )  # fmt: skip
 
 
 @bp.post("/new")

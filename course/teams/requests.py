@@ -8,7 +8,7 @@ Services flush; the caller commits once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -31,7 +31,7 @@ from course.models import (
     User,
 )
 from course.teams import review
-from course.teams.services import can_work_on, course_slugs
+from course.teams.services import can_work_on
 
 MAX_NOTE = 500
 #: How much of a review comment its email quotes: the page has the rest.
@@ -152,6 +152,7 @@ def publishers(space: Space, asker: User, *, allow_self: bool) -> list[User]:
         .where(CourseMember.course_slug == space.slug, CourseMember.role == TeamRole.REVIEWER)
     )
     people = {u.id: u for u in [*db.session.scalars(admins), *db.session.scalars(reviewers)]}
+    edits = review.unpublished_edits(space.draft)  # the same for everyone: read once
     return sorted(
         (
             person
@@ -159,7 +160,7 @@ def publishers(space: Space, asker: User, *, allow_self: bool) -> list[User]:
             if person.id != asker.id
             and person.is_active
             and review.publish_check(
-                person, space.slug, space.title, space.draft, allow_self=allow_self
+                person, space.slug, space.title, space.draft, allow_self=allow_self, edits=edits
             ).allowed
         ),
         key=lambda u: u.full_name.lower(),
@@ -291,10 +292,13 @@ def close_on_publish(
     return list(found.requests)
 
 
-def waiting_for(user: User, spaces: Sequence[Space], *, allow_self: bool) -> list[Waiting]:
-    """The drafts among ``spaces`` that wait for a review ``user`` may publish, oldest first."""
-    slugs = course_slugs(user)
-    found = states(s.draft for s in spaces if slugs is None or s.slug in slugs)
+def waiting_for(
+    user: User, spaces: Sequence[Space], found: Mapping[int, ReviewState], *, allow_self: bool
+) -> list[Waiting]:
+    """The drafts among ``spaces`` that wait for a review ``user`` may publish, oldest first.
+
+    ``found`` is the drafts' review states by draft id, as ``states`` gives them.
+    """
     waiting = [
         Waiting(space, found[space.draft.id])
         for space in spaces

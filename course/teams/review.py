@@ -63,10 +63,20 @@ def unpublished_edits(draft: CourseDraft | None) -> list[DraftRevision]:
 
 
 def publish_check(
-    user: User, slug: str, title: str, draft: CourseDraft | None, *, allow_self: bool
+    user: User,
+    slug: str,
+    title: str,
+    draft: CourseDraft | None,
+    *,
+    allow_self: bool,
+    edits: list[DraftRevision] | None = None,
 ) -> PublishCheck:
-    """May ``user`` publish the draft of course ``slug`` now? With the reason if not."""
-    edits = unpublished_edits(draft)
+    """May ``user`` publish the draft of course ``slug`` now? With the reason if not.
+
+    ``edits`` are the draft's ``unpublished_edits``, when the caller has read them already.
+    """
+    if edits is None:
+        edits = unpublished_edits(draft)
     editors: dict[int, User] = {}
     for revision in edits:
         if revision.author is not None:
