@@ -47,7 +47,14 @@ class Seeded:
     secret_key: str
 
 
-def seed(database_url: str, count: int, secret_key: str, *, finished: bool = False) -> Seeded:
+def seed(
+    database_url: str,
+    count: int,
+    secret_key: str,
+    *,
+    finished: bool = False,
+    content: Path = CONTENT,
+) -> Seeded:
     """Create the schema, import the course and seed ``count`` learners in place.
 
     Each has done a random number of lessons; with ``finished``, all of them.
@@ -75,7 +82,7 @@ def seed(database_url: str, count: int, secret_key: str, *, finished: bool = Fal
     rng = random.Random(count)
     with app.app_context():
         db.create_all()
-        import_package(lesson_loader.load_package(CONTENT / SLUG))
+        import_package(lesson_loader.load_package(content / SLUG))
         db.session.commit()
         course_row = db.session.scalar(select(CourseRow).where(CourseRow.slug == SLUG))
         live = course_row.live_lessons
@@ -211,3 +218,44 @@ def session_cookies(seeded: Seeded, database_url: str) -> tuple[str, list[str]]:
         for user_id, _email, _done in seeded.learners
     ]
     return app.config["SESSION_COOKIE_NAME"], cookies
+
+
+def seed_with_checkout(
+    checkout: Path, database_url: str, count: int, secret_key: str
+) -> tuple[Seeded, tuple[str, list[str]]]:
+    """As ``seed`` and ``session_cookies``, with the app and course of another checkout.
+
+    Runs in a child process whose ``course`` package is the checkout's, so two commits
+    can be served side by side and driven by this one generator.
+    """
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, __file__, str(checkout), database_url, str(count), secret_key]
+    # The child's errors go to this terminal; only its last line of output is read.
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    found = json.loads(output.splitlines()[-1])
+    course = Course(**found["course"])
+    seeded = Seeded(course, [tuple(row) for row in found["learners"]], secret_key)
+    return seeded, (found["cookie"], found["cookies"])
+
+
+def _seed_for_parent(checkout: Path, database_url: str, count: int, secret_key: str) -> None:
+    """The child side of ``seed_with_checkout``: seed, then print what the parent needs."""
+    import json
+    import sys
+    from dataclasses import asdict
+
+    sys.path.insert(0, str(checkout))  # ahead of the package installed from this one
+    seeded = seed(database_url, count, secret_key, content=checkout / "content")
+    name, cookies = session_cookies(seeded, database_url)
+    course = asdict(seeded.course)
+    print(json.dumps({"course": course, "learners": seeded.learners, "cookie": name,
+                      "cookies": cookies}))
+
+
+if __name__ == "__main__":
+    import sys
+
+    _seed_for_parent(Path(sys.argv[1]).resolve(), sys.argv[2], int(sys.argv[3]), sys.argv[4])

@@ -4,7 +4,7 @@ Usage:
   python bench/load_learners.py [--learners 1000,5000,10000,20000] [--think 30,90]
       [--warmup 60] [--duration 180] [--database sqlite|postgresql|sqlite,postgresql]
       [--workers 3]
-      [--threads 1] [--until-fail] [--json results.json]
+      [--threads 1] [--until-fail] [--server-checkout DIR] [--json results.json]
 
 For each level (a number of learners) the script makes a fresh database (an SQLite file,
 or with ``--database postgresql`` a fresh database next to ``PG_TEST_URL``; with
@@ -29,6 +29,13 @@ is reported. So is the share of the machine's time its host gave to other tenant
 of it is slower for reasons outside the code. A level passes when every request
 succeeded and p95 <= 100 ms; with ``--until-fail`` the steps stop at the first level
 that fails.
+
+To compare two commits, check the other out beside this one (``git worktree add
+../base COMMIT``) and pass ``--server-checkout ../base``: that checkout's code seeds the
+database from its own course and serves it, while this generator drives it, so the two
+commits meet the same load (each commit's own generator would differ in its own CPU,
+which the server then does not get). Alternate the two runs: a shared machine's speed
+drifts within an hour.
 
 Numbers are measured over ``--duration`` seconds after ``--warmup`` seconds of ramp-up.
 Traffic goes to 127.0.0.1 only; every run stops by itself.
@@ -57,13 +64,13 @@ sys.path.insert(0, str(ROOT))
 # Beside this file: the seeded database, the HTTP client and the CPU counters.
 from learner_http import Client, HttpError, Stats  # noqa: E402
 from learner_seed import (  # noqa: E402
-    CONTENT,
     PASSWORD,
     SLUG,
     Course,
     Seeded,
     label_text,
     seed,
+    seed_with_checkout,
     session_cookies,
 )
 from proc_cpu import cpu_ticks, machine_ticks, postgres_pids, same_priority  # noqa: E402
@@ -296,18 +303,28 @@ def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
             context = _nullcontext(f"sqlite:///{root / 'course.db'}")
         with context as database_url:
             started = time.monotonic()
-            seeded = seed(database_url, count, secret)
-            cookies = session_cookies(seeded, database_url)
+            if args.server_checkout:
+                checkout = args.server_checkout
+                seeded, cookies = seed_with_checkout(checkout, database_url, count, secret)
+            else:
+                checkout = ROOT
+                seeded = seed(database_url, count, secret)
+                cookies = session_cookies(seeded, database_url)
             print(f"  seeded {count} learners in {time.monotonic() - started:.0f} s", flush=True)
             env = app_environment(
                 database_url,
-                CONTENT,
+                checkout / "content",
                 SECRET_KEY=secret,
                 TRUST_PROXY="1",
                 RATELIMIT_ENABLED="1",
             )
             with gunicorn(
-                root, env, workers=args.workers, threads=args.threads, extra=["--backlog", "4096"]
+                root,
+                env,
+                workers=args.workers,
+                threads=args.threads,
+                extra=["--backlog", "4096"],
+                cwd=checkout,
             ) as server:
                 stats = Stats()
                 begin = time.monotonic()
@@ -402,6 +419,11 @@ def main() -> None:
         "--kinds", action="store_true",
         help="list every request kind's p50 and p95 (at a light load, p50 is its cost)",
     )
+    parser.add_argument(
+        "--server-checkout", type=lambda value: Path(value).resolve(),
+        help="serve another commit's checkout (its app, course and seeding) and drive it "
+        "with this generator, so two commits compare under one load",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.think = tuple(float(v) for v in args.think.split(","))
@@ -420,6 +442,8 @@ def main() -> None:
         f"{args.warmup:g} s warm-up + {args.duration:g} s measured per level",
         flush=True,
     )
+    if args.server_checkout:
+        print(f"serving the checkout in {args.server_checkout}, driven by this generator")
     header = (
         f"{'database':>10} {'learners':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'errors':>6} {'cpu %':>6} {'gen %':>6} {'app %':>6} {'db %':>6} {'ms/req':>6} "

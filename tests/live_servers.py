@@ -196,11 +196,12 @@ def gunicorn(
     timeout: int = 60,
     app: str = "course:create_app()",
     extra: Sequence[str] = (),
+    cwd: Path = ROOT,
 ) -> Iterator[Gunicorn]:
     """Serve the app with gunicorn on a free loopback port; stop it afterwards.
 
-    ``threads`` above 1 selects the gthread worker. Output goes to ``root/NAME.log`` and
-    the access log to ``root/NAME.access.log``.
+    ``threads`` above 1 selects the gthread worker; ``cwd`` is the checkout whose app is
+    served. Output goes to ``root/NAME.log`` and the access log to ``root/NAME.access.log``.
     """
     port = free_port()
     log_path = root / f"{name}.log"
@@ -215,7 +216,7 @@ def gunicorn(
     command += ["--access-logfile", str(access), *extra, app]
     log = log_path.open("wb")
     process = subprocess.Popen(
-        command, env=dict(env), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        command, env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT
     )
     server = Gunicorn(process, port, log_path, access)
     try:
