@@ -30,6 +30,8 @@ class Stats:
     examples: list[str] = field(default_factory=list)
     #: how late the generator's own event loop woke up (seconds), inside the window
     loop_lags: list[float] = field(default_factory=list)
+    #: every request inside the window: (wall-clock start, seconds until its last byte)
+    requests: list[tuple[float, float]] = field(default_factory=list)
 
     def counts(self, at: float) -> bool:
         return self.window[0] <= at < self.window[1]
@@ -89,7 +91,7 @@ class Client:
                 f"Content-Length: {len(body)}",
             ]
         payload = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-        started = time.monotonic()
+        started, wall = time.monotonic(), time.time()
         writer = None
         try:
             reader, writer = await asyncio.wait_for(
@@ -131,6 +133,7 @@ class Client:
             data = _unchunk(data)
         if self.stats.counts(started):
             self.stats.latencies[kind].append(elapsed)
+            self.stats.requests.append((wall, elapsed))
         return status, headers, data
 
 

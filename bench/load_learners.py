@@ -5,6 +5,7 @@ Usage:
       [--warmup 60] [--duration 180] [--database sqlite|postgresql|sqlite,postgresql]
       [--workers 3]
       [--threads 1] [--until-fail] [--server-checkout DIR] [--json results.json]
+      [--timeline seconds.csv]
 
 For each level (a number of learners) the script makes a fresh database (an SQLite file,
 or with ``--database postgresql`` a fresh database next to ``PG_TEST_URL``; with
@@ -41,6 +42,12 @@ commits meet the same load (each commit's own generator would differ in its own 
 which the server then does not get). Alternate the two runs: a shared machine's speed
 drifts within an hour.
 
+With ``--timeline FILE`` each level also writes one CSV row per measured second: the
+requests started and answered, the learners' p50/p95/max wait and the app's own p95/max
+time from gunicorn's access log, and prints in how many seconds the learners' p95 passed
+the limit and what the app's own p95 was then (``learner_timeline.py``). A wait that
+climbs while the app's own time stays flat is time spent queued for a free worker.
+
 Numbers are measured over ``--duration`` seconds after ``--warmup`` seconds of ramp-up.
 Traffic goes to 127.0.0.1 only; every run stops by itself.
 """
@@ -66,6 +73,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Beside this file: the seeded database, the HTTP client and the CPU counters.
+import learner_timeline  # noqa: E402
 from learner_http import Client, HttpError, Stats  # noqa: E402
 from learner_seed import (  # noqa: E402
     PASSWORD,
@@ -276,6 +284,8 @@ class Level:
     loop_lag_p95: float
     by_kind: dict[str, dict[str, float]]
     examples: list[str]
+    #: with --timeline: the seconds over the limit against the app's own time
+    timeline: str = ""
 
     @property
     def passed(self) -> bool:
@@ -330,6 +340,9 @@ def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
                 seeded = seed(database_url, count, secret)
                 cookies = session_cookies(seeded, database_url)
             print(f"  seeded {count} learners in {time.monotonic() - started:.0f} s", flush=True)
+            timeline_format = ["--access-logformat", learner_timeline.ACCESS_FORMAT]
+            if not args.timeline:
+                timeline_format = []
             env = app_environment(
                 database_url,
                 checkout / "content",
@@ -342,11 +355,11 @@ def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
                 env,
                 workers=args.workers,
                 threads=args.threads,
-                extra=["--backlog", "4096"],
+                extra=["--backlog", "4096", *timeline_format],
                 cwd=checkout,
             ) as server:
                 stats = Stats()
-                begin = time.monotonic()
+                begin, wall_begin = time.monotonic(), time.time()
                 stats.window = (begin + args.warmup, begin + args.warmup + args.duration)
                 plan = Plan(server.port, seeded.course, args.think, stats.window[1], stats)
                 login_share = min(1.0, (args.warmup + args.duration) / 3600)
@@ -370,6 +383,13 @@ def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
                 loop.call_later(args.warmup + args.duration - 0.05, mark, "end")
                 loop.run_until_complete(_drive(plan, seeded, cookies, login_share))
                 loop.close()
+            timeline = ""
+            if args.timeline:
+                window = (wall_begin + args.warmup, wall_begin + args.warmup + args.duration)
+                app = learner_timeline.app_times(server.access_log)
+                rows = learner_timeline.per_second(stats.requests, app, window)
+                learner_timeline.write(args.timeline, count, database, rows)
+                timeline = learner_timeline.summary(rows, P95_LIMIT_MS)
         (m0, r0, s0, d0, t0), (m1, r1, s1, d1, t1) = marks["start"], marks["end"]
         ticks = os.sysconf("SC_CLK_TCK")
         cores = os.cpu_count() or 1
@@ -404,6 +424,7 @@ def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
             loop_lag_p95=_pct(stats.loop_lags, 0.95),
             by_kind=by_kind,
             examples=stats.examples,
+            timeline=timeline,
         )
 
 
@@ -444,6 +465,10 @@ def main() -> None:
         "with this generator, so two commits compare under one load",
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--timeline", type=Path,
+        help="write each measured second's learner wait and app time to this CSV file",
+    )
     args = parser.parse_args()
     args.think = tuple(float(v) for v in args.think.split(","))
     databases = args.database.split(",")
@@ -481,6 +506,8 @@ def main() -> None:
             for k, v in sorted(level.by_kind.items(), key=lambda kv: -kv[1]["p50"]):
                 print(f"    {k:<24} n={v['n']:<6} p50 {v['p50']:6.1f} ms  p95 {v['p95']:6.1f} ms")
         print(f"  generator's own wake-up delay p95: {level.loop_lag_p95:.1f} ms")
+        if level.timeline:
+            print(f"  second by second: {level.timeline}")
         for example in level.examples[:5]:
             print(f"  error: {example}")
         print(header)
