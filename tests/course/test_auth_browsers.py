@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -10,12 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from course.auth.browsers import device_label
+from course.auth.browsers import device_label, warm_up_device_labels
 from course.db import utcnow
 from course.extensions import db
 from course.models import BrowserSession, User
 from tests.course.factories import csrf_token_in
 from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
+from tests.live_servers import ROOT, app_environment
 
 
 def _browsers(app: Flask, n: int) -> list[FlaskClient]:
@@ -254,3 +257,16 @@ def test_the_purge_removes_sign_ins_that_can_never_load_again(app: Flask, runner
     assert len(_rows(app)) == 1
     assert signed_in(live)
     assert not any(signed_in(browser) for browser in (signed_out, expired, outdated))
+
+
+def test_a_server_readies_the_browser_names_before_its_first_sign_in(tmp_path) -> None:
+    # Compiling the parser's patterns took 0.15 s, paid by the first learner to sign in
+    # on each worker; the WSGI entry point that gunicorn loads pays it at start instead.
+    env = app_environment(f"sqlite:///{tmp_path / 'course.db'}", ROOT / "content")
+    probe = "import ua_parser, wsgi; print('parser' in vars(ua_parser))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
+        timeout=60, check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True"
+    assert warm_up_device_labels() == "Mobile Safari on iPhone"
