@@ -194,14 +194,15 @@ def gunicorn(
     workers: int = 2,
     threads: int = 1,
     timeout: int = 60,
-    app: str = "course:create_app()",
+    app: str = "wsgi:app",
     extra: Sequence[str] = (),
     cwd: Path = ROOT,
 ) -> Iterator[Gunicorn]:
     """Serve the app with gunicorn on a free loopback port; stop it afterwards.
 
     ``threads`` above 1 selects the gthread worker; ``cwd`` is the checkout whose app is
-    served. Output goes to ``root/NAME.log`` and the access log to ``root/NAME.access.log``.
+    served, by default through ``wsgi.py``, the entry point production runs. Output goes
+    to ``root/NAME.log`` and the access log to ``root/NAME.access.log``.
     """
     port = free_port()
     log_path = root / f"{name}.log"
