@@ -37,7 +37,8 @@ def app_times(access_log: Path) -> list[tuple[float, float]]:
     return times
 
 
-def _pct(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank ``q`` quantile of ``values`` (0 when there are none)."""
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 
@@ -64,10 +65,10 @@ def per_second(
             "second": second,
             "requests_started": len(learners),
             "requests_answered": len(own),
-            "learner_p50_ms": round(_pct(learners, 0.5), 1),
-            "learner_p95_ms": round(_pct(learners, 0.95), 1),
+            "learner_p50_ms": round(percentile(learners, 0.5), 1),
+            "learner_p95_ms": round(percentile(learners, 0.95), 1),
             "learner_max_ms": round(max(learners, default=0.0), 1),
-            "app_p95_ms": round(_pct(own, 0.95), 1),
+            "app_p95_ms": round(percentile(own, 0.95), 1),
             "app_max_ms": round(max(own, default=0.0), 1),
         })
     return rows

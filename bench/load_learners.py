@@ -293,10 +293,7 @@ class Level:
 
 
 def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return 1000 * values[min(len(values) - 1, int(q * len(values)))]
+    return 1000 * learner_timeline.percentile(values, q)  # seconds in, milliseconds out
 
 
 async def _watch_loop(plan: Plan) -> None:
@@ -340,9 +337,9 @@ def run_level(args: argparse.Namespace, count: int, database: str) -> Level:
                 seeded = seed(database_url, count, secret)
                 cookies = session_cookies(seeded, database_url)
             print(f"  seeded {count} learners in {time.monotonic() - started:.0f} s", flush=True)
-            timeline_format = ["--access-logformat", learner_timeline.ACCESS_FORMAT]
-            if not args.timeline:
-                timeline_format = []
+            timeline_format = (
+                ["--access-logformat", learner_timeline.ACCESS_FORMAT] if args.timeline else []
+            )
             env = app_environment(
                 database_url,
                 checkout / "content",
