@@ -229,13 +229,25 @@ def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
             f"the Deployment IDs of \u201c{platform.name}\u201d under {ADMIN_PAGE}.")
     if not (claims.get(LTI + "resource_link") or {}).get("id"):
         raise LaunchError("The launch token has no resource_link id, which LTI 1.3 requires.")
+    # LTI 1.3 requires the roles claim on every launch, though the list may be empty;
+    # its absence is a platform that does not follow the standard, so say so up front.
+    if not isinstance(claims.get(LTI + "roles"), list):
+        raise LaunchError("The launch token has no roles claim (a list, empty when the "
+                          "platform knows no role), which LTI 1.3 requires.")
 
 
 def _course_for(claims: dict[str, Any], base_url: str) -> Course:
     # The resource link's target is the course's own page, BASE_URL/courses/<slug>; a
     # custom parameter course=<slug> works too, for platforms that fix the target URL.
     slug = (claims.get(LTI + "custom") or {}).get("course")
-    target_text = str(claims.get(LTI + "target_link_uri", ""))
+    target_text = str(claims.get(LTI + "target_link_uri") or "")
+    if not target_text:
+        raise LaunchError("The launch token has no target_link_uri claim, which LTI 1.3 "
+                          "requires.")
+    if _origin(target_text) != _origin(base_url):
+        raise LaunchError(
+            f"The launch points at {_shown(target_text)}, not at this site ({base_url}): "
+            "the tool's URLs in the platform must start with this site's address (BASE_URL).")
     if not slug:
         target = urlsplit(target_text)
         parts = [p for p in target.path.split("/") if p]

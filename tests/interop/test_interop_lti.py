@@ -179,9 +179,16 @@ DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
          ["'LtiDeepLinkingRequest'", "resource-link", "no deep linking"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": f"{BASE}/courses/gone"},
          ["no course offered here ('gone')", "custom parameter course=&lt;course&gt;"]),
+        ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": None},
+         ["no target_link_uri claim"]),
+        ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri":
+          "https://elsewhere.example/courses/minimal"},
+         ["'https://elsewhere.example/courses/minimal', not at this site (http://localhost)"]),
+        ({"https://purl.imsglobal.org/spec/lti/claim/roles": None}, ["no roles claim"]),
     ],
     ids=["wrong-audience", "expired", "from-the-future", "unregistered-deployment",
-         "no-deployment", "wrong-issuer", "no-nonce", "deep-link", "unknown-course"],
+         "no-deployment", "wrong-issuer", "no-nonce", "deep-link", "unknown-course",
+         "no-target", "target-elsewhere", "no-roles"],
 )
 def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform, overrides,
                                                           messages):
