@@ -27,10 +27,13 @@ def course_choices(courses) -> list[SelectChoice]:
     return [SelectChoice(c.slug, c.title) for c in courses]
 
 
-def reason_field(label: str = "Reason", message: str = "Give the reason.") -> TextAreaField:
-    """A required reason for the audit log."""
+def reason_field(
+    label: str = "Reason", message: str = "Give the reason.", *, id: str | None = None
+) -> TextAreaField:
+    """A required reason for the audit log (``id``: unique where forms share a page)."""
     return TextAreaField(
-        label, description=REASON_HINT, validators=[DataRequired(message), Length(max=1000)]
+        label, description=REASON_HINT, validators=[DataRequired(message), Length(max=1000)],
+        id=id,
     )
 
 
@@ -49,14 +52,16 @@ class DetailsForm(FlaskForm):
     reissue = BooleanField(
         "Reissue the learner's valid certificates with these details", default=True
     )
-    reason = reason_field("Reason for the correction", "Give the reason for the correction.")
+    reason = reason_field("Reason for the correction", "Give the reason for the correction.",
+                          id="correction-reason")
 
 
 class EnrolForm(FlaskForm):
     """Enroll one learner in a course for them."""
 
     course = SelectField("Course", validators=[DataRequired("Choose a course.")])
-    reason = reason_field("Reason for enrolling them", "Give the reason for enrolling them.")
+    reason = reason_field("Reason for enrolling them", "Give the reason for enrolling them.",
+                          id="enroll-reason")
 
 
 class BulkEnrolForm(FlaskForm):
@@ -95,7 +100,8 @@ class ResolveRequestForm(DetailsForm):
     """Make the correction a learner asked for; their valid certificates are reissued."""
 
     reissue = HiddenField(default="y")
-    reason = reason_field("Note to the learner and the audit log", "Say what you changed.")
+    reason = reason_field("Note to the learner and the audit log", "Say what you changed.",
+                          id="resolve-reason")
 
 
 class DeclineRequestForm(FlaskForm):

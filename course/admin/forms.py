@@ -24,6 +24,7 @@ class RevokeForm(FlaskForm):
         "Reason for revoking",
         description="Emailed to the learner and kept in the audit log.",
         validators=[DataRequired(message="Give the reason for revoking."), Length(max=1000)],
+        id="revoke-reason",
     )
 
 
@@ -94,6 +95,7 @@ class RoleForm(FlaskForm):
         "Reason for the change",
         description="Kept in the audit log with your name, the time and your address.",
         validators=[DataRequired("Give the reason for the change."), Length(max=1000)],
+        id="role-reason",
     )
 
 
@@ -104,6 +106,7 @@ class AccountStatusForm(FlaskForm):
         "Reason",
         description="Kept in the audit log with your name, the time and your address.",
         validators=[DataRequired("Give the reason."), Length(max=1000)],
+        id="status-reason",
     )
 
 
@@ -168,6 +171,7 @@ class ApprovalForm(FlaskForm):
         "Reason for this change",
         description="Kept in the audit log, e.g. “Renewal letter of March 3, 2026”.",
         validators=[DataRequired("Give the reason for this change."), Length(max=1000)],
+        id="approval-reason",
     )
 
     def validate_period_end(self, field) -> None:
@@ -183,6 +187,7 @@ class ClearApprovalForm(FlaskForm):
     reason = TextAreaField(
         "Reason for removing it",
         validators=[DataRequired("Give the reason for removing it."), Length(max=1000)],
+        id="clear-reason",
     )
 
 

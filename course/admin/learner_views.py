@@ -109,7 +109,8 @@ def _apply(action, user: User, form, *args, done: str):
     else:
         db.session.commit()
         flash(done, "success")
-    return redirect(url_for("admin.learner", user_id=user.id, _anchor="account"), 303)
+    return redirect(url_for("admin.learner", user_id=user.id, at="account", _anchor="account"),
+                    303)
 
 
 @bp.post("/learners/<int:user_id>/role")
