@@ -193,6 +193,12 @@ class CertificateRecord:
         return self.issued_at.astimezone(zone).date()
 
     @property
+    def issued_text(self) -> str:
+        """The issue date with its zone named, as ``completed_text`` gives the completion's."""
+        day = format_date(self.issued_on)
+        return f"{day} ({zone_label(self.time_zone)})" if self.time_zone else day
+
+    @property
     def completed_text(self) -> str:
         """The completion date with its zone named: "December 2, 2026 (Central Time)"."""
         day = format_date(self.completed_on)

@@ -41,11 +41,16 @@ def _certificate_or_404(code: str):
 @role_required(Role.ADMIN)
 def certificates():
     """Search certificates and choose a course and dates for a ZIP export."""
+    return _certificates_page(CertificateExportForm(formdata=None), list_courses())
+
+
+def _certificates_page(export: CertificateExportForm, courses, status: int = 200):
+    """The certificates page; ``export`` shows its errors when a download was refused."""
     search = CertificateSearchForm(request.args)
-    export = CertificateExportForm(formdata=None)
-    export.course.choices = [(c.slug, c.title) for c in list_courses()]
+    export.course.choices = [(c.slug, c.title) for c in courses]
     found = services.search_certificates(search.q.data)
-    return render_template("admin/certificates.html", search=search, export=export, found=found)
+    page = render_template("admin/certificates.html", search=search, export=export, found=found)
+    return page, status
 
 
 @bp.get("/certificates/<code>")
@@ -136,7 +141,7 @@ def export_certificates():
     courses = {c.slug: c for c in list_courses()}
     form.course.choices = [(slug, c.title) for slug, c in courses.items()]
     if not form.validate():
-        abort(400)
+        return _certificates_page(form, courses.values(), 400)
     slug = form.course.data
     period = {"start": form.start.data, "end": form.end.data}
     # Built in a read transaction: learners' saves do not wait on SQLite's write lock.

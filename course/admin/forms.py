@@ -17,6 +17,16 @@ except ImportError:  # pragma: no cover
 ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")]
 
 
+class _Period:
+    """A form's ``start`` and ``end`` dates: an end before the start is refused."""
+
+    def validate_end(self, field) -> None:
+        """Refuse a period that ends before it starts."""
+        start = self.start.data  # type: ignore[attr-defined]
+        if start and field.data and field.data < start:
+            raise ValidationError("The end date is before the start date.")
+
+
 class RevokeForm(FlaskForm):
     """Revoke a certificate; the reason goes to the learner and into the audit log."""
 
@@ -58,7 +68,7 @@ class CertificateSearchForm(FlaskForm):
     q = StringField("Code, name or email", validators=[Optional(), Length(max=200)])
 
 
-class CertificateExportForm(FlaskForm):
+class CertificateExportForm(_Period, FlaskForm):
     """Choose a course and a date range for a ZIP of certificates."""
 
     class Meta:
@@ -114,7 +124,7 @@ class ActionForm(FlaskForm):
     """A button that changes something (the form only carries the CSRF token)."""
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(_Period, FlaskForm):
     """Narrow the audit log by actor, learner, action and dates."""
 
     class Meta:
@@ -134,7 +144,7 @@ class AuditFilterForm(FlaskForm):
     end = DateField("To (inclusive)", validators=[Optional()])
 
 
-class AuditScopeForm(FlaskForm):
+class AuditScopeForm(_Period, FlaskForm):
     """Narrow an audit pack or roster to one course version and a period of completions."""
 
     class Meta:

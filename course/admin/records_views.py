@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, abort, g, render_template, request, send_file, stream_with_context
+from flask import (
+    Response,
+    abort,
+    g,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+)
 from flask_login import current_user
 
 from course.admin import bp, roster
 from course.admin import records_services as records
 from course.admin.audit_pack import audit_pack as build_audit_pack
 from course.admin.forms import AuditFilterForm, AuditScopeForm, action_choices
-from course.admin.report_views import course_or_404
+from course.admin.report_views import course_or_404, report_page
 from course.admin.roster import AuditScope
 from course.authz import role_required
 from course.db import write_transaction, writes
@@ -51,8 +60,6 @@ def _audit_form() -> tuple[AuditFilterForm, list[str]]:
     if not form.validate():
         problems += [f"{form[name].label.text}: {' '.join(errors)}"
                      for name, errors in form.errors.items()]  # fmt: skip
-    if form.start.data and form.end.data and form.end.data < form.start.data:
-        problems.append("The end date is before the start date.")
     if not request.args.get("page", "1").isdigit() or request.args.get("page") == "0":
         problems.append("The page must be a whole number from 1.")
     return form, problems
@@ -114,24 +121,26 @@ SCOPE_PARAMETERS = ("version", "start", "end")
 def _scope(course: Course) -> AuditScope:
     """The version and period asked for in the query string.
 
-    :raise 400: (saying what is wrong) for an unknown parameter, a malformed value or a
-        period that ends before it starts.
+    :raise 400: (the report page, its form saying what is wrong) for an unknown parameter,
+        a malformed value or a period that ends before it starts.
     :raise 404: for a version the course does not have.
     """
     form = AuditScopeForm(request.args)
-    problems = [f"“{name}” is not an option of the audit pack or roster." for name in request.args
-                if name not in SCOPE_PARAMETERS]  # fmt: skip
+    problems: list[tuple[str, str | None]] = [
+        (f"“{name}” is not an option of the audit pack or roster.", None)
+        for name in request.args if name not in SCOPE_PARAMETERS
+    ]
     if not form.validate():
-        problems += [f"{form[name].label.text}: {' '.join(errors)}"
+        problems += [(f"{form[name].label.text}: {' '.join(errors)}", name)
                      for name, errors in form.errors.items()]  # fmt: skip
     if not problems:
         try:
             return roster.audit_scope(course, form.version.data, form.start.data, form.end.data)
         except LookupError as exc:
             abort(404, description=str(exc))
-        except ValueError as exc:
-            problems.append(str(exc))
-    abort(400, description=" ".join(problems))
+    # Back to the report's form, what was asked kept, rather than a page with no way back.
+    page = report_page(course, request.args.to_dict(), problems)
+    abort(make_response(page, 400))
 
 
 @bp.get("/courses/<slug>/audit-pack.zip")

@@ -53,10 +53,18 @@ def report_charts(report: reports.CourseReport) -> dict[str, Markup]:
     return charts
 
 
+def report_page(course: Course, asked: dict[str, str] | None = None,
+                problems: list[tuple[str, str | None]] | None = None) -> str:
+    """Render a course's report; ``asked`` and ``problems``: a refused audit-pack or roster
+    request, its values kept and each problem linked to its field (None: no field)."""
+    report = reports.course_report(course)
+    return render_template("admin/report.html", report=report, charts=report_charts(report),
+                           versions=version_numbers(course), asked=asked or {},
+                           problems=problems or [])  # fmt: skip
+
+
 @bp.get("/courses/<slug>/report")
 @role_required(Role.ADMIN)
 def course_report(slug: str):
     """A course's report: funnel, scores, item difficulty, evaluation and seat time."""
-    report = reports.course_report(course_or_404(slug))
-    return render_template("admin/report.html", report=report, charts=report_charts(report),
-                           versions=version_numbers(report.course))  # fmt: skip
+    return report_page(course_or_404(slug))

@@ -22,6 +22,11 @@ class CertificateStatus(enum.StrEnum):
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
 
+    @property
+    def label(self) -> str:
+        """The word pages show, as the public verify page says it: superseded is "Replaced"."""
+        return "Replaced" if self is CertificateStatus.SUPERSEDED else self.value.capitalize()
+
 
 class Certificate(db.Model):
     """An issued certificate: a frozen snapshot of what it says, and its public code."""

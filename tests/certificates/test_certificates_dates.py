@@ -38,6 +38,7 @@ def test_the_pdf_names_the_zone_of_the_completion_date_and_issues_on_the_local_d
     assert "Completed on November 21, 2026 (Central Time)" in text
     assert "Issued November 22, 2026" in text
     assert EARLY.issued_on == datetime.date(2026, 11, 22)
+    assert EARLY.issued_text == "November 22, 2026 (Central Time)"
 
 
 def test_a_record_from_before_time_zones_reads_as_issued() -> None:
@@ -46,6 +47,7 @@ def test_a_record_from_before_time_zones_reads_as_issued() -> None:
     old = CertificateRecord.from_dict(data)
     assert old.time_zone is None and old.issued_on == datetime.date(2026, 11, 23)  # UTC
     assert old.completed_text == "November 21, 2026"
+    assert old.issued_text == "November 23, 2026"
     assert CertificateRecord.from_dict(EARLY.to_dict()) == EARLY
 
 

@@ -315,3 +315,14 @@ def test_a_narrowed_pack_measures_the_active_time_of_the_completions_it_covers(
     assert "1 learner who completed every lesson among the completions this pack covers" in v2
     assert "1 learner who completed every lesson among the completions" in february
     assert max(v2_rows) == max(february_rows) == 1 < max(everyone_rows)
+
+
+def test_a_refused_roster_returns_to_the_report_with_the_dates_kept(app, two_versions):
+    admin = sign_in(app.test_client(), two_versions.admin)
+    refused = admin.get("/admin/courses/minimal/roster.csv",
+                        query_string={"version": 1, "start": "2026-12-31", "end": "2026-01-01"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "<h1>Report: " in page
+    assert 'href="#end">Completed to (inclusive): The end date is before the start date.' in page
+    assert 'value="2026-12-31"' in page and '<option value="1" selected>' in page
+    assert 'id="end" name="end" value="2026-01-01" aria-invalid="true"' in page

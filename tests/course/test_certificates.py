@@ -352,3 +352,15 @@ def test_the_lookup_hint_s_example_is_a_well_formed_code_and_a_typo_is_explained
     assert "That code is not in the right form or has a typing mistake" in text
     assert "A certificate code is 4 groups of 4 letters and digits, then one last check" in text
     assert " ID " not in text
+
+
+def test_a_reversed_period_keeps_the_admin_on_the_page_with_what_they_chose(app, issued):
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    refused = admin.get("/admin/certificates/export.zip", query_string={
+        "course": "minimal", "start": "2026-12-31", "end": "2026-01-01"})
+    # Not an empty ZIP that says "0 certificates": the form again, saying why.
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    page = refused.get_data(as_text=True)
+    assert '<a href="#end">The end date is before the start date.</a>' in page
+    assert 'value="2026-12-31"' in page and 'value="2026-01-01"' in page

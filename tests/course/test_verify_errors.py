@@ -67,3 +67,20 @@ def test_a_code_not_issued_here_says_not_found_in_the_page_title(client: FlaskCl
     page = response.get_data(as_text=True)
     title = page[page.index("<title>") + 7 : page.index("</title>")]
     assert title.startswith("Not found: Certificate verification")
+
+
+def test_a_valid_certificate_says_so_in_the_page_title(make_app, package_copy) -> None:
+    from tests.course.certkit import finish_course
+    from tests.course.test_verify_review import PROVIDER
+
+    def title(app, code: str) -> str:
+        page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
+        return page[page.index("<title>") + 7 : page.index("</title>")]
+
+    real = make_app(**PROVIDER)
+    assert title(real, finish_course(real, real.test_client(), package_copy)[1]).startswith(
+        "Valid: Certificate verification")
+    # Issued with no provider set: a sample, which the title never calls "Valid" alone.
+    sample = make_app()
+    assert title(sample, finish_course(sample, sample.test_client(), package_copy)[1]).startswith(
+        "Sample, no credit: Certificate verification")

@@ -146,4 +146,4 @@ def test_the_verification_page_gives_the_issue_date_printed_on_the_certificate(
     printed = re.search(r"Issued (\w+ \d+, \d{4})", pdf)
     page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
     page = page_words(re.sub(r"<[^>]+>", " ", page))
-    assert f"Issued on {printed.group(1)}" in page
+    assert f"Issued on {printed.group(1)} (Hawaii Time)" in page
