@@ -205,17 +205,36 @@ TEAM_ROLE_CHOICES = [("author", "Author: edits the course"),
                      ("reviewer", "Reviewer: edits, reviews and publishes")]  # fmt: skip
 
 
+TEAM_REASON_HINT = "Kept in the audit log with your name, the time and your address."
+
+
+def _team_reason(label: str, message: str, id: str) -> TextAreaField:
+    return TextAreaField(label, description=TEAM_REASON_HINT, id=id,
+                         validators=[DataRequired(message), Length(max=1000)])  # fmt: skip
+
+
 class TeamAddForm(FlaskForm):
-    """Put an author on a course's team."""
+    """Put an author on a course's team, saying why."""
 
     email = StringField(
         "Author's email address",
         validators=[DataRequired(message="Give the author's email address."), Length(max=254)],
     )
     role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
+    reason = _team_reason("Reason for adding them", "Give the reason for adding them.",
+                          "add-reason")
 
 
 class TeamRoleForm(FlaskForm):
-    """Change a team member's role on the course."""
+    """Change a team member's role on the course, saying why."""
 
-    role = SelectField("Role", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
+    role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
+    reason = _team_reason("Reason for the change", "Give the reason for the change.",
+                          "team-role-reason")
+
+
+class TeamRemoveForm(FlaskForm):
+    """Take someone off a course's team, saying why."""
+
+    reason = _team_reason("Reason for taking them off", "Give the reason for taking them off.",
+                          "remove-reason")

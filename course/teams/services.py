@@ -87,8 +87,9 @@ def add_member(
     *,
     by: User | None,
     ip_address: str | None = None,
+    reason: str | None = None,
 ) -> CourseMember:
-    """Put someone on a course's team.
+    """Put someone on a course's team (``reason``: an admin's why, for the audit log).
 
     :raise TeamError: when they are not an author or already on the team.
     """
@@ -109,13 +110,23 @@ def add_member(
     db.session.flush()
     record_event(
         by, "team.member_added", "course", slug,
-        {"user_id": user.id, "email": user.email, "role": role.value}, ip_address,
+        {**_who(user), "role": role.value, **_why(reason)}, ip_address,
     )  # fmt: skip
     return member
 
 
+def _who(user: User) -> dict[str, object]:
+    # Named as well as numbered: the log is read long after, by people who know names.
+    return {"user_id": user.id, "name": user.full_name, "email": user.email}
+
+
+def _why(reason: str | None) -> dict[str, str]:
+    return {"reason": reason} if reason else {}
+
+
 def add_member_by_email(
-    slug: str, email: str, role: TeamRole | str, *, by: User, ip_address: str | None
+    slug: str, email: str, role: TeamRole | str, *, by: User, ip_address: str | None,
+    reason: str | None = None,
 ) -> CourseMember:
     """Put the account with this email address on a course's team.
 
@@ -124,11 +135,12 @@ def add_member_by_email(
     user = find_user_by_email(email)
     if user is None:
         raise TeamError(f"There is no account with the email address {email.strip()}.")
-    return add_member(slug, user, role, by=by, ip_address=ip_address)
+    return add_member(slug, user, role, by=by, ip_address=ip_address, reason=reason)
 
 
 def change_role(
-    member: CourseMember, role: TeamRole | str, *, by: User, ip_address: str | None
+    member: CourseMember, role: TeamRole | str, *, by: User, ip_address: str | None,
+    reason: str | None = None,
 ) -> None:
     """Make a team member an author or a reviewer of the course."""
     role = TeamRole(role)
@@ -137,16 +149,19 @@ def change_role(
     before, member.role = member.role, role
     record_event(
         by, "team.role_changed", "course", member.course_slug,
-        {"user_id": member.user_id, "from": before.value, "to": role.value}, ip_address,
+        {**_who(member.user), "from": before.value, "to": role.value, **_why(reason)},
+        ip_address,
     )  # fmt: skip
     db.session.flush()
 
 
-def remove_member(member: CourseMember, *, by: User, ip_address: str | None) -> None:
+def remove_member(
+    member: CourseMember, *, by: User, ip_address: str | None, reason: str | None = None
+) -> None:
     """Take someone off a course's team (their revisions and comments stay theirs)."""
     record_event(
         by, "team.member_removed", "course", member.course_slug,
-        {"user_id": member.user_id, "role": member.role.value}, ip_address,
+        {**_who(member.user), "role": member.role.value, **_why(reason)}, ip_address,
     )  # fmt: skip
     db.session.delete(member)
     db.session.flush()

@@ -38,17 +38,18 @@ def _finished_learner(server) -> tuple[int, str]:
     return user_id, learner.certificate
 
 
-def _admin_and_an_author(server) -> str:
-    """An admin to sign in as, and an author on the course's team (a row to remove)."""
+def _admin_and_an_author(server) -> tuple[str, int]:
+    """An admin to sign in as, and an author on the course's team (a row to remove): the
+    admin's email and the membership's id."""
     (name, email), (author_name, author_email) = new_learner(), new_learner()
     with server.app.app_context():
         create_user(email=email, password=PASSWORD, full_name=name, role=Role.ADMIN)
         author = create_user(email=author_email, password=PASSWORD, full_name=author_name,
                              role=Role.AUTHOR)
-        add_member(server.slug, author, "author", by=None)
+        member_id = add_member(server.slug, author, "author", by=None).id
         db.session.commit()
         db.session.remove()
-    return email
+    return email, member_id
 
 
 def _revised_draft(server, email: str) -> str:
@@ -69,7 +70,7 @@ def _revised_draft(server, email: str) -> str:
 def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) -> None:
     server = live_server
     learner_id, code = _finished_learner(server)
-    admin_email = _admin_and_an_author(server)
+    admin_email, member_id = _admin_and_an_author(server)
     revised = _revised_draft(server, admin_email)
     package = lessons.load_package(MINIMAL)
     lesson, question = package.lessons[0].slug, package.post_test[0].id
@@ -86,6 +87,7 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         "admin-report": f"{admin}/courses/{server.slug}/report",
         "admin-approval": f"{admin}/courses/{server.slug}/approval",
         "admin-team": f"{admin}/courses/{server.slug}/team",
+        "admin-team-member": f"{admin}/courses/{server.slug}/team/{member_id}",
         "admin-enrol": f"{admin}/courses/{server.slug}/enrol",
         "admin-corrections": f"{admin}/corrections",
         "admin-lti": f"{admin}/lti",

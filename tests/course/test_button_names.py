@@ -97,7 +97,12 @@ def test_team_and_review_buttons_read_as_one_phrase(app, client, author, reviewe
         admin = make_user(Role.ADMIN)
     page = sign_in(app.test_client(), admin).get("/admin/courses/minimal/team")
     found = names(page.get_data(as_text=True))
-    assert {"Change role of Avery Author", "Remove Riley Reviewer from the team"} <= set(found)
+    assert {"Change role or remove Avery Author", "Change role or remove Riley Reviewer"} <= set(
+        found)
+    link = re.search(r'href="([^"]+)">Change role or remove<span class="visually-hidden"> '
+                     r"Avery Author<", page.get_data(as_text=True))[1]
+    own = sign_in(app.test_client(), admin).get(link).get_data(as_text=True)
+    assert {"Change the role", "Take Avery Author off the team"} <= set(names(own))
     assert _no_space_before_punctuation(page.get_data(as_text=True)) == []
 
     sign_in(client, author)

@@ -154,9 +154,10 @@ def _fill(app: Flask, data: Dataset, address: str) -> str:
         ("/admin/certificates/{code}/revoke", "/admin/certificates/{code}", "revoke"),
         ("/admin/corrections/{request}/resolve", "/admin/corrections/{request}", "resolve-heading"),
         ("/admin/corrections/{request}/decline", "/admin/corrections/{request}", "decline-heading"),
-        ("/admin/courses/minimal/team/{member}/role", "/admin/courses/minimal/team",
-         "role-{member}"),
-        ("/admin/courses/minimal/team/{member}/remove", "/admin/courses/minimal/team", "members"),
+        ("/admin/courses/minimal/team/{member}/role", "/admin/courses/minimal/team/{member}",
+         "role"),
+        ("/admin/courses/minimal/team/{member}/remove", "/admin/courses/minimal/team/{member}",
+         "remove"),
     ],
 )  # fmt: skip
 def test_an_admin_reopening_a_form_address_lands_on_the_form(

@@ -222,24 +222,37 @@ def test_admins_add_change_and_remove_team_members_with_an_audit_trail(app, clie
     sign_in(client, admin)
     url = "/admin/courses/minimal/team"
     assert "Nobody yet." in client.get(url).get_data(as_text=True)
-    added = client.post(url, data={"email": " Casey@Example.org ", "role": "reviewer"})
+    why = {"reason": "Leads the 2027 revision"}
+    unexplained = client.post(url, data={"email": "casey@example.org", "role": "reviewer"})
+    assert unexplained.status_code == 422
+    assert '<a href="#add-reason">Give the reason for adding them.</a>' in unexplained.text
+    assert 'value="casey@example.org"' in unexplained.text  # what was typed is kept
+    added = client.post(url, data={"email": " Casey@Example.org ", "role": "reviewer", **why})
     assert added.status_code == 303
     assert "Casey Candidate" in client.get(url).get_data(as_text=True)
-    refused = client.post(url, data={"email": "lee@example.org", "role": "author"})
+    refused = client.post(url, data={"email": "lee@example.org", "role": "author", **why})
     assert refused.status_code == 422
     assert "Lee Learner is not an author." in refused.get_data(as_text=True)
-    unknown = client.post(url, data={"email": "nobody@example.org", "role": "author"})
+    unknown = client.post(url, data={"email": "nobody@example.org", "role": "author", **why})
     assert "There is no account with the email address" in unknown.get_data(as_text=True)
-    again = client.post(url, data={"email": "casey@example.org", "role": "author"})
+    again = client.post(url, data={"email": "casey@example.org", "role": "author", **why})
     assert "is already on this course" in again.get_data(as_text=True)
-    assert client.post(url, data={"email": "casey@example.org", "role": "owner"}).status_code == 422
+    owner = {"email": "casey@example.org", "role": "owner", **why}
+    assert client.post(url, data=owner).status_code == 422
     with app.app_context():
         member = db.session.scalar(select(CourseMember))
         assert (member.user_id, member.role, member.added_by_id) == (
             candidate.id, TeamRole.REVIEWER, admin.id,
         )  # fmt: skip
-    client.post(f"{url}/{member.id}/role", data={"role": "author"})
-    client.post(f"{url}/{member.id}/remove")
+    page = client.get(f"{url}/{member.id}").text
+    assert "Casey Candidate, on the team of" in page and 'id="team-role-reason"' in page
+    # Without a reason nothing changes: the member's page says so at its top.
+    for action, data, box in (("role", {"role": "author"}, "team-role-reason"),
+                              ("remove", {}, "remove-reason")):
+        refused = client.post(f"{url}/{member.id}/{action}", data=data)
+        assert refused.status_code == 422 and f'<a href="#{box}">Give the reason' in refused.text
+    client.post(f"{url}/{member.id}/role", data={"role": "author", "reason": "Steps back"})
+    client.post(f"{url}/{member.id}/remove", data={"reason": "Left the agency"})
     with app.app_context():
         assert db.session.scalar(select(CourseMember)) is None
         events = db.session.scalars(
@@ -250,9 +263,15 @@ def test_admins_add_change_and_remove_team_members_with_an_audit_trail(app, clie
             ("team.role_changed", admin.id, "127.0.0.1"),
             ("team.member_removed", admin.id, "127.0.0.1"),
         ]
-        assert events[1].detail == {"user_id": candidate.id, "from": "reviewer", "to": "author"}
+        who = {"user_id": candidate.id, "name": "Casey Candidate", "email": "casey@example.org"}
+        assert [e.detail for e in events] == [
+            {**who, "role": "reviewer", "reason": "Leads the 2027 revision"},
+            {**who, "from": "reviewer", "to": "author", "reason": "Steps back"},
+            {**who, "role": "author", "reason": "Left the agency"},
+        ]
     assert client.get("/admin/courses/nope/team").status_code == 404
-    assert client.post(f"{url}/999/remove").status_code == 404
+    assert client.post(f"{url}/999/remove", data={"reason": "x"}).status_code == 404
+    assert client.get(f"{url}/999").status_code == 404
     assert learner.role == Role.LEARNER
 
 
