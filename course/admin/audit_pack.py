@@ -30,6 +30,7 @@ from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
 from course.dates import date_label, stamp_label
 from course.db import utcnow
+from course.learn.evaluation import LIKERT_LABELS
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
@@ -174,16 +175,19 @@ def evaluation_summary(
 ) -> tuple[str, str]:
     """Return the evaluation results and the comments (of every response, or of those
     ``enrolments`` gave), both as CSV."""
-    header = ["item", "type", "prompt", "responses", "option", "count", "percent", "mean",
-              "median"]
+    header = ["item", "type", "prompt", "responses", "option", "option_label", "count",
+              "percent", "mean", "median"]
     rows, comments = [], []
     for stat in evaluation_results(course, enrolments):
         item = stat.item
         base = [item.key, item.type, item.prompt, stat.responses]
         if stat.counts:
-            rows += [[*base, c.label, c.count, c.percent, stat.mean, None] for c in stat.counts]
+            # A Likert option is stored as 1-5: its words say which end agrees.
+            rows += [[*base, c.label, LIKERT_LABELS.get(c.label, c.label)
+                      if item.type == "likert" else c.label, c.count, c.percent, stat.mean, None]
+                     for c in stat.counts]  # fmt: skip
         else:
-            rows.append([*base, None, None, None, stat.mean, stat.median])
+            rows.append([*base, None, None, None, None, stat.mean, stat.median])
         comments += [[item.key, comment] for comment in stat.comments]
     return csv_text(header, rows), csv_text(["item", "comment"], comments)
 

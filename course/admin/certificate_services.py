@@ -20,9 +20,11 @@ from course.extensions import db
 from course.models import AuditEvent, Certificate, Course, User
 
 INDEX_COLUMNS = (
-    "code", "status", "participant_name", "completed_on", "issued_at", "pdf_sha256", "file",
+    "code", "status", "participant_name", "completed_on", "course_title", "course_version",
+    "issued_at", "pdf_sha256", "file",
 )
-INDEXED_FIELDS = ("participant_name", "completed_on")  # from each certificate's snapshot
+# From each certificate's snapshot: what it states, whatever the course is called now.
+INDEXED_FIELDS = ("participant_name", "completed_on", "course_title", "course_version")
 PDF_BATCH = 100
 #: A ZIP this large (bytes) moves from memory to a temporary file on disk.
 ZIP_IN_MEMORY = 8 * 1024 * 1024
@@ -119,17 +121,21 @@ def certificates_zip(
     )
     spool = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY)
     index: list[list[str]] = []
+    stated: set[tuple[int, str]] = set()  # (version, title) as the certificates print them
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate_id, code, status, name, completed_on, issued_at, sha256, pdf in found:
+        for certificate_id, code, status, *snapshot, issued_at, sha256, pdf in found:
+            name, completed_on, title, version = snapshot
+            stated.add((int(version), title))
             file = f"certificate-{code}.pdf"
             if pdf is None:  # issued before PDFs were stored: rendered again from its record
                 pdf = issuing.pdf_of(db.session.get(Certificate, certificate_id))
             # A PDF's streams are compressed already: deflating it again gains nothing.
             archive.writestr(file, pdf, compress_type=zipfile.ZIP_STORED)
-            index.append([code, status.value, name, completed_on, local_iso(issued_at), sha256,
-                          file])  # fmt: skip
+            index.append([code, status.value, name, completed_on, title, version,
+                          local_iso(issued_at), sha256, file])  # fmt: skip
         archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
-        readme = certificates_readme(course, start, end, len(index), made_by, utcnow())
+        readme = certificates_readme(course, start, end, len(index), made_by, utcnow(),
+                                     sorted(stated))  # fmt: skip
         archive.writestr("README.txt", readme)
     spool.seek(0)
     return spool

@@ -136,6 +136,22 @@ item-analysis.csv
                    point-biserial correlation with the score on the attempt's other
                    questions (-1 to 1; 0.30 or more is good), shown from 10 answers
 
+evaluation-summary.csv
+  item, type, prompt
+                   the evaluation item, its type (likert: a 1-5 agreement scale; choice;
+                   number; text) and the question as the learner read it
+  responses        how many learners answered the item
+  option, option_label, count, percent
+                   for likert and choice items, one row per option: its stored value,
+                   its words (likert: 1 Strongly disagree, 2 Disagree, 3 Neither agree
+                   nor disagree, 4 Agree, 5 Strongly agree), how many chose it and
+                   their share of the responses
+  mean             likert items: the mean on the 1-5 scale (5 agrees most)
+  median           number items: the median answer (text items: see the comments file)
+
+evaluation-comments.csv
+  item, comment    each free-text answer, oldest first; never linked to a name
+
 certificates.csv
   code, status     the certificate's code (verify it at the address in
                    snapshot_verify_url) and status: valid, revoked, or superseded
@@ -171,16 +187,20 @@ def _issued(start: dt.date | None, end: dt.date | None) -> str:
 
 def certificates_readme(
     course: Course, start: dt.date | None, end: dt.date | None, count: int,
-    made_by: User, made_at: dt.datetime,
+    made_by: User, made_at: dt.datetime, stated: list[tuple[int, str]] | None = None,
 ) -> str:  # fmt: skip
     """The certificate ZIP's README: its files, their names, who made it when, and how
-    to verify a certificate."""
+    to verify a certificate (``stated``: each version and course title they print)."""
     verify = current_app.config["BASE_URL"].rstrip("/") + "/verify"
     zone = current_provider().time_zone
     made = f"Made {stamp_label(made_at)} by {made_by.full_name} ({made_by.email})."
+    # The titles the certificates print: a later version may have renamed the course.
+    titles = "".join(f"  version {version}: {title}\n" for version, title in stated or ())
     return (
-        f"Certificates for {course.title} ({course.slug}), {_issued(start, end)}: "
-        f"{count} {'certificate' if count == 1 else 'certificates'}.\n{made}\n\n"
+        f"Certificates for the course {course.slug}, {_issued(start, end)}: "
+        f"{count} {'certificate' if count == 1 else 'certificates'}.\n"
+        + (f"The course as they state it:\n{titles}" if titles else "")
+        + f"{made}\n\n"
         "certificate-CODE.pdf  one certificate as it was issued, named by the code printed\n"
         "                      on it: certificate-9KFG-Z96V-Y6EM-CSH0-D.pdf is the one\n"
         "                      with code 9KFG-Z96V-Y6EM-CSH0-D; its SHA-256 in index.csv\n"
@@ -192,6 +212,8 @@ def certificates_readme(
         "                      check its status at the address below\n"
         "  participant_name, completed_on\n"
         "                      the name and completion date the certificate states\n"
+        "  course_title, course_version\n"
+        "                      the course title it states, and the version earned on\n"
         "  issued_at           when it was issued\n"
         "  pdf_sha256, file    SHA-256 of the PDF, and its file in this ZIP\n\n"
         "To verify a certificate, open the address its QR code holds,\n"

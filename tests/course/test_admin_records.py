@@ -202,6 +202,7 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     summary = list(csv.DictReader(io.StringIO(text("evaluation-summary.csv"))))
     lo1_five = next(r for r in summary if r["item"] == "eval-lo1" and r["option"] == "5")
     assert (lo1_five["count"], lo1_five["percent"], lo1_five["mean"]) == ("1", "50.0", "4.5")
+    assert lo1_five["option_label"] == "Strongly agree"  # readable without the provider
     minutes = next(r for r in summary if r["item"] == "minutes")
     assert minutes["median"] == "50.0"
     comments = [r["comment"] for r in csv.DictReader(io.StringIO(text("evaluation-comments.csv")))]

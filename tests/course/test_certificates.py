@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -364,3 +365,21 @@ def test_a_reversed_period_keeps_the_admin_on_the_page_with_what_they_chose(app,
     page = refused.get_data(as_text=True)
     assert '<a href="#end">The end date is before the start date.</a>' in page
     assert 'value="2026-12-31"' in page and 'value="2026-01-01"' in page
+
+
+def test_a_certificate_zip_names_the_course_as_its_certificates_state_it(app, issued, package):
+    _, code = issued
+    manifest = package / "course.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "title: Youth Who Run from Foster Care (test course)", "title: A Later Title", 1))
+    with app.app_context():
+        import_course(package)  # version 2, renamed: the certificate still states version 1's
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    response = admin.get("/admin/certificates/export.zip", query_string={"course": "minimal"})
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        readme = archive.read("README.txt").decode()
+        [row] = csv.DictReader(io.StringIO(archive.read("index.csv").decode("utf-8-sig")))
+    assert "version 1: Youth Who Run from Foster Care (test course)" in readme
+    assert "A Later Title" not in readme
+    assert (row["code"], row["course_title"], row["course_version"]) == (
+        code, "Youth Who Run from Foster Care (test course)", "1")
