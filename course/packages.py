@@ -7,6 +7,7 @@ a new version of a course keeps everyone's progress. Callers commit once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -250,6 +251,28 @@ def find_version(course: Course, number: int) -> CourseVersion | None:
         select(CourseVersion).where(CourseVersion.course_id == course.id,
                                     CourseVersion.number == number)
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A published version as the course's history lists it: when, by whom, and why."""
+
+    number: int
+    published_at: datetime
+    #: None for a version imported from the command line.
+    published_by: str | None
+    note: str | None
+
+
+def published_versions(course: Course) -> list[PublishedVersion]:
+    """Return every published version of the course, oldest first, with its publisher."""
+    found = db.session.execute(
+        select(CourseVersion.number, CourseVersion.created_at, User.full_name, CourseVersion.note)
+        .outerjoin(User, User.id == CourseVersion.created_by_id)
+        .where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.number)
+    )
+    return [PublishedVersion(*row) for row in found]
 
 
 def version_numbers(course: Course) -> list[int]:

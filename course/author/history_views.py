@@ -16,7 +16,7 @@ from course.author.packagezip import write_package_zip
 from course.author.viewkit import editor, file_url
 from course.extensions import db
 from course.formpages import form_page
-from course.packages import export_files, version_numbers
+from course.packages import export_files, published_versions
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -39,7 +39,7 @@ def too_large(exc: RequestEntityTooLarge):
 def history(slug: str):
     """List the draft's revisions: who saved which file, when; compare or restore one."""
     space = drafts.get_workspace_or_404(slug)
-    versions = version_numbers(space.course) if space.course else []
+    versions = published_versions(space.course) if space.course else []
     return render_template(
         "author/history.html", space=space, revisions=drafts.revisions(space), action=ActionForm(),
         versions=versions,

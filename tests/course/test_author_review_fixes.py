@@ -74,20 +74,26 @@ def test_a_new_lesson_without_a_title_keeps_the_slug_typed(author_client):
     assert page_form(page, "slug")["slug"] == ["safety-planning"]
 
 
-def _publish(app, author_client):
+def _publish(app, author_client, note: str = ""):
     """The author changes lesson 1; a reviewer publishes it. The reviewer's client."""
     text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
     flashes(author_client, submit(author_client, LESSON, "save", body=text))
     reviewer = sign_in_reviewer(app, app.test_client())
     form = page_form(reviewer.get(f"{BASE}/publish").get_data(as_text=True), "note")
+    form["note"] = note
     return reviewer, flashes(reviewer, reviewer.post(f"{BASE}/publish", data=form))
 
 
 def test_a_publish_can_be_taken_back_from_the_history(app, author_client):
-    reviewer, published = _publish(app, author_client)
+    reviewer, published = _publish(app, author_client, note="Plainer wording in lesson 1")
     assert "To take it back, restore published version 1 from the History" in published
 
     history = author_client.get(f"{BASE}/history").get_data(as_text=True)
+    # Each version says when, by whom and why it went out.
+    assert re.search(r"Version 2 package \(ZIP\)</a> \(current\):\s+published \w+ \d+, \d{4}, "
+                     r"[^<]* by Riley Reviewer: “[^”]*Note: Plainer wording in lesson 1”", history)
+    # The draft matches version 2: restoring it would change nothing, so it is not offered.
+    assert f'action="{BASE}/history/versions/2/restore"' not in history
     restore = f"{BASE}/history/versions/1/restore"
     assert f'action="{restore}"' in history
     form = page_form(history, "csrf_token")
