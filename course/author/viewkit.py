@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from course.auth.sessions import signed_in_account
+from course.author import checkcache
 from course.author.forms import list_action
 from course.author.services import (
     AuthorError,
@@ -21,6 +22,7 @@ from course.author.services import (
     find_workspace,
 )
 from course.extensions import db
+from course.models import DraftRevision
 from course.teams import services as teams
 from lessons.editing import lesson_slug
 
@@ -62,13 +64,25 @@ def base_revision(value: str | None) -> int:
 
 
 def flash_saved(saved: Saved) -> None:
-    """Tell the author what a save did."""
-    if saved.revision is None:
+    """Tell the author what a save did, and whether what was saved has errors to fix."""
+    revision = saved.revision
+    if revision is None:
         flash("Nothing changed, so nothing was saved.", "info")
+    elif errors := _errors_saved(revision):
+        # Kept, as every save is, but not a plain success: it cannot be published so.
+        plural = "" if errors == 1 else "s"
+        flash(f"Saved as revision {revision.number}, with {errors} error{plural} to fix "
+              "before it can be published: see the checker's findings.", "warning")
     else:
-        flash(f"Saved as revision {saved.revision.number}.", "success")
+        flash(f"Saved as revision {revision.number}.", "success")
     for note in saved.notes:
         flash(note, "info")
+
+
+def _errors_saved(revision: DraftRevision) -> int:
+    # The checker caches by the files' state, so the page the save leads to reuses this.
+    _, findings = checkcache.check(revision.files, revision.draft.slug)
+    return sum(f.level == "error" and revision.file in (None, f.file) for f in findings)
 
 
 def flash_undoable(slug: str, saved: Saved, consequence: str) -> None:

@@ -227,7 +227,9 @@ def test_every_instant_in_the_certificate_csv_is_stated_in_the_provider_zone(cor
                 assert instant.utcoffset() == instant.astimezone(zone).utcoffset(), column
 
 
-@pytest.mark.parametrize(("form", "field"), [("revoke", "revoke-reason"), ("reissue", "reissue-reason")])
+@pytest.mark.parametrize(
+    ("form", "field"), [("revoke", "revoke-reason"), ("reissue", "reissue-reason")]
+)
 def test_a_refused_certificate_form_is_announced_at_the_top_of_the_page(data, app, form, field):
     client = sign_in(app.test_client(), data.admin)
     response = client.post(f"/admin/certificates/{data.certificate_code}/{form}", data={})

@@ -159,3 +159,12 @@ def test_an_image_without_alt_text_is_a_finding_in_the_preview(author_client):
     body = text + '\n![](chart.png)\n\n<img src="map.png">\n\n![A map of the county](map.png)\n'
     page = submit(author_client, LESSON, "preview", body=body).get_data(as_text=True)
     assert page.count("an image needs alt text saying what it shows") == 2
+
+
+def test_a_save_that_leaves_errors_is_kept_and_says_it_cannot_be_published_so(author_client):
+    # A lesson without a title: an error the checker names, which blocks publishing.
+    page = flashes(author_client, submit(author_client, LESSON, "save", title=""))
+    # Kept (nothing typed is lost), but not announced as a plain success.
+    assert "Saved as revision 2, with 1 error to fix before it can be published" in page
+    assert "usa-alert--warning" in page and "usa-alert--success" not in page
+    assert "`title` is empty" in page  # and the findings say what
