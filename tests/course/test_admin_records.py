@@ -256,11 +256,14 @@ def test_the_certificate_zips_readme_says_what_it_holds_who_made_it_and_how_to_v
         course = db.session.get(Course, data.course_id)
         admin = db.session.get(User, data.admin.id)
         made_at = datetime(2026, 12, 4, 21, 5, 9, tzinfo=UTC)
+        stated = [(1, "Youth Who Run from Foster Care (test course)")]
         text = readme.certificates_readme(course, date(2026, 1, 1), date(2026, 12, 31), 2,
-                                          admin, made_at)  # fmt: skip
+                                          admin, made_at, stated)  # fmt: skip
         one = readme.certificates_readme(course, None, None, 1, admin, made_at)
     first = text.splitlines()[0]
-    assert first.startswith("Certificates for Youth Who Run from Foster Care (test course) ")
+    assert first.startswith("Certificates for the course minimal, ")
+    # The course as the certificates print it, version by version.
+    assert "version 1: Youth Who Run from Foster Care (test course)\n" in text
     assert first.endswith(" issued from January 1, 2026 to December 31, 2026: 2 certificates.")
     # When and by whom, in the provider's zone (Central here), as admin pages state times.
     assert "Made December 4, 2026, 3:05:09 PM CST by Ada Admin (admin@example.org)." in text

@@ -276,3 +276,14 @@ def test_a_long_paste_is_refused_with_its_text_kept_not_cut_short_by_the_browser
     assert response.status_code == 422
     assert "The text is longer than 500,000 characters" in page
     assert "A very long paste. " * 100 in page  # still in the text box
+
+
+def test_a_title_over_the_limit_is_refused_with_its_text_kept(author_client):
+    editor = author_client.get(LESSON).get_data(as_text=True)
+    assert "maxlength" not in editor  # no box cuts a paste short without a word
+    long_title = "A title pasted from a long document " * 12  # over 300 characters
+    response = submit(author_client, LESSON, "save", title=long_title)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Field cannot be longer than 300 characters." in page
+    assert f'value="{long_title}"' in page  # still in the box, to shorten
