@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .limits import Closers, markdown_problem
 from .model import Lesson, Question
 from .questions import parse_question
-from .render import count_words, html_text, markdown_to_unsafe_html, sanitize
+from .render import ALLOWED_TAGS, count_words, html_text, markdown_to_unsafe_html, sanitize
 from .yamlread import MapReader, Source, compose, string_items
 
 LESSON_NAME = re.compile(r"^\d{2}-[a-z0-9-]+\.md$")
@@ -122,6 +122,25 @@ def _warn_images_without_alt(source: Source, lines: list[str], offset: int) -> N
                 )
 
 
+# A tag name followed by a space, / or >: "<https://...>" and "<me@example.org>" are links.
+_RAW_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+
+
+def _warn_raw_html(source: Source, lines: list[str], offset: int) -> None:
+    # The sanitizer drops tags outside its list without a word: say so where it was typed.
+    for index, line in prose_lines(lines):
+        dropped = sorted({match.group(1).lower() for match in _RAW_TAG.finditer(
+            _CODE_SPAN.sub("", line)) if match.group(1).lower() not in ALLOWED_TAGS})
+        if dropped:
+            names = ", ".join(f"<{name}>" for name in dropped)
+            source.warning(
+                index + offset + 1,
+                f"HTML {names} is not shown to learners: lessons are Markdown, and only a few "
+                "HTML tags pass (to show a tag as text, put it in `backticks`)",
+            )
+
+
 def body_offset(text: str, body: str) -> int:
     """How many file lines come before the lesson body."""
     return text[: len(text) - len(body)].count("\n")
@@ -159,6 +178,7 @@ def parse_lesson(
     body_lines = body.splitlines(keepends=True)
     _warn_top_headings(source, body_lines, offset)
     _warn_images_without_alt(source, body_lines, offset)
+    _warn_raw_html(source, body_lines, offset)
     for index, match in find_markers(body_lines):
         source.error(index + offset + 1, missing_check_message(match.group("id")))
     token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"

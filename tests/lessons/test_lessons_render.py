@@ -74,3 +74,15 @@ def test_h1_in_a_lesson_is_a_warning() -> None:
         "start headings at ## (the lesson title is the page's h1)",
     ) in findings  # fmt: skip
     assert len([f for f in findings if "headings" in f.message]) == 1
+
+
+def test_raw_html_the_sanitizer_drops_is_a_warning_on_its_line() -> None:
+    files = edited(minimal_files(), "01-push-pull.md", "## Pull factors\n",
+                   "## Pull factors\n\n<script>alert(1)</script> and <marquee>this</marquee>\n\n"
+                   "Kept: <abbr title=\"Runaway and Homeless Youth\">RHY</abbr>, `<div>` in code,"
+                   " <https://example.org> and <help@example.org>.\n")
+    _, findings = lessons.check_files(files)
+    raw = [f for f in findings if "is not shown to learners" in f.message]
+    assert [(f.level, f.line) for f in raw] == [
+        ("warning", line_of(files["01-push-pull.md"], "<script>"))]
+    assert raw[0].message.startswith("HTML <marquee>, <script> is not shown to learners")
