@@ -306,6 +306,8 @@ def record_export(
     what: str,
     ip_address: str | None = None,
     detail: dict | None = None,
+    subject_type: str = "course",
 ) -> None:
-    """Log that records left the system: who took which export, and when."""
-    record_event(actor, action, "course", what, detail or {}, ip_address)
+    """Log that records left the system: who took which export (``what``: a course's slug,
+    or "all"), and when."""
+    record_event(actor, action, subject_type, what, detail or {}, ip_address)

@@ -35,7 +35,7 @@ def certificates_csv():
     """Stream every certificate (or one course's) as CSV with every audit field."""
     slug = request.args.get("course") or None
     course_id = course_or_404(slug).id if slug else None
-    records.record_export(current_user, "records.certificates_exported", slug or "*",
+    records.record_export(current_user, "records.certificates_exported", slug or "all",
                           request.remote_addr)
     db.session.commit()
     # The export only reads: its long transaction must not hold SQLite's write lock.
@@ -105,8 +105,10 @@ def audit_csv():
     if problems:
         abort(400, description=" ".join(problems))
     filters = _filters(form)
-    records.record_export(current_user, "records.audit_exported", "*", request.remote_addr,
-                          {k: str(v) for k, v in vars(filters).items() if v})  # fmt: skip
+    # The log itself is the subject; the filters say which part of it left.
+    records.record_export(current_user, "records.audit_exported", "all", request.remote_addr,
+                          {k: str(v) for k, v in vars(filters).items() if v},
+                          subject_type="audit_log")  # fmt: skip
     db.session.commit()
     g.writes = False  # the streamed read must not hold SQLite's write lock
     response = Response(stream_with_context(records.audit_csv(filters)), mimetype="text/csv")

@@ -96,6 +96,7 @@ def test_the_csv_export_has_who_when_where_and_why_with_formulas_neutralised(app
         )
         assert export.actor_id == data.admin.id and export.ip_address == "127.0.0.1"
         assert export.detail == {"start": "2026-04-01", "end": "2026-04-30"}
+        assert (export.subject_type, export.subject_id) == ("audit_log", "all")
 
 
 def test_only_admins_export_the_log(app, data):
