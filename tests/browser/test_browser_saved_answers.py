@@ -96,6 +96,12 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
         sign_in_here(page, email)
         page.goto(f"{server.url}/courses/{server.slug}/post-test")
         expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
+        # The page promises only what it does: saving as chosen needs the script.
+        promise = "Your answers are saved as you choose them"
+        button_only = "Press “Save and finish later” to keep your answers if you leave"
+        intro = page.locator("main p").first
+        expect(intro).to_contain_text(promise if js else button_only, use_inner_text=True)
+        expect(intro).not_to_contain_text(button_only if js else promise, use_inner_text=True)
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
             "f => f.map(e => e.id)"
         )

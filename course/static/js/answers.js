@@ -4,6 +4,13 @@
 (function () {
   "use strict";
   if (!window.fetch || !window.FormData) { return; }
+  // The page says how answers are kept: now each one is saved as it is given.
+  document.querySelectorAll("[data-saved-without-script]").forEach(function (note) {
+    note.hidden = true;
+  });
+  document.querySelectorAll("[data-saved-as-you-go]").forEach(function (note) {
+    note.hidden = false;
+  });
   document.querySelectorAll("form[data-save-url]").forEach(function (form) {
     var url = form.getAttribute("data-save-url");
     var status = form.querySelector("[data-save-status]");
