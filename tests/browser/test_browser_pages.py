@@ -15,7 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, unquote
 
-from browser_kit import NOT_QUITE, RIGHT, Journey, answer_keys, axe_run, check_keys
+from browser_kit import (
+    NOT_QUITE,
+    RIGHT,
+    Journey,
+    answer_keys,
+    axe_run,
+    check_keys,
+    label_of,
+)
 from page_audit import AXE_TAGS, audit, focus_rings, measure, report
 from playwright.sync_api import expect
 
@@ -213,3 +221,28 @@ def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
         expect(button).to_be_in_viewport()  # the question's end stays just above
         journey.answer(key, keys[key].right, RIGHT)
         expect(page.locator(f"#feedback-{key} .feedback-body")).to_contain_text("You chose")
+
+
+def test_complete_sends_the_choices_not_yet_checked(browser, live_server) -> None:
+    """With script, a choice made but never checked is sent by "Complete", not cleared."""
+    keys = answer_keys(live_server)
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=True, audit=False)
+        journey.sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        lesson = page.url
+        for key in check_keys(page):  # chosen, never "Check my answer"
+            section = page.locator(f"#check-{key}")
+            for box in section.locator("input[name=choice]").all():
+                if label_of(box) in keys[key].right:
+                    box.check()
+        page.get_by_role("button", name="Complete and continue").click()
+        expect(page).not_to_have_url(lesson)  # on to the next lesson
+        expect(page.locator(".error-summary")).to_have_count(0)
+        page.goto(lesson)  # the answers were stored, each with its verdict
+        for key in check_keys(page):
+            expect(page.locator(f"#feedback-{key} .feedback-verdict")).to_have_text(RIGHT)
+    finally:
+        context.close()

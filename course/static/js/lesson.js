@@ -8,44 +8,46 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
 
+  var checks = [];  // each check form: whether a choice waits to be sent, and how to send it
   document.querySelectorAll("form.check-form").forEach(function (form) {
     var busy = false;
-    form.addEventListener("submit", function (event) {
-      if (!window.fetch || !window.FormData) { return; }
-      event.preventDefault();
-      if (busy) { return; }
-      var button = form.querySelector("button[type=submit]");
-      var region = form.querySelector(".feedback");
-      var error = form.querySelector(".question-error");
-      var showError = function (message) {
-        // Beside the question, in a live region; nothing is sent or stored.
-        error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
-        error.firstChild.appendChild(document.createTextNode(message));
-        form.parentNode.classList.add("has-error");
-        // The message stands under the question, off screen above the button on a
-        // phone: go to the first choice, as the page without script does, in view.
-        var first = form.querySelector("input[name=choice]");
-        if (first) { first.focus({ preventScroll: true }); }
-        error.scrollIntoView({ block: "nearest" });
-      };
-      var reveal = function () {
-        // The feedback opens below the button, off screen on a phone: scroll it into
-        // view, but never so far that the focused button leaves the screen.
-        var below = region.getBoundingClientRect().bottom - window.innerHeight + 16;
-        var room = button.getBoundingClientRect().top - 16;
-        if (below > 0 && room > 0) { window.scrollBy(0, Math.min(below, room)); }
-      };
-      if (!form.querySelector("input[name=choice]:checked")) {
-        showError("Choose an answer, then check it.");
-        return;
-      }
+    var button = form.querySelector("button[type=submit]");
+    var region = form.querySelector(".feedback");
+    var error = form.querySelector(".question-error");
+    var chosen = function () {
+      return Array.prototype.map.call(form.querySelectorAll("input[name=choice]:checked"),
+        function (input) { return input.value; }).join(" ");
+    };
+    var sent = chosen();  // the answer the page was drawn with is the one stored
+    var showError = function (message) {
+      // Beside the question, in a live region; nothing is sent or stored.
+      error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
+      error.firstChild.appendChild(document.createTextNode(message));
+      form.parentNode.classList.add("has-error");
+      // The message stands under the question, off screen above the button on a
+      // phone: go to the first choice, as the page without script does, in view.
+      var first = form.querySelector("input[name=choice]");
+      if (first) { first.focus({ preventScroll: true }); }
+      error.scrollIntoView({ block: "nearest" });
+    };
+    var reveal = function () {
+      // The feedback opens below the button, off screen on a phone: scroll it into
+      // view, but never so far that the focused button leaves the screen.
+      var below = region.getBoundingClientRect().bottom - window.innerHeight + 16;
+      var room = button.getBoundingClientRect().top - 16;
+      if (below > 0 && room > 0) { window.scrollBy(0, Math.min(below, room)); }
+    };
+    // Send the choice; ``finishing``: for the lesson's Complete button, which goes on
+    // whatever happens here (a failure must not leave the page mid-way).
+    var send = function (finishing) {
       error.innerHTML = "";
       form.parentNode.classList.remove("has-error");
       // Not button.disabled: disabling the focused button drops keyboard focus to the
       // top of the page, and the learner loses their place.
       busy = true;
       button.setAttribute("aria-disabled", "true");
-      fetch(form.action, {
+      var choice = chosen();
+      return fetch(form.action, {
         method: "POST",
         body: new FormData(form),
         headers: { "Accept": "application/json", "X-CSRFToken": csrf },
@@ -56,18 +58,46 @@
         return response.json();
       }).then(function (data) {
         if (data.error) { showError(data.error); return; }
+        sent = choice;
         region.innerHTML = data.html;
         form.querySelector("input[name=submission_key]").value = data.next_key;
         button.textContent = data.correct ? "Change my answer" : "Check again";
-        reveal();
+        if (!finishing) { reveal(); }
       }).catch(function () {
-        form.submit();  // fall back to the ordinary post-and-redirect
+        if (!finishing) { form.submit(); }  // fall back to the ordinary post-and-redirect
       }).finally(function () {
         busy = false;
         button.removeAttribute("aria-disabled");
       });
+    };
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) { return; }
+      event.preventDefault();
+      if (busy) { return; }
+      if (!chosen()) {
+        showError("Choose an answer, then check it.");
+        return;
+      }
+      send(false);
+    });
+    checks.push({
+      waiting: function () { return !busy && chosen() !== "" && chosen() !== sent; },
+      send: send
     });
   });
+
+  // "Complete" with a choice made but not yet checked: send those choices first, so the
+  // learner is not told the checks are unanswered and finds the choices cleared.
+  var complete = document.querySelector("form[data-complete-lesson]");
+  if (complete && window.fetch && window.FormData) {
+    complete.addEventListener("submit", function (event) {
+      var waiting = checks.filter(function (check) { return check.waiting(); });
+      if (!waiting.length) { return; }
+      event.preventDefault();
+      Promise.all(waiting.map(function (check) { return check.send(true); }))
+        .then(function () { complete.submit(); });
+    });
+  }
 
   document.querySelectorAll("button[data-once]").forEach(function (button) {
     button.form.addEventListener("submit", function () {
