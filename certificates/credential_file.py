@@ -53,4 +53,11 @@ def read_credential(
         raise CredentialFileError("That file is not a credential in JSON form.") from exc
     if not isinstance(document, dict):
         raise CredentialFileError("That file is not a credential in JSON form.")
+    # Some other JSON file: "not valid, changed after it was issued" would read as forgery.
+    types = document.get("type")
+    if "VerifiableCredential" not in (types if isinstance(types, list) else [types]):
+        raise CredentialFileError(
+            "That file is JSON, but not a credential: choose the credential file (.json) "
+            "downloaded from the certificate's page."
+        )
     return document

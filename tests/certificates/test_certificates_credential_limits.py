@@ -71,6 +71,8 @@ def test_a_credential_file_reads_within_the_limits(credential) -> None:
         (b'{"a": 1' + b"2" * 10_000 + b"}", "not a credential in JSON form"),
         (b"[1, 2]", "not a credential in JSON form"),
         (b"\xff\xfe{", "not a credential in JSON form"),
+        (b'{"name": "a spreadsheet export", "rows": [1, 2]}', "JSON, but not a credential"),
+        (b'{"type": ["VerifiablePresentation"]}', "JSON, but not a credential"),
     ],
 )
 def test_a_credential_file_over_a_limit_is_refused_with_the_reason(raw: bytes, message) -> None:
@@ -81,7 +83,8 @@ def test_a_credential_file_over_a_limit_is_refused_with_the_reason(raw: bytes, m
 def test_brackets_inside_strings_are_not_nesting() -> None:
     deep_text = {"name": "[" * 1000 + "{" * 1000, "escaped": '\\"[[[['}
     nested = {"a": {"b": {"c": [1, [2, [3]]]}}}
-    assert read_credential(json.dumps({**deep_text, **nested}).encode())["a"] == nested["a"]
+    credential = {**deep_text, **nested, "type": ["VerifiableCredential"]}
+    assert read_credential(json.dumps(credential).encode())["a"] == nested["a"]
     at_limit = b"[" * (MAX_JSON_DEPTH - 1) + b"{}" + b"]" * (MAX_JSON_DEPTH - 1)
     with pytest.raises(CredentialFileError, match="not a credential"):
         read_credential(at_limit)  # deep enough to be allowed; refused only as a list

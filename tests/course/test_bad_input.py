@@ -157,7 +157,8 @@ def test_a_body_over_the_limit_gets_a_friendly_413(app: Flask, client, unchanged
     unchanged()
 
 
-NOT_CREDENTIALS = [b"", b"\x89PNG\r\n\x1a\n" + bytes(200), b"\xff\xfe{", b"[1, 2, 3]", b"{" * 5000]
+NOT_CREDENTIALS = [b"", b"\x89PNG\r\n\x1a\n" + bytes(200), b"\xff\xfe{", b"[1, 2, 3]", b"{" * 5000,
+                   b'{"name": "another JSON file"}']
 
 
 def test_a_credential_upload_that_is_not_a_credential_is_refused_clearly(
