@@ -6,10 +6,16 @@
   "use strict";
   var target = document.querySelector("[autofocus]");
   if (!target) { return; }
+  var summary = target.classList.contains("error-summary");
   var focus = function () {
     var active = document.activeElement;
-    if (active === target || (active && active !== document.body)) { return; }
-    target.focus();
+    if (active !== target && !(active && active !== document.body)) { target.focus(); }
+    // A summary taller than a phone's screen: focus scrolls to its end, past the heading
+    // that says what is wrong. Open it at its top.
+    if (summary && document.activeElement === target) {
+      var top = target.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight) { target.scrollIntoView({ block: "start" }); }
+    }
   };
   focus();
   window.addEventListener("load", function () { window.setTimeout(focus, 0); });
