@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -73,12 +73,15 @@ def balanced_draw(
     objectives: Sequence[str],
     count: int,
     rng: random.Random,
+    seen: Collection[Item] = (),
 ) -> tuple[list[Item], list[Share]]:
     """Draw ``count`` items of a bank of (item, objective), every objective getting its share.
 
-    Returns the items in a shuffled order (objectives mixed, not in blocks) and the
-    blueprint: each objective's share, in the course's objective order (objectives only
-    the bank names come last).
+    Within an objective, items not in ``seen`` (a learner's earlier attempts) come first;
+    seen ones fill a share only when the objective has too few others. Returns the items
+    in a shuffled order (objectives mixed, not in blocks) and the blueprint: each
+    objective's share, in the course's objective order (objectives only the bank names
+    come last).
     """
     by_objective: dict[str, list[Item]] = {}
     for item, objective in bank:
@@ -88,7 +91,10 @@ def balanced_draw(
     shares = plan_shares(order, sizes, count, rng)
     drawn: list[Item] = []
     for objective, share in shares.items():
-        drawn += rng.sample(by_objective[objective], share)
+        fresh = [item for item in by_objective[objective] if item not in seen]
+        again = [item for item in by_objective[objective] if item in seen]
+        taken = rng.sample(fresh, min(share, len(fresh)))
+        drawn += taken + rng.sample(again, share - len(taken))
     rng.shuffle(drawn)
     blueprint = [Share(o, shares.get(o, 0), sizes.get(o, 0)) for o in order]
     return drawn, blueprint

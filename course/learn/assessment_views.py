@@ -53,7 +53,7 @@ def post_test(slug: str):
         return redirect(url_for("learn.attempt_review", slug=slug,
                                 number=progress.passed_attempt.number))
     if attempt is None:
-        draw = posttest.prepare_draw(content)
+        draw = posttest.prepare_draw(content, posttest.questions_seen(enrolment))
         with write_transaction():  # only storing the draw writes; a reload just reads
             attempt = posttest.store_draw(content, enrolment, draw)
         if attempt is None:  # another tab passed meanwhile: show that

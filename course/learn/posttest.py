@@ -4,7 +4,7 @@ choices' positions on the page mapped back to their keys, grading and recording 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,20 @@ class PreparedDraw:
     blueprint: list[dict[str, Any]]
 
 
-def prepare_draw(content: CourseContent) -> PreparedDraw:
+def questions_seen(enrolment: Enrolment) -> set[str]:
+    """The question ids of the learner's earlier attempts at the course."""
+    draws = db.session.scalars(
+        select(PostTestAttempt.draw).where(PostTestAttempt.enrolment_id == enrolment.id)
+    )
+    return {item["question_id"] for draw in draws for item in draw or ()}
+
+
+def prepare_draw(content: CourseContent, seen: Collection[str] = ()) -> PreparedDraw:
     """Draw the post-test's questions, every objective its share, and shuffle choices.
 
-    From the published bank in memory; the result is stored with the attempt, so a
-    reload shows the same questions in the same order.
+    A retake asks questions the learner has not seen (``seen``) before any it repeats, as
+    its page promises new ones. From the published bank in memory; the result is stored
+    with the attempt, so a reload shows the same questions in the same order.
     """
     bank = content.post_test
     objectives = [o["id"] for o in content.manifest.get("objectives", [])]
@@ -59,6 +68,7 @@ def prepare_draw(content: CourseContent) -> PreparedDraw:
         objectives,
         count,
         _shuffler,
+        seen,
     )
     items = []
     for question_id in picked:

@@ -255,6 +255,11 @@ def test_failing_shows_what_was_missed_and_a_retake_gets_a_new_draw(app, ready):
         retake = open_attempt(ready, "minimal")
         assert retake.number == 2 and retake.id != attempt.id
         assert retake.draw != first_draw
+        # Every question the first attempt left out is asked before any is repeated.
+        bank = set(db.session.scalars(select(Question.key).where(
+            Question.kind == QuestionKind.POST_TEST, Question.archived_at.is_(None))))
+        first = {item["key"] for item in first_draw}
+        assert bank - first <= {item["key"] for item in retake.draw}
         passed = ready.post("/courses/minimal/post-test", data=answers_for(retake, right=8))
         assert "8 of 10 correctly (80%)" in ready.get(passed.location).get_data(as_text=True)
 

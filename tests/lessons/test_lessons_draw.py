@@ -108,3 +108,18 @@ def test_expected_shares_are_what_the_draw_gives_on_average() -> None:
                 totals[objective] += drawn
         for objective in objectives:
             assert totals[objective] / runs == pytest.approx(expected[objective], abs=0.05)
+
+
+def test_a_retake_asks_questions_not_seen_before_any_it_repeats() -> None:
+    bank, objectives = _bank(lessons.load_package(SHIPPED))
+    rng = random.Random(7)
+    first, _ = balanced_draw(bank, objectives, 10, rng)
+    for _ in range(200):
+        second, blueprint = balanced_draw(bank, objectives, 10, rng, seen=set(first))
+        # The shipped bank has enough unseen questions for every objective's share.
+        assert not set(second) & set(first)
+        assert [s.drawn for s in blueprint] and len(second) == 10
+    # A bank too small to avoid every repeat: the unseen all come first, then repeats.
+    small = [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("b2", "B")]
+    drawn, _ = balanced_draw(small, ["A", "B"], 4, rng, seen={"a1", "a2", "b1"})
+    assert {"a3", "b2"} <= set(drawn) and len(drawn) == len(set(drawn)) == 4
