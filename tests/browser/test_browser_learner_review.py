@@ -7,10 +7,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import zxingcpp
 from browser_kit import NOT_QUITE, Journey, answer_keys, check_keys, ids_labelled
 from PIL import Image
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from course.extensions import db
+from course.learn.services import enrol
+from course.models import Course, LessonProgress, User
 
 
 @contextmanager
@@ -166,3 +172,38 @@ def test_the_post_test_list_of_unanswered_questions_takes_focus_there(
         question = page.locator("form.post-test fieldset.question").first
         expect(question).to_be_focused()
         expect(question.locator("legend")).to_be_in_viewport()
+
+
+def test_the_reading_still_to_do_counts_down_as_reading_is_credited(browser, live_server):
+    """"About N more minutes to go" follows the heartbeats instead of staying as drawn."""
+    server = live_server
+    if server.real_slug is None:
+        pytest.skip("needs the shipped course, which has a minimum reading time")
+    app, beat = server.app, server.app.config["HEARTBEAT_SECONDS"]
+    app.config["HEARTBEAT_SECONDS"] = 1  # pages drawn now beat every second
+    try:
+        with new_learner(browser, server) as (page, journey):
+            lessons_url = f"{server.url}/courses/{server.real_slug}/lessons"
+            with app.app_context():
+                course = db.session.scalar(select(Course).where(Course.slug == server.real_slug))
+                user = db.session.scalar(select(User).where(User.full_name == journey.name))
+                enrolment = enrol(user, course)
+                first, second = course.live_lessons[:2]
+                db.session.commit()
+            page.goto(f"{lessons_url}/{first.slug}")
+            note = page.locator("[data-seconds-to-go]").first
+            to_go = int(note.get_attribute("data-seconds-to-go"))
+            # Reading done elsewhere, all but 61 seconds: "about 2 more minutes" to go.
+            with app.app_context():
+                db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=second.id,
+                                              active_seconds=to_go - 61))
+                db.session.commit()
+            page.goto(f"{lessons_url}/{first.slug}")
+            words = page.locator("[data-reading-left]").first
+            expect(words).to_have_text(re.compile(r"about 2 more\s+minutes to go"))
+            for _ in range(8):  # the learner reads on, scrolling: the beats are credited
+                page.mouse.wheel(0, 40)
+                page.wait_for_timeout(500)
+            expect(words).to_have_text("about 1 more minute to go")
+    finally:
+        app.config["HEARTBEAT_SECONDS"] = beat

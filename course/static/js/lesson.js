@@ -129,9 +129,27 @@
         headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
         credentials: "same-origin"
       }).then(function (response) {
+        if (!response.ok) { return; }
         // The server counted this as activity: the idle sign-out warning starts over.
-        if (response.ok) { document.dispatchEvent(new CustomEvent("ce:server-contact")); }
+        document.dispatchEvent(new CustomEvent("ce:server-contact"));
+        return response.json().then(function (data) { readingLeft(data.active_seconds); });
       }).catch(function () {});
     }, every);
+  }
+
+  // "About N more minutes to go" was right when the page was drawn: count it down by the
+  // reading time the heartbeats have had credited since, so it never goes stale.
+  function readingLeft(active) {
+    var start = parseInt(article.getAttribute("data-active-seconds"), 10) || 0;
+    if (typeof active !== "number") { return; }
+    document.querySelectorAll("[data-seconds-to-go]").forEach(function (note) {
+      var words = note.querySelector("[data-reading-left]");
+      var left = parseInt(note.getAttribute("data-seconds-to-go"), 10) - (active - start);
+      if (!words || isNaN(left)) { return; }
+      var minutes = Math.ceil(left / 60);
+      words.textContent = minutes > 0
+        ? "about " + minutes + " more minute" + (minutes === 1 ? "" : "s") + " to go"
+        : "you have read long enough now";
+    });
   }
 })();
