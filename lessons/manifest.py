@@ -188,15 +188,27 @@ def _objectives(source: Source, r: MapReader) -> tuple[tuple[Objective, ...], bo
     return tuple(objectives), True
 
 
+# Words that mark a value as still to be filled in: printed, they would reach a board.
+_PLACEHOLDER = re.compile(r"\bto be (supplied|added|confirmed)\b|\bTBD\b|\bTODO\b|placeholder",
+                          re.IGNORECASE)
+
+
 def _authors(source: Source, r: MapReader) -> tuple[Author, ...]:
     authors = []
     for node in r.sequence("authors", required=False) or []:
         item = MapReader(source, node, "author", ("name", "credentials", "role"))
         if item.ok:
+            credentials = item.string("credentials") or ""
+            if _PLACEHOLDER.search(credentials):
+                source.warning(
+                    item.line_of("credentials"),
+                    f"credentials `{credentials}` read as a placeholder, and every certificate "
+                    "prints them: give the author's real credentials before offering credit",
+                )
             authors.append(
                 Author(
                     item.string("name") or "",
-                    item.string("credentials") or "",
+                    credentials,
                     item.string("role", required=False) or "",
                 )
             )

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 import yaml
-from lessons_testkit import edited, errors, minimal_files
+from lessons_testkit import edited, errors, line_of, minimal_files
 
 import lessons
 from lessons import Approval, Author
@@ -151,3 +151,14 @@ def test_the_new_fields_survive_a_save_from_the_settings_form() -> None:
     again = lessons.load_files({**files, "course.yaml": dump_manifest(data)})
     for name in ("authors", "disclosure", "references", "approval", "provider"):
         assert getattr(again, name) == getattr(original, name), name
+
+
+def test_placeholder_credentials_are_a_warning_on_their_line() -> None:
+    files = edited(minimal_files(), "course.yaml", "    credentials: LCSW\n",
+                   "    credentials: TBD by the provider\n")
+    _, findings = lessons.check_files(files)
+    [found] = [f for f in findings if "placeholder" in f.message]
+    assert (found.level, found.line) == ("warning", line_of(files["course.yaml"], "TBD by"))
+    assert "every certificate prints them" in found.message
+    # Real credentials pass without a word.
+    assert not [f for f in lessons.check_files(minimal_files())[1] if "placeholder" in f.message]
