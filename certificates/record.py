@@ -195,14 +195,16 @@ class CertificateRecord:
     @property
     def issued_text(self) -> str:
         """The issue date with its zone named, as ``completed_text`` gives the completion's."""
-        day = format_date(self.issued_on)
-        return f"{day} ({zone_label(self.time_zone)})" if self.time_zone else day
+        return self._zoned(self.issued_on)
 
     @property
     def completed_text(self) -> str:
         """The completion date with its zone named: "December 2, 2026 (Central Time)"."""
-        day = format_date(self.completed_on)
-        return f"{day} ({zone_label(self.time_zone)})" if self.time_zone else day
+        return self._zoned(self.completed_on)
+
+    def _zoned(self, day: datetime.date) -> str:
+        text = format_date(day)
+        return f"{text} ({zone_label(self.time_zone)})" if self.time_zone else text
 
     @property
     def has_approval(self) -> bool:

@@ -16,25 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from course.admin.forms import SelectChoice
+from course.admin.forms import SelectChoice, reason_field
 from course.names import PersonName, name_filter
-
-REASON_HINT = "Kept in the audit log with your name, the time and your address."
 
 
 def course_choices(courses) -> list[SelectChoice]:
     """A course select's options: slug and title."""
     return [SelectChoice(c.slug, c.title) for c in courses]
-
-
-def reason_field(
-    label: str = "Reason", message: str = "Give the reason.", *, id: str | None = None
-) -> TextAreaField:
-    """A required reason for the audit log (``id``: unique where forms share a page)."""
-    return TextAreaField(
-        label, description=REASON_HINT, validators=[DataRequired(message), Length(max=1000)],
-        id=id,
-    )
 
 
 class DetailsForm(FlaskForm):

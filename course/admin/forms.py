@@ -15,6 +15,17 @@ except ImportError:  # pragma: no cover
 
 
 ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")]
+REASON_HINT = "Kept in the audit log with your name, the time and your address."
+
+
+def reason_field(
+    label: str = "Reason", message: str = "Give the reason.", *, id: str | None = None
+) -> TextAreaField:
+    """A required reason for the audit log (``id``: unique where forms share a page)."""
+    return TextAreaField(
+        label, description=REASON_HINT, validators=[DataRequired(message), Length(max=1000)],
+        id=id,
+    )
 
 
 class _Period:
@@ -205,14 +216,6 @@ TEAM_ROLE_CHOICES = [("author", "Author: edits the course"),
                      ("reviewer", "Reviewer: edits, reviews and publishes")]  # fmt: skip
 
 
-TEAM_REASON_HINT = "Kept in the audit log with your name, the time and your address."
-
-
-def _team_reason(label: str, message: str, id: str) -> TextAreaField:
-    return TextAreaField(label, description=TEAM_REASON_HINT, id=id,
-                         validators=[DataRequired(message), Length(max=1000)])  # fmt: skip
-
-
 class TeamAddForm(FlaskForm):
     """Put an author on a course's team, saying why."""
 
@@ -221,20 +224,20 @@ class TeamAddForm(FlaskForm):
         validators=[DataRequired(message="Give the author's email address."), Length(max=254)],
     )
     role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
-    reason = _team_reason("Reason for adding them", "Give the reason for adding them.",
-                          "add-reason")
+    reason = reason_field("Reason for adding them", "Give the reason for adding them.",
+                          id="add-reason")
 
 
 class TeamRoleForm(FlaskForm):
     """Change a team member's role on the course, saying why."""
 
     role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
-    reason = _team_reason("Reason for the change", "Give the reason for the change.",
-                          "team-role-reason")
+    reason = reason_field("Reason for the change", "Give the reason for the change.",
+                          id="team-role-reason")
 
 
 class TeamRemoveForm(FlaskForm):
     """Take someone off a course's team, saying why."""
 
-    reason = _team_reason("Reason for taking them off", "Give the reason for taking them off.",
-                          "remove-reason")
+    reason = reason_field("Reason for taking them off", "Give the reason for taking them off.",
+                          id="remove-reason")

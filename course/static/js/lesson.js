@@ -81,7 +81,7 @@
       send(false);
     });
     checks.push({
-      waiting: function () { return !busy && chosen() !== "" && chosen() !== sent; },
+      waiting: function () { var now = chosen(); return !busy && now !== "" && now !== sent; },
       send: send
     });
   });

@@ -9,7 +9,7 @@
   var summary = target.classList.contains("error-summary");
   var focus = function () {
     var active = document.activeElement;
-    if (active !== target && !(active && active !== document.body)) { target.focus(); }
+    if (!active || active === document.body) { target.focus(); }  // nothing else holds focus
     // A summary taller than a phone's screen: focus scrolls to its end, past the heading
     // that says what is wrong. Open it at its top.
     if (summary && document.activeElement === target) {
