@@ -16,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from course.admin.forms import SelectChoice, reason_field
+from course.admin.forms import reason_field
+from course.formfields import SelectChoice
 from course.names import PersonName, name_filter
 
 

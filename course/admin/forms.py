@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover
-
-    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
-        return (value, label)
-
+from course.formfields import DateField, SelectChoice
 
 ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")]
 REASON_HINT = "Kept in the audit log with your name, the time and your address."

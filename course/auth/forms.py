@@ -10,15 +10,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG
 from course.auth.services import AccountDetails
+from course.formfields import SelectChoice
 from course.names import PersonName, name_filter
-
-try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover
-
-    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
-        return (value, label)
-
 
 PROFESSIONS = [
     "Social worker",

@@ -18,7 +18,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     FieldList,
     Form,
@@ -32,16 +31,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from course.formfields import DateField, SelectChoice
 from lessons.dump import as_bool, clean_text
-
-try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover
-
-    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
-        return (value, label)
-
-
 from lessons.editing import LessonSource, as_text, newlines
 
 SHORT, LONG = 300, 20_000

@@ -8,12 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover
-
-    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
-        return (value, label)
+from course.formfields import SelectChoice
 
 
 def new_submission_key() -> str:

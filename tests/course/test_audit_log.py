@@ -40,7 +40,7 @@ def admin(app, data):
 
 BAD_FILTERS = [
     ({"action": "unknown"}, "Action: Not a valid choice."),
-    ({"start": "2026-13-01"}, "From: Not a valid date value."),
+    ({"start": "2026-13-01"}, "From: Enter the date as year-month-day, such as 2026-12-02."),
     ({"start": "2026-04-03", "end": "2026-04-01"}, "The end date is before the start date."),
     ({"page": "0"}, "The page must be a whole number from 1."),
     ({"page": "two"}, "The page must be a whole number from 1."),

@@ -127,7 +127,7 @@ def test_an_admin_records_an_approval_with_a_reason_and_it_is_audited(app, clien
         ({"number": ""}, "Give the approval number."),
         ({"period_start": "2027-01-01", "period_end": "2026-01-01"},
          "The approval period ends before it starts."),
-        ({"period_end": "31/12/2028"}, "Not a valid date value."),
+        ({"period_end": "31/12/2028"}, "Enter the date as year-month-day, such as 2026-12-02."),
     ],
 )  # fmt: skip
 def test_an_incomplete_approval_is_refused_and_nothing_changes(

@@ -1,0 +1,33 @@
+"""Form pieces shared by every area: choices that work across WTForms versions, and dates."""
+
+from __future__ import annotations
+
+from wtforms import DateField as _WTFormsDateField
+
+try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover
+
+    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # type: ignore[no-redef]
+        return (value, label)
+
+
+INVALID_DATE = "Enter the date as year-month-day, such as 2026-12-02."
+
+__all__ = ["INVALID_DATE", "DateField", "SelectChoice"]
+
+
+class DateField(_WTFormsDateField):
+    """A date box whose refusal names the form of date it takes.
+
+    Browsers with a date picker send year-month-day whatever they show; a date typed by
+    hand into a plain box or an address was refused with WTForms' "Not a valid date
+    value.", which does not say what would be valid.
+    """
+
+    def process_formdata(self, valuelist: list) -> None:
+        """Read the date, or refuse it saying which form to use."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(INVALID_DATE) from None
