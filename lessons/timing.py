@@ -42,7 +42,7 @@ def min_active_minutes(package: CoursePackage) -> int:
 
 
 def timing_findings(package: CoursePackage) -> list[Finding]:
-    """Warnings for a minimum that measures nothing, or one some learners can never reach."""
+    """An error for a minimum no learner can reach; warnings for 0 or one past the estimate."""
     minutes = package.min_active_minutes
     if minutes is None:
         return []
@@ -59,10 +59,10 @@ def timing_findings(package: CoursePackage) -> list[Finding]:
             )
         ]  # fmt: skip
     reachable = sum(lesson_cap_seconds(lesson.word_count) for lesson in package.lessons) / 60
-    if minutes > reachable:
+    if minutes > reachable:  # a course no one can finish must not be published
         return [
             Finding(
-                "warning", COURSE_FILE, line,
+                "error", COURSE_FILE, line,
                 f"min_active_minutes: {minutes} is more than the lessons can credit"
                 f" ({reachable:.0f} min at most), so no learner could open the post-test",
             )

@@ -135,6 +135,8 @@ def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author
     # The other lesson takes over LO1, so every objective is still taught (a CE rule).
     submit(client, f"{BASE}/lessons/returning", "save", objectives=["LO1", "LO2", "LO3"])
     client.post(f"{BASE}/lessons/push-pull/archive")
+    # One lesson credits at most 10 minutes, so the 20-minute minimum would be out of reach.
+    submit(client, f"{BASE}/settings", "save", min_active_minutes="10")
     sign_in(client, reviewer)
     flashes(client, client.post(f"{BASE}/publish"))
     with app.app_context():

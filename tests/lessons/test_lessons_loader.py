@@ -219,6 +219,17 @@ def test_minimal_package_checks_clean_but_for_two_warnings() -> None:
     ]
 
 
+def test_a_minimum_no_learner_can_reach_is_an_error(files: dict[str, str]) -> None:
+    # Each of the two lessons credits at most 10 minutes, so 21 can never be reached.
+    files = edited(files, "course.yaml", "min_active_minutes: 20", "min_active_minutes: 21")
+    package, findings = lessons.check_files(files)
+    assert package is not None
+    assert [(f.file, f.line, f.message.split(" (")[0]) for f in errors(findings)] == [
+        ("course.yaml", line_of(files["course.yaml"], "min_active_minutes: 21"),
+         "min_active_minutes: 21 is more than the lessons can credit"),
+    ]
+
+
 def test_load_package_checks_slug_against_folder(package_dir: Path) -> None:
     renamed = package_dir.rename(package_dir.parent / "other-name")
     with pytest.raises(lessons.PackageError) as raised:
@@ -252,12 +263,16 @@ def test_non_utf8_file_is_an_error(package_dir: Path) -> None:
 def test_check_package_reads_folder(package_dir: Path) -> None:
     (package_dir / "02-returning.md").unlink()
     package, findings = lessons.check_package(package_dir)
-    # Without its second lesson, no lesson teaches LO2 or LO3 any more.
+    # Without its second lesson, no lesson teaches LO2 or LO3 any more, and the one left
+    # credits at most 10 of the 20 minutes the post-test waits for.
     assert package is None
     assert [f.message for f in errors(findings)] == [
         f"CE rule: objective {oid} is taught by no lesson (list it in a lesson's front matter"
         " `objectives:`, or remove it)"
         for oid in ("LO2", "LO3")
+    ] + [
+        "min_active_minutes: 20 is more than the lessons can credit (10 min at most), so no"
+        " learner could open the post-test"
     ]
     assert [lesson.slug for lesson in lessons.load_package(package_dir).lessons] == ["push-pull"]
 
