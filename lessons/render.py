@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
+from markdown.extensions.toc import slugify
 
 from .limits import markdown_problem
 
@@ -49,12 +50,32 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 
+#: Every authored id starts with this, and no id of the page around it does: a heading
+#: named "Support" or "Session warning" would otherwise take the id of the page's support
+#: panel or time-out dialog, and the link or script meant for them would find the heading.
+SECTION_ID_PREFIX = "section-"
+
+
+def _heading_slug(value: str, separator: str) -> str:
+    """A heading's id: its text's slug, prefixed before the toc extension makes it unique."""
+    return SECTION_ID_PREFIX + slugify(value, separator)
+
+
+def _section_id(value: str) -> str:
+    """A raw HTML id or in-page link target moved into the authors' own id space."""
+    return value if value.startswith(SECTION_ID_PREFIX) else SECTION_ID_PREFIX + value
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    """Drop href/src values that spell a script or data URL once whitespace is removed."""
+    """Drop script or data URLs (even hidden by whitespace); prefix authored ids and links."""
+    if attribute == "id":
+        return _section_id(value)
     if attribute in ("href", "src"):
         compact = _INVISIBLE.sub("", html.unescape(value)).lower()
         if compact.startswith(_BAD_SCHEMES):
             return None
+        if attribute == "href" and value.startswith("#") and len(value) > 1:
+            return "#" + _section_id(value[1:])
     return value
 
 
@@ -88,7 +109,11 @@ def markdown_to_unsafe_html(text: str) -> str:
     # clears per-document state such as the ids the toc extension has handed out.
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+        md = _local.md = markdown.Markdown(
+            extensions=EXTENSIONS,
+            extension_configs={"toc": {"slugify": _heading_slug}},
+            output_format="html",
+        )
     return md.reset().convert(text)
 
 

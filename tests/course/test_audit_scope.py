@@ -194,7 +194,8 @@ def test_the_pack_holds_the_attempt_history_reset_attempts_included(app, two_ver
         ({"version": 0}, 400, "A version number from 1."),
         ({"version": "two"}, 400, "Version: Not a valid integer value."),
         ({"start": "2026-03-01", "end": "2026-02-01"}, 400, "The end date is before the start"),
-        ({"start": "March 1"}, 400, "Completed from: Enter the date as year-month-day, such as 2026-12-02."),
+        ({"start": "March 1"}, 400,
+         "Completed from: Enter the date as year-month-day, such as 2026-12-02."),
         ({"versoin": 1}, 400, "“versoin” is not an option"),
     ],
 )

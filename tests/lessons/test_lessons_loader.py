@@ -92,9 +92,9 @@ def test_html_parts_surround_checks(package: lessons.CoursePackage) -> None:
     assert len(lesson.html_parts) == len(lesson.checks) + 1
     before, between, after = lesson.html_parts
     assert before.startswith("<p>Youth leave placement")
-    assert '<h2 id="push-factors">Push factors</h2>' in before
+    assert '<h2 id="section-push-factors">Push factors</h2>' in before
     assert before.endswith("</ul>")
-    assert between.startswith('<h2 id="pull-factors">Pull factors</h2>')
+    assert between.startswith('<h2 id="section-pull-factors">Pull factors</h2>')
     assert "<table>" in between and "<td>a youth who runs</td>" in between
     assert after == ""  # the lesson ends with its second check
     joined = "".join(lesson.html_parts)
@@ -105,8 +105,8 @@ def test_html_parts_surround_checks(package: lessons.CoursePackage) -> None:
 def test_heading_ids_stay_unique_across_parts(files: dict[str, str]) -> None:
     files = edited(files, "01-push-pull.md", "## Pull factors", "## Push factors")
     lesson = lessons.load_files(files).lessons[0]
-    assert 'id="push-factors"' in lesson.html_parts[0]
-    assert 'id="push-factors_1"' in lesson.html_parts[1]
+    assert 'id="section-push-factors"' in lesson.html_parts[0]
+    assert 'id="section-push-factors_1"' in lesson.html_parts[1]
 
 
 def test_check_question_fields(package: lessons.CoursePackage) -> None:

@@ -21,10 +21,22 @@ def test_fenced_code_keeps_text_and_drops_class() -> None:
 
 def test_heading_ids() -> None:
     html = render_markdown("## Push and pull\n\n### Push and pull\n")
-    assert (
-        html
-        == '<h2 id="push-and-pull">Push and pull</h2>\n<h3 id="push-and-pull_1">Push and pull</h3>'
+    assert html == (
+        '<h2 id="section-push-and-pull">Push and pull</h2>\n'
+        '<h3 id="section-push-and-pull_1">Push and pull</h3>'
     )
+
+
+def test_authored_ids_and_in_page_links_share_their_own_prefix() -> None:
+    # Headings named like the page's own parts must not take their ids.
+    html = render_markdown(
+        "## Support\n\nSee [below](#support), [the top](#) or"
+        ' [elsewhere](https://example.org/#main).\n\n<h3 id="session-warning">Raw</h3>\n'
+    )
+    assert '<h2 id="section-support">' in html and 'href="#section-support"' in html
+    assert 'href="#"' in html and 'href="https://example.org/#main"' in html
+    assert '<h3 id="section-session-warning">' in html
+    assert 'id="support"' not in html and 'id="session-warning"' not in html
 
 
 def test_sane_lists_do_not_merge_list_types() -> None:
@@ -40,7 +52,7 @@ def test_comments_are_stripped() -> None:
 
 def test_attr_list_and_md_in_html_are_off() -> None:
     assert render_markdown("## Title {: #custom .cls }") == (
-        '<h2 id="title-custom-cls">Title {: #custom .cls }</h2>'
+        '<h2 id="section-title-custom-cls">Title {: #custom .cls }</h2>'
     )
     html = render_markdown('<div markdown="1">\n**not bold**\n</div>')
     assert "<strong>" not in html and "div" not in html

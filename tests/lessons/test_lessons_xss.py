@@ -199,7 +199,7 @@ def test_allowlisted_markup_survives() -> None:
         ' [call](tel:988) ![alt](https://example.org/a.png "t")\n\n'
         '<abbr title="Continuing education">CE</abbr> H<sub>2</sub>O x<sup>2</sup>'
     )
-    assert '<h2 id="title">Title</h2>' in rendered
+    assert '<h2 id="section-title">Title</h2>' in rendered
     assert '<a href="https://example.org" title="t" rel="noopener noreferrer">site</a>' in rendered
     assert '<a href="mailto:a@example.org" rel="noopener noreferrer">mail</a>' in rendered
     assert '<a href="tel:988" rel="noopener noreferrer">call</a>' in rendered

@@ -1,0 +1,54 @@
+"""Headings an author writes never take the id of a part of the page around the lesson."""
+
+from __future__ import annotations
+
+from collections import Counter
+from html.parser import HTMLParser
+
+from tests.course.author_kit import BASE, LESSON, lesson_text, submit
+from tests.course.factories import make_user, sign_in
+
+PAGE = "/courses/minimal/lessons/push-pull"
+
+
+class _Ids(HTMLParser):
+    """Every id on a page, counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if found := dict(attrs).get("id"):
+            self.ids[found] += 1
+
+
+def ids_of(page: str) -> Counter[str]:
+    parser = _Ids()
+    parser.feed(page)
+    return parser.ids
+
+
+def test_headings_named_like_the_page_keep_the_pages_ids_unique(app, client, author, reviewer):
+    with app.app_context():
+        learner = make_user()
+    sign_in(client, learner)
+    client.post("/courses/minimal/enrol")
+    page_ids = ids_of(client.get(PAGE).get_data(as_text=True))
+    assert {"main", "support"} <= set(page_ids)
+
+    # One heading per id the page has ("## Support" slugifies to "support"), and one for
+    # the time-out dialog's, which the page has where idle sign-out is on.
+    names = sorted(set(page_ids) | {"session-warning"})
+    headings = "".join(f"\n## {name.replace('-', ' ').capitalize()}\n" for name in names)
+    sign_in(client, author)
+    submit(client, LESSON, "save", body=lesson_text(client) + headings)
+    sign_in(client, reviewer)
+    client.post(f"{BASE}/publish", data={"note": "Headings for the id test"})
+
+    sign_in(client, learner)
+    page = client.get(PAGE).get_data(as_text=True)
+    ids = ids_of(page)
+    assert [name for name, times in ids.items() if times > 1] == []
+    assert all(ids[name] == 1 for name in page_ids)  # the page's own parts keep theirs
+    assert '<h2 id="section-session-warning">Session warning</h2>' in page
