@@ -32,6 +32,9 @@ PASSWORD = "bench author walks the dog"
 GOAL_PAGE_MS, GOAL_PUBLISH_MS = 50.0, 300.0
 
 
+NOTE = {"note": "Benchmark run"}  # publishing asks what changed and why
+
+
 def build(root: Path, package_dir: Path):
     """The app on a fresh database with the package imported and its team: an author and a
     reviewer."""
@@ -172,7 +175,7 @@ def main() -> None:
                 reviewer.get(f"{base}/publish")
                 if clear:
                     checkcache.clear()
-                samples.append(timed(lambda: reviewer.post(f"{base}/publish", data={})))
+                samples.append(timed(lambda: reviewer.post(f"{base}/publish", data=NOTE)))
             median = statistics.median(w for w, _ in samples)
             failed += [label] if label == "Publish" and median > GOAL_PUBLISH_MS else []
             print(f"  {label:13s} {summary(samples)}")

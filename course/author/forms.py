@@ -306,8 +306,11 @@ class PublishForm(FlaskForm):
     """Publish the draft, with the publisher's note on what changed and why."""
 
     note = TextAreaField(
-        "What changed and why (optional; kept with the version and in the audit log)",
-        validators=[Length(max=300, message="Keep the note to 300 characters or fewer.")],
+        "What changed and why (kept with the version and in the audit log)",
+        validators=[
+            DataRequired("Say what changed and why: learners' credit follows this version."),
+            Length(max=300, message="Keep the note to 300 characters or fewer."),
+        ],
         filters=[lambda text: " ".join(text.split()) if text else text],
     )
 

@@ -57,7 +57,7 @@ def publish(slug: str):
     space = drafts.get_workspace_or_404(slug)
     form = PublishForm()
     if not form.validate_on_submit():
-        if form.note.errors:  # too long: show it again with the note as typed
+        if form.note.errors:  # missing or too long: show it again with the note as typed
             return _review_page(space, 422, publish_form=form)
         abort(400)
     try:

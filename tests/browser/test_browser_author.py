@@ -121,6 +121,7 @@ def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser,
 
         reviewer.reload()
         expect(reviewer.locator(".review-comment")).to_contain_text("resolved")
+        reviewer.get_by_label("What changed and why").fill("Clearer wording in lesson 1")
         reviewer.get_by_role("button", name="Publish now").click()
         expect(reviewer.locator(".flashes")).to_contain_text("Published as version")
     finally:

@@ -16,6 +16,8 @@ from course.models import AuditEvent, Course, CourseDraft, Role
 from tests.course.author_kit import BASE, flashes, sign_in_reviewer, submit
 from tests.course.factories import import_course, join_team, make_user, sign_in
 
+NOTE = {"note": "Reviewed and approved."}
+
 
 @pytest.fixture
 def author_client(app, client, minimal_package_dir):
@@ -160,11 +162,11 @@ def test_a_new_course_from_a_zip_stays_hidden_until_published(app, client, autho
     assert "already exists" in again.get_data(as_text=True)
 
     # Its creator is its author: publishing needs a reviewer, whom an admin adds.
-    alone = author_client.post("/author/courses/second-course/publish")
+    alone = author_client.post("/author/courses/second-course/publish", data=NOTE)
     assert alone.status_code == 403
     assert "Only a reviewer of “Second Course on Youth Who Run" in alone.get_data(as_text=True)
     reviewer = sign_in_reviewer(app, author_client, "second-course")
-    page = flashes(reviewer, reviewer.post("/author/courses/second-course/publish"))
+    page = flashes(reviewer, reviewer.post("/author/courses/second-course/publish", data=NOTE))
     assert "Published as version 1." in page
     assert client.get("/courses/second-course").status_code == 200
     with app.app_context():

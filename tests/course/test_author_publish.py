@@ -30,6 +30,8 @@ from tests.course.author_kit import (
 from tests.course.factories import make_user, sign_in
 from tests.course.journey import check_positions, correct_keys
 
+NOTE = {"note": "Reviewed and approved."}
+
 
 def _content_state() -> dict:
     lessons = db.session.scalars(select(Lesson).order_by(Lesson.id)).all()
@@ -41,6 +43,26 @@ def _content_state() -> dict:
     }
 
 
+def test_publishing_asks_what_changed_and_why(app, author_client):
+    submit(author_client, LESSON, "save", body="Changed text.\n")
+    with app.app_context():
+        before = _content_state()
+    reviewer = sign_in_reviewer(app, author_client)
+    response = reviewer.post(f"{BASE}/publish", data={"note": "   "})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Say what changed and why: learners&#39; credit follows this version." in page
+    with app.app_context():
+        assert _content_state() == before
+    page = flashes(reviewer, reviewer.post(f"{BASE}/publish", data={"note": "Shorter intro"}))
+    assert "Published as version 2." in page
+    with app.app_context():
+        assert db.session.scalar(
+            select(AuditEvent.detail).where(AuditEvent.action == "course.published")
+            .order_by(AuditEvent.id.desc())
+        )["note"] == "Shorter intro"
+
+
 def test_publishing_is_refused_while_the_checker_finds_errors(app, author_client):
     submit(author_client, f"{BASE}/settings", "save", passing_score="50")
     submit(author_client, LESSON, "save", body="Changed text.\n")
@@ -50,7 +72,7 @@ def test_publishing_is_refused_while_the_checker_finds_errors(app, author_client
     assert "Publishing is not possible while the checker finds errors" in page
     assert "Publish now" not in page
     reviewer = sign_in_reviewer(app, author_client)
-    response = reviewer.post(f"{BASE}/publish")
+    response = reviewer.post(f"{BASE}/publish", data=NOTE)
     assert response.status_code == 422
     assert "Not published: the checker found errors" in response.get_data(as_text=True)
     with app.app_context():
@@ -91,14 +113,15 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(
     submit(client, LESSON, "save", body=text)
     submit(client, f"{BASE}/lessons/returning", "save", title="When a youth comes back")
     sign_in(client, reviewer)
-    page = flashes(client, client.post(f"{BASE}/publish"))
+    page = flashes(client, client.post(f"{BASE}/publish", data=NOTE))
     assert "Published as version 2." in page
     with app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
         assert course.current_version.number == 2
         assert course.current_version.created_by_id == reviewer.id
         assert course.current_version.note == (
-            "Published from the editor, revision 3; reviewed and published by Riley Reviewer"
+            "Published from the editor, revision 3; reviewed and published by Riley Reviewer."
+            " Note: Reviewed and approved."
         )
         draft = db.session.scalar(select(CourseDraft))
         latest = draft.revisions[-1]
@@ -112,7 +135,8 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(
         ]
         assert progress_after == progress_before
         assert count(CheckResponse) == responses_before
-    assert "nothing to publish" in flashes(client, client.post(f"{BASE}/publish")).lower()
+    again = flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    assert "nothing to publish" in again.lower()
 
     sign_in(client, learner)
     lesson_page = client.get("/courses/minimal/lessons/push-pull").get_data(as_text=True)
@@ -138,7 +162,7 @@ def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author
     # One lesson credits at most 10 minutes, so the 20-minute minimum would be out of reach.
     submit(client, f"{BASE}/settings", "save", min_active_minutes="10")
     sign_in(client, reviewer)
-    flashes(client, client.post(f"{BASE}/publish"))
+    flashes(client, client.post(f"{BASE}/publish", data=NOTE))
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
         assert lesson.archived_at is not None

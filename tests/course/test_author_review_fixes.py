@@ -74,7 +74,7 @@ def test_a_new_lesson_without_a_title_keeps_the_slug_typed(author_client):
     assert page_form(page, "slug")["slug"] == ["safety-planning"]
 
 
-def _publish(app, author_client, note: str = ""):
+def _publish(app, author_client, note: str = "Plainer wording"):
     """The author changes lesson 1; a reviewer publishes it. The reviewer's client."""
     text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
     flashes(author_client, submit(author_client, LESSON, "save", body=text))
@@ -105,6 +105,7 @@ def test_a_publish_can_be_taken_back_from_the_history(app, author_client):
 
     # The reviewer publishes the draft again: learners read version 1's text as version 3.
     form = page_form(reviewer.get(f"{BASE}/publish").get_data(as_text=True), "note")
+    form["note"] = "Back to version 1's wording"
     again = flashes(reviewer, reviewer.post(f"{BASE}/publish", data=form))
     assert "Published as version 3." in again
     with app.app_context():
