@@ -154,12 +154,14 @@ def list_command() -> None:
     confirmation_prompt=True,
     help="Read from ADMIN_PASSWORD when set; prompted otherwise.",
 )
-@click.option("--reason", default="", help="Why, for the audit log.")
+@click.option("--reason", prompt="Reason (for the audit log)", help="Why, for the audit log.")
 def create_admin_command(email: str, full_name: str, password: str, reason: str) -> None:
-    """Create an administrator account."""
+    """Create an administrator account, saying why."""
+    if not reason.strip():
+        raise click.ClickException("give the reason for a new administrator (--reason)")
     try:
         user = create_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
-        detail = {"role": Role.ADMIN.value, **({"reason": reason} if reason else {})}
+        detail = {"role": Role.ADMIN.value, "reason": reason.strip()}
         record_event(None, "user.created", "user", user.id, detail)
         db.session.commit()
     except ValueError as exc:

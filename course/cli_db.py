@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from course.audit import record_event
-from course.db import write_transaction
+from course.db import DatabaseBusy, write_transaction
 from course.extensions import db
 from course.learn.graded_backfill import keep_graded_questions, keep_pass_marks
 from course.maintenance.backup import BackupError, backup_database, restore_database
@@ -28,13 +29,26 @@ privacy_cli = AppGroup("privacy", help="Apply the data-retention policy.")
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace PATH if it exists.")
+@click.option("--reason", default="", help="Why, for the audit log (e.g. daily backup).")
 @with_appcontext
-def backup_command(path: Path, overwrite: bool) -> None:
+def backup_command(path: Path, overwrite: bool, reason: str) -> None:
     """Write a consistent backup of the database to PATH while the app keeps running."""
     try:
         result = backup_database(path, overwrite=overwrite)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    # A backup holds every learner's personal data: the log says who took one, where to.
+    detail = {"backup": str(result.path), "bytes": result.size_bytes}
+    try:
+        record_event(None, "database.backed_up", "database", result.dialect,
+                     {**detail, **({"reason": reason.strip()} if reason.strip() else {})})
+        db.session.commit()
+    except (DatabaseBusy, SQLAlchemyError) as exc:
+        db.session.rollback()  # the copy is good; say plainly that the log lacks it
+        raise click.ClickException(
+            f"the backup at {result.path} is complete, but the audit log could not record "
+            f"it ({exc}); note who took it and why"
+        ) from exc
     click.echo(
         f"Backed up the {result.dialect} database ({len(result.tables)} tables, "
         f"{result.size_bytes:,} bytes) to {result.path}"
