@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from course.config import CONFIGS, Config
+from course.config import CONFIGS, Config, config_for
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -19,7 +19,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     the overrides apply on top of the testing settings).
     """
     app = Flask(__name__, instance_relative_config=True)
-    base = CONFIGS.get(os.environ.get("COURSE_ENV", "development"), Config)
+    base = config_for(os.environ.get("COURSE_ENV", "development"))
     if isinstance(config, type):
         base = config
     elif isinstance(config, Mapping) and config.get("TESTING"):
@@ -27,7 +27,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(base)
     if isinstance(config, Mapping):
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The SQLite database, its signing keys and the demo admin's password live here.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     _configure_database_url(app)
     from course import logs, provider, security
 

@@ -33,7 +33,7 @@ def _proxies(name: str) -> int:
 class Config:
     """Base settings; every value can be overridden by an environment variable."""
 
-    ENV_NAME = os.environ.get("COURSE_ENV", "development")
+    ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     # None means "SQLite file in the instance folder"; the factory fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
@@ -182,3 +182,17 @@ CONFIGS: dict[str, type[Config]] = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def config_for(env_name: str) -> type[Config]:
+    """The settings ``COURSE_ENV`` names, in any case; any other name stops the start.
+
+    Falling back to development for a typo ("prod", "Producton") would run a public
+    server without its safeguards: the secret-key check, https-only links and cookies.
+    """
+    try:
+        return CONFIGS[env_name.strip().lower()]
+    except KeyError:
+        raise RuntimeError(
+            f"COURSE_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}"
+        ) from None

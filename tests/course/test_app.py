@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +55,28 @@ def test_production_refuses_the_default_secret_key(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-only-not-secret")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize("name", ["prod", "Producton", "live", ""])
+def test_an_unknown_environment_name_stops_the_start(monkeypatch, name):
+    # Falling back to development would drop every production safeguard.
+    monkeypatch.setenv("COURSE_ENV", name)
+    with pytest.raises(RuntimeError, match="COURSE_ENV must be one of development, testing"):
+        create_app()
+
+
+def test_the_environment_name_is_read_in_any_case(monkeypatch):
+    monkeypatch.setenv("COURSE_ENV", " Production ")
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-only-not-secret")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):  # production's checks apply
+        create_app()
+
+
+def test_the_instance_folder_is_private(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
+    create_app({"TESTING": True})
+    assert (tmp_path / "instance").stat().st_mode & 0o077 == 0
 
 
 def test_catalogue_and_course_page_show_the_imported_course(app, client, minimal_package_dir):

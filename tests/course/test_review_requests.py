@@ -207,7 +207,8 @@ def test_publishing_closes_the_request_and_tells_the_asker_who_published(
     _edit(client)
     _ask(client)
     sign_in(client, reviewer)
-    assert "Published as version 2." in flashes(client, client.post(PUBLISH, data={"note": "Reviewed."}))
+    published = flashes(client, client.post(PUBLISH, data={"note": "Reviewed."}))
+    assert "Published as version 2." in published
     message = inbox.next_to(author.email)
     assert message["Subject"] == "Published: Youth Who Run from Foster Care (test course)"
     body = inbox.body(inbox.messages.index(message)).replace("\r\n", "\n")
