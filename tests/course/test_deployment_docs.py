@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 from gunicorn.config import Config
@@ -63,3 +65,44 @@ def test_a_timer_sends_queued_mail_within_minutes_on_a_quiet_site() -> None:
     assert every and int(every.group(1)) <= 5
     enable = _block("queued messages every two minutes", "sh")
     assert "systemctl enable --now" in enable and "course-engine-queues.timer" in enable
+
+
+def _systemd_reading(text: str) -> dict[str, str]:
+    """The variables as systemd's EnvironmentFile= reads them: whole lines, quotes removed.
+
+    systemd takes everything after the first ``=`` (a ``#`` later on the line included)
+    and strips one pair of surrounding quotes; only a line starting with ``#`` is a comment.
+    """
+    found = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, value = line.split("=", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        found[name.strip()] = value
+    return found
+
+
+def test_the_settings_file_reads_the_same_to_systemd_and_to_the_shell(tmp_path) -> None:
+    block = _block("Put the settings in `/etc/course-engine/env`", "sh")
+    env_file = tmp_path / "env"
+    env_file.write_text(block, encoding="utf-8")
+    systemd = _systemd_reading(block)
+    shell = subprocess.run(
+        ["sh", "-c", 'set -a; . "$1"; set +a; env -0', "sh", str(env_file)],
+        capture_output=True, check=True, env={"PATH": os.environ["PATH"]},
+    )
+    assert shell.stderr == b""  # no second word run as a command
+    from_shell = dict(item.split("=", 1) for item in shell.stdout.decode().split("\0") if item)
+    assert {name: from_shell.get(name) for name in systemd} == systemd
+    assert " " in systemd["PROVIDER_NAME"] and "#" not in "".join(systemd.values())
+    assert systemd["LOG_FORMAT"] == "json" and systemd["COURSE_ENV"] == "production"
+
+
+def test_the_web_service_writes_only_its_instance_folder() -> None:
+    unit = _block("/etc/systemd/system/course-engine.service", "ini")
+    assert "ReadWritePaths=/srv/course-engine/instance\n" in unit
+    install = _block("## 1. Install", "sh")
+    assert "install -d -o course -g course -m 0700 /var/backups/course-engine" in install
