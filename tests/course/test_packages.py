@@ -66,6 +66,9 @@ def test_import_creates_course_lessons_questions(app, runner, minimal_package_di
     result = runner.invoke(args=["course", "import", str(minimal_package_dir)])
     assert result.exit_code == 0, result.output
     assert "minimal: version 1 (new)" in result.output
+    # The checker's warnings are shown, not only its errors (the test course has two).
+    assert result.output.count("minimal/") == 2
+    assert "minimal/course.yaml:45: warning: min_active_minutes: 20 is more" in result.output
     with app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
         assert [lesson.slug for lesson in course.live_lessons] == ["push-pull", "returning"]
