@@ -218,10 +218,14 @@ def verify_credential_command(file) -> None:
 @mail_cli.command("send")
 def send_mail_command() -> None:
     """Deliver the queued email that is due now; say how many messages still wait."""
-    from course.mail import deliver_due
+    from course.mail import deliver_due, mail_can_leave
     from course.models import OutgoingMail
 
     deliver_due()
     waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
     verb = "waits" if waiting == 1 else "wait"
+    if not mail_can_leave(current_app.config):
+        raise click.ClickException(
+            f"MAIL_SERVER is not set: nothing was sent; {counted(waiting, 'message')} {verb}"
+        )
     click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a retry.")

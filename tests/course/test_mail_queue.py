@@ -146,3 +146,22 @@ def test_a_message_whose_sender_died_mid_send_goes_out_once_its_claim_lapses(
             assert mail.deliver_due() is None
         [message] = handler.wait_for(1)
     assert message["Subject"] == "Claimed"
+
+
+def test_production_without_a_mail_server_keeps_the_mail_queued_and_says_so(
+    make_app, caplog
+) -> None:
+    # ENV_NAME as production sets it; the rest of the test settings stay.
+    with caplog.at_level(logging.WARNING):
+        app = make_app(MAIL_SERVER="", ENV_NAME="production", SECRET_KEY="k" * 40,
+                       BASE_URL="https://ce.example.org")
+    assert "MAIL_SERVER is not set: sign-up links, password resets" in caplog.text
+    with app.app_context():
+        mail.send_mail("ana@example.com", "Confirm your account", "Your link")
+        db.session.commit()
+        assert mail.deliver_due() is None
+    [row] = queued(app)  # not dropped: it goes out once a server is set
+    assert (row.subject, row.attempts) == ("Confirm your account", 0)
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 1
+    assert "MAIL_SERVER is not set: nothing was sent; 1 message waits" in result.output
