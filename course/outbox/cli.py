@@ -33,6 +33,8 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
                        f"{report.failed.get(channel, 0)} failed (will retry)")
         db.session.remove()
         if not loop:
+            if not (report.sent or report.failed):  # one pass by hand says it ran
+                click.echo("Nothing was due; `flask outbox status` shows what waits.")
             return
         time.sleep(interval)
 
