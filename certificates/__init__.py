@@ -3,7 +3,7 @@
 # Pure Python on purpose: no web framework, no database and no other package of this
 # project, so a CLI or another web framework can issue and check certificates too.
 
-from .codes import new_code, normalize_code, verify_qr_svg, verify_url_for
+from .codes import SPECIMEN_CODE, new_code, normalize_code, verify_qr_svg, verify_url_for
 from .credential import (
     CredentialCheck,
     Issuer,
@@ -18,6 +18,7 @@ from .record import AuthorLine, CertificateRecord
 from .status_list import LIST_SIZE, status_entry, status_list_credential
 
 __all__ = [
+    "SPECIMEN_CODE",
     "LIST_SIZE",
     "AuthorLine",
     "CertificateRecord",

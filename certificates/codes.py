@@ -11,6 +11,7 @@ import segno
 __all__ = [
     "CODE_BITS",
     "EXAMPLE_CODE",
+    "SPECIMEN_CODE",
     "FORMAT_TEXT",
     "new_code",
     "normalize_code",
@@ -27,6 +28,9 @@ CODE_BITS = 5 * DATA_LENGTH  # 80 bits: guessing a live code is hopeless even at
 GROUP = 4
 #: A well-formed code (its check symbol matches) that no certificate has, for hints.
 EXAMPLE_CODE = "7K3M-Q9XD-2HTP-W4RB-5"
+#: The code printed on specimen certificates (an audit pack's sample of the layout): well
+#: formed, so a board that scans one is told what it is rather than "not found".
+SPECIMEN_CODE = "5PEC-1MEN-0000-0000-1"
 #: The shape of a code in words, for people who mistype one.
 FORMAT_TEXT = (
     f"{DATA_LENGTH // GROUP} groups of {GROUP} letters and digits, then one last check"

@@ -17,7 +17,7 @@ class Verification:
     """What the public verification page may say about a code."""
 
     code: str
-    status: str  # "valid", "revoked", "superseded" or "unknown"
+    status: str  # "valid", "revoked", "superseded", "unknown" or "specimen"
     certificate: Certificate | None
     #: When the certificate that followed this one was issued: the corrected one that
     #: replaced it, or the one that reinstated its completion after a revocation.
@@ -32,6 +32,8 @@ def verify_code(text: str) -> Verification | None:
     code = certificates.normalize_code(text)
     if code is None:
         return None
+    if code == certificates.SPECIMEN_CODE:  # printed on audit packs' specimens; never issued
+        return Verification(code=code, status="specimen", certificate=None)
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
     replaced_at, current = _replacement(certificate) if certificate else (None, None)

@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from pypdf import PdfReader
@@ -229,6 +230,33 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
         )
         assert event.subject_id == "minimal" and event.actor_id == data.admin.id
     assert client.get("/admin/courses/nope/audit-pack.zip").status_code == 404
+
+
+def test_the_specimens_code_and_qr_code_say_it_is_a_specimen(app, data):
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (test extra) rasterizes the PDF")
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) decodes the QR")
+    client = sign_in(app.test_client(), data.admin)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/admin/courses/minimal/audit-pack.zip").data))
+    specimen = archive.read("sample-certificate-SPECIMEN.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(specimen)).pages)
+    assert certificates.SPECIMEN_CODE in text
+    document = pdfium.PdfDocument(specimen)
+    try:
+        image = document[0].render(scale=200 / 72).to_pil()
+    finally:
+        document.close()
+    [scanned] = [r.text for r in zxingcpp.read_barcodes(image)]
+    assert scanned.endswith(f"/verify/{certificates.SPECIMEN_CODE}")
+
+    # A board that scans it, or types its code, learns what it is, not "not found".
+    page = app.test_client().get(urlsplit(scanned).path)
+    shown = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<title>Specimen, no credit: Certificate verification" in shown
+    assert "Specimen, not a certificate." in shown and "issued to no one" in shown
+    assert "No certificate found" not in shown
+    typed = app.test_client().get(f"/verify?code={certificates.SPECIMEN_CODE.lower()}")
+    assert typed.status_code == 302 and typed.location.endswith(certificates.SPECIMEN_CODE)
 
 
 def test_the_csvs_list_authors_as_the_certificate_prints_them_role_included(
