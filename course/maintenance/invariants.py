@@ -269,7 +269,7 @@ CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
 )
 
 _COUNTED = (
-    ("enrolments", Enrolment),
+    ("enrollments", Enrolment),
     ("knowledge-check answers", CheckResponse),
     ("post-test attempts", PostTestAttempt),
     ("attempt answers", AttemptAnswer),

@@ -62,7 +62,7 @@ def test_a_clean_database_passes_and_says_what_it_checked(app, runner, completed
     result, failing = _check(runner)
     assert result.exit_code == 0, result.output
     assert failing == set()
-    assert "Checked 1 enrolments" in result.output and "1 certificates" in result.output
+    assert "Checked 1 enrollments" in result.output and "1 certificates" in result.output
     assert "All invariants hold." in result.output
     with app.app_context():
         report = check_invariants()
