@@ -33,7 +33,9 @@ from course.models import (
 from course.outbox.privacy import statements_about
 
 FORMAT = "ce-course-engine/learner-data"
-VERSION = 1
+#: 2: US spelling for the learner's keys (license_number, license_jurisdiction,
+#: enrollments), as the rest of what a learner reads.
+VERSION = 2
 
 
 def _time(value: datetime | None) -> str | None:
@@ -67,8 +69,8 @@ def _profile(user: User) -> dict[str, Any]:
         "account_id": user.id,
         "email": user.email,
         "full_name": user.full_name,
-        "licence_number": user.licence_number,
-        "licence_jurisdiction": user.licence_jurisdiction,
+        "license_number": user.licence_number,
+        "license_jurisdiction": user.licence_jurisdiction,
         "profession": user.profession,
         "role": user.role.value,
         "created_at": _time(user.created_at),
@@ -240,7 +242,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         "version": VERSION,
         "exported_at": _time(utcnow()),
         "profile": _profile(user),
-        "enrolments": [
+        "enrollments": [
             {
                 "course": {"slug": e.course.slug, "title": e.course.title},
                 "enrolled_at": _time(e.enrolled_at),

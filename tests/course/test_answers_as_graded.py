@@ -104,7 +104,7 @@ def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
 
     ready.post("/auth/login", data={"email": learner.email, "password": PASSWORD})  # fresh
     download = ready.get("/auth/profile/my-data.json").get_json()
-    (graded,) = [a for a in download["enrolments"][0]["post_test_attempts"][0]["answers"]
+    (graded,) = [a for a in download["enrollments"][0]["post_test_attempts"][0]["answers"]
                  if a["question"]["id"] == "pt-lo1-3"]
     assert graded["question"]["prompt"] == PROMPT
     assert [c["text"] for c in graded["selected"]] == ["Frequent placement changes",

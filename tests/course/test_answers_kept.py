@@ -370,7 +370,7 @@ def test_saved_answers_are_in_the_download_and_go_with_the_account(app, client, 
         typed = {comment: "My supervisor, Jo Park, said I should take this course."}
         client.post(f"{EVALUATION}/save", data=with_token(client, EVALUATION, typed))
         download = client.get("/auth/profile/my-data.json").get_json()
-        (enrolment,) = download["enrolments"]
+        (enrolment,) = download["enrollments"]
         assert list(enrolment["evaluation_saved_answers"].values()) == [typed[comment]]
 
         deleted = client.post("/auth/delete", data=with_token(

@@ -81,9 +81,10 @@ def test_a_learner_downloads_everything_held_about_them(app, package):  # noqa: 
     assert "no-store" in response.headers["Cache-Control"]
     data = response.get_json()
 
+    assert (data["format"], data["version"]) == ("ce-course-engine/learner-data", 2)
     assert data["profile"]["email"] == "ada@example.org"
-    assert data["profile"]["licence_number"] == "LSW-1815"
-    (enrolment,) = data["enrolments"]
+    assert data["profile"]["license_number"] == "LSW-1815"
+    (enrolment,) = data["enrollments"]
     assert enrolment["course"]["slug"] == "minimal" and enrolment["completed_at"]
     assert len(enrolment["lessons"]) == 2
     assert all(lesson["completed_at"] for lesson in enrolment["lessons"])
