@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from .limits import Closers, markdown_problem
 from .model import Lesson, Question
 from .questions import parse_question
-from .render import ALLOWED_TAGS, count_words, html_text, markdown_to_unsafe_html, sanitize
+from .render import (
+    ALLOWED_TAGS,
+    count_words,
+    html_text,
+    image_source_allowed,
+    markdown_to_unsafe_html,
+    sanitize,
+)
 from .yamlread import MapReader, Source, compose, string_items
 
 LESSON_NAME = re.compile(r"^\d{2}-[a-z0-9-]+\.md$")
@@ -104,11 +111,22 @@ def _warn_top_headings(source: Source, lines: list[str], offset: int) -> None:
             )
 
 
-_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(|<img\b(?P<attrs>[^>]*)", re.IGNORECASE)
+_IMAGE = re.compile(
+    r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<img\b(?P<attrs>[^>]*)", re.IGNORECASE
+)
 _ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\S[^\"]*\"|'[^']*\S[^']*'|[^\s\"'>]+)", re.IGNORECASE)
+_SRC = re.compile(r"\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
 
 
-def _warn_images_without_alt(source: Source, lines: list[str], offset: int) -> None:
+def _image_address(match: re.Match[str]) -> str:
+    attrs = match.group("attrs")
+    if attrs is None:
+        return match.group("url") or ""
+    found = _SRC.search(attrs)
+    return next((part for part in found.groups() if part is not None), "") if found else ""
+
+
+def _warn_images(source: Source, lines: list[str], offset: int) -> None:
     # WCAG 1.1.1: a learner who cannot see an image needs its text alternative.
     for index, line in prose_lines(lines):
         for match in _IMAGE.finditer(line):
@@ -119,6 +137,13 @@ def _warn_images_without_alt(source: Source, lines: list[str], offset: int) -> N
                     index + offset + 1,
                     "an image needs alt text saying what it shows, for learners who cannot "
                     "see it: write ![what it shows](address)",
+                )
+            address = _image_address(match)
+            if address and not image_source_allowed(address):
+                source.warning(
+                    index + offset + 1,
+                    f"the image {address} is not shown to learners: images come from the"
+                    " site's own /static/ files (the site loads none from elsewhere)",
                 )
 
 
@@ -177,7 +202,7 @@ def parse_lesson(
         return None
     body_lines = body.splitlines(keepends=True)
     _warn_top_headings(source, body_lines, offset)
-    _warn_images_without_alt(source, body_lines, offset)
+    _warn_images(source, body_lines, offset)
     _warn_raw_html(source, body_lines, offset)
     for index, match in find_markers(body_lines):
         source.error(index + offset + 1, missing_check_message(match.group("id")))

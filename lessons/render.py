@@ -66,13 +66,30 @@ def _section_id(value: str) -> str:
     return value if value.startswith(SECTION_ID_PREFIX) else SECTION_ID_PREFIX + value
 
 
+def image_source_allowed(address: str) -> bool:
+    """Whether an image may load: only from the site's static files.
+
+    A browser fetches an image unasked, so one pointing at a page of the site
+    ("/courses/another/post-test", or the same with the site's full address) would open
+    that page for every reader. The site's Content-Security-Policy loads no image from
+    elsewhere, so nothing that could show is lost.
+    """
+    compact = _INVISIBLE.sub("", html.unescape(address)).lower()
+    # Browsers resolve "/static/../courses/..." and its escaped forms before fetching.
+    return compact.startswith("/static/") and not any(
+        part in compact for part in ("..", "%2e", "\\", "/./")
+    )
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    """Drop script or data URLs (even hidden by whitespace); prefix authored ids and links."""
+    """Drop script, data and page-address image URLs; prefix authored ids and links."""
     if attribute == "id":
         return _section_id(value)
     if attribute in ("href", "src"):
         compact = _INVISIBLE.sub("", html.unescape(value)).lower()
         if compact.startswith(_BAD_SCHEMES):
+            return None
+        if tag == "img" and not image_source_allowed(value):
             return None
         if attribute == "href" and value.startswith("#") and len(value) > 1:
             return "#" + _section_id(value[1:])

@@ -156,7 +156,8 @@ def test_a_one_word_change_in_a_long_paragraph_is_marked_word_by_word(author_cli
 def test_an_image_without_alt_text_is_a_finding_in_the_preview(author_client):
     # The sanitizer keeps <img src> without alt; learners who cannot see it would get nothing.
     text = lesson_text(author_client)
-    body = text + '\n![](chart.png)\n\n<img src="map.png">\n\n![A map of the county](map.png)\n'
+    body = (text + '\n![](/static/chart.png)\n\n<img src="/static/map.png">\n\n'
+            '![A map of the county](/static/map.png)\n')
     page = submit(author_client, LESSON, "preview", body=body).get_data(as_text=True)
     assert page.count("an image needs alt text saying what it shows") == 2
 

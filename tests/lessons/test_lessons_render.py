@@ -98,3 +98,33 @@ def test_raw_html_the_sanitizer_drops_is_a_warning_on_its_line() -> None:
     assert [(f.level, f.line) for f in raw] == [
         ("warning", line_of(files["01-push-pull.md"], "<script>"))]
     assert raw[0].message.startswith("HTML <marquee>, <script> is not shown to learners")
+
+
+def test_images_load_only_from_the_sites_static_files() -> None:
+    # An image is fetched unasked: pointing one at a page of the site would open that page
+    # (another course's post-test, say) for every reader.
+    html = render_markdown(
+        "![a](/courses/other/post-test) ![b](/static/img/map.png) ![c](https://example.org/c.png)"
+        " ![d](/static/../courses/other/certificate) ![e](/static/%2E%2E/admin)"
+        ' <img alt="f" src="certificate">'
+    )
+    assert html.count("<img") == 6 and html.count("src=") == 1
+    assert '<img alt="b" src="/static/img/map.png">' in html
+
+
+def test_an_image_learners_will_not_see_is_a_warning_on_its_line() -> None:
+    files = edited(minimal_files(), "01-push-pull.md", "## Pull factors\n",
+                   "## Pull factors\n\n![A chart](https://example.org/chart.png)\n\n"
+                   '<img alt="A map" src="/courses/minimal/post-test">\n\n'
+                   "![Kept](/static/img/ok.png)\n")
+    _, findings = lessons.check_files(files)
+    text = files["01-push-pull.md"]
+    shown = [(f.line, f.message) for f in findings if "is not shown to learners" in f.message]
+    assert shown == [
+        (line_of(text, "chart.png"), "the image https://example.org/chart.png is not shown to"
+         " learners: images come from the site's own /static/ files (the site loads none from"
+         " elsewhere)"),
+        (line_of(text, "post-test"), "the image /courses/minimal/post-test is not shown to"
+         " learners: images come from the site's own /static/ files (the site loads none from"
+         " elsewhere)"),
+    ]

@@ -196,14 +196,14 @@ def test_payload_in_post_test_explanation_and_advisory(files: dict[str, str], pa
 def test_allowlisted_markup_survives() -> None:
     rendered = lessons.render_markdown(
         '## Title\n\n[site](https://example.org "t") [mail](mailto:a@example.org)'
-        ' [call](tel:988) ![alt](https://example.org/a.png "t")\n\n'
+        ' [call](tel:988) ![alt](/static/img/a.png "t")\n\n'
         '<abbr title="Continuing education">CE</abbr> H<sub>2</sub>O x<sup>2</sup>'
     )
     assert '<h2 id="section-title">Title</h2>' in rendered
     assert '<a href="https://example.org" title="t" rel="noopener noreferrer">site</a>' in rendered
     assert '<a href="mailto:a@example.org" rel="noopener noreferrer">mail</a>' in rendered
     assert '<a href="tel:988" rel="noopener noreferrer">call</a>' in rendered
-    assert '<img alt="alt" src="https://example.org/a.png" title="t">' in rendered
+    assert '<img alt="alt" src="/static/img/a.png" title="t">' in rendered
     assert '<abbr title="Continuing education">CE</abbr>' in rendered
     assert "H<sub>2</sub>O x<sup>2</sup>" in rendered
 
