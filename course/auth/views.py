@@ -87,6 +87,12 @@ def confirm_registration(token: str):
     form = FlaskForm()
     try:
         pending = registration.read_link_token(token)
+        if current_user.is_authenticated:
+            # Someone else's link would sign this browser out of its account and into
+            # theirs, and the work done next would earn the other person's credit.
+            flash(f"You are signed in as {current_user.full_name}. To create another "
+                  "account from an emailed link, sign out first.", "error")
+            return redirect(home())
         if form.validate_on_submit():
             device = this_device()
             with write_transaction():

@@ -83,6 +83,23 @@ def test_the_e_mailed_link_creates_the_account_and_signs_in(
     assert accounts(app) == 1
 
 
+def test_a_signed_in_browser_is_not_switched_to_the_account_a_link_creates(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    # Someone signs up with their own address and sends the link to a signed-in learner.
+    app.test_client().post("/auth/register", data=ANA)
+    path = link_in(inbox.next_to("ana@example.com"))
+    make_user(app, email="bo@example.org", name="Bo Learner")
+    sign_in(client, "bo@example.org")
+    for send in (client.get, client.post):
+        response = send(path)
+        assert response.status_code == 302
+        shown = text(client.get(response.location, follow_redirects=True))
+        assert "You are signed in as Bo Learner." in shown
+    assert accounts(app) == 1  # only Bo's: the link still works after signing out
+    assert "Bo Learner" in text(client.get("/auth/profile"))
+
+
 def test_a_taken_address_gets_the_same_answer_and_its_owner_a_note(
     app: Flask, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
