@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
 from flask import Flask, has_request_context, request
+from markupsafe import Markup, escape
 
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
@@ -70,6 +72,14 @@ def cached_url_for(app: Flask, size: int = 4096) -> Callable[..., str]:
     return url_for
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> Markup:
+    """A checker message for a page: its `backticked` names as code, the rest as text."""
+    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.jinja_env.globals["url_for"] = cached_url_for(app)
@@ -87,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(pairs, "pairs")
     app.add_template_filter(contact_links, "contact_links")
     app.add_template_filter(counted, "counted")
+    app.add_template_filter(code_spans, "code_spans")
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

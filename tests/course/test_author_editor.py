@@ -169,3 +169,9 @@ def test_a_save_that_leaves_errors_is_kept_and_says_it_cannot_be_published_so(au
     assert "Saved as revision 2, with 1 error to fix before it can be published" in page
     assert "usa-alert--warning" in page and "usa-alert--success" not in page
     assert "`title` is empty" in page  # and the findings say what
+
+
+def test_checker_messages_show_backticked_names_as_code(author_client):
+    # The checker writes for a terminal; a page shows its `names` as code, never backticks.
+    page = author_client.get(f"{BASE}/").get_data(as_text=True)
+    assert "(first here: <code>pt-lo1-1</code>)" in page and "`pt-lo1-1`" not in page
