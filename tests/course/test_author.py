@@ -231,7 +231,7 @@ def test_a_broken_check_is_saved_and_its_findings_shown(author_client):
     response = submit(author_client, url, "save", **{"choices-0-correct": []})
     page = flashes(author_client, response)
     assert "Saved as revision 2, with 1 error to fix before it can be published" in page
-    assert "no choice is marked `correct: true`" in page
+    assert "no choice is marked <code>correct: true</code>" in page
     lesson_page = author_client.get(LESSON).get_data(as_text=True)
     assert "knowledge check push-pull-1 (line 11 of the text)" in lesson_page
 

@@ -168,7 +168,7 @@ def test_a_save_that_leaves_errors_is_kept_and_says_it_cannot_be_published_so(au
     # Kept (nothing typed is lost), but not announced as a plain success.
     assert "Saved as revision 2, with 1 error to fix before it can be published" in page
     assert "usa-alert--warning" in page and "usa-alert--success" not in page
-    assert "`title` is empty" in page  # and the findings say what
+    assert "<code>title</code> is empty" in page  # and the findings say what
 
 
 def test_checker_messages_show_backticked_names_as_code(author_client):
