@@ -30,6 +30,10 @@ def _proxies(name: str) -> int:
     return int(value)
 
 
+class SettingError(RuntimeError):
+    """A setting that stops the start: its message names the setting and what to do."""
+
+
 class Config:
     """Base settings; every value can be overridden by an environment variable."""
 
@@ -193,6 +197,6 @@ def config_for(env_name: str) -> type[Config]:
     try:
         return CONFIGS[env_name.strip().lower()]
     except KeyError:
-        raise RuntimeError(
+        raise SettingError(
             f"COURSE_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}"
         ) from None

@@ -24,6 +24,8 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
+from course.config import SettingError
+
 REQUEST_ID_HEADER = "X-Request-ID"
 #: What an incoming id may look like: nginx's 32 hex digits, a UUID, or similar tokens.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=-]{7,127}")
@@ -117,10 +119,10 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     Idempotent: a second call replaces the handler the first one installed.
     """
     if log_format not in FORMATS:
-        raise RuntimeError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}")
+        raise SettingError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}")
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
-        raise RuntimeError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        raise SettingError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
     handler: logging.Handler = _StderrHandler() if stream is None else logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(RequestIdFilter())
@@ -153,7 +155,7 @@ def _init_sentry(app: Flask) -> None:
         import sentry_sdk
         from sentry_sdk.integrations.flask import FlaskIntegration
     except ImportError as exc:
-        raise RuntimeError(
+        raise SettingError(
             "SENTRY_DSN is set but sentry-sdk is not installed: pip install '.[sentry]'"
         ) from exc
     sentry_sdk.init(

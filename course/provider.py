@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
+from course.config import SettingError
+
 #: Printed on every certificate, page and credential while no real provider is set.
 SAMPLE_NOTICE = "Sample, not valid for continuing-education credit"
 #: The name printed when neither the deployment nor the package names a provider.
@@ -53,7 +55,7 @@ class Provider:
 def init_app(app: Flask) -> None:
     """Read and check the provider settings; refuse to start on a value that cannot work.
 
-    :raise RuntimeError: naming the setting to fix (time zone, signature image, or a
+    :raise SettingError: naming the setting to fix (time zone, signature image, or a
         production ``BASE_URL`` that is not an https:// address).
     """
     config = app.config
@@ -96,7 +98,7 @@ def check_base_url(config: Any) -> None:
     Certificates print this address and encode it in their QR code, so a wrong one
     sends every licensing board that checks a certificate to the wrong place.
 
-    :raise RuntimeError: naming BASE_URL and what it should look like.
+    :raise SettingError: naming BASE_URL and what it should look like.
     """
     if config.get("ENV_NAME") != "production":
         return
@@ -104,7 +106,7 @@ def check_base_url(config: Any) -> None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         shown = f"it is {url!r}" if url else "it is not set"
-        raise RuntimeError(
+        raise SettingError(
             "BASE_URL must be the public https:// address of this site in production "
             f"({shown}); certificates print it and their QR codes point at it. "
             "Set it, for example: BASE_URL=https://ce.example.org"
@@ -119,7 +121,7 @@ def _time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RuntimeError(
+        raise SettingError(
             f"PROVIDER_TIMEZONE {name!r} is not an IANA time zone name; use one such as "
             "America/Chicago, America/New_York or America/Los_Angeles"
         ) from exc
@@ -132,11 +134,11 @@ def _signature_image(path: str) -> bytes | None:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise RuntimeError(f"CERT_SIGNATURE_IMAGE {path!r} cannot be read: {exc}") from exc
+        raise SettingError(f"CERT_SIGNATURE_IMAGE {path!r} cannot be read: {exc}") from exc
     if not any(data.startswith(magic) for magic in _IMAGE_MAGIC):
-        raise RuntimeError(f"CERT_SIGNATURE_IMAGE {path!r} must be a PNG or JPEG image")
+        raise SettingError(f"CERT_SIGNATURE_IMAGE {path!r} must be a PNG or JPEG image")
     if len(data) > MAX_SIGNATURE_BYTES:
-        raise RuntimeError(
+        raise SettingError(
             f"CERT_SIGNATURE_IMAGE {path!r} is {len(data):,} bytes; use a scan under "
             f"{MAX_SIGNATURE_BYTES // 1024} KB"
         )

@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from course.config import DEV_SECRET_KEY
+from course.config import DEV_SECRET_KEY, SettingError
 
 #: Shorter secret keys are refused in production (32 characters of a random token).
 MIN_SECRET_KEY_LENGTH = 32
@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
 def check_secret_key(app: Flask) -> None:
     """Stop a production app from starting with the development key or a short one.
 
-    :raise RuntimeError: naming SECRET_KEY, so the message says what to fix.
+    :raise SettingError: naming SECRET_KEY, so the message says what to fix.
     """
     if app.config.get("ENV_NAME") != "production":
         return
@@ -107,9 +107,9 @@ def check_secret_key(app: Flask) -> None:
     if isinstance(key, bytes):
         key = key.decode("latin-1")
     if key == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set in production (it is the development key)")
+        raise SettingError("SECRET_KEY must be set in production (it is the development key)")
     if len(key) < MIN_SECRET_KEY_LENGTH:
-        raise RuntimeError(
+        raise SettingError(
             f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production; "
             'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,3 +191,16 @@ def test_migrations_build_exactly_the_models_schema(tmp_path):
             assert diff == []
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
         assert db.session.scalar(select(db.func.count()).select_from(Enrolment)) == 0
+
+
+def test_a_setting_that_stops_the_start_is_one_plain_line(tmp_path):
+    # What an operator sees from `gunicorn wsgi:app` or `flask --app wsgi ...`.
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "COURSE_ENV": "prod", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1
+    assert started.stderr == (
+        "The course engine cannot start: COURSE_ENV must be one of development, testing,"
+        " production, not 'prod'\n"
+    )
