@@ -25,6 +25,7 @@ from course.learn.enhance import for_display
 from course.learn.grading import as_spec
 from course.learn.reads import PublishedCourse
 from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
+from lessons.render import sanitize
 
 #: Versions kept per process; a server holds a few courses, each a few hundred KB.
 CACHE_SIZE = 32
@@ -161,6 +162,9 @@ def content_of(course: Course | PublishedCourse, content_hash: str | None = None
 
 
 def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseContent:
+    # Stored HTML is cleaned again as it is loaded (once a version, per process): rows an
+    # older engine stored get today's rules, such as authored ids in their own space and
+    # images only from the static files, without waiting for the course's next version.
     live_lessons = db.session.scalars(
         select(Lesson)
         .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
@@ -193,7 +197,7 @@ def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseCon
                 position=lesson.position,
                 title=lesson.title,
                 objectives=tuple(lesson.objectives),
-                html_parts=tuple(for_display(part) for part in lesson.html_parts),
+                html_parts=tuple(for_display(sanitize(part)) for part in lesson.html_parts),
                 word_count=lesson.word_count,
                 checks=tuple(by_lesson.get(lesson.id, ())),
             )
@@ -209,11 +213,12 @@ def check_view(question: Question) -> CheckView:
         id=question.id,
         key=question.key,
         type=question.type,
-        prompt_html=question.prompt_html,
-        explanation_html=question.explanation_html,
+        prompt_html=sanitize(question.prompt_html),
+        explanation_html=sanitize(question.explanation_html),
         objective=question.objective,
         choices=tuple(
-            ChoiceView(c.key, c.text_html, c.is_correct, c.why_html) for c in question.choices
+            ChoiceView(c.key, sanitize(c.text_html), c.is_correct, sanitize(c.why_html))
+            for c in question.choices
         ),
         spec=as_spec(question),
     )
