@@ -88,15 +88,20 @@ def test_h1_in_a_lesson_is_a_warning() -> None:
     assert len([f for f in findings if "headings" in f.message]) == 1
 
 
-def test_raw_html_the_sanitizer_drops_is_a_warning_on_its_line() -> None:
+def _findings_with(added: str) -> tuple[str, list[lessons.Finding]]:
+    """The first lesson's text with ``added`` after a heading, and the checker's findings."""
     files = edited(minimal_files(), "01-push-pull.md", "## Pull factors\n",
-                   "## Pull factors\n\n<script>alert(1)</script> and <marquee>this</marquee>\n\n"
-                   "Kept: <abbr title=\"Runaway and Homeless Youth\">RHY</abbr>, `<div>` in code,"
-                   " <https://example.org> and <help@example.org>.\n")
-    _, findings = lessons.check_files(files)
+                   "## Pull factors\n\n" + added)
+    return files["01-push-pull.md"], lessons.check_files(files)[1]
+
+
+def test_raw_html_the_sanitizer_drops_is_a_warning_on_its_line() -> None:
+    text, findings = _findings_with(
+        "<script>alert(1)</script> and <marquee>this</marquee>\n\n"
+        "Kept: <abbr title=\"Runaway and Homeless Youth\">RHY</abbr>, `<div>` in code,"
+        " <https://example.org> and <help@example.org>.\n")
     raw = [f for f in findings if "is not shown to learners" in f.message]
-    assert [(f.level, f.line) for f in raw] == [
-        ("warning", line_of(files["01-push-pull.md"], "<script>"))]
+    assert [(f.level, f.line) for f in raw] == [("warning", line_of(text, "<script>"))]
     assert raw[0].message.startswith("HTML <marquee>, <script> is not shown to learners")
 
 
@@ -113,12 +118,9 @@ def test_images_load_only_from_the_sites_static_files() -> None:
 
 
 def test_an_image_learners_will_not_see_is_a_warning_on_its_line() -> None:
-    files = edited(minimal_files(), "01-push-pull.md", "## Pull factors\n",
-                   "## Pull factors\n\n![A chart](https://example.org/chart.png)\n\n"
-                   '<img alt="A map" src="/courses/minimal/post-test">\n\n'
-                   "![Kept](/static/img/ok.png)\n")
-    _, findings = lessons.check_files(files)
-    text = files["01-push-pull.md"]
+    text, findings = _findings_with(
+        "![A chart](https://example.org/chart.png)\n\n"
+        '<img alt="A map" src="/courses/minimal/post-test">\n\n![Kept](/static/img/ok.png)\n')
     shown = [(f.line, f.message) for f in findings if "is not shown to learners" in f.message]
     assert shown == [
         (line_of(text, "chart.png"), "the image https://example.org/chart.png is not shown to"
