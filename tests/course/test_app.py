@@ -19,7 +19,7 @@ from course import create_app
 from course.config import ProductionConfig
 from course.db import utcnow
 from course.extensions import db
-from course.models import Certificate, CertificateStatus, Enrolment, LessonProgress
+from course.models import Certificate, CertificateStatus, Enrolment, LessonProgress, Role
 from tests.course.factories import import_course, make_user, sign_in
 
 
@@ -204,3 +204,17 @@ def test_a_setting_that_stops_the_start_is_one_plain_line(tmp_path):
         "The course engine cannot start: COURSE_ENV must be one of development, testing,"
         " production, not 'prod'\n"
     )
+
+
+def test_an_admin_is_told_that_starting_a_course_counts_them_as_a_learner(
+    app, client, minimal_package_dir
+):
+    with app.app_context():
+        import_course(minimal_package_dir)
+        admin, learner = make_user(Role.ADMIN), make_user(email="l@example.org")
+    sign_in(client, admin)
+    page = client.get("/courses/minimal").get_data(as_text=True)
+    assert "Starting enrolls you: your progress then counts in this course" in page
+    assert 'href="/author/courses/minimal/"' in page
+    sign_in(client, learner)
+    assert "Starting enrolls you" not in client.get("/courses/minimal").get_data(as_text=True)
