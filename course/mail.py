@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from course.db import utcnow
 from course.extensions import db
 from course.models import OutgoingMail, User
+from course.provider import base_url
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def tell_account_holder(
     """
     if user.deleted_at is not None or user.email.endswith(".invalid"):
         return
-    link = current_app.config["BASE_URL"].rstrip("/") + path
+    link = base_url() + path
     send_mail(user.email, subject, f"Hello {user.full_name},\n\n{text}\n\n{link_label}{link}\n")
 
 

@@ -92,6 +92,11 @@ def current_provider() -> Provider:
     return current_app.extensions["ce_provider"]
 
 
+def base_url() -> str:
+    """The site's public address (``BASE_URL``) without a trailing slash, to append paths to."""
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
 def check_base_url(config: Any) -> None:
     """Refuse a production start whose ``BASE_URL`` is not a public https:// address.
 

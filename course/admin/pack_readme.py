@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
-
 from course.admin.roster import AuditScope
 from course.dates import date_label, stamp_label, zone_label
 from course.models import Course, CourseVersion, User
-from course.provider import current_provider
+from course.provider import base_url, current_provider
 
 
 def package_title(version: CourseVersion) -> str | None:
@@ -192,7 +190,7 @@ def certificates_readme(
 ) -> str:  # fmt: skip
     """The certificate ZIP's README: its files, their names, who made it when, and how
     to verify a certificate (``stated``: each version and course title they print)."""
-    verify = current_app.config["BASE_URL"].rstrip("/") + "/verify"
+    verify = base_url() + "/verify"
     zone = current_provider().time_zone
     made = f"Made {stamp_label(made_at)} by {made_by.full_name} ({made_by.email})."
     # The titles the certificates print: a later version may have renamed the course.

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from course.auth import signin
+from course.provider import base_url
 
 
 def limit(key: str, default: str) -> Callable[[], str]:
@@ -40,7 +41,7 @@ def private(body: str, status: int = 200) -> Response:
 
 def external(endpoint: str) -> Callable[[str | None], str]:
     """Return a maker of full links to ``endpoint`` (with its token, if it takes one)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = base_url()
     return lambda token: base + (
         url_for(endpoint, token=token) if token is not None else url_for(endpoint)
     )

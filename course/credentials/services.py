@@ -15,17 +15,12 @@ from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.issuing import record_of
 from course.models import Certificate, CertificateStatus, Course, CourseVersion, CredentialStatus
-from course.provider import current_provider
+from course.provider import base_url, current_provider
 from course.verify.services import Verification, verify_code
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Certificates whose bit is set: a verifier sees them as revoked.
 NOT_VALID = (CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED)
-
-
-def base_url() -> str:
-    """Return the public address of the site, without a trailing slash."""
-    return current_app.config["BASE_URL"].rstrip("/")
 
 
 def issuer_name() -> str:

@@ -11,6 +11,7 @@ from course.extensions import csrf, limiter
 from course.lti import bp
 from course.lti import services as lti
 from course.lti.keys import public_jwk
+from course.provider import base_url
 
 STATE_COOKIE = "lti_state"
 
@@ -19,13 +20,9 @@ def _limit() -> str:
     return current_app.config["LTI_RATE_LIMIT"]
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def launch_url() -> str:
     """The redirect URI registered with platforms: BASE_URL/lti/launch."""
-    return _base_url() + "/lti/launch"
+    return base_url() + "/lti/launch"
 
 
 def _refused(error: lti.LaunchError):
@@ -41,11 +38,11 @@ def login():
     params = {**request.args.to_dict(), **request.form.to_dict()}
     try:
         with write_transaction():
-            started = lti.start_login(params, launch_url(), _base_url())
+            started = lti.start_login(params, launch_url(), base_url())
     except lti.LaunchError as error:
         return _refused(error)
     response = redirect(started.url)
-    secure = request.is_secure or _base_url().startswith("https://")
+    secure = request.is_secure or base_url().startswith("https://")
     # The launch comes back as a cross-site POST: only a SameSite=None cookie (which
     # browsers accept only when Secure) rides along. Partitioned keeps it working in
     # an LMS iframe where third-party cookies are blocked.
@@ -64,7 +61,7 @@ def launch():
     form = request.form
     try:
         checked = lti.check_launch(form.get("id_token", ""), form.get("state", ""),
-                                   request.cookies.get(STATE_COOKIE), _base_url())
+                                   request.cookies.get(STATE_COOKIE), base_url())
         device = this_device()
         with write_transaction():
             done = lti.complete_launch(checked)

@@ -29,6 +29,7 @@ from course.models import (
 )
 from course.outbox import xapi
 from course.outbox.scores import score
+from course.provider import base_url
 
 LTI = "lti"
 XAPI = "xapi"
@@ -66,7 +67,7 @@ def _course_ref(enrolment: Enrolment) -> xapi.CourseRef:
     course: Course = enrolment.course
     config = current_app.config
     return xapi.CourseRef(
-        base_url=config["BASE_URL"].rstrip("/"), slug=course.slug,
+        base_url=base_url(), slug=course.slug,
         title=course.manifest.get("title", course.title),
         version=course.current_version.number if course.current_version else 0,
         enrolment_id=enrolment.id, site_name=config["SITE_NAME"],
@@ -185,5 +186,5 @@ def certificate_revoked(certificate: Certificate) -> None:
         return  # issued while statements were off: there is nothing to void
     config = current_app.config
     name = certificate.snapshot.get("provider_name") or config["SITE_NAME"]
-    _queue_statement(xapi.voiding(earned, name, config["BASE_URL"].rstrip("/"), utcnow()),
+    _queue_statement(xapi.voiding(earned, name, base_url(), utcnow()),
                      f"certificate:{certificate.code}:voided")

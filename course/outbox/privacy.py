@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from course.extensions import db
 from course.models import OutboxMessage, User
 from course.outbox import XAPI, xapi
+from course.provider import base_url
 
 
 def _about(user: User) -> Any:
@@ -42,10 +42,10 @@ def pseudonymise_statements(user: User) -> int:
 
     Call after the account row got its pseudonym. The caller commits.
     """
-    base_url = current_app.config["BASE_URL"].rstrip("/")
+    site = base_url()
     stand_in = xapi.Learner(user_id=user.id, name=user.full_name, email=None)
     rows = db.session.scalars(select(OutboxMessage).where(_about(user))).all()
     for row in rows:
         # A new dict: the JSON column notices replacement, not changes made in place.
-        row.payload = {**row.payload, "actor": xapi.actor(stand_in, base_url)}
+        row.payload = {**row.payload, "actor": xapi.actor(stand_in, site)}
     return len(rows)
