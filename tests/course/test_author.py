@@ -389,3 +389,12 @@ def test_revisions_compare_escaped_and_restore_as_a_new_revision(app, author_cli
         assert [e.detail["revision"] for e in restored] == [4, 5]
         assert all(e.actor_id == author.id for e in restored)
     assert author_client.post(f"{BASE}/history/99/restore").status_code == 404
+
+
+def test_the_error_summary_numbers_a_list_row_as_the_form_does(author_client):
+    # The third objective's text is too long: the summary says (3), not (1).
+    url = f"{BASE}/settings"
+    data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+    data.update({"objectives-2-text": "x" * 20_001, "action": "save"})
+    page = author_client.post(url, data=data).get_data(as_text=True)
+    assert re.search(r'<a href="#objectives-2-text">[^<]*\(3\): ', page), page[:3000]

@@ -51,7 +51,10 @@ def test_publishing_asks_what_changed_and_why(app, author_client):
     response = reviewer.post(f"{BASE}/publish", data={"note": "   "})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Say what changed and why: learners&#39; credit follows this version." in page
+    # Said at the top of the form, where focus goes, and linked to the box.
+    assert '<a href="#note">What changed and why (kept with the version and in the audit log):' \
+        ' Say what changed and why: learners&#39; credit follows this version.</a>' in page
+    assert page.index('class="error-summary"') < page.index('id="note"')
     with app.app_context():
         assert _content_state() == before
     page = flashes(reviewer, reviewer.post(f"{BASE}/publish", data={"note": "Shorter intro"}))
