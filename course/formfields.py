@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import DateField as _WTFormsDateField
+from wtforms.validators import Length
 
 try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
     from wtforms import SelectChoice
@@ -14,7 +15,7 @@ except ImportError:  # pragma: no cover
 
 INVALID_DATE = "Enter the date as year-month-day, such as 2026-12-02."
 
-__all__ = ["INVALID_DATE", "DateField", "SelectChoice"]
+__all__ = ["INVALID_DATE", "DateField", "SelectChoice", "at_most"]
 
 
 class DateField(_WTFormsDateField):
@@ -31,3 +32,8 @@ class DateField(_WTFormsDateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(INVALID_DATE) from None
+
+
+def at_most(limit: int) -> Length:
+    """A length limit that says it in the site's words, and at what length."""
+    return Length(max=limit, message=f"Keep it to {limit:,} characters or fewer.")

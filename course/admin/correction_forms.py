@@ -14,10 +14,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from course.admin.forms import reason_field
-from course.formfields import SelectChoice
+from course.formfields import SelectChoice, at_most
 from course.names import PersonName, name_filter
 
 
@@ -32,11 +32,11 @@ class DetailsForm(FlaskForm):
     full_name = StringField(
         "Full name, as certificates print it",
         filters=[name_filter],
-        validators=[DataRequired("The name cannot be empty."), Length(max=200), PersonName()],
+        validators=[DataRequired("The name cannot be empty."), at_most(200), PersonName()],
     )
-    licence_number = StringField("License number", validators=[Optional(), Length(max=64)])
+    licence_number = StringField("License number", validators=[Optional(), at_most(64)])
     licence_jurisdiction = StringField(
-        "License state or jurisdiction", validators=[Optional(), Length(max=64)]
+        "License state or jurisdiction", validators=[Optional(), at_most(64)]
     )
     reissue = BooleanField(
         "Reissue the learner's valid certificates with these details", default=True
@@ -67,7 +67,7 @@ class EmailEnrolForm(FlaskForm):
     emails = TextAreaField(
         "Email addresses",
         description="One per line, or separated by commas. Each must belong to an account.",
-        validators=[DataRequired("Paste at least one email address."), Length(max=50_000)],
+        validators=[DataRequired("Paste at least one email address."), at_most(50_000)],
     )
     reason = reason_field("Reason", "Give the reason for enrolling them.")
 

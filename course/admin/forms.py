@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from course.formfields import DateField, SelectChoice
+from course.formfields import DateField, SelectChoice, at_most
 
 ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")]
 REASON_HINT = "Kept in the audit log with your name, the time and your address."
@@ -17,7 +17,7 @@ def reason_field(
 ) -> TextAreaField:
     """A required reason for the audit log (``id``: unique where forms share a page)."""
     return TextAreaField(
-        label, description=REASON_HINT, validators=[DataRequired(message), Length(max=1000)],
+        label, description=REASON_HINT, validators=[DataRequired(message), at_most(1000)],
         id=id,
     )
 
@@ -38,7 +38,7 @@ class RevokeForm(FlaskForm):
     reason = TextAreaField(
         "Reason for revoking",
         description="Emailed to the learner and kept in the audit log.",
-        validators=[DataRequired(message="Give the reason for revoking."), Length(max=1000)],
+        validators=[DataRequired(message="Give the reason for revoking."), at_most(1000)],
         id="revoke-reason",
     )
 
@@ -49,7 +49,7 @@ class ReissueForm(FlaskForm):
     reason = TextAreaField(
         "Reason for reissuing",
         description="Kept in the audit log, e.g. “Name misspelled; learner's email of May 2”.",
-        validators=[DataRequired(message="Give the reason for reissuing."), Length(max=1000)],
+        validators=[DataRequired(message="Give the reason for reissuing."), at_most(1000)],
     )
 
 
@@ -60,7 +60,7 @@ class ReinstateForm(FlaskForm):
         "Reason for reinstating",
         description="Kept in the audit log, e.g. “Revoked the wrong learner’s certificate”."
         " The learner is emailed the new certificate's code.",
-        validators=[DataRequired(message="Give the reason for reinstating."), Length(max=1000)],
+        validators=[DataRequired(message="Give the reason for reinstating."), at_most(1000)],
     )
 
 
@@ -70,7 +70,7 @@ class CertificateSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Code, name or email", validators=[Optional(), Length(max=200)])
+    q = StringField("Code, name or email", validators=[Optional(), at_most(200)])
 
 
 class CertificateExportForm(_Period, FlaskForm):
@@ -90,7 +90,7 @@ class LearnerSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name, email or license number", validators=[Optional(), Length(max=200)])
+    q = StringField("Name, email or license number", validators=[Optional(), at_most(200)])
     role = SelectField(
         "Role",
         choices=[SelectChoice("", "Any role")] + [SelectChoice(*c) for c in ROLE_CHOICES],
@@ -109,7 +109,7 @@ class RoleForm(FlaskForm):
     reason = TextAreaField(
         "Reason for the change",
         description="Kept in the audit log with your name, the time and your address.",
-        validators=[DataRequired("Give the reason for the change."), Length(max=1000)],
+        validators=[DataRequired("Give the reason for the change."), at_most(1000)],
         id="role-reason",
     )
 
@@ -120,7 +120,7 @@ class AccountStatusForm(FlaskForm):
     reason = TextAreaField(
         "Reason",
         description="Kept in the audit log with your name, the time and your address.",
-        validators=[DataRequired("Give the reason."), Length(max=1000)],
+        validators=[DataRequired("Give the reason."), at_most(1000)],
         id="status-reason",
     )
 
@@ -135,9 +135,9 @@ class AuditFilterForm(_Period, FlaskForm):
     class Meta:
         csrf = False
 
-    actor = StringField("Actor (name or email)", validators=[Optional(), Length(max=200)])
+    actor = StringField("Actor (name or email)", validators=[Optional(), at_most(200)])
     learner = StringField(
-        "About learner (full email or name)", validators=[Optional(), Length(max=254)]
+        "About learner (full email or name)", validators=[Optional(), at_most(254)]
     )
     #: The learner page's link: an account, whatever its email address is now.
     learner_id = IntegerField(
@@ -171,21 +171,21 @@ class ApprovalForm(FlaskForm):
     """Record a course's CE approval in place of the package's; the reason is audited."""
 
     body = StringField(
-        "Approval body", validators=[DataRequired("Name the approval body."), Length(max=300)]
+        "Approval body", validators=[DataRequired("Name the approval body."), at_most(300)]
     )
     number = StringField(
-        "Approval number", validators=[DataRequired("Give the approval number."), Length(max=100)]
+        "Approval number", validators=[DataRequired("Give the approval number."), at_most(100)]
     )
     statement = TextAreaField(
         "Approval statement, as the body words it",
-        validators=[DataRequired("Give the approval statement."), Length(max=2000)],
+        validators=[DataRequired("Give the approval statement."), at_most(2000)],
     )
     period_start = DateField("Approved from", validators=[Optional()])
     period_end = DateField("Approved until (inclusive)", validators=[Optional()])
     reason = TextAreaField(
         "Reason for this change",
         description="Kept in the audit log, e.g. “Renewal letter of March 3, 2026”.",
-        validators=[DataRequired("Give the reason for this change."), Length(max=1000)],
+        validators=[DataRequired("Give the reason for this change."), at_most(1000)],
         id="approval-reason",
     )
 
@@ -201,7 +201,7 @@ class ClearApprovalForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason for removing it",
-        validators=[DataRequired("Give the reason for removing it."), Length(max=1000)],
+        validators=[DataRequired("Give the reason for removing it."), at_most(1000)],
         id="clear-reason",
     )
 
@@ -215,7 +215,7 @@ class TeamAddForm(FlaskForm):
 
     email = StringField(
         "Author's email address",
-        validators=[DataRequired(message="Give the author's email address."), Length(max=254)],
+        validators=[DataRequired(message="Give the author's email address."), at_most(254)],
     )
     role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
     reason = reason_field("Reason for adding them", "Give the reason for adding them.",

@@ -31,7 +31,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from course.formfields import DateField, SelectChoice
+from course.formfields import DateField, SelectChoice, at_most
 from lessons.dump import as_bool, clean_text
 from lessons.editing import LessonSource, as_text, newlines
 
@@ -74,61 +74,61 @@ class ActionForm(FlaskForm):
 class ObjectiveRow(Form):
     """One learning objective."""
 
-    id = StringField("Id", validators=[Length(max=50)])
-    text = TextAreaField("Objective", validators=[Length(max=SHORT * 2)])
+    id = StringField("Id", validators=[at_most(50)])
+    text = TextAreaField("Objective", validators=[at_most(SHORT * 2)])
 
 
 class AuthorRow(Form):
     """One author as printed on the certificate."""
 
-    name = StringField("Name", validators=[Length(max=SHORT)])
-    credentials = StringField("Credentials", validators=[Length(max=SHORT)])
+    name = StringField("Name", validators=[at_most(SHORT)])
+    credentials = StringField("Credentials", validators=[at_most(SHORT)])
     role = StringField("Role (optional), e.g. Author or Content reviewer",
-                       validators=[Length(max=SHORT)])  # fmt: skip
+                       validators=[at_most(SHORT)])  # fmt: skip
 
 
 class SupportRow(Form):
     """One support contact shown on every course page."""
 
-    name = StringField("Name", validators=[Length(max=SHORT)])
-    contact = StringField("Contact", validators=[Length(max=SHORT)])
-    url = StringField("Link (https://, mailto: or tel:)", validators=[Length(max=SHORT)])
-    note = StringField("Note", validators=[Length(max=SHORT)])
+    name = StringField("Name", validators=[at_most(SHORT)])
+    contact = StringField("Contact", validators=[at_most(SHORT)])
+    url = StringField("Link (https://, mailto: or tel:)", validators=[at_most(SHORT)])
+    note = StringField("Note", validators=[at_most(SHORT)])
 
 
 class SettingsForm(FlaskForm):
     """course.yaml as fields."""
 
     base_revision = HiddenField()
-    title = StringField("Title", validators=[Length(max=SHORT)])
-    summary = TextAreaField("Summary for the catalog", validators=[Length(max=LONG)])
-    audience = StringField("Audience", validators=[Length(max=SHORT)])
+    title = StringField("Title", validators=[at_most(SHORT)])
+    summary = TextAreaField("Summary for the catalog", validators=[at_most(LONG)])
+    audience = StringField("Audience", validators=[at_most(SHORT)])
     level = SelectField("Level", choices=choices_of(LEVELS))
-    format = StringField("Format", validators=[Length(max=SHORT)])
+    format = StringField("Format", validators=[at_most(SHORT)])
     contact_hours = DecimalField(
         "Contact hours", places=None, validators=[Optional(), NumberRange(min=0, max=100)]
     )
-    credit_type = StringField("Credit type", validators=[Length(max=SHORT)])
+    credit_type = StringField("Credit type", validators=[at_most(SHORT)])
     version = IntegerField("Edition", validators=[Optional(), NumberRange(min=0)])
     objectives = FieldList(FormField(ObjectiveRow), max_entries=MAX_ROWS)
     authors = FieldList(FormField(AuthorRow), max_entries=MAX_ROWS)
     disclosure = TextAreaField(
         "Disclosure (Markdown): conflicts of interest and commercial support",
-        validators=[Length(max=LONG)],
+        validators=[at_most(LONG)],
     )
     references = TextAreaField(
         "References, one per line (APA style; Markdown links allowed)",
-        validators=[Length(max=LONG)],
+        validators=[at_most(LONG)],
     )
     provider_name = StringField(
         "Provider named in the package (optional)",
         description="Certificates print the provider this site is set up for; see ce-credit.md.",
-        validators=[Length(max=SHORT)],
+        validators=[at_most(SHORT)],
     )
     has_approval = BooleanField("The course is approved for CE credit")
-    approval_body = StringField("Approval body", validators=[Length(max=SHORT)])
-    approval_number = StringField("Approval number", validators=[Length(max=SHORT)])
-    approval_statement = TextAreaField("Approval statement", validators=[Length(max=LONG)])
+    approval_body = StringField("Approval body", validators=[at_most(SHORT)])
+    approval_number = StringField("Approval number", validators=[at_most(SHORT)])
+    approval_statement = TextAreaField("Approval statement", validators=[at_most(LONG)])
     approval_start = DateField("Approved from (optional)", validators=[Optional()])
     approval_end = DateField("Approved until, inclusive (optional)", validators=[Optional()])
     passing_score = IntegerField(
@@ -142,7 +142,7 @@ class SettingsForm(FlaskForm):
         "Minimum active minutes before the post-test",
         validators=[Optional(), NumberRange(min=0, max=100_000)],
     )
-    advisory = TextAreaField("Content advisory (Markdown)", validators=[Length(max=LONG)])
+    advisory = TextAreaField("Content advisory (Markdown)", validators=[at_most(LONG)])
     support = FieldList(FormField(SupportRow), max_entries=MAX_ROWS)
 
     @classmethod
@@ -240,11 +240,11 @@ def _filled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class NewLessonForm(FlaskForm):
     """Add a lesson at the end of the course."""
 
-    title = StringField("Title", validators=[InputRequired(), Length(max=SHORT)])
+    title = StringField("Title", validators=[InputRequired(), at_most(SHORT)])
     slug = StringField(
         "Slug (its web address)",
         description="a-z, 0-9 and dashes, e.g. safety-planning; learners' records use it.",
-        validators=[InputRequired(), Length(max=90)],
+        validators=[InputRequired(), at_most(90)],
     )
 
 
@@ -252,7 +252,7 @@ class LessonForm(FlaskForm):
     """A lesson's front matter as fields and its Markdown text."""
 
     base_revision = HiddenField()
-    title = StringField("Title", validators=[Length(max=SHORT)])
+    title = StringField("Title", validators=[at_most(SHORT)])
     objectives = SelectMultipleField("Objectives this lesson serves", choices=[])
     #: Browsers send a text box's line breaks as CRLF; the package keeps LF.
     body = TextAreaField(
@@ -292,7 +292,7 @@ class CommentForm(FlaskForm):
 
     body = TextAreaField(
         "Comment",
-        validators=[DataRequired("Write the comment first."), Length(max=5000)],
+        validators=[DataRequired("Write the comment first."), at_most(5000)],
         filters=[lambda text: newlines(text).strip() if text else text],
     )
     file = SelectField("About the file (optional)", choices=[], validate_choice=False)

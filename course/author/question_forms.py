@@ -17,9 +17,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Optional, Regexp
 
 from course.author.forms import ID_MESSAGE, LONG, MAX_ROWS, choices_of, to_int
+from course.formfields import at_most
 from lessons.dump import as_bool, clean_text
 from lessons.editing import as_text
 from lessons.questions import ID_PATTERN
@@ -36,9 +37,9 @@ ITEM_TYPES = [("likert", "Agree-disagree scale (1-5)"), ("number", "Number"),
 class ChoiceRow(Form):
     """One answer option."""
 
-    text = StringField("Choice", validators=[Length(max=LONG)])
+    text = StringField("Choice", validators=[at_most(LONG)])
     correct = BooleanField("Correct")
-    why = TextAreaField("Why (feedback for this choice)", validators=[Length(max=LONG)])
+    why = TextAreaField("Why (feedback for this choice)", validators=[at_most(LONG)])
 
 
 class QuestionForm(FlaskForm):
@@ -50,17 +51,17 @@ class QuestionForm(FlaskForm):
         description="Learners' answers are kept under it: change it only for a new question.",
         validators=[
             InputRequired(),
-            Length(max=100),
+            at_most(100),
             Regexp(ID_PATTERN.pattern + r"\Z", message=ID_MESSAGE),
         ],
     )
     type = SelectField("Type", choices=choices_of(QUESTION_TYPES))
     # The checker reports an unknown objective; the form only offers the known ones.
     objective = SelectField("Objective", choices=[], validate_choice=False)
-    prompt = TextAreaField("Question (Markdown)", validators=[Length(max=LONG)])
+    prompt = TextAreaField("Question (Markdown)", validators=[at_most(LONG)])
     choices = FieldList(FormField(ChoiceRow), max_entries=26)
     explanation = TextAreaField(
-        "Explanation shown in the review (Markdown)", validators=[Length(max=LONG)]
+        "Explanation shown in the review (Markdown)", validators=[at_most(LONG)]
     )
     language_example = BooleanField("This question quotes language to avoid on purpose")
 
@@ -113,14 +114,14 @@ class QuestionForm(FlaskForm):
 class ItemRow(Form):
     """One evaluation item."""
 
-    id = StringField("Id", validators=[Length(max=100)])
+    id = StringField("Id", validators=[at_most(100)])
     type = SelectField("Type", choices=choices_of(ITEM_TYPES))
-    prompt = TextAreaField("Question", validators=[Length(max=LONG)])
+    prompt = TextAreaField("Question", validators=[at_most(LONG)])
     objective = SelectField("Objective it measures", choices=[], validate_choice=False)
     required = BooleanField("Answer required")
     min = IntegerField("Smallest number", validators=[Optional()])
     max = IntegerField("Largest number", validators=[Optional()])
-    choices = TextAreaField("Choices, one per line", validators=[Length(max=LONG)])
+    choices = TextAreaField("Choices, one per line", validators=[at_most(LONG)])
 
 
 class EvaluationForm(FlaskForm):

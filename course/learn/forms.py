@@ -6,9 +6,9 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from course.formfields import SelectChoice
+from course.formfields import SelectChoice, at_most
 
 
 def new_submission_key() -> str:
@@ -47,8 +47,8 @@ class CorrectionRequestForm(FlaskForm):
     requested_value = StringField(
         "What it should say",
         description="For example, your name exactly as it should be printed.",
-        validators=[DataRequired("Say what it should say."), Length(max=200)],
+        validators=[DataRequired("Say what it should say."), at_most(200)],
     )
     message = TextAreaField(
-        "Anything else we should know (optional)", validators=[Optional(), Length(max=2000)]
+        "Anything else we should know (optional)", validators=[Optional(), at_most(2000)]
     )

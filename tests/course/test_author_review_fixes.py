@@ -286,5 +286,5 @@ def test_a_title_over_the_limit_is_refused_with_its_text_kept(author_client):
     response = submit(author_client, LESSON, "save", title=long_title)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Field cannot be longer than 300 characters." in page
+    assert "Keep it to 300 characters or fewer." in page
     assert f'value="{long_title}"' in page  # still in the box, to shorten
