@@ -229,7 +229,7 @@ def guard_conflict(
             f"{' and '.join(names) or 'another editor'}; the draft is now at revision "
             f"{draft.revision_number}, and the History page shows what changed). Your text is "
             "still in the form and nothing was saved. Press Save again to replace their "
-            "version with yours (the history can undo it), or open the page again to start "
+            "version with yours (the History can restore theirs), or open the page again to start "
             "from theirs.",
             draft.revision_number,
         )

@@ -75,6 +75,14 @@ def flash_saved(saved: Saved) -> None:
               "before it can be published: see the checker's findings.", "warning")
     else:
         flash(f"Saved as revision {revision.number}.", "success")
+    if revision is not None and saved.notes:
+        # Such a note says what the save took out (a check whose line was deleted): it gets
+        # the Undo button a Remove has, so a slip is put right at once.
+        number = revision.number
+        undo = url_for("author.undo", slug=revision.draft.slug, number=number)
+        flash({"text": " ".join(saved.notes) + " Undo takes back this whole save.",
+               "undo": undo, "label": f"revision {number}: {described(revision)}"}, "info")
+        return
     for note in saved.notes:
         flash(note, "info")
 

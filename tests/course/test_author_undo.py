@@ -10,7 +10,7 @@ from sqlalchemy import select
 from course.extensions import db
 from course.models import AuditEvent, CourseDraft, DraftRevision, Role
 from lessons import editing
-from tests.course.author_kit import BASE, LESSON, count, flashes, page_form, submit
+from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, page_form, submit
 from tests.course.factories import join_team, make_user, sign_in
 
 ARCHIVED = "Archived lesson 1, “Push and pull factors” (revision 2)."
@@ -87,6 +87,19 @@ def test_removing_a_check_then_undo_gives_it_back_on_the_lesson_page(app, author
     assert response.location.endswith(LESSON)
     assert "knowledge check push-pull-1" in flashes(author_client, response)
     assert author_client.get(url).status_code == 200
+
+
+def test_deleting_a_checks_line_says_so_and_undo_gives_the_check_back(app, author_client):
+    text = lesson_text(author_client)
+    assert "[check: push-pull-1]" in text
+    page = flashes(author_client, submit(author_client, LESSON, "save",
+                                         body=text.replace("[check: push-pull-1]\n", "")))
+    assert "Knowledge check push-pull-1 was removed: its line [check: push-pull-1] is no" \
+        " longer in the text. Undo takes back this whole save." in page
+    assert author_client.get(f"{LESSON}/checks/push-pull-1").status_code == 404
+    author_client.post(_undo_form(page))
+    assert author_client.get(f"{LESSON}/checks/push-pull-1").status_code == 200
+    assert "[check: push-pull-1]" in lesson_text(author_client)
 
 
 def test_removing_a_post_test_question_then_undo_gives_it_back(app, author_client):
