@@ -9,7 +9,7 @@ from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm, LessonForm
 from course.author.question_forms import QuestionForm
-from course.author.viewkit import LEARNERS_KEEP, editor, flash_undoable, handle_form, status
+from course.author.viewkit import editor, flash_undoable, handle_form, learners_keep, status
 from course.extensions import db
 from course.formpages import form_page
 
@@ -103,7 +103,8 @@ def remove_check(slug: str, lesson: str, check_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        flash_undoable(slug, edits.remove_check(space, editor(), lesson, check_id), LEARNERS_KEEP)
+        saved = edits.remove_check(space, editor(), lesson, check_id)
+        flash_undoable(slug, saved, learners_keep(space, question=check_id))
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
     db.session.commit()

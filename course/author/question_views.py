@@ -9,7 +9,7 @@ from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm
 from course.author.question_forms import EvaluationForm, QuestionForm
-from course.author.viewkit import LEARNERS_KEEP, editor, flash_undoable, handle_form, status
+from course.author.viewkit import editor, flash_undoable, handle_form, learners_keep, status
 from course.extensions import db
 from course.formpages import form_page
 
@@ -73,7 +73,8 @@ def remove_question(slug: str, qid: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        flash_undoable(slug, edits.remove_question(space, editor(), qid), LEARNERS_KEEP)
+        flash_undoable(slug, edits.remove_question(space, editor(), qid),
+                       learners_keep(space, question=qid))
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
     db.session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from course.author.services import (
     EditConflict,
     Editor,
     Saved,
+    Workspace,
     described,
     find_workspace,
 )
@@ -30,6 +32,20 @@ F = TypeVar("F", bound=FlaskForm)
 
 #: What an author should know after taking something out of the draft.
 LEARNERS_KEEP = "Learners keep seeing it until you publish."
+
+
+def learners_keep(space: Workspace, *, question: str = "", lesson: str = "") -> str:
+    """LEARNERS_KEEP when learners see the question or lesson now, else nothing to say.
+
+    Something added since the last publish and taken out again never reached learners.
+    """
+    published = space.published.files if space.published else {}
+    if lesson:
+        seen = any(lesson_slug(name) == lesson for name in published)
+    else:
+        line = re.compile(rf"^[ \t-]*id:[ \t]*['\"]?{re.escape(question)}['\"]?[ \t]*$", re.M)
+        seen = any(line.search(text) for text in published.values())
+    return LEARNERS_KEEP if seen else ""
 
 
 def allow_self_publish() -> bool:
@@ -100,7 +116,7 @@ def flash_undoable(slug: str, saved: Saved, consequence: str) -> None:
         return
     number, summary = saved.revision.number, described(saved.revision)
     undo = url_for("author.undo", slug=slug, number=number)
-    text = f"{summary} (revision {number}). {consequence}"
+    text = f"{summary} (revision {number}). {consequence}".rstrip()
     # The Undo button reads "Undo revision 5: Archived lesson 2, ..." to a screen reader.
     flash({"text": text, "undo": undo, "label": f"revision {number}: {summary}"}, "success")
     for note in saved.notes:

@@ -11,13 +11,13 @@ from course.author import services as drafts
 from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm
 from course.author.packagezip import ZipRefused, read_package_zip
 from course.author.viewkit import (
-    LEARNERS_KEEP,
     allow_self_publish,
     editor,
     file_url,
     flash_saved,
     flash_undoable,
     handle_form,
+    learners_keep,
     status,
 )
 from course.extensions import db
@@ -151,7 +151,8 @@ def archive_lesson(slug: str, lesson: str):
     except drafts.AuthorError as exc:
         flash(str(exc), "error")
     else:
-        flash_undoable(slug, saved, LEARNERS_KEEP + " Their records of it are kept.")
+        kept = learners_keep(space, lesson=lesson)
+        flash_undoable(slug, saved, kept and kept + " Their records of it are kept.")
     db.session.commit()
     return redirect(url_for("author.course", slug=slug, at="lessons", _anchor="lessons"))
 

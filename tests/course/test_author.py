@@ -398,3 +398,18 @@ def test_the_error_summary_numbers_a_list_row_as_the_form_does(author_client):
     data.update({"objectives-2-text": "x" * 20_001, "action": "save"})
     page = author_client.post(url, data=data).get_data(as_text=True)
     assert re.search(r'<a href="#objectives-2-text">[^<]*\(3\): ', page), page[:3000]
+
+
+def test_removing_a_check_learners_never_saw_does_not_say_they_see_it(author_client):
+    url = f"{LESSON}/new-check"
+    data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+    data.update({"prompt": "Youth run for reasons.", "type": "true_false",
+                 "choices-0-text": "True", "choices-0-correct": "y", "choices-0-why": "Yes.",
+                 "choices-1-text": "False", "choices-1-why": "They do.", "action": "save"})
+    author_client.post(url, data=data)
+    removed = flashes(author_client, author_client.post(f"{LESSON}/checks/push-pull-3/remove"))
+    assert "Removed knowledge check push-pull-3" in removed
+    said = r"\(revision \d+\)\. Learners keep seeing it until you publish\."
+    assert not re.search(said, removed)  # added since the publish: learners never saw it
+    published = flashes(author_client, author_client.post(f"{LESSON}/checks/push-pull-1/remove"))
+    assert re.search(said, published)
