@@ -1,8 +1,9 @@
 """Review before publishing, in chromium: an author edits, a reviewer comments, the author
 fixes it, the reviewer publishes, and a learner reads the new version with progress kept.
 
-The author pages are checked with axe-core on the way. The author area has no script of
-its own: every button is a form.
+The author pages are checked with axe-core on the way. The author area works without
+script (every button is a form); the site's script only asks before an editor with text
+not saved is left.
 """
 
 from __future__ import annotations
@@ -169,6 +170,39 @@ def test_the_preview_stands_beside_the_text_on_a_wide_screen_and_below_it_on_a_n
     # stacked: the preview comes under the whole form, full width
     assert preview["y"] >= text["y"] + text["height"], boxes
     assert preview["x"] < text["x"] + text["width"] / 2, boxes
+
+
+def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_it(
+    browser, live_server
+):
+    server = live_server
+    email = _account(server, Role.AUTHOR, "author")
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    try:
+        page = context.new_page()
+        sign_in(page, server, email)
+        page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+        text = page.get_by_label("Lesson text (Markdown)")
+        text.fill(text.input_value() + "\nA sentence not saved yet.\n")
+        asked = []
+
+        def stay(dialog) -> None:
+            asked.append(dialog.type)
+            dialog.dismiss()  # "Stay on this page"
+
+        page.on("dialog", stay)
+        page.get_by_role("link", name="Add a knowledge check").click()
+        page.wait_for_timeout(500)
+        assert asked == ["beforeunload"]
+        assert page.url.endswith("/lessons/push-pull")
+        assert "A sentence not saved yet." in text.input_value()
+
+        # Preview submits the form (no question asked) and opens where the preview is.
+        page.get_by_role("button", name="Preview").click()
+        expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_in_viewport()
+        assert page.url.endswith("#preview-heading") and asked == ["beforeunload"]
+    finally:
+        context.close()
 
 
 @contextmanager

@@ -20,3 +20,20 @@
   focus();
   window.addEventListener("load", function () { window.setTimeout(focus, 0); });
 })();
+
+// Author editors: leaving with changes not saved asks first, as links such as "Add a
+// knowledge check" sit right beside the text. Saving, previewing, a list button or the
+// time-out's "Save my text" all submit the form, which is not leaving.
+(function () {
+  "use strict";
+  var form = document.getElementById("editor-form");
+  if (!form) { return; }
+  var changed = false;
+  var mark = function () { changed = true; };
+  form.addEventListener("input", mark);
+  form.addEventListener("change", mark);
+  form.addEventListener("submit", function () { changed = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (changed) { event.preventDefault(); event.returnValue = ""; }
+  });
+})();
