@@ -34,6 +34,10 @@ ITEM_TYPES = [("likert", "Agree-disagree scale (1-5)"), ("number", "Number"),
 # -- questions -------------------------------------------------------------------------
 
 
+#: Rows a question's form shows at least: no question type has fewer choices.
+MIN_CHOICE_ROWS = 2
+
+
 class ChoiceRow(Form):
     """One answer option."""
 
@@ -82,6 +86,10 @@ class QuestionForm(FlaskForm):
                 for c in data.get("choices") or [] if isinstance(c, dict)
             ],
         }  # fmt: skip
+        # A question saved with its choices still blank (they are dropped) opens with
+        # empty rows to fill in, not with none: every question needs two.
+        blank = {"text": "", "correct": False, "why": ""}
+        values["choices"] += [dict(blank) for _ in range(MIN_CHOICE_ROWS - len(values["choices"]))]
         return cls(formdata=None, data=values)
 
     def to_data(self, post_test: bool) -> dict[str, Any]:

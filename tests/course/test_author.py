@@ -413,3 +413,14 @@ def test_removing_a_check_learners_never_saw_does_not_say_they_see_it(author_cli
     assert not re.search(said, removed)  # added since the publish: learners never saw it
     published = flashes(author_client, author_client.post(f"{LESSON}/checks/push-pull-1/remove"))
     assert re.search(said, published)
+
+
+def test_a_check_saved_with_blank_choices_opens_with_rows_to_fill_in(author_client):
+    url = f"{LESSON}/new-check"
+    data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+    data.update({"prompt": "Which is a pull factor?", "type": "single", "action": "save"})
+    response = author_client.post(url, data=data)
+    assert response.location.endswith(f"{LESSON}/checks/push-pull-3")
+    page = author_client.get(response.location).get_data(as_text=True)
+    assert "a single question needs at least 2 choices" in page
+    assert 'name="choices-0-text"' in page and 'name="choices-1-text"' in page
