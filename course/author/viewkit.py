@@ -87,10 +87,11 @@ def flash_saved(saved: Saved) -> None:
     elif errors := _errors_saved(revision):
         # Kept, as every save is, but not a plain success: it cannot be published so.
         plural = "" if errors == 1 else "s"
-        flash(f"Saved as revision {revision.number}, with {errors} error{plural} to fix "
-              "before it can be published: see the checker's findings.", "warning")
+        # As mappings, the answer to what the author just did takes focus and is read out.
+        flash({"text": f"Saved as revision {revision.number}, with {errors} error{plural} to "
+               "fix before it can be published: see the checker's findings."}, "warning")
     else:
-        flash(f"Saved as revision {revision.number}.", "success")
+        flash({"text": f"Saved as revision {revision.number}."}, "success")
     if revision is not None and saved.notes:
         # Such a note says what the save took out (a check whose line was deleted): it gets
         # the Undo button a Remove has, so a slip is put right at once.
