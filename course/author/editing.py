@@ -171,7 +171,8 @@ def save_lesson(
             raise AuthorError(
                 f"Line {line}: [check: {check_id}] is not a knowledge check of this lesson. "
                 "Fix the id, add the check with “Add a knowledge check”, or delete the line. "
-                "Nothing was saved; your text is still here."
+                "Nothing was saved; your text is still here.",
+                field="body",
             )
         files[name] = ed.join_lesson(title, objectives, body, source.blocks, source.front)
         kept = set(ed.referenced_checks(body))

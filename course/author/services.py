@@ -34,7 +34,15 @@ PACKAGE_FILES = ("course.yaml", "post-test.yaml", "evaluation.yaml")
 
 
 class AuthorError(Exception):
-    """A change the author asked for cannot be made; the message says why."""
+    """A change the author asked for cannot be made; the message says why.
+
+    ``field`` names the form field the message is about, where there is one, so the page
+    marks that field and its error summary links to it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class EditConflict(AuthorError):

@@ -157,7 +157,11 @@ def handle_form(
     try:
         saved = save(form, base_revision(form.base_revision.data))
     except AuthorError as exc:
-        form.form_errors.append(str(exc))
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None:
+            field.errors = [*field.errors, str(exc)]
+        else:
+            form.form_errors.append(str(exc))
         if isinstance(exc, EditConflict):
             # The author has now been told; a second Save is a decision to replace theirs.
             form.base_revision.data = str(exc.latest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -46,6 +47,10 @@ def test_a_marker_for_a_missing_check_is_refused_with_its_line(app, author_clien
     assert response.status_code == 422
     assert "Line 4: [check: does-not-exist] is not a knowledge check of this lesson." in page
     assert "[check: does-not-exist]" in page  # the author's text is still in the form
+    # The summary links to the text box, which is marked as the one to fix.
+    assert '<a href="#body">Lesson text (Markdown): Line 4: [check: does-not-exist]' in page
+    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*id="body"|<textarea[^>]*id="body"'
+                     r'[^>]*aria-invalid="true"', page)
     with app.app_context():
         assert count(DraftRevision) == 0
     # Preview shows it as a checker error at that line of the text.
