@@ -182,6 +182,22 @@ class SettingsForm(FlaskForm):
         )
         return cls(formdata=None, data=values)
 
+    def field_for(self, path: tuple[str | int, ...]) -> tuple[str, str] | None:
+        """The box (its id and a label) that writes a course.yaml key, e.g. ("support", 2,
+        "url"): where a checker finding on that key's line is fixed."""
+        head, *rest = path or ("",)
+        if head in _ROW_NOUNS and rest and isinstance(rest[0], int):
+            rows = getattr(self, str(head))
+            if rest[0] >= len(rows.entries):
+                return None
+            row = rows.entries[rest[0]].form
+            named = len(rest) > 1 and str(rest[1]) in row._fields
+            box = row[str(rest[1])] if named else next(iter(row))
+            return box.id, f"{_ROW_NOUNS[head]} {rest[0] + 1}, {box.label.text}"
+        name = _NESTED_FIELDS.get(tuple(path[-2:]), str(head) if not rest else "")
+        box = self._fields.get(name)
+        return (box.id, box.label.text) if box is not None else None
+
     def to_manifest(self) -> dict[str, Any]:
         """course.yaml data from the fields (empty rows dropped)."""
         d = self.data
@@ -213,6 +229,20 @@ class SettingsForm(FlaskForm):
             "sequential": d["sequential"],
             "min_active_minutes": d["min_active_minutes"],
         }
+
+
+#: What one row of a list in course.yaml is called on the settings page.
+_ROW_NOUNS = {"objectives": "Objective", "authors": "Author", "support": "Support contact"}
+#: course.yaml keys one level down, by their last two steps, and the box that writes them.
+_NESTED_FIELDS = {
+    ("provider", "name"): "provider_name",
+    ("approval", "body"): "approval_body",
+    ("approval", "number"): "approval_number",
+    ("approval", "statement"): "approval_statement",
+    ("approval", "period_start"): "approval_start",
+    ("approval", "period_end"): "approval_end",
+    ("post_test", "draw"): "draw",
+}
 
 
 def _date(value: object) -> date | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ class Placed:
     text_line: int | None = None
     check_id: str | None = None
     item: int | None = None
+    #: The id of the form box that fixes it, when the page has one.
+    field_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,23 @@ def place_items(findings: Sequence[lessons.Finding], text: str, key: str) -> lis
         index = next((i for start, i in reversed(starts) if start <= f.line), None)
         label = f"line {f.line}" if index is None else f"item {index + 1}, line {f.line}"
         placed.append(Placed(f.level, f.file, f.line, f.message, label, item=index))
+    return placed
+
+
+def place_on_fields(
+    findings: Sequence[lessons.Finding], text: str,
+    field_for: Callable[[tuple[str | int, ...]], tuple[str, str] | None],
+) -> list[Placed]:
+    """Findings of a settings file, each tied to the box that writes the key on its line."""
+    lines = key_lines(text) if text else {}
+    by_line: dict[int, tuple[str | int, ...]] = {}
+    for path, line in sorted(lines.items(), key=lambda item: len(item[0])):
+        by_line[line] = path  # the deepest key on a line wins: "- id: x" is the row's id
+    placed = []
+    for f in findings:
+        box = field_for(by_line[f.line]) if f.line in by_line else None
+        where, field_id = (box[1], box[0]) if box else (f"line {f.line}", None)
+        placed.append(Placed(f.level, f.file, f.line, f.message, where, field_id=field_id))
     return placed
 
 

@@ -93,7 +93,8 @@ def settings(slug: str):
     )
     if done:
         return done
-    findings, elsewhere = reading.file_findings(space, "course.yaml")
+    found, elsewhere = reading.file_findings(space, "course.yaml")
+    findings = reading.place_on_fields(found, space.files.get("course.yaml", ""), form.field_for)
     return render_template(
         "author/settings.html", space=space, form=form, findings=findings, elsewhere=elsewhere
     ), status(form)

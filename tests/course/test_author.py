@@ -424,3 +424,14 @@ def test_a_check_saved_with_blank_choices_opens_with_rows_to_fill_in(author_clie
     page = author_client.get(response.location).get_data(as_text=True)
     assert "a single question needs at least 2 choices" in page
     assert 'name="choices-0-text"' in page and 'name="choices-1-text"' in page
+
+
+def test_settings_findings_name_and_link_the_box_to_fix(author_client):
+    # The author edits boxes, not course.yaml: a finding says which box, and links to it.
+    url = f"{BASE}/settings"
+    data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+    data.update({"objectives-1-id": "bad id!", "contact_hours": "0.3", "action": "save"})
+    page = flashes(author_client, author_client.post(url, data=data))
+    named = '<a href="#objectives-1-id">Objective 2, Id</a>: objective id <code>bad id!</code>'
+    assert named in page
+    assert '<a href="#contact_hours">' in page
