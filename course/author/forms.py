@@ -196,7 +196,9 @@ class SettingsForm(FlaskForm):
             return box.id, f"{_ROW_NOUNS[head]} {rest[0] + 1}, {box.label.text}"
         name = _NESTED_FIELDS.get(tuple(path[-2:]), str(head) if not rest else "")
         box = self._fields.get(name)
-        return (box.id, box.label.text) if box is not None else None
+        if box is None or box.type == "FieldList":  # a whole list: no one box to point at
+            return None
+        return box.id, box.label.text
 
     def to_manifest(self) -> dict[str, Any]:
         """course.yaml data from the fields (empty rows dropped)."""
