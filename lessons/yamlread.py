@@ -157,11 +157,26 @@ def plain_data(node: Node | None) -> Any:
     return None
 
 
+#: What an author usually did when the YAML parser says this, in words they use.
+_SYNTAX_HINTS = (
+    ("mapping values are not allowed", "a colon and a space inside a value: put the whole "
+     "value in quotes"),
+    ("flow sequence", "a value that starts with [ is read as a list: put it in quotes, or "
+     "close the ]"),
+    ("flow mapping", "a value that starts with { is read as a mapping: put it in quotes"),
+    ("quoted scalar", "a quote is opened and not closed"),
+)
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:
     problem, context = exc.problem_mark, exc.context_mark
     message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
     if context is not None and exc.context:
         message += f" ({exc.context} at line {context.line + 1 + offset})"
+    said = f"{exc.problem} {exc.context}"
+    hint = next((hint for words, hint in _SYNTAX_HINTS if words in said), None)
+    if hint:
+        message += f". Probably {hint}"
     # A problem found at the end of the text (an unclosed quote or bracket) is best shown
     # where the construct left open begins.
     if problem is not None and problem.index >= end and context is not None:

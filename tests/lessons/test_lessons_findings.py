@@ -19,7 +19,8 @@ def test_broken_yaml_in_check_block_points_at_the_md_line(files: dict[str, str])
     assert package is None
     assert findings == [
         Finding(
-            "error", "01-push-pull.md", 18, "YAML syntax error: mapping values are not allowed here"
+            "error", "01-push-pull.md", 18, "YAML syntax error: mapping values are not allowed"
+            " here. Probably a colon and a space inside a value: put the whole value in quotes"
         )
     ]
 
@@ -32,6 +33,7 @@ def test_unclosed_quote_in_check_points_at_the_quote(files: dict[str, str]) -> N
     assert [(f.file, f.line) for f in findings] == [("01-push-pull.md", line)]
     assert "found unexpected end of stream" in findings[0].message
     assert "while scanning a quoted scalar" in findings[0].message
+    assert findings[0].message.endswith("Probably a quote is opened and not closed")
 
 
 def test_broken_yaml_in_front_matter_and_post_test(files: dict[str, str]) -> None:
@@ -43,6 +45,8 @@ def test_broken_yaml_in_front_matter_and_post_test(files: dict[str, str]) -> Non
         ("post-test.yaml", line_of(files["post-test.yaml"], "   x")),
     ]
     assert all(f.message.startswith("YAML syntax error") for f in findings)
+    assert findings[0].message.endswith(
+        "Probably a value that starts with [ is read as a list: put it in quotes, or close the ]")
 
 
 @dataclass(frozen=True)
