@@ -97,12 +97,24 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 _SINGLE_PARAGRAPH = re.compile(r"\A<p>(?P<inner>.*)</p>\Z", re.DOTALL)
+# An image left without an address (it pointed somewhere images may not come from), in
+# nh3's own output form, with its alt text if it has one.
+_IMAGE_WITHOUT_SOURCE = re.compile(r'<img(?![^>]*\ssrc=)(?:[^>]*?\salt="(?P<alt>[^"]*)")?[^>]*>')
 
 
-def sanitize(html: str) -> str:
+def _alt_text(match: re.Match[str]) -> str:
+    return html.escape(html.unescape(match.group("alt") or ""), quote=False)
+
+
+def sanitize(fragment: str) -> str:
     """Clean an HTML fragment down to the allowlist."""
+    # An image that cannot load shows its words, not a broken-image box.
+    return _IMAGE_WITHOUT_SOURCE.sub(_alt_text, _clean(fragment))
+
+
+def _clean(fragment: str) -> str:
     return nh3.clean(
-        html,
+        fragment,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(CLEAN_CONTENT_TAGS),
         attributes=ALLOWED_ATTRIBUTES,
