@@ -74,7 +74,15 @@ def image_source_allowed(address: str) -> bool:
     that page for every reader. The site's Content-Security-Policy loads no image from
     elsewhere, so nothing that could show is lost.
     """
-    compact = _INVISIBLE.sub("", html.unescape(address)).lower()
+    return _static_file(_compact(address))
+
+
+def _compact(address: str) -> str:
+    """An address as a browser reads it: entities decoded, invisible characters gone."""
+    return _INVISIBLE.sub("", html.unescape(address)).lower()
+
+
+def _static_file(compact: str) -> bool:
     # Browsers resolve "/static/../courses/..." and its escaped forms before fetching.
     return compact.startswith("/static/") and not any(
         part in compact for part in ("..", "%2e", "\\", "/./")
@@ -86,10 +94,10 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "id":
         return _section_id(value)
     if attribute in ("href", "src"):
-        compact = _INVISIBLE.sub("", html.unescape(value)).lower()
+        compact = _compact(value)
         if compact.startswith(_BAD_SCHEMES):
             return None
-        if tag == "img" and not image_source_allowed(value):
+        if tag == "img" and not _static_file(compact):
             return None
         if attribute == "href" and value.startswith("#") and len(value) > 1:
             return "#" + _section_id(value[1:])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,6 +23,7 @@ from course.author.services import (
     find_workspace,
 )
 from course.extensions import db
+from course.learn.content import content_of
 from course.models import DraftRevision
 from course.teams import services as teams
 from lessons.editing import lesson_slug
@@ -39,12 +39,15 @@ def learners_keep(space: Workspace, *, question: str = "", lesson: str = "") -> 
 
     Something added since the last publish and taken out again never reached learners.
     """
-    published = space.published.files if space.published else {}
+    if space.course is None or space.published is None:
+        return ""
+    content = content_of(space.course)  # what learners see, as the lesson pages read it
     if lesson:
-        seen = any(lesson_slug(name) == lesson for name in published)
+        seen = content.lesson(lesson) is not None
     else:
-        line = re.compile(rf"^[ \t-]*id:[ \t]*['\"]?{re.escape(question)}['\"]?[ \t]*$", re.M)
-        seen = any(line.search(text) for text in published.values())
+        seen = any(part.check(question) for part in content.lessons) or any(
+            asked.key == question for asked in content.post_test.values()
+        )
     return LEARNERS_KEEP if seen else ""
 
 
@@ -95,10 +98,8 @@ def flash_saved(saved: Saved) -> None:
     if revision is not None and saved.notes:
         # Such a note says what the save took out (a check whose line was deleted): it gets
         # the Undo button a Remove has, so a slip is put right at once.
-        number = revision.number
-        undo = url_for("author.undo", slug=revision.draft.slug, number=number)
-        flash({"text": " ".join(saved.notes) + " Undo takes back this whole save.",
-               "undo": undo, "label": f"revision {number}: {described(revision)}"}, "info")
+        text = " ".join(saved.notes) + " Undo takes back this whole save."
+        _flash_with_undo(revision.draft.slug, revision, text, "info")
         return
     for note in saved.notes:
         flash(note, "info")
@@ -115,13 +116,20 @@ def flash_undoable(slug: str, saved: Saved, consequence: str) -> None:
     if saved.revision is None:
         flash_saved(saved)
         return
-    number, summary = saved.revision.number, described(saved.revision)
-    undo = url_for("author.undo", slug=slug, number=number)
-    text = f"{summary} (revision {number}). {consequence}".rstrip()
-    # The Undo button reads "Undo revision 5: Archived lesson 2, ..." to a screen reader.
-    flash({"text": text, "undo": undo, "label": f"revision {number}: {summary}"}, "success")
+    revision = saved.revision
+    text = f"{described(revision)} (revision {revision.number}). {consequence}".rstrip()
+    _flash_with_undo(slug, revision, text, "success")
     for note in saved.notes:
         flash(note, "info")
+
+
+def _flash_with_undo(slug: str, revision: DraftRevision, text: str, category: str) -> None:
+    """A message about a revision, with an Undo button for it."""
+    number = revision.number
+    undo = url_for("author.undo", slug=slug, number=number)
+    # The Undo button reads "Undo revision 5: Archived lesson 2, ..." to a screen reader.
+    label = f"revision {number}: {described(revision)}"
+    flash({"text": text, "undo": undo, "label": label}, category)
 
 
 def file_url(slug: str, name: str) -> str | None:
