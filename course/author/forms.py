@@ -34,11 +34,18 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from course.formfields import DateField, SelectChoice, at_most
 from lessons.dump import as_bool, clean_text
 from lessons.editing import LessonSource, as_text, newlines
+from lessons.manifest import DEFAULT_REVIEW
 
 SHORT, LONG = 300, 20_000
 ID_MESSAGE = "Use letters, digits, dashes and underscores, starting with a letter or digit."
 LEVELS = [("introductory", "Introductory"), ("intermediate", "Intermediate"),
           ("advanced", "Advanced")]  # fmt: skip
+#: What a post-test review shows (lessons.manifest.REVIEW_POLICIES), in the author's words.
+REVIEWS = [
+    ("missed", "Answers and explanations; keyed choices after a pass (default)"),
+    ("keyed", "Keyed choices after every attempt"),
+    ("score", "Only the score by objective after a failed attempt"),
+]  # fmt: skip
 
 
 def choices_of(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -137,6 +144,15 @@ class SettingsForm(FlaskForm):
     draw = IntegerField(
         "Post-test questions per attempt", validators=[Optional(), NumberRange(min=0, max=1000)]
     )
+    max_attempts = IntegerField(
+        "Post-test attempts allowed (optional)",
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+    )
+    retake_wait_minutes = IntegerField(
+        "Minutes to wait after a failed attempt (optional)",
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+    )
+    review = SelectField("What a post-test review shows", choices=choices_of(REVIEWS))
     sequential = BooleanField("Lessons open in order")
     min_active_minutes = IntegerField(
         "Minimum active minutes before the post-test",
@@ -176,6 +192,9 @@ class SettingsForm(FlaskForm):
             approval_end=_date((approval or {}).get("period_end")),
             passing_score=to_int(data.get("passing_score")),
             draw=to_int(post_test.get("draw")),
+            max_attempts=to_int(post_test.get("max_attempts")),
+            retake_wait_minutes=to_int(post_test.get("retake_wait_minutes")),
+            review=as_text(post_test.get("review")) or DEFAULT_REVIEW,
             sequential=as_bool(data.get("sequential")),
             min_active_minutes=to_int(data.get("min_active_minutes")),
             support=_rows(data.get("support"), ("name", "contact", "url", "note")),
@@ -225,7 +244,7 @@ class SettingsForm(FlaskForm):
             "provider": {"name": d["provider_name"]},
             "approval": approval,
             "passing_score": d["passing_score"],
-            "post_test": {"draw": d["draw"]},
+            "post_test": _post_test(d),
             "advisory": d["advisory"],
             "support": _filled(d["support"]),
             "sequential": d["sequential"],
@@ -244,7 +263,21 @@ _NESTED_FIELDS = {
     ("approval", "period_start"): "approval_start",
     ("approval", "period_end"): "approval_end",
     ("post_test", "draw"): "draw",
+    ("post_test", "max_attempts"): "max_attempts",
+    ("post_test", "retake_wait_minutes"): "retake_wait_minutes",
+    ("post_test", "review"): "review",
 }
+
+
+def _post_test(d: Mapping[str, Any]) -> dict[str, Any]:
+    """``post_test:`` from the fields: a blank box, or the default review, writes no line."""
+    post_test = {"draw": d["draw"]}
+    for key in ("max_attempts", "retake_wait_minutes"):
+        if d[key] is not None:
+            post_test[key] = d[key]
+    if d["review"] != DEFAULT_REVIEW:
+        post_test["review"] = d["review"]
+    return post_test
 
 
 def _date(value: object) -> date | None:

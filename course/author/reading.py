@@ -254,6 +254,28 @@ def place_on_fields(
     return placed
 
 
+@dataclass(frozen=True)
+class BoxFindings:
+    """What the findings placed on one form box add to it: the ids of their list items,
+    which describe the box, and whether any is an error, which marks it invalid."""
+
+    ids: tuple[str, ...]
+    invalid: bool
+
+
+def findings_by_box(placed: Sequence[Placed], list_id: str) -> dict[str, BoxFindings]:
+    """Each box's findings, by box id; ``findings_list`` numbers its items ``list_id-N``."""
+    boxes: dict[str, BoxFindings] = {}
+    for number, finding in enumerate(placed, start=1):
+        if finding.field_id is None:
+            continue
+        known = boxes.get(finding.field_id, BoxFindings((), False))
+        boxes[finding.field_id] = BoxFindings(
+            (*known.ids, f"{list_id}-{number}"), known.invalid or finding.level == "error"
+        )
+    return boxes
+
+
 def file_findings(space: Workspace, name: str) -> tuple[list[lessons.Finding], int]:
     """The checker's findings for one file of the draft, and the errors in other files."""
     _, findings = check_draft(space)

@@ -95,9 +95,9 @@ def settings(slug: str):
         return done
     found, elsewhere = reading.file_findings(space, "course.yaml")
     findings = reading.place_on_fields(found, space.files.get("course.yaml", ""), form.field_for)
-    return render_template(
-        "author/settings.html", space=space, form=form, findings=findings, elsewhere=elsewhere
-    ), status(form)
+    boxes = reading.findings_by_box(findings, "settings-findings")
+    return render_template("author/settings.html", space=space, form=form, findings=findings,
+                           boxes=boxes, elsewhere=elsewhere), status(form)
 
 
 @bp.post("/courses/<slug>/lessons")

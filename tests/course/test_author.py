@@ -435,3 +435,43 @@ def test_settings_findings_name_and_link_the_box_to_fix(author_client):
     named = '<a href="#objectives-1-id">Objective 2, Id</a>: objective id <code>bad id!</code>'
     assert named in page
     assert '<a href="#contact_hours">' in page
+
+
+def test_post_test_attempts_wait_and_review_are_set_in_settings_and_kept(app, author_client):
+    # Before, the settings form wrote post_test: {draw} only, so a save dropped a cap on
+    # attempts, the retake wait and the review policy set in the package.
+    url = f"{BASE}/settings"
+
+    def save(**fields: str) -> dict:
+        data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+        data.update(fields, action="save")
+        flashes(author_client, author_client.post(url, data=data))
+        with app.app_context():
+            files = db.session.scalar(select(CourseDraft)).files
+        return editing.read_yaml(files["course.yaml"])["post_test"]
+
+    post_test = save(max_attempts="3", retake_wait_minutes="30", review="score")
+    assert post_test == {"draw": "10", "max_attempts": "3", "retake_wait_minutes": "30",
+                         "review": "score"}  # fmt: skip
+    page = author_client.get(url).get_data(as_text=True)
+    assert re.search(r'id="max_attempts"[^>]*value="3"', page)
+    assert re.search(r'<option selected value="score">', page)
+    assert save(title="Renamed") == post_test  # a save of another box keeps them
+    # Blank boxes and the default review write no line: the package's defaults apply.
+    assert save(max_attempts="", retake_wait_minutes="", review="missed") == {"draw": "10"}
+
+
+def test_a_box_a_settings_error_names_is_marked_invalid_and_described_by_it(author_client):
+    url = f"{BASE}/settings"
+    data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+    data.update({"objectives-1-id": "bad id!", "action": "save"})
+    page = flashes(author_client, author_client.post(url, data=data))
+    finding = re.search(r'<li class="finding finding-error" id="(settings-findings-\d+)">'
+                        r'<span class="finding-level">Error</span>\s*'
+                        r'<a href="#objectives-1-id">', page)  # fmt: skip
+    assert finding, page
+    box = re.search(r'<input[^>]*id="objectives-1-id"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in box
+    assert finding.group(1) in re.search(r'aria-describedby="([^"]*)"', box).group(1)
+    untouched = re.search(r'<input[^>]*id="objectives-0-id"[^>]*>', page).group(0)
+    assert "aria-invalid" not in untouched
