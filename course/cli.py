@@ -143,6 +143,15 @@ def list_command() -> None:
         click.echo(f"{course.slug}\tversion {number}\t{course.title}")
 
 
+def _password_not_typed_in_the_command(ctx: click.Context, _: click.Parameter, value: str) -> str:
+    # A password in the command is shown to every user of the machine by `ps` and kept in
+    # the shell's history: only the prompt and the environment are accepted.
+    if ctx.get_parameter_source("password") is click.core.ParameterSource.COMMANDLINE:
+        raise click.BadParameter("not in the command, where other users of this machine can "
+                                 "read it: type it at the prompt, or set ADMIN_PASSWORD")
+    return value
+
+
 @users_cli.command("create-admin")
 @click.option("--email", prompt=True)
 @click.option("--name", "full_name", prompt="Full name")
@@ -152,7 +161,8 @@ def list_command() -> None:
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    help="Read from ADMIN_PASSWORD when set; prompted otherwise.",
+    hidden=True,
+    callback=_password_not_typed_in_the_command,
 )
 @click.option("--reason", prompt="Reason (for the audit log)", help="Why, for the audit log.")
 def create_admin_command(email: str, full_name: str, password: str, reason: str) -> None:

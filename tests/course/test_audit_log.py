@@ -133,8 +133,8 @@ def test_command_line_changes_are_logged_with_who_where_and_why(
     app, client, runner, minimal_package_dir
 ):
     made = runner.invoke(args=["users", "create-admin", "--email", "ops@example.org",
-                               "--name", "Olu Ops", "--password", "a long pass phrase",
-                               "--reason", "first admin of the site"])  # fmt: skip
+                               "--name", "Olu Ops", "--reason", "first admin of the site"],
+                         input="a long pass phrase\na long pass phrase\n")  # fmt: skip
     assert made.exit_code == 0, made.output
     for _ in range(2):  # the second import changes nothing, so it records nothing
         imported = runner.invoke(args=["course", "import", str(minimal_package_dir),
@@ -155,3 +155,13 @@ def test_command_line_changes_are_logged_with_who_where_and_why(
     page = sign_in(client, admin).get("/admin/audit").get_data(as_text=True)
     assert "<caption>2 events, newest first</caption>" in page
     assert page.count("Command line") == 2 and "(command line)" in page
+
+
+def test_create_admin_refuses_a_password_typed_into_the_command(app, runner):
+    refused = runner.invoke(args=["users", "create-admin", "--email", "ops@example.org",
+                                  "--name", "Olu Ops", "--password", "a long pass phrase",
+                                  "--reason", "first admin of the site"])  # fmt: skip
+    assert refused.exit_code != 0
+    assert "type it at the prompt, or set ADMIN_PASSWORD" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent)) is None

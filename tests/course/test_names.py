@@ -108,8 +108,8 @@ def test_a_correction_request_for_a_lying_name_is_refused(app, data) -> None:
 
 def test_the_command_line_refuses_a_lying_admin_name(app: Flask, runner) -> None:
     result = runner.invoke(args=["users", "create-admin", "--email", "ops@example.org",
-                                 "--name", "Ops\x1b[2J", "--password", PASSWORD,
-                                 "--reason", "on-call operator"])
+                                 "--name", "Ops\x1b[2J", "--reason", "on-call operator"],
+                           env={"ADMIN_PASSWORD": PASSWORD})
     assert result.exit_code != 0 and INVISIBLE in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
