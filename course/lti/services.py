@@ -27,6 +27,8 @@ AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 #: A login not finished in this time is refused (the platform answers in seconds).
 LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
+#: The longest target_link_uri a login may name (the column's size).
+MAX_TARGET = 2000
 #: Clock difference tolerated between the platform and this server.
 LEEWAY_SECONDS = 60
 #: Where an administrator fixes a registration; named by the errors a setting causes.
@@ -96,8 +98,12 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
     platform = find_platform(params["iss"], params.get("client_id"))
     # Logins are worth nothing once used or stale: clear old ones as new ones come in.
     db.session.execute(delete(LtiLogin).where(LtiLogin.created_at < utcnow() - KEEP_LOGINS))
+    if len(params["target_link_uri"]) > MAX_TARGET:
+        raise LaunchError(f"The login request's target_link_uri is longer than {MAX_TARGET} "
+                          "characters.")
     login = LtiLogin(platform_id=platform.id, state=secrets.token_urlsafe(32),
-                     nonce=secrets.token_urlsafe(32), created_at=utcnow())
+                     nonce=secrets.token_urlsafe(32), created_at=utcnow(),
+                     target_link_uri=params["target_link_uri"])
     db.session.add(login)
     db.session.flush()
     query = {
@@ -354,7 +360,20 @@ def check_launch(
     login = _login_for(state, browser_state)
     claims = check_id_token(id_token, login)
     _check_message(claims, login.platform)
-    return CheckedLaunch(login=login, claims=claims, course=_course_for(claims, base_url))
+    course = _course_for(claims, base_url)
+    _check_same_target(claims, login)
+    return CheckedLaunch(login=login, claims=claims, course=course)
+
+
+def _check_same_target(claims: dict[str, Any], login: LtiLogin) -> None:
+    # The platform must send the login's target again in the token (LTI 1.3); a
+    # token for another link than the one the browser started would open what no one chose.
+    target = str(claims.get(LTI + "target_link_uri") or "")
+    if login.target_link_uri is not None and target != login.target_link_uri:
+        raise LaunchError(
+            f"The launch token points at {_shown(target)}, but its login named "
+            f"{_shown(login.target_link_uri)}: LTI 1.3 requires the platform to send the "
+            "same target_link_uri in both. Start the launch again from the platform.")
 
 
 def complete_launch(checked: CheckedLaunch) -> Launch:

@@ -63,6 +63,8 @@ class LtiLogin(db.Model):
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
     state: Mapped[str] = mapped_column(String(64), unique=True)
     nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The target the login named: the launch token must name the same (LTI 1.3).
+    target_link_uri: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Set by the launch that used it; a second launch with the same state is refused.
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

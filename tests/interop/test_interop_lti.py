@@ -185,10 +185,14 @@ DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
           "https://elsewhere.example/courses/minimal"},
          ["'https://elsewhere.example/courses/minimal', not at this site (http://localhost)"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/roles": None}, ["no roles claim"]),
+        # The same course by another address is still not the link the browser started.
+        ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": f"{COURSE_URL}/"},
+         [f"points at '{COURSE_URL}/', but its login named '{COURSE_URL}'",
+          "same target_link_uri in both"]),
     ],
     ids=["wrong-audience", "expired", "from-the-future", "unregistered-deployment",
          "no-deployment", "wrong-issuer", "no-nonce", "deep-link", "unknown-course",
-         "no-target", "target-elsewhere", "no-roles"],
+         "no-target", "target-elsewhere", "no-roles", "target-not-the-login's"],
 )
 def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform, overrides,
                                                           messages):
