@@ -82,7 +82,8 @@ completion-roster.csv
                    attempts counted toward the result (reset attempts are not)
   score, passing_score
                    the passing attempt's score and the pass mark that graded it (percent)
-  active_minutes   measured active time in the lessons (see seat-time.md)
+  active_minutes   measured active time in the lessons, to the tenth of a minute rounded
+                   down, as in every file of the pack (see seat-time.md)
   estimated_minutes, minimum_active_minutes
                    the version's seat-time estimate and the minimum lesson time required
                    before the post-test opened

@@ -23,6 +23,7 @@ from course.csvout import BATCH_ROWS, csv_chunks
 from course.dates import day_bounds, local_iso, provider_zone
 from course.dbutil import among
 from course.extensions import db
+from course.learn.activetime import minutes_of
 from course.models import (
     AuditEvent,
     Certificate,
@@ -178,7 +179,7 @@ def certificate_rows(
             if fields[index] is not None:
                 # To the second, as every other export (``local_iso``) writes instants.
                 fields[index] = fields[index].astimezone(zone).replace(microsecond=0).isoformat()
-        minutes = None if seconds is None else round(seconds / 60, 1)
+        minutes = None if seconds is None else minutes_of(seconds)
         printed = [snapshot.get(name) for name in SNAPSHOT_FIELDS]
         printed[authors] = author_lines(printed[authors] or [])
         if printed[issued]:  # stored in UTC; stated like every other instant in the file

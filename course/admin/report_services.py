@@ -17,7 +17,7 @@ from course.admin.item_analysis import MIN_ANSWERS, Discrimination, discriminati
 from course.db import utcnow
 from course.dbutil import among
 from course.extensions import db
-from course.learn.activetime import lesson_minutes_of, reading_minutes_of
+from course.learn.activetime import lesson_minutes_of, minutes_of, reading_minutes_of
 from course.models import (
     AttemptAnswer,
     Certificate,
@@ -270,7 +270,7 @@ def seat_time(course: Course, enrolment_ids: list[int] | None = None) -> SeatTim
             LessonTime(
                 lesson=lesson,
                 estimated_minutes=round(lesson_minutes_of(manifest, lesson), 1),
-                median_minutes=None if seconds is None else round(seconds / 60, 1),
+                median_minutes=None if seconds is None else minutes_of(seconds),
                 measured=count_of(select(func.count()).select_from(finished.subquery())),
             )
         )
@@ -278,7 +278,7 @@ def seat_time(course: Course, enrolment_ids: list[int] | None = None) -> SeatTim
         estimated_minutes=float(manifest.get("estimated_minutes") or 0),
         # The checker's reading estimate: lesson text and knowledge checks.
         reading_minutes=reading_minutes_of(manifest),
-        median_minutes=None if median is None else round(median / 60, 1),
+        median_minutes=None if median is None else minutes_of(median),
         measured=measured,
         lessons=lessons,
     )

@@ -245,6 +245,12 @@ def _added(active_seconds: int, words: int, seconds: float) -> int:
 # -- what the records show -----------------------------------------------------------------
 
 
+def minutes_of(seconds: float) -> float:
+    """Seconds as minutes to the tenth, rounded down, as every page and export states active
+    time: 21:59 is 21.9, never "22.0" beside a 22-minute minimum it did not reach."""
+    return seconds // 6 / 10
+
+
 @dataclass(frozen=True)
 class EnrolmentTime:
     """A learner's measured active time in a course beside the course's estimates."""
@@ -261,8 +267,8 @@ class EnrolmentTime:
 
     @property
     def active_minutes(self) -> float:
-        """Active time in minutes, to the tenth served (down, so 44:57 is not "45.0")."""
-        return self.active_seconds // 6 / 10
+        """Active time in minutes, to the tenth served (see ``minutes_of``)."""
+        return minutes_of(self.active_seconds)
 
     @property
     def minimum_met(self) -> bool:

@@ -190,8 +190,9 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     outline = text("outline.md")
     assert "LO2" in outline and "Identify indicators" in outline and "| 1 | Push" in outline
     seat = list(csv.DictReader(io.StringIO(text("seat-time.csv"))))
+    # Medians too are rounded down to the tenth (550 s is 9.1), as every figure of active time.
     assert [(r["median_active_minutes"], r["learners_measured"]) for r in seat] == [
-        ("9.2", "4"), ("15.0", "3")
+        ("9.1", "4"), ("15.0", "3")
     ]
     assert "words at 167 words a minute" in text("seat-time.md")
     assert "25.0 min" in text("seat-time.md")  # median of the three who did every lesson
@@ -303,3 +304,23 @@ def test_the_certificate_zips_readme_says_what_it_holds_who_made_it_and_how_to_v
     assert f"  {base}/verify/CODE\n" in text and f"enter its code at {base}/verify\n" in text
     assert "issued at any time: 1 certificate." in one
     assert "licence" not in text
+
+
+def test_active_time_reads_the_same_in_every_export_rounded_down(app, data):
+    # 21 min 59 s beside a 22-minute minimum: "21.9" in every file, never "22.0" in one.
+    from course.models import Enrolment, LessonProgress
+
+    with app.app_context():
+        learner = db.session.get(User, data.learners["a"].id)
+        rows = db.session.scalars(
+            select(LessonProgress).join(Enrolment).where(Enrolment.user_id == learner.id)
+        ).all()
+        total = sum(row.active_seconds for row in rows)
+        rows[0].active_seconds -= total - 1319
+        db.session.commit()
+    client = sign_in(app.test_client(), data.admin)
+    cert = next(r for r in _rows(client.get("/admin/records/certificates.csv"))
+                if r["code"] == data.certificate_code)  # fmt: skip
+    roster = next(r for r in _rows(client.get("/admin/courses/minimal/roster.csv"))
+                  if r["certificate_code"] == data.certificate_code)  # fmt: skip
+    assert cert["active_minutes"] == roster["active_minutes"] == "21.9"
