@@ -15,6 +15,7 @@ import certificates
 import lessons
 from course import issuing
 from course.admin import report_services as reports
+from course.admin.answers_export import answers_csv
 from course.admin.evaluation_report import evaluation_results
 from course.admin.pack_history import approvals_csv, item_analysis_csv, versions_csv
 from course.admin.pack_readme import readme
@@ -235,6 +236,7 @@ def audit_pack(
         "evaluation-comments.csv": comments_csv,
         "completion-roster.csv": roster_csv(rows),
         "post-test-attempts.csv": attempts_csv(course, scope, rows),
+        "post-test-answers.csv": answers_csv(course.id, scope, rows),
         # Every certificate of those completions: valid, revoked and replaced, with why.
         "certificates.csv": csv_text(CERTIFICATE_COLUMNS, certificate_rows(
             course.id, enrolments=[row.enrolment_id for row in rows])),

@@ -375,6 +375,12 @@ def answer_text(answer: AttemptAnswer | CheckResponse) -> str:
     return "; ".join(parts) or "(no answer)"
 
 
+def keyed_text(answer: AttemptAnswer) -> str:
+    """Return a post-test answer's keyed choices as plain text, as graded."""
+    keyed = [c for c in answered_question(answer).choices if c.is_correct]
+    return "; ".join(f"{c.key}. {Markup(c.text_html).striptags()}" for c in keyed)
+
+
 def question_text(answer: AttemptAnswer) -> str:
     """Return a post-test answer's question prompt as plain text, as graded."""
     return Markup(answered_question(answer).prompt_html).striptags()

@@ -28,7 +28,8 @@ from course.models import Role, User
 @bp.context_processor
 def admin_helpers() -> dict[str, object]:
     """Give admin templates the helpers that spell out a learner's questions and answers."""
-    return {"answer_text": services.answer_text, "question_text": services.question_text}
+    return {"answer_text": services.answer_text, "keyed_text": services.keyed_text,
+            "question_text": services.question_text}
 
 
 def _role_or_none(value: str | None) -> Role | None:

@@ -43,6 +43,9 @@ def readme(
         "post-test-attempts.csv          every post-test attempt of those learners, reset\n"
         "                                ones included, with the version and blueprint drawn,\n"
         "                                and the version and passing score that graded it\n"
+        "post-test-answers.csv           every answer in those attempts that were submitted:\n"
+        "                                the question, the learner's choice and the keyed\n"
+        "                                one, as the grading version worded them\n"
         "certificates.csv                every certificate issued for those completions:\n"
         "                                valid, revoked (when, why) and replaced (by which\n"
         "                                code, when, why), with what each one states\n"
@@ -109,6 +112,22 @@ post-test-attempts.csv
   blueprint        questions drawn per objective: "LO1: 2 of 6" is 2 drawn from 6
   graded_by_version, passing_score
                    the version that graded the attempt, and its pass mark
+
+post-test-answers.csv
+  participant_name, email, attempt, counted
+                   the attempt, as in post-test-attempts.csv
+  graded_by_version
+                   the version that graded the answer (see package/vN/post-test.yaml)
+  drawn_position   where the question stood in the attempt, from 1
+  question_id      the question's id in post-test.yaml
+  question, answer, keyed
+                   the prompt, the learner's choices and the keyed choices, each choice
+                   as "b. its text": the letter is its place in post-test.yaml of that
+                   version (the learner saw the choices shuffled)
+  correct          yes or no
+  wording          "as graded": as the grading version worded the question; "as now":
+                   an answer recorded before answers kept their wording, shown as the
+                   question reads now
 
 course-versions.csv
   version, published_at, published_by, note

@@ -181,7 +181,7 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
         "README.txt", "outline.md", "seat-time.md", "seat-time.csv", "post-test-blueprint.csv",
         "evaluation-summary.csv", "evaluation-comments.csv", "completion-roster.csv",
         "sample-certificate-SPECIMEN.pdf", "package/v1/course.yaml", "package/v1/01-push-pull.md",
-        "post-test-attempts.csv",
+        "post-test-attempts.csv", "post-test-answers.csv",
     } <= names
 
     def text(name):
@@ -219,6 +219,17 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     assert (roster[1]["score"], roster[1]["passing_score"]) == ("90", "80")
     assert roster[1]["post_test_attempts"] == "2"
     assert roster[1]["certificate_status"] == "not issued"
+    # Each answer as graded, with the keyed choice beside the learner's, in drawn order.
+    answers = list(csv.DictReader(io.StringIO(text("post-test-answers.csv"))))
+    b_first = [r for r in answers if r["email"] == "b@example.org" and r["attempt"] == "1"]
+    assert [r["drawn_position"] for r in b_first] == [str(n) for n in range(1, 11)]
+    assert [r["correct"] for r in b_first] == ["yes"] * 7 + ["no"] * 3
+    for row in b_first:
+        assert row["keyed"] and re.fullmatch(r"[a-z]\. .+", row["keyed"].split("; ")[0])
+        assert (row["answer"] == row["keyed"]) == (row["correct"] == "yes"), row
+        assert (row["graded_by_version"], row["wording"], row["counted"]) == (
+            "1", "as graded", "yes")
+    assert len(answers) == 30  # A's one attempt and B's two; C did not complete
 
     pdf = PdfReader(io.BytesIO(archive.read("sample-certificate-SPECIMEN.pdf")))
     assert "SPECIMEN" in "".join(page.extract_text() for page in pdf.pages)

@@ -100,7 +100,9 @@ def test_a_revision_after_the_attempt_leaves_its_review_and_records_as_graded(
     record = sign_in(app.test_client(), admin).get(f"/admin/learners/{learner.id}")
     page = record.get_data(as_text=True)
     assert PROMPT in page and REWORDED not in page
-    assert "a. Frequent placement changes; b. Feeling unheard" in page
+    # The learner's choices, then the keyed ones as graded (the revision keyed others).
+    row = re.search(r"<code>pt-lo1-3</code>.*?</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page, re.S)
+    assert row.groups() == ("a. Frequent placement changes; b. Feeling unheard",) * 2
 
     ready.post("/auth/login", data={"email": learner.email, "password": PASSWORD})  # fresh
     download = ready.get("/auth/profile/my-data.json").get_json()
