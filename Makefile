@@ -44,7 +44,7 @@ endif
 run: $(VENV)/.installed-run
 	@echo "Certificates link to $$BASE_URL; provider: $$PROVIDER_NAME (demo: $$PROVIDER_DEMO)"
 	$(FLASK) db upgrade
-	$(FLASK) course import content
+	$(FLASK) course import content --reason "The course in content/, served by make run"
 	$(FLASK) users demo-admin
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

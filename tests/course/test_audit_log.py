@@ -165,3 +165,23 @@ def test_create_admin_refuses_a_password_typed_into_the_command(app, runner):
     assert "type it at the prompt, or set ADMIN_PASSWORD" in refused.output
     with app.app_context():
         assert db.session.scalar(select(AuditEvent)) is None
+
+
+def test_an_import_that_makes_a_version_needs_a_reason_and_keeps_it_as_the_note(
+    app, runner, minimal_package_dir
+):
+    from course.models import Course, CourseVersion
+
+    refused = runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    assert refused.exit_code != 0
+    assert "say why with --reason: this import makes version 1 of minimal" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(Course)) is None  # nothing imported
+    made = runner.invoke(args=["course", "import", str(minimal_package_dir),
+                               "--reason", "first release"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    with app.app_context():
+        note = db.session.scalar(select(CourseVersion.note))
+        assert note.startswith("first release (imported on the command line by ")
+    # The same package again makes no version, so it needs no reason.
+    assert runner.invoke(args=["course", "import", str(minimal_package_dir)]).exit_code == 0

@@ -24,6 +24,9 @@ from tests.course.factories import (
     snapshot_row_counts,
 )
 
+#: `course import`, with the reason a package that makes a new version needs.
+IMPORT = ("course", "import", "--reason", "a test import")
+
 
 def text(response) -> str:
     return response.get_data(as_text=True)
@@ -79,13 +82,13 @@ BROKEN = [
 def test_a_malformed_package_is_refused_clearly_and_imports_nothing(
     app: Flask, runner, minimal_package_dir: Path, tmp_path: Path
 ) -> None:
-    runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     unchanged = snapshot_row_counts(app)
     for number, how in enumerate(BROKEN):
         package = tmp_path / f"broken-{number}" / "minimal"
         shutil.copytree(minimal_package_dir, package)
         _break(package, how)
-        result = runner.invoke(args=["course", "import", str(package)])
+        result = runner.invoke(args=[*IMPORT, str(package)])
         assert result.exit_code != 0, (how, result.output)
         assert "Traceback" not in result.output, how
         assert re.search(r"error|nothing was imported|no course package", result.output, re.I), (

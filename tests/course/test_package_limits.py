@@ -14,6 +14,9 @@ from tests.course.author_kit import BASE
 from tests.course.factories import import_course, join_team, make_user, sign_in, snapshot_row_counts
 from tests.course.test_author_package import _upload
 
+#: `course import`, with the reason a package that makes a new version needs.
+IMPORT = ("course", "import", "--reason", "a test import")
+
 
 @pytest.fixture
 def author_client(app, client, minimal_package_dir):
@@ -34,7 +37,7 @@ def test_a_link_in_a_cli_package_is_refused_and_nothing_is_imported(
     shutil.copytree(minimal_package_dir, package)
     (package / "03-secret.md").symlink_to(secret)
     unchanged = snapshot_row_counts(app)
-    result = runner.invoke(args=["course", "import", str(package)])
+    result = runner.invoke(args=[*IMPORT, str(package)])
     assert result.exit_code != 0
     assert "minimal/03-secret.md:0: error: is a link; links are refused" in result.output
     assert "nothing was imported" in result.output
@@ -43,7 +46,7 @@ def test_a_link_in_a_cli_package_is_refused_and_nothing_is_imported(
     linked = tmp_path / "linked" / "minimal"
     linked.parent.mkdir()
     linked.symlink_to(minimal_package_dir)
-    result = runner.invoke(args=["course", "import", str(linked)])
+    result = runner.invoke(args=[*IMPORT, str(linked)])
     assert result.exit_code != 0 and "links are refused" in result.output
     unchanged()
 
@@ -55,12 +58,12 @@ def test_cli_import_skips_a_huge_stray_file_and_refuses_a_huge_lesson(
     shutil.copytree(minimal_package_dir, package)
     with open(package / "export.csv", "wb") as stray:  # 200 MB, sparse: never read
         stray.truncate(200 * 1024 * 1024)
-    result = runner.invoke(args=["course", "import", str(package)])
+    result = runner.invoke(args=[*IMPORT, str(package)])
     assert result.exit_code == 0, result.output
     assert "minimal: version 1 (new)" in result.output
     with open(package / "03-long.md", "wb") as lesson:
         lesson.write(b"---\ntitle: Long\n---\n" + b"More words.\n" * (MAX_FILE_BYTES // 10))
-    result = runner.invoke(args=["course", "import", str(package)])
+    result = runner.invoke(args=[*IMPORT, str(package)])
     assert result.exit_code != 0
     assert "minimal/03-long.md:" in result.output and "at most 512 KB" in result.output
 

@@ -24,6 +24,9 @@ from course.models import (
 )
 from tests.course.factories import import_course, make_user, sign_in
 
+#: `course import`, with the reason a package that makes a new version needs.
+IMPORT = ("course", "import", "--reason", "a test import")
+
 
 def _break_first_check(package_dir: Path) -> tuple[str, int]:
     """Corrupt the YAML of the first check block; return the file and the broken line."""
@@ -63,7 +66,7 @@ def test_check_passes_a_valid_package_and_prints_the_estimate(runner, minimal_pa
 
 
 def test_import_creates_course_lessons_questions(app, runner, minimal_package_dir):
-    result = runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    result = runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     assert result.exit_code == 0, result.output
     assert "minimal: version 1 (new)" in result.output
     # The checker's warnings are shown, not only its errors (the test course has two).
@@ -79,8 +82,8 @@ def test_import_creates_course_lessons_questions(app, runner, minimal_package_di
 
 
 def test_reimport_unchanged_makes_no_new_version(app, runner, minimal_package_dir):
-    runner.invoke(args=["course", "import", str(minimal_package_dir)])
-    result = runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
+    result = runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     assert "version 1 (unchanged)" in result.output
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(CourseVersion)) == 1
@@ -89,12 +92,12 @@ def test_reimport_unchanged_makes_no_new_version(app, runner, minimal_package_di
 def test_importing_a_broken_package_leaves_the_database_exactly_as_it_was(
     app, runner, minimal_package_dir, package_copy
 ):
-    runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     before = _snapshot(app)
     returning = package_copy / "02-returning.md"
     returning.write_text(returning.read_text() + "\nA changed ending.\n", encoding="utf-8")
     _break_first_check(package_copy)
-    result = runner.invoke(args=["course", "import", str(package_copy)])
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code != 0
     assert "nothing was imported" in result.output
     assert _snapshot(app) == before
@@ -103,7 +106,7 @@ def test_importing_a_broken_package_leaves_the_database_exactly_as_it_was(
 def test_a_crash_during_import_rolls_everything_back(
     app, runner, minimal_package_dir, package_copy, monkeypatch
 ):
-    runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     before = _snapshot(app)
     lesson = package_copy / "01-push-pull.md"
     lesson.write_text(lesson.read_text() + "\nOne more paragraph.\n", encoding="utf-8")
@@ -112,7 +115,7 @@ def test_a_crash_during_import_rolls_everything_back(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(packages, "_sync_evaluation", explode)
-    result = runner.invoke(args=["course", "import", str(package_copy)])
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code != 0
     assert _snapshot(app) == before
 
@@ -195,11 +198,11 @@ def test_learners_see_a_reimported_course_at_once_though_lessons_are_kept_in_mem
 def test_lessons_removed_from_the_package_are_archived_not_deleted(app, runner, package_copy):
     extra = package_copy / "03-looking-ahead.md"
     extra.write_text("---\ntitle: Looking ahead\nobjectives: [LO3]\n---\n\nPlan the next week.\n")
-    first = runner.invoke(args=["course", "import", str(package_copy)])
+    first = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert first.exit_code == 0, first.output
     extra.unlink()
     # the removed lesson leaves; the others still teach every objective
-    result = runner.invoke(args=["course", "import", str(package_copy)])
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code == 0, result.output
     assert "archived: looking-ahead" in result.output
     with app.app_context():
@@ -210,7 +213,7 @@ def test_lessons_removed_from_the_package_are_archived_not_deleted(app, runner, 
 
 
 def test_export_then_import_gives_the_same_package(app, runner, minimal_package_dir, tmp_path):
-    runner.invoke(args=["course", "import", str(minimal_package_dir)])
+    runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     out = tmp_path / "exported" / "minimal"
     result = runner.invoke(args=["course", "export", "minimal", str(out)])
     assert result.exit_code == 0, result.output
@@ -218,7 +221,7 @@ def test_export_then_import_gives_the_same_package(app, runner, minimal_package_
     exported = lessons.load_package(out)
     assert exported == original
     assert exported.content_hash == original.content_hash
-    again = runner.invoke(args=["course", "import", str(out)])
+    again = runner.invoke(args=[*IMPORT, str(out)])
     assert "version 1 (unchanged)" in again.output
 
 
@@ -229,12 +232,12 @@ def test_export_of_an_unknown_course_fails_clearly(runner, tmp_path):
 
 
 def test_import_accepts_a_folder_of_packages(app, runner, minimal_package_dir):
-    result = runner.invoke(args=["course", "import", str(minimal_package_dir.parent)])
+    result = runner.invoke(args=[*IMPORT, str(minimal_package_dir.parent)])
     assert result.exit_code == 0, result.output
     assert "minimal: version 1" in result.output
 
 
 @pytest.mark.parametrize("path", ["does-not-exist"])
 def test_import_of_a_missing_path_is_refused(runner, path):
-    result = runner.invoke(args=["course", "import", path])
+    result = runner.invoke(args=[*IMPORT, path])
     assert result.exit_code != 0

@@ -13,6 +13,9 @@ from course.models import AuditEvent, Course, CourseVersion
 from tests.course.author_kit import BASE, sign_in_reviewer, submit
 from tests.course.factories import sign_in
 
+#: `course import`, with the reason a package that makes a new version needs.
+IMPORT = ("course", "import", "--reason", "a test import")
+
 NOTE = {"note": "Reviewed and approved."}
 
 TOO_SHORT = "CE rule: seat-time estimate 15.9 min"
@@ -33,7 +36,7 @@ def test_import_refuses_a_course_too_short_for_its_hours_and_imports_nothing(
     app, runner, package_copy, unchanged
 ):
     _one_hour(package_copy)
-    result = runner.invoke(args=["course", "import", str(package_copy)])
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code != 0
     line = _line(package_copy / "course.yaml", "contact_hours:")
     assert f"minimal/course.yaml:{line}: error: {TOO_SHORT}" in result.output
@@ -45,7 +48,7 @@ def test_import_refuses_a_course_too_short_for_its_hours_and_imports_nothing(
 def test_import_refuses_an_objective_no_lesson_teaches(app, runner, package_copy, unchanged):
     lesson = package_copy / "02-returning.md"
     lesson.write_text(lesson.read_text().replace("objectives: [LO2, LO3]", "objectives: [LO2]"))
-    result = runner.invoke(args=["course", "import", str(package_copy)])
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code != 0
     line = _line(package_copy / "course.yaml", "- id: LO3")
     assert f"minimal/course.yaml:{line}: error: CE rule: objective LO3 is taught by no lesson" in (
@@ -62,7 +65,7 @@ def _approval_without_package_provider(package_dir: Path) -> Path:
 
 def test_import_refuses_an_approval_without_a_provider(app, runner, package_copy, unchanged):
     _approval_without_package_provider(package_copy)
-    result = runner.invoke(args=["course", "import", str(package_copy)])
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code != 0
     line = _line(package_copy / "course.yaml", "  approval:")
     assert (
@@ -75,7 +78,7 @@ def test_import_refuses_an_approval_without_a_provider(app, runner, package_copy
 def test_the_sites_provider_backs_an_approval_on_import(make_app, package_copy):
     app = make_app(PROVIDER_NAME="Riverside Center for Child Welfare Training")
     _approval_without_package_provider(package_copy)
-    result = app.test_cli_runner().invoke(args=["course", "import", str(package_copy)])
+    result = app.test_cli_runner().invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Course)) == 1

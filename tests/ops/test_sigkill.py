@@ -167,7 +167,7 @@ def test_sigkill_a_worker_every_five_seconds(
             MAIL_CLAIM_SECONDS="5",
         )
         flask_cli(env, "db", "upgrade")
-        flask_cli(env, "course", "import", str(package))
+        flask_cli(env, "course", "import", str(package), "--reason", "a test import")
         server = stack.enter_context(gunicorn(root, env, workers=workers, threads=threads))
         first_workers = server.worker_pids()
 

@@ -93,7 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             VERIFY_RATE_LIMIT=f"{VERIFY_LIMIT} per minute",
         )
         flask_cli(env, "db", "upgrade")
-        flask_cli(env, "course", "import", str(package))
+        flask_cli(env, "course", "import", str(package), "--reason", "a test import")
         servers = [stack.enter_context(gunicorn(root, env, name=n)) for n in ("app-a", "app-b")]
         proxy = stack.enter_context(nginx(root, [s.address for s in servers]))
         key = AnswerKey.of(package)
