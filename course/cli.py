@@ -47,12 +47,20 @@ def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
+def _check(folder: Path) -> tuple[lessons.CoursePackage | None, list[lessons.Finding]]:
+    # Where certificates carry credit (a real provider), a placeholder they would print
+    # is an error, not a warning.
+    provider = current_provider()
+    return lessons.check_package(folder, provider_name=provider.name,
+                                 issues_credit=provider.configured)
+
+
 @course_cli.command("check")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 def check_command(path: Path, strict: bool) -> None:
     """Check a course package against the format and the CE rules."""
-    package, findings = lessons.check_package(path, provider_name=current_provider().name)
+    package, findings = _check(path)
     for finding in findings:
         click.echo(f"{path.name}/{finding}")
     errors = sum(f.level == "error" for f in findings)
@@ -76,7 +84,7 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
     """Import course packages; all or nothing, learner records are never touched."""
     packages = []
     for folder in _package_dirs(paths):
-        package, findings = lessons.check_package(folder, provider_name=current_provider().name)
+        package, findings = _check(folder)
         errors = [f for f in findings if f.level == "error"]
         for finding in findings:  # warnings too: a placeholder may print on certificates
             click.echo(f"{folder.name}/{finding}", err=True)

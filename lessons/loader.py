@@ -18,7 +18,7 @@ from .limits import (
     Deadline,
     size_problem,
 )
-from .manifest import COURSE_FILE, parse_manifest
+from .manifest import COURSE_FILE, as_credit_error, parse_manifest
 from .model import (
     CoursePackage,
     EvaluationItem,
@@ -63,6 +63,7 @@ def check_files(
     *,
     expected_slug: str | None = None,
     provider_name: str = "",
+    issues_credit: bool = False,
     seconds: float = CHECK_SECONDS,
 ) -> tuple[CoursePackage | None, list[Finding]]:
     """Schema and lint findings for file name -> text; the package is None on schema errors.
@@ -70,6 +71,8 @@ def check_files(
     Checking stops with an error once it has taken ``seconds`` (see ``lessons.limits``).
     """
     # provider_name: the provider the deployment names, if any (see rules.lint).
+    # issues_credit: the deployment's certificates carry credit, so what a certificate
+    # prints may not be a placeholder.
     deadline = Deadline(seconds)
     package, findings = _load(files, expected_slug, deadline)
     if package is not None:
@@ -77,16 +80,19 @@ def check_files(
             findings.append(Finding("error", COURSE_FILE, 1, deadline.message()))
             return None, sort_findings(findings)
         findings += lint(package, provider_name=provider_name) + timing_findings(package)
+    if issues_credit:
+        findings = [as_credit_error(f) for f in findings]
     return package, sort_findings(findings)
 
 
 def check_package(
-    path: str | os.PathLike[str], *, provider_name: str = ""
+    path: str | os.PathLike[str], *, provider_name: str = "", issues_credit: bool = False
 ) -> tuple[CoursePackage | None, list[Finding]]:
     """Schema and lint findings for a package folder."""
     files, findings = _read_folder(Path(path))
     package, more = check_files(
-        files, expected_slug=Path(path).resolve().name, provider_name=provider_name
+        files, expected_slug=Path(path).resolve().name, provider_name=provider_name,
+        issues_credit=issues_credit,
     )
     findings += more
     if any(f.level == "error" for f in findings):

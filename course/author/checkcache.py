@@ -37,14 +37,17 @@ def check(
     files: Mapping[str, str], slug: str | None
 ) -> tuple[lessons.CoursePackage | None, list[lessons.Finding]]:
     """``lessons.check_files`` for these files, computed once per state of the package."""
-    provider = current_provider().name  # an approval claim needs a provider to be named
-    key = files_key(files, slug, provider)
+    provider = current_provider()
+    # An approval claim needs a provider to be named; a real one's certificates carry credit.
+    key = files_key(files, slug, f"{provider.name}\0{provider.configured}")
     with _lock:
         hit = _entries.get(key)
         if hit is not None:
             _entries.move_to_end(key)
     if hit is None:
-        package, findings = lessons.check_files(files, expected_slug=slug, provider_name=provider)
+        package, findings = lessons.check_files(files, expected_slug=slug,
+                                                provider_name=provider.name,
+                                                issues_credit=provider.configured)
         hit = (package, tuple(findings))
         with _lock:
             _entries[key] = hit

@@ -162,3 +162,7 @@ def test_placeholder_credentials_are_a_warning_on_their_line() -> None:
     assert "every certificate prints them" in found.message
     # Real credentials pass without a word.
     assert not [f for f in lessons.check_files(minimal_files())[1] if "placeholder" in f.message]
+    # Where certificates carry credit (a real provider, not a demo), it stops the package.
+    _, credited = lessons.check_files(files, issues_credit=True)
+    [error] = [f for f in credited if "placeholder" in f.message]
+    assert (error.level, error.line) == ("error", found.line)
