@@ -88,3 +88,8 @@ def csv_chunks(
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     """Return a whole CSV file as one string, every cell neutralised."""
     return "".join(csv_chunks(header, rows))
+
+
+def yes_no(value: bool | None) -> str:
+    """A yes-or-no cell as every records file writes it (blank when unknown)."""
+    return "" if value is None else ("yes" if value else "no")

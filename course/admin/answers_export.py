@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from course.admin.learner_services import answer_text, keyed_text, question_text
 from course.admin.roster import AuditScope, RosterRow, completions
-from course.csvout import csv_text
+from course.csvout import csv_text, yes_no
 from course.extensions import db
 from course.models import AttemptAnswer, Enrolment, PostTestAttempt, User
 
@@ -56,8 +56,8 @@ def answers_csv(course_id: int, scope: AuditScope, rows: list[RosterRow]) -> str
         order = (attempt_order.setdefault(attempt.id, len(attempt_order)), position or 0)
         keyed_rows.append((order, [
             named[attempt.enrolment_id], email, attempt.number,
-            "no" if attempt.reset_at else "yes", graded_by.number, position,
+            yes_no(attempt.reset_at is None), graded_by.number, position,
             answer.question.key, question_text(answer), answer_text(answer), keyed_text(answer),
-            "yes" if answer.is_correct else "no", "as graded" if answer.shown else "as now",
+            yes_no(answer.is_correct), "as graded" if answer.shown else "as now",
         ]))  # fmt: skip
     return csv_text(ANSWER_COLUMNS, [row for _, row in sorted(keyed_rows, key=lambda r: r[0])])

@@ -19,7 +19,7 @@ from course import audit
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event
-from course.csvout import BATCH_ROWS, csv_chunks
+from course.csvout import BATCH_ROWS, csv_chunks, yes_no
 from course.dates import day_bounds, local_iso, provider_zone
 from course.dbutil import among
 from course.extensions import db
@@ -180,7 +180,9 @@ def certificate_rows(
                 # To the second, as every other export (``local_iso``) writes instants.
                 fields[index] = fields[index].astimezone(zone).replace(microsecond=0).isoformat()
         minutes = None if seconds is None else minutes_of(seconds)
-        printed = [snapshot.get(name) for name in SNAPSHOT_FIELDS]
+        # Booleans as yes or no, as every other file of the records writes them.
+        printed = [yes_no(value) if isinstance(value, bool) else value
+                   for value in (snapshot.get(name) for name in SNAPSHOT_FIELDS)]
         printed[authors] = author_lines(printed[authors] or [])
         if printed[issued]:  # stored in UTC; stated like every other instant in the file
             printed[issued] = local_iso(dt.datetime.fromisoformat(printed[issued]))

@@ -152,12 +152,11 @@ def audit_pack(slug: str):
     time, blueprint, evaluation, roster, attempts and the packages of the versions taken."""
     course = course_or_404(slug)
     scope = _scope(course)
-    detail = scope.detail()
     # Built in a read transaction: learners' saves do not wait on SQLite's write lock.
     data = build_audit_pack(course, scope, made_by=current_user)
     with write_transaction():
         records.record_export(current_user, "records.audit_pack_downloaded", slug,
-                              request.remote_addr, detail)  # fmt: skip
+                              request.remote_addr, scope.audit_detail())  # fmt: skip
     return _attachment(data, "application/zip", f"audit-pack-{slug}{_suffix(scope)}.zip")
 
 
@@ -171,7 +170,7 @@ def roster_csv(slug: str):
     name = f"roster-{slug}{_suffix(scope)}.csv"
     chunks = roster.roster_chunks(roster.roster_rows(course, scope))  # read when streamed
     records.record_export(current_user, "records.roster_exported", slug, request.remote_addr,
-                          scope.detail())  # fmt: skip
+                          scope.audit_detail())  # fmt: skip
     db.session.commit()
     g.writes = False  # the streamed read must not hold SQLite's write lock
     response = Response(stream_with_context(chunks), mimetype="text/csv")

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased
 
-from course.csvout import BATCH_ROWS, csv_chunks, csv_text
+from course.csvout import BATCH_ROWS, csv_chunks, csv_text, yes_no
 from course.dates import date_label, day_bounds, local_iso
 from course.extensions import db
 from course.learn.activetime import enrolment_times
@@ -76,6 +76,14 @@ class AuditScope:
         found = {"version": self.version.number if self.version else None,
                  "start": self.start, "end": self.end}  # fmt: skip
         return {key: str(value) for key, value in found.items() if value is not None}
+
+    def audit_detail(self) -> dict[str, str]:
+        """The scope as the audit log records an export: "all" where it was not narrowed,
+        so an unfiltered download says so rather than nothing."""
+        found = {"version": "all", **self.detail()}
+        if self.start is None and self.end is None:
+            found["period"] = "all"
+        return found
 
 
 @dataclass(frozen=True)
@@ -263,8 +271,8 @@ def attempts_csv(course: Course, scope: AuditScope, rows: list[RosterRow]) -> st
                               for part in parts or [])  # fmt: skip
         cells.append([
             named[enrolment_id] or name, email, number, version, local_iso(started),
-            local_iso(submitted), correct, questions, score, _yes_no(passed),
-            _yes_no(reset_at is None), local_iso(reset_at), reset_reason, blueprint,
+            local_iso(submitted), correct, questions, score, yes_no(passed),
+            yes_no(reset_at is None), local_iso(reset_at), reset_reason, blueprint,
             graded_number, pass_mark,
         ])  # fmt: skip
     return csv_text(ATTEMPT_COLUMNS, cells)
@@ -283,10 +291,6 @@ def attempt_versions(course: Course, scope: AuditScope, rows: list[RosterRow]) -
         ).where(PostTestAttempt.enrolment_id.in_(completions(course.id, scope))).distinct()
     )  # fmt: skip
     return {number for enrolment_id, number in found if enrolment_id in covered}
-
-
-def _yes_no(value: bool | None) -> str:
-    return "" if value is None else ("yes" if value else "no")
 
 
 def audit_scope(

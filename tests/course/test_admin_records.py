@@ -73,6 +73,7 @@ def test_the_certificate_csv_streams_every_field_of_every_certificate(app, data,
     assert (a["course_slug"], a["course_version"]) == ("minimal", "1")
     assert (a["post_test_score"], a["active_minutes"]) == ("100", "25.0")
     assert a["snapshot_course_title"] == "Youth Who Run from Foster Care (test course)"
+    assert a["snapshot_sample"] == "yes"  # no provider is set; yes or no, as in every file
     assert a["snapshot_authors"] == "Alex Rivera, LCSW; Sam Chen, MSW, PhD"
     assert a["completed_at"].startswith(a["snapshot_completed_on"])
     for instant in ("issued_at", "revoked_at", "completed_at"):  # to the second, with offset
@@ -241,6 +242,7 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
             select(AuditEvent).where(AuditEvent.action == "records.audit_pack_downloaded")
         )
         assert event.subject_id == "minimal" and event.actor_id == data.admin.id
+        assert event.detail == {"version": "all", "period": "all"}  # not narrowed, said so
     assert client.get("/admin/courses/nope/audit-pack.zip").status_code == 404
 
 

@@ -154,7 +154,7 @@ def test_the_pack_of_a_version_2_course_carries_every_version_its_completers_too
             .where(AuditEvent.action == "records.audit_pack_downloaded")
             .order_by(AuditEvent.id.desc())
         ).first()
-        assert event.detail == {"version": "1"}
+        assert event.detail == {"version": "1", "period": "all"}
 
 
 def test_the_pack_holds_the_attempt_history_reset_attempts_included(app, two_versions):

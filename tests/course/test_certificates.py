@@ -210,6 +210,7 @@ def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, 
     admin.post(f"/admin/certificates/{code}/revoke", data={"reason": "Completed by another person"})
     page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
     assert "Revoked." in page and "revoked on" in page
+    assert "<dt>Status</dt><dd>Revoked (a sample: no credit)</dd>" in page  # no provider set
     # the learner's next visit shows the revoked certificate; it does not issue a new one
     again = client.get("/courses/minimal/certificate", follow_redirects=True)
     assert "This certificate is revoked" in again.get_data(as_text=True)
