@@ -62,6 +62,18 @@ def certificate(code: str):
     return _certificate_page(certificate)
 
 
+@bp.get("/certificates/<code>.pdf")
+@role_required(Role.ADMIN)
+def certificate_pdf(code: str):
+    """The certificate's PDF exactly as issued (the bytes its SHA-256 names), for an audit."""
+    certificate = _certificate_or_404(code)
+    audit_view(certificate.user, "certificate PDF", certificate=certificate.code)
+    response = Response(issuing.pdf_of(certificate), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{code}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _certificate_page(
     certificate, revoke_form=None, reissue_form=None, reinstate_form=None, status: int = 200
 ):

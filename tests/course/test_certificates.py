@@ -384,3 +384,24 @@ def test_a_certificate_zip_names_the_course_as_its_certificates_state_it(app, is
     assert "A Later Title" not in readme
     assert (row["code"], row["course_title"], row["course_version"]) == (
         code, "Youth Who Run from Foster Care (test course)", "1")
+
+
+def test_an_admin_downloads_the_pdf_as_issued_beside_the_way_to_its_evidence(
+    app, client, issued
+):
+    learner, code = issued
+    with app.app_context():
+        admin = make_user(role=Role.ADMIN)
+        stored = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        sha256, enrolment_id = stored.pdf_sha256, stored.enrolment_id
+    staff = sign_in(app.test_client(), admin)
+    page = staff.get(f"/admin/certificates/{code}").get_data(as_text=True)
+    assert f'href="/admin/certificates/{code}.pdf"' in page
+    assert f'href="/admin/learners/{learner.id}#course-{enrolment_id}"' in page
+    pdf = staff.get(f"/admin/certificates/{code}.pdf")
+    assert pdf.mimetype == "application/pdf" and hashlib.sha256(pdf.data).hexdigest() == sha256
+    assert client.get(f"/admin/certificates/{code}.pdf").status_code == 403  # the learner
+    with app.app_context():
+        pages = [e.detail["page"] for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "user.record_viewed"))]
+        assert "certificate PDF" in pages
