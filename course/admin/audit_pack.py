@@ -15,9 +15,9 @@ import certificates
 import lessons
 from course import issuing
 from course.admin import report_services as reports
-from course.admin.answers_export import answers_csv
 from course.admin.evaluation_report import evaluation_results
 from course.admin.pack_history import approvals_csv, item_analysis_csv, versions_csv
+from course.admin.pack_learners import answers_csv, lesson_times_csv
 from course.admin.pack_readme import readme
 from course.admin.records_services import CERTIFICATE_COLUMNS, certificate_rows
 from course.admin.roster import (
@@ -231,6 +231,7 @@ def audit_pack(
         "outline.md": outline(course, version, package),
         "seat-time.md": seat_md,
         "seat-time.csv": seat_csv,
+        "lesson-times.csv": lesson_times_csv(course, rows),
         "post-test-blueprint.csv": blueprint(package),
         "evaluation-summary.csv": evaluation_csv,
         "evaluation-comments.csv": comments_csv,

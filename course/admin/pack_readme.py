@@ -35,6 +35,8 @@ def readme(
         "outline.md                      course facts, approval, authors, objectives, lessons,\n"
         "                                evaluation items\n"
         "seat-time.md, seat-time.csv     the seat-time estimate and measured active time\n"
+        "lesson-times.csv                each completion's active time in each lesson beside\n"
+        "                                the lesson's estimate\n"
         "post-test-blueprint.csv         post-test questions per objective and the draw\n"
         f"evaluation-summary.csv          evaluation results per item ({answered})\n"
         f"evaluation-comments.csv         free-text evaluation comments ({answered})\n"
@@ -96,6 +98,20 @@ completion-roster.csv
   certificate_code, certificate_status
                    the certificate as it stands: valid, revoked or not issued (a replaced
                    certificate gives way to its replacement; see certificates.csv)
+
+lesson-times.csv
+  participant_name, email, course_version
+                   as the completion roster names the learner, and the version taken
+  lesson_position, lesson
+                   the lesson
+  started_at, completed_at
+                   when the learner opened it first and marked it complete
+  active_minutes   measured active time in it, to the tenth of a minute rounded down
+  estimated_minutes, share_of_estimate_percent
+                   the lesson's reading estimate in that version, and the active time as
+                   a share of it: the course asks a minimum for all lessons together, not
+                   one per lesson, so a lesson read in a small share of its estimate shows
+                   here
 
 post-test-attempts.csv
   participant_name, email

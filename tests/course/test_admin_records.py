@@ -231,6 +231,15 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
         assert (row["graded_by_version"], row["wording"], row["counted"]) == (
             "1", "as graded", "yes")
     assert len(answers) == 30  # A's one attempt and B's two; C did not complete
+    # Time by lesson beside its estimate, where a skimmed lesson would show.
+    times = list(csv.DictReader(io.StringIO(text("lesson-times.csv"))))
+    a_times = [r for r in times if r["email"] == "a@example.org"]
+    assert [(r["lesson_position"], r["active_minutes"]) for r in a_times] == [
+        ("1", "10.0"), ("2", "15.0")]  # 600 and 900 seconds
+    first = a_times[0]
+    assert float(first["estimated_minutes"]) > 0 and first["completed_at"]
+    assert first["share_of_estimate_percent"] == str(round(1000 / float(first["estimated_minutes"])))
+    assert {r["email"] for r in times} == {"a@example.org", "b@example.org"}
 
     pdf = PdfReader(io.BytesIO(archive.read("sample-certificate-SPECIMEN.pdf")))
     assert "SPECIMEN" in "".join(page.extract_text() for page in pdf.pages)

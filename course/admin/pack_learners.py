@@ -1,9 +1,10 @@
-"""post-test-answers.csv: each answer of the audited attempts as graded, keyed choices named.
+"""The audit pack's files about each learner it covers: answers and time by lesson.
 
-An auditor sampling certificates asks what a learner answered and how it was graded.
-The attempts file gives totals; this one gives each question of each submitted attempt,
-in the order it was drawn, with the learner's choice and the keyed one, as the version
-that graded it worded them.
+An auditor sampling certificates asks what a learner answered and how it was graded,
+and whether every lesson was read. The roster and attempts files give totals; these
+give each question of each submitted attempt (in drawn order, the learner's choice
+beside the keyed one, as the grading version worded them) and each lesson's active time
+beside its share of the estimate, where a skimmed lesson shows.
 """
 
 from __future__ import annotations
@@ -14,9 +15,25 @@ from sqlalchemy.orm import contains_eager, joinedload
 from course.admin.learner_services import answer_text, keyed_text, question_text
 from course.admin.roster import AuditScope, RosterRow, completions
 from course.csvout import csv_text, yes_no
+from course.dates import local_iso
+from course.dbutil import among
 from course.extensions import db
-from course.models import AttemptAnswer, Enrolment, PostTestAttempt, User
+from course.learn.activetime import lesson_minutes_of, minutes_of
+from course.models import (
+    AttemptAnswer,
+    Course,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    PostTestAttempt,
+    User,
+)
+from course.packages import find_version
 
+LESSON_TIME_COLUMNS = (
+    "participant_name", "email", "course_version", "lesson_position", "lesson", "started_at",
+    "completed_at", "active_minutes", "estimated_minutes", "share_of_estimate_percent",
+)  # fmt: skip
 ANSWER_COLUMNS = (
     "participant_name", "email", "attempt", "counted", "graded_by_version", "drawn_position",
     "question_id", "question", "answer", "keyed", "correct", "wording",
@@ -61,3 +78,32 @@ def answers_csv(course_id: int, scope: AuditScope, rows: list[RosterRow]) -> str
             yes_no(answer.is_correct), "as graded" if answer.shown else "as now",
         ]))  # fmt: skip
     return csv_text(ANSWER_COLUMNS, [row for _, row in sorted(keyed_rows, key=lambda r: r[0])])
+
+
+def lesson_times_csv(course: Course, rows: list[RosterRow]) -> str:
+    """Return each covered learner's active time in each lesson, beside its estimate."""
+    by_enrolment = {row.enrolment_id: row for row in rows}
+    order = {enrolment_id: place for place, enrolment_id in enumerate(by_enrolment)}
+    if not by_enrolment:
+        return csv_text(LESSON_TIME_COLUMNS, [])
+    found = db.session.execute(
+        select(LessonProgress, Lesson)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(among(LessonProgress.enrolment_id, by_enrolment))
+    ).all()
+    manifests: dict[int, dict] = {}
+    cells = []
+    for progress, lesson in found:
+        row = by_enrolment[progress.enrolment_id]
+        if row.version_number not in manifests:
+            version = find_version(course, row.version_number)
+            manifests[row.version_number] = version.manifest if version else {}
+        estimate = round(lesson_minutes_of(manifests[row.version_number], lesson), 1)
+        active = minutes_of(progress.active_seconds)
+        share = round(100 * active / estimate) if estimate else None
+        cells.append(((order[row.enrolment_id], lesson.position), [
+            row.cells[0], row.cells[1], row.version_number, lesson.position, lesson.title,
+            local_iso(progress.started_at), local_iso(progress.completed_at), active, estimate,
+            share,
+        ]))  # fmt: skip
+    return csv_text(LESSON_TIME_COLUMNS, [cell for _, cell in sorted(cells, key=lambda c: c[0])])
