@@ -238,7 +238,8 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
         ("1", "10.0"), ("2", "15.0")]  # 600 and 900 seconds
     first = a_times[0]
     assert float(first["estimated_minutes"]) > 0 and first["completed_at"]
-    assert first["share_of_estimate_percent"] == str(round(1000 / float(first["estimated_minutes"])))
+    share = round(100 * 10.0 / float(first["estimated_minutes"]))
+    assert first["share_of_estimate_percent"] == str(share)
     assert {r["email"] for r in times} == {"a@example.org", "b@example.org"}
 
     pdf = PdfReader(io.BytesIO(archive.read("sample-certificate-SPECIMEN.pdf")))
