@@ -38,8 +38,12 @@ ROSTER_COLUMNS = (
     "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
     "certificate_code", "certificate_status",
 )  # fmt: skip
+#: Every enrollment, finished or not: the roster's columns and the lessons completed.
+ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed")
 #: The snapshot fields the roster shows instead of the account's (they may since differ).
 CERTIFIED_FIELDS = ("participant_name", "licence_number", "licence_jurisdiction")
+#: Every enrollment, finished or not: the roster's columns and the lessons completed.
+ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed")
 #: The snapshot fields the roster shows instead of the version's: what was certified.
 CERTIFIED_CREDIT = ("course_title", "contact_hours")
 ATTEMPT_COLUMNS = (
@@ -127,10 +131,32 @@ def roster_rows(
     has committed, when the view's objects are expired.
     """
     number = scope.version.number if scope.version is not None else None
-    return _roster_rows(course.id, number, _roster_query(course.id, scope), batch)
+    statement = _completed(_roster_query(), course.id, scope)
+    return _roster_rows(course.id, number, statement.order_by(Enrolment.completed_at, Enrolment.id),
+                        batch)
 
 
-def _roster_query(course_id: int, scope: AuditScope) -> Select:
+def enrollment_rows(
+    course: Course, scope: AuditScope, batch: int = BATCH_ROWS
+) -> Iterator[RosterRow]:
+    """Return every enrollment in the course begun within the scope's period, finished or
+    not, in enrollment order: the participants, beside the completers the roster lists.
+
+    Each row is the roster's, completed_at and certificate blank until earned, with the
+    lessons completed at the end (``ENROLLMENT_COLUMNS``).
+    """
+    number = scope.version.number if scope.version is not None else None
+    statement = _roster_query().where(Enrolment.course_id == course.id)
+    since, before = day_bounds(scope.start, scope.end)
+    if since:
+        statement = statement.where(Enrolment.enrolled_at >= since)
+    if before:
+        statement = statement.where(Enrolment.enrolled_at < before)
+    statement = statement.order_by(Enrolment.enrolled_at, Enrolment.id)
+    return _roster_rows(course.id, number, statement, batch, with_lessons=True)
+
+
+def _roster_query() -> Select:
     attempts = (
         select(
             PostTestAttempt.enrolment_id,
@@ -165,13 +191,12 @@ def _roster_query(course_id: int, scope: AuditScope) -> Select:
         .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
         .outerjoin(latest, latest.c.enrolment_id == Enrolment.id)
         .outerjoin(Certificate, Certificate.id == latest.c.id)
-        .order_by(Enrolment.completed_at, Enrolment.id)
     )  # fmt: skip
-    return _completed(statement, course_id, scope)
+    return statement
 
 
 def _roster_rows(
-    course_id: int, number: int | None, statement: Select, batch: int
+    course_id: int, number: int | None, statement: Select, batch: int, with_lessons: bool = False
 ) -> Iterator[RosterRow]:
     facts = _version_facts(course_id)
     found = db.session.connection().execute(statement, execution_options={"yield_per": batch})
@@ -196,6 +221,8 @@ def _roster_rows(
                      time.version_number, hours, n or 0, score, pass_mark, time.active_minutes,
                      time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
                      status.value if status else "not issued"]  # fmt: skip
+            if with_lessons:
+                cells.append(time.lessons_completed)
             yield RosterRow(enrolment_id, time.version_number, cells)
 
 
@@ -231,6 +258,11 @@ def _version_facts(course_id: int) -> dict[int, _VersionFacts]:
 def roster_chunks(rows: Iterable[RosterRow], batch: int = BATCH_ROWS) -> Iterator[str]:
     """Yield the roster as CSV, ``batch`` rows a chunk (cells neutralised against formulas)."""
     return csv_chunks(ROSTER_COLUMNS, (row.cells for row in rows), batch)
+
+
+def enrollment_chunks(rows: Iterable[RosterRow], batch: int = BATCH_ROWS) -> Iterator[str]:
+    """Yield every enrollment as CSV, ``batch`` rows a chunk (cells neutralised)."""
+    return csv_chunks(ENROLLMENT_COLUMNS, (row.cells for row in rows), batch)
 
 
 def roster_csv(rows: Iterable[RosterRow]) -> str:

@@ -264,6 +264,8 @@ class EnrolmentTime:
     #: The minimum active time the version asked for before its post-test.
     minimum_minutes: int
     version_number: int
+    #: Lessons the learner marked complete (archived ones included).
+    lessons_completed: int = 0
 
     @property
     def active_minutes(self) -> float:
@@ -289,13 +291,14 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
     """
     if not enrolment_ids:
         return {}
-    active = dict(
-        db.session.execute(
-            select(LessonProgress.enrolment_id, func.sum(LessonProgress.active_seconds))
-            .where(among(LessonProgress.enrolment_id, enrolment_ids))
-            .group_by(LessonProgress.enrolment_id)
-        ).all()
-    )
+    active, completed = {}, {}
+    for enrolment_id, seconds, done in db.session.execute(
+        select(LessonProgress.enrolment_id, func.sum(LessonProgress.active_seconds),
+               func.count(LessonProgress.completed_at))
+        .where(among(LessonProgress.enrolment_id, enrolment_ids))
+        .group_by(LessonProgress.enrolment_id)
+    ):  # fmt: skip
+        active[enrolment_id], completed[enrolment_id] = seconds, done
     taken: dict[int, int] = {}
     attempts = db.session.execute(
         select(PostTestAttempt.enrolment_id, PostTestAttempt.version_id, PostTestAttempt.passed)
@@ -332,6 +335,7 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
             reading_minutes=reading_minutes_of(manifest),
             minimum_minutes=minimum_minutes_of(manifest),
             version_number=version.number if version else 0,
+            lessons_completed=int(completed.get(enrolment_id) or 0),
         )
     return times
 

@@ -347,3 +347,24 @@ def test_active_time_reads_the_same_in_every_export_rounded_down(app, data):
     roster = next(r for r in _rows(client.get("/admin/courses/minimal/roster.csv"))
                   if r["certificate_code"] == data.certificate_code)  # fmt: skip
     assert cert["active_minutes"] == roster["active_minutes"] == "21.9"
+
+
+def test_every_enrollment_is_exported_finished_or_not(app, data):
+    # The roster lists completers only; an accreditor may ask who took part at all.
+    client = sign_in(app.test_client(), data.admin)
+    response = client.get("/admin/courses/minimal/enrollments.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = {r["email"]: r for r in _rows(response)}
+    assert set(rows) == {f"{letter}@example.org" for letter in "abcd"}
+    a, d = rows["a@example.org"], rows["d@example.org"]
+    assert (a["lessons_completed"], a["certificate_code"]) == ("2", data.certificate_code)
+    assert (d["lessons_completed"], d["completed_at"], d["active_minutes"]) == ("1", "", "5.0")
+    assert (d["post_test_attempts"], d["certificate_status"]) == ("0", "not issued")
+    assert rows["c@example.org"]["post_test_attempts"] == "1"  # failed, never completed
+    with app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "records.enrollments_exported"))
+        assert event.actor_id == data.admin.id and event.detail == {"version": "all",
+                                                                    "period": "all"}
+    report = client.get("/admin/courses/minimal/report").get_data(as_text=True)
+    assert 'href="/admin/courses/minimal/enrollments.csv"' in report

@@ -48,6 +48,7 @@ def _audited(app: Flask, action: str) -> list[AuditEvent]:
     [
         ("/admin/courses/minimal/roster.csv", "records.roster_exported"),
         ("/admin/courses/minimal/audit-pack.zip", "records.audit_pack_downloaded"),
+        ("/admin/courses/minimal/enrollments.csv", "records.enrollments_exported"),
     ],
 )
 def test_a_learner_saves_while_the_roster_or_audit_pack_is_built(
