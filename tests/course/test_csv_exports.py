@@ -50,6 +50,7 @@ def test_no_module_writes_csv_except_the_one_neutralising_writer() -> None:
 UTF8_BOM = b"\xef\xbb\xbf"
 DOWNLOADS = (
     "/admin/records/certificates.csv", "/admin/audit.csv", "/admin/courses/minimal/roster.csv",
+    "/admin/courses/minimal/enrollments.csv",
 )  # fmt: skip
 ZIPS = ("/admin/courses/minimal/audit-pack.zip", "/admin/certificates/export.zip?course=minimal")
 
@@ -75,7 +76,7 @@ def _csv_files(files: dict[str, bytes]) -> dict[str, list[list[str]]]:
 def test_every_csv_starts_with_one_byte_order_mark(app, minimal_package_dir) -> None:
     files = {name: body for name, body in _every_download(app, minimal_package_dir).items()
              if not name.endswith(".txt")}  # fmt: skip
-    assert len(files) == len(DOWNLOADS) + 11  # ten in the audit pack, the certificates' index
+    assert len(files) == len(DOWNLOADS) + 13  # twelve in the audit pack, the certificates' index
     for name, body in files.items():
         assert body.startswith(UTF8_BOM) and body.count(UTF8_BOM) == 1, name
 
