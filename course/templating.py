@@ -15,9 +15,16 @@ from course.learn.activetime import lesson_minutes_of, reading_minutes_of
 from course.provider import SAMPLE_NOTICE, current_provider
 
 
+def hours_figure(hours: float) -> str:
+    """Return contact hours as "1.0" or "1.25": at least one decimal, as the certificate,
+    its verify page and the CSVs state the figure, so every page and file reads alike."""
+    figure = f"{hours:g}"
+    return figure if "." in figure or "e" in figure else f"{figure}.0"
+
+
 def hours_label(hours: float) -> str:
-    """Return "1 contact hour" or "1.5 contact hours"."""
-    return f"{hours:g} contact hour" + ("" if hours == 1 else "s")
+    """Return "1.0 contact hour" or "1.5 contact hours"."""
+    return f"{hours_figure(hours)} contact hour" + ("" if hours == 1 else "s")
 
 
 def duration_label(seconds: int | None) -> str:

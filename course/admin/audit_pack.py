@@ -35,7 +35,7 @@ from course.learn.evaluation import LIKERT_LABELS
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
-from course.templating import counted, hours_label
+from course.templating import counted, hours_figure, hours_label
 from lessons.draw import expected_shares
 from lessons.rules import WORDS_PER_MINUTE, check_words
 
@@ -59,7 +59,7 @@ def outline(course: Course, version: CourseVersion, package: lessons.CoursePacka
         f" {date_label(version.created_at, zone=True)},"
         f" content hash `{version.content_hash}`).", "",
         f"- Audience: {package.audience}", f"- Level: {package.level}",
-        f"- Format: {package.format}", f"- Contact hours: {package.contact_hours:g}",
+        f"- Format: {package.format}", f"- Contact hours: {hours_figure(package.contact_hours)}",
         f"- Credit type: {package.credit_type}", f"- Passing score: {package.passing_score}%",
         f"- Post-test: {package.post_test_draw} questions drawn from a bank of"
         f" {len(package.post_test)}",

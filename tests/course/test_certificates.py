@@ -8,6 +8,7 @@ import io
 import json
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -405,3 +406,16 @@ def test_an_admin_downloads_the_pdf_as_issued_beside_the_way_to_its_evidence(
         pages = [e.detail["page"] for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "user.record_viewed"))]
         assert "certificate PDF" in pages
+
+
+
+def test_pages_state_the_hours_as_the_certificate_does() -> None:
+    # "1 contact hour" on the course page and "1.0 contact hour" on the certificate read
+    # as two claims to an auditor comparing them.
+    import course.learn  # noqa: F401  (the app's import order)
+    from certificates.record import hours_text
+    from course.templating import hours_label
+
+    for hours in ("1.0", "1.5", "0.25", "2.0"):
+        assert hours_label(Decimal(hours)) == hours_text(Decimal(hours))
+    assert hours_label(1) == "1.0 contact hour" and hours_label(1.0) == "1.0 contact hour"
