@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import landscape, letter
 
 from .fonts import BOLD, REGULAR, fit_text, text_width
-from .record import SAMPLE_NOTICE, CertificateRecord, format_date, hours_text
+from .record import SAMPLE_NOTICE, CertificateRecord, hours_text
 
 __all__ = ["MARGIN", "PAGE_HEIGHT", "PAGE_WIDTH", "Layout", "TextItem", "layout_certificate"]
 
@@ -261,7 +261,7 @@ def _footer(record: CertificateRecord) -> list[TextItem]:
         ("code", record.code, None),
         ("verify_label", "Verify this certificate at", None),
         ("verify_url", record.verify_url, record.verify_url),
-        ("issued", f"Issued {format_date(record.issued_on)}", None),
+        ("issued", f"Issued {record.issued_text}", None),  # its zone named, as the completion's
     ):
         top = column(role, text, top, CENTRE_LEFT, CENTRE_WIDTH, link=link)
 

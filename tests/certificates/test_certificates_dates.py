@@ -36,7 +36,7 @@ def test_zones_are_named_as_readers_know_them(zone: str, label: str) -> None:
 def test_the_pdf_names_the_zone_of_the_completion_date_and_issues_on_the_local_day() -> None:
     text = pdf_text(render_pdf(EARLY))
     assert "Completed on November 21, 2026 (Central Time)" in text
-    assert "Issued November 22, 2026" in text
+    assert "Issued November 22, 2026 (Central Time)" in text  # the zone named, as completed
     assert EARLY.issued_on == datetime.date(2026, 11, 22)
     assert EARLY.issued_text == "November 22, 2026 (Central Time)"
 
