@@ -51,6 +51,11 @@ def pairs(values: list[str]) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
 
 
+#: ``url_for``'s own options but ``_anchor``: a link that names one (an external link
+#: names the request's host) is always built, never remembered.
+_BUILT_EACH_TIME = frozenset({"_external", "_scheme", "_method"})
+
+
 def cached_url_for(app: Flask, size: int = 4096) -> Callable[..., str]:
     """Return the app's ``url_for`` for templates, remembering the links it built.
 
@@ -58,6 +63,7 @@ def cached_url_for(app: Flask, size: int = 4096) -> Callable[..., str]:
     on every page (style sheets, the menu, the lesson's own). A link depends only on its
     endpoint, its values and where the app is mounted, so those are the key; external
     links (which name the request's host) and relative endpoints are always built.
+    The values are sorted by name, so a link's query arguments come in that order.
     """
     build = app.url_for
 
@@ -66,13 +72,14 @@ def cached_url_for(app: Flask, size: int = 4096) -> Callable[..., str]:
         return build(endpoint, **dict(values))
 
     def url_for(endpoint: str, **values: object) -> str:
-        if endpoint.startswith(".") or not has_request_context() or any(
-            name.startswith("_") and name != "_anchor" for name in values
+        if (
+            endpoint.startswith(".")
+            or not has_request_context()
+            or not _BUILT_EACH_TIME.isdisjoint(values)
         ):
             return build(endpoint, **values)
-        key = tuple(sorted(values.items()))
         try:
-            return remembered(request.script_root, endpoint, key)
+            return remembered(request.script_root, endpoint, tuple(sorted(values.items())))
         except TypeError:  # a value that cannot be a key (a list of query values)
             return build(endpoint, **values)
 
