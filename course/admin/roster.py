@@ -42,8 +42,6 @@ ROSTER_COLUMNS = (
 ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed")
 #: The snapshot fields the roster shows instead of the account's (they may since differ).
 CERTIFIED_FIELDS = ("participant_name", "licence_number", "licence_jurisdiction")
-#: Every enrollment, finished or not: the roster's columns and the lessons completed.
-ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed")
 #: The snapshot fields the roster shows instead of the version's: what was certified.
 CERTIFIED_CREDIT = ("course_title", "contact_hours")
 ATTEMPT_COLUMNS = (
@@ -132,8 +130,8 @@ def roster_rows(
     """
     number = scope.version.number if scope.version is not None else None
     statement = _completed(_roster_query(), course.id, scope)
-    return _roster_rows(course.id, number, statement.order_by(Enrolment.completed_at, Enrolment.id),
-                        batch)
+    statement = statement.order_by(Enrolment.completed_at, Enrolment.id)
+    return _roster_rows(course.id, number, statement, batch)
 
 
 def enrollment_rows(

@@ -89,6 +89,9 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             raise LaunchError(f"The login request has no {name}.")
+    if len(params["target_link_uri"]) > MAX_TARGET:
+        raise LaunchError(f"The login request's target_link_uri is longer than {MAX_TARGET} "
+                          "characters.")
     target = urlsplit(params["target_link_uri"])
     if f"{target.scheme}://{target.netloc}" != _origin(base_url):
         raise LaunchError(
@@ -98,9 +101,6 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
     platform = find_platform(params["iss"], params.get("client_id"))
     # Logins are worth nothing once used or stale: clear old ones as new ones come in.
     db.session.execute(delete(LtiLogin).where(LtiLogin.created_at < utcnow() - KEEP_LOGINS))
-    if len(params["target_link_uri"]) > MAX_TARGET:
-        raise LaunchError(f"The login request's target_link_uri is longer than {MAX_TARGET} "
-                          "characters.")
     login = LtiLogin(platform_id=platform.id, state=secrets.token_urlsafe(32),
                      nonce=secrets.token_urlsafe(32), created_at=utcnow(),
                      target_link_uri=params["target_link_uri"])
