@@ -52,7 +52,8 @@ def correct_details(user_id: int):
     return _back(user, "correct")
 
 
-@bp.post("/learners/<int:user_id>/enrolments")
+@bp.post("/learners/<int:user_id>/enrolments")  # the address before US spelling
+@bp.post("/learners/<int:user_id>/enrollments")
 @form_page("admin.learner", anchor="enroll")
 def enrol_learner(user_id: int):
     """Enroll the learner in a course for them, with a reason."""
@@ -101,7 +102,8 @@ def _enrolled_message(done: corrections.Enrolled) -> None:
         flash("No account for: " + ", ".join(done.unknown), "error")
 
 
-@bp.post("/learners/enrol")
+@bp.post("/learners/enrol")  # the address before US spelling
+@bp.post("/learners/enroll")
 @form_page("admin.learners")
 def enrol_selected():
     """Enroll the learners ticked in the learners list in one course."""
@@ -120,7 +122,8 @@ def enrol_selected():
     return redirect(url_for("admin.learners"), 303)
 
 
-@bp.route("/courses/<slug>/enrol", methods=["GET", "POST"])
+@bp.route("/courses/<slug>/enrol", methods=["GET", "POST"])  # the address before US spelling
+@bp.route("/courses/<slug>/enroll", methods=["GET", "POST"])
 def enrol_by_email(slug: str):
     """Enroll many learners in a course by pasting their email addresses."""
     course = corrections.published_course(slug) or abort(404)

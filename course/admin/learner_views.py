@@ -85,7 +85,8 @@ def learner(user_id: int):
     return learner_page(user)
 
 
-@bp.get("/learners/<int:user_id>/enrolments/<int:enrolment_id>/checks")
+@bp.get("/learners/<int:user_id>/enrolments/<int:enrolment_id>/checks")  # before US spelling
+@bp.get("/learners/<int:user_id>/enrollments/<int:enrolment_id>/checks")
 @role_required(Role.ADMIN)
 def learner_checks(user_id: int, enrolment_id: int):
     """Every knowledge-check try of one enrolment, or of one check, newest first, paged."""

@@ -87,7 +87,8 @@ def course_page(slug: str):
     )
 
 
-@bp.post("/courses/<slug>/enrol")
+@bp.post("/courses/<slug>/enrol")  # the address before US spelling, for pages still open
+@bp.post("/courses/<slug>/enroll")
 @form_page("learn.course_page")
 @login_required
 @learner_writes

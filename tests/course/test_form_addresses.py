@@ -148,8 +148,8 @@ def _fill(app: Flask, data: Dataset, address: str) -> str:
         ("/admin/learners/{user}/role", "/admin/learners/{user}", "account"),
         ("/admin/learners/{user}/deactivate", "/admin/learners/{user}", "account"),
         ("/admin/learners/{user}/details", "/admin/learners/{user}", "correct"),
-        ("/admin/learners/{user}/enrolments", "/admin/learners/{user}", "enroll"),
-        ("/admin/learners/enrol", "/admin/learners", None),
+        ("/admin/learners/{user}/enrollments", "/admin/learners/{user}", "enroll"),
+        ("/admin/learners/enroll", "/admin/learners", None),
         ("/admin/certificates/{code}/reissue", "/admin/certificates/{code}", "reissue"),
         ("/admin/certificates/{code}/revoke", "/admin/certificates/{code}", "revoke"),
         ("/admin/corrections/{request}/resolve", "/admin/corrections/{request}", "resolve-heading"),
@@ -269,3 +269,18 @@ def test_an_admin_form_sent_after_the_session_ended_comes_back_to_its_page(
     assert f'action="{address}"' in back.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, learner.id).role == Role.LEARNER  # nothing was done
+
+
+def test_the_enrollment_addresses_are_spelled_as_the_pages_are_and_the_old_ones_still_work(
+    app: Flask, data: Dataset
+) -> None:
+    # US English in what the browser shows; a page opened before the change still posts
+    # to the old address, which works as before.
+    client = sign_in(app.test_client(), data.admin)
+    assert 'action="/admin/learners/enroll"' in client.get("/admin/learners").get_data(
+        as_text=True)
+    old = client.get("/admin/courses/minimal/enrol")
+    new = client.get("/admin/courses/minimal/enroll")
+    assert old.status_code == new.status_code == 200
+    for address in ("/admin/learners/enrol", "/admin/learners/enroll"):
+        assert client.get(address).status_code == 303  # the form's address, reopened

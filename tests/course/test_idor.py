@@ -54,7 +54,8 @@ PER_USER = {
 #: person's own (found through the session), so B only ever sees B's.
 CONTENT = {
     "/courses/<slug>",
-    "/courses/<slug>/enrol",
+    "/courses/<slug>/enroll",
+    "/courses/<slug>/enrol",  # the address before US spelling, kept for pages still open
     "/courses/<slug>/certificate",
     "/courses/<slug>/evaluation",
     "/courses/<slug>/post-test",
