@@ -121,6 +121,8 @@ def about(learners) -> ColumnElement[bool]:
     owned = {
         "user": select(cast(learners.c.id, String)),
         "certificate": select(Certificate.code).where(Certificate.user_id.in_(users)),
+        "enrollment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
+        # Events written before US spelling name the same records this way.
         "enrolment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
         "post_test_attempt": select(cast(PostTestAttempt.id, String))
         .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)

@@ -28,6 +28,10 @@ from course.models import (
 from course.names import NameRefused, clean_name
 from course.users import find_user_by_email
 
+#: The audit action of an enrollment an admin made (events before US spelling say
+#: ``enrolment.created_by_admin``, subject ``enrolment``; both are kept as written).
+ENROLLED_BY_ADMIN = "enrollment.created_by_admin"
+
 #: The learner details a certificate prints, as (attribute, label).
 DETAIL_FIELDS = (
     ("full_name", "name"),
@@ -153,7 +157,7 @@ def enrol_learners(
         enrolment = enrol(user, course)
         result.enrolled.append(user)
         record_event(
-            actor, "enrolment.created_by_admin", "enrolment", enrolment.id,
+            actor, ENROLLED_BY_ADMIN, "enrollment", enrolment.id,
             {"user_id": user.id, "email": user.email, "course": course.slug,
              "reason": reason.strip()},
             ip_address,
