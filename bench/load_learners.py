@@ -209,7 +209,7 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
             await think(plan)
             token = CSRF.search(page.decode())[1]
             _, path, _, page = await client.request(
-                "enrol", f"/courses/{slug}/enrol", [("csrf_token", token)]
+                "enrol", f"/courses/{slug}/enroll", [("csrf_token", token)]
             )
         elif done < len(course.lessons):
             await think(plan)

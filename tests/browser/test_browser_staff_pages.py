@@ -88,7 +88,7 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         "admin-approval": f"{admin}/courses/{server.slug}/approval",
         "admin-team": f"{admin}/courses/{server.slug}/team",
         "admin-team-member": f"{admin}/courses/{server.slug}/team/{member_id}",
-        "admin-enrol": f"{admin}/courses/{server.slug}/enrol",
+        "admin-enroll": f"{admin}/courses/{server.slug}/enroll",
         "admin-corrections": f"{admin}/corrections",
         "admin-lti": f"{admin}/lti",
         "author-home": f"{server.url}/author/",

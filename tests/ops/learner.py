@@ -129,7 +129,7 @@ class Learner:
             # exists ("your account is ready"). The course page says whether this
             # browser is signed in; sign in if not.
             page = self.ok(self.browser.request(course), "course")
-            if not any(f.action.endswith("/enrol") for f in forms_in(page.body)):
+            if not any(f.action.endswith("/enroll") for f in forms_in(page.body)):
                 page = self.sign_in()
         self.steps.append("signed up")
         return page
@@ -146,7 +146,7 @@ class Learner:
         return page
 
     def lessons(self, page: Page) -> Page:
-        enrol = page.form("/enrol")
+        enrol = page.form("/enroll")
         page = self.send(enrol, [("csrf_token", enrol.value("csrf_token"))], "enrol")
         while "/lessons/" in page.path:
             for form in (f for f in forms_in(page.body) if "/checks/" in f.action):
