@@ -170,7 +170,7 @@ def pages(f: dict) -> list[tuple[str, str, str]]:
         ("admin: correction request", "admin", f"/admin/corrections/{f['correction_id']}"),
         ("admin: approval", "admin", f"/admin/courses/{s}/approval"),
         ("admin: team", "admin", f"/admin/courses/{s}/team"),
-        ("admin: enrol by email (form)", "admin", f"/admin/courses/{s}/enrol"),
+        ("admin: enroll by email (form)", "admin", f"/admin/courses/{s}/enroll"),
         ("admin: LTI platforms", "admin", "/admin/lti"),
         # author
         ("author: home", "author", "/author/"),

@@ -227,7 +227,7 @@ class Learner:
 
     def lessons(self) -> Page:
         page = self.request(f"/courses/{SLUG}")
-        enrol = page.form("/enrol")
+        enrol = page.form("/enroll")
         page = self.request(enrol.action, [("csrf_token", enrol.value("csrf_token"))])
         first = True
         while "/lessons/" in page.path:
