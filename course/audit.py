@@ -118,12 +118,12 @@ def about(learners) -> ColumnElement[bool]:
     (subject_type, subject_id) index: never a scan of the log or of its JSON details.
     """
     users = select(learners.c.id)
+    enrollments = select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users))
     owned = {
         "user": select(cast(learners.c.id, String)),
         "certificate": select(Certificate.code).where(Certificate.user_id.in_(users)),
-        "enrollment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
-        # Events written before US spelling name the same records this way.
-        "enrolment": select(cast(Enrolment.id, String)).where(Enrolment.user_id.in_(users)),
+        "enrollment": enrollments,
+        "enrolment": enrollments,  # the subject's name in events from before US spelling
         "post_test_attempt": select(cast(PostTestAttempt.id, String))
         .join(Enrolment, Enrolment.id == PostTestAttempt.enrolment_id)
         .where(Enrolment.user_id.in_(users)),

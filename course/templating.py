@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 
 from flask import Flask, has_request_context, request
 from markupsafe import Markup, escape
 
+from certificates.record import hours_text
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
 from course.learn.activetime import lesson_minutes_of, reading_minutes_of
 from course.provider import SAMPLE_NOTICE, current_provider
 
 
-def hours_figure(hours: float) -> str:
-    """Return contact hours as "1.0" or "1.25": at least one decimal, as the certificate,
-    its verify page and the CSVs state the figure, so every page and file reads alike."""
-    figure = f"{hours:g}"
-    return figure if "." in figure or "e" in figure else f"{figure}.0"
+def _as_certified(hours: float | Decimal) -> Decimal:
+    # Issuing records a package's contact hours as Decimal(str(float)): "1.0", "1.25".
+    return Decimal(str(float(hours)))
 
 
-def hours_label(hours: float) -> str:
-    """Return "1.0 contact hour" or "1.5 contact hours"."""
-    return f"{hours_figure(hours)} contact hour" + ("" if hours == 1 else "s")
+def hours_figure(hours: float | Decimal) -> str:
+    """Contact hours as a certificate states them ("1.0", "1.25")."""
+    return f"{_as_certified(hours):f}"
+
+
+def hours_label(hours: float | Decimal) -> str:
+    """Return "1.0 contact hour" or "1.5 contact hours", in the certificate's own words."""
+    return hours_text(_as_certified(hours))
 
 
 def duration_label(seconds: int | None) -> str:

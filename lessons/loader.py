@@ -18,7 +18,7 @@ from .limits import (
     Deadline,
     size_problem,
 )
-from .manifest import COURSE_FILE, as_credit_error, parse_manifest
+from .manifest import COURSE_FILE, parse_manifest
 from .model import (
     CoursePackage,
     EvaluationItem,
@@ -70,18 +70,15 @@ def check_files(
 
     Checking stops with an error once it has taken ``seconds`` (see ``lessons.limits``).
     """
-    # provider_name: the provider the deployment names, if any (see rules.lint).
-    # issues_credit: the deployment's certificates carry credit, so what a certificate
-    # prints may not be a placeholder.
+    # provider_name, issues_credit: what the deployment offers (see rules.lint).
     deadline = Deadline(seconds)
     package, findings = _load(files, expected_slug, deadline)
     if package is not None:
         if deadline.passed():
             findings.append(Finding("error", COURSE_FILE, 1, deadline.message()))
             return None, sort_findings(findings)
-        findings += lint(package, provider_name=provider_name) + timing_findings(package)
-    if issues_credit:
-        findings = [as_credit_error(f) for f in findings]
+        findings += lint(package, provider_name=provider_name, issues_credit=issues_credit)
+        findings += timing_findings(package)
     return package, sort_findings(findings)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from yaml.nodes import Node
 
-from .model import Approval, Author, Finding, Objective, Provider, SupportContact
+from .model import Approval, Author, Objective, Provider, SupportContact
 from .questions import ID_PATTERN
 from .render import render_inline, render_markdown
 from .yamlread import MapReader, Source, string_items
@@ -188,39 +188,15 @@ def _objectives(source: Source, r: MapReader) -> tuple[tuple[Objective, ...], bo
     return tuple(objectives), True
 
 
-# Words that mark a value as still to be filled in: printed, they would reach a board.
-_PLACEHOLDER = re.compile(r"\bto be (supplied|added|confirmed)\b|\bTBD\b|\bTODO\b|placeholder",
-                          re.IGNORECASE)
-
-
-#: How a placeholder-credentials finding ends its first clause (see ``as_credit_error``).
-PLACEHOLDER_CREDENTIALS = "read as a placeholder"
-
-
-def as_credit_error(finding: Finding) -> Finding:
-    """A placeholder-credentials warning as an error, for a deployment whose certificates
-    carry credit (not samples): there the placeholder would reach a licensing board."""
-    if finding.level == "warning" and PLACEHOLDER_CREDENTIALS in finding.message:
-        return replace(finding, level="error")
-    return finding
-
-
 def _authors(source: Source, r: MapReader) -> tuple[Author, ...]:
     authors = []
     for node in r.sequence("authors", required=False) or []:
         item = MapReader(source, node, "author", ("name", "credentials", "role"))
         if item.ok:
-            credentials = item.string("credentials") or ""
-            if _PLACEHOLDER.search(credentials):
-                source.warning(
-                    item.line_of("credentials"),
-                    f"credentials `{credentials}` {PLACEHOLDER_CREDENTIALS}, and every certificate "
-                    "prints them: give the author's real credentials before offering credit",
-                )
             authors.append(
                 Author(
                     item.string("name") or "",
-                    credentials,
+                    item.string("credentials") or "",
                     item.string("role", required=False) or "",
                 )
             )

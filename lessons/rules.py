@@ -7,6 +7,7 @@ advice. Every finding names a file and line.
 from __future__ import annotations
 
 import math
+import re
 
 from .cues import cue_findings
 from .evaluation import EVALUATION_FILE
@@ -84,13 +85,21 @@ SEAT_TIME_METHOD = (
 )
 
 
-def lint(package: CoursePackage, *, provider_name: str = "") -> list[Finding]:
+# Words that mark a value as still to be filled in: printed, they would reach a board.
+_PLACEHOLDER = re.compile(r"\bto be (supplied|added|confirmed)\b|\bTBD\b|\bTODO\b|placeholder",
+                          re.IGNORECASE)
+
+
+def lint(
+    package: CoursePackage, *, provider_name: str = "", issues_credit: bool = False
+) -> list[Finding]:
     """CE rule errors, seat-time, answer-cue and language warnings, sorted."""
     # provider_name: the provider the deployment names; a course that claims an approval
-    # needs one, there or in its package.
+    # needs one, there or in its package. issues_credit: the deployment's certificates
+    # carry credit (not samples), so nothing they print may be a placeholder.
     findings = (
         ce_findings(package)
-        + credit_findings(package, provider_name)
+        + credit_findings(package, provider_name, issues_credit)
         + seat_time_findings(package)
         + cue_findings(package)
         + feedback_findings(package)
@@ -99,10 +108,22 @@ def lint(package: CoursePackage, *, provider_name: str = "") -> list[Finding]:
     return sort_findings(findings)
 
 
-def credit_findings(package: CoursePackage, provider_name: str = "") -> list[Finding]:
-    """Errors for a course that cannot back its credit: untaught objectives, unbacked approval."""
+def credit_findings(
+    package: CoursePackage, provider_name: str = "", issues_credit: bool = False
+) -> list[Finding]:
+    """Errors for a course that cannot back its credit: untaught objectives, unbacked approval;
+    placeholder credentials, an error where certificates carry credit, else a warning."""
     course = key_lines(package.files[COURSE_FILE])
     found: list[Finding] = []
+    for index, author in enumerate(package.authors):
+        if _PLACEHOLDER.search(author.credentials):
+            found.append(Finding(
+                "error" if issues_credit else "warning", COURSE_FILE,
+                course.get(("authors", index, "credentials"), 0),
+                f"credentials `{author.credentials}` read as a placeholder, and every "
+                "certificate prints them: give the author's real credentials before offering "
+                "credit",
+            ))  # fmt: skip
     taught = {oid for lesson in package.lessons for oid in lesson.objectives}
     for index, objective in enumerate(package.objectives):
         if objective.id not in taught:

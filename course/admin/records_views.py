@@ -35,17 +35,9 @@ def certificates_csv():
     """Stream every certificate (or one course's) as CSV with every audit field."""
     slug = request.args.get("course") or None
     course_id = course_or_404(slug).id if slug else None
-    records.record_export(current_user, "records.certificates_exported", slug or "all",
-                          request.remote_addr)
-    db.session.commit()
-    # The export only reads: its long transaction must not hold SQLite's write lock.
-    g.writes = False
-    response = Response(stream_with_context(records.certificates_csv(course_id)),
-                        mimetype="text/csv")
     name = f"certificates-{slug}.csv" if slug else "certificates.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _audited_csv(records.certificates_csv(course_id), name,
+                        "records.certificates_exported", slug or "all")
 
 
 AUDIT_PARAMETERS = ("actor", "learner", "learner_id", "action", "start", "end", "page")
@@ -106,15 +98,9 @@ def audit_csv():
         abort(400, description=" ".join(problems))
     filters = _filters(form)
     # The log itself is the subject; the filters say which part of it left.
-    records.record_export(current_user, "records.audit_exported", "all", request.remote_addr,
-                          {k: str(v) for k, v in vars(filters).items() if v},
-                          subject_type="audit_log")  # fmt: skip
-    db.session.commit()
-    g.writes = False  # the streamed read must not hold SQLite's write lock
-    response = Response(stream_with_context(records.audit_csv(filters)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _audited_csv(records.audit_csv(filters), "audit-log.csv", "records.audit_exported",
+                        "all", {k: str(v) for k, v in vars(filters).items() if v},
+                        subject_type="audit_log")  # fmt: skip
 
 
 SCOPE_PARAMETERS = ("version", "start", "end")
@@ -169,14 +155,17 @@ def roster_csv(slug: str):
     scope = _scope(course)
     name = f"roster-{slug}{_suffix(scope)}.csv"
     chunks = roster.roster_chunks(roster.roster_rows(course, scope))  # read when streamed
-    records.record_export(current_user, "records.roster_exported", slug, request.remote_addr,
-                          scope.audit_detail())  # fmt: skip
+    return _audited_csv(chunks, name, "records.roster_exported", slug, scope.audit_detail())
+
+
+def _audited_csv(
+    chunks, name: str, action: str, what: str, detail: dict | None = None,
+    subject_type: str = "course",
+) -> Response:
+    """Record that these records leave, commit, then stream them as a CSV download."""
+    records.record_export(current_user, action, what, request.remote_addr, detail, subject_type)
     db.session.commit()
     g.writes = False  # the streamed read must not hold SQLite's write lock
-    return _streamed_csv(chunks, name)
-
-
-def _streamed_csv(chunks, name: str) -> Response:
     response = Response(stream_with_context(chunks), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -193,11 +182,8 @@ def enrollments_csv(slug: str):
     scope = _scope(course)
     name = f"enrollments-{slug}{_suffix(scope)}.csv"
     chunks = roster.enrollment_chunks(roster.enrollment_rows(course, scope))  # when streamed
-    records.record_export(current_user, "records.enrollments_exported", slug,
-                          request.remote_addr, scope.audit_detail())  # fmt: skip
-    db.session.commit()
-    g.writes = False  # the streamed read must not hold SQLite's write lock
-    return _streamed_csv(chunks, name)
+    return _audited_csv(chunks, name, "records.enrollments_exported", slug,
+                        scope.audit_detail())
 
 
 def _suffix(scope: AuditScope) -> str:

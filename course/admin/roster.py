@@ -111,11 +111,16 @@ def _completed(statement: Select, course_id: int, scope: AuditScope) -> Select:
     statement = statement.where(
         Enrolment.course_id == course_id, Enrolment.completed_at.is_not(None)
     )
+    return _in_period(statement, Enrolment.completed_at, scope)
+
+
+def _in_period(statement: Select, column, scope: AuditScope) -> Select:
+    """Narrow to rows whose ``column`` falls on the scope's days (provider's calendar)."""
     since, before = day_bounds(scope.start, scope.end)
     if since:
-        statement = statement.where(Enrolment.completed_at >= since)
+        statement = statement.where(column >= since)
     if before:
-        statement = statement.where(Enrolment.completed_at < before)
+        statement = statement.where(column < before)
     return statement
 
 
@@ -145,11 +150,7 @@ def enrollment_rows(
     """
     number = scope.version.number if scope.version is not None else None
     statement = _roster_query().where(Enrolment.course_id == course.id)
-    since, before = day_bounds(scope.start, scope.end)
-    if since:
-        statement = statement.where(Enrolment.enrolled_at >= since)
-    if before:
-        statement = statement.where(Enrolment.enrolled_at < before)
+    statement = _in_period(statement, Enrolment.enrolled_at, scope)
     statement = statement.order_by(Enrolment.enrolled_at, Enrolment.id)
     return _roster_rows(course.id, number, statement, batch, with_lessons=True)
 
