@@ -121,8 +121,8 @@ class Config:
     HEARTBEAT_SECONDS = _int("HEARTBEAT_SECONDS", 30)
     IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180)
 
-    # xAPI statements to a learning record store (docs/interoperability.md): off unless
-    # an endpoint is set and XAPI_ENABLED is on; sent by `flask outbox send`.
+    # xAPI statements to a learning record store (docs/interoperability.md): made while
+    # XAPI_ENABLED is on, sent by `flask outbox send` once XAPI_ENDPOINT is set.
     XAPI_ENABLED = _bool("XAPI_ENABLED", False)
     XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT", "")
     XAPI_USERNAME = os.environ.get("XAPI_USERNAME", "")

@@ -54,8 +54,9 @@ def _queue_scores(enrolment: Enrolment, percent: int | None, *, completed: bool,
 
 
 def _xapi_on() -> bool:
-    config = current_app.config
-    return bool(config.get("XAPI_ENABLED") and config.get("XAPI_ENDPOINT"))
+    # Built whenever xAPI is on, endpoint or not: statements made before the LRS's address
+    # is set wait in the outbox for it (the worker holds them), and are never lost.
+    return bool(current_app.config.get("XAPI_ENABLED"))
 
 
 def _learner(user: User) -> xapi.Learner:

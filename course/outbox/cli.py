@@ -29,14 +29,37 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
     while True:
         report = worker.send_due(list(channels) or None)
         for channel in sorted(set(report.sent) | set(report.failed)):
-            click.echo(f"{channel}: {report.sent.get(channel, 0)} sent, "
-                       f"{report.failed.get(channel, 0)} failed (will retry)")
-        db.session.remove()
+            failed = report.failed.get(channel, 0)
+            click.echo(f"{channel}: {report.sent.get(channel, 0)} sent, {failed} failed"
+                       + (" (will retry)" if failed else ""))
         if not loop:
-            if not (report.sent or report.failed):  # one pass by hand says it ran
+            held = _say_held(report)
+            db.session.remove()
+            if not (report.sent or report.failed or held):  # a pass run by hand says it ran
                 click.echo("Nothing was due; `flask outbox status` shows what waits.")
             return
+        db.session.remove()
         time.sleep(interval)
+
+
+def _waiting(channel: str) -> str:
+    """'3 messages' waiting on a channel, or '' when none waits."""
+    count = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
+    ) or 0
+    return f"{count} {'message' if count == 1 else 'messages'}" if count else ""
+
+
+def _say_held(report: worker.SendReport) -> bool:
+    """Name each channel held back by a missing setting while messages wait on it."""
+    said = False
+    for channel, setting in sorted(report.held.items()):
+        waiting = _waiting(channel)
+        if waiting:
+            click.echo(f"{channel}: none sent, {setting} is not set; {waiting} kept until it is.")
+            said = True
+    return said
 
 
 @outbox_cli.command("status")
@@ -61,12 +84,15 @@ def status_command() -> None:
             f"{states.get(s, 0)} {s}" for s in ("waiting", "failing", "sent")))
         if states.get("failing"):
             # What an operator must fix is in the error, not in the count.
-            error = db.session.scalar(
-                select(OutboxMessage.last_error)
+            message_id, error = db.session.execute(
+                select(OutboxMessage.message_id, OutboxMessage.last_error)
                 .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
                        OutboxMessage.attempts > 0)
-                .order_by(OutboxMessage.id.desc()).limit(1))
-            click.echo(f"  the newest failing one: {error}")
+                .order_by(OutboxMessage.id.desc()).limit(1)).one()
+            click.echo(f"  the newest failing one, {message_id}: {error}")
+        setting = worker.waiting_for(channel)
+        if setting is not None and (states.get("waiting") or states.get("failing")):
+            click.echo(f"  none is sent until {setting} is set")
 
 
 xapi_cli = AppGroup("xapi", help="xAPI statements for the learning record store.")

@@ -11,6 +11,10 @@ from course.models import OutboxMessage
 
 XAPI_VERSION = "1.0.3"
 TIMEOUT_SECONDS = 15
+#: Answers that may be about one statement of a batch, so the batch is sent again one by
+#: one: 400 Bad Request (xAPI's own), 409 Conflict, 413 Too Large, and 422, which LRSs
+#: built on FastAPI (Ralph) send for a statement they cannot read.
+REFUSES_A_STATEMENT = frozenset({400, 409, 413, 422})
 
 
 class DeliveryError(Exception):
@@ -61,10 +65,12 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
     try:
         response = _post([m.payload for m in messages], config, http)
     except requests.RequestException as exc:
-        return [(m, f"LRS unreachable: {exc.__class__.__name__}") for m in messages]
+        unreachable = (f"LRS unreachable at {_url(config)}: {exc.__class__.__name__} "
+                       "(check XAPI_ENDPOINT, and that the LRS is up)")
+        return [(m, unreachable) for m in messages]
     if response.status_code in (200, 204):
         return [(m, None) for m in messages]
-    if response.status_code in (400, 409) and len(messages) > 1:
+    if response.status_code in REFUSES_A_STATEMENT and len(messages) > 1:
         # One bad statement refuses the whole batch: find it, let the others through.
         return [outcome for m in messages for outcome in send([m], config, http)]
     if response.status_code == 409 and _holds(messages[0].message_id, config, http):

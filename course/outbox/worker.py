@@ -38,6 +38,8 @@ class SendReport:
 
     sent: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
+    #: Channels not sent at all, each with the setting it waits for.
+    held: dict[str, str] = field(default_factory=dict)
 
     def add(self, channel: str, ok: bool, count: int = 1) -> None:
         """Count messages sent or failed on a channel."""
@@ -301,9 +303,12 @@ SENDERS: dict[str, Callable[[list[OutboxMessage], requests.Session, SendReport],
 }
 
 
-def _ready(channel: str) -> bool:
+def waiting_for(channel: str) -> str | None:
+    """The setting a channel's messages wait for before any can be sent, or None."""
     # Statements wait in the outbox while no LRS is configured; they go once it is.
-    return channel != "xapi" or bool(current_app.config.get("XAPI_ENDPOINT"))
+    if channel == "xapi" and not current_app.config.get("XAPI_ENDPOINT"):
+        return "XAPI_ENDPOINT"
+    return None
 
 
 def send_due(channels: list[str] | None = None, batch: int = 50) -> SendReport:
@@ -312,7 +317,9 @@ def send_due(channels: list[str] | None = None, batch: int = 50) -> SendReport:
     with reads_outside_writes(), requests.Session() as http:
         http.headers["User-Agent"] = f"{current_app.config['SITE_NAME']} outbox"
         for channel in channels or list(SENDERS):
-            if not _ready(channel):
+            setting = waiting_for(channel)
+            if setting is not None:
+                report.held[channel] = setting
                 continue
             size = current_app.config.get("XAPI_BATCH", batch) if channel == "xapi" else batch
             while True:

@@ -18,6 +18,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import OutboxMessage
 from course.outbox import worker
+from tests.course.test_maintenance import package, start_course  # noqa: F401
 
 
 class StrictLrs:
@@ -58,6 +59,9 @@ class StrictLrs:
                 if self._refused():
                     return
                 batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if any("actor" not in s for s in batch):  # as Ralph refuses one it can't read
+                    self._reply(422, {"detail": [{"loc": ["actor"], "msg": "Field required"}]})
+                    return
                 if lrs.refuse_all or any(s["id"] in lrs.statements for s in batch):
                     self._reply(409, {"message": "Statement id already exists"})
                     return
@@ -167,3 +171,52 @@ def test_an_lrs_refusal_names_the_setting_to_fix(app, runner, strict_lrs, settin
     status = runner.invoke(args=["outbox", "status"]).output
     assert "xapi: 0 waiting, 1 failing, 0 sent" in status
     assert hint in status
+
+
+def test_statements_made_before_the_lrs_address_is_set_wait_and_then_go(
+    app, runner, strict_lrs, package  # noqa: F811
+):
+    # An agency turns xAPI on while it waits for the registry's address and secret.
+    endpoint = app.config["XAPI_ENDPOINT"]
+    app.config["XAPI_ENDPOINT"] = ""
+    start_course(app, package)
+    with app.app_context():
+        made = db.session.scalar(select(db.func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.channel == "xapi"))
+    assert made >= 2  # registered, and the lesson's answers
+    sent = runner.invoke(args=["xapi", "send"]).output
+    assert f"xapi: none sent, XAPI_ENDPOINT is not set; {made} messages kept until it is." in sent
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert f"xapi: {made} waiting" in status and "none is sent until XAPI_ENDPOINT is set" in status
+    assert strict_lrs.statements == {}
+
+    app.config["XAPI_ENDPOINT"] = endpoint
+    assert f"xapi: {made} sent, 0 failed\n" in runner.invoke(args=["xapi", "send"]).output
+    verbs = {s["verb"]["id"].rsplit("/", 1)[-1] for s in strict_lrs.statements.values()}
+    assert "registered" in verbs and len(strict_lrs.statements) == made
+
+
+def test_a_statement_the_lrs_cannot_read_fails_alone_and_the_others_go(app, runner,
+                                                                       strict_lrs):
+    before, unreadable, after = _statement(), _statement(), _statement()
+    del unreadable["actor"]
+    with app.app_context():
+        _queue(before, unreadable, after)
+        report = worker.send_due(["xapi"])
+        assert (report.sent, report.failed) == ({"xapi": 2}, {"xapi": 1})
+        rows = {row.message_id: row for row in db.session.scalars(select(OutboxMessage))}
+    assert set(strict_lrs.statements) == {before["id"], after["id"]}
+    assert rows[before["id"]].last_error is None and rows[after["id"]].last_error is None
+    assert rows[unreadable["id"]].last_error.startswith("LRS answered HTTP 422")
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert f"the newest failing one, {unreadable['id']}: LRS answered HTTP 422" in status
+
+
+def test_an_lrs_that_cannot_be_reached_is_named_with_its_address(app, runner, strict_lrs):
+    app.config["XAPI_ENDPOINT"] = "http://127.0.0.1:9/xAPI/"  # the discard port: refused
+    with app.app_context():
+        _queue(_statement())
+        worker.send_due(["xapi"])
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert ("LRS unreachable at http://127.0.0.1:9/xAPI/statements: ConnectionError "
+            "(check XAPI_ENDPOINT, and that the LRS is up)") in status
