@@ -55,6 +55,19 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
+class _UnlessUnchanged:
+    """Run a check only on an address other than the account's own: an account made by
+    an LMS launch holds a placeholder (``@lti.invalid``) no address check accepts, and
+    its learner must still be able to save a name or a license number."""
+
+    def __init__(self, check: Any, current: str) -> None:
+        self.check, self.current = check, current
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data != self.current:
+            self.check(form, field)
+
+
 class _DetailsMixin:
     """The fields shared by sign-up and the profile."""
 
@@ -144,6 +157,13 @@ class ProfileForm(_DetailsMixin, FlaskForm):
         current = kwargs.get("obj") and kwargs["obj"].profession
         if current and current not in PROFESSIONS:
             self.profession.choices = [*self.profession.choices, SelectChoice(current, current)]
+        if kwargs.get("obj") is not None:
+            own = kwargs["obj"].email
+            # A new list: the field's validators are shared with every other form.
+            self.email.validators = [
+                _UnlessUnchanged(v, own) if isinstance(v, Email) else v
+                for v in self.email.validators
+            ]
 
 
 class PasswordChangeForm(FlaskForm):

@@ -693,6 +693,23 @@ def test_a_learner_from_the_lms_changes_details_and_deletes_the_account_without_
     launch(client, platform)
     profile = client.get("/auth/profile").get_data(as_text=True)
     assert 'name="current_password"' not in profile and "it has no password here" in profile
+    assert "did not share your email address" in profile
+    # The address the launch made up stays as it is while the learner adds a license.
+    with app.app_context():
+        stand_in = db.session.scalar(select(LtiIdentity)).user.email
+    kept = client.post("/auth/profile", data={
+        "full_name": "Jordan Rivera", "email": stand_in, "licence_number": "LSW-6",
+        "licence_jurisdiction": "Ohio", "profession": "",
+    })
+    assert kept.status_code == 302, kept.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(select(LtiIdentity)).user
+        assert (user.email, user.licence_number) == (stand_in, "LSW-6")
+    other = client.post("/auth/profile", data={
+        "full_name": "Jordan Rivera", "email": "someone@lti.invalid", "licence_number": "",
+        "licence_jurisdiction": "", "profession": "",
+    }).get_data(as_text=True)
+    assert "Enter an email address like name@example.com." in other  # any other is checked
     saved = client.post("/auth/profile", data={
         "full_name": "Jordan Rivera-Lee", "email": "jordan@agency.example",
         "licence_number": "LSW-7", "licence_jurisdiction": "Ohio", "profession": "",
