@@ -7,12 +7,13 @@ import re
 from sqlalchemy import select
 
 from course.extensions import db
-from course.models import Course
+from course.models import Course, User
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
     answers_for,
     check_positions,
     correct_keys,
+    enrolment_of,
     evaluation_form,
     open_attempt,
     plain,
@@ -123,6 +124,19 @@ def test_the_evaluation_says_it_is_the_last_step_before_the_certificate(ready):
     page = plain(ready.get(f"{COURSE}/evaluation").get_data(as_text=True))
     assert ("This is the last step: when you submit the evaluation, your certificate is"
             " ready to view and download.") in page
+    # The details the certificate will carry, checked while they can still change.
+    with ready.application.app_context():
+        learner = db.session.get(User, enrolment_of(ready, SLUG).user_id)
+        name = learner.full_name
+        assert learner.licence_number is None
+    assert (f"Your certificate will show your name as {name}, with no license number. "
+            "Check or change your details before you submit.") in page
+    with ready.application.app_context():
+        db.session.get(User, learner.id).licence_number = "LSW 9"
+        db.session.get(User, learner.id).licence_jurisdiction = "Ohio"
+        db.session.commit()
+    page = plain(ready.get(f"{COURSE}/evaluation").get_data(as_text=True))
+    assert f"your name as {name} and license no. LSW 9 (Ohio). Check or change" in page
 
 
 def test_an_empty_catalogue_gives_a_learner_no_command_to_run(app, client):
