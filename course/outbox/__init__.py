@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from course.db import utcnow
 from course.extensions import db
@@ -160,8 +160,13 @@ def course_completed(enrolment: Enrolment) -> None:
     scores = [a.score_percent for a in enrolment.attempts if a.passed and a.score_percent]
     _queue_scores(enrolment, max(scores) if scores else None, completed=True, passed=True,
                   comment="Course completed: post-test passed and evaluation submitted.")
+    # The reading time the credit rests on, as cmi5 asks of a completion; a registry can
+    # total it across learners without reading every lesson's statement.
+    active = db.session.scalar(
+        select(func.coalesce(func.sum(LessonProgress.active_seconds), 0))
+        .where(LessonProgress.enrolment_id == enrolment.id))
     _say("completed", enrolment, when=enrolment.completed_at,
-         result={"completion": True, "success": True})
+         result={"completion": True, "success": True, "duration": xapi.duration(int(active))})
 
 
 def certificate_issued(certificate: Certificate) -> None:
@@ -169,9 +174,17 @@ def certificate_issued(certificate: Certificate) -> None:
     if not _xapi_on():
         return
     enrolment = db.session.get(Enrolment, certificate.enrolment_id)
-    verify_url = certificate.snapshot.get("verify_url", "")
-    activity = xapi.certificate_activity(verify_url, certificate.snapshot.get("course_title", ""))
-    _say("earned", enrolment, activity, when=certificate.issued_at,
+    record = certificate.snapshot
+    verify_url = record.get("verify_url", "")
+    activity = xapi.certificate_activity(verify_url, record.get("course_title", ""))
+    # The record keeps its issue time to the second, so a certificate issued with the
+    # completion would otherwise be stamped before it, and sort first in a report.
+    when = certificate.issued_at
+    if enrolment.completed_at is not None and enrolment.completed_at > when:
+        when = enrolment.completed_at
+    _say("earned", enrolment, activity, when=when,
+         result=xapi.credit_result(base_url(), certificate.code,
+                                   record.get("contact_hours"), record.get("credit_type")),
          subject_key=f"certificate:{certificate.code}")
 
 

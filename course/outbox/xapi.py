@@ -163,6 +163,17 @@ def score_result(correct: int, total: int, percent: int, passed: bool) -> dict[s
             "success": passed, "completion": True}
 
 
+def credit_result(base_url: str, code: str, hours: Any, credit_type: Any) -> dict[str, Any]:
+    """An earned certificate's credit as result extensions a registry can total:
+    contact hours (a number), the credit type and the certificate's code."""
+    extensions: dict[str, Any] = {f"{base_url}/xapi/extensions/certificate-code": code}
+    if hours is not None:
+        extensions[f"{base_url}/xapi/extensions/contact-hours"] = float(hours)
+    if credit_type:
+        extensions[f"{base_url}/xapi/extensions/credit-type"] = str(credit_type)
+    return {"completion": True, "success": True, "extensions": extensions}
+
+
 def voiding(statement_id: str, authority_name: str, base_url: str,
             when: datetime) -> dict[str, Any]:
     """A statement by the provider voiding an earlier one (a revoked certificate)."""

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 from course import certificate_changes
 from course.db import utcnow, write_transaction
 from course.extensions import db
-from course.models import AuditEvent, Certificate, Course, OutboxMessage, User
+from course.models import AuditEvent, Certificate, Course, LessonProgress, OutboxMessage, User
+from course.outbox import xapi
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
@@ -160,6 +161,13 @@ def test_every_statement_reaches_the_lrs_once_through_a_restart(xapi_app, lrs, t
     assert verbs["experienced"] >= 2 and verbs["answered"] >= 2
 
 
+def _seconds_read(app) -> str:
+    """The learner's active time over all lessons, as an xAPI duration."""
+    with app.app_context():
+        seconds = sum(db.session.scalars(select(LessonProgress.active_seconds)))
+    return xapi.duration(seconds)
+
+
 def test_statements_carry_active_time_scores_and_stable_ids(xapi_app, lrs, runner):
     _learner_takes_the_course(xapi_app, "Ada Lovelace", fail_first=True)
     sent = runner.invoke(args=["xapi", "send"])
@@ -184,6 +192,18 @@ def test_statements_carry_active_time_scores_and_stable_ids(xapi_app, lrs, runne
     assert len(registrations) == 1  # one enrolment, one registration
     earned = by_verb["http://id.tincanapi.com/verb/earned"][0]
     assert earned["object"]["id"].startswith(f"{BASE}/verify/")
+    # What a registry totals: the credit earned, and the reading time it rests on, in
+    # the order the learner did them.
+    extensions = earned["result"]["extensions"]
+    with xapi_app.app_context():
+        hours = db.session.scalar(select(Certificate)).snapshot["contact_hours"]
+    assert extensions[f"{BASE}/xapi/extensions/contact-hours"] == float(hours) > 0
+    assert extensions[f"{BASE}/xapi/extensions/credit-type"]
+    code = extensions[f"{BASE}/xapi/extensions/certificate-code"]
+    assert earned["object"]["id"].endswith(code)
+    (completed,) = by_verb[ADL + "completed"]
+    assert completed["result"]["duration"] == _seconds_read(xapi_app)
+    assert earned["timestamp"] >= completed["timestamp"]
 
     # A revocation voids the "earned" statement; the LRS hides it from then on.
     with xapi_app.app_context():
