@@ -40,6 +40,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+#: The policy for a page with nothing to click but links (a refused LMS launch): any site
+#: may frame it, so a learner whose LMS embeds the course reads why it did not open
+#: instead of the browser's bare "refused to connect".
+FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors *"
+)
 #: One year, the ASVS minimum; subdomains included.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 #: Nothing here needs a camera, microphone, location, payments, USB or ad topics.

@@ -136,9 +136,11 @@ def _login_for(state: str, browser_state: str | None) -> LtiLogin:
     if browser_state != state:
         raise LaunchError(
             "This launch was not started in this browser, or the browser did not send its "
-            "cookie back (state cookie missing), as happens when the LMS opens the course "
-            "inside its own page: set the tool's launch container to \u201cNew window\u201d "
-            "in the LMS.")
+            "cookie back (state cookie missing). That happens when the LMS opens the course "
+            "inside its own page (set the tool's launch container to \u201cNew window\u201d "
+            "in the LMS), and when the LMS is on another site and this one is not served "
+            "over HTTPS (BASE_URL): a browser sends a cookie back to another site only "
+            "over HTTPS.")
     login = db.session.scalar(select(LtiLogin).where(LtiLogin.state == state))
     if login is None or login.used_at is not None or login.created_at <= utcnow() - LOGIN_LIFETIME:
         raise LaunchError("This launch has expired or was already used; start it again.")

@@ -12,6 +12,7 @@ from course.lti import bp
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.provider import base_url
+from course.security import FRAMEABLE_CONTENT_SECURITY_POLICY
 
 STATE_COOKIE = "lti_state"
 
@@ -25,9 +26,23 @@ def launch_url() -> str:
     return base_url() + "/lti/launch"
 
 
+#: Said when the browser reports the launch inside another page (Sec-Fetch-Dest).
+EMBEDDED = (
+    "Your learning system opened the course inside its own page, and this course opens "
+    "only in a window of its own (it keeps your sign-in and your answers there): set the "
+    "tool's launch container to \u201cNew window\u201d in the LMS.")
+
+
 def _refused(error: lti.LaunchError):
     current_app.logger.warning("LTI launch refused: %s", error)
-    return render_template("lti/refused.html", reason=str(error)), 400
+    page = render_template("lti/refused.html", reason=str(error))
+    # Shown where the LMS put it, in its frame too; the page has no form to click.
+    return page, 400, {"Content-Security-Policy": FRAMEABLE_CONTENT_SECURITY_POLICY}
+
+
+def _embedded() -> bool:
+    # Sent by current browsers; without it the launch goes on and fails later, if at all.
+    return request.headers.get("Sec-Fetch-Dest") in ("iframe", "frame")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,6 +51,8 @@ def _refused(error: lti.LaunchError):
 def login():
     """OIDC login initiation: remember a state and nonce, send the browser to the platform."""
     params = {**request.args.to_dict(), **request.form.to_dict()}
+    if _embedded():
+        return _refused(lti.LaunchError(EMBEDDED))
     try:
         with write_transaction():
             started = lti.start_login(params, launch_url(), base_url())
@@ -59,6 +76,8 @@ def login():
 def launch():
     """The resource-link launch: check the id_token, sign the learner in, open the course."""
     form = request.form
+    if _embedded():
+        return _refused(lti.LaunchError(EMBEDDED))
     try:
         checked = lti.check_launch(form.get("id_token", ""), form.get("state", ""),
                                    request.cookies.get(STATE_COOKIE), base_url())

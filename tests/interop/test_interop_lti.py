@@ -276,6 +276,28 @@ def test_a_launch_from_another_browser_is_refused(app, client, platform):
     assert "launch container to \u201cNew window\u201d" in response.get_data(as_text=True)
 
 
+def test_a_launch_inside_the_lms_page_says_so_where_the_learner_sees_it(app, client,
+                                                                        platform):
+    framed = {"Sec-Fetch-Dest": "iframe"}  # as a browser marks a navigation in a frame
+    login = client.get("/lti/login", headers=framed, query_string={
+        "iss": platform.issuer, "login_hint": "moodle-user-17",
+        "target_link_uri": COURSE_URL, "client_id": platform.client_id,
+    })
+    form = _authorize(_begin(client, platform, "moodle-user-17"))
+    launched = client.post("/lti/launch", data=form, headers=framed)
+    for response in (login, launched):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "opened the course inside its own page" in page
+        assert "launch container to \u201cNew window\u201d" in page
+        # The refusal may show in the LMS's frame; every other page may not.
+        policy = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors *" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in client.get("/").headers["Content-Security-Policy"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 0
+
+
 def _names_only_the_container(platform: PlayedPlatform) -> None:
     """Make the next launches name no line item, only the container (Canvas modules)."""
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
