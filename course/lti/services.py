@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -185,6 +185,28 @@ def check_id_token(id_token: str, login: LtiLogin) -> dict[str, Any]:
     return claims
 
 
+#: Times for comparing two clocks: UTC, to the second, with the date.
+CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+
+
+def _clocks(claims: dict[str, Any]) -> str:
+    """The token's times beside this server's, so whoever fixes a clock sees which one."""
+    def stamp(value: Any) -> str | None:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return None
+        try:
+            moment = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return moment.strftime(CLOCK_FORMAT)
+
+    now = utcnow().strftime(CLOCK_FORMAT)
+    times = [f"{label} {shown}" for label, key in (("issued", "iat"), ("valid until", "exp"))
+             if (shown := stamp(claims.get(key)))]
+    token = f"the token says {' and '.join(times)}; " if times else ""
+    return f" ({token}this server's clock read {now})"
+
+
 def _token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> str:
     """Say what is wrong with a launch token, naming the setting that would fix it."""
     where = f"registered for \u201c{platform.name}\u201d"
@@ -194,10 +216,11 @@ def _token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) ->
         unchecked = {}
     if isinstance(exc, jwt.ExpiredSignatureError):
         return ("The launch token has expired: open the course again from the platform. If "
-                "this keeps happening, this server's clock or the platform's is wrong.")
+                "this keeps happening, this server's clock or the platform's is wrong"
+                f"{_clocks(unchecked)}.")
     if isinstance(exc, jwt.ImmatureSignatureError):
         return ("The launch token is dated in the future: this server's clock or the "
-                "platform's is wrong by more than a minute.")
+                f"platform's is wrong by more than a minute{_clocks(unchecked)}.")
     if isinstance(exc, jwt.MissingRequiredClaimError):
         return f"The launch token has no {exc.claim} claim, which LTI 1.3 requires."
     if isinstance(exc, jwt.InvalidAudienceError):

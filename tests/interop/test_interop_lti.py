@@ -7,7 +7,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -154,6 +154,12 @@ def test_a_replayed_launch_is_refused(app, client, platform):
 
 
 DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+NOW = int(time.time())
+
+
+def _utc(timestamp: int) -> str:
+    """A time as a clock-skew refusal shows it."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # Each refusal names what the platform sent and the registration setting that fixes it,
@@ -164,10 +170,12 @@ DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
         ({"aud": "another-tool"},
          ["'another-tool'", "'ce-tool-client', the Client ID registered for",
           "Admin, LMS connections"]),
-        ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000},
-         ["expired", "clock"]),
-        ({"iat": int(time.time()) + 3600, "exp": int(time.time()) + 4000},
-         ["dated in the future", "clock"]),
+        ({"exp": NOW - 3600, "iat": NOW - 4000},
+         ["expired", f"(the token says issued {_utc(NOW - 4000)} and valid until "
+                     f"{_utc(NOW - 3600)}; this server's clock read "]),
+        ({"iat": NOW + 3600, "exp": NOW + 4000},
+         ["dated in the future", f"(the token says issued {_utc(NOW + 3600)} and valid "
+                                 f"until {_utc(NOW + 4000)}; this server's clock read "]),
         ({DEPLOYMENT: "deployment-9"},
          ["deployment 'deployment-9' is not registered",
           "Deployment IDs of \u201cAgency Moodle\u201d under Admin, LMS connections"]),
