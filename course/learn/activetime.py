@@ -144,12 +144,30 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> None:
     gap = _gap(mark.credited_until, now)
     if gap and mark.last_lesson_id == lesson.id:
         values |= _page_credit(page, lesson.word_count, gap)  # still on the same lesson
-    elif gap and mark.last_lesson_id is not None:
-        previous = _page(enrolment.id, mark.last_lesson_id)
-        if previous is not None:
-            _write_page(previous.id, _page_credit(previous, previous.word_count, gap))
+    else:
+        _credit_previous(enrolment.id, mark, gap)
     _write_page(page.id, values)
     _advance(enrolment.id, mark.credited_until, now, last_lesson_id=lesson.id)
+
+
+def leave_lessons(enrolment_id: int, now: datetime | None = None) -> None:
+    """The learner turned from the lessons to the post-test: the time up to now goes to the
+    lesson shown before, as for any page request, and none after it until a lesson is
+    opened again (without this, time taking the test went to the last lesson read)."""
+    now = now or utcnow()
+    db.session.flush()
+    mark = _mark(enrolment_id)
+    _credit_previous(enrolment_id, mark, _gap(mark.credited_until, now))
+    _advance(enrolment_id, mark.credited_until, now, last_lesson_id=None)
+
+
+def _credit_previous(enrolment_id: int, mark: Row, gap: float) -> None:
+    """Credit ``gap`` seconds to the lesson the mark says was shown last, if any."""
+    if not gap or mark.last_lesson_id is None:
+        return
+    previous = _page(enrolment_id, mark.last_lesson_id)
+    if previous is not None:
+        _write_page(previous.id, _page_credit(previous, previous.word_count, gap))
 
 
 def _page_credit(page: Row, words: int, gap: float) -> dict[str, int]:

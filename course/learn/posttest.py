@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from course import outbox
 from course.db import utcnow
 from course.extensions import db
+from course.learn import activetime
 from course.learn.assessment import PASSED_ATTEMPT_ID, InvalidSubmission, Unanswered, open_attempt
 from course.learn.content import CheckView, ChoiceView, CourseContent, check_view
 from course.models import AttemptAnswer, Enrolment, PostTestAttempt, Question
@@ -122,6 +123,7 @@ def store_draw(
         # Another connection drew at the same moment (possible on PostgreSQL).
         attempt = open_attempt(enrolment)
     else:
+        activetime.leave_lessons(enrolment.id)
         outbox.post_test_attempted(attempt)
     return attempt
 
@@ -321,6 +323,7 @@ def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[Pos
             for qid, selected, ok, shown in graded.rows
         ]
         db.session.execute(insert(AttemptAnswer), rows)
+        activetime.leave_lessons(attempt.enrolment_id)  # a lesson opened during the test
     db.session.refresh(attempt)
     if claimed:
         outbox.post_test_submitted(attempt)

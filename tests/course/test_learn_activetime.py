@@ -310,3 +310,26 @@ def test_every_credit_moves_the_mark_and_never_counts_before_it(app, learner, cl
         learn.touch_progress(enrolment, lesson, now=mark - timedelta(seconds=90))
         assert enrolment.credited_until == mark
         assert _active()["push-pull"] == 0
+
+
+def test_time_taking_the_post_test_is_not_credited_to_the_last_lesson_read(
+    app, client, package_copy, clock
+):
+    # Without JavaScript the time between two pages goes to the lesson shown before; the
+    # post-test is not a lesson, so the time spent on it must not go to the last one.
+    with app.app_context():
+        import_course(_longer(package_copy, minimum="0"))
+        sign_in(client, make_user())
+        client.post(f"/courses/{SLUG}/enrol")
+        finish_lessons(client, SLUG)
+        last = db.session.scalar(select(Course)).live_lessons[-1].slug
+    client.get(_lesson_url(last))
+    clock.advance(90)  # reading the last lesson once more, then on to the test
+    assert client.get(f"/courses/{SLUG}/post-test").status_code == 200
+    with app.app_context():
+        before = _active()
+    assert before[last] >= 90
+    clock.advance(900)  # fifteen minutes on the test, then back to a lesson
+    client.get(_lesson_url(last))
+    with app.app_context():
+        assert _active() == before
