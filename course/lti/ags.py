@@ -125,6 +125,15 @@ def _forget_token(platform: LtiPlatform, scope: str) -> None:
         _tokens.pop(_token_key(platform, scope), None)
 
 
+def unreachable(platform: LtiPlatform, exc: requests.RequestException) -> str:
+    """Why a score did not reach a platform that did not answer, naming what to check."""
+    url = exc.request.url if exc.request is not None else platform.auth_token_url
+    host = urlsplit(url or "").netloc or "the platform"
+    return (f"\u201c{platform.name}\u201d did not answer at {host} "
+            f"({exc.__class__.__name__}): check that it is up, and its Access token URL "
+            "under Admin, LMS connections; the score is sent again later")
+
+
 def _authorized(platform: LtiPlatform, caller: Caller, scope: str, method: str,
                 url: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:
     """Send one AGS request with a bearer token, asking for a new token once on 401."""

@@ -275,8 +275,11 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
         except (ags.DeliveryError, requests.RequestException, ValueError, KeyError) as exc:
             if isinstance(exc, ags.LineItemGone) and target.resource_link_id is not None:
                 _forget_line_item(target)  # one the tool made: find or make it again
-            log.warning("Score %s not delivered: %s", message.message_id, exc)
-            settle([message], str(exc) or exc.__class__.__name__)
+            error = (ags.unreachable(target.platform, exc)
+                     if isinstance(exc, requests.RequestException)
+                     else str(exc) or exc.__class__.__name__)
+            log.warning("Score %s not delivered: %s", message.message_id, error)
+            settle([message], error)
             report.add("lti", False)
         else:
             settle([message], None)

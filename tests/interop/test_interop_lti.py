@@ -347,6 +347,22 @@ def test_scores_go_back_to_the_platform_off_the_request_path(app, client, runner
     assert len(platform.scores) == 2
 
 
+def test_a_platform_that_does_not_answer_is_named_with_the_setting_to_check(
+    app, client, runner, platform
+):
+    launch(client, platform)
+    _finish_course(app, client)
+    with app.app_context():  # the LMS moved, or its server is off: nothing listens there
+        db.session.execute(update(LtiPlatform).values(
+            auth_token_url="http://127.0.0.1:9/token"))
+        db.session.commit()
+    assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert ("\u201cAgency Moodle\u201d did not answer at 127.0.0.1:9 (ConnectionError): check "
+            "that it is up, and its Access token URL under Admin, LMS connections") in status
+    assert "HTTPConnectionPool" not in status
+
+
 def test_a_platform_that_is_down_gets_the_score_later_exactly_once(app, client, runner,
                                                                      platform):
     launch(client, platform)
