@@ -23,6 +23,7 @@ from course.corrections import services as corrections
 from course.extensions import db
 from course.formpages import form_page
 from course.models import Role, User
+from course.outbox import status as outbox_status
 
 
 @bp.context_processor
@@ -42,8 +43,10 @@ def _role_or_none(value: str | None) -> Role | None:
 @bp.get("/")
 @role_required(Role.ADMIN)
 def home():
-    """The admin home: every course with its figures, and the way to each admin page."""
-    return render_template("admin/home.html", courses=reports.course_overview())
+    """The admin home: every course with its figures, deliveries to other systems, and the
+    way to each admin page."""
+    return render_template("admin/home.html", courses=reports.course_overview(),
+                           deliveries=outbox_status.channel_states())
 
 
 @bp.get("/learners")

@@ -7,13 +7,13 @@ from datetime import UTC, timedelta
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import update
 
 from course.audit import record_event
 from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.models import OutboxMessage
-from course.outbox import worker
+from course.outbox import status, worker
 
 outbox_cli = AppGroup("outbox", help="Send what the LMS and the LRS should hear about.")
 
@@ -42,22 +42,15 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
         time.sleep(interval)
 
 
-def _waiting(channel: str) -> str:
-    """'3 messages' waiting on a channel, or '' when none waits."""
-    count = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None))
-    ) or 0
-    return f"{count} {'message' if count == 1 else 'messages'}" if count else ""
-
-
 def _say_held(report: worker.SendReport) -> bool:
     """Name each channel held back by a missing setting while messages wait on it."""
+    unsent = {state.channel: state.unsent for state in status.channel_states()}
     said = False
     for channel, setting in sorted(report.held.items()):
-        waiting = _waiting(channel)
-        if waiting:
-            click.echo(f"{channel}: none sent, {setting} is not set; {waiting} kept until it is.")
+        if count := unsent.get(channel, 0):
+            noun = "message" if count == 1 else "messages"
+            click.echo(f"{channel}: none sent, {setting} is not set; "
+                       f"{count} {noun} kept until it is.")
             said = True
     return said
 
@@ -65,34 +58,17 @@ def _say_held(report: worker.SendReport) -> bool:
 @outbox_cli.command("status")
 def status_command() -> None:
     """Count messages waiting, failing and sent, per channel."""
-    # The same SQL text in SELECT and GROUP BY (no bound parameters), as PostgreSQL needs.
-    waiting = OutboxMessage.sent_at.is_(None)
-    failed = OutboxMessage.attempts > literal_column("0")
-    rows = db.session.execute(
-        select(OutboxMessage.channel, waiting, failed, func.count())
-        .group_by(OutboxMessage.channel, waiting, failed)
-    ).all()
-    counts: dict[str, dict[str, int]] = {}
-    for channel, waiting, failed, count in rows:
-        state = ("failing" if failed else "waiting") if waiting else "sent"
-        counts.setdefault(channel, {}).setdefault(state, 0)
-        counts[channel][state] += count
-    if not counts:
+    states = status.channel_states()
+    if not states:
         click.echo("The outbox is empty.")
-    for channel, states in sorted(counts.items()):
-        click.echo(f"{channel}: " + ", ".join(
-            f"{states.get(s, 0)} {s}" for s in ("waiting", "failing", "sent")))
-        if states.get("failing"):
-            # What an operator must fix is in the error, not in the count.
-            message_id, error = db.session.execute(
-                select(OutboxMessage.message_id, OutboxMessage.last_error)
-                .where(OutboxMessage.channel == channel, OutboxMessage.sent_at.is_(None),
-                       OutboxMessage.attempts > 0)
-                .order_by(OutboxMessage.id.desc()).limit(1)).one()
-            click.echo(f"  the newest failing one, {message_id}: {error}")
-        setting = worker.waiting_for(channel)
-        if setting is not None and (states.get("waiting") or states.get("failing")):
-            click.echo(f"  none is sent until {setting} is set")
+    for state in states:
+        click.echo(f"{state.channel}: {state.waiting} waiting, {state.failing} failing, "
+                   f"{state.sent} sent")
+        if state.newest_error is not None:
+            click.echo(f"  the newest failing one, {state.newest_failing_id}: "
+                       f"{state.newest_error}")
+        if state.waiting_for is not None:
+            click.echo(f"  none is sent until {state.waiting_for} is set")
 
 
 xapi_cli = AppGroup("xapi", help="xAPI statements for the learning record store.")

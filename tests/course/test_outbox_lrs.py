@@ -16,8 +16,10 @@ from sqlalchemy import select
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import OutboxMessage
+from course.models import OutboxMessage, Role
 from course.outbox import worker
+from tests.course.factories import make_user, sign_in
+from tests.course.journey import plain
 from tests.course.test_maintenance import package, start_course  # noqa: F401
 
 
@@ -220,3 +222,23 @@ def test_an_lrs_that_cannot_be_reached_is_named_with_its_address(app, runner, st
     status = runner.invoke(args=["outbox", "status"]).output
     assert ("LRS unreachable at http://127.0.0.1:9/xAPI/statements: ConnectionError "
             "(check XAPI_ENDPOINT, and that the LRS is up)") in status
+
+
+def test_the_admin_overview_shows_what_has_not_reached_the_lrs_and_why(app, client,
+                                                                        strict_lrs):
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+    sign_in(client, admin)
+    assert "Nothing is waiting to go to an LMS" in plain(client.get("/admin/").get_data(
+        as_text=True))
+    app.config["XAPI_PASSWORD"] = "wrong"
+    with app.app_context():
+        _queue(_statement(), _statement())
+        worker.send_due(["xapi"])
+    page = plain(client.get("/admin/").get_data(as_text=True))
+    assert ("Statements to the learning record store (xAPI): 0 waiting, 2 failing, 0 sent. "
+            "The newest failure: LRS answered HTTP 401 (check XAPI_USERNAME and "
+            "XAPI_PASSWORD") in page
+    app.config["XAPI_ENDPOINT"] = ""
+    page = plain(client.get("/admin/").get_data(as_text=True))
+    assert "None is sent until XAPI_ENDPOINT is set." in page
