@@ -10,7 +10,7 @@ from course.audit import record_event
 from course.extensions import db
 from course.lti import jwks
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
-from course.models import LtiPlatform, User
+from course.models import Course, LtiPlatform, User
 
 FIELDS = ("name", "issuer", "client_id", "deployment_ids", "auth_login_url",
           "auth_token_url", "jwks_url", "active")
@@ -25,16 +25,25 @@ class ToolDetails:
     jwks_url: str
     course_url_pattern: str
     base_url: str
+    #: Each course offered now, as (title, the link target to copy into the LMS).
+    courses: tuple[tuple[str, str], ...] = ()
     score_scope: str = SCORE_SCOPE
     lineitem_scope: str = LINEITEM_SCOPE
 
 
 def tool_details(base_url: str) -> ToolDetails:
-    """Return the tool's URLs for a site at ``base_url``."""
+    """Return the tool's URLs for a site at ``base_url``, with each offered course's."""
     base = base_url.rstrip("/")
+    offered = db.session.execute(
+        select(Course.title, Course.slug)
+        .where(Course.archived_at.is_(None), Course.current_version_id.is_not(None))
+        .order_by(Course.title)
+    ).all()
     return ToolDetails(login_url=f"{base}/lti/login", launch_url=f"{base}/lti/launch",
                        jwks_url=f"{base}/lti/jwks.json",
-                       course_url_pattern=f"{base}/courses/<course>", base_url=base)
+                       course_url_pattern=f"{base}/courses/<course>", base_url=base,
+                       courses=tuple((title, f"{base}/courses/{slug}")
+                                     for title, slug in offered))
 
 
 def platforms() -> list[LtiPlatform]:

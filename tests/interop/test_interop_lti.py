@@ -691,6 +691,8 @@ def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform
     # names no line item (Canvas module items) sends no grade.
     assert SCORE_SCOPE in page and LINEITEM_SCOPE in page
     assert "grade sync and column management" in page
+    # Each course offered, with the exact link target to copy into the LMS.
+    assert f"<code>{COURSE_URL}</code>" in page
     # The form names the LMS's own label for each value it asks for.
     form = client.get("/admin/lti/new").get_data(as_text=True)
     for label in ("Platform ID", "Client ID", "Deployment ID", "Authentication request URL",
