@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from course import signing_keys
 from course.db import write_transaction
+from course.security import KEYS_MAX_AGE
 
 keys_cli = AppGroup("keys", help="List and rotate the keys the site signs with.")
 
@@ -28,3 +29,5 @@ def rotate_command(purpose: str, reason: str) -> None:
     with write_transaction():
         key = signing_keys.rotate(purpose, None, reason)
     click.echo(f"New {purpose} key: {key.kid}")
+    click.echo(f"Verifiers and platforms that fetched the public keys in the last "
+               f"{KEYS_MAX_AGE // 60} minutes see it once their copy expires.")

@@ -46,6 +46,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "frame-ancestors 'none'", "frame-ancestors *"
 )
+#: Seconds others may keep the published public keys (DID document, LTI keyset): after a
+#: rotation, whatever the new key signs is refused by a holder of an older copy this long.
+KEYS_MAX_AGE = 300
 #: One year, the ASVS minimum; subdomains included.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 #: Nothing here needs a camera, microphone, location, payments, USB or ad topics.

@@ -8,6 +8,7 @@ from flask import Response, abort, render_template, request
 
 from course.credentials import bp
 from course.credentials import services as credentials
+from course.security import KEYS_MAX_AGE
 
 
 def _public_json(document: dict, mimetype: str, max_age: int, name: str) -> Response:
@@ -25,7 +26,10 @@ def _public_json(document: dict, mimetype: str, max_age: int, name: str) -> Resp
 @bp.get("/did.json")
 def did_document():
     """The issuer's did:web document: its name, home page and every signing key."""
-    return _public_json(credentials.did_document(), "application/did+json", 3600, "did.json")
+    # Short: a verifier holding a copy from before a key rotation refuses what the new key
+    # signed until its copy expires.
+    return _public_json(credentials.did_document(), "application/did+json", KEYS_MAX_AGE,
+                        "did.json")
 
 
 @bp.get("/credentials/status/<int:number>")

@@ -12,7 +12,7 @@ from course.lti import bp
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.provider import base_url
-from course.security import FRAMEABLE_CONTENT_SECURITY_POLICY
+from course.security import FRAMEABLE_CONTENT_SECURITY_POLICY, KEYS_MAX_AGE
 
 STATE_COOKIE = "lti_state"
 
@@ -97,6 +97,7 @@ def jwks():
     """The tool's public keys, current and retired, for platforms to check its messages."""
     keys = signing_keys.all_keys(signing_keys.LTI)
     response = jsonify(keys=[public_jwk(key.private_pem) for key in keys])
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # Short, as the DID document's: a platform's old copy lacks a key just rotated in.
+    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
     response.headers["Content-Disposition"] = 'attachment; filename="jwks.json"'
     return response

@@ -66,6 +66,8 @@ def test_the_did_document_publishes_the_key_that_signed(app, client, issued):
     response = client.get("/.well-known/did.json")
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+    # Kept briefly: a copy from before a key rotation would refuse the new key's work.
+    assert response.headers["Cache-Control"] == "public, max-age=300"
     did = response.get_json(force=True)
     assert did["id"] == "did:web:ce.example.org"
     assert did["url"] == BASE
@@ -130,6 +132,7 @@ def test_keys_rotate_from_the_command_line_and_stay_published(app, client, runne
     before = _credential(client, issued)
     rotated = runner.invoke(args=["keys", "rotate", "credential", "--reason", "yearly"])
     assert rotated.exit_code == 0, rotated.output
+    assert "fetched the public keys in the last 5 minutes see it once" in rotated.output
     listed = runner.invoke(args=["keys", "list"])
     assert listed.output.count("credential") == 2
     assert "current" in listed.output and "retired" in listed.output
