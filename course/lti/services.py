@@ -76,8 +76,11 @@ def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
                 f"ID {_shown(client_id)}: correct its Client ID under {ADMIN_PAGE}.")
     platforms = [p for p in registered if p.active]
     if not platforms:
+        # Often on purpose (a pause, a contract ended): the learner reads that first.
         raise LaunchError(f"Launches from the platform \u201c{registered[0].name}\u201d are "
-                          f"stopped: turn on \u201cAllow launches\u201d under {ADMIN_PAGE}.")
+                          "paused by the administrators of this site, so the course cannot open "
+                          "from it now. If that is a mistake, they turn on \u201cAllow "
+                          f"launches\u201d under {ADMIN_PAGE}.")
     if len(platforms) > 1:
         raise LaunchError("Several registrations share this issuer and the login named no "
                           "client ID: have the platform send client_id with its login request.")

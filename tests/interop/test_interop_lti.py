@@ -249,8 +249,9 @@ def test_a_login_from_a_stopped_platform_says_how_to_allow_it(app, client, platf
         "iss": platform.issuer, "login_hint": "moodle-user-17", "target_link_uri": COURSE_URL,
     })
     assert response.status_code == 400
-    assert ("Launches from the platform \u201cAgency Moodle\u201d are stopped: turn on "
-            "\u201cAllow launches\u201d") in response.get_data(as_text=True)
+    assert ("Launches from the platform \u201cAgency Moodle\u201d are paused by the "
+            "administrators of this site, so the course cannot open from it now. If that is "
+            "a mistake, they turn on \u201cAllow launches\u201d") in response.get_data(as_text=True)
 
 
 def test_a_token_signed_with_another_key_is_refused(app, client, platform):
