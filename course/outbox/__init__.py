@@ -85,12 +85,13 @@ def _queue_statement(body: dict[str, Any], subject_key: str | None = None,
 
 def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
          when: datetime | None = None, result: dict[str, Any] | None = None,
-         subject_key: str | None = None) -> None:
+         subject_key: str | None = None, extensions: dict[str, Any] | None = None) -> None:
     if not _xapi_on():
         return
     course = _course_ref(enrolment)
     body = xapi.statement(verb, _learner(enrolment.user), course,
-                          obj or xapi.course_activity(course), when or utcnow(), result=result)
+                          obj or xapi.course_activity(course), when or utcnow(), result=result,
+                          extensions=extensions)
     _queue_statement(body, subject_key, enrolment.user_id)
 
 
@@ -138,7 +139,8 @@ def post_test_attempted(attempt: PostTestAttempt) -> None:
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     if _xapi_on():
         _say("attempted", enrolment, xapi.post_test_activity(_course_ref(enrolment)),
-             when=attempt.started_at)
+             when=attempt.started_at,
+             extensions=xapi.attempt_context(base_url(), attempt.number, None))
 
 
 def post_test_submitted(attempt: PostTestAttempt) -> None:
@@ -152,7 +154,8 @@ def post_test_submitted(attempt: PostTestAttempt) -> None:
                                    attempt.score_percent or 0, bool(attempt.passed))
         _say("passed" if attempt.passed else "failed", enrolment,
              xapi.post_test_activity(_course_ref(enrolment)), when=attempt.submitted_at,
-             result=result)
+             result=result,
+             extensions=xapi.attempt_context(base_url(), attempt.number, attempt.passing_score))
 
 
 def course_completed(enrolment: Enrolment) -> None:

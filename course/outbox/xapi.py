@@ -107,13 +107,17 @@ def statement(
     *,
     result: dict[str, Any] | None = None,
     statement_id: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Build one statement; the course is its parent unless it is the object itself."""
+    """Build one statement; the course is its parent unless it is the object itself.
+    ``extensions`` go in the context (what the statement happened within)."""
     context: dict[str, Any] = {
         "registration": registration(course),
         "platform": course.site_name,
         "language": LANGUAGE,
     }
+    if extensions:
+        context["extensions"] = extensions
     if obj.get("id") != course.url:
         context["contextActivities"] = {"parent": [course_activity(course)]}
     body: dict[str, Any] = {
@@ -161,6 +165,18 @@ def score_result(correct: int, total: int, percent: int, passed: bool) -> dict[s
     return {"score": {"scaled": round(percent / 100, 4), "raw": correct, "min": 0,
                       "max": total},
             "success": passed, "completion": True}
+
+
+#: cmi5's context extension for the score that passes, scaled 0 to 1.
+MASTERY_SCORE = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
+
+
+def attempt_context(base_url: str, number: int, passing_score: int | None) -> dict[str, Any]:
+    """A post-test attempt's number (1 for the first), and the score that passes it."""
+    extensions: dict[str, Any] = {f"{base_url}/xapi/extensions/attempt": number}
+    if passing_score is not None:
+        extensions[MASTERY_SCORE] = round(passing_score / 100, 4)
+    return extensions
 
 
 def credit_result(base_url: str, code: str, hours: Any, credit_type: Any) -> dict[str, Any]:

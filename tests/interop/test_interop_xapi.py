@@ -16,7 +16,15 @@ from sqlalchemy import func, select, update
 from course import certificate_changes
 from course.db import utcnow, write_transaction
 from course.extensions import db
-from course.models import AuditEvent, Certificate, Course, LessonProgress, OutboxMessage, User
+from course.models import (
+    AuditEvent,
+    Certificate,
+    Course,
+    LessonProgress,
+    OutboxMessage,
+    PostTestAttempt,
+    User,
+)
 from course.outbox import xapi
 from tests.course.certificate_kit import quick
 from tests.course.factories import import_course, make_user, sign_in
@@ -185,6 +193,16 @@ def test_statements_carry_active_time_scores_and_stable_ids(xapi_app, lrs, runne
     assert failed["object"]["id"] == passed["object"]["id"] == f"{course}/post-test"
     assert failed["result"]["score"]["scaled"] == 0.3 and failed["result"]["success"] is False
     assert passed["result"]["score"]["scaled"] == 1.0 and passed["result"]["success"] is True
+    # Which attempt each was, and the score that passes (cmi5's masteryscore, 0 to 1).
+    attempt = f"{BASE}/xapi/extensions/attempt"
+    assert (failed["context"]["extensions"][attempt],
+            passed["context"]["extensions"][attempt]) == (1, 2)
+    with xapi_app.app_context():
+        passing = db.session.scalar(select(PostTestAttempt.passing_score).where(
+            PostTestAttempt.number == 2))
+    assert passed["context"]["extensions"][xapi.MASTERY_SCORE] == passing / 100
+    starts = sorted(s["context"]["extensions"][attempt] for s in by_verb[ADL + "attempted"])
+    assert starts == [1, 2]
     answered = by_verb[ADL + "answered"][0]
     assert answered["object"]["id"].startswith(f"{course}/questions/")
     assert answered["object"]["definition"]["interactionType"] == "choice"
