@@ -63,8 +63,10 @@ class CourseRef:
 
 
 def actor(learner: Learner, base_url: str) -> dict[str, Any]:
-    """Return the xAPI Agent for a learner."""
-    if learner.email:
+    """Return the xAPI Agent for a learner (by account when the address reaches nobody)."""
+    # An account opened by an LMS launch holds a stand-in ``.invalid`` address: as an
+    # mbox it would name someone no LRS user can find.
+    if learner.email and not learner.email.endswith(".invalid"):
         return {"objectType": "Agent", "name": learner.name, "mbox": f"mailto:{learner.email}"}
     return {"objectType": "Agent", "name": learner.name,
             "account": {"homePage": base_url, "name": str(learner.user_id)}}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from course.db import utcnow
 from course.extensions import db
 from course.models import OutboxMessage
-from course.outbox import worker
+from course.outbox import worker, xapi
 
 
 def _queue(count: int, channel: str = "lti") -> None:
@@ -63,3 +63,16 @@ def test_status_counts_what_waits_fails_and_went(app, runner):
         worker.settle([failed], "timeout")
     output = runner.invoke(args=["outbox", "status"]).output
     assert "lti: 1 waiting, 1 failing, 1 sent" in output
+
+
+def test_an_lms_accounts_stand_in_address_is_never_the_statements_actor():
+    # With XAPI_ACTOR_EMAIL on, a learner is their address; an LMS account's ".invalid"
+    # stand-in would name someone no one in the LRS can find, so the account is used.
+    site = "https://ce.example.org"
+    launched = xapi.Learner(user_id=7, name="Jordan Rivera", email="lti-1-0a1b@lti.invalid")
+    assert xapi.actor(launched, site) == {
+        "objectType": "Agent", "name": "Jordan Rivera",
+        "account": {"homePage": site, "name": "7"},
+    }
+    signed_up = xapi.Learner(user_id=8, name="Ana Ruiz", email="ana@example.org")
+    assert xapi.actor(signed_up, site)["mbox"] == "mailto:ana@example.org"
