@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import jwt
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 
 from course import outbox
 from course.db import utcnow
@@ -66,8 +66,13 @@ def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
     """Return the active platform registered for an issuer (and client id, if given)."""
     registered = db.session.scalars(select(LtiPlatform).where(LtiPlatform.issuer == issuer)).all()
     if not registered:
-        raise LaunchError(f"No platform is registered here with the issuer {_shown(issuer)}: "
-                          f"register it, with that exact Issuer (iss), under {ADMIN_PAGE}.")
+        near = db.session.scalar(select(LtiPlatform.name).where(
+            func.rtrim(LtiPlatform.issuer, "/") == issuer.rstrip("/")).limit(1))
+        hint = (f" (\u201c{near}\u201d is registered with an Issuer that differs only by a "
+                "final \u201c/\u201d)") if near else ""
+        raise LaunchError(f"No platform is registered here with the issuer {_shown(issuer)}"
+                          f"{hint}: register it, with that exact Issuer (iss), under "
+                          f"{ADMIN_PAGE}.")
     if client_id:
         registered = [p for p in registered if p.client_id == client_id]
         if not registered:

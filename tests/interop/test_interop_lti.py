@@ -241,6 +241,16 @@ def test_a_misconfigured_login_is_refused_naming_what_to_fix(app, client, platfo
         assert message in page
 
 
+def test_an_issuer_that_differs_by_a_final_slash_is_pointed_out(app, client, platform):
+    response = client.get("/lti/login", query_string={
+        "iss": platform.issuer + "/", "login_hint": "moodle-user-17",
+        "target_link_uri": COURSE_URL,
+    })
+    assert response.status_code == 400
+    assert ("(\u201cAgency Moodle\u201d is registered with an Issuer that differs only by a "
+            "final \u201c/\u201d)") in response.get_data(as_text=True)
+
+
 def test_a_login_from_a_stopped_platform_says_how_to_allow_it(app, client, platform):
     with app.app_context():
         db.session.execute(update(LtiPlatform).values(active=False))
