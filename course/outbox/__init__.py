@@ -129,7 +129,8 @@ def check_answered(enrolment: Any, question: Any, selected: Sequence[str],
     enrolment = db.session.get_one(Enrolment, enrolment.id)
     course = _course_ref(enrolment)
     activity = xapi.question_activity(course, question.key, question.prompt_html,
-                                      [(c.key, c.text_html) for c in question.choices])
+                                      [(c.key, c.text_html) for c in question.choices],
+                                      [c.key for c in question.choices if c.is_correct])
     _say("answered", enrolment, activity,
          result={"success": bool(correct), "response": "[,]".join(sorted(set(selected)))})
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,12 +142,15 @@ def lesson_activity(course: CourseRef, slug: str, title: str) -> dict[str, Any]:
 
 
 def question_activity(course: CourseRef, key: str, prompt_html: str,
-                      choices: list[tuple[str, str]]) -> dict[str, Any]:
-    """A knowledge check, by its question id in the package, as a choice interaction."""
+                      choices: list[tuple[str, str]],
+                      correct: Sequence[str] = ()) -> dict[str, Any]:
+    """A knowledge check, by its question id in the package, as a choice interaction with
+    its keyed choices (so an LRS report can score the responses itself)."""
     prompt = _plain(prompt_html)
+    keyed = {"correctResponsesPattern": ["[,]".join(sorted(correct))]} if correct else {}
     return _activity(
         f"{course.url}/questions/{key}", INTERACTION_TYPE, prompt[:200] or key,
-        interactionType="choice",
+        interactionType="choice", **keyed,
         choices=[{"id": cid, "description": _name(_plain(text)[:200])} for cid, text in choices],
     )
 
