@@ -99,6 +99,7 @@ P95_LIMIT_MS = 100.0
 # -- a learner ---------------------------------------------------------------------------
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+ENROLL_FORM = re.compile(r'action="(/courses/[^"/]+/enroll?)"')
 CHECK_FORM = re.compile(
     # The action may end in "#check-KEY" (the page returns to the question without script).
     r'action="([^"#]*/checks/([^"/#]+))(?:#[^"]*)?"\s*>\s*<input type="hidden" name="csrf_token" '
@@ -207,10 +208,13 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
             _, path, _, page = await client.request("course", f"/courses/{slug}")
         if done == 0:
             await think(plan)
-            token = CSRF.search(page.decode())[1]
-            _, path, _, page = await client.request(
-                "enrol", f"/courses/{slug}/enroll", [("csrf_token", token)]
-            )
+            html = page.decode()
+            token = CSRF.search(html)[1]
+            # The page's own form: "/enroll" now, "/enrol" in commits before 3ccf53a, so
+            # one generator drives both sides of a comparison (--server-checkout).
+            found = ENROLL_FORM.search(html)
+            action = found[1] if found else f"/courses/{slug}/enroll"
+            _, path, _, page = await client.request("enrol", action, [("csrf_token", token)])
         elif done < len(course.lessons):
             await think(plan)
             lesson = course.lessons[done]
