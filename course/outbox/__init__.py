@@ -164,6 +164,8 @@ def course_completed(enrolment: Enrolment) -> None:
     scores = [a.score_percent for a in enrolment.attempts if a.passed and a.score_percent]
     _queue_scores(enrolment, max(scores) if scores else None, completed=True, passed=True,
                   comment="Course completed: post-test passed and evaluation submitted.")
+    if not _xapi_on():
+        return  # the sum below runs inside the evaluation's write: only when it is sent
     # The reading time the credit rests on, as cmi5 asks of a completion; a registry can
     # total it across learners without reading every lesson's statement.
     active = db.session.scalar(

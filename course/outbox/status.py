@@ -76,13 +76,13 @@ def _state(channel: str, counts: dict[str, int]) -> ChannelState:
                    OutboxMessage.attempts > 0)
             .order_by(OutboxMessage.id.desc()).limit(1)
         ).one()
-    unsent = counts.get("waiting", 0) + counts.get("failing", 0)
+    waiting, failing = counts.get("waiting", 0), counts.get("failing", 0)
     return ChannelState(
         channel=channel,
-        waiting=counts.get("waiting", 0),
-        failing=counts.get("failing", 0),
+        waiting=waiting,
+        failing=failing,
         sent=counts.get("sent", 0),
         newest_failing_id=newest[0] if newest else None,
         newest_error=newest[1] if newest else None,
-        waiting_for=worker.waiting_for(channel) if unsent else None,
+        waiting_for=worker.waiting_for(channel) if waiting or failing else None,
     )

@@ -177,9 +177,14 @@ def score_result(correct: int, total: int, percent: int, passed: bool) -> dict[s
 MASTERY_SCORE = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
 
 
+def _extension(base_url: str, name: str) -> str:
+    # This site's own extension IRIs, under its address (docs/interoperability.md).
+    return f"{base_url}/xapi/extensions/{name}"
+
+
 def attempt_context(base_url: str, number: int, passing_score: int | None) -> dict[str, Any]:
     """A post-test attempt's number (1 for the first), and the score that passes it."""
-    extensions: dict[str, Any] = {f"{base_url}/xapi/extensions/attempt": number}
+    extensions: dict[str, Any] = {_extension(base_url, "attempt"): number}
     if passing_score is not None:
         extensions[MASTERY_SCORE] = round(passing_score / 100, 4)
     return extensions
@@ -188,11 +193,11 @@ def attempt_context(base_url: str, number: int, passing_score: int | None) -> di
 def credit_result(base_url: str, code: str, hours: Any, credit_type: Any) -> dict[str, Any]:
     """An earned certificate's credit as result extensions a registry can total:
     contact hours (a number), the credit type and the certificate's code."""
-    extensions: dict[str, Any] = {f"{base_url}/xapi/extensions/certificate-code": code}
+    extensions: dict[str, Any] = {_extension(base_url, "certificate-code"): code}
     if hours is not None:
-        extensions[f"{base_url}/xapi/extensions/contact-hours"] = float(hours)
+        extensions[_extension(base_url, "contact-hours")] = float(hours)
     if credit_type:
-        extensions[f"{base_url}/xapi/extensions/credit-type"] = str(credit_type)
+        extensions[_extension(base_url, "credit-type")] = str(credit_type)
     return {"completion": True, "success": True, "extensions": extensions}
 
 
