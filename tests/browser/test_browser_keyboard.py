@@ -1,4 +1,5 @@
-"""A lesson and the post-test with the keyboard alone: Tab, Space, Enter and arrow keys."""
+"""A lesson and the post-test with the keyboard alone: Tab, Space, Enter and arrow keys;
+and the skip link the first Tab shows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from browser_kit import (
     RIGHT,
     Journey,
     answer_keys,
+    axe_run,
     check_keys,
     choose_by_keyboard,
     focused,
@@ -103,3 +105,23 @@ def test_the_header_s_tab_order_follows_its_visual_order(browser, live_server) -
                     width, before, after, a, b)
         finally:
             context.close()
+
+
+def test_the_skip_link_shows_without_covering_the_header(browser, live_server) -> None:
+    """The first Tab shows the skip link in full, on its own row: no link of the header
+    lies under it, at a phone's width or a tablet's."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.keyboard.press("Tab")
+        link = page.get_by_role("link", name="Skip to main content")
+        expect(link).to_be_focused()
+        for width in (320, 768):
+            page.set_viewport_size({"width": width, "height": 900})
+            expect(link).to_be_in_viewport(ratio=1)
+            assert axe_run(page, ["wcag22aa"]) == [], f"at {width} px"
+            brand = page.locator(".site-brand").bounding_box()
+            assert brand["y"] >= link.bounding_box()["y"] + link.bounding_box()["height"]
+    finally:
+        context.close()
