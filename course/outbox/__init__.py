@@ -23,6 +23,8 @@ from course.models import (
     Enrolment,
     LessonProgress,
     LtiGradeTarget,
+    LtiIdentity,
+    LtiPlatform,
     OutboxMessage,
     PostTestAttempt,
     User,
@@ -61,7 +63,14 @@ def _xapi_on() -> bool:
 
 def _learner(user: User) -> xapi.Learner:
     email = user.email if current_app.config.get("XAPI_ACTOR_EMAIL") else None
-    return xapi.Learner(user_id=user.id, name=user.full_name, email=email)
+    lms_accounts = db.session.execute(
+        select(LtiPlatform.issuer, LtiIdentity.subject)
+        .join(LtiPlatform, LtiPlatform.id == LtiIdentity.platform_id)
+        .where(LtiIdentity.user_id == user.id)
+        .order_by(LtiIdentity.created_at, LtiIdentity.id)
+    ).all()
+    return xapi.Learner(user_id=user.id, name=user.full_name, email=email,
+                        lms_accounts=tuple((issuer, sub) for issuer, sub in lms_accounts))
 
 
 def _course_ref(enrolment: Enrolment) -> xapi.CourseRef:

@@ -3,7 +3,8 @@
 The outbox keeps a copy of every statement it sends, each naming the learner, until the
 retention purge removes it (delivered more than OUTBOX_DELIVERED_RETENTION_DAYS ago). A
 learner's data download lists the copies kept; deleting the account replaces the name
-(and the email address, where the provider sends it) in every copy, so statements still
+(and the email address, where the provider sends it) in every copy and drops the LMS
+accounts they carry, so statements still
 waiting reach the learning record store pseudonymised. Statements the store already holds
 are the provider's to erase there (see docs/interoperability.md).
 """
@@ -47,5 +48,7 @@ def pseudonymise_statements(user: User) -> int:
     rows = db.session.scalars(select(OutboxMessage).where(_about(user))).all()
     for row in rows:
         # A new dict: the JSON column notices replacement, not changes made in place.
-        row.payload = {**row.payload, "actor": xapi.actor(stand_in, site)}
+        # Their LMS accounts name them too (to the agency): dropped with the name.
+        row.payload = {**xapi.without_lms_accounts(row.payload, site),
+                       "actor": xapi.actor(stand_in, site)}
     return len(rows)

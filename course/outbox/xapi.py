@@ -35,6 +35,8 @@ INTERACTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
 ASSESSMENT_TYPE = "http://adlnet.gov/expapi/activities/assessment"
 CERTIFICATE_TYPE = "https://w3id.org/xapi/tla/activity-types/credential"
 LANGUAGE = "en-US"
+#: The context extension naming the learner's LMS accounts (see ``Learner``).
+LMS_ACCOUNTS = "lms-accounts"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Learner:
     user_id: int
     name: str
     email: str | None = None
+    #: The LMS accounts (platform issuer, its ``sub``) that launched the learner here, so
+    #: an agency can join statements with its LMS's records; the actor stays as it is.
+    lms_accounts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,10 @@ def statement(
         "platform": course.site_name,
         "language": LANGUAGE,
     }
+    if learner.lms_accounts:
+        extensions = {**(extensions or {}), _extension(course.base_url, LMS_ACCOUNTS): [
+            {"homePage": issuer, "name": subject} for issuer, subject in learner.lms_accounts
+        ]}
     if extensions:
         context["extensions"] = extensions
     if obj.get("id") != course.url:
@@ -180,6 +189,18 @@ MASTERY_SCORE = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
 def _extension(base_url: str, name: str) -> str:
     # This site's own extension IRIs, under its address (docs/interoperability.md).
     return f"{base_url}/xapi/extensions/{name}"
+
+
+def without_lms_accounts(body: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """Return the statement without the learner's LMS accounts (for a deleted account)."""
+    context = body.get("context") or {}
+    extensions = dict(context.get("extensions") or {})
+    if extensions.pop(_extension(base_url, LMS_ACCOUNTS), None) is None:
+        return body
+    context = {**context, "extensions": extensions}
+    if not extensions:
+        del context["extensions"]
+    return {**body, "context": context}
 
 
 def attempt_context(base_url: str, number: int, passing_score: int | None) -> dict[str, Any]:

@@ -76,3 +76,25 @@ def test_an_lms_accounts_stand_in_address_is_never_the_statements_actor():
     }
     signed_up = xapi.Learner(user_id=8, name="Ana Ruiz", email="ana@example.org")
     assert xapi.actor(signed_up, site)["mbox"] == "mailto:ana@example.org"
+
+
+def test_an_lms_learners_statements_name_their_lms_accounts_until_dropped():
+    site = "https://ce.example.org"
+    course = xapi.CourseRef(base_url=site, slug="running", title="Running", version=1,
+                            enrolment_id=3, site_name="CE")
+    learner = xapi.Learner(user_id=7, name="Jordan Rivera",
+                           lms_accounts=(("https://lms.agency.example", "u-17"),))
+    body = xapi.statement("attempted", learner, course, xapi.course_activity(course),
+                          utcnow(), extensions=xapi.attempt_context(site, 2, None))
+    key = f"{site}/xapi/extensions/lms-accounts"
+    assert body["context"]["extensions"][key] == [
+        {"homePage": "https://lms.agency.example", "name": "u-17"}]
+    assert body["actor"]["account"] == {"homePage": site, "name": "7"}  # the actor stays
+    # Dropped (an account deleted), the statement keeps everything else it said.
+    dropped = xapi.without_lms_accounts(body, site)
+    assert dropped["context"]["extensions"] == {f"{site}/xapi/extensions/attempt": 2}
+    assert key in body["context"]["extensions"]  # the stored copy is replaced, not edited
+    plain = xapi.statement("launched", xapi.Learner(user_id=8, name="Ana Ruiz"), course,
+                           xapi.course_activity(course), utcnow())
+    assert "extensions" not in plain["context"]
+    assert xapi.without_lms_accounts(plain, site) is plain

@@ -795,3 +795,30 @@ def test_a_learner_from_the_lms_changes_details_and_deletes_the_account_without_
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user.deleted_at is not None and user.full_name == f"Deleted learner {user_id}"
+
+
+def test_statements_about_a_learner_from_the_lms_name_the_lms_account_until_deletion(
+    app, client, platform
+):
+    # The agency joins what the LRS holds with its LMS's records by the platform's sub.
+    app.config.update(XAPI_ENABLED=True, XAPI_ENDPOINT="http://127.0.0.1:9/xapi/")
+    launch(client, platform)
+    key = f"{BASE}/xapi/extensions/lms-accounts"
+
+    def stored() -> list[dict]:
+        with app.app_context():
+            return [m.payload for m in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "xapi"))]
+
+    with app.app_context():
+        user_id = db.session.scalar(select(LtiIdentity)).user_id
+    statements = stored()
+    assert {s["verb"]["display"]["en-US"] for s in statements} == {"registered", "launched"}
+    for statement in statements:
+        assert statement["context"]["extensions"][key] == [
+            {"homePage": platform.issuer, "name": "moodle-user-17"}]
+        assert statement["actor"]["account"] == {"homePage": BASE, "name": str(user_id)}
+    assert client.post("/auth/delete", data={"understood": "y"}).status_code == 302
+    for statement in stored():
+        assert key not in statement["context"].get("extensions", {})
+        assert statement["actor"]["name"] == f"Deleted learner {user_id}"
