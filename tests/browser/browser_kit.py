@@ -244,6 +244,9 @@ class Journey:
         self.audit("catalogue")
         page.get_by_role("link", name=server.title).click()
         expect(self.heading()).to_have_text(server.title)
+        # Styles and fonts in before the next click: on a busy machine the stylesheet can
+        # land between the click's aim and its press and move the link (once in CI).
+        page.wait_for_load_state("load")
         self.audit("course page")
         page.locator(".actions").get_by_role("link", name="Sign in", exact=True).click()
         expect(self.heading()).to_have_text("Sign in")
