@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -18,6 +18,7 @@ from course.extensions import db
 from course.learn.services import enrol
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.lti.jwks import signing_key_for
+from course.lti.wording import ADMIN_PAGE, shown, token_problem
 from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
 from course.names import name_or
 from course.users import create_user
@@ -31,8 +32,6 @@ KEEP_LOGINS = timedelta(days=1)
 MAX_TARGET = 2000
 #: Clock difference tolerated between the platform and this server.
 LEEWAY_SECONDS = 60
-#: Where an administrator fixes a registration; named by the errors a setting causes.
-ADMIN_PAGE = "Admin, LMS connections"
 
 
 class LaunchError(Exception):
@@ -57,11 +56,6 @@ class Launch:
     created: bool
 
 
-def _shown(value: Any) -> str:
-    """A value a platform sent, quoted and cut short, for an error message."""
-    return repr(str(value)[:200])
-
-
 def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
     """Return the active platform registered for an issuer (and client id, if given)."""
     registered = db.session.scalars(select(LtiPlatform).where(LtiPlatform.issuer == issuer)).all()
@@ -70,15 +64,15 @@ def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
             func.rtrim(LtiPlatform.issuer, "/") == issuer.rstrip("/")).limit(1))
         hint = (f" (\u201c{near}\u201d is registered with an Issuer that differs only by a "
                 "final \u201c/\u201d)") if near else ""
-        raise LaunchError(f"No platform is registered here with the issuer {_shown(issuer)}"
+        raise LaunchError(f"No platform is registered here with the issuer {shown(issuer)}"
                           f"{hint}: register it, with that exact Issuer (iss), under "
                           f"{ADMIN_PAGE}.")
     if client_id:
         registered = [p for p in registered if p.client_id == client_id]
         if not registered:
             raise LaunchError(
-                f"The platform {_shown(issuer)} is registered here, but not with the client "
-                f"ID {_shown(client_id)}: correct its Client ID under {ADMIN_PAGE}.")
+                f"The platform {shown(issuer)} is registered here, but not with the client "
+                f"ID {shown(client_id)}: correct its Client ID under {ADMIN_PAGE}.")
     platforms = [p for p in registered if p.active]
     if not platforms:
         # Often on purpose (a pause, a contract ended): the learner reads that first.
@@ -103,7 +97,7 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
     target = urlsplit(params["target_link_uri"])
     if f"{target.scheme}://{target.netloc}" != _origin(base_url):
         raise LaunchError(
-            f"The launch points at {_shown(params['target_link_uri'])}, not at this site "
+            f"The launch points at {shown(params['target_link_uri'])}, not at this site "
             f"({base_url}): the tool's URLs in the platform must start with this site's "
             "address (BASE_URL).")
     platform = find_platform(params["iss"], params.get("client_id"))
@@ -181,90 +175,34 @@ def check_id_token(id_token: str, login: LtiLogin) -> dict[str, Any]:
             options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
         )
     except jwt.PyJWTError as exc:
-        raise LaunchError(_token_problem(exc, id_token, platform)) from exc
+        raise LaunchError(token_problem(exc, id_token, platform)) from exc
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if len(audiences) > 1 and claims.get("azp") != platform.client_id:
         raise LaunchError(
-            f"The launch token names several audiences and its azp is {_shown(claims.get('azp'))}, "
-            f"not {_shown(platform.client_id)}, the Client ID registered for "
+            f"The launch token names several audiences and its azp is {shown(claims.get('azp'))}, "
+            f"not {shown(platform.client_id)}, the Client ID registered for "
             f"\u201c{platform.name}\u201d: correct it under {ADMIN_PAGE}.")
     if claims["nonce"] != login.nonce:
         raise LaunchError("The launch token's nonce does not belong to this login.")
     return claims
 
 
-#: Times for comparing two clocks: UTC, to the second, with the date.
-CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
-
-
-def _clocks(claims: dict[str, Any]) -> str:
-    """The token's times beside this server's, so whoever fixes a clock sees which one."""
-    def stamp(value: Any) -> str | None:
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return None
-        try:
-            moment = datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return moment.strftime(CLOCK_FORMAT)
-
-    now = utcnow().strftime(CLOCK_FORMAT)
-    times = [f"{label} {shown}" for label, key in (("issued", "iat"), ("valid until", "exp"))
-             if (shown := stamp(claims.get(key)))]
-    token = f"the token says {' and '.join(times)}; " if times else ""
-    return f" ({token}this server's clock read {now})"
-
-
-def _token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> str:
-    """Say what is wrong with a launch token, naming the setting that would fix it."""
-    where = f"registered for \u201c{platform.name}\u201d"
-    try:
-        unchecked = jwt.decode(id_token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        unchecked = {}
-    if isinstance(exc, jwt.ExpiredSignatureError):
-        return ("The launch token has expired: open the course again from the platform. If "
-                "this keeps happening, this server's clock or the platform's is wrong"
-                f"{_clocks(unchecked)}.")
-    if isinstance(exc, jwt.ImmatureSignatureError):
-        return ("The launch token is dated in the future: this server's clock or the "
-                f"platform's is wrong by more than a minute{_clocks(unchecked)}.")
-    if isinstance(exc, jwt.MissingRequiredClaimError):
-        return f"The launch token has no {exc.claim} claim, which LTI 1.3 requires."
-    if isinstance(exc, jwt.InvalidAudienceError):
-        return (f"The launch token is for the client ID {_shown(unchecked.get('aud'))} "
-                f"(audience), not {_shown(platform.client_id)}, the Client ID {where}: "
-                f"correct it under {ADMIN_PAGE}.")
-    if isinstance(exc, jwt.InvalidIssuerError):
-        return (f"The launch token's issuer is {_shown(unchecked.get('iss'))}, not "
-                f"{_shown(platform.issuer)}, the Issuer (iss) {where}: correct it under "
-                f"{ADMIN_PAGE}.")
-    if isinstance(exc, jwt.PyJWKClientConnectionError):
-        return (f"The platform's keys could not be fetched from {platform.jwks_url}, the "
-                f"Public keyset URL {where}: check it under {ADMIN_PAGE}.")
-    if isinstance(exc, jwt.PyJWKClientError | jwt.InvalidSignatureError):
-        return (f"The launch token is not valid: it was not signed by a key at "
-                f"{platform.jwks_url}, the Public keyset URL (JWKS) {where} ({exc}): correct "
-                f"it under {ADMIN_PAGE}.")
-    return f"The launch token is not valid: {exc}."
-
-
 def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
     kind = claims.get(LTI + "message_type")
     if kind != "LtiResourceLinkRequest":
         raise LaunchError(
-            f"The launch is a {_shown(kind)} message, but only resource-link launches "
+            f"The launch is a {shown(kind)} message, but only resource-link launches "
             "(LtiResourceLinkRequest) are supported: this tool offers no deep linking, so add "
             "the course in the platform by its URL instead.")
     if claims.get(LTI + "version") != "1.3.0":
-        raise LaunchError(f"The launch is LTI version {_shown(claims.get(LTI + 'version'))}; "
+        raise LaunchError(f"The launch is LTI version {shown(claims.get(LTI + 'version'))}; "
                           "only LTI 1.3.0 launches are supported.")
     deployment = claims.get(LTI + "deployment_id")
     if not deployment:
         raise LaunchError("The launch token has no deployment_id claim, which LTI 1.3 requires.")
     if deployment not in (platform.deployment_ids or []):
         raise LaunchError(
-            f"The deployment {_shown(deployment)} is not registered with this tool: add it to "
+            f"The deployment {shown(deployment)} is not registered with this tool: add it to "
             f"the Deployment IDs of \u201c{platform.name}\u201d under {ADMIN_PAGE}.")
     if not (claims.get(LTI + "resource_link") or {}).get("id"):
         raise LaunchError("The launch token has no resource_link id, which LTI 1.3 requires.")
@@ -285,7 +223,7 @@ def _course_for(claims: dict[str, Any], base_url: str) -> Course:
                           "requires.")
     if _origin(target_text) != _origin(base_url):
         raise LaunchError(
-            f"The launch points at {_shown(target_text)}, not at this site ({base_url}): "
+            f"The launch points at {shown(target_text)}, not at this site ({base_url}): "
             "the tool's URLs in the platform must start with this site's address (BASE_URL).")
     if not slug:
         target = urlsplit(target_text)
@@ -299,7 +237,7 @@ def _course_for(claims: dict[str, Any], base_url: str) -> Course:
     ) if slug else None
     if course is None or course.current_version_id is None:
         raise LaunchError(
-            f"The launch points at no course offered here ({_shown(slug or target_text)}): "
+            f"The launch points at no course offered here ({shown(slug or target_text)}): "
             "the link's target in the platform must be a course's own address "
             f"({base_url}/courses/<course>), or carry the custom parameter course=<course>.")
     return course
@@ -404,8 +342,8 @@ def _check_same_target(claims: dict[str, Any], login: LtiLogin) -> None:
     target = str(claims.get(LTI + "target_link_uri") or "")
     if login.target_link_uri is not None and target != login.target_link_uri:
         raise LaunchError(
-            f"The launch token points at {_shown(target)}, but its login named "
-            f"{_shown(login.target_link_uri)}: LTI 1.3 requires the platform to send the "
+            f"The launch token points at {shown(target)}, but its login named "
+            f"{shown(login.target_link_uri)}: LTI 1.3 requires the platform to send the "
             "same target_link_uri in both. Start the launch again from the platform.")
 
 

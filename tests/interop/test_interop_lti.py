@@ -282,8 +282,19 @@ def test_a_keyset_url_that_does_not_answer_is_named(app, client, platform):
         db.session.commit()
     response, _ = launch(client, platform)
     assert response.status_code == 400
-    assert (f"keys could not be fetched from {platform.url}/no-keys-here, the Public keyset "
-            "URL registered for") in response.get_data(as_text=True)
+    assert (f"keys could not be fetched from {platform.url}/no-keys-here (it answered HTTP "
+            "404 Not Found), the Public keyset URL registered for"
+            ) in response.get_data(as_text=True)
+
+
+def test_a_keyset_server_that_is_down_reads_apart_from_a_wrong_address(app, client, platform):
+    with app.app_context():
+        db.session.execute(update(LtiPlatform).values(jwks_url="http://127.0.0.1:9/keys"))
+        db.session.commit()
+    response, _ = launch(client, platform)
+    assert response.status_code == 400
+    assert ("keys could not be fetched from http://127.0.0.1:9/keys (nothing answered there: "
+            "the connection was refused)") in response.get_data(as_text=True)
 
 
 def test_a_launch_from_another_browser_is_refused(app, client, platform):
