@@ -36,8 +36,8 @@ def _clocks(claims: dict[str, Any]) -> str:
         return moment.strftime(CLOCK_FORMAT)
 
     now = utcnow().strftime(CLOCK_FORMAT)
-    times = [f"{label} {shown}" for label, key in (("issued", "iat"), ("valid until", "exp"))
-             if (shown := stamp(claims.get(key)))]
+    times = [f"{label} {when}" for label, key in (("issued", "iat"), ("valid until", "exp"))
+             if (when := stamp(claims.get(key)))]
     token = f"the token says {' and '.join(times)}; " if times else ""
     return f" ({token}this server's clock read {now})"
 

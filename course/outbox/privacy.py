@@ -4,9 +4,9 @@ The outbox keeps a copy of every statement it sends, each naming the learner, un
 retention purge removes it (delivered more than OUTBOX_DELIVERED_RETENTION_DAYS ago). A
 learner's data download lists the copies kept; deleting the account replaces the name
 (and the email address, where the provider sends it) in every copy and drops the LMS
-accounts they carry, so statements still
-waiting reach the learning record store pseudonymised. Statements the store already holds
-are the provider's to erase there (see docs/interoperability.md).
+accounts they carry, so statements still waiting reach the learning record store
+pseudonymised. Statements the store already holds are the provider's to erase there
+(see docs/interoperability.md).
 """
 
 from __future__ import annotations
