@@ -11,6 +11,8 @@ def saved_reply(saved: bool, what: str, page_url: str) -> Response | tuple[Respo
     if request.accept_mimetypes.best == "application/json":
         return (jsonify(saved=True), 200) if saved else (jsonify(saved=False), 409)
     if saved:
-        flash(f"Your answers are saved. You can leave now and finish the {what} later: "
-              "they will be here when you come back.", "success")
+        # As a mapping, the message takes focus on the page it returns to: the same page,
+        # so a screen reader would otherwise say nothing of the save.
+        flash({"text": f"Your answers are saved. You can leave now and finish the {what} "
+                       "later: they will be here when you come back."}, "success")
     return redirect(page_url, 303)

@@ -181,9 +181,9 @@ def complete_lesson(slug: str, lesson_slug: str):
     missing = learn.complete_lesson(enrolment, lesson)
     db.session.commit()
     if missing:
-        # The list of unanswered checks stands where the button was (#lesson-end).
+        # The list of unanswered checks stands where the button was (#lesson-missing).
         return _render_lesson(content, lesson, enrolment, 422, missing=missing)
-    # The form's action ends in #lesson-end and a browser keeps that fragment through a
+    # The form's action ends in #lesson-missing and a browser keeps that fragment through a
     # redirect without one: name the top (#main) so the next page opens there.
     target = learn.next_after(content, enrolment, lesson)
     if target is None:

@@ -118,9 +118,12 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         page.wait_for_load_state("load")
         page.clock.fast_forward("58:00")  # the learner walked away from the lesson
         expect(dialog).to_contain_text("you will be signed out in about 2 minutes")
+        # The time left is kept up to date while the warning waits.
+        page.clock.fast_forward("01:00")
+        expect(dialog).to_contain_text("you will be signed out in about a minute")
         # The warning taking focus is not the learner coming back: no reading time is
         # reported for the minutes it waits, and the sign-out comes when it said.
-        for _ in range(3):
+        for _ in range(2):
             page.clock.fast_forward("01:00")
         expect(dialog).to_contain_text("you were signed out")
         # The page's own note on unsent work (base.html), read by the script.
@@ -136,6 +139,39 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         page.keyboard.press("Tab")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
         assert beats == []
+
+
+def test_without_script_the_list_of_unanswered_checks_takes_focus(browser, live_server) -> None:
+    # A browser skips autofocus on an address with an #anchor: the anchor is the list.
+    with new_learner(browser, live_server, java_script_enabled=False) as (page, journey):
+        page.get_by_role("button", name="Start the course").click()
+        page.get_by_role("button", name="Complete and continue").click()
+        expect(page.locator("#lesson-end .error-summary")).to_be_focused()
+
+
+def test_a_check_sent_with_enter_from_a_choice_keeps_that_choice_on_screen(
+    browser, live_server
+) -> None:
+    # The shipped course's second check: its feedback is long enough to scroll a phone.
+    server = live_server
+    if server.real_slug is None:
+        pytest.skip("needs the shipped course, whose feedback fills a phone's screen")
+    with new_learner(browser, server) as (page, journey):
+        with server.app.app_context():
+            course = db.session.scalar(select(Course).where(Course.slug == server.real_slug))
+            user = db.session.scalar(select(User).where(User.full_name == journey.name))
+            enrol(user, course)
+            first_lesson = course.live_lessons[0].slug
+            db.session.commit()
+        page.goto(f"{server.url}/courses/{server.real_slug}/lessons/{first_lesson}")
+        key = check_keys(page)[1]
+        choice = page.locator(f"#check-{key} input[name=choice]").first
+        choice.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("Enter")  # sends the form, as a keyboard user often does
+        expect(page.locator(f"#feedback-{key} .feedback-verdict")).to_be_visible()
+        expect(choice).to_be_focused()
+        expect(choice).to_be_in_viewport()
 
 
 def test_the_list_of_unanswered_checks_takes_focus_to_the_check(browser, live_server) -> None:

@@ -3,6 +3,7 @@ on "Save and finish later", and through an idle sign-out; a double submit record
 
 from __future__ import annotations
 
+import re
 import time
 from html.parser import HTMLParser
 
@@ -156,7 +157,11 @@ def test_save_and_finish_later_works_without_javascript(app, client, learner):
         response = client.post(f"{POST_TEST}/save", data=with_token(client, POST_TEST, data))
         assert response.status_code == 303 and response.headers["Location"] == POST_TEST
         again = client.get(POST_TEST).get_data(as_text=True)
-        assert "Your answers are saved" in again
+        # The same page comes back: the message takes focus, so a screen reader says it.
+        saved = re.search(r'<div class="[^"]*focus-target" tabindex="-1" autofocus>\s*'
+                          r'<div class="usa-alert__body">\s*<p class="usa-alert__text">'
+                          r'Your answers are saved\.', again)
+        assert saved, again
         assert len(shown(client, POST_TEST).checked) == 9
 
 

@@ -171,7 +171,7 @@ def test_a_lesson_completes_only_when_its_checks_are_answered(app, client, cours
                 data={"choice": check_positions(client, "minimal", check, wrong_keys(check))},
             )
     done = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
-    # The next page opens at its top (#main), not at the finishing form's #lesson-end.
+    # The next page opens at its top (#main), not at the finishing form's #lesson-missing.
     assert done.location.endswith("/lessons/returning#main")
     with app.app_context():
         for check in _course().live_lessons[1].live_checks:

@@ -20,7 +20,7 @@
     };
     var sent = chosen();  // the answer the page was drawn with is the one stored
     var showError = function (message) {
-      // Beside the question, in a live region; nothing is sent or stored.
+      // Beside the question, read with the first choice it describes; nothing is sent.
       error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
       error.firstChild.appendChild(document.createTextNode(message));
       form.parentNode.classList.add("has-error");
@@ -32,9 +32,11 @@
     };
     var reveal = function () {
       // The feedback opens below the button, off screen on a phone: scroll it into
-      // view, but never so far that the focused button leaves the screen.
+      // view, but never so far that what holds focus leaves the screen (the button, or
+      // the choice a learner pressed Enter on).
+      var focused = form.contains(document.activeElement) ? document.activeElement : button;
       var below = region.getBoundingClientRect().bottom - window.innerHeight + 16;
-      var room = button.getBoundingClientRect().top - 16;
+      var room = focused.getBoundingClientRect().top - 16;
       if (below > 0 && room > 0) { window.scrollBy(0, Math.min(below, room)); }
     };
     // Send the choice; ``finishing``: for the lesson's Complete button, which goes on

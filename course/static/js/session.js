@@ -35,9 +35,11 @@
       return;
     }
     if (Date.now() >= endsAt) { showSignedOut(); return; }
+    // Written again at each check while open (quietly: the text is not a live
+    // region), so "about N minutes" never stays at what it said when it opened.
+    text.textContent = "For your safety you will be signed out in " + minutesLeft() +
+      " because there has been no activity. " + warningNote;
     if (!dialog.open) {
-      text.textContent = "For your safety you will be signed out in " + minutesLeft() +
-        " because there has been no activity. " + warningNote;
       dialog.showModal();
       stay.focus();
     }
