@@ -41,7 +41,9 @@ def evaluation(slug: str):
     values = _values(items) if form.is_submitted() else drafts.evaluation_draft(enrolment)
     errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
     if form.validate_on_submit() and not errors and _save_evaluation(course, enrolment, values):
-        flash("Thank you. Your evaluation is saved and the course is complete.", "success")
+        # As a mapping it takes focus on the certificate page, so it is read on arrival.
+        flash({"text": "Thank you. Your evaluation is saved and the course is complete."},
+              "success")
         return redirect(url_for("learn.completion", slug=slug), 303)
     status = 422 if form.is_submitted() else 200
     if errors and form.validate_on_submit():  # what was answered is kept meanwhile

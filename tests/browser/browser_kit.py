@@ -379,6 +379,8 @@ class Journey:
         # The evaluation leads to the learner's certificate, issued on the spot.
         flash = "Thank you. Your evaluation is saved and the course is complete."
         expect(page.locator(".flashes")).to_have_text(flash)
+        # Read on arrival: the message takes focus (a status present at load is not read).
+        expect(page.locator(".flashes .focus-target")).to_be_focused()
         expect(self.heading()).to_have_text("Certificate of Completion")
         certificate = page.locator("article.certificate")
         expect(certificate).to_contain_text(self.name)

@@ -13,6 +13,20 @@ def _title(page: str) -> str:
     return re.search(r"<title>(.*?)</title>", page, re.S)[1].split(" · ")[0]
 
 
+def _titled(page: str) -> list[str]:
+    return re.search(r"<title>(.*?)</title>", page, re.S)[1].split(" · ")
+
+
+def test_lesson_and_post_test_titles_say_where_in_which_course(ready) -> None:
+    course = "Youth Who Run from Foster Care (test course)"
+    lesson = ready.get(f"{COURSE}/lessons/push-pull").get_data(as_text=True)
+    assert _titled(lesson)[:2] == ["Push and pull factors, lesson 1 of 2", course]
+    with ready.application.app_context():
+        open_attempt(ready, "minimal")
+    post_test = ready.get(f"{COURSE}/post-test").get_data(as_text=True)
+    assert _titled(post_test)[:2] == ["Post-test", course]
+
+
 def test_the_post_test_review_is_titled_with_its_attempt_and_outcome(ready) -> None:
     with ready.application.app_context():
         attempt = open_attempt(ready, "minimal")
