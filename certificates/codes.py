@@ -15,6 +15,7 @@ __all__ = [
     "FORMAT_TEXT",
     "new_code",
     "normalize_code",
+    "spoken_code",
     "verify_qr_svg",
     "verify_url_for",
 ]
@@ -23,6 +24,9 @@ __all__ = [
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # The check symbol takes a value 0..36; values 32..36 use Crockford's five extra symbols.
 CHECK_ALPHABET = ALPHABET + "*~$=U"
+#: The extra check symbols by name: a screen reader at its usual punctuation level may
+#: skip one (a "~" most often), and a code read aloud must keep its last character.
+SYMBOL_NAMES = {"*": "asterisk", "~": "tilde", "$": "dollar sign", "=": "equals sign"}
 DATA_LENGTH = 16
 CODE_BITS = 5 * DATA_LENGTH  # 80 bits: guessing a live code is hopeless even at scale
 GROUP = 4
@@ -141,3 +145,9 @@ def verify_qr_svg(url: str) -> str:
     # Remembered per URL (a few KB each): a certificate's URL never changes, and choosing
     # the best of the code's eight masks cost half of each certificate page view.
     return segno.make(url, error="m").svg_inline(scale=3, title="QR code: verify")
+
+
+def spoken_code(code: str) -> str | None:
+    """The code with a punctuation check symbol named ("…-WEAP, check symbol tilde"), or None."""
+    name = SYMBOL_NAMES.get(code[-1:])
+    return f"{code[:-1].rstrip('-')}, check symbol {name}" if name else None

@@ -10,6 +10,7 @@ from functools import lru_cache
 from flask import Flask, has_request_context, request
 from markupsafe import Markup, escape
 
+from certificates.codes import spoken_code
 from certificates.record import hours_text
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
@@ -99,6 +100,15 @@ def code_spans(text: str) -> Markup:
     return Markup(_CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
 
 
+def certificate_code(code: str) -> Markup:
+    """A certificate code as <code>, its check symbol named for screen readers."""
+    spoken = spoken_code(code)
+    if spoken is None:
+        return Markup("<code>{}</code>").format(code)
+    return Markup('<code><span aria-hidden="true">{}</span>'
+                  '<span class="visually-hidden">{}</span></code>').format(code, spoken)
+
+
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.jinja_env.globals["url_for"] = cached_url_for(app)
@@ -117,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(contact_links, "contact_links")
     app.add_template_filter(counted, "counted")
     app.add_template_filter(code_spans, "code_spans")
+    app.add_template_filter(certificate_code, "certificate_code")
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

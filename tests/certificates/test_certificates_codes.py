@@ -198,3 +198,18 @@ def test_each_verification_url_gets_its_own_qr_code() -> None:
     assert second.startswith("<svg") and first != second
     # Asked again, the same URL gives the same code (it is remembered, not redrawn).
     assert verify_qr_svg(verify_url_for("https://ce.example.org", EXAMPLE_CODE)) == first
+
+
+@pytest.mark.parametrize(("code", "said"), [
+    ("45ZQ-HJ4J-WSXQ-WEAP-~", "45ZQ-HJ4J-WSXQ-WEAP, check symbol tilde"),
+    ("45ZQ-HJ4J-WSXQ-WEAP-$", "45ZQ-HJ4J-WSXQ-WEAP, check symbol dollar sign"),
+    ("45ZQ-HJ4J-WSXQ-WEAP-5", None),  # a digit or a letter is read as it is
+    ("45ZQ-HJ4J-WSXQ-WEAP-U", None),
+])
+def test_a_check_symbol_a_screen_reader_may_skip_is_named(code: str, said: str | None) -> None:
+    assert codes.spoken_code(code) == said
+
+
+def test_every_punctuation_check_symbol_has_a_name() -> None:
+    symbols = {c for c in codes.CHECK_ALPHABET if not c.isalnum()}
+    assert symbols == set(codes.SYMBOL_NAMES)
