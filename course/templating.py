@@ -105,8 +105,10 @@ def certificate_code(code: str) -> Markup:
     spoken = spoken_code(code)
     if spoken is None:
         return Markup("<code>{}</code>").format(code)
+    # The spoken words stay out of a copy (code-spoken): a learner copying the code
+    # into an email to a board must get the code alone.
     return Markup('<code><span aria-hidden="true">{}</span>'
-                  '<span class="visually-hidden">{}</span></code>').format(code, spoken)
+                  '<span class="visually-hidden code-spoken">{}</span></code>').format(code, spoken)
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,8 @@ from course.templating import certificate_code
 def test_a_code_ending_in_punctuation_is_shown_as_is_and_read_with_its_symbol_named() -> None:
     shown = str(certificate_code("45ZQ-HJ4J-WSXQ-WEAP-~"))
     assert shown == ('<code><span aria-hidden="true">45ZQ-HJ4J-WSXQ-WEAP-~</span>'
-                     '<span class="visually-hidden">45ZQ-HJ4J-WSXQ-WEAP, check symbol tilde'
-                     '</span></code>')
+                     '<span class="visually-hidden code-spoken">'
+                     '45ZQ-HJ4J-WSXQ-WEAP, check symbol tilde</span></code>')
 
 
 def test_a_code_of_letters_and_digits_is_plain_code_and_escaped() -> None:
