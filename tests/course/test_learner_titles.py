@@ -37,3 +37,22 @@ def test_the_post_test_review_is_titled_with_its_attempt_and_outcome(ready) -> N
         passed = ready.post(f"{COURSE}/post-test", data=answers_for(attempt, right=10),
                             follow_redirects=True)
         assert _title(passed.get_data(as_text=True)) == "Post-test attempt 2: passed"
+
+
+def test_a_refused_form_says_error_first_in_its_title(ready) -> None:
+    # The title is read first on arrival: a refused form says so before anything else.
+    with ready.application.app_context():
+        attempt = open_attempt(ready, "minimal")
+        data = answers_for(attempt, right=10)
+        del data[next(key for key in data if key.startswith("q-"))]  # one left unanswered
+    refused = ready.post(f"{COURSE}/post-test", data=data)
+    assert refused.status_code == 422
+    assert _title(refused.get_data(as_text=True)) == "Error: Post-test"
+    assert _title(ready.get(f"{COURSE}/post-test").get_data(as_text=True)) == "Post-test"
+    signed_out = ready.application.test_client()
+    wrong = signed_out.post("/auth/login", data={"email": "nobody@example.org",
+                                                 "password": "not the password"})
+    assert _title(wrong.get_data(as_text=True)) == "Error: Sign in"
+    assert _title(signed_out.get("/auth/login").get_data(as_text=True)) == "Sign in"
+    lookup = signed_out.get("/verify", query_string={"code": "not a code"})
+    assert _title(lookup.get_data(as_text=True)) == "Error: Verify a certificate"
