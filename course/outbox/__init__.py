@@ -94,11 +94,12 @@ def _queue_statement(body: dict[str, Any], subject_key: str | None = None,
 
 def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
          when: datetime | None = None, result: dict[str, Any] | None = None,
-         subject_key: str | None = None, extensions: dict[str, Any] | None = None) -> None:
+         subject_key: str | None = None, extensions: dict[str, Any] | None = None,
+         learner: xapi.Learner | None = None) -> None:
     if not _xapi_on():
         return
     course = _course_ref(enrolment)
-    body = xapi.statement(verb, _learner(enrolment.user), course,
+    body = xapi.statement(verb, learner or _learner(enrolment.user), course,
                           obj or xapi.course_activity(course), when or utcnow(), result=result,
                           extensions=extensions)
     _queue_statement(body, subject_key, enrolment.user_id)
@@ -106,8 +107,11 @@ def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
 
 def registered(enrolment: Enrolment) -> None:
     """The learner enrolled: registered for the course, and launched it."""
-    _say("registered", enrolment, when=enrolment.enrolled_at)
-    _say("launched", enrolment)
+    if not _xapi_on():
+        return
+    learner = _learner(enrolment.user)  # one lookup of their LMS accounts for both
+    _say("registered", enrolment, when=enrolment.enrolled_at, learner=learner)
+    _say("launched", enrolment, learner=learner)
 
 
 def launched(enrolment: Enrolment) -> None:
