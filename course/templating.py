@@ -14,8 +14,8 @@ from certificates.codes import spoken_code
 from certificates.record import hours_text
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
-from course.learn.activetime import lesson_minutes_of, reading_minutes_of
 from course.provider import SAMPLE_NOTICE, current_provider
+from lessons.timing import lesson_minutes_of, reading_minutes_of
 
 
 def _as_certified(hours: float | Decimal) -> Decimal:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding
@@ -27,6 +29,28 @@ def reading_seconds(words: int) -> int:
 def lesson_cap_seconds(words: int) -> int:
     """The most active time one lesson of ``words`` words can be credited."""
     return max(LESSON_CAP_FLOOR_MINUTES * 60, LESSON_CAP_FACTOR * reading_seconds(words))
+
+
+class _LessonShare(Protocol):
+    slug: str
+    word_count: int
+
+
+def reading_minutes_of(manifest: Mapping[str, Any]) -> float:
+    """The reading part of a stored version's seat-time estimate, in minutes."""
+    if "reading_minutes" in manifest:
+        return float(manifest["reading_minutes"])
+    return round(reading_seconds(int(manifest.get("word_count") or 0)) / 60, 1)
+
+
+def lesson_minutes_of(manifest: Mapping[str, Any], lesson: _LessonShare) -> float:
+    """A lesson's share of a stored version's reading estimate (its text and checks)."""
+    stored = manifest.get("lesson_reading_minutes") or {}
+    if lesson.slug in stored:
+        return float(stored[lesson.slug])
+    # A version stored before the per-lesson figures: the lesson's share of the words.
+    words = int(manifest.get("word_count") or 0)
+    return reading_minutes_of(manifest) * lesson.word_count / words if words else 0.0
 
 
 def default_min_active_minutes(reading_minutes: float) -> int:

@@ -18,7 +18,7 @@ from course.csvout import csv_text, yes_no
 from course.dates import local_iso
 from course.dbutil import among
 from course.extensions import db
-from course.learn.activetime import lesson_minutes_of, minutes_of
+from course.learn.activetime import minutes_of
 from course.models import (
     AttemptAnswer,
     Course,
@@ -29,6 +29,7 @@ from course.models import (
     User,
 )
 from course.packages import find_version
+from lessons.timing import lesson_minutes_of
 
 LESSON_TIME_COLUMNS = (
     "participant_name", "email", "course_version", "lesson_position", "lesson", "started_at",

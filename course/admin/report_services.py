@@ -17,7 +17,7 @@ from course.admin.item_analysis import MIN_ANSWERS, Discrimination, discriminati
 from course.db import utcnow
 from course.dbutil import among
 from course.extensions import db
-from course.learn.activetime import lesson_minutes_of, minutes_of, reading_minutes_of
+from course.learn.activetime import minutes_of
 from course.models import (
     AttemptAnswer,
     Certificate,
@@ -32,6 +32,7 @@ from course.models import (
     Question,
     QuestionKind,
 )
+from lessons.timing import lesson_minutes_of, reading_minutes_of
 
 SCORE_BINS = tuple((low, low + 9) for low in range(0, 90, 10)) + ((90, 100),)
 

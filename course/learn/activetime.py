@@ -35,7 +35,7 @@ from course.models import (
     LessonProgress,
     PostTestAttempt,
 )
-from lessons.timing import lesson_cap_seconds, reading_seconds
+from lessons.timing import lesson_cap_seconds, reading_minutes_of, reading_seconds
 
 #: A heartbeat credits at most this many intervals: timers run a little late.
 HEARTBEAT_GRACE = 1.5
@@ -356,23 +356,6 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
             lessons_completed=int(completed.get(enrolment_id) or 0),
         )
     return times
-
-
-def reading_minutes_of(manifest) -> float:
-    """The reading part of a stored version's seat-time estimate, in minutes."""
-    if "reading_minutes" in manifest:
-        return float(manifest["reading_minutes"])
-    return round(reading_seconds(int(manifest.get("word_count") or 0)) / 60, 1)
-
-
-def lesson_minutes_of(manifest, lesson) -> float:
-    """A lesson's share of a stored version's reading estimate (its text and checks)."""
-    stored = manifest.get("lesson_reading_minutes") or {}
-    if lesson.slug in stored:
-        return float(stored[lesson.slug])
-    # A version stored before the per-lesson figures: the lesson's share of the words.
-    words = int(manifest.get("word_count") or 0)
-    return reading_minutes_of(manifest) * lesson.word_count / words if words else 0.0
 
 
 def minimum_minutes_of(manifest) -> int:
