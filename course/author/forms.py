@@ -370,6 +370,9 @@ class CommentForm(FlaskForm):
 class PublishForm(FlaskForm):
     """Publish the draft, with the publisher's note on what changed and why."""
 
+    #: The draft revision the page showed: publishing takes that one or none.
+    revision = HiddenField()
+
     note = TextAreaField(
         "What changed and why (kept with the version and in the audit log)",
         validators=[

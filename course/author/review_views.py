@@ -28,6 +28,7 @@ def _review_page(
     form: CommentForm | None = None,
     publish_form: PublishForm | None = None,
     ask_form: ReviewRequestForm | None = None,
+    read_before: int | None = None,
 ):
     if form is None:
         form = CommentForm(formdata=None)
@@ -36,9 +37,9 @@ def _review_page(
     return render_template(
         "author/publish.html", space=space, view=view, file_url=file_url,
         comment_form=form, action=ActionForm(),
-        publish_form=publish_form or PublishForm(formdata=None),
+        publish_form=publish_form or PublishForm(formdata=None, revision=space.revision),
         ask_form=ask_form or ReviewRequestForm(formdata=None),
-        may_ask=requests.refusal(space, current_user) is None,
+        may_ask=requests.refusal(space, current_user) is None, read_before=read_before,
     ), status  # fmt: skip
 
 
@@ -61,8 +62,11 @@ def publish(slug: str):
             return _review_page(space, 422, publish_form=form)
         abort(400)
     try:
-        note = form.note.data or ""
-        result = drafts.publish(space, editor(), allow_self=allow_self_publish(), note=note)
+        note, reviewed = form.note.data or "", form.revision.data or ""
+        result = drafts.publish(
+            space, editor(), reviewed=int(reviewed) if reviewed.isdigit() else None,
+            allow_self=allow_self_publish(), note=note,
+        )  # fmt: skip
     except review.ReviewRefused as exc:
         db.session.rollback()
         abort(403, description=str(exc))
@@ -70,6 +74,13 @@ def publish(slug: str):
         db.session.rollback()
         flash("Not published: the checker found errors. Fix them, then publish.", "error")
         return _review_page(space, 422, publish_form=form)
+    except drafts.DraftChanged as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        form.revision.data = str(exc.latest)  # the note is kept as typed
+        return _review_page(
+            drafts.get_workspace_or_404(slug), 409, publish_form=form, read_before=exc.reviewed
+        )
     except drafts.AuthorError as exc:
         flash(str(exc), "info")
         return redirect(url_for("author.course", slug=slug))

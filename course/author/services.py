@@ -54,6 +54,24 @@ class EditConflict(AuthorError):
         self.latest = latest
 
 
+class DraftChanged(AuthorError):
+    """The draft was saved again after the publisher opened it; nothing was published."""
+
+    def __init__(self, latest: DraftRevision | None, reviewed: int | None) -> None:
+        number = latest.number if latest is not None else 0
+        who = latest.author.full_name if latest is not None and latest.author else "someone"
+        super().__init__(
+            f"Not published: the draft changed while you were reviewing it. You read revision "
+            f"{reviewed}; revision {number}, saved by {who}, is the newest. Its changes are "
+            "shown below: read them, then publish again."
+            if reviewed is not None
+            else f"Not published: the page did not say which revision you reviewed. The "
+            f"newest is revision {number}, saved by {who}: read it below, then publish again."
+        )
+        #: The revision the publisher has now been shown, and the one they had read.
+        self.latest, self.reviewed = number, reviewed
+
+
 class PublishRefused(AuthorError):
     """The checker found errors; nothing was published."""
 
@@ -323,17 +341,25 @@ def restore(space: Workspace, editor: Editor, number: int) -> DraftRevision | No
 
 
 def publish(
-    space: Workspace, editor: Editor, *, allow_self: bool = False, note: str = ""
+    space: Workspace,
+    editor: Editor,
+    *,
+    reviewed: int | None,
+    allow_self: bool = False,
+    note: str = "",
 ) -> ImportResult:
     """Check the draft and import it as the course's next version; learners keep progress.
 
     The publisher must be a reviewer of the course (or an admin) who made none of the
     changes, unless ``allow_self`` lets them publish their own (recorded as such).
+    ``reviewed`` is the draft revision the publisher was shown: only that one is
+    published, so nothing saved while they read reaches learners unreviewed.
     ``note``, the publisher's account of what changed and why, goes with the version
     and into the audit log.
 
     :raise ReviewRefused: when the user may not publish this draft (nothing is changed).
     :raise PublishRefused: when the checker finds errors (nothing is changed).
+    :raise DraftChanged: when the draft is no longer the revision reviewed.
     :raise AuthorError: when the draft matches the published version.
     """
     if space.draft is None:
@@ -343,8 +369,17 @@ def publish(
     package, findings = checkcache.check(draft.files, space.slug)
     if package is None or any(f.level == "error" for f in findings):
         raise PublishRefused(findings)
+    latest = get_revision(draft, draft.revision_number)
+    if latest is not None and latest.published_version is not None:
+        # A second press, or a second tab, after this very revision went live.
+        raise AuthorError(
+            f"Revision {latest.number} is already published, as version "
+            f"{latest.published_version.number}: there is nothing more to publish."
+        )
     if space.published is not None and package.content_hash == space.published.content_hash:
         raise AuthorError("There is nothing to publish: the draft matches the published version.")
+    if reviewed != draft.revision_number:
+        raise DraftChanged(latest, reviewed)
     result = import_package(package, actor=editor.user)
     result.version.note = f"Published from the editor, revision {draft.revision_number}" + (
         "; self-published by one of its editors, without a second reviewer"
@@ -354,9 +389,8 @@ def publish(
     if note:
         result.version.note = f"{result.version.note}. Note: {note}"[:500]
     draft.course_id = result.course.id
-    revision = get_revision(draft, draft.revision_number)
-    if revision is not None:
-        revision.published_version_id = result.version.id
+    if latest is not None:
+        latest.published_version_id = result.version.id
     # The review asked for is done: its askers hear who published it.
     close_on_publish(space, editor.user, result.version.number, editor.ip_address)
     record_event(
@@ -370,6 +404,8 @@ def publish(
             "archived_lessons": list(result.archived_lessons),
             "warnings": sum(f.level == "warning" for f in findings),
             "editors": [user.id for user in review.editors],
+            # Names too: an accreditor reading the exported log has no account list.
+            "editor_names": [user.full_name for user in review.editors],
             "self_published": review.self_publish,
             **({"note": note} if note else {}),
         },

@@ -99,7 +99,7 @@ def publish_check(
             f"You made changes in this draft ({which} {numbers}), so a reviewer who did not "
             "make them must publish it: ask another reviewer of the course or an administrator. "
             "(For a provider with a single reviewer, the site's administrator can allow "
-            "self-publishing.)"
+            "self-publishing with the ALLOW_SELF_PUBLISH setting: see the authoring guide.)"
         )
         return PublishCheck(False, reason, False, people)
     return PublishCheck(True, "", bool(mine), people)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
@@ -79,6 +80,13 @@ def submit(client: FlaskClient, url: str, action: str, **changes: object):
     data.update(changes)
     data["action"] = action
     return client.post(url, data=data)
+
+
+def post_publish(client: FlaskClient, url: str, data: dict[str, str]):
+    """Press Publish as its page shows it: ``data`` (the note) and the revision shown."""
+    page = client.get(url).get_data(as_text=True)
+    shown = re.search(r'name="revision"[^>]*value="(\d+)"', page)
+    return client.post(url, data={**data, **({"revision": shown[1]} if shown else {})})
 
 
 def lesson_text(client: FlaskClient, url: str = LESSON) -> str:

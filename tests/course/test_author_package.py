@@ -13,7 +13,7 @@ from sqlalchemy import select
 from course.author.packagezip import ZipRefused, read_package_zip, write_package_zip
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseDraft, Role
-from tests.course.author_kit import BASE, flashes, sign_in_reviewer, submit
+from tests.course.author_kit import BASE, flashes, post_publish, sign_in_reviewer, submit
 from tests.course.factories import import_course, join_team, make_user, sign_in
 
 NOTE = {"note": "Reviewed and approved."}
@@ -162,11 +162,11 @@ def test_a_new_course_from_a_zip_stays_hidden_until_published(app, client, autho
     assert "already exists" in again.get_data(as_text=True)
 
     # Its creator is its author: publishing needs a reviewer, whom an admin adds.
-    alone = author_client.post("/author/courses/second-course/publish", data=NOTE)
+    alone = post_publish(author_client, "/author/courses/second-course/publish", NOTE)
     assert alone.status_code == 403
     assert "Only a reviewer of “Second Course on Youth Who Run" in alone.get_data(as_text=True)
     reviewer = sign_in_reviewer(app, author_client, "second-course")
-    page = flashes(reviewer, reviewer.post("/author/courses/second-course/publish", data=NOTE))
+    page = flashes(reviewer, post_publish(reviewer, "/author/courses/second-course/publish", NOTE))
     assert "Published as version 1." in page
     assert client.get("/courses/second-course").status_code == 200
     with app.app_context():
@@ -191,7 +191,7 @@ def test_a_broken_package_opens_in_every_editor_without_a_server_error(app, auth
     for url in urls:
         assert author_client.get(url).status_code == 200, url
     publish = author_client.get(f"{BASE}/publish").get_data(as_text=True)
-    assert "post-test.yaml" in publish and "Publish now" not in publish
+    assert "post-test.yaml" in publish and "Publish revision" not in publish
     question = {"id": "pt-x", "type": "single", "prompt": "P?", "choices-0-text": "A",
                 "action": "save"}  # fmt: skip
     refused = author_client.post(f"{BASE}/post-test/new-question", data=question)

@@ -24,6 +24,7 @@ from tests.course.author_kit import (
     count,
     flashes,
     lesson_text,
+    post_publish,
     sign_in_reviewer,
     submit,
 )
@@ -48,7 +49,7 @@ def test_publishing_asks_what_changed_and_why(app, author_client):
     with app.app_context():
         before = _content_state()
     reviewer = sign_in_reviewer(app, author_client)
-    response = reviewer.post(f"{BASE}/publish", data={"note": "   "})
+    response = post_publish(reviewer, f"{BASE}/publish", {"note": "   "})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     # Said at the top of the form, where focus goes, and linked to the box.
@@ -57,7 +58,7 @@ def test_publishing_asks_what_changed_and_why(app, author_client):
     assert page.index('class="error-summary"') < page.index('id="note"')
     with app.app_context():
         assert _content_state() == before
-    page = flashes(reviewer, reviewer.post(f"{BASE}/publish", data={"note": "Shorter intro"}))
+    page = flashes(reviewer, post_publish(reviewer, f"{BASE}/publish", {"note": "Shorter intro"}))
     assert "Published as version 2." in page
     with app.app_context():
         assert db.session.scalar(
@@ -73,9 +74,9 @@ def test_publishing_is_refused_while_the_checker_finds_errors(app, author_client
         before = _content_state()
     page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
     assert "Publishing is not possible while the checker finds errors" in page
-    assert "Publish now" not in page
+    assert "Publish revision" not in page
     reviewer = sign_in_reviewer(app, author_client)
-    response = reviewer.post(f"{BASE}/publish", data=NOTE)
+    response = post_publish(reviewer, f"{BASE}/publish", NOTE)
     assert response.status_code == 422
     assert "Not published: the checker found errors" in response.get_data(as_text=True)
     with app.app_context():
@@ -116,7 +117,7 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(
     submit(client, LESSON, "save", body=text)
     submit(client, f"{BASE}/lessons/returning", "save", title="When a youth comes back")
     sign_in(client, reviewer)
-    page = flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    page = flashes(client, post_publish(client, f"{BASE}/publish", NOTE))
     assert "Published as version 2." in page
     with app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
@@ -132,14 +133,16 @@ def test_publishing_makes_a_new_version_and_keeps_learners_progress(
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.published"))
         assert event.actor_id == reviewer.id and event.detail["version"] == 2
         assert event.detail["editors"] == [author.id]
+        assert event.detail["editor_names"] == [author.full_name]
         assert event.detail["self_published"] is False
         progress_after = [
             (p.lesson_id, p.completed_at) for p in db.session.scalars(select(LessonProgress))
         ]
         assert progress_after == progress_before
         assert count(CheckResponse) == responses_before
-    again = flashes(client, client.post(f"{BASE}/publish", data=NOTE))
-    assert "nothing to publish" in again.lower()
+    # A second press (another tab, a double click) says what became of the first.
+    again = flashes(client, post_publish(client, f"{BASE}/publish", NOTE))
+    assert "Revision 3 is already published, as version 2" in again
 
     sign_in(client, learner)
     lesson_page = client.get("/courses/minimal/lessons/push-pull").get_data(as_text=True)
@@ -165,7 +168,7 @@ def test_an_archived_lesson_leaves_learners_records_in_place(app, client, author
     # One lesson credits at most 10 minutes, so the 20-minute minimum would be out of reach.
     submit(client, f"{BASE}/settings", "save", min_active_minutes="10")
     sign_in(client, reviewer)
-    flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    flashes(client, post_publish(client, f"{BASE}/publish", NOTE))
     with app.app_context():
         lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "push-pull"))
         assert lesson.archived_at is not None
@@ -194,7 +197,7 @@ def test_the_publisher_says_what_changed_and_why_in_the_version_and_the_audit_lo
     assert 'name="note"' in reviewer.get(f"{BASE}/publish").get_data(as_text=True)
     why = "Person-first wording in lesson 1, as the advisory board asked."
     assert "Published as version 2." in flashes(
-        reviewer, reviewer.post(f"{BASE}/publish", data={"note": why})
+        reviewer, post_publish(reviewer, f"{BASE}/publish", {"note": why})
     )
     with app.app_context():
         version = db.session.scalar(select(CourseVersion).where(CourseVersion.number == 2))
@@ -207,10 +210,53 @@ def test_a_note_too_long_is_shown_again_not_lost(app, author_client):
     text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
     submit(author_client, LESSON, "save", body=text)
     reviewer = sign_in_reviewer(app, author_client)
-    response = reviewer.post(f"{BASE}/publish", data={"note": "Long. " * 60})
+    response = post_publish(reviewer, f"{BASE}/publish", {"note": "Long. " * 60})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "Long. Long." in page and "Publish now" in page
+    assert "Long. Long." in page and "Publish revision 2" in page
     assert "Keep the note to 300 characters or fewer." in page
+    with app.app_context():
+        assert count(CourseVersion) == 1
+
+
+def test_publish_takes_the_revision_reviewed_not_one_saved_since(app, author_client):
+    text = lesson_text(author_client).replace("Youth leave", "Young people leave", 1)
+    submit(author_client, LESSON, "save", body=text)
+    reviewer = sign_in_reviewer(app, app.test_client())
+    page = reviewer.get(f"{BASE}/publish").get_data(as_text=True)
+    shown = int(re.search(r'name="revision"[^>]*value="(\d+)"', page)[1])
+    assert f"Publish revision {shown}</button>" in page
+    # While the reviewer reads, the author saves again: that change was never shown.
+    submit(author_client, f"{BASE}/lessons/returning", "save", title="Unreviewed title")
+    response = reviewer.post(
+        f"{BASE}/publish", data={"note": "Read and approved.", "revision": str(shown)}
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    with app.app_context():
+        author = db.session.scalar(select(CourseDraft)).revisions[-1].author
+        assert count(CourseVersion) == 1
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "course.published")
+        ) is None
+    assert (f"You read revision {shown}; revision {shown + 1}, saved by "
+            f"{author.full_name}, is the newest.") in page  # fmt: skip
+    assert "Read and approved.</textarea>" in page  # the note as typed
+    assert f"Publish revision {shown + 1}</button>" in page
+    since = re.search(r'Saved since you opened this page:</strong>\s*<a href="([^"]+)"', page)[1]
+    changes = reviewer.get(since.replace("&amp;", "&")).get_data(as_text=True)
+    assert "<ins>Unreviewed</ins>" in changes
+    # Pressed again on the page that now shows it, the newest revision is published.
+    published = flashes(reviewer, post_publish(reviewer, f"{BASE}/publish", {"note": "Both read."}))
+    assert "Published as version 2." in published
+    assert "Unreviewed title" in reviewer.get("/courses/minimal").get_data(as_text=True)
+
+
+def test_publish_without_the_revision_shown_publishes_nothing(app, author_client):
+    submit(author_client, LESSON, "save", body="Changed text.\n")
+    reviewer = sign_in_reviewer(app, author_client)
+    response = reviewer.post(f"{BASE}/publish", data={"note": "Approved."})
+    assert response.status_code == 409
+    assert "the page did not say which revision you reviewed" in response.get_data(as_text=True)
     with app.app_context():
         assert count(CourseVersion) == 1

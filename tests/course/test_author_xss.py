@@ -23,6 +23,7 @@ from tests.course.author_kit import (
     flashes,
     lesson_text,
     page_form,
+    post_publish,
     sign_in_reviewer,
     submit,
 )
@@ -192,7 +193,7 @@ def test_payloads_stay_text_on_author_and_learner_pages(app, client, author_clie
     reviewer = sign_in_reviewer(app, client)
     page = assert_inert(reviewer.get(f"{BASE}/publish"), "review page with a comment")
     assert "&lt;script&gt;" in page
-    published = flashes(reviewer, reviewer.post(f"{BASE}/publish", data=NOTE))
+    published = flashes(reviewer, post_publish(reviewer, f"{BASE}/publish", NOTE))
     assert "Published as version 2." in published
 
     with app.app_context():
@@ -230,4 +231,4 @@ def test_a_script_url_in_the_support_links_is_refused_and_never_linked(app, auth
     form = page_form(author_client.get(f"{BASE}/settings").get_data(as_text=True), "base_revision")
     assert form["support-0-url"] == ["data:text/html,<script>x</script>"]
     reviewer = sign_in_reviewer(app, author_client)
-    assert reviewer.post(f"{BASE}/publish", data=NOTE).status_code == 422
+    assert post_publish(reviewer, f"{BASE}/publish", NOTE).status_code == 422

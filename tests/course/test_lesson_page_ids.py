@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import Lesson
-from tests.course.author_kit import BASE, LESSON, lesson_text, submit
+from tests.course.author_kit import BASE, LESSON, lesson_text, post_publish, submit
 from tests.course.factories import import_course, make_user, sign_in
 
 PAGE = "/courses/minimal/lessons/push-pull"
@@ -48,7 +48,7 @@ def test_headings_named_like_the_page_keep_the_pages_ids_unique(app, client, aut
     sign_in(client, author)
     submit(client, LESSON, "save", body=lesson_text(client) + headings)
     sign_in(client, reviewer)
-    client.post(f"{BASE}/publish", data={"note": "Headings for the id test"})
+    post_publish(client, f"{BASE}/publish", {"note": "Headings for the id test"})
 
     sign_in(client, learner)
     page = client.get(PAGE).get_data(as_text=True)

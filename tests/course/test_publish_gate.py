@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseVersion
-from tests.course.author_kit import BASE, sign_in_reviewer, submit
+from tests.course.author_kit import BASE, post_publish, sign_in_reviewer, submit
 from tests.course.factories import sign_in
 
 #: `course import`, with the reason a package that makes a new version needs.
@@ -118,7 +118,7 @@ def test_web_publish_refuses_a_course_too_short_for_its_hours(app, author_client
         versions = db.session.scalar(select(func.count()).select_from(CourseVersion))
     page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
     assert TOO_SHORT in page and "course.yaml" in page
-    response = sign_in_reviewer(app, author_client).post(f"{BASE}/publish", data=NOTE)
+    response = post_publish(sign_in_reviewer(app, author_client), f"{BASE}/publish", NOTE)
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Not published" in text and "is below the 60 min of contact_hours 1.0" in text
@@ -131,11 +131,11 @@ def test_web_publish_refuses_a_course_too_short_for_its_hours(app, author_client
 def test_web_publish_goes_through_once_the_hours_fit(app, client, author, reviewer):
     sign_in(client, author)
     submit(client, f"{BASE}/settings", "save", contact_hours="1.0")
-    assert sign_in(client, reviewer).post(f"{BASE}/publish", data=NOTE).status_code == 422
+    assert post_publish(sign_in(client, reviewer), f"{BASE}/publish", NOTE).status_code == 422
     sign_in(client, author)
     submit(client, f"{BASE}/settings", "save", contact_hours="0.25")
     submit(client, f"{BASE}/settings", "save", level="intermediate")
-    response = sign_in(client, reviewer).post(f"{BASE}/publish", data=NOTE)
+    response = post_publish(sign_in(client, reviewer), f"{BASE}/publish", NOTE)
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.max(CourseVersion.number))) == 2

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from course.dates import date_label
 from course.extensions import db
 from course.models import AuditEvent, OutgoingMail, ReviewRequest, Role
-from tests.course.author_kit import BASE, flashes, page_form
+from tests.course.author_kit import BASE, flashes, page_form, post_publish
 from tests.course.factories import import_course, join_team, make_user, sign_in
 from tests.course.test_teams import _edit
 from tests.smtp_sink import wait_until
@@ -207,7 +207,7 @@ def test_publishing_closes_the_request_and_tells_the_asker_who_published(
     _edit(client)
     _ask(client)
     sign_in(client, reviewer)
-    published = flashes(client, client.post(PUBLISH, data={"note": "Reviewed."}))
+    published = flashes(client, post_publish(client, PUBLISH, {"note": "Reviewed."}))
     assert "Published as version 2." in published
     message = inbox.next_to(author.email)
     assert message["Subject"] == "Published: Youth Who Run from Foster Care (test course)"

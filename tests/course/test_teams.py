@@ -22,10 +22,11 @@ from course.models import (
     Role,
     TeamRole,
 )
-from tests.course.author_kit import BASE, LESSON, flashes, lesson_text, submit
+from tests.course.author_kit import BASE, LESSON, flashes, lesson_text, post_publish, submit
 from tests.course.factories import join_team, make_user, sign_in
 
 NOTE = {"note": "Reviewed and approved."}
+PUBLISH = f"{BASE}/publish"
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 
@@ -61,7 +62,7 @@ def test_an_author_off_the_team_is_refused_with_a_page_that_says_why(app, client
         assert "ask one if you should work on this course" in page
     saved = client.post(LESSON, data={"body": "Mine now.\n", "action": "save"})
     assert saved.status_code == 403 and saved.location is None  # no silent redirect
-    assert client.post(f"{BASE}/publish", data=NOTE).status_code == 403
+    assert post_publish(client, PUBLISH, NOTE).status_code == 403
     with app.app_context():
         assert _versions() == 1
     # An unknown course is still "not found", not "forbidden".
@@ -88,9 +89,9 @@ def test_a_team_member_sees_the_team_and_the_course_report(app, author_client, r
 def test_an_author_publishing_alone_is_refused(app, author_client):
     _edit(author_client)
     page = author_client.get(f"{BASE}/publish").get_data(as_text=True)
-    assert "Publish now" not in page
+    assert "Publish revision" not in page
     assert "Only a reviewer of “Youth Who Run" in page
-    response = author_client.post(f"{BASE}/publish", data=NOTE)
+    response = post_publish(author_client, PUBLISH, NOTE)
     assert response.status_code == 403
     assert "You are on its team as an author" in response.get_data(as_text=True)
     with app.app_context():
@@ -101,16 +102,16 @@ def test_a_reviewer_publishing_their_own_edit_is_refused(app, client, reviewer):
     sign_in(client, reviewer)
     _edit(client)
     page = client.get(f"{BASE}/publish").get_data(as_text=True)
-    assert "Publish now" not in page
+    assert "Publish revision" not in page
     assert "You made changes in this draft (revision 2)" in page
-    response = client.post(f"{BASE}/publish", data=NOTE)
+    response = post_publish(client, PUBLISH, NOTE)
     assert response.status_code == 403
     assert "a reviewer who did not make them must publish it" in response.get_data(as_text=True)
     with app.app_context():
         assert _versions() == 1 and _published_events() == []
         second = join_team("minimal", make_user(Role.AUTHOR, full_name="Sam Second"), "reviewer")
     sign_in(client, second)
-    assert "Published as version 2." in flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    assert "Published as version 2." in flashes(client, post_publish(client, PUBLISH, NOTE))
 
 
 def test_an_edit_after_a_reviewer_edit_does_not_let_that_reviewer_publish(
@@ -122,7 +123,7 @@ def test_an_edit_after_a_reviewer_edit_does_not_let_that_reviewer_publish(
     sign_in(client, author)
     _edit(client, "Youth who run leave")
     sign_in(client, reviewer)
-    assert client.post(f"{BASE}/publish", data=NOTE).status_code == 403
+    assert post_publish(client, PUBLISH, NOTE).status_code == 403
 
 
 def test_an_admin_who_edited_needs_another_reviewer_too(app, client, course_slug):
@@ -130,14 +131,14 @@ def test_an_admin_who_edited_needs_another_reviewer_too(app, client, course_slug
         admin, other = make_user(Role.ADMIN), make_user(Role.ADMIN, full_name="Ada Admin")
     sign_in(client, admin)
     _edit(client)
-    assert client.post(f"{BASE}/publish", data=NOTE).status_code == 403
+    assert post_publish(client, PUBLISH, NOTE).status_code == 403
     sign_in(client, other)
-    assert "Published as version 2." in flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    assert "Published as version 2." in flashes(client, post_publish(client, PUBLISH, NOTE))
     # The next round starts afresh: changes published are no longer anyone's to review.
     sign_in(client, admin)
     _edit(client, "Youth who run leave")
     sign_in(client, other)
-    assert "Published as version 3." in flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    assert "Published as version 3." in flashes(client, post_publish(client, PUBLISH, NOTE))
 
 
 def test_self_publishing_when_allowed_is_recorded_as_such(app, client, reviewer):
@@ -146,7 +147,7 @@ def test_self_publishing_when_allowed_is_recorded_as_such(app, client, reviewer)
     _edit(client)
     page = client.get(f"{BASE}/publish").get_data(as_text=True)
     assert "This site allows self-publishing" in page
-    assert "Published as version 2." in flashes(client, client.post(f"{BASE}/publish", data=NOTE))
+    assert "Published as version 2." in flashes(client, post_publish(client, PUBLISH, NOTE))
     with app.app_context():
         (event,) = _published_events()
         assert event.detail["self_published"] is True
@@ -161,7 +162,7 @@ def test_self_publishing_when_allowed_is_recorded_as_such(app, client, reviewer)
 def test_self_publishing_never_lets_an_author_publish(app, author_client):
     app.config["ALLOW_SELF_PUBLISH"] = True
     _edit(author_client)
-    assert author_client.post(f"{BASE}/publish", data=NOTE).status_code == 403
+    assert post_publish(author_client, PUBLISH, NOTE).status_code == 403
 
 
 # -- review comments ---------------------------------------------------------------------
