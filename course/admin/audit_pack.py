@@ -55,7 +55,7 @@ def outline(course: Course, version: CourseVersion, package: lessons.CoursePacka
     """Return the outline and objectives of one version of the course as Markdown."""
     lines = [
         f"# {package.title}", "",
-        f"Course `{course.slug}`, version {version.number} (imported"
+        f"Course `{course.slug}`, version {version.number} (published"
         f" {date_label(version.created_at, zone=True)},"
         f" content hash `{version.content_hash}`).", "",
         f"- Audience: {package.audience}", f"- Level: {package.level}",
@@ -227,7 +227,7 @@ def audit_pack(
     taken = {row.version_number for row in rows} | attempt_versions(course, scope, rows)
     numbers = sorted({version.number} | taken)
     files = {
-        "README.txt": readme(course, version, scope, numbers, generated),
+        "README.txt": readme(course, version, scope, numbers, generated, len(rows)),
         "outline.md": outline(course, version, package),
         "seat-time.md": seat_md,
         "seat-time.csv": seat_csv,

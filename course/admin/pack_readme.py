@@ -20,17 +20,26 @@ def package_title(version: CourseVersion) -> str | None:
 
 
 def readme(
-    course: Course, version: CourseVersion, scope: AuditScope, numbers: list[int], generated: str
+    course: Course,
+    version: CourseVersion,
+    scope: AuditScope,
+    numbers: list[int],
+    generated: str,
+    completions: int,
 ) -> str:
     """The pack's README: what each file holds, the time zone, and every column explained."""
     packages = ", ".join(f"package/v{n}/" for n in numbers)
+    # Said in words: a header-only CSV reads the same as an export that failed.
+    found = (f"{completions} {'completion' if completions == 1 else 'completions'}"
+             if completions else "none, so the files about completions, attempts, "
+             "answers and certificates hold their header rows only")  # fmt: skip
     answered = "of the completions covered" if scope.detail() else "every response"
     zone = current_provider().time_zone
     return (
         # The version's own title: a later revision may have renamed the course.
         f"Audit pack for {package_title(version) or course.title} ({course.slug}), "
         f"generated {generated}.\n"
-        f"Completions covered: {scope.describe()}.\n"
+        f"Completions covered: {scope.describe()}: {found}.\n"
         f"Course facts, blueprint and seat time describe version {version.number}.\n\n"
         "outline.md                      course facts, approval, authors, objectives, lessons,\n"
         "                                evaluation items\n"
@@ -59,7 +68,10 @@ def readme(
         "                                discrimination, over every attempt at the course\n"
         "sample-certificate-SPECIMEN.pdf a specimen certificate; not issued to anyone (its\n"
         "                                code and QR code open a page that says so)\n"
-        f"package/vN/                     the course package source of each version: {packages}\n\n"
+        f"package/vN/                     the course package source of each version: {packages}\n"
+        "                                (the version described above and every version the\n"
+        "                                completions covered were read, drawn or graded on;\n"
+        "                                course-versions.csv lists them all)\n\n"
         f"Times are in the provider's time zone, {zone_label(zone)} ({zone}), written\n"
         "as ISO 8601 with their UTC offset; dates are calendar days in that zone.\n"
         "CSV files are UTF-8 with a byte-order mark, so that Excel shows accented names as\n"

@@ -141,12 +141,15 @@ def test_the_pack_of_a_version_2_course_carries_every_version_its_completers_too
     ]  # fmt: skip
     assert {n.split("/")[1] for n in early.namelist() if n.startswith("package/")} == {"v1", "v2"}
     readme = early.read("README.txt").decode()
-    assert "completed from January 1, 2026 to February 28, 2026" in readme
+    assert "completed from January 1, 2026 to February 28, 2026: 2 completions." in readme
+    # None in the period: said in words, as an empty roster reads like a failed export.
+    empty = _pack(admin, start="2025-01-01", end="2025-01-31").read("README.txt").decode()
+    assert "January 31, 2025: none, so the files about completions" in empty
 
     # asking for version 1: its outline and package only
     v1 = _pack(admin, version=1)
     assert {n.split("/")[1] for n in v1.namelist() if n.startswith("package/")} == {"v1"}
-    assert "version 1 (imported" in v1.read("outline.md").decode()
+    assert "version 1 (published" in v1.read("outline.md").decode()
     assert "Passing score: 80%" in v1.read("outline.md").decode()
     with app.app_context():
         event = db.session.scalars(
