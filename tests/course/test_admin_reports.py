@@ -155,6 +155,10 @@ def test_the_report_page_shows_charts_with_names_and_data_tables(app, data):
     assert re.search(r"Certified</th>\s*<td class=\"num\">1</td>\s*<td class=\"num\">25.0%", html)
     assert "66.7%" in html  # returning-2, right at the first try
     assert client.get("/admin/courses/nope/report").status_code == 404
+    # A screen reader lists regions by name: each evaluation item's table has its own.
+    regions = re.findall(r'role="region" aria-label="([^"]+)"', html)
+    assert "Answers to evaluation item 4" in regions
+    assert len(regions) == len(set(regions))
 
 
 def test_charts_escape_their_labels():
