@@ -9,6 +9,7 @@ puts the blocks back. A block whose YAML cannot be read stays in the text as wri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -85,6 +86,9 @@ class LessonSource:
     line_map: Mapping[int, tuple[int, str | None]] = field(repr=False)
     #: The front matter's YAML as written, so saving keeps its comments and layout.
     front: str = field(default="", repr=False)
+    #: The front matter is there but cannot be read as YAML: the title and objectives are
+    #: only what its lines still say, and saving writes it afresh.
+    front_unread: bool = False
 
     def check(self, check_id: str) -> CheckBlock | None:
         """The check with this id, if the lesson has it as a block the editor can read."""
@@ -112,7 +116,7 @@ def split_lesson(text: str) -> LessonSource:
     """Split a lesson file into front-matter fields and text with one marker per check."""
     lines = text.replace("\r\n", "\n").splitlines(keepends=True)
     split = split_front_matter(text.replace("\r\n", "\n"))
-    title, objectives, start, front_text = "", (), 0, ""
+    title, objectives, start, front_text, unread = "", (), 0, "", False
     if split is not None:
         front_lines, closing = split
         front_text = "".join(front_lines)
@@ -122,6 +126,9 @@ def split_lesson(text: str) -> LessonSource:
             raw = front.get("objectives")
             items = raw if isinstance(raw, list) else [raw] if raw else []
             objectives = tuple(as_text(o) for o in items if as_text(o))
+        elif front_text.strip():
+            unread = True
+            title, objectives = _salvage(front_text)
         start = closing + 1
     while start < len(lines) and not lines[start].strip():
         start += 1  # the blank line after the front matter is the file's, not the text's
@@ -145,7 +152,27 @@ def split_lesson(text: str) -> LessonSource:
             line_map[start + offset + 1] = (len(out), block.id)
         index = fence.end + 1
     body = "".join(out)
-    return LessonSource(title, objectives, body, tuple(checks), start, line_map, front_text)
+    return LessonSource(
+        title, objectives, body, tuple(checks), start, line_map, front_text, unread
+    )
+
+
+_FRONT_FIELD = re.compile(r"^(title|objectives)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _salvage(front: str) -> tuple[str, tuple[str, ...]]:
+    """What unreadable front matter's one-line title and objectives still say.
+
+    An author who left a quote open should not retype the title and tick the objectives
+    again from memory; the editor shows these in its boxes beside the lines as written.
+    """
+    found: dict[str, str] = {}
+    for match in _FRONT_FIELD.finditer(front):
+        found.setdefault(match.group(1), match.group(2))
+    title = found.get("title", "").strip().strip("\"'").strip()
+    words = _WORD.findall(found.get("objectives", ""))
+    return title, tuple(w for w in words if ID_PATTERN.fullmatch(w))
 
 
 def _check_block(

@@ -233,3 +233,26 @@ def test_saving_from_the_forms_keeps_the_comments_of_an_uploaded_package(app, au
     for name in notes:
         old, new = files[name].splitlines(), saved[name].splitlines()
         assert len(set(old) ^ set(new)) == 2, name
+
+
+def test_a_lesson_whose_front_matter_cannot_be_read_opens_with_what_it_still_says(
+    app, author_client
+):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    broken = files["02-returning.md"].replace("title: When a youth returns",
+                                              'title: "When a youth returns', 1)  # fmt: skip
+    assert broken != files["02-returning.md"]
+    files["02-returning.md"] = broken
+    flashes(author_client, _upload(author_client, f"{BASE}/upload",
+                                   write_package_zip("minimal", files)))  # fmt: skip
+    page = author_client.get(f"{BASE}/lessons/returning").get_data(as_text=True)
+    # The boxes hold what the lines still say, and the lines are shown as written.
+    assert 'value="When a youth returns"' in page
+    assert 'value="LO2" checked' in page and 'value="LO3" checked' in page
+    assert "could not be read" in page
+    assert "title: &#34;When a youth returns" in page
+    saved = flashes(author_client, submit(author_client, f"{BASE}/lessons/returning", "save"))
+    assert "Saved as revision 3." in saved and "could not be read" not in saved
+    with app.app_context():
+        text = db.session.scalar(select(CourseDraft)).files["02-returning.md"]
+        assert text.startswith("---\ntitle: When a youth returns\nobjectives: [LO2, LO3]\n---")
