@@ -88,7 +88,9 @@ def check(slug: str, lesson: str, check_id: str | None = None):
     )
     if done:
         return done
-    findings = [f for f in view.findings if check_id and f.check_id == check_id]
+    findings = reading.on_check_form(
+        [f for f in view.findings if check_id and f.check_id == check_id], check_id or ""
+    )
     return render_template(
         "author/question.html", space=space, view=view, form=form, check_id=check_id,
         findings=findings, post_test=False, action=ActionForm(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import lessons
@@ -190,6 +190,33 @@ def lesson_view(
         findings=tuple(place_lesson(f, source) for f in findings if f.file == name),
         errors_elsewhere=sum(f.level == "error" and f.file != name for f in findings),
     )
+
+
+#: The checker's words for a package's YAML, said as the question form says them.
+_FORM_WORDS = (
+    ("no choice is marked `correct: true`",
+     "no choice is checked as correct: check “Correct” under the right one"),
+    ("(use type: multiple for more)", "(choose “One or more correct answers” for more)"),
+    ("a true_false question", "a true-or-false question"),
+    ("a single question", "a question with one correct answer"),
+    ("a multiple question", "a question with one or more correct answers"),
+)  # fmt: skip
+
+
+def on_check_form(findings: Sequence[Placed], check_id: str) -> list[Placed]:
+    """A knowledge check's findings as its own form shows them: in the form's words,
+    placed on its choices, without the lesson text's line numbers."""
+    shown = []
+    for finding in findings:
+        message = finding.message.removeprefix(f"check `{check_id}`: ")
+        for yaml_words, form_words in _FORM_WORDS:
+            message = message.replace(yaml_words, form_words)
+        choices = "choice" in message
+        shown.append(replace(
+            finding, message=message, where="Choices" if choices else "This knowledge check",
+            field_id="choices-0-text" if choices else None,
+        ))  # fmt: skip
+    return shown
 
 
 def place_lesson(finding: lessons.Finding, source: ed.LessonSource) -> Placed:

@@ -231,9 +231,14 @@ def test_a_broken_check_is_saved_and_its_findings_shown(author_client):
     response = submit(author_client, url, "save", **{"choices-0-correct": []})
     page = flashes(author_client, response)
     assert "Saved as revision 2, with 1 error to fix before it can be published" in page
-    assert "no choice is marked <code>correct: true</code>" in page
+    # Said on the form in its own words, linked to the choices; the lesson page gives the
+    # text line and the package's YAML words, as in the file an author may download.
+    assert re.search(r'<a href="#choices-0-text">Choices</a>: no choice is checked as correct: '
+                     r"check “Correct” under the right one", page)  # fmt: skip
+    assert "correct: true" not in page and "of the text" not in page
     lesson_page = author_client.get(LESSON).get_data(as_text=True)
     assert "knowledge check push-pull-1 (line 11 of the text)" in lesson_page
+    assert "no choice is marked <code>correct: true</code>" in lesson_page
 
 
 def test_a_new_check_goes_to_the_end_of_the_lesson(app, author_client):
@@ -422,7 +427,7 @@ def test_a_check_saved_with_blank_choices_opens_with_rows_to_fill_in(author_clie
     response = author_client.post(url, data=data)
     assert response.location.endswith(f"{LESSON}/checks/push-pull-3")
     page = author_client.get(response.location).get_data(as_text=True)
-    assert "a single question needs at least 2 choices" in page
+    assert "a question with one correct answer needs at least 2 choices" in page
     assert 'name="choices-0-text"' in page and 'name="choices-1-text"' in page
 
 
