@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from course.author import bp, reading
@@ -58,7 +60,8 @@ def question(slug: str, qid: str | None = None):
         return done
     form.set_objectives(reading.objectives(space.files))
     index = next((i for i, q in enumerate(questions) if str(q.get("id", "")).strip() == qid), -1)
-    findings = [f for f in reading.post_test_findings(space)[0] if f.item == index]
+    findings = [replace(f, message=reading.in_form_words(f.message))
+                for f in reading.post_test_findings(space)[0] if f.item == index]  # fmt: skip
     return render_template(
         "author/question.html", space=space, form=form, check_id=qid, findings=findings,
         post_test=True, action=ActionForm(),

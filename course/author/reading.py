@@ -203,14 +203,19 @@ _FORM_WORDS = (
 )  # fmt: skip
 
 
+def in_form_words(message: str) -> str:
+    """A checker message with the YAML terms a question's form does not show in its words."""
+    for yaml_words, form_words in _FORM_WORDS:
+        message = message.replace(yaml_words, form_words)
+    return message
+
+
 def on_check_form(findings: Sequence[Placed], check_id: str) -> list[Placed]:
     """A knowledge check's findings as its own form shows them: in the form's words,
     placed on its choices, without the lesson text's line numbers."""
     shown = []
     for finding in findings:
-        message = finding.message.removeprefix(f"check `{check_id}`: ")
-        for yaml_words, form_words in _FORM_WORDS:
-            message = message.replace(yaml_words, form_words)
+        message = in_form_words(finding.message.removeprefix(f"check `{check_id}`: "))
         choices = "choice" in message
         shown.append(replace(
             finding, message=message, where="Choices" if choices else "This knowledge check",

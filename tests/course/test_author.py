@@ -241,6 +241,14 @@ def test_a_broken_check_is_saved_and_its_findings_shown(author_client):
     assert "no choice is marked <code>correct: true</code>" in lesson_page
 
 
+def test_a_post_test_question_without_a_correct_choice_says_so_in_the_forms_words(
+    author_client,
+):
+    url = f"{BASE}/post-test/questions/pt-lo1-1"
+    page = flashes(author_client, submit(author_client, url, "save", **{"choices-0-correct": []}))
+    assert "no choice is checked as correct" in page and "correct: true" not in page
+
+
 def test_a_new_check_goes_to_the_end_of_the_lesson(app, author_client):
     url = f"{LESSON}/new-check"
     data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
