@@ -38,6 +38,11 @@ def read_credential(
     raw: bytes, *, max_bytes: int = MAX_CREDENTIAL_BYTES, max_depth: int = MAX_JSON_DEPTH
 ) -> dict[str, Any]:
     """Parse a credential file's JSON object, refusing one too large or too deeply nested."""
+    if raw.lstrip()[:5] == b"%PDF-":  # the file a board is most often sent
+        raise CredentialFileError(
+            "That file is the certificate's PDF, not its signed credential: to check a PDF,"
+            " type the certificate code printed on it in the box above."
+        )
     # Both limits are checked before parsing: the JSON parser recurses once per level.
     if len(raw) > max_bytes:
         raise CredentialFileError(

@@ -268,7 +268,8 @@ def void_notice(certificate: Certificate) -> certificates.VoidNotice | None:
     url = certificate.snapshot.get("verify_url") or "the verification page"
     check = f"Check its status at {url}."
     if status == CertificateStatus.REVOKED:
-        since = f" on {date_label(certificate.revoked_at)}" if certificate.revoked_at else ""
+        since = (f" on {date_label(certificate.revoked_at, zone=True)}"
+                 if certificate.revoked_at else "")  # fmt: skip
         return certificates.VoidNotice(
             "REVOKED",
             f"This certificate was revoked{since} and no longer certifies completion. {check}",

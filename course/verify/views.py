@@ -34,8 +34,18 @@ def _limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 
 
+def _blank_form() -> bool:
+    return not _has_query()
+
+
+def _not_sent_on(response) -> bool:
+    # A code found is counted once, by the result page it is sent on to: a board office
+    # checking a stack of certificates from one address spends one request on each.
+    return response.status_code != 302
+
+
 @bp.get("")
-@limiter.limit(_limit)
+@limiter.limit(_limit, exempt_when=_blank_form, deduct_when=_not_sent_on)
 def lookup():
     """The verification form; a valid-looking code goes to its own page."""
     form = CodeForm(request.args) if _has_query() else CodeForm(formdata=None)
@@ -59,13 +69,21 @@ def _has_query() -> bool:
 def result(code: str):
     """Say whether a certificate is valid, revoked, superseded or unknown."""
     found = services.verify_code(code)
-    if found is None:
-        return render_template("verify/result.html", found=None, code=code), 404
+    if found is None:  # the check character says it was mistyped: not a forgery
+        return render_template(
+            "verify/result.html", found=None, code=code, format_text=FORMAT_TEXT
+        ), 404
     if found.code != code:
         return redirect(url_for("verify.result", code=found.code))
     status = 404 if found.status == "unknown" else 200
     return render_template("verify/result.html", found=found, code=code,
                            record=_record(found)), status
+
+
+@bp.get("/<code>/")
+def result_with_slash(code: str):
+    """Send an address with a trailing slash (as some mail programs add) to the result."""
+    return redirect(url_for("verify.result", code=code), 301)
 
 
 def _record(found: services.Verification):

@@ -73,6 +73,8 @@ def test_a_credential_file_reads_within_the_limits(credential) -> None:
         (b"\xff\xfe{", "not a credential in JSON form"),
         (b'{"name": "a spreadsheet export", "rows": [1, 2]}', "JSON, but not a credential"),
         (b'{"type": ["VerifiablePresentation"]}', "JSON, but not a credential"),
+        # The certificate PDF, larger than a credential: pointed to the code box instead.
+        (b"%PDF-1.4\n" + b"0" * (MAX_CREDENTIAL_BYTES + 1), "type the certificate code printed"),
     ],
 )
 def test_a_credential_file_over_a_limit_is_refused_with_the_reason(raw: bytes, message) -> None:

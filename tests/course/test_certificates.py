@@ -186,6 +186,8 @@ def test_public_verification_shows_only_the_essentials(app, issued):
     assert "LSW-12345" not in page  # the license number is not public, only its end
     assert "<dt>License no.</dt><dd>ending in 2345 (Ohio)</dd>" in page
     assert "(version 1)" in page
+    # Credit is credit only; the format has its own row, as on the certificate.
+    assert re.search(r"<dt>Credit</dt><dd>[^<;]+</dd>\s*<dt>Format</dt><dd>", page)
     typed = public.get("/verify", query_string={"code": code.lower().replace("-", " ")})
     assert typed.status_code == 302 and typed.location.endswith(f"/verify/{code}")
 
@@ -196,6 +198,13 @@ def test_a_typo_is_caught_before_any_lookup_and_unknown_codes_say_so(app, issued
     wrong = code[:-3] + ("A" if code[-3] != "A" else "B") + code[-2:]
     typo = public.get("/verify", query_string={"code": wrong})
     assert typo.status_code == 200 and "typing mistake" in typo.get_data(as_text=True)
+    # Typed into the address bar from the paper, the same typo is said to be one, not
+    # "not issued here", which would read as a forgery.
+    address = public.get(f"/verify/{wrong}")
+    page = address.get_data(as_text=True)
+    assert address.status_code == 404 and "That code has a typing mistake" in page
+    assert "<title>Mistyped code: " in page and "not issued here" not in page
+    assert public.get(f"/verify/{code}/").location.endswith(f"/verify/{code}")  # a mailer's slash
     import certificates
 
     unknown = public.get(f"/verify/{certificates.new_code()}")
@@ -210,7 +219,7 @@ def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, 
     assert empty.status_code == 422
     admin.post(f"/admin/certificates/{code}/revoke", data={"reason": "Completed by another person"})
     page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
-    assert "Revoked." in page and "revoked on" in page
+    assert "Revoked." in page and re.search(r"revoked on \w+ \d+, \d{4} \(\w+ Time\)", page)
     assert "<dt>Status</dt><dd>Revoked (a sample: no credit)</dd>" in page  # no provider set
     # the learner's next visit shows the revoked certificate; it does not issue a new one
     again = client.get("/courses/minimal/certificate", follow_redirects=True)
@@ -305,12 +314,15 @@ def test_the_signed_credential_verifies_and_a_tampered_one_fails(
         content_type="multipart/form-data",
     )
     assert "Not valid." in upload.get_data(as_text=True)
+    assert "<title>Not valid: Credential check" in upload.get_data(as_text=True)
     ok = app.test_client().post(
         "/verify/credential",
         data={"credential": (io.BytesIO(good.read_bytes()), "good.json")},
         content_type="multipart/form-data",
     )
     assert "The signature is valid" in ok.get_data(as_text=True)
+    # The verdict is the title's first words, as on the code's page (this one is a sample).
+    assert "<title>Sample, no credit: Credential check" in ok.get_data(as_text=True)
 
 
 def test_reopening_the_credential_check_address_shows_the_upload_form(client):
@@ -340,6 +352,27 @@ def test_verification_lookups_are_rate_limited(tmp_path):
     client = app.test_client()
     statuses = [client.get("/verify/AAAA-AAAA-AAAA-AAAA-A").status_code for _ in range(7)]
     assert statuses[-1] == 429 and 429 not in statuses[:5]
+
+
+def test_a_board_checking_many_codes_spends_one_lookup_on_each(tmp_path):
+    from course import create_app
+    from course.extensions import limiter
+
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": True,
+                      "VERIFY_RATE_LIMIT": "4 per minute",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/rl.db"})  # fmt: skip
+    with app.app_context():
+        db.create_all()
+        limiter.reset()
+    client = app.test_client()
+    code = "7K3M-Q9XD-2HTP-W4RB-5"  # well formed, no one's
+    # The blank form, then a typed code sent on to its page: one request counted each time.
+    for _ in range(4):
+        assert client.get("/verify").status_code == 200
+        sent = client.get("/verify", query_string={"code": code})
+        assert sent.status_code == 302 and client.get(sent.location).status_code == 404
+    assert client.get(f"/verify/{code}").status_code == 429
+    assert client.get("/verify").status_code == 200  # the form itself is never refused
 
 
 def test_the_lookup_hint_s_example_is_a_well_formed_code_and_a_typo_is_explained(client):

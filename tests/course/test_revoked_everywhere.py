@@ -68,7 +68,7 @@ def test_the_pdf_of_a_revoked_certificate_says_revoked_across_it(app, client, is
     assert "Ada Lovelace" in text  # still the record it was, now marked
     with app.app_context():
         stored = certificate(issued)
-        date = issuing.date_label(stored.revoked_at)
+        date = issuing.date_label(stored.revoked_at, zone=True)
         verify_url = stored.snapshot["verify_url"]
         # the records keep the file as issued: its bytes still match the stored hash
         assert issuing.pdf_of(stored) == before
@@ -139,7 +139,7 @@ def test_a_replaced_certificate_is_marked_replaced_and_points_to_the_new_one(
     assert "REPLACED" not in new_text and "Ada King Lovelace" in new_text
     public = page_words(app.test_client().get(f"/verify/{issued}").get_data(as_text=True))
     with app.app_context():
-        replaced_on = issuing.date_label(certificate(new_code).issued_at)
+        replaced_on = issuing.date_label(certificate(new_code).issued_at, zone=True)
     assert f"This certificate was replaced on {replaced_on} by a corrected one" in public
 
 
