@@ -107,6 +107,12 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         page.get_by_role("button", name="Submit the evaluation").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Certificate of Completion")
         audit(page, "certificate", problems)
+        # Printed, it is one landscape page: the code, QR code and signature were on a
+        # second one, and the first alone could not be verified.
+        page.emulate_media(media="print")
+        printed = page.pdf(prefer_css_page_size=True)
+        page.emulate_media(media="screen")
+        assert len(re.findall(rb"/Type\s*/Page[^s]", printed)) == 1
         code = unquote(page.url.rsplit("/", 1)[1])
         # On a phone the verification address breaks after a slash, not inside the code.
         # Codes issued before new codes stopped ending in * $ = show them percent-encoded,
