@@ -16,6 +16,7 @@ from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileErr
 from course.audit import command_line_origin, record_event
 from course.credentials.services import check_credential
 from course.extensions import db
+from course.issuing import record_of
 from course.models import Course, Role
 from course.packages import export_files, import_package
 from course.provider import current_provider
@@ -237,7 +238,11 @@ def verify_credential_command(file) -> None:
         click.echo(f"INVALID: {check.reason}")
         raise SystemExit(1)
     status = found.status if found else "unknown"
-    click.echo(f"signature valid; certificate {check.code} is {status}")
+    held = found.certificate if found else None
+    # The pages' words: "replaced", and a sample said to be one, never "valid" alone.
+    word = held.status.label.lower() if held else status
+    sample = " (a sample: it certifies no credit)" if held and record_of(held).sample else ""
+    click.echo(f"signature valid; certificate {check.code} is {word}{sample}")
     if status != "valid":
         raise SystemExit(1)
 

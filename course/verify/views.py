@@ -8,6 +8,7 @@ from certificates.codes import EXAMPLE_CODE, FORMAT_TEXT
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course import issuing
 from course.credentials import services as credentials
+from course.db import utcnow
 from course.extensions import limiter
 from course.verify import bp, services
 from course.verify.forms import CodeForm, CredentialForm
@@ -71,13 +72,13 @@ def result(code: str):
     found = services.verify_code(code)
     if found is None:  # the check character says it was mistyped: not a forgery
         return render_template(
-            "verify/result.html", found=None, code=code, format_text=FORMAT_TEXT
+            "verify/result.html", found=None, code=code, format_text=FORMAT_TEXT, checked=utcnow()
         ), 404
     if found.code != code:
         return redirect(url_for("verify.result", code=found.code))
     status = 404 if found.status == "unknown" else 200
     return render_template("verify/result.html", found=found, code=code,
-                           record=_record(found)), status
+                           record=_record(found), checked=utcnow()), status
 
 
 @bp.get("/<code>/")
