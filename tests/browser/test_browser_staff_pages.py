@@ -113,6 +113,12 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
             if name == "author-history":  # the audit reaches a revision's Restore button
                 expect(page.get_by_role("button", name="Restore revision 1")).to_be_visible()
             audit(page, name, problems)
+        # On a phone each course is a card: its record links are on screen, not scrolled off.
+        page.set_viewport_size({"width": 320, "height": 900})
+        page.goto(f"{admin}/")
+        box = page.get_by_role("link", name="Audit pack (ZIP)").last.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 320, box
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{admin}/learners")
         expect(page.locator("main table")).to_contain_text("Jordan Browser")
         # A revoked certificate's page: its history and the form to reinstate it.
