@@ -73,6 +73,7 @@ CONTENT = {
 #: link whose token is the secret, and static files.
 PUBLIC = {
     "/verify/<code>",
+    "/verify/<code>/",  # sends a trailing slash on to the address above
     # Open Badges: a status list holds only bits; a badge image only the course's title.
     "/credentials/status/<int:number>",
     "/credentials/badges/<slug>.svg",
