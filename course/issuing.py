@@ -28,6 +28,7 @@ from course.extensions import db
 from course.models import (
     Certificate,
     CertificateStatus,
+    CourseVersion,
     Enrolment,
     EvaluationResponse,
     User,
@@ -70,10 +71,23 @@ def _eligible(enrolment: Enrolment) -> bool:
     return bool(enrolment.completed_at and evaluated and passed)
 
 
+def version_taken(enrolment: Enrolment) -> CourseVersion:
+    """The version whose post-test the learner passed (the first pass), else the current one.
+
+    The certificate states its title, hours, authors and number: a version published
+    after the pass, while the evaluation waited, was never read or tested. The roster's
+    "version taken" is the same one.
+    """
+    attempts = sorted(enrolment.attempts, key=lambda attempt: attempt.number)
+    passed = next((attempt for attempt in attempts if attempt.passed), None)
+    return passed.version if passed is not None else enrolment.course.current_version
+
+
 def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.CertificateRecord:
     """Return the certificate record for a completed enrolment, as it would print today."""
     course = enrolment.course
-    manifest = course.manifest
+    version = version_taken(enrolment)
+    manifest = version.manifest
     package_provider = manifest.get("provider") or {}
     # The provider's calendar day: 5 pm in California is that day, not the next UTC one.
     completed_on = local_date(enrolment.completed_at)
@@ -89,7 +103,7 @@ def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.Ce
         licence_number=user.licence_number,
         licence_jurisdiction=user.licence_jurisdiction,
         course_title=manifest["title"],
-        course_version=course.current_version.number,
+        course_version=version.number,
         completed_on=completed_on,
         issued_at=utcnow().replace(microsecond=0),
         contact_hours=Decimal(str(manifest["contact_hours"])),
@@ -152,7 +166,7 @@ def prepare_certificate(enrolment: Enrolment) -> PreparedCertificate:
 def _render(enrolment: Enrolment) -> PreparedCertificate:
     record = build_record(enrolment, enrolment.user, certificates.new_code())
     pdf = render(record)
-    return PreparedCertificate(record, pdf, enrolment.course.current_version_id)
+    return PreparedCertificate(record, pdf, version_taken(enrolment).id)
 
 
 def issue_certificate(

@@ -77,6 +77,32 @@ def test_completing_the_course_issues_exactly_one_certificate(app, client, issue
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
 
 
+def test_a_version_published_after_the_pass_does_not_change_what_is_certified(
+    app, client, package
+):
+    with app.app_context():
+        import_course(package)
+        sign_in(client, make_user())
+        client.post("/courses/minimal/enrol")
+        finish_lessons(client, "minimal")
+        attempt = open_attempt(client, "minimal")
+        client.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        # While the evaluation waits, a reviewer publishes a version with other hours.
+        manifest = package / "course.yaml"
+        manifest.write_text(manifest.read_text().replace("contact_hours: 0.25", "contact_hours: 2")
+                            .replace("(test course)", "(revised)"))  # fmt: skip
+        import_course(package)
+        course = db.session.scalar(select(Course))
+        assert course.current_version.number == 2
+        client.post("/courses/minimal/evaluation", data=evaluation_form(course))
+        certificate = db.session.scalar(select(Certificate))
+        said = certificate.snapshot
+        # What was read and passed, as the roster's "version taken" says: version 1.
+        assert (said["course_version"], said["contact_hours"]) == (1, "0.25")
+        assert said["course_title"] == "Youth Who Run from Foster Care (test course)"
+        assert certificate.version.number == 1
+
+
 def test_the_page_labels_the_license_and_author_as_the_pdf_does(client, issued):
     _, code = issued
     html = client.get(f"/me/certificates/{code}").get_data(as_text=True)
