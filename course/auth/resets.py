@@ -47,8 +47,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    # Changes whenever the password (or session version) does, so a link works once.
-    material = f"{user.password_hash}:{user.session_version}".encode()
+    # Changes whenever the password (or session version) does, so a link works once; and
+    # with the address, so a link sent to a mailbox the account has left no longer works.
+    material = f"{user.password_hash}:{user.session_version}:{user.email}".encode()
     return hashlib.sha256(material).hexdigest()[:32]
 
 
@@ -79,6 +80,8 @@ def user_for_reset_token(token: str, *, lock: bool = False) -> User:
         db.session.refresh(user, with_for_update=True)
     if user is None or not user.is_active or data.get("fp") != _fingerprint(user):
         raise ResetLinkError(ResetLinkProblem.USED)
+    if not user.signs_in_with_password:  # opened from an LMS: it never gets a password
+        raise ResetLinkError(ResetLinkProblem.INVALID)
     return user
 
 
@@ -99,6 +102,17 @@ def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
         logger.warning("Password reset not sent: %s asked for this address today", asked)
         return False
     config = current_app.config
+    if not user.signs_in_with_password:
+        # An account opened from an agency's LMS has no password and never gets one (a
+        # reset would let anyone at a launched session sign in directly, whatever the LMS
+        # later does): its owner is told how they sign in instead.
+        send_mail(user.email, f"Signing in to {config['SITE_NAME']}", (
+            f"Hello {user.full_name},\n\nSomeone, probably you, asked to reset the password "
+            f"for your account on {config['SITE_NAME']}. Your account opens from your "
+            "agency's learning management system (LMS) and has no password: open the course "
+            "from the LMS as before. If you did not ask for this, you can ignore this email.\n"
+        ))  # fmt: skip
+        return True
     minutes = config["PASSWORD_RESET_MINUTES"]
     body = (
         f"Hello {user.full_name},\n\n"

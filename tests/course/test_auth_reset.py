@@ -157,6 +157,38 @@ def test_a_newer_password_voids_older_links(app: Flask, client: FlaskClient, inb
     assert "This link has already been used" in text(client.get(first))
 
 
+def test_a_link_sent_to_an_address_the_account_has_left_no_longer_works(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    user_id = make_user(app)
+    path = request_link(client, inbox)
+    with app.app_context():  # the owner moves the account to a new address
+        db.session.get(User, user_id).email = "ana@home.example"
+        db.session.commit()
+    assert "This link has already been used" in text(client.get(path))
+    assert client.post(path, data={"new_password": NEW_PASSWORD}).status_code != 302
+
+
+def test_an_account_opened_from_an_lms_is_told_how_it_signs_in_and_gets_no_password(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    with app.app_context():
+        user = create_user(email="ana@example.com", password_hash="!lti!x", full_name="Ana Ruiz")
+        db.session.commit()
+        token = resets.make_reset_token(user)
+    arrived = len(inbox.messages)
+    response = client.post("/auth/reset", data={"email": "ana@example.com"}, follow_redirects=True)
+    assert SENT_MESSAGE in text(response)  # the same answer as for any address
+    body = inbox.wait_for(arrived + 1)[-1].get_body(preferencelist=("plain",)).get_content()
+    assert "has no password: open the course from the LMS" in body.replace("\n", " ")
+    assert "/auth/reset/" not in body
+    # Nor does a link made for it work: no password can be set on it.
+    refused = client.post(f"/auth/reset/{token}", data={"new_password": NEW_PASSWORD})
+    assert refused.status_code != 302
+    with app.app_context():
+        assert db.session.get(User, user.id).password_hash == "!lti!x"
+
+
 def test_weak_new_password_is_refused_and_the_link_kept(
     app: Flask, client: FlaskClient, inbox: Inbox
 ) -> None:
