@@ -141,6 +141,20 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """Finish creating an account from its emailed link: the password chosen at sign-up.
+
+    The link alone would let anyone who signed up with someone else's address, knowing
+    the password, have its owner create the account for them with one press.
+    """
+
+    password = PasswordField(
+        "The password you chose when you signed up",
+        validators=_password("Type the password you chose when you signed up."),
+        render_kw=CURRENT_PASSWORD_ATTRS,
+    )
+
+
 class ProfileForm(_DetailsMixin, FlaskForm):
     """Edit your details; a new email address needs the current password."""
 

@@ -12,18 +12,26 @@ from __future__ import annotations
 import base64
 import enum
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from course.auth import throttle
+from course.auth.passwords import verify_password
 from course.auth.services import AccountDetails, register
+from course.auth.throttle import Scope
+from course.db import utcnow
 from course.mail import send_mail
 from course.models import User
 from course.users import find_user_by_email, normalise_email
+
+logger = logging.getLogger(__name__)
 
 #: Longest return path kept in a link; longer ones are dropped (the catalogue instead).
 MAX_NEXT = 300
@@ -107,11 +115,17 @@ def request_registration(
     """Queue the sign-up link, or a note to the owner when the address has an account.
 
     Either way one email is queued and nothing else changes, so the answer and the
-    time it takes are the same. The caller commits.
+    time it takes are the same. An address gets at most five of them until a day passes
+    without a request, as with password resets, so nobody can flood a mailbox from here.
+    The caller commits.
     """
     config = current_app.config
     site = config["SITE_NAME"]
     email = normalise_email(pending.details.email)
+    asked = throttle.record_failure(throttle.key(Scope.SIGN_UP, email), utcnow())
+    if asked > throttle.FREE_FAILURES[Scope.SIGN_UP]:
+        logger.warning("Sign-up email not sent: %s asked for this address today", asked)
+        return
     owner = find_user_by_email(email)
     if owner is not None:
         body = (
@@ -125,14 +139,27 @@ def request_registration(
         send_mail(email, f"You already have an account on {site}", body)
         return
     hours = config["REGISTRATION_LINK_HOURS"]
+    # No greeting by name: whoever filled in the form chose it, and the first words of
+    # a mail from the provider must not be theirs.
     body = (
-        f"Hello {pending.details.full_name},\n\n"
+        "Hello,\n\n"
         f"To finish creating your account on {site}, open this link within {hours} hours:\n\n"
         f"{link_for(make_link_token(pending))}\n\n"
         "If you did not ask for an account, you can ignore this email: without the link "
         "no account is made.\n"
     )
     send_mail(email, f"Finish creating your account on {site}", body)
+
+
+def chose_password(pending: PendingAccount, form: Any) -> bool:
+    """Whether the form's password is the one chosen at sign-up; else the form says why."""
+    if verify_password(pending.password_hash, form.password.data or ""):
+        return True
+    form.password.errors.append(
+        "That is not the password chosen when this account was asked for. If you did not "
+        "sign up, ignore the email: no account is made without it."
+    )
+    return False
 
 
 def complete_registration(pending: PendingAccount) -> User:

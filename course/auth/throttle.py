@@ -41,11 +41,15 @@ class Scope(enum.StrEnum):
     DEVICE = "device"
     #: Password-reset emails asked for one address (known or not): a cap, not a wait.
     RESET = "reset"
+    #: Sign-up emails asked for one address (known or not): a cap, as for resets.
+    SIGN_UP = "sign_up"
 
 
 #: Failures allowed on a key before each new attempt has to wait (for ``RESET``: the
 #: emails sent to an address before it gets no more until a day passes).
-FREE_FAILURES = {Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5, Scope.RESET: 5}
+FREE_FAILURES = {
+    Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5, Scope.RESET: 5, Scope.SIGN_UP: 5
+}
 #: The longest wait between attempts.
 MAX_WAIT = timedelta(minutes=15)
 #: A counter with no failure for this long starts again from nothing.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_fresh
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
 from course.auth import (  # noqa: F401  (account_views and session_views register routes)
@@ -19,7 +18,13 @@ from course.auth import (  # noqa: F401  (account_views and session_views regist
     signin,
 )
 from course.auth.browsers import end_browser_session
-from course.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from course.auth.forms import (
+    ConfirmRegistrationForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
 from course.auth.sessions import (
     end_session,
     enforce_session_timeouts,
@@ -81,10 +86,12 @@ def registration_sent():
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"), methods=["POST"])
 @reads_first
 def confirm_registration(token: str):
-    """Create the account from an emailed link (a button, so mail scanners create nothing)."""
-    form = FlaskForm()
+    """Create the account from an emailed link and the password chosen at sign-up (a form,
+    so mail scanners create nothing)."""
+    form = ConfirmRegistrationForm()
     try:
         pending = registration.read_link_token(token)
         if current_user.is_authenticated:
@@ -93,7 +100,7 @@ def confirm_registration(token: str):
             flash(f"You are signed in as {current_user.full_name}. To create another "
                   "account from an emailed link, sign out first.", "error")
             return redirect(home())
-        if form.validate_on_submit():
+        if form.validate_on_submit() and registration.chose_password(pending, form):
             device = this_device()
             with write_transaction():
                 user = registration.complete_registration(pending)
@@ -109,7 +116,7 @@ def confirm_registration(token: str):
         done = exc.problem is registration.LinkProblem.DONE
         return private(page, 200 if done else 400)
     page = render_template("auth/register_confirm.html", form=form, pending=pending, token=token)
-    return private(page)
+    return private(page, 422 if form.errors else 200)
 
 
 @bp.errorhandler(CSRFError)

@@ -266,6 +266,7 @@ class Journey:
         page.goto(server.url + link)
         expect(self.heading()).to_have_text("Finish creating your account")
         self.audit("finish creating the account")
+        page.get_by_label("The password you chose when you signed up").fill(PASSWORD)
         page.get_by_role("button", name="Create my account").click()
         # Back on the course page it came from, signed in.
         expect(page).to_have_url(f"{server.url}/courses/{server.slug}")

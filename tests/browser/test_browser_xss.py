@@ -245,6 +245,7 @@ def test_forms_that_send_hostile_values_back(site: Site, watch: Watch, new_page)
         page.get_by_role("button", name="Create account").click()
     link = link_path(site.inbox.next_to("new-hostile@example.org"), "/auth/register/confirm/")
     watch.visit(page, site.url + link, "finish creating the account (name)")
+    page.get_by_label("The password you chose when you signed up").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Create my account").click()
     watch.inspect(page, "welcome message (name)")

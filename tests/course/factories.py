@@ -201,4 +201,7 @@ def register_by_mail(client: FlaskClient, inbox, data: dict[str, str]):
     path = link_path(message, "/auth/register/confirm/")
     page = client.get(path).get_data(as_text=True)
     found = _CSRF_TOKEN.search(page)
-    return client.post(path, data={"csrf_token": found.group(1) or found.group(2)} if found else {})
+    data = {"password": data["password"]}
+    if found:
+        data["csrf_token"] = found.group(1) or found.group(2)
+    return client.post(path, data=data)

@@ -18,7 +18,8 @@ from course.models import User
 from course.users import find_user_by_email
 from tests.course.factories import csrf_token_in, register_by_mail
 from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
-from tests.smtp_sink import Inbox, plain_text
+from tests.course.test_auth_reset import queued_mail
+from tests.smtp_sink import Inbox, plain_text, wait_until
 
 ANA = {
     "full_name": "  Ana Ruiz  ",
@@ -28,6 +29,8 @@ ANA = {
     "licence_jurisdiction": "Oregon",
     "profession": "Social worker",
 }
+#: What the person who signed up types on the confirmation page.
+MINE = {"password": PASSWORD}
 
 
 def accounts(app: Flask) -> int:
@@ -38,6 +41,40 @@ def accounts(app: Flask) -> int:
 def link_in(message) -> str:
     url = re.search(r"https?://\S+/auth/register/confirm/\S+", plain_text(message)).group(0)
     return urlsplit(url).path
+
+
+def test_an_address_gets_at_most_five_sign_up_emails_none_opening_with_the_form_s_words(
+    app: Flask, client: FlaskClient, inbox: Inbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    bait = "Your CE license is suspended call 555 0100"
+    for _ in range(7):
+        response = client.post("/auth/register", data={**ANA, "full_name": bait})
+        assert response.location == "/auth/register/sent"  # the same answer every time
+    inbox.wait_for(5)
+    wait_until(lambda: queued_mail(app) == 0)
+    assert len(inbox.messages) == 5
+    assert "Sign-up email not sent: 7 asked for this address today" in caplog.text
+    body = plain_text(inbox.messages[0])
+    assert body.startswith("Hello,\r\n") and bait not in body
+
+
+def test_someone_else_s_sign_up_cannot_be_finished_by_the_address_owner(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    # Someone signs up with Ana's address and a password they know; Ana gets the email.
+    client.post("/auth/register", data={**ANA, "password": "an intruder's own phrase"})
+    path = link_in(inbox.next_to("ana@example.com"))
+    owner = app.test_client()
+    page = owner.get(path).get_data(as_text=True)
+    assert "The password you chose when you signed up" in page
+    # Pressing the button without knowing that password makes nothing.
+    refused = owner.post(path, data=MINE)
+    assert refused.status_code == 422 and accounts(app) == 0 and not signed_in(owner)
+    said = text(refused)
+    assert "That is not the password chosen when this account was asked for" in said
+    assert "<title>Error: Finish creating your account" in said
+    assert 'href="/auth/register"' in said  # signing up herself is one link away
+    assert owner.post(path, data={}).status_code == 422 and accounts(app) == 0
 
 
 def test_the_e_mailed_link_creates_the_account_and_signs_in(
@@ -60,7 +97,7 @@ def test_the_e_mailed_link_creates_the_account_and_signs_in(
     # The link carries the pending account encrypted: no name, address or hash shows.
     assert "Ruiz" not in path and "argon2" not in path and "example" not in path
 
-    response = client.post(path)
+    response = client.post(path, data=MINE)
     assert response.location == "/courses/minimal"
     assert "Welcome, Ana Ruiz. Your account is ready." in text(client.get("/"))
     assert signed_in(client)
@@ -73,11 +110,11 @@ def test_the_e_mailed_link_creates_the_account_and_signs_in(
         assert user.last_login_at is not None
     assert client.get("/").status_code == 200
     # A double-click in the same browser lands where the first press did, not on an error.
-    double = client.post(path)
+    double = client.post(path, data=MINE)
     assert double.status_code == 302 and double.location == "/courses/minimal"
     # In another browser (or this one, its first answer lost with a dropped connection)
     # the link is spent: the account is ready, and the page points to the sign-in page.
-    again = app.test_client().post(path)
+    again = app.test_client().post(path, data=MINE)
     assert again.status_code == 200 and "Your account is ready" in text(again)
     assert 'href="/auth/login"' in again.get_data(as_text=True)
     assert accounts(app) == 1
@@ -166,7 +203,7 @@ def test_an_address_taken_before_the_link_is_opened_makes_no_second_account(
     client.post("/auth/register", data=ANA)
     path = link_in(inbox.next_to("ana@example.com"))
     make_user(app, email="ana@example.com", password="another passphrase here")
-    response = client.post(path)
+    response = client.post(path, data=MINE)
     assert response.status_code == 200  # nothing to fix: the address has its account
     assert "Your account is ready" in text(response)
     assert accounts(app) == 1 and not signed_in(client)
@@ -191,7 +228,7 @@ def test_expired_and_damaged_links_are_refused_plainly(
         lambda self, token, ttl=None: real_decrypt(self, token, ttl and ttl - hours * 3600 - 1)
         if ttl else real_decrypt(self, token),
     )
-    expired = client.post(path)
+    expired = client.post(path, data=MINE)
     assert expired.status_code == 400 and "This link has expired" in text(expired)
     assert accounts(app) == 0
 
@@ -214,9 +251,9 @@ def test_a_double_click_on_create_my_account_lands_on_the_course(
     client.post("/auth/register", data={**ANA, "next": "/courses/minimal", "csrf_token": token})
     path = link_in(inbox.next_to("ana@example.com"))
     button = csrf_token_in(text(client.get(path)))
-    first = client.post(path, data={"csrf_token": button})
+    first = client.post(path, data={"csrf_token": button, **MINE})
     assert first.status_code == 302 and first.location == "/courses/minimal"
-    second = client.post(path, data={"csrf_token": button})  # the old session's token
+    second = client.post(path, data={"csrf_token": button, **MINE})  # the old session's token
     assert second.status_code == 303
     assert client.get(second.location).location == "/courses/minimal"
     assert accounts(app) == 1

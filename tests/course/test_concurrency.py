@@ -198,7 +198,8 @@ class Learner:
             message = self.server.inbox.next_to(f"busy{self.number}@example.org", timeout=60)
             link = link_path(message, "/auth/register/confirm/")
             form = self.request(link).form(link)
-            page = self.request(form.action, [("csrf_token", form.value("csrf_token"))])
+            page = self.request(form.action, [("csrf_token", form.value("csrf_token")),
+                                              ("password", PASSWORD)])  # fmt: skip
             assert page.path == f"/courses/{SLUG}", page.url
 
     def answer(self, form: Form, choices: list[str], send: str = "once") -> str:

@@ -119,7 +119,7 @@ class Learner:
         page = self.browser.request(link)
         if page.status == 200:
             button = page.form(link)
-            data = [("csrf_token", button.value("csrf_token"))]
+            data = [("csrf_token", button.value("csrf_token")), ("password", PASSWORD)]
             self.pause()
             page = self.browser.request(button.action, data)
             if self.resubmit:
