@@ -136,3 +136,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(xapi_cli)
+    from flask_migrate.cli import db as db_group
+
+    from course.clierrors import one_line_database_errors
+
+    # A database that is down or unmigrated: one line saying so, not 100 of traceback.
+    one_line_database_errors([app.cli, db_group])

@@ -78,11 +78,19 @@ def check_command(path: Path, strict: bool) -> None:
 
 
 @course_cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--reason", default="", help="Why, for the version's note and the audit log "
               "(e.g. yearly review); required when a package makes a new version.")
 def import_command(paths: tuple[Path, ...], reason: str) -> None:
-    """Import course packages; all or nothing, learner records are never touched."""
+    """Import course packages (PATHS, else every one in CONTENT_DIR); all or nothing,
+    learner records are never touched."""
+    if not paths:
+        # A deployment keeps its packages outside the code (CONTENT_DIR), where an
+        # upgrade of the code never overwrites the provider's own credentials.
+        content = Path(current_app.config["CONTENT_DIR"])
+        if not content.is_dir():
+            raise click.ClickException(f"no PATH given, and CONTENT_DIR ({content}) is no folder")
+        paths = (content,)
     packages = []
     for folder in _package_dirs(paths):
         package, findings = _check(folder)

@@ -49,6 +49,26 @@ def is_busy_error(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", 0))
 
 
+def unusable_database(exc: BaseException) -> str | None:
+    """Why the database cannot be used at all, for a one-line answer, else None.
+
+    "not-migrated" (no tables: run the migrations), "misconfigured" (the server refused
+    the role, its password or the database's name) or "unreachable" (nothing answered).
+    """
+    orig = getattr(exc, "orig", exc)
+    state = getattr(orig, "sqlstate", None) or ""
+    first = (str(orig).strip().splitlines() or [""])[0].lower()
+    if state == "42P01" or "no such table" in first:
+        return "not-migrated"
+    # At connection time psycopg gives no SQLSTATE, only the server's FATAL message.
+    refused = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
+    if state.startswith("28") or state == "3D000" or any(words in first for words in refused):
+        return "misconfigured"
+    if not state and ("connect" in first or getattr(exc, "connection_invalidated", False)):
+        return "unreachable"
+    return None
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)

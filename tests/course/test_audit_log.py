@@ -185,3 +185,10 @@ def test_an_import_that_makes_a_version_needs_a_reason_and_keeps_it_as_the_note(
         assert note.startswith("first release (imported on the command line by ")
     # The same package again makes no version, so it needs no reason.
     assert runner.invoke(args=["course", "import", str(minimal_package_dir)]).exit_code == 0
+    # Without a path: the packages in CONTENT_DIR, where a deployment keeps its own.
+    app.config["CONTENT_DIR"] = str(minimal_package_dir.parent)
+    again = runner.invoke(args=["course", "import"])
+    assert again.exit_code == 0 and "minimal" in again.output, again.output
+    app.config["CONTENT_DIR"] = str(minimal_package_dir / "missing")
+    lost = runner.invoke(args=["course", "import"])
+    assert lost.exit_code != 0 and "CONTENT_DIR" in lost.output

@@ -1,0 +1,52 @@
+"""A command run against a database it cannot use says why in one line."""
+
+from __future__ import annotations
+
+from course import create_app
+
+
+def _run(database_url: str, *args: str):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_an_unmigrated_database_is_named_with_the_command_that_fixes_it(tmp_path) -> None:
+    result = _run(f"sqlite:///{tmp_path / 'empty.db'}", "outbox", "status")
+    assert result.exit_code == 1
+    assert "Error: The database has no tables yet: run `flask db upgrade` first" in result.output
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+
+
+def test_health_check_tells_a_refused_login_and_no_tables_from_a_busy_database(
+    tmp_path,
+) -> None:
+    # What a load balancer and an operator read: not "busy", which invites waiting.
+    for url, state in [
+        (f"sqlite:///{tmp_path / 'empty.db'}", "not-migrated"),
+        ("postgresql+psycopg://nobody:x@127.0.0.1:1/none", "unreachable"),
+    ]:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        response = app.test_client().get("/healthz")
+        assert (response.status_code, response.get_json()["database"]) == (503, state)
+
+
+def test_a_database_that_cannot_be_reached_is_said_in_one_line() -> None:
+    # Nothing listens on port 1 of this machine.
+    result = _run("postgresql+psycopg://nobody:x@127.0.0.1:1/none", "db", "check")
+    assert result.exit_code == 1, result.output
+    assert "The database cannot be reached: is it running, and DATABASE_URL right?" in result.output
+    assert len(result.output.splitlines()) == 1
+
+
+def test_a_refused_login_names_the_setting_to_check() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from course.db import unusable_database
+
+    # psycopg's words for a wrong password or database name, with no SQLSTATE at connect.
+    for said in ('FATAL:  password authentication failed for user "course"',
+                 'FATAL:  database "nodb" does not exist'):  # fmt: skip
+        exc = OperationalError("connect", {}, Exception(f"connection failed: {said}"))
+        assert unusable_database(exc) == "misconfigured"
+    refused = OperationalError("connect", {}, Exception("connection failed: Connection refused"))
+    assert unusable_database(refused) == "unreachable"
