@@ -39,6 +39,12 @@ RETRY_AFTER_SECONDS = 5
 _RESENDABLE = frozenset({"GET", "HEAD", "POST"})
 
 
+def log_form_refusal(exc: CSRFError) -> None:
+    """Log why a form was refused: behind a proxy that drops the port from Host, every
+    form fails the referrer check, and the operator must see that reason somewhere."""
+    current_app.logger.warning("Form refused (%s): %s", request.endpoint, exc.description)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
@@ -46,6 +52,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         from course.auth.sessions import keep_answers_of_a_stale_page, return_path
 
+        log_form_refusal(exc)
         kept = keep_answers_of_a_stale_page(exc.description)
         if isinstance(kept, str):
             flash(f"This page was open for a long time. {kept} Please check them.", "info")

@@ -34,7 +34,7 @@ from course.auth.sessions import (
 )
 from course.auth.viewkit import external, home, limit, private, show_error
 from course.db import reads_first, write_transaction
-from course.errors import error_page
+from course.errors import error_page, log_form_refusal
 from course.extensions import db, limiter
 from course.formpages import form_page
 
@@ -126,6 +126,7 @@ def form_from_before_sign_in(exc: CSRFError):
     Signing in gives the browser a new session and so a new form token; the second click
     still carries the old one. Anyone else gets the usual page about an expired form.
     """
+    log_form_refusal(exc)
     if current_user.is_authenticated and request.endpoint == "auth.confirm_registration":
         return redirect(request.path, code=303)
     if current_user.is_authenticated and request.endpoint == "auth.login":
