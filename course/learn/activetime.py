@@ -1,8 +1,9 @@
 """Active time: the wall-clock time a learner spends in a course's lessons, counted once.
 
 Every credit moves the enrolment's ``credited_until`` mark to now, and only time after
-the mark is ever credited, so parallel tabs, heartbeats sent to several lessons at once
-and reloads can never add up to more than the time that truly passed. Within that:
+the mark, and after the learner's marks in their other courses, is ever credited, so
+parallel tabs, heartbeats sent to several lessons (or courses) at once and reloads can
+never add up to more than the time that truly passed. Within that:
 
 - a heartbeat (the page sends one only while it is visible and was used recently)
   credits the time since the mark, up to one and a half heartbeat intervals;
@@ -65,8 +66,17 @@ _PAGE = (
         _PROGRESS.c.lesson_id == bindparam("lesson_id"),
     )
 )
+_OTHER = Enrolment.__table__.alias("other_enrolment")
+# The learner's latest credit in their other courses: a minute of their time counts for
+# one course only, however many they keep open side by side.
+_ELSEWHERE = (
+    select(func.max(_OTHER.c.credited_until))
+    .where(_OTHER.c.user_id == _ENROLMENT.c.user_id, _OTHER.c.id != _ENROLMENT.c.id)
+    .scalar_subquery()
+    .label("elsewhere")
+)
 _MARK = (
-    select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id)
+    select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id, _ELSEWHERE)
     .where(_ENROLMENT.c.id == bindparam("enrolment_id"))
     .with_for_update()
 )
@@ -76,7 +86,12 @@ _MARK = (
 # locked row, and the page row beside it would be the one from before that tab's update
 # (nor can it lock the page too: FOR UPDATE refuses the nullable side of an outer join).
 _MARK_AND_PAGE = (
-    select(_ENROLMENT.c.credited_until, _ENROLMENT.c.last_lesson_id, *_PAGE.selected_columns)
+    select(
+        _ENROLMENT.c.credited_until,
+        _ENROLMENT.c.last_lesson_id,
+        _ELSEWHERE,
+        *_PAGE.selected_columns,
+    )
     .select_from(
         _ENROLMENT.outerjoin(
             _PROGRESS,
@@ -141,7 +156,7 @@ def credit_page(enrolment: Any, lesson, now: datetime | None = None) -> None:
         )
         page = _page(enrolment.id, lesson.id)
     values: dict[str, Any] = {"last_seen_at": now}
-    gap = _gap(mark.credited_until, now)
+    gap = _gap(mark, now)
     if gap and mark.last_lesson_id == lesson.id:
         values |= _page_credit(page, lesson.word_count, gap)  # still on the same lesson
     else:
@@ -157,7 +172,7 @@ def leave_lessons(enrolment_id: int, now: datetime | None = None) -> None:
     now = now or utcnow()
     db.session.flush()
     mark = _mark(enrolment_id)
-    _credit_previous(enrolment_id, mark, _gap(mark.credited_until, now))
+    _credit_previous(enrolment_id, mark, _gap(mark, now))
     _advance(enrolment_id, mark.credited_until, now, last_lesson_id=None)
 
 
@@ -193,7 +208,7 @@ def credit_heartbeat(enrolment: Any, lesson, now: datetime | None = None) -> int
     if page is None:
         return None
     active = page.active_seconds
-    gap = _gap(mark.credited_until, now)
+    gap = _gap(mark, now)
     if gap:
         active = _added(active, lesson.word_count, min(gap, _allowance()))
     _write_page(page.id, {"active_seconds": active, "last_heartbeat_at": now})
@@ -231,11 +246,13 @@ def _page(enrolment_id: int, lesson_id: int) -> Row | None:
     ).first()
 
 
-def _gap(credited_until: datetime | None, now: datetime) -> float:
-    """Seconds since the mark that no credit has covered yet (0 before the first page)."""
-    if credited_until is None:
+def _gap(mark: Row, now: datetime) -> float:
+    """Seconds since the mark that no credit, in this course or another, has covered yet
+    (0 before the course's first page)."""
+    if mark.credited_until is None:
         return 0.0
-    return max(0.0, (now - credited_until).total_seconds())
+    since = max(mark.credited_until, mark.elsewhere or mark.credited_until)
+    return max(0.0, (now - since).total_seconds())
 
 
 def _advance(

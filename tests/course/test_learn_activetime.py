@@ -151,6 +151,33 @@ def test_heartbeats_to_several_lessons_at_once_count_the_time_once(app, learner,
     assert _total(app) == 300  # five minutes of wall time, not twenty
 
 
+def test_two_courses_open_side_by_side_share_the_time_not_double_it(
+    app, client, package_copy, tmp_path, clock
+):
+    import shutil
+
+    other = tmp_path / "second" / "minimal2"
+    shutil.copytree(package_copy, other)
+    manifest = other / "course.yaml"
+    manifest.write_text(manifest.read_text().replace("slug: minimal", "slug: minimal2"))
+    with app.app_context():
+        import_course(_longer(package_copy))
+        import_course(_longer(other))
+        sign_in(client, make_user())
+    pages = []
+    for slug in (SLUG, "minimal2"):
+        client.post(f"/courses/{slug}/enrol")
+        pages.append(f"/courses/{slug}/lessons/push-pull")
+        client.get(pages[-1])
+    for _ in range(10):  # five minutes of beats from a tab of each course
+        clock.advance(30)
+        for page in pages:
+            assert client.post(f"{page}/heartbeat").status_code == 200
+    # Five minutes of the learner's time, credited once across both courses; a course's
+    # minimum is not met by reading another at the same time.
+    assert _total(app) == 300
+
+
 def test_heartbeats_in_parallel_requests_count_the_time_once(
     app, package_copy, client, monkeypatch
 ):
