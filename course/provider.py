@@ -52,6 +52,14 @@ class Provider:
         return ZoneInfo(self.time_zone)
 
 
+#: The deployment guide's example values: copied unchanged into a real deployment's
+#: settings, they would print on every certificate that carries credit.
+GUIDE_EXAMPLES = {
+    "PROVIDER_NAME": "Lakeshore Institute for Continuing Education",
+    "CERT_SIGNATORY_NAME": "Jordan Rivera, LCSW",
+}
+
+
 def init_app(app: Flask) -> None:
     """Read and check the provider settings; refuse to start on a value that cannot work.
 
@@ -72,6 +80,12 @@ def init_app(app: Flask) -> None:
     provider = app.extensions["ce_provider"]
     if config.get("ENV_NAME") != "production":
         return
+    for name, example in GUIDE_EXAMPLES.items():
+        if _text(config, name) == example:
+            raise SettingError(
+                f"{name} is the deployment guide's example ({example!r}): set your "
+                "provider's own, which every certificate prints"
+            )
     if not provider.configured:
         app.logger.warning(
             "No real CE provider is set (PROVIDER_NAME%s): every certificate says %r.",

@@ -105,6 +105,10 @@ def test_the_settings_file_reads_the_same_to_systemd_and_to_the_shell(tmp_path) 
     assert {name: from_shell.get(name) for name in systemd} == systemd
     assert " " in systemd["PROVIDER_NAME"] and "#" not in "".join(systemd.values())
     assert systemd["LOG_FORMAT"] == "json" and systemd["COURSE_ENV"] == "production"
+    # The guide's example provider and signatory are the ones a production start refuses.
+    from course.provider import GUIDE_EXAMPLES
+
+    assert {name: systemd[name] for name in GUIDE_EXAMPLES} == GUIDE_EXAMPLES
 
 
 def test_the_web_service_writes_only_its_instance_folder() -> None:

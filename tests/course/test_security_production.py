@@ -47,6 +47,16 @@ def test_production_refuses_a_default_or_short_secret_key(tmp_path, secret):
         create_app(production_settings(tmp_path, secret))
 
 
+@pytest.mark.parametrize("name", ["PROVIDER_NAME", "CERT_SIGNATORY_NAME"])
+def test_production_refuses_the_deployment_guides_example_names(tmp_path, name):
+    from course.provider import GUIDE_EXAMPLES
+
+    settings = production_settings(tmp_path, secrets.token_urlsafe(48))
+    settings = type("WithExample", (settings,), {name: GUIDE_EXAMPLES[name]})
+    with pytest.raises(RuntimeError, match=f"{name} is the deployment guide's example"):
+        create_app(settings)
+
+
 def test_production_has_no_demo_account(production_app):
     result = production_app.test_cli_runner().invoke(args=["users", "demo-admin"])
     assert result.exit_code != 0 and "development only" in result.output
