@@ -62,7 +62,8 @@ def unusable_database(exc: BaseException) -> str | None:
         return "not-migrated"
     # At connection time psycopg gives no SQLSTATE, only the server's FATAL message.
     refused = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
-    if state.startswith("28") or state == "3D000" or any(words in first for words in refused):
+    said_at_connect = not state and any(words in first for words in refused)
+    if state.startswith("28") or state == "3D000" or said_at_connect:
         return "misconfigured"
     if not state and ("connect" in first or getattr(exc, "connection_invalidated", False)):
         return "unreachable"

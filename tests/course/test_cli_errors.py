@@ -50,3 +50,10 @@ def test_a_refused_login_names_the_setting_to_check() -> None:
         assert unusable_database(exc) == "misconfigured"
     refused = OperationalError("connect", {}, Exception("connection failed: Connection refused"))
     assert unusable_database(refused) == "unreachable"
+
+    class MissingColumn(Exception):
+        sqlstate = "42703"
+
+    # A statement's own error is shown whole, not read as a refused login.
+    bug = OperationalError("SELECT", {}, MissingColumn('column "x" does not exist'))
+    assert unusable_database(bug) is None
