@@ -90,6 +90,9 @@ def send_mail(to: str, subject: str, body: str) -> OutgoingMail:
     row = OutgoingMail(to_address=to, subject=subject[:200], body=body)
     db.session.add(row)
     db.session.flush()
+    # Logged in the request that asked for it: the "sent" line comes later, from the
+    # sender, without a request id, and the mail's number ties the two together.
+    logger.info("Email %s (%r) queued", row.id, row.subject)
     session = db.session()
     if not session.info.get(_QUEUED):
         session.info[_QUEUED] = True

@@ -88,7 +88,7 @@ def test_info_lines_such_as_email_sent_reach_the_log(make_app, capsys) -> None:
         with app.app_context():
             create_user(email="ana@example.com", password="long enough pass phrase", full_name="A")
             db.session.commit()
-        app.test_client().post("/auth/reset", data={"email": "ana@example.com"})
+        asked = app.test_client().post("/auth/reset", data={"email": "ana@example.com"})
         wait_until(lambda: inbox.received == 1 and bool(sent_lines()))
     finally:
         controller.stop()
@@ -104,6 +104,11 @@ def test_info_lines_such_as_email_sent_reach_the_log(make_app, capsys) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp)
     assert (level, logger) == ("INFO", "course.mail")
     assert request_id.startswith("request_id=")
+    # Queued in the request that asked for it, under its id and the mail's number, which
+    # the "sent" line (written later, outside any request) repeats.
+    number = re.search(r"Email (\d+) ", sent[0])[1]
+    queued = [line for line in lines if f"Email {number} (" in line and line.endswith(" queued")]
+    assert len(queued) == 1 and f"request_id={asked.headers['X-Request-ID']} " in queued[0]
 
 
 def test_json_lines_name_the_request_that_failed(make_app, capsys) -> None:
