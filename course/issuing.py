@@ -83,10 +83,13 @@ def version_taken(enrolment: Enrolment) -> CourseVersion:
     return passed.version if passed is not None else enrolment.course.current_version
 
 
-def build_record(enrolment: Enrolment, user: User, code: str) -> certificates.CertificateRecord:
-    """Return the certificate record for a completed enrolment, as it would print today."""
+def build_record(
+    enrolment: Enrolment, user: User, code: str, version: CourseVersion | None = None
+) -> certificates.CertificateRecord:
+    """Return the certificate record for a completed enrolment, as it would print today
+    (for ``version``, else the version taken)."""
     course = enrolment.course
-    version = version_taken(enrolment)
+    version = version or version_taken(enrolment)
     manifest = version.manifest
     package_provider = manifest.get("provider") or {}
     # The provider's calendar day: 5 pm in California is that day, not the next UTC one.
@@ -164,9 +167,9 @@ def prepare_certificate(enrolment: Enrolment) -> PreparedCertificate:
 
 
 def _render(enrolment: Enrolment) -> PreparedCertificate:
-    record = build_record(enrolment, enrolment.user, certificates.new_code())
-    pdf = render(record)
-    return PreparedCertificate(record, pdf, version_taken(enrolment).id)
+    version = version_taken(enrolment)
+    record = build_record(enrolment, enrolment.user, certificates.new_code(), version)
+    return PreparedCertificate(record, render(record), version.id)
 
 
 def issue_certificate(

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG
+from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG, verify_password
 from course.auth.services import AccountDetails
 from course.formfields import SelectChoice
 from course.names import PersonName, name_filter
@@ -153,6 +153,19 @@ class ConfirmRegistrationForm(FlaskForm):
         validators=_password("Type the password you chose when you signed up."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
+
+    def __init__(self, password_hash: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The hash of the password chosen at sign-up, which the link carries.
+        self.password_hash = password_hash
+
+    def validate_password(self, field: PasswordField) -> None:
+        """The password must be the one chosen at sign-up."""
+        if not verify_password(self.password_hash, field.data or ""):
+            raise ValidationError(
+                "That is not the password chosen when this account was asked for. If you "
+                "did not sign up, ignore the email: no account is made without it."
+            )
 
 
 class ProfileForm(_DetailsMixin, FlaskForm):

@@ -15,7 +15,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -23,7 +22,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from course.auth import throttle
-from course.auth.passwords import verify_password
 from course.auth.services import AccountDetails, register
 from course.auth.throttle import Scope
 from course.db import utcnow
@@ -149,17 +147,6 @@ def request_registration(
         "no account is made.\n"
     )
     send_mail(email, f"Finish creating your account on {site}", body)
-
-
-def chose_password(pending: PendingAccount, form: Any) -> bool:
-    """Whether the form's password is the one chosen at sign-up; else the form says why."""
-    if verify_password(pending.password_hash, form.password.data or ""):
-        return True
-    form.password.errors.append(
-        "That is not the password chosen when this account was asked for. If you did not "
-        "sign up, ignore the email: no account is made without it."
-    )
-    return False
 
 
 def complete_registration(pending: PendingAccount) -> User:

@@ -91,16 +91,16 @@ def registration_sent():
 def confirm_registration(token: str):
     """Create the account from an emailed link and the password chosen at sign-up (a form,
     so mail scanners create nothing)."""
-    form = ConfirmRegistrationForm()
     try:
         pending = registration.read_link_token(token)
+        form = ConfirmRegistrationForm(pending.password_hash)
         if current_user.is_authenticated:
             # Someone else's link would sign this browser out of its account and into
             # theirs, and the work done next would earn the other person's credit.
             flash(f"You are signed in as {current_user.full_name}. To create another "
                   "account from an emailed link, sign out first.", "error")
             return redirect(home())
-        if form.validate_on_submit() and registration.chose_password(pending, form):
+        if form.validate_on_submit():
             device = this_device()
             with write_transaction():
                 user = registration.complete_registration(pending)

@@ -15,9 +15,9 @@ from course.verify.forms import CodeForm, CredentialForm
 
 
 @bp.context_processor
-def example_code() -> dict[str, str]:
-    """The well-formed example code the lookup form's hint shows."""
-    return {"example_code": EXAMPLE_CODE}
+def code_words() -> dict[str, str]:
+    """The well-formed example code the lookup form's hint shows, and what a code is."""
+    return {"example_code": EXAMPLE_CODE, "format_text": FORMAT_TEXT}
 
 
 @bp.after_request
@@ -71,9 +71,7 @@ def result(code: str):
     """Say whether a certificate is valid, revoked, superseded or unknown."""
     found = services.verify_code(code)
     if found is None:  # the check character says it was mistyped: not a forgery
-        return render_template(
-            "verify/result.html", found=None, code=code, format_text=FORMAT_TEXT, checked=utcnow()
-        ), 404
+        return render_template("verify/result.html", found=None, code=code, checked=utcnow()), 404
     if found.code != code:
         return redirect(url_for("verify.result", code=found.code))
     status = 404 if found.status == "unknown" else 200
