@@ -14,7 +14,8 @@ GUIDE = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _block(after: str, language: str) -> str:
+def guide_block(after: str, language: str) -> str:
+    """The first ``language`` code block of the deployment guide after the text ``after``."""
     start = GUIDE.index(after)
     found = re.compile(rf"```{language}\n(.*?)```", re.S).search(GUIDE, start)
     assert found, after
@@ -24,7 +25,8 @@ def _block(after: str, language: str) -> str:
 def _guide_gunicorn_config() -> Config:
     """gunicorn's own reading of the guide's gunicorn.conf.py."""
     namespace: dict[str, object] = {}
-    exec(compile(_block("gunicorn.conf.py`:", "python"), "gunicorn.conf.py", "exec"), namespace)
+    source = guide_block("gunicorn.conf.py`:", "python")
+    exec(compile(source, "gunicorn.conf.py", "exec"), namespace)
     config = Config()
     unknown = [k for k in namespace if not k.startswith("__") and k not in config.settings]
     assert not unknown, f"not gunicorn settings: {unknown}"
@@ -40,7 +42,7 @@ def test_each_instance_has_its_own_control_socket_from_its_unit() -> None:
     assert not config.control_socket_disable
     assert config.control_socket != default
     socket = Path(config.control_socket)
-    unit = _block("course-engine.service`:", "ini")
+    unit = guide_block("course-engine.service`:", "ini")
     assert f"RuntimeDirectory={socket.parent.name}\n" in unit
     assert socket.parent == Path("/run") / socket.parent.name
     assert config.control_socket_mode == 0o600
@@ -57,18 +59,18 @@ def test_gunicorn_listens_only_where_the_proxy_reaches_it() -> None:
 def test_a_timer_sends_queued_mail_within_minutes_on_a_quiet_site() -> None:
     # Workers send mail after a response; one killed first leaves its message queued
     # until the next request, so a timer must not leave it until the daily job.
-    unit = _block("A timer every", "ini")
+    unit = guide_block("A timer every", "ini")
     service, timer = unit.split("# course-engine-queues.timer")
     assert "ExecStart=/srv/course-engine/.venv/bin/flask --app wsgi mail send\n" in service
     assert "Type=oneshot" in service
     every = re.search(r"^OnUnitActiveSec=(\d+)min$", timer, re.M)
     assert every and int(every.group(1)) <= 5
-    enable = _block("queued messages every two minutes", "sh")
+    enable = guide_block("queued messages every two minutes", "sh")
     assert "systemctl enable " in enable and "course-engine-queues.timer" in enable
     # Started only once the database holds its tables: against an empty one the timer
     # failed every two minutes with a traceback.
     assert "--now" not in enable
-    first = _block("First start.", "sh")
+    first = guide_block("First start.", "sh")
     assert first.index("flask db upgrade") < first.index("systemctl start")
     assert "course-engine-queues.timer" in first[first.index("systemctl start"):]
 
@@ -92,7 +94,7 @@ def _systemd_reading(text: str) -> dict[str, str]:
 
 
 def test_the_settings_file_reads_the_same_to_systemd_and_to_the_shell(tmp_path) -> None:
-    block = _block("Put the settings in `/etc/course-engine/env`", "sh")
+    block = guide_block("Put the settings in `/etc/course-engine/env`", "sh")
     env_file = tmp_path / "env"
     env_file.write_text(block, encoding="utf-8")
     systemd = _systemd_reading(block)
@@ -112,7 +114,7 @@ def test_the_settings_file_reads_the_same_to_systemd_and_to_the_shell(tmp_path) 
 
 
 def test_the_web_service_writes_only_its_instance_folder() -> None:
-    unit = _block("/etc/systemd/system/course-engine.service", "ini")
+    unit = guide_block("/etc/systemd/system/course-engine.service", "ini")
     assert "ReadWritePaths=/srv/course-engine/instance\n" in unit
-    install = _block("## 1. Install", "sh")
+    install = guide_block("## 1. Install", "sh")
     assert "install -d -o course -g course -m 0700 /var/backups/course-engine" in install
