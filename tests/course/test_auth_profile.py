@@ -8,8 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from course.auth.emailchange import apply_email_change, read_email_change, request_email_change
 from course.auth.passwords import verify_password
 from course.extensions import db
+from course.mail import send_mail
 from course.models import AuditEvent, User
 from tests.course.factories import all_sign_in_failures
 from tests.course.test_auth import PASSWORD, WRONG_MESSAGE, make_user, sign_in, signed_in, text
@@ -223,3 +225,24 @@ def test_password_change_signs_out_other_devices(app: Flask, client: FlaskClient
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert actions == ["auth.password_changed"]
         assert db.session.get(User, 1).password_changed_at is not None
+
+
+def test_an_account_opened_from_an_lms_is_not_told_at_its_stand_in_address(
+    app: Flask, inbox: Inbox
+) -> None:
+    stand_in = "lti-1-0123456789abcdef@lti.invalid"
+    user_id = make_user(app)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.email, user.password_hash = stand_in, "!lti"  # as an LMS launch opens it
+        request_email_change(user, "ana.new@example.com", link_for=lambda token: f"http://localhost/c/{token}")
+        db.session.commit()
+    token = link_path(inbox.next_to("ana.new@example.com"), "/c/").removeprefix("/c/")
+    with app.app_context():
+        apply_email_change(read_email_change(token))
+        db.session.commit()
+        assert db.session.get(User, user_id).email == "ana.new@example.com"
+        send_mail("sentinel@example.org", "Sent last", "The queue went this far.")
+        db.session.commit()
+    inbox.next_to("sentinel@example.org")  # queued after the change, so sent after it
+    assert not any(to.endswith(".invalid") for envelope in inbox.recipients for to in envelope)
