@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import select
 
 from course import outbox
@@ -81,9 +83,43 @@ def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> 
                 errors[item.key] = f"Enter a number of at least {item.minimum}."
             elif item.maximum is not None and int(value) > item.maximum:
                 errors[item.key] = f"Enter a number no larger than {item.maximum}."
-        elif item.type == "text" and len(value) > 5000:
-            errors[item.key] = "Please keep comments under 5,000 characters."
+        elif item.type == "text" and len(value) > COMMENT_LIMIT:
+            errors[item.key] = (
+                f"Keep your answer to {COMMENT_LIMIT:,} characters or fewer; "
+                f"it has {len(value):,}."
+            )
     return errors
+
+
+#: The longest comment an evaluation stores (the page says so beside the box).
+COMMENT_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    """The evaluation's errors as its summary lists them, by question number (from 1).
+
+    Required questions left empty are listed by number alone, as the post-test lists its
+    own: a list of full prompts ran to two screens on a phone.
+    """
+
+    unanswered: list[tuple[int, EvaluationItem]] = field(default_factory=list)
+    other: list[tuple[int, EvaluationItem, str]] = field(default_factory=list)
+
+
+def error_summary(
+    items: list[EvaluationItem], values: dict[str, str], errors: dict[str, str]
+) -> ErrorSummary:
+    """Sort ``validate_evaluation``'s errors into unanswered questions and the rest."""
+    summary = ErrorSummary()
+    for number, item in enumerate(items, 1):
+        if item.key not in errors:
+            continue
+        if (values.get(item.key) or "").strip():
+            summary.other.append((number, item, errors[item.key]))
+        else:
+            summary.unanswered.append((number, item))
+    return summary
 
 
 def _unanswered(item: EvaluationItem) -> str:

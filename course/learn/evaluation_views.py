@@ -51,6 +51,7 @@ def evaluation(slug: str):
             drafts.save_evaluation_draft(course, enrolment, values)
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
                            items=items, values=values, errors=errors, form=form,
+                           summary=evaluations.error_summary(items, values, errors),
                            likert=evaluations.LIKERT_LABELS), status
 
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.models import Course, EvaluationResponse, Role, User
+from course.models import Course, EvaluationItem, EvaluationResponse, Role, User
 from tests.course.factories import PASSWORD, import_course, make_user, sign_in, snapshot_row_counts
 from tests.course.journey import (
     answers_for,
@@ -267,7 +267,8 @@ OPTION_CASES = [
     ("4", "6", "Choose one of the five options."),  # likert
     ("4", "four", "Choose one of the five options."),
     ("Phone", "Typewriter", "Choose one of the options."),  # choice
-    ("Helpful, thank you.", "w" * 5001, "Please keep comments under 5,000 characters."),
+    ("Helpful, thank you.", "w" * 5001, "Keep your answer to 5,000 characters or fewer; "
+     "it has 5,001."),
 ]
 
 
@@ -300,6 +301,33 @@ def test_evaluation_answers_outside_the_options_are_refused(app: Flask, evaluati
 def test_a_valid_evaluation_still_goes_through(app: Flask, evaluating) -> None:
     client, form = evaluating
     assert client.post("/courses/minimal/evaluation", data=form).status_code == 303
+
+
+def test_the_error_summary_names_questions_by_their_number_not_their_prompt(
+    app: Flask, evaluating
+) -> None:
+    # On a phone a summary of full prompts ran to two screens; the post-test's is short.
+    client, form = evaluating
+    number = _item_name(form, "55")
+    data = {name: "" for name in form} | {number: "abc"}
+    page = text(client.post("/courses/minimal/evaluation", data=data))
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+    with app.app_context():
+        items = db.session.scalars(select(EvaluationItem)).all()
+        prompts = [item.prompt for item in items]
+        required = sum(item.required and item.type != "number" for item in items)
+    assert not [prompt for prompt in prompts if prompt.rstrip(".?:") in summary]
+    assert f"{required} required questions are still unanswered:" in summary
+    links = re.findall(r'<a href="#(item-\d+-1)">Question (\d+)</a>', summary)
+    assert len(links) == required + 1
+    shown_as = f'<span class="check-label">Question {{}} of {len(items)}</span>'
+    for target, shown in links:  # each link goes to the question its number is shown on
+        fieldset = rf'id="{target[:-2]}"[^>]*>\s*<legend>{re.escape(shown_as.format(shown))}'
+        label = f'<label for="{target}">{shown_as.format(shown)}'
+        assert re.search(fieldset, page) or label in page, (target, shown)
+    label = f'<label for="{number}-1"><span class="check-label">Question '
+    shown = page[page.index(label) + len(label):].split(" ", 1)[0]
+    assert f"Question {shown}</a>: Enter a whole number." in summary
 
 
 # --- odd addresses and query strings -----------------------------------------------------
