@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.course.factories import make_user, sign_in
 from tests.course.journey import answers_for, open_attempt
 
 COURSE = "/courses/minimal"
@@ -56,3 +57,20 @@ def test_a_refused_form_says_error_first_in_its_title(ready) -> None:
     assert _title(signed_out.get("/auth/login").get_data(as_text=True)) == "Sign in"
     lookup = signed_out.get("/verify", query_string={"code": "not a code"})
     assert _title(lookup.get_data(as_text=True)) == "Error: Verify a certificate"
+
+
+def test_a_refused_knowledge_check_or_completion_says_error_in_its_title(
+    app, client, course_slug
+) -> None:
+    # Without JavaScript these come back as the lesson page, the problem shown in place.
+    with app.app_context():
+        sign_in(client, make_user())
+    client.post(f"/courses/{course_slug}/enrol")
+    lesson = f"/courses/{course_slug}/lessons/push-pull"
+    shown = "Push and pull factors, lesson 1 of 2"
+    assert _title(client.get(lesson).get_data(as_text=True)) == shown
+    empty_answer = client.post(f"{lesson}/checks/push-pull-1", data={})
+    unanswered = client.post(f"{lesson}/complete")
+    for refused in (empty_answer, unanswered):
+        assert refused.status_code == 422
+        assert _title(refused.get_data(as_text=True)) == f"Error: {shown}"
