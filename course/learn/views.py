@@ -187,6 +187,9 @@ def complete_lesson(slug: str, lesson_slug: str):
     # redirect without one: name the top (#main) so the next page opens there.
     target = learn.next_after(content, enrolment, lesson)
     if target is None:
+        # Said on the post-test page, which may not be open yet: the lesson did count.
+        flash(f"Lesson {lesson.position}, {lesson.title}, is complete: you have finished "
+              "every lesson.", "success")
         return redirect(url_for("learn.post_test", slug=content.slug, _anchor="main"))
     if target.position < lesson.position:
         flash(f"Lesson {target.position}, {target.title}, is not finished yet. "
