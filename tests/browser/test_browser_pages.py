@@ -126,6 +126,16 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         audit(page, "verify-result", problems)
         page.goto(server.url + "/me")
         audit(page, "transcript", problems)
+        # Between a phone and a laptop (200% zoom, a phone held sideways) its six columns
+        # neither push the page sideways nor break a word such as "Completed" in two.
+        for width in (500, 640):
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            status = page.locator(".transcript td[data-label=Status]").first
+            lines = "cell => { const r = document.createRange(); r.selectNodeContents(cell);"
+            lines += " return r.getClientRects().length; }"
+            assert status.evaluate(lines) == 1, (width, status.inner_text())
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(server.url + "/auth/profile")
         audit(page, "profile", problems)
 
