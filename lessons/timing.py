@@ -19,6 +19,11 @@ DEFAULT_MIN_ACTIVE_SHARE = 0.5
 #: minutes, so a page left open does not inflate the record.
 LESSON_CAP_FACTOR = 3
 LESSON_CAP_FLOOR_MINUTES = 10
+#: Each lesson must show at least this share of its part of the course's minimum before
+#: the post-test opens. The minimum is for all lessons together; without a floor it could
+#: be met on one or two lessons (each may credit up to three times its estimate) while
+#: the others showed no reading at all, and an auditor reading the record sees that.
+LESSON_FLOOR_SHARE = 0.5
 
 
 def reading_seconds(words: int) -> int:
@@ -51,6 +56,21 @@ def lesson_minutes_of(manifest: Mapping[str, Any], lesson: _LessonShare) -> floa
     # A version stored before the per-lesson figures: the lesson's share of the words.
     words = int(manifest.get("word_count") or 0)
     return reading_minutes_of(manifest) * lesson.word_count / words if words else 0.0
+
+
+def lesson_floor_seconds(
+    minimum_minutes: int, lesson_minutes: float, reading_minutes: float
+) -> int:
+    """The least active time a lesson must show before the post-test opens: half its
+    part of the course's minimum, shared out as the reading estimate is (0 without one).
+
+    Under what the lesson credits without JavaScript (its reading estimate) whenever the
+    minimum is within the whole estimate, as the checker warns it should be.
+    """
+    if minimum_minutes <= 0 or reading_minutes <= 0:
+        return 0
+    share = min(1.0, lesson_minutes / reading_minutes)
+    return math.floor(LESSON_FLOOR_SHARE * minimum_minutes * 60 * share)
 
 
 def default_min_active_minutes(reading_minutes: float) -> int:

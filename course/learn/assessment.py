@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, exists, func, select
 
 from course.extensions import db
 from course.learn.activetime import minimum_minutes_of, minutes_to_go
-from course.learn.content import CourseContent, content_of
+from course.learn.content import CourseContent, LessonView, content_of
 from course.learn.reads import LearnerEnrolment
 from course.learn.services import LessonState, outline
 from course.models import (
@@ -19,6 +20,7 @@ from course.models import (
     LessonProgress,
     PostTestAttempt,
 )
+from lessons.timing import lesson_floor_seconds, lesson_minutes_of, reading_minutes_of
 
 # One round trip for the three figures every page's progress bar needs; built once
 # because building it costs more than running it.
@@ -77,6 +79,14 @@ class InvalidSubmission(Exception):
 
 
 @dataclass(frozen=True)
+class ShortLesson:
+    """A lesson that shows less reading than its floor (``lessons.timing``) so far."""
+
+    lesson: LessonView
+    minutes_to_go: int
+
+
+@dataclass(frozen=True)
 class Progress:
     """Where a learner stands in a course."""
 
@@ -88,10 +98,17 @@ class Progress:
     completed: bool
     #: The course's minimum active time before the post-test, in minutes.
     minimum_minutes: int = 0
+    #: Lessons still short of their own floor, in course order.
+    short_lessons: tuple[ShortLesson, ...] = ()
 
     @property
     def lessons_complete(self) -> bool:
         return self.lessons_done == self.lessons_total
+
+    @property
+    def reading_done(self) -> bool:
+        """The minimum met in all, and each lesson at its floor: the reading the post-test needs."""
+        return not self.minutes_to_go and not self.short_lessons
 
     @property
     def minutes_to_go(self) -> int:
@@ -144,7 +161,22 @@ def course_progress(
         evaluated=bool(evaluated),
         completed=enrolment.completed_at is not None,
         minimum_minutes=minimum_minutes_of(content.manifest),
+        short_lessons=short_lessons(content, states),
     )
+
+
+def short_lessons(content: CourseContent, states: list[LessonState]) -> tuple[ShortLesson, ...]:
+    """The lessons whose active time is still under their floor, with the minutes to go."""
+    manifest = content.manifest
+    minimum, reading = minimum_minutes_of(manifest), reading_minutes_of(manifest)
+    if not minimum:
+        return ()
+    short = []
+    for state in states:
+        floor = lesson_floor_seconds(minimum, lesson_minutes_of(manifest, state.lesson), reading)
+        if state.active_seconds < floor:
+            short.append(ShortLesson(state.lesson, math.ceil((floor - state.active_seconds) / 60)))
+    return tuple(short)
 
 
 def ensure_post_test_open(course: Course | CourseContent, enrolment: Enrolment) -> Progress:
@@ -177,11 +209,43 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             "reading",
             f"The post-test opens after at least {progress.minimum_minutes} minutes of"
             f" reading in the lessons. You have about {left} more {minutes} of reading to"
-            " go. Reading a lesson again counts, so you can go back to any of them.",
+            " go. Reading a lesson again counts, so you can go back to any of them."
+            + _short_words(progress.short_lessons),
             f"Opens after {left} more {minutes} of reading",
             left,
         )
+    if progress.short_lessons:
+        left = sum(short.minutes_to_go for short in progress.short_lessons)
+        return Closed(
+            "reading",
+            "The post-test opens when every lesson shows some reading time, not only"
+            f" {progress.minimum_minutes} minutes in all." + _short_words(progress.short_lessons)
+            + " Reading a lesson again counts.",
+            "Opens after more reading in "
+            + _lesson_list([f"lesson {s.lesson.position}" for s in progress.short_lessons]),
+            left,
+        )
     return None
+
+
+def _short_words(short: tuple[ShortLesson, ...]) -> str:
+    """The sentence naming the lessons short of their own floor, and by how much."""
+    if not short:
+        return ""
+
+    def more(s: ShortLesson) -> str:
+        return f"about {s.minutes_to_go} more minute{'s' if s.minutes_to_go != 1 else ''}"
+
+    if len(short) == 1:
+        (s,) = short
+        return f" Lesson {s.lesson.position}, {s.lesson.title}, needs {more(s)} of reading."
+    named = [f"Lesson {s.lesson.position}, {s.lesson.title} ({more(s)})" for s in short]
+    return f" These lessons need more reading: {_lesson_list(named)}."
+
+
+def _lesson_list(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def post_test_state(

@@ -61,9 +61,10 @@ def next_step(
         return NextStep("post_test", "Continue: Take the post-test")
     if step.last_attempt is not None:
         return NextStep("review", f"Review attempt {step.last_attempt}", attempt=step.last_attempt)
-    # Reading time short: the lessons are where it counts, as on the course page.
-    first = states[0].lesson
-    return NextStep("lesson", f"Read again: Lesson 1, {first.title}", first)
+    # Reading time short: the lessons are where it counts, as on the course page, first
+    # of all one short of its own floor.
+    again = progress.short_lessons[0].lesson if progress.short_lessons else states[0].lesson
+    return NextStep("lesson", f"Read again: Lesson {again.position}, {again.title}", again)
 
 
 def my_learning(user: User) -> list[LearningRow]:

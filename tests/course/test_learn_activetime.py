@@ -289,6 +289,38 @@ def test_a_course_without_a_minimum_asks_for_half_its_reading_time(app, learner,
     assert "more minute" not in course_page
 
 
+def test_the_minimum_met_on_one_lesson_leaves_the_post_test_closed_until_each_shows_reading(
+    app, learner, clock
+):
+    # An auditor found a full-credit certificate with most lessons at 0.0 minutes: the
+    # minimum (5 min here) was met by one lesson's heartbeats, up to its cap.
+    learner.get(_lesson_url("push-pull"))
+    for _ in range(20):  # ten minutes on lesson 1 alone
+        clock.advance(30)
+        learner.post(f"{_lesson_url('push-pull')}/heartbeat")
+    with app.app_context():
+        finish_lessons(learner, SLUG)  # lesson 2 opened, answered and completed at once
+        assert _active()["push-pull"] >= 300 and _active()["returning"] == 0
+        course = db.session.scalar(select(Course))
+        share = course.manifest["lesson_reading_minutes"]["returning"] / course.manifest[
+            "reading_minutes"]
+    floor = lessons.timing.lesson_floor_seconds(5, share, 1.0)
+    assert 60 < floor == int(0.5 * 300 * share) < _reading_seconds(app, "returning")
+    closed = learner.get(f"/courses/{SLUG}/post-test")
+    words = " ".join(re.sub(r"<[^>]+>", "", closed.get_data(as_text=True)).split())
+    assert closed.status_code == 403
+    assert "opens when every lesson shows some reading time, not only 5 minutes in all." in words
+    assert f"Lesson 2, When a youth returns, needs about {-(-floor // 60)} more minutes" in words
+    assert "Read again: Lesson 2, When a youth returns" in words
+    course_page = " ".join(learner.get(f"/courses/{SLUG}").get_data(as_text=True).split())
+    assert "Read again: Lesson 2, When a youth returns" in course_page
+    lesson = " ".join(learner.get(_lesson_url("returning")).get_data(as_text=True).split())
+    assert "Before the post-test opens it needs about" in lesson
+    clock.advance(floor)  # read through, without JavaScript: the next page credits it
+    learner.get(_lesson_url("returning"))
+    assert learner.get(f"/courses/{SLUG}/post-test").status_code == 200
+
+
 def test_a_package_minimum_of_zero_is_kept_and_warned_about(package_copy):
     _longer(package_copy, minimum="0")
     package, findings = lessons.check_package(package_copy)

@@ -84,3 +84,13 @@ def test_each_objective_needs_its_share_of_the_draw_in_the_bank() -> None:
                        "id: pt-lo3-1\n    type: single\n    objective: LO3",
                        "id: pt-lo3-1\n    type: single\n    objective: LO1")  # fmt: skip
     assert _errors(one_moved) == []
+
+
+def test_each_lesson_must_show_half_its_share_of_the_minimum() -> None:
+    lesson_floor_seconds = lessons.timing.lesson_floor_seconds
+    # A 23-minute minimum over a 46.6-minute estimate: a 6.8-minute lesson needs 1 min 40 s.
+    assert lesson_floor_seconds(23, 6.8, 46.6) == int(0.5 * 23 * 60 * 6.8 / 46.6) == 100
+    assert lesson_floor_seconds(0, 6.8, 46.6) == 0  # no minimum, no floor
+    assert lesson_floor_seconds(23, 6.8, 0) == 0  # no estimate to share it by
+    # However the figures were stored, no lesson is asked for more than half the minimum.
+    assert lesson_floor_seconds(23, 99.0, 46.6) == 23 * 30

@@ -151,7 +151,7 @@
       var minutes = Math.ceil(left / 60);
       words.textContent = minutes > 0
         ? "about " + minutes + " more minute" + (minutes === 1 ? "" : "s") + " to go"
-        : "you have read long enough now";
+        : note.getAttribute("data-then") || "you have read long enough now";
     });
   }
 })();
