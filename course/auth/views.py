@@ -37,6 +37,7 @@ from course.db import reads_first, write_transaction
 from course.errors import error_page, log_form_refusal
 from course.extensions import db, limiter
 from course.formpages import form_page
+from course.learn import activetime
 
 bp.before_app_request(enforce_session_timeouts)
 
@@ -185,6 +186,7 @@ def logout():
     """Sign out in this browser; other browsers stay signed in."""
     if current_user.is_authenticated:
         end_browser_session(current_user._get_current_object())
+        activetime.end_reading(current_user.id)
         db.session.commit()
     end_session()
     flash("You have signed out.", "success")

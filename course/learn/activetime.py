@@ -176,6 +176,22 @@ def leave_lessons(enrolment_id: int, now: datetime | None = None) -> None:
     _advance(enrolment_id, mark.credited_until, now, last_lesson_id=None)
 
 
+def end_reading(user_id: int, now: datetime | None = None) -> int:
+    """The learner signed out: credit each course's lesson shown last up to now, as any
+    page request would, and none after, until a lesson is opened again. Return how many
+    enrollments had a lesson open. (Without this, a learner who signed out mid-lesson had
+    the time away credited to that lesson on their return, up to its estimate.)"""
+    now = now or utcnow()
+    reading = db.session.scalars(
+        select(_ENROLMENT.c.id).where(
+            _ENROLMENT.c.user_id == user_id, _ENROLMENT.c.last_lesson_id.is_not(None)
+        )
+    ).all()
+    for enrolment_id in reading:
+        leave_lessons(enrolment_id, now)
+    return len(reading)
+
+
 def _credit_previous(enrolment_id: int, mark: Row, gap: float) -> None:
     """Credit ``gap`` seconds to the lesson the mark says was shown last, if any."""
     if not gap or mark.last_lesson_id is None:

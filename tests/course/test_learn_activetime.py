@@ -321,6 +321,26 @@ def test_the_minimum_met_on_one_lesson_leaves_the_post_test_closed_until_each_sh
     assert learner.get(f"/courses/{SLUG}/post-test").status_code == 200
 
 
+def test_time_signed_out_is_not_credited_to_the_lesson_left_open(app, client, package_copy, clock):
+    with app.app_context():
+        import_course(_longer(package_copy))
+        user = make_user()
+    sign_in(client, user)
+    client.post(f"/courses/{SLUG}/enrol")
+    client.get(_lesson_url("push-pull"))
+    clock.advance(60)
+    client.post("/auth/logout")  # the minute before signing out was reading
+    clock.advance(200)  # away: an auditor found this counted as reading on return
+    sign_in(client, user)
+    client.get(_lesson_url("push-pull"))
+    with app.app_context():
+        assert _active() == {"push-pull": 60}
+    clock.advance(30)  # reading again counts as before
+    client.get(_lesson_url("returning"))
+    with app.app_context():
+        assert _active()["push-pull"] == 90
+
+
 def test_a_package_minimum_of_zero_is_kept_and_warned_about(package_copy):
     _longer(package_copy, minimum="0")
     package, findings = lessons.check_package(package_copy)
