@@ -11,6 +11,8 @@ import io
 import zipfile
 from typing import Any
 
+from flask import current_app
+
 import certificates
 import lessons
 from course import issuing
@@ -143,10 +145,43 @@ def seat_time_doc(
         f"{counted(measured.measured, 'learner')} who completed every lesson{who}:"
         f" {_minutes(measured.median_minutes)} (lesson reading only; the estimate's reading part"
         f" is {estimate.reading_minutes:.1f} min).", "",
+        *_method(package, estimate.reading_minutes),
         "## Per lesson", "",
         _md_table(header, rows),
     ])
     return text, csv_text(header, rows)
+
+
+def _method(package: lessons.CoursePackage, reading_minutes: float) -> list[str]:
+    """How the hour is justified and active time measured, for the auditor who asks."""
+    minimum = lessons.timing.min_active_minutes(package)
+    config = current_app.config
+    heartbeat, idle = config["HEARTBEAT_SECONDS"], config["IDLE_AFTER_SECONDS"]
+    return [
+        "## How the hour is set and measured", "",
+        f"- **The estimate** counts every word a learner reads at {WORDS_PER_MINUTE} words a"
+        " minute (a slow, study pace), a minute a post-test question and the evaluation's"
+        " items. The checker refuses to publish a version whose estimate is below its"
+        " contact hours, and warns when it is more than 15% above them.",
+        f"- **The minimum** before the post-test is {minimum} min of measured reading, half"
+        f" the {reading_minutes:.1f} min reading estimate unless the package sets its own:"
+        " half is reading at about 334 words a minute, faster than adults read for"
+        " understanding (docs/ce-credit.md gives the sources).",
+        "- **Each lesson's floor**: every lesson must also show half of its share of the"
+        " minimum (`floor_minutes` in lesson-times.csv), so the minimum cannot be met on a"
+        " few lessons while others show no reading.",
+        f"- **Active time** is counted on the server, once: a lesson page with JavaScript"
+        f" reports every {heartbeat} s while it is visible and the learner has used it in the"
+        f" last {idle // 60} min (a silence credits at most one and a half intervals);"
+        " without JavaScript, the time between two pages is credited to the page shown,"
+        " never more than what is left of that lesson's reading estimate. A lesson credits"
+        " at most three times its estimate (at least 10 min). Time in two tabs or two"
+        " courses counts once; signing out, and starting the post-test, end the reading.",
+        "- **The post-test and the evaluation** are not part of active time: they come"
+        " after the minimum is met. post-test-attempts.csv gives each attempt's minutes.",
+        "- **Rounding**: minutes are given to the tenth, rounded down, one figure at a time;"
+        " the `active_seconds` columns are exact and add up.", "",
+    ]  # fmt: skip
 
 
 def _minutes(value: float | None) -> str:

@@ -18,7 +18,7 @@ from course.csvout import csv_text, yes_no
 from course.dates import local_iso
 from course.dbutil import among
 from course.extensions import db
-from course.learn.activetime import minutes_of
+from course.learn.activetime import minimum_minutes_of, minutes_of
 from course.models import (
     AttemptAnswer,
     Course,
@@ -29,11 +29,12 @@ from course.models import (
     User,
 )
 from course.packages import find_version
-from lessons.timing import lesson_minutes_of
+from lessons.timing import lesson_floor_seconds, lesson_minutes_of, reading_minutes_of
 
 LESSON_TIME_COLUMNS = (
     "participant_name", "email", "course_version", "lesson_position", "lesson", "started_at",
     "completed_at", "active_minutes", "estimated_minutes", "share_of_estimate_percent",
+    "active_seconds", "floor_minutes",
 )  # fmt: skip
 ANSWER_COLUMNS = (
     "participant_name", "email", "attempt", "counted", "graded_by_version", "drawn_position",
@@ -99,12 +100,16 @@ def lesson_times_csv(course: Course, rows: list[RosterRow]) -> str:
         if row.version_number not in manifests:
             version = find_version(course, row.version_number)
             manifests[row.version_number] = version.manifest if version else {}
-        estimate = round(lesson_minutes_of(manifests[row.version_number], lesson), 1)
+        manifest = manifests[row.version_number]
+        estimate = round(lesson_minutes_of(manifest, lesson), 1)
         active = minutes_of(progress.active_seconds)
         share = round(100 * active / estimate) if estimate else None
+        floor = lesson_floor_seconds(minimum_minutes_of(manifest),
+                                     lesson_minutes_of(manifest, lesson),
+                                     reading_minutes_of(manifest))  # fmt: skip
         cells.append(((order[row.enrolment_id], lesson.position), [
             row.cells[0], row.cells[1], row.version_number, lesson.position, lesson.title,
             local_iso(progress.started_at), local_iso(progress.completed_at), active, estimate,
-            share,
+            share, progress.active_seconds, minutes_of(floor),
         ]))  # fmt: skip
     return csv_text(LESSON_TIME_COLUMNS, [cell for _, cell in sorted(cells, key=lambda c: c[0])])

@@ -110,6 +110,9 @@ completion-roster.csv
   certificate_code, certificate_status
                    the certificate as it stands: valid, revoked or not issued (a replaced
                    certificate gives way to its replacement; see certificates.csv)
+  active_seconds   the same active time in whole seconds: the learner's active_seconds in
+                   lesson-times.csv add up to it exactly, where minutes rounded down one
+                   lesson at a time can add up to a tenth or two less
 
 lesson-times.csv
   participant_name, email, course_version
@@ -121,9 +124,11 @@ lesson-times.csv
   active_minutes   measured active time in it, to the tenth of a minute rounded down
   estimated_minutes, share_of_estimate_percent
                    the lesson's reading estimate in that version, and the active time as
-                   a share of it: the course asks a minimum for all lessons together, not
-                   one per lesson, so a lesson read in a small share of its estimate shows
-                   here
+                   a share of it
+  active_seconds   the active time in whole seconds (they add up to the roster's)
+  floor_minutes    the least active time the lesson must show before the post-test opens:
+                   half its share of the minimum (see seat-time.md). Completions before
+                   the engine checked floors may show less.
 
 post-test-attempts.csv
   participant_name, email
@@ -140,6 +145,9 @@ post-test-attempts.csv
   blueprint        questions drawn per objective: "LO1: 2 of 6" is 2 drawn from 6
   graded_by_version, passing_score
                    the version that graded the attempt, and its pass mark
+  minutes_taken    minutes from opening the attempt to submitting it, to the tenth rounded
+                   down: the post-test has no time limit, and the seat-time estimate gives
+                   it a minute a question; an attempt left open over a break counts the break
 
 post-test-answers.csv
   participant_name, email, attempt, counted

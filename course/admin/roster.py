@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from course.csvout import BATCH_ROWS, csv_chunks, csv_text, yes_no
 from course.dates import date_label, day_bounds, local_iso
 from course.extensions import db
-from course.learn.activetime import enrolment_times
+from course.learn.activetime import enrolment_times, minutes_of
 from course.models import (
     Certificate,
     CertificateStatus,
@@ -36,7 +36,7 @@ ROSTER_COLUMNS = (
     "completed_at", "course_title", "course_version", "contact_hours", "post_test_attempts",
     "score", "passing_score",
     "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
-    "certificate_code", "certificate_status",
+    "certificate_code", "certificate_status", "active_seconds",
 )  # fmt: skip
 #: Every enrollment, finished or not: the roster's columns and the lessons completed.
 ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed")
@@ -47,7 +47,7 @@ CERTIFIED_CREDIT = ("course_title", "contact_hours")
 ATTEMPT_COLUMNS = (
     "participant_name", "email", "attempt", "course_version", "started_at", "submitted_at",
     "correct", "questions", "score", "passed", "counted", "reset_at", "reset_reason",
-    "blueprint", "graded_by_version", "passing_score",
+    "blueprint", "graded_by_version", "passing_score", "minutes_taken",
 )  # fmt: skip
 
 
@@ -219,7 +219,7 @@ def _roster_rows(
             cells = [who[0], email, *who[1:], local_iso(enrolled), local_iso(completed), title,
                      time.version_number, hours, n or 0, score, pass_mark, time.active_minutes,
                      time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
-                     status.value if status else "not issued"]  # fmt: skip
+                     status.value if status else "not issued", time.active_seconds]  # fmt: skip
             if with_lessons:
                 cells.append(time.lessons_completed)
             yield RosterRow(enrolment_id, time.version_number, cells)
@@ -304,9 +304,16 @@ def attempts_csv(course: Course, scope: AuditScope, rows: list[RosterRow]) -> st
             named[enrolment_id] or name, email, number, version, local_iso(started),
             local_iso(submitted), correct, questions, score, yes_no(passed),
             yes_no(reset_at is None), local_iso(reset_at), reset_reason, blueprint,
-            graded_number, pass_mark,
+            graded_number, pass_mark, _minutes_taken(started, submitted),
         ])  # fmt: skip
     return csv_text(ATTEMPT_COLUMNS, cells)
+
+
+def _minutes_taken(started: dt.datetime | None, submitted: dt.datetime | None) -> float | None:
+    """Minutes from opening an attempt to submitting it, to the tenth rounded down."""
+    if started is None or submitted is None:
+        return None
+    return minutes_of(max(0, int((submitted - started).total_seconds())))
 
 
 def attempt_versions(course: Course, scope: AuditScope, rows: list[RosterRow]) -> set[int]:

@@ -241,6 +241,16 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     share = round(100 * 10.0 / float(first["estimated_minutes"]))
     assert first["share_of_estimate_percent"] == str(share)
     assert {r["email"] for r in times} == {"a@example.org", "b@example.org"}
+    # Exact seconds beside the rounded minutes: re-adding the lessons gives the roster's.
+    assert [r["active_seconds"] for r in a_times] == ["600", "900"]
+    assert roster[0]["active_seconds"] == "1500"
+    minimum = float(roster[0]["minimum_active_minutes"])
+    assert 0 < float(first["floor_minutes"]) <= minimum / 2
+    method = text("seat-time.md")
+    assert "## How the hour is set and measured" in method
+    assert f"**The minimum** before the post-test is {minimum:g} min" in method
+    attempts = list(csv.DictReader(io.StringIO(text("post-test-attempts.csv"))))
+    assert all(float(r["minutes_taken"]) >= 0 for r in attempts) and len(attempts) == 3
 
     pdf = PdfReader(io.BytesIO(archive.read("sample-certificate-SPECIMEN.pdf")))
     assert "SPECIMEN" in "".join(page.extract_text() for page in pdf.pages)
