@@ -52,6 +52,18 @@ def command_line_origin() -> dict[str, str]:
     }
 
 
+def us_spelling(detail: Any) -> Any:
+    """An event's detail as a US reader reads it: the account's columns keep their
+    British names (``licence_number``), and details name them as stored."""
+    if isinstance(detail, dict):
+        return {str(key).replace("licence", "license"): us_spelling(v) for key, v in detail.items()}
+    if isinstance(detail, list):
+        return [us_spelling(item) for item in detail]
+    if isinstance(detail, str) and detail.startswith("licence_"):
+        return detail.replace("licence", "license", 1)  # a field's name in a list of them
+    return detail
+
+
 def record_event(
     actor: User | None,
     action: str,

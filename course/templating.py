@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from certificates.codes import spoken_code
 from certificates.record import hours_text
+from course.audit import us_spelling
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
 from course.provider import SAMPLE_NOTICE, current_provider
@@ -130,6 +131,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(counted, "counted")
     app.add_template_filter(code_spans, "code_spans")
     app.add_template_filter(certificate_code, "certificate_code")
+    app.add_template_filter(us_spelling, "us_spelling")
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

@@ -18,7 +18,7 @@ import certificates
 from course import audit
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
-from course.audit import record_event
+from course.audit import record_event, us_spelling
 from course.csvout import BATCH_ROWS, csv_chunks, yes_no
 from course.dates import day_bounds, local_iso, provider_zone
 from course.dbutil import among
@@ -240,7 +240,8 @@ def audit_rows(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[list]:
         *fields, ip_address, detail = row
         detail = detail or {}
         why = detail.get("reason") or detail.get("note") or ""
-        yield [*fields, why, ip_address, json.dumps(detail, ensure_ascii=False, sort_keys=True)]
+        shown = json.dumps(us_spelling(detail), ensure_ascii=False, sort_keys=True)
+        yield [*fields, why, ip_address, shown]
 
 
 def audit_csv(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[str]:

@@ -303,3 +303,20 @@ def test_the_attempts_name_the_learner_as_the_roster_does_after_a_name_change(ap
                 for row in _csv(archive, "post-test-attempts.csv")}
     assert attempts == roster
     assert roster["a@example.org"] != "Ann New-Name"  # the certificate's name, as before
+
+
+def test_the_audit_log_spells_license_as_the_rest_of_the_site_does(app, data):
+    client = sign_in(app.test_client(), data.admin)
+    learner = data.learners["a"]
+    changed = client.post(f"/admin/learners/{learner.id}/details", data={
+        "full_name": learner.full_name, "licence_number": "LSW-A2", "licence_jurisdiction": "",
+        "reason": "License renewed under a new number",
+    })  # fmt: skip
+    assert changed.status_code == 303
+    query = {"action": "user.details_corrected"}
+    page = " ".join(client.get("/admin/audit", query_string=query).get_data(as_text=True).split())
+    assert "license_number: “LSW-A” → “LSW-A2”" in page
+    exported = client.get("/admin/audit.csv", query_string=query).get_data(as_text=True)
+    assert '"license_number"' in exported.replace('""', '"')
+    for text in (page, exported):
+        assert "licence" not in text
