@@ -50,6 +50,10 @@ def _of(statement: Select, enrolments: Collection[int] | None) -> Select:
     ).where(among(EvaluationResponse.enrolment_id, enrolments))
 
 
+#: A comment emptied when its learner's account was deleted (course.privacy.deletion).
+ERASED_COMMENT = "[removed when the learner's account was deleted]"
+
+
 def evaluation_results(
     course: Course, enrolments: Collection[int] | None = None, newest_comments: int | None = None
 ) -> list[EvaluationStat]:
@@ -124,6 +128,9 @@ def _item_result(
         else:
             # A report page at a few thousand completions listed every comment (200 KB).
             order = (EvaluationResponse.submitted_at.desc(), EvaluationAnswer.id.desc())
-        comments = list(db.session.scalars(statement.order_by(*order).limit(newest)))
+        found = db.session.scalars(statement.order_by(*order).limit(newest))
+        # Only an account's deletion empties a stored comment (blank ones are not stored):
+        # say so, or an auditor cannot tell it from a row left blank.
+        comments = [comment or ERASED_COMMENT for comment in found]
     rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n)) for v in labels]
     return EvaluationStat(item, n, rows, mean, median, comments)

@@ -205,7 +205,9 @@ evaluation-summary.csv
   median           number items: the median answer (text items: see the comments file)
 
 evaluation-comments.csv
-  item, comment    each free-text answer, oldest first; never linked to a name
+  item, comment    each free-text answer, oldest first; never linked to a name. A comment
+                   whose learner later deleted their account reads "[removed when the
+                   learner's account was deleted]": its ratings stay in the summary
 
 certificates.csv
   code, status     the certificate's code (verify it at the address in
