@@ -21,10 +21,14 @@ from course.models import AuditEvent, Certificate, Course, User
 
 INDEX_COLUMNS = (
     "code", "status", "participant_name", "completed_on", "course_title", "course_version",
-    "issued_at", "pdf_sha256", "file",
+    "issued_at", "pdf_sha256", "file", "license_number", "license_jurisdiction",
+    "contact_hours",
 )
 # From each certificate's snapshot: what it states, whatever the course is called now.
-INDEXED_FIELDS = ("participant_name", "completed_on", "course_title", "course_version")
+INDEXED_FIELDS = (
+    "participant_name", "completed_on", "course_title", "course_version",
+    "licence_number", "licence_jurisdiction", "contact_hours",
+)
 PDF_BATCH = 100
 #: A ZIP this large (bytes) moves from memory to a temporary file on disk.
 ZIP_IN_MEMORY = 8 * 1024 * 1024
@@ -124,7 +128,7 @@ def certificates_zip(
     stated: set[tuple[int, str]] = set()  # (version, title) as the certificates print them
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate_id, code, status, *snapshot, issued_at, sha256, pdf in found:
-            name, completed_on, title, version = snapshot
+            name, completed_on, title, version, *licence_and_hours = snapshot
             stated.add((int(version), title))
             file = f"certificate-{code}.pdf"
             if pdf is None:  # issued before PDFs were stored: rendered again from its record
@@ -132,7 +136,7 @@ def certificates_zip(
             # A PDF's streams are compressed already: deflating it again gains nothing.
             archive.writestr(file, pdf, compress_type=zipfile.ZIP_STORED)
             index.append([code, status.value, name, completed_on, title, version,
-                          local_iso(issued_at), sha256, file])  # fmt: skip
+                          local_iso(issued_at), sha256, file, *licence_and_hours])  # fmt: skip
         archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
         readme = certificates_readme(course, start, end, len(index), made_by, utcnow(),
                                      sorted(stated))  # fmt: skip

@@ -449,6 +449,11 @@ def test_a_certificate_zip_names_the_course_as_its_certificates_state_it(app, is
     assert "A Later Title" not in readme
     assert (row["code"], row["course_title"], row["course_version"]) == (
         code, "Youth Who Run from Foster Care (test course)", "1")
+    # What a board's register asks for, as the certificate states it.
+    with app.app_context():
+        stated = db.session.scalar(select(Certificate).where(Certificate.code == code)).snapshot
+    assert row["contact_hours"] == str(stated["contact_hours"]) and row["contact_hours"]
+    assert row["license_number"] == (stated["licence_number"] or "")
 
 
 def test_an_admin_downloads_the_pdf_as_issued_beside_the_way_to_its_evidence(
