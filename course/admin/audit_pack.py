@@ -38,6 +38,7 @@ from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
 from course.templating import counted, hours_figure, hours_label
+from lessons import timing
 from lessons.draw import expected_shares
 from lessons.rules import WORDS_PER_MINUTE, check_words
 
@@ -154,7 +155,7 @@ def seat_time_doc(
 
 def _method(package: lessons.CoursePackage, reading_minutes: float) -> list[str]:
     """How the hour is justified and active time measured, for the auditor who asks."""
-    minimum = lessons.timing.min_active_minutes(package)
+    minimum = timing.min_active_minutes(package)
     config = current_app.config
     heartbeat, idle = config["HEARTBEAT_SECONDS"], config["IDLE_AFTER_SECONDS"]
     return [
@@ -165,8 +166,9 @@ def _method(package: lessons.CoursePackage, reading_minutes: float) -> list[str]
         " contact hours, and warns when it is more than 15% above them.",
         f"- **The minimum** before the post-test is {minimum} min of measured reading, half"
         f" the {reading_minutes:.1f} min reading estimate unless the package sets its own:"
-        " half is reading at about 334 words a minute, faster than adults read for"
-        " understanding (docs/ce-credit.md gives the sources).",
+        f" half is reading at about {WORDS_PER_MINUTE / timing.DEFAULT_MIN_ACTIVE_SHARE:.0f}"
+        " words a minute, faster than adults read for understanding (docs/ce-credit.md"
+        " gives the sources).",
         "- **Each lesson's floor**: every lesson must also show half of its share of the"
         " minimum (`floor_minutes` in lesson-times.csv), so the minimum cannot be met on a"
         " few lessons while others show no reading.",
@@ -175,7 +177,8 @@ def _method(package: lessons.CoursePackage, reading_minutes: float) -> list[str]
         f" last {idle // 60} min (a silence credits at most one and a half intervals);"
         " without JavaScript, the time between two pages is credited to the page shown,"
         " never more than what is left of that lesson's reading estimate. A lesson credits"
-        " at most three times its estimate (at least 10 min). Time in two tabs or two"
+        f" at most {timing.LESSON_CAP_FACTOR} times the reading time of its text (at least"
+        f" {timing.LESSON_CAP_FLOOR_MINUTES} min). Time in two tabs or two"
         " courses counts once; signing out, and starting the post-test, end the reading.",
         "- **The post-test and the evaluation** are not part of active time: they come"
         " after the minimum is met. post-test-attempts.csv gives each attempt's minutes.",

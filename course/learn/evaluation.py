@@ -59,6 +59,10 @@ def ensure_evaluation_open(course: Course, enrolment: Enrolment) -> Progress:
     return progress
 
 
+#: The longest comment an evaluation stores (the page says so beside the box).
+COMMENT_LIMIT = 5000
+
+
 def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> dict[str, str]:
     """Return an error message per item key for missing or out-of-range answers."""
     errors: dict[str, str] = {}
@@ -89,10 +93,6 @@ def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> 
                 f"it has {len(value):,}."
             )
     return errors
-
-
-#: The longest comment an evaluation stores (the page says so beside the box).
-COMMENT_LIMIT = 5000
 
 
 @dataclass(frozen=True)
