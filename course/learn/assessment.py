@@ -221,8 +221,9 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             "The post-test opens when every lesson shows some reading time, not only"
             f" {progress.minimum_minutes} minutes in all." + _short_words(progress.short_lessons)
             + " Reading a lesson again counts.",
-            "Opens after more reading in "
-            + _lesson_list([f"lesson {s.lesson.position}" for s in progress.short_lessons]),
+            "Opens after more reading in lesson"
+            + ("s " if len(progress.short_lessons) > 1 else " ")
+            + _lesson_list([str(s.lesson.position) for s in progress.short_lessons]),
             left,
         )
     return None
@@ -239,8 +240,12 @@ def _short_words(short: tuple[ShortLesson, ...]) -> str:
     if len(short) == 1:
         (s,) = short
         return f" Lesson {s.lesson.position}, {s.lesson.title}, needs {more(s)} of reading."
-    named = [f"Lesson {s.lesson.position}, {s.lesson.title} ({more(s)})" for s in short]
-    return f" These lessons need more reading: {_lesson_list(named)}."
+    # Titles and each lesson's minutes are in the course outline: a sentence of seven
+    # titles ran to a screen on a phone.
+    numbers = _lesson_list([str(s.lesson.position) for s in short])
+    total = sum(s.minutes_to_go for s in short)
+    return (f" Lessons {numbers} need a little more reading, about {total} more minutes in"
+            " all; the course page lists how much each needs.")
 
 
 def _lesson_list(parts: list[str]) -> str:

@@ -17,6 +17,8 @@ from course.db import utcnow
 from course.extensions import db
 from course.learn import activetime
 from course.learn import services as learn
+from course.learn.assessment import Progress, ShortLesson, closed_by_progress
+from course.learn.content import LessonView
 from course.models import Course, Enrolment, LessonProgress
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import finish_lessons
@@ -412,3 +414,19 @@ def test_time_taking_the_post_test_is_not_credited_to_the_last_lesson_read(
     client.get(_lesson_url(last))
     with app.app_context():
         assert _active() == before
+
+
+def test_several_short_lessons_are_named_by_number_with_the_minutes_in_all() -> None:
+    def lesson(n: int) -> LessonView:
+        return LessonView(n, f"l{n}", n, f"Lesson title {n}", (), (), 100, ())
+
+    short = (ShortLesson(lesson(3), 2), ShortLesson(lesson(5), 1), ShortLesson(lesson(7), 2))
+    progress = Progress(lessons_done=7, lessons_total=7, active_seconds=23 * 60,
+                        passed_attempt=None, evaluated=False, completed=False,
+                        minimum_minutes=23, short_lessons=short)  # fmt: skip
+    closed = closed_by_progress(progress)
+    assert closed is not None and closed.why == "reading" and closed.minutes == 5
+    assert "Lessons 3, 5 and 7 need a little more reading, about 5 more minutes in all" in (
+        closed.reason)
+    assert "Lesson title" not in closed.reason  # the titles are in the course outline
+    assert closed.tag == "Opens after more reading in lessons 3, 5 and 7"
