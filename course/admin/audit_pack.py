@@ -145,12 +145,25 @@ def seat_time_doc(
         "Measured: median active lesson time of the "
         f"{counted(measured.measured, 'learner')} who completed every lesson{who}:"
         f" {_minutes(measured.median_minutes)} (lesson reading only; the estimate's reading part"
-        f" is {estimate.reading_minutes:.1f} min).", "",
+        f" is {estimate.reading_minutes:.1f} min).",
+        *_self_reported(course, covered), "",
         *_method(package, estimate.reading_minutes),
         "## Per lesson", "",
         _md_table(header, rows),
     ])
     return text, csv_text(header, rows)
+
+
+def _self_reported(course: Course, covered: list[int] | None) -> list[str]:
+    """The evaluation's own question on minutes taken, beside the measured figure."""
+    lines = []
+    for stat in evaluation_results(course, covered):
+        if stat.item.type == "number" and "minute" in stat.item.prompt.lower():
+            median = _minutes(stat.median) if stat.responses else "no answers yet"
+            lines += ["", f"Self-reported: \"{stat.item.prompt}\" median {median}"
+                          f" ({counted(stat.responses, 'answer')}; the whole course, post-test"
+                          " and evaluation included)."]  # fmt: skip
+    return lines
 
 
 def _method(package: lessons.CoursePackage, reading_minutes: float) -> list[str]:

@@ -248,6 +248,8 @@ def test_the_audit_pack_holds_what_an_accreditor_asks_for(app, data):
     assert 0 < float(first["floor_minutes"]) <= minimum / 2
     method = text("seat-time.md")
     assert "## How the hour is set and measured" in method
+    # What learners said it took, beside what was measured (the evaluation's own question).
+    assert re.search(r'Self-reported: "[^"]*minutes[^"]*" median 50\.0 min \(2 answers;', method)
     assert f"**The minimum** before the post-test is {minimum:g} min" in method
     attempts = list(csv.DictReader(io.StringIO(text("post-test-attempts.csv"))))
     assert all(float(r["minutes_taken"]) >= 0 for r in attempts) and len(attempts) == 3
