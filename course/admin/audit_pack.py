@@ -71,7 +71,11 @@ def outline(course: Course, version: CourseVersion, package: lessons.CoursePacka
     claim = approval_for(course)
     if claim:
         source = "recorded by an administrator" if claim.source == "admin" else "from the package"
-        lines.append(f"- Approval: {claim.body}, number {claim.number}{_period(claim)} ({source})")
+        # Today's, whatever period the pack covers: an earlier approval (a renewal's old
+        # number, say) is in approval-changes.csv and on the certificates that stated it.
+        lines.append(f"- Approval as this pack was made: {claim.body}, number {claim.number}"
+                     f"{_period(claim)} ({source}). Earlier ones are in approval-changes.csv;"
+                     " each certificate in certificates.csv keeps the approval it stated.")
         lines.append(f"- Approval statement: {claim.statement}")
     lines += ["", "## Authors", ""]
     lines += [f"- {_author(a)}" for a in package.authors] or ["None named."]

@@ -211,6 +211,11 @@ def test_the_audit_pack_tells_who_published_each_version_and_every_approval_chan
     ]
     assert changes[0]["changed_by"] == "Ada Admin (admin@example.org)"
     assert changes[0]["approved_from"] == "2026-01-01"
+    # The outline states today's approval as today's: a pack of 2026's completions must
+    # not read as if 2027's renewal number had applied to them.
+    outline = archive.read("outline.md").decode()
+    assert "- Approval as this pack was made: " in outline and package_number in outline
+    assert "Earlier ones are in approval-changes.csv" in outline
 
 
 def test_every_instant_in_the_certificate_csv_is_stated_in_the_provider_zone(corrected):
