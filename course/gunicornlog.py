@@ -45,9 +45,9 @@ class _AccessLineFields(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         atoms: Any = record.args if isinstance(record.args, dict) else {}
-        record.request_id = atoms.get(_REQUEST_ID_ATOM, "-") if atoms else "-"
+        record.request_id = atoms.get(_REQUEST_ID_ATOM, "-")
         for atom, field, numeric in _ACCESS_FIELDS:
-            value = atoms.get(atom) if atoms else None
+            value = atoms.get(atom)
             setattr(record, field, _number(value) if numeric else value)
         return True
 

@@ -73,6 +73,19 @@ def lesson_floor_seconds(
     return math.floor(LESSON_FLOOR_SHARE * minimum_minutes * 60 * share)
 
 
+def minimum_minutes_of(manifest: Mapping[str, Any]) -> int:
+    """The minimum active minutes a stored version asks for before its post-test."""
+    return int(manifest.get("min_active_minutes") or 0)
+
+
+def lesson_floor_of(manifest: Mapping[str, Any], lesson: _LessonShare) -> int:
+    """A lesson's floor (``lesson_floor_seconds``) in a stored version."""
+    return lesson_floor_seconds(
+        minimum_minutes_of(manifest), lesson_minutes_of(manifest, lesson),
+        reading_minutes_of(manifest),
+    )  # fmt: skip
+
+
 def default_min_active_minutes(reading_minutes: float) -> int:
     """The minimum for a course that sets none: a share of its reading time, in minutes."""
     return math.floor(DEFAULT_MIN_ACTIVE_SHARE * reading_minutes)

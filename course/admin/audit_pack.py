@@ -17,7 +17,7 @@ import certificates
 import lessons
 from course import issuing
 from course.admin import report_services as reports
-from course.admin.evaluation_report import evaluation_results
+from course.admin.evaluation_report import EvaluationStat, evaluation_results
 from course.admin.pack_history import approvals_csv, item_analysis_csv, versions_csv
 from course.admin.pack_learners import answers_csv, lesson_times_csv
 from course.admin.pack_readme import readme
@@ -33,7 +33,7 @@ from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
 from course.dates import date_label, stamp_label
 from course.db import utcnow
-from course.learn.evaluation import LIKERT_LABELS
+from course.learn.evaluation import LIKERT_LABELS, asks_minutes
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
@@ -117,11 +117,15 @@ def provider_line() -> str:
 
 
 def seat_time_doc(
-    course: Course, package: lessons.CoursePackage, covered: list[int] | None = None
+    course: Course,
+    package: lessons.CoursePackage,
+    evaluation: list[EvaluationStat],
+    covered: list[int] | None = None,
 ) -> tuple[str, str]:
     """Return the seat-time derivation as Markdown and its per-lesson table as CSV.
 
-    ``covered`` narrows the measured figures to a narrowed pack's completions.
+    ``covered`` narrows the measured figures to a narrowed pack's completions, whose
+    ``evaluation`` results give the minutes the learners said the course took.
     """
     estimate = lessons.seat_time(package)
     measured = reports.seat_time(course, covered)
@@ -150,7 +154,7 @@ def seat_time_doc(
         f"{counted(measured.measured, 'learner')} who completed every lesson{who}:"
         f" {_minutes(measured.median_minutes)} (lesson reading only; the estimate's reading part"
         f" is {estimate.reading_minutes:.1f} min).",
-        *_self_reported(course, covered), "",
+        *_self_reported(evaluation), "",
         *_method(package, estimate.reading_minutes),
         "## Per lesson", "",
         _md_table(header, rows),
@@ -158,11 +162,11 @@ def seat_time_doc(
     return text, csv_text(header, rows)
 
 
-def _self_reported(course: Course, covered: list[int] | None) -> list[str]:
+def _self_reported(evaluation: list[EvaluationStat]) -> list[str]:
     """The evaluation's own question on minutes taken, beside the measured figure."""
     lines = []
-    for stat in evaluation_results(course, covered):
-        if stat.item.type == "number" and "minute" in stat.item.prompt.lower():
+    for stat in evaluation:
+        if asks_minutes(stat.item):
             median = _minutes(stat.median) if stat.responses else "no answers yet"
             lines += ["", f"Self-reported: \"{stat.item.prompt}\" median {median}"
                           f" ({counted(stat.responses, 'answer')}; the whole course, post-test"
@@ -226,15 +230,12 @@ def blueprint(package: lessons.CoursePackage) -> str:
     return csv_text(header, rows)
 
 
-def evaluation_summary(
-    course: Course, enrolments: list[int] | None = None
-) -> tuple[str, str]:
-    """Return the evaluation results and the comments (of every response, or of those
-    ``enrolments`` gave), both as CSV."""
+def evaluation_summary(evaluation: list[EvaluationStat]) -> tuple[str, str]:
+    """Return the evaluation results (``evaluation_results``) and the comments as CSV."""
     header = ["item", "type", "prompt", "responses", "option", "option_label", "count",
               "percent", "mean", "median"]
     rows, comments = [], []
-    for stat in evaluation_results(course, enrolments):
+    for stat in evaluation:
         item = stat.item
         base = [item.key, item.type, item.prompt, stat.responses]
         if stat.counts:
@@ -273,8 +274,9 @@ def audit_pack(
     rows = list(roster_rows(course, scope))
     # A narrowed pack reports the time and evaluations of the completions it covers only.
     covered = [row.enrolment_id for row in rows] if scope.detail() else None
-    seat_md, seat_csv = seat_time_doc(course, package, covered)
-    evaluation_csv, comments_csv = evaluation_summary(course, covered)
+    evaluation = evaluation_results(course, covered)
+    seat_md, seat_csv = seat_time_doc(course, package, evaluation, covered)
+    evaluation_csv, comments_csv = evaluation_summary(evaluation)
     generated = stamp_label(utcnow())
     if made_by is not None:  # an accreditor may ask who pulled the records
         generated += f" by {made_by.full_name} ({made_by.email})"

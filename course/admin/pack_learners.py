@@ -18,7 +18,7 @@ from course.csvout import csv_text, yes_no
 from course.dates import local_iso
 from course.dbutil import among
 from course.extensions import db
-from course.learn.activetime import minimum_minutes_of, minutes_of
+from course.learn.activetime import minutes_of
 from course.models import (
     AttemptAnswer,
     Course,
@@ -29,7 +29,7 @@ from course.models import (
     User,
 )
 from course.packages import find_version
-from lessons.timing import lesson_floor_seconds, lesson_minutes_of, reading_minutes_of
+from lessons.timing import lesson_floor_of, lesson_minutes_of
 
 LESSON_TIME_COLUMNS = (
     "participant_name", "email", "course_version", "lesson_position", "lesson", "started_at",
@@ -104,12 +104,9 @@ def lesson_times_csv(course: Course, rows: list[RosterRow]) -> str:
         estimate = round(lesson_minutes_of(manifest, lesson), 1)
         active = minutes_of(progress.active_seconds)
         share = round(100 * active / estimate) if estimate else None
-        floor = lesson_floor_seconds(minimum_minutes_of(manifest),
-                                     lesson_minutes_of(manifest, lesson),
-                                     reading_minutes_of(manifest))  # fmt: skip
         cells.append(((order[row.enrolment_id], lesson.position), [
             row.cells[0], row.cells[1], row.version_number, lesson.position, lesson.title,
             local_iso(progress.started_at), local_iso(progress.completed_at), active, estimate,
-            share, progress.active_seconds, minutes_of(floor),
+            share, progress.active_seconds, minutes_of(lesson_floor_of(manifest, lesson)),
         ]))  # fmt: skip
     return csv_text(LESSON_TIME_COLUMNS, [cell for _, cell in sorted(cells, key=lambda c: c[0])])

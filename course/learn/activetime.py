@@ -36,7 +36,12 @@ from course.models import (
     LessonProgress,
     PostTestAttempt,
 )
-from lessons.timing import lesson_cap_seconds, reading_minutes_of, reading_seconds
+from lessons.timing import (  # minimum_minutes_of: its callers import it from here
+    lesson_cap_seconds,
+    minimum_minutes_of,
+    reading_minutes_of,
+    reading_seconds,
+)
 
 #: A heartbeat credits at most this many intervals: timers run a little late.
 HEARTBEAT_GRACE = 1.5
@@ -389,11 +394,6 @@ def enrolment_times(enrolment_ids: list[int]) -> dict[int, EnrolmentTime]:
             lessons_completed=int(completed.get(enrolment_id) or 0),
         )
     return times
-
-
-def minimum_minutes_of(manifest) -> int:
-    """The minimum active minutes a stored version asks for before its post-test."""
-    return int(manifest.get("min_active_minutes") or 0)
 
 
 def minutes_to_go(active_seconds: int, minimum_minutes: int) -> int:

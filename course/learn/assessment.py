@@ -20,7 +20,6 @@ from course.models import (
     LessonProgress,
     PostTestAttempt,
 )
-from lessons.timing import lesson_floor_seconds, lesson_minutes_of, reading_minutes_of
 
 # One round trip for the three figures every page's progress bar needs; built once
 # because building it costs more than running it.
@@ -105,6 +104,10 @@ class Progress:
     def lessons_complete(self) -> bool:
         return self.lessons_done == self.lessons_total
 
+    def minutes_short_in(self, lesson_id: int) -> int:
+        """Minutes of reading the lesson still needs to reach its floor (0 once it has)."""
+        return next((s.minutes_to_go for s in self.short_lessons if s.lesson.id == lesson_id), 0)
+
     @property
     def reading_done(self) -> bool:
         """The minimum met in all, and each lesson at its floor: the reading the post-test needs."""
@@ -167,16 +170,12 @@ def course_progress(
 
 def short_lessons(content: CourseContent, states: list[LessonState]) -> tuple[ShortLesson, ...]:
     """The lessons whose active time is still under their floor, with the minutes to go."""
-    manifest = content.manifest
-    minimum, reading = minimum_minutes_of(manifest), reading_minutes_of(manifest)
-    if not minimum:
-        return ()
-    short = []
-    for state in states:
-        floor = lesson_floor_seconds(minimum, lesson_minutes_of(manifest, state.lesson), reading)
-        if state.active_seconds < floor:
-            short.append(ShortLesson(state.lesson, math.ceil((floor - state.active_seconds) / 60)))
-    return tuple(short)
+    floors = content.lesson_floors
+    return tuple(
+        ShortLesson(s.lesson, math.ceil((floors[s.lesson.id] - s.active_seconds) / 60))
+        for s in states
+        if s.active_seconds < floors.get(s.lesson.id, 0)
+    )
 
 
 def ensure_post_test_open(course: Course | CourseContent, enrolment: Enrolment) -> Progress:

@@ -26,6 +26,7 @@ from course.learn.grading import as_spec
 from course.learn.reads import PublishedCourse
 from course.models import Course, CourseVersion, Lesson, Question, QuestionKind
 from lessons.render import sanitize
+from lessons.timing import lesson_floor_of
 
 #: Versions kept per process; a server holds a few courses, each a few hundred KB.
 CACHE_SIZE = 32
@@ -97,6 +98,11 @@ class CourseContent:
     lessons: tuple[LessonView, ...]
     #: The post-test bank as published (questions not archived), by question id.
     post_test: MappingProxyType[int, CheckView]
+    #: Each live lesson's floor in seconds, by lesson id (``lessons.timing.lesson_floor_of``),
+    #: worked out once a version, not on every page that shows progress.
+    lesson_floors: MappingProxyType[int, int] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     #: HTML rendered once for this version (see ``course.learn.fragments``).
     fragments: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -183,13 +189,14 @@ def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseCon
             post_test[question.id] = check_view(question)
         elif question.lesson_id is not None:
             by_lesson.setdefault(question.lesson_id, []).append(check_view(question))
+    manifest = MappingProxyType(dict(version.manifest))
     return CourseContent(
         id=course.id,
         slug=course.slug,
         title=course.title,
         version_id=version.id,
         content_hash=version.content_hash,
-        manifest=MappingProxyType(dict(version.manifest)),
+        manifest=manifest,
         lessons=tuple(
             LessonView(
                 id=lesson.id,
@@ -204,6 +211,9 @@ def _load(course: Course | PublishedCourse, version: CourseVersion) -> CourseCon
             for lesson in live_lessons
         ),
         post_test=MappingProxyType(post_test),
+        lesson_floors=MappingProxyType(
+            {lesson.id: lesson_floor_of(manifest, lesson) for lesson in live_lessons}
+        ),
     )
 
 

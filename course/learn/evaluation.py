@@ -122,6 +122,11 @@ def error_summary(
     return summary
 
 
+def asks_minutes(item: EvaluationItem) -> bool:
+    """Whether the item is the course's question on how many minutes it took."""
+    return item.type == "number" and "minute" in item.prompt.lower()
+
+
 def _unanswered(item: EvaluationItem) -> str:
     """The message for a required item left empty, worded as the post-test words its own."""
     if item.type in ("likert", "choice"):
@@ -129,7 +134,7 @@ def _unanswered(item: EvaluationItem) -> str:
     if item.type == "number":
         # Courses ask how many minutes the course took (see docs/course-package.md); an
         # example says what to type, but would mislead on a number that counts anything else.
-        if "minute" in item.prompt.lower():
+        if asks_minutes(item):
             return "Enter the number of minutes, for example 60."
         return "Enter a whole number."
     return "Please answer this question."
