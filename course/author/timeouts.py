@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from course.auth.sessions import come_back_to, keep_through_timeout, signed_in_account
 from course.author import editing as edits
 from course.author import reading
-from course.author.forms import LessonForm, SettingsForm
+from course.author.forms import LessonForm
 from course.author.question_forms import EvaluationForm, QuestionForm
 from course.author.services import (
     AuthorError,
@@ -29,6 +29,7 @@ from course.author.services import (
     Workspace,
     find_workspace,
 )
+from course.author.settings_forms import SettingsForm
 from course.author.viewkit import base_revision
 from course.db import write_transaction
 from course.models import Role, User

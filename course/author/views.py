@@ -8,8 +8,9 @@ from flask_login import current_user
 from course.author import archived, bp, reading, uploads
 from course.author import editing as edits
 from course.author import services as drafts
-from course.author.forms import ActionForm, NewLessonForm, SettingsForm, UploadForm
+from course.author.forms import ActionForm, NewLessonForm, UploadForm
 from course.author.packagezip import ZipRefused, read_package_zip
+from course.author.settings_forms import SettingsForm
 from course.author.viewkit import (
     allow_self_publish,
     editor,
