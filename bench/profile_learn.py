@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PACKAGE = ROOT / "content" / "running-behavior"
+#: A signed-in route doing no work of its own (as bench_learn's): the app's floor.
+FLOOR_PATH = "/_bench/signed-in-floor"
 PASSWORD = "profile learner reads slowly"
 
 
@@ -53,7 +55,7 @@ def prepare(root: Path, lesson_number: int, database_url: str | None = None):
     from course.users import create_user
 
     shutil.copytree(PACKAGE, root / "content" / PACKAGE.name)
-    app = create_app(
+    app = _with_floor_route(create_app(
         {
             "TESTING": True,
             "PASSWORD_HASHING": "owasp",  # what production pays, not the tests' cost
@@ -61,7 +63,7 @@ def prepare(root: Path, lesson_number: int, database_url: str | None = None):
             "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{root / 'profile.db'}",
             "CONTENT_DIR": str(root / "content"),
         }
-    )
+    ))
     with app.app_context():
         if database_url:
             db.drop_all()  # a database of its own, emptied for each run
@@ -82,6 +84,22 @@ def prepare(root: Path, lesson_number: int, database_url: str | None = None):
     )
     assert client.get(path).status_code == 200
     return app, client, path
+
+
+def _with_floor_route(app):
+    """Add ``FLOOR_PATH``: the whole signed-in pipeline (session cookie, user, session
+    time-outs, CSRF, security headers) returning a fixed page of the lesson's size."""
+    from flask import Response
+    from flask_login import login_required
+
+    body = b"x" * 40_000
+
+    @app.get(FLOOR_PATH)
+    @login_required
+    def signed_in_floor() -> Response:
+        return Response(body, mimetype="text/html")
+
+    return app
 
 
 def answer_sender(client, path: str):
@@ -212,13 +230,17 @@ def main() -> None:
         else:
             request = lambda: client.get(path)  # noqa: E731
         cpu_per_request(request, 200)  # warm: templates compiled, caches filled
-        app_only = None
+        app_only = floor = None
         if args.answers:
             plain = cpu_per_request(request, args.requests)
         else:  # batches of the two in turn, so a slow stretch of the machine hits both
             direct = wsgi_sender(app, client, path)
             cpu_per_request(direct, 200)
             plain, app_only = cpu_side_by_side(request, direct, args.requests)
+            to_floor = wsgi_sender(app, client, FLOOR_PATH)
+            cpu_per_request(to_floor, 200)
+            # Its own pairs, so the page's own work is a difference within one sitting.
+            page, floor = cpu_side_by_side(direct, to_floor, args.requests)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
@@ -236,6 +258,9 @@ def main() -> None:
     if app_only is not None:
         print(f"... of which the app's own (the same GET straight to the WSGI app): "
               f"{app_only:.3f} ms")
+        print(f"... the app's signed-in floor (a route doing no work, {FLOOR_PATH}): "
+              f"{floor:.3f} ms beside {page:.3f} ms for the page in the same batches,")
+        print(f"    so the page's own work is {page - floor:.3f} ms")
     print(f"Python function calls per request: {calls:,.0f}")
     print("\nOwn time by package:")
     for name, share in by_package(stats)[:12]:
