@@ -49,6 +49,7 @@ def revoke(
     certificate.revoked_reason = reason.strip()
     db.session.flush()
     outbox.certificate_revoked(certificate)
+    outbox.completion_withdrawn(certificate)
     audit(
         actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
         ip_address,
@@ -137,6 +138,7 @@ def reinstate(
     })  # fmt: skip
     replacement = _issue_successor(certificate, record)
     outbox.certificate_issued(replacement)
+    outbox.completion_restored(replacement)
     audit(
         actor, "certificate.reinstated", certificate,
         {"new_code": replacement.code, "reason": reason.strip()}, ip_address,

@@ -45,11 +45,10 @@ def _grade_targets(user_id: int, course_id: int) -> list[LtiGradeTarget]:
 
 
 def _queue_scores(enrolment: Enrolment, percent: int | None, *, completed: bool,
-                  passed: bool | None, comment: str | None) -> None:
+                  comment: str | None) -> None:
     now = utcnow()
     for target in _grade_targets(enrolment.user_id, enrolment.course_id):
-        body = score(target.subject, percent, completed=completed, passed=passed,
-                         when=now, comment=comment)
+        body = score(target.subject, percent, completed=completed, when=now, comment=comment)
         db.session.add(OutboxMessage(channel=LTI, message_id=str(uuid.uuid4()), payload=body,
                                      grade_target_id=target.id, created_at=now,
                                      next_attempt_at=now))
@@ -160,8 +159,9 @@ def post_test_attempted(attempt: PostTestAttempt) -> None:
 def post_test_submitted(attempt: PostTestAttempt) -> None:
     """Queue the attempt's result: passed or failed (xAPI), and the score for the LMS."""
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
-    verdict = "passed" if attempt.passed else "not passed yet"
-    _queue_scores(enrolment, attempt.score_percent, completed=False, passed=attempt.passed,
+    verdict = ("passed; the evaluation is still to come" if attempt.passed
+               else "not passed yet")  # fmt: skip
+    _queue_scores(enrolment, attempt.score_percent, completed=False,
                   comment=f"Post-test attempt {attempt.number}: {verdict}.")
     if _xapi_on():
         result = xapi.score_result(attempt.correct_count or 0, attempt.question_count,
@@ -174,9 +174,8 @@ def post_test_submitted(attempt: PostTestAttempt) -> None:
 
 def course_completed(enrolment: Enrolment) -> None:
     """Queue the completion: completed (xAPI), and the best passing score for the LMS."""
-    scores = [a.score_percent for a in enrolment.attempts if a.passed and a.score_percent]
-    _queue_scores(enrolment, max(scores) if scores else None, completed=True, passed=True,
-                  comment="Course completed: post-test passed and evaluation submitted.")
+    _queue_completion_score(
+        enrolment, "Course completed: post-test passed and evaluation submitted.")
     if not _xapi_on():
         return  # the sum below runs inside the evaluation's write: only when it is sent
     # The reading time the credit rests on, as cmi5 asks of a completion; a registry can
@@ -186,6 +185,26 @@ def course_completed(enrolment: Enrolment) -> None:
         .where(LessonProgress.enrolment_id == enrolment.id))
     _say("completed", enrolment, when=enrolment.completed_at,
          result={"completion": True, "success": True, "duration": xapi.duration(int(active))})
+
+
+def _queue_completion_score(enrolment: Enrolment, comment: str) -> None:
+    scores = [a.score_percent for a in enrolment.attempts if a.passed and a.score_percent]
+    _queue_scores(enrolment, max(scores) if scores else None, completed=True, comment=comment)
+
+
+def completion_withdrawn(certificate: Certificate) -> None:
+    """A certificate was revoked: take the completion's grade back from the LMS."""
+    enrolment = db.session.get_one(Enrolment, certificate.enrolment_id)
+    _queue_scores(enrolment, None, completed=False, comment=(
+        f"Certificate {certificate.code} was revoked: this completion no longer earns "
+        "continuing-education credit."))
+
+
+def completion_restored(certificate: Certificate) -> None:
+    """A revoked certificate was reinstated as ``certificate``: the completion's grade again."""
+    enrolment = db.session.get_one(Enrolment, certificate.enrolment_id)
+    _queue_completion_score(enrolment, (
+        f"Course completed; certificate {certificate.code} reinstates a revoked one."))
 
 
 def certificate_issued(certificate: Certificate) -> None:

@@ -17,11 +17,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
+from course import certificate_changes
 from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.lti import ags
 from course.models import (
     AuditEvent,
+    Certificate,
     Course,
     Enrolment,
     LtiGradeTarget,
@@ -361,12 +363,41 @@ def test_scores_go_back_to_the_platform_off_the_request_path(app, client, runner
     attempt, completion = platform.scores
     assert attempt["userId"] == completion["userId"] == "moodle-user-17"
     assert attempt["scoreGiven"] == 100 and attempt["scoreMaximum"] == 100
+    # The pass is not the credit (the evaluation is still to come): not a final grade.
     assert attempt["activityProgress"] == "Submitted"
+    assert attempt["gradingProgress"] == "Pending"
     assert completion["activityProgress"] == "Completed"
     assert completion["gradingProgress"] == "FullyGraded"
     # Sent once: a second pass finds nothing to send.
     assert runner.invoke(args=["outbox", "send"]).output.startswith("Nothing was due;")
     assert len(platform.scores) == 2
+
+
+def test_a_revoked_certificate_takes_its_grade_back_and_a_reinstated_one_restores_it(
+    app, client, runner, platform
+):
+    launch(client, platform)
+    _finish_course(app, client)
+    runner.invoke(args=["outbox", "send"])
+    with app.app_context():
+        admin = make_user(email="admin@example.org")
+        with write_transaction():
+            certificate_changes.revoke(db.session.scalar(select(Certificate)), admin,
+                                       "Completion recorded in error")
+    assert "lti: 1 sent" in runner.invoke(args=["outbox", "send"]).output
+    withdrawn = platform.scores[-1]
+    assert "scoreGiven" not in withdrawn
+    assert (withdrawn["activityProgress"], withdrawn["gradingProgress"]) == (
+        "Submitted", "NotReady")
+    assert "was revoked" in withdrawn["comment"]
+    with app.app_context():
+        with write_transaction():
+            certificate_changes.reinstate(db.session.scalar(select(Certificate)), admin,
+                                          "Revoked by mistake")
+    assert "lti: 1 sent" in runner.invoke(args=["outbox", "send"]).output
+    restored = platform.scores[-1]
+    assert (restored["scoreGiven"], restored["gradingProgress"]) == (100, "FullyGraded")
+    assert restored["activityProgress"] == "Completed"
 
 
 def test_a_platform_that_does_not_answer_is_named_with_the_setting_to_check(
