@@ -72,6 +72,16 @@ def clean_name(value: str) -> str:
     return name
 
 
+#: The name of an account opened from an LMS that shared no usable name: no certificate
+#: is issued to it (the evaluation asks the learner to add their own first).
+LMS_STAND_IN_NAME = "Learner from your agency's LMS"
+
+
+def is_stand_in(name: str | None) -> bool:
+    """True for the stand-in name of an LMS learner whose platform shared none."""
+    return name == LMS_STAND_IN_NAME
+
+
 def name_or(value: str, fallback: str) -> str:
     """Return the cleaned name, or ``fallback`` when it is refused (names from elsewhere)."""
     stripped = "".join(c for c in normalise_name(value) if not _hidden(c))

@@ -18,6 +18,19 @@ from course.models import (
     EvaluationItem,
     EvaluationResponse,
 )
+from course.names import is_stand_in
+
+#: Refused until the learner adds the name their certificate should carry.
+NAME_NEEDED = (
+    "Your learning system did not share your name, so your certificate has none to show. "
+    "Add your name on your profile, exactly as it appears on your license, then submit "
+    "again: your answers are kept."
+)
+
+
+class NameNeeded(Exception):
+    """The account holds the LMS stand-in name: a certificate would name nobody."""
+
 
 LIKERT_LABELS = {
     "1": "Strongly disagree",
@@ -153,6 +166,8 @@ def submit_evaluation(
     items = evaluation_items(course)
     if validate_evaluation(items, values):
         raise InvalidSubmission("evaluation answers are missing or out of range")
+    if is_stand_in(enrolment.user.full_name):
+        raise NameNeeded(NAME_NEEDED)
     now = utcnow()
     inserted = insert_ignoring_duplicates(
         EvaluationResponse,

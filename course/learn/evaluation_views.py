@@ -16,6 +16,7 @@ from course.learn import services as learn
 from course.learn.forms import EvaluationForm
 from course.learn.limits import learner_writes
 from course.learn.replies import saved_reply
+from course.names import is_stand_in
 
 
 def _enrolled(slug: str):
@@ -52,7 +53,8 @@ def evaluation(slug: str):
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
                            items=items, values=values, errors=errors, form=form,
                            summary=evaluations.error_summary(items, values, errors),
-                           likert=evaluations.LIKERT_LABELS), status
+                           likert=evaluations.LIKERT_LABELS,
+                           name_needed=is_stand_in(current_user.full_name)), status
 
 
 def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
@@ -63,6 +65,11 @@ def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
     except tests.InvalidSubmission:
         flash("The evaluation changed while you were answering it. "
               "Please check your answers and send it again.", "error")
+        return False
+    except evaluations.NameNeeded as exc:
+        with write_transaction():
+            drafts.save_evaluation_draft(course, enrolment, values)
+        flash(str(exc), "error")
         return False
     issue_after_completion(enrolment)  # renders the PDF, then a short write of its own
     return True

@@ -20,7 +20,7 @@ from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.lti.jwks import signing_key_for
 from course.lti.wording import ADMIN_PAGE, shown, token_problem
 from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
-from course.names import name_or
+from course.names import LMS_STAND_IN_NAME, name_or
 from course.users import create_user
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -263,7 +263,7 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
         # A platform's name goes on certificates too: hidden characters are dropped, and
         # a name with no letter left or one a certificate cannot print is replaced, as a
         # launch cannot ask again (the learner can type it on their profile).
-        full_name=name_or(name[:200], "Learner from your agency's LMS"),
+        full_name=name_or(name[:200], LMS_STAND_IN_NAME),
         role=Role.LEARNER,
     )
     insert_ignoring_duplicates(
