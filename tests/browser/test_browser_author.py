@@ -204,6 +204,11 @@ def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_
         page.get_by_role("button", name="Preview").click()
         expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_in_viewport()
         assert page.url.endswith("#preview-heading") and asked == ["beforeunload"]
+        # The previewed page holds the text still not saved: leaving it asks again.
+        page.get_by_role("link", name="Add a knowledge check").click()
+        page.wait_for_timeout(500)
+        assert asked == ["beforeunload", "beforeunload"]
+        assert "A sentence not saved yet." in text.input_value()
     finally:
         context.close()
 

@@ -23,12 +23,14 @@
 
 // Author editors: leaving with changes not saved asks first, as links such as "Add a
 // knowledge check" sit right beside the text. Saving, previewing, a list button or the
-// time-out's "Save my text" all submit the form, which is not leaving.
+// time-out's "Save my text" all submit the form, which is not leaving. A page drawn from
+// such a post (a preview, a refused save, a list button) holds text not saved yet: the
+// server marks it data-unsaved, so it counts as changed before any typing.
 (function () {
   "use strict";
   var form = document.getElementById("editor-form");
   if (!form) { return; }
-  var changed = false;
+  var changed = form.hasAttribute("data-unsaved");
   var mark = function () { changed = true; };
   form.addEventListener("input", mark);
   form.addEventListener("change", mark);
