@@ -12,6 +12,7 @@ from course.author.services import (
     Files,
     Saved,
     Workspace,
+    check_draft,
     commit_files,
 )
 from course.extensions import db
@@ -44,11 +45,41 @@ def package_slug(files: Files) -> str:
     return slug
 
 
+class PackageRefused(AuthorError):
+    """An upload that would add errors to the draft; ``findings`` names each one."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        count = len(findings)
+        super().__init__(
+            f"The package has {count} error{'s' if count != 1 else ''} that the draft does "
+            "not have, so it did not replace the draft. Fix them in the package and upload "
+            "it again, or make the change in the editor."
+        )
+        self.findings = findings
+
+
+def _errors_added(space: Workspace, files: Files) -> list[Finding]:
+    # An upload replaces every file of the draft, teammates' unpublished work included, so
+    # one that breaks what reads today is refused, as the command line refuses it. Errors
+    # the draft already has are let through: a draft downloaded, edited and uploaded again
+    # may still be unfinished. Compared by file and message, as lines move with edits.
+    _, before = check_draft(space)
+    _, after = check_draft(space, files)
+    known = {(f.file, f.message) for f in before if f.level == "error"}
+    return [f for f in after if f.level == "error" and (f.file, f.message) not in known]
+
+
 def upload_package(space: Workspace, editor: Editor, files: Files) -> Saved:
-    """Make an uploaded package the course's draft (a revision; publishing still checks it)."""
+    """Make an uploaded package the course's draft (a revision; publishing still checks it).
+
+    :raise PackageRefused: when it has errors the draft does not (nothing is stored).
+    """
     slug = package_slug(files)
     if slug != space.slug:
         raise AuthorError(f"This package is for the course “{slug}”, not “{space.slug}”.")
+    added = _errors_added(space, files)
+    if added:
+        raise PackageRefused(added)
 
     def change(_: dict[str, str]) -> Change:
         return Change(dict(files), None, "Uploaded a package ZIP")

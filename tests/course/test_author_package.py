@@ -13,7 +13,14 @@ from sqlalchemy import select
 from course.author.packagezip import ZipRefused, read_package_zip, write_package_zip
 from course.extensions import db
 from course.models import AuditEvent, Course, CourseDraft, Role
-from tests.course.author_kit import BASE, flashes, post_publish, sign_in_reviewer, submit
+from tests.course.author_kit import (
+    BASE,
+    flashes,
+    post_publish,
+    sign_in_reviewer,
+    store_draft,
+    submit,
+)
 from tests.course.factories import import_course, join_team, make_user, sign_in
 
 NOTE = {"note": "Reviewed and approved."}
@@ -182,8 +189,7 @@ def test_a_broken_package_opens_in_every_editor_without_a_server_error(app, auth
     files["01-push-pull.md"] = "No front matter.\n\n```check\nid: [broken\n```\n"
     files["02-returning.md"] = files["02-returning.md"].replace("title:", "title: [", 1)
     files["notes.txt"] = "not part of a package"
-    flashes(author_client, _upload(author_client, f"{BASE}/upload",
-                                   write_package_zip("minimal", files)))  # fmt: skip
+    store_draft(app, files)
     urls = [f"{BASE}/", f"{BASE}/settings", f"{BASE}/lessons/push-pull",
             f"{BASE}/lessons/returning", f"{BASE}/lessons/push-pull/new-check",
             f"{BASE}/post-test", f"{BASE}/post-test/new-question", f"{BASE}/evaluation",
@@ -243,8 +249,7 @@ def test_a_lesson_whose_front_matter_cannot_be_read_opens_with_what_it_still_say
                                               'title: "When a youth returns', 1)  # fmt: skip
     assert broken != files["02-returning.md"]
     files["02-returning.md"] = broken
-    flashes(author_client, _upload(author_client, f"{BASE}/upload",
-                                   write_package_zip("minimal", files)))  # fmt: skip
+    store_draft(app, files)
     page = author_client.get(f"{BASE}/lessons/returning").get_data(as_text=True)
     # The boxes hold what the lines still say, and the lines are shown as written.
     assert 'value="When a youth returns"' in page
@@ -256,3 +261,33 @@ def test_a_lesson_whose_front_matter_cannot_be_read_opens_with_what_it_still_say
     with app.app_context():
         text = db.session.scalar(select(CourseDraft)).files["02-returning.md"]
         assert text.startswith("---\ntitle: When a youth returns\nobjectives: [LO2, LO3]\n---")
+
+
+def test_an_upload_that_breaks_the_draft_is_refused_naming_each_error(app, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    broken = dict(files)
+    broken["post-test.yaml"] = broken["post-test.yaml"].replace("questions:", "questions: [", 1)
+    broken["08-extra.md"] = "---\ntitle: Extra\n---\n\nText.\n"
+    response = _upload(author_client, f"{BASE}/upload", write_package_zip("minimal", broken))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "did not replace the draft" in page
+    assert "<code>post-test.yaml</code> line" in page and "YAML" in page
+    with app.app_context():  # nothing stored: no draft, no revision, no audit event
+        assert db.session.scalar(select(CourseDraft)) is None
+        assert db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "draft.uploaded")) is None
+
+
+def test_an_upload_keeping_errors_the_draft_already_has_is_taken(app, author_client):
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    unfinished = files["course.yaml"].replace("passing_score: 80", "passing_score: 50", 1)
+    assert unfinished != files["course.yaml"]
+    files["course.yaml"] = unfinished
+    first = _upload(author_client, f"{BASE}/upload", write_package_zip("minimal", files))
+    assert first.status_code == 422  # the error is new to the draft: refused
+    store_draft(app, files)  # the draft gets that error from the editor instead
+    files["02-returning.md"] = files["02-returning.md"].replace("title: ", "title: New ", 1)
+    page = flashes(author_client, _upload(author_client, f"{BASE}/upload",
+                                          write_package_zip("minimal", files)))  # fmt: skip
+    assert "Saved as revision 3" in page
