@@ -15,6 +15,7 @@ from .render import (
     count_words,
     html_text,
     image_source_allowed,
+    link_address_allowed,
     markdown_to_unsafe_html,
     sanitize,
 )
@@ -147,6 +148,32 @@ def _warn_images(source: Source, lines: list[str], offset: int) -> None:
                 )
 
 
+_LINK = re.compile(
+    r"(?<!!)\[(?P<text>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<a\b(?P<attrs>[^>]*)", re.IGNORECASE
+)
+_HREF = re.compile(r"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
+
+
+def _warn_dead_links(source: Source, lines: list[str], offset: int) -> None:
+    # The sanitizer drops a script or data address and keeps the words: a learner would
+    # meet a "link" that goes nowhere, so say so where it was typed.
+    for index, line in prose_lines(lines):
+        schemes = set()
+        for match in _LINK.finditer(_CODE_SPAN.sub("", line)):
+            attrs = match.group("attrs")
+            found = _HREF.search(attrs) if attrs is not None else None
+            address = (match.group("url") or "") if attrs is None else (
+                next((p for p in found.groups() if p is not None), "") if found else "")
+            if address and not link_address_allowed(address):
+                schemes.add(address.split(":", 1)[0].strip().lower())
+        for scheme in sorted(schemes):
+            source.warning(
+                index + offset + 1,
+                f"a link to a {scheme}: address is shown to learners as plain words, not a "
+                "link: use an https:// address (or mailto: or tel:)",
+            )
+
+
 # A tag name followed by a space, / or >: "<https://...>" and "<me@example.org>" are links.
 _RAW_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
 _CODE_SPAN = re.compile(r"(`+).+?\1")
@@ -204,6 +231,7 @@ def parse_lesson(
     _warn_top_headings(source, body_lines, offset)
     _warn_images(source, body_lines, offset)
     _warn_raw_html(source, body_lines, offset)
+    _warn_dead_links(source, body_lines, offset)
     for index, match in find_markers(body_lines):
         source.error(index + offset + 1, missing_check_message(match.group("id")))
     token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"

@@ -77,6 +77,11 @@ def image_source_allowed(address: str) -> bool:
     return _static_file(_compact(address))
 
 
+def link_address_allowed(address: str) -> bool:
+    """Whether a link keeps its address: not a script or data URL (see ``_BAD_SCHEMES``)."""
+    return not _compact(address).startswith(_BAD_SCHEMES)
+
+
 def _compact(address: str) -> str:
     """An address as a browser reads it: entities decoded, invisible characters gone."""
     return _INVISIBLE.sub("", html.unescape(address)).lower()

@@ -130,3 +130,17 @@ def test_an_image_learners_will_not_see_is_a_warning_on_its_line() -> None:
          " learners: images come from the site's own /static/ files (the site loads none from"
          " elsewhere)"),
     ]
+
+
+def test_a_link_to_a_script_or_data_address_is_a_warning_on_its_line() -> None:
+    text, findings = _findings_with(
+        "[Click me](javascript:alert(2)) and <a href=\"JavaScript:alert(3)\">raw</a>\n\n"
+        "[data](data:text/html,hi), kept: [site](https://example.org), [mail](mailto:a@b.org),"
+        " [here](#pull-factors) and `[code](javascript:x)`\n")
+    dead = [(f.level, f.line, f.message) for f in findings if "plain words" in f.message]
+    assert dead == [
+        ("warning", line_of(text, "Click me"), "a link to a javascript: address is shown to "
+         "learners as plain words, not a link: use an https:// address (or mailto: or tel:)"),
+        ("warning", line_of(text, "[data]"), "a link to a data: address is shown to "
+         "learners as plain words, not a link: use an https:// address (or mailto: or tel:)"),
+    ]
