@@ -14,6 +14,7 @@ from course.author.packagezip import write_package_zip
 from course.extensions import db
 from course.models import CourseDraft, DraftRevision
 from tests.course.author_kit import BASE, LESSON, count, flashes, lesson_text, submit
+from tests.course.journey import plain
 
 
 def test_a_browser_save_with_crlf_line_endings_reports_no_false_removals(app, author_client):
@@ -180,3 +181,17 @@ def test_checker_messages_show_backticked_names_as_code(author_client):
     # The checker writes for a terminal; a page shows its `names` as code, never backticks.
     page = author_client.get(f"{BASE}/").get_data(as_text=True)
     assert "(first here: <code>pt-lo1-1</code>)" in page and "`pt-lo1-1`" not in page
+
+
+def test_a_preview_with_errors_says_so_beside_it_and_takes_focus(author_client):
+    text = lesson_text(author_client)
+    broken = text + '\n```check\nid: broken-check\nprompt: "Unclosed quote\n```\n'
+    page = submit(author_client, LESSON, "preview", body=broken).get_data(as_text=True)
+    heading = page[page.index('id="preview-heading"') - 4 : page.index("Preview (not saved yet)")]
+    assert "autofocus" in heading
+    notice = plain(page[page.index('id="preview-errors"') :].split("</p>")[0])
+    assert "The text has 1 error" in notice
+    assert "A knowledge check that cannot be read is left out of this preview." in notice
+    # Without errors, a preview says nothing of them.
+    clean = submit(author_client, LESSON, "preview", body=text).get_data(as_text=True)
+    assert 'id="preview-errors"' not in clean
