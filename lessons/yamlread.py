@@ -168,21 +168,30 @@ _SYNTAX_HINTS = (
 )
 
 
+def lines_before(line: int, first: int) -> str:
+    """Where line ``first`` stands seen from ``line``: "on this line", "3 lines above"."""
+    # Not by number: the editor numbers a lesson's text apart from its file (where a check
+    # is written out in full), so one message with two counts sent authors astray.
+    gap = line - first
+    return "on this line" if gap <= 0 else "on the line above" if gap == 1 else f"{gap} lines above"
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:
     problem, context = exc.problem_mark, exc.context_mark
-    message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
-    if context is not None and exc.context:
-        message += f" ({exc.context} at line {context.line + 1 + offset})"
     said = f"{exc.problem} {exc.context}"
     hint = next((hint for words, hint in _SYNTAX_HINTS if words in said), None)
-    if hint:
-        message += f". Probably {hint}"
     # A problem found at the end of the text (an unclosed quote or bracket) is best shown
     # where the construct left open begins.
     if problem is not None and problem.index >= end and context is not None:
         problem = context
     mark = problem or context
-    return (mark.line + 1 + offset if mark else offset + 1), message
+    line = mark.line + 1 + offset if mark else offset + 1
+    message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
+    if context is not None and exc.context:
+        message += f" ({exc.context} {lines_before(line, context.line + 1 + offset)})"
+    if hint:
+        message += f". Probably {hint}"
+    return line, message
 
 
 def describe(node: Node) -> str:
@@ -244,7 +253,8 @@ class MapReader:
                 continue
             if key in self.entries:
                 first = source.line(self.entries[key][0])
-                source.error(line, f"{what}: duplicate key `{key}` (first at line {first})")
+                where = lines_before(line, first)
+                source.error(line, f"{what}: duplicate key `{key}` (first {where})")
                 continue
             if key not in allowed_keys:
                 close = difflib.get_close_matches(key, allowed_keys, n=1)

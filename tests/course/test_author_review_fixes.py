@@ -189,7 +189,7 @@ def test_an_upload_with_broken_yaml_in_course_yaml_says_where(author_client):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "course.yaml line 3: YAML syntax error" in page  # where the bracket left open ends
-    assert "(while parsing a flow sequence at line 2)" in page
+    assert "(while parsing a flow sequence on the line above)" in page
     assert "needs a slug" not in page
 
 

@@ -118,7 +118,7 @@ CASES = [
     Case("duplicate evaluation id", "evaluation.yaml", "id: device", "id: minutes", "id: minutes",
          "duplicate evaluation item `minutes`", after="type: number"),
     Case("duplicate key", "course.yaml", "version: 1\n", "version: 1\nversion: 2\n",
-         "version: 2", "duplicate key `version` (first at line"),
+         "version: 2", "duplicate key `version` (first on the line above)"),
     # choices
     Case("no correct choice", "post-test.yaml", "        correct: true\n        why: Conflict",
          "        why: Conflict", "choices:", "pt-lo1-1`: no choice is marked `correct: true`",
