@@ -264,3 +264,25 @@ def test_on_a_phone_the_lesson_table_keeps_its_words_whole(browser, live_server)
         assert "Order and archive" in table.locator("tbody td").last.evaluate(
             "cell => getComputedStyle(cell, '::before').content")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_a_findings_line_link_puts_the_caret_on_that_line_of_the_text(browser, live_server):
+    server = live_server
+    email = _account(server, Role.AUTHOR, "author")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, server, email)
+        page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+        text = page.get_by_label("Lesson text (Markdown)")
+        body = text.input_value().rstrip("\n") + "\n\n# A heading at the wrong level\n"
+        text.fill(body)
+        page.get_by_role("button", name="Preview").click()
+        line = body.splitlines().index("# A heading at the wrong level") + 1
+        page.get_by_role("link", name=f"line {line} of the text").first.click()
+        caret = text.evaluate(
+            "box => [document.activeElement === box,"
+            " box.value.slice(box.selectionStart, box.selectionEnd)]")
+        assert caret == [True, "# A heading at the wrong level"]
+    finally:
+        context.close()

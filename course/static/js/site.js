@@ -21,6 +21,28 @@
   window.addEventListener("load", function () { window.setTimeout(focus, 0); });
 })();
 
+// A finding's "line 68 of the text" link puts the caret on that line of the text box and
+// scrolls it there (without script it goes to the box), as the box shows no numbers.
+(function () {
+  "use strict";
+  document.querySelectorAll("a[data-text-line]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var box = document.getElementById(link.getAttribute("href").slice(1));
+      if (!box || typeof box.setSelectionRange !== "function") { return; }
+      event.preventDefault();
+      var lines = box.value.split("\n");
+      var wanted = Math.min(parseInt(link.getAttribute("data-text-line"), 10), lines.length);
+      var start = lines.slice(0, wanted - 1).join("\n").length + (wanted > 1 ? 1 : 0);
+      box.focus({ preventScroll: true });
+      box.setSelectionRange(start, start + lines[wanted - 1].length);
+      // Put the line near the top of the box: its wrapped lines make any count a guess,
+      // so measure by the selection's share of the text.
+      box.scrollTop = Math.max(0, box.scrollHeight * (start / Math.max(1, box.value.length)) - 40);
+      box.scrollIntoView({ block: "nearest" });
+    });
+  });
+})();
+
 // Author editors: leaving with changes not saved asks first, as links such as "Add a
 // knowledge check" sit right beside the text. Saving, previewing, a list button or the
 // time-out's "Save my text" all submit the form, which is not leaving. A page drawn from
