@@ -43,6 +43,11 @@ def duration_label(seconds: int | None) -> str:
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
 
 
+def with_article(noun: str) -> str:
+    """Return "an author" or "a reviewer": the noun after the article that fits it."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """Return "1 event" or "3 events": the number and the noun that agrees with it."""
     return f"{count:,} {singular if count == 1 else plural or singular + 's'}"

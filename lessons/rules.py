@@ -120,8 +120,8 @@ def credit_findings(
             found.append(Finding(
                 "error" if issues_credit else "warning", COURSE_FILE,
                 course.get(("authors", index, "credentials"), 0),
-                f"credentials `{author.credentials}` read as a placeholder, and every "
-                "certificate prints them: give the author's real credentials before offering "
+                f"the author's credentials, `{author.credentials}`, read as a placeholder, and "
+                "every certificate prints them: give the real credentials before offering "
                 "credit",
             ))  # fmt: skip
     taught = {oid for lesson in package.lessons for oid in lesson.objectives}

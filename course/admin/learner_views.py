@@ -24,6 +24,7 @@ from course.extensions import db
 from course.formpages import form_page
 from course.models import Role, User
 from course.outbox import status as outbox_status
+from course.templating import with_article
 
 
 @bp.context_processor
@@ -128,7 +129,7 @@ def change_role(user_id: int):
         abort(400)
     role = Role(form.role.data)
     return _apply(services.change_role, user, form, role,
-                  done=f"{user.full_name} is now {role.value}.")  # fmt: skip
+                  done=f"{user.full_name} is now {with_article(role.value)}.")  # fmt: skip
 
 
 @bp.post("/learners/<int:user_id>/deactivate")

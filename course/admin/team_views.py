@@ -12,6 +12,7 @@ from course.extensions import db
 from course.formpages import form_page
 from course.models import CourseMember
 from course.teams import services as teams
+from course.templating import with_article
 
 
 def _course_or_404(slug: str) -> Workspace:
@@ -82,7 +83,8 @@ def change_team_role(slug: str, member_id: int):
     teams.change_role(member, form.role.data, by=current_user, ip_address=request.remote_addr,
                       reason=form.reason.data)  # fmt: skip
     db.session.commit()
-    flash(f"{member.user.full_name} is now {member.role.value} of this course.", "success")
+    flash(f"{member.user.full_name} is now {with_article(member.role.value)} of this course.",
+          "success")
     return redirect(url_for("admin.team", slug=slug), 303)
 
 

@@ -69,7 +69,7 @@ class ReviewView:
 
     findings: list[lessons.Finding]
     errors: int
-    estimate: str | None
+    estimate: lessons.SeatTime | None
     diffs: list[FileDiff]
     comments: list[RevisionComment]
     edits: list[DraftRevision]
@@ -91,7 +91,7 @@ def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView
     """What a reviewer (or an author waiting for one) sees before publishing."""
     package, findings = check_draft(space)
     published = space.published.files if space.published else {}
-    estimate = lessons.describe_seat_time(lessons.seat_time(package)) if package else None
+    estimate = lessons.seat_time(package) if package else None
     before, after = question_ids(published), question_ids(package_files(space.files))
     return ReviewView(
         findings=findings,

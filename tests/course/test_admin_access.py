@@ -125,9 +125,11 @@ def test_role_changes_are_audited_and_take_effect(app, people):
     admin_client = sign_in(app.test_client(), admin)
     learner_client = sign_in(app.test_client(), learner)
     assert learner_client.get("/admin/").status_code == 403
-    admin_client.post(
-        f"/admin/learners/{learner.id}/role", data={"role": "admin", "reason": "New director"}
+    done = admin_client.post(
+        f"/admin/learners/{learner.id}/role", data={"role": "admin", "reason": "New director"},
+        follow_redirects=True,
     )
+    assert f"{learner.full_name} is now an admin." in done.get_data(as_text=True)
     assert _user(app, learner.id).role == Role.ADMIN
     assert learner_client.get("/admin/").status_code == 200
     [event] = _events(app, "user.role_changed")

@@ -83,7 +83,7 @@ def test_preview_renders_unsaved_text_with_findings_and_saves_nothing(app, autho
     assert "Preview (not saved yet)" in page
     assert "A runner may leave placement" in page
     # The language lint points at line 1 of the text box, as the author sees it.
-    assert re.search(r"line 1 of the text</span>:\s*stigmatizing language", page)
+    assert re.search(r"data-text-line=\"1\">line 1 of the text</a>:\s*stigmatizing language", page)
     # The check is rendered by the learner's own template, its answers disabled.
     assert 'id="check-push-pull-1"' in page and "Knowledge check 1" in page
     assert '<fieldset class="preview-check" disabled>' in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.course.author_kit import (
     submit,
 )
 from tests.course.factories import import_course, join_team, make_user, sign_in
+from tests.course.journey import plain
 
 NOTE = {"note": "Reviewed and approved."}
 
@@ -291,3 +293,11 @@ def test_an_upload_keeping_errors_the_draft_already_has_is_taken(app, author_cli
     page = flashes(author_client, _upload(author_client, f"{BASE}/upload",
                                           write_package_zip("minimal", files)))  # fmt: skip
     assert "Saved as revision 3" in page
+
+
+def test_the_review_page_gives_the_seat_time_estimate_in_a_sentence(author_client):
+    page = plain(author_client.get(f"{BASE}/publish").get_data(as_text=True))
+    found = re.search(r"The checker estimates the course takes about (\d+) minutes: "
+                      r"[\d.]+ to read its [\d,]+ words, \d+ for the post-test and [\d.]+ for "
+                      r"the evaluation\.", page)
+    assert found, page[:2000]

@@ -92,13 +92,14 @@ def test_a_real_provider_refuses_placeholder_credentials_a_demo_warns(make_app, 
     real = make_app(PROVIDER_NAME="Riverside Center for Child Welfare Training")
     result = real.test_cli_runner().invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code != 0 and "nothing was imported" in result.output
-    assert f"course.yaml:{line}: error: credentials `To be supplied`" in result.output
+    assert f"course.yaml:{line}: error: the author's credentials, `To be supplied`" in result.output
     with real.app_context():
         assert db.session.scalar(select(func.count()).select_from(Course)) == 0
     demo = make_app(PROVIDER_NAME="Lakeshore Demo Institute (fictional)", PROVIDER_DEMO=True)
     result = demo.test_cli_runner().invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code == 0, result.output  # its certificates say they are samples
-    assert f"course.yaml:{line}: warning: credentials `To be supplied`" in result.output
+    warned = f"course.yaml:{line}: warning: the author's credentials, `To be supplied`"
+    assert warned in result.output
 
 
 def test_check_prints_the_estimate_with_its_method(runner, minimal_package_dir):
