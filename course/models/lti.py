@@ -90,8 +90,9 @@ class LtiGradeTarget(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id"))
-    #: The platform's user id (``sub``), which scores are posted for.
-    subject: Mapped[str] = mapped_column(String(255))
+    #: The platform's user id (``sub``), which scores are posted for; cleared when the
+    #: learner deletes their account (their queued scores carry it in their own body).
+    subject: Mapped[str | None] = mapped_column(String(255))
     lineitem_url: Mapped[str | None] = mapped_column(Text)
     #: Where the platform keeps line items, for a launch that named none of its own.
     lineitems_url: Mapped[str | None] = mapped_column(Text)

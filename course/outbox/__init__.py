@@ -48,6 +48,8 @@ def _queue_scores(enrolment: Enrolment, percent: int | None, *, completed: bool,
                   comment: str | None) -> None:
     now = utcnow()
     for target in _grade_targets(enrolment.user_id, enrolment.course_id):
+        if target.subject is None:
+            continue  # the learner deleted their account: no LMS user to score for
         body = score(target.subject, percent, completed=completed, when=now, comment=comment)
         db.session.add(OutboxMessage(channel=LTI, message_id=str(uuid.uuid4()), payload=body,
                                      grade_target_id=target.id, created_at=now,

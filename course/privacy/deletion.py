@@ -3,7 +3,8 @@
 The account row keeps its id, so enrolments, answers, attempts, evaluations and
 certificates still hang together for the accreditor, but it no longer says who the
 person was. Issued certificates keep the name they were issued with: they are the credit
-record a licensing board may verify by code (admins can still revoke them).
+record a licensing board may verify by code (admins can still revoke them). The link
+to the learner's accounts in agencies' LMSs goes: a later launch makes a new account.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from course import issuing
 from course.audit import record_event
@@ -27,6 +28,8 @@ from course.models import (
     EvaluationAnswer,
     EvaluationItem,
     EvaluationResponse,
+    LtiGradeTarget,
+    LtiIdentity,
     PostTestAttempt,
     Role,
     User,
@@ -59,6 +62,7 @@ class DeletionResult:
     certificates_issued: tuple[str, ...]
     enrolments_kept: int
     comments_cleared: int
+    lms_accounts_unlinked: int
 
 
 def deletion_preview(user: User) -> DeletionPreview:
@@ -130,6 +134,27 @@ def _clear_saved_answers(user: User) -> None:
     )
 
 
+def unlink_lms_accounts(user: User) -> int:
+    """Forget which LMS users the account was; return how many LMS accounts it had."""
+    # Without this a launch by the same LMS user finds the closed account and is refused
+    # for ever, and the account stays tied to the agency's user id. Nothing earned credit
+    # here: certificates, attempts and enrolments keep the account's id, not the LMS's.
+    unlinked = db.session.execute(
+        delete(LtiIdentity).where(LtiIdentity.user_id == user.id),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    # Each queued score carries the LMS user id in its own body, which the platform needs
+    # to file it: scores waiting still go as they are. The target's copy only addresses
+    # scores queued later, and none are for a deleted account, so it goes at once.
+    db.session.execute(
+        update(LtiGradeTarget)
+        .where(LtiGradeTarget.user_id == user.id)
+        .values(subject=None)
+        .execution_options(synchronize_session=False)
+    )
+    return unlinked
+
+
 def pseudonymise(user: User) -> None:
     """Replace what identifies the person on the account row and in stored statements."""
     user.email = f"deleted-{user.id}@invalid"
@@ -171,12 +196,14 @@ def delete_account(
     preview = deletion_preview(user)
     enrolments = len(preview.completed_courses) + len(preview.unfinished_courses)
     pseudonymise(user)
+    lms_accounts = unlink_lms_accounts(user)
     result = DeletionResult(
         user_id=user.id,
         certificates_kept=len(preview.certificates),
         certificates_issued=tuple(issued),
         enrolments_kept=enrolments,
         comments_cleared=comments,
+        lms_accounts_unlinked=lms_accounts,
     )
     record_event(
         user,
@@ -188,6 +215,7 @@ def delete_account(
             "certificates_issued": list(result.certificates_issued),
             "enrolments_kept": result.enrolments_kept,
             "comments_cleared": result.comments_cleared,
+            "lms_accounts_unlinked": result.lms_accounts_unlinked,
         },
         ip_address=ip_address,
     )

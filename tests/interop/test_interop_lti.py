@@ -864,3 +864,44 @@ def test_statements_about_a_learner_from_the_lms_name_the_lms_account_until_dele
     for statement in stored():
         assert key not in statement["context"].get("extensions", {})
         assert statement["actor"]["name"] == f"Deleted learner {user_id}"
+
+
+def test_a_learner_who_deleted_their_account_launches_again_into_a_new_one(app, client,
+                                                                           platform):
+    launch(client, platform)
+    with app.app_context():
+        old = db.session.scalar(select(LtiIdentity)).user_id
+    assert client.post("/auth/delete", data={"understood": "y"}).status_code == 302
+    with app.app_context():
+        # The LMS link goes with the account; the pseudonymised account stays.
+        assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 0
+        assert db.session.scalar(select(LtiGradeTarget.subject)) is None
+        assert db.session.get(User, old).deleted_at is not None
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "privacy.account_deleted"))
+        assert event.detail["lms_accounts_unlinked"] == 1
+
+    browser = app.test_client()
+    response, _ = launch(browser, platform)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith("/courses/minimal")
+    assert browser.get("/courses/minimal").status_code == 200
+    with app.app_context():
+        identity = db.session.scalar(select(LtiIdentity))
+        assert identity.subject == "moodle-user-17" and identity.user_id != old
+        assert identity.user.active and identity.user.deleted_at is None
+        assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == identity.user_id))
+        targets = dict(
+            db.session.execute(select(LtiGradeTarget.user_id, LtiGradeTarget.subject)).all())
+        assert targets == {old: None, identity.user_id: "moodle-user-17"}
+
+
+def test_scores_queued_before_a_deletion_still_reach_the_lms(app, client, runner, platform):
+    launch(client, platform)
+    _pass_post_test(app, client)  # a score waits in the outbox
+    assert client.post("/auth/delete", data={"understood": "y"}).status_code == 302
+    sent = runner.invoke(args=["outbox", "send"])
+    assert "lti: 1 sent, 0 failed" in sent.output, sent.output
+    assert [score["userId"] for score in platform.scores] == ["moodle-user-17"]
+    with app.app_context():
+        assert db.session.scalar(select(LtiGradeTarget.subject)) is None
