@@ -26,6 +26,8 @@ from course.models import (
     Enrolment,
     EvaluationResponse,
     LessonProgress,
+    LtiIdentity,
+    LtiPlatform,
     Question,
     Role,
     User,
@@ -232,6 +234,26 @@ def _sign_ins(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _lms_accounts(user: User) -> list[dict[str, Any]]:
+    """The learner's accounts in agencies' LMSs that launch courses here, by platform."""
+    rows = db.session.execute(
+        select(LtiIdentity, LtiPlatform)
+        .join(LtiPlatform, LtiPlatform.id == LtiIdentity.platform_id)
+        .where(LtiIdentity.user_id == user.id)
+        .order_by(LtiIdentity.created_at, LtiIdentity.id)
+    ).all()
+    return [
+        {
+            "platform": platform.name,
+            "issuer": platform.issuer,
+            "lms_user_id": identity.subject,
+            "first_launch_at": _time(identity.created_at),
+            "last_launch_at": _time(identity.last_launch_at),
+        }
+        for identity, platform in rows
+    ]
+
+
 def export_user_data(user: User) -> dict[str, Any]:
     """Return everything the engine holds about the learner, as JSON-ready data."""
     enrolments = db.session.scalars(
@@ -259,6 +281,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         ],
         "account_events": _account_events(user),
         "sign_ins": _sign_ins(user),
+        "lms_accounts": _lms_accounts(user),
         "learning_record_statements": _statements(user),
         "learning_record_statements_note": _statements_note(),
     }
