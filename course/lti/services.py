@@ -177,10 +177,18 @@ def check_id_token(id_token: str, login: LtiLogin) -> dict[str, Any]:
     except jwt.PyJWTError as exc:
         raise LaunchError(token_problem(exc, id_token, platform)) from exc
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-    if len(audiences) > 1 and claims.get("azp") != platform.client_id:
+    # LTI Security Framework 5.1.3: the azp, when present (with one audience too), must be
+    # this tool's client id; with several audiences it must be present.
+    azp = claims.get("azp")
+    if azp is None and len(audiences) > 1:
         raise LaunchError(
-            f"The launch token names several audiences and its azp is {shown(claims.get('azp'))}, "
-            f"not {shown(platform.client_id)}, the Client ID registered for "
+            "The launch token names several audiences but no azp (authorized party), which "
+            f"must then be this tool's Client ID, {shown(platform.client_id)}: have the "
+            "platform send it.")
+    if azp is not None and azp != platform.client_id:
+        raise LaunchError(
+            f"The launch token's azp (authorized party) is {shown(azp)}, not "
+            f"{shown(platform.client_id)}, the Client ID registered for "
             f"\u201c{platform.name}\u201d: correct it under {ADMIN_PAGE}.")
     if claims["nonce"] != login.nonce:
         raise LaunchError("The launch token's nonce does not belong to this login.")

@@ -172,6 +172,13 @@ def _utc(timestamp: int) -> str:
         ({"aud": "another-tool"},
          ["'another-tool'", "'ce-tool-client', the Client ID registered for",
           "Admin, LMS connections"]),
+        ({"azp": "another-tool"},
+         ["azp (authorized party) is 'another-tool', not 'ce-tool-client', the Client ID "
+          "registered for \u201cAgency Moodle\u201d", "Admin, LMS connections"]),
+        ({"aud": ["ce-tool-client", "another-tool"], "azp": "another-tool"},
+         ["azp (authorized party) is 'another-tool', not 'ce-tool-client'"]),
+        ({"aud": ["ce-tool-client", "another-tool"]},
+         ["several audiences but no azp", "'ce-tool-client'"]),
         ({"exp": NOW - 3600, "iat": NOW - 4000},
          ["expired", f"(the token says issued {_utc(NOW - 4000)} and valid until "
                      f"{_utc(NOW - 3600)}; this server's clock read "]),
@@ -200,8 +207,9 @@ def _utc(timestamp: int) -> str:
          [f"points at '{COURSE_URL}/', but its login named '{COURSE_URL}'",
           "same target_link_uri in both"]),
     ],
-    ids=["wrong-audience", "expired", "from-the-future", "unregistered-deployment",
-         "no-deployment", "wrong-issuer", "no-nonce", "deep-link", "unknown-course",
+    ids=["wrong-audience", "wrong-azp", "wrong-azp-of-several", "several-without-azp",
+         "expired", "from-the-future", "unregistered-deployment", "no-deployment",
+         "wrong-issuer", "no-nonce", "deep-link", "unknown-course",
          "no-target", "target-elsewhere", "no-roles", "target-not-the-login's"],
 )
 def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform, overrides,
@@ -214,6 +222,15 @@ def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform,
         assert message in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 0
+
+
+@pytest.mark.parametrize("audience", ["ce-tool-client", ["ce-tool-client", "another-tool"]],
+                         ids=["one-audience", "several"])
+def test_a_launch_whose_azp_is_this_tools_client_id_is_let_in(app, client, platform, audience):
+    platform.overrides = {"aud": audience, "azp": "ce-tool-client"}
+    response, _ = launch(client, platform)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location.endswith("/courses/minimal")
 
 
 @pytest.mark.parametrize(
