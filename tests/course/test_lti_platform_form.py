@@ -1,0 +1,45 @@
+"""Platform registration: https URLs in production; loopback http only in development
+and tests, where the platform is played on this machine."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from course.lti.forms import PlatformForm
+
+URL_FIELDS = ("auth_login_url", "auth_token_url", "jwks_url")
+
+
+def _errors(app: Flask, env: str, base: str) -> dict[str, list[str]]:
+    data = {"name": "Agency Moodle", "issuer": "https://moodle.agency.example",
+            "client_id": "tool", "deployment_ids": "1", "reason": "pilot", "active": "y",
+            "auth_login_url": f"{base}/auth", "auth_token_url": f"{base}/token",
+            "jwks_url": f"{base}/jwks"}
+    app.config["ENV_NAME"] = env
+    with app.test_request_context("/admin/lti/new", method="POST", data=data):
+        form = PlatformForm(meta={"csrf": False})
+        form.validate()
+        return {name: errors for name, errors in form.errors.items() if name in URL_FIELDS}
+
+
+@pytest.mark.parametrize("base", ["http://localhost:8000", "http://127.0.0.1:9001",
+                                  "http://[::1]:8080"])
+def test_production_refuses_loopback_http(app: Flask, base: str) -> None:
+    errors = _errors(app, "production", base)
+    assert set(errors) == set(URL_FIELDS)
+    assert all(e == ["Use the platform's https:// address."] for e in errors.values())
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+@pytest.mark.parametrize("base", ["http://localhost:8000", "http://127.0.0.1:9001"])
+def test_development_and_tests_take_loopback_http(app: Flask, env: str, base: str) -> None:
+    assert _errors(app, env, base) == {}
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_https_is_taken_and_other_http_refused_everywhere(app: Flask, env: str) -> None:
+    assert _errors(app, env, "https://moodle.agency.example") == {}
+    # A name merely starting like a loopback one is somewhere else entirely.
+    for base in ("http://moodle.agency.example", "http://localhost.evil.example"):
+        assert set(_errors(app, env, base)) == set(URL_FIELDS)
