@@ -20,7 +20,7 @@ from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.lti.jwks import signing_key_for
 from course.lti.wording import ADMIN_PAGE, shown, token_problem
 from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
-from course.names import LMS_STAND_IN_NAME, name_or
+from course.names import LMS_STAND_IN_NAME, is_stand_in, name_or
 from course.users import create_user
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -251,18 +251,28 @@ def _course_for(claims: dict[str, Any], base_url: str) -> Course:
     return course
 
 
+def _claimed_name(claims: dict[str, Any]) -> str:
+    name = claims.get("name") or " ".join(
+        part for part in (claims.get("given_name"), claims.get("family_name")) if part
+    )
+    return str(name).strip()[:200]
+
+
 def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, bool]:
     """Return the account for (platform, sub), making one without a password if new."""
     identity = db.session.scalar(
         select(LtiIdentity).where(LtiIdentity.platform_id == platform.id,
                                   LtiIdentity.subject == claims["sub"])
     )
+    name = _claimed_name(claims)
     if identity is not None:
         identity.last_launch_at = utcnow()
+        # The platform shared no name at first (a privacy setting since changed): take the
+        # one it sends now, but never over a name the learner typed themselves.
+        shared = name_or(name, "")
+        if shared and is_stand_in(identity.user.full_name):
+            identity.user.full_name = shared
         return identity.user, False
-    name = (claims.get("name") or " ".join(
-        part for part in (claims.get("given_name"), claims.get("family_name")) if part
-    )).strip()
     # Never matched by email: a platform's claim that someone owns an address here
     # would hand them that account. Platform learners get an address of their own.
     user = create_user(
@@ -271,7 +281,7 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
         # A platform's name goes on certificates too: hidden characters are dropped, and
         # a name with no letter left or one a certificate cannot print is replaced, as a
         # launch cannot ask again (the learner can type it on their profile).
-        full_name=name_or(name[:200], LMS_STAND_IN_NAME),
+        full_name=name_or(name, LMS_STAND_IN_NAME),
         role=Role.LEARNER,
     )
     insert_ignoring_duplicates(

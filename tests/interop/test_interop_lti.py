@@ -113,6 +113,23 @@ def test_a_full_launch_signs_the_learner_in_and_opens_the_course(app, client, pl
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_a_name_shared_later_replaces_the_stand_in_but_never_a_typed_one(app, client, platform):
+    platform.overrides = {"name": None, "given_name": None, "family_name": None}
+    launch(client, platform)
+    with app.app_context():
+        assert db.session.scalar(select(User.full_name)) == "Learner from your agency's LMS"
+    platform.overrides = {"name": "Jordan Rivera"}  # the LMS admin now shares names
+    launch(app.test_client(), platform)
+    with app.app_context():
+        assert db.session.scalar(select(User.full_name)) == "Jordan Rivera"
+        db.session.execute(update(User).values(full_name="Jordan A. Rivera-Lopez"))
+        db.session.commit()
+    platform.overrides = {"name": "J. Rivera"}
+    launch(app.test_client(), platform)
+    with app.app_context():  # what the learner typed for their certificate stands
+        assert db.session.scalar(select(User.full_name)) == "Jordan A. Rivera-Lopez"
+
+
 @pytest.mark.parametrize(
     ("claimed", "stored"),
     [("Jane \u202eHTIMS\u202c Doe", "Jane HTIMS Doe"),
