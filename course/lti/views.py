@@ -31,12 +31,17 @@ EMBEDDED = (
     "Your learning system opened the course inside its own page, and this course opens "
     "only in a window of its own (it keeps your sign-in and your answers there): set the "
     "tool's launch container to \u201cNew window\u201d in the LMS.")
+#: The login's parameters a framed refusal sends again from a window of its own.
+LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
+                "lti_deployment_id")
 
 
-def _refused(error: lti.LaunchError):
+def _refused(error: lti.LaunchError, reopen: dict[str, str] | None = None):
     current_app.logger.warning("LTI launch refused: %s", error)
-    page = render_template("lti/refused.html", reason=str(error))
-    # Shown where the LMS put it, in its frame too; the page has no form to click.
+    page = render_template("lti/refused.html", reason=str(error), reopen=reopen)
+    # Shown where the LMS put it, in its frame too. Its one form (a framed login) only
+    # starts the same login again in a new window, where the platform's own sign-in and
+    # this site's cookies both work.
     return page, 400, {"Content-Security-Policy": FRAMEABLE_CONTENT_SECURITY_POLICY}
 
 
@@ -52,7 +57,8 @@ def login():
     """OIDC login initiation: remember a state and nonce, send the browser to the platform."""
     params = {**request.args.to_dict(), **request.form.to_dict()}
     if _embedded():
-        return _refused(lti.LaunchError(EMBEDDED))
+        reopen = {key: params[key] for key in LOGIN_PARAMS if params.get(key)}
+        return _refused(lti.LaunchError(EMBEDDED), reopen)
     try:
         with write_transaction():
             started = lti.start_login(params, launch_url(), base_url())

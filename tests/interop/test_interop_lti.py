@@ -3,6 +3,7 @@ gets the learner's score back through Assignment and Grade Services."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.request
@@ -362,6 +363,15 @@ def test_a_launch_inside_the_lms_page_says_so_where_the_learner_sees_it(app, cli
     assert "frame-ancestors 'none'" in client.get("/").headers["Content-Security-Policy"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LtiIdentity)) == 0
+    # The framed login offers to start the same login again in a window of its own, and
+    # that one goes on to the platform.
+    page = login.get_data(as_text=True)
+    assert 'target="_blank"' in page and "Open the course in a new window" in page
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert fields["login_hint"] == "moodle-user-17" and fields["iss"] == platform.issuer
+    again = client.post("/lti/login", data=fields, headers={"Sec-Fetch-Dest": "document"})
+    assert again.status_code == 302 and again.location.startswith(platform.url + "/auth?")
+    assert "Open the course" not in launched.get_data(as_text=True)  # nothing to start again
 
 
 def _names_only_the_container(platform: PlayedPlatform) -> None:
