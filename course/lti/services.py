@@ -19,7 +19,16 @@ from course.learn.services import enrol
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.lti.jwks import signing_key_for
 from course.lti.wording import ADMIN_PAGE, shown, token_problem
-from course.models import Course, LtiGradeTarget, LtiIdentity, LtiLogin, LtiPlatform, Role, User
+from course.models import (
+    Course,
+    Enrolment,
+    LtiGradeTarget,
+    LtiIdentity,
+    LtiLogin,
+    LtiPlatform,
+    Role,
+    User,
+)
 from course.names import LMS_STAND_IN_NAME, is_stand_in, name_or
 from course.users import create_user
 
@@ -297,7 +306,7 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
 
 
 def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: User,
-                           course: Course) -> None:
+                           course: Course, enrolment: Enrolment) -> None:
     endpoint = claims.get(AGS) or {}
     scopes = endpoint.get("scope") or []
     if SCORE_SCOPE not in scopes:
@@ -314,7 +323,12 @@ def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: 
             return
         values.update(lineitems_url=endpoint["lineitems"], resource_link_id=link[:255])
         same = LtiGradeTarget.resource_link_id == values["resource_link_id"]
-    if not insert_ignoring_duplicates(LtiGradeTarget, values):
+    mine = (LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id, same)
+    if insert_ignoring_duplicates(LtiGradeTarget, values):
+        if enrolment.completed_at is not None:  # finished before this link was graded
+            outbox.completion_for_new_target(
+                enrolment, db.session.scalars(select(LtiGradeTarget).where(*mine)).one())
+    else:
         changes: dict[str, Any] = {"scopes": scopes, "updated_at": values["updated_at"]}
         if "lineitems_url" in values:
             # The container's URL changed (the platform moved, say): the link's line item
@@ -322,12 +336,7 @@ def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: 
             moved = LtiGradeTarget.lineitems_url != values["lineitems_url"]
             changes["lineitem_url"] = case((moved, None), else_=LtiGradeTarget.lineitem_url)
             changes["lineitems_url"] = values["lineitems_url"]
-        db.session.execute(
-            update(LtiGradeTarget)
-            .where(LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id,
-                   same)
-            .values(**changes)
-        )
+        db.session.execute(update(LtiGradeTarget).where(*mine).values(**changes))
 
 
 @dataclass(frozen=True)
@@ -376,5 +385,5 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
     enrolment = enrol(user, course)
     if enrolment.enrolled_at < before:
         outbox.launched(enrolment)  # a new enrolment announces its own launch
-    _remember_grade_target(claims, platform, user, course)
+    _remember_grade_target(claims, platform, user, course, enrolment)
     return Launch(user=user, course=course, platform=platform, created=created)

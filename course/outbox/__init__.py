@@ -19,6 +19,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import (
     Certificate,
+    CertificateStatus,
     Course,
     Enrolment,
     LessonProgress,
@@ -45,9 +46,11 @@ def _grade_targets(user_id: int, course_id: int) -> list[LtiGradeTarget]:
 
 
 def _queue_scores(enrolment: Enrolment, percent: int | None, *, completed: bool,
-                  comment: str | None) -> None:
+                  comment: str | None, targets: list[LtiGradeTarget] | None = None) -> None:
     now = utcnow()
-    for target in _grade_targets(enrolment.user_id, enrolment.course_id):
+    if targets is None:
+        targets = _grade_targets(enrolment.user_id, enrolment.course_id)
+    for target in targets:
         if target.subject is None:
             continue  # the learner deleted their account: no LMS user to score for
         body = score(target.subject, percent, completed=completed, when=now, comment=comment)
@@ -189,9 +192,22 @@ def course_completed(enrolment: Enrolment) -> None:
          result={"completion": True, "success": True, "duration": xapi.duration(int(active))})
 
 
-def _queue_completion_score(enrolment: Enrolment, comment: str) -> None:
+def _queue_completion_score(enrolment: Enrolment, comment: str,
+                            targets: list[LtiGradeTarget] | None = None) -> None:
     scores = [a.score_percent for a in enrolment.attempts if a.passed and a.score_percent]
-    _queue_scores(enrolment, max(scores) if scores else None, completed=True, comment=comment)
+    _queue_scores(enrolment, max(scores) if scores else None, completed=True, comment=comment,
+                  targets=targets)
+
+
+def completion_for_new_target(enrolment: Enrolment, target: LtiGradeTarget) -> None:
+    """A link first graded after the learner completed: its new column gets the grade now."""
+    # AGS has the tool post the current result for a line item; a completion whose
+    # certificate was revoked has none to post.
+    valid = db.session.scalar(select(Certificate.id).where(
+        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID))
+    if valid is not None:
+        _queue_completion_score(
+            enrolment, "Course completed before this link was graded.", targets=[target])
 
 
 def completion_withdrawn(certificate: Certificate) -> None:

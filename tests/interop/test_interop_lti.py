@@ -43,6 +43,7 @@ from tests.course.journey import answers_for, evaluation_form, finish_lessons, o
 from tests.interop.lti_platform import (
     AGS,
     LINEITEM_SCOPE,
+    LTI,
     SCORE_SCOPE,
     PlayedPlatform,
     auto_post_form,
@@ -535,6 +536,27 @@ def test_a_launch_naming_no_line_item_gets_the_links_own_made_once(app, client, 
     assert sorted((s["userId"], s["activityProgress"]) for s in platform.scores) == [
         ("moodle-user-17", "Completed"), ("moodle-user-17", "Submitted"),
         ("moodle-user-18", "Completed"), ("moodle-user-18", "Submitted")]
+
+
+def test_a_link_graded_after_the_learner_completed_gets_the_completions_grade(
+    app, client, runner, platform
+):
+    launch(client, platform)  # link A, graded in line item 42
+    _finish_course(app, client)
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
+    # Next year's section links the course again, as a graded assignment of its own.
+    _names_only_the_container(platform)
+    platform.overrides[LTI + "resource_link"] = {"id": "resource-link-2026", "title": "CE"}
+    launch(app.test_client(), platform)
+    assert "lti: 1 sent" in runner.invoke(args=["outbox", "send"]).output
+    (item,) = platform.line_items
+    assert item["resourceLinkId"] == "resource-link-2026"
+    graded = platform.scores[-1]
+    assert graded["lineitem"] == urlsplit(item["id"]).path
+    assert (graded["scoreGiven"], graded["gradingProgress"]) == (100, "FullyGraded")
+    # A launch from a link already graded sends nothing more.
+    launch(app.test_client(), platform)
+    assert runner.invoke(args=["outbox", "send"]).output.startswith("Nothing was due;")
 
 
 def test_two_servers_sending_a_links_first_scores_at_once_make_one_line_item(
