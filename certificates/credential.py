@@ -13,7 +13,14 @@ from urllib.parse import unquote
 from .codes import normalize_code
 from .keys import generate_signing_key, multikey_of, public_key_pem
 from .linked_data import OB_CONTEXT, VC_CONTEXT
-from .proofs import check_document_proof, check_proofs, method_for, secure_document, sign_document
+from .proofs import (
+    NO_JCS_PROOF,
+    check_document_proof,
+    check_proofs,
+    method_for,
+    secure_document,
+    sign_document,
+)
 from .record import SAMPLE_NOTICE, CertificateRecord, hours_text
 
 __all__ = [
@@ -44,6 +51,8 @@ class CredentialCheck:
     valid: bool
     reason: str
     code: str | None = None
+    #: Not valid only because its proofs are not the kind this check reads: not shown altered.
+    unchecked: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,7 +229,8 @@ def verify_credential(
     keys = [public_pems] if isinstance(public_pems, bytes) else list(public_pems)
     problem = check_proofs(credential, keys)
     if problem is not None:
-        return CredentialCheck(valid=False, reason=problem, code=None)
+        return CredentialCheck(valid=False, reason=problem, code=None,
+                               unchecked=problem == NO_JCS_PROOF)
     types = credential.get("type")
     if not isinstance(types, list) or "OpenBadgeCredential" not in types:
         return CredentialCheck(False, "signed, but not an OpenBadgeCredential", None)

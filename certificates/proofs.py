@@ -99,6 +99,13 @@ def _key_for(proof: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> Ed2551
     return keys.get(method.rpartition("#")[2])
 
 
+#: A proof set without the one this site checks: not shown altered, only not checked here.
+NO_JCS_PROOF = (
+    f"the file carries no {CRYPTOSUITE} proof, the one this page checks (a wallet may keep "
+    f"only the {RDFC_CRYPTOSUITE} proof of the two issued)"
+)
+
+
 def check_proofs(document: Any, public_pems: Iterable[bytes]) -> str | None:
     """Check a document's proof set against trusted keys; None if valid, else why not."""
     # The eddsa-jcs-2022 proof is required and checked first: it is cheap on any input.
@@ -125,7 +132,10 @@ def check_proofs(document: Any, public_pems: Iterable[bytes]) -> str | None:
         ):
             return f"unsupported proof: expected a DataIntegrityProof with {CRYPTOSUITE}"
         by_suite.setdefault(proof["cryptosuite"], []).append(proof)
-    if len(by_suite.get(CRYPTOSUITE, [])) != 1:
+    if not by_suite.get(CRYPTOSUITE):
+        # Never checked alone here: RDF canonicalization is costly on a hostile document.
+        return NO_JCS_PROOF
+    if len(by_suite[CRYPTOSUITE]) != 1:
         return f"credential needs exactly one {CRYPTOSUITE} proof"
     for suite in (CRYPTOSUITE, RDFC_CRYPTOSUITE):
         for proof in by_suite.get(suite, []):

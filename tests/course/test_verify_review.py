@@ -147,3 +147,24 @@ def test_the_verification_page_gives_the_issue_date_printed_on_the_certificate(
     page = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
     page = page_words(re.sub(r"<[^>]+>", " ", page))
     assert f"Issued on {printed.group(1)} (Hawaii Time)" in page
+
+
+def test_a_credential_keeping_only_its_rdfc_proof_is_not_called_altered(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    learner = app.test_client()
+    _, code = finish_course(app, learner, package_copy)
+    credential = json.loads(learner.get(f"/me/certificates/{code}.json").data)
+    # A wallet that knows one cryptosuite may keep only that proof of the set.
+    credential["proof"] = [p for p in credential["proof"]
+                           if p["cryptosuite"] == "eddsa-rdfc-2022"]  # fmt: skip
+    response = app.test_client().post(
+        "/verify/credential",
+        data={"credential": (io.BytesIO(json.dumps(credential).encode()), "c.json")},
+        content_type="multipart/form-data",
+    )
+    page = page_words(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    assert "Not checked. This file's signature is of a kind this page does not read" in page
+    assert "changed after it was issued" not in page
+    assert "enter the certificate code" in page
