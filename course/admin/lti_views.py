@@ -47,7 +47,8 @@ def _edit(platform: LtiPlatform | None, form: PlatformForm):
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.FIELDS}
         values.update(deployment_ids=form.deployments(), name=form.name.data.strip(),
-                      issuer=form.issuer.data.strip(), client_id=form.client_id.data.strip())
+                      issuer=form.issuer.data.strip(), client_id=form.client_id.data.strip(),
+                      token_audience=(form.token_audience.data or "").strip() or None)
         try:
             services.save_platform(platform, values, current_user, form.reason.data.strip(),
                                    request.remote_addr)

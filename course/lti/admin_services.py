@@ -13,7 +13,7 @@ from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.models import Course, LtiPlatform, User
 
 FIELDS = ("name", "issuer", "client_id", "deployment_ids", "auth_login_url",
-          "auth_token_url", "jwks_url", "active")
+          "auth_token_url", "token_audience", "jwks_url", "active")
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,8 @@ class Caller:
 def _client_assertion(platform: LtiPlatform, caller: Caller) -> str:
     now = int(time.time())
     claims = {"iss": platform.client_id, "sub": platform.client_id,
-              "aud": platform.auth_token_url, "iat": now, "exp": now + 300,
+              "aud": platform.token_audience or platform.auth_token_url,
+              "iat": now, "exp": now + 300,
               "jti": str(uuid.uuid4())}
     return jwt.encode(claims, caller.private_pem, algorithm="RS256",
                       headers={"kid": caller.kid})

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Length, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 #: Hosts a platform played on this machine answers on, in development and tests.
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -47,6 +47,9 @@ class PlatformForm(FlaskForm):
     auth_token_url = URLField("Access token URL (for grades)", validators=[
         DataRequired(message="Give the platform's access token URL."), Length(max=500),
         URL(require_tld=False), _https_in_production])
+    token_audience = StringField("Token audience (optional)", validators=[
+        Optional(), Length(max=500),
+        URL(require_tld=False, message="The token audience is a URL.")])
     jwks_url = URLField("Public keyset URL (JWKS)", validators=[
         DataRequired(message="Give the platform's public keyset URL."), Length(max=500),
         URL(require_tld=False), _https_in_production])

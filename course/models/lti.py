@@ -29,6 +29,9 @@ class LtiPlatform(db.Model):
     auth_login_url: Mapped[str] = mapped_column(String(500))
     #: The OAuth 2 token endpoint, for Assignment and Grade Services.
     auth_token_url: Mapped[str] = mapped_column(String(500))
+    #: The audience the token endpoint wants in the tool's client assertion, when it is
+    #: not the token URL itself (D2L Brightspace's fixed one); empty for most platforms.
+    token_audience: Mapped[str | None] = mapped_column(String(500))
     #: Where the platform publishes the keys it signs id_tokens with.
     jwks_url: Mapped[str] = mapped_column(String(500))
     #: The deployment ids allowed to launch; a launch from any other is refused.

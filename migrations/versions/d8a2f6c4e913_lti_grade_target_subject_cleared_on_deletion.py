@@ -5,7 +5,7 @@ targets; the targets stay, as delivered scores in the outbox still point at them
 
 Revision ID: d8a2f6c4e913
 Revises: c5e1a9d3b7f2
-Create Date: 2026-12-08 09:00:00.000000
+Create Date: 2026-12-05 22:40:00.000000
 
 """
 from contextlib import contextmanager

@@ -61,6 +61,8 @@ class PlayedPlatform:
     down: bool = False
     #: The platform's course (context) whose container the launches name.
     context: int = 7
+    #: A fixed audience its token endpoint wants (as D2L Brightspace); None: the token URL.
+    token_audience: str | None = None
 
     def slow_answer(self) -> None:
         """Note an AGS request; while holding, wait for the test to release it."""
@@ -211,8 +213,12 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             header = jwt.get_unverified_header(assertion)
             keys = {k["kid"]: k for k in (platform.tool_jwks or {}).get("keys", [])}
             key = RSAAlgorithm.from_jwk(json.dumps(keys[header["kid"]]))
-            claims = jwt.decode(assertion, key, algorithms=["RS256"],
-                                audience=f"{platform.url}/token")
+            try:
+                claims = jwt.decode(assertion, key, algorithms=["RS256"],
+                                    audience=platform.token_audience or f"{platform.url}/token")
+            except jwt.InvalidAudienceError:
+                return self._json(401, {"error": "invalid_client",
+                                        "error_description": "wrong audience"})
             if not claims["iss"] == claims["sub"] == platform.client_id:
                 # What a platform answers a tool it does not know (RFC 6749 5.2).
                 return self._json(401, {"error": "invalid_client",

@@ -495,6 +495,23 @@ def test_a_platform_refusing_the_tool_says_what_to_check_in_outbox_status(app, c
     assert platform.scores == []
 
 
+def test_a_platform_wanting_its_own_token_audience_gets_scores_once_it_is_registered(
+    app, client, runner, platform
+):
+    platform.token_audience = "https://api.brightspace.example/auth/token"  # as D2L's
+    launch(client, platform)
+    _finish_course(app, client)
+    assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
+    assert "wrong audience" in runner.invoke(args=["outbox", "status"]).output
+    with app.app_context():
+        db.session.execute(update(LtiPlatform).values(token_audience=platform.token_audience))
+        for message in db.session.scalars(select(OutboxMessage)):
+            message.next_attempt_at = message.created_at  # due again, as time passing would
+        db.session.commit()
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
+    assert platform.token_requests[-1]["client_assertion"]
+
+
 def test_learners_save_at_once_while_a_slow_platform_takes_a_score(app, client, runner,
                                                                      platform):
     launch(client, platform)
@@ -817,13 +834,16 @@ def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform
     for label in ("Platform ID", "Client ID", "Deployment ID", "Authentication request URL",
                   "Access token URL", "Public keyset URL"):
         assert f"Moodle: {label}." in form
+    assert "D2L Brightspace: https://api.brightspace.com/auth/token" in form
     new = dict(platform.registration(), client_id="second-client", name="Canvas",
-               deployment_ids="dep-a\ndep-b\n", reason="Agency pilot, ticket 12")
+               deployment_ids="dep-a\ndep-b\n", reason="Agency pilot, ticket 12",
+               token_audience="  ")
     response = client.post("/admin/lti/new", data=new)
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.scalar(select(LtiPlatform).where(LtiPlatform.name == "Canvas"))
         assert saved.deployment_ids == ["dep-a", "dep-b"]
+        assert saved.token_audience is None  # blank: the token URL is the audience
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "lti.platform_registered"))
         assert event.actor_id == admin.id and event.detail["reason"] == "Agency pilot, ticket 12"
