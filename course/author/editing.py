@@ -60,7 +60,7 @@ def apply_change(
         return Saved(None)  # nothing to store; do not start a draft for it
     draft = lock_draft(space, editor)
     if part is not None:
-        guard_conflict(draft, space, base, part)
+        guard_conflict(draft, space, base, part, editor)
     result = change(dict(draft.files))
     revision = commit_files(
         draft, editor, result.files, file=result.file, summary=result.summary, action=action

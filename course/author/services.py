@@ -48,10 +48,12 @@ class AuthorError(Exception):
 class EditConflict(AuthorError):
     """Someone saved the same part of the course after this editor was opened."""
 
-    def __init__(self, message: str, latest: int) -> None:
+    def __init__(self, message: str, latest: int, base: int | None = None) -> None:
         super().__init__(message)
         #: The revision the author has now been shown; a second Save replaces it.
         self.latest = latest
+        #: The revision the author's page was opened at: what changed since is theirs to read.
+        self.base = base
 
 
 class DraftChanged(AuthorError):
@@ -235,7 +237,8 @@ def get_revision(draft: CourseDraft, number: int) -> DraftRevision | None:
 
 
 def guard_conflict(
-    draft: CourseDraft, space: Workspace, base: int | None, part: Callable[[Files], Any]
+    draft: CourseDraft, space: Workspace, base: int | None, part: Callable[[Files], Any],
+    editor: Editor | None = None,
 ) -> None:
     """Refuse a save when the part being saved changed since revision ``base``.
 
@@ -249,15 +252,18 @@ def guard_conflict(
             .where(DraftRevision.draft_id == draft.id, DraftRevision.number > base)
             .order_by(DraftRevision.number)
         )
-        names = list(dict.fromkeys(r.author.full_name for r in later if r.author is not None))
+        authors = list(dict.fromkeys(r.author for r in later if r.author is not None))
+        names = " and ".join(a.full_name for a in authors) or "another editor"
+        yours = editor is not None and authors == [editor.user]
+        who = ("You saved this part of the course in another tab or window after this page "
+               "was opened" if yours else
+               f"Someone saved this part of the course after you opened it ({names})")
         raise EditConflict(
-            "Someone saved this part of the course after you opened it ("
-            f"{' and '.join(names) or 'another editor'}; the draft is now at revision "
-            f"{draft.revision_number}, and the History page shows what changed). Your text is "
-            "still in the form and nothing was saved. Press Save again to replace their "
-            "version with yours (the History can restore theirs), or open the page again to start "
-            "from theirs.",
-            draft.revision_number,
+            f"{who}: the draft is now at revision {draft.revision_number}. Your text here is "
+            "still in the form and nothing was saved. Read what changed, then press Save again "
+            "to replace that version with this one (the History can restore it), or open the "
+            "page again to start from it.",
+            draft.revision_number, base,
         )
 
 

@@ -173,6 +173,9 @@ def handle_form(
         if isinstance(exc, EditConflict):
             # The author has now been told; a second Save is a decision to replace theirs.
             form.base_revision.data = str(exc.latest)
+            if exc.base is not None:  # read it first: the summary links to what changed
+                form.conflict_url = url_for("author.compare", slug=request.view_args["slug"],
+                                            old=exc.base, new=exc.latest)
         return form, None
     db.session.commit()
     flash_saved(saved)

@@ -131,7 +131,8 @@ def test_a_stale_editor_cannot_overwrite_a_newer_save(app, author_client):
     response = author_client.post(LESSON, data=stale)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Someone saved this part of the course after you opened it" in page
+    # The same account saved meanwhile: another tab of theirs, not "someone".
+    assert "You saved this part of the course in another tab or window" in page
     assert "Second, stale save." in page  # the author's text is still in the form
     assert lesson_text(author_client).startswith("First save.")
 

@@ -6,6 +6,7 @@ import io
 import re
 import time
 import zipfile
+from html import unescape
 
 from flask import g
 from sqlalchemy import select
@@ -42,8 +43,13 @@ def test_after_an_edit_conflict_saving_again_keeps_the_authors_text(app, author_
     refused = author_client.post(LESSON, data=mine)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "Someone saved this part of the course after you opened it (Bo Other;" in page
-    assert "Press Save again to replace their version with yours" in page
+    assert "Someone saved this part of the course after you opened it (Bo Other):" in page
+    assert "press Save again to replace that version with this one" in page
+    # What Bo changed is a link away, read before deciding to replace it.
+    link = re.search(r'<a href="([^"]+)">See what changed since you opened this page</a>', page)
+    changes = author_client.get(unescape(link[1]))
+    assert changes.status_code == 200
+    assert "Young people leave" in re.sub(r"<[^>]+>", "", changes.get_data(as_text=True))
 
     # The form as shown now saves: the conflict is not a dead end.
     again = page_form(page, "body")
