@@ -34,6 +34,8 @@ from course.users import create_user
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+#: The role Canvas gives its Student View test student (LTI system role).
+TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
 #: A login not finished in this time is refused (the platform answers in seconds).
 LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
@@ -228,6 +230,14 @@ def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
     if not isinstance(claims.get(LTI + "roles"), list):
         raise LaunchError("The launch token has no roles claim (a list, empty when the "
                           "platform knows no role), which LTI 1.3 requires.")
+    # A test student (Canvas's Student View) would become a learner here with a real CE
+    # record: registry statements, a certificate, a grade. Said as what it is, not an error.
+    if TEST_USER in claims[LTI + "roles"]:
+        raise LaunchError(
+            "The connection works: this launch came from the LMS's test student (Canvas's "
+            "Student View). Each course here keeps a continuing-education record for every "
+            "learner, so it does not open for a test student; to try it, open it from the "
+            "LMS with an account made for testing.")
 
 
 def _course_for(claims: dict[str, Any], base_url: str) -> Course:

@@ -115,6 +115,17 @@ def test_a_full_launch_signs_the_learner_in_and_opens_the_course(app, client, pl
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_a_test_student_is_told_the_connection_works_and_gets_no_record(app, client, platform):
+    platform.overrides = {LTI + "roles": [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+        "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"]}
+    response, _ = launch(client, platform)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The connection works" in page
+    with app.app_context():  # no account, no enrollment, nothing for a registry
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
 def test_a_name_shared_later_replaces_the_stand_in_but_never_a_typed_one(app, client, platform):
     platform.overrides = {"name": None, "given_name": None, "family_name": None}
     launch(client, platform)
