@@ -1,4 +1,4 @@
-"""The issuer's DID document, status lists and badge images: public, cacheable, CORS-open."""
+"""What other systems read here: DID document, status lists, badges, xAPI extension terms."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from flask import Response, abort, render_template, request
 
 from course.credentials import bp
 from course.credentials import services as credentials
+from course.outbox.xapi import extension_description
+from course.provider import base_url
 from course.security import KEYS_MAX_AGE
 
 
@@ -40,6 +42,17 @@ def status_list(number: int):
         abort(404)
     # Verifiers may cache a list this long: a revocation reaches them within 5 minutes.
     return _public_json(document, "application/vc+ld+json", 300, f"status-list-{number}.json")
+
+
+@bp.get("/xapi/extensions/<name>")
+def xapi_extension(name: str):
+    """What one of this site's xAPI extension IRIs means, for a registry reading it."""
+    document = extension_description(base_url(), name)
+    if document is None:
+        abort(404)
+    response = _public_json(document, "application/json", 86400, f"{name}.json")
+    del response.headers["Content-Disposition"]  # read in a browser too: it is short
+    return response
 
 
 @bp.get("/credentials/badges/<slug>.svg")

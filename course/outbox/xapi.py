@@ -186,6 +186,37 @@ def score_result(correct: int, total: int, percent: int, passed: bool) -> dict[s
 MASTERY_SCORE = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
 
 
+#: This site's extensions: (kind, label, definition), served at their own IRIs so that
+#: each one resolves to what it means (xAPI asks an IRI's owner to describe it there).
+EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "attempt": ("ContextExtension", "Post-test attempt number",
+                "The number of the learner's post-test attempt in this course, 1 for the "
+                "first, as an integer."),
+    "lms-accounts": ("ContextExtension", "The learner's LMS accounts",
+                     "A list of {homePage, name} objects: the issuer of each LMS platform "
+                     "that launched the learner, and the learner's user id (sub) there, "
+                     "oldest first. Left out once the learner deletes their account."),
+    "certificate-code": ("ResultExtension", "Certificate code",
+                         "The code of the continuing-education certificate earned, as "
+                         "printed on it and checked at the site's verification page."),
+    "contact-hours": ("ResultExtension", "Contact hours",
+                      "The continuing-education contact hours the certificate awards, as a "
+                      "number (for example 1.0)."),
+    "credit-type": ("ResultExtension", "Credit type",
+                    "The kind of continuing-education credit awarded, as printed on the "
+                    "certificate (for example \"General\")."),
+}
+
+
+def extension_description(base_url: str, name: str) -> dict[str, Any] | None:
+    """The description an extension's IRI resolves to, as an xAPI Profile concept."""
+    if name not in EXTENSIONS:
+        return None
+    kind, label, definition = EXTENSIONS[name]
+    return {"id": _extension(base_url, name), "type": kind,
+            "prefLabel": {LANGUAGE: label}, "definition": {LANGUAGE: definition}}
+
+
 def _extension(base_url: str, name: str) -> str:
     # This site's own extension IRIs, under its address (docs/interoperability.md).
     return f"{base_url}/xapi/extensions/{name}"
