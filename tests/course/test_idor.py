@@ -77,6 +77,8 @@ PUBLIC = {
     # Open Badges: a status list holds only bits; a badge image only the course's title.
     "/credentials/status/<int:number>",
     "/credentials/badges/<slug>.svg",
+    # What an xAPI extension of this site means: the same words for everyone.
+    "/xapi/extensions/<name>",
     "/auth/reset/<token>",
     # Emailed links: the token is the key (signed, or encrypted and signed).
     "/auth/register/confirm/<token>",
@@ -159,6 +161,7 @@ def records(app: Flask, package_copy: Path) -> Records:
             "platform_id": platform.id,
             "token": "not-a-real-token",
             "filename": "css/site.css",
+            "name": "contact-hours",
             "comment_id": 1,
             "member_id": 1,
             "request_id": 1,
