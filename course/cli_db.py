@@ -156,7 +156,8 @@ def _print_purge(report: PurgeReport, policy: RetentionPolicy) -> None:
     click.echo(f"  {counters} of failed sign-ins a day old")
     delivered = counted(report.delivered_messages_removed, "outbox message")
     days = counted(policy.outbox_delivered_days, "day")
-    click.echo(f"  {delivered} (LMS scores, LRS statements) delivered over {days} ago")
+    click.echo(f"  {delivered} (LMS scores, LRS statements) delivered over {days} ago, or "
+               "refused for good by the LRS as long ago")
     click.echo(
         f"Kept: {counted(report.credit_records_past_retention, 'completed enrollment')} past the"
         " credit retention period (credit records are never purged; review them with your"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.db import UTCDateTime, utcnow
@@ -44,9 +45,24 @@ class OutboxMessage(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    #: Tries the receiver refused as a message it will never take (an LRS's 400 or 422);
+    #: the worker stops trying it after a few. Indexed: `outbox status` finds the few
+    #: refused messages without reading every delivered one.
+    refusals: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     #: Not before this time; a worker that claims the message pushes it ahead (a lease).
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: Delivered, or settled without sending (``last_error`` says why). `privacy purge`
-    #: removes delivered messages after OUTBOX_DELIVERED_RETENTION_DAYS (course.privacy).
+    #: Delivered, or settled without sending (``last_error`` says why; with ``refusals``,
+    #: refused by the receiver). `privacy purge` removes delivered and refused messages
+    #: after OUTBOX_DELIVERED_RETENTION_DAYS (course.privacy).
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    @hybrid_property
+    def refused(self) -> bool:
+        """Settled as refused by the receiver: never delivered, and not tried again."""
+        return self.sent_at is not None and self.refusals > 0
+
+    @refused.inplace.expression
+    @classmethod
+    def _refused_expression(cls) -> ColumnElement[bool]:
+        return cls.sent_at.is_not(None) & (cls.refusals > 0)

@@ -28,14 +28,16 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
     """Send every due message once (for a timer), or keep sending with --loop (a service)."""
     while True:
         report = worker.send_due(list(channels) or None)
-        for channel in sorted(set(report.sent) | set(report.failed)):
-            failed = report.failed.get(channel, 0)
+        for channel in sorted(set(report.sent) | set(report.failed) | set(report.refused)):
+            failed, refused = report.failed.get(channel, 0), report.refused.get(channel, 0)
             click.echo(f"{channel}: {report.sent.get(channel, 0)} sent, {failed} failed"
-                       + (" (will retry)" if failed else ""))
+                       + (" (will retry)" if failed else "")
+                       + (f", {refused} refused for good (not retried)" if refused else ""))
         if not loop:
             held = _say_held(report)
             db.session.remove()
-            if not (report.sent or report.failed or held):  # a pass run by hand says it ran
+            if not (report.sent or report.failed or report.refused or held):
+                # A pass run by hand says it ran.
                 click.echo("Nothing was due; `flask outbox status` shows what waits.")
             return
         db.session.remove()
@@ -57,18 +59,30 @@ def _say_held(report: worker.SendReport) -> bool:
 
 @outbox_cli.command("status")
 def status_command() -> None:
-    """Count messages waiting, failing and sent, per channel."""
+    """Count messages waiting, failing, sent and refused, per channel."""
     states = status.channel_states()
     if not states:
         click.echo("The outbox is empty.")
     for state in states:
         click.echo(f"{state.channel}: {state.waiting} waiting, {state.failing} failing, "
-                   f"{state.sent} sent")
+                   f"{state.sent} sent" + (f", {state.refused} refused" if state.refused else ""))
         if state.newest_error is not None:
             click.echo(f"  the newest failing one, {state.newest_failing_id}: "
                        f"{state.newest_error}")
         if state.waiting_for is not None:
             click.echo(f"  none is sent until {state.waiting_for} is set")
+        if state.refused:
+            _say_refused(state)
+
+
+def _say_refused(state: status.ChannelState) -> None:
+    """List the refused messages by id with the receiver's reason, newest first."""
+    click.echo("  refused for good, not tried again (`xapi resend` queues a day's statements"
+               " again once the cause is fixed):")
+    for message_id, reason in state.refused_messages:
+        click.echo(f"    {message_id}: {reason}")
+    if (more := state.refused - len(state.refused_messages)) > 0:
+        click.echo(f"    and {more} more")
 
 
 xapi_cli = AppGroup("xapi", help="xAPI statements for the learning record store.")
@@ -102,7 +116,8 @@ def resend_command(since, until) -> None:
             update(OutboxMessage)
             .where(OutboxMessage.channel == "xapi", OutboxMessage.created_at >= start,
                    OutboxMessage.created_at < end)
-            .values(sent_at=None, attempts=0, last_error=None, next_attempt_at=utcnow())
+            .values(sent_at=None, attempts=0, refusals=0, last_error=None,
+                    next_attempt_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
         last_day = (end - timedelta(days=1)).date()

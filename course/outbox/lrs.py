@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
+from course.db import utcnow
 from course.models import OutboxMessage
 
 XAPI_VERSION = "1.0.3"
@@ -15,6 +19,26 @@ TIMEOUT_SECONDS = 15
 #: one: 400 Bad Request (xAPI's own), 409 Conflict, 413 Too Large, and 422, which LRSs
 #: built on FastAPI (Ralph) send for a statement they cannot read.
 REFUSES_A_STATEMENT = frozenset({400, 409, 413, 422})
+#: Answers to one statement that the LRS would give it again, however often it came: it
+#: cannot read or validate it (400, 422), or will not take one that large (413). Every
+#: other refusal may pass once someone acts or time passes: 401/403/404/405 name a
+#: setting to fix, 408 and 429 ask for later, and a 409 may mean the LRS holds it
+#: already (``_holds``). An answer not listed here is tried again, as it may be the LRS's.
+REFUSES_FOR_GOOD = frozenset({400, 413, 422})
+#: Answers whose Retry-After header says when to try again.
+SAYS_WHEN = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one statement: stored (no error), or why not and what follows."""
+
+    message: OutboxMessage
+    error: str | None = None
+    #: The LRS refused the statement itself, and would refuse it again unchanged.
+    refused: bool = False
+    #: How long the LRS asked the sender to wait (429, 503 with Retry-After), if it said.
+    retry_after: timedelta | None = None
 
 
 class DeliveryError(Exception):
@@ -54,9 +78,25 @@ def _holds(statement_id: str, config: Mapping[str, Any], http: requests.Session)
     return False
 
 
+def retry_after(response: requests.Response) -> timedelta | None:
+    """Return the wait a 429 or 503 asks for in Retry-After (seconds or an HTTP date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if response.status_code not in SAYS_WHEN or not value:
+        return None
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # neither form: the usual back-off
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # RFC 9110 dates are GMT
+    return max(when - utcnow(), timedelta(0))
+
+
 def send(messages: list[OutboxMessage], config: Mapping[str, Any],
-         http: requests.Session) -> list[tuple[OutboxMessage, str | None]]:
-    """Send statements; return each message with None (stored) or why it was not.
+         http: requests.Session) -> list[Outcome]:
+    """Send statements; return what became of each, stored or why not.
 
     A batch goes in one request. The LRS stores a statement id once: one it already
     holds is accepted again without a second copy, or refused with 409 Conflict and then
@@ -67,16 +107,19 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
     except requests.RequestException as exc:
         unreachable = (f"LRS unreachable at {_url(config)}: {exc.__class__.__name__} "
                        "(check XAPI_ENDPOINT, and that the LRS is up)")
-        return [(m, unreachable) for m in messages]
+        return [Outcome(m, unreachable) for m in messages]
     if response.status_code in (200, 204):
-        return [(m, None) for m in messages]
+        return [Outcome(m) for m in messages]
     if response.status_code in REFUSES_A_STATEMENT and len(messages) > 1:
         # One bad statement refuses the whole batch: find it, let the others through.
         return [outcome for m in messages for outcome in send([m], config, http)]
     if response.status_code == 409 and _holds(messages[0].message_id, config, http):
-        return [(messages[0], None)]  # the LRS keeps the copy it stored first
+        return [Outcome(messages[0])]  # the LRS keeps the copy it stored first
     answer = f"LRS answered HTTP {response.status_code}{_what_to_check(response, config)}"
-    return [(m, f"{answer}: {response.text[:300]}") for m in messages]
+    # A batch is only refused for good one statement at a time (split above).
+    refused = response.status_code in REFUSES_FOR_GOOD and len(messages) == 1
+    wait = retry_after(response)
+    return [Outcome(m, f"{answer}: {response.text[:300]}", refused, wait) for m in messages]
 
 
 def _what_to_check(response: requests.Response, config: Mapping[str, Any]) -> str:

@@ -1,10 +1,11 @@
 """The learner's own statements in the outbox: listed in their data download, stripped on deletion.
 
 The outbox keeps a copy of every statement it sends, each naming the learner, until the
-retention purge removes it (delivered more than OUTBOX_DELIVERED_RETENTION_DAYS ago). A
-learner's data download lists the copies kept; deleting the account replaces the name
-(and the email address, where the provider sends it) in every copy and drops the LMS
-accounts they carry, so statements still waiting reach the learning record store
+retention purge removes it (delivered, or refused by the LRS, more than
+OUTBOX_DELIVERED_RETENTION_DAYS ago). A learner's data download lists the copies kept;
+deleting the account replaces the name (and the email address, where the provider sends
+it) in every copy and drops the LMS accounts they carry, so statements still waiting
+reach the learning record store
 pseudonymised. Statements the store already holds are the provider's to erase there
 (see docs/interoperability.md).
 """

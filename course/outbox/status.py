@@ -11,6 +11,8 @@ from course.extensions import db
 from course.models import OutboxMessage
 from course.outbox import worker
 
+#: Refused messages `outbox status` lists by id, newest first.
+REFUSED_LISTED = 20
 #: What each channel carries, as the admin overview names it.
 CHANNEL_NAMES = {
     "lti": "Scores and completions to LMSs (LTI)",
@@ -20,7 +22,7 @@ CHANNEL_NAMES = {
 
 @dataclass(frozen=True)
 class ChannelState:
-    """One channel's messages: waiting (never tried), failing (tried), and sent."""
+    """One channel's messages: waiting (never tried), failing (tried), sent, and refused."""
 
     channel: str
     waiting: int
@@ -31,11 +33,20 @@ class ChannelState:
     newest_error: str | None = None
     #: The setting the channel waits for before anything is sent, if any.
     waiting_for: str | None = None
+    #: Messages the receiver refused for good (not tried again, and not in ``sent``), and
+    #: the newest of them, up to REFUSED_LISTED, each as its id and the receiver's reason.
+    refused: int = 0
+    refused_messages: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
         """The channel as a person reads it."""
         return CHANNEL_NAMES.get(self.channel, self.channel)
+
+    @property
+    def shown(self) -> bool:
+        """Whether someone should look: messages not delivered yet, or refused."""
+        return bool(self.unsent or self.refused)
 
     @property
     def unsent(self) -> int:
@@ -63,6 +74,14 @@ def channel_states() -> list[ChannelState]:
     )
     for channel, has_failed, count in unsent:
         counts.setdefault(channel, {})["failing" if has_failed else "waiting"] = count
+    # Read from the refusals index: the few refused among the settled rows.
+    refused = db.session.execute(
+        select(OutboxMessage.channel, func.count())
+        .where(OutboxMessage.refusals > 0, OutboxMessage.sent_at.is_not(None))
+        .group_by(OutboxMessage.channel)
+    )
+    for channel, count in refused:
+        counts.setdefault(channel, {})["refused"] = count
     return [_state(channel, found) for channel, found in sorted(counts.items())]
 
 
@@ -76,12 +95,21 @@ def _state(channel: str, counts: dict[str, int]) -> ChannelState:
                    OutboxMessage.attempts > 0)
             .order_by(OutboxMessage.id.desc()).limit(1)
         ).one()
+    listed: list[tuple[str, str]] = []
+    if refused := counts.get("refused", 0):
+        listed = [(message_id, error or "") for message_id, error in db.session.execute(
+            select(OutboxMessage.message_id, OutboxMessage.last_error)
+            .where(OutboxMessage.channel == channel, OutboxMessage.refused)
+            .order_by(OutboxMessage.id.desc()).limit(REFUSED_LISTED)
+        )]
     waiting, failing = counts.get("waiting", 0), counts.get("failing", 0)
     return ChannelState(
         channel=channel,
         waiting=waiting,
         failing=failing,
-        sent=counts.get("sent", 0),
+        sent=counts.get("sent", 0) - refused,
+        refused=refused,
+        refused_messages=tuple(listed),
         newest_failing_id=newest[0] if newest else None,
         newest_error=newest[1] if newest else None,
         waiting_for=worker.waiting_for(channel) if waiting or failing else None,

@@ -30,6 +30,10 @@ LEASE = timedelta(minutes=5)
 #: Back-off after each failure: 30 s, 1 min, 2 min... up to an hour between tries.
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
+#: Refusals of a statement itself (``lrs.REFUSES_FOR_GOOD``) before it is no longer tried:
+#: with the back-off they span some 7 minutes, so an LRS that refused good statements
+#: for a moment (a deploy, a proxy in front of it) does not settle them.
+REFUSALS_TO_SETTLE = 5
 
 
 @dataclass
@@ -38,12 +42,14 @@ class SendReport:
 
     sent: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
+    #: Messages settled as refused by the receiver in this pass: not tried again.
+    refused: dict[str, int] = field(default_factory=dict)
     #: Channels not sent at all, each with the setting it waits for.
     held: dict[str, str] = field(default_factory=dict)
 
-    def add(self, channel: str, ok: bool, count: int = 1) -> None:
-        """Count messages sent or failed on a channel."""
-        bucket = self.sent if ok else self.failed
+    def add(self, channel: str, ok: bool, count: int = 1, *, refused: bool = False) -> None:
+        """Count messages sent, failed or (``refused``) settled as refused on a channel."""
+        bucket = self.refused if refused else self.sent if ok else self.failed
         bucket[channel] = bucket.get(channel, 0) + count
 
 
@@ -87,19 +93,35 @@ def claim(channel: str, limit: int, now: datetime) -> list[OutboxMessage]:
         ))
 
 
-def settle(messages: list[OutboxMessage], error: str | None, *, note: str | None = None) -> None:
+def settle(messages: list[OutboxMessage], error: str | None, *, note: str | None = None,
+           refused: bool = False, retry_after: timedelta | None = None) -> int:
     """Mark messages sent (``note``: why one was settled without sending), or schedule
-    their next try; commits."""
-    now = utcnow()
+    their next try: after ``retry_after`` when the other end said, at most the longest
+    back-off. A failure the receiver ``refused`` for good settles a message once it was
+    refused REFUSALS_TO_SETTLE times; return how many were so settled. Commits."""
+    now, settled = utcnow(), 0
     with write_transaction():
         for message in messages:
             message = db.session.merge(message)
             if error is None:
-                message.sent_at, message.last_error = now, note
+                message.sent_at, message.last_error, message.refusals = now, note, 0
+                continue
+            message.attempts += 1
+            message.last_error = error[:2000]
+            message.refusals += 1 if refused else 0
+            if refused and message.refusals >= REFUSALS_TO_SETTLE:
+                # Never delivered: the LRS's reason stays for `outbox status`, and the
+                # purge removes the row (the learner's name, answers) with delivered ones.
+                message.sent_at = now
+                message.last_error = (f"refused by the LRS {message.refusals} times, not "
+                                      f"tried again: {error}")[:2000]
+                settled += 1
+            elif retry_after is not None:
+                wait = min(retry_after, timedelta(seconds=MAX_RETRY_SECONDS))
+                message.next_attempt_at = now + wait
             else:
-                message.attempts += 1
-                message.last_error = error[:2000]
                 message.next_attempt_at = now + backoff(message.attempts)
+    return settled
 
 
 def _put_back(message: OutboxMessage, reason: str) -> None:
@@ -289,14 +311,21 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
 def _send_xapi(messages: list[OutboxMessage], http: requests.Session,
                report: SendReport) -> None:
     outcomes = lrs.send(messages, current_app.config, http)
-    stored = [message for message, error in outcomes if error is None]
+    stored = [outcome.message for outcome in outcomes if outcome.error is None]
     if stored:
         settle(stored, None)
         report.add("xapi", True, len(stored))
-    for message, error in outcomes:
-        if error is not None:
-            log.warning("Statement %s not stored: %s", message.message_id, error)
-            settle([message], error)
+    for outcome in outcomes:
+        if outcome.error is None:
+            continue
+        message = outcome.message
+        log.warning("Statement %s not stored: %s", message.message_id, outcome.error)
+        if settle([message], outcome.error, refused=outcome.refused,
+                  retry_after=outcome.retry_after):
+            log.error("Statement %s refused by the LRS for good; not tried again",
+                      message.message_id)
+            report.add("xapi", False, refused=True)
+        else:
             report.add("xapi", False)
 
 

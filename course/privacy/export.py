@@ -292,7 +292,9 @@ def _statements(user: User) -> list[dict[str, Any]]:
         {
             "statement_id": row.message_id,
             "queued_at": _time(row.created_at),
-            "sent_at": _time(row.sent_at),
+            # A statement the LRS refused was settled, not sent: it never reached it.
+            "sent_at": None if row.refused else _time(row.sent_at),
+            "refused_by_the_lrs": row.refused,
             "statement": row.payload,
         }
         for row in statements_about(user)
@@ -304,7 +306,8 @@ def _statements_note() -> str:
     days = current_app.config["OUTBOX_DELIVERED_RETENTION_DAYS"]
     return (
         f"Statements are listed here until {days} days after the learning record store"
-        " received them; older ones are held by the learning record store, not here. The"
+        " received them (or refused them: those never reached it); older ones are held by"
+        " the learning record store, not here. The"
         " statement that you earned a certificate stays, so that it can be withdrawn if the"
         " certificate is revoked or replaced."
     )

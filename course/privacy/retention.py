@@ -11,8 +11,9 @@ What the purge may remove, and nothing else:
 - records of browser sign-ins that have ended, expired or been outdated: they can never
   sign anyone in again;
 - counters of failed sign-ins with no failure for a day (``course.auth.throttle``);
-- outbox messages (LMS scores, LRS statements) delivered more than
-  ``OUTBOX_DELIVERED_RETENTION_DAYS`` ago that nothing reads again (``_delivered_before``).
+- outbox messages (LMS scores, LRS statements) delivered, or refused for good by the
+  LRS, more than ``OUTBOX_DELIVERED_RETENTION_DAYS`` ago that nothing reads again
+  (``_delivered_before``).
 
 Credit records (a completed enrolment and its progress, answers, attempts, evaluation
 and certificates) are never touched, whatever their age: the purge only counts those past
@@ -195,8 +196,9 @@ def _delivered_before(cutoff: datetime) -> tuple:
         # Both channels by name, so the (channel, sent_at) index finds the rows.
         OutboxMessage.channel.in_((XAPI, LTI)),
         OutboxMessage.sent_at < cutoff,
-        # Settled without sending (``last_error`` says why): never delivered.
-        OutboxMessage.last_error.is_(None),
+        # Settled without sending (``last_error`` says why) stays, except a message the
+        # receiver refused for good: nothing will send it, and it names the learner.
+        or_(OutboxMessage.last_error.is_(None), OutboxMessage.refusals > 0),
         # A later message finds it: the "earned" statement a revocation voids.
         OutboxMessage.subject_key.is_(None),
         # The worker holds back a score when a newer one for its target went out (the

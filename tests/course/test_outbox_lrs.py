@@ -30,6 +30,9 @@ class StrictLrs:
         self.statements: dict[str, dict[str, Any]] = {}
         self.voided: set[str] = set()
         self.refuse_all = False
+        #: Every POST answered with this status, headers and body instead, when set.
+        self.answer: tuple[int, dict[str, str], Any] | None = None
+        self.posts = 0
         #: HTTP Basic credentials the LRS accepts (its "key" and "secret").
         self.basic = "Basic a2V5OnNlY3JldA=="  # key:secret
 
@@ -40,9 +43,12 @@ class StrictLrs:
             def log_message(self, *args: Any) -> None:  # quiet test output
                 pass
 
-            def _reply(self, status: int, body: Any = None) -> None:
+            def _reply(self, status: int, body: Any = None,
+                       headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -61,6 +67,11 @@ class StrictLrs:
                 if self._refused():
                     return
                 batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                lrs.posts += 1
+                if lrs.answer is not None:
+                    status, headers, body = lrs.answer
+                    self._reply(status, body, headers)
+                    return
                 if any("actor" not in s for s in batch):  # as Ralph refuses one it can't read
                     self._reply(422, {"detail": [{"loc": ["actor"], "msg": "Field required"}]})
                     return

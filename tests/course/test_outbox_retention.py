@@ -251,3 +251,24 @@ def test_the_purge_finds_old_messages_by_index(app):
             plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")))
             assert "Index Cond: (((channel)::text = ANY" in plan and "sent_at <" in plan
             assert "Seq Scan" not in plan
+
+
+def test_statements_refused_for_good_go_on_the_delivered_schedule(app, runner):
+    refusal = "refused by the LRS 5 times, not tried again: LRS answered HTTP 422: ..."
+    with app.app_context():
+        ids = {
+            "old_refused": _message(days_ago=91, refusals=5, attempts=5, last_error=refusal),
+            "recent_refused": _message(days_ago=89, refusals=5, attempts=5,
+                                       last_error=refusal),
+            # Refused a few times, not yet settled: still tried, so it stays.
+            "still_refusing": _message(days_ago=400, sent=False, refusals=3, attempts=3,
+                                       last_error="LRS answered HTTP 422: ..."),
+            "settled_unsent": _message("lti", days_ago=300,
+                                       last_error="not sent: no grade target"),
+        }
+    result = runner.invoke(args=["privacy", "purge", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert ("  1 outbox message (LMS scores, LRS statements) delivered over 90 days ago, or "
+            "refused for good by the LRS as long ago") in result.output
+    with app.app_context():
+        assert _left() == set(ids.values()) - {ids["old_refused"]}
