@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from course import signing_keys
@@ -14,7 +17,16 @@ from course.lti.keys import public_jwk
 from course.provider import base_url
 from course.security import FRAMEABLE_CONTENT_SECURITY_POLICY, KEYS_MAX_AGE
 
+#: The state cookies' names begin so; each login has its own (``state_cookie``).
 STATE_COOKIE = "lti_state"
+
+
+def state_cookie(state: str) -> str:
+    """The name of the cookie that holds one login's state."""
+    # One cookie a login: two launches started at once in a browser (a double click, two
+    # courses opened one after the other) would otherwise overwrite each other's, and
+    # the first would be refused as if it came from another browser.
+    return f"{STATE_COOKIE}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
 
 
 def _limit() -> str:
@@ -65,14 +77,20 @@ def login():
     except lti.LaunchError as error:
         return _refused(error)
     response = redirect(started.url)
+    response.set_cookie(state_cookie(started.state), started.state, max_age=600,
+                        **_cookie_attributes())
+    return response
+
+
+def _cookie_attributes() -> dict[str, Any]:
+    """The state cookie's attributes, the same for setting and deleting it."""
     secure = request.is_secure or base_url().startswith("https://")
     # The launch comes back as a cross-site POST: only a SameSite=None cookie (which
     # browsers accept only when Secure) rides along. Partitioned keeps it working in
-    # an LMS iframe where third-party cookies are blocked.
-    response.set_cookie(STATE_COOKIE, started.state, max_age=600, httponly=True,
-                        secure=secure, samesite="None" if secure else "Lax",
-                        partitioned=secure, path="/lti/")
-    return response
+    # an LMS iframe where third-party cookies are blocked; a browser deletes a
+    # partitioned cookie only when told with the same attribute.
+    return {"httponly": True, "secure": secure, "samesite": "None" if secure else "Lax",
+            "partitioned": secure, "path": "/lti/"}
 
 
 @bp.post("/launch")
@@ -84,9 +102,10 @@ def launch():
     form = request.form
     if _embedded():
         return _refused(lti.LaunchError(EMBEDDED))
+    state = form.get("state", "")
     try:
-        checked = lti.check_launch(form.get("id_token", ""), form.get("state", ""),
-                                   request.cookies.get(STATE_COOKIE), base_url())
+        checked = lti.check_launch(form.get("id_token", ""), state,
+                                   request.cookies.get(state_cookie(state)), base_url())
         device = this_device()
         with write_transaction():
             done = lti.complete_launch(checked)
@@ -94,7 +113,8 @@ def launch():
     except lti.LaunchError as error:
         return _refused(error)
     response = redirect(url_for("learn.course_page", slug=done.course.slug))
-    response.delete_cookie(STATE_COOKIE, path="/lti/")
+    # Only this launch's: another started in the same browser may still be on its way.
+    response.delete_cookie(state_cookie(state), **_cookie_attributes())
     return response
 
 

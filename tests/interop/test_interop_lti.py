@@ -3,6 +3,7 @@ gets the learner's score back through Assignment and Grade Services."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -168,11 +169,61 @@ def test_an_existing_account_with_the_same_e_mail_is_never_taken_over(app, clien
         assert identity.user_id != owner.id
 
 
+def state_cookie(state: str) -> str:
+    """The state cookie's name for one login: its own, named by a hash of its state."""
+    return f"lti_state_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+
+
+def _state_cookie(client: FlaskClient, form: dict[str, str]) -> str | None:
+    """The value of the state cookie the browser holds for a launch's login, if any."""
+    cookie = client.get_cookie(state_cookie(form["state"]), path="/lti/")
+    return cookie.value if cookie else None
+
+
+def test_two_launches_started_at_once_in_one_browser_both_go_through(app, client, platform):
+    # A double click on a link the LMS opens in a new window, or two courses opened one
+    # after the other: both logins set their cookie before either launch comes back.
+    first = _authorize(_begin(client, platform, "moodle-user-17"))
+    second = _authorize(_begin(client, platform, "moodle-user-17"))
+    launched = client.post("/lti/launch", data=first)
+    assert launched.status_code == 302, launched.get_data(as_text=True)
+    # The first launch takes only its own cookie away: the second still finds its own.
+    assert _state_cookie(client, first) is None
+    assert _state_cookie(client, second) == second["state"]
+    launched = client.post("/lti/launch", data=second)
+    assert launched.status_code == 302, launched.get_data(as_text=True)
+    assert _state_cookie(client, second) is None
+
+
+def test_the_state_cookie_rides_along_with_the_lms_cross_site_post(app, client, platform):
+    app.config["BASE_URL"] = "https://course.example.org"
+    login = client.get("/lti/login", base_url="https://course.example.org", query_string={
+        "iss": platform.issuer, "login_hint": "moodle-user-17",
+        "target_link_uri": "https://course.example.org/courses/minimal",
+        "lti_message_hint": "https://course.example.org/courses/minimal",
+        "client_id": platform.client_id,
+    })
+    (cookie,) = login.headers.getlist("Set-Cookie")
+    state = login.location.split("state=")[1].split("&")[0]
+    assert cookie.startswith(f"{state_cookie(state)}={state};")
+    for attribute in ("Max-Age=600", "Path=/lti/", "HttpOnly", "Secure", "SameSite=None",
+                      "Partitioned"):
+        assert attribute in cookie.split("; ")
+    form = _authorize(login.location)
+    launched = client.post("/lti/launch", base_url="https://course.example.org", data=form)
+    assert launched.status_code == 302, launched.get_data(as_text=True)
+    # Deleted with the same attributes: a browser keeps a partitioned cookie otherwise.
+    (deleted,) = [header for header in launched.headers.getlist("Set-Cookie")
+                  if header.startswith(f"{state_cookie(state)}=;")]
+    for attribute in ("Max-Age=0", "Path=/lti/", "Secure", "SameSite=None", "Partitioned"):
+        assert attribute in deleted.split("; ")
+
+
 def test_a_replayed_launch_is_refused(app, client, platform):
     first, form = launch(client, platform)
     assert first.status_code == 302
     replay = app.test_client()
-    replay.set_cookie("lti_state", form["state"], path="/lti/")
+    replay.set_cookie(state_cookie(form["state"]), form["state"], path="/lti/")
     again = replay.post("/lti/launch", data=form)
     assert again.status_code == 400
     assert "already used" in again.get_data(as_text=True)
