@@ -5,8 +5,8 @@ The worker counts the tries an LRS refused as a statement it will never take (HT
 removes it on the delivered messages' schedule. Every message so far has no refusals.
 
 Revision ID: b3e7d91c5a26
-Revises: d8a2f6c4e913
-Create Date: 2026-12-09 09:00:00.000000
+Revises: e4b7c2a9d1f6
+Create Date: 2026-12-05 23:15:00.000000
 
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3e7d91c5a26'
-down_revision = 'd8a2f6c4e913'
+down_revision = 'e4b7c2a9d1f6'
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,7 @@ from tests.course.journey import plain
 from tests.course.test_outbox_lrs import _queue, _statement, strict_lrs  # noqa: F401
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-BEFORE = "d8a2f6c4e913"
+BEFORE = "e4b7c2a9d1f6"
 AFTER = "b3e7d91c5a26"
 
 
