@@ -10,7 +10,7 @@ import lessons
 from course.author.diffing import FileDiff, diff_files
 from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name, question_ids
 from course.author.services import Files, Workspace, check_draft, package_files
-from course.models import DraftRevision, RevisionComment, User
+from course.models import DraftRevision, User
 from course.teams import review
 from course.teams import services as teams
 from lessons import editing as ed
@@ -71,7 +71,7 @@ class ReviewView:
     errors: int
     estimate: lessons.SeatTime | None
     diffs: list[FileDiff]
-    comments: list[RevisionComment]
+    comments: review.Comments
     edits: list[DraftRevision]
     check: review.PublishCheck
     #: The course's reviewers other than the viewer: who to tell that the draft is ready.
@@ -84,7 +84,7 @@ class ReviewView:
     @property
     def open_comments(self) -> int:
         """How many comments are not resolved yet."""
-        return sum(c.resolved_at is None for c in self.comments)
+        return sum(c.resolved_at is None for c in self.comments.current)
 
 
 def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView:

@@ -25,7 +25,7 @@ from course.extensions import db
 from course.models import Course, CourseDraft, CourseVersion, DraftRevision, User
 from course.packages import ImportResult, import_package
 from course.teams.requests import close_on_publish
-from course.teams.review import require_publisher
+from course.teams.review import require_publisher, settle_on_publish
 from lessons.editing import as_text, read_yaml
 
 Files = Mapping[str, str]
@@ -399,6 +399,7 @@ def publish(
         latest.published_version_id = result.version.id
     # The review asked for is done: its askers hear who published it.
     close_on_publish(space, editor.user, result.version.number, editor.ip_address)
+    settle_on_publish(draft, editor.user, result.version.number, editor.ip_address)
     record_event(
         editor.user,
         "course.published",

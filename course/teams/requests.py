@@ -51,6 +51,9 @@ class Space(Protocol):
     @property
     def title(self) -> str: ...
 
+    @property
+    def unpublished(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class ReviewState:
@@ -172,8 +175,9 @@ def refusal(space: Space, user: User) -> str | None:
     if not can_work_on(user, space.slug):
         return "Only people on the course's team can ask for its review."
     edits = review.unpublished_edits(space.draft)
-    if not edits:
-        return "There is nothing to review: the draft has no changes since the last publish."
+    # Edits that cancel out (a save and its undo) leave nothing for learners to get.
+    if not edits or not space.unpublished:
+        return "There is nothing to review: the draft matches what learners see now."
     if all(r.author_id != user.id for r in edits):
         return ("Only someone who made changes in the draft asks for its review; a reviewer "
                 "of the course reviews and publishes them.")  # fmt: skip

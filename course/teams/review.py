@@ -16,7 +16,14 @@ from sqlalchemy.orm import defer, selectinload
 from course.audit import record_event
 from course.db import utcnow
 from course.extensions import db
-from course.models import CourseDraft, DraftRevision, RevisionComment, TeamRole, User
+from course.models import (
+    CourseDraft,
+    CourseVersion,
+    DraftRevision,
+    RevisionComment,
+    TeamRole,
+    User,
+)
 from course.teams.services import can_publish, team_role
 
 #: Revisions that change the draft (a "start" only copies the published files).
@@ -121,28 +128,92 @@ def require_publisher(
 # -- comments --------------------------------------------------------------------------
 
 
-def comments(draft: CourseDraft | None) -> list[RevisionComment]:
-    """A draft's review comments: open ones first, each group oldest first."""
+@dataclass(frozen=True)
+class Comments:
+    """A draft's review comments: on the changes not yet published, and on earlier versions."""
+
+    #: On revisions learners do not see yet: open ones first, each group oldest first.
+    current: list[RevisionComment]
+    #: On revisions already published, oldest first, each with the version it went out in.
+    earlier: list[tuple[RevisionComment, int]]
+
+
+def published_revisions(draft: CourseDraft) -> list[tuple[int, int]]:
+    """(revision, version) for each of the draft's revisions that was published, oldest first."""
+    query = (
+        select(DraftRevision.number, CourseVersion.number)
+        .join(CourseVersion, CourseVersion.id == DraftRevision.published_version_id)
+        .where(DraftRevision.draft_id == draft.id)
+        .order_by(DraftRevision.number)
+    )
+    return [(revision, version) for revision, version in db.session.execute(query)]
+
+
+def comments(draft: CourseDraft | None) -> Comments:
+    """A draft's review comments, those on revisions already published set apart."""
     if draft is None:
-        return []
+        return Comments([], [])
     query = (
         select(RevisionComment)
         .where(RevisionComment.draft_id == draft.id)
         .options(selectinload(RevisionComment.author), selectinload(RevisionComment.resolved_by))
         .order_by(RevisionComment.id)
     )
-    found = list(db.session.scalars(query))
-    return [c for c in found if c.resolved_at is None] + [c for c in found if c.resolved_at]
+    published = published_revisions(draft)
+    current: list[RevisionComment] = []
+    earlier: list[tuple[RevisionComment, int]] = []
+    for comment in db.session.scalars(query):
+        # A comment is about the revision it was made on, which went out in the first
+        # version published from that revision or a later one.
+        version = next((v for r, v in published if r >= comment.revision_number), None)
+        if version is None:
+            current.append(comment)
+        else:
+            earlier.append((comment, version))
+    current.sort(key=lambda c: c.resolved_at is not None)  # stable: open first, then resolved
+    return Comments(current, earlier)
 
 
 def open_comments(draft: CourseDraft | None) -> int:
-    """How many of a draft's review comments are not resolved yet."""
+    """How many comments on the changes not yet published are not resolved yet."""
     if draft is None:
         return 0
+    published = published_revisions(draft)
     query = select(func.count()).where(
-        RevisionComment.draft_id == draft.id, RevisionComment.resolved_at.is_(None)
+        RevisionComment.draft_id == draft.id,
+        RevisionComment.resolved_at.is_(None),
+        RevisionComment.revision_number > (published[-1][0] if published else 0),
     )
     return db.session.scalar(query) or 0
+
+
+def settle_on_publish(
+    draft: CourseDraft, publisher: User, version_number: int, ip_address: str | None
+) -> list[RevisionComment]:
+    """Close the draft's open comments as published in the new version, each audited.
+
+    The publisher saw them beside the Publish button; left open, they would ask for work
+    on changes learners already have.
+    """
+    query = select(RevisionComment).where(
+        RevisionComment.draft_id == draft.id,
+        RevisionComment.resolved_at.is_(None),
+        RevisionComment.revision_number <= draft.revision_number,
+    )
+    settled = list(db.session.scalars(query.order_by(RevisionComment.id)))
+    published = published_revisions(draft)
+    now = utcnow()
+    for comment in settled:
+        comment.resolved_at, comment.resolved_by_id = now, publisher.id
+        # One left open by an earlier publish names the version its revision went out in.
+        version = next((v for r, v in published if r >= comment.revision_number), version_number)
+        record_event(
+            publisher, "review.resolved", "course_draft", draft.slug,
+            {"comment": comment.id, "revision": comment.revision_number,
+             "published_in_version": version}, ip_address,
+        )  # fmt: skip
+    db.session.flush()
+    return settled
 
 
 def add_comment(

@@ -1,0 +1,88 @@
+"""Defects found by a second fresh-eyes review of the author area, each pinned by a test."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from course.db import utcnow
+from course.extensions import db
+from course.models import AuditEvent, RevisionComment
+from tests.course.author_kit import BASE, flashes, page_form, post_publish
+from tests.course.factories import sign_in
+from tests.course.test_teams import _edit
+
+PUBLISH = f"{BASE}/publish"
+
+
+def _comments_part(page: str) -> str:
+    return page.split('id="comments"', 1)[1].split("</section>", 1)[0]
+
+
+def test_publishing_closes_the_open_comments_and_nothing_changed_asks_for_no_review(
+    app, client, author, reviewer
+):
+    sign_in(client, author)
+    _edit(client)  # revision 2
+    sign_in(client, reviewer)
+    client.post(f"{BASE}/comments", data={"body": "Cite the 2024 report."})
+    assert "(1 open)" in client.get(PUBLISH).get_data(as_text=True)
+    assert "Published as version 2." in flashes(
+        client, post_publish(client, PUBLISH, {"note": "Reviewed."})
+    )
+    with app.app_context():
+        (comment,) = db.session.scalars(select(RevisionComment))
+        assert comment.resolved_by_id == reviewer.id and comment.resolved_at is not None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.resolved"))
+        assert event.actor_id == reviewer.id and event.ip_address == "127.0.0.1"
+        assert event.detail == {"comment": comment.id, "revision": 2, "published_in_version": 2}
+
+    # The author saves and takes it back: edits, but nothing learners do not have.
+    sign_in(client, author)
+    _edit(client, "Young people run")  # revision 3
+    history = client.get(f"{BASE}/history").get_data(as_text=True)
+    form = page_form(history, "csrf_token")
+    restored = flashes(client, client.post(f"{BASE}/history/2/restore", data=form))
+    assert "Restored revision 2 as revision 4." in restored
+    page = client.get(PUBLISH).get_data(as_text=True)
+    assert "Nothing waits for review: the draft matches what learners see." in page
+    assert "Ask for review" not in page
+    refused = client.post(f"{BASE}/review-request", data={"request_note": ""})
+    assert refused.status_code == 403
+    assert "the draft matches what learners see now" in refused.get_data(as_text=True)
+    comments = _comments_part(page)
+    assert "open)" not in comments and "Mark resolved" not in comments
+    assert "No comments on the changes since the last publish." in comments
+    earlier = comments.split("From earlier versions (1 comment)", 1)[1]
+    assert "Riley Reviewer on revision 2" in earlier and "Cite the 2024 report." in earlier
+    assert "published in version 2</strong> · closed by Riley Reviewer on" in earlier
+    assert "open review comment" not in client.get(f"{BASE}/").get_data(as_text=True)
+
+
+def test_a_comment_left_open_before_a_publish_is_filed_under_its_version(
+    app, client, author, reviewer
+):
+    sign_in(client, author)
+    _edit(client)
+    sign_in(client, reviewer)
+    flashes(client, post_publish(client, PUBLISH, {"note": "Reviewed."}))
+    with app.app_context():  # as publishing left comments before it closed them
+        db.session.add(RevisionComment(draft_id=1, revision_number=2, author_id=reviewer.id,
+                                       body="An old remark.", created_at=utcnow()))
+        db.session.commit()
+    comments = _comments_part(client.get(PUBLISH).get_data(as_text=True))
+    assert "open)" not in comments.split("</h2>", 1)[0]
+    earlier = comments.split("From earlier versions (1 comment)", 1)[1]
+    assert "published in version 2</strong>" in earlier and "An old remark." in earlier
+    assert "Mark resolved" in earlier  # still open: anyone may close it, audited as ever
+    # The next publish closes it, naming the version its revision went out in.
+    sign_in(client, author)
+    _edit(client, "Young people run")
+    sign_in(client, reviewer)
+    assert "Published as version 3." in flashes(
+        client, post_publish(client, PUBLISH, {"note": "Reviewed."})
+    )
+    with app.app_context():
+        (comment,) = db.session.scalars(select(RevisionComment))
+        assert comment.resolved_by_id == reviewer.id
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.resolved"))
+        assert event.detail["published_in_version"] == 2
