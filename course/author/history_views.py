@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -48,22 +49,50 @@ def history(slug: str):
 
 @bp.get("/courses/<slug>/history/compare")
 def compare(slug: str):
-    """Show what changed between two revisions, file by file (0: the published version)."""
+    """Show what changed between two states, file by file: revisions or published versions.
+
+    ``old`` and ``new`` are a revision number (0: the version learners see now) or ``v``
+    and a published version's number (``v2``).
+
+    :raise 400: with the reason, for a value that is neither.
+    :raise 404: for a revision or version the course does not have.
+    """
     space = drafts.get_workspace_or_404(slug)
-    old = request.args.get("old", 0, type=int)
-    new = request.args.get("new", space.revision, type=int)
-    if not (0 <= old <= space.revision and 0 <= new <= space.revision):
-        abort(404)
-    diffs = diff_files(
-        drafts.snapshot(space.draft, space, old), drafts.snapshot(space.draft, space, new)
+    (old, before), (new, after) = (
+        _side(space, name, default) for name, default in (("old", "0"), ("new", None))
     )
     return render_template(
-        "author/compare.html",
-        space=space,
-        old=old,
-        new=new,
-        diffs=diffs,
+        "author/compare.html", space=space, old=old, new=new, diffs=diff_files(before, after)
     )
+
+
+_SIDE = re.compile(r"(\d{1,9})|v(\d{1,9})")
+
+
+def _side(space: drafts.Workspace, name: str, default: str | None) -> tuple[str, dict[str, str]]:
+    """What one side of a comparison names, and its files."""
+    value = request.args.get(name, default if default is not None else str(space.revision))
+    found = _SIDE.fullmatch(value.strip())
+    if found is None:
+        abort(400, description=(
+            f"“{value[:40]}” cannot be compared: give “{name}” a revision number (0 for the "
+            "version learners see now) or a published version as v and its number, "
+            f"such as {name}=v1."))  # fmt: skip
+    if found[1] is not None:
+        number = int(found[1])
+        if number > space.revision:
+            abort(404)
+        if number == 0:
+            current = space.published.number if space.published else None
+            return (f"published version {current}" if current else "nothing published",
+                    drafts.snapshot(space.draft, space, 0))  # fmt: skip
+        return f"revision {number}", drafts.snapshot(space.draft, space, number)
+    if space.course is None:
+        abort(404)
+    try:
+        return f"published version {found[2]}", export_files(space.course, int(found[2]))
+    except LookupError:
+        abort(404)
 
 
 @bp.post("/courses/<slug>/history/<int:number>/restore")

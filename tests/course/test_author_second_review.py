@@ -86,3 +86,44 @@ def test_a_comment_left_open_before_a_publish_is_filed_under_its_version(
         assert comment.resolved_by_id == reviewer.id
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.resolved"))
         assert event.detail["published_in_version"] == 2
+
+
+def _publish_edit(app, client, author, reviewer, words: str) -> None:
+    sign_in(client, author)
+    _edit(client, words)
+    sign_in(client, reviewer)
+    assert "Published as version" in flashes(
+        client, post_publish(client, PUBLISH, {"note": "Reviewed."})
+    )
+
+
+def test_published_versions_are_compared_directly_and_a_bad_value_is_refused(
+    app, client, author, reviewer
+):
+    _publish_edit(app, client, author, reviewer, "Young people leave")  # version 2
+    _publish_edit(app, client, author, reviewer, "Young people run")  # version 3
+    history = client.get(f"{BASE}/history").get_data(as_text=True)
+    for side in ("old", "new"):
+        options = history.split(f'<select id="{side}" name="{side}">', 1)[1].split("</select>")[0]
+        assert '<option value="0"' in options and "Published version 3 (current)" in options
+        assert '<option value="v2">Published version 2</option>' in options
+        assert '<option value="v1">Published version 1</option>' in options
+    versions = history.split('id="published-versions"', 1)[1]
+    link = (f'href="{BASE}/history/compare?new=v2&amp;old=v1">Compare<span class="visually-hidden">'
+            " version 2</span> with the previous version</a>")
+    assert link in versions and "?new=v3&amp;old=v2" in versions
+    assert versions.count("with the previous version</a>") == 2  # none for version 1
+
+    page = client.get(f"{BASE}/history/compare?old=v1&new=v2").get_data(as_text=True)
+    assert "Changes from published version 1 to published version 2" in page
+    assert "<ins>Young people</ins> leave" in page and "<ins>run" not in page
+    # Old links keep working: 0 is the version learners see now.
+    page = client.get(f"{BASE}/history/compare?old=v2&new=0").get_data(as_text=True)
+    assert "Changes from published version 2 to published version 3" in page
+    assert "<del>leave</del>" in page and "<ins>run</ins>" in page
+    for bad in ("old=version1", "old=v", "new=1.5", "old=-1", "new=v2x"):
+        refused = client.get(f"{BASE}/history/compare?{bad}")
+        assert refused.status_code == 400, bad
+        assert "or a published version as v and its number" in refused.get_data(as_text=True)
+    for missing in ("old=v9", "new=v0", "old=99"):
+        assert client.get(f"{BASE}/history/compare?{missing}").status_code == 404, missing
