@@ -26,6 +26,9 @@ from course.models import (
 COMMAND_LINE = "command line"
 #: An admin opened a page showing one learner's records (``detail["page"]`` says which).
 RECORD_VIEWED = "user.record_viewed"
+#: Detail keys whose value is an account id or a list of them (beside counts and record
+#: ids): the log page shows the people's names, the CSV the ids as stored.
+ACCOUNT_KEYS = frozenset({"told", "editors", "user_id"})
 
 
 def _os_user() -> str:
@@ -62,6 +65,17 @@ def us_spelling(detail: Any) -> Any:
     if isinstance(detail, str) and detail.startswith("licence_"):
         return detail.replace("licence", "license", 1)  # a field's name in a list of them
     return detail
+
+
+def account_ids(detail: Any) -> set[int]:
+    """The account ids a detail holds under ``ACCOUNT_KEYS``."""
+    if not isinstance(detail, dict):
+        return set()
+    found: set[int] = set()
+    for key in ACCOUNT_KEYS & detail.keys():
+        values = detail[key] if isinstance(detail[key], list) else [detail[key]]
+        found.update(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+    return found
 
 
 def record_event(

@@ -22,6 +22,7 @@ from course.admin.audit_pack import audit_pack as build_audit_pack
 from course.admin.forms import AuditFilterForm, AuditScopeForm, action_choices
 from course.admin.report_views import course_or_404, report_page
 from course.admin.roster import AuditScope
+from course.audit import ACCOUNT_KEYS
 from course.authz import role_required
 from course.db import write_transaction, writes
 from course.extensions import db
@@ -82,7 +83,9 @@ def audit_log():
     account = db.session.get(User, filters.learner_id) if filters.learner_id else None
     return render_template("admin/audit.html", form=form, page=page, problems=[],
                            learners=learners, account=account,
-                           named=records.NAMED_LEARNERS)  # fmt: skip
+                           named=records.NAMED_LEARNERS,
+                           accounts=records.named_accounts(page.items),
+                           account_keys=ACCOUNT_KEYS)  # fmt: skip
 
 
 @bp.get("/audit.csv")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 from sqlalchemy import select
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import AuditEvent, RevisionComment
+from course.models import AuditEvent, RevisionComment, Role
 from tests.course.author_kit import BASE, flashes, page_form, post_publish
-from tests.course.factories import sign_in
+from tests.course.factories import make_user, sign_in
 from tests.course.test_teams import _edit
 
 PUBLISH = f"{BASE}/publish"
@@ -127,3 +131,35 @@ def test_published_versions_are_compared_directly_and_a_bad_value_is_refused(
         assert "or a published version as v and its number" in refused.get_data(as_text=True)
     for missing in ("old=v9", "new=v0", "old=99"):
         assert client.get(f"{BASE}/history/compare?{missing}").status_code == 404, missing
+
+
+def _details(page: str, action: str) -> str:
+    """The Details cell of the first event of ``action`` on an audit log page."""
+    row = page.split(f"<code>{action}</code>", 1)[1]
+    return row.split('data-label="Details">', 1)[1].split("</td>", 1)[0]
+
+
+def test_the_audit_log_names_the_people_a_detail_holds_by_account_id(
+    app, client, author, reviewer
+):
+    with app.app_context():
+        admin = make_user(Role.ADMIN, full_name="Ada Admin")
+    sign_in(client, author)
+    _edit(client)
+    data = page_form(client.get(PUBLISH).get_data(as_text=True), "request_note")
+    assert client.post(f"{BASE}/review-request", data=data).status_code == 303
+    sign_in(client, reviewer)
+    flashes(client, post_publish(client, PUBLISH, {"note": "Reviewed."}))
+    sign_in(client, admin)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    told = _details(page, "review.requested")
+    told_people = sorted([f"Ada Admin (user {admin.id})", f"Riley Reviewer (user {reviewer.id})"])
+    assert f"<dt>told</dt><dd>{', '.join(told_people)}</dd>" in told
+    published = _details(page, "course.published")
+    assert f"<dt>editors</dt><dd>Avery Author (user {author.id})</dd>" in published
+    assert "<dt>warnings</dt><dd>2</dd>" in published  # a count stays a number
+    assert "<dt>revision</dt><dd>2</dd>" in published
+    # The CSV keeps the ids as stored: its readers parse the JSON.
+    rows = csv.DictReader(io.StringIO(client.get("/admin/audit.csv").data.decode("utf-8-sig")))
+    detail = json.loads(next(r for r in rows if r["action"] == "review.requested")["detail"])
+    assert sorted(detail["told"]) == sorted([admin.id, reviewer.id])
