@@ -286,3 +286,41 @@ def test_a_findings_line_link_puts_the_caret_on_that_line_of_the_text(browser, l
         assert caret == [True, "# A heading at the wrong level"]
     finally:
         context.close()
+
+
+def test_on_a_phone_the_compare_page_says_which_lines_were_removed_in_words(
+    browser, live_server
+):
+    # At 320 px the line-number columns give way; a removed line showed as "− text", which
+    # looks like an unchanged Markdown list item ("- text") but for its pink background.
+    with _authors_course_page(browser, live_server, 320) as page:
+        page.get_by_role("link", name="Push and pull factors").click()
+        text = page.get_by_label("Lesson text (Markdown)")
+        text.fill(text.input_value().rstrip("\n") + "\n\n- First point\n- Second point\n")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".flashes")).to_contain_text("Saved as revision")
+        text = page.get_by_label("Lesson text (Markdown)")
+        text.fill(text.input_value().replace("- Second point\n", ""))
+        page.get_by_role("button", name="Save").click()
+        saved = page.locator(".flashes").inner_text()
+        number = int(re.search(r"Saved as revision (\d+)", saved)[1])
+        page.goto(f"{live_server.url}/author/courses/{live_server.slug}/history/compare"
+                  f"?old={number - 1}&new={number}")
+        heading = page.locator("section.diff h2 .meta")
+        expect(heading).to_have_text("changed: 0 lines added, 1 removed")
+        removed = page.locator("tr.diff-delete")
+        expect(removed).to_have_count(1)
+        mark = removed.locator(".diff-mark")
+        expect(mark).to_have_text("Removed:")
+        assert mark.bounding_box()["width"] > 20  # shown, not only read out
+        assert removed.locator("code").inner_text() == "- Second point"
+        kept = page.locator("tr.diff-equal").filter(has_text="- First point")
+        expect(kept).to_have_count(1)
+        expect(kept.locator(".diff-mark")).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert_accessible(page, "compare page at 320 px")
+    with _authors_course_page(browser, live_server, 1280) as page:
+        page.goto(f"{live_server.url}/author/courses/{live_server.slug}/history/compare"
+                  f"?old={number - 1}&new={number}")
+        # Beside the columns that say it, the word is for screen readers only.
+        assert page.locator("tr.diff-delete .diff-mark").bounding_box()["width"] <= 1

@@ -109,7 +109,7 @@ def test_editing_one_word_of_a_check_shows_only_its_lines_in_the_diff(
     assert "# Reviewed with the youth advisory board\n" in new
     assert "  Which of these is a *pull* factor for a youth who is thinking about\n" in new
     page = author_client.get(f"{BASE}/history/compare?old=2&new=3").get_data(as_text=True)
-    assert "+1 −3 lines" in page
+    assert "changed: 1 line added, 3 removed" in page
 
 
 def test_the_preview_stands_beside_the_text_without_inline_style(author_client):
