@@ -9,6 +9,7 @@ log and in the version's note. Services flush; the caller commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
@@ -138,15 +139,23 @@ class Comments:
     earlier: list[tuple[RevisionComment, int]]
 
 
-def published_revisions(draft: CourseDraft) -> list[tuple[int, int]]:
-    """(revision, version) for each of the draft's revisions that was published, oldest first."""
+def published_revisions(draft: CourseDraft) -> list[tuple[int, int, datetime]]:
+    """(revision, version, when) for each of the draft's revisions published, oldest first."""
     query = (
-        select(DraftRevision.number, CourseVersion.number)
+        select(DraftRevision.number, CourseVersion.number, CourseVersion.created_at)
         .join(CourseVersion, CourseVersion.id == DraftRevision.published_version_id)
         .where(DraftRevision.draft_id == draft.id)
         .order_by(DraftRevision.number)
     )
-    return [(revision, version) for revision, version in db.session.execute(query)]
+    return [(revision, version, at) for revision, version, at in db.session.execute(query)]
+
+
+def _version_of(comment: RevisionComment, published: list[tuple[int, int, datetime]]) -> int | None:
+    # What a comment is about went out in the first version published, after it was
+    # written, from its revision or a later one; a comment written after a publish is
+    # about what comes next, even on the revision that was published.
+    return next((version for revision, version, at in published
+                 if revision >= comment.revision_number and at >= comment.created_at), None)
 
 
 def comments(draft: CourseDraft | None) -> Comments:
@@ -165,7 +174,7 @@ def comments(draft: CourseDraft | None) -> Comments:
     for comment in db.session.scalars(query):
         # A comment is about the revision it was made on, which went out in the first
         # version published from that revision or a later one.
-        version = next((v for r, v in published if r >= comment.revision_number), None)
+        version = _version_of(comment, published)
         if version is None:
             current.append(comment)
         else:
@@ -178,13 +187,13 @@ def open_comments(draft: CourseDraft | None) -> int:
     """How many comments on the changes not yet published are not resolved yet."""
     if draft is None:
         return 0
+    query = select(RevisionComment).where(
+        RevisionComment.draft_id == draft.id, RevisionComment.resolved_at.is_(None))
+    found = list(db.session.scalars(query))
+    if not found:
+        return 0
     published = published_revisions(draft)
-    query = select(func.count()).where(
-        RevisionComment.draft_id == draft.id,
-        RevisionComment.resolved_at.is_(None),
-        RevisionComment.revision_number > (published[-1][0] if published else 0),
-    )
-    return db.session.scalar(query) or 0
+    return sum(_version_of(comment, published) is None for comment in found)
 
 
 def settle_on_publish(
@@ -206,7 +215,7 @@ def settle_on_publish(
     for comment in settled:
         comment.resolved_at, comment.resolved_by_id = now, publisher.id
         # One left open by an earlier publish names the version its revision went out in.
-        version = next((v for r, v in published if r >= comment.revision_number), version_number)
+        version = _version_of(comment, published) or version_number
         record_event(
             publisher, "review.resolved", "course_draft", draft.slug,
             {"comment": comment.id, "revision": comment.revision_number,

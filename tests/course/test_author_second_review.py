@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -71,7 +72,8 @@ def test_a_comment_left_open_before_a_publish_is_filed_under_its_version(
     flashes(client, post_publish(client, PUBLISH, {"note": "Reviewed."}))
     with app.app_context():  # as publishing left comments before it closed them
         db.session.add(RevisionComment(draft_id=1, revision_number=2, author_id=reviewer.id,
-                                       body="An old remark.", created_at=utcnow()))
+                                       body="An old remark.",
+                                       created_at=utcnow() - timedelta(hours=1)))
         db.session.commit()
     comments = _comments_part(client.get(PUBLISH).get_data(as_text=True))
     assert "open)" not in comments.split("</h2>", 1)[0]
@@ -90,6 +92,20 @@ def test_a_comment_left_open_before_a_publish_is_filed_under_its_version(
         assert comment.resolved_by_id == reviewer.id
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.resolved"))
         assert event.detail["published_in_version"] == 2
+
+
+def test_a_comment_written_after_a_publish_is_about_what_comes_next(
+    app, client, author, reviewer
+):
+    sign_in(client, author)
+    _edit(client)
+    sign_in(client, reviewer)
+    flashes(client, post_publish(client, PUBLISH, {"note": "Reviewed."}))
+    client.post(f"{BASE}/comments", data={"body": "Late note: reads well now."})
+    comments = _comments_part(client.get(PUBLISH).get_data(as_text=True))
+    assert "(1 open)" in comments.split("</h2>", 1)[0]
+    current = comments.split("From earlier versions", 1)[0]
+    assert "Late note: reads well now." in current and "published in version" not in current
 
 
 def _publish_edit(app, client, author, reviewer, words: str) -> None:
