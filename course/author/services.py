@@ -213,7 +213,7 @@ def guard_conflict(
         yours = editor is not None and authors == [editor.user]
         who = ("You saved this part of the course in another tab or window after this page "
                "was opened" if yours else
-               f"Someone saved this part of the course after you opened it ({names})")
+               f"{names} saved this part of the course after you opened it")
         raise EditConflict(
             f"{who}: the draft is now at revision {draft.revision_number}. Your text here is "
             "still in the form and nothing was saved. Read what changed, then press Save again "

@@ -52,8 +52,8 @@ class PackageRefused(AuthorError):
         count = len(findings)
         super().__init__(
             f"The package has {count} error{'s' if count != 1 else ''} that the draft does "
-            "not have, so it did not replace the draft. Fix them in the package and upload "
-            "it again, or make the change in the editor."
+            f"not have, so it did not replace the draft. Fix {'them' if count != 1 else 'it'} in "
+            "the package and upload it again, or make the change in the editor."
         )
         self.findings = findings
 

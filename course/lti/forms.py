@@ -49,7 +49,8 @@ class PlatformForm(FlaskForm):
         URL(require_tld=False), _https_in_production])
     token_audience = StringField("Token audience (optional)", validators=[
         Optional(), Length(max=500),
-        URL(require_tld=False, message="The token audience is a URL.")])
+        URL(require_tld=False, message="Enter the token audience as a URL, such as "
+            "https://api.brightspace.com/auth/token, or leave it empty.")])
     jwks_url = URLField("Public keyset URL (JWKS)", validators=[
         DataRequired(message="Give the platform's public keyset URL."), Length(max=500),
         URL(require_tld=False), _https_in_production])

@@ -40,17 +40,17 @@ def launch_url() -> str:
 
 #: Said when the browser reports the launch inside another page (Sec-Fetch-Dest).
 EMBEDDED = (
-    "Your learning system opened the course inside its own page, and this course opens "
-    "only in a window of its own (it keeps your sign-in and your answers there): set the "
-    "tool's launch container to \u201cNew window\u201d in the LMS.")
+    "Your learning system shows the course inside its own page, and the course needs a "
+    "window of its own, where it keeps your sign-in and your answers.")
 #: The login's parameters a framed refusal sends again from a window of its own.
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
                 "lti_deployment_id")
 
 
-def _refused(error: lti.LaunchError, reopen: dict[str, str] | None = None):
+def _refused(error: lti.LaunchError, reopen: dict[str, str] | None = None, *,
+             framed: bool = False):
     current_app.logger.warning("LTI launch refused: %s", error)
-    page = render_template("lti/refused.html", reason=str(error), reopen=reopen)
+    page = render_template("lti/refused.html", reason=str(error), reopen=reopen, framed=framed)
     # Shown where the LMS put it, in its frame too. Its one form (a framed login) only
     # starts the same login again in a new window, where the platform's own sign-in and
     # this site's cookies both work.
@@ -70,7 +70,7 @@ def login():
     params = {**request.args.to_dict(), **request.form.to_dict()}
     if _embedded():
         reopen = {key: params[key] for key in LOGIN_PARAMS if params.get(key)}
-        return _refused(lti.LaunchError(EMBEDDED), reopen)
+        return _refused(lti.LaunchError(EMBEDDED), reopen, framed=True)
     try:
         with write_transaction():
             started = lti.start_login(params, launch_url(), base_url())
@@ -101,7 +101,7 @@ def launch():
     """The resource-link launch: check the id_token, sign the learner in, open the course."""
     form = request.form
     if _embedded():
-        return _refused(lti.LaunchError(EMBEDDED))
+        return _refused(lti.LaunchError(EMBEDDED), framed=True)
     state = form.get("state", "")
     try:
         checked = lti.check_launch(form.get("id_token", ""), state,

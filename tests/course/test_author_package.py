@@ -273,7 +273,7 @@ def test_an_upload_that_breaks_the_draft_is_refused_naming_each_error(app, autho
     response = _upload(author_client, f"{BASE}/upload", write_package_zip("minimal", broken))
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "did not replace the draft" in page
+    assert "did not replace the draft. Fix them in the package" in page
     assert "<code>post-test.yaml</code> line" in page and "YAML" in page
     with app.app_context():  # nothing stored: no draft, no revision, no audit event
         assert db.session.scalar(select(CourseDraft)) is None

@@ -43,10 +43,11 @@ def test_after_an_edit_conflict_saving_again_keeps_the_authors_text(app, author_
     refused = author_client.post(LESSON, data=mine)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "Someone saved this part of the course after you opened it (Bo Other):" in page
+    assert "Bo Other saved this part of the course after you opened it:" in page
     assert "press Save again to replace that version with this one" in page
     # What Bo changed is a link away, read before deciding to replace it.
-    link = re.search(r'<a href="([^"]+)">See what changed since you opened this page</a>', page)
+    link = re.search(r'<a href="([^"]+)" target="_blank">See what changed since you opened '
+                     r'this page \(opens in a new tab\)</a>', page)
     changes = author_client.get(unescape(link[1]))
     assert changes.status_code == 200
     assert "Young people leave" in re.sub(r"<[^>]+>", "", changes.get_data(as_text=True))

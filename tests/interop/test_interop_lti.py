@@ -418,8 +418,9 @@ def test_a_launch_inside_the_lms_page_says_so_where_the_learner_sees_it(app, cli
     for response in (login, launched):
         page = response.get_data(as_text=True)
         assert response.status_code == 400
-        assert "opened the course inside its own page" in page
-        assert "launch container to \u201cNew window\u201d" in page
+        assert "shows the course inside its own page" in page
+        assert "launch container to &ldquo;New window" in " ".join(page.split())  # coordinator
+        assert '<base target="_blank">' in page  # the site's links leave the frame
         # The refusal may show in the LMS's frame; every other page may not.
         policy = response.headers["Content-Security-Policy"]
         assert "frame-ancestors *" in policy and "script-src 'self'" in policy
@@ -911,6 +912,9 @@ def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform
         assert event.actor_id == admin.id and event.detail["reason"] == "Agency pilot, ticket 12"
     clash = client.post("/admin/lti/new", data=dict(new, name="Copy"))
     assert clash.status_code == 422 and "already registered" in clash.get_data(as_text=True)
+    # A refused form says so at the top, each problem a link to its field.
+    summary = clash.get_data(as_text=True).split('class="error-summary"', 1)[1].split("</div>")[0]
+    assert 'href="#client_id"' in summary and "already registered" in summary
     keys = client.get("/lti/jwks.json").get_json()["keys"]
     assert keys and all(k["kty"] == "RSA" and k["alg"] == "RS256" and "d" not in k for k in keys)
 
