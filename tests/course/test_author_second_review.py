@@ -173,6 +173,7 @@ def test_the_audit_log_names_the_people_a_detail_holds_by_account_id(
     assert f"<dt>told</dt><dd>{', '.join(told_people)}</dd>" in told
     published = _details(page, "course.published")
     assert f"<dt>editors</dt><dd>Avery Author (user {author.id})</dd>" in published
+    assert "editor_names" not in published  # the names once, beside their ids
     assert "<dt>warnings</dt><dd>2</dd>" in published  # a count stays a number
     assert "<dt>revision</dt><dd>2</dd>" in published
     # The CSV keeps the ids as stored: its readers parse the JSON.
