@@ -53,6 +53,8 @@ class CredentialCheck:
     code: str | None = None
     #: Not valid only because its proofs are not the kind this check reads: not shown altered.
     unchecked: bool = False
+    #: The certificate code the file names, valid or not: a way to check the record itself.
+    named_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,8 +231,9 @@ def verify_credential(
     keys = [public_pems] if isinstance(public_pems, bytes) else list(public_pems)
     problem = check_proofs(credential, keys)
     if problem is not None:
+        named = _code_of(credential) if isinstance(credential, dict) else None
         return CredentialCheck(valid=False, reason=problem, code=None,
-                               unchecked=problem == NO_JCS_PROOF)
+                               unchecked=problem == NO_JCS_PROOF, named_code=named)
     types = credential.get("type")
     if not isinstance(types, list) or "OpenBadgeCredential" not in types:
         return CredentialCheck(False, "signed, but not an OpenBadgeCredential", None)

@@ -121,6 +121,7 @@ def test_an_altered_credential_is_refused_in_plain_words_with_a_way_forward(
     page = page_words(re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
     assert "Not valid. This file was changed after it was issued, or it was not issued here" in page
     assert "enter the certificate code" in page
+    assert "check that certificate's record" in page  # the record the site vouches for
     # The verdict says "altered" once, not once in words and again in the technical reason.
     verdict = page[page.index("Not valid.") : page.index("Technical detail")]
     assert "altered" not in verdict
@@ -168,3 +169,6 @@ def test_a_credential_keeping_only_its_rdfc_proof_is_not_called_altered(
     assert "Not checked. This file's signature is of a kind this page does not read" in page
     assert "changed after it was issued" not in page
     assert "enter the certificate code" in page
+    # One click to the record the file names, which the site itself vouches for.
+    assert f"The file names certificate {code}: check that certificate's record" in page
+    assert f'href="/verify/{code}"' in response.get_data(as_text=True).replace("%2A", "*")
