@@ -116,14 +116,21 @@ _IMAGE = re.compile(
     r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<img\b(?P<attrs>[^>]*)", re.IGNORECASE
 )
 _ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\S[^\"]*\"|'[^']*\S[^']*'|[^\s\"'>]+)", re.IGNORECASE)
-_SRC = re.compile(r"\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
 
 
-def _image_address(match: re.Match[str]) -> str:
+def _attribute(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{name}\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
+
+
+_SRC, _HREF = _attribute("src"), _attribute("href")
+
+
+def _address(match: re.Match[str], attribute: re.Pattern[str]) -> str:
+    """The address of a Markdown link or image (group ``url``), or of its HTML tag."""
     attrs = match.group("attrs")
     if attrs is None:
         return match.group("url") or ""
-    found = _SRC.search(attrs)
+    found = attribute.search(attrs)
     return next((part for part in found.groups() if part is not None), "") if found else ""
 
 
@@ -139,7 +146,7 @@ def _warn_images(source: Source, lines: list[str], offset: int) -> None:
                     "an image needs alt text saying what it shows, for learners who cannot "
                     "see it: write ![what it shows](address)",
                 )
-            address = _image_address(match)
+            address = _address(match, _SRC)
             if address and not image_source_allowed(address):
                 source.warning(
                     index + offset + 1,
@@ -151,7 +158,6 @@ def _warn_images(source: Source, lines: list[str], offset: int) -> None:
 _LINK = re.compile(
     r"(?<!!)\[(?P<text>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<a\b(?P<attrs>[^>]*)", re.IGNORECASE
 )
-_HREF = re.compile(r"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
 
 
 def _warn_dead_links(source: Source, lines: list[str], offset: int) -> None:
@@ -160,10 +166,7 @@ def _warn_dead_links(source: Source, lines: list[str], offset: int) -> None:
     for index, line in prose_lines(lines):
         schemes = set()
         for match in _LINK.finditer(_CODE_SPAN.sub("", line)):
-            attrs = match.group("attrs")
-            found = _HREF.search(attrs) if attrs is not None else None
-            address = (match.group("url") or "") if attrs is None else (
-                next((p for p in found.groups() if p is not None), "") if found else "")
+            address = _address(match, _HREF)
             if address and not link_address_allowed(address):
                 schemes.add(address.split(":", 1)[0].strip().lower())
         for scheme in sorted(schemes):

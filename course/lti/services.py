@@ -15,6 +15,7 @@ from course import outbox
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
+from course.issuing import live_certificate
 from course.learn.services import enrol
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 from course.lti.jwks import signing_key_for
@@ -335,7 +336,9 @@ def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: 
         same = LtiGradeTarget.resource_link_id == values["resource_link_id"]
     mine = (LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id, same)
     if insert_ignoring_duplicates(LtiGradeTarget, values):
-        if enrolment.completed_at is not None:  # finished before this link was graded
+        # Finished before this link was graded: AGS has the tool post the current result,
+        # and a completion whose certificate was revoked has none.
+        if enrolment.completed_at is not None and live_certificate(enrolment) is not None:
             outbox.completion_for_new_target(
                 enrolment, db.session.scalars(select(LtiGradeTarget).where(*mine)).one())
     else:

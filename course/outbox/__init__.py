@@ -19,7 +19,6 @@ from course.db import utcnow
 from course.extensions import db
 from course.models import (
     Certificate,
-    CertificateStatus,
     Course,
     Enrolment,
     LessonProgress,
@@ -201,13 +200,8 @@ def _queue_completion_score(enrolment: Enrolment, comment: str,
 
 def completion_for_new_target(enrolment: Enrolment, target: LtiGradeTarget) -> None:
     """A link first graded after the learner completed: its new column gets the grade now."""
-    # AGS has the tool post the current result for a line item; a completion whose
-    # certificate was revoked has none to post.
-    valid = db.session.scalar(select(Certificate.id).where(
-        Certificate.enrolment_id == enrolment.id, Certificate.status == CertificateStatus.VALID))
-    if valid is not None:
-        _queue_completion_score(
-            enrolment, "Course completed before this link was graded.", targets=[target])
+    _queue_completion_score(
+        enrolment, "Course completed before this link was graded.", targets=[target])
 
 
 def completion_withdrawn(certificate: Certificate) -> None:
