@@ -9,21 +9,19 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import jwt
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from course import outbox
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
-from course.issuing import live_certificate
 from course.learn.services import enrol
-from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
+from course.lti.grade_targets import remember_grade_target
 from course.lti.jwks import signing_key_for
+from course.lti.roles import LTI, TEST_USER, StaffLook, sends_grades, staff_role
 from course.lti.wording import ADMIN_PAGE, shown, token_problem
 from course.models import (
     Course,
-    Enrolment,
-    LtiGradeTarget,
     LtiIdentity,
     LtiLogin,
     LtiPlatform,
@@ -33,10 +31,6 @@ from course.models import (
 from course.names import LMS_STAND_IN_NAME, is_stand_in, name_or
 from course.users import create_user
 
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-#: The role Canvas gives its Student View test student (LTI system role).
-TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
 #: A login not finished in this time is refused (the platform answers in seconds).
 LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
@@ -316,42 +310,6 @@ def _learner_for(claims: dict[str, Any], platform: LtiPlatform) -> tuple[User, b
     return identity.user, identity.user_id == user.id
 
 
-def _remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: User,
-                           course: Course, enrolment: Enrolment) -> None:
-    endpoint = claims.get(AGS) or {}
-    scopes = endpoint.get("scope") or []
-    if SCORE_SCOPE not in scopes:
-        return  # the platform wants no grade for this link
-    values = {"user_id": user.id, "course_id": course.id, "platform_id": platform.id,
-              "subject": claims["sub"], "scopes": scopes, "updated_at": utcnow()}
-    if endpoint.get("lineitem"):
-        values["lineitem_url"] = endpoint["lineitem"]
-        same = LtiGradeTarget.lineitem_url == endpoint["lineitem"]
-    else:
-        # No line item named: the tool may make the link's own, if the platform lets it.
-        link = str((claims.get(LTI + "resource_link") or {}).get("id") or "")
-        if not endpoint.get("lineitems") or LINEITEM_SCOPE not in scopes or not link:
-            return
-        values.update(lineitems_url=endpoint["lineitems"], resource_link_id=link[:255])
-        same = LtiGradeTarget.resource_link_id == values["resource_link_id"]
-    mine = (LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id, same)
-    if insert_ignoring_duplicates(LtiGradeTarget, values):
-        # Finished before this link was graded: AGS has the tool post the current result,
-        # and a completion whose certificate was revoked has none.
-        if enrolment.completed_at is not None and live_certificate(enrolment) is not None:
-            outbox.completion_for_new_target(
-                enrolment, db.session.scalars(select(LtiGradeTarget).where(*mine)).one())
-    else:
-        changes: dict[str, Any] = {"scopes": scopes, "updated_at": values["updated_at"]}
-        if "lineitems_url" in values:
-            # The container's URL changed (the platform moved, say): the link's line item
-            # is looked up there again, found if it is there, made if not.
-            moved = LtiGradeTarget.lineitems_url != values["lineitems_url"]
-            changes["lineitem_url"] = case((moved, None), else_=LtiGradeTarget.lineitem_url)
-            changes["lineitems_url"] = values["lineitems_url"]
-        db.session.execute(update(LtiGradeTarget).where(*mine).values(**changes))
-
-
 @dataclass(frozen=True)
 class CheckedLaunch:
     """A launch whose token, state and claims all checked out, not yet acted on."""
@@ -359,6 +317,8 @@ class CheckedLaunch:
     login: LtiLogin
     claims: dict[str, Any]
     course: Course
+    #: How the launcher is named when they teach or run the course; None for a learner.
+    staff: str | None
 
 
 def check_launch(
@@ -373,7 +333,8 @@ def check_launch(
     _check_message(claims, login.platform)
     course = _course_for(claims, base_url)
     _check_same_target(claims, login)
-    return CheckedLaunch(login=login, claims=claims, course=course)
+    return CheckedLaunch(login=login, claims=claims, course=course,
+                         staff=staff_role(claims[LTI + "roles"]))
 
 
 def _check_same_target(claims: dict[str, Any], login: LtiLogin) -> None:
@@ -387,6 +348,18 @@ def _check_same_target(claims: dict[str, Any], login: LtiLogin) -> None:
             "same target_link_uri in both. Start the launch again from the platform.")
 
 
+def look_over(checked: CheckedLaunch) -> StaffLook:
+    """Spend a staff launch's login and say how the link is set up; makes no account."""
+    # An instructor checking the link would otherwise be enrolled as a learner: an
+    # enrollment on the provider's roster and statements in the agency's LRS for someone
+    # who teaches the course. Learners in the LMS course still launch as before.
+    _spend(checked.login)
+    return StaffLook(course_slug=checked.course.slug, course_title=checked.course.title,
+                     platform_name=checked.login.platform.name, role=checked.staff or "",
+                     grades=sends_grades(checked.claims),
+                     name_shared=bool(name_or(_claimed_name(checked.claims), "")))
+
+
 def complete_launch(checked: CheckedLaunch) -> Launch:
     """Spend the login, find or make the learner, enrol them; flushes (write transaction)."""
     _spend(checked.login)
@@ -398,5 +371,5 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
     enrolment = enrol(user, course)
     if enrolment.enrolled_at < before:
         outbox.launched(enrolment)  # a new enrolment announces its own launch
-    _remember_grade_target(claims, platform, user, course, enrolment)
+    remember_grade_target(claims, platform, user, course, enrolment)
     return Launch(user=user, course=course, platform=platform, created=created)

@@ -108,11 +108,17 @@ def launch():
                                    request.cookies.get(state_cookie(state)), base_url())
         device = this_device()
         with write_transaction():
-            done = lti.complete_launch(checked)
-            start_session(done.user, remember=False, device=device)
+            if checked.staff:
+                look = lti.look_over(checked)
+            else:
+                done = lti.complete_launch(checked)
+                start_session(done.user, remember=False, device=device)
     except lti.LaunchError as error:
         return _refused(error)
-    response = redirect(url_for("learn.course_page", slug=done.course.slug))
+    if checked.staff:
+        response = current_app.make_response(render_template("lti/staff.html", look=look))
+    else:
+        response = redirect(url_for("learn.course_page", slug=done.course.slug))
     # Only this launch's: another started in the same browser may still be on its way.
     response.delete_cookie(state_cookie(state), **_cookie_attributes())
     return response

@@ -127,6 +127,44 @@ def test_a_test_student_is_told_the_connection_works_and_gets_no_record(app, cli
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+
+
+def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_record(
+        app, client, platform):
+    platform.overrides = {LTI + "roles": [MEMBERSHIP + "#Instructor"], "name": None}
+    response, form = launch(client, platform, sub="moodle-teacher-3")
+    page = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 200
+    assert "This course is connected to Agency Moodle" in page and "as an instructor" in page
+    assert "results go to this link's column" in page  # the played link grants scores
+    assert "did not share your name" in page  # the platform was set to share none
+    assert 'href="/courses/minimal"' in page
+    assert client.get("/me").status_code == 302  # nobody was signed in
+    with app.app_context():  # no account, enrollment, grade target or statement
+        for model in (User, Enrolment, LtiIdentity, LtiGradeTarget, OutboxMessage):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+    replayed = app.test_client()
+    replayed.set_cookie(state_cookie(form["state"]), form["state"], path="/lti/")
+    again = replayed.post("/lti/launch", data=form)  # the login was spent all the same
+    assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+
+
+def test_a_teaching_assistant_is_named_and_an_instructor_who_is_also_a_learner_takes_it(
+        app, client, platform):
+    platform.overrides = {LTI + "roles": [MEMBERSHIP + "/Instructor#TeachingAssistant"],
+                          AGS: None}
+    response, _ = launch(client, platform, sub="canvas-ta-1")
+    page = " ".join(response.get_data(as_text=True).split())
+    assert "as a teaching assistant" in page and "does not let the course send grades" in page
+    assert "Jordan Rivera" not in page and "shares the person's name" in page
+    platform.overrides = {LTI + "roles": [MEMBERSHIP + "#Instructor", MEMBERSHIP + "#Learner"]}
+    response, _ = launch(app.test_client(), platform, sub="canvas-teacher-learner")
+    assert response.status_code == 302 and response.location.endswith("/courses/minimal")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+
+
 def test_a_name_shared_later_replaces_the_stand_in_but_never_a_typed_one(app, client, platform):
     platform.overrides = {"name": None, "given_name": None, "family_name": None}
     launch(client, platform)

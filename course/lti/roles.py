@@ -1,0 +1,83 @@
+"""Who a launch is for, read from its LTI roles: a learner, or course staff looking it over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+#: The role Canvas gives its Student View test student (LTI system role).
+TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
+#: LIS context roles: ``MEMBERSHIP#Instructor`` or, a sub-role, ``MEMBERSHIP/Instructor#…``.
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+#: Context roles that teach or run a course rather than take it, as the staff page names them.
+STAFF = {
+    "Instructor": "an instructor",
+    "ContentDeveloper": "a content developer",
+    "Administrator": "a course administrator",
+    "Mentor": "a mentor",
+    "Manager": "a course manager",
+}
+SUB_ROLES = {"TeachingAssistant": "a teaching assistant", "Grader": "a grader"}
+#: Site-wide administrators, who may launch from a course they have no role in.
+ADMINISTRATORS = (
+    "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
+    "http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin",
+    "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
+)
+
+
+def _context_role(role: str) -> tuple[str, str] | None:
+    """Return (role, sub-role) of a context role, or None for a system or institution one."""
+    if role.startswith(MEMBERSHIP + "#"):
+        return role[len(MEMBERSHIP) + 1:], ""
+    if role.startswith(MEMBERSHIP + "/"):
+        principal, _, sub = role[len(MEMBERSHIP) + 1:].partition("#")
+        return principal, sub
+    # LTI 1.1's short names, which some platforms still send beside or instead of URIs.
+    return (role, "") if "/" not in role and ":" not in role else None
+
+
+def staff_role(roles: list[Any]) -> str | None:
+    """Name the launcher who teaches or runs the course; None for one who takes it.
+
+    Anyone who is also a learner in the course takes it, and so does a launch whose
+    roles say nothing (the platform knows none): only a clear staff role is kept out.
+    """
+    contexts = [parsed for role in roles if isinstance(role, str)
+                if (parsed := _context_role(role)) is not None]
+    if any(principal == "Learner" for principal, _ in contexts):
+        return None
+    for principal, sub in contexts:
+        if principal in STAFF:
+            return SUB_ROLES.get(sub) or STAFF[principal]
+    if not contexts and any(role in ADMINISTRATORS for role in roles):
+        return "a site administrator"
+    return None
+
+
+def sends_grades(claims: dict[str, Any]) -> bool:
+    """Whether a learner's launch of this link would have their results sent back."""
+    endpoint = claims.get(AGS) or {}
+    scopes = endpoint.get("scope") or []
+    if SCORE_SCOPE not in scopes:
+        return False
+    if endpoint.get("lineitem"):
+        return True
+    link = (claims.get(LTI + "resource_link") or {}).get("id")
+    return bool(endpoint.get("lineitems") and LINEITEM_SCOPE in scopes and link)
+
+
+@dataclass(frozen=True)
+class StaffLook:
+    """What a staff launch is shown instead of a learner's course: how the link is set up."""
+
+    course_slug: str
+    course_title: str
+    platform_name: str
+    role: str
+    grades: bool
+    name_shared: bool
