@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_wtf.csrf import generate_csrf
 
-from course.learn import fragments
+from course.learn import choices, fragments
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.content import CourseContent, LessonView
@@ -58,12 +58,12 @@ def lesson_context(
     for number, check in enumerate(lesson.checks, 1):
         if check.key in check_errors or check.key in missing_keys:
             forms.append(None)
-            full[check.key] = learn.in_learner_order(enrolment, check)
+            full[check.key] = choices.in_learner_order(enrolment, check)
             continue
         response = responses.get(check.id)
         forms.append(
             fragments.check_html(
-                content, lesson, check, number, learn.choice_order(enrolment, check),
+                content, lesson, check, number, choices.choice_order(enrolment, check),
                 csrf=csrf, submission_key=new_submission_key(),
                 selected=response.selected if response is not None else None,
             )
@@ -79,7 +79,7 @@ def lesson_context(
         "full_checks": full,
         "responses": responses,
         "resume": resume_point(lesson, responses),
-        "feedback": learn.feedback_for(lesson, responses) if full else {},
+        "feedback": choices.feedback_for(lesson, responses) if full else {},
         "check_errors": check_errors,
         "missing": missing,
         "missing_message": MISSING_MESSAGE,

@@ -13,7 +13,7 @@ from course.db import DatabaseBusy, reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db
 from course.formpages import form_page
-from course.learn import bp, fragments, retakes
+from course.learn import bp, choices, fragments, retakes
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, CheckForm, new_submission_key
@@ -148,7 +148,7 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
         # The page sends positions in this learner's order of the choices, not keys.
-        chosen = learn.chosen_keys(enrolment, question, request.form.getlist("choice"))
+        chosen = choices.chosen_keys(enrolment, question, request.form.getlist("choice"))
         with write_transaction():
             answer = learn.answer_check(
                 enrolment, content, lesson, question, chosen, form.submission_key.data

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from course.db import utcnow
 from course.extensions import db
+from course.learn import choices, retakes
 from course.learn import content as learn_content
-from course.learn import retakes
 from course.learn import services as learn
 from course.models import CheckResponse, Course, Enrolment, PostTestAttempt, Question, Role
 from tests.course.factories import Clock, import_course, make_user, sign_in
@@ -74,7 +74,7 @@ def test_check_choices_come_in_each_learners_own_order_and_keep_it(app, client, 
         orders = set()
         for _ in range(12):
             enrolment = learn.enrol(db.session.merge(make_user()), course)
-            orders.add(tuple(c.key for c in learn.in_learner_order(enrolment, view).choices))
+            orders.add(tuple(c.key for c in choices.in_learner_order(enrolment, view).choices))
         db.session.commit()
         assert len(orders) > 1  # learners see different orders (3 choices: 6 orders)
         learner = make_user()
@@ -88,7 +88,7 @@ def test_check_choices_come_in_each_learners_own_order_and_keep_it(app, client, 
     with app.app_context():
         enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
         shown = [
-            plain(c.text_html) for c in learn.in_learner_order(enrolment, view).choices
+            plain(c.text_html) for c in choices.in_learner_order(enrolment, view).choices
         ]
     page_labels = [label for _, label in first]
     assert page_labels[2:5] == shown  # push-pull-1's two choices come first on the page

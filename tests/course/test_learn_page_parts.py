@@ -10,8 +10,9 @@ from flask import get_template_attribute
 from sqlalchemy import select
 
 from course.extensions import db
+from course.learn.choices import feedback_for, in_learner_order
 from course.learn.content import content_of
-from course.learn.services import feedback_for, in_learner_order, latest_responses
+from course.learn.services import latest_responses
 from course.models import Course, Question
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import check_positions, choices_on_page, enrolment_of, plain
