@@ -50,11 +50,12 @@ run: $(VENV)/.installed-run
 
 ## Lint and run the whole test suite on SQLite.
 ## Tests of the app in-process run in TEST_WORKERS processes at once; those that start
-## servers, browsers or many learners (markers browser, concurrency, ops) run one at a time.
+## servers, browsers or many learners (markers browser, concurrency, ops), or real
+## counterparts in processes of their own (interop, but not in_process), run one at a time.
 ## Three processes on two cores: many tests wait (on a lock, a sleep, the disk), and a third
 ## process measured the in-process pass 20% shorter (2 min 09 s against 2 min 40 s).
 TEST_WORKERS ?= 3
-SERIAL := browser or concurrency or ops or interop
+SERIAL := (browser or concurrency or ops or interop) and not in_process
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL))"

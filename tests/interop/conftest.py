@@ -2,7 +2,8 @@
 
 An independent credential verifier (Digital Bazaar's VC libraries under Node.js), a
 learning record store and an LTI platform played by the tests. Every test here is
-marked ``interop`` and runs in the serial pass; each skips, saying why, when the
+marked ``interop`` and runs in the serial pass, except the LTI platform's, which is played
+in-process and runs in the parallel one (``in_process``); each skips, saying why, when the
 program it needs is missing.
 """
 
@@ -27,11 +28,19 @@ from tests.course.conftest import (  # noqa: F401  (fixtures)
 HERE = Path(__file__).resolve().parent
 
 
+#: Files whose counterpart is played in the test's own process (a thread on a free port):
+#: they run beside other tests, in the parallel pass (``in_process``).
+IN_PROCESS = {"test_interop_lti.py"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test in this folder ``interop``."""
+    """Mark every test in this folder ``interop``, and those playing their counterpart
+    in-process ``in_process`` too."""
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.interop)
+            if item.path.name in IN_PROCESS:
+                item.add_marker(pytest.mark.in_process)
 
 
 @pytest.fixture
