@@ -8,7 +8,6 @@ import time
 from flask import (
     Flask,
     current_app,
-    flash,
     g,
     jsonify,
     redirect,
@@ -50,16 +49,20 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        from course.auth.sessions import keep_answers_of_a_stale_page, return_path
+        from course.auth.sessions import flash_once, keep_answers_of_a_stale_page, return_path
 
         log_form_refusal(exc)
         kept = keep_answers_of_a_stale_page(exc.description)
+        if kept and request.accept_mimetypes.best == "application/json":
+            # A page saving answers as they are given: they are kept, and the page goes
+            # on saying so (a redirect would read to it as a sign-out).
+            return jsonify(saved=True)
         if isinstance(kept, str):
-            flash(f"This page was open for a long time. {kept} Please check them.", "info")
+            flash_once(f"This page was open for a long time. {kept}", "info")
             return redirect(return_path() or "/", 303)
         if kept:
-            flash("This page was open for a long time, so for your safety your answers were "
-                  "saved but not sent. Please check them and submit again.", "info")  # fmt: skip
+            flash_once("This page was open for a long time, so for your safety your answers "
+                       "were saved but not sent. Please check them and submit again.", "info")
             return redirect(return_path() or "/", 303)
         return error_page(exc, 400, csrf=True)
 

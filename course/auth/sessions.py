@@ -46,22 +46,42 @@ SEEN_REFRESH_SECONDS = 60
 #: sentence saying where it kept it, shown instead of the learner's "answers are saved").
 Keeper = Callable[[User], bool | str]
 _KEEPERS: dict[str, Keeper] = {}
+#: Endpoints whose keeper also keeps what the same page sends after the sign-out.
+_KEPT_AFTER_SIGN_OUT: set[str] = set()
+#: Session key, after an idle sign-out, of [the account it was, until when (epoch s)].
+KEPT_FOR = "auth_kept_for"
+#: How long after an idle sign-out the page left open may still send answers to keep.
+KEEP_AFTER_SIGN_OUT_SECONDS = 30 * 60
 
 
-def keep_through_timeout(*endpoints: str) -> Callable[[Keeper], Keeper]:
+def keep_through_timeout(*endpoints: str, after_sign_out: bool = False
+                         ) -> Callable[[Keeper], Keeper]:
     """Register a keeper for forms sent to ``endpoints`` after the session timed out.
 
     The keeper runs before the sign-out, for the account the expired session belongs
     to, after the CSRF check passed: it stores the answers where the owner finds them
-    after signing in again, and never submits anything for them.
+    after signing in again, and never submits anything for them. With
+    ``after_sign_out`` it also runs for what the same page sends in the half hour after
+    that sign-out (a post-test answered on after the dialog was closed); such a keeper
+    must use only the account it is given, as nobody is signed in then.
     """
 
     def register(keeper: Keeper) -> Keeper:
         for endpoint in endpoints:
             _KEEPERS[endpoint] = keeper
+            if after_sign_out:
+                _KEPT_AFTER_SIGN_OUT.add(endpoint)
         return keeper
 
     return register
+
+
+def flash_once(message: str, category: str) -> None:
+    """Flash a message unless the same one already waits to be shown."""
+    # A page saving every answer as it is given sends many requests after a sign-out,
+    # each with the same news: the next page should say it once.
+    if [category, message] not in [list(pending) for pending in session.get("_flashes", [])]:
+        flash(message, category)
 
 
 def keep_answers_of_a_stale_page(reason: str) -> bool | str:
@@ -83,13 +103,13 @@ def keep_answers_of_a_stale_page(reason: str) -> bool | str:
     return _keep_posted_answers()
 
 
-def _keep_posted_answers() -> bool | str:
+def _keep_posted_answers(user: User | None = None) -> bool | str:
     """Keep what a form sent after the time-out carried, when its page asks for that."""
     keeper = _KEEPERS.get(request.endpoint or "")
     if keeper is None or request.method != "POST":
         return False
     try:
-        return keeper(current_user._get_current_object())
+        return keeper(user or current_user._get_current_object())
     except Exception:  # a keeper that fails must not keep the person from signing in
         logger.exception("could not keep the answers of a form sent after a time-out")
         return False
@@ -213,24 +233,61 @@ def return_path() -> str | None:
     return safe_next(urlunsplit(("", "", referrer.path, referrer.query, "")))
 
 
+def _signed_out(kept: bool | str) -> Response:
+    """Send the browser to sign in again, saying what became of what it sent."""
+    if isinstance(kept, str):  # the keeper says where it kept them
+        then = f"Please sign in again. {kept}"
+    elif kept:
+        then = ("Please sign in again: the answers you sent are saved, and you can check"
+                " them before you submit.")  # fmt: skip
+    elif request.method == "POST":
+        then = ("Please sign in again; your progress is saved, but what this page just sent"
+                " was not: send it again once you are signed in.")  # fmt: skip
+    else:
+        then = "Please sign in again; your progress is saved."
+    flash_once(f"For your safety you were signed out after a period without activity. {then}",
+               "info")  # fmt: skip
+    return redirect(url_for("auth.login", next=return_path()))
+
+
+def _end_timed_out_session(user_id: int, now: int) -> None:
+    # The page left open keeps its form token working, and the session remembers whose
+    # it was for a while: answers it sends next are kept for that account, not lost
+    # behind a refused form (``_keep_for_signed_out_page``). Nobody is signed in.
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = session.get(field)
+    end_session()
+    if secret:
+        session[field] = secret
+    session[KEPT_FOR] = [user_id, now + KEEP_AFTER_SIGN_OUT_SECONDS]
+
+
+def _keep_for_signed_out_page() -> Response | None:
+    """Keep what a page sends after its session's idle sign-out, for that account."""
+    mark = session.get(KEPT_FOR)
+    if not mark or request.method != "POST" or request.endpoint not in _KEPT_AFTER_SIGN_OUT:
+        return None
+    user_id, until = mark
+    if time.time() > until:
+        session.pop(KEPT_FOR)
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return _signed_out(_keep_posted_answers(user))
+
+
 def enforce_session_timeouts() -> Response | None:
     """Sign out a session that sat idle too long or outlived its absolute lifetime."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static":
         return None
+    if not current_user.is_authenticated:
+        return _keep_for_signed_out_page() if KEPT_FOR in session else None
     now = int(time.time())
     if _session_expired(now):
         kept = _keep_posted_answers()
-        end_session()
-        if isinstance(kept, str):  # the keeper says where it kept them
-            then = f"Please sign in again. {kept}"
-        elif kept:
-            then = ("Please sign in again: the answers you sent are saved, and you can check"
-                    " them before you submit.")  # fmt: skip
-        else:
-            then = "Please sign in again; your progress is saved."
-        flash(f"For your safety you were signed out after a period without activity. {then}",
-              "info")  # fmt: skip
-        return redirect(url_for("auth.login", next=return_path()))
+        _end_timed_out_session(current_user.id, now)
+        return _signed_out(kept)
     if now - session.get(SEEN_AT, 0) >= SEEN_REFRESH_SECONDS:
         session[SEEN_AT] = now
     return None

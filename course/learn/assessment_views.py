@@ -99,7 +99,7 @@ def submit_post_test(slug: str):
         answers = posttest.chosen_keys(content, attempt, _positions())
         graded = posttest.grade_attempt(content, attempt, answers)
         with write_transaction():  # grading only read; the lock is held for the record
-            attempt, _ = posttest.record_attempt(attempt, graded)
+            attempt, recorded = posttest.record_attempt(attempt, graded)
     except tests.InvalidSubmission:
         abort(400)
     except tests.NotYetOpen as exc:
@@ -108,6 +108,10 @@ def submit_post_test(slug: str):
             with write_transaction():
                 drafts.save_post_test_draft(content, attempt, _positions())
         return _render_attempt(content, attempt, answers, exc.reason, missing), 422
+    if not recorded and posttest.differs_from_recorded(attempt, graded):
+        flash("This attempt had already been submitted, from another tab or window. The "
+              "answers on the page you just sent were not recorded: here is the result of "
+              "the ones that were.", "info")
     return redirect(url_for("learn.attempt_review", slug=slug, number=attempt.number), 303)
 
 
@@ -134,7 +138,7 @@ def save_post_test(slug: str):
     return saved_reply(True, "post-test", page)
 
 
-@keep_through_timeout("learn.submit_post_test", "learn.save_post_test")
+@keep_through_timeout("learn.submit_post_test", "learn.save_post_test", after_sign_out=True)
 def _keep_post_test_answers(user) -> bool:
     """Keep the answers of a post-test sent after the session timed out, in its attempt."""
     course, content = learn.get_published_or_404(request.view_args["slug"])

@@ -37,7 +37,11 @@ def evaluation(slug: str):
         return render_template("learn/not_open.html", course=course, manifest=course.manifest,
                                step="Evaluation", reason=exc.reason), 403
     if progress.evaluated:
-        return redirect(url_for("learn.completion", slug=slug))
+        if request.method == "POST":  # a second click, or another tab: the first counted
+            flash({"text": "Your evaluation is saved and the course is complete. It counted "
+                           "once: sending it again, from another tab or with a second click, "
+                           "changed nothing."}, "success")
+        return redirect(url_for("learn.completion", slug=slug), 303)
     items, form = evaluations.evaluation_items(course), EvaluationForm()
     values = _values(items) if form.is_submitted() else drafts.evaluation_draft(enrolment)
     errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
@@ -101,7 +105,7 @@ def save_evaluation(slug: str):
     return saved_reply(True, "evaluation", page)
 
 
-@keep_through_timeout("learn.evaluation", "learn.save_evaluation")
+@keep_through_timeout("learn.evaluation", "learn.save_evaluation", after_sign_out=True)
 def _keep_evaluation_answers(user) -> bool:
     """Keep the answers of an evaluation sent after the session timed out."""
     course = learn.get_course_or_404(request.view_args["slug"])

@@ -294,6 +294,14 @@ def grade_attempt(
     return GradedAttempt(tuple(rows), correct, passed, content.version_id, passing)
 
 
+def differs_from_recorded(attempt: PostTestAttempt, graded: GradedAttempt) -> bool:
+    """Whether answers sent for an attempt already recorded differ from those recorded."""
+    if attempt.submitted_at is None:  # not recorded at all: an administrator reset it
+        return False
+    recorded = {answer.question_id: sorted(answer.selected) for answer in attempt.answers}
+    return recorded != {qid: sorted(selected) for qid, selected, _, _ in graded.rows}
+
+
 def record_attempt(attempt: PostTestAttempt, graded: GradedAttempt) -> tuple[PostTestAttempt, bool]:
     """Record a graded attempt exactly once; return it and whether this call recorded it."""
     # A conditional update is the lock: of two racing submits only one matches.

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from course import issuing
+from course.auth.sessions import come_back_to, keep_through_timeout
 from course.db import DatabaseBusy, reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db
@@ -167,6 +168,26 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)
+
+
+@keep_through_timeout("learn.answer_check", after_sign_out=True)
+def _keep_check_answer(user) -> str | bool:
+    """Record a knowledge check answered after the session timed out, for its owner."""
+    # A check is formative and its submission key makes it count once, so the answer is
+    # recorded as the button asked, not held back as a draft like a post-test's.
+    args = request.view_args or {}
+    content, lesson, enrolment, _ = learn.get_open_lesson_or_404(
+        user, args["slug"], args["lesson_slug"])
+    question = learn.get_check_or_404(lesson, args["key"])
+    chosen = choices.chosen_keys(enrolment, question, request.form.getlist("choice"))
+    if not chosen:
+        return False
+    with write_transaction():
+        learn.answer_check(enrolment, content, lesson, question, chosen,
+                           request.form.get("submission_key"))
+    come_back_to(url_for("learn.lesson", slug=args["slug"], lesson_slug=args["lesson_slug"],
+                         _anchor=f"feedback-{question.key}"))
+    return "Your answer to the knowledge check is saved, with its feedback."
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")

@@ -2,7 +2,6 @@
 // - knowledge checks answer in place; the feedback region is aria-live, so screen
 //   readers announce it;
 // - a heartbeat reports active reading time while the page is visible and in use;
-// - submit buttons marked data-once resist double clicks (the server is the real guard).
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
@@ -53,13 +52,28 @@
         method: "POST",
         body: new FormData(form),
         headers: { "Accept": "application/json", "X-CSRFToken": csrf },
-        credentials: "same-origin"
+        credentials: "same-origin",
+        redirect: "manual"
       }).then(function (response) {
+        if (response.type === "opaqueredirect") {
+          // Signed out for inactivity: the server kept this answer for the sign-in. The
+          // time-out dialog says so; a page without one goes to the sign-in itself.
+          if (document.dispatchEvent(new CustomEvent("ce:signed-out", { cancelable: true }))) {
+            window.location.reload();
+          }
+          return { signedOut: true };
+        }
         if (response.status === 422) { return response.json(); }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       }).then(function (data) {
+        if (data.signedOut) { return; }
         if (data.error) { showError(data.error); return; }
+        if (!data.html) {
+          // Kept from a page open too long to send it: the page again, with its feedback.
+          window.location.reload();
+          return;
+        }
         sent = choice;
         region.innerHTML = data.html;
         form.querySelector("input[name=submission_key]").value = data.next_key;
@@ -100,12 +114,6 @@
         .then(function () { complete.submit(); });
     });
   }
-
-  document.querySelectorAll("button[data-once]").forEach(function (button) {
-    button.form.addEventListener("submit", function () {
-      window.setTimeout(function () { button.disabled = true; }, 0);
-    });
-  });
 
   var article = document.querySelector("[data-heartbeat]");
   if (article && window.fetch) {

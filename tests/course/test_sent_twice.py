@@ -1,0 +1,53 @@
+"""A post-test or evaluation sent twice counts once, and the learner is told what became
+of the second sending: from another tab with other answers, or a second click."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from course.extensions import db
+from course.models import Course, EvaluationResponse, PostTestAttempt
+from tests.course.journey import answers_for, evaluation_form, open_attempt
+from tests.course.test_answers_kept import (  # noqa: F401  (the learner fixture)
+    EVALUATION,
+    POST_TEST,
+    learner,
+    with_token,
+)
+
+ALREADY = "This attempt had already been submitted, from another tab or window."
+
+
+def test_a_second_tab_with_other_answers_is_told_they_were_not_recorded(
+        app, client, learner):  # noqa: F811
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        passing = with_token(client, POST_TEST, answers_for(attempt, right=10))
+        failing = {**answers_for(attempt, right=0), "csrf_token": passing["csrf_token"]}
+        first = client.post(POST_TEST, data=passing)  # tab A
+        assert ALREADY not in client.get(first.location).get_data(as_text=True)
+        second = client.post(POST_TEST, data=failing)  # tab B, answered otherwise
+        assert second.location == first.location  # the review of the one recorded
+        review = client.get(second.location).get_data(as_text=True)
+        assert ALREADY in review and "were not recorded" in review
+        assert client.post(POST_TEST, data=passing).status_code == 303  # a second click
+        assert ALREADY not in client.get(first.location).get_data(as_text=True)
+        db.session.expire_all()
+        assert db.session.get(PostTestAttempt, attempt.id).score_percent == 100
+        assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 1
+
+
+def test_an_evaluation_sent_twice_still_says_the_course_is_complete(
+        app, client, learner):  # noqa: F811
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        client.post(POST_TEST, data=with_token(client, POST_TEST, answers_for(attempt, right=10)))
+        data = with_token(client, EVALUATION, evaluation_form(db.session.scalar(select(Course))))
+        assert client.post(EVALUATION, data=data).status_code == 303
+        # The browser dropped the first reply (a double click): the second still says it.
+        client.get("/courses/minimal/certificate")  # (the first reply's notice, shown)
+        again = client.post(EVALUATION, data=data)
+        assert again.status_code == 303
+        page = client.get(again.location, follow_redirects=True).get_data(as_text=True)
+        assert "the course is complete. It counted once" in page
+        assert db.session.scalar(select(func.count()).select_from(EvaluationResponse)) == 1
