@@ -61,3 +61,14 @@
     if (changed) { event.preventDefault(); event.returnValue = ""; }
   });
 })();
+
+// Submit buttons marked data-once resist a double click, which would send the form twice
+// (the server records it once all the same, but a sign-up would mail twice).
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-once]").forEach(function (button) {
+    button.form.addEventListener("submit", function () {
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+})();
