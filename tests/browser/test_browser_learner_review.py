@@ -126,8 +126,10 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         for _ in range(2):
             page.clock.fast_forward("01:00")
         expect(dialog).to_contain_text("you were signed out")
-        # The page's own note on unsent work (base.html), read by the script.
-        expect(dialog).to_contain_text("Your answers so far are saved: sign in again")
+        # The page's own note on unsent work (a lesson's: a choice counts once checked),
+        # read by the script.
+        expect(dialog).to_contain_text("A choice you had not checked yet was not kept; the "
+                                       "answers you checked are saved: sign in again")
         # A screen reader hears the change: the retitled heading takes focus, and is read
         # with the note it describes; the next Tab reaches "Sign in again".
         title = dialog.get_by_role("heading", name="You were signed out")

@@ -235,3 +235,39 @@ def test_an_answer_saved_after_the_sign_out_is_told_once(browser, live_server) -
         expect(status).to_be_empty()
     finally:
         context.close()
+
+
+def test_answers_given_on_after_closing_the_signed_out_dialog_are_kept(
+        browser, live_server) -> None:
+    """The learner closes the "You were signed out" dialog with Escape and answers on,
+    then submits: every answer is there after signing in (the later ones were lost)."""
+    server = live_server
+    keys = answer_keys(server)
+    email = _learner_at_the_post_test(server)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/auth/login")
+        sign_in_here(page, email)
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        ids = page.locator("form.post-test fieldset.question").evaluate_all(
+            "f => f.map(e => e.id)")
+        idle_for(context, server, 2 * 3600)
+        dialog = page.get_by_role("alertdialog", name="You were signed out")
+        for fieldset_id in ids[:4]:
+            _answer(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right[:1])
+            expect(dialog).to_be_visible()  # each save after the sign-out is kept, and says so
+            page.keyboard.press("Escape")
+            expect(dialog).to_be_hidden()
+        assert _until(lambda: _saved_answers(server, email) == 4)
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        expect(page.locator(".flashes")).to_contain_text("the answers you sent are saved")
+        assert page.locator(".flashes").inner_text().count("you were signed out") == 1
+        sign_in_here(page, email)
+        expect(page).to_have_url(f"{server.url}/courses/{server.slug}/post-test")
+        for fieldset_id in ids[:4]:
+            wanted = set(keys[fieldset_id.removeprefix("q-")].right[:1])
+            assert _chosen(page, fieldset_id) == wanted
+    finally:
+        context.close()
