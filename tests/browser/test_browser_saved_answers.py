@@ -22,13 +22,13 @@ from browser_kit import (
     sign_in_here,
 )
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from course.auth.sessions import SEEN_AT
 from course.db import utcnow
 from course.extensions import db
 from course.learn.services import enrol
-from course.models import Course, Enrolment, LessonProgress, PostTestAttempt
+from course.models import CheckResponse, Course, Enrolment, LessonProgress, PostTestAttempt
 from course.users import create_user, find_user_by_email
 
 
@@ -269,5 +269,38 @@ def test_answers_given_on_after_closing_the_signed_out_dialog_are_kept(
         for fieldset_id in ids[:4]:
             wanted = set(keys[fieldset_id.removeprefix("q-")].right[:1])
             assert _chosen(page, fieldset_id) == wanted
+    finally:
+        context.close()
+
+
+def test_a_knowledge_check_answered_after_the_sign_out_is_kept_and_says_so(
+        browser, live_server) -> None:
+    """With the script, "Check my answer" after an idle sign-out opens the signed-out
+    dialog (it used to show "This form was not saved"), and the answer is recorded."""
+    server = live_server
+    email = _learner_at_the_post_test(server)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/auth/login")
+        sign_in_here(page, email)
+        with server.app.app_context():
+            lesson = db.session.scalar(select(Course).where(Course.slug == server.slug)
+                                       ).live_lessons[0].slug
+            db.session.remove()
+        page.goto(f"{server.url}/courses/{server.slug}/lessons/{lesson}")
+        check = page.locator("form.check-form").first
+        check.locator("input[name=choice]").first.check()
+        idle_for(context, server, 2 * 3600)
+        check.get_by_role("button", name="Check my answer").click()
+        dialog = page.get_by_role("alertdialog", name="You were signed out")
+        expect(dialog).to_contain_text("the answers you checked are saved")
+        expect(page.get_by_text("This form was not saved")).to_have_count(0)
+        with server.app.app_context():
+            user = find_user_by_email(email)
+            answered = db.session.scalar(select(func.count()).select_from(CheckResponse).join(
+                Enrolment).where(Enrolment.user_id == user.id))
+            db.session.remove()
+        assert answered == 1
     finally:
         context.close()
