@@ -265,15 +265,16 @@ def _end_timed_out_session(user_id: int, now: int) -> None:
 def _keep_for_signed_out_page() -> Response | None:
     """Keep what a page sends after its session's idle sign-out, for that account."""
     mark = session.get(KEPT_FOR)
-    if not mark or request.method != "POST" or request.endpoint not in _KEPT_AFTER_SIGN_OUT:
+    if not mark or request.method != "POST" or request.endpoint not in _KEEPERS:
         return None
     user_id, until = mark
-    if time.time() > until:
-        session.pop(KEPT_FOR)
-        return None
-    user = db.session.get(User, user_id)
+    user = None
+    if time.time() <= until and request.endpoint in _KEPT_AFTER_SIGN_OUT:
+        user = db.session.get(User, user_id)
     if user is None or not user.is_active:
-        return None
+        # Said plainly (an editor's text, or a page left far too long), not as a form
+        # refused for coming from elsewhere.
+        return _signed_out(False)
     return _signed_out(_keep_posted_answers(user))
 
 

@@ -74,7 +74,9 @@ def test_half_an_hour_after_the_sign_out_the_page_keeps_nothing_more(app, client
         with client.session_transaction() as session:
             session[KEPT_FOR] = [session[KEPT_FOR][0], int(time.time()) - 1]
         later = {**answers_for(attempt, right=10), "csrf_token": data["csrf_token"]}
-        client.post(f"{POST_TEST}/save", data=later, headers=JSON)
+        late = client.post(f"{POST_TEST}/save", data=later, headers=JSON)
+        login = client.get(late.location).get_data(as_text=True)
+        assert "what this page just sent was not: send it again" in login  # said, not refused
         db.session.expire_all()
         draft = db.session.get(PostTestAttempt, attempt.id).draft
         assert len(draft) == len([k for k in data if k.startswith("q-")])  # the first save only
