@@ -41,7 +41,7 @@ def evaluation(slug: str):
             flash({"text": "Your evaluation is saved and the course is complete. It counted "
                            "once: sending it again, from another tab or with a second click, "
                            "changed nothing."}, "success")
-        return redirect(url_for("learn.completion", slug=slug), 303)
+        return redirect(url_for("learn.completion", slug=slug))
     items, form = evaluations.evaluation_items(course), EvaluationForm()
     values = _values(items) if form.is_submitted() else drafts.evaluation_draft(enrolment)
     errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
