@@ -144,6 +144,23 @@ _SUBMITTED_ATTEMPTS = (
 )
 
 
+# Answers kept for a form not yet sent, for the course page's next step.
+_OPEN_ATTEMPT_DRAFT = (
+    select(_attempt.c.question_count, _attempt.c.draft, _attempt.c.draft_saved_at)
+    .where(
+        _attempt.c.enrolment_id == bindparam("enrolment_id"),
+        _attempt.c.submitted_at.is_(None),
+        _attempt.c.reset_at.is_(None),
+        _attempt.c.draft_saved_at.is_not(None),
+    )
+    .order_by(_attempt.c.number.desc())
+    .limit(1)
+)
+_EVALUATION_DRAFT = select(
+    _enrolment.c.evaluation_draft, _enrolment.c.evaluation_draft_saved_at
+).where(_ENROLMENT_ID == bindparam("enrolment_id"))
+
+
 def _run(statement: Any, params: dict[str, Any]) -> Any:
     return db.session.connection().execute(statement, params)
 
@@ -198,6 +215,16 @@ def progress_rows(enrolment_id: int) -> list[Row[Any]]:
 def latest_responses(enrolment_id: int, lesson_id: int) -> list[Row[Any]]:
     """Return the learner's newest answer to each question of the lesson (read-only rows)."""
     return list(_run(_LATEST_RESPONSES, {"enrolment_id": enrolment_id, "lesson_id": lesson_id}))
+
+
+def open_attempt_draft(enrolment_id: int) -> Row[Any] | None:
+    """Return the open attempt's kept answers (question_count, draft, draft_saved_at)."""
+    return _run(_OPEN_ATTEMPT_DRAFT, {"enrolment_id": enrolment_id}).first()
+
+
+def evaluation_draft(enrolment_id: int) -> Row[Any] | None:
+    """Return the evaluation's kept answers (evaluation_draft, evaluation_draft_saved_at)."""
+    return _run(_EVALUATION_DRAFT, {"enrolment_id": enrolment_id}).first()
 
 
 def submitted_attempts(enrolment_id: int) -> list[Row[Any]]:

@@ -75,6 +75,26 @@ class PostTestStep:
     closed: Closed | None
     #: The number of the learner's newest submitted attempt, if any.
     last_attempt: int | None = None
+    #: Answers kept in the open attempt, when there are any.
+    saved: SavedAnswers | None = None
+
+
+@dataclass(frozen=True)
+class SavedAnswers:
+    """Answers kept for a form not yet sent: how many, of how many, and when."""
+
+    answered: int
+    of: int | None
+    saved_at: datetime
+
+
+def saved_evaluation(enrolment: Any) -> SavedAnswers | None:
+    """Return the evaluation answers kept so far, for the course page's next step."""
+    row = reads.evaluation_draft(enrolment.id)
+    if row is None or not row.evaluation_draft or row.evaluation_draft_saved_at is None:
+        return None
+    answered = sum(1 for value in row.evaluation_draft.values() if value)
+    return SavedAnswers(answered, None, row.evaluation_draft_saved_at) if answered else None
 
 
 def rules_of(manifest: Any) -> RetakeRules:
@@ -148,7 +168,10 @@ def post_test_step(content: CourseContent, enrolment: Any, progress: Progress) -
         return PostTestStep(closed)
     attempts = reads.submitted_attempts(enrolment.id)
     closed = closed or closed_for_retake(content.manifest, attempts)
-    return PostTestStep(closed, attempts[-1].number if attempts else None)
+    draft = None if closed else reads.open_attempt_draft(enrolment.id)
+    answered = sum(1 for value in (draft.draft or {}).values() if value) if draft else 0
+    saved = SavedAnswers(answered, draft.question_count, draft.draft_saved_at) if answered else None
+    return PostTestStep(closed, attempts[-1].number if attempts else None, saved)
 
 
 def manifest_of(attempt: PostTestAttempt, content: CourseContent) -> Any:

@@ -80,6 +80,8 @@ def course_page(slug: str):
         outline=states,
         progress=progress,
         post_test=retakes.post_test_step(content, enrolment, progress) if enrolment else None,
+        evaluation_saved=retakes.saved_evaluation(enrolment)
+        if progress and progress.passed_attempt and not progress.evaluated else None,
         resume=learn.resume_target(content, enrolment, states) if enrolment else None,
         certificate=issuing.existing_certificate(enrolment) if progress and progress.completed
         else None,

@@ -1,5 +1,6 @@
 """A post-test or evaluation sent twice counts once, and the learner is told what became
-of the second sending: from another tab with other answers, or a second click."""
+of the second sending: from another tab with other answers, or a second click; and the
+course page says when answers wait in one not yet sent."""
 
 from __future__ import annotations
 
@@ -47,7 +48,27 @@ def test_an_evaluation_sent_twice_still_says_the_course_is_complete(
         # The browser dropped the first reply (a double click): the second still says it.
         client.get("/courses/minimal/certificate")  # (the first reply's notice, shown)
         again = client.post(EVALUATION, data=data)
-        assert again.status_code == 303
+        assert again.status_code == 302
         page = client.get(again.location, follow_redirects=True).get_data(as_text=True)
         assert "the course is complete. It counted once" in page
         assert db.session.scalar(select(func.count()).select_from(EvaluationResponse)) == 1
+
+
+def test_the_course_page_says_when_post_test_or_evaluation_answers_wait(
+        app, client, learner):  # noqa: F811
+    with app.app_context():
+        course_page = "/courses/minimal"
+        assert "Take the post-test" in client.get(course_page).get_data(as_text=True)
+        attempt = open_attempt(client, "minimal")
+        half = dict(list(answers_for(attempt, right=10).items())[:6])  # the id and 5 answers
+        client.post(f"{POST_TEST}/save", data=with_token(client, POST_TEST, half))
+        page = " ".join(client.get(course_page).get_data(as_text=True).split())
+        assert "5 of 10 questions answered so far, saved" in page
+        assert "Continue the post-test</a>" in page and "Take the post-test" not in page
+        client.post(POST_TEST, data=with_token(client, POST_TEST, answers_for(attempt, right=10)))
+        assert "Fill in the evaluation" in client.get(course_page).get_data(as_text=True)
+        some = dict(list(evaluation_form(db.session.scalar(select(Course))).items())[:2])
+        client.post(f"{EVALUATION}/save", data=with_token(client, EVALUATION, some))
+        page = " ".join(client.get(course_page).get_data(as_text=True).split())
+        assert "Your evaluation answers so far are saved" in page
+        assert "Continue the evaluation</a>" in page
