@@ -51,6 +51,15 @@ def _learner_at_the_post_test(server) -> str:
     return email
 
 
+def _signed_in_at(context, server, email: str, path: str) -> Page:
+    """A page of ``context`` signed in as ``email`` through the form, opened at ``path``."""
+    page = context.new_page()
+    page.goto(f"{server.url}/auth/login")
+    sign_in_here(page, email)
+    page.goto(f"{server.url}{path}")
+    return page
+
+
 def _answer(page: Page, fieldset_id: str, wanted: tuple[str, ...]) -> None:
     for box in page.locator(f"[id='{fieldset_id}'] input").all():
         if box.get_attribute("type") == "checkbox":
@@ -91,10 +100,7 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
     email = _learner_at_the_post_test(server)
     context = browser.new_context(java_script_enabled=js)
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/auth/login")
-        sign_in_here(page, email)
-        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
         # The page promises only what it does: saving as chosen needs the script.
         promise = "Your answers are saved as you choose them"
@@ -219,10 +225,7 @@ def test_an_answer_saved_after_the_sign_out_is_told_once(browser, live_server) -
     email = _learner_at_the_post_test(server)
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/auth/login")
-        sign_in_here(page, email)
-        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         first = page.locator("form.post-test fieldset.question").first.get_attribute("id")
         status = page.locator("[data-save-status]")
         idle_for(context, server, 2 * 3600)  # a laptop woken after two hours
@@ -246,10 +249,7 @@ def test_answers_given_on_after_closing_the_signed_out_dialog_are_kept(
     email = _learner_at_the_post_test(server)
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/auth/login")
-        sign_in_here(page, email)
-        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
             "f => f.map(e => e.id)")
         idle_for(context, server, 2 * 3600)
@@ -281,14 +281,11 @@ def test_a_knowledge_check_answered_after_the_sign_out_is_kept_and_says_so(
     email = _learner_at_the_post_test(server)
     context = browser.new_context()
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/auth/login")
-        sign_in_here(page, email)
         with server.app.app_context():
             lesson = db.session.scalar(select(Course).where(Course.slug == server.slug)
                                        ).live_lessons[0].slug
             db.session.remove()
-        page.goto(f"{server.url}/courses/{server.slug}/lessons/{lesson}")
+        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/lessons/{lesson}")
         check = page.locator("form.check-form").first
         check.locator("input[name=choice]").first.check()
         idle_for(context, server, 2 * 3600)
