@@ -20,6 +20,7 @@
   // may come up to a minute sooner than the full allowance.
   var endsAt = Date.now() + 1000 * parseInt(dialog.getAttribute("data-expires-in"), 10);
   var signedOut = false;
+  var dismissed = false;  // closed by the learner after the sign-out: not shown again
   var timer = null;
 
   var minutesLeft = function () {
@@ -83,12 +84,15 @@
   stay.addEventListener("click", keepAlive);
   dialog.addEventListener("cancel", function (event) {
     // Escape: the learner is evidently here, so it counts as "Stay signed in".
-    if (signedOut) { return; }
+    if (signedOut) { dismissed = true; return; }
     event.preventDefault();
     keepAlive();
   });
   document.addEventListener("ce:server-contact", function () { contact(idle - 60); });
   document.addEventListener("ce:signed-out", function (event) {
+    // Once closed after the sign-out it stays closed: reopened on every answer it took
+    // focus each time. The sender then says it quietly in its own status line.
+    if (dismissed) { return; }
     event.preventDefault();  // tells the sender the dialog has said it
     showSignedOut();
   });
