@@ -63,12 +63,12 @@ def test_the_course_page_says_when_post_test_or_evaluation_answers_wait(
         half = dict(list(answers_for(attempt, right=10).items())[:6])  # the id and 5 answers
         client.post(f"{POST_TEST}/save", data=with_token(client, POST_TEST, half))
         page = " ".join(client.get(course_page).get_data(as_text=True).split())
-        assert "5 of 10 questions answered so far, saved" in page
+        assert "Your post-test answers are saved: 5 of 10 questions answered (last saved" in page
         assert "Continue the post-test</a>" in page and "Take the post-test" not in page
         client.post(POST_TEST, data=with_token(client, POST_TEST, answers_for(attempt, right=10)))
         assert "Fill in the evaluation" in client.get(course_page).get_data(as_text=True)
         some = dict(list(evaluation_form(db.session.scalar(select(Course))).items())[:2])
         client.post(f"{EVALUATION}/save", data=with_token(client, EVALUATION, some))
         page = " ".join(client.get(course_page).get_data(as_text=True).split())
-        assert "Your evaluation answers so far are saved" in page
+        assert "Your evaluation answers are saved (last saved" in page
         assert "Continue the evaluation</a>" in page
