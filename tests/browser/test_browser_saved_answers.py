@@ -297,6 +297,12 @@ def test_a_knowledge_check_answered_after_the_sign_out_is_kept_and_says_so(
         dialog = page.get_by_role("alertdialog", name="You were signed out")
         expect(dialog).to_contain_text("Answers you checked with “Check my answer” are saved")
         expect(page.get_by_text("This form was not saved")).to_have_count(0)
+        # Signing in from the dialog comes back to the answer's feedback, not the top.
+        key = check.locator(".feedback").get_attribute("id")
+        dialog.get_by_role("link", name="Sign in again").click()
+        sign_in_here(page, email)
+        expect(page).to_have_url(re.compile(f"/lessons/{lesson}#{key}$"))
+        expect(page.locator(f"[id='{key}']")).not_to_be_empty()
         with server.app.app_context():
             user = find_user_by_email(email)
             answered = db.session.scalar(select(func.count()).select_from(CheckResponse).join(

@@ -57,7 +57,13 @@
       }).then(function (response) {
         if (response.type === "opaqueredirect") {
           // Signed out for inactivity: the server kept this answer for the sign-in. The
-          // time-out dialog says so; a page without one goes to the sign-in itself.
+          // time-out dialog says so, and its sign-in comes back to this answer's feedback;
+          // a page without one goes to the sign-in itself.
+          var signIn = document.querySelector("#session-warning a[data-signed-out]");
+          if (signIn) {
+            var back = window.location.pathname + window.location.search + "#" + region.id;
+            signIn.href = signIn.pathname + "?next=" + encodeURIComponent(back);
+          }
           if (document.dispatchEvent(new CustomEvent("ce:signed-out", { cancelable: true }))) {
             window.location.reload();
           }
