@@ -88,12 +88,17 @@ class SavedAnswers:
     saved_at: datetime
 
 
+def _answered(draft: dict[str, Any] | None) -> int:
+    """How many answers a kept draft holds (an emptied field is none)."""
+    return sum(1 for value in (draft or {}).values() if value)
+
+
 def saved_evaluation(enrolment: Any) -> SavedAnswers | None:
     """Return the evaluation answers kept so far, for the course page's next step."""
     row = reads.evaluation_draft(enrolment.id)
-    if row is None or not row.evaluation_draft or row.evaluation_draft_saved_at is None:
+    if row is None or row.evaluation_draft_saved_at is None:
         return None
-    answered = sum(1 for value in row.evaluation_draft.values() if value)
+    answered = _answered(row.evaluation_draft)
     return SavedAnswers(answered, None, row.evaluation_draft_saved_at) if answered else None
 
 
@@ -169,7 +174,7 @@ def post_test_step(content: CourseContent, enrolment: Any, progress: Progress) -
     attempts = reads.submitted_attempts(enrolment.id)
     closed = closed or closed_for_retake(content.manifest, attempts)
     draft = None if closed else reads.open_attempt_draft(enrolment.id)
-    answered = sum(1 for value in (draft.draft or {}).values() if value) if draft else 0
+    answered = _answered(draft.draft) if draft else 0
     saved = SavedAnswers(answered, draft.question_count, draft.draft_saved_at) if answered else None
     return PostTestStep(closed, attempts[-1].number if attempts else None, saved)
 
