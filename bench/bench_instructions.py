@@ -121,10 +121,12 @@ def child(what: str, count: int, checkout: Path, database_url: str | None = None
         page = client.get(lesson_path).get_data(as_text=True)
         if what == "save":
             csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)[1]
-            path = re.search(r'action="([^"#]+/checks/[^"#]+)', page)[1]
+            path = re.search(r'formaction="([^"#]+/checks/[^"#]+)', page)[1]
+            check = path.rsplit("/", 1)[1]
 
             def environ(n: int) -> dict:
-                body = urlencode({"choice": "1", "submission_key": f"bench-{n}"}).encode()
+                fields = {f"choice-{check}": "1", f"submission_key-{check}": f"bench-{n}"}
+                body = urlencode(fields).encode()
                 return _environ(path, cookie, agent, body, accept="application/json",
                                 x_csrftoken=csrf)
         else:

@@ -309,6 +309,7 @@ def main() -> None:
                 "PATH": f"{lesson_path}/checks/{info['check']}",
                 "CSRF": csrf,
                 "CHOICE": info["choice"],
+                "CHECK": info["check"],
             }
             cookie_rewritten = rewrites_cookie(app_url, lesson_path, session)
             json_headers = {**session, "Accept": "application/json", "X-CSRFToken": csrf}

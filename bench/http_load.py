@@ -38,8 +38,8 @@ function init(args)
 end
 function request()
   sent = sent + 1
-  local body = string.format("csrf_token=%s&choice=%s&submission_key=%s-%d-%d",
-                             CSRF, CHOICE, RUN, id, sent)
+  local body = string.format("csrf_token=%s&choice-%s=%s&submission_key-%s=%s-%d-%d",
+                             CSRF, CHECK, CHOICE, CHECK, RUN, id, sent)
   return wrk.format("POST", PATH, nil, body)
 end
 """
@@ -91,9 +91,9 @@ def run_python(url: str, args, headers: dict[str, str], post: dict | None, _work
             body, request_headers = None, dict(headers)
             if post:
                 key = f"{post['RUN']}-{number}-{sent}"
-                body = urlencode(
-                    {"csrf_token": post["CSRF"], "choice": post["CHOICE"], "submission_key": key}
-                )
+                check = post["CHECK"]  # as the page's script sends one check's fields
+                body = urlencode({"csrf_token": post["CSRF"], f"choice-{check}": post["CHOICE"],
+                                  f"submission_key-{check}": key})
                 request_headers["Content-Type"] = "application/x-www-form-urlencoded"
             started = time.perf_counter()
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)

@@ -100,11 +100,10 @@ P95_LIMIT_MS = 100.0
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ENROLL_FORM = re.compile(r'action="(/courses/[^"/]+/enroll?)"')
-CHECK_FORM = re.compile(
-    # The action may end in "#check-KEY" (the page returns to the question without script).
-    r'action="([^"#]*/checks/([^"/#]+))(?:#[^"]*)?"\s*>\s*<input type="hidden" name="csrf_token" '
-    r'value="([^"]+)">\s*<input type="hidden" name="submission_key" value="([^"]+)">'
-)
+# A check's button sends the lesson's one form to the check; its formaction may end in
+# "#check-KEY" (the page returns to the question without script).
+CHECK_BUTTON = re.compile(r'formaction="([^"#]*/checks/([^"/#]+))(?:#[^"]*)?"')
+SUBMISSION_KEY = re.compile(r'name="submission_key-([^"]+)" value="([^"]+)"')
 ATTEMPT = re.compile(
     r'<input[^>]*name="attempt"[^>]*value="(\d+)"|'
     r'<input[^>]*value="(\d+)"[^>]*name="attempt"'
@@ -224,10 +223,13 @@ async def learner(plan: Plan, n: int, email: str, done: int, cookie: tuple[str, 
             _, path, _, page = await client.request("post-test", f"/courses/{slug}/post-test")
         while "/lessons/" in path:
             html = page.decode()
-            for action, key, token, submission in CHECK_FORM.findall(html):
+            token, submissions = CSRF.search(html)[1], dict(SUBMISSION_KEY.findall(html))
+            for action, key in CHECK_BUTTON.findall(html):
                 await think(plan)
-                form = [("csrf_token", token), ("submission_key", submission)]
-                form += [("choice", c) for c in labelled(html, "choice", key, course.labels[key])]
+                # As the page's script sends it: this check's fields alone.
+                form = [("csrf_token", token), (f"submission_key-{key}", submissions[key])]
+                picked = labelled(html, f"choice-{key}", key, course.labels[key])
+                form += [(f"choice-{key}", c) for c in picked]
                 _, _, _, reply = await client.request("check", action, form, "application/json")
                 if b'"correct":true' not in reply.replace(b" ", b""):
                     plan.stats.error("check", f"graded wrong {key}")

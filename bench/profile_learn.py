@@ -107,12 +107,13 @@ def answer_sender(client, path: str):
     page's script sends it), a new submission key each time; and the check's path."""
     page = client.get(path).get_data(as_text=True)
     csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)[1]
-    action = re.search(r'action="([^"#]+/checks/[^"#]+)', page)[1]
+    action = re.search(r'formaction="([^"#]+/checks/[^"#]+)', page)[1]
+    check = action.rsplit("/", 1)[1]
     headers = {"Accept": "application/json", "X-CSRFToken": csrf}
     keys = iter(range(10**9))
 
     def send():
-        data = {"choice": "1", "submission_key": f"profile-{next(keys)}"}
+        data = {f"choice-{check}": "1", f"submission_key-{check}": f"profile-{next(keys)}"}
         response = client.post(action, data=data, headers=headers)
         assert response.status_code == 200, response.status_code
 

@@ -39,6 +39,9 @@ class _FormParser(HTMLParser):
             self.forms.append(self._open)
         elif tag in {"input", "textarea", "select"} and self._open and values.get("name"):
             self._open.fields.append({"tag": tag, **values})
+        elif tag == "button" and self._open and values.get("formaction"):
+            # A button that sends its form elsewhere (a lesson's knowledge check).
+            self._open.actions.append(values["formaction"].split("#", 1)[0])
         elif tag == "label" and values.get("for"):
             self._label = values["for"]
             self.labels[self._label] = ""
@@ -60,13 +63,15 @@ class Form:
 
     action: str
     fields: list[dict[str, str]]
+    #: where its buttons with a formaction send it
+    actions: list[str] = field(default_factory=list)
 
     def value(self, name: str) -> str:
         return next(f.get("value", "") for f in self.fields if f["name"] == name)
 
     def with_value(self, name: str, value: str) -> Form:
         fields = [{**f, "value": value} if f["name"] == name else f for f in self.fields]
-        return Form(self.action, fields)
+        return Form(self.action, fields, self.actions)
 
     def names(self, prefix: str) -> list[str]:
         return list(dict.fromkeys(f["name"] for f in self.fields if f["name"].startswith(prefix)))

@@ -1,11 +1,12 @@
 """The lesson page's fixed HTML, rendered once per course version and filled in per request.
 
-A knowledge check's form is the same for every learner but for a few things: the order
-of its choices (each learner's own), which are ticked, the feedback on the last answer,
-the CSRF token and the submission key. Rendering the whole form with Jinja on every page
-view was most of the page's template time, so its parts are rendered once, by the same
-macros the full form uses (``learn/_check.html``), with markers where those values go,
-and kept in the course version's snapshot. A page view fills the markers in.
+A knowledge check is the same for every learner but for a few things: the order of its
+choices (each learner's own), which are ticked, the feedback on the last answer and the
+submission key (the page's one CSRF token is in its one form, outside the checks).
+Rendering the whole check with Jinja on every page view was most of the page's template
+time, so its parts are rendered once, by the same macros the full check uses
+(``learn/_check.html``), with markers where those values go, and kept in the course
+version's snapshot. A page view fills the markers in.
 
 A post-test question's fieldset is kept the same way (``learn/_post_test.html``): its
 number on the page and its choices' order and ticks are filled in per attempt.
@@ -26,7 +27,7 @@ from markupsafe import Markup
 from course.learn.content import CheckView, CourseContent, LessonView
 
 # Characters no rendered text or URL holds, and that HTML escaping leaves alone.
-_CSRF, _KEY, _POSITION, _FEEDBACK = "\x00csrf\x00", "\x00key\x00", "\x00pos\x00", "\x00fb\x00"
+_KEY, _POSITION, _FEEDBACK = "\x00key\x00", "\x00pos\x00", "\x00fb\x00"
 _LABEL = "\x00label\x00"
 
 
@@ -110,16 +111,18 @@ def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number:
         head = get_template_attribute("learn/_check.html", "check_head")
         tail = get_template_attribute("learn/_check.html", "check_tail")
         inputs = get_template_attribute("learn/_choices.html", "choice_inputs")
-        choices_open, rest = str(inputs(check, [], "choice", check.key, [])).rsplit("</div>", 1)
+        name = f"choice-{check.key}"
+        choices_open, rest = str(inputs(check, [], name, check.key, [])).rsplit("</div>", 1)
+        where = (content.slug, lesson.slug)
         return CheckParts(
-            head=str(head(check, number, content.slug, lesson.slug, _CSRF, _KEY)),
+            head=str(head(check, number, _KEY)),
             choices_open=choices_open,
             choices_close="</div>" + rest,
-            rows=_row_pairs(check, "choice", check.key),
-            unanswered_tail=str(tail(check, None, None)),
+            rows=_row_pairs(check, name, check.key),
+            unanswered_tail=str(tail(check, *where, None, None)),
             answered_tails=(
-                str(tail(check, True, None, Markup(_FEEDBACK), False)),
-                str(tail(check, True, None, Markup(_FEEDBACK), True)),
+                str(tail(check, *where, True, None, Markup(_FEEDBACK), False)),
+                str(tail(check, *where, True, None, Markup(_FEEDBACK), True)),
             ),
         )
 
@@ -151,7 +154,6 @@ def check_html(
     number: int,
     order: Sequence[str],
     *,
-    csrf: str,
     submission_key: str,
     selected: Collection[str] | None,
 ) -> Markup:
@@ -169,7 +171,7 @@ def check_html(
         except ValueError:
             feedback, correct = "", False  # the answer predates a change to its choices
         tail = parts.answered_tails[correct].replace(_FEEDBACK, feedback)
-    head = parts.head.replace(_CSRF, csrf).replace(_KEY, submission_key)
+    head = parts.head.replace(_KEY, submission_key)
     choices = f"{parts.choices_open}{rows}\n{parts.choices_close}"
     return Markup(f"{head}\n      {choices}\n{tail}")
 

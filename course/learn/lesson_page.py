@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_wtf.csrf import generate_csrf
-
 from course.learn import choices, fragments
 from course.learn import services as learn
 from course.learn.assessment import course_progress
@@ -53,7 +51,6 @@ def lesson_context(
     check_errors = check_errors or {}
     missing_keys = {check.key for check in missing or ()}
     responses = learn.latest_responses(enrolment, lesson)
-    csrf = generate_csrf()
     forms, full = [], {}
     for number, check in enumerate(lesson.checks, 1):
         if check.key in check_errors or check.key in missing_keys:
@@ -64,7 +61,7 @@ def lesson_context(
         forms.append(
             fragments.check_html(
                 content, lesson, check, number, choices.choice_order(enrolment, check),
-                csrf=csrf, submission_key=new_submission_key(),
+                submission_key=new_submission_key(),
                 selected=response.selected if response is not None else None,
             )
         )

@@ -70,6 +70,8 @@ class CheckAnswer:
     question: CheckView
     result: lessons.GradeResult
     stored: bool
+    #: The choice keys answered, sorted.
+    chosen: list[str]
 
 
 def list_courses() -> list[Course]:
@@ -327,13 +329,14 @@ def answer_check(
     if not selected:
         raise EmptyAnswer("Choose an answer, then check it.")
     result = question.grade(selected)
+    chosen = sorted(set(selected))
     stored = insert_ignoring_duplicates(
         CheckResponse,
         {
             "enrolment_id": enrolment.id,
             "question_id": question.id,
             "version_id": content.version_id,
-            "selected": sorted(set(selected)),
+            "selected": chosen,
             "is_correct": result.correct,
             "created_at": utcnow(),
             "submission_key": submission_key or None,
@@ -342,7 +345,7 @@ def answer_check(
     record_visit(enrolment, lesson)  # an answer is a page request: it credits reading time
     if stored:
         outbox.check_answered(enrolment, question, selected, result.correct)
-    return CheckAnswer(question=question, result=result, stored=stored)
+    return CheckAnswer(question=question, result=result, stored=stored, chosen=chosen)
 
 
 def unanswered_checks(enrolment: AnyEnrolment, lesson: LessonView) -> list[CheckView]:

@@ -14,10 +14,10 @@ from course.db import DatabaseBusy, reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db
 from course.formpages import form_page
-from course.learn import bp, choices, fragments, retakes
+from course.learn import bp, fragments, picks, retakes
 from course.learn import services as learn
 from course.learn.assessment import course_progress
-from course.learn.forms import ActionForm, CheckForm, new_submission_key
+from course.learn.forms import ActionForm, new_submission_key
 from course.learn.home import my_learning
 from course.learn.lesson_page import lesson_context
 from course.learn.limits import heartbeats, learner_writes
@@ -139,57 +139,85 @@ def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
 @learner_writes
 @reads_first
 def answer_check(slug: str, lesson_slug: str, key: str):
-    """Store an answer; without JavaScript, redirect back to the question and its feedback."""
+    """Store an answer, and any other check's new picks; without script, back to its feedback."""
     # The lookups read without SQLite's write lock, which is held only for the writes:
     # one transaction from the first lookup, holding the lock throughout, measured a
     # quarter fewer saves a second. On PostgreSQL the write goes on in the same transaction.
     content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key)
-    form = CheckForm()
-    if not form.validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     wants_json = request.accept_mimetypes.best == "application/json"
+    posted = picks.posted(request.form, lesson, pressed=key)
     try:
-        # The page sends positions in this learner's order of the choices, not keys.
-        chosen = choices.chosen_keys(enrolment, question, request.form.getlist("choice"))
         with write_transaction():
-            answer = learn.answer_check(
-                enrolment, content, lesson, question, chosen, form.submission_key.data
-            )
-    except learn.EmptyAnswer as exc:
-        # Nothing is stored; the message stands beside the question (the form's action
-        # ends in the question's anchor, so the page opens there).
-        if wants_json:
-            return jsonify(error=str(exc)), 422
-        return _render_lesson(content, lesson, enrolment, 422, check_errors={key: str(exc)})
+            answers = picks.record(enrolment, content, lesson, posted, pressed=question)
     except ValueError:
         abort(400)
+    answer = next((a for a in answers if a.question.key == key), None)
+    if answer is None:
+        # Nothing picked: the message stands beside the question (the button's formaction
+        # ends in its anchor, so the page opens there); any other check's picks are kept.
+        message = "Choose an answer, then check it."
+        if wants_json:
+            return jsonify(error=message), 422
+        return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message})
     if wants_json:
-        html = fragments.feedback_html(content, question, chosen)  # as the page shows it
+        html = fragments.feedback_html(content, question, answer.chosen)  # as the page shows it
         return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
     anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)
 
 
-@keep_through_timeout("learn.answer_check", after_sign_out=True)
-def _keep_check_answer(user) -> str | bool:
-    """Record a knowledge check answered after the session timed out, for its owner."""
-    # A check is formative and its submission key makes it count once, so the answer is
-    # recorded as the button asked, not held back as a draft like a post-test's.
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/answers")
+@form_page("learn.lesson")
+@login_required
+@learner_writes
+@reads_first
+def save_answers(slug: str, lesson_slug: str):
+    """Enter in a choice without script: record the new picks, open at the first's feedback."""
+    content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with write_transaction():
+            answers = picks.record(enrolment, content, lesson, picks.posted(request.form, lesson))
+    except ValueError:
+        abort(400)
+    if not answers:
+        flash("Nothing new to save: pick an answer, then press “Check my answer” under it.",
+              "info")
+    anchor = f"feedback-{answers[0].question.key}" if answers else "main"
+    return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor),
+                    303)
+
+
+@keep_through_timeout("learn.answer_check", "learn.save_answers", "learn.complete_lesson",
+                      after_sign_out=True)
+def _keep_check_answers(user) -> str | bool:
+    """Record the knowledge checks a lesson page sent after the session timed out."""
+    # A check is formative and its submission key makes it count once, so each answer is
+    # recorded as the page asked, not held back as a draft like a post-test's. Complete
+    # sent then records the picks; the lesson is completed only by its owner, signed in.
     args = request.view_args or {}
     content, lesson, enrolment, _ = learn.get_open_lesson_or_404(
         user, args["slug"], args["lesson_slug"])
-    question = learn.get_check_or_404(lesson, args["key"])
-    chosen = choices.chosen_keys(enrolment, question, request.form.getlist("choice"))
-    if not chosen:
-        return False
+    pressed = learn.get_check_or_404(lesson, args["key"]) if "key" in args else None
+    posted = picks.posted(request.form, lesson, pressed=args.get("key"))
     with write_transaction():
-        learn.answer_check(enrolment, content, lesson, question, chosen,
-                           request.form.get("submission_key"))
+        answers = picks.record(enrolment, content, lesson, posted, pressed=pressed)
+    if not answers:
+        return False
+    shown = next((a for a in answers if a.question is pressed), answers[0]).question.key
+    finishing = request.endpoint == "learn.complete_lesson"
     come_back_to(url_for("learn.lesson", slug=args["slug"], lesson_slug=args["lesson_slug"],
-                         _anchor=f"feedback-{question.key}"))
-    return "Your answer to the knowledge check is saved, with its feedback."
+                         _anchor="lesson-end" if finishing else f"feedback-{shown}"))
+    saved = ("Your answer to the knowledge check is saved" if len(answers) == 1
+             else "Your answers to the knowledge checks are saved")
+    if finishing:
+        return f"{saved}. To go on, press the button at the end of the lesson again."
+    return f"{saved}, with {'its' if len(answers) == 1 else 'their'} feedback."
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")
@@ -197,9 +225,13 @@ def _keep_check_answer(user) -> str | bool:
 @login_required
 @learner_writes
 def complete_lesson(slug: str, lesson_slug: str):
-    """Finish a lesson: complete it when every check is answered, then move on."""
+    """Finish a lesson: record any new picks, complete it when every check is answered."""
     content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        picks.record(enrolment, content, lesson, picks.posted(request.form, lesson))
+    except ValueError:
         abort(400)
     missing = learn.complete_lesson(enrolment, lesson)
     db.session.commit()

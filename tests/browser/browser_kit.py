@@ -280,7 +280,7 @@ class Journey:
         """Answer a knowledge check and wait for its feedback (in place with JS)."""
         page = self.page
         section = page.locator(f"#check-{key}")
-        for box in section.locator("input[name=choice]").all():
+        for box in section.locator(f"input[name='choice-{key}']").all():
             wanted = label_of(box) in choices
             if box.get_attribute("type") == "checkbox":
                 box.set_checked(wanted)

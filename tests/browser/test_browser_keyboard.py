@@ -32,7 +32,7 @@ def _check_by_keyboard(page: Page, key: str, choices: tuple[str, ...], kind: str
     """Answer a knowledge check with the keyboard; the answer is checked in place."""
     ids = ids_labelled(page, f"#check-{key}", choices)
     choose_by_keyboard(page, f"{key}-", ids, kind)
-    for box in page.locator(f"#check-{key} input[name=choice]").all():
+    for box in page.locator(f"#check-{key} input[name='choice-{key}']").all():
         expect(box).to_be_checked(checked=box.get_attribute("id") in ids)
     # The button follows the choices directly.
     tab_to(page, lambda f: f["text"] == "Check my answer", limit=len(choices) + 3)

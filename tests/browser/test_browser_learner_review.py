@@ -65,7 +65,7 @@ def test_a_knowledge_check_shows_its_feedback_and_its_error_on_a_phone(
         error = page.locator(f"#check-{second} .question-error")
         expect(error).to_contain_text("Choose an answer, then check it.")
         expect(error).to_be_in_viewport(ratio=1)
-        expect(page.locator(f"#check-{second} input[name=choice]").first).to_be_focused()
+        expect(page.locator(f"#check-{second} input[name='choice-{second}']").first).to_be_focused()
 
 
 def test_the_time_out_warning_offers_only_what_the_learner_can_do_now(
@@ -167,7 +167,7 @@ def test_a_check_sent_with_enter_from_a_choice_keeps_that_choice_on_screen(
             db.session.commit()
         page.goto(f"{server.url}/courses/{server.real_slug}/lessons/{first_lesson}")
         key = check_keys(page)[1]
-        choice = page.locator(f"#check-{key} input[name=choice]").first
+        choice = page.locator(f"#check-{key} input[name='choice-{key}']").first
         choice.focus()
         page.keyboard.press("Space")
         page.keyboard.press("Enter")  # sends the form, as a keyboard user often does
@@ -192,7 +192,7 @@ def test_the_list_of_unanswered_checks_takes_focus_to_the_check(browser, live_se
         expect(check.locator("legend")).to_be_in_viewport()
         # ...and the next Tab reaches its first choice.
         page.keyboard.press("Tab")
-        expect(check.locator("input[name=choice]").first).to_be_focused()
+        expect(check.locator(f"input[name='choice-{first}']").first).to_be_focused()
 
 
 def test_the_post_test_list_of_unanswered_questions_takes_focus_there(

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, unquote
 
+import pytest
 from browser_kit import (
     NOT_QUITE,
     RIGHT,
@@ -243,26 +244,64 @@ def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
         expect(page.locator(f"#feedback-{key} .feedback-body")).to_contain_text("You chose")
 
 
-def test_complete_sends_the_choices_not_yet_checked(browser, live_server) -> None:
-    """With script, a choice made but never checked is sent by "Complete", not cleared."""
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_complete_sends_the_choices_not_yet_checked(browser, live_server, js) -> None:
+    """A choice made but never checked is sent by "Complete", not cleared, with or
+    without script: the lesson is one form."""
     keys = answer_keys(live_server)
-    context = browser.new_context(viewport={"width": 320, "height": 640})
+    context = browser.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=js)
     try:
         page = context.new_page()
-        journey = Journey(page, live_server, js=True, audit=False)
+        journey = Journey(page, live_server, js=js, audit=False)
         journey.sign_up()
         page.get_by_role("button", name="Start the course").click()
         lesson = page.url
         for key in check_keys(page):  # chosen, never "Check my answer"
-            section = page.locator(f"#check-{key}")
-            for box in section.locator("input[name=choice]").all():
-                if label_of(box) in keys[key].right:
-                    box.check()
+            _pick(page, key, keys[key].right)
         page.get_by_role("button", name="Complete and continue").click()
         expect(page).not_to_have_url(lesson)  # on to the next lesson
         expect(page.locator(".error-summary")).to_have_count(0)
         page.goto(lesson)  # the answers were stored, each with its verdict
         for key in check_keys(page):
             expect(page.locator(f"#feedback-{key} .feedback-verdict")).to_have_text(RIGHT)
+    finally:
+        context.close()
+
+
+def _pick(page, key: str, labels: tuple[str, ...]) -> None:
+    """Tick the choices of a check whose labels read as ``labels``, and nothing else."""
+    for box in page.locator(f"#check-{key} input[name='choice-{key}']").all():
+        wanted = label_of(box) in labels
+        if box.get_attribute("type") == "checkbox":
+            box.set_checked(wanted)
+        elif wanted:
+            box.check()
+
+
+def test_without_script_a_pick_survives_another_checks_button_and_enter(
+        browser, live_server) -> None:
+    """Without script, a choice picked under one check and not checked is kept when the
+    learner checks another, and Enter in a choice saves it and opens at its feedback."""
+    keys = answer_keys(live_server)
+    context = browser.new_context(viewport={"width": 320, "height": 640},
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=False, audit=False)
+        journey.sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        first, second = check_keys(page)[:2]
+        _pick(page, first, keys[first].wrong)
+        _pick(page, second, keys[second].right)
+        page.locator(f"#check-{second}").get_by_role("button").click()
+        expect(page).to_have_url(re.compile(f"#feedback-{second}$"))
+        expect(page.locator(f"#feedback-{second} .feedback-verdict")).to_have_text(RIGHT)
+        # The first check's pick was recorded too, with its verdict, not cleared.
+        expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(NOT_QUITE)
+        # Enter on a choice: the new pick is saved and the page opens at its feedback.
+        _pick(page, first, keys[first].right)
+        page.locator(f"#check-{first} input[name='choice-{first}']:checked").press("Enter")
+        expect(page).to_have_url(re.compile(f"#feedback-{first}$"))
+        expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(RIGHT)
     finally:
         context.close()

@@ -144,13 +144,14 @@ class _Choices(HTMLParser):
 
 
 def choices_on_page(page: str, name: str) -> list[tuple[str, str]]:
-    """Return (value, label text) of the inputs called ``name`` on a page, in page order."""
+    """Return (value, label text) of the inputs called ``name`` on a page, in page order
+    (a lesson's choices are ``choice-<check key>``: ``choice`` finds every check's)."""
     parser = _Choices()
     parser.feed(page)
     return [
         (item["value"], " ".join(parser.labels.get(item["id"], "").split()))
         for item in parser.inputs
-        if item.get("name") == name
+        if item.get("name") == name or item.get("name", "").startswith(f"{name}-")
     ]
 
 

@@ -66,6 +66,7 @@ CONTENT = {
     "/courses/<slug>/lessons/<lesson_slug>",
     "/courses/<slug>/lessons/<lesson_slug>/checks/<key>",
     "/courses/<slug>/lessons/<lesson_slug>/complete",
+    "/courses/<slug>/lessons/<lesson_slug>/answers",
     "/courses/<slug>/lessons/<lesson_slug>/heartbeat",
 }
 

@@ -149,9 +149,9 @@ class Learner:
         enrol = page.form("/enroll")
         page = self.send(enrol, [("csrf_token", enrol.value("csrf_token"))], "enrol")
         while "/lessons/" in page.path:
-            for form in (f for f in forms_in(page.body) if "/checks/" in f.action):
-                self.answer(form)
-            complete = page.form("/complete")
+            complete = page.form("/complete")  # the lesson's one form
+            for action in (a for a in complete.actions if "/checks/" in a):
+                self.answer(Form(action, complete.fields))
             data = [("csrf_token", complete.value("csrf_token"))]
             page = self.send(complete, data, "complete " + page.path)
             self.steps.append("lesson")
@@ -159,9 +159,11 @@ class Learner:
 
     def answer(self, form: Form) -> None:
         question = form.action.rsplit("/", 1)[1]
-        key = form.value("submission_key")
-        data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
-        data += [("choice", c) for c in form.values_labelled("choice", self.key.right[question])]
+        # As the page's script sends it: this check's fields alone.
+        key = form.value(f"submission_key-{question}")
+        data = [("csrf_token", form.value("csrf_token")), (f"submission_key-{question}", key)]
+        right = form.values_labelled(f"choice-{question}", self.key.right[question])
+        data += [(f"choice-{question}", c) for c in right]
         self.pause()
         self.sent_keys.add(key)
         page = self.post(form, data, f"check {question}", Accept="application/json")

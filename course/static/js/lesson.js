@@ -7,25 +7,28 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
 
-  var checks = [];  // each check form: whether a choice waits to be sent, and how to send it
-  document.querySelectorAll("form.check-form").forEach(function (form) {
+  // The lesson is one form (see learn/lesson.html): a check's button sends that check in
+  // place; Complete, and any send that fails here, go to the server as the page is.
+  var lessonForm = document.getElementById("lesson-form");
+  var senders = {};  // check key -> send(): answers that check in place
+  document.querySelectorAll("#lesson-form .check[data-check]").forEach(function (check) {
     var busy = false;
-    var button = form.querySelector("button[type=submit]");
-    var region = form.querySelector(".feedback");
-    var error = form.querySelector(".question-error");
+    var key = check.getAttribute("data-check");
+    var button = check.querySelector("button[type=submit]");
+    var region = check.querySelector(".feedback");
+    var error = check.querySelector(".question-error");
+    var inputs = function () { return check.querySelectorAll('input[name="choice-' + key + '"]'); };
     var chosen = function () {
-      return Array.prototype.map.call(form.querySelectorAll("input[name=choice]:checked"),
-        function (input) { return input.value; }).join(" ");
+      return Array.prototype.filter.call(inputs(), function (input) { return input.checked; });
     };
-    var sent = chosen();  // the answer the page was drawn with is the one stored
     var showError = function (message) {
       // Beside the question, read with the first choice it describes; nothing is sent.
       error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
       error.firstChild.appendChild(document.createTextNode(message));
-      form.parentNode.classList.add("has-error");
+      check.classList.add("has-error");
       // The message stands under the question, off screen above the button on a
       // phone: go to the first choice, as the page without script does, in view.
-      var first = form.querySelector("input[name=choice]");
+      var first = inputs()[0];
       if (first) { first.focus({ preventScroll: true }); }
       error.scrollIntoView({ block: "nearest" });
     };
@@ -33,24 +36,35 @@
       // The feedback opens below the button, off screen on a phone: scroll it into
       // view, but never so far that what holds focus leaves the screen (the button, or
       // the choice a learner pressed Enter on).
-      var focused = form.contains(document.activeElement) ? document.activeElement : button;
+      var focused = check.contains(document.activeElement) ? document.activeElement : button;
       var below = region.getBoundingClientRect().bottom - window.innerHeight + 16;
       var room = focused.getBoundingClientRect().top - 16;
       if (below > 0 && room > 0) { window.scrollBy(0, Math.min(below, room)); }
     };
-    // Send the choice; ``finishing``: for the lesson's Complete button, which goes on
-    // whatever happens here (a failure must not leave the page mid-way).
-    var send = function (finishing) {
+    var body = function () {
+      // This check alone: the others' picks wait for their own button, or for Complete.
+      var data = new FormData();
+      data.append("csrf_token", csrf);
+      var submissionKey = check.querySelector('input[name="submission_key-' + key + '"]');
+      data.append(submissionKey.name, submissionKey.value);
+      chosen().forEach(function (input) { data.append(input.name, input.value); });
+      return data;
+    };
+    var send = function () {
+      if (busy) { return; }
+      if (!chosen().length) {
+        showError("Choose an answer, then check it.");
+        return;
+      }
       error.innerHTML = "";
-      form.parentNode.classList.remove("has-error");
+      check.classList.remove("has-error");
       // Not button.disabled: disabling the focused button drops keyboard focus to the
       // top of the page, and the learner loses their place.
       busy = true;
       button.setAttribute("aria-disabled", "true");
-      var choice = chosen();
-      return fetch(form.action, {
+      fetch(button.formAction, {
         method: "POST",
-        body: new FormData(form),
+        body: body(),
         headers: { "Accept": "application/json", "X-CSRFToken": csrf },
         credentials: "same-origin",
         redirect: "manual"
@@ -80,44 +94,35 @@
           window.location.reload();
           return;
         }
-        sent = choice;
         region.innerHTML = data.html;
-        form.querySelector("input[name=submission_key]").value = data.next_key;
+        check.querySelector('input[name="submission_key-' + key + '"]').value = data.next_key;
         button.textContent = data.correct ? "Change my answer" : "Check again";
-        if (!finishing) { reveal(); }
+        reveal();
       }).catch(function () {
-        if (!finishing) { form.submit(); }  // fall back to the ordinary post-and-redirect
+        // The ordinary post-and-redirect, with every check's picks, as without script.
+        lessonForm.action = button.formAction;
+        lessonForm.submit();
       }).finally(function () {
         busy = false;
         button.removeAttribute("aria-disabled");
       });
     };
-    form.addEventListener("submit", function (event) {
-      if (!window.fetch || !window.FormData) { return; }
-      event.preventDefault();
-      if (busy) { return; }
-      if (!chosen()) {
-        showError("Choose an answer, then check it.");
-        return;
-      }
-      send(false);
-    });
-    checks.push({
-      waiting: function () { var now = chosen(); return !busy && now !== "" && now !== sent; },
-      send: send
-    });
+    senders[key] = send;
   });
 
-  // "Complete" with a choice made but not yet checked: send those choices first, so the
-  // learner is not told the checks are unanswered and finds the choices cleared.
-  var complete = document.querySelector("form[data-complete-lesson]");
-  if (complete && window.fetch && window.FormData) {
-    complete.addEventListener("submit", function (event) {
-      var waiting = checks.filter(function (check) { return check.waiting(); });
-      if (!waiting.length) { return; }
+  if (lessonForm && window.fetch && window.FormData) {
+    lessonForm.addEventListener("submit", function (event) {
+      // A check's button, or Enter in a check's choice (the form's hidden first button):
+      // that check, in place. Complete goes on as it is, with every check's picks.
+      var by = event.submitter;
+      var within = by && by.closest(".check[data-check]");
+      if (!within && by && by.hidden && document.activeElement) {
+        within = document.activeElement.closest(".check[data-check]");
+      }
+      var send = within && senders[within.getAttribute("data-check")];
+      if (!send) { return; }
       event.preventDefault();
-      Promise.all(waiting.map(function (check) { return check.send(true); }))
-        .then(function () { complete.submit(); });
+      send();
     });
   }
 
