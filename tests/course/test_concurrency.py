@@ -202,29 +202,33 @@ class Learner:
                                               ("password", PASSWORD)])  # fmt: skip
             assert page.path == f"/courses/{SLUG}", page.url
 
-    def answer(self, form: Form, choices: list[str], send: str = "once") -> str:
+    def answer(self, lesson: Form, question: str, choices: list[str], send: str = "once") -> str:
         """Answer a check; ``send`` is "once", "at once" (twice) or "again" (twice, in turn).
 
+        ``lesson`` is the lesson's one form; the check's button sends it to the check.
         Return the submission key for the next answer to the same check.
         """
-        key = form.value("submission_key")
+        action = next(a for a in lesson.actions if a.endswith(f"/checks/{question}"))
+        key = lesson.value(f"submission_key-{question}")
         self.check_keys.add(key)
-        data = [("csrf_token", form.value("csrf_token")), ("submission_key", key)]
-        data += [("choice", c) for c in form.values_labelled("choice", choices)]
+        data = [("csrf_token", lesson.value("csrf_token")), (f"submission_key-{question}", key)]
+        name = f"choice-{question}"
+        data += [(name, c) for c in lesson.values_labelled(name, choices)]
         headers = {"Accept": "application/json"} if self.json else {}
         if send == "at once":
-            pages = self.twice_at_once(form.action, data, **headers)
+            pages = self.twice_at_once(action, data, **headers)
         else:
             times = 2 if send == "again" else 1
-            pages = [self.request(form.action, data, **headers) for _ in range(times)]
+            pages = [self.request(action, data, **headers) for _ in range(times)]
         if self.json:
             replies = [json.loads(p.body) for p in pages]
-            assert [r["correct"] for r in replies] == [choices == self.correct(form)] * len(pages)
+            right = choices == self.correct(question)
+            assert [r["correct"] for r in replies] == [right] * len(pages)
             return replies[-1]["next_key"]
-        return pages[-1].form(form.action).value("submission_key")
+        return pages[-1].form("/complete").value(f"submission_key-{question}")
 
-    def correct(self, form: Form) -> list[str]:
-        return self.server.answers[form.action.rsplit("/", 1)[1]][0]
+    def correct(self, question: str) -> list[str]:
+        return self.server.answers[question][0]
 
     def lessons(self) -> Page:
         page = self.request(f"/courses/{SLUG}")
@@ -232,19 +236,20 @@ class Learner:
         page = self.request(enrol.action, [("csrf_token", enrol.value("csrf_token"))])
         first = True
         while "/lessons/" in page.path:
-            for form in (f for f in forms_in(page.body) if "/checks/" in f.action):
+            lesson = page.form("/complete")
+            for action in (a for a in lesson.actions if "/checks/" in a):
+                question = action.rsplit("/", 1)[1]
                 if first:
                     # Wrong first (double-clicked), then right with the key of the page
                     # that follows (and that form sent again).
-                    question = form.action.rsplit("/", 1)[1]
-                    key = self.answer(form, self.server.answers[question][1], "at once")
-                    form = form.with_value("submission_key", key)
-                    self.answer(form, self.correct(form), "again")
+                    key = self.answer(lesson, question, self.server.answers[question][1],
+                                      "at once")
+                    lesson = lesson.with_value(f"submission_key-{question}", key)
+                    self.answer(lesson, question, self.correct(question), "again")
                     first = False
                 else:
-                    self.answer(form, self.correct(form))
-            complete = page.form("/complete")
-            page = self.request(complete.action, [("csrf_token", complete.value("csrf_token"))])
+                    self.answer(lesson, question, self.correct(question))
+            page = self.request(lesson.action, [("csrf_token", lesson.value("csrf_token"))])
         return page
 
     def post_test(self, page: Page, *, right: bool, at_once: bool) -> list[Page]:
