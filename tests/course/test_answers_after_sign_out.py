@@ -150,3 +150,22 @@ def test_a_post_test_page_open_too_long_saves_quietly_as_the_learner_answers(
         page = client.get(POST_TEST).get_data(as_text=True)
         assert "open for a long time" not in page  # no notice for each save, nor for one
         assert sorted_answers(shown(client, POST_TEST).checked) == sorted_answers(data)
+
+
+def test_complete_sent_after_the_time_out_keeps_the_picks_but_does_not_complete(
+        app, client, learner):  # noqa: F811
+    with app.app_context():
+        check = _check()
+        before = _responses()
+        data = with_token(client, LESSON, {
+            f"choice-{check.key}": check_positions(client, "minimal", check, wrong_keys(check)),
+            f"submission_key-{check.key}": "page-1-check-1"})
+        time_out(client)
+        sent = client.post(f"{LESSON}/complete", data=data,
+                           headers={"Referer": f"http://localhost{LESSON}"})
+        assert sent.status_code == 302 and sent.location.startswith("/auth/login")
+        assert _responses() == before + 1
+        login = client.get(sent.location).get_data(as_text=True)
+        assert ("Your answer to the knowledge check is saved. To go on, press the button at "
+                "the end of the lesson again.") in login
+        assert sent.location == f"/auth/login?next={LESSON}%23lesson-end"

@@ -6,31 +6,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from course.extensions import db
-from course.models import CheckResponse, Course, LessonProgress, Question
-from tests.course.factories import import_course, make_user, sign_in
+from course.models import CheckResponse, LessonProgress, Question
 from tests.course.journey import check_positions, correct_keys, wrong_keys
-from tests.course.test_answers_kept import (  # noqa: F401  (the learner fixture)
-    learner,
-    time_out,
-    with_token,
-)
+from tests.course.test_learn_locks import learner  # noqa: F401  (the learner fixture)
 
 LESSON = "/courses/minimal/lessons/push-pull"
 FIRST, SECOND = "push-pull-1", "push-pull-2"
-
-
-@pytest.fixture
-def enrolled(app, client, minimal_package_dir):
-    """A learner enrolled in the minimal course, on its first lesson, nothing answered."""
-    with app.app_context():
-        import_course(minimal_package_dir)
-        sign_in(client, make_user())
-    client.post("/courses/minimal/enrol")
-    return client
 
 
 def _question(key: str) -> Question:
@@ -56,8 +40,8 @@ def _page_form(client) -> dict[str, str]:
     return dict(re.findall(r'name="(submission_key-[\w-]+)" value="([^"]*)"', page))
 
 
-def test_the_lesson_is_one_form_every_check_button_sends(app, enrolled):
-    page = enrolled.get(LESSON).get_data(as_text=True)
+def test_the_lesson_is_one_form_every_check_button_sends(app, learner):  # noqa: F811
+    page = learner.get(LESSON).get_data(as_text=True)
     assert page.count("<form") == 1 + page.count('action="/auth/logout"')
     form = page[page.index('<form method="post" id="lesson-form"'):]
     # Enter in a choice sends the form by its first button: the hidden one saving picks.
@@ -70,48 +54,48 @@ def test_the_lesson_is_one_form_every_check_button_sends(app, enrolled):
     assert form.index("Complete and continue") < form.index("</form>")
 
 
-def test_another_checks_button_keeps_a_choice_picked_and_not_checked(app, enrolled):
+def test_another_checks_button_keeps_a_choice_picked_and_not_checked(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{FIRST}": _picks(enrolled, FIRST, right=False),
-                f"choice-{SECOND}": _picks(enrolled, SECOND), **_page_form(enrolled)}
-        sent = enrolled.post(f"{LESSON}/checks/{SECOND}", data=data)
+        data = {f"choice-{FIRST}": _picks(learner, FIRST, right=False),
+                f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        sent = learner.post(f"{LESSON}/checks/{SECOND}", data=data)
         assert sent.status_code == 303 and sent.location.endswith(f"#feedback-{SECOND}")
         assert _responses(FIRST) == 1 and _responses(SECOND) == 1
-        page = enrolled.get(LESSON).get_data(as_text=True)
+        page = learner.get(LESSON).get_data(as_text=True)
         assert "Not quite" in page  # the first check's feedback is there to read
         # The same form sent again (a double-click, a resend) records nothing more.
-        enrolled.post(f"{LESSON}/checks/{SECOND}", data=data)
+        learner.post(f"{LESSON}/checks/{SECOND}", data=data)
         assert _responses() == 2
 
 
-def test_a_check_left_as_it_was_stored_is_not_recorded_again(app, enrolled):
+def test_a_check_left_as_it_was_stored_is_not_recorded_again(app, learner):  # noqa: F811
     with app.app_context():
-        first = {f"choice-{FIRST}": _picks(enrolled, FIRST), **_page_form(enrolled)}
-        enrolled.post(f"{LESSON}/checks/{FIRST}", data=first)
+        first = {f"choice-{FIRST}": _picks(learner, FIRST), **_page_form(learner)}
+        learner.post(f"{LESSON}/checks/{FIRST}", data=first)
         # The page drawn after: the first check ticked as stored, fresh submission keys.
-        again = {**first, f"choice-{SECOND}": _picks(enrolled, SECOND), **_page_form(enrolled)}
-        enrolled.post(f"{LESSON}/checks/{SECOND}", data=again)
+        again = {**first, f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        learner.post(f"{LESSON}/checks/{SECOND}", data=again)
         assert _responses(FIRST) == 1 and _responses(SECOND) == 1
         # Its own button still checks it again, as it asks.
-        enrolled.post(f"{LESSON}/checks/{FIRST}", data={**again, **_page_form(enrolled)})
+        learner.post(f"{LESSON}/checks/{FIRST}", data={**again, **_page_form(learner)})
         assert _responses(FIRST) == 2
 
 
-def test_complete_records_the_picks_and_completes_the_lesson(app, enrolled):
+def test_complete_records_the_picks_and_completes_the_lesson(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{FIRST}": _picks(enrolled, FIRST),
-                f"choice-{SECOND}": _picks(enrolled, SECOND, right=False), **_page_form(enrolled)}
-        done = enrolled.post(f"{LESSON}/complete", data=data)
+        data = {f"choice-{FIRST}": _picks(learner, FIRST),
+                f"choice-{SECOND}": _picks(learner, SECOND, right=False), **_page_form(learner)}
+        done = learner.post(f"{LESSON}/complete", data=data)
         assert done.status_code == 302 and "/lessons/returning" in done.location
         assert _responses() == 2
         progress = db.session.scalar(select(LessonProgress))
         assert progress.completed_at is not None
 
 
-def test_complete_keeps_what_was_picked_and_lists_only_what_was_not(app, enrolled):
+def test_complete_keeps_what_was_picked_and_lists_only_what_was_not(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{SECOND}": _picks(enrolled, SECOND), **_page_form(enrolled)}
-        refused = enrolled.post(f"{LESSON}/complete", data=data)
+        data = {f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        refused = learner.post(f"{LESSON}/complete", data=data)
         assert refused.status_code == 422
         page = refused.get_data(as_text=True)
         assert "1 knowledge check is still unanswered" in page
@@ -121,51 +105,31 @@ def test_complete_keeps_what_was_picked_and_lists_only_what_was_not(app, enrolle
         assert sorted(ticked) == sorted(data[f"choice-{SECOND}"])
 
 
-def test_a_check_pressed_with_nothing_picked_says_so_and_keeps_the_others(app, enrolled):
+def test_a_check_pressed_with_nothing_picked_says_so_and_keeps_the_others(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{SECOND}": _picks(enrolled, SECOND), **_page_form(enrolled)}
-        refused = enrolled.post(f"{LESSON}/checks/{FIRST}", data=data)
+        data = {f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        refused = learner.post(f"{LESSON}/checks/{FIRST}", data=data)
         assert refused.status_code == 422
         assert "Choose an answer, then check it." in refused.get_data(as_text=True)
         assert _responses(FIRST) == 0 and _responses(SECOND) == 1
 
 
-def test_enter_in_a_choice_saves_the_new_picks_and_opens_at_the_first(app, enrolled):
+def test_enter_in_a_choice_saves_the_new_picks_and_opens_at_the_first(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{SECOND}": _picks(enrolled, SECOND), **_page_form(enrolled)}
-        saved = enrolled.post(f"{LESSON}/answers", data=data)
+        data = {f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        saved = learner.post(f"{LESSON}/answers", data=data)
         assert saved.status_code == 303 and saved.location.endswith(f"#feedback-{SECOND}")
         assert _responses(SECOND) == 1
         # Pressed again with nothing new: nothing recorded, and the page says why.
-        again = enrolled.post(f"{LESSON}/answers", data={**data, **_page_form(enrolled)})
+        again = learner.post(f"{LESSON}/answers", data={**data, **_page_form(learner)})
         assert _responses() == 1
-        assert "Nothing new to save" in enrolled.get(again.location).get_data(as_text=True)
+        assert "Nothing new to save" in learner.get(again.location).get_data(as_text=True)
 
 
-def test_a_page_sending_an_unshown_position_is_refused_and_records_nothing(app, enrolled):
+def test_a_page_sending_an_unshown_position_is_refused_and_records_nothing(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{FIRST}": _picks(enrolled, FIRST), f"choice-{SECOND}": ["9"],
-                **_page_form(enrolled)}
-        assert enrolled.post(f"{LESSON}/complete", data=data).status_code == 400
-        assert enrolled.post(f"{LESSON}/checks/{FIRST}", data=data).status_code == 400
+        data = {f"choice-{FIRST}": _picks(learner, FIRST), f"choice-{SECOND}": ["9"],
+                **_page_form(learner)}
+        assert learner.post(f"{LESSON}/complete", data=data).status_code == 400
+        assert learner.post(f"{LESSON}/checks/{FIRST}", data=data).status_code == 400
         assert _responses() == 0
-
-
-def test_complete_sent_after_the_time_out_keeps_the_picks_but_does_not_complete(
-        app, client, learner):  # noqa: F811
-    with app.app_context():
-        course = db.session.scalar(select(Course).where(Course.slug == "minimal"))
-        check = course.live_lessons[0].live_checks[0]
-        before = _responses()
-        data = with_token(client, LESSON, {
-            f"choice-{check.key}": check_positions(client, "minimal", check, wrong_keys(check)),
-            **_page_form(client)})
-        time_out(client)
-        sent = client.post(f"{LESSON}/complete", data=data,
-                           headers={"Referer": f"http://localhost{LESSON}"})
-        assert sent.status_code == 302 and sent.location.startswith("/auth/login")
-        assert _responses() == before + 1
-        login = client.get(sent.location).get_data(as_text=True)
-        assert ("Your answer to the knowledge check is saved. To go on, press the button at "
-                "the end of the lesson again.") in login
-        assert sent.location == f"/auth/login?next={LESSON}%23lesson-end"
