@@ -73,6 +73,16 @@ def label_of(box: Locator) -> str:
     return " ".join(box.evaluate("e => e.labels[0].textContent").split())
 
 
+def pick(page: Page, key: str, labels: tuple[str, ...]) -> None:
+    """Tick the choices of a knowledge check whose labels read as ``labels``, no other."""
+    for box in page.locator(f"#check-{key} input[name='choice-{key}']").all():
+        wanted = label_of(box) in labels
+        if box.get_attribute("type") == "checkbox":
+            box.set_checked(wanted)
+        elif wanted:
+            box.check()
+
+
 def ids_labelled(page: Page, scope: str, labels: tuple[str, ...]) -> tuple[str, ...]:
     """The ids of the inputs in ``scope`` whose labels read as one of ``labels``."""
     boxes = page.locator(f"{scope} input[type=radio], {scope} input[type=checkbox]").all()
@@ -280,12 +290,7 @@ class Journey:
         """Answer a knowledge check and wait for its feedback (in place with JS)."""
         page = self.page
         section = page.locator(f"#check-{key}")
-        for box in section.locator(f"input[name='choice-{key}']").all():
-            wanted = label_of(box) in choices
-            if box.get_attribute("type") == "checkbox":
-                box.set_checked(wanted)
-            elif wanted:
-                box.check()
+        pick(page, key, choices)
         page.evaluate("() => { window.sameDocument = true; }")
         section.get_by_role("button").click()
         region = section.locator(".feedback[aria-live=polite]")

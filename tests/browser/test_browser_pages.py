@@ -23,7 +23,7 @@ from browser_kit import (
     answer_keys,
     axe_run,
     check_keys,
-    label_of,
+    pick,
 )
 from page_audit import AXE_TAGS, audit, focus_rings, measure, report
 from playwright.sync_api import expect
@@ -257,7 +257,7 @@ def test_complete_sends_the_choices_not_yet_checked(browser, live_server, js) ->
         page.get_by_role("button", name="Start the course").click()
         lesson = page.url
         for key in check_keys(page):  # chosen, never "Check my answer"
-            _pick(page, key, keys[key].right)
+            pick(page, key, keys[key].right)
         page.get_by_role("button", name="Complete and continue").click()
         expect(page).not_to_have_url(lesson)  # on to the next lesson
         expect(page.locator(".error-summary")).to_have_count(0)
@@ -266,16 +266,6 @@ def test_complete_sends_the_choices_not_yet_checked(browser, live_server, js) ->
             expect(page.locator(f"#feedback-{key} .feedback-verdict")).to_have_text(RIGHT)
     finally:
         context.close()
-
-
-def _pick(page, key: str, labels: tuple[str, ...]) -> None:
-    """Tick the choices of a check whose labels read as ``labels``, and nothing else."""
-    for box in page.locator(f"#check-{key} input[name='choice-{key}']").all():
-        wanted = label_of(box) in labels
-        if box.get_attribute("type") == "checkbox":
-            box.set_checked(wanted)
-        elif wanted:
-            box.check()
 
 
 def test_without_script_a_pick_survives_another_checks_button_and_enter(
@@ -291,15 +281,15 @@ def test_without_script_a_pick_survives_another_checks_button_and_enter(
         journey.sign_up()
         page.get_by_role("button", name="Start the course").click()
         first, second = check_keys(page)[:2]
-        _pick(page, first, keys[first].wrong)
-        _pick(page, second, keys[second].right)
+        pick(page, first, keys[first].wrong)
+        pick(page, second, keys[second].right)
         page.locator(f"#check-{second}").get_by_role("button").click()
         expect(page).to_have_url(re.compile(f"#feedback-{second}$"))
         expect(page.locator(f"#feedback-{second} .feedback-verdict")).to_have_text(RIGHT)
         # The first check's pick was recorded too, with its verdict, not cleared.
         expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(NOT_QUITE)
         # Enter on a choice: the new pick is saved and the page opens at its feedback.
-        _pick(page, first, keys[first].right)
+        pick(page, first, keys[first].right)
         page.locator(f"#check-{first} input[name='choice-{first}']:checked").press("Enter")
         expect(page).to_have_url(re.compile(f"#feedback-{first}$"))
         expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(RIGHT)
