@@ -317,6 +317,24 @@ def session_clock() -> dict[str, int] | None:
     }
 
 
+#: On a script's request, how many seconds this sign-in has left without activity.
+EXPIRES_IN_HEADER = "X-Session-Expires-In"
+
+
+def tell_session_clock(response: Response) -> Response:
+    """Tell a page's script the seconds left before an idle sign-out, as the server counts.
+
+    The server notes activity at most once a minute (``SEEN_REFRESH_SECONDS``), so a page
+    guessing from its own last request said "You were signed out" up to a minute early.
+    Only requests that ask for JSON (heartbeats, saves) get it; pages carry it already.
+    """
+    if request.accept_mimetypes.best == "application/json":
+        clock = session_clock()
+        if clock is not None:
+            response.headers[EXPIRES_IN_HEADER] = str(clock["expires_in"])
+    return response
+
+
 def stay_signed_in() -> int:
     """Count this moment as activity; return the seconds until an idle sign-out."""
     session[SEEN_AT] = int(time.time())

@@ -30,6 +30,7 @@ from course.auth.sessions import (
     enforce_session_timeouts,
     safe_next,
     start_session,
+    tell_session_clock,
     this_device,
 )
 from course.auth.viewkit import external, home, limit, private, show_error
@@ -40,6 +41,7 @@ from course.formpages import form_page
 from course.learn import activetime
 
 bp.before_app_request(enforce_session_timeouts)
+bp.after_app_request(tell_session_clock)
 
 
 def _reset_link(token: str) -> str:

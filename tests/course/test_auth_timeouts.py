@@ -7,7 +7,7 @@ import time
 from flask import Flask
 from flask.testing import FlaskClient
 
-from course.auth.sessions import SEEN_AT, SIGNED_IN_AT
+from course.auth.sessions import EXPIRES_IN_HEADER, SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
 from course.models import User
 from tests.course.test_auth import PASSWORD, make_user, sign_in, signed_in, text
@@ -63,3 +63,23 @@ def test_session_ends_after_its_absolute_lifetime(app: Flask, client: FlaskClien
         sess[SIGNED_IN_AT] = int(time.time() - lifetime) - 5
     assert client.get("/auth/profile").status_code == 302
     assert not signed_in(client)
+
+
+def test_a_scripts_request_is_told_the_seconds_the_server_has_left(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The page's warning counts from the server's own mark, noted at most once a minute:
+    counted from the page's last request, it said "signed out" up to a minute early."""
+    make_user(app)
+    sign_in(client)
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = int(time.time()) - 40  # within the minute: not noted again
+    script = client.get("/auth/profile", headers={"Accept": "application/json"})
+    assert idle - 42 <= int(script.headers[EXPIRES_IN_HEADER]) <= idle - 40
+    page = client.get("/auth/profile", headers={"Accept": "text/html"})
+    assert EXPIRES_IN_HEADER not in page.headers  # a page carries it in its dialog
+    remembered = FlaskClient(app, use_cookies=True)
+    sign_in(remembered, remember="y")  # no idle limit: nothing to count down
+    assert EXPIRES_IN_HEADER not in remembered.get(
+        "/auth/profile", headers={"Accept": "application/json"}).headers

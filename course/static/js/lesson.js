@@ -6,6 +6,12 @@
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
+  // A request the server counted as activity: the time-out warning starts over from the
+  // seconds the server says are left (see session.js).
+  var serverContact = function (response) {
+    document.dispatchEvent(new CustomEvent("ce:server-contact",
+      { detail: response.headers.get("X-Session-Expires-In") }));
+  };
 
   // The lesson is one form (see learn/lesson.html): a check's button sends that check in
   // place; Complete, and any send that fails here, go to the server as the page is.
@@ -85,6 +91,7 @@
         }
         if (response.status === 422) { return response.json(); }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
+        serverContact(response);
         return response.json();
       }).then(function (data) {
         if (data.signedOut) { return; }
@@ -152,7 +159,7 @@
       }).then(function (response) {
         if (!response.ok) { return; }
         // The server counted this as activity: the idle sign-out warning starts over.
-        document.dispatchEvent(new CustomEvent("ce:server-contact"));
+        serverContact(response);
         return response.json().then(function (data) { readingLeft(data.active_seconds); });
       }).catch(function () {});
     }, every);

@@ -16,8 +16,8 @@
   var afterSignOut = dialog.querySelectorAll("[data-signed-out]");
   var warningNote = dialog.getAttribute("data-warning-note") || "";
   var signedOutNote = dialog.getAttribute("data-signed-out-note") || "";
-  // The server notes activity at most once a minute, so after a request the sign-out
-  // may come up to a minute sooner than the full allowance.
+  // Counted from what the server says is left: it notes activity at most once a minute,
+  // so the full allowance from the page's last request could be a minute too long.
   var endsAt = Date.now() + 1000 * parseInt(dialog.getAttribute("data-expires-in"), 10);
   var signedOut = false;
   var dismissed = false;  // closed by the learner after the sign-out: not shown again
@@ -88,7 +88,11 @@
     event.preventDefault();
     keepAlive();
   });
-  document.addEventListener("ce:server-contact", function () { contact(idle - 60); });
+  document.addEventListener("ce:server-contact", function (event) {
+    // The seconds the server says are left; a reply without them, the least it can be.
+    var left = parseInt(event.detail, 10);
+    contact(isNaN(left) ? idle - 60 : left);
+  });
   document.addEventListener("ce:signed-out", function (event) {
     // Once closed after the sign-out it stays closed: reopened on every answer it took
     // focus each time. The sender then says it quietly in its own status line.
