@@ -47,9 +47,11 @@ CERTIFICATE_COLUMNS = (
     "superseded_by_code",
     "superseded_at",
     "superseded_reason",
-    "learner_email",
-    "learner_license_number",
-    "learner_license_jurisdiction",
+    # The account as it is now, named apart from what the certificate states (snapshot_*):
+    # "learner_license_number" on a certificate that printed none read as if it had.
+    "account_email",
+    "account_license_number",
+    "account_license_jurisdiction",
     "course_slug",
     "course_version",
     "completed_at",

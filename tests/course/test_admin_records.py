@@ -69,7 +69,7 @@ def test_the_certificate_csv_streams_every_field_of_every_certificate(app, data,
     assert a["status"] == "revoked" and a["revoked_at"]
     assert a["revoked_reason"] == "'" + FORMULA_REASON
     assert a["snapshot_participant_name"] == "'" + NAMES["a"]  # =HYPERLINK(...) neutralised
-    assert a["learner_email"] == "a@example.org" and a["learner_license_number"] == "LSW-A"
+    assert a["account_email"] == "a@example.org" and a["account_license_number"] == "LSW-A"
     assert (a["course_slug"], a["course_version"]) == ("minimal", "1")
     assert (a["post_test_score"], a["active_minutes"]) == ("100", "25.0")
     assert a["snapshot_course_title"] == "Youth Who Run from Foster Care (test course)"

@@ -107,7 +107,7 @@ def test_every_csv_heading_and_readme_spells_license_the_us_way(app, minimal_pac
         assert not [cell for cell in heading if "licence" in cell], name
     assert {"license_number", "license_jurisdiction"} <= set(
         headings["/admin/courses/minimal/roster.csv"])
-    assert {"learner_license_number", "snapshot_license_number",
+    assert {"account_license_number", "snapshot_license_number",
             "snapshot_license_jurisdiction"} <= set(headings["/admin/records/certificates.csv"])
     readme = files["/admin/courses/minimal/audit-pack.zip:README.txt"].decode()
     assert "license_number, license_jurisdiction" in readme and "licence" not in readme
