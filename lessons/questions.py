@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -122,6 +122,25 @@ class MultipleChoice(QuestionType):
     def is_correct(cls, question: Question, selected: frozenset[str]) -> bool:
         """Correct when the selection is exactly the set of correct keys."""
         return selected == question.correct_keys
+
+
+def choice_problems(qtype: str, choices: Sequence[tuple[str, bool]]) -> list[str]:
+    """What the checker says of a question's choices, given as (text, correct) pairs, in
+    the words it uses for a package; empty for an unknown type (reported on its own)."""
+    kind = QUESTION_TYPES.get(qtype)
+    if kind is None:
+        return []
+    question = Question(
+        id="", type=qtype, prompt="", prompt_html="",
+        choices=tuple(
+            Choice(key=chr(ord("a") + n), text=text, text_html="", correct=correct,
+                   why="", why_html="")
+            for n, (text, correct) in enumerate(choices)
+        ),
+        objective=None, explanation="", explanation_html="", language_example=False,
+        file="", line=0,
+    )  # fmt: skip
+    return kind.validate(question)
 
 
 def _one_correct(question: Question) -> list[str]:

@@ -20,10 +20,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional, Regexp
 
 from course.author.forms import ID_MESSAGE, LONG, MAX_ROWS, choices_of, to_int
+from course.author.reading import in_form_words
 from course.formfields import at_most
 from lessons.dump import as_bool, clean_text
 from lessons.editing import as_text
-from lessons.questions import ID_PATTERN
+from lessons.questions import ID_PATTERN, choice_problems
 
 QUESTION_TYPES = [("single", "One correct answer"), ("multiple", "One or more correct answers"),
                   ("true_false", "True or false")]  # fmt: skip
@@ -91,6 +92,21 @@ class QuestionForm(FlaskForm):
         blank = {"text": "", "correct": False, "why": ""}
         values["choices"] += [dict(blank) for _ in range(MIN_CHOICE_ROWS - len(values["choices"]))]
         return cls(formdata=None, data=values)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields; a form refused anyway also says what its choices lack."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            # Saving without a correct choice is allowed (a draft may be unfinished): it
+            # is a checker finding once saved. A form refused for another reason says it
+            # now, so one submit lists every problem, not one after another.
+            rows = [(clean_text(c["text"]), bool(c["correct"]))
+                    for c in self.to_data(post_test=False)["choices"]]
+            self.form_errors.extend(
+                f"Choices: {in_form_words(problem)}"
+                for problem in choice_problems(self.type.data, rows)
+            )
+        return valid
 
     def to_data(self, post_test: bool) -> dict[str, Any]:
         """The question as plain data (blank choices dropped)."""

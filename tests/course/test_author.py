@@ -250,6 +250,25 @@ def test_a_post_test_question_without_a_correct_choice_says_so_in_the_forms_word
     assert "no choice is checked as correct" in page and "correct: true" not in page
 
 
+def test_a_refused_check_lists_its_choices_problem_on_the_same_submit(author_client):
+    url = f"{LESSON}/new-check"
+    data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")
+    data.update({"id": "l2 bad id!", "prompt": "Which is a pull factor?", "type": "single",
+                 "choices-0-text": "A friend's invitation", "choices-1-text": "A move"})
+    data.pop("choices-0-correct", None)
+    refused = submit(author_client, url, "save", **data)
+    assert refused.status_code == 422
+    summary = refused.get_data(as_text=True).split('id="error-summary-title"')[1]
+    summary = summary.split("</ul>")[0]
+    assert "Question id:" in summary  # the problem that refused it...
+    # ...and, on the same submit, the one the checker would report once it is saved.
+    assert "Choices: no choice is checked as correct: check “Correct” under the right one" \
+        in summary
+    fixed = submit(author_client, url, "save", **{**data, "id": "push-pull-9",
+                                                 "choices-0-correct": "y"})
+    assert fixed.status_code == 302  # a choice's problem alone never refuses a save
+
+
 def test_a_new_check_goes_to_the_end_of_the_lesson(app, author_client):
     url = f"{LESSON}/new-check"
     data = page_form(author_client.get(url).get_data(as_text=True), "base_revision")

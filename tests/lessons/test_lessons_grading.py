@@ -9,6 +9,7 @@ import pytest
 
 import lessons
 from lessons import Question
+from lessons.questions import choice_problems
 
 
 def question_by_id(package: lessons.CoursePackage, qid: str) -> Question:
@@ -107,3 +108,12 @@ def test_validate_is_the_schema_rule(package: lessons.CoursePackage) -> None:
     assert lessons.QUESTION_TYPES["true_false"].validate(single) == [
         "a true_false question has exactly two choices: True and False"
     ]
+
+
+def test_an_editors_choices_get_the_checkers_words_before_any_save() -> None:
+    assert choice_problems("single", [("A", False), ("B", False)]) == [
+        "no choice is marked `correct: true`"]
+    assert choice_problems("multiple", [("A", True)]) == [
+        "a multiple question needs at least 2 choices"]
+    assert choice_problems("true_false", [("True", True), ("False", False)]) == []
+    assert choice_problems("no-such-type", []) == []  # reported as the type's problem
