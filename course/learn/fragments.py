@@ -156,9 +156,11 @@ def check_html(
     *,
     submission_key: str,
     selected: Collection[str] | None,
+    note: Markup | None = None,
 ) -> Markup:
     """One check's form for a learner: choices in ``order``, ``selected`` ticked (None when
-    never answered) and the feedback on that answer; no error shown (the full macro does)."""
+    never answered) and the feedback on that answer, with ``note`` after it; no error
+    shown (the full macro does)."""
     parts = _parts(content, lesson, check, number)
     chosen = selected or ()
     rows = _filled_rows(parts.rows, order, chosen)
@@ -170,7 +172,7 @@ def check_html(
             feedback = str(html)
         except ValueError:
             feedback, correct = "", False  # the answer predates a change to its choices
-        tail = parts.answered_tails[correct].replace(_FEEDBACK, feedback)
+        tail = parts.answered_tails[correct].replace(_FEEDBACK, feedback + str(note or ""))
     head = parts.head.replace(_KEY, submission_key)
     choices = f"{parts.choices_open}{rows}\n{parts.choices_close}"
     return Markup(f"{head}\n      {choices}\n{tail}")

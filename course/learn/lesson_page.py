@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import session
+from markupsafe import Markup
+
 from course.learn import choices, fragments
 from course.learn import services as learn
 from course.learn.assessment import course_progress
@@ -12,6 +15,8 @@ from course.learn.forms import new_submission_key
 from course.learn.reads import LearnerEnrolment
 
 MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
+#: Session key: a note for the next lesson page, under one check's feedback.
+CHECK_NOTE = "learn_check_note"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,46 @@ def resume_point(lesson: LessonView, responses: dict) -> Resume | None:
     return Resume(answered, check.key, number)
 
 
+def leave_check_note(at: str, also_saved: list[str], unchanged: bool = False) -> None:
+    """Say under check ``at``'s feedback, on the page a form without script goes back to,
+    which other checks were saved with it, or that nothing had changed."""
+    # The page opens at one check's feedback: a check recorded off screen, its pick sent
+    # by the lesson's one form, would otherwise meet the learner later as a surprise.
+    if also_saved or unchanged:
+        session[CHECK_NOTE] = [at, also_saved, unchanged]
+
+
+def also_saved_words(lesson: LessonView, keys: list[str]) -> str:
+    """"Your answer to knowledge check 1 is saved, with its feedback." for other checks."""
+    numbers = [str(n) for n, check in enumerate(lesson.checks, 1) if check.key in keys]
+    if not numbers:
+        return ""
+    if len(numbers) == 1:
+        return f"Your answer to knowledge check {numbers[0]} is saved, with its feedback."
+    listed = ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    return f"Your answers to knowledge checks {listed} are saved, with their feedback."
+
+
+def _check_note(lesson: LessonView) -> tuple[str, Markup] | None:
+    if CHECK_NOTE not in session:
+        return None
+    at, also_saved, unchanged = session.pop(CHECK_NOTE)
+    if unchanged:
+        return at, Markup('<p class="feedback-note">Nothing new to save: this answer is as it '
+                          "was saved. To check it again, press the button above.</p>")
+    links = [
+        Markup('<a href="#feedback-{}">knowledge check {}</a>').format(check.key, number)
+        for number, check in enumerate(lesson.checks, 1) if check.key in also_saved
+    ]
+    if not links:
+        return None
+    many = len(links) > 1
+    listed = Markup(", ").join(links[:-1]) + Markup(" and ") + links[-1] if many else links[0]
+    return at, Markup('<p class="feedback-note">Also saved, from the choice{} you picked: '
+                      "your answer{} to {}, with {} feedback.</p>").format(
+        "s" if many else "", "s" if many else "", listed, "their" if many else "its")
+
+
 def lesson_context(
     content: CourseContent,
     lesson: LessonView,
@@ -51,6 +96,7 @@ def lesson_context(
     check_errors = check_errors or {}
     missing_keys = {check.key for check in missing or ()}
     responses = learn.latest_responses(enrolment, lesson)
+    note = _check_note(lesson)
     forms, full = [], {}
     for number, check in enumerate(lesson.checks, 1):
         if check.key in check_errors or check.key in missing_keys:
@@ -63,6 +109,7 @@ def lesson_context(
                 content, lesson, check, number, choices.choice_order(enrolment, check),
                 submission_key=new_submission_key(),
                 selected=response.selected if response is not None else None,
+                note=note[1] if note is not None and note[0] == check.key else None,
             )
         )
     live = [state.lesson for state in states]

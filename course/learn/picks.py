@@ -30,6 +30,10 @@ class Picked:
         """The positions picked under ``check`` (empty when none)."""
         return self.positions.get(check.key, [])
 
+    def last_picked(self) -> str | None:
+        """The key of the last check, in the lesson's order, with a choice picked."""
+        return next((key for key, picked in reversed(self.positions.items()) if picked), None)
+
 
 def posted(form: Mapping, lesson: LessonView, pressed: str | None = None) -> Picked:
     """Read the lesson's checks from a sent ``form`` (a ``MultiDict``).

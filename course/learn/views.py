@@ -14,7 +14,7 @@ from course.db import DatabaseBusy, reads_first, write_transaction
 from course.errors import error_page
 from course.extensions import db
 from course.formpages import form_page
-from course.learn import bp, fragments, picks, retakes
+from course.learn import bp, fragments, lesson_page, picks, retakes
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, new_submission_key
@@ -163,16 +163,19 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     except ValueError:
         abort(400)
     answer = next((a for a in answers if a.question.key == key), None)
+    others = [a.question.key for a in answers if a.question.key != key]
     if answer is None:
         # Nothing picked: the message stands beside the question (the button's formaction
         # ends in its anchor, so the page opens there); any other check's picks are kept.
         message = "Choose an answer, then check it."
         if wants_json:
             return jsonify(error=message), 422
+        message = f"{message} {lesson_page.also_saved_words(lesson, others)}".strip()
         return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message})
     if wants_json:
         html = fragments.feedback_html(content, question, answer.chosen)  # as the page shows it
         return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
+    lesson_page.leave_check_note(key, others)
     anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)
@@ -184,17 +187,22 @@ def answer_check(slug: str, lesson_slug: str, key: str):
 @learner_writes
 @reads_first
 def save_answers(slug: str, lesson_slug: str):
-    """Enter in a choice without script: record the new picks, open at the first's feedback."""
+    """Enter in a choice without script: record the new picks, open at the last's feedback."""
     content, lesson, enrolment, _, posted = _sent_from_lesson(slug, lesson_slug)
     try:
         with write_transaction():
             answers = picks.record(enrolment, content, lesson, posted)
     except ValueError:
         abort(400)
-    if not answers:
-        flash("Nothing new to save: pick an answer, then press “Check my answer” under it.",
-              "info")
-    anchor = f"feedback-{answers[0].question.key}" if answers else "main"
+    # Which choice had focus is not sent: learners pick from the top down, so the last
+    # check recorded, or else the last with a choice picked, is most likely theirs.
+    at = answers[-1].question.key if answers else posted.last_picked()
+    if at is None:
+        flash("Nothing to save yet: pick an answer, then press the button under it.", "info")
+    else:
+        lesson_page.leave_check_note(at, [a.question.key for a in answers[:-1]],
+                                     unchanged=not answers)
+    anchor = f"feedback-{at}" if at else "main"
     return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor),
                     303)
 

@@ -126,16 +126,16 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
         for _ in range(2):
             page.clock.fast_forward("01:00")
         expect(dialog).to_contain_text("you were signed out")
-        # The page's own note on unsent work (a lesson's: a choice counts once checked),
-        # read by the script.
-        expect(dialog).to_contain_text("Answers you checked with “Check my answer” are saved; "
-                                       "a choice you picked but did not check is not.")
+        # The page's own note on unsent work (a lesson's: how a choice picked and not
+        # checked is still kept), read by the script.
+        expect(dialog).to_contain_text("To keep a choice you picked but did not check, press "
+                                       "the button under it, then sign in again.")
         # A screen reader hears the change: the retitled heading takes focus, and is read
         # with the note it describes; the next Tab reaches "Sign in again".
         title = dialog.get_by_role("heading", name="You were signed out")
         expect(title).to_be_focused()
         expect(title).to_have_accessible_description(
-            re.compile(r"^For your safety you were signed out .* Sign in again to carry on\.$")
+            re.compile(r"^For your safety you were signed out .* then sign in again\.$")
         )
         expect(dialog).to_have_accessible_name("You were signed out")
         page.keyboard.press("Tab")

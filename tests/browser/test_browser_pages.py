@@ -286,8 +286,12 @@ def test_without_script_a_pick_survives_another_checks_button_and_enter(
         page.locator(f"#check-{second}").get_by_role("button").click()
         expect(page).to_have_url(re.compile(f"#feedback-{second}$"))
         expect(page.locator(f"#feedback-{second} .feedback-verdict")).to_have_text(RIGHT)
-        # The first check's pick was recorded too, with its verdict, not cleared.
+        # The first check's pick was recorded too, with its verdict, not cleared, and
+        # where the page opens it says so, with a link there.
         expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(NOT_QUITE)
+        note = page.locator(f"#feedback-{second} .feedback-note")
+        expect(note.get_by_role("link", name="knowledge check 1")).to_have_attribute(
+            "href", f"#feedback-{first}")
         # Enter on a choice: the new pick is saved and the page opens at its feedback.
         pick(page, first, keys[first].right)
         page.locator(f"#check-{first} input[name='choice-{first}']:checked").press("Enter")

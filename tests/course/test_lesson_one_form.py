@@ -34,6 +34,12 @@ def _responses(key: str | None = None) -> int:
     return db.session.scalar(query)
 
 
+def _feedback_region(page: str, key: str) -> str:
+    """The feedback region under a check, where a page without script opens."""
+    start = page.index(f'id="feedback-{key}"')
+    return page[start:page.index("</div>\n</div>", start)]
+
+
 def _page_form(client) -> dict[str, str]:
     """The lesson page's submission keys, as the page would send them back."""
     page = client.get(LESSON).get_data(as_text=True)
@@ -63,6 +69,11 @@ def test_another_checks_button_keeps_a_choice_picked_and_not_checked(app, learne
         assert _responses(FIRST) == 1 and _responses(SECOND) == 1
         page = learner.get(LESSON).get_data(as_text=True)
         assert "Not quite" in page  # the first check's feedback is there to read
+        # Where the page opens, under the pressed check's verdict, it says so once.
+        landing = _feedback_region(page, SECOND)
+        assert ("Also saved, from the choice you picked: your answer to "
+                f'<a href="#feedback-{FIRST}">knowledge check 1</a>, with its feedback.') in landing
+        assert "Also saved" not in learner.get(LESSON).get_data(as_text=True)
         # The same form sent again (a double-click, a resend) records nothing more.
         learner.post(f"{LESSON}/checks/{SECOND}", data=data)
         assert _responses() == 2
@@ -110,20 +121,26 @@ def test_a_check_pressed_with_nothing_picked_says_so_and_keeps_the_others(app, l
         data = {f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
         refused = learner.post(f"{LESSON}/checks/{FIRST}", data=data)
         assert refused.status_code == 422
-        assert "Choose an answer, then check it." in refused.get_data(as_text=True)
+        assert ("Choose an answer, then check it. Your answer to knowledge check 2 is saved, "
+                "with its feedback.") in refused.get_data(as_text=True)
         assert _responses(FIRST) == 0 and _responses(SECOND) == 1
 
 
-def test_enter_in_a_choice_saves_the_new_picks_and_opens_at_the_first(app, learner):  # noqa: F811
+def test_enter_in_a_choice_saves_the_new_picks_and_opens_at_the_last(app, learner):  # noqa: F811
     with app.app_context():
-        data = {f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        # Picked from the top down, Enter pressed in the second: the page opens there.
+        data = {f"choice-{FIRST}": _picks(learner, FIRST),
+                f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
         saved = learner.post(f"{LESSON}/answers", data=data)
         assert saved.status_code == 303 and saved.location.endswith(f"#feedback-{SECOND}")
-        assert _responses(SECOND) == 1
-        # Pressed again with nothing new: nothing recorded, and the page says why.
+        assert _responses(FIRST) == 1 and _responses(SECOND) == 1
+        landing = _feedback_region(learner.get(LESSON).get_data(as_text=True), SECOND)
+        assert "That's right" in landing and "knowledge check 1</a>, with its feedback" in landing
+        # Enter again with nothing new: nothing recorded; it stays at that check and says why.
         again = learner.post(f"{LESSON}/answers", data={**data, **_page_form(learner)})
-        assert _responses() == 1
-        assert "Nothing new to save" in learner.get(again.location).get_data(as_text=True)
+        assert _responses() == 2 and again.location.endswith(f"#feedback-{SECOND}")
+        landing = _feedback_region(learner.get(LESSON).get_data(as_text=True), SECOND)
+        assert "Nothing new to save: this answer is as it was saved." in landing
 
 
 def test_a_page_sending_an_unshown_position_is_refused_and_records_nothing(app, learner):  # noqa: F811
