@@ -223,7 +223,8 @@ def _keep_check_answers(user) -> str | bool:
         answers = picks.record(enrolment, content, lesson, posted, pressed=pressed)
     if not answers:
         return False
-    shown = next((a for a in answers if a.question is pressed), answers[0]).question.key
+    keys = [a.question.key for a in answers]
+    shown = pressed.key if pressed is not None and pressed.key in keys else keys[0]
     finishing = request.endpoint == "learn.complete_lesson"
     come_back_to(url_for("learn.lesson", slug=args["slug"], lesson_slug=args["lesson_slug"],
                          _anchor="lesson-end" if finishing else f"feedback-{shown}"))
