@@ -194,8 +194,10 @@ def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_
             dialog.dismiss()  # "Stay on this page"
 
         page.on("dialog", stay)
-        page.get_by_role("link", name="Add a knowledge check").click()
-        page.wait_for_timeout(500)
+        # Wait for the question itself, not a fixed half second: on a busy machine the
+        # click's beforeunload can come later than that.
+        with page.expect_event("dialog"):
+            page.get_by_role("link", name="Add a knowledge check").click()
         assert asked == ["beforeunload"]
         assert page.url.endswith("/lessons/push-pull")
         assert "A sentence not saved yet." in text.input_value()
@@ -205,8 +207,8 @@ def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_
         expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_in_viewport()
         assert page.url.endswith("#preview-heading") and asked == ["beforeunload"]
         # The previewed page holds the text still not saved: leaving it asks again.
-        page.get_by_role("link", name="Add a knowledge check").click()
-        page.wait_for_timeout(500)
+        with page.expect_event("dialog"):
+            page.get_by_role("link", name="Add a knowledge check").click()
         assert asked == ["beforeunload", "beforeunload"]
         assert "A sentence not saved yet." in text.input_value()
     finally:
