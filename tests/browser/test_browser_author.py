@@ -84,6 +84,8 @@ def test_author_edits_reviewer_comments_author_fixes_reviewer_publishes(browser,
         account = author.get_by_role("navigation", name="Account")
         account.get_by_role("link", name="Authoring").click()
         author.get_by_role("link", name=server.title).click()
+        # Checked before the course's page arrives, axe would read the page it left.
+        expect(author).to_have_url(f"{server.url}/author/courses/{server.slug}/")
         assert_accessible(author, "author dashboard")
         snapshot(author, "author-course")
         author.get_by_role("link", name="Push and pull factors").click()
