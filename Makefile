@@ -56,10 +56,14 @@ run: $(VENV)/.installed-run
 ## process measured the in-process pass 20% shorter (2 min 09 s against 2 min 40 s).
 TEST_WORKERS ?= 3
 SERIAL := (browser or concurrency or ops or interop) and not in_process
+ALONE := concurrency or ops
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL))"
-	$(BIN)/python -m pytest -p no:xdist -m "($(SERIAL)) and not soak" --durations=10
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "($(SERIAL)) and not ($(ALONE))" \
+		--durations=10
+	$(BIN)/python -m pytest -p no:xdist -m "($(SERIAL)) and ($(ALONE)) and not soak" \
+		--durations=5
 
 ## The app's in-process tests again on PostgreSQL: PG_TEST_URL names a database its role
 ## owns, and each test process makes its own beside it (`_gw0`, `_gw1`, ...). About three
