@@ -57,6 +57,10 @@ run: $(VENV)/.installed-run
 TEST_WORKERS ?= 3
 SERIAL := (browser or concurrency or ops or interop) and not in_process
 ALONE := concurrency or ops
+# Each test process compiles the app and rewrites the tests' asserts, ten seconds of CPU
+# apiece, unless the bytecode is kept (it is, in __pycache__, which git ignores): where
+# the environment sets PYTHONDONTWRITEBYTECODE, every process of every run paid it again.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not ($(SERIAL))"
