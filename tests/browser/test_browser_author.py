@@ -208,7 +208,11 @@ def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_
         page.get_by_role("button", name="Preview").click()
         expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_in_viewport()
         assert page.url.endswith("#preview-heading") and asked == ["beforeunload"]
-        # The previewed page holds the text still not saved: leaving it asks again.
+        # The previewed page holds the text still not saved: leaving it asks again. Its
+        # deferred script, styles and fonts in first: on a busy machine a click could come
+        # before the script listened, or a late stylesheet move the link between the
+        # click's aim and its press (no navigation, so no question: a 30 s time-out).
+        page.wait_for_load_state("load")
         with page.expect_event("dialog"):
             page.get_by_role("link", name="Add a knowledge check").click()
         assert asked == ["beforeunload", "beforeunload"]
