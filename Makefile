@@ -48,12 +48,18 @@ run: $(VENV)/.installed-run
 	$(FLASK) users demo-admin
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## Lint and run the whole test suite on SQLite.
-## Tests of the app in-process run in TEST_WORKERS processes at once; those that start
-## servers, browsers or many learners (markers browser, concurrency, ops), or real
-## counterparts in processes of their own (interop, but not in_process), run one at a time.
-## Three processes on two cores: many tests wait (on a lock, a sleep, the disk), and a third
-## process measured the in-process pass 20% shorter (2 min 09 s against 2 min 40 s).
+## Lint and run the whole test suite on SQLite, in three passes.
+## Tests of the app in-process run in TEST_WORKERS processes at once. Three processes on
+## two cores: many tests wait (on a lock, a sleep, the disk), and a third process measured
+## the in-process pass 20% shorter (2 min 09 s against 2 min 40 s).
+## Tests that drive a browser (browser) or real counterparts in processes of their own
+## (interop, but not in_process) run in two processes, a whole file to each, as a module's
+## server and what its tests build stay in one process. Those that time servers under load
+## (concurrency, ops) then run one at a time, with nothing beside them.
+## Measured back to back on two cores (Dec 2026, another session's tests sharing the
+## machine): run one at a time, these took 6 min 00 s and 6 min 21 s; split so, 4 min 56 s,
+## 4 min 39 s and 4 min 26 s (two processes 3:58, 3:48, 3:36; one at a time 58 s, 51 s,
+## 50 s). The whole of make test: 6 min 38 s, against 10 min 55 s before on a busier machine.
 TEST_WORKERS ?= 3
 SERIAL := (browser or concurrency or ops or interop) and not in_process
 ALONE := concurrency or ops
