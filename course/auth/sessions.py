@@ -328,7 +328,9 @@ def tell_session_clock(response: Response) -> Response:
     guessing from its own last request said "You were signed out" up to a minute early.
     Only requests that ask for JSON (heartbeats, saves) get it; pages carry it already.
     """
-    if request.accept_mimetypes.best == "application/json":
+    # The raw header first: parsing it for every page view cost thirty calls a request.
+    if ("json" in request.headers.get("Accept", "")
+            and request.accept_mimetypes.best == "application/json"):
         clock = session_clock()
         if clock is not None:
             response.headers[EXPIRES_IN_HEADER] = str(clock["expires_in"])
