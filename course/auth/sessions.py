@@ -328,7 +328,7 @@ def tell_session_clock(response: Response) -> Response:
     guessing from its own last request said "You were signed out" up to a minute early.
     Only requests that ask for JSON (heartbeats, saves) get it; pages carry it already.
     """
-    # The raw header first: parsing it for every page view cost thirty calls a request.
+    # The raw header first: parsing it for every page view cost the lesson page 7 calls.
     if ("json" in request.headers.get("Accept", "")
             and request.accept_mimetypes.best == "application/json"):
         clock = session_clock()
