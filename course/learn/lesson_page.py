@@ -47,9 +47,14 @@ def leave_check_note(at: str, also_saved: list[str], unchanged: bool = False) ->
         session[CHECK_NOTE] = [at, also_saved, unchanged]
 
 
+def _numbered(lesson: LessonView, keys: list[str]) -> list[tuple[str, int]]:
+    """The checks named by ``keys``, as (key, number on the page), in the lesson's order."""
+    return [(check.key, n) for n, check in enumerate(lesson.checks, 1) if check.key in keys]
+
+
 def also_saved_words(lesson: LessonView, keys: list[str]) -> str:
     """"Your answer to knowledge check 1 is saved, with its feedback." for other checks."""
-    numbers = [str(n) for n, check in enumerate(lesson.checks, 1) if check.key in keys]
+    numbers = [str(n) for _, n in _numbered(lesson, keys)]
     if not numbers:
         return ""
     if len(numbers) == 1:
@@ -65,10 +70,8 @@ def _check_note(lesson: LessonView) -> tuple[str, Markup] | None:
     if unchanged:
         return at, Markup('<p class="feedback-note">Nothing new to save: this answer is as it '
                           "was saved. To check it again, press the button above.</p>")
-    links = [
-        Markup('<a href="#feedback-{}">knowledge check {}</a>').format(check.key, number)
-        for number, check in enumerate(lesson.checks, 1) if check.key in also_saved
-    ]
+    links = [Markup('<a href="#feedback-{}">knowledge check {}</a>').format(key, number)
+             for key, number in _numbered(lesson, also_saved)]
     if not links:
         return None
     many = len(links) > 1

@@ -19,7 +19,6 @@ from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm, new_submission_key
 from course.learn.home import my_learning
-from course.learn.lesson_page import lesson_context
 from course.learn.limits import heartbeats, learner_writes
 from course.learn.transcript import certificates_of, transcript_rows
 
@@ -120,14 +119,15 @@ def lesson(slug: str, lesson_slug: str):
         # only times, so it is not read again.
         with suppress(DatabaseBusy), write_transaction(brief_wait=True):
             learn.record_visit(enrolment, lesson)
-    context = lesson_context(content, lesson, enrolment, states, written=written)
+    context = lesson_page.lesson_context(content, lesson, enrolment, states, written=written)
     return render_template("learn/lesson.html", **context, lesson_progress=progress)
 
 
 def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
     """Render a lesson page, with what a refused answer or finish needs shown beside it."""
     states = learn.outline(content, enrolment)
-    context = lesson_context(content, lesson, enrolment, states, written=True, **extra)
+    context = lesson_page.lesson_context(content, lesson, enrolment, states, written=True,
+                                         **extra)
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
     page = render_template("learn/lesson.html", **context, lesson_progress=progress)
     return page, status

@@ -47,9 +47,8 @@
         }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         say("Your answers are saved.");
-        // The server counted this as activity; it says how long the sign-in has left.
-        document.dispatchEvent(new CustomEvent("ce:server-contact",
-          { detail: response.headers.get("X-Session-Expires-In") }));
+        // The server counted this as activity; its reply says how long the sign-in has left.
+        document.dispatchEvent(new CustomEvent("ce:server-contact", { detail: response }));
       }).catch(function () {
         say("Your answers could not be saved just now. They are still on this page; " +
             "they are saved when you submit or choose \u201cSave and finish later\u201d.");

@@ -7,10 +7,9 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
   // A request the server counted as activity: the time-out warning starts over from the
-  // seconds the server says are left (see session.js).
+  // seconds its reply says are left (session.js reads them).
   var serverContact = function (response) {
-    document.dispatchEvent(new CustomEvent("ce:server-contact",
-      { detail: response.headers.get("X-Session-Expires-In") }));
+    document.dispatchEvent(new CustomEvent("ce:server-contact", { detail: response }));
   };
 
   // The lesson is one form (see learn/lesson.html): a check's button sends that check in

@@ -89,8 +89,9 @@
     keepAlive();
   });
   document.addEventListener("ce:server-contact", function (event) {
-    // The seconds the server says are left; a reply without them, the least it can be.
-    var left = parseInt(event.detail, 10);
+    // The seconds the server's reply says are left; without them, the least it can be.
+    var reply = event.detail;
+    var left = reply && reply.headers ? parseInt(reply.headers.get("X-Session-Expires-In"), 10) : NaN;
     contact(isNaN(left) ? idle - 60 : left);
   });
   document.addEventListener("ce:signed-out", function (event) {
