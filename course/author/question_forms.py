@@ -93,6 +93,10 @@ class QuestionForm(FlaskForm):
         values["choices"] += [dict(blank) for _ in range(MIN_CHOICE_ROWS - len(values["choices"]))]
         return cls(formdata=None, data=values)
 
+    #: Problems of a whole list of rows, by the list's name: shown at the list and in the
+    #: error summary, in the form's order (``author/_macros.html``).
+    list_errors: dict[str, list[str]] = {}  # noqa: RUF012  (replaced, never changed)
+
     def validate(self, extra_validators: Any = None) -> bool:
         """Check the fields; a form refused anyway also says what its choices lack."""
         valid = super().validate(extra_validators)
@@ -102,10 +106,9 @@ class QuestionForm(FlaskForm):
             # now, so one submit lists every problem, not one after another.
             rows = [(clean_text(c["text"]), bool(c["correct"]))
                     for c in self.to_data(post_test=False)["choices"]]
-            self.form_errors.extend(
-                f"Choices: {in_form_words(problem)}"
-                for problem in choice_problems(self.type.data, rows)
-            )
+            problems = [in_form_words(p) for p in choice_problems(self.type.data, rows)]
+            if problems:
+                self.list_errors = {"choices": problems}
         return valid
 
     def to_data(self, post_test: bool) -> dict[str, Any]:

@@ -260,10 +260,17 @@ def test_a_refused_check_lists_its_choices_problem_on_the_same_submit(author_cli
     assert refused.status_code == 422
     summary = refused.get_data(as_text=True).split('id="error-summary-title"')[1]
     summary = summary.split("</ul>")[0]
-    assert "Question id:" in summary  # the problem that refused it...
-    # ...and, on the same submit, the one the checker would report once it is saved.
-    assert "Choices: no choice is checked as correct: check “Correct” under the right one" \
-        in summary
+    assert "Question id:" in summary  # the problem that refused it first...
+    # ...and, on the same submit, the one the checker would report once it is saved,
+    # in the form's order, a link to the choices, and said there too.
+    choices = ('<a href="#choices-group">Choices: no choice is checked as correct: '
+               "check “Correct” under the right one</a>")
+    assert summary.index("Question id:") < summary.index(choices)
+    page = refused.get_data(as_text=True)
+    group = re.search(r'<fieldset id="choices-group"[^>]*aria-describedby="([^"]*)"', page)
+    assert "choices-group-error" in group.group(1).split()
+    said = page.split('id="choices-group-error"')[1].split("</p>")[0]
+    assert "no choice is checked as correct" in said
     fixed = submit(author_client, url, "save", **{**data, "id": "push-pull-9",
                                                  "choices-0-correct": "y"})
     assert fixed.status_code == 302  # a choice's problem alone never refuses a save
