@@ -270,7 +270,7 @@ def test_a_refused_check_lists_its_choices_problem_on_the_same_submit(author_cli
     group = re.search(r'<fieldset id="choices-group"[^>]*aria-describedby="([^"]*)"', page)
     assert "choices-group-error" in group.group(1).split()
     said = page.split('id="choices-group-error"')[1].split("</p>")[0]
-    assert "no choice is checked as correct" in said
+    assert "No choice is checked as correct" in said
     fixed = submit(author_client, url, "save", **{**data, "id": "push-pull-9",
                                                  "choices-0-correct": "y"})
     assert fixed.status_code == 302  # a choice's problem alone never refuses a save
