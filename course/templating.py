@@ -117,6 +117,19 @@ def certificate_code(code: str) -> Markup:
                   '<span class="visually-hidden code-spoken">{}</span></code>').format(code, spoken)
 
 
+def licence_ending(number: str, count: int = 4) -> str:
+    """The end of a license number from its last ``count`` letters or digits on.
+
+    Punctuation and spaces do not count: "LCSW 12345-B" ends in "345-B", not "45-B".
+    """
+    seen = 0
+    for index in range(len(number) - 1, -1, -1):
+        seen += number[index].isalnum()
+        if seen == count:
+            return number[index:].strip()
+    return number.strip()
+
+
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.jinja_env.globals["url_for"] = cached_url_for(app)
@@ -136,6 +149,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(counted, "counted")
     app.add_template_filter(code_spans, "code_spans")
     app.add_template_filter(certificate_code, "certificate_code")
+    app.add_template_filter(licence_ending, "licence_ending")
     app.add_template_filter(us_spelling, "us_spelling")
 
     @app.context_processor

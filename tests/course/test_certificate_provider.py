@@ -77,10 +77,14 @@ def test_a_real_provider_is_printed_with_its_signatory_and_contact(make_app, pac
     assert "Riverside Center for Child Welfare Training" in pdf
     assert "Dana Whitfield, LCSW" in pdf and "Director of Continuing Education" in pdf
     assert "Example CE Provider" not in pdf  # the package's own provider line gives way
-    # One way to ask for a correction: the form, with the contact said once beside it.
+    # The HTML copy, printed, names whom to ask and who signs, as the PDF does...
     html = said["html"]
+    article = html[html.index('<article class="certificate"'):html.index("</article>")]
+    assert "<dt>Contact</dt><dd>ce-records@riverside.example.org</dd>" in article
+    assert ('<span class="cert-signatory-provider">Riverside Center for Child Welfare '
+            "Training</span>") in article
+    # ...and one way to ask for a correction: the form, with the contact beside it.
     assert html.count("Something wrong on this certificate") == 1
-    assert html.count("ce-records@riverside.example.org") == 1
     section = html[html.index('id="correction"'):html.index("</section>")]
     assert ("You can also contact Riverside Center for Child Welfare Training directly: "
             "ce-records@riverside.example.org.") in section  # fmt: skip

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from course.extensions import db
 from course.models import AuditEvent, Certificate, Course, Role, User
+from course.templating import licence_ending
 from tests.course.certkit import pdf_words
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
@@ -237,6 +238,23 @@ def test_a_typo_is_caught_before_any_lookup_and_unknown_codes_say_so(app, issued
 
     unknown = public.get(f"/verify/{certificates.new_code()}")
     assert unknown.status_code == 404 and "No certificate found" in unknown.get_data(as_text=True)
+
+
+def test_a_code_not_found_tells_a_board_whom_to_ask(make_app) -> None:
+    # A board holding a certificate that may be forged needs someone to ask.
+    app = make_app(PROVIDER_NAME="Riverside Center", PROVIDER_CONTACT="ce@riverside.example.org")
+    import certificates
+
+    page = app.test_client().get(f"/verify/{certificates.new_code()}")
+    assert page.status_code == 404
+    assert ("To report a certificate that names Riverside Center but is not found here, "
+            "contact ce@riverside.example.org.") in " ".join(page.get_data(as_text=True).split())
+
+
+def test_a_license_number_ends_in_its_last_four_letters_or_digits() -> None:
+    assert licence_ending("LSW-12345") == "2345"
+    assert licence_ending("LCSW 12345-B") == "345-B"  # the dash does not count as one
+    assert licence_ending("A-1") == "A-1"
 
 
 def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, issued):

@@ -78,8 +78,13 @@ def test_the_certificate_prints_the_author_role_and_an_approval_in_its_period(
     assert "Approved by Example Board of Social Work" in pdf and "886-123" in pdf
     # A board checking the code sees the same approval.
     public = page_words(app.test_client().get(f"/verify/{code}").get_data(as_text=True))
-    assert "<dt>Approval</dt><dd>This course is approved for 0.25 General" in public
-    assert "Example Board of Social Work, approval number 886-123.</dd>" in public
+    # The body and number first, said once, then the statement as the body worded it.
+    assert ("<dt>Approval</dt><dd>Approved by Example Board of Social Work, approval no. "
+            '<span class="keep-whole">886-123</span>. <span class="approval-statement">'
+            "This course is approved for 0.25 General" in public)
+    assert public.count("886-123") == 1
+    learners = page_words(client.get(f"/me/certificates/{code}").get_data(as_text=True))
+    assert "<dt>Approval</dt><dd>Approved by Example Board of Social Work" in learners
 
 
 def test_a_completion_outside_the_approval_period_claims_no_approval(app, client, package_copy):
