@@ -27,6 +27,7 @@ from .layout import (
     Layout,
     layout_certificate,
 )
+from .outlines import draw_centred_outline
 from .record import SAMPLE_NOTICE, CertificateRecord
 
 __all__ = ["VoidNotice", "render_pdf"]
@@ -35,6 +36,7 @@ _render_lock = threading.Lock()
 BORDER_OUTER = 22.0
 BORDER_INNER = 27.0
 WATERMARK = "#eef0f3"  # faint: the words in the flow say it; this only shows it at a glance
+VOID_ALPHA = 0.18  # the void word's opacity: the words under it stay legible as evidence
 _DARK_RUN = re.compile(rb"\x01+")
 
 
@@ -78,13 +80,14 @@ def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
 
 
 def _draw_watermark(canvas: Canvas) -> None:
-    """Write SAMPLE across the page, behind everything else."""
+    """Draw SAMPLE across the page, behind everything else."""
     canvas.saveState()
     canvas.setFillColor(HexColor(WATERMARK))
-    canvas.setFont(BOLD, 150)
     canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
     canvas.rotate(24)
-    canvas.drawCentredString(0, -50, "SAMPLE")
+    # Shapes, not text: as text its letters were strewn through the page's reading order,
+    # between the lines a screen reader or a copy-paste gives. The notice says it in words.
+    draw_centred_outline(canvas, 0, -50, "SAMPLE", BOLD, 150)
     canvas.restoreState()
 
 
@@ -119,11 +122,11 @@ def _draw_void(canvas: Canvas, notice: VoidNotice, top: float) -> None:
     """
     canvas.saveState()
     canvas.setFillColor(HexColor(SAMPLE_RED))
-    canvas.setFillAlpha(0.18)  # the words under it stay legible: the record is still evidence
-    canvas.setFont(BOLD, 120)
+    canvas.setFillAlpha(VOID_ALPHA)
     canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
     canvas.rotate(24)
-    canvas.drawCentredString(0, -40, notice.word)
+    # Outlines, as the sample watermark has: the box above the record says the word in text.
+    draw_centred_outline(canvas, 0, -40, notice.word, BOLD, 120)
     canvas.restoreState()
     lines = simpleSplit(notice.text, REGULAR, 8.5, PAGE_WIDTH - 2 * MARGIN - 24)
     x, y, width, height = void_box(len(lines), top)

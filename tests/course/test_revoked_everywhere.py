@@ -15,9 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
+from certificates.layout import SAMPLE_RED
+from certificates.pdf import VOID_ALPHA
 from course import issuing
 from course.extensions import db
 from course.models import Role, User
+from tests.certificates.certificates_testkit import pixels_of
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 from tests.course.certkit import page_words
 from tests.course.factories import PASSWORD, import_course, make_user, sign_in
@@ -66,6 +69,10 @@ def test_the_pdf_of_a_revoked_certificate_says_revoked_across_it(app, client, is
     assert "REVOKED" in text and "no longer certifies completion" in text
     assert title.startswith("REVOKED: ")
     assert "Ada Lovelace" in text  # still the record it was, now marked
+    # The word across the page is drawn as shapes, not text: look for its colour instead
+    # (where it crosses this sample's own watermark the two colours mix).
+    assert pixels_of(response.data, SAMPLE_RED, alpha=VOID_ALPHA) > 5_000
+    assert pixels_of(before, SAMPLE_RED, alpha=VOID_ALPHA) == 0
     with app.app_context():
         stored = certificate(issued)
         date = issuing.date_label(stored.revoked_at, zone=True)
