@@ -18,7 +18,7 @@ FONT_DIR = Path(__file__).with_name("fonts")
 # Names are prefixed so they cannot clash with fonts other code registers with ReportLab.
 REGULAR = "CertDejaVuSans"
 BOLD = "CertDejaVuSans-Bold"
-_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+FONT_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
 
 
 _lock = threading.Lock()
@@ -34,7 +34,7 @@ def register_fonts() -> None:
         return
     with _lock:
         if not _registered:
-            for name, filename in _FILES.items():
+            for name, filename in FONT_FILES.items():
                 # Embed only the glyphs a certificate prints. ReportLab's default adds all
                 # of ASCII so that content streams read as text: a fifth more to build and
                 # to store, for no reader's benefit (the ToUnicode maps keep text copyable).
