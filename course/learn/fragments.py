@@ -28,6 +28,7 @@ from course.learn.content import CheckView, CourseContent, LessonView
 
 # Characters no rendered text or URL holds, and that HTML escaping leaves alone.
 _KEY, _POSITION, _FEEDBACK = "\x00key\x00", "\x00pos\x00", "\x00fb\x00"
+_DRAWN = "\x00drawn\x00"
 _LABEL = "\x00label\x00"
 
 
@@ -115,7 +116,7 @@ def _parts(content: CourseContent, lesson: LessonView, check: CheckView, number:
         choices_open, rest = str(inputs(check, [], name, check.key, [])).rsplit("</div>", 1)
         where = (content.slug, lesson.slug)
         return CheckParts(
-            head=str(head(check, number, _KEY)),
+            head=str(head(check, number, _KEY, _DRAWN)),
             choices_open=choices_open,
             choices_close="</div>" + rest,
             rows=_row_pairs(check, name, check.key),
@@ -173,7 +174,8 @@ def check_html(
         except ValueError:
             feedback, correct = "", False  # the answer predates a change to its choices
         tail = parts.answered_tails[correct].replace(_FEEDBACK, feedback + str(note or ""))
-    head = parts.head.replace(_KEY, submission_key)
+    drawn = ",".join(str(n) for n, key in enumerate(order, 1) if key in chosen)
+    head = parts.head.replace(_KEY, submission_key).replace(_DRAWN, drawn)
     choices = f"{parts.choices_open}{rows}\n{parts.choices_close}"
     return Markup(f"{head}\n      {choices}\n{tail}")
 

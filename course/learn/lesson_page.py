@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import session
+from flask import session, url_for
 from markupsafe import Markup
 
 from course.learn import choices, fragments
@@ -38,9 +38,18 @@ def resume_point(lesson: LessonView, responses: dict) -> Resume | None:
     return Resume(answered, check.key, number)
 
 
-def leave_check_note(at: str, also_saved: list[str], unchanged: bool = False) -> None:
+#: What a note says when nothing new was saved: after Enter, after a check's own button.
+UNCHANGED_WORDS = {
+    "enter": "Nothing new to save: this answer is as it was saved. To check it again, "
+             "press the button above.",
+    "pressed": "This is the answer you gave before, so it is not saved a second time: its "
+               "feedback is above.",
+}
+
+
+def leave_check_note(at: str, also_saved: list[str], unchanged: str = "") -> None:
     """Say under check ``at``'s feedback, on the page a form without script goes back to,
-    which other checks were saved with it, or that nothing had changed."""
+    which other checks were saved with it, or that nothing had changed (``UNCHANGED_WORDS``)."""
     # The page opens at one check's feedback: a check recorded off screen, its pick sent
     # by the lesson's one form, would otherwise meet the learner later as a surprise.
     if also_saved or unchanged:
@@ -63,22 +72,77 @@ def also_saved_words(lesson: LessonView, keys: list[str]) -> str:
     return f"Your answers to knowledge checks {listed} are saved, with their feedback."
 
 
+def note_html(lesson: LessonView, also_saved: list[str], unchanged: str = "") -> Markup:
+    """The note under a check's feedback: other checks saved with it, or nothing new."""
+    if unchanged:
+        # An old session may hold True, from before the two wordings.
+        words = UNCHANGED_WORDS.get(str(unchanged), UNCHANGED_WORDS["enter"])
+        return Markup('<p class="feedback-note">{}</p>').format(words)
+    links = [Markup('<a href="#feedback-{}">knowledge check {}</a>').format(key, number)
+             for key, number in _numbered(lesson, also_saved)]
+    if not links:
+        return Markup()
+    many = len(links) > 1
+    listed = Markup(", ").join(links[:-1]) + Markup(" and ") + links[-1] if many else links[0]
+    return Markup('<p class="feedback-note">Also saved, from the choice{} you picked: '
+                  "your answer{} to {}, with {} feedback.</p>").format(
+        "s" if many else "", "s" if many else "", listed, "their" if many else "its")
+
+
 def _check_note(lesson: LessonView) -> tuple[str, Markup] | None:
     if CHECK_NOTE not in session:
         return None
     at, also_saved, unchanged = session.pop(CHECK_NOTE)
-    if unchanged:
-        return at, Markup('<p class="feedback-note">Nothing new to save: this answer is as it '
-                          "was saved. To check it again, press the button above.</p>")
-    links = [Markup('<a href="#feedback-{}">knowledge check {}</a>').format(key, number)
-             for key, number in _numbered(lesson, also_saved)]
-    if not links:
-        return None
-    many = len(links) > 1
-    listed = Markup(", ").join(links[:-1]) + Markup(" and ") + links[-1] if many else links[0]
-    return at, Markup('<p class="feedback-note">Also saved, from the choice{} you picked: '
-                      "your answer{} to {}, with {} feedback.</p>").format(
-        "s" if many else "", "s" if many else "", listed, "their" if many else "its")
+    note = note_html(lesson, also_saved, "enter" if unchanged is True else unchanged)
+    return (at, note) if note else None
+
+
+def completion_flash(
+    content: CourseContent, lesson: LessonView, recorded: list[learn.CheckAnswer], last: bool
+) -> str | dict:
+    """What the next page says of a lesson just completed (``last``: every lesson is done),
+    with a link back to the feedback on answers saved only as it was completed."""
+    done = f"Lesson {lesson.position}, {lesson.title}, is complete"
+    done += ": you have finished every lesson." if last else "."
+    saved = [a for a in recorded if a.stored]
+    if not saved:
+        return done
+    # Their feedback is the teaching, and the learner moved on without seeing it.
+    numbers = [str(n) for _, n in _numbered(lesson, [a.question.key for a in saved])]
+    many = len(numbers) > 1
+    listed = ", ".join(numbers[:-1]) + " and " + numbers[-1] if many else numbers[0]
+    missed = sum(not a.result.correct for a in saved)
+    text = (f"{done} Your answer{'s' if many else ''} to knowledge check{'s' if many else ''} "
+            f"{listed} {'were' if many else 'was'} saved as you finished")
+    if missed:
+        text += f", {missed} of them not quite right" if many else ", not quite right"
+    return {"text": text + ".", "link_text": f"See {'their' if many else 'its'} feedback",
+            "link": url_for("learn.lesson", slug=content.slug, lesson_slug=lesson.slug,
+                            _anchor=f"feedback-{saved[0].question.key}")}
+
+
+def _shown(content: CourseContent, answer: learn.CheckAnswer) -> dict:
+    return {"key": answer.question.key, "correct": answer.result.correct,
+            "html": fragments.feedback_html(content, answer.question, answer.chosen),
+            "next_key": new_submission_key()}
+
+
+def answered_elsewhere(content: CourseContent, answers: list[learn.CheckAnswer]) -> dict:
+    """The checks recorded beside a pressed one left empty, for the page to show (script)."""
+    return {"others": [_shown(content, answer) for answer in answers]}
+
+
+def answered_in_place(
+    content: CourseContent, lesson: LessonView, pressed: str, answers: list[learn.CheckAnswer]
+) -> dict:
+    """What a check answered in place (with script) puts on the page: the pressed check's
+    feedback and a note, and every other check recorded with it, each with a new key."""
+    mine = next(a for a in answers if a.question.key == pressed)
+    others = [a for a in answers if a.question.key != pressed]
+    note = note_html(lesson, [a.question.key for a in others],
+                     "pressed" if mine.unchanged else "")
+    first = _shown(content, mine)
+    return {**first, "html": first["html"] + note, **answered_elsewhere(content, others)}
 
 
 def lesson_context(

@@ -72,6 +72,8 @@ class CheckAnswer:
     stored: bool
     #: The choice keys answered, sorted.
     chosen: list[str]
+    #: The same as the stored answer: graded again, not stored a second time.
+    unchanged: bool = False
 
 
 def list_courses() -> list[Course]:

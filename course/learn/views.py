@@ -17,7 +17,7 @@ from course.formpages import form_page
 from course.learn import bp, fragments, lesson_page, picks, retakes
 from course.learn import services as learn
 from course.learn.assessment import course_progress
-from course.learn.forms import ActionForm, new_submission_key
+from course.learn.forms import ActionForm
 from course.learn.home import my_learning
 from course.learn.limits import heartbeats, learner_writes
 from course.learn.transcript import certificates_of, transcript_rows
@@ -169,13 +169,12 @@ def answer_check(slug: str, lesson_slug: str, key: str):
         # ends in its anchor, so the page opens there); any other check's picks are kept.
         message = "Choose an answer, then check it."
         if wants_json:
-            return jsonify(error=message), 422
+            return jsonify(error=message, **lesson_page.answered_elsewhere(content, answers)), 422
         message = f"{message} {lesson_page.also_saved_words(lesson, others)}".strip()
         return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message})
     if wants_json:
-        html = fragments.feedback_html(content, question, answer.chosen)  # as the page shows it
-        return jsonify(correct=answer.result.correct, html=html, next_key=new_submission_key())
-    lesson_page.leave_check_note(key, others)
+        return jsonify(lesson_page.answered_in_place(content, lesson, key, answers))
+    lesson_page.leave_check_note(key, others, "pressed" if answer.unchanged else "")
     anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)
@@ -201,7 +200,7 @@ def save_answers(slug: str, lesson_slug: str):
         flash("Nothing to save yet: pick an answer, then press the button under it.", "info")
     else:
         lesson_page.leave_check_note(at, [a.question.key for a in answers[:-1]],
-                                     unchanged=not answers)
+                                     unchanged="" if answers else "enter")
     anchor = f"feedback-{at}" if at else "main"
     return redirect(url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor),
                     303)
@@ -243,7 +242,7 @@ def complete_lesson(slug: str, lesson_slug: str):
     """Finish a lesson: record any new picks, complete it when every check is answered."""
     content, lesson, enrolment, _, posted = _sent_from_lesson(slug, lesson_slug)
     try:
-        picks.record(enrolment, content, lesson, posted)
+        recorded = picks.record(enrolment, content, lesson, posted)
     except ValueError:
         abort(400)
     missing = learn.complete_lesson(enrolment, lesson)
@@ -254,10 +253,9 @@ def complete_lesson(slug: str, lesson_slug: str):
     # The form's action ends in #lesson-missing and a browser keeps that fragment through a
     # redirect without one: name the top (#main) so the next page opens there.
     target = learn.next_after(content, enrolment, lesson)
+    # Said on the next page (the post-test's may not be open yet): the lesson did count.
+    flash(lesson_page.completion_flash(content, lesson, recorded, target is None), "success")
     if target is None:
-        # Said on the post-test page, which may not be open yet: the lesson did count.
-        flash(f"Lesson {lesson.position}, {lesson.title}, is complete: you have finished "
-              "every lesson.", "success")
         return redirect(url_for("learn.post_test", slug=content.slug, _anchor="main"))
     if target.position < lesson.position:
         flash(f"Lesson {target.position}, {target.title}, is not finished yet. "

@@ -281,7 +281,7 @@ class Journey:
         # Back on the course page it came from, signed in.
         expect(page).to_have_url(f"{server.url}/courses/{server.slug}")
         expect(page.locator(".flashes")).to_contain_text(f"Welcome, {name}")
-        self.name = name
+        self.name, self.email = name, email
         return name
 
     # -- lessons -------------------------------------------------------------------

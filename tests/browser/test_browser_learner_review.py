@@ -127,17 +127,19 @@ def test_an_unattended_lesson_is_signed_out_as_its_warning_says(browser, live_se
             page.clock.fast_forward("01:00")
         expect(dialog).to_contain_text("you were signed out")
         # The page's own note on unsent work (a lesson's: how a choice picked and not
-        # checked is still kept), read by the script.
-        expect(dialog).to_contain_text("To keep a choice you picked but did not check, press "
-                                       "the button under it, then sign in again.")
+        # sent is still kept), read by the script.
+        expect(dialog).to_contain_text("“Save my answers and sign in” keeps the ones you chose "
+                                       "and have not sent, then you sign in and come back here.")
         # A screen reader hears the change: the retitled heading takes focus, and is read
-        # with the note it describes; the next Tab reaches "Sign in again".
+        # with the note it describes; the next Tab reaches the button that keeps them.
         title = dialog.get_by_role("heading", name="You were signed out")
         expect(title).to_be_focused()
         expect(title).to_have_accessible_description(
-            re.compile(r"^For your safety you were signed out .* then sign in again\.$")
+            re.compile(r"^For your safety you were signed out .* come back here\.$")
         )
         expect(dialog).to_have_accessible_name("You were signed out")
+        page.keyboard.press("Tab")
+        expect(dialog.get_by_role("button", name="Save my answers and sign in")).to_be_focused()
         page.keyboard.press("Tab")
         expect(dialog.get_by_role("link", name="Sign in again")).to_be_focused()
         assert beats == []

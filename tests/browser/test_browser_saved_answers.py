@@ -295,8 +295,7 @@ def test_a_knowledge_check_answered_after_the_sign_out_is_kept_and_says_so(
         idle_for(context, server, 2 * 3600)
         check.get_by_role("button", name="Check my answer").click()
         dialog = page.get_by_role("alertdialog", name="You were signed out")
-        expect(dialog).to_contain_text("To keep a choice you picked but did not check, press "
-                                       "the button under it, then sign in again.")
+        expect(dialog).to_contain_text("“Save my answers and sign in” keeps the ones you chose")
         expect(page.get_by_text("This form was not saved")).to_have_count(0)
         # Signing in from the dialog comes back to the answer's feedback, not the top.
         key = check.locator(".feedback").get_attribute("id")

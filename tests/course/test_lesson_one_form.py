@@ -1,6 +1,6 @@
-"""Without JavaScript, a choice picked under one knowledge check and not checked is kept
-whichever button comes next: another check's, Complete, or the Enter key. The lesson is
-one form, and each check whose picks changed is recorded once."""
+"""A choice picked under one knowledge check and not checked is kept whichever button
+comes next: another check's, Complete, or the Enter key. The lesson is one form, and each
+check whose picks changed on the page is recorded once; a stale page puts nothing back."""
 
 from __future__ import annotations
 
@@ -41,9 +41,10 @@ def _feedback_region(page: str, key: str) -> str:
 
 
 def _page_form(client) -> dict[str, str]:
-    """The lesson page's submission keys, as the page would send them back."""
+    """The lesson page's submission keys and what each check had ticked when drawn, as the
+    page would send them back."""
     page = client.get(LESSON).get_data(as_text=True)
-    return dict(re.findall(r'name="(submission_key-[\w-]+)" value="([^"]*)"', page))
+    return dict(re.findall(r'name="((?:submission_key|drawn)-[\w-]+)" value="([^"]*)"', page))
 
 
 def test_the_lesson_is_one_form_every_check_button_sends(app, learner):  # noqa: F811
@@ -87,9 +88,52 @@ def test_a_check_left_as_it_was_stored_is_not_recorded_again(app, learner):  # n
         again = {**first, f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
         learner.post(f"{LESSON}/checks/{SECOND}", data=again)
         assert _responses(FIRST) == 1 and _responses(SECOND) == 1
-        # Its own button still checks it again, as it asks.
-        learner.post(f"{LESSON}/checks/{FIRST}", data={**again, **_page_form(learner)})
+        # Its own button, unchanged ("Check again"), shows the feedback and records nothing:
+        # the learner's history and the learning record store hold each answer once.
+        sent = learner.post(f"{LESSON}/checks/{FIRST}", data={**again, **_page_form(learner)})
+        assert sent.status_code == 303 and _responses(FIRST) == 1
+        landing = _feedback_region(learner.get(LESSON).get_data(as_text=True), FIRST)
+        assert "That's right" in landing
+        assert "This is the answer you gave before, so it is not saved a second time" in landing
+        as_script = learner.post(f"{LESSON}/checks/{FIRST}", data={**again, **_page_form(learner)},
+                                 headers={"Accept": "application/json"}).get_json()
+        assert "not saved a second time" in as_script["html"] and _responses(FIRST) == 1
+        # Changed, it is recorded.
+        changed = {**again, **_page_form(learner), f"choice-{FIRST}": _picks(learner, FIRST, False)}
+        learner.post(f"{LESSON}/checks/{FIRST}", data=changed)
         assert _responses(FIRST) == 2
+
+
+def test_a_stale_page_never_puts_back_an_answer_changed_since(app, learner):  # noqa: F811
+    with app.app_context():
+        wrong, right = _picks(learner, FIRST, right=False), _picks(learner, FIRST)
+        learner.post(f"{LESSON}/checks/{FIRST}", data={f"choice-{FIRST}": wrong,
+                                                      **_page_form(learner)})
+        # Two tabs drawn now, both with the wrong answer ticked.
+        tab_a, tab_b = _page_form(learner), _page_form(learner)
+        learner.post(f"{LESSON}/checks/{FIRST}", data={**tab_a, f"choice-{FIRST}": right})
+        # The stale tab answers the second check, its first still ticked as it was drawn.
+        stale = {**tab_b, f"choice-{FIRST}": wrong, f"choice-{SECOND}": _picks(learner, SECOND)}
+        learner.post(f"{LESSON}/checks/{SECOND}", data=stale)
+        assert _responses(FIRST) == 2 and _responses(SECOND) == 1
+        latest = db.session.scalars(select(CheckResponse).join(Question).where(
+            Question.key == FIRST).order_by(CheckResponse.id.desc())).first()
+        assert latest.is_correct  # the newer, right answer stands
+        landing = _feedback_region(learner.get(LESSON).get_data(as_text=True), SECOND)
+        assert "Also saved" not in landing
+
+
+def test_a_check_answered_in_place_brings_the_others_it_recorded(app, learner):  # noqa: F811
+    with app.app_context():
+        data = {f"choice-{FIRST}": _picks(learner, FIRST, right=False),
+                f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
+        sent = learner.post(f"{LESSON}/checks/{SECOND}", data=data,
+                            headers={"Accept": "application/json"}).get_json()
+        assert sent["key"] == SECOND and sent["correct"] and "Also saved" in sent["html"]
+        [other] = sent["others"]
+        assert other["key"] == FIRST and not other["correct"] and "Not quite" in other["html"]
+        assert other["next_key"] and other["next_key"] != sent["next_key"]
+        assert _responses() == 2
 
 
 def test_complete_records_the_picks_and_completes_the_lesson(app, learner):  # noqa: F811
@@ -101,6 +145,25 @@ def test_complete_records_the_picks_and_completes_the_lesson(app, learner):  # n
         assert _responses() == 2
         progress = db.session.scalar(select(LessonProgress))
         assert progress.completed_at is not None
+        # The next page says the lesson counted, and that two answers were saved only as
+        # it was finished, one of them wrong: their feedback, the teaching, is a link away.
+        said = " ".join(learner.get(done.location).get_data(as_text=True).split())
+        assert ("is complete. Your answers to knowledge checks 1 and 2 were saved as you "
+                "finished, 1 of them not quite right.") in said
+        assert f'<a href="{LESSON}#feedback-{FIRST}">See their feedback</a>' in said
+
+
+def test_a_lesson_completed_after_its_checks_says_so_alone(app, learner):  # noqa: F811
+    with app.app_context():
+        for key in (FIRST, SECOND):
+            learner.post(f"{LESSON}/checks/{key}", data={f"choice-{key}": _picks(learner, key),
+                                                        **_page_form(learner)})
+        done = learner.post(f"{LESSON}/complete", data={
+            f"choice-{FIRST}": _picks(learner, FIRST), f"choice-{SECOND}": _picks(learner, SECOND),
+            **_page_form(learner)})
+        said = " ".join(learner.get(done.location).get_data(as_text=True).split())
+        assert re.search(r"Lesson 1, [^<]+, is complete\.", said)
+        assert "saved as you finished" not in said and _responses() == 2
 
 
 def test_complete_keeps_what_was_picked_and_lists_only_what_was_not(app, learner):  # noqa: F811

@@ -12,10 +12,64 @@
     document.dispatchEvent(new CustomEvent("ce:server-contact", { detail: response }));
   };
 
-  // The lesson is one form (see learn/lesson.html): a check's button sends that check in
-  // place; Complete, and any send that fails here, go to the server as the page is.
+  // The lesson is one form (see learn/lesson.html): a check's button sends it in place,
+  // every check's picks with it, as without script; Complete, and any send that fails
+  // here, go to the server as the page is.
   var lessonForm = document.getElementById("lesson-form");
   var senders = {};  // check key -> send(): answers that check in place
+  var submitting = false;
+  // The positions ticked under a check now, as its drawn-KEY field says them: the server
+  // records a check whose picks differ from what that field says the page showed.
+  var ticked = function (key) {
+    return Array.prototype.filter.call(
+      lessonForm.querySelectorAll('input[name="choice-' + key + '"]'),
+      function (input) { return input.checked; }
+    ).map(function (input) { return input.value; }).join(",");
+  };
+  var drawnField = function (key) { return lessonForm.querySelector('input[name="drawn-' + key + '"]'); };
+  var unsent = function () {
+    return Array.prototype.some.call(lessonForm.querySelectorAll(".check[data-check]"), function (check) {
+      var key = check.getAttribute("data-check");
+      var drawn = drawnField(key);
+      return drawn && drawn.value !== ticked(key);
+    });
+  };
+  // A check answered in place: its feedback, a new submission key, the button's words, and
+  // its picks now the ones the page shows as saved.
+  var showAnswer = function (item) {
+    var check = lessonForm.querySelector('.check[data-check="' + item.key + '"]');
+    if (!check) { return; }
+    check.querySelector(".feedback").innerHTML = item.html;
+    check.querySelector('input[name="submission_key-' + item.key + '"]').value = item.next_key;
+    check.querySelector("button[type=submit]").textContent = item.correct ? "Change my answer" : "Check again";
+    drawnField(item.key).value = ticked(item.key);
+    check.querySelector(".question-error").innerHTML = "";
+    check.classList.remove("has-error");
+    settleMissing(item.key);
+  };
+  // The server kept every pick the form sent (after a sign-out, or from a page open too
+  // long): leaving now loses nothing, so the page reloads without asking.
+  var allSent = function () {
+    lessonForm.querySelectorAll('input[name^="drawn-"]').forEach(function (drawn) {
+      drawn.value = ticked(drawn.name.slice("drawn-".length));
+    });
+  };
+  // The list of unanswered checks at the lesson's end, once one of them is answered here:
+  // it lost that check, and when none is left it goes, with "Error:" in the page's title.
+  var settleMissing = function (key) {
+    var summary = document.getElementById("lesson-missing");
+    if (!summary) { return; }
+    var link = summary.querySelector('a[href="#check-' + key + '"]');
+    if (link) { link.parentNode.parentNode.removeChild(link.parentNode); }
+    var left = summary.querySelectorAll("li").length;
+    var heading = summary.querySelector("h3");
+    if (left && heading) {
+      heading.textContent = left + " knowledge " + (left === 1 ? "check is" : "checks are") + " still unanswered";
+    } else if (!left) {
+      summary.parentNode.removeChild(summary);
+      document.title = document.title.replace(/^Error: /, "");
+    }
+  };
   document.querySelectorAll("#lesson-form .check[data-check]").forEach(function (check) {
     var busy = false;
     var key = check.getAttribute("data-check");
@@ -46,18 +100,9 @@
       var room = focused.getBoundingClientRect().top - 16;
       if (below > 0 && room > 0) { window.scrollBy(0, Math.min(below, room)); }
     };
-    var body = function () {
-      // This check alone: the others' picks wait for their own button, or for Complete.
-      var data = new FormData();
-      data.append("csrf_token", csrf);
-      var submissionKey = check.querySelector('input[name="submission_key-' + key + '"]');
-      data.append(submissionKey.name, submissionKey.value);
-      chosen().forEach(function (input) { data.append(input.name, input.value); });
-      return data;
-    };
     var send = function () {
       if (busy) { return; }
-      if (!chosen().length) {
+      if (!chosen().length && !unsent()) {
         showError("Choose an answer, then check it.");
         return;
       }
@@ -69,7 +114,7 @@
       button.setAttribute("aria-disabled", "true");
       fetch(button.formAction, {
         method: "POST",
-        body: body(),
+        body: new FormData(lessonForm),  // every check's picks: none is lost at a sign-out
         headers: { "Accept": "application/json", "X-CSRFToken": csrf },
         credentials: "same-origin",
         redirect: "manual"
@@ -83,6 +128,7 @@
             var back = window.location.pathname + window.location.search + "#" + region.id;
             signIn.href = signIn.pathname + "?next=" + encodeURIComponent(back);
           }
+          allSent();
           if (document.dispatchEvent(new CustomEvent("ce:signed-out", { cancelable: true }))) {
             window.location.reload();
           }
@@ -94,19 +140,20 @@
         return response.json();
       }).then(function (data) {
         if (data.signedOut) { return; }
+        (data.others || []).forEach(showAnswer);
         if (data.error) { showError(data.error); return; }
         if (!data.html) {
           // Kept from a page open too long to send it: the page again, with its feedback.
+          allSent();
           window.location.reload();
           return;
         }
-        region.innerHTML = data.html;
-        check.querySelector('input[name="submission_key-' + key + '"]').value = data.next_key;
-        button.textContent = data.correct ? "Change my answer" : "Check again";
+        showAnswer(data);
         reveal();
       }).catch(function () {
         // The ordinary post-and-redirect, with every check's picks, as without script.
         lessonForm.action = button.formAction;
+        submitting = true;
         lessonForm.submit();
       }).finally(function () {
         busy = false;
@@ -126,9 +173,15 @@
         within = document.activeElement.closest(".check[data-check]");
       }
       var send = within && senders[within.getAttribute("data-check")];
-      if (!send) { return; }
+      if (!send) { submitting = true; return; }
       event.preventDefault();
       send();
+    });
+    // A link away (Next, the breadcrumb) with a choice picked and not sent: ask first.
+    window.addEventListener("beforeunload", function (event) {
+      if (submitting || !unsent()) { return; }
+      event.preventDefault();
+      event.returnValue = "";
     });
   }
 
