@@ -55,9 +55,12 @@ def test_the_lesson_is_one_form_every_check_button_sends(app, learner):  # noqa:
     first_button = re.search(r"<button[^>]*>", form).group(0)
     assert "hidden" in first_button and 'formaction="/courses/minimal/lessons/push-pull/answers"' \
         in first_button
-    for key in (FIRST, SECOND):
+    for number, key in enumerate((FIRST, SECOND), 1):
         assert f'name="choice-{key}"' in form and f'name="submission_key-{key}"' in form
         assert f'formaction="{LESSON}/checks/{key}#check-{key}"' in form
+        # In a list of the page's buttons, each "Check my answer" says which check it is.
+        assert f'aria-describedby="check-{key}-label" formaction="{LESSON}/checks/{key}' in form
+        assert f'id="check-{key}-label">Knowledge check {number}</span>' in form
     assert form.index("Complete and continue") < form.index("</form>")
 
 
