@@ -16,7 +16,7 @@ from .language import language_findings
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Lesson, Question, SeatTime, sort_findings
 from .render import count_words, html_text
-from .yamlpaths import key_lines
+from .yamlpaths import cut_by_comments, key_lines
 
 POST_TEST_FILE = "post-test.yaml"
 WORDS_PER_MINUTE = 167
@@ -104,8 +104,25 @@ def lint(
         + cue_findings(package)
         + feedback_findings(package)
         + language_findings(package)
+        + comment_findings(package)
     )
     return sort_findings(findings)
+
+
+def comment_findings(package: CoursePackage) -> list[Finding]:
+    """Warnings for text a ``#`` cut short: YAML reads the rest of its line as a comment."""
+    found = []
+    for name, text in sorted(package.files.items()):
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        for kept, dropped, line in cut_by_comments(text):
+            found.append(Finding(
+                "warning", name, line,
+                f"the text ends at `{kept[-40:]}`: YAML reads ` #` and the rest of the line "
+                f"(`{dropped[:40]}`) as a comment and drops it. Put the whole text in quotes "
+                "to keep it, or move a comment to a line of its own",
+            ))  # fmt: skip
+    return found
 
 
 def credit_findings(

@@ -41,3 +41,27 @@ def text_values(node: Node | None) -> list[tuple[str, int]]:
         elif isinstance(current, ScalarNode) and current.tag == STR:
             found.append((str(current.value), current.start_mark.line))
     return found
+
+
+def cut_by_comments(text: str) -> list[tuple[str, str, int]]:
+    """Plain (unquoted) texts of several words that a ``#`` on their line cut short.
+
+    YAML reads `` #`` and the rest of the line as a comment, so "(Approval # 886-1234)"
+    unquoted ends at "(Approval". Returns (text kept, words dropped, 1-based line).
+    """
+    lines = text.splitlines()
+    found: list[tuple[str, str, int]] = []
+    stack: list[Node] = [root] if (root := parse_nodes(text)) is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            stack.extend(value for _, value in current.value)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, ScalarNode) and current.tag == STR and not current.style:
+            end = current.end_mark
+            rest = lines[end.line][end.column:].strip() if end.line < len(lines) else ""
+            # One word and a comment is a note on a setting ("draw: ten  # of 20"), as meant.
+            if rest.startswith("#") and " " in str(current.value):
+                found.append((str(current.value), rest[1:].strip(), end.line + 1))
+    return sorted(found, key=lambda item: item[2])

@@ -94,3 +94,25 @@ def test_each_lesson_must_show_half_its_share_of_the_minimum() -> None:
     assert lesson_floor_seconds(23, 6.8, 0) == 0  # no estimate to share it by
     # However the figures were stored, no lesson is asked for more than half the minimum.
     assert lesson_floor_seconds(23, 99.0, 46.6) == 23 * 30
+
+
+def test_a_statement_cut_short_by_a_hash_is_named_with_what_it_dropped() -> None:
+    # NASW words its statement "(Approval # 886…)": unquoted, YAML keeps "(Approval" only,
+    # and every certificate would print the statement cut there.
+    statement = ("    statement: This program was approved by the National Association of Social"
+                 " Workers (Approval # 886000000-1234) for 1 contact hour.\n")
+    files = minimal_files()
+    start = files["course.yaml"].index("    statement:")
+    end = files["course.yaml"].index("\n", start) + 1
+    cut = edited(files, "course.yaml", files["course.yaml"][start:end], statement)
+    package, found = lessons.check_files(cut)
+    assert package is not None and package.approval.statement.endswith("(Approval")
+    warned = [f for f in found if "as a comment" in f.message]
+    assert [(f.level, f.file, f.line) for f in warned] == [
+        ("warning", "course.yaml", line_of(cut["course.yaml"], statement.rstrip("\n")))]
+    assert "`886000000-1234) for 1 contact hour.`" in warned[0].message
+    # Quoted, the whole statement is kept, and nothing is said.
+    quoted = statement.replace("statement: ", 'statement: "').replace(".\n", '."\n')
+    package, found = lessons.check_files(edited(cut, "course.yaml", statement, quoted))
+    assert package.approval.statement.endswith("for 1 contact hour.")
+    assert not [f for f in found if "as a comment" in f.message]
