@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 import certificates
+from certificates.record import hours_text
 from course import outbox
 from course.approval import approval_on
 from course.audit import record_event
@@ -25,6 +26,7 @@ from course.dates import date_label, local_date
 from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
+from course.mail import tell_account_holder
 from course.models import (
     Certificate,
     CertificateStatus,
@@ -173,7 +175,7 @@ def _render(enrolment: Enrolment) -> PreparedCertificate:
 
 
 def issue_certificate(
-    enrolment: Enrolment, prepared: PreparedCertificate | None = None
+    enrolment: Enrolment, prepared: PreparedCertificate | None = None, *, tell: bool = True
 ) -> Certificate:
     """Issue the certificate for a completed enrolment once; return the live one.
 
@@ -182,7 +184,8 @@ def issue_certificate(
     write transaction; eligibility is checked again here either way.
 
     Two racing requests both try to insert; the unique index on live certificates
-    lets exactly one row in, and both return it.
+    lets exactly one row in, and both return it; only the one that inserted it emails
+    the learner (unless ``tell`` is false).
 
     :raise NotEligible: when lessons, post-test or evaluation are not all done.
     """
@@ -214,7 +217,28 @@ def issue_certificate(
         allocate_status(certificate)
         outbox.certificate_issued(certificate)
         audit(None, "certificate.issued", certificate, {"user_id": enrolment.user_id})
+        if tell:
+            _tell_learner(enrolment.user, record)
     return certificate
+
+
+def _tell_learner(user: User, record: certificates.CertificateRecord) -> None:
+    """Email the learner that their certificate is issued, stating what it certifies."""
+    sample = (
+        "\n\nPlease note: this is a sample certificate, not valid for continuing-education"
+        " credit. No real CE provider was set when it was issued."
+        if record.sample else ""
+    )  # fmt: skip
+    tell_account_holder(
+        user, f"Your certificate is ready ({current_app.config['SITE_NAME']})",
+        f"Congratulations: you have completed \u201c{record.course_title}\u201d. Your "
+        f"certificate states {hours_text(record.contact_hours)}, completed on "
+        f"{record.completed_text}.{sample}\n\n"
+        f"Certificate code: {record.code}\n"
+        f"A licensing board can check it at {record.verify_url}",
+        path=f"/me/certificates/{record.code}",
+        link_label="Download the PDF from your certificate page: ",
+    )  # fmt: skip
 
 
 def issue_once(enrolment: Enrolment) -> Certificate:

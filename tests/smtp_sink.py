@@ -83,13 +83,18 @@ class Inbox:
                 self._arrived.wait(left)
             return list(self.messages)
 
-    def next_to(self, address: str, after: int = 0, timeout: float = 15.0) -> EmailMessage:
-        """Wait for a message to ``address`` among those after the first ``after``."""
+    def next_to(
+        self, address: str, after: int = 0, timeout: float = 15.0, subject: str = ""
+    ) -> EmailMessage:
+        """Wait for a message to ``address`` among those after the first ``after`` (with a
+        subject that starts with ``subject``: others, such as a certificate's, may come first)."""
         deadline = time.monotonic() + timeout
         with self._arrived:
             while True:
                 for index in range(after, len(self.messages)):
-                    if address.lower() in (r.lower() for r in self.recipients[index]):
+                    if address.lower() in (r.lower() for r in self.recipients[index]) and str(
+                        self.messages[index]["Subject"]
+                    ).startswith(subject):
                         return self.messages[index]
                 left = deadline - time.monotonic()
                 assert left > 0, f"no email to {address} arrived in {timeout} s"

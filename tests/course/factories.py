@@ -197,7 +197,8 @@ def register_by_mail(client: FlaskClient, inbox, data: dict[str, str]):
     response = client.post("/auth/register", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert response.location.endswith("/auth/register/sent")
-    message = inbox.next_to(data["email"].strip(), after=before)
+    message = inbox.next_to(data["email"].strip(), after=before,
+                            subject="Finish creating your account")  # fmt: skip
     path = link_path(message, "/auth/register/confirm/")
     page = client.get(path).get_data(as_text=True)
     found = _CSRF_TOKEN.search(page)

@@ -73,7 +73,7 @@ def test_a_learner_asks_and_an_admin_corrects_and_reissues(app, data, learner, i
             "correction.resolved",
         ]
     # The queue's sender thread may have sent it already: look where it arrives.
-    mail = plain_text(inbox.next_to("a@example.org"))
+    mail = plain_text(inbox.next_to("a@example.org", subject="Your correction request"))
     assert "We made the correction you asked for." in mail
     page = learner.get(f"/me/certificates/{code}").get_data(as_text=True)
     assert "Done on" in page and "Corrected as you asked." in page
