@@ -63,11 +63,12 @@ def post_test(slug: str):
 
 def _render_attempt(content, attempt, selected, error, missing=()):
     form = PostTestForm(attempt=str(attempt.id))
-    drawn = posttest.drawn_questions(content, attempt)
+    drawn, enrolment = posttest.drawn_questions(content, attempt), attempt.enrolment
     return render_template("learn/post_test.html", course=content, manifest=content.manifest,
                            attempt=attempt, drawn=drawn, selected=selected, error=error,
                            missing=list(missing), form=form,
                            rules=retakes.rules_of(content.manifest),
+                           left=retakes.attempts_after(content.manifest, enrolment.attempts),
                            fieldsets=fragments.post_test_fieldsets(content, drawn, selected),
                            support_html=fragments.support_html(content))
 

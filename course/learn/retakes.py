@@ -113,6 +113,15 @@ def rules_of(manifest: Any) -> RetakeRules:
     )
 
 
+def attempts_after(manifest: Any, attempts: Iterable[Any]) -> int | None:
+    """How many more attempts the course allows after the open one; None without a cap."""
+    cap = rules_of(manifest).max_attempts
+    if not cap:
+        return None
+    used = sum(1 for a in attempts if a.submitted_at is not None and a.counts)
+    return max(0, cap - used - 1)
+
+
 def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -> None:
     """Check that the learner may start a new attempt.
 

@@ -192,13 +192,48 @@ def test_the_review_of_the_last_failed_attempt_stays_a_click_away(app, lessons_d
 def test_the_post_test_says_up_front_how_long_a_retake_waits(app, lessons_done):
     client = lessons_done(retake_wait_minutes=25)
     intro = plain(client.get(POST_TEST).get_data(as_text=True))
-    assert "try again with new questions after a 25-minute break." in intro
+    assert ("try again with new questions after a 25-minute break, as many times as you"
+            " need.") in intro  # fmt: skip
 
 
 def test_a_course_with_no_wait_promises_none(app, lessons_done):
     client = lessons_done(retake_wait_minutes=0, max_attempts=3)
     intro = plain(client.get(POST_TEST).get_data(as_text=True))
-    assert "try again with new questions, up to 3 attempts in all." in intro
+    assert "try again with new questions, up to 3 attempts in all (2 more after this one)." in intro
+
+
+def test_the_last_attempt_a_course_allows_is_named_as_the_last(app, lessons_done):
+    client = lessons_done(retake_wait_minutes=0, max_attempts=2)
+    _fail_once(app, client)
+    intro = plain(client.get(POST_TEST).get_data(as_text=True))
+    assert "You need 80% to pass; the course allows 2 attempts, and this is your last." in intro
+    assert "try again" not in intro
+
+
+CHOOSE_ALL = (
+    "A “choose all that apply” question counts as right only when you choose every right"
+    " answer and none of the wrong ones."
+)
+
+
+def test_the_intro_says_how_a_choose_all_question_is_scored(app, lessons_done, package_copy):
+    manifest = package_copy / "course.yaml"  # every question drawn, both "multiple" ones too
+    manifest.write_text(manifest.read_text().replace("  draw: 10\n", "  draw: 12\n"))
+    intro = plain(lessons_done().get(POST_TEST).get_data(as_text=True))
+    assert CHOOSE_ALL in intro
+
+
+def test_a_post_test_without_choose_all_questions_does_not_explain_them(
+    app, lessons_done, package_copy
+):
+    bank = package_copy / "post-test.yaml"
+    text = bank.read_text().replace("    type: multiple\n", "    type: single\n")
+    for second in ("Feeling unheard", "Unexplained money"):  # one right choice each
+        text = text.replace(f"- text: {second}\n        correct: true\n", f"- text: {second}\n")
+    bank.write_text(text)
+    intro = plain(lessons_done().get(POST_TEST).get_data(as_text=True))
+    # The rules end with the attempts: no word on a kind of question it does not have.
+    assert "as many times as you need. Question 1 of 10" in intro
 
 
 def test_the_results_of_a_failed_attempt_say_the_wait_once(app, lessons_done):
