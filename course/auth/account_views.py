@@ -13,7 +13,7 @@ from course.auth import bp, devices, emailchange, services, signin
 from course.auth.browsers import end_other_browser_sessions, signed_in_browsers
 from course.auth.forms import DeleteAccountForm, PasswordChangeForm, ProfileForm, SignOutOthersForm
 from course.auth.sessions import end_session, renew_session, signed_in_account
-from course.auth.viewkit import external, home, limit, private, show_error
+from course.auth.viewkit import back_link, external, home, limit, private, show_error
 from course.db import reads_first, write_transaction
 from course.extensions import db, limiter
 from course.formpages import form_page
@@ -43,7 +43,7 @@ def _keeps_email() -> bool:
 @reads_first
 def profile():
     """Show and edit your details: name, email address, licence and profession."""
-    user = signed_in_account()
+    user, back = signed_in_account(), back_link(request.args.get("next"))
     form = ProfileForm(obj=user)
     if not user.signs_in_with_password:
         del form.current_password  # opened from an LMS: its launch confirmed it is them
@@ -64,10 +64,11 @@ def profile():
             show_error(form, exc)
         else:
             flash(_saved_message(new_email), "success")
-            return redirect(url_for("auth.profile"))
+            return redirect(url_for("auth.profile", next=back and back.path))
     return render_template(
         "auth/profile.html",
         form=form,
+        back=back,
         launched=not user.signs_in_with_password,
         browsers=signed_in_browsers(user),
         sign_out_others=SignOutOthersForm(),

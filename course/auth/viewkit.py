@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app, make_response, url_for
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from course.auth import signin
+from course.auth.sessions import safe_next
 from course.provider import base_url
+
+#: The pages the profile offers a way back to, with the link's words. Only these: a
+#: ``next`` that names any other page (or another site) gets no link.
+BACK_TO = {"learn.evaluation": "Back to the evaluation"}
+
+
+@dataclass(frozen=True)
+class BackLink:
+    """A link back to the page that sent the learner here."""
+
+    path: str
+    text: str
 
 
 def limit(key: str, default: str) -> Callable[[], str]:
@@ -45,3 +61,15 @@ def external(endpoint: str) -> Callable[[str | None], str]:
     return lambda token: base + (
         url_for(endpoint, token=token) if token is not None else url_for(endpoint)
     )
+
+
+def back_link(target: str | None) -> BackLink | None:
+    """Return the link back to ``target`` when it is a page of this site in ``BACK_TO``."""
+    path = safe_next(target)
+    if path is None:
+        return None
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(urlsplit(path).path)
+    except HTTPException:
+        return None
+    return BackLink(path, BACK_TO[endpoint]) if endpoint in BACK_TO else None

@@ -102,6 +102,10 @@ def save_evaluation(slug: str):
             )
     except (tests.NotYetOpen, tests.InvalidSubmission):  # not open yet, or already sent
         return saved_reply(False, "evaluation", page)
+    if request.args.get("then") == "profile":  # "Check or change your details", kept
+        flash({"text": "Your answers are saved. Check your details here, then go back to "
+                       "the evaluation to submit it."}, "success")
+        return redirect(url_for("auth.profile", next=page), 303)
     return saved_reply(True, "evaluation", page)
 
 
