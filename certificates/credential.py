@@ -80,17 +80,23 @@ def _xsd_datetime(record: CertificateRecord) -> str:
     return record.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _completion_day(record: CertificateRecord) -> str:
-    """Return the day of completion as an XML Schema dateTime: noon there, with its offset.
+def _completion_time(record: CertificateRecord) -> str:
+    """Return when the course was completed, as an XML Schema dateTime in the provider's zone.
 
-    The certificate states a day, and the term needs a time. Midnight UTC read as the
-    previous evening in every US time zone; noon in the provider's zone stays the same
-    calendar day wherever a wallet shows it, from Hawaii to Maine.
+    Records from before the moment was kept hold only the day; their credentials say noon
+    there (it stays that calendar day wherever a wallet shows it, from Hawaii to Maine),
+    as they always did, so that what was signed then still signs to the same bytes.
     """
+    zone = zoneinfo.ZoneInfo(record.time_zone) if record.time_zone else None
+    if record.completed_at is not None:
+        moment = record.completed_at.replace(microsecond=0)
+        if zone is None:
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.astimezone(zone).isoformat()
     noon = datetime.datetime.combine(record.completed_on, datetime.time(12))
-    if record.time_zone is None:  # records from before zones were kept: the day in UTC
+    if zone is None:  # records from before zones were kept: the day in UTC
         return f"{noon.isoformat()}Z"
-    return noon.replace(tzinfo=zoneinfo.ZoneInfo(record.time_zone)).isoformat()
+    return noon.replace(tzinfo=zone).isoformat()
 
 
 def _achievement(
@@ -164,7 +170,7 @@ def unsigned_credential(
         ],
         "achievement": _achievement(record, issuer.profile(), image_url),
         "creditsEarned": float(record.contact_hours),
-        "activityEndDate": _completion_day(record),
+        "activityEndDate": _completion_time(record),
     }
     licence = _licence(record)
     if licence:

@@ -115,6 +115,16 @@ _OPTIONAL_TEXT = (
 )
 
 
+def _check_utc(name: str, moment: object) -> None:
+    if not isinstance(moment, datetime.datetime):
+        raise TypeError(f"{name} must be a datetime.datetime")
+    offset = moment.utcoffset()
+    if offset is None or offset != datetime.timedelta(0):
+        # Databases such as SQLite hand back naive datetimes; guessing their zone
+        # would silently misdate a legal record.
+        raise ValueError(f"{name} must be timezone-aware UTC (tzinfo=datetime.UTC)")
+
+
 @dataclass(frozen=True)
 class CertificateRecord:
     """A completion as it is certified; the same record always renders the same PDF."""
@@ -144,6 +154,9 @@ class CertificateRecord:
     provider_contact: str | None = None
     #: The IANA time zone its dates are stated in (the provider's); None in older records.
     time_zone: str | None = None
+    #: The moment the course was completed (UTC), whose day ``completed_on`` states;
+    #: None in records from before it was kept, which hold only the day.
+    completed_at: datetime.datetime | None = None
 
     def __post_init__(self) -> None:
         # A record is kept for years and shown to licensing boards, so a wrong type is
@@ -170,13 +183,9 @@ class CertificateRecord:
         # datetime is a subclass of date; a datetime here would not round-trip as a date.
         if type(self.completed_on) is not datetime.date:
             raise TypeError("completed_on must be a datetime.date (not a datetime)")
-        if not isinstance(self.issued_at, datetime.datetime):
-            raise TypeError("issued_at must be a datetime.datetime")
-        offset = self.issued_at.utcoffset()
-        if offset is None or offset != datetime.timedelta(0):
-            # Databases such as SQLite hand back naive datetimes; guessing their zone
-            # would silently misdate a legal record.
-            raise ValueError("issued_at must be timezone-aware UTC (tzinfo=datetime.UTC)")
+        _check_utc("issued_at", self.issued_at)
+        if self.completed_at is not None:
+            _check_utc("completed_at", self.completed_at)
         if not isinstance(self.contact_hours, decimal.Decimal):
             raise TypeError("contact_hours must be a decimal.Decimal, e.g. Decimal('1.0')")
         if not self.contact_hours.is_finite() or self.contact_hours <= 0:
@@ -221,6 +230,7 @@ class CertificateRecord:
             data[field.name] = getattr(self, field.name)
         data["completed_on"] = self.completed_on.isoformat()
         data["issued_at"] = self.issued_at.isoformat()
+        data["completed_at"] = self.completed_at and self.completed_at.isoformat()
         data["contact_hours"] = str(self.contact_hours)
         data["authors"] = [author.to_dict() for author in self.authors]
         return data
@@ -236,6 +246,8 @@ class CertificateRecord:
         try:
             values["completed_on"] = datetime.date.fromisoformat(data["completed_on"])
             values["issued_at"] = datetime.datetime.fromisoformat(data["issued_at"])
+            if data.get("completed_at") is not None:
+                values["completed_at"] = datetime.datetime.fromisoformat(data["completed_at"])
             hours = data["contact_hours"]
             if not isinstance(hours, str):
                 # A float here would already have lost the exact value that was certified.

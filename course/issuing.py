@@ -131,6 +131,7 @@ def build_record(
         sample=not provider.configured,
         provider_contact=provider.contact or None,
         time_zone=provider.time_zone,
+        completed_at=enrolment.completed_at.replace(microsecond=0),
     )
 
 

@@ -168,6 +168,20 @@ def test_the_completion_day_reads_the_same_day_in_every_us_time_zone(
         assert instant.astimezone(zoneinfo.ZoneInfo(shown_in)).date() == FULL.completed_on
 
 
+@pytest.mark.parametrize(
+    ("zone", "stated"),
+    [("America/Chicago", "2026-11-21T15:47:13-06:00"), (None, "2026-11-21T21:47:13Z")],
+)
+def test_a_record_that_holds_the_completion_moment_states_it(
+    key: bytes, zone: str | None, stated: str
+) -> None:
+    moment = datetime.datetime(2026, 11, 21, 21, 47, 13, 520000, tzinfo=datetime.UTC)
+    record = dataclasses.replace(FULL, time_zone=zone, completed_at=moment)
+    credential = issue_credential(record, issuer=ISSUER, private_pem=key)
+    assert credential["credentialSubject"]["activityEndDate"] == stated
+    assert verify_credential(credential, public_key_pem(key)).valid
+
+
 def test_same_course_version_same_achievement_id(key: bytes) -> None:
     def achievement_id(record: object) -> str:
         issued = issue_credential(record, issuer=ISSUER, private_pem=key)

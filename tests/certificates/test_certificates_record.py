@@ -42,6 +42,15 @@ def test_snapshot_keeps_the_exact_hours() -> None:
     assert str(again.contact_hours) == "1.50"
 
 
+def test_the_completion_moment_round_trips_and_older_snapshots_have_none() -> None:
+    moment = datetime.datetime(2026, 11, 21, 21, 47, 13, tzinfo=datetime.UTC)
+    record = dataclasses.replace(FULL, completed_at=moment)
+    assert record.to_dict()["completed_at"] == "2026-11-21T21:47:13+00:00"
+    assert CertificateRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    older = {k: v for k, v in FULL.to_dict().items() if k != "completed_at"}
+    assert CertificateRecord.from_dict(older).completed_at is None
+
+
 def test_issued_at_in_another_zone_with_zero_offset_round_trips() -> None:
     utc = zoneinfo.ZoneInfo("UTC")
     record = dataclasses.replace(FULL, issued_at=FULL.issued_at.replace(tzinfo=utc))
@@ -66,6 +75,8 @@ def test_issued_at_in_another_zone_with_zero_offset_round_trips() -> None:
         ({"code": ""}, ValueError),
         ({"authors": [AuthorLine("A", "B")]}, TypeError),  # a list, not a tuple
         ({"licence_number": 12345}, TypeError),
+        ({"completed_at": datetime.datetime(2026, 11, 21, 21, 47)}, ValueError),  # naive
+        ({"completed_at": datetime.date(2026, 11, 21)}, TypeError),
     ],
 )
 def test_record_refuses_wrong_values(changes: dict[str, object], error: type[Exception]) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -18,6 +20,7 @@ from course import certificate_changes, signing_keys
 from course.credentials import services as credentials
 from course.db import write_transaction
 from course.extensions import db
+from course.issuing import certificate_enrolment
 from course.models import AuditEvent, CredentialStatus, SigningKey, User
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 
@@ -59,6 +62,26 @@ def test_the_credential_names_the_did_web_issuer_its_status_bit_and_badge(app, c
         assert status["statusListIndex"] == str(row.list_index)
     image = document["credentialSubject"]["achievement"]["image"]["id"]
     assert image == f"{BASE}/credentials/badges/minimal.svg?version=1"
+
+
+def test_the_credential_states_the_moment_the_course_was_completed(app, client, issued):
+    with app.app_context():
+        row = certificate(issued)
+        completed = certificate_enrolment(row).completed_at.replace(microsecond=0)
+        zone, day = ZoneInfo(row.snapshot["time_zone"]), row.snapshot["completed_on"]
+    end = _credential(client, issued)["credentialSubject"]["activityEndDate"]
+    assert end == completed.astimezone(zone).isoformat()  # the provider's clock, not noon
+    # A certificate issued before the moment was kept holds only the day: its credential
+    # still says noon that day, as it was signed then, and still verifies.
+    with app.app_context():
+        row = certificate(issued)
+        row.snapshot = {k: v for k, v in row.snapshot.items() if k != "completed_at"}
+        db.session.commit()
+    older = _credential(client, issued)
+    noon = datetime.combine(date.fromisoformat(day), time(12), tzinfo=zone)
+    assert older["credentialSubject"]["activityEndDate"] == noon.isoformat()
+    with app.app_context():
+        assert certificates.verify_credential(older, credentials.public_pems()).valid
 
 
 def test_the_did_document_publishes_the_key_that_signed(app, client, issued):
