@@ -69,6 +69,7 @@ def _configure_extensions(app: Flask) -> None:
         sessioncookie,
     )
     from course.auth.browsers import load_signed_in_user
+    from course.auth.sessions import ask_to_sign_in
     from course.extensions import csrf, db, limiter, login_manager, migrate
     from course.sqlite import configure_sqlite
 
@@ -87,6 +88,7 @@ def _configure_extensions(app: Flask) -> None:
     login_manager.needs_refresh_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_signed_in_user)
+    login_manager.unauthorized_handler(ask_to_sign_in)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(app, db.engine)

@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
@@ -233,6 +233,21 @@ def return_path() -> str | None:
     return safe_next(urlunsplit(("", "", referrer.path, referrer.query, "")))
 
 
+#: How an idle sign-out's notice begins; each of its endings asks to sign in again.
+SIGNED_OUT_NOTICE = "For your safety you were signed out after a period without activity."
+
+
+def ask_to_sign_in() -> Response:
+    """Send someone not signed in to sign in (Flask-Login's unauthorized handler), saying
+    why, unless an idle sign-out's notice waits to be shown: it asks that already, and
+    the sign-in page said so twice."""
+    manager = current_app.login_manager
+    waiting = [message for _, message in session.get("_flashes", [])]
+    if not any(str(message).startswith(SIGNED_OUT_NOTICE) for message in waiting):
+        flash(manager.login_message, manager.login_message_category)
+    return redirect(login_url(manager.login_view, next_url=request.url))
+
+
 def _signed_out(kept: bool | str) -> Response:
     """Send the browser to sign in again, saying what became of what it sent."""
     if isinstance(kept, str):  # the keeper says where it kept them
@@ -245,8 +260,7 @@ def _signed_out(kept: bool | str) -> Response:
                 " was not: send it again once you are signed in.")  # fmt: skip
     else:
         then = "Please sign in again; your progress is saved."
-    flash_once(f"For your safety you were signed out after a period without activity. {then}",
-               "info")  # fmt: skip
+    flash_once(f"{SIGNED_OUT_NOTICE} {then}", "info")
     return redirect(url_for("auth.login", next=return_path()))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Flask
@@ -83,3 +84,31 @@ def test_a_scripts_request_is_told_the_seconds_the_server_has_left(
     sign_in(remembered, remember="y")  # no idle limit: nothing to count down
     assert EXPIRES_IN_HEADER not in remembered.get(
         "/auth/profile", headers={"Accept": "application/json"}).headers
+
+
+def _notices(page: str) -> list[str]:
+    """The flashed notices a page shows, as text."""
+    flashes = page[page.index('<div class="flashes"'):] if 'class="flashes"' in page else ""
+    return [" ".join(re.sub(r"<[^>]+>", " ", notice).split())
+            for notice in re.findall(r'<p class="usa-alert__text">(.*?)</p>', flashes, re.S)]
+
+
+def test_after_an_idle_sign_out_the_sign_in_page_says_so_once(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    client.get(sign_in(client).headers["Location"])  # "You are signed in." is read there
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = 0
+    # The page's own script is the first to reach the server after the idle hour (its
+    # sign-out dialog says so); then the learner opens a page that needs the sign-in.
+    assert client.post("/auth/stay-signed-in", headers={"Accept": "application/json"}
+                       ).status_code == 302  # fmt: skip
+    response = client.get("/auth/profile")
+    assert response.headers["Location"] == "/auth/login?next=%2Fauth%2Fprofile"
+    notices = _notices(text(client.get(response.headers["Location"])))
+    assert len(notices) == 1, notices
+    assert notices[0].startswith("For your safety you were signed out after a period")
+    # Later, signed out for good, a page that needs the sign-in says why, once.
+    notices = _notices(text(client.get(client.get("/auth/profile").headers["Location"])))
+    assert notices == ["Please sign in to see that page."]
