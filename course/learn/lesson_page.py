@@ -61,17 +61,6 @@ def _numbered(lesson: LessonView, keys: list[str]) -> list[tuple[str, int]]:
     return [(check.key, n) for n, check in enumerate(lesson.checks, 1) if check.key in keys]
 
 
-def also_saved_words(lesson: LessonView, keys: list[str]) -> str:
-    """"Your answer to knowledge check 1 is saved, with its feedback." for other checks."""
-    numbers = [str(n) for _, n in _numbered(lesson, keys)]
-    if not numbers:
-        return ""
-    if len(numbers) == 1:
-        return f"Your answer to knowledge check {numbers[0]} is saved, with its feedback."
-    listed = ", ".join(numbers[:-1]) + " and " + numbers[-1]
-    return f"Your answers to knowledge checks {listed} are saved, with their feedback."
-
-
 def note_html(lesson: LessonView, also_saved: list[str], unchanged: str = "") -> Markup:
     """The note under a check's feedback: other checks saved with it, or nothing new."""
     if unchanged:
@@ -151,6 +140,7 @@ def lesson_context(
     enrolment: LearnerEnrolment,
     states: list[learn.LessonState],
     check_errors: dict[str, str] | None = None,
+    check_notes: dict[str, Markup] | None = None,
     missing: list | None = None,
     *,
     written: bool = False,
@@ -192,6 +182,7 @@ def lesson_context(
         "resume": resume_point(lesson, responses),
         "feedback": choices.feedback_for(lesson, responses) if full else {},
         "check_errors": check_errors,
+        "check_notes": check_notes or {},
         "missing": missing,
         "missing_message": MISSING_MESSAGE,
         "outline": states,

@@ -170,8 +170,8 @@ def answer_check(slug: str, lesson_slug: str, key: str):
         message = "Choose an answer, then check it."
         if wants_json:
             return jsonify(error=message, **lesson_page.answered_elsewhere(content, answers)), 422
-        message = f"{message} {lesson_page.also_saved_words(lesson, others)}".strip()
-        return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message})
+        return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message},
+                              check_notes={key: lesson_page.note_html(lesson, others)})
     if wants_json:
         return jsonify(lesson_page.answered_in_place(content, lesson, key, answers))
     lesson_page.leave_check_note(key, others, "pressed" if answer.unchanged else "")

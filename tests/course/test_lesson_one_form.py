@@ -187,8 +187,15 @@ def test_a_check_pressed_with_nothing_picked_says_so_and_keeps_the_others(app, l
         data = {f"choice-{SECOND}": _picks(learner, SECOND), **_page_form(learner)}
         refused = learner.post(f"{LESSON}/checks/{FIRST}", data=data)
         assert refused.status_code == 422
-        assert ("Choose an answer, then check it. Your answer to knowledge check 2 is saved, "
-                "with its feedback.") in refused.get_data(as_text=True)
+        page = refused.get_data(as_text=True)
+        said = page[page.index(f'id="check-{FIRST}-error"'):]
+        said = said[:said.index("</div>")]
+        # The refusal in red, the good news beside it, with a link, not in its words.
+        assert ('<p class="field-error"><span class="visually-hidden">Error: </span>Choose an '
+                "answer, then check it.</p>") in said
+        assert ('<p class="feedback-note">Also saved, from the choice you picked: your answer '
+                f'to <a href="#feedback-{SECOND}">knowledge check 2</a>, with its feedback.</p>'
+                ) in said
         assert _responses(FIRST) == 0 and _responses(SECOND) == 1
 
 
