@@ -44,7 +44,14 @@ UNCHANGED_WORDS = {
              "press the button above.",
     "pressed": "This is the answer you gave before, so it is not saved a second time: its "
                "feedback is above.",
+    "stale": "This answer was changed in another tab or window after that page opened: "
+             "here it is as saved now, with its feedback.",
 }
+
+
+def note_kind(answer: learn.CheckAnswer) -> str:
+    """Which ``UNCHANGED_WORDS`` an answer that was not stored calls for ("" when stored)."""
+    return "stale" if answer.stale else "pressed" if answer.unchanged else ""
 
 
 def leave_check_note(at: str, also_saved: list[str], unchanged: str = "") -> None:
@@ -116,9 +123,13 @@ def _shown(content: CourseContent, answer: learn.CheckAnswer) -> dict:
             "next_key": new_submission_key()}
 
 
-def answered_elsewhere(content: CourseContent, answers: list[learn.CheckAnswer]) -> dict:
-    """The checks recorded beside a pressed one left empty, for the page to show (script)."""
-    return {"others": [_shown(content, answer) for answer in answers]}
+def answered_elsewhere(
+    content: CourseContent, lesson: LessonView, answers: list[learn.CheckAnswer]
+) -> dict:
+    """The checks recorded beside a pressed one left empty, for the page to show (script),
+    and the note saying so beside its refusal."""
+    note = note_html(lesson, [answer.question.key for answer in answers])
+    return {"others": [_shown(content, answer) for answer in answers], "note": note}
 
 
 def answered_in_place(
@@ -128,10 +139,15 @@ def answered_in_place(
     feedback and a note, and every other check recorded with it, each with a new key."""
     mine = next(a for a in answers if a.question.key == pressed)
     others = [a for a in answers if a.question.key != pressed]
-    note = note_html(lesson, [a.question.key for a in others],
-                     "pressed" if mine.unchanged else "")
+    if mine.stale:
+        # The page shows an answer that is no longer the saved one: it loads again, and
+        # says why where it opens.
+        leave_check_note(pressed, [a.question.key for a in others], "stale")
+        return {"key": pressed, "stale": True}
+    note = note_html(lesson, [a.question.key for a in others], note_kind(mine))
     first = _shown(content, mine)
-    return {**first, "html": first["html"] + note, **answered_elsewhere(content, others)}
+    return {**first, "html": first["html"] + note,
+            "others": [_shown(content, answer) for answer in others]}
 
 
 def lesson_context(

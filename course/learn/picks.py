@@ -66,6 +66,17 @@ def posted(form: Mapping, lesson: LessonView, pressed: str | None = None) -> Pic
     return Picked(positions, submission_keys, drawn)
 
 
+def _stale(check: CheckView, stored: list[str]) -> learn.CheckAnswer | None:
+    """The stored answer, when a page unchanged since it was drawn presses its check after
+    another tab changed it: the learner chose nothing new here (None: its choices changed
+    since, so the press is recorded)."""
+    try:
+        result = check.grade(stored)
+    except ValueError:
+        return None
+    return learn.CheckAnswer(check, result, stored=False, chosen=sorted(stored), stale=True)
+
+
 def record(
     enrolment: AnyEnrolment,
     content: CourseContent,
@@ -77,7 +88,9 @@ def record(
 
     The pressed check is answered as its button asks; left empty, it is skipped and the
     caller says so. Unchanged from its stored answer ("Check again"), it is graded again
-    and not stored (``CheckAnswer.unchanged``). Returns the answers, in the lesson's order.
+    and not stored (``CheckAnswer.unchanged``); unchanged on a page drawn before another
+    tab changed it, the stored answer stands (``CheckAnswer.stale``). Returns the
+    answers, in the lesson's order.
 
     :raise ValueError: for a position the page did not show.
     """
@@ -104,6 +117,11 @@ def record(
                 answers.append(learn.CheckAnswer(check, check.grade(keys), stored=False,
                                                  chosen=sorted(set(keys)), unchanged=True))
             continue
+        if previous is not None and check.key == pressed_key:
+            kept = _stale(check, previous.selected)
+            if kept is not None:
+                answers.append(kept)
+                continue
         answers.append(learn.answer_check(
             enrolment, content, lesson, check, keys, picked.submission_keys.get(check.key)
         ))

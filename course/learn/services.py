@@ -74,6 +74,9 @@ class CheckAnswer:
     chosen: list[str]
     #: The same as the stored answer: graded again, not stored a second time.
     unchanged: bool = False
+    #: Sent unchanged from a page drawn before another tab changed the stored answer:
+    #: not stored; ``chosen`` and ``result`` are the stored answer's.
+    stale: bool = False
 
 
 def list_courses() -> list[Course]:

@@ -169,12 +169,13 @@ def answer_check(slug: str, lesson_slug: str, key: str):
         # ends in its anchor, so the page opens there); any other check's picks are kept.
         message = "Choose an answer, then check it."
         if wants_json:
-            return jsonify(error=message, **lesson_page.answered_elsewhere(content, answers)), 422
+            elsewhere = lesson_page.answered_elsewhere(content, lesson, answers)
+            return jsonify(error=message, **elsewhere), 422
         return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message},
                               check_notes={key: lesson_page.note_html(lesson, others)})
     if wants_json:
         return jsonify(lesson_page.answered_in_place(content, lesson, key, answers))
-    lesson_page.leave_check_note(key, others, "pressed" if answer.unchanged else "")
+    lesson_page.leave_check_note(key, others, lesson_page.note_kind(answer))
     anchor = f"feedback-{question.key}"  # the verdict in view, even on a phone
     target = url_for("learn.lesson", slug=slug, lesson_slug=lesson_slug, _anchor=anchor)
     return redirect(target, 303)

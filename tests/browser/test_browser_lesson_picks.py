@@ -112,3 +112,39 @@ def test_signed_out_the_dialog_saves_every_pick_and_comes_back(browser, live_ser
         assert _recorded(live_server, email) == 2
     finally:
         context.close()
+
+
+def test_a_stale_tab_shows_the_newer_answer_and_an_empty_check_says_what_it_saved(
+        browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        journey = Journey(page, live_server, js=True, audit=False)
+        journey.sign_up()
+        page.get_by_role("button", name="Start the course").click()
+        first, second = check_keys(page)[:2]
+        # An empty check pressed with another check picked: refused, and it says, beside
+        # the refusal, that the other was saved.
+        pick(page, second, keys[second].right)
+        page.locator(f"#check-{first}").get_by_role("button").click()
+        error = page.locator(f"#check-{first}-error")
+        expect(error.locator(".field-error")).to_contain_text("Choose an answer, then check it.")
+        expect(error.locator(".feedback-note").get_by_role("link", name="knowledge check 2")
+               ).to_have_attribute("href", f"#feedback-{second}")
+        # Answered here, then changed in a second tab: pressed unchanged here, the page
+        # shows the newer answer and says why, and the older one is not put back.
+        pick(page, first, keys[first].wrong)
+        page.locator(f"#check-{first}").get_by_role("button").click()
+        expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(NOT_QUITE)
+        other = context.new_page()
+        other.goto(page.url)
+        pick(other, first, keys[first].right)
+        other.locator(f"#check-{first}").get_by_role("button").click()
+        expect(other.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(RIGHT)
+        page.locator(f"#check-{first}").get_by_role("button").click()
+        expect(page.locator(f"#feedback-{first} .feedback-note")).to_contain_text(
+            "changed in another tab or window")
+        expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(RIGHT)
+    finally:
+        context.close()

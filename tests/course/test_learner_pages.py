@@ -55,7 +55,8 @@ def test_an_empty_answer_is_refused_beside_the_question_and_stored_nowhere(
     assert f'action="{url}#check-push-pull-1"' in html
     as_script = client.post(url, data={}, headers={"Accept": "application/json"})
     assert as_script.status_code == 422
-    assert as_script.get_json() == {"error": "Choose an answer, then check it.", "others": []}
+    assert as_script.get_json() == {"error": "Choose an answer, then check it.", "others": [],
+                                    "note": ""}
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CheckResponse)) == 0
     # Nothing answered, so the lesson cannot be completed either.

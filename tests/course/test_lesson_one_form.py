@@ -124,6 +124,18 @@ def test_a_stale_page_never_puts_back_an_answer_changed_since(app, learner):  # 
         assert latest.is_correct  # the newer, right answer stands
         landing = _feedback_region(learner.get(LESSON).get_data(as_text=True), SECOND)
         assert "Also saved" not in landing
+        # Its own button pressed, the old tick unchanged: the newer answer still stands,
+        # and the page opens on it, saying why.
+        pressed = {**tab_b, f"choice-{FIRST}": wrong}
+        learner.post(f"{LESSON}/checks/{FIRST}", data=pressed)
+        assert _responses(FIRST) == 2
+        landing = _feedback_region(learner.get(LESSON).get_data(as_text=True), FIRST)
+        assert "That's right" in landing
+        assert "This answer was changed in another tab or window after that page opened" \
+            in landing
+        as_script = learner.post(f"{LESSON}/checks/{FIRST}", data=pressed,
+                                 headers={"Accept": "application/json"}).get_json()
+        assert as_script == {"key": FIRST, "stale": True} and _responses(FIRST) == 2
 
 
 def test_a_check_answered_in_place_brings_the_others_it_recorded(app, learner):  # noqa: F811

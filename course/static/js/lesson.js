@@ -141,7 +141,20 @@
       }).then(function (data) {
         if (data.signedOut) { return; }
         (data.others || []).forEach(showAnswer);
-        if (data.error) { showError(data.error); return; }
+        if (data.error) {
+          showError(data.error);
+          // Beside the refusal, not in its words: which other checks it saved.
+          if (data.note) { error.insertAdjacentHTML("beforeend", data.note); }
+          return;
+        }
+        if (data.stale) {
+          // Changed in another tab since this page opened: the page again, as saved now,
+          // at this check, where the server's note says why.
+          allSent();
+          window.location.hash = region.id;
+          window.location.reload();
+          return;
+        }
         if (!data.html) {
           // Kept from a page open too long to send it: the page again, with its feedback.
           allSent();
@@ -176,6 +189,10 @@
       if (!send) { submitting = true; return; }
       event.preventDefault();
       send();
+    });
+    // The signed-out dialog's "Sign in again" says itself what leaving loses: one warning.
+    document.querySelectorAll("#session-warning a[data-signed-out]").forEach(function (link) {
+      link.addEventListener("click", function () { submitting = true; });
     });
     // A link away (Next, the breadcrumb) with a choice picked and not sent: ask first.
     window.addEventListener("beforeunload", function (event) {
