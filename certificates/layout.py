@@ -161,7 +161,7 @@ def _flow_texts(record: CertificateRecord) -> dict[str, str]:
         "authors": f"{label}: {authors}" if authors else "",
         # Approval is printed whole or not at all: a partial block would be a false claim.
         "approval": (
-            f"Approved by {record.approval_body} · Approval no. {record.approval_number}"
+            f"Approved by {record.approval_body}, approval no. {record.approval_number}."
             if approved
             else ""
         ),

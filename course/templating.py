@@ -118,10 +118,14 @@ def certificate_code(code: str) -> Markup:
 
 
 def licence_ending(number: str, count: int = 4) -> str:
-    """The end of a license number from its last ``count`` letters or digits on.
+    """The end of a license number from its last ``count`` letters or digits on, and never
+    more than half of them: a short number is not published whole.
 
     Punctuation and spaces do not count: "LCSW 12345-B" ends in "345-B", not "45-B".
     """
+    count = min(count, sum(ch.isalnum() for ch in number) // 2)
+    if count < 1:
+        return ""
     seen = 0
     for index in range(len(number) - 1, -1, -1):
         seen += number[index].isalnum()

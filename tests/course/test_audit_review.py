@@ -167,6 +167,9 @@ def test_the_approval_removal_address_opened_by_get_leads_to_its_section(data, a
     assert response.location.endswith("/admin/courses/minimal/approval#remove-approval")
     page = client.get("/admin/courses/minimal/approval").get_data(as_text=True)
     assert 'id="remove-approval"' in page
+    # Said as the certificates print it: the body and number, then the statement.
+    assert ("Certificates issued now print: <strong>Approved by NASW, approval no. 886-1. "
+            "Approved for 1 contact hour.</strong>") in " ".join(page.split())
 
 
 def test_a_replacement_certificate_page_says_why_it_was_issued(corrected):

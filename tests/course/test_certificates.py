@@ -254,7 +254,8 @@ def test_a_code_not_found_tells_a_board_whom_to_ask(make_app) -> None:
 def test_a_license_number_ends_in_its_last_four_letters_or_digits() -> None:
     assert licence_ending("LSW-12345") == "2345"
     assert licence_ending("LCSW 12345-B") == "345-B"  # the dash does not count as one
-    assert licence_ending("A-1") == "A-1"
+    assert licence_ending("1234") == "34"  # never more than half of a short number
+    assert licence_ending("A-1") == "1" and licence_ending("7") == ""
 
 
 def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, issued):
