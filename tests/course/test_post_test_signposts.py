@@ -206,7 +206,7 @@ def test_the_last_attempt_a_course_allows_is_named_as_the_last(app, lessons_done
     client = lessons_done(retake_wait_minutes=0, max_attempts=2)
     _fail_once(app, client)
     intro = plain(client.get(POST_TEST).get_data(as_text=True))
-    assert "You need 80% to pass; the course allows 2 attempts, and this is your last." in intro
+    assert "You need 80% to pass. The course allows 2 attempts, and this is your last." in intro
     assert "try again" not in intro
 
 
