@@ -226,6 +226,8 @@ def return_path() -> str | None:
     if g.get("come_back_to"):
         return safe_next(g.come_back_to)
     if request.method == "GET":
+        if request.endpoint == "auth.login":  # the sign-in page itself: keep its own next
+            return safe_next(request.args.get("next"))
         return safe_next(request.full_path.rstrip("?"))
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc != request.host:

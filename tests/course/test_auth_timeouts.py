@@ -112,3 +112,16 @@ def test_after_an_idle_sign_out_the_sign_in_page_says_so_once(
     # Later, signed out for good, a page that needs the sign-in says why, once.
     notices = _notices(text(client.get(client.get("/auth/profile").headers["Location"])))
     assert notices == ["Please sign in to see that page."]
+
+
+def test_the_dialogs_sign_in_link_after_the_idle_hour_keeps_one_way_back(
+    app: Flask, client: FlaskClient
+) -> None:
+    # The signed-out dialog's link is /auth/login?next=<the page>; followed on a session
+    # the server has not yet signed out, the sign-out used to wrap it in a second next.
+    make_user(app)
+    client.get(sign_in(client).headers["Location"])
+    with client.session_transaction() as sess:
+        sess[SEEN_AT] = 0
+    response = client.get("/auth/login?next=/courses/minimal")
+    assert response.headers["Location"] == "/auth/login?next=/courses/minimal"
