@@ -4,6 +4,8 @@ script does: nothing picked is lost to another button, a sign-out or a link away
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from browser_kit import (
     NOT_QUITE,
@@ -32,15 +34,24 @@ def _recorded(server, email: str) -> int:
     return count
 
 
-def test_a_checks_button_saves_every_pick_in_place(browser, live_server) -> None:
-    keys = answer_keys(live_server)
-    context = browser.new_context(viewport={"width": 320, "height": 640})
+@contextmanager
+def _first_lesson(browser, server, width: int) -> Iterator[tuple[object, object, Journey]]:
+    """A new learner, script on, at the first lesson: (context, page, journey)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
-        journey = Journey(page, live_server, js=True, audit=False)
+        journey = Journey(page, server, js=True, audit=False)
         journey.sign_up()
-        email = journey.email
         page.get_by_role("button", name="Start the course").click()
+        yield context, page, journey
+    finally:
+        context.close()
+
+
+def test_a_checks_button_saves_every_pick_in_place(browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    with _first_lesson(browser, live_server, 320) as (_context, page, journey):
+        email = journey.email
         first, second = check_keys(page)[:2]
         # Complete with nothing answered: the list of what is missing, and "Error:".
         page.get_by_role("button", name="Complete and continue").click()
@@ -79,8 +90,6 @@ def test_a_checks_button_saves_every_pick_in_place(browser, live_server) -> None
         with page.expect_navigation():  # (to a lesson not open yet: it sends them back)
             page.locator(".pager a[rel=next]").click()
         assert asked == ["beforeunload"]
-    finally:
-        context.close()
 
 
 def test_signed_out_the_dialog_saves_every_pick_and_comes_back(browser, live_server) -> None:
@@ -117,12 +126,7 @@ def test_signed_out_the_dialog_saves_every_pick_and_comes_back(browser, live_ser
 def test_a_stale_tab_shows_the_newer_answer_and_an_empty_check_says_what_it_saved(
         browser, live_server) -> None:
     keys = answer_keys(live_server)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        journey = Journey(page, live_server, js=True, audit=False)
-        journey.sign_up()
-        page.get_by_role("button", name="Start the course").click()
+    with _first_lesson(browser, live_server, 1280) as (context, page, _journey):
         first, second = check_keys(page)[:2]
         # An empty check pressed with another check picked: refused, and it says, beside
         # the refusal, that the other was saved.
@@ -146,5 +150,3 @@ def test_a_stale_tab_shows_the_newer_answer_and_an_empty_check_says_what_it_save
         expect(page.locator(f"#feedback-{first} .feedback-note")).to_contain_text(
             "changed in another tab or window")
         expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(RIGHT)
-    finally:
-        context.close()
