@@ -81,9 +81,13 @@ def test_a_checks_button_saves_every_pick_in_place(browser, live_server) -> None
         asked: list[str] = []
         page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
         page.locator(".pager a[rel=next]").click()
+        for _ in range(100):  # the prompt comes a moment after the click, later when busy
+            if asked:
+                break
+            page.wait_for_timeout(50)
+        assert asked == ["beforeunload"]
         expect(page.locator(f"#check-{first} input:checked")).to_have_count(
             len(keys[first].right))
-        assert asked == ["beforeunload"]
         # Sent, nothing is left to ask about.
         page.locator(f"#check-{first}").get_by_role("button").click()
         expect(page.locator(f"#feedback-{first} .feedback-verdict")).to_have_text(RIGHT)

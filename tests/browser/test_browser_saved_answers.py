@@ -105,7 +105,7 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
         # The page promises only what it does: saving as chosen needs the script.
         promise = "Your answers are saved as you choose them"
         button_only = "Press “Save and finish later” to keep your answers if you leave"
-        intro = page.locator("main p").first
+        intro = page.locator(".post-test-rules li").first
         expect(intro).to_contain_text(promise if js else button_only, use_inner_text=True)
         expect(intro).not_to_contain_text(button_only if js else promise, use_inner_text=True)
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
