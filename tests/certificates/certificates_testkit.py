@@ -68,8 +68,8 @@ def words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def pixels_of(pdf: bytes, colour: str, *, alpha: float = 1.0) -> int:
-    """Count the pixels of page 1 at 72 dpi inside areas filled with a colour at alpha on white."""
+def pixels_of(pdf: bytes, color: str, *, alpha: float = 1.0) -> int:
+    """Count the pixels of page 1 at 72 dpi inside areas filled with a color at alpha on white."""
     import pypdfium2 as pdfium  # a test extra; the callers skip without it
     from PIL import ImageChops, ImageFilter
 
@@ -81,10 +81,10 @@ def pixels_of(pdf: bytes, colour: str, *, alpha: float = 1.0) -> int:
     masks = []
     for band, at in zip(image.split(), (1, 3, 5), strict=True):
         # A fill at alpha over white; two steps either side allow for the renderer's rounding.
-        want = 255 - alpha * (255 - int(colour[at : at + 2], 16))
+        want = 255 - alpha * (255 - int(color[at : at + 2], 16))
         masks.append(band.point(lambda value, want=want: 255 if abs(value - want) <= 2 else 0))
     both = ImageChops.logical_and(masks[0].convert("1"), masks[1].convert("1"))
     match = ImageChops.logical_and(both, masks[2].convert("1")).convert("L")
     # Only pixels whose neighbours match too: the anti-aliased rim of a dark letter can take
-    # a pale colour for a pixel, but never a block of them.
+    # a pale color for a pixel, but never a block of them.
     return match.filter(ImageFilter.MinFilter(3)).histogram()[255]

@@ -44,7 +44,7 @@ def test_a_real_certificate_has_no_sample_notice_or_watermark(record: Certificat
     pdf = render_pdf(record)
     text = pdf_text(pdf)
     assert "Sample" not in text and "SAMPLE" not in text
-    # The watermark is drawn as shapes, not text: look for its colour on the page.
+    # The watermark is drawn as shapes, not text: look for its color on the page.
     assert pixels_of(pdf, WATERMARK) == 0 < pixels_of(render_pdf(SAMPLE_RECORD), WATERMARK)
 
 

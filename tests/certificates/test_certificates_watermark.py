@@ -67,10 +67,10 @@ def test_the_watermark_word_is_not_text(pdf: bytes, word: str) -> None:
 @MARKED
 def test_the_watermark_is_still_drawn_across_the_page(pdf: bytes, word: str) -> None:
     pytest.importorskip("pypdfium2", reason="pypdfium2 (test extra) rasterizes the PDF")
-    colour, alpha = (WATERMARK, 1.0) if word == "SAMPLE" else (SAMPLE_RED, VOID_ALPHA)
+    color, alpha = (WATERMARK, 1.0) if word == "SAMPLE" else (SAMPLE_RED, VOID_ALPHA)
     # Letters 120 to 150 points high fill some 20,000 pixels at 72 dpi, as the text did.
-    assert pixels_of(pdf, colour, alpha=alpha) > 15_000
-    assert pixels_of(render_pdf(FULL), colour, alpha=alpha) == 0
+    assert pixels_of(pdf, color, alpha=alpha) > 15_000
+    assert pixels_of(render_pdf(FULL), color, alpha=alpha) == 0
 
 
 @pytest.mark.parametrize("word", ["SAMPLE", "REPLACED", "Zoë Nguyễn-O'Brien"])

@@ -92,7 +92,7 @@ def test_a_real_provider_is_printed_with_its_signatory_and_contact(make_app, pac
             "ce-records@riverside.example.org.") in section  # fmt: skip
     assert "Riverside Center for Child Welfare Training" in said["verify"]
     assert "Valid certificate." in said["verify"] and "sample" not in said["verify"].lower()
-    # No watermark either: it is drawn as shapes, so look for its colour on the page.
+    # No watermark either: it is drawn as shapes, so look for its color on the page.
     assert pixels_of(client.get(f"/me/certificates/{code}.pdf").data, WATERMARK) == 0
 
 

@@ -69,8 +69,8 @@ def test_the_pdf_of_a_revoked_certificate_says_revoked_across_it(app, client, is
     assert "REVOKED" in text and "no longer certifies completion" in text
     assert title.startswith("REVOKED: ")
     assert "Ada Lovelace" in text  # still the record it was, now marked
-    # The word across the page is drawn as shapes, not text: look for its colour instead
-    # (where it crosses this sample's own watermark the two colours mix).
+    # The word across the page is drawn as shapes, not text: look for its color instead
+    # (where it crosses this sample's own watermark the two colors mix).
     assert pixels_of(response.data, SAMPLE_RED, alpha=VOID_ALPHA) > 5_000
     assert pixels_of(before, SAMPLE_RED, alpha=VOID_ALPHA) == 0
     with app.app_context():
