@@ -60,7 +60,9 @@ def test_the_lesson_is_one_form_every_check_button_sends(app, learner):  # noqa:
         assert f'formaction="{LESSON}/checks/{key}#check-{key}"' in form
         # In a list of the page's buttons, each "Check my answer" says which check it is.
         assert f'aria-describedby="check-{key}-label" formaction="{LESSON}/checks/{key}' in form
-        assert f'id="check-{key}-label">Knowledge check {number}</span>' in form
+        # And each check is a heading, for moving through the page by headings.
+        assert f'<h3 class="check-label" id="check-{key}-label">Knowledge check {number}</h3>' \
+            in form
     assert form.index("Complete and continue") < form.index("</form>")
 
 
