@@ -68,6 +68,14 @@ def _numbered(lesson: LessonView, keys: list[str]) -> list[tuple[str, int]]:
     return [(check.key, n) for n, check in enumerate(lesson.checks, 1) if check.key in keys]
 
 
+def _listed(items: list[str]) -> str:
+    """ "1", "1 and 2", "1, 2 and 3": text or markup, as ``items`` are."""
+    if len(items) < 2:
+        return items[0]
+    glue = type(items[0])  # Markup joins markup, str joins text
+    return glue(", ").join(items[:-1]) + glue(" and ") + items[-1]
+
+
 def note_html(lesson: LessonView, also_saved: list[str], unchanged: str = "") -> Markup:
     """The note under a check's feedback: other checks saved with it, or nothing new."""
     if unchanged:
@@ -79,7 +87,7 @@ def note_html(lesson: LessonView, also_saved: list[str], unchanged: str = "") ->
     if not links:
         return Markup()
     many = len(links) > 1
-    listed = Markup(", ").join(links[:-1]) + Markup(" and ") + links[-1] if many else links[0]
+    listed = _listed(links)
     return Markup('<p class="feedback-note">Also saved, from the choice{} you picked: '
                   "your answer{} to {}, with {} feedback.</p>").format(
         "s" if many else "", "s" if many else "", listed, "their" if many else "its")
@@ -105,8 +113,7 @@ def completion_flash(
         return done
     # Their feedback is the teaching, and the learner moved on without seeing it.
     numbers = [str(n) for _, n in _numbered(lesson, [a.question.key for a in saved])]
-    many = len(numbers) > 1
-    listed = ", ".join(numbers[:-1]) + " and " + numbers[-1] if many else numbers[0]
+    many, listed = len(numbers) > 1, _listed(numbers)
     missed = sum(not a.result.correct for a in saved)
     text = (f"{done} Your answer{'s' if many else ''} to knowledge check{'s' if many else ''} "
             f"{listed} {'were' if many else 'was'} saved as you finished")

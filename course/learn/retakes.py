@@ -113,13 +113,18 @@ def rules_of(manifest: Any) -> RetakeRules:
     )
 
 
+def _counted(attempts: Iterable[Any]) -> list[datetime]:
+    """When each submitted attempt that counts was sent (an admin's reset stays in the
+    record but no longer counts or makes one wait)."""
+    return [a.submitted_at for a in attempts if a.submitted_at is not None and a.counts]
+
+
 def attempts_after(manifest: Any, attempts: Iterable[Any]) -> int | None:
     """How many more attempts the course allows after the open one; None without a cap."""
     cap = rules_of(manifest).max_attempts
     if not cap:
         return None
-    used = sum(1 for a in attempts if a.submitted_at is not None and a.counts)
-    return max(0, cap - used - 1)
+    return max(0, cap - len(_counted(attempts)) - 1)
 
 
 def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -> None:
@@ -139,8 +144,7 @@ def closed_for_retake(
     """Return why a new attempt cannot start yet (every attempt used, or the wait after
     the last one); None when it can. ``attempts`` need ``submitted_at`` and ``counts``."""
     rules = rules_of(manifest)
-    # An attempt an admin reset stays in the record but no longer counts or makes one wait.
-    submitted = [a.submitted_at for a in attempts if a.submitted_at is not None and a.counts]
+    submitted = _counted(attempts)
     if rules.max_attempts and len(submitted) >= rules.max_attempts:
         return Closed(
             "used_up",

@@ -26,12 +26,11 @@
       function (input) { return input.checked; }
     ).map(function (input) { return input.value; }).join(",");
   };
-  var drawnField = function (key) { return lessonForm.querySelector('input[name="drawn-' + key + '"]'); };
+  var drawnFields = function () { return lessonForm.querySelectorAll('input[name^="drawn-"]'); };
+  var tickedNow = function (drawn) { return ticked(drawn.name.slice("drawn-".length)); };
   var unsent = function () {
-    return Array.prototype.some.call(lessonForm.querySelectorAll(".check[data-check]"), function (check) {
-      var key = check.getAttribute("data-check");
-      var drawn = drawnField(key);
-      return drawn && drawn.value !== ticked(key);
+    return Array.prototype.some.call(drawnFields(), function (drawn) {
+      return drawn.value !== tickedNow(drawn);
     });
   };
   // A check answered in place: its feedback, a new submission key, the button's words, and
@@ -42,7 +41,7 @@
     check.querySelector(".feedback").innerHTML = item.html;
     check.querySelector('input[name="submission_key-' + item.key + '"]').value = item.next_key;
     check.querySelector("button[type=submit]").textContent = item.correct ? "Change my answer" : "Check again";
-    drawnField(item.key).value = ticked(item.key);
+    check.querySelector('input[name="drawn-' + item.key + '"]').value = ticked(item.key);
     check.querySelector(".question-error").innerHTML = "";
     check.classList.remove("has-error");
     settleMissing(item.key);
@@ -50,9 +49,7 @@
   // The server kept every pick the form sent (after a sign-out, or from a page open too
   // long): leaving now loses nothing, so the page reloads without asking.
   var allSent = function () {
-    lessonForm.querySelectorAll('input[name^="drawn-"]').forEach(function (drawn) {
-      drawn.value = ticked(drawn.name.slice("drawn-".length));
-    });
+    drawnFields().forEach(function (drawn) { drawn.value = tickedNow(drawn); });
   };
   // The list of unanswered checks at the lesson's end, once one of them is answered here:
   // it lost that check, and when none is left it goes, with "Error:" in the page's title.
@@ -77,9 +74,6 @@
     var region = check.querySelector(".feedback");
     var error = check.querySelector(".question-error");
     var inputs = function () { return check.querySelectorAll('input[name="choice-' + key + '"]'); };
-    var chosen = function () {
-      return Array.prototype.filter.call(inputs(), function (input) { return input.checked; });
-    };
     var showError = function (message) {
       // Beside the question, read with the first choice it describes; nothing is sent.
       error.innerHTML = '<p class="field-error"><span class="visually-hidden">Error: </span></p>';
@@ -102,7 +96,7 @@
     };
     var send = function () {
       if (busy) { return; }
-      if (!chosen().length && !unsent()) {
+      if (!ticked(key) && !unsent()) {
         showError("Choose an answer, then check it.");
         return;
       }
