@@ -9,5 +9,6 @@ from course.learn import (  # noqa: E402,F401  (registers routes)
     certificate_views,
     correction_views,
     evaluation_views,
+    preview_views,
     views,
 )

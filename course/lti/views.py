@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 
 from course import signing_keys
 from course.auth.sessions import start_session, this_device
-from course.db import reads_first, write_transaction
+from course.db import reads_first, utcnow, write_transaction
 from course.extensions import csrf, limiter
+from course.learn import preview as previews
 from course.lti import bp
 from course.lti import services as lti
 from course.lti.keys import public_jwk
@@ -116,7 +117,11 @@ def launch():
     except lti.LaunchError as error:
         return _refused(error)
     if checked.staff:
-        response = current_app.make_response(render_template("lti/staff.html", look=look))
+        # Staff read the lessons through the preview, which records nothing.
+        session[previews.SESSION_KEY] = previews.granted(
+            session.get(previews.SESSION_KEY), checked.course.id, utcnow())
+        response = current_app.make_response(render_template(
+            "lti/staff.html", look=look, preview_hours=previews.PREVIEW_HOURS))
     else:
         response = redirect(url_for("learn.course_page", slug=done.course.slug))
     # Only this launch's: another started in the same browser may still be on its way.

@@ -25,6 +25,8 @@ from tests.live_client import Browser
 from tests.ops.learner import AnswerKey, Learner
 
 MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minimal"
+#: The real course's lesson with the widest table.
+_TABLE = "trauma-informed-language"
 
 
 def _finished_learner(server) -> tuple[int, str]:
@@ -101,7 +103,11 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         "author-history": f"{server.url}/author/courses/{revised}/history",
         "author-publish": f"{author}/publish",
         "author-report": f"{author}/report",
+        "staff-preview": f"{server.url}/courses/{server.slug}/preview",
+        "staff-preview-lesson": f"{server.url}/courses/{server.slug}/preview/{lesson}",
     }
+    if server.real_slug:  # a long lesson with a wide table, every check with its answers
+        pages["staff-preview-real"] = f"{server.url}/courses/{server.real_slug}/preview/{_TABLE}"
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems: dict[str, list[str]] = {}
     try:

@@ -316,10 +316,15 @@ def test_author_preview_of_hostile_lessons(site: Site, watch: Watch, new_page) -
     with site.app.app_context():
         course = db.session.scalar(select(Course).where(Course.slug == HOSTILE))
         lesson = course.live_lessons[0]
+        slugs = [live.slug for live in course.live_lessons]
     # The editor of a stored hostile lesson shows its preview; each editor page re-checks
     # the whole package, so only the pages that show payloads are opened.
     page.set_default_timeout(90_000)
     watch.visit(page, f"{site.url}/author/courses/{HOSTILE}/lessons/{lesson.slug}", "author lesson")
+    # The staff preview of the published lessons: every check's choices and feedback at once.
+    watch.visit(page, f"{site.url}/courses/{HOSTILE}/preview", "staff preview contents")
+    for slug in slugs:
+        watch.visit(page, f"{site.url}/courses/{HOSTILE}/preview/{slug}", "staff preview")
     # Preview (not save) a lesson whose text is every payload.
     page.goto(f"{site.url}/author/courses/{HOSTILE}/lessons/{lesson.slug}")
     body = page.locator("textarea.markdown-input")

@@ -215,6 +215,6 @@ def test_an_admin_is_told_that_starting_a_course_counts_them_as_a_learner(
     sign_in(client, admin)
     page = client.get("/courses/minimal").get_data(as_text=True)
     assert "Starting enrolls you: your progress then counts in this course" in page
-    assert 'href="/author/courses/minimal/"' in page
+    assert 'href="/courses/minimal/preview">staff preview' in page
     sign_in(client, learner)
     assert "Starting enrolls you" not in client.get("/courses/minimal").get_data(as_text=True)

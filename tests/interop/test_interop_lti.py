@@ -140,7 +140,12 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     assert "results go to this link's column" in page  # the played link grants scores
     assert "did not share your name" in page  # the platform was set to share none
     assert 'href="/courses/minimal"' in page
+    assert 'href="/courses/minimal/preview">Preview the lessons' in page
     assert client.get("/me").status_code == 302  # nobody was signed in
+    # The preview opens in this browser only: every lesson, each check with its answers.
+    lesson = client.get("/courses/minimal/preview/push-pull")
+    assert lesson.status_code == 200 and "Correct answer" in lesson.get_data(as_text=True)
+    assert app.test_client().get("/courses/minimal/preview/push-pull").status_code == 403
     with app.app_context():  # no account, enrollment, grade target or statement
         for model in (User, Enrolment, LtiIdentity, LtiGradeTarget, OutboxMessage):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
