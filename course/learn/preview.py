@@ -86,9 +86,14 @@ def ensure_may_preview(user: Any, grants: Mapping[str, Any] | None, course: Cour
     """
     if user.is_authenticated and can_work_on(user, course.slug):
         return
-    until = (grants or {}).get(str(course.id))
-    if not (isinstance(until, int) and until > now.timestamp()):
+    if not launched_as_staff(grants, course.id, now):
         raise PreviewRefused(course.slug)
+
+
+def launched_as_staff(grants: Mapping[str, Any] | None, course_id: int, now: datetime) -> bool:
+    """Whether a staff launch of this course opened the preview in this browser, still open."""
+    until = (grants or {}).get(str(course_id))
+    return isinstance(until, int) and until > now.timestamp()
 
 
 def course_preview(slug: str) -> CoursePreview:

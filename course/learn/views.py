@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from course import issuing
 from course.auth.sessions import come_back_to, keep_through_timeout
-from course.db import DatabaseBusy, reads_first, write_transaction
+from course.db import DatabaseBusy, reads_first, utcnow, write_transaction
 from course.errors import error_page
 from course.extensions import db
 from course.formpages import form_page
 from course.learn import bp, fragments, lesson_page, picks, retakes
+from course.learn import preview as previews
 from course.learn import services as learn
 from course.learn.assessment import course_progress
 from course.learn.forms import ActionForm
@@ -86,6 +87,8 @@ def course_page(slug: str):
         else None,
         about=fragments.course_about_html(content),
         support_html=fragments.support_html(content),
+        staff_launch=previews.launched_as_staff(session.get(previews.SESSION_KEY), course.id,
+                                                utcnow()),
     )
 
 

@@ -148,3 +148,11 @@ def test_staff_are_pointed_at_the_preview_instead_of_enrolling(app, client, auth
     assert re.search(rf'<a href="{PREVIEW}">staff preview</a>', page)
     editor = _text(client.get("/author/courses/minimal/"))
     assert f'href="{PREVIEW}">preview of the published lessons' in editor
+
+
+def test_the_course_page_leads_a_staff_launch_back_to_the_preview(app, client, course_slug):
+    note = "You opened this course from your learning system as course staff."
+    assert note not in _text(client.get("/courses/minimal"))
+    _grant(client, _course_id(app), hours=1)
+    page = _text(client.get("/courses/minimal"))
+    assert note in page and f'<a href="{PREVIEW}">Go to the staff preview</a>' in page
