@@ -150,6 +150,16 @@ def test_staff_are_pointed_at_the_preview_instead_of_enrolling(app, client, auth
     assert f'href="{PREVIEW}">preview of the published lessons' in editor
 
 
+def test_the_admin_home_offers_each_open_course_s_preview(app, client, course_slug):
+    with app.app_context():
+        sign_in(client, make_user(Role.ADMIN))
+    assert f'<a href="{PREVIEW}">Preview</a>' in _text(client.get("/admin/"))
+    with app.app_context():
+        db.session.execute(update(Course).values(archived_at=utcnow()))
+        db.session.commit()
+    assert f'href="{PREVIEW}"' not in _text(client.get("/admin/"))
+
+
 def test_the_course_page_leads_a_staff_launch_back_to_the_preview(app, client, course_slug):
     note = "You opened this course from your learning system as course staff."
     assert note not in _text(client.get("/courses/minimal"))
