@@ -71,6 +71,12 @@ def sends_grades(claims: dict[str, Any]) -> bool:
     return bool(endpoint.get("lineitems") and LINEITEM_SCOPE in scopes and link)
 
 
+def opens_preview(staff: str | None) -> bool:
+    """Whether a staff launch may read the lessons' answers: those who teach or build the
+    course, not a mentor (Canvas's observer, whom an agency may give to anyone)."""
+    return staff is not None and staff != STAFF["Mentor"]
+
+
 @dataclass(frozen=True)
 class StaffLook:
     """What a staff launch is shown instead of a learner's course: how the link is set up."""
@@ -81,3 +87,5 @@ class StaffLook:
     role: str
     grades: bool
     name_shared: bool
+    #: Whether the launch opened the staff preview (``opens_preview``).
+    previews: bool

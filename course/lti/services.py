@@ -18,7 +18,14 @@ from course.extensions import db
 from course.learn.services import enrol
 from course.lti.grade_targets import remember_grade_target
 from course.lti.jwks import signing_key_for
-from course.lti.roles import LTI, TEST_USER, StaffLook, sends_grades, staff_role
+from course.lti.roles import (
+    LTI,
+    TEST_USER,
+    StaffLook,
+    opens_preview,
+    sends_grades,
+    staff_role,
+)
 from course.lti.wording import ADMIN_PAGE, shown, token_problem
 from course.models import (
     Course,
@@ -357,7 +364,8 @@ def look_over(checked: CheckedLaunch) -> StaffLook:
     return StaffLook(course_slug=checked.course.slug, course_title=checked.course.title,
                      platform_name=checked.login.platform.name, role=checked.staff or "",
                      grades=sends_grades(checked.claims),
-                     name_shared=bool(name_or(_claimed_name(checked.claims), "")))
+                     name_shared=bool(name_or(_claimed_name(checked.claims), "")),
+                     previews=opens_preview(checked.staff))
 
 
 def complete_launch(checked: CheckedLaunch) -> Launch:

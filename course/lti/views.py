@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from course import signing_keys
 from course.auth.sessions import start_session, this_device
@@ -117,11 +117,12 @@ def launch():
     except lti.LaunchError as error:
         return _refused(error)
     if checked.staff:
-        # Staff read the lessons through the preview, which records nothing.
-        session[previews.SESSION_KEY] = previews.granted(
-            session.get(previews.SESSION_KEY), checked.course.id, utcnow())
         response = current_app.make_response(render_template(
             "lti/staff.html", look=look, preview_hours=previews.PREVIEW_HOURS))
+        if look.previews:  # teaching staff read the lessons there; it records nothing
+            response.set_cookie(previews.COOKIE, previews.launch_grant(checked.course, utcnow()),
+                                max_age=previews.PREVIEW_SECONDS,
+                                **previews.cookie_scope(checked.course.slug))
     else:
         response = redirect(url_for("learn.course_page", slug=done.course.slug))
     # Only this launch's: another started in the same browser may still be on its way.

@@ -24,11 +24,15 @@ def _text(response) -> str:
     return " ".join(response.get_data(as_text=True).split())
 
 
-def _grant(client: FlaskClient, course_id: int, hours: float) -> None:
-    """What a staff launch leaves in the session, opened ``hours`` from now (or ago)."""
-    with client.session_transaction() as session:
-        until = int((utcnow() + timedelta(hours=hours)).timestamp())
-        session[previews.SESSION_KEY] = {str(course_id): until}
+def _grant(app: Flask, client: FlaskClient, course_id: int, hours: float) -> None:
+    """What a staff launch leaves in the browser, launched ``hours`` before it runs out."""
+    with app.test_request_context():
+        course = db.session.get(Course, _course_id(app))
+        course.id = course_id  # only the signed grant names it; nothing is flushed
+        launched = utcnow() + timedelta(hours=hours) - timedelta(hours=previews.PREVIEW_HOURS)
+        value = previews.launch_grant(course, launched)
+        db.session.rollback()
+    client.set_cookie(previews.COOKIE, value, path="/courses/minimal")
 
 
 def _course_id(app: Flask) -> int:
@@ -106,7 +110,17 @@ def test_others_are_told_who_may_preview_and_see_no_answers(app, client, course_
         assert response.status_code == 403
         assert "The preview is for course staff" in page
         assert "Correct answer" not in page
-        assert ("Sign in" in page) == (who == "nobody")
+        assert ("Sign in</a> first" in page) == (who == "nobody")
+        assert ("you are not on this course's team" in page) == (who == "author off the team")
+    # Only those who may preview are offered it on the course page.
+    assert "staff preview" not in _text(client.get("/courses/minimal"))
+
+
+def test_an_enrolled_author_is_still_offered_the_preview(app, client, author):
+    sign_in(client, author)
+    client.post("/courses/minimal/enroll")
+    page = _text(client.get("/courses/minimal"))
+    assert re.search(rf'You work on this course: the <a href="{PREVIEW}">staff preview</a>', page)
 
 
 def test_an_admin_may_preview_every_course(app, client, course_slug):
@@ -117,20 +131,35 @@ def test_an_admin_may_preview_every_course(app, client, course_slug):
 
 def test_a_staff_launch_opens_its_own_course_for_some_hours(app, client, course_slug):
     course_id = _course_id(app)
-    _grant(client, course_id, hours=1)
-    assert client.get(LESSON).status_code == 200
-    _grant(client, course_id + 1, hours=1)  # another course's
-    assert client.get(LESSON).status_code == 403
-    _grant(client, course_id, hours=-0.01)  # run out
+    _grant(app, client, course_id, hours=1)
     page = _text(client.get(LESSON))
-    assert f"stays open in that browser for {previews.PREVIEW_HOURS} hours" in page
+    assert "Correct answer" in page and "End the preview now" in page
+    _grant(app, client, course_id + 1, hours=1)  # another course's
+    assert client.get(LESSON).status_code == 403
+    _grant(app, client, course_id, hours=-0.01)  # run out
+    page = _text(client.get(LESSON))
+    assert f"stays open in this browser for {previews.PREVIEW_HOURS} hours" in page
+    assert "Open the course from there again" in page
 
 
-def test_a_grant_keeps_other_live_courses_and_drops_those_run_out():
-    now = utcnow()
-    moment = int(now.timestamp())
-    kept = previews.granted({"3": moment + 60, "4": moment - 1, "5": "junk"}, 7, now)
-    assert kept == {"3": moment + 60, "7": moment + previews.PREVIEW_HOURS * 3600}
+def test_a_grant_cannot_be_forged_or_moved(app, client, course_slug):
+    with app.test_request_context():
+        value = previews.launch_grant(db.session.get(Course, _course_id(app)), utcnow())
+    payload, _, signature = value.rpartition(".")
+    client.set_cookie(previews.COOKIE, f"{payload}.{signature[::-1]}", path="/courses/minimal")
+    assert client.get(LESSON).status_code == 403
+    client.set_cookie(previews.COOKIE, value, path="/courses/minimal")
+    assert client.get(LESSON).status_code == 200
+
+
+def test_ending_the_preview_closes_it_in_this_browser(app, client, course_slug):
+    _grant(app, client, _course_id(app), hours=2)
+    ended = client.post(f"{PREVIEW}/end")
+    assert ended.status_code == 303 and ended.location.endswith("/courses/minimal")
+    assert "staff_preview=;" in ended.headers["Set-Cookie"]
+    assert "Path=/courses/minimal" in ended.headers["Set-Cookie"]
+    assert "The staff preview is closed in this browser." in _text(client.get("/courses/minimal"))
+    assert client.get(LESSON).status_code == 403
 
 
 def test_an_unknown_lesson_or_an_archived_course_is_not_found(app, client, author):
@@ -163,6 +192,6 @@ def test_the_admin_home_offers_each_open_course_s_preview(app, client, course_sl
 def test_the_course_page_leads_a_staff_launch_back_to_the_preview(app, client, course_slug):
     note = "You opened this course from your learning system as course staff."
     assert note not in _text(client.get("/courses/minimal"))
-    _grant(client, _course_id(app), hours=1)
+    _grant(app, client, _course_id(app), hours=1)
     page = _text(client.get("/courses/minimal"))
     assert note in page and f'<a href="{PREVIEW}">Go to the staff preview</a>' in page

@@ -72,6 +72,7 @@ CONTENT = {
     # Course staff only, and nobody's records (test_course_preview.py).
     "/courses/<slug>/preview",
     "/courses/<slug>/preview/<lesson_slug>",
+    "/courses/<slug>/preview/end",  # deletes this browser's own preview cookie
 }
 
 #: Public on purpose: certificate verification (minimal fields, 128-bit codes), a reset

@@ -143,6 +143,12 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     assert 'href="/courses/minimal/preview">Preview the lessons' in page
     assert client.get("/me").status_code == 302  # nobody was signed in
     # The preview opens in this browser only: every lesson, each check with its answers.
+    # Its grant is a cookie of the course's own, never the session (a cross-site launch
+    # carries no session cookie: writing one would sign out whoever is signed in).
+    granted = response.headers["Set-Cookie"]
+    assert granted.startswith("staff_preview=") and "Path=/courses/minimal;" in granted
+    assert "Max-Age=14400" in granted and "HttpOnly" in granted
+    assert "session=" not in " ".join(response.headers.getlist("Set-Cookie"))
     lesson = client.get("/courses/minimal/preview/push-pull")
     assert lesson.status_code == 200 and "Correct answer" in lesson.get_data(as_text=True)
     assert app.test_client().get("/courses/minimal/preview/push-pull").status_code == 403
@@ -153,6 +159,16 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     replayed.set_cookie(state_cookie(form["state"]), form["state"], path="/lti/")
     again = replayed.post("/lti/launch", data=form)  # the login was spent all the same
     assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+
+
+def test_a_mentor_sees_how_the_link_is_set_up_but_not_the_answers(app, client, platform):
+    platform.overrides = {LTI + "roles": [MEMBERSHIP + "#Mentor"]}  # Canvas's observer
+    response, _ = launch(client, platform, sub="canvas-observer-4")
+    page = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 200 and "as a mentor" in page
+    assert "opens for those who teach or build the course, not for a mentor" in page
+    assert "Preview the lessons" not in page and "staff_preview" not in str(response.headers)
+    assert client.get("/courses/minimal/preview/push-pull").status_code == 403
 
 
 def test_a_teaching_assistant_is_named_and_an_instructor_who_is_also_a_learner_takes_it(

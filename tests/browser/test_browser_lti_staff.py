@@ -1,0 +1,148 @@
+"""An instructor's launches from an LMS on another site, in chromium over https, as in
+production: the launch's cross-site POST carries no session cookie, so the preview it
+opens must not touch the session, and each course launched keeps its own preview.
+
+The Flask test client sends every cookie whatever its SameSite, so only a browser shows
+this. The tool is served over TLS at 127.0.0.1; the LMS (played by the tests) at
+``localhost``, another site.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from browser_kit import PASSWORD, new_learner, sign_in
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+import lessons
+from course import create_app
+from course.extensions import db
+from course.models import LtiPlatform, Role
+from course.packages import import_package
+from course.users import create_user
+from tests.interop.lti_platform import LTI, PlayedPlatform, start
+
+MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minimal"
+INSTRUCTOR = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
+
+
+@dataclass
+class Sites:
+    """The tool over https and the LMS on another site."""
+
+    url: str
+    platform: PlayedPlatform
+    admin_email: str
+
+
+def _second_course(root: Path) -> Path:
+    """A copy of the minimal course under a slug and title of its own."""
+    package = root / "second"
+    shutil.copytree(MINIMAL, package)
+    manifest = package / "course.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert "slug: minimal\n" in text, "the minimal package changed; update this helper"
+    text = text.replace("slug: minimal\n", "slug: second\n")
+    manifest.write_text(text.replace("title: ", "title: Second copy of ", 1), "utf-8")
+    return package
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
+    """The tool on https://127.0.0.1 with two courses and an admin, and a registered LMS."""
+    root = tmp_path_factory.mktemp("lti-staff")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'tool.db'}",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+    })
+    played = PlayedPlatform()
+    lms, lms_thread = start(played)
+    played.url = f"http://localhost:{lms.server_port}"  # another site than 127.0.0.1
+    _name, admin_email = new_learner()
+    with app.app_context():
+        db.create_all()
+        for package in (MINIMAL, _second_course(root)):
+            import_package(lessons.load_package(package))
+        create_user(email=admin_email, password=PASSWORD, full_name="Ada Admin", role=Role.ADMIN)
+        db.session.add(LtiPlatform(**played.registration()))
+        db.session.commit()
+        db.session.remove()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    tool = make_server("127.0.0.1", 0, app, threaded=True, ssl_context="adhoc")
+    url = f"https://127.0.0.1:{tool.server_port}"
+    app.config["BASE_URL"] = url
+    thread = threading.Thread(target=tool.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Sites(url, played, admin_email)
+    finally:
+        for server, running in ((tool, thread), (lms, lms_thread)):
+            server.shutdown()
+            running.join(timeout=10)
+            server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser, sites: Sites) -> Iterator[Page]:
+    """A fresh browser profile that accepts the tool's self-signed certificate."""
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _launch_as_instructor(page: Page, sites: Sites, slug: str) -> None:
+    """Open the course from the LMS: login initiation, the LMS's form posted cross-site."""
+    platform, target = sites.platform, f"{sites.url}/courses/{slug}"
+    platform.overrides = {LTI + "roles": INSTRUCTOR}
+    query = urlencode({"iss": platform.issuer, "login_hint": "teacher-9", "target_link_uri": target,
+                       "lti_message_hint": target, "client_id": platform.client_id})
+    page.goto(f"{sites.url}/lti/login?{query}")
+    assert page.url.startswith(platform.url), page.url
+    with page.expect_navigation():
+        page.evaluate("document.forms[0].submit()")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("This course is connected")
+
+
+def _status(page: Page, sites: Sites, path: str) -> int:
+    response = page.goto(sites.url + path)
+    assert response is not None
+    return response.status
+
+
+def test_a_staff_launch_leaves_the_sign_in_alone(page, sites) -> None:
+    sign_in(page, sites, sites.admin_email)
+    _launch_as_instructor(page, sites, "minimal")
+    page.goto(sites.url + "/me")
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+    assert "/auth/login" not in page.url
+
+
+def test_each_course_launched_keeps_its_preview_until_it_is_ended(page, sites) -> None:
+    _launch_as_instructor(page, sites, "minimal")
+    page.get_by_role("link", name="Preview the lessons").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Preview: Youth Who Run from Foster Care (test course)")
+    _launch_as_instructor(page, sites, "second")
+    assert _status(page, sites, "/courses/second/preview/push-pull") == 200
+    assert _status(page, sites, "/courses/minimal/preview/push-pull") == 200
+    # On a shared computer: ended here, the other course's preview stays as it was.
+    page.get_by_role("button", name="End the preview now").click()
+    expect(page.locator(".flashes")).to_contain_text("The staff preview is closed")
+    assert _status(page, sites, "/courses/minimal/preview/push-pull") == 403
+    assert _status(page, sites, "/courses/second/preview/push-pull") == 200
