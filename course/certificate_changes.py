@@ -147,9 +147,10 @@ def reinstate(
         certificate.user, _subject("Your certificate was reinstated"),
         f"The revocation of your certificate {certificate.code} for "
         f"{_course_of(certificate)} was a mistake, and your completion is reinstated. Your "
-        f"new certificate, {replacement.code}, certifies it; download it from the page "
-        f"below. The old code stays revoked, so please give licensing boards the new one.",
-        path=f"/me/certificates/{replacement.code}",
+        f"new certificate, {replacement.code}, certifies it: it is attached as a PDF, and "
+        f"its page is below. The old code stays revoked, so please give licensing boards "
+        f"the new one.",
+        path=f"/me/certificates/{replacement.code}", certificate_code=replacement.code,
     )  # fmt: skip
     return replacement
 

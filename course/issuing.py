@@ -236,9 +236,13 @@ def _tell_learner(user: User, record: certificates.CertificateRecord) -> None:
         f"certificate states {hours_text(record.contact_hours)}, completed on "
         f"{record.completed_text}.{sample}\n\n"
         f"Certificate code: {record.code}\n"
-        f"A licensing board can check it at {record.verify_url}",
+        f"A licensing board can check it at {record.verify_url}\n\n"
+        "The certificate is attached as a PDF. Keep it with your license renewal"
+        " records: it stays yours even if you no longer have this account or your"
+        " agency's learning system.",
         path=f"/me/certificates/{record.code}",
-        link_label="Download the PDF from your certificate page: ",
+        link_label="You can also download it from your certificate page: ",
+        certificate_code=record.code,
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import OutgoingMail, User
+from course.models import Certificate, CertificateStatus, OutgoingMail, User
 from course.provider import base_url
 
 logger = logging.getLogger(__name__)
@@ -81,13 +81,16 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
-def send_mail(to: str, subject: str, body: str) -> OutgoingMail:
-    """Queue a plain-text email in the current transaction; it goes out after the commit.
+def send_mail(to: str, subject: str, body: str, certificate_code: str | None = None
+              ) -> OutgoingMail:
+    """Queue a plain-text email in the current transaction; it goes out after the commit,
+    with the PDF of the certificate ``certificate_code`` attached if it is still valid.
 
     The caller commits (a rolled-back request sends nothing). Nothing here waits for
     the mail server.
     """
-    row = OutgoingMail(to_address=to, subject=subject[:200], body=body)
+    row = OutgoingMail(to_address=to, subject=subject[:200], body=body,
+                       certificate_code=certificate_code)
     db.session.add(row)
     db.session.flush()
     # Logged in the request that asked for it: the "sent" line comes later, from the
@@ -107,7 +110,8 @@ def reaches_nobody(address: str) -> bool:
 
 
 def tell_account_holder(
-    user: User, subject: str, text: str, path: str = "/me", link_label: str = ""
+    user: User, subject: str, text: str, path: str = "/me", link_label: str = "",
+    certificate_code: str | None = None,
 ) -> None:
     """Email a person about their own records, with a link to ``path`` (queued).
 
@@ -117,7 +121,8 @@ def tell_account_holder(
     if user.deleted_at is not None or reaches_nobody(user.email):
         return
     link = base_url() + path
-    send_mail(user.email, subject, f"Hello {user.full_name},\n\n{text}\n\n{link_label}{link}\n")
+    send_mail(user.email, subject, f"Hello {user.full_name},\n\n{text}\n\n{link_label}{link}\n",
+              certificate_code)
 
 
 def _wake_after_commit(session: Session) -> None:
@@ -135,6 +140,8 @@ class _Claimed:
     subject: str
     body: str
     attempts: int
+    #: The attachment's file name and bytes, if any.
+    attachment: tuple[str, bytes] | None = None
 
 
 def deliver_due(batch: int = BATCH) -> float | None:
@@ -195,9 +202,17 @@ def _claim(mail_id: int) -> _Claimed | None:
         .execution_options(synchronize_session=False)
     ).rowcount
     row = db.session.get(OutgoingMail, mail_id, populate_existing=True) if claimed else None
-    found = row and _Claimed(row.id, row.to_address, row.subject, row.body, row.attempts)
+    found = row and _Claimed(row.id, row.to_address, row.subject, row.body, row.attempts,
+                             _certificate_pdf(row.certificate_code))
     db.session.commit()
     return found or None
+
+
+def _certificate_pdf(code: str | None) -> tuple[str, bytes] | None:
+    """The stored PDF of a certificate still valid, as an attachment."""
+    pdf = code and db.session.scalar(select(Certificate.pdf).where(
+        Certificate.code == code, Certificate.status == CertificateStatus.VALID))
+    return (f"certificate-{code}.pdf", pdf) if pdf else None
 
 
 def _attempt(mail: _Claimed) -> None:
@@ -239,10 +254,14 @@ def _deliver(mail: _Claimed) -> None:
     """Hand one message to the SMTP server (or, without one, to the log)."""
     config = current_app.config
     message = build_message(mail.to, mail.subject, mail.body)
+    if mail.attachment:
+        name, data = mail.attachment
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     if not config["MAIL_SERVER"]:  # development: the link is in the log, to follow by hand
         logger.warning(
-            "MAIL_SERVER is not set; this email was not sent:\nTo: %s\nSubject: %s\n\n%s",
+            "MAIL_SERVER is not set; this email was not sent:\nTo: %s\nSubject: %s\n\n%s%s",
             mail.to, mail.subject, mail.body,
+            f"\n(attached: {mail.attachment[0]})" if mail.attachment else "",
         )
         return
     try:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import hashlib
+from pathlib import Path
 
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, text, update
+
+from course import certificate_changes, create_app
+from course.db import utcnow
 from course.extensions import db
 from course.issuing import record_of
 from course.mail import send_mail
-from course.models import Certificate
+from course.models import Certificate, OutgoingMail, Role
 from tests.course.certkit import finish_course, page_words
-from tests.smtp_sink import plain_text
+from tests.course.factories import make_user
+from tests.smtp_sink import free_port, plain_text, wait_until
 
 REAL = {"PROVIDER_NAME": "Riverside Center for Child Welfare Training",
         "PROVIDER_TIMEZONE": "America/Denver"}  # fmt: skip
@@ -48,7 +55,8 @@ def test_finishing_the_course_emails_the_certificate_once(make_app, inbox_for, p
     assert said.endswith("(Mountain Time).") and f"Your certificate states {said}" in body
     assert f"Certificate code: {code}" in body
     assert f"A licensing board can check it at {record.verify_url}" in body
-    assert body.endswith(f"Download the PDF from your certificate page: "
+    assert "The certificate is attached as a PDF." in body
+    assert body.endswith(f"You can also download it from your certificate page: "
                          f"{app.config['BASE_URL']}/me/certificates/{code}")  # fmt: skip
     assert "sample" not in body.lower()
 
@@ -59,3 +67,67 @@ def test_a_sample_certificate_says_so_in_its_mail(make_app, inbox_for, package_c
     _, code = finish_course(app, app.test_client(), package_copy, email="ada@example.org")
     (mail,) = _mails_to(app, inbox, "ada@example.org")
     assert f"Please note: {SAMPLE}." in mail and f"Certificate code: {code}" in mail
+
+
+def _attachments(message) -> list[tuple[str, bytes]]:
+    return [(part.get_filename(), part.get_payload(decode=True))
+            for part in message.iter_attachments()]
+
+
+def test_the_mail_carries_the_certificate_pdf_as_issued(make_app, inbox_for, package_copy):
+    app = make_app(**REAL)
+    inbox = inbox_for(app)
+    _, code = finish_course(app, app.test_client(), package_copy, email="ada@example.org")
+    _mails_to(app, inbox, "ada@example.org")
+    (message,) = [m for m, to in zip(inbox.messages, inbox.recipients, strict=True)
+                  if "ada@example.org" in to]
+    ((name, data),) = _attachments(message)
+    assert name == f"certificate-{code}.pdf" and data.startswith(b"%PDF-")
+    with app.app_context():
+        stored = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        assert hashlib.sha256(data).hexdigest() == stored.pdf_sha256  # the PDF as issued
+    assert plain_text(message).count("Certificate code:") == 1  # the text part is intact
+
+
+def test_a_certificate_revoked_before_the_mail_leaves_goes_without_it(
+        make_app, inbox_for, package_copy):
+    app = make_app(**REAL, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody answers
+    _, code = finish_course(app, app.test_client(), package_copy, email="bo@example.org")
+    with app.app_context():
+        def tried() -> bool:
+            db.session.rollback()  # a fresh look each time, not the first read's snapshot
+            return db.session.scalar(select(OutgoingMail.last_error)) is not None
+
+        wait_until(tried)
+        assert db.session.scalar(select(OutgoingMail.certificate_code)) == code
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate_changes.revoke(certificate, make_user(Role.ADMIN), "Issued in error; test")
+        db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
+        db.session.commit()
+    inbox = inbox_for(app)  # the mail server answers again
+    _mails_to(app, inbox, "bo@example.org")
+    (message,) = [m for m, to in zip(inbox.messages, inbox.recipients, strict=True)
+                  if "bo@example.org" in to and m["Subject"].startswith("Your certificate is")]
+    assert "Certificate code:" in plain_text(message) and _attachments(message) == []
+
+
+def test_the_attachment_migration_upgrades_and_downgrades(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"})
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations, revision="b3e7d91c5a26")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO outgoing_mail (to_address, subject, body, created_at, attempts,"
+                " next_attempt_at) VALUES ('a@example.org', 'Hi', 'Text', CURRENT_TIMESTAMP, 0,"
+                " CURRENT_TIMESTAMP)"))
+        upgrade(directory=migrations, revision="c8d4f1a2b6e9")
+        with db.engine.connect() as conn:
+            assert conn.execute(text(
+                "SELECT subject, certificate_code FROM outgoing_mail")).all() == [("Hi", None)]
+        downgrade(directory=migrations, revision="b3e7d91c5a26")
+        with db.engine.connect() as conn:
+            columns = {row[1] for row in conn.execute(text("PRAGMA table_info(outgoing_mail)"))}
+            assert "certificate_code" not in columns
+            assert conn.execute(text("SELECT count(*) FROM outgoing_mail")).scalar() == 1
+        db.engine.dispose()

@@ -352,8 +352,13 @@ def test_the_learner_is_emailed_why_a_certificate_was_revoked_and_then_its_new_c
     reinstated = inbox.next_to(owner, subject="Your certificate was reinstated")
     assert reinstated["Subject"].startswith("Your certificate was reinstated")
     body = page_words(plain_text(reinstated))
-    assert f"Your new certificate, {new_code}, certifies it" in body
+    assert f"Your new certificate, {new_code}, certifies it: it is attached as a PDF" in body
     assert body.endswith(f"/me/certificates/{new_code}")
+    ((name, data),) = [(part.get_filename(), part.get_payload(decode=True))
+                       for part in reinstated.iter_attachments()]
+    with app.app_context():
+        assert name == f"certificate-{new_code}.pdf" and data == certificate(new_code).pdf
+    assert not list(revoked.iter_attachments())  # the revoked one is not sent again
     assert REINSTATED_WHY not in body  # the admin's note to the record stays there
 
 
