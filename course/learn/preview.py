@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask import abort
 
 from course.learn import retakes
 from course.learn.content import CourseContent, LessonView
@@ -26,13 +25,11 @@ from course.teams.services import can_work_on
 
 #: How long a staff launch opens the preview: a working session, not a standing pass.
 PREVIEW_HOURS = 4
-PREVIEW_SECONDS = PREVIEW_HOURS * 3600
-#: A staff launch's grant: a signed cookie of its own for each course, scoped to the
-#: course's addresses. Not the session: the launch is a cross-site POST, which carries no
-#: session cookie, so writing the session there would sign out whoever was signed in and
-#: drop the previews of the courses launched before.
-COOKIE = "staff_preview"
-_SALT = "course.learn.preview"
+#: The session key holding ``{course id: epoch seconds until}`` for staff launches. Kept
+#: in the session, so a sign-in, a sign-out or closing the browser ends it. The launch
+#: itself, a cross-site POST, carries no session cookie: it hands over to a same-site page
+#: that writes the grant (``course.lti.views.staff``).
+SESSION_KEY = "course_preview"
 
 
 class PreviewRefused(Exception):
@@ -82,37 +79,24 @@ class LessonPreview:
     objectives: dict[str, str]
 
 
-def _signer() -> URLSafeSerializer:
-    config = current_app.config
-    # Oldest first: itsdangerous signs with the last key and checks with every one.
-    keys = [*(config.get("SECRET_KEY_FALLBACKS") or ()), current_app.secret_key]
-    return URLSafeSerializer(keys, salt=_SALT)
+def granted(grants: Mapping[str, Any] | None, course_id: int, now: datetime) -> dict[str, int]:
+    """Return the session's preview grants with this course open for ``PREVIEW_HOURS``."""
+    moment = int(now.timestamp())
+    kept = {key: until for key, until in (grants or {}).items()
+            if isinstance(until, int) and until > moment}  # fmt: skip
+    kept[str(course_id)] = moment + PREVIEW_HOURS * 3600
+    return kept
 
 
-def cookie_scope(slug: str) -> dict[str, Any]:
-    """The grant cookie's attributes, the same for setting and deleting it."""
-    # Its path is the course's own (the course page and its preview): launches of other
-    # courses each keep a cookie of their own beside it.
-    return {"path": f"/courses/{slug}", "httponly": True, "samesite": "Lax",
-            "secure": bool(current_app.config.get("SESSION_COOKIE_SECURE"))}
+def ended(grants: Mapping[str, Any] | None, course_id: int) -> dict[str, Any]:
+    """Return the session's preview grants without this course's."""
+    return {key: until for key, until in (grants or {}).items() if key != str(course_id)}
 
 
-def launch_grant(course: Course, now: datetime) -> str:
-    """Return the signed cookie value a staff launch of the course sets (``COOKIE``)."""
-    return _signer().dumps({"course": course.id, "until": int(now.timestamp()) + PREVIEW_SECONDS})
-
-
-def launched_as_staff(cookies: Mapping[str, str], course_id: int, now: datetime) -> bool:
-    """Whether a staff launch of this course opened the preview in this browser, still open."""
-    value = cookies.get(COOKIE)
-    if not value:
-        return False
-    try:
-        grant = _signer().loads(value)
-    except BadSignature:
-        return False
-    return (isinstance(grant, dict) and grant.get("course") == course_id
-            and isinstance(grant.get("until"), int) and grant["until"] > now.timestamp())
+def launched_as_staff(grants: Mapping[str, Any] | None, course_id: int, now: datetime) -> bool:
+    """Whether a staff launch of this course opened the preview in this session, still open."""
+    until = (grants or {}).get(str(course_id))
+    return isinstance(until, int) and until > now.timestamp()
 
 
 def on_team(user: Any, course: Course) -> bool:
@@ -122,21 +106,22 @@ def on_team(user: Any, course: Course) -> bool:
                 and can_work_on(user, course.slug))
 
 
-def preview_as(user: Any, cookies: Mapping[str, str], course: Course, now: datetime) -> str:
+def preview_as(user: Any, grants: Mapping[str, Any] | None, course: Course,
+               now: datetime) -> str:
     """How this visitor of the course page may preview it: "team", "launch" or ""."""
     if on_team(user, course):
         return "team"
-    return "launch" if launched_as_staff(cookies, course.id, now) else ""
+    return "launch" if launched_as_staff(grants, course.id, now) else ""
 
 
-def ensure_may_preview(user: Any, cookies: Mapping[str, str], course: Course,
+def ensure_may_preview(user: Any, grants: Mapping[str, Any] | None, course: Course,
                        now: datetime) -> None:
     """Allow the course's authors and every admin, and a browser a staff launch of this
     course sent here.
 
     :raise PreviewRefused: for anyone else, signed in or not.
     """
-    if not (on_team(user, course) or launched_as_staff(cookies, course.id, now)):
+    if not (on_team(user, course) or launched_as_staff(grants, course.id, now)):
         raise PreviewRefused(course, off_team=user.is_authenticated
                              and user.has_role(Role.AUTHOR))
 

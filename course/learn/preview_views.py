@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from course.db import utcnow
 from course.learn import bp, fragments
 from course.learn import preview as previews
+from course.learn import services as learn
 from course.learn.forms import ActionForm
 from course.models import Course
 
@@ -21,10 +22,12 @@ def preview_refused(exc: previews.PreviewRefused):
 
 
 def _ensure_may_preview(course: Course) -> bool:
-    """Refuse anyone else; return whether this browser came from a staff launch."""
-    now = utcnow()
-    previews.ensure_may_preview(current_user, request.cookies, course, now)
-    return previews.launched_as_staff(request.cookies, course.id, now)
+    """Refuse anyone else; return whether the End button applies (a staff launch's grant,
+    the only way in for this visitor)."""
+    now, grants = utcnow(), session.get(previews.SESSION_KEY)
+    previews.ensure_may_preview(current_user, grants, course, now)
+    return (previews.launched_as_staff(grants, course.id, now)
+            and not previews.on_team(current_user, course))
 
 
 def _render(template: str, look: previews.CoursePreview | previews.LessonPreview,
@@ -57,8 +60,8 @@ def end_preview(slug: str):
     """Close a staff launch's preview in this browser (a shared computer's next user)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    response = redirect(url_for("learn.course_page", slug=slug), 303)
-    response.delete_cookie(previews.COOKIE, **previews.cookie_scope(slug))
+    course = learn.get_course_or_404(slug)
+    session[previews.SESSION_KEY] = previews.ended(session.get(previews.SESSION_KEY), course.id)
     flash("The staff preview is closed in this browser. Open the course from your "
           "learning system to see it again.", "success")
-    return response
+    return redirect(url_for("learn.course_page", slug=slug), 303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
@@ -87,7 +87,8 @@ def course_page(slug: str):
         else None,
         about=fragments.course_about_html(content),
         support_html=fragments.support_html(content),
-        preview_as=previews.preview_as(current_user, request.cookies, course, utcnow()),
+        preview_as=previews.preview_as(current_user, session.get(previews.SESSION_KEY), course,
+                                       utcnow()),
     )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 
@@ -41,14 +44,18 @@ def _context_role(role: str) -> tuple[str, str] | None:
     return (role, "") if "/" not in role and ":" not in role else None
 
 
+def _contexts(roles: list[Any]) -> list[tuple[str, str]]:
+    return [parsed for role in roles if isinstance(role, str)
+            if (parsed := _context_role(role)) is not None]
+
+
 def staff_role(roles: list[Any]) -> str | None:
     """Name the launcher who teaches or runs the course; None for one who takes it.
 
     Anyone who is also a learner in the course takes it, and so does a launch whose
     roles say nothing (the platform knows none): only a clear staff role is kept out.
     """
-    contexts = [parsed for role in roles if isinstance(role, str)
-                if (parsed := _context_role(role)) is not None]
+    contexts = _contexts(roles)
     if any(principal == "Learner" for principal, _ in contexts):
         return None
     for principal, sub in contexts:
@@ -71,16 +78,21 @@ def sends_grades(claims: dict[str, Any]) -> bool:
     return bool(endpoint.get("lineitems") and LINEITEM_SCOPE in scopes and link)
 
 
-def opens_preview(staff: str | None) -> bool:
-    """Whether a staff launch may read the lessons' answers: those who teach or build the
-    course, not a mentor (Canvas's observer, whom an agency may give to anyone)."""
-    return staff is not None and staff != STAFF["Mentor"]
+def opens_preview(roles: list[Any]) -> bool:
+    """Whether a staff launch may read the lessons' answers: anyone who teaches or builds
+    the course, not one who is only a mentor (Canvas's observer, whom an agency may give
+    to anyone), whatever order the roles come in."""
+    if staff_role(roles) is None:
+        return False
+    contexts = _contexts(roles)  # none: a site administrator
+    return not contexts or any(p in STAFF and p != "Mentor" for p, _ in contexts)
 
 
 @dataclass(frozen=True)
 class StaffLook:
     """What a staff launch is shown instead of a learner's course: how the link is set up."""
 
+    course_id: int
     course_slug: str
     course_title: str
     platform_name: str
@@ -89,3 +101,27 @@ class StaffLook:
     name_shared: bool
     #: Whether the launch opened the staff preview (``opens_preview``).
     previews: bool
+
+
+#: How long the page a staff launch hands over to may be opened: the redirect, a reload.
+STAFF_TOKEN_SECONDS = 600
+
+
+def _staff_signer() -> URLSafeTimedSerializer:
+    config = current_app.config
+    # Oldest first: itsdangerous signs with the last key and checks with every one.
+    keys = [*(config.get("SECRET_KEY_FALLBACKS") or ()), current_app.secret_key]
+    return URLSafeTimedSerializer(keys, salt="course.lti.staff")
+
+
+def staff_token(look: StaffLook) -> str:
+    """Sign what a staff launch found, for the same-site page it hands over to."""
+    return _staff_signer().dumps(asdict(look))
+
+
+def staff_look(token: str) -> StaffLook | None:
+    """Return the staff launch a token carries; None once it is forged or over 10 min old."""
+    try:
+        return StaffLook(**_staff_signer().loads(token, max_age=STAFF_TOKEN_SECONDS))
+    except (BadSignature, TypeError):
+        return None

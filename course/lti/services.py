@@ -361,11 +361,12 @@ def look_over(checked: CheckedLaunch) -> StaffLook:
     # enrollment on the provider's roster and statements in the agency's LRS for someone
     # who teaches the course. Learners in the LMS course still launch as before.
     _spend(checked.login)
-    return StaffLook(course_slug=checked.course.slug, course_title=checked.course.title,
+    return StaffLook(course_id=checked.course.id, course_slug=checked.course.slug,
+                     course_title=checked.course.title,
                      platform_name=checked.login.platform.name, role=checked.staff or "",
                      grades=sends_grades(checked.claims),
                      name_shared=bool(name_or(_claimed_name(checked.claims), "")),
-                     previews=opens_preview(checked.staff))
+                     previews=opens_preview(checked.claims[LTI + "roles"]))
 
 
 def complete_launch(checked: CheckedLaunch) -> Launch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 
 from course import signing_keys
 from course.auth.sessions import start_session, this_device
@@ -15,6 +15,7 @@ from course.learn import preview as previews
 from course.lti import bp
 from course.lti import services as lti
 from course.lti.keys import public_jwk
+from course.lti.roles import staff_look, staff_token
 from course.provider import base_url
 from course.security import FRAMEABLE_CONTENT_SECURITY_POLICY, KEYS_MAX_AGE
 
@@ -117,17 +118,28 @@ def launch():
     except lti.LaunchError as error:
         return _refused(error)
     if checked.staff:
-        response = current_app.make_response(render_template(
-            "lti/staff.html", look=look, preview_hours=previews.PREVIEW_HOURS))
-        if look.previews:  # teaching staff read the lessons there; it records nothing
-            response.set_cookie(previews.COOKIE, previews.launch_grant(checked.course, utcnow()),
-                                max_age=previews.PREVIEW_SECONDS,
-                                **previews.cookie_scope(checked.course.slug))
+        # On to a page of this site: this cross-site POST carries no session cookie, so
+        # any session written here would replace the browser's, signing out whoever is
+        # signed in. The GET that follows carries it (SameSite=Lax lets top-level GETs).
+        response = redirect(url_for("lti.staff", look=staff_token(look)), 303)
     else:
         response = redirect(url_for("learn.course_page", slug=done.course.slug))
     # Only this launch's: another started in the same browser may still be on its way.
     response.delete_cookie(state_cookie(state), **_cookie_attributes())
     return response
+
+
+@bp.get("/staff")
+def staff():
+    """How the link a staff launch came by is set up; opens the preview for those who teach."""
+    look = staff_look(request.args.get("look", ""))
+    if look is None:
+        return render_template("lti/staff_expired.html"), 400
+    if look.previews:  # the lessons with their answers; it records nothing
+        session[previews.SESSION_KEY] = previews.granted(
+            session.get(previews.SESSION_KEY), look.course_id, utcnow())
+    page = render_template("lti/staff.html", look=look, preview_hours=previews.PREVIEW_HOURS)
+    return page, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
 @bp.get("/jwks.json")

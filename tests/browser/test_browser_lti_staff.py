@@ -1,6 +1,7 @@
 """An instructor's launches from an LMS on another site, in chromium over https, as in
-production: the launch's cross-site POST carries no session cookie, so the preview it
-opens must not touch the session, and each course launched keeps its own preview.
+production: the launch's cross-site POST carries no session cookie, so it must write none
+(that would sign out whoever is signed in and drop the previews opened before). It hands
+over to a page of this site, whose GET carries the session, and the preview goes there.
 
 The Flask test client sends every cookie whatever its SameSite, so only a browser shows
 this. The tool is served over TLS at 127.0.0.1; the LMS (played by the tests) at
@@ -42,6 +43,7 @@ class Sites:
     url: str
     platform: PlayedPlatform
     admin_email: str
+    learner_email: str
 
 
 def _second_course(root: Path) -> Path:
@@ -70,12 +72,13 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     played = PlayedPlatform()
     lms, lms_thread = start(played)
     played.url = f"http://localhost:{lms.server_port}"  # another site than 127.0.0.1
-    _name, admin_email = new_learner()
+    (_name, admin_email), (_other, learner_email) = new_learner(), new_learner()
     with app.app_context():
         db.create_all()
         for package in (MINIMAL, _second_course(root)):
             import_package(lessons.load_package(package))
         create_user(email=admin_email, password=PASSWORD, full_name="Ada Admin", role=Role.ADMIN)
+        create_user(email=learner_email, password=PASSWORD, full_name="Lee Learner")
         db.session.add(LtiPlatform(**played.registration()))
         db.session.commit()
         db.session.remove()
@@ -86,7 +89,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     thread = threading.Thread(target=tool.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Sites(url, played, admin_email)
+        yield Sites(url, played, admin_email, learner_email)
     finally:
         for server, running in ((tool, thread), (lms, lms_thread)):
             server.shutdown()
@@ -128,9 +131,20 @@ def _status(page: Page, sites: Sites, path: str) -> int:
 def test_a_staff_launch_leaves_the_sign_in_alone(page, sites) -> None:
     sign_in(page, sites, sites.admin_email)
     _launch_as_instructor(page, sites, "minimal")
+    # The staff page itself knows who is signed in: it is a GET of this site.
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
     page.goto(sites.url + "/me")
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
     assert "/auth/login" not in page.url
+
+
+def test_the_next_person_to_sign_in_does_not_get_the_preview(page, sites) -> None:
+    _launch_as_instructor(page, sites, "minimal")
+    assert _status(page, sites, "/courses/minimal/preview/push-pull") == 200
+    sign_in(page, sites, sites.learner_email)  # signing in starts the session afresh
+    assert _status(page, sites, "/courses/minimal/preview/push-pull") == 403
+    page.goto(sites.url + "/courses/minimal")
+    expect(page.locator("main")).not_to_contain_text("as course staff")
 
 
 def test_each_course_launched_keeps_its_preview_until_it_is_ended(page, sites) -> None:

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -130,10 +131,20 @@ def test_a_test_student_is_told_the_connection_works_and_gets_no_record(app, cli
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 
 
+def _staff_page(client: FlaskClient, launched):
+    """Follow a staff launch's hand-over to the page of this site that says how it is set up."""
+    assert launched.status_code == 303, launched.get_data(as_text=True)
+    return client.get(launched.location)
+
+
 def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_record(
         app, client, platform):
     platform.overrides = {LTI + "roles": [MEMBERSHIP + "#Instructor"], "name": None}
-    response, form = launch(client, platform, sub="moodle-teacher-3")
+    launched, form = launch(client, platform, sub="moodle-teacher-3")
+    # The cross-site POST carries no session cookie: it writes none (which would sign out
+    # whoever is signed in here) and hands over to a page of this site.
+    assert "session=" not in " ".join(launched.headers.getlist("Set-Cookie"))
+    response = _staff_page(client, launched)
     page = " ".join(response.get_data(as_text=True).split())
     assert response.status_code == 200
     assert "This course is connected to Agency Moodle" in page and "as an instructor" in page
@@ -142,13 +153,7 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     assert 'href="/courses/minimal"' in page
     assert 'href="/courses/minimal/preview">Preview the lessons' in page
     assert client.get("/me").status_code == 302  # nobody was signed in
-    # The preview opens in this browser only: every lesson, each check with its answers.
-    # Its grant is a cookie of the course's own, never the session (a cross-site launch
-    # carries no session cookie: writing one would sign out whoever is signed in).
-    granted = response.headers["Set-Cookie"]
-    assert granted.startswith("staff_preview=") and "Path=/courses/minimal;" in granted
-    assert "Max-Age=14400" in granted and "HttpOnly" in granted
-    assert "session=" not in " ".join(response.headers.getlist("Set-Cookie"))
+    # The preview opens in this browser's session: every lesson, each check with answers.
     lesson = client.get("/courses/minimal/preview/push-pull")
     assert lesson.status_code == 200 and "Correct answer" in lesson.get_data(as_text=True)
     assert app.test_client().get("/courses/minimal/preview/push-pull").status_code == 403
@@ -161,21 +166,41 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
 
 
-def test_a_mentor_sees_how_the_link_is_set_up_but_not_the_answers(app, client, platform):
-    platform.overrides = {LTI + "roles": [MEMBERSHIP + "#Mentor"]}  # Canvas's observer
-    response, _ = launch(client, platform, sub="canvas-observer-4")
+def test_the_staff_page_opens_only_shortly_after_its_launch(app, client, platform):
+    platform.overrides = {LTI + "roles": [MEMBERSHIP + "#Instructor"]}
+    launched, _ = launch(client, platform, sub="moodle-teacher-4")
+    address = launched.location
+    forged = address[:-3] + ("AAA" if not address.endswith("AAA") else "BBB")
+    assert client.get(forged).status_code == 400
+    later = time.time() + 11 * 60
+    with mock.patch("itsdangerous.timed.time.time", return_value=later):
+        expired = client.get(address)
+    assert expired.status_code == 400
+    assert "Open the course from your learning system again" in expired.get_data(as_text=True)
+    assert client.get("/courses/minimal/preview").status_code == 403  # nothing granted
+
+
+@pytest.mark.parametrize("roles", [["#Mentor"], ["#Mentor", "#Instructor"]])
+def test_a_mentor_sees_how_the_link_is_set_up_but_not_the_answers(app, client, platform,
+                                                                    roles):
+    platform.overrides = {LTI + "roles": [MEMBERSHIP + role for role in roles]}
+    response = _staff_page(client, launch(client, platform, sub="canvas-observer-4")[0])
     page = " ".join(response.get_data(as_text=True).split())
-    assert response.status_code == 200 and "as a mentor" in page
-    assert "opens for those who teach or build the course, not for a mentor" in page
-    assert "Preview the lessons" not in page and "staff_preview" not in str(response.headers)
-    assert client.get("/courses/minimal/preview/push-pull").status_code == 403
+    if roles == ["#Mentor"]:  # Canvas's observer
+        assert response.status_code == 200 and "as a mentor" in page
+        assert "opens for those who teach or build the course, not for a mentor" in page
+        assert "Preview the lessons" not in page
+        assert client.get("/courses/minimal/preview/push-pull").status_code == 403
+    else:  # a mentor who also teaches the course: the order of the roles does not matter
+        assert "Preview the lessons" in page
+        assert client.get("/courses/minimal/preview/push-pull").status_code == 200
 
 
 def test_a_teaching_assistant_is_named_and_an_instructor_who_is_also_a_learner_takes_it(
         app, client, platform):
     platform.overrides = {LTI + "roles": [MEMBERSHIP + "/Instructor#TeachingAssistant"],
                           AGS: None}
-    response, _ = launch(client, platform, sub="canvas-ta-1")
+    response = _staff_page(client, launch(client, platform, sub="canvas-ta-1")[0])
     page = " ".join(response.get_data(as_text=True).split())
     assert "as a teaching assistant" in page and "does not let the course send grades" in page
     assert "Jordan Rivera" not in page and "shares the person's name" in page
