@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 from browser_kit import PASSWORD, new_learner, sign_in
+from page_audit import audit, report
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
@@ -133,6 +134,9 @@ def test_a_staff_launch_leaves_the_sign_in_alone(page, sites) -> None:
     _launch_as_instructor(page, sites, "minimal")
     # The staff page itself knows who is signed in: it is a GET of this site.
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+    problems: dict[str, list[str]] = {}
+    audit(page, "lti-staff", problems)  # at 320, 768 and 1280 px, photographed
+    assert not problems, report(problems)
     page.goto(sites.url + "/me")
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
     assert "/auth/login" not in page.url
