@@ -168,9 +168,11 @@ def _self_reported(evaluation: list[EvaluationStat]) -> list[str]:
     for stat in evaluation:
         if asks_minutes(stat.item):
             median = _minutes(stat.median) if stat.responses else "no answers yet"
+            under = (f" {counted(stat.under_half, 'answer')} gave under {stat.half_minutes} min,"
+                     " half the contact time." if stat.under_half else "")
             lines += ["", f"Self-reported: \"{stat.item.prompt}\" median {median}"
                           f" ({counted(stat.responses, 'answer')}; the whole course, post-test"
-                          " and evaluation included)."]  # fmt: skip
+                          f" and evaluation included).{under}"]  # fmt: skip
     return lines
 
 

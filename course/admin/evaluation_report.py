@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Integer, Select, cast, func, select
 
-from course.admin.aggregates import Count, median_of, percent
+from course.admin.aggregates import Count, count_of, median_of, percent
 from course.dbutil import among
 from course.extensions import db
+from course.learn.evaluation import asks_minutes
 from course.models import Course, EvaluationAnswer, EvaluationItem, EvaluationResponse
 
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
@@ -25,6 +26,11 @@ class EvaluationStat:
     mean: float | None
     median: float | None
     comments: list[str]
+    #: On the course's question on minutes taken: the answers under half its contact
+    #: minutes, worth a look by the provider (the post-test opened on measured reading).
+    under_half: int | None = None
+    #: Half the course's contact minutes, the line ``under_half`` counts below.
+    half_minutes: int | None = None
 
     @property
     def comment_count(self) -> int:
@@ -86,8 +92,24 @@ def evaluation_results(
         if item.archived_at is not None and not n:
             continue
         counts = {value: c for item_id, value, c in grouped if item_id == item.id}
-        results.append(_item_result(item, n, counts, enrolments, newest_comments))
+        stat = _item_result(item, n, counts, enrolments, newest_comments)
+        if asks_minutes(item) and course.current_version is not None:
+            stat = _with_short_answers(stat, course, enrolments)
+        results.append(stat)
     return results
+
+
+def _with_short_answers(stat: EvaluationStat, course: Course,
+                        enrolments: Collection[int] | None) -> EvaluationStat:
+    """Count the self-reported times under half the course's contact minutes."""
+    half = round(float(course.current_version.manifest.get("contact_hours") or 0) * 30)
+    under = count_of(_of(
+        select(func.count()).select_from(EvaluationAnswer).where(
+            EvaluationAnswer.item_id == stat.item.id,
+            cast(EvaluationAnswer.value, Integer) < half),
+        enrolments,
+    ))  # fmt: skip
+    return replace(stat, under_half=under, half_minutes=half)
 
 
 def _item_result(
