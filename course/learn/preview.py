@@ -115,15 +115,17 @@ def preview_as(user: Any, grants: Mapping[str, Any] | None, course: Course,
 
 
 def ensure_may_preview(user: Any, grants: Mapping[str, Any] | None, course: Course,
-                       now: datetime) -> None:
-    """Allow the course's authors and every admin, and a browser a staff launch of this
-    course sent here.
+                       now: datetime) -> str:
+    """Allow the course's authors and every admin ("team"), and a browser a staff launch of
+    this course sent here ("launch"); return which.
 
     :raise PreviewRefused: for anyone else, signed in or not.
     """
-    if not (on_team(user, course) or launched_as_staff(grants, course.id, now)):
+    way = preview_as(user, grants, course, now)
+    if not way:
         raise PreviewRefused(course, off_team=user.is_authenticated
                              and user.has_role(Role.AUTHOR))
+    return way
 
 
 def course_preview(slug: str) -> CoursePreview:

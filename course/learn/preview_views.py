@@ -22,12 +22,11 @@ def preview_refused(exc: previews.PreviewRefused):
 
 
 def _ensure_may_preview(course: Course) -> bool:
-    """Refuse anyone else; return whether the End button applies (a staff launch's grant,
-    the only way in for this visitor)."""
-    now, grants = utcnow(), session.get(previews.SESSION_KEY)
-    previews.ensure_may_preview(current_user, grants, course, now)
-    return (previews.launched_as_staff(grants, course.id, now)
-            and not previews.on_team(current_user, course))
+    """Refuse anyone else; return whether the End button applies: a staff launch's grant
+    is this visitor's only way in (the team's access is not the browser's to end)."""
+    way = previews.ensure_may_preview(current_user, session.get(previews.SESSION_KEY), course,
+                                      utcnow())
+    return way == "launch"
 
 
 def _render(template: str, look: previews.CoursePreview | previews.LessonPreview,
