@@ -66,6 +66,7 @@ def _configure_extensions(app: Flask) -> None:
     from course import (
         csrftokens,
         models,  # noqa: F401  (registers the tables on the metadata)
+        secretkeys,
         sessioncookie,
     )
     from course.auth.browsers import load_signed_in_user
@@ -77,6 +78,7 @@ def _configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    secretkeys.init_app(app)
     csrftokens.init_app(app)  # after Flask-WTF, so the app's csrf_token wins in templates
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -20,6 +20,11 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _words(name: str) -> list[str]:
+    """Read a list of values separated by spaces or commas (none when unset)."""
+    return (os.environ.get(name) or "").replace(",", " ").split()
+
+
 def _proxies(name: str) -> int:
     """Read a count of trusted proxies: a number, or yes/no (1/0)."""
     value = (os.environ.get(name) or "").strip().lower()
@@ -39,6 +44,8 @@ class Config:
 
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Retired keys, still accepted on what they signed (course/secretkeys.py).
+    SECRET_KEY_FALLBACKS = _words("SECRET_KEY_FALLBACKS")
     # None means "SQLite file in the instance folder"; the factory fills it in.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
     # No ping before each use of a pooled connection (a round trip every request): a

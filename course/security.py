@@ -122,6 +122,9 @@ def check_secret_key(app: Flask) -> None:
             f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production; "
             'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
+    if DEV_SECRET_KEY in (app.config.get("SECRET_KEY_FALLBACKS") or ()):
+        # Anyone can sign with the development key: as a fallback it would still let them.
+        raise SettingError("SECRET_KEY_FALLBACKS must not hold the development key")
 
 
 def refuse_unstorable_input() -> None:

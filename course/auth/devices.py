@@ -15,6 +15,7 @@ from flask import after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from course import secretkeys
 from course.auth.signin import Client
 from course.models import User
 
@@ -24,7 +25,7 @@ MAX_ACCOUNTS = 5
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return secretkeys.serializer(SALT)
 
 
 def _read() -> dict[int, str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from course import secretkeys
 from course.audit import record_event
 from course.extensions import db
 from course.mail import reaches_nobody, send_mail
@@ -52,7 +53,7 @@ class EmailChange:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return secretkeys.serializer(SALT)
 
 
 def _fingerprint(user: User) -> str:

@@ -9,18 +9,16 @@ derived from ``SECRET_KEY``, so nothing is stored until the person opens it.
 
 from __future__ import annotations
 
-import base64
 import enum
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 from flask import current_app
 
+from course import secretkeys
 from course.auth import throttle
 from course.auth.services import AccountDetails, register
 from course.auth.throttle import Scope
@@ -62,12 +60,9 @@ class PendingAccount:
     next: str | None = None
 
 
-def _fernet() -> Fernet:
-    # A key of its own for this purpose, derived from the app's secret key.
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"course.auth.registration-link"
-    ).derive(current_app.config["SECRET_KEY"].encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+def _fernet() -> MultiFernet:
+    # A key of its own for this purpose, derived from the app's secret keys.
+    return secretkeys.fernet(b"course.auth.registration-link")
 
 
 def make_link_token(pending: PendingAccount) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from course import secretkeys
 from course.audit import record_event
 from course.auth import throttle
 from course.auth.services import set_password_hash
@@ -43,7 +44,7 @@ class ResetLinkError(Exception):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+    return secretkeys.serializer(RESET_SALT)
 
 
 def _fingerprint(user: User) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from course import secretkeys
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -108,10 +108,7 @@ STAFF_TOKEN_SECONDS = 600
 
 
 def _staff_signer() -> URLSafeTimedSerializer:
-    config = current_app.config
-    # Oldest first: itsdangerous signs with the last key and checks with every one.
-    keys = [*(config.get("SECRET_KEY_FALLBACKS") or ()), current_app.secret_key]
-    return URLSafeTimedSerializer(keys, salt="course.lti.staff")
+    return secretkeys.serializer("course.lti.staff")
 
 
 def staff_token(look: StaffLook) -> str:

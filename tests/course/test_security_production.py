@@ -3,7 +3,10 @@ that are host-only, Secure, HttpOnly and SameSite=Lax."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -19,6 +22,8 @@ from course.extensions import db, limiter
 from course.models import User
 from tests.course.factories import PASSWORD, csrf_token_in, make_user
 from tests.course.test_security import HTTPS, assert_security_headers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_settings(tmp_path: Path, secret: str) -> type[ProductionConfig]:
@@ -45,6 +50,23 @@ def production_settings(tmp_path: Path, secret: str) -> type[ProductionConfig]:
 def test_production_refuses_a_default_or_short_secret_key(tmp_path, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(production_settings(tmp_path, secret))
+
+
+def test_production_refuses_the_development_key_as_a_fallback(tmp_path):
+    settings = production_settings(tmp_path, secrets.token_urlsafe(48))
+    settings = type("WithDevFallback", (settings,), {
+        "SECRET_KEY_FALLBACKS": [secrets.token_urlsafe(48), "dev-only-not-secret"]})
+    with pytest.raises(RuntimeError, match="SECRET_KEY_FALLBACKS"):
+        create_app(settings)
+
+
+def test_retired_keys_are_read_from_the_environment_separated_by_spaces_or_commas():
+    environment = {**os.environ, "SECRET_KEY_FALLBACKS": " first-old-key, second-old-key  "}
+    shown = subprocess.run(
+        [sys.executable, "-c", "from course.config import Config; "
+         "print(' '.join(Config.SECRET_KEY_FALLBACKS))"],
+        env=environment, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert shown.stdout.split() == ["first-old-key", "second-old-key"]
 
 
 @pytest.mark.parametrize("name", ["PROVIDER_NAME", "CERT_SIGNATORY_NAME"])
