@@ -37,12 +37,13 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _password(required: str) -> list[Any]:
+def password_checks(required: str) -> list[Any]:
     """A password field's checks: given, and short enough to hash (no argon2 on megabytes)."""
     return [InputRequired(required), Length(max=MAX_PASSWORD_CHARS, message=TOO_LONG)]
 
 
-def _email_field(label: str = "Email address") -> EmailField:
+def email_field(label: str = "Email address") -> EmailField:
+    """An email address field: trimmed, required, checked for shape and length."""
     return EmailField(
         label,
         filters=[_strip],
@@ -115,11 +116,11 @@ class _DetailsMixin:
 class RegisterForm(_DetailsMixin, FlaskForm):
     """Create an account."""
 
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         "Create a password",
         description=PASSWORD_HINT,
-        validators=_password("Create a password."),
+        validators=password_checks("Create a password."),
         render_kw=NEW_PASSWORD_ATTRS,
     )
     next = HiddenField()
@@ -128,10 +129,10 @@ class RegisterForm(_DetailsMixin, FlaskForm):
 class LoginForm(FlaskForm):
     """Sign in."""
 
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         "Password",
-        validators=_password("Enter your password."),
+        validators=password_checks("Enter your password."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
     remember = BooleanField(
@@ -150,7 +151,7 @@ class ConfirmRegistrationForm(FlaskForm):
 
     password = PasswordField(
         "The password you chose when you signed up",
-        validators=_password("Type the password you chose when you signed up."),
+        validators=password_checks("Type the password you chose when you signed up."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
 
@@ -171,7 +172,7 @@ class ConfirmRegistrationForm(FlaskForm):
 class ProfileForm(_DetailsMixin, FlaskForm):
     """Edit your details; a new email address needs the current password."""
 
-    email = _email_field()
+    email = email_field()
     current_password = PasswordField(
         "Current password",
         validators=[Length(max=MAX_PASSWORD_CHARS, message=TOO_LONG)],
@@ -198,13 +199,13 @@ class PasswordChangeForm(FlaskForm):
 
     current_password = PasswordField(
         "Current password",
-        validators=_password("Enter your current password."),
+        validators=password_checks("Enter your current password."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
     new_password = PasswordField(
         "New password",
         description=PASSWORD_HINT,
-        validators=_password("Enter a new password."),
+        validators=password_checks("Enter a new password."),
         render_kw=NEW_PASSWORD_ATTRS,
     )
 
@@ -212,7 +213,7 @@ class PasswordChangeForm(FlaskForm):
 class ResetRequestForm(FlaskForm):
     """Ask for a password-reset link."""
 
-    email = _email_field()
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
@@ -221,7 +222,7 @@ class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
         "New password",
         description=PASSWORD_HINT,
-        validators=_password("Enter a new password."),
+        validators=password_checks("Enter a new password."),
         render_kw=NEW_PASSWORD_ATTRS,
     )
 
@@ -231,7 +232,7 @@ class DeleteAccountForm(FlaskForm):
 
     password = PasswordField(
         "Your password",
-        validators=_password("Enter your password to confirm it is you."),
+        validators=password_checks("Enter your password to confirm it is you."),
         render_kw=CURRENT_PASSWORD_ATTRS,
     )
     understood = BooleanField(

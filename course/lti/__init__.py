@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
-from course.lti import views  # noqa: E402,F401  (registers routes)
+from course.lti import link_views, views  # noqa: E402,F401  (registers routes)

@@ -1,4 +1,4 @@
-"""The form an admin registers (or edits) an LMS platform with."""
+"""The form an admin registers (or edits) an LMS platform with, and the account-link form."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+
+from course.auth.forms import CURRENT_PASSWORD_ATTRS, email_field, password_checks
 
 #: Hosts a platform played on this machine answers on, in development and tests.
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -66,3 +68,11 @@ class PlatformForm(FlaskForm):
             if value and value not in seen:
                 seen.append(value)
         return seen
+
+
+class LinkAccountForm(FlaskForm):
+    """Link the LMS account signed in to an account made on this site: that one's sign-in."""
+
+    email = email_field("Email address of your account on this site")
+    password = PasswordField("Its password", validators=password_checks("Enter its password."),
+                             render_kw=CURRENT_PASSWORD_ATTRS)

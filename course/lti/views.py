@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 
 from course import signing_keys
 from course.auth.sessions import start_session, this_device
@@ -40,6 +40,9 @@ def launch_url() -> str:
     return base_url() + "/lti/launch"
 
 
+#: Told on a new LMS account's first launch; it links to where the two can be joined.
+LINK_OFFER = {"text": "Welcome. Already made an account on this site yourself?",
+              "link_text": "Link it to this one", "quiet": True}
 #: Said when the browser reports the launch inside another page (Sec-Fetch-Dest).
 EMBEDDED = (
     "Your learning system shows the course inside its own page, and the course needs a "
@@ -124,6 +127,8 @@ def launch():
         response = redirect(url_for("lti.staff", look=staff_token(look)), 303)
     else:
         response = redirect(url_for("learn.course_page", slug=done.course.slug))
+        if done.created:  # a learner who signed up here before now has two accounts
+            flash({**LINK_OFFER, "link": url_for("lti.link_account")}, "info")
     # Only this launch's: another started in the same browser may still be on its way.
     response.delete_cookie(state_cookie(state), **_cookie_attributes())
     return response

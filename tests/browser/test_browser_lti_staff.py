@@ -6,11 +6,15 @@ over to a page of this site, whose GET carries the session, and the preview goes
 The Flask test client sends every cookie whatever its SameSite, so only a browser shows
 this. The tool is served over TLS at 127.0.0.1; the LMS (played by the tests) at
 ``localhost``, another site.
+
+A learner's launch from there makes an LMS account, which the learner links to one they
+made here, with the keyboard alone (the last test).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import shutil
 import threading
@@ -35,6 +39,7 @@ from tests.interop.lti_platform import LTI, PlayedPlatform, start
 
 MINIMAL = Path(__file__).resolve().parent.parent / "data" / "packages" / "minimal"
 INSTRUCTOR = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
+LEARNER = ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
 
 
 @dataclass
@@ -45,6 +50,8 @@ class Sites:
     platform: PlayedPlatform
     admin_email: str
     learner_email: str
+    #: An account made on this site, for a learner from the LMS to link theirs to.
+    own_email: str
 
 
 def _second_course(root: Path) -> Path:
@@ -74,12 +81,14 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     lms, lms_thread = start(played)
     played.url = f"http://localhost:{lms.server_port}"  # another site than 127.0.0.1
     (_name, admin_email), (_other, learner_email) = new_learner(), new_learner()
+    _own, own_email = new_learner()
     with app.app_context():
         db.create_all()
         for package in (MINIMAL, _second_course(root)):
             import_package(lessons.load_package(package))
         create_user(email=admin_email, password=PASSWORD, full_name="Ada Admin", role=Role.ADMIN)
         create_user(email=learner_email, password=PASSWORD, full_name="Lee Learner")
+        create_user(email=own_email, password=PASSWORD, full_name="Oda Own")
         db.session.add(LtiPlatform(**played.registration()))
         db.session.commit()
         db.session.remove()
@@ -90,7 +99,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     thread = threading.Thread(target=tool.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Sites(url, played, admin_email, learner_email)
+        yield Sites(url, played, admin_email, learner_email, own_email)
     finally:
         for server, running in ((tool, thread), (lms, lms_thread)):
             server.shutdown()
@@ -164,3 +173,69 @@ def test_each_course_launched_keeps_its_preview_until_it_is_ended(page, sites) -
     expect(page.locator(".flashes")).to_contain_text("The staff preview is closed")
     assert _status(page, sites, "/courses/minimal/preview/push-pull") == 403
     assert _status(page, sites, "/courses/second/preview/push-pull") == 200
+
+
+def _launch_as_learner(page: Page, sites: Sites, sub: str) -> None:
+    """Open the course from the LMS as a learner: the launch signs in a new LMS account."""
+    platform, target = sites.platform, f"{sites.url}/courses/minimal"
+    platform.overrides = {LTI + "roles": LEARNER}
+    query = urlencode({"iss": platform.issuer, "login_hint": sub, "target_link_uri": target,
+                       "lti_message_hint": target, "client_id": platform.client_id})
+    page.goto(f"{sites.url}/lti/login?{query}")
+    with page.expect_navigation():
+        page.evaluate("document.forms[0].submit()")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Youth Who Run")
+
+
+def _tab_to(page: Page, name: str) -> None:
+    """Press Tab until the element named ``name`` has focus, as a keyboard user would."""
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        named = page.evaluate(
+            "() => { const e = document.activeElement; if (e === document.body) return '';"
+            " return (e.labels && e.labels[0] ? e.labels[0].innerText : e.innerText) || ''; }")
+        if name == named.strip():
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def test_a_learner_links_with_the_keyboard_and_the_next_launch_opens_their_own_account(
+    page: Page, sites: Sites
+) -> None:
+    _launch_as_learner(page, sites, "learner-link-1")
+    welcome = page.locator(".flashes")
+    expect(welcome).to_contain_text("Already made an account on this site yourself?")
+    problems: dict[str, list[str]] = {}
+    audit(page, "lti-link-welcome", problems)
+    _tab_to(page, "Link it to this one")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Link to your account on this site")
+    audit(page, "lti-link", problems)
+
+    _tab_to(page, "Email address of your account on this site")
+    page.keyboard.type(sites.own_email)
+    _tab_to(page, "Its password")
+    page.keyboard.type("not the password")
+    page.keyboard.press("Enter")
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("do not match an account")
+    expect(page).to_have_title(re.compile(r"^Error: Link to your account on this site"))
+    audit(page, "lti-link-error", problems)
+
+    _tab_to(page, "Its password")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator(".flashes")).to_contain_text("Your accounts are linked")
+    expect(page.locator("main")).to_contain_text("Youth Who Run")  # the course came along
+    assert not problems, report(problems)
+
+    # A later launch, in a fresh browser, opens the account made here, with no welcome.
+    fresh = page.context.browser.new_context(ignore_https_errors=True)
+    try:
+        again = fresh.new_page()
+        _launch_as_learner(again, sites, "learner-link-1")
+        expect(again.locator("main")).not_to_contain_text("Already made an account")
+        again.goto(sites.url + "/auth/profile")
+        expect(again.get_by_label("Email address")).to_have_value(sites.own_email)
+    finally:
+        fresh.close()

@@ -21,6 +21,7 @@ from tests.course.conftest import (  # noqa: F401  (fixtures)
     app,
     app_builder,
     client,
+    inbox,
     package_copy,
     runner,
 )
@@ -30,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 
 #: Files whose counterpart is played in the test's own process (a thread on a free port):
 #: they run beside other tests, in the parallel pass (``in_process``).
-IN_PROCESS = {"test_interop_lti.py"}
+IN_PROCESS = {"test_interop_lti.py", "test_interop_lti_link.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
