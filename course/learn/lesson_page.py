@@ -10,13 +10,16 @@ from markupsafe import Markup
 from course.learn import choices, fragments
 from course.learn import services as learn
 from course.learn.assessment import course_progress
-from course.learn.content import CourseContent, LessonView
+from course.learn.content import CheckView, CourseContent, LessonView
 from course.learn.forms import new_submission_key
 from course.learn.reads import LearnerEnrolment
 
 MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
 #: Session key: a note for the next lesson page, under one check's feedback.
 CHECK_NOTE = "learn_check_note"
+#: Session key: a refused "Check my answer" or "Complete", for the lesson page it opens.
+REFUSAL = "learn_lesson_refusal"
+EMPTY_CHECK_MESSAGE = "Choose an answer, then check it."
 
 
 @dataclass(frozen=True)
@@ -157,25 +160,68 @@ def answered_in_place(
             "others": [_shown(content, answer) for answer in others]}
 
 
+def refuse_empty_check(
+    content: CourseContent, lesson: LessonView, key: str, also_saved: list[str]
+) -> str:
+    """Leave an empty check's refusal for the lesson page; return its address at the check."""
+    # Shown by a redirect, not as the answer to the POST: a reload then asks nothing and
+    # the address bar holds the lesson's own address.
+    session[REFUSAL] = [content.slug, lesson.slug, {"check": key, "also_saved": also_saved}]
+    return url_for("learn.lesson", slug=content.slug, lesson_slug=lesson.slug,
+                   _anchor=f"check-{key}")
+
+
+def refuse_completion(content: CourseContent, lesson: LessonView, missing: list[CheckView]) -> str:
+    """Leave a refused "Complete" for the lesson page; return its address at the list."""
+    session[REFUSAL] = [content.slug, lesson.slug, {"missing": [check.key for check in missing]}]
+    return url_for("learn.lesson", slug=content.slug, lesson_slug=lesson.slug,
+                   _anchor="lesson-missing")
+
+
+def completion_refused(missing: list[CheckView]) -> dict:
+    """A refused "Complete" for a script: what it says, and the checks still unanswered."""
+    many = len(missing) > 1
+    return {"error": f"{len(missing)} knowledge {'checks are' if many else 'check is'} "
+                     "still unanswered.", "missing": [check.key for check in missing]}
+
+
+def _refusal(
+    content: CourseContent, lesson: LessonView, responses: dict
+) -> tuple[dict[str, str], dict[str, Markup], list[CheckView]]:
+    """The refusal left for this lesson page, once: (check errors, notes, checks missing)."""
+    if REFUSAL not in session:
+        return {}, {}, []
+    # Forgotten wherever it is read: a refusal shown on a later visit would be news of
+    # something long past.
+    course_slug, lesson_slug, said = session.pop(REFUSAL)
+    if (course_slug, lesson_slug) != (content.slug, lesson.slug):
+        return {}, {}, []
+    key = said.get("check")
+    if key is not None and lesson.check(key) is not None:
+        note = note_html(lesson, said.get("also_saved", []))
+        return {key: EMPTY_CHECK_MESSAGE}, {key: note}, []
+    # A check answered since, in another tab, is no longer missing.
+    missing = set(said.get("missing", ()))
+    return {}, {}, [c for c in lesson.checks if c.key in missing and c.id not in responses]
+
+
 def lesson_context(
     content: CourseContent,
     lesson: LessonView,
     enrolment: LearnerEnrolment,
     states: list[learn.LessonState],
-    check_errors: dict[str, str] | None = None,
-    check_notes: dict[str, Markup] | None = None,
-    missing: list | None = None,
     *,
     written: bool = False,
 ) -> dict:
     """Return the lesson template's variables (``written``: the request wrote progress).
 
     A check without an error comes from its pre-rendered parts (``fragments``); one that
-    shows an error (a refused answer, or unanswered at "complete") is rendered in full.
+    shows an error (a refused answer, or unanswered at "complete", carried in the session
+    by ``refuse_empty_check`` and ``refuse_completion``) is rendered in full.
     """
-    check_errors = check_errors or {}
-    missing_keys = {check.key for check in missing or ()}
     responses = learn.latest_responses(enrolment, lesson)
+    check_errors, check_notes, missing = _refusal(content, lesson, responses)
+    missing_keys = {check.key for check in missing}
     note = _check_note(lesson)
     forms, full = [], {}
     for number, check in enumerate(lesson.checks, 1):
@@ -205,7 +251,7 @@ def lesson_context(
         "resume": resume_point(lesson, responses),
         "feedback": choices.feedback_for(lesson, responses) if full else {},
         "check_errors": check_errors,
-        "check_notes": check_notes or {},
+        "check_notes": check_notes,
         "missing": missing,
         "missing_message": MISSING_MESSAGE,
         "outline": states,

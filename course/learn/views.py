@@ -126,16 +126,6 @@ def lesson(slug: str, lesson_slug: str):
     return render_template("learn/lesson.html", **context, lesson_progress=progress)
 
 
-def _render_lesson(content, lesson, enrolment, status: int = 200, **extra):
-    """Render a lesson page, with what a refused answer or finish needs shown beside it."""
-    states = learn.outline(content, enrolment)
-    context = lesson_page.lesson_context(content, lesson, enrolment, states, written=True,
-                                         **extra)
-    progress = next(s.progress for s in states if s.lesson.id == lesson.id)
-    page = render_template("learn/lesson.html", **context, lesson_progress=progress)
-    return page, status
-
-
 def _sent_from_lesson(slug: str, lesson_slug: str, key: str | None = None):
     """The open lesson a page's one form came from, the check pressed, and what it sent.
 
@@ -168,14 +158,12 @@ def answer_check(slug: str, lesson_slug: str, key: str):
     answer = next((a for a in answers if a.question.key == key), None)
     others = [a.question.key for a in answers if a.question.key != key]
     if answer is None:
-        # Nothing picked: the message stands beside the question (the button's formaction
-        # ends in its anchor, so the page opens there); any other check's picks are kept.
-        message = "Choose an answer, then check it."
+        # Nothing picked: the message stands beside the question, where the lesson page
+        # opens; any other check's picks are kept.
         if wants_json:
             elsewhere = lesson_page.answered_elsewhere(content, lesson, answers)
-            return jsonify(error=message, **elsewhere), 422
-        return _render_lesson(content, lesson, enrolment, 422, check_errors={key: message},
-                              check_notes={key: lesson_page.note_html(lesson, others)})
+            return jsonify(error=lesson_page.EMPTY_CHECK_MESSAGE, **elsewhere), 422
+        return redirect(lesson_page.refuse_empty_check(content, lesson, key, others), 303)
     if wants_json:
         return jsonify(lesson_page.answered_in_place(content, lesson, key, answers))
     lesson_page.leave_check_note(key, others, lesson_page.note_kind(answer))
@@ -253,7 +241,9 @@ def complete_lesson(slug: str, lesson_slug: str):
     db.session.commit()
     if missing:
         # The list of unanswered checks stands where the button was (#lesson-missing).
-        return _render_lesson(content, lesson, enrolment, 422, missing=missing)
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(lesson_page.completion_refused(missing)), 422
+        return redirect(lesson_page.refuse_completion(content, lesson, missing), 303)
     # The form's action ends in #lesson-missing and a browser keeps that fragment through a
     # redirect without one: name the top (#main) so the next page opens there.
     target = learn.next_after(content, enrolment, lesson)

@@ -160,8 +160,10 @@ def test_a_lesson_completes_only_when_its_checks_are_answered(app, client, cours
     client.get(f"/courses/{course_slug}/lessons/push-pull")
     early = client.post(f"/courses/{course_slug}/lessons/push-pull/complete")
     # Refused where the button was: the unanswered checks listed, each a link to it.
-    assert early.status_code == 422
-    assert '<a href="#check-push-pull-1">Knowledge check 1</a>' in early.get_data(as_text=True)
+    assert early.status_code == 303
+    assert early.location == f"/courses/{course_slug}/lessons/push-pull#lesson-missing"
+    listed = client.get(early.location).get_data(as_text=True)
+    assert '<a href="#check-push-pull-1">Knowledge check 1</a>' in listed
     with app.app_context():
         course = _course()
         for check in course.live_lessons[0].live_checks:
