@@ -217,20 +217,29 @@ def _first_lesson_on_a_phone_without_script(browser, live_server) -> Iterator[tu
 
 
 def test_without_javascript_refusals_show_where_the_page_opens(browser, live_server) -> None:
-    """No script: an empty answer and an early "Complete" are refused in view, in place."""
+    """No script: an empty answer and an early "Complete" are refused in view, in place,
+    on the lesson's own address, so a reload sends nothing again and the refusal is gone."""
     with _first_lesson_on_a_phone_without_script(browser, live_server) as (page, _journey):
+        lesson = page.url.split("#")[0]
         last = check_keys(page)[-1]
         page.locator(f"#check-{last}").get_by_role("button", name="Check my answer").click()
-        expect(page).to_have_url(re.compile(rf"/checks/{last}#check-{last}$"))
+        expect(page).to_have_url(f"{lesson}#check-{last}")
         error = page.locator(f"#check-{last}-error")
         expect(error).to_have_text("Error: Choose an answer, then check it.")
         expect(error).to_be_in_viewport()
         page.get_by_role("button", name="Complete and continue").click()
+        expect(page).to_have_url(f"{lesson}#lesson-missing")
         summary = page.locator("#lesson-end .error-summary")
         expect(summary).to_contain_text("still unanswered")
         expect(summary).to_be_in_viewport()
+        expect(summary).to_be_focused()
         summary.get_by_role("link").first.click()
         expect(page).to_have_url(re.compile(r"#check-"))
+        # A reload (pull to refresh) is a plain GET: the lesson as it is, said once.
+        page.reload()
+        expect(page.locator("#lesson-end h2")).to_be_visible()
+        expect(summary).to_have_count(0)
+        expect(page.locator(".has-error")).to_have_count(0)
 
 
 def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
