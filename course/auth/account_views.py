@@ -17,6 +17,7 @@ from course.auth.viewkit import back_link, external, home, limit, private, show_
 from course.db import reads_first, write_transaction
 from course.extensions import db, limiter
 from course.formpages import form_page
+from course.lti import linking
 from course.privacy import deletion, export
 
 
@@ -70,6 +71,7 @@ def profile():
         form=form,
         back=back,
         launched=not user.signs_in_with_password,
+        linked_systems=linking.linked_systems(user) if user.signs_in_with_password else [],
         browsers=signed_in_browsers(user),
         sign_out_others=SignOutOthersForm(),
     )

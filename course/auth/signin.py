@@ -162,7 +162,9 @@ def check_sign_in(email: str, password: str, client: Client | None = None) -> Pa
     """
     client = client or Client()
     user = find_user_by_email(email)
-    if user is not None and not user.is_active:
+    if user is not None and not (user.is_active and user.signs_in_with_password):
+        # No password can open it (closed, or opened from an LMS): answered as unknown,
+        # after the same hashing, so the time taken does not tell the two apart.
         user = None
     counters, device = _counters(email, client, user)
     refusal, device = _refusal(counters, device, utcnow())

@@ -74,5 +74,14 @@ class LinkAccountForm(FlaskForm):
     """Link the LMS account signed in to an account made on this site: that one's sign-in."""
 
     email = email_field("Email address of your account on this site")
-    password = PasswordField("Its password", validators=password_checks("Enter its password."),
+    password = PasswordField("Password of that account",
+                             validators=password_checks("Enter that account's password."),
                              render_kw=CURRENT_PASSWORD_ATTRS)
+
+
+class UnlinkForm(FlaskForm):
+    """Stop a learning system opening your account: your password, to confirm it is you."""
+
+    password = PasswordField(
+        "Your password", validators=password_checks("Enter your password to confirm it is you."),
+        render_kw=CURRENT_PASSWORD_ATTRS)

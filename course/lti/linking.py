@@ -2,58 +2,65 @@
 
 A launch never matches an account by email (a platform could claim anyone's), so a
 learner who signed up here and is later assigned the course through their agency's LMS
-gets a second account. Linking joins them on the learner's own word: they are signed in
-from the LMS and type the other account's email and password. The LMS user then opens
-the site account on every launch, and what the LMS account did moves with it.
+gets a second account. Linking joins them on the learner's own word: just after a launch
+they type the other account's email and password. The LMS user then opens the site
+account on every launch, and what the LMS account did moves with it. The site account's
+owner sees the link on their profile and can undo it there.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import exists, func, select, update
 
 from course.audit import record_event
-from course.auth.browsers import forget_browser_sessions
-from course.auth.signin import AuthError, PasswordCheck, record_sign_in
-from course.dates import date_label
+from course.auth.signin import AuthError, PasswordCheck, confirm_password, record_sign_in
+from course.dates import date_label, time_label
 from course.db import utcnow
 from course.extensions import db
+from course.lti import linkmoves
 from course.mail import send_mail
 from course.models import (
     Certificate,
-    CheckResponse,
     Enrolment,
-    EvaluationResponse,
-    LessonProgress,
     LtiGradeTarget,
     LtiIdentity,
     LtiPlatform,
-    PostTestAttempt,
     Role,
     User,
 )
 
+#: Linking must follow a launch this closely: an LMS session left open on a shared
+#: computer must not let the next person take its identity and work into their account.
+AFTER_LAUNCH = timedelta(minutes=15)
 HAS_CERTIFICATE = (
-    "This account already holds a certificate, so it stays as it is: a certificate "
-    "belongs to the account it was issued to. To have the two accounts combined, write "
-    "to the course provider."
+    "This account holds a certificate, and a certificate stays with the account it was "
+    "issued to, so this account cannot be linked. Nothing was changed."
 )
 NOT_LAUNCHED = "Only an account opened from a learning system can be linked to another."
-ALREADY_LINKED = (
-    "This account is linked to another one already. Open the course from your learning "
-    "system again: it now opens the other account."
+ALREADY_LINKED = "This account is linked to another one already."
+STALE = (
+    "For your safety, linking works only within 15 minutes of opening a course from {}. "
+    "Open the course there again, then come back to this page."
 )
 STAFF_TARGET = (
-    "That account authors or runs courses, and such an account cannot be opened from a "
-    "learning system. Keep learning in this one, or ask an administrator."
+    "That account authors or runs courses, and a learning system cannot open such an "
+    "account. Nothing was changed: keep learning in this one."
 )
 
 
 class LinkRefused(Exception):
-    """Linking is not possible for these two accounts; the message says why, plainly."""
+    """Linking is not possible for these two accounts; the message says why, plainly.
+
+    ``target`` is the account the password opened, when the refusal came after it.
+    """
+
+    def __init__(self, message: str, target: User | None = None) -> None:
+        super().__init__(message)
+        self.target = target
 
 
 @dataclass(frozen=True)
@@ -79,16 +86,23 @@ class Linked:
 def linked_message(linked: Linked) -> str:
     """What the learner is told once the accounts are joined."""
     names = " and ".join(linked.platforms)
-    moved = f" {', '.join(linked.moved)} moved here with what you had done." if linked.moved else ""
-    return (f"Your accounts are linked: opening a course from {names} now opens this "
-            f"account, {linked.user.email}.{moved}")
+    said = [f"Your accounts are linked: opening a course from {names} now opens this "
+            f"account, {linked.user.email}."]
+    if linked.moved:
+        said.append(f"{', '.join(linked.moved)} moved here with what you had done.")
+    if linked.dropped:
+        said.append(f"You had not begun {', '.join(linked.dropped)} there; it stays as it "
+                    "was in this account.")
+    return " ".join(said)
 
 
 def link_offer(source: User) -> LinkOffer:
     """Say which LMSs open this account, what it is enrolled in, and whether it may link."""
-    platforms = tuple(db.session.scalars(
-        select(LtiPlatform.name).join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
-        .where(LtiIdentity.user_id == source.id).order_by(LtiIdentity.created_at)))
+    launches = db.session.execute(
+        select(LtiPlatform.name, LtiIdentity.last_launch_at)
+        .join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
+        .where(LtiIdentity.user_id == source.id).order_by(LtiIdentity.created_at)).all()
+    platforms = tuple(name for name, _ in launches)
     courses = tuple(db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == source.id).order_by(Enrolment.id)))
     refusal = None
@@ -98,12 +112,14 @@ def link_offer(source: User) -> LinkOffer:
         refusal = NOT_LAUNCHED
     elif db.session.scalar(select(exists().where(Certificate.user_id == source.id))):
         refusal = HAS_CERTIFICATE
+    elif max(at for _, at in launches) < utcnow() - AFTER_LAUNCH:
+        refusal = STALE.format(" or ".join(platforms))
     return LinkOffer(platforms=platforms, courses=tuple(e.course.title for e in courses),
                      refusal=refusal)
 
 
-def link_accounts(source: User, check: PasswordCheck, *,
-                  ip_address: str | None = None) -> Linked:
+def link_accounts(source: User, check: PasswordCheck, *, ip_address: str | None = None,
+                  device: str | None = None) -> Linked:
     """Join the LMS account ``source`` to the account the checked password opens; flushes.
 
     Run in a write transaction that commits on ``AuthError`` (a wrong password counts
@@ -119,23 +135,68 @@ def link_accounts(source: User, check: PasswordCheck, *,
     signed_in = record_sign_in(check, ip_address=ip_address)
     target = signed_in.user
     if target is None:
-        raise AuthError(signed_in.message, "password")
+        raise AuthError(signed_in.message)
     _check_target(source, target)
-    moved, dropped = _move_enrolments(source, target)
-    _move_lms_links(source, target)
-    _close(source, target)
+    identities = _identities(source)
+    try:
+        moved, dropped = linkmoves.move_enrolments(source, target)
+    except linkmoves.BothBegun as exc:
+        raise LinkRefused(
+            f"Both accounts have begun {exc.course_title}, and progress in two places "
+            "cannot be added together, so nothing was changed. Go on in either account; "
+            "if you need them combined, write to the course provider.", target) from exc
+    grades = linkmoves.move_lms_links(source, target)
+    statements = linkmoves.move_statements(source, target)
+    license_kept = linkmoves.carry_license(source, target)
+    old_email = source.email
+    linkmoves.close(source, target)
     record_event(target, "lti.account_linked", "user", target.id, {
-        "lms_account": source.id, "platforms": list(offer.platforms),
-        "enrolments_moved": list(moved), "empty_enrolments_dropped": list(dropped),
+        "lms_account": source.id, "lms_account_email": old_email, "lms_users": identities,
+        "enrollments_moved": [e.id for e in moved],
+        "courses_moved": [e.course.title for e in moved],
+        "empty_enrollments_dropped": list(dropped), "grade_targets_moved": grades,
+        "statements_moved": statements, "license_kept": license_kept, "browser": device,
     }, ip_address=ip_address)
-    _tell(target, offer.platforms, moved)
+    record_event(target, "lti.account_closed", "user", source.id,
+                 {"reason": "linked", "linked_to": target.id}, ip_address=ip_address)
+    _tell(target, tuple(i["platform"] for i in identities), moved, device)
     db.session.flush()
-    return Linked(user=target, platforms=offer.platforms, moved=moved, dropped=dropped)
+    return Linked(user=target, platforms=offer.platforms,
+                  moved=tuple(e.course.title for e in moved), dropped=tuple(dropped))
+
+
+def record_refusal(source: User, refusal: LinkRefused, *, ip_address: str | None) -> None:
+    """Audit a refusal that came after a right password; tell a staff account's owner."""
+    target = refusal.target
+    if target is None:
+        return
+    record_event(source, "lti.link_refused", "user", target.id,
+                 {"reason": str(refusal), "target_role": target.role.value},
+                 ip_address=ip_address)
+    if target.role != Role.LEARNER:
+        # Someone in a learning system knew this password: its owner should hear of it.
+        site = current_app.config["SITE_NAME"]
+        send_mail(target.email, f"Your password on {site} was used from a learning system", (
+            f"Hello {target.full_name},\n\n"
+            f"On {date_label(utcnow())} at {time_label(utcnow())}, someone signed in to a "
+            f"learning system typed your password on {site} to link that system's account "
+            "to yours. It was refused, as your account authors or runs courses.\n\n"
+            "If this was not you, change your password now and tell the course provider.\n"))
+
+
+def _identities(source: User) -> list[dict[str, object]]:
+    """The LMS users that open the account, for the audit log (names change, ids do not)."""
+    rows = db.session.execute(
+        select(LtiPlatform.id, LtiPlatform.name, LtiPlatform.issuer, LtiIdentity.subject)
+        .join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
+        .where(LtiIdentity.user_id == source.id).order_by(LtiIdentity.created_at)).all()
+    return [{"platform_id": pid, "platform": name, "issuer": issuer, "sub": sub}
+            for pid, name, issuer, sub in rows]
 
 
 def _check_target(source: User, target: User) -> None:
     if target.role != Role.LEARNER:
-        raise LinkRefused(STAFF_TARGET)
+        raise LinkRefused(STAFF_TARGET, target)
     shared = db.session.scalar(
         select(LtiPlatform.name)
         .join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
@@ -146,86 +207,75 @@ def _check_target(source: User, target: User) -> None:
     if shared is not None:
         # Two users of one LMS on one account would send one person's grades for the other.
         raise LinkRefused(
-            f"That account is already opened by another user of {shared}. If both are "
-            "yours, write to the course provider.")
+            f"That account is opened by another user of {shared} already, so nothing was "
+            "changed. If both are yours, write to the course provider.", target)
 
 
-def _has_work(enrolment: Enrolment) -> bool:
-    """True once the learner did anything in the course beyond opening it."""
-    if enrolment.evaluation_draft:
-        return True
-    done = or_(
-        exists().where(LessonProgress.enrolment_id == enrolment.id,
-                       or_(LessonProgress.active_seconds > 0,
-                           LessonProgress.completed_at.is_not(None))),
-        exists().where(CheckResponse.enrolment_id == enrolment.id),
-        exists().where(PostTestAttempt.enrolment_id == enrolment.id),
-        exists().where(EvaluationResponse.enrolment_id == enrolment.id),
-    )
-    return bool(db.session.scalar(select(done)))
-
-
-def _move_enrolments(source: User, target: User) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Give the target the source's enrollments; return the courses moved and dropped."""
-    moved: list[str] = []
-    dropped: list[str] = []
-    for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.user_id == source.id)):
-        own = db.session.scalar(select(Enrolment).where(
-            Enrolment.user_id == target.id, Enrolment.course_id == enrolment.course_id))
-        if own is None:
-            enrolment.user_id = target.id  # its progress, answers and attempts go with it
-            moved.append(enrolment.course.title)
-        elif _has_work(enrolment):
-            raise LinkRefused(
-                f"Both accounts have begun {enrolment.course.title}, and their progress "
-                "cannot be added together. Finish the course in one of them, or write to "
-                "the course provider to have them combined.")
-        else:
-            db.session.execute(delete(LessonProgress).where(
-                LessonProgress.enrolment_id == enrolment.id))
-            db.session.delete(enrolment)
-            dropped.append(enrolment.course.title)
-    db.session.flush()
-    return tuple(moved), tuple(dropped)
-
-
-def _move_lms_links(source: User, target: User) -> None:
-    """Point the source's LMS users and grade-book targets at the target account."""
-    db.session.execute(update(LtiIdentity).where(LtiIdentity.user_id == source.id)
-                       .values(user_id=target.id)
-                       .execution_options(synchronize_session=False))
-    # A target the site account already has for the same line item or link stays.
-    for grade in db.session.scalars(
-            select(LtiGradeTarget).where(LtiGradeTarget.user_id == source.id)):
-        clash = db.session.scalar(select(func.count(LtiGradeTarget.id)).where(
-            LtiGradeTarget.user_id == target.id, LtiGradeTarget.course_id == grade.course_id,
-            or_(LtiGradeTarget.lineitem_url == grade.lineitem_url,
-                LtiGradeTarget.resource_link_id == grade.resource_link_id)))
-        if clash:
-            db.session.delete(grade)
-        else:
-            grade.user_id = target.id
-    db.session.flush()
-
-
-def _close(source: User, target: User) -> None:
-    """Close the emptied LMS account for good, saying in its address where it went."""
-    source.email = f"linked-{source.id}-to-{target.id}@lti.invalid"
-    source.password_hash = f"!linked!{secrets.token_urlsafe(32)}"  # no password matches
-    source.active = False
-    source.session_version += 1  # signed out on every device
-    forget_browser_sessions(source)
-
-
-def _tell(target: User, platforms: tuple[str, ...], moved: tuple[str, ...]) -> None:
-    """Tell the account's owner, in case it was not them (as for a new email address)."""
+def _tell(target: User, platforms: tuple[str, ...], moved: list[Enrolment],
+          device: str | None) -> None:
+    """Tell the account's owner, with how to undo it, in case it was not them."""
     site = current_app.config["SITE_NAME"]
-    names = " and ".join(platforms)
-    courses = (f" What you had done in {', '.join(moved)} there moved to this account."
-               if moved else "")
+    names = " and ".join(dict.fromkeys(platforms))
+    courses = (f" What you had done in {', '.join(e.course.title for e in moved)} there "
+               "moved to this account." if moved else "")
+    where = f" from {device}" if device else ""
     send_mail(target.email, f"Your account on {site} is now opened from {names}", (
         f"Hello {target.full_name},\n\n"
-        f"On {date_label(utcnow())}, your account on {site} was linked to your account in "
-        f"{names}. Opening a course there now opens this account.{courses}\n\n"
-        "If you did not do this, change your password and contact the course provider "
-        "straight away.\n"))
+        f"On {date_label(utcnow())} at {time_label(utcnow())}, your account on {site} was "
+        f"linked{where} to your account in {names}. Opening a course there now opens this "
+        f"account.{courses}\n\n"
+        "If you did not do this, sign in, open your profile and choose \"Unlink\" beside "
+        f"{names}; then change your password, and tell the course provider.\n"))
+
+
+# --- undoing a link ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedSystem:
+    """A learning system whose user opens this account, as the profile lists it."""
+
+    platform_id: int
+    name: str
+    first_launch_at: object
+    last_launch_at: object
+
+
+def linked_systems(user: User) -> list[LinkedSystem]:
+    """The learning systems whose users open this account, for its profile."""
+    rows = db.session.execute(
+        select(LtiPlatform.id, LtiPlatform.name, func.min(LtiIdentity.created_at),
+               func.max(LtiIdentity.last_launch_at))
+        .join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
+        .where(LtiIdentity.user_id == user.id)
+        .group_by(LtiPlatform.id, LtiPlatform.name).order_by(LtiPlatform.name)).all()
+    return [LinkedSystem(*row) for row in rows]
+
+
+def unlink(user: User, platform_id: int, check: PasswordCheck | None, *,
+           ip_address: str | None = None) -> str:
+    """Stop a learning system's users opening this password account; return its name.
+
+    A later launch from it makes a new account, as for anyone launching the first time.
+
+    :raise AuthError: when the password is wrong, or the system does not open the account.
+    """
+    if check is None:
+        raise AuthError("Enter your password to confirm it is you.", "password")
+    confirm_password(check, ip_address=ip_address, field="password")
+    platform = db.session.get(LtiPlatform, platform_id)
+    removed = db.session.scalars(select(LtiIdentity).where(
+        LtiIdentity.user_id == user.id, LtiIdentity.platform_id == platform_id)).all()
+    if platform is None or not removed:
+        raise AuthError("That learning system does not open your account.")
+    for identity in removed:
+        db.session.delete(identity)
+    # No later score is queued for the account from that system: the link is gone.
+    db.session.execute(update(LtiGradeTarget).where(
+        LtiGradeTarget.user_id == user.id, LtiGradeTarget.platform_id == platform_id)
+        .values(subject=None).execution_options(synchronize_session=False))
+    record_event(user, "lti.account_unlinked", "user", user.id, {
+        "platform_id": platform_id, "platform": platform.name,
+        "subs": [i.subject for i in removed]}, ip_address=ip_address)
+    db.session.flush()
+    return platform.name

@@ -376,6 +376,12 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
     user, created = _learner_for(claims, platform)
     if not user.is_active:
         raise LaunchError("This account is closed.")
+    if user.role != Role.LEARNER:
+        # An account linked as a learner's and later made an author or admin: a platform's
+        # word must never open a session with rights to change courses or records.
+        raise LaunchError(
+            "The account this learning-system user opens here authors or runs courses, and "
+            "a learning system cannot open such an account. Sign in on this site instead.")
     before = utcnow()
     enrolment = enrol(user, course)
     if enrolment.enrolled_at < before:

@@ -214,7 +214,7 @@ def test_a_learner_links_with_the_keyboard_and_the_next_launch_opens_their_own_a
 
     _tab_to(page, "Email address of your account on this site")
     page.keyboard.type(sites.own_email)
-    _tab_to(page, "Its password")
+    _tab_to(page, "Password of that account")
     page.keyboard.type("not the password")
     page.keyboard.press("Enter")
     summary = page.get_by_role("alert")
@@ -222,11 +222,18 @@ def test_a_learner_links_with_the_keyboard_and_the_next_launch_opens_their_own_a
     expect(page).to_have_title(re.compile(r"^Error: Link to your account on this site"))
     audit(page, "lti-link-error", problems)
 
-    _tab_to(page, "Its password")
+    _tab_to(page, "Password of that account")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator(".flashes")).to_contain_text("Your accounts are linked")
     expect(page.locator("main")).to_contain_text("Youth Who Run")  # the course came along
+    # The account's owner sees which system opens it, and where to undo that.
+    page.goto(sites.url + "/auth/profile")
+    expect(page.locator("#learning-systems")).to_have_text(
+        "Learning systems that open this account")
+    page.get_by_role("link", name="Unlink Agency Moodle").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Unlink Agency Moodle")
+    audit(page, "lti-unlink", problems)
     assert not problems, report(problems)
 
     # A later launch, in a fresh browser, opens the account made here, with no welcome.

@@ -26,6 +26,7 @@ from course.models import (
     CertificateStatus,
     Course,
     Enrolment,
+    LtiIdentity,
     LtiPlatform,
     PostTestAttempt,
     Question,
@@ -49,6 +50,7 @@ PER_USER = {
     "/me/certificates/<code>.pdf",
     "/me/certificates/<code>/correction",
     "/courses/<slug>/post-test/attempts/<int:number>",
+    "/lti/unlink/<int:platform_id>",  # a learning system that opens A's account
 }
 
 #: Rules whose parameters name course content; the records they touch are the signed-in
@@ -155,6 +157,8 @@ def records(app: Flask, package_copy: Path) -> Records:
             auth_token_url="https://lms.example.org/token", jwks_url="https://lms.example.org/jwks",
         )
         db.session.add(platform)
+        db.session.flush()
+        db.session.add(LtiIdentity(platform_id=platform.id, subject="lms-user-a", user_id=a.id))
         db.session.commit()
         enrolment_id = db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == a.id))
         values = {

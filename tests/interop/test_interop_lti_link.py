@@ -7,6 +7,7 @@ is Flask's test client.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from course.auth.signin import WRONG_CREDENTIALS
+from course.db import utcnow
 from course.extensions import db
 from course.models import (
     AuditEvent,
@@ -24,6 +26,7 @@ from course.models import (
     LtiGradeTarget,
     LtiIdentity,
     LtiPlatform,
+    OutboxMessage,
     Role,
     User,
 )
@@ -80,6 +83,7 @@ def _signed_in_as(client: FlaskClient) -> str:
 def test_a_learner_links_the_lms_account_and_every_later_launch_opens_their_own(
     app: Flask, client: FlaskClient, platform: PlayedPlatform, inbox: Inbox
 ) -> None:
+    app.config["XAPI_ENABLED"] = True  # statements are kept, to be sent when an LRS is set
     own = _own_account(app)
     lms = _launched(client, platform)
     course_page = client.get("/courses/minimal").get_data(as_text=True)
@@ -87,6 +91,10 @@ def test_a_learner_links_the_lms_account_and_every_later_launch_opens_their_own(
     assert 'href="/lti/link"' in course_page
     with app.app_context():
         finish_lessons(client, "minimal")  # work done under the LMS account moves too
+        db.session.get(User, lms).licence_number = "LCSW-777"  # typed on the LMS profile
+        db.session.commit()
+        statements = db.session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.user_id == lms, OutboxMessage.channel == "xapi"))
 
     offer = client.get("/lti/link")
     assert offer.status_code == 200
@@ -110,19 +118,29 @@ def test_a_learner_links_the_lms_account_and_every_later_launch_opens_their_own(
         assert db.session.scalar(select(func.count(LessonProgress.id)).where(
             LessonProgress.enrolment_id == enrolment.id, LessonProgress.completed_at.is_not(None)))
         assert {t.user_id for t in db.session.scalars(select(LtiGradeTarget))} == {own}
+        assert db.session.get(User, own).licence_number == "LCSW-777"
+        # The statements about the LMS account are the learner's: in their data download,
+        # and pseudonymized should they delete the account.
+        assert statements and db.session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.user_id == own, OutboxMessage.channel == "xapi")) == statements
         closed = db.session.get(User, lms)
-        assert not closed.is_active and closed.email.endswith("@lti.invalid")
+        assert not closed.is_active and closed.email == f"linked-{lms}-to-{own}@lti.invalid"
+        assert "Jordan" not in closed.full_name and closed.licence_number is None
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "lti.account_linked"))
         assert event.actor_id == own and event.detail["lms_account"] == lms
+        assert event.detail["lms_users"][0]["sub"] == "moodle-user-17"
+        assert event.detail["enrollments_moved"] == [enrolment.id]
         assert event.ip_address
+        assert db.session.scalar(select(AuditEvent.subject_id).where(
+            AuditEvent.action == "lti.account_closed")) == str(lms)
     mail = inbox.next_to(OWN)
     assert "is now opened from Agency Moodle" in mail["Subject"]
     assert "What you had done in Youth Who Run" in plain_text(mail)
-    assert "If you did not do this" in plain_text(mail)
+    assert "choose \"Unlink\" beside Agency Moodle" in plain_text(mail)
 
-    # The same form sent again, now as the linked account: back to the profile, no error.
-    assert _link(client).location == "/auth/profile"
+    # The same form sent again, now as the linked account: to the profile, no error.
+    assert _link(client).location == "/auth/profile#learning-systems"
     # A later launch, in another browser, opens the learner's own account.
     other = app.test_client()
     assert _launched(other, platform) == own
@@ -131,17 +149,80 @@ def test_a_learner_links_the_lms_account_and_every_later_launch_opens_their_own(
         assert db.session.scalar(select(func.count(User.id))) == 2
 
 
-def test_an_empty_lms_enrollment_gives_way_to_the_course_begun_in_the_own_account(
+def test_the_owner_sees_the_link_on_the_profile_and_undoes_it_with_the_password(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    own = _own_account(app)
+    _launched(client, platform)
+    assert _link(client).status_code == 302
+    profile = _signed_in_as(client)
+    assert "Learning systems that open this account" in profile
+    assert f'href="/lti/unlink/{_platform_id(app)}"' in profile
+    path = f"/lti/unlink/{_platform_id(app)}"
+    assert client.get(path).status_code == 200
+    assert client.post(path, data={"password": "wrong password here"}).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(LtiIdentity.user_id)) == own
+    done = client.post(path, data={"password": PASSWORD})
+    assert done.location == "/auth/profile#learning-systems"
+    assert "no longer opens your account" in _signed_in_as(client)
+    with app.app_context():
+        assert db.session.scalar(select(LtiIdentity)) is None
+        assert db.session.scalar(select(AuditEvent.action).where(
+            AuditEvent.action == "lti.account_unlinked"))
+    # The LMS user's next launch makes a new, empty account: the link is gone for good.
+    assert _launched(app.test_client(), platform) not in (own, None)
+    assert client.get(path).status_code == 404
+
+
+def _platform_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(LtiPlatform.id))
+
+
+def test_a_course_finished_in_the_own_account_sends_its_grade_to_the_lms_on_linking(
+    app: Flask, client: FlaskClient, runner, platform: PlayedPlatform
+) -> None:
+    own = _own_account(app)
+    mine = app.test_client()
+    with app.app_context():
+        sign_in(mine, db.session.get(User, own))
+    assert mine.post("/courses/minimal/enroll").status_code == 302
+    _finish_course(app, mine)
+    _launched(client, platform)
+    assert _link(client).status_code == 302
+    sent = runner.invoke(args=["outbox", "send"])
+    assert "lti: 1 sent" in sent.output, sent.output
+    [completion] = platform.scores
+    assert completion["userId"] == "moodle-user-17"
+    assert completion["activityProgress"] == "Completed"
+
+
+def test_an_empty_enrollment_on_either_side_gives_way_to_the_one_with_work(
     app: Flask, client: FlaskClient, platform: PlayedPlatform
 ) -> None:
     own = _own_account(app)
     _study_in_own_account(app, own)
-    _launched(client, platform)
+    _launched(client, platform)  # enrolled here, nothing done
     assert _link(client).status_code == 302
     with app.app_context():
         [enrolment] = db.session.scalars(select(Enrolment))
-        assert enrolment.user_id == own
-        assert db.session.scalar(select(func.count(LessonProgress.id))) >= 1
+        assert enrolment.user_id == own and enrolment.progress
+
+    # The other way round: the account made here only enrolled, the LMS one did the work.
+    second, other = app.test_client(), "bo@example.org"
+    with app.app_context():
+        bo = make_user(email=other, full_name="Bo Lee").id
+        sign_in(second, db.session.get(User, bo))
+    assert second.post("/courses/minimal/enroll").status_code == 302
+    lms = app.test_client()
+    _launched(lms, platform, sub="moodle-user-18")
+    with app.app_context():
+        finish_lessons(lms, "minimal")
+    assert _link(lms, email=other).status_code == 302
+    with app.app_context():
+        kept = db.session.scalar(select(Enrolment).where(Enrolment.user_id == bo))
+        assert any(p.completed_at for p in kept.progress)
 
 
 def _study_in_own_account(app: Flask, own: int) -> None:
@@ -155,8 +236,11 @@ def _study_in_own_account(app: Flask, own: int) -> None:
 
 def _nothing_moved(app: Flask, lms: int) -> None:
     with app.app_context():
-        assert set(db.session.scalars(select(LtiIdentity.user_id))) == {lms}
         assert db.session.get(User, lms).is_active
+        assert lms in set(db.session.scalars(select(LtiIdentity.user_id)))
+        linked = db.session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "lti.account_linked"))
+        assert lms not in {detail["lms_account"] for detail in linked}
 
 
 def test_linking_is_refused_plainly_when_both_accounts_began_the_course(
@@ -169,30 +253,75 @@ def test_linking_is_refused_plainly_when_both_accounts_began_the_course(
         finish_lessons(client, "minimal")
     refused = _link(client)
     assert refused.status_code == 409
-    assert "Both accounts have begun" in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert "Both accounts have begun" in page and "nothing was changed" in page
+    assert 'role="alert"' in page and "<title>Error: " in page
     _nothing_moved(app, lms)
     assert OWN not in _signed_in_as(client)
 
 
-def test_staff_accounts_and_accounts_another_lms_user_opens_are_not_linked(
-    app: Flask, client: FlaskClient, platform: PlayedPlatform
+def test_staff_accounts_are_not_linked_and_their_owner_hears_of_the_try(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform, inbox: Inbox
 ) -> None:
     _own_account(app, Role.AUTHOR)
     lms = _launched(client, platform)
     refused = _link(client)
-    assert refused.status_code == 409 and "authors or runs courses" in refused.get_data(
-        as_text=True)
+    assert refused.status_code == 409
+    assert "authors or runs courses" in refused.get_data(as_text=True)
     _nothing_moved(app, lms)
+    with app.app_context():  # the right password was typed: kept in the log all the same
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "lti.link_refused"))
+        assert event.actor_id == lms and event.detail["target_role"] == "author"
+    assert "was used from a learning system" in inbox.next_to(OWN)["Subject"]
 
-    # A second user of the same LMS links to an account the first is linked to already.
-    with app.app_context():
-        db.session.scalar(select(User).where(User.email == OWN)).role = Role.LEARNER
-        db.session.commit()
+
+def test_an_account_another_user_of_the_lms_opens_is_not_linked_again(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    _own_account(app)
+    _launched(client, platform)
     assert _link(client).status_code == 302
     second = app.test_client()
-    _launched(second, platform, sub="moodle-user-18")
+    lms = _launched(second, platform, sub="moodle-user-18")
     refused = _link(second)
-    assert refused.status_code == 409 and "another user of" in refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "another user of Agency Moodle" in refused.get_data(as_text=True)
+    _nothing_moved(app, lms)
+
+
+def test_a_linked_account_made_an_author_later_is_not_opened_by_the_lms(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    own = _own_account(app)
+    _launched(client, platform)
+    assert _link(client).status_code == 302
+    with app.app_context():
+        db.session.get(User, own).role = Role.ADMIN
+        db.session.commit()
+    fresh = app.test_client()
+    response, _ = launch(fresh, platform)
+    assert response.status_code == 400
+    assert "authors or runs courses" in response.get_data(as_text=True)
+    assert fresh.get("/admin/").status_code != 200
+
+
+def test_linking_needs_a_recent_launch_so_an_unattended_session_cannot_be_taken(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    _own_account(app)
+    lms = _launched(client, platform)
+    with app.app_context():
+        identity = db.session.scalar(select(LtiIdentity))
+        identity.last_launch_at = utcnow() - timedelta(minutes=16)
+        db.session.commit()
+    page = client.get("/lti/link").get_data(as_text=True)
+    assert "within 15 minutes of opening a course from Agency Moodle" in page
+    assert 'name="password"' not in page
+    assert _link(client).status_code == 409
+    _nothing_moved(app, lms)
+    _launched(client, platform)  # opened again from the LMS: linking works
+    assert _link(client).status_code == 302
 
 
 def test_an_lms_account_holding_a_certificate_is_not_offered_the_form(
@@ -203,15 +332,38 @@ def test_an_lms_account_holding_a_certificate_is_not_offered_the_form(
     with app.app_context():
         assert db.session.scalar(select(Certificate.user_id)) == lms
     page = client.get("/lti/link")
-    assert "already holds a certificate" in page.get_data(as_text=True)
+    assert "holds a certificate" in page.get_data(as_text=True)
     assert 'name="password"' not in page.get_data(as_text=True)
     _own_account(app)
     assert _link(client).status_code == 409
     _nothing_moved(app, lms)
 
 
+def test_a_grade_target_of_another_lms_is_kept_when_linking(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    own = _own_account(app)
+    lms = _launched(client, platform)
+    with app.app_context():
+        course_id, other = db.session.scalar(select(Enrolment.course_id)), LtiPlatform(
+            **{**platform.registration(), "name": "Canvas", "client_id": "canvas-client"})
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(LtiGradeTarget(user_id=own, course_id=course_id, platform_id=other.id,
+                                      subject="canvas-9", lineitem_url="https://canvas/li/1"))
+        mine = db.session.scalar(select(LtiGradeTarget).where(LtiGradeTarget.user_id == lms))
+        # Each names its column by line item only: the other column of each is empty.
+        assert mine.lineitem_url and mine.resource_link_id is None
+        platforms = {other.id, mine.platform_id}
+        db.session.commit()
+    assert _link(client).status_code == 302
+    with app.app_context():
+        assert {t.platform_id for t in db.session.scalars(
+            select(LtiGradeTarget).where(LtiGradeTarget.user_id == own))} == platforms
+
+
 def test_only_a_signed_in_lms_account_reaches_the_form(app: Flask, client: FlaskClient) -> None:
     assert "/auth/login" in client.get("/lti/link").location
     _own_account(app)
     client.post("/auth/login", data={"email": OWN, "password": PASSWORD})
-    assert client.get("/lti/link").location == "/auth/profile"
+    assert client.get("/lti/link").location == "/auth/profile#learning-systems"
