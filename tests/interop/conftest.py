@@ -17,6 +17,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from course.extensions import db
+from course.models import LtiPlatform
+from tests.course.certificate_kit import quick
 from tests.course.conftest import (  # noqa: F401  (fixtures)
     app,
     app_builder,
@@ -25,8 +28,12 @@ from tests.course.conftest import (  # noqa: F401  (fixtures)
     package_copy,
     runner,
 )
+from tests.course.factories import import_course
+from tests.interop.lti_platform import PlayedPlatform, start
 
 HERE = Path(__file__).resolve().parent
+#: The tool's address while an LMS played by the tests launches it.
+LTI_BASE = "http://localhost"
 
 
 #: Files whose counterpart is played in the test's own process (a thread on a free port):
@@ -53,6 +60,24 @@ def live_url(app: Flask) -> Iterator[str]:  # noqa: F811
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield url
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def platform(app: Flask, package_copy: Path) -> Iterator[PlayedPlatform]:  # noqa: F811
+    """A running LMS played by the tests, registered with the tool, and the course it
+    launches (the tool's BASE_URL is ``LTI_BASE``)."""
+    app.config["BASE_URL"] = LTI_BASE
+    played = PlayedPlatform()
+    server, thread = start(played)
+    with app.app_context():
+        import_course(quick(package_copy))
+        db.session.add(LtiPlatform(**played.registration()))
+        db.session.commit()
+    played.tool_jwks = app.test_client().get("/lti/jwks.json").get_json()
+    yield played
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)

@@ -8,9 +8,7 @@ import re
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -39,9 +37,9 @@ from course.models import (
 )
 from course.outbox import worker
 from course.outbox.worker import send_due
-from tests.course.certificate_kit import quick
-from tests.course.factories import import_course, make_user, sign_in
+from tests.course.factories import make_user, sign_in
 from tests.course.journey import answers_for, evaluation_form, finish_lessons, open_attempt
+from tests.interop.conftest import LTI_BASE
 from tests.interop.lti_platform import (
     AGS,
     LINEITEM_SCOPE,
@@ -49,28 +47,11 @@ from tests.interop.lti_platform import (
     SCORE_SCOPE,
     PlayedPlatform,
     auto_post_form,
-    start,
 )
 
-BASE = "http://localhost"
+BASE = LTI_BASE
 COURSE_URL = f"{BASE}/courses/minimal"
 
-
-@pytest.fixture
-def platform(app: Flask, package_copy: Path) -> Iterator[PlayedPlatform]:
-    """A running platform, registered with the tool, and the course it launches."""
-    app.config["BASE_URL"] = BASE
-    played = PlayedPlatform()
-    server, thread = start(played)
-    with app.app_context():
-        import_course(quick(package_copy))
-        db.session.add(LtiPlatform(**played.registration()))
-        db.session.commit()
-    played.tool_jwks = app.test_client().get("/lti/jwks.json").get_json()
-    yield played
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
 
 
 def _begin(client: FlaskClient, platform: PlayedPlatform, sub: str) -> str:

@@ -6,11 +6,8 @@ is Flask's test client.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -30,31 +27,14 @@ from course.models import (
     Role,
     User,
 )
-from tests.course.certificate_kit import quick
-from tests.course.factories import PASSWORD, import_course, make_user, sign_in, sign_in_failures
+from tests.course.factories import PASSWORD, make_user, sign_in, sign_in_failures
 from tests.course.journey import finish_lessons
-from tests.interop.lti_platform import PlayedPlatform, start
-from tests.interop.test_interop_lti import BASE, _finish_course, launch
+from tests.interop.lti_platform import PlayedPlatform
+from tests.interop.test_interop_lti import _finish_course, launch
 from tests.smtp_sink import Inbox, plain_text
 
 OWN = "ana@example.org"
 
-
-@pytest.fixture
-def platform(app: Flask, package_copy: Path) -> Iterator[PlayedPlatform]:
-    """A running platform, registered with the tool, and the course it launches."""
-    app.config["BASE_URL"] = BASE
-    played = PlayedPlatform()
-    server, thread = start(played)
-    with app.app_context():
-        import_course(quick(package_copy))
-        db.session.add(LtiPlatform(**played.registration()))
-        db.session.commit()
-    played.tool_jwks = app.test_client().get("/lti/jwks.json").get_json()
-    yield played
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
 
 
 def _own_account(app: Flask, role: Role = Role.LEARNER) -> int:
