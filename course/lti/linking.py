@@ -11,7 +11,7 @@ owner sees the link on their profile and can undo it there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
@@ -43,7 +43,8 @@ HAS_CERTIFICATE = (
 NOT_LAUNCHED = "Only an account opened from a learning system can be linked to another."
 ALREADY_LINKED = "This account is linked to another one already."
 STALE = (
-    "For your safety, linking works only within 15 minutes of opening a course from {}. "
+    "For your safety, linking works only within {minutes} minutes of opening a course "
+    "from {systems}. "
     "Open the course there again, then come back to this page."
 )
 STAFF_TARGET = (
@@ -113,7 +114,8 @@ def link_offer(source: User) -> LinkOffer:
     elif db.session.scalar(select(exists().where(Certificate.user_id == source.id))):
         refusal = HAS_CERTIFICATE
     elif max(at for _, at in launches) < utcnow() - AFTER_LAUNCH:
-        refusal = STALE.format(" or ".join(platforms))
+        refusal = STALE.format(minutes=int(AFTER_LAUNCH.total_seconds() // 60),
+                               systems=" or ".join(platforms))
     return LinkOffer(platforms=platforms, courses=tuple(e.course.title for e in courses),
                      refusal=refusal)
 
@@ -237,8 +239,8 @@ class LinkedSystem:
 
     platform_id: int
     name: str
-    first_launch_at: object
-    last_launch_at: object
+    first_launch_at: datetime
+    last_launch_at: datetime
 
 
 def linked_systems(user: User) -> list[LinkedSystem]:
