@@ -28,6 +28,8 @@ from course.models import (
     EvaluationResponse,
     Lesson,
     LessonProgress,
+    LtiIdentity,
+    LtiPlatform,
     PostTestAttempt,
     Question,
     QuestionKind,
@@ -304,6 +306,8 @@ def change_role(
         raise ActionRefused("You cannot remove your own admin role; ask another admin.")
     if user.role == role:
         return user
+    if role != Role.LEARNER:
+        _ensure_no_lms_opens(user)
     before = user.role
     user.role = role
     db.session.flush()
@@ -313,6 +317,22 @@ def change_role(
         ip_address,
     )
     return user
+
+
+def _ensure_no_lms_opens(user: User) -> None:
+    """Refuse staff rights to an account a learning system opens without a password."""
+    if not user.signs_in_with_password:
+        raise ActionRefused(
+            "A learning system made this account, and it has no password, so it cannot "
+            "author or run courses. Give the person an account of their own for that.")
+    systems = db.session.scalars(
+        select(LtiPlatform.name).join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
+        .where(LtiIdentity.user_id == user.id)).all()
+    if systems:
+        # A launch would then open a staff session on the platform's word alone.
+        raise ActionRefused(
+            f"{' and '.join(sorted(set(systems)))} open this account without a password. "
+            "Ask its owner to unlink them on their profile first.")
 
 
 def deactivate(

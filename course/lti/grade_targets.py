@@ -40,7 +40,9 @@ def remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: U
             outbox.completion_for_new_target(
                 enrolment, db.session.scalars(select(LtiGradeTarget).where(*mine)).one())
     else:
-        changes: dict[str, Any] = {"scopes": scopes, "updated_at": values["updated_at"]}
+        # The user id too: a link undone and made again left the target without one.
+        changes: dict[str, Any] = {"scopes": scopes, "subject": claims["sub"],
+                                   "updated_at": values["updated_at"]}
         if "lineitems_url" in values:
             # The container's URL changed (the platform moved, say): the link's line item
             # is looked up there again, found if it is there, made if not.

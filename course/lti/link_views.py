@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, fresh_login_required, login_required
 
 from course.auth import devices, signin
@@ -12,6 +14,7 @@ from course.db import reads_first, write_transaction
 from course.extensions import limiter
 from course.lti import bp, linking
 from course.lti.forms import LinkAccountForm, UnlinkForm
+from course.models import User
 from course.provider import current_provider
 
 _SIGN_IN_LIMIT = limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
@@ -26,10 +29,11 @@ def link_account():
     if current_user.signs_in_with_password:  # a second press, after the first linked
         return redirect(url_for("auth.profile", _anchor="learning-systems"))
     source, form = signed_in_account(), LinkAccountForm()
-    offer = linking.link_offer(source)
+    launched_at = linking.launch_time(session.get(linking.LAUNCHED_AT))
+    offer = linking.link_offer(source, launched_at)
     refusal = offer.refusal if request.method == "POST" else None
     if offer.refusal is None and form.validate_on_submit():
-        linked, refusal = _link(source, form)
+        linked, refusal = _link(source, form, launched_at)
         if linked is not None:
             flash(linking.linked_message(linked), "success")
             return redirect(url_for("learn.transcript"))
@@ -40,13 +44,15 @@ def link_account():
     return page, 409 if refusal else 200
 
 
-def _link(source, form: LinkAccountForm) -> tuple[linking.Linked | None, str | None]:
+def _link(source: User, form: LinkAccountForm,
+          launched_at: datetime | None) -> tuple[linking.Linked | None, str | None]:
     """Check the password, then link; return what was linked, or why it was refused."""
     check = signin.check_sign_in(form.email.data, form.password.data, devices.client())
     device, address = this_device(), request.remote_addr
     try:
         with write_transaction(commit_on=signin.AuthError):
-            linked = linking.link_accounts(source, check, ip_address=address, device=device)
+            linked = linking.link_accounts(source, check, launched_at, ip_address=address,
+                                           device=device)
             start_session(linked.user, remember=False, device=device)
     except signin.AuthError as exc:
         show_error(form, exc)
@@ -77,6 +83,7 @@ def unlink_account(platform_id: int):
         except signin.AuthError as exc:
             show_error(form, exc)
         else:
-            flash(f"{name} no longer opens your account.", "success")
-            return redirect(url_for("auth.profile", _anchor="learning-systems"))
+            flash(f"{name} no longer opens your account, and any other browser signed in "
+                  "to it is signed out.", "success")
+            return redirect(url_for("auth.profile"))
     return render_template("lti/unlink.html", form=form, system=system)

@@ -11,12 +11,13 @@ owner sees the link on their profile and can undo it there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
 
 from course.audit import record_event
+from course.auth.browsers import end_other_browser_sessions
 from course.auth.signin import AuthError, PasswordCheck, confirm_password, record_sign_in
 from course.dates import date_label, time_label
 from course.db import utcnow
@@ -32,7 +33,10 @@ from course.models import (
     Role,
     User,
 )
+from course.provider import current_provider
 
+#: Session key: when this browser's learner launch signed it in (seconds since the epoch).
+LAUNCHED_AT = "lti_launched_at"
 #: Linking must follow a launch this closely: an LMS session left open on a shared
 #: computer must not let the next person take its identity and work into their account.
 AFTER_LAUNCH = timedelta(minutes=15)
@@ -84,6 +88,13 @@ class Linked:
     dropped: tuple[str, ...]
 
 
+def launch_time(stamp: object) -> datetime | None:
+    """The time a session's ``LAUNCHED_AT`` holds; None for anything else."""
+    if not isinstance(stamp, int | float):
+        return None
+    return datetime.fromtimestamp(stamp, UTC)
+
+
 def linked_message(linked: Linked) -> str:
     """What the learner is told once the accounts are joined."""
     names = " and ".join(linked.platforms)
@@ -97,13 +108,14 @@ def linked_message(linked: Linked) -> str:
     return " ".join(said)
 
 
-def link_offer(source: User) -> LinkOffer:
-    """Say which LMSs open this account, what it is enrolled in, and whether it may link."""
-    launches = db.session.execute(
-        select(LtiPlatform.name, LtiIdentity.last_launch_at)
-        .join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
-        .where(LtiIdentity.user_id == source.id).order_by(LtiIdentity.created_at)).all()
-    platforms = tuple(name for name, _ in launches)
+def link_offer(source: User, launched_at: datetime | None) -> LinkOffer:
+    """Say which LMSs open this account, what it is enrolled in, and whether it may link.
+
+    ``launched_at`` is when this browser's own launch signed it in (None: not by one).
+    """
+    platforms = tuple(db.session.scalars(
+        select(LtiPlatform.name).join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
+        .where(LtiIdentity.user_id == source.id).order_by(LtiIdentity.created_at)))
     courses = tuple(db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == source.id).order_by(Enrolment.id)))
     refusal = None
@@ -113,15 +125,17 @@ def link_offer(source: User) -> LinkOffer:
         refusal = NOT_LAUNCHED
     elif db.session.scalar(select(exists().where(Certificate.user_id == source.id))):
         refusal = HAS_CERTIFICATE
-    elif max(at for _, at in launches) < utcnow() - AFTER_LAUNCH:
+    elif launched_at is None or launched_at < utcnow() - AFTER_LAUNCH:
+        # This browser's launch, not the LMS user's latest anywhere: a launch at the
+        # learner's own desk must not reopen a session left on a shared computer.
         refusal = STALE.format(minutes=int(AFTER_LAUNCH.total_seconds() // 60),
                                systems=" or ".join(platforms))
     return LinkOffer(platforms=platforms, courses=tuple(e.course.title for e in courses),
                      refusal=refusal)
 
 
-def link_accounts(source: User, check: PasswordCheck, *, ip_address: str | None = None,
-                  device: str | None = None) -> Linked:
+def link_accounts(source: User, check: PasswordCheck, launched_at: datetime | None, *,
+                  ip_address: str | None = None, device: str | None = None) -> Linked:
     """Join the LMS account ``source`` to the account the checked password opens; flushes.
 
     Run in a write transaction that commits on ``AuthError`` (a wrong password counts
@@ -131,7 +145,7 @@ def link_accounts(source: User, check: PasswordCheck, *, ip_address: str | None 
     :raise LinkRefused: when the two accounts cannot be joined.
     """
     db.session.refresh(source, with_for_update=True)  # of two presses, the second finds it done
-    offer = link_offer(source)
+    offer = link_offer(source, launched_at)
     if offer.refusal:
         raise LinkRefused(offer.refusal)
     signed_in = record_sign_in(check, ip_address=ip_address)
@@ -175,15 +189,21 @@ def record_refusal(source: User, refusal: LinkRefused, *, ip_address: str | None
     record_event(source, "lti.link_refused", "user", target.id,
                  {"reason": str(refusal), "target_role": target.role.value},
                  ip_address=ip_address)
-    if target.role != Role.LEARNER:
-        # Someone in a learning system knew this password: its owner should hear of it.
-        site = current_app.config["SITE_NAME"]
-        send_mail(target.email, f"Your password on {site} was used from a learning system", (
-            f"Hello {target.full_name},\n\n"
-            f"On {date_label(utcnow())} at {time_label(utcnow())}, someone signed in to a "
-            f"learning system typed your password on {site} to link that system's account "
-            "to yours. It was refused, as your account authors or runs courses.\n\n"
-            "If this was not you, change your password now and tell the course provider.\n"))
+    # Someone in a learning system knew this password: its owner should hear of it.
+    site = current_app.config["SITE_NAME"]
+    send_mail(target.email, f"Your password on {site} was used from a learning system", (
+        f"Hello {target.full_name},\n\n"
+        f"On {date_label(utcnow())} at {time_label(utcnow())}, someone signed in to a "
+        f"learning system typed your password on {site} to link that system's account to "
+        f"yours. Nothing was linked: {refusal}\n\n"
+        "If this was not you, change your password now and tell the course provider."
+        f"{_contact()}\n"))
+
+
+def _contact() -> str:
+    """The provider's contact, for the end of an email, if one is set."""
+    contact = current_provider().contact
+    return f" You can reach them at {contact}." if contact else ""
 
 
 def _identities(source: User) -> list[dict[str, object]]:
@@ -227,7 +247,7 @@ def _tell(target: User, platforms: tuple[str, ...], moved: list[Enrolment],
         f"linked{where} to your account in {names}. Opening a course there now opens this "
         f"account.{courses}\n\n"
         "If you did not do this, sign in, open your profile and choose \"Unlink\" beside "
-        f"{names}; then change your password, and tell the course provider.\n"))
+        f"{names}; then change your password, and tell the course provider.{_contact()}\n"))
 
 
 # --- undoing a link ---------------------------------------------------------------------
@@ -276,8 +296,11 @@ def unlink(user: User, platform_id: int, check: PasswordCheck | None, *,
     db.session.execute(update(LtiGradeTarget).where(
         LtiGradeTarget.user_id == user.id, LtiGradeTarget.platform_id == platform_id)
         .values(subject=None).execution_options(synchronize_session=False))
+    # A session that system opened may be someone else's: every other browser goes.
+    signed_out = end_other_browser_sessions(user)
     record_event(user, "lti.account_unlinked", "user", user.id, {
         "platform_id": platform_id, "platform": platform.name,
-        "subs": [i.subject for i in removed]}, ip_address=ip_address)
+        "subs": [i.subject for i in removed], "browsers_signed_out": signed_out},
+        ip_address=ip_address)
     db.session.flush()
     return platform.name

@@ -89,8 +89,10 @@ def move_lms_links(source: User, target: User) -> list[int]:
     kept: list[int] = []
     for grade in db.session.scalars(
             select(LtiGradeTarget).where(LtiGradeTarget.user_id == source.id)):
-        if _clashes(grade, target):
-            db.session.delete(grade)
+        same = _same_column(grade, target)
+        if same is not None:
+            _merge(grade, into=same)
+            kept.append(same.id)
             continue
         grade.user_id = target.id
         kept.append(grade.id)
@@ -99,16 +101,31 @@ def move_lms_links(source: User, target: User) -> list[int]:
     return kept
 
 
-def _clashes(grade: LtiGradeTarget, target: User) -> bool:
-    """True when the target already sends this course's grade to the same column or link."""
+def _same_column(grade: LtiGradeTarget, target: User) -> LtiGradeTarget | None:
+    """The target's own grade target for the same course, platform and column or link."""
     same = [LtiGradeTarget.lineitem_url == grade.lineitem_url] if grade.lineitem_url else []
     if grade.resource_link_id:
         same.append(LtiGradeTarget.resource_link_id == grade.resource_link_id)
     if not same:
-        return False
-    return bool(db.session.scalar(select(exists().where(
+        return None
+    return db.session.scalar(select(LtiGradeTarget).where(
         LtiGradeTarget.user_id == target.id, LtiGradeTarget.course_id == grade.course_id,
-        LtiGradeTarget.platform_id == grade.platform_id, or_(*same)))))
+        LtiGradeTarget.platform_id == grade.platform_id, or_(*same)).limit(1))
+
+
+def _merge(grade: LtiGradeTarget, *, into: LtiGradeTarget) -> None:
+    """Fold a moving grade target into the target's own for the same column."""
+    # The moving one comes from the latest launch (a link undone and made again leaves the
+    # older one without an LMS user id): its details win, and its queued scores follow.
+    into.subject = grade.subject or into.subject
+    into.scopes = grade.scopes
+    into.lineitem_url = into.lineitem_url or grade.lineitem_url
+    into.lineitems_url = grade.lineitems_url or into.lineitems_url
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.grade_target_id == grade.id)
+                       .values(grade_target_id=into.id)
+                       .execution_options(synchronize_session=False))
+    db.session.delete(grade)
+    db.session.flush()
 
 
 def _send_finished_grade(grade: LtiGradeTarget, target: User) -> None:

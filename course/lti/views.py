@@ -12,7 +12,7 @@ from course.auth.sessions import start_session, this_device
 from course.db import reads_first, utcnow, write_transaction
 from course.extensions import csrf, limiter
 from course.learn import preview as previews
-from course.lti import bp
+from course.lti import bp, linking
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.lti.roles import staff_look, staff_token
@@ -127,6 +127,7 @@ def launch():
         response = redirect(url_for("lti.staff", look=staff_token(look)), 303)
     else:
         response = redirect(url_for("learn.course_page", slug=done.course.slug))
+        session[linking.LAUNCHED_AT] = int(utcnow().timestamp())  # this browser's own launch
         if done.created:  # a learner who signed up here before now has two accounts
             flash({**LINK_OFFER, "link": url_for("lti.link_account")}, "info")
     # Only this launch's: another started in the same browser may still be on its way.

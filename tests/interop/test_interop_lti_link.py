@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from course.admin.learner_services import ActionRefused, change_role
 from course.auth.signin import WRONG_CREDENTIALS
 from course.db import utcnow
 from course.extensions import db
+from course.lti.linking import LAUNCHED_AT
 from course.models import (
     AuditEvent,
     Certificate,
@@ -144,7 +147,7 @@ def test_the_owner_sees_the_link_on_the_profile_and_undoes_it_with_the_password(
     with app.app_context():
         assert db.session.scalar(select(LtiIdentity.user_id)) == own
     done = client.post(path, data={"password": PASSWORD})
-    assert done.location == "/auth/profile#learning-systems"
+    assert done.location == "/auth/profile"
     assert "no longer opens your account" in _signed_in_as(client)
     with app.app_context():
         assert db.session.scalar(select(LtiIdentity)) is None
@@ -274,9 +277,18 @@ def test_a_linked_account_made_an_author_later_is_not_opened_by_the_lms(
     app: Flask, client: FlaskClient, platform: PlayedPlatform
 ) -> None:
     own = _own_account(app)
+    lms = _launched(app.test_client(), platform, sub="moodle-user-18")  # never linked
     _launched(client, platform)
     assert _link(client).status_code == 302
     with app.app_context():
+        admin = make_user(Role.ADMIN, email="admin@example.org")
+        # An admin is told why not, for the linked account and for one the LMS made.
+        for account, why in ((own, "open this account without a password"),
+                             (lms, "it has no password")):
+            with pytest.raises(ActionRefused, match=why):
+                change_role(admin, db.session.get(User, account), Role.AUTHOR)
+        db.session.rollback()
+        # Made an admin some other way (straight in the database): launches still refuse.
         db.session.get(User, own).role = Role.ADMIN
         db.session.commit()
     fresh = app.test_client()
@@ -291,17 +303,53 @@ def test_linking_needs_a_recent_launch_so_an_unattended_session_cannot_be_taken(
 ) -> None:
     _own_account(app)
     lms = _launched(client, platform)
-    with app.app_context():
-        identity = db.session.scalar(select(LtiIdentity))
-        identity.last_launch_at = utcnow() - timedelta(minutes=16)
-        db.session.commit()
+    with client.session_transaction() as session:  # the launch, 16 minutes ago
+        session[LAUNCHED_AT] = int((utcnow() - timedelta(minutes=16)).timestamp())
     page = client.get("/lti/link").get_data(as_text=True)
     assert "within 15 minutes of opening a course from Agency Moodle" in page
     assert 'name="password"' not in page
     assert _link(client).status_code == 409
     _nothing_moved(app, lms)
-    _launched(client, platform)  # opened again from the LMS: linking works
+    # The same LMS user launching at their own desk does not reopen this browser's.
+    assert _launched(app.test_client(), platform) == lms
+    assert _link(client).status_code == 409
+    _nothing_moved(app, lms)
+    _launched(client, platform)  # opened again from the LMS in this browser: it links
     assert _link(client).status_code == 302
+
+
+def test_unlinking_signs_out_the_browsers_the_learning_system_opened(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    _own_account(app)
+    _launched(client, platform)
+    assert _link(client).status_code == 302
+    lms_browser = app.test_client()
+    _launched(lms_browser, platform)  # someone else, through the LMS
+    assert OWN in _signed_in_as(lms_browser)
+    path = f"/lti/unlink/{_platform_id(app)}"
+    assert client.post(path, data={"password": PASSWORD}).status_code == 302
+    assert lms_browser.get("/auth/profile").status_code == 302  # signed out
+    assert OWN in _signed_in_as(client)  # this browser stays
+
+
+def test_unlinked_then_linked_again_the_grades_still_reach_the_lms(
+    app: Flask, client: FlaskClient, runner, platform: PlayedPlatform
+) -> None:
+    own = _own_account(app)
+    _launched(client, platform)
+    assert _link(client).status_code == 302
+    path = f"/lti/unlink/{_platform_id(app)}"
+    assert client.post(path, data={"password": PASSWORD}).status_code == 302
+    again = app.test_client()
+    _launched(again, platform)  # a new LMS account, then linked to the own one again
+    assert _link(again).status_code == 302
+    _finish_course(app, again)
+    with app.app_context():
+        [grade] = db.session.scalars(select(LtiGradeTarget).where(LtiGradeTarget.user_id == own))
+        assert grade.subject == "moodle-user-17"
+    runner.invoke(args=["outbox", "send"])
+    assert [s["activityProgress"] for s in platform.scores][-1] == "Completed"
 
 
 def test_an_lms_account_holding_a_certificate_is_not_offered_the_form(
