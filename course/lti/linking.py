@@ -22,6 +22,7 @@ from course.auth.signin import AuthError, PasswordCheck, confirm_password, recor
 from course.dates import date_label, time_label
 from course.db import utcnow
 from course.extensions import db
+from course.learn import activetime
 from course.lti import linkmoves
 from course.mail import send_mail
 from course.models import (
@@ -154,6 +155,8 @@ def link_accounts(source: User, check: PasswordCheck, launched_at: datetime | No
         raise AuthError(signed_in.message)
     _check_target(source, target)
     identities = _identities(source)
+    # As at sign-out: the time until now is credited, none while the link page was open.
+    activetime.end_reading(source.id)
     try:
         moved, dropped = linkmoves.move_enrolments(source, target)
     except linkmoves.BothBegun as exc:

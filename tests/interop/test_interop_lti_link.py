@@ -122,14 +122,20 @@ def test_a_learner_links_the_lms_account_and_every_later_launch_opens_their_own(
     assert "What you had done in Youth Who Run" in plain_text(mail)
     assert "choose \"Unlink\" beside Agency Moodle" in plain_text(mail)
 
+    admin = app.test_client()
+    with app.app_context():
+        sign_in(admin, make_user(Role.ADMIN, email="admin@example.org"))
+    record = admin.get(f"/admin/learners/{own}").get_data(as_text=True)
+    assert "Opened from" in record and "Agency Moodle (first" in record
+
     # The same form sent again, now as the linked account: to the profile, no error.
     assert _link(client).location == "/auth/profile#learning-systems"
     # A later launch, in another browser, opens the learner's own account.
     other = app.test_client()
     assert _launched(other, platform) == own
     assert OWN in _signed_in_as(other)
-    with app.app_context():
-        assert db.session.scalar(select(func.count(User.id))) == 2
+    with app.app_context():  # the learner's two accounts, and the admin's
+        assert db.session.scalar(select(func.count(User.id))) == 3
 
 
 def test_the_owner_sees_the_link_on_the_profile_and_undoes_it_with_the_password(
