@@ -32,7 +32,8 @@ def remember_grade_target(claims: dict[str, Any], platform: LtiPlatform, user: U
         link = str(claims[LTI + "resource_link"]["id"])
         values.update(lineitems_url=endpoint["lineitems"], resource_link_id=link[:255])
         same = LtiGradeTarget.resource_link_id == values["resource_link_id"]
-    mine = (LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id, same)
+    mine = (LtiGradeTarget.user_id == user.id, LtiGradeTarget.course_id == course.id,
+            LtiGradeTarget.platform_id == platform.id, same)
     if insert_ignoring_duplicates(LtiGradeTarget, values):
         # Finished before this link was graded: AGS has the tool post the current result,
         # and a completion whose certificate was revoked has none.

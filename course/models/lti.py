@@ -84,9 +84,13 @@ class LtiGradeTarget(db.Model):
     """
 
     __tablename__ = "lti_grade_target"
+    # Per platform: link ids are each platform's own, and one account may be opened from
+    # several platforms (linking).
     __table_args__ = (
-        UniqueConstraint("user_id", "course_id", "lineitem_url"),
-        UniqueConstraint("user_id", "course_id", "resource_link_id"),
+        UniqueConstraint("user_id", "course_id", "platform_id", "lineitem_url",
+                         name="uq_lti_grade_target_platform_lineitem"),
+        UniqueConstraint("user_id", "course_id", "platform_id", "resource_link_id",
+                         name="uq_lti_grade_target_platform_link"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
