@@ -48,7 +48,11 @@ def _foreign_keys_off_on_sqlite():
             with op.get_context().autocommit_block():
                 op.execute('PRAGMA foreign_keys = ON')
     if sqlite:
-        broken = op.get_bind().exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+        # Only the rebuilt table and the scores that point at it: rows elsewhere are not
+        # this migration's to judge.
+        broken = [row for table in ('lti_grade_target', 'outbox_message')
+                  for row in op.get_bind().exec_driver_sql(
+                      f'PRAGMA foreign_key_check({table})').fetchall()]
         if broken:
             raise RuntimeError(f'foreign keys broken by the rebuild: {broken[:5]}')
 
