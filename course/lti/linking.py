@@ -27,6 +27,7 @@ from course.lti import linkmoves
 from course.mail import send_mail
 from course.models import (
     Certificate,
+    Course,
     Enrolment,
     LtiGradeTarget,
     LtiIdentity,
@@ -118,7 +119,8 @@ def link_offer(source: User, launched_at: datetime | None) -> LinkOffer:
         select(LtiPlatform.name).join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)
         .where(LtiIdentity.user_id == source.id).order_by(LtiIdentity.created_at)))
     courses = tuple(db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == source.id).order_by(Enrolment.id)))
+        select(Course.title).join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == source.id).order_by(Enrolment.id)))
     refusal = None
     if not source.active:
         refusal = ALREADY_LINKED
@@ -131,8 +133,7 @@ def link_offer(source: User, launched_at: datetime | None) -> LinkOffer:
         # learner's own desk must not reopen a session left on a shared computer.
         refusal = STALE.format(minutes=int(AFTER_LAUNCH.total_seconds() // 60),
                                systems=" or ".join(platforms))
-    return LinkOffer(platforms=platforms, courses=tuple(e.course.title for e in courses),
-                     refusal=refusal)
+    return LinkOffer(platforms=platforms, courses=courses, refusal=refusal)
 
 
 def link_accounts(source: User, check: PasswordCheck, launched_at: datetime | None, *,
@@ -164,6 +165,7 @@ def link_accounts(source: User, check: PasswordCheck, launched_at: datetime | No
             f"Both accounts have begun {exc.course_title}, and progress in two places "
             "cannot be added together, so nothing was changed. Go on in either account; "
             "if you need them combined, write to the course provider.", target) from exc
+    courses_moved = tuple(e.course.title for e in moved)
     grades = linkmoves.move_lms_links(source, target)
     statements = linkmoves.move_statements(source, target)
     license_kept = linkmoves.carry_license(source, target)
@@ -172,20 +174,20 @@ def link_accounts(source: User, check: PasswordCheck, launched_at: datetime | No
     record_event(target, "lti.account_linked", "user", target.id, {
         "lms_account": source.id, "lms_account_email": old_email, "lms_users": identities,
         "enrollments_moved": [e.id for e in moved],
-        "courses_moved": [e.course.title for e in moved],
+        "courses_moved": list(courses_moved),
         "empty_enrollments_dropped": list(dropped), "grade_targets_moved": grades,
         "statements_moved": statements, "license_kept": license_kept, "browser": device,
     }, ip_address=ip_address)
     record_event(target, "lti.account_closed", "user", source.id,
                  {"reason": "linked", "linked_to": target.id}, ip_address=ip_address)
-    _tell(target, tuple(i["platform"] for i in identities), moved, device)
+    _tell(target, offer.platforms, courses_moved, device)
     db.session.flush()
-    return Linked(user=target, platforms=offer.platforms,
-                  moved=tuple(e.course.title for e in moved), dropped=tuple(dropped))
+    return Linked(user=target, platforms=offer.platforms, moved=courses_moved,
+                  dropped=tuple(dropped))
 
 
 def record_refusal(source: User, refusal: LinkRefused, *, ip_address: str | None) -> None:
-    """Audit a refusal that came after a right password; tell a staff account's owner."""
+    """Audit a refusal that came after a right password, and tell the account's owner."""
     target = refusal.target
     if target is None:
         return
@@ -236,13 +238,13 @@ def _check_target(source: User, target: User) -> None:
             "changed. If both are yours, write to the course provider.", target)
 
 
-def _tell(target: User, platforms: tuple[str, ...], moved: list[Enrolment],
+def _tell(target: User, platforms: tuple[str, ...], moved: tuple[str, ...],
           device: str | None) -> None:
     """Tell the account's owner, with how to undo it, in case it was not them."""
     site = current_app.config["SITE_NAME"]
-    names = " and ".join(dict.fromkeys(platforms))
-    courses = (f" What you had done in {', '.join(e.course.title for e in moved)} there "
-               "moved to this account." if moved else "")
+    names = " and ".join(platforms)
+    courses = (f" What you had done in {', '.join(moved)} there moved to this account."
+               if moved else "")
     where = f" from {device}" if device else ""
     send_mail(target.email, f"Your account on {site} is now opened from {names}", (
         f"Hello {target.full_name},\n\n"
@@ -277,7 +279,7 @@ def linked_systems(user: User) -> list[LinkedSystem]:
     return [LinkedSystem(*row) for row in rows]
 
 
-def unlink(user: User, platform_id: int, check: PasswordCheck | None, *,
+def unlink(user: User, platform_id: int, check: PasswordCheck, *,
            ip_address: str | None = None) -> str:
     """Stop a learning system's users opening this password account; return its name.
 
@@ -285,8 +287,6 @@ def unlink(user: User, platform_id: int, check: PasswordCheck | None, *,
 
     :raise AuthError: when the password is wrong, or the system does not open the account.
     """
-    if check is None:
-        raise AuthError("Enter your password to confirm it is you.", "password")
     confirm_password(check, ip_address=ip_address, field="password")
     platform = db.session.get(LtiPlatform, platform_id)
     removed = db.session.scalars(select(LtiIdentity).where(
