@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import pytest
 from browser_kit import PASSWORD, new_learner, sign_in
-from page_audit import audit, report
+from page_audit import audit, report, snapshot
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
@@ -231,6 +231,7 @@ def test_a_learner_links_with_the_keyboard_and_the_next_launch_opens_their_own_a
     page.goto(sites.url + "/auth/profile")
     expect(page.locator("#learning-systems")).to_have_text(
         "Learning systems that open this account")
+    snapshot(page, "profile-linked")
     page.get_by_role("link", name="Unlink Agency Moodle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Unlink Agency Moodle")
     audit(page, "lti-unlink", problems)
