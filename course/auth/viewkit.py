@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, url_for
+from flask import current_app, make_response, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from course.auth import signin
+from course.auth import devices, signin
 from course.auth.sessions import safe_next
+from course.extensions import limiter
 from course.provider import base_url
 
 #: The pages the profile offers a way back to, with the link's words. Only these: a
@@ -32,6 +33,22 @@ def limit(key: str, default: str) -> Callable[[], str]:
     """Return a rate limit read from the configuration when the request comes in."""
     return lambda: current_app.config.get(key, default)
 
+
+def _trusted_browser() -> bool:
+    """Exempt a browser that signed in to this account before from the per-address limit."""
+    email = request.form.get("email")
+    return bool(email) and signin.is_trusted_browser(email, devices.client())
+
+
+#: Every form that checks an existing account's password (the sign-in page and the page
+#: linking an LMS account) draws on one count per address: two counts would let one
+#: address try twice as many passwords.
+password_checks = limiter.shared_limit(
+    limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"),
+    scope="password-checks",
+    methods=["POST"],
+    exempt_when=_trusted_browser,
+)
 
 def home() -> str:
     """Return where people land after signing out or deleting their account."""

@@ -33,7 +33,7 @@ from course.auth.sessions import (
     tell_session_clock,
     this_device,
 )
-from course.auth.viewkit import external, home, limit, private, show_error
+from course.auth.viewkit import external, home, limit, password_checks, private, show_error
 from course.db import reads_first, write_transaction
 from course.errors import error_page, log_form_refusal
 from course.extensions import db, limiter
@@ -147,18 +147,8 @@ def _created_here(exc: registration.RegistrationLinkError) -> bool:
     )
 
 
-def _trusted_browser() -> bool:
-    """Exempt a browser that signed in to this account before from the per-address limit."""
-    email = request.form.get("email")
-    return bool(email) and signin.is_trusted_browser(email, devices.client())
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour"),
-    methods=["POST"],
-    exempt_when=_trusted_browser,
-)
+@password_checks
 @reads_first
 def login():
     """Sign in with email address and password (also to confirm it is still you)."""

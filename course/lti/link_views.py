@@ -9,20 +9,17 @@ from flask_login import current_user, fresh_login_required, login_required
 
 from course.auth import devices, signin
 from course.auth.sessions import signed_in_account, start_session, this_device
-from course.auth.viewkit import limit, show_error
+from course.auth.viewkit import password_checks, show_error
 from course.db import reads_first, write_transaction
-from course.extensions import limiter
 from course.lti import bp, linking
 from course.lti.forms import LinkAccountForm, UnlinkForm
 from course.models import User
 from course.provider import current_provider
 
-_SIGN_IN_LIMIT = limit("LOGIN_RATE_LIMIT", "20 per minute; 200 per hour")
-
 
 @bp.route("/link", methods=["GET", "POST"])
 @fresh_login_required
-@limiter.limit(_SIGN_IN_LIMIT, methods=["POST"])
+@password_checks
 @reads_first
 def link_account():
     """Link the LMS account signed in to the learner's own account on this site."""

@@ -6,7 +6,9 @@ is Flask's test client.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -32,6 +34,7 @@ from course.models import (
 )
 from tests.course.factories import PASSWORD, make_user, sign_in, sign_in_failures
 from tests.course.journey import finish_lessons
+from tests.interop.conftest import LTI_BASE
 from tests.interop.lti_platform import PlayedPlatform
 from tests.interop.test_interop_lti import _finish_course, launch
 from tests.smtp_sink import Inbox, plain_text
@@ -401,3 +404,22 @@ def test_only_a_signed_in_lms_account_reaches_the_form(app: Flask, client: Flask
     _own_account(app)
     client.post("/auth/login", data={"email": OWN, "password": PASSWORD})
     assert client.get("/lti/link").location == "/auth/profile#learning-systems"
+
+
+def test_passwords_tried_here_and_at_sign_in_share_one_count_per_address(
+    app: Flask, app_builder: Callable[..., Flask], tmp_path: Path, platform: PlayedPlatform
+) -> None:
+    # Rate limits are set when an app is built: a second app on the same database.
+    limited = app_builder(tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
+                          BASE_URL=LTI_BASE)
+    _own_account(app)
+    browser = limited.test_client()
+    _launched(browser, platform)
+    guesser = limited.test_client()  # another browser at the same address
+    for _ in range(2):
+        wrong = guesser.post("/auth/login", data={"email": OWN, "password": "a guess"})
+        assert WRONG_CREDENTIALS in wrong.get_data(as_text=True)
+    assert _link(browser, password="a third guess").status_code == 200  # the third try
+    assert guesser.post("/auth/login", data={"email": OWN, "password": "x"}).status_code == 429
+    refused = _link(browser)
+    assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
