@@ -22,6 +22,7 @@ from course.corrections import requests as correction_requests
 from course.corrections import services as corrections
 from course.extensions import db
 from course.formpages import form_page
+from course.learn.evaluation import LIKERT_LABELS
 from course.lti import linking
 from course.models import Role, User
 from course.outbox import status as outbox_status
@@ -78,7 +79,7 @@ def learner_page(user: User, status: int = 200, **forms):
         valid_certificates=corrections.valid_certificates(user),
         requests=correction_requests.requests_of(user),
         is_self=user.id == current_user.id, linked_systems=linking.linked_systems(user),
-        **forms,
+        likert_labels=LIKERT_LABELS, **forms,
     ), status  # fmt: skip
 
 
