@@ -66,12 +66,14 @@ def revoke(
 
 
 def reissue(
-    certificate: Certificate, actor: User, reason: str = "", ip_address: str | None = None
+    certificate: Certificate, actor: User, reason: str = "", ip_address: str | None = None,
+    *, tell: bool = True,
 ) -> Certificate:
     """Issue a new certificate with today's name on the account; supersede the old one.
 
     The completion date and course version stay as first certified. The reason and the
-    admin's address go into the audit log.
+    admin's address go into the audit log. The holder is emailed the new code (unless
+    ``tell`` is false: a resolved correction request sends its own email).
     """
     _lock(certificate)
     if certificate.status != CertificateStatus.VALID:
@@ -96,6 +98,17 @@ def reissue(
         actor, "certificate.reissued", certificate,
         {"new_code": replacement.code, "reason": reason.strip(), "changed": changed}, ip_address,
     )  # fmt: skip
+    if tell:
+        # The old code now verifies as replaced and tells a board to ask the holder for
+        # the corrected certificate: the holder must know it exists.
+        tell_account_holder(
+            certificate.user, _subject("Your certificate was reissued"),
+            f"Your certificate {certificate.code} for {_course_of(certificate)} was reissued "
+            f"with corrected details as {replacement.code}, for the same completion. The new "
+            f"certificate is attached as a PDF, and its page is below. The old code now "
+            f"verifies as replaced, so please give licensing boards the new one.",
+            path=f"/me/certificates/{replacement.code}", certificate_code=replacement.code,
+        )  # fmt: skip
     return replacement
 
 

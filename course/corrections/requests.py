@@ -179,8 +179,8 @@ def resolve_request(
     """
     _close(request, actor, CorrectionStatus.DONE, note)
     reason = f"Correction request {request.id}: {note.strip()}"
-    corrected = services.correct_details(
-        actor, request.user, details, reason, reissue=True, ip_address=ip_address
+    corrected = services.correct_details(  # the request's own email below says it is done
+        actor, request.user, details, reason, reissue=True, ip_address=ip_address, tell=False
     )
     record_event(
         actor, "correction.resolved", "correction_request", request.id,

@@ -87,8 +87,10 @@ def correct_details(
     *,
     reissue: bool,
     ip_address: str | None,
+    tell: bool = True,
 ) -> Corrected:
-    """Correct a learner's name or license and, if asked, reissue their valid certificates.
+    """Correct a learner's name or license and, if asked, reissue their valid certificates
+    (each reissue emails the holder its new code unless ``tell`` is false).
 
     :raise CorrectionRefused: for a deleted account, an empty or misleading name, or a
         change of nothing.
@@ -116,7 +118,9 @@ def correct_details(
     reissued = []
     if reissue:
         for certificate in valid_certificates(user):
-            reissued.append(certificate_changes.reissue(certificate, actor, reason, ip_address))
+            reissued.append(
+                certificate_changes.reissue(certificate, actor, reason, ip_address, tell=tell)
+            )
     record_event(
         actor, "user.details_corrected", "user", user.id,
         {"changes": changes, "reason": reason.strip(), "reissued": [c.code for c in reissued]},
