@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from wtforms import DateField as _WTFormsDateField
-from wtforms.validators import Length
+from wtforms import SelectField
+from wtforms.validators import Length, ValidationError
 
 try:  # WTForms 3.3 and later; earlier versions take (value, label) tuples
     from wtforms import SelectChoice
@@ -15,7 +16,7 @@ except ImportError:  # pragma: no cover
 
 INVALID_DATE = "Enter the date as year-month-day, such as 2026-12-02."
 
-__all__ = ["INVALID_DATE", "DateField", "SelectChoice", "at_most"]
+__all__ = ["INVALID_DATE", "DateField", "ListedChoiceField", "SelectChoice", "at_most"]
 
 
 class DateField(_WTFormsDateField):
@@ -32,6 +33,25 @@ class DateField(_WTFormsDateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(INVALID_DATE) from None
+
+
+class ListedChoiceField(SelectField):
+    """A select whose refusal of a value not on its list says what to do instead.
+
+    Such a value comes from an address typed or kept from before, where WTForms' "Not a
+    valid choice." names no way forward.
+    """
+
+    def __init__(self, *args, refusal: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def pre_validate(self, form) -> None:
+        """Refuse a value not on the list with this field's own words."""
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.refusal) from None
 
 
 def at_most(limit: int) -> Length:

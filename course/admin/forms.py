@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from course.formfields import DateField, SelectChoice, at_most
+from course.formfields import DateField, ListedChoiceField, SelectChoice, at_most
 
 ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")]
 REASON_HINT = "Kept in the audit log with your name, the time and your address."
@@ -144,7 +144,10 @@ class AuditFilterForm(_Period, FlaskForm):
         "Learner account",
         validators=[Optional(), NumberRange(min=1, message="An account number from 1.")],
     )
-    action = SelectField("Action", validators=[Optional()])
+    action = ListedChoiceField(
+        "Action", validators=[Optional()],
+        refusal="No event in the log has this action yet: choose one from the list.",
+    )
     start = DateField("From", validators=[Optional()])
     end = DateField("To (inclusive)", validators=[Optional()])
 

@@ -39,7 +39,8 @@ def admin(app, data):
 
 
 BAD_FILTERS = [
-    ({"action": "unknown"}, "Action: Not a valid choice."),
+    ({"action": "unknown"},
+     "Action: No event in the log has this action yet: choose one from the list."),
     ({"start": "2026-13-01"}, "From: Enter the date as year-month-day, such as 2026-12-02."),
     ({"start": "2026-04-03", "end": "2026-04-01"}, "The end date is before the start date."),
     ({"page": "0"}, "The page must be a whole number from 1."),
