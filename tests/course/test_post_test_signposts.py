@@ -233,7 +233,8 @@ def test_a_post_test_without_choose_all_questions_does_not_explain_them(
     bank.write_text(text)
     intro = plain(lessons_done().get(POST_TEST).get_data(as_text=True))
     # The rules end with the attempts: no word on a kind of question it does not have.
-    assert "as many times as you need. Question 1 of 10" in intro
+    # (The hidden button between them is the one Enter presses: it saves, never submits.)
+    assert "as many times as you need. Save my answers Question 1 of 10" in intro
 
 
 def test_the_results_of_a_failed_attempt_say_the_wait_once(app, lessons_done):

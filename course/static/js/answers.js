@@ -66,6 +66,13 @@
       typing = window.setTimeout(save, 1500);
     });
     form.addEventListener("submit", function (event) {
+      // Enter in a post-test choice (the form's hidden first button): save in place and
+      // keep the learner where they are, rather than reload the page at its top.
+      if (event.submitter && event.submitter.hasAttribute("data-enter-saves")) {
+        event.preventDefault();
+        save();
+        return;
+      }
       // A save still on its way must not arrive after the form: the submission would be
       // recorded first and the late save refused. So the form waits for it (briefly).
       window.clearTimeout(typing);
