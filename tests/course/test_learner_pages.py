@@ -20,7 +20,13 @@ from course.learn.enhance import for_display
 from course.models import CheckResponse, Course
 from course.templating import date_label, duration_label, time_label
 from tests.course.factories import import_course, make_user, sign_in
-from tests.course.journey import check_positions, correct_keys
+from tests.course.journey import (
+    answers_for,
+    check_positions,
+    correct_keys,
+    evaluation_form,
+    open_attempt,
+)
 
 REAL_COURSE = Path(__file__).resolve().parents[2] / "content" / "running-behavior"
 
@@ -163,6 +169,17 @@ def test_my_learning_shows_each_course_with_progress_and_next_step(
     assert (f'href="/courses/{course_slug}/lessons/{second_slug}">'
             f"Continue: Lesson 2, {second_title}</a>") in html
     assert "All courses" in html and "You are taking this course" in html
+
+
+def test_the_catalogue_says_a_finished_course_is_completed_not_still_being_taken(app, ready):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=10))
+        form = evaluation_form(db.session.scalar(select(Course)))
+    assert ready.post("/courses/minimal/evaluation", data=form).status_code == 303
+    html = ready.get("/").get_data(as_text=True)
+    assert "You completed this course" in html
+    assert "You are taking this course" not in html
 
 
 def test_hotline_numbers_become_call_and_text_links() -> None:
