@@ -93,7 +93,12 @@ def validate_evaluation(items: list[EvaluationItem], values: dict[str, str]) -> 
             # ASCII digits only ("²".isdigit() is true, but int() refuses it), and few
             # enough that int() never parses thousands of them.
             if not (value.isascii() and value.isdigit()):
-                errors[item.key] = "Enter a whole number."
+                # "1 hour" or "60 min" is a natural answer to the minutes question: say
+                # what to type, as the message for an empty answer does.
+                errors[item.key] = (
+                    "Enter the number of minutes as a whole number, for example 60."
+                    if asks_minutes(item) else "Enter a whole number."
+                )
             elif len(value.lstrip("0")) > 9:
                 errors[item.key] = "Enter a smaller number."
             elif item.minimum is not None and int(value) < item.minimum:

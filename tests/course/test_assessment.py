@@ -328,6 +328,20 @@ def test_an_unanswered_evaluation_item_says_what_to_do_for_its_kind() -> None:
     }
 
 
+def test_a_minutes_answer_in_words_is_told_what_to_type() -> None:
+    def item(key: str, prompt: str) -> EvaluationItem:
+        return EvaluationItem(key=key, type="number", prompt=prompt, required=True)
+
+    items = [
+        item("minutes", "About how many minutes did the course take you?"),
+        item("visits", "How many home visits do you make a week?"),
+    ]
+    assert validate_evaluation(items, {"minutes": "1 hour", "visits": "three"}) == {
+        "minutes": "Enter the number of minutes as a whole number, for example 60.",
+        "visits": "Enter a whole number.",
+    }
+
+
 def test_the_evaluation_opens_after_passing_and_completes_the_course(app, ready):
     assert ready.get("/courses/minimal/evaluation").status_code == 403
     with app.app_context():

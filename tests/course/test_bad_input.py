@@ -248,15 +248,17 @@ def _item_name(form: dict[str, str], value: str) -> str:
     return next(name for name, v in form.items() if v == value)
 
 
+#: The minimal course's number item asks for minutes, so its message says what to type.
+WHOLE_MINUTES = "Enter the number of minutes as a whole number, for example 60."
 NUMBER_CASES = [
-    ("abc", "Enter a whole number."),
-    ("-5", "Enter a whole number."),
-    ("1.5", "Enter a whole number."),
-    ("1e3", "Enter a whole number."),
-    ("NaN", "Enter a whole number."),
-    ("²", "Enter a whole number."),
-    ("\u0663", "Enter a whole number."),  # ARABIC-INDIC DIGIT THREE
-    ("\uff17", "Enter a whole number."),  # FULLWIDTH DIGIT SEVEN
+    ("abc", WHOLE_MINUTES),
+    ("-5", WHOLE_MINUTES),
+    ("1.5", WHOLE_MINUTES),
+    ("1e3", WHOLE_MINUTES),
+    ("NaN", WHOLE_MINUTES),
+    ("²", WHOLE_MINUTES),
+    ("\u0663", WHOLE_MINUTES),  # ARABIC-INDIC DIGIT THREE
+    ("\uff17", WHOLE_MINUTES),  # FULLWIDTH DIGIT SEVEN
     ("0", "Enter a number of at least 1."),
     ("601", "Enter a number no larger than 600."),
     ("9" * 30, "Enter a smaller number."),
@@ -327,7 +329,7 @@ def test_the_error_summary_names_questions_by_their_number_not_their_prompt(
         assert re.search(fieldset, page) or label in page, (target, shown)
     label = f'<label for="{number}-1"><span class="check-label">Question '
     shown = page[page.index(label) + len(label):].split(" ", 1)[0]
-    assert f"Question {shown}</a>: Enter a whole number." in summary
+    assert f"Question {shown}</a>: {WHOLE_MINUTES}" in summary
 
 
 # --- odd addresses and query strings -----------------------------------------------------
