@@ -209,7 +209,7 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             f"The post-test opens after at least {progress.minimum_minutes} minutes of"
             f" reading in the lessons. You have about {left} more {minutes} of reading to"
             " go. Reading a lesson again counts, so you can go back to any of them."
-            + _short_words(progress.short_lessons),
+            + _short_words(progress.short_lessons, of_those=True),
             f"Opens after {left} more {minutes} of reading",
             left,
         )
@@ -228,10 +228,20 @@ def closed_by_progress(progress: Progress) -> Closed | None:
     return None
 
 
-def _short_words(short: tuple[ShortLesson, ...]) -> str:
-    """The sentence naming the lessons short of their own floor, and by how much."""
+def _short_words(short: tuple[ShortLesson, ...], *, of_those: bool = False) -> str:
+    """The sentence naming the lessons short of their own floor, and by how much
+    (``of_those``: as part of the minutes in all just said, not on top of them)."""
     if not short:
         return ""
+    total = sum(s.minutes_to_go for s in short)
+    if of_those:
+        # Two figures side by side ("22 more minutes", "13 more minutes in all") read as
+        # a contradiction or a sum: the lessons' share is part of the whole.
+        where = (f"lesson {short[0].lesson.position}, {short[0].lesson.title}"
+                 if len(short) == 1 else
+                 "lessons " + _lesson_list([str(s.lesson.position) for s in short]))
+        return (f" At least {total} of those minutes must be in {where}; the course page"
+                " lists how much each lesson needs.")
 
     def more(s: ShortLesson) -> str:
         return f"about {s.minutes_to_go} more minute{'s' if s.minutes_to_go != 1 else ''}"
@@ -242,7 +252,6 @@ def _short_words(short: tuple[ShortLesson, ...]) -> str:
     # Titles and each lesson's minutes are in the course outline: a sentence of seven
     # titles ran to a screen on a phone.
     numbers = _lesson_list([str(s.lesson.position) for s in short])
-    total = sum(s.minutes_to_go for s in short)
     return (f" Lessons {numbers} need a little more reading, about {total} more minutes in"
             " all; the course page lists how much each needs.")
 

@@ -432,3 +432,19 @@ def test_several_short_lessons_are_named_by_number_with_the_minutes_in_all() -> 
         closed.reason)
     assert "Lesson title" not in closed.reason  # the titles are in the course outline
     assert closed.tag == "Opens after more reading in lessons 3, 5 and 7"
+
+
+def test_the_short_lessons_minutes_are_said_as_part_of_the_minutes_still_to_go() -> None:
+    def lesson(n: int) -> LessonView:
+        return LessonView(n, f"l{n}", n, f"Lesson title {n}", (), (), 100, ())
+
+    short = (ShortLesson(lesson(1), 6), ShortLesson(lesson(2), 7))
+    progress = Progress(lessons_done=7, lessons_total=7, active_seconds=1 * 60,
+                        passed_attempt=None, evaluated=False, completed=False,
+                        minimum_minutes=23, short_lessons=short)  # fmt: skip
+    closed = closed_by_progress(progress)
+    assert closed is not None and closed.minutes == 22
+    # One figure for the whole, and the lessons' 13 minutes said to be part of it.
+    assert "about 22 more minutes of reading to go" in closed.reason
+    assert "At least 13 of those minutes must be in lessons 1 and 2;" in closed.reason
+    assert "13 more minutes in all" not in closed.reason
