@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, select
 
@@ -44,9 +45,10 @@ _PROGRESS_FIGURES = select(
 class NotYetOpen(Exception):
     """The step is not open yet; ``reason`` tells the learner why in plain words."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, heading: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.heading = heading
 
 
 class Unanswered(NotYetOpen):
@@ -71,6 +73,11 @@ class Closed:
     tag: str
     #: Minutes of reading still needed ("reading") or of the wait left ("wait").
     minutes: int = 0
+    #: When the wait after a failed attempt ends ("wait"): a clock time to plan around.
+    opens_at: datetime | None = None
+    #: The not-open page's heading, where "Post-test is not open yet" would mislead a
+    #: learner who has already taken it.
+    heading: str | None = None
 
 
 class InvalidSubmission(Exception):

@@ -34,7 +34,8 @@ def _not_open(content, enrolment, exc: tests.NotYetOpen):
         progress = tests.course_progress(content, enrolment, states)
         then = next_step(content, enrolment, states, progress)
     return render_template("learn/not_open.html", course=content, manifest=content.manifest,
-                           step="Post-test", reason=exc.reason, review=review,
+                           step="Post-test", reason=exc.reason, heading=exc.heading,
+                           review=review,
                            next_step=then if then and then.lesson else None), 403
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from course.dates import time_label
 from course.db import utcnow
 from course.extensions import db
 from course.learn import reads
@@ -135,7 +136,7 @@ def ensure_can_draw(course, enrolment: Enrolment, now: datetime | None = None) -
     """
     closed = closed_for_retake(course.manifest, enrolment.attempts, now)
     if closed:
-        raise NotYetOpen(closed.reason)
+        raise NotYetOpen(closed.reason, closed.heading)
 
 
 def closed_for_retake(
@@ -152,20 +153,24 @@ def closed_for_retake(
             " contact the course provider, who can review your attempts with you and"
             " allow another.",
             "No attempts left",
+            heading="No attempts left at this post-test",
         )
     if not submitted or not rules.wait_minutes:
         return None
-    waited = ((now or utcnow()) - max(submitted)).total_seconds()
-    left = math.ceil((rules.wait_minutes * 60 - waited) / 60)
+    opens_at = max(submitted) + timedelta(minutes=rules.wait_minutes)
+    left = math.ceil(((opens_at - (now or utcnow())).total_seconds()) / 60)
     if left <= 0:
         return None
     minutes = "minute" if left == 1 else "minutes"
     return Closed(
         "wait",
-        f"You can take the post-test again in about {left} {minutes}. Meanwhile the review"
-        " of your last attempt shows which topics to look at again in the lessons.",
+        f"You can take the post-test again in about {left} {minutes}, at"
+        f" {time_label(opens_at)}. Meanwhile the review of your last attempt shows which"
+        " topics to look at again in the lessons.",
         f"Can retake in about {left} {minutes}",
         left,
+        opens_at=opens_at,
+        heading="You can take the post-test again soon",
     )
 
 

@@ -232,6 +232,7 @@ def test_a_course_may_cap_attempts(app, at_post_test):
     refused = client.get(f"/courses/{SLUG}/post-test")
     assert refused.status_code == 403
     assert "used all 2 attempts" in refused.get_data(as_text=True)
+    assert "<h1>No attempts left at this post-test</h1>" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(PostTestAttempt).count() == 2
 

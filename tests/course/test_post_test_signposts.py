@@ -7,11 +7,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from course.dates import time_label
 from course.db import utcnow
 from course.extensions import db
 from course.learn import retakes
+from course.models import PostTestAttempt
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
     answers_for,
@@ -65,6 +67,28 @@ def _fail_once(app, client) -> None:
     with app.app_context():
         attempt = open_attempt(client, SLUG)
         client.post(POST_TEST, data=answers_for(attempt, right=2))
+
+
+def _retake_time(app, wait_minutes: int = 10) -> str:
+    """The clock time the retake opens, as the pages say it: "9:45 AM CST"."""
+    with app.app_context():
+        sent = db.session.scalar(select(PostTestAttempt.submitted_at))
+        return time_label(sent + timedelta(minutes=wait_minutes))
+
+
+def test_the_page_of_a_post_test_in_its_retake_wait_says_when_it_opens(
+    app, lessons_done, clock
+):
+    client = lessons_done()
+    _fail_once(app, client)
+    clock.now = utcnow() + timedelta(minutes=3)
+    page = client.get(POST_TEST)
+    assert page.status_code == 403
+    text = plain(page.get_data(as_text=True))
+    # Not "not open yet": the learner has taken it, and plans around a clock time.
+    assert "<h1>You can take the post-test again soon</h1>" in page.get_data(as_text=True)
+    assert "not open yet" not in text
+    assert f"again in about 7 minutes, at {_retake_time(app)}." in text
 
 
 def _next_step(page: str) -> str:
@@ -242,9 +266,10 @@ def test_the_results_of_a_failed_attempt_say_the_wait_once(app, lessons_done):
     _fail_once(app, client)
     review = plain(client.get(f"{POST_TEST}/attempts/1").get_data(as_text=True))
     result = review[review.index("You answered") : review.index("By learning objective")]
+    opens = _retake_time(app, wait_minutes=25)
     assert result.endswith(
         "The passing score is 80%. Take a moment with the explanations below; you can try"
-        " again in about 25 minutes, with a new set of questions. "
+        f" again in about 25 minutes, at {opens}, with a new set of questions. "
     ), result
     assert "when you are ready" not in review and "Try again" not in review
 
