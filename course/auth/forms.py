@@ -12,6 +12,7 @@ from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG, verify_password
 from course.auth.services import AccountDetails
 from course.formfields import SelectChoice
 from course.names import PersonName, name_filter
+from course.users import normalise_email
 
 PROFESSIONS = [
     "Social worker",
@@ -106,7 +107,8 @@ class _DetailsMixin:
         """Return what was entered as the service's dataclass."""
         return AccountDetails(
             full_name=self.full_name.data,
-            email=self.email.data,  # type: ignore[attr-defined]
+            # As the account will hold it: a page showing it as typed disagreed.
+            email=normalise_email(self.email.data or ""),  # type: ignore[attr-defined]
             licence_number=self.licence_number.data,
             licence_jurisdiction=self.licence_jurisdiction.data,
             profession=self.profession.data,

@@ -67,6 +67,8 @@ def test_someone_else_s_sign_up_cannot_be_finished_by_the_address_owner(
     owner = app.test_client()
     page = owner.get(path).get_data(as_text=True)
     assert "The password you chose when you signed up" in page
+    # The address as the account will hold it, not as typed ("Ana@Example.com").
+    assert "<p>For ana@example.com, in the name of" in page
     # Pressing the button without knowing that password makes nothing.
     refused = owner.post(path, data=MINE)
     assert refused.status_code == 422 and accounts(app) == 0 and not signed_in(owner)
@@ -252,3 +254,10 @@ def test_a_double_click_on_create_my_account_lands_on_the_course(
     assert second.status_code == 303
     assert client.get(second.location).location == "/courses/minimal"
     assert accounts(app) == 1
+
+
+def test_a_sign_up_without_an_email_address_asks_for_one(client: FlaskClient) -> None:
+    for form in ({**ANA, "email": ""}, {k: v for k, v in ANA.items() if k != "email"}):
+        response = client.post("/auth/register", data=form)  # empty, or left out
+        assert response.status_code == 200
+        assert "Enter your email address" in text(response)
