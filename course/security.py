@@ -122,9 +122,19 @@ def check_secret_key(app: Flask) -> None:
             f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production; "
             'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
-    if DEV_SECRET_KEY in (app.config.get("SECRET_KEY_FALLBACKS") or ()):
+    fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+    if DEV_SECRET_KEY in fallbacks:
         # Anyone can sign with the development key: as a fallback it would still let them.
         raise SettingError("SECRET_KEY_FALLBACKS must not hold the development key")
+    # A retired key still checks every token (an email-change link whose fingerprint is
+    # only the address and a counter, say), so a short one is as weak as a short key.
+    for retired in fallbacks:
+        if len(retired.decode("latin-1") if isinstance(retired, bytes) else retired) \
+                < MIN_SECRET_KEY_LENGTH:
+            raise SettingError(
+                f"SECRET_KEY_FALLBACKS must hold only keys of at least {MIN_SECRET_KEY_LENGTH} "
+                "characters: a shorter retired key can be guessed, and it still signs for "
+                "every account; drop it (everyone it signed for signs in again)")
 
 
 def refuse_unstorable_input() -> None:

@@ -60,6 +60,16 @@ def test_production_refuses_the_development_key_as_a_fallback(tmp_path):
         create_app(settings)
 
 
+@pytest.mark.parametrize("retired", ["changeme", "x" * 31, b"short"], ids=["word", "31", "bytes"])
+def test_production_refuses_a_short_fallback_key(tmp_path, retired):
+    """A retired key still signs for everyone, so it must be as long as the current one."""
+    settings = production_settings(tmp_path, secrets.token_urlsafe(48))
+    settings = type("WithShortFallback", (settings,), {
+        "SECRET_KEY_FALLBACKS": [secrets.token_urlsafe(48), retired]})
+    with pytest.raises(RuntimeError, match="SECRET_KEY_FALLBACKS"):
+        create_app(settings)
+
+
 def test_retired_keys_are_read_from_the_environment_separated_by_spaces_or_commas():
     environment = {**os.environ, "SECRET_KEY_FALLBACKS": " first-old-key, second-old-key  "}
     shown = subprocess.run(
