@@ -129,8 +129,8 @@ def check_secret_key(app: Flask) -> None:
     # A retired key still checks every token (an email-change link whose fingerprint is
     # only the address and a counter, say), so a short one is as weak as a short key.
     for retired in fallbacks:
-        if len(retired.decode("latin-1") if isinstance(retired, bytes) else retired) \
-                < MIN_SECRET_KEY_LENGTH:
+        size = len(retired.decode("latin-1") if isinstance(retired, bytes) else retired)
+        if size < MIN_SECRET_KEY_LENGTH:
             raise SettingError(
                 f"SECRET_KEY_FALLBACKS must hold only keys of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters: a shorter retired key can be guessed, and it still signs for "
