@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from browser_kit import PASSWORD, answer_keys, focused, label_of, new_learner, sign_in_here
+from browser_kit import answer_keys, focused, label_of, learner_at_the_post_test, sign_in_here
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from course.db import utcnow
 from course.extensions import db
-from course.learn.services import enrol
-from course.models import Course, Enrolment, LessonProgress, PostTestAttempt
-from course.users import create_user, find_user_by_email
-
-
-def _learner_at_the_post_test(server) -> str:
-    """A new account with every lesson of the test course complete; returns its email."""
-    name, email = new_learner()
-    with server.app.app_context():
-        create_user(email=email, password=PASSWORD, full_name=name)
-        db.session.commit()
-        course = db.session.scalar(select(Course).where(Course.slug == server.slug))
-        enrolment = enrol(find_user_by_email(email), course)
-        now = utcnow()
-        for lesson in course.live_lessons:
-            db.session.add(
-                LessonProgress(enrolment=enrolment, lesson_id=lesson.id, started_at=now,
-                               last_seen_at=now, reached_end_at=now, completed_at=now)
-            )  # fmt: skip
-        db.session.commit()
-        db.session.remove()
-    return email
+from course.models import Enrolment, PostTestAttempt
+from course.users import find_user_by_email
 
 
 def _attempt(server, email: str) -> PostTestAttempt:
@@ -48,7 +27,7 @@ def _attempt(server, email: str) -> PostTestAttempt:
 def test_enter_in_a_choice_saves_and_does_not_submit(browser, live_server, js: bool) -> None:
     server = live_server
     keys = answer_keys(server)
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context(java_script_enabled=js, viewport={"width": 320, "height": 800})
     try:
         page = context.new_page()

@@ -1,0 +1,58 @@
+"""After a failed post-test, the wait before a retake: said with its clock time, on
+pages that pass the audit at every width."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_kit import answer_keys, label_of, learner_at_the_post_test, sign_in_here
+from page_audit import audit, snapshot
+from playwright.sync_api import expect
+
+from course.learn import retakes
+from course.learn.retakes import RetakeRules
+
+
+def test_a_failed_attempt_says_when_the_retake_opens(
+    browser, live_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = live_server
+    # The test course lets a learner retake at once; this learner waits ten minutes, as
+    # a real course's do (the server runs in this process).
+    monkeypatch.setattr(retakes, "rules_of", lambda manifest: RetakeRules(0, 10, "missed"))
+    keys = answer_keys(server)
+    email = learner_at_the_post_test(server)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: dict[str, list[str]] = {}
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/auth/login")
+        sign_in_here(page, email)
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        ids = page.locator("form.post-test fieldset.question").evaluate_all(
+            "f => f.map(e => e.id)"
+        )
+        for fieldset_id in ids:  # every answer wrong
+            wrong = keys[fieldset_id.removeprefix("q-")].wrong
+            for box in page.locator(f"[id='{fieldset_id}'] input").all():
+                if box.get_attribute("type") == "checkbox":
+                    box.set_checked(label_of(box) in wrong)
+                elif label_of(box) in wrong:
+                    box.check()
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
+        clock = re.compile(r"in about 10 minutes, at \d{1,2}:\d\d [AP]M [A-Z]+")
+        expect(page.locator(".result[role=status]")).to_contain_text(clock)
+        audit(page, "review-wait", problems)
+
+        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "You can take the post-test again soon")
+        expect(page.locator("main")).to_contain_text(clock)
+        expect(page.get_by_role("link", name="Review attempt 1")).to_be_visible()
+        audit(page, "retake-wait", problems)
+        snapshot(page, "retake-wait")
+    finally:
+        context.close()
+    assert not problems, problems
