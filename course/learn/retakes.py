@@ -170,7 +170,7 @@ def closed_for_retake(
         f"Can retake in about {left} {minutes}",
         left,
         opens_at=opens_at,
-        heading="You can take the post-test again soon",
+        heading="A short break before your next attempt",
     )
 
 

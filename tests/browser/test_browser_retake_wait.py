@@ -48,7 +48,7 @@ def test_a_failed_attempt_says_when_the_retake_opens(
 
         page.goto(f"{server.url}/courses/{server.slug}/post-test")
         expect(page.get_by_role("heading", level=1)).to_have_text(
-            "You can take the post-test again soon")
+            "A short break before your next attempt")
         expect(page.locator("main")).to_contain_text(clock)
         expect(page.get_by_role("link", name="Review attempt 1")).to_be_visible()
         audit(page, "retake-wait", problems)

@@ -86,7 +86,7 @@ def test_the_page_of_a_post_test_in_its_retake_wait_says_when_it_opens(
     assert page.status_code == 403
     text = plain(page.get_data(as_text=True))
     # Not "not open yet": the learner has taken it, and plans around a clock time.
-    assert "<h1>You can take the post-test again soon</h1>" in page.get_data(as_text=True)
+    assert "<h1>A short break before your next attempt</h1>" in page.get_data(as_text=True)
     assert "not open yet" not in text
     assert f"again in about 7 minutes, at {_retake_time(app)}." in text
 
