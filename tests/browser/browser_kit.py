@@ -344,12 +344,7 @@ class Journey:
         assert len(ids) == 10
         for index, fieldset_id in enumerate(ids):
             answer = self.keys[fieldset_id.removeprefix("q-")]
-            wanted = answer.right if index < right else answer.wrong
-            for box in page.locator(f"[id='{fieldset_id}'] input").all():
-                if box.get_attribute("type") == "checkbox":
-                    box.set_checked(label_of(box) in wanted)
-                elif label_of(box) in wanted:
-                    box.check()
+            answer_question(page, fieldset_id, answer.right if index < right else answer.wrong)
         page.get_by_role("button", name="Submit my answers").click()
 
     def fail_then_pass(self) -> None:
@@ -455,3 +450,21 @@ def learner_at_the_post_test(server: Any) -> str:
         db.session.commit()
         db.session.remove()
     return email
+
+
+def signed_in_at(context: BrowserContext, server: Any, email: str, path: str) -> Page:
+    """A page of ``context`` signed in as ``email`` through the form, opened at ``path``."""
+    page = context.new_page()
+    page.goto(f"{server.url}/auth/login")
+    sign_in_here(page, email)
+    page.goto(f"{server.url}{path}")
+    return page
+
+
+def answer_question(page: Page, fieldset_id: str, wanted: tuple[str, ...]) -> None:
+    """Pick exactly the choices labelled ``wanted`` in one post-test question."""
+    for box in page.locator(f"[id='{fieldset_id}'] input").all():
+        if box.get_attribute("type") == "checkbox":
+            box.set_checked(label_of(box) in wanted)
+        elif label_of(box) in wanted:
+            box.check()

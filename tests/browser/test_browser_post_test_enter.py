@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from browser_kit import answer_keys, focused, label_of, learner_at_the_post_test, sign_in_here
+from browser_kit import (
+    answer_keys,
+    answer_question,
+    focused,
+    learner_at_the_post_test,
+    signed_in_at,
+)
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -30,21 +36,13 @@ def test_enter_in_a_choice_saves_and_does_not_submit(browser, live_server, js: b
     email = learner_at_the_post_test(server)
     context = browser.new_context(java_script_enabled=js, viewport={"width": 320, "height": 800})
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/auth/login")
-        sign_in_here(page, email)
-        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
             "f => f.map(e => e.id)"
         )
         # Every question answered, as a learner about to read them over once more.
         for fieldset_id in ids:
-            right = keys[fieldset_id.removeprefix("q-")].right
-            for box in page.locator(f"[id='{fieldset_id}'] input").all():
-                if box.get_attribute("type") == "checkbox":
-                    box.set_checked(label_of(box) in right)
-                elif label_of(box) in right:
-                    box.check()
+            answer_question(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
         third = page.locator(f"[id='{ids[2]}'] input:checked").first
         third.focus()
         with page.expect_request(lambda r: r.method == "POST") as sent:

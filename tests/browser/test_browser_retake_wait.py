@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_kit import answer_keys, label_of, learner_at_the_post_test, sign_in_here
+from browser_kit import answer_keys, answer_question, learner_at_the_post_test, signed_in_at
 from page_audit import audit, snapshot
 from playwright.sync_api import expect
 
@@ -26,20 +26,12 @@ def test_a_failed_attempt_says_when_the_retake_opens(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems: dict[str, list[str]] = {}
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/auth/login")
-        sign_in_here(page, email)
-        page.goto(f"{server.url}/courses/{server.slug}/post-test")
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
             "f => f.map(e => e.id)"
         )
         for fieldset_id in ids:  # every answer wrong
-            wrong = keys[fieldset_id.removeprefix("q-")].wrong
-            for box in page.locator(f"[id='{fieldset_id}'] input").all():
-                if box.get_attribute("type") == "checkbox":
-                    box.set_checked(label_of(box) in wrong)
-                elif label_of(box) in wrong:
-                    box.check()
+            answer_question(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].wrong)
         page.get_by_role("button", name="Submit my answers").click()
         expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
         clock = re.compile(r"in about 10 minutes, at \d{1,2}:\d\d [AP]M [A-Z]+")

@@ -12,60 +12,23 @@ import time
 
 import pytest
 from browser_kit import (
-    PASSWORD,
     answer_keys,
+    answer_question,
     assert_accessible,
     focused,
     idle_for,
     label_of,
-    new_learner,
+    learner_at_the_post_test,
     sign_in_here,
+    signed_in_at,
 )
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from course.auth.sessions import SEEN_AT
-from course.db import utcnow
 from course.extensions import db
-from course.learn.services import enrol
-from course.models import CheckResponse, Course, Enrolment, LessonProgress, PostTestAttempt
-from course.users import create_user, find_user_by_email
-
-
-def _learner_at_the_post_test(server) -> str:
-    """A new account with every lesson of the test course complete; returns its email."""
-    name, email = new_learner()
-    with server.app.app_context():
-        create_user(email=email, password=PASSWORD, full_name=name)
-        db.session.commit()
-        course = db.session.scalar(select(Course).where(Course.slug == server.slug))
-        enrolment = enrol(find_user_by_email(email), course)
-        now = utcnow()
-        for lesson in course.live_lessons:
-            db.session.add(
-                LessonProgress(enrolment=enrolment, lesson_id=lesson.id, started_at=now,
-                               last_seen_at=now, reached_end_at=now, completed_at=now)
-            )  # fmt: skip
-        db.session.commit()
-        db.session.remove()
-    return email
-
-
-def _signed_in_at(context, server, email: str, path: str) -> Page:
-    """A page of ``context`` signed in as ``email`` through the form, opened at ``path``."""
-    page = context.new_page()
-    page.goto(f"{server.url}/auth/login")
-    sign_in_here(page, email)
-    page.goto(f"{server.url}{path}")
-    return page
-
-
-def _answer(page: Page, fieldset_id: str, wanted: tuple[str, ...]) -> None:
-    for box in page.locator(f"[id='{fieldset_id}'] input").all():
-        if box.get_attribute("type") == "checkbox":
-            box.set_checked(label_of(box) in wanted)
-        elif label_of(box) in wanted:
-            box.check()
+from course.models import CheckResponse, Course, Enrolment, PostTestAttempt
+from course.users import find_user_by_email
 
 
 def _chosen(page: Page, fieldset_id: str) -> set[str]:
@@ -97,10 +60,10 @@ def _until(condition, seconds: float = 10) -> bool:
 def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) -> None:
     server = live_server
     keys = answer_keys(server)
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context(java_script_enabled=js)
     try:
-        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         expect(page.get_by_role("heading", level=1)).to_have_text("Post-test")
         # The page promises only what it does: saving as chosen needs the script.
         promise = "Your answers are saved as you choose them"
@@ -113,7 +76,7 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
         )
         assert len(ids) == 10
         for fieldset_id in ids[:9]:
-            _answer(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
+            answer_question(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
         if js:  # saved as chosen, each answer in turn
             expect(page.locator("[data-save-status]")).to_have_text("Your answers are saved.")
             assert _until(lambda: _saved_answers(server, email) == 9)
@@ -131,7 +94,7 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
         for fieldset_id in ids[:9]:
             assert _chosen(page, fieldset_id) == set(keys[fieldset_id.removeprefix("q-")].right)
         assert _chosen(page, ids[9]) == set()
-        _answer(page, ids[9], keys[ids[9].removeprefix("q-")].right)
+        answer_question(page, ids[9], keys[ids[9].removeprefix("q-")].right)
         page.get_by_role("button", name="Submit my answers").click()
         expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
         result = page.locator(".result[role=status]")
@@ -143,7 +106,7 @@ def test_nine_answers_survive_the_idle_sign_out(browser, live_server, js: bool) 
 
 def test_before_the_idle_sign_out_the_learner_can_stay_signed_in(browser, live_server) -> None:
     server = live_server
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -179,7 +142,7 @@ def test_a_submit_waits_for_a_save_still_on_its_way(browser, live_server) -> Non
     first and succeeds, then the submission; the form never crosses its own save."""
     server = live_server
     keys = answer_keys(server)
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context()
     statuses: list[tuple[str, int]] = []
     try:
@@ -192,7 +155,7 @@ def test_a_submit_waits_for_a_save_still_on_its_way(browser, live_server) -> Non
             "f => f.map(e => e.id)"
         )
         for fieldset_id in ids[:9]:
-            _answer(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
+            answer_question(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right)
         expect(page.locator("[data-save-status]")).to_have_text("Your answers are saved.")
 
         # From now on the page's saves leave a second late, as on a weak signal.
@@ -202,7 +165,7 @@ def test_a_submit_waits_for_a_save_still_on_its_way(browser, live_server) -> Non
                     done => setTimeout(() => done(send(url, options)), 1000)); }"""
         )
         before = len(statuses)
-        _answer(page, ids[9], keys[ids[9].removeprefix("q-")].right)  # starts the slow save
+        answer_question(page, ids[9], keys[ids[9].removeprefix("q-")].right)  # starts the slow save
         page.get_by_role("button", name="Submit my answers").click()
         expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
         expect(page.locator(".result[role=status]")).to_contain_text("10 of 10 correctly")
@@ -222,16 +185,16 @@ def test_an_answer_saved_after_the_sign_out_is_told_once(browser, live_server) -
     so, its title taking focus, and the form's status region does not say it again."""
     server = live_server
     keys = answer_keys(server)
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context()
     try:
-        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         first = page.locator("form.post-test fieldset.question").first.get_attribute("id")
         status = page.locator("[data-save-status]")
         idle_for(context, server, 2 * 3600)  # a laptop woken after two hours
         # One click: the dialog opens on the first save, and would block a second box of a
         # select-all question (the first question drawn is either kind).
-        _answer(page, first, keys[first.removeprefix("q-")].right[:1])
+        answer_question(page, first, keys[first.removeprefix("q-")].right[:1])
         dialog = page.get_by_role("alertdialog", name="You were signed out")
         expect(dialog).to_contain_text("Your answers so far are saved")
         expect(dialog.get_by_role("heading", name="You were signed out")).to_be_focused()
@@ -246,21 +209,21 @@ def test_answers_given_on_after_closing_the_signed_out_dialog_are_kept(
     then submits: every answer is there after signing in (the later ones were lost)."""
     server = live_server
     keys = answer_keys(server)
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context()
     try:
-        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
         ids = page.locator("form.post-test fieldset.question").evaluate_all(
             "f => f.map(e => e.id)")
         idle_for(context, server, 2 * 3600)
         dialog = page.get_by_role("alertdialog", name="You were signed out")
         first, *others = ids[:4]
-        _answer(page, first, keys[first.removeprefix("q-")].right[:1])
+        answer_question(page, first, keys[first.removeprefix("q-")].right[:1])
         expect(dialog).to_be_visible()
         page.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
         for fieldset_id in others:  # closed, it stays closed: the status line says it
-            _answer(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right[:1])
+            answer_question(page, fieldset_id, keys[fieldset_id.removeprefix("q-")].right[:1])
         expect(page.locator("[data-save-status]")).to_contain_text("Your answers are saved")
         expect(dialog).to_be_hidden()
         assert _until(lambda: _saved_answers(server, email) == 4)
@@ -282,14 +245,14 @@ def test_a_knowledge_check_answered_after_the_sign_out_is_kept_and_says_so(
     """With the script, "Check my answer" after an idle sign-out opens the signed-out
     dialog (it used to show "This form was not saved"), and the answer is recorded."""
     server = live_server
-    email = _learner_at_the_post_test(server)
+    email = learner_at_the_post_test(server)
     context = browser.new_context()
     try:
         with server.app.app_context():
             lesson = db.session.scalar(select(Course).where(Course.slug == server.slug)
                                        ).live_lessons[0].slug
             db.session.remove()
-        page = _signed_in_at(context, server, email, f"/courses/{server.slug}/lessons/{lesson}")
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/lessons/{lesson}")
         check = page.locator(".check[data-check]").first
         check.locator("input[name^='choice-']").first.check()
         idle_for(context, server, 2 * 3600)
