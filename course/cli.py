@@ -258,7 +258,7 @@ def verify_credential_command(file) -> None:
 @mail_cli.command("send")
 def send_mail_command() -> None:
     """Deliver the queued email that is due now; say how many messages still wait."""
-    from course.mail import deliver_due, mail_can_leave
+    from course.mail import deliver_due, mail_can_leave, redact
     from course.models import OutgoingMail
 
     deliver_due()
@@ -268,4 +268,17 @@ def send_mail_command() -> None:
         raise click.ClickException(
             f"MAIL_SERVER is not set: nothing was sent; {counted(waiting, 'message')} {verb}"
         )
-    click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a retry.")
+    # A message the mail server failed keeps its error: "delivered" would send the
+    # operator who runs this to check the mail server away reassured.
+    last_error = db.session.scalar(
+        select(OutgoingMail.last_error).where(OutgoingMail.last_error.is_not(None))
+        .order_by(OutgoingMail.next_attempt_at.desc()).limit(1)
+    )
+    db.session.commit()
+    if last_error is None:
+        click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a retry.")
+        return
+    config = current_app.config
+    click.echo(f"Not all email could be sent: {counted(waiting, 'message')} {verb} for a retry. "
+               f"The last try through {config['MAIL_SERVER']}:{config['MAIL_PORT']} failed: "
+               f"{redact(last_error)}")

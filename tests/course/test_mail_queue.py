@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from datetime import timedelta
 
@@ -165,3 +166,21 @@ def test_production_without_a_mail_server_keeps_the_mail_queued_and_says_so(
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 1
     assert "MAIL_SERVER is not set: nothing was sent; 1 message waits" in result.output
+
+
+def test_mail_send_says_when_the_mail_server_failed_instead_of_delivered(make_app) -> None:
+    # An operator runs `flask mail send` to see whether mail goes out: a server that
+    # cannot be reached must not be reported as "delivered".
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0  # the queues timer goes on to `outbox send`
+    assert "delivered" not in result.output
+    assert "1 message waits for a retry" in result.output
+    assert f"through 127.0.0.1:{port} failed: " in result.output
+    assert "ana@example.com" not in result.output
