@@ -238,8 +238,10 @@ def _attempt(mail: _Claimed) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        logger.error("Could not send email %s (%r) through %s; trying again in %s: %s",
-                     mail.id, mail.subject, config["MAIL_SERVER"], pause, redact(exc))
+        # The port too: a wrong MAIL_PORT (465, say) looks like a server that is down.
+        logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s",
+                     mail.id, mail.subject, config["MAIL_SERVER"], config["MAIL_PORT"], pause,
+                     redact(exc))
     else:
         _forget(mail.id)
 

@@ -59,6 +59,8 @@ def test_a_server_that_says_try_later_gets_the_message_on_a_retry(
     with caplog.at_level(logging.ERROR, logger="course.mail"):
         client.post("/auth/reset", data=RESET)
         wait_until(lambda: "trying again in 0:00:30" in caplog.text)
+    # The log names the port as well as the server: a wrong MAIL_PORT is then plain.
+    assert f"through 127.0.0.1:{app.config['MAIL_PORT']}; trying again" in caplog.text
     [row] = queued(app)
     assert row.attempts == 1 and "451" in row.last_error
     assert row.next_attempt_at > utcnow() + timedelta(seconds=20)
