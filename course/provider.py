@@ -56,6 +56,7 @@ class Provider:
 #: settings, they would print on every certificate that carries credit.
 GUIDE_EXAMPLES = {
     "PROVIDER_NAME": "Lakeshore Institute for Continuing Education",
+    "PROVIDER_CONTACT": "ce@example.org",
     "CERT_SIGNATORY_NAME": "Jordan Rivera, LCSW",
 }
 
@@ -80,12 +81,16 @@ def init_app(app: Flask) -> None:
     provider = app.extensions["ce_provider"]
     if config.get("ENV_NAME") != "production":
         return
-    for name, example in GUIDE_EXAMPLES.items():
-        if _text(config, name) == example:
-            raise SettingError(
-                f"{name} is the deployment guide's example ({example!r}): set your "
-                "provider's own, which every certificate prints"
-            )
+    # All of them at once: one named at a time takes a restart for each.
+    copied = [f"{name} ({example!r})" for name, example in GUIDE_EXAMPLES.items()
+              if _text(config, name) == example]
+    if copied:
+        raise SettingError(
+            f"{' and '.join(copied)} "
+            + ("is the deployment guide's example" if len(copied) == 1
+               else "are the deployment guide's examples")
+            + ": set your provider's own, which every certificate prints"
+        )
     if not provider.configured:
         app.logger.warning(
             "No real CE provider is set (PROVIDER_NAME%s): every certificate says %r.",

@@ -79,14 +79,26 @@ def test_retired_keys_are_read_from_the_environment_separated_by_spaces_or_comma
     assert shown.stdout.split() == ["first-old-key", "second-old-key"]
 
 
-@pytest.mark.parametrize("name", ["PROVIDER_NAME", "CERT_SIGNATORY_NAME"])
+@pytest.mark.parametrize("name", ["PROVIDER_NAME", "PROVIDER_CONTACT", "CERT_SIGNATORY_NAME"])
 def test_production_refuses_the_deployment_guides_example_names(tmp_path, name):
     from course.provider import GUIDE_EXAMPLES
 
     settings = production_settings(tmp_path, secrets.token_urlsafe(48))
     settings = type("WithExample", (settings,), {name: GUIDE_EXAMPLES[name]})
-    with pytest.raises(RuntimeError, match=f"{name} is the deployment guide's example"):
+    with pytest.raises(RuntimeError, match=rf"{name} \('[^']+'\) is the deployment guide's"):
         create_app(settings)
+
+
+def test_production_names_every_example_copied_from_the_guide_at_once(tmp_path):
+    # One at a time, an operator who copied the guide's settings restarts once for each.
+    from course.provider import GUIDE_EXAMPLES
+
+    settings = production_settings(tmp_path, secrets.token_urlsafe(48))
+    settings = type("WithExamples", (settings,), dict(GUIDE_EXAMPLES))
+    with pytest.raises(RuntimeError) as refused:
+        create_app(settings)
+    assert all(name in str(refused.value) for name in GUIDE_EXAMPLES)
+    assert "are the deployment guide's examples: set your" in str(refused.value)
 
 
 def test_production_has_no_demo_account(production_app):
