@@ -26,6 +26,11 @@ outbox_cli = AppGroup("outbox", help="Send what the LMS and the LRS should hear 
               help="Only this channel (repeatable); all by default.")
 def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None:
     """Send every due message once (for a timer), or keep sending with --loop (a service)."""
+    if loop:
+        # Run by hand, or read in the journal, a quiet loop looks hung.
+        click.echo(f"Sending due messages ({', '.join(channels) or 'every channel'}) every "
+                   f"{interval:g} s until stopped.")
+    held_before: dict[str, str] | None = None
     while True:
         report = worker.send_due(list(channels) or None)
         for channel in sorted(set(report.sent) | set(report.failed) | set(report.refused)):
@@ -40,6 +45,9 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
                 # A pass run by hand says it ran.
                 click.echo("Nothing was due; `flask outbox status` shows what waits.")
             return
+        if report.held != held_before:  # said when it changes, not on every pass
+            _say_held(report)
+            held_before = dict(report.held)
         db.session.remove()
         time.sleep(interval)
 
