@@ -1,4 +1,4 @@
-"""Liveness and database check for load balancers and monitoring."""
+"""Liveness, database and rate-limit storage check for load balancers and monitoring."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from course.db import DatabaseBusy, is_busy_error, unusable_database, write_transaction
-from course.extensions import db
+from course.extensions import db, limiter
 from course.models import User
 
 bp = Blueprint("health", __name__)
@@ -34,7 +34,20 @@ def healthz():
             return jsonify(status="error", database=state), 503
     if not writable:
         return jsonify(status="error", database="read-only"), 503
-    return jsonify(status="ok", database="ok")
+    return jsonify(status="ok", database="ok", rate_limits=_rate_limits())
+
+
+def _rate_limits() -> str:
+    """Whether the shared rate-limit storage answers; the app keeps serving either way."""
+    if not limiter.enabled:
+        return "off"
+    try:
+        answers = limiter.storage.check()
+    except Exception:  # noqa: BLE001  (any storage's failure means the same here)
+        answers = False
+    # Each worker then counts on its own, so every limit is as many times looser as there
+    # are workers: monitoring sees it here, not only in one warning in the log.
+    return "ok" if answers else "per-process"
 
 
 def _can_write() -> bool:

@@ -26,7 +26,19 @@ from tests.course.factories import import_course, make_user, sign_in
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "off"}
+
+
+def test_healthz_says_when_the_rate_limits_fall_back_to_each_process(make_app):
+    from tests.live_servers import free_port
+
+    down = f"redis://127.0.0.1:{free_port()}"  # no Redis listens there
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=down)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200  # learners are still served
+    assert response.get_json()["rate_limits"] == "per-process"
+    memory = make_app(RATELIMIT_ENABLED=True)  # one process's own counts, as configured
+    assert memory.test_client().get("/healthz").get_json()["rate_limits"] == "ok"
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
