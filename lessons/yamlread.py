@@ -160,11 +160,14 @@ def plain_data(node: Node | None) -> Any:
 #: What an author usually did when the YAML parser says this, in words they use.
 _SYNTAX_HINTS = (
     ("mapping values are not allowed", "a colon and a space inside a value: put the whole "
-     "value in quotes"),
+     "value in quotes (or this line is indented more than the key above it)"),
     ("flow sequence", "a value that starts with [ is read as a list: put it in quotes, or "
      "close the ]"),
     ("flow mapping", "a value that starts with { is read as a mapping: put it in quotes"),
     ("quoted scalar", "a quote is opened and not closed"),
+    # PyYAML names parser states ("<block end>"); an author needs the indentation to fix.
+    ("expected <block end>", "this line is indented unlike its neighbors: line it up, with spaces"),
+    ("'\\t'", "a tab: YAML indents with spaces only, so replace the tab with spaces"),
 )
 
 
@@ -258,11 +261,8 @@ class MapReader:
                 continue
             if key not in allowed_keys:
                 close = difflib.get_close_matches(key, allowed_keys, n=1)
-                hint = (
-                    f"did you mean `{close[0]}`?"
-                    if close
-                    else "allowed: " + ", ".join(sorted(allowed_keys))
-                )
+                allowed = ", ".join(sorted(allowed_keys))
+                hint = f"did you mean `{close[0]}`?" if close else f"allowed: {allowed}"
                 source.error(line, f"{what}: unknown key `{key}` ({hint})")
                 continue
             self.entries[key] = (key_node, value_node)

@@ -21,8 +21,21 @@ def test_broken_yaml_in_check_block_points_at_the_md_line(files: dict[str, str])
         Finding(
             "error", "01-push-pull.md", 18, "YAML syntax error: mapping values are not allowed"
             " here. Probably a colon and a space inside a value: put the whole value in quotes"
+            " (or this line is indented more than the key above it)"
         )
     ]
+
+
+def test_misindented_and_tabbed_yaml_say_what_to_fix(files: dict[str, str]) -> None:
+    """Indentation and tab errors carry a hint in the author's words, not only PyYAML's."""
+    files = edited(files, "01-push-pull.md", "    correct: true\n", "   correct: true\n")
+    files = edited(files, "post-test.yaml", "    type: multiple\n", "\ttype: multiple\n")
+    _, findings = lessons.check_files(files)
+    messages = {f.file: f.message for f in findings}
+    assert messages["01-push-pull.md"].endswith(
+        "Probably this line is indented unlike its neighbors: line it up, with spaces")
+    assert messages["post-test.yaml"].endswith(
+        "Probably a tab: YAML indents with spaces only, so replace the tab with spaces")
 
 
 def test_unclosed_quote_in_check_points_at_the_quote(files: dict[str, str]) -> None:
