@@ -221,6 +221,30 @@ def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_
         context.close()
 
 
+def test_save_after_preview_opens_at_the_saved_message_not_at_the_preview(
+    browser, live_server
+):
+    """Save pressed after Preview shows "Saved as revision N" where the page opens."""
+    server = live_server
+    email = _account(server, Role.AUTHOR, "author")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        sign_in(page, server, email)
+        page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+        text = page.get_by_label("Lesson text (Markdown)")
+        text.fill(text.input_value() + "\nA sentence previewed, then saved.\n")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.get_by_role("heading", name="Preview (not saved yet)")).to_be_in_viewport()
+        page.wait_for_load_state("load")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".flashes")).to_contain_text("Saved as revision")
+        expect(page.locator(".flashes")).to_be_in_viewport()
+        assert "#preview-heading" not in page.url
+    finally:
+        context.close()
+
+
 @contextmanager
 def _authors_course_page(browser, server, width: int) -> Iterator[Page]:
     """The course's authoring page, signed in as a new author, in a window this wide."""
