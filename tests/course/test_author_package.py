@@ -281,6 +281,17 @@ def test_an_upload_that_breaks_the_draft_is_refused_naming_each_error(app, autho
             select(AuditEvent).where(AuditEvent.action == "draft.uploaded")) is None
 
 
+def test_a_refused_upload_shows_the_names_it_quotes_as_code(app, author_client):
+    """A refused upload's findings show `names` as code, as every other findings list does."""
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    files["course.yaml"] = files["course.yaml"].replace("passing_score: 80\n", "", 1)
+    response = _upload(author_client, f"{BASE}/upload", write_package_zip("minimal", files))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "missing key <code>passing_score</code>" in page
+    assert "`passing_score`" not in page
+
+
 def test_an_upload_keeping_errors_the_draft_already_has_is_taken(app, author_client):
     files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
     unfinished = files["course.yaml"].replace("passing_score: 80", "passing_score: 50", 1)
