@@ -25,6 +25,7 @@ from course.extensions import db
 from course.formpages import form_page
 from course.teams import requests, review
 from course.teams import services as teams
+from course.templating import counted
 
 #: Where a refused "Add a lesson" keeps the title and slug typed, for the page it returns to.
 TYPED_LESSON = "author_new_lesson"
@@ -55,7 +56,14 @@ def create_course():
     except (ZipRefused, drafts.AuthorError) as exc:
         return render_template("author/upload.html", form=form, space=None, error=exc), 422
     db.session.commit()
-    flash("The course is created as a draft. Check it, then publish it.", "success")
+    _, findings = drafts.check_draft(space)
+    if errors := sum(f.level == "error" for f in findings):
+        # A ZIP with errors still makes the draft; a plain success would hide them, as
+        # "Saved as revision N" alone would after an edit.
+        flash({"text": f"The course is created as a draft, with {counted(errors, 'error')} to "
+               "fix before it can be published: see the checker's findings."}, "warning")
+    else:
+        flash("The course is created as a draft. Check it, then publish it.", "success")
     return redirect(url_for("author.course", slug=space.slug))
 
 

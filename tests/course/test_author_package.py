@@ -154,6 +154,18 @@ def test_uploads_for_another_course_or_that_are_unsafe_say_why(app, author_clien
         assert db.session.scalar(select(CourseDraft)) is None
 
 
+def test_a_new_course_from_a_zip_with_errors_says_it_has_them(author_client):
+    """A ZIP with checker errors still makes the draft, and the message says it has them."""
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    files["course.yaml"] = files["course.yaml"].replace("slug: minimal", "slug: with-errors", 1)
+    files["post-test.yaml"] = files["post-test.yaml"].replace("    type:", "\ttype:", 1)
+    response = _upload(author_client, "/author/new", write_package_zip("with-errors", files))
+    page = plain(flashes(author_client, response))
+    assert ("The course is created as a draft, with 1 error to fix before it can be"
+            " published: see the checker's findings.") in page
+    assert "Check it, then publish it." not in page
+
+
 def test_a_new_course_from_a_zip_stays_hidden_until_published(app, client, author_client):
     files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
     files["course.yaml"] = (
