@@ -77,6 +77,7 @@ def course(slug: str):
         space=space,
         lessons=reading.lesson_rows(space.files),
         findings=findings,
+        partial=package is None and bool(findings),
         file_url=file_url,
         # A refused Add comes back with what was typed (see add_lesson).
         new_lesson=NewLessonForm(formdata=None, data=session.pop(TYPED_LESSON, None)),
@@ -105,8 +106,10 @@ def settings(slug: str):
     found, elsewhere = reading.file_findings(space, "course.yaml")
     findings = reading.place_on_fields(found, space.files.get("course.yaml", ""), form.field_for)
     boxes = reading.findings_by_box(findings, "settings-findings")
+    package, _ = drafts.check_draft(space)  # cached: the findings above came from it
     return render_template("author/settings.html", space=space, form=form, findings=findings,
-                           boxes=boxes, elsewhere=elsewhere), status(form)
+                           boxes=boxes, elsewhere=elsewhere,
+                           partial=package is None and bool(found or elsewhere)), status(form)
 
 
 @bp.post("/courses/<slug>/lessons")

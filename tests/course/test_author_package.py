@@ -324,3 +324,20 @@ def test_the_review_page_gives_the_seat_time_estimate_in_a_sentence(author_clien
                       r"[\d.]+ to read its [\d,]+ words, \d+ for the post-test and [\d.]+ for "
                       r"the evaluation\.", page)
     assert found, page[:2000]
+
+
+def test_while_an_error_stops_the_checker_the_pages_say_the_ce_rules_wait(app, author_client):
+    """A schema error hides the CE rules' findings: the pages say so, not "no problems"."""
+    files = read_package_zip(author_client.get(f"{BASE}/package.zip").data)
+    course = files["course.yaml"]
+    files["course.yaml"] = course.replace("contact_hours: 0.25", "contact_hours: 4", 1)
+    store_draft(app, files)  # reading time far below 4 hours: a CE-rule error
+    rule = "has not yet checked the CE rules"
+    for url in (f"{BASE}/", f"{BASE}/publish", f"{BASE}/settings"):
+        page = plain(author_client.get(url).get_data(as_text=True))
+        assert "seat-time estimate" in page and rule not in page, url
+    files["01-push-pull.md"] = files["01-push-pull.md"].replace("    correct: true\n", "", 1)
+    store_draft(app, files)  # a check with no correct choice: the checker stops there
+    for url in (f"{BASE}/", f"{BASE}/publish", f"{BASE}/settings"):
+        page = plain(author_client.get(url).get_data(as_text=True))
+        assert "seat-time estimate" not in page and rule in page, url
