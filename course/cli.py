@@ -14,14 +14,16 @@ from sqlalchemy import func, select
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.audit import command_line_origin, record_event
+from course.author.services import package_files
 from course.credentials.services import check_credential
 from course.extensions import db
 from course.issuing import record_of
-from course.models import Course, Role
+from course.models import Course, CourseDraft, Role
 from course.packages import export_files, import_package
 from course.provider import current_provider
 from course.templating import counted, hours_label
 from course.users import create_user
+from lessons.loader import NOTE_FILES
 from lessons.rules import SEAT_TIME_METHOD
 
 course_cli = AppGroup("course", help="Check, import and export course packages.")
@@ -122,6 +124,31 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
         if result.archived_lessons:
             line += f"; archived: {', '.join(result.archived_lessons)}"
         click.echo(line)
+        if result.new_version:
+            _warn_of_a_draft_without_it(result)
+
+
+def _warn_of_a_draft_without_it(result) -> None:
+    """Warn when the course's draft in the author area does not hold the imported version."""
+    # An import leaves the draft alone (it may hold someone's unpublished work), so the
+    # draft, published as it stands, would quietly take this version's changes back out,
+    # and the review page would show them as that editor's.
+    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.course_id == result.course.id))
+    if draft is None:
+        return
+    # Notes for authors (README.md, REVIEW.md) travel with a draft but are never published.
+    held = {k: v for k, v in package_files(draft.files).items() if k not in NOTE_FILES}
+    if held == result.version.files:
+        return
+    slug, number = result.course.slug, result.version.number
+    click.echo(
+        f"warning: {slug} has a draft in the author area (revision {draft.revision_number}) "
+        f"that does not hold version {number}: published as it stands, it would take this "
+        f"import's changes back out. Upload this package as the draft on the course's author "
+        f"page (the History keeps revision {draft.revision_number}), or make the same changes "
+        "in the draft.",
+        err=True,
+    )
 
 
 def _note_import(result, reason: str) -> None:

@@ -21,6 +21,7 @@ from course.models import (
     Lesson,
     LessonProgress,
     Question,
+    Role,
 )
 from tests.course.factories import import_course, make_user, sign_in
 
@@ -241,3 +242,31 @@ def test_import_accepts_a_folder_of_packages(app, runner, minimal_package_dir):
 def test_import_of_a_missing_path_is_refused(runner, path):
     result = runner.invoke(args=[*IMPORT, path])
     assert result.exit_code != 0
+
+
+def test_an_import_warns_when_the_author_areas_draft_would_take_it_back(
+    app, runner, package_copy
+):
+    """A draft saved before an import does not hold it: publishing it would undo the import."""
+    from tests.course.author_kit import store_draft
+
+    assert runner.invoke(args=[*IMPORT, str(package_copy)]).exit_code == 0
+    with app.app_context():
+        make_user(Role.AUTHOR)
+    files = {p.name: p.read_text(encoding="utf-8") for p in package_copy.iterdir()}
+    store_draft(app, {**files, "README.md": "Notes for the team.\n"})  # the draft holds v1
+    lesson = package_copy / "01-push-pull.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added.\n")
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
+    assert result.exit_code == 0, result.output
+    assert "minimal: version 2 (new)" in result.output
+    assert ("warning: minimal has a draft in the author area (revision 2) that does not hold"
+            " version 2: published as it stands, it would take this import's changes back"
+            " out.") in result.output
+    # A draft that holds what was imported (its notes aside) gets no warning.
+    store_draft(app, {**files, "01-push-pull.md": lesson.read_text(encoding="utf-8"),
+                      "README.md": "Notes for the team.\n"})  # fmt: skip
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nAnother.\n")
+    store_draft(app, {**files, "01-push-pull.md": lesson.read_text(encoding="utf-8")})
+    quiet = runner.invoke(args=[*IMPORT, str(package_copy)])
+    assert "minimal: version 3 (new)" in quiet.output and "author area" not in quiet.output
