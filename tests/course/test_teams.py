@@ -53,7 +53,9 @@ def test_an_author_off_the_team_is_refused_with_a_page_that_says_why(app, client
     with app.app_context():
         outsider = make_user(Role.AUTHOR, full_name="Olive Outsider")
     sign_in(client, outsider)
-    assert "Youth Who Run" not in client.get("/author/").get_data(as_text=True)
+    home = client.get("/author/").get_data(as_text=True)
+    assert "Youth Who Run" not in home and "No courses yet" not in home
+    assert "You are on no course's team yet: an administrator adds you" in home
     for url in (f"{BASE}/", LESSON, f"{BASE}/settings", f"{BASE}/publish", f"{BASE}/report"):
         response = client.get(url)
         assert response.status_code == 403, url
