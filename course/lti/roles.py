@@ -111,14 +111,17 @@ def _staff_signer() -> URLSafeTimedSerializer:
     return secretkeys.serializer("course.lti.staff")
 
 
-def staff_token(look: StaffLook) -> str:
-    """Sign what a staff launch found, for the same-site page it hands over to."""
-    return _staff_signer().dumps(asdict(look))
+def staff_token(look: StaffLook, browser: str) -> str:
+    """Sign what a staff launch found, for the same-site page it hands over to, with
+    ``browser``: a digest of what only the launching browser holds (its login's state)."""
+    return _staff_signer().dumps({"look": asdict(look), "browser": browser})
 
 
-def staff_look(token: str) -> StaffLook | None:
-    """Return the staff launch a token carries; None once it is forged or over 10 min old."""
+def staff_look(token: str) -> tuple[StaffLook, str] | None:
+    """Return the staff launch a token carries and its browser digest; None once it is
+    forged or over 10 min old."""
     try:
-        return StaffLook(**_staff_signer().loads(token, max_age=STAFF_TOKEN_SECONDS))
-    except (BadSignature, TypeError):
+        signed = _staff_signer().loads(token, max_age=STAFF_TOKEN_SECONDS)
+        return StaffLook(**signed["look"]), str(signed["browser"])
+    except (BadSignature, TypeError, KeyError):
         return None

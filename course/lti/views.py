@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from typing import Any
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -23,12 +24,26 @@ from course.security import FRAMEABLE_CONTENT_SECURITY_POLICY, KEYS_MAX_AGE
 STATE_COOKIE = "lti_state"
 
 
+def _digest(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
 def state_cookie(state: str) -> str:
     """The name of the cookie that holds one login's state."""
     # One cookie a login: two launches started at once in a browser (a double click, two
     # courses opened one after the other) would otherwise overwrite each other's, and
     # the first would be refused as if it came from another browser.
-    return f"{STATE_COOKIE}_{hashlib.sha256(state.encode()).hexdigest()[:16]}"
+    return _cookie_named(_digest(state))
+
+
+def _cookie_named(digest: str) -> str:
+    return f"{STATE_COOKIE}_{digest[:16]}"
+
+
+def _held_by_this_browser(digest: str) -> bool:
+    """Whether this browser holds the login state whose digest a staff hand-over names."""
+    state = request.cookies.get(_cookie_named(digest), "")
+    return bool(state) and hmac.compare_digest(_digest(state), digest)
 
 
 def _limit() -> str:
@@ -124,12 +139,14 @@ def launch():
         # On to a page of this site: this cross-site POST carries no session cookie, so
         # any session written here would replace the browser's, signing out whoever is
         # signed in. The GET that follows carries it (SameSite=Lax lets top-level GETs).
-        response = redirect(url_for("lti.staff", look=staff_token(look)), 303)
-    else:
-        response = redirect(url_for("learn.course_page", slug=done.course.slug))
-        session[linking.LAUNCHED_AT] = int(utcnow().timestamp())  # this browser's own launch
-        if done.created:  # a learner who signed up here before now has two accounts
-            flash({**LINK_OFFER, "link": url_for("lti.link_account")}, "info")
+        # The hand-over opens only in the browser holding this login's state cookie, kept
+        # for it (it lapses with the hand-over): its address, copied, grants nothing.
+        token = staff_token(look, _digest(state))
+        return redirect(url_for("lti.staff", look=token), 303)
+    response = redirect(url_for("learn.course_page", slug=done.course.slug))
+    session[linking.LAUNCHED_AT] = int(utcnow().timestamp())  # this browser's own launch
+    if done.created:  # a learner who signed up here before now has two accounts
+        flash({**LINK_OFFER, "link": url_for("lti.link_account")}, "info")
     # Only this launch's: another started in the same browser may still be on its way.
     response.delete_cookie(state_cookie(state), **_cookie_attributes())
     return response
@@ -138,9 +155,10 @@ def launch():
 @bp.get("/staff")
 def staff():
     """How the link a staff launch came by is set up; opens the preview for those who teach."""
-    look = staff_look(request.args.get("look", ""))
-    if look is None:
+    handed = staff_look(request.args.get("look", ""))
+    if handed is None or not _held_by_this_browser(handed[1]):
         return render_template("lti/staff_expired.html"), 400
+    look = handed[0]
     if look.previews:  # the lessons with their answers; it records nothing
         session[previews.SESSION_KEY] = previews.granted(
             session.get(previews.SESSION_KEY), look.course_id, utcnow())

@@ -7,6 +7,7 @@ once without (refused, as before fallbacks existed).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -16,12 +17,15 @@ from course.auth import devices, emailchange, registration, resets
 from course.auth.services import AccountDetails
 from course.extensions import db
 from course.lti.roles import StaffLook, staff_token
+from course.lti.views import state_cookie
 from course.models import User
 from course.users import create_user
 from tests.course.factories import csrf_token_in
 
 OLD_KEY, NEW_KEY = "old-key-" + "o" * 40, "new-key-" + "n" * 40
 PASSWORD = "correct horse battery staple"
+#: The login state a staff launch left in its browser, which its hand-over is bound to.
+STAFF_STATE = "state-of-the-staff-launch"
 
 
 @pytest.fixture
@@ -52,7 +56,8 @@ def _signed_before(before: Flask, sign: Callable[[User], str]) -> str:
      "Create my account"),
     (lambda user: "/lti/staff?look=" + staff_token(StaffLook(
         course_id=1, course_slug="minimal", course_title="Minimal", platform_name="Moodle",
-        role="Instructor", grades=False, name_shared=True, previews=False)),
+        role="Instructor", grades=False, name_shared=True, previews=False),
+        hashlib.sha256(STAFF_STATE.encode()).hexdigest()),
      "Moodle"),
 ], ids=["password reset", "email change", "sign-up", "LTI staff hand-over"])
 def test_an_emailed_or_handed_over_link_outlives_the_key_while_it_is_a_fallback(
@@ -60,10 +65,13 @@ def test_an_emailed_or_handed_over_link_outlives_the_key_while_it_is_a_fallback(
 ) -> None:
     before, kept, dropped = apps
     path = _signed_before(before, link)
-    opened = kept.test_client().get(path)
+    browsers = kept.test_client(), dropped.test_client()
+    for browser in browsers:  # a staff hand-over opens in the browser of its launch
+        browser.set_cookie(state_cookie(STAFF_STATE), STAFF_STATE, path="/lti/")
+    opened = browsers[0].get(path)
     assert opened.status_code == 200, opened.get_data(as_text=True)[:400]
     assert page_says in opened.get_data(as_text=True)
-    assert dropped.test_client().get(path).status_code in (400, 404)
+    assert browsers[1].get(path).status_code in (400, 404)
 
 
 def test_an_open_form_still_submits_after_the_change(apps: tuple[Flask, Flask, Flask]) -> None:

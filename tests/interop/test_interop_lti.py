@@ -134,6 +134,10 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     assert 'href="/courses/minimal"' in page
     assert 'href="/courses/minimal/preview">Preview the lessons' in page
     assert client.get("/me").status_code == 302  # nobody was signed in
+    # Its address opens nothing in another browser (copied, or seen over a shoulder).
+    elsewhere = app.test_client().get(launched.location)
+    assert elsewhere.status_code == 400
+    assert "Open the course from your learning system again" in elsewhere.get_data(as_text=True)
     # The preview opens in this browser's session: every lesson, each check with answers.
     lesson = client.get("/courses/minimal/preview/push-pull")
     assert lesson.status_code == 200 and "Correct answer" in lesson.get_data(as_text=True)
