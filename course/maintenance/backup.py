@@ -111,6 +111,7 @@ def restore_database(source: Path) -> RestoreResult:
     if not source.is_file():
         raise BackupError(f"{source} is not a file")
     url = database_url()
+    _refuse_other_kind(source, url.get_backend_name())
     # Our own pooled connections must not hold locks the restore waits for.
     db.session.remove()
     db.engine.dispose()
@@ -138,6 +139,25 @@ def restore_database(source: Path) -> RestoreResult:
         raise BackupError(f"restores of {url.get_backend_name()} databases are not supported")
     db.engine.dispose()
     return RestoreResult(source, url.get_backend_name(), table_rows())
+
+
+#: How a backup of each kind begins: an SQLite file, and pg_dump's custom format.
+_FILE_STARTS = {"sqlite": b"SQLite format 3\x00", "postgresql": b"PGDMP"}
+_KIND_NAMES = {"sqlite": "an SQLite", "postgresql": "a PostgreSQL"}
+
+
+def _refuse_other_kind(source: Path, backend: str) -> None:
+    """Say so plainly when the file is a backup of the other kind of database."""
+    # Otherwise the tool for this kind reports it as no valid archive, or no database,
+    # and an operator moving servers cannot tell what went wrong.
+    with source.open("rb") as handle:
+        start = handle.read(16)
+    for kind, magic in _FILE_STARTS.items():
+        if kind != backend and backend in _KIND_NAMES and start.startswith(magic):
+            raise BackupError(
+                f"{source} is a backup of {_KIND_NAMES[kind]} database, and DATABASE_URL "
+                f"names {_KIND_NAMES[backend]} one: restore it on a server whose "
+                f"DATABASE_URL names {_KIND_NAMES[kind]} database")
 
 
 def table_rows() -> dict[str, int | None]:

@@ -175,6 +175,19 @@ def test_a_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(app, 
         assert snapshot() == before
 
 
+def test_a_restore_names_a_backup_of_the_other_kind_of_database(app, runner, tmp_path):
+    with app.app_context():
+        here = db.engine.dialect.name
+    other, named = ((b"PGDMP", "a PostgreSQL") if here == "sqlite"
+                    else (b"SQLite format 3\x00", "an SQLite"))
+    backup = tmp_path / "other-server.backup"
+    backup.write_bytes(other + b"\x00" * 4096)
+    result = runner.invoke(args=["db", "restore", "--yes", str(backup)])
+    assert result.exit_code == 1
+    assert f"is a backup of {named} database" in " ".join(result.output.split())
+    assert "the database is unchanged" in result.output
+
+
 def test_the_deployment_guides_socket_url_reaches_the_app_and_pg_dump_alike():
     from course import create_app
 
