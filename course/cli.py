@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.audit import command_line_origin, record_event
 from course.author.services import package_files
 from course.credentials.services import check_credential
+from course.db import utcnow
 from course.extensions import db
 from course.issuing import record_of
 from course.models import Course, CourseDraft, Role
@@ -283,11 +284,19 @@ def verify_credential_command(file) -> None:
 
 
 @mail_cli.command("send")
-def send_mail_command() -> None:
+@click.option("--now", "retry_now", is_flag=True,
+              help="Also send what waits for a retry: for when the mail server is back.")
+def send_mail_command(retry_now: bool) -> None:
     """Deliver the queued email that is due now; say how many messages still wait."""
     from course.mail import deliver_due, mail_can_leave, redact
     from course.models import OutgoingMail
 
+    if retry_now:
+        # A failed message waits out its back-off (up to an hour) even once the operator
+        # has mended the mail server.
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.next_attempt_at > utcnow())
+                           .values(next_attempt_at=utcnow()))
+        db.session.commit()
     deliver_due()
     waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
     verb = "waits" if waiting == 1 else "wait"

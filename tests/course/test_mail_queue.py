@@ -186,3 +186,24 @@ def test_mail_send_says_when_the_mail_server_failed_instead_of_delivered(make_ap
     assert "1 message waits for a retry" in result.output
     assert f"through 127.0.0.1:{port} failed: " in result.output
     assert "ana@example.com" not in result.output
+
+
+def test_mail_send_now_sends_what_waits_for_a_retry_once_the_server_is_back(
+    make_app, inbox_for
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there: the server is down
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
+        db.session.commit()
+    app.test_cli_runner().invoke(args=["mail", "send"])  # fails: waits for its retry
+    inbox = inbox_for(app)  # the mail server mended
+    waiting = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert "1 message waits for a retry" in waiting.output and not inbox.messages
+    sent = app.test_cli_runner().invoke(args=["mail", "send", "--now"])
+    assert sent.exit_code == 0, sent.output
+    assert "Queued email delivered; 0 messages wait" in sent.output
+    [message] = inbox.wait_for(1)
+    assert message["Subject"] == "Hello"
