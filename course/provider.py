@@ -53,8 +53,11 @@ class Provider:
 
 
 #: The deployment guide's example values: copied unchanged into a real deployment's
-#: settings, they would print on every certificate that carries credit.
+#: settings, they would print on every certificate that carries credit, or head and
+#: sign every email learners get.
 GUIDE_EXAMPLES = {
+    "SITE_NAME": "Lakeshore Institute CE",
+    "MAIL_FROM": "ce@example.org",
     "PROVIDER_NAME": "Lakeshore Institute for Continuing Education",
     "PROVIDER_CONTACT": "ce@example.org",
     "CERT_SIGNATORY_NAME": "Jordan Rivera, LCSW",
@@ -85,11 +88,12 @@ def init_app(app: Flask) -> None:
     copied = [f"{name} ({example!r})" for name, example in GUIDE_EXAMPLES.items()
               if _text(config, name) == example]
     if copied:
+        listed = copied[0] if len(copied) == 1 else ", ".join(copied[:-1]) + " and " + copied[-1]
         raise SettingError(
-            f"{' and '.join(copied)} "
+            f"{listed} "
             + ("is the deployment guide's example" if len(copied) == 1
                else "are the deployment guide's examples")
-            + ": set your provider's own, which every certificate prints"
+            + ": set your provider's own, which learners see on every certificate or email"
         )
     if not provider.configured:
         app.logger.warning(

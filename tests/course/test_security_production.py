@@ -79,7 +79,8 @@ def test_retired_keys_are_read_from_the_environment_separated_by_spaces_or_comma
     assert shown.stdout.split() == ["first-old-key", "second-old-key"]
 
 
-@pytest.mark.parametrize("name", ["PROVIDER_NAME", "PROVIDER_CONTACT", "CERT_SIGNATORY_NAME"])
+@pytest.mark.parametrize("name", ["SITE_NAME", "MAIL_FROM", "PROVIDER_NAME", "PROVIDER_CONTACT",
+                                  "CERT_SIGNATORY_NAME"])
 def test_production_refuses_the_deployment_guides_example_names(tmp_path, name):
     from course.provider import GUIDE_EXAMPLES
 
