@@ -14,17 +14,16 @@ from sqlalchemy import func, select, update
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.audit import command_line_origin, record_event
-from course.author.services import package_files
+from course.author.imports import DraftAfterImport, follow_import
 from course.credentials.services import check_credential
 from course.db import utcnow
 from course.extensions import db
 from course.issuing import record_of
-from course.models import Course, CourseDraft, Role
+from course.models import Course, Role
 from course.packages import export_files, import_package
 from course.provider import current_provider
 from course.templating import counted, hours_label
 from course.users import create_user
-from lessons.loader import NOTE_FILES
 from lessons.rules import SEAT_TIME_METHOD
 
 course_cli = AppGroup("course", help="Check, import and export course packages.")
@@ -111,8 +110,10 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
             made = ", ".join(f"version {r.version.number} of {r.course.slug}" for r in new)
             raise click.ClickException(f"say why with --reason: this import makes {made}, "
                                        "and every version keeps its reason; nothing was imported")
+        drafts = {}
         for result in new:
             _note_import(result, reason.strip())
+            drafts[result.course.slug] = follow_import(result.version)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -126,30 +127,26 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
             line += f"; archived: {', '.join(result.archived_lessons)}"
         click.echo(line)
         if result.new_version:
-            _warn_of_a_draft_without_it(result)
+            _say_what_became_of_the_draft(result, drafts[result.course.slug])
 
 
-def _warn_of_a_draft_without_it(result) -> None:
-    """Warn when the course's draft in the author area does not hold the imported version."""
-    # An import leaves the draft alone (it may hold someone's unpublished work), so the
-    # draft, published as it stands, would quietly take this version's changes back out,
-    # and the review page would show them as that editor's.
-    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.course_id == result.course.id))
-    if draft is None:
-        return
-    # Notes for authors (README.md, REVIEW.md) travel with a draft but are never published.
-    held = {k: v for k, v in package_files(draft.files).items() if k not in NOTE_FILES}
-    if held == result.version.files:
-        return
+def _say_what_became_of_the_draft(result, became: DraftAfterImport) -> None:
+    """Say that the author area's draft follows the import, or warn that it cannot."""
     slug, number = result.course.slug, result.version.number
-    click.echo(
-        f"warning: {slug} has a draft in the author area (revision {draft.revision_number}) "
-        f"that does not hold version {number}: published as it stands, it would take this "
-        f"import's changes back out. Upload this package as the draft on the course's author "
-        f"page (the History keeps revision {draft.revision_number}), or make the same changes "
-        "in the draft.",
-        err=True,
-    )
+    if became is DraftAfterImport.FOLLOWED:
+        click.echo(f"{slug}: the draft in the author area had no changes of its own and now "
+                   f"holds version {number} too.")
+    elif became is DraftAfterImport.OWN_CHANGES:
+        # Published as it stands, that draft would quietly take this version's changes
+        # back out, and the review page would show them as its editor's.
+        click.echo(
+            f"warning: {slug} has a draft in the author area with unpublished changes of its "
+            f"own, made before version {number}: published as it stands, it would take this "
+            "import's changes back out. Make the same changes in the draft, or upload this "
+            "package as the draft on the course's author page (the History keeps the draft's "
+            "revisions).",
+            err=True,
+        )
 
 
 def _note_import(result, reason: str) -> None:

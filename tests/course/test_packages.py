@@ -16,7 +16,9 @@ from course.learn.content import content_of
 from course.models import (
     CheckResponse,
     Course,
+    CourseDraft,
     CourseVersion,
+    DraftRevision,
     Enrolment,
     Lesson,
     LessonProgress,
@@ -244,29 +246,63 @@ def test_import_of_a_missing_path_is_refused(runner, path):
     assert result.exit_code != 0
 
 
-def test_an_import_warns_when_the_author_areas_draft_would_take_it_back(
-    app, runner, package_copy
-):
-    """A draft saved before an import does not hold it: publishing it would undo the import."""
+def _draft_files(app) -> tuple[dict[str, str], DraftRevision]:
+    with app.app_context():
+        draft = db.session.scalar(select(CourseDraft))
+        latest = db.session.scalar(select(DraftRevision).order_by(DraftRevision.number.desc()))
+        db.session.expunge(latest)
+        return dict(draft.files), latest
+
+
+def test_a_draft_without_changes_of_its_own_follows_an_import(app, runner, package_copy):
+    """A draft left at the version before would show the import reversed as its editor's
+    work, and publishing it would take the import back out."""
+    from course.author.services import find_workspace
     from tests.course.author_kit import store_draft
 
     assert runner.invoke(args=[*IMPORT, str(package_copy)]).exit_code == 0
     with app.app_context():
         make_user(Role.AUTHOR)
     files = {p.name: p.read_text(encoding="utf-8") for p in package_copy.iterdir()}
-    store_draft(app, {**files, "README.md": "Notes for the team.\n"})  # the draft holds v1
+    store_draft(app, {**files, "README.md": "Notes for the team.\n"})
+    store_draft(app, files)  # edited, then back as version 1 has it
     lesson = package_copy / "01-push-pull.md"
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added.\n")
     result = runner.invoke(args=[*IMPORT, str(package_copy)])
     assert result.exit_code == 0, result.output
     assert "minimal: version 2 (new)" in result.output
-    assert ("warning: minimal has a draft in the author area (revision 2) that does not hold"
-            " version 2: published as it stands, it would take this import's changes back"
-            " out.") in result.output
-    # A draft that holds what was imported (its notes aside) gets no warning.
-    store_draft(app, {**files, "01-push-pull.md": lesson.read_text(encoding="utf-8"),
-                      "README.md": "Notes for the team.\n"})  # fmt: skip
-    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nAnother.\n")
-    store_draft(app, {**files, "01-push-pull.md": lesson.read_text(encoding="utf-8")})
-    quiet = runner.invoke(args=[*IMPORT, str(package_copy)])
-    assert "minimal: version 3 (new)" in quiet.output and "author area" not in quiet.output
+    assert ("minimal: the draft in the author area had no changes of its own and now holds"
+            " version 2 too.") in result.output
+    held, latest = _draft_files(app)
+    assert held["01-push-pull.md"].endswith("A sentence added.\n")
+    assert (latest.action, latest.author_id) == ("import", None)
+    assert latest.summary == "Version 2 imported on the command line"
+    with app.app_context():
+        assert not find_workspace("minimal").unpublished  # nothing to publish, or take back
+        admin = make_user(Role.ADMIN, email="admin@example.org")
+    client = sign_in(app.test_client(), admin)
+    for page in ("/", "/history", "/publish"):
+        shown = client.get(f"/author/courses/minimal{page}")
+        assert shown.status_code == 200, page
+    history = client.get("/author/courses/minimal/history").get_data(as_text=True)
+    assert "Version 2 imported on the command line" in history
+
+
+def test_an_import_warns_when_the_draft_holds_changes_of_its_own(app, runner, package_copy):
+    from tests.course.author_kit import store_draft
+
+    assert runner.invoke(args=[*IMPORT, str(package_copy)]).exit_code == 0
+    with app.app_context():
+        make_user(Role.AUTHOR)
+    files = {p.name: p.read_text(encoding="utf-8") for p in package_copy.iterdir()}
+    lesson = package_copy / "01-push-pull.md"
+    own = {**files, "01-push-pull.md": files["01-push-pull.md"] + "\nAn author's edit.\n"}
+    store_draft(app, own)  # unpublished work of its own
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added.\n")
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
+    assert result.exit_code == 0, result.output
+    assert ("warning: minimal has a draft in the author area with unpublished changes of its"
+            " own, made before version 2: published as it stands, it would take this"
+            " import's changes back out.") in " ".join(result.output.split())
+    held, latest = _draft_files(app)
+    assert held == own and latest.action == "save"  # never overwritten
