@@ -33,6 +33,7 @@ from course.packages import ImportResult, import_package
 from course.teams.requests import close_on_publish
 from course.teams.review import require_publisher, settle_on_publish
 from lessons.editing import as_text, read_yaml
+from lessons.loader import NOTE_FILES
 
 Files = Mapping[str, str]
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
@@ -98,10 +99,13 @@ class Saved:
 
 def package_files(files: Files) -> dict[str, str]:
     """The files a published version keeps (the checker ignores any others)."""
+    # The team's notes (README.md, REVIEW.md) travel with a draft and are never published:
+    # counted here, a draft holding them never matched the version learners see.
     return {
         name: text
         for name, text in files.items()
-        if not name.startswith(".") and (name in PACKAGE_FILES or name.endswith(".md"))
+        if not name.startswith(".") and name not in NOTE_FILES
+        and (name in PACKAGE_FILES or name.endswith(".md"))
     }
 
 

@@ -264,8 +264,11 @@ def test_a_draft_without_changes_of_its_own_follows_an_import(app, runner, packa
     with app.app_context():
         make_user(Role.AUTHOR)
     files = {p.name: p.read_text(encoding="utf-8") for p in package_copy.iterdir()}
-    store_draft(app, {**files, "README.md": "Notes for the team.\n"})
-    store_draft(app, files)  # edited, then back as version 1 has it
+    notes = {"README.md": "Notes for the team.\n"}  # kept in the draft, never published
+    store_draft(app, {**files, **notes, "01-push-pull.md": "An edit, undone below.\n"})
+    store_draft(app, {**files, **notes})  # back as version 1 has it, the notes aside
+    with app.app_context():
+        assert not find_workspace("minimal").unpublished  # the notes are not a change
     lesson = package_copy / "01-push-pull.md"
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added.\n")
     result = runner.invoke(args=[*IMPORT, str(package_copy)])
@@ -275,6 +278,7 @@ def test_a_draft_without_changes_of_its_own_follows_an_import(app, runner, packa
             " version 2 too.") in result.output
     held, latest = _draft_files(app)
     assert held["01-push-pull.md"].endswith("A sentence added.\n")
+    assert held["README.md"] == "Notes for the team.\n"  # the team's notes stay
     assert (latest.action, latest.author_id) == ("import", None)
     assert latest.summary == "Version 2 imported on the command line"
     with app.app_context():
