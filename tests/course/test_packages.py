@@ -58,12 +58,14 @@ def test_check_reports_file_and_line_of_a_broken_check_block(runner, package_cop
     result = runner.invoke(args=["course", "check", str(package_copy)])
     assert result.exit_code == 1
     assert f"minimal/{name}:{line}: error:" in result.output
+    # Not read whole, it was not held to the CE rules: the check says so.
+    assert "run only on a package the checker reads whole" in " ".join(result.output.split())
 
 
 def test_check_passes_a_valid_package_and_prints_the_estimate(runner, minimal_package_dir):
     result = runner.invoke(args=["course", "check", str(minimal_package_dir)])
     assert result.exit_code == 0, result.output
-    assert "seat-time estimate" in result.output
+    assert "seat-time estimate" in result.output and "reads whole" not in result.output
     strict = runner.invoke(args=["course", "check", "--strict", str(minimal_package_dir)])
     assert strict.exit_code == 1  # the tiny package's seat time is a warning
 
