@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app
 
 from course.config import SettingError
+from course.wording import and_list
 
 #: Printed on every certificate, page and credential while no real provider is set.
 SAMPLE_NOTICE = "Sample, not valid for continuing-education credit"
@@ -88,9 +89,8 @@ def init_app(app: Flask) -> None:
     copied = [f"{name} ({example!r})" for name, example in GUIDE_EXAMPLES.items()
               if _text(config, name) == example]
     if copied:
-        listed = copied[0] if len(copied) == 1 else ", ".join(copied[:-1]) + " and " + copied[-1]
         raise SettingError(
-            f"{listed} "
+            f"{and_list(copied)} "
             + ("is the deployment guide's example" if len(copied) == 1
                else "are the deployment guide's examples")
             + ": set your provider's own, which learners see on every certificate or email"

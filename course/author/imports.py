@@ -28,9 +28,10 @@ def follow_import(version: CourseVersion) -> DraftAfterImport:
     draft with work of its own is never overwritten: the caller warns instead.
     """
     draft = db.session.scalar(select(CourseDraft).where(CourseDraft.course_id == version.course_id))
-    # As the author area compares them: the files a version keeps, the team's notes too.
-    held = package_files(draft.files) if draft is not None else {}
-    if draft is None or held == version.files:
+    if draft is None:
+        return DraftAfterImport.NONE
+    held = package_files(draft.files)  # as the author area compares a draft and a version
+    if held == version.files:
         return DraftAfterImport.NONE
     before = db.session.scalar(select(CourseVersion).where(
         CourseVersion.course_id == version.course_id, CourseVersion.number == version.number - 1))

@@ -21,6 +21,7 @@ from course.models import (
     LessonProgress,
     PostTestAttempt,
 )
+from course.wording import and_list
 
 # One round trip for the three figures every page's progress bar needs; built once
 # because building it costs more than running it.
@@ -229,7 +230,7 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             + " Reading a lesson again counts.",
             "Opens after more reading in lesson"
             + ("s " if len(progress.short_lessons) > 1 else " ")
-            + _lesson_list([str(s.lesson.position) for s in progress.short_lessons]),
+            + and_list([str(s.lesson.position) for s in progress.short_lessons]),
             left,
         )
     return None
@@ -246,7 +247,7 @@ def _short_words(short: tuple[ShortLesson, ...], *, of_those: bool = False) -> s
         # a contradiction or a sum: the lessons' share is part of the whole.
         where = (f"lesson {short[0].lesson.position}, {short[0].lesson.title}"
                  if len(short) == 1 else
-                 "lessons " + _lesson_list([str(s.lesson.position) for s in short]))
+                 "lessons " + and_list([str(s.lesson.position) for s in short]))
         return (f" At least {total} of those minutes must be in {where}; the course page"
                 " lists how much each lesson needs.")
 
@@ -258,14 +259,9 @@ def _short_words(short: tuple[ShortLesson, ...], *, of_those: bool = False) -> s
         return f" Lesson {s.lesson.position}, {s.lesson.title}, needs {more(s)} of reading."
     # Titles and each lesson's minutes are in the course outline: a sentence of seven
     # titles ran to a screen on a phone.
-    numbers = _lesson_list([str(s.lesson.position) for s in short])
+    numbers = and_list([str(s.lesson.position) for s in short])
     return (f" Lessons {numbers} need a little more reading, about {total} more minutes in"
             " all; the course page lists how much each needs.")
-
-
-def _lesson_list(parts: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def post_test_state(

@@ -13,6 +13,7 @@ from course.learn.assessment import course_progress
 from course.learn.content import CheckView, CourseContent, LessonView
 from course.learn.forms import new_submission_key
 from course.learn.reads import LearnerEnrolment
+from course.wording import and_list
 
 MISSING_MESSAGE = "Answer this knowledge check to finish the lesson."
 #: Session key: a note for the next lesson page, under one check's feedback.
@@ -71,14 +72,6 @@ def _numbered(lesson: LessonView, keys: list[str]) -> list[tuple[str, int]]:
     return [(check.key, n) for n, check in enumerate(lesson.checks, 1) if check.key in keys]
 
 
-def _listed(items: list[str]) -> str:
-    """ "1", "1 and 2", "1, 2 and 3": text or markup, as ``items`` are."""
-    if len(items) < 2:
-        return items[0]
-    glue = type(items[0])  # Markup joins markup, str joins text
-    return glue(", ").join(items[:-1]) + glue(" and ") + items[-1]
-
-
 def note_html(lesson: LessonView, also_saved: list[str], unchanged: str = "") -> Markup:
     """The note under a check's feedback: other checks saved with it, or nothing new."""
     if unchanged:
@@ -90,7 +83,7 @@ def note_html(lesson: LessonView, also_saved: list[str], unchanged: str = "") ->
     if not links:
         return Markup()
     many = len(links) > 1
-    listed = _listed(links)
+    listed = and_list(links)
     return Markup('<p class="feedback-note">Also saved, from the choice{} you picked: '
                   "your answer{} to {}, with {} feedback.</p>").format(
         "s" if many else "", "s" if many else "", listed, "their" if many else "its")
@@ -116,7 +109,7 @@ def completion_flash(
         return done
     # Their feedback is the teaching, and the learner moved on without seeing it.
     numbers = [str(n) for _, n in _numbered(lesson, [a.question.key for a in saved])]
-    many, listed = len(numbers) > 1, _listed(numbers)
+    many, listed = len(numbers) > 1, and_list(numbers)
     missed = sum(not a.result.correct for a in saved)
     text = (f"{done} Your answer{'s' if many else ''} to knowledge check{'s' if many else ''} "
             f"{listed} {'were' if many else 'was'} saved as you finished")

@@ -155,10 +155,9 @@ def launch():
 @bp.get("/staff")
 def staff():
     """How the link a staff launch came by is set up; opens the preview for those who teach."""
-    handed = staff_look(request.args.get("look", ""))
-    if handed is None or not _held_by_this_browser(handed[1]):
+    look, browser = staff_look(request.args.get("look", "")) or (None, "")
+    if look is None or not _held_by_this_browser(browser):
         return render_template("lti/staff_expired.html"), 400
-    look = handed[0]
     if look.previews:  # the lessons with their answers; it records nothing
         session[previews.SESSION_KEY] = previews.granted(
             session.get(previews.SESSION_KEY), look.course_id, utcnow())
