@@ -56,23 +56,40 @@ def _digest(token: str) -> str:
 # Names people know their own devices by, where the parser's differ.
 _SYSTEMS = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 _APPLE_DEVICES = ("iPhone", "iPad")
+# Only these names are ever shown. The parser copies words out of unknown user agents
+# ("CALL_555_TO_UNDO-Spider"), and the label is printed in emails about a sign-in, so a
+# name the parser made up from the sender's own text must never reach a person.
+_KNOWN_BROWSERS = frozenset({
+    "Amazon Silk", "Brave", "Chrome", "Chrome Mobile", "Chrome Mobile iOS",
+    "Chrome Mobile WebView", "Chromium", "DuckDuckGo Mobile", "Edge", "Edge Mobile",
+    "Facebook", "Firefox", "Firefox iOS", "Firefox Mobile", "IE", "Instagram",
+    "Mobile Safari", "Mobile Safari UI/WKWebView", "Opera", "Opera Mini", "Opera Mobile",
+    "Safari", "Samsung Internet", "UC Browser", "Vivaldi", "Yandex Browser",
+    # A script signing in is worth seeing as one.
+    "curl", "Python Requests", "Python-urllib", "Wget",
+})
+_KNOWN_SYSTEMS = frozenset({
+    "Android", "Chrome OS", "Debian", "Fedora", "FreeBSD", "iOS", "iPad", "iPhone",
+    "Linux", "Mac OS X", "Ubuntu", "Windows", "Windows Phone",
+})
 
 
 def device_label(user_agent: str) -> str | None:
     """A coarse name for a browser, such as "Firefox on Windows" (None when unknown).
 
     Only the browser and system families are kept: enough for a person to tell their
-    phone from an office computer, not a fingerprint.
+    phone from an office computer, not a fingerprint. Names outside a fixed list are
+    dropped, as the parser may build them from whatever the user agent says.
     """
     parsed = parse_user_agent(user_agent[:512])  # the parser's cost grows with the text
     browser = parsed.user_agent.family if parsed.user_agent else None
-    if not browser or browser == "Other":
+    if browser not in _KNOWN_BROWSERS:
         return None
     system = parsed.os.family if parsed.os else None
     device = parsed.device.family if parsed.device else None
     if device in _APPLE_DEVICES:
         system = device
-    if not system or system == "Other":
+    if system not in _KNOWN_SYSTEMS:
         return browser[:DEVICE_LENGTH]
     return f"{browser} on {_SYSTEMS.get(system, system)}"[:DEVICE_LENGTH]
 

@@ -121,8 +121,12 @@ WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/201
         ("", None),
         ("curl/8.5.0", "curl"),
         ("x" * 20_000, None),
+        # The parser builds a "spider" name from the sender's own words: never shown.
+        ("CALL_555_TO_UNDO-Spider/1.0", None),
+        ("Mozilla/5.0 (Linux; Android 14) Call-555-0100 Bot/1.0", None),
     ],
-    ids=["iphone", "windows", "android", "mac", "none", "no-system", "huge"],
+    ids=["iphone", "windows", "android", "mac", "none", "no-system", "huge", "made-up",
+         "made-up-bot"],
 )
 def test_each_sign_in_is_named_by_its_browser_and_system(user_agent, label) -> None:
     assert device_label(user_agent) == label
