@@ -136,7 +136,7 @@ def _refusal(
     found = throttle.waits([*counters, *([device] if device else [])], now)
     if device is not None and not found[Scope.DEVICE]:
         return None, device
-    wait = max(found[scope] for scope, _ in counters)
+    wait = max(found[counter.scope] for counter in counters)
     return (SignIn(SignInOutcome.WAIT, wait_seconds=wait) if wait else None), None
 
 
@@ -273,7 +273,7 @@ def _record_failure(
     # elsewhere never hold it up; every other browser counts against the address pair
     # and the email address.
     for counter in [device] if device else check.counters:
-        scope = counter[0]
+        scope = counter.scope
         failures = throttle.record_failure(counter, now)
         if failures == throttle.FREE_FAILURES[scope]:
             logger.warning("Sign-in attempts now wait: %s failures (%s) from %s",

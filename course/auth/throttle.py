@@ -24,13 +24,14 @@ import hmac
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import case, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from course.extensions import db
 from course.models import SignInThrottle
+from course.secretkeys import secret_keys
 
 
 class Scope(enum.StrEnum):
@@ -55,14 +56,30 @@ MAX_WAIT = timedelta(minutes=15)
 #: A counter with no failure for this long starts again from nothing.
 FORGET_AFTER = timedelta(days=1)
 
-Key = tuple[Scope, str]
+
+class Key(NamedTuple):
+    """A counter: its scope and its digest, under the current secret key and retired ones."""
+
+    scope: Scope
+    digest: str
+    #: The same counter under each key in ``SECRET_KEY_FALLBACKS``: failures counted
+    #: there before a key change still count, so a change gives a guesser no fresh tries.
+    retired: tuple[str, ...] = ()
+
+    def digests(self) -> list[tuple[str, str]]:
+        """Return (scope, digest) under every key, as the table's rows are keyed."""
+        return [(self.scope.value, digest) for digest in (self.digest, *self.retired)]
 
 
 def key(scope: Scope, *parts: str) -> Key:
     """Return the counter key for what ``parts`` name (an email, an address, a token)."""
-    secret = current_app.config["SECRET_KEY"].encode()
     material = "\0".join((scope.value, *parts)).encode()
-    return scope, hmac.new(secret, material, hashlib.sha256).hexdigest()
+    current, *retired = (
+        hmac.new(secret.encode() if isinstance(secret, str) else secret, material,
+                 hashlib.sha256).hexdigest()
+        for secret in reversed(secret_keys())
+    )
+    return Key(scope, current, tuple(retired))
 
 
 def wait_seconds(scope: Scope, failures: int, last_failed_at: datetime, now: datetime) -> int:
@@ -78,12 +95,12 @@ def wait_seconds(scope: Scope, failures: int, last_failed_at: datetime, now: dat
 def waits(keys: Iterable[Key], now: datetime) -> dict[Scope, int]:
     """Return the wait of each key's scope (0 for a key with no failures), in one query."""
     keys = list(keys)
-    found = {scope: 0 for scope, _ in keys}
+    found = {counter.scope: 0 for counter in keys}
     if not keys:
         return found
     rows = db.session.execute(
         select(SignInThrottle.scope, SignInThrottle.failures, SignInThrottle.last_failed_at)
-        .where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(keys))
+        .where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(_every_digest(keys)))
     )
     for scope, failures, last_failed_at in rows:
         scope = Scope(scope)
@@ -93,18 +110,21 @@ def waits(keys: Iterable[Key], now: datetime) -> dict[Scope, int]:
 
 def record_failure(counter: Key, now: datetime) -> int:
     """Count a failure on a key, in one statement; return its failures so far."""
-    scope, digest = counter
+    carried = _take_over_retired(counter, now) if counter.retired else 0
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(SignInThrottle).values(
-        scope=scope.value, key=digest, failures=1, last_failed_at=now
+        scope=counter.scope.value, key=counter.digest, failures=carried + 1, last_failed_at=now
     )
+    # The new row's failures: 1, plus what a retired key's row handed over. While servers
+    # restart one by one, both keys can hold counts at once; they add up.
+    adding = statement.excluded.failures
     statement = statement.on_conflict_do_update(
         index_elements=[SignInThrottle.scope, SignInThrottle.key],
         set_={
             "failures": case(
-                (SignInThrottle.last_failed_at < now - FORGET_AFTER, 1),
-                else_=SignInThrottle.failures + 1,
+                (SignInThrottle.last_failed_at < now - FORGET_AFTER, adding),
+                else_=SignInThrottle.failures + adding,
             ),
             "last_failed_at": now,
         },
@@ -117,7 +137,8 @@ def clear(keys: Iterable[Key]) -> None:
     keys = list(keys)
     if keys:
         db.session.execute(
-            delete(SignInThrottle).where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(keys))
+            delete(SignInThrottle)
+            .where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(_every_digest(keys)))
         )
 
 
@@ -127,3 +148,22 @@ def purge_forgotten(now: datetime) -> int:
         delete(SignInThrottle).where(SignInThrottle.last_failed_at < now - FORGET_AFTER)
     )
     return result.rowcount or 0
+
+
+def _every_digest(keys: list[Key]) -> list[tuple[str, str]]:
+    return [row for counter in keys for row in counter.digests()]
+
+
+def _take_over_retired(counter: Key, now: datetime) -> int:
+    """Remove the counter's rows under retired keys; return the failures they still held.
+
+    The first failure after a key change starts the current key's row from there, so the
+    wait goes on doubling where it was.
+    """
+    where = tuple_(SignInThrottle.scope, SignInThrottle.key).in_(counter.digests()[1:])
+    failures = db.session.scalars(
+        select(SignInThrottle.failures)
+        .where(where, SignInThrottle.last_failed_at >= now - FORGET_AFTER)
+    ).all()
+    db.session.execute(delete(SignInThrottle).where(where))
+    return max(failures, default=0)

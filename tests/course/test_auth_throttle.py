@@ -17,7 +17,7 @@ from course.auth import signin, throttle
 from course.auth.passwords import verify_password
 from course.db import utcnow
 from course.extensions import db
-from course.models import AuditEvent, User
+from course.models import AuditEvent, SignInThrottle, User
 from course.users import create_user
 from tests.course.factories import (
     csrf_token_in,
@@ -355,3 +355,35 @@ def test_an_attempt_that_finished_hashing_after_the_wait_began_is_refused(
     assert WAIT_MESSAGE in text(response)
     with client.session_transaction() as session:
         assert "_user_id" not in session
+
+
+def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
+    make_app: Callable[..., Flask]
+) -> None:
+    old_key, new_key = "old-key-" + "o" * 40, "new-key-" + "n" * 40
+    before = make_app(SECRET_KEY=old_key)
+    after = make_app(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
+    make_user(before)
+    set_failures(before, "pair", 5, seconds_ago=0)
+
+    guesser = after.test_client()
+    assert WAIT_MESSAGE in text(sign_in(guesser, "guess 6"))
+    # Once the wait is over, the count goes on from five, not from nothing: one more
+    # failure and the next guess waits again.
+    with after.app_context():
+        db.session.execute(update(SignInThrottle).values(
+            last_failed_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    assert WRONG_MESSAGE in text(sign_in(guesser, "guess 6"))
+    assert WAIT_MESSAGE in text(sign_in(guesser, "guess 7"))
+    with after.app_context():  # the pair's count moved to the new key: one row
+        assert db.session.scalars(
+            select(SignInThrottle.failures).where(SignInThrottle.scope == "pair")).all() == [6]
+        db.session.execute(update(SignInThrottle).values(
+            last_failed_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    # A correct password clears the counts under both keys.
+    set_failures(before, "account", 2, seconds_ago=600)
+    assert sign_in(guesser).status_code == 302
+    with after.app_context():
+        assert db.session.scalars(select(SignInThrottle)).all() == []
