@@ -196,21 +196,31 @@ def test_a_teaching_assistant_is_named_and_an_instructor_who_is_also_a_learner_t
         assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
 
 
+def _launched_learner_id() -> int:
+    return db.session.scalars(select(LtiIdentity.user_id)).one()
+
+
+def _launched_learners_name() -> str | None:
+    """The name on the account the launches opened (not another account's, in any order)."""
+    return db.session.get(User, _launched_learner_id()).full_name
+
+
 def test_a_name_shared_later_replaces_the_stand_in_but_never_a_typed_one(app, client, platform):
     platform.overrides = {"name": None, "given_name": None, "family_name": None}
     launch(client, platform)
     with app.app_context():
-        assert db.session.scalar(select(User.full_name)) == "Learner from your agency's LMS"
+        assert _launched_learners_name() == "Learner from your agency's LMS"
     platform.overrides = {"name": "Jordan Rivera"}  # the LMS admin now shares names
     launch(app.test_client(), platform)
     with app.app_context():
-        assert db.session.scalar(select(User.full_name)) == "Jordan Rivera"
-        db.session.execute(update(User).values(full_name="Jordan A. Rivera-Lopez"))
+        assert _launched_learners_name() == "Jordan Rivera"
+        db.session.execute(update(User).where(User.id == _launched_learner_id())
+                           .values(full_name="Jordan A. Rivera-Lopez"))
         db.session.commit()
     platform.overrides = {"name": "J. Rivera"}
     launch(app.test_client(), platform)
     with app.app_context():  # what the learner typed for their certificate stands
-        assert db.session.scalar(select(User.full_name)) == "Jordan A. Rivera-Lopez"
+        assert _launched_learners_name() == "Jordan A. Rivera-Lopez"
 
 
 @pytest.mark.parametrize(
