@@ -16,6 +16,7 @@ from .language import language_findings
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Lesson, Question, SeatTime, sort_findings
 from .render import count_words, html_text
+from .sources import source_findings
 from .yamlpaths import cut_by_comments, key_lines
 
 POST_TEST_FILE = "post-test.yaml"
@@ -93,7 +94,7 @@ _PLACEHOLDER = re.compile(r"\bto be (supplied|added|confirmed)\b|\bTBD\b|\bTODO\
 def lint(
     package: CoursePackage, *, provider_name: str = "", issues_credit: bool = False
 ) -> list[Finding]:
-    """CE rule errors, seat-time, answer-cue and language warnings, sorted."""
+    """CE rule errors, seat-time, answer-cue, language and source warnings, sorted."""
     # provider_name: the provider the deployment names; a course that claims an approval
     # needs one, there or in its package. issues_credit: the deployment's certificates
     # carry credit (not samples), so nothing they print may be a placeholder.
@@ -105,6 +106,7 @@ def lint(
         + feedback_findings(package)
         + language_findings(package)
         + comment_findings(package)
+        + source_findings(package)
     )
     return sort_findings(findings)
 
