@@ -276,8 +276,10 @@ def _check_unique_ids(findings: list[Finding], ids: list[tuple[str, str, int]], 
             continue
         if item_id in first:
             where = "{}:{}".format(*first[item_id])
-            findings.append(
-                Finding("error", file, line, f"duplicate {what} `{item_id}` (first at {where})")
-            )
+            new_name = "slug" if what.endswith("slug") else "id"
+            findings.append(Finding(
+                "error", file, line,
+                f"duplicate {what} `{item_id}` (first at {where}): give this one a new {new_name}",
+            ))  # fmt: skip
         else:
             first[item_id] = (file, line)

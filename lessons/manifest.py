@@ -91,7 +91,8 @@ def parse_manifest(source: Source, node: Node | None, expected_slug: str | None)
         source.error(r.line_of("level"), f"level `{level}` must be one of {', '.join(LEVELS)}")
     hours = r.number("contact_hours")
     if hours is not None and (hours <= 0 or (hours * 4) % 1):
-        source.error(r.line_of("contact_hours"), "contact_hours must be > 0 in steps of 0.25")
+        source.error(r.line_of("contact_hours"), "contact_hours must be more than 0, in steps "
+                     "of 0.25 (for example 0.5, 1.0 or 1.25)")
     score = r.integer("passing_score")
     if score is not None and not 0 <= score <= 100:
         source.error(r.line_of("passing_score"), "passing_score is a percent, 0 to 100")

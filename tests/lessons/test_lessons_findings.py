@@ -123,7 +123,9 @@ CASES = [
          "type `ranking` must be one of single, multiple, true_false"),
     # duplicate ids
     Case("duplicate id across lessons", "02-returning.md", "id: returning-1", "id: push-pull-1",
-         "id: push-pull-1", "duplicate question id `push-pull-1` (first at 01-push-pull.md:17)"),
+         "id: push-pull-1",
+         "duplicate question id `push-pull-1` (first at 01-push-pull.md:17): give this one a new"
+         " id"),
     Case("duplicate id check and post-test", "post-test.yaml", "id: pt-lo3-4", "id: returning-2",
          "id: returning-2", "duplicate question id `returning-2` (first at 02-returning.md:"),
     Case("duplicate objective id", "course.yaml", "  - id: LO3", "  - id: LO2", "id: LO2",
@@ -161,7 +163,7 @@ CASES = [
     Case("bad level", "course.yaml", "level: introductory", "level: expert", "level:",
          "level `expert` must be one of introductory, intermediate, advanced"),
     Case("contact hours step", "course.yaml", "contact_hours: 0.25", "contact_hours: 1.1",
-         "contact_hours", "contact_hours must be > 0 in steps of 0.25"),
+         "contact_hours", "contact_hours must be more than 0, in steps of 0.25 (for example 0.5,"),
     Case("passing score range", "course.yaml", "passing_score: 80", "passing_score: 180",
          "passing_score", "passing_score is a percent, 0 to 100"),
     Case("bad slug", "course.yaml", "slug: minimal", "slug: Minimal Course", "slug:",
@@ -238,7 +240,8 @@ def test_duplicate_lesson_slug(files: dict[str, str]) -> None:
     files["03-push-pull.md"] = files["01-push-pull.md"].replace("push-pull-", "other-")
     _, findings = lessons.check_files(files)
     assert [str(f) for f in errors(findings)] == [
-        "03-push-pull.md:1: error: duplicate lesson slug `push-pull` (first at 01-push-pull.md:1)"
+        "03-push-pull.md:1: error: duplicate lesson slug `push-pull` (first at 01-push-pull.md:1):"
+        " give this one a new slug"
     ]
 
 
