@@ -144,6 +144,8 @@ def test_uploads_for_another_course_or_that_are_unsafe_say_why(app, author_clien
     response = _upload(author_client, f"{BASE}/upload", _zip({"../course.yaml": "slug: x"}))
     assert response.status_code == 422
     assert "unsafe file name" in response.get_data(as_text=True)
+    # The form to try again says what it does, as on the course's page.
+    assert ">Upload as the draft</button>" in response.get_data(as_text=True)
     app.config["MAX_CONTENT_LENGTH"] = 2048
     response = _upload(author_client, f"{BASE}/upload", b"x" * 4096)
     assert response.status_code == 413
