@@ -14,6 +14,7 @@ import jwt
 import requests
 
 from course import signing_keys
+from course.lti.addresses import RefusedAddress
 from course.models import LtiGradeTarget, LtiPlatform
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -128,6 +129,10 @@ def _forget_token(platform: LtiPlatform, scope: str) -> None:
 
 def unreachable(platform: LtiPlatform, exc: requests.RequestException) -> str:
     """Why a score did not reach a platform that did not answer, naming what to check."""
+    if isinstance(exc, RefusedAddress):
+        return (f"\u201c{platform.name}\u201d was not sent the score: {exc}. Correct its "
+                "URLs under Admin, LMS connections (a line-item URL comes from the "
+                "platform's own launch); the score is sent again later")
     url = exc.request.url if exc.request is not None else platform.auth_token_url
     host = urlsplit(url or "").netloc or "the platform"
     return (f"\u201c{platform.name}\u201d did not answer at {host} "

@@ -10,6 +10,7 @@ from wtforms import BooleanField, PasswordField, StringField, TextAreaField, URL
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from course.auth.forms import CURRENT_PASSWORD_ATTRS, email_field, password_checks
+from course.lti.addresses import guarded, refused_address
 
 #: Hosts a platform played on this machine answers on, in development and tests.
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -30,6 +31,15 @@ def _https_in_production(form: FlaskForm, field: URLField) -> None:
     raise ValidationError("Use the platform's https:// address.")
 
 
+def _called_only_outward(form: FlaskForm, field: URLField) -> None:
+    """In production, refuse a URL the tool fetches that names this server or link-local."""
+    # Plain http is refused on its own (above), with its own message.
+    if field.data and guarded() and urlsplit(field.data).scheme == "https":
+        why = refused_address(field.data)
+        if why is not None:
+            raise ValidationError(f"{why}. Give the platform's own address.")
+
+
 class PlatformForm(FlaskForm):
     """Register a platform: its issuer, our client id there, deployments, and endpoints."""
 
@@ -48,14 +58,14 @@ class PlatformForm(FlaskForm):
         URL(require_tld=False), _https_in_production])
     auth_token_url = URLField("Access token URL (for grades)", validators=[
         DataRequired(message="Give the platform's access token URL."), Length(max=500),
-        URL(require_tld=False), _https_in_production])
+        URL(require_tld=False), _https_in_production, _called_only_outward])
     token_audience = StringField("Token audience (optional)", validators=[
         Optional(), Length(max=500),
         URL(require_tld=False, message="Enter the token audience as a URL, such as "
             "https://api.brightspace.com/auth/token, or leave it empty.")])
     jwks_url = URLField("Public keyset URL (JWKS)", validators=[
         DataRequired(message="Give the platform's public keyset URL."), Length(max=500),
-        URL(require_tld=False), _https_in_production])
+        URL(require_tld=False), _https_in_production, _called_only_outward])
     active = BooleanField("Allow launches from this platform", default=True)
     reason = StringField("Why (for the audit log)", validators=[
         DataRequired(message="Say why, for the audit log."), Length(max=500)])

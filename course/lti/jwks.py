@@ -6,6 +6,8 @@ import threading
 
 import jwt
 
+from course.lti.addresses import RefusedAddress, refused_address
+
 #: Keys are fetched again after this long, or at once when a token names an unknown kid.
 CACHE_SECONDS = 600
 FETCH_TIMEOUT_SECONDS = 5
@@ -14,22 +16,30 @@ _clients: dict[str, jwt.PyJWKClient] = {}
 _lock = threading.Lock()
 
 
-def _client(jwks_url: str) -> jwt.PyJWKClient:
+def _client(jwks_url: str, guard: bool) -> jwt.PyJWKClient:
     with _lock:
         client = _clients.get(jwks_url)
         if client is None:
+            # Checked once a process, before the first fetch: the admin's form checked
+            # the address when it was registered.
+            why = refused_address(jwks_url) if guard else None
+            if why is not None:
+                raise jwt.PyJWKClientConnectionError(why) from RefusedAddress(why)
             client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=CACHE_SECONDS,
                                      timeout=FETCH_TIMEOUT_SECONDS)
             _clients[jwks_url] = client
         return client
 
 
-def signing_key_for(jwks_url: str, token: str):
+def signing_key_for(jwks_url: str, token: str, *, guard: bool = False):
     """Return the platform key that signed a JWT, by the kid in its header.
+
+    ``guard``: refuse a URL at an address the site never sends requests to
+    (``course.lti.addresses``), as production does.
 
     :raise jwt.PyJWTError: when the JWKS cannot be fetched or holds no such key.
     """
-    return _client(jwks_url).get_signing_key_from_jwt(token).key
+    return _client(jwks_url, guard).get_signing_key_from_jwt(token).key
 
 
 def forget(jwks_url: str) -> None:

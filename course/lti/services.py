@@ -16,6 +16,7 @@ from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
 from course.learn.services import enrol
+from course.lti.addresses import guarded
 from course.lti.grade_targets import remember_grade_target
 from course.lti.jwks import signing_key_for
 from course.lti.roles import (
@@ -177,7 +178,7 @@ def check_id_token(id_token: str, login: LtiLogin) -> dict[str, Any]:
     """Verify the id_token's signature against the platform's JWKS and its core claims."""
     platform = login.platform
     try:
-        key = signing_key_for(platform.jwks_url, id_token)
+        key = signing_key_for(platform.jwks_url, id_token, guard=guarded())
         claims = jwt.decode(
             id_token,
             key,

@@ -20,6 +20,7 @@ from course.db import reads_outside_writes, utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
 from course.lti import ags
+from course.lti.addresses import guarded_session
 from course.models import LtiGradeTarget, LtiLinkLineItem, OutboxMessage
 from course.outbox import lrs
 
@@ -269,7 +270,11 @@ def _grade_target(message: OutboxMessage) -> tuple[LtiGradeTarget | None, bool]:
 
 
 def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: SendReport) -> None:
-    caller = ags.Caller.with_current_key(http)
+    with guarded_session(http) as platform_http:
+        _send_scores(messages, ags.Caller.with_current_key(platform_http), report)
+
+
+def _send_scores(messages: list[OutboxMessage], caller: ags.Caller, report: SendReport) -> None:
     for message in messages:
         target, superseded = _grade_target(message)
         if target is None:  # no grade target: nowhere to send it (none are made so)

@@ -43,3 +43,31 @@ def test_https_is_taken_and_other_http_refused_everywhere(app: Flask, env: str) 
     # A name merely starting like a loopback one is somewhere else entirely.
     for base in ("http://moodle.agency.example", "http://localhost.evil.example"):
         assert set(_errors(app, env, base)) == set(URL_FIELDS)
+
+
+FETCHED = {"auth_token_url", "jwks_url"}  # the server sends requests to these itself
+
+
+@pytest.mark.parametrize(("base", "named"), [
+    ("https://169.254.169.254", "169.254.169.254 is a link-local address"),
+    ("https://127.0.0.1:8443", "127.0.0.1 is this server itself"),
+    ("https://localhost", "localhost (127.0.0.1) is this server itself"),
+    ("https://[::ffff:127.0.0.1]", "::ffff:127.0.0.1 is this server itself"),
+])
+def test_production_refuses_urls_the_server_would_fetch_from_itself_or_link_local(
+    app: Flask, base: str, named: str
+) -> None:
+    errors = _errors(app, "production", base)
+    # The OIDC login URL is where the learner's browser goes, never the server.
+    assert set(errors) == FETCHED
+    assert all(e == [f"{named}; this site never sends a platform's requests there. Give the "
+                     "platform's own address."] for e in errors.values()), errors
+
+
+def test_an_lms_on_the_agencys_private_network_is_taken_in_production(app: Flask) -> None:
+    assert _errors(app, "production", "https://10.20.30.40") == {}
+    assert _errors(app, "production", "https://192.168.1.20:8443") == {}
+
+
+def test_a_platform_played_on_this_machine_is_taken_outside_production(app: Flask) -> None:
+    assert _errors(app, "development", "https://127.0.0.1:8443") == {}

@@ -466,6 +466,19 @@ def test_a_keyset_url_that_does_not_answer_is_named(app, client, platform):
             ) in response.get_data(as_text=True)
 
 
+def test_in_production_keys_are_never_fetched_from_this_servers_own_address(app, client,
+                                                                             platform):
+    with app.app_context():
+        db.session.execute(update(LtiPlatform).values(jwks_url=f"{platform.url}/elsewhere"))
+        db.session.commit()
+    app.config["ENV_NAME"] = "production"
+    response, _ = launch(client, platform)
+    assert response.status_code == 400
+    assert (f"keys could not be fetched from {platform.url}/elsewhere (127.0.0.1 is this "
+            "server itself; this site never sends a platform&#39;s requests there)"
+            ) in response.get_data(as_text=True)  # fetched, it would have said "HTTP 404"
+
+
 def test_a_keyset_server_that_is_down_reads_apart_from_a_wrong_address(app, client, platform):
     with app.app_context():
         db.session.execute(update(LtiPlatform).values(jwks_url="http://127.0.0.1:9/keys"))
@@ -622,6 +635,27 @@ def test_a_platform_that_is_down_gets_the_score_later_exactly_once(app, client, 
     platform.down = False
     assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
     assert [s["activityProgress"] for s in platform.scores] == ["Submitted", "Completed"]
+
+
+def test_in_production_no_score_goes_to_this_servers_own_address(app, client, runner,
+                                                                   platform):
+    launch(client, platform)
+    _finish_course(app, client)
+    # The platform played here answers on 127.0.0.1, as a URL aimed at the server itself
+    # would: production never sends it anything, and says why.
+    app.config["ENV_NAME"], was = "production", app.config["ENV_NAME"]
+    assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
+    assert platform.token_requests == [] and platform.scores == []
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert ("\u201cAgency Moodle\u201d was not sent the score: 127.0.0.1 is this server "
+            "itself; this site never sends a platform's requests there. Correct its URLs "
+            "under Admin, LMS connections") in status
+    app.config["ENV_NAME"] = was
+    with app.app_context():
+        for message in db.session.scalars(select(OutboxMessage)):
+            message.next_attempt_at = message.created_at
+        db.session.commit()
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
 
 
 def test_a_platform_refusing_the_tool_says_what_to_check_in_outbox_status(app, client, runner,
