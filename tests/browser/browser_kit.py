@@ -300,7 +300,7 @@ class Journey:
         expect(region.locator(".feedback-verdict")).to_have_text(verdict)
         expect(region.locator(".feedback-why").first).not_to_be_empty()
         # After a right answer the button offers a change; after a wrong one, another try.
-        button = "Change my answer" if verdict == RIGHT else "Check again"
+        button = "Try another answer" if verdict == RIGHT else "Check again"
         expect(section.get_by_role("button")).to_have_text(button)
         if self.js:
             assert page.evaluate("() => window.sameDocument === true"), "the page reloaded"

@@ -250,7 +250,7 @@ def test_without_javascript_an_answer_reopens_at_its_verdict_on_a_phone(
     with _first_lesson_on_a_phone_without_script(browser, live_server) as (page, journey):
         key = check_keys(page)[0]
         # Journey.answer checks the address (#feedback-KEY), the verdict in view and the
-        # button's words: "Check again" after a wrong answer, "Change my answer" after a
+        # button's words: "Check again" after a wrong answer, "Try another answer" after a
         # right one.
         journey.answer(key, keys[key].wrong, NOT_QUITE)
         button = page.locator(f"#check-{key} button")

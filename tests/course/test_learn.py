@@ -95,7 +95,7 @@ def test_answering_a_check_stores_it_and_shows_feedback_without_javascript(
     assert "That&#39;s right." in page or "That's right." in page
     # Right: the button offers a change of answer, not another check of the same one.
     check = page[page.index('id="check-push-pull-1"'):page.index('id="feedback-push-pull-1"')]
-    assert ">Change my answer</button>" in check and "Check again" not in check
+    assert ">Try another answer</button>" in check and "Check again" not in check
     with_script = client.post(url, data={"choice": _choice(app, client, "a"),
                                          "submission_key": "k3"},
                               headers={"Accept": "application/json"})  # fmt: skip

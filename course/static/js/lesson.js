@@ -40,7 +40,7 @@
     if (!check) { return; }
     check.querySelector(".feedback").innerHTML = item.html;
     check.querySelector('input[name="submission_key-' + item.key + '"]').value = item.next_key;
-    check.querySelector("button[type=submit]").textContent = item.correct ? "Change my answer" : "Check again";
+    check.querySelector("button[type=submit]").textContent = item.correct ? "Try another answer" : "Check again";
     check.querySelector('input[name="drawn-' + item.key + '"]').value = ticked(item.key);
     check.querySelector(".question-error").innerHTML = "";
     check.classList.remove("has-error");
