@@ -19,16 +19,16 @@ _lock = threading.Lock()
 def _client(jwks_url: str, guard: bool) -> jwt.PyJWKClient:
     with _lock:
         client = _clients.get(jwks_url)
-        if client is None:
-            # Checked once a process, before the first fetch: the admin's form checked
-            # the address when it was registered.
-            why = refused_address(jwks_url) if guard else None
-            if why is not None:
-                raise jwt.PyJWKClientConnectionError(why) from RefusedAddress(why)
-            client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=CACHE_SECONDS,
-                                     timeout=FETCH_TIMEOUT_SECONDS)
-            _clients[jwks_url] = client
+    if client is not None:
         return client
+    # Checked before a process's first fetch (the admin's form checked it too); the name
+    # is resolved outside the lock, so a slow lookup holds up no other platform's launch.
+    why = refused_address(jwks_url) if guard else None
+    if why is not None:
+        raise jwt.PyJWKClientConnectionError(why) from RefusedAddress(why)
+    with _lock:
+        return _clients.setdefault(jwks_url, jwt.PyJWKClient(
+            jwks_url, cache_keys=True, lifespan=CACHE_SECONDS, timeout=FETCH_TIMEOUT_SECONDS))
 
 
 def signing_key_for(jwks_url: str, token: str, *, guard: bool = False):
