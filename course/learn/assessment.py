@@ -217,7 +217,7 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             f"The post-test opens after at least {progress.minimum_minutes} minutes of"
             f" reading in the lessons. You have about {left} more {minutes} of reading to"
             " go. Reading a lesson again counts, so you can go back to any of them."
-            + _short_words(progress.short_lessons, of_those=True),
+            + _short_words(progress.short_lessons, of_those=left),
             f"Opens after {left} more {minutes} of reading",
             left,
         )
@@ -236,13 +236,16 @@ def closed_by_progress(progress: Progress) -> Closed | None:
     return None
 
 
-def _short_words(short: tuple[ShortLesson, ...], *, of_those: bool = False) -> str:
+def _short_words(short: tuple[ShortLesson, ...], *, of_those: int = 0) -> str:
     """The sentence naming the lessons short of their own floor, and by how much
-    (``of_those``: as part of the minutes in all just said, not on top of them)."""
+    (``of_those``: the minutes in all just said, which the lessons' share is part of)."""
     if not short:
         return ""
     total = sum(s.minutes_to_go for s in short)
-    if of_those:
+    # Reading already past one lesson's floor counts toward the whole but not toward
+    # another's, so the lessons can need more than the whole has left: "at least 5 of
+    # those 2 minutes" would then be nonsense, and each figure is said on its own.
+    if of_those and total <= of_those:
         # Two figures side by side ("22 more minutes", "13 more minutes in all") read as
         # a contradiction or a sum: the lessons' share is part of the whole.
         where = (f"lesson {short[0].lesson.position}, {short[0].lesson.title}"

@@ -448,3 +448,18 @@ def test_the_short_lessons_minutes_are_said_as_part_of_the_minutes_still_to_go()
     assert "about 22 more minutes of reading to go" in closed.reason
     assert "At least 13 of those minutes must be in lessons 1 and 2;" in closed.reason
     assert "13 more minutes in all" not in closed.reason
+
+
+def test_a_lesson_needing_more_than_the_whole_has_left_is_not_said_to_be_part_of_it() -> None:
+    """Reading past one lesson's floor leaves another lesson needing more than the whole."""
+    def lesson(n: int) -> LessonView:
+        return LessonView(n, f"l{n}", n, f"Lesson title {n}", (), (), 100, ())
+
+    progress = Progress(lessons_done=2, lessons_total=2, active_seconds=18 * 60,
+                        passed_attempt=None, evaluated=False, completed=False,
+                        minimum_minutes=20, short_lessons=(ShortLesson(lesson(2), 5),))  # fmt: skip
+    closed = closed_by_progress(progress)
+    assert closed is not None and closed.minutes == 2
+    assert "about 2 more minutes of reading to go" in closed.reason
+    assert "of those minutes" not in closed.reason
+    assert "Lesson 2, Lesson title 2, needs about 5 more minutes of reading." in closed.reason
