@@ -162,14 +162,18 @@ def closed_for_retake(
     if left <= 0:
         return None
     minutes = "minute" if left == 1 else "minutes"
+    # The clock shows whole minutes: said as the minute it opens in ("9:45" for 9:45:40),
+    # a learner back at 9:45 would be turned away again. The next whole minute is open.
+    shown = opens_at if not (opens_at.second or opens_at.microsecond) else (
+        opens_at.replace(second=0, microsecond=0) + timedelta(minutes=1))
     return Closed(
         "wait",
         f"You can take the post-test again in about {left} {minutes}, at"
-        f" {time_label(opens_at)}. Meanwhile the review of your last attempt shows which"
+        f" {time_label(shown)}. Meanwhile the review of your last attempt shows which"
         " topics to look at again in the lessons.",
         f"Can retake in about {left} {minutes}",
         left,
-        opens_at=opens_at,
+        opens_at=shown,
         heading="A short break before your next attempt",
     )
 

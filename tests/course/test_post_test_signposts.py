@@ -4,7 +4,8 @@ outline, the page that says it is not open, the review of a failed attempt, the 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, select
@@ -70,10 +71,27 @@ def _fail_once(app, client) -> None:
 
 
 def _retake_time(app, wait_minutes: int = 10) -> str:
-    """The clock time the retake opens, as the pages say it: "9:45 AM CST"."""
+    """The clock time the retake opens, as the pages say it: "9:45 AM CST", the first
+    whole minute it is open."""
     with app.app_context():
         sent = db.session.scalar(select(PostTestAttempt.submitted_at))
-        return time_label(sent + timedelta(minutes=wait_minutes))
+        opens = sent + timedelta(minutes=wait_minutes)
+        if opens.second or opens.microsecond:
+            opens = opens.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        return time_label(opens)
+
+
+def test_the_retake_time_said_is_one_the_post_test_is_open_at(app) -> None:
+    """A wait ending at 9:45:40 is said as 9:46: at 9:45 the learner would be turned away."""
+    sent = datetime(2026, 12, 2, 15, 35, 40, tzinfo=UTC)
+    attempt = SimpleNamespace(submitted_at=sent, counts=True)
+    manifest = {"post_test_retake_wait_minutes": 10, "post_test_max_attempts": 0}
+    with app.app_context():
+        closed = retakes.closed_for_retake(manifest, [attempt], now=sent + timedelta(minutes=9))
+        assert closed is not None
+        assert closed.opens_at == datetime(2026, 12, 2, 15, 46, tzinfo=UTC)
+        assert f"at {time_label(closed.opens_at)}." in closed.reason
+        assert retakes.closed_for_retake(manifest, [attempt], now=closed.opens_at) is None
 
 
 def test_the_page_of_a_post_test_in_its_retake_wait_says_when_it_opens(
