@@ -27,7 +27,9 @@ def follow_import(version: CourseVersion) -> DraftAfterImport:
     editor's unpublished work, and publishing it would quietly take them back out. A
     draft with work of its own is never overwritten: the caller warns instead.
     """
-    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.course_id == version.course_id))
+    # By slug, as the author area finds it: a course started from a ZIP and not yet
+    # published has a draft with no course, which publishing would make the next version.
+    draft = db.session.scalar(select(CourseDraft).where(CourseDraft.slug == version.course.slug))
     if draft is None:
         return DraftAfterImport.NONE
     held = package_files(draft.files)  # as the author area compares a draft and a version

@@ -312,3 +312,25 @@ def test_an_import_warns_when_the_draft_holds_changes_of_its_own(app, runner, pa
             " import's changes back out.") in " ".join(result.output.split())
     held, latest = _draft_files(app)
     assert held == own and latest.action == "save"  # never overwritten
+
+
+def test_an_import_warns_of_a_draft_started_from_a_zip_under_the_same_slug(
+    app, runner, package_copy
+):
+    """A new course's draft has no course yet: publishing it would replace the import."""
+    from course.author.services import Editor, find_workspace
+    from course.author.uploads import create_course
+
+    files = {p.name: p.read_text(encoding="utf-8") for p in package_copy.iterdir()}
+    own = {**files, "01-push-pull.md": files["01-push-pull.md"] + "\nAn author's edit.\n"}
+    with app.app_context():
+        create_course(Editor(make_user(Role.AUTHOR)), own)  # in the author area, unpublished
+        db.session.commit()
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])
+    assert result.exit_code == 0, result.output
+    assert ("warning: minimal has a draft in the author area with unpublished changes of its"
+            " own, made before version 1") in " ".join(result.output.split())
+    held, latest = _draft_files(app)
+    assert held == own and latest.action == "upload"  # never overwritten
+    with app.app_context():
+        assert find_workspace("minimal").unpublished  # publishing it would replace version 1
