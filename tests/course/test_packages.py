@@ -62,6 +62,17 @@ def test_check_reports_file_and_line_of_a_broken_check_block(runner, package_cop
     assert "run only on a package the checker reads whole" in " ".join(result.output.split())
 
 
+def test_check_does_not_say_the_ce_rules_wait_when_they_found_the_errors(runner, package_copy):
+    course = package_copy / "course.yaml"
+    course.write_text(course.read_text(encoding="utf-8").replace(
+        "passing_score: 80", "passing_score: 70", 1), encoding="utf-8")
+    result = runner.invoke(args=["course", "check", str(package_copy)])
+    assert result.exit_code == 1
+    assert "error: CE rule: passing_score must be at least 80" in result.output
+    # Read whole, it was held to the CE rules: their estimate is given, no "fix and retry".
+    assert "reads whole" not in result.output and "seat-time estimate" in result.output
+
+
 def test_check_passes_a_valid_package_and_prints_the_estimate(runner, minimal_package_dir):
     result = runner.invoke(args=["course", "check", str(minimal_package_dir)])
     assert result.exit_code == 0, result.output
