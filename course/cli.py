@@ -310,6 +310,9 @@ def send_mail_command(retry_now: bool) -> None:
         db.session.execute(update(OutgoingMail).where(OutgoingMail.next_attempt_at > utcnow())
                            .values(next_attempt_at=utcnow()))
         db.session.commit()
+    tried = list(db.session.scalars(
+        select(OutgoingMail.id).where(OutgoingMail.next_attempt_at <= utcnow())))
+    db.session.commit()
     deliver_due()
     waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
     verb = "waits" if waiting == 1 else "wait"
@@ -318,14 +321,23 @@ def send_mail_command(retry_now: bool) -> None:
             f"MAIL_SERVER is not set: nothing was sent; {counted(waiting, 'message')} {verb}"
         )
     # A message the mail server failed keeps its error: "delivered" would send the
-    # operator who runs this to check the mail server away reassured.
-    last_error = db.session.scalar(
-        select(OutgoingMail.last_error).where(OutgoingMail.last_error.is_not(None))
+    # operator who runs this to check the mail server away reassured. Only this run's
+    # tries name the server as set now: an error from before MAIL_PORT was mended would
+    # send them back to mend it again.
+    last_error = tried and db.session.scalar(
+        select(OutgoingMail.last_error)
+        .where(OutgoingMail.id.in_(tried), OutgoingMail.last_error.is_not(None))
         .order_by(OutgoingMail.next_attempt_at.desc()).limit(1)
     )
+    failed_before = db.session.scalar(
+        select(func.count()).select_from(OutgoingMail).where(OutgoingMail.last_error.is_not(None))
+    )
     db.session.commit()
-    if last_error is None:
-        click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a retry.")
+    if not last_error:
+        later = (" after an earlier failure (`flask mail send --now` tries "
+                 f"{'it' if waiting == 1 else 'them'} now)") if failed_before else ""
+        click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a "
+                   f"retry{later}.")
         return
     config = current_app.config
     click.echo(f"Not all email could be sent: {counted(waiting, 'message')} {verb} for a retry. "

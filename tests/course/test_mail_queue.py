@@ -207,3 +207,21 @@ def test_mail_send_now_sends_what_waits_for_a_retry_once_the_server_is_back(
     assert "Queued email delivered; 0 messages wait" in sent.output
     [message] = inbox.wait_for(1)
     assert message["Subject"] == "Hello"
+
+
+def test_mail_send_blames_no_mended_server_for_an_earlier_failure(make_app, inbox_for) -> None:
+    """A message failed before the fix waits out its retry: the server as set now did not
+    fail it, and the operator is told how to send it at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there: the wrong port
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    with app.app_context():
+        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
+        db.session.commit()
+    app.test_cli_runner().invoke(args=["mail", "send"])  # fails: waits for its retry
+    inbox_for(app)  # MAIL_PORT mended
+    waiting = app.test_cli_runner().invoke(args=["mail", "send"]).output
+    assert f"127.0.0.1:{app.config['MAIL_PORT']} failed" not in waiting
+    assert ("1 message waits for a retry after an earlier failure (`flask mail send --now`"
+            " tries it now).") in waiting
