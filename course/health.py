@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from limits.storage import MemoryStorage
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,6 +42,8 @@ def _rate_limits() -> str:
     """Whether the shared rate-limit storage answers; the app keeps serving either way."""
     if not limiter.enabled:
         return "off"
+    if isinstance(limiter.storage, MemoryStorage):
+        return "per-process"  # memory:// as configured: nothing shared to answer
     try:
         answers = limiter.storage.check()
     except Exception:  # noqa: BLE001  (any storage's failure means the same here)

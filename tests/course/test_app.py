@@ -37,8 +37,9 @@ def test_healthz_says_when_the_rate_limits_fall_back_to_each_process(make_app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200  # learners are still served
     assert response.get_json()["rate_limits"] == "per-process"
-    memory = make_app(RATELIMIT_ENABLED=True)  # one process's own counts, as configured
-    assert memory.test_client().get("/healthz").get_json()["rate_limits"] == "ok"
+    # memory:// counts in each process too: with several workers, as loosely.
+    memory = make_app(RATELIMIT_ENABLED=True)
+    assert memory.test_client().get("/healthz").get_json()["rate_limits"] == "per-process"
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
