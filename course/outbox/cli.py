@@ -30,7 +30,7 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
         # Run by hand, or read in the journal, a quiet loop looks hung.
         click.echo(f"Sending due messages ({', '.join(channels) or 'every channel'}) every "
                    f"{interval:g} s until stopped.")
-    held_before: dict[str, str] | None = None
+    held_before: dict[str, str] = {}
     while True:
         report = worker.send_due(list(channels) or None)
         for channel in sorted(set(report.sent) | set(report.failed) | set(report.refused)):
@@ -38,31 +38,36 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
             click.echo(f"{channel}: {report.sent.get(channel, 0)} sent, {failed} failed"
                        + (" (will retry)" if failed else "")
                        + (f", {refused} refused for good (not retried)" if refused else ""))
+        held = _held_with_messages(report)
         if not loop:
-            held = _say_held(report)
+            _say_held(held)
             db.session.remove()
             if not (report.sent or report.failed or report.refused or held):
                 # A pass run by hand says it ran.
                 click.echo("Nothing was due; `flask outbox status` shows what waits.")
             return
-        if report.held != held_before:  # said when it changes, not on every pass
-            _say_held(report)
-            held_before = dict(report.held)
+        # Said when it changes, not on every pass: a channel held back with nothing
+        # waiting yet is said once messages queue for it.
+        settings = {channel: setting for channel, (setting, _) in held.items()}
+        if settings != held_before:
+            _say_held(held)
+            held_before = settings
         db.session.remove()
         time.sleep(interval)
 
 
-def _say_held(report: worker.SendReport) -> bool:
-    """Name each channel held back by a missing setting while messages wait on it."""
+def _held_with_messages(report: worker.SendReport) -> dict[str, tuple[str, int]]:
+    """Each channel held back by a missing setting while messages wait on it: the setting
+    and how many wait."""
     unsent = {state.channel: state.unsent for state in status.channel_states()}
-    said = False
-    for channel, setting in sorted(report.held.items()):
-        if count := unsent.get(channel, 0):
-            noun = "message" if count == 1 else "messages"
-            click.echo(f"{channel}: none sent, {setting} is not set; "
-                       f"{count} {noun} kept until it is.")
-            said = True
-    return said
+    return {channel: (setting, unsent[channel]) for channel, setting in sorted(report.held.items())
+            if unsent.get(channel, 0)}
+
+
+def _say_held(held: dict[str, tuple[str, int]]) -> None:
+    for channel, (setting, count) in held.items():
+        noun = "message" if count == 1 else "messages"
+        click.echo(f"{channel}: none sent, {setting} is not set; {count} {noun} kept until it is.")
 
 
 @outbox_cli.command("status")

@@ -274,3 +274,21 @@ def test_the_loop_says_it_runs_and_which_channel_waits_for_a_setting(
     # Held back by the missing address: said once, not on every pass.
     assert said.count("xapi: none sent, XAPI_ENDPOINT is not set;") == 1
     assert passes == [5.0, 5.0]
+
+
+def test_a_loop_started_on_an_empty_outbox_says_the_held_channel_once_messages_wait(
+    app, runner, strict_lrs, package, monkeypatch  # noqa: F811
+):
+    app.config["XAPI_ENDPOINT"] = ""
+    passes = []
+
+    def queue_after_the_first_pass(seconds: float) -> None:
+        passes.append(seconds)
+        if len(passes) == 1:
+            start_course(app, package)  # statements queue while the loop sleeps
+        if len(passes) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(outbox_cli.time, "sleep", queue_after_the_first_pass)
+    said = runner.invoke(args=["xapi", "send", "--loop", "--interval", "5"]).output
+    assert said.count("xapi: none sent, XAPI_ENDPOINT is not set;") == 1, said
