@@ -104,9 +104,9 @@ def reissue(
         tell_account_holder(
             certificate.user, _subject("Your certificate was reissued"),
             f"Your certificate {certificate.code} for {_course_of(certificate)} was reissued "
-            f"with corrected details as {replacement.code}, for the same completion. The new "
-            f"certificate is attached as a PDF, and its page is below. The old code now "
-            f"verifies as replaced, so please give licensing boards the new one.",
+            f"as {replacement.code}, for the same completion. The new certificate is attached "
+            "as a PDF, and its page is below. The old code now verifies as replaced, so "
+            "please give licensing boards the new one.",
             path=f"/me/certificates/{replacement.code}", certificate_code=replacement.code,
         )  # fmt: skip
     return replacement

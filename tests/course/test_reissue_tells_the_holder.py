@@ -24,6 +24,8 @@ def test_an_admin_reissue_emails_the_holder_the_new_code(app, data, inbox):
     text = " ".join(plain_text(mail).split())
     assert code in text and new_code in text
     assert "give licensing boards the new one" in text
+    # A reissue need not correct anything (a new approval number, say): the mail claims none.
+    assert "corrected" not in text
     assert f"/me/certificates/{new_code}" in text
     assert [p.get_filename() for p in mail.iter_attachments()] == [f"certificate-{new_code}.pdf"]
 
