@@ -79,7 +79,9 @@ def key(scope: Scope, *parts: str) -> Key:
                  hashlib.sha256).hexdigest()
         for secret in reversed(secret_keys())
     )
-    return Key(scope, current, tuple(retired))
+    # A fallback equal to the current key (or listed twice) would have each failure take
+    # the current row over from itself: each digest is kept once.
+    return Key(scope, current, tuple(dict.fromkeys(other for other in retired if other != current)))
 
 
 def wait_seconds(scope: Scope, failures: int, last_failed_at: datetime, now: datetime) -> int:
@@ -160,10 +162,12 @@ def _take_over_retired(counter: Key, now: datetime) -> int:
     The first failure after a key change starts the current key's row from there, so the
     wait goes on doubling where it was.
     """
-    where = tuple_(SignInThrottle.scope, SignInThrottle.key).in_(counter.digests()[1:])
+    # One statement: of failures racing after a key change, only the one whose delete
+    # took a row hands its count over; a separate read let each of them carry it.
     failures = db.session.scalars(
-        select(SignInThrottle.failures)
-        .where(where, SignInThrottle.last_failed_at >= now - FORGET_AFTER)
+        delete(SignInThrottle)
+        .where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(counter.digests()[1:]))
+        .returning(case((SignInThrottle.last_failed_at >= now - FORGET_AFTER,
+                         SignInThrottle.failures), else_=0))
     ).all()
-    db.session.execute(delete(SignInThrottle).where(where))
     return max(failures, default=0)

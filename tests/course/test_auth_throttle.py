@@ -4,6 +4,7 @@ unknown browsers, per trusted browser (device cookie), and per address (429)."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -387,3 +388,50 @@ def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
     assert sign_in(guesser).status_code == 302
     with after.app_context():
         assert db.session.scalars(select(SignInThrottle)).all() == []
+
+
+def test_parallel_failures_after_a_key_change_take_the_retired_count_over_once(
+    make_app: Callable[..., Flask]
+) -> None:
+    old_key, new_key = "old-key-" + "o" * 40, "new-key-" + "n" * 40
+    before = make_app(SECRET_KEY=old_key)
+    after = make_app(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
+    with after.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite writes one request at a time (BEGIN IMMEDIATE)")
+    set_failures(before, "account", 5, seconds_ago=0)
+    recorded, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with after.app_context():
+            throttle.record_failure(throttle.key(throttle.Scope.ACCOUNT, "ana@example.com"),
+                                    utcnow())
+            recorded.set()
+            release.wait(10)
+            db.session.commit()
+
+    def second() -> None:
+        with after.app_context():
+            throttle.record_failure(throttle.key(throttle.Scope.ACCOUNT, "ana@example.com"),
+                                    utcnow())
+            db.session.commit()
+
+    one, two = threading.Thread(target=first), threading.Thread(target=second)
+    one.start()
+    assert recorded.wait(10)
+    two.start()  # reads the retired row, then waits on the first's delete of it
+    two.join(0.5)
+    release.set()
+    one.join(10)
+    two.join(10)
+    with after.app_context():
+        assert db.session.scalars(select(SignInThrottle.failures)).all() == [7]
+
+
+def test_a_fallback_equal_to_the_current_key_is_not_a_retired_one(
+    make_app: Callable[..., Flask]
+) -> None:
+    same = "same-key-" + "s" * 40
+    app = make_app(SECRET_KEY=same, SECRET_KEY_FALLBACKS=[same, same])
+    with app.app_context():
+        assert throttle.key(throttle.Scope.ACCOUNT, "ana@example.com").retired == ()
