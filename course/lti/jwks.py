@@ -12,23 +12,32 @@ from course.lti.addresses import RefusedAddress, refused_address
 CACHE_SECONDS = 600
 FETCH_TIMEOUT_SECONDS = 5
 
-_clients: dict[str, jwt.PyJWKClient] = {}
+_clients: dict[tuple[str, bool], jwt.PyJWKClient] = {}
 _lock = threading.Lock()
+
+
+class _GuardedClient(jwt.PyJWKClient):
+    """A keyset client that checks the URL's address before every fetch, not the first only."""
+
+    def fetch_data(self):  # type: ignore[override]
+        # The client lives as long as the process and fetches again every few minutes: a
+        # name that later resolves to this server must be refused then too. The lookup
+        # runs under this platform's own client lock only, as the fetch itself does.
+        why = refused_address(self.uri)
+        if why is not None:
+            raise jwt.PyJWKClientConnectionError(why) from RefusedAddress(why)
+        return super().fetch_data()
 
 
 def _client(jwks_url: str, guard: bool) -> jwt.PyJWKClient:
     with _lock:
-        client = _clients.get(jwks_url)
-    if client is not None:
+        client = _clients.get((jwks_url, guard))
+        if client is None:
+            kind = _GuardedClient if guard else jwt.PyJWKClient
+            client = kind(jwks_url, cache_keys=True, lifespan=CACHE_SECONDS,
+                          timeout=FETCH_TIMEOUT_SECONDS)
+            _clients[jwks_url, guard] = client
         return client
-    # Checked before a process's first fetch (the admin's form checked it too); the name
-    # is resolved outside the lock, so a slow lookup holds up no other platform's launch.
-    why = refused_address(jwks_url) if guard else None
-    if why is not None:
-        raise jwt.PyJWKClientConnectionError(why) from RefusedAddress(why)
-    with _lock:
-        return _clients.setdefault(jwks_url, jwt.PyJWKClient(
-            jwks_url, cache_keys=True, lifespan=CACHE_SECONDS, timeout=FETCH_TIMEOUT_SECONDS))
 
 
 def signing_key_for(jwks_url: str, token: str, *, guard: bool = False):
@@ -45,4 +54,5 @@ def signing_key_for(jwks_url: str, token: str, *, guard: bool = False):
 def forget(jwks_url: str) -> None:
     """Drop a platform's cached keys (after its registration changed)."""
     with _lock:
-        _clients.pop(jwks_url, None)
+        for guard in (False, True):
+            _clients.pop((jwks_url, guard), None)
