@@ -18,7 +18,7 @@ from tests.interop.lti_platform import PlayedPlatform
 def _check(app: Flask, monkeypatch: pytest.MonkeyPatch, **claims: Any) -> dict[str, Any]:
     played = PlayedPlatform(url="https://moodle.agency.example")
     monkeypatch.setattr(services, "signing_key_for",
-                        lambda url, token: played.key.public_key())
+                        lambda url, token, **_: played.key.public_key())
     with app.app_context():
         platform = LtiPlatform(**played.registration())
         db.session.add(platform)
