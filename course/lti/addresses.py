@@ -21,6 +21,12 @@ import requests
 from flask import current_app
 from requests.adapters import HTTPAdapter
 
+#: Cloud metadata services (an instance's credentials) outside link-local space, which
+#: the private-network allowance would otherwise let through: AWS's IPv6 endpoint (in
+#: fd00::/8) and Alibaba Cloud's (in 100.64.0.0/10).
+_METADATA = frozenset({ipaddress.ip_address("fd00:ec2::254"),
+                       ipaddress.ip_address("100.100.100.200")})
+
 
 class RefusedAddress(requests.ConnectionError):
     """A platform URL names an address the tool never sends requests to."""
@@ -35,6 +41,8 @@ def _never_called(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str
         return "a link-local address"
     if address.is_multicast:
         return "a multicast address"
+    if address in _METADATA:
+        return "a cloud host's metadata service"
     return None
 
 

@@ -53,6 +53,9 @@ FETCHED = {"auth_token_url", "jwks_url"}  # the server sends requests to these i
     ("https://127.0.0.1:8443", "127.0.0.1 is this server itself"),
     ("https://localhost", "localhost (127.0.0.1) is this server itself"),
     ("https://[::ffff:127.0.0.1]", "::ffff:127.0.0.1 is this server itself"),
+    # AWS's IPv6 instance metadata address sits in a private range, not a link-local one.
+    ("https://[fd00:ec2::254]", "fd00:ec2::254 is a cloud host's metadata service"),
+    ("https://100.100.100.200", "100.100.100.200 is a cloud host's metadata service"),
 ])
 def test_production_refuses_urls_the_server_would_fetch_from_itself_or_link_local(
     app: Flask, base: str, named: str
