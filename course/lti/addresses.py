@@ -46,15 +46,20 @@ def _never_called(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str
     return None
 
 
-def refused_address(url: str) -> str | None:
-    """Say why the tool must not send a request to ``url``, or None when it may."""
+def refused_address(url: str, *, sending: bool = False) -> str | None:
+    """Say why the tool must not send a request to ``url``, or None when it may.
+
+    ``sending``: the request goes next, so a name that cannot be looked up is refused too:
+    a lookup that fails here and answers 127.0.0.1 for the connection would slip past.
+    """
     host = urlsplit(url).hostname
     if not host:
         return None
     try:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return None  # the request fails on its own, and says so
+        # On a form, the request would fail on its own later, and say so.
+        return f"{host} could not be looked up to check its address" if sending else None
     for *_, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         kind = _never_called(address)
@@ -81,7 +86,7 @@ class _GuardedAdapter(HTTPAdapter):
     """Checks each request's address, redirects included, before it is sent."""
 
     def send(self, request, *args, **kwargs):  # type: ignore[override]
-        why = refused_address(request.url or "")
+        why = refused_address(request.url or "", sending=True)
         if why is not None:
             raise RefusedAddress(why, request=request)
         return super().send(request, *args, **kwargs)

@@ -23,7 +23,7 @@ class _GuardedClient(jwt.PyJWKClient):
         # The client lives as long as the process and fetches again every few minutes: a
         # name that later resolves to this server must be refused then too. The lookup
         # runs under this platform's own client lock only, as the fetch itself does.
-        why = refused_address(self.uri)
+        why = refused_address(self.uri, sending=True)
         if why is not None:
             raise jwt.PyJWKClientConnectionError(why) from RefusedAddress(why)
         return super().fetch_data()

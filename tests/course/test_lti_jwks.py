@@ -24,7 +24,7 @@ def test_a_keyset_name_that_later_resolves_to_this_server_is_not_fetched_again(
     server, thread = start(played)
     url = f"{played.url}/jwks"
     answer: dict[str, str | None] = {"why": None}
-    monkeypatch.setattr(jwks, "refused_address", lambda _url: answer["why"])
+    monkeypatch.setattr(jwks, "refused_address", lambda _url, **_: answer["why"])
     try:
         token = played.id_token(nonce="n", sub="s", target="https://tool.example/")
         assert jwks.signing_key_for(url, token, guard=True) is not None
@@ -42,3 +42,13 @@ def test_a_keyset_name_that_later_resolves_to_this_server_is_not_fetched_again(
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_a_name_that_cannot_be_looked_up_is_never_sent_a_request() -> None:
+    """A lookup that fails for the check could answer 127.0.0.1 for the connection."""
+    from course.lti.addresses import refused_address
+
+    url = "https://lms.no-such-host.invalid/keys"  # .invalid never resolves (RFC 6761)
+    assert refused_address(url, sending=True) == (
+        "lms.no-such-host.invalid could not be looked up to check its address")
+    assert refused_address(url) is None  # on the admin's form: the request says so later
