@@ -55,3 +55,22 @@ def test_the_shipped_course_quotes_figures_and_lists_their_sources() -> None:
     assert any(FIGURE.search(lesson.markdown) for lesson in shipped.lessons)
     assert shipped.references
     assert source_findings(shipped) == []
+
+
+@pytest.mark.parametrize("text", [
+    "You need 80% on the post-test to pass.",  # the course's own pass mark
+    "See [the guide](https://example.org/a%20b?page=2%20) for more.",
+    '<img src="/static/chart.png" alt="Chart" width="50%">',
+    "Of the reports made 1 in 2023, most were closed.",
+])
+def test_what_is_no_statistic_is_not_a_figure(files: Files, text: str) -> None:
+    assert source_warnings(edited(files, "02-returning.md", SENTENCE, f"{SENTENCE}\n{text}")) == []
+
+
+@pytest.mark.parametrize(("text", "quoted"), [
+    ("About one in four youth return within a week.", "one in four"),
+    ("It happens in 1 in 10,000 placements.", "1 in 10,000"),
+])
+def test_rates_in_words_and_large_numbers_are_figures(files: Files, text: str, quoted: str) -> None:
+    [warning] = source_warnings(edited(files, "02-returning.md", SENTENCE, f"{SENTENCE}\n{text}"))
+    assert f"(`{quoted}`)" in warning.message
