@@ -131,8 +131,8 @@ def unreachable(platform: LtiPlatform, exc: requests.RequestException) -> str:
     """Why a score did not reach a platform that did not answer, naming what to check."""
     if isinstance(exc, RefusedAddress):
         return (f"\u201c{platform.name}\u201d was not sent the score: {exc}. Correct its "
-                "URLs under Admin, LMS connections (a line-item URL comes from the "
-                "platform's own launch); the score is sent again later")
+                "URLs under Admin, LMS connections, or, for a line-item URL (which the "
+                "platform's own launches name), in the LMS; the score is tried again later")
     url = exc.request.url if exc.request is not None else platform.auth_token_url
     host = urlsplit(url or "").netloc or "the platform"
     return (f"\u201c{platform.name}\u201d did not answer at {host} "

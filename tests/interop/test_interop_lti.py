@@ -649,7 +649,8 @@ def test_in_production_no_score_goes_to_this_servers_own_address(app, client, ru
     status = runner.invoke(args=["outbox", "status"]).output
     assert ("\u201cAgency Moodle\u201d was not sent the score: 127.0.0.1 is this server "
             "itself; this site never sends a platform's requests there. Correct its URLs "
-            "under Admin, LMS connections") in status
+            "under Admin, LMS connections, or, for a line-item URL (which the platform's own "
+            "launches name), in the LMS") in status
     app.config["ENV_NAME"] = was
     with app.app_context():
         for message in db.session.scalars(select(OutboxMessage)):
