@@ -358,12 +358,26 @@ def test_an_attempt_that_finished_hashing_after_the_wait_began_is_refused(
         assert "_user_id" not in session
 
 
-def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
-    make_app: Callable[..., Flask]
-) -> None:
+@pytest.fixture
+def key_change(make_app: Callable[..., Flask]) -> tuple[Flask, Flask]:
+    """The app before a secret-key change, and after it with the old key as a fallback."""
     old_key, new_key = "old-key-" + "o" * 40, "new-key-" + "n" * 40
-    before = make_app(SECRET_KEY=old_key)
-    after = make_app(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
+    return (make_app(SECRET_KEY=old_key),
+            make_app(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key]))
+
+
+def _wait_over(app: Flask) -> None:
+    """Age every counter's last failure past any wait so far."""
+    with app.app_context():
+        db.session.execute(update(SignInThrottle).values(
+            last_failed_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+
+
+def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
+    key_change: tuple[Flask, Flask]
+) -> None:
+    before, after = key_change
     make_user(before)
     set_failures(before, "pair", 5, seconds_ago=0)
 
@@ -371,18 +385,13 @@ def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
     assert WAIT_MESSAGE in text(sign_in(guesser, "guess 6"))
     # Once the wait is over, the count goes on from five, not from nothing: one more
     # failure and the next guess waits again.
-    with after.app_context():
-        db.session.execute(update(SignInThrottle).values(
-            last_failed_at=utcnow() - timedelta(minutes=5)))
-        db.session.commit()
+    _wait_over(after)
     assert WRONG_MESSAGE in text(sign_in(guesser, "guess 6"))
     assert WAIT_MESSAGE in text(sign_in(guesser, "guess 7"))
     with after.app_context():  # the pair's count moved to the new key: one row
         assert db.session.scalars(
             select(SignInThrottle.failures).where(SignInThrottle.scope == "pair")).all() == [6]
-        db.session.execute(update(SignInThrottle).values(
-            last_failed_at=utcnow() - timedelta(minutes=5)))
-        db.session.commit()
+    _wait_over(after)
     # A correct password clears the counts under both keys.
     set_failures(before, "account", 2, seconds_ago=600)
     assert sign_in(guesser).status_code == 302
@@ -391,11 +400,9 @@ def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
 
 
 def test_parallel_failures_after_a_key_change_take_the_retired_count_over_once(
-    make_app: Callable[..., Flask]
+    key_change: tuple[Flask, Flask]
 ) -> None:
-    old_key, new_key = "old-key-" + "o" * 40, "new-key-" + "n" * 40
-    before = make_app(SECRET_KEY=old_key)
-    after = make_app(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
+    before, after = key_change
     with after.app_context():
         if db.engine.dialect.name == "sqlite":
             pytest.skip("SQLite writes one request at a time (BEGIN IMMEDIATE)")

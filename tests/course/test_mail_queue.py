@@ -170,16 +170,22 @@ def test_production_without_a_mail_server_keeps_the_mail_queued_and_says_so(
     assert "MAIL_SERVER is not set: nothing was sent; 1 message waits" in result.output
 
 
-def test_mail_send_says_when_the_mail_server_failed_instead_of_delivered(make_app) -> None:
-    # An operator runs `flask mail send` to see whether mail goes out: a server that
-    # cannot be reached must not be reported as "delivered".
+def _one_message_for_a_dead_port(make_app) -> tuple[Flask, int]:
+    """An app whose mail server is a port nothing listens on, with one message queued."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again below: nothing listens there
+        port = probe.getsockname()[1]  # closed again here: nothing listens there
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     with app.app_context():
         db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
         db.session.commit()
+    return app, port
+
+
+def test_mail_send_says_when_the_mail_server_failed_instead_of_delivered(make_app) -> None:
+    # An operator runs `flask mail send` to see whether mail goes out: a server that
+    # cannot be reached must not be reported as "delivered".
+    app, port = _one_message_for_a_dead_port(make_app)
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0  # the queues timer goes on to `outbox send`
     assert "delivered" not in result.output
@@ -191,13 +197,7 @@ def test_mail_send_says_when_the_mail_server_failed_instead_of_delivered(make_ap
 def test_mail_send_now_sends_what_waits_for_a_retry_once_the_server_is_back(
     make_app, inbox_for
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens there: the server is down
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    with app.app_context():
-        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
-        db.session.commit()
+    app, port = _one_message_for_a_dead_port(make_app)
     app.test_cli_runner().invoke(args=["mail", "send"])  # fails: waits for its retry
     inbox = inbox_for(app)  # the mail server mended
     waiting = app.test_cli_runner().invoke(args=["mail", "send"])
@@ -212,13 +212,7 @@ def test_mail_send_now_sends_what_waits_for_a_retry_once_the_server_is_back(
 def test_mail_send_blames_no_mended_server_for_an_earlier_failure(make_app, inbox_for) -> None:
     """A message failed before the fix waits out its retry: the server as set now did not
     fail it, and the operator is told how to send it at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens there: the wrong port
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    with app.app_context():
-        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
-        db.session.commit()
+    app, port = _one_message_for_a_dead_port(make_app)
     app.test_cli_runner().invoke(args=["mail", "send"])  # fails: waits for its retry
     inbox_for(app)  # MAIL_PORT mended
     waiting = app.test_cli_runner().invoke(args=["mail", "send"]).output
