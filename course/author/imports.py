@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from sqlalchemy import select
 
-from course.author.services import package_files
+from course.author.services import Workspace, package_files
 from course.db import utcnow
 from course.extensions import db
 from course.models import CourseDraft, CourseVersion, DraftRevision
@@ -52,3 +53,44 @@ def follow_import(version: CourseVersion) -> DraftAfterImport:
     ))  # fmt: skip
     db.session.flush()
     return DraftAfterImport.FOLLOWED
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    """A command-line import's changes that publishing a draft would take back out."""
+
+    version: CourseVersion
+    #: The files the import changed (or added, or removed) that the draft does not hold
+    #: as the import left them.
+    files: tuple[str, ...]
+
+
+def import_taken_back(space: Workspace) -> TakenBack | None:
+    """The changes the latest version, imported on the command line, would lose to this draft.
+
+    A draft with work of its own is left as it was by an import (``follow_import``), so it
+    still holds the files the import changed as they were before, or as its editors left
+    them: publishing it would quietly undo the import there. An author may mean to, but
+    must be told.
+    """
+    latest, draft = space.published, space.draft
+    if draft is None or latest is None or latest.created_by_id is not None:
+        return None  # a version published from this draft holds what the draft held
+    if draft.created_at >= latest.created_at or _followed(draft, latest):
+        return None  # the draft was started from this version, or moved to it
+    before = db.session.scalar(select(CourseVersion).where(
+        CourseVersion.course_id == latest.course_id, CourseVersion.number == latest.number - 1))
+    if before is None:
+        return None
+    held, old, new = package_files(draft.files), before.files, latest.files
+    files = tuple(sorted(
+        name for name in set(old) | set(new)
+        if old.get(name) != new.get(name) and held.get(name) != new.get(name)
+    ))
+    return TakenBack(latest, files) if files else None
+
+
+def _followed(draft: CourseDraft, version: CourseVersion) -> bool:
+    return db.session.scalar(select(DraftRevision.id).where(
+        DraftRevision.draft_id == draft.id, DraftRevision.action == "import",
+        DraftRevision.created_at >= version.created_at).limit(1)) is not None

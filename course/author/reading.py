@@ -9,6 +9,7 @@ from typing import Any
 import lessons
 from course.author.diffing import FileDiff, diff_files
 from course.author.editing import EVALUATION_FILE, POST_TEST_FILE, lesson_name, question_ids
+from course.author.imports import TakenBack, import_taken_back
 from course.author.services import Files, Workspace, check_draft, package_files
 from course.models import DraftRevision, User
 from course.teams import review
@@ -80,6 +81,8 @@ class ReviewView:
     #: and the new ids, each with the file it is in: what changes for learners part-way.
     dropped_questions: list[tuple[str, str]]
     added_questions: list[tuple[str, str]]
+    #: A command-line import's changes that publishing this draft would undo.
+    taken_back: TakenBack | None = None
 
     @property
     def open_comments(self) -> int:
@@ -112,6 +115,7 @@ def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView
         added_questions=[(q, where) for q, where in after.items() if q not in before]
         if before
         else [],
+        taken_back=import_taken_back(space),
     )
 
 

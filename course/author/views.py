@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from course.author import archived, bp, reading, uploads
+from course.author import archived, bp, imports, reading, uploads
 from course.author import editing as edits
 from course.author import services as drafts
 from course.author.forms import ActionForm, NewLessonForm, UploadForm
@@ -87,6 +87,7 @@ def course(slug: str):
         team=teams.members(slug),
         open_comments=review.open_comments(space.draft),
         archived=archived.archived_in_draft(space),
+        taken_back=imports.import_taken_back(space),
     )
 
 

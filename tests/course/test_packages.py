@@ -303,6 +303,10 @@ def test_a_draft_without_changes_of_its_own_follows_an_import(app, runner, packa
         assert shown.status_code == 200, page
     history = client.get("/author/courses/minimal/history").get_data(as_text=True)
     assert "Version 2 imported on the command line" in history
+    # Edited after it followed the import, the draft takes nothing of it back.
+    store_draft(app, {**held, "01-push-pull.md": held["01-push-pull.md"] + "More.\n"})
+    review = client.get("/author/courses/minimal/publish").get_data(as_text=True)
+    assert "01-push-pull.md" in review and "import-taken-back" not in review
 
 
 def test_an_import_warns_when_the_draft_holds_changes_of_its_own(app, runner, package_copy):
@@ -323,6 +327,19 @@ def test_an_import_warns_when_the_draft_holds_changes_of_its_own(app, runner, pa
             " import's changes back out.") in " ".join(result.output.split())
     held, latest = _draft_files(app)
     assert held == own and latest.action == "save"  # never overwritten
+    # The author area says so too, where the draft would be published.
+    with app.app_context():
+        admin = make_user(Role.ADMIN, email="admin@example.com")
+    page = sign_in(app.test_client(), admin).get("/author/courses/minimal/publish")
+    said = " ".join(page.get_data(as_text=True).split())
+    assert ("Version 2 was imported on the command line on" in said
+            and "Publishing the draft would take back that version’s changes to"
+            " <code>01-push-pull.md</code>: the draft does not hold it as the import left it."
+            in said), said[said.find("What publishing changes"):][:1500]
+    dashboard = " ".join(sign_in(app.test_client(), admin).get("/author/courses/minimal/")
+                         .get_data(as_text=True).split())
+    assert ("Publishing it would take back changes imported on the command line in version 2"
+            in dashboard)
 
 
 def test_an_import_warns_of_a_draft_started_from_a_zip_under_the_same_slug(
