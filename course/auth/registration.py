@@ -115,7 +115,7 @@ def request_registration(
     config = current_app.config
     site = config["SITE_NAME"]
     email = normalise_email(pending.details.email)
-    asked = throttle.record_failure(throttle.key(Scope.SIGN_UP, email), utcnow())
+    asked = throttle.record_failure(throttle.key(Scope.SIGN_UP, email), utcnow()).failures
     if asked > throttle.FREE_FAILURES[Scope.SIGN_UP]:
         logger.warning("Sign-up email not sent: %s asked for this address today", asked)
         return

@@ -94,7 +94,8 @@ def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
     address gets at most five links until a day passes without a request, so nobody can
     flood a mailbox from here.
     """
-    asked = throttle.record_failure(throttle.key(Scope.RESET, normalise_email(email)), utcnow())
+    asked = throttle.record_failure(
+        throttle.key(Scope.RESET, normalise_email(email)), utcnow()).failures
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         logger.info("Password reset asked for an address with no active account")

@@ -274,12 +274,13 @@ def _record_failure(
     # and the email address.
     for counter in [device] if device else check.counters:
         scope = counter.scope
-        failures = throttle.record_failure(counter, now)
-        if failures == throttle.FREE_FAILURES[scope]:
+        count = throttle.record_failure(counter, now)
+        # "Reached", not "equals": a count a retired key hands over can jump past it.
+        if count.reached(throttle.FREE_FAILURES[scope]):
             logger.warning("Sign-in attempts now wait: %s failures (%s) from %s",
-                           failures, scope.value, ip)
+                           count.failures, scope.value, ip)
             if user is not None:
-                detail = {"scope": scope.value, "failures": failures}
+                detail = {"scope": scope.value, "failures": count.failures}
                 record_event(None, "auth.sign_in_throttled", "user", user.id, detail, ip)
     db.session.flush()
 

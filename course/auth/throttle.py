@@ -110,7 +110,19 @@ def waits(keys: Iterable[Key], now: datetime) -> dict[Scope, int]:
     return found
 
 
-def record_failure(counter: Key, now: datetime) -> int:
+class Count(NamedTuple):
+    """A key's failures after one more was counted."""
+
+    failures: int
+    #: What this failure added: 1, plus a retired key's count it took over.
+    added: int
+
+    def reached(self, limit: int) -> bool:
+        """True when this failure brought the count to ``limit``, or past it in one step."""
+        return self.failures - self.added < limit <= self.failures
+
+
+def record_failure(counter: Key, now: datetime) -> Count:
     """Count a failure on a key, in one statement; return its failures so far."""
     carried = _take_over_retired(counter, now) if counter.retired else 0
     dialect = db.session.get_bind().dialect.name
@@ -131,7 +143,7 @@ def record_failure(counter: Key, now: datetime) -> int:
             "last_failed_at": now,
         },
     ).returning(SignInThrottle.failures)
-    return int(db.session.execute(statement).scalar_one())
+    return Count(int(db.session.execute(statement).scalar_one()), carried + 1)
 
 
 def clear(keys: Iterable[Key]) -> None:

@@ -442,3 +442,24 @@ def test_a_fallback_equal_to_the_current_key_is_not_a_retired_one(
     app = make_app(SECRET_KEY=same, SECRET_KEY_FALLBACKS=[same, same])
     with app.app_context():
         assert throttle.key(throttle.Scope.ACCOUNT, "ana@example.com").retired == ()
+
+
+def test_a_count_that_jumps_past_the_limit_is_still_logged(
+    key_change: tuple[Flask, Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    """While servers restart one by one, both keys hold counts; one failure adds both."""
+    before, after = key_change
+    make_user(before)
+    set_failures(after, "pair", 3, seconds_ago=600)  # counted by a restarted server
+    with before.app_context():  # and by one still on the old key
+        old = throttle.key(throttle.Scope.PAIR, "ana@example.com", "127.0.0.1")
+        for _ in range(3):
+            throttle.record_failure(old, utcnow() - timedelta(seconds=600))
+        db.session.commit()
+    with caplog.at_level("WARNING", logger="course.auth.signin"):
+        assert WRONG_MESSAGE in text(sign_in(after.test_client(), "guess 7"))  # 3 + 3 + 1
+    assert "Sign-in attempts now wait: 7 failures (pair)" in caplog.text
+    with after.app_context():
+        assert db.session.scalar(
+            select(AuditEvent.detail).where(AuditEvent.action == "auth.sign_in_throttled")
+        ) == {"scope": "pair", "failures": 7}
