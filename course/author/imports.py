@@ -36,8 +36,7 @@ def follow_import(version: CourseVersion) -> DraftAfterImport:
     held = package_files(draft.files)  # as the author area compares a draft and a version
     if held == version.files:
         return DraftAfterImport.NONE
-    before = db.session.scalar(select(CourseVersion).where(
-        CourseVersion.course_id == version.course_id, CourseVersion.number == version.number - 1))
+    before = _version_before(version)
     if before is None or held != before.files:
         return DraftAfterImport.OWN_CHANGES
     # Files no version keeps (an editor's stray dotfile, say) stay with the draft.
@@ -78,8 +77,7 @@ def import_taken_back(space: Workspace) -> TakenBack | None:
         return None  # a version published from this draft holds what the draft held
     if draft.created_at >= latest.created_at or _followed(draft, latest):
         return None  # the draft was started from this version, or moved to it
-    before = db.session.scalar(select(CourseVersion).where(
-        CourseVersion.course_id == latest.course_id, CourseVersion.number == latest.number - 1))
+    before = _version_before(latest)
     if before is None:
         return None
     held, old, new = package_files(draft.files), before.files, latest.files
@@ -88,6 +86,11 @@ def import_taken_back(space: Workspace) -> TakenBack | None:
         if old.get(name) != new.get(name) and held.get(name) != new.get(name)
     ))
     return TakenBack(latest, files) if files else None
+
+
+def _version_before(version: CourseVersion) -> CourseVersion | None:
+    return db.session.scalar(select(CourseVersion).where(
+        CourseVersion.course_id == version.course_id, CourseVersion.number == version.number - 1))
 
 
 def _followed(draft: CourseDraft, version: CourseVersion) -> bool:

@@ -14,6 +14,7 @@ from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.models import OutboxMessage
 from course.outbox import status, worker
+from course.templating import counted
 
 outbox_cli = AppGroup("outbox", help="Send what the LMS and the LRS should hear about.")
 
@@ -59,6 +60,8 @@ def send_command(loop: bool, interval: float, channels: tuple[str, ...]) -> None
 def _held_with_messages(report: worker.SendReport) -> dict[str, tuple[str, int]]:
     """Each channel held back by a missing setting while messages wait on it: the setting
     and how many wait."""
+    if not report.held:  # the usual pass: no need to count the outbox
+        return {}
     unsent = {state.channel: state.unsent for state in status.channel_states()}
     return {channel: (setting, unsent[channel]) for channel, setting in sorted(report.held.items())
             if unsent.get(channel, 0)}
@@ -66,8 +69,8 @@ def _held_with_messages(report: worker.SendReport) -> dict[str, tuple[str, int]]
 
 def _say_held(held: dict[str, tuple[str, int]]) -> None:
     for channel, (setting, count) in held.items():
-        noun = "message" if count == 1 else "messages"
-        click.echo(f"{channel}: none sent, {setting} is not set; {count} {noun} kept until it is.")
+        click.echo(f"{channel}: none sent, {setting} is not set; "
+                   f"{counted(count, 'message')} kept until it is.")
 
 
 @outbox_cli.command("status")

@@ -433,22 +433,30 @@ class Journey:
         self.profile_and_sign_out()
 
 
-def learner_at_the_post_test(server: Any) -> str:
-    """A new account with every lesson of the test course complete; returns its email."""
-    name, email = new_learner()
+def with_lessons_done(server: Any, email: str, count: int | None = None) -> None:
+    """Enroll the account in the test course with its first ``count`` lessons (or all)
+    complete."""
     with server.app.app_context():
-        create_user(email=email, password=PASSWORD, full_name=name)
-        db.session.commit()
         course = db.session.scalar(select(Course).where(Course.slug == server.slug))
         enrolment = enrol(find_user_by_email(email), course)
         now = utcnow()
-        for lesson in course.live_lessons:
+        for lesson in course.live_lessons[:count]:
             db.session.add(
                 LessonProgress(enrolment=enrolment, lesson_id=lesson.id, started_at=now,
                                last_seen_at=now, reached_end_at=now, completed_at=now)
             )  # fmt: skip
         db.session.commit()
         db.session.remove()
+
+
+def learner_at_the_post_test(server: Any) -> str:
+    """A new account with every lesson of the test course complete; returns its email."""
+    name, email = new_learner()
+    with server.app.app_context():
+        create_user(email=email, password=PASSWORD, full_name=name)
+        db.session.commit()
+        db.session.remove()
+    with_lessons_done(server, email)
     return email
 
 

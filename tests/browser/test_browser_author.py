@@ -12,17 +12,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from browser_kit import PASSWORD, assert_accessible, new_learner, sign_in
+from browser_kit import PASSWORD, assert_accessible, new_learner, sign_in, with_lessons_done
 from page_audit import snapshot
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from course.db import utcnow
 from course.extensions import db
-from course.learn.services import enrol
-from course.models import Course, LessonProgress, Role
+from course.models import Role
 from course.teams.services import add_member
-from course.users import create_user, find_user_by_email
+from course.users import create_user
 
 OLD = "Youth leave placement for reasons that make sense to them."
 FLAGGED = "A runner leaves placement for reasons that make sense to them."
@@ -46,17 +43,7 @@ def _account(server, role: Role, team_role: str | None = None) -> str:
 
 def _learner_with_first_lesson_done(server) -> str:
     email = _account(server, Role.LEARNER)
-    with server.app.app_context():
-        course = db.session.scalar(select(Course).where(Course.slug == server.slug))
-        enrolment = enrol(find_user_by_email(email), course)
-        now = utcnow()
-        first = course.live_lessons[0]
-        db.session.add(
-            LessonProgress(enrolment=enrolment, lesson_id=first.id, started_at=now,
-                           last_seen_at=now, reached_end_at=now, completed_at=now)
-        )  # fmt: skip
-        db.session.commit()
-        db.session.remove()
+    with_lessons_done(server, email, 1)
     return email
 
 
@@ -177,16 +164,26 @@ def test_the_preview_stands_beside_the_text_on_a_wide_screen_and_below_it_on_a_n
     assert preview["x"] < text["x"] + text["width"] / 2, boxes
 
 
-def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_it(
-    browser, live_server
-):
-    server = live_server
+@contextmanager
+def _authors_course_page(browser, server, width: int, path: str = "",
+                         height: int = 900) -> Iterator[Page]:
+    """A page of the course's authoring area (``path`` under it), signed in as a new
+    author, in a window this wide."""
     email = _account(server, Role.AUTHOR, "author")
-    context = browser.new_context(viewport={"width": 320, "height": 800})
+    context = browser.new_context(viewport={"width": width, "height": height})
     try:
         page = context.new_page()
         sign_in(page, server, email)
-        page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+        page.goto(f"{server.url}/author/courses/{server.slug}/{path}")
+        yield page
+    finally:
+        context.close()
+
+
+def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_it(
+    browser, live_server
+):
+    with _authors_course_page(browser, live_server, 320, "lessons/push-pull", 800) as page:
         text = page.get_by_label("Lesson text (Markdown)")
         text.fill(text.input_value() + "\nA sentence not saved yet.\n")
         asked = []
@@ -217,21 +214,13 @@ def test_leaving_the_editor_with_text_not_saved_asks_first_and_preview_opens_at_
             page.get_by_role("link", name="Add a knowledge check").click()
         assert asked == ["beforeunload", "beforeunload"]
         assert "A sentence not saved yet." in text.input_value()
-    finally:
-        context.close()
 
 
 def test_save_after_preview_opens_at_the_saved_message_not_at_the_preview(
     browser, live_server
 ):
     """Save pressed after Preview shows "Saved as revision N" where the page opens."""
-    server = live_server
-    email = _account(server, Role.AUTHOR, "author")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        page = context.new_page()
-        sign_in(page, server, email)
-        page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+    with _authors_course_page(browser, live_server, 1280, "lessons/push-pull", 800) as page:
         text = page.get_by_label("Lesson text (Markdown)")
         text.fill(text.input_value() + "\nA sentence previewed, then saved.\n")
         page.get_by_role("button", name="Preview").click()
@@ -241,22 +230,8 @@ def test_save_after_preview_opens_at_the_saved_message_not_at_the_preview(
         expect(page.locator(".flashes")).to_contain_text("Saved as revision")
         expect(page.locator(".flashes")).to_be_in_viewport()
         assert "#preview-heading" not in page.url
-    finally:
-        context.close()
 
 
-@contextmanager
-def _authors_course_page(browser, server, width: int) -> Iterator[Page]:
-    """The course's authoring page, signed in as a new author, in a window this wide."""
-    email = _account(server, Role.AUTHOR, "author")
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    try:
-        page = context.new_page()
-        sign_in(page, server, email)
-        page.goto(f"{server.url}/author/courses/{server.slug}/")
-        yield page
-    finally:
-        context.close()
 
 
 def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
