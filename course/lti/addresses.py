@@ -5,8 +5,10 @@ claims; the tool then sends keys, tokens and scores there. Pointed at this serve
 a link-local address (where a cloud host hands out its instance's credentials), such a
 URL would let whoever sets it reach what only the server can. In production those are
 refused. A private network address stays allowed: an agency's own LMS often lives on one.
-The check resolves the name itself, just before the request: a name that resolves anew
-between the check and the connection is the one gap, narrow and left to the network.
+A request's name is checked just before it is sent, and for a score or a token the address
+the connection reached is checked again before a byte goes out: a name that resolves anew
+in between (a short DNS lifetime, rebinding) is caught there. A keyset fetch, which sends
+nothing secret, is checked by name only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from urllib.parse import urlsplit
 import requests
 from flask import current_app
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 #: Cloud metadata services (an instance's credentials) outside link-local space, which
 #: the private-network allowance would otherwise let through: AWS's IPv6 endpoint (in
@@ -61,12 +66,19 @@ def refused_address(url: str, *, sending: bool = False) -> str | None:
         # On a form, the request would fail on its own later, and say so.
         return f"{host} could not be looked up to check its address" if sending else None
     for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        kind = _never_called(address)
-        if kind is not None:
-            shown = host if _is_literal(host) else f"{host} ({address})"
-            return f"{shown} is {kind}; this site never sends a platform's requests there"
+        why = _refusal(host, str(sockaddr[0]))
+        if why is not None:
+            return why
     return None
+
+
+def _refusal(host: str, found: str) -> str | None:
+    address = ipaddress.ip_address(found.split("%", 1)[0])
+    kind = _never_called(address)
+    if kind is None:
+        return None
+    shown = host if _is_literal(host) else f"{host} ({address})"
+    return f"{shown} is {kind}; this site never sends a platform's requests there"
 
 
 def _is_literal(host: str) -> bool:
@@ -82,14 +94,68 @@ def guarded() -> bool:
     return current_app.config.get("ENV_NAME") == "production"
 
 
+class _RefusedPeer(NewConnectionError):
+    """The connection reached an address the tool never sends requests to."""
+
+    def __init__(self, conn: HTTPConnection, why: str) -> None:
+        super().__init__(conn, why)
+        self.why = why
+
+
+class _CheckedPeer:
+    """Checks the address a new connection reached before anything is sent on it."""
+
+    host: str
+    proxy: object
+
+    def _new_conn(self):  # type: ignore[no-untyped-def]
+        sock = super()._new_conn()  # type: ignore[misc]
+        # Through a proxy the peer is the proxy, which resolves the name itself: the
+        # check by name before the request is what stands there.
+        why = None if self.proxy else _refusal(self.host, sock.getpeername()[0])
+        if why is not None:
+            sock.close()
+            raise _RefusedPeer(self, why)  # type: ignore[arg-type]
+        return sock
+
+
+class _CheckedHTTPConnection(_CheckedPeer, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_CheckedPeer, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
 class _GuardedAdapter(HTTPAdapter):
-    """Checks each request's address, redirects included, before it is sent."""
+    """Checks each request's address, redirects included, before it is sent, and the
+    address each new connection reached."""
+
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPPool, "https": _CheckedHTTPSPool,
+        }
 
     def send(self, request, *args, **kwargs):  # type: ignore[override]
         why = refused_address(request.url or "", sending=True)
         if why is not None:
             raise RefusedAddress(why, request=request)
-        return super().send(request, *args, **kwargs)
+        try:
+            return super().send(request, *args, **kwargs)
+        except requests.ConnectionError as exc:
+            reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+            if isinstance(reason, _RefusedPeer):
+                raise RefusedAddress(reason.why, request=request) from exc
+            raise
 
 
 @contextmanager

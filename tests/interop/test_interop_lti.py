@@ -659,6 +659,24 @@ def test_in_production_no_score_goes_to_this_servers_own_address(app, client, ru
     assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
 
 
+def test_in_production_a_name_checked_as_outward_that_connects_here_gets_nothing(
+    app, client, runner, platform, monkeypatch
+):
+    launch(client, platform)
+    _finish_course(app, client)
+    # The name's lookup said "elsewhere", and the connection then reached this server (a
+    # short DNS lifetime, rebinding): the address reached is checked before anything goes.
+    from course.lti import addresses
+    monkeypatch.setattr(addresses, "refused_address", lambda _url, **_: None)
+    app.config["ENV_NAME"], was = "production", app.config["ENV_NAME"]
+    assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
+    app.config["ENV_NAME"] = was
+    assert platform.token_requests == [] and platform.scores == []
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert ("\u201cAgency Moodle\u201d was not sent the score: 127.0.0.1 is this server "
+            "itself; this site never sends a platform's requests there.") in status
+
+
 def test_a_platform_refusing_the_tool_says_what_to_check_in_outbox_status(app, client, runner,
                                                                           platform):
     launch(client, platform)
