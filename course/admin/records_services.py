@@ -166,7 +166,10 @@ def certificate_rows(
     # pack records its download) would go through a server-side cursor, which PostgreSQL
     # refuses.
     connection = db.session.connection()
-    authors, issued = SNAPSHOT_FIELDS.index("authors"), SNAPSHOT_FIELDS.index("issued_at")
+    authors = SNAPSHOT_FIELDS.index("authors")
+    # Stored in UTC; stated like every other instant in the file. In UTC, a completion
+    # late in the provider's evening read as the next day beside snapshot_completed_on.
+    instants = [SNAPSHOT_FIELDS.index(name) for name in ("issued_at", "completed_at")]
     zone = provider_zone()  # issued, revoked and completed: in the provider's time zone
     statement = _certificate_query(course_id, enrolments).execution_options(yield_per=batch)
     for row in connection.execute(statement):
@@ -186,8 +189,9 @@ def certificate_rows(
         printed = [yes_no(value) if isinstance(value, bool) else value
                    for value in (snapshot.get(name) for name in SNAPSHOT_FIELDS)]
         printed[authors] = author_lines(printed[authors] or [])
-        if printed[issued]:  # stored in UTC; stated like every other instant in the file
-            printed[issued] = local_iso(dt.datetime.fromisoformat(printed[issued]))
+        for index in instants:
+            if printed[index]:
+                printed[index] = local_iso(dt.datetime.fromisoformat(printed[index]))
         yield [*fields, minutes, sha256, *printed]
 
 

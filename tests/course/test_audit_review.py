@@ -228,8 +228,11 @@ def test_every_instant_in_the_certificate_csv_is_stated_in_the_provider_zone(cor
     for row in rows:
         # What the certificate states, and when it was issued: the same instant, written alike.
         assert row["snapshot_issued_at"] == row["issued_at"], row["code"]
+        # The completion as the certificate recorded it, too: in UTC, an evening
+        # completion read as the next day beside snapshot_completed_on.
+        assert row["snapshot_completed_at"] == row["completed_at"], row["code"]
         for column in ("issued_at", "revoked_at", "superseded_at", "completed_at",
-                       "snapshot_issued_at"):
+                       "snapshot_issued_at", "snapshot_completed_at"):
             if row[column]:
                 instant = datetime.fromisoformat(row[column])
                 assert instant.utcoffset() == instant.astimezone(zone).utcoffset(), column
