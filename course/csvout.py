@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -27,6 +28,8 @@ __all__ = ["BATCH_ROWS", "BOM", "FORMULA_STARTS", "csv_chunks", "csv_text", "neu
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 BATCH_ROWS = 1000
+#: Values the program computed as numbers: written as they are, a minus sign included.
+_NUMBERS = (int, float, decimal.Decimal)
 #: The UTF-8 byte-order mark: how Excel tells a UTF-8 CSV from one in the Windows code page.
 BOM = "\ufeff"
 
@@ -43,6 +46,10 @@ def neutralise(value: Any) -> str:
         # a spreadsheet misreads "20:15:03.123456+00:00" and nobody audits microseconds.
         return value.replace(microsecond=0).isoformat()
     text = str(value)
+    if isinstance(value, _NUMBERS) and not isinstance(value, bool):
+        # A number carries no formula; an apostrophe before a minus sign (a negative
+        # discrimination index) turned it into text no spreadsheet or program can sum.
+        return text
     return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 

@@ -76,8 +76,9 @@ def readme(
         f"Times are in the provider's time zone, {zone_label(zone)} ({zone}), written\n"
         "as ISO 8601 with their UTC offset; dates are calendar days in that zone.\n"
         "CSV files are UTF-8 with a byte-order mark, so that Excel shows accented names as\n"
-        "written. CSV cells that begin with = + - @ or a tab are prefixed with an apostrophe\n"
-        "so that spreadsheets show them as text.\n\n"
+        "written. CSV text cells that begin with = + - @ or a tab are prefixed with an\n"
+        "apostrophe so that spreadsheets show them as text; numbers (a negative\n"
+        "discrimination, say) are written as they are.\n\n"
         + _COLUMNS
     )
 

@@ -148,3 +148,22 @@ def test_the_report_shows_difficulty_and_discrimination_with_a_note(
     assert f"{round(_reference(0), 2):.2f}</td>\n      <td>good</td>" in page
     assert "negative: check the answer key and wording" in page
     assert "too few answers" in page  # the bank's unanswered questions
+
+
+def test_the_pack_gives_a_negative_discrimination_as_a_number(app, client, minimal_package_dir):
+    import csv
+    import io
+    import zipfile
+
+    with app.app_context():
+        course = import_course(minimal_package_dir)
+        bank = _bank(course)
+        _record(course, bank)
+        admin = make_user(Role.ADMIN)
+    sign_in(client, admin)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/admin/courses/minimal/audit-pack.zip").data))
+    text = archive.read("item-analysis.csv").decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["question_id"] == bank[1].key)
+    # A number carries no formula: an apostrophe before the minus made it text that a
+    # spreadsheet cannot sort or average, and that float() refuses.
+    assert float(row["discrimination"]) == pytest.approx(round(_reference(1), 2))
