@@ -313,6 +313,20 @@ def test_reissue_after_a_name_correction_supersedes_the_old_code(app, issued):
         assert event.ip_address == "127.0.0.1" and event.actor_id is not None
 
 
+def test_the_reissue_form_says_the_new_certificate_prints_the_accounts_license(app, issued):
+    learner, code = issued
+    with app.app_context():
+        # As a learner's own profile change leaves it: unchecked, not yet on the certificate.
+        db.session.get(User, learner.id).licence_number = "LSW-99999"
+        db.session.commit()
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    page = " ".join(admin.get(f"/admin/certificates/{code}").get_data(as_text=True).split())
+    reissue = page[page.index('id="reissue"'):page.index('id="revoke"')]
+    # An admin reissuing to fix a name must see that the license changes too.
+    assert "license no. LSW-99999" in reissue
+    assert "This certificate prints license no. LSW-12345" in reissue
+
+
 def test_learners_and_visitors_cannot_use_admin_certificate_actions(app, client, issued):
     _, code = issued
     assert (
