@@ -202,15 +202,24 @@ def _claim(mail_id: int) -> _Claimed | None:
         .execution_options(synchronize_session=False)
     ).rowcount
     row = db.session.get(OutgoingMail, mail_id, populate_existing=True) if claimed else None
+    attachment = row and row.certificate_code and _certificate_pdf(row.certificate_code)
+    if row and row.certificate_code and not attachment:
+        # The certificate it announces was revoked, replaced or reinstated as another
+        # before this left, and each of those emails the holder its own news: sent late,
+        # this one would hand a licensing board a code that no longer verifies.
+        logger.info("Dropped email %s (%r): certificate %s is no longer valid",
+                    row.id, row.subject, row.certificate_code)
+        db.session.delete(row)
+        row = None
     found = row and _Claimed(row.id, row.to_address, row.subject, row.body, row.attempts,
-                             _certificate_pdf(row.certificate_code))
+                             attachment or None)
     db.session.commit()
     return found or None
 
 
-def _certificate_pdf(code: str | None) -> tuple[str, bytes] | None:
+def _certificate_pdf(code: str) -> tuple[str, bytes] | None:
     """The stored PDF of a certificate still valid, as an attachment."""
-    pdf = code and db.session.scalar(select(Certificate.pdf).where(
+    pdf = db.session.scalar(select(Certificate.pdf).where(
         Certificate.code == code, Certificate.status == CertificateStatus.VALID))
     return (f"certificate-{code}.pdf", pdf) if pdf else None
 

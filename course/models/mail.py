@@ -28,6 +28,6 @@ class OutgoingMail(db.Model):
     #: While set and in the future, one sender is delivering it and the others keep off.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
-    #: A certificate whose stored PDF goes with the message, read when it is sent (not
-    #: copied here: a certificate revoked meanwhile goes without it).
+    #: The certificate the message announces: its stored PDF is attached when it is sent
+    #: (not copied here), and a message whose certificate is no longer valid is dropped.
     certificate_code: Mapped[str | None] = mapped_column(String(64))
