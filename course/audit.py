@@ -55,6 +55,14 @@ def command_line_origin() -> dict[str, str]:
     }
 
 
+def unnamed_actor(detail: dict[str, Any] | None) -> str:
+    """Who did an event no account did, as the audit page names it."""
+    detail = detail or {}
+    if detail.get("via") == COMMAND_LINE:
+        return f"Command line ({detail.get('os_user') or 'unknown'})"
+    return "System"
+
+
 def us_spelling(detail: Any) -> Any:
     """An event's detail as a US reader reads it: the account's columns keep their
     British names (``licence_number``), and details name them as stored."""

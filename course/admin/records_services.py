@@ -18,7 +18,7 @@ import certificates
 from course import audit
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
-from course.audit import record_event, us_spelling
+from course.audit import record_event, unnamed_actor, us_spelling
 from course.csvout import BATCH_ROWS, csv_chunks, yes_no
 from course.dates import day_bounds, local_iso, provider_zone
 from course.dbutil import among
@@ -251,11 +251,14 @@ def audit_rows(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[list]:
     )  # fmt: skip
     connection = db.session.connection()  # yield_per on the statement: see certificate_rows
     for row in connection.execute(statement.execution_options(yield_per=batch)):
-        *fields, ip_address, detail = row
+        event_id, created_at, email, name, *fields, ip_address, detail = row
         detail = detail or {}
+        if email is None and name is None:
+            # As the log page names them: blank, a command and the system looked alike.
+            name = unnamed_actor(detail)
         why = detail.get("reason") or detail.get("note") or ""
         shown = json.dumps(us_spelling(detail), ensure_ascii=False, sort_keys=True)
-        yield [*fields, why, ip_address, shown]
+        yield [event_id, created_at, email, name, *fields, why, ip_address, shown]
 
 
 def audit_csv(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[str]:
