@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -151,10 +154,6 @@ def test_the_report_shows_difficulty_and_discrimination_with_a_note(
 
 
 def test_the_pack_gives_a_negative_discrimination_as_a_number(app, client, minimal_package_dir):
-    import csv
-    import io
-    import zipfile
-
     with app.app_context():
         course = import_course(minimal_package_dir)
         bank = _bank(course)
