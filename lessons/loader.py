@@ -87,10 +87,15 @@ def check_package(
 ) -> tuple[CoursePackage | None, list[Finding]]:
     """Schema and lint findings for a package folder."""
     files, findings = _read_folder(Path(path))
-    package, more = check_files(
-        files, expected_slug=Path(path).resolve().name, provider_name=provider_name,
-        issues_credit=issues_credit,
-    )
+    if any(f.level == "error" for f in findings):
+        # A file that could not be read is not part of the package the CE rules would
+        # judge: its reading time and objectives would be missing, so they wait.
+        package, more = _load(files, Path(path).resolve().name)
+    else:
+        package, more = check_files(
+            files, expected_slug=Path(path).resolve().name, provider_name=provider_name,
+            issues_credit=issues_credit,
+        )
     findings += more
     if any(f.level == "error" for f in findings):
         package = None
@@ -138,8 +143,21 @@ def _read_folder(folder: Path) -> tuple[dict[str, str], list[Finding]]:
             try:
                 files[entry.name] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                findings.append(Finding("error", entry.name, 0, f"not valid UTF-8 text ({exc})"))
+                findings.append(Finding("error", entry.name, *not_utf8(raw, exc)))
+                # Kept with the bad bytes replaced, so the file is not reported missing
+                # nor its objectives untaught: the error above already holds up the package.
+                files[entry.name] = raw.decode("utf-8", "replace")
     return files, findings
+
+
+def not_utf8(raw: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """The line of a file's first byte that is not UTF-8, and what to do about it."""
+    line = raw[: exc.start].count(b"\n") + 1
+    return line, (
+        f"not valid UTF-8 text: byte 0x{raw[exc.start]:02x} on this line is not UTF-8 "
+        "(the file was probably saved as Windows-1252 or Latin-1): save it again with "
+        "the encoding UTF-8"
+    )
 
 
 def _is_package_file(name: str) -> bool:

@@ -260,6 +260,23 @@ def test_non_utf8_file_is_an_error(package_dir: Path) -> None:
     )
 
 
+def test_non_utf8_file_is_named_at_its_line_and_holds_up_the_ce_rules(package_dir: Path) -> None:
+    lesson = package_dir / "02-returning.md"
+    text = lesson.read_bytes()
+    lesson.write_bytes(text + b"\nCaf\xe9 au lait.\n")
+    manifest = package_dir / "course.yaml"
+    manifest.write_bytes(manifest.read_bytes() + b"# r\xe9sum\xe9\n")
+    package, findings = lessons.check_package(package_dir)
+    assert package is None
+    # Only the bytes to fix, each at its line with what to do: not "course.yaml missing",
+    # nor the CE rules judging the package without the lesson (LO2 taught by no lesson).
+    assert [(f.file, f.line) for f in findings] == [
+        ("02-returning.md", text.count(b"\n") + 2),
+        ("course.yaml", manifest.read_bytes().count(b"\n")),
+    ]
+    assert all("save it again with the encoding UTF-8" in f.message for f in findings)
+
+
 def test_check_package_reads_folder(package_dir: Path) -> None:
     (package_dir / "02-returning.md").unlink()
     package, findings = lessons.check_package(package_dir)
