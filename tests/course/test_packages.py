@@ -81,6 +81,16 @@ def test_check_passes_a_valid_package_and_prints_the_estimate(runner, minimal_pa
     assert strict.exit_code == 1  # the tiny package's seat time is a warning
 
 
+def test_check_of_a_folder_of_packages_checks_each(runner, package_copy):
+    # `course import content` imports every package in the folder; `course check content`
+    # held the folder itself to the format, with four errors about files it does not hold.
+    name, line = _break_first_check(package_copy)
+    result = runner.invoke(args=["course", "check", str(package_copy.parent)])
+    assert result.exit_code == 1
+    assert f"minimal/{name}:{line}: error:" in result.output
+    assert "missing: every package needs this file" not in result.output
+
+
 def test_import_creates_course_lessons_questions(app, runner, minimal_package_dir):
     result = runner.invoke(args=[*IMPORT, str(minimal_package_dir)])
     assert result.exit_code == 0, result.output
