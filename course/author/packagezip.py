@@ -100,8 +100,11 @@ def read_package_zip(
             try:
                 files[name] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
+                # The line lets an author find a character their editor saved as Latin-1.
+                line = raw[: exc.start].count(b"\n") + 1
                 raise ZipRefused(
-                    f"{name!r} is not UTF-8 text; a package holds only text files."
+                    f"{name!r} is not UTF-8 text (first at line {line}): save it again with "
+                    "the encoding UTF-8; a package holds only text files."
                 ) from exc
     if COURSE_FILE not in files:
         raise ZipRefused("The ZIP has no course.yaml at its top or in its one folder.")
