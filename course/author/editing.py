@@ -157,8 +157,14 @@ def save_lesson(
     objectives: Sequence[str],
     body: str,
     base: int,
+    *,
+    keep_unknown_markers: bool = False,
 ) -> Saved:
-    """Save a lesson's title, objectives and text; a deleted check marker drops its check."""
+    """Save a lesson's title, objectives and text; a deleted check marker drops its check.
+
+    ``keep_unknown_markers`` saves a marker naming no check of the lesson as the text it
+    is (the checker's error then names its line) instead of refusing the whole save.
+    """
 
     body = ed.newlines(body)
 
@@ -166,7 +172,7 @@ def save_lesson(
         name = _lesson(files, slug)
         source = ed.split_lesson(files[name])
         unknown = ed.unknown_markers(body, source.blocks)
-        if unknown:
+        if unknown and not keep_unknown_markers:
             line, check_id = unknown[0]
             raise AuthorError(
                 f"Line {line}: [check: {check_id}] is not a knowledge check of this lesson. "

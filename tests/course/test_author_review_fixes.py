@@ -295,3 +295,32 @@ def test_a_title_over_the_limit_is_refused_with_its_text_kept(author_client):
     assert response.status_code == 422
     assert "Keep it to 300 characters or fewer." in page
     assert f'value="{long_title}"' in page  # still in the box, to shorten
+
+
+def test_an_edit_sent_after_a_sign_out_with_a_mistyped_check_line_keeps_the_text(
+    app, author, author_client
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        g.pop("csrf_token", None)
+        with author_client.session_transaction() as session:
+            session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
+            session[REMEMBERED] = False
+        page = author_client.get(LESSON).get_data(as_text=True)
+        mine = page_form(page, "base_revision")
+        mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
+        # An hour's writing, with one [check: id] line that names no check of the lesson:
+        # Save refuses it with the text kept on the page, but nobody is there to fix it.
+        mine["body"] = [mine["body"][0] + "\nWritten over a long hour.\n\n[check: typo-1]\n"]
+        with author_client.session_transaction() as session:
+            session[SEEN_AT] = int(time.time()) - 24 * 3600
+        response = author_client.post(LESSON, data=mine)
+        assert response.headers["Location"].startswith("/auth/login")
+        shown = author_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "NOT saved" not in shown and "Your changes were saved as revision" in shown
+    sign_in(author_client, author)
+    editor = author_client.get(LESSON).get_data(as_text=True)
+    assert "Written over a long hour." in unescape(editor)
+    # The line stays, and the checker names it for the author to fix.
+    assert "[check: typo-1]" in unescape(editor)
+    assert "typo-1" in unescape(re.sub(r"<[^>]+>", "", editor.split("Lesson text")[0]))
