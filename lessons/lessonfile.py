@@ -112,6 +112,23 @@ def _warn_top_headings(source: Source, lines: list[str], offset: int) -> None:
             )
 
 
+_FRONT_KEY = re.compile(r"^(title|objectives)[ \t]*:")
+
+
+def _warn_second_front_matter(source: Source, lines: list[str], offset: int) -> None:
+    # A whole lesson file pasted into the editor's text (or front matter written twice)
+    # reaches learners as a rule and a heading reading "title: ... objectives: [...]".
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    split = split_front_matter("".join(lines[start:]))
+    if split is not None and any(_FRONT_KEY.match(line) for line in split[0]):
+        source.warning(
+            start + offset + 1,
+            "a second front matter block (`---`, title, objectives, `---`) is shown to "
+            "learners as text: a lesson's title and objectives are set once, at the top of "
+            "the file (in the editor, the Title and Objectives boxes); delete these lines",
+        )
+
+
 _IMAGE = re.compile(
     r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<img\b(?P<attrs>[^>]*)", re.IGNORECASE
 )
@@ -231,6 +248,7 @@ def parse_lesson(
         source.error(problem[0] + offset + 1, problem[1])
         return None
     body_lines = body.splitlines(keepends=True)
+    _warn_second_front_matter(source, body_lines, offset)
     _warn_top_headings(source, body_lines, offset)
     _warn_images(source, body_lines, offset)
     _warn_raw_html(source, body_lines, offset)

@@ -88,6 +88,22 @@ def test_h1_in_a_lesson_is_a_warning() -> None:
     assert len([f for f in findings if "headings" in f.message]) == 1
 
 
+def test_a_second_front_matter_block_is_a_warning() -> None:
+    # A whole lesson file pasted into the editor's text: learners would read its front
+    # matter as a rule and a heading, "title: ... objectives: [LO1]".
+    files = minimal_files()
+    text = files["01-push-pull.md"]
+    front = text[: text.index("---", 3) + 4]
+    files["01-push-pull.md"] = front + "\n" + text
+    _, findings = lessons.check_files(files)
+    second = [f for f in findings if "second front matter" in f.message]
+    assert [(f.level, f.line) for f in second] == [("warning", front.count("\n") + 2)]
+    # A rule at the top of a lesson, followed by text, is not front matter.
+    files = edited(minimal_files(), "01-push-pull.md", "Youth leave placement",
+                   "---\n\nYouth leave: placement\n\n---\n\nYouth leave placement")
+    assert not [f for f in lessons.check_files(files)[1] if "front matter" in f.message]
+
+
 def _findings_with(added: str) -> tuple[str, list[lessons.Finding]]:
     """The first lesson's text with ``added`` after a heading, and the checker's findings."""
     files = edited(minimal_files(), "01-push-pull.md", "## Pull factors\n",
