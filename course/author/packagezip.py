@@ -67,8 +67,11 @@ def read_package_zip(
                     f"{info.filename!r} is encrypted; upload a ZIP without a password."
                 )
             if len(parts) > 2:
+                # Most often the folder around the course's folder was zipped (content/).
                 raise ZipRefused(
-                    f"{info.filename!r} is in a sub-folder; a package is one folder of files."
+                    f"{info.filename!r} is in a sub-folder; a package is one folder of files, "
+                    "with course.yaml at the top of the ZIP or in its one folder: ZIP the "
+                    "course's own folder (or its files), not a folder around it."
                 )
             wanted.append((info, parts))
         folders = {parts[0] for _, parts in wanted if len(parts) == 2}

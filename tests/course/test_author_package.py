@@ -74,6 +74,7 @@ def test_a_package_zip_reads_back_the_files_it_was_written_from(minimal_package_
         ({"C:/course.yaml": "slug: x"}, "unsafe file name"),
         ({"pkg\\course.yaml": "slug: x"}, "unsafe file name"),
         ({"a/b/course.yaml": "slug: x"}, "sub-folder"),
+        ({"content/c/course.yaml": "slug: c"}, "ZIP the course's own folder"),
         ({"a/course.yaml": "x", "b/post-test.yaml": "x"}, "one folder"),
         ({"a/course.yaml": "x", "post-test.yaml": "x"}, "one folder"),
         ({"course.yaml": b"slug: caf\xe9\n"}, "not UTF-8 text"),
