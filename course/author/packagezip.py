@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Mapping
 
 from lessons.limits import MAX_FILE_BYTES, MAX_FILES, MAX_PACKAGE_BYTES
+from lessons.loader import not_utf8
 
 COURSE_FILE = "course.yaml"
 # The checker's limits: what it would refuse is not worth unpacking or storing.
@@ -104,11 +105,8 @@ def read_package_zip(
                 files[name] = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 # The line lets an author find a character their editor saved as Latin-1.
-                line = raw[: exc.start].count(b"\n") + 1
-                raise ZipRefused(
-                    f"{name!r} is not UTF-8 text (first at line {line}): save it again with "
-                    "the encoding UTF-8; a package holds only text files."
-                ) from exc
+                line, why = not_utf8(raw, exc)
+                raise ZipRefused(f"{name!r}, line {line}: {why}.") from exc
     if COURSE_FILE not in files:
         raise ZipRefused("The ZIP has no course.yaml at its top or in its one folder.")
     return files

@@ -77,8 +77,8 @@ def test_a_package_zip_reads_back_the_files_it_was_written_from(minimal_package_
         ({"content/c/course.yaml": "slug: c"}, "ZIP the course's own folder"),
         ({"a/course.yaml": "x", "b/post-test.yaml": "x"}, "one folder"),
         ({"a/course.yaml": "x", "post-test.yaml": "x"}, "one folder"),
-        ({"course.yaml": b"slug: caf\xe9\n"}, "not UTF-8 text"),
-        ({"course.yaml": b"slug: x\n\ntitle: Caf\xe9\n"}, r"first at line 3\): save it .* UTF-8"),
+        ({"course.yaml": b"slug: caf\xe9\n"}, "not valid UTF-8 text"),
+        ({"course.yaml": b"slug: x\n\ntitle: Caf\xe9\n"}, r"line 3: not valid UTF-8 .* encoding"),
         ({"post-test.yaml": "questions: []"}, "no course.yaml"),
     ],
 )
