@@ -7,15 +7,13 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
+from .dropped import dead_link_warnings, image_warnings, raw_html_warnings
 from .limits import Closers, markdown_problem
 from .model import Lesson, Question
 from .questions import parse_question
 from .render import (
-    ALLOWED_TAGS,
     count_words,
     html_text,
-    image_source_allowed,
-    link_address_allowed,
     markdown_to_unsafe_html,
     sanitize,
 )
@@ -129,88 +127,12 @@ def _warn_second_front_matter(source: Source, lines: list[str], offset: int) -> 
         )
 
 
-_IMAGE = re.compile(
-    r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<img\b(?P<attrs>[^>]*)", re.IGNORECASE
-)
-_ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\S[^\"]*\"|'[^']*\S[^']*'|[^\s\"'>]+)", re.IGNORECASE)
-
-
-def _attribute(name: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{name}\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
-
-
-_SRC, _HREF = _attribute("src"), _attribute("href")
-
-
-def _address(match: re.Match[str], attribute: re.Pattern[str]) -> str:
-    """The address of a Markdown link or image (group ``url``), or of its HTML tag."""
-    attrs = match.group("attrs")
-    if attrs is None:
-        return match.group("url") or ""
-    found = attribute.search(attrs)
-    return next((part for part in found.groups() if part is not None), "") if found else ""
-
-
-def _warn_images(source: Source, lines: list[str], offset: int) -> None:
-    # WCAG 1.1.1: a learner who cannot see an image needs its text alternative.
-    for index, line in prose_lines(lines):
-        for match in _IMAGE.finditer(line):
-            attrs = match.group("attrs")
-            bare = not match.group("alt").strip() if attrs is None else not _ALT.search(attrs)
-            if bare:
-                source.warning(
-                    index + offset + 1,
-                    "an image needs alt text saying what it shows, for learners who cannot "
-                    "see it: write ![what it shows](address)",
-                )
-            address = _address(match, _SRC)
-            if address and not image_source_allowed(address):
-                source.warning(
-                    index + offset + 1,
-                    f"the image {address} is not shown to learners: images come from the"
-                    " site's own /static/ files (the site loads none from elsewhere)",
-                )
-
-
-_LINK = re.compile(
-    r"(?<!!)\[(?P<text>[^\]]*)\]\(\s*<?(?P<url>[^)\s>]*)|<a\b(?P<attrs>[^>]*)", re.IGNORECASE
-)
-
-
-def _warn_dead_links(source: Source, lines: list[str], offset: int) -> None:
-    # The sanitizer drops a script or data address and keeps the words: a learner would
-    # meet a "link" that goes nowhere, so say so where it was typed.
-    for index, line in prose_lines(lines):
-        schemes = set()
-        for match in _LINK.finditer(_CODE_SPAN.sub("", line)):
-            address = _address(match, _HREF)
-            if address and not link_address_allowed(address):
-                schemes.add(address.split(":", 1)[0].strip().lower())
-        for scheme in sorted(schemes):
-            source.warning(
-                index + offset + 1,
-                f"a link to a {scheme}: address is shown to learners as plain words, not a "
-                "link: use an https:// address (or mailto: or tel:)",
-            )
-
-
-# A tag name followed by a space, / or >: "<https://...>" and "<me@example.org>" are links.
-_RAW_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
-_CODE_SPAN = re.compile(r"(`+).+?\1")
-
-
-def _warn_raw_html(source: Source, lines: list[str], offset: int) -> None:
-    # The sanitizer drops tags outside its list without a word: say so where it was typed.
-    for index, line in prose_lines(lines):
-        dropped = sorted({match.group(1).lower() for match in _RAW_TAG.finditer(
-            _CODE_SPAN.sub("", line)) if match.group(1).lower() not in ALLOWED_TAGS})
-        if dropped:
-            names = ", ".join(f"<{name}>" for name in dropped)
-            source.warning(
-                index + offset + 1,
-                f"HTML {names} is not shown to learners: lessons are Markdown, and only a few "
-                "HTML tags pass (to show a tag as text, put it in `backticks`)",
-            )
+def _warn_dropped(source: Source, lines: list[str], offset: int) -> None:
+    # The sanitizer drops these without a word: say so where they were typed.
+    for check in (image_warnings, raw_html_warnings, dead_link_warnings):
+        for index, line in prose_lines(lines):
+            for message in check(line):
+                source.warning(index + offset + 1, message)
 
 
 def body_offset(text: str, body: str) -> int:
@@ -250,9 +172,7 @@ def parse_lesson(
     body_lines = body.splitlines(keepends=True)
     _warn_second_front_matter(source, body_lines, offset)
     _warn_top_headings(source, body_lines, offset)
-    _warn_images(source, body_lines, offset)
-    _warn_raw_html(source, body_lines, offset)
-    _warn_dead_links(source, body_lines, offset)
+    _warn_dropped(source, body_lines, offset)
     for index, match in find_markers(body_lines):
         source.error(index + offset + 1, missing_check_message(match.group("id")))
     token = "LESSONSCHECK" + hashlib.sha256(body.encode()).hexdigest()[:16] + "N"

@@ -10,6 +10,7 @@ import math
 import re
 
 from .cues import cue_findings
+from .dropped import dropped_findings
 from .evaluation import EVALUATION_FILE
 from .feedback import feedback_findings
 from .language import language_findings
@@ -94,7 +95,7 @@ _PLACEHOLDER = re.compile(r"\bto be (supplied|added|confirmed)\b|\bTBD\b|\bTODO\
 def lint(
     package: CoursePackage, *, provider_name: str = "", issues_credit: bool = False
 ) -> list[Finding]:
-    """CE rule errors, seat-time, answer-cue, language and source warnings, sorted."""
+    """CE rule errors, seat-time, answer-cue, language, sanitizer and source warnings, sorted."""
     # provider_name: the provider the deployment names; a course that claims an approval
     # needs one, there or in its package. issues_credit: the deployment's certificates
     # carry credit (not samples), so nothing they print may be a placeholder.
@@ -105,6 +106,7 @@ def lint(
         + cue_findings(package)
         + feedback_findings(package)
         + language_findings(package)
+        + dropped_findings(package)
         + comment_findings(package)
         + source_findings(package)
     )

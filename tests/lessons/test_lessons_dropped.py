@@ -1,0 +1,49 @@
+"""What the sanitizer drops from questions and the advisory is a warning at its line."""
+
+from __future__ import annotations
+
+from lessons_testkit import edited, line_of, minimal_files, warnings
+
+import lessons
+
+
+def _dropped(files: dict[str, str]) -> list[tuple[str, int, str]]:
+    _, findings = lessons.check_files(files)
+    return [(f.file, f.line, f.message) for f in warnings(findings)
+            if "not shown to learners" in f.message or "plain words" in f.message]
+
+
+def test_html_and_outside_images_in_questions_and_the_advisory_are_named_at_their_line():
+    files = edited(minimal_files(), "01-push-pull.md", "prompt: Which of these is a *pull* factor?",
+                   "prompt: Which of these is a <u>pull</u> factor?")
+    files = edited(files, "post-test.yaml",
+                   "explanation: Pull factors draw a youth toward someone or something.",
+                   "explanation: |\n      Pull factors draw a youth toward someone.\n\n"
+                   "      <center>See the chart</center> ![Chart](https://x.example/c.png)")
+    files = edited(files, "course.yaml", "advisory: |\n",
+                   "advisory: |\n  <iframe src=\"https://x.example\"></iframe>\n")
+    found = _dropped(files)
+    # Learners lose the underline, the centered words' tag, the image and the frame without
+    # a word from the sanitizer: each is named where the author typed it.
+    post = files["post-test.yaml"]
+    assert found == [
+        ("01-push-pull.md", line_of(files["01-push-pull.md"], "<u>pull</u>"),
+         "HTML <u> is not shown to learners: this text is Markdown, and only a few HTML tags "
+         "pass (to show a tag as text, put it in `backticks`)"),
+        ("course.yaml", line_of(files["course.yaml"], "<iframe"),
+         "HTML <iframe> is not shown to learners: this text is Markdown, and only a few HTML "
+         "tags pass (to show a tag as text, put it in `backticks`)"),
+        ("post-test.yaml", line_of(post, "<center>"),
+         "the image https://x.example/c.png is not shown to learners: images come from the "
+         "site's own /static/ files (the site loads none from elsewhere)"),
+        ("post-test.yaml", line_of(post, "<center>"),
+         "HTML <center> is not shown to learners: this text is Markdown, and only a few HTML "
+         "tags pass (to show a tag as text, put it in `backticks`)"),
+    ]
+
+
+def test_markdown_and_allowed_html_in_questions_give_no_such_warning():
+    files = edited(minimal_files(), "01-push-pull.md", "prompt: Which of these is a *pull* factor?",
+                   "prompt: Which of these is a <em>pull</em> factor? Write `<u>` as code.")
+    assert _dropped(files) == []
+    assert _dropped(minimal_files()) == []
