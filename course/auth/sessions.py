@@ -43,8 +43,9 @@ SEEN_REFRESH_SECONDS = 60
 
 #: Forms whose answers outlive a session that timed out: endpoint -> a function that
 #: keeps what the form carried for its signed-in owner and returns True when it did (or a
-#: sentence saying where it kept it, shown instead of the learner's "answers are saved").
-Keeper = Callable[[User], bool | str]
+#: sentence saying where it kept it, shown instead of the learner's "answers are saved"),
+#: or None when the form carried nothing that was not kept already (nothing was lost).
+Keeper = Callable[[User], bool | str | None]
 _KEEPERS: dict[str, Keeper] = {}
 #: Endpoints whose keeper also keeps what the same page sends after the sign-out.
 _KEPT_AFTER_SIGN_OUT: set[str] = set()
@@ -103,7 +104,7 @@ def keep_answers_of_a_stale_page(reason: str) -> bool | str:
     return _keep_posted_answers()
 
 
-def _keep_posted_answers(user: User | None = None) -> bool | str:
+def _keep_posted_answers(user: User | None = None) -> bool | str | None:
     """Keep what a form sent after the time-out carried, when its page asks for that."""
     keeper = _KEEPERS.get(request.endpoint or "")
     if keeper is None or request.method != "POST":
@@ -250,8 +251,15 @@ def ask_to_sign_in() -> Response:
     return redirect(login_url(manager.login_view, next_url=request.url))
 
 
-def _signed_out(kept: bool | str) -> Response:
+def _signed_out(kept: bool | str | None) -> Response:
     """Send the browser to sign in again, saying what became of what it sent."""
+    if kept is None:
+        # Everything the page sent was kept already, by an earlier request whose notice
+        # (if it waits) says so: a second notice would tell the learner to send it again.
+        waiting = [message for _, message in session.get("_flashes", [])]
+        if not any(str(message).startswith(SIGNED_OUT_NOTICE) for message in waiting):
+            flash(f"{SIGNED_OUT_NOTICE} Please sign in again; your progress is saved.", "info")
+        return redirect(url_for("auth.login", next=return_path()))
     if isinstance(kept, str):  # the keeper says where it kept them
         then = f"Please sign in again. {kept}"
     elif kept:

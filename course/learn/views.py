@@ -200,7 +200,7 @@ def save_answers(slug: str, lesson_slug: str):
 
 @keep_through_timeout("learn.answer_check", "learn.save_answers", "learn.complete_lesson",
                       after_sign_out=True)
-def _keep_check_answers(user) -> str | bool:
+def _keep_check_answers(user) -> str | bool | None:
     """Record the knowledge checks a lesson page sent after the session timed out."""
     # A check is formative and its submission key makes it count once, so each answer is
     # recorded as the page asked, not held back as a draft like a post-test's. Complete
@@ -212,11 +212,13 @@ def _keep_check_answers(user) -> str | bool:
     posted = picks.posted(request.form, lesson, pressed=args.get("key"))
     with write_transaction():
         answers = picks.record(enrolment, content, lesson, posted, pressed=pressed)
+    finishing = request.endpoint == "learn.complete_lesson"
     if not answers:
-        return False
+        # Every pick sent is recorded already (or none was made): nothing was lost, but
+        # a Complete sent did not complete the lesson and must be pressed again.
+        return False if finishing else None
     keys = [a.question.key for a in answers]
     shown = pressed.key if pressed is not None and pressed.key in keys else keys[0]
-    finishing = request.endpoint == "learn.complete_lesson"
     come_back_to(url_for("learn.lesson", slug=args["slug"], lesson_slug=args["lesson_slug"],
                          _anchor="lesson-end" if finishing else f"feedback-{shown}"))
     saved = ("Your answer to the knowledge check is saved" if len(answers) == 1

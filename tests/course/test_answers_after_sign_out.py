@@ -115,6 +115,39 @@ def test_a_knowledge_check_answered_after_the_time_out_is_recorded(app, client, 
         assert "Not quite." in client.get(LESSON).get_data(as_text=True)  # its feedback
 
 
+def test_saving_from_the_sign_out_dialog_after_the_check_was_kept_says_it_once(
+        app, client, learner):  # noqa: F811
+    with app.app_context():
+        check = _check()
+        before = _responses()
+        positions = check_positions(client, "minimal", check, wrong_keys(check)[:1])
+        data = with_token(client, LESSON, {
+            f"choice-{check.key}": positions, f"submission_key-{check.key}": "page-1-check-1"})
+        time_out(client)
+        # The page's script sends the check: kept, and the page shows the sign-out dialog.
+        client.post(f"{LESSON}/checks/{check.key}", data=data, headers=JSON)
+        # Its "Save my answers and sign in" sends the whole lesson form: nothing new.
+        saved = client.post(f"{LESSON}/answers", data=data,
+                            headers={"Referer": f"http://localhost{LESSON}"})
+        assert saved.location.startswith("/auth/login") and _responses() == before + 1
+        login = client.get(saved.location).get_data(as_text=True)
+        assert login.count(SIGNED_OUT) == 1
+        assert "Your answer to the knowledge check is saved, with its feedback." in login
+        assert "send it again" not in login  # it was saved: nothing to send again
+
+
+def test_saving_nothing_new_after_the_time_out_says_progress_is_saved(
+        app, client, learner):  # noqa: F811
+    with app.app_context():
+        data = with_token(client, LESSON, {})
+        time_out(client)
+        saved = client.post(f"{LESSON}/answers", data=data,
+                            headers={"Referer": f"http://localhost{LESSON}"})
+        login = client.get(saved.location).get_data(as_text=True)
+        assert f"{SIGNED_OUT} Please sign in again; your progress is saved." in login
+        assert "send it again" not in login
+
+
 def test_a_knowledge_check_sent_from_a_page_open_too_long_is_recorded(app, client, learner):  # noqa: F811
     with app.app_context():
         check = _check()
