@@ -217,7 +217,8 @@ def closed_by_progress(progress: Progress) -> Closed | None:
             f"The post-test opens after at least {progress.minimum_minutes} minutes of"
             f" reading in the lessons. You have about {left} more {minutes} of reading to"
             " go. Reading a lesson again counts, so you can go back to any of them."
-            + _short_words(progress.short_lessons, of_those=left),
+            + _short_words(progress.short_lessons, of_those=left,
+                           every=len(progress.short_lessons) == progress.lessons_total),
             f"Opens after {left} more {minutes} of reading",
             left,
         )
@@ -236,9 +237,10 @@ def closed_by_progress(progress: Progress) -> Closed | None:
     return None
 
 
-def _short_words(short: tuple[ShortLesson, ...], *, of_those: int = 0) -> str:
+def _short_words(short: tuple[ShortLesson, ...], *, of_those: int = 0, every: bool = False) -> str:
     """The sentence naming the lessons short of their own floor, and by how much
-    (``of_those``: the minutes in all just said, which the lessons' share is part of)."""
+    (``of_those``: the minutes in all just said, which the lessons' share is part of;
+    ``every``: every lesson of the course is short)."""
     if not short:
         return ""
     total = sum(s.minutes_to_go for s in short)
@@ -248,6 +250,11 @@ def _short_words(short: tuple[ShortLesson, ...], *, of_those: int = 0) -> str:
     if of_those and total <= of_those:
         # Two figures side by side ("22 more minutes", "13 more minutes in all") read as
         # a contradiction or a sum: the lessons' share is part of the whole.
+        if every and len(short) > 1:
+            # "must be in lessons 1, 2, 3, 4, 5, 6 and 7" named the whole course: all the
+            # reading is in the lessons, so it read as a riddle. The point is the spread.
+            return (f" At least {total} of those minutes must be spread over every lesson;"
+                    " the course page lists how much each lesson needs.")
         where = (f"lesson {short[0].lesson.position}, {short[0].lesson.title}"
                  if len(short) == 1 else
                  "lessons " + and_list([str(s.lesson.position) for s in short]))

@@ -450,6 +450,21 @@ def test_the_short_lessons_minutes_are_said_as_part_of_the_minutes_still_to_go()
     assert "13 more minutes in all" not in closed.reason
 
 
+def test_when_every_lesson_is_short_the_sentence_says_so_instead_of_listing_them() -> None:
+    def lesson(n: int) -> LessonView:
+        return LessonView(n, f"l{n}", n, f"Lesson title {n}", (), (), 100, ())
+
+    short = tuple(ShortLesson(lesson(n), 2) for n in range(1, 8))
+    progress = Progress(lessons_done=7, lessons_total=7, active_seconds=0,
+                        passed_attempt=None, evaluated=False, completed=False,
+                        minimum_minutes=23, short_lessons=short)  # fmt: skip
+    closed = closed_by_progress(progress)
+    assert closed is not None and closed.minutes == 23
+    # All the reading is in the lessons: "must be in lessons 1, 2, ... and 7" said nothing.
+    assert "lessons 1, 2, 3" not in closed.reason
+    assert "At least 14 of those minutes must be spread over every lesson;" in closed.reason
+
+
 def test_a_lesson_needing_more_than_the_whole_has_left_is_not_said_to_be_part_of_it() -> None:
     """Reading past one lesson's floor leaves another lesson needing more than the whole."""
     def lesson(n: int) -> LessonView:
