@@ -69,6 +69,8 @@ def test_someone_else_s_sign_up_cannot_be_finished_by_the_address_owner(
     assert "The password you chose when you signed up" in page
     # The address as the account will hold it, not as typed ("Ana@Example.com").
     assert "<p>For ana@example.com, in the name of" in page
+    # Said on the page, not in the email: close the page, ignore the email.
+    assert "ignore this email" not in page and "close this page and ignore the email" in page
     # Pressing the button without knowing that password makes nothing.
     refused = owner.post(path, data=MINE)
     assert refused.status_code == 422 and accounts(app) == 0 and not signed_in(owner)
