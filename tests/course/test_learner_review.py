@@ -185,3 +185,23 @@ def test_a_lesson_left_midway_offers_to_go_on_from_the_first_open_check(
     assert f"You have answered 1 of {count} knowledge checks" in plain(note[1])
     assert f'<a href="#check-{second_key}">Go on from knowledge check 2</a>' in note[1]
     assert f'id="check-{second_key}"' in page  # the link lands on the check
+
+
+def test_a_completed_lesson_read_again_offers_to_continue_not_to_complete(
+    app, client, package_copy
+):
+    with app.app_context():
+        import_course(package_copy)
+        sign_in(client, make_user())
+        client.post(f"{COURSE}/enrol")
+        first = db.session.scalar(select(Course).where(Course.slug == SLUG)).live_lessons[0]
+        for check in first.live_checks:
+            positions = check_positions(client, SLUG, check, correct_keys(check))
+            client.post(f"{COURSE}/lessons/{first.slug}/checks/{check.key}",
+                        data={"choice": positions})
+        client.post(f"{COURSE}/lessons/{first.slug}/complete")
+        html = client.get(f"{COURSE}/lessons/{first.slug}").get_data(as_text=True)
+    assert "You have completed this lesson." in plain(html)
+    # "Complete and continue" under that sentence read as if the lesson were not complete.
+    assert "Complete and continue" not in plain(html)
+    assert re.search(r'<button class="usa-button usa-button--big" type="submit">Continue<', html)
