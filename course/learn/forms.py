@@ -47,7 +47,7 @@ class CorrectionRequestForm(FlaskForm):
     requested_value = StringField(
         "What it should say",
         description="For example, your name exactly as it should be printed.",
-        validators=[DataRequired("Say what it should say."), at_most(200)],
+        validators=[DataRequired("Enter what the certificate should say."), at_most(200)],
     )
     message = TextAreaField(
         "Anything else we should know (optional)", validators=[Optional(), at_most(2000)]

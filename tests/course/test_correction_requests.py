@@ -106,7 +106,10 @@ def test_a_declined_request_tells_the_learner_why(app, data, learner):
 def test_bad_requests_are_refused_with_a_reason(app, data, learner):
     code = data.certificate_code
     empty = _ask(learner, code, requested_value="  ")
-    assert empty.status_code == 422 and "Say what it should say." in empty.get_data(as_text=True)
+    # Worded as the other required fields are ("Enter your full name."), not "Say what
+    # it should say.", which read as a riddle in the error summary.
+    said = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "Enter what the certificate should say." in said
     assert _ask(learner, code, kind="everything").status_code == 422
     assert _ask(learner, code).status_code == 303
     twice = _ask(learner, code)
