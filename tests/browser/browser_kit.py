@@ -369,7 +369,7 @@ class Journey:
         expect(self.heading()).to_have_text("Course evaluation")
         page.get_by_role("button", name="Submit the evaluation").click()
         summary = page.locator(".error-summary[role=alert]")
-        expect(summary).to_contain_text("There is a problem with 5 answers")
+        expect(summary).to_contain_text("There is a problem with 5 questions")
         expect(page.locator(".field-error")).to_have_count(5)
         self.audit("evaluation with errors")
         for fieldset in page.locator("form.evaluation fieldset").all():

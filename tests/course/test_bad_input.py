@@ -320,6 +320,8 @@ def test_the_error_summary_names_questions_by_their_number_not_their_prompt(
         required = sum(item.required and item.type != "number" for item in items)
     assert not [prompt for prompt in prompts if prompt.rstrip(".?:") in summary]
     assert f"{required} required questions are still unanswered:" in summary
+    # Questions, not "answers": a problem with 12 answers read oddly when none was given.
+    assert f"There is a problem with {required + 1} questions</h2>" in summary
     links = re.findall(r'<a href="#(item-\d+-1)">Question (\d+)</a>', summary)
     assert len(links) == required + 1
     shown_as = f'<span class="check-label">Question {{}} of {len(items)}</span>'
