@@ -55,7 +55,7 @@ def lookup():
         if found is not None:
             return redirect(url_for("verify.result", code=found.code))
         form.code.errors.append(
-            "That code is not in the right form or has a typing mistake: please check it"
+            "That code has a typing mistake or is not in the right form: please check it"
             f" against the certificate. A certificate code is {FORMAT_TEXT}."
         )
     return render_template("verify/lookup.html", form=form, upload=CredentialForm())
@@ -71,7 +71,7 @@ def result(code: str):
     """Say whether a certificate is valid, revoked, superseded or unknown."""
     found = services.verify_code(code)
     if found is None:  # the check character says it was mistyped: not a forgery
-        return render_template("verify/result.html", found=None, code=code, checked=utcnow()), 404
+        return render_template("verify/result.html", found=None, code=code), 404
     if found.code != code:
         return redirect(url_for("verify.result", code=found.code))
     status = 404 if found.status == "unknown" else 200

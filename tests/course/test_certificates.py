@@ -233,6 +233,7 @@ def test_a_typo_is_caught_before_any_lookup_and_unknown_codes_say_so(app, issued
     page = address.get_data(as_text=True)
     assert address.status_code == 404 and "That code has a typing mistake" in page
     assert "<title>Mistyped code: " in page and "not issued here" not in page
+    assert "Checked " not in page  # never looked up: no time a board could file as checked
     assert public.get(f"/verify/{code}/").location.endswith(f"/verify/{code}")  # a mailer's slash
     import certificates
 
@@ -449,7 +450,8 @@ def test_the_lookup_hint_s_example_is_a_well_formed_code_and_a_typo_is_explained
     wrong = client.get("/verify", query_string={"code": example[:-1] + "X"})
     text = wrong.get_data(as_text=True)
     # The form asks for a "Certificate code": the error says "code" too, never "ID".
-    assert "That code is not in the right form or has a typing mistake" in text
+    # Worded as the verification address words it.
+    assert "That code has a typing mistake or is not in the right form" in text
     assert "A certificate code is 4 groups of 4 letters and digits, then one last check" in text
     assert " ID " not in text
 
