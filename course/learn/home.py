@@ -10,7 +10,7 @@ from course.extensions import db
 from course.issuing import standing_by_enrolment
 from course.learn.assessment import Progress, course_progress
 from course.learn.content import CourseContent, LessonView, content_of
-from course.learn.retakes import post_test_step
+from course.learn.retakes import post_test_step, saved_evaluation
 from course.learn.services import outline, resume_target
 from course.learn.transcript import certificates_of
 from course.models import Certificate, CertificateStatus, Course, Enrolment, User
@@ -53,12 +53,17 @@ def next_step(
         started = progress.lessons_done or any(s.started for s in states)
         verb = "Continue" if started else "Start"
         return NextStep("lesson", f"{verb}: Lesson {lesson.position}, {lesson.title}", lesson)
+    # Worded as the course page's own buttons: answers saved, or a retake, say so.
     if progress.passed_attempt is not None:
-        return NextStep("evaluation", "Continue: Fill in the evaluation")
+        saved = saved_evaluation(enrolment) is not None
+        return NextStep("evaluation", "Continue the evaluation" if saved
+                        else "Continue: Fill in the evaluation")
     step = post_test_step(content, enrolment, progress)
     # Never a button to a post-test that would only say it is not open yet.
     if step.closed is None:
-        return NextStep("post_test", "Continue: Take the post-test")
+        label = ("Continue the post-test" if step.saved else "Take the post-test again"
+                 if step.last_attempt else "Continue: Take the post-test")
+        return NextStep("post_test", label)
     if step.last_attempt is not None:
         return NextStep("review", f"Review attempt {step.last_attempt}", attempt=step.last_attempt)
     # Reading time short: the lessons are where it counts, as on the course page, first

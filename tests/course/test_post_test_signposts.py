@@ -151,7 +151,8 @@ def test_my_learning_offers_the_review_while_a_retake_waits(app, lessons_done, c
     assert f'href="{POST_TEST}"' not in home
     assert f'href="{POST_TEST}/attempts/1">Review attempt 1</a>' in home
     clock.now = utcnow() + timedelta(minutes=11)
-    assert f'href="{POST_TEST}">Continue: Take the post-test' in client.get("/").get_data(
+    # As the course page words it: a retake, not a first try.
+    assert f'href="{POST_TEST}">Take the post-test again' in client.get("/").get_data(
         as_text=True
     )
 
