@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -228,9 +229,21 @@ def on_check_form(findings: Sequence[Placed], check_id: str) -> list[Placed]:
     return shown
 
 
+#: "(first at 04-push-and-pull.md:65)": a file line, which the editor's text box lacks.
+_FIRST_AT = re.compile(r"\(first at (?P<file>[^():]+):(?P<line>\d+)\)")
+
+
 def place_lesson(finding: lessons.Finding, source: ed.LessonSource) -> Placed:
     """Say where in the lesson editor a finding is."""
     spot = source.locate(finding.line)
+
+    def in_the_text(match: re.Match[str]) -> str:
+        first = source.locate(int(match["line"]))
+        if match["file"] != finding.file or first.kind not in ("text", "check"):
+            return match.group(0)
+        return f"(first at line {first.line} of the text)"
+
+    message = _FIRST_AT.sub(in_the_text, finding.message)
     where = {
         "file": "the lesson file",
         "front": "the title or objectives",
@@ -242,7 +255,7 @@ def place_lesson(finding: lessons.Finding, source: ed.LessonSource) -> Placed:
         finding.level,
         finding.file,
         finding.line,
-        finding.message,
+        message,
         where,
         text_line=text_line,
         check_id=spot.check_id,

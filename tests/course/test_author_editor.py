@@ -195,3 +195,16 @@ def test_a_preview_with_errors_says_so_beside_it_and_takes_focus(author_client):
     # Without errors, a preview says nothing of them.
     clean = submit(author_client, LESSON, "preview", body=text).get_data(as_text=True)
     assert 'id="preview-errors"' not in clean
+
+
+def test_a_duplicate_check_id_says_where_the_first_is_in_the_text_box(author_client):
+    text = lesson_text(author_client)
+    first = text.splitlines().index("[check: push-pull-1]") + 1
+    copy = ("\n```check\nid: push-pull-1\ntype: single\nprompt: Which of these pulls?\n"
+            "choices:\n  - text: A friend's offer\n    correct: true\n    why: It pulls.\n"
+            "  - text: A quarrel at home\n    why: That pushes.\n```\n")
+    page = submit(author_client, LESSON, "preview", body=text + copy).get_data(as_text=True)
+    # The file's line (the package's 01-push-pull.md:16) is no line of the box the author
+    # sees, where that check is one [check: ...] line.
+    assert f"(first at line {first} of the text)" in page
+    assert "(first at 01-push-pull.md:" not in page
