@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .fences import prose_lines
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Question
 from .render import ALLOWED_TAGS, image_source_allowed, link_address_allowed
@@ -87,7 +88,8 @@ def dead_link_warnings(line: str) -> list[str]:
 def text_warnings(text: str) -> list[tuple[str, str]]:
     """Each line of a Markdown text (a question's, the advisory) with what it loses."""
     found = []
-    for line in text.splitlines():
+    # Fenced code is shown as typed, tags and addresses included: nothing there is lost.
+    for _, line in prose_lines(text.splitlines()):
         for message in (image_warnings(line) + dead_link_warnings(line)
                         + raw_html_warnings(line, "this text is Markdown")):
             found.append((line, message))

@@ -15,14 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .dump import dump_lesson, front_matter_yaml
-from .lessonfile import (
-    LESSON_NAME,
-    Fence,
-    find_fences,
-    find_markers,
-    parse_lesson,
-    split_front_matter,
-)
+from .fences import Fence, find_fences
+from .lessonfile import LESSON_NAME, find_markers, parse_lesson, split_front_matter
 from .model import Finding, Lesson, sort_findings
 from .questions import ID_PATTERN
 from .yamlkeep import keep_layout

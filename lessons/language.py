@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .lessonfile import body_offset, find_fences
+from .fences import find_fences
+from .lessonfile import body_offset
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Question
 from .yamlpaths import text_values

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection
 
 from .dropped import dead_link_warnings, image_warnings, raw_html_warnings
-from .limits import Closers, markdown_problem
+from .fences import find_fences, prose_lines
+from .limits import markdown_problem
 from .model import Lesson, Question
 from .questions import parse_question
 from .render import (
@@ -21,43 +21,6 @@ from .yamlread import MapReader, Source, compose, string_items
 
 LESSON_NAME = re.compile(r"^\d{2}-[a-z0-9-]+\.md$")
 FRONT_MATTER_KEYS = ("title", "objectives")
-
-# Same shape Python-Markdown's fenced_code accepts: a fence at column 0, closed by the
-# identical fence, so both agree on what is code.
-_FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ \t]*\r?\n?$")
-
-
-@dataclass(frozen=True)
-class Fence:
-    """A fenced block in a lesson body, by 0-based line indexes (end is the closing line)."""
-
-    start: int
-    end: int | None
-    info: str
-
-    @property
-    def is_check(self) -> bool:
-        """True for a knowledge-check block."""
-        return self.info == "check"
-
-
-def find_fences(lines: list[str]) -> list[Fence]:
-    """Locate fenced blocks; an unclosed fence has end None and is not a block at all."""
-    fences: list[Fence] = []
-    closers = Closers(lines)
-    index = 0
-    while index < len(lines):
-        match = _FENCE_OPEN.match(lines[index])
-        if not match:
-            index += 1
-            continue
-        fence = match.group("fence")
-        end = closers.after(fence, index)
-        fences.append(Fence(index, end, match.group("info").strip()))
-        # Like Markdown, an opening fence that is never closed is plain text.
-        index = index + 1 if end is None else end + 1
-    return fences
-
 
 def split_front_matter(text: str) -> tuple[list[str], int] | None:
     """Return (front-matter lines, index of the closing line), or None without front matter."""
@@ -72,13 +35,6 @@ def split_front_matter(text: str) -> tuple[list[str], int] | None:
 
 #: A line that stands for a knowledge check in the editor's text (never in a package file).
 MARKER = re.compile(r"^\[check: (?P<id>[A-Za-z0-9][A-Za-z0-9_-]*)\][ \t]*$")
-
-
-def prose_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """The lines outside closed fenced blocks (code and checks), as (0-based index, line)."""
-    fences = [f for f in find_fences(lines) if f.end is not None]
-    in_code = {i for f in fences for i in range(f.start, (f.end or 0) + 1)}
-    return ((index, line) for index, line in enumerate(lines) if index not in in_code)
 
 
 def find_markers(lines: list[str]) -> list[tuple[int, re.Match[str]]]:

@@ -47,3 +47,17 @@ def test_markdown_and_allowed_html_in_questions_give_no_such_warning():
                    "prompt: Which of these is a <em>pull</em> factor? Write `<u>` as code.")
     assert _dropped(files) == []
     assert _dropped(minimal_files()) == []
+
+
+def test_fenced_code_in_an_explanation_or_the_advisory_is_shown_as_written():
+    # Fenced code reaches learners as code, tags and addresses printed as typed: nothing
+    # is dropped, so nothing is to be warned of (a lesson's prose skips its fences too).
+    fenced = ("```\n      <div>a tag</div> [run](javascript:go) ![](https://x.example/c.png)"
+              "\n      ```")
+    files = edited(minimal_files(), "post-test.yaml",
+                   "explanation: Pull factors draw a youth toward someone or something.",
+                   f"explanation: |\n      Pull factors draw a youth toward someone.\n\n"
+                   f"      {fenced}\n")
+    files = edited(files, "course.yaml", "advisory: |\n",
+                   "advisory: |\n  ```\n  <iframe src=\"https://x.example\"></iframe>\n  ```\n")
+    assert _dropped(files) == []
