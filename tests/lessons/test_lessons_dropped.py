@@ -61,3 +61,14 @@ def test_fenced_code_in_an_explanation_or_the_advisory_is_shown_as_written():
     files = edited(files, "course.yaml", "advisory: |\n",
                    "advisory: |\n  ```\n  <iframe src=\"https://x.example\"></iframe>\n  ```\n")
     assert _dropped(files) == []
+
+
+def test_an_image_in_backticks_is_code_not_an_image():
+    # `![](photo.png)` shows the Markdown itself: no image without alt text, none from
+    # elsewhere, as tags and links in backticks are not warned of either.
+    code = "Write `![](https://x.example/c.png)` for a picture."
+    files = edited(minimal_files(), "01-push-pull.md", "prompt: Which of these is a *pull* factor?",
+                   f"prompt: Which of these is a *pull* factor? {code}")
+    files = edited(files, "01-push-pull.md", "\n\n", f"\n\n{code}\n\n")
+    _, findings = lessons.check_files(files)
+    assert [f for f in findings if "image" in f.message] == []
