@@ -86,7 +86,11 @@ def _keep(user: User, form: FlaskForm, save: Save, new: str = "") -> str | bool:
     if new:  # its "new" page would open empty: come back to the item itself
         item = "check_id" if request.endpoint == "author.check" else "qid"
         come_back_to(url_for(request.endpoint, **args, **{item: form.id.data.strip()}))
-    return f"Your changes were saved as revision {saved.revision.number} of the draft{where}."
+    # What Save would have said beside it (a check removed with its line): nobody saw this
+    # save happen, so the sign-in page is the one place left to say it.
+    notes = "".join(f" {note}" for note in saved.notes)
+    return (f"Your changes were saved as revision {saved.revision.number} of the draft{where}."
+            f"{notes}")
 
 
 def _unchecked(form_class: type[FlaskForm]) -> FlaskForm:

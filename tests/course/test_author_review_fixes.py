@@ -324,3 +324,27 @@ def test_an_edit_sent_after_a_sign_out_with_a_mistyped_check_line_keeps_the_text
     # The line stays, and the checker names it for the author to fix.
     assert "[check: typo-1]" in unescape(editor)
     assert "typo-1" in unescape(re.sub(r"<[^>]+>", "", editor.split("Lesson text")[0]))
+
+
+def test_a_check_whose_line_was_mistyped_before_a_sign_out_is_not_lost_without_a_word(
+    app, author, author_client
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        g.pop("csrf_token", None)
+        with author_client.session_transaction() as session:
+            session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
+            session[REMEMBERED] = False
+        page = author_client.get(LESSON).get_data(as_text=True)
+        mine = page_form(page, "base_revision")
+        mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
+        assert "[check: push-pull-1]" in mine["body"][0]
+        # The typo leaves the real check's line out of the text, so the unattended save
+        # drops that check from the draft: its question would go unnoticed.
+        mine["body"] = [mine["body"][0].replace("[check: push-pull-1]", "[check: push-pull-l]")]
+        with author_client.session_transaction() as session:
+            session[SEEN_AT] = int(time.time()) - 24 * 3600
+        response = author_client.post(LESSON, data=mine)
+        shown = unescape(author_client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Your changes were saved as revision" in shown
+    assert "Knowledge check push-pull-1 was removed" in shown
