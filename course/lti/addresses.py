@@ -7,8 +7,9 @@ URL would let whoever sets it reach what only the server can. In production thos
 refused. A private network address stays allowed: an agency's own LMS often lives on one.
 A request's name is checked just before it is sent, and for a score or a token the address
 the connection reached is checked again before a byte goes out: a name that resolves anew
-in between (a short DNS lifetime, rebinding) is caught there. A keyset fetch, which sends
-nothing secret, is checked by name only.
+in between (a short DNS lifetime, rebinding) is caught there, unless an outgoing proxy
+(``HTTPS_PROXY``) makes the connection and looks the name up itself. A keyset fetch,
+which sends nothing secret, is checked by name only.
 """
 
 from __future__ import annotations
