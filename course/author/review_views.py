@@ -109,7 +109,10 @@ def comment(slug: str):
     )
     db.session.commit()
     flash(f"Comment added on revision {space.revision}.", "success")
-    return redirect(url_for("author.publish_page", slug=slug, _anchor="comments"), 303)
+    # at=: the message shows in the section the page opens at, not screens above it.
+    return redirect(
+        url_for("author.publish_page", slug=slug, at="comments", _anchor="comments"), 303
+    )
 
 
 @bp.post("/courses/<slug>/review-request")
@@ -132,7 +135,10 @@ def ask_for_review(slug: str):
         abort(403, description=str(exc))
     db.session.commit()
     flash(_asked_message(asked), "success" if asked.created else "info")
-    return redirect(url_for("author.publish_page", slug=slug, _anchor="review-request"), 303)
+    return redirect(
+        url_for("author.publish_page", slug=slug, at="review-request", _anchor="review-request"),
+        303,
+    )
 
 
 def _asked_message(asked: requests.Asked) -> str:
@@ -161,7 +167,9 @@ def resolve_comment(slug: str, comment_id: int):
     if review.resolve_comment(found, current_user, editor().ip_address):
         db.session.commit()
         flash("The comment is marked resolved.", "success")
-    return redirect(url_for("author.publish_page", slug=slug, _anchor="comments"), 303)
+    return redirect(
+        url_for("author.publish_page", slug=slug, at="comments", _anchor="comments"), 303
+    )
 
 
 @bp.get("/courses/<slug>/report")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from course.dates import date_label
 from course.extensions import db
-from course.models import AuditEvent, OutgoingMail, ReviewRequest, Role
+from course.models import AuditEvent, OutgoingMail, ReviewRequest, RevisionComment, Role
 from tests.course.author_kit import BASE, flashes, page_form, post_publish
 from tests.course.factories import import_course, join_team, make_user, sign_in
 from tests.course.test_teams import _edit
@@ -290,3 +290,29 @@ def test_a_note_too_long_comes_back_with_the_reason_and_the_text_kept(app, clien
     assert "n" * 501 in page  # nothing typed is lost
     with app.app_context():
         assert _requests() == []
+
+
+def test_review_forms_are_answered_in_the_section_the_page_opens_at(
+    app, client, author, reviewer
+):
+    """Ask for review, a comment and Mark resolved come back to #review-request or
+    #comments: their outcome is said there, not at the top of the page, which on a phone
+    is screens above where the page opens (and out of a screen reader's way)."""
+    sign_in(client, author)
+    _edit(client)
+    asked = _ask(client)
+    assert asked.location.endswith("?at=review-request#review-request")
+    page = _shown(client, asked)
+    section = page.index('id="review-request"')
+    assert section < page.index("Review of revision 2 is asked for.") < page.index('id="comments"')
+    sign_in(client, reviewer)
+    commented = client.post(f"{BASE}/comments", data={"body": "Cite the 2024 report."})
+    assert commented.location.endswith("?at=comments#comments")
+    page = _shown(client, commented)
+    assert page.index('id="comments"') < page.index("Comment added on revision 2.")
+    with app.app_context():
+        comment_id = db.session.scalar(select(func.max(RevisionComment.id)))
+    resolved = client.post(f"{BASE}/comments/{comment_id}/resolve")
+    assert resolved.location.endswith("?at=comments#comments")
+    page = _shown(client, resolved)
+    assert page.index('id="comments"') < page.index("The comment is marked resolved.")
