@@ -109,3 +109,22 @@ def test_a_post_test_never_opened_reads_not_taken_not_failed(app: Flask, course_
         sign_in(app.test_client(), learner).post(f"/courses/{course_slug}/enrol")
     page = _admin(app).get(f"/admin/learners/{learner.id}").get_data(as_text=True)
     assert "post-test not taken;" in page and "not passed" not in page
+
+
+def test_a_refused_staff_form_says_error_first_in_the_page_title(
+    app: Flask, client: FlaskClient, package_copy
+) -> None:
+    """As the learner and sign-in pages do: the title is read first by a screen reader."""
+    code = earn_certificate(app, client, quick(package_copy))
+    admin = _admin(app)
+    page = admin.get(f"/admin/certificates/{code}").get_data(as_text=True)
+    assert f"<title>Certificate {code} ·" in page
+    for action in ("revoke", "reissue"):
+        refused = admin.post(f"/admin/certificates/{code}/{action}", data={"reason": ""})
+        assert refused.status_code == 422
+        assert f"<title>Error: Certificate {code} ·" in refused.get_data(as_text=True)
+    learner_id = page.split("/admin/learners/")[1].split("#")[0]
+    refused = admin.post(f"/admin/learners/{learner_id}/deactivate", data={"reason": ""})
+    assert refused.status_code == 422
+    assert "<title>Error: " in refused.get_data(as_text=True)
+    assert "<title>Error: " not in admin.get(f"/admin/learners/{learner_id}").get_data(True)

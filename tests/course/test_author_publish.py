@@ -260,3 +260,14 @@ def test_publish_without_the_revision_shown_publishes_nothing(app, author_client
     assert "the page did not say which revision you reviewed" in response.get_data(as_text=True)
     with app.app_context():
         assert count(CourseVersion) == 1
+
+
+
+def test_a_refused_publish_says_error_first_in_the_page_title(app, author_client):
+    """As the learner and sign-in pages do: the title is read first by a screen reader."""
+    submit(author_client, LESSON, "save", body="Changed text.\n")
+    reviewer = sign_in_reviewer(app, author_client)
+    assert "<title>Review and publish:" in reviewer.get(f"{BASE}/publish").get_data(True)
+    response = post_publish(reviewer, f"{BASE}/publish", {"note": "   "})
+    assert response.status_code == 422
+    assert "<title>Error: Review and publish:" in response.get_data(as_text=True)
