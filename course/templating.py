@@ -15,6 +15,7 @@ from certificates.record import hours_text
 from course.audit import us_spelling
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
+from course.forms import page_title
 from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.timing import lesson_minutes_of, reading_minutes_of
 
@@ -155,6 +156,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(certificate_code, "certificate_code")
     app.add_template_filter(licence_ending, "licence_ending")
     app.add_template_filter(us_spelling, "us_spelling")
+    app.add_template_filter(page_title, "page_title")
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

@@ -5,7 +5,6 @@ Every form that changes a record asks why: the reason goes into the audit log.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Optional
 
 from course.admin.forms import reason_field
 from course.formfields import SelectChoice, at_most
+from course.forms import Form
 from course.names import PersonName, name_filter
 
 
@@ -26,7 +26,7 @@ def course_choices(courses) -> list[SelectChoice]:
     return [SelectChoice(c.slug, c.title) for c in courses]
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     """Correct what certificates print about a learner; optionally reissue them."""
 
     full_name = StringField(
@@ -45,7 +45,7 @@ class DetailsForm(FlaskForm):
                           id="correction-reason")
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     """Enroll one learner in a course for them."""
 
     course = SelectField("Course", validators=[DataRequired("Choose a course.")])
@@ -53,7 +53,7 @@ class EnrolForm(FlaskForm):
                           id="enroll-reason")
 
 
-class BulkEnrolForm(FlaskForm):
+class BulkEnrolForm(Form):
     """Enroll the learners ticked in a list in one course."""
 
     users = SelectMultipleField("Learners", coerce=int, choices=[], validate_choice=False)
@@ -61,7 +61,7 @@ class BulkEnrolForm(FlaskForm):
     reason = reason_field("Reason", "Give the reason for enrolling them.")
 
 
-class EmailEnrolForm(FlaskForm):
+class EmailEnrolForm(Form):
     """Enroll learners in a course by pasting their email addresses."""
 
     emails = TextAreaField(
@@ -72,14 +72,14 @@ class EmailEnrolForm(FlaskForm):
     reason = reason_field("Reason", "Give the reason for enrolling them.")
 
 
-class ResetAttemptForm(FlaskForm):
+class ResetAttemptForm(Form):
     """Reset a post-test attempt: it stays in the record but no longer counts."""
 
     attempt = HiddenField()
     reason = reason_field("Reason for the reset", "Give the reason for the reset.")
 
 
-class AccountReasonForm(FlaskForm):
+class AccountReasonForm(Form):
     """Deactivate or reactivate an account, saying why."""
 
     reason = reason_field()
@@ -93,7 +93,7 @@ class ResolveRequestForm(DetailsForm):
                           id="resolve-reason")
 
 
-class DeclineRequestForm(FlaskForm):
+class DeclineRequestForm(Form):
     """Close a correction request without a change."""
 
     note = reason_field("Why not (the learner reads this)", "Tell the learner why not.")

@@ -136,7 +136,7 @@ def enrol_by_email(slug: str):
             current_user, form.emails.data, course, form.reason.data, request.remote_addr
         )
     except corrections.CorrectionRefused as exc:
-        form.emails.errors.append(str(exc))
+        form.refuse(form.emails, str(exc))
         return render_template("admin/enrol.html", course=course, form=form), 422
     db.session.commit()
     _enrolled_message(done)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from course.formfields import DateField, ListedChoiceField, SelectChoice, at_most
+from course.forms import Form
 
 ROLE_CHOICES = [("learner", "Learner"), ("author", "Author"), ("admin", "Admin")]
 REASON_HINT = "Kept in the audit log with your name, the time and your address."
@@ -32,7 +32,7 @@ class _Period:
             raise ValidationError("The end date is before the start date.")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Revoke a certificate; the reason goes to the learner and into the audit log."""
 
     reason = TextAreaField(
@@ -43,7 +43,7 @@ class RevokeForm(FlaskForm):
     )
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(Form):
     """Reissue a certificate with the name now on the learner's account; the reason is audited."""
 
     reason = TextAreaField(
@@ -53,7 +53,7 @@ class ReissueForm(FlaskForm):
     )
 
 
-class ReinstateForm(FlaskForm):
+class ReinstateForm(Form):
     """Reinstate a revoked certificate's completion on a new certificate; the reason is audited."""
 
     reason = TextAreaField(
@@ -64,7 +64,7 @@ class ReinstateForm(FlaskForm):
     )
 
 
-class CertificateSearchForm(FlaskForm):
+class CertificateSearchForm(Form):
     """Find certificates by code, name or email."""
 
     class Meta:
@@ -73,7 +73,7 @@ class CertificateSearchForm(FlaskForm):
     q = StringField("Code, name or email", validators=[Optional(), at_most(200)])
 
 
-class CertificateExportForm(_Period, FlaskForm):
+class CertificateExportForm(_Period, Form):
     """Choose a course and a date range for a ZIP of certificates."""
 
     class Meta:
@@ -84,7 +84,7 @@ class CertificateExportForm(_Period, FlaskForm):
     end = DateField("Issued to (inclusive)", validators=[Optional()])
 
 
-class LearnerSearchForm(FlaskForm):
+class LearnerSearchForm(Form):
     """Find accounts by name, email or licence number, optionally by role."""
 
     class Meta:
@@ -98,7 +98,7 @@ class LearnerSearchForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     """Give an account a different role, saying why."""
 
     role = SelectField(
@@ -114,7 +114,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class AccountStatusForm(FlaskForm):
+class AccountStatusForm(Form):
     """Deactivate or reactivate an account, saying why."""
 
     reason = TextAreaField(
@@ -125,11 +125,11 @@ class AccountStatusForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (the form only carries the CSRF token)."""
 
 
-class AuditFilterForm(_Period, FlaskForm):
+class AuditFilterForm(_Period, Form):
     """Narrow the audit log by actor, learner, action and dates."""
 
     class Meta:
@@ -152,7 +152,7 @@ class AuditFilterForm(_Period, FlaskForm):
     end = DateField("To (inclusive)", validators=[Optional()])
 
 
-class AuditScopeForm(_Period, FlaskForm):
+class AuditScopeForm(_Period, Form):
     """Narrow an audit pack or roster to one course version and a period of completions."""
 
     class Meta:
@@ -170,7 +170,7 @@ def action_choices(actions: list[str]) -> list:
     return [SelectChoice("", "Any action")] + [SelectChoice(a, a) for a in actions]
 
 
-class ApprovalForm(FlaskForm):
+class ApprovalForm(Form):
     """Record a course's CE approval in place of the package's; the reason is audited."""
 
     body = StringField(
@@ -199,7 +199,7 @@ class ApprovalForm(FlaskForm):
             raise ValidationError("The approval period ends before it starts.")
 
 
-class ClearApprovalForm(FlaskForm):
+class ClearApprovalForm(Form):
     """Remove the admin's approval record, so the package's applies again."""
 
     reason = TextAreaField(
@@ -213,7 +213,7 @@ TEAM_ROLE_CHOICES = [("author", "Author: edits the course"),
                      ("reviewer", "Reviewer: edits, reviews and publishes")]  # fmt: skip
 
 
-class TeamAddForm(FlaskForm):
+class TeamAddForm(Form):
     """Put an author on a course's team, saying why."""
 
     email = StringField(
@@ -225,7 +225,7 @@ class TeamAddForm(FlaskForm):
                           id="add-reason")
 
 
-class TeamRoleForm(FlaskForm):
+class TeamRoleForm(Form):
     """Change a team member's role on the course, saying why."""
 
     role = SelectField("Role on this course", choices=[SelectChoice(*c) for c in TEAM_ROLE_CHOICES])
@@ -233,7 +233,7 @@ class TeamRoleForm(FlaskForm):
                           id="team-role-reason")
 
 
-class TeamRemoveForm(FlaskForm):
+class TeamRemoveForm(Form):
     """Take someone off a course's team, saying why."""
 
     reason = reason_field("Reason for taking them off", "Give the reason for taking them off.",

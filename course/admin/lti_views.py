@@ -53,7 +53,7 @@ def _edit(platform: LtiPlatform | None, form: PlatformForm):
             services.save_platform(platform, values, current_user, form.reason.data.strip(),
                                    request.remote_addr)
         except services.DuplicatePlatform as exc:
-            form.client_id.errors.append(str(exc))
+            form.refuse(form.client_id, str(exc))
         else:
             db.session.commit()
             flash(f"Platform \u201c{values['name']}\u201d saved.", "success")

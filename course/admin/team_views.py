@@ -60,7 +60,7 @@ def add_team_member(slug: str):
                                            by=current_user, ip_address=request.remote_addr,
                                            reason=form.reason.data)  # fmt: skip
     except teams.TeamError as exc:
-        form.email.errors.append(str(exc))
+        form.refuse(form.email, str(exc))
         return _team_page(space, form, 422)
     db.session.commit()
     flash(f"{member.user.full_name} is on the team as {member.role.value}.", "success")

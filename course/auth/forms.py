@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG, verify_password
 from course.auth.services import AccountDetails
 from course.formfields import SelectChoice
+from course.forms import Form
 from course.names import PersonName, name_filter
 from course.users import normalise_email
 
@@ -115,7 +115,7 @@ class _DetailsMixin:
         )
 
 
-class RegisterForm(_DetailsMixin, FlaskForm):
+class RegisterForm(_DetailsMixin, Form):
     """Create an account."""
 
     email = email_field()
@@ -128,7 +128,7 @@ class RegisterForm(_DetailsMixin, FlaskForm):
     next = HiddenField()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Sign in."""
 
     email = email_field()
@@ -144,7 +144,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ConfirmRegistrationForm(FlaskForm):
+class ConfirmRegistrationForm(Form):
     """Finish creating an account from its emailed link: the password chosen at sign-up.
 
     The link alone would let anyone who signed up with someone else's address, knowing
@@ -171,7 +171,7 @@ class ConfirmRegistrationForm(FlaskForm):
             )
 
 
-class ProfileForm(_DetailsMixin, FlaskForm):
+class ProfileForm(_DetailsMixin, Form):
     """Edit your details; a new email address needs the current password."""
 
     email = email_field()
@@ -196,7 +196,7 @@ class ProfileForm(_DetailsMixin, FlaskForm):
             ]
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     """Change your password."""
 
     current_password = PasswordField(
@@ -212,13 +212,13 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     """Ask for a password-reset link."""
 
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """Choose a new password from a reset link."""
 
     new_password = PasswordField(
@@ -229,7 +229,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     """Delete your account: your password, and a tick to say you understand."""
 
     password = PasswordField(
@@ -243,5 +243,5 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class SignOutOthersForm(FlaskForm):
+class SignOutOthersForm(Form):
     """A button that signs out every other browser: only the CSRF token."""

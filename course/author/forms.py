@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from course.formfields import SelectChoice, at_most
+from course.forms import Form
 from lessons.editing import LessonSource, newlines
 
 SHORT, LONG = 300, 20_000
@@ -46,14 +47,14 @@ def to_int(value: object) -> int | None:
         return None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes the draft (move, archive, restore, publish): the CSRF token only."""
 
 
 # -- lessons ---------------------------------------------------------------------------
 
 
-class NewLessonForm(FlaskForm):
+class NewLessonForm(Form):
     """Add a lesson at the end of the course."""
 
     title = StringField("Title", validators=[InputRequired(), at_most(SHORT)])
@@ -64,7 +65,7 @@ class NewLessonForm(FlaskForm):
     )
 
 
-class LessonForm(FlaskForm):
+class LessonForm(Form):
     """A lesson's front matter as fields and its Markdown text."""
 
     base_revision = HiddenField()
@@ -103,7 +104,7 @@ class LessonForm(FlaskForm):
 # -- review ----------------------------------------------------------------------------
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """A review comment on the draft's latest revision."""
 
     body = TextAreaField(
@@ -118,7 +119,7 @@ class CommentForm(FlaskForm):
         self.file.choices = choices_of([("", "The whole draft")] + [(n, n) for n in names])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     """Publish the draft, with the publisher's note on what changed and why."""
 
     #: The draft revision the page showed: publishing takes that one or none.
@@ -134,7 +135,7 @@ class PublishForm(FlaskForm):
     )
 
 
-class ReviewRequestForm(FlaskForm):
+class ReviewRequestForm(Form):
     """Ask for review of the draft's latest revision, with an optional note to the reviewers."""
 
     #: Not "note": the Publish form on the same page has one, and ids must differ.
@@ -148,7 +149,7 @@ class ReviewRequestForm(FlaskForm):
 # -- packages --------------------------------------------------------------------------
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """Upload a course package as a ZIP."""
 
     package = FileField("Course package (ZIP)", validators=[FileRequired("Choose a ZIP file.")])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -22,6 +21,7 @@ from wtforms.validators import InputRequired, Optional, Regexp
 from course.author.forms import ID_MESSAGE, LONG, MAX_ROWS, choices_of, to_int
 from course.author.reading import in_form_words
 from course.formfields import at_most
+from course.forms import Form as PageForm
 from lessons.dump import as_bool, clean_text
 from lessons.editing import as_text
 from lessons.questions import ID_PATTERN, choice_problems
@@ -47,7 +47,7 @@ class ChoiceRow(Form):
     why = TextAreaField("Why (feedback for this choice)", validators=[at_most(LONG)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PageForm):
     """A knowledge check or post-test question as fields."""
 
     base_revision = HiddenField()
@@ -151,7 +151,7 @@ class ItemRow(Form):
     choices = TextAreaField("Choices, one per line", validators=[at_most(LONG)])
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(PageForm):
     """evaluation.yaml as fields."""
 
     base_revision = HiddenField()

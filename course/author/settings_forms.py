@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -24,6 +23,7 @@ from wtforms.validators import NumberRange, Optional
 
 from course.author.forms import LONG, MAX_ROWS, SHORT, choices_of, to_int
 from course.formfields import DateField, at_most
+from course.forms import Form as PageForm
 from lessons.dump import as_bool, clean_text
 from lessons.editing import as_text
 from lessons.manifest import DEFAULT_REVIEW
@@ -70,7 +70,7 @@ class SupportRow(Form):
     note = StringField("Note", validators=[at_most(SHORT)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PageForm):
     """course.yaml as fields."""
 
     base_revision = HiddenField()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from course.formfields import SelectChoice, at_most
+from course.forms import Form
 
 
 def new_submission_key() -> str:
@@ -16,27 +16,27 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     """Answer a knowledge check; choices arrive as the repeated field ``choice``."""
 
     submission_key = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes state (enrol, complete a lesson): only the CSRF token."""
 
 
-class PostTestForm(FlaskForm):
+class PostTestForm(Form):
     """Submit a post-test attempt; answers arrive as fields ``q-<question id>``."""
 
     attempt = HiddenField()
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(Form):
     """Submit the evaluation; answers arrive as fields ``item-<item id>``."""
 
 
-class CorrectionRequestForm(FlaskForm):
+class CorrectionRequestForm(Form):
     """A learner asks to correct their certificate."""
 
     kind = SelectField(

@@ -10,6 +10,7 @@ from wtforms import BooleanField, PasswordField, StringField, TextAreaField, URL
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from course.auth.forms import CURRENT_PASSWORD_ATTRS, email_field, password_checks
+from course.forms import Form
 from course.lti.addresses import guarded, refused_address
 
 #: Hosts a platform played on this machine answers on, in development and tests.
@@ -40,7 +41,7 @@ def _called_only_outward(form: FlaskForm, field: URLField) -> None:
             raise ValidationError(f"{why}. Give the platform's own address.")
 
 
-class PlatformForm(FlaskForm):
+class PlatformForm(Form):
     """Register a platform: its issuer, our client id there, deployments, and endpoints."""
 
     name = StringField("Name (for you, e.g. \u201cState training Moodle\u201d)",
@@ -80,7 +81,7 @@ class PlatformForm(FlaskForm):
         return seen
 
 
-class LinkAccountForm(FlaskForm):
+class LinkAccountForm(Form):
     """Link the LMS account signed in to an account made on this site: that one's sign-in."""
 
     email = email_field("Email address of your account on this site")
@@ -89,7 +90,7 @@ class LinkAccountForm(FlaskForm):
                              render_kw=CURRENT_PASSWORD_ATTRS)
 
 
-class UnlinkForm(FlaskForm):
+class UnlinkForm(Form):
     """Stop a learning system opening your account: your password, to confirm it is you."""
 
     password = PasswordField(

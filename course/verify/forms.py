@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from certificates.codes import MAX_PASTED
+from course.forms import Form
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """Type a certificate code (GET form: no token needed, nothing changes)."""
 
     class Meta:
@@ -23,7 +23,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class CredentialForm(FlaskForm):
+class CredentialForm(Form):
     """Upload a signed credential (JSON) to check its signature and status."""
 
     credential = FileField(

@@ -54,7 +54,7 @@ def lookup():
         found = services.verify_code(form.code.data)
         if found is not None:
             return redirect(url_for("verify.result", code=found.code))
-        form.code.errors.append(
+        form.refuse(form.code,
             "That code has a typing mistake or is not in the right form: please check it"
             f" against the certificate. A certificate code is {FORMAT_TEXT}."
         )
@@ -100,7 +100,7 @@ def credential():
         # One byte past the limit is enough to tell that a file is over it.
         document = read_credential(form.credential.data.read(MAX_CREDENTIAL_BYTES + 1))
     except CredentialFileError as exc:
-        form.credential.errors.append(str(exc))
+        form.refuse(form.credential, str(exc))
         return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
     check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,

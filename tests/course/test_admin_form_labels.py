@@ -128,3 +128,20 @@ def test_a_refused_staff_form_says_error_first_in_the_page_title(
     assert refused.status_code == 422
     assert "<title>Error: " in refused.get_data(as_text=True)
     assert "<title>Error: " not in admin.get(f"/admin/learners/{learner_id}").get_data(True)
+
+
+def test_every_staff_form_refused_says_error_first_in_the_title(
+    app: Flask, client: FlaskClient, package_copy
+) -> None:
+    """Pages without a title of their own for it too: a form refused by its validators
+    (the approval) and one refused by the service after them (a team email unknown)."""
+    earn_certificate(app, client, quick(package_copy))
+    admin = _admin(app)
+    approval = admin.post("/admin/courses/minimal/approval", data={})
+    assert approval.status_code == 422
+    assert "<title>Error: " in approval.get_data(as_text=True)
+    unknown = admin.post("/admin/courses/minimal/team", data={
+        "email": "nobody@example.org", "role": "author", "reason": "Joins the course team"})
+    assert unknown.status_code == 422 and "nobody@example.org" in unknown.get_data(as_text=True)
+    assert "<title>Error: " in unknown.get_data(as_text=True)
+    assert "<title>Error: " not in admin.get("/admin/courses/minimal/team").get_data(True)

@@ -1,0 +1,45 @@
+"""The project's form base: a form that refuses what was sent marks the page as an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context
+from flask_wtf import FlaskForm
+from wtforms import Field
+
+#: What a page's title starts with when a form on it was refused (WCAG 3.3.1, 2.4.2).
+ERROR_TITLE = "Error: "
+
+
+class Form(FlaskForm):
+    """A FlaskForm whose refusal puts "Error: " first in the page's title.
+
+    The title is the first thing a screen reader reads of a page and what a browser tab
+    shows: a refusal said only in the error summary was heard once focus reached it.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators=extra_validators)
+        if not valid:
+            _mark_refused()
+        return valid
+
+    def refuse(self, field: Field, message: str) -> None:
+        """Refuse what a field holds for a reason found after validation (by a service)."""
+        if isinstance(field.errors, list):
+            field.errors.append(message)
+        else:  # a tuple until the field has been validated
+            field.errors = [*field.errors, message]
+        _mark_refused()
+
+
+def _mark_refused() -> None:
+    if has_request_context():
+        g.form_refused = True
+
+
+def page_title(title: str) -> str:
+    """The page's title, with "Error: " first when a form on the page was refused."""
+    refused = has_request_context() and g.get("form_refused", False)
+    return ERROR_TITLE + title if refused and not title.startswith(ERROR_TITLE) else title
