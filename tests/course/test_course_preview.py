@@ -185,7 +185,11 @@ def test_staff_are_pointed_at_the_preview_instead_of_enrolling(app, client, auth
 def test_the_admin_home_offers_each_open_course_s_preview(app, client, course_slug):
     with app.app_context():
         sign_in(client, make_user(Role.ADMIN))
-    assert f'<a href="{PREVIEW}">Preview</a>' in _text(client.get("/admin/"))
+    home = _text(client.get("/admin/"))
+    # Each row's links say which course they are for, to a screen reader's list of links.
+    title = '<span class="visually-hidden">, Youth Who Run from Foster Care (test course)</span>'
+    assert f'<a href="{PREVIEW}">Preview{title}</a>' in home
+    assert f'>Report{title}</a>' in home and f'>CE approval{title}</a>' in home
     with app.app_context():
         db.session.execute(update(Course).values(archived_at=utcnow()))
         db.session.commit()
