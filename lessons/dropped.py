@@ -121,8 +121,17 @@ def _located(package: CoursePackage, file: str, start: int, texts: list[str]) ->
     found = []
     for text in texts:
         for typed, message in text_warnings(text or ""):
-            needle = typed.strip()
-            line = next((index + 1 for index in range(max(start - 1, 0), len(lines))
-                         if needle and needle in lines[index]), start)
-            found.append(Finding("warning", file, line, message))
+            found.append(Finding("warning", file, _line_of(lines, start, typed), message))
     return found
+
+
+def _line_of(lines: list[str], start: int, typed: str) -> int:
+    # A folded or plain YAML value joins its lines into one: then the most of the line's
+    # opening words found on one file line (three at least) say where it begins.
+    words = typed.split()
+    for count in range(len(words), min(len(words), 3) - 1, -1):
+        needle = " ".join(words[:count])
+        for index in range(max(start - 1, 0), len(lines)):
+            if needle and needle in lines[index]:
+                return index + 1
+    return start

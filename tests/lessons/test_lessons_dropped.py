@@ -72,3 +72,13 @@ def test_an_image_in_backticks_is_code_not_an_image():
     files = edited(files, "01-push-pull.md", "\n\n", f"\n\n{code}\n\n")
     _, findings = lessons.check_files(files)
     assert [f for f in findings if "image" in f.message] == []
+
+
+def test_html_in_a_folded_explanation_is_named_at_its_paragraph():
+    # YAML joins a folded value's lines, so no file line holds the joined text.
+    files = edited(minimal_files(), "post-test.yaml",
+                   "explanation: Pull factors draw a youth toward someone or something.",
+                   "explanation: >\n      Pull factors draw a youth\n      toward <u>someone</u>.")
+    found = _dropped(files)
+    assert [(file, line) for file, line, _ in found] == [
+        ("post-test.yaml", line_of(files["post-test.yaml"], "Pull factors draw a youth"))]
