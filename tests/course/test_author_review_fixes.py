@@ -211,9 +211,8 @@ def test_a_paste_over_the_request_limit_is_not_called_an_upload(app, author_clie
     assert "Upload a course package" not in page
 
 
-def test_an_edit_sent_after_a_sign_out_that_cannot_be_kept_does_not_claim_it_was(
-    app, author_client
-):
+def _lesson_form_in_a_session(app, author_client) -> dict:
+    """The lesson editor's form as a browser holds it, in a session that can time out."""
     app.config["WTF_CSRF_ENABLED"] = True
     with app.app_context():
         g.pop("csrf_token", None)
@@ -221,19 +220,31 @@ def test_an_edit_sent_after_a_sign_out_that_cannot_be_kept_does_not_claim_it_was
             session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
             session[REMEMBERED] = False
         page = author_client.get(LESSON).get_data(as_text=True)
-        mine = page_form(page, "base_revision")
-        mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
-        mine["body"] = [mine["body"][0] + "\nWritten over a long hour.\n"]
-    # Meanwhile another author saves the same lesson; then the first one's session ends.
-    other = _second_author(app, app.test_client())
-    theirs = lesson_text(other).replace("Youth leave", "Young people leave", 1)
-    flashes(other, submit(other, LESSON, "save", body=theirs))
+    mine = page_form(page, "base_revision")
+    mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
+    return mine
+
+
+def _sent_after_a_time_out(app, author_client, mine: dict) -> str:
+    """Send the form once the session has timed out; the sign-in page it leads to."""
     with app.app_context():
         with author_client.session_transaction() as session:
             session[SEEN_AT] = int(time.time()) - 24 * 3600
         response = author_client.post(LESSON, data=mine)
         assert response.headers["Location"].startswith("/auth/login")
-        shown = author_client.get(response.headers["Location"]).get_data(as_text=True)
+        return author_client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_edit_sent_after_a_sign_out_that_cannot_be_kept_does_not_claim_it_was(
+    app, author_client
+):
+    mine = _lesson_form_in_a_session(app, author_client)
+    mine["body"] = [mine["body"][0] + "\nWritten over a long hour.\n"]
+    # Meanwhile another author saves the same lesson; then the first one's session ends.
+    other = _second_author(app, app.test_client())
+    theirs = lesson_text(other).replace("Youth leave", "Young people leave", 1)
+    flashes(other, submit(other, LESSON, "save", body=theirs))
+    shown = _sent_after_a_time_out(app, author_client, mine)
     assert "Your changes were NOT saved: someone else saved the same part" in shown
     assert "your progress is saved" not in shown
 
@@ -300,23 +311,11 @@ def test_a_title_over_the_limit_is_refused_with_its_text_kept(author_client):
 def test_an_edit_sent_after_a_sign_out_with_a_mistyped_check_line_keeps_the_text(
     app, author, author_client
 ):
-    app.config["WTF_CSRF_ENABLED"] = True
-    with app.app_context():
-        g.pop("csrf_token", None)
-        with author_client.session_transaction() as session:
-            session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
-            session[REMEMBERED] = False
-        page = author_client.get(LESSON).get_data(as_text=True)
-        mine = page_form(page, "base_revision")
-        mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
-        # An hour's writing, with one [check: id] line that names no check of the lesson:
-        # Save refuses it with the text kept on the page, but nobody is there to fix it.
-        mine["body"] = [mine["body"][0] + "\nWritten over a long hour.\n\n[check: typo-1]\n"]
-        with author_client.session_transaction() as session:
-            session[SEEN_AT] = int(time.time()) - 24 * 3600
-        response = author_client.post(LESSON, data=mine)
-        assert response.headers["Location"].startswith("/auth/login")
-        shown = author_client.get(response.headers["Location"]).get_data(as_text=True)
+    mine = _lesson_form_in_a_session(app, author_client)
+    # An hour's writing, with one [check: id] line that names no check of the lesson:
+    # Save refuses it with the text kept on the page, but nobody is there to fix it.
+    mine["body"] = [mine["body"][0] + "\nWritten over a long hour.\n\n[check: typo-1]\n"]
+    shown = _sent_after_a_time_out(app, author_client, mine)
     assert "NOT saved" not in shown and "Your changes were saved as revision" in shown
     sign_in(author_client, author)
     editor = author_client.get(LESSON).get_data(as_text=True)
@@ -329,22 +328,11 @@ def test_an_edit_sent_after_a_sign_out_with_a_mistyped_check_line_keeps_the_text
 def test_a_check_whose_line_was_mistyped_before_a_sign_out_is_not_lost_without_a_word(
     app, author, author_client
 ):
-    app.config["WTF_CSRF_ENABLED"] = True
-    with app.app_context():
-        g.pop("csrf_token", None)
-        with author_client.session_transaction() as session:
-            session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
-            session[REMEMBERED] = False
-        page = author_client.get(LESSON).get_data(as_text=True)
-        mine = page_form(page, "base_revision")
-        mine.update(csrf_token=[csrf_token_in(page)], action=["save"])
-        assert "[check: push-pull-1]" in mine["body"][0]
-        # The typo leaves the real check's line out of the text, so the unattended save
-        # drops that check from the draft: its question would go unnoticed.
-        mine["body"] = [mine["body"][0].replace("[check: push-pull-1]", "[check: push-pull-l]")]
-        with author_client.session_transaction() as session:
-            session[SEEN_AT] = int(time.time()) - 24 * 3600
-        response = author_client.post(LESSON, data=mine)
-        shown = unescape(author_client.get(response.headers["Location"]).get_data(as_text=True))
+    mine = _lesson_form_in_a_session(app, author_client)
+    assert "[check: push-pull-1]" in mine["body"][0]
+    # The typo leaves the real check's line out of the text, so the unattended save
+    # drops that check from the draft: its question would go unnoticed.
+    mine["body"] = [mine["body"][0].replace("[check: push-pull-1]", "[check: push-pull-l]")]
+    shown = unescape(_sent_after_a_time_out(app, author_client, mine))
     assert "Your changes were saved as revision" in shown
     assert "Knowledge check push-pull-1 was removed" in shown
