@@ -101,12 +101,24 @@ def waits(keys: Iterable[Key], now: datetime) -> dict[Scope, int]:
     if not keys:
         return found
     rows = db.session.execute(
-        select(SignInThrottle.scope, SignInThrottle.failures, SignInThrottle.last_failed_at)
+        select(SignInThrottle.scope, SignInThrottle.key, SignInThrottle.failures,
+               SignInThrottle.last_failed_at)
         .where(tuple_(SignInThrottle.scope, SignInThrottle.key).in_(_every_digest(keys)))
     )
-    for scope, failures, last_failed_at in rows:
-        scope = Scope(scope)
-        found[scope] = max(found[scope], wait_seconds(scope, failures, last_failed_at, now))
+    # One counter's rows under the current key and retired ones add up, as the next
+    # failure adds them: while servers restart one by one, each key holds part of the
+    # count, and the larger part alone gave a guesser up to twice the free tries.
+    counter_of = {row: index for index, counter in enumerate(keys) for row in counter.digests()}
+    held: dict[int, tuple[int, datetime]] = {}
+    for scope, digest, failures, last_failed_at in rows:
+        if now - last_failed_at > FORGET_AFTER:
+            continue
+        index = counter_of[scope, digest]
+        total, latest = held.get(index, (0, last_failed_at))
+        held[index] = (total + failures, max(latest, last_failed_at))
+    for index, (failures, latest) in held.items():
+        scope = keys[index].scope
+        found[scope] = max(found[scope], wait_seconds(scope, failures, latest, now))
     return found
 
 
@@ -182,4 +194,4 @@ def _take_over_retired(counter: Key, now: datetime) -> int:
         .returning(case((SignInThrottle.last_failed_at >= now - FORGET_AFTER,
                          SignInThrottle.failures), else_=0))
     ).all()
-    return max(failures, default=0)
+    return sum(failures)

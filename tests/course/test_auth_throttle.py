@@ -463,3 +463,24 @@ def test_a_count_that_jumps_past_the_limit_is_still_logged(
         assert db.session.scalar(
             select(AuditEvent.detail).where(AuditEvent.action == "auth.sign_in_throttled")
         ) == {"scope": "pair", "failures": 7}
+
+
+def test_counts_under_both_keys_add_up_to_a_wait_while_servers_restart(
+    key_change: tuple[Flask, Flask]
+) -> None:
+    """A guesser spreading tries over a restarted server and one still on the old key
+    waits once the two counts together pass the free tries, not one alone."""
+    before, after = key_change
+    make_user(before)
+    set_failures(after, "pair", 3, seconds_ago=0)  # counted by a restarted server
+    with before.app_context():  # and by one still on the old key
+        old = throttle.key(throttle.Scope.PAIR, "ana@example.com", "127.0.0.1")
+        for _ in range(3):
+            throttle.record_failure(old, utcnow())
+        db.session.commit()
+    assert WAIT_MESSAGE in text(sign_in(after.test_client(), "guess 7"))  # 3 + 3 of 5 free
+    # Old failures are forgotten on their own and add nothing.
+    set_failures(after, "pair", 3, seconds_ago=2 * 24 * 3600)
+    with after.app_context():
+        assert throttle.waits([throttle.key(throttle.Scope.PAIR, "ana@example.com",
+                                            "127.0.0.1")], utcnow())[throttle.Scope.PAIR] == 0
