@@ -22,19 +22,30 @@ class Form(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators=extra_validators)
         if not valid:
-            _mark_refused()
+            mark_refused()
         return valid
 
-    def refuse(self, field: Field, message: str) -> None:
-        """Refuse what a field holds for a reason found after validation (by a service)."""
-        if isinstance(field.errors, list):
+    def refuse(self, field: Field | None, message: str) -> None:
+        """Refuse what a field holds for a reason found after validation (by a service).
+
+        With no field, the message is the form's own (``form_errors``): the error summary
+        says it first.
+        """
+        if field is None:
+            self.form_errors.append(message)
+        elif isinstance(field.errors, list):
             field.errors.append(message)
         else:  # a tuple until the field has been validated
             field.errors = [*field.errors, message]
-        _mark_refused()
+        mark_refused()
 
 
-def _mark_refused() -> None:
+def mark_refused() -> None:
+    """Mark the page as drawn after a refusal: its title starts with "Error: ".
+
+    For a refusal said outside a form's errors, such as a report's query string that
+    names an option the report does not have.
+    """
     if has_request_context():
         g.form_refused = True
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from course.auth import devices, signin
 from course.auth.sessions import safe_next
 from course.extensions import limiter
+from course.forms import Form
 from course.provider import base_url
 
 #: The pages the profile offers a way back to, with the link's words. Only these: a
@@ -55,13 +55,10 @@ def home() -> str:
     return url_for("learn.catalogue")
 
 
-def show_error(form: FlaskForm, exc: signin.AuthError) -> None:
-    """Attach a service's refusal to its field, or to the form as a whole."""
-    if exc.field and exc.field in form:
-        field = form[exc.field]
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
+def show_error(form: Form, exc: signin.AuthError) -> None:
+    """Attach a service's refusal to its field, or to the form as a whole (the page's
+    title then says "Error: " first)."""
+    form.refuse(form[exc.field] if exc.field and exc.field in form else None, exc.message)
 
 
 def private(body: str, status: int = 200) -> Response:

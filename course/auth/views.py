@@ -168,7 +168,7 @@ def login():
         if result.user is not None:
             flash("You are signed in.", "success")
             return redirect(safe_next(form.next.data) or home())
-        form.form_errors.append(result.message)
+        form.refuse(None, result.message)
     return render_template("auth/login.html", form=form)
 
 

@@ -1,0 +1,40 @@
+"""A page drawn after a refusal says "Error: " first in its title, whoever refused:
+the form's validators, or the service behind it after they passed (course/forms.py)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.course.factories import PASSWORD, make_user
+
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def title(response) -> str:
+    return TITLE.search(response.get_data(as_text=True))[1].strip()
+
+
+def _signed_in_learner(app: Flask, client: FlaskClient) -> FlaskClient:
+    with app.app_context():
+        user = make_user(email="ana@example.org")
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    return client
+
+
+def test_a_wrong_current_password_says_error_in_the_title(app: Flask, client: FlaskClient):
+    """The password page and the profile: the service refuses the password, not WTForms."""
+    learner = _signed_in_learner(app, client)
+    changed = learner.post("/auth/password", data={
+        "current_password": "not-my-password-at-all", "new_password": "a-fresh-long-passphrase-9",
+        "confirm": "a-fresh-long-passphrase-9"})
+    assert "There is a problem" in changed.get_data(as_text=True)
+    assert title(changed).startswith("Error: Change your password")
+    profile = learner.post("/auth/profile", data={
+        "full_name": "Ana Ruiz", "email": "new@example.org",
+        "current_password": "not-my-password-at-all"})
+    assert "There is a problem" in profile.get_data(as_text=True)
+    assert title(profile).startswith("Error: Your profile")
+    assert not title(learner.get("/auth/profile")).startswith("Error: ")
