@@ -23,12 +23,13 @@ from course.author.services import (
     find_workspace,
 )
 from course.extensions import db
+from course.forms import Form
 from course.learn.content import content_of
 from course.models import DraftRevision
 from course.teams import services as teams
 from lessons.editing import lesson_slug
 
-F = TypeVar("F", bound=FlaskForm)
+F = TypeVar("F", bound=Form)
 
 #: What an author should know after taking something out of the draft.
 LEARNERS_KEEP = "Learners keep seeing it until you publish."
@@ -165,11 +166,7 @@ def handle_form(
     try:
         saved = save(form, base_revision(form.base_revision.data))
     except AuthorError as exc:
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [*field.errors, str(exc)]
-        else:
-            form.form_errors.append(str(exc))
+        form.refuse(getattr(form, exc.field, None) if exc.field else None, str(exc))
         if isinstance(exc, EditConflict):
             # The author has now been told; a second Save is a decision to replace theirs.
             form.base_revision.data = str(exc.latest)

@@ -38,3 +38,17 @@ def test_a_wrong_current_password_says_error_in_the_title(app: Flask, client: Fl
     assert "There is a problem" in profile.get_data(as_text=True)
     assert title(profile).startswith("Error: Your profile")
     assert not title(learner.get("/auth/profile")).startswith("Error: ")
+
+
+def test_an_editor_save_the_service_refuses_says_error_in_the_title(author_client: FlaskClient):
+    """A duplicate id and a save over someone else's change pass the form's validators."""
+    from tests.course.author_kit import BASE, LESSON, submit
+
+    duplicate = submit(author_client, f"{LESSON}/new-check", "save", id="push-pull-2")
+    assert duplicate.status_code == 422
+    assert title(duplicate).startswith("Error: Knowledge check")
+    submit(author_client, LESSON, "save", base_revision="0", body="Mine.")
+    conflict = submit(author_client, LESSON, "save", base_revision="0", body="Theirs.")
+    assert conflict.status_code == 422 and "There is a problem" in conflict.get_data(True)
+    assert title(conflict).startswith("Error: Edit lesson")
+    assert not title(author_client.get(f"{BASE}/settings")).startswith("Error: ")
