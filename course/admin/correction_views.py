@@ -44,7 +44,7 @@ def correct_details(user_id: int):
             ip_address=request.remote_addr,
         )  # fmt: skip
     except corrections.CorrectionRefused as exc:
-        form.form_errors.append(str(exc))
+        form.refuse(None, str(exc))
         return learner_page(user, 422, details_form=form)
     db.session.commit()
     codes = ", ".join(c.code for c in done.reissued)

@@ -69,7 +69,7 @@ def resolve_correction(request_id: int):
         )
     except (corrections.RequestRefused, services.CorrectionRefused) as exc:
         db.session.rollback()
-        form.form_errors.append(str(exc))
+        form.refuse(None, str(exc))
         return _request_page(_request_or_404(request_id), resolve=form, status=422)
     db.session.commit()
     codes = ", ".join(c.code for c in done.reissued) or "no valid certificate to reissue"

@@ -29,7 +29,7 @@ def request_correction(code: str):
             form.message.data or "", request.remote_addr,
         )  # fmt: skip
     except corrections.RequestRefused as exc:
-        form.form_errors.append(str(exc))
+        form.refuse(None, str(exc))
         return certificate_page(certificate, form, 422)
     db.session.commit()
     # Said where the page opens, and focused (a mapping), not at the top out of sight.

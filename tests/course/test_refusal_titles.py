@@ -52,3 +52,36 @@ def test_an_editor_save_the_service_refuses_says_error_in_the_title(author_clien
     assert conflict.status_code == 422 and "There is a problem" in conflict.get_data(True)
     assert title(conflict).startswith("Error: Edit lesson")
     assert not title(author_client.get(f"{BASE}/settings")).startswith("Error: ")
+
+
+def test_a_correction_the_service_refuses_says_error_in_the_title(
+    app: Flask, client: FlaskClient, package_copy
+):
+    """The learner's second request, the admin's correction that changes nothing and the
+    admin's answer to a request already closed: each passed its form's validators."""
+    from sqlalchemy import select
+
+    from course.extensions import db
+    from course.models import Role, User
+    from tests.course.certificate_kit import earn_certificate, quick
+    from tests.course.factories import sign_in
+
+    code = earn_certificate(app, client, quick(package_copy))
+    asked = {"kind": "name", "requested_value": "Ana Ruiz", "message": "A typo"}
+    assert client.post(f"/me/certificates/{code}/correction", data=asked).status_code == 303
+    again = client.post(f"/me/certificates/{code}/correction", data=asked)
+    assert again.status_code == 422 and "You already asked" in again.get_data(True)
+    assert title(again).startswith("Error: Certificate")
+    with app.app_context():
+        learner = db.session.scalar(select(User).where(User.role == Role.LEARNER))
+        admin = sign_in(app.test_client(), make_user(Role.ADMIN))
+    same = admin.post(f"/admin/learners/{learner.id}/details", data={
+        "full_name": learner.full_name, "reason": "Fix a typo"})
+    assert same.status_code == 422 and "Nothing changed" in same.get_data(True)
+    assert title(same).startswith(f"Error: {learner.full_name}")
+    assert admin.post("/admin/corrections/1/decline", data={
+        "decline-note": "Matches your license"}).status_code == 303
+    closed = admin.post("/admin/corrections/1/resolve", data={
+        "full_name": "Ana Ruiz", "reason": "As asked for"})
+    assert closed.status_code == 422 and "already" in closed.get_data(True)
+    assert title(closed).startswith("Error: Correction request 1")
