@@ -26,6 +26,7 @@ from course.audit import ACCOUNT_KEYS
 from course.authz import role_required
 from course.db import write_transaction, writes
 from course.extensions import db
+from course.forms import mark_refused
 from course.models import Course, Role, User
 
 
@@ -55,6 +56,8 @@ def _audit_form() -> tuple[AuditFilterForm, list[str]]:
                      for name, errors in form.errors.items()]  # fmt: skip
     if not request.args.get("page", "1").isdigit() or request.args.get("page") == "0":
         problems.append("The page must be a whole number from 1.")
+    if problems:  # an unknown filter too, which no field of the form refuses
+        mark_refused()
     return form, problems
 
 
@@ -130,6 +133,7 @@ def _scope(course: Course) -> AuditScope:
         except LookupError as exc:
             abort(404, description=str(exc))
     # Back to the report's form, what was asked kept, rather than a page with no way back.
+    mark_refused()  # an unknown option too, which no field of the form refuses
     page = report_page(course, request.args.to_dict(), problems)
     abort(make_response(page, 400))
 

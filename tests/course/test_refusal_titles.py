@@ -85,3 +85,25 @@ def test_a_correction_the_service_refuses_says_error_in_the_title(
         "full_name": "Ana Ruiz", "reason": "As asked for"})
     assert closed.status_code == 422 and "already" in closed.get_data(True)
     assert title(closed).startswith("Error: Correction request 1")
+
+
+def test_a_report_query_naming_no_option_says_error_in_the_title(
+    app: Flask, client: FlaskClient, package_copy
+):
+    """The audit log and the audit pack refuse an unknown parameter or page with a 400
+    and the problem on the page; no field of their forms refuses it."""
+    from course.models import Role
+    from tests.course.certificate_kit import earn_certificate, quick
+    from tests.course.factories import sign_in
+
+    earn_certificate(app, client, quick(package_copy))
+    with app.app_context():
+        admin = sign_in(app.test_client(), make_user(Role.ADMIN))
+    for address in ("/admin/audit?colour=red", "/admin/audit?page=0",
+                    "/admin/courses/minimal/audit-pack.zip?colour=red",
+                    "/admin/courses/minimal/roster.csv?colour=red"):
+        refused = admin.get(address)
+        assert refused.status_code == 400, address
+        assert title(refused).startswith("Error: "), address
+    assert not title(admin.get("/admin/audit")).startswith("Error: ")
+    assert not title(admin.get("/admin/courses/minimal/report")).startswith("Error: ")
