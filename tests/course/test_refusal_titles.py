@@ -107,3 +107,20 @@ def test_a_report_query_naming_no_option_says_error_in_the_title(
         assert title(refused).startswith("Error: "), address
     assert not title(admin.get("/admin/audit")).startswith("Error: ")
     assert not title(admin.get("/admin/courses/minimal/report")).startswith("Error: ")
+
+
+def test_a_refused_learner_search_says_why_under_its_error_title(app: Flask, client: FlaskClient):
+    """The title said "Error: " for a search over the length limit or a role that does
+    not exist, and nothing on the page said what was wrong."""
+    from course.models import Role
+    from tests.course.factories import sign_in
+
+    with app.app_context():
+        admin = sign_in(client, make_user(Role.ADMIN))
+    for query in ("q=" + "x" * 201, "role=emperor"):
+        page = admin.get(f"/admin/learners?{query}")
+        assert title(page).startswith("Error: Learners"), query
+        assert 'class="field-error"' in page.get_data(as_text=True), query
+    plain = admin.get("/admin/learners?q=&role=")
+    assert not title(plain).startswith("Error: ")
+    assert 'class="field-error"' not in plain.get_data(as_text=True)
