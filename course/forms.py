@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, get_flashed_messages, has_request_context
 from flask_wtf import FlaskForm
 from wtforms import Field
 
@@ -51,6 +51,11 @@ def mark_refused() -> None:
 
 
 def page_title(title: str) -> str:
-    """The page's title, with "Error: " first when a form on the page was refused."""
-    refused = has_request_context() and g.get("form_refused", False)
+    """The page's title, with "Error: " first when a form on the page was refused or the
+    page shows an error message (one flashed before a redirect, say)."""
+    # Flask keeps the flashes it takes from the session for the rest of the request, so
+    # the page's own message area still shows them after this look.
+    refused = has_request_context() and (
+        g.get("form_refused", False) or bool(get_flashed_messages(category_filter=["error"]))
+    )
     return ERROR_TITLE + title if refused and not title.startswith(ERROR_TITLE) else title

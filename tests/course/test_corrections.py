@@ -195,7 +195,11 @@ def test_bulk_enrollment_from_the_learners_list(app, data, admin):
         assert {first.id, second.id} <= enrolled and gone.id not in enrolled
         assert len(_events("enrollment.created_by_admin")) == 2
     nothing = admin.post("/admin/learners/enrol", data={"course": "minimal", "reason": "x"})
-    assert "Tick at least one learner" in admin.get(nothing.location).get_data(as_text=True)
+    page = admin.get(nothing.location).get_data(as_text=True)
+    assert "Tick at least one learner" in page
+    # Refused before the redirect: the page that says so says "Error: " first in its title.
+    assert "<title>Error: Learners" in page
+    assert "<title>Error: " not in admin.get(nothing.location).get_data(as_text=True)
 
 
 def test_bulk_enrollment_by_pasted_e_mail_addresses(app, data, admin):
