@@ -7,8 +7,13 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from tests.course.factories import PASSWORD, make_user
+from course.extensions import db
+from course.models import Role, User
+from tests.course.author_kit import BASE, LESSON, submit
+from tests.course.certificate_kit import earn_certificate, quick
+from tests.course.factories import PASSWORD, make_user, sign_in
 
 TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
@@ -42,8 +47,6 @@ def test_a_wrong_current_password_says_error_in_the_title(app: Flask, client: Fl
 
 def test_an_editor_save_the_service_refuses_says_error_in_the_title(author_client: FlaskClient):
     """A duplicate id and a save over someone else's change pass the form's validators."""
-    from tests.course.author_kit import BASE, LESSON, submit
-
     duplicate = submit(author_client, f"{LESSON}/new-check", "save", id="push-pull-2")
     assert duplicate.status_code == 422
     assert title(duplicate).startswith("Error: Knowledge check")
@@ -59,13 +62,6 @@ def test_a_correction_the_service_refuses_says_error_in_the_title(
 ):
     """The learner's second request, the admin's correction that changes nothing and the
     admin's answer to a request already closed: each passed its form's validators."""
-    from sqlalchemy import select
-
-    from course.extensions import db
-    from course.models import Role, User
-    from tests.course.certificate_kit import earn_certificate, quick
-    from tests.course.factories import sign_in
-
     code = earn_certificate(app, client, quick(package_copy))
     asked = {"kind": "name", "requested_value": "Ana Ruiz", "message": "A typo"}
     assert client.post(f"/me/certificates/{code}/correction", data=asked).status_code == 303
@@ -92,10 +88,6 @@ def test_a_report_query_naming_no_option_says_error_in_the_title(
 ):
     """The audit log and the audit pack refuse an unknown parameter or page with a 400
     and the problem on the page; no field of their forms refuses it."""
-    from course.models import Role
-    from tests.course.certificate_kit import earn_certificate, quick
-    from tests.course.factories import sign_in
-
     earn_certificate(app, client, quick(package_copy))
     with app.app_context():
         admin = sign_in(app.test_client(), make_user(Role.ADMIN))
@@ -112,15 +104,14 @@ def test_a_report_query_naming_no_option_says_error_in_the_title(
 def test_a_refused_learner_search_says_why_under_its_error_title(app: Flask, client: FlaskClient):
     """The title said "Error: " for a search over the length limit or a role that does
     not exist, and nothing on the page said what was wrong."""
-    from course.models import Role
-    from tests.course.factories import sign_in
-
     with app.app_context():
         admin = sign_in(client, make_user(Role.ADMIN))
     for query in ("q=" + "x" * 201, "role=emperor"):
         page = admin.get(f"/admin/learners?{query}")
         assert title(page).startswith("Error: Learners"), query
         assert 'class="field-error"' in page.get_data(as_text=True), query
+        # Every account is listed then: the caption must not say they match the refused text.
+        assert "matching" not in page.get_data(as_text=True), query
     plain = admin.get("/admin/learners?q=&role=")
     assert not title(plain).startswith("Error: ")
     assert 'class="field-error"' not in plain.get_data(as_text=True)
