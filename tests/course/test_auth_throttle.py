@@ -444,18 +444,24 @@ def test_a_fallback_equal_to_the_current_key_is_not_a_retired_one(
         assert throttle.key(throttle.Scope.ACCOUNT, "ana@example.com").retired == ()
 
 
+def _three_under_each_key(before: Flask, after: Flask, seconds_ago: int) -> None:
+    """Ana's pair with three failures counted by a restarted server, under the new key,
+    and three by one still on the old key, ``seconds_ago``."""
+    make_user(before)
+    set_failures(after, "pair", 3, seconds_ago=seconds_ago)
+    with before.app_context():
+        old = throttle.key(throttle.Scope.PAIR, "ana@example.com", "127.0.0.1")
+        for _ in range(3):
+            throttle.record_failure(old, utcnow() - timedelta(seconds=seconds_ago))
+        db.session.commit()
+
+
 def test_a_count_that_jumps_past_the_limit_is_still_logged(
     key_change: tuple[Flask, Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
     """While servers restart one by one, both keys hold counts; one failure adds both."""
     before, after = key_change
-    make_user(before)
-    set_failures(after, "pair", 3, seconds_ago=600)  # counted by a restarted server
-    with before.app_context():  # and by one still on the old key
-        old = throttle.key(throttle.Scope.PAIR, "ana@example.com", "127.0.0.1")
-        for _ in range(3):
-            throttle.record_failure(old, utcnow() - timedelta(seconds=600))
-        db.session.commit()
+    _three_under_each_key(before, after, seconds_ago=600)
     with caplog.at_level("WARNING", logger="course.auth.signin"):
         assert WRONG_MESSAGE in text(sign_in(after.test_client(), "guess 7"))  # 3 + 3 + 1
     assert "Sign-in attempts now wait: 7 failures (pair)" in caplog.text
@@ -471,13 +477,7 @@ def test_counts_under_both_keys_add_up_to_a_wait_while_servers_restart(
     """A guesser spreading tries over a restarted server and one still on the old key
     waits once the two counts together pass the free tries, not one alone."""
     before, after = key_change
-    make_user(before)
-    set_failures(after, "pair", 3, seconds_ago=0)  # counted by a restarted server
-    with before.app_context():  # and by one still on the old key
-        old = throttle.key(throttle.Scope.PAIR, "ana@example.com", "127.0.0.1")
-        for _ in range(3):
-            throttle.record_failure(old, utcnow())
-        db.session.commit()
+    _three_under_each_key(before, after, seconds_ago=0)
     assert WAIT_MESSAGE in text(sign_in(after.test_client(), "guess 7"))  # 3 + 3 of 5 free
     # Old failures are forgotten on their own and add nothing.
     set_failures(after, "pair", 3, seconds_ago=2 * 24 * 3600)
