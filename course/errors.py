@@ -30,6 +30,7 @@ from werkzeug.exceptions import (
 from course import formpages
 from course.db import DatabaseBusy, is_busy_error
 from course.extensions import db, limiter
+from course.forms import mark_refused
 from course.models import Course, Role
 
 #: Seconds a client is asked to wait before sending a refused write again.
@@ -176,6 +177,11 @@ def error_page(error: HTTPException | None, status: int, **context: object):
     """Render the plain-words error page for ``error`` (None: our own failure)."""
     # Its helpers go in this page's context, not every template's globals: Jinja copies
     # the globals into each render, and the lesson page would pay for them too.
+    if status == 400:
+        # Refused for what was sent (a form, a filter, a stale form's token): "Error: "
+        # first in the title, as any page drawn after a refusal says it, and whether or
+        # not a form's validators ran before the refusal.
+        mark_refused()
     page = render_template("errors/error.html", error=error, own_words=own_words,
                            way_back=way_back, wait_label=wait_label, **context)  # fmt: skip
     return page, status

@@ -115,3 +115,16 @@ def test_a_refused_learner_search_says_why_under_its_error_title(app: Flask, cli
     plain = admin.get("/admin/learners?q=&role=")
     assert not title(plain).startswith("Error: ")
     assert 'class="field-error"' not in plain.get_data(as_text=True)
+
+
+def test_every_bad_request_page_says_error_first_whether_or_not_a_form_ran(
+    app: Flask, client: FlaskClient
+):
+    """A 400 drawn after a form's validators refused said "Error: That did not work"; one
+    refused before any form ran (an unknown filter value) said only "That did not work"."""
+    with app.app_context():
+        admin = sign_in(client, make_user(Role.ADMIN))
+    refused = admin.get("/admin/corrections?status=bogus")
+    assert refused.status_code == 400
+    assert title(refused).startswith("Error: That did not work")
+    assert not title(admin.get("/admin/nowhere")).startswith("Error: ")  # a 404 is not one
