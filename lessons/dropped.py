@@ -117,10 +117,11 @@ def dropped_findings(package: CoursePackage) -> list[Finding]:
 
 def _located(package: CoursePackage, file: str, start: int, texts: list[str]) -> list[Finding]:
     # The value's first line is known; a line of it with a problem may sit a few below.
-    lines = package.files.get(file, "").splitlines()
+    # The file is split into lines only for a warning: most questions have none.
     found = []
     for text in texts:
         for typed, message in text_warnings(text or ""):
+            lines = package.files.get(file, "").splitlines()
             found.append(Finding("warning", file, _line_of(lines, start, typed), message))
     return found
 

@@ -11,6 +11,7 @@ from course.author.services import Workspace, package_files
 from course.db import utcnow
 from course.extensions import db
 from course.models import CourseDraft, CourseVersion, DraftRevision
+from course.wording import and_list
 
 
 class DraftAfterImport(Enum):
@@ -62,6 +63,11 @@ class TakenBack:
     #: The files the import changed (or added, or removed) that the draft does not hold
     #: as the import left them.
     files: tuple[str, ...]
+
+    @property
+    def listed(self) -> str:
+        """The files as a sentence names them, each `backticked`: "`a`, `b` and `c`"."""
+        return and_list([f"`{name}`" for name in self.files])
 
 
 def import_taken_back(space: Workspace) -> TakenBack | None:
