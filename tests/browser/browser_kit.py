@@ -94,7 +94,11 @@ def ids_labelled(page: Page, scope: str, labels: tuple[str, ...]) -> tuple[str, 
 
 def check_keys(page: Page) -> list[str]:
     """Return the question keys of the knowledge checks on a lesson page, in order."""
-    ids = page.locator("div.check").evaluate_all("s => s.map(e => e.id)")
+    checks = page.locator("div.check")
+    # A click that opens the lesson returns before the lesson arrives; every lesson
+    # of the test courses has checks, so wait for the first rather than read none.
+    checks.first.wait_for(state="attached")
+    ids = checks.evaluate_all("s => s.map(e => e.id)")
     return [i.removeprefix("check-") for i in ids]
 
 
