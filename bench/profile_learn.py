@@ -3,6 +3,7 @@
 Usage: python bench/profile_learn.py [--requests 2000] [--lesson 1] [--top 25]
                                      [--sort tottime|cumulative] [--out lesson.prof]
                                      [--answers | --course-page] [--database-url URL]
+       python bench/profile_learn.py --against COMMIT [--rounds 3] [--requests 500] ...
 
 Makes a fresh SQLite database (or empties the PostgreSQL one given with --database-url)
 with content/running-behavior imported and one enrolled, signed-in learner (CSRF on),
@@ -15,6 +16,12 @@ and the functions that use most of it, grouped by package as well, so a change t
 hot path can be checked before and after.
 The profiler roughly doubles the cost of each Python call, so read shares, not absolute
 times, from its table.
+
+With ``--against COMMIT`` it measures that commit and this checkout side by side in one
+sitting: the commit is checked out in a temporary git worktree, and each round runs this
+script once on each code base in turn (each with its own course package), so a machine
+whose speed drifts within the hour slows both alike. It prints every round and the ratio
+of the medians; the worktree is removed afterwards.
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import pstats
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,9 +41,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-PACKAGE = ROOT / "content" / "running-behavior"
+#: The code base measured: this checkout, or another one given with ``--code``.
+CODE = ROOT
+COURSE = "running-behavior"
 #: A signed-in route doing no work of its own (as bench_learn's): the app's floor.
 FLOOR_PATH = "/_bench/signed-in-floor"
 PASSWORD = "profile learner reads slowly"
@@ -54,7 +63,8 @@ def prepare(root: Path, lesson_number: int, database_url: str | None = None):
     from course.packages import import_package
     from course.users import create_user
 
-    shutil.copytree(PACKAGE, root / "content" / PACKAGE.name)
+    package = CODE / "content" / COURSE
+    shutil.copytree(package, root / "content" / COURSE)
     app = _with_floor_route(create_app(
         {
             "TESTING": True,
@@ -68,7 +78,7 @@ def prepare(root: Path, lesson_number: int, database_url: str | None = None):
         if database_url:
             db.drop_all()  # a database of its own, emptied for each run
         db.create_all()
-        course = import_package(lessons.load_package(root / "content" / PACKAGE.name)).course
+        course = import_package(lessons.load_package(root / "content" / COURSE)).course
         user = create_user(email="profile@example.org", password=PASSWORD, full_name="P L")
         enrol(user, course)
         db.session.commit()
@@ -165,8 +175,8 @@ def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
     for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
         if "site-packages/" in filename:
             key = filename.split("site-packages/")[1].split("/")[0]
-        elif str(ROOT) in filename:
-            key = "this project: " + filename.split(str(ROOT) + "/")[1].split("/")[0]
+        elif str(CODE) in filename:
+            key = "this project: " + filename.split(str(CODE) + "/")[1].split("/")[0]
         elif filename.startswith("~") or filename.startswith("<"):
             key = "built-ins (C)"
         else:
@@ -207,7 +217,7 @@ def parts(stats: pstats.Stats) -> list[tuple[str, float]]:
     return found
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--lesson", type=int, default=1)
@@ -220,7 +230,24 @@ def main() -> None:
                         help="profile answer saves (POST) instead of the page")
     parser.add_argument("--course-page", action="store_true",
                         help="profile the course's own page (outline and progress) instead")
-    args = parser.parse_args()
+    parser.add_argument("--against", metavar="COMMIT",
+                        help="measure COMMIT and this checkout side by side, in turn")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --against: runs of each code base (default 3)")
+    parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Profile one kind of request, or compare two commits with ``--against``."""
+    global CODE
+    args = _arguments()
+    if args.against:
+        compare(args)
+        return
+    CODE = args.code.resolve()
+    sys.path.insert(0, str(CODE))
     with tempfile.TemporaryDirectory(prefix="profile-learn-") as tmp:
         app, client, path = prepare(Path(tmp), args.lesson, args.database_url)
         if args.answers:
@@ -231,7 +258,7 @@ def main() -> None:
         else:
             request = lambda: client.get(path)  # noqa: E731
         cpu_per_request(request, 200)  # warm: templates compiled, caches filled
-        app_only = floor = None
+        app_only = floor = page = None
         if args.answers:
             plain = cpu_per_request(request, args.requests)
         else:  # batches of the two in turn, so a slow stretch of the machine hits both
@@ -249,6 +276,15 @@ def main() -> None:
         profiler.disable()
     stats = pstats.Stats(profiler)
     calls = sum(nc for (_cc, nc, *_rest) in stats.stats.values()) / args.requests
+    if args.json:  # one line for --against to read
+        print(json.dumps({"ms": plain, "app_ms": app_only, "floor_ms": floor,
+                          "page_ms": page, "calls": calls}))
+        return
+    report(args, path, stats, calls, plain, app_only, floor, page)
+
+
+def report(args, path, stats, calls, plain, app_only, floor, page) -> None:
+    """Print the CPU figures, the shares by package and entry point, and the top table."""
     what = (
         "knowledge-check answers saved to" if args.answers
         else "signed-in course page" if args.course_page else "signed-in lesson page"
@@ -271,11 +307,42 @@ def main() -> None:
         print(f"  {share:6.1%}  {label}")
     if args.top > 0:  # --top 0: the summaries alone
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        stats.stream = out
+        stats.sort_stats(args.sort).print_stats(args.top)
         table = out.getvalue()
         print("\n" + table[table.index("   ncalls") :])
     if args.out:
         stats.dump_stats(args.out)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Run this script on ``args.against`` and on this checkout in turn; print the ratio."""
+    passed = ["--requests", str(args.requests), "--lesson", str(args.lesson)]
+    passed += ["--answers"] if args.answers else ["--course-page"] if args.course_page else []
+    passed += ["--database-url", args.database_url] if args.database_url else []
+    with tempfile.TemporaryDirectory(prefix="profile-learn-base-") as tmp:
+        base = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--quiet", "--detach",
+                        str(base), args.against], check=True)  # fmt: skip
+        try:
+            runs: dict[str, list[dict]] = {args.against: [], "this checkout": []}
+            for number in range(1, args.rounds + 1):
+                for name, code in ((args.against, base), ("this checkout", ROOT)):
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--json", "--code", str(code), *passed],
+                        check=True, capture_output=True, text=True, cwd=code,
+                    ).stdout
+                    runs[name].append(json.loads(out.strip().splitlines()[-1]))
+                    figures = runs[name][-1]
+                    print(f"round {number}, {name}: {figures['ms']:.3f} ms a request, "
+                          f"{figures['calls']:,.0f} Python calls", flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+                           check=False)  # fmt: skip
+    medians = {name: statistics.median(r["ms"] for r in rounds) for name, rounds in runs.items()}
+    then, now = medians[args.against], medians["this checkout"]
+    print(f"\nmedian of {args.rounds} rounds: {args.against} {then:.3f} ms, "
+          f"this checkout {now:.3f} ms: {now / then:.2f} of its CPU ({then / now:.2f} times less)")
 
 
 if __name__ == "__main__":
