@@ -17,7 +17,7 @@ from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
 from course.forms import page_title
 from course.provider import SAMPLE_NOTICE, current_provider
-from lessons.timing import lesson_minutes_of, reading_minutes_of
+from lessons.timing import outline_minutes, reading_minutes_of
 
 
 def _as_certified(hours: float | Decimal) -> Decimal:
@@ -52,11 +52,6 @@ def with_article(noun: str) -> str:
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """Return "1 event" or "3 events": the number and the noun that agrees with it."""
     return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
-
-
-def lesson_minutes(manifest: dict, lesson: object) -> str:
-    """A lesson's reading estimate as the outline shows it: "about 7 min"."""
-    return f"about {max(1, round(lesson_minutes_of(manifest, lesson)))} min"
 
 
 def pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -138,7 +133,7 @@ def licence_ending(number: str, count: int = 4) -> str:
 def init_app(app: Flask) -> None:
     """Register filters and site-wide template variables."""
     app.jinja_env.globals["url_for"] = cached_url_for(app)
-    app.jinja_env.globals["lesson_minutes"] = lesson_minutes
+    app.jinja_env.globals["outline_minutes"] = outline_minutes
     app.jinja_env.globals["reading_minutes_of"] = reading_minutes_of
     app.add_template_filter(hours_label, "hours")
     # Dates and times in the provider's time zone (course/dates.py).

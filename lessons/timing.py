@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding
-from .rules import WORDS_PER_MINUTE, seat_time
+from .rules import MINUTES_PER_POST_TEST_QUESTION, WORDS_PER_MINUTE, seat_time
 from .yamlpaths import key_lines
 
 #: Without ``min_active_minutes`` a course asks for this share of its reading time.
@@ -56,6 +57,51 @@ def lesson_minutes_of(manifest: Mapping[str, Any], lesson: _LessonShare) -> floa
     # A version stored before the per-lesson figures: the lesson's share of the words.
     words = int(manifest.get("word_count") or 0)
     return reading_minutes_of(manifest) * lesson.word_count / words if words else 0.0
+
+
+def whole_minutes(parts: Sequence[float], total: float) -> list[int]:
+    """Each part in whole minutes, at least 1, adding up to ``total`` rounded.
+
+    Rounding each part alone lets seven lessons of 6.4 minutes show 42 beside a 45-minute
+    total; here the parts whose fractions are largest round up until the sum is right. A
+    part under a minute still shows one, even where that takes the sum past the total.
+    """
+    shown = [max(1, math.floor(part)) for part in parts]
+    by_fraction = sorted(range(len(parts)), key=lambda i: parts[i] - shown[i], reverse=True)
+    for i in by_fraction[: max(0, round(total) - sum(shown))]:
+        shown[i] += 1
+    return shown
+
+
+@dataclass(frozen=True)
+class OutlineMinutes:
+    """The whole minutes an outline gives each step of a stored version."""
+
+    lessons: dict[str, int]
+    post_test: int
+    evaluation: int
+
+
+def outline_minutes(manifest: Mapping[str, Any], lessons: Iterable[_LessonShare]
+                    ) -> OutlineMinutes:
+    """Each lesson's, the post-test's and the evaluation's minutes, as an outline shows them.
+
+    The lessons add up to the reading estimate rounded, and all the steps to the whole
+    estimate rounded: the two totals the course page prints beside the outline.
+    """
+    lessons = list(lessons)
+    reading = reading_minutes_of(manifest)
+    shown = whole_minutes([lesson_minutes_of(manifest, lesson) for lesson in lessons], reading)
+    post_test = round(int(manifest.get("post_test_draw") or 0) * MINUTES_PER_POST_TEST_QUESTION)
+    # Versions stored before the evaluation's own figure was kept counted 5 minutes.
+    evaluation = float(manifest.get("evaluation_minutes") or 5)
+    total = float(manifest.get("estimated_minutes") or reading + post_test + evaluation)
+    # The post-test's minute a question stays as it is; the evaluation takes what is left.
+    return OutlineMinutes(
+        {lesson.slug: minutes for lesson, minutes in zip(lessons, shown, strict=True)},
+        post_test,
+        max(1, round(total) - round(reading) - post_test),
+    )
 
 
 def lesson_floor_seconds(

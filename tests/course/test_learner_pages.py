@@ -261,9 +261,14 @@ def test_every_page_gives_the_checker_s_reading_estimate_and_no_time_limit(app, 
         lesson_sum = sum(row.estimated_minutes for row in report.lessons)
         assert lesson_sum == pytest.approx(reading, abs=0.4)
     page = client.get(f"/courses/{slug}").get_data(as_text=True)
-    assert f"About {round(reading)} min of reading" in page
+    whole = round(lessons.seat_time(package).total_minutes)
+    assert re.search(rf"About {round(reading)} min of reading\s+\({whole} min with the post-test",
+                     page)
     shown = [int(n) for n in re.findall(r'<span class="step-meta">about (\d+) min</span>', page)]
-    assert abs(sum(shown[:-2]) - reading) <= len(shown[:-2]) / 2  # the outline's lessons
+    # The outline adds up to both figures printed beside it: the lessons to the reading,
+    # every step to the whole (each lesson rounded alone gave 46 beside 47).
+    assert len(shown) == len(package.lessons) + 2
+    assert sum(shown[:-2]) == round(reading) and sum(shown) == whole
     promise = (f"There is no time limit, but the post-test opens only after at least {minimum}"
                " minutes of reading in the lessons.")
     assert promise in page
