@@ -328,6 +328,29 @@ def test_the_reissue_form_says_the_new_certificate_prints_the_accounts_license(a
     assert "This certificate prints license no. LSW-12345" in reissue
 
 
+def test_the_reissue_form_words_a_jurisdiction_alone_as_the_certificate_prints_it(app, issued):
+    learner, code = issued
+    with app.app_context():
+        account = db.session.get(User, learner.id)
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate.snapshot = certificate.snapshot | {
+            "licence_number": None, "licence_jurisdiction": None}
+        account.licence_number, account.licence_jurisdiction = None, "Ohio"
+        db.session.commit()
+        admin = sign_in(app.test_client(), make_user(role=Role.ADMIN))
+    page = " ".join(admin.get(f"/admin/certificates/{code}").get_data(as_text=True).split())
+    reissue = page[page.index('id="reissue"'):page.index('id="revoke"')]
+    # "no license number ... This certificate prints no license number" told the admin nothing.
+    assert "learner's account: " in reissue and "licensed in Ohio." in reissue
+    assert "This certificate prints no license number: the new one will print" in reissue
+    with app.app_context():  # the same jurisdiction on both: nothing to warn of
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate.snapshot = certificate.snapshot | {"licence_jurisdiction": "Ohio"}
+        db.session.commit()
+    page = " ".join(admin.get(f"/admin/certificates/{code}").get_data(as_text=True).split())
+    assert "This certificate prints" not in page
+
+
 def test_learners_and_visitors_cannot_use_admin_certificate_actions(app, client, issued):
     _, code = issued
     assert (
