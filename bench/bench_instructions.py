@@ -112,7 +112,8 @@ def child(what: str, count: int, checkout: Path, database_url: str | None = None
 
     import course
 
-    course.create_app = _with_floor_route(course.create_app)
+    if not hasattr(profile_learn, "FLOOR_PATH"):  # its set-up adds the floor route itself
+        course.create_app = _with_floor_route(course.create_app)
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
         app, client, lesson_path = profile_learn.prepare(Path(tmp), 1, database_url)
         cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
