@@ -27,6 +27,7 @@ from course.author import (  # noqa: E402,F401  (registers routes)
     history_views,
     lesson_views,
     question_views,
+    review_timeouts,
     review_views,
     timeouts,
     views,

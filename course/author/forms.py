@@ -107,6 +107,8 @@ class LessonForm(Form):
 class CommentForm(Form):
     """A review comment on the draft's latest revision."""
 
+    #: The revision the page showed: a comment kept through a time-out needs it unchanged.
+    revision = HiddenField()
     body = TextAreaField(
         "Comment",
         validators=[DataRequired("Write the comment first."), at_most(5000)],

@@ -32,6 +32,7 @@ def _review_page(
 ):
     if form is None:
         form = CommentForm(formdata=None)
+    form.revision.data = str(space.revision)  # the revision this page shows
     form.set_files(sorted(drafts.package_files(space.files)))
     view = reading.review_view(space, current_user, allow_self=allow_self_publish())
     return render_template(

@@ -44,7 +44,7 @@ KEPT_CHECK = "knowledge check {id}: the lesson's page lists it"
 KEPT_QUESTION = "post-test question {id}: the Post-test tab lists it"
 
 
-def _first_error(form: FlaskForm) -> str:
+def first_error(form: FlaskForm) -> str:
     """The first message of a refused form, for the sign-in page."""
     for field_name, messages in form.errors.items():
         first = messages[0] if isinstance(messages, list) and messages else messages
@@ -67,7 +67,7 @@ def _keep(user: User, form: FlaskForm, save: Save, new: str = "") -> str | bool:
     if isinstance(form, LessonForm):
         form.set_objectives(reading.objectives(space.files))
     if not form.validate():
-        return f"{NOT_SAVED} it had a problem to fix first ({_first_error(form)})."
+        return f"{NOT_SAVED} it had a problem to fix first ({first_error(form)})."
     editor = Editor(signed_in_account(), request.remote_addr)
     try:
         with write_transaction():
