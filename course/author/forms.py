@@ -140,6 +140,8 @@ class PublishForm(Form):
 class ReviewRequestForm(Form):
     """Ask for review of the draft's latest revision, with an optional note to the reviewers."""
 
+    #: The revision the page showed: a request kept through a time-out needs it unchanged.
+    revision = HiddenField()
     #: Not "note": the Publish form on the same page has one, and ids must differ.
     request_note = TextAreaField(
         "Note for the reviewers (optional)",

@@ -13,9 +13,10 @@ from flask import request, url_for
 
 from course.auth.sessions import come_back_to, keep_through_timeout
 from course.author import services as drafts
-from course.author.forms import CommentForm
+from course.author.forms import CommentForm, ReviewRequestForm
+from course.author.review_views import asked_message
 from course.author.timeouts import first_error
-from course.author.viewkit import base_revision, editor
+from course.author.viewkit import allow_self_publish, base_revision, editor
 from course.db import write_transaction
 from course.models import Role, User
 from course.teams import requests
@@ -23,6 +24,8 @@ from course.teams import services as teams
 
 #: Said instead of "your progress is saved" when a comment could not be kept.
 NOT_ADDED = "Your comment was NOT added:"
+#: Said when a review request sent after the sign-out could not be made.
+NOT_ASKED = "Review was NOT asked for:"
 
 
 def _review_space(user: User) -> drafts.Workspace | None:
@@ -34,10 +37,9 @@ def _review_space(user: User) -> drafts.Workspace | None:
     return space if space is not None and space.draft is not None else None
 
 
-def _changed_while_away(seen: int, latest: int) -> str:
+def _changed_while_away(seen: int, latest: int, then: str) -> str:
     return (f"the draft changed while you were away (you were reading revision {seen}; "
-            f"revision {latest} is the latest now). Read the changes, then comment "
-            "again.")  # fmt: skip
+            f"revision {latest} is the latest now). Read the changes, then {then}.")  # fmt: skip
 
 
 @keep_through_timeout("author.comment")
@@ -57,9 +59,37 @@ def _keep_comment(user: User) -> str | bool:
         if space is None or space.draft is None:
             return False
         if space.revision != seen:
-            return f"{NOT_ADDED} {_changed_while_away(seen, space.revision)}"
+            return f"{NOT_ADDED} {_changed_while_away(seen, space.revision, 'comment again')}"
         comment = requests.add_comment(
             space, by.user, form.body.data, form.file.data or None, by.ip_address
         )
     come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="comments"))
     return f"Your comment was added on revision {comment.revision_number}."
+
+
+@keep_through_timeout("author.ask_for_review")
+def _keep_review_request(user: User) -> str | bool:
+    """Ask for review as Ask for review would, if the draft is as the author saw it."""
+    space = _review_space(user)
+    if space is None:
+        return False
+    form = ReviewRequestForm(meta={"csrf": False})
+    if not form.validate():
+        return f"{NOT_ASKED} it had a problem to fix first ({first_error(form)})."
+    by, seen = editor(), base_revision(form.revision.data)
+    try:
+        with write_transaction():
+            space = drafts.find_workspace(space.slug)
+            if space is None or space.draft is None:
+                return False
+            if space.revision != seen:
+                return f"{NOT_ASKED} {_changed_while_away(seen, space.revision, 'ask again')}"
+            note, allow_self = form.request_note.data or "", allow_self_publish()
+            asked = requests.ask_for_review(
+                space, by.user, note, by.ip_address, allow_self=allow_self
+            )
+    except requests.RequestRefused as exc:  # the view's 403: said here, in the same words
+        reason = str(exc)
+        return f"{NOT_ASKED} {reason[:1].lower()}{reason[1:]}"
+    come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="review-request"))
+    return asked_message(asked)

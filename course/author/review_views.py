@@ -30,16 +30,17 @@ def _review_page(
     ask_form: ReviewRequestForm | None = None,
     read_before: int | None = None,
 ):
-    if form is None:
-        form = CommentForm(formdata=None)
-    form.revision.data = str(space.revision)  # the revision this page shows
+    form = form or CommentForm(formdata=None)
+    ask_form = ask_form or ReviewRequestForm(formdata=None)
+    for shown in (form, ask_form):  # a time-out keeps what they send only on this revision
+        shown.revision.data = str(space.revision)
     form.set_files(sorted(drafts.package_files(space.files)))
     view = reading.review_view(space, current_user, allow_self=allow_self_publish())
     return render_template(
         "author/publish.html", space=space, view=view, file_url=file_url,
         comment_form=form, action=ActionForm(),
         publish_form=publish_form or PublishForm(formdata=None, revision=space.revision),
-        ask_form=ask_form or ReviewRequestForm(formdata=None),
+        ask_form=ask_form,
         may_ask=requests.refusal(space, current_user) is None, read_before=read_before,
     ), status  # fmt: skip
 
@@ -135,14 +136,15 @@ def ask_for_review(slug: str):
     except requests.RequestRefused as exc:
         abort(403, description=str(exc))
     db.session.commit()
-    flash(_asked_message(asked), "success" if asked.created else "info")
+    flash(asked_message(asked), "success" if asked.created else "info")
     return redirect(
         url_for("author.publish_page", slug=slug, at="review-request", _anchor="review-request"),
         303,
     )
 
 
-def _asked_message(asked: requests.Asked) -> str:
+def asked_message(asked: requests.Asked) -> str:
+    """What Ask for review did: asked (and who was emailed), or asked already."""
     number = asked.request.revision_number
     if not asked.created:
         return (f"Review of revision {number} was already asked for by "

@@ -10,8 +10,9 @@ from flask import g
 from sqlalchemy import select
 
 from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
+from course.author import services as drafts
 from course.extensions import db
-from course.models import AuditEvent, RevisionComment
+from course.models import AuditEvent, ReviewRequest, RevisionComment
 from tests.course.author_kit import BASE, page_form
 from tests.course.factories import csrf_token_in
 from tests.course.test_answers_kept import sign_in_with_password
@@ -104,3 +105,72 @@ def test_a_refused_comment_says_it_was_not_added_and_why(app, author_client, bod
         page, _ = _sent_after_stepping_away(author_client, f"{BASE}/comments", data)
         assert f"Your comment was NOT added: it had a problem to fix first ({why})." in page
         assert _comments() == []
+
+
+def test_a_review_request_sent_after_an_idle_sign_out_is_made_as_the_button_makes_it(
+    app, author_client, author, reviewer
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        _edit(author_client)
+        data = _review_form(author_client, "request_note")
+        data["request_note"] = ["Updated the figures in lesson 1; please check the sources."]
+        page, back_to = _sent_after_stepping_away(author_client, f"{BASE}/review-request", data)
+        assert "Review of revision 2 is asked for. Emailed: Riley Reviewer." in page
+        assert back_to == f"{PUBLISH}#review-request"
+        (asked,) = db.session.scalars(select(ReviewRequest))
+        assert (asked.asked_by_id, asked.revision_number) == (author.id, 2)
+        assert asked.note == "Updated the figures in lesson 1; please check the sources."
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.requested"))
+        assert event.actor_id == author.id and event.ip_address == "127.0.0.1"
+        assert event.detail["told"] == [reviewer.id]
+
+        location = sign_in_with_password(author_client, author.email, back_to)
+        shown = author_client.get(location).get_data(as_text=True)
+        section = shown.split('id="review-request"', 1)[1].split("</section>", 1)[0]
+        assert "Waiting for review since" in section
+        assert "Updated the figures in lesson 1; please check the sources." in section
+
+
+def test_a_review_request_the_button_would_refuse_says_it_was_not_asked_and_why(
+    app, author_client, reviewer
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        _edit(author_client)
+        data = _review_form(author_client, "request_note")
+        # While the author was away, a reviewer published the draft as it was.
+        space = drafts.find_workspace("minimal")
+        drafts.publish(space, drafts.Editor(db.session.merge(reviewer)), reviewed=2, note="Fine.")
+        db.session.commit()
+        page, _ = _sent_after_stepping_away(author_client, f"{BASE}/review-request", data)
+        assert (
+            "Review was NOT asked for: there is nothing to review: the draft matches what "
+            "learners see now." in page
+        )
+        assert db.session.scalars(select(ReviewRequest)).all() == []
+
+
+def test_a_review_request_refused_or_on_a_draft_changed_while_away_is_not_made(
+    app, author_client, author
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        _edit(author_client)
+        data = _review_form(author_client, "request_note")
+        data["request_note"] = ["x" * 501]
+        refused, _ = _sent_after_stepping_away(author_client, f"{BASE}/review-request", data)
+        assert (
+            "Review was NOT asked for: it had a problem to fix first (Note for the reviewers "
+            "(optional): Keep the note to 500 characters or fewer.)." in refused
+        )
+        sign_in_with_password(author_client, author.email)
+        data = _review_form(author_client, "request_note")
+        _edit(author_client, "Young people run")
+        page, _ = _sent_after_stepping_away(author_client, f"{BASE}/review-request", data)
+        assert (
+            "Review was NOT asked for: the draft changed while you were away (you were "
+            "reading revision 2; revision 3 is the latest now). Read the changes, then ask "
+            "again." in page
+        )
+        assert db.session.scalars(select(ReviewRequest)).all() == []
