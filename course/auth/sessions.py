@@ -25,6 +25,7 @@ from wtforms.validators import ValidationError
 
 from course.auth.browsers import device_label, end_browser_session, open_browser_session
 from course.auth.devices import trust_this_browser
+from course.auth.held import HELD_FOR, held_for
 from course.extensions import db
 from course.models import User
 
@@ -156,10 +157,13 @@ def start_session(user: User, *, remember: bool, device: str | None = None) -> N
     if current_user.is_authenticated:
         # Signing in again on this browser (to confirm it is you) replaces its sign-in.
         end_browser_session(current_user._get_current_object())
+    held = held_for(user.id)  # what a keeper held for this account; anyone else's is dropped
     session.clear()
     open_browser_session(user, remembered=remembered, lifetime=_lifetime(remembered), device=device)
     _log_in(user, remembered)
     trust_this_browser(user)
+    if held:
+        session[HELD_FOR] = held
 
 
 def renew_session(user: User) -> None:
@@ -279,10 +283,12 @@ def _end_timed_out_session(user_id: int, now: int) -> None:
     # it was for a while: answers it sends next are kept for that account, not lost
     # behind a refused form (``_keep_for_signed_out_page``). Nobody is signed in.
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    secret = session.get(field)
+    secret, held = session.get(field), held_for(user_id)
     end_session()
     if secret:
         session[field] = secret
+    if held:  # what a keeper held for this account waits for its next sign-in (held.py)
+        session[HELD_FOR] = held
     session[KEPT_FOR] = [user_id, now + KEEP_AFTER_SIGN_OUT_SECONDS]
 
 

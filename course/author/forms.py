@@ -121,6 +121,10 @@ class CommentForm(Form):
         self.file.choices = choices_of([("", "The whole draft")] + [(n, n) for n in names])
 
 
+#: The longest note Publish takes (kept with the version and in the audit log).
+MAX_PUBLISH_NOTE = 300
+
+
 class PublishForm(Form):
     """Publish the draft, with the publisher's note on what changed and why."""
 
@@ -131,7 +135,7 @@ class PublishForm(Form):
         "What changed and why (kept with the version and in the audit log)",
         validators=[
             DataRequired("Say what changed and why: learners' credit follows this version."),
-            Length(max=300, message="Keep the note to 300 characters or fewer."),
+            Length(max=MAX_PUBLISH_NOTE, message="Keep the note to 300 characters or fewer."),
         ],
         filters=[lambda text: " ".join(text.split()) if text else text],
     )

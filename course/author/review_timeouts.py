@@ -5,16 +5,21 @@ A review comment may take as long to write as a lesson: like the editor's text (
 it as the Add comment button would, but only on the revision the author was reading. A
 comment about a revision that changed while they were away could be about text that is
 gone, so it is not added, and the sign-in page says so plainly.
+
+Publish is never carried out after a time-out: it changes what learners see, and needs a
+person present to read what it changes. Its note is held for the same account through
+the sign-in (``course.auth.held``) and fills the Publish box when they come back.
 """
 
 from __future__ import annotations
 
 from flask import request, url_for
 
+from course.auth.held import hold_for
 from course.auth.sessions import come_back_to, keep_through_timeout
 from course.author import services as drafts
-from course.author.forms import CommentForm, ReviewRequestForm
-from course.author.review_views import asked_message
+from course.author.forms import MAX_PUBLISH_NOTE, CommentForm, ReviewRequestForm
+from course.author.review_views import HELD_NOTE, asked_message
 from course.author.timeouts import first_error
 from course.author.viewkit import allow_self_publish, base_revision, editor
 from course.db import write_transaction
@@ -26,6 +31,9 @@ from course.teams import services as teams
 NOT_ADDED = "Your comment was NOT added:"
 #: Said when a review request sent after the sign-out could not be made.
 NOT_ASKED = "Review was NOT asked for:"
+#: Said whenever Publish was pressed after the sign-out.
+NOT_PUBLISHED = ("The draft was NOT published: publishing changes what learners see, so it "
+                 "waits for you to press Publish again once you are signed in.")  # fmt: skip
 
 
 def _review_space(user: User) -> drafts.Workspace | None:
@@ -93,3 +101,22 @@ def _keep_review_request(user: User) -> str | bool:
         return f"{NOT_ASKED} {reason[:1].lower()}{reason[1:]}"
     come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="review-request"))
     return asked_message(asked)
+
+
+@keep_through_timeout("author.publish")
+def _keep_publish_note(user: User) -> str | bool:
+    """Never publish after a time-out; hold the typed note for the Publish box instead."""
+    space = _review_space(user)
+    if space is None:
+        return False
+    said = [NOT_PUBLISHED]
+    note = " ".join((request.form.get("note") or "").split())  # as PublishForm reads it
+    if note:
+        # At most what Publish takes, so the session cookie stays well under 4 KB.
+        hold_for(user, HELD_NOTE.format(slug=space.slug), note[:MAX_PUBLISH_NOTE])
+        cut = ", cut to its first 300 characters" if len(note) > MAX_PUBLISH_NOTE else ""
+        said.append(f"Your note is in the Publish box{cut}.")
+    if base_revision(request.form.get("revision")) != space.revision:
+        said.append("The draft changed while you were away: read what changed first.")
+    come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="publish-heading"))
+    return " ".join(said)

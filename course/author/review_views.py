@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from course.admin import report_services as reports
 from course.admin.report_views import report_charts
+from course.auth.held import take_held
 from course.author import bp, reading
 from course.author import services as drafts
 from course.author.forms import ActionForm, CommentForm, PublishForm, ReviewRequestForm
@@ -14,6 +15,9 @@ from course.author.viewkit import allow_self_publish, editor, file_url
 from course.extensions import db
 from course.formpages import form_page
 from course.teams import requests, review
+
+#: What a Publish sent after a time-out held for its note (``review_timeouts``), by course.
+HELD_NOTE = "publish-note/{slug}"
 
 
 @bp.context_processor
@@ -48,7 +52,11 @@ def _review_page(
 @bp.get("/courses/<slug>/publish")
 def publish_page(slug: str):
     """Show the checker's findings, what publishing would change, comments, and Publish."""
-    return _review_page(drafts.get_workspace_or_404(slug))
+    space = drafts.get_workspace_or_404(slug)
+    # A note typed before a time-out is given back once, in the box it was typed in.
+    note = take_held(HELD_NOTE.format(slug=space.slug))
+    form = PublishForm(formdata=None, revision=space.revision, note=note) if note else None
+    return _review_page(space, publish_form=form)
 
 
 @bp.post("/courses/<slug>/publish")

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
 from course.author import services as drafts
 from course.extensions import db
-from course.models import AuditEvent, ReviewRequest, RevisionComment
+from course.models import AuditEvent, CourseVersion, ReviewRequest, RevisionComment, Role
 from tests.course.author_kit import BASE, page_form
-from tests.course.factories import csrf_token_in
-from tests.course.test_answers_kept import sign_in_with_password
+from tests.course.factories import csrf_token_in, join_team, make_user
+from tests.course.test_answers_kept import page_token, sign_in_with_password
 from tests.course.test_author_timeout import _step_away
 from tests.course.test_teams import _edit
 
@@ -174,3 +174,92 @@ def test_a_review_request_refused_or_on_a_draft_changed_while_away_is_not_made(
             "again." in page
         )
         assert db.session.scalars(select(ReviewRequest)).all() == []
+
+
+NOTE = "Updated the NCMEC figures in lesson 1 to the 2024 report."
+
+
+def _publish_box(client) -> str:
+    """What the Publish form's note box holds on the Review and publish page."""
+    return page_form(client.get(PUBLISH).get_data(as_text=True), "note")["note"][0]
+
+
+def _reviewer_at_publish(app, author_client, reviewer, note: str = NOTE):
+    """A reviewer's browser, signed in with a password, with a note typed in the Publish box."""
+    _edit(author_client)
+    browser = app.test_client()
+    sign_in_with_password(browser, reviewer.email)
+    data = _review_form(browser, "note")
+    data["note"] = [note]
+    return browser, data
+
+
+def _published() -> list[AuditEvent]:
+    return list(
+        db.session.scalars(select(AuditEvent).where(AuditEvent.action == "course.published"))
+    )
+
+
+def test_publish_sent_after_an_idle_sign_out_publishes_nothing_and_keeps_the_note(
+    app, author_client, reviewer
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        browser, data = _reviewer_at_publish(app, author_client, reviewer)
+        page, back_to = _sent_after_stepping_away(browser, PUBLISH, data)
+        assert (
+            "The draft was NOT published: publishing changes what learners see, so it waits "
+            "for you to press Publish again once you are signed in. Your note is in the "
+            "Publish box." in page
+        )
+        assert back_to == f"{PUBLISH}#publish-heading"
+        assert _published() == []
+        assert (
+            db.session.scalar(select(CourseVersion.number).order_by(CourseVersion.number.desc()))
+            == 1
+        )
+
+        sign_in_with_password(browser, reviewer.email, back_to)
+        assert _publish_box(browser) == NOTE
+        assert _publish_box(browser) == ""  # given back once, then dropped
+        assert _published() == []
+
+
+def test_a_note_held_for_one_account_is_never_shown_to_another_on_the_same_browser(
+    app, author_client, reviewer
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        browser, data = _reviewer_at_publish(app, author_client, reviewer)
+        _sent_after_stepping_away(browser, PUBLISH, data)
+        colleague = join_team(
+            "minimal", make_user(Role.AUTHOR, full_name="Cory Colleague"), "reviewer"
+        )
+        sign_in_with_password(browser, colleague.email)
+        with browser.session_transaction() as session:  # not even in the cookie
+            assert NOTE not in str(dict(session))
+        assert _publish_box(browser) == ""
+        # Dropped for good: the reviewer signing in next finds the box empty too.
+        signed_out = browser.post("/auth/logout", data={"csrf_token": page_token(browser, PUBLISH)})
+        assert signed_out.status_code == 302
+        sign_in_with_password(browser, reviewer.email)
+        assert _publish_box(browser) == ""
+
+
+def test_a_long_note_is_cut_to_what_publish_takes_and_the_cookie_stays_small(
+    app, author_client, reviewer
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        # The most room a note can take in the cookie: varied characters, each escaped
+        # as two \uXXXX in its JSON, which compress poorly.
+        note = "".join(chr(0x1F300 + (n * 37) % 0x2FF) for n in range(400))
+        browser, data = _reviewer_at_publish(app, author_client, reviewer, note)
+        _step_away(browser)
+        response = browser.post(PUBLISH, data=data)
+        cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+        assert len(cookie) < 4000  # a browser drops a cookie over 4 KB, and the sign-in with it
+        page = browser.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Your note is in the Publish box, cut to its first 300 characters." in page
+        sign_in_with_password(browser, reviewer.email)
+        assert _publish_box(browser) == note[:300]
