@@ -190,17 +190,30 @@ def test_after_a_sign_out_an_editor_offers_to_save_the_text_first(app, author_cl
     )
 
 
-@pytest.mark.parametrize(
-    "url", ["/author/", f"{BASE}/", f"{BASE}/post-test", f"{BASE}/history", f"{BASE}/publish"]
-)
+@pytest.mark.parametrize("url", ["/author/", f"{BASE}/", f"{BASE}/post-test", f"{BASE}/history"])
 def test_author_pages_without_an_editor_keep_the_plain_sign_in(app, author_client, url):
     dialog = _dialog(author_client, url)
     assert _signed_out_choices(dialog) == ["Sign in again"]
     assert not dialog.forms.get("editor-form")
-    # A review comment or a new lesson's title sent after the sign-out is not kept.
+    # A new lesson's title or a history note sent after the sign-out is not kept.
     assert dialog.notes == (
         "Anything typed on this page and not yet sent would be lost.",
         "Anything typed on this page and not sent was not kept: copy it before you sign in again.",
+    )
+
+
+def test_the_review_page_leads_back_to_its_buttons_after_a_sign_out(app, author_client):
+    # Its forms are kept after the sign-out (a comment is added, a Publish note comes back
+    # in its box): "copy it before you sign in again" would send the author away from them.
+    dialog = _dialog(author_client, f"{BASE}/publish")
+    assert _signed_out_choices(dialog) == ["Back to the page", "Sign in again"]
+    back = next(attrs for attrs, text in dialog.controls if text == "Back to the page")
+    assert back["tag"] == "button" and "form" not in back  # closes the dialog, sends nothing
+    assert dialog.notes == (
+        "Text you have not sent yet stays on this page.",
+        "Your text is still on this page. Go back to it and press its button: a comment or "
+        "review request is then made for you, and a Publish note waits in its box after you "
+        "sign in (nothing is published until you press Publish again).",
     )
 
 
