@@ -134,3 +134,44 @@ def test_stay_signed_in_pressed_too_late_still_lets_the_text_be_saved(browser, l
         _save_and_come_back(page, server, email, written)
     finally:
         context.close()
+
+
+def test_a_comment_typed_before_the_sign_out_is_added_from_the_page_it_was_typed_on(
+    browser, live_server
+):
+    # No editor to save through: the signed-out message leads back to the page, whose
+    # own button then adds the comment for its author on the way to the sign-in.
+    server = live_server
+    email = _author(server)
+    comment = f"Lesson 1's second example reads as a real case; please mark it fictional ({email})."
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    try:
+        page.clock.install()
+        page.goto(f"{server.url}/auth/login")
+        sign_in_here(page, email)
+        page.goto(f"{server.url}/author/courses/{server.slug}/lessons/push-pull")
+        text = page.get_by_label("Lesson text (Markdown)")
+        text.fill(text.input_value() + "\nA sentence for the reviewer to read.\n")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.goto(f"{server.url}/author/courses/{server.slug}/publish")
+        page.get_by_label("Comment", exact=True).fill(comment)
+
+        idle_for(context, server, 61 * 60)
+        page.clock.fast_forward("01:01:00")
+        dialog = page.get_by_role("alertdialog", name="You were signed out")
+        expect(dialog).to_contain_text("Go back to it and press its button")
+        page.keyboard.press("Tab")
+        assert focused(page)["text"] == "Back to the page"
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_label("Comment", exact=True)).to_have_value(comment)
+
+        page.get_by_role("button", name="Add the comment").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        expect(page.locator(".flashes")).to_contain_text("Your comment was added on revision")
+        sign_in_here(page, email)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Review and publish")
+        expect(page.locator("#comments").locator("xpath=..")).to_contain_text(comment)
+    finally:
+        context.close()
