@@ -172,3 +172,15 @@ def test_a_credential_keeping_only_its_rdfc_proof_is_not_called_altered(
     # One click to the record the file names, which the site itself vouches for.
     assert f"The file names certificate {code}: check that certificate's record" in page
     assert f'href="/verify/{code}"' in response.get_data(as_text=True).replace("%2A", "*")
+
+
+def test_a_jurisdiction_given_without_a_number_is_on_the_page_as_on_the_pdf(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    learner = app.test_client()
+    _, code = finish_course(app, learner, package_copy, licence_jurisdiction="Ohio")
+    assert "Licensed in Ohio" in pdf_words(learner.get(f"/me/certificates/{code}.pdf").data)
+    # A board holding the PDF finds the same words on the page, not a line left out.
+    page = page_words(re.sub(r"<[^>]+>", " ", app.test_client().get(f"/verify/{code}").text))
+    assert "License Licensed in Ohio" in page
