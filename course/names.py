@@ -96,6 +96,41 @@ def name_filter(value: Any) -> Any:
     return normalise_name(value) if isinstance(value, str) else value
 
 
+def clean_licence_detail(value: str, what: str) -> str:
+    """Return a license number or state as given; raise NameRefused if it could mislead."""
+    # Refused: control, format and text-direction characters (joiners too: no license
+    # needs one) and characters a certificate cannot print. The PDF prints the first as
+    # nothing while a browser obeys them, so the verification page would show "ending
+    # in 3465" for a certificate printing 123456.
+    if any(_hidden(char) or char in JOINERS for char in value):
+        raise NameRefused(
+            f"A {what} cannot contain invisible or control characters, such as text-direction"
+            " marks or zero-width spaces. Please type it again, or paste it as plain text."
+        )
+    if missing := unprintable(value):
+        shown = ", ".join(f"“{char}”" for char in missing[:5]) + (", …" if missing[5:] else "")
+        raise NameRefused(
+            f"Certificates cannot print {shown} in a {what}. Please type it as it appears on"
+            " your license, in letters and digits such as A to Z and 0 to 9."
+        )
+    return value
+
+
+class LicenceDetail:
+    """WTForms validator: the field holds what :func:`clean_licence_detail` accepts."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not field.data:
+            return  # optional: nothing to print
+        try:
+            clean_licence_detail(field.data, self.what)
+        except NameRefused as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class PersonName:
     """WTForms validator: the field holds a name that :func:`clean_name` accepts."""
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Optional
 from course.admin.forms import reason_field
 from course.formfields import SelectChoice, at_most
 from course.forms import Form
-from course.names import PersonName, name_filter
+from course.names import LicenceDetail, PersonName, name_filter
 
 
 def course_choices(courses) -> list[SelectChoice]:
@@ -34,9 +34,13 @@ class DetailsForm(Form):
         filters=[name_filter],
         validators=[DataRequired("The name cannot be empty."), at_most(200), PersonName()],
     )
-    licence_number = StringField("License number", validators=[Optional(), at_most(64)])
+    licence_number = StringField(
+        "License number",
+        validators=[Optional(), at_most(64), LicenceDetail("license number")],
+    )
     licence_jurisdiction = StringField(
-        "License state or jurisdiction", validators=[Optional(), at_most(64)]
+        "License state or jurisdiction",
+        validators=[Optional(), at_most(64), LicenceDetail("state or jurisdiction")],
     )
     reissue = BooleanField(
         "Reissue the learner's valid certificates with these details", default=True

@@ -11,7 +11,7 @@ from course.auth.passwords import MAX_PASSWORD_CHARS, TOO_LONG, verify_password
 from course.auth.services import AccountDetails
 from course.formfields import SelectChoice
 from course.forms import Form
-from course.names import PersonName, name_filter
+from course.names import LicenceDetail, PersonName, name_filter
 from course.users import normalise_email
 
 PROFESSIONS = [
@@ -89,13 +89,19 @@ class _DetailsMixin:
         "License number (optional)",
         description="Printed on your certificates if you give it.",
         filters=[_strip],
-        validators=[Optional(), Length(max=64, message="Use at most 64 characters.")],
+        validators=[
+            Optional(), Length(max=64, message="Use at most 64 characters."),
+            LicenceDetail("license number"),
+        ],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
     licence_jurisdiction = StringField(
         "State or jurisdiction that issued your license (optional)",
         filters=[_strip],
-        validators=[Optional(), Length(max=64, message="Use at most 64 characters.")],
+        validators=[
+            Optional(), Length(max=64, message="Use at most 64 characters."),
+            LicenceDetail("state or jurisdiction"),
+        ],
     )
     profession = SelectField(
         "Profession (optional)",

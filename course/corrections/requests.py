@@ -27,7 +27,7 @@ from course.models import (
     CorrectionStatus,
     User,
 )
-from course.names import NameRefused, clean_name
+from course.names import NameRefused, clean_licence_detail, clean_name
 
 MAX_VALUE, MAX_MESSAGE = 200, 2000
 
@@ -73,11 +73,13 @@ def request_correction(
     if certificate.status != CertificateStatus.VALID:
         raise RequestRefused("This certificate is no longer valid, so it cannot be corrected.")
     kind = CorrectionKind(kind)
-    if kind == CorrectionKind.NAME:
-        try:
+    try:
+        if kind == CorrectionKind.NAME:
             requested_value = clean_name(requested_value)
-        except NameRefused as exc:
-            raise RequestRefused(str(exc)) from exc
+        elif kind == CorrectionKind.LICENSE:
+            requested_value = clean_licence_detail(requested_value, "license number")
+    except NameRefused as exc:
+        raise RequestRefused(str(exc)) from exc
     if open_request(certificate) is not None:
         raise RequestRefused(
             "You already asked for a correction to this certificate; an administrator "
