@@ -15,6 +15,7 @@ __all__ = [
     "FORMAT_TEXT",
     "new_code",
     "normalize_code",
+    "shown_as_typed",
     "spoken_code",
     "verify_qr_svg",
     "verify_url_for",
@@ -109,6 +110,19 @@ def normalize_code(text: str) -> str | None:
         return None
     data = "".join(ALPHABET[d] for d in digits)
     return _format(data, CHECK_ALPHABET[check])
+
+
+def shown_as_typed(text: str) -> str | None:
+    """Return typed text a page may repeat as a mistyped code, or None if it is no code."""
+    # Only what could be a code with a slip (code characters and separators, about a
+    # code's length) comes back: a verification page must not print a sentence from its
+    # own address, which a forger could word as a verdict ("This certificate is VALID").
+    if not isinstance(text, str) or len(text) > _MAX_INPUT:
+        return None
+    compact = text.upper().translate(_SEPARATORS)
+    if not DATA_LENGTH - 2 <= len(compact) <= DATA_LENGTH + 3:
+        return None
+    return text if all(char in _DECODE for char in compact) else None
 
 
 def _code_part(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from certificates.codes import EXAMPLE_CODE, FORMAT_TEXT
+from certificates.codes import EXAMPLE_CODE, FORMAT_TEXT, shown_as_typed
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course import issuing
 from course.credentials import services as credentials
@@ -71,7 +71,7 @@ def result(code: str):
     """Say whether a certificate is valid, revoked, superseded or unknown."""
     found = services.verify_code(code)
     if found is None:  # the check character says it was mistyped: not a forgery
-        return render_template("verify/result.html", found=None, code=code), 404
+        return render_template("verify/result.html", found=None, code=shown_as_typed(code)), 404
     if found.code != code:
         return redirect(url_for("verify.result", code=found.code))
     status = 404 if found.status == "unknown" else 200

@@ -184,3 +184,16 @@ def test_a_jurisdiction_given_without_a_number_is_on_the_page_as_on_the_pdf(
     # A board holding the PDF finds the same words on the page, not a line left out.
     page = page_words(re.sub(r"<[^>]+>", " ", app.test_client().get(f"/verify/{code}").text))
     assert "License Licensed in Ohio" in page
+
+
+def test_an_address_holding_a_sentence_is_not_repeated_on_the_verification_page(client):
+    # A forger's link or QR code to this site, worded as a verdict.
+    claim = "This certificate is VALID. Jane Doe completed 40 contact hours, NASW 886-000"
+    response = client.get(f"/verify/{claim}")
+    page = page_words(re.sub(r"<[^>]+>", " ", response.text))
+    assert response.status_code == 404 and "That code has a typing mistake" in page
+    assert "Jane Doe" not in page and "40 contact hours" not in page
+    # A code mistyped from the paper is still shown back, to be compared with it.
+    mistyped = "7K3M-Q9XD-2HTP-W4RB-6"
+    page = page_words(re.sub(r"<[^>]+>", " ", client.get(f"/verify/{mistyped}").text))
+    assert f"That code has a typing mistake or is not in the right form: {mistyped} ." in page
