@@ -1,4 +1,5 @@
-"""Hotline numbers in support text become tap-to-call (tel:) and tap-to-text (sms:) links."""
+"""Numbers and addresses in contact text become links: tap to call (tel:), text (sms:) or
+write (mailto:)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _VERB = re.compile(r"\b(call|text|tty|chat)\b", re.IGNORECASE)
+# An email address (a records office, a CE coordinator): linked to write to it.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<!\.)")
+_LINKABLE = re.compile(f"(?P<email>{_EMAIL.pattern})|{_NUMBER.pattern}", re.IGNORECASE)
 
 
 def dial_string(number: str) -> str:
@@ -30,7 +34,7 @@ def dial_string(number: str) -> str:
 
 @lru_cache(maxsize=256)
 def contact_links(text: str) -> Markup:
-    """Return the text, escaped, with each phone number linked for calling or texting.
+    """Return the text, escaped, with each phone number and email address linked.
 
     A number after "text" opens a text message; any other opens a call. A number
     offered for both ("Call or text 988") gets its call link and a "text" link after it.
@@ -38,12 +42,16 @@ def contact_links(text: str) -> Markup:
     """
     parts: list[str] = []
     last = 0
-    for match in _NUMBER.finditer(text):
+    for match in _LINKABLE.finditer(text):
         before = text[last : match.start()]
+        parts.append(str(escape(before)))
+        last = match.end()
+        if address := match.group("email"):
+            parts.append(f'<a href="mailto:{escape(address)}">{escape(address)}</a>')
+            continue
         verbs = [v.lower() for v in _VERB.findall(before)]
         number = match.group(0)
         dial = dial_string(number)
-        parts.append(str(escape(before)))
         texting = "text" in verbs and "call" not in verbs
         scheme = "sms" if texting else "tel"
         label = "Text" if texting else "Call"
@@ -51,6 +59,5 @@ def contact_links(text: str) -> Markup:
                      f"{escape(number)}</a>")
         if not texting and "text" in verbs:
             parts.append(f' (<a href="sms:{dial}" aria-label="Text {escape(number)}">text</a>)')
-        last = match.end()
     parts.append(str(escape(text[last:])))
     return Markup("".join(parts))

@@ -192,6 +192,14 @@ def test_hotline_numbers_become_call_and_text_links() -> None:
     assert str(contact_links("See <your> plan")) == "See &lt;your&gt; plan"
 
 
+def test_an_email_address_in_contact_text_becomes_a_link_to_write() -> None:
+    html = str(contact_links("Write to ce.records+boards@agency.example.gov or call 988."))
+    assert ('Write to <a href="mailto:ce.records+boards@agency.example.gov">'
+            "ce.records+boards@agency.example.gov</a> or call") in html
+    assert 'href="tel:988"' in html and html.endswith("</a>.")  # the sentence's stop stays out
+    assert "mailto" not in str(contact_links("Room 555@North, not an address"))
+
+
 def test_lesson_tables_label_each_cell_and_numbers_dial() -> None:
     part = (
         "<table>\n<thead>\n<tr>\n<th>Say</th>\n<th>Instead of</th>\n</tr>\n</thead>\n"
