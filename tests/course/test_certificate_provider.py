@@ -82,7 +82,9 @@ def test_a_real_provider_is_printed_with_its_signatory_and_contact(make_app, pac
     # The HTML copy, printed, names whom to ask and who signs, as the PDF does...
     html = said["html"]
     article = html[html.index('<article class="certificate"'):html.index("</article>")]
-    assert "<dt>Contact</dt><dd>ce-records@riverside.example.org</dd>" in article
+    # A link, so a board reading the copy on a phone can write at once.
+    mail = "ce-records@riverside.example.org"
+    assert f'<dt>Contact</dt><dd><a href="mailto:{mail}">{mail}</a></dd>' in article
     assert ('<span class="cert-signatory-provider">Riverside Center for Child Welfare '
             "Training</span>") in article
     # ...and one way to ask for a correction: the form, with the contact beside it.

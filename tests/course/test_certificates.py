@@ -211,12 +211,15 @@ def test_public_verification_shows_only_the_essentials(app, issued):
     page = public.get(f"/verify/{code}").get_data(as_text=True)
     assert "Valid sample certificate" in page and "Zoë Nguyễn-O&#39;Brien" in page
     assert "LSW-12345" not in page  # the license number is not public, only its end
-    assert "<dt>License no.</dt><dd>ending in 2345 (Ohio)</dd>" in page
+    # "License number", not "License no.", which a screen reader reads as "license, no".
+    assert "<dt>License number</dt><dd>ending in 2345 (Ohio)</dd>" in page
     assert "(version 1)" in page
     # When the status was confirmed, for a board that files the page.
     assert re.search(r"Checked \w+ \d+, \d{4}, \d+:\d\d:\d\d [AP]M \w+\.", page)
-    # Credit is credit only; the format has its own row, as on the certificate.
-    assert re.search(r"<dt>Credit</dt><dd>[^<;]+</dd>\s*<dt>Format</dt><dd>", page)
+    # Credit is the hours only; its type and the format have their own rows, labelled as
+    # the PDF labels them ("0.25 contact hours, General" read as a word about the hours).
+    assert re.search(r"<dt>Credit</dt><dd>[\d.]+ contact hours?</dd>\s*"
+                     r"<dt>Credit type</dt><dd>[^<]+</dd>\s*<dt>Format</dt><dd>", page)
     typed = public.get("/verify", query_string={"code": code.lower().replace("-", " ")})
     assert typed.status_code == 302 and typed.location.endswith(f"/verify/{code}")
 
@@ -249,7 +252,8 @@ def test_a_code_not_found_tells_a_board_whom_to_ask(make_app) -> None:
     page = app.test_client().get(f"/verify/{certificates.new_code()}")
     assert page.status_code == 404
     assert ("To report a certificate that names Riverside Center but is not found here, "
-            "contact ce@riverside.example.org.") in " ".join(page.get_data(as_text=True).split())
+            'contact <a href="mailto:ce@riverside.example.org">ce@riverside.example.org</a>.'
+            ) in " ".join(page.get_data(as_text=True).split())
 
 
 def test_a_license_number_ends_in_its_last_four_letters_or_digits() -> None:

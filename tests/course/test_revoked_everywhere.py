@@ -207,7 +207,7 @@ def test_the_admin_page_of_a_replaced_certificate_names_its_replacement_in_us_da
     link = f'<a href="/admin/certificates/{new_code}">'
     assert f"Status: <strong>Replaced</strong>, by {link}" in page
     assert f"<dt>Completed on</dt><dd>{completed_label} (Central Time)</dd>" in page
-    assert "<dt>License no.</dt>" in page and "Licence" not in page
+    assert "<dt>License number</dt>" in page and "Licence" not in page
     assert completed not in page and issued_at not in page  # no ISO dates
     assert "True" not in page and "Sample:" not in page
 

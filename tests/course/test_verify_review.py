@@ -76,8 +76,9 @@ def test_the_verification_page_says_whom_to_ask(make_app, package_copy: Path):
     _, code = finish_course(app, app.test_client(), package_copy)
     _revoke(app, code)
     page = _verify(app, code)
+    mail = "ce-records@riverside.example.org"
     assert (
-        "Contact Riverside Center for Child Welfare Training: ce-records@riverside.example.org"
+        f'Contact Riverside Center for Child Welfare Training: <a href="mailto:{mail}">{mail}</a>'
         in page
     )
 
