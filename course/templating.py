@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
@@ -119,6 +120,9 @@ def licence_ending(number: str, count: int = 4) -> str:
 
     Punctuation and spaces do not count: "LCSW 12345-B" ends in "345-B", not "45-B".
     """
+    # Hidden and direction characters (refused on entry now, but older accounts may hold
+    # them) print as nothing on the PDF; a browser obeys them, so drop them to agree.
+    number = "".join(ch for ch in number if unicodedata.category(ch) not in ("Cf", "Cc"))
     count = min(count, sum(ch.isalnum() for ch in number) // 2)
     if count < 1:
         return ""

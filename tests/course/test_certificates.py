@@ -261,6 +261,10 @@ def test_a_license_number_ends_in_its_last_four_letters_or_digits() -> None:
     assert licence_ending("LCSW 12345-B") == "345-B"  # the dash does not count as one
     assert licence_ending("1234") == "34"  # never more than half of a short number
     assert licence_ending("A-1") == "1" and licence_ending("7") == ""
+    # A right-to-left override saved before such characters were refused: the PDF prints
+    # LCSW-123456, so the page must end in 3456, not "34<RLO>56" shown reversed.
+    assert licence_ending("LCSW-1234\u202e56") == "3456"
+    assert licence_ending("LSW-\u200b12345\u200b") == "2345"
 
 
 def test_admin_revokes_with_a_reason_and_verification_says_revoked(app, client, issued):
