@@ -179,7 +179,30 @@ def credit_findings(
                     " `authors:` with each author's name and credentials",
                 )
             )
+        found += _statement_hours_findings(package, course, line)
     return found
+
+
+# A number the approval statement gives in hours: "for 1.5 contact hours", "1 CE hour".
+_STATED_HOURS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?=[^\d.;]{0,45}?\bhours?\b)", re.IGNORECASE)
+
+
+def _statement_hours_findings(package: CoursePackage, course: dict, line: int) -> list[Finding]:
+    """A warning when the approval statement's hours are not the course's contact hours."""
+    # The certificate and the verification page print both: "approved for 1.0 contact
+    # hours" above "Credit: 0.25 contact hours" is the contradiction a board catches.
+    stated = [float(number) for number in _STATED_HOURS.findall(package.approval.statement)]
+    if not stated or package.contact_hours in stated:
+        return []
+    where = (course.get(("approval", "statement")) or course.get(("provider", "approval",
+             "statement")) or line)  # fmt: skip
+    said = " or ".join(format_hours(hours) for hours in dict.fromkeys(stated))
+    return [Finding(
+        "warning", COURSE_FILE, where,
+        f"the approval statement gives {said} hours, but `contact_hours` is "
+        f"{format_hours(package.contact_hours)}: every certificate prints both, so a board "
+        "would read two different credits; make them agree",
+    )]  # fmt: skip
 
 
 def ce_findings(package: CoursePackage) -> list[Finding]:

@@ -116,3 +116,34 @@ def test_a_statement_cut_short_by_a_hash_is_named_with_what_it_dropped() -> None
     package, found = lessons.check_files(edited(cut, "course.yaml", statement, quoted))
     assert package.approval.statement.endswith("for 1 contact hour.")
     assert not [f for f in found if "as a comment" in f.message]
+
+
+def _with_statement(statement: str) -> tuple[Files, str]:
+    files = minimal_files()
+    start = files["course.yaml"].index("    statement:")
+    end = files["course.yaml"].index("\n", start)
+    line = f"    statement: {statement}"
+    return edited(files, "course.yaml", files["course.yaml"][start:end], line), line
+
+
+def _hours_warnings(files: Files) -> list[lessons.Finding]:
+    return [f for f in lessons.check_files(files)[1] if "approval statement gives" in f.message]
+
+
+def test_an_approval_statement_giving_other_hours_than_the_course_is_warned_on_its_line() -> None:
+    # The minimal course gives 0.25 contact hours; its certificate would print both.
+    files, line = _with_statement(
+        "Approved by the Example Board (approval 886000000-1234) for 1 contact hour.")
+    (warning,) = _hours_warnings(files)
+    assert (warning.level, warning.file) == ("warning", "course.yaml")
+    assert warning.line == line_of(files["course.yaml"], line)
+    assert warning.message.startswith(
+        "the approval statement gives 1.0 hours, but `contact_hours` is 0.25")
+
+
+def test_a_statement_with_the_courses_hours_or_none_at_all_is_not_warned() -> None:
+    assert not _hours_warnings(minimal_files())  # "approved for 0.25 General ... contact hours"
+    files, _ = _with_statement("Approved by the Example Board, approval number 886-123.")
+    assert not _hours_warnings(files)
+    files, _ = _with_statement("Approved for 0.25 CE hours until 2027 (1 of 3 courses).")
+    assert not _hours_warnings(files)
