@@ -25,6 +25,9 @@ class Verification:
     #: For such a certificate, the status of the newest one in its line ("valid" or
     #: "revoked"): whether the completion is still certified.
     current_status: str | None = None
+    #: For a certificate that followed another, that one's status: "revoked" when this
+    #: one reinstated its completion, "superseded" when this one corrected it.
+    follows: str | None = None
 
 
 def verify_code(text: str) -> Verification | None:
@@ -37,8 +40,20 @@ def verify_code(text: str) -> Verification | None:
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
     replaced_at, current = _replacement(certificate) if certificate else (None, None)
+    follows = _predecessor_status(certificate) if certificate else None
     return Verification(code=code, status=status, certificate=certificate,
-                        replaced_at=replaced_at, current_status=current)  # fmt: skip
+                        replaced_at=replaced_at, current_status=current,
+                        follows=follows)  # fmt: skip
+
+
+def _predecessor_status(certificate: Certificate) -> str | None:
+    """The status of the certificate this one followed (reinstated or corrected), if any."""
+    # A board handed this code after being told "revoked" for the old one sees an issue
+    # date later than the completion: the page says why, without naming the old code.
+    earlier = db.session.scalar(
+        select(Certificate.status).where(Certificate.superseded_by_id == certificate.id)
+    )
+    return earlier.value if earlier is not None else None
 
 
 def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]:

@@ -198,3 +198,30 @@ def test_an_address_holding_a_sentence_is_not_repeated_on_the_verification_page(
     mistyped = "7K3M-Q9XD-2HTP-W4RB-6"
     page = page_words(re.sub(r"<[^>]+>", " ", client.get(f"/verify/{mistyped}").text))
     assert f"That code has a typing mistake or is not in the right form: {mistyped} ." in page
+
+
+def test_a_certificate_that_followed_another_says_why_its_issue_date_is_later(
+    make_app, package_copy: Path
+):
+    # A board told "revoked" for one code and then handed another saw a plain "Valid"
+    # with an issue date after the completion, and no word of how the two relate.
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy, full_name="Ada Lovelace")
+    _revoke(app, code)
+    with app.app_context():
+        admin = make_user(role=Role.ADMIN)
+        reinstated = certificate_changes.reinstate(certificate(code), admin, "Wrong learner")
+        db.session.commit()
+        new_code = reinstated.code
+    page = _verify(app, new_code)
+    assert "Valid certificate." in page
+    assert ("It reinstates this completion after an earlier certificate for it was revoked in"
+            " error") in page
+    assert code not in page  # the earlier code is not published under the new one
+    corrected = _verify(app, _reissue(app, new_code, "Ada King"))
+    assert "It replaces an earlier certificate for the same completion, after a correction" in (
+        corrected)
+    assert "reinstates" not in corrected
+    _, other = finish_course(app, app.test_client(), package_copy, full_name="Grace Hopper")
+    first_issue = _verify(app, other)
+    assert "reinstates" not in first_issue and "replaces an earlier" not in first_issue
