@@ -60,12 +60,10 @@ def lesson_minutes_of(manifest: Mapping[str, Any], lesson: _LessonShare) -> floa
 
 
 def whole_minutes(parts: Sequence[float], total: float) -> list[int]:
-    """Each part in whole minutes, at least 1, adding up to ``total`` rounded.
-
-    Rounding each part alone lets seven lessons of 6.4 minutes show 42 beside a 45-minute
-    total; here the parts whose fractions are largest round up until the sum is right. A
-    part under a minute still shows one, even where that takes the sum past the total.
-    """
+    """Each part in whole minutes, at least 1, adding up to ``total`` rounded."""
+    # Rounding each part alone lets seven lessons of 6.4 minutes show 42 beside a 45-minute
+    # total: the parts whose fractions are largest round up until the sum is right. A part
+    # under a minute still shows one, even where that takes the sum past the total.
     shown = [max(1, math.floor(part)) for part in parts]
     by_fraction = sorted(range(len(parts)), key=lambda i: parts[i] - shown[i], reverse=True)
     for i in by_fraction[: max(0, round(total) - sum(shown))]:
@@ -84,11 +82,9 @@ class OutlineMinutes:
 
 def outline_minutes(manifest: Mapping[str, Any], lessons: Iterable[_LessonShare]
                     ) -> OutlineMinutes:
-    """Each lesson's, the post-test's and the evaluation's minutes, as an outline shows them.
-
-    The lessons add up to the reading estimate rounded, and all the steps to the whole
-    estimate rounded: the two totals the course page prints beside the outline.
-    """
+    """Each lesson's, the post-test's and the evaluation's minutes, as an outline shows them."""
+    # The lessons add up to the reading estimate rounded, and all the steps to the whole
+    # estimate rounded: the two totals the course page prints beside the outline.
     lessons = list(lessons)
     reading = reading_minutes_of(manifest)
     shown = whole_minutes([lesson_minutes_of(manifest, lesson) for lesson in lessons], reading)
