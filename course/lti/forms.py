@@ -17,9 +17,16 @@ from course.lti.addresses import guarded, refused_address
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
+def _address(what: str) -> URL:
+    """A URL check whose refusal names the field, as the error summary lists it alone."""
+    return URL(require_tld=False, message=f"Enter the platform's {what} as a full address, "
+               "starting with https://.")
+
+
 def _https_in_production(form: FlaskForm, field: URLField) -> None:
     """Refuse a platform URL that is not https, bar loopback http outside production."""
-    if not field.data:
+    # A value that is no address at all has its own message; a second would repeat it.
+    if not field.data or field.errors:
         return
     parts = urlsplit(field.data)
     if parts.scheme == "https":
@@ -56,17 +63,17 @@ class PlatformForm(Form):
         DataRequired(message="Give at least one deployment ID."), Length(max=4000)])
     auth_login_url = URLField("OIDC authentication request URL", validators=[
         DataRequired(message="Give the platform's authentication URL."), Length(max=500),
-        URL(require_tld=False), _https_in_production])
+        _address("authentication request URL"), _https_in_production])
     auth_token_url = URLField("Access token URL (for grades)", validators=[
         DataRequired(message="Give the platform's access token URL."), Length(max=500),
-        URL(require_tld=False), _https_in_production, _called_only_outward])
+        _address("access token URL"), _https_in_production, _called_only_outward])
     token_audience = StringField("Token audience (optional)", validators=[
         Optional(), Length(max=500),
         URL(require_tld=False, message="Enter the token audience as a URL, such as "
             "https://api.brightspace.com/auth/token, or leave it empty.")])
     jwks_url = URLField("Public keyset URL (JWKS)", validators=[
         DataRequired(message="Give the platform's public keyset URL."), Length(max=500),
-        URL(require_tld=False), _https_in_production, _called_only_outward])
+        _address("public keyset URL"), _https_in_production, _called_only_outward])
     active = BooleanField("Allow launches from this platform", default=True)
     reason = StringField("Why (for the audit log)", validators=[
         DataRequired(message="Say why, for the audit log."), Length(max=500)])

@@ -74,3 +74,18 @@ def test_an_lms_on_the_agencys_private_network_is_taken_in_production(app: Flask
 
 def test_a_platform_played_on_this_machine_is_taken_outside_production(app: Flask) -> None:
     assert _errors(app, "development", "https://127.0.0.1:8443") == {}
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_a_value_that_is_no_address_is_told_once_naming_the_field(app: Flask, env: str) -> None:
+    # "Invalid URL." alone in the error summary names no field; a second "use https"
+    # under the same field said the same thing again.
+    errors = _errors(app, env, "moodle.agency.example")
+    assert errors == {
+        "auth_login_url": ["Enter the platform's authentication request URL as a full "
+                           "address, starting with https://."],
+        "auth_token_url": ["Enter the platform's access token URL as a full address, "
+                           "starting with https://."],
+        "jwks_url": ["Enter the platform's public keyset URL as a full address, starting "
+                     "with https://."],
+    }
