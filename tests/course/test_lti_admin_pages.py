@@ -21,3 +21,11 @@ def test_the_registration_form_names_canvas_values_too(app, data) -> None:
     assert "Canvas: the developer key's number (its Client ID)." in page
     assert "Canvas: the installed app's Deployment ID (Settings, Apps" in page
     assert "Every field is required unless marked optional." in page
+
+
+def test_this_tool_names_the_launch_container_and_privacy_settings(app, data) -> None:
+    page = _text(sign_in(app.test_client(), data.admin), "/admin/lti")
+    # Canvas frames a tool unless told otherwise, and a framed launch is refused.
+    assert "Canvas: tick “Load in a new tab” on each module item" in page
+    assert "Moodle: Default launch container “New window”" in page
+    assert "Moodle: “Share launcher's name with tool: Always”" in page
