@@ -3,13 +3,20 @@ and in Canvas, and where to see whether scores reach the LMS."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from html import unescape
 
+from course.db import utcnow
+from course.extensions import db
+from course.models import OutboxMessage
 from tests.course.factories import sign_in
 
 
 def _text(client, url: str) -> str:
-    return " ".join(unescape(client.get(url).get_data(as_text=True)).split())
+    """The page's words as read, without tags."""
+    page = re.sub(r"<[^>]+>", "", client.get(url).get_data(as_text=True))
+    return " ".join(unescape(page).split())
 
 
 def test_the_registration_form_names_canvas_values_too(app, data) -> None:
@@ -29,3 +36,21 @@ def test_this_tool_names_the_launch_container_and_privacy_settings(app, data) ->
     assert "Canvas: tick “Load in a new tab” on each module item" in page
     assert "Moodle: Default launch container “New window”" in page
     assert "Moodle: “Share launcher's name with tool: Always”" in page
+
+
+def test_waiting_scores_say_what_sends_them_and_what_to_check(app, data) -> None:
+    admin = sign_in(app.test_client(), data.admin)
+    # The LMS page points to where score deliveries show.
+    lti = admin.get("/admin/lti").get_data(as_text=True)
+    assert 'href="/admin/#deliveries"' in lti
+    with app.app_context():
+        now = utcnow()
+        db.session.add(OutboxMessage(channel="lti", message_id=str(uuid.uuid4()), payload={},
+                                     created_at=now, next_attempt_at=now))
+        db.session.commit()
+    page = _text(admin, "/admin/")
+    assert "Scores and completions to LMSs (LTI): 1 waiting" in page
+    # Nothing fails while no worker runs: only the page can say the worker is needed.
+    assert ("If the waiting count does not go down within a few minutes, check that the "
+            "worker runs.") in page
+    assert "flask --app wsgi outbox status" in page
