@@ -51,6 +51,15 @@ LEEWAY_SECONDS = 60
 class LaunchError(Exception):
     """A login or launch was refused; the message says why, for the person and the log."""
 
+    #: The connection is set up right and only this launch does not open (a test student).
+    connection_works = False
+
+
+class StudentViewLaunch(LaunchError):
+    """A test student's launch: the connection works, but the course keeps no record for one."""
+
+    connection_works = True
+
 
 @dataclass(frozen=True)
 class LoginRedirect:
@@ -236,7 +245,7 @@ def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
     # A test student (Canvas's Student View) would become a learner here with a real CE
     # record: registry statements, a certificate, a grade. Said as what it is, not an error.
     if TEST_USER in claims[LTI + "roles"]:
-        raise LaunchError(
+        raise StudentViewLaunch(
             "The connection works: this launch came from the LMS's test student (Canvas's "
             "Student View). Each course here keeps a continuing-education record for every "
             "learner, so it does not open for a test student; to try it, open it from the "

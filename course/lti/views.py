@@ -70,7 +70,8 @@ LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "cli
 def _refused(error: lti.LaunchError, reopen: dict[str, str] | None = None, *,
              framed: bool = False):
     current_app.logger.warning("LTI launch refused: %s", error)
-    page = render_template("lti/refused.html", reason=str(error), reopen=reopen, framed=framed)
+    page = render_template("lti/refused.html", reason=str(error), reopen=reopen, framed=framed,
+                           works=error.connection_works)
     # Shown where the LMS put it, in its frame too. Its one form (a framed login) only
     # starts the same login again in a new window, where the platform's own sign-in and
     # this site's cookies both work.

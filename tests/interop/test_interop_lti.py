@@ -105,6 +105,9 @@ def test_a_test_student_is_told_the_connection_works_and_gets_no_record(app, cli
     response, _ = launch(client, platform)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "The connection works" in page
+    # Not dressed as a failure to report: nothing is wrong with the connection.
+    assert "<h1>The connection to this course works</h1>" in page
+    assert "could not open" not in page and "If this keeps happening" not in page
     with app.app_context():  # no account, no enrollment, nothing for a registry
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
