@@ -97,8 +97,8 @@ def _token(platform: LtiPlatform, caller: Caller, scope: str = SCORE_SCOPE) -> s
         raise DeliveryError(
             f"token request refused: HTTP {response.status_code}{_oauth_error(response)}; "
             f"check the Access token URL and Client ID registered for \u201c{platform.name}"
-            "\u201d (Admin, LMS connections), and that the platform has this tool's Public "
-            "keyset URL")
+            "\u201d (Administration, LMS connections), and that the platform has this tool's "
+            "Public keyset URL")
     body = response.json()
     token = body["access_token"]
     # Renew a minute early, so a token never expires between asking and using it.
@@ -131,13 +131,13 @@ def unreachable(platform: LtiPlatform, exc: requests.RequestException) -> str:
     """Why a score did not reach a platform that did not answer, naming what to check."""
     if isinstance(exc, RefusedAddress):
         return (f"\u201c{platform.name}\u201d was not sent the score: {exc}. Correct its "
-                "URLs under Admin, LMS connections, or, for a line-item URL (which the "
+                "URLs under Administration, LMS connections, or, for a line-item URL (which the "
                 "platform's own launches name), in the LMS; the score is tried again later")
     url = exc.request.url if exc.request is not None else platform.auth_token_url
     host = urlsplit(url or "").netloc or "the platform"
     return (f"\u201c{platform.name}\u201d did not answer at {host} "
             f"({exc.__class__.__name__}): check that it is up, and its Access token URL "
-            "under Admin, LMS connections; the score is sent again later")
+            "under Administration, LMS connections; the score is sent again later")
 
 
 def _authorized(platform: LtiPlatform, caller: Caller, scope: str, method: str,

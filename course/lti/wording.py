@@ -12,7 +12,7 @@ from course.db import utcnow
 from course.models import LtiPlatform
 
 #: Where an administrator fixes a registration; named by the errors a setting causes.
-ADMIN_PAGE = "Admin, LMS connections"
+ADMIN_PAGE = "Administration, LMS connections"
 
 
 def shown(value: Any) -> str:

@@ -334,10 +334,10 @@ def _utc(timestamp: int) -> str:
     [
         ({"aud": "another-tool"},
          ["'another-tool'", "'ce-tool-client', the Client ID registered for",
-          "Admin, LMS connections"]),
+          "Administration, LMS connections"]),
         ({"azp": "another-tool"},
          ["azp (authorized party) is 'another-tool', not 'ce-tool-client', the Client ID "
-          "registered for \u201cAgency Moodle\u201d", "Admin, LMS connections"]),
+          "registered for \u201cAgency Moodle\u201d", "Administration, LMS connections"]),
         ({"aud": ["ce-tool-client", "another-tool"], "azp": "another-tool"},
          ["azp (authorized party) is 'another-tool', not 'ce-tool-client'"]),
         ({"aud": ["ce-tool-client", "another-tool"]},
@@ -350,7 +350,7 @@ def _utc(timestamp: int) -> str:
                                  f"until {_utc(NOW + 4000)}; this server's clock read "]),
         ({DEPLOYMENT: "deployment-9"},
          ["deployment 'deployment-9' is not registered",
-          "Deployment IDs of \u201cAgency Moodle\u201d under Admin, LMS connections"]),
+          "Deployment IDs of \u201cAgency Moodle\u201d under Administration, LMS connections"]),
         ({DEPLOYMENT: None}, ["no deployment_id claim"]),
         ({"iss": "https://evil.example"},
          ["issuer is 'https://evil.example'", "the Issuer (iss) registered for"]),
@@ -401,7 +401,7 @@ def test_a_launch_whose_azp_is_this_tools_client_id_is_let_in(app, client, platf
     [
         ({"iss": "https://moodle.other.example"},
          ["No platform is registered here with the issuer 'https://moodle.other.example'",
-          "Issuer (iss), under Admin, LMS connections"]),
+          "Issuer (iss), under Administration, LMS connections"]),
         ({"client_id": "typo-client"},
          ["not with the client ID 'typo-client'", "correct its Client ID"]),
         ({"target_link_uri": "https://elsewhere.example/courses/minimal"},
@@ -615,7 +615,8 @@ def test_a_platform_that_does_not_answer_is_named_with_the_setting_to_check(
     assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
     status = runner.invoke(args=["outbox", "status"]).output
     assert ("\u201cAgency Moodle\u201d did not answer at 127.0.0.1:9 (ConnectionError): check "
-            "that it is up, and its Access token URL under Admin, LMS connections") in status
+            "that it is up, and its Access token URL under Administration, LMS connections"
+            ) in status
     assert "HTTPConnectionPool" not in status
 
 
@@ -652,8 +653,8 @@ def test_in_production_no_score_goes_to_this_servers_own_address(app, client, ru
     status = runner.invoke(args=["outbox", "status"]).output
     assert ("\u201cAgency Moodle\u201d was not sent the score: 127.0.0.1 is this server "
             "itself; this site never sends a platform's requests there. Correct its URLs "
-            "under Admin, LMS connections, or, for a line-item URL (which the platform's own "
-            "launches name), in the LMS") in status
+            "under Administration, LMS connections, or, for a line-item URL (which the "
+            "platform's own launches name), in the LMS") in status
     app.config["ENV_NAME"] = was
     with app.app_context():
         for message in db.session.scalars(select(OutboxMessage)):
