@@ -36,7 +36,8 @@ def _https_in_production(form: FlaskForm, field: URLField) -> None:
     production = current_app.config.get("ENV_NAME") == "production"
     if parts.scheme == "http" and parts.hostname in LOOPBACK and not production:
         return
-    raise ValidationError("Use the platform's https:// address.")
+    # Named, as the error summary lists each message alone: three alike told nothing apart.
+    raise ValidationError(f"Use the platform's https:// address for the {field.label.text}.")
 
 
 def _called_only_outward(form: FlaskForm, field: URLField) -> None:

@@ -28,7 +28,13 @@ def _errors(app: Flask, env: str, base: str) -> dict[str, list[str]]:
 def test_production_refuses_loopback_http(app: Flask, base: str) -> None:
     errors = _errors(app, "production", base)
     assert set(errors) == set(URL_FIELDS)
-    assert all(e == ["Use the platform's https:// address."] for e in errors.values())
+    assert errors == {
+        "auth_login_url": ["Use the platform's https:// address for the OIDC authentication "
+                           "request URL."],
+        "auth_token_url": ["Use the platform's https:// address for the Access token URL (for "
+                           "grades)."],
+        "jwks_url": ["Use the platform's https:// address for the Public keyset URL (JWKS)."],
+    }
 
 
 @pytest.mark.parametrize("env", ["development", "testing"])
