@@ -13,6 +13,9 @@ the sign-in (``course.auth.held``) and fills the Publish box when they come back
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import request, url_for
 
 from course.auth.held import hold_for
@@ -23,9 +26,11 @@ from course.author.review_views import HELD_NOTE, asked_message
 from course.author.timeouts import first_error
 from course.author.viewkit import allow_self_publish, base_revision, editor
 from course.db import write_transaction
-from course.models import Role, User
+from course.models import RevisionComment, Role, User
 from course.teams import requests
 from course.teams import services as teams
+
+Done = TypeVar("Done")
 
 #: Said instead of "your progress is saved" when a comment could not be kept.
 NOT_ADDED = "Your comment was NOT added:"
@@ -45,9 +50,20 @@ def _review_space(user: User) -> drafts.Workspace | None:
     return space if space is not None and space.draft is not None else None
 
 
-def _changed_while_away(seen: int, latest: int, then: str) -> str:
-    return (f"the draft changed while you were away (you were reading revision {seen}; "
-            f"revision {latest} is the latest now). Read the changes, then {then}.")  # fmt: skip
+def _on_the_revision_seen(space: drafts.Workspace, seen: int, refused: str, then: str,
+                          act: Callable[[drafts.Workspace], Done]) -> Done | str | bool:
+    """Run ``act`` on the draft if it is the revision the page showed; else say why not."""
+    # False when the draft is gone (published or discarded meanwhile): nothing to say.
+    with write_transaction():
+        # Read again under the write lock: a save in between would change the revision.
+        latest = drafts.find_workspace(space.slug)
+        if latest is None or latest.draft is None:
+            return False
+        if latest.revision != seen:
+            return (f"{refused} the draft changed while you were away (you were reading "
+                    f"revision {seen}; revision {latest.revision} is the latest now). Read "
+                    f"the changes, then {then}.")  # fmt: skip
+        return act(latest)
 
 
 @keep_through_timeout("author.comment")
@@ -60,19 +76,16 @@ def _keep_comment(user: User) -> str | bool:
     form.set_files(sorted(drafts.package_files(space.files)))
     if not form.validate():
         return f"{NOT_ADDED} it had a problem to fix first ({first_error(form)})."
-    by, seen = editor(), base_revision(form.revision.data)
-    with write_transaction():
-        # Read again under the write lock: a save in between would change the revision.
-        space = drafts.find_workspace(space.slug)
-        if space is None or space.draft is None:
-            return False
-        if space.revision != seen:
-            return f"{NOT_ADDED} {_changed_while_away(seen, space.revision, 'comment again')}"
-        comment = requests.add_comment(
-            space, by.user, form.body.data, form.file.data or None, by.ip_address
-        )
+    by = editor()
+    done = _on_the_revision_seen(
+        space, base_revision(form.revision.data), NOT_ADDED, "comment again",
+        lambda latest: requests.add_comment(
+            latest, by.user, form.body.data, form.file.data or None, by.ip_address),
+    )  # fmt: skip
+    if not isinstance(done, RevisionComment):
+        return done
     come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="comments"))
-    return f"Your comment was added on revision {comment.revision_number}."
+    return f"Your comment was added on revision {done.revision_number}."
 
 
 @keep_through_timeout("author.ask_for_review")
@@ -84,23 +97,20 @@ def _keep_review_request(user: User) -> str | bool:
     form = ReviewRequestForm(meta={"csrf": False})
     if not form.validate():
         return f"{NOT_ASKED} it had a problem to fix first ({first_error(form)})."
-    by, seen = editor(), base_revision(form.revision.data)
+    by, note, allow_self = editor(), form.request_note.data or "", allow_self_publish()
     try:
-        with write_transaction():
-            space = drafts.find_workspace(space.slug)
-            if space is None or space.draft is None:
-                return False
-            if space.revision != seen:
-                return f"{NOT_ASKED} {_changed_while_away(seen, space.revision, 'ask again')}"
-            note, allow_self = form.request_note.data or "", allow_self_publish()
-            asked = requests.ask_for_review(
-                space, by.user, note, by.ip_address, allow_self=allow_self
-            )
+        done = _on_the_revision_seen(
+            space, base_revision(form.revision.data), NOT_ASKED, "ask again",
+            lambda latest: requests.ask_for_review(
+                latest, by.user, note, by.ip_address, allow_self=allow_self),
+        )  # fmt: skip
     except requests.RequestRefused as exc:  # the view's 403: said here, in the same words
         reason = str(exc)
         return f"{NOT_ASKED} {reason[:1].lower()}{reason[1:]}"
+    if not isinstance(done, requests.Asked):
+        return done
     come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="review-request"))
-    return asked_message(asked)
+    return asked_message(done)
 
 
 @keep_through_timeout("author.publish")

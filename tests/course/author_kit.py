@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from html.parser import HTMLParser
 
+from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
+from tests.course.factories import csrf_token_in
 
 BASE = "/author/courses/minimal"
 LESSON = f"{BASE}/lessons/push-pull"
@@ -125,3 +129,18 @@ def store_draft(app, files: dict[str, str], slug: str = "minimal") -> None:
         commit_files(lock_draft(find_workspace(slug), editor), editor, files,
                      file=None, summary="Edited", action="save")
         db.session.commit()
+
+
+def form_of_a_page_open_with_idle_limit(client: FlaskClient, url: str, field: str
+                                        ) -> dict[str, list[str]]:
+    """The form of ``url`` that has ``field``, as a browser signed in with a password (so
+    with the idle limit on) sends it, its CSRF token included."""
+    g.pop("csrf_token", None)
+    with client.session_transaction() as session:
+        session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
+        session[REMEMBERED] = False
+    page = client.get(url).get_data(as_text=True)
+    data = page_form(page, field)
+    data["csrf_token"] = [csrf_token_in(page)]
+    return data
+

@@ -7,25 +7,17 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
 from course.models import AuditEvent, CourseDraft, Role
-from tests.course.author_kit import BASE, LESSON, page_form
-from tests.course.factories import csrf_token_in, make_user, sign_in
+from tests.course.author_kit import BASE, LESSON, form_of_a_page_open_with_idle_limit
+from tests.course.factories import make_user, sign_in
 
 
 def _editor_form(client, url: str) -> dict[str, list[str]]:
-    g.pop("csrf_token", None)
-    with client.session_transaction() as session:  # signed in with a password, idle limit on
-        session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
-        session[REMEMBERED] = False
-    page = client.get(url).get_data(as_text=True)
-    data = page_form(page, "base_revision")
-    data["csrf_token"] = [csrf_token_in(page)]
-    return data
+    return form_of_a_page_open_with_idle_limit(client, url, "base_revision")
 
 
 def _step_away(client) -> None:

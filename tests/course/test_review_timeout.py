@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
-from course.auth.sessions import REMEMBERED, SEEN_AT, SIGNED_IN_AT
 from course.author import services as drafts
 from course.extensions import db
 from course.models import AuditEvent, CourseVersion, ReviewRequest, RevisionComment, Role
-from tests.course.author_kit import BASE, page_form
-from tests.course.factories import csrf_token_in, join_team, make_user
+from tests.course.author_kit import BASE, form_of_a_page_open_with_idle_limit, page_form
+from tests.course.factories import join_team, make_user
 from tests.course.test_answers_kept import page_token, sign_in_with_password
 from tests.course.test_author_timeout import _step_away
 from tests.course.test_teams import _edit
@@ -25,14 +22,7 @@ WRITTEN = "Lesson 1 cites the 2019 figures; the 2024 report has new ones. Writte
 
 def _review_form(client, field: str) -> dict[str, list[str]]:
     """The Review and publish page's form that has ``field``, as a signed-in browser sends it."""
-    g.pop("csrf_token", None)
-    with client.session_transaction() as session:  # signed in with a password, idle limit on
-        session[SIGNED_IN_AT] = session[SEEN_AT] = int(time.time())
-        session[REMEMBERED] = False
-    page = client.get(PUBLISH).get_data(as_text=True)
-    data = page_form(page, field)
-    data["csrf_token"] = [csrf_token_in(page)]
-    return data
+    return form_of_a_page_open_with_idle_limit(client, PUBLISH, field)
 
 
 def _sent_after_stepping_away(client, path: str, data) -> tuple[str, str]:
