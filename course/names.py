@@ -45,7 +45,8 @@ def normalise_name(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
-def _hidden(char: str) -> bool:
+def hidden_character(char: str) -> bool:
+    """True for a control, format, unassigned or private character (a joiner is not)."""
     if char in JOINERS:
         return False
     category = unicodedata.category(char)
@@ -62,7 +63,7 @@ def clean_name(value: str) -> str:
         without any visible letter, or one holding characters a certificate cannot print.
     """
     name = normalise_name(value)
-    if any(_hidden(char) for char in name):
+    if any(hidden_character(char) for char in name):
         raise NameRefused(INVISIBLE)
     if not any(unicodedata.category(c).startswith("L") and c not in BLANK_LETTERS for c in name):
         raise NameRefused(NO_LETTER)
@@ -84,7 +85,7 @@ def is_stand_in(name: str | None) -> bool:
 
 def name_or(value: str, fallback: str) -> str:
     """Return the cleaned name, or ``fallback`` when it is refused (names from elsewhere)."""
-    stripped = "".join(c for c in normalise_name(value) if not _hidden(c))
+    stripped = "".join(c for c in normalise_name(value) if not hidden_character(c))
     try:
         return clean_name(stripped)
     except NameRefused:
@@ -102,7 +103,7 @@ def clean_licence_detail(value: str, what: str) -> str:
     # needs one) and characters a certificate cannot print. The PDF prints the first as
     # nothing while a browser obeys them, so the verification page would show "ending
     # in 3465" for a certificate printing 123456.
-    if any(_hidden(char) or char in JOINERS for char in value):
+    if any(hidden_character(char) or char in JOINERS for char in value):
         raise NameRefused(
             f"A {what} cannot contain invisible or control characters, such as text-direction"
             " marks or zero-width spaces. Please type it again, or paste it as plain text."

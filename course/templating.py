@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
@@ -17,6 +16,7 @@ from course.audit import us_spelling
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
 from course.forms import page_title
+from course.names import hidden_character
 from course.provider import SAMPLE_NOTICE, current_provider
 from lessons.timing import outline_minutes, reading_minutes_of
 
@@ -122,7 +122,7 @@ def licence_ending(number: str, count: int = 4) -> str:
     """
     # Hidden and direction characters (refused on entry now, but older accounts may hold
     # them) print as nothing on the PDF; a browser obeys them, so drop them to agree.
-    number = "".join(ch for ch in number if unicodedata.category(ch) not in ("Cf", "Cc"))
+    number = "".join(ch for ch in number if not hidden_character(ch))
     count = min(count, sum(ch.isalnum() for ch in number) // 2)
     if count < 1:
         return ""

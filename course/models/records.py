@@ -63,9 +63,7 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(Text)
-    #: Indexed: a certificate's page finds the one it replaced or reinstated by it.
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"),
-                                                         index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     #: Every printed field as issued; later edits to names or courses never change it.
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     pdf_sha256: Mapped[str] = mapped_column(String(64))

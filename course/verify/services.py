@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 import certificates
+from course.admin.certificate_services import replaced_by_this
 from course.extensions import db
 from course.models import Certificate
 
@@ -40,20 +41,13 @@ def verify_code(text: str) -> Verification | None:
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
     replaced_at, current = _replacement(certificate) if certificate else (None, None)
-    follows = _predecessor_status(certificate) if certificate else None
+    # A board handed this code after being told "revoked" for the old one sees an issue
+    # date later than the completion: the page says why, without naming the old code.
+    earlier = replaced_by_this(certificate) if certificate else None
+    follows = earlier.status.value if earlier is not None else None
     return Verification(code=code, status=status, certificate=certificate,
                         replaced_at=replaced_at, current_status=current,
                         follows=follows)  # fmt: skip
-
-
-def _predecessor_status(certificate: Certificate) -> str | None:
-    """The status of the certificate this one followed (reinstated or corrected), if any."""
-    # A board handed this code after being told "revoked" for the old one sees an issue
-    # date later than the completion: the page says why, without naming the old code.
-    earlier = db.session.scalar(
-        select(Certificate.status).where(Certificate.superseded_by_id == certificate.id)
-    )
-    return earlier.value if earlier is not None else None
 
 
 def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]:
