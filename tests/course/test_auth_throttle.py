@@ -80,7 +80,10 @@ def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list:
-    """The sign-in service's clock, which a test moves on by hand."""
+    """The sign-in service's clock, which a test moves on by hand.
+
+    A test that sets a one- or two-second wait and then signs in needs it: on a slow
+    machine the wait could be over before the sign-in is read."""
     now = [utcnow()]
     monkeypatch.setattr(signin, "utcnow", lambda: now[0])
     return now
@@ -188,7 +191,7 @@ def test_a_trusted_browser_that_keeps_failing_is_counted_like_any_other(
     assert len(hashes) == 11
 
 
-def test_a_forged_or_foreign_device_cookie_is_ignored(app: Flask) -> None:
+def test_a_forged_or_foreign_device_cookie_is_ignored(app: Flask, clock: list) -> None:
     make_user(app)
     other = make_user(app, email="ben@example.com")
     bens = app.test_client()
@@ -375,7 +378,7 @@ def _wait_over(app: Flask) -> None:
 
 
 def test_a_secret_key_change_gives_a_guesser_no_fresh_tries(
-    key_change: tuple[Flask, Flask]
+    key_change: tuple[Flask, Flask], clock: list
 ) -> None:
     before, after = key_change
     make_user(before)
@@ -472,7 +475,7 @@ def test_a_count_that_jumps_past_the_limit_is_still_logged(
 
 
 def test_counts_under_both_keys_add_up_to_a_wait_while_servers_restart(
-    key_change: tuple[Flask, Flask]
+    key_change: tuple[Flask, Flask], clock: list
 ) -> None:
     """A guesser spreading tries over a restarted server and one still on the old key
     waits once the two counts together pass the free tries, not one alone."""
