@@ -74,7 +74,9 @@ def _say_held(held: dict[str, tuple[str, int]]) -> None:
 
 
 @outbox_cli.command("status")
-def status_command() -> None:
+@click.option("--check", is_flag=True,
+              help="Exit with status 1 when a message is overdue (for monitoring).")
+def status_command(check: bool) -> None:
     """Count messages waiting, failing, sent and refused, per channel."""
     states = status.channel_states()
     if not states:
@@ -82,6 +84,11 @@ def status_command() -> None:
     for state in states:
         click.echo(f"{state.channel}: {state.waiting} waiting, {state.failing} failing, "
                    f"{state.sent} sent" + (f", {state.refused} refused" if state.refused else ""))
+        if state.last_sent_at is not None:
+            click.echo(f"  last sent {state.last_sent_at.replace(microsecond=0).isoformat()}")
+        if state.overdue_since is not None:
+            click.echo(f"  OVERDUE: a message due {counted(state.overdue_minutes, 'minute')} "
+                       "ago has not been tried; check that the outbox worker runs")
         if state.newest_error is not None:
             click.echo(f"  the newest failing one, {state.newest_failing_id}: "
                        f"{state.newest_error}")
@@ -89,6 +96,8 @@ def status_command() -> None:
             click.echo(f"  none is sent until {state.waiting_for} is set")
         if state.refused:
             _say_refused(state)
+    if check and any(state.overdue_since is not None for state in states):
+        raise SystemExit(1)
 
 
 def _say_refused(state: status.ChannelState) -> None:

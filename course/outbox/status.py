@@ -4,15 +4,20 @@ whoever runs the site sees a refusing LMS or LRS without reading the server's lo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, literal_column, select
 
+from course.db import utcnow
 from course.extensions import db
 from course.models import OutboxMessage
 from course.outbox import worker
 
 #: Refused messages `outbox status` lists by id, newest first.
 REFUSED_LISTED = 20
+#: A message due this long ago and never taken: the worker, which passes every two
+#: minutes (or every ten seconds as a service), has stopped or cannot keep up.
+OVERDUE_AFTER = timedelta(minutes=10)
 #: What each channel carries, as the admin overview names it.
 CHANNEL_NAMES = {
     "lti": "Scores and completions to LMSs (LTI)",
@@ -37,6 +42,13 @@ class ChannelState:
     #: the newest of them, up to REFUSED_LISTED, each as its id and the receiver's reason.
     refused: int = 0
     refused_messages: tuple[tuple[str, str], ...] = ()
+    #: When the longest-due unsent message fell due, if over ``OVERDUE_AFTER`` ago and
+    #: not held back by a missing setting: nothing has taken it since.
+    overdue_since: datetime | None = None
+    #: Whole minutes since ``overdue_since``.
+    overdue_minutes: int = 0
+    #: The latest delivery of the channel still kept (None: none kept).
+    last_sent_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -54,26 +66,33 @@ class ChannelState:
         return self.waiting + self.failing
 
 
-def channel_states() -> list[ChannelState]:
+def channel_states(now: datetime | None = None) -> list[ChannelState]:
     """Every channel that holds a message, with its counts and newest failure; reads only."""
     # Two statements, each read from the (channel, sent_at, ...) index: months of sent
     # statements are counted without reading their rows (a fifth of the time of one
     # grouping of the whole table at 300,000 rows on SQLite), and only unsent rows are read.
     counts: dict[str, dict[str, int]] = {}
+    # A stopped worker shows only in times: the latest delivery and the longest-due
+    # message, both read from the same index as the counts.
+    times: dict[str, dict[str, datetime]] = {}
     sent = db.session.execute(
-        select(OutboxMessage.channel, func.count())
+        select(OutboxMessage.channel, func.count(), func.max(OutboxMessage.sent_at))
         .where(OutboxMessage.sent_at.is_not(None)).group_by(OutboxMessage.channel)
     )
-    for channel, count in sent:
+    for channel, count, latest in sent:
         counts.setdefault(channel, {})["sent"] = count
+        times.setdefault(channel, {})["last_sent"] = latest
     # The same SQL text in SELECT and GROUP BY (no bound parameters), as PostgreSQL needs.
     failed = OutboxMessage.attempts > literal_column("0")
     unsent = db.session.execute(
-        select(OutboxMessage.channel, failed, func.count())
+        select(OutboxMessage.channel, failed, func.count(),
+               func.min(OutboxMessage.next_attempt_at))
         .where(OutboxMessage.sent_at.is_(None)).group_by(OutboxMessage.channel, failed)
     )
-    for channel, has_failed, count in unsent:
+    for channel, has_failed, count, due in unsent:
         counts.setdefault(channel, {})["failing" if has_failed else "waiting"] = count
+        held = times.setdefault(channel, {})
+        held["due"] = min(held.get("due", due), due)
     # Read from the refusals index: the few refused among the settled rows.
     refused = db.session.execute(
         select(OutboxMessage.channel, func.count())
@@ -82,10 +101,13 @@ def channel_states() -> list[ChannelState]:
     )
     for channel, count in refused:
         counts.setdefault(channel, {})["refused"] = count
-    return [_state(channel, found) for channel, found in sorted(counts.items())]
+    now = now or utcnow()
+    return [_state(channel, found, times.get(channel, {}), now)
+            for channel, found in sorted(counts.items())]
 
 
-def _state(channel: str, counts: dict[str, int]) -> ChannelState:
+def _state(channel: str, counts: dict[str, int], times: dict[str, datetime],
+           now: datetime) -> ChannelState:
     newest = None
     if counts.get("failing"):
         # What an operator must fix is in the error, not in the count.
@@ -103,6 +125,10 @@ def _state(channel: str, counts: dict[str, int]) -> ChannelState:
             .order_by(OutboxMessage.id.desc()).limit(REFUSED_LISTED)
         )]
     waiting, failing = counts.get("waiting", 0), counts.get("failing", 0)
+    setting = worker.waiting_for(channel) if waiting or failing else None
+    due = times.get("due")
+    # Held back by a missing setting, messages wait by design: the setting is the news.
+    overdue = due if setting is None and due is not None and now - due > OVERDUE_AFTER else None
     return ChannelState(
         channel=channel,
         waiting=waiting,
@@ -112,5 +138,8 @@ def _state(channel: str, counts: dict[str, int]) -> ChannelState:
         refused_messages=tuple(listed),
         newest_failing_id=newest[0] if newest else None,
         newest_error=newest[1] if newest else None,
-        waiting_for=worker.waiting_for(channel) if waiting or failing else None,
+        waiting_for=setting,
+        overdue_since=overdue,
+        overdue_minutes=int((now - overdue).total_seconds() // 60) if overdue else 0,
+        last_sent_at=times.get("last_sent"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 from course.db import utcnow
@@ -54,3 +55,23 @@ def test_waiting_scores_say_what_sends_them_and_what_to_check(app, data) -> None
     assert ("If the waiting count does not go down within a few minutes, check that the "
             "worker runs.") in page
     assert "flask --app wsgi outbox status" in page
+
+
+def test_a_message_no_worker_took_for_ten_minutes_is_called_overdue(app, data) -> None:
+    admin = sign_in(app.test_client(), data.admin)
+    with app.app_context():
+        now = utcnow()
+        for minutes in (3, 42):  # a fresh message and one no worker has taken
+            due = now - timedelta(minutes=minutes)
+            db.session.add(OutboxMessage(channel="lti", message_id=str(uuid.uuid4()),
+                                         payload={}, created_at=due, next_attempt_at=due))
+        db.session.add(OutboxMessage(channel="lti", message_id=str(uuid.uuid4()), payload={},
+                                     created_at=now - timedelta(hours=2), next_attempt_at=now,
+                                     sent_at=datetime(2026, 12, 7, 14, 5, 9, tzinfo=UTC)))
+        db.session.commit()
+    page = _text(admin, "/admin/")
+    assert "(LTI): 2 waiting, 1 sent." in page
+    # Nothing else tells an admin the worker stopped: no message fails while none is tried.
+    assert ("Overdue: a message due for 42 minutes has not been tried. The outbox worker has "
+            "stopped or cannot keep up: check that it runs.") in page
+    assert "Last sent December 7, 2026, 8:05:09 AM CST." in page  # the provider's zone
