@@ -104,7 +104,7 @@ def credential():
         return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
     check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
-                           record=_record(found) if found else None)
+                           record=_record(found) if found else None, checked=utcnow())
 
 
 @bp.get("/credential")

@@ -98,6 +98,9 @@ def test_a_certificates_answer_is_kept_out_of_search_engines_and_caches(
         content_type="multipart/form-data",
     )
     assert "The signature is valid" in uploaded.get_data(as_text=True)
+    # The status is as of the upload, as on the code's page: the time a board files.
+    assert re.search(r"Checked \w+ \d+, \d{4}, \d+:\d\d:\d\d [AP]M \w+\.",
+                     uploaded.get_data(as_text=True))
     for response in (
         board.get(f"/verify/{code}"), board.get("/verify/7K3M-Q9XD-2HTP-W4RB-5"), uploaded
     ):
