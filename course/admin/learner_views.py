@@ -49,7 +49,8 @@ def home():
     """The admin home: every course with its figures, deliveries to other systems, and the
     way to each admin page."""
     return render_template("admin/home.html", courses=reports.course_overview(),
-                           deliveries=outbox_status.channel_states())
+                           deliveries=outbox_status.channel_states(),
+                           xapi=outbox_status.xapi_setup())
 
 
 @bp.get("/learners")

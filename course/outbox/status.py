@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import func, literal_column, select
 
 from course.db import utcnow
@@ -64,6 +66,23 @@ class ChannelState:
     def unsent(self) -> int:
         """Messages not delivered yet, failing or not."""
         return self.waiting + self.failing
+
+
+@dataclass(frozen=True)
+class XapiSetup:
+    """Whether statements are made at all, and the LRS's host they go to, if one is set."""
+
+    enabled: bool
+    host: str | None
+
+
+def xapi_setup() -> XapiSetup:
+    """Read the xAPI settings as the admin overview states them."""
+    config = current_app.config
+    # Off makes no statement and no message, so nothing else on the page would show it.
+    endpoint = config.get("XAPI_ENDPOINT") or ""
+    return XapiSetup(enabled=bool(config.get("XAPI_ENABLED")),
+                     host=urlsplit(endpoint).hostname if endpoint else None)
 
 
 def channel_states(now: datetime | None = None) -> list[ChannelState]:

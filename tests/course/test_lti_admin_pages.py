@@ -75,3 +75,15 @@ def test_a_message_no_worker_took_for_ten_minutes_is_called_overdue(app, data) -
     assert ("Overdue: a message due for 42 minutes has not been tried. The outbox worker has "
             "stopped or cannot keep up: check that it runs.") in page
     assert "Last sent December 7, 2026, 8:05:09 AM CST." in page  # the provider's zone
+
+
+def test_the_overview_says_whether_statements_go_to_a_learning_record_store(app, data) -> None:
+    admin = sign_in(app.test_client(), data.admin)
+    # Off makes no statement and no message: only this line shows it.
+    assert ("Statements to a learning record store (xAPI) are off (XAPI_ENABLED): none are "
+            "made, so if they are turned on later, learning done before then is not sent."
+            ) in _text(admin, "/admin/")
+    app.config["XAPI_ENABLED"] = True
+    assert ("are on and kept until XAPI_ENDPOINT is set." in _text(admin, "/admin/"))
+    app.config["XAPI_ENDPOINT"] = "https://lrs.example.org/xapi/"
+    assert "(xAPI) are on, sent to lrs.example.org." in _text(admin, "/admin/")
