@@ -11,6 +11,7 @@ from course.extensions import db
 from course.lti import admin_services as services
 from course.lti.forms import PlatformForm
 from course.models import LtiPlatform, Role
+from course.outbox import status as outbox_status
 
 
 def _details():
@@ -21,7 +22,9 @@ def _details():
 @role_required(Role.ADMIN)
 def lti_platforms():
     """Registered platforms, and what to enter on the platform's side."""
-    return render_template("admin/lti.html", platforms=services.platforms(), tool=_details())
+    platforms = services.platforms()
+    scores = outbox_status.scores_by_platform([platform.id for platform in platforms])
+    return render_template("admin/lti.html", platforms=platforms, scores=scores, tool=_details())
 
 
 @bp.route("/lti/new", methods=["GET", "POST"])

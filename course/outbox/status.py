@@ -12,7 +12,7 @@ from sqlalchemy import func, literal_column, select
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import OutboxMessage
+from course.models import LtiGradeTarget, OutboxMessage
 from course.outbox import worker
 
 #: Refused messages `outbox status` lists by id, newest first.
@@ -162,3 +162,39 @@ def _state(channel: str, counts: dict[str, int], times: dict[str, datetime],
         overdue_minutes=int((now - overdue).total_seconds() // 60) if overdue else 0,
         last_sent_at=times.get("last_sent"),
     )
+
+
+@dataclass(frozen=True)
+class PlatformScores:
+    """Scores for one LMS: not delivered yet (of which failing), and the latest sent."""
+
+    unsent: int = 0
+    failing: int = 0
+    last_sent_at: datetime | None = None
+
+
+def scores_by_platform(platform_ids: list[int]) -> dict[int, PlatformScores]:
+    """Each platform's scores, so an agency with two LMSs sees which one stopped taking them."""
+    to_platform = (select(LtiGradeTarget.platform_id).select_from(OutboxMessage)
+                   .join(LtiGradeTarget, OutboxMessage.grade_target_id == LtiGradeTarget.id)
+                   .where(OutboxMessage.channel == "lti"))
+    unsent: dict[int, dict[str, int]] = {}
+    failed = OutboxMessage.attempts > literal_column("0")
+    for platform_id, has_failed, count in db.session.execute(
+        to_platform.add_columns(failed, func.count())
+        .where(OutboxMessage.sent_at.is_(None)).group_by(LtiGradeTarget.platform_id, failed)
+    ):
+        found = unsent.setdefault(platform_id, {"unsent": 0, "failing": 0})
+        found["unsent"] += count
+        found["failing"] += count if has_failed else 0
+    states = {}
+    for platform_id in platform_ids:
+        # Newest first down the (channel, sent_at) index, stopping at the platform's first:
+        # no reading of months of sent scores.
+        latest = db.session.scalar(
+            to_platform.with_only_columns(OutboxMessage.sent_at)
+            .where(OutboxMessage.sent_at.is_not(None), LtiGradeTarget.platform_id == platform_id)
+            .order_by(OutboxMessage.sent_at.desc()).limit(1)
+        )
+        states[platform_id] = PlatformScores(**unsent.get(platform_id, {}), last_sent_at=latest)
+    return states

@@ -10,7 +10,7 @@ from html import unescape
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import OutboxMessage
+from course.models import LtiGradeTarget, LtiPlatform, OutboxMessage
 from tests.course.factories import sign_in
 
 
@@ -87,3 +87,33 @@ def test_the_overview_says_whether_statements_go_to_a_learning_record_store(app,
     assert ("are on and kept until XAPI_ENDPOINT is set." in _text(admin, "/admin/"))
     app.config["XAPI_ENDPOINT"] = "https://lrs.example.org/xapi/"
     assert "(xAPI) are on, sent to lrs.example.org." in _text(admin, "/admin/")
+
+
+def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, data) -> None:
+    admin = sign_in(app.test_client(), data.admin)
+    sent_at = datetime(2026, 12, 7, 14, 5, 9, tzinfo=UTC)
+    with app.app_context():
+        for name, sent, failing in (("Agency Canvas", 2, 0), ("Agency Moodle", 0, 3)):
+            host = name.split()[1].lower()
+            platform = LtiPlatform(name=name, issuer=f"https://{host}.example.org",
+                                   client_id="tool", auth_login_url=f"https://{host}.example.org/a",
+                                   auth_token_url=f"https://{host}.example.org/t",
+                                   jwks_url=f"https://{host}.example.org/j")
+            db.session.add(platform)
+            db.session.flush()
+            target = LtiGradeTarget(user_id=data.learners["a"].id, course_id=data.course_id,
+                                    platform_id=platform.id, subject=f"{host}-1")
+            db.session.add(target)
+            db.session.flush()
+            for n in range(sent + failing):
+                db.session.add(OutboxMessage(
+                    channel="lti", message_id=str(uuid.uuid4()), payload={},
+                    grade_target_id=target.id, created_at=sent_at, next_attempt_at=sent_at,
+                    sent_at=sent_at - timedelta(hours=n) if n < sent else None,
+                    attempts=0 if n < sent else 2))
+        db.session.commit()
+    page = _text(admin, "/admin/lti")
+    assert ("Agency Canvas https://canvas.example.org tool Allowed "
+            "Last sent December 7, 2026, 8:05:09 AM CST") in page
+    assert ("Agency Moodle https://moodle.example.org tool Allowed None sent in the last 90 days; "
+            "3 failing") in page
