@@ -152,6 +152,11 @@ def test_an_instructor_checking_the_link_sees_how_it_is_set_up_and_leaves_no_rec
     replayed.set_cookie(state_cookie(form["state"]), form["state"], path="/lti/")
     again = replayed.post("/lti/launch", data=form)  # the login was spent all the same
     assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+    # The learner reads what to do first; the reason is labelled for their coordinator.
+    refusal = again.get_data(as_text=True)
+    assert (refusal.index("Please go back to your agency's learning system")
+            < refusal.index("Details for your training coordinator")
+            < refusal.index("already used"))
 
 
 def test_the_staff_page_opens_only_shortly_after_its_launch(app, client, platform):
