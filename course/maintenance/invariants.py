@@ -29,7 +29,7 @@ from course.models import (
     PostTestAttempt,
     User,
 )
-from course.names import NameRefused, clean_name
+from course.names import NameRefused, clean_licence_detail, clean_name
 
 #: How many offending rows a finding names.
 EXAMPLES = 5
@@ -195,6 +195,16 @@ def _reads_true(name: str) -> bool:
         return False
 
 
+def _licence_reads_true(*details: str | None) -> bool:
+    try:
+        for value in details:
+            if value:
+                clean_licence_detail(value, "license detail")
+    except NameRefused:
+        return False
+    return True
+
+
 def _names_read_true() -> Finding:
     """Names stored before the name rule (``course.names``) that it would now refuse.
 
@@ -202,17 +212,26 @@ def _names_read_true() -> Finding:
     nothing or as empty boxes; an admin corrects it (with a reason) and reissues the
     certificates.
     """
-    people = db.session.execute(select(User.id, User.full_name).where(User.deleted_at.is_(None)))
-    bad = [f"learner {i}" for i, name in people if not _reads_true(name)]
+    # License numbers and states came under the same rule later: an account saved before
+    # it may print LCSW-123456 on the PDF while the verify page shows the ending reversed.
+    people = db.session.execute(
+        select(User.id, User.full_name, User.licence_number, User.licence_jurisdiction)
+        .where(User.deleted_at.is_(None))
+    )
+    bad = [f"learner {i}" for i, name, number, state in people
+           if not (_reads_true(name) and _licence_reads_true(number, state))]
     valid = select(Certificate.code, Certificate.snapshot).where(
         Certificate.status == CertificateStatus.VALID
     )
-    bad += [f"certificate {code}" for code, snapshot in db.session.execute(valid)
-            if not _reads_true(str((snapshot or {}).get("participant_name", "")))]  # fmt: skip
+    for code, snapshot in db.session.execute(valid):
+        snapshot = snapshot or {}
+        if not (_reads_true(str(snapshot.get("participant_name", ""))) and _licence_reads_true(
+                snapshot.get("licence_number"), snapshot.get("licence_jurisdiction"))):
+            bad.append(f"certificate {code}")
     rule = (
-        "every name reads as stored: no hidden, control or direction-changing characters, "
-        "a letter, and only characters a certificate prints (correct it on the learner's "
-        "page, which reissues)"
+        "every name and license number or state reads as stored: no hidden, control or "
+        "direction-changing characters, and only characters a certificate prints (a name "
+        "also needs a letter; correct it on the learner's page, which reissues)"
     )
     return Finding("names_read_true", rule, len(bad), tuple(bad[:EXAMPLES]))
 

@@ -218,3 +218,20 @@ def test_a_name_stored_before_the_name_rule_that_could_lie_is_reported(app, runn
     result, failing = _check(runner)
     assert result.exit_code == 1 and failing == {rule}
     assert f"learner {learner.id}" in result.output and f"certificate {code}" in result.output
+
+
+def test_a_license_stored_before_the_license_rule_that_could_lie_is_reported(
+    app, runner, completed
+):
+    learner, _, code = completed
+    with app.app_context():
+        # Printed as LCSW-123456 on the PDF; a browser shows the ending reversed.
+        db.session.execute(update(User).where(User.id == learner.id)
+                           .values(licence_number="LCSW-1234\u202e56"))  # fmt: skip
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        certificate.snapshot = {**certificate.snapshot, "licence_jurisdiction": "Ohio\u200b"}
+        db.session.commit()
+        rule = _rules()["names_read_true"]
+    result, failing = _check(runner)
+    assert result.exit_code == 1 and failing == {rule}
+    assert f"learner {learner.id}" in result.output and f"certificate {code}" in result.output
