@@ -90,6 +90,11 @@ class ReviewView:
         """How many comments are not resolved yet."""
         return sum(c.resolved_at is None for c in self.comments.current)
 
+    @property
+    def offers_publish(self) -> bool:
+        """Whether the page shows the Publish form: no errors, changes, and the right to."""
+        return not self.errors and bool(self.diffs) and self.check.allowed
+
 
 def review_view(space: Workspace, user: User, *, allow_self: bool) -> ReviewView:
     """What a reviewer (or an author waiting for one) sees before publishing."""

@@ -33,6 +33,7 @@ def _review_page(
     publish_form: PublishForm | None = None,
     ask_form: ReviewRequestForm | None = None,
     read_before: int | None = None,
+    held_note: bool = False,
 ):
     form = form or CommentForm(formdata=None)
     ask_form = ask_form or ReviewRequestForm(formdata=None)
@@ -40,6 +41,10 @@ def _review_page(
         shown.revision.data = str(space.revision)
     form.set_files(sorted(drafts.package_files(space.files)))
     view = reading.review_view(space, current_user, allow_self=allow_self_publish())
+    # A note typed before a time-out is given back once, in the box it was typed in: it
+    # stays held while the page shows no Publish box (an error to fix first, say).
+    if held_note and view.offers_publish and (note := take_held(HELD_NOTE.format(slug=space.slug))):
+        publish_form = PublishForm(formdata=None, revision=space.revision, note=note)
     return render_template(
         "author/publish.html", space=space, view=view, file_url=file_url,
         comment_form=form, action=ActionForm(),
@@ -52,11 +57,7 @@ def _review_page(
 @bp.get("/courses/<slug>/publish")
 def publish_page(slug: str):
     """Show the checker's findings, what publishing would change, comments, and Publish."""
-    space = drafts.get_workspace_or_404(slug)
-    # A note typed before a time-out is given back once, in the box it was typed in.
-    note = take_held(HELD_NOTE.format(slug=space.slug))
-    form = PublishForm(formdata=None, revision=space.revision, note=note) if note else None
-    return _review_page(space, publish_form=form)
+    return _review_page(drafts.get_workspace_or_404(slug), held_note=True)
 
 
 @bp.post("/courses/<slug>/publish")

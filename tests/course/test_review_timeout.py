@@ -10,8 +10,13 @@ from sqlalchemy import select
 from course.author import services as drafts
 from course.extensions import db
 from course.models import AuditEvent, CourseVersion, ReviewRequest, RevisionComment, Role
-from tests.course.author_kit import BASE, form_of_a_page_open_with_idle_limit, page_form
-from tests.course.factories import join_team, make_user
+from tests.course.author_kit import (
+    BASE,
+    form_of_a_page_open_with_idle_limit,
+    page_form,
+    submit,
+)
+from tests.course.factories import join_team, make_user, sign_in
 from tests.course.test_answers_kept import page_token, sign_in_with_password
 from tests.course.test_author_timeout import _step_away
 from tests.course.test_teams import _edit
@@ -213,6 +218,27 @@ def test_publish_sent_after_an_idle_sign_out_publishes_nothing_and_keeps_the_not
         assert _publish_box(browser) == NOTE
         assert _publish_box(browser) == ""  # given back once, then dropped
         assert _published() == []
+
+
+def test_a_held_note_waits_while_the_page_shows_no_publish_box(
+    app, author, author_client, reviewer
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        browser, data = _reviewer_at_publish(app, author_client, reviewer)
+        _, back_to = _sent_after_stepping_away(browser, PUBLISH, data)
+        email = reviewer.email
+    # From here each request has an app context of its own, as in production: inside the
+    # test's, Flask-Login's user in ``g`` would pass from one browser's request to the next.
+    writer = sign_in(app.test_client(), author)
+    # Meanwhile the author saved a setting the checker refuses: no Publish box.
+    submit(writer, f"{BASE}/settings", "save", passing_score="50")
+    sign_in_with_password(browser, email, back_to)
+    page = browser.get(PUBLISH).get_data(as_text=True)
+    assert "Publishing is not possible while the checker finds errors" in page
+    # Once the box is back, so is the note typed into it.
+    submit(writer, f"{BASE}/settings", "save", passing_score="80")
+    assert _publish_box(browser) == NOTE
 
 
 def test_a_note_held_for_one_account_is_never_shown_to_another_on_the_same_browser(
