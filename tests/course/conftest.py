@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import event, text
@@ -57,6 +57,10 @@ def _worker_database(url: str, worker: str) -> str:
     return parts._replace(path=f"/{name}").geturl()
 
 
+def _forget_the_last_user() -> None:
+    g.pop("_login_user", None)
+
+
 @pytest.fixture(scope="session")
 def app_builder(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask]:
     """Return ``build(tmp_path, **overrides)``: an app for one test, on its own database.
@@ -89,6 +93,11 @@ def app_builder(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask
             }
         )
         app.jinja_env.bytecode_cache = template_code
+        # A request inside the test's own app context shares its ``g`` with the test's
+        # other requests, so Flask-Login's user would pass from one browser's request to
+        # another's. In production each request has its own app context: as there, each
+        # request loads its user from its own cookie.
+        app.before_request_funcs.setdefault(None, []).insert(0, _forget_the_last_user)
         return app
 
     return build

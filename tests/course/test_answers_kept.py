@@ -411,7 +411,9 @@ def test_a_token_of_another_session_keeps_nothing(app, client, learner):
         attempt = open_attempt(client, "minimal")
         app.config["WTF_CSRF_TIME_LIMIT"] = 1
         stranger = app.test_client()
-        forged = {**answers_for(attempt, right=0), "csrf_token": page_token(stranger, "/")}
+        # A signed-out browser's token: the sign-in form is a page every visitor gets.
+        token = page_token(stranger, "/auth/login")
+        forged = {**answers_for(attempt, right=0), "csrf_token": token}
         time.sleep(2)
         refused = client.post(POST_TEST, data=forged)
         assert refused.status_code == 400
