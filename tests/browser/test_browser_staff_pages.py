@@ -9,16 +9,21 @@ rows. Each page is photographed at 320 and 1280 px beside the learner pages.
 
 from __future__ import annotations
 
+import re
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from browser_kit import PASSWORD, new_learner, sign_in
 from page_audit import audit, report
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 import lessons
 from course.author.services import Editor, commit_files, find_workspace, lock_draft
+from course.db import utcnow
 from course.extensions import db
-from course.models import Role
+from course.models import Course, LtiGradeTarget, LtiPlatform, OutboxMessage, Role
 from course.teams.services import add_member
 from course.users import create_user, find_user_by_email
 from tests.live_client import Browser
@@ -69,9 +74,36 @@ def _revised_draft(server, email: str) -> str:
     return slug
 
 
+def _deliveries(server, learner_id: int) -> None:
+    """An LMS with a score sent and one no worker has taken for an hour (overdue), so the
+    Overview's deliveries and the LMS page's scores column show at every width."""
+    now = utcnow()
+    with server.app.app_context():
+        platform = LtiPlatform(name="Agency Moodle", issuer="https://moodle.agency.example.org",
+                               client_id="course-engine-tool",
+                               auth_login_url="https://moodle.agency.example.org/mod/lti/auth.php",
+                               auth_token_url="https://moodle.agency.example.org/mod/lti/token.php",
+                               jwks_url="https://moodle.agency.example.org/mod/lti/certs.php")
+        db.session.add(platform)
+        db.session.flush()
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == server.slug))
+        target = LtiGradeTarget(user_id=learner_id, course_id=course_id,
+                                platform_id=platform.id, subject="moodle-learner-7")
+        db.session.add(target)
+        db.session.flush()
+        for sent_at, due in ((now - timedelta(hours=2), now - timedelta(hours=2)),
+                             (None, now - timedelta(hours=1))):
+            db.session.add(OutboxMessage(channel="lti", message_id=str(uuid.uuid4()), payload={},
+                                         grade_target_id=target.id, created_at=due,
+                                         next_attempt_at=due, sent_at=sent_at))
+        db.session.commit()
+        db.session.remove()
+
+
 def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) -> None:
     server = live_server
     learner_id, code = _finished_learner(server)
+    _deliveries(server, learner_id)
     admin_email, member_id = _admin_and_an_author(server)
     revised = _revised_draft(server, admin_email)
     package = lessons.load_package(MINIMAL)
@@ -124,6 +156,9 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         page.goto(f"{admin}/")
         box = page.get_by_role("link", name="Audit pack (ZIP)").last.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 320, box
+        # A worker that stopped shows, in words, where the admin looks first.
+        expect(page.locator("#deliveries ~ ul").first).to_contain_text(
+            re.compile(r"Overdue: a message due for 6\d minutes"))
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{admin}/learners")
         expect(page.locator("main table")).to_contain_text("Jordan Browser")
