@@ -20,6 +20,7 @@ from course.db import utcnow
 from course.extensions import db
 from course.issuing import record_of
 from course.models import Course, Role
+from course.package_images import missing_image_findings
 from course.packages import export_files, import_package
 from course.provider import current_provider
 from course.templating import counted, hours_label
@@ -54,8 +55,9 @@ def _check(folder: Path) -> tuple[lessons.CoursePackage | None, list[lessons.Fin
     # Where certificates carry credit (a real provider), a placeholder they would print
     # is an error, not a warning.
     provider = current_provider()
-    return lessons.check_package(folder, provider_name=provider.name,
-                                 issues_credit=provider.configured)
+    package, findings = lessons.check_package(folder, provider_name=provider.name,
+                                              issues_credit=provider.configured)
+    return package, lessons.sort_findings(findings + missing_image_findings(package))
 
 
 @course_cli.command("check")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dropped import image_addresses
 from .loader import check_files, check_package, load_files, load_package
 from .model import (
     Approval,
@@ -17,6 +18,7 @@ from .model import (
     Question,
     SeatTime,
     SupportContact,
+    sort_findings,
 )
 from .questions import QUESTION_TYPES, ChoiceFeedback, GradeResult, QuestionType, grade
 from .render import render_inline, render_markdown
@@ -48,6 +50,7 @@ __all__ = [
     "describe_seat_time",
     "lesson_reading_minutes",
     "grade",
+    "image_addresses",
     "lint",
     "load_files",
     "load_package",
@@ -55,4 +58,5 @@ __all__ = [
     "render_inline",
     "render_markdown",
     "seat_time",
+    "sort_findings",
 ]

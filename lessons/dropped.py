@@ -64,6 +64,23 @@ def image_warnings(line: str) -> list[str]:
     return found
 
 
+def image_addresses(package: CoursePackage) -> list[tuple[str, int, str]]:
+    """Every image address the site would load, as (file, line, address): what a check
+    that knows the site's static files (this package does not) can look for."""
+    found = []
+    for name, text in sorted(package.files.items()):
+        if not name.endswith((".md", ".yaml", ".yml")):
+            continue
+        lines = text.splitlines()
+        numbered = prose_lines(lines) if name.endswith(".md") else enumerate(lines)
+        for index, line in numbered:
+            for match in _IMAGE.finditer(_CODE_SPAN.sub("", line)):
+                address = _address(match, _SRC)
+                if address and image_source_allowed(address):
+                    found.append((name, index + 1, address))
+    return found
+
+
 def raw_html_warnings(line: str, kind: str = "lessons are Markdown") -> list[str]:
     """HTML tags on the line that the sanitizer drops."""
     dropped = sorted({match.group(1).lower() for match in _RAW_TAG.finditer(

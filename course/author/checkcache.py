@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 import lessons
+from course.package_images import missing_image_findings
 from course.provider import current_provider
 
 Checked = tuple[lessons.CoursePackage | None, tuple[lessons.Finding, ...]]
@@ -48,6 +49,7 @@ def check(
         package, findings = lessons.check_files(files, expected_slug=slug,
                                                 provider_name=provider.name,
                                                 issues_credit=provider.configured)
+        findings = lessons.sort_findings(findings + missing_image_findings(package))
         hit = (package, tuple(findings))
         with _lock:
             _entries[key] = hit

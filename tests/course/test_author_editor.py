@@ -166,6 +166,8 @@ def test_an_image_without_alt_text_is_a_finding_in_the_preview(author_client):
             '![A map of the county](/static/map.png)\n')
     page = submit(author_client, LESSON, "preview", body=body).get_data(as_text=True)
     assert page.count("an image needs alt text saying what it shows") == 2
+    # None of the three is among the site's files: learners would see broken images.
+    assert "the image /static/map.png is not among this site&#39;s files" in page
 
 
 def test_a_save_that_leaves_errors_is_kept_and_says_it_cannot_be_published_so(author_client):

@@ -372,3 +372,16 @@ def test_an_import_warns_of_a_draft_started_from_a_zip_under_the_same_slug(
     assert held == own and latest.action == "upload"  # never overwritten
     with app.app_context():
         assert find_workspace("minimal").unpublished  # publishing it would replace version 1
+
+
+def test_check_warns_of_an_image_this_site_does_not_have(runner, package_copy):
+    lesson = package_copy / "02-returning.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text + "\n![The agency's return checklist](/static/img/checklist.png)\n"
+                      "![A check mark](/static/favicon.svg)\n", encoding="utf-8")
+    line = text.count("\n") + 2
+    result = runner.invoke(args=["course", "check", str(package_copy)])
+    # Learners would see a broken image and its alt text; the file that is there passes.
+    assert (f"minimal/02-returning.md:{line}: warning: the image /static/img/checklist.png is "
+            "not among this site's files") in result.output
+    assert "/static/favicon.svg" not in result.output
