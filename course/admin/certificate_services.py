@@ -8,7 +8,7 @@ import zipfile
 from typing import BinaryIO
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from course import issuing
 from course.admin.learner_services import like_pattern
@@ -22,7 +22,7 @@ from course.models import AuditEvent, Certificate, Course, User
 INDEX_COLUMNS = (
     "code", "status", "participant_name", "completed_on", "course_title", "course_version",
     "issued_at", "pdf_sha256", "file", "license_number", "license_jurisdiction",
-    "contact_hours",
+    "contact_hours", "superseded_by_code",
 )
 # From each certificate's snapshot: what it states, whatever the course is called now.
 INDEXED_FIELDS = (
@@ -108,10 +108,14 @@ def certificates_zip(
     """Return a ZIP of the course's certificate PDFs issued in [start, end], with an index
     and a README, as a temporary file read from its start (on disk once it outgrows
     ``ZIP_IN_MEMORY``)."""
+    # A replaced or reinstated certificate names its successor: the ZIP holds both PDFs
+    # for one completion, and the verification page never names the new code.
+    successor = aliased(Certificate)
     statement = (
         select(Certificate.id, Certificate.code, Certificate.status,
                *(Certificate.snapshot[name].as_string() for name in INDEXED_FIELDS),
-               Certificate.issued_at, Certificate.pdf_sha256, Certificate.pdf)
+               Certificate.issued_at, Certificate.pdf_sha256, Certificate.pdf, successor.code)
+        .outerjoin(successor, Certificate.superseded_by_id == successor.id)
         .where(Certificate.course_id == course.id)
     )  # fmt: skip
     since, before = day_bounds(start, end)  # the provider's calendar days
@@ -127,7 +131,7 @@ def certificates_zip(
     index: list[list[str]] = []
     stated: set[tuple[int, str]] = set()  # (version, title) as the certificates print them
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate_id, code, status, *snapshot, issued_at, sha256, pdf in found:
+        for certificate_id, code, status, *snapshot, issued_at, sha256, pdf, by in found:
             name, completed_on, title, version, *licence_and_hours = snapshot
             stated.add((int(version), title))
             file = f"certificate-{code}.pdf"
@@ -136,7 +140,7 @@ def certificates_zip(
             # A PDF's streams are compressed already: deflating it again gains nothing.
             archive.writestr(file, pdf, compress_type=zipfile.ZIP_STORED)
             index.append([code, status.value, name, completed_on, title, version,
-                          local_iso(issued_at), sha256, file, *licence_and_hours])  # fmt: skip
+                          local_iso(issued_at), sha256, file, *licence_and_hours, by])  # fmt: skip
         archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
         readme = certificates_readme(course, start, end, len(index), made_by, utcnow(),
                                      sorted(stated))  # fmt: skip

@@ -331,3 +331,21 @@ def test_the_audit_log_spells_license_as_the_rest_of_the_site_does(app, data):
     assert '"license_number"' in exported.replace('""', '"')
     for text in (page, exported):
         assert "licence" not in text
+
+
+def test_the_certificate_zip_index_names_the_code_that_replaced_each_one(corrected, data):
+    # Two PDFs for one completion, one replaced: the auditor holding only the ZIP must
+    # see which certificate stands in for the other (the verification page never says).
+    client = corrected["client"]
+    reinstated = client.post(f"/admin/certificates/{data.certificate_code}/reinstate",
+                             data={"reinstate-reason": "Revoked the wrong learner"})
+    new = reinstated.location.rsplit("/", 1)[1]
+    response = client.get("/admin/certificates/export.zip", query_string={"course": "minimal"})
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        rows = _by_code(_csv(archive, "index.csv"))
+        readme = archive.read("README.txt").decode()
+    assert rows[corrected["replaced"]]["superseded_by_code"] == corrected["replacement"]
+    assert rows[corrected["replacement"]]["superseded_by_code"] == ""
+    assert rows[data.certificate_code]["status"] == "revoked"  # and reinstated as the new one
+    assert rows[data.certificate_code]["superseded_by_code"] == new
+    assert "superseded_by_code" in readme
