@@ -233,6 +233,12 @@ certificates.csv
   pdf_sha256       SHA-256 of the PDF as issued
   snapshot_*       what the certificate states, copied when it was issued (name,
                    license, course, completion date, contact hours, approval, provider)
+  snapshot_sample  yes for a sample certificate, issued before the provider was set: it
+                   says it is not valid for continuing-education credit
+  snapshot_approval_*
+                   empty where the certificate claims no approval (issued before one was
+                   recorded, say); a reissued or reinstated certificate states what the
+                   one it replaces stated
 """
 
 

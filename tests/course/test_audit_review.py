@@ -349,3 +349,12 @@ def test_the_certificate_zip_index_names_the_code_that_replaced_each_one(correct
     assert rows[data.certificate_code]["status"] == "revoked"  # and reinstated as the new one
     assert rows[data.certificate_code]["superseded_by_code"] == new
     assert "superseded_by_code" in readme
+
+
+def test_the_pack_readme_says_which_certificates_carry_no_credit_or_no_approval(corrected):
+    # A sample certificate, or one stating no approval, is a row like any other in
+    # certificates.csv: the README must say how to tell them from credit-bearing ones.
+    readme = _pack(corrected["client"], "minimal").read("README.txt").decode()
+    section = " ".join(readme.split("\ncertificates.csv\n", 1)[1].split())
+    assert "snapshot_sample" in section and "not valid for continuing-education credit" in section
+    assert "snapshot_approval_*" in section and "claims no approval" in section
