@@ -38,8 +38,9 @@ ROSTER_COLUMNS = (
     "active_minutes", "estimated_minutes", "minimum_active_minutes", "evaluation_submitted_at",
     "certificate_code", "certificate_status", "active_seconds",
 )  # fmt: skip
-#: Every enrollment, finished or not: the roster's columns and the lessons completed.
-ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed")
+#: Every enrollment, finished or not: the roster's columns, the lessons completed and the
+#: best counted score (``score`` is the passing attempt's, blank for a learner who failed).
+ENROLLMENT_COLUMNS = (*ROSTER_COLUMNS, "lessons_completed", "best_score")
 #: The snapshot fields the roster shows instead of the account's (they may since differ).
 CERTIFIED_FIELDS = ("participant_name", "licence_number", "licence_jurisdiction")
 #: The snapshot fields the roster shows instead of the version's: what was certified.
@@ -146,7 +147,7 @@ def enrollment_rows(
     not, in enrollment order: the participants, beside the completers the roster lists.
 
     Each row is the roster's, completed_at and certificate blank until earned, with the
-    lessons completed at the end (``ENROLLMENT_COLUMNS``).
+    lessons completed and the best counted score at the end (``ENROLLMENT_COLUMNS``).
     """
     number = scope.version.number if scope.version is not None else None
     statement = _roster_query().where(Enrolment.course_id == course.id)
@@ -165,6 +166,7 @@ def _roster_query() -> Select:
             # The pass mark that graded the pass (None for attempts from before it was kept).
             func.max(case((PostTestAttempt.passed.is_(True), PostTestAttempt.passing_score)))
             .label("pass_mark"),
+            func.max(PostTestAttempt.score_percent).label("best"),
         )
         .where(PostTestAttempt.submitted_at.is_not(None), PostTestAttempt.reset_at.is_(None))
         .group_by(PostTestAttempt.enrolment_id).subquery()
@@ -184,7 +186,8 @@ def _roster_query() -> Select:
         select(Enrolment.id, User.full_name, User.email, User.licence_number,
                User.licence_jurisdiction, *certified, Enrolment.enrolled_at,
                Enrolment.completed_at, attempts.c.n, attempts.c.score, attempts.c.pass_mark,
-               EvaluationResponse.submitted_at, Certificate.code, Certificate.status)
+               EvaluationResponse.submitted_at, Certificate.code, Certificate.status,
+               attempts.c.best)
         .join(User, User.id == Enrolment.user_id)
         .outerjoin(attempts, attempts.c.enrolment_id == Enrolment.id)
         .outerjoin(EvaluationResponse, EvaluationResponse.enrolment_id == Enrolment.id)
@@ -204,7 +207,8 @@ def _roster_rows(
         times = enrolment_times([row[0] for row in part])
         for row in part:
             (enrolment_id, name, email, licence, jurisdiction, *as_certified, title, hours,
-             enrolled, completed, n, score, pass_mark, evaluated, code, status) = row  # fmt: skip
+             enrolled, completed, n, score, pass_mark, evaluated, code, status,
+             best) = row  # fmt: skip
             time = times[enrolment_id]
             if number is not None and time.version_number != number:
                 continue
@@ -221,7 +225,7 @@ def _roster_rows(
                      time.estimated_minutes, time.minimum_minutes, local_iso(evaluated), code,
                      status.value if status else "not issued", time.active_seconds]  # fmt: skip
             if with_lessons:
-                cells.append(time.lessons_completed)
+                cells += [time.lessons_completed, best]
             yield RosterRow(enrolment_id, time.version_number, cells)
 
 

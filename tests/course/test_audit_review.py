@@ -358,3 +358,13 @@ def test_the_pack_readme_says_which_certificates_carry_no_credit_or_no_approval(
     section = " ".join(readme.split("\ncertificates.csv\n", 1)[1].split())
     assert "snapshot_sample" in section and "not valid for continuing-education credit" in section
     assert "snapshot_approval_*" in section and "claims no approval" in section
+
+
+def test_the_enrollments_csv_gives_a_best_score_to_learners_who_never_passed(app, data):
+    # "score" is the passing attempt's: blank for C, who failed with 60, as for D, who
+    # never sat the test. An auditor asking how everyone fared needs the difference.
+    client = sign_in(app.test_client(), data.admin)
+    response = client.get("/admin/courses/minimal/enrollments.csv")
+    rows = {r["email"][0]: r for r in csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")))}
+    assert {letter: (r["score"], r["best_score"]) for letter, r in rows.items()} == {
+        "a": ("100", "100"), "b": ("90", "90"), "c": ("", "60"), "d": ("", "")}
