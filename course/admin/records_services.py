@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 import certificates
 from course import audit
+from course.admin.audit_subjects import subject_names
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event, unnamed_actor, us_spelling
@@ -235,7 +236,7 @@ def named_accounts(events: Iterable[AuditEvent]) -> dict[int, User]:
 
 AUDIT_COLUMNS = (
     "id", "time_utc", "actor_email", "actor_name", "action", "subject_type", "subject_id",
-    "reason", "ip_address", "detail",
+    "subject_name", "reason", "ip_address", "detail",
 )  # fmt: skip
 
 
@@ -250,15 +251,19 @@ def audit_rows(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[list]:
         filters,
     )  # fmt: skip
     connection = db.session.connection()  # yield_per on the statement: see certificate_rows
-    for row in connection.execute(statement.execution_options(yield_per=batch)):
-        event_id, created_at, email, name, *fields, ip_address, detail = row
-        detail = detail or {}
-        if email is None and name is None:
-            # As the log page names them: blank, a command and the system looked alike.
-            name = unnamed_actor(detail)
-        why = detail.get("reason") or detail.get("note") or ""
-        shown = json.dumps(us_spelling(detail), ensure_ascii=False, sort_keys=True)
-        yield [event_id, created_at, email, name, *fields, why, ip_address, shown]
+    result = connection.execute(statement.execution_options(yield_per=batch))
+    while rows := result.fetchmany(batch):
+        # Whom each event is about, named a batch at a time (one query a kind of subject).
+        names = subject_names((row.subject_type, row.subject_id) for row in rows)
+        for event_id, created_at, email, name, action, kind, subject, ip_address, detail in rows:
+            detail = detail or {}
+            if email is None and name is None:
+                # As the log page names them: blank, a command and the system looked alike.
+                name = unnamed_actor(detail)
+            why = detail.get("reason") or detail.get("note") or ""
+            shown = json.dumps(us_spelling(detail), ensure_ascii=False, sort_keys=True)
+            yield [event_id, created_at, email, name, action, kind, subject,
+                   names.get((kind, subject), ""), why, ip_address, shown]  # fmt: skip
 
 
 def audit_csv(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[str]:

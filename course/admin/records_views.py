@@ -19,6 +19,7 @@ from flask_login import current_user
 from course.admin import bp, roster
 from course.admin import records_services as records
 from course.admin.audit_pack import audit_pack as build_audit_pack
+from course.admin.audit_subjects import subject_names
 from course.admin.forms import AuditFilterForm, AuditScopeForm, action_choices
 from course.admin.report_views import course_or_404, report_page
 from course.admin.roster import AuditScope
@@ -88,6 +89,8 @@ def audit_log():
                            learners=learners, account=account,
                            named=records.NAMED_LEARNERS,
                            accounts=records.named_accounts(page.items),
+                           subjects=subject_names((e.subject_type, e.subject_id)
+                                                  for e in page.items),
                            account_keys=ACCOUNT_KEYS)  # fmt: skip
 
 

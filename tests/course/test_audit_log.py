@@ -204,3 +204,21 @@ def test_an_import_that_makes_a_version_needs_a_reason_and_keeps_it_as_the_note(
     app.config["CONTENT_DIR"] = str(minimal_package_dir / "missing")
     lost = runner.invoke(args=["course", "import"])
     assert lost.exit_code != 0 and "CONTENT_DIR" in lost.output
+
+
+def test_each_event_names_whom_it_is_about_on_the_page_and_in_the_csv(app, admin, data):
+    learner = data.learners["b"]
+    with app.app_context():
+        name = db.session.get(User, learner.id).full_name
+        record_event(None, "certificate.issued", "certificate", data.certificate_code)
+        record_event(None, "user.deactivated", "user", learner.id, {"reason": "Left"})
+        db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(
+        admin.get("/admin/audit.csv").get_data().decode("utf-8-sig"))))
+    named = {(row["subject_type"], row["subject_id"]): row["subject_name"] for row in rows}
+    # An auditor reads whose account and whose certificate without looking ids up (the
+    # CSV writer still neutralises a name a spreadsheet would run as a formula).
+    assert named[("user", str(learner.id))] == "'" + name
+    assert named[("certificate", data.certificate_code)].lstrip("'") in NAMES.values()
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert f'<code>{learner.id}</code><br><span class="meta">{name}</span>' in page
