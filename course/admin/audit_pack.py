@@ -42,6 +42,11 @@ from lessons import timing
 from lessons.draw import expected_shares
 from lessons.rules import WORDS_PER_MINUTE, check_words
 
+#: The pack's certificates.csv: the admin download's columns without the account's current
+#: license, which an accreditor does not need (the certificate's own is in snapshot_*).
+PACK_CERTIFICATE_COLUMNS = tuple(
+    name for name in CERTIFICATE_COLUMNS if not name.startswith("account_license"))
+_PACK_CERTIFICATE_CELLS = [CERTIFICATE_COLUMNS.index(name) for name in PACK_CERTIFICATE_COLUMNS]
 SPECIMEN_NAME = "SPECIMEN - Sample Participant (not a valid certificate)"
 
 
@@ -298,8 +303,9 @@ def audit_pack(
         "post-test-attempts.csv": attempts_csv(course, scope, rows),
         "post-test-answers.csv": answers_csv(course.id, scope, rows),
         # Every certificate of those completions: valid, revoked and replaced, with why.
-        "certificates.csv": csv_text(CERTIFICATE_COLUMNS, certificate_rows(
-            course.id, enrolments=[row.enrolment_id for row in rows])),
+        "certificates.csv": csv_text(PACK_CERTIFICATE_COLUMNS, (
+            [cells[i] for i in _PACK_CERTIFICATE_CELLS] for cells in certificate_rows(
+                course.id, enrolments=[row.enrolment_id for row in rows]))),
         "course-versions.csv": versions_csv(course),
         "approval-changes.csv": approvals_csv(course),
         "item-analysis.csv": item_analysis_csv(course),

@@ -223,9 +223,8 @@ certificates.csv
                    given for a correction, or "Reinstated: " and the reason when a
                    certificate revoked by mistake was reinstated on a new code
                    (it stays revoked)
-  account_email, account_license_number, account_license_jurisdiction
-                   the learner's account as it is now, which may differ from what the
-                   certificate states (see snapshot_*)
+  account_email    the learner's email address as it is now (the license is the one
+                   the certificate states: snapshot_license_*)
   course_slug, course_version
                    the course and the version the certificate was earned on
   completed_at, post_test_score, active_minutes

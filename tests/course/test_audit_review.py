@@ -101,6 +101,10 @@ def test_the_audit_pack_holds_every_certificate_with_its_why(corrected, data):
     assert rows[data.certificate_code]["revoked_reason"] == "Completion shared between two people"
     assert rows[corrected["replaced"]]["superseded_reason"].startswith("Name misspelled")
     assert rows[corrected["replacement"]]["snapshot_participant_name"] == "Bea Corrected"
+    # What was certified, not the account's license today: personal data an accreditor
+    # does not need (the admin's own certificates CSV keeps it, for corrections).
+    assert "account_license_number" not in rows[corrected["replacement"]]
+    assert "snapshot_license_number" in rows[corrected["replacement"]]
     # The same completions as the roster: its codes are the certificates as they stand.
     roster = {row["certificate_code"] for row in _csv(archive, "completion-roster.csv")}
     assert roster == {data.certificate_code, corrected["replacement"]}
