@@ -55,6 +55,8 @@ def readme(
         "post-test-attempts.csv          every post-test attempt of those learners, reset\n"
         "                                ones included, with the version and blueprint drawn,\n"
         "                                and the version and passing score that graded it\n"
+        "                                (a learner who never completed has none here: their\n"
+        "                                attempts count in item-analysis.csv and the report)\n"
         "post-test-answers.csv           every answer in those attempts that were submitted:\n"
         "                                the question, the learner's choice and the keyed\n"
         "                                one, as the grading version worded them\n"
