@@ -13,6 +13,7 @@ from course.authz import role_required
 from course.extensions import db
 from course.formpages import form_page
 from course.models import Role, User
+from course.templating import counted
 
 
 def _page(course, form: ApprovalForm, clear: ClearApprovalForm, status: int = 200):
@@ -51,6 +52,14 @@ def set_approval(slug: str):
     approvals.set_approval(course, current_user, change, request.remote_addr)
     db.session.commit()
     flash("Approval recorded. Certificates issued from now on print it.", "success")
+    if earlier := approvals.certified_without_it(course, change.period_start, change.period_end):
+        one = earlier == 1
+        flash(f"{counted(earlier, 'valid certificate')} for completions in this period "
+              f"{'was' if one else 'were'} issued before it and {'states' if one else 'state'} "
+              "no approval. "
+              "A certificate keeps what it stated when issued, replacements included; the "
+              "audit pack's certificates.csv lists them (empty snapshot_approval_body).",
+              "warning")
     return redirect(url_for("admin.approval", slug=slug))
 
 

@@ -15,7 +15,8 @@ from course.models import AuditEvent, Certificate, CourseApproval, Role
 from lessons import editing
 from tests.course.author_kit import BASE, flashes, page_form
 from tests.course.certkit import finish_course, page_words, pdf_words
-from tests.course.factories import make_user, sign_in
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import without_minimum_time
 
 APPROVAL_BLOCK = """  approval:
     body: Example Board of Social Work
@@ -265,3 +266,26 @@ def test_a_package_with_a_top_level_approval_keeps_it_there(app, client, package
         manifest = editing.read_yaml(db.session.scalar(select(CourseDraft)).files["course.yaml"])
     assert manifest["approval"]["period_end"] == "2030-06-30"
     assert manifest["provider"] == {"name": "Example CE Provider"}
+
+
+def test_an_approval_recorded_late_says_how_many_certificates_state_none(
+    app, client, package_copy
+):
+    with app.app_context():
+        import_course(without_minimum_time(package_copy))
+    admin = _admin(app)
+    url = "/admin/courses/minimal/approval"
+    form = page_form(admin.get(url).get_data(as_text=True), "reason")
+    # The approval lapsed before the learner finished: their certificate states none.
+    form.update({"period_start": "2025-01-01", "period_end": "2025-12-31",
+                 "reason": "The approval as it stood"})  # fmt: skip
+    admin.post(url, data=form)
+    finish_course(app, client, package_copy)
+    form.update({"period_start": "2026-01-01", "period_end": "2027-12-31",
+                 "reason": "Renewal letter, backdated to January 1"})  # fmt: skip
+    page = page_words(flashes(admin, admin.post(url, data=form)))
+    assert ("1 valid certificate for completions in this period was issued before it and "
+            "states no approval.") in page
+    # A period none of them falls in says nothing more.
+    form.update({"period_start": "2027-01-01", "period_end": "2027-12-31", "reason": "Next"})
+    assert "issued before it" not in page_words(flashes(admin, admin.post(url, data=form)))
