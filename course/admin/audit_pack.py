@@ -134,7 +134,10 @@ def seat_time_doc(
     """
     estimate = lessons.seat_time(package)
     measured = reports.seat_time(course, covered)
-    who = "" if covered is None else " among the completions this pack covers"
+    # The whole course's figure counts learners still short of the post-test too: said,
+    # so it is not read against the README's count of completions.
+    who = (", whether or not they went on to complete the course" if covered is None
+           else " among the completions this pack covers")
     by_slug = {row.lesson.slug: row for row in measured.lessons}
     header = ["position", "lesson", "words", "check_words", "estimated_minutes",
               "median_active_minutes", "learners_measured"]

@@ -316,6 +316,8 @@ def test_a_narrowed_pack_measures_the_active_time_of_the_completions_it_covers(
     v2, v2_rows = measured(version=2)
     february, february_rows = measured(start="2026-02-01", end="2026-02-28")
     assert "among the completions this pack covers" not in everyone
+    # Beside the README's count of completions, the whole course's figure says whom it counts.
+    assert "who completed every lesson, whether or not they went on to complete" in everyone
     assert "1 learner who completed every lesson among the completions this pack covers" in v2
     assert "1 learner who completed every lesson among the completions" in february
     assert max(v2_rows) == max(february_rows) == 1 < max(everyone_rows)
