@@ -31,7 +31,7 @@ from course.admin.roster import (
 )
 from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
-from course.dates import date_label, stamp_label
+from course.dates import date_label, stamp_label, zone_label
 from course.db import utcnow
 from course.learn.evaluation import LIKERT_LABELS, asks_minutes
 from course.models import Course, CourseVersion, Enrolment, User
@@ -63,9 +63,10 @@ def outline(course: Course, version: CourseVersion, package: lessons.CoursePacka
     """Return the outline and objectives of one version of the course as Markdown."""
     lines = [
         f"# {package.title}", "",
-        f"Course `{course.slug}`, version {version.number} (published"
-        f" {date_label(version.created_at, zone=True)},"
-        f" content hash `{version.content_hash}`).", "",
+        # Not nested in brackets: "(published December 2, 2026 (Pacific Time), ...)".
+        f"Course `{course.slug}`, version {version.number}: published"
+        f" {date_label(version.created_at)}, {zone_label(current_provider().time_zone)};"
+        f" content hash `{version.content_hash}`.", "",
         f"- Audience: {package.audience}", f"- Level: {package.level}",
         f"- Format: {package.format}", f"- Contact hours: {hours_figure(package.contact_hours)}",
         f"- Credit type: {package.credit_type}", f"- Passing score: {package.passing_score}%",
