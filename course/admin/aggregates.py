@@ -16,6 +16,8 @@ class Count:
     label: str
     count: int
     percent: float | None
+    #: What the label means where it is a code (a Likert answer's "5": "Strongly agree").
+    words: str | None = None
 
 
 def percent(part: int, whole: int) -> float | None:

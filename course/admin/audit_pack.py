@@ -33,7 +33,7 @@ from course.approval import ApprovalClaim, approval_for
 from course.csvout import csv_text
 from course.dates import date_label, stamp_label, zone_label
 from course.db import utcnow
-from course.learn.evaluation import LIKERT_LABELS, asks_minutes
+from course.learn.evaluation import asks_minutes
 from course.models import Course, CourseVersion, Enrolment, User
 from course.packages import export_files
 from course.provider import SAMPLE_NOTICE, current_provider
@@ -250,10 +250,8 @@ def evaluation_summary(evaluation: list[EvaluationStat]) -> tuple[str, str]:
         item = stat.item
         base = [item.key, item.type, item.prompt, stat.responses]
         if stat.counts:
-            # A Likert option is stored as 1-5: its words say which end agrees.
-            rows += [[*base, c.label, LIKERT_LABELS.get(c.label, c.label)
-                      if item.type == "likert" else c.label, c.count, c.percent, stat.mean, None]
-                     for c in stat.counts]  # fmt: skip
+            rows += [[*base, c.label, c.words or c.label, c.count, c.percent, stat.mean, None]
+                     for c in stat.counts]
         else:
             rows.append([*base, None, None, None, None, stat.mean, stat.median])
         comments += [[item.key, comment] for comment in stat.comments]

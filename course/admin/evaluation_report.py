@@ -10,7 +10,7 @@ from sqlalchemy import Integer, Select, cast, func, select
 from course.admin.aggregates import Count, count_of, median_of, percent
 from course.dbutil import among
 from course.extensions import db
-from course.learn.evaluation import asks_minutes
+from course.learn.evaluation import LIKERT_LABELS, asks_minutes
 from course.models import Course, EvaluationAnswer, EvaluationItem, EvaluationResponse
 
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
@@ -154,5 +154,8 @@ def _item_result(
         # Only an account's deletion empties a stored comment (blank ones are not stored):
         # say so, or an auditor cannot tell it from a row left blank.
         comments = [comment or ERASED_COMMENT for comment in found]
-    rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n)) for v in labels]
+    # A Likert answer is stored as 1-5: its words say which end agrees.
+    words = LIKERT_LABELS if item.type == "likert" else {}
+    rows = [Count(v, counts.get(v, 0), percent(counts.get(v, 0), n), words.get(v))
+            for v in labels]  # fmt: skip
     return EvaluationStat(item, n, rows, mean, median, comments)

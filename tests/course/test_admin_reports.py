@@ -159,6 +159,9 @@ def test_the_report_page_shows_charts_with_names_and_data_tables(app, data):
     regions = re.findall(r'role="region" aria-label="([^"]+)"', html)
     assert "Answers to evaluation item 2" in regions
     assert len(regions) == len(set(regions))
+    # A Likert answer reads as its words, not a bare 1-5 whose direction must be guessed.
+    assert re.search(r'<th scope="row">Strongly agree \(5\)</th>\s*<td class="num">1</td>', html)
+    assert '<th scope="row">Phone</th>' in html  # a choice is already its own words
 
 
 def test_charts_escape_their_labels():
