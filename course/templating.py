@@ -12,7 +12,6 @@ from markupsafe import Markup, escape
 
 from certificates.codes import spoken_code
 from certificates.record import hours_text
-from course.audit import us_spelling
 from course.contacts import contact_links
 from course.dates import date_label, stamp_label, time_label, zone_label
 from course.forms import page_title
@@ -154,7 +153,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(code_spans, "code_spans")
     app.add_template_filter(certificate_code, "certificate_code")
     app.add_template_filter(licence_ending, "licence_ending")
-    app.add_template_filter(us_spelling, "us_spelling")
     app.add_template_filter(page_title, "page_title")
 
     @app.context_processor

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 import certificates
 from course import audit
+from course.admin.audit_details import detail_entries, detail_text
 from course.admin.audit_subjects import subject_names
 from course.admin.learner_services import like_pattern
 from course.admin.paging import Page, paginate
@@ -226,17 +227,23 @@ def audit_events(filters: AuditFilter, page: int) -> Page:
     return paginate(_audit_query(statement, filters), page)
 
 
-def named_accounts(events: Iterable[AuditEvent]) -> dict[int, User]:
-    """The accounts the events' details name by id, by id (one query for a page)."""
-    ids = set().union(*(audit.account_ids(e.detail) for e in events))
+def named_accounts(details: Iterable[dict | None]) -> dict[int, User]:
+    """The accounts these details name by id, by id (one query for a page or a batch)."""
+    ids = set().union(*(audit.account_ids(detail) for detail in details))
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
+def event_details(events: list[AuditEvent]) -> dict[int, list[tuple[str, str]]]:
+    """Each event's detail in words (``detail_entries``), by event id."""
+    accounts = named_accounts(e.detail for e in events)
+    return {e.id: detail_entries(e.detail, accounts) for e in events}
+
+
 AUDIT_COLUMNS = (
     "id", "time_utc", "actor_email", "actor_name", "action", "subject_type", "subject_id",
-    "subject_name", "reason", "ip_address", "detail",
+    "subject_name", "reason", "ip_address", "detail", "detail_text",
 )  # fmt: skip
 
 
@@ -255,6 +262,7 @@ def audit_rows(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[list]:
     while rows := result.fetchmany(batch):
         # Whom each event is about, named a batch at a time (one query a kind of subject).
         names = subject_names((row.subject_type, row.subject_id) for row in rows)
+        accounts = named_accounts(row.detail for row in rows)
         for event_id, created_at, email, name, action, kind, subject, ip_address, detail in rows:
             detail = detail or {}
             if email is None and name is None:
@@ -262,8 +270,10 @@ def audit_rows(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[list]:
                 name = unnamed_actor(detail)
             why = detail.get("reason") or detail.get("note") or ""
             shown = json.dumps(us_spelling(detail), ensure_ascii=False, sort_keys=True)
+            # The JSON for a program; the words for an auditor reading a spreadsheet.
             yield [event_id, created_at, email, name, action, kind, subject,
-                   names.get((kind, subject), ""), why, ip_address, shown]  # fmt: skip
+                   names.get((kind, subject), ""), why, ip_address, shown,
+                   detail_text(detail, accounts)]  # fmt: skip
 
 
 def audit_csv(filters: AuditFilter, batch: int = BATCH_ROWS) -> Iterator[str]:

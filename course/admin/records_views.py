@@ -23,7 +23,6 @@ from course.admin.audit_subjects import subject_names
 from course.admin.forms import AuditFilterForm, AuditScopeForm, action_choices
 from course.admin.report_views import course_or_404, report_page
 from course.admin.roster import AuditScope
-from course.audit import ACCOUNT_KEYS
 from course.authz import role_required
 from course.db import write_transaction, writes
 from course.extensions import db
@@ -88,10 +87,9 @@ def audit_log():
     return render_template("admin/audit.html", form=form, page=page, problems=[],
                            learners=learners, account=account,
                            named=records.NAMED_LEARNERS,
-                           accounts=records.named_accounts(page.items),
+                           details=records.event_details(page.items),
                            subjects=subject_names((e.subject_type, e.subject_id)
-                                                  for e in page.items),
-                           account_keys=ACCOUNT_KEYS)  # fmt: skip
+                                                  for e in page.items))  # fmt: skip
 
 
 @bp.get("/audit.csv")

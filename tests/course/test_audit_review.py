@@ -290,6 +290,10 @@ def test_the_audit_log_shows_a_correction_as_old_and_new_not_as_python(corrected
     reissued = corrected["client"].get("/admin/audit", query_string={
         "action": "certificate.reissued"}).get_data(as_text=True)  # fmt: skip
     assert "participant_name: “@SUM(1)” → “Bea Corrected”" in " ".join(reissued.split())
+    exported = corrected["client"].get("/admin/audit.csv", query_string={
+        "action": "user.details_corrected"}).get_data(as_text=True)  # fmt: skip
+    (row,) = csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))
+    assert row["detail_text"].startswith("changes: full_name: “@SUM(1)” → “Bea Corrected” | ")
 
 
 def test_the_approval_page_names_who_recorded_it(data, app):

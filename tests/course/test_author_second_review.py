@@ -177,6 +177,12 @@ def test_the_audit_log_names_the_people_a_detail_holds_by_account_id(
     assert "<dt>warnings</dt><dd>2</dd>" in published  # a count stays a number
     assert "<dt>revision</dt><dd>2</dd>" in published
     # The CSV keeps the ids as stored: its readers parse the JSON.
-    rows = csv.DictReader(io.StringIO(client.get("/admin/audit.csv").data.decode("utf-8-sig")))
-    detail = json.loads(next(r for r in rows if r["action"] == "review.requested")["detail"])
-    assert sorted(detail["told"]) == sorted([admin.id, reviewer.id])
+    rows = list(csv.DictReader(
+        io.StringIO(client.get("/admin/audit.csv").data.decode("utf-8-sig"))))
+    requested = next(r for r in rows if r["action"] == "review.requested")
+    assert sorted(json.loads(requested["detail"])["told"]) == sorted([admin.id, reviewer.id])
+    # ...and says the same in words, as the page does, for an auditor in a spreadsheet.
+    assert f"told: {', '.join(told_people)}" in requested["detail_text"]
+    words = next(r for r in rows if r["action"] == "course.published")["detail_text"]
+    assert f"editors: Avery Author (user {author.id})" in words.split(" | ")
+    assert "editor_names" not in words and "{" not in words
