@@ -171,22 +171,31 @@ class PlatformScores:
     unsent: int = 0
     failing: int = 0
     last_sent_at: datetime | None = None
+    #: Whole minutes the longest-due score has waited past its time, once over
+    #: ``OVERDUE_AFTER`` (0: none): no worker has taken it.
+    overdue_minutes: int = 0
 
 
-def scores_by_platform(platform_ids: list[int]) -> dict[int, PlatformScores]:
+def scores_by_platform(platform_ids: list[int],
+                       now: datetime | None = None) -> dict[int, PlatformScores]:
     """Each platform's scores, so an agency with two LMSs sees which one stopped taking them."""
     to_platform = (select(LtiGradeTarget.platform_id).select_from(OutboxMessage)
                    .join(LtiGradeTarget, OutboxMessage.grade_target_id == LtiGradeTarget.id)
                    .where(OutboxMessage.channel == "lti"))
     unsent: dict[int, dict[str, int]] = {}
     failed = OutboxMessage.attempts > literal_column("0")
-    for platform_id, has_failed, count in db.session.execute(
-        to_platform.add_columns(failed, func.count())
+    now = now or utcnow()
+    for platform_id, has_failed, count, due in db.session.execute(
+        to_platform.add_columns(failed, func.count(), func.min(OutboxMessage.next_attempt_at))
         .where(OutboxMessage.sent_at.is_(None)).group_by(LtiGradeTarget.platform_id, failed)
     ):
-        found = unsent.setdefault(platform_id, {"unsent": 0, "failing": 0})
+        found = unsent.setdefault(platform_id, {"unsent": 0, "failing": 0, "overdue_minutes": 0})
         found["unsent"] += count
         found["failing"] += count if has_failed else 0
+        # As the overview's channel line: a stopped worker fails nothing, it only waits.
+        if now - due > OVERDUE_AFTER:
+            minutes = int((now - due).total_seconds() // 60)
+            found["overdue_minutes"] = max(found["overdue_minutes"], minutes)
     states = {}
     for platform_id in platform_ids:
         # Newest first down the (channel, sent_at) index, stopping at the platform's first:

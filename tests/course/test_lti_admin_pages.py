@@ -117,3 +117,29 @@ def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, d
             "Last sent December 7, 2026, 8:05:09 AM CST") in page
     assert ("Agency Moodle https://moodle.example.org tool Allowed None sent in the last 90 days; "
             "3 failing") in page
+
+
+def test_an_lms_whose_scores_no_worker_takes_is_called_overdue(app, data) -> None:
+    admin = sign_in(app.test_client(), data.admin)
+    with app.app_context():
+        platform = LtiPlatform(name="Agency Moodle", issuer="https://moodle.example.org",
+                               client_id="tool", auth_login_url="https://moodle.example.org/a",
+                               auth_token_url="https://moodle.example.org/t",
+                               jwks_url="https://moodle.example.org/j")
+        db.session.add(platform)
+        db.session.flush()
+        target = LtiGradeTarget(user_id=data.learners["a"].id, course_id=data.course_id,
+                                platform_id=platform.id, subject="moodle-1")
+        db.session.add(target)
+        db.session.flush()
+        now = utcnow()
+        for minutes in (3, 42):  # a fresh score and one no worker has taken
+            due = now - timedelta(minutes=minutes)
+            db.session.add(OutboxMessage(channel="lti", message_id=str(uuid.uuid4()), payload={},
+                                         grade_target_id=target.id, created_at=due,
+                                         next_attempt_at=due))
+        db.session.commit()
+    page = _text(admin, "/admin/lti")
+    # With two LMSs the overview's one line cannot say whose scores are stuck; this can.
+    assert ("None sent in the last 90 days; 2 waiting; overdue: one has waited 42 minutes "
+            "past its time, so check that the outbox worker runs") in page
