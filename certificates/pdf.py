@@ -29,6 +29,7 @@ from .layout import (
 )
 from .outlines import draw_centred_outline
 from .record import SAMPLE_NOTICE, CertificateRecord
+from .tagging import Tagger
 
 __all__ = ["VoidNotice", "render_pdf"]
 
@@ -76,7 +77,6 @@ def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     ops = "".join(f"{start} {row} {length} 1 re\n" for row, start, length in runs)
     canvas.addLiteral(ops + "f")
     canvas.restoreState()
-    canvas.linkURL(url, (x, y, x + size, y + size), relative=0)
 
 
 def _draw_watermark(canvas: Canvas) -> None:
@@ -114,42 +114,51 @@ def void_box(lines: int, top: float) -> tuple[float, float, float, float]:
     return (PAGE_WIDTH - width) / 2, top + (ceiling - top - height) / 2, width, height
 
 
-def _draw_void(canvas: Canvas, notice: VoidNotice, top: float) -> None:
+def _draw_void(canvas: Canvas, tags: Tagger, notice: VoidNotice, top: float) -> None:
     """Strike the page: the word across it and, in a box above the text, the sentence.
 
     The box stands in the band between the border and ``top`` (the highest text), so it
-    hides nothing: a void certificate's record stays legible as evidence.
+    hides nothing: a void certificate's record stays legible as evidence. A screen reader
+    hears the box first, before the record it voids.
     """
-    canvas.saveState()
-    canvas.setFillColor(HexColor(SAMPLE_RED))
-    canvas.setFillAlpha(VOID_ALPHA)
-    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
-    canvas.rotate(24)
-    # Outlines, as the sample watermark has: the box above the record says the word in text.
-    draw_centred_outline(canvas, 0, -40, notice.word, BOLD, 120)
-    canvas.restoreState()
+    with tags.artifact():
+        canvas.saveState()
+        canvas.setFillColor(HexColor(SAMPLE_RED))
+        canvas.setFillAlpha(VOID_ALPHA)
+        canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        canvas.rotate(24)
+        # Outlines, as the sample watermark has: the box above says the word in text.
+        draw_centred_outline(canvas, 0, -40, notice.word, BOLD, 120)
+        canvas.restoreState()
     lines = simpleSplit(notice.text, REGULAR, 8.5, PAGE_WIDTH - 2 * MARGIN - 24)
     x, y, width, height = void_box(len(lines), top)
     canvas.saveState()
-    canvas.setFillColor(HexColor("#ffffff"))
-    canvas.setStrokeColor(HexColor(SAMPLE_RED))
-    canvas.setLineWidth(1.5)
-    canvas.rect(x, y, width, height, fill=1, stroke=1)
+    with tags.artifact():
+        canvas.setFillColor(HexColor("#ffffff"))
+        canvas.setStrokeColor(HexColor(SAMPLE_RED))
+        canvas.setLineWidth(1.5)
+        canvas.rect(x, y, width, height, fill=1, stroke=1)
     canvas.setFillColor(HexColor(SAMPLE_RED))
     canvas.setFont(BOLD, 11)
-    canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 13, notice.word)
+    with tags.content(tags.element("P", at=0)):
+        canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 13, notice.word)
     canvas.setFont(REGULAR, 8.5)
+    sentence = tags.element("P", at=1)
     for n, line in enumerate(lines):
-        canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 24 - 10 * n, line)
+        with tags.content(sentence):
+            canvas.drawCentredString(PAGE_WIDTH / 2, y + height - 24 - 10 * n, line)
     canvas.restoreState()
 
 
-def _draw(
-    canvas: Canvas, layout: Layout, record: CertificateRecord, signature: bytes | None
-) -> None:
-    """Draw the border, rules, text, signature and QR code of one certificate page."""
-    if record.sample:
-        _draw_watermark(canvas)
+#: The structure a role's lines make: the title is the page's heading; the rest read as
+#: paragraphs, each role's lines one paragraph.
+HEADING_ROLES = {"title": "H1"}
+#: The lines of the signature block below the line signed on.
+SIGNATURE_ROLES = ("signatory_name", "signatory_title", "signature_label")
+
+
+def _draw_frame(canvas: Canvas, layout: Layout) -> None:
+    """Draw the double border and the rules: decoration, read by no one."""
     canvas.setStrokeColor(HexColor(ACCENT))
     canvas.setLineWidth(1.4)
     canvas.rect(
@@ -163,18 +172,53 @@ def _draw(
     canvas.setLineWidth(0.6)
     for x1, x2, y in layout.rules:
         canvas.line(x1, y, x2, y)
-    for item in layout.items:
+
+
+def _draw(
+    canvas: Canvas,
+    tags: Tagger,
+    layout: Layout,
+    record: CertificateRecord,
+    signature: bytes | None,
+) -> None:
+    """Draw the border, rules, text, signature and QR code of one certificate page."""
+    with tags.artifact():
+        if record.sample:
+            _draw_watermark(canvas)
+        _draw_frame(canvas, layout)
+    # The scan is read just before the first line of the signature block.
+    signature_at = next(i for i, item in enumerate(layout.items) if item.role in SIGNATURE_ROLES)
+    role, owner = None, None
+    for n, item in enumerate(layout.items):
+        if n == signature_at and signature:
+            with tags.content(tags.element("Figure", alt=_signature_alt(record))):
+                _draw_signature(canvas, signature)
+        if item.role != role:
+            role = item.role
+            owner = tags.element(HEADING_ROLES.get(role, "P"))
+            if item.link:
+                owner = tags.element("Link", parent=owner)
         canvas.setFillColor(HexColor(item.colour))
         canvas.setFont(item.font, item.size)
-        canvas.drawString(item.x, item.y, item.text)
+        with tags.content(owner):
+            canvas.drawString(item.x, item.y, item.text)
         if item.link:
-            canvas.linkURL(
-                item.link, (item.x, item.bottom, item.x + item.width, item.top), relative=0
-            )
+            tags.link(owner, item.link, (item.x, item.bottom, item.x + item.width, item.top),
+                      f"Verify this certificate at {item.link}")  # fmt: skip
     x, y, size = layout.qr
-    _draw_qr(canvas, record.verify_url, x, y, size)
-    if signature:
-        _draw_signature(canvas, signature)
+    link = tags.element("Link")
+    figure = tags.element("Figure", parent=link, alt=(
+        f"QR code: scan it to open this certificate's verification page, {record.verify_url}"))
+    with tags.content(figure):
+        _draw_qr(canvas, record.verify_url, x, y, size)
+    tags.link(link, record.verify_url, (x, y, x + size, y + size),
+              f"Verify this certificate at {record.verify_url}")
+
+
+def _signature_alt(record: CertificateRecord) -> str:
+    """The signature scan's alternate text: whose signature it is."""
+    name = (record.signatory_name or "").strip()
+    return f"Signature of {name}" if name else "Authorized signature"
 
 
 def render_pdf(
@@ -225,9 +269,14 @@ def _build(
     # own timestamp's fields, which this ignores.
     issued = pdf_date(record.issued_at)
     canvas.setDateFormatter(lambda *_timestamp: issued)
-    _draw(canvas, layout, record, signature)
+    # The document's title in a viewer's title bar, not its file name (a screen reader
+    # announces it on opening).
+    canvas.setViewerPreference("DisplayDocTitle", "true")
+    tags = Tagger(canvas)
+    _draw(canvas, tags, layout, record, signature)
     if void is not None:
-        _draw_void(canvas, void, max(item.top for item in layout.items))
+        _draw_void(canvas, tags, void, max(item.top for item in layout.items))
     canvas.showPage()
+    tags.finish()
     canvas.save()
     return buffer.getvalue()
