@@ -4,14 +4,15 @@ A keeper that must not act for someone who stepped away (Publish) can still spar
 typing again: it holds what they typed, and the page they come back to takes it once. It
 is held for that account only: ``start_session`` drops it when anyone else signs in, so
 a colleague signing in on the same browser never sees it. The session is a cookie, which
-a browser drops whole beyond 4 KB: hold a few hundred characters, never a lesson.
+a browser drops whole beyond 4 KB: ``hold_for`` keeps as much of a text as fits well under
+that, never a lesson.
 """
 
 from __future__ import annotations
 
 import time
 
-from flask import session
+from flask import current_app, session
 from flask_login import current_user
 
 from course.models import User
@@ -22,12 +23,31 @@ HELD_FOR = "auth_held_for"
 HOLD_SECONDS = 24 * 3600
 
 
-def hold_for(user: User, key: str, text: str) -> None:
-    """Hold ``text`` under ``key`` for ``user`` until they sign in again on this browser."""
+#: The most the session cookie's value may take with a text held: a browser drops a
+#: cookie over 4,096 bytes whole (name and attributes included), and with it the sign-in
+#: and the text, and the page then flashes a sentence or two more.
+COOKIE_BUDGET = 3_300
+
+
+def hold_for(user: User, key: str, text: str) -> str:
+    """Hold ``text`` under ``key`` for ``user`` until they sign in again on this browser;
+    return what is held: all of it, or its start, as much as fits ``COOKIE_BUDGET``."""
     held = held_for(user.id)
     texts = dict(held[2]) if held else {}
-    texts[key] = text
-    session[HELD_FOR] = [user.id, int(time.time()) + HOLD_SECONDS, texts]
+    kept = text
+    while True:
+        texts[key] = kept
+        session[HELD_FOR] = [user.id, int(time.time()) + HOLD_SECONDS, texts]
+        if not kept or _cookie_bytes() <= COOKIE_BUDGET:
+            return kept
+        # Text compresses unevenly (emoji escape to 12 bytes each): shrink and measure.
+        kept = kept[: len(kept) * 4 // 5]
+
+
+def _cookie_bytes() -> int:
+    """The length of the session cookie's value as it would be sent now."""
+    serializer = current_app.session_interface.get_signing_serializer(current_app)
+    return len(serializer.dumps(dict(session))) if serializer is not None else 0
 
 
 def held_for(user_id: int) -> list | None:

@@ -4,7 +4,8 @@ A review comment may take as long to write as a lesson: like the editor's text (
 ``course.author.timeouts``) it is kept for its owner before the sign-out, here by adding
 it as the Add comment button would, but only on the revision the author was reading. A
 comment about a revision that changed while they were away could be about text that is
-gone, so it is not added, and the sign-in page says so plainly.
+gone, so it is not added, and the sign-in page says so plainly; its text waits in the
+comment box for them to read the changes and add it again.
 
 Publish is never carried out after a time-out: it changes what learners see, and needs a
 person present to read what it changes. Its note is held for the same account through
@@ -22,7 +23,7 @@ from course.auth.held import hold_for
 from course.auth.sessions import come_back_to, keep_through_timeout
 from course.author import services as drafts
 from course.author.forms import MAX_PUBLISH_NOTE, CommentForm, ReviewRequestForm
-from course.author.review_views import HELD_NOTE, asked_message
+from course.author.review_views import HELD_COMMENT, HELD_NOTE, asked_message
 from course.author.timeouts import first_error
 from course.author.viewkit import allow_self_publish, base_revision, editor
 from course.db import write_transaction
@@ -75,17 +76,35 @@ def _keep_comment(user: User) -> str | bool:
     form = CommentForm(meta={"csrf": False})  # the token was checked before the keeper
     form.set_files(sorted(drafts.package_files(space.files)))
     if not form.validate():
-        return f"{NOT_ADDED} it had a problem to fix first ({first_error(form)})."
+        refused = f"{NOT_ADDED} it had a problem to fix first ({first_error(form)})."
+        return _hold_comment(user, space, form.body.data or "", refused)
     by = editor()
     done = _on_the_revision_seen(
         space, base_revision(form.revision.data), NOT_ADDED, "comment again",
         lambda latest: requests.add_comment(
             latest, by.user, form.body.data, form.file.data or None, by.ip_address),
     )  # fmt: skip
+    if isinstance(done, str):
+        return _hold_comment(user, space, form.body.data, done)
     if not isinstance(done, RevisionComment):
         return done
     come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="comments"))
     return f"Your comment was added on revision {done.revision_number}."
+
+
+def _hold_comment(user: User, space: drafts.Workspace, body: str, refused: str) -> str:
+    """Give a comment that was not added back in its box after the sign-in, and say so."""
+    # Written perhaps over an hour: typing it again is the loss the keeper exists to spare.
+    if not body.strip():
+        return refused
+    held = hold_for(user, HELD_COMMENT.format(slug=space.slug), body)
+    come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="comment-form"))
+    return f"{refused} Your comment is back in the comment box{_cut(held, body)}."
+
+
+def _cut(held: str, text: str) -> str:
+    """Words saying a held text was cut, and where (nothing when it was held whole)."""
+    return f", cut to its first {len(held):,} characters" if len(held) < len(text) else ""
 
 
 @keep_through_timeout("author.ask_for_review")
@@ -122,10 +141,9 @@ def _keep_publish_note(user: User) -> str | bool:
     said = [NOT_PUBLISHED]
     note = " ".join((request.form.get("note") or "").split())  # as PublishForm reads it
     if note:
-        # At most what Publish takes, so the session cookie stays well under 4 KB.
-        hold_for(user, HELD_NOTE.format(slug=space.slug), note[:MAX_PUBLISH_NOTE])
-        cut = ", cut to its first 300 characters" if len(note) > MAX_PUBLISH_NOTE else ""
-        said.append(f"Your note is in the Publish box{cut}.")
+        # At most what Publish takes, and what the session cookie has room for.
+        held = hold_for(user, HELD_NOTE.format(slug=space.slug), note[:MAX_PUBLISH_NOTE])
+        said.append(f"Your note is in the Publish box{_cut(held, note)}.")
     if base_revision(request.form.get("revision")) != space.revision:
         said.append("The draft changed while you were away: read what changed first.")
     come_back_to(url_for("author.publish_page", slug=space.slug, _anchor="publish-heading"))

@@ -18,6 +18,8 @@ from course.teams import requests, review
 
 #: What a Publish sent after a time-out held for its note (``review_timeouts``), by course.
 HELD_NOTE = "publish-note/{slug}"
+#: What a comment sent after a time-out, and not added, held for its text, by course.
+HELD_COMMENT = "review-comment/{slug}"
 
 
 @bp.context_processor
@@ -33,9 +35,13 @@ def _review_page(
     publish_form: PublishForm | None = None,
     ask_form: ReviewRequestForm | None = None,
     read_before: int | None = None,
-    held_note: bool = False,
+    give_back: bool = False,
 ):
-    form = form or CommentForm(formdata=None)
+    if form is None:
+        # A comment not added after a time-out is given back once, in its own box.
+        held = (take_held(HELD_COMMENT.format(slug=space.slug))
+                if give_back and space.draft is not None else None)  # fmt: skip
+        form = CommentForm(formdata=None, body=held)
     ask_form = ask_form or ReviewRequestForm(formdata=None)
     for shown in (form, ask_form):  # a time-out keeps what they send only on this revision
         shown.revision.data = str(space.revision)
@@ -43,7 +49,7 @@ def _review_page(
     view = reading.review_view(space, current_user, allow_self=allow_self_publish())
     # A note typed before a time-out is given back once, in the box it was typed in: it
     # stays held while the page shows no Publish box (an error to fix first, say).
-    if held_note and view.offers_publish and (note := take_held(HELD_NOTE.format(slug=space.slug))):
+    if give_back and view.offers_publish and (note := take_held(HELD_NOTE.format(slug=space.slug))):
         publish_form = PublishForm(formdata=None, revision=space.revision, note=note)
     return render_template(
         "author/publish.html", space=space, view=view, file_url=file_url,
@@ -57,7 +63,7 @@ def _review_page(
 @bp.get("/courses/<slug>/publish")
 def publish_page(slug: str):
     """Show the checker's findings, what publishing would change, comments, and Publish."""
-    return _review_page(drafts.get_workspace_or_404(slug), held_note=True)
+    return _review_page(drafts.get_workspace_or_404(slug), give_back=True)
 
 
 @bp.post("/courses/<slug>/publish")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -70,20 +72,59 @@ def test_a_comment_sent_after_an_idle_sign_out_is_added_and_shown_after_the_sign
         assert WRITTEN in shown.split('id="comments"', 1)[1]
 
 
-def test_a_comment_on_a_draft_changed_while_away_is_not_added(app, author_client):
+def _comment_box(client) -> str:
+    """What the Review and publish page's comment box holds."""
+    page = client.get(PUBLISH).get_data(as_text=True)
+    found = re.search(r'<textarea[^>]*name="body"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
+    return unescape(found[1])
+
+
+def test_a_comment_on_a_draft_changed_while_away_is_not_added(app, author_client, author):
     app.config["WTF_CSRF_ENABLED"] = True
     with app.app_context():
         _edit(author_client)
         data = _review_form(author_client, "body")
         data["body"] = [WRITTEN]
         _edit(author_client, "Young people run")  # a co-author saved while the author was away
-        page, _ = _sent_after_stepping_away(author_client, f"{BASE}/comments", data)
+        page, back_to = _sent_after_stepping_away(author_client, f"{BASE}/comments", data)
         assert (
             "Your comment was NOT added: the draft changed while you were away (you were "
             "reading revision 2; revision 3 is the latest now)." in page
         )
         assert "Your comment was added" not in page and "progress is saved" not in page
+        assert "Your comment is back in the comment box." in page
         assert _comments() == []
+        # Its text waits in the box after the sign-in, to add once the changes are read.
+        assert back_to == f"{PUBLISH}#comment-form"
+        sign_in_with_password(author_client, author.email, back_to)
+        assert _comment_box(author_client) == WRITTEN
+        assert _comment_box(author_client) == ""  # given back once
+        assert _comments() == []
+
+
+def test_a_long_comment_not_added_comes_back_as_much_as_the_cookie_holds(
+    app, author_client, author
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        _edit(author_client)
+        data = _review_form(author_client, "body")
+        # The most room a comment can take: varied characters that escape as two \uXXXX
+        # in the cookie's JSON and compress poorly.
+        written = "".join(chr(0x1F300 + (n * 37) % 0x2FF) for n in range(4000))
+        data["body"] = [written]
+        _edit(author_client, "Young people run")
+        _step_away(author_client)
+        response = author_client.post(f"{BASE}/comments", data=data)
+        cookie = next(c for c in response.headers.getlist("Set-Cookie")
+                      if c.startswith("session="))  # fmt: skip
+        assert len(cookie) < 4000  # a browser drops a cookie over 4 KB, and the sign-in with it
+        page = author_client.get(response.headers["Location"]).get_data(as_text=True)
+        kept = int(re.search(r"back in the comment box, cut to its first ([\d,]+) characters",
+                             page)[1].replace(",", ""))  # fmt: skip
+        assert 100 < kept < len(written)
+        sign_in_with_password(author_client, author.email)
+        assert _comment_box(author_client) == written[:kept]
 
 
 @pytest.mark.parametrize(
