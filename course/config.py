@@ -95,6 +95,8 @@ class Config:
     # (PROVIDER_DEMO off), every certificate says it is a sample.
     PROVIDER_NAME = os.environ.get("PROVIDER_NAME", "")
     PROVIDER_CONTACT = os.environ.get("PROVIDER_CONTACT", "")
+    # The provider's page of policies for participants: complaints and accommodations.
+    PROVIDER_POLICIES_URL = os.environ.get("PROVIDER_POLICIES_URL", "")
     PROVIDER_TIMEZONE = os.environ.get("PROVIDER_TIMEZONE", "America/Chicago")
     PROVIDER_DEMO = _bool("PROVIDER_DEMO", False)
     # A whole agency may launch from one address (its office network): set generously.

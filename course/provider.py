@@ -37,6 +37,9 @@ class Provider:
     name: str
     contact: str
     time_zone: str
+    #: The provider's own page on how to make a complaint (a grievance) or ask for an
+    #: accommodation for a disability ("" when not set).
+    policies_url: str
     signatory_name: str
     signatory_title: str
     signature_image: bytes | None
@@ -61,6 +64,7 @@ GUIDE_EXAMPLES = {
     "MAIL_FROM": "ce@example.org",
     "PROVIDER_NAME": "Lakeshore Institute for Continuing Education",
     "PROVIDER_CONTACT": "ce@example.org",
+    "PROVIDER_POLICIES_URL": "https://www.example.org/ce-policies",
     "CERT_SIGNATORY_NAME": "Jordan Rivera, LCSW",
 }
 
@@ -76,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.extensions["ce_provider"] = Provider(
         name=_text(config, "PROVIDER_NAME"),
         contact=_text(config, "PROVIDER_CONTACT"),
+        policies_url=_policies_url(_text(config, "PROVIDER_POLICIES_URL")),
         time_zone=_time_zone(_text(config, "PROVIDER_TIMEZONE") or DEFAULT_TIME_ZONE),
         signatory_name=_text(config, "CERT_SIGNATORY_NAME"),
         signatory_title=_text(config, "CERT_SIGNATORY_TITLE"),
@@ -101,7 +106,15 @@ def init_app(app: Flask) -> None:
             ", and PROVIDER_DEMO is on" if provider.demo else "",
             SAMPLE_NOTICE,
         )
-    elif not provider.signatory_name:
+    elif not provider.policies_url:
+        # ASWB's ACE program asks an approved provider for a grievance policy; a learner
+        # with a complaint or needing an accommodation should not have to hunt for it.
+        app.logger.warning(
+            "PROVIDER_POLICIES_URL is not set: course pages link to no policy on complaints "
+            "(grievances) or accommodations from %s. Set it to the page that has them.",
+            provider.name,
+        )
+    if provider.configured and not provider.signatory_name:
         # A board reads an unnamed signature line as an unsigned certificate.
         app.logger.warning(
             "CERT_SIGNATORY_NAME is not set: certificates from %s print a signature line "
@@ -143,6 +156,17 @@ def check_base_url(config: Any) -> None:
 
 def _text(config: Any, name: str) -> str:
     return " ".join(str(config.get(name) or "").split())
+
+
+def _policies_url(url: str) -> str:
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise SettingError(
+            f"PROVIDER_POLICIES_URL {url!r} is not a web address; set the full address of "
+            "the provider's page on complaints and accommodations, for example "
+            "https://www.example.org/ce-policies"
+        )
+    return url
 
 
 def _time_zone(name: str) -> str:

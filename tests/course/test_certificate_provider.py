@@ -144,9 +144,35 @@ def test_a_signature_scan_is_drawn_on_the_certificate(make_app, package_copy, tm
     assert len(page.images) == 1
 
 
+def test_a_learner_finds_where_to_complain_or_ask_for_an_accommodation(
+    make_app, package_copy
+):
+    policies = "https://www.riverside.example.org/ce/policies"
+    app = make_app(**REAL, PROVIDER_POLICIES_URL=policies)
+    client = app.test_client()
+    finish_course(app, client, package_copy)  # imports the course and signs a learner in
+    page = page_words(app.test_client().get("/courses/minimal").get_data(as_text=True))
+    # On the course page, before enrolling, and in every page's footer.
+    assert ("<dt>Complaints and accommodations</dt> <dd>"
+            f'<a href="{policies}">Riverside Center for Child Welfare Training\'s policies</a> '
+            "say how to make a complaint or ask for an accommodation for a disability; or "
+            'contact <a href="mailto:ce-records@riverside.example.org">') in page
+    assert f'<a href="{policies}">Complaints and accommodations</a></p>' in page
+    lesson = page_words(client.get("/courses/minimal").get_data(as_text=True))
+    assert f'<a href="{policies}">Complaints and accommodations</a>' in lesson
+    # With only a contact, the course page still says whom to ask.
+    plain = make_app(**REAL)
+    page = page_words(plain.test_client().get("/courses/minimal").get_data(as_text=True))
+    assert ("To make a complaint or ask for an accommodation for a disability, contact "
+            "Riverside Center for Child Welfare Training: ") in page
+    assert "Complaints and accommodations</a>" not in page
+
+
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
+        ("PROVIDER_POLICIES_URL", "www.example.org/policies", "not a web address"),
+        ("PROVIDER_POLICIES_URL", "javascript:alert(1)", "not a web address"),
         ("PROVIDER_TIMEZONE", "Central Time", "not an IANA time zone"),
         ("PROVIDER_TIMEZONE", "America/Nowhere", "not an IANA time zone"),
         ("CERT_SIGNATURE_IMAGE", "missing.png", "cannot be read"),
@@ -208,6 +234,16 @@ def test_production_warns_when_certificates_would_name_no_signatory(
     warned = "CERT_SIGNATORY_NAME is not set" in caplog.text
     assert warned == (not signatory), caplog.text
     assert "No real CE provider is set" not in caplog.text
+    assert "PROVIDER_POLICIES_URL is not set: course pages link to no policy" in caplog.text
+
+
+def test_production_is_quiet_about_policies_once_they_are_linked(tmp_path, caplog):
+    settings = type("Linked", (_production(tmp_path, "https://ce.example.org"),), {
+        "PROVIDER_NAME": "Lakeshore Institute", "CERT_SIGNATORY_NAME": "Dana Whitfield",
+        "PROVIDER_POLICIES_URL": "https://lakeshore.example.org/policies"})  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        create_app(settings)
+    assert "PROVIDER_POLICIES_URL" not in caplog.text
 
 
 def _make_run_environment(*args: str, env: dict[str, str] | None = None) -> dict[str, str]:
