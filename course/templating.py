@@ -54,6 +54,13 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
 
 
+def full_stop(text: str | None) -> str:
+    """Return the period a sentence ending in ``text`` still needs ("" when it has one)."""
+    # Staff type reasons as sentences, often with their own period: "... account.." read
+    # as a typo on the very pages an accreditor is shown.
+    return "" if (text or "").rstrip().rstrip("\"'”’)").endswith((".", "!", "?")) else "."
+
+
 def pairs(values: list[str]) -> list[tuple[str, str]]:
     """Return [(value, value), ...] so plain choices render like labelled ones."""
     return [(value, value) for value in values]
@@ -148,6 +155,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(stamp_label, "utc_stamp")
     app.add_template_filter(duration_label, "duration")
     app.add_template_filter(pairs, "pairs")
+    app.add_template_filter(full_stop, "full_stop")
     app.add_template_filter(contact_links, "contact_links")
     app.add_template_filter(counted, "counted")
     app.add_template_filter(code_spans, "code_spans")

@@ -373,3 +373,12 @@ def test_an_account_without_an_address_of_its_own_is_not_emailed(app, admin, iss
         db.session.commit()
     inbox.next_to("sentinel@example.org")
     assert not any(lms_address in to for to in inbox.recipients)
+
+
+def test_a_revocation_reason_with_its_own_period_is_not_followed_by_another(app, admin, issued):
+    why = "Completed by another person."
+    admin.post(f"/admin/certificates/{issued}/revoke", data={"reason": why})
+    assert _reinstate(admin, issued).status_code == 302
+    page = page_words(admin.get(f"/admin/certificates/{issued}").get_data(as_text=True))
+    assert "Completed by another person. Reinstated on a new certificate" in page
+    assert "person.." not in page

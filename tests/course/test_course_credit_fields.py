@@ -289,3 +289,13 @@ def test_an_approval_recorded_late_says_how_many_certificates_state_none(
     # A period none of them falls in says nothing more.
     form.update({"period_start": "2027-01-01", "period_end": "2027-12-31", "reason": "Next"})
     assert "issued before it" not in page_words(flashes(admin, admin.post(url, data=form)))
+
+
+def test_a_reason_typed_with_its_own_period_reads_as_one_sentence(app, course_slug):
+    admin = _admin(app)
+    url = "/admin/courses/minimal/approval"
+    form = page_form(admin.get(url).get_data(as_text=True), "reason")
+    form.update({"number": "886-999", "reason": "Renewal letter of March 3, 2026."})
+    page = page_words(flashes(admin, admin.post(url, data=form)))
+    assert "Renewal letter of March 3, 2026. <a href" in page
+    assert "2026.." not in page
