@@ -59,8 +59,10 @@ def image_warnings(line: str) -> list[str]:
                          "cannot see it: write ![what it shows](address)")
         address = _address(match, _SRC)
         if address and not image_source_allowed(address):
-            found.append(f"the image {address} is not shown to learners: images come from the"
-                         " site's own /static/ files (the site loads none from elsewhere)")
+            # Say what to do: an author in the browser cannot upload an image.
+            found.append(f"the image {address} is not shown to learners (they see its alt "
+                         "text): images come only from the site's own files, so use an address "
+                         "under /static/ and ask whoever runs the site to add the file there")
     return found
 
 

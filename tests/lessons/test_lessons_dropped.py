@@ -6,6 +6,11 @@ from lessons_testkit import edited, line_of, minimal_files, warnings
 
 import lessons
 
+OFF_SITE = (
+    "is not shown to learners (they see its alt text): images come only from the site's own "
+    "files, so use an address under /static/ and ask whoever runs the site to add the file there"
+)
+
 
 def _dropped(files: dict[str, str]) -> list[tuple[str, int, str]]:
     _, findings = lessons.check_files(files)
@@ -34,8 +39,7 @@ def test_html_and_outside_images_in_questions_and_the_advisory_are_named_at_thei
          "HTML <iframe> is not shown to learners: this text is Markdown, and only a few HTML "
          "tags pass (to show a tag as text, put it in `backticks`)"),
         ("post-test.yaml", line_of(post, "<center>"),
-         "the image https://x.example/c.png is not shown to learners: images come from the "
-         "site's own /static/ files (the site loads none from elsewhere)"),
+         "the image https://x.example/c.png " + OFF_SITE),
         ("post-test.yaml", line_of(post, "<center>"),
          "HTML <center> is not shown to learners: this text is Markdown, and only a few HTML "
          "tags pass (to show a tag as text, put it in `backticks`)"),

@@ -139,12 +139,14 @@ def test_an_image_learners_will_not_see_is_a_warning_on_its_line() -> None:
         '<img alt="A map" src="/courses/minimal/post-test">\n\n![Kept](/static/img/ok.png)\n')
     shown = [(f.line, f.message) for f in findings if "is not shown to learners" in f.message]
     assert shown == [
-        (line_of(text, "chart.png"), "the image https://example.org/chart.png is not shown to"
-         " learners: images come from the site's own /static/ files (the site loads none from"
-         " elsewhere)"),
-        (line_of(text, "post-test"), "the image /courses/minimal/post-test is not shown to"
-         " learners: images come from the site's own /static/ files (the site loads none from"
-         " elsewhere)"),
+        (line_of(text, "chart.png"), "the image https://example.org/chart.png "
+         "is not shown to learners (they see its alt text): images come only from the site's"
+         " own files, so use an address under /static/ and ask whoever runs the site to add"
+         " the file there"),
+        (line_of(text, "post-test"), "the image /courses/minimal/post-test "
+         "is not shown to learners (they see its alt text): images come only from the site's"
+         " own files, so use an address under /static/ and ask whoever runs the site to add"
+         " the file there"),
     ]
 
 
