@@ -14,8 +14,14 @@ from sqlalchemy import func, select, update
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.audit import command_line_origin, record_event
-from course.author.imports import DraftAfterImport, follow_import
+from course.author.imports import (
+    DraftAfterImport,
+    EditorChangesReplaced,
+    editor_changes_replaced,
+    follow_import,
+)
 from course.credentials.services import check_credential
+from course.dates import date_label
 from course.db import utcnow
 from course.extensions import db
 from course.issuing import record_of
@@ -25,6 +31,7 @@ from course.packages import export_files, import_package
 from course.provider import current_provider
 from course.templating import counted, hours_label
 from course.users import create_user
+from course.wording import and_list
 from lessons.rules import SEAT_TIME_METHOD
 
 course_cli = AppGroup("course", help="Check, import and export course packages.")
@@ -142,10 +149,11 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
             made = ", ".join(f"version {r.version.number} of {r.course.slug}" for r in new)
             raise click.ClickException(f"say why with --reason: this import makes {made}, "
                                        "and every version keeps its reason; nothing was imported")
-        drafts = {}
+        drafts, replaced = {}, {}
         for result in new:
             _note_import(result, reason.strip())
             drafts[result.course.slug] = follow_import(result.version)
+            replaced[result.course.slug] = editor_changes_replaced(result.version)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -160,6 +168,7 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
         click.echo(line)
         if result.new_version:
             _say_what_became_of_the_draft(result, drafts[result.course.slug])
+            _warn_of_editor_changes_replaced(result, replaced[result.course.slug])
 
 
 def _say_what_became_of_the_draft(result, became: DraftAfterImport) -> None:
@@ -179,6 +188,23 @@ def _say_what_became_of_the_draft(result, became: DraftAfterImport) -> None:
             "revisions).",
             err=True,
         )
+
+
+def _warn_of_editor_changes_replaced(result, lost: EditorChangesReplaced | None) -> None:
+    """Warn that the import took back changes published in the author area."""
+    if lost is None:
+        return
+    slug, number, earlier = result.course.slug, result.version.number, lost.published.number
+    who = f" by {lost.publisher.full_name}" if lost.publisher else ""
+    click.echo(
+        f"warning: {slug} version {earlier} was published in the author area{who} on "
+        f"{date_label(lost.published.created_at)}, and this import does not hold its changes "
+        f"to {and_list(list(lost.files))}: learners now see version {number} without them. "
+        f"To keep them, restore version {earlier} from the course's History in the author "
+        "area and publish it, then download the course's package from its author page into "
+        "the package folder, so that the next import holds them too.",
+        err=True,
+    )
 
 
 def _note_import(result, reason: str) -> None:

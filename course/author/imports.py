@@ -10,7 +10,7 @@ from sqlalchemy import select
 from course.author.services import Workspace, package_files
 from course.db import utcnow
 from course.extensions import db
-from course.models import CourseDraft, CourseVersion, DraftRevision
+from course.models import CourseDraft, CourseVersion, DraftRevision, User
 from course.wording import and_list
 
 
@@ -92,6 +92,35 @@ def import_taken_back(space: Workspace) -> TakenBack | None:
         if old.get(name) != new.get(name) and held.get(name) != new.get(name)
     ))
     return TakenBack(latest, files) if files else None
+
+
+@dataclass(frozen=True)
+class EditorChangesReplaced:
+    """A version published in the author area whose changes an import does not hold."""
+
+    published: CourseVersion
+    publisher: User | None
+    #: The files that version changed which the import does not hold as it left them.
+    files: tuple[str, ...]
+
+
+def editor_changes_replaced(version: CourseVersion) -> EditorChangesReplaced | None:
+    """The changes of the version an import replaced, when it came from the author area.
+
+    Each ``make run`` imports ``content/`` again: a version published in the browser was
+    then quietly followed by one without its changes, and learners lost them.
+    """
+    before = _version_before(version)
+    if before is None or before.created_by_id is None:
+        return None  # imported on the command line too: the package folder is the source
+    older = _version_before(before)
+    old, edited, new = older.files if older else {}, before.files, version.files
+    files = tuple(sorted(
+        name for name in set(old) | set(edited)
+        if old.get(name) != edited.get(name) and new.get(name) != edited.get(name)
+    ))
+    publisher = db.session.get(User, before.created_by_id)
+    return EditorChangesReplaced(before, publisher, files) if files else None
 
 
 def _version_before(version: CourseVersion) -> CourseVersion | None:

@@ -385,3 +385,34 @@ def test_check_warns_of_an_image_this_site_does_not_have(runner, package_copy):
     assert (f"minimal/02-returning.md:{line}: warning: the image /static/img/checklist.png is "
             "not among this site's files") in result.output
     assert "/static/favicon.svg" not in result.output
+
+
+def test_an_import_warns_when_it_takes_back_a_version_published_in_the_author_area(
+    app, runner, package_copy
+):
+    """`make run` imports content/ at every start: a version published in the browser was
+    followed by one without its changes, and nothing said so."""
+    from tests.course.author_kit import post_publish, store_draft
+
+    assert runner.invoke(args=[*IMPORT, str(package_copy)]).exit_code == 0
+    with app.app_context():
+        make_user(Role.AUTHOR)
+        admin = make_user(Role.ADMIN, full_name="Rita Reviewer")
+    files = {p.name: p.read_text(encoding="utf-8") for p in package_copy.iterdir()}
+    store_draft(app, {**files, "01-push-pull.md": files["01-push-pull.md"] + "\nAdded.\n"})
+    client = sign_in(app.test_client(), admin)
+    published = post_publish(client, "/author/courses/minimal/publish", {"note": "An edit"})
+    assert published.status_code == 302, published.get_data(as_text=True)[-1500:]
+    result = runner.invoke(args=[*IMPORT, str(package_copy)])  # the folder, unchanged
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "minimal: version 3 (new)" in said
+    assert ("warning: minimal version 2 was published in the author area by Rita Reviewer on"
+            in said)
+    assert ("this import does not hold its changes to 01-push-pull.md: learners now see"
+            " version 3 without them. To keep them, restore version 2") in said
+    # An import that holds the author area's changes warns of nothing.
+    lesson = package_copy / "01-push-pull.md"
+    lesson.write_text(files["01-push-pull.md"] + "\nAdded.\n", encoding="utf-8")
+    again = runner.invoke(args=[*IMPORT, str(package_copy)])
+    assert "version 4 (new)" in again.output and "author area by" not in again.output
