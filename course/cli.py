@@ -132,7 +132,7 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
         if not content.is_dir():
             raise click.ClickException(f"no PATH given, and CONTENT_DIR ({content}) is no folder")
         paths = (content,)
-    packages = []
+    packages, folders = [], {}
     for folder in _package_dirs(paths):
         package, findings = _check(folder)
         errors = [f for f in findings if f.level == "error"]
@@ -141,6 +141,7 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
         if package is None or errors:
             raise click.ClickException(f"{folder} has errors; nothing was imported")
         packages.append(package)
+        folders[package.slug] = folder
     try:
         results = [import_package(package) for package in packages]
         new = [result for result in results if result.new_version]
@@ -168,7 +169,8 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
         click.echo(line)
         if result.new_version:
             _say_what_became_of_the_draft(result, drafts[result.course.slug])
-            _warn_of_editor_changes_replaced(result, replaced[result.course.slug])
+            slug = result.course.slug
+            _warn_of_editor_changes_replaced(result, replaced[slug], folders[slug])
 
 
 def _say_what_became_of_the_draft(result, became: DraftAfterImport) -> None:
@@ -190,8 +192,11 @@ def _say_what_became_of_the_draft(result, became: DraftAfterImport) -> None:
         )
 
 
-def _warn_of_editor_changes_replaced(result, lost: EditorChangesReplaced | None) -> None:
-    """Warn that the import took back changes published in the author area."""
+def _warn_of_editor_changes_replaced(
+    result, lost: EditorChangesReplaced | None, folder: Path
+) -> None:
+    """Warn that the import took back changes published in the author area, and say how
+    to keep them."""
     if lost is None:
         return
     slug, number, earlier = result.course.slug, result.version.number, lost.published.number
@@ -200,9 +205,9 @@ def _warn_of_editor_changes_replaced(result, lost: EditorChangesReplaced | None)
         f"warning: {slug} version {earlier} was published in the author area{who} on "
         f"{date_label(lost.published.created_at)}, and this import does not hold its changes "
         f"to {and_list(list(lost.files))}: learners now see version {number} without them. "
-        f"To keep them, restore version {earlier} from the course's History in the author "
-        "area and publish it, then download the course's package from its author page into "
-        "the package folder, so that the next import holds them too.",
+        f"To keep them, write version {earlier} into the package folder with `flask course "
+        f"export {slug} {folder} --version {earlier}` (it replaces the files of the same "
+        "names there) and import again.",
         err=True,
     )
 
