@@ -152,9 +152,9 @@ def import_command(paths: tuple[Path, ...], reason: str) -> None:
                                        "and every version keeps its reason; nothing was imported")
         drafts, replaced = {}, {}
         for result in new:
-            _note_import(result, reason.strip())
+            lost = replaced[result.course.slug] = editor_changes_replaced(result.version)
+            _note_import(result, reason.strip(), lost)
             drafts[result.course.slug] = follow_import(result.version)
-            replaced[result.course.slug] = editor_changes_replaced(result.version)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -212,16 +212,16 @@ def _warn_of_editor_changes_replaced(
     )
 
 
-def _note_import(result, reason: str) -> None:
+def _note_import(result, reason: str, lost: EditorChangesReplaced | None) -> None:
     """Give a command-line import's new version its reason, and record it in the audit log."""
     origin = command_line_origin()
     who = f" by {origin['os_user']} on {origin['host']}" if origin else ""
     result.version.note = f"{reason[:300]} (imported on the command line{who})"[:500]
-    record_event(
-        None, "course.imported", "course", result.course.slug,
-        {"version": result.version.number, "archived_lessons": list(result.archived_lessons),
-         "reason": reason},
-    )  # fmt: skip
+    detail = {"version": result.version.number,
+              "archived_lessons": list(result.archived_lessons), "reason": reason}
+    if lost:  # the log then says why a version published in the author area was undone
+        detail["took_back"] = {"version": lost.published.number, "files": list(lost.files)}
+    record_event(None, "course.imported", "course", result.course.slug, detail)
 
 
 @course_cli.command("export")

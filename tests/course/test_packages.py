@@ -14,6 +14,7 @@ from course.extensions import db
 from course.learn import services as learn
 from course.learn.content import content_of
 from course.models import (
+    AuditEvent,
     CheckResponse,
     Course,
     CourseDraft,
@@ -412,6 +413,11 @@ def test_an_import_warns_when_it_takes_back_a_version_published_in_the_author_ar
     assert ("this import does not hold its changes to 01-push-pull.md: learners now see"
             " version 3 without them. To keep them, write version 2 into the package folder"
             f" with `flask course export minimal {package_copy} --version 2`") in said
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "course.imported").order_by(AuditEvent.id)).all()
+        assert "took_back" not in events[0].detail
+        assert events[-1].detail["took_back"] == {"version": 2, "files": ["01-push-pull.md"]}
     # Done as it says, the next import brings the author area's changes back.
     exported = runner.invoke(args=["course", "export", "minimal", str(package_copy),
                                    "--version", "2"])
