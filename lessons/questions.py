@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode
 
 from .model import Choice, Question
 from .render import render_inline, render_markdown
@@ -211,7 +211,7 @@ def parse_question(
             source.error(
                 reader.line_of("objective"), f"{reader.what}: unknown objective `{objective}`"
             )
-    choices = _parse_choices(source, reader)
+    choices, all_read = _parse_choices(source, reader)
     question = Question(
         id=qid,
         type=qtype,
@@ -226,20 +226,31 @@ def parse_question(
         line=reader.line,
     )
     kind = QUESTION_TYPES.get(qtype)
-    if kind is not None and reader.has("choices"):
+    # A choice that could not be read is reported already: counting the choices without it
+    # would add "needs at least 2 choices" to two choices written as bare text.
+    if kind is not None and reader.has("choices") and all_read:
         for problem in kind.validate(question):
             source.error(reader.line_of("choices"), f"{reader.what}: {problem}")
     return question
 
 
-def _parse_choices(source: Source, reader: MapReader) -> tuple[Choice, ...]:
+def _parse_choices(source: Source, reader: MapReader) -> tuple[tuple[Choice, ...], bool]:
+    """The choices read, and whether every one of them could be."""
     nodes = reader.sequence("choices") or []
     if len(nodes) > len(CHOICE_KEYS):
         source.error(reader.line_of("choices"), f"{reader.what}: at most 26 choices")
-    choices = []
+    choices, all_read = [], True
     for key, node in zip(CHOICE_KEYS, nodes, strict=False):
+        if isinstance(node, ScalarNode) and node.value.strip():
+            # The likeliest slip: a list of answers, as a quiz is usually written.
+            source.error(source.line(node), f"{reader.what}, choice {key} is only text: write "
+                         f"it as `- text: {node.value.strip()}`, with `correct: true` on the "
+                         "next line for a right answer")
+            all_read = False
+            continue
         item = MapReader(source, node, f"{reader.what}, choice {key}", CHOICE_FIELDS)
         if not item.ok:
+            all_read = False
             continue
         text = item.string("text") or ""
         why = item.string("why", required=False) or ""
@@ -247,4 +258,4 @@ def _parse_choices(source: Source, reader: MapReader) -> tuple[Choice, ...]:
             source.warning(item.line, f"{item.what}: no `why` feedback for this choice")
         correct = item.boolean("correct", False)
         choices.append(Choice(key, text, render_inline(text), correct, why, render_inline(why)))
-    return tuple(choices)
+    return tuple(choices), all_read

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from lessons_testkit import edited, errors, line_after, line_of, warnings
+from lessons_testkit import edited, errors, line_after, line_of, minimal_files, warnings
 
 import lessons
 from lessons import Finding
@@ -324,3 +324,24 @@ def test_unclosed_plain_fence_pairs_like_markdown(files: dict[str, str]) -> None
     lesson = lessons.load_files(files).lessons[0]
     assert [q.id for q in lesson.checks] == ["push-pull-2"]
     assert "id: push-pull-1" in lesson.html_parts[0]
+
+
+def test_choices_written_as_bare_text_say_how_to_write_them_and_nothing_else():
+    """A quiz is usually written as a plain list of answers; the checker says how to write
+    each one, without adding "needs at least 2 choices" to two choices it could not read."""
+    files = edited(minimal_files(), "01-push-pull.md",
+                   "  - text: A friend who offers a place to stay\n    correct: true\n"
+                   "    why: Pull factors draw a youth toward something or someone.\n"
+                   "  - text: Conflict with a foster parent\n"
+                   "    why: That pushes a youth away from placement.\n",
+                   "  - A friend who offers a place to stay\n  - Conflict with a foster parent\n")
+    _, findings = lessons.check_files(files)
+    text = files["01-push-pull.md"]
+    found = [(f.line, f.message) for f in errors(findings) if f.file == "01-push-pull.md"]
+    how = "with `correct: true` on the next line for a right answer"
+    assert found == [
+        (line_of(text, "  - A friend who"), "check `push-pull-1`, choice a is only text: write"
+         f" it as `- text: A friend who offers a place to stay`, {how}"),
+        (line_of(text, "  - Conflict with"), "check `push-pull-1`, choice b is only text: write"
+         f" it as `- text: Conflict with a foster parent`, {how}"),
+    ]
