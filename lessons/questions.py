@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 from collections.abc import Collection, Sequence
@@ -198,9 +199,11 @@ def parse_question(
             )
     qtype = reader.string("type") or ""
     if qtype and qtype not in QUESTION_TYPES:
+        close = difflib.get_close_matches(qtype.lower(), QUESTION_TYPES, n=1)
         source.error(
             reader.line_of("type"),
-            f"{reader.what}: type `{qtype}` must be one of {', '.join(QUESTION_TYPES)}",
+            f"{reader.what}: type `{qtype}` must be one of {', '.join(QUESTION_TYPES)}"
+            + (f" (did you mean `{close[0]}`?)" if close else ""),
         )
     prompt = reader.string("prompt") or ""
     objective = explanation = None

@@ -121,6 +121,9 @@ CASES = [
          "sequential:", "`sequential` must be true or false"),
     Case("type not known", "01-push-pull.md", "type: multiple", "type: ranking", "type: ranking",
          "type `ranking` must be one of single, multiple, true_false"),
+    Case("type misspelled", "01-push-pull.md", "type: multiple", "type: multipel",
+         "type: multipel",
+         "type `multipel` must be one of single, multiple, true_false (did you mean `multiple`?)"),
     # duplicate ids
     Case("duplicate id across lessons", "02-returning.md", "id: returning-1", "id: push-pull-1",
          "id: push-pull-1",
