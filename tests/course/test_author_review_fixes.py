@@ -336,3 +336,20 @@ def test_a_check_whose_line_was_mistyped_before_a_sign_out_is_not_lost_without_a
     shown = unescape(_sent_after_a_time_out(app, author_client, mine))
     assert "Your changes were saved as revision" in shown
     assert "Knowledge check push-pull-1 was removed" in shown
+
+
+def test_a_lessons_objectives_fold_away_once_chosen_and_still_save(author_client):
+    def editor() -> str:
+        return " ".join(author_client.get(LESSON).get_data(as_text=True).split())
+
+    # Chosen ones are named in the summary, folded: long sentences filled a phone's screen.
+    page = editor()
+    assert ('<details class="objective-choices"> <summary>Objectives this lesson serves: '
+            "LO1</summary>") in page
+    # Folded, the boxes are still sent: a save changes the objectives as ticked.
+    flashes(author_client, submit(author_client, LESSON, "save", objectives=["LO1", "LO3"]))
+    assert "<summary>Objectives this lesson serves: LO1, LO3</summary>" in editor()
+    # None chosen: open, so the author sees there is something to choose.
+    flashes(author_client, submit(author_client, LESSON, "save", objectives=[]))
+    assert ('<details class="objective-choices" open> <summary>Objectives this lesson serves: '
+            "none chosen</summary>") in editor()
