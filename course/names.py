@@ -45,6 +45,15 @@ def normalise_name(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+def search_key(value: str) -> str:
+    """Return a name as a search compares it: without accents, case folded ("Núñez" and
+    "NUNEZ" both read "nunez"), whitespace as ``normalise_name`` leaves it."""
+    # A name is often typed without its accents (by a colleague, from a phone call), and
+    # SQLite's LIKE folds the case of A to Z only: "ÁLVAREZ" never found "Álvarez".
+    decomposed = unicodedata.normalize("NFKD", normalise_name(value))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def hidden_character(char: str) -> bool:
     """True for a control, format, unassigned or private character (a joiner is not)."""
     if char in JOINERS:

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from course import issuing
-from course.admin.learner_services import like_pattern
+from course.admin.learner_services import like_pattern, name_pattern
 from course.admin.pack_readme import certificates_readme
 from course.csvout import csv_text
 from course.dates import day_bounds, local_iso
@@ -40,7 +40,8 @@ def search_certificates(query: str | None, limit: int = 100) -> list[Certificate
     if query:
         like = like_pattern(query)
         statement = statement.where(or_(
-            Certificate.code.ilike(like, escape="\\"), User.full_name.ilike(like, escape="\\"),
+            Certificate.code.ilike(like, escape="\\"),
+            User.name_key.like(name_pattern(query), escape="\\"),
             User.email.ilike(like, escape="\\"),
         ))  # fmt: skip
     statement = statement.order_by(Certificate.issued_at.desc(), Certificate.id.desc())

@@ -36,7 +36,7 @@ from course.models import (
     Role,
     User,
 )
-from course.names import normalise_name
+from course.names import normalise_name, search_key
 
 
 class ActionRefused(Exception):
@@ -106,7 +106,17 @@ def like_pattern(text: str) -> str:
     The text is normalised as names are stored (NFC, single spaces), so "Zoë" typed as
     "Zoe" plus a combining diaeresis still finds her.
     """
-    escaped = normalise_name(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return _anywhere(normalise_name(text))
+
+
+def name_pattern(text: str) -> str:
+    """Return a LIKE pattern for ``User.name_key``: ``text`` anywhere in a name, accents
+    and case ignored ("nunez" finds "Núñez")."""
+    return _anywhere(search_key(text))
+
+
+def _anywhere(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -117,7 +127,7 @@ def search_learners(query: str | None, role: Role | None, page: int) -> Page:
         like = like_pattern(query)
         statement = statement.where(
             or_(
-                User.full_name.ilike(like, escape="\\"),
+                User.name_key.like(name_pattern(query), escape="\\"),
                 User.email.ilike(like, escape="\\"),
                 User.licence_number.ilike(like, escape="\\"),
             )

@@ -18,7 +18,7 @@ import certificates
 from course import audit
 from course.admin.audit_details import detail_entries, detail_text
 from course.admin.audit_subjects import subject_names
-from course.admin.learner_services import like_pattern
+from course.admin.learner_services import like_pattern, name_pattern
 from course.admin.paging import Page, paginate
 from course.audit import record_event, unnamed_actor, us_spelling
 from course.csvout import BATCH_ROWS, csv_chunks, yes_no
@@ -288,7 +288,8 @@ def _audit_query(statement, filters: AuditFilter):
         # log), then their events by index: never the pattern against every event.
         like = like_pattern(filters.actor)
         actors = select(User.id).where(
-            or_(User.email.ilike(like, escape="\\"), User.full_name.ilike(like, escape="\\"))
+            or_(User.email.ilike(like, escape="\\"),
+                User.name_key.like(name_pattern(filters.actor), escape="\\"))
         ).correlate(None)  # the CSV's own join of user_account is another row's
         statement = statement.where(AuditEvent.actor_id.in_(actors))
     if filters.about_learner:
@@ -313,9 +314,8 @@ def _learner_ids(filters: AuditFilter):
         # The whole address, compared as stored, unlike the actor filter: a part of one
         # ("ann@") would bring in another learner's events ("joann@") when answering one
         # learner's request. A name matches in part, as the actor filter's does.
-        like = like_pattern(filters.learner)
         ids = ids.where(or_(User.email == normalise_email(filters.learner),
-                            User.full_name.ilike(like, escape="\\")))  # fmt: skip
+                            User.name_key.like(name_pattern(filters.learner), escape="\\")))
     return ids
 
 

@@ -8,10 +8,11 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from course.db import UTCDateTime, utcnow
 from course.extensions import db
+from course.names import search_key
 
 #: Characters kept of a browser's name in its sign-in record.
 DEVICE_LENGTH = 80
@@ -88,6 +89,8 @@ class User(AccountMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     #: The name as it must appear on a certificate.
     full_name: Mapped[str] = mapped_column(String(200))
+    #: ``full_name`` as the admin searches compare it (``search_key``), kept with it.
+    name_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     licence_number: Mapped[str | None] = mapped_column(String(64))
     licence_jurisdiction: Mapped[str | None] = mapped_column(String(64))
     profession: Mapped[str | None] = mapped_column(String(100))
@@ -112,6 +115,11 @@ class User(AccountMixin, db.Model):
     def signs_in_with_password(self) -> bool:
         """False for an account opened from an agency's LMS (or deleted): it has no password."""
         return signs_in_with_password(self.password_hash)
+
+    @validates("full_name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = search_key(name or "")
+        return name
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"

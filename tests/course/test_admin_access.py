@@ -190,6 +190,32 @@ def test_learner_search_by_name_email_or_licence_with_paging(app, people):
     assert "Ada Admin" in admins and "Lee Learner" not in admins
 
 
+def test_a_name_is_found_with_or_without_its_accents_in_any_case(app, people):
+    admin, _, _ = people
+    with app.app_context():
+        found = make_user(full_name="María Núñez-Álvarez", email="mnunez@example.org")
+        make_user(full_name="Mario Nunes", email="mario@example.org")
+    client = sign_in(app.test_client(), admin)
+
+    def names(path: str, **query: str) -> str:
+        return client.get(path, query_string=query).get_data(as_text=True)
+
+    # As a colleague types it from a phone call, in capitals, or with the accents.
+    for query in ("maria nunez", "NÚÑEZ-ÁLVAREZ", "alvarez", "Núñez"):
+        page = names("/admin/learners", q=query)
+        assert "María Núñez-Álvarez" in page and "<caption>1 account " in page, query
+    # The audit log's learner filter compares alike.
+    assert "Events about María Núñez-Álvarez (mnunez@example.org)" in " ".join(
+        names("/admin/audit", learner="NUNEZ-alvarez").split())
+    # A corrected name is found by its new spelling, and no longer by the old one.
+    with app.app_context():
+        account = db.session.get(User, found.id)
+        account.full_name = "María Ortiz"
+        db.session.commit()
+    assert "<caption>1 account " in names("/admin/learners", q="ortiz")
+    assert "<caption>0 accounts" in names("/admin/learners", q="alvarez")
+
+
 def test_admins_see_the_administration_link_and_learners_do_not(app, people):
     admin, _, learner = people
     assert "Administration" in sign_in(app.test_client(), admin).get("/me").get_data(as_text=True)
