@@ -89,22 +89,28 @@ def test_the_overview_says_whether_statements_go_to_a_learning_record_store(app,
     assert "(xAPI) are on, sent to lrs.example.org." in _text(admin, "/admin/")
 
 
+def _grade_target(data, name: str) -> LtiGradeTarget:
+    """A learner's grade target on a new platform named ``name`` ("Agency Moodle")."""
+    host = name.split()[1].lower()
+    platform = LtiPlatform(name=name, issuer=f"https://{host}.example.org",
+                           client_id="tool", auth_login_url=f"https://{host}.example.org/a",
+                           auth_token_url=f"https://{host}.example.org/t",
+                           jwks_url=f"https://{host}.example.org/j")
+    db.session.add(platform)
+    db.session.flush()
+    target = LtiGradeTarget(user_id=data.learners["a"].id, course_id=data.course_id,
+                            platform_id=platform.id, subject=f"{host}-1")
+    db.session.add(target)
+    db.session.flush()
+    return target
+
+
 def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, data) -> None:
     admin = sign_in(app.test_client(), data.admin)
     sent_at = datetime(2026, 12, 7, 14, 5, 9, tzinfo=UTC)
     with app.app_context():
         for name, sent, failing in (("Agency Canvas", 2, 0), ("Agency Moodle", 0, 3)):
-            host = name.split()[1].lower()
-            platform = LtiPlatform(name=name, issuer=f"https://{host}.example.org",
-                                   client_id="tool", auth_login_url=f"https://{host}.example.org/a",
-                                   auth_token_url=f"https://{host}.example.org/t",
-                                   jwks_url=f"https://{host}.example.org/j")
-            db.session.add(platform)
-            db.session.flush()
-            target = LtiGradeTarget(user_id=data.learners["a"].id, course_id=data.course_id,
-                                    platform_id=platform.id, subject=f"{host}-1")
-            db.session.add(target)
-            db.session.flush()
+            target = _grade_target(data, name)
             for n in range(sent + failing):
                 db.session.add(OutboxMessage(
                     channel="lti", message_id=str(uuid.uuid4()), payload={},
@@ -122,16 +128,7 @@ def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, d
 def test_an_lms_whose_scores_no_worker_takes_is_called_overdue(app, data) -> None:
     admin = sign_in(app.test_client(), data.admin)
     with app.app_context():
-        platform = LtiPlatform(name="Agency Moodle", issuer="https://moodle.example.org",
-                               client_id="tool", auth_login_url="https://moodle.example.org/a",
-                               auth_token_url="https://moodle.example.org/t",
-                               jwks_url="https://moodle.example.org/j")
-        db.session.add(platform)
-        db.session.flush()
-        target = LtiGradeTarget(user_id=data.learners["a"].id, course_id=data.course_id,
-                                platform_id=platform.id, subject="moodle-1")
-        db.session.add(target)
-        db.session.flush()
+        target = _grade_target(data, "Agency Moodle")
         now = utcnow()
         for minutes in (3, 42):  # a fresh score and one no worker has taken
             due = now - timedelta(minutes=minutes)
