@@ -78,7 +78,7 @@ def keep_through_timeout(*endpoints: str, after_sign_out: bool = False
     return register
 
 
-def flash_once(message: str, category: str) -> None:
+def flash_once(message: str | dict[str, str], category: str) -> None:
     """Flash a message unless the same one already waits to be shown."""
     # A page saving every answer as it is given sends many requests after a sign-out,
     # each with the same news: the next page should say it once.
@@ -249,8 +249,7 @@ def ask_to_sign_in() -> Response:
     why, unless an idle sign-out's notice waits to be shown: it asks that already, and
     the sign-in page said so twice."""
     manager = current_app.login_manager
-    waiting = [message for _, message in session.get("_flashes", [])]
-    if not any(str(message).startswith(SIGNED_OUT_NOTICE) for message in waiting):
+    if not _signed_out_notice_waits():
         flash(manager.login_message, manager.login_message_category)
     return redirect(login_url(manager.login_view, next_url=request.url))
 
@@ -260,9 +259,8 @@ def _signed_out(kept: bool | str | None) -> Response:
     if kept is None:
         # Everything the page sent was kept already, by an earlier request whose notice
         # (if it waits) says so: a second notice would tell the learner to send it again.
-        waiting = [message for _, message in session.get("_flashes", [])]
-        if not any(str(message).startswith(SIGNED_OUT_NOTICE) for message in waiting):
-            flash(f"{SIGNED_OUT_NOTICE} Please sign in again; your progress is saved.", "info")
+        if not _signed_out_notice_waits():
+            _flash_signed_out("Please sign in again; your progress is saved.")
         return redirect(url_for("auth.login", next=return_path()))
     if isinstance(kept, str):  # the keeper says where it kept them
         then = f"Please sign in again. {kept}"
@@ -274,8 +272,22 @@ def _signed_out(kept: bool | str | None) -> Response:
                 " was not: send it again once you are signed in.")  # fmt: skip
     else:
         then = "Please sign in again; your progress is saved."
-    flash_once(f"{SIGNED_OUT_NOTICE} {then}", "info")
+    _flash_signed_out(then)
     return redirect(url_for("auth.login", next=return_path()))
+
+
+def _flash_signed_out(then: str) -> None:
+    # A mapping, so the sign-in page gives it focus (_flashes.html): a screen reader does
+    # not read a status already on a page as it opens, and this one says the answers
+    # are safe.
+    flash_once({"text": f"{SIGNED_OUT_NOTICE} {then}"}, "info")
+
+
+def _signed_out_notice_waits() -> bool:
+    """Whether an idle sign-out's notice waits to be shown in this browser."""
+    waiting = [message for _, message in session.get("_flashes", [])]
+    return any(str(message.get("text", "") if isinstance(message, dict) else message)
+               .startswith(SIGNED_OUT_NOTICE) for message in waiting)
 
 
 def _end_timed_out_session(user_id: int, now: int) -> None:

@@ -274,3 +274,32 @@ def test_a_knowledge_check_answered_after_the_sign_out_is_kept_and_says_so(
         assert answered == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])
+def test_the_sign_in_page_after_an_idle_sign_out_reads_its_notice_first(
+        browser, live_server, js: bool) -> None:
+    """A screen reader does not read a status already on the page when it opens: the
+    notice that says why the learner must sign in, and that their answers are saved,
+    takes focus (as the certificate's thank-you does), and the next Tab is the form."""
+    server = live_server
+    keys = answer_keys(server)
+    email = learner_at_the_post_test(server)
+    context = browser.new_context(java_script_enabled=js, viewport={"width": 320, "height": 640})
+    try:
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
+        first = page.locator("form.post-test fieldset.question").first.get_attribute("id")
+        idle_for(context, server, 2 * 3600)
+        if js:  # the page's own saves meet the sign-out: the next page opened says it
+            page.goto(f"{server.url}/courses/{server.slug}")
+        else:  # a knowledge check or post-test sent from a page left open
+            answer_question(page, first, keys[first.removeprefix("q-")].right[:1])
+            page.get_by_role("button", name="Save and finish later").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        notice = page.locator(".flashes .focus-target")
+        expect(notice).to_contain_text("For your safety you were signed out")
+        expect(notice).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("Email address")).to_be_focused()
+    finally:
+        context.close()
