@@ -97,6 +97,9 @@ def test_a_declined_request_tells_the_learner_why(app, data, learner):
     )
     page = learner.get(f"/me/certificates/{data.certificate_code}").get_data(as_text=True)
     assert "Declined on" in page and "The board lists your license as LSW-A." in page
+    # Named as the form's choice names it: asking for "your license" to read a number
+    # sounded like a request for another license.
+    assert "for your license number to read “LSW-999”." in page
     assert "Ask for a correction" in page  # closed, so the learner may ask again
     with app.app_context():
         assert db.session.get(User, data.learners["a"].id).licence_number == "LSW-A"
