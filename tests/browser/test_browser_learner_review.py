@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import zxingcpp
-from browser_kit import NOT_QUITE, Journey, answer_keys, check_keys, ids_labelled
+from browser_kit import NOT_QUITE, PASSWORD, Journey, answer_keys, check_keys, ids_labelled
 from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -250,3 +250,25 @@ def test_the_reading_still_to_do_counts_down_as_reading_is_credited(browser, liv
             expect(words).to_have_text("about 1 more minute to go")
     finally:
         app.config["HEARTBEAT_SECONDS"] = beat
+
+
+def test_a_profile_saved_on_a_phone_says_so_where_a_screen_reader_starts(
+        browser, live_server) -> None:
+    """Saving reopens the same page: its title alone says nothing happened. The message
+    takes focus, as the evaluation's and the correction request's do, so it is read."""
+    with new_learner(browser, live_server) as (page, journey):
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Profile").click()
+        page.get_by_label("License number (optional)").fill("LSW-1234")
+        page.get_by_role("button", name="Save my details").click()
+        saved = page.locator(".flashes .focus-target")
+        expect(saved).to_have_text("Your details are saved.")
+        expect(saved).to_be_focused()
+        expect(saved).to_be_in_viewport()
+        page.get_by_role("link", name="Change your password").click()
+        page.get_by_label("Current password").fill(PASSWORD)
+        page.get_by_label("New password").fill("a brand new passphrase here")
+        page.get_by_role("button", name="Change password").click()
+        expect(journey.heading()).to_have_text("Your profile")
+        changed = page.locator(".flashes .focus-target")
+        expect(changed).to_contain_text("Your password is changed.")
+        expect(changed).to_be_focused()
