@@ -125,3 +125,23 @@ def test_the_skip_link_shows_without_covering_the_header(browser, live_server) -
             assert brand["y"] >= link.bounding_box()["y"] + link.bounding_box()["height"]
     finally:
         context.close()
+
+
+def test_a_click_after_the_skip_link_showed_lands_where_it_was_aimed(
+        browser, live_server) -> None:
+    """Tab shows the skip link on its own row; a mouse press elsewhere takes its focus
+    away. Hidden at once, its row went and the page moved up under the pointer between
+    press and release, so the click was lost (a person who mixes keys and a mouse, or
+    uses a magnifier, aims at what they see)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        page.wait_for_load_state("load")
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("link", name="Skip to main content")).to_be_in_viewport()
+        box = page.get_by_role("link", name=live_server.title).bounding_box()
+        page.mouse.click(box["x"] + 5, box["y"] + box["height"] / 2)
+        expect(page.get_by_role("heading", level=1)).to_have_text(live_server.title)
+    finally:
+        context.close()
