@@ -361,7 +361,7 @@ class Journey:
         expect(result).to_contain_text("The passing score is 80%")
         expect(page.locator(".review-item.is-incorrect")).to_have_count(3)
         self.audit("review")
-        page.get_by_role("link", name="Try again").click()
+        page.get_by_role("link", name="Try the post-test again").click()
         self.post_test(right=10)
         expect(page).to_have_url(re.compile(r"/post-test/attempts/2$"))
         expect(result).to_contain_text("You answered 10 of 10 correctly (100%)")

@@ -95,7 +95,7 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         # checks ran on the post-test page or died with it (on a busy machine).
         expect(page).to_have_url(re.compile(r"/post-test/attempts/1$"))
         audit(page, "review", problems)
-        page.get_by_role("link", name="Try again").click()
+        page.get_by_role("link", name="Try the post-test again").click()
         journey.post_test(right=10)
         page.get_by_role("link", name="Continue to the evaluation").click()
         # On a phone the summary of every missing answer is taller than the screen: it

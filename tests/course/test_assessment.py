@@ -250,7 +250,7 @@ def test_failing_shows_what_was_missed_and_a_retake_gets_a_new_draw(app, ready):
         response = ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=7))
         review = ready.get(response.location).get_data(as_text=True)
         assert "7 of 10 correctly (70%)" in review
-        assert "The passing score is 80%" in review and "Try again" in review
+        assert "The passing score is 80%" in review and ">Try the post-test again</a>" in review
         assert review.count("<strong>Missed</strong>") == 3
         retake = open_attempt(ready, "minimal")
         assert retake.number == 2 and retake.id != attempt.id

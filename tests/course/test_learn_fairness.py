@@ -211,7 +211,7 @@ def test_after_a_failed_attempt_the_next_waits_ten_minutes_by_default(app, at_po
         client.post(f"/courses/{SLUG}/post-test", data=answers_for(attempt, right=2))
     clock.now = utcnow()
     review = client.get(f"/courses/{SLUG}/post-test/attempts/1").get_data(as_text=True)
-    assert "again in about 10 minutes" in review and "Try again" not in review
+    assert "again in about 10 minutes" in review and "Try the post-test again" not in review
     clock.advance(4)
     early = client.get(f"/courses/{SLUG}/post-test")
     assert early.status_code == 403 and "about 6 minutes" in early.get_data(as_text=True)
@@ -220,7 +220,7 @@ def test_after_a_failed_attempt_the_next_waits_ten_minutes_by_default(app, at_po
     clock.advance(6)
     assert client.get(f"/courses/{SLUG}/post-test").status_code == 200
     review = client.get(f"/courses/{SLUG}/post-test/attempts/1").get_data(as_text=True)
-    assert "Try again" in review
+    assert ">Try the post-test again</a>" in review
 
 
 def test_a_course_may_cap_attempts(app, at_post_test):

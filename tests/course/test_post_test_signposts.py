@@ -290,7 +290,7 @@ def test_the_results_of_a_failed_attempt_say_the_wait_once(app, lessons_done):
         "The passing score is 80%. Take a moment with the explanations below; you can try"
         f" again in about 25 minutes, at {opens}, with a new set of questions. "
     ), result
-    assert "when you are ready" not in review and "Try again" not in review
+    assert "when you are ready" not in review and "Try the post-test again" not in review
 
 
 def test_the_outline_gives_the_evaluation_the_minutes_the_estimate_counts(

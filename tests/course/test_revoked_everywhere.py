@@ -220,6 +220,9 @@ def test_the_transcript_reads_as_the_certificate_states_it(app, client, package_
         assert import_course(package_copy).title.endswith("Revised")  # version 2 renames it
     page = page_words(client.get("/me").get_data(as_text=True))
     assert "Revised" not in page  # the course and its certificate as certified
+    # Two links carry the course's title; read out of context they must still differ.
+    assert (f'<a href="/me/certificates/{issued}"><span class="visually-hidden">Certificate: '
+            "</span>Youth Who Run") in page
     assert "<td data-label=\"Status\">Completed</td>" in page
     _revoke(app, issued)
     page = page_words(client.get("/me").get_data(as_text=True))
