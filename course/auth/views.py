@@ -108,7 +108,8 @@ def confirm_registration(token: str):
             with write_transaction():
                 user = registration.complete_registration(pending)
                 start_session(user, remember=False, device=device)
-            flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
+            # A mapping takes focus: a screen reader starts at the news on a new page.
+            flash({"text": f"Welcome, {user.full_name}. Your account is ready."}, "success")
             return redirect(pending.next or home())
     except registration.RegistrationLinkError as exc:
         if _created_here(exc):  # a double-click: the first press already made the account
