@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
@@ -96,7 +97,7 @@ def normalize_code(text: str) -> str | None:
     text = _code_part(text)
     if len(text) > _MAX_INPUT:
         return None
-    compact = text.upper().translate(_SEPARATORS)
+    compact = _plain(text).upper().translate(_SEPARATORS)
     if len(compact) != DATA_LENGTH + 1:
         return None
     digits: list[int] = []
@@ -123,6 +124,15 @@ def shown_as_typed(text: str) -> str | None:
     if not DATA_LENGTH - 2 <= len(compact) <= DATA_LENGTH + 3:
         return None
     return text if all(char in _DECODE for char in compact) else None
+
+
+def _plain(text: str) -> str:
+    """Text as a keyboard would have typed it: compatibility forms folded, invisibles gone."""
+    # A code copied from a word processor, an email or a web page can carry no-break or
+    # narrow spaces, full-width letters, soft hyphens or zero-width characters between its
+    # groups; none of them is a typing mistake, and the check symbol still catches one.
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
 
 
 def _code_part(text: str) -> str:

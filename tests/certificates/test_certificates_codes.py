@@ -106,6 +106,13 @@ def test_every_adjacent_transposition_is_caught() -> None:
         "7K-3M-Q9-XD-2H-TP-W4-RB-5",
         "7K3M\u2013Q9XD\u20132HTP\u2013W4RB\u20135",  # en dashes, as pasted from documents
         "7K3M-Q9XD-2HTP-W4RB-5\n",
+        # As copied from a word processor, an email or a web page:
+        "7K3M\u00a0Q9XD\u00a02HTP\u00a0W4RB\u00a05",  # no-break spaces
+        "7K3M\u202fQ9XD\u202f2HTP\u202fW4RB\u202f5",  # narrow no-break spaces
+        "7K3M\u00adQ9XD\u00ad2HTP\u00adW4RB\u00ad5",  # soft hyphens
+        "7K3M\u200bQ9XD\u200b2HTP\u200bW4RB\u200b5",  # zero-width spaces
+        "\ufeff7K3M-Q9XD-2HTP-W4RB-5",  # a byte-order mark at the start
+        "\uff17\uff2b\uff13\uff2d-Q9XD-2HTP-W4RB-5",  # full-width letters and digits
     ],
 )
 def test_normalize_accepts_loose_input(typed: str) -> None:

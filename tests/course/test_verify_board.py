@@ -1,0 +1,29 @@
+"""A licensing board's audit: codes pasted from other documents, and what the page asks
+of the board holding a certificate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.course.certkit import finish_course
+from tests.course.test_verify_review import PROVIDER
+
+
+@pytest.mark.parametrize(
+    "between",
+    ["\u00a0", "\u202f", "\u200b", "\u00ad"],
+    ids=["no-break space", "narrow no-break space", "zero-width space", "soft hyphen"],
+)
+def test_a_code_pasted_from_an_email_or_a_document_is_found(
+    make_app, package_copy: Path, between: str
+):
+    # Word processors and mail programs put these between the groups of a code a board
+    # copies; they look like a space or a dash, and the code box called it mistyped.
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy)
+    pasted = code.replace("-", between)
+    response = app.test_client().get("/verify", query_string={"code": pasted})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/verify/{code}")
