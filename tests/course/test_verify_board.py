@@ -3,6 +3,7 @@ of the board holding a certificate."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,22 @@ def test_a_code_pasted_from_an_email_or_a_document_is_found(
     response = app.test_client().get("/verify", query_string={"code": pasted})
     assert response.status_code == 302
     assert response.location.endswith(f"/verify/{code}")
+
+
+def _words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_page_tells_a_board_that_its_record_is_the_one_that_counts(
+    make_app, package_copy: Path
+):
+    # A forger keeps a real code and edits the name, hours or approval on the PDF: only
+    # the board holding that copy can tell, and the page did not say to compare.
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy)
+    page = _words(app.test_client().get(f"/verify/{code}").text)
+    assert (
+        "Compare it with the copy you were given: if any detail differs, that copy was"
+        " changed after it was issued, and this record is the one that counts." in page
+    )
+
