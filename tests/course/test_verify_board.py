@@ -3,13 +3,14 @@ of the board holding a certificate."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.course.certkit import finish_course
-from tests.course.test_verify_review import PROVIDER
+from tests.course.test_verify_review import PROVIDER, _revoke
 
 
 @pytest.mark.parametrize(
@@ -47,3 +48,24 @@ def test_the_page_tells_a_board_that_its_record_is_the_one_that_counts(
         " changed after it was issued, and this record is the one that counts." in page
     )
 
+
+def test_a_revoked_credentials_check_says_revoked_before_it_says_valid(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    learner = app.test_client()
+    _, code = finish_course(app, learner, package_copy)
+    document = learner.get(f"/me/certificates/{code}.json").get_data()
+    _revoke(app, code)
+    page = _words(
+        app.test_client()
+        .post(
+            "/verify/credential",
+            data={"credential": (io.BytesIO(document), "credential.json")},
+            content_type="multipart/form-data",
+        )
+        .text
+    )
+    # The verdict leads: "The signature is valid" first read as the answer to a board
+    # in a hurry, with "Revoked" only below it.
+    assert page.index("Revoked.") < page.index("The signature is valid")
