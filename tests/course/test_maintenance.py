@@ -146,7 +146,7 @@ def test_a_restore_brings_back_every_row_as_it_was_at_the_backup(app, runner, pa
     # The app carries on with the restored data: the learner, the public check, new rows.
     assert "Ada Lovelace" in client.get(f"/me/certificates/{code}").get_data(as_text=True)
     verified = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
-    assert "Valid sample certificate" in verified
+    assert "Sample certificate" in verified
     with app.app_context():
         assert make_user(email="new@example.org").id > max(row[0] for row in before["user_account"])
 

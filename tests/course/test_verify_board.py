@@ -69,3 +69,14 @@ def test_a_revoked_credentials_check_says_revoked_before_it_says_valid(
     # The verdict leads: "The signature is valid" first read as the answer to a board
     # in a hurry, with "Revoked" only below it.
     assert page.index("Revoked.") < page.index("The signature is valid")
+
+
+def test_a_sample_certificates_verdict_does_not_open_with_valid(make_app, package_copy: Path):
+    # A board scanning the verdict for "Valid" read "Valid sample certificate" as credit.
+    app = make_app()  # no provider set: every certificate is a sample
+    _, code = finish_course(app, app.test_client(), package_copy)
+    page = app.test_client().get(f"/verify/{code}").text
+    box = page[page.index('role="status">') + len('role="status">') :]
+    verdict = _words(box.split("</div>", 1)[0])
+    assert verdict.startswith("Sample certificate: it certifies no credit.")
+    assert "Valid" not in verdict
