@@ -51,15 +51,16 @@ def set_approval(slug: str):
     )  # fmt: skip
     approvals.set_approval(course, current_user, change, request.remote_addr)
     db.session.commit()
-    flash("Approval recorded. Certificates issued from now on print it.", "success")
+    flash({"text": "Approval recorded. Certificates issued from now on print it."}, "success")
     if earlier := approvals.certified_without_it(course, change.period_start, change.period_end):
         one = earlier == 1
-        flash(f"{counted(earlier, 'valid certificate')} for completions in this period "
-              f"{'was' if one else 'were'} issued before it and {'states' if one else 'state'} "
-              "no approval. "
-              "A certificate keeps what it stated when issued, replacements included; the "
-              "audit pack's certificates.csv lists them (empty snapshot_approval_body).",
-              "warning")
+        # Focus goes to the first message; this one, right under it, is read next.
+        flash({"text": f"{counted(earlier, 'valid certificate')} for completions in this "
+                       f"period {'was' if one else 'were'} issued before it and "
+                       f"{'states' if one else 'state'} no approval. "
+                       "A certificate keeps what it stated when issued, replacements included; "
+                       "the audit pack's certificates.csv lists them (empty "
+                       "snapshot_approval_body)."}, "warning")
     return redirect(url_for("admin.approval", slug=slug))
 
 
@@ -73,5 +74,6 @@ def clear_approval(slug: str):
         return _page(course, ApprovalForm(formdata=None), clear, 422)
     removed = approvals.clear_approval(course, current_user, clear.reason.data, request.remote_addr)
     db.session.commit()
-    flash("Approval record removed." if removed else "There was no approval record.", "info")
+    said = "Approval record removed." if removed else "There was no approval record."
+    flash({"text": said}, "info")
     return redirect(url_for("admin.approval", slug=slug))

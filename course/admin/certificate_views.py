@@ -99,10 +99,10 @@ def revoke(code: str):
     try:
         changes.revoke(certificate, current_user, form.reason.data, request.remote_addr)
     except ValueError as exc:
-        flash(str(exc).capitalize() + ".", "error")
+        flash({"text": str(exc).capitalize() + "."}, "error")
         return redirect(url_for("admin.certificate", code=code))
     db.session.commit()
-    flash(f"Certificate {code} is revoked.", "success")
+    flash({"text": f"Certificate {code} is revoked."}, "success")
     return redirect(url_for("admin.certificate", code=code))
 
 
@@ -119,10 +119,10 @@ def reissue(code: str):
             certificate, current_user, form.reason.data, request.remote_addr
         )
     except ValueError as exc:
-        flash(str(exc).capitalize() + ".", "error")
+        flash({"text": str(exc).capitalize() + "."}, "error")
         return redirect(url_for("admin.certificate", code=code))
     db.session.commit()
-    flash(f"Reissued as {replacement.code}; {code} now shows as replaced.", "success")
+    flash({"text": f"Reissued as {replacement.code}; {code} now shows as replaced."}, "success")
     return redirect(url_for("admin.certificate", code=replacement.code))
 
 
@@ -138,10 +138,10 @@ def reinstate(code: str):
         new = changes.reinstate(certificate, current_user, form.reason.data, request.remote_addr)
     except ValueError as exc:
         # Not str.capitalize(): it would lower-case the certificate code in the message.
-        flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}; nothing was changed.", "error")
+        flash({"text": f"{str(exc)[:1].upper()}{str(exc)[1:]}; nothing was changed."}, "error")
         return redirect(url_for("admin.certificate", code=code))
     db.session.commit()
-    flash(f"Reinstated as {new.code}; {code} stays revoked and names it.", "success")
+    flash({"text": f"Reinstated as {new.code}; {code} stays revoked and names it."}, "success")
     return redirect(url_for("admin.certificate", code=new.code))
 
 

@@ -22,7 +22,8 @@ from course.models import User
 
 
 def _back(user: User, anchor: str):
-    return redirect(url_for("admin.learner", user_id=user.id, _anchor=anchor), 303)
+    # at=: the message shows in the section the page opens at, not a screen above it.
+    return redirect(url_for("admin.learner", user_id=user.id, at=anchor, _anchor=anchor), 303)
 
 
 def _details(form: DetailsForm) -> corrections.Details:
@@ -48,7 +49,8 @@ def correct_details(user_id: int):
         return learner_page(user, 422, details_form=form)
     db.session.commit()
     codes = ", ".join(c.code for c in done.reissued)
-    flash("The details are corrected" + (f"; reissued as {codes}." if codes else "."), "success")
+    said = "The details are corrected" + (f"; reissued as {codes}." if codes else ".")
+    flash({"text": said}, "success")
     return _back(user, "correct")
 
 
@@ -67,9 +69,9 @@ def enrol_learner(user_id: int):
     )
     db.session.commit()
     if done.refused:
-        flash(f"Not enrolled: {done.refused[0]}.", "error")
+        flash({"text": f"Not enrolled: {done.refused[0]}."}, "error")
     else:
-        flash(f"{user.full_name} is enrolled in {course.title}.", "success")
+        flash({"text": f"{user.full_name} is enrolled in {course.title}."}, "success")
     return _back(user, "enroll")
 
 
@@ -87,19 +89,20 @@ def reset_attempt(user_id: int):
     try:
         corrections.reset_attempt(current_user, attempt, form.reason.data, request.remote_addr)
     except corrections.CorrectionRefused as exc:
-        flash(str(exc), "error")
+        flash({"text": str(exc)}, "error")
         return _back(user, f"course-{attempt.enrolment_id}")
     db.session.commit()
-    flash(f"Attempt {attempt.number} is reset; it stays in the record.", "success")
+    flash({"text": f"Attempt {attempt.number} is reset; it stays in the record."}, "success")
     return _back(user, f"course-{attempt.enrolment_id}")
 
 
 def _enrolled_message(done: corrections.Enrolled) -> None:
-    flash(f"Enrolled {len(done.enrolled)}; already enrolled {len(done.already)}.", "success")
+    said = f"Enrolled {len(done.enrolled)}; already enrolled {len(done.already)}."
+    flash({"text": said}, "success")
     for problem in done.refused:
-        flash(f"Not enrolled: {problem}.", "error")
+        flash({"text": f"Not enrolled: {problem}."}, "error")
     if done.unknown:
-        flash("No account for: " + ", ".join(done.unknown), "error")
+        flash({"text": "No account for: " + ", ".join(done.unknown)}, "error")
 
 
 @bp.post("/learners/enrol")  # the address before US spelling
@@ -110,7 +113,7 @@ def enrol_selected():
     form = BulkEnrolForm()
     form.course.choices = course_choices(corrections.published_courses())
     if not form.validate_on_submit() or not form.users.data:
-        flash("Tick at least one learner, choose a course and give the reason.", "error")
+        flash({"text": "Tick at least one learner, choose a course and give the reason."}, "error")
         return redirect(request.referrer or url_for("admin.learners"), 303)
     course = corrections.published_course(form.course.data)
     users = corrections.users_by_id(form.users.data)

@@ -115,10 +115,10 @@ def _apply(action, user: User, form, *args, done: str):
     try:
         action(current_user, user, *args, ip_address=request.remote_addr, reason=form.reason.data)
     except services.ActionRefused as exc:
-        flash(str(exc), "error")
+        flash({"text": str(exc)}, "error")
     else:
         db.session.commit()
-        flash(done, "success")
+        flash({"text": done}, "success")
     return redirect(url_for("admin.learner", user_id=user.id, at="account", _anchor="account"),
                     303)
 

@@ -59,7 +59,7 @@ def _edit(platform: LtiPlatform | None, form: PlatformForm):
             form.refuse(form.client_id, str(exc))
         else:
             db.session.commit()
-            flash(f"Platform \u201c{values['name']}\u201d saved.", "success")
+            flash({"text": f"Platform \u201c{values['name']}\u201d saved."}, "success")
             return redirect(url_for("admin.lti_platforms"))
     status = 422 if form.errors else 200
     return render_template("admin/lti_platform.html", form=form, platform=platform,

@@ -73,7 +73,8 @@ def resolve_correction(request_id: int):
         return _request_page(_request_or_404(request_id), resolve=form, status=422)
     db.session.commit()
     codes = ", ".join(c.code for c in done.reissued) or "no valid certificate to reissue"
-    flash(f"Request {request_id} is done; reissued: {codes}. The learner is told.", "success")
+    said = f"Request {request_id} is done; reissued: {codes}. The learner is told."
+    flash({"text": said}, "success")
     return redirect(url_for("admin.correction_requests"), 303)
 
 
@@ -87,8 +88,8 @@ def decline_correction(request_id: int):
     try:
         corrections.decline_request(current_user, found, form.note.data, request.remote_addr)
     except corrections.RequestRefused as exc:
-        flash(str(exc), "error")
+        flash({"text": str(exc)}, "error")
         return redirect(url_for("admin.correction_request", request_id=request_id), 303)
     db.session.commit()
-    flash(f"Request {request_id} is declined. The learner is told.", "success")
+    flash({"text": f"Request {request_id} is declined. The learner is told."}, "success")
     return redirect(url_for("admin.correction_requests"), 303)

@@ -63,7 +63,7 @@ def add_team_member(slug: str):
         form.refuse(form.email, str(exc))
         return _team_page(space, form, 422)
     db.session.commit()
-    flash(f"{member.user.full_name} is on the team as {member.role.value}.", "success")
+    flash({"text": f"{member.user.full_name} is on the team as {member.role.value}."}, "success")
     return redirect(url_for("admin.team", slug=slug), 303)
 
 
@@ -83,8 +83,8 @@ def change_team_role(slug: str, member_id: int):
     teams.change_role(member, form.role.data, by=current_user, ip_address=request.remote_addr,
                       reason=form.reason.data)  # fmt: skip
     db.session.commit()
-    flash(f"{member.user.full_name} is now {with_article(member.role.value)} of this course.",
-          "success")
+    said = f"{member.user.full_name} is now {with_article(member.role.value)} of this course."
+    flash({"text": said}, "success")
     return redirect(url_for("admin.team", slug=slug), 303)
 
 
@@ -99,5 +99,5 @@ def remove_team_member(slug: str, member_id: int):
     teams.remove_member(member, by=current_user, ip_address=request.remote_addr,
                         reason=form.reason.data)  # fmt: skip
     db.session.commit()
-    flash(f"{name} is no longer on the team.", "success")
+    flash({"text": f"{name} is no longer on the team."}, "success")
     return redirect(url_for("admin.team", slug=slug), 303)
