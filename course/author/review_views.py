@@ -89,24 +89,24 @@ def publish(slug: str):
         abort(403, description=str(exc))
     except drafts.PublishRefused:
         db.session.rollback()
-        flash("Not published: the checker found errors. Fix them, then publish.", "error")
+        flash({"text": "Not published: the checker found errors. Fix them, then publish."}, "error")
         return _review_page(space, 422, publish_form=form)
     except drafts.DraftChanged as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash({"text": str(exc)}, "error")
         form.revision.data = str(exc.latest)  # the note is kept as typed
         return _review_page(
             drafts.get_workspace_or_404(slug), 409, publish_form=form, read_before=exc.reviewed
         )
     except drafts.AuthorError as exc:
-        flash(str(exc), "info")
+        flash({"text": str(exc)}, "info")
         return redirect(url_for("author.course", slug=slug))
     db.session.commit()
     number = result.version.number
     back = (f" To take it back, restore published version {number - 1} from the History "
             "and publish again." if number > 1 else "")  # fmt: skip
-    flash(f"Published as version {number}. Learners see it now; everyone's progress is "
-          f"kept.{back}", "success")  # fmt: skip
+    flash({"text": f"Published as version {number}. Learners see it now; everyone's progress "
+                   f"is kept.{back}"}, "success")  # fmt: skip
     return redirect(url_for("author.course", slug=slug))
 
 
@@ -125,7 +125,7 @@ def comment(slug: str):
         space, current_user, form.body.data, form.file.data or None, editor().ip_address
     )
     db.session.commit()
-    flash(f"Comment added on revision {space.revision}.", "success")
+    flash({"text": f"Comment added on revision {space.revision}."}, "success")
     # at=: the message shows in the section the page opens at, not screens above it.
     return redirect(
         url_for("author.publish_page", slug=slug, at="comments", _anchor="comments"), 303
@@ -151,7 +151,7 @@ def ask_for_review(slug: str):
     except requests.RequestRefused as exc:
         abort(403, description=str(exc))
     db.session.commit()
-    flash(asked_message(asked), "success" if asked.created else "info")
+    flash({"text": asked_message(asked)}, "success" if asked.created else "info")
     return redirect(
         url_for("author.publish_page", slug=slug, at="review-request", _anchor="review-request"),
         303,
@@ -184,7 +184,7 @@ def resolve_comment(slug: str, comment_id: int):
         abort(400)
     if review.resolve_comment(found, current_user, editor().ip_address):
         db.session.commit()
-        flash("The comment is marked resolved.", "success")
+        flash({"text": "The comment is marked resolved."}, "success")
     return redirect(
         url_for("author.publish_page", slug=slug, at="comments", _anchor="comments"), 303
     )
