@@ -57,6 +57,8 @@ def test_an_unknown_or_malformed_filter_is_a_400_that_shows_nothing(admin):
         assert response.status_code == 400, query
         assert problem in page, query
         assert "nothing is shown" in page and "<code>user.deactivated</code>" not in page
+        # The refusal takes focus: the page opens at its top, the reason is below the form.
+        assert 'focus-target" role="alert" tabindex="-1" autofocus>' in page, query
         assert admin.get("/admin/audit.csv", query_string=query).status_code == 400, query
 
 
