@@ -105,7 +105,7 @@ def restore(slug: str, number: int):
     revision = drafts.restore(space, editor(), number)
     db.session.commit()
     if revision is None:
-        flash(f"The draft already matches revision {number}.", "info")
+        flash({"text": f"The draft already matches revision {number}."}, "info")
     else:
         later = revision.number - 1 - number  # the revisions saved after the one restored
         taken = (
@@ -117,7 +117,8 @@ def restore(slug: str, number: int):
             if later > 1
             else ""
         )
-        flash(f"Restored revision {number} as revision {revision.number}.{taken}", "success")
+        said = f"Restored revision {number} as revision {revision.number}.{taken}"
+        flash({"text": said}, "success")
     return redirect(url_for("author.history", slug=slug))
 
 
@@ -131,10 +132,10 @@ def restore_version(slug: str, number: int):
     revision = undoing.restore_version(space, editor(), number)
     db.session.commit()
     if revision is None:
-        flash(f"The draft already matches published version {number}.", "info")
+        flash({"text": f"The draft already matches published version {number}."}, "info")
     else:
-        flash(f"Restored published version {number} as revision {revision.number} of the "
-              "draft. Learners see no change until a reviewer publishes it.",
+        flash({"text": f"Restored published version {number} as revision {revision.number} "
+                       "of the draft. Learners see no change until a reviewer publishes it."},
               "success")  # fmt: skip
     return redirect(url_for("author.history", slug=slug))
 

@@ -87,7 +87,7 @@ def flash_saved(saved: Saved) -> None:
     """Tell the author what a save did, and whether what was saved has errors to fix."""
     revision = saved.revision
     if revision is None:
-        flash("Nothing changed, so nothing was saved.", "info")
+        flash({"text": "Nothing changed, so nothing was saved."}, "info")
     elif errors := _errors_saved(revision):
         # Kept, as every save is, but not a plain success: it cannot be published so.
         plural = "" if errors == 1 else "s"

@@ -1,11 +1,12 @@
-"""A comment, a request for review and a publish each come back with their outcome taking
-focus, as a save does: a screen reader otherwise read on from the page's top."""
+"""A comment, a request for review, a publish, a restore and a save that changed nothing
+each come back with their outcome taking focus, as a save does: a screen reader otherwise
+read on from the page's top."""
 
 from __future__ import annotations
 
 import re
 
-from tests.course.author_kit import BASE, flashes, post_publish
+from tests.course.author_kit import BASE, LESSON, flashes, post_publish, submit
 from tests.course.factories import sign_in
 from tests.course.test_teams import _edit
 
@@ -36,3 +37,11 @@ def test_comment_review_request_and_publish_focus_their_outcome(client, author, 
     _focused(_after(client, commented), "Comment added on revision 2.", "comments")
     published = flashes(client, post_publish(client, PUBLISH, {"note": "Reviewed."}))
     _focused(published, "Published as version 2.")
+
+
+def test_a_save_that_changed_nothing_and_a_restore_focus_their_outcome(author_client):
+    unchanged = flashes(author_client, submit(author_client, LESSON, "save"))
+    _focused(unchanged, "Nothing changed, so nothing was saved.")
+    flashes(author_client, submit(author_client, LESSON, "save", body="Second.\n"))  # rev. 2
+    restored = flashes(author_client, author_client.post(f"{BASE}/history/1/restore"))
+    _focused(restored, "Restored revision 1 as revision 3.")
