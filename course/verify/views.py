@@ -71,7 +71,10 @@ def result(code: str):
     """Say whether a certificate is valid, revoked, superseded or unknown."""
     found = services.verify_code(code)
     if found is None:  # the check character says it was mistyped: not a forgery
-        return render_template("verify/result.html", found=None, code=shown_as_typed(code)), 404
+        typed = shown_as_typed(code)
+        # A box to type it again, filled in as it came: the mistake is one character.
+        retype = CodeForm(formdata=None, code=typed or "")
+        return render_template("verify/result.html", found=None, code=typed, form=retype), 404
     if found.code != code:
         return redirect(url_for("verify.result", code=found.code))
     status = 404 if found.status == "unknown" else 200

@@ -131,6 +131,10 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{server.url}/verify/{code}")
         audit(page, "verify-result", problems)
+        # A code mistyped in the address: the page with the box to correct it in.
+        wrong = code[:-3] + ("A" if code[-3] != "A" else "B") + code[-2:]
+        page.goto(f"{server.url}/verify/{wrong}")
+        audit(page, "verify-mistyped", problems)
         page.goto(server.url + "/me")
         audit(page, "transcript", problems)
         # Between a phone and a laptop (200% zoom, a phone held sideways) its six columns

@@ -237,6 +237,9 @@ def test_a_typo_is_caught_before_any_lookup_and_unknown_codes_say_so(app, issued
     assert address.status_code == 404 and "That code has a typing mistake" in page
     assert "<title>Mistyped code: " in page and "not issued here" not in page
     assert "Checked " not in page  # never looked up: no time a board could file as checked
+    # A box to correct it in, holding the code as it came: the mistake is one character.
+    assert re.search(rf'<form method="get" action="/verify"[^>]*>.*?<input[^>]*name="code"[^>]*'
+                     rf'value="{wrong}"', page, re.S)
     assert public.get(f"/verify/{code}/").location.endswith(f"/verify/{code}")  # a mailer's slash
     import certificates
 
