@@ -210,6 +210,7 @@ _FORM_WORDS = (
     ("a true_false question", "a true-or-false question"),
     ("a single question", "a question with one correct answer"),
     ("a multiple question", "a question with one or more correct answers"),
+    ("`prompt` is empty", "the question is empty: write it in “Question (Markdown)”"),
 )  # fmt: skip
 
 
@@ -225,12 +226,16 @@ def on_check_form(findings: Sequence[Placed], check_id: str) -> list[Placed]:
     placed on its choices, without the lesson text's line numbers."""
     shown = []
     for finding in findings:
-        message = in_form_words(finding.message.removeprefix(f"check `{check_id}`: "))
-        choices = "choice" in message
-        shown.append(replace(
-            finding, message=message, where="Choices" if choices else "This knowledge check",
-            field_id="choices-0-text" if choices else None,
-        ))  # fmt: skip
+        raw = finding.message.removeprefix(f"check `{check_id}`: ")
+        message = in_form_words(raw)
+        # Placed on the box it is about, linked, as the form names it.
+        if "`prompt`" in raw:
+            where, field_id = "Question", "prompt"
+        elif "choice" in message:
+            where, field_id = "Choices", "choices-0-text"
+        else:
+            where, field_id = "This knowledge check", None
+        shown.append(replace(finding, message=message, where=where, field_id=field_id))
     return shown
 
 

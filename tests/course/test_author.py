@@ -242,6 +242,15 @@ def test_a_broken_check_is_saved_and_its_findings_shown(author_client):
     assert "no choice is marked <code>correct: true</code>" in lesson_page
 
 
+def test_an_empty_question_is_named_as_its_box_is_and_linked_to_it(author_client):
+    url = f"{LESSON}/checks/push-pull-1"
+    page = flashes(author_client, submit(author_client, url, "save", prompt=""))
+    assert re.search(r'<a href="#prompt">Question</a>: the question is empty: write it in '
+                     r"“Question \(Markdown\)”", page)  # fmt: skip
+    assert "`prompt`" not in page and "<code>prompt</code>" not in page
+    assert re.search(r'<textarea[^>]*id="prompt"', page)  # where the link lands
+
+
 def test_a_post_test_question_without_a_correct_choice_says_so_in_the_forms_words(
     author_client,
 ):
