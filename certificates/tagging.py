@@ -48,8 +48,7 @@ class Tagger:
 
     def element(self, kind: str, parent: _Element | None = None, alt: str | None = None,
                 at: int | None = None) -> _Element:
-        """Add an element (``P``, ``H1``, ``Link``, ``Figure``...) to ``parent`` (the
-        document by default): at its end, or at position ``at`` in the reading order."""
+        """Add an element (``P``, ``H1``, ``Link``...) to ``parent``: at its end, or at ``at``."""
         made = _Element(kind, alt=alt)
         kids = (parent or self.root).kids
         kids.insert(len(kids) if at is None else at, made)
