@@ -86,7 +86,7 @@ def status_command(check: bool) -> None:
                    f"{state.sent} sent" + (f", {state.refused} refused" if state.refused else ""))
         if state.last_sent_at is not None:
             click.echo(f"  last sent {state.last_sent_at.replace(microsecond=0).isoformat()}")
-        if state.overdue_since is not None:
+        if state.overdue_minutes:
             click.echo(f"  OVERDUE: a message due {counted(state.overdue_minutes, 'minute')} "
                        "ago has not been tried; check that the outbox worker runs")
         if state.newest_error is not None:
@@ -96,7 +96,7 @@ def status_command(check: bool) -> None:
             click.echo(f"  none is sent until {state.waiting_for} is set")
         if state.refused:
             _say_refused(state)
-    if check and any(state.overdue_since is not None for state in states):
+    if check and any(state.overdue_minutes for state in states):
         raise SystemExit(1)
 
 

@@ -44,10 +44,9 @@ class ChannelState:
     #: the newest of them, up to REFUSED_LISTED, each as its id and the receiver's reason.
     refused: int = 0
     refused_messages: tuple[tuple[str, str], ...] = ()
-    #: When the longest-due unsent message fell due, if over ``OVERDUE_AFTER`` ago and
-    #: not held back by a missing setting: nothing has taken it since.
-    overdue_since: datetime | None = None
-    #: Whole minutes since ``overdue_since``.
+    #: Whole minutes the longest-due unsent message has waited past its time, once over
+    #: ``OVERDUE_AFTER`` and not held back by a missing setting (0: none): nothing has
+    #: taken it since.
     overdue_minutes: int = 0
     #: The latest delivery of the channel still kept (None: none kept).
     last_sent_at: datetime | None = None
@@ -146,8 +145,6 @@ def _state(channel: str, counts: dict[str, int], times: dict[str, datetime],
     waiting, failing = counts.get("waiting", 0), counts.get("failing", 0)
     setting = worker.waiting_for(channel) if waiting or failing else None
     due = times.get("due")
-    # Held back by a missing setting, messages wait by design: the setting is the news.
-    overdue = due if setting is None and due is not None and now - due > OVERDUE_AFTER else None
     return ChannelState(
         channel=channel,
         waiting=waiting,
@@ -158,10 +155,15 @@ def _state(channel: str, counts: dict[str, int], times: dict[str, datetime],
         newest_failing_id=newest[0] if newest else None,
         newest_error=newest[1] if newest else None,
         waiting_for=setting,
-        overdue_since=overdue,
-        overdue_minutes=int((now - overdue).total_seconds() // 60) if overdue else 0,
+        # Held back by a missing setting, messages wait by design: the setting is the news.
+        overdue_minutes=overdue_minutes(due, now) if setting is None and due else 0,
         last_sent_at=times.get("last_sent"),
     )
+
+
+def overdue_minutes(due: datetime, now: datetime) -> int:
+    """Whole minutes a message due at ``due`` has waited, once over ``OVERDUE_AFTER``, else 0."""
+    return int((now - due).total_seconds() // 60) if now - due > OVERDUE_AFTER else 0
 
 
 @dataclass(frozen=True)
@@ -193,9 +195,7 @@ def scores_by_platform(platform_ids: list[int],
         found["unsent"] += count
         found["failing"] += count if has_failed else 0
         # As the overview's channel line: a stopped worker fails nothing, it only waits.
-        if now - due > OVERDUE_AFTER:
-            minutes = int((now - due).total_seconds() // 60)
-            found["overdue_minutes"] = max(found["overdue_minutes"], minutes)
+        found["overdue_minutes"] = max(found["overdue_minutes"], overdue_minutes(due, now))
     states = {}
     for platform_id in platform_ids:
         # Newest first down the (channel, sent_at) index, stopping at the platform's first:
