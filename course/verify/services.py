@@ -10,6 +10,7 @@ from sqlalchemy import select
 import certificates
 from course.admin.certificate_services import replaced_by_this
 from course.extensions import db
+from course.issuing import record_of
 from course.models import Certificate
 
 
@@ -29,6 +30,10 @@ class Verification:
     #: For a certificate that followed another, that one's status: "revoked" when this
     #: one reinstated its completion, "superseded" when this one corrected it.
     follows: str | None = None
+    #: The name this certificate prints was changed on a later one for the same
+    #: completion: the page withholds it, since a corrected name (after a transition, or
+    #: to leave an abusive partner's) must not stay public under the old code.
+    name_withheld: bool = False
 
 
 def verify_code(text: str) -> Verification | None:
@@ -40,18 +45,25 @@ def verify_code(text: str) -> Verification | None:
         return Verification(code=code, status="specimen", certificate=None)
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
     status = certificate.status.value if certificate else "unknown"
-    replaced_at, current = _replacement(certificate) if certificate else (None, None)
+    replaced_at, newest = _replacement(certificate) if certificate else (None, None)
     # A board handed this code after being told "revoked" for the old one sees an issue
     # date later than the completion: the page says why, without naming the old code.
     earlier = replaced_by_this(certificate) if certificate else None
     follows = earlier.status.value if earlier is not None else None
+    renamed = newest is not None and _names_differ(certificate, newest)
     return Verification(code=code, status=status, certificate=certificate,
-                        replaced_at=replaced_at, current_status=current,
-                        follows=follows)  # fmt: skip
+                        replaced_at=replaced_at,
+                        current_status=newest.status.value if newest else None,
+                        follows=follows,
+                        name_withheld=renamed)  # fmt: skip
 
 
-def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]:
-    """When a certificate was followed by another, and the status of the newest in its line.
+def _names_differ(certificate: Certificate, newest: Certificate) -> bool:
+    return record_of(certificate).participant_name != record_of(newest).participant_name
+
+
+def _replacement(certificate: Certificate) -> tuple[datetime | None, Certificate | None]:
+    """When a certificate was followed by another, and the newest certificate in its line.
 
     A reissue supersedes a certificate; a reinstatement follows a revoked one, which
     stays revoked. Both point to the new certificate the same way.
@@ -61,4 +73,4 @@ def _replacement(certificate: Certificate) -> tuple[datetime | None, str | None]
     first = newest = db.session.get(Certificate, certificate.superseded_by_id)
     while newest.superseded_by_id is not None:  # a second correction replaces the first
         newest = db.session.get(Certificate, newest.superseded_by_id)
-    return first.issued_at, newest.status.value
+    return first.issued_at, newest

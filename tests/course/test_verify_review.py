@@ -72,6 +72,29 @@ def test_a_replaced_certificate_whose_replacement_was_revoked_says_so(
     assert "still stands" not in page
 
 
+def test_a_name_corrected_later_is_withheld_from_the_old_codes_page(
+    make_app, package_copy: Path
+):
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy, full_name="Maria Gomez")
+    second = _reissue(app, code, "Mateo Gomez")
+    page = _verify(app, code)
+    # The name someone has put behind them is not published to whoever holds the old
+    # code; the board is told why the row is empty and whom to ask.
+    assert "Maria Gomez" not in page and "Mateo Gomez" not in page
+    assert "Not shown: the name was corrected on a later certificate" in page
+    assert "Mateo Gomez" in _verify(app, second)
+
+
+def test_a_correction_that_kept_the_name_still_shows_it(make_app, package_copy: Path):
+    app = make_app(**PROVIDER)
+    _, code = finish_course(app, app.test_client(), package_copy, full_name="Ada Lovelace")
+    _reissue(app, code, "Ada Lovelace")  # say, the license number was corrected
+    page = _verify(app, code)
+    assert "Replaced." in page and "Ada Lovelace" in page
+    assert "Not shown" not in page
+
+
 def test_the_verification_page_says_whom_to_ask(make_app, package_copy: Path):
     app = make_app(**PROVIDER)
     _, code = finish_course(app, app.test_client(), package_copy)
