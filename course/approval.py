@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, select
 
 from course.audit import record_event
-from course.dates import day_bounds
 from course.db import utcnow
 from course.extensions import db
-from course.models import Certificate, CertificateStatus, Course, CourseApproval, Enrolment, User
+from course.models import Course, CourseApproval, User
 
 if TYPE_CHECKING:
     from course.learn.reads import PublishedCourse
@@ -167,25 +166,6 @@ def set_approval(
         ip_address,
     )
     return row
-
-
-def certified_without_it(course: Course, start: dt.date | None, end: dt.date | None) -> int:
-    """How many valid certificates for completions in [start, end] (local days) state no
-    approval: an approval recorded late leaves them as issued, and someone must decide."""
-    since, before = day_bounds(start, end)
-    body = Certificate.snapshot["approval_body"].as_string()
-    statement = (
-        select(func.count()).select_from(Certificate)
-        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
-        .where(Certificate.course_id == course.id,
-               Certificate.status == CertificateStatus.VALID,
-               or_(body.is_(None), body == ""))
-    )  # fmt: skip
-    if since is not None:
-        statement = statement.where(Enrolment.completed_at >= since)
-    if before is not None:
-        statement = statement.where(Enrolment.completed_at < before)
-    return db.session.scalar(statement) or 0
 
 
 def clear_approval(

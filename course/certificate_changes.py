@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
+from sqlalchemy import or_, select
 
 import certificates
 from course import outbox
+from course.approval import approval_on
 from course.credential_status import allocate_status
 from course.dates import date_label
 from course.db import utcnow
@@ -26,7 +28,7 @@ from course.issuing import (
     render,
 )
 from course.mail import tell_account_holder
-from course.models import Certificate, CertificateStatus, User
+from course.models import Certificate, CertificateStatus, Course, User
 from course.provider import current_provider
 
 
@@ -67,13 +69,14 @@ def revoke(
 
 def reissue(
     certificate: Certificate, actor: User, reason: str = "", ip_address: str | None = None,
-    *, tell: bool = True,
+    *, tell: bool = True, add_approval: bool = False,
 ) -> Certificate:
     """Issue a new certificate with today's name on the account; supersede the old one.
 
     The completion date and course version stay as first certified. The reason and the
     admin's address go into the audit log. The holder is emailed the new code (unless
-    ``tell`` is false: a resolved correction request sends its own email).
+    ``tell`` is false: a resolved correction request sends its own email). With
+    ``add_approval`` the new one also states the approval now recorded for its completion.
     """
     _lock(certificate)
     if certificate.status != CertificateStatus.VALID:
@@ -82,7 +85,8 @@ def reissue(
     enrolment = certificate_enrolment(certificate)
     fresh = build_record(enrolment, certificate.user, certificates.new_code())
     record = certificates.CertificateRecord.from_dict(
-        {**old.to_dict(), **_changed_fields(fresh), "issued_at": fresh.issued_at.isoformat()}
+        {**old.to_dict(), **_changed_fields(fresh, add_approval),
+         "issued_at": fresh.issued_at.isoformat()}
     )
     certificate.status = CertificateStatus.SUPERSEDED
     db.session.flush()  # out of the one-live-certificate index before the new one goes in
@@ -91,7 +95,8 @@ def reissue(
     outbox.certificate_issued(replacement)
     changed = {
         key: [getattr(old, key), getattr(record, key)]
-        for key in ("participant_name", "licence_number", "licence_jurisdiction")
+        for key in ("participant_name", "licence_number", "licence_jurisdiction",
+                    *APPROVAL_FIELDS)
         if getattr(old, key) != getattr(record, key)
     }
     audit(
@@ -104,19 +109,63 @@ def reissue(
         tell_account_holder(
             certificate.user, _subject("Your certificate was reissued"),
             f"Your certificate {certificate.code} for {_course_of(certificate)} was reissued "
-            f"as {replacement.code}, for the same completion. The new certificate is attached "
-            "as a PDF, and its page is below. The old code now verifies as replaced, so "
-            "please give licensing boards the new one.",
+            f"as {replacement.code}, for the same completion{_approval_note(add_approval)}. "
+            "The new certificate is attached as a PDF, and its page is below. The old code "
+            "now verifies as replaced, so please give licensing boards the new one.",
             path=f"/me/certificates/{replacement.code}", certificate_code=replacement.code,
         )  # fmt: skip
     return replacement
 
 
-def _changed_fields(fresh: certificates.CertificateRecord) -> dict[str, object]:
-    # A reissue corrects who the certificate names, nothing about what was earned.
+def _approval_note(added: bool) -> str:
+    return ", now stating the course\u2019s CE approval" if added else ""
+
+
+APPROVAL_FIELDS = ("approval_body", "approval_number", "approval_statement")
+
+
+def _changed_fields(
+    fresh: certificates.CertificateRecord, add_approval: bool
+) -> dict[str, object]:
+    # A reissue corrects who the certificate names, nothing about what was earned; the
+    # one exception is an approval recorded late whose period covers the completion.
     data = fresh.to_dict()
     keys = ("code", "verify_url", "participant_name", "licence_number", "licence_jurisdiction")
+    if add_approval:
+        keys += APPROVAL_FIELDS
     return {key: data[key] for key in keys}
+
+
+def lacking_approval(course: Course) -> list[Certificate]:
+    """Valid certificates that state no approval though the course's approval covers
+    their completion: issued before an admin recorded it (a renewal backdated, say)."""
+    body = Certificate.snapshot["approval_body"].as_string()
+    found = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.course_id == course.id,
+               Certificate.status == CertificateStatus.VALID,
+               or_(body.is_(None), body == ""))
+        .order_by(Certificate.issued_at, Certificate.id)
+    )  # fmt: skip
+    return [
+        certificate for certificate in found
+        # A sample certifies nothing, so an approval on it would claim what it cannot.
+        if not (record := record_of(certificate)).approval_body and not record.sample
+        and approval_on(course, record.completed_on) is not None
+    ]  # fmt: skip
+
+
+def reissue_with_approval(
+    course: Course, actor: User, reason: str, ip_address: str | None = None
+) -> list[Certificate]:
+    """Reissue each of ``lacking_approval(course)`` stating the approval; return the new ones.
+
+    Each reissue is audited and emailed to its holder as any other.
+    """
+    if not reason.strip():
+        raise ValueError("the reason is required")
+    return [reissue(certificate, actor, reason, ip_address, add_approval=True)
+            for certificate in lacking_approval(course)]  # fmt: skip
 
 
 def reinstate(

@@ -209,6 +209,18 @@ class ClearApprovalForm(Form):
     )
 
 
+class ReissueWithApprovalForm(Form):
+    """Reissue the certificates issued before the approval was recorded, stating it."""
+
+    reason = TextAreaField(
+        "Reason for reissuing them",
+        description="Kept in the audit log for each certificate, e.g. “Approval letter "
+                    "received March 3, 2026, backdated to January 1”.",
+        validators=[DataRequired("Give the reason for reissuing them."), at_most(1000)],
+        id="reissue-reason",
+    )
+
+
 TEAM_ROLE_CHOICES = [("author", "Author: edits the course"),
                      ("reviewer", "Reviewer: edits, reviews and publishes")]  # fmt: skip
 

@@ -269,8 +269,11 @@ def test_a_package_with_a_top_level_approval_keeps_it_there(app, client, package
 
 
 def test_an_approval_recorded_late_says_how_many_certificates_state_none(
-    app, client, package_copy
+    make_app, package_copy
 ):
+    # A real provider: a sample certifies nothing, so it is never counted (nor reissued).
+    app = make_app(PROVIDER_NAME="Riverside Center for Child Welfare Training")
+    client = app.test_client()
     with app.app_context():
         import_course(without_minimum_time(package_copy))
     admin = _admin(app)
@@ -284,8 +287,8 @@ def test_an_approval_recorded_late_says_how_many_certificates_state_none(
     form.update({"period_start": "2026-01-01", "period_end": "2027-12-31",
                  "reason": "Renewal letter, backdated to January 1"})  # fmt: skip
     page = page_words(flashes(admin, admin.post(url, data=form)))
-    assert ("1 valid certificate for completions in this period was issued before it and "
-            "states no approval.") in page
+    assert ("1 valid certificate for completions the approval covers was issued before it "
+            "and states no approval.") in page
     # A period none of them falls in says nothing more.
     form.update({"period_start": "2027-01-01", "period_end": "2027-12-31", "reason": "Next"})
     assert "issued before it" not in page_words(flashes(admin, admin.post(url, data=form)))
