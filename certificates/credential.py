@@ -169,7 +169,8 @@ def unsigned_credential(
             }
         ],
         "achievement": _achievement(record, issuer.profile(), image_url),
-        "creditsEarned": float(record.contact_hours),
+        # A wallet that shows only the figure would show a sample's hours as credit earned.
+        **({} if record.sample else {"creditsEarned": float(record.contact_hours)}),
         "activityEndDate": _completion_time(record),
     }
     licence = _licence(record)

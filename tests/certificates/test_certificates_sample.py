@@ -63,6 +63,9 @@ def test_a_sample_credential_says_so_in_its_name_and_description() -> None:
     assert "sample" not in document
     real = issue_credential(FULL, issuer=issuer, private_pem=key)
     assert SAMPLE not in real["name"] and SAMPLE not in real["description"]
+    # A wallet showing only the figure would read a sample's hours as credit earned.
+    assert "creditsEarned" not in document["credentialSubject"]
+    assert real["credentialSubject"]["creditsEarned"] == float(FULL.contact_hours)
 
 
 def test_sample_status_contact_and_author_roles_round_trip_through_the_snapshot() -> None:
