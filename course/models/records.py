@@ -66,7 +66,7 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     #: Every printed field as issued; later edits to names or courses never change it.
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)  # a board checks a file
     #: The PDF exactly as issued: a later template or library upgrade cannot change it.
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     #: Issued before badge images were kept per course version: its credential keeps

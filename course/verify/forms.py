@@ -30,3 +30,12 @@ class CredentialForm(Form):
         "Signed credential file (.json)",
         validators=[FileRequired(message="Choose the credential file.")],
     )
+
+
+class PdfForm(Form):
+    """Upload a certificate PDF to check that it is the file issued, unchanged."""
+
+    pdf = FileField(
+        "Certificate PDF file",
+        validators=[FileRequired(message="Choose the certificate's PDF file.")],
+    )

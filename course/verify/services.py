@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 import certificates
+from certificates.pdf_check import fingerprint, named_code
 from course.admin.certificate_services import replaced_by_this
 from course.extensions import db
 from course.issuing import record_of
@@ -74,3 +75,23 @@ def _replacement(certificate: Certificate) -> tuple[datetime | None, Certificate
     while newest.superseded_by_id is not None:  # a second correction replaces the first
         newest = db.session.get(Certificate, newest.superseded_by_id)
     return first.issued_at, newest
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What the verification page may say about an uploaded certificate PDF."""
+
+    #: The certificate this file is, byte for byte, with its status; None when none.
+    found: Verification | None
+    #: When it matches none: the code its verification link names, if that can be read.
+    named_code: str | None = None
+
+
+def check_pdf(data: bytes) -> FileCheck:
+    """Find the certificate whose issued PDF is exactly this file."""
+    code = db.session.scalar(
+        select(Certificate.code).where(Certificate.pdf_sha256 == fingerprint(data)).limit(1)
+    )
+    if code is None:
+        return FileCheck(found=None, named_code=named_code(data))
+    return FileCheck(found=verify_code(code))

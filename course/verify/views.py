@@ -6,12 +6,13 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from certificates.codes import EXAMPLE_CODE, FORMAT_TEXT, shown_as_typed
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
+from certificates.pdf_check import MAX_PDF_BYTES, PdfFileError, read_pdf
 from course import issuing
 from course.credentials import services as credentials
 from course.db import utcnow
 from course.extensions import limiter
 from course.verify import bp, services
-from course.verify.forms import CodeForm, CredentialForm
+from course.verify.forms import CodeForm, CredentialForm, PdfForm
 
 
 @bp.context_processor
@@ -23,7 +24,7 @@ def code_words() -> dict[str, str]:
 @bp.after_request
 def private_answer(response):
     """Keep a certificate's answer out of search engines and caches."""
-    if request.endpoint in ("verify.result", "verify.credential"):
+    if request.endpoint in ("verify.result", "verify.credential", "verify.pdf"):
         # It names a person: a link the holder posts publicly must not make the name
         # searchable. And a cached "Valid" could outlive a revocation.
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -58,7 +59,14 @@ def lookup():
             "That code has a typing mistake or is not in the right form: please check it"
             f" against the certificate. A certificate code is {FORMAT_TEXT}."
         )
-    return render_template("verify/lookup.html", form=form, upload=CredentialForm())
+    return _lookup_page(form=form)
+
+
+def _lookup_page(status: int = 200, **forms):
+    """The verification page with its three forms, any of them as refused."""
+    blank = {"form": CodeForm(formdata=None), "upload": CredentialForm(formdata=None),
+             "pdf_upload": PdfForm(formdata=None)}  # fmt: skip
+    return render_template("verify/lookup.html", **{**blank, **forms}), status
 
 
 def _has_query() -> bool:
@@ -98,13 +106,13 @@ def credential():
     """Check an uploaded Open Badges credential's signature and its certificate's status."""
     form = CredentialForm()
     if not form.validate_on_submit():
-        return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
+        return _lookup_page(400, upload=form)
     try:
         # One byte past the limit is enough to tell that a file is over it.
         document = read_credential(form.credential.data.read(MAX_CREDENTIAL_BYTES + 1))
     except CredentialFileError as exc:
         form.refuse(form.credential, str(exc))
-        return render_template("verify/lookup.html", form=CodeForm(formdata=None), upload=form), 400
+        return _lookup_page(400, upload=form)
     check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
                            record=_record(found) if found else None, checked=utcnow())
@@ -116,3 +124,27 @@ def back_to_upload():
     # A view of its own, not @form_page: GET /verify/credential would otherwise reach
     # /verify/<code> and look "credential" up as a certificate's code.
     return redirect(url_for("verify.lookup", _anchor="check-credential"), 303)
+
+
+@bp.post("/pdf")
+@limiter.limit(_limit)
+def pdf():
+    """Say whether an uploaded PDF is a certificate exactly as issued here, and its status."""
+    form = PdfForm()
+    if not form.validate_on_submit():
+        return _lookup_page(400, pdf_upload=form)
+    try:
+        data = read_pdf(form.pdf.data.read(MAX_PDF_BYTES + 1))
+    except PdfFileError as exc:
+        form.refuse(form.pdf, str(exc))
+        return _lookup_page(400, pdf_upload=form)
+    check = services.check_pdf(data)  # the file is read, never kept
+    found = check.found
+    return render_template("verify/pdf.html", check=check, found=found, code=found and found.code,
+                           record=_record(found) if found else None, checked=utcnow())
+
+
+@bp.get("/pdf")
+def back_to_pdf_upload():
+    """Open the verification page at the PDF form when its address is opened again."""
+    return redirect(url_for("verify.lookup", _anchor="check-pdf"), 303)
