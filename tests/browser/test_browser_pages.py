@@ -135,6 +135,16 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         wrong = code[:-3] + ("A" if code[-3] != "A" else "B") + code[-2:]
         page.goto(f"{server.url}/verify/{wrong}")
         audit(page, "verify-mistyped", problems)
+        # The board uploads the PDF it was handed: as issued, then after an edit.
+        pdf = page.request.get(f"{server.url}/me/certificates/{code}.pdf").body()
+        for name, data in (("verify-pdf", pdf), ("verify-pdf-no-match", pdf + b"\n%edit")):
+            page.goto(server.url + "/verify")
+            page.get_by_label("Certificate PDF file").set_input_files(
+                {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": data})
+            page.get_by_role("button", name="Check the PDF").click()
+            verdict = "Sample certificate" if name == "verify-pdf" else "No match."
+            expect(page.locator(".verdict")).to_contain_text(verdict)
+            audit(page, name, problems)
         page.goto(server.url + "/me")
         audit(page, "transcript", problems)
         # Between a phone and a laptop (200% zoom, a phone held sideways) its six columns
