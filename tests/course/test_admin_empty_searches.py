@@ -21,3 +21,15 @@ def test_searches_that_find_nothing_say_what_to_try(app, data):
     # A search that finds someone lists them without the message.
     found = _text(admin, f"/admin/certificates?q={data.certificate_code}")
     assert "No certificate matches" not in found and data.certificate_code in found
+
+
+def test_a_search_says_how_many_it_found_in_the_page_title(app, data):
+    # A screen reader reads the title on arrival; the results sit below the form, out of
+    # sight on a phone, and the title used to be the same whatever the search found.
+    admin = sign_in(app.test_client(), data.admin)
+    assert "<title>Learners: 0 accounts found" in _text(admin, "/admin/learners?q=nobody-like-this")
+    assert "<title>Learners ·" in _text(admin, "/admin/learners")
+    found = _text(admin, f"/admin/certificates?q={data.certificate_code}")
+    assert "<title>Certificates: 1 certificate found" in found
+    assert "<title>Audit log: 0 events found" in _text(admin, "/admin/audit?actor=nobody-like-this")
+    assert "<title>Audit log ·" in _text(admin, "/admin/audit?page=1")
