@@ -61,6 +61,18 @@ def full_stop(text: str | None) -> str:
     return "" if (text or "").rstrip().rstrip("\"'”’)").endswith((".", "!", "?")) else "."
 
 
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+
+
+def demote_headings(html: str, by: int = 2) -> Markup:
+    """Return rendered (already safe) HTML with each heading ``by`` levels lower, at most h6.
+
+    For a page shown inside another (the editor's preview of a lesson): its h1 and h2
+    would otherwise sit beside the editor's own sections in the headings list.
+    """
+    return Markup(_HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + by)}", str(html)))
+
+
 def pairs(values: list[str]) -> list[tuple[str, str]]:
     """Return [(value, value), ...] so plain choices render like labelled ones."""
     return [(value, value) for value in values]
@@ -155,6 +167,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(stamp_label, "utc_stamp")
     app.add_template_filter(duration_label, "duration")
     app.add_template_filter(pairs, "pairs")
+    app.add_template_filter(demote_headings, "demote_headings")
     app.add_template_filter(full_stop, "full_stop")
     app.add_template_filter(contact_links, "contact_links")
     app.add_template_filter(counted, "counted")

@@ -121,6 +121,20 @@ def test_the_preview_stands_beside_the_text_without_inline_style(author_client):
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
 
 
+def test_the_preview_sits_under_its_own_heading_in_the_page_outline(author_client):
+    # Moving by headings, the lesson's own sections used to sit beside the editor's
+    # "Preview" and "Knowledge checks in this lesson", with nothing to say where the
+    # preview ended, and its title was no heading at all.
+    page = author_client.get(LESSON).get_data(as_text=True)
+    outline = [(int(level), re.sub(r"<[^>]+>", "", text).strip()) for level, text in
+               re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", page, flags=re.S)]  # fmt: skip
+    start = outline.index((2, "Preview"))
+    inside = outline[start + 1 : outline.index((2, "Knowledge checks in this lesson"))]
+    assert inside[0] == (3, "Push and pull factors")
+    assert (4, "Push factors") in inside and (5, "Knowledge check 1") in inside
+    assert all(level > 3 for level, _ in inside[1:])
+
+
 def test_author_pages_run_the_checker_once_per_revision(app, author_client, monkeypatch):
     calls: list[int] = []
     real = lessons.check_files
