@@ -54,6 +54,10 @@ _KEPT_AFTER_SIGN_OUT: set[str] = set()
 KEPT_FOR = "auth_kept_for"
 #: How long after an idle sign-out the page left open may still send answers to keep.
 KEEP_AFTER_SIGN_OUT_SECONDS = 30 * 60
+#: Session key set when a keeper saved answers a page sent as its session timed out.
+ANSWERS_KEPT = "auth_answers_kept"
+#: Said at the next sign-in, on the page the learner returns to.
+KEPT_ANSWERS_SHOWN = "The answers you sent as you were signed out are saved and shown here."
 
 
 def keep_through_timeout(*endpoints: str, after_sign_out: bool = False
@@ -166,6 +170,17 @@ def start_session(user: User, *, remember: bool, device: str | None = None) -> N
         session[HELD_FOR] = held
 
 
+def answers_kept_for(user: User) -> bool:
+    """Whether answers sent as this browser's session timed out were kept for ``user``.
+
+    Asked at sign-in, before ``start_session`` clears the session: the page the learner
+    returns to shows them, and a screen reader should be told so rather than have to
+    check every question.
+    """
+    mark = session.get(KEPT_FOR)
+    return bool(session.get(ANSWERS_KEPT)) and bool(mark) and mark[0] == user.id
+
+
 def renew_session(user: User) -> None:
     """Sign in again after the session version changed, on this browser's same sign-in."""
     remembered = bool(session.get(REMEMBERED))
@@ -267,6 +282,7 @@ def _signed_out(kept: bool | str | None) -> Response:
     elif kept:
         then = ("Please sign in again: the answers you sent are saved, and you can check"
                 " them before you submit.")  # fmt: skip
+        session[ANSWERS_KEPT] = True  # the sign-in then says where they are
     elif request.method == "POST":
         then = ("Please sign in again; your progress is saved, but what this page just sent"
                 " was not: send it again once you are signed in.")  # fmt: skip

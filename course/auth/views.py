@@ -26,6 +26,8 @@ from course.auth.forms import (
     ResetRequestForm,
 )
 from course.auth.sessions import (
+    KEPT_ANSWERS_SHOWN,
+    answers_kept_for,
     end_session,
     enforce_session_timeouts,
     safe_next,
@@ -165,9 +167,12 @@ def login():
         with write_transaction():
             result = signin.record_sign_in(check, ip_address=request.remote_addr)
             if result.user is not None:
+                kept = answers_kept_for(result.user)
                 start_session(result.user, remember=form.remember.data, device=device)
         if result.user is not None:
-            flash("You are signed in.", "success")
+            # A mapping takes focus on the page it opens: that page shows the answers kept.
+            flash({"text": f"You are signed in. {KEPT_ANSWERS_SHOWN}"} if kept
+                  else "You are signed in.", "success")  # fmt: skip
             return redirect(safe_next(form.next.data) or home())
         form.refuse(None, result.message)
     return render_template("auth/login.html", form=form)

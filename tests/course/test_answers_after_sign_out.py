@@ -202,3 +202,24 @@ def test_complete_sent_after_the_time_out_keeps_the_picks_but_does_not_complete(
         assert ("Your answer to the knowledge check is saved. To go on, press the button at "
                 "the end of the lesson again.") in login
         assert sent.location == f"/auth/login?next={LESSON}%23lesson-end"
+
+
+def test_the_page_after_signing_in_again_says_the_kept_answers_are_on_it(app, client, learner):  # noqa: F811
+    # A screen-reader user used to hear only "You are signed in." and had to check every
+    # question to learn whether the answers sent at the sign-out were there.
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        data = with_token(client, POST_TEST, answers_for(attempt, right=3))
+        time_out(client)
+        client.post(f"{POST_TEST}/save", data=data, headers=JSON)
+        sign_in_with_password(client, learner, POST_TEST)
+        page = client.get(POST_TEST).get_data(as_text=True)
+        told = "You are signed in. The answers you sent as you were signed out are saved"
+        assert told in page
+        assert page.index("focus-target") < page.index(told)  # it takes focus
+        # Signed out idle with nothing sent: the usual words, nothing claimed.
+        time_out(client)
+        client.get(LESSON)
+        sign_in_with_password(client, learner, LESSON)
+        page = client.get(LESSON).get_data(as_text=True)
+        assert "You are signed in." in page and "answers you sent as you were" not in page
