@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import current_app, redirect, render_template, request, url_for
 
 from certificates.codes import EXAMPLE_CODE, FORMAT_TEXT, shown_as_typed
-from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
-from certificates.pdf_check import MAX_PDF_BYTES, PdfFileError, read_pdf
+from certificates.credential_file import MAX_CREDENTIAL_BYTES, read_credential
+from certificates.pdf_check import MAX_PDF_BYTES, read_pdf
 from course import issuing
 from course.credentials import services as credentials
 from course.db import utcnow
@@ -96,6 +99,24 @@ def result_with_slash(code: str):
     return redirect(url_for("verify.result", code=code), 301)
 
 
+def _uploaded(
+    form, field, name: str, read: Callable[[bytes], Any], limit: int
+) -> tuple[Any, Any]:
+    """The file an upload form sent, read; or else the verification page refusing it.
+
+    ``read`` raises ValueError with a sentence for the visitor; ``name`` is the form's
+    name on the page.
+    """
+    if not form.validate_on_submit():
+        return None, _lookup_page(400, **{name: form})
+    try:
+        # One byte past the limit is enough to tell that a file is over it.
+        return read(field.data.read(limit + 1)), None
+    except ValueError as exc:
+        form.refuse(field, str(exc))
+        return None, _lookup_page(400, **{name: form})
+
+
 def _record(found: services.Verification):
     return issuing.record_of(found.certificate) if found.certificate else None
 
@@ -105,14 +126,11 @@ def _record(found: services.Verification):
 def credential():
     """Check an uploaded Open Badges credential's signature and its certificate's status."""
     form = CredentialForm()
-    if not form.validate_on_submit():
-        return _lookup_page(400, upload=form)
-    try:
-        # One byte past the limit is enough to tell that a file is over it.
-        document = read_credential(form.credential.data.read(MAX_CREDENTIAL_BYTES + 1))
-    except CredentialFileError as exc:
-        form.refuse(form.credential, str(exc))
-        return _lookup_page(400, upload=form)
+    document, refused = _uploaded(
+        form, form.credential, "upload", read_credential, MAX_CREDENTIAL_BYTES
+    )
+    if refused:
+        return refused
     check, found = credentials.check_credential(document)
     return render_template("verify/credential.html", check=check, found=found,
                            record=_record(found) if found else None, checked=utcnow())
@@ -131,13 +149,9 @@ def back_to_upload():
 def pdf():
     """Say whether an uploaded PDF is a certificate exactly as issued here, and its status."""
     form = PdfForm()
-    if not form.validate_on_submit():
-        return _lookup_page(400, pdf_upload=form)
-    try:
-        data = read_pdf(form.pdf.data.read(MAX_PDF_BYTES + 1))
-    except PdfFileError as exc:
-        form.refuse(form.pdf, str(exc))
-        return _lookup_page(400, pdf_upload=form)
+    data, refused = _uploaded(form, form.pdf, "pdf_upload", read_pdf, MAX_PDF_BYTES)
+    if refused:
+        return refused
     check = services.check_pdf(data)  # the file is read, never kept
     found = check.found
     return render_template("verify/pdf.html", check=check, found=found, code=found and found.code,
