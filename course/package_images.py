@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from werkzeug.security import safe_join
 
 import lessons
 
@@ -19,11 +20,11 @@ def missing_image_findings(package: lessons.CoursePackage | None) -> list[lesson
     """A warning for each image address under /static/ that names no file of the site."""
     if package is None or current_app.static_folder is None:
         return []
-    folder = Path(current_app.static_folder)
+    folder = current_app.static_folder
     found = []
     for file, line, address in lessons.image_addresses(package):
         path = unquote(urlsplit(address).path).removeprefix("/static/")
-        if not (folder / path).is_file():
+        if not _served(folder, path):
             found.append(lessons.Finding(
                 "warning", file, line,
                 f"the image {address} is not among this site's files, so learners see only "
@@ -31,3 +32,15 @@ def missing_image_findings(package: lessons.CoursePackage | None) -> list[lesson
                 "to the static files",
             ))  # fmt: skip
     return found
+
+
+def _served(folder: str, path: str) -> bool:
+    """Whether the site's static route serves ``path``: joined as that route joins it.
+
+    Joined plainly, "/static//etc/passwd" (or "%2F" for the slash) became an absolute
+    path outside the folder, and the warning, or its absence, told an author which files
+    the server holds; the static route serves such an address nothing.
+    """
+    joined = safe_join(folder, path)
+    return joined is not None and Path(joined).is_file()
+

@@ -388,6 +388,19 @@ def test_check_warns_of_an_image_this_site_does_not_have(runner, package_copy):
     assert "/static/favicon.svg" not in result.output
 
 
+def test_check_tells_nothing_of_files_outside_the_static_folder(runner, package_copy):
+    outside = (package_copy / "course.yaml").resolve().as_posix()  # a file the server holds
+    lesson = package_copy / "02-returning.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text + f"\n![Doubled slash](/static/{outside})\n"
+                      f"![Escaped slash](/static/{outside.replace('/', '%2F')})\n",
+                      encoding="utf-8")
+    result = runner.invoke(args=["course", "check", str(package_copy)])
+    # The site serves neither address: both are warned of, as a missing file would be,
+    # so the checker never says which files exist outside the static folder.
+    assert " ".join(result.output.split()).count("is not among this site's files") == 2
+
+
 def test_an_import_warns_when_it_takes_back_a_version_published_in_the_author_area(
     app, runner, package_copy
 ):
