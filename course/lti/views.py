@@ -28,21 +28,27 @@ def _digest(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-def state_cookie(state: str) -> str:
-    """The name of the cookie that holds one login's state."""
+def state_cookie(state: str, *, secure: bool | None = None) -> str:
+    """The name of the cookie that holds one login's state.
+
+    ``secure``: whether the site is reached over HTTPS (by default, as this request is).
+    """
     # One cookie a login: two launches started at once in a browser (a double click, two
     # courses opened one after the other) would otherwise overwrite each other's, and
     # the first would be refused as if it came from another browser.
-    return _cookie_named(_digest(state))
+    return _cookie_named(_digest(state), _secure() if secure is None else secure)
 
 
-def _cookie_named(digest: str) -> str:
-    return f"{STATE_COOKIE}_{digest[:16]}"
+def _cookie_named(digest: str, secure: bool) -> str:
+    # Over HTTPS the name says Secure, as every cookie of the site's does (ASVS 3.3.1):
+    # a browser then takes the cookie only from a secure page, never from plain HTTP.
+    prefix = "__Secure-" if secure else ""
+    return f"{prefix}{STATE_COOKIE}_{digest[:16]}"
 
 
 def _held_by_this_browser(digest: str) -> bool:
     """Whether this browser holds the login state whose digest a staff hand-over names."""
-    state = request.cookies.get(_cookie_named(digest), "")
+    state = request.cookies.get(_cookie_named(digest, _secure()), "")
     return bool(state) and hmac.compare_digest(_digest(state), digest)
 
 
@@ -103,9 +109,14 @@ def login():
     return response
 
 
+def _secure() -> bool:
+    """Whether the browser reaches the site over HTTPS, so its state cookie is Secure."""
+    return request.is_secure or base_url().startswith("https://")
+
+
 def _cookie_attributes() -> dict[str, Any]:
     """The state cookie's attributes, the same for setting and deleting it."""
-    secure = request.is_secure or base_url().startswith("https://")
+    secure = _secure()
     # The launch comes back as a cross-site POST: only a SameSite=None cookie (which
     # browsers accept only when Secure) rides along. Partitioned keeps it working in
     # an LMS iframe where third-party cookies are blocked; a browser deletes a

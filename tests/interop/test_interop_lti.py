@@ -292,7 +292,8 @@ def test_the_state_cookie_rides_along_with_the_lms_cross_site_post(app, client, 
     })
     (cookie,) = login.headers.getlist("Set-Cookie")
     state = login.location.split("state=")[1].split("&")[0]
-    assert cookie.startswith(f"{state_cookie(state)}={state};")
+    # Named __Secure-, as ASVS 3.3.1 asks: a page on plain HTTP cannot plant one.
+    assert cookie.startswith(f"__Secure-{state_cookie(state)}={state};")
     for attribute in ("Max-Age=600", "Path=/lti/", "HttpOnly", "Secure", "SameSite=None",
                       "Partitioned"):
         assert attribute in cookie.split("; ")
@@ -301,7 +302,7 @@ def test_the_state_cookie_rides_along_with_the_lms_cross_site_post(app, client, 
     assert launched.status_code == 302, launched.get_data(as_text=True)
     # Deleted with the same attributes: a browser keeps a partitioned cookie otherwise.
     (deleted,) = [header for header in launched.headers.getlist("Set-Cookie")
-                  if header.startswith(f"{state_cookie(state)}=;")]
+                  if header.startswith(f"__Secure-{state_cookie(state)}=;")]
     for attribute in ("Max-Age=0", "Path=/lti/", "Secure", "SameSite=None", "Partitioned"):
         assert attribute in deleted.split("; ")
 
