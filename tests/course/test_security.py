@@ -145,22 +145,39 @@ def get_rules(app: Flask) -> list[Rule]:
     )
 
 
+#: The routes whose answers any site may read: the same public document for everyone.
+CROSS_ORIGIN_READS = {
+    "/.well-known/did.json",
+    "/did.json",
+    "/credentials/status/<int:number>",
+    "/credentials/badges/<slug>.svg",
+    "/xapi/extensions/<name>",
+}
+
+
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_every_get_route_sends_the_security_headers(app, admin_with_everything, scheme):
     client, values = admin_with_everything
     https = scheme == "https"
     base = HTTPS if https else "http://localhost"
-    crawled, failed = {}, []
+    crawled, failed, shared = {}, [], set()
     for rule in get_rules(app):
         url = fill(rule, values)
         response = client.get(url, base_url=base)
         assert_security_headers(response, f"GET {url} ({response.status_code})", https=https)
         crawled[rule.rule] = response.status_code
+        if "Access-Control-Allow-Origin" in response.headers:
+            shared.add(rule.rule)
+            assert response.headers["Access-Control-Allow-Origin"] == "*", url
+        assert "Access-Control-Allow-Credentials" not in response.headers, url
         if response.status_code >= 500:
             failed.append(url)
         assert_content_type(response, url)
         response.close()  # a streamed download must be closed, read or not
     assert not failed, f"server errors (see the log) on {failed}"
+    # Only public documents that other sites' verifiers read are shared across origins,
+    # never with the visitor's cookies (ASVS 3.4.2).
+    assert shared and shared <= CROSS_ORIGIN_READS, shared
     assert len(crawled) >= 20
     # Most pages rendered for real, so the headers were checked on real content.
     assert sum(status == 200 for status in crawled.values()) >= 15, crawled
