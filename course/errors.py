@@ -45,6 +45,15 @@ def log_form_refusal(exc: CSRFError) -> None:
     current_app.logger.warning("Form refused (%s): %s", request.endpoint, exc.description)
 
 
+def log_refused_access() -> None:
+    """Log a refusal for want of a role or a team place: a learner's account trying staff
+    pages one after another must show in the log, with whose it was and from where."""
+    who = (f"account {current_user.id} ({current_user.role})"
+           if current_user.is_authenticated else "nobody signed in")  # fmt: skip
+    current_app.logger.warning("Access refused (%s %s): %s, from %s", request.method,
+                               request.path, who, request.remote_addr)
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
@@ -91,6 +100,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 403:
+            log_refused_access()
         return error_page(exc, exc.code)
 
     @app.errorhandler(DatabaseBusy)

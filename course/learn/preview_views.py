@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from course.db import utcnow
+from course.errors import log_refused_access
 from course.learn import bp, fragments
 from course.learn import preview as previews
 from course.learn import services as learn
@@ -16,6 +17,7 @@ from course.models import Course
 @bp.errorhandler(previews.PreviewRefused)
 def preview_refused(exc: previews.PreviewRefused):
     """Say who may preview and how to get in (403): from the LMS again, or on the team."""
+    log_refused_access()  # the preview shows every knowledge check's answers
     page = render_template("learn/preview_refused.html", course=exc.course,
                            off_team=exc.off_team, hours=previews.PREVIEW_HOURS)
     return page, 403

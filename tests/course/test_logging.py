@@ -20,7 +20,9 @@ from flask_migrate import upgrade
 from course import create_app
 from course.extensions import db
 from course.logs import SANE_REQUEST_ID
+from course.models import Role
 from course.users import create_user
+from tests.course.factories import import_course, make_user, sign_in
 from tests.live_servers import free_port
 from tests.smtp_sink import wait_until
 
@@ -236,3 +238,25 @@ def test_errors_go_to_sentry_when_a_dsn_is_set() -> None:
     assert event["exception"]["values"][-1]["type"] == "ZeroDivisionError"
     assert event["tags"]["request_id"] == request_id
     assert "user" not in event or "email" not in event["user"]
+
+
+
+def test_a_refused_page_is_logged_with_whose_account_asked_and_from_where(
+    make_app, package_copy, capsys
+) -> None:
+    # A learner's account walking the staff pages must show in the log (ASVS 16.3.2).
+    app = make_app(LOG_CONFIGURE=True)
+    with app.app_context():
+        import_course(package_copy)
+        learner, author = make_user(), make_user(Role.AUTHOR)
+    browser = sign_in(app.test_client(), learner)
+    assert browser.get("/admin/learners").status_code == 403
+    assert browser.get("/courses/minimal/preview").status_code == 403  # every answer
+    refused = sign_in(app.test_client(), author).post("/admin/learners/1/role",
+                                                      environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert refused.status_code == 403
+    err = capsys.readouterr().err
+    for path in ("GET /admin/learners", "GET /courses/minimal/preview"):
+        assert f"Access refused ({path}): account {learner.id} (learner), from " in err
+    assert (f"Access refused (POST /admin/learners/1/role): account {author.id} (author), "
+            "from 203.0.113.9") in err
