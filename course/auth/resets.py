@@ -14,7 +14,7 @@ from course import secretkeys
 from course.audit import record_event
 from course.auth import throttle
 from course.auth.services import set_password_hash
-from course.auth.signin import clear_failures
+from course.auth.signin import Client, clear_failures
 from course.auth.throttle import Scope
 from course.db import utcnow
 from course.extensions import db
@@ -86,13 +86,17 @@ def user_for_reset_token(token: str, *, lock: bool = False) -> User:
     return user
 
 
-def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
+def send_password_reset(
+    email: str, *, link_for: Callable[[str], str], client: Client | None = None
+) -> bool:
     """Queue a reset link when an active account has this address; say nothing otherwise.
 
     ``link_for`` turns a token into the full link. Returns True when a mail was queued;
     the caller commits. Every request counts against its address, known or not, and an
     address gets at most five links until a day passes without a request, so nobody can
-    flood a mailbox from here.
+    flood a mailbox from here; except from a browser that signed in to the account
+    before (``client``'s device cookie), so that a stranger asking once a day cannot keep
+    the owner from ever resetting the password.
     """
     asked = throttle.record_failure(
         throttle.key(Scope.RESET, normalise_email(email)), utcnow()).failures
@@ -100,7 +104,8 @@ def send_password_reset(email: str, *, link_for: Callable[[str], str]) -> bool:
     if user is None or not user.is_active:
         logger.info("Password reset asked for an address with no active account")
         return False
-    if asked > throttle.FREE_FAILURES[Scope.RESET]:
+    own_browser = client is not None and user.id in client.devices
+    if asked > throttle.FREE_FAILURES[Scope.RESET] and not own_browser:
         logger.warning("Password reset not sent: %s asked for this address today", asked)
         return False
     config = current_app.config

@@ -198,7 +198,8 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         with write_transaction():
-            resets.send_password_reset(form.email.data, link_for=_reset_link)
+            resets.send_password_reset(form.email.data, link_for=_reset_link,
+                                       client=devices.client())
         return redirect(url_for("auth.reset_sent"))
     return render_template("auth/reset_request.html", form=form)
 

@@ -274,3 +274,22 @@ def queued_mail(app: Flask) -> int:
         count = db.session.scalar(select(func.count()).select_from(OutgoingMail))
         db.session.commit()
         return count
+
+
+def test_a_browser_that_signed_in_before_gets_a_link_past_the_limit(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    # A stranger asking for the address once a day kept the counter from ever resting,
+    # and the owner could never reset the password: the owner's own browser still can.
+    make_user(app)
+    sign_in(client)  # this browser now holds the account's device cookie
+    client.post("/auth/logout")
+    stranger = app.test_client()
+    for _ in range(6):
+        stranger.post("/auth/reset", data={"email": "ana@example.com"})
+    inbox.wait_for(5)
+    wait_until(lambda: queued_mail(app) == 0)
+    assert len(inbox.messages) == 5  # the stranger's sixth sent nothing
+    client.post("/auth/reset", data={"email": "ana@example.com"})
+    inbox.wait_for(6)
+    assert "Reset your password" in inbox.messages[-1]["Subject"]
