@@ -9,6 +9,7 @@ from urllib.error import HTTPError, URLError
 import jwt
 
 from course.db import utcnow
+from course.lti.jwks import REFETCH_COOLDOWN_SECONDS, UnknownKey
 from course.models import LtiPlatform
 
 #: Where an administrator fixes a registration; named by the errors a setting causes.
@@ -82,6 +83,15 @@ def token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> 
     if isinstance(exc, jwt.PyJWKClientConnectionError):
         return (f"The platform's keys could not be fetched from {platform.jwks_url} "
                 f"({_fetch_failure(exc.__cause__)}), the Public keyset URL {where}: check it "
+                f"under {ADMIN_PAGE}.")
+    if isinstance(exc, UnknownKey):
+        # A platform that has just rotated its key needs nothing changed here: say so
+        # before pointing at the setting, or a right URL gets "corrected".
+        return (f"The launch token was signed with the key {shown(exc.kid)}, which the keyset "
+                f"at {platform.jwks_url}, the Public keyset URL (JWKS) {where}, does not hold. "
+                "If the platform has just changed its keys, open the course again in a minute: "
+                f"the keyset is read again at most every {REFETCH_COOLDOWN_SECONDS} seconds. "
+                "If it keeps happening, that address is not this platform's keyset: correct it "
                 f"under {ADMIN_PAGE}.")
     if isinstance(exc, jwt.PyJWKClientError | jwt.InvalidSignatureError):
         return (f"The launch token is not valid: it was not signed by a key at "

@@ -4,6 +4,7 @@ gets the learner's score back through Assignment and Grade Services."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import threading
 import time
@@ -462,6 +463,25 @@ def test_a_token_signed_with_another_key_is_refused(app, client, platform):
     response = client.post("/lti/launch", data={"id_token": token, "state": state})
     assert response.status_code == 400
     assert "the Public keyset URL (JWKS) registered for" in response.get_data(as_text=True)
+
+
+def test_a_platform_that_just_rotated_its_key_is_told_to_try_again_not_to_fix_the_url(
+    app, client, platform, monkeypatch
+):
+    assert launch(client, platform)[0].status_code == 302  # the keyset is read here
+    # The platform rotates its key right after: its keyset now holds only the new one.
+    platform.key, platform.kid = PlayedPlatform().key, "rotated-key-2026"
+    response, _ = launch(app.test_client(), platform, "moodle-user-18")
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert ("signed with the key 'rotated-key-2026', which the keyset at "
+            f"{platform.url}/jwks, the Public keyset URL (JWKS) registered for \u201cAgency "
+            "Moodle\u201d, does not hold. If the platform has just changed its keys, open the "
+            "course again in a minute") in page
+    # A minute later the keyset is read again, and the same learner's launch goes through.
+    later = mock.Mock(monotonic=lambda: time.monotonic() + 60)
+    monkeypatch.setattr("jwt.jwks_client.time", later)
+    assert launch(app.test_client(), platform, "moodle-user-18")[0].status_code == 302
 
 
 def test_a_keyset_url_that_does_not_answer_is_named(app, client, platform):
