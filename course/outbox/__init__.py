@@ -7,6 +7,7 @@ them later, so no learner ever waits for an LMS or a learning record store.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -98,10 +99,10 @@ def _queue_statement(body: dict[str, Any], subject_key: str | None = None,
 def _say(verb: str, enrolment: Enrolment, obj: dict[str, Any] | None = None,
          when: datetime | None = None, result: dict[str, Any] | None = None,
          subject_key: str | None = None, extensions: dict[str, Any] | None = None,
-         learner: xapi.Learner | None = None) -> None:
+         learner: xapi.Learner | None = None, course: xapi.CourseRef | None = None) -> None:
     if not _xapi_on():
         return
-    course = _course_ref(enrolment)
+    course = course or _course_ref(enrolment)
     body = xapi.statement(verb, learner or _learner(enrolment.user), course,
                           obj or xapi.course_activity(course), when or utcnow(), result=result,
                           extensions=extensions)
@@ -232,7 +233,10 @@ def certificate_issued(certificate: Certificate) -> None:
     when = certificate.issued_at
     if enrolment.completed_at is not None and enrolment.completed_at > when:
         when = enrolment.completed_at
-    _say("earned", enrolment, activity, when=when,
+    # The version certified, as the credential states it, even if another is current now.
+    course = dataclasses.replace(_course_ref(enrolment),
+                                 version=record.get("course_version") or 0)
+    _say("earned", enrolment, activity, when=when, course=course,
          result=xapi.credit_result(base_url(), certificate.code,
                                    record.get("contact_hours"), record.get("credit_type")),
          subject_key=f"certificate:{certificate.code}")

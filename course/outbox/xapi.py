@@ -124,6 +124,10 @@ def statement(
         "platform": course.site_name,
         "language": LANGUAGE,
     }
+    if course.version:
+        # Activity ids outlive a revision; the version is what tells a registry which
+        # lessons, questions and hours a learner had (a revision may change them).
+        context["revision"] = str(course.version)
     if learner.lms_accounts:
         extensions = {**(extensions or {}), _extension(course.base_url, LMS_ACCOUNTS): [
             {"homePage": issuer, "name": subject} for issuer, subject in learner.lms_accounts
