@@ -94,11 +94,7 @@ def _token(platform: LtiPlatform, caller: Caller, scope: str = SCORE_SCOPE) -> s
         "scope": scope,
     })
     if response.status_code != 200:
-        raise DeliveryError(
-            f"token request refused: HTTP {response.status_code}{_oauth_error(response)}; "
-            f"check the Access token URL and Client ID registered for \u201c{platform.name}"
-            "\u201d (Administration, LMS connections), and that the platform has this tool's "
-            "Public keyset URL")
+        raise DeliveryError(_token_refusal(platform, response))
     body = response.json()
     token = body["access_token"]
     # Renew a minute early, so a token never expires between asking and using it.
@@ -108,13 +104,35 @@ def _token(platform: LtiPlatform, caller: Caller, scope: str = SCORE_SCOPE) -> s
     return token
 
 
-def _oauth_error(response: requests.Response) -> str:
-    """The platform's own OAuth 2 error (RFC 6749 5.2), if it gave one, for the log."""
+def _token_refusal(platform: LtiPlatform, response: requests.Response) -> str:
+    """Why the token endpoint refused, naming the setting its OAuth 2 error points at."""
+    said = f"token request refused: HTTP {response.status_code}{_oauth_error(response)}"
+    code = _oauth_body(response).get("error")
+    if code == "invalid_scope":
+        # Nothing on this side fixes it: the platform no longer grants what its launches said.
+        return (f"{said}; \u201c{platform.name}\u201d refuses this tool the grade services it "
+                "asked for: allow Assignment and Grade Services for the tool in the platform (the "
+                "score scope, and the line item scope for links that name no grade column)")
+    audience = ("" if platform.token_audience else
+                ", and its Token audience (D2L Brightspace wants "
+                "https://api.brightspace.com/auth/token)")
+    return (f"{said}; check the Access token URL and Client ID registered for "
+            f"\u201c{platform.name}\u201d{audience} (Administration, LMS connections), and "
+            "that the platform has this tool's Public keyset URL")
+
+
+def _oauth_body(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        return ""
-    if not isinstance(body, dict) or not body.get("error"):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _oauth_error(response: requests.Response) -> str:
+    """The platform's own OAuth 2 error (RFC 6749 5.2), if it gave one, for the log."""
+    body = _oauth_body(response)
+    if not body.get("error"):
         return ""
     detail = str(body["error"])[:100]
     if body.get("error_description"):

@@ -63,6 +63,9 @@ class PlayedPlatform:
     context: int = 7
     #: A fixed audience its token endpoint wants (as D2L Brightspace); None: the token URL.
     token_audience: str | None = None
+    #: The scopes its token endpoint grants the tool (None: every AGS scope); asked for
+    #: more, it answers invalid_scope, as one whose admin turned the tool's AGS off.
+    grantable: set[str] | None = None
 
     def slow_answer(self) -> None:
         """Note an AGS request; while holding, wait for the test to release it."""
@@ -226,6 +229,9 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             assert form["grant_type"] == "client_credentials"
             scopes = set(form["scope"].split())
             assert scopes and scopes <= {SCORE_SCOPE, LINEITEM_SCOPE}, form["scope"]
+            if platform.grantable is not None and not scopes <= platform.grantable:
+                return self._json(400, {"error": "invalid_scope",
+                                        "error_description": "scope not allowed"})
             token = secrets.token_urlsafe(16)
             platform.tokens[token] = scopes
             self._json(200, {"access_token": token, "token_type": "Bearer",

@@ -720,6 +720,26 @@ def test_a_platform_refusing_the_tool_says_what_to_check_in_outbox_status(app, c
     assert platform.scores == []
 
 
+def test_a_platform_granting_no_grade_scope_is_told_apart_from_a_wrong_registration(
+    app, client, runner, platform
+):
+    launch(client, platform)
+    _finish_course(app, client)
+    platform.grantable = set()  # the LMS admin turned the tool's grade services off
+    assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert ("token request refused: HTTP 400 (invalid_scope: scope not allowed); "
+            "\u201cAgency Moodle\u201d refuses this tool the grade services it asked for: "
+            "allow Assignment and Grade Services for the tool in the platform") in status
+    assert "check the Access token URL" not in status  # the registration is right
+    platform.grantable = None
+    with app.app_context():
+        for message in db.session.scalars(select(OutboxMessage)):
+            message.next_attempt_at = message.created_at  # due again, as time passing would
+        db.session.commit()
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
+
+
 def test_a_platform_wanting_its_own_token_audience_gets_scores_once_it_is_registered(
     app, client, runner, platform
 ):
@@ -727,7 +747,11 @@ def test_a_platform_wanting_its_own_token_audience_gets_scores_once_it_is_regist
     launch(client, platform)
     _finish_course(app, client)
     assert "failed (will retry)" in runner.invoke(args=["outbox", "send"]).output
-    assert "wrong audience" in runner.invoke(args=["outbox", "status"]).output
+    status = runner.invoke(args=["outbox", "status"]).output
+    # The refusal names the setting D2L's refusal calls for, not only the URLs.
+    assert "wrong audience" in status
+    assert ("registered for \u201cAgency Moodle\u201d, and its Token audience (D2L Brightspace "
+            "wants https://api.brightspace.com/auth/token)") in status
     with app.app_context():
         db.session.execute(update(LtiPlatform).values(token_audience=platform.token_audience))
         for message in db.session.scalars(select(OutboxMessage)):
