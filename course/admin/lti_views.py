@@ -24,7 +24,8 @@ def lti_platforms():
     """Registered platforms, and what to enter on the platform's side."""
     platforms = services.platforms()
     scores = outbox_status.scores_by_platform([platform.id for platform in platforms])
-    return render_template("admin/lti.html", platforms=platforms, scores=scores, tool=_details())
+    return render_template("admin/lti.html", platforms=platforms, scores=scores,
+                           launches=services.last_launches(), tool=_details())
 
 
 @bp.route("/lti/new", methods=["GET", "POST"])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from course.audit import record_event
 from course.extensions import db
 from course.lti import jwks
 from course.lti.ags import LINEITEM_SCOPE, SCORE_SCOPE
-from course.models import Course, LtiPlatform, User
+from course.models import Course, LtiIdentity, LtiPlatform, User
 
 FIELDS = ("name", "issuer", "client_id", "deployment_ids", "auth_login_url",
           "auth_token_url", "token_audience", "jwks_url", "active")
@@ -49,6 +50,15 @@ def tool_details(base_url: str) -> ToolDetails:
 def platforms() -> list[LtiPlatform]:
     """Return every registered platform, by name."""
     return list(db.session.scalars(select(LtiPlatform).order_by(LtiPlatform.name)))
+
+
+def last_launches() -> dict[int, datetime]:
+    """When a learner last opened a course from each platform, by platform id."""
+    # Whoever connects an LMS sees its launches arrive here, without the server's log. A
+    # staff launch keeps no record, so only learners' count.
+    return dict(db.session.execute(
+        select(LtiIdentity.platform_id, func.max(LtiIdentity.last_launch_at))
+        .group_by(LtiIdentity.platform_id)).tuples().all())
 
 
 class DuplicatePlatform(ValueError):

@@ -10,7 +10,7 @@ from html import unescape
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import LtiGradeTarget, LtiPlatform, OutboxMessage
+from course.models import LtiGradeTarget, LtiIdentity, LtiPlatform, OutboxMessage
 from tests.course.factories import sign_in
 
 
@@ -119,10 +119,28 @@ def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, d
                     attempts=0 if n < sent else 2))
         db.session.commit()
     page = _text(admin, "/admin/lti")
-    assert ("Agency Canvas https://canvas.example.org tool Allowed "
+    assert ("Agency Canvas https://canvas.example.org tool Allowed; no learner launch yet "
             "Last sent December 7, 2026, 8:05:09 AM CST") in page
-    assert ("Agency Moodle https://moodle.example.org tool Allowed None sent in the last 90 days; "
-            "3 failing") in page
+    assert ("Agency Moodle https://moodle.example.org tool Allowed; no learner launch yet "
+            "None sent in the last 90 days; 3 failing") in page
+
+
+def test_each_lms_shows_when_a_learner_last_launched_from_it(app, data) -> None:
+    # Whoever connects an LMS sees its launches arrive without reading the server's log.
+    admin = sign_in(app.test_client(), data.admin)
+    with app.app_context():
+        canvas = _grade_target(data, "Agency Canvas").platform_id
+        _grade_target(data, "Agency Moodle")
+        for user, minutes in ((data.learners["a"], 90), (data.learners["b"], 30)):
+            db.session.add(LtiIdentity(
+                platform_id=canvas, subject=f"canvas-{user.id}", user_id=user.id,
+                last_launch_at=datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+                - timedelta(minutes=minutes)))
+        db.session.commit()
+    page = _text(admin, "/admin/lti")
+    assert ("Agency Canvas https://canvas.example.org tool Allowed; last learner launch "
+            "December 7, 2026, 7:30:00 AM CST") in page
+    assert "Agency Moodle https://moodle.example.org tool Allowed; no learner launch yet" in page
 
 
 def test_an_lms_whose_scores_no_worker_takes_is_called_overdue(app, data) -> None:
