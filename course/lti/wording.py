@@ -70,6 +70,12 @@ def token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> 
     if isinstance(exc, jwt.ImmatureSignatureError):
         return ("The launch token is dated in the future: this server's clock or the "
                 f"platform's is wrong by more than a minute{_clocks(unchecked)}.")
+    if isinstance(exc, jwt.MissingRequiredClaimError) and exc.claim == "sub":
+        # LTI 1.3 allows anonymous launches; "requires" would send someone after a bug.
+        return ("The launch token names no user (no sub claim): the platform launched "
+                "anonymously, and this course keeps a continuing-education record for each "
+                "learner, so it cannot open without knowing who. In the platform, turn off "
+                "anonymous launches for this tool (share at least the user's id).")
     if isinstance(exc, jwt.MissingRequiredClaimError):
         return f"The launch token has no {exc.claim} claim, which LTI 1.3 requires."
     if isinstance(exc, jwt.InvalidAudienceError):

@@ -362,6 +362,10 @@ def _utc(timestamp: int) -> str:
         ({"iss": "https://evil.example"},
          ["issuer is 'https://evil.example'", "the Issuer (iss) registered for"]),
         ({"nonce": None}, ["no nonce claim"]),
+        # LTI lets a platform launch anonymously; a CE record needs to know who it is for.
+        ({"sub": None},
+         ["names no user (no sub claim): the platform launched anonymously",
+          "turn off anonymous launches for this tool"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest"},
          ["'LtiDeepLinkingRequest'", "resource-link", "no deep linking"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": f"{BASE}/courses/gone"},
@@ -379,7 +383,7 @@ def _utc(timestamp: int) -> str:
     ],
     ids=["wrong-audience", "wrong-azp", "wrong-azp-of-several", "several-without-azp",
          "expired", "from-the-future", "unregistered-deployment", "no-deployment",
-         "wrong-issuer", "no-nonce", "deep-link", "unknown-course",
+         "wrong-issuer", "no-nonce", "anonymous", "deep-link", "unknown-course",
          "no-target", "target-elsewhere", "no-roles", "target-not-the-login's"],
 )
 def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform, overrides,
