@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -275,8 +276,17 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
 
 
 def _send_scores(messages: list[OutboxMessage], caller: ags.Caller, report: SendReport) -> None:
+    #: Hosts that did not answer in this batch, with the error: each further score sent
+    #: there would wait out the time-out again, and a batch of them would outlast the
+    #: claim's lease, so that another worker took the same scores and sent them twice.
+    silent: dict[str, str] = {}
     for message in messages:
         target, superseded = _grade_target(message)
+        unanswered = [silent[host] for host in _hosts(target) if host in silent]
+        if unanswered and not superseded:
+            settle([message], unanswered[0])
+            report.add("lti", False)
+            continue
         if target is None:  # no grade target: nowhere to send it (none are made so)
             log.error("Score %s has no grade target; settled unsent", message.message_id)
             settle([message], None, note="not sent: no grade target")
@@ -306,11 +316,22 @@ def _send_scores(messages: list[OutboxMessage], caller: ags.Caller, report: Send
                      if isinstance(exc, requests.RequestException)
                      else str(exc) or exc.__class__.__name__)
             log.warning("Score %s not delivered: %s", message.message_id, error)
+            if isinstance(exc, requests.RequestException):
+                url = exc.request.url if exc.request is not None else None
+                silent[urlsplit(url or target.platform.auth_token_url).netloc] = error
             settle([message], error)
             report.add("lti", False)
         else:
             settle([message], None)
             report.add("lti", True)
+
+
+def _hosts(target: LtiGradeTarget | None) -> set[str]:
+    """The hosts sending a score to this target calls: the token URL's and the line item's."""
+    if target is None:
+        return set()
+    urls = (target.platform.auth_token_url, target.lineitem_url or target.lineitems_url)
+    return {urlsplit(url).netloc for url in urls if url}
 
 
 def _send_xapi(messages: list[OutboxMessage], http: requests.Session,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import socket
 import threading
 import time
 import urllib.request
@@ -648,6 +649,33 @@ def test_a_platform_that_does_not_answer_is_named_with_the_setting_to_check(
             "that it is up, and its Access token URL under Administration, LMS connections"
             ) in status
     assert "HTTPConnectionPool" not in status
+
+
+def test_a_platform_that_never_answers_is_waited_for_once_a_pass_not_once_a_score(
+    app, client, runner, platform, monkeypatch
+):
+    launch(client, platform)
+    _finish_course(app, client)  # two scores queued: the attempt's and the completion's
+    # A firewall that drops packets, or a hung LMS: connections open, no answer comes.
+    silent, connections = socket.create_server(("127.0.0.1", 0)), []
+    accepting = threading.Thread(
+        target=lambda: connections.extend(silent.accept() for _ in range(2)), daemon=True)
+    accepting.start()
+    with app.app_context():
+        db.session.execute(update(LtiPlatform).values(
+            auth_token_url=f"http://127.0.0.1:{silent.getsockname()[1]}/token"))
+        db.session.commit()
+    monkeypatch.setattr(ags, "TIMEOUT_SECONDS", 1)
+    assert "lti: 0 sent, 2 failed (will retry)" in runner.invoke(
+        args=["outbox", "send"]).output
+    accepting.join(timeout=1)
+    # Each wait would have been the full time-out: a batch of them outlasted the claim.
+    assert len(connections) == 1
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert "lti: 0 waiting, 2 failing" in status and "did not answer at 127.0.0.1" in status
+    for connection, _ in connections:
+        connection.close()
+    silent.close()
 
 
 def test_a_platform_that_is_down_gets_the_score_later_exactly_once(app, client, runner,
