@@ -385,7 +385,12 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
     platform, claims, course = checked.login.platform, checked.claims, checked.course
     user, created = _learner_for(claims, platform)
     if not user.is_active:
-        raise LaunchError("This account is closed.")
+        # Said so that the LMS's admin, who gets these words, knows the fix is not theirs.
+        raise LaunchError(
+            "The account this learning-system user opens here was deactivated by the "
+            "administrators of this site, so the course does not open for it. Nothing in the "
+            "LMS needs changing: if it was a mistake, they reactivate it under "
+            "Administration, Learners (\u201cReactivate account\u201d).")
     if user.role != Role.LEARNER:
         # An account linked as a learner's and later made an author or admin: a platform's
         # word must never open a session with rights to change courses or records.

@@ -100,6 +100,22 @@ def test_a_full_launch_signs_the_learner_in_and_opens_the_course(app, client, pl
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_a_learner_whose_account_was_deactivated_here_is_told_where_that_is_undone(
+    app, client, platform
+):
+    assert launch(client, platform)[0].status_code == 302
+    with app.app_context():
+        db.session.execute(update(User).values(active=False))
+        db.session.commit()
+    response, _ = launch(app.test_client(), platform)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    # The page goes to the training coordinator, who runs the LMS: the fix is not theirs.
+    assert ("was deactivated by the administrators of this site, so the course does not open "
+            "for it. Nothing in the LMS needs changing") in page
+    assert "Administration, Learners (\u201cReactivate account\u201d)" in page
+
+
 def test_a_test_student_is_told_the_connection_works_and_gets_no_record(app, client, platform):
     platform.overrides = {LTI + "roles": [
         "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
