@@ -27,7 +27,7 @@ from course.lti.roles import (
     sends_grades,
     staff_role,
 )
-from course.lti.wording import ADMIN_PAGE, shown, token_problem
+from course.lti.wording import ADMIN_PAGE, DEACTIVATED, shown, token_problem
 from course.models import (
     Course,
     LtiIdentity,
@@ -385,12 +385,7 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
     platform, claims, course = checked.login.platform, checked.claims, checked.course
     user, created = _learner_for(claims, platform)
     if not user.is_active:
-        # Said so that the LMS's admin, who gets these words, knows the fix is not theirs.
-        raise LaunchError(
-            "The account this learning-system user opens here was deactivated by the "
-            "administrators of this site, so the course does not open for it. Nothing in the "
-            "LMS needs changing: if it was a mistake, they reactivate it under "
-            "Administration, Learners (\u201cReactivate account\u201d).")
+        raise LaunchError(DEACTIVATED)
     if user.role != Role.LEARNER:
         # An account linked as a learner's and later made an author or admin: a platform's
         # word must never open a session with rights to change courses or records.

@@ -14,6 +14,13 @@ from course.models import LtiPlatform
 
 #: Where an administrator fixes a registration; named by the errors a setting causes.
 ADMIN_PAGE = "Administration, LMS connections"
+#: A launch for an account an admin here deactivated. Said so that the LMS's coordinator,
+#: who gets these words, knows the fix is not theirs.
+DEACTIVATED = (
+    "The account this learning-system user opens here was deactivated by the administrators "
+    "of this site, so the course does not open for it. Nothing in the LMS needs changing: if "
+    "it was a mistake, they reactivate it under Administration, Learners (\u201cReactivate "
+    "account\u201d).")
 
 
 def shown(value: Any) -> str:
