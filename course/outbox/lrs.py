@@ -61,11 +61,14 @@ def _post(statements: list[dict[str, Any]], config: Mapping[str, Any],
                      timeout=TIMEOUT_SECONDS, headers={"X-Experience-API-Version": XAPI_VERSION})
 
 
-def _holds(statement_id: str, config: Mapping[str, Any], http: requests.Session) -> bool:
-    """Whether the LRS already has a statement with this id, voided or not."""
+def _holds(statement_id: str, config: Mapping[str, Any],
+           http: requests.Session) -> bool | None:
+    """Whether the LRS already has a statement with this id, voided or not; None when it
+    lets these credentials write statements but not read them (a write-only key)."""
     # xAPI 1.0.3 lets an LRS answer a statement id it holds with 409 Conflict even when
     # the copy is identical (a resend after a crash, or `xapi resend`); retrying could
     # never succeed. A voided statement is only found by voidedStatementId.
+    unreadable = False
     for parameter in ("statementId", "voidedStatementId"):
         try:
             response = http.get(_url(config), params={parameter: statement_id},
@@ -75,7 +78,8 @@ def _holds(statement_id: str, config: Mapping[str, Any], http: requests.Session)
             return False
         if response.status_code == 200:
             return True
-    return False
+        unreadable = unreadable or response.status_code in (401, 403)
+    return None if unreadable else False
 
 
 def retry_after(response: requests.Response) -> timedelta | None:
@@ -113,9 +117,15 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
     if response.status_code in REFUSES_A_STATEMENT and len(messages) > 1:
         # One bad statement refuses the whole batch: find it, let the others through.
         return [outcome for m in messages for outcome in send([m], config, http)]
-    if response.status_code == 409 and _holds(messages[0].message_id, config, http):
+    held = _holds(messages[0].message_id, config, http) if response.status_code == 409 else False
+    if held:
         return [Outcome(messages[0])]  # the LRS keeps the copy it stored first
     answer = f"LRS answered HTTP {response.status_code}{_what_to_check(response, config)}"
+    if held is None:
+        # Retried for ever otherwise, with nothing saying why it cannot be settled.
+        answer += (" (it may already hold this statement, but these credentials may not read "
+                   "statements, so that cannot be checked: give the LRS key of XAPI_USERNAME "
+                   "read access as well)")
     # A batch is only refused for good one statement at a time (split above).
     refused = response.status_code in REFUSES_FOR_GOOD and len(messages) == 1
     wait = retry_after(response)

@@ -34,6 +34,8 @@ class StrictLrs:
         #: Every POST answered with this status, headers and body instead, when set.
         self.answer: tuple[int, dict[str, str], Any] | None = None
         self.posts = 0
+        #: Its key may only write statements (as LRSs let a key be made): reads get 403.
+        self.write_only = False
         #: HTTP Basic credentials the LRS accepts (its "key" and "secret").
         self.basic = "Basic a2V5OnNlY3JldA=="  # key:secret
 
@@ -87,6 +89,9 @@ class StrictLrs:
 
             def do_GET(self) -> None:  # noqa: N802
                 if self._refused():
+                    return
+                if lrs.write_only:
+                    self._reply(403, {"message": "this key may not read statements"})
                     return
                 query = parse_qs(urlsplit(self.path).query)
                 wanted = (query.get("statementId") or query.get("voidedStatementId") or [""])[0]
@@ -165,6 +170,27 @@ def test_a_conflict_over_a_statement_the_lrs_cannot_show_stays_failing(app, runn
         assert row.sent_at is None and "LRS answered HTTP 409" in row.last_error
     assert "xapi: 0 waiting, 1 failing, 0 sent" in runner.invoke(
         args=["outbox", "status"]).output
+
+
+def test_a_conflict_a_write_only_key_cannot_check_says_it_needs_read_access(
+    app, runner, strict_lrs
+):
+    strict_lrs.write_only = True
+    stored = _statement()
+    with app.app_context():
+        _queue(stored)
+        worker.send_due(["xapi"])
+    assert "xapi: 0 waiting, 0 failing, 1 sent" in runner.invoke(
+        args=["outbox", "status"]).output
+    runner.invoke(args=["xapi", "resend", "--since", utcnow().date().isoformat()])
+    with app.app_context():
+        worker.send_due(["xapi"])
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert "xapi: 0 waiting, 1 failing" in status
+    # Nothing else says why this one fails on every try while the others go through.
+    assert ("LRS answered HTTP 409 (it may already hold this statement, but these "
+            "credentials may not read statements, so that cannot be checked: give the LRS key "
+            "of XAPI_USERNAME read access as well)") in " ".join(status.split())
 
 
 @pytest.mark.parametrize(
