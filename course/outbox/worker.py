@@ -276,9 +276,9 @@ def _send_lti(messages: list[OutboxMessage], http: requests.Session, report: Sen
 
 
 def _send_scores(messages: list[OutboxMessage], caller: ags.Caller, report: SendReport) -> None:
-    #: Hosts that did not answer in this batch, with the error: each further score sent
-    #: there would wait out the time-out again, and a batch of them would outlast the
-    #: claim's lease, so that another worker took the same scores and sent them twice.
+    # Hosts that did not answer in this batch, with the error: each further score sent
+    # there would wait out the time-out again, and a batch of them would outlast the
+    # claim's lease, so that another worker took the same scores and sent them twice.
     silent: dict[str, str] = {}
     for message in messages:
         target, superseded = _grade_target(message)
@@ -327,7 +327,7 @@ def _send_scores(messages: list[OutboxMessage], caller: ags.Caller, report: Send
 
 
 def _hosts(target: LtiGradeTarget | None) -> set[str]:
-    """The hosts sending a score to this target calls: the token URL's and the line item's."""
+    """The hosts a score for this target goes through: the token URL's and the line item's."""
     if target is None:
         return set()
     urls = (target.platform.auth_token_url, target.lineitem_url or target.lineitems_url)
