@@ -85,6 +85,20 @@
       if (first) { first.focus({ preventScroll: true }); }
       error.scrollIntoView({ block: "nearest" });
     };
+    // Sent while the phone had no connection: the page stays, choice and all, and says
+    // so under the button, where the learner looks for the answer. Posting the form as
+    // without script swapped the lesson for the browser's own "no internet" page.
+    var notSent = function () {
+      var note = region.querySelector(".send-failed");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "send-failed";
+        region.insertBefore(note, region.firstChild);
+      }
+      note.textContent = "Your answer was not sent: this device could not reach the course " +
+        "just now. Your choice is still here. Press the button again once you are connected.";
+      reveal();
+    };
     var reveal = function () {
       // The feedback opens below the button, off screen on a phone: scroll it into
       // view, but never so far that what holds focus leaves the screen (the button, or
@@ -102,6 +116,9 @@
       }
       error.innerHTML = "";
       check.classList.remove("has-error");
+      var failed = region.querySelector(".send-failed");
+      if (failed) { region.removeChild(failed); }
+      var answered = false;  // the server replied: a failure after this is not the network
       // Not button.disabled: disabling the focused button drops keyboard focus to the
       // top of the page, and the learner loses their place.
       busy = true;
@@ -113,6 +130,7 @@
         credentials: "same-origin",
         redirect: "manual"
       }).then(function (response) {
+        answered = true;
         if (response.type === "opaqueredirect") {
           // Signed out for inactivity: the server kept this answer for the sign-in. The
           // time-out dialog says so, and its sign-in comes back to this answer's feedback;
@@ -158,6 +176,7 @@
         showAnswer(data);
         reveal();
       }).catch(function () {
+        if (!answered) { notSent(); return; }
         // The ordinary post-and-redirect, with every check's picks, as without script.
         lessonForm.action = button.formAction;
         submitting = true;

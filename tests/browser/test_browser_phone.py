@@ -1,0 +1,68 @@
+"""On a phone: a small touch screen, a connection that drops, text made large."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from browser_kit import (
+    NOT_QUITE,
+    PASSWORD,
+    answer_keys,
+    check_keys,
+    new_learner,
+    pick,
+    signed_in_at,
+    with_lessons_done,
+)
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import Course
+from course.users import create_user
+
+PHONE = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+@contextmanager
+def _phone_at_first_lesson(browser, server) -> Iterator[tuple[object, object]]:
+    """A new learner, enrolled, on a phone at the first lesson: (context, page)."""
+    name, email = new_learner()
+    with server.app.app_context():
+        create_user(email=email, password=PASSWORD, full_name=name)
+        db.session.commit()
+        db.session.remove()
+        course = db.session.scalar(select(Course).where(Course.slug == server.slug))
+        first = course.live_lessons[0].slug
+        db.session.remove()
+    with_lessons_done(server, email, 0)
+    context = browser.new_context(**PHONE)
+    try:
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/lessons/{first}")
+        expect(page.locator(".breadcrumbs")).to_contain_text("Lesson 1 of")
+        yield context, page
+    finally:
+        context.close()
+
+
+def test_an_answer_tapped_offline_keeps_the_learner_in_the_lesson(browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    with _phone_at_first_lesson(browser, live_server) as (context, page):
+        lesson_url = page.url
+        key = check_keys(page)[0]
+        check = page.locator(f"#check-{key}")
+        pick(page, key, keys[key].wrong)
+        context.set_offline(True)  # the signal drops, as in a car or a basement
+        check.get_by_role("button").tap()
+        note = check.locator(".feedback .send-failed")
+        expect(note).to_contain_text("Your answer was not sent")
+        expect(note).to_be_in_viewport()
+        # Still the lesson, the choice still picked: not the browser's "no internet" page.
+        assert page.url == lesson_url
+        assert check.locator("input:checked").count() == 1
+        context.set_offline(False)
+        check.get_by_role("button").tap()
+        expect(check.locator(".feedback-verdict")).to_have_text(NOT_QUITE)
+        expect(note).to_have_count(0)
