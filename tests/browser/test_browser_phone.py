@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from browser_kit import (
     NOT_QUITE,
     PASSWORD,
+    Journey,
     answer_keys,
     check_keys,
+    learner_at_the_post_test,
     new_learner,
     pick,
     signed_in_at,
     with_lessons_done,
 )
+from page_audit import measure
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -66,3 +70,35 @@ def test_an_answer_tapped_offline_keeps_the_learner_in_the_lesson(browser, live_
         check.get_by_role("button").tap()
         expect(check.locator(".feedback-verdict")).to_have_text(NOT_QUITE)
         expect(note).to_have_count(0)
+
+
+def test_the_certificate_fits_a_phone_with_the_text_size_at_200_percent(
+    browser, live_server
+) -> None:
+    server = live_server
+    email = learner_at_the_post_test(server)
+    context = browser.new_context(**PHONE)
+    try:
+        page = signed_in_at(context, server, email, f"/courses/{server.slug}/post-test")
+        journey = Journey(page, server, js=True, audit=False)
+        journey.post_test(right=10)
+        page.get_by_role("link", name="Continue to the evaluation").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Course evaluation")
+        for fieldset in page.locator("form.evaluation fieldset").all():
+            fieldset.get_by_role("radio").last.check()
+        page.get_by_label(re.compile("how many minutes")).fill("45")
+        page.get_by_role("button", name="Submit the evaluation").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Certificate of Completion")
+        # The browser's own text size setting, as a learner with low vision sets it.
+        cdp = context.new_cdp_session(page)
+        cdp.send("Page.enable")
+        cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+        page.reload()
+        page.wait_for_load_state("load")
+        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "32px"
+        assert [p for p in measure(page) if "sideways" in p] == []
+        # The verification link still reads as one: its code part keeps the underline.
+        code = page.locator(".cert-facts a .keep-whole")
+        assert "underline" in code.evaluate("e => getComputedStyle(e).textDecorationLine")
+    finally:
+        context.close()
