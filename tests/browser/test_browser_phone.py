@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from browser_kit import (
     NOT_QUITE,
     PASSWORD,
@@ -23,6 +24,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from course.extensions import db
+from course.learn.services import enrol
 from course.models import Course
 from course.users import create_user
 
@@ -100,5 +102,39 @@ def test_the_certificate_fits_a_phone_with_the_text_size_at_200_percent(
         # The verification link still reads as one: its code part keeps the underline.
         code = page.locator(".cert-facts a .keep-whole")
         assert "underline" in code.evaluate("e => getComputedStyle(e).textDecorationLine")
+    finally:
+        context.close()
+
+
+def test_the_lesson_pagers_arrows_stay_beside_a_wrapped_title(browser, live_server) -> None:
+    server = live_server
+    if server.real_slug is None:
+        pytest.skip("needs the shipped course, whose lesson titles wrap on a phone")
+    name, email = new_learner()
+    with server.app.app_context():
+        user = create_user(email=email, password=PASSWORD, full_name=name)
+        course = db.session.scalar(select(Course).where(Course.slug == server.real_slug))
+        enrol(user, course)
+        third = course.live_lessons[2].slug
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(**PHONE)
+    try:
+        page = signed_in_at(context, server, email,
+                            f"/courses/{server.real_slug}/lessons/{third}")
+        # Each arrow sits on the line of the word next to it: the first line of "Previous",
+        # the last line of "Next".
+        for rel, line in (("prev", "rects[0]"), ("next", "rects[rects.length - 1]")):
+            link = page.locator(f".pager a[rel={rel}]")
+            apart = link.evaluate(f"""a => {{
+                const range = document.createRange();
+                const text = [...a.childNodes].find(n => n.nodeType === Node.TEXT_NODE);
+                range.selectNodeContents(text);
+                const rects = [...range.getClientRects()];
+                const arrow = a.querySelector("[aria-hidden]").getBoundingClientRect();
+                return {{lines: rects.length, gap: Math.abs(arrow.top - {line}.top)}};
+            }}""")
+            assert apart["lines"] > 1, f"the {rel} title no longer wraps at 320 px"
+            assert apart["gap"] < 2, (rel, apart)
     finally:
         context.close()
