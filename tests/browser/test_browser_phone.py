@@ -74,7 +74,7 @@ def test_an_answer_tapped_offline_keeps_the_learner_in_the_lesson(browser, live_
         expect(note).to_have_count(0)
 
 
-def test_the_certificate_fits_a_phone_with_the_text_size_at_200_percent(
+def test_the_certificate_and_its_code_fit_a_phone_even_with_large_text(
     browser, live_server
 ) -> None:
     server = live_server
@@ -91,6 +91,14 @@ def test_the_certificate_fits_a_phone_with_the_text_size_at_200_percent(
         page.get_by_label(re.compile("how many minutes")).fill("45")
         page.get_by_role("button", name="Submit the evaluation").tap()
         expect(page.get_by_role("heading", level=1)).to_have_text("Certificate of Completion")
+        # In the transcript the code reads on one line, as it is copied or read to a board.
+        page.goto(f"{server.url}/me")
+        code = page.locator("h2:has-text('Certificates') + ul code").first
+        lines = "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        # (width > 1: a check symbol's spoken name is 1 px of visually hidden text)
+        lines += " return [...r.getClientRects()].filter(x => x.width > 1).length; }"
+        assert code.evaluate(lines) == 1
+        page.go_back()
         # The browser's own text size setting, as a learner with low vision sets it.
         cdp = context.new_cdp_session(page)
         cdp.send("Page.enable")
