@@ -83,7 +83,8 @@ class _DetailsMixin:
             Length(max=200, message="A name can have at most 200 characters."),
             PersonName(),
         ],
-        render_kw={"autocomplete": "name", "spellcheck": "false"},
+        # A phone's keyboard capitalizes each word of a name, as the certificate prints it.
+        render_kw={"autocomplete": "name", "spellcheck": "false", "autocapitalize": "words"},
     )
     licence_number = StringField(
         "License number (optional)",
@@ -102,6 +103,7 @@ class _DetailsMixin:
             Optional(), Length(max=64, message="Use at most 64 characters."),
             LicenceDetail("state or jurisdiction"),
         ],
+        render_kw={"autocapitalize": "words"},  # "New York", not "New york"
     )
     profession = SelectField(
         "Profession (optional)",

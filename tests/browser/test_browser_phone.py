@@ -146,3 +146,24 @@ def test_the_lesson_pagers_arrows_stay_beside_a_wrapped_title(browser, live_serv
             assert apart["gap"] < 2, (rel, apart)
     finally:
         context.close()
+
+
+def test_sign_up_asks_the_phone_for_the_keyboard_each_box_needs(browser, live_server) -> None:
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/auth/register")
+        wanted = {  # label: (type, autocomplete, autocapitalize)
+            "Full name": ("text", "name", "words"),
+            "Email address": ("email", "email", "none"),
+            "Create a password": ("password", "new-password", None),
+            "License number (optional)": ("text", "off", "characters"),
+            "State or jurisdiction that issued your license (optional)": ("text", None, "words"),
+        }
+        for label, (kind, autocomplete, capitals) in wanted.items():
+            box = page.get_by_label(label, exact=True)
+            found = (box.get_attribute("type"), box.get_attribute("autocomplete"),
+                     box.get_attribute("autocapitalize"))
+            assert found == (kind, autocomplete, capitals), label
+    finally:
+        context.close()
