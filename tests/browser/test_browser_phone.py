@@ -167,3 +167,27 @@ def test_sign_up_asks_the_phone_for_the_keyboard_each_box_needs(browser, live_se
             assert found == (kind, autocomplete, capitals), label
     finally:
         context.close()
+
+
+def test_on_a_slow_connection_an_answer_says_it_is_on_its_way(browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    with _phone_at_first_lesson(browser, live_server) as (context, page):
+        key = check_keys(page)[0]
+        check = page.locator(f"#check-{key}")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if "/checks/" in r.url else None)
+        pick(page, key, keys[key].wrong)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 2000, "downloadThroughput": -1, "uploadThroughput": -1,
+        })
+        button = check.get_by_role("button")
+        button.tap()
+        status = check.locator(".feedback .send-status")
+        expect(status).to_have_text("Checking your answer…")
+        button.tap(force=True)  # an impatient second tap sends nothing more
+        expect(check.locator(".feedback-verdict")).to_have_text(NOT_QUITE, timeout=15000)
+        expect(status).to_have_count(0)
+        expect(check.locator(".feedback")).not_to_have_attribute("aria-busy", "true")
+        assert len(posts) == 1, posts

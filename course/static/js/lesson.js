@@ -123,6 +123,16 @@
       // top of the page, and the learner loses their place.
       busy = true;
       button.setAttribute("aria-disabled", "true");
+      // On a slow connection the tap seemed to do nothing, and the last answer's feedback
+      // stood as if it were this one's: after half a second it fades, under a line saying
+      // the answer is on its way. Seen, not heard: a busy region is read once it is done.
+      region.setAttribute("aria-busy", "true");
+      var slow = window.setTimeout(function () {
+        var status = document.createElement("p");
+        status.className = "send-status";
+        status.textContent = "Checking your answer\u2026";
+        region.insertBefore(status, region.firstChild);
+      }, 500);
       fetch(button.formAction, {
         method: "POST",
         body: new FormData(lessonForm),  // every check's picks: none is lost at a sign-out
@@ -184,6 +194,10 @@
       }).finally(function () {
         busy = false;
         button.removeAttribute("aria-disabled");
+        window.clearTimeout(slow);
+        var status = region.querySelector(".send-status");
+        if (status) { region.removeChild(status); }
+        region.removeAttribute("aria-busy");
       });
     };
     senders[key] = send;
