@@ -25,19 +25,25 @@ EMPTY_CHECK_MESSAGE = "Choose an answer, then check it."
 
 @dataclass(frozen=True)
 class Resume:
-    """Where a learner who left mid-lesson goes on: the first check still unanswered."""
+    """Where a learner who left mid-lesson goes on: the first check still unanswered, or
+    (``key`` empty) the lesson's end, every check answered and the lesson not complete."""
 
     answered: int
     key: str
     number: int
 
 
-def resume_point(lesson: LessonView, responses: dict) -> Resume | None:
-    """Return the first unanswered check of a lesson begun but not finished, else None."""
+def resume_point(lesson: LessonView, responses: dict, completed: bool = False) -> Resume | None:
+    """Return the first unanswered check of a lesson begun but not finished, the lesson's
+    end when only "Complete" is left, else None."""
     open_checks = [(n, c) for n, c in enumerate(lesson.checks, 1) if c.id not in responses]
     answered = len(lesson.checks) - len(open_checks)
-    if not open_checks or not answered:
+    if not answered or completed:
         return None
+    if not open_checks:
+        # Left after the last check and before "Complete": without this the lesson opened
+        # at its top, the button a phone's many screens of reading away.
+        return Resume(answered, "", 0)
     number, check = open_checks[0]
     return Resume(answered, check.key, number)
 
@@ -241,7 +247,7 @@ def lesson_context(
         "check_forms": forms,
         "full_checks": full,
         "responses": responses,
-        "resume": resume_point(lesson, responses),
+        "resume": resume_point(lesson, responses, states[index].completed),
         "feedback": choices.feedback_for(lesson, responses) if full else {},
         "check_errors": check_errors,
         "check_notes": check_notes,

@@ -10,6 +10,7 @@ import pytest
 from browser_kit import (
     NOT_QUITE,
     PASSWORD,
+    RIGHT,
     Journey,
     answer_keys,
     check_keys,
@@ -191,3 +192,23 @@ def test_on_a_slow_connection_an_answer_says_it_is_on_its_way(browser, live_serv
         expect(status).to_have_count(0)
         expect(check.locator(".feedback")).not_to_have_attribute("aria-busy", "true")
         assert len(posts) == 1, posts
+
+
+def test_a_lesson_left_before_complete_reopens_with_a_way_to_its_end(browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    with _phone_at_first_lesson(browser, live_server) as (_context, page):
+        lesson_url = page.url
+        journey = Journey(page, live_server, js=True, audit=False)
+        for key in check_keys(page):
+            journey.answer(key, keys[key].right, RIGHT)
+        # The phone is put away before "Complete"; later the learner comes back.
+        page.goto(lesson_url)
+        note = page.locator(".resume-note")
+        expect(note).to_contain_text("You have answered every knowledge check in this lesson.")
+        note.get_by_role("link", name="Go to the end of the lesson to mark it complete").tap()
+        expect(page.get_by_role("button", name="Complete and continue")).to_be_in_viewport()
+        page.get_by_role("button", name="Complete and continue").tap()
+        expect(page.locator(".breadcrumbs")).to_contain_text("Lesson 2 of")
+        page.goto(lesson_url)  # complete now: nothing left to point to
+        expect(page.locator("#lesson-end")).to_contain_text("You have completed this lesson.")
+        expect(note).to_have_count(0)
