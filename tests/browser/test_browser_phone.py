@@ -40,7 +40,6 @@ def _phone_at_first_lesson(browser, server) -> Iterator[tuple[object, object]]:
     with server.app.app_context():
         create_user(email=email, password=PASSWORD, full_name=name)
         db.session.commit()
-        db.session.remove()
         course = db.session.scalar(select(Course).where(Course.slug == server.slug))
         first = course.live_lessons[0].slug
         db.session.remove()
