@@ -211,3 +211,16 @@ def test_a_lesson_left_before_complete_reopens_with_a_way_to_its_end(browser, li
         page.goto(lesson_url)  # complete now: nothing left to point to
         expect(page.locator("#lesson-end")).to_contain_text("You have completed this lesson.")
         expect(note).to_have_count(0)
+
+
+def test_feedback_sets_the_reason_apart_from_the_choice_it_explains(browser, live_server) -> None:
+    keys = answer_keys(live_server)
+    with _phone_at_first_lesson(browser, live_server) as (_context, page):
+        key = check_keys(page)[0]
+        Journey(page, live_server, js=True, audit=False).answer(key, keys[key].wrong, NOT_QUITE)
+        item = page.locator(f"#check-{key} .feedback-list li").first
+        gap = item.evaluate("""li => {
+            const chose = [...li.querySelector(".feedback-choice").getClientRects()].pop();
+            return li.querySelector(".feedback-why").getBoundingClientRect().top - chose.bottom;
+        }""")
+        assert gap >= 6, gap  # set apart, not one run-on sentence (3 px before)
