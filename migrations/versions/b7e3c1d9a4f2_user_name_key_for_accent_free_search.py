@@ -5,7 +5,7 @@ An admin typing "Nunez" did not find "Núñez", and on SQLite "ÁLVAREZ" did not
 kept with the name by the model; existing accounts get theirs here.
 
 Revision ID: b7e3c1d9a4f2
-Revises: d2f7a9c4e1b3
+Revises: b7e3d9a2c5f1
 Create Date: 2026-12-07 04:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e3c1d9a4f2'
-down_revision = 'd2f7a9c4e1b3'
+down_revision = 'b7e3d9a2c5f1'
 branch_labels = None
 depends_on = None
 
