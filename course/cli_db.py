@@ -18,7 +18,12 @@ from course.audit import record_event
 from course.db import DatabaseBusy, write_transaction
 from course.extensions import db
 from course.learn.graded_backfill import keep_graded_questions, keep_pass_marks
-from course.maintenance.backup import BackupError, backup_database, restore_database
+from course.maintenance.backup import (
+    BackupError,
+    backup_database,
+    behind_migrations,
+    restore_database,
+)
 from course.maintenance.invariants import InvariantReport, check_invariants, repair_invariants
 from course.privacy.retention import PurgeReport, RetentionPolicy, RetentionSettingError, purge
 from course.templating import counted
@@ -77,7 +82,7 @@ def restore_command(path: Path, yes: bool) -> None:
     click.echo(f"Restored the {result.dialect} database from {result.path}:")
     for table, count in result.rows.items():
         click.echo(f"  {table}: {'missing' if count is None else counted(count, 'row')}")
-    if result.missing_tables:
+    if result.missing_tables or behind_migrations():
         click.echo("The backup predates some migrations: run `flask db upgrade` next.")
 
 

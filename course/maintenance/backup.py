@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 
 from course.extensions import db
@@ -171,6 +171,27 @@ def table_rows() -> dict[str, int | None]:
         )
         for table in db.metadata.sorted_tables
     }
+
+
+def behind_migrations() -> bool:
+    """Whether the database records a migration older than the code's newest one.
+
+    A backup taken before an upgrade may hold every table and still lack a column the
+    code reads; only its recorded revision tells. False when it records none.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    from flask import current_app
+
+    if "alembic_version" not in inspect(db.engine).get_table_names():
+        return False
+    recorded = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    config = current_app.extensions["migrate"].migrate.get_config()
+    try:
+        heads = set(ScriptDirectory.from_config(config).get_heads())
+    except CommandError:  # no migrations folder here: nothing to compare with
+        return False
+    return recorded != heads
 
 
 # --- SQLite --------------------------------------------------------------------------------

@@ -248,3 +248,23 @@ def test_an_sqlite_backup_is_consistent_while_a_write_is_under_way(sqlite_app, t
         mode = copy.execute("PRAGMA journal_mode").fetchone()[0]
     assert names and "Half Written" not in names
     assert mode == "delete"  # one self-contained file, no WAL beside it
+
+
+def test_a_restore_of_a_backup_taken_before_a_column_came_says_to_migrate(tmp_path):
+    # Every table is there, one column is not: the app would fail on every account read.
+    from flask_migrate import upgrade
+
+    from course import create_app
+
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
+    older = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/o.db"})
+    with older.app_context():
+        upgrade(directory=migrations, revision="b7e3d9a2c5f1")  # before user_account.name_key
+        db.engine.dispose()
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/n.db"})
+    with app.app_context():
+        upgrade(directory=migrations)
+        db.engine.dispose()
+    restored = app.test_cli_runner().invoke(args=["db", "restore", "--yes", f"{tmp_path}/o.db"])
+    assert restored.exit_code == 0, restored.output
+    assert "run `flask db upgrade` next" in restored.output
