@@ -16,9 +16,21 @@ _WRAPPED = "_course_one_line_errors"
 
 _SAID = {
     "not-migrated": "The database has no tables yet: run `flask db upgrade` first",
+    "behind": "The database predates this code's migrations: run `flask db upgrade` first",
     "misconfigured": "The database refused the connection: check DATABASE_URL",
     "unreachable": "The database cannot be reached: is it running, and DATABASE_URL right?",
 }
+
+
+def _behind_migrations() -> bool:
+    from course.extensions import db
+    from course.maintenance.backup import behind_migrations
+
+    db.session.rollback()
+    try:
+        return behind_migrations()
+    except DBAPIError:
+        return False
 
 
 def one_line_database_errors(groups: Iterable[click.Group]) -> None:
@@ -38,6 +50,9 @@ def _wrapped(callback: Callable[..., Any]) -> Callable[..., Any]:
             return callback(*args, **kwargs)
         except DBAPIError as exc:
             kind = unusable_database(exc)
+            if kind is None and _behind_migrations():
+                # A missing column after `git pull` or a restore, not a bug to read in full.
+                kind = "behind"
             if kind is None:
                 raise
             first = (str(exc.orig).strip().splitlines() or [""])[0]

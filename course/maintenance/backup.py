@@ -185,7 +185,8 @@ def behind_migrations() -> bool:
 
     if "alembic_version" not in inspect(db.engine).get_table_names():
         return False
-    recorded = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    with db.engine.connect() as connection:  # its own: the session may hold a failed one
+        recorded = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
     config = current_app.extensions["migrate"].migrate.get_config()
     try:
         heads = set(ScriptDirectory.from_config(config).get_heads())

@@ -57,3 +57,31 @@ def test_a_refused_login_names_the_setting_to_check() -> None:
     # A statement's own error is shown whole, not read as a refused login.
     bug = OperationalError("SELECT", {}, MissingColumn('column "x" does not exist'))
     assert unusable_database(bug) is None
+
+
+def test_a_database_behind_the_codes_migrations_is_named_with_the_command_that_fixes_it(
+    tmp_path,
+) -> None:
+    # The code was updated (or an older backup restored) and `db upgrade` not yet run.
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from course.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        migrations = str(Path(__file__).resolve().parents[2] / "migrations")
+        upgrade(directory=migrations, revision="b7e3d9a2c5f1")  # before user_account.name_key
+        db.engine.dispose()
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "--email", "it@example.org", "--name", "Ida Tech",
+              "--reason", "first admin"],
+        env={"ADMIN_PASSWORD": "walnut harbour cinema ninety"},
+    )
+    assert result.exit_code == 1
+    assert "Error: The database predates this code's migrations: run `flask db upgrade` first" in (
+        result.output
+    )
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
