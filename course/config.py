@@ -8,16 +8,34 @@ from datetime import timedelta
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
+#: Settings whose value could not be read, each with what it should be; the factory
+#: refuses to start while any is here (``config_for``), naming them all in one line.
+PROBLEMS: list[str] = []
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in _TRUE | _FALSE:
+        # A typo must not turn a safeguard off (RATELIMIT_ENABLED) or TLS (MAIL_USE_TLS).
+        PROBLEMS.append(f"{name} must be 1, true, yes or on, or 0, false, no or off, not {value!r}")
+        return default
+    return word in _TRUE
 
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        PROBLEMS.append(f"{name} must be a whole number, not {value!r}")
+        return default
 
 
 def _words(name: str) -> list[str]:
@@ -32,6 +50,9 @@ def _proxies(name: str) -> int:
         return 0
     if value in {"true", "yes", "on"}:
         return 1
+    if not value.isdigit():
+        PROBLEMS.append(f"{name} must be the number of proxies in front of the app, not {value!r}")
+        return 0
     return int(value)
 
 
@@ -204,8 +225,11 @@ def config_for(env_name: str) -> type[Config]:
     server without its safeguards: the secret-key check, https-only links and cookies.
     """
     try:
-        return CONFIGS[env_name.strip().lower()]
+        chosen = CONFIGS[env_name.strip().lower()]
     except KeyError:
         raise SettingError(
             f"COURSE_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}"
         ) from None
+    if PROBLEMS:
+        raise SettingError("; ".join(PROBLEMS))
+    return chosen

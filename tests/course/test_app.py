@@ -231,3 +231,21 @@ def test_an_admin_is_told_that_starting_a_course_counts_them_as_a_learner(
     assert 'href="/courses/minimal/preview">staff preview' in page
     sign_in(client, learner)
     assert "Starting enrolls you" not in client.get("/courses/minimal").get_data(as_text=True)
+
+
+def test_a_number_or_a_switch_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
+    # A typo must not crash with a traceback that hides the name (MAIL_PORT), nor turn a
+    # safeguard off without a word (MAIL_USE_TLS, RATELIMIT_ENABLED read "maybe" as off).
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "MAIL_PORT": "58 7",
+           "MAIL_USE_TLS": "maybe", "TRUST_PROXY": "nginx"}
+    env.pop("COURSE_ENV", None)
+    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1, started.stderr
+    assert started.stderr == (
+        "The course engine cannot start: MAIL_PORT must be a whole number, not '58 7';"
+        " MAIL_USE_TLS must be 1, true, yes or on, or 0,"
+        " false, no or off, not 'maybe'; TRUST_PROXY must be the number of proxies in front"
+        " of the app, not 'nginx'\n"
+    )
