@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select, update
@@ -14,6 +15,7 @@ from sqlalchemy import func, select, update
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.audit import command_line_origin, record_event
+from course.auth.policy import password_problem
 from course.author.imports import (
     DraftAfterImport,
     EditorChangesReplaced,
@@ -283,6 +285,13 @@ def create_admin_command(email: str, full_name: str, password: str, reason: str)
     """Create an administrator account, saying why."""
     if not reason.strip():
         raise click.ClickException("give the reason for a new administrator (--reason)")
+    # The web's rules: an address the sign-in and reset forms refuse locks its owner out.
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise click.ClickException(f"{email!r} is not an email address: {exc}") from exc
+    if problem := password_problem(password, email=email, full_name=full_name):
+        raise click.ClickException(f"the password is refused: {problem}")
     try:
         user = create_user(email=email, password=password, full_name=full_name, role=Role.ADMIN)
         detail = {"role": Role.ADMIN.value, "reason": reason.strip()}

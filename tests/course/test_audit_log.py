@@ -224,3 +224,20 @@ def test_each_event_names_whom_it_is_about_on_the_page_and_in_the_csv(app, admin
     assert named[("certificate", data.certificate_code)].lstrip("'") in NAMES.values()
     page = admin.get("/admin/audit").get_data(as_text=True)
     assert f'<code>{learner.id}</code><br><span class="meta">{name}</span>' in page
+
+
+def test_create_admin_holds_the_first_admin_to_the_sign_in_forms_rules(app, runner):
+    # An address the reset form refuses, or a one-letter password, on the most powerful
+    # account: the web would have refused both.
+    for email, password, said in [
+        ("ops@example.org", "x", "the password is refused: Use at least 8 characters."),
+        ("ops@example.org", "password", "the password is refused: That password is one"),
+        ("ops.example.org", "a long pass phrase", "'ops.example.org' is not an email address"),
+    ]:
+        refused = runner.invoke(args=["users", "create-admin", "--email", email,
+                                      "--name", "Olu Ops", "--reason", "first admin"],
+                                env={"ADMIN_PASSWORD": password})  # fmt: skip
+        assert refused.exit_code == 1, refused.output
+        assert said in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
