@@ -116,7 +116,7 @@ def restore_database(source: Path) -> RestoreResult:
     db.session.remove()
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
-        _restore_sqlite(source, _sqlite_file(url))
+        _restore_sqlite(source, _sqlite_file(url, new=True))
     elif url.get_backend_name() == "postgresql":
         _require_app_tables(_pg_archive_tables(source, url), str(source))
         _run_pg(
@@ -198,10 +198,15 @@ def behind_migrations() -> bool:
 # --- SQLite --------------------------------------------------------------------------------
 
 
-def _sqlite_file(url: URL) -> Path:
+def _sqlite_file(url: URL, *, new: bool = False) -> Path:
+    """The database's file; with ``new``, made (owner-only) when it is not there yet."""
     if not url.database or url.database == ":memory:":
         raise BackupError("an in-memory SQLite database cannot be backed up or restored")
     path = Path(url.database)
+    if new and not path.exists() and path.parent.is_dir():
+        # A restore onto a new server: the backup becomes its database, as it would
+        # after `db upgrade` made an empty one first.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     if not path.is_file():
         raise BackupError(f"the database file {path} does not exist")
     return path

@@ -268,3 +268,22 @@ def test_a_restore_of_a_backup_taken_before_a_column_came_says_to_migrate(tmp_pa
     restored = app.test_cli_runner().invoke(args=["db", "restore", "--yes", f"{tmp_path}/o.db"])
     assert restored.exit_code == 0, restored.output
     assert "run `flask db upgrade` next" in restored.output
+
+
+def test_a_backup_restores_onto_a_new_server_that_has_no_database_yet(app, runner, tmp_path):
+    from course import create_app
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("a PostgreSQL restore goes into a database the server made")
+        make_user(email="kept@example.org")
+    backup = tmp_path / "course.backup"
+    assert runner.invoke(args=["db", "backup", str(backup)]).exit_code == 0
+    new_file = tmp_path / "new-server" / "course.db"
+    new_file.parent.mkdir()
+    new = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{new_file}"})
+    restored = new.test_cli_runner().invoke(args=["db", "restore", "--yes", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    assert new_file.stat().st_mode & 0o077 == 0  # it holds everyone's data and the keys
+    with new.app_context():
+        assert db.session.scalar(select(User.email)) == "kept@example.org"
