@@ -93,6 +93,7 @@ class UnstorableInput(BadRequest):
 def init_app(app: Flask) -> None:
     """Refuse a weak production secret, trust a proxy if told to, add the headers hook."""
     check_secret_key(app)
+    check_rate_limits(app)
     hops = app.config.get("TRUST_PROXY", 0)
     if hops:
         # Only the client's address and scheme: the proxy must pass the Host header on.
@@ -135,6 +136,31 @@ def check_secret_key(app: Flask) -> None:
                 f"SECRET_KEY_FALLBACKS must hold only keys of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters: a shorter retired key can be guessed, and it still signs for "
                 "every account; drop it (everyone it signed for signs in again)")
+
+
+def check_rate_limits(app: Flask) -> None:
+    """Stop the start on a rate limit or a limit store that cannot be read.
+
+    Flask-Limiter logs an unreadable limit at each request and lets it through, so
+    LOGIN_RATE_LIMIT=lots would quietly leave sign-in without a limit.
+
+    :raise SettingError: naming every such setting.
+    """
+    from limits import parse_many
+    from limits.storage import SCHEMES
+
+    problems = []
+    for name in sorted(k for k in app.config if k.endswith("_RATE_LIMIT")):
+        try:
+            parse_many(app.config[name])
+        except ValueError:
+            problems.append(f"{name} must read like '20 per minute; 200 per hour', "
+                            f"not {app.config[name]!r}")
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if storage.split("://", 1)[0] not in SCHEMES:
+        problems.append(f"RATELIMIT_STORAGE_URI must start memory:// or redis://, not {storage!r}")
+    if problems:
+        raise SettingError("; ".join(problems))
 
 
 def refuse_unstorable_input() -> None:

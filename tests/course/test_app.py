@@ -249,3 +249,20 @@ def test_a_number_or_a_switch_that_cannot_be_read_stops_the_start_naming_it(tmp_
         " false, no or off, not 'maybe'; TRUST_PROXY must be the number of proxies in front"
         " of the app, not 'nginx'\n"
     )
+
+
+def test_a_rate_limit_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
+    # Flask-Limiter only logs an unreadable limit at each request and lets it through:
+    # sign-in went without any limit.
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+           "LOGIN_RATE_LIMIT": "lots", "RATELIMIT_STORAGE_URI": "127.0.0.1:6379"}
+    env.pop("COURSE_ENV", None)
+    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1, started.stderr
+    assert started.stderr == (
+        "The course engine cannot start: LOGIN_RATE_LIMIT must read like '20 per minute;"
+        " 200 per hour', not 'lots'; RATELIMIT_STORAGE_URI must start memory:// or redis://,"
+        " not '127.0.0.1:6379'\n"
+    )
