@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from course.config import CONFIGS, Config, config_for
+from course.config import CONFIGS, Config, SettingError, config_for
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -59,6 +59,12 @@ def _configure_database_url(app: Flask) -> None:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix) :]
+    if not url.startswith(("sqlite://", "postgresql+psycopg://")):
+        # Otherwise SQLAlchemy's traceback about a missing driver, with the setting unnamed.
+        raise SettingError(
+            "DATABASE_URL must be a postgresql:// address (or sqlite:///PATH), not "
+            f"one starting {url.split('://', 1)[0]!r}"
+        )
     app.config["SQLALCHEMY_DATABASE_URI"] = url
 
 

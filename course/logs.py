@@ -158,15 +158,23 @@ def _init_sentry(app: Flask) -> None:
         raise SettingError(
             "SENTRY_DSN is set but sentry-sdk is not installed: pip install '.[sentry]'"
         ) from exc
-    sentry_sdk.init(
-        dsn=app.config["SENTRY_DSN"],
-        integrations=[FlaskIntegration()],
-        environment=app.config.get("SENTRY_ENVIRONMENT") or app.config["ENV_NAME"],
-        # Learners' names, email and addresses stay out of the reports.
-        send_default_pii=False,
-        traces_sample_rate=0.0,
-        before_send=_tag_request_id,
-    )
+    from sentry_sdk.utils import BadDsn
+
+    try:
+        sentry_sdk.init(
+            dsn=app.config["SENTRY_DSN"],
+            integrations=[FlaskIntegration()],
+            environment=app.config.get("SENTRY_ENVIRONMENT") or app.config["ENV_NAME"],
+            # Learners' names, email and addresses stay out of the reports.
+            send_default_pii=False,
+            traces_sample_rate=0.0,
+            before_send=_tag_request_id,
+        )
+    except BadDsn as exc:
+        raise SettingError(
+            f"SENTRY_DSN must be the address the error tracker gives, like "
+            f"https://KEY@sentry.example.org/7, not {app.config['SENTRY_DSN']!r} ({exc})"
+        ) from exc
 
 
 def _tag_request_id(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:

@@ -266,3 +266,21 @@ def test_a_rate_limit_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
         " 200 per hour', not 'lots'; RATELIMIT_STORAGE_URI must start memory:// or redis://,"
         " not '127.0.0.1:6379'\n"
     )
+
+
+def test_a_sentry_address_or_a_database_address_that_cannot_be_used_is_named(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    for setting, value, said in [
+        ("DATABASE_URL", "mysql://course@localhost/course",
+         "DATABASE_URL must be a postgresql:// address (or sqlite:///PATH), not one"
+         " starting 'mysql'"),
+        ("SENTRY_DSN", "sentry.example.org/7", "SENTRY_DSN must be the address the error"
+         " tracker gives, like https://KEY@sentry.example.org/7, not 'sentry.example.org/7'"),
+    ]:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", setting: value}
+        env.pop("COURSE_ENV", None)
+        started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                                 capture_output=True, text=True, timeout=60)
+        assert started.returncode == 1, started.stderr
+        assert started.stderr.startswith(f"The course engine cannot start: {said}")
+        assert "Traceback" not in started.stderr
