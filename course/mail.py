@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from flask import Flask, current_app
@@ -76,7 +76,10 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid()
+    # The sender's own domain, not this host's name ("localhost" in many containers),
+    # which spam filters take for a sign of a misconfigured sender.
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(body)
     return message
 

@@ -219,3 +219,10 @@ def test_mail_send_blames_no_mended_server_for_an_earlier_failure(make_app, inbo
     assert f"127.0.0.1:{app.config['MAIL_PORT']} failed" not in waiting
     assert ("1 message waits for a retry after an earlier failure (`flask mail send --now`"
             " tries it now).") in waiting
+
+
+def test_a_message_id_names_the_senders_domain_not_this_hosts(app: Flask) -> None:
+    app.config["MAIL_FROM"] = "Lakeshore CE <ce@lakeshore-ce.org>"
+    with app.app_context():
+        message = mail.build_message("ana@example.org", "Hello", "Body")
+    assert message["Message-ID"].endswith("@lakeshore-ce.org>")
