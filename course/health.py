@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from course.db import DatabaseBusy, is_busy_error, unusable_database, write_transaction
 from course.extensions import db, limiter
+from course.maintenance.backup import behind_migrations
 from course.models import User
 
 bp = Blueprint("health", __name__)
@@ -35,6 +36,8 @@ def healthz():
             return jsonify(status="error", database=state), 503
     if not writable:
         return jsonify(status="error", database="read-only"), 503
+    if behind_migrations():  # the code was updated and `flask db upgrade` not yet run
+        return jsonify(status="error", database="not-migrated"), 503
     return jsonify(status="ok", database="ok", rate_limits=_rate_limits())
 
 

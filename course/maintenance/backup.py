@@ -16,11 +16,14 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from course.extensions import db
 from course.sqlite import COMMAND_BUSY_TIMEOUT_MS
@@ -177,22 +180,40 @@ def behind_migrations() -> bool:
     """Whether the database records a migration older than the code's newest one.
 
     A backup taken before an upgrade may hold every table and still lack a column the
-    code reads; only its recorded revision tells. False when it records none.
+    code reads; only its recorded revision tells. False when it records none, or one
+    this code does not know: a newer release migrated it, as while servers are upgraded
+    one after another.
     """
-    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
     from flask import current_app
 
-    if "alembic_version" not in inspect(db.engine).get_table_names():
+    scripts = _migration_scripts(str(current_app.extensions["migrate"].directory))
+    if scripts is None:
         return False
-    with db.engine.connect() as connection:  # its own: the session may hold a failed one
-        recorded = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
-    config = current_app.extensions["migrate"].migrate.get_config()
     try:
-        heads = set(ScriptDirectory.from_config(config).get_heads())
-    except CommandError:  # no migrations folder here: nothing to compare with
+        with db.engine.connect() as connection:  # its own: the session may hold a failed one
+            recorded = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    except SQLAlchemyError:  # no such table: made by create_all, or no tables at all
         return False
-    return recorded != heads
+    try:
+        known = all(scripts.get_revision(revision) is not None for revision in recorded)
+    except CommandError:  # "Can't locate revision"
+        return False
+    return known and recorded != set(scripts.get_heads())
+
+
+@cache
+def _migration_scripts(directory: str) -> ScriptDirectory | None:
+    """The code's migrations (read once a process: new code means a new process)."""
+    from alembic.config import Config
+    from alembic.util import CommandError
+
+    config = Config()
+    config.set_main_option("script_location", directory)
+    try:
+        return ScriptDirectory.from_config(config)
+    except CommandError:  # no migrations folder here: nothing to compare with
+        return None
 
 
 # --- SQLite --------------------------------------------------------------------------------

@@ -85,3 +85,28 @@ def test_a_database_behind_the_codes_migrations_is_named_with_the_command_that_f
         result.output
     )
     assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+
+
+def test_health_check_names_a_database_behind_the_code_and_not_one_ahead_of_it(tmp_path):
+    # Behind: the pages would fail on a missing column, so the balancer must hear it.
+    # Ahead (another server already migrated for a newer release): this one still serves.
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from course.extensions import db
+
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
+    for revision, newer, answer in [("b7e3d9a2c5f1", None, (503, "not-migrated")),
+                                    ("head", "0123456789ab", (200, "ok"))]:
+        url = f"sqlite:///{tmp_path / revision}.db"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(directory=migrations, revision=revision)
+            if newer:
+                with db.engine.begin() as conn:
+                    conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": newer})
+            db.engine.dispose()
+        response = app.test_client().get("/healthz")
+        assert (response.status_code, response.get_json()["database"]) == answer
