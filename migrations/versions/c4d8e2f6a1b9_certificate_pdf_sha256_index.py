@@ -4,7 +4,7 @@ A licensing board handed a certificate PDF uploads it on the verification page, 
 the file's SHA-256 up among the certificates issued.
 
 Revision ID: c4d8e2f6a1b9
-Revises: b7e3c1d9a4f2
+Revises: c4a8e2f6b1d3
 Create Date: 2026-12-07 06:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4d8e2f6a1b9'
-down_revision = 'b7e3c1d9a4f2'
+down_revision = 'c4a8e2f6b1d3'
 branch_labels = None
 depends_on = None
 
