@@ -206,12 +206,19 @@ def test_migrations_build_exactly_the_models_schema(tmp_path):
         assert db.session.scalar(select(db.func.count()).select_from(Enrolment)) == 0
 
 
+def _start(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess:
+    """Import the app as `gunicorn wsgi:app` would, with ``settings`` in the environment."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    env.pop("COURSE_ENV", None)
+    env.update(settings)
+    return subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
 def test_a_setting_that_stops_the_start_is_one_plain_line(tmp_path):
     # What an operator sees from `gunicorn wsgi:app` or `flask --app wsgi ...`.
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "COURSE_ENV": "prod", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
-    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
-                             capture_output=True, text=True, timeout=60)
+    started = _start(tmp_path, COURSE_ENV="prod")
     assert started.returncode == 1
     assert started.stderr == (
         "The course engine cannot start: COURSE_ENV must be one of development, testing,"
@@ -236,12 +243,7 @@ def test_an_admin_is_told_that_starting_a_course_counts_them_as_a_learner(
 def test_a_number_or_a_switch_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
     # A typo must not crash with a traceback that hides the name (MAIL_PORT), nor turn a
     # safeguard off without a word (MAIL_USE_TLS, RATELIMIT_ENABLED read "maybe" as off).
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "MAIL_PORT": "58 7",
-           "MAIL_USE_TLS": "maybe", "TRUST_PROXY": "nginx"}
-    env.pop("COURSE_ENV", None)
-    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
-                             capture_output=True, text=True, timeout=60)
+    started = _start(tmp_path, MAIL_PORT="58 7", MAIL_USE_TLS="maybe", TRUST_PROXY="nginx")
     assert started.returncode == 1, started.stderr
     assert started.stderr == (
         "The course engine cannot start: MAIL_PORT must be a whole number, not '58 7';"
@@ -254,12 +256,7 @@ def test_a_number_or_a_switch_that_cannot_be_read_stops_the_start_naming_it(tmp_
 def test_a_rate_limit_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
     # Flask-Limiter only logs an unreadable limit at each request and lets it through:
     # sign-in went without any limit.
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-           "LOGIN_RATE_LIMIT": "lots", "RATELIMIT_STORAGE_URI": "127.0.0.1:6379"}
-    env.pop("COURSE_ENV", None)
-    started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
-                             capture_output=True, text=True, timeout=60)
+    started = _start(tmp_path, LOGIN_RATE_LIMIT="lots", RATELIMIT_STORAGE_URI="127.0.0.1:6379")
     assert started.returncode == 1, started.stderr
     assert started.stderr == (
         "The course engine cannot start: LOGIN_RATE_LIMIT must read like '20 per minute;"
@@ -269,7 +266,6 @@ def test_a_rate_limit_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
 
 
 def test_a_sentry_address_or_a_database_address_that_cannot_be_used_is_named(tmp_path):
-    root = Path(__file__).resolve().parents[2]
     for setting, value, said in [
         ("DATABASE_URL", "mysql://course@localhost/course",
          "DATABASE_URL must be a postgresql:// address (or sqlite:///PATH), not one"
@@ -277,10 +273,7 @@ def test_a_sentry_address_or_a_database_address_that_cannot_be_used_is_named(tmp
         ("SENTRY_DSN", "sentry.example.org/7", "SENTRY_DSN must be the address the error"
          " tracker gives, like https://KEY@sentry.example.org/7, not 'sentry.example.org/7'"),
     ]:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", setting: value}
-        env.pop("COURSE_ENV", None)
-        started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=root, env=env,
-                                 capture_output=True, text=True, timeout=60)
+        started = _start(tmp_path, **{setting: value})
         assert started.returncode == 1, started.stderr
         assert started.stderr.startswith(f"The course engine cannot start: {said}")
         assert "Traceback" not in started.stderr
