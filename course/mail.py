@@ -39,13 +39,19 @@ logger = logging.getLogger(__name__)
 #: Seconds to wait for the SMTP server before giving up on an attempt.
 SMTP_TIMEOUT = 15
 #: Pauses before the second, third ... attempt; a message still refused after the last
-#: one (about an hour in all, as long as a reset link lasts) is dropped and logged.
+#: one (about a day in all, as long as a sign-up link lasts by default) is dropped and
+#: logged. An hour dropped the sign-up links and certificates of a night's outage.
 RETRY_PAUSES = (
     timedelta(seconds=30),
     timedelta(minutes=2),
     timedelta(minutes=5),
     timedelta(minutes=15),
     timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=4),
+    timedelta(hours=8),
+    timedelta(hours=8),
 )
 #: The longest the sender thread sleeps while a retry is pending.
 POLL_SECONDS = 30.0

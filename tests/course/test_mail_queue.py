@@ -101,9 +101,26 @@ def test_after_the_last_retry_the_message_is_dropped(
         db.session.commit()
         with caplog.at_level(logging.ERROR, logger="course.mail"):
             assert mail.deliver_due() is None
-    assert "Gave up on email 1 ('Hello') after 6 attempts" in caplog.text
+    assert f"Gave up on email 1 ('Hello') after {attempts + 1} attempts" in caplog.text
     assert "ana@example.com" not in caplog.text  # the log names no one
     assert queued(app) == []
+
+
+def test_a_message_an_hour_into_an_outage_is_tried_again_not_dropped(
+    app: Flask, inbox: Inbox, caplog
+) -> None:
+    # A sign-up link lasts a day; the queue gave up after an hour, so a mail server down
+    # for a night lost every sign-up link and certificate sent meanwhile.
+    inbox.refuse = ["421 4.3.2 Service not available"]
+    with app.app_context():
+        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B",
+                                    attempts=5))  # the sixth try: about an hour in
+        db.session.commit()
+        with caplog.at_level(logging.ERROR, logger="course.mail"):
+            mail.deliver_due()
+        assert "trying again in 1:00:00" in caplog.text and "Gave up" not in caplog.text
+        assert [row.attempts for row in db.session.scalars(select(OutgoingMail))] == [6]
+    assert sum(mail.RETRY_PAUSES, timedelta()) >= timedelta(hours=23)
 
 
 def test_a_rolled_back_request_sends_nothing(app: Flask, inbox: Inbox) -> None:
