@@ -27,15 +27,21 @@ def _bool(name: str, default: bool) -> bool:
     return word in _TRUE
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, least: int | None = None) -> int:
     value = os.environ.get(name)
     if value in (None, ""):
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         PROBLEMS.append(f"{name} must be a whole number, not {value!r}")
         return default
+    if least is not None and number < least:
+        # SESSION_IDLE_MINUTES=0 signed everyone out at once; HEARTBEAT_SECONDS=0 made
+        # every open lesson call the server without pause.
+        PROBLEMS.append(f"{name} must be {least} or more, not {value!r}")
+        return default
+    return number
 
 
 def _words(name: str) -> list[str]:
@@ -74,23 +80,23 @@ class Config:
     # dropped fails one request, which the client is asked to send again (course/errors.py).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False, "pool_recycle": 1800}
     # A web request's write waits this long for SQLite's lock, then gets a "busy" page.
-    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 2000)
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 2000, least=1)
     CONTENT_DIR = os.environ.get("CONTENT_DIR", "content")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     SITE_NAME = os.environ.get("SITE_NAME", "CE Course Engine")
 
-    WTF_CSRF_TIME_LIMIT = _int("CSRF_TIME_LIMIT_SECONDS", 8 * 3600)
+    WTF_CSRF_TIME_LIMIT = _int("CSRF_TIME_LIMIT_SECONDS", 8 * 3600, least=1)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", False)
-    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_DAYS", 30))
+    REMEMBER_COOKIE_DURATION = timedelta(days=_int("REMEMBER_DAYS", 30, least=1))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12))
-    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12, least=1))
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60, least=1)
     # How long before an idle sign-out the page asks "stay signed in?" (WCAG 2.2.1).
-    SESSION_WARNING_SECONDS = _int("SESSION_WARNING_SECONDS", 180)
+    SESSION_WARNING_SECONDS = _int("SESSION_WARNING_SECONDS", 180, least=1)
     # Marks a browser that signed in before (course/auth/devices.py).
     DEVICE_COOKIE_NAME = "device"
 
@@ -127,19 +133,19 @@ class Config:
     CERT_SIGNATURE_IMAGE = os.environ.get("CERT_SIGNATURE_IMAGE", "")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_PORT = _int("MAIL_PORT", 25, least=1)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@localhost")
     # A message whose sender was killed mid-send waits this long before another sender
     # takes it over; keep it well above a slow SMTP exchange (each step may take 15 s).
-    MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 60)
-    PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
+    MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 60, least=1)
+    PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60, least=1)
     # How long the emailed links that finish a sign-up or an email change work.
-    REGISTRATION_LINK_HOURS = _int("REGISTRATION_LINK_HOURS", 24)
+    REGISTRATION_LINK_HOURS = _int("REGISTRATION_LINK_HOURS", 24, least=1)
 
-    MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, least=1)
     # Off: a draft is published by a reviewer who made none of its changes. On, for a
     # provider with one reviewer: they may publish their own changes (recorded as such).
     ALLOW_SELF_PUBLISH = _bool("ALLOW_SELF_PUBLISH", False)
@@ -148,8 +154,8 @@ class Config:
     TRUST_PROXY = _proxies("TRUST_PROXY")
     # Active time (docs/ce-credit.md): a lesson page beats this often while visible and
     # used; it stops once the learner has done nothing for IDLE_AFTER_SECONDS.
-    HEARTBEAT_SECONDS = _int("HEARTBEAT_SECONDS", 30)
-    IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180)
+    HEARTBEAT_SECONDS = _int("HEARTBEAT_SECONDS", 30, least=1)
+    IDLE_AFTER_SECONDS = _int("IDLE_AFTER_SECONDS", 180, least=1)
 
     # xAPI statements to a learning record store (docs/interoperability.md): made while
     # XAPI_ENABLED is on, sent by `flask outbox send` once XAPI_ENDPOINT is set.
@@ -160,7 +166,7 @@ class Config:
     # The learner as an email address (mbox) instead of an account on this site: only
     # when the provider's privacy notice and the registry's agreement allow it.
     XAPI_ACTOR_EMAIL = _bool("XAPI_ACTOR_EMAIL", False)
-    XAPI_BATCH = _int("XAPI_BATCH", 50)
+    XAPI_BATCH = _int("XAPI_BATCH", 50, least=1)
 
     # Retention (README, "Privacy and retention"); `flask privacy purge` applies it.
     CREDIT_RETENTION_YEARS = _int("CREDIT_RETENTION_YEARS", 6)  # 6 at least (ACCME)
@@ -173,7 +179,7 @@ class Config:
     # An admin opening one learner's record is audited once per page and this many minutes
     # (course/admin/viewing.py): reloads and back-and-forth within one sitting add nothing.
     # 0 records every opening.
-    AUDIT_VIEW_WINDOW_MINUTES = _int("AUDIT_VIEW_WINDOW_MINUTES", 30)
+    AUDIT_VIEW_WINDOW_MINUTES = _int("AUDIT_VIEW_WINDOW_MINUTES", 30, least=1)
 
     # Logging (course/logs.py): level and line format; errors to Sentry when a DSN is set.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -253,6 +253,17 @@ def test_a_number_or_a_switch_that_cannot_be_read_stops_the_start_naming_it(tmp_
     )
 
 
+def test_a_number_below_its_floor_stops_the_start_naming_it(tmp_path):
+    # SESSION_IDLE_MINUTES=0 signed every learner out on their next page; a heartbeat of
+    # 0 seconds had every open lesson call the server without pause.
+    started = _start(tmp_path, SESSION_IDLE_MINUTES="0", HEARTBEAT_SECONDS="-5")
+    assert started.returncode == 1, started.stderr
+    assert started.stderr == (
+        "The course engine cannot start: SESSION_IDLE_MINUTES must be 1 or more, not '0';"
+        " HEARTBEAT_SECONDS must be 1 or more, not '-5'\n"
+    )
+
+
 def test_a_rate_limit_that_cannot_be_read_stops_the_start_naming_it(tmp_path):
     # Flask-Limiter only logs an unreadable limit at each request and lets it through:
     # sign-in went without any limit.
