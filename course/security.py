@@ -161,6 +161,14 @@ def check_rate_limits(app: Flask) -> None:
         problems.append(f"RATELIMIT_STORAGE_URI must start memory:// or redis://, not {storage!r}")
     if problems:
         raise SettingError("; ".join(problems))
+    if storage.startswith("memory://") and app.config.get("ENV_NAME") == "production":
+        # Each worker keeps its own counts, so an address gets the limit once per worker,
+        # and a sign-in's limit resets whenever a worker restarts; only /healthz said so.
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each worker process counts on its own, so "
+            "an address gets every limit once per worker. Point it at Redis (redis://...) "
+            "when running more than one worker or server (docs/deployment.md)."
+        )
 
 
 def refuse_unstorable_input() -> None:

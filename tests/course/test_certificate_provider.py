@@ -237,6 +237,21 @@ def test_production_warns_when_certificates_would_name_no_signatory(
     assert "PROVIDER_POLICIES_URL is not set: course pages link to no policy" in caplog.text
 
 
+def test_production_warns_when_rate_limits_are_counted_per_worker(tmp_path, caplog):
+    # Each worker counted alone: an address got every limit once per worker, and only
+    # /healthz said "per-process".
+    with caplog.at_level(logging.WARNING):
+        create_app(_production(tmp_path, "https://ce.example.org"))
+    assert "RATELIMIT_STORAGE_URI is memory://: each worker process counts on its own" in (
+        caplog.text)
+    caplog.clear()
+    shared = type("Shared", (_production(tmp_path, "https://ce.example.org"),),
+                  {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"})
+    with caplog.at_level(logging.WARNING):
+        create_app(shared)
+    assert "RATELIMIT_STORAGE_URI is memory://" not in caplog.text
+
+
 def test_production_is_quiet_about_policies_once_they_are_linked(tmp_path, caplog):
     settings = type("Linked", (_production(tmp_path, "https://ce.example.org"),), {
         "PROVIDER_NAME": "Lakeshore Institute", "CERT_SIGNATORY_NAME": "Dana Whitfield",
