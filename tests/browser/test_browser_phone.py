@@ -224,3 +224,35 @@ def test_feedback_sets_the_reason_apart_from_the_choice_it_explains(browser, liv
             return li.querySelector(".feedback-why").getBoundingClientRect().top - chose.bottom;
         }""")
         assert gap >= 6, gap  # set apart, not one run-on sentence (3 px before)
+
+
+def test_complete_on_a_slow_connection_says_it_is_at_work_and_sends_once(
+    browser, live_server
+) -> None:
+    # The tap seemed to do nothing, and a second one posted the lesson again.
+    keys = answer_keys(live_server)
+    with _phone_at_first_lesson(browser, live_server) as (context, page):
+        journey = Journey(page, live_server, js=True, audit=False)
+        for key in check_keys(page):
+            journey.answer(key, keys[key].right, RIGHT)
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST"
+                and "/checks/" not in r.url and "heartbeat" not in r.url else None)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 2000, "downloadThroughput": -1, "uploadThroughput": -1,
+        })
+        # The page is gone once the next one arrives: it notes what its button said, and
+        # taps it again the moment it changes, as an impatient learner would.
+        page.evaluate("""() => {
+            const button = document.querySelector('#lesson-end button');
+            new MutationObserver(() => {
+                sessionStorage.setItem('complete-said', button.textContent);
+                button.click();
+            }).observe(button, {childList: true, characterData: true, subtree: true});
+        }""")
+        page.get_by_role("button", name="Complete and continue").tap(no_wait_after=True)
+        expect(page.locator(".breadcrumbs")).to_contain_text("Lesson 2 of", timeout=20000)
+        assert page.evaluate("sessionStorage.getItem('complete-said')") == "Saving your progress…"
+        assert len(posts) == 1, posts

@@ -203,6 +203,29 @@
     senders[key] = send;
   });
 
+  // "Complete" on a slow connection: the tap seemed to do nothing, and a second one posted
+  // again (the server records it once). After half a second the button says it is at work;
+  // not disabled, which would drop keyboard focus to the top of the page.
+  var completing = false;
+  var completingTimer = null;
+  var showCompleting = function (button) {
+    button.setAttribute("aria-disabled", "true");
+    completingTimer = window.setTimeout(function () {
+      button.setAttribute("data-label", button.textContent);
+      button.textContent = "Saving your progress\u2026";
+    }, 500);
+  };
+  var clearCompleting = function () {
+    window.clearTimeout(completingTimer);
+    document.querySelectorAll("#lesson-end button[aria-disabled]").forEach(function (button) {
+      button.removeAttribute("aria-disabled");
+      if (button.hasAttribute("data-label")) {
+        button.textContent = button.getAttribute("data-label");
+        button.removeAttribute("data-label");
+      }
+    });
+  };
+
   if (lessonForm && window.fetch && window.FormData) {
     lessonForm.addEventListener("submit", function (event) {
       // A check's button, or Enter in a check's choice (the form's hidden first button):
@@ -213,9 +236,18 @@
         within = document.activeElement.closest(".check[data-check]");
       }
       var send = within && senders[within.getAttribute("data-check")];
-      if (!send) { submitting = true; return; }
+      if (!send) {
+        if (completing) { event.preventDefault(); return; }  // a second tap sends nothing
+        submitting = true;
+        if (by && !by.hidden) { completing = true; showCompleting(by); }
+        return;
+      }
       event.preventDefault();
       send();
+    });
+    // Back to this page from the next one (the browser's page cache): Complete works again.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { completing = false; submitting = false; clearCompleting(); }
     });
     // The signed-out dialog's "Sign in again" says itself what leaving loses: one warning.
     document.querySelectorAll("#session-warning a[data-signed-out]").forEach(function (link) {
