@@ -125,6 +125,18 @@ class AccountStatusForm(Form):
     )
 
 
+class ResetLinkForm(Form):
+    """Email the account a password-reset link, saying why."""
+
+    reason = TextAreaField(
+        "Reason for sending the link",
+        description="Kept in the audit log, e.g. “Asked by phone; her own requests were "
+                    "held back”.",
+        validators=[DataRequired("Give the reason."), at_most(1000)],
+        id="reset-link-reason",
+    )
+
+
 class ActionForm(Form):
     """A button that changes something (the form only carries the CSRF token)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from course.admin import bp
+from course.admin import bp, reset_links
 from course.admin import learner_services as services
 from course.admin import report_services as reports
 from course.admin.correction_forms import (
@@ -15,8 +15,9 @@ from course.admin.correction_forms import (
     ResetAttemptForm,
     course_choices,
 )
-from course.admin.forms import AccountStatusForm, LearnerSearchForm, RoleForm
+from course.admin.forms import AccountStatusForm, LearnerSearchForm, ResetLinkForm, RoleForm
 from course.admin.viewing import audit_view
+from course.auth.viewkit import external
 from course.authz import role_required
 from course.corrections import requests as correction_requests
 from course.corrections import services as corrections
@@ -71,6 +72,7 @@ def learner_page(user: User, status: int = 200, **forms):
     """Render one learner's record with its forms (those given show their errors)."""
     forms.setdefault("role_form", RoleForm(formdata=None, role=user.role.value))
     forms.setdefault("status_form", AccountStatusForm(formdata=None))
+    forms.setdefault("reset_link_form", ResetLinkForm(formdata=None))
     forms.setdefault("details_form", DetailsForm(formdata=None, obj=user))
     forms.setdefault("reset_form", ResetAttemptForm(formdata=None))
     enrol_form = forms.setdefault("enrol_form", EnrolForm(formdata=None))
@@ -110,7 +112,8 @@ def learner_checks(user_id: int, enrolment_id: int):
 def _apply(action, user: User, form, *args, done: str):
     """Run an account action with its reason, commit it with its audit event, go back."""
     if not form.validate_on_submit():
-        field = "role_form" if isinstance(form, RoleForm) else "status_form"
+        field = {RoleForm: "role_form", ResetLinkForm: "reset_link_form"}.get(
+            type(form), "status_form")
         return learner_page(user, 422, **{field: form})
     try:
         action(current_user, user, *args, ip_address=request.remote_addr, reason=form.reason.data)
@@ -154,3 +157,14 @@ def reactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     return _apply(services.reactivate, user, AccountStatusForm(),
                   done=f"{user.full_name} can sign in again.")  # fmt: skip
+
+
+@bp.post("/learners/<int:user_id>/reset-link")
+@form_page("admin.learner", anchor="account")
+@role_required(Role.ADMIN)
+def send_reset_link(user_id: int):
+    """Email the account a password-reset link, past the limit on its own requests."""
+    user = db.get_or_404(User, user_id)
+    return _apply(reset_links.send_reset_link, user, ResetLinkForm(),
+                  external("auth.reset_password"),
+                  done=f"A password-reset link is on its way to {user.email}.")  # fmt: skip

@@ -108,6 +108,16 @@ def send_password_reset(
     if asked > throttle.FREE_FAILURES[Scope.RESET] and not own_browser:
         logger.warning("Password reset not sent: %s asked for this address today", asked)
         return False
+    mail_reset_link(user, link_for)
+    return True
+
+
+def mail_reset_link(user: User, link_for: Callable[[str], str]) -> None:
+    """Queue the reset email for ``user`` (an LMS account is told how it signs in instead).
+
+    No limit applies here: ``send_password_reset`` keeps strangers' requests in check,
+    and an administrator's sending is audited by the caller.
+    """
     config = current_app.config
     if not user.signs_in_with_password:
         # An account opened from an agency's LMS has no password and never gets one (a
@@ -119,7 +129,7 @@ def send_password_reset(
             "agency's learning management system (LMS) and has no password: open the course "
             "from the LMS as before. If you did not ask for this, you can ignore this email.\n"
         ))  # fmt: skip
-        return True
+        return
     minutes = config["PASSWORD_RESET_MINUTES"]
     body = (
         f"Hello {user.full_name},\n\n"
@@ -131,7 +141,6 @@ def send_password_reset(
         "your password stays the same.\n"
     )
     send_mail(user.email, f"Reset your password for {config['SITE_NAME']}", body)
-    return True
 
 
 def reset_password(token: str, password_hash: str, *, ip_address: str | None = None) -> User:

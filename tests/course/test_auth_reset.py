@@ -293,3 +293,38 @@ def test_a_browser_that_signed_in_before_gets_a_link_past_the_limit(
     client.post("/auth/reset", data={"email": "ana@example.com"})
     inbox.wait_for(6)
     assert "Reset your password" in inbox.messages[-1]["Subject"]
+
+
+def test_an_admin_emails_a_reset_link_past_the_limit_and_it_is_audited(
+    app: Flask, client: FlaskClient, inbox: Inbox
+) -> None:
+    # A learner calls: a stranger's daily requests hold her links back, and she is on a
+    # new phone. The admin sends one; it goes to her address, and the log says who and why.
+    from course.models import Role
+    from tests.course.factories import make_user as make_account
+    from tests.course.factories import sign_in as sign_in_as
+
+    user_id = make_user(app)
+    for _ in range(6):
+        app.test_client().post("/auth/reset", data={"email": "ana@example.com"})
+    inbox.wait_for(5)
+    wait_until(lambda: queued_mail(app) == 0)
+    with app.app_context():
+        admin = sign_in_as(app.test_client(), make_account(role=Role.ADMIN))
+    url = f"/admin/learners/{user_id}/reset-link"
+    refused = admin.post(url, data={"reason": ""})
+    assert refused.status_code == 422 and "Give the reason." in text(refused)
+    sent = admin.post(url, data={"reason": "Asked by phone"},
+                      environ_base={"REMOTE_ADDR": "203.0.113.5"})  # fmt: skip
+    assert "A password-reset link is on its way to ana@example.com." in text(
+        admin.get(sent.location))
+    inbox.wait_for(6)
+    assert "Reset your password" in inbox.messages[-1]["Subject"]
+    assert inbox.recipients[-1] == ["ana@example.com"]
+    with app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "user.reset_link_sent"))
+        assert event.detail["reason"] == "Asked by phone" and event.ip_address == "203.0.113.5"
+    # A learner cannot send one to anyone.
+    assert sign_in(client).status_code == 302
+    assert client.post(url, data={"reason": "x"}).status_code == 403
