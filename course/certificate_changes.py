@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 import certificates
 from course import outbox
-from course.approval import approval_on
+from course.approval import approval_for
 from course.credential_status import allocate_status
 from course.dates import date_label
 from course.db import utcnow
@@ -139,6 +139,9 @@ def _changed_fields(
 def lacking_approval(course: Course) -> list[Certificate]:
     """Valid certificates that state no approval though the course's approval covers
     their completion: issued before an admin recorded it (a renewal backdated, say)."""
+    claim = approval_for(course)
+    if claim is None:
+        return []
     body = Certificate.snapshot["approval_body"].as_string()
     found = db.session.scalars(
         select(Certificate)
@@ -150,8 +153,7 @@ def lacking_approval(course: Course) -> list[Certificate]:
     return [
         certificate for certificate in found
         # A sample certifies nothing, so an approval on it would claim what it cannot.
-        if not (record := record_of(certificate)).approval_body and not record.sample
-        and approval_on(course, record.completed_on) is not None
+        if not (record := record_of(certificate)).sample and claim.covers(record.completed_on)
     ]  # fmt: skip
 
 

@@ -11,7 +11,6 @@ import certificates
 from certificates.pdf_check import fingerprint, named_code
 from course.admin.certificate_services import replaced_by_this
 from course.extensions import db
-from course.issuing import record_of
 from course.models import Certificate
 
 
@@ -60,7 +59,7 @@ def verify_code(text: str) -> Verification | None:
 
 
 def _names_differ(certificate: Certificate, newest: Certificate) -> bool:
-    return record_of(certificate).participant_name != record_of(newest).participant_name
+    return certificate.snapshot["participant_name"] != newest.snapshot["participant_name"]
 
 
 def _replacement(certificate: Certificate) -> tuple[datetime | None, Certificate | None]:

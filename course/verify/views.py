@@ -154,7 +154,7 @@ def pdf():
         return refused
     check = services.check_pdf(data)  # the file is read, never kept
     found = check.found
-    return render_template("verify/pdf.html", check=check, found=found, code=found and found.code,
+    return render_template("verify/pdf.html", check=check, found=found,
                            record=_record(found) if found else None, checked=utcnow())
 
 
