@@ -111,9 +111,8 @@ def enrol(slug: str):
 @login_required
 def lesson(slug: str, lesson_slug: str):
     """Show a lesson with its knowledge checks and the learner's answers so far."""
-    content, lesson, enrolment, states = learn.get_open_lesson_or_404(
-        current_user, slug, lesson_slug
-    )
+    content, lesson, enrolment = learn.get_enrolled_lesson_or_404(current_user, slug, lesson_slug)
+    states = learn.open_outline(content, lesson, enrolment)
     progress = next(s.progress for s in states if s.lesson.id == lesson.id)
     written = learn.needs_touch(enrolment, lesson, progress)
     if written:
@@ -131,7 +130,7 @@ def _sent_from_lesson(slug: str, lesson_slug: str, key: str | None = None):
 
     :raise 400: when the form's CSRF check fails.
     """
-    content, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
+    content, lesson, enrolment = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     question = learn.get_check_or_404(lesson, key) if key is not None else None
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -206,7 +205,7 @@ def _keep_check_answers(user) -> str | bool | None:
     # recorded as the page asked, not held back as a draft like a post-test's. Complete
     # sent then records the picks; the lesson is completed only by its owner, signed in.
     args = request.view_args or {}
-    content, lesson, enrolment, _ = learn.get_open_lesson_or_404(
+    content, lesson, enrolment = learn.get_open_lesson_or_404(
         user, args["slug"], args["lesson_slug"])
     pressed = learn.get_check_or_404(lesson, args["key"]) if "key" in args else None
     posted = picks.posted(request.form, lesson, pressed=args.get("key"))
@@ -266,7 +265,7 @@ def complete_lesson(slug: str, lesson_slug: str):
 def heartbeat(slug: str, lesson_slug: str):
     """Credit active reading time while the page is visible and in use."""
     # As for answers: SQLite's write lock only for the write, which reads its rows afresh.
-    _, lesson, enrolment, _ = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
+    _, lesson, enrolment = learn.get_open_lesson_or_404(current_user, slug, lesson_slug)
     with write_transaction():
         active_seconds = learn.record_heartbeat(enrolment, lesson)
     return jsonify(active_seconds=active_seconds or 0)

@@ -196,6 +196,27 @@ def test_sequential_courses_keep_later_lessons_locked(client, course_slug, learn
     assert response.status_code == 302 and response.location.endswith("/lessons/push-pull")
 
 
+def test_a_locked_lesson_refuses_answers_and_completion_sent_without_its_page(
+    app, client, course_slug, learner
+):
+    # A script (or an old tab) posting straight to a later lesson of a sequential course
+    # must not answer it or complete it before the first lesson is done.
+    sign_in(client, learner)
+    client.post(f"/courses/{course_slug}/enrol")
+    with app.app_context():
+        check = _course().live_lessons[1].live_checks[0]
+        positions = check_positions(client, "minimal", check, correct_keys(check))
+    lesson = f"/courses/{course_slug}/lessons/returning"
+    answered = client.post(f"{lesson}/checks/{check.key}", data={"choice": positions})
+    completed = client.post(f"{lesson}/complete")
+    for refused in (answered, completed):
+        assert refused.status_code == 403
+        assert "Please finish" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckResponse)) == 0
+    assert "0 of 2 lessons" in client.get(f"/courses/{course_slug}").get_data(as_text=True)
+
+
 def test_resume_goes_to_the_first_unfinished_lesson(app, client, course_slug, learner):
     sign_in(client, learner)
     client.post(f"/courses/{course_slug}/enrol")
