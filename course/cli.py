@@ -10,7 +10,7 @@ import click
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
@@ -24,7 +24,6 @@ from course.author.imports import (
 )
 from course.credentials.services import check_credential
 from course.dates import date_label
-from course.db import utcnow
 from course.extensions import db
 from course.issuing import record_of
 from course.models import Course, Role
@@ -39,7 +38,6 @@ from lessons.rules import SEAT_TIME_METHOD
 course_cli = AppGroup("course", help="Check, import and export course packages.")
 users_cli = AppGroup("users", help="Manage accounts.")
 certs_cli = AppGroup("certs", help="Check certificates and signed credentials.")
-mail_cli = AppGroup("mail", help="Deliver queued email.")
 
 
 def _package_dirs(paths: tuple[Path, ...]) -> list[Path]:
@@ -350,52 +348,3 @@ def verify_credential_command(file) -> None:
     click.echo(f"signature valid; certificate {check.code} is {word}{sample}")
     if status != "valid":
         raise SystemExit(1)
-
-
-@mail_cli.command("send")
-@click.option("--now", "retry_now", is_flag=True,
-              help="Also send what waits for a retry: for when the mail server is back.")
-def send_mail_command(retry_now: bool) -> None:
-    """Deliver the queued email that is due now; say how many messages still wait."""
-    from course.mail import deliver_due, mail_can_leave, redact
-    from course.models import OutgoingMail
-
-    if retry_now:
-        # A failed message waits out its back-off (up to an hour) even once the operator
-        # has mended the mail server.
-        db.session.execute(update(OutgoingMail).where(OutgoingMail.next_attempt_at > utcnow())
-                           .values(next_attempt_at=utcnow()))
-        db.session.commit()
-    tried = list(db.session.scalars(
-        select(OutgoingMail.id).where(OutgoingMail.next_attempt_at <= utcnow())))
-    db.session.commit()
-    deliver_due()
-    waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail)) or 0
-    verb = "waits" if waiting == 1 else "wait"
-    if not mail_can_leave(current_app.config):
-        raise click.ClickException(
-            f"MAIL_SERVER is not set: nothing was sent; {counted(waiting, 'message')} {verb}"
-        )
-    # A message the mail server failed keeps its error: "delivered" would send the
-    # operator who runs this to check the mail server away reassured. Only this run's
-    # tries name the server as set now: an error from before MAIL_PORT was mended would
-    # send them back to mend it again.
-    last_error = tried and db.session.scalar(
-        select(OutgoingMail.last_error)
-        .where(OutgoingMail.id.in_(tried), OutgoingMail.last_error.is_not(None))
-        .order_by(OutgoingMail.next_attempt_at.desc()).limit(1)
-    )
-    failed_before = db.session.scalar(
-        select(func.count()).select_from(OutgoingMail).where(OutgoingMail.last_error.is_not(None))
-    )
-    db.session.commit()
-    if not last_error:
-        later = (" after an earlier failure (`flask mail send --now` tries "
-                 f"{'it' if waiting == 1 else 'them'} now)") if failed_before else ""
-        click.echo(f"Queued email delivered; {counted(waiting, 'message')} {verb} for a "
-                   f"retry{later}.")
-        return
-    config = current_app.config
-    click.echo(f"Not all email could be sent: {counted(waiting, 'message')} {verb} for a retry. "
-               f"The last try through {config['MAIL_SERVER']}:{config['MAIL_PORT']} failed: "
-               f"{redact(last_error)}")

@@ -17,11 +17,11 @@ import os
 import re
 import smtplib
 import ssl
-import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from socket import getfqdn
 from typing import Any
 
 from flask import Flask, current_app
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from course.db import utcnow
 from course.extensions import db
+from course.mail_sender import sender_for
 from course.models import Certificate, CertificateStatus, OutgoingMail, User
 from course.provider import base_url
 
@@ -53,8 +54,6 @@ RETRY_PAUSES = (
     timedelta(hours=8),
     timedelta(hours=8),
 )
-#: The longest the sender thread sleeps while a retry is pending.
-POLL_SECONDS = 30.0
 BATCH = 20
 _QUEUED = "course.mail.queued"
 
@@ -65,18 +64,29 @@ _ADDRESS = re.compile(r"[^\s<>@,;:'\"()\[\]]+@[^\s<>@,;:'\"()\[\]]+")
 def redact(error: object) -> str:
     """An error's text with email addresses left out (SMTP answers often repeat them).
 
-    The log names a message by its id and subject, never by whom it was for: a log is
-    kept and shared more widely than the database, and needs no personal data.
+    The log names a message by its reference and subject, never by whom it was for: a log
+    is kept and shared more widely than the database, and needs no personal data.
     """
     return _ADDRESS.sub("<address>", str(error))
+
+
+def mail_ref(mail_id: int, created_at: datetime) -> str:
+    """A message's name in the log and its Message-ID: its row id and when it was queued.
+
+    The id alone repeats: SQLite gives a deleted (sent) row's id to the next message, so
+    "email 12" named a different message each day. The Message-ID carries the same name,
+    so the mail server's log is searched with what the app's log says.
+    """
+    return f"{mail_id}-{created_at.astimezone(UTC):%Y%m%dT%H%M%S.%f}Z"
 
 
 class PermanentFailure(Exception):
     """The SMTP server refused the message for good (a 5xx answer): no retry."""
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
-    """Return a plain-text message from the configured sender."""
+def build_message(to: str, subject: str, body: str, ref: str | None = None) -> EmailMessage:
+    """Return a plain-text message from the configured sender (its Message-ID made of
+    ``ref``, the queued message's ``mail_ref``, when given)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
@@ -85,7 +95,10 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     # The sender's own domain, not this host's name ("localhost" in many containers),
     # which spam filters take for a sign of a misconfigured sender.
     domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2]
-    message["Message-ID"] = make_msgid(domain=domain or None)
+    # The same Message-ID on every try: a retry after a reply lost on the way reads as
+    # the same message to the receiver, and the mail server's log names the app's ref.
+    message["Message-ID"] = f"<{ref}@{domain or getfqdn()}>" if ref else make_msgid(
+        domain=domain or None)
     message.set_content(body)
     return message
 
@@ -99,12 +112,12 @@ def send_mail(to: str, subject: str, body: str, certificate_code: str | None = N
     the mail server.
     """
     row = OutgoingMail(to_address=to, subject=subject[:200], body=body,
-                       certificate_code=certificate_code)
+                       certificate_code=certificate_code, created_at=utcnow())
     db.session.add(row)
     db.session.flush()
     # Logged in the request that asked for it: the "sent" line comes later, from the
-    # sender, without a request id, and the mail's number ties the two together.
-    logger.info("Email %s (%r) queued", row.id, row.subject)
+    # sender, without a request id, and the mail's reference ties the two together.
+    logger.info("Email %s (%r) queued", mail_ref(row.id, row.created_at), row.subject)
     session = db.session()
     if not session.info.get(_QUEUED):
         session.info[_QUEUED] = True
@@ -145,6 +158,7 @@ def _wake_after_commit(session: Session) -> None:
 @dataclass(frozen=True)
 class _Claimed:
     id: int
+    ref: str
     to: str
     subject: str
     body: str
@@ -153,12 +167,25 @@ class _Claimed:
     attachment: tuple[str, bytes] | None = None
 
 
-def deliver_due(batch: int = BATCH) -> float | None:
+@dataclass
+class Tally:
+    """What ``deliver_due`` did with the messages it tried, and the last failure's text."""
+
+    sent: int = 0
+    #: Failed, and waiting to be tried again.
+    retrying: int = 0
+    #: Refused for good, or failed a last time: deleted unsent.
+    dropped: int = 0
+    last_error: str = ""
+
+
+def deliver_due(batch: int = BATCH, tally: Tally | None = None) -> float | None:
     """Deliver the queued messages that are due; return seconds until the next one is.
 
-    Returns None when the outbox is empty. Each message is claimed in its own short
-    transaction first, so senders in other processes never deliver it twice, and no
-    transaction stays open while the SMTP server answers.
+    Returns None when the outbox is empty; ``tally``, if given, counts what was tried.
+    Each message is claimed in its own short transaction first, so senders in other
+    processes never deliver it twice, and no transaction stays open while the SMTP
+    server answers.
     """
     if not mail_can_leave(current_app.config):
         return None  # kept queued: sent once MAIL_SERVER is set, never dropped unseen
@@ -174,7 +201,7 @@ def deliver_due(batch: int = BATCH) -> float | None:
         for mail_id in due:
             claimed = _claim(mail_id)
             if claimed is not None:
-                _attempt(claimed)
+                _attempt(claimed, tally if tally is not None else Tally())
         if len(due) < batch:
             break
     following = db.session.scalar(
@@ -217,11 +244,11 @@ def _claim(mail_id: int) -> _Claimed | None:
         # before this left, and each of those emails the holder its own news: sent late,
         # this one would hand a licensing board a code that no longer verifies.
         logger.info("Dropped email %s (%r): certificate %s is no longer valid",
-                    row.id, row.subject, row.certificate_code)
+                    mail_ref(row.id, row.created_at), row.subject, row.certificate_code)
         db.session.delete(row)
         row = None
-    found = row and _Claimed(row.id, row.to_address, row.subject, row.body, row.attempts,
-                             attachment or None)
+    found = row and _Claimed(row.id, mail_ref(row.id, row.created_at), row.to_address,
+                             row.subject, row.body, row.attempts, attachment or None)
     db.session.commit()
     return found or None
 
@@ -233,20 +260,24 @@ def _certificate_pdf(code: str) -> tuple[str, bytes] | None:
     return (f"certificate-{code}.pdf", pdf) if pdf else None
 
 
-def _attempt(mail: _Claimed) -> None:
+def _attempt(mail: _Claimed, tally: Tally) -> None:
     config = current_app.config
     try:
         _deliver(mail)
     except PermanentFailure as exc:
         logger.error("The mail server refused email %s (%r) for good: %s",
-                     mail.id, mail.subject, redact(exc))
+                     mail.ref, mail.subject, redact(exc))
+        tally.dropped, tally.last_error = tally.dropped + 1, str(exc)
         _forget(mail.id)
     except (OSError, smtplib.SMTPException) as exc:
+        tally.last_error = str(exc) or type(exc).__name__
         if mail.attempts > len(RETRY_PAUSES):
             logger.error("Gave up on email %s (%r) after %s attempts: %s",
-                         mail.id, mail.subject, mail.attempts, redact(exc))
+                         mail.ref, mail.subject, mail.attempts, redact(exc))
+            tally.dropped += 1
             _forget(mail.id)
             return
+        tally.retrying += 1
         pause = RETRY_PAUSES[mail.attempts - 1]
         db.session.execute(
             update(OutgoingMail)
@@ -258,9 +289,10 @@ def _attempt(mail: _Claimed) -> None:
         db.session.commit()
         # The port too: a wrong MAIL_PORT (465, say) looks like a server that is down.
         logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s",
-                     mail.id, mail.subject, config["MAIL_SERVER"], config["MAIL_PORT"], pause,
+                     mail.ref, mail.subject, config["MAIL_SERVER"], config["MAIL_PORT"], pause,
                      redact(exc))
     else:
+        tally.sent += 1
         _forget(mail.id)
 
 
@@ -273,7 +305,7 @@ def _forget(mail_id: int) -> None:
 def _deliver(mail: _Claimed) -> None:
     """Hand one message to the SMTP server (or, without one, to the log)."""
     config = current_app.config
-    message = build_message(mail.to, mail.subject, mail.body)
+    message = build_message(mail.to, mail.subject, mail.body, mail.ref)
     if mail.attachment:
         name, data = mail.attachment
         message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
@@ -284,13 +316,25 @@ def _deliver(mail: _Claimed) -> None:
             f"\n(attached: {mail.attachment[0]})" if mail.attachment else "",
         )
         return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
+        # A refusal before the recipients (the greeting, STARTTLS, the login, the sender
+        # address) is about the settings, not this message: it refuses every message
+        # alike, so it is retried like an outage, and a wrong MAIL_PASSWORD no longer
+        # deletes the whole queue unsent.
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        _send_refusing_for_good(smtp, message)
+    logger.info("Email %s (%r) sent", mail.ref, mail.subject)
+
+
+def _send_refusing_for_good(smtp: smtplib.SMTP, message: EmailMessage) -> None:
+    """Send; a 5xx answer to the recipient or the message raises ``PermanentFailure``."""
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls(context=ssl.create_default_context())
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(message)
+        smtp.send_message(message)
+    except smtplib.SMTPSenderRefused:
+        raise  # MAIL_FROM refused: a setting, retried (see above)
     except smtplib.SMTPResponseException as exc:
         if 500 <= exc.smtp_code < 600:
             raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
@@ -300,84 +344,6 @@ def _deliver(mail: _Claimed) -> None:
         if all(500 <= code < 600 for code in codes):
             raise PermanentFailure(str(exc.recipients)) from exc
         raise
-    logger.info("Email %s (%r) sent", mail.id, mail.subject)
-
-
-# --- the sender thread -----------------------------------------------------------------
-
-
-class MailSender:
-    """One thread per process that drains the outbox while it holds messages.
-
-    It starts when a message is queued (or on the process's first request if messages
-    wait), sleeps while a retry is pending, and ends once the outbox is empty.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._reset()
-
-    def _reset(self) -> None:
-        # A forked worker inherits the parent's objects but not its thread.
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._stopping = False
-
-    def wake(self) -> None:
-        """Have the thread look at the outbox now, starting it if need be."""
-        if self._pid != os.getpid():
-            self._reset()
-        with self._lock:
-            if self._stopping:
-                return
-            self._wake.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="coursemail-sender", daemon=True
-                )
-                self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Ask the thread to finish its current message and end; wait for it."""
-        with self._lock:
-            self._stopping = True
-            self._wake.set()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            pause = self._deliver()
-            with self._lock:
-                if self._stopping or (pause is None and not self._wake.is_set()):
-                    self._thread = None
-                    return
-            self._wake.wait(POLL_SECONDS if pause is None else min(pause, POLL_SECONDS))
-
-    def _deliver(self) -> float | None:
-        with self.app.app_context():
-            try:
-                return deliver_due()
-            except Exception:
-                # A database that is busy or restarting must not leave messages behind
-                # until the next one is queued: try again after the usual pause.
-                logger.exception("The mail sender met an error; it tries again in %d s",
-                                 POLL_SECONDS)
-                return POLL_SECONDS
-            finally:
-                db.session.remove()
-
-
-def sender_for(app: Flask) -> MailSender:
-    """Return the app's mail sender, made on first use."""
-    sender = app.extensions.get("course_mail_sender")
-    if sender is None:
-        sender = app.extensions.setdefault("course_mail_sender", MailSender(app))
-    return sender
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,7 @@
 The app sends mail from a background thread, so tests wait for messages to arrive
 (``Inbox.wait_for``) rather than expecting them the moment a request returns. A test
 can close the inbox's ``gate`` to make the server hang before it accepts a message,
-like a slow mail server, and ``refuse`` answers to make it fail.
+like a slow mail server, and ``refuse`` answers (or ``refuse_sender``) to make it fail.
 """
 
 from __future__ import annotations
@@ -55,10 +55,20 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
         self.refuse: list[str] = []  # answers given, in turn, instead of accepting
+        self.refuse_sender = ""  # an answer to every MAIL FROM, instead of accepting it
         self.gate = threading.Event()
         self.gate.set()
         self.waiting = threading.Event()  # set while a message waits at the closed gate
         self._arrived = threading.Condition()
+
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's name)
+        self, server, session, envelope, address, mail_options
+    ) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         if not self.gate.is_set():

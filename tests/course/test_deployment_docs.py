@@ -75,6 +75,16 @@ def test_a_timer_sends_queued_mail_within_minutes_on_a_quiet_site() -> None:
     assert "course-engine-queues.timer" in first[first.index("systemctl start"):]
 
 
+def test_a_mail_outage_fails_the_queues_unit_without_holding_up_the_outbox() -> None:
+    # `mail send` exits 1 when the mail server failed a message, and a oneshot unit skips
+    # the lines after a failed one: LMS scores must not wait for the mail server.
+    service = guide_block("A timer every", "ini").split("# course-engine-queues.timer")[0]
+    commands = re.findall(r"^ExecStart=\S+ --app wsgi (.+)$", service, re.M)
+    assert commands[-1] == "mail send" and "outbox send" in commands
+    watched = guide_block("let your monitoring run", "sh")
+    assert "flask mail status --check" in watched and "flask outbox status --check" in watched
+
+
 def _systemd_reading(text: str) -> dict[str, str]:
     """The variables as systemd's EnvironmentFile= reads them: whole lines, quotes removed.
 
