@@ -25,6 +25,7 @@ from course.credential_status import allocate_status
 from course.dates import date_label, local_date
 from course.db import utcnow, write_transaction
 from course.dbutil import insert_ignoring_duplicates
+from course.eventlog import log_certificate_event
 from course.extensions import db
 from course.mail import tell_account_holder
 from course.models import (
@@ -339,6 +340,8 @@ def audit(
     detail: dict,
     ip_address: str | None = None,
 ) -> None:
-    """Record a certificate event in the audit log (with the admin's address, if one)."""
+    """Record a certificate event in the audit log (with the admin's address, if one), and
+    in the application log once committed (code, account id and event only)."""
     record_event(actor, action, "certificate", certificate.code, detail, ip_address)
+    log_certificate_event(action, certificate.code, actor, detail.get("new_code"))
 
