@@ -128,3 +128,13 @@ def test_the_web_service_writes_only_its_instance_folder() -> None:
     assert "ReadWritePaths=/srv/course-engine/instance\n" in unit
     install = guide_block("## 1. Install", "sh")
     assert "install -d -o course -g course -m 0700 /var/backups/course-engine" in install
+
+
+def test_the_restore_drill_never_restores_over_the_live_database() -> None:
+    # A restore replaces every row: "test a restore" through the wrapper, which reads the
+    # live DATABASE_URL, would wipe out everything learners did since the backup.
+    drill = guide_block("test a restore now and then", "sh")
+    scratch = re.search(r"^\s*export DATABASE_URL=(\S+)$", drill, re.M)
+    assert scratch and "restore-test" in scratch.group(1)
+    assert drill.index("export DATABASE_URL") < drill.index("db restore")
+    assert not re.search(r"^\s*flask db restore", drill, re.M)  # not the wrapper
