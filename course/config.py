@@ -99,6 +99,11 @@ class Config:
     SESSION_WARNING_SECONDS = _int("SESSION_WARNING_SECONDS", 180, least=1)
     # Marks a browser that signed in before (course/auth/devices.py).
     DEVICE_COOKIE_NAME = "device"
+    # On: an admin or author without an authenticator app (course/auth/twofactor.py) is
+    # sent to set one up right after the password and can open nothing else until done.
+    # Off in development, so that `make run`'s demo admin signs in with its password
+    # alone; on in production unless set (ProductionConfig).
+    REQUIRE_STAFF_TWO_FACTOR = _bool("REQUIRE_STAFF_TWO_FACTOR", False)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -215,6 +220,11 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_NAME = "__Host-remember"
     DEVICE_COOKIE_NAME = "__Host-device"
+    # Staff accounts can issue, revoke and reissue CE certificates: a password alone is
+    # not enough for them on a public server unless the operator says so.
+    REQUIRE_STAFF_TWO_FACTOR = (
+        "REQUIRE_STAFF_TWO_FACTOR" not in os.environ or Config.REQUIRE_STAFF_TWO_FACTOR
+    )
 
 
 CONFIGS: dict[str, type[Config]] = {

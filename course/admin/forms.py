@@ -137,6 +137,18 @@ class ResetLinkForm(Form):
     )
 
 
+class ClearSecondFactorForm(Form):
+    """Turn off an account's two-step verification (a lost phone), saying why."""
+
+    reason = TextAreaField(
+        "Reason for turning it off",
+        description="Kept in the audit log, e.g. “Lost her phone; called from her desk "
+                    "line, which I know”. Check it is them before you do this.",
+        validators=[DataRequired("Give the reason."), at_most(1000)],
+        id="second-factor-reason",
+    )
+
+
 class ActionForm(Form):
     """A button that changes something (the form only carries the CSRF token)."""
 

@@ -15,8 +15,15 @@ from course.admin.correction_forms import (
     ResetAttemptForm,
     course_choices,
 )
-from course.admin.forms import AccountStatusForm, LearnerSearchForm, ResetLinkForm, RoleForm
+from course.admin.forms import (
+    AccountStatusForm,
+    ClearSecondFactorForm,
+    LearnerSearchForm,
+    ResetLinkForm,
+    RoleForm,
+)
 from course.admin.viewing import audit_view
+from course.auth import twofactor
 from course.auth.viewkit import external
 from course.authz import role_required
 from course.corrections import requests as correction_requests
@@ -73,6 +80,7 @@ def learner_page(user: User, status: int = 200, **forms):
     forms.setdefault("role_form", RoleForm(formdata=None, role=user.role.value))
     forms.setdefault("status_form", AccountStatusForm(formdata=None))
     forms.setdefault("reset_link_form", ResetLinkForm(formdata=None))
+    forms.setdefault("second_factor_form", ClearSecondFactorForm(formdata=None))
     forms.setdefault("details_form", DetailsForm(formdata=None, obj=user))
     forms.setdefault("reset_form", ResetAttemptForm(formdata=None))
     enrol_form = forms.setdefault("enrol_form", EnrolForm(formdata=None))
@@ -82,7 +90,7 @@ def learner_page(user: User, status: int = 200, **forms):
         valid_certificates=corrections.valid_certificates(user),
         requests=correction_requests.requests_of(user),
         is_self=user.id == current_user.id, linked_systems=linking.linked_systems(user),
-        likert_labels=LIKERT_LABELS, **forms,
+        likert_labels=LIKERT_LABELS, second_factor=twofactor.factor_of(user), **forms,
     ), status  # fmt: skip
 
 
@@ -112,8 +120,8 @@ def learner_checks(user_id: int, enrolment_id: int):
 def _apply(action, user: User, form, *args, done: str):
     """Run an account action with its reason, commit it with its audit event, go back."""
     if not form.validate_on_submit():
-        field = {RoleForm: "role_form", ResetLinkForm: "reset_link_form"}.get(
-            type(form), "status_form")
+        field = {RoleForm: "role_form", ResetLinkForm: "reset_link_form",
+                 ClearSecondFactorForm: "second_factor_form"}.get(type(form), "status_form")
         return learner_page(user, 422, **{field: form})
     try:
         action(current_user, user, *args, ip_address=request.remote_addr, reason=form.reason.data)
@@ -168,3 +176,14 @@ def send_reset_link(user_id: int):
     return _apply(reset_links.send_reset_link, user, ResetLinkForm(),
                   external("auth.reset_password"),
                   done=f"A password-reset link is on its way to {user.email}.")  # fmt: skip
+
+
+@bp.post("/learners/<int:user_id>/second-factor/clear")
+@form_page("admin.learner", anchor="account")
+@role_required(Role.ADMIN)
+def clear_second_factor(user_id: int):
+    """Turn off an account's two-step verification (a lost phone), with a reason."""
+    user = db.get_or_404(User, user_id)
+    return _apply(reset_links.clear_second_factor, user, ClearSecondFactorForm(),
+                  done=f"Two-step verification is off for {user.full_name}; they have been "
+                       "emailed.")  # fmt: skip

@@ -1,4 +1,5 @@
-"""An administrator emails a learner a password-reset link, past the requests' limit."""
+"""An administrator helps someone back in: a password-reset link past the requests'
+limit, or two-step verification turned off for a lost phone."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Callable
 
 from course.admin.learner_services import ActionRefused
 from course.audit import record_event
+from course.auth import twofactor
 from course.auth.resets import mail_reset_link
+from course.auth.signin import AuthError
 from course.models import User
 
 
@@ -28,4 +31,20 @@ def send_reset_link(
     mail_reset_link(user, link_for)
     record_event(actor, "user.reset_link_sent", "user", user.id,
                  {"email": user.email, "reason": reason.strip()}, ip_address)  # fmt: skip
+    return user
+
+
+def clear_second_factor(actor: User, user: User, ip_address: str | None = None,
+                        reason: str = "") -> User:
+    """Turn off ``user``'s authenticator app and recovery codes; audited with the reason,
+    and the account holder is emailed.
+
+    :raise ActionRefused: when the account has none, or it is the admin's own.
+    """
+    if actor.id == user.id:
+        raise ActionRefused("Turn off your own two-step verification from your profile.")
+    try:
+        twofactor.disable(user, actor=actor, reason=reason, ip_address=ip_address)
+    except AuthError as exc:
+        raise ActionRefused(exc.message) from None
     return user

@@ -18,11 +18,12 @@ from ua_parser import parse as parse_user_agent
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import BrowserSession, SignedInUser, User
+from course.models import BrowserSession, SecondFactor, SignedInUser, User
 from course.models.users import DEVICE_LENGTH, signs_in_with_password
 
 _BULK = {"synchronize_session": False}
 _user, _browser = User.__table__, BrowserSession.__table__
+_factor = SecondFactor.__table__
 # Every signed-in request runs this: built once, as building costs more than running
 # it, and in Core, as loading an ORM object cost about as much again.
 _SIGNED_IN_USER = (
@@ -38,8 +39,12 @@ _SIGNED_IN_USER = (
         _user.c.deleted_at,
         _user.c.session_version,
         _user.c.password_hash,
+        _factor.c.user_id.label("second_factor"),
     )
-    .select_from(_user.join(_browser, _browser.c.user_id == _user.c.id))
+    # The second factor by its primary key: whether the account must enroll (when staff
+    # are required to have one) is known without a query of its own.
+    .select_from(_user.join(_browser, _browser.c.user_id == _user.c.id)
+                 .outerjoin(_factor, _factor.c.user_id == _user.c.id))
     .where(
         _user.c.id == bindparam("user_id"),
         _browser.c.token_hash == bindparam("token_hash"),
@@ -161,6 +166,7 @@ def load_signed_in_user(session_id: str) -> SignedInUser | None:
         session_version=row.session_version,
         signs_in_with_password=signs_in_with_password(row.password_hash),
         browser_token=token,
+        second_factor_on=row.second_factor is not None,
     )
     return user if user.is_active else None
 

@@ -44,12 +44,15 @@ class Scope(enum.StrEnum):
     RESET = "reset"
     #: Sign-up emails asked for one address (known or not): a cap, as for resets.
     SIGN_UP = "sign_up"
+    #: Wrong codes at the second step of one account's sign-in (``course.auth.twofactor``).
+    SECOND_FACTOR = "second_factor"
 
 
 #: Failures allowed on a key before each new attempt has to wait (for ``RESET``: the
 #: emails sent to an address before it gets no more until a day passes).
 FREE_FAILURES = {
-    Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5, Scope.RESET: 5, Scope.SIGN_UP: 5
+    Scope.PAIR: 5, Scope.ACCOUNT: 20, Scope.DEVICE: 5, Scope.RESET: 5, Scope.SIGN_UP: 5,
+    Scope.SECOND_FACTOR: 5,
 }
 #: The longest wait between attempts.
 MAX_WAIT = timedelta(minutes=15)

@@ -13,9 +13,12 @@ from course.auth import (  # noqa: F401  (account_views and session_views regist
     devices,
     registration,
     resets,
+    secondstep,
     services,
     session_views,
     signin,
+    twofactor,
+    twofactor_views,
 )
 from course.auth.browsers import end_browser_session
 from course.auth.forms import (
@@ -43,6 +46,7 @@ from course.formpages import form_page
 from course.learn import activetime
 
 bp.before_app_request(enforce_session_timeouts)
+bp.before_app_request(secondstep.send_to_setup)
 bp.after_app_request(tell_session_clock)
 
 
@@ -167,15 +171,25 @@ def login():
         with write_transaction():
             result = signin.record_sign_in(check, ip_address=request.remote_addr)
             if result.user is not None:
-                kept = answers_kept_for(result.user)
-                start_session(result.user, remember=form.remember.data, device=device)
+                kept, second = answers_kept_for(result.user), twofactor.factor_of(result.user)
+                if second is None:
+                    start_session(result.user, remember=form.remember.data, device=device)
         if result.user is not None:
-            # A mapping takes focus on the page it opens: that page shows the answers kept.
-            flash({"text": f"You are signed in. {KEPT_ANSWERS_SHOWN}"} if kept
-                  else "You are signed in.", "success")  # fmt: skip
-            return redirect(safe_next(form.next.data) or home())
+            return _password_accepted(result.user, form, kept, second is not None)
         form.refuse(None, result.message)
     return render_template("auth/login.html", form=form)
+
+
+def _password_accepted(user, form: LoginForm, kept: bool, second_step: bool):
+    """Go on from a right password: to the second step, or signed in to the next page."""
+    if second_step:
+        secondstep.begin(user, remember=form.remember.data, next_path=safe_next(form.next.data),
+                         answers_kept=kept)
+        return redirect(url_for("auth.second_step"))
+    # A mapping takes focus on the page it opens: that page shows the answers kept.
+    flash({"text": f"You are signed in. {KEPT_ANSWERS_SHOWN}"} if kept
+          else "You are signed in.", "success")  # fmt: skip
+    return redirect(safe_next(form.next.data) or home())
 
 
 @bp.post("/logout")

@@ -33,7 +33,15 @@ from course.models.mail import OutgoingMail
 from course.models.outbox import OutboxMessage
 from course.models.records import AuditEvent, Certificate, CertificateStatus
 from course.models.teams import CourseMember, ReviewRequest, RevisionComment, TeamRole
-from course.models.users import BrowserSession, Role, SignedInUser, SignInThrottle, User
+from course.models.users import (
+    BrowserSession,
+    RecoveryCode,
+    Role,
+    SecondFactor,
+    SignedInUser,
+    SignInThrottle,
+    User,
+)
 
 __all__ = [
     "AttemptAnswer",
@@ -69,9 +77,11 @@ __all__ = [
     "PostTestAttempt",
     "Question",
     "QuestionKind",
+    "RecoveryCode",
     "ReviewRequest",
     "RevisionComment",
     "Role",
+    "SecondFactor",
     "SignInThrottle",
     "SigningKey",
     "TeamRole",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from course.db import UTCDateTime, utcnow
@@ -69,6 +69,8 @@ class SignedInUser(AccountMixin):
     session_version: int
     signs_in_with_password: bool
     browser_token: str = ""
+    #: True when a second factor (an authenticator app's codes) guards the sign-in.
+    second_factor_on: bool = False
 
     def __repr__(self) -> str:
         return f"<SignedInUser {self.id} {self.role.value}>"
@@ -159,3 +161,30 @@ class SignInThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class SecondFactor(db.Model):
+    """An account's authenticator app (TOTP, RFC 6238): its secret, encrypted, and the
+    last time step a code was accepted for, so that no code works twice."""
+
+    __tablename__ = "second_factor"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    #: The shared secret, Fernet-encrypted under a key derived from ``SECRET_KEY``.
+    secret: Mapped[str] = mapped_column(Text)
+    #: The TOTP time step (30-second count) of the last code accepted.
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    enabled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator app, kept only hashed."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: argon2id, as passwords are hashed.
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,264 @@
+"""Two-step verification for staff: an authenticator app's code after the password, used
+once; recovery codes that work once; the site's requirement; an admin's clearing."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from course.extensions import db
+from course.models import AuditEvent, RecoveryCode, Role, SecondFactor, User
+from tests.course.factories import PASSWORD, make_user, sign_in
+from tests.smtp_sink import Inbox
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def password_step(client: FlaskClient, user: User, **extra: str):
+    return client.post("/auth/login", data={"email": user.email, "password": PASSWORD, **extra})
+
+
+def signed_in(client: FlaskClient) -> bool:
+    return client.get("/auth/profile").status_code == 200
+
+
+def enroll(client: FlaskClient) -> tuple[pyotp.TOTP, list[str]]:
+    """Set up an app from the setup page as a person would; return it and the codes shown."""
+    page = text(client.get("/auth/two-factor/setup"))
+    key = re.search(r'class="setup-key"><code[^>]*>([A-Z2-7 ]+)</code>', page).group(1)
+    token = re.search(r'name="enrollment" type="hidden" value="([^"]+)"', page).group(1)
+    totp = pyotp.TOTP(key.replace(" ", ""))
+    shown = client.post("/auth/two-factor/setup", data={"enrollment": html.unescape(token),
+                                                        "code": totp.now()})
+    assert shown.status_code == 200, text(shown)
+    codes = re.findall(r"<li><code>([0-9a-z]{5}-[0-9a-z]{5})</code></li>", text(shown))
+    assert len(codes) == 10
+    return totp, codes
+
+
+def code_at(totp: pyotp.TOTP, steps: int) -> str:
+    """The app's code ``steps`` 30-second steps from now."""
+    return totp.at(time.time() + 30 * steps)
+
+
+@pytest.fixture
+def staff(app: Flask) -> Callable[..., tuple[User, pyotp.TOTP, list[str]]]:
+    """Make a staff account with an authenticator app set up; return it, the app, codes."""
+
+    def make(role: Role = Role.ADMIN) -> tuple[User, pyotp.TOTP, list[str]]:
+        with app.app_context():
+            user = make_user(role=role)
+        client = app.test_client()
+        password_step(client, user)  # fresh: setting it up asks for the password first
+        totp, codes = enroll(client)
+        return user, totp, codes
+
+    return make
+
+
+def events(app: Flask, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_signing_in_needs_the_code_after_the_password(app: Flask, staff) -> None:
+    user, totp, _ = staff()
+    client = app.test_client()
+    step = password_step(client, user, next="/admin/")
+    assert step.status_code == 302 and step.location.endswith("/auth/sign-in/code")
+    # The right password alone signs nobody in.
+    assert not signed_in(client)
+    page = text(client.get("/auth/sign-in/code"))
+    assert "Enter the 6-digit code from your authenticator app" in page
+    assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
+    wrong = client.post("/auth/sign-in/code", data={"code": "000000"})
+    assert wrong.status_code == 422 and "That code did not work" in text(wrong)
+    assert 'aria-describedby="code-hint code-error"' in text(wrong)
+    # One step of clock drift is allowed.
+    done = client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    assert done.status_code == 302 and done.location == "/admin/"
+    assert signed_in(client)
+
+
+def test_a_code_already_used_is_refused(app: Flask, staff) -> None:
+    user, totp, _ = staff()
+    first = app.test_client()
+    password_step(first, user)
+    code = code_at(totp, 1)
+    assert first.post("/auth/sign-in/code", data={"code": code}).status_code == 302
+    # Someone who saw that code over a shoulder, with the password, gets nowhere.
+    second = app.test_client()
+    password_step(second, user)
+    replay = second.post("/auth/sign-in/code", data={"code": code})
+    assert replay.status_code == 422 and not signed_in(second)
+    # Nor does an older code still inside the drift window.
+    older = second.post("/auth/sign-in/code", data={"code": totp.now()})
+    assert older.status_code == 422 and not signed_in(second)
+
+
+def test_a_recovery_code_works_once_and_the_owner_is_told(
+    app: Flask, staff, inbox: Inbox
+) -> None:
+    user, _, codes = staff()
+    client = app.test_client()
+    password_step(client, user)
+    page = text(client.get("/auth/sign-in/recovery-code"))
+    assert "Enter one of your recovery codes" in page
+    # Typed in capitals, as printed codes often are read out.
+    used = client.post("/auth/sign-in/recovery-code", data={"code": codes[3].upper()})
+    assert used.status_code == 302 and signed_in(client)
+    [event] = events(app, "auth.recovery_code_used")
+    assert event.detail["codes_left"] == 9 and event.ip_address == "127.0.0.1"
+    [message] = inbox.wait_for(1)
+    assert message["Subject"] == "A recovery code was used to sign in"
+    assert inbox.recipients[-1] == [user.email]
+    again = app.test_client()
+    password_step(again, user)
+    refused = again.post("/auth/sign-in/recovery-code", data={"code": codes[3]})
+    assert refused.status_code == 422 and "did not work" in text(refused)
+    assert not signed_in(again)
+
+
+def test_wrong_codes_hold_the_account_up_for_a_while(app: Flask, staff) -> None:
+    user, totp, _ = staff()
+    client = app.test_client()
+    password_step(client, user)
+    for _ in range(5):
+        client.post("/auth/sign-in/code", data={"code": "123456"})
+    # Even the right code now waits: guessing a million codes is not on.
+    held = client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    assert held.status_code == 422 and "please wait" in text(held)
+    assert not signed_in(client)
+    assert events(app, "auth.second_factor_throttled")
+
+
+def test_the_second_step_lapses(app: Flask, staff, monkeypatch: pytest.MonkeyPatch) -> None:
+    user, totp, _ = staff()
+    client = app.test_client()
+    password_step(client, user)
+    later = time.time() + 6 * 60
+    monkeypatch.setattr("course.auth.secondstep.time.time", lambda: later)
+    lapsed = client.post("/auth/sign-in/code", data={"code": totp.now()})
+    assert lapsed.status_code == 302 and lapsed.location.endswith("/auth/login")
+    assert "must be finished within 5 minutes" in text(client.get("/auth/login"))
+    assert not signed_in(client)
+
+
+def test_learners_sign_in_with_the_password_alone(app: Flask) -> None:
+    app.config["REQUIRE_STAFF_TWO_FACTOR"] = True
+    with app.app_context():
+        learner = make_user()
+    client = app.test_client()
+    assert password_step(client, learner).location == "/"
+    assert signed_in(client)
+    assert client.get("/me").status_code == 200
+    # Nor is the setup offered to them.
+    assert client.get("/auth/two-factor").status_code == 404
+    assert client.get("/auth/two-factor/setup").location.endswith("/auth/two-factor")
+
+
+def test_required_setting_sends_staff_to_set_up_before_anything_else(app: Flask) -> None:
+    app.config["REQUIRE_STAFF_TWO_FACTOR"] = True
+    with app.app_context():
+        author = make_user(role=Role.AUTHOR)
+    client = app.test_client()
+    password_step(client, author)
+    for path in ("/author/", "/admin/", "/auth/profile", "/"):
+        sent = client.get(path)
+        assert sent.status_code == 303 and sent.location.endswith("/auth/two-factor/setup")
+    assert client.post("/auth/logout").status_code == 302
+    password_step(client, author)
+    page = text(client.get("/auth/two-factor/setup"))
+    assert "requires two-step verification for staff" in page
+    enroll(client)
+    assert client.get("/author/").status_code == 200
+
+
+def test_turning_it_off_needs_a_code_or_the_password(app: Flask, staff, inbox: Inbox) -> None:
+    user, totp, _ = staff(Role.AUTHOR)
+    client = app.test_client()
+    password_step(client, user)
+    client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    refused = client.post("/auth/two-factor/off", data={"password": "not my password"})
+    assert refused.status_code == 422
+    done = client.post("/auth/two-factor/off", data={"password": PASSWORD})
+    assert done.status_code == 302
+    [event] = events(app, "auth.second_factor_disabled")
+    assert event.actor_id == user.id and event.detail["confirmed_with"] == "password"
+    assert inbox.wait_for(1)[0]["Subject"] == "Two-step verification is off for your account"
+    assert password_step(app.test_client(), user).location == "/"
+
+
+def test_new_recovery_codes_replace_the_old_ones(app: Flask, staff) -> None:
+    user, totp, old = staff()
+    client = app.test_client()
+    password_step(client, user)
+    client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    shown = client.post("/auth/two-factor/recovery-codes", data={"code": code_at(totp, 0)})
+    assert shown.status_code == 422  # an older step than the one just used
+    shown = client.post("/auth/two-factor/recovery-codes", data={"password": PASSWORD})
+    new = re.findall(r"<li><code>([0-9a-z]{5}-[0-9a-z]{5})</code></li>", text(shown))
+    assert len(new) == 10 and not set(new) & set(old)
+    assert shown.headers["Cache-Control"] == "no-store"
+    other = app.test_client()
+    password_step(other, user)
+    assert other.post("/auth/sign-in/recovery-code", data={"code": old[0]}).status_code == 422
+    assert other.post("/auth/sign-in/recovery-code", data={"code": new[0]}).status_code == 302
+
+
+def test_an_admin_clears_a_lost_phone_with_a_reason_and_it_is_audited(
+    app: Flask, staff, inbox: Inbox
+) -> None:
+    author, _, _ = staff(Role.AUTHOR)
+    with app.app_context():
+        admin = make_user(role=Role.ADMIN)
+    client = sign_in(app.test_client(), admin)
+    record = text(client.get(f"/admin/learners/{author.id}"))
+    assert "Turn off two-step verification" in record
+    url = f"/admin/learners/{author.id}/second-factor/clear"
+    refused = client.post(url, data={"reason": ""})
+    assert refused.status_code == 422 and "Give the reason." in text(refused)
+    done = client.post(url, data={"reason": "Lost her phone; called from her desk line"},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"})  # fmt: skip
+    assert done.status_code == 303
+    [event] = events(app, "auth.second_factor_cleared")
+    assert event.actor_id == admin.id and event.subject_id == str(author.id)
+    assert event.detail["reason"] == "Lost her phone; called from her desk line"
+    assert event.ip_address == "198.51.100.7" and event.created_at is not None
+    [message] = inbox.wait_for(1)
+    assert message["Subject"] == "Two-step verification is off for your account"
+    assert "A site administrator turned off" in message.get_body().get_content()
+    assert inbox.recipients[-1] == [author.email]
+    with app.app_context():
+        assert db.session.get(SecondFactor, author.id) is None
+        assert not db.session.scalars(select(RecoveryCode)).all()
+    # The author signs in with the password alone again.
+    assert password_step(app.test_client(), author).location == "/"
+    # An author cannot clear anyone's.
+    assert sign_in(app.test_client(), author).post(url, data={"reason": "x"}).status_code == 403
+
+
+def test_the_secret_is_stored_encrypted(app: Flask, staff) -> None:
+    user, totp, codes = staff()
+    with app.app_context():
+        factor = db.session.get(SecondFactor, user.id)
+        assert totp.secret not in factor.secret
+        hashes = db.session.scalars(select(RecoveryCode.code_hash)).all()
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert not any(code.replace("-", "") in h for code in codes for h in hashes)
+
+
+def test_enabling_is_audited(app: Flask, staff) -> None:
+    user, _, _ = staff()
+    [event] = events(app, "auth.second_factor_enabled")
+    assert event.actor_id == user.id and event.ip_address == "127.0.0.1"
