@@ -18,6 +18,7 @@ from course import issuing
 from course.audit import record_event
 from course.auth.browsers import forget_browser_sessions
 from course.auth.signin import AuthError, PasswordCheck, confirm_password
+from course.auth.twofactor import remove_factor
 from course.db import utcnow
 from course.extensions import db
 from course.maintenance.invariants import uncertified_completions
@@ -171,6 +172,8 @@ def pseudonymise(user: User) -> None:
     # A new session version signs the person out on every device.
     user.session_version += 1
     forget_browser_sessions(user)
+    # A demoted staff member's authenticator secret and recovery codes go with the rest.
+    remove_factor(user)
     pseudonymise_statements(user)
 
 

@@ -262,3 +262,21 @@ def test_enabling_is_audited(app: Flask, staff) -> None:
     user, _, _ = staff()
     [event] = events(app, "auth.second_factor_enabled")
     assert event.actor_id == user.id and event.ip_address == "127.0.0.1"
+
+
+def test_a_deleted_account_keeps_no_secret_or_codes(app: Flask, staff) -> None:
+    # Staff cannot delete their accounts; someone made a learner again can, and their
+    # authenticator secret and recovery codes go with the rest of what names them.
+    user, totp, _ = staff(Role.AUTHOR)
+    with app.app_context():
+        db.session.get(User, user.id).role = Role.LEARNER
+        db.session.commit()
+    client = app.test_client()
+    password_step(client, user)
+    client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    gone = client.post("/auth/delete", data={"password": PASSWORD, "understood": "y"})
+    assert gone.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user.id).deleted_at is not None
+        assert db.session.get(SecondFactor, user.id) is None
+        assert not db.session.scalars(select(RecoveryCode)).all()
