@@ -45,6 +45,9 @@ from course.extensions import db, limiter
 from course.formpages import form_page
 from course.learn import activetime
 
+#: The sign-in's second step, by code or by recovery code.
+SECOND_STEPS = frozenset({"auth.second_step", "auth.second_step_recovery"})
+
 bp.before_app_request(enforce_session_timeouts)
 bp.before_app_request(secondstep.send_to_setup)
 bp.after_app_request(tell_session_clock)
@@ -131,7 +134,8 @@ def confirm_registration(token: str):
 
 @bp.errorhandler(CSRFError)
 def form_from_before_sign_in(exc: CSRFError):
-    """Send a double-click on "Sign in" or "Create my account" where the first click went.
+    """Send a double-click on "Sign in" (either step) or "Create my account" where the
+    first click went.
 
     Signing in gives the browser a new session and so a new form token; the second click
     still carries the old one. Anyone else gets the usual page about an expired form.
@@ -141,6 +145,8 @@ def form_from_before_sign_in(exc: CSRFError):
         return redirect(request.path, code=303)
     if current_user.is_authenticated and request.endpoint == "auth.login":
         return redirect(url_for("auth.login", next=request.form.get("next")), code=303)
+    if current_user.is_authenticated and request.endpoint in SECOND_STEPS:
+        return redirect(url_for("auth.login"), code=303)  # signed in: on to the home page
     return error_page(exc, 400, csrf=True)
 
 

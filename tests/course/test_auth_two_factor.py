@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.models import AuditEvent, RecoveryCode, Role, SecondFactor, User
-from tests.course.factories import PASSWORD, make_user, sign_in
+from tests.course.factories import PASSWORD, csrf_token_in, make_user, sign_in
 from tests.smtp_sink import Inbox
 
 
@@ -280,3 +280,19 @@ def test_a_deleted_account_keeps_no_secret_or_codes(app: Flask, staff) -> None:
         assert db.session.get(User, user.id).deleted_at is not None
         assert db.session.get(SecondFactor, user.id) is None
         assert not db.session.scalars(select(RecoveryCode)).all()
+
+
+def test_a_double_click_on_the_code_step_lands_signed_in(app: Flask, staff) -> None:
+    user, totp, _ = staff()
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    token = csrf_token_in(text(client.get("/auth/login")))
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD,
+                                     "csrf_token": token})  # fmt: skip
+    token = csrf_token_in(text(client.get("/auth/sign-in/code")))
+    code = code_at(totp, 1)
+    first = client.post("/auth/sign-in/code", data={"code": code, "csrf_token": token})
+    assert first.status_code == 302 and signed_in(client)
+    # The second click carries the form token of the half-signed-in session.
+    second = client.post("/auth/sign-in/code", data={"code": code, "csrf_token": token})
+    assert second.status_code == 303 and signed_in(client)
