@@ -15,7 +15,9 @@ from sqlalchemy import select
 import lessons
 from certificates.credential_file import MAX_CREDENTIAL_BYTES, CredentialFileError, read_credential
 from course.audit import command_line_origin, record_event
+from course.auth import twofactor
 from course.auth.policy import password_problem
+from course.auth.signin import AuthError
 from course.author.imports import (
     DraftAfterImport,
     EditorChangesReplaced,
@@ -31,7 +33,7 @@ from course.package_images import missing_image_findings
 from course.packages import export_files, import_package
 from course.provider import current_provider
 from course.templating import counted, hours_label
-from course.users import create_user
+from course.users import create_user, find_user_by_email
 from course.wording import and_list
 from lessons.rules import SEAT_TIME_METHOD
 
@@ -299,6 +301,22 @@ def create_admin_command(email: str, full_name: str, password: str, reason: str)
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created admin {user.email}")
+
+
+@users_cli.command("clear-second-factor")
+@click.option("--email", prompt=True)
+@click.option("--reason", prompt="Reason (for the audit log)", help="Why, for the audit log.")
+def clear_second_factor_command(email: str, reason: str) -> None:
+    """Turn off an account's two-step verification (the last admin lost the phone)."""
+    user = find_user_by_email(email)
+    if user is None or not reason.strip():
+        raise click.ClickException("give an account's email address and the reason (--reason)")
+    try:
+        twofactor.disable(user, actor=None, reason=reason)
+    except AuthError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Two-step verification is off for {user.email}; they have been emailed.")
 
 
 @users_cli.command("demo-admin")

@@ -53,6 +53,9 @@ _ENROLLMENT_PURPOSE = b"second-factor enrollment"
 
 WRONG_CODE = "That code did not work. Enter the 6-digit code your app shows now."
 WRONG_RECOVERY_CODE = "That recovery code did not work. Check it, or use another of your codes."
+UNREADABLE = ("Your authenticator app's setup can no longer be read here. Use a recovery "
+              "code, or ask a site administrator to turn two-step verification off for "
+              "your account; then set it up again.")
 MANAGE_PATH = "/auth/two-factor"
 
 
@@ -202,7 +205,13 @@ def verify_code(user: User, code: str, *, ip_address: str | None = None,
     factor = db.session.get(SecondFactor, user.id, with_for_update=True)
     if factor is None:
         raise AuthError("Your account has no authenticator app set up.", field)
-    step = _matching_step(_decrypt(factor.secret), code, after=factor.last_step)
+    try:
+        secret = _decrypt(factor.secret)
+    except InvalidToken:
+        # Stored under a secret key no longer configured (not even as a fallback).
+        logger.error("The second factor of account %s cannot be decrypted", user.id)
+        raise AuthError(UNREADABLE, field) from None
+    step = _matching_step(secret, code, after=factor.last_step)
     if step is None:
         _count_failure(user, ip_address)
         raise AuthError(WRONG_CODE, field)
@@ -285,17 +294,17 @@ def replace_recovery_codes(user: User, new_codes: NewRecoveryCodes, proof: str,
     db.session.flush()
 
 
-def disable(user: User, *, actor: User, reason: str = "", ip_address: str | None = None,
-            proof: str | None = None) -> None:
-    """Turn the second factor off, the account holder's own way or by an admin; the
-    holder is emailed either way.
+def disable(user: User, *, actor: User | None, reason: str = "",
+            ip_address: str | None = None, proof: str | None = None) -> None:
+    """Turn the second factor off, the account holder's own way or by an admin (``actor``
+    None: from the command line); the holder is emailed either way.
 
     :raise AuthError: when the account has none.
     """
     if factor_of(user) is None:
         raise AuthError("This account has no authenticator app set up.")
     remove_factor(user)
-    by_admin = actor.id != user.id
+    by_admin = actor is None or actor.id != user.id
     detail = {"email": user.email, **({"reason": reason.strip()} if by_admin else {}),
               **({"confirmed_with": proof} if proof else {})}
     action = "auth.second_factor_cleared" if by_admin else "auth.second_factor_disabled"

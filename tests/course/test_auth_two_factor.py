@@ -296,3 +296,36 @@ def test_a_double_click_on_the_code_step_lands_signed_in(app: Flask, staff) -> N
     # The second click carries the form token of the half-signed-in session.
     second = client.post("/auth/sign-in/code", data={"code": code, "csrf_token": token})
     assert second.status_code == 303 and signed_in(client)
+
+
+def test_the_command_line_clears_the_last_admins_lost_phone(app: Flask, staff) -> None:
+    user, _, _ = staff()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "clear-second-factor", "--email", user.email,
+                                 "--reason", "Only admin; phone lost; ID checked"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [event] = events(app, "auth.second_factor_cleared")
+    assert event.actor_id is None and event.detail["via"] == "command line"
+    assert event.detail["reason"] == "Only admin; phone lost; ID checked"
+    assert password_step(app.test_client(), user).location == "/"
+
+
+def test_a_secret_under_a_dropped_key_is_a_plain_refusal(app: Flask, staff) -> None:
+    user, totp, _ = staff()
+    app.config["SECRET_KEY"] = "another-secret-key-after-a-careless-change"
+    client = app.test_client()
+    password_step(client, user)
+    refused = client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    assert refused.status_code == 422 and "can no longer be read" in text(refused)
+
+
+def test_a_password_reset_does_not_skip_the_code(app: Flask, staff, inbox: Inbox) -> None:
+    from tests.course.test_auth_reset import request_link
+
+    user, _, _ = staff()
+    client = app.test_client()
+    path = request_link(client, inbox, user.email)
+    assert client.post(path, data={"new_password": "a fresh start today"}).status_code == 302
+    step = client.post("/auth/login", data={"email": user.email,
+                                            "password": "a fresh start today"})  # fmt: skip
+    assert step.location.endswith("/auth/sign-in/code") and not signed_in(client)
