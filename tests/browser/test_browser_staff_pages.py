@@ -1,6 +1,7 @@
-"""Every admin and author page type at 320, 768 and 1280 px, held to the learner pages'
-bar: no sideways scrolling of the page (a wide table scrolls inside its own box), 44 px
-buttons, 24 px links, a focus ring of 3:1 or more, and no axe-core violation.
+"""Every admin and author page type, two-step verification's too, at 320, 768 and 1280 px,
+held to the learner pages' bar: no sideways scrolling of the page (a wide table scrolls
+inside its own box), 44 px buttons, 24 px links, a focus ring of 3:1 or more, and no
+axe-core violation.
 
 The records hold a learner who finished the course over HTTP, so the tables an
 administrator reads (learners, certificates, the audit log, the course report) have
@@ -10,10 +11,12 @@ rows. Each page is photographed at 320 and 1280 px beside the learner pages.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
 from browser_kit import PASSWORD, new_learner, sign_in
 from page_audit import audit, report
 from playwright.sync_api import expect
@@ -168,6 +171,71 @@ def test_every_admin_and_author_page_type_at_three_widths(browser, live_server) 
         page.get_by_role("button", name="Revoke certificate").click()
         expect(page.get_by_role("button", name="Reinstate on a new certificate")).to_be_visible()
         audit(page, "admin-certificate-revoked", problems)
+    finally:
+        context.close()
+    assert not problems, report(problems)
+
+
+def test_two_step_verification_pages_at_three_widths(browser, live_server) -> None:
+    # Setting up an authenticator app, the codes shown once, the sign-in's second step
+    # (with a refused code, as a person who mistyped sees it) and the admin's way to turn
+    # it off for someone who lost the phone.
+    server = live_server
+    (name, email), (admin_name, admin_email) = new_learner(), new_learner()
+    with server.app.app_context():
+        author_id = create_user(email=email, password=PASSWORD, full_name=name,
+                                role=Role.AUTHOR).id
+        create_user(email=admin_email, password=PASSWORD, full_name=admin_name, role=Role.ADMIN)
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: dict[str, list[str]] = {}
+    try:
+        page = context.new_page()
+        sign_in(page, server, email)
+        page.goto(f"{server.url}/auth/two-factor")
+        audit(page, "staff-two-factor-off", problems)
+        page.get_by_role("link", name="Set up two-step verification").click()
+        audit(page, "staff-two-factor-setup", problems)
+        key = page.locator(".setup-key code").inner_text().replace(" ", "")
+        totp = pyotp.TOTP(key)
+        code = page.get_by_label("Enter the 6-digit code from your authenticator app")
+        expect(code).to_have_attribute("autocomplete", "one-time-code")
+        expect(code).to_have_attribute("inputmode", "numeric")
+        code.fill(totp.now())
+        page.get_by_role("button", name="Turn on two-step verification").click()
+        expect(page.locator(".recovery-codes li")).to_have_count(10)
+        audit(page, "staff-recovery-codes", problems)
+        page.goto(f"{server.url}/auth/two-factor")
+        audit(page, "staff-two-factor-on", problems)
+        page.get_by_role("link", name="Turn off two-step verification").click()
+        audit(page, "staff-two-factor-confirm", problems)
+        page.get_by_role("button", name="Sign out").click()
+        page.goto(server.url + "/auth/login")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+        audit(page, "staff-second-step", problems)
+        code = page.get_by_label("Enter the 6-digit code from your authenticator app")
+        code.fill("000000")
+        page.get_by_role("button", name="Sign in").click()
+        # The error is read with the field, and the summary links to it.
+        expect(code).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#code-error")).to_contain_text("That code did not work")
+        audit(page, "staff-second-step-error", problems)
+        page.get_by_role("link", name="Use a recovery code instead").click()
+        audit(page, "staff-second-step-recovery", problems)
+        page.get_by_role("link", name="Use a code from your authenticator app instead").click()
+        code.fill(totp.at(time.time() + 30))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign out")
+        admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        sign_in(admin, server, admin_email)
+        admin.goto(f"{server.url}/admin/learners/{author_id}")
+        expect(admin.get_by_role("button", name="Turn off two-step verification")).to_be_visible()
+        audit(admin, "admin-learner-second-factor", problems)
+        admin.context.close()
     finally:
         context.close()
     assert not problems, report(problems)
