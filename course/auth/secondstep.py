@@ -24,9 +24,11 @@ from course.models import Role, User
 PENDING = "auth_second_step"
 #: How long the second step may take after the password.
 PENDING_SECONDS = 5 * 60
-#: Pages a staff member who must set up an authenticator app can still open.
+#: Pages a staff member who must set up an authenticator app can still open: the sign-in
+#: page too, where a sign-in that is not fresh confirms the password before the setup.
 OPEN_DURING_SETUP = frozenset({
-    "auth.two_factor_setup", "auth.logout", "auth.keep_alive", "static", "health.healthz",
+    "auth.two_factor_setup", "auth.login", "auth.logout", "auth.keep_alive", "static",
+    "health.healthz",
 })
 
 

@@ -329,3 +329,20 @@ def test_a_password_reset_does_not_skip_the_code(app: Flask, staff, inbox: Inbox
     step = client.post("/auth/login", data={"email": user.email,
                                             "password": "a fresh start today"})  # fmt: skip
     assert step.location.endswith("/auth/sign-in/code") and not signed_in(client)
+
+
+def test_staff_kept_signed_in_confirm_their_password_before_setting_up(app: Flask) -> None:
+    # A sign-in restored from "keep me signed in" is not fresh: the setup page asks for the
+    # password first, and that page must not send them back to the setup page.
+    app.config["REQUIRE_STAFF_TWO_FACTOR"] = True
+    with app.app_context():
+        author = make_user(role=Role.AUTHOR)
+    client = app.test_client()
+    sign_in(client, author)
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    setup = client.get("/auth/two-factor/setup")
+    assert setup.status_code == 302 and "/auth/login" in setup.location
+    assert client.get(setup.location).status_code == 200
+    password_step(client, author)
+    assert client.get("/auth/two-factor/setup").status_code == 200
