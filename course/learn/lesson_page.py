@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from flask import session, url_for
@@ -204,6 +205,16 @@ def _refusal(
     return {}, {}, [c for c in lesson.checks if c.key in missing and c.id not in responses]
 
 
+def keep_name(content: CourseContent, lesson: LessonView, enrolment: LearnerEnrolment) -> str:
+    """The browser storage name under which the lesson page keeps this learner's unsent
+    picks and reading place: one per account, course version and lesson."""
+    # From the enrolment's own random seed, hashed: opaque, so a shared computer's storage
+    # names no one, and another account signed in there never finds this one's picks.
+    # The version is in it because picks are kept as positions in this version's choices.
+    who = hashlib.sha256(f"lesson-keep:{enrolment.choice_seed}".encode()).hexdigest()[:16]
+    return f"ce-lesson:{who}:{content.slug}:{content.version_id}:{lesson.slug}"
+
+
 def lesson_context(
     content: CourseContent,
     lesson: LessonView,
@@ -259,5 +270,6 @@ def lesson_context(
         "next": live[index + 1] if index + 1 < len(live) else None,
         "others_unfinished": any(not s.completed for s in states if s.lesson.id != lesson.id),
         "new_key": new_submission_key,
+        "keep_name": keep_name(content, lesson, enrolment),
         "support_html": fragments.support_html(content),
     }

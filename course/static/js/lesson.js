@@ -45,11 +45,15 @@
     check.querySelector(".question-error").innerHTML = "";
     check.classList.remove("has-error");
     settleMissing(item.key);
+    picksSaved();
   };
+  // The picks this browser keeps for the lesson (lesson-keep.js) forget what is saved now.
+  var picksSaved = function () { document.dispatchEvent(new CustomEvent("ce:picks-saved")); };
   // The server kept every pick the form sent (after a sign-out, or from a page open too
   // long): leaving now loses nothing, so the page reloads without asking.
   var allSent = function () {
     drawnFields().forEach(function (drawn) { drawn.value = tickedNow(drawn); });
+    picksSaved();
   };
   // The list of unanswered checks at the lesson's end, once one of them is answered here:
   // it lost that check, and when none is left it goes, with "Error:" in the page's title.

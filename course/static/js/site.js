@@ -72,3 +72,21 @@
     });
   });
 })();
+
+// "Sign out" forgets what lesson pages kept in this browser for whoever was signed in
+// (lesson-keep.js: choices picked and not sent, the reading place): the computer may be
+// shared, and the next person has no use for them.
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-sign-out]").forEach(function (button) {
+    button.form.addEventListener("submit", function () {
+      try {
+        var store = window.localStorage;
+        for (var i = store.length - 1; i >= 0; i -= 1) {
+          var key = store.key(i);
+          if (key && key.indexOf("ce-lesson:") === 0) { store.removeItem(key); }
+        }
+      } catch (e) { /* storage blocked: nothing was kept */ }
+    });
+  });
+})();

@@ -1,0 +1,108 @@
+// Lesson page: what this browser keeps for a learner who leaves mid-lesson. Optional: the
+// lesson works in full without it (a pick is saved by any button of the lesson's form).
+// A choice picked and not sent survives a phone closing or reloading the tab: it is
+// ticked again on return, with a note that it is not sent yet.
+// Kept in localStorage under a name the server gives (data-keep: an opaque account token,
+// the course version and the lesson), as choice positions: no words
+// a learner wrote, and nothing once it is sent, after a week, or after "Sign out" (site.js).
+// Nothing is announced and focus never moves: the page only looks as the learner left it.
+(function () {
+  "use strict";
+  var form = document.getElementById("lesson-form");
+  var name = form && form.getAttribute("data-keep");
+  var store = null;
+  try { store = window.localStorage; } catch (e) { return; }  // storage blocked: nothing kept
+  if (!name || !store || !window.JSON) { return; }
+  var PREFIX = "ce-lesson:";
+  var WEEK_MS = 7 * 24 * 3600 * 1000;
+
+  var read = function (key) {
+    try {
+      var entry = JSON.parse(store.getItem(key) || "null");
+      return entry && Date.now() - entry.t < WEEK_MS ? entry : null;
+    } catch (e) { return null; }
+  };
+  var write = function (entry) {
+    try {
+      if (!Object.keys(entry.picks).length && !entry.at) { store.removeItem(name); return; }
+      entry.t = Date.now();
+      store.setItem(name, JSON.stringify(entry));
+    } catch (e) { /* full or blocked: the page still works, it just keeps nothing */ }
+  };
+  // Forgotten after a week, whichever lesson or account they were for.
+  try {
+    for (var i = store.length - 1; i >= 0; i -= 1) {
+      var key = store.key(i);
+      if (key && key.indexOf(PREFIX) === 0 && !read(key)) { store.removeItem(key); }
+    }
+  } catch (e) { /* as above */ }
+  var entry = read(name) || { picks: {}, at: null };
+  entry.picks = entry.picks || {};
+
+  // -- picks ---------------------------------------------------------------------------
+  var inputsOf = function (key) {
+    return form.querySelectorAll('input[name="choice-' + key + '"]');
+  };
+  var tickedOf = function (key) {
+    return Array.prototype.filter.call(inputsOf(key), function (input) { return input.checked; })
+      .map(function (input) { return input.value; }).join(",");
+  };
+  var drawnOf = function (key) {
+    var drawn = form.querySelector('input[name="drawn-' + key + '"]');
+    return drawn ? drawn.value : null;
+  };
+  var dropNote = function (key) {
+    var note = form.querySelector('.check[data-check="' + key + '"] .kept-note');
+    if (note) { note.parentNode.removeChild(note); }
+  };
+  // What to keep: each check whose picks differ from what the page shows as saved, with
+  // that saved answer ("base"), so an answer saved since on another device wins.
+  var keepPicks = function () {
+    form.querySelectorAll(".check[data-check]").forEach(function (check) {
+      var key = check.getAttribute("data-check");
+      var ticked = tickedOf(key);
+      var drawn = drawnOf(key);
+      if (drawn === null || ticked === drawn) {
+        delete entry.picks[key];
+        dropNote(key);
+      } else {
+        entry.picks[key] = { v: ticked, base: drawn };
+      }
+    });
+    write(entry);
+  };
+  // On return: tick again what was picked and not sent, beside a quiet note (not a live
+  // region: a screen reader reads it in its place, before the check's button).
+  Object.keys(entry.picks).forEach(function (key) {
+    var kept = entry.picks[key];
+    var inputs = inputsOf(key);
+    if (!inputs.length || drawnOf(key) !== kept.base) { delete entry.picks[key]; return; }
+    var wanted = kept.v ? kept.v.split(",") : [];
+    var known = Array.prototype.map.call(inputs, function (input) { return input.value; });
+    if (wanted.some(function (value) { return known.indexOf(value) < 0; })) {
+      delete entry.picks[key];
+      return;
+    }
+    inputs.forEach(function (input) { input.checked = wanted.indexOf(input.value) >= 0; });
+    var fieldset = form.querySelector('.check[data-check="' + key + '"] fieldset');
+    if (fieldset && !fieldset.parentNode.querySelector(".kept-note")) {
+      var note = document.createElement("p");
+      note.className = "kept-note";
+      note.textContent = "You picked this on your last visit. It is not saved until you " +
+        "press the button below.";
+      fieldset.parentNode.insertBefore(note, fieldset.nextSibling);
+    }
+  });
+  keepPicks();
+  form.addEventListener("change", function (event) {
+    if (event.target.name && event.target.name.indexOf("choice-") === 0) { keepPicks(); }
+  });
+  document.addEventListener("ce:picks-saved", keepPicks);
+  form.addEventListener("submit", function (event) {
+    // A check answered in place stops this submit (lesson.js) and says when it is saved.
+    // Any other button sends every pick, and Complete ends the reading: keep nothing.
+    if (event.defaultPrevented) { return; }
+    entry = { picks: {}, at: null };
+    try { store.removeItem(name); } catch (e) { /* as above */ }
+  });
+})();
