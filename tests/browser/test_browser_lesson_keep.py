@@ -1,13 +1,16 @@
-"""A phone that closes or reloads the tab mid-lesson: the learner's unsent picks come
-back, for that account only, with no announcement and focus unmoved."""
+"""A phone that closes or reloads the tab mid-lesson: the learner's unsent picks and
+reading place come back, for that account only, with no announcement and focus unmoved."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from browser_kit import (
     NOT_QUITE,
     PASSWORD,
+    RIGHT,
+    Journey,
     answer_keys,
     check_keys,
     label_of,
@@ -121,5 +124,59 @@ def test_on_a_shared_computer_picks_stay_with_their_account_and_go_at_sign_out(
         sign_in_here(page, mine)
         page.goto(server.url + lesson)
         expect(page.locator(f"#check-{first} input:checked")).to_have_count(0)
+    finally:
+        context.close()
+
+
+def _scroll_to(page, locator) -> None:
+    """Scroll as a reader does until ``locator`` stands at the top of the screen."""
+    locator.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 8)")
+    page.wait_for_timeout(700)  # the place is noted once scrolling rests
+
+
+def test_the_lesson_opens_again_near_where_the_learner_was_reading(
+    browser, live_server
+) -> None:
+    server = live_server
+    if server.real_slug is None:
+        pytest.skip("needs the shipped course, whose lessons run to many screens")
+    email, lesson = _enrolled(server, server.real_slug)
+    context = browser.new_context(**PHONE)
+    try:
+        page = signed_in_at(context, server, email, lesson)
+        heading = page.locator(".lesson-text h2", has_text="What the figures show")
+        _scroll_to(page, heading)
+        page.goto(f"{server.url}/courses/{server.real_slug}")  # away, and back next day
+        page.get_by_role("link", name="Continue: Lesson 1").tap()
+        expect(heading).to_be_in_viewport()
+        top = heading.evaluate("e => e.getBoundingClientRect().top")
+        assert 0 <= top < 100, top
+        assert _nothing_focused(page)
+        # An address with a #fragment goes where it says, not to the reading place.
+        page.goto(f"{server.url}{lesson}#lesson-end")
+        expect(page.locator("#lesson-end-heading")).to_be_in_viewport()
+        page.wait_for_timeout(300)
+        expect(heading).not_to_be_in_viewport()
+    finally:
+        context.close()
+
+
+def test_the_resume_link_still_goes_to_the_next_check(browser, live_server) -> None:
+    server = live_server
+    keys = answer_keys(server)
+    email, lesson = _enrolled(server, server.slug)
+    context = browser.new_context(**PHONE)
+    try:
+        page = signed_in_at(context, server, email, lesson)
+        first, second = check_keys(page)[:2]
+        Journey(page, server, js=True, audit=False).answer(first, keys[first].right, RIGHT)
+        _scroll_to(page, page.locator(f"#check-{first}"))
+        page.goto(f"{server.url}{lesson}")
+        expect(page.locator(f"#check-{first}")).to_be_in_viewport()  # the reading place
+        page.evaluate("window.scrollTo(0, 0)")
+        page.get_by_role("link", name="Go on from knowledge check 2").tap()
+        page.wait_for_timeout(500)
+        expect(page.locator(f"#check-{second}")).to_be_in_viewport()
+        assert page.url.endswith(f"#check-{second}")
     finally:
         context.close()

@@ -1,9 +1,10 @@
 // Lesson page: what this browser keeps for a learner who leaves mid-lesson. Optional: the
 // lesson works in full without it (a pick is saved by any button of the lesson's form).
-// A choice picked and not sent survives a phone closing or reloading the tab: it is
-// ticked again on return, with a note that it is not sent yet.
+// - a choice picked and not sent survives a phone closing or reloading the tab: it is
+//   ticked again on return, with a note that it is not sent yet;
+// - the lesson opens again near the last heading the learner had read to.
 // Kept in localStorage under a name the server gives (data-keep: an opaque account token,
-// the course version and the lesson), as choice positions: no words
+// the course version and the lesson), as choice positions and a heading's id: no words
 // a learner wrote, and nothing once it is sent, after a week, or after "Sign out" (site.js).
 // Nothing is announced and focus never moves: the page only looks as the learner left it.
 (function () {
@@ -105,4 +106,46 @@
     entry = { picks: {}, at: null };
     try { store.removeItem(name); } catch (e) { /* as above */ }
   });
+
+  // -- reading place -------------------------------------------------------------------
+  var marks = function () {
+    return form.querySelectorAll(
+      ".lesson-text h2[id], .lesson-text h3[id], .check[id], #lesson-end-heading");
+  };
+  var moved = false;  // the learner scrolled, tapped or typed since the page opened
+  ["wheel", "touchstart", "keydown", "pointerdown"].forEach(function (type) {
+    window.addEventListener(type, function () { moved = true; }, { passive: true, once: true });
+  });
+  var noting = null;
+  window.addEventListener("scroll", function () {
+    window.clearTimeout(noting);
+    noting = window.setTimeout(function () {
+      // The last heading or check that has come up into the top third of the screen.
+      var line = window.innerHeight / 3;
+      var at = null;
+      Array.prototype.forEach.call(marks(), function (mark) {
+        if (mark.getBoundingClientRect().top <= line) { at = mark.id; }
+      });
+      if (at !== entry.at) { entry.at = at; write(entry); }
+    }, 300);
+  }, { passive: true });
+  // Only a fresh visit opens at the place: an address with a #fragment (the resume link,
+  // an answer's feedback, a sign-in's way back) goes where it says, and a reload or the
+  // Back button already gets the browser's own scroll position.
+  var visit = window.performance && performance.getEntriesByType &&
+    performance.getEntriesByType("navigation")[0];
+  var fresh = !visit || visit.type === "navigate";
+  var target = entry.at && document.getElementById(entry.at);
+  // Nor a page that puts focus on something of its own (an error): the view stays there.
+  var focusing = document.querySelector("[autofocus]");
+  if (fresh && target && form.contains(target) && !window.location.hash && !focusing) {
+    var goTo = function () {
+      if (moved || window.location.hash) { return; }
+      target.scrollIntoView({ block: "start" });  // scrolls only: focus stays where it is
+    };
+    goTo();
+    // Fonts and images arriving move the heading down: put it back once, if the learner
+    // has not started to move about meanwhile.
+    window.addEventListener("load", function () { window.setTimeout(goTo, 0); });
+  }
 })();
