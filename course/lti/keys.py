@@ -26,6 +26,9 @@ def public_jwk(private_pem: str) -> dict[str, Any]:
     """Return the public JWK of an RSA private key, with its kid, alg and use."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     jwk: dict[str, Any] = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    # PyJWT adds key_ops ["verify"]; RFC 7517 4.3 says it SHOULD NOT sit beside use,
+    # which is what LTI platforms read, so the key says what it is for once: use "sig".
+    jwk.pop("key_ops", None)
     jwk.update(kid=_thumbprint(jwk), alg="RS256", use="sig")
     return jwk
 

@@ -94,6 +94,7 @@ class PlayedPlatform:
 
     def jwks(self) -> dict[str, Any]:
         jwk = RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        jwk.pop("key_ops", None)  # as an LMS publishes it: use, not key_ops as well
         return {"keys": [{**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
 
     def id_token(self, *, nonce: str, sub: str, target: str, **claims: Any) -> str:

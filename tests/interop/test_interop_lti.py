@@ -1151,6 +1151,9 @@ def test_admins_register_a_platform_and_see_the_tools_keys(app, client, platform
     assert 'href="#client_id"' in summary and "already registered" in summary
     keys = client.get("/lti/jwks.json").get_json()["keys"]
     assert keys and all(k["kty"] == "RSA" and k["alg"] == "RS256" and "d" not in k for k in keys)
+    # RFC 7517 4.3: use and key_ops SHOULD NOT be used together; platforms read use.
+    assert all(k["use"] == "sig" and "key_ops" not in k for k in keys)
+    assert all(set(k) == {"kty", "n", "e", "kid", "alg", "use"} for k in keys)
 
 
 def test_a_rotated_tool_key_stays_in_the_jwks(app, client, runner, platform):
