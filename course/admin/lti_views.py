@@ -9,6 +9,7 @@ from course.admin import bp
 from course.authz import role_required
 from course.extensions import db
 from course.lti import admin_services as services
+from course.lti import refusals
 from course.lti.forms import PlatformForm
 from course.models import LtiPlatform, Role
 from course.outbox import status as outbox_status
@@ -25,7 +26,8 @@ def lti_platforms():
     platforms = services.platforms()
     scores = outbox_status.scores_by_platform([platform.id for platform in platforms])
     return render_template("admin/lti.html", platforms=platforms, scores=scores,
-                           launches=services.last_launches(), tool=_details())
+                           launches=services.last_launches(), tool=_details(),
+                           refusal_seconds=int(refusals.INTERVAL.total_seconds()))
 
 
 @bp.route("/lti/new", methods=["GET", "POST"])

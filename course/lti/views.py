@@ -10,10 +10,10 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 
 from course import signing_keys
 from course.auth.sessions import start_session, this_device
-from course.db import reads_first, utcnow, write_transaction
+from course.db import DatabaseBusy, reads_first, utcnow, write_transaction
 from course.extensions import csrf, limiter
 from course.learn import preview as previews
-from course.lti import bp, linking
+from course.lti import bp, linking, refusals
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.lti.roles import staff_look, staff_token
@@ -74,14 +74,32 @@ LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "cli
 
 
 def _refused(error: lti.LaunchError, reopen: dict[str, str] | None = None, *,
-             framed: bool = False):
+             framed: bool = False, platform_id: int | None = None):
     current_app.logger.warning("LTI launch refused: %s", error)
+    if platform_id is not None:
+        _note_refusal(platform_id, str(error))
     page = render_template("lti/refused.html", reason=str(error), reopen=reopen, framed=framed,
                            works=error.connection_works)
     # Shown where the LMS put it, in its frame too. Its one form (a framed login) only
     # starts the same login again in a new window, where the platform's own sign-in and
     # this site's cookies both work.
     return page, 400, {"Content-Security-Policy": FRAMEABLE_CONTENT_SECURITY_POLICY}
+
+
+def _note_refusal(platform_id: int, reason: str) -> None:
+    """Keep the refusal on its platform's row, for LMS connections; never holds it up."""
+    now = utcnow()
+    if not refusals.due(platform_id, now):  # read first: a flood takes no write lock
+        return
+    try:
+        with write_transaction(brief_wait=True):
+            refusals.record(platform_id, reason, now)
+    except DatabaseBusy:  # the page matters more than the count
+        current_app.logger.info("LTI refusal not counted: the database was busy")
+
+
+def _login_platform(params: dict[str, str]) -> int | None:
+    return refusals.platform_for_login(params.get("iss"), params.get("client_id"))
 
 
 def _embedded() -> bool:
@@ -97,12 +115,13 @@ def login():
     params = {**request.args.to_dict(), **request.form.to_dict()}
     if _embedded():
         reopen = {key: params[key] for key in LOGIN_PARAMS if params.get(key)}
-        return _refused(lti.LaunchError(EMBEDDED), reopen, framed=True)
+        return _refused(lti.LaunchError(EMBEDDED), reopen, framed=True,
+                        platform_id=_login_platform(params))
     try:
         with write_transaction():
             started = lti.start_login(params, launch_url(), base_url())
     except lti.LaunchError as error:
-        return _refused(error)
+        return _refused(error, platform_id=_login_platform(params))
     response = redirect(started.url)
     response.set_cookie(state_cookie(started.state), started.state, max_age=600,
                         **_cookie_attributes())
@@ -132,9 +151,10 @@ def _cookie_attributes() -> dict[str, Any]:
 def launch():
     """The resource-link launch: check the id_token, sign the learner in, open the course."""
     form = request.form
-    if _embedded():
-        return _refused(lti.LaunchError(EMBEDDED), framed=True)
     state = form.get("state", "")
+    if _embedded():
+        return _refused(lti.LaunchError(EMBEDDED), framed=True,
+                        platform_id=refusals.platform_for_state(state))
     try:
         checked = lti.check_launch(form.get("id_token", ""), state,
                                    request.cookies.get(state_cookie(state)), base_url())
@@ -146,7 +166,7 @@ def launch():
                 done = lti.complete_launch(checked)
                 start_session(done.user, remember=False, device=device)
     except lti.LaunchError as error:
-        return _refused(error)
+        return _refused(error, platform_id=refusals.platform_for_state(state))
     if checked.staff:
         # On to a page of this site: this cross-site POST carries no session cookie, so
         # any session written here would replace the browser's, signing out whoever is

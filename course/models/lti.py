@@ -38,6 +38,11 @@ class LtiPlatform(db.Model):
     deployment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Launches refused that named this platform, counted at most once every few seconds
+    #: (``course.lti.refusals``), and the last one's time and reason: no learner's data.
+    refused_launches: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_refusal_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_refusal: Mapped[str | None] = mapped_column(String(500))
 
 
 class LtiIdentity(db.Model):

@@ -119,10 +119,10 @@ def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, d
                     attempts=0 if n < sent else 2))
         db.session.commit()
     page = _text(admin, "/admin/lti")
-    assert ("Agency Canvas https://canvas.example.org tool Allowed; no learner launch yet "
-            "Last sent December 7, 2026, 8:05:09 AM CST") in page
-    assert ("Agency Moodle https://moodle.example.org tool Allowed; no learner launch yet "
-            "None sent in the last 90 days; 3 failing") in page
+    assert ("Agency Canvas https://canvas.example.org tool Allowed; no learner launch yet; "
+            "no refused launch Last sent December 7, 2026, 8:05:09 AM CST") in page
+    assert ("Agency Moodle https://moodle.example.org tool Allowed; no learner launch yet; "
+            "no refused launch None sent in the last 90 days; 3 failing") in page
 
 
 def test_each_lms_shows_when_a_learner_last_launched_from_it(app, data) -> None:
