@@ -154,7 +154,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _login_for(state: str, browser_state: str | None) -> LtiLogin:
+def login_for(state: str, browser_state: str | None) -> LtiLogin:
     """Return the unspent, fresh login a launch's state names; reads only."""
     if not state:
         raise LaunchError("The launch has no state.")
@@ -172,7 +172,7 @@ def _login_for(state: str, browser_state: str | None) -> LtiLogin:
     return login
 
 
-def _spend(login: LtiLogin) -> None:
+def spend(login: LtiLogin) -> None:
     """Mark a login used; exactly one of two racing launches with its state wins."""
     spent = db.session.execute(
         update(LtiLogin)
@@ -222,9 +222,15 @@ def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
     kind = claims.get(LTI + "message_type")
     if kind != "LtiResourceLinkRequest":
         raise LaunchError(
-            f"The launch is a {shown(kind)} message, but only resource-link launches "
-            "(LtiResourceLinkRequest) are supported: this tool offers no deep linking, so add "
-            "the course in the platform by its URL instead.")
+            f"The launch is a {shown(kind)} message, but this tool takes only resource-link "
+            "launches (LtiResourceLinkRequest) and deep linking requests "
+            "(LtiDeepLinkingRequest).")
+    check_deployment(claims, platform)
+    _check_resource_link(claims)
+
+
+def check_deployment(claims: dict[str, Any], platform: LtiPlatform) -> None:
+    """Check what every LTI 1.3 message carries: its version and a registered deployment."""
     if claims.get(LTI + "version") != "1.3.0":
         raise LaunchError(f"The launch is LTI version {shown(claims.get(LTI + 'version'))}; "
                           "only LTI 1.3.0 launches are supported.")
@@ -235,6 +241,9 @@ def _check_message(claims: dict[str, Any], platform: LtiPlatform) -> None:
         raise LaunchError(
             f"The deployment {shown(deployment)} is not registered with this tool: add it to "
             f"the Deployment IDs of \u201c{platform.name}\u201d under {ADMIN_PAGE}.")
+
+
+def _check_resource_link(claims: dict[str, Any]) -> None:
     if not (claims.get(LTI + "resource_link") or {}).get("id"):
         raise LaunchError("The launch token has no resource_link id, which LTI 1.3 requires.")
     # LTI 1.3 requires the roles claim on every launch, though the list may be empty;
@@ -345,16 +354,17 @@ def check_launch(
 
     :raise LaunchError: for anything a platform or an attacker got wrong.
     """
-    login = _login_for(state, browser_state)
+    login = login_for(state, browser_state)
     claims = check_id_token(id_token, login)
     _check_message(claims, login.platform)
     course = _course_for(claims, base_url)
-    _check_same_target(claims, login)
+    check_same_target(claims, login)
     return CheckedLaunch(login=login, claims=claims, course=course,
                          staff=staff_role(claims[LTI + "roles"]))
 
 
-def _check_same_target(claims: dict[str, Any], login: LtiLogin) -> None:
+def check_same_target(claims: dict[str, Any], login: LtiLogin) -> None:
+    """Refuse a token whose target_link_uri is not the one its login named."""
     # The platform must send the login's target again in the token (LTI 1.3); a
     # token for another link than the one the browser started would open what no one chose.
     target = str(claims.get(LTI + "target_link_uri") or "")
@@ -370,7 +380,7 @@ def look_over(checked: CheckedLaunch) -> StaffLook:
     # An instructor checking the link would otherwise be enrolled as a learner: an
     # enrollment on the provider's roster and statements in the agency's LRS for someone
     # who teaches the course. Learners in the LMS course still launch as before.
-    _spend(checked.login)
+    spend(checked.login)
     return StaffLook(course_id=checked.course.id, course_slug=checked.course.slug,
                      course_title=checked.course.title,
                      platform_name=checked.login.platform.name, role=checked.staff or "",
@@ -381,7 +391,7 @@ def look_over(checked: CheckedLaunch) -> StaffLook:
 
 def complete_launch(checked: CheckedLaunch) -> Launch:
     """Spend the login, find or make the learner, enrol them; flushes (write transaction)."""
-    _spend(checked.login)
+    spend(checked.login)
     platform, claims, course = checked.login.platform, checked.claims, checked.course
     user, created = _learner_for(claims, platform)
     if not user.is_active:

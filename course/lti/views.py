@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from course import signing_keys
 from course.auth.sessions import start_session, this_device
 from course.db import DatabaseBusy, reads_first, utcnow, write_transaction
 from course.extensions import csrf, limiter
 from course.learn import preview as previews
-from course.lti import bp, linking, refusals
+from course.lti import bp, deep_linking, linking, refusals
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.lti.roles import staff_look, staff_token
@@ -113,7 +124,7 @@ def _embedded() -> bool:
 def login():
     """OIDC login initiation: remember a state and nonce, send the browser to the platform."""
     params = {**request.args.to_dict(), **request.form.to_dict()}
-    if _embedded():
+    if _embedded() and _names_a_course(params):
         reopen = {key: params[key] for key in LOGIN_PARAMS if params.get(key)}
         return _refused(lti.LaunchError(EMBEDDED), reopen, framed=True,
                         platform_id=_login_platform(params))
@@ -126,6 +137,13 @@ def login():
     response.set_cookie(state_cookie(started.state), started.state, max_age=600,
                         **_cookie_attributes())
     return response
+
+
+def _names_a_course(params: dict[str, str]) -> bool:
+    # A teacher adding the tool (deep linking) works in the LMS's frame, and needs no
+    # sign-in here: only a login for a course's own page is sent to a window of its own.
+    path = urlsplit(params.get("target_link_uri", "")).path
+    return path.startswith(urlsplit(base_url()).path.rstrip("/") + "/courses/")
 
 
 def _secure() -> bool:
@@ -152,6 +170,8 @@ def launch():
     """The resource-link launch: check the id_token, sign the learner in, open the course."""
     form = request.form
     state = form.get("state", "")
+    if deep_linking.is_request(form.get("id_token", "")):
+        return _deep_link(form.get("id_token", ""), state)
     if _embedded():
         return _refused(lti.LaunchError(EMBEDDED), framed=True,
                         platform_id=refusals.platform_for_state(state))
@@ -180,6 +200,25 @@ def launch():
     if done.created:  # a learner who signed up here before now has two accounts
         flash({**LINK_OFFER, "link": url_for("lti.link_account")}, "info")
     # Only this launch's: another started in the same browser may still be on its way.
+    response.delete_cookie(state_cookie(state), **_cookie_attributes())
+    return response
+
+
+def _deep_link(id_token: str, state: str):
+    """Answer a deep linking request: a page posting the signed course link back."""
+    try:
+        checked = deep_linking.check_request(id_token, state,
+                                             request.cookies.get(state_cookie(state)), base_url())
+        with write_transaction():
+            page = deep_linking.respond(checked, base_url())
+    except lti.LaunchError as error:
+        return _refused(error, platform_id=refusals.platform_for_state(state))
+    # Shown in the LMS's frame, and posting to the platform: both allowed for this page.
+    policy = FRAMEABLE_CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {page.return_origin}")
+    response = make_response(render_template("lti/deep_link.html", page=page))
+    response.headers.update({"Content-Security-Policy": policy,
+                             "Cache-Control": "private, no-store"})
     response.delete_cookie(state_cookie(state), **_cookie_attributes())
     return response
 

@@ -247,3 +247,53 @@ def test_a_learner_links_with_the_keyboard_and_the_next_launch_opens_their_own_a
         expect(again.get_by_label("Email address")).to_have_value(sites.own_email)
     finally:
         fresh.close()
+
+
+def _add_from_the_lms(page: Page, sites: Sites, slug: str) -> None:
+    """A teacher adds the tool in the LMS (deep linking) for one course, in the browser."""
+    platform, target = sites.platform, f"{sites.url}/courses/{slug}"
+    platform.overrides = platform.deep_linking_request()
+    platform.tool_jwks = page.request.get(f"{sites.url}/lti/jwks.json").json()
+    query = urlencode({"iss": platform.issuer, "login_hint": "teacher-9", "target_link_uri": target,
+                       "lti_message_hint": target, "client_id": platform.client_id})
+    page.goto(f"{sites.url}/lti/login?{query}")
+    page.evaluate("document.forms[0].submit()")
+
+
+def test_a_teacher_adding_the_tool_sends_the_course_back_at_once(page, sites) -> None:
+    before = len(sites.platform.deep_links)
+    _add_from_the_lms(page, sites, "second")
+    # The tool's page posts the signed link on to the LMS by itself (its policy allows it).
+    expect(page.locator("body")).to_contain_text("Content added.")
+    assert page.url.startswith(sites.platform.deep_link_return.split("?")[0]), page.url
+    assert len(sites.platform.deep_links) == before + 1, sites.platform.deep_link_refusals
+    item = sites.platform.deep_links[-1]["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert item[0]["url"] == f"{sites.url}/courses/second"
+
+
+def test_without_script_the_teacher_sends_the_course_with_the_button(browser, sites) -> None:
+    context = browser.new_context(ignore_https_errors=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        platform, target = sites.platform, f"{sites.url}/courses/second"
+        platform.overrides = platform.deep_linking_request()
+        platform.tool_jwks = page.request.get(f"{sites.url}/lti/jwks.json").json()
+        query = urlencode({"iss": platform.issuer, "login_hint": "teacher-9",
+                           "target_link_uri": target, "lti_message_hint": target,
+                           "client_id": platform.client_id})
+        page.goto(f"{sites.url}/lti/login?{query}")
+        # The LMS's own auto-posting form needs script: a browser without it posts by hand.
+        token = page.locator("input[name=id_token]").get_attribute("value")
+        state = page.locator("input[name=state]").get_attribute("value")
+        page.set_content(
+            f'<form method="post" action="{sites.url}/lti/launch">'
+            f'<input name="id_token" value="{token}"><input name="state" value="{state}">'
+            '<button>Go</button></form>')
+        page.get_by_role("button", name="Go").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Adding the course")
+        before = len(platform.deep_links)
+        page.get_by_role("button", name="Add \u201cSecond copy of").click()
+        expect(page.locator("body")).to_contain_text("Content added.")
+        assert len(platform.deep_links) == before + 1, platform.deep_link_refusals
+    finally:
+        context.close()

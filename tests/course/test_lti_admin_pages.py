@@ -37,6 +37,9 @@ def test_this_tool_names_the_launch_container_and_privacy_settings(app, data) ->
     assert "Canvas: tick “Load in a new tab” on each module item" in page
     assert "Moodle: Default launch container “New window”" in page
     assert "Moodle: “Share launcher's name with tool: Always”" in page
+    # Moodle 4.3 teachers add the tool by "Select content": deep linking is offered.
+    assert "Offered (LTI Deep Linking 2.0), with the same URL as the tool: " in page
+    assert "/lti/launch (Moodle: tick “Supports Deep Linking (Content-Item Message)”" in page
 
 
 def test_waiting_scores_say_what_sends_them_and_what_to_check(app, data) -> None:

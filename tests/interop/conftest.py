@@ -39,7 +39,7 @@ LTI_BASE = "http://localhost"
 #: Files whose counterpart is played in the test's own process (a thread on a free port):
 #: they run beside other tests, in the parallel pass (``in_process``).
 IN_PROCESS = {"test_interop_lti.py", "test_interop_lti_link.py",
-              "test_interop_lti_refusals.py"}
+              "test_interop_lti_refusals.py", "test_interop_lti_deep_linking.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -3,8 +3,9 @@
 It serves what a real LMS does for a tool: its JWKS, the OIDC authorization endpoint
 (answering with the auto-posting form that carries the signed id_token), an OAuth 2
 token endpoint that checks the tool's signed client assertion, a line item's scores
-endpoint that records every score it is sent, and the line items container (list,
-filtered as the spec says, and create) for a launch that names no line item.
+endpoint that records every score it is sent, the line items container (list,
+filtered as the spec says, and create) for a launch that names no line item, and a
+deep linking return URL that takes only a response the tool's keyset verifies.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 
 
 @dataclass
@@ -66,6 +68,10 @@ class PlayedPlatform:
     #: The scopes its token endpoint grants the tool (None: every AGS scope); asked for
     #: more, it answers invalid_scope, as one whose admin turned the tool's AGS off.
     grantable: set[str] | None = None
+    #: Deep linking responses taken at the return URL (their verified claims), and why
+    #: any other was refused.
+    deep_links: list[dict[str, Any]] = field(default_factory=list)
+    deep_link_refusals: list[str] = field(default_factory=list)
 
     def slow_answer(self) -> None:
         """Note an AGS request; while holding, wait for the test to release it."""
@@ -84,6 +90,40 @@ class PlayedPlatform:
     @property
     def lineitems(self) -> str:
         return f"{self.url}/courses/{self.context}/lineitems"
+
+    @property
+    def deep_link_return(self) -> str:
+        return f"{self.url}/deep-link-return?course={self.context}"
+
+    def deep_linking_request(self, **settings: Any) -> dict[str, Any]:
+        """The claims that make the next id_token a teacher's deep linking request, as
+        Moodle 4.3 sends when an External tool activity is added with no URL."""
+        return {
+            LTI + "message_type": "LtiDeepLinkingRequest", LTI + "resource_link": None,
+            LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+            DL + "deep_linking_settings": {
+                "deep_link_return_url": self.deep_link_return,
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "accept_lineitem": True, "accept_multiple": False, "auto_create": True,
+                "data": "moodle-section-3", **settings},
+            AGS: {"scope": [SCORE_SCOPE, LINEITEM_SCOPE], "lineitems": self.lineitems},
+        }
+
+    def take_deep_link(self, response: str) -> dict[str, Any]:
+        """Verify a deep linking response as a platform does: the tool's key by its kid
+        from the tool's keyset, this platform as audience, its client id as issuer."""
+        keys = {k["kid"]: k for k in (self.tool_jwks or {}).get("keys", [])}
+        kid = jwt.get_unverified_header(response)["kid"]
+        key = RSAAlgorithm.from_jwk(json.dumps(keys[kid]))
+        claims = jwt.decode(response, key, algorithms=["RS256"], audience=self.issuer,
+                            issuer=self.client_id,
+                            options={"require": ["iss", "aud", "iat", "exp", "nonce"]})
+        assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
+        assert claims[LTI + "version"] == "1.3.0"
+        assert claims[LTI + "deployment_id"] == self.deployment_id
+        assert all(claims["nonce"] != taken["nonce"] for taken in self.deep_links)
+        return claims
 
     def registration(self) -> dict[str, Any]:
         """What an admin types into the tool to register this platform."""
@@ -205,6 +245,8 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             if path == "/token":
                 return self._token({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+            if path == urlsplit(platform.deep_link_return).path:
+                return self._deep_link_return(raw)
             if path.endswith("/scores"):
                 return self._score(raw)
             if path == urlsplit(platform.lineitems).path:
@@ -237,6 +279,15 @@ def _handler(platform: PlayedPlatform) -> type[BaseHTTPRequestHandler]:
             platform.tokens[token] = scopes
             self._json(200, {"access_token": token, "token_type": "Bearer",
                              "expires_in": 3600, "scope": form["scope"]})
+
+        def _deep_link_return(self, raw: bytes) -> None:
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            try:
+                platform.deep_links.append(platform.take_deep_link(form["JWT"]))
+            except (KeyError, AssertionError, jwt.PyJWTError) as exc:
+                platform.deep_link_refusals.append(repr(exc))
+                return self._reply(400, b"<p>The tool's response was refused.</p>", "text/html")
+            self._reply(200, b"<p>Content added.</p>", "text/html")
 
         def _score(self, raw: bytes) -> None:
             if not self._granted(SCORE_SCOPE):

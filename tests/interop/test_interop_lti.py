@@ -384,7 +384,11 @@ def _utc(timestamp: int) -> str:
          ["names no user (no sub claim): the platform launched anonymously",
           "turn off anonymous launches for this tool"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest"},
-         ["'LtiDeepLinkingRequest'", "resource-link", "no deep linking"]),
+         ["deep linking request has no deep_linking_settings claim with a "
+          "deep_link_return_url"]),
+        ({"https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiSubmissionReviewRequest"},
+         ["'LtiSubmissionReviewRequest' message", "takes only resource-link launches "
+          "(LtiResourceLinkRequest) and deep linking requests (LtiDeepLinkingRequest)"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": f"{BASE}/courses/gone"},
          ["no course offered here ('gone')", "custom parameter course=&lt;course&gt;"]),
         ({"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": None},
@@ -400,7 +404,8 @@ def _utc(timestamp: int) -> str:
     ],
     ids=["wrong-audience", "wrong-azp", "wrong-azp-of-several", "several-without-azp",
          "expired", "from-the-future", "unregistered-deployment", "no-deployment",
-         "wrong-issuer", "no-nonce", "anonymous", "deep-link", "unknown-course",
+         "wrong-issuer", "no-nonce", "anonymous", "deep-link-without-settings",
+         "another-message", "unknown-course",
          "no-target", "target-elsewhere", "no-roles", "target-not-the-login's"],
 )
 def test_a_bad_launch_token_is_refused_naming_what_to_fix(app, client, platform, overrides,
