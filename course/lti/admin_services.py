@@ -26,6 +26,8 @@ class ToolDetails:
     jwks_url: str
     course_url_pattern: str
     base_url: str
+    #: Canvas's developer key reads the whole configuration from here ("Enter URL").
+    canvas_config_url: str
     #: Each course offered now, as (title, the link target to copy into the LMS).
     courses: tuple[tuple[str, str], ...] = ()
     score_scope: str = SCORE_SCOPE
@@ -43,6 +45,7 @@ def tool_details(base_url: str) -> ToolDetails:
     return ToolDetails(login_url=f"{base}/lti/login", launch_url=f"{base}/lti/launch",
                        jwks_url=f"{base}/lti/jwks.json",
                        course_url_pattern=f"{base}/courses/<course>", base_url=base,
+                       canvas_config_url=f"{base}/lti/canvas.json",
                        courses=tuple((title, f"{base}/courses/{slug}")
                                      for title, slug in offered))
 

@@ -24,7 +24,7 @@ from course.auth.sessions import start_session, this_device
 from course.db import DatabaseBusy, reads_first, utcnow, write_transaction
 from course.extensions import csrf, limiter
 from course.learn import preview as previews
-from course.lti import bp, deep_linking, linking, refusals
+from course.lti import bp, canvas, deep_linking, linking, refusals
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.lti.roles import staff_look, staff_token
@@ -244,4 +244,12 @@ def jwks():
     # Short, as the DID document's: a platform's old copy lacks a key just rotated in.
     response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
     response.headers["Content-Disposition"] = 'attachment; filename="jwks.json"'
+    return response
+
+
+@bp.get("/canvas.json")
+def canvas_configuration():
+    """The Canvas developer key's JSON configuration, for its "Enter URL" method."""
+    response = jsonify(canvas.configuration(base_url(), current_app.config["SITE_NAME"]))
+    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
     return response

@@ -40,6 +40,7 @@ def test_this_tool_names_the_launch_container_and_privacy_settings(app, data) ->
     # Moodle 4.3 teachers add the tool by "Select content": deep linking is offered.
     assert "Offered (LTI Deep Linking 2.0), with the same URL as the tool: " in page
     assert "/lti/launch (Moodle: tick “Supports Deep Linking (Content-Item Message)”" in page
+    assert "/lti/canvas.json (Canvas: Developer Keys, “+ LTI Key”, Method “Enter URL”" in page
 
 
 def test_waiting_scores_say_what_sends_them_and_what_to_check(app, data) -> None:

@@ -149,3 +149,31 @@ def test_a_deep_linking_request_is_checked_as_a_launch_is(app: Flask, client, pl
     assert response.status_code == 400
     assert "The deployment 'other' is not registered" in html.unescape(
         response.get_data(as_text=True))
+
+
+def test_canvas_reads_the_developer_key_from_the_tools_address(app, client, platform):
+    # Canvas's "Enter URL" method fetches this without signing in, and needs these keys.
+    config = app.test_client().get("/lti/canvas.json").get_json()
+    assert {"title", "description", "target_link_uri", "oidc_initiation_url"} <= set(config)
+    assert config["oidc_initiation_url"] == f"{LTI_BASE}/lti/login"
+    assert config["target_link_uri"] == TOOL_URL
+    assert config["scopes"] == [
+        "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"]
+    # Its keyset URL serves the keys the platform checks the tool's messages with.
+    assert client.get(config["public_jwk_url"].removeprefix(LTI_BASE)).get_json() == (
+        platform.tool_jwks)
+    (extension,) = config["extensions"]
+    assert extension["platform"] == "canvas.instructure.com"
+    assert extension["privacy_level"] == "name_only"  # names on certificates, no email
+    placements = extension["settings"]["placements"]
+    assert [p["placement"] for p in placements] == ["link_selection", "assignment_selection"]
+    for placement in placements:
+        assert placement["message_type"] == "LtiDeepLinkingRequest"
+        assert placement["windowTarget"] == "_blank"
+        # Canvas opens the placement in its own dialog, at the placement's target.
+        platform.overrides = platform.deep_linking_request()
+        response = _ask(app.test_client(), platform, target=placement["target_link_uri"],
+                        framed=True)
+        ((_, token, _),) = _forms(response.get_data(as_text=True))
+        assert platform.take_deep_link(token)[DL + "content_items"][0]["url"] == COURSE_URL
