@@ -53,6 +53,7 @@ def test_a_refused_launch_shows_on_lms_connections_with_its_reason(app, client, 
     row = _row(app)
     assert row.refused_launches == 1 and row.last_refusal_at >= before - timedelta(seconds=1)
     assert row.last_refusal == NOT_REGISTERED  # the platform's setting, nobody's data
+    assert "moodle-user-17" not in row.last_refusal and "Jordan" not in row.last_refusal
     page = _lms_connections(app)
     assert ("no learner launch yet; 1 refused launch (at most one counted every 5 seconds), "
             "the last ") in page
