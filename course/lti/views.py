@@ -252,4 +252,5 @@ def canvas_configuration():
     """The Canvas developer key's JSON configuration, for its "Enter URL" method."""
     response = jsonify(canvas.configuration(base_url(), current_app.config["SITE_NAME"]))
     response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    response.headers["Content-Disposition"] = 'attachment; filename="canvas.json"'
     return response
