@@ -249,9 +249,9 @@ def test_a_learner_links_with_the_keyboard_and_the_next_launch_opens_their_own_a
         fresh.close()
 
 
-def _add_from_the_lms(page: Page, sites: Sites, slug: str) -> None:
-    """A teacher adds the tool in the LMS (deep linking) for one course, in the browser."""
-    platform, target = sites.platform, f"{sites.url}/courses/{slug}"
+def _add_from_the_lms(page: Page, sites: Sites, path: str) -> None:
+    """A teacher adds the tool in the LMS (deep linking) at ``path``, in the browser."""
+    platform, target = sites.platform, f"{sites.url}{path}"
     platform.overrides = platform.deep_linking_request()
     platform.tool_jwks = page.request.get(f"{sites.url}/lti/jwks.json").json()
     query = urlencode({"iss": platform.issuer, "login_hint": "teacher-9", "target_link_uri": target,
@@ -262,13 +262,25 @@ def _add_from_the_lms(page: Page, sites: Sites, slug: str) -> None:
 
 def test_a_teacher_adding_the_tool_sends_the_course_back_at_once(page, sites) -> None:
     before = len(sites.platform.deep_links)
-    _add_from_the_lms(page, sites, "second")
+    _add_from_the_lms(page, sites, "/courses/second")
     # The tool's page posts the signed link on to the LMS by itself (its policy allows it).
     expect(page.locator("body")).to_contain_text("Content added.")
     assert page.url.startswith(sites.platform.deep_link_return.split("?")[0]), page.url
     assert len(sites.platform.deep_links) == before + 1, sites.platform.deep_link_refusals
     item = sites.platform.deep_links[-1]["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
     assert item[0]["url"] == f"{sites.url}/courses/second"
+
+
+def test_a_teacher_offered_several_courses_picks_one(page, sites) -> None:
+    _add_from_the_lms(page, sites, "/lti/launch")  # the tool itself: no course named
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose the course to add")
+    problems: dict[str, list[str]] = {}
+    audit(page, "lti-deep-link", problems)  # at 320, 768 and 1280 px, photographed
+    assert not problems, report(problems)
+    before = len(sites.platform.deep_links)
+    page.get_by_role("button", name="Add \u201cSecond copy of").click()
+    expect(page.locator("body")).to_contain_text("Content added.")
+    assert len(sites.platform.deep_links) == before + 1, sites.platform.deep_link_refusals
 
 
 def test_without_script_the_teacher_sends_the_course_with_the_button(browser, sites) -> None:
