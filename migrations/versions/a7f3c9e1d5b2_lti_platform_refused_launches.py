@@ -6,7 +6,7 @@ written at most once every few seconds, so a flood of bad launches cannot grow a
 Every platform so far has none.
 
 Revision ID: a7f3c9e1d5b2
-Revises: c4d8e2f6a1b9
+Revises: d6f1b3a8c2e4
 Create Date: 2026-12-07 09:40:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7f3c9e1d5b2'
-down_revision = 'c4d8e2f6a1b9'
+down_revision = 'd6f1b3a8c2e4'
 branch_labels = None
 depends_on = None
 
