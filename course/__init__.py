@@ -23,7 +23,7 @@ class CourseApp(Flask):
     def ensure_sync(self, func: Any) -> Any:
         """Return ``func`` callable from a sync worker, asking ``inspect`` once per function."""
         # Flask asks about every hook, view and context processor on every request, and
-        # inspect's answer costs about a twentieth of a lesson page's CPU. Only registered
+        # inspect's answer was about a twentieth of a lesson page's profile. Only registered
         # plain functions are remembered, so the set stays the size of the app.
         if func in self._plain_functions:
             return func
