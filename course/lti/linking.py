@@ -33,6 +33,7 @@ from course.models import (
     LtiIdentity,
     LtiPlatform,
     Role,
+    SecondFactor,
     User,
 )
 from course.provider import current_provider
@@ -56,6 +57,11 @@ STALE = (
 STAFF_TARGET = (
     "That account authors or runs courses, and a learning system cannot open such an "
     "account. Nothing was changed: keep learning in this one."
+)
+SECOND_FACTOR_TARGET = (
+    "That account has two-step verification on, and a learning system would open it "
+    "without the code from its authenticator app, so it cannot be linked. Nothing was "
+    "changed: keep learning in this one, or sign in to that account on this site."
 )
 
 
@@ -224,6 +230,10 @@ def _identities(source: User) -> list[dict[str, object]]:
 def _check_target(source: User, target: User) -> None:
     if target.role != Role.LEARNER:
         raise LinkRefused(STAFF_TARGET, target)
+    if db.session.get(SecondFactor, target.id) is not None:
+        # A staff member made a learner again keeps the factor. Asking for the code once
+        # would not do: every later launch would open the account on the LMS's word alone.
+        raise LinkRefused(SECOND_FACTOR_TARGET, target)
     shared = db.session.scalar(
         select(LtiPlatform.name)
         .join(LtiIdentity, LtiIdentity.platform_id == LtiPlatform.id)

@@ -34,6 +34,7 @@ from course.models import (
     LtiLogin,
     LtiPlatform,
     Role,
+    SecondFactor,
     User,
 )
 from course.names import LMS_STAND_IN_NAME, is_stand_in, name_or
@@ -402,6 +403,13 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
         raise LaunchError(
             "The account this learning-system user opens here authors or runs courses, and "
             "a learning system cannot open such an account. Sign in on this site instead.")
+    if db.session.get(SecondFactor, user.id) is not None:
+        # Linking refuses such an account; one that got a factor some other way is still
+        # not opened on a platform's word alone, without the code.
+        raise LaunchError(
+            "The account this learning-system user opens here has two-step verification "
+            "on, and a learning system cannot open it without the code. Sign in on this "
+            "site instead.")
     before = utcnow()
     enrolment = enrol(user, course)
     if enrolment.enrolled_at < before:

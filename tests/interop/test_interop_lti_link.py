@@ -30,10 +30,12 @@ from course.models import (
     LtiPlatform,
     OutboxMessage,
     Role,
+    SecondFactor,
     User,
 )
 from tests.course.factories import PASSWORD, make_user, sign_in, sign_in_failures
 from tests.course.journey import finish_lessons
+from tests.course.test_auth_two_factor import enroll
 from tests.interop.conftest import LTI_BASE
 from tests.interop.lti_platform import PlayedPlatform
 from tests.interop.test_interop_lti import _finish_course, launch
@@ -423,3 +425,39 @@ def test_passwords_tried_here_and_at_sign_in_share_one_count_per_address(
     assert guesser.post("/auth/login", data={"email": OWN, "password": "x"}).status_code == 429
     refused = _link(browser)
     assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
+
+
+def test_an_account_with_two_step_verification_is_not_linked_by_its_password_alone(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform, inbox: Inbox
+) -> None:
+    own = _own_account(app, Role.AUTHOR)
+    staff = app.test_client()
+    staff.post("/auth/login", data={"email": OWN, "password": PASSWORD})
+    enroll(staff)  # the author sets up an authenticator app, then is made a learner again
+    with app.app_context():
+        admin = make_user(Role.ADMIN, email="admin@example.org")
+        change_role(admin, db.session.get(User, own), Role.LEARNER)
+        db.session.commit()
+    lms = _launched(client, platform)
+    refused = _link(client)
+    assert refused.status_code == 409
+    assert "two-step verification on" in refused.get_data(as_text=True)
+    _nothing_moved(app, lms)
+    assert OWN not in _signed_in_as(client)  # the password alone signed nobody in
+    assert "was used from a learning system" in inbox.next_to(OWN)["Subject"]
+
+
+def test_a_linked_account_that_has_a_second_factor_is_not_opened_by_the_lms(
+    app: Flask, client: FlaskClient, platform: PlayedPlatform
+) -> None:
+    own = _own_account(app)
+    _launched(client, platform)
+    assert _link(client).status_code == 302
+    with app.app_context():  # got one some other way (straight in the database)
+        db.session.add(SecondFactor(user_id=own, secret="not read here", last_step=0))
+        db.session.commit()
+    fresh = app.test_client()
+    response, _ = launch(fresh, platform)
+    assert response.status_code == 400
+    assert "two-step verification" in response.get_data(as_text=True)
+    assert fresh.get("/auth/profile").status_code != 200
