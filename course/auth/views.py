@@ -208,7 +208,12 @@ def logout():
         db.session.commit()
     end_session()
     flash("You have signed out.", "success")
-    return redirect(home())
+    response = redirect(home())
+    # What lesson pages kept in this browser (lesson-keep.js) goes even when the page's
+    # script did not run. "storage" only: "cookies" would also drop the flash above and
+    # the device cookie that keeps this browser clear of strangers' failed sign-ins.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -180,3 +180,30 @@ def test_the_resume_link_still_goes_to_the_next_check(browser, live_server) -> N
         assert page.url.endswith(f"#check-{second}")
     finally:
         context.close()
+
+
+def test_sign_out_clears_what_pages_kept_even_when_its_script_did_not_run(
+    browser, live_server
+) -> None:
+    server = live_server
+    keys = answer_keys(server)
+    mine, lesson = _enrolled(server, server.slug)
+    context = browser.new_context(**PHONE)
+    try:
+        page = signed_in_at(context, server, mine, lesson)
+        first = check_keys(page)[0]
+        pick(page, first, keys[first].right)
+        assert _kept(page)
+        before = {c["name"] for c in context.cookies()}
+        # The form sent without its submit event (as when the page's script failed to
+        # load): only the server's answer can clear this browser's storage now.
+        with page.expect_navigation():
+            page.evaluate("document.querySelector('button[data-sign-out]').form.submit()")
+        expect(page.locator(".flashes")).to_have_text("You have signed out.")
+        assert _kept(page) == {}
+        # Storage only: the device cookie that keeps strangers' failed sign-ins from
+        # holding this browser up stays.
+        assert server.app.config["DEVICE_COOKIE_NAME"] in before
+        assert server.app.config["DEVICE_COOKIE_NAME"] in {c["name"] for c in context.cookies()}
+    finally:
+        context.close()

@@ -310,6 +310,19 @@ def test_sign_out_is_post_only(app: Flask, client: FlaskClient) -> None:
     assert signed_in(client)
 
 
+def test_sign_out_clears_this_browsers_storage_but_not_its_cookies(
+    app: Flask, client: FlaskClient
+) -> None:
+    make_user(app)
+    sign_in(client)
+    response = client.post("/auth/logout")
+    assert (response.status_code, response.location) == (302, "/")
+    # What lesson pages kept in this browser goes with the sign-in, script or none.
+    assert response.headers["Clear-Site-Data"] == '"storage"'
+    assert not signed_in(client)
+    assert "You have signed out." in text(client.get("/"))  # the flash cookie survived
+
+
 def test_posts_without_a_csrf_token_are_refused(make_app: Callable[..., Flask]) -> None:
     app = make_app(WTF_CSRF_ENABLED=True)
     make_user(app)
