@@ -30,15 +30,20 @@ def serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_keys(), salt=salt)
 
 
+def derived_keys(purpose: bytes) -> list[bytes]:
+    """Return a 32-byte key for ``purpose`` from each secret key, the current one first."""
+    keys = []
+    for secret in reversed(secret_keys()):
+        material = secret.encode() if isinstance(secret, str) else secret
+        keys.append(HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                         info=purpose).derive(material))
+    return keys
+
+
 def fernet(purpose: bytes) -> MultiFernet:
     """Return a Fernet keyed for ``purpose`` that encrypts with the current key only."""
-    keys = []
-    for secret in reversed(secret_keys()):  # MultiFernet encrypts with its first
-        material = secret.encode() if isinstance(secret, str) else secret
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                       info=purpose).derive(material)
-        keys.append(Fernet(base64.urlsafe_b64encode(derived)))
-    return MultiFernet(keys)
+    # MultiFernet encrypts with its first key: the current one.
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in derived_keys(purpose)])
 
 
 def init_app(app: Flask) -> None:

@@ -89,7 +89,7 @@ def two_factor_setup():
         if form.is_submitted():
             enrollment = twofactor.read_enrollment(user, form.enrollment.data or "", issuer)
         if form.validate_on_submit():
-            codes = twofactor.make_recovery_codes()
+            codes = twofactor.make_recovery_codes(user)
             with write_transaction():
                 twofactor.enable(user, enrollment, form.code.data, codes,
                                  ip_address=request.remote_addr)  # fmt: skip
@@ -112,7 +112,7 @@ def new_recovery_codes():
     if twofactor.factor_of(user) is None:
         return redirect(url_for("auth.two_factor"))
     if form.validate_on_submit():
-        codes = twofactor.make_recovery_codes()
+        codes = twofactor.make_recovery_codes(user)
         if _confirmed(user, form, lambda proof: twofactor.replace_recovery_codes(
                 user, codes, proof, ip_address=request.remote_addr)):
             return _show_codes(codes, first=False)

@@ -184,7 +184,8 @@ class RecoveryCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    #: argon2id, as passwords are hashed.
+    #: argon2id, as passwords are hashed, after a short keyed tag that finds it
+    #: (course.auth.twofactor); codes made before the tag have none.
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,6 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from course.auth import twofactor
+from course.auth.passwords import hash_password
 from course.extensions import db
 from course.models import AuditEvent, RecoveryCode, Role, SecondFactor, User
 from tests.course.factories import PASSWORD, csrf_token_in, make_user, sign_in
@@ -254,8 +256,53 @@ def test_the_secret_is_stored_encrypted(app: Flask, staff) -> None:
         factor = db.session.get(SecondFactor, user.id)
         assert totp.secret not in factor.secret
         hashes = db.session.scalars(select(RecoveryCode.code_hash)).all()
-    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert all(re.match(r"tag:[0-9a-f]{4}\$argon2id\$", h) for h in hashes)
     assert not any(code.replace("-", "") in h for code in codes for h in hashes)
+
+
+def test_a_recovery_code_try_costs_at_most_one_password_hash(
+    app: Flask, staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ten argon2 hashes for each wrong try were server time anyone could make it spend.
+    user, _, codes = staff()
+    hashed: list[str] = []
+    real = twofactor.verify_password
+    monkeypatch.setattr(twofactor, "verify_password",
+                        lambda stored, typed: hashed.append(stored) or real(stored, typed))
+    client = app.test_client()
+    password_step(client, user)
+    wrong = client.post("/auth/sign-in/recovery-code", data={"code": "abcde-fghjk"})
+    assert wrong.status_code == 422
+    assert len(hashed) <= 1  # none, unless its 16-bit tag happens to match (1 in 6,500)
+    hashed.clear()
+    assert client.post("/auth/sign-in/recovery-code", data={"code": codes[4]}).status_code == 302
+    assert len(hashed) == 1
+
+
+def test_recovery_codes_kept_from_before_still_work_once(app: Flask, staff) -> None:
+    # Codes shown before they were stored as keyed hashes are still on staff's paper.
+    user, _, codes = staff()
+    with app.app_context():
+        rows = db.session.scalars(select(RecoveryCode).order_by(RecoveryCode.id)).all()
+        for row, code in zip(rows, codes, strict=True):
+            row.code_hash = hash_password(code.replace("-", ""))
+        db.session.commit()
+    client = app.test_client()
+    password_step(client, user)
+    assert client.post("/auth/sign-in/recovery-code", data={"code": codes[2]}).status_code == 302
+    again = app.test_client()
+    password_step(again, user)
+    assert again.post("/auth/sign-in/recovery-code", data={"code": codes[2]}).status_code == 422
+    assert again.post("/auth/sign-in/recovery-code", data={"code": codes[3]}).status_code == 302
+
+
+def test_recovery_codes_survive_a_secret_key_change_with_a_fallback(app: Flask, staff) -> None:
+    user, _, codes = staff()
+    app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
+    app.config["SECRET_KEY"] = "another-secret-key-changed-with-care-this-time"
+    client = app.test_client()
+    password_step(client, user)
+    assert client.post("/auth/sign-in/recovery-code", data={"code": codes[0]}).status_code == 302
 
 
 def test_enabling_is_audited(app: Flask, staff) -> None:
@@ -317,6 +364,7 @@ def test_a_secret_under_a_dropped_key_is_a_plain_refusal(app: Flask, staff) -> N
     password_step(client, user)
     refused = client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
     assert refused.status_code == 422 and "can no longer be read" in text(refused)
+    assert "Ask a site administrator" in text(refused)
 
 
 def test_a_password_reset_does_not_skip_the_code(app: Flask, staff, inbox: Inbox) -> None:
