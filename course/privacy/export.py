@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from course import audit, issuing
@@ -29,7 +29,9 @@ from course.models import (
     LtiIdentity,
     LtiPlatform,
     Question,
+    RecoveryCode,
     Role,
+    SecondFactor,
     User,
 )
 from course.outbox.privacy import statements_about
@@ -234,6 +236,17 @@ def _sign_ins(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _two_step(user: User) -> dict[str, Any]:
+    """Whether a code from an authenticator app guards the sign-in, and how many recovery
+    codes are left: never the app's secret nor the codes, which would sign them in."""
+    factor = db.session.get(SecondFactor, user.id)
+    if factor is None:
+        return {"on": False}
+    left = db.session.scalar(select(func.count(RecoveryCode.id)).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+    return {"on": True, "turned_on_at": _time(factor.enabled_at), "recovery_codes_left": left}
+
+
 def _lms_accounts(user: User) -> list[dict[str, Any]]:
     """The learner's accounts in agencies' LMSs that launch courses here, by platform."""
     rows = db.session.execute(
@@ -281,6 +294,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         ],
         "account_events": _account_events(user),
         "sign_ins": _sign_ins(user),
+        "two_step_verification": _two_step(user),
         "lms_accounts": _lms_accounts(user),
         "learning_record_statements": _statements(user),
         "learning_record_statements_note": _statements_note(),

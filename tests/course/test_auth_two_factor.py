@@ -394,3 +394,30 @@ def test_staff_kept_signed_in_confirm_their_password_before_setting_up(app: Flas
     assert client.get(setup.location).status_code == 200
     password_step(client, author)
     assert client.get("/auth/two-factor/setup").status_code == 200
+
+
+def test_the_data_download_says_whether_it_is_on_and_how_many_codes_are_left(
+    app: Flask, staff
+) -> None:
+    user, totp, codes = staff()
+    client = app.test_client()
+    password_step(client, user)
+    assert client.post("/auth/sign-in/recovery-code", data={"code": codes[0]}).status_code == 302
+    download = client.get("/auth/profile/my-data.json")
+    held = download.get_json()["two_step_verification"]
+    assert held["on"] is True and held["recovery_codes_left"] == 9
+    assert held["turned_on_at"].startswith(str(time.gmtime().tm_year))
+    raw = text(download)  # nothing that would let someone past the second step
+    with app.app_context():
+        stored = db.session.get(SecondFactor, user.id).secret
+        hashes = db.session.scalars(select(RecoveryCode.code_hash)).all()
+    assert totp.secret not in raw and stored not in raw
+    assert not any(code.replace("-", "") in raw or code in raw for code in codes)
+    assert not any(h in raw for h in hashes)
+    with app.app_context():
+        learner = make_user(role=Role.LEARNER)
+    other = app.test_client()
+    assert password_step(other, learner).location == "/"  # the password alone
+    mine = other.get("/auth/profile/my-data.json")
+    assert mine.status_code == 200, mine.location
+    assert mine.get_json()["two_step_verification"] == {"on": False}
