@@ -52,9 +52,20 @@
     var drawn = form.querySelector('input[name="drawn-' + key + '"]');
     return drawn ? drawn.value : null;
   };
+  var described = function (fieldset, id, add) {
+    var ids = (fieldset.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
+      return x && x !== id;
+    });
+    if (add) { ids.push(id); }
+    if (ids.length) { fieldset.setAttribute("aria-describedby", ids.join(" ")); }
+    else { fieldset.removeAttribute("aria-describedby"); }
+  };
   var dropNote = function (key) {
     var note = form.querySelector('.check[data-check="' + key + '"] .kept-note');
-    if (note) { note.parentNode.removeChild(note); }
+    if (!note) { return; }
+    var fieldset = note.parentNode.querySelector("fieldset");
+    if (fieldset) { described(fieldset, note.id, false); }
+    note.parentNode.removeChild(note);
   };
   // What to keep: each check whose picks differ from what the page shows as saved, with
   // that saved answer ("base"), so an answer saved since on another device wins.
@@ -73,7 +84,8 @@
     write(entry);
   };
   // On return: tick again what was picked and not sent, beside a quiet note (not a live
-  // region: a screen reader reads it in its place, before the check's button).
+  // region: a screen reader reads it in its place, before the check's button). It also
+  // describes the choices, so tabbing into them says once that the pick is not sent.
   Object.keys(entry.picks).forEach(function (key) {
     var kept = entry.picks[key];
     var inputs = inputsOf(key);
@@ -89,9 +101,11 @@
     if (fieldset && !fieldset.parentNode.querySelector(".kept-note")) {
       var note = document.createElement("p");
       note.className = "kept-note";
+      note.id = "kept-note-" + key;
       note.textContent = "You picked this on your last visit. It is not saved until you " +
         "press the button below.";
       fieldset.parentNode.insertBefore(note, fieldset.nextSibling);
+      described(fieldset, note.id, true);
     }
   });
   keepPicks();
