@@ -78,7 +78,8 @@ def test_a_choice_picked_and_not_sent_comes_back_after_the_tab_closes(
         picked = check.locator("input:checked")
         expect(picked).to_have_count(1)
         assert label_of(picked) == keys[first].wrong[0]
-        kept_note = "You picked this on your last visit. It is not saved until you press the button below."
+        kept_note = ("You picked this on your last visit. It is not saved until you press the "
+                     "button below.")
         expect(check.locator(".kept-note")).to_have_text(kept_note)
         # A screen reader tabbing into the choices hears it once, as their description.
         expect(check.locator("fieldset")).to_have_accessible_description(re.compile(kept_note))
@@ -92,7 +93,8 @@ def test_a_choice_picked_and_not_sent_comes_back_after_the_tab_closes(
         check.get_by_role("button", name="Check my answer").tap()
         expect(check.locator(".feedback-verdict")).to_have_text(NOT_QUITE)
         expect(check.locator(".kept-note")).to_have_count(0)
-        assert "kept-note" not in (check.locator("fieldset").get_attribute("aria-describedby") or "")
+        described_by = check.locator("fieldset").get_attribute("aria-describedby") or ""
+        assert "kept-note" not in described_by
         assert all(not entry["picks"] for entry in _kept(page).values()), _kept(page)
     finally:
         context.close()
