@@ -13,12 +13,12 @@ REASON_HINT = "Kept in the audit log with your name, the time and your address."
 
 
 def reason_field(
-    label: str = "Reason", message: str = "Give the reason.", *, id: str | None = None
+    label: str = "Reason", message: str = "Give the reason.", *, id: str | None = None,
+    hint: str = REASON_HINT,
 ) -> TextAreaField:
     """A required reason for the audit log (``id``: unique where forms share a page)."""
     return TextAreaField(
-        label, description=REASON_HINT, validators=[DataRequired(message), at_most(1000)],
-        id=id,
+        label, description=hint, validators=[DataRequired(message), at_most(1000)], id=id,
     )
 
 
@@ -128,24 +128,19 @@ class AccountStatusForm(Form):
 class ResetLinkForm(Form):
     """Email the account a password-reset link, saying why."""
 
-    reason = TextAreaField(
-        "Reason for sending the link",
-        description="Kept in the audit log, e.g. “Asked by phone; her own requests were "
-                    "held back”.",
-        validators=[DataRequired("Give the reason."), at_most(1000)],
-        id="reset-link-reason",
+    reason = reason_field(
+        "Reason for sending the link", id="reset-link-reason",
+        hint="Kept in the audit log, e.g. “Asked by phone; her own requests were held back”.",
     )
 
 
 class ClearSecondFactorForm(Form):
     """Turn off an account's two-step verification (a lost phone), saying why."""
 
-    reason = TextAreaField(
-        "Reason for turning it off",
-        description="Kept in the audit log, e.g. “Lost her phone; called from her desk "
-                    "line, which I know”. Check it is them before you do this.",
-        validators=[DataRequired("Give the reason."), at_most(1000)],
-        id="second-factor-reason",
+    reason = reason_field(
+        "Reason for turning it off", id="second-factor-reason",
+        hint="Kept in the audit log, e.g. “Lost her phone; called from her desk line, which "
+             "I know”. Check it is them before you do this.",
     )
 
 
@@ -236,12 +231,10 @@ class ClearApprovalForm(Form):
 class ReissueWithApprovalForm(Form):
     """Reissue the certificates issued before the approval was recorded, stating it."""
 
-    reason = TextAreaField(
-        "Reason for reissuing them",
-        description="Kept in the audit log for each certificate, e.g. “Approval letter "
-                    "received March 3, 2026, backdated to January 1”.",
-        validators=[DataRequired("Give the reason for reissuing them."), at_most(1000)],
-        id="reissue-reason",
+    reason = reason_field(
+        "Reason for reissuing them", "Give the reason for reissuing them.", id="reissue-reason",
+        hint="Kept in the audit log for each certificate, e.g. “Approval letter received "
+             "March 3, 2026, backdated to January 1”.",
     )
 
 

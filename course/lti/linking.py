@@ -19,6 +19,7 @@ from sqlalchemy import exists, func, select, update
 from course.audit import record_event
 from course.auth.browsers import end_other_browser_sessions
 from course.auth.signin import AuthError, PasswordCheck, confirm_password, record_sign_in
+from course.auth.twofactor import factor_of
 from course.dates import date_label, time_label
 from course.db import utcnow
 from course.extensions import db
@@ -33,7 +34,6 @@ from course.models import (
     LtiIdentity,
     LtiPlatform,
     Role,
-    SecondFactor,
     User,
 )
 from course.provider import current_provider
@@ -230,7 +230,7 @@ def _identities(source: User) -> list[dict[str, object]]:
 def _check_target(source: User, target: User) -> None:
     if target.role != Role.LEARNER:
         raise LinkRefused(STAFF_TARGET, target)
-    if db.session.get(SecondFactor, target.id) is not None:
+    if factor_of(target) is not None:
         # A staff member made a learner again keeps the factor. Asking for the code once
         # would not do: every later launch would open the account on the LMS's word alone.
         raise LinkRefused(SECOND_FACTOR_TARGET, target)

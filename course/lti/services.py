@@ -12,6 +12,7 @@ import jwt
 from sqlalchemy import delete, func, select, update
 
 from course import outbox
+from course.auth.twofactor import factor_of
 from course.db import utcnow
 from course.dbutil import insert_ignoring_duplicates
 from course.extensions import db
@@ -34,7 +35,6 @@ from course.models import (
     LtiLogin,
     LtiPlatform,
     Role,
-    SecondFactor,
     User,
 )
 from course.names import LMS_STAND_IN_NAME, is_stand_in, name_or
@@ -403,7 +403,7 @@ def complete_launch(checked: CheckedLaunch) -> Launch:
         raise LaunchError(
             "The account this learning-system user opens here authors or runs courses, and "
             "a learning system cannot open such an account. Sign in on this site instead.")
-    if db.session.get(SecondFactor, user.id) is not None:
+    if factor_of(user) is not None:
         # Linking refuses such an account; one that got a factor some other way is still
         # not opened on a platform's word alone, without the code.
         raise LaunchError(

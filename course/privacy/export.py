@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from course import audit, issuing
+from course.auth import twofactor
 from course.db import utcnow
 from course.extensions import db
 from course.learn.content import ChoiceView
@@ -29,9 +30,7 @@ from course.models import (
     LtiIdentity,
     LtiPlatform,
     Question,
-    RecoveryCode,
     Role,
-    SecondFactor,
     User,
 )
 from course.outbox.privacy import statements_about
@@ -239,12 +238,11 @@ def _sign_ins(user: User) -> list[dict[str, Any]]:
 def _two_step(user: User) -> dict[str, Any]:
     """Whether a code from an authenticator app guards the sign-in, and how many recovery
     codes are left: never the app's secret nor the codes, which would sign them in."""
-    factor = db.session.get(SecondFactor, user.id)
+    factor = twofactor.factor_of(user)
     if factor is None:
         return {"on": False}
-    left = db.session.scalar(select(func.count(RecoveryCode.id)).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
-    return {"on": True, "turned_on_at": _time(factor.enabled_at), "recovery_codes_left": left}
+    return {"on": True, "turned_on_at": _time(factor.enabled_at),
+            "recovery_codes_left": twofactor.recovery_codes_left(user)}
 
 
 def _lms_accounts(user: User) -> list[dict[str, Any]]:
