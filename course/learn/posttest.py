@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -46,12 +46,28 @@ class PreparedDraw:
     blueprint: list[dict[str, Any]]
 
 
-def questions_seen(enrolment: Enrolment) -> set[str]:
-    """The question ids of the learner's earlier attempts at the course."""
-    draws = db.session.scalars(
-        select(PostTestAttempt.draw).where(PostTestAttempt.enrolment_id == enrolment.id)
+# Before a draw is stored, under SQLite's write lock: whether the learner has passed,
+# their open attempt and the last attempt's number, in one round trip (three before).
+_BEFORE_DRAW = select(
+    PASSED_ATTEMPT_ID.scalar_subquery(),
+    select(PostTestAttempt.id)
+    .where(
+        PostTestAttempt.enrolment_id == bindparam("enrolment_id"),
+        PostTestAttempt.submitted_at.is_(None),
+        PostTestAttempt.reset_at.is_(None),
     )
-    return {item["question_id"] for draw in draws for item in draw or ()}
+    .limit(1)  # one at most: a partial unique index holds it
+    .scalar_subquery(),
+    select(func.max(PostTestAttempt.number))
+    .where(PostTestAttempt.enrolment_id == bindparam("enrolment_id"))
+    .scalar_subquery(),
+)
+
+
+def questions_seen(enrolment: Enrolment) -> set[str]:
+    """The question ids of the learner's earlier attempts at the course (read with the
+    enrolment's attempts, which the page needs anyway)."""
+    return {item["question_id"] for attempt in enrolment.attempts for item in attempt.draw or ()}
 
 
 def prepare_draw(content: CourseContent, seen: Collection[str] = ()) -> PreparedDraw:
@@ -97,16 +113,13 @@ def store_draw(
     Checked again first, in SQL: if another tab drew meanwhile, its attempt is returned
     instead; if another tab passed meanwhile, None (there is nothing left to take).
     """
-    if db.session.scalar(PASSED_ATTEMPT_ID, {"enrolment_id": enrolment.id}) is not None:
+    passed_id, open_id, latest = db.session.execute(
+        _BEFORE_DRAW, {"enrolment_id": enrolment.id}
+    ).one()
+    if passed_id is not None:
         return None
-    attempt = open_attempt(enrolment)
-    if attempt is not None:
-        return attempt
-    latest = db.session.scalar(
-        select(func.max(PostTestAttempt.number)).where(
-            PostTestAttempt.enrolment_id == enrolment.id
-        )
-    )
+    if open_id is not None:
+        return db.session.get(PostTestAttempt, open_id)
     attempt = PostTestAttempt(
         enrolment_id=enrolment.id,
         number=1 + (latest or 0),

@@ -165,6 +165,11 @@ class PostTestAttempt(db.Model):
         """False once an admin reset the attempt: attempt limits leave it out."""
         return self.reset_at is None
 
+    @property
+    def is_open(self) -> bool:
+        """Drawn and not yet submitted, nor reset by an admin (a fresh draw replaces it)."""
+        return self.submitted_at is None and self.reset_at is None
+
 
 class AttemptAnswer(db.Model):
     """The answer given to one drawn question in a submitted attempt."""

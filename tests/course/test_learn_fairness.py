@@ -23,6 +23,7 @@ from tests.course.journey import (
     finish_lessons,
     open_attempt,
     plain,
+    quick_retakes,
     without_minimum_time,
 )
 
@@ -221,6 +222,29 @@ def test_after_a_failed_attempt_the_next_waits_ten_minutes_by_default(app, at_po
     assert client.get(f"/courses/{SLUG}/post-test").status_code == 200
     review = client.get(f"/courses/{SLUG}/post-test/attempts/1").get_data(as_text=True)
     assert ">Try the post-test again</a>" in review
+
+
+def test_each_retake_asks_questions_not_asked_before_while_there_are_any(
+    app, client, package_copy
+):
+    # Three questions a draw, one per objective, from a bank of twelve: four attempts ask
+    # every question once. (Drawn at random, four disjoint draws would be a 1 in 1,300
+    # chance.)
+    manifest = quick_retakes(without_minimum_time(package_copy)) / "course.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "  draw: 10\n", "  draw: 3\n  max_attempts: 0\n"))
+    with app.app_context():
+        import_course(package_copy)
+        sign_in(client, make_user())
+        client.post(f"/courses/{SLUG}/enrol")
+        finish_lessons(client, SLUG)
+        asked: list[int] = []
+        for number in range(1, 5):
+            attempt = open_attempt(client, SLUG)
+            assert attempt.number == number
+            asked += [item["question_id"] for item in attempt.draw]
+            client.post(f"/courses/{SLUG}/post-test", data=answers_for(attempt, right=0))
+    assert len(asked) == len(set(asked)) == 12
 
 
 def test_a_course_may_cap_attempts(app, at_post_test):
