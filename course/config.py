@@ -146,6 +146,9 @@ class Config:
     # A message whose sender was killed mid-send waits this long before another sender
     # takes it over; keep it well above a slow SMTP exchange (each step may take 15 s).
     MAIL_CLAIM_SECONDS = _int("MAIL_CLAIM_SECONDS", 60, least=1)
+    # Email refused for good (or still failing after a day of retries) is kept this long
+    # after it failed, for the operator to see, send again or drop (`flask mail status`).
+    MAIL_FAILED_RETENTION_DAYS = _int("MAIL_FAILED_RETENTION_DAYS", 30, least=1)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60, least=1)
     # How long the emailed links that finish a sign-up or an email change work.
     REGISTRATION_LINK_HOURS = _int("REGISTRATION_LINK_HOURS", 24, least=1)

@@ -5,6 +5,8 @@ unreachable SMTP server never holds a worker, and a request that queues a messag
 as long as one that does not. After the commit a sender thread in the same process
 delivers it, trying again with growing pauses while the server fails; ``flask mail
 send`` delivers whatever is due (for a scheduled job, or after a restart).
+A message refused for good, or still failing after the last retry, is kept as failed (never
+sent again by itself) for the operator to see, send again or drop (``flask mail``).
 
 Without ``MAIL_SERVER`` nothing is sent: outside production the message is written to the
 log instead, so a developer can follow a password-reset link without a mail server.
@@ -18,7 +20,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from socket import getfqdn
@@ -40,8 +42,8 @@ logger = logging.getLogger(__name__)
 #: Seconds to wait for the SMTP server before giving up on an attempt.
 SMTP_TIMEOUT = 15
 #: Pauses before the second, third ... attempt; a message still refused after the last
-#: one (about a day in all, as long as a sign-up link lasts by default) is dropped and
-#: logged. An hour dropped the sign-up links and certificates of a night's outage.
+#: one (about a day in all, as long as a sign-up link lasts by default) is kept as failed
+#: and logged. An hour gave up on the sign-up links and certificates of a night's outage.
 RETRY_PAUSES = (
     timedelta(seconds=30),
     timedelta(minutes=2),
@@ -70,23 +72,13 @@ def redact(error: object) -> str:
     return _ADDRESS.sub("<address>", str(error))
 
 
-def mail_ref(mail_id: int, created_at: datetime) -> str:
-    """A message's name in the log and its Message-ID: its row id and when it was queued.
-
-    The id alone repeats: SQLite gives a deleted (sent) row's id to the next message, so
-    "email 12" named a different message each day. The Message-ID carries the same name,
-    so the mail server's log is searched with what the app's log says.
-    """
-    return f"{mail_id}-{created_at.astimezone(UTC):%Y%m%dT%H%M%S.%f}Z"
-
-
 class PermanentFailure(Exception):
     """The SMTP server refused the message for good (a 5xx answer): no retry."""
 
 
 def build_message(to: str, subject: str, body: str, ref: str | None = None) -> EmailMessage:
     """Return a plain-text message from the configured sender (its Message-ID made of
-    ``ref``, the queued message's ``mail_ref``, when given)."""
+    ``ref``, the queued message's random ``token``, when given)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
@@ -97,6 +89,7 @@ def build_message(to: str, subject: str, body: str, ref: str | None = None) -> E
     domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2]
     # The same Message-ID on every try: a retry after a reply lost on the way reads as
     # the same message to the receiver, and the mail server's log names the app's ref.
+    # The ref is random, so no recipient learns from it how much mail the site sends.
     message["Message-ID"] = f"<{ref}@{domain or getfqdn()}>" if ref else make_msgid(
         domain=domain or None)
     message.set_content(body)
@@ -117,7 +110,7 @@ def send_mail(to: str, subject: str, body: str, certificate_code: str | None = N
     db.session.flush()
     # Logged in the request that asked for it: the "sent" line comes later, from the
     # sender, without a request id, and the mail's reference ties the two together.
-    logger.info("Email %s (%r) queued", mail_ref(row.id, row.created_at), row.subject)
+    logger.info("Email %s (%r) queued", row.token, row.subject)
     session = db.session()
     if not session.info.get(_QUEUED):
         session.info[_QUEUED] = True
@@ -174,8 +167,8 @@ class Tally:
     sent: int = 0
     #: Failed, and waiting to be tried again.
     retrying: int = 0
-    #: Refused for good, or failed a last time: deleted unsent.
-    dropped: int = 0
+    #: Refused for good, or failed a last time: kept as failed, not tried again.
+    failed: int = 0
     last_error: str = ""
 
 
@@ -189,11 +182,13 @@ def deliver_due(batch: int = BATCH, tally: Tally | None = None) -> float | None:
     """
     if not mail_can_leave(current_app.config):
         return None  # kept queued: sent once MAIL_SERVER is set, never dropped unseen
+    tally = tally if tally is not None else Tally()
     while True:
         now = utcnow()
         due = db.session.scalars(
             select(OutgoingMail.id)
-            .where(OutgoingMail.next_attempt_at <= now, _unclaimed(now))
+            .where(OutgoingMail.next_attempt_at <= now, OutgoingMail.failed_at.is_(None),
+                   _unclaimed(now))
             .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id)
             .limit(batch)
         ).all()
@@ -201,11 +196,12 @@ def deliver_due(batch: int = BATCH, tally: Tally | None = None) -> float | None:
         for mail_id in due:
             claimed = _claim(mail_id)
             if claimed is not None:
-                _attempt(claimed, tally if tally is not None else Tally())
+                _attempt(claimed, tally)
         if len(due) < batch:
             break
     following = db.session.scalar(
         select(func.min(func.coalesce(OutgoingMail.claimed_until, OutgoingMail.next_attempt_at)))
+        .where(OutgoingMail.failed_at.is_(None))
     )
     db.session.commit()
     if following is None:
@@ -233,7 +229,7 @@ def _claim(mail_id: int) -> _Claimed | None:
     now = utcnow()
     claimed = db.session.execute(
         update(OutgoingMail)
-        .where(OutgoingMail.id == mail_id, _unclaimed(now))
+        .where(OutgoingMail.id == mail_id, OutgoingMail.failed_at.is_(None), _unclaimed(now))
         .values(claimed_until=now + _claim_lease(), attempts=OutgoingMail.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -244,10 +240,10 @@ def _claim(mail_id: int) -> _Claimed | None:
         # before this left, and each of those emails the holder its own news: sent late,
         # this one would hand a licensing board a code that no longer verifies.
         logger.info("Dropped email %s (%r): certificate %s is no longer valid",
-                    mail_ref(row.id, row.created_at), row.subject, row.certificate_code)
+                    row.token, row.subject, row.certificate_code)
         db.session.delete(row)
         row = None
-    found = row and _Claimed(row.id, mail_ref(row.id, row.created_at), row.to_address,
+    found = row and _Claimed(row.id, row.token, row.to_address,
                              row.subject, row.body, row.attempts, attachment or None)
     db.session.commit()
     return found or None
@@ -261,39 +257,54 @@ def _certificate_pdf(code: str) -> tuple[str, bytes] | None:
 
 
 def _attempt(mail: _Claimed, tally: Tally) -> None:
-    config = current_app.config
     try:
         _deliver(mail)
     except PermanentFailure as exc:
-        logger.error("The mail server refused email %s (%r) for good: %s",
+        logger.error("The mail server refused email %s (%r) for good: %s; kept as failed",
                      mail.ref, mail.subject, redact(exc))
-        tally.dropped, tally.last_error = tally.dropped + 1, str(exc)
-        _forget(mail.id)
+        tally.failed, tally.last_error = tally.failed + 1, str(exc)
+        _fail(mail.id, str(exc))
     except (OSError, smtplib.SMTPException) as exc:
-        tally.last_error = str(exc) or type(exc).__name__
-        if mail.attempts > len(RETRY_PAUSES):
-            logger.error("Gave up on email %s (%r) after %s attempts: %s",
-                         mail.ref, mail.subject, mail.attempts, redact(exc))
-            tally.dropped += 1
-            _forget(mail.id)
-            return
-        tally.retrying += 1
-        pause = RETRY_PAUSES[mail.attempts - 1]
-        db.session.execute(
-            update(OutgoingMail)
-            .where(OutgoingMail.id == mail.id)
-            .values(claimed_until=None, next_attempt_at=utcnow() + pause,
-                    last_error=str(exc)[:500])
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        # The port too: a wrong MAIL_PORT (465, say) looks like a server that is down.
-        logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s",
-                     mail.ref, mail.subject, config["MAIL_SERVER"], config["MAIL_PORT"], pause,
-                     redact(exc))
+        _retry_later(mail, tally, str(exc) or type(exc).__name__)
     else:
         tally.sent += 1
         _forget(mail.id)
+
+
+def _retry_later(mail: _Claimed, tally: Tally, error: str) -> None:
+    tally.last_error = error
+    if mail.attempts > len(RETRY_PAUSES):
+        logger.error("Gave up on email %s (%r) after %s attempts: %s; kept as failed",
+                     mail.ref, mail.subject, mail.attempts, redact(error))
+        tally.failed += 1
+        _fail(mail.id, error)
+        return
+    tally.retrying += 1
+    pause = RETRY_PAUSES[mail.attempts - 1]
+    db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail.id)
+        .values(claimed_until=None, next_attempt_at=utcnow() + pause, last_error=error[:500])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    # The port too: a wrong MAIL_PORT (465, say) looks like a server that is down.
+    config = current_app.config
+    logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s",
+                 mail.ref, mail.subject, config["MAIL_SERVER"], config["MAIL_PORT"], pause,
+                 redact(error))
+
+
+def _fail(mail_id: int, error: str) -> None:
+    # Kept, not deleted: a learner who asks where their reset link or certificate went
+    # gets an answer, and the operator can send it again once the cause is mended.
+    db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id)
+        .values(claimed_until=None, failed_at=utcnow(), last_error=error[:500])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _forget(mail_id: int) -> None:
@@ -362,7 +373,8 @@ def init_app(app: Flask) -> None:
         checked.add(os.getpid())
         # A worker that was killed may have left messages queued.
         try:
-            waiting = db.session.scalar(select(OutgoingMail.id).limit(1)) is not None
+            waiting = db.session.scalar(select(OutgoingMail.id).where(
+                OutgoingMail.failed_at.is_(None)).limit(1)) is not None
         except SQLAlchemyError:
             # No outbox yet (a database not migrated): the request itself may not need it.
             db.session.rollback()

@@ -76,8 +76,8 @@ def test_a_timer_sends_queued_mail_within_minutes_on_a_quiet_site() -> None:
 
 
 def test_a_mail_outage_fails_the_queues_unit_without_holding_up_the_outbox() -> None:
-    # `mail send` exits 1 when the mail server failed a message, and a oneshot unit skips
-    # the lines after a failed one: LMS scores must not wait for the mail server.
+    # `mail send` exits 1 when email needs a person, and a oneshot unit skips the lines
+    # after a failed one: LMS scores must not wait for the mail server.
     service = guide_block("A timer every", "ini").split("# course-engine-queues.timer")[0]
     commands = re.findall(r"^ExecStart=\S+ --app wsgi (.+)$", service, re.M)
     assert commands[-1] == "mail send" and "outbox send" in commands
@@ -138,3 +138,17 @@ def test_the_restore_drill_never_restores_over_the_live_database() -> None:
     assert scratch and "restore-test" in scratch.group(1)
     assert drill.index("export DATABASE_URL") < drill.index("db restore")
     assert not re.search(r"^\s*flask db restore", drill, re.M)  # not the wrapper
+
+
+def test_every_mail_command_the_docs_name_exists_and_the_retention_is_the_default() -> None:
+    from course.cli_mail import mail_cli
+    from course.config import Config
+
+    named = set(re.findall(r"flask mail (\w+)", GUIDE)) | set(
+        re.findall(r"^\| `mail (\w+)", README, re.M))
+    assert {"send", "status", "retry", "drop", "acknowledge"} <= named
+    assert named <= set(mail_cli.commands)
+    days = Config.MAIL_FAILED_RETENTION_DAYS
+    assert f"`MAIL_FAILED_RETENTION_DAYS` ({days} days)" in GUIDE
+    assert f"| `MAIL_FAILED_RETENTION_DAYS` | `{days}` |" in README
+    assert f"`MAIL_FAILED_RETENTION_DAYS` ({days}) after it failed" in README

@@ -32,8 +32,10 @@ def _rows(app: Flask) -> list[OutgoingMail]:
         return rows
 
 
-def test_mail_send_fails_when_the_server_refuses_every_message(app, runner, inbox: Inbox) -> None:
-    # Each message refused for good is deleted: the run must not read as a success.
+def test_mail_send_fails_when_the_server_refuses_every_message_until_acknowledged(
+    app, runner, inbox: Inbox
+) -> None:
+    # Each message refused for good needs a person: the run must not read as a success.
     inbox.refuse = ["554 5.7.1 Message rejected"] * 2
     _queue(app, "Confirm your account", "Your certificate is ready")
     result = runner.invoke(args=["mail", "send"])
@@ -41,8 +43,13 @@ def test_mail_send_fails_when_the_server_refuses_every_message(app, runner, inbo
     assert "delivered" not in result.output
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: not all email could be sent: 0 of 2 tried went out; "
-                           "2 messages refused for good and deleted unsent;"), line
+                           "2 messages refused for good, kept as failed;"), line
+    assert line.endswith("Needs attention: 2 messages failed for good and not acknowledged "
+                         "(`flask mail status` lists them).")
     assert "554" in line and "ana@example.com" not in result.output
+    # Until someone acknowledges them, every run says so (the timer's unit stays failed).
+    again = runner.invoke(args=["mail", "send"])
+    assert again.exit_code == 1 and "2 messages failed for good" in again.stderr
 
 
 def test_a_server_that_refuses_the_sender_keeps_the_queue_and_fails_the_run(
@@ -53,10 +60,16 @@ def test_a_server_that_refuses_the_sender_keeps_the_queue_and_fails_the_run(
     inbox.refuse_sender = "553 5.7.1 Sender address rejected: not owned by user"
     _queue(app, "Reset your password")
     result = runner.invoke(args=["mail", "send"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # retried by itself: no person needed yet
     assert "1 message waits for a retry" in result.stderr and "553" in result.stderr
     [row] = _rows(app)
-    assert row.attempts == 1 and "553" in row.last_error
+    assert row.attempts == 1 and "553" in row.last_error and row.failed_at is None
+    with app.app_context():  # half an hour on, the setting still wrong
+        db.session.execute(update(OutgoingMail).values(
+            created_at=utcnow() - timedelta(minutes=31), next_attempt_at=utcnow()))
+        db.session.commit()
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 1 and "553" in result.stderr
     inbox.refuse_sender = ""  # MAIL_FROM mended
     assert runner.invoke(args=["mail", "send", "--now"]).exit_code == 0
     assert [m["Subject"] for m in inbox.wait_for(1)] == ["Reset your password"]
@@ -76,7 +89,8 @@ def test_mail_status_check_fails_on_a_stuck_message_and_sends_nothing(
     assert result.exit_code == 1
     assert "2 messages queued, 1 failing; the oldest was queued 45 minutes ago." in result.output
     [stuck] = [line for line in result.output.splitlines() if line.startswith("STUCK")]
-    assert re.match(r"STUCK: email 1-\d{8}T[\d.]+Z \('Confirm your account'\), queued 45 "
+    assert re.match(r"STUCK: email [0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4} \('Confirm your account'\), "
+                    r"queued 45 "
                     r"minutes ago, next try in 0 minutes; 4 tries, the last failed: \(421, ", stuck)
     assert "ana@example.com" not in result.output
     assert inbox.messages == [] and [r.attempts for r in _rows(app)] == [4, 0]

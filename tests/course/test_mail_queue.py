@@ -21,6 +21,8 @@ from course.users import create_user
 from tests.smtp_sink import Inbox, smtp_server, wait_until
 
 RESET = {"email": "ana@example.com"}
+#: A message's random reference, as the log and `flask mail` name it.
+TOKEN = r"[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}"
 
 
 @pytest.fixture
@@ -78,19 +80,26 @@ def test_a_server_that_says_try_later_gets_the_message_on_a_retry(
     assert len(inbox.wait_for(1)) == 1 and queued(app) == []
 
 
-def test_a_message_the_server_refuses_for_good_is_dropped_and_logged(
+def test_a_message_the_server_refuses_for_good_is_kept_as_failed_and_logged(
     app: Flask, client: FlaskClient, inbox: Inbox, ana, caplog
 ) -> None:
+    # It was deleted: nobody could tell afterwards that Ana's reset link never went.
     inbox.refuse = ["550 5.1.1 <ana@example.com>: No such mailbox"]  # answers repeat it
     with caplog.at_level(logging.ERROR, logger="course.mail"):
         client.post("/auth/reset", data=RESET)
         wait_until(lambda: "refused email" in caplog.text)
-    wait_until(lambda: queued(app) == [])
+    wait_until(lambda: [row.failed_at is not None for row in queued(app)] == [True])
+    [row] = queued(app)
+    assert (row.attempts, row.acknowledged_at) == (1, None) and "550" in row.last_error
     assert "550" in caplog.text and inbox.messages == []
     assert "ana@example.com" not in caplog.text
+    with app.app_context():  # never tried again by itself
+        mail.sender_for(app).stop()
+        assert mail.deliver_due() is None
+    assert [row.attempts for row in queued(app)] == [1] and inbox.messages == []
 
 
-def test_after_the_last_retry_the_message_is_dropped(
+def test_after_the_last_retry_the_message_is_kept_as_failed(
     app: Flask, inbox: Inbox, caplog
 ) -> None:
     inbox.refuse = ["421 4.3.2 Service not available"]
@@ -102,10 +111,11 @@ def test_after_the_last_retry_the_message_is_dropped(
         db.session.commit()
         with caplog.at_level(logging.ERROR, logger="course.mail"):
             assert mail.deliver_due() is None
-    assert re.search(rf"Gave up on email 1-\d{{8}}T[\d.]+Z \('Hello'\) after {attempts + 1} "
+    assert re.search(rf"Gave up on email {TOKEN} \('Hello'\) after {attempts + 1} "
                      "attempts", caplog.text)
     assert "ana@example.com" not in caplog.text  # the log names no one
-    assert queued(app) == []
+    [row] = queued(app)
+    assert row.failed_at is not None and "421" in row.last_error
 
 
 def test_a_message_an_hour_into_an_outage_is_tried_again_not_dropped(
@@ -201,18 +211,32 @@ def _one_message_for_a_dead_port(make_app) -> tuple[Flask, int]:
     return app, port
 
 
-def test_mail_send_says_when_the_mail_server_failed_instead_of_delivered(make_app) -> None:
+def test_mail_send_says_when_the_mail_server_failed_and_fails_once_a_person_is_needed(
+    make_app
+) -> None:
     # An operator runs `flask mail send` to see whether mail goes out: a server that
     # cannot be reached must not be reported as "delivered".
     app, port = _one_message_for_a_dead_port(make_app)
     result = app.test_cli_runner().invoke(args=["mail", "send"])
-    # A timer or cron job learns that mail is broken only from the exit status.
-    assert result.exit_code == 1
     assert "delivered" not in result.output
-    [line] = result.stderr.splitlines()  # one line: what a monitoring check shows
+    [line] = result.stderr.splitlines()  # one line: what the journal shows
     assert "1 message waits for a retry" in line
     assert f"through 127.0.0.1:{port} failed: " in line
     assert "ana@example.com" not in result.output
+    # One failed try, retried by itself, fails no timer: the unit failed every two
+    # minutes through an outage of any length, and alerts meant nothing.
+    assert result.exit_code == 0 and "nothing needs you yet" in line
+    # Half an hour on, still unsent: now a person is needed, and the exit status says so.
+    with app.app_context():
+        db.session.execute(update(OutgoingMail).values(
+            created_at=utcnow() - timedelta(minutes=31), next_attempt_at=utcnow()))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert f"through 127.0.0.1:{port} failed: " in line
+    assert line.endswith("Needs attention: 1 message queued over 30 minutes ago still unsent "
+                         "(`flask mail status` lists them).")
 
 
 def test_mail_send_now_sends_what_waits_for_a_retry_once_the_server_is_back(
