@@ -183,6 +183,7 @@ def deliver_due(batch: int = BATCH, tally: Tally | None = None) -> float | None:
     if not mail_can_leave(current_app.config):
         return None  # kept queued: sent once MAIL_SERVER is set, never dropped unseen
     tally = tally if tally is not None else Tally()
+    server_failed: str | None = None
     while True:
         now = utcnow()
         due = db.session.scalars(
@@ -196,7 +197,7 @@ def deliver_due(batch: int = BATCH, tally: Tally | None = None) -> float | None:
         for mail_id in due:
             claimed = _claim(mail_id)
             if claimed is not None:
-                _attempt(claimed, tally)
+                server_failed = _attempt(claimed, tally, server_failed)
         if len(due) < batch:
             break
     following = db.session.scalar(
@@ -256,7 +257,26 @@ def _certificate_pdf(code: str) -> tuple[str, bytes] | None:
     return (f"certificate-{code}.pdf", pdf) if pdf else None
 
 
-def _attempt(mail: _Claimed, tally: Tally) -> None:
+#: Failures of the server or of the settings, not of one message: the connection, the
+#: greeting, STARTTLS, the login, the sender address. The rest of the pass then waits for
+#: its retry without connecting, so a server that never answers holds a pass SMTP_TIMEOUT
+#: seconds, not that much for each message due.
+_SERVER_REFUSALS = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected,
+                    smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError,
+                    smtplib.SMTPNotSupportedError, smtplib.SMTPSenderRefused)
+
+
+def _server_failed(exc: OSError) -> bool:
+    # Every SMTP error is an OSError too; of those only the ones above are the server's.
+    return isinstance(exc, _SERVER_REFUSALS) or not isinstance(exc, smtplib.SMTPException)
+
+
+def _attempt(mail: _Claimed, tally: Tally, server_failed: str | None = None) -> str | None:
+    """Try one message (or, when ``server_failed`` says the server already failed this
+    pass, only count the try); return the server's failure, if it failed."""
+    if server_failed is not None:
+        _retry_later(mail, tally, server_failed, "not tried: the server failed the pass")
+        return server_failed
     try:
         _deliver(mail)
     except PermanentFailure as exc:
@@ -265,13 +285,16 @@ def _attempt(mail: _Claimed, tally: Tally) -> None:
         tally.failed, tally.last_error = tally.failed + 1, str(exc)
         _fail(mail.id, str(exc))
     except (OSError, smtplib.SMTPException) as exc:
-        _retry_later(mail, tally, str(exc) or type(exc).__name__)
+        error = str(exc) or type(exc).__name__
+        _retry_later(mail, tally, error)
+        return error if _server_failed(exc) else None
     else:
         tally.sent += 1
         _forget(mail.id)
+    return None
 
 
-def _retry_later(mail: _Claimed, tally: Tally, error: str) -> None:
+def _retry_later(mail: _Claimed, tally: Tally, error: str, note: str = "") -> None:
     tally.last_error = error
     if mail.attempts > len(RETRY_PAUSES):
         logger.error("Gave up on email %s (%r) after %s attempts: %s; kept as failed",
@@ -290,9 +313,9 @@ def _retry_later(mail: _Claimed, tally: Tally, error: str) -> None:
     db.session.commit()
     # The port too: a wrong MAIL_PORT (465, say) looks like a server that is down.
     config = current_app.config
-    logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s",
+    logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s%s",
                  mail.ref, mail.subject, config["MAIL_SERVER"], config["MAIL_PORT"], pause,
-                 redact(error))
+                 redact(error), f" ({note})" if note else "")
 
 
 def _fail(mail_id: int, error: str) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import threading
+import time
 from datetime import timedelta
 
 from flask import Flask
@@ -154,3 +157,59 @@ def test_a_message_id_is_random_not_the_row_id_and_queue_time(app: Flask, inbox:
     assert local == ref  # the same on the retry as when it was queued
     assert f"{created:%Y%m%d}" not in message["Message-ID"] and not local.startswith("1-")
 
+
+def _queue(app: Flask, *subjects: str) -> None:
+    with app.app_context():
+        for subject in subjects:
+            db.session.add(OutgoingMail(to_address="ana@example.com", subject=subject, body="B"))
+        db.session.commit()
+
+
+def test_a_server_that_never_answers_holds_a_pass_once_not_once_a_message(
+    make_app, monkeypatch, caplog
+) -> None:
+    # Through an outage every due message waited out the whole timeout in turn: twenty
+    # of them held the timer's run (and each worker's sender) five minutes.
+    monkeypatch.setattr(mail, "SMTP_TIMEOUT", 0.5)
+    connections: list[socket.socket] = []
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(0.1)
+
+        def take() -> None:  # accepts, then never says a word
+            while True:
+                try:
+                    connections.append(silent.accept()[0])
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+
+        threading.Thread(target=take, daemon=True).start()
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1])
+        mail.sender_for(app).stop()
+        _queue(app, "First", "Second", "Third")
+        started = time.monotonic()
+        with app.app_context(), caplog.at_level(logging.ERROR, logger="course.mail"):
+            mail.deliver_due()
+        took = time.monotonic() - started
+    for conn in connections:
+        conn.close()
+    assert len(connections) == 1 and took < 1.4, (len(connections), took)
+    rows = _rows(app)
+    # Each still counts its try and waits for its own retry, as if it had been tried.
+    assert [(r.attempts, r.last_error, r.failed_at) for r in rows] == [
+        (1, "Connection unexpectedly closed: timed out", None)] * 3
+    assert caplog.text.count("(not tried: the server failed the pass)") == 2
+
+
+def test_one_message_refused_for_now_does_not_hold_up_the_next(app: Flask, inbox: Inbox) -> None:
+    # A "try later" for one message is about that message: the server itself answers.
+    mail.sender_for(app).stop()
+    inbox.refuse = ["451 4.7.1 Greylisted, try again later"]
+    _queue(app, "First", "Second")
+    with app.app_context():
+        mail.deliver_due()
+    assert [m["Subject"] for m in inbox.wait_for(1)] == ["Second"]
+    assert [(r.subject, r.attempts) for r in _rows(app)] == [("First", 1)]
