@@ -106,10 +106,10 @@ def test_info_lines_such_as_email_sent_reach_the_log(make_app, capsys) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp)
     assert (level, logger) == ("INFO", "course.mail")
     assert request_id.startswith("request_id=")
-    # Queued in the request that asked for it, under its id and the mail's reference (its
-    # number and when it was queued), which the "sent" line (written later, outside any
-    # request) repeats.
-    ref = re.search(r"Email (\d+-\d{8}T\d{6}\.\d{6}Z) \(", sent[0])[1]
+    # Queued in the request that asked for it, under its id and the mail's reference (a
+    # random one made when it was queued), which the "sent" line (written later, outside
+    # any request) repeats.
+    ref = re.search(r"Email ([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}) \(", sent[0])[1]
     queued = [line for line in lines if f"Email {ref} (" in line and line.endswith(" queued")]
     assert len(queued) == 1 and f"request_id={asked.headers['X-Request-ID']} " in queued[0]
 
