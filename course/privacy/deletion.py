@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from course import issuing
 from course.audit import record_event
@@ -31,6 +31,7 @@ from course.models import (
     EvaluationResponse,
     LtiGradeTarget,
     LtiIdentity,
+    OutgoingMail,
     PostTestAttempt,
     Role,
     User,
@@ -158,6 +159,22 @@ def unlink_lms_accounts(user: User) -> int:
     return unlinked
 
 
+def forget_failed_mail(address: str) -> int:
+    """Delete the mail to ``address`` that the server refused for good; return how many.
+
+    Kept for the operator to see what never went, each holds the address and its text (a
+    reset link, a name), which the account's deletion must not leave behind for the
+    retention's weeks. Mail still on its way goes as it would have.
+    """
+    return db.session.execute(
+        delete(OutgoingMail).where(
+            func.lower(OutgoingMail.to_address) == address.lower(),
+            OutgoingMail.failed_at.is_not(None),
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+
+
 def pseudonymise(user: User) -> None:
     """Replace what identifies the person on the account row and in stored statements."""
     user.email = f"deleted-{user.id}@invalid"
@@ -200,6 +217,7 @@ def delete_account(
     _clear_saved_answers(user)
     preview = deletion_preview(user)
     enrolments = len(preview.completed_courses) + len(preview.unfinished_courses)
+    forget_failed_mail(user.email)
     pseudonymise(user)
     lms_accounts = unlink_lms_accounts(user)
     result = DeletionResult(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from course.admin.evaluation_report import evaluation_results
 from course.auth.passwords import verify_password
+from course.db import utcnow
 from course.extensions import db
 from course.models import (
     AuditEvent,
@@ -19,6 +20,7 @@ from course.models import (
     EvaluationAnswer,
     EvaluationItem,
     OutboxMessage,
+    OutgoingMail,
     Role,
     User,
 )
@@ -207,6 +209,21 @@ def test_deleting_an_account_pseudonymises_it_and_keeps_the_credit_records(app, 
         assert new.id != learner.id
         assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == new.id)) is None
     assert code not in fresh.get("/auth/profile/my-data.json").get_data(as_text=True)
+
+
+def test_mail_the_server_refused_for_good_goes_with_the_account(app, package):  # noqa: F811
+    learner, client, _code = complete_course(app, package, **ADA)
+    _fresh(client)
+    with app.app_context():
+        failed = {"subject": "Reset your password", "body": "A link", "failed_at": utcnow(),
+                  "next_attempt_at": utcnow(), "last_error": "550 no such mailbox"}
+        for address in ("Ada@Example.org", "someone.else@example.org"):
+            db.session.add(OutgoingMail(to_address=address, **failed))
+        db.session.commit()
+    assert _confirm(client).status_code == 302
+    with app.app_context():
+        kept = db.session.scalars(select(OutgoingMail.to_address)).all()
+        assert "Ada@Example.org" not in kept and "someone.else@example.org" in kept
 
 
 def test_an_earned_certificate_never_opened_is_issued_before_the_name_goes(app, package):  # noqa: F811
