@@ -1,4 +1,5 @@
-"""``flask keys``: list the site's signing keys and rotate one."""
+"""``flask keys``: list the site's signing keys and rotate one; move what is stored under
+a retired ``SECRET_KEY`` to the current one."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import click
 from flask.cli import AppGroup
 
 from course import signing_keys
+from course.auth import factorkeys
 from course.db import write_transaction
 from course.security import KEYS_MAX_AGE
 
-keys_cli = AppGroup("keys", help="List and rotate the keys the site signs with.")
+keys_cli = AppGroup("keys", help="List and rotate the keys the site signs and encrypts with.")
 
 
 @keys_cli.command("list")
@@ -31,3 +33,16 @@ def rotate_command(purpose: str, reason: str) -> None:
     click.echo(f"New {purpose} key: {key.kid}")
     click.echo(f"Verifiers and platforms that fetched the public keys in the last "
                f"{KEYS_MAX_AGE // 60} minutes see it once their copy expires.")
+
+
+@keys_cli.command("move-to-current")
+def move_to_current_command() -> None:
+    """Store what SECRET_KEY_FALLBACKS still reads under SECRET_KEY, so they can be dropped."""
+    with write_transaction():
+        moved, unreadable = factorkeys.store_all_under_current_key()
+    click.echo(f"Authenticator secrets moved to the current key: {moved}.")
+    if unreadable:
+        click.echo(f"{unreadable} can be read under no key configured now: turn two-step "
+                   "verification off for those accounts (flask users clear-second-factor).")
+        raise SystemExit(1)
+    click.echo("Recovery codes need nothing: they keep working once the old key is dropped.")

@@ -46,6 +46,11 @@ def fernet(purpose: bytes) -> MultiFernet:
     return MultiFernet([Fernet(base64.urlsafe_b64encode(key)) for key in derived_keys(purpose)])
 
 
+def current_fernet(purpose: bytes) -> Fernet:
+    """Return a Fernet keyed for ``purpose`` by the current secret key alone."""
+    return Fernet(base64.urlsafe_b64encode(derived_keys(purpose)[0]))
+
+
 def init_app(app: Flask) -> None:
     """Let Flask-WTF accept CSRF tokens signed with a retired key too."""
     # Flask-WTF checks with one key unless WTF_CSRF_SECRET_KEY says otherwise; a list

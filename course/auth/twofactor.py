@@ -3,7 +3,8 @@ one-time recovery codes.
 
 The app's secret is stored encrypted (Fernet, under a key derived from ``SECRET_KEY``
 for this purpose alone); recovery codes only as argon2id hashes, like passwords, each
-behind a short tag (16 bits of an HMAC under another such key) that finds it. A code
+behind a short tag (16 bits of an HMAC under another such key) that finds it
+(``course.auth.factorkeys``). A code
 is accepted for the current 30-second step or one either side (clock drift), never for
 a step at or before the last one accepted, so a code seen over a shoulder or replayed
 from a log does not work again. Wrong codes are counted per account
@@ -12,15 +13,14 @@ from a log does not work again. Wrong codes are counted per account
 Recovery codes have 50 bits, under the 112 that ASVS 6.5.2 asks of a secret kept with
 a fast hash. Checking every stored hash made a wrong try cost ten argon2 hashes; the tag
 leaves a wrong one about 1 in 6,500 chances of costing one, and a right one costs one.
-Codes stored untagged before still work until used or replaced (each check of such an
-account costs what it did). ``make_recovery_codes`` and ``check_recovery_code`` are slow
-and write nothing: call them before the write transaction.
+Codes stored untagged before, or tagged under a key since dropped, still work until
+used or replaced (each check of such an account costs what it did).
+``make_recovery_codes`` and ``check_recovery_code`` are slow and write nothing: call
+them before the write transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import math
@@ -36,7 +36,7 @@ from sqlalchemy import delete, select, update
 
 from course import secretkeys
 from course.audit import record_event
-from course.auth import throttle
+from course.auth import factorkeys, throttle
 from course.auth.passwords import hash_password, verify_password
 from course.auth.signin import AuthError, PasswordCheck, confirm_password
 from course.auth.throttle import Scope
@@ -55,15 +55,11 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _RECOVERY_LENGTH = 10  # 50 bits each
 #: How long the setup page's secret stays usable before the page must be opened again.
 ENROLLMENT_SECONDS = 30 * 60
-_SECRET_PURPOSE = b"second-factor secret"
 _ENROLLMENT_PURPOSE = b"second-factor enrollment"
-_RECOVERY_PURPOSE = b"second-factor recovery codes"
-#: How a tagged recovery code hash begins: "tag:", 4 hex digits, then the argon2id hash.
-_TAGGED = "tag:"
 
 WRONG_CODE = "That code did not work. Enter the 6-digit code your app shows now."
 WRONG_RECOVERY_CODE = "That recovery code did not work. Check it, or use another of your codes."
-# The recovery codes are keyed by the same secret key: they are lost with it.
+# Recovery codes made before their tags named the key are lost with it too.
 UNREADABLE = ("Your authenticator app's setup can no longer be read here. Ask a site "
               "administrator to turn two-step verification off for your account; then set "
               "it up again.")
@@ -157,7 +153,7 @@ def make_recovery_codes(user: User) -> NewRecoveryCodes:
         for _ in range(RECOVERY_CODE_COUNT)
     )
     shown = tuple(f"{code[:5]}-{code[5:]}" for code in codes)
-    return NewRecoveryCodes(shown, tuple(_tags(user, code)[0] + hash_password(code)
+    return NewRecoveryCodes(shown, tuple(factorkeys.current_tag(user.id, code) + hash_password(code)
                                          for code in codes))
 
 
@@ -172,7 +168,7 @@ def enable(user: User, enrollment: Enrollment, code: str, new_codes: NewRecovery
     step = _matching_step(enrollment.secret, code, after=0)
     if step is None:
         raise AuthError(WRONG_CODE, "code")
-    db.session.add(SecondFactor(user_id=user.id, secret=_encrypt(enrollment.secret),
+    db.session.add(SecondFactor(user_id=user.id, secret=factorkeys.encrypt(enrollment.secret),
                                 last_step=step, enabled_at=utcnow()))  # fmt: skip
     _store_codes(user, new_codes)
     record_event(user, "auth.second_factor_enabled", "user", user.id,
@@ -218,7 +214,7 @@ def verify_code(user: User, code: str, *, ip_address: str | None = None,
     if factor is None:
         raise AuthError("Your account has no authenticator app set up.", field)
     try:
-        secret = _decrypt(factor.secret)
+        secret = factorkeys.decrypt(factor)
     except InvalidToken:
         # Stored under a secret key no longer configured (not even as a fallback).
         logger.error("The second factor of account %s cannot be decrypted", user.id)
@@ -240,12 +236,11 @@ def check_recovery_code(user: User, code: str) -> RecoveryCheck:
     typed = _normalise_recovery(code)
     if len(typed) != _RECOVERY_LENGTH:
         return RecoveryCheck()
-    tags = _tags(user, typed)  # one per secret key: the current one and any fallback
+    tags = factorkeys.tags(user.id, typed)  # one per secret key: the current one and any fallback
     for row in _unused_codes(user):
         tag, _, stored = row.code_hash.rpartition("$argon2")
-        if tag in tags or not tag:  # no tag: stored before codes had one
-            if verify_password(f"$argon2{stored}", typed):
-                return RecoveryCheck(row.id)
+        if factorkeys.may_be(tag, tags) and verify_password(f"$argon2{stored}", typed):
+            return RecoveryCheck(row.id)
     return RecoveryCheck()
 
 
@@ -361,14 +356,6 @@ def _matching_step(secret: str, code: str, *, after: int, now: datetime | None =
     return None
 
 
-def _tags(user: User, typed: str) -> list[str]:
-    """The code's tag under each secret key (the current first), for this account only."""
-    message = f"{user.id}:{typed}".encode()
-    # 16 bits: enough to pass over nearly every stored code, too few to test one offline.
-    return [_TAGGED + hmac.new(key, message, hashlib.sha256).hexdigest()[:4]
-            for key in secretkeys.derived_keys(_RECOVERY_PURPOSE)]
-
-
 def _normalise_recovery(code: str) -> str:
     typed = "".join((code or "").lower().replace("-", "").split())
     return typed.translate(str.maketrans("ilo", "110"))
@@ -400,11 +387,3 @@ def _count_failure(user: User, ip_address: str | None) -> None:
         record_event(None, "auth.second_factor_throttled", "user", user.id,
                      {"failures": count.failures}, ip_address)  # fmt: skip
     db.session.flush()
-
-
-def _encrypt(secret: str) -> str:
-    return secretkeys.fernet(_SECRET_PURPOSE).encrypt(secret.encode()).decode()
-
-
-def _decrypt(stored: str) -> str:
-    return secretkeys.fernet(_SECRET_PURPOSE).decrypt(stored.encode()).decode()
