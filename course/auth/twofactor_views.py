@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, fresh_login_required, login_required
 
 from course.auth import bp, devices, secondstep, signin, twofactor
@@ -20,6 +29,7 @@ from course.auth.signin import AuthError
 from course.auth.twofactor_forms import CodeForm, ConfirmItIsYouForm, RecoveryCodeForm, SetupForm
 from course.auth.viewkit import home, password_checks, private, show_error
 from course.db import reads_first, write_transaction
+from course.formpages import form_page
 from course.models import User
 
 
@@ -37,6 +47,15 @@ def second_step():
 def second_step_recovery():
     """Finish signing in with a recovery code, when the phone is not at hand."""
     return _second_step(RecoveryCodeForm(), recovery=True)
+
+
+@bp.post("/sign-in/cancel")
+@form_page("auth.second_step")
+def cancel_second_step():
+    """Stop half-way: forget the right password, so this browser is signed out again."""
+    if session.pop(secondstep.PENDING, None) is not None:
+        flash("Signing in was canceled. You are not signed in.", "info")
+    return redirect(home())
 
 
 def _second_step(form: CodeForm | RecoveryCodeForm, *, recovery: bool):

@@ -92,6 +92,21 @@ def test_signing_in_needs_the_code_after_the_password(app: Flask, staff) -> None
     assert signed_in(client)
 
 
+def test_half_signed_in_the_header_offers_a_way_out(app: Flask, staff) -> None:
+    user, _, _ = staff()
+    client = app.test_client()
+    password_step(client, user)
+    for path in ("/auth/sign-in/code", "/auth/sign-in/recovery-code"):
+        header = text(client.get(path)).split("<main", 1)[0]
+        assert "Create account" not in header and ">Sign in<" not in header
+        assert "Cancel signing in" in header
+    cancel = client.post("/auth/sign-in/cancel", follow_redirects=True)
+    assert "Signing in was canceled. You are not signed in." in text(cancel)
+    # The right password is forgotten: the code step sends back to the password.
+    again = client.get("/auth/sign-in/code")
+    assert again.status_code == 302 and again.location.endswith("/auth/login")
+
+
 def test_a_code_already_used_is_refused(app: Flask, staff) -> None:
     user, totp, _ = staff()
     first = app.test_client()
