@@ -7,6 +7,7 @@ import html
 import re
 import time
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 import pyotp
 import pytest
@@ -37,7 +38,7 @@ def signed_in(client: FlaskClient) -> bool:
 def enroll(client: FlaskClient) -> tuple[pyotp.TOTP, list[str]]:
     """Set up an app from the setup page as a person would; return it and the codes shown."""
     page = text(client.get("/auth/two-factor/setup"))
-    key = re.search(r'class="setup-key"><code[^>]*>([A-Z2-7 ]+)</code>', page).group(1)
+    key = re.search(r'class="setup-key">Setup key: <code>([A-Z2-7 ]+)</code>', page).group(1)
     token = re.search(r'name="enrollment" type="hidden" value="([^"]+)"', page).group(1)
     totp = pyotp.TOTP(key.replace(" ", ""))
     shown = client.post("/auth/two-factor/setup", data={"enrollment": html.unescape(token),
@@ -105,6 +106,35 @@ def test_half_signed_in_the_header_offers_a_way_out(app: Flask, staff) -> None:
     # The right password is forgotten: the code step sends back to the password.
     again = client.get("/auth/sign-in/code")
     assert again.status_code == 302 and again.location.endswith("/auth/login")
+
+
+class _Described(HTMLParser):
+    """Collect the elements that carry aria-describedby though they take no focus."""
+
+    FOCUSABLE = {"a", "button", "input", "select", "textarea", "summary", "iframe"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if "aria-describedby" in names and tag not in self.FOCUSABLE \
+                and "tabindex" not in names and "role" not in names:
+            self.found.append(tag)
+
+
+def test_the_setup_key_is_named_in_its_own_text(app: Flask) -> None:
+    # Most screen readers ignore aria-describedby on an element that takes no focus.
+    with app.app_context():
+        user = make_user(role=Role.AUTHOR)
+    client = app.test_client()
+    password_step(client, user)
+    page = text(client.get("/auth/two-factor/setup"))
+    described = _Described()
+    described.feed(page)
+    assert described.found == []
+    assert re.search(r'<p class="setup-key">Setup key: <code>[A-Z2-7 ]+</code></p>', page)
 
 
 def test_a_code_already_used_is_refused(app: Flask, staff) -> None:
