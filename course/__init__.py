@@ -155,9 +155,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from course import cli_db
-    from course.cli import certs_cli, course_cli, users_cli
+    from course.cli import certs_cli, course_cli
     from course.cli_keys import keys_cli
     from course.cli_mail import mail_cli
+    from course.cli_users import users_cli
     from course.outbox.cli import outbox_cli, xapi_cli
 
     app.cli.add_command(course_cli)
