@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyotp
-from browser_kit import PASSWORD, new_learner, sign_in
+from browser_kit import PASSWORD, focused, new_learner, sign_in
 from page_audit import audit, report
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -216,6 +216,14 @@ def test_two_step_verification_pages_at_three_widths(browser, live_server) -> No
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+        # Half signed in, the header offers only a way out: the code field is the fourth
+        # stop (skip link, site name, "Cancel signing in"), the second after the skip link.
+        stops = []
+        for _ in range(4):
+            page.keyboard.press("Tab")
+            stops.append(focused(page)["text"] or focused(page)["id"])
+        assert stops == ["Skip to main content", "CE Course Engine", "Cancel signing in",
+                         "code"], stops
         audit(page, "staff-second-step", problems)
         code = page.get_by_label("Enter the 6-digit code from your authenticator app")
         code.fill("000000")
