@@ -26,6 +26,7 @@ from wtforms.validators import ValidationError
 from course.auth.browsers import device_label, end_browser_session, open_browser_session
 from course.auth.devices import trust_this_browser
 from course.auth.held import HELD_FOR, held_for
+from course.db import utcnow
 from course.extensions import db
 from course.models import User
 
@@ -155,9 +156,11 @@ def start_session(user: User, *, remember: bool, device: str | None = None) -> N
     """Sign the user in on a brand-new session (any earlier session data is dropped).
 
     Call it inside the write transaction: it records this browser's sign-in, named
-    ``device`` (from ``this_device``), and gives the browser its device cookie.
+    ``device`` (from ``this_device``), gives the browser its device cookie and stamps the
+    account's last sign-in (here, not at the password: a second step may never follow).
     """
     remembered = bool(remember)
+    user.last_login_at = utcnow()
     if current_user.is_authenticated:
         # Signing in again on this browser (to confirm it is you) replaces its sign-in.
         end_browser_session(current_user._get_current_object())

@@ -177,15 +177,13 @@ def check_sign_in(email: str, password: str, client: Client | None = None) -> Pa
 
 
 def record_sign_in(check: PasswordCheck, *, ip_address: str | None = None) -> SignIn:
-    """Record a checked sign-in: count a failure, or clear the counters on success."""
+    """Record a checked sign-in: count a failure, or clear the counters on success.
+
+    The account's last sign-in is stamped when its session starts (``start_session``).
+    """
     if check.refusal is not None:
         return check.refusal
-    now = utcnow()
-    result = _record(check, now, ip_address)
-    if result.user is not None:
-        result.user.last_login_at = now
-        db.session.flush()
-    return result
+    return _record(check, utcnow(), ip_address)
 
 
 # --- confirming it is still you --------------------------------------------------------

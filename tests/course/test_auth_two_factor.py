@@ -137,6 +137,21 @@ def test_the_setup_key_is_named_in_its_own_text(app: Flask) -> None:
     assert re.search(r'<p class="setup-key">Setup key: <code>[A-Z2-7 ]+</code></p>', page)
 
 
+def test_the_last_sign_in_is_stamped_when_the_second_step_is_done(app: Flask, staff) -> None:
+    # An admin reads "Last sign-in" on the person's record: a right password whose code
+    # never followed (a lost phone, or someone else holding the password) is no sign-in.
+    user, totp, _ = staff()
+    with app.app_context():
+        before = db.session.get(User, user.id).last_login_at
+    client = app.test_client()
+    password_step(client, user)
+    with app.app_context():
+        assert db.session.get(User, user.id).last_login_at == before
+    client.post("/auth/sign-in/code", data={"code": code_at(totp, 1)})
+    with app.app_context():
+        assert db.session.get(User, user.id).last_login_at > before
+
+
 def test_a_code_already_used_is_refused(app: Flask, staff) -> None:
     user, totp, _ = staff()
     first = app.test_client()
