@@ -41,6 +41,9 @@ class CheckedRequest:
     settings: dict[str, Any]
     #: The course its target names, or None: the teacher picks one.
     course: Course | None
+    #: Every course offered now, by title: read once per request, for the check and the
+    #: choices alike.
+    offered: tuple[Course, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,14 +97,15 @@ def _settings(claims: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _named_course(claims: dict[str, Any], base_url: str) -> Course | None:
+def _named_course(claims: dict[str, Any], base_url: str,
+                  offered: dict[str, Course]) -> Course | None:
     """The course a request's target or custom parameter names; None when it names none."""
     slug = (claims.get(LTI + "custom") or {}).get("course")
     path = urlsplit(str(claims.get(LTI + "target_link_uri") or "")).path
     rest = path[len(urlsplit(base_url).path.rstrip("/")):].strip("/").split("/")
     if not slug and len(rest) >= 2 and rest[0] == "courses":
         slug = rest[1]
-    return _offered().get(slug) if slug else None
+    return offered.get(slug) if slug else None
 
 
 def _offered() -> dict[str, Course]:
@@ -123,10 +127,12 @@ def check_request(id_token: str, state: str, browser_state: str | None,
     settings = _settings(claims)
     _origin(settings["deep_link_return_url"])
     lti.check_same_target(claims, login)
-    if not _offered():
+    offered = _offered()
+    if not offered:
         raise lti.LaunchError("No course is offered on this site yet, so there is none to add.")
     return CheckedRequest(login=login, claims=claims, settings=settings,
-                          course=_named_course(claims, base_url))
+                          course=_named_course(claims, base_url, offered),
+                          offered=tuple(offered.values()))
 
 
 def _grades_on(checked: CheckedRequest) -> bool:
@@ -167,7 +173,7 @@ def respond(checked: CheckedRequest, base_url: str) -> ResponsePage:
     """Spend the login and sign a response for the course, or one per course offered."""
     lti.spend(checked.login)
     key = signing_keys.current_key(signing_keys.LTI)
-    courses = [checked.course] if checked.course else list(_offered().values())
+    courses = [checked.course] if checked.course else list(checked.offered)
     return_url = str(checked.settings["deep_link_return_url"])
     return ResponsePage(
         platform_name=checked.login.platform.name, return_url=return_url,

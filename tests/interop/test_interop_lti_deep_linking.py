@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from course.extensions import db
 from course.models import Enrolment, LtiLogin, User
@@ -133,6 +133,32 @@ def test_with_several_courses_the_teacher_picks_one(app, client, platform, packa
     ((_, token, auto),) = _forms(page.get_data(as_text=True))
     assert auto and platform.take_deep_link(token)[DL + "content_items"][0]["title"] == (
         "Second course")
+
+
+def test_a_teachers_request_reads_the_offered_courses_once(app, client, platform,
+                                                           package_copy: Path):
+    second = package_copy.parent / "second"
+    shutil.copytree(package_copy, second)
+    manifest = second / "course.yaml"
+    manifest.write_text(manifest.read_text().replace("slug: minimal", "slug: second"))
+    with app.app_context():
+        import_course(second)
+        engine = db.engine
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if "FROM course" in statement and "archived_at IS NULL" in statement:
+            reads.append(statement)
+
+    platform.overrides = platform.deep_linking_request()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        # One that names a course no longer offered: the teacher picks among the others.
+        picked = _ask(client, platform, target=f"{LTI_BASE}/courses/retired")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(_forms(picked.get_data(as_text=True))) == 2
+    assert len(reads) == 1, reads
 
 
 def test_a_request_for_a_link_or_file_only_says_what_to_add_instead(app, client, platform):
