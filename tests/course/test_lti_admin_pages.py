@@ -97,7 +97,8 @@ def _grade_target(data, name: str) -> LtiGradeTarget:
     """A learner's grade target on a new platform named ``name`` ("Agency Moodle")."""
     host = name.split()[1].lower()
     platform = LtiPlatform(name=name, issuer=f"https://{host}.example.org",
-                           client_id="tool", auth_login_url=f"https://{host}.example.org/a",
+                           client_id="tool", deployment_ids=["1"],
+                           auth_login_url=f"https://{host}.example.org/a",
                            auth_token_url=f"https://{host}.example.org/t",
                            jwks_url=f"https://{host}.example.org/j")
     db.session.add(platform)
@@ -123,9 +124,9 @@ def test_each_lms_shows_its_own_scores_so_the_one_that_stopped_stands_out(app, d
                     attempts=0 if n < sent else 2))
         db.session.commit()
     page = _text(admin, "/admin/lti")
-    assert ("Agency Canvas https://canvas.example.org tool Allowed; no learner launch yet; "
+    assert ("Agency Canvas https://canvas.example.org tool 1 Allowed; no learner launch yet; "
             "no refused launch Last sent December 7, 2026, 8:05:09 AM CST") in page
-    assert ("Agency Moodle https://moodle.example.org tool Allowed; no learner launch yet; "
+    assert ("Agency Moodle https://moodle.example.org tool 1 Allowed; no learner launch yet; "
             "no refused launch None sent in the last 90 days; 3 failing") in page
 
 
@@ -142,9 +143,9 @@ def test_each_lms_shows_when_a_learner_last_launched_from_it(app, data) -> None:
                 - timedelta(minutes=minutes)))
         db.session.commit()
     page = _text(admin, "/admin/lti")
-    assert ("Agency Canvas https://canvas.example.org tool Allowed; last learner launch "
+    assert ("Agency Canvas https://canvas.example.org tool 1 Allowed; last learner launch "
             "December 7, 2026, 7:30:00 AM CST") in page
-    assert "Agency Moodle https://moodle.example.org tool Allowed; no learner launch yet" in page
+    assert "Agency Moodle https://moodle.example.org tool 1 Allowed; no learner launch yet" in page
 
 
 def test_an_lms_whose_scores_no_worker_takes_is_called_overdue(app, data) -> None:
@@ -162,3 +163,24 @@ def test_an_lms_whose_scores_no_worker_takes_is_called_overdue(app, data) -> Non
     # With two LMSs the overview's one line cannot say whose scores are stuck; this can.
     assert ("None sent in the last 90 days; 2 waiting; overdue: one has waited 42 minutes "
             "past its time, so check that the outbox worker runs") in page
+
+
+def test_every_value_on_the_connections_page_says_something(app, data) -> None:
+    with app.app_context():
+        db.session.add(LtiPlatform(name="Agency Moodle", issuer="https://moodle.agency.example",
+                                   client_id="tool", deployment_ids=[],
+                                   auth_login_url="https://moodle.agency.example/auth",
+                                   auth_token_url="https://moodle.agency.example/token",
+                                   jwks_url="https://moodle.agency.example/jwks"))
+        db.session.commit()
+    admin = sign_in(app.test_client(), data.admin)
+    page = admin.get("/admin/lti").get_data(as_text=True)
+    # A course's address comes first: after its title it wrapped to a line of its own,
+    # and the title's line, ending in a colon, read as a course with no address.
+    assert ("<li><code>http://127.0.0.1:5000/courses/minimal</code> for &ldquo;Youth Who Run "
+            "from Foster Care (test course)&rdquo;</li>") in page
+    assert not re.search(r":\s*</li>", page)
+    # A platform with no deployment yet says what that means instead of an empty cell.
+    text = _text(admin, "/admin/lti")
+    assert "None: every launch is refused until one is added" in text
+    assert not re.search(r"<td>\s*</td>", page)
