@@ -44,6 +44,16 @@ def _int(name: str, default: int, least: int | None = None) -> int:
     return number
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    if value not in choices:
+        PROBLEMS.append(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return default
+    return value
+
+
 def _words(name: str) -> list[str]:
     """Read a list of values separated by spaces or commas (none when unset)."""
     return (os.environ.get(name) or "").replace(",", " ").split()
@@ -175,6 +185,9 @@ class Config:
     # when the provider's privacy notice and the registry's agreement allow it.
     XAPI_ACTOR_EMAIL = _bool("XAPI_ACTOR_EMAIL", False)
     XAPI_BATCH = _int("XAPI_BATCH", 50, least=1)
+    # The xAPI version the LRS speaks, sent in every request's X-Experience-API-Version
+    # header: an LRS of xAPI 2.0 (IEEE 9274.1.1) alone may refuse requests saying 1.0.3.
+    XAPI_VERSION = _choice("XAPI_VERSION", "1.0.3", ("1.0.3", "2.0.0"))
 
     # Retention (README, "Privacy and retention"); `flask privacy purge` applies it.
     CREDIT_RETENTION_YEARS = _int("CREDIT_RETENTION_YEARS", 6)  # 6 at least (ACCME)

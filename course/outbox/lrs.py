@@ -13,6 +13,7 @@ import requests
 from course.db import utcnow
 from course.models import OutboxMessage
 
+#: The xAPI version said in each request when the settings name none (``XAPI_VERSION``).
 XAPI_VERSION = "1.0.3"
 TIMEOUT_SECONDS = 15
 #: Answers that may be about one statement of a batch, so the batch is sent again one by
@@ -55,10 +56,16 @@ def _auth(config: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _headers(config: Mapping[str, Any]) -> dict[str, str]:
+    # Every request to the LRS must say the version it is written to (xAPI 1.0.3 and 2.0):
+    # the statements built here are valid in both.
+    return {"X-Experience-API-Version": config.get("XAPI_VERSION") or XAPI_VERSION}
+
+
 def _post(statements: list[dict[str, Any]], config: Mapping[str, Any],
           http: requests.Session) -> requests.Response:
     return http.post(_url(config), json=statements, auth=_auth(config),
-                     timeout=TIMEOUT_SECONDS, headers={"X-Experience-API-Version": XAPI_VERSION})
+                     timeout=TIMEOUT_SECONDS, headers=_headers(config))
 
 
 def _holds(statement_id: str, config: Mapping[str, Any],
@@ -73,7 +80,7 @@ def _holds(statement_id: str, config: Mapping[str, Any],
         try:
             response = http.get(_url(config), params={parameter: statement_id},
                                 auth=_auth(config), timeout=TIMEOUT_SECONDS,
-                                headers={"X-Experience-API-Version": XAPI_VERSION})
+                                headers=_headers(config))
         except requests.RequestException:
             return False
         if response.status_code == 200:
@@ -114,7 +121,8 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
         return [Outcome(m, unreachable) for m in messages]
     if response.status_code in (200, 204):
         return [Outcome(m) for m in messages]
-    if response.status_code in REFUSES_A_STATEMENT and len(messages) > 1:
+    version_refused = _refuses_version(response)
+    if response.status_code in REFUSES_A_STATEMENT and len(messages) > 1 and not version_refused:
         # One bad statement refuses the whole batch: find it, let the others through.
         return [outcome for m in messages for outcome in send([m], config, http)]
     held = _holds(messages[0].message_id, config, http) if response.status_code == 409 else False
@@ -127,15 +135,26 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
                    "statements, so that cannot be checked: give the LRS key of XAPI_USERNAME "
                    "read access as well)")
     # A batch is only refused for good one statement at a time (split above).
-    refused = response.status_code in REFUSES_FOR_GOOD and len(messages) == 1
+    # A refused version is a setting to fix, after which every statement goes through.
+    refused = (response.status_code in REFUSES_FOR_GOOD and len(messages) == 1
+               and not version_refused)
     wait = retry_after(response)
     return [Outcome(m, f"{answer}: {response.text[:300]}", refused, wait) for m in messages]
+
+
+def _refuses_version(response: requests.Response) -> bool:
+    """Whether the LRS refused the request's xAPI version (400, naming the version header)."""
+    # xAPI 1.0.3 and 2.0 both answer a version the LRS does not take with 400 Bad Request.
+    return response.status_code == 400 and "version" in response.text.lower()
 
 
 def _what_to_check(response: requests.Response, config: Mapping[str, Any]) -> str:
     """Name the setting that most likely causes an LRS's refusal, for `outbox status`."""
     if response.status_code in (401, 403):
         return " (check XAPI_USERNAME and XAPI_PASSWORD, the LRS's key and secret)"
+    if _refuses_version(response):
+        return (f" (check XAPI_VERSION: the requests said xAPI "
+                f"{config.get('XAPI_VERSION') or XAPI_VERSION}; set the version the LRS takes)")
     if response.status_code in (404, 405):
         return (f" (check XAPI_ENDPOINT: statements went to {_url(config)}; it is the LRS's "
                 "xAPI base URL, the part before /statements)")

@@ -288,3 +288,11 @@ def test_a_sentry_address_or_a_database_address_that_cannot_be_used_is_named(tmp
         assert started.returncode == 1, started.stderr
         assert started.stderr.startswith(f"The course engine cannot start: {said}")
         assert "Traceback" not in started.stderr
+
+
+def test_an_xapi_version_the_engine_does_not_write_stops_the_start(tmp_path):
+    # "2.0" would go out as the header, and an LRS of xAPI 2.0 takes "2.0.0".
+    started = _start(tmp_path, XAPI_VERSION="2.0")
+    assert started.returncode == 1, started.stderr
+    assert started.stderr == ("The course engine cannot start: XAPI_VERSION must be one of "
+                              "1.0.3, 2.0.0, not '2.0'\n")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from course.db import utcnow
 from course.extensions import db
@@ -38,6 +38,8 @@ class StrictLrs:
         self.write_only = False
         #: HTTP Basic credentials the LRS accepts (its "key" and "secret").
         self.basic = "Basic a2V5OnNlY3JldA=="  # key:secret
+        #: The X-Experience-API-Version values it takes; another is refused with 400.
+        self.versions = {"1.0.3"}
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         lrs = self
@@ -63,6 +65,12 @@ class StrictLrs:
                     return True
                 if self.headers.get("Authorization") != lrs.basic:
                     self._reply(401, {"message": "unauthorized"})
+                    return True
+                if self.headers.get("X-Experience-API-Version") not in lrs.versions:
+                    # As xAPI 2.0 has an LRS answer a version it does not take.
+                    self._reply(400, {"message": "X-Experience-API-Version header "
+                                      f"{self.headers.get('X-Experience-API-Version')!r} "
+                                      "is not supported"})
                     return True
                 return False
 
@@ -211,6 +219,25 @@ def test_an_lrs_refusal_names_the_setting_to_fix(app, runner, strict_lrs, settin
     status = runner.invoke(args=["outbox", "status"]).output
     assert "xapi: 0 waiting, 1 failing, 0 sent" in status
     assert hint in status
+
+
+def test_an_lrs_of_xapi_2_takes_statements_once_xapi_version_says_so(app, runner,
+                                                                    strict_lrs):
+    strict_lrs.versions = {"2.0.0"}  # an LRS of xAPI 2.0 only
+    with app.app_context():
+        _queue(_statement(), _statement())
+        worker.send_due(["xapi"])
+    status = " ".join(runner.invoke(args=["outbox", "status"]).output.split())
+    assert "xapi: 0 waiting, 2 failing, 0 sent" in status
+    assert ("LRS answered HTTP 400 (check XAPI_VERSION: the requests said xAPI 1.0.3; set "
+            "the version the LRS takes)") in status
+    with app.app_context():  # a setting to fix, not statements to give up on
+        assert all(m.refusals == 0 for m in db.session.scalars(select(OutboxMessage)))
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+        db.session.commit()  # their next try comes
+    app.config["XAPI_VERSION"] = "2.0.0"
+    assert "xapi: 2 sent, 0 failed\n" in runner.invoke(args=["xapi", "send"]).output
+    assert len(strict_lrs.statements) == 2
 
 
 def test_statements_made_before_the_lrs_address_is_set_wait_and_then_go(
