@@ -51,9 +51,11 @@ def state_cookie(state: str, *, secure: bool | None = None) -> str:
 
 
 def _cookie_named(digest: str, secure: bool) -> str:
-    # Over HTTPS the name says Secure, as every cookie of the site's does (ASVS 3.3.1):
-    # a browser then takes the cookie only from a secure page, never from plain HTTP.
-    prefix = "__Secure-" if secure else ""
+    # Over HTTPS the name is __Host-, as the site's other cookies' are (ASVS 3.3.1, 3.3.3):
+    # a browser then takes it only from this very host over a secure page, with Path=/
+    # and no Domain, so neither plain HTTP nor a sibling subdomain can plant or shadow
+    # it. Over plain HTTP (development) no prefix can hold, as both need Secure.
+    prefix = "__Host-" if secure else ""
     return f"{prefix}{STATE_COOKIE}_{digest[:16]}"
 
 
@@ -157,9 +159,10 @@ def _cookie_attributes() -> dict[str, Any]:
     # The launch comes back as a cross-site POST: only a SameSite=None cookie (which
     # browsers accept only when Secure) rides along. Partitioned keeps it working in
     # an LMS iframe where third-party cookies are blocked; a browser deletes a
-    # partitioned cookie only when told with the same attribute.
+    # partitioned cookie only when told with the same attribute. Path=/, as __Host- asks
+    # (it also reaches the launch on a site served under a path, BASE_URL/lti/launch).
     return {"httponly": True, "secure": secure, "samesite": "None" if secure else "Lax",
-            "partitioned": secure, "path": "/lti/"}
+            "partitioned": secure, "path": "/"}
 
 
 @bp.post("/launch")
