@@ -45,6 +45,8 @@ LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
 #: The longest target_link_uri a login may name (the column's size).
 MAX_TARGET = 2000
+#: The longest login parameter kept for a framed login's new window (``reopen``).
+MAX_HINT = 4000
 #: Clock difference tolerated between the platform and this server.
 LEEWAY_SECONDS = 60
 
@@ -110,8 +112,13 @@ def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
     return platforms[0]
 
 
-def start_login(params: dict[str, str], launch_url: str, base_url: str) -> LoginRedirect:
-    """Answer a platform's login initiation: store a fresh state and nonce; flushes."""
+def start_login(params: dict[str, str], launch_url: str, base_url: str,
+                reopen: dict[str, str] | None = None) -> LoginRedirect:
+    """Answer a platform's login initiation: store a fresh state and nonce; flushes.
+
+    ``reopen``: a framed login's parameters, kept for a refusal in the frame to start it
+    again in a new window (``reopen_for``).
+    """
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             raise LaunchError(f"The login request has no {name}.")
@@ -129,7 +136,8 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
     db.session.execute(delete(LtiLogin).where(LtiLogin.created_at < utcnow() - KEEP_LOGINS))
     login = LtiLogin(platform_id=platform.id, state=secrets.token_urlsafe(32),
                      nonce=secrets.token_urlsafe(32), created_at=utcnow(),
-                     target_link_uri=params["target_link_uri"])
+                     target_link_uri=params["target_link_uri"],
+                     reopen=reopen if reopen and _fits(reopen) else None)
     db.session.add(login)
     db.session.flush()
     query = {
@@ -148,6 +156,23 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str) -> Login
     separator = "&" if urlsplit(platform.auth_login_url).query else "?"
     return LoginRedirect(url=platform.auth_login_url + separator + urlencode(query),
                          state=login.state)
+
+
+def _fits(params: dict[str, str]) -> bool:
+    # A platform's hints are short (an id, a signed token): anything far longer is kept
+    # out of the table, and its refusal then offers no new window.
+    return all(len(value) <= MAX_HINT for value in params.values())
+
+
+def reopen_for(state: str) -> dict[str, str] | None:
+    """The parameters of the framed login a launch's state names, while it can still be
+    started again (unspent and fresh); None otherwise. Reads only."""
+    if not state:
+        return None
+    login = db.session.scalar(select(LtiLogin).where(LtiLogin.state == state))
+    if login is None or login.used_at is not None or login.created_at <= utcnow() - LOGIN_LIFETIME:
+        return None
+    return login.reopen
 
 
 def _origin(url: str) -> str:
@@ -178,7 +203,7 @@ def spend(login: LtiLogin) -> None:
     spent = db.session.execute(
         update(LtiLogin)
         .where(LtiLogin.id == login.id, LtiLogin.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=utcnow(), reopen=None)  # the platform's hints: no longer needed
     )
     if spent.rowcount != 1:
         raise LaunchError("This launch has expired or was already used; start it again.")

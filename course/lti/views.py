@@ -126,13 +126,16 @@ def _embedded() -> bool:
 def login():
     """OIDC login initiation: remember a state and nonce, send the browser to the platform."""
     params = {**request.args.to_dict(), **request.form.to_dict()}
+    reopen = {key: params[key] for key in LOGIN_PARAMS if params.get(key)}
     if _embedded() and _names_a_course(params):
-        reopen = {key: params[key] for key in LOGIN_PARAMS if params.get(key)}
         return _refused(lti.LaunchError(EMBEDDED), reopen, framed=True,
                         platform_id=_login_platform(params))
     try:
         with write_transaction():
-            started = lti.start_login(params, launch_url(), base_url())
+            # Framed, but perhaps a teacher's deep linking, which works in the frame: only
+            # the launch tells. Kept so a learner refused there gets the same way out.
+            started = lti.start_login(params, launch_url(), base_url(),
+                                      reopen if _embedded() else None)
     except lti.LaunchError as error:
         return _refused(error, platform_id=_login_platform(params))
     response = redirect(started.url)
@@ -176,7 +179,7 @@ def launch():
     if deep_linking.is_request(form.get("id_token", "")):
         return _deep_link(form.get("id_token", ""), state)
     if _embedded():
-        return _refused(lti.LaunchError(EMBEDDED), framed=True,
+        return _refused(lti.LaunchError(EMBEDDED), lti.reopen_for(state), framed=True,
                         platform_id=refusals.platform_for_state(state))
     try:
         checked = lti.check_launch(form.get("id_token", ""), state,

@@ -76,6 +76,10 @@ class LtiLogin(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Set by the launch that used it; a second launch with the same state is refused.
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A login started inside the LMS's frame: its parameters, for a launch refused there
+    #: to start it again in a new window (the launch lacks the platform's hints). None
+    #: otherwise, and once the login is used.
+    reopen: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     platform: Mapped[LtiPlatform] = relationship()
 

@@ -32,6 +32,7 @@ from course.models import (
     LtiGradeTarget,
     LtiIdentity,
     LtiLinkLineItem,
+    LtiLogin,
     LtiPlatform,
     OutboxMessage,
     Role,
@@ -599,6 +600,34 @@ def test_a_launch_inside_the_lms_page_says_so_where_the_learner_sees_it(app, cli
     again = client.post("/lti/login", data=fields, headers={"Sec-Fetch-Dest": "document"})
     assert again.status_code == 302 and again.location.startswith(platform.url + "/auth?")
     assert "Open the course" not in launched.get_data(as_text=True)  # nothing to start again
+
+
+def test_a_framed_launch_to_the_tool_url_offers_a_new_window_too(app, client, platform):
+    # The link's target is the tool's URL (the course in a custom parameter): the framed
+    # login cannot tell a learner's launch from a teacher's deep linking, which works in
+    # the frame, so it goes on; the launch is refused in the frame, with the same way out.
+    tool_url = f"{BASE}/lti/launch"
+    platform.overrides = {LTI + "custom": {"course": "minimal"}}
+    framed = {"Sec-Fetch-Dest": "iframe"}
+    login = client.get("/lti/login", headers=framed, query_string={
+        "iss": platform.issuer, "login_hint": "moodle-user-17", "target_link_uri": tool_url,
+        "lti_message_hint": tool_url, "client_id": platform.client_id})
+    assert login.status_code == 302, login.get_data(as_text=True)
+    refused = client.post("/lti/launch", data=_authorize(login.location), headers=framed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "shows the course inside its own page" in page
+    assert "Open the course in a new window</button>" in page
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert fields == {"iss": platform.issuer, "login_hint": "moodle-user-17",
+                      "target_link_uri": tool_url, "lti_message_hint": tool_url,
+                      "client_id": platform.client_id}
+    # In its own window the same login goes through, and opens the course.
+    again = client.post("/lti/login", data=fields, headers={"Sec-Fetch-Dest": "document"})
+    launched = client.post("/lti/launch", data=_authorize(again.location))
+    assert launched.status_code == 302 and launched.location.endswith("/courses/minimal")
+    with app.app_context():  # the platform's hints go once a login is used
+        assert db.session.scalars(select(LtiLogin.reopen).where(
+            LtiLogin.used_at.is_not(None))).all() == [None]
 
 
 def _names_only_the_container(platform: PlayedPlatform) -> None:
