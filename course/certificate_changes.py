@@ -52,10 +52,12 @@ def revoke(
     db.session.flush()
     outbox.certificate_revoked(certificate)
     outbox.completion_withdrawn(certificate)
-    audit(
-        actor, "certificate.revoked", certificate, {"reason": certificate.revoked_reason},
-        ip_address,
-    )  # fmt: skip
+    details: dict = {"reason": certificate.revoked_reason}
+    kept = outbox.grades_left_in_lms(certificate)
+    if kept:  # the record of what the LMS's administrator must clear by hand
+        details["lms_grades_kept"] = [
+            {"platform": grade.platform, "lineitem": grade.lineitem_url} for grade in kept]
+    audit(actor, "certificate.revoked", certificate, details, ip_address)
     tell_account_holder(
         certificate.user, _subject("Your certificate was revoked"),
         f"Your certificate {certificate.code} for {_course_of(certificate)} was revoked on "

@@ -10,7 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from course import certificate_changes as changes
-from course import issuing
+from course import issuing, outbox
 from course.admin import bp
 from course.admin import certificate_services as services
 from course.admin import records_services as records
@@ -27,6 +27,7 @@ from course.db import write_transaction
 from course.extensions import db
 from course.formpages import form_page
 from course.learn.services import list_courses
+from course.lti.wording import LMS_GRADE_KEPT
 from course.models import Role
 
 
@@ -103,6 +104,9 @@ def revoke(code: str):
         return redirect(url_for("admin.certificate", code=code))
     db.session.commit()
     flash({"text": f"Certificate {code} is revoked."}, "success")
+    for grade in outbox.grades_left_in_lms(certificate):
+        flash({"text": LMS_GRADE_KEPT.format(platform=grade.platform,
+                                             lineitem=grade.lineitem_url)}, "warning")
     return redirect(url_for("admin.certificate", code=code))
 
 

@@ -111,3 +111,12 @@ def token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> 
                 f"{platform.jwks_url}, the Public keyset URL (JWKS) {where} ({exc}): correct "
                 f"it under {ADMIN_PAGE}.")
     return f"The launch token is not valid: {exc}."
+
+
+#: Told an administrator who revokes a certificate whose grade an LMS still shows.
+LMS_GRADE_KEPT = (
+    "\u201c{platform}\u201d still shows this completion's grade, and this site cannot take it "
+    "back: the learner deleted their account here or unlinked it from that LMS, so this site "
+    "no longer knows who they are there, and a grade is withdrawn only under that. Ask the "
+    "LMS's administrator to clear the grade of the learner named on this certificate in "
+    "its grade column for the course (line item {lineitem}).")

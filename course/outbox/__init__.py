@@ -213,6 +213,29 @@ def completion_withdrawn(certificate: Certificate) -> None:
         "continuing-education credit."))
 
 
+@dataclasses.dataclass(frozen=True)
+class KeptGrade:
+    """A grade an LMS may still show for a completion, which this site cannot withdraw."""
+
+    platform: str
+    #: The LMS's grade column (line item) it went to.
+    lineitem_url: str
+
+
+def grades_left_in_lms(certificate: Certificate) -> list[KeptGrade]:
+    """The LMS grades a revocation of ``certificate`` cannot take back; reads only.
+
+    A learner who deleted their account here, or unlinked it from an LMS, is no longer
+    known to this site as a user of that LMS (their ``sub`` is cleared, as it is personal
+    data), and a score is filed only under it: an administrator of the LMS clears it.
+    """
+    enrolment = db.session.get_one(Enrolment, certificate.enrolment_id)
+    # Only a target with its line item known was ever sent a score.
+    return [KeptGrade(target.platform.name, target.lineitem_url)
+            for target in _grade_targets(enrolment.user_id, enrolment.course_id)
+            if target.subject is None and target.lineitem_url]
+
+
 def completion_restored(certificate: Certificate) -> None:
     """A revoked certificate was reinstated as ``certificate``: the completion's grade again."""
     enrolment = db.session.get_one(Enrolment, certificate.enrolment_id)

@@ -700,6 +700,36 @@ def test_a_revoked_certificate_takes_its_grade_back_and_a_reinstated_one_restore
     assert restored["activityProgress"] == "Completed"
 
 
+def test_revoking_a_deleted_learners_certificate_says_which_lms_grade_to_clear_by_hand(
+    app, client, runner, platform
+):
+    launch(client, platform)
+    _finish_course(app, client)
+    assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
+    assert client.post("/auth/delete", data={"understood": "y"}).status_code == 302
+    with app.app_context():
+        admin = make_user(Role.ADMIN, email="admin@example.org")
+        certificate = db.session.scalar(select(Certificate))
+        code, lineitem = certificate.code, db.session.scalar(select(LtiGradeTarget.lineitem_url))
+    browser = sign_in(app.test_client(), admin)
+    browser.post(f"/admin/certificates/{code}/revoke", data={"reason": "Recorded in error"})
+    # The platform files a grade only under the learner's LMS user id, which went with the
+    # account (it is personal data): no withdrawal goes, and the admin is told what to do.
+    assert runner.invoke(args=["outbox", "send"]).output.startswith("Nothing was due;")
+    assert len(platform.scores) == 2
+    page = " ".join(html.unescape(browser.get(f"/admin/certificates/{code}")
+                                  .get_data(as_text=True)).split())
+    assert ("\u201cAgency Moodle\u201d still shows this completion's grade, and this site "
+            "cannot take it back: the learner deleted their account here or unlinked it "
+            "from that LMS") in page
+    assert f"in its grade column for the course (line item {lineitem})." in page
+    with app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "certificate.revoked"))
+        assert event.detail["lms_grades_kept"] == [
+            {"platform": "Agency Moodle", "lineitem": lineitem}]
+
+
 def test_a_platform_that_does_not_answer_is_named_with_the_setting_to_check(
     app, client, runner, platform
 ):
