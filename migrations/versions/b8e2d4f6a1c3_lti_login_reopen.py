@@ -6,7 +6,7 @@ platform's login_hint and lti_message_hint are not in the launch). Kept only for
 started in a frame, and cleared when the login is used; every login so far has none.
 
 Revision ID: b8e2d4f6a1c3
-Revises: a7f3c9e1d5b2
+Revises: e7a2c4f9b1d3
 Create Date: 2026-12-07 12:40:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b8e2d4f6a1c3'
-down_revision = 'a7f3c9e1d5b2'
+down_revision = 'e7a2c4f9b1d3'
 branch_labels = None
 depends_on = None
 
