@@ -24,7 +24,7 @@ from course.auth.sessions import start_session, this_device
 from course.db import DatabaseBusy, reads_first, utcnow, write_transaction
 from course.extensions import csrf, limiter
 from course.learn import preview as previews
-from course.lti import bp, canvas, deep_linking, linking, refusals
+from course.lti import bp, canvas, deep_linking, linking, logins, refusals
 from course.lti import services as lti
 from course.lti.keys import public_jwk
 from course.lti.roles import staff_look, staff_token
@@ -134,7 +134,7 @@ def login():
         with write_transaction():
             # Framed, but perhaps a teacher's deep linking, which works in the frame: only
             # the launch tells. Kept so a learner refused there gets the same way out.
-            started = lti.start_login(params, launch_url(), base_url(),
+            started = logins.start_login(params, launch_url(), base_url(),
                                       reopen if _embedded() else None)
     except lti.LaunchError as error:
         return _refused(error, platform_id=_login_platform(params))
@@ -179,7 +179,7 @@ def launch():
     if deep_linking.is_request(form.get("id_token", "")):
         return _deep_link(form.get("id_token", ""), state)
     if _embedded():
-        return _refused(lti.LaunchError(EMBEDDED), lti.reopen_for(state), framed=True,
+        return _refused(lti.LaunchError(EMBEDDED), logins.reopen_for(state), framed=True,
                         platform_id=refusals.platform_for_state(state))
     try:
         checked = lti.check_launch(form.get("id_token", ""), state,
