@@ -36,10 +36,12 @@ def rotate_command(purpose: str, reason: str) -> None:
 
 
 @keys_cli.command("move-to-current")
-def move_to_current_command() -> None:
+@click.option("--reason", default="SECRET_KEY replaced", show_default=True,
+              help="Why, for the audit log (e.g. yearly rotation, or a key that leaked).")
+def move_to_current_command(reason: str) -> None:
     """Store what SECRET_KEY_FALLBACKS still reads under SECRET_KEY, so they can be dropped."""
     with write_transaction():
-        moved, unreadable = factorkeys.store_all_under_current_key()
+        moved, unreadable = factorkeys.store_all_under_current_key(reason)
     click.echo(f"Authenticator secrets moved to the current key: {moved}.")
     if unreadable:
         click.echo(f"{unreadable} can be read under no key configured now: turn two-step "

@@ -16,6 +16,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 
 from course import secretkeys
+from course.audit import record_event
 from course.extensions import db
 from course.models import SecondFactor
 
@@ -73,9 +74,9 @@ def may_be(stored_tag: str, typed_tags: dict[str, str]) -> bool:
     return typed_tags.get(key_id, tag) == tag
 
 
-def store_all_under_current_key() -> tuple[int, int]:
+def store_all_under_current_key(reason: str) -> tuple[int, int]:
     """Store every secret read under a retired key under the current one; return how
-    many were moved and how many no key configured now can read."""
+    many were moved and how many no key configured now can read. Audited, with ``reason``."""
     moved = unreadable = 0
     for factor in db.session.scalars(select(SecondFactor).with_for_update()):
         before = factor.secret
@@ -84,5 +85,7 @@ def store_all_under_current_key() -> tuple[int, int]:
         except InvalidToken:
             unreadable += 1
         moved += factor.secret != before
+    record_event(None, "key.secrets_moved", "secret_key", "current",
+                 {"moved": moved, "unreadable": unreadable, "reason": reason})
     db.session.flush()
     return moved, unreadable

@@ -389,8 +389,12 @@ def test_the_command_line_moves_every_secret_to_the_new_key(app: Flask, staff) -
     user, totp, _ = staff()
     app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
     app.config["SECRET_KEY"] = "the-new-secret-key-of-the-yearly-rotation"
-    result = app.test_cli_runner().invoke(args=["keys", "move-to-current"])
+    result = app.test_cli_runner().invoke(
+        args=["keys", "move-to-current", "--reason", "yearly rotation"])
     assert result.exit_code == 0 and "moved to the current key: 1." in result.output
+    [event] = events(app, "key.secrets_moved")  # who ran it, where, why and what it did
+    assert event.detail["reason"] == "yearly rotation" and event.detail["moved"] == 1
+    assert event.detail["via"] and event.detail["os_user"] and event.detail["host"]
     app.config["SECRET_KEY_FALLBACKS"] = []
     client = app.test_client()
     password_step(client, user)
