@@ -233,9 +233,11 @@ def _failed_rows(refs: tuple[str, ...], every: bool) -> list[OutgoingMail]:
 
 def _record(rows: list[OutgoingMail], action: str) -> None:
     # Whoever looks into a learner's missing email later sees who acted on it, and when.
+    # The SMTP answer often repeats the recipient's address: filed under the message's
+    # reference, not the account, no purge or deletion would ever find it there.
     for row in rows:
         record_event(None, action, "email", row.token,
-                     {"subject": row.subject, "failed": row.last_error})
+                     {"subject": row.subject, "failed": row.last_error and redact(row.last_error)})
 
 
 _REFS = click.argument("refs", nargs=-1, metavar="[REF]...")

@@ -213,3 +213,26 @@ def test_one_message_refused_for_now_does_not_hold_up_the_next(app: Flask, inbox
         mail.deliver_due()
     assert [m["Subject"] for m in inbox.wait_for(1)] == ["Second"]
     assert [(r.subject, r.attempts) for r in _rows(app)] == [("First", 1)]
+
+
+def test_the_audit_log_keeps_no_address_an_smtp_refusal_repeats(
+    app: Flask, runner, inbox: Inbox
+) -> None:
+    # The audit event is filed under the message's reference, not the account, so the
+    # purge of a deleted account's events never finds an address left in its detail.
+    mail.sender_for(app).stop()
+    inbox.refuse = ["550 5.1.1 <Ana@example.com>: Recipient address rejected"]
+    with app.app_context():
+        db.session.add(OutgoingMail(to_address="Ana@example.com", subject="S", body="B"))
+        db.session.commit()
+        mail.deliver_due()
+        db.session.commit()
+    assert runner.invoke(args=["mail", "acknowledge", "--all"]).exit_code == 0
+    assert runner.invoke(args=["mail", "drop", "--all"]).exit_code == 0
+    with app.app_context():
+        details = [e.detail for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("mail.%")))]
+        db.session.commit()
+    assert len(details) == 2
+    assert all("<address>" in d["failed"] and "example.com" not in d["failed"].lower()
+               for d in details)
