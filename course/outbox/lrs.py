@@ -145,7 +145,9 @@ def send(messages: list[OutboxMessage], config: Mapping[str, Any],
 def _refuses_version(response: requests.Response) -> bool:
     """Whether the LRS refused the request's xAPI version (400, naming the version header)."""
     # xAPI 1.0.3 and 2.0 both answer a version the LRS does not take with 400 Bad Request.
-    return response.status_code == 400 and "version" in response.text.lower()
+    # The header's name, not the word "version": a statement refused for its own version
+    # property is that statement's fault, and must not hold its batch back for ever.
+    return response.status_code == 400 and "experience-api-version" in response.text.lower()
 
 
 def _what_to_check(response: requests.Response, config: Mapping[str, Any]) -> str:

@@ -86,6 +86,10 @@ class StrictLrs:
                 if any("actor" not in s for s in batch):  # as Ralph refuses one it can't read
                     self._reply(422, {"detail": [{"loc": ["actor"], "msg": "Field required"}]})
                     return
+                if any(s.get("version", "1.0.0")[:2] != "1." for s in batch):
+                    # A statement's own "version" property, not the request's header.
+                    self._reply(400, {"message": "statement version is not supported"})
+                    return
                 if lrs.refuse_all or any(s["id"] in lrs.statements for s in batch):
                     self._reply(409, {"message": "Statement id already exists"})
                     return
@@ -277,6 +281,22 @@ def test_a_statement_the_lrs_cannot_read_fails_alone_and_the_others_go(app, runn
     assert rows[unreadable["id"]].last_error.startswith("LRS answered HTTP 422")
     status = runner.invoke(args=["outbox", "status"]).output
     assert f"the newest failing one, {unreadable['id']}: LRS answered HTTP 422" in status
+
+
+def test_a_statement_refused_for_its_own_version_fails_alone_not_as_a_setting(
+    app, strict_lrs
+):
+    # Only an answer naming the version header is a setting to fix; the word "version"
+    # alone held every statement of the batch for ever behind one bad one.
+    before, odd, after = _statement(), _statement(), _statement()
+    odd["version"] = "9.0.0"
+    with app.app_context():
+        _queue(before, odd, after)
+        report = worker.send_due(["xapi"])
+        assert (report.sent, report.failed) == ({"xapi": 2}, {"xapi": 1})
+        rows = {row.message_id: row for row in db.session.scalars(select(OutboxMessage))}
+    assert set(strict_lrs.statements) == {before["id"], after["id"]}
+    assert "check XAPI_VERSION" not in rows[odd["id"]].last_error
 
 
 def test_an_lrs_that_cannot_be_reached_is_named_with_its_address(app, runner, strict_lrs):
