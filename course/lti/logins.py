@@ -20,8 +20,11 @@ LOGIN_LIFETIME = timedelta(minutes=10)
 KEEP_LOGINS = timedelta(days=1)
 #: The longest target_link_uri a login may name (the column's size).
 MAX_TARGET = 2000
-#: The longest login parameter kept for a framed login's new window (``reopen``).
-MAX_HINT = 4000
+#: The most a framed login's parameters may hold, all together, to be kept for its new
+#: window (``reopen``): a platform's hints are an id and a signed token. Anyone can start
+#: a login, so each stored row stays small.
+MAX_REOPEN = 4000
+
 
 class LaunchError(Exception):
     """A login or launch was refused; the message says why, for the person and the log."""
@@ -115,9 +118,8 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str,
 
 
 def _fits(params: dict[str, str]) -> bool:
-    # A platform's hints are short (an id, a signed token): anything far longer is kept
-    # out of the table, and its refusal then offers no new window.
-    return all(len(value) <= MAX_HINT for value in params.values())
+    # Anything longer is kept out of the table, and its refusal then offers no new window.
+    return sum(len(key) + len(value) for key, value in params.items()) <= MAX_REOPEN
 
 
 def reopen_for(state: str) -> dict[str, str] | None:

@@ -630,6 +630,21 @@ def test_a_framed_launch_to_the_tool_url_offers_a_new_window_too(app, client, pl
             LtiLogin.used_at.is_not(None))).all() == [None]
 
 
+def test_a_framed_login_keeps_no_more_than_a_few_kilobytes_for_its_new_window(
+    app, client, platform
+):
+    # Anyone may start a login (a header says "iframe"): hints of 3,000 characters each,
+    # 6,000 in all, would have been kept in every row; none is kept now, and the login
+    # still goes on, only without the new window's way out.
+    tool_url = f"{BASE}/lti/launch"
+    login = client.get("/lti/login", headers={"Sec-Fetch-Dest": "iframe"}, query_string={
+        "iss": platform.issuer, "login_hint": "u" * 3000, "target_link_uri": tool_url,
+        "lti_message_hint": "m" * 3000, "client_id": platform.client_id})
+    assert login.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(LtiLogin.reopen)).all() == [None]
+
+
 def _names_only_the_container(platform: PlayedPlatform) -> None:
     """Make the next launches name no line item, only the container (Canvas modules)."""
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
