@@ -139,6 +139,25 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def states_to_forget(states: list[str], keep: int) -> list[str]:
+    """Of the login states a browser holds, those whose cookies can go: logins used,
+    lapsed or unknown, and beyond the ``keep`` newest of the rest. Reads only.
+
+    Every state cookie rides on every request to the site (``Path=/``), so a page that
+    sends a browser through many logins would otherwise swell its cookies past what a
+    server takes (8 KB), and the learner could open no page until they expired.
+    """
+    live = db.session.execute(
+        select(LtiLogin.state).where(
+            LtiLogin.state.in_(states),
+            LtiLogin.used_at.is_(None),
+            LtiLogin.created_at > utcnow() - LOGIN_LIFETIME,
+        ).order_by(LtiLogin.created_at.desc(), LtiLogin.id.desc())
+    ).scalars().all()
+    kept = set(live[:keep])
+    return [state for state in states if state not in kept]
+
+
 def login_for(state: str, browser_state: str | None) -> LtiLogin:
     """Return the unspent, fresh login a launch's state names; reads only."""
     if not state:

@@ -39,6 +39,11 @@ def _digest(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
+#: Unfinished logins a browser keeps a state cookie for, besides the one it starts: enough
+#: for a double click and a few courses opened at once.
+KEEP_STATE_COOKIES = 4
+
+
 def state_cookie(state: str, *, secure: bool | None = None) -> str:
     """The name of the cookie that holds one login's state.
 
@@ -135,13 +140,21 @@ def login():
             # Framed, but perhaps a teacher's deep linking, which works in the frame: only
             # the launch tells. Kept so a learner refused there gets the same way out.
             started = logins.start_login(params, launch_url(), base_url(),
-                                      reopen if _embedded() else None)
+                                         reopen if _embedded() else None)
+        held = [value for name, value in request.cookies.items() if _is_state_cookie(name)]
+        stale = logins.states_to_forget(held, keep=KEEP_STATE_COOKIES) if held else []
     except lti.LaunchError as error:
         return _refused(error, platform_id=_login_platform(params))
     response = redirect(started.url)
+    for state in stale:
+        response.delete_cookie(state_cookie(state), **_cookie_attributes())
     response.set_cookie(state_cookie(started.state), started.state, max_age=600,
                         **_cookie_attributes())
     return response
+
+
+def _is_state_cookie(name: str) -> bool:
+    return name.removeprefix("__Host-").startswith(f"{STATE_COOKIE}_")
 
 
 def _names_a_course(params: dict[str, str]) -> bool:

@@ -630,6 +630,21 @@ def test_a_framed_launch_to_the_tool_url_offers_a_new_window_too(app, client, pl
             LtiLogin.used_at.is_not(None))).all() == [None]
 
 
+def test_a_browser_keeps_state_cookies_for_a_few_unfinished_logins_only(
+    app, client, platform
+):
+    # Each login's state cookie rides on every request to the site: a page sending a
+    # browser through a hundred logins swelled its cookies past what a server takes, and
+    # the learner could open no page for ten minutes. The newest four stay, and the new.
+    for number in range(8):
+        started = _begin(client, platform, f"moodle-user-{number}")
+    sent = client.get("/").request.cookies
+    assert len([name for name in sent if "lti_state_" in name]) == 5
+    # The newest still launches.
+    launched = client.post("/lti/launch", data=_authorize(started))
+    assert launched.status_code == 302 and launched.location.endswith("/courses/minimal")
+
+
 def test_a_framed_login_keeps_no_more_than_a_few_kilobytes_for_its_new_window(
     app, client, platform
 ):
