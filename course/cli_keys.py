@@ -41,8 +41,11 @@ def rotate_command(purpose: str, reason: str) -> None:
 def move_to_current_command(reason: str) -> None:
     """Store what SECRET_KEY_FALLBACKS still reads under SECRET_KEY, so they can be dropped."""
     with write_transaction():
-        moved, unreadable = factorkeys.store_all_under_current_key(reason)
+        moved, unreadable, untagged = factorkeys.store_all_under_current_key(reason)
     click.echo(f"Authenticator secrets moved to the current key: {moved}.")
+    if untagged:
+        click.echo(f"Recovery codes made before the key was named beside them: {untagged}, "
+                   "now checked by their hash alone, so dropping the old key voids none.")
     if unreadable:
         click.echo(f"{unreadable} can be read under no key configured now: turn two-step "
                    "verification off for those accounts (flask users clear-second-factor).")

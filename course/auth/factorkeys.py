@@ -18,7 +18,7 @@ from sqlalchemy import select
 from course import secretkeys
 from course.audit import record_event
 from course.extensions import db
-from course.models import SecondFactor
+from course.models import RecoveryCode, SecondFactor
 
 SECRET_PURPOSE = b"second-factor secret"
 RECOVERY_PURPOSE = b"second-factor recovery codes"
@@ -74,9 +74,13 @@ def may_be(stored_tag: str, typed_tags: dict[str, str]) -> bool:
     return typed_tags.get(key_id, tag) == tag
 
 
-def store_all_under_current_key(reason: str) -> tuple[int, int]:
-    """Store every secret read under a retired key under the current one; return how
-    many were moved and how many no key configured now can read. Audited, with ``reason``."""
+def store_all_under_current_key(reason: str) -> tuple[int, int, int]:
+    """Store every secret read under a retired key under the current one, and leave the
+    previous release's recovery codes to their hash (``untag_codes_naming_no_key``).
+
+    Return how many secrets were moved, how many no key configured now can read, and how
+    many recovery codes were untagged. Audited, with ``reason``.
+    """
     moved = unreadable = 0
     for factor in db.session.scalars(select(SecondFactor).with_for_update()):
         before = factor.secret
@@ -85,7 +89,30 @@ def store_all_under_current_key(reason: str) -> tuple[int, int]:
         except InvalidToken:
             unreadable += 1
         moved += factor.secret != before
+    untagged = untag_codes_naming_no_key()
     record_event(None, "key.secrets_moved", "secret_key", "current",
-                 {"moved": moved, "unreadable": unreadable, "reason": reason})
+                 {"moved": moved, "unreadable": unreadable,
+                  "recovery_codes_untagged": untagged, "reason": reason})
     db.session.flush()
-    return moved, unreadable
+    return moved, unreadable, untagged
+
+
+def untag_codes_naming_no_key() -> int:
+    """Leave unused recovery codes whose tag names no key to their hash alone; return how
+    many.
+
+    The release before tags named their key tagged them under whichever key was current
+    then, which a tag without its id cannot tell: once that key is dropped the tag would
+    refuse the right code. Checked by the hash alone, each keeps working until used or
+    replaced (a wrong try for such an account then costs a hash for each of them).
+    """
+    untagged = 0
+    rows = db.session.scalars(select(RecoveryCode).where(
+        RecoveryCode.used_at.is_(None), RecoveryCode.code_hash.startswith(TAGGED)))
+    for row in rows:
+        tag, _, stored = row.code_hash.rpartition("$argon2")
+        if ":" not in tag.removeprefix(TAGGED):
+            row.code_hash = f"$argon2{stored}"
+            untagged += 1
+    db.session.flush()
+    return untagged

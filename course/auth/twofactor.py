@@ -59,7 +59,6 @@ _ENROLLMENT_PURPOSE = b"second-factor enrollment"
 
 WRONG_CODE = "That code did not work. Enter the 6-digit code your app shows now."
 WRONG_RECOVERY_CODE = "That recovery code did not work. Check it, or use another of your codes."
-# Recovery codes made before their tags named the key are lost with it too.
 UNREADABLE = ("Your authenticator app's setup can no longer be read here. Ask a site "
               "administrator to turn two-step verification off for your account; then set "
               "it up again.")
