@@ -43,3 +43,23 @@ def test_a_message_queued_before_the_upgrade_keeps_its_message_id(tmp_path) -> N
         # The previous release knows no failed messages and would send one again.
         assert _rows("SELECT id FROM outgoing_mail") == [(12,)]
         db.engine.dispose()
+
+
+def test_the_previous_release_can_still_queue_email_on_the_new_schema(tmp_path) -> None:
+    # Between 'flask db upgrade' and the restart onto the new code, the previous release
+    # still serves: its sign-up links and password resets are queued without a reference.
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/m.db"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.begin() as conn:
+            for address in ("ana@example.com", "bo@example.com"):
+                conn.execute(text(
+                    "INSERT INTO outgoing_mail (to_address, subject, body, created_at,"
+                    " attempts, next_attempt_at) VALUES (:to, 'Reset your password', 'B',"
+                    " CURRENT_TIMESTAMP, 0, CURRENT_TIMESTAMP)"), {"to": address})
+        tokens = [token for (token,) in _rows("SELECT token FROM outgoing_mail")]
+        assert len(tokens) == 2 and len(set(tokens)) == 2
+        assert all(len(token) == 12 for token in tokens)
+        downgrade(directory=MIGRATIONS, revision=BEFORE)
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
