@@ -44,10 +44,10 @@ def move_to_current_command(reason: str) -> None:
         moved, unreadable, untagged = factorkeys.store_all_under_current_key(reason)
     click.echo(f"Authenticator secrets moved to the current key: {moved}.")
     if untagged:
-        click.echo(f"Recovery codes made before the key was named beside them: {untagged}, "
-                   "now checked by their hash alone, so dropping the old key voids none.")
+        click.echo(f"Recovery codes from before their tags named the key, now checked by "
+                   f"their hash alone: {untagged}.")
     if unreadable:
         click.echo(f"{unreadable} can be read under no key configured now: turn two-step "
                    "verification off for those accounts (flask users clear-second-factor).")
         raise SystemExit(1)
-    click.echo("Recovery codes need nothing: they keep working once the old key is dropped.")
+    click.echo("Recovery codes keep working once the old key is dropped.")

@@ -35,6 +35,7 @@ def test_codes_from_the_previous_release_outlive_the_rotation_the_guide_describe
     app.config["SECRET_KEY"] = "the-new-secret-key-of-the-yearly-rotation"
     result = app.test_cli_runner().invoke(args=["keys", "move-to-current"])
     assert result.exit_code == 0, result.output
+    assert "now checked by their hash alone: 10." in result.output
     app.config["SECRET_KEY_FALLBACKS"] = []
     later = app.test_client()
     password_step(later, user)
