@@ -67,6 +67,12 @@ def pending() -> PendingSignIn | None:
     return PendingSignIn(user, bool(remember), next_path, bool(kept))
 
 
+def cancel() -> bool:
+    """Forget a half sign-in (the right password, the code not yet given); return whether
+    there was one."""
+    return session.pop(PENDING, None) is not None
+
+
 def lapsed() -> Response:
     """Send someone whose second step lapsed (or never began) back to the password."""
     if session.pop(PENDING, None) is None:

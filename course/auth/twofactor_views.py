@@ -5,16 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, fresh_login_required, login_required
 
 from course.auth import bp, devices, secondstep, signin, twofactor
@@ -53,7 +44,7 @@ def second_step_recovery():
 @form_page("auth.second_step")
 def cancel_second_step():
     """Stop half-way: forget the right password, so this browser is signed out again."""
-    if session.pop(secondstep.PENDING, None) is not None:
+    if secondstep.cancel():
         flash("Signing in was canceled. You are not signed in.", "info")
     return redirect(home())
 
