@@ -93,6 +93,11 @@ def start_login(params: dict[str, str], launch_url: str, base_url: str,
     platform = find_platform(params["iss"], params.get("client_id"))
     # Logins are worth nothing once used or stale: clear old ones as new ones come in.
     db.session.execute(delete(LtiLogin).where(LtiLogin.created_at < utcnow() - KEEP_LOGINS))
+    # A framed login's hints (an LMS user id, the platform's token) are of use only while
+    # it can be started again; the row itself stays the day, for the launch's refusal.
+    db.session.execute(update(LtiLogin).where(
+        LtiLogin.reopen.is_not(None), LtiLogin.created_at < utcnow() - LOGIN_LIFETIME,
+    ).values(reopen=None))
     login = LtiLogin(platform_id=platform.id, state=secrets.token_urlsafe(32),
                      nonce=secrets.token_urlsafe(32), created_at=utcnow(),
                      target_link_uri=params["target_link_uri"],

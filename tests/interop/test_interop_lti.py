@@ -660,6 +660,23 @@ def test_a_framed_login_keeps_no_more_than_a_few_kilobytes_for_its_new_window(
         assert db.session.scalars(select(LtiLogin.reopen)).all() == [None]
 
 
+def test_a_framed_login_keeps_the_platform_s_hints_only_while_it_can_start_again(
+    app, client, platform
+):
+    tool_url = f"{BASE}/lti/launch"
+    framed = client.get("/lti/login", headers={"Sec-Fetch-Dest": "iframe"}, query_string={
+        "iss": platform.issuer, "login_hint": "moodle-user-17", "target_link_uri": tool_url,
+        "lti_message_hint": tool_url, "client_id": platform.client_id})
+    assert framed.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(LtiLogin.reopen)).one() is not None
+        db.session.execute(update(LtiLogin).values(created_at=utcnow() - timedelta(minutes=11)))
+        db.session.commit()
+    _begin(client, platform, "moodle-user-18")  # the next login, from anyone, sweeps
+    with app.app_context():
+        assert db.session.scalars(select(LtiLogin.reopen)).all() == [None, None]
+
+
 def _names_only_the_container(platform: PlayedPlatform) -> None:
     """Make the next launches name no line item, only the container (Canvas modules)."""
     platform.overrides[AGS] = {"scope": [SCORE_SCOPE, LINEITEM_SCOPE],
