@@ -115,8 +115,8 @@ def token_problem(exc: jwt.PyJWTError, id_token: str, platform: LtiPlatform) -> 
 
 #: Told an administrator who revokes a certificate whose grade an LMS still shows.
 LMS_GRADE_KEPT = (
-    "\u201c{platform}\u201d still shows this completion's grade, and this site cannot take it "
-    "back: the learner deleted their account here or unlinked it from that LMS, so this site "
-    "no longer knows who they are there, and a grade is withdrawn only under that. Ask the "
-    "LMS's administrator to clear the grade of the learner named on this certificate in "
-    "its grade column for the course (line item {lineitem}).")
+    "\u201c{platform}\u201d still shows this completion's grade, and this site cannot clear "
+    "it: the learner deleted their account here or unlinked it from that LMS, and the LMS's "
+    "ID for them, which a change of grade needs, went with it. Ask the LMS's administrator "
+    "to clear the grade by hand for the learner named on this certificate, in the course's "
+    "grade column (line item {lineitem}).")

@@ -766,10 +766,14 @@ def test_revoking_a_deleted_learners_certificate_says_which_lms_grade_to_clear_b
     assert len(platform.scores) == 2
     page = " ".join(html.unescape(browser.get(f"/admin/certificates/{code}")
                                   .get_data(as_text=True)).split())
+    # Said plainly: what went missing, and what the LMS's administrator does by hand.
     assert ("\u201cAgency Moodle\u201d still shows this completion's grade, and this site "
-            "cannot take it back: the learner deleted their account here or unlinked it "
-            "from that LMS") in page
-    assert f"in its grade column for the course (line item {lineitem})." in page
+            "cannot clear it: the learner deleted their account here or unlinked it from "
+            "that LMS, and the LMS's ID for them, which a change of grade needs, went with "
+            "it.") in page
+    assert ("Ask the LMS's administrator to clear the grade by hand for the learner named "
+            f"on this certificate, in the course's grade column (line item {lineitem}).") in page
+    assert "withdrawn only under that" not in page
     with app.app_context():
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "certificate.revoked"))
