@@ -183,4 +183,5 @@ def test_every_value_on_the_connections_page_says_something(app, data) -> None:
     # A platform with no deployment yet says what that means instead of an empty cell.
     text = _text(admin, "/admin/lti")
     assert "None: every launch is refused until one is added" in text
+    assert "Allowed, but refused until a deployment is added; no learner launch yet" in text
     assert not re.search(r"<td>\s*</td>", page)
