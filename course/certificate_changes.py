@@ -41,8 +41,12 @@ def _lock(certificate: Certificate) -> None:
 
 def revoke(
     certificate: Certificate, actor: User, reason: str, ip_address: str | None = None
-) -> Certificate:
-    """Revoke a valid certificate with a reason; it then verifies as revoked."""
+) -> list[outbox.KeptGrade]:
+    """Revoke a valid certificate with a reason; it then verifies as revoked.
+
+    Return the grades LMSs still show for it, which this site cannot withdraw (the admin
+    is told; the audit keeps them).
+    """
     _lock(certificate)
     if certificate.status != CertificateStatus.VALID:
         raise ValueError("only a valid certificate can be revoked")
@@ -66,7 +70,7 @@ def revoke(
         f"If you think this is a mistake, contact {_issuer(certificate)} and give the "
         f"code {certificate.code}.",
     )  # fmt: skip
-    return certificate
+    return kept
 
 
 def reissue(

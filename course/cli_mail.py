@@ -120,8 +120,9 @@ def send_mail_command(retry_now: bool, stuck_after: int) -> None:
     tally = Tally()
     deliver_due(tally=tally)
     prune_failed()
-    waiting = len(waiting_mail())
-    failed_before = sum(1 for mail in waiting_mail() if mail.last_error)
+    queued = waiting_mail()
+    waiting = len(queued)
+    failed_before = sum(1 for mail in queued if mail.last_error)
     attention = _attention(stuck_after)
     db.session.commit()
     verb = "waits" if waiting == 1 else "wait"

@@ -10,7 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from course import certificate_changes as changes
-from course import issuing, outbox
+from course import issuing
 from course.admin import bp
 from course.admin import certificate_services as services
 from course.admin import records_services as records
@@ -98,13 +98,13 @@ def revoke(code: str):
     if not form.validate_on_submit():
         return _certificate_page(certificate, revoke_form=form, status=422)
     try:
-        changes.revoke(certificate, current_user, form.reason.data, request.remote_addr)
+        kept = changes.revoke(certificate, current_user, form.reason.data, request.remote_addr)
     except ValueError as exc:
         flash({"text": str(exc).capitalize() + "."}, "error")
         return redirect(url_for("admin.certificate", code=code))
     db.session.commit()
     flash({"text": f"Certificate {code} is revoked."}, "success")
-    for grade in outbox.grades_left_in_lms(certificate):
+    for grade in kept:  # read before the commit, as the audit records them
         flash({"text": LMS_GRADE_KEPT.format(platform=grade.platform,
                                              lineitem=grade.lineitem_url)}, "warning")
     return redirect(url_for("admin.certificate", code=code))
