@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from course.admin import bp, reset_links
+from course.admin import account_actions, bp, reset_links
 from course.admin import learner_services as services
 from course.admin import report_services as reports
 from course.admin.correction_forms import (
@@ -125,7 +125,7 @@ def _apply(action, user: User, form, *args, done: str):
         return learner_page(user, 422, **{field: form})
     try:
         action(current_user, user, *args, ip_address=request.remote_addr, reason=form.reason.data)
-    except services.ActionRefused as exc:
+    except account_actions.ActionRefused as exc:
         flash({"text": str(exc)}, "error")
     else:
         db.session.commit()
@@ -143,7 +143,7 @@ def change_role(user_id: int):
     if form.role.data not in {r.value for r in Role}:
         abort(400)
     role = Role(form.role.data)
-    return _apply(services.change_role, user, form, role,
+    return _apply(account_actions.change_role, user, form, role,
                   done=f"{user.full_name} is now {with_article(role.value)}.")  # fmt: skip
 
 
@@ -153,7 +153,7 @@ def change_role(user_id: int):
 def deactivate(user_id: int):
     """Deactivate an account and sign it out everywhere; its records stay."""
     user = db.get_or_404(User, user_id)
-    return _apply(services.deactivate, user, AccountStatusForm(),
+    return _apply(account_actions.deactivate, user, AccountStatusForm(),
                   done=f"{user.full_name} is deactivated.")  # fmt: skip
 
 
@@ -163,7 +163,7 @@ def deactivate(user_id: int):
 def reactivate(user_id: int):
     """Let a deactivated account sign in again."""
     user = db.get_or_404(User, user_id)
-    return _apply(services.reactivate, user, AccountStatusForm(),
+    return _apply(account_actions.reactivate, user, AccountStatusForm(),
                   done=f"{user.full_name} can sign in again.")  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from course.admin.learner_services import ActionRefused
+from course.admin.account_actions import ActionRefused
 from course.audit import record_event
 from course.auth import twofactor
 from course.auth.resets import mail_reset_link

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from course.admin.learner_services import ActionRefused, change_role
+from course.admin.account_actions import ActionRefused, change_role
 from course.auth.signin import WRONG_CREDENTIALS
 from course.db import utcnow
 from course.extensions import db
