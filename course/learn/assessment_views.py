@@ -57,7 +57,7 @@ def post_test(slug: str):
         draw = posttest.prepare_draw(content, posttest.questions_seen(enrolment))
         with write_transaction():  # only storing the draw writes; a reload just reads
             attempt = posttest.store_draw(content, enrolment, draw)
-        if attempt is None:  # another tab passed meanwhile: show that
+        if attempt is None:  # another tab passed, or used the last attempt, meanwhile
             return redirect(url_for("learn.post_test", slug=slug))
     return _render_attempt(content, attempt, drafts.post_test_draft(attempt), None)
 

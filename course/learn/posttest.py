@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from course import outbox
 from course.db import utcnow
 from course.extensions import db
-from course.learn import activetime
+from course.learn import activetime, retakes
 from course.learn.assessment import PASSED_ATTEMPT_ID, InvalidSubmission, Unanswered, open_attempt
 from course.learn.content import CheckView, ChoiceView, CourseContent, check_view
 from course.models import AttemptAnswer, Enrolment, PostTestAttempt, Question
@@ -47,7 +47,13 @@ class PreparedDraw:
 
 
 # Before a draw is stored, under SQLite's write lock: whether the learner has passed,
-# their open attempt and the last attempt's number, in one round trip (three before).
+# their open attempt, the last attempt's number, and how many attempts count and when the
+# last was sent (the cap and the wait, checked again), in one round trip.
+_COUNTED = (
+    PostTestAttempt.enrolment_id == bindparam("enrolment_id"),
+    PostTestAttempt.submitted_at.is_not(None),
+    PostTestAttempt.reset_at.is_(None),
+)
 _BEFORE_DRAW = select(
     PASSED_ATTEMPT_ID.scalar_subquery(),
     select(PostTestAttempt.id)
@@ -61,6 +67,8 @@ _BEFORE_DRAW = select(
     select(func.max(PostTestAttempt.number))
     .where(PostTestAttempt.enrolment_id == bindparam("enrolment_id"))
     .scalar_subquery(),
+    select(func.count()).select_from(PostTestAttempt).where(*_COUNTED).scalar_subquery(),
+    select(func.max(PostTestAttempt.submitted_at)).where(*_COUNTED).scalar_subquery(),
 )
 
 
@@ -111,15 +119,18 @@ def store_draw(
     """Store a prepared draw as the open attempt; inside the write transaction.
 
     Checked again first, in SQL: if another tab drew meanwhile, its attempt is returned
-    instead; if another tab passed meanwhile, None (there is nothing left to take).
+    instead; if another tab passed meanwhile, or sent the last attempt the course allows
+    (or one that starts a wait), None: the page's check before the lock saw less.
     """
-    passed_id, open_id, latest = db.session.execute(
+    passed_id, open_id, latest, counted, last_sent = db.session.execute(
         _BEFORE_DRAW, {"enrolment_id": enrolment.id}
     ).one()
     if passed_id is not None:
         return None
     if open_id is not None:
         return db.session.get(PostTestAttempt, open_id)
+    if retakes.closed_after(content.manifest, counted, last_sent):
+        return None
     attempt = PostTestAttempt(
         enrolment_id=enrolment.id,
         number=1 + (latest or 0),

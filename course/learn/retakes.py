@@ -144,9 +144,17 @@ def closed_for_retake(
 ) -> Closed | None:
     """Return why a new attempt cannot start yet (every attempt used, or the wait after
     the last one); None when it can. ``attempts`` need ``submitted_at`` and ``counts``."""
-    rules = rules_of(manifest)
     submitted = _counted(attempts)
-    if rules.max_attempts and len(submitted) >= rules.max_attempts:
+    return closed_after(manifest, len(submitted), max(submitted, default=None), now)
+
+
+def closed_after(
+    manifest: Any, counted: int, last_sent: datetime | None, now: datetime | None = None
+) -> Closed | None:
+    """Return why a new attempt cannot start yet, from how many attempts count and when
+    the last of them was sent (as ``closed_for_retake``); None when it can."""
+    rules = rules_of(manifest)
+    if rules.max_attempts and counted >= rules.max_attempts:
         return Closed(
             "used_up",
             f"You have used all {rules.max_attempts} attempts at this post-test. Please"
@@ -155,9 +163,9 @@ def closed_for_retake(
             "No attempts left",
             heading="No attempts left at this post-test",
         )
-    if not submitted or not rules.wait_minutes:
+    if last_sent is None or not rules.wait_minutes:
         return None
-    opens_at = max(submitted) + timedelta(minutes=rules.wait_minutes)
+    opens_at = last_sent + timedelta(minutes=rules.wait_minutes)
     left = math.ceil(((opens_at - (now or utcnow())).total_seconds()) / 60)
     if left <= 0:
         return None

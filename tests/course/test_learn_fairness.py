@@ -5,14 +5,15 @@ wait between attempts, and a cap when a course asks for one."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from course.db import utcnow
 from course.extensions import db
-from course.learn import choices, retakes
+from course.learn import choices, posttest, retakes
 from course.learn import content as learn_content
 from course.learn import services as learn
 from course.models import CheckResponse, Course, Enrolment, PostTestAttempt, Question, Role
@@ -257,6 +258,44 @@ def test_a_course_may_cap_attempts(app, at_post_test):
     assert refused.status_code == 403
     assert "used all 2 attempts" in refused.get_data(as_text=True)
     assert "<h1>No attempts left at this post-test</h1>" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(PostTestAttempt).count() == 2
+
+
+def _another_tab_sends_an_attempt_while_this_one_draws(app, client, monkeypatch) -> None:
+    """This tab's page checked the cap and the wait; before it stores its draw, another
+    tab of the learner's (a script, say) draws an attempt and sends it."""
+    draw = posttest.prepare_draw
+
+    def racing(*args, **kwargs):
+        monkeypatch.setattr(posttest, "prepare_draw", draw)  # the other tab draws as usual
+        with app.app_context():
+            attempt = open_attempt(client, SLUG)
+            client.post(f"/courses/{SLUG}/post-test", data=answers_for(attempt, right=0))
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(posttest, "prepare_draw", racing)
+
+
+@pytest.mark.parametrize(("options", "refusal"), [
+    ({"max_attempts": 2, "retake_wait_minutes": 0}, "used all 2 attempts"),
+    ({"max_attempts": 0, "retake_wait_minutes": 10}, "again in about 10 minutes"),
+])
+def test_a_draw_racing_another_tabs_attempt_keeps_the_cap_and_the_wait(
+    app, at_post_test, monkeypatch, options, refusal
+):
+    client = at_post_test(**options)
+    with app.app_context():
+        attempt = open_attempt(client, SLUG)
+        client.post(f"/courses/{SLUG}/post-test", data=answers_for(attempt, right=0))
+        db.session.execute(  # the first attempt's wait is over
+            update(PostTestAttempt).values(submitted_at=utcnow() - timedelta(minutes=11)))
+        db.session.commit()
+    _another_tab_sends_an_attempt_while_this_one_draws(app, client, monkeypatch)
+    late = client.get(f"/courses/{SLUG}/post-test")
+    assert late.status_code == 302  # checked again under the write lock: nothing drawn
+    refused = client.get(f"/courses/{SLUG}/post-test")
+    assert refused.status_code == 403 and refusal in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(PostTestAttempt).count() == 2
 
