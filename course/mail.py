@@ -20,7 +20,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from socket import getfqdn
@@ -58,6 +58,10 @@ RETRY_PAUSES = (
 )
 BATCH = 20
 _QUEUED = "course.mail.queued"
+#: A failed message's next try: none. Left in the past, it was due to the previous
+#: release, which knows no failed mail and still sends between ``flask db upgrade`` and
+#: the restart: it tried such a message again and deleted it at the next refusal.
+NO_NEXT_ATTEMPT = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 _ADDRESS = re.compile(r"[^\s<>@,;:'\"()\[\]]+@[^\s<>@,;:'\"()\[\]]+")
@@ -324,7 +328,8 @@ def _fail(mail_id: int, error: str) -> None:
     db.session.execute(
         update(OutgoingMail)
         .where(OutgoingMail.id == mail_id)
-        .values(claimed_until=None, failed_at=utcnow(), last_error=error[:500])
+        .values(claimed_until=None, failed_at=utcnow(), last_error=error[:500],
+                next_attempt_at=NO_NEXT_ATTEMPT)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from course import mail
 from course.db import utcnow
@@ -94,6 +94,24 @@ def test_retry_sends_a_refused_message_again_with_the_same_message_id(
     assert re.search(rf"Email {first} \('Your certificate is ready'\) sent", caplog.text)
     assert [row.token for row in _rows(app)] == [second]
     assert _events(app) == [("mail.retried", first)]
+
+
+def test_the_previous_release_still_serving_never_tries_a_failed_message_again(
+    app: Flask, inbox: Inbox
+) -> None:
+    # Between 'flask db upgrade' and the restart the previous release still sends, and it
+    # knows no failed mail: it took every message due and unclaimed (this is its query),
+    # tried it again under another Message-ID and deleted it at the next refusal, so the
+    # operator lost the record of what never went.
+    _refused(app, inbox, "Reset your password")
+    with app.app_context():
+        later = utcnow() + timedelta(days=30)
+        due = db.session.scalars(select(OutgoingMail.id).where(
+            OutgoingMail.next_attempt_at <= later,
+            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < later),
+        )).all()
+        db.session.commit()
+    assert due == []
 
 
 def test_drop_deletes_failed_messages_and_the_audit_log_keeps_what_they_were(
