@@ -14,7 +14,8 @@ from sqlalchemy import delete, func, select, update
 from course.audit import record_event
 from course.db import utcnow
 from course.extensions import db
-from course.mail import Tally, deliver_due, mail_can_leave, redact
+from course.mail import Tally, deliver_due, mail_can_leave
+from course.mail_smtp import redact
 from course.models import OutgoingMail
 from course.templating import counted
 

@@ -16,14 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
-from socket import getfqdn
 from typing import Any
 
 from flask import Flask, current_app
@@ -34,13 +29,12 @@ from sqlalchemy.orm import Session
 from course.db import utcnow
 from course.extensions import db
 from course.mail_sender import sender_for
+from course.mail_smtp import PermanentFailure, deliver, is_server_failure, redact
 from course.models import Certificate, CertificateStatus, OutgoingMail, User
 from course.provider import base_url
 
 logger = logging.getLogger(__name__)
 
-#: Seconds to wait for the SMTP server before giving up on an attempt.
-SMTP_TIMEOUT = 15
 #: Pauses before the second, third ... attempt; a message still refused after the last
 #: one (about a day in all, as long as a sign-up link lasts by default) is kept as failed
 #: and logged. An hour gave up on the sign-up links and certificates of a night's outage.
@@ -62,42 +56,6 @@ _QUEUED = "course.mail.queued"
 #: release, which knows no failed mail and still sends between ``flask db upgrade`` and
 #: the restart: it tried such a message again and deleted it at the next refusal.
 NO_NEXT_ATTEMPT = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-_ADDRESS = re.compile(r"[^\s<>@,;:'\"()\[\]]+@[^\s<>@,;:'\"()\[\]]+")
-
-
-def redact(error: object) -> str:
-    """An error's text with email addresses left out (SMTP answers often repeat them).
-
-    The log names a message by its reference and subject, never by whom it was for: a log
-    is kept and shared more widely than the database, and needs no personal data.
-    """
-    return _ADDRESS.sub("<address>", str(error))
-
-
-class PermanentFailure(Exception):
-    """The SMTP server refused the message for good (a 5xx answer): no retry."""
-
-
-def build_message(to: str, subject: str, body: str, ref: str | None = None) -> EmailMessage:
-    """Return a plain-text message from the configured sender (its Message-ID made of
-    ``ref``, the queued message's random ``token``, when given)."""
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(usegmt=True)
-    # The sender's own domain, not this host's name ("localhost" in many containers),
-    # which spam filters take for a sign of a misconfigured sender.
-    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2]
-    # The same Message-ID on every try: a retry after a reply lost on the way reads as
-    # the same message to the receiver, and the mail server's log names the app's ref.
-    # The ref is random, so no recipient learns from it how much mail the site sends.
-    message["Message-ID"] = f"<{ref}@{domain or getfqdn()}>" if ref else make_msgid(
-        domain=domain or None)
-    message.set_content(body)
-    return message
 
 
 def send_mail(to: str, subject: str, body: str, certificate_code: str | None = None
@@ -261,20 +219,6 @@ def _certificate_pdf(code: str) -> tuple[str, bytes] | None:
     return (f"certificate-{code}.pdf", pdf) if pdf else None
 
 
-#: Failures of the server or of the settings, not of one message: the connection, the
-#: greeting, STARTTLS, the login, the sender address. The rest of the pass then waits for
-#: its retry without connecting, so a server that never answers holds a pass SMTP_TIMEOUT
-#: seconds, not that much for each message due.
-_SERVER_REFUSALS = (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected,
-                    smtplib.SMTPHeloError, smtplib.SMTPAuthenticationError,
-                    smtplib.SMTPNotSupportedError, smtplib.SMTPSenderRefused)
-
-
-def _server_failed(exc: OSError) -> bool:
-    # Every SMTP error is an OSError too; of those only the ones above are the server's.
-    return isinstance(exc, _SERVER_REFUSALS) or not isinstance(exc, smtplib.SMTPException)
-
-
 def _attempt(mail: _Claimed, tally: Tally, server_failed: str | None = None) -> str | None:
     """Try one message (or, when ``server_failed`` says the server already failed this
     pass, only count the try); return the server's failure, if it failed."""
@@ -282,7 +226,7 @@ def _attempt(mail: _Claimed, tally: Tally, server_failed: str | None = None) -> 
         _retry_later(mail, tally, server_failed, "not tried: the server failed the pass")
         return server_failed
     try:
-        _deliver(mail)
+        deliver(mail.ref, mail.to, mail.subject, mail.body, mail.attachment)
     except PermanentFailure as exc:
         logger.error("The mail server refused email %s (%r) for good: %s; kept as failed",
                      mail.ref, mail.subject, redact(exc))
@@ -291,7 +235,7 @@ def _attempt(mail: _Claimed, tally: Tally, server_failed: str | None = None) -> 
     except (OSError, smtplib.SMTPException) as exc:
         error = str(exc) or type(exc).__name__
         _retry_later(mail, tally, error)
-        return error if _server_failed(exc) else None
+        return error if is_server_failure(exc) else None
     else:
         tally.sent += 1
         _forget(mail.id)
@@ -339,50 +283,6 @@ def _forget(mail_id: int) -> None:
     # Sent messages are not kept: a reset link's text has no business in the database.
     db.session.execute(delete(OutgoingMail).where(OutgoingMail.id == mail_id))
     db.session.commit()
-
-
-def _deliver(mail: _Claimed) -> None:
-    """Hand one message to the SMTP server (or, without one, to the log)."""
-    config = current_app.config
-    message = build_message(mail.to, mail.subject, mail.body, mail.ref)
-    if mail.attachment:
-        name, data = mail.attachment
-        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
-    if not config["MAIL_SERVER"]:  # development: the link is in the log, to follow by hand
-        logger.warning(
-            "MAIL_SERVER is not set; this email was not sent:\nTo: %s\nSubject: %s\n\n%s%s",
-            mail.to, mail.subject, mail.body,
-            f"\n(attached: {mail.attachment[0]})" if mail.attachment else "",
-        )
-        return
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
-        # A refusal before the recipients (the greeting, STARTTLS, the login, the sender
-        # address) is about the settings, not this message: it refuses every message
-        # alike, so it is retried like an outage, and a wrong MAIL_PASSWORD no longer
-        # deletes the whole queue unsent.
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        _send_refusing_for_good(smtp, message)
-    logger.info("Email %s (%r) sent", mail.ref, mail.subject)
-
-
-def _send_refusing_for_good(smtp: smtplib.SMTP, message: EmailMessage) -> None:
-    """Send; a 5xx answer to the recipient or the message raises ``PermanentFailure``."""
-    try:
-        smtp.send_message(message)
-    except smtplib.SMTPSenderRefused:
-        raise  # MAIL_FROM refused: a setting, retried (see above)
-    except smtplib.SMTPResponseException as exc:
-        if 500 <= exc.smtp_code < 600:
-            raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
-        raise
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
-        if all(500 <= code < 600 for code in codes):
-            raise PermanentFailure(str(exc.recipients)) from exc
-        raise
 
 
 def init_app(app: Flask) -> None:

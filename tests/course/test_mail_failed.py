@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import or_, select, update
 
-from course import mail
+from course import mail, mail_smtp
 from course.db import utcnow
 from course.extensions import db
 from course.models import AuditEvent, OutgoingMail
@@ -188,7 +188,7 @@ def test_a_server_that_never_answers_holds_a_pass_once_not_once_a_message(
 ) -> None:
     # Through an outage every due message waited out the whole timeout in turn: twenty
     # of them held the timer's run (and each worker's sender) five minutes.
-    monkeypatch.setattr(mail, "SMTP_TIMEOUT", 0.5)
+    monkeypatch.setattr(mail_smtp, "SMTP_TIMEOUT", 0.5)
     connections: list[socket.socket] = []
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from course import mail
+from course import mail, mail_smtp
 from course.db import utcnow, write_transaction
 from course.extensions import db
 from course.models import OutgoingMail
@@ -269,5 +269,5 @@ def test_mail_send_blames_no_mended_server_for_an_earlier_failure(make_app, inbo
 def test_a_message_id_names_the_senders_domain_not_this_hosts(app: Flask) -> None:
     app.config["MAIL_FROM"] = "Lakeshore CE <ce@lakeshore-ce.org>"
     with app.app_context():
-        message = mail.build_message("ana@example.org", "Hello", "Body")
+        message = mail_smtp.build_message("ana@example.org", "Hello", "Body")
     assert message["Message-ID"].endswith("@lakeshore-ce.org>")
