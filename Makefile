@@ -54,8 +54,16 @@ run: $(VENV)/.installed-run
 ## the in-process pass 20% shorter (2 min 09 s against 2 min 40 s).
 ## Tests that drive a browser (browser) or real counterparts in processes of their own
 ## (interop, but not in_process) run in two processes, a whole file to each, as a module's
-## server and what its tests build stay in one process. Those that time servers under load
-## (concurrency, ops) then run one at a time, with nothing beside them.
+## server and what its tests build stay in one process; but each case of the few long
+## tests (LONG in tests/conftest.py: the page audits at three widths, the journeys) goes
+## alone and before the files to whichever process is free: one of them started last
+## held the pass up while the other process sat idle. Measured back to back on two cores
+## (Dec 2026, other sessions' tests loading the machine) this pass took 6 min 12 s with
+## a whole file to each process (6:03 and 5:31 of tests; the staff pages' audit, 69 s,
+## started last) and 5 min 50 s so (5:42 and 5:28). Split one test per width, the audits
+## walked the pages three times: 60% more work, and a longer pass on two processes.
+## Those that time servers under load (concurrency, ops) then run one at a time, with
+## nothing beside them.
 ## Measured back to back on two cores (Dec 2026, another session's tests sharing the
 ## machine): run one at a time, these took 6 min 00 s and 6 min 21 s; split so, 4 min 56 s,
 ## 4 min 39 s and 4 min 26 s (two processes 3:58, 3:48, 3:36; one at a time 58 s, 51 s,

@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+#: Tests long enough (20-85 s) to hold the browser pass up when one starts last, as part
+#: of its file, while the other process has run out of work: under ``--dist loadfile``
+#: each of their cases is handed out alone and before the files. (Split per width, the
+#: page audits cost 60% more, each width walking the pages again, for no shorter pass.)
+LONG = (
+    "tests/browser/test_browser_journey.py::test_a_new_learner_completes_the_course",
+    "tests/browser/test_browser_pages.py::test_every_learner_page_type_at_three_widths",
+    "tests/browser/test_browser_staff_pages.py::test_every_admin_and_author_page_type_at_three_widths",
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, but each case of a ``LONG`` test a unit of its own, first."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.split("[")[0] in LONG else super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # The queue is built by now (files with more tests first): the long cases go
+            # to its front once, before the first unit is handed out.
+            if not getattr(self, "long_first", False):
+                units = sorted(self.workqueue.items(), key=lambda unit: "::" not in unit[0])
+                self.workqueue = OrderedDict(units)
+                self.long_first = True
+            super()._assign_work_unit(node)
+
+    return LongFirst(config, log)
 
 
 @pytest.fixture
