@@ -37,6 +37,15 @@ def test_new_code_draws_80_random_bits_and_uses_all_of_them(monkeypatch) -> None
     assert new_code() == "0000-0000-0000-0000-0"
 
 
+def test_every_one_of_the_80_bits_changes_the_code() -> None:
+    # All bits set and none set say nothing of a bit the code drops or reads twice: a
+    # code that kept 65 of its bits would still vary in every position.
+    single_bits = {codes._code_from_bits(1 << bit) for bit in range(codes.CODE_BITS)}
+    assert len(single_bits) == codes.CODE_BITS
+    assert codes._code_from_bits(0) not in single_bits
+    assert all(normalize_code(code) == code for code in single_bits)
+
+
 def test_new_codes_are_unique_and_every_position_varies() -> None:
     sample = [new_code() for _ in range(4000)]
     assert len(set(sample)) == len(sample)
