@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 
+import pytest
 from sqlalchemy import select
 
 from course.extensions import db
@@ -57,6 +58,27 @@ def test_an_attempt_keeps_the_passing_score_of_the_version_that_graded_it(
                          query_string={"version": completion["course_version"]})  # fmt: skip
     names = zipfile.ZipFile(io.BytesIO(narrowed.data)).namelist()
     assert {"package/v1/course.yaml", "package/v2/course.yaml"} <= set(names)
+
+
+@pytest.mark.parametrize(("draw", "right", "passing", "shown", "passed"), [
+    (10, 8, 80, "80%", True),  # exactly the passing score passes
+    (3, 2, 66, "66%", True),  # 66.7% is at least 66%
+    (3, 2, 67, "66%", False),  # 66.7% falls short of 67%: never rounded up to it
+])
+def test_the_score_is_a_whole_percent_rounded_down_and_passing_is_reached_exactly(
+    app, ready, package_copy, draw, right, passing, shown, passed
+):
+    manifest = package_copy / "course.yaml"
+    text = manifest.read_text().replace("passing_score: 80", f"passing_score: {passing}")
+    manifest.write_text(text.replace("draw: 10", f"draw: {draw}"))
+    with app.app_context():
+        import_course(package_copy)
+        attempt = open_attempt(ready, "minimal")
+        response = ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=right))
+    review = page_words(ready.get(response.location).get_data(as_text=True))
+    assert f"You answered {right} of {draw} correctly ({shown})." in review
+    assert ("You passed." in review) is passed
+    assert (f"The passing score is {passing}%" in review) is not passed
 
 
 def _fail_at_80_then_raise_the_passing_score(client, package_copy) -> PostTestAttempt:
