@@ -12,6 +12,7 @@ import pytest
 from certificates_testkit import BARE, FULL
 
 from certificates import AuthorLine, CertificateRecord
+from certificates.record import hours_text
 
 
 @pytest.mark.parametrize("record", [FULL, BARE], ids=["full", "bare"])
@@ -40,6 +41,24 @@ def test_snapshot_keeps_the_exact_hours() -> None:
     record = dataclasses.replace(FULL, contact_hours=decimal.Decimal("1.50"))
     again = CertificateRecord.from_dict(record.to_dict())
     assert str(again.contact_hours) == "1.50"
+
+
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [
+        ("1.0", "1.0 contact hour"),
+        ("1", "1 contact hour"),
+        # Only exactly one hour is singular: a quarter hour or an hour and a half is not.
+        ("0.25", "0.25 contact hours"),
+        ("0.75", "0.75 contact hours"),
+        ("1.25", "1.25 contact hours"),
+        ("1.5", "1.5 contact hours"),
+        ("1.50", "1.50 contact hours"),
+        ("2.0", "2.0 contact hours"),
+    ],
+)
+def test_hours_are_said_as_certified_and_singular_only_for_one(hours: str, said: str) -> None:
+    assert hours_text(decimal.Decimal(hours)) == said
 
 
 def test_the_completion_moment_round_trips_and_older_snapshots_have_none() -> None:
