@@ -156,6 +156,13 @@ def test_normalize_rejects_malformed_input(typed: str) -> None:
     assert normalize_code(typed) is None
 
 
+def test_a_generously_spaced_code_is_read_up_to_the_input_limit() -> None:
+    # Spaces around a pasted code are no typo; only past the limit is input refused.
+    padded = CODE.center(codes._MAX_INPUT)
+    assert normalize_code(padded) == CODE
+    assert normalize_code(padded + " ") is None
+
+
 def test_normalize_rejects_non_strings() -> None:
     assert normalize_code(None) is None  # type: ignore[arg-type]
     assert normalize_code(12345) is None  # type: ignore[arg-type]
