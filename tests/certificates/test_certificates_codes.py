@@ -156,6 +156,17 @@ def test_normalize_rejects_malformed_input(typed: str) -> None:
     assert normalize_code(typed) is None
 
 
+@pytest.mark.parametrize("symbol", "*~$=U")
+def test_a_check_only_symbol_among_the_data_is_refused_even_when_the_check_matches(
+    symbol: str,
+) -> None:
+    # Worked out with the symbol's own value, the check symbol would agree: only the
+    # alphabet stops such input, which no certificate can bear.
+    digits = [codes.CHECK_ALPHABET.index(c) for c in _compact(CODE)[:15] + symbol]
+    typed = _compact(CODE)[:15] + symbol + codes.CHECK_ALPHABET[codes._check_value(digits)]
+    assert normalize_code(typed) is None
+
+
 def test_a_generously_spaced_code_is_read_up_to_the_input_limit() -> None:
     # Spaces around a pasted code are no typo; only past the limit is input refused.
     padded = CODE.center(codes._MAX_INPUT)
