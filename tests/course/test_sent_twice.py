@@ -38,6 +38,23 @@ def test_a_second_tab_with_other_answers_is_told_they_were_not_recorded(
         assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 1
 
 
+def test_a_second_tab_with_questions_left_blank_is_told_they_were_not_recorded(
+        app, client, learner):  # noqa: F811
+    # Not asked to finish an attempt that is already graded: its answers would go nowhere.
+    with app.app_context():
+        attempt = open_attempt(client, "minimal")
+        passing = with_token(client, POST_TEST, answers_for(attempt, right=10))
+        half = dict(list(passing.items())[:6])  # the id and 5 answers, as tab B left them
+        half["csrf_token"] = passing["csrf_token"]
+        first = client.post(POST_TEST, data=passing)  # tab A
+        second = client.post(POST_TEST, data=half)  # tab B
+        assert second.status_code == 303 and second.location == first.location
+        assert ALREADY in client.get(second.location).get_data(as_text=True)
+        db.session.expire_all()
+        stored = db.session.get(PostTestAttempt, attempt.id)
+        assert (stored.score_percent, stored.draft) == (100, None)
+
+
 def test_an_evaluation_sent_twice_still_says_the_course_is_complete(
         app, client, learner):  # noqa: F811
     with app.app_context():
