@@ -218,6 +218,7 @@ def test_verify_url_keeps_check_symbols_safe_in_links() -> None:
         ("https://ce.example.org", "7K3M-Q9XD-2HTP-W4RB-6"),  # check symbol wrong
         ("ce.example.org", CODE),  # not absolute
         ("ftp://ce.example.org", CODE),
+        ("https:///verify", CODE),  # no host: a board could not follow the address
     ],
 )
 def test_verify_url_for_refuses_bad_input(base: str, code: str) -> None:
