@@ -90,6 +90,7 @@ def test_issued_at_in_another_zone_with_zero_offset_round_trips() -> None:
         ({"contact_hours": decimal.Decimal("NaN")}, ValueError),
         ({"course_version": 0}, ValueError),
         ({"course_version": "1"}, TypeError),
+        ({"course_version": True}, TypeError),  # a bool is an int to Python, not a version
         ({"participant_name": "  "}, ValueError),
         ({"code": ""}, ValueError),
         ({"authors": [AuthorLine("A", "B")]}, TypeError),  # a list, not a tuple
