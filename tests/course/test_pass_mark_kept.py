@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from course.extensions import db
+from course.learn import posttest
 from course.models import Course, PostTestAttempt, Role
 from tests.course.certkit import page_words
 from tests.course.factories import import_course, make_user, sign_in
@@ -79,6 +81,14 @@ def test_the_score_is_a_whole_percent_rounded_down_and_passing_is_reached_exactl
     assert f"You answered {right} of {draw} correctly ({shown})." in review
     assert ("You passed." in review) is passed
     assert (f"The passing score is {passing}%" in review) is not passed
+
+
+def test_an_attempt_with_no_questions_never_passes() -> None:
+    # Nought of nought meets any passing score; a draw that came up empty is no pass.
+    content = SimpleNamespace(post_test={}, manifest={"passing_score": 80}, version_id=1)
+    attempt = SimpleNamespace(draw=[], submitted_at=None)
+    graded = posttest.grade_attempt(content, attempt, {})
+    assert (graded.passed, graded.score_percent) == (False, 0)
 
 
 def _fail_at_80_then_raise_the_passing_score(client, package_copy) -> PostTestAttempt:
