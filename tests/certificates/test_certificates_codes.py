@@ -9,7 +9,7 @@ import pytest
 from certificates_testkit import CODE
 
 from certificates import codes, new_code, normalize_code, verify_qr_svg, verify_url_for
-from certificates.codes import EXAMPLE_CODE
+from certificates.codes import EXAMPLE_CODE, shown_as_typed
 
 DATA = "[0-9A-HJKMNP-TV-Z]"
 CODE_RE = re.compile(rf"^{DATA}{{4}}-{DATA}{{4}}-{DATA}{{4}}-{DATA}{{4}}-[0-9A-HJKMNP-TV-Z*~$=U]$")
@@ -172,6 +172,64 @@ def test_a_generously_spaced_code_is_read_up_to_the_input_limit() -> None:
     padded = CODE.center(codes._MAX_INPUT)
     assert normalize_code(padded) == CODE
     assert normalize_code(padded + " ") is None
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        f"https://ce.example.org/verify/{CODE}",
+        f"https://ce.example.org/verify/{CODE}/",
+        f"  https://example.org/ce/verify/{CODE}?utm_source=email#top ",
+        f"https://ce.example.org/verify/{CODE.lower()}",
+    ],
+)
+def test_a_pasted_verification_address_is_read_as_its_code(pasted: str) -> None:
+    # Boards copy the address printed under the code as often as the code itself.
+    assert normalize_code(pasted) == CODE
+
+
+def test_a_pasted_address_with_an_encoded_check_symbol_is_read() -> None:
+    code = next(c for c in map(codes._code_from_bits, range(100)) if c[-1] == "*")
+    assert normalize_code(verify_url_for("https://ce.example.org", code)) == code
+
+
+def test_a_pasted_address_is_read_up_to_its_limit() -> None:
+    # A long tracking query after the code is still the code; past the limit, no input is.
+    address = f"https://ce.example.org/verify/{CODE}?utm_source="
+    longest = address + "x" * (codes.MAX_PASTED - len(address))
+    assert normalize_code(longest) == CODE
+    assert normalize_code(longest + "x") is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "7K3M-Q9XD-2HTP-W4RB-6",  # the check symbol wrong
+        "7k3m q9xd 2htp w4rb 6",
+        _compact(CODE)[:14],  # three characters short
+        _compact(CODE) + "AB",  # two too many
+        CODE.center(64),
+    ],
+)
+def test_a_mistyped_code_is_given_back_as_typed(typed: str) -> None:
+    # The retype box is filled in with it: the mistake is usually one character.
+    assert shown_as_typed(typed) == typed
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "This certificate is VALID",  # a forger's verdict in the address is never printed
+        "VALID",
+        _compact(CODE)[:13],
+        _compact(CODE) + "ABC",
+        "7K3M-Q9XD-2HTP-W4R!-5",  # a character no code has
+        CODE.center(65),
+        None,
+    ],
+)
+def test_text_that_could_not_be_a_code_is_not_given_back(typed: str | None) -> None:
+    assert shown_as_typed(typed) is None  # type: ignore[arg-type]
 
 
 def test_normalize_rejects_non_strings() -> None:
