@@ -94,6 +94,24 @@ def test_the_retake_time_said_is_one_the_post_test_is_open_at(app) -> None:
         assert retakes.closed_for_retake(manifest, [attempt], now=closed.opens_at) is None
 
 
+@pytest.mark.parametrize(
+    ("wait", "left", "said"),
+    [
+        (timedelta(minutes=120), timedelta(minutes=120), "about 120 minutes"),  # a long wait
+        (timedelta(minutes=10), timedelta(seconds=30), "about 1 minute"),  # one, not "1 minutes"
+        (timedelta(minutes=10), timedelta(seconds=90), "about 2 minutes"),  # never less than left
+    ],
+)
+def test_the_wait_is_said_in_whole_minutes_rounded_up(app, wait, left, said) -> None:
+    sent = datetime(2026, 12, 2, 15, 35, tzinfo=UTC)
+    attempt = SimpleNamespace(submitted_at=sent, counts=True)
+    manifest = {"post_test_retake_wait_minutes": wait // timedelta(minutes=1)}
+    with app.app_context():
+        closed = retakes.closed_for_retake(manifest, [attempt], now=sent + wait - left)
+    assert f"again in {said}, at " in closed.reason
+    assert closed.tag == f"Can retake in {said}"
+
+
 def test_the_page_of_a_post_test_in_its_retake_wait_says_when_it_opens(
     app, lessons_done, clock
 ):
