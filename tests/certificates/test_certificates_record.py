@@ -94,6 +94,8 @@ def test_issued_at_in_another_zone_with_zero_offset_round_trips() -> None:
         ({"participant_name": "  "}, ValueError),
         ({"code": ""}, ValueError),
         ({"authors": [AuthorLine("A", "B")]}, TypeError),  # a list, not a tuple
+        ({"authors": ("Maria Alvarez, PhD",)}, TypeError),  # a name, not an AuthorLine
+        ({"course_title": 42}, ValueError),  # not text at all
         ({"licence_number": 12345}, TypeError),
         ({"completed_at": datetime.datetime(2026, 11, 21, 21, 47)}, ValueError),  # naive
         ({"completed_at": datetime.date(2026, 11, 21)}, TypeError),
