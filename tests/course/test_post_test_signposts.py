@@ -92,6 +92,11 @@ def test_the_retake_time_said_is_one_the_post_test_is_open_at(app) -> None:
         assert closed.opens_at == datetime(2026, 12, 2, 15, 46, tzinfo=UTC)
         assert f"at {time_label(closed.opens_at)}." in closed.reason
         assert retakes.closed_for_retake(manifest, [attempt], now=closed.opens_at) is None
+        # Sent on the minute but for a fraction of a second: still the next minute.
+        fraction = SimpleNamespace(submitted_at=sent.replace(second=0, microsecond=500_000),
+                                   counts=True)
+        closed = retakes.closed_for_retake(manifest, [fraction], now=sent)
+        assert closed.opens_at == datetime(2026, 12, 2, 15, 46, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
