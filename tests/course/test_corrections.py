@@ -295,6 +295,7 @@ def test_resetting_an_open_attempt_gives_the_learner_a_fresh_draw(app, ready):
         stale = ready.post("/courses/minimal/post-test", data=answers_for(first, right=10))
         page = ready.get(ready.get(stale.location).location).get_data(as_text=True)
         assert "An administrator reset attempt 1, so it was not graded." in page
+        assert "already been submitted" not in page  # it never was: the reset is the reason
         second = open_attempt(ready, "minimal")
         assert (second.number, second.id != first.id) == (2, True)
         attempts = _attempts(learner.id)
