@@ -179,6 +179,7 @@ def test_a_generously_spaced_code_is_read_up_to_the_input_limit() -> None:
     [
         f"https://ce.example.org/verify/{CODE}",
         f"https://ce.example.org/verify/{CODE}/",
+        f"https://ce.example.org/verify/{CODE}#top",
         f"  https://example.org/ce/verify/{CODE}?utm_source=email#top ",
         f"https://ce.example.org/verify/{CODE.lower()}",
     ],
