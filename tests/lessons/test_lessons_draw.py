@@ -67,6 +67,20 @@ def test_shares_follow_what_the_bank_has() -> None:
     assert plan_shares(["A", "B"], {"A": 4}, 3, rng) == {"A": 3}
 
 
+def test_no_objective_is_asked_more_questions_than_it_has_and_none_go_missing() -> None:
+    # Every small bank of three objectives: a share over an objective's questions would
+    # leave the draw short (or ask one question twice), and the cases above missed it.
+    rng = random.Random(3)
+    for a in range(5):
+        for b in range(7):
+            for c in range(9):
+                sizes = {"A": a, "B": b, "C": c}
+                for count in range(1, 16):
+                    shares = plan_shares(["A", "B", "C"], sizes, count, rng)
+                    assert all(shares[o] <= sizes[o] for o in shares), (sizes, count, shares)
+                    assert sum(shares.values()) == min(count, a + b + c), (sizes, count)
+
+
 def test_the_blueprint_lists_objectives_in_course_order_with_bank_sizes() -> None:
     bank = [("q1", "B"), ("q2", "A"), ("q3", "A"), ("q4", "X")]
     drawn, blueprint = balanced_draw(bank, ["A", "B"], 3, random.Random(2))
