@@ -32,12 +32,18 @@ def change_role(
     before = user.role
     user.role = role
     db.session.flush()
-    record_event(
-        actor, "user.role_changed", "user", user.id,
-        {"from": before.value, "to": role.value, "email": user.email, "reason": reason.strip()},
-        ip_address,
-    )
+    _audit(actor, user, "user.role_changed", ip_address, reason,
+           {"from": before.value, "to": role.value})
     return user
+
+
+def _audit(
+    actor: User, user: User, event: str, ip_address: str | None, reason: str,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Record an action on the account with its address, as it was then, and the reason."""
+    record_event(actor, event, "user", user.id,
+                 {**(details or {}), "email": user.email, "reason": reason.strip()}, ip_address)
 
 
 def _ensure_no_lms_opens(user: User) -> None:
@@ -71,10 +77,7 @@ def deactivate(
     # Bumping the version makes every existing session and remember-me cookie fail to load.
     user.session_version += 1
     db.session.flush()
-    record_event(
-        actor, "user.deactivated", "user", user.id,
-        {"email": user.email, "reason": reason.strip()}, ip_address,
-    )  # fmt: skip
+    _audit(actor, user, "user.deactivated", ip_address, reason)
     return user
 
 
@@ -91,8 +94,5 @@ def reactivate(
         return user
     user.active = True
     db.session.flush()
-    record_event(
-        actor, "user.reactivated", "user", user.id,
-        {"email": user.email, "reason": reason.strip()}, ip_address,
-    )  # fmt: skip
+    _audit(actor, user, "user.reactivated", ip_address, reason)
     return user
