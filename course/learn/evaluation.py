@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from course import outbox
 from course.db import utcnow
@@ -184,11 +184,15 @@ def submit_evaluation(
     )
     response = _evaluation_of(enrolment)
     if inserted:
-        for item in items:
-            value = (values.get(item.key) or "").strip()
-            if value:
-                answer = EvaluationAnswer(response_id=response.id, item_id=item.id, value=value)
-                db.session.add(answer)
+        answers = [
+            {"response_id": response.id, "item_id": item.id, "value": value}
+            for item in items
+            if (value := (values.get(item.key) or "").strip())
+        ]
+        if answers:
+            # One statement for all the answers, not one each: the ORM inserts objects
+            # row by row on SQLite, and these rows hold the write lock other saves wait on.
+            db.session.execute(insert(EvaluationAnswer), answers)
         enrolment.completed_at = enrolment.completed_at or now
         enrolment.evaluation_draft = None  # the answers are stored now
         db.session.flush()
