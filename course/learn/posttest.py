@@ -48,7 +48,10 @@ class PreparedDraw:
 
 # Before a draw is stored, under SQLite's write lock: whether the learner has passed,
 # their open attempt, the last attempt's number, and how many attempts count and when the
-# last was sent (the cap and the wait, checked again), in one round trip.
+# last was sent (the cap and the wait, checked again), in one round trip. PostgreSQL takes
+# no such lock and needs none here: the one statement reads from one snapshot, and a tab
+# that draws (and even sends) an attempt after it takes the number this draw would store,
+# unique per enrollment, so the insert below fails instead of passing the cap or the wait.
 _COUNTED = (
     PostTestAttempt.enrolment_id == bindparam("enrolment_id"),
     PostTestAttempt.submitted_at.is_not(None),
@@ -144,7 +147,8 @@ def store_draw(
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
-        # Another connection drew at the same moment (possible on PostgreSQL).
+        # Another tab drew after the check (PostgreSQL lets it): its attempt is the one
+        # to show, or none once it was sent (then the page says why no attempt is open).
         attempt = open_attempt(enrolment)
     else:
         activetime.leave_lessons(enrolment.id)

@@ -113,6 +113,8 @@ class PostTestAttempt(db.Model):
 
     __tablename__ = "post_test_attempt"
     __table_args__ = (
+        # Also what stops a draw on PostgreSQL that another tab's attempt overtook after
+        # its check of the cap and the wait (``posttest.store_draw``).
         UniqueConstraint("enrolment_id", "number"),
         # At most one open attempt per enrolment: not submitted, not reset by an admin.
         Index(

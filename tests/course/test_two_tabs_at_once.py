@@ -1,0 +1,126 @@
+"""Two tabs of one learner writing at once, on two real connections: one request is held
+between its check and its write while the other tab's request runs to its end.
+
+SQLite's write lock, taken before the check, makes the second tab wait for the first;
+PostgreSQL lets both run, so what the first checked may be out of date when it writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select, update
+
+from course.db import utcnow
+from course.extensions import db
+from course.models import PostTestAttempt, User
+from tests.course.factories import import_course, make_user, sign_in
+from tests.course.journey import (
+    answers_for,
+    finish_lessons,
+    open_attempt,
+    without_minimum_time,
+)
+
+SLUG = "minimal"
+POST_TEST = f"/courses/{SLUG}/post-test"
+
+
+def _race(app: Flask, held: Callable[[], object], after: str, other: Callable[[], object]):
+    """Run ``held`` until its first statement that contains ``after``, hold it there while
+    ``other`` runs to its end (on SQLite, while ``other`` waits for the lock: briefly),
+    then let it go on; return what each returned."""
+    with app.app_context():
+        engine, sqlite = db.engine, db.engine.dialect.name == "sqlite"
+    checked, done, outcomes = threading.Event(), threading.Event(), {}
+
+    def hold(conn, cursor, statement: str, *args) -> None:
+        if threading.current_thread().name != "held" or checked.is_set():
+            return
+        if after in statement:
+            checked.set()
+            done.wait(0.5 if sqlite else 10)  # SQLite: the other tab waits for this one
+
+    def run(name: str, action: Callable[[], object]) -> None:
+        try:
+            if name == "other":
+                assert checked.wait(10), "the held request never reached its check"
+            outcomes[name] = action()
+        finally:
+            done.set()
+
+    event.listen(engine, "after_cursor_execute", hold)
+    try:
+        threads = [threading.Thread(target=run, args=(name, action), name=name)
+                   for name, action in (("held", held), ("other", other))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(engine, "after_cursor_execute", hold)
+    assert checked.is_set() and set(outcomes) == {"held", "other"}, outcomes
+    return outcomes["held"], outcomes["other"]
+
+
+@contextmanager
+def _two_tabs(
+    app: Flask, package_dir: Path, **options: object
+) -> Iterator[tuple[FlaskClient, FlaskClient]]:
+    manifest = package_dir / "course.yaml"
+    block = "post_test:\n  draw: 10\n"
+    extra = "".join(f"  {key}: {value}\n" for key, value in options.items())
+    manifest.write_text(manifest.read_text().replace(block, block + extra))
+    with app.app_context():
+        import_course(without_minimum_time(package_dir))
+        user = make_user()
+        tab = sign_in(app.test_client(), user)
+        tab.post(f"/courses/{SLUG}/enrol")
+        finish_lessons(tab, SLUG)
+        yield tab, sign_in(app.test_client(), db.session.get(User, user.id))
+
+
+def _sends_an_attempt(app: Flask, tab: FlaskClient, right: int) -> Callable[[], int]:
+    def send() -> int:
+        with app.app_context():
+            attempt = open_attempt(tab, SLUG)
+            return tab.post(POST_TEST, data=answers_for(attempt, right=right)).status_code
+
+    return send
+
+
+@pytest.mark.parametrize(("options", "refusal"), [
+    ({"max_attempts": 2, "retake_wait_minutes": 0}, "used all 2 attempts"),
+    ({"max_attempts": 0, "retake_wait_minutes": 10}, "again in about 10 minutes"),
+])
+def test_a_draw_overtaken_by_another_tabs_attempt_keeps_the_cap_and_the_wait(
+    app: Flask, package_copy: Path, options: dict, refusal: str
+) -> None:
+    """The draw has checked the cap and the wait; before it stores its attempt, another
+    tab draws one and sends it. On PostgreSQL the attempt's number, taken by the other
+    tab's, refuses the stale draw."""
+    with _two_tabs(app, package_copy, **options) as (this_tab, other_tab):
+        _sends_an_attempt(app, this_tab, right=0)()
+        db.session.execute(  # the first attempt's wait is over
+            update(PostTestAttempt).values(submitted_at=utcnow() - timedelta(minutes=11)))
+        db.session.commit()
+    drawn, sent = _race(app, lambda: this_tab.get(POST_TEST).status_code,
+                        "max(post_test_attempt.submitted_at)",
+                        _sends_an_attempt(app, other_tab, right=0))
+    assert sent == 303
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    # SQLite: drawn first, under the lock, and answered by the other tab. PostgreSQL: the
+    # other tab's attempt took the number, and the stale draw goes back to the page.
+    assert drawn == (200 if sqlite else 302)
+    refused = this_tab.get(POST_TEST)
+    assert refused.status_code == 403 and refusal in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 2
