@@ -92,9 +92,17 @@ def save_evaluation_draft(
         for key, value in values.items()
         if key in keys and value and value.strip()
     }
-    enrolment.evaluation_draft = kept
-    enrolment.evaluation_draft_saved_at = utcnow()
-    db.session.flush()
+    # Written only while the course is not complete: on PostgreSQL another tab's submit
+    # may land between the check above and this write, and its lock on the row makes this
+    # statement wait for it and then find the row complete. Answers kept after the
+    # evaluation stored them would be shown, and downloaded, as never sent.
+    written = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+        .values(evaluation_draft=kept, evaluation_draft_saved_at=utcnow())
+    ).rowcount
+    if not written:
+        raise InvalidSubmission("the evaluation was already submitted")
     return kept
 
 

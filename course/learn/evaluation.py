@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from course import outbox
 from course.db import utcnow
@@ -195,6 +196,9 @@ def submit_evaluation(
             db.session.execute(insert(EvaluationAnswer), answers)
         enrolment.completed_at = enrolment.completed_at or now
         enrolment.evaluation_draft = None  # the answers are stored now
+        # Cleared even when it was empty as this request first read it: another tab's
+        # save may have written one since, and the session does not know.
+        flag_modified(enrolment, "evaluation_draft")
         db.session.flush()
         outbox.course_completed(enrolment)
     return response

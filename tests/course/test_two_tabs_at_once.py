@@ -20,10 +20,12 @@ from sqlalchemy import event, func, select, update
 
 from course.db import utcnow
 from course.extensions import db
-from course.models import PostTestAttempt, User
+from course.models import Course, PostTestAttempt, User
+from course.privacy.export import export_user_data
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
     answers_for,
+    evaluation_form,
     finish_lessons,
     open_attempt,
     without_minimum_time,
@@ -31,6 +33,7 @@ from tests.course.journey import (
 
 SLUG = "minimal"
 POST_TEST = f"/courses/{SLUG}/post-test"
+EVALUATION = f"/courses/{SLUG}/evaluation"
 
 
 def _race(app: Flask, held: Callable[[], object], after: str, other: Callable[[], object]):
@@ -124,3 +127,24 @@ def test_a_draw_overtaken_by_another_tabs_attempt_keeps_the_cap_and_the_wait(
     assert refused.status_code == 403 and refusal in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PostTestAttempt)) == 2
+
+
+@pytest.mark.parametrize("held", ["save", "submit"])
+def test_evaluation_answers_saved_while_another_tab_submits_are_not_kept_after_it(
+    app: Flask, package_copy: Path, held: str
+) -> None:
+    """One tab's page saves the answers while another tab submits them; either has
+    checked that the evaluation is not yet stored when the other runs. Answers kept after
+    the evaluation stored them would say, in the learner's data download, that they were
+    never sent."""
+    with _two_tabs(app, package_copy) as (this_tab, other_tab):
+        _sends_an_attempt(app, this_tab, right=10)()
+        form = evaluation_form(db.session.scalar(select(Course)))
+    save = lambda: this_tab.post(f"{EVALUATION}/save", data=form).status_code  # noqa: E731
+    submit = lambda: other_tab.post(EVALUATION, data=form).status_code  # noqa: E731
+    first, second = (save, submit) if held == "save" else (submit, save)
+    _race(app, first, "FROM evaluation_response", second)
+    with app.app_context():
+        (enrolment,) = export_user_data(db.session.scalar(select(User)))["enrollments"]
+    assert enrolment["completed_at"] and enrolment["evaluation"]
+    assert enrolment["evaluation_saved_answers"] is None  # "not yet submitted", it says
