@@ -37,11 +37,7 @@ def evaluation(slug: str):
         return render_template("learn/not_open.html", course=course, manifest=course.manifest,
                                step="Evaluation", reason=exc.reason), 403
     if progress.evaluated:
-        if request.method == "POST":  # a second click, or another tab: the first counted
-            flash({"text": "Your evaluation is saved and the course is complete. It counted "
-                           "once: sending it again, from another tab or with a second click, "
-                           "changed nothing."}, "success")
-        return redirect(url_for("learn.completion", slug=slug))
+        return _sent_already(slug)
     items, form = evaluations.evaluation_items(course), EvaluationForm()
     values = _values(items) if form.is_submitted() else drafts.evaluation_draft(enrolment)
     errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
@@ -52,13 +48,25 @@ def evaluation(slug: str):
         return redirect(url_for("learn.completion", slug=slug), 303)
     status = 422 if form.is_submitted() else 200
     if errors and form.validate_on_submit():  # what was answered is kept meanwhile
-        with write_transaction():
-            drafts.save_evaluation_draft(course, enrolment, values)
+        try:
+            with write_transaction():
+                drafts.save_evaluation_draft(course, enrolment, values)
+        except tests.InvalidSubmission:  # another tab sent it since the check above
+            return _sent_already(slug)
     return render_template("learn/evaluation.html", course=course, manifest=course.manifest,
                            items=items, values=values, errors=errors, form=form,
                            summary=evaluations.error_summary(items, values, errors),
                            likert=evaluations.LIKERT_LABELS,
                            name_needed=is_stand_in(current_user.full_name)), status
+
+
+def _sent_already(slug: str):
+    """The evaluation is stored already: a second click, or another tab; the first counted."""
+    if request.method == "POST":
+        flash({"text": "Your evaluation is saved and the course is complete. It counted "
+                       "once: sending it again, from another tab or with a second click, "
+                       "changed nothing."}, "success")
+    return redirect(url_for("learn.completion", slug=slug))
 
 
 def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:

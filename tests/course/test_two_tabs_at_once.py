@@ -148,3 +148,24 @@ def test_evaluation_answers_saved_while_another_tab_submits_are_not_kept_after_i
         (enrolment,) = export_user_data(db.session.scalar(select(User)))["enrollments"]
     assert enrolment["completed_at"] and enrolment["evaluation"]
     assert enrolment["evaluation_saved_answers"] is None  # "not yet submitted", it says
+
+
+def test_an_evaluation_sent_with_a_gap_as_another_tab_sends_it_whole_says_it_counted(
+    app: Flask, package_copy: Path
+) -> None:
+    """One tab sends the evaluation with a question left empty, just as another tab sends
+    it complete. Keeping the first tab's answers for later is refused (the evaluation is
+    stored); the learner is told it counted once, not shown an error page."""
+    with _two_tabs(app, package_copy) as (this_tab, other_tab):
+        _sends_an_attempt(app, this_tab, right=10)()
+        form = evaluation_form(db.session.scalar(select(Course)))
+    likert = next(key for key, value in form.items() if value == "4")  # a required one
+    with_a_gap = {key: value for key, value in form.items() if key != likert}
+    sent_with_gap, sent = _race(app, lambda: this_tab.post(EVALUATION, data=with_a_gap),
+                                "FROM evaluation_response",
+                                lambda: other_tab.post(EVALUATION, data=form).status_code)
+    assert sent == 303
+    assert sent_with_gap.status_code == 302
+    assert sent_with_gap.location.endswith(f"/courses/{SLUG}/certificate")
+    page = this_tab.get(sent_with_gap.location, follow_redirects=True).get_data(as_text=True)
+    assert "It counted once" in page
