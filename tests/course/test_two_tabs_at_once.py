@@ -1,8 +1,9 @@
 """Two tabs of one learner writing at once, on two real connections: one request is held
-between its check and its write while the other tab's request runs to its end.
+after a check while the other tab's request runs, then goes on to its write.
 
-SQLite's write lock, taken before the check, makes the second tab wait for the first;
-PostgreSQL lets both run, so what the first checked may be out of date when it writes.
+On SQLite a request held inside its write transaction makes the other tab's write wait
+for it; PostgreSQL lets both run, so what the held one checked may be out of date when it
+writes. Each test runs on either database (PostgreSQL with TEST_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def _race(app: Flask, held: Callable[[], object], after: str, other: Callable[[]
 def _two_tabs(
     app: Flask, package_dir: Path, **options: object
 ) -> Iterator[tuple[FlaskClient, FlaskClient]]:
+    """A learner at the post-test (with these post-test options) in two signed-in tabs."""
     manifest = package_dir / "course.yaml"
     block = "post_test:\n  draw: 10\n"
     extra = "".join(f"  {key}: {value}\n" for key, value in options.items())
@@ -91,6 +93,8 @@ def _two_tabs(
 
 
 def _sends_an_attempt(app: Flask, tab: FlaskClient, right: int) -> Callable[[], int]:
+    """Open the post-test in ``tab`` and send it with ``right`` answers right."""
+
     def send() -> int:
         with app.app_context():
             attempt = open_attempt(tab, SLUG)
@@ -147,7 +151,7 @@ def test_evaluation_answers_saved_while_another_tab_submits_are_not_kept_after_i
     with app.app_context():
         (enrolment,) = export_user_data(db.session.scalar(select(User)))["enrollments"]
     assert enrolment["completed_at"] and enrolment["evaluation"]
-    assert enrolment["evaluation_saved_answers"] is None  # "not yet submitted", it says
+    assert enrolment["evaluation_saved_answers"] is None  # kept only until it is sent
 
 
 def test_an_evaluation_sent_with_a_gap_as_another_tab_sends_it_whole_says_it_counted(
