@@ -48,6 +48,47 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return LongFirst(config, log)
 
 
+def _share_url_builders() -> None:
+    """Compile each route's URL builder once per test process, not once per app.
+
+    Werkzeug writes and compiles two Python functions for every route of every app it
+    binds (a syntax tree each, then ``compile``): 95% of ``create_app``, and a fifth of
+    the in-process pass, where each test builds an app of its own. A builder is a pure
+    function of what it is keyed on here (the route's parsed parts, its defaults, whether
+    unknown arguments become a query) and takes its rule as an argument, so apps can share
+    it. A Werkzeug other than the 3.1 this was read against compiles as before
+    (``tests/test_url_builders.py`` then says so).
+    """
+    from importlib.metadata import version
+
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if not version("werkzeug").startswith("3.1.") or compile_builder is None:
+        return
+    if getattr(compile_builder, "shared", False):
+        return
+    built: dict[tuple, Any] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> Any:
+        defaults = self.defaults or {}
+        # A default for a part of the path is written into the builder as its converter
+        # puts it in a URL.
+        fixed = [(name, self._converters[name].to_url(value) if name in self._converters
+                  else None) for name, value in defaults.items()]
+        key = (self.rule, tuple(self._trace), append_unknown, repr(fixed))
+        if key not in built:
+            built[key] = compile_builder(self, append_unknown)
+        return built[key]
+
+    shared.shared = True  # type: ignore[attr-defined]
+    shared.unshared = compile_builder  # type: ignore[attr-defined]
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+
+
+_share_url_builders()
+
+
 @pytest.fixture
 def minimal_package_dir() -> Path:
     """The small valid course package used across the suite."""
