@@ -1302,6 +1302,26 @@ def test_a_rotated_tool_key_stays_in_the_jwks(app, client, runner, platform):
     assert "lti: 2 sent" in runner.invoke(args=["outbox", "send"]).output
 
 
+def test_the_keyset_reads_each_tool_key_once_however_often_it_is_fetched(
+    client, runner, platform, monkeypatch
+):
+    # Reading a private key checks it, about 60 ms of CPU: a platform fetching the keyset
+    # again made the server read every key it ever had each time.
+    from course.lti import keys
+
+    read = keys.serialization.load_pem_private_key
+    reads: list[bytes] = []
+    monkeypatch.setattr(keys.serialization, "load_pem_private_key",
+                        lambda pem, **kw: reads.append(pem) or read(pem, **kw))
+    monkeypatch.setattr(keys, "_PUBLIC", {}, raising=False)  # a server just started
+    assert runner.invoke(args=["keys", "rotate", "lti", "--reason", "yearly"]).exit_code == 0
+    fetched = [client.get("/lti/jwks.json").get_json() for _ in range(3)]
+    assert fetched[0] == fetched[1] == fetched[2] and len(fetched[0]["keys"]) == 2
+    assert len(reads) == len(set(reads)) == 2
+    fetched[0]["keys"][0]["kid"] = "changed by a caller"
+    assert client.get("/lti/jwks.json").get_json() == fetched[1]
+
+
 def test_learners_cannot_reach_the_lti_admin_pages(app, client, platform):
     with app.app_context():
         learner = make_user()
