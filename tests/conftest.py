@@ -96,6 +96,14 @@ def minimal_package_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fresh_rsa_keys() -> None:
+    """Hand out ``tests.rsa_keys`` from the first again: a test's keys differ from each other."""
+    from tests.rsa_keys import start_over
+
+    start_over()
+
+
+@pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     """Put the root logger back as it was after each test.
 

@@ -29,7 +29,10 @@ from tests.course.factories import (
 )
 from tests.course.journey import finish_lessons, quick_retakes, without_minimum_time
 from tests.course.test_admin_dataset import Dataset, build_dataset
+from tests.rsa_keys import pool_the_tool_keys
 from tests.smtp_sink import Inbox, smtp_server
+
+pool_the_tool_keys()
 
 
 def _database_url(tmp_path: Path) -> str:

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from course.lti import jwks
 from tests.interop.lti_platform import PlayedPlatform, start
+from tests.rsa_keys import fresh_rsa_key
 
 REFUSED = "keys.agency.example (127.0.0.1) is this server itself"
 
@@ -31,7 +31,7 @@ def test_a_keyset_name_that_later_resolves_to_this_server_is_not_fetched_again(
         # The name now resolves to this server (a short DNS lifetime, or rebinding); the
         # platform rotates its key, so the next launch makes the client fetch again.
         answer["why"] = REFUSED
-        played.key, played.kid = rsa.generate_private_key(65537, 2048), secrets.token_hex(8)
+        played.key, played.kid = fresh_rsa_key(), secrets.token_hex(8)
         later = SimpleNamespace(monotonic=lambda: time.monotonic() + jwks.CACHE_SECONDS)
         monkeypatch.setattr(jwt.jwks_client, "time", later)  # past the refetch cooldown
         token = played.id_token(nonce="n", sub="s", target="https://tool.example/")

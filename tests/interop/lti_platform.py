@@ -26,6 +26,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.rsa_keys import fresh_rsa_key
+
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -39,7 +41,7 @@ class PlayedPlatform:
 
     client_id: str = "ce-tool-client"
     deployment_id: str = "deployment-1"
-    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(65537, 2048))
+    key: rsa.RSAPrivateKey = field(default_factory=fresh_rsa_key)
     kid: str = field(default_factory=lambda: secrets.token_hex(8))
     url: str = ""
     tool_jwks: dict[str, Any] | None = None
