@@ -1,0 +1,79 @@
+"""A question the checker refuses is named at the line that needs the fix, in full words."""
+
+from __future__ import annotations
+
+from lessons_testkit import edited, errors, line_after, minimal_files
+
+import lessons
+
+FIRST_CHOICES = (
+    "      - text: Conflict with a caregiver\n"
+    "        correct: true\n"
+    "        why: Conflict pushes a youth away from placement.\n"
+    "      - text: A friend's invitation\n"
+    "        why: An invitation is a pull factor.\n"
+)
+
+
+def _with_choices(count: int) -> dict[str, str]:
+    """The minimal package with ``count`` choices (the first one right) in pt-lo1-1."""
+    choices = "".join(
+        f"      - text: Choice number {n}\n"
+        + ("        correct: true\n" if n == 1 else "")
+        + f"        why: Feedback on choice {n}.\n"
+        for n in range(1, count + 1)
+    )
+    return edited(minimal_files(), "post-test.yaml", FIRST_CHOICES, choices)
+
+
+def test_a_question_with_more_choices_than_letters_is_refused_at_its_choices() -> None:
+    # Choices are keyed a to z: a 27th would be dropped without a word, and with it
+    # perhaps the right answer.
+    files = _with_choices(27)
+    package, findings = lessons.check_files(files)
+    assert package is None
+    line = line_after(files["post-test.yaml"], "id: pt-lo1-1", "choices:")
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("post-test.yaml", line, "post-test question `pt-lo1-1`: at most 26 choices")
+    ]
+    # Twenty-six is the most there are letters for, and is accepted.
+    package, findings = lessons.check_files(_with_choices(26))
+    assert package is not None and not errors(findings)
+    assert [c.key for c in package.post_test[0].choices] == list("abcdefghijklmnopqrstuvwxyz")
+
+
+def test_a_choice_that_is_not_a_mapping_is_the_one_finding_of_its_question() -> None:
+    # The checker could not read choice b: counting the choices without it would add
+    # "needs at least 2 choices", and reading it as a blank choice "no `why` feedback".
+    files = edited(minimal_files(), "post-test.yaml", "      - text: A friend's invitation\n"
+                   "        why: An invitation is a pull factor.\n",
+                   "      - [A friend's invitation, An invitation is a pull factor.]\n")
+    package, findings = lessons.check_files(files)
+    assert package is None
+    line = line_after(files["post-test.yaml"], "id: pt-lo1-1", "- [A friend")
+    assert [(f.level, f.file, f.line, f.message) for f in findings
+            if f.file == "post-test.yaml"] == [
+        ("error", "post-test.yaml", line, "post-test question `pt-lo1-1`, choice b must be a"
+         " mapping of keys, not a list"),
+    ]  # fmt: skip
+
+
+def test_a_bad_id_below_other_keys_is_named_at_its_own_line() -> None:
+    files = edited(minimal_files(), "01-push-pull.md", "id: push-pull-1\ntype: single\n",
+                   "type: single\nid: push pull 1\n")
+    _, findings = lessons.check_files(files)
+    line = line_after(files["01-push-pull.md"], "", "id: push pull 1")
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("01-push-pull.md", line, "check: id `push pull 1` must match [A-Za-z0-9][A-Za-z0-9_-]*")
+    ]
+
+
+def test_an_unknown_type_names_its_question() -> None:
+    files = edited(minimal_files(), "post-test.yaml", "  - id: pt-lo1-3\n    type: multiple",
+                   "  - id: pt-lo1-3\n    type: ranking")
+    _, findings = lessons.check_files(files)
+    line = line_after(files["post-test.yaml"], "", "type: ranking")
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("post-test.yaml", line, "post-test question `pt-lo1-3`: type `ranking` must be one of"
+         " single, multiple, true_false"),
+    ]  # fmt: skip
