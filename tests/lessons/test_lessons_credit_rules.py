@@ -86,6 +86,30 @@ def test_each_objective_needs_its_share_of_the_draw_in_the_bank() -> None:
     assert _errors(one_moved) == []
 
 
+def _lo3_questions_moved_to_lo1(count: int) -> Files:
+    """The minimal package with the first ``count`` of LO3's four questions moved to LO1."""
+    files = minimal_files()
+    blocks = files["post-test.yaml"].split("  - id: ")
+    for n in range(1, count + 1):
+        (index,) = [i for i, block in enumerate(blocks) if block.startswith(f"pt-lo3-{n}\n")]
+        blocks[index] = blocks[index].replace("objective: LO3", "objective: LO1")
+    files["post-test.yaml"] = "  - id: ".join(blocks)
+    return files
+
+
+def test_an_objective_with_a_single_question_is_short_of_its_share_and_one_with_none_unassessed():
+    # One question where the draw gives each objective three: the draw would ask it alone.
+    files = _lo3_questions_moved_to_lo1(3)
+    assert [f.message for f in _errors(files)] == [
+        "CE rule: objective LO3 has 1 post-test question; a draw of 10 gives each of the 3"
+        " objectives at least 3, so the bank needs 2 more for LO3"
+    ]
+    # None at all: said once, as an objective no question assesses.
+    assert [f.message for f in _errors(_lo3_questions_moved_to_lo1(4))] == [
+        "CE rule: objective LO3 is not assessed by any post-test question"
+    ]
+
+
 def test_each_lesson_must_show_half_its_share_of_the_minimum() -> None:
     lesson_floor_seconds = lessons.timing.lesson_floor_seconds
     # A 23-minute minimum over a 46.6-minute estimate: a 6.8-minute lesson needs 1 min 40 s.
