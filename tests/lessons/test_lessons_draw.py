@@ -103,7 +103,8 @@ def test_a_learners_choice_order_is_stable_and_differs_between_learners() -> Non
 
 def test_positions_map_back_to_keys() -> None:
     assert keys_at(["c", "a", "b"], ["1", "3"]) == ["c", "b"]
-    for bad in ("0", "4", "a", "-1", "1.0", "", "9" * 50):
+    # Only the plain digits a page sends: int() would also take "+1", " 1" or an Arabic-Indic 1.
+    for bad in ("0", "4", "a", "-1", "1.0", "", "9" * 50, "+1", " 1", "\u0661"):
         with pytest.raises(ValueError):
             keys_at(["c", "a", "b"], [bad])
 
@@ -137,3 +138,28 @@ def test_a_retake_asks_questions_not_seen_before_any_it_repeats() -> None:
     small = [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"), ("b2", "B")]
     drawn, _ = balanced_draw(small, ["A", "B"], 4, rng, seen={"a1", "a2", "b1"})
     assert {"a3", "b2"} <= set(drawn) and len(drawn) == len(set(drawn)) == 4
+
+
+def test_the_draw_mixes_the_objectives_rather_than_asking_them_in_blocks() -> None:
+    bank = [(f"{objective}{n}", objective) for objective in "ABC" for n in range(4)]
+    rng = random.Random(5)
+    firsts, blocks = Counter(), 0
+    for _ in range(300):
+        drawn, _ = balanced_draw(bank, ["A", "B", "C"], 9, rng)
+        firsts[drawn[0][0]] += 1
+        blocks += "".join(q[0] for q in drawn) == "AAABBBCCC"
+    assert all(count > 60 for count in firsts.values()), firsts  # any objective may open it
+    assert blocks < 3  # in course order, A's questions then B's then C's: 1 draw in 1,680
+
+
+def test_an_objective_without_questions_is_in_the_blueprint_with_none_drawn() -> None:
+    drawn, blueprint = balanced_draw([("a1", "A"), ("a2", "A")], ["A", "B"], 2, random.Random(1))
+    assert sorted(drawn) == ["a1", "a2"]
+    assert [(s.objective, s.drawn, s.bank) for s in blueprint] == [("A", 2, 2), ("B", 0, 0)]
+
+
+def test_each_question_gets_its_own_choice_order_for_one_learner() -> None:
+    # One order for every question would put an author's habit (the right answer first)
+    # at the same place in every question a learner sees.
+    orders = {tuple(shuffled_choices(list("abcd"), "seed-one", f"q-{n}")) for n in range(40)}
+    assert len(orders) > 10
