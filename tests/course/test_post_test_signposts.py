@@ -327,3 +327,23 @@ def test_the_outline_gives_the_evaluation_the_minutes_the_estimate_counts(
         import_course(package_copy)
     page = plain(client.get(COURSE).get_data(as_text=True))
     assert "Evaluation and certificate about 3 min" in page
+
+
+def test_the_results_of_the_last_allowed_attempt_say_no_attempt_is_left(app, lessons_done, clock):
+    # Not "you can try again in about ... minutes": the wait does not matter any more.
+    client = lessons_done(max_attempts=2)
+    _fail_once(app, client)
+    clock.now = utcnow() + timedelta(minutes=10)
+    _fail_once(app, client)
+    review = plain(client.get(f"{POST_TEST}/attempts/2").get_data(as_text=True))
+    result = review[review.index("You answered") : review.index("By learning objective")]
+    assert "Take a moment with the explanations below. You have used all 2 attempts at this" \
+        " post-test. Please contact the course provider" in result
+    assert "try again" not in review and "Try the post-test again" not in review
+
+
+def test_a_version_stored_before_the_attempt_rules_gets_the_defaults() -> None:
+    # No cap, the ten-minute wait, and reviews without the key, as a package without them.
+    assert retakes.rules_of({}) == retakes.RetakeRules(
+        max_attempts=0, wait_minutes=10, review="missed"
+    )
