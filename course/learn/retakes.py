@@ -155,9 +155,11 @@ def closed_after(
     the last of them was sent (as ``closed_for_retake``); None when it can."""
     rules = rules_of(manifest)
     if rules.max_attempts and counted >= rules.max_attempts:
+        cap = rules.max_attempts
+        used = f"all {cap} attempts" if cap > 1 else "your one attempt"  # not "all 1 attempts"
         return Closed(
             "used_up",
-            f"You have used all {rules.max_attempts} attempts at this post-test. Please"
+            f"You have used {used} at this post-test. Please"
             " contact the course provider, who can review your attempts with you and"
             " allow another.",
             "No attempts left",

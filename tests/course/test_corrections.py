@@ -314,7 +314,7 @@ def test_a_reset_attempt_gives_back_a_capped_learners_try(app, data, admin):
         version.manifest = {**version.manifest, "post_test_max_attempts": 1,
                             "post_test_retake_wait_minutes": 0}  # fmt: skip
         db.session.commit()
-        with pytest.raises(NotYetOpen, match="used all 1 attempts"):
+        with pytest.raises(NotYetOpen, match="You have used your one attempt at this post-test"):
             retakes.ensure_can_draw(course, db.session.get(Enrolment, attempt.enrolment_id))
     admin.post(
         f"/admin/learners/{c.id}/attempts/reset",

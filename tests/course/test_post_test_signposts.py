@@ -347,3 +347,10 @@ def test_a_version_stored_before_the_attempt_rules_gets_the_defaults() -> None:
     assert retakes.rules_of({}) == retakes.RetakeRules(
         max_attempts=0, wait_minutes=10, review="missed"
     )
+
+
+def test_a_course_of_one_attempt_says_it_in_words_when_it_is_used() -> None:
+    closed = retakes.closed_after({"post_test_max_attempts": 1}, 1, None)
+    assert closed.reason.startswith("You have used your one attempt at this post-test. Please")
+    closed = retakes.closed_after({"post_test_max_attempts": 3}, 3, None)
+    assert closed.reason.startswith("You have used all 3 attempts at this post-test. Please")
