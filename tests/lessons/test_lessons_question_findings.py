@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lessons_testkit import edited, errors, line_after, minimal_files
 
 import lessons
@@ -76,4 +77,31 @@ def test_an_unknown_type_names_its_question() -> None:
     assert [(f.file, f.line, f.message) for f in errors(findings)] == [
         ("post-test.yaml", line, "post-test question `pt-lo1-3`: type `ranking` must be one of"
          " single, multiple, true_false"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("key", ["[hint, tip]", "~"], ids=["list", "null"])
+def test_a_key_that_is_not_a_plain_name_is_named_at_its_line(key: str) -> None:
+    files = edited(minimal_files(), "01-push-pull.md", "type: single\n",
+                   f"type: single\n{key}: Look again\n")  # fmt: skip
+    package, findings = lessons.check_files(files)
+    assert package is None
+    line = line_after(files["01-push-pull.md"], "", f"{key}: Look again")
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("01-push-pull.md", line, "check: keys must be plain names")
+    ]
+
+
+def test_a_duplicate_key_counts_back_to_the_first_key_not_its_value() -> None:
+    # The first `choices:` holds a list: the line to look back to is the key's own.
+    files = edited(minimal_files(), "01-push-pull.md",
+                   "    why: That pushes a youth away from placement.\n",
+                   "    why: That pushes a youth away from placement.\nchoices: []\n")  # fmt: skip
+    _, findings = lessons.check_files(files)
+    text = files["01-push-pull.md"]
+    first = line_after(text, "id: push-pull-1", "choices:")
+    second = line_after(text, "", "choices: []")
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("01-push-pull.md", second, "check: duplicate key `choices` (first"
+         f" {second - first} lines above)"),
     ]  # fmt: skip
