@@ -105,3 +105,12 @@ def test_a_duplicate_key_counts_back_to_the_first_key_not_its_value() -> None:
         ("01-push-pull.md", second, "check: duplicate key `choices` (first"
          f" {second - first} lines above)"),
     ]  # fmt: skip
+
+
+def test_an_unknown_key_like_no_known_one_is_told_the_keys_there_are() -> None:
+    files = edited(minimal_files(), "01-push-pull.md", "type: single\n", "type: single\nhint: x\n")
+    _, findings = lessons.check_files(files)
+    assert [(f.line, f.message) for f in errors(findings)] == [
+        (line_after(files["01-push-pull.md"], "", "hint: x"), "check: unknown key `hint`"
+         " (allowed: choices, id, language_example, prompt, type)"),
+    ]  # fmt: skip
