@@ -114,3 +114,13 @@ def test_an_unknown_key_like_no_known_one_is_told_the_keys_there_are() -> None:
         (line_after(files["01-push-pull.md"], "", "hint: x"), "check: unknown key `hint`"
          " (allowed: choices, id, language_example, prompt, type)"),
     ]  # fmt: skip
+
+
+def test_an_empty_prompt_names_its_question_and_line() -> None:
+    old = "prompt: Which of these is a *pull* factor?\n"
+    files = edited(minimal_files(), "01-push-pull.md", old, "prompt:\n")
+    _, findings = lessons.check_files(files)
+    assert [(f.line, f.message) for f in errors(findings)] == [
+        (line_after(files["01-push-pull.md"], "id: push-pull-1", "prompt:"),
+         "check `push-pull-1`: `prompt` is empty"),
+    ]  # fmt: skip
