@@ -14,8 +14,11 @@ from playwright.sync_api import Page
 HERE = Path(__file__).resolve().parent
 WIDTHS = (320, 768, 1280)
 SCREENSHOT_WIDTHS = (320, 1280)
-#: Written by every run, kept out of git (see the README): look at them after a change.
+#: Kept out of git (see the README): look at them after a change.
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", HERE / "screenshots"))
+#: The pages' full-length photographs are for a person, not a check, and cost a quarter of
+#: a page audit's time: taken only when asked for (``SCREENSHOTS=1 make test``).
+TAKE_SCREENSHOTS = os.environ.get("SCREENSHOTS", "") not in ("", "0")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -52,7 +55,7 @@ def audit(page: Page, name: str, problems: dict[str, list[str]]) -> None:
         found = measure(page) + focus_rings(page)
         violations = axe_run(page, AXE_TAGS)
         found += [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations]
-        if width in SCREENSHOT_WIDTHS:
+        if width in SCREENSHOT_WIDTHS and TAKE_SCREENSHOTS:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
         if found:
@@ -62,6 +65,8 @@ def audit(page: Page, name: str, problems: dict[str, list[str]]) -> None:
 
 def snapshot(page: Page, name: str) -> None:
     """Photograph the page at each screenshot width (no checks), then go back to 1280 px."""
+    if not TAKE_SCREENSHOTS:
+        return
     page.wait_for_load_state("load")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in SCREENSHOT_WIDTHS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 from browser_kit import PASSWORD, new_learner, sign_in_here
-from page_audit import SCREENSHOTS, measure
+from page_audit import SCREENSHOTS, TAKE_SCREENSHOTS, measure
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -68,15 +68,16 @@ def _large_text(context, page: Page) -> None:
 
 
 def _sideways(page: Page, name: str, shown: str) -> list[str]:
-    """The page's sideways overflow at 200% text; a screenshot of the screen at ``shown``."""
+    """The page's sideways overflow at 200% text (and, when asked, a screenshot at ``shown``)."""
     page.wait_for_load_state("load")
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "32px"
     found = [f"{name}: {p}" for p in measure(page) if "sideways" in p]
     found += [f"{name}: {p}" for p in page.evaluate(_PAST_EDGE)]
     # Of the screen, not the full page: a full-page screenshot drops the text size.
-    page.locator(shown).first.scroll_into_view_if_needed()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"large-text-{name}-320.png"))
+    if TAKE_SCREENSHOTS:
+        page.locator(shown).first.scroll_into_view_if_needed()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"large-text-{name}-320.png"))
     return found
 
 
