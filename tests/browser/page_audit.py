@@ -55,9 +55,8 @@ def audit(page: Page, name: str, problems: dict[str, list[str]]) -> None:
         found = measure(page) + focus_rings(page)
         violations = axe_run(page, AXE_TAGS)
         found += [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in violations]
-        if width in SCREENSHOT_WIDTHS and TAKE_SCREENSHOTS:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        if width in SCREENSHOT_WIDTHS:
+            photograph(page, f"{name}-{width}.png", full_page=True)
         if found:
             problems[f"{name}@{width}"] = found
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -68,11 +67,17 @@ def snapshot(page: Page, name: str) -> None:
     if not TAKE_SCREENSHOTS:
         return
     page.wait_for_load_state("load")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in SCREENSHOT_WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        photograph(page, f"{name}-{width}.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def photograph(page: Page, file_name: str, **options: Any) -> None:
+    """Save a screenshot of the page under ``SCREENSHOTS``, when screenshots are asked for."""
+    if TAKE_SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / file_name), **options)
 
 
 def report(problems: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 from browser_kit import PASSWORD, new_learner, sign_in_here
-from page_audit import SCREENSHOTS, TAKE_SCREENSHOTS, measure
+from page_audit import TAKE_SCREENSHOTS, measure, photograph
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -74,10 +74,9 @@ def _sideways(page: Page, name: str, shown: str) -> list[str]:
     found = [f"{name}: {p}" for p in measure(page) if "sideways" in p]
     found += [f"{name}: {p}" for p in page.evaluate(_PAST_EDGE)]
     # Of the screen, not the full page: a full-page screenshot drops the text size.
-    if TAKE_SCREENSHOTS:
+    if TAKE_SCREENSHOTS:  # the scroll is only for the picture
         page.locator(shown).first.scroll_into_view_if_needed()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"large-text-{name}-320.png"))
+        photograph(page, f"large-text-{name}-320.png")
     return found
 
 
