@@ -184,6 +184,11 @@ def submit_evaluation(
         },
     )
     response = _evaluation_of(enrolment)
+    if not inserted:
+        # Another request (a double click, another tab) stored it first: this one read the
+        # enrollment before that commit, and the certificate it goes on to issue needs the
+        # completion it recorded.
+        db.session.refresh(enrolment, ["completed_at"])
     if inserted:
         answers = [
             {"response_id": response.id, "item_id": item.id, "value": value}
