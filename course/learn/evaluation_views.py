@@ -41,11 +41,10 @@ def evaluation(slug: str):
     items, form = evaluations.evaluation_items(course), EvaluationForm()
     values = _values(items) if form.is_submitted() else drafts.evaluation_draft(enrolment)
     errors = evaluations.validate_evaluation(items, values) if form.is_submitted() else {}
-    if form.validate_on_submit() and not errors and _save_evaluation(course, enrolment, values):
-        # As a mapping it takes focus on the certificate page, so it is read on arrival.
-        flash({"text": "Thank you. Your evaluation is saved and the course is complete."},
-              "success")
-        return redirect(url_for("learn.completion", slug=slug), 303)
+    if form.validate_on_submit() and not errors:
+        sent = _save_evaluation(course, enrolment, values)
+        if sent is not None:
+            return sent
     status = 422 if form.is_submitted() else 200
     if errors and form.validate_on_submit():  # what was answered is kept meanwhile
         try:
@@ -69,22 +68,29 @@ def _sent_already(slug: str):
     return redirect(url_for("learn.completion", slug=slug))
 
 
-def _save_evaluation(course, enrolment, values: dict[str, str]) -> bool:
-    """Store the evaluation, then issue the certificate; False if the form changed meanwhile."""
+def _save_evaluation(course, enrolment, values: dict[str, str]):
+    """Store the evaluation, issue the certificate and go to it; None to show the form again
+    (it changed meanwhile, or the certificate needs the learner's name first)."""
     try:
         with write_transaction():  # checked again inside: the lookups above only read
             evaluations.submit_evaluation(course, enrolment, values)
     except tests.InvalidSubmission:
         flash("The evaluation changed while you were answering it. "
               "Please check your answers and send it again.", "error")
-        return False
+        return None
     except evaluations.NameNeeded as exc:
-        with write_transaction():
-            drafts.save_evaluation_draft(course, enrolment, values)
+        try:
+            with write_transaction():
+                drafts.save_evaluation_draft(course, enrolment, values)
+        except tests.InvalidSubmission:  # another tab, with the name given, sent it since
+            return _sent_already(course.slug)
         flash(str(exc), "error")
-        return False
+        return None
     issue_after_completion(enrolment)  # renders the PDF, then a short write of its own
-    return True
+    # As a mapping it takes focus on the certificate page, so it is read on arrival.
+    flash({"text": "Thank you. Your evaluation is saved and the course is complete."},
+          "success")
+    return redirect(url_for("learn.completion", slug=course.slug), 303)
 
 
 def _values(items) -> dict[str, str]:

@@ -8,6 +8,7 @@ writes. Each test runs on either database (PostgreSQL with TEST_DATABASE_URL).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,10 +19,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from course.db import utcnow
 from course.extensions import db
+from course.learn.evaluation import NameNeeded
 from course.models import Course, PostTestAttempt, User
+from course.names import LMS_STAND_IN_NAME
 from course.privacy.export import export_user_data
 from tests.course.factories import import_course, make_user, sign_in
 from tests.course.journey import (
@@ -172,4 +176,47 @@ def test_an_evaluation_sent_with_a_gap_as_another_tab_sends_it_whole_says_it_cou
     assert sent_with_gap.status_code == 302
     assert sent_with_gap.location.endswith(f"/courses/{SLUG}/certificate")
     page = this_tab.get(sent_with_gap.location, follow_redirects=True).get_data(as_text=True)
+    assert "It counted once" in page
+
+
+def test_an_evaluation_held_for_the_name_as_another_tab_sends_it_says_it_counted(
+    app: Flask, package_copy: Path
+) -> None:
+    """A learner whose learning system shared no name sends the evaluation: it is refused
+    until they give one, and their answers are to be kept. Before they are, another tab,
+    where the name was just given, sends it. Keeping the answers is refused (the
+    evaluation is stored); the learner is told it counted, not shown an error page."""
+    with _two_tabs(app, package_copy) as (this_tab, other_tab):
+        _sends_an_attempt(app, this_tab, right=10)()
+        form = evaluation_form(db.session.scalar(select(Course)))
+        user_id = db.session.scalar(select(User.id))
+        db.session.execute(update(User).values(full_name=LMS_STAND_IN_NAME))
+        db.session.commit()
+    sent_meanwhile = []
+
+    def other_tab_sends(session: Session) -> None:
+        # Once, as the first tab's refused submit is rolled back for want of a name.
+        if sent_meanwhile or not isinstance(sys.exc_info()[1], NameNeeded):
+            return
+
+        def give_name_and_send() -> None:
+            with app.app_context():
+                db.session.execute(
+                    update(User).where(User.id == user_id).values(full_name="Pat Lee"))
+                db.session.commit()
+            sent_meanwhile.append(other_tab.post(EVALUATION, data=form).status_code)
+
+        thread = threading.Thread(target=give_name_and_send)
+        thread.start()
+        thread.join(30)
+
+    event.listen(Session, "after_rollback", other_tab_sends)
+    try:
+        sent = this_tab.post(EVALUATION, data=form)
+    finally:
+        event.remove(Session, "after_rollback", other_tab_sends)
+    assert sent_meanwhile == [303]
+    assert sent.status_code == 302
+    assert sent.location.endswith(f"/courses/{SLUG}/certificate")
+    page = this_tab.get(sent.location, follow_redirects=True).get_data(as_text=True)
     assert "It counted once" in page
