@@ -65,7 +65,9 @@ def revoke(
     tell_account_holder(
         certificate.user, _subject("Your certificate was revoked"),
         f"Your certificate {certificate.code} for {_course_of(certificate)} was revoked on "
-        f"{date_label(certificate.revoked_at)} and no longer certifies your completion.\n\n"
+        # The zone named, as the verification page and the struck-through PDF state it.
+        f"{date_label(certificate.revoked_at, zone=True)} and no longer certifies your"
+        " completion.\n\n"
         f"The reason recorded: {certificate.revoked_reason}\n\n"
         f"If you think this is a mistake, contact {_issuer(certificate)} and give the "
         f"code {certificate.code}.",

@@ -1,0 +1,41 @@
+"""What an accreditor cross-checks: the admin pages say what the certificate, the roster
+and the verification page say, in the same words, dates and time zone."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from course.dates import date_label
+from course.models import Role
+from tests.course.certificate_kit import certificate, earn_certificate, quick
+from tests.course.certkit import page_words, pdf_words
+from tests.course.factories import make_user, sign_in
+from tests.smtp_sink import plain_text
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    with app.app_context():
+        return sign_in(app.test_client(), make_user(role=Role.ADMIN, full_name="Grace Hopper"))
+
+
+def test_the_revocation_email_states_its_date_in_the_zone_the_verify_page_names(
+    app, client, package_copy, admin, inbox
+):
+    code = earn_certificate(app, client, quick(package_copy), email="kim@example.org")
+    revoked = admin.post(f"/admin/certificates/{code}/revoke", data={"reason": "Wrong account"})
+    assert revoked.status_code == 302
+    with app.app_context():
+        said = date_label(certificate(code).revoked_at, zone=True)
+    public = page_words(app.test_client().get(f"/verify/{code}").get_data(as_text=True))
+    assert f"was revoked on {said} and no longer certifies" in public
+    pdf = pdf_words(client.get(f"/me/certificates/{code}.pdf").data)
+    assert f"revoked on {said} and no longer certifies" in pdf
+    # The learner's email gives the same date with the same zone: a learner outside the
+    # provider's zone told "December 6" alone could read it as their own day.
+    mail = inbox.next_to("kim@example.org", subject="Your certificate was revoked")
+    body = page_words(plain_text(mail))
+    assert said.endswith("(Central Time)")
+    assert f"was revoked on {said} and no longer certifies your completion." in body
