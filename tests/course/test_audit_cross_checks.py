@@ -39,3 +39,29 @@ def test_the_revocation_email_states_its_date_in_the_zone_the_verify_page_names(
     body = page_words(plain_text(mail))
     assert said.endswith("(Central Time)")
     assert f"was revoked on {said} and no longer certifies your completion." in body
+
+
+def test_the_admin_certificate_page_words_the_license_and_approval_as_the_certificate(
+    app, client, package_copy, admin
+):
+    # A learner who gave the state that licensed them but no number.
+    code = earn_certificate(app, client, quick(package_copy), licence_jurisdiction="Texas")
+    pdf = pdf_words(client.get(f"/me/certificates/{code}.pdf").data)
+    page = page_words(admin.get(f"/admin/certificates/{code}").get_data(as_text=True))
+    assert "Licensed in Texas" in pdf
+    assert "<dt>License</dt><dd>Licensed in Texas</dd>" in page
+    assert "— (Texas)" not in page
+    # The approval, said once and in the certificate's words ("Approved by ..., approval
+    # no. ..."), not as "Board, number: statement", which the certificate never prints.
+    assert "Approved by Example Board of Social Work, approval no. 886-123." in pdf
+    assert ("<dt>Approval</dt><dd>Approved by Example Board of Social Work, approval no. "
+            '<span class="keep-whole">886-123</span>.') in page
+    assert "Example Board of Social Work, 886-123:" not in page
+
+
+def test_the_admin_certificate_page_says_when_no_license_was_given(
+    app, client, package_copy, admin
+):
+    code = earn_certificate(app, client, quick(package_copy))
+    page = page_words(admin.get(f"/admin/certificates/{code}").get_data(as_text=True))
+    assert "<dt>License number</dt><dd>none stated</dd>" in page
