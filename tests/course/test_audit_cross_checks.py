@@ -65,3 +65,16 @@ def test_the_admin_certificate_page_says_when_no_license_was_given(
     code = earn_certificate(app, client, quick(package_copy))
     page = page_words(admin.get(f"/admin/certificates/{code}").get_data(as_text=True))
     assert "<dt>License number</dt><dd>none stated</dd>" in page
+
+
+def test_a_certificates_history_says_from_which_address_it_was_revoked(
+    app, client, package_copy, admin
+):
+    code = earn_certificate(app, client, quick(package_copy))
+    admin.post(f"/admin/certificates/{code}/revoke", data={"reason": "Wrong account"},
+               environ_base={"REMOTE_ADDR": "203.0.113.7"})  # fmt: skip
+    page = page_words(admin.get(f"/admin/certificates/{code}").get_data(as_text=True))
+    history = page.split('<h2 id="history">History</h2>', 1)[1]
+    revoked_row = history.split("Revoked", 1)[1].split("</tr>", 1)[0]
+    assert "Grace Hopper" in revoked_row and "from 203.0.113.7" in revoked_row
+    assert "Wrong account" in revoked_row
