@@ -7,11 +7,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from course.dates import date_label
+from course.dates import date_label, stamp_label
+from course.extensions import db
 from course.models import Role
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 from tests.course.certkit import page_words, pdf_words
 from tests.course.factories import make_user, sign_in
+from tests.course.journey import enrolment_of
 from tests.smtp_sink import plain_text
 
 
@@ -78,3 +80,23 @@ def test_a_certificates_history_says_from_which_address_it_was_revoked(
     revoked_row = history.split("Revoked", 1)[1].split("</tr>", 1)[0]
     assert "Grace Hopper" in revoked_row and "from 203.0.113.7" in revoked_row
     assert "Wrong account" in revoked_row
+
+
+def test_the_learner_record_gives_the_completion_to_the_second_as_the_roster(
+    app, client, package_copy, admin
+):
+    code = earn_certificate(app, client, quick(package_copy))
+    with app.app_context():
+        enrolment = enrolment_of(client, "minimal")
+        user_id, completed, enrolled = (
+            enrolment.user_id, enrolment.completed_at, enrolment.enrolled_at
+        )
+        stamps = stamp_label(completed), stamp_label(enrolled)
+        issued = stamp_label(certificate(code).issued_at)
+        db.session.remove()
+    page = page_words(admin.get(f"/admin/learners/{user_id}").get_data(as_text=True))
+    # "December 5, 2026" alone cannot be matched to the roster's completed_at instant, nor
+    # to the certificate issued at 11:34:00 PM the same minute, when both are near midnight.
+    assert f"<dt>Completed</dt><dd>{stamps[0]}</dd>" in page
+    assert f"<dt>Enrolled</dt><dd>{stamps[1]}</dd>" in page
+    assert stamps[0].endswith(("CST", "CDT")) and f"issued {issued}" in page
