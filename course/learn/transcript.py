@@ -23,6 +23,8 @@ class TranscriptRow:
     title: str
     slug: str
     status: str
+    #: The best score and the number of attempts that count (as the provider's records
+    #: give them), and how many submitted attempts the provider reset.
     best_score: int | None
     attempts: int
     active_seconds: int
@@ -34,6 +36,7 @@ class TranscriptRow:
     completed_at: datetime | None
     #: The last attempt, whose review says what to read again; None once the test is passed.
     review_attempt: PostTestAttempt | None = None
+    reset_attempts: int = 0
 
 
 def _status(progress, certificate: Certificate | None) -> str:
@@ -68,7 +71,11 @@ def transcript_rows(user: User, certificates: list[Certificate]) -> list[Transcr
         time = times[enrolment.id]
         progress = course_progress(course, enrolment)
         last_attempt = last_submitted(enrolment.attempts)
-        scores = [a.score_percent for a in enrolment.attempts if a.score_percent is not None]
+        # Counted attempts, as the roster and the attempt limit count them: "3 attempts"
+        # beside a record of 2 (one reset by the provider) read as a discrepancy.
+        submitted = [a for a in enrolment.attempts if a.submitted_at is not None]
+        counted = [a for a in submitted if a.reset_at is None]
+        scores = [a.score_percent for a in counted if a.score_percent is not None]
         certificate = standing.get(enrolment.id)
         stated = certificate.snapshot if certificate is not None else {}
         hours = stated.get("contact_hours", course.manifest.get("contact_hours", 0))
@@ -81,7 +88,8 @@ def transcript_rows(user: User, certificates: list[Certificate]) -> list[Transcr
                 slug=course.slug,
                 status=_status(progress, certificate),
                 best_score=max(scores) if scores else None,
-                attempts=sum(a.submitted_at is not None for a in enrolment.attempts),
+                attempts=len(counted),
+                reset_attempts=len(submitted) - len(counted),
                 active_seconds=time.active_seconds,
                 estimated_minutes=time.estimated_minutes,
                 reading_minutes=time.reading_minutes,

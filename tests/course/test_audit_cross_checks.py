@@ -3,6 +3,9 @@ and the verification page say, in the same words, dates and time zone."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,7 +16,7 @@ from course.models import Role
 from tests.course.certificate_kit import certificate, earn_certificate, quick
 from tests.course.certkit import page_words, pdf_words
 from tests.course.factories import make_user, sign_in
-from tests.course.journey import enrolment_of
+from tests.course.journey import answers_for, enrolment_of, open_attempt
 from tests.smtp_sink import plain_text
 
 
@@ -100,3 +103,25 @@ def test_the_learner_record_gives_the_completion_to_the_second_as_the_roster(
     assert f"<dt>Completed</dt><dd>{stamps[0]}</dd>" in page
     assert f"<dt>Enrolled</dt><dd>{stamps[1]}</dd>" in page
     assert stamps[0].endswith(("CST", "CDT")) and f"issued {issued}" in page
+
+
+def test_the_transcript_counts_attempts_and_the_best_score_as_the_records_do(
+    app, ready, admin
+):
+    with app.app_context():
+        attempt = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(attempt, right=7))
+        reset = admin.post(f"/admin/learners/{enrolment_of(ready, 'minimal').user_id}"
+                           "/attempts/reset",
+                           data={"attempt": str(attempt.id), "reason": "The page froze"})
+        assert reset.status_code == 303
+        again = open_attempt(ready, "minimal")
+        ready.post("/courses/minimal/post-test", data=answers_for(again, right=6))
+    rows = admin.get("/admin/courses/minimal/enrollments.csv").get_data(as_text=True)
+    (row,) = csv.DictReader(io.StringIO(rows.lstrip("\ufeff")))
+    assert (row["post_test_attempts"], row["best_score"]) == ("1", "60")
+    page = page_words(ready.get("/me").get_data(as_text=True))
+    # The reset attempt's 70% no longer counts: the learner's transcript said "70% (2
+    # attempts)" while the provider's records, and the attempt limit, count one at 60%.
+    assert "60% (1 attempt); 1 attempt reset by the provider, not counted" in page
+    assert "70%" not in page
