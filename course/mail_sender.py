@@ -34,6 +34,9 @@ class MailSender:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # Set while nothing queued is due to be sent: no thread, or one asleep until a retry.
+        self._idle = threading.Event()
+        self._idle.set()
 
     def wake(self) -> None:
         """Have the thread look at the outbox now, starting it if need be."""
@@ -42,6 +45,7 @@ class MailSender:
         with self._lock:
             if self._stopping:
                 return
+            self._idle.clear()
             self._wake.set()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -58,6 +62,14 @@ class MailSender:
         if thread is not None:
             thread.join(timeout)
 
+    def wait_until_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until what is due has been sent (the thread ended, or sleeps until a retry).
+
+        Returns False when ``timeout`` ran out first. The thread writes to the database as
+        it sends: a test waits here so that its next request does not meet those writes.
+        """
+        return self._idle.wait(timeout)
+
     def _run(self) -> None:
         while True:
             self._wake.clear()
@@ -65,7 +77,10 @@ class MailSender:
             with self._lock:
                 if self._stopping or (pause is None and not self._wake.is_set()):
                     self._thread = None
+                    self._idle.set()
                     return
+                if not self._wake.is_set():  # else woken meanwhile: deliver again first
+                    self._idle.set()
             self._wake.wait(POLL_SECONDS if pause is None else min(pause, POLL_SECONDS))
 
     def _deliver(self) -> float | None:

@@ -55,6 +55,18 @@ def test_a_slow_mail_server_never_holds_the_request(
     wait_until(lambda: queued(app) == [])  # delivered messages are not kept
 
 
+def test_waiting_for_the_sender_ends_once_the_message_is_sent_and_gone(
+    app: Flask, client: FlaskClient, inbox: Inbox, ana
+) -> None:
+    # Tests wait so before their next request: the thread writes as it sends.
+    inbox.gate.clear()
+    client.post("/auth/reset", data=RESET)
+    assert not mail.sender_for(app).wait_until_idle(0.5)  # the server still hangs
+    inbox.gate.set()
+    assert mail.sender_for(app).wait_until_idle(15)
+    assert len(inbox.messages) == 1 and queued(app) == []  # sent, and its row deleted
+
+
 def test_a_server_that_says_try_later_gets_the_message_on_a_retry(
     app: Flask, client: FlaskClient, runner, inbox: Inbox, ana, caplog
 ) -> None:
