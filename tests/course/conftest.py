@@ -24,6 +24,7 @@ from course.models import Role
 from tests.course.factories import (
     import_course,
     join_team,
+    let_mail_leave,
     make_user,
     sign_in,
     snapshot_row_counts,
@@ -294,9 +295,14 @@ def ready(app: Flask, client: FlaskClient, package_copy: Path) -> FlaskClient:
 
 @pytest.fixture
 def data(app: Flask, minimal_package_dir: Path) -> Dataset:
-    """The admin pages' dataset (``build_dataset``): an admin, learners, a certificate."""
+    """The admin pages' dataset (``build_dataset``): an admin, learners, a certificate.
+
+    Its certificate's email has left by the time the test starts (``let_mail_leave``).
+    """
     with app.app_context():
-        return build_dataset(minimal_package_dir)
+        built = build_dataset(minimal_package_dir)
+    let_mail_leave(app)
+    return built
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import lessons
 from course.auth.browsers import open_browser_session
 from course.db import utcnow
 from course.extensions import db
+from course.mail_sender import sender_for
 from course.models import Course, Role, User
 from course.packages import import_package
 from course.users import create_user
@@ -57,6 +58,18 @@ def make_user(role: Role = Role.LEARNER, **fields: str) -> User:
     db.session.refresh(user)
     db.session.expunge(user)
     return user
+
+
+def let_mail_leave(app: Flask) -> None:
+    """Wait (10 s at most) until the app's mail thread has sent what the test queued.
+
+    The thread writes as it sends, and takes SQLite's write lock to do so: a request sent
+    meanwhile waits for it, and on a loaded machine waited out its two seconds and was
+    answered "busy" (503). Not inside an app context, whose open transaction may hold
+    that lock itself: the thread would wait for it, and this for the thread.
+    """
+    if not has_app_context():
+        sender_for(app).wait_until_idle(10)
 
 
 def join_team(slug: str, user: User, role: str = "author") -> User:
