@@ -297,6 +297,9 @@ def test_each_verification_url_gets_its_own_qr_code() -> None:
 @pytest.mark.parametrize(("code", "said"), [
     ("45ZQ-HJ4J-WSXQ-WEAP-~", "45ZQ-HJ4J-WSXQ-WEAP, check symbol tilde"),
     ("45ZQ-HJ4J-WSXQ-WEAP-$", "45ZQ-HJ4J-WSXQ-WEAP, check symbol dollar sign"),
+    # Codes issued before new codes stopped ending in * or = still do; each is named too.
+    ("0000-0000-0000-0000-*", "0000-0000-0000-0000, check symbol asterisk"),
+    ("0000-0000-0000-0000-=", "0000-0000-0000-0000, check symbol equals sign"),
     ("45ZQ-HJ4J-WSXQ-WEAP-5", None),  # a digit or a letter is read as it is
     ("45ZQ-HJ4J-WSXQ-WEAP-U", None),
 ])
@@ -307,3 +310,14 @@ def test_a_check_symbol_a_screen_reader_may_skip_is_named(code: str, said: str |
 def test_every_punctuation_check_symbol_has_a_name() -> None:
     symbols = {c for c in codes.CHECK_ALPHABET if not c.isalnum()}
     assert symbols == set(codes.SYMBOL_NAMES)
+
+
+def test_the_codes_shown_as_examples_are_well_formed_and_the_shape_is_said_in_words() -> None:
+    # The hint for a mistyped code shows EXAMPLE_CODE, and specimen certificates print
+    # SPECIMEN_CODE: a board that types or scans either must meet a code, not "malformed".
+    assert normalize_code(EXAMPLE_CODE) == EXAMPLE_CODE
+    assert normalize_code(codes.SPECIMEN_CODE) == codes.SPECIMEN_CODE
+    assert codes.FORMAT_TEXT == (
+        "4 groups of 4 letters and digits, then one last check character,"
+        " like 7K3M-Q9XD-2HTP-W4RB-5"
+    )
