@@ -129,7 +129,12 @@ def compose(text: str, source: Source) -> Node | None:
         except yaml.MarkedYAMLError as exc:
             source.error(*_syntax_error(exc, source.offset, len(text.rstrip())))
             return None
-        except yaml.YAMLError as exc:  # reader errors, e.g. control characters
+        except yaml.reader.ReaderError as exc:  # e.g. the line break Word pastes (U+000B)
+            line = text.count("\n", 0, exc.position) + 1 + source.offset  # its own, not line 1
+            source.error(line, f"YAML error: {str(exc).splitlines()[0]}. Probably an invisible"
+                         " character pasted from another program: retype this line")
+            return None
+        except yaml.YAMLError as exc:
             source.error(source.offset + 1, f"YAML error: {exc}")
             return None
     if not isinstance(node, Node):
