@@ -394,8 +394,9 @@ def string_items(source: Source, nodes: list[Node], what: str) -> list[tuple[str
     items: list[tuple[str, int]] = []
     for node in nodes:
         text = scalar_text(node)
-        if text is None or not text:
-            source.error(source.line(node), f"{what} must be text, not {describe(node)}")
+        if not text:  # "" is text, so it is said to be empty, not "must be text, not text"
+            said = "is empty" if text is not None else f"must be text, not {describe(node)}"
+            source.error(source.line(node), f"{what} {said}")
             continue
         problem = markdown_problem(text)
         if problem is not None:

@@ -37,3 +37,17 @@ def test_a_control_character_is_named_at_its_own_line(
          " special characters are not allowed. Probably an invisible character pasted from"
          " another program: retype this line"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("item", "said"),
+    [('""', "a lesson objective is empty"), ("' '", "a lesson objective is empty"),
+     ("~", "a lesson objective must be text, not empty"),
+     ("[LO2]", "a lesson objective must be text, not a list")],
+    ids=["empty quotes", "a space", "null", "list"],
+)  # fmt: skip
+def test_an_item_of_a_text_list_that_is_no_text_is_named_at_its_line(item: str, said: str) -> None:
+    # An empty quoted item was refused as "must be text, not text".
+    text, found = _errors("01-push-pull.md", "objectives: [LO1]",
+                          f"objectives:\n  - LO1\n  - {item}")
+    assert found == [("01-push-pull.md", line_of(text, f"  - {item}"), said)]
