@@ -23,6 +23,16 @@ def test_dates_are_written_the_us_way() -> None:
     assert format_date(datetime.date(2026, 12, 2)) == "December 2, 2026"
 
 
+def test_every_month_is_written_out_in_full() -> None:
+    # Only December was ever printed in a test: a certificate completed in January
+    # could have read " 4, 2027".
+    names = ("January February March April May June July August September October"
+             " November December").split()
+    assert [format_date(datetime.date(2027, month, 4)) for month in range(1, 13)] == [
+        f"{name} 4, 2027" for name in names
+    ]
+
+
 @pytest.mark.parametrize(
     ("zone", "label"),
     [("America/Chicago", "Central Time"), ("America/Los_Angeles", "Pacific Time"),
@@ -31,6 +41,24 @@ def test_dates_are_written_the_us_way() -> None:
 )  # fmt: skip
 def test_zones_are_named_as_readers_know_them(zone: str, label: str) -> None:
     assert zone_label(zone) == label
+
+
+@pytest.mark.parametrize(
+    ("zone", "label"),
+    [("America/New_York", "Eastern Time"), ("America/Detroit", "Eastern Time"),
+     ("America/Indiana/Indianapolis", "Eastern Time"),
+     ("America/Kentucky/Louisville", "Eastern Time"), ("America/Denver", "Mountain Time"),
+     ("America/Boise", "Mountain Time"), ("America/Anchorage", "Alaska Time"),
+     ("Pacific/Honolulu", "Hawaii Time"), ("America/Puerto_Rico", "Atlantic Time"),
+     ("UTC", "UTC")],
+)  # fmt: skip
+def test_every_us_zone_a_provider_may_use_has_its_everyday_name(zone: str, label: str) -> None:
+    # Only three zones were tested: a provider in New York could have printed
+    # "America/New York time" on every certificate without a test failing.
+    assert zone_label(zone) == label
+    day = datetime.date(2026, 12, 2)
+    record = dataclasses.replace(FULL, time_zone=zone, completed_on=day)
+    assert record.completed_text == f"December 2, 2026 ({label})"
 
 
 def test_the_pdf_names_the_zone_of_the_completion_date_and_issues_on_the_local_day() -> None:
