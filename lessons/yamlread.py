@@ -173,6 +173,9 @@ _SYNTAX_HINTS = (
     # PyYAML names parser states ("<block end>"); an author needs the indentation to fix.
     ("expected <block end>", "this line is indented unlike its neighbors: line it up, with spaces"),
     ("'\\t'", "a tab: YAML indents with spaces only, so replace the tab with spaces"),
+    # After the tab: PyYAML says a tab "cannot start any token" too.
+    ("cannot start any token", "a value that starts with @ or `, which YAML keeps for itself:"
+     " put the whole value in quotes"),
 )
 
 

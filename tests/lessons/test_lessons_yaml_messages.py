@@ -51,3 +51,14 @@ def test_an_item_of_a_text_list_that_is_no_text_is_named_at_its_line(item: str, 
     text, found = _errors("01-push-pull.md", "objectives: [LO1]",
                           f"objectives:\n  - LO1\n  - {item}")
     assert found == [("01-push-pull.md", line_of(text, f"  - {item}"), said)]
+
+
+@pytest.mark.parametrize("char", ["@", "`"])
+def test_a_value_starting_with_a_reserved_character_is_told_to_be_quoted(char: str) -> None:
+    # It had no hint at all; a tab's hint must not be given for it either.
+    text, found = _errors("course.yaml", "title: Youth", f"title: {char}Youth")
+    assert found == [
+        ("course.yaml", line_of(text, "title:"), f"YAML syntax error: found character '{char}'"
+         " that cannot start any token. Probably a value that starts with @ or `, which YAML"
+         " keeps for itself: put the whole value in quotes"),
+    ]  # fmt: skip
