@@ -17,6 +17,48 @@ def _errors(name: str, old: str, new: str) -> tuple[str, list[tuple[str, int, st
 
 
 @pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("2026-01-01", "a date ('2026-01-01')"),
+        ("true", "true/false ('true')"),
+        ("80.5", "a number ('80.5')"),
+        ("{percent: 80}", "a mapping"),
+        ("[80, 90]", "a list"),
+        ("!score 80", "a value ('80')"),
+        ('""', "text"),
+        ("Eighty percent, or the score the board has approved for this course",
+         "text ('Eighty percent, or the score the board h')"),
+    ],
+    ids=["date", "true", "decimal", "mapping", "list", "tagged", "empty quotes",
+         "long text cut at 40 characters"],
+)  # fmt: skip
+def test_a_value_of_the_wrong_kind_is_described_as_the_author_wrote_it(
+    value: str, said: str
+) -> None:
+    text, found = _errors("course.yaml", "passing_score: 80", f"passing_score: {value}")
+    assert found == [
+        ("course.yaml", line_of(text, "passing_score:"),
+         f"course.yaml: `passing_score` must be an integer, not {said}"),
+    ]  # fmt: skip
+
+
+def test_a_key_given_twice_on_one_line_is_said_to_be_on_this_line() -> None:
+    text, found = _errors("course.yaml", "post_test:\n  draw: 10\n",
+                          "post_test: {draw: 10, draw: 12}\n")
+    assert found == [
+        ("course.yaml", line_of(text, "post_test:"),
+         "post_test: duplicate key `draw` (first on this line)"),
+    ]  # fmt: skip
+
+
+def test_an_empty_text_where_text_is_required_is_named_at_its_line() -> None:
+    text, found = _errors("course.yaml", "credit_type: General", 'credit_type: ""')
+    assert found == [
+        ("course.yaml", line_of(text, "credit_type:"), "course.yaml: `credit_type` is empty"),
+    ]
+
+
+@pytest.mark.parametrize(
     ("name", "old", "new", "needle"),
     [
         ("course.yaml", "format: Self-paced,", "format: Self-paced,\x0b", "format:"),
@@ -39,6 +81,38 @@ def test_a_control_character_is_named_at_its_own_line(
     ]  # fmt: skip
 
 
+def test_an_alias_in_a_check_is_refused_at_its_own_line_of_the_lesson() -> None:
+    files = edited(minimal_files(), "01-push-pull.md", "type: single\n", "type: &kind single\n")
+    files = edited(files, "01-push-pull.md",
+                   "    why: Pull factors draw a youth toward something or someone.\n",
+                   "    why: *kind\n")
+    _, findings = lessons.check_files(files)
+    line = line_of(files["01-push-pull.md"], "why: *kind")
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("01-push-pull.md", line, "YAML aliases (*kind) are not supported; write the value out"),
+    ]
+
+
+def test_an_alias_in_a_list_is_refused_like_one_in_a_mapping() -> None:
+    # Refused because a few lines of aliases can expand to millions of values.
+    text, found = _errors("01-push-pull.md", "objectives: [LO1]", "objectives: [&lo LO1, *lo]")
+    assert found == [
+        ("01-push-pull.md", line_of(text, "objectives:"),
+         "YAML aliases (*lo) are not supported; write the value out"),
+    ]  # fmt: skip
+
+
+def test_a_value_opening_a_brace_is_said_to_be_read_as_a_mapping() -> None:
+    text, found = _errors("course.yaml", "credit_type: General", "credit_type: {General")
+    # PyYAML stops on the next line; its context points back to the brace's own line.
+    assert found == [
+        ("course.yaml", line_of(text, "credit_type:") + 1,
+         "YAML syntax error: expected ',' or '}', but got ':' (while parsing a flow mapping on"
+         " the line above). Probably a value that starts with { is read as a mapping: put it"
+         " in quotes"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("item", "said"),
     [('""', "a lesson objective is empty"), ("' '", "a lesson objective is empty"),
@@ -51,6 +125,37 @@ def test_an_item_of_a_text_list_that_is_no_text_is_named_at_its_line(item: str, 
     text, found = _errors("01-push-pull.md", "objectives: [LO1]",
                           f"objectives:\n  - LO1\n  - {item}")
     assert found == [("01-push-pull.md", line_of(text, f"  - {item}"), said)]
+
+
+def test_a_quote_left_open_to_the_end_of_a_file_is_named_where_it_opens() -> None:
+    # Many editors save without a newline at the end: the parser then stops exactly at the
+    # end of the text, and the quote's own line is still the one to show.
+    files = minimal_files()
+    files["course.yaml"] = edited(files, "course.yaml", "sequential: true",
+                                  'sequential: "true')["course.yaml"].rstrip("\n")
+    _, findings = lessons.check_files(files)
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("course.yaml", line_of(files["course.yaml"], "sequential:"),
+         "YAML syntax error: found unexpected end of stream (while scanning a quoted scalar on"
+         " this line). Probably a quote is opened and not closed"),
+    ]  # fmt: skip
+
+
+def test_a_title_written_as_a_list_is_refused_as_no_text() -> None:
+    text, found = _errors("course.yaml", "title: Youth Who Run from Foster Care (test course)",
+                          "title: [Youth, Foster care]")
+    assert found == [
+        ("course.yaml", line_of(text, "title:"), "course.yaml: `title` must be text, not a list")
+    ]
+
+
+def test_a_reference_past_the_markdown_limits_is_named_at_its_own_line() -> None:
+    stars = "*" * 51
+    text, found = _errors("course.yaml", "passing_score:",
+                          f"references:\n  - Polaris. (2023).\n  - A {stars} b\npassing_score:")
+    assert found == [
+        ("course.yaml", line_of(text, stars), "a reference: a run of more than 50 asterisks")
+    ]
 
 
 @pytest.mark.parametrize("char", ["@", "`"])
