@@ -167,3 +167,21 @@ def test_a_value_starting_with_a_reserved_character_is_told_to_be_quoted(char: s
          " that cannot start any token. Probably a value that starts with @ or `, which YAML"
          " keeps for itself: put the whole value in quotes"),
     ]  # fmt: skip
+
+
+def test_a_control_character_below_a_blank_first_line_is_counted_from_the_file_start() -> None:
+    files = minimal_files()
+    files["course.yaml"] = "\n" + files["course.yaml"].replace("level: intro", "level: \x0bintro")
+    _, findings = lessons.check_files(files)
+    assert [(f.file, f.line) for f in errors(findings)] == [
+        ("course.yaml", line_of(files["course.yaml"], "level:"))
+    ]
+
+
+def test_a_syntax_error_no_hint_covers_is_given_none() -> None:
+    # Better no hint than another problem's: "put it in quotes" would not fix this one.
+    text, found = _errors("course.yaml", "level: introductory", "level: !x!y introductory")
+    assert found == [
+        ("course.yaml", line_of(text, "level:"), "YAML syntax error: found undefined tag handle"
+         " '!x!' (while parsing a node on this line)"),
+    ]  # fmt: skip
