@@ -6,6 +6,7 @@ from lessons_testkit import edited, line_of, minimal_files
 
 import lessons
 from lessons import render_inline, render_markdown
+from lessons.render import count_words, html_text
 
 
 def test_tables_without_inline_style() -> None:
@@ -162,3 +163,46 @@ def test_a_link_to_a_script_or_data_address_is_a_warning_on_its_line() -> None:
         ("warning", line_of(text, "[data]"), "a link to a data: address is shown to "
          "learners as plain words, not a link: use an https:// address (or mailto: or tel:)"),
     ]
+
+
+def test_every_kind_of_text_the_allowlist_keeps_reaches_learners_as_written() -> None:
+    # Sub-headings, quotes, line breaks, rules, table heads, definition lists and phone
+    # links were in no test: dropping one from the allowlist would have flattened lessons
+    # (a quote read as the author's own words, a hotline number or an http:// site no
+    # longer a link).
+    html = render_markdown(
+        "#### Four\n##### Five\n###### Six\n\n> A youth's words\n\nOne  \ntwo\n\n---\n\n"
+        "| Sign | Meaning |\n|---|---|\n| A | B |\n\n"
+        "<dl><dt>RHY</dt><dd>Runaway and Homeless Youth</dd></dl>\n\n"
+        '<span>x</span> H<sub>2</sub>O x<sup>2</sup> <abbr title="Child Welfare">CW</abbr>'
+        ' [call](tel:+18883737888 "Hotline") [mail](mailto:a@b.org) ![map](/static/m.png "Map")'
+        " [old](http://example.org)\n\n"
+        "<textarea>typed answer</textarea><noscript>Turn on scripts</noscript>"
+        "<iframe>Your browser shows no frames</iframe>"
+        '<p class="big" style="color:red">styled</p>\n'
+    )
+    assert html == (
+        '<h4 id="section-four">Four</h4>\n<h5 id="section-five">Five</h5>\n'
+        '<h6 id="section-six">Six</h6>\n<blockquote>\n<p>A youth\'s words</p>\n</blockquote>\n'
+        "<p>One<br>\ntwo</p>\n<hr>\n<table>\n<thead>\n<tr>\n<th>Sign</th>\n<th>Meaning</th>\n"
+        "</tr>\n</thead>\n<tbody>\n<tr>\n<td>A</td>\n<td>B</td>\n</tr>\n</tbody>\n</table>\n"
+        "<dl><dt>RHY</dt><dd>Runaway and Homeless Youth</dd></dl>\n\n"
+        '<p><span>x</span> H<sub>2</sub>O x<sup>2</sup> <abbr title="Child Welfare">CW</abbr>'
+        ' <a href="tel:+18883737888" title="Hotline" rel="noopener noreferrer">call</a>'
+        ' <a href="mailto:a@b.org" rel="noopener noreferrer">mail</a>'
+        ' <img alt="map" src="/static/m.png" title="Map">'
+        ' <a href="http://example.org" rel="noopener noreferrer">old</a></p>\n\n\n\n'
+        # A text box's, a no-script note's or a frame's words are not reading text; class
+        # and style never reach the page.
+        "<p>styled</p>"
+    )
+
+
+def test_words_in_neighboring_cells_and_lines_count_apart_for_the_reading_estimate() -> None:
+    # A table written as HTML has nothing between its cells, nor a line break between its
+    # lines: "Runaway</td><td>youth" counted as one word would shorten the estimate.
+    html = render_markdown(
+        "<table><tr><td>Runaway</td><td>youth</td></tr></table>\n\nOne<br>two<br>three"
+    )
+    assert html_text(html).split() == ["Runaway", "youth", "One", "two", "three"]
+    assert count_words(html_text(html)) == 5
