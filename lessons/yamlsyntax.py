@@ -11,6 +11,10 @@ _SYNTAX_HINTS = (
     ("flow sequence", "a value that starts with [ is read as a list: put it in quotes, or "
      "close the ]"),
     ("flow mapping", "a value that starts with { is read as a mapping: put it in quotes"),
+    # Before the quote's: a Windows path in double quotes ("C:\\Users") is closed, its
+    # backslash is the problem.
+    ("escape", "a backslash inside double quotes starts an escape: use single quotes, or"
+     " write \\\\ for each backslash"),
     ("quoted scalar", "a quote is opened and not closed"),
     # PyYAML names parser states ("<block end>"); an author needs the indentation to fix.
     ("expected <block end>", "this line is indented unlike its neighbors: line it up, with spaces"),

@@ -185,3 +185,22 @@ def test_a_syntax_error_no_hint_covers_is_given_none() -> None:
         ("course.yaml", line_of(text, "level:"), "YAML syntax error: found undefined tag handle"
          " '!x!' (while parsing a node on this line)"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [('"C:\\Users\\caseworker"', "expected escape sequence of 8 hexadecimal numbers, but found"
+      " 's'"),
+     ('"C:\\Documents"', "found unknown escape character 'D'")],
+    ids=["backslash U", "backslash D"],
+)  # fmt: skip
+def test_a_backslash_in_double_quotes_is_named_not_an_unclosed_quote(
+    value: str, problem: str
+) -> None:
+    # A Windows path in double quotes was said to be "a quote opened and not closed".
+    text, found = _errors("course.yaml", "credit_type: General", f"credit_type: {value}")
+    assert found == [
+        ("course.yaml", line_of(text, "credit_type:"), f"YAML syntax error: {problem} (while"
+         " scanning a double-quoted scalar on this line). Probably a backslash inside double"
+         " quotes starts an escape: use single quotes, or write \\\\ for each backslash"),
+    ]  # fmt: skip
