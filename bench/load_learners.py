@@ -522,7 +522,10 @@ def main() -> None:
         print(_row(level) + ("" if level.passed else "  <- over the limit"))
     if len(databases) == 2:
         print("\napp + database CPU per request, PostgreSQL / SQLite, same mix and level:")
-        for lite, pg in zip(results[::2], results[1::2], strict=False):
+        # Each level ran on both, in the order asked: pair them by name, not by place.
+        pairs = zip(results[::2], results[1::2], strict=False)
+        for lite, pg in (sorted(pair, key=lambda level: level.database != "sqlite")
+                         for pair in pairs):
             ratio = pg.cpu_ms_per_request / lite.cpu_ms_per_request
             print(f"  {lite.learners} learners: {pg.cpu_ms_per_request:.2f} / "
                   f"{lite.cpu_ms_per_request:.2f} ms = {ratio:.2f}x")
