@@ -188,6 +188,17 @@ def scalar_text(node: Node) -> str | None:
     return None
 
 
+def text_line(source: Source, node: Node, index: int) -> int:
+    """1-based file line of line ``index`` (0-based) of a scalar's stripped text."""
+    line = source.line(node)
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        # A block's text starts below its `|` or `>` (where the node starts), after any
+        # blank lines that stripping the text dropped.
+        value = str(node.value)
+        line += 1 + value[: len(value) - len(value.lstrip())].count("\n")
+    return line + index
+
+
 def construct(node: ScalarNode) -> object:
     """The Python value of a scalar, using the safe constructor only."""
     # A fresh constructor each time: it caches every node it has seen.
@@ -273,7 +284,8 @@ class MapReader:
             return None
         problem = markdown_problem(text)
         if problem is not None:  # most text is rendered as Markdown
-            self.source.error(self.line_of(key) + problem[0], f"{self.what}: `{key}`: {problem[1]}")
+            line = text_line(self.source, node, problem[0])
+            self.source.error(line, f"{self.what}: `{key}`: {problem[1]}")
             return None
         return text
 
@@ -361,7 +373,7 @@ def string_items(source: Source, nodes: list[Node], what: str) -> list[tuple[str
             continue
         problem = markdown_problem(text)
         if problem is not None:
-            source.error(source.line(node) + problem[0], f"{what}: {problem[1]}")
+            source.error(text_line(source, node, problem[0]), f"{what}: {problem[1]}")
             continue
         items.append((text, source.line(node)))
     return items

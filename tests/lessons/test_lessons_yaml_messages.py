@@ -158,6 +158,31 @@ def test_a_reference_past_the_markdown_limits_is_named_at_its_own_line() -> None
     ]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [("advisory: |\n  This course", "advisory: |\n  Read this.\n  A {stars} b\n  This course",
+      "course.yaml: `advisory`: a run of more than 50 asterisks"),
+     ("  - Polaris. (2023).", "  - |\n\n    Polaris. (2023).\n    A {stars} b",
+      "a reference: a run of more than 50 asterisks"),
+     ("title: Youth Who Run from Foster Care (test course)", "title:\n  A {stars} b",
+      "course.yaml: `title`: a run of more than 50 asterisks")],
+    ids=["value", "list item after a blank line", "plain value below its key"],
+)  # fmt: skip
+def test_text_past_the_markdown_limits_below_its_key_is_named_at_its_own_line(
+    old: str, new: str, said: str
+) -> None:
+    # A block's text starts below its `|`, a value may start below its key: the line above
+    # the one at fault was named.
+    files = edited(minimal_files(), "course.yaml", "passing_score:",
+                   "references:\n  - Polaris. (2023).\npassing_score:")
+    stars = "*" * 51
+    files = edited(files, "course.yaml", old, new.format(stars=stars))
+    _, findings = lessons.check_files(files)
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("course.yaml", line_of(files["course.yaml"], stars), said)
+    ]
+
+
 @pytest.mark.parametrize("char", ["@", "`"])
 def test_a_value_starting_with_a_reserved_character_is_told_to_be_quoted(char: str) -> None:
     # It had no hint at all; a tab's hint must not be given for it either.
