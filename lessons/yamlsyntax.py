@@ -16,6 +16,10 @@ _SYNTAX_HINTS = (
     ("escape", "a backslash inside double quotes starts an escape: use single quotes, or"
      " write \\\\ for each backslash"),
     ("quoted scalar", "a quote is opened and not closed"),
+    # A key written without its colon runs on into the next line, which PyYAML then
+    # cannot read as a key.
+    ("could not find expected ':'", "a key without its colon: write the key, a colon and"
+     " a space, then the value"),
     # PyYAML names parser states ("<block end>"); an author needs the indentation to fix.
     ("expected <block end>", "this line is indented unlike its neighbors: line it up, with spaces"),
     ("'\\t'", "a tab: YAML indents with spaces only, so replace the tab with spaces"),
@@ -23,6 +27,25 @@ _SYNTAX_HINTS = (
     ("cannot start any token", "a value that starts with @ or `, which YAML keeps for itself:"
      " put the whole value in quotes"),
 )
+
+
+#: Words after a closed { }, [ ] or quote on the value's line: the value ended there, and
+#: the words after it make no sense to PyYAML ("title: {Youth} at home"). PyYAML says
+#: "expected <block end>" as it does for a misindented line, whose hint would mislead.
+_AFTER_CLOSED = {
+    "}": "a value that starts with { is read as a mapping: put the whole value in quotes",
+    "]": "a value that starts with [ is read as a list: put the whole value in quotes",
+    '"': "words after the closing quote: put the whole value in quotes, or none of it",
+    "'": "words after the closing quote: put the whole value in quotes, or none of it",
+}
+
+
+def _closed_before(mark: yaml.Mark | None) -> str:
+    """The last character before ``mark`` on its line, other than spaces ("" if none)."""
+    buffer = getattr(mark, "buffer", None)
+    if mark is None or not isinstance(buffer, str):
+        return ""
+    return buffer[mark.pointer - mark.column : mark.pointer].rstrip()[-1:]
 
 
 def lines_before(line: int, first: int) -> str:
@@ -38,6 +61,11 @@ def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int,
     problem, context = exc.problem_mark, exc.context_mark
     said = f"{exc.problem} {exc.context}"
     hint = next((hint for words, hint in _SYNTAX_HINTS if words in said), None)
+    if "expected <block end>" in said:
+        hint = _AFTER_CLOSED.get(_closed_before(problem), hint)
+    # PyYAML finds a key's colon missing on a later line; the key's own line is to fix.
+    if "could not find expected ':'" in said and context is not None:
+        problem = context
     # A problem found at the end of the text (an unclosed quote or bracket) is best shown
     # where the construct left open begins.
     if problem is not None and problem.index >= end and context is not None:

@@ -183,6 +183,43 @@ def test_text_past_the_markdown_limits_below_its_key_is_named_at_its_own_line(
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("{Youth} Who Run", "a value that starts with { is read as a mapping: put the whole value"
+      " in quotes"),
+     ("[Youth] Who Run", "a value that starts with [ is read as a list: put the whole value in"
+      " quotes"),
+     ('"Youth" Who Run', "words after the closing quote: put the whole value in quotes, or none"
+      " of it")],
+    ids=["braces", "brackets", "quotes"],
+)  # fmt: skip
+def test_words_after_a_closed_value_are_not_said_to_be_misindented(value: str, hint: str) -> None:
+    # "title: {Youth} Who Run" was told "this line is indented unlike its neighbors".
+    text, found = _errors("course.yaml", "title: Youth Who Run", f"title: {value}")
+    assert found == [
+        ("course.yaml", line_of(text, "title:"), "YAML syntax error: expected <block end>, but"
+         " found '<scalar>' (while parsing a block mapping on the line above). Probably " + hint),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [("course.yaml", "title: Youth", "title Youth"),
+     ("course.yaml", "    credentials: LCSW", "    credentials LCSW")],
+    ids=["top level", "in a list item"],
+)  # fmt: skip
+def test_a_key_without_its_colon_is_named_at_its_line_and_told_so(
+    name: str, old: str, new: str
+) -> None:
+    # It had no hint, and was named at the next line, where PyYAML gave up looking.
+    text, found = _errors(name, old, new)
+    assert found == [
+        (name, line_of(text, new), "YAML syntax error: could not find expected ':' (while"
+         " scanning a simple key on this line). Probably a key without its colon: write the"
+         " key, a colon and a space, then the value"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("char", ["@", "`"])
 def test_a_value_starting_with_a_reserved_character_is_told_to_be_quoted(char: str) -> None:
     # It had no hint at all; a tab's hint must not be given for it either.
