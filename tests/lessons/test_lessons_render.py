@@ -40,6 +40,14 @@ def test_authored_ids_and_in_page_links_share_their_own_prefix() -> None:
     assert 'id="support"' not in html and 'id="session-warning"' not in html
 
 
+def test_an_in_page_link_to_a_one_letter_heading_reaches_it() -> None:
+    # Only a bare "#" (the top of the page) keeps its address; "#a" is a heading's like
+    # "#support" is, and left as it was it would lead nowhere.
+    html = render_markdown("## A\n\nSee [part A](#a) or [the top](#).")
+    assert '<h2 id="section-a">A</h2>' in html and 'href="#section-a"' in html
+    assert 'href="#"' in html
+
+
 def test_sane_lists_do_not_merge_list_types() -> None:
     html = render_markdown("1. one\n2. two\n\n* a\n* b\n")
     assert html.count("<ol>") == 1 and html.count("<ul>") == 1
