@@ -189,7 +189,7 @@ def submit_evaluation(
         # enrollment before that commit, and the certificate it goes on to issue needs the
         # completion it recorded.
         db.session.refresh(enrolment, ["completed_at"])
-    if inserted:
+    else:
         answers = [
             {"response_id": response.id, "item_id": item.id, "value": value}
             for item in items

@@ -74,7 +74,7 @@ def transcript_rows(user: User, certificates: list[Certificate]) -> list[Transcr
         # Counted attempts, as the roster and the attempt limit count them: "3 attempts"
         # beside a record of 2 (one reset by the provider) read as a discrepancy.
         submitted = [a for a in enrolment.attempts if a.submitted_at is not None]
-        counted = [a for a in submitted if a.reset_at is None]
+        counted = [a for a in submitted if a.counts]
         scores = [a.score_percent for a in counted if a.score_percent is not None]
         certificate = standing.get(enrolment.id)
         stated = certificate.snapshot if certificate is not None else {}
