@@ -34,6 +34,18 @@ PASSWORD = "plum tractor lantern seventeen"
 
 _serial = itertools.count(1)
 
+#: The lines an element's visible text takes on screen (text only a screen reader hears,
+#: such as a check symbol's spoken name, is left out): for ``locator.evaluate``.
+LINES_SEEN = """e => {
+  const tops = new Set(), walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+  for (let text = walk.nextNode(); text; text = walk.nextNode()) {
+    if (text.parentElement.closest('.visually-hidden')) continue;
+    const range = document.createRange(); range.selectNodeContents(text);
+    for (const box of range.getClientRects()) tops.add(Math.round(box.top));
+  }
+  return tops.size;
+}"""
+
 
 @dataclass(frozen=True)
 class AnswerKey:

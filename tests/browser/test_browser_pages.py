@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 from browser_kit import (
+    LINES_SEEN,
     NOT_QUITE,
     RIGHT,
     Journey,
@@ -127,7 +128,7 @@ def test_every_learner_page_type_at_three_widths(browser, live_server) -> None:
         page.set_viewport_size({"width": 320, "height": 900})
         code_part = page.locator(".cert-facts a .keep-whole")
         expect(code_part).to_have_text(quote(code, safe="-"))
-        assert code_part.evaluate("element => element.getClientRects().length") == 1
+        assert code_part.evaluate(LINES_SEEN) == 1
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{server.url}/verify/{code}")
         audit(page, "verify-result", problems)

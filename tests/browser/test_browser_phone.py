@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from browser_kit import (
+    LINES_SEEN,
     NOT_QUITE,
     PASSWORD,
     RIGHT,
@@ -31,16 +32,6 @@ from course.learn.services import enrol
 from course.models import Course
 from course.users import create_user
 
-# The lines an element's visible text takes (text a screen reader alone hears is left out).
-LINES_SEEN = """e => {
-  const tops = new Set(), walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
-  for (let text = walk.nextNode(); text; text = walk.nextNode()) {
-    if (text.parentElement.closest('.visually-hidden')) continue;
-    const range = document.createRange(); range.selectNodeContents(text);
-    for (const box of range.getClientRects()) tops.add(Math.round(box.top));
-  }
-  return tops.size;
-}"""
 PHONE = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 
