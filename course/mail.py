@@ -26,7 +26,7 @@ from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from course.db import utcnow
+from course.db import reads_outside_writes, utcnow, write_transaction
 from course.extensions import db
 from course.mail_sender import sender_for
 from course.mail_smtp import PermanentFailure, deliver, is_server_failure, redact
@@ -144,7 +144,13 @@ def deliver_due(batch: int = BATCH, tally: Tally | None = None) -> float | None:
     """
     if not mail_can_leave(current_app.config):
         return None  # kept queued: sent once MAIL_SERVER is set, never dropped unseen
-    tally = tally if tally is not None else Tally()
+    # Only the claims and outcomes write: the lookups take no SQLite write lock, so a
+    # sender thread in a web worker never holds up a learner's save to read the outbox.
+    with reads_outside_writes():
+        return _deliver_due(batch, tally if tally is not None else Tally())
+
+
+def _deliver_due(batch: int, tally: Tally) -> float | None:
     server_failed: str | None = None
     while True:
         now = utcnow()
@@ -189,6 +195,11 @@ def _claim_lease() -> timedelta:
 
 
 def _claim(mail_id: int) -> _Claimed | None:
+    with write_transaction():
+        return _claim_now(mail_id)
+
+
+def _claim_now(mail_id: int) -> _Claimed | None:
     now = utcnow()
     claimed = db.session.execute(
         update(OutgoingMail)
@@ -208,7 +219,6 @@ def _claim(mail_id: int) -> _Claimed | None:
         row = None
     found = row and _Claimed(row.id, row.token, row.to_address,
                              row.subject, row.body, row.attempts, attachment or None)
-    db.session.commit()
     return found or None
 
 
@@ -252,13 +262,13 @@ def _retry_later(mail: _Claimed, tally: Tally, error: str, note: str = "") -> No
         return
     tally.retrying += 1
     pause = RETRY_PAUSES[mail.attempts - 1]
-    db.session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.id == mail.id)
-        .values(claimed_until=None, next_attempt_at=utcnow() + pause, last_error=error[:500])
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail.id)
+            .values(claimed_until=None, next_attempt_at=utcnow() + pause, last_error=error[:500])
+            .execution_options(synchronize_session=False)
+        )
     # The port too: a wrong MAIL_PORT (465, say) looks like a server that is down.
     config = current_app.config
     logger.error("Could not send email %s (%r) through %s:%s; trying again in %s: %s%s",
@@ -269,20 +279,20 @@ def _retry_later(mail: _Claimed, tally: Tally, error: str, note: str = "") -> No
 def _fail(mail_id: int, error: str) -> None:
     # Kept, not deleted: a learner who asks where their reset link or certificate went
     # gets an answer, and the operator can send it again once the cause is mended.
-    db.session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.id == mail_id)
-        .values(claimed_until=None, failed_at=utcnow(), last_error=error[:500],
-                next_attempt_at=NO_NEXT_ATTEMPT)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail_id)
+            .values(claimed_until=None, failed_at=utcnow(), last_error=error[:500],
+                    next_attempt_at=NO_NEXT_ATTEMPT)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _forget(mail_id: int) -> None:
     # Sent messages are not kept: a reset link's text has no business in the database.
-    db.session.execute(delete(OutgoingMail).where(OutgoingMail.id == mail_id))
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(delete(OutgoingMail).where(OutgoingMail.id == mail_id))
 
 
 def init_app(app: Flask) -> None:

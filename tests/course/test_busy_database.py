@@ -16,10 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from course import mail
 from course import sqlite as course_sqlite
 from course.extensions import db
 from course.learn import services as learn_services
-from course.models import Course, PostTestAttempt
+from course.models import Course, OutgoingMail, PostTestAttempt
 from tests.course.factories import make_user
 from tests.course.journey import answers_for, open_attempt
 
@@ -190,3 +191,22 @@ def test_the_health_check_reports_a_database_that_cannot_take_a_write(
     assert response.get_json() == {"status": "error", "database": "busy"}
     healthy = {"status": "ok", "database": "ok", "rate_limits": "off"}
     assert client.get("/healthz").get_json() == healthy
+
+
+def test_the_mail_sender_reads_its_outbox_without_the_write_lock(
+    app: Flask, inbox, waits: list[int]
+) -> None:
+    """An operator's long lock (or a queue of learners' saves) does not hold up the sender
+    finding there is nothing to send; only a message it claims waits for the lock."""
+    mail.sender_for(app).stop()  # this test sends, not the background thread
+    with app.app_context(), lock_held_elsewhere(app):
+        started = time.monotonic()
+        assert mail.deliver_due() is None
+        assert waits == [] and time.monotonic() - started < 2
+    with app.app_context():
+        db.session.add(OutgoingMail(to_address="ana@example.com", subject="Hello", body="B"))
+        db.session.commit()
+        waits.clear()
+        assert mail.deliver_due() is None  # sent, and nothing left to send
+    assert waits, "the claim and the delivery's record took the write lock"
+    assert [m["Subject"] for m in inbox.messages] == ["Hello"]
