@@ -22,7 +22,7 @@ from course.models import AuditEvent, Certificate, Course, User
 INDEX_COLUMNS = (
     "code", "status", "participant_name", "completed_on", "course_title", "course_version",
     "issued_at", "pdf_sha256", "file", "license_number", "license_jurisdiction",
-    "contact_hours", "superseded_by_code",
+    "contact_hours", "superseded_by_code", "revoked_at", "revoked_reason",
 )
 # From each certificate's snapshot: what it states, whatever the course is called now.
 INDEXED_FIELDS = (
@@ -115,7 +115,8 @@ def certificates_zip(
     statement = (
         select(Certificate.id, Certificate.code, Certificate.status,
                *(Certificate.snapshot[name].as_string() for name in INDEXED_FIELDS),
-               Certificate.issued_at, Certificate.pdf_sha256, Certificate.pdf, successor.code)
+               Certificate.issued_at, Certificate.pdf_sha256, Certificate.pdf, successor.code,
+               Certificate.revoked_at, Certificate.revoked_reason)
         .outerjoin(successor, Certificate.superseded_by_id == successor.id)
         .where(Certificate.course_id == course.id)
     )  # fmt: skip
@@ -132,7 +133,8 @@ def certificates_zip(
     index: list[list[str]] = []
     stated: set[tuple[int, str]] = set()  # (version, title) as the certificates print them
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate_id, code, status, *snapshot, issued_at, sha256, pdf, by in found:
+        for certificate_id, code, status, *snapshot, issued_at, sha256, pdf, by, revoked_at, \
+                why in found:
             name, completed_on, title, version, *licence_and_hours = snapshot
             stated.add((int(version), title))
             file = f"certificate-{code}.pdf"
@@ -141,7 +143,8 @@ def certificates_zip(
             # A PDF's streams are compressed already: deflating it again gains nothing.
             archive.writestr(file, pdf, compress_type=zipfile.ZIP_STORED)
             index.append([code, status.value, name, completed_on, title, version,
-                          local_iso(issued_at), sha256, file, *licence_and_hours, by])  # fmt: skip
+                          local_iso(issued_at), sha256, file, *licence_and_hours, by,
+                          local_iso(revoked_at) or "", why or ""])  # fmt: skip
         archive.writestr("index.csv", csv_text(INDEX_COLUMNS, index))
         readme = certificates_readme(course, start, end, len(index), made_by, utcnow(),
                                      sorted(stated))  # fmt: skip

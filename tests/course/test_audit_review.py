@@ -357,6 +357,12 @@ def test_the_certificate_zip_index_names_the_code_that_replaced_each_one(correct
     assert rows[data.certificate_code]["status"] == "revoked"  # and reinstated as the new one
     assert rows[data.certificate_code]["superseded_by_code"] == new
     assert "superseded_by_code" in readme
+    # A revoked PDF does not say so: the index says when and why, as certificates.csv does.
+    revoked = rows[data.certificate_code]
+    assert revoked["revoked_reason"] == "Completion shared between two people"
+    assert datetime.fromisoformat(revoked["revoked_at"]).utcoffset() is not None
+    assert rows[new]["revoked_at"] == rows[new]["revoked_reason"] == ""
+    assert "revoked_at, revoked_reason" in readme
 
 
 def test_the_pack_readme_says_which_certificates_carry_no_credit_or_no_approval(corrected):
