@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
-from .yamlsyntax import lines_before, syntax_error
+from .yamlsyntax import KEY_HINT, lines_before, syntax_error
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -222,7 +222,11 @@ class MapReader:
             source.error(self.line, f"{what} is empty; expected a mapping of keys")
             return
         if not isinstance(node, MappingNode):
-            source.error(self.line, f"{what} must be a mapping of keys, not {describe(node)}")
+            message = f"{what} must be a mapping of keys, not {describe(node)}"
+            if isinstance(node, ScalarNode) and not node.style and node.tag == STR:
+                # A file or block of one line, `title Youth`, is read as that text.
+                message += f". Probably {KEY_HINT}"
+            source.error(self.line, message)
             return
         allowed_keys = set(allowed)
         for key_node, value_node in node.value:

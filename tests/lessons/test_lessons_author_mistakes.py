@@ -1,0 +1,49 @@
+"""Mistakes an author makes typing a package by hand, each named at the line to fix and
+told how to fix it in plain words."""
+
+from __future__ import annotations
+
+import pytest
+from lessons_testkit import edited, errors, line_of, minimal_files
+
+import lessons
+
+KEY_HINT = ("YAML syntax error: could not find expected ':' (while scanning a simple key on"
+            " this line). Probably a key without its colon: write the key, a colon and a"
+            " space, then the value")  # fmt: skip
+
+
+def _errors(name: str, old: str, new: str) -> tuple[str, list[tuple[str, int, str]]]:
+    files = edited(minimal_files(), name, old, new)
+    package, findings = lessons.check_files(files)
+    assert package is None
+    return files[name], [(f.file, f.line, f.message) for f in errors(findings)]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "needle"),
+    [("course.yaml", "slug: minimal\n", "title Youth who run\n", "title Youth"),
+     ("course.yaml", "slug: minimal\n", "slug minimal\n\n", "slug minimal"),
+     ("01-push-pull.md", "title: Push", "title Push", "title Push"),
+     ("01-push-pull.md", "id: push-pull-1", "id push-pull-1", "id push-pull-1"),
+     ("course.yaml", "  - name: Sam Chen", "  - name Sam Chen", "name Sam Chen")],
+    ids=["course.yaml", "before a blank line", "front matter", "check", "list item"],
+)  # fmt: skip
+def test_a_key_without_its_colon_on_a_first_line_is_named_there(
+    name: str, old: str, new: str, needle: str
+) -> None:
+    # PyYAML reads it on into the next line: that line was named, told to quote a colon
+    # it does not hold (or, after a blank line, "expected '<document start>'").
+    text, found = _errors(name, old, new)
+    assert found == [(name, line_of(text, needle), KEY_HINT)]
+
+
+def test_a_file_of_one_line_without_its_colon_is_told_so() -> None:
+    files = minimal_files()
+    files["course.yaml"] = "title Youth who run\n"
+    _, findings = lessons.check_files(files)
+    assert [(f.file, f.line, f.message) for f in errors(findings) if f.file == "course.yaml"] == [
+        ("course.yaml", 1, "course.yaml must be a mapping of keys, not text ('title Youth who"
+         " run'). Probably a key without its colon: write the key, a colon and a space, then"
+         " the value"),
+    ]  # fmt: skip
