@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
-from .yamlsyntax import KEY_HINT, lines_before, syntax_error
+from .yamlsyntax import BRACES_HINT, BRACKETS_HINT, KEY_HINT, lines_before, syntax_error
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -175,6 +175,15 @@ def describe(node: Node) -> str:
     return f"{name} ({value[:40]!r})" if value and node.tag != NULL else name
 
 
+def not_text(node: Node) -> str:
+    """Why a node is no text, as "must be text, not ..." with what the author likely meant."""
+    said = f"must be text, not {describe(node)}"
+    # `title: {Youth}` is a mapping to YAML; its author meant the braces as text.
+    if isinstance(node, MappingNode | SequenceNode) and node.flow_style:
+        said += ". Probably " + (BRACES_HINT if isinstance(node, MappingNode) else BRACKETS_HINT)
+    return said
+
+
 def is_null(node: Node) -> bool:
     """True for an empty value or an explicit null."""
     return isinstance(node, ScalarNode) and node.tag == NULL
@@ -281,7 +290,7 @@ class MapReader:
             return None
         text = scalar_text(node)
         if text is None:
-            self._wrong(key, "text", node)
+            self.source.error(self.line_of(key), f"{self.what}: `{key}` {not_text(node)}")
             return None
         if not text and required:
             self.source.error(self.line_of(key), f"{self.what}: `{key}` is empty")
@@ -372,7 +381,7 @@ def string_items(source: Source, nodes: list[Node], what: str) -> list[tuple[str
     for node in nodes:
         text = scalar_text(node)
         if not text:  # "" is text, so it is said to be empty, not "must be text, not text"
-            said = "is empty" if text is not None else f"must be text, not {describe(node)}"
+            said = "is empty" if text is not None else not_text(node)
             source.error(source.line(node), f"{what} {said}")
             continue
         problem = markdown_problem(text)

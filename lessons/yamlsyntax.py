@@ -5,6 +5,8 @@ from __future__ import annotations
 import yaml
 
 KEY_HINT = "a key without its colon: write the key, a colon and a space, then the value"
+BRACES_HINT = "a value that starts with { is read as a mapping: put the whole value in quotes"
+BRACKETS_HINT = "a value that starts with [ is read as a list: put the whole value in quotes"
 
 #: What an author usually did when the YAML parser says this, in words they use.
 _SYNTAX_HINTS = (
@@ -34,8 +36,8 @@ _SYNTAX_HINTS = (
 #: the words after it make no sense to PyYAML ("title: {Youth} at home"). PyYAML says
 #: "expected <block end>" as it does for a misindented line, whose hint would mislead.
 _AFTER_CLOSED = {
-    "}": "a value that starts with { is read as a mapping: put the whole value in quotes",
-    "]": "a value that starts with [ is read as a list: put the whole value in quotes",
+    "}": BRACES_HINT,
+    "]": BRACKETS_HINT,
     '"': "words after the closing quote: put the whole value in quotes, or none of it",
     "'": "words after the closing quote: put the whole value in quotes, or none of it",
 }

@@ -27,6 +27,16 @@ def test_course_check_names_a_first_key_without_its_colon_at_its_own_line(runner
     assert "course.yaml:2:" not in output
 
 
+def test_course_check_tells_text_in_braces_to_be_quoted(runner, package_copy):
+    lines, output = _checked(runner, package_copy, "course.yaml",
+                             "title: Youth Who Run from Foster Care (test course)",
+                             "title: {Youth}")  # fmt: skip
+    line = lines.index("title: {Youth}") + 1
+    assert (f"minimal/course.yaml:{line}: error: course.yaml: `title` must be text, not a"
+            " mapping. Probably a value that starts with { is read as a mapping: put the whole"
+            " value in quotes") in " ".join(output.split())  # fmt: skip
+
+
 def test_the_editor_names_a_pasted_checks_first_key_without_its_colon_at_its_line(
     author_client,
 ):

@@ -47,3 +47,25 @@ def test_a_file_of_one_line_without_its_colon_is_told_so() -> None:
          " run'). Probably a key without its colon: write the key, a colon and a space, then"
          " the value"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "said"),
+    [("course.yaml", "title: Youth Who Run from Foster Care (test course)", "title: {Youth}",
+      "course.yaml: `title` must be text, not a mapping"),
+     ("01-push-pull.md", "prompt: Which of these is a *pull* factor?", "prompt: {Which}",
+      "check `push-pull-1`: `prompt` must be text, not a mapping"),
+     ("01-push-pull.md", "objectives: [LO1]", "objectives: [{LO1}]",
+      "a lesson objective must be text, not a mapping")],
+    ids=["title", "prompt", "list item"],
+)  # fmt: skip
+def test_text_in_braces_alone_is_told_to_be_quoted(
+    name: str, old: str, new: str, said: str
+) -> None:
+    # Valid YAML (a mapping), so no syntax error's hint: "must be text, not a mapping"
+    # alone left the author to guess what a mapping is and why braces make one.
+    text, found = _errors(name, old, new)
+    assert found == [
+        (name, line_of(text, new), f"{said}. Probably a value that starts with {{ is read as a"
+         " mapping: put the whole value in quotes"),
+    ]  # fmt: skip

@@ -117,7 +117,8 @@ def test_a_value_opening_a_brace_is_said_to_be_read_as_a_mapping() -> None:
     ("item", "said"),
     [('""', "a lesson objective is empty"), ("' '", "a lesson objective is empty"),
      ("~", "a lesson objective must be text, not empty"),
-     ("[LO2]", "a lesson objective must be text, not a list")],
+     ("[LO2]", "a lesson objective must be text, not a list. Probably a value that starts"
+      " with [ is read as a list: put the whole value in quotes")],
     ids=["empty quotes", "a space", "null", "list"],
 )  # fmt: skip
 def test_an_item_of_a_text_list_that_is_no_text_is_named_at_its_line(item: str, said: str) -> None:
@@ -145,7 +146,8 @@ def test_a_title_written_as_a_list_is_refused_as_no_text() -> None:
     text, found = _errors("course.yaml", "title: Youth Who Run from Foster Care (test course)",
                           "title: [Youth, Foster care]")
     assert found == [
-        ("course.yaml", line_of(text, "title:"), "course.yaml: `title` must be text, not a list")
+        ("course.yaml", line_of(text, "title:"), "course.yaml: `title` must be text, not a list."
+         " Probably a value that starts with [ is read as a list: put the whole value in quotes")
     ]
 
 
