@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
 from .yamlsyntax import BRACES_HINT, BRACKETS_HINT, KEY_HINT, lines_before, syntax_error
+from .yamltext import text_line
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -26,6 +27,8 @@ class Source:
         self.file = file
         self.findings = findings
         self.offset = offset
+        #: The YAML text composed for this source, to find the lines a folded value had.
+        self.text = ""
 
     def at(self, offset: int) -> Source:
         """A source for a YAML snippet that starts after `offset` lines of the same file."""
@@ -109,7 +112,9 @@ def compose(text: str, source: Source) -> Node | None:
     """Parse one YAML document into nodes; report syntax errors and return None on failure.
 
     An empty document comes back as a null scalar, so None always means "already reported".
+    The text is kept on ``source``, for findings about lines of a value YAML folded.
     """
+    source.text = text
     deep = too_deep(text)
     if deep is not None:
         source.error(
@@ -195,17 +200,6 @@ def scalar_text(node: Node) -> str | None:
     if isinstance(node, ScalarNode) and node.tag != NULL:
         return str(node.value).strip()
     return None
-
-
-def text_line(source: Source, node: Node, index: int) -> int:
-    """1-based file line of line ``index`` (0-based) of a scalar's stripped text."""
-    line = source.line(node)
-    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
-        # A block's text starts below its `|` or `>` (where the node starts), after any
-        # blank lines that stripping the text dropped.
-        value = str(node.value)
-        line += 1 + value[: len(value) - len(value.lstrip())].count("\n")
-    return line + index
 
 
 def construct(node: ScalarNode) -> object:

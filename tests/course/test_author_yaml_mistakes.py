@@ -37,6 +37,19 @@ def test_course_check_tells_text_in_braces_to_be_quoted(runner, package_copy):
             " value in quotes") in " ".join(output.split())  # fmt: skip
 
 
+def test_course_check_names_a_folded_summarys_line_past_the_markdown_limits(
+    runner, package_copy
+):
+    stars = "*" * 51
+    lines, output = _checked(runner, package_copy, "course.yaml",
+                             "  and how to respond when they come back.",
+                             f"  and how to respond {stars} when they come back.")  # fmt: skip
+    line = next(n for n, text in enumerate(lines, start=1) if stars in text)
+    assert lines[line - 3] == "summary: >"  # the block's second line
+    assert (f"minimal/course.yaml:{line}: error: course.yaml: `summary`: a run of more than"
+            " 50 asterisks") in output  # fmt: skip
+
+
 def test_the_editor_names_a_pasted_checks_first_key_without_its_colon_at_its_line(
     author_client,
 ):

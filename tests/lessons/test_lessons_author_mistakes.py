@@ -69,3 +69,36 @@ def test_text_in_braces_alone_is_told_to_be_quoted(
         (name, line_of(text, new), f"{said}. Probably a value that starts with {{ is read as a"
          " mapping: put the whole value in quotes"),
     ]  # fmt: skip
+
+
+STARS = "*" * 51
+SUMMARY = ("summary: >\n  A two-lesson test course about why youth run from foster care"
+           " placements\n  and how to respond when they come back.\n")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "said"),
+    [("course.yaml", SUMMARY, "summary: >\n  A two-lesson course.\n  A {stars} b\n",
+      "course.yaml: `summary`"),
+     ("course.yaml", SUMMARY, "summary: >\n\n  A two-lesson course.\n\n  A {stars} b\n",
+      "course.yaml: `summary`"),
+     ("course.yaml", SUMMARY, "summary: A two-lesson course\n  about A {stars} b\n",
+      "course.yaml: `summary`"),
+     ("course.yaml", SUMMARY, 'summary: "A two-lesson course\n  about A {stars} b"\n',
+      "course.yaml: `summary`"),
+     ("01-push-pull.md", "prompt: Which of these is a *pull* factor?",
+      "prompt: >\n  Which of these is a\n  A {stars} b factor?",
+      "check `push-pull-1`: `prompt`"),
+     ("course.yaml", "passing_score:",
+      "references:\n  - >\n    Polaris. (2023).\n    A {stars} b\npassing_score:",
+      "a reference")],
+    ids=["folded", "folded with blank lines", "plain", "quoted", "folded in a check",
+         "folded list item"],
+)  # fmt: skip
+def test_a_folded_value_past_the_markdown_limits_is_named_at_its_own_line(
+    name: str, old: str, new: str, said: str
+) -> None:
+    # YAML folds `key: >` (and a plain or quoted value over several lines) into one line:
+    # the finding named the value's first line, not the one at fault.
+    text, found = _errors(name, old, new.format(stars=STARS))
+    assert found == [(name, line_of(text, STARS), f"{said}: a run of more than 50 asterisks")]
