@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
 from .yamlsyntax import BRACES_HINT, BRACKETS_HINT, KEY_HINT, lines_before, syntax_error
-from .yamltext import text_line
+from .yamltext import indented_key_row, text_line
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -266,11 +266,23 @@ class MapReader:
         if entry is None or is_null(entry[1]):
             if required and self.ok:
                 if entry is None:
-                    self.source.error(self.line, f"{self.what}: missing key `{key}`")
+                    self.source.error(*self._missing(key))
                 else:
                     self.source.error(self.line_of(key), f"{self.what}: `{key}` is empty")
             return None
         return entry[1]
+
+    def _missing(self, key: str) -> tuple[int, str]:
+        """Where and how to say a key is missing: at the mapping, or where it was indented."""
+        for name, (_, value) in self.entries.items():
+            row = indented_key_row(self.source.text, value, key) if isinstance(
+                value, ScalarNode) else None  # fmt: skip
+            if row is not None:
+                return row + 1 + self.source.offset, (
+                    f"{self.what}: missing key `{key}`: this line is indented into the text"
+                    f" of `{name}` above; line it up with `{name}`"
+                )
+        return self.line, f"{self.what}: missing key `{key}`"
 
     def _wrong(self, key: str, expected: str, node: Node) -> None:
         self.source.error(

@@ -6,6 +6,7 @@ is read as one line of text: a finding about its third line would name its first
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,21 @@ def folded_problem_row(text: str, node: ScalarNode) -> int | None:
     if problem is None:
         return None
     return node.start_mark.line + (1 if node.style == ">" else 0) + problem[0]
+
+
+def indented_key_row(text: str, node: ScalarNode, key: str) -> int | None:
+    """0-based row of a line ``key: ...`` read as part of a block's text, else None.
+
+    A key indented by mistake below a ``key: |`` or ``key: >`` block joins its text.
+    """
+    if node.style not in ("|", ">"):
+        return None
+    written = re.compile(rf"\s*{re.escape(key)}\s*:(\s|$)")
+    rows = text.splitlines()
+    for row in range(node.start_mark.line + 1, min(node.end_mark.line + 1, len(rows))):
+        if written.match(rows[row]):
+            return row
+    return None
 
 
 def text_line(source: Source, node: Node, index: int) -> int:

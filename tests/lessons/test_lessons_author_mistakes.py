@@ -102,3 +102,27 @@ def test_a_folded_value_past_the_markdown_limits_is_named_at_its_own_line(
     # the finding named the value's first line, not the one at fault.
     text, found = _errors(name, old, new.format(stars=STARS))
     assert found == [(name, line_of(text, STARS), f"{said}: a run of more than 50 asterisks")]
+
+
+SAVED = "  you need to; your progress is saved.\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "block"),
+    [(SUMMARY, SUMMARY + "  audience: Social workers\n", "summary"),
+     (SAVED, SAVED + "  audience: Social workers\n", "advisory")],
+    ids=["folded", "literal"],
+)  # fmt: skip
+def test_a_key_indented_into_a_block_above_is_named_at_its_line(
+    old: str, new: str, block: str
+) -> None:
+    # The key became text of the block, and its absence was named at the file's first line.
+    files = edited(minimal_files(), "course.yaml",
+                   "audience: Social workers and foster care case managers\n", "")
+    files = edited(files, "course.yaml", old, new)
+    _, findings = lessons.check_files(files)
+    text = files["course.yaml"]
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("course.yaml", line_of(text, "  audience:"), "course.yaml: missing key `audience`:"
+         f" this line is indented into the text of `{block}` above; line it up with `{block}`"),
+    ]  # fmt: skip
