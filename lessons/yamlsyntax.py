@@ -43,6 +43,14 @@ _AFTER_CLOSED = {
 }
 
 
+#: Quotes a word processor types; YAML quotes with ' and " only.
+_CURLY = "\u201c\u201d\u2018\u2019"
+_CURLY_QUOTES = ("curly quotes (\u201c \u201d or \u2018 \u2019, from a word processor), which"
+                 " YAML does not treat as quotes: put the whole value in straight quotes instead")
+_CURLY_CLOSES = ("a quote closed with a curly quote (\u201d or \u2019, from a word processor),"
+                 " which YAML does not treat as a quote: type a straight quote instead")
+
+
 def _closed_before(mark: yaml.Mark | None) -> str:
     """The last character before ``mark`` on its line, other than spaces ("" if none)."""
     buffer = getattr(mark, "buffer", None)
@@ -51,13 +59,18 @@ def _closed_before(mark: yaml.Mark | None) -> str:
     return buffer[mark.pointer - mark.column : mark.pointer].rstrip()[-1:]
 
 
-def _key_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
-    """Where a key without its colon begins, when PyYAML read it on into the next key's colon.
+def _line_text(mark: yaml.Mark | None) -> str:
+    """The whole line ``mark`` is on ("" when the text is not at hand)."""
+    buffer = getattr(mark, "buffer", None)
+    if mark is None or not isinstance(buffer, str):
+        return ""
+    start = mark.pointer - mark.column
+    end = buffer.find("\n", start)
+    return buffer[start : end if end >= 0 else len(buffer)]
 
-    At the start of a file, block or list item, ``title Youth`` runs on into the line
-    below as one value, and PyYAML stops at that line's colon (or, after a blank line,
-    at the next key, as if a second document began there): the line above is to fix.
-    """
+
+def _scalar_before(mark: yaml.Mark | None) -> tuple[yaml.Token, yaml.ScalarToken] | None:
+    """The value PyYAML read last before ``mark``, and the token before that value."""
     buffer = getattr(mark, "buffer", None)
     if mark is None or not isinstance(buffer, str):
         return None
@@ -71,7 +84,31 @@ def _key_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
         pass
     if len(last) < 2 or not isinstance(last[1], yaml.ScalarToken):
         return None
-    before, scalar = last
+    return last[0], last[1]
+
+
+def _quote_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
+    """Where a quote opens that runs on past its line to a quote further down, if one does."""
+    found = _scalar_before(mark)
+    if mark is None or found is None or found[1].style not in ('"', "'"):
+        return None
+    quoted = found[1]
+    # Keys swallowed into the value tell a quote left open from a value over two lines.
+    ran_on = ": " in quoted.value or any(c in _line_text(quoted.start_mark) for c in _CURLY)
+    return quoted.start_mark if ran_on and quoted.start_mark.line < mark.line else None
+
+
+def _key_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
+    """Where a key without its colon begins, when PyYAML read it on into the next key's colon.
+
+    At the start of a file, block or list item, ``title Youth`` runs on into the line
+    below as one value, and PyYAML stops at that line's colon (or, after a blank line,
+    at the next key, as if a second document began there): the line above is to fix.
+    """
+    found = _scalar_before(mark)
+    if mark is None or found is None:
+        return None
+    before, scalar = found
     # After "key:" a value running on to a colon is a misindented key, not this mistake.
     key_place = (yaml.StreamStartToken, yaml.DocumentStartToken, yaml.BlockEntryToken)
     if not isinstance(before, key_place) or scalar.style is not None:
@@ -87,19 +124,34 @@ def lines_before(line: int, first: int) -> str:
     return "on this line" if gap <= 0 else "on the line above" if gap == 1 else f"{gap} lines above"
 
 
+def _recast(exc: yaml.MarkedYAMLError) -> tuple[yaml.MarkedYAMLError, str | None]:
+    """The error told at the line to fix, when PyYAML noticed it lines further down."""
+    problem = exc.problem_mark
+    if str(exc.problem).startswith(("mapping values are not allowed", "expected '<document")):
+        start = _key_run_on(problem)
+        if start is not None:  # said as PyYAML says it for a key without its colon elsewhere
+            return yaml.scanner.ScannerError("while scanning a simple key", start,
+                                             "could not find expected ':'", problem), None
+    if problem is not None and str(exc.problem).startswith("expected"):
+        quote = _quote_run_on(problem)
+        if quote is not None:  # a parser error right after a quoted value begun lines above
+            below = problem.line - quote.line
+            where = "on the line below" if below == 1 else f"{below} lines below"
+            return yaml.scanner.ScannerError("while scanning a quoted scalar", quote,
+                                             exc.problem, quote), (
+                f"a quote is opened and not closed on this line (it runs on to a quote {where})"
+            )  # fmt: skip
+    return exc, None
+
+
 def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:
     """(line, message) for a YAML syntax error: where to look, and what to do about it."""
+    exc, hint = _recast(exc)
     problem, context = exc.problem_mark, exc.context_mark
-    run_on = ("mapping values are not allowed", "expected '<document start>'")
-    start = _key_run_on(problem) if str(exc.problem).startswith(run_on) else None
-    if start is not None:  # said as PyYAML says it for a key without its colon further down
-        exc = yaml.scanner.ScannerError(
-            "while scanning a simple key", start, "could not find expected ':'", problem
-        )
-        problem, context = exc.problem_mark, exc.context_mark
     said = f"{exc.problem} {exc.context}"
-    hint = next((hint for words, hint in _SYNTAX_HINTS if words in said), None)
-    if "expected <block end>" in said:
+    if hint is None:
+        hint = next((hint for words, hint in _SYNTAX_HINTS if words in said), None)
+    if "expected <block end>" in said and "quoted scalar" not in said:
         hint = _AFTER_CLOSED.get(_closed_before(problem), hint)
     # PyYAML finds a key's colon missing on a later line; the key's own line is to fix.
     if "could not find expected ':'" in said and context is not None:
@@ -109,6 +161,11 @@ def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int,
     if problem is not None and problem.index >= end and context is not None:
         problem = context
     mark = problem or context
+    if any(c in _line_text(mark) for c in _CURLY):
+        if "quoted scalar" in said:
+            hint = _CURLY_CLOSES
+        elif "mapping values are not allowed" in said:
+            hint = _CURLY_QUOTES
     line = mark.line + 1 + offset if mark else offset + 1
     message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
     if context is not None and exc.context:

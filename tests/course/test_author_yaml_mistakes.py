@@ -50,6 +50,17 @@ def test_course_check_names_a_folded_summarys_line_past_the_markdown_limits(
             " 50 asterisks") in output  # fmt: skip
 
 
+def test_course_check_names_a_quote_closed_with_a_curly_one_where_it_opens(
+    runner, package_copy
+):
+    lines, output = _checked(runner, package_copy, "course.yaml",
+                             "title: Youth Who Run from Foster Care (test course)",
+                             'title: "Youth Who Run from Foster Care\u201d')  # fmt: skip
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("title:"))
+    assert f"minimal/course.yaml:{line}: error: YAML syntax error:" in output
+    assert "Probably a quote closed with a curly quote" in " ".join(output.split())
+
+
 def test_the_editor_names_a_pasted_checks_first_key_without_its_colon_at_its_line(
     author_client,
 ):

@@ -126,3 +126,43 @@ def test_a_key_indented_into_a_block_above_is_named_at_its_line(
         ("course.yaml", line_of(text, "  audience:"), "course.yaml: missing key `audience`:"
          f" this line is indented into the text of `{block}` above; line it up with `{block}`"),
     ]  # fmt: skip
+
+
+TITLE = "title: Youth Who Run from Foster Care (test course)"
+RUNS_ON = "a quote is opened and not closed on this line (it runs on to a quote {} lines below)"
+CURLY_CLOSES = ("a quote closed with a curly quote (\u201d or \u2019, from a word processor),"
+                " which YAML does not treat as a quote: type a straight quote instead")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("new", "said", "hint"),
+    [("title: \u201cYouth who run: a guide\u201d", "mapping values are not allowed here",
+      "curly quotes (\u201c \u201d or \u2018 \u2019, from a word processor), which YAML does"
+      " not treat as quotes: put the whole value in straight quotes instead"),
+     ('title: "Youth who run: a guide\u201d', "expected <block end>, but found '<scalar>'"
+      " (while scanning a quoted scalar on this line)", CURLY_CLOSES),
+     ("title: 'Youth who run\u2019", "found unexpected end of stream (while scanning a quoted"
+      " scalar on this line)", CURLY_CLOSES),
+     ('title: "Youth who run', "expected <block end>, but found '<scalar>' (while scanning a"
+      " quoted scalar on this line)", RUNS_ON.format(26))],
+    ids=["curly quotes", "closed with a curly quote", "single, to the end", "left open"],
+)  # fmt: skip
+def test_a_quote_pasted_from_a_word_processor_or_left_open_is_named_where_it_opens(
+    new: str, said: str, hint: str
+) -> None:
+    # A straight quote closed with a curly one runs on to the next quote in the file: that
+    # line (26 lines below) was named, told of "words after the closing quote"; curly
+    # quotes around a colon were told to be put in quotes.
+    text, found = _errors("course.yaml", TITLE, new)
+    assert found == [
+        ("course.yaml", line_of(text, "title:"), f"YAML syntax error: {said}. Probably {hint}")
+    ]
+
+
+def test_a_value_over_two_lines_with_words_after_its_quote_keeps_its_hint() -> None:
+    text, found = _errors("course.yaml", TITLE, 'title: "Youth who\n  run" from care')
+    assert found == [
+        ("course.yaml", line_of(text, 'run" from care'), "YAML syntax error: expected <block"
+         " end>, but found '<scalar>' (while parsing a block mapping 2 lines above). Probably"
+         " words after the closing quote: put the whole value in quotes, or none of it"),
+    ]  # fmt: skip
