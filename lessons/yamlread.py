@@ -13,8 +13,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
-from .yamlsyntax import BRACES_HINT, BRACKETS_HINT, KEY_HINT, lines_before, syntax_error
-from .yamltext import indented_key_row, text_line
+from .yamlsyntax import BRACES_HINT, BRACKETS_HINT, DASH_HINT, KEY_HINT, lines_before, syntax_error
+from .yamltext import after_dash, indented_key_row, text_line
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -241,7 +241,10 @@ class MapReader:
             if key in self.entries:
                 first = source.line(self.entries[key][0])
                 where = lines_before(line, first)
-                source.error(line, f"{what}: duplicate key `{key}` (first {where})")
+                # The first key again, in an item of a list: the next item lost its dash.
+                dash = key == scalar_text(node.value[0][0]) and after_dash(source.text, node)
+                hint = f". Probably {DASH_HINT}" if dash else ""
+                source.error(line, f"{what}: duplicate key `{key}` (first {where}){hint}")
                 continue
             if key not in allowed_keys:
                 close = difflib.get_close_matches(key, allowed_keys, n=1)
@@ -275,8 +278,7 @@ class MapReader:
     def _missing(self, key: str) -> tuple[int, str]:
         """Where and how to say a key is missing: at the mapping, or where it was indented."""
         for name, (_, value) in self.entries.items():
-            row = indented_key_row(self.source.text, value, key) if isinstance(
-                value, ScalarNode) else None  # fmt: skip
+            row = indented_key_row(self.source.text, value, key)
             if row is not None:
                 return row + 1 + self.source.offset, (
                     f"{self.what}: missing key `{key}`: this line is indented into the text"

@@ -7,6 +7,8 @@ import yaml
 KEY_HINT = "a key without its colon: write the key, a colon and a space, then the value"
 BRACES_HINT = "a value that starts with { is read as a mapping: put the whole value in quotes"
 BRACKETS_HINT = "a value that starts with [ is read as a list: put the whole value in quotes"
+DASH_HINT = ("a list item without its dash: start each item of the list with a dash and a"
+             " space, like the one above")
 
 #: What an author usually did when the YAML parser says this, in words they use.
 _SYNTAX_HINTS = (
@@ -87,6 +89,21 @@ def _scalar_before(mark: yaml.Mark | None) -> tuple[yaml.Token, yaml.ScalarToken
     return last[0], last[1]
 
 
+def _missing_dash(mark: yaml.Mark | None) -> bool:
+    """True when ``mark``'s line lines up with a list item's dash above but has no dash."""
+    line = _line_text(mark)
+    if mark is None or line.lstrip().startswith("- "):
+        return False
+    column = len(line) - len(line.lstrip(" "))
+    above = mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]
+    for row in reversed(above):
+        indent = len(row) - len(row.lstrip(" "))
+        if not row.strip() or row.lstrip().startswith("#") or indent > column:
+            continue  # the item above may go on over lines indented more than its dash
+        return indent == column and row.lstrip().startswith("-")
+    return False
+
+
 def _quote_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
     """Where a quote opens that runs on past its line to a quote further down, if one does."""
     found = _scalar_before(mark)
@@ -161,6 +178,11 @@ def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int,
     if problem is not None and problem.index >= end and context is not None:
         problem = context
     mark = problem or context
+    if ("could not find expected ':'" in said or "found '?'" in said) and _missing_dash(mark):
+        # "-id: LO2" is read as a key "-id", with no dash to start an item.
+        has_dash = _line_text(mark).lstrip().startswith("-")
+        hint = "a dash without a space after it: put a space after the dash" if has_dash else (
+            DASH_HINT)  # fmt: skip
     if any(c in _line_text(mark) for c in _CURLY):
         if "quoted scalar" in said:
             hint = _CURLY_CLOSES

@@ -43,12 +43,12 @@ def folded_problem_row(text: str, node: ScalarNode) -> int | None:
     return node.start_mark.line + (1 if node.style == ">" else 0) + problem[0]
 
 
-def indented_key_row(text: str, node: ScalarNode, key: str) -> int | None:
+def indented_key_row(text: str, node: Node, key: str) -> int | None:
     """0-based row of a line ``key: ...`` read as part of a block's text, else None.
 
     A key indented by mistake below a ``key: |`` or ``key: >`` block joins its text.
     """
-    if node.style not in ("|", ">"):
+    if not isinstance(node, ScalarNode) or node.style not in ("|", ">"):
         return None
     written = re.compile(rf"\s*{re.escape(key)}\s*:(\s|$)")
     rows = text.splitlines()
@@ -56,6 +56,13 @@ def indented_key_row(text: str, node: ScalarNode, key: str) -> int | None:
         if written.match(rows[row]):
             return row
     return None
+
+
+def after_dash(text: str, node: Node) -> bool:
+    """True when a node is an item of a block list: written after its dash."""
+    rows = text.splitlines()
+    row, column = node.start_mark.line, node.start_mark.column
+    return row < len(rows) and rows[row][:column].rstrip().endswith("-")
 
 
 def text_line(source: Source, node: Node, index: int) -> int:

@@ -166,3 +166,60 @@ def test_a_value_over_two_lines_with_words_after_its_quote_keeps_its_hint() -> N
          " end>, but found '<scalar>' (while parsing a block mapping 2 lines above). Probably"
          " words after the closing quote: put the whole value in quotes, or none of it"),
     ]  # fmt: skip
+
+
+DASH_HINT = ("a list item without its dash: start each item of the list with a dash and a"
+             " space, like the one above")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "said"),
+    [("course.yaml", "  - id: LO2", "  id: LO2", "expected <block end>, but found '?' (while"
+      " parsing a block collection 2 lines above)"),
+     ("01-push-pull.md", "  - text: Conflict", "  text: Conflict", "expected <block end>, but"
+      " found '?' (while parsing a block collection 3 lines above)"),
+     ("course.yaml", "passing_score:", "references:\n  - Polaris. (2023).\n  Shared Hope"
+      " (2024).\npassing_score:", "could not find expected ':' (while scanning a simple key"
+      " on this line)")],
+    ids=["objective", "choice", "text item"],
+)  # fmt: skip
+def test_a_list_item_without_its_dash_is_told_so(name: str, old: str, new: str, said: str) -> None:
+    # It was told "indented unlike its neighbors" (it lines up with them) or "a key without
+    # its colon" (it is no key).
+    text, found = _errors(name, old, new)
+    line = line_of(text, "Shared Hope" if "Shared Hope" in new else new)
+    assert found == [(name, line, f"YAML syntax error: {said}. Probably {DASH_HINT}")]
+
+
+def test_a_dash_without_its_space_is_told_so() -> None:
+    text, found = _errors("course.yaml", "  - id: LO2", "  -id: LO2")
+    assert found == [
+        ("course.yaml", line_of(text, "-id: LO2"), "YAML syntax error: expected <block end>,"
+         " but found '?' (while parsing a block collection 2 lines above). Probably a dash"
+         " without a space after it: put a space after the dash"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "said"),
+    [("course.yaml", "  - id: LO2", "    id: LO2", "objective: duplicate key `id` (first 2"
+      " lines above)"),
+     ("01-push-pull.md", "  - text: Conflict", "    text: Conflict", "check `push-pull-1`,"
+      " choice a: duplicate key `text` (first 3 lines above)")],
+    ids=["objective", "choice"],
+)  # fmt: skip
+def test_a_list_item_whose_dash_became_a_space_is_told_so(
+    name: str, old: str, new: str, said: str
+) -> None:
+    # Read as the item above given its first key twice: "duplicate key" with no word of
+    # the dash.
+    text, found = _errors(name, old, new)
+    assert (name, line_of(text, new), f"{said}. Probably {DASH_HINT}") in found
+
+
+def test_a_key_given_twice_outside_a_list_is_not_told_of_a_dash() -> None:
+    text, found = _errors("course.yaml", "version: 1", "version: 1\nslug: again")
+    assert found == [
+        ("course.yaml", line_of(text, "slug: again"),
+         "course.yaml: duplicate key `slug` (first 3 lines above)"),
+    ]  # fmt: skip
