@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 KEY_HINT = "a key without its colon: write the key, a colon and a space, then the value"
@@ -51,6 +53,23 @@ _CURLY_QUOTES = ("curly quotes (\u201c \u201d or \u2018 \u2019, from a word proc
                  " YAML does not treat as quotes: put the whole value in straight quotes instead")
 _CURLY_CLOSES = ("a quote closed with a curly quote (\u201d or \u2019, from a word processor),"
                  " which YAML does not treat as a quote: type a straight quote instead")
+
+
+#: A non-breaking space where YAML looks for a space: in a line's indentation, after a
+#: colon or a dash. Web pages and word processors paste them; they look like spaces.
+_NBSP = re.compile(r"^[ \t\u00a0]*\u00a0|[:-]\u00a0")
+_NBSP_HINT = ("a non-breaking space (pasted from a web page or a word processor), which YAML"
+              " does not read as a space: delete the spaces on this line and type them again")
+
+
+def _nbsp_row(first: yaml.Mark | None, last: yaml.Mark | None) -> int | None:
+    """0-based row from ``first``'s line to ``last``'s with a non-breaking space as a space."""
+    buffer = getattr(last, "buffer", None)
+    if first is None or last is None or not isinstance(buffer, str):
+        return None
+    rows = buffer.split("\n")
+    return next((row for row in range(min(first.line, last.line), last.line + 1)
+                 if row < len(rows) and _NBSP.search(rows[row])), None)  # fmt: skip
 
 
 def _closed_before(mark: yaml.Mark | None) -> str:
@@ -163,6 +182,8 @@ def _recast(exc: yaml.MarkedYAMLError) -> tuple[yaml.MarkedYAMLError, str | None
 
 def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:
     """(line, message) for a YAML syntax error: where to look, and what to do about it."""
+    found = _scalar_before(exc.problem_mark)
+    nbsp = _nbsp_row(found[1].start_mark if found else exc.problem_mark, exc.problem_mark)
     exc, hint = _recast(exc)
     problem, context = exc.problem_mark, exc.context_mark
     said = f"{exc.problem} {exc.context}"
@@ -189,6 +210,8 @@ def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int,
         elif "mapping values are not allowed" in said:
             hint = _CURLY_QUOTES
     line = mark.line + 1 + offset if mark else offset + 1
+    if nbsp is not None:  # it looks like a space: no other hint would make sense
+        line, hint = nbsp + 1 + offset, _NBSP_HINT
     message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
     if context is not None and exc.context:
         message += f" ({exc.context} {lines_before(line, context.line + 1 + offset)})"

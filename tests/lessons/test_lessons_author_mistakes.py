@@ -223,3 +223,25 @@ def test_a_key_given_twice_outside_a_list_is_not_told_of_a_dash() -> None:
         ("course.yaml", line_of(text, "slug: again"),
          "course.yaml: duplicate key `slug` (first 3 lines above)"),
     ]  # fmt: skip
+
+
+NBSP_HINT = ("a non-breaking space (pasted from a web page or a word processor), which YAML"
+             " does not read as a space: delete the spaces on this line and type them"
+             " again")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("    credentials: LCSW", "  \u00a0 credentials: LCSW"),
+     ("  - name: Sam Chen", "\u00a0 - name: Sam Chen"),
+     ("  - name: Sam Chen", "  -\u00a0name: Sam Chen"),
+     ("level: introductory", "level:\u00a0introductory")],
+    ids=["indentation", "before a dash", "after a dash", "after a colon"],
+)  # fmt: skip
+def test_a_non_breaking_space_is_named_at_its_line_and_told_so(old: str, new: str) -> None:
+    # It looks like a space: the author was told of a missing dash or colon, or of a
+    # colon in a value on the line below.
+    text, found = _errors("course.yaml", old, new)
+    assert [(file, line) for file, line, _ in found] == [("course.yaml", line_of(text, new))]
+    assert found[0][2].startswith("YAML syntax error: ")
+    assert found[0][2].endswith(f". Probably {NBSP_HINT}")
