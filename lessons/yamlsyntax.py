@@ -33,6 +33,9 @@ _SYNTAX_HINTS = (
     # After the tab: PyYAML says a tab "cannot start any token" too.
     ("cannot start any token", "a value that starts with @ or `, which YAML keeps for itself:"
      " put the whole value in quotes"),
+    # `summary: > A course about...`: the text of a block goes on the lines below.
+    ("block scalar", "text on the same line as its | or >: start the text on the next"
+     " line, indented under its key (or leave the | or > out)"),
 )
 
 
@@ -58,6 +61,8 @@ _CURLY_CLOSES = ("a quote closed with a curly quote (\u201d or \u2019, from a wo
 #: A non-breaking space where YAML looks for a space: in a line's indentation, after a
 #: colon or a dash. Web pages and word processors paste them; they look like spaces.
 _NBSP = re.compile(r"^[ \t\u00a0]*\u00a0|[:-]\u00a0")
+#: A key whose value is a block of text below it: `summary: >`, `advisory: |-`.
+_BLOCK_START = re.compile(r":[ \t]+[|>][-+0-9]*[ \t]*(#.*)?$")
 _NBSP_HINT = ("a non-breaking space (pasted from a web page or a word processor), which YAML"
               " does not read as a space: delete the spaces on this line and type them again")
 
@@ -123,6 +128,19 @@ def _missing_dash(mark: yaml.Mark | None) -> bool:
     return False
 
 
+def _unindented_block(mark: yaml.Mark | None) -> bool:
+    """True when ``mark``'s line follows a ``key: >`` or ``key: |`` and is no deeper."""
+    line = _line_text(mark)
+    if mark is None or not line.strip():
+        return False
+    rows = [row for row in mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]
+            if row.strip() and not row.lstrip().startswith("#")]  # fmt: skip
+    if not rows or not _BLOCK_START.search(rows[-1]):
+        return False
+    above = rows[-1]
+    return len(line) - len(line.lstrip()) <= len(above) - len(above.lstrip(" -"))
+
+
 def _quote_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
     """Where a quote opens that runs on past its line to a quote further down, if one does."""
     found = _scalar_before(mark)
@@ -158,6 +176,26 @@ def lines_before(line: int, first: int) -> str:
     # is written out in full), so one message with two counts sent authors astray.
     gap = line - first
     return "on this line" if gap <= 0 else "on the line above" if gap == 1 else f"{gap} lines above"
+
+
+def _hint_on_the_line(mark: yaml.Mark | None, said: str) -> str | None:
+    """A hint the named line itself calls for, over the one PyYAML's words call for."""
+    text = _line_text(mark)
+    if any(c in text for c in _CURLY):
+        if "quoted scalar" in said:
+            return _CURLY_CLOSES
+        if "mapping values are not allowed" in said:
+            return _CURLY_QUOTES
+    no_key = "could not find expected ':'" in said
+    if no_key and _unindented_block(mark):
+        return ("the text below a | or > is not indented: indent each of its lines more than"
+                " its key, with spaces")  # fmt: skip
+    if (no_key or "found '?'" in said) and _missing_dash(mark):
+        # "-id: LO2" is read as a key "-id", with no dash to start an item.
+        if text.lstrip().startswith("-"):
+            return "a dash without a space after it: put a space after the dash"
+        return DASH_HINT
+    return None
 
 
 def _recast(exc: yaml.MarkedYAMLError) -> tuple[yaml.MarkedYAMLError, str | None]:
@@ -199,16 +237,7 @@ def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int,
     if problem is not None and problem.index >= end and context is not None:
         problem = context
     mark = problem or context
-    if ("could not find expected ':'" in said or "found '?'" in said) and _missing_dash(mark):
-        # "-id: LO2" is read as a key "-id", with no dash to start an item.
-        has_dash = _line_text(mark).lstrip().startswith("-")
-        hint = "a dash without a space after it: put a space after the dash" if has_dash else (
-            DASH_HINT)  # fmt: skip
-    if any(c in _line_text(mark) for c in _CURLY):
-        if "quoted scalar" in said:
-            hint = _CURLY_CLOSES
-        elif "mapping values are not allowed" in said:
-            hint = _CURLY_QUOTES
+    hint = _hint_on_the_line(mark, said) or hint
     line = mark.line + 1 + offset if mark else offset + 1
     if nbsp is not None:  # it looks like a space: no other hint would make sense
         line, hint = nbsp + 1 + offset, _NBSP_HINT

@@ -245,3 +245,37 @@ def test_a_non_breaking_space_is_named_at_its_line_and_told_so(old: str, new: st
     assert [(file, line) for file, line, _ in found] == [("course.yaml", line_of(text, new))]
     assert found[0][2].startswith("YAML syntax error: ")
     assert found[0][2].endswith(f". Probably {NBSP_HINT}")
+
+
+@pytest.mark.parametrize(
+    ("new", "said"),
+    [("summary: > A two-lesson course.\n", "expected a comment or a line break, but found 'A'"),
+     ("summary: >A two-lesson course.\n", "expected chomping or indentation indicators, but"
+      " found 'A'")],
+    ids=["after a space", "right after"],
+)  # fmt: skip
+def test_text_on_the_line_of_its_block_sign_is_told_to_go_below(new: str, said: str) -> None:
+    text, found = _errors("course.yaml", SUMMARY, new)
+    assert found == [
+        ("course.yaml", line_of(text, "summary:"), f"YAML syntax error: {said} (while scanning"
+         " a block scalar on this line). Probably text on the same line as its | or >: start"
+         " the text on the next line, indented under its key (or leave the | or > out)"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [(SUMMARY, "summary: >\nA two-lesson course\nabout youth who run.\n", "A two-lesson"),
+     ("    credentials: LCSW", "    credentials: |-\n    LCSW", "    LCSW")],
+    ids=["at the left edge", "in a list item"],
+)  # fmt: skip
+def test_the_text_of_a_block_left_unindented_is_told_to_be_indented(
+    old: str, new: str, needle: str
+) -> None:
+    # It was told to be "a key without its colon".
+    text, found = _errors("course.yaml", old, new)
+    assert found == [
+        ("course.yaml", line_of(text, needle), "YAML syntax error: could not find expected ':'"
+         " (while scanning a simple key on this line). Probably the text below a | or > is not"
+         " indented: indent each of its lines more than its key, with spaces"),
+    ]  # fmt: skip
