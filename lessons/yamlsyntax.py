@@ -186,6 +186,11 @@ def _hint_on_the_line(mark: yaml.Mark | None, said: str) -> str | None:
             return _CURLY_CLOSES
         if "mapping values are not allowed" in said:
             return _CURLY_QUOTES
+    if "mapping values are not allowed" in said and mark is not None:
+        before, after = text[: mark.column], text[mark.column + 1 :]
+        if ": " in before and not after.strip():  # `title: Youth who run:`
+            return ("a colon at the end of a value: put the whole value in quotes, or leave the"
+                    " colon out")  # fmt: skip
     no_key = "could not find expected ':'" in said
     if no_key and _unindented_block(mark):
         return ("the text below a | or > is not indented: indent each of its lines more than"

@@ -279,3 +279,19 @@ def test_the_text_of_a_block_left_unindented_is_told_to_be_indented(
          " (while scanning a simple key on this line). Probably the text below a | or > is not"
          " indented: indent each of its lines more than its key, with spaces"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [("course.yaml", TITLE, "title: Youth who run:"),
+     ("01-push-pull.md", "title: Push and pull factors", "title: Push and pull factors:")],
+    ids=["course", "lesson"],
+)  # fmt: skip
+def test_a_colon_at_the_end_of_a_title_is_told_so(name: str, old: str, new: str) -> None:
+    # It was told of "a colon and a space inside a value", which it does not have.
+    text, found = _errors(name, old, new)
+    assert found == [
+        (name, line_of(text, new), "YAML syntax error: mapping values are not allowed here."
+         " Probably a colon at the end of a value: put the whole value in quotes, or leave the"
+         " colon out"),
+    ]  # fmt: skip
