@@ -33,6 +33,48 @@ def split_front_matter(text: str) -> tuple[list[str], int] | None:
     return None
 
 
+#: A line of dashes that is not `---`: two or four hyphens, or the dash a word processor
+#: makes of them as they are typed.
+_DASHES = re.compile(r"^[ \t]*(?!---[ \t]*$)[-\u2012\u2013\u2014\u2015]+[ \t]*$")
+
+
+def _no_front_matter(text: str) -> tuple[int, str]:
+    """(line, message) for a lesson whose front matter cannot be found."""
+    lines = text.splitlines()
+    first = lines[0].lstrip("\ufeff") if lines else ""
+    if _DASHES.match(first):
+        return 1, (f"the first line is `{first.strip()}`: front matter opens with a line of"
+                   " exactly three hyphens, `---` (retype it if a word processor made a dash)")
+    if first.rstrip() != "---":
+        return 1, "a lesson starts with YAML front matter between two `---` lines"
+    # Opened, never closed: the line meant to close it, if one is there, is the one to fix.
+    for number, line in enumerate(lines[1:], start=2):
+        if _DASHES.match(line):
+            return number, (f"this line is `{line.strip()}`: front matter closes with a line"
+                            " of exactly three hyphens, `---` (retype it if a word processor"
+                            " made a dash)")
+        if not line.strip():
+            break  # front matter is a few lines of keys; the lesson text starts here
+    return 1, _NEVER_CLOSED
+
+
+_NEVER_CLOSED = ("the front matter opened here is never closed: put a line of three hyphens,"
+                 " `---`, after its `objectives`")
+_YAML_LINE = re.compile(r"^([ \t#-]|[A-Za-z_][\w-]*[ \t]*:)")
+
+
+def _prose_in_front(front_lines: list[str]) -> bool:
+    """True when the front matter runs on, past a blank line, into the lesson's text."""
+    # Unclosed, it ends at the `---` of a rule further down: its YAML is then the text.
+    after_blank = False
+    for line in front_lines:
+        if not line.strip():
+            after_blank = True
+        elif after_blank:
+            return not _YAML_LINE.match(line)
+    return False
+
+
 #: A line that stands for a knowledge check in the editor's text (never in a package file).
 MARKER = re.compile(r"^\[check: (?P<id>[A-Za-z0-9][A-Za-z0-9_-]*)\][ \t]*$")
 
@@ -102,9 +144,12 @@ def parse_lesson(
     """Read one lesson file, reporting problems to `source`; None when it has no front matter."""
     split = split_front_matter(text)
     if split is None:
-        source.error(1, "a lesson starts with YAML front matter between two `---` lines")
+        source.error(*_no_front_matter(text))
         return None
     front_lines, closing = split
+    if _prose_in_front(front_lines):
+        source.error(1, _NEVER_CLOSED)
+        return None
     front = source.at(1)  # the YAML starts on the file's second line
     reader = MapReader(
         front, compose("".join(front_lines), front), "front matter", FRONT_MATTER_KEYS

@@ -295,3 +295,37 @@ def test_a_colon_at_the_end_of_a_title_is_told_so(name: str, old: str, new: str)
          " Probably a colon at the end of a value: put the whole value in quotes, or leave the"
          " colon out"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "said"),
+    [("objectives: [LO1]\n---\n", "objectives: [LO1]\n", "---", "the front matter opened here"
+      " is never closed: put a line of three hyphens, `---`, after its `objectives`"),
+     ("objectives: [LO1]\n---\n", "objectives: [LO1]\n\u2014\n", "\u2014", "this line is"
+      " `\u2014`: front matter closes with a line of exactly three hyphens, `---` (retype it"
+      " if a word processor made a dash)"),
+     ("---\ntitle:", "--\ntitle:", "--", "the first line is `--`: front matter opens with a"
+      " line of exactly three hyphens, `---` (retype it if a word processor made a dash)")],
+    ids=["never closed", "closed with a dash", "opened with two hyphens"],
+)  # fmt: skip
+def test_front_matter_without_its_dashes_is_named_where_they_go(
+    old: str, new: str, needle: str, said: str
+) -> None:
+    # All three were told "a lesson starts with YAML front matter between two `---` lines",
+    # which the author believes it does.
+    text, found = _errors("01-push-pull.md", old, new)
+    line = text.splitlines().index(needle) + 1
+    assert found == [("01-push-pull.md", line, said)]
+
+
+def test_front_matter_never_closed_before_a_rule_in_the_text_is_told_so() -> None:
+    # It ran on to the rule's `---`, and the lesson's first sentence was told to be "a key
+    # without its colon".
+    files = edited(minimal_files(), "01-push-pull.md", "objectives: [LO1]\n---\n",
+                   "objectives: [LO1]\n")
+    files["01-push-pull.md"] += "\n---\n\nMore text.\n"
+    _, findings = lessons.check_files(files)
+    assert [(f.file, f.line, f.message) for f in errors(findings)] == [
+        ("01-push-pull.md", 1, "the front matter opened here is never closed: put a line of"
+         " three hyphens, `---`, after its `objectives`"),
+    ]  # fmt: skip
