@@ -11,10 +11,11 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import yamlsyntax as hints
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
-from .yamlsyntax import BRACES_HINT, BRACKETS_HINT, DASH_HINT, KEY_HINT, lines_before, syntax_error
-from .yamltext import after_dash, indented_key_row, text_line
+from .yamlsyntax import lines_before, syntax_error
+from .yamltext import after_dash, indented_key, text_line
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -185,7 +186,8 @@ def not_text(node: Node) -> str:
     said = f"must be text, not {describe(node)}"
     # `title: {Youth}` is a mapping to YAML; its author meant the braces as text.
     if isinstance(node, MappingNode | SequenceNode) and node.flow_style:
-        said += ". Probably " + (BRACES_HINT if isinstance(node, MappingNode) else BRACKETS_HINT)
+        braces = isinstance(node, MappingNode)
+        said += f". Probably {hints.BRACES_HINT if braces else hints.BRACKETS_HINT}"
     return said
 
 
@@ -226,9 +228,9 @@ class MapReader:
             return
         if not isinstance(node, MappingNode):
             message = f"{what} must be a mapping of keys, not {describe(node)}"
-            if isinstance(node, ScalarNode) and not node.style and node.tag == STR:
+            if isinstance(node, ScalarNode) and not node.style and hints.looks_like_key(node.value):
                 # A file or block of one line, `title Youth`, is read as that text.
-                message += f". Probably {KEY_HINT}"
+                message += f". Probably {hints.KEY_HINT}"
             source.error(self.line, message)
             return
         allowed_keys = set(allowed)
@@ -243,7 +245,7 @@ class MapReader:
                 where = lines_before(line, first)
                 # The first key again, in an item of a list: the next item lost its dash.
                 dash = key == scalar_text(node.value[0][0]) and after_dash(source.text, node)
-                hint = f". Probably {DASH_HINT}" if dash else ""
+                hint = f". Probably {hints.DASH_HINT}" if dash else ""
                 source.error(line, f"{what}: duplicate key `{key}` (first {where}){hint}")
                 continue
             if key not in allowed_keys:
@@ -277,14 +279,10 @@ class MapReader:
 
     def _missing(self, key: str) -> tuple[int, str]:
         """Where and how to say a key is missing: at the mapping, or where it was indented."""
-        for name, (_, value) in self.entries.items():
-            row = indented_key_row(self.source.text, value, key)
-            if row is not None:
-                return row + 1 + self.source.offset, (
-                    f"{self.what}: missing key `{key}`: this line is indented into the text"
-                    f" of `{name}` above; line it up with `{name}`"
-                )
-        return self.line, f"{self.what}: missing key `{key}`"
+        values = {name: value for name, (_, value) in self.entries.items()}
+        found = indented_key(self.source.text, values, key)
+        line = found[0] + 1 + self.source.offset if found else self.line
+        return line, f"{self.what}: missing key `{key}`{found[1] if found else ''}"
 
     def _wrong(self, key: str, expected: str, node: Node) -> None:
         self.source.error(

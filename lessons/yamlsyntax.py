@@ -7,6 +7,14 @@ import re
 import yaml
 
 KEY_HINT = "a key without its colon: write the key, a colon and a space, then the value"
+#: How a line without its key's colon starts: keys of a package are lowercase words.
+_KEY_WORD = re.compile(r"[ \t]*(?:-[ \t]+)?[a-z_][a-z0-9_]*(?:[ \t]|$)")
+
+
+def looks_like_key(text: str) -> bool:
+    """True when a text starts as a key of a package does ("title Youth", "- name Sam")."""
+    return _KEY_WORD.match(text) is not None
+
 BRACES_HINT = "a value that starts with { is read as a mapping: put the whole value in quotes"
 BRACKETS_HINT = "a value that starts with [ is read as a list: put the whole value in quotes"
 DASH_HINT = ("a list item without its dash: start each item of the list with a dash and a"
@@ -167,6 +175,8 @@ def _key_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
     key_place = (yaml.StreamStartToken, yaml.DocumentStartToken, yaml.BlockEntryToken)
     if not isinstance(before, key_place) or scalar.style is not None:
         return None
+    if not looks_like_key(scalar.value):  # a reference over two lines, with a colon in it
+        return None
     return scalar.start_mark if scalar.start_mark.line < mark.line else None
 
 
@@ -195,6 +205,8 @@ def _hint_on_the_line(mark: yaml.Mark | None, said: str) -> str | None:
     if no_key and _unindented_block(mark):
         return ("the text below a | or > is not indented: indent each of its lines more than"
                 " its key, with spaces")  # fmt: skip
+    if no_key and looks_like_key(text):
+        return None  # `authors` below a list whose dashes line up with it lost its colon
     if (no_key or "found '?'" in said) and _missing_dash(mark):
         # "-id: LO2" is read as a key "-id", with no dash to start an item.
         if text.lstrip().startswith("-"):

@@ -58,6 +58,16 @@ def indented_key_row(text: str, node: Node, key: str) -> int | None:
     return None
 
 
+def indented_key(text: str, values: dict[str, Node], key: str) -> tuple[int, str] | None:
+    """(0-based row, what to say) for ``key`` found indented into a value's block text."""
+    for name, value in values.items():
+        row = indented_key_row(text, value, key)
+        if row is not None:
+            return row, (f": this line is indented into the text of `{name}` above; line it up"
+                         f" with `{name}`")  # fmt: skip
+    return None
+
+
 def after_dash(text: str, node: Node) -> bool:
     """True when a node is an item of a block list: written after its dash."""
     rows = text.splitlines()

@@ -329,3 +329,26 @@ def test_front_matter_never_closed_before_a_rule_in_the_text_is_told_so() -> Non
         ("01-push-pull.md", 1, "the front matter opened here is never closed: put a line of"
          " three hyphens, `---`, after its `objectives`"),
     ]  # fmt: skip
+
+
+def test_a_reference_over_two_lines_with_a_colon_is_not_said_to_lack_one() -> None:
+    # It starts as no key does, so it is not "a key without its colon".
+    text, found = _errors("course.yaml", "passing_score:", "references:\n  - Polaris. (2023)."
+                          " Hidden in plain sight\n    Trafficking: a review\npassing_score:")
+    assert found == [
+        ("course.yaml", line_of(text, "Trafficking:"), "YAML syntax error: mapping values are"
+         " not allowed here. Probably a colon and a space inside a value: put the whole value"
+         " in quotes (or this line is indented more than the key above it)"),
+    ]  # fmt: skip
+
+
+def test_a_key_below_a_list_at_the_left_edge_is_not_said_to_lack_a_dash() -> None:
+    # The list's dashes line up with the key, but `provider` is a key, not an item.
+    authors = "  - name: Alex Rivera\n    credentials: LCSW\n  - name: Sam Chen\n"
+    text, found = _errors("course.yaml", f"{authors}    credentials: MSW, PhD\nprovider:",
+                          "- name: Sam Chen\n  credentials: MSW, PhD\nprovider")
+    assert found == [
+        ("course.yaml", line_of(text, "provider"), "YAML syntax error: could not find expected"
+         " ':' (while scanning a simple key on this line). Probably a key without its colon:"
+         " write the key, a colon and a space, then the value"),
+    ]  # fmt: skip
