@@ -56,7 +56,7 @@ class _AliasFound(Exception):
         self.event = event
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(hints.TokenMemory, yaml.SafeLoader):
     """Pure-Python safe loader that stops at aliases (a few lines could expand hugely)."""
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:

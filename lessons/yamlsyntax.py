@@ -7,14 +7,6 @@ import re
 import yaml
 
 KEY_HINT = "a key without its colon: write the key, a colon and a space, then the value"
-#: How a line without its key's colon starts: keys of a package are lowercase words.
-_KEY_WORD = re.compile(r"[ \t]*(?:-[ \t]+)?[a-z_][a-z0-9_]*(?:[ \t]|$)")
-
-
-def looks_like_key(text: str) -> bool:
-    """True when a text starts as a key of a package does ("title Youth", "- name Sam")."""
-    return _KEY_WORD.match(text) is not None
-
 BRACES_HINT = "a value that starts with { is read as a mapping: put the whole value in quotes"
 BRACKETS_HINT = "a value that starts with [ is read as a list: put the whole value in quotes"
 DASH_HINT = ("a list item without its dash: start each item of the list with a dash and a"
@@ -69,10 +61,37 @@ _CURLY_CLOSES = ("a quote closed with a curly quote (\u201d or \u2019, from a wo
 #: A non-breaking space where YAML looks for a space: in a line's indentation, after a
 #: colon or a dash. Web pages and word processors paste them; they look like spaces.
 _NBSP = re.compile(r"^[ \t\u00a0]*\u00a0|[:-]\u00a0")
-#: A key whose value is a block of text below it: `summary: >`, `advisory: |-`.
-_BLOCK_START = re.compile(r":[ \t]+[|>][-+0-9]*[ \t]*(#.*)?$")
 _NBSP_HINT = ("a non-breaking space (pasted from a web page or a word processor), which YAML"
               " does not read as a space: delete the spaces on this line and type them again")
+#: A key whose value is a block of text below it: `summary: >`, `advisory: |-`.
+_BLOCK_START = re.compile(r":[ \t]+[|>][-+0-9]*[ \t]*(#.*)?$")
+#: How a line without its key's colon starts: keys of a package are lowercase words.
+_KEY_WORD = re.compile(r"[ \t]*(?:-[ \t]+)?[a-z_][a-z0-9_]*(?:[ \t]|$)")
+
+
+class TokenMemory:
+    """Loader mixin: a syntax error carries the last tokens read, to look back from it."""
+
+    _taken: tuple[yaml.Token, ...] = ()
+    tokens: list[yaml.Token]
+
+    def get_token(self) -> yaml.Token:
+        token = super().get_token()
+        self._taken = (*self._taken[-1:], token)
+        return token
+
+    def get_single_node(self) -> yaml.Node | None:
+        try:
+            return super().get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            # Those the parser took, and those the scanner read ahead and queued.
+            exc.recent_tokens = (*self._taken, *self.tokens)
+            raise
+
+
+def looks_like_key(text: str) -> bool:
+    """True when a text starts as a key of a package does ("title Youth", "- name Sam")."""
+    return _KEY_WORD.match(text) is not None
 
 
 def _nbsp_row(first: yaml.Mark | None, last: yaml.Mark | None) -> int | None:
@@ -103,19 +122,14 @@ def _line_text(mark: yaml.Mark | None) -> str:
     return buffer[start : end if end >= 0 else len(buffer)]
 
 
-def _scalar_before(mark: yaml.Mark | None) -> tuple[yaml.Token, yaml.ScalarToken] | None:
+Found = tuple[yaml.Token, yaml.ScalarToken] | None
+
+
+def _scalar_before(mark: yaml.Mark | None, recent: tuple[yaml.Token, ...]) -> Found:
     """The value PyYAML read last before ``mark``, and the token before that value."""
-    buffer = getattr(mark, "buffer", None)
-    if mark is None or not isinstance(buffer, str):
+    if mark is None:
         return None
-    last: list[yaml.Token] = []
-    try:
-        for token in yaml.scan(buffer.rstrip("\0"), Loader=yaml.SafeLoader):
-            if token.start_mark.index >= mark.index:
-                break
-            last = [*last[-1:], token]
-    except yaml.YAMLError:
-        pass
+    last = [token for token in recent if token.start_mark.index < mark.index][-2:]
     if len(last) < 2 or not isinstance(last[1], yaml.ScalarToken):
         return None
     return last[0], last[1]
@@ -149,9 +163,8 @@ def _unindented_block(mark: yaml.Mark | None) -> bool:
     return len(line) - len(line.lstrip()) <= len(above) - len(above.lstrip(" -"))
 
 
-def _quote_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
+def _quote_run_on(mark: yaml.Mark | None, found: Found) -> yaml.Mark | None:
     """Where a quote opens that runs on past its line to a quote further down, if one does."""
-    found = _scalar_before(mark)
     if mark is None or found is None or found[1].style not in ('"', "'"):
         return None
     quoted = found[1]
@@ -160,14 +173,13 @@ def _quote_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
     return quoted.start_mark if ran_on and quoted.start_mark.line < mark.line else None
 
 
-def _key_run_on(mark: yaml.Mark | None) -> yaml.Mark | None:
+def _key_run_on(mark: yaml.Mark | None, found: Found) -> yaml.Mark | None:
     """Where a key without its colon begins, when PyYAML read it on into the next key's colon.
 
     At the start of a file, block or list item, ``title Youth`` runs on into the line
     below as one value, and PyYAML stops at that line's colon (or, after a blank line,
     at the next key, as if a second document began there): the line above is to fix.
     """
-    found = _scalar_before(mark)
     if mark is None or found is None:
         return None
     before, scalar = found
@@ -215,16 +227,16 @@ def _hint_on_the_line(mark: yaml.Mark | None, said: str) -> str | None:
     return None
 
 
-def _recast(exc: yaml.MarkedYAMLError) -> tuple[yaml.MarkedYAMLError, str | None]:
+def _recast(exc: yaml.MarkedYAMLError, found: Found) -> tuple[yaml.MarkedYAMLError, str | None]:
     """The error told at the line to fix, when PyYAML noticed it lines further down."""
     problem = exc.problem_mark
     if str(exc.problem).startswith(("mapping values are not allowed", "expected '<document")):
-        start = _key_run_on(problem)
+        start = _key_run_on(problem, found)
         if start is not None:  # said as PyYAML says it for a key without its colon elsewhere
             return yaml.scanner.ScannerError("while scanning a simple key", start,
                                              "could not find expected ':'", problem), None
     if problem is not None and str(exc.problem).startswith("expected"):
-        quote = _quote_run_on(problem)
+        quote = _quote_run_on(problem, found)
         if quote is not None:  # a parser error right after a quoted value begun lines above
             below = problem.line - quote.line
             where = "on the line below" if below == 1 else f"{below} lines below"
@@ -237,9 +249,9 @@ def _recast(exc: yaml.MarkedYAMLError) -> tuple[yaml.MarkedYAMLError, str | None
 
 def syntax_error(exc: yaml.MarkedYAMLError, offset: int, end: int) -> tuple[int, str]:
     """(line, message) for a YAML syntax error: where to look, and what to do about it."""
-    found = _scalar_before(exc.problem_mark)
+    found = _scalar_before(exc.problem_mark, getattr(exc, "recent_tokens", ()))
     nbsp = _nbsp_row(found[1].start_mark if found else exc.problem_mark, exc.problem_mark)
-    exc, hint = _recast(exc)
+    exc, hint = _recast(exc, found)
     problem, context = exc.problem_mark, exc.context_mark
     said = f"{exc.problem} {exc.context}"
     if hint is None:
