@@ -136,17 +136,25 @@ def _scalar_before(mark: yaml.Mark | None, recent: tuple[yaml.Token, ...]) -> Fo
 
 
 def _missing_dash(mark: yaml.Mark | None) -> bool:
-    """True when ``mark``'s line lines up with a list item's dash above but has no dash."""
+    """True when ``mark``'s line lines up with a list item's dash above but has no dash.
+
+    A key lined up with the dash is taken for an item's first key only when the item above
+    starts with the same key: `note:` below `- name:` is more likely meant for that item.
+    """
     line = _line_text(mark)
     if mark is None or line.lstrip().startswith("- "):
         return False
+    key = line.strip().lstrip("-").split(":")[0].strip() if ":" in line else None
     column = len(line) - len(line.lstrip(" "))
     above = mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]
     for row in reversed(above):
         indent = len(row) - len(row.lstrip(" "))
         if not row.strip() or row.lstrip().startswith("#") or indent > column:
             continue  # the item above may go on over lines indented more than its dash
-        return indent == column and row.lstrip().startswith("-")
+        item = row.lstrip()
+        if indent != column or not item.startswith("-"):
+            return False
+        return key is None or item[1:].split(":")[0].strip() == key
     return False
 
 

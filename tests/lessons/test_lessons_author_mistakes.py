@@ -352,3 +352,14 @@ def test_a_key_below_a_list_at_the_left_edge_is_not_said_to_lack_a_dash() -> Non
          " ':' (while scanning a simple key on this line). Probably a key without its colon:"
          " write the key, a colon and a space, then the value"),
     ]  # fmt: skip
+
+
+def test_a_key_for_the_item_above_indented_too_little_is_not_said_to_lack_a_dash() -> None:
+    # `note:` below `- name:` lines up with the dash, but belongs to that item: it is the
+    # indentation to fix, not a dash to add.
+    text, found = _errors("course.yaml", "    note: Confidential, 24/7", "  note: Confidential")
+    assert found == [
+        ("course.yaml", line_of(text, "  note: Confidential"), "YAML syntax error: expected"
+         " <block end>, but found '?' (while parsing a block collection 6 lines above)."
+         " Probably this line is indented unlike its neighbors: line it up, with spaces"),
+    ]  # fmt: skip
