@@ -142,8 +142,8 @@ def _missing_dash(mark: yaml.Mark | None) -> bool:
     starts with the same key: `note:` below `- name:` is more likely meant for that item.
     """
     line = _line_text(mark)
-    if mark is None or line.lstrip().startswith("- "):
-        return False
+    if mark is None or not line.strip() or line.lstrip().startswith("- "):
+        return False  # no text at hand, or a dash there
     key = line.strip().lstrip("-").split(":")[0].strip() if ":" in line else None
     column = len(line) - len(line.lstrip(" "))
     above = mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]

@@ -4,9 +4,11 @@ told how to fix it in plain words."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from lessons_testkit import edited, errors, line_of, minimal_files
 
 import lessons
+from lessons.yamlsyntax import syntax_error
 
 KEY_HINT = ("YAML syntax error: could not find expected ':' (while scanning a simple key on"
             " this line). Probably a key without its colon: write the key, a colon and a"
@@ -363,3 +365,15 @@ def test_a_key_for_the_item_above_indented_too_little_is_not_said_to_lack_a_dash
          " <block end>, but found '?' (while parsing a block collection 6 lines above)."
          " Probably this line is indented unlike its neighbors: line it up, with spaces"),
     ]  # fmt: skip
+
+
+def test_an_error_whose_marks_hold_no_text_still_gets_its_line_and_hint() -> None:
+    # libyaml's marks hold no text: the hints that read the line must do without it.
+    mark = yaml.Mark("course.yaml", 5, 1, 0, None, None)
+    error = yaml.parser.ParserError("while parsing a block collection", mark,
+                                    "expected <block end>, but found '?'", mark)  # fmt: skip
+    assert syntax_error(error, 0, 100) == (
+        2, "YAML syntax error: expected <block end>, but found '?' (while parsing a block"
+        " collection on this line). Probably this line is indented unlike its neighbors: line"
+        " it up, with spaces",
+    )  # fmt: skip
