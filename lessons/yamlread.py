@@ -15,7 +15,7 @@ from . import yamlsyntax as hints
 from .limits import MAX_YAML_DEPTH, markdown_problem, too_deep
 from .model import Finding
 from .yamlsyntax import lines_before, syntax_error
-from .yamltext import after_dash, indented_key, text_line
+from .yamltext import after_dash, indented_key, text_line, warn_if_indented
 
 _TAG = "tag:yaml.org,2002:"
 NULL, BOOL, INT, FLOAT, STR = (_TAG + t for t in ("null", "bool", "int", "float", "str"))
@@ -219,6 +219,7 @@ class MapReader:
         self.source = source
         self.what = what
         self.entries: dict[str, tuple[Node, Node]] = {}
+        self._warned: set[str] = set()
         self.line = source.line(node) if node is not None else source.offset + 1
         self.ok = isinstance(node, MappingNode)
         if node is None:  # unparsable YAML, already reported
@@ -274,15 +275,16 @@ class MapReader:
                     self.source.error(*self._missing(key))
                 else:
                     self.source.error(self.line_of(key), f"{self.what}: `{key}` is empty")
+            elif entry is None and self.ok and key not in self._warned:
+                self._warned.add(key)  # a key may be read more than once
+                warn_if_indented(self.source, self.entries, key, self.what)
             return None
         return entry[1]
 
     def _missing(self, key: str) -> tuple[int, str]:
         """Where and how to say a key is missing: at the mapping, or where it was indented."""
-        values = {name: value for name, (_, value) in self.entries.items()}
-        found = indented_key(self.source.text, values, key)
-        line = found[0] + 1 + self.source.offset if found else self.line
-        return line, f"{self.what}: missing key `{key}`{found[1] if found else ''}"
+        line, said = indented_key(self.source, self.entries, key) or (self.line, "")
+        return line, f"{self.what}: missing key `{key}`{said}"
 
     def _wrong(self, key: str, expected: str, node: Node) -> None:
         self.source.error(

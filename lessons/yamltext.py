@@ -58,14 +58,27 @@ def indented_key_row(text: str, node: Node, key: str) -> int | None:
     return None
 
 
-def indented_key(text: str, values: dict[str, Node], key: str) -> tuple[int, str] | None:
-    """(0-based row, what to say) for ``key`` found indented into a value's block text."""
-    for name, value in values.items():
-        row = indented_key_row(text, value, key)
+def indented_key(
+    source: Source, entries: dict[str, tuple[Node, Node]], key: str
+) -> tuple[int, str] | None:
+    """(file line, what to say) for ``key`` found indented into a value's block text."""
+    for name, (_, value) in entries.items():
+        row = indented_key_row(source.text, value, key)
         if row is not None:
-            return row, (f": this line is indented into the text of `{name}` above; line it up"
-                         f" with `{name}`")  # fmt: skip
+            return row + 1 + source.offset, (f": this line is indented into the text of"
+                                             f" `{name}` above; line it up with `{name}`")
     return None
+
+
+def warn_if_indented(
+    source: Source, entries: dict[str, tuple[Node, Node]], key: str, what: str
+) -> None:
+    """Warn of an optional ``key`` written inside a block value's text."""
+    # No error to YAML: the line becomes words of the block above, which learners read.
+    found = indented_key(source, entries, key)
+    if found:
+        source.warning(found[0], f"{what}: `{key}` is read as text, not as a key, and"
+                                 f" learners would see it{found[1]}")
 
 
 def after_dash(text: str, node: Node) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from lessons_testkit import edited, errors, line_of, minimal_files
+from lessons_testkit import edited, errors, line_of, minimal_files, warnings
 
 import lessons
 from lessons.yamlsyntax import syntax_error
@@ -127,6 +127,21 @@ def test_a_key_indented_into_a_block_above_is_named_at_its_line(
     assert [(f.file, f.line, f.message) for f in errors(findings)] == [
         ("course.yaml", line_of(text, "  audience:"), "course.yaml: missing key `audience`:"
          f" this line is indented into the text of `{block}` above; line it up with `{block}`"),
+    ]  # fmt: skip
+
+
+def test_an_optional_key_indented_into_a_block_above_is_warned_of() -> None:
+    # No error (the key is optional, and YAML reads the line as words of the summary), so
+    # nothing told the author that learners would read "min_active_minutes: 20".
+    files = edited(minimal_files(), "course.yaml", "min_active_minutes: 20\n", "")
+    files = edited(files, "course.yaml", SUMMARY, SUMMARY + "  min_active_minutes: 20\n")
+    package, findings = lessons.check_files(files)
+    assert package is not None and "min_active_minutes: 20" in package.summary
+    text = files["course.yaml"]
+    assert [(f.file, f.line, f.message) for f in warnings(findings) if "read as" in f.message] == [
+        ("course.yaml", line_of(text, "  min_active_minutes:"), "course.yaml:"
+         " `min_active_minutes` is read as text, not as a key, and learners would see it: this"
+         " line is indented into the text of `summary` above; line it up with `summary`"),
     ]  # fmt: skip
 
 
