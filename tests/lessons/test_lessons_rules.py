@@ -223,3 +223,25 @@ def test_lint_does_not_repeat_schema_warnings(files: Files) -> None:
     assert warnings(lessons.lint(package)) == lessons.lint(package)
 
 
+def test_a_hash_that_cuts_a_lessons_title_or_check_short_is_warned_at_its_line(
+    files: Files,
+) -> None:
+    # A lesson's front matter and check blocks are YAML too: unquoted, "the #1 reason"
+    # leaves the prompt "What is the", and learners would read it cut there.
+    files = edited(files, "01-push-pull.md", "title: Push and pull factors",
+                   "title: Push and pull # the first lesson")  # fmt: skip
+    files = edited(files, "01-push-pull.md", "prompt: Which of these is a *pull* factor?",
+                   "prompt: What is the #1 pull factor?")  # fmt: skip
+    text = files["01-push-pull.md"]
+    package, findings = lessons.check_files(files)
+    assert package is not None and package.lessons[0].checks[0].prompt == "What is the"
+    cut = [f for f in findings if "as a comment" in f.message]
+    assert [(f.level, f.file, f.line) for f in cut] == [
+        ("warning", "01-push-pull.md", line_of(text, "title: Push and pull")),
+        ("warning", "01-push-pull.md", line_of(text, "prompt: What is the #1")),
+    ]
+    assert "(`the first lesson`)" in cut[0].message
+    assert cut[1].message.startswith(
+        "the text ends at `What is the`: YAML reads ` #` and the rest of the line"
+        " (`1 pull factor?`) as a comment"
+    )
