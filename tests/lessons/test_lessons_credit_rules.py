@@ -171,3 +171,26 @@ def test_a_statement_with_the_courses_hours_or_none_at_all_is_not_warned() -> No
     assert not _hours_warnings(files)
     files, _ = _with_statement("Approved for 0.25 CE hours until 2027 (1 of 3 courses).")
     assert not _hours_warnings(files)
+
+
+def test_findings_on_a_top_level_approval_name_its_own_lines() -> None:
+    # The newer layout: `approval:` at the top level, and here no provider in the package.
+    files = edited(minimal_files(), "course.yaml", """provider:
+  name: Example CE Provider
+  approval:
+    body: Example Board of Social Work
+    number: "886-123"
+    statement: This course is approved for 0.25 General continuing-education contact hours.
+""", """approval:
+  body: Example Board of Social Work
+  number: "886-123"
+  statement: Approved for 1 contact hour; for 1.5 CE hours in Ohio.
+""")  # fmt: skip
+    text = files["course.yaml"]
+    assert [(f.line, f.message) for f in _errors(files)] == [
+        (line_of(text, "approval:"), NO_PROVIDER)
+    ]
+    (warning,) = _hours_warnings(files)
+    assert warning.line == line_of(text, "statement:")
+    assert warning.message.startswith(
+        "the approval statement gives 1.0 or 1.5 hours, but `contact_hours` is 0.25")

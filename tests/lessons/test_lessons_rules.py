@@ -186,6 +186,26 @@ def test_an_estimate_below_the_hours_is_an_error_and_far_above_a_warning(
         assert (found[0].file, found[0].line) == ("course.yaml", 10)  # contact_hours
 
 
+def test_an_estimate_of_exactly_the_hours_is_enough_and_exactly_15_percent_over_is_no_warning(
+    package: lessons.CoursePackage,
+) -> None:
+    # Without one likert item (4.0 evaluation min) the estimate can be whole minutes:
+    # (words + 103) / 167 + 10 + 4 is exactly 60 min at 7579 words and 69 min at 9082.
+    shorter = dataclasses.replace(package, evaluation=package.evaluation[1:])
+    for words in (7579, 9082):
+        course = one_hour(shorter, words)
+        assert lessons.seat_time(course).total_minutes in (60.0, 69.0)
+        assert [f for f in lessons.lint(course) if "seat-time" in f.message] == []
+
+
+def test_the_lessons_reading_minutes_add_up_to_the_courses(package: lessons.CoursePackage) -> None:
+    # Each lesson's share of the minimum time comes from its own estimate; shares that
+    # did not add up to the course's reading would ask too much or too little in all.
+    minutes = [lessons.lesson_reading_minutes(lesson) for lesson in package.lessons]
+    assert sum(minutes) == pytest.approx(lessons.seat_time(package).reading_minutes)
+    assert sum(minutes) == pytest.approx((136 + 103) / 167)
+
+
 def test_seat_time_message_when_short(package: lessons.CoursePackage) -> None:
     (finding,) = [f for f in lessons.lint(one_hour(package, 136)) if "seat" in f.message]
     assert finding.message == (
