@@ -252,6 +252,9 @@ def test_a_hash_that_cuts_a_lessons_title_or_check_short_is_warned_at_its_line(
                    "title: Push and pull # the first lesson")  # fmt: skip
     files = edited(files, "01-push-pull.md", "prompt: Which of these is a *pull* factor?",
                    "prompt: What is the #1 pull factor?")  # fmt: skip
+    # A code block is shown as written, so a ` #` in it cuts nothing.
+    files = edited(files, "01-push-pull.md", "## Pull factors",
+                   "```\nCall the hotline # any hour\n```\n\n## Pull factors")  # fmt: skip
     text = files["01-push-pull.md"]
     package, findings = lessons.check_files(files)
     assert package is not None and package.lessons[0].checks[0].prompt == "What is the"
