@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from lessons_testkit import edited, errors, line_of
 
 import lessons
@@ -308,3 +309,48 @@ def test_read_yaml_refuses_aliases_and_broken_text() -> None:
     assert editing.read_yaml("a: &x [1]\nb: *x\n") is None
     assert editing.read_yaml("a: [\n") is None
     assert editing.read_yaml("a: 1\na: 2\n") == {"a": "1"}
+
+
+@pytest.mark.parametrize("word", ["true", "True", "yes", "Yes", "on", "ON", "false", "no", "off"])
+def test_the_editor_reads_true_and_false_as_yaml_does(word: str) -> None:
+    # `sequential: yes` loads as true; an editor box showing it unticked would save false.
+    assert dump.as_bool(word) is yaml.safe_load(f"x: {word}")["x"]
+
+
+def test_text_typed_in_a_browser_keeps_its_lines() -> None:
+    # A browser sends a text box's lines ending in \r\n (an old Mac file, in \r alone).
+    prompt = "First line.  \r\nSecond line.\r\n\r\n"
+    choices = [{"text": "Agree", "correct": "on"}, {"text": "Disagree"}]  # a ticked box: "on"
+    block = dump.dump_check({"id": "q1", "type": "single", "prompt": prompt, "choices": choices})
+    assert "prompt: |\n  First line.\n  Second line.\nchoices:\n" in block
+    assert "  - text: Agree\n    correct: true\n" in block
+    assert dump.clean_text("One\rtwo\r\n\r\n") == "One\ntwo"
+
+
+def test_course_yaml_leaves_out_what_an_author_left_blank_and_keeps_text_as_typed() -> None:
+    manifest = {
+        "slug": "minimal",
+        "title": "Youth who run — “a runner” no more  ",
+        "objectives": [{"text": "Describe push and pull factors.\r\n", "id": "LO1", "note": "x"}],
+        "authors": [{"role": " ", "name": "Alex Rivera", "credentials": "LCSW"}],
+        "provider": {"name": " ", "approval": {"body": "Example Board", "number": "886-123",
+                     "statement": "Approved.", "period_start": "", "period_end": None}},
+        "approval": {},
+        "references": ["", "  "],
+        "disclosure": " \r\n",
+        "support": [{"name": "988 Lifeline", "contact": "Call or text 988", "url": "",
+                     "note": " "}],
+    }  # fmt: skip
+    # A blank optional value written out would read as an empty role, date or note,
+    # which the checker refuses; non-ASCII text is kept as typed, not escaped.
+    assert dump.dump_manifest(manifest) == (
+        "slug: minimal\n"
+        "title: Youth who run — “a runner” no more\n"
+        "objectives:\n  - id: LO1\n    text: Describe push and pull factors.\n"
+        "authors:\n  - name: Alex Rivera\n    credentials: LCSW\n"
+        "provider:\n  approval:\n    body: Example Board\n    number: 886-123\n"
+        "    statement: Approved.\n"
+        "support:\n  - name: 988 Lifeline\n    contact: Call or text 988\n"
+    )
+    empty = {"slug": "minimal", "authors": [], "provider": {"name": "", "approval": None}}
+    assert dump.dump_manifest(empty) == "slug: minimal\n"
