@@ -335,7 +335,8 @@ def test_course_yaml_leaves_out_what_an_author_left_blank_and_keeps_text_as_type
         "authors": [{"role": " ", "name": "Alex Rivera", "credentials": "LCSW"}],
         "provider": {"name": " ", "approval": {"body": "Example Board", "number": "886-123",
                      "statement": "Approved.", "period_start": "", "period_end": None}},
-        "approval": {},
+        "approval": {"body": "Example Board", "number": "886-123", "statement": "Approved.",
+                     "period_start": " "},
         "references": ["", "  "],
         "disclosure": " \r\n",
         "support": [{"name": "988 Lifeline", "contact": "Call or text 988", "url": "",
@@ -351,6 +352,8 @@ def test_course_yaml_leaves_out_what_an_author_left_blank_and_keeps_text_as_type
         "provider:\n  approval:\n    body: Example Board\n    number: 886-123\n"
         "    statement: Approved.\n"
         "support:\n  - name: 988 Lifeline\n    contact: Call or text 988\n"
+        "approval:\n  body: Example Board\n  number: 886-123\n  statement: Approved.\n"
     )
-    empty = {"slug": "minimal", "authors": [], "provider": {"name": "", "approval": None}}
+    empty = {"slug": "minimal", "authors": [], "provider": {"name": "", "approval": None},
+             "approval": {}}  # fmt: skip
     assert dump.dump_manifest(empty) == "slug: minimal\n"
