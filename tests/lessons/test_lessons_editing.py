@@ -39,6 +39,8 @@ def test_a_lesson_without_front_matter_or_without_text_keeps_what_it_has() -> No
     # A lesson whose text was all deleted opens with an empty text box.
     empty = editing.split_lesson("---\ntitle: New lesson\nobjectives: []\n---\n\n")
     assert (empty.title, empty.body, empty.checks) == ("New lesson", "", ())
+    # A finding below its front matter is at the text box's first line.
+    assert empty.locate(6) == editing.Location("text", 1)
 
 
 def test_a_code_block_that_looks_like_a_check_stays_text(files: dict[str, str]) -> None:
