@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lessons
 from lessons import Finding
 
 MINIMAL = Path(__file__).resolve().parents[1] / "data" / "packages" / "minimal"
@@ -47,3 +48,12 @@ def errors(findings: list[Finding]) -> list[Finding]:
 def warnings(findings: list[Finding]) -> list[Finding]:
     """Only the warning-level findings."""
     return [f for f in findings if f.level == "warning"]
+
+
+def refused_edit(name: str, old: str, new: str) -> tuple[str, list[tuple[str, int, str]]]:
+    """The minimal package with one edit, refused: the edited file's text and the errors
+    as (file, line, message)."""
+    files = edited(minimal_files(), name, old, new)
+    package, findings = lessons.check_files(files)
+    assert package is None
+    return files[name], [(f.file, f.line, f.message) for f in errors(findings)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from lessons_testkit import edited, errors, line_of, minimal_files, warnings
+from lessons_testkit import edited, errors, line_of, minimal_files, refused_edit, warnings
 
 import lessons
 from lessons.yamlsyntax import syntax_error
@@ -13,13 +13,6 @@ from lessons.yamlsyntax import syntax_error
 KEY_HINT = ("YAML syntax error: could not find expected ':' (while scanning a simple key on"
             " this line). Probably a key without its colon: write the key, a colon and a"
             " space, then the value")  # fmt: skip
-
-
-def _errors(name: str, old: str, new: str) -> tuple[str, list[tuple[str, int, str]]]:
-    files = edited(minimal_files(), name, old, new)
-    package, findings = lessons.check_files(files)
-    assert package is None
-    return files[name], [(f.file, f.line, f.message) for f in errors(findings)]
 
 
 @pytest.mark.parametrize(
@@ -36,7 +29,7 @@ def test_a_key_without_its_colon_on_a_first_line_is_named_there(
 ) -> None:
     # PyYAML reads it on into the next line: that line was named, told to quote a colon
     # it does not hold (or, after a blank line, "expected '<document start>'").
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     assert found == [(name, line_of(text, needle), KEY_HINT)]
 
 
@@ -66,7 +59,7 @@ def test_text_in_braces_alone_is_told_to_be_quoted(
 ) -> None:
     # Valid YAML (a mapping), so no syntax error's hint: "must be text, not a mapping"
     # alone left the author to guess what a mapping is and why braces make one.
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     assert found == [
         (name, line_of(text, new), f"{said}. Probably a value that starts with {{ is read as a"
          " mapping: put the whole value in quotes"),
@@ -102,7 +95,7 @@ def test_a_folded_value_past_the_markdown_limits_is_named_at_its_own_line(
 ) -> None:
     # YAML folds `key: >` (and a plain or quoted value over several lines) into one line:
     # the finding named the value's first line, not the one at fault.
-    text, found = _errors(name, old, new.format(stars=STARS))
+    text, found = refused_edit(name, old, new.format(stars=STARS))
     assert found == [(name, line_of(text, STARS), f"{said}: a run of more than 50 asterisks")]
 
 
@@ -170,14 +163,14 @@ def test_a_quote_pasted_from_a_word_processor_or_left_open_is_named_where_it_ope
     # A straight quote closed with a curly one runs on to the next quote in the file: that
     # line (26 lines below) was named, told of "words after the closing quote"; curly
     # quotes around a colon were told to be put in quotes.
-    text, found = _errors("course.yaml", TITLE, new)
+    text, found = refused_edit("course.yaml", TITLE, new)
     assert found == [
         ("course.yaml", line_of(text, "title:"), f"YAML syntax error: {said}. Probably {hint}")
     ]
 
 
 def test_a_value_over_two_lines_with_words_after_its_quote_keeps_its_hint() -> None:
-    text, found = _errors("course.yaml", TITLE, 'title: "Youth who\n  run" from care')
+    text, found = refused_edit("course.yaml", TITLE, 'title: "Youth who\n  run" from care')
     assert found == [
         ("course.yaml", line_of(text, 'run" from care'), "YAML syntax error: expected <block"
          " end>, but found '<scalar>' (while parsing a block mapping 2 lines above). Probably"
@@ -203,13 +196,13 @@ DASH_HINT = ("a list item without its dash: start each item of the list with a d
 def test_a_list_item_without_its_dash_is_told_so(name: str, old: str, new: str, said: str) -> None:
     # It was told "indented unlike its neighbors" (it lines up with them) or "a key without
     # its colon" (it is no key).
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     line = line_of(text, "Shared Hope" if "Shared Hope" in new else new)
     assert found == [(name, line, f"YAML syntax error: {said}. Probably {DASH_HINT}")]
 
 
 def test_a_dash_without_its_space_is_told_so() -> None:
-    text, found = _errors("course.yaml", "  - id: LO2", "  -id: LO2")
+    text, found = refused_edit("course.yaml", "  - id: LO2", "  -id: LO2")
     assert found == [
         ("course.yaml", line_of(text, "-id: LO2"), "YAML syntax error: expected <block end>,"
          " but found '?' (while parsing a block collection 2 lines above). Probably a dash"
@@ -230,12 +223,12 @@ def test_a_list_item_whose_dash_became_a_space_is_told_so(
 ) -> None:
     # Read as the item above given its first key twice: "duplicate key" with no word of
     # the dash.
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     assert (name, line_of(text, new), f"{said}. Probably {DASH_HINT}") in found
 
 
 def test_a_key_given_twice_outside_a_list_is_not_told_of_a_dash() -> None:
-    text, found = _errors("course.yaml", "version: 1", "version: 1\nslug: again")
+    text, found = refused_edit("course.yaml", "version: 1", "version: 1\nslug: again")
     assert found == [
         ("course.yaml", line_of(text, "slug: again"),
          "course.yaml: duplicate key `slug` (first 3 lines above)"),
@@ -258,7 +251,7 @@ NBSP_HINT = ("a non-breaking space (pasted from a web page or a word processor),
 def test_a_non_breaking_space_is_named_at_its_line_and_told_so(old: str, new: str) -> None:
     # It looks like a space: the author was told of a missing dash or colon, or of a
     # colon in a value on the line below.
-    text, found = _errors("course.yaml", old, new)
+    text, found = refused_edit("course.yaml", old, new)
     assert [(file, line) for file, line, _ in found] == [("course.yaml", line_of(text, new))]
     assert found[0][2].startswith("YAML syntax error: ")
     assert found[0][2].endswith(f". Probably {NBSP_HINT}")
@@ -272,7 +265,7 @@ def test_a_non_breaking_space_is_named_at_its_line_and_told_so(old: str, new: st
     ids=["after a space", "right after"],
 )  # fmt: skip
 def test_text_on_the_line_of_its_block_sign_is_told_to_go_below(new: str, said: str) -> None:
-    text, found = _errors("course.yaml", SUMMARY, new)
+    text, found = refused_edit("course.yaml", SUMMARY, new)
     assert found == [
         ("course.yaml", line_of(text, "summary:"), f"YAML syntax error: {said} (while scanning"
          " a block scalar on this line). Probably text on the same line as its | or >: start"
@@ -290,7 +283,7 @@ def test_the_text_of_a_block_left_unindented_is_told_to_be_indented(
     old: str, new: str, needle: str
 ) -> None:
     # It was told to be "a key without its colon".
-    text, found = _errors("course.yaml", old, new)
+    text, found = refused_edit("course.yaml", old, new)
     assert found == [
         ("course.yaml", line_of(text, needle), "YAML syntax error: could not find expected ':'"
          " (while scanning a simple key on this line). Probably the text below a | or > is not"
@@ -306,7 +299,7 @@ def test_the_text_of_a_block_left_unindented_is_told_to_be_indented(
 )  # fmt: skip
 def test_a_colon_at_the_end_of_a_title_is_told_so(name: str, old: str, new: str) -> None:
     # It was told of "a colon and a space inside a value", which it does not have.
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     assert found == [
         (name, line_of(text, new), "YAML syntax error: mapping values are not allowed here."
          " Probably a colon at the end of a value: put the whole value in quotes, or leave the"
@@ -330,7 +323,7 @@ def test_front_matter_without_its_dashes_is_named_where_they_go(
 ) -> None:
     # All three were told "a lesson starts with YAML front matter between two `---` lines",
     # which the author believes it does.
-    text, found = _errors("01-push-pull.md", old, new)
+    text, found = refused_edit("01-push-pull.md", old, new)
     line = text.splitlines().index(needle) + 1
     assert found == [("01-push-pull.md", line, said)]
 
@@ -350,7 +343,7 @@ def test_front_matter_never_closed_before_a_rule_in_the_text_is_told_so() -> Non
 
 def test_a_reference_over_two_lines_with_a_colon_is_not_said_to_lack_one() -> None:
     # It starts as no key does, so it is not "a key without its colon".
-    text, found = _errors("course.yaml", "passing_score:", "references:\n  - Polaris. (2023)."
+    text, found = refused_edit("course.yaml", "passing_score:", "references:\n  - Polaris. (2023)."
                           " Hidden in plain sight\n    Trafficking: a review\npassing_score:")
     assert found == [
         ("course.yaml", line_of(text, "Trafficking:"), "YAML syntax error: mapping values are"
@@ -362,7 +355,7 @@ def test_a_reference_over_two_lines_with_a_colon_is_not_said_to_lack_one() -> No
 def test_a_key_below_a_list_at_the_left_edge_is_not_said_to_lack_a_dash() -> None:
     # The list's dashes line up with the key, but `provider` is a key, not an item.
     authors = "  - name: Alex Rivera\n    credentials: LCSW\n  - name: Sam Chen\n"
-    text, found = _errors("course.yaml", f"{authors}    credentials: MSW, PhD\nprovider:",
+    text, found = refused_edit("course.yaml", f"{authors}    credentials: MSW, PhD\nprovider:",
                           "- name: Sam Chen\n  credentials: MSW, PhD\nprovider")
     assert found == [
         ("course.yaml", line_of(text, "provider"), "YAML syntax error: could not find expected"
@@ -374,7 +367,8 @@ def test_a_key_below_a_list_at_the_left_edge_is_not_said_to_lack_a_dash() -> Non
 def test_a_key_for_the_item_above_indented_too_little_is_not_said_to_lack_a_dash() -> None:
     # `note:` below `- name:` lines up with the dash, but belongs to that item: it is the
     # indentation to fix, not a dash to add.
-    text, found = _errors("course.yaml", "    note: Confidential, 24/7", "  note: Confidential")
+    text, found = refused_edit("course.yaml", "    note: Confidential, 24/7",
+                               "  note: Confidential")
     assert found == [
         ("course.yaml", line_of(text, "  note: Confidential"), "YAML syntax error: expected"
          " <block end>, but found '?' (while parsing a block collection 6 lines above)."

@@ -4,16 +4,9 @@ author's words: the value as written, the line it is on, what to do about it."""
 from __future__ import annotations
 
 import pytest
-from lessons_testkit import edited, errors, line_of, minimal_files
+from lessons_testkit import edited, errors, line_of, minimal_files, refused_edit
 
 import lessons
-
-
-def _errors(name: str, old: str, new: str) -> tuple[str, list[tuple[str, int, str]]]:
-    files = edited(minimal_files(), name, old, new)
-    package, findings = lessons.check_files(files)
-    assert package is None
-    return files[name], [(f.file, f.line, f.message) for f in errors(findings)]
 
 
 @pytest.mark.parametrize(
@@ -35,7 +28,7 @@ def _errors(name: str, old: str, new: str) -> tuple[str, list[tuple[str, int, st
 def test_a_value_of_the_wrong_kind_is_described_as_the_author_wrote_it(
     value: str, said: str
 ) -> None:
-    text, found = _errors("course.yaml", "passing_score: 80", f"passing_score: {value}")
+    text, found = refused_edit("course.yaml", "passing_score: 80", f"passing_score: {value}")
     assert found == [
         ("course.yaml", line_of(text, "passing_score:"),
          f"course.yaml: `passing_score` must be an integer, not {said}"),
@@ -43,7 +36,7 @@ def test_a_value_of_the_wrong_kind_is_described_as_the_author_wrote_it(
 
 
 def test_a_key_given_twice_on_one_line_is_said_to_be_on_this_line() -> None:
-    text, found = _errors("course.yaml", "post_test:\n  draw: 10\n",
+    text, found = refused_edit("course.yaml", "post_test:\n  draw: 10\n",
                           "post_test: {draw: 10, draw: 12}\n")
     assert found == [
         ("course.yaml", line_of(text, "post_test:"),
@@ -52,7 +45,7 @@ def test_a_key_given_twice_on_one_line_is_said_to_be_on_this_line() -> None:
 
 
 def test_an_empty_text_where_text_is_required_is_named_at_its_line() -> None:
-    text, found = _errors("course.yaml", "credit_type: General", 'credit_type: ""')
+    text, found = refused_edit("course.yaml", "credit_type: General", 'credit_type: ""')
     assert found == [
         ("course.yaml", line_of(text, "credit_type:"), "course.yaml: `credit_type` is empty"),
     ]
@@ -72,7 +65,7 @@ def test_a_control_character_is_named_at_its_own_line(
 ) -> None:
     # Word pastes its line break as U+000B. The error named the file's first line (or the
     # first line of the check) and PyYAML's "position 9 of <unicode string>".
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     char = new.replace(old.rstrip("\n"), "").strip("\n")
     assert found == [
         (name, line_of(text, needle), f"YAML error: unacceptable character #x{ord(char):04x}:"
@@ -95,7 +88,7 @@ def test_an_alias_in_a_check_is_refused_at_its_own_line_of_the_lesson() -> None:
 
 def test_an_alias_in_a_list_is_refused_like_one_in_a_mapping() -> None:
     # Refused because a few lines of aliases can expand to millions of values.
-    text, found = _errors("01-push-pull.md", "objectives: [LO1]", "objectives: [&lo LO1, *lo]")
+    text, found = refused_edit("01-push-pull.md", "objectives: [LO1]", "objectives: [&lo LO1, *lo]")
     assert found == [
         ("01-push-pull.md", line_of(text, "objectives:"),
          "YAML aliases (*lo) are not supported; write the value out"),
@@ -103,7 +96,7 @@ def test_an_alias_in_a_list_is_refused_like_one_in_a_mapping() -> None:
 
 
 def test_a_value_opening_a_brace_is_said_to_be_read_as_a_mapping() -> None:
-    text, found = _errors("course.yaml", "credit_type: General", "credit_type: {General")
+    text, found = refused_edit("course.yaml", "credit_type: General", "credit_type: {General")
     # PyYAML stops on the next line; its context points back to the brace's own line.
     assert found == [
         ("course.yaml", line_of(text, "credit_type:") + 1,
@@ -123,7 +116,7 @@ def test_a_value_opening_a_brace_is_said_to_be_read_as_a_mapping() -> None:
 )  # fmt: skip
 def test_an_item_of_a_text_list_that_is_no_text_is_named_at_its_line(item: str, said: str) -> None:
     # An empty quoted item was refused as "must be text, not text".
-    text, found = _errors("01-push-pull.md", "objectives: [LO1]",
+    text, found = refused_edit("01-push-pull.md", "objectives: [LO1]",
                           f"objectives:\n  - LO1\n  - {item}")
     assert found == [("01-push-pull.md", line_of(text, f"  - {item}"), said)]
 
@@ -143,7 +136,7 @@ def test_a_quote_left_open_to_the_end_of_a_file_is_named_where_it_opens() -> Non
 
 
 def test_a_title_written_as_a_list_is_refused_as_no_text() -> None:
-    text, found = _errors("course.yaml", "title: Youth Who Run from Foster Care (test course)",
+    text, found = refused_edit("course.yaml", "title: Youth Who Run from Foster Care (test course)",
                           "title: [Youth, Foster care]")
     assert found == [
         ("course.yaml", line_of(text, "title:"), "course.yaml: `title` must be text, not a list."
@@ -153,7 +146,7 @@ def test_a_title_written_as_a_list_is_refused_as_no_text() -> None:
 
 def test_a_reference_past_the_markdown_limits_is_named_at_its_own_line() -> None:
     stars = "*" * 51
-    text, found = _errors("course.yaml", "passing_score:",
+    text, found = refused_edit("course.yaml", "passing_score:",
                           f"references:\n  - Polaris. (2023).\n  - A {stars} b\npassing_score:")
     assert found == [
         ("course.yaml", line_of(text, stars), "a reference: a run of more than 50 asterisks")
@@ -197,7 +190,7 @@ def test_text_past_the_markdown_limits_below_its_key_is_named_at_its_own_line(
 )  # fmt: skip
 def test_words_after_a_closed_value_are_not_said_to_be_misindented(value: str, hint: str) -> None:
     # "title: {Youth} Who Run" was told "this line is indented unlike its neighbors".
-    text, found = _errors("course.yaml", "title: Youth Who Run", f"title: {value}")
+    text, found = refused_edit("course.yaml", "title: Youth Who Run", f"title: {value}")
     assert found == [
         ("course.yaml", line_of(text, "title:"), "YAML syntax error: expected <block end>, but"
          " found '<scalar>' (while parsing a block mapping on the line above). Probably " + hint),
@@ -214,7 +207,7 @@ def test_a_key_without_its_colon_is_named_at_its_line_and_told_so(
     name: str, old: str, new: str
 ) -> None:
     # It had no hint, and was named at the next line, where PyYAML gave up looking.
-    text, found = _errors(name, old, new)
+    text, found = refused_edit(name, old, new)
     assert found == [
         (name, line_of(text, new), "YAML syntax error: could not find expected ':' (while"
          " scanning a simple key on this line). Probably a key without its colon: write the"
@@ -225,7 +218,7 @@ def test_a_key_without_its_colon_is_named_at_its_line_and_told_so(
 @pytest.mark.parametrize("char", ["@", "`"])
 def test_a_value_starting_with_a_reserved_character_is_told_to_be_quoted(char: str) -> None:
     # It had no hint at all; a tab's hint must not be given for it either.
-    text, found = _errors("course.yaml", "title: Youth", f"title: {char}Youth")
+    text, found = refused_edit("course.yaml", "title: Youth", f"title: {char}Youth")
     assert found == [
         ("course.yaml", line_of(text, "title:"), f"YAML syntax error: found character '{char}'"
          " that cannot start any token. Probably a value that starts with @ or `, which YAML"
@@ -244,7 +237,7 @@ def test_a_control_character_below_a_blank_first_line_is_counted_from_the_file_s
 
 def test_a_syntax_error_no_hint_covers_is_given_none() -> None:
     # Better no hint than another problem's: "put it in quotes" would not fix this one.
-    text, found = _errors("course.yaml", "level: introductory", "level: !x!y introductory")
+    text, found = refused_edit("course.yaml", "level: introductory", "level: !x!y introductory")
     assert found == [
         ("course.yaml", line_of(text, "level:"), "YAML syntax error: found undefined tag handle"
          " '!x!' (while parsing a node on this line)"),
@@ -262,7 +255,7 @@ def test_a_backslash_in_double_quotes_is_named_not_an_unclosed_quote(
     value: str, problem: str
 ) -> None:
     # A Windows path in double quotes was said to be "a quote opened and not closed".
-    text, found = _errors("course.yaml", "credit_type: General", f"credit_type: {value}")
+    text, found = refused_edit("course.yaml", "credit_type: General", f"credit_type: {value}")
     assert found == [
         ("course.yaml", line_of(text, "credit_type:"), f"YAML syntax error: {problem} (while"
          " scanning a double-quoted scalar on this line). Probably a backslash inside double"
