@@ -82,7 +82,7 @@ def test_the_certificate_and_its_code_fit_a_phone_even_with_large_text(
 ) -> None:
     server = live_server
     # A code ending in a punctuation check symbol, whose spoken name is hidden text beside
-    # it: about one code in nine, and the one a line count must not be fooled by.
+    # it: about one new code in 34, and the one a line count must not be fooled by.
     code = next(c for c in iter(certificates.new_code, None) if spoken_code(c))
     monkeypatch.setattr(certificates, "new_code", lambda: code)
     email = learner_at_the_post_test(server)
