@@ -383,6 +383,9 @@ def main() -> None:
         f"answer saves, median of rounds: {saves:.1f}/s ({stored} rows stored for {sent} "
         f"requests) (goal >= {GOAL_SAVES:g}/s: {met(saves >= GOAL_SAVES)})"
     )
+    # Each save has its own submission key, so more rows than requests are no duplicates.
+    print(f"  (the load counts the answers it read before it stopped; up to"
+          f" {args.connections} saves a round were still on their way and were stored after)")
 
 
 LABELS = (
