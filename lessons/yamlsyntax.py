@@ -65,6 +65,8 @@ _NBSP_HINT = ("a non-breaking space (pasted from a web page or a word processor)
               " does not read as a space: delete the spaces on this line and type them again")
 #: A key whose value is a block of text below it: `summary: >`, `advisory: |-`.
 _BLOCK_START = re.compile(r":[ \t]+[|>][-+0-9]*[ \t]*(#.*)?$")
+#: A line that starts with a key of a package and its colon.
+_KEY_LINE = re.compile(r"[ \t]*[a-z_][a-z0-9_]*:([ \t]|$)")
 #: How a line without its key's colon starts: keys of a package are lowercase words.
 _KEY_WORD = re.compile(r"[ \t]*(?:-[ \t]+)?[a-z_][a-z0-9_]*(?:[ \t]|$)")
 
@@ -191,9 +193,18 @@ def _key_run_on(mark: yaml.Mark | None, found: Found) -> yaml.Mark | None:
     if mark is None or found is None:
         return None
     before, scalar = found
-    # After "key:" a value running on to a colon is a misindented key, not this mistake.
     key_place = (yaml.StreamStartToken, yaml.DocumentStartToken, yaml.BlockEntryToken)
-    if not isinstance(before, key_place) or scalar.style is not None:
+    if isinstance(before, yaml.ValueToken):
+        # After "key:" on its own line, a nested mapping's first key (`provider:`, then
+        # `  name Example`), if PyYAML stopped at a key below; on the same line, a value
+        # running on to a colon is a misindented key, not this mistake.
+        if scalar.start_mark.line == before.start_mark.line:
+            return None
+        if not _KEY_LINE.match(_line_text(mark)):  # "push factors: ..." in running text
+            return None
+    elif not isinstance(before, key_place):
+        return None
+    if scalar.style is not None:
         return None
     if not looks_like_key(scalar.value):  # a reference over two lines, with a colon in it
         return None

@@ -21,8 +21,11 @@ KEY_HINT = ("YAML syntax error: could not find expected ':' (while scanning a si
      ("course.yaml", "slug: minimal\n", "slug minimal\n\n", "slug minimal"),
      ("01-push-pull.md", "title: Push", "title Push", "title Push"),
      ("01-push-pull.md", "id: push-pull-1", "id push-pull-1", "id push-pull-1"),
-     ("course.yaml", "  - name: Sam Chen", "  - name Sam Chen", "name Sam Chen")],
-    ids=["course.yaml", "before a blank line", "front matter", "check", "list item"],
+     ("course.yaml", "  - name: Sam Chen", "  - name Sam Chen", "name Sam Chen"),
+     ("course.yaml", "  name: Example CE Provider", "  name Example CE Provider",
+      "name Example CE")],
+    ids=["course.yaml", "before a blank line", "front matter", "check", "list item",
+         "nested mapping"],
 )  # fmt: skip
 def test_a_key_without_its_colon_on_a_first_line_is_named_there(
     name: str, old: str, new: str, needle: str
@@ -31,6 +34,18 @@ def test_a_key_without_its_colon_on_a_first_line_is_named_there(
     # it does not hold (or, after a blank line, "expected '<document start>'").
     text, found = refused_edit(name, old, new)
     assert found == [(name, line_of(text, needle), KEY_HINT)]
+
+
+def test_running_text_below_its_key_with_a_colon_in_it_is_told_of_the_colon() -> None:
+    # Below `summary:` on lines of their own, lowercase words then "push factors: ..."
+    # are a value with a colon in it, not a key that lost its colon.
+    text, found = refused_edit("course.yaml", SUMMARY,
+                               "summary:\n  the course covers\n  push factors: family\n")
+    assert found == [
+        ("course.yaml", line_of(text, "push factors"), "YAML syntax error: mapping values are"
+         " not allowed here. Probably a colon and a space inside a value: put the whole value"
+         " in quotes (or this line is indented more than the key above it)"),
+    ]  # fmt: skip
 
 
 def test_a_file_of_one_line_without_its_colon_is_told_so() -> None:
