@@ -106,14 +106,6 @@ def _nbsp_row(first: yaml.Mark | None, last: yaml.Mark | None) -> int | None:
                  if row < len(rows) and _NBSP.search(rows[row])), None)  # fmt: skip
 
 
-def _closed_before(mark: yaml.Mark | None) -> str:
-    """The last character before ``mark`` on its line, other than spaces ("" if none)."""
-    buffer = getattr(mark, "buffer", None)
-    if mark is None or not isinstance(buffer, str):
-        return ""
-    return buffer[mark.pointer - mark.column : mark.pointer].rstrip()[-1:]
-
-
 def _line_text(mark: yaml.Mark | None) -> str:
     """The whole line ``mark`` is on ("" when the text is not at hand)."""
     buffer = getattr(mark, "buffer", None)
@@ -122,6 +114,17 @@ def _line_text(mark: yaml.Mark | None) -> str:
     start = mark.pointer - mark.column
     end = buffer.find("\n", start)
     return buffer[start : end if end >= 0 else len(buffer)]
+
+
+def _closed_before(mark: yaml.Mark | None) -> str:
+    """The last character before ``mark`` on its line, other than spaces ("" if none)."""
+    return _line_text(mark)[: mark.column].rstrip()[-1:] if mark is not None else ""
+
+
+def _written_rows_above(mark: yaml.Mark) -> list[str]:
+    """The lines above ``mark``'s line that hold YAML: not blank, not a comment."""
+    above = mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]
+    return [row for row in above if row.strip() and not row.lstrip().startswith("#")]
 
 
 Found = tuple[yaml.Token, yaml.ScalarToken] | None
@@ -148,10 +151,9 @@ def _missing_dash(mark: yaml.Mark | None) -> bool:
         return False  # no text at hand, or a dash there
     key = line.strip().lstrip("-").split(":")[0].strip() if ":" in line else None
     column = len(line) - len(line.lstrip(" "))
-    above = mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]
-    for row in reversed(above):
+    for row in reversed(_written_rows_above(mark)):
         indent = len(row) - len(row.lstrip(" "))
-        if not row.strip() or row.lstrip().startswith("#") or indent > column:
+        if indent > column:
             continue  # the item above may go on over lines indented more than its dash
         item = row.lstrip()
         if indent != column or not item.startswith("-"):
@@ -165,8 +167,7 @@ def _unindented_block(mark: yaml.Mark | None) -> bool:
     line = _line_text(mark)
     if mark is None or not line.strip():
         return False
-    rows = [row for row in mark.buffer[: mark.pointer - mark.column].split("\n")[:-1]
-            if row.strip() and not row.lstrip().startswith("#")]  # fmt: skip
+    rows = _written_rows_above(mark)
     if not rows or not _BLOCK_START.search(rows[-1]):
         return False
     above = rows[-1]
