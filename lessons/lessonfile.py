@@ -33,6 +33,22 @@ def split_front_matter(text: str) -> tuple[list[str], int] | None:
     return None
 
 
+def lesson_yaml_parts(text: str) -> list[tuple[str, int]]:
+    """A lesson's YAML: its front matter and each closed check block, with the number of
+    file lines before each (none without front matter)."""
+    split = split_front_matter(text)
+    if split is None:
+        return []
+    front_lines, closing = split
+    offset = closing + 1  # the body's first line, as parse_lesson counts it
+    body = text.splitlines(keepends=True)[offset:]
+    parts = [("".join(front_lines), 1)]
+    for fence in find_fences(body):
+        if fence.is_check and fence.end is not None:
+            parts.append(("".join(body[fence.start + 1 : fence.end]), fence.start + offset + 1))
+    return parts
+
+
 #: A line of dashes that is not `---`: two or four hyphens, or the dash a word processor
 #: makes of them as they are typed.
 _DASHES = re.compile(r"^[ \t]*(?!---[ \t]*$)[-\u2012\u2013\u2014\u2015]+[ \t]*$")

@@ -13,9 +13,8 @@ from .cues import cue_findings
 from .dropped import dropped_findings
 from .evaluation import EVALUATION_FILE
 from .feedback import feedback_findings
-from .fences import find_fences
 from .language import language_findings
-from .lessonfile import LESSON_NAME, split_front_matter
+from .lessonfile import LESSON_NAME, lesson_yaml_parts
 from .manifest import COURSE_FILE
 from .model import CoursePackage, Finding, Lesson, Question, SeatTime, sort_findings
 from .render import count_words, html_text
@@ -119,28 +118,15 @@ def comment_findings(package: CoursePackage) -> list[Finding]:
     """Warnings for text a ``#`` cut short: YAML reads the rest of its line as a comment."""
     found = []
     for name, text in sorted(package.files.items()):
-        for yaml_text, offset in _yaml_parts(name, text):
+        # A lesson's front matter and check blocks are YAML too: an unquoted "the #1
+        # reason" in a prompt cuts it as surely as in post-test.yaml.
+        if name.endswith((".yaml", ".yml")):
+            parts = [(text, 0)]
+        else:
+            parts = lesson_yaml_parts(text) if LESSON_NAME.match(name) else []
+        for yaml_text, offset in parts:
             found += _cut_findings(name, yaml_text, offset)
     return found
-
-
-def _yaml_parts(name: str, text: str) -> list[tuple[str, int]]:
-    """The YAML texts of a package file, each with the number of file lines before it."""
-    # A lesson's front matter and check blocks are YAML too: an unquoted "the #1 reason"
-    # in a prompt cuts it as surely as in post-test.yaml.
-    if name.endswith((".yaml", ".yml")):
-        return [(text, 0)]
-    split = split_front_matter(text) if LESSON_NAME.match(name) else None
-    if split is None:
-        return []
-    front_lines, closing = split
-    body = text.splitlines(keepends=True)[closing + 1 :]
-    parts = [("".join(front_lines), 1)]
-    for fence in find_fences(body):
-        if fence.is_check and fence.end is not None:
-            yaml_text = "".join(body[fence.start + 1 : fence.end])
-            parts.append((yaml_text, closing + 1 + fence.start + 1))
-    return parts
 
 
 def _cut_findings(name: str, text: str, offset: int) -> list[Finding]:
