@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from browser_kit import PASSWORD, assert_accessible, new_learner, sign_in, with_lessons_done
+from browser_kit import (
+    LINES_SEEN,
+    PASSWORD,
+    assert_accessible,
+    new_learner,
+    sign_in,
+    with_lessons_done,
+)
 from page_audit import snapshot
 from playwright.sync_api import Page, expect
 
@@ -251,14 +258,6 @@ def test_every_cell_of_the_lesson_table_fills_its_row(browser, live_server):
             assert display == "table-cell"
 
 
-# An element's visible text (its first text node: a button's hidden suffix is clipped)
-# as lines on screen: a word broken mid-way adds a line.
-_LINES = """el => {
-  const range = document.createRange(); range.selectNodeContents(el.firstChild);
-  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
-}"""
-
-
 def test_on_a_phone_the_lesson_table_keeps_its_words_whole(browser, live_server):
     # At 320 px four columns broke "Archive" and the slugs mid-word; each lesson is a
     # card of labelled cells now.
@@ -267,7 +266,7 @@ def test_on_a_phone_the_lesson_table_keeps_its_words_whole(browser, live_server)
         words = table.locator("tbody button, tbody code").all()
         assert len(words) >= 4
         for element in words:
-            assert element.evaluate(_LINES) == 1, element.inner_text()
+            assert element.evaluate(LINES_SEEN) == 1, element.inner_text()
         assert "Order and archive" in table.locator("tbody td").last.evaluate(
             "cell => getComputedStyle(cell, '::before').content")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
